@@ -1,0 +1,24 @@
+"""Domain errors raised by services. Views, the API and commands turn them into 4xx / exit codes."""
+
+
+class DomainError(Exception):
+    """A request that the rules refuse. `field` names the input at fault, when there is one."""
+
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotAllowed(DomainError):
+    status = 403
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Conflict(DomainError):
+    status = 409

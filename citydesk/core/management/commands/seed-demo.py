@@ -1,0 +1,15 @@
+from typing import Any
+
+from citydesk.core.demo import DEMO_PASSWORD, PEOPLE, seed_demo
+from citydesk.core.management.base import CityDeskCommand
+
+
+class Command(CityDeskCommand):
+    help = "Load demo data (idempotent): units, HCMC and Hanoi organisations, one officer per role."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        counts = seed_demo()
+        self.stdout.write(", ".join(f"{k}: {v}" for k, v in counts.items()))
+        self.stdout.write(f"Demo log-ins (password: {DEMO_PASSWORD}):")
+        for username, role, org_code, full_name, _title in PEOPLE:
+            self.stdout.write(f"  {username:<13} {role:<10} {org_code or '-':<10} {full_name}")

@@ -1,0 +1,317 @@
+"""Platform core: administrative units, organisations, people, delegation, calendar, audit."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from citydesk.core.powers import Role
+
+
+class DivisionLevel(models.TextChoices):
+    PROVINCE = "province", _("Province-level unit")
+    WARD = "ward", _("Commune-level unit")
+
+
+class BoundaryKind(models.TextChoices):
+    NONE = "", _("No boundary")
+    APPROXIMATE = "approximate", _("Approximate (Voronoi cell of unit centres)")
+    OFFICIAL = "official", _("Official (imported GeoJSON)")
+
+
+class AdminUnit(models.Model):
+    """A current (post-1 July 2025) administrative unit: a province or a commune-level unit."""
+
+    code = models.CharField(_("code"), max_length=5, primary_key=True)
+    name = models.CharField(_("name"), max_length=120)
+    search_name = models.CharField(max_length=120, db_index=True, editable=False)
+    division_type = models.CharField(_("division type"), max_length=40)
+    level = models.CharField(_("level"), max_length=10, choices=DivisionLevel.choices)
+    province = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="wards", verbose_name=_("province")
+    )
+    codename = models.CharField(max_length=120)
+    centre_lon = models.FloatField(_("centre longitude"), null=True, blank=True)
+    centre_lat = models.FloatField(_("centre latitude"), null=True, blank=True)
+    area_km2 = models.FloatField(_("area (km²)"), null=True, blank=True)
+    boundary = models.JSONField(_("boundary (GeoJSON geometry)"), null=True, blank=True)
+    boundary_kind = models.CharField(
+        _("boundary kind"), max_length=12, choices=BoundaryKind.choices, default="", blank=True
+    )
+
+    class Meta:
+        verbose_name = _("administrative unit")
+        verbose_name_plural = _("administrative units")
+        ordering = ["code"]
+        indexes = [models.Index(fields=["province", "level"], name="adminunit_province_level")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def province_code(self) -> str | None:
+        return self.province_id
+
+
+class LegacyUnit(models.Model):
+    """A pre-July-2025 unit (province, district or ward) kept to read old addresses and codes."""
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("Province (before 2025)")
+        DISTRICT = "district", _("District (before 2025)")
+        WARD = "ward", _("Ward/commune (before 2025)")
+
+    level = models.CharField(max_length=10, choices=Level.choices)
+    code = models.CharField(max_length=5)
+    name = models.CharField(max_length=120)
+    search_name = models.CharField(max_length=120, db_index=True, editable=False)
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children")
+    successors = models.ManyToManyField(AdminUnit, through="LegacyMapping", related_name="legacy_sources")
+
+    class Meta:
+        verbose_name = _("legacy unit (before 2025)")
+        verbose_name_plural = _("legacy units (before 2025)")
+        constraints = [models.UniqueConstraint(fields=["level", "code"], name="legacyunit_level_code_uniq")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LegacyMapping(models.Model):
+    """Legacy unit -> current unit. `partial` when only part of the old unit went to this one."""
+
+    legacy = models.ForeignKey(LegacyUnit, on_delete=models.CASCADE, related_name="mappings")
+    unit = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="+")
+    partial = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["legacy", "unit"], name="legacymapping_uniq")]
+
+
+class OrgKind(models.TextChoices):
+    PEOPLES_COMMITTEE = "peoples_committee", _("People's Committee")
+    DEPARTMENT = "department", _("Department")
+    ONE_STOP_DESK = "one_stop_desk", _("One-stop desk")
+    INSPECTORATE = "inspectorate", _("Inspectorate")
+    SERVICE_COMPANY = "service_company", _("Public service company")
+    OTHER = "other", _("Other unit")
+
+
+class Organisation(models.Model):
+    """A unit in the tree of government bodies. A People's Committee uses its admin unit's code."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=OrgKind.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")
+    )
+    admin_unit = models.ForeignKey(
+        AdminUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="organisations",
+        verbose_name=_("administrative unit"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def ancestor_ids(self) -> list[int]:
+        """This organisation's id and its ancestors' ids, nearest first (the tree is shallow)."""
+        ids: list[int] = []
+        node: Organisation | None = self
+        while node is not None and node.pk not in ids:
+            ids.append(node.pk)
+            node = node.parent
+        return ids
+
+
+class User(AbstractUser):
+    """A person: an officer (with memberships) or a citizen (none)."""
+
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(fields=["phone"], condition=~Q(phone=""), name="user_phone_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+
+class Membership(models.Model):
+    """An officer's role in an organisation."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices)
+    title = models.CharField(_("title"), max_length=120, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation", "role"], name="membership_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.organisation}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the REST API. Only a SHA-256 of the token is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+
+class Delegation(models.Model):
+    """Ủy quyền: a head lets another person or unit exercise named powers for a period."""
+
+    delegator = models.ForeignKey(User, on_delete=models.PROTECT, related_name="delegations_given")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="delegations",
+        help_text=_("The organisation in which the delegator holds the powers."),
+    )
+    powers = models.JSONField(_("powers"))
+    delegate_user = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="delegations_received"
+    )
+    delegate_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="delegations_received"
+    )
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("until"))
+    reason = models.CharField(_("legal basis / reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delegation")
+        verbose_name_plural = _("delegations")
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")), name="delegation_dates"),
+            models.CheckConstraint(
+                condition=(Q(delegate_user__isnull=False) & Q(delegate_organisation__isnull=True))
+                | (Q(delegate_user__isnull=True) & Q(delegate_organisation__isnull=False)),
+                name="delegation_one_delegate",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = self.delegate_user or self.delegate_organisation
+        return f"{self.delegator} → {target} ({self.start_date}–{self.end_date})"
+
+
+class CalendarOverride(models.Model):
+    """An official change to the working calendar announced for a year (entered by an admin)."""
+
+    class Kind(models.TextChoices):
+        DAY_OFF = "day_off", _("Official day off")
+        WORKING_DAY = "working_day", _("Swapped working day")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    legal_basis = models.CharField(_("legal basis"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar change")
+        verbose_name_plural = _("calendar changes")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.name}"
+
+
+class ServiceCategory(models.Model):
+    """A category of citizen report, dossier field or complaint, used by the later subsystems."""
+
+    class Domain(models.TextChoices):
+        REPORT = "report", _("Citizen report (1022)")
+        DOSSIER = "dossier", _("Administrative procedure field")
+        COMPLAINT = "complaint", _("Complaint / denunciation")
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    domain = models.CharField(_("domain"), max_length=12, choices=Domain.choices)
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    handled_by = models.CharField(
+        _("handled by"), max_length=12, choices=[("ward", _("Ward/commune")), ("department", _("Department"))]
+    )
+    department_code = models.CharField(_("responsible department code"), max_length=40, blank=True)
+    working_days = models.PositiveSmallIntegerField(_("handling time (working days)"), default=5)
+
+    class Meta:
+        verbose_name = _("service category")
+        verbose_name_plural = _("service categories")
+        ordering = ["domain", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AuditEntry(models.Model):
+    """One state change. Append-only (database triggers refuse UPDATE/DELETE) and hash-chained."""
+
+    class Right(models.TextChoices):
+        OWN = "own", _("Own right")
+        DELEGATED = "delegated", _("By delegation")
+        SYSTEM = "system", _("System")
+
+    at = models.DateTimeField(_("time"))
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_label = models.CharField(_("actor"), max_length=200)
+    right = models.CharField(_("right"), max_length=10, choices=Right.choices)
+    delegation_id = models.BigIntegerField(null=True, blank=True)
+    on_behalf_of = models.CharField(_("on behalf of"), max_length=200, blank=True)
+    action = models.CharField(_("action"), max_length=80)
+    object_type = models.CharField(_("object type"), max_length=80)
+    object_id = models.CharField(_("object id"), max_length=80)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action} {self.object_type}:{self.object_id}"
+
+
+class AuditChainHead(models.Model):
+    """Single row holding the last hash; locked to serialise appends and to detect tail deletion."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+    count = models.BigIntegerField(default=0)

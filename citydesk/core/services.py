@@ -1,0 +1,349 @@
+"""Writes and authority checks of the platform core. Keyword-only, typed, atomic, audited."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from citydesk.core.audit import Actor, audit_record
+from citydesk.core.errors import DomainError, NotAllowed, NotFound
+from citydesk.core.models import (
+    ApiToken,
+    AuditEntry,
+    CalendarOverride,
+    Delegation,
+    Membership,
+    Organisation,
+    User,
+)
+from citydesk.core.powers import NON_DELEGABLE, ROLE_POWERS, ROLES_RECEIVING_UNIT_DELEGATION, Power, Role
+from citydesk.lib.text import nfc
+
+TOKEN_PREFIX = "cd_"
+
+
+# --- Authority ------------------------------------------------------------------------------------
+
+
+def _own_roles(user: User, organisation: Organisation) -> list[Membership]:
+    return [
+        m
+        for m in Membership.objects.filter(
+            user=user, is_active=True, organisation_id__in=organisation.ancestor_ids()
+        ).select_related("organisation")
+    ]
+
+
+def holds_own(user: User, power: str, organisation: Organisation) -> bool:
+    """Does `user` hold `power` over `organisation` through a role in it or in a unit above it?"""
+    if not user.is_active:
+        return False
+    return any(power in ROLE_POWERS[m.role] for m in _own_roles(user, organisation))
+
+
+def authorize(
+    user: User, power: str, organisation: Organisation, *, on: date | None = None
+) -> Actor:
+    """Return the Actor (own right or by delegation) allowed to use `power` over `organisation`.
+
+    Raises NotAllowed naming the power. Non-delegable powers are accepted only in one's own right,
+    which excludes deputies because the role table gives them none of those powers.
+    """
+    label = user.full_name or user.username
+    if not user.is_authenticated or not user.is_active:
+        raise NotAllowed(_("You must log in to do this."))
+    if holds_own(user, power, organisation):
+        return Actor(user_id=user.pk, label=label, right=AuditEntry.Right.OWN)
+    if power in NON_DELEGABLE:
+        raise NotAllowed(
+            _("“%(power)s” can only be exercised by the head of the unit in person, never by delegation.")
+            % {"power": Power(power).label}
+        )
+    delegation = active_delegation_for(user, power, organisation, on=on)
+    if delegation is not None:
+        giver = delegation.delegator
+        return Actor(
+            user_id=user.pk,
+            label=label,
+            right=AuditEntry.Right.DELEGATED,
+            delegation_id=delegation.pk,
+            on_behalf_of=giver.full_name or giver.username,
+        )
+    raise NotAllowed(
+        _("You do not have the power “%(power)s” in %(org)s.")
+        % {"power": Power(power).label, "org": organisation.name}
+    )
+
+
+def active_delegation_for(
+    user: User, power: str, organisation: Organisation, *, on: date | None = None
+) -> Delegation | None:
+    day = on or timezone.localdate()
+    head_of = Membership.objects.filter(
+        user=user, is_active=True, role__in=ROLES_RECEIVING_UNIT_DELEGATION
+    ).values("organisation_id")
+    candidates = (
+        Delegation.objects.filter(
+            organisation_id__in=organisation.ancestor_ids(),
+            start_date__lte=day,
+            end_date__gte=day,
+            revoked_at__isnull=True,
+        )
+        .filter(Q(delegate_user=user) | Q(delegate_organisation_id__in=head_of))
+        .select_related("delegator", "organisation")
+        .order_by("-start_date", "pk")
+    )
+    for delegation in candidates:
+        # The giver must still hold the power in their own right: a delegation ends with the office.
+        if power in delegation.powers and holds_own(delegation.delegator, power, delegation.organisation):
+            return delegation
+    return None
+
+
+def require_power(user: User, power: str, organisation: Organisation) -> Actor:
+    return authorize(user, power, organisation)
+
+
+def system_powers_org() -> Organisation | None:
+    """The root of the organisation tree used for system-wide powers (admins sit there)."""
+    return Organisation.objects.filter(parent__isnull=True).order_by("pk").first()
+
+
+def holds_anywhere(user: User, power: str) -> Membership | None:
+    for membership in Membership.objects.filter(user=user, is_active=True).select_related("organisation"):
+        if power in ROLE_POWERS[membership.role]:
+            return membership
+    return None
+
+
+def actor_for_system_power(user: User, power: str) -> Actor:
+    """System-wide powers (calendar, boundaries, users): held through a role with that power."""
+    if user.is_superuser:
+        return Actor(user_id=user.pk, label=user.full_name or user.username)
+    if holds_anywhere(user, power) is None:
+        raise NotAllowed(_("You do not have the power “%(power)s”.") % {"power": Power(power).label})
+    return Actor(user_id=user.pk, label=user.full_name or user.username)
+
+
+# --- Users and tokens -----------------------------------------------------------------------------
+
+
+def _organisation_by_code(code: str) -> Organisation:
+    try:
+        return Organisation.objects.get(code=code.strip())
+    except Organisation.DoesNotExist:
+        raise NotFound(_("Unknown organisation code “%(code)s”.") % {"code": code}, field="unit") from None
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: Actor,
+    username: str,
+    role: str,
+    unit_code: str | None = None,
+    full_name: str = "",
+    email: str = "",
+    phone: str = "",
+    password: str | None = None,
+    title: str = "",
+) -> User:
+    username = nfc(username)
+    if not username:
+        raise DomainError(_("A username is required."), field="username")
+    if User.objects.filter(username=username).exists():
+        raise DomainError(_("The username “%(u)s” is taken.") % {"u": username}, field="username")
+    if role != "citizen" and role not in Role.values:
+        raise DomainError(
+            _("Unknown role “%(role)s”; choose one of: %(roles)s.")
+            % {"role": role, "roles": ", ".join(["citizen", *Role.values])},
+            field="role",
+        )
+    organisation = None
+    if role != "citizen":
+        if not unit_code:
+            raise DomainError(_("An officer needs an organisation code (--unit)."), field="unit")
+        organisation = _organisation_by_code(unit_code)
+    user = User(username=username, full_name=nfc(full_name), email=email.strip(), phone=phone.strip())
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.is_staff = role == Role.ADMIN
+    user.save()
+    if organisation is not None:
+        Membership.objects.create(user=user, organisation=organisation, role=role, title=nfc(title))
+    audit_record(
+        actor=actor,
+        action="user.create",
+        object_type="user",
+        object_id=user.pk,
+        after={"username": user.username, "role": role, "organisation": organisation and organisation.code},
+    )
+    return user
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, actor: Actor, user: User, name: str = "") -> str:
+    """Create a token and return it in clear; only its hash is kept."""
+    secret = secrets.token_urlsafe(32)
+    prefix = secrets.token_hex(4)
+    token = f"{TOKEN_PREFIX}{prefix}_{secret}"
+    record = ApiToken.objects.create(user=user, name=nfc(name), prefix=prefix, key_hash=_hash_token(token))
+    audit_record(
+        actor=actor, action="api_token.create", object_type="api_token", object_id=record.pk,
+        after={"user": user.username, "prefix": prefix},
+    )
+    return token
+
+
+def api_token_user(token: str) -> User | None:
+    """The active user behind a bearer token, or None. Updates last use at most once a minute."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    record = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_hash_token(token), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if record is None:
+        return None
+    now = timezone.now()
+    if record.last_used_at is None or (now - record.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=record.pk).update(last_used_at=now)
+    return record.user
+
+
+# --- Delegation -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def delegation_grant(
+    *,
+    user: User,
+    organisation: Organisation,
+    powers: Iterable[str],
+    start_date: date,
+    end_date: date,
+    delegate_user: User | None = None,
+    delegate_organisation: Organisation | None = None,
+    reason: str = "",
+) -> Delegation:
+    """A head delegates named powers they hold in `organisation` for a date range."""
+    powers = sorted(set(powers))
+    if end_date < start_date:
+        raise DomainError(_("The end date precedes the start date."), field="end_date")
+    if (delegate_user is None) == (delegate_organisation is None):
+        raise DomainError(_("Name exactly one delegate: a person or a unit."), field="delegate")
+    if not powers:
+        raise DomainError(_("Name at least one power to delegate."), field="powers")
+    unknown = [p for p in powers if p not in Power.values]
+    if unknown:
+        raise DomainError(_("Unknown power: %(p)s.") % {"p": ", ".join(unknown)}, field="powers")
+    refused = [p for p in powers if p in NON_DELEGABLE]
+    if refused:
+        raise DomainError(
+            _("These powers can never be delegated: %(p)s.") % {"p": ", ".join(Power(p).label for p in refused)},
+            field="powers",
+        )
+    actor = authorize(user, Power.DELEGATE, organisation)
+    not_held = [p for p in powers if not holds_own(user, p, organisation)]
+    if not_held:
+        raise NotAllowed(
+            _("You cannot delegate powers you do not hold yourself: %(p)s.")
+            % {"p": ", ".join(Power(p).label for p in not_held)},
+            field="powers",
+        )
+    if delegate_user is not None and delegate_user.pk == user.pk:
+        raise DomainError(_("You cannot delegate to yourself."), field="delegate")
+    delegation = Delegation.objects.create(
+        delegator=user,
+        organisation=organisation,
+        powers=powers,
+        delegate_user=delegate_user,
+        delegate_organisation=delegate_organisation,
+        start_date=start_date,
+        end_date=end_date,
+        reason=nfc(reason),
+    )
+    audit_record(
+        actor=actor,
+        action="delegation.grant",
+        object_type="delegation",
+        object_id=delegation.pk,
+        after=delegation_snapshot(delegation),
+    )
+    return delegation
+
+
+def delegation_snapshot(delegation: Delegation) -> dict[str, object]:
+    return {
+        "delegator": delegation.delegator.username,
+        "organisation": delegation.organisation.code,
+        "powers": delegation.powers,
+        "delegate_user": delegation.delegate_user.username if delegation.delegate_user else None,
+        "delegate_organisation": delegation.delegate_organisation.code if delegation.delegate_organisation else None,
+        "start_date": delegation.start_date.isoformat(),
+        "end_date": delegation.end_date.isoformat(),
+        "revoked_at": delegation.revoked_at.isoformat() if delegation.revoked_at else None,
+    }
+
+
+@transaction.atomic
+def delegation_revoke(*, user: User, delegation_id: int) -> Delegation:
+    delegation = (
+        Delegation.objects.select_for_update().select_related("organisation", "delegator").filter(pk=delegation_id).first()
+    )
+    if delegation is None:
+        raise NotFound(_("No delegation #%(id)s.") % {"id": delegation_id}, field="delegation_id")
+    actor = authorize(user, Power.DELEGATE, delegation.organisation)
+    if delegation.revoked_at is not None:
+        raise DomainError(_("This delegation was already revoked."), field="delegation_id")
+    before = delegation_snapshot(delegation)
+    delegation.revoked_at = timezone.now()
+    delegation.save(update_fields=["revoked_at"])
+    audit_record(
+        actor=actor, action="delegation.revoke", object_type="delegation", object_id=delegation.pk,
+        before=before, after=delegation_snapshot(delegation),
+    )
+    return delegation
+
+
+# --- Calendar -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def calendar_override_set(
+    *, user: User, day: date, kind: str, name: str, legal_basis: str = ""
+) -> CalendarOverride:
+    actor = actor_for_system_power(user, Power.MANAGE_CALENDAR)
+    if kind not in CalendarOverride.Kind.values:
+        raise DomainError(_("Unknown kind “%(k)s”.") % {"k": kind}, field="kind")
+    name = nfc(name)
+    if not name:
+        raise DomainError(_("A name is required."), field="name")
+    if kind == CalendarOverride.Kind.WORKING_DAY and day.weekday() < 5:
+        raise DomainError(_("A swapped working day must be a Saturday or a Sunday."), field="date")
+    existing = CalendarOverride.objects.select_for_update().filter(date=day).first()
+    before = None
+    if existing:
+        before = {"kind": existing.kind, "name": existing.name, "legal_basis": existing.legal_basis}
+    override, _created = CalendarOverride.objects.update_or_create(
+        date=day, defaults={"kind": kind, "name": name, "legal_basis": nfc(legal_basis)}
+    )
+    audit_record(
+        actor=actor, action="calendar.set", object_type="calendar_override", object_id=day.isoformat(),
+        before=before, after={"kind": kind, "name": name, "legal_basis": override.legal_basis},
+    )
+    return override

@@ -1,0 +1,320 @@
+"""Administrative units: loading the official lists, boundaries, point -> unit, legacy addresses.
+
+Sources (all offline, from installed packages):
+- `vietnam-provinces`: the current two-tier list (34 provinces, 3,321 commune-level units, GSO codes),
+  the legacy (pre-July-2025) provinces/districts/wards and the legacy -> current ward table.
+- `onflow-location-platform`'s dataset: 2025 ward centres and areas with the same codes.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import shapely
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from citydesk.core.audit import Actor, audit_record
+from citydesk.core.errors import DomainError, NotFound
+from citydesk.core.models import AdminUnit, BoundaryKind, DivisionLevel, LegacyMapping, LegacyUnit
+from citydesk.lib import geo
+from citydesk.lib.text import nfc, search_key
+
+
+def normalize_code(code: str | int, *, level: str | None = None) -> str:
+    """Official zero-padded form: provinces 2 digits ('1' -> '01'), communes 5 ('26743')."""
+    text = str(code).strip()
+    if not text.isdigit():
+        raise DomainError(_("“%(code)s” is not an administrative unit code.") % {"code": code}, field="code")
+    if level == DivisionLevel.PROVINCE or (level is None and len(text) <= 2):
+        return text.zfill(2)
+    return text.zfill(5)
+
+
+def _centres() -> dict[str, tuple[float, float, float | None]]:
+    """code -> (lon, lat, area km²) for provinces and wards, from the onflow offline dataset."""
+    db_path = resources.files("onflow_location_platform") / "data" / "dataset.db"
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+        rows = conn.execute(
+            "SELECT provinceCode, provinceLon, provinceLat, wardCode, wardLon, wardLat, wardAreaKm2 FROM admin_units"
+        ).fetchall()
+    out: dict[str, tuple[float, float, float | None]] = {}
+    for p_code, p_lon, p_lat, w_code, w_lon, w_lat, area in rows:
+        if p_code and p_lon is not None:
+            out.setdefault(normalize_code(p_code, level=DivisionLevel.PROVINCE), (p_lon, p_lat, None))
+        if w_code and w_lon is not None:
+            out[normalize_code(w_code, level=DivisionLevel.WARD)] = (w_lon, w_lat, area)
+    return out
+
+
+@transaction.atomic
+def load_units(*, legacy: bool = True, approximate: bool = True) -> dict[str, int]:
+    """Create or update every current unit (idempotent); legacy units and their mapping too."""
+    from vietnam_provinces import Province, Ward
+
+    centres = _centres()
+    provinces = []
+    for p in Province.iter_all():
+        code = normalize_code(p.code.value, level=DivisionLevel.PROVINCE)
+        lon, lat, _area = centres.get(code, (None, None, None))
+        provinces.append(
+            AdminUnit(
+                code=code, name=p.name, search_name=search_key(p.name), division_type=str(p.division_type),
+                level=DivisionLevel.PROVINCE, province=None, codename=p.codename, centre_lon=lon, centre_lat=lat,
+            )
+        )
+    fields = ["name", "search_name", "division_type", "level", "province", "codename", "centre_lon", "centre_lat"]
+    AdminUnit.objects.bulk_create(provinces, update_conflicts=True, unique_fields=["code"], update_fields=fields)
+    wards = []
+    for w in Ward.iter_all():
+        code = normalize_code(w.code.value, level=DivisionLevel.WARD)
+        lon, lat, area = centres.get(code, (None, None, None))
+        wards.append(
+            AdminUnit(
+                code=code, name=w.name, search_name=search_key(w.name), division_type=str(w.division_type),
+                level=DivisionLevel.WARD, province_id=normalize_code(w.province_code.value, level="province"),
+                codename=w.codename, centre_lon=lon, centre_lat=lat, area_km2=area,
+            )
+        )
+    AdminUnit.objects.bulk_create(
+        wards, update_conflicts=True, unique_fields=["code"], update_fields=[*fields, "area_km2"], batch_size=500
+    )
+    counts = {"provinces": len(provinces), "wards": len(wards)}
+    if legacy:
+        counts.update(_load_legacy())
+    if approximate:
+        counts["approximate_boundaries"] = build_approximate_boundaries()
+    invalidate_locator()
+    return counts
+
+
+def _load_legacy() -> dict[str, int]:
+    from vietnam_provinces import Province
+    from vietnam_provinces._ward_conversion_2025 import NEW_TO_OLD  # the table with "partly merged" flags
+    from vietnam_provinces.legacy import District as LDistrict
+    from vietnam_provinces.legacy import Province as LProvince
+    from vietnam_provinces.legacy import Ward as LWard
+
+    LegacyMapping.objects.all().delete()
+    LegacyUnit.objects.all().delete()
+    level = LegacyUnit.Level
+
+    def make(lvl: str, code: str, name: str, parent: int | None) -> LegacyUnit:
+        return LegacyUnit(level=lvl, code=code, name=name, search_name=search_key(name), parent_id=parent)
+
+    provinces = LegacyUnit.objects.bulk_create(
+        [make(level.PROVINCE, f"{p.code.value:02d}", p.name, None) for p in LProvince.iter_all()]
+    )
+    province_ids = {u.code: u.pk for u in provinces}
+    districts = LegacyUnit.objects.bulk_create(
+        [
+            make(level.DISTRICT, f"{d.code.value:03d}", d.name, province_ids[f"{d.province_code.value:02d}"])
+            for d in LDistrict.iter_all()
+        ],
+        batch_size=500,
+    )
+    district_ids = {u.code: u.pk for u in districts}
+    wards = LegacyUnit.objects.bulk_create(
+        [
+            make(level.WARD, f"{w.code.value:05d}", w.name, district_ids[f"{w.district_code.value:03d}"])
+            for w in LWard.iter_all()
+        ],
+        batch_size=1000,
+    )
+    ward_ids = {u.code: u.pk for u in wards}
+    mappings = []
+    for new_code, entry in NEW_TO_OLD.items():
+        for old in entry.old_wards:
+            legacy_id = ward_ids.get(f"{old.code:05d}")
+            if legacy_id is not None:
+                mappings.append(
+                    LegacyMapping(legacy_id=legacy_id, unit_id=f"{new_code:05d}", partial=old.is_partly_merged)
+                )
+    for p in Province.iter_all():
+        for old in p.get_legacy_sources():
+            mappings.append(
+                LegacyMapping(legacy_id=province_ids[f"{old.code.value:02d}"], unit_id=f"{p.code.value:02d}")
+            )
+    LegacyMapping.objects.bulk_create(mappings, batch_size=1000, ignore_conflicts=True)
+    return {"legacy_units": len(provinces) + len(districts) + len(wards), "legacy_mappings": len(mappings)}
+
+
+def build_approximate_boundaries() -> int:
+    """Voronoi cells of ward centres, per province, for units without an official boundary."""
+    rows = list(
+        AdminUnit.objects.filter(level=DivisionLevel.WARD, centre_lon__isnull=False).values_list(
+            "code", "centre_lon", "centre_lat", "province_id"
+        )
+    )
+    if not rows:
+        return 0
+    codes = [r[0] for r in rows]
+    cells = geo.approximate_cells(
+        codes, np.array([r[1] for r in rows]), np.array([r[2] for r in rows]), groups=[r[3] for r in rows]
+    )
+    official = set(
+        AdminUnit.objects.filter(boundary_kind=BoundaryKind.OFFICIAL).values_list("code", flat=True)
+    )
+    updates = []
+    for code, cell in cells.items():
+        if code in official:
+            continue
+        geometry = shapely.geometry.mapping(shapely.set_precision(cell, 1e-5))
+        updates.append(AdminUnit(code=code, boundary=geometry, boundary_kind=BoundaryKind.APPROXIMATE))
+    AdminUnit.objects.bulk_update(updates, ["boundary", "boundary_kind"], batch_size=500)
+    return len(updates)
+
+
+@transaction.atomic
+def boundaries_import(*, actor: Actor, geojson: dict[str, Any], code_property: str = "code") -> int:
+    """Load official polygons. Everything is validated first; any problem -> nothing is written."""
+    known = set(AdminUnit.objects.values_list("code", flat=True))
+    features = geojson.get("features") if isinstance(geojson, dict) else None
+    # Accept unpadded codes ('1', 4) the way users type them; geo validates the rest.
+    if isinstance(features, list):
+        for feature in features:
+            props = feature.get("properties") if isinstance(feature, dict) else None
+            if isinstance(props, dict) and str(props.get(code_property, "")).strip().isdigit():
+                props[code_property] = normalize_code(props[code_property])
+    try:
+        parsed = geo.parse_boundaries(geojson, code_property=code_property, known_codes=known)
+    except geo.BoundaryError as exc:
+        raise DomainError(str(exc), field="file") from exc
+    units = {u.code: u for u in AdminUnit.objects.filter(code__in=[code for code, _geom in parsed])}
+    for code, geometry in parsed:
+        unit = units[code]
+        unit.boundary = shapely.geometry.mapping(geometry)
+        unit.boundary_kind = BoundaryKind.OFFICIAL
+    AdminUnit.objects.bulk_update(list(units.values()), ["boundary", "boundary_kind"], batch_size=200)
+    audit_record(
+        actor=actor, action="boundaries.import", object_type="admin_unit", object_id=f"{len(parsed)} units",
+        after={"codes": sorted(units)[:50], "count": len(parsed)},
+    )
+    transaction.on_commit(invalidate_locator)
+    return len(parsed)
+
+
+# --- Point -> unit --------------------------------------------------------------------------------
+
+_locator_lock = threading.Lock()
+_locator: tuple[tuple[int, int], geo.UnitLocator, list[str]] | None = None
+
+
+def _locator_version() -> tuple[int, int]:
+    official = AdminUnit.objects.filter(boundary_kind=BoundaryKind.OFFICIAL).count()
+    return (AdminUnit.objects.filter(level=DivisionLevel.WARD).count(), official)
+
+
+def invalidate_locator() -> None:
+    global _locator
+    with _locator_lock:
+        _locator = None
+
+
+def get_locator() -> tuple[geo.UnitLocator, list[str]]:
+    """A process-wide locator over commune-level units, rebuilt when units or boundaries change."""
+    global _locator
+    version = _locator_version()
+    with _locator_lock:
+        if _locator is not None and _locator[0] == version:
+            return _locator[1], _locator[2]
+        rows = list(
+            AdminUnit.objects.filter(level=DivisionLevel.WARD, centre_lon__isnull=False)
+            .order_by("code")
+            .values_list("code", "centre_lon", "centre_lat", "boundary", "boundary_kind")
+        )
+        codes = [r[0] for r in rows]
+        polygons = {r[0]: shapely.geometry.shape(r[3]) for r in rows if r[4] == BoundaryKind.OFFICIAL}
+        locator = geo.UnitLocator(
+            codes, np.array([r[1] for r in rows], dtype=float), np.array([r[2] for r in rows], dtype=float),
+            polygons=polygons or None,
+        )
+        _locator = (version, locator, codes)
+        return locator, codes
+
+
+@dataclass(frozen=True)
+class Located:
+    unit: AdminUnit
+    method: str  # "polygon" | "nearest_centre"
+
+
+def locate_point(lon: float, lat: float) -> Located:
+    if not (-180 <= lon <= 180):
+        raise DomainError(_("Longitude must be between -180 and 180."), field="lon")
+    if not (-90 <= lat <= 90):
+        raise DomainError(_("Latitude must be between -90 and 90."), field="lat")
+    locator, codes = get_locator()
+    indices, methods = locator.locate(np.array([lon]), np.array([lat]), return_method=True)
+    if indices[0] < 0:
+        raise NotFound(_("No administrative unit contains this point."), field="lon")
+    unit = AdminUnit.objects.select_related("province").get(code=codes[indices[0]])
+    return Located(unit=unit, method=str(methods[0]))
+
+
+# --- Legacy addresses -----------------------------------------------------------------------------
+
+_LEGACY_PREFIX = re.compile(
+    r"^(tinh|thanh pho|tp\.?|quan|huyen|thi xa|thi tran|phuong|xa|q\.?|p\.?|h\.?)\s+", re.IGNORECASE
+)
+
+
+def _bare(name: str) -> str:
+    key = search_key(name)
+    previous = None
+    while previous != key:
+        previous = key
+        key = _LEGACY_PREFIX.sub("", key).strip()
+    return key
+
+
+@dataclass(frozen=True)
+class LegacyConversion:
+    legacy_ward: LegacyUnit
+    units: list[AdminUnit]
+    partial: bool
+    street: str
+
+
+def convert_legacy_address(address: str) -> LegacyConversion:
+    """'12 Lê Lợi, Phường Bến Thành, Quận 1, TP. Hồ Chí Minh' -> the current unit(s).
+
+    The last comma-separated parts are read as ward, district, province (legacy names); the ward is
+    found inside that district and province, then mapped through the official legacy table.
+    """
+    parts = [nfc(p) for p in address.split(",") if p.strip()]
+    if len(parts) < 3:
+        raise DomainError(
+            _("Write the old address as “…, ward, district, province”."), field="address"
+        )
+    ward_name, district_name, province_name = parts[-3], parts[-2], parts[-1]
+    province_key = _bare(province_name).replace("hcm", "ho chi minh")
+    provinces = [
+        p for p in LegacyUnit.objects.filter(level=LegacyUnit.Level.PROVINCE) if _bare(p.name) == province_key
+    ]
+    if not provinces:
+        raise NotFound(_("Unknown old province “%(n)s”.") % {"n": province_name}, field="address")
+    districts = [
+        d for d in LegacyUnit.objects.filter(parent__in=provinces) if _bare(d.name) == _bare(district_name)
+    ]
+    if not districts:
+        raise NotFound(_("Unknown old district “%(n)s”.") % {"n": district_name}, field="address")
+    wards = [w for w in LegacyUnit.objects.filter(parent__in=districts) if _bare(w.name) == _bare(ward_name)]
+    if not wards:
+        raise NotFound(_("Unknown old ward “%(n)s”.") % {"n": ward_name}, field="address")
+    legacy_ward = wards[0]
+    mappings = list(legacy_ward.mappings.select_related("unit", "unit__province").order_by("unit_id"))
+    if not mappings:
+        raise NotFound(_("The old ward “%(n)s” has no successor.") % {"n": legacy_ward.name}, field="address")
+    return LegacyConversion(
+        legacy_ward=legacy_ward,
+        units=[m.unit for m in mappings],
+        partial=any(m.partial for m in mappings),
+        street=", ".join(parts[:-3]),
+    )

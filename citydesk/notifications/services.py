@@ -1,0 +1,105 @@
+"""Queue notifications in the outbox and deliver them. Sending never happens inside the request."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from citydesk.core.errors import DomainError
+from citydesk.core.models import User
+from citydesk.notifications.channels import TRANSPORTS, DeliveryError, backoff_seconds
+from citydesk.notifications.models import Channel, Notification
+
+log = logging.getLogger("citydesk.notifications")
+
+
+def notification_queue(
+    *, channel: str, subject: str, body: str, recipient: User | None = None, address: str = ""
+) -> Notification:
+    """Store the message; the worker is woken after commit. Works inside the caller's transaction."""
+    if channel not in Channel.values:
+        raise DomainError(_("Unknown channel “%(c)s”.") % {"c": channel}, field="channel")
+    if channel == Channel.EMAIL and not address and recipient is not None:
+        address = recipient.email
+    if channel == Channel.SMS and not address and recipient is not None:
+        address = recipient.phone
+    if channel != Channel.IN_APP and not address:
+        raise DomainError(_("No address to send this %(c)s to.") % {"c": Channel(channel).label}, field="address")
+    if channel == Channel.IN_APP and recipient is None:
+        raise DomainError(_("An in-app notification needs a recipient."), field="recipient")
+    notification = Notification.objects.create(
+        channel=channel, subject=subject[:200], body=body, recipient=recipient, address=address
+    )
+    transaction.on_commit(_wake_worker)
+    return notification
+
+
+def _wake_worker() -> None:
+    from citydesk.notifications.tasks import deliver_outbox
+
+    try:
+        deliver_outbox.enqueue()
+    except Exception:  # the outbox row is safe; the periodic sweep will deliver it
+        log.exception("could not enqueue the delivery task")
+
+
+def _claim(notification_id: int, now: timezone.datetime) -> bool:
+    """Conditional UPDATE: exactly one worker moves a row from pending to sending."""
+    return (
+        Notification.objects.filter(pk=notification_id, status=Notification.Status.PENDING, next_attempt_at__lte=now)
+        .update(status=Notification.Status.SENDING)
+        == 1
+    )
+
+
+def deliver_due(*, limit: int = 200) -> dict[str, int]:
+    """Deliver what is due; failures go back to pending with back-off, or to failed at the limit."""
+    now = timezone.now()
+    # Rows stuck in "sending" for 10 minutes (a worker died mid-way) are retried.
+    Notification.objects.filter(
+        status=Notification.Status.SENDING, next_attempt_at__lt=now - timedelta(minutes=10)
+    ).update(status=Notification.Status.PENDING)
+    due_ids = list(
+        Notification.objects.filter(status=Notification.Status.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    for notification_id in due_ids:
+        if not _claim(notification_id, now):
+            continue
+        notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+        notification.attempts += 1
+        try:
+            TRANSPORTS[notification.channel].deliver(notification)
+        except (DeliveryError, Exception) as exc:  # any gateway failure keeps the message
+            notification.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if notification.attempts >= settings.CITYDESK_NOTIFY_MAX_ATTEMPTS:
+                notification.status = Notification.Status.FAILED
+                counts["failed"] += 1
+                log.error("notification gave up", extra={"notification": notification.pk})
+            else:
+                notification.status = Notification.Status.PENDING
+                notification.next_attempt_at = timezone.now() + timedelta(
+                    seconds=backoff_seconds(notification.attempts)
+                )
+                counts["retry"] += 1
+        else:
+            notification.status = Notification.Status.SENT
+            notification.sent_at = timezone.now()
+            notification.last_error = ""
+            counts["sent"] += 1
+        notification.save(update_fields=["status", "attempts", "last_error", "next_attempt_at", "sent_at"])
+    return counts
+
+
+def inbox(user: User, *, unread_only: bool = False, limit: int = 50) -> list[Notification]:
+    qs = Notification.objects.filter(recipient=user, channel=Channel.IN_APP, status=Notification.Status.SENT)
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return list(qs.order_by("-created_at")[:limit])

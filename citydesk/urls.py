@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from citydesk.api import api
+from citydesk.web.views import healthz
+
+admin.site.site_header = "CityDesk"
+admin.site.site_title = "CityDesk"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("quan-tri/", admin.site.urls),
+    path("", include("citydesk.web.urls")),
+]

@@ -1,0 +1,104 @@
+"""Server-rendered pages: home, log-in, calendar, units. Views parse input, call selectors, render."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from citydesk.core.calendar import current_calendar
+from citydesk.core.models import AdminUnit, DivisionLevel
+from citydesk.core.powers import ROLE_POWERS, Power
+from citydesk.lib.text import search_key, sort_key
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    memberships = []
+    if request.user.is_authenticated:
+        for m in request.user.memberships.filter(is_active=True).select_related("organisation"):
+            memberships.append(
+                {
+                    "membership": m,
+                    "powers": sorted(Power(p).label for p in ROLE_POWERS[m.role]),
+                }
+            )
+    return render(request, "web/home.html", {"memberships": memberships})
+
+
+def calendar_page(request: HttpRequest) -> HttpResponse:
+    calendar = current_calendar()
+    now = timezone.localtime()
+    try:
+        year = int(request.GET.get("year", now.year))
+        if not 1990 <= year <= 2100:
+            raise ValueError
+    except ValueError:
+        year = now.year
+    result = None
+    error = ""
+    received_raw = request.GET.get("received", "")
+    days_raw = request.GET.get("working_days", "")
+    if received_raw or days_raw:
+        received = parse_datetime(received_raw) if received_raw else None
+        if received is None:
+            error = _("Enter the time of receipt as YYYY-MM-DD HH:MM.")
+        elif not days_raw.isdigit():
+            error = _("The number of working days must be a whole number, 0 or more.")
+        else:
+            result = calendar.due(received, int(days_raw))
+    context = {
+        "year": year,
+        "years": [year - 1, year + 1],
+        "holidays": calendar.holidays(year),
+        "received": received_raw or now.strftime("%Y-%m-%dT%H:%M"),
+        "working_days": days_raw or "0",
+        "result": result,
+        "error": error,
+        "cutoff": calendar.cutoff if hasattr(calendar, "cutoff") else None,
+    }
+    return render(request, "web/calendar.html", context)
+
+
+def units_page(request: HttpRequest) -> HttpResponse:
+    provinces = sorted(AdminUnit.objects.filter(level=DivisionLevel.PROVINCE), key=lambda u: sort_key(u.name))
+    province_code = request.GET.get("province", "79")
+    query = request.GET.get("q", "").strip()
+    wards = AdminUnit.objects.filter(level=DivisionLevel.WARD, province_id=province_code)
+    if query:
+        wards = wards.filter(search_name__contains=search_key(query))
+    ordered = sorted(wards, key=lambda u: sort_key(u.name))
+    page = Paginator(ordered, 60).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/units.html",
+        {"provinces": provinces, "province_code": province_code, "q": query, "page": page, "total": len(ordered)},
+    )
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and database reachability, for load balancers and monitoring."""
+    started = datetime.now()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # report, don't raise: this endpoint must answer
+        return JsonResponse({"status": "error", "database": str(exc)}, status=503)
+    elapsed_ms = (datetime.now() - started).total_seconds() * 1000
+    return JsonResponse({"status": "ok", "database": connection.vendor, "db_ms": round(elapsed_ms, 2)})
