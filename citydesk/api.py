@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.renderers import JSONRenderer
 from ninja.errors import AuthenticationError, ValidationError
+from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, SessionAuth
 
 from citydesk.core.errors import DomainError
@@ -54,7 +54,9 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = []
     for error in exc.errors:
-        location = [str(part) for part in error.get("loc", ()) if part not in ("query", "body", "path", "payload")]
+        location = [
+            str(part) for part in error.get("loc", ()) if part not in ("query", "body", "path", "payload")
+        ]
         field = ".".join(location) or "request"
         errors.append({"field": field, "message": error.get("msg", "")})
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)

@@ -20,7 +20,9 @@ DEBUG = env_bool("CITYDESK_DEBUG", not PRODUCTION)
 _DEV_SECRET = "citydesk-insecure-development-key-do-not-use-in-production-0123456789"
 SECRET_KEY = env_str("CITYDESK_SECRET_KEY", "" if PRODUCTION else _DEV_SECRET)
 if PRODUCTION and len(SECRET_KEY) < 50:
-    raise ImproperlyConfigured("CITYDESK_SECRET_KEY (or CITYDESK_SECRET_KEY_FILE) must be set, 50+ characters")
+    raise ImproperlyConfigured(
+        "CITYDESK_SECRET_KEY (or CITYDESK_SECRET_KEY_FILE) must be set, 50+ characters"
+    )
 
 ALLOWED_HOSTS = env_list("CITYDESK_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CITYDESK_CSRF_TRUSTED_ORIGINS", [])
@@ -182,7 +184,7 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 TASKS = {
     "default": {
         "BACKEND": env_str("CITYDESK_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default", "notifications"],
+        "QUEUES": ["default"],
     }
 }
 EMAIL_BACKEND = env_str("CITYDESK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -60,7 +60,14 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(Delegation)
 class DelegationAdmin(admin.ModelAdmin):
-    list_display = ["delegator", "organisation", "delegate_user", "delegate_organisation", "start_date", "end_date"]
+    list_display = [
+        "delegator",
+        "organisation",
+        "delegate_user",
+        "delegate_organisation",
+        "start_date",
+        "end_date",
+    ]
     list_select_related = ["delegator", "organisation", "delegate_user", "delegate_organisation"]
 
     def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
@@ -78,7 +85,9 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:  # type: ignore[no-untyped-def]
         from citydesk.core.services import calendar_override_set
 
-        calendar_override_set(user=request.user, day=obj.date, kind=obj.kind, name=obj.name, legal_basis=obj.legal_basis)
+        calendar_override_set(
+            user=request.user, day=obj.date, kind=obj.kind, name=obj.name, legal_basis=obj.legal_basis
+        )
 
 
 @admin.register(ServiceCategory)

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
 
 from citydesk.core import services, units
 from citydesk.core.calendar import current_calendar
@@ -86,12 +87,18 @@ class OverrideIn(Schema):
 
 
 @router.post("/calendar/overrides", response={201: HolidayOut}, tags=["calendar"])
-def calendar_override(request: HttpRequest, payload: OverrideIn) -> tuple[int, HolidayOut]:
+def calendar_override(request: HttpRequest, payload: OverrideIn) -> Status:
     """Enter an official day off or a swapped working Saturday (admins)."""
     override = services.calendar_override_set(
-        user=request.user, day=payload.date, kind=payload.kind, name=payload.name, legal_basis=payload.legal_basis
+        user=request.user,
+        day=payload.date,
+        kind=payload.kind,
+        name=payload.name,
+        legal_basis=payload.legal_basis,
     )
-    return 201, HolidayOut(date=override.date, name=override.name, name_en=override.name, kind=override.kind)
+    return Status(
+        201, HolidayOut(date=override.date, name=override.name, name_en=override.name, kind=override.kind)
+    )
 
 
 # --- Units ----------------------------------------------------------------------------------------
@@ -283,7 +290,7 @@ def _org(code: str, field: str) -> Organisation:
 
 
 @router.post("/delegations", response={201: DelegationOut}, tags=["delegation"])
-def delegation_create(request: HttpRequest, payload: DelegationIn) -> tuple[int, DelegationOut]:
+def delegation_create(request: HttpRequest, payload: DelegationIn) -> Status:
     delegate_user = None
     if payload.delegate_username:
         delegate_user = User.objects.filter(username=payload.delegate_username).first()
@@ -291,7 +298,11 @@ def delegation_create(request: HttpRequest, payload: DelegationIn) -> tuple[int,
             raise NotFound(
                 _("Unknown user “%(u)s”.") % {"u": payload.delegate_username}, field="delegate_username"
             )
-    delegate_org = _org(payload.delegate_organisation, "delegate_organisation") if payload.delegate_organisation else None
+    delegate_org = (
+        _org(payload.delegate_organisation, "delegate_organisation")
+        if payload.delegate_organisation
+        else None
+    )
     delegation = services.delegation_grant(
         user=request.user,
         organisation=_org(payload.organisation, "organisation"),
@@ -302,7 +313,7 @@ def delegation_create(request: HttpRequest, payload: DelegationIn) -> tuple[int,
         delegate_organisation=delegate_org,
         reason=payload.reason,
     )
-    return 201, DelegationOut.from_model(delegation)
+    return Status(201, DelegationOut.from_model(delegation))
 
 
 @router.get("/delegations", response=list[DelegationOut], tags=["delegation"])
@@ -315,7 +326,9 @@ def delegation_list(request: HttpRequest) -> list[DelegationOut]:
         | Delegation.objects.filter(delegate_user=user)
         | Delegation.objects.filter(delegate_organisation_id__in=heads_of)
     )
-    qs = qs.select_related("delegator", "organisation", "delegate_user", "delegate_organisation").order_by("-pk")
+    qs = qs.select_related("delegator", "organisation", "delegate_user", "delegate_organisation").order_by(
+        "-pk"
+    )
     return [DelegationOut.from_model(d) for d in qs[:200]]
 
 
@@ -344,7 +357,10 @@ def authority_check(request: HttpRequest, power: str, organisation: str) -> Powe
     except services.NotAllowed as exc:
         return PowerCheckOut(allowed=False, detail=exc.message)
     return PowerCheckOut(
-        allowed=True, right=actor.right, on_behalf_of=actor.on_behalf_of or None, delegation_id=actor.delegation_id
+        allowed=True,
+        right=actor.right,
+        on_behalf_of=actor.on_behalf_of or None,
+        delegation_id=actor.delegation_id,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from django.db import transaction
@@ -122,9 +122,13 @@ def audit_verify(batch_size: int = 5000) -> tuple[int, list[AuditProblem]]:
                     AuditProblem(entry.pk, f"entries {expected_id}…{entry.pk - 1} are missing (deleted)")
                 )
             if entry.prev_hash != prev_hash:
-                problems.append(AuditProblem(entry.pk, "previous-hash link is broken (a row before it changed)"))
+                problems.append(
+                    AuditProblem(entry.pk, "previous-hash link is broken (a row before it changed)")
+                )
             if entry_digest(entry.prev_hash, _fields_of(entry)) != entry.hash:
-                problems.append(AuditProblem(entry.pk, "content does not match its hash (the row was edited)"))
+                problems.append(
+                    AuditProblem(entry.pk, "content does not match its hash (the row was edited)")
+                )
             prev_hash = entry.hash
             expected_id = entry.pk + 1
             last_id = entry.pk
@@ -133,7 +137,9 @@ def audit_verify(batch_size: int = 5000) -> tuple[int, list[AuditProblem]]:
     if head is not None:
         if head.last_id != last_id or head.last_hash != prev_hash:
             problems.append(
-                AuditProblem(last_id or None, f"chain head says the last entry is #{head.last_id}: rows were removed")
+                AuditProblem(
+                    last_id or None, f"chain head says the last entry is #{head.last_id}: rows were removed"
+                )
             )
         if head.count != checked:
             problems.append(AuditProblem(None, f"chain head counts {head.count} entries, found {checked}"))

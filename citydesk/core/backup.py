@@ -31,7 +31,9 @@ def _pg_env() -> tuple[list[str], dict[str, str]]:
 def _tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        raise DomainError(f"{name} is not installed (Debian: apt-get install postgresql-client)", field="tool")
+        raise DomainError(
+            f"{name} is not installed (Debian: apt-get install postgresql-client)", field="tool"
+        )
     return path
 
 
@@ -48,7 +50,15 @@ def backup(target: Path) -> int:
             dest.close()
     elif connection.vendor == "postgresql":
         args, env = _pg_env()
-        cmd = [_tool("pg_dump"), "-Fc", "--no-owner", *args, "-f", str(tmp), str(connection.settings_dict["NAME"])]
+        cmd = [
+            _tool("pg_dump"),
+            "-Fc",
+            "--no-owner",
+            *args,
+            "-f",
+            str(tmp),
+            str(connection.settings_dict["NAME"]),
+        ]
         result = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             tmp.unlink(missing_ok=True)
@@ -93,8 +103,15 @@ def restore(source: Path) -> None:
             raise DomainError(f"{source} is not a CityDesk pg_dump archive", field="file")
         connections.close_all()
         cmd = [
-            _tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction", *args,
-            "-d", str(connection.settings_dict["NAME"]), str(source),
+            _tool("pg_restore"),
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            *args,
+            "-d",
+            str(connection.settings_dict["NAME"]),
+            str(source),
         ]
         result = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
         if result.returncode != 0:

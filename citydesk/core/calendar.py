@@ -28,7 +28,9 @@ def office_periods() -> tuple[tuple[time, time], ...]:
     periods = []
     for chunk in settings.CITYDESK_OFFICE_HOURS.split(","):
         start, _sep, end = chunk.partition("-")
-        periods.append((_parse_time(start, "CITYDESK_OFFICE_HOURS"), _parse_time(end, "CITYDESK_OFFICE_HOURS")))
+        periods.append(
+            (_parse_time(start, "CITYDESK_OFFICE_HOURS"), _parse_time(end, "CITYDESK_OFFICE_HOURS"))
+        )
     return tuple(periods)
 
 

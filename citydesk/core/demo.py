@@ -42,8 +42,18 @@ DEPARTMENTS = [
 ]
 
 SAMPLE_WARDS = {
-    "79": ["Bến Thành", "Sài Gòn", "Tân Định", "Cầu Ông Lãnh", "Bàn Cờ", "Xuân Hòa", "Thủ Đức",
-           "Thủ Dầu Một", "Vũng Tàu", "Cần Giờ"],
+    "79": [
+        "Bến Thành",
+        "Sài Gòn",
+        "Tân Định",
+        "Cầu Ông Lãnh",
+        "Bàn Cờ",
+        "Xuân Hòa",
+        "Thủ Đức",
+        "Thủ Dầu Một",
+        "Vũng Tàu",
+        "Cần Giờ",
+    ],
     "01": ["Ba Đình", "Hoàn Kiếm", "Cửa Nam", "Hồng Hà", "Tây Hồ", "Sóc Sơn"],
 }
 
@@ -55,16 +65,37 @@ CATEGORIES = [
     ("illegal_construction", "report", "Xây dựng trái phép", "Illegal construction", "ward", "SXD", 10),
     ("noise", "report", "Tiếng ồn", "Noise", "ward", "SNNMT", 5),
     ("street_lighting", "report", "Chiếu sáng công cộng", "Street lighting", "department", "SXD", 3),
-    ("public_order", "report", "Trật tự đô thị, lấn chiếm vỉa hè", "Public order, pavement encroachment",
-     "ward", "", 5),
+    (
+        "public_order",
+        "report",
+        "Trật tự đô thị, lấn chiếm vỉa hè",
+        "Public order, pavement encroachment",
+        "ward",
+        "",
+        5,
+    ),
     ("trees", "report", "Cây xanh", "Trees", "department", "SXD", 5),
-    ("admin_service", "report", "Thái độ phục vụ, thủ tục hành chính", "Service attitude, procedures",
-     "ward", "SNV", 10),
+    (
+        "admin_service",
+        "report",
+        "Thái độ phục vụ, thủ tục hành chính",
+        "Service attitude, procedures",
+        "ward",
+        "SNV",
+        10,
+    ),
     ("civil_status", "dossier", "Hộ tịch", "Civil status", "ward", "STP", 5),
     ("land", "dossier", "Đất đai", "Land", "ward", "SNNMT", 15),
     ("construction_permit", "dossier", "Cấp phép xây dựng", "Construction permits", "ward", "SXD", 15),
-    ("business_registration", "dossier", "Đăng ký hộ kinh doanh", "Household business registration",
-     "ward", "SCT", 3),
+    (
+        "business_registration",
+        "dossier",
+        "Đăng ký hộ kinh doanh",
+        "Household business registration",
+        "ward",
+        "SCT",
+        3,
+    ),
     ("complaint", "complaint", "Khiếu nại", "Complaint", "ward", "TTTP", 30),
     ("denunciation", "complaint", "Tố cáo", "Denunciation", "ward", "TTTP", 30),
     ("petition", "complaint", "Kiến nghị, phản ánh", "Petition", "ward", "TTTP", 10),
@@ -89,7 +120,9 @@ CALENDAR_CHANGES = [
 ]
 
 
-def _org(code: str, name: str, kind: str, parent: Organisation | None, unit: AdminUnit | None) -> Organisation:
+def _org(
+    code: str, name: str, kind: str, parent: Organisation | None, unit: AdminUnit | None
+) -> Organisation:
     org, _created = Organisation.objects.update_or_create(
         code=code, defaults={"name": name, "kind": kind, "parent": parent, "admin_unit": unit}
     )
@@ -98,7 +131,9 @@ def _org(code: str, name: str, kind: str, parent: Organisation | None, unit: Adm
 
 def _ward(province: str, name: str) -> AdminUnit | None:
     key = search_key(name)
-    candidates = AdminUnit.objects.filter(province_id=province, level=DivisionLevel.WARD, search_name__endswith=key)
+    candidates = AdminUnit.objects.filter(
+        province_id=province, level=DivisionLevel.WARD, search_name__endswith=key
+    )
     return next((u for u in candidates if search_key(u.name).split(" ", 1)[-1] == key), None)
 
 
@@ -108,8 +143,13 @@ def seed_demo() -> dict[str, int]:
         load_units()
     actor = Actor.system("seed-demo")
     for province, city_name in CITIES.items():
-        city = _org(province, f"UBND {city_name}", OrgKind.PEOPLES_COMMITTEE, None,
-                    AdminUnit.objects.get(code=province))
+        city = _org(
+            province,
+            f"UBND {city_name}",
+            OrgKind.PEOPLES_COMMITTEE,
+            None,
+            AdminUnit.objects.get(code=province),
+        )
         for suffix, name, kind in DEPARTMENTS:
             _org(f"{province}.{suffix}", name, kind, city, None)
         for ward_name in SAMPLE_WARDS[province]:
@@ -121,16 +161,28 @@ def seed_demo() -> dict[str, int]:
     for code, domain, name, name_en, handled_by, department, days in CATEGORIES:
         ServiceCategory.objects.update_or_create(
             code=code,
-            defaults={"domain": domain, "name": name, "name_en": name_en, "handled_by": handled_by,
-                      "department_code": department, "working_days": days},
+            defaults={
+                "domain": domain,
+                "name": name,
+                "name_en": name_en,
+                "handled_by": handled_by,
+                "department_code": department,
+                "working_days": days,
+            },
         )
     created = 0
     for username, role, org_code, full_name, title in PEOPLE:
         if User.objects.filter(username=username).exists():
             continue
         user = user_create(
-            actor=actor, username=username, role=role, unit_code=org_code, full_name=full_name,
-            email=f"{username}@demo.citydesk.vn", password=DEMO_PASSWORD, title=title,
+            actor=actor,
+            username=username,
+            role=role,
+            unit_code=org_code,
+            full_name=full_name,
+            email=f"{username}@demo.citydesk.vn",
+            password=DEMO_PASSWORD,
+            title=title,
         )
         if role == "admin":
             user.is_superuser = True
@@ -139,7 +191,9 @@ def seed_demo() -> dict[str, int]:
     admin = User.objects.get(username="admin")
     for day, kind, name in CALENDAR_CHANGES:
         if not CalendarOverride.objects.filter(date=day).exists():
-            calendar_override_set(user=admin, day=day, kind=kind, name=name, legal_basis="Thông báo của Bộ Nội vụ")
+            calendar_override_set(
+                user=admin, day=day, kind=kind, name=name, legal_basis="Thông báo của Bộ Nội vụ"
+            )
     # Seed 001: a head lets a ward's People's Committee approve dossiers in their place for a period.
     director = User.objects.get(username="sxd_director")
     if not Delegation.objects.filter(delegator=director).exists():

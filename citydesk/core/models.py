@@ -31,7 +31,12 @@ class AdminUnit(models.Model):
     division_type = models.CharField(_("division type"), max_length=40)
     level = models.CharField(_("level"), max_length=10, choices=DivisionLevel.choices)
     province = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="wards", verbose_name=_("province")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="wards",
+        verbose_name=_("province"),
     )
     codename = models.CharField(max_length=120)
     centre_lon = models.FloatField(_("centre longitude"), null=True, blank=True)
@@ -68,7 +73,9 @@ class LegacyUnit(models.Model):
     code = models.CharField(max_length=5)
     name = models.CharField(max_length=120)
     search_name = models.CharField(max_length=120, db_index=True, editable=False)
-    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
     successors = models.ManyToManyField(AdminUnit, through="LegacyMapping", related_name="legacy_sources")
 
     class Meta:
@@ -90,6 +97,9 @@ class LegacyMapping(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["legacy", "unit"], name="legacymapping_uniq")]
 
+    def __str__(self) -> str:
+        return f"{self.legacy_id} → {self.unit_id}"
+
 
 class OrgKind(models.TextChoices):
     PEOPLES_COMMITTEE = "peoples_committee", _("People's Committee")
@@ -107,10 +117,19 @@ class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=OrgKind.choices)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
     )
     admin_unit = models.ForeignKey(
-        AdminUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="organisations",
+        AdminUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organisations",
         verbose_name=_("administrative unit"),
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -194,7 +213,9 @@ class Delegation(models.Model):
 
     delegator = models.ForeignKey(User, on_delete=models.PROTECT, related_name="delegations_given")
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="delegations",
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="delegations",
         help_text=_("The organisation in which the delegator holds the powers."),
     )
     powers = models.JSONField(_("powers"))
@@ -214,7 +235,9 @@ class Delegation(models.Model):
         verbose_name = _("delegation")
         verbose_name_plural = _("delegations")
         constraints = [
-            models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")), name="delegation_dates"),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")), name="delegation_dates"
+            ),
             models.CheckConstraint(
                 condition=(Q(delegate_user__isnull=False) & Q(delegate_organisation__isnull=True))
                 | (Q(delegate_user__isnull=True) & Q(delegate_organisation__isnull=False)),
@@ -315,3 +338,6 @@ class AuditChainHead(models.Model):
     last_id = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
     count = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"audit head #{self.last_id}"

@@ -48,9 +48,7 @@ def holds_own(user: User, power: str, organisation: Organisation) -> bool:
     return any(power in ROLE_POWERS[m.role] for m in _own_roles(user, organisation))
 
 
-def authorize(
-    user: User, power: str, organisation: Organisation, *, on: date | None = None
-) -> Actor:
+def authorize(user: User, power: str, organisation: Organisation, *, on: date | None = None) -> Actor:
     """Return the Actor (own right or by delegation) allowed to use `power` over `organisation`.
 
     Raises NotAllowed naming the power. Non-delegable powers are accepted only in one's own right,
@@ -202,7 +200,10 @@ def api_token_create(*, actor: Actor, user: User, name: str = "") -> str:
     token = f"{TOKEN_PREFIX}{prefix}_{secret}"
     record = ApiToken.objects.create(user=user, name=nfc(name), prefix=prefix, key_hash=_hash_token(token))
     audit_record(
-        actor=actor, action="api_token.create", object_type="api_token", object_id=record.pk,
+        actor=actor,
+        action="api_token.create",
+        object_type="api_token",
+        object_id=record.pk,
         after={"user": user.username, "prefix": prefix},
     )
     return token
@@ -254,7 +255,8 @@ def delegation_grant(
     refused = [p for p in powers if p in NON_DELEGABLE]
     if refused:
         raise DomainError(
-            _("These powers can never be delegated: %(p)s.") % {"p": ", ".join(Power(p).label for p in refused)},
+            _("These powers can never be delegated: %(p)s.")
+            % {"p": ", ".join(str(Power(p).label) for p in refused)},
             field="powers",
         )
     actor = authorize(user, Power.DELEGATE, organisation)
@@ -262,7 +264,7 @@ def delegation_grant(
     if not_held:
         raise NotAllowed(
             _("You cannot delegate powers you do not hold yourself: %(p)s.")
-            % {"p": ", ".join(Power(p).label for p in not_held)},
+            % {"p": ", ".join(str(Power(p).label) for p in not_held)},
             field="powers",
         )
     if delegate_user is not None and delegate_user.pk == user.pk:
@@ -293,7 +295,9 @@ def delegation_snapshot(delegation: Delegation) -> dict[str, object]:
         "organisation": delegation.organisation.code,
         "powers": delegation.powers,
         "delegate_user": delegation.delegate_user.username if delegation.delegate_user else None,
-        "delegate_organisation": delegation.delegate_organisation.code if delegation.delegate_organisation else None,
+        "delegate_organisation": delegation.delegate_organisation.code
+        if delegation.delegate_organisation
+        else None,
         "start_date": delegation.start_date.isoformat(),
         "end_date": delegation.end_date.isoformat(),
         "revoked_at": delegation.revoked_at.isoformat() if delegation.revoked_at else None,
@@ -303,7 +307,10 @@ def delegation_snapshot(delegation: Delegation) -> dict[str, object]:
 @transaction.atomic
 def delegation_revoke(*, user: User, delegation_id: int) -> Delegation:
     delegation = (
-        Delegation.objects.select_for_update().select_related("organisation", "delegator").filter(pk=delegation_id).first()
+        Delegation.objects.select_for_update()
+        .select_related("organisation", "delegator")
+        .filter(pk=delegation_id)
+        .first()
     )
     if delegation is None:
         raise NotFound(_("No delegation #%(id)s.") % {"id": delegation_id}, field="delegation_id")
@@ -314,8 +321,12 @@ def delegation_revoke(*, user: User, delegation_id: int) -> Delegation:
     delegation.revoked_at = timezone.now()
     delegation.save(update_fields=["revoked_at"])
     audit_record(
-        actor=actor, action="delegation.revoke", object_type="delegation", object_id=delegation.pk,
-        before=before, after=delegation_snapshot(delegation),
+        actor=actor,
+        action="delegation.revoke",
+        object_type="delegation",
+        object_id=delegation.pk,
+        before=before,
+        after=delegation_snapshot(delegation),
     )
     return delegation
 
@@ -343,7 +354,11 @@ def calendar_override_set(
         date=day, defaults={"kind": kind, "name": name, "legal_basis": nfc(legal_basis)}
     )
     audit_record(
-        actor=actor, action="calendar.set", object_type="calendar_override", object_id=day.isoformat(),
-        before=before, after={"kind": kind, "name": name, "legal_basis": override.legal_basis},
+        actor=actor,
+        action="calendar.set",
+        object_type="calendar_override",
+        object_id=day.isoformat(),
+        before=before,
+        after={"kind": kind, "name": name, "legal_basis": override.legal_basis},
     )
     return override

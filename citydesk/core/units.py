@@ -65,25 +65,54 @@ def load_units(*, legacy: bool = True, approximate: bool = True) -> dict[str, in
         lon, lat, _area = centres.get(code, (None, None, None))
         provinces.append(
             AdminUnit(
-                code=code, name=p.name, search_name=search_key(p.name), division_type=str(p.division_type),
-                level=DivisionLevel.PROVINCE, province=None, codename=p.codename, centre_lon=lon, centre_lat=lat,
+                code=code,
+                name=p.name,
+                search_name=search_key(p.name),
+                division_type=str(p.division_type),
+                level=DivisionLevel.PROVINCE,
+                province=None,
+                codename=p.codename,
+                centre_lon=lon,
+                centre_lat=lat,
             )
         )
-    fields = ["name", "search_name", "division_type", "level", "province", "codename", "centre_lon", "centre_lat"]
-    AdminUnit.objects.bulk_create(provinces, update_conflicts=True, unique_fields=["code"], update_fields=fields)
+    fields = [
+        "name",
+        "search_name",
+        "division_type",
+        "level",
+        "province",
+        "codename",
+        "centre_lon",
+        "centre_lat",
+    ]
+    AdminUnit.objects.bulk_create(
+        provinces, update_conflicts=True, unique_fields=["code"], update_fields=fields
+    )
     wards = []
     for w in Ward.iter_all():
         code = normalize_code(w.code.value, level=DivisionLevel.WARD)
         lon, lat, area = centres.get(code, (None, None, None))
         wards.append(
             AdminUnit(
-                code=code, name=w.name, search_name=search_key(w.name), division_type=str(w.division_type),
-                level=DivisionLevel.WARD, province_id=normalize_code(w.province_code.value, level="province"),
-                codename=w.codename, centre_lon=lon, centre_lat=lat, area_km2=area,
+                code=code,
+                name=w.name,
+                search_name=search_key(w.name),
+                division_type=str(w.division_type),
+                level=DivisionLevel.WARD,
+                province_id=normalize_code(w.province_code.value, level="province"),
+                codename=w.codename,
+                centre_lon=lon,
+                centre_lat=lat,
+                area_km2=area,
             )
         )
     AdminUnit.objects.bulk_create(
-        wards, update_conflicts=True, unique_fields=["code"], update_fields=[*fields, "area_km2"], batch_size=500
+        wards,
+        update_conflicts=True,
+        unique_fields=["code"],
+        update_fields=[*fields, "area_km2"],
+        batch_size=500,
     )
     counts = {"provinces": len(provinces), "wards": len(wards)}
     if legacy:
@@ -134,7 +163,9 @@ def _load_legacy() -> dict[str, int]:
             legacy_id = ward_ids.get(f"{old.code:05d}")
             if legacy_id is not None:
                 mappings.append(
-                    LegacyMapping(legacy_id=legacy_id, unit_id=f"{new_code:05d}", partial=old.is_partly_merged)
+                    LegacyMapping(
+                        legacy_id=legacy_id, unit_id=f"{new_code:05d}", partial=old.is_partly_merged
+                    )
                 )
     for p in Province.iter_all():
         for old in p.get_legacy_sources():
@@ -193,7 +224,10 @@ def boundaries_import(*, actor: Actor, geojson: dict[str, Any], code_property: s
         unit.boundary_kind = BoundaryKind.OFFICIAL
     AdminUnit.objects.bulk_update(list(units.values()), ["boundary", "boundary_kind"], batch_size=200)
     audit_record(
-        actor=actor, action="boundaries.import", object_type="admin_unit", object_id=f"{len(parsed)} units",
+        actor=actor,
+        action="boundaries.import",
+        object_type="admin_unit",
+        object_id=f"{len(parsed)} units",
         after={"codes": sorted(units)[:50], "count": len(parsed)},
     )
     transaction.on_commit(invalidate_locator)
@@ -232,7 +266,9 @@ def get_locator() -> tuple[geo.UnitLocator, list[str]]:
         codes = [r[0] for r in rows]
         polygons = {r[0]: shapely.geometry.shape(r[3]) for r in rows if r[4] == BoundaryKind.OFFICIAL}
         locator = geo.UnitLocator(
-            codes, np.array([r[1] for r in rows], dtype=float), np.array([r[2] for r in rows], dtype=float),
+            codes,
+            np.array([r[1] for r in rows], dtype=float),
+            np.array([r[2] for r in rows], dtype=float),
             polygons=polygons or None,
         )
         _locator = (version, locator, codes)
@@ -251,17 +287,17 @@ def locate_point(lon: float, lat: float) -> Located:
     if not (-90 <= lat <= 90):
         raise DomainError(_("Latitude must be between -90 and 90."), field="lat")
     locator, codes = get_locator()
-    indices, methods = locator.locate(np.array([lon]), np.array([lat]), return_method=True)
-    if indices[0] < 0:
+    index, method = locator.locate_one_index(lon, lat)
+    if index < 0 or method.label is None:
         raise NotFound(_("No administrative unit contains this point."), field="lon")
-    unit = AdminUnit.objects.select_related("province").get(code=codes[indices[0]])
-    return Located(unit=unit, method=str(methods[0]))
+    unit = AdminUnit.objects.select_related("province").get(code=codes[index])
+    return Located(unit=unit, method=method.label)
 
 
 # --- Legacy addresses -----------------------------------------------------------------------------
 
 _LEGACY_PREFIX = re.compile(
-    r"^(tinh|thanh pho|tp\.?|quan|huyen|thi xa|thi tran|phuong|xa|q\.?|p\.?|h\.?)\s+", re.IGNORECASE
+    r"^(tinh|thanh pho|tp|quan|huyen|thi xa|thi tran|phuong|xa|tx|tt|q|p|h)(\.\s*|\s+)", re.IGNORECASE
 )
 
 
@@ -290,9 +326,7 @@ def convert_legacy_address(address: str) -> LegacyConversion:
     """
     parts = [nfc(p) for p in address.split(",") if p.strip()]
     if len(parts) < 3:
-        raise DomainError(
-            _("Write the old address as “…, ward, district, province”."), field="address"
-        )
+        raise DomainError(_("Write the old address as “…, ward, district, province”."), field="address")
     ward_name, district_name, province_name = parts[-3], parts[-2], parts[-1]
     province_key = _bare(province_name).replace("hcm", "ho chi minh")
     provinces = [

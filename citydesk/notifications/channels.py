@@ -42,11 +42,14 @@ class HttpJsonSmsGateway:
         request = urllib.request.Request(
             settings.CITYDESK_SMS_URL,
             data=json.dumps({"to": phone, "text": text}).encode(),
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {settings.CITYDESK_SMS_TOKEN}"},
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {settings.CITYDESK_SMS_TOKEN}",
+            },
             method="POST",
         )
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (configured URL)
+            with urllib.request.urlopen(request, timeout=10) as response:
                 if response.status >= 300:
                     raise DeliveryError(f"SMS gateway answered {response.status}")
         except OSError as exc:
@@ -63,7 +66,9 @@ class InAppTransport:
 class EmailTransport:
     def deliver(self, notification: Notification) -> None:
         try:
-            send_mail(notification.subject, notification.body, None, [notification.address], fail_silently=False)
+            send_mail(
+                notification.subject, notification.body, None, [notification.address], fail_silently=False
+            )
         except OSError as exc:
             raise DeliveryError(f"mail server: {exc}") from exc
 

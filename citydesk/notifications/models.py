@@ -20,10 +20,16 @@ class Notification(models.Model):
         FAILED = "failed", _("Gave up after repeated failures")
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    address = models.CharField(_("address"), max_length=200, blank=True, help_text=_("E-mail or phone number"))
+    address = models.CharField(
+        _("address"), max_length=200, blank=True, help_text=_("E-mail or phone number")
+    )
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)

@@ -29,7 +29,9 @@ def notification_queue(
     if channel == Channel.SMS and not address and recipient is not None:
         address = recipient.phone
     if channel != Channel.IN_APP and not address:
-        raise DomainError(_("No address to send this %(c)s to.") % {"c": Channel(channel).label}, field="address")
+        raise DomainError(
+            _("No address to send this %(c)s to.") % {"c": Channel(channel).label}, field="address"
+        )
     if channel == Channel.IN_APP and recipient is None:
         raise DomainError(_("An in-app notification needs a recipient."), field="recipient")
     notification = Notification.objects.create(
@@ -51,8 +53,9 @@ def _wake_worker() -> None:
 def _claim(notification_id: int, now: timezone.datetime) -> bool:
     """Conditional UPDATE: exactly one worker moves a row from pending to sending."""
     return (
-        Notification.objects.filter(pk=notification_id, status=Notification.Status.PENDING, next_attempt_at__lte=now)
-        .update(status=Notification.Status.SENDING)
+        Notification.objects.filter(
+            pk=notification_id, status=Notification.Status.PENDING, next_attempt_at__lte=now
+        ).update(status=Notification.Status.SENDING)
         == 1
     )
 

@@ -7,7 +7,7 @@ from citydesk.notifications.models import Notification
 from citydesk.notifications.services import deliver_due
 
 
-@task(queue_name="notifications")
+@task()
 def deliver_outbox() -> dict[str, int]:
     """Deliver what is due, then schedule one follow-up run for the earliest retry, if any."""
     counts = deliver_due()
@@ -24,6 +24,4 @@ def _follow_up_scheduled() -> bool:
         from django_tasks_db.models import DBTaskResult
     except ImportError:  # another backend (e.g. Redis-based) schedules retries itself
         return False
-    return DBTaskResult.objects.filter(
-        task_path=f"{__name__}.deliver_outbox", status="READY"
-    ).exists()
+    return DBTaskResult.objects.filter(task_path=f"{__name__}.deliver_outbox", status="READY").exists()

@@ -85,7 +85,13 @@ def units_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/units.html",
-        {"provinces": provinces, "province_code": province_code, "q": query, "page": page, "total": len(ordered)},
+        {
+            "provinces": provinces,
+            "province_code": province_code,
+            "q": query,
+            "page": page,
+            "total": len(ordered),
+        },
     )
 
 

@@ -2,29 +2,7 @@
 
 from django.db import migrations
 
-SQLITE_UP = [
-    """CREATE TRIGGER core_auditentry_no_update BEFORE UPDATE ON core_auditentry
-       BEGIN SELECT RAISE(ABORT, 'core_auditentry is append-only'); END""",
-    """CREATE TRIGGER core_auditentry_no_delete BEFORE DELETE ON core_auditentry
-       BEGIN SELECT RAISE(ABORT, 'core_auditentry is append-only'); END""",
-]
-SQLITE_DOWN = [
-    "DROP TRIGGER IF EXISTS core_auditentry_no_update",
-    "DROP TRIGGER IF EXISTS core_auditentry_no_delete",
-]
-PG_UP = [
-    """CREATE OR REPLACE FUNCTION core_auditentry_refuse() RETURNS trigger AS $$
-       BEGIN RAISE EXCEPTION 'core_auditentry is append-only'; END; $$ LANGUAGE plpgsql""",
-    """CREATE TRIGGER core_auditentry_append_only BEFORE UPDATE OR DELETE ON core_auditentry
-       FOR EACH ROW EXECUTE FUNCTION core_auditentry_refuse()""",
-    """CREATE TRIGGER core_auditentry_no_truncate BEFORE TRUNCATE ON core_auditentry
-       FOR EACH STATEMENT EXECUTE FUNCTION core_auditentry_refuse()""",
-]
-PG_DOWN = [
-    "DROP TRIGGER IF EXISTS core_auditentry_append_only ON core_auditentry",
-    "DROP TRIGGER IF EXISTS core_auditentry_no_truncate ON core_auditentry",
-    "DROP FUNCTION IF EXISTS core_auditentry_refuse()",
-]
+from citydesk.core.migrations._0002_sql import PG_DOWN, PG_UP, SQLITE_DOWN, SQLITE_UP
 
 
 def _run(statements_by_vendor):

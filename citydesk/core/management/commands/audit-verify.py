@@ -15,5 +15,7 @@ class Command(CityDeskCommand):
             for problem in problems:
                 where = f"#{problem.entry_id}" if problem.entry_id else "chain"
                 self.stderr.write(f"{where}: {problem.message}")
-            raise CommandError(f"audit trail is NOT intact: {len(problems)} problem(s) in {checked} entries", returncode=1)
+            raise CommandError(
+                f"audit trail is NOT intact: {len(problems)} problem(s) in {checked} entries", returncode=1
+            )
         self.stdout.write(self.style.SUCCESS(f"audit trail intact: {checked} entries verified"))

@@ -10,10 +10,13 @@ class Command(CityDeskCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--username", required=True)
         parser.add_argument(
-            "--role", required=True,
+            "--role",
+            required=True,
             help="citizen, operator, officer, deputy, head, leader, inspector or admin",
         )
-        parser.add_argument("--unit", help="organisation code (a People's Committee uses its unit code, e.g. 79)")
+        parser.add_argument(
+            "--unit", help="organisation code (a People's Committee uses its unit code, e.g. 79)"
+        )
         parser.add_argument("--full-name", default="")
         parser.add_argument("--email", default="")
         parser.add_argument("--phone", default="")

@@ -26,5 +26,7 @@ class Command(CityDeskCommand):
             raise CommandError(f"{path}: file not found", returncode=2) from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise CommandError(f"{path}: not a readable GeoJSON file ({exc})", returncode=2) from None
-        count = boundaries_import(actor=self.cli_actor(), geojson=data, code_property=options["code_property"])
+        count = boundaries_import(
+            actor=self.cli_actor(), geojson=data, code_property=options["code_property"]
+        )
         self.stdout.write(self.style.SUCCESS(f"Imported {count} official boundaries from {path}"))

@@ -16,7 +16,9 @@ class Command(CityDeskCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["yes"]:
-            raise CommandError("restore replaces every row of the current database; add --yes to confirm", returncode=2)
+            raise CommandError(
+                "restore replaces every row of the current database; add --yes to confirm", returncode=2
+            )
         path = Path(options["file"])
         restore(path)
         self.stdout.write(self.style.SUCCESS(f"Database restored from {path}"))

@@ -1,0 +1,181 @@
+"""Shared fixtures: a small organisation tree and one persona per role, plus an outsider."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+
+from citydesk.core.audit import Actor
+from citydesk.core.models import AdminUnit, DivisionLevel, Membership, Organisation, OrgKind, User
+from citydesk.core.services import api_token_create
+from citydesk.lib.text import search_key
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def make_unit(
+    code: str,
+    name: str,
+    province: AdminUnit | None = None,
+    lon: float | None = None,
+    lat: float | None = None,
+) -> AdminUnit:
+    return AdminUnit.objects.create(
+        code=code,
+        name=name,
+        search_name=search_key(name),
+        division_type="phường" if province else "thành phố",
+        level=DivisionLevel.WARD if province else DivisionLevel.PROVINCE,
+        province=province,
+        codename=search_key(name).replace(" ", "_"),
+        centre_lon=lon,
+        centre_lat=lat,
+    )
+
+
+@dataclass
+class Personas:
+    city: Organisation
+    ward: Organisation
+    other_ward: Organisation
+    department: Organisation
+    inspectorate: Organisation
+    operator: User
+    officer: User
+    deputy: User
+    head: User
+    leader: User
+    inspector: User
+    admin: User
+    department_head: User
+    other_head: User
+    citizen: User
+    outsider: User
+
+    def all_roles(self) -> dict[str, User]:
+        return {
+            "operator": self.operator,
+            "officer": self.officer,
+            "deputy": self.deputy,
+            "head": self.head,
+            "leader": self.leader,
+            "inspector": self.inspector,
+            "admin": self.admin,
+            "citizen": self.citizen,
+            "outsider": self.outsider,
+        }
+
+
+def _user(username: str, full_name: str, org: Organisation | None = None, role: str | None = None) -> User:
+    user = User.objects.create_user(
+        username=username, password="pw-" + username, full_name=full_name, email=f"{username}@example.vn"
+    )
+    if org is not None and role is not None:
+        Membership.objects.create(user=user, organisation=org, role=role)
+    return user
+
+
+@pytest.fixture
+def personas(db) -> Personas:
+    hcmc = make_unit("79", "Thành phố Hồ Chí Minh")
+    ben_thanh = make_unit("26743", "Phường Bến Thành", hcmc, 106.694, 10.7713)
+    sai_gon = make_unit("26740", "Phường Sài Gòn", hcmc, 106.703, 10.7788)
+    city = Organisation.objects.create(
+        code="79", name="UBND Thành phố Hồ Chí Minh", kind=OrgKind.PEOPLES_COMMITTEE, admin_unit=hcmc
+    )
+    ward = Organisation.objects.create(
+        code="26743",
+        name="UBND Phường Bến Thành",
+        kind=OrgKind.PEOPLES_COMMITTEE,
+        parent=city,
+        admin_unit=ben_thanh,
+    )
+    other_ward = Organisation.objects.create(
+        code="26740",
+        name="UBND Phường Sài Gòn",
+        kind=OrgKind.PEOPLES_COMMITTEE,
+        parent=city,
+        admin_unit=sai_gon,
+    )
+    department = Organisation.objects.create(
+        code="79.SXD", name="Sở Xây dựng", kind=OrgKind.DEPARTMENT, parent=city
+    )
+    inspectorate = Organisation.objects.create(
+        code="79.TTTP", name="Thanh tra Thành phố", kind=OrgKind.INSPECTORATE, parent=city
+    )
+    return Personas(
+        city=city,
+        ward=ward,
+        other_ward=other_ward,
+        department=department,
+        inspectorate=inspectorate,
+        operator=_user("operator", "Nguyễn Thị Lan", city, "operator"),
+        officer=_user("officer", "Trần Văn Minh", ward, "officer"),
+        deputy=_user("deputy", "Lê Thị Hồng", ward, "deputy"),
+        head=_user("head", "Phạm Quốc Hùng", ward, "head"),
+        leader=_user("leader", "Võ Văn Thành", city, "leader"),
+        inspector=_user("inspector", "Đặng Thu Hà", inspectorate, "inspector"),
+        admin=_user("admin", "Quản trị", city, "admin"),
+        department_head=_user("director", "Hoàng Minh Tuấn", department, "head"),
+        other_head=_user("other_head", "Bùi Văn Nam", other_ward, "head"),
+        citizen=_user("citizen", "Ngô Thị Mai"),
+        outsider=_user("outsider", "Người ngoài", other_ward, "officer"),
+    )
+
+
+@pytest.fixture
+def token_for(db):
+    def make(user: User) -> str:
+        return api_token_create(actor=Actor.system("test"), user=user)
+
+    return make
+
+
+@pytest.fixture
+def bearer(token_for):
+    def headers(user: User) -> dict[str, str]:
+        return {"HTTP_AUTHORIZATION": f"Bearer {token_for(user)}"}
+
+    return headers
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def pytest_report_header(config) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    return f"database: {'PostgreSQL' if url.startswith('postgres') else 'SQLite'} (DATABASE_URL={'set' if url else 'unset'})"
+
+
+def _set_audit_guard(enabled: bool) -> None:
+    """The append-only triggers block Django's flush between transactional tests: lift them then."""
+    from citydesk.core.migrations import _0002_sql as sql
+
+    with connection.cursor() as cursor:
+        for statement in sql.guard_statements(connection.vendor, enabled):
+            cursor.execute(statement)
+
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def _audit_guard_around_flush(request):
+    if not _is_transactional(request):
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    _set_audit_guard(True)
+    yield
+    _set_audit_guard(False)

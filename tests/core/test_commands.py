@@ -1,0 +1,161 @@
+"""Command-line tools: create-user, seed-demo, backup/restore, production settings check."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from citydesk.core.models import AuditEntry, CalendarOverride, Membership, Organisation, User
+from citydesk.core.services import api_token_user
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_create_user_prints_a_working_token(personas, capsys):
+    call_command(
+        "create-user",
+        "--username",
+        "tdv2",
+        "--role",
+        "operator",
+        "--unit",
+        "79",
+        "--full-name",
+        "Trần Thị Thu",
+    )
+    out = capsys.readouterr().out
+    token = next(line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("API token"))
+    user = api_token_user(token)
+    assert user is not None and user.username == "tdv2" and user.full_name == "Trần Thị Thu"
+    assert Membership.objects.get(user=user).organisation.code == "79"
+    assert AuditEntry.objects.filter(action="user.create", object_id=str(user.pk)).exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--username", "x1", "--role", "officer", "--unit", "12345"], "Unknown organisation code"),
+        (["--username", "x2", "--role", "mayor", "--unit", "79"], "Unknown role"),
+        (["--username", "x3", "--role", "officer"], "needs an organisation"),
+        (["--username", "head", "--role", "officer", "--unit", "79"], "taken"),
+    ],
+)
+def test_create_user_bad_input_exits_nonzero_and_writes_nothing(personas, args, message):
+    users_before = User.objects.count()
+    with pytest.raises(CommandError, match=message) as err:
+        call_command("create-user", *args)
+    assert err.value.returncode == 2
+    assert User.objects.count() == users_before
+
+
+def test_create_user_cli_process_exit_code(personas, tmp_path):
+    """The real console entry point: a message on stderr and a non-zero exit."""
+    env = {**os.environ, "CITYDESK_DATA_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "citydesk.cli",
+            "create-user",
+            "--username",
+            "u",
+            "--role",
+            "officer",
+            "--unit",
+            "00000",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "00000" in result.stderr or "no such table" in result.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_is_idempotent(capsys):
+    call_command("seed-demo")
+    first = (User.objects.count(), Organisation.objects.count(), AuditEntry.objects.count())
+    call_command("seed-demo")
+    assert (User.objects.count(), Organisation.objects.count(), AuditEntry.objects.count()) == first
+    assert Organisation.objects.get(code="26743").name == "UBND Phường Bến Thành"
+    roles = set(Membership.objects.values_list("role", flat=True))
+    assert roles == {"operator", "officer", "deputy", "head", "leader", "inspector", "admin"}
+    assert CalendarOverride.objects.filter(kind="working_day").count() == 2
+    assert "citydesk-demo" in capsys.readouterr().out
+    call_command("audit-verify")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backup_restore_round_trip_loses_nothing(personas, tmp_path):
+    call_command("create-user", "--username", "before", "--role", "officer", "--unit", "26743")
+    snapshot = sorted(User.objects.values_list("username", flat=True))
+    audit_count = AuditEntry.objects.count()
+    path = tmp_path / "citydesk.backup"
+    call_command("backup", str(path))
+    assert path.stat().st_size > 0
+    # Changes after the backup are undone by the restore.
+    call_command("create-user", "--username", "after", "--role", "officer", "--unit", "26743")
+    User.objects.filter(username="officer").update(full_name="Đã đổi")
+    with pytest.raises(CommandError, match="--yes"):
+        call_command("restore", str(path))
+    call_command("restore", str(path), "--yes")
+    assert sorted(User.objects.values_list("username", flat=True)) == snapshot
+    assert User.objects.get(username="officer").full_name == "Trần Văn Minh"
+    assert AuditEntry.objects.count() == audit_count
+    call_command("audit-verify")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_restore_refuses_a_file_that_is_not_a_backup(personas, tmp_path):
+    bogus = tmp_path / "bogus.backup"
+    bogus.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(CommandError) as err:
+        call_command("restore", str(bogus), "--yes")
+    assert err.value.returncode == 2
+    assert User.objects.filter(username="head").exists()
+    with pytest.raises(CommandError, match="not found"):
+        call_command("restore", str(tmp_path / "missing"), "--yes")
+
+
+def test_production_settings_pass_check_deploy(tmp_path):
+    env = {
+        **os.environ,
+        "CITYDESK_PRODUCTION": "true",
+        "CITYDESK_SECRET_KEY": "k" * 20 + "-production-secret-for-the-check-0123456789-abcdef",
+        "CITYDESK_ALLOWED_HOSTS": "citydesk.example.vn",
+        "CITYDESK_DATA_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "citydesk.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret(tmp_path):
+    env = {**os.environ, "CITYDESK_PRODUCTION": "true", "CITYDESK_DATA_DIR": str(tmp_path)}
+    env.pop("CITYDESK_SECRET_KEY", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "citydesk.cli", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "CITYDESK_SECRET_KEY" in result.stderr
