@@ -1,0 +1,129 @@
+"""Outbox: messages are stored first, delivered by the worker, retried, never lost."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from citydesk.core.errors import DomainError
+from citydesk.notifications import channels
+from citydesk.notifications.models import Notification
+from citydesk.notifications.services import _claim, deliver_due, inbox, notification_queue
+
+pytestmark = pytest.mark.django_db
+
+
+class FlakyGateway:
+    """An SMS gateway that is down for the first `failures` calls."""
+
+    failures = 0
+    sent: list[tuple[str, str]] = []
+
+    def send(self, phone: str, text: str) -> None:
+        if FlakyGateway.failures > 0:
+            FlakyGateway.failures -= 1
+            raise channels.DeliveryError("gateway timeout")
+        FlakyGateway.sent.append((phone, text))
+
+
+@pytest.fixture
+def flaky_sms(settings):
+    settings.CITYDESK_SMS_GATEWAY = f"{__name__}.FlakyGateway"
+    FlakyGateway.sent = []
+    FlakyGateway.failures = 0
+    return FlakyGateway
+
+
+def _make_due(n: Notification) -> None:
+    Notification.objects.filter(pk=n.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+
+
+def test_email_is_delivered_by_the_worker_not_the_request(personas, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        n = notification_queue(channel="email", recipient=personas.citizen, subject="Kết quả xử lý",
+                               body="Phản ánh của bạn đã được giải quyết.")
+    assert mail.outbox == []
+    assert n.address == "citizen@example.vn"
+    assert deliver_due() == {"sent": 1, "retry": 0, "failed": 0}
+    assert mail.outbox[0].subject == "Kết quả xử lý"
+    n.refresh_from_db()
+    assert n.status == "sent" and n.attempts == 1 and n.sent_at is not None
+
+
+def test_gateway_failure_keeps_the_message_and_retries(personas, flaky_sms):
+    flaky_sms.failures = 2
+    n = notification_queue(channel="sms", address="0901234567", subject="CityDesk", body="Mã hồ sơ HS-001")
+    assert deliver_due()["retry"] == 1
+    n.refresh_from_db()
+    assert n.status == "pending" and n.attempts == 1 and "gateway timeout" in n.last_error
+    assert n.next_attempt_at > timezone.now()  # back-off: not retried at once
+    assert deliver_due() == {"sent": 0, "retry": 0, "failed": 0}
+    _make_due(n)
+    deliver_due()
+    _make_due(n)
+    assert deliver_due()["sent"] == 1
+    assert flaky_sms.sent == [("0901234567", "CityDesk: Mã hồ sơ HS-001")]
+    n.refresh_from_db()
+    assert (n.status, n.attempts, n.last_error) == ("sent", 3, "")
+
+
+def test_gives_up_after_the_limit_but_keeps_the_row(personas, flaky_sms, settings):
+    settings.CITYDESK_NOTIFY_MAX_ATTEMPTS = 2
+    flaky_sms.failures = 10
+    n = notification_queue(channel="sms", address="0901234567", subject="x", body="y")
+    deliver_due()
+    _make_due(n)
+    assert deliver_due()["failed"] == 1
+    n.refresh_from_db()
+    assert n.status == "failed" and n.attempts == 2
+
+
+def test_a_row_is_claimed_by_one_worker_only(personas):
+    n = notification_queue(channel="in_app", recipient=personas.officer, subject="Việc mới", body="...")
+    now = timezone.now()
+    assert _claim(n.pk, now) is True
+    assert _claim(n.pk, now) is False
+
+
+def test_stuck_sending_rows_are_recovered(personas):
+    n = notification_queue(channel="in_app", recipient=personas.officer, subject="Việc mới", body="...")
+    Notification.objects.filter(pk=n.pk).update(status="sending",
+                                                next_attempt_at=timezone.now() - timedelta(minutes=11))
+    assert deliver_due()["sent"] == 1
+
+
+def test_in_app_inbox(personas):
+    notification_queue(channel="in_app", recipient=personas.officer, subject="Hồ sơ sắp đến hạn", body="...")
+    assert inbox(personas.officer) == []  # not delivered yet
+    deliver_due()
+    assert [n.subject for n in inbox(personas.officer)] == ["Hồ sơ sắp đến hạn"]
+    assert inbox(personas.head) == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"channel": "fax", "address": "1"}, "channel"),
+        ({"channel": "sms"}, "address"),
+        ({"channel": "in_app"}, "recipient"),
+    ],
+)
+def test_bad_notification_input(kwargs, field):
+    with pytest.raises(DomainError) as err:
+        notification_queue(subject="s", body="b", **kwargs)
+    assert err.value.field == field
+    assert not Notification.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_commit_enqueues_a_task_that_the_db_worker_runs(personas):
+    from django_tasks_db.models import DBTaskResult
+
+    notification_queue(channel="email", address="dan@example.vn", subject="Thông báo", body="Nội dung")
+    assert DBTaskResult.objects.filter(task_path__endswith="deliver_outbox").count() == 1
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    assert Notification.objects.get().status == "sent"
+    assert mail.outbox[-1].to == ["dan@example.vn"]
+    assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 1

@@ -1,0 +1,106 @@
+"""Pages: Vietnamese first, log-in with throttling, security headers, bounded queries."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_is_vietnamese_by_default(client, personas):
+    r = client.get("/")
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert '<html lang="vi">' in html
+    assert "Đăng nhập" in html
+
+
+def test_home_in_english_when_chosen(client, personas):
+    r = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert r.status_code == 302
+    html = client.get("/").content.decode()
+    assert '<html lang="en">' in html
+    assert "Log in" in html
+
+
+def test_login_shows_roles(client, personas):
+    r = client.post("/dang-nhap/", {"username": "head", "password": "pw-head"})
+    assert r.status_code == 302
+    html = client.get("/").content.decode()
+    assert "Phạm Quốc Hùng" in html
+    assert "Thủ trưởng đơn vị" in html
+    assert "UBND Phường Bến Thành" in html
+
+
+def test_wrong_password_is_refused_and_locked_out_after_five(personas):
+    client = Client()
+    for _ in range(5):
+        r = client.post("/dang-nhap/", {"username": "head", "password": "sai-mat-khau"})
+        assert r.status_code in (200, 429)
+    r = client.post("/dang-nhap/", {"username": "head", "password": "pw-head"})
+    assert r.status_code == 429
+    assert "Đăng nhập sai quá nhiều lần" in r.content.decode()
+
+
+def test_security_headers(client):
+    r = client.get("/")
+    csp = r["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp
+    assert r["X-Frame-Options"] == "DENY"
+    assert r["X-Content-Type-Options"] == "nosniff"
+
+
+def test_no_external_assets_in_pages(client, personas):
+    client.force_login(personas.admin)
+    for url in ("/", "/lich-lam-viec/", "/don-vi-hanh-chinh/", "/dang-nhap/"):
+        html = client.get(url).content.decode()
+        assert "http://" not in html.replace("http://testserver", "")
+        assert "https://" not in html
+
+
+def test_calendar_page_computes_a_deadline(client):
+    r = client.get("/lich-lam-viec/", {"received": "2026-02-13T10:00", "working_days": "1", "year": "2026"})
+    html = r.content.decode()
+    assert "23/02/2026 17:00" in html
+    assert "Tết Nguyên Đán" in html
+    r = client.get("/lich-lam-viec/", {"received": "hôm nay", "working_days": "1"})
+    assert 'role="alert"' in r.content.decode()
+
+
+def test_units_page_searches_without_accents(client, personas):
+    r = client.get("/don-vi-hanh-chinh/", {"province": "79", "q": "ben thanh"})
+    html = r.content.decode()
+    assert "Phường Bến Thành" in html
+    assert "Phường Sài Gòn" not in html
+
+
+def test_home_page_query_count_is_bounded(client, personas):
+    client.force_login(personas.leader)
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/")
+    assert len(queries) <= 4, [q["sql"] for q in queries]
+
+
+def test_healthz(client):
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    assert r.json()["status"] == "ok"
+
+
+def test_admin_back_office_in_vietnamese(client, personas):
+    personas.admin.is_staff = True
+    personas.admin.is_superuser = True
+    personas.admin.save()
+    client.force_login(personas.admin)
+    html = client.get("/quan-tri/").content.decode()
+    assert "Đơn vị hành chính" in html
+    r = client.get("/quan-tri/core/auditentry/add/")
+    assert r.status_code == 403
+
+
+@pytest.mark.parametrize("role", ["officer", "citizen", "outsider"])
+def test_back_office_refused_to_non_staff(client, personas, role):
+    client.force_login(personas.all_roles()[role])
+    r = client.get("/quan-tri/")
+    assert r.status_code == 302 and "/login/" in r["Location"]
