@@ -1,6 +1,6 @@
-"""Benchmark of citydesk.lib.workdays (no Django needed).
+"""Benchmark of citydesk.lib.workdays, and of the calendar API built on it.
 
-Run from the repo root: ``.venv/bin/python bench/workdays.py``.
+Run from the repo root: ``.venv/bin/python bench/workdays.py`` (``--no-api`` skips the Django part).
 """
 
 from __future__ import annotations
@@ -111,6 +111,42 @@ def bench_scalar(cal: WorkCalendar, rng: np.random.Generator) -> None:
     print(f"scalar add_working_hours(), 0..30 h (calls/s): {rate:11,.0f}")
 
 
+def bench_api(requests: int = 2_000) -> None:
+    """Per-request cost of GET /api/v1/calendar/due in-process (Django test client, no network),
+    beside /healthz (one SELECT 1) as the floor of a request through the same middleware stack."""
+    import os
+    import tempfile
+
+    os.environ["CITYDESK_DATA_DIR"] = tempfile.mkdtemp(prefix="citydesk-bench-")
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citydesk.settings")
+    os.environ["CITYDESK_LOG_LEVEL"] = "WARNING"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+
+    call_command("migrate", verbosity=0)
+    client = Client(HTTP_HOST="127.0.0.1")
+    params = {"received": "2026-02-13T10:00:00+07:00", "working_days": "5"}
+    assert client.get("/api/v1/calendar/due", params).status_code == 200
+
+    def run_due() -> None:
+        for _ in range(requests):
+            client.get("/api/v1/calendar/due", params)
+
+    def run_health() -> None:
+        for _ in range(requests):
+            client.get("/healthz")
+
+    due = best_of(3, run_due) / requests
+    health = best_of(3, run_health) / requests
+    print(f"calendar API GET /calendar/due (µs/request):   {due * 1e6:11,.0f}  ({1 / due:,.0f} req/s, one core)")
+    print(f"baseline GET /healthz (µs/request):            {health * 1e6:11,.0f}  ({1 / health:,.0f} req/s)")
+    print(f"ratio due / healthz:                               {due / health:7.2f}")
+
+
 def main() -> None:
     """Print the workdays benchmark figures."""
     rng = np.random.default_rng(SEED)
@@ -118,6 +154,8 @@ def main() -> None:
     print(f"workdays benchmark: {BULK_ITEMS:,} bulk items, {SCALAR_CALLS:,} scalar calls, best of {RUNS}")
     bench_bulk(cal, rng)
     bench_scalar(cal, rng)
+    if "--no-api" not in sys.argv:
+        bench_api()
 
 
 if __name__ == "__main__":
