@@ -105,15 +105,6 @@ def active_delegation_for(
     return None
 
 
-def require_power(user: User, power: str, organisation: Organisation) -> Actor:
-    return authorize(user, power, organisation)
-
-
-def system_powers_org() -> Organisation | None:
-    """The root of the organisation tree used for system-wide powers (admins sit there)."""
-    return Organisation.objects.filter(parent__isnull=True).order_by("pk").first()
-
-
 def holds_anywhere(user: User, power: str) -> Membership | None:
     for membership in Membership.objects.filter(user=user, is_active=True).select_related("organisation"):
         if power in ROLE_POWERS[membership.role]:

@@ -68,7 +68,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         "working_days": days_raw or "0",
         "result": result,
         "error": error,
-        "cutoff": calendar.cutoff if hasattr(calendar, "cutoff") else None,
+        "cutoff": calendar.cutoff,
     }
     return render(request, "web/calendar.html", context)
 
