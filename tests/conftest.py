@@ -163,6 +163,9 @@ def _set_audit_guard(enabled: bool) -> None:
             cursor.execute(statement)
 
 
+_DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
 def _is_transactional(request) -> bool:
     marker = request.node.get_closest_marker("django_db")
     if marker is not None and marker.kwargs.get("transaction"):
@@ -171,11 +174,18 @@ def _is_transactional(request) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def _audit_guard_around_flush(request):
-    if not _is_transactional(request):
+def _audit_guard(request):
+    """Every database test starts with the append-only triggers on. After a transactional test they are
+    lifted, because Django then empties every table (DELETE / TRUNCATE) and the triggers would refuse."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or bool(
+        _DB_FIXTURES & set(request.fixturenames)
+    )
+    if not uses_db:
         yield
         return
-    request.getfixturevalue("transactional_db")
+    transactional = _is_transactional(request)
+    request.getfixturevalue("transactional_db" if transactional else "db")
     _set_audit_guard(True)
     yield
-    _set_audit_guard(False)
+    if transactional:
+        _set_audit_guard(False)

@@ -129,7 +129,7 @@ def test_revoked_delegation_stops_and_is_audited(personas):
         authorize(personas.head, Power.DOSSIER_APPROVE, personas.department)
     actions = list(AuditEntry.objects.filter(object_type="delegation").values_list("action", flat=True))
     assert actions == ["delegation.grant", "delegation.revoke"]
-    with pytest.raises(DomainError, match="already revoked"):
+    with pytest.raises(DomainError, match="đã bị thu hồi"):
         delegation_revoke(user=personas.department_head, delegation_id=delegation.pk)
 
 
@@ -142,7 +142,7 @@ def test_delegation_ends_when_the_delegator_leaves_office(personas):
 
 @pytest.mark.parametrize("power", sorted(NON_DELEGABLE))
 def test_non_delegable_powers_cannot_be_granted(personas, power):
-    with pytest.raises(DomainError, match="never be delegated") as err:
+    with pytest.raises(DomainError, match="không được ủy quyền") as err:
         _grant(personas, powers=[power])
     assert err.value.field == "powers"
     assert not Delegation.objects.exists()
@@ -158,19 +158,19 @@ def test_non_delegable_power_refused_even_if_a_row_says_so(personas):
         start_date=TODAY,
         end_date=TODAY,
     )
-    with pytest.raises(NotAllowed, match="never by delegation"):
+    with pytest.raises(NotAllowed, match="chỉ do người đứng đầu"):
         authorize(personas.deputy, Power.COMPLAINT_RESOLVE_COMPLEX, personas.ward)
 
 
 def test_delegation_bad_input_writes_nothing(personas):
-    with pytest.raises(DomainError, match="end date precedes") as err:
+    with pytest.raises(DomainError, match="Ngày kết thúc trước ngày bắt đầu") as err:
         _grant(personas, start_date=date(2026, 5, 10), end_date=date(2026, 5, 1))
     assert err.value.field == "end_date"
-    with pytest.raises(DomainError, match="Unknown power"):
+    with pytest.raises(DomainError, match="Không có quyền"):
         _grant(personas, powers=["reports.fly"])
-    with pytest.raises(DomainError, match="exactly one delegate"):
+    with pytest.raises(DomainError, match="đúng một bên nhận ủy quyền"):
         _grant(personas, delegate_user=personas.officer)
-    with pytest.raises(DomainError, match="at least one power"):
+    with pytest.raises(DomainError, match="ít nhất một quyền"):
         _grant(personas, powers=[])
     assert not Delegation.objects.exists()
     assert not AuditEntry.objects.filter(object_type="delegation").exists()
@@ -192,7 +192,7 @@ def test_only_heads_can_delegate(personas, role):
 
 
 def test_cannot_delegate_what_you_do_not_hold(personas):
-    with pytest.raises(NotAllowed, match="do not hold"):
+    with pytest.raises(NotAllowed, match="mình không có"):
         _grant(personas, powers=[Power.MANAGE_CALENDAR])
 
 

@@ -39,10 +39,10 @@ def test_create_user_prints_a_working_token(personas, capsys):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--username", "x1", "--role", "officer", "--unit", "12345"], "Unknown organisation code"),
-        (["--username", "x2", "--role", "mayor", "--unit", "79"], "Unknown role"),
-        (["--username", "x3", "--role", "officer"], "needs an organisation"),
-        (["--username", "head", "--role", "officer", "--unit", "79"], "taken"),
+        (["--username", "x1", "--role", "officer", "--unit", "12345"], "Không có cơ quan, đơn vị mã"),
+        (["--username", "x2", "--role", "mayor", "--unit", "79"], "Không có vai trò"),
+        (["--username", "x3", "--role", "officer"], "phải thuộc một cơ quan"),
+        (["--username", "head", "--role", "officer", "--unit", "79"], "đã được dùng"),
     ],
 )
 def test_create_user_bad_input_exits_nonzero_and_writes_nothing(personas, args, message):

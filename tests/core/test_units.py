@@ -64,7 +64,7 @@ def test_convert_legacy_address(units_loaded):
     # Without accents and with the usual abbreviations.
     result = convert_legacy_address("5 Ly Tu Trong, P. Ben Thanh, Q.1, Thanh pho Ho Chi Minh")
     assert [u.code for u in result.units] == ["26743"]
-    with pytest.raises(NotFound, match="district"):
+    with pytest.raises(NotFound, match="quận/huyện cũ"):
         convert_legacy_address("Phường Bến Nghé, Quận 99, TP. Hồ Chí Minh")
     with pytest.raises(DomainError) as err:
         convert_legacy_address("chỉ một phần")

@@ -19,7 +19,19 @@ def test_search_key_drops_accents_and_d_stroke():
 
 def test_vietnamese_alphabetical_order():
     words = ["Đông", "Dương", "Ân", "Ăn", "An", "Bình", "Ô Môn", "Ơn", "Ong", "Ưu", "Uyên"]
-    assert sorted(words, key=sort_key) == ["An", "Ăn", "Ân", "Bình", "Dương", "Đông", "Ong", "Ô Môn", "Ơn", "Uyên", "Ưu"]
+    assert sorted(words, key=sort_key) == [
+        "An",
+        "Ăn",
+        "Ân",
+        "Bình",
+        "Dương",
+        "Đông",
+        "Ong",
+        "Ô Môn",
+        "Ơn",
+        "Uyên",
+        "Ưu",
+    ]
 
 
 def test_tones_order_after_letters():

@@ -42,8 +42,12 @@ def _make_due(n: Notification) -> None:
 
 def test_email_is_delivered_by_the_worker_not_the_request(personas, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
-        n = notification_queue(channel="email", recipient=personas.citizen, subject="Kết quả xử lý",
-                               body="Phản ánh của bạn đã được giải quyết.")
+        n = notification_queue(
+            channel="email",
+            recipient=personas.citizen,
+            subject="Kết quả xử lý",
+            body="Phản ánh của bạn đã được giải quyết.",
+        )
     assert mail.outbox == []
     assert n.address == "citizen@example.vn"
     assert deliver_due() == {"sent": 1, "retry": 0, "failed": 0}
@@ -89,8 +93,9 @@ def test_a_row_is_claimed_by_one_worker_only(personas):
 
 def test_stuck_sending_rows_are_recovered(personas):
     n = notification_queue(channel="in_app", recipient=personas.officer, subject="Việc mới", body="...")
-    Notification.objects.filter(pk=n.pk).update(status="sending",
-                                                next_attempt_at=timezone.now() - timedelta(minutes=11))
+    Notification.objects.filter(pk=n.pk).update(
+        status="sending", next_attempt_at=timezone.now() - timedelta(minutes=11)
+    )
     assert deliver_due()["sent"] == 1
 
 
