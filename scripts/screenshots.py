@@ -1,6 +1,6 @@
 """Regenerate the README screenshots from a running CityDesk (scripts/run) with Debian's Chromium.
 
-    .venv/bin/python scripts/screenshots.py [http://127.0.0.1:8000]
+.venv/bin/python scripts/screenshots.py [http://127.0.0.1:8000]
 """
 
 import sys
@@ -10,8 +10,15 @@ from playwright.sync_api import sync_playwright
 
 BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -19,6 +20,13 @@ from citydesk.core.calendar import current_calendar
 from citydesk.core.models import AdminUnit, DivisionLevel
 from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.lib.text import search_key, sort_key
+
+HOLIDAY_KINDS = {
+    "public": gettext_lazy("Public holiday"),
+    "compensatory": gettext_lazy("Compensatory day off"),
+    "official_day_off": gettext_lazy("Official day off"),
+    "working_day": gettext_lazy("Swapped working day"),
+}
 
 
 class LoginView(auth_views.LoginView):
@@ -63,7 +71,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
     context = {
         "year": year,
         "years": [year - 1, year + 1],
-        "holidays": calendar.holidays(year),
+        "holidays": [(h, HOLIDAY_KINDS.get(h.kind, h.kind)) for h in calendar.holidays(year)],
         "received": received_raw or now.strftime("%Y-%m-%dT%H:%M"),
         "working_days": days_raw or "0",
         "result": result,

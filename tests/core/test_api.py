@@ -267,6 +267,8 @@ def test_responses_are_utf8_not_escaped(client, personas):
 
 def test_errors_follow_the_requested_language(client):
     params = {"received": "2026-02-13T10:00", "working_days": "-1"}
-    assert client.get("/api/v1/calendar/due", params).json()["detail"] == "“working_days” không được là số âm."
+    assert (
+        client.get("/api/v1/calendar/due", params).json()["detail"] == "“working_days” không được là số âm."
+    )
     english = client.get("/api/v1/calendar/due", params, HTTP_ACCEPT_LANGUAGE="en")
     assert english.json()["detail"] == "“working_days” cannot be negative."
