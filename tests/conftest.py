@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from citydesk.core.audit import Actor
 from citydesk.core.models import AdminUnit, DivisionLevel, Membership, Organisation, OrgKind, User
@@ -17,6 +18,14 @@ from citydesk.lib.text import search_key
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _vietnamese_first():
+    """Each test starts in the default language (Vietnamese); a request's language must not leak."""
+    translation.activate("vi")
+    yield
+    translation.deactivate()
 
 
 def make_unit(
