@@ -142,7 +142,9 @@ def bench_api(requests: int = 2_000) -> None:
 
     due = best_of(3, run_due) / requests
     health = best_of(3, run_health) / requests
-    print(f"calendar API GET /calendar/due (µs/request):   {due * 1e6:11,.0f}  ({1 / due:,.0f} req/s, one core)")
+    print(
+        f"calendar API GET /calendar/due (µs/request):   {due * 1e6:11,.0f}  ({1 / due:,.0f} req/s, one core)"
+    )
     print(f"baseline GET /healthz (µs/request):            {health * 1e6:11,.0f}  ({1 / health:,.0f} req/s)")
     print(f"ratio due / healthz:                               {due / health:7.2f}")
 
