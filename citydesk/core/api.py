@@ -12,7 +12,7 @@ from ninja.responses import Status
 
 from citydesk.core import services, units
 from citydesk.core.calendar import current_calendar
-from citydesk.core.errors import DomainError, NotFound
+from citydesk.core.errors import DomainError, NotAllowed, NotFound
 from citydesk.core.models import AdminUnit, AuditEntry, Delegation, Organisation, User
 from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.lib.text import search_key
@@ -354,7 +354,7 @@ def authority_check(request: HttpRequest, power: str, organisation: str) -> Powe
     org = _org(organisation, "organisation")
     try:
         actor = services.authorize(request.user, power, org)
-    except services.NotAllowed as exc:
+    except NotAllowed as exc:
         return PowerCheckOut(allowed=False, detail=exc.message)
     return PowerCheckOut(
         allowed=True,
