@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "axes",
     "citydesk.core",
     "citydesk.notifications",
+    "citydesk.reports",
     "citydesk.web",
 ]
 
@@ -203,6 +204,14 @@ CITYDESK_NOTIFY_MAX_ATTEMPTS = env_int("CITYDESK_NOTIFY_MAX_ATTEMPTS", 8)
 # --- Working-day calendar -------------------------------------------------------------------------
 CITYDESK_OFFICE_HOURS = env_str("CITYDESK_OFFICE_HOURS", "07:30-11:30,13:00-17:00")
 CITYDESK_SAME_DAY_CUTOFF = env_str("CITYDESK_SAME_DAY_CUTOFF", "15:00")
+
+# --- Citizen reports -----------------------------------------------------------------------------
+CITYDESK_REPORT_CODE_PREFIX = env_str("CITYDESK_REPORT_CODE_PREFIX", "PA")
+CITYDESK_BOUNDARY_CHECK_M = env_int("CITYDESK_BOUNDARY_CHECK_M", 100)
+CITYDESK_REOPEN_DAYS = env_int("CITYDESK_REOPEN_DAYS", 7)
+CITYDESK_AUTO_CLOSE_DAYS = env_int("CITYDESK_AUTO_CLOSE_DAYS", 7)
+CITYDESK_SLA_WARN_HOURS = env_int("CITYDESK_SLA_WARN_HOURS", 8)
+CITYDESK_PUBLIC_URL = env_str("CITYDESK_PUBLIC_URL", "http://127.0.0.1:8000")
 
 # --- Logging: one JSON object per line -----------------------------------------------------------
 LOG_LEVEL = env_str("CITYDESK_LOG_LEVEL", "INFO")

@@ -289,6 +289,20 @@ class ServiceCategory(models.Model):
     )
     department_code = models.CharField(_("responsible department code"), max_length=40, blank=True)
     working_days = models.PositiveSmallIntegerField(_("handling time (working days)"), default=5)
+    triage_hours = models.PositiveSmallIntegerField(
+        _("time to classify and assign (working hours)"), default=8
+    )
+    duplicate_radius_m = models.PositiveIntegerField(_("duplicate search radius (m)"), default=50)
+    duplicate_window_days = models.PositiveIntegerField(_("duplicate search window (days)"), default=30)
+    questions = models.JSONField(
+        _("extra questions"),
+        default=list,
+        blank=True,
+        help_text=_(
+            '[{"code": "depth_cm", "label": "…", "label_en": "…", "type": "number|text|choice", '
+            '"required": true, "choices": […]}]'
+        ),
+    )
 
     class Meta:
         verbose_name = _("service category")

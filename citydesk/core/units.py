@@ -237,12 +237,35 @@ def boundaries_import(*, actor: Actor, geojson: dict[str, Any], code_property: s
 # --- Point -> unit --------------------------------------------------------------------------------
 
 _locator_lock = threading.Lock()
-_locator: tuple[tuple[int, int], geo.UnitLocator, list[str]] | None = None
 
 
-def _locator_version() -> tuple[int, int]:
-    official = AdminUnit.objects.filter(boundary_kind=BoundaryKind.OFFICIAL).count()
-    return (AdminUnit.objects.filter(level=DivisionLevel.WARD).count(), official)
+@dataclass(frozen=True)
+class LocatorState:
+    version: tuple
+    locator: geo.UnitLocator
+    codes: list[str]
+    lons: np.ndarray
+    lats: np.ndarray
+
+
+_locator: LocatorState | None = None
+
+
+def _locator_version() -> tuple:
+    """Changes whenever wards or official boundaries are added, removed or replaced (one query)."""
+    from django.db.models import Count, Max, Min, Q
+
+    return tuple(
+        AdminUnit.objects.filter(level=DivisionLevel.WARD)
+        .aggregate(
+            n=Count("code"),
+            first=Min("code"),
+            last=Max("code"),
+            official=Count("code", filter=Q(boundary_kind=BoundaryKind.OFFICIAL)),
+            lon=Max("centre_lon"),
+        )
+        .values()
+    )
 
 
 def invalidate_locator() -> None:
@@ -251,28 +274,25 @@ def invalidate_locator() -> None:
         _locator = None
 
 
-def get_locator() -> tuple[geo.UnitLocator, list[str]]:
+def get_locator() -> LocatorState:
     """A process-wide locator over commune-level units, rebuilt when units or boundaries change."""
     global _locator
     version = _locator_version()
     with _locator_lock:
-        if _locator is not None and _locator[0] == version:
-            return _locator[1], _locator[2]
+        if _locator is not None and _locator.version == version:
+            return _locator
         rows = list(
             AdminUnit.objects.filter(level=DivisionLevel.WARD, centre_lon__isnull=False)
             .order_by("code")
             .values_list("code", "centre_lon", "centre_lat", "boundary", "boundary_kind")
         )
         codes = [r[0] for r in rows]
+        lons = np.array([r[1] for r in rows], dtype=float)
+        lats = np.array([r[2] for r in rows], dtype=float)
         polygons = {r[0]: shapely.geometry.shape(r[3]) for r in rows if r[4] == BoundaryKind.OFFICIAL}
-        locator = geo.UnitLocator(
-            codes,
-            np.array([r[1] for r in rows], dtype=float),
-            np.array([r[2] for r in rows], dtype=float),
-            polygons=polygons or None,
-        )
-        _locator = (version, locator, codes)
-        return locator, codes
+        locator = geo.UnitLocator(codes, lons, lats, polygons=polygons or None)
+        _locator = LocatorState(version=version, locator=locator, codes=codes, lons=lons, lats=lats)
+        return _locator
 
 
 @dataclass(frozen=True)
@@ -286,11 +306,11 @@ def locate_point(lon: float, lat: float) -> Located:
         raise DomainError(_("Longitude must be between -180 and 180."), field="lon")
     if not (-90 <= lat <= 90):
         raise DomainError(_("Latitude must be between -90 and 90."), field="lat")
-    locator, codes = get_locator()
-    index, method = locator.locate_one_index(lon, lat)
+    state = get_locator()
+    index, method = state.locator.locate_one_index(lon, lat)
     if index < 0 or method.label is None:
         raise NotFound(_("No administrative unit contains this point."), field="lon")
-    unit = AdminUnit.objects.select_related("province").get(code=codes[index])
+    unit = AdminUnit.objects.select_related("province").get(code=state.codes[index])
     return Located(unit=unit, method=method.label)
 
 

@@ -1,0 +1,238 @@
+"""Citizen reports (phản ánh, kiến nghị — the "1022" system)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from citydesk.core.models import AdminUnit, Organisation, ServiceCategory
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web portal")
+    APP = "app", _("Citizen app")
+    HOTLINE = "hotline", _("Hotline 1022")
+    EMAIL = "email", _("E-mail")
+    OPEN311 = "open311", _("Open311 client")
+    CHAT = "chat", _("Chat")
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    CLASSIFIED = "classified", _("Classified")
+    ASSIGNED = "assigned", _("Assigned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    REJECTED = "rejected", _("Rejected")
+    TRANSFERRED = "transferred", _("Transferred")
+    REOPENED = "reopened", _("Reopened")
+
+
+OPEN_STATUSES = (
+    Status.RECEIVED,
+    Status.CLASSIFIED,
+    Status.ASSIGNED,
+    Status.IN_PROGRESS,
+    Status.TRANSFERRED,
+    Status.REOPENED,
+)
+
+
+class RejectReason(models.TextChoices):
+    OUT_OF_SCOPE = "out_of_scope", _("Not within the city's competence")
+    DUPLICATE = "duplicate", _("Duplicate of another report")
+    SPAM = "spam", _("Spam or abusive")
+
+
+class Report(models.Model):
+    code = models.CharField(_("tracking code"), max_length=20, unique=True)
+    category = models.ForeignKey(ServiceCategory, on_delete=models.PROTECT, related_name="reports")
+    description = models.TextField(_("description"), max_length=4000)
+    lon = models.FloatField(null=True, blank=True)
+    lat = models.FloatField(null=True, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    ward = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    province_code = models.CharField(max_length=2, blank=True, db_index=True)
+    near_boundary = models.BooleanField(_("near a unit boundary"), default=False)
+    unit = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="reports", verbose_name=_("responsible unit")
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_reports",
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    version = models.PositiveIntegerField(default=1)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    contact_name = models.CharField(_("name"), max_length=150, blank=True)
+    contact_phone = models.CharField(_("phone"), max_length=20, blank=True)
+    contact_email = models.EmailField(_("e-mail"), blank=True)
+    show_name_publicly = models.BooleanField(_("show my name publicly"), default=False)
+    is_public = models.BooleanField(_("public"), default=True)
+    answers = models.JSONField(_("answers to the category's questions"), default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    triage_due_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.TextField(_("what was done"), blank=True)
+    reject_reason = models.CharField(max_length=20, choices=RejectReason.choices, blank=True)
+    reject_note = models.TextField(blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
+    )
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+    citizen_token = models.CharField(max_length=32, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("citizen report")
+        verbose_name_plural = _("citizen reports")
+        indexes = [
+            models.Index(fields=["unit", "status", "due_at"], name="report_queue"),
+            models.Index(fields=["category", "created_at"], name="report_category_time"),
+            models.Index(fields=["status", "due_at"], name="report_sla"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class ReportEvent(models.Model):
+    """The report's history: status changes, notes, transfers. `public` events show on the tracking page."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", _("Status change")
+        NOTE = "note", _("Note")
+        TRANSFER = "transfer", _("Transfer")
+        ROUTE = "route", _("Routing")
+        SLA = "sla", _("Deadline")
+        MERGE = "merge", _("Merge")
+        RATING = "rating", _("Rating")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    actor_label = models.CharField(max_length=200)
+    right = models.CharField(max_length=10, default="own")
+    on_behalf_of = models.CharField(max_length=200, blank=True)
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12, blank=True)
+    note = models.TextField(blank=True)
+    public = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["report", "at"], name="reportevent_report")]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.kind} {self.to_status}"
+
+
+class Follower(models.Model):
+    """Someone who gets the report's public updates: the reporter, a merged duplicate's reporter, anyone."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="followers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    via = models.ForeignKey(Report, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "user"], condition=Q(user__isnull=False), name="follower_user"
+            ),
+            models.UniqueConstraint(
+                fields=["report", "email"], condition=~Q(email=""), name="follower_email"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} ← {self.user_id or self.email or self.phone}"
+
+
+class Rating(models.Model):
+    class Level(models.TextChoices):
+        SATISFIED = "satisfied", _("Satisfied")
+        NORMAL = "normal", _("Normal")
+        UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+    report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="rating")
+    level = models.CharField(max_length=12, choices=Level.choices)
+    comment = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.level}"
+
+
+class RoutingRule(models.Model):
+    """Data-driven routing an admin edits: the first matching rule by priority decides the unit."""
+
+    priority = models.PositiveIntegerField(_("priority (lower first)"), default=100)
+    category = models.ForeignKey(ServiceCategory, on_delete=models.CASCADE, null=True, blank=True)
+    area = models.ForeignKey(
+        AdminUnit, on_delete=models.CASCADE, null=True, blank=True, help_text=_("A province or a commune")
+    )
+    weekdays = models.CharField(_("weekdays (1=Mon … 7=Sun)"), max_length=7, blank=True)
+    start_time = models.TimeField(null=True, blank=True)
+    end_time = models.TimeField(null=True, blank=True)
+    target = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    is_active = models.BooleanField(default=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["priority", "pk"]
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+
+    def __str__(self) -> str:
+        return f"#{self.priority} → {self.target}"
+
+
+class IdempotencyKey(models.Model):
+    """A POST's Idempotency-Key: a retried submission returns the first report instead of a new one."""
+
+    scope = models.CharField(max_length=80)
+    key = models.CharField(max_length=120)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"
+
+
+class CodeCounter(models.Model):
+    """Per-year counter behind tracking codes PA-26-000123."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"

@@ -1,0 +1,110 @@
+"""Which unit handles a report: admin-edited rules first, then the category's default level."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from citydesk.core.models import AdminUnit, Organisation, OrgKind, ServiceCategory
+from citydesk.core.units import get_locator
+from citydesk.reports.models import RoutingRule
+
+EARTH_RADIUS_M = 6_371_000.0
+
+
+@dataclass(frozen=True)
+class Route:
+    unit: Organisation
+    rule: RoutingRule | None
+    reason: str
+
+
+def _rule_matches_time(rule: RoutingRule, when: datetime) -> bool:
+    local = timezone.localtime(when)
+    if rule.weekdays and str(local.isoweekday()) not in rule.weekdays:
+        return False
+    if rule.start_time and rule.end_time:
+        t = local.time()
+        if rule.start_time <= rule.end_time:
+            return rule.start_time <= t < rule.end_time
+        return t >= rule.start_time or t < rule.end_time  # overnight window
+    return True
+
+
+def route(category: ServiceCategory, ward: AdminUnit | None, *, when: datetime | None = None) -> Route:
+    when = when or timezone.now()
+    areas = [None]
+    if ward is not None:
+        areas = [ward.code, ward.province_id]
+    rules = (
+        RoutingRule.objects.filter(is_active=True)
+        .filter(Q(category=category) | Q(category__isnull=True))
+        .filter(Q(area__isnull=True) | Q(area_id__in=[a for a in areas if a]))
+        .select_related("target")
+        .order_by("priority", "pk")
+    )
+    for rule in rules:
+        if _rule_matches_time(rule, when):
+            return Route(unit=rule.target, rule=rule, reason=f"rule #{rule.pk}")
+    province_code = ward.province_id if ward is not None else None
+    if category.handled_by == "department" and category.department_code and province_code:
+        department = Organisation.objects.filter(code=f"{province_code}.{category.department_code}").first()
+        if department is not None:
+            return Route(unit=department, rule=None, reason="sector department")
+    if ward is not None:
+        committee = Organisation.objects.filter(
+            admin_unit=ward, kind=OrgKind.PEOPLES_COMMITTEE, is_active=True
+        ).first()
+        if committee is not None:
+            return Route(unit=committee, rule=None, reason="ward People's Committee")
+    # Nobody closer: the province's People's Committee triages it.
+    fallback = None
+    if province_code:
+        fallback = Organisation.objects.filter(code=province_code).first()
+    if fallback is None:
+        fallback = (
+            Organisation.objects.filter(parent__isnull=True, kind=OrgKind.PEOPLES_COMMITTEE)
+            .order_by("pk")
+            .first()
+        )
+    if fallback is None:
+        raise LookupError(
+            "no organisation can receive reports: load the demo data or create the city's People's Committee"
+        )
+    return Route(unit=fallback, rule=None, reason="province triage")
+
+
+def boundary_distance_m(lon: float, lat: float) -> float | None:
+    """Approximate distance from the point to the border between its unit and the next one.
+
+    With ward centres only, the border is the perpendicular bisector between the nearest and second
+    nearest centres; the point's distance to it is (d2² − d1²) / (2·|c1c2|).
+    """
+    state = get_locator()
+    if len(state.codes) < 2:
+        return None
+    scale = math.cos(math.radians(lat))
+    dx = (state.lons - lon) * scale
+    dy = state.lats - lat
+    dist2 = dx * dx + dy * dy
+    first, second = np.argpartition(dist2, 1)[:2]
+    if dist2[second] < dist2[first]:
+        first, second = second, first
+    cx = (state.lons[second] - state.lons[first]) * scale
+    cy = state.lats[second] - state.lats[first]
+    separation = math.hypot(cx, cy)
+    if separation == 0:
+        return 0.0
+    degrees = (dist2[second] - dist2[first]) / (2 * separation)
+    return float(math.radians(degrees) * EARTH_RADIUS_M)
+
+
+def near_boundary(lon: float, lat: float) -> bool:
+    distance = boundary_distance_m(lon, lat)
+    return distance is not None and distance <= settings.CITYDESK_BOUNDARY_CHECK_M

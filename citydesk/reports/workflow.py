@@ -1,0 +1,60 @@
+"""The report workflow: every allowed move is one row of this table, nothing else decides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from citydesk.core.powers import Power
+from citydesk.reports.models import Status
+
+S = Status
+
+
+@dataclass(frozen=True)
+class Move:
+    action: str
+    sources: frozenset[str]
+    target: str
+    power: str | None  # None: the citizen (reporter) acts, checked separately
+
+
+MOVES: dict[str, Move] = {
+    m.action: m
+    for m in [
+        Move(
+            "classify", frozenset({S.RECEIVED, S.TRANSFERRED, S.REOPENED}), S.CLASSIFIED, Power.REPORT_ASSIGN
+        ),
+        Move(
+            "assign",
+            frozenset({S.RECEIVED, S.CLASSIFIED, S.TRANSFERRED, S.REOPENED, S.ASSIGNED, S.IN_PROGRESS}),
+            S.ASSIGNED,
+            Power.REPORT_ASSIGN,
+        ),
+        Move("start", frozenset({S.ASSIGNED, S.REOPENED}), S.IN_PROGRESS, Power.REPORT_RESOLVE),
+        Move("resolve", frozenset({S.ASSIGNED, S.IN_PROGRESS, S.REOPENED}), S.RESOLVED, Power.REPORT_RESOLVE),
+        Move(
+            "reject",
+            frozenset({S.RECEIVED, S.CLASSIFIED, S.ASSIGNED, S.TRANSFERRED, S.REOPENED}),
+            S.REJECTED,
+            Power.REPORT_ASSIGN,
+        ),
+        Move(
+            "transfer",
+            frozenset({S.RECEIVED, S.CLASSIFIED, S.ASSIGNED, S.IN_PROGRESS, S.TRANSFERRED, S.REOPENED}),
+            S.TRANSFERRED,
+            Power.REPORT_ASSIGN,
+        ),
+        # Closing: the citizen confirms, or the time-out sweep closes (system actor).
+        Move("close", frozenset({S.RESOLVED}), S.CLOSED, None),
+        # Reopening: the citizen is not satisfied within the window.
+        Move("reopen", frozenset({S.RESOLVED, S.CLOSED}), S.REOPENED, None),
+    ]
+}
+
+
+def move_for(action: str) -> Move | None:
+    return MOVES.get(action)
+
+
+def allowed_actions(status: str) -> list[str]:
+    return [m.action for m in MOVES.values() if status in m.sources]

@@ -1,0 +1,282 @@
+"""Intake, routing, workflow moves, concurrency, duplicates, rating and deadlines."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from citydesk.core.errors import Conflict, DomainError, NotAllowed
+from citydesk.core.models import AuditEntry
+from citydesk.notifications.models import Notification
+from citydesk.reports.duplicates import find_candidates
+from citydesk.reports.models import Follower, Report, ReportEvent, RoutingRule
+from citydesk.reports.services import (
+    report_merge,
+    report_note,
+    report_pause,
+    report_rate,
+    report_resume,
+    report_submit,
+    report_transition,
+    report_unmerge,
+    sla_sweep,
+)
+
+from .conftest import BEN_THANH
+
+pytestmark = pytest.mark.django_db
+
+
+def submit(**kwargs):
+    data = dict(
+        category="road_damage",
+        description="Ổ gà lớn trước chợ Bến Thành",
+        channel="web",
+        lon=BEN_THANH[0],
+        lat=BEN_THANH[1],
+        contact_email="dan@example.vn",
+        contact_name="Nguyễn Văn Dân",
+    )
+    data.update(kwargs)
+    return report_submit(**data).report
+
+
+def test_submit_routes_to_the_ward_and_sets_deadlines(personas, categories):
+    report = submit()
+    assert report.code.startswith("PA-") and len(report.code) == len("PA-26-000001")
+    assert report.ward.code == "26743"
+    assert report.unit == personas.ward
+    assert report.status == "received"
+    assert report.triage_due_at < report.due_at
+    assert report.events.filter(kind="status", to_status="received").exists()
+    assert Follower.objects.filter(report=report, email="dan@example.vn").exists()
+    assert AuditEntry.objects.filter(action="report.submit", object_id=report.code).exists()
+    ack = Notification.objects.get(channel="email")
+    assert report.code in ack.subject and report.citizen_token in ack.body
+
+
+def test_codes_are_sequential(personas, categories):
+    first, second = submit(), submit(description="Ổ gà thứ hai")
+    assert int(second.code[-6:]) == int(first.code[-6:]) + 1
+
+
+def test_sector_category_goes_to_the_department(personas, categories):
+    report = submit(category="street_lighting", description="Đèn đường hỏng")
+    assert report.unit == personas.department
+
+
+def test_admin_rule_overrides_default_routing(personas, categories):
+    RoutingRule.objects.create(
+        priority=1, category=categories["road"], area=personas.ward.admin_unit, target=personas.department
+    )
+    assert submit().unit == personas.department
+
+
+def test_idempotency_key_returns_the_same_report(personas, categories):
+    first = report_submit(
+        category="road_damage",
+        description="x",
+        channel="app",
+        lon=BEN_THANH[0],
+        lat=BEN_THANH[1],
+        idempotency_scope="anon",
+        idempotency_key="k-1",
+    )
+    again = report_submit(
+        category="road_damage",
+        description="x",
+        channel="app",
+        lon=BEN_THANH[0],
+        lat=BEN_THANH[1],
+        idempotency_scope="anon",
+        idempotency_key="k-1",
+    )
+    assert first.created and not again.created
+    assert again.report.pk == first.report.pk
+    assert Report.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"category": "nope"}, "category"),
+        ({"category": "land"}, "category"),
+        ({"category": None}, "category"),
+        ({"description": " "}, "description"),
+        ({"description": "x" * 4001}, "description"),
+        ({"lon": 2.35, "lat": 48.85}, "lon"),
+        ({"lon": 106.7, "lat": 48.85}, "lat"),
+        ({"lat": None}, "lat"),
+        ({"lon": None, "lat": None, "address": ""}, "address"),
+        ({"contact_phone": "12345"}, "contact_phone"),
+        ({"contact_email": "not-an-email"}, "contact_email"),
+        ({"answers": {"depth_cm": "sâu"}}, "answers.depth_cm"),
+        ({"answers": {"colour": "red"}}, "answers"),
+        ({"ward_code": "99999"}, "ward_code"),
+        ({"channel": "fax"}, "channel"),
+    ],
+)
+def test_bad_intake_is_refused_and_nothing_stored(personas, categories, kwargs, field):
+    with pytest.raises(DomainError) as err:
+        submit(**kwargs)
+    assert err.value.field == field
+    assert not Report.objects.exists()
+    assert not Notification.objects.exists()
+
+
+def test_address_only_with_a_ward(personas, categories):
+    report = submit(lon=None, lat=None, address="12 Lê Lợi", ward_code="26743")
+    assert report.unit == personas.ward and report.lon is None
+
+
+def test_full_workflow(personas, categories):
+    report = submit()
+    head = personas.head
+    report = report_transition(user=head, code=report.code, action="classify", version=report.version)
+    report = report_transition(
+        user=head, code=report.code, action="assign", assignee="officer", version=report.version
+    )
+    assert report.assignee == personas.officer
+    report = report_transition(
+        user=personas.officer, code=report.code, action="start", version=report.version
+    )
+    report = report_transition(
+        user=personas.officer,
+        code=report.code,
+        action="resolve",
+        resolution="Đã vá ổ gà bằng bê tông nhựa.",
+        version=report.version,
+    )
+    assert report.status == "resolved" and report.resolved_at
+    statuses = list(report.events.filter(kind="status").values_list("to_status", flat=True))
+    assert statuses == ["received", "classified", "assigned", "in_progress", "resolved"]
+    assert Notification.objects.filter(subject__contains=report.code, channel="email").count() == 2
+    # The citizen confirms with the token from the acknowledgement: closed, rated.
+    report = report_rate(code=report.code, level="satisfied", token=report.citizen_token)
+    assert report.status == "closed"
+
+
+def test_stale_version_gets_a_conflict(personas, categories):
+    report = submit()
+    report_transition(user=personas.head, code=report.code, action="classify", version=1)
+    with pytest.raises(Conflict) as err:
+        report_transition(user=personas.deputy, code=report.code, action="reject", reason="spam", version=1)
+    assert err.value.status == 409
+    assert Report.objects.get(pk=report.pk).status == "classified"
+
+
+def test_moves_outside_the_table_are_refused(personas, categories):
+    report = submit()
+    with pytest.raises(Conflict):
+        report_transition(user=personas.officer, code=report.code, action="resolve", resolution="x")
+    with pytest.raises(DomainError):
+        report_transition(user=personas.head, code=report.code, action="teleport")
+
+
+def test_officer_of_another_ward_cannot_act(personas, categories):
+    report = submit()
+    for user in (personas.outsider, personas.other_head, personas.citizen, personas.inspector):
+        with pytest.raises(NotAllowed):
+            report_transition(user=user, code=report.code, action="classify")
+        with pytest.raises(NotAllowed):
+            report_note(user=user, code=report.code, text="x")
+
+
+def test_reject_transfer_and_reroute_on_category_change(personas, categories):
+    report = submit()
+    with pytest.raises(DomainError) as err:
+        report_transition(user=personas.head, code=report.code, action="transfer", target_unit="26740")
+    assert err.value.field == "note"
+    report = report_transition(
+        user=personas.head,
+        code=report.code,
+        action="transfer",
+        target_unit="26740",
+        note="Vị trí thuộc phường Sài Gòn",
+    )
+    assert report.unit == personas.other_ward and report.status == "transferred"
+    # The receiving ward reclassifies as street lighting: re-routed to the department.
+    report = report_transition(
+        user=personas.other_head, code=report.code, action="classify", category="street_lighting"
+    )
+    assert report.unit == personas.department
+    report = report_transition(
+        user=personas.department_head,
+        code=report.code,
+        action="reject",
+        reason="out_of_scope",
+        note="Thuộc thẩm quyền đơn vị điện lực",
+    )
+    assert report.status == "rejected"
+    public = report.events.filter(public=True, kind="status").last()
+    assert "Thuộc thẩm quyền" in public.note
+
+
+def test_unsatisfied_rating_reopens_within_the_window(personas, categories, settings):
+    report = submit()
+    report_transition(user=personas.head, code=report.code, action="assign", assignee="officer")
+    report = report_transition(
+        user=personas.officer, code=report.code, action="resolve", resolution="Đã xử lý"
+    )
+    with pytest.raises(NotAllowed):
+        report_rate(code=report.code, level="unsatisfied", token="wrong")
+    report = report_rate(
+        code=report.code, level="unsatisfied", comment="Vẫn còn ổ gà", reopen=True, token=report.citizen_token
+    )
+    assert report.status == "reopened" and report.reopen_count == 1
+    with pytest.raises(Conflict):
+        report_rate(code=report.code, level="satisfied", token=report.citizen_token)
+
+
+def test_duplicates_by_place_and_category(personas, categories):
+    first = submit()
+    near = find_candidates(
+        category=categories["road"],
+        lon=BEN_THANH[0] + 0.0002,
+        lat=BEN_THANH[1],
+        description="ổ gà chợ Bến Thành",
+    )
+    assert [c.report.code for c in near] == [first.code]
+    assert near[0].distance_m < 30
+    far = find_candidates(category=categories["road"], lon=BEN_THANH[0] + 0.01, lat=BEN_THANH[1])
+    assert far == []
+    other_category = find_candidates(category=categories["lighting"], lon=BEN_THANH[0], lat=BEN_THANH[1])
+    assert other_category == []
+
+
+def test_merge_and_unmerge(personas, categories):
+    master = submit()
+    dup = submit(description="Ổ gà", contact_email="khac@example.vn")
+    report_merge(user=personas.head, code=dup.code, into=master.code)
+    dup.refresh_from_db()
+    assert dup.status == "rejected" and dup.duplicate_of == master
+    assert Follower.objects.filter(report=master, email="khac@example.vn").exists()
+    report_unmerge(user=personas.head, code=dup.code)
+    dup.refresh_from_db()
+    assert dup.status == "received" and dup.duplicate_of is None
+    assert not Follower.objects.filter(report=master, email="khac@example.vn").exists()
+
+
+def test_pause_moves_the_deadline(personas, categories):
+    report = submit()
+    due = report.due_at
+    report_pause(user=personas.officer, code=report.code, note="Xin ảnh chụp rõ hơn")
+    Report.objects.filter(pk=report.pk).update(paused_at=timezone.now() - timedelta(days=2))
+    report = report_resume(user=personas.officer, code=report.code)
+    assert report.due_at > due
+
+
+def test_sla_sweep_warns_escalates_and_closes(personas, categories):
+    soon = submit()
+    late = submit(description="Ổ gà khác")
+    done = submit(description="Đã xong")
+    now = timezone.now()
+    Report.objects.filter(pk=soon.pk).update(due_at=now + timedelta(hours=1))
+    Report.objects.filter(pk=late.pk).update(due_at=now - timedelta(hours=1))
+    Report.objects.filter(pk=done.pk).update(status="resolved", resolved_at=now - timedelta(days=30))
+    assert sla_sweep(now=now) == {"warned": 1, "escalated": 1, "auto_closed": 1}
+    assert sla_sweep(now=now) == {"warned": 0, "escalated": 0, "auto_closed": 0}
+    escalation = Notification.objects.get(subject__contains=late.code, recipient=personas.head)
+    assert "quá hạn" in escalation.subject or "overdue" in escalation.subject
+    assert Report.objects.get(pk=done.pk).status == "closed"
+    assert ReportEvent.objects.filter(report=late, kind="sla").exists()
