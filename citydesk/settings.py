@@ -181,6 +181,12 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Uploaded files (report photos). Never served as static files: views check who may see them.
+MEDIA_ROOT = Path(env_str("CITYDESK_MEDIA_ROOT", str(DATA_DIR / "media")))
+MEDIA_URL = "/media/"
+CITYDESK_MAX_ATTACHMENTS = env_int("CITYDESK_MAX_ATTACHMENTS", 5)
+CITYDESK_MAX_ATTACHMENT_MB = env_int("CITYDESK_MAX_ATTACHMENT_MB", 10)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # --- Background work and notifications ------------------------------------------------------------
 TASKS = {

@@ -236,3 +236,45 @@ class CodeCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
+
+
+def _upload_to(instance: Attachment, filename: str) -> str:
+    return f"reports/{timezone.now():%Y/%m}/{instance.report_id}/{filename}"
+
+
+class Attachment(models.Model):
+    """A photo or file. The original stays private to the handling unit; images also get a public copy,
+    re-encoded without any metadata (EXIF GPS included)."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=_upload_to)
+    public_file = models.FileField(upload_to=_upload_to, blank=True)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    public = models.BooleanField(default=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Open311Client(models.Model):
+    """An Open311 GeoReport v2 client (app, partner system) and its api_key (only a hash is kept)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Open311 client")
+        verbose_name_plural = _("Open311 clients")
+
+    def __str__(self) -> str:
+        return self.name
