@@ -12,5 +12,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("quan-tri/", admin.site.urls),
+    path("open311/v2/", include("citydesk.reports.open311_urls")),
+    path("", include("citydesk.reports.urls")),
     path("", include("citydesk.web.urls")),
 ]
