@@ -74,8 +74,10 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 
 def _register_routers() -> None:
     from citydesk.core.api import router as core_router
+    from citydesk.reports.api import router as reports_router
 
     api.add_router("/", core_router)
+    api.add_router("/", reports_router)
 
 
 _register_routers()

@@ -1,0 +1,566 @@
+"""REST API of the 1022 system under /api/v1/reports (the citizen app, partner systems, officers)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.http import FileResponse, HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import File, Form, Query, Router, Schema, UploadedFile
+from ninja.responses import Status
+
+from citydesk.api import AUTH
+from citydesk.core.audit import Actor
+from citydesk.core.errors import DomainError, NotAllowed, NotFound
+from citydesk.core.models import User
+from citydesk.core.powers import Power
+from citydesk.core.services import api_token_user, authorize
+from citydesk.reports import selectors, services
+from citydesk.reports.attachments import attachment_add
+from citydesk.reports.duplicates import find_candidates
+from citydesk.reports.models import Channel, Report
+from citydesk.reports.models import Status as ReportStatus
+
+router = Router(tags=["reports"])
+
+
+def _optional_user(request: HttpRequest) -> User | None:
+    """The caller if a token or a session identifies them; anonymous citizens may report too."""
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        user = api_token_user(header[7:].strip())
+        if user is None:
+            raise NotAllowed(_("The bearer token is not valid."))
+        return user
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+# --- Schemas --------------------------------------------------------------------------------------
+
+
+class ReportIn(Schema):
+    category: str
+    description: str
+    lon: float | None = None
+    lat: float | None = None
+    address: str = ""
+    ward_code: str | None = None
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+    show_name_publicly: bool = False
+    is_public: bool = True
+    answers: dict = {}
+    channel: str | None = None
+
+
+class EventOut(Schema):
+    at: datetime
+    kind: str
+    from_status: str
+    to_status: str
+    note: str
+    actor: str | None = None
+    right: str | None = None
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    public_url: str | None
+    private_url: str | None = None
+
+
+class ReportOut(Schema):
+    code: str
+    category: str
+    category_name: str
+    status: str
+    status_label: str
+    description: str
+    lon: float | None
+    lat: float | None
+    address: str
+    ward_code: str | None
+    unit_code: str
+    unit_name: str
+    created_at: datetime
+    updated_at: datetime
+    due_at: datetime | None
+    overdue: bool
+    resolution: str
+    reject_reason: str
+    duplicate_of: str | None
+    reporter_name: str | None
+    version: int
+    events: list[EventOut] = []
+    attachments: list[AttachmentOut] = []
+    # Private fields: only for the handling unit and the reporter.
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None
+    assignee: str | None = None
+    channel: str | None = None
+    near_boundary: bool | None = None
+    allowed_actions: list[str] | None = None
+
+
+class CreatedOut(ReportOut):
+    citizen_token: str
+
+
+def _out(report: Report, *, private: bool, user: User | None = None, with_events: bool = True) -> dict:
+    now = timezone.now()
+    name = report.contact_name if (report.show_name_publicly or private) else None
+    events = []
+    if with_events:
+        for e in report.events.all():
+            if e.public or private:
+                events.append(
+                    EventOut(
+                        at=e.at,
+                        kind=e.kind,
+                        from_status=e.from_status,
+                        to_status=e.to_status,
+                        note=e.note,
+                        actor=e.actor_label if private else None,
+                        right=e.right if private else None,
+                    )
+                )
+    attachments = []
+    for a in report.attachments.all() if with_events else ():
+        if not (a.public or private):
+            continue
+        base = f"/api/v1/reports/{report.code}/attachments/{a.pk}"
+        attachments.append(
+            AttachmentOut(
+                id=a.pk,
+                name=a.original_name,
+                content_type=a.content_type,
+                public_url=f"{base}/public" if a.public and a.public_file else None,
+                private_url=f"{base}/original" if private else None,
+            )
+        )
+    data = dict(
+        code=report.code,
+        category=report.category.code,
+        category_name=report.category.name,
+        status=report.status,
+        status_label=str(ReportStatus(report.status).label),
+        description=report.description,
+        lon=report.lon,
+        lat=report.lat,
+        address=report.address,
+        ward_code=report.ward_id,
+        unit_code=report.unit.code,
+        unit_name=report.unit.name,
+        created_at=report.created_at,
+        updated_at=report.updated_at,
+        due_at=report.due_at,
+        overdue=bool(report.is_open and report.due_at and report.due_at < now),
+        resolution=report.resolution,
+        reject_reason=report.reject_reason,
+        duplicate_of=report.duplicate_of.code if report.duplicate_of_id else None,
+        reporter_name=name,
+        version=report.version,
+        events=events,
+        attachments=attachments,
+    )
+    if private:
+        from citydesk.reports.workflow import allowed_actions
+
+        data.update(
+            contact_name=report.contact_name,
+            contact_phone=report.contact_phone,
+            contact_email=report.contact_email,
+            assignee=report.assignee.username if report.assignee_id else None,
+            channel=report.channel,
+            near_boundary=report.near_boundary,
+            allowed_actions=allowed_actions(report.status),
+        )
+    elif report.contact_phone and report.show_name_publicly:
+        data["contact_phone"] = services.mask_phone(report.contact_phone)
+    return data
+
+
+def _get(code: str) -> Report:
+    report = selectors.report_for_page(code.strip().upper())
+    if report is None:
+        raise NotFound(_("No report %(code)s.") % {"code": code}, field="code")
+    return report
+
+
+# --- Intake and reading ---------------------------------------------------------------------------
+
+
+@router.post("/reports", response={201: CreatedOut, 200: CreatedOut}, auth=None)
+def report_create(request: HttpRequest, payload: ReportIn) -> Status:
+    """Submit a report. Anonymous or authenticated; `Idempotency-Key` makes retries safe.
+
+    An operator or officer entering a caller's report uses channel `hotline`; the caller's contact goes in
+    the contact fields.
+    """
+    user = _optional_user(request)
+    channel = payload.channel or Channel.APP
+    entered_by = None
+    reporter = user
+    if channel == Channel.HOTLINE:
+        if user is None:
+            raise NotAllowed(_("Only hotline operators and officers enter reports for callers."))
+        entered_by, reporter = user, None
+    elif channel not in (Channel.APP, Channel.WEB):
+        raise DomainError(_("Channel “%(c)s” cannot be used here.") % {"c": channel}, field="channel")
+    key = request.headers.get("Idempotency-Key", "").strip()[:120]
+    scope = f"user:{user.pk}" if user else f"anon:{request.META.get('REMOTE_ADDR', '')}"
+    intake = services.report_submit(
+        category=payload.category,
+        description=payload.description,
+        channel=channel,
+        lon=payload.lon,
+        lat=payload.lat,
+        address=payload.address,
+        ward_code=payload.ward_code,
+        contact_name=payload.contact_name,
+        contact_phone=payload.contact_phone,
+        contact_email=payload.contact_email,
+        show_name_publicly=payload.show_name_publicly,
+        is_public=payload.is_public,
+        answers=payload.answers,
+        reporter=reporter,
+        entered_by=entered_by,
+        idempotency_scope=scope,
+        idempotency_key=key,
+    )
+    report = _get(intake.report.code)
+    body = _out(report, private=True, user=user)
+    body["citizen_token"] = report.citizen_token
+    return Status(201 if intake.created else 200, body)
+
+
+class QueueOut(Schema):
+    count: int
+    page: int
+    pages: int
+    items: list[ReportOut]
+
+
+@router.get("/reports", response=QueueOut, auth=AUTH)
+def report_queue(
+    request: HttpRequest,
+    status: str | None = None,
+    category: str | None = None,
+    unit: str | None = None,
+    assignee: str | None = None,
+    q: str | None = None,
+    page: int = Query(1, ge=1),
+    page_size: int = Query(50, ge=1, le=200),
+) -> dict:
+    """My units' reports, most urgent first (officers). `status`: open (default), overdue, all or a status."""
+    if status and status not in ("open", "overdue", "all", *ReportStatus.values):
+        raise DomainError(_("Unknown status “%(s)s”.") % {"s": status}, field="status")
+    filters = selectors.QueueFilters(status=status, category=category, unit=unit, q=q, assignee=assignee)
+    result = selectors.queue_page(request.user, filters, page, page_size)
+    items = [_out(r, private=True, with_events=False) for r in result.object_list]
+    return {
+        "count": result.paginator.count,
+        "page": result.number,
+        "pages": result.paginator.num_pages,
+        "items": items,
+    }
+
+
+class PublicOut(Schema):
+    code: str
+    category: str
+    category_name: str
+    status: str
+    lon: float | None
+    lat: float | None
+    created_at: datetime
+    unit_name: str
+
+
+@router.get("/reports/public", response=list[PublicOut], auth=None)
+def report_public_list(
+    request: HttpRequest,
+    bbox: str | None = Query(None, description="west,south,east,north"),
+    category: str | None = None,
+    status: str | None = None,
+    limit: int = Query(500, ge=1, le=2000),
+) -> list[dict]:
+    """Public reports for the map and the app (no personal data)."""
+    box = None
+    if bbox:
+        try:
+            box = tuple(float(v) for v in bbox.split(","))
+            if len(box) != 4:
+                raise ValueError
+        except ValueError:
+            raise DomainError(_("“bbox” is west,south,east,north in degrees."), field="bbox") from None
+    return [
+        {
+            "code": r.code,
+            "category": r.category.code,
+            "category_name": r.category.name,
+            "status": r.status,
+            "lon": r.lon,
+            "lat": r.lat,
+            "created_at": r.created_at,
+            "unit_name": r.unit.name,
+        }
+        for r in selectors.public_reports(bbox=box, category=category, status=status, limit=limit)
+    ]
+
+
+class CandidateOut(Schema):
+    code: str
+    description: str
+    status: str
+    distance_m: float
+    similarity: float
+    score: float
+
+
+@router.get("/reports/duplicates", response=list[CandidateOut], auth=None)
+def report_duplicates(
+    request: HttpRequest, category: str, lon: float, lat: float, description: str = ""
+) -> list:
+    """“Is it one of these?” — open reports of the same category nearby, before submitting."""
+    cat = services._category(category)
+    return [
+        {
+            "code": c.report.code,
+            "description": c.report.description if c.report.is_public else "",
+            "status": c.report.status,
+            "distance_m": c.distance_m,
+            "similarity": c.similarity,
+            "score": c.score,
+        }
+        for c in find_candidates(category=cat, lon=lon, lat=lat, description=description)
+        if c.report.is_public
+    ]
+
+
+class FigureOut(Schema):
+    unit_code: str
+    unit_name: str
+    volume: int
+    open: int
+    overdue: int
+    resolved: int
+    on_time_pct: float | None
+    median_hours: float | None
+    satisfied_pct: float | None
+    ratings: int
+    reopen_pct: float | None
+
+
+@router.get("/reports/stats", response=list[FigureOut], auth=AUTH)
+def report_stats(request: HttpRequest, since: datetime | None = None, until: datetime | None = None) -> list:
+    """Per-unit figures for my units (leaders: the whole city) over a period (default: last 30 days)."""
+    until = until or timezone.now()
+    since = since or until - timedelta(days=30)
+    if since >= until:
+        raise DomainError(_("“since” must be before “until”."), field="since")
+    units = selectors.working_units(request.user)
+    if not units:
+        raise NotAllowed(_("Only officers of a unit can see its figures."))
+    return [f.__dict__ for f in selectors.unit_figures(since=since, until=until, unit_ids=units)]
+
+
+@router.get("/reports/{code}", response=ReportOut, auth=None)
+def report_detail(request: HttpRequest, code: str, token: str = "") -> dict:
+    """A report: the public view for everyone; contact details and internal notes for its handlers."""
+    user = _optional_user(request)
+    report = _get(code)
+    private = selectors.can_see_private(user, report) or bool(token and token == report.citizen_token)
+    if not report.is_public and not private:
+        raise NotFound(_("No report %(code)s.") % {"code": code}, field="code")
+    return _out(report, private=private, user=user)
+
+
+# --- Officer actions ------------------------------------------------------------------------------
+
+
+class ActionIn(Schema):
+    action: str
+    version: int | None = None
+    note: str = ""
+    assignee: str | None = None
+    target_unit: str | None = None
+    reason: str | None = None
+    resolution: str = ""
+    category: str | None = None
+
+
+@router.post("/reports/{code}/actions", response=ReportOut, auth=AUTH)
+def report_action(request: HttpRequest, code: str, payload: ActionIn) -> dict:
+    """Move the report: classify, assign, start, resolve, reject, transfer. Send the `version` you saw."""
+    report = services.report_transition(user=request.user, code=code.upper(), **payload.dict())
+    return _out(_get(report.code), private=True)
+
+
+class BulkAssignIn(Schema):
+    codes: list[str]
+    assignee: str
+
+
+@router.post("/reports/bulk-assign", response=list[str], auth=AUTH)
+def report_bulk_assign(request: HttpRequest, payload: BulkAssignIn) -> list[str]:
+    """Assign several reports to one officer; all or nothing."""
+    from django.db import transaction
+
+    if not payload.codes or len(payload.codes) > 200:
+        raise DomainError(_("Give between 1 and 200 reports."), field="codes")
+    with transaction.atomic():
+        return [
+            services.report_transition(
+                user=request.user, code=c.upper(), action="assign", assignee=payload.assignee
+            ).code
+            for c in payload.codes
+        ]
+
+
+class NoteIn(Schema):
+    text: str
+    public: bool = False
+
+
+@router.post("/reports/{code}/notes", response={201: EventOut}, auth=AUTH)
+def report_add_note(request: HttpRequest, code: str, payload: NoteIn) -> Status:
+    event = services.report_note(
+        user=request.user, code=code.upper(), text=payload.text, public=payload.public
+    )
+    return Status(
+        201,
+        EventOut(
+            at=event.at,
+            kind=event.kind,
+            from_status="",
+            to_status="",
+            note=event.note,
+            actor=event.actor_label,
+            right=event.right,
+        ),
+    )
+
+
+class MergeIn(Schema):
+    into: str
+
+
+@router.post("/reports/{code}/merge", response=ReportOut, auth=AUTH)
+def report_merge(request: HttpRequest, code: str, payload: MergeIn) -> dict:
+    services.report_merge(user=request.user, code=code.upper(), into=payload.into.upper())
+    return _out(_get(code), private=True)
+
+
+@router.post("/reports/{code}/unmerge", response=ReportOut, auth=AUTH)
+def report_unmerge(request: HttpRequest, code: str) -> dict:
+    services.report_unmerge(user=request.user, code=code.upper())
+    return _out(_get(code), private=True)
+
+
+class PauseIn(Schema):
+    note: str
+
+
+@router.post("/reports/{code}/pause", response=ReportOut, auth=AUTH)
+def report_pause(request: HttpRequest, code: str, payload: PauseIn) -> dict:
+    services.report_pause(user=request.user, code=code.upper(), note=payload.note)
+    return _out(_get(code), private=True)
+
+
+@router.post("/reports/{code}/resume", response=ReportOut, auth=AUTH)
+def report_resume(request: HttpRequest, code: str) -> dict:
+    services.report_resume(user=request.user, code=code.upper())
+    return _out(_get(code), private=True)
+
+
+# --- Citizen actions ------------------------------------------------------------------------------
+
+
+class RatingIn(Schema):
+    level: str
+    comment: str = ""
+    reopen: bool = False
+    token: str = ""
+
+
+@router.post("/reports/{code}/rating", response=ReportOut, auth=None)
+def report_rating(request: HttpRequest, code: str, payload: RatingIn) -> dict:
+    """The reporter rates the result (with their account or the token from the acknowledgement)."""
+    report = services.report_rate(
+        code=code.upper(),
+        level=payload.level,
+        comment=payload.comment,
+        reopen=payload.reopen,
+        user=_optional_user(request),
+        token=payload.token,
+    )
+    return _out(_get(report.code), private=False)
+
+
+class FollowIn(Schema):
+    email: str = ""
+    phone: str = ""
+
+
+@router.post("/reports/{code}/follow", response={201: dict}, auth=None)
+def report_follow(request: HttpRequest, code: str, payload: FollowIn) -> Status:
+    """Follow a report (“it's the same problem as mine”): updates by e-mail, SMS or in the app."""
+    services.report_follow(
+        code=code.upper(), user=_optional_user(request), email=payload.email, phone=payload.phone
+    )
+    return Status(201, {"detail": _("You will receive updates on %(code)s.") % {"code": code.upper()}})
+
+
+# --- Attachments ----------------------------------------------------------------------------------
+
+
+@router.post("/reports/{code}/attachments", response={201: AttachmentOut}, auth=None)
+def report_attach(request: HttpRequest, code: str, file: File[UploadedFile], token: str = Form("")) -> Status:
+    """Add a photo (JPEG, PNG, WebP) or a PDF: the reporter (token) or an officer of the handling unit."""
+    user = _optional_user(request)
+    report = _get(code)
+    if user is not None and selectors.can_see_private(user, report) and report.reporter_id != user.pk:
+        actor = authorize(user, Power.REPORT_RECEIVE, report.unit)
+    elif (user is not None and report.reporter_id == user.pk) or (token and token == report.citizen_token):
+        actor = Actor(user_id=user.pk if user else None, label=_("reporter"))
+    else:
+        raise NotAllowed(_("Only the reporter or the handling unit can add files."))
+    attachment = attachment_add(report=report, upload=file, actor=actor, user=user)
+    base = f"/api/v1/reports/{report.code}/attachments/{attachment.pk}"
+    return Status(
+        201,
+        AttachmentOut(
+            id=attachment.pk,
+            name=attachment.original_name,
+            content_type=attachment.content_type,
+            public_url=f"{base}/public" if attachment.public_file else None,
+            private_url=f"{base}/original",
+        ),
+    )
+
+
+@router.get("/reports/{code}/attachments/{attachment_id}/{variant}", auth=None)
+def report_attachment_file(request: HttpRequest, code: str, attachment_id: int, variant: str) -> FileResponse:
+    report = _get(code)
+    attachment = report.attachments.filter(pk=attachment_id).first()
+    if attachment is None or variant not in ("public", "original"):
+        raise NotFound(_("No such file."), field="attachment_id")
+    if variant == "public":
+        if not (report.is_public and attachment.public and attachment.public_file):
+            raise NotFound(_("No such file."), field="attachment_id")
+        handle = attachment.public_file
+    else:
+        if not selectors.can_see_private(_optional_user(request), report):
+            raise NotAllowed(_("Only the handling unit sees the original file."))
+        handle = attachment.file
+    response = FileResponse(handle.open("rb"), content_type=attachment.content_type)
+    response["Content-Disposition"] = "inline"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -1,0 +1,103 @@
+"""Photos and files on reports: type and size checked, images re-encoded, metadata stripped from public copies."""
+
+from __future__ import annotations
+
+import io
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from citydesk.core.audit import Actor, audit_record
+from citydesk.core.errors import DomainError
+from citydesk.core.models import User
+from citydesk.reports.models import Attachment, Report
+
+IMAGE_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
+MAX_PIXELS = 40_000_000  # refuse decompression bombs
+PUBLIC_MAX_SIDE = 2048
+
+
+def _public_copy(image: Image.Image, fmt: str) -> bytes:
+    """A new image from the pixels only: no EXIF (GPS, camera, owner), rotation applied, size capped."""
+    image = ImageOps.exif_transpose(image)
+    if image.mode in ("P", "LA", "I;16"):
+        image = image.convert("RGBA")
+    image.thumbnail((PUBLIC_MAX_SIDE, PUBLIC_MAX_SIDE))
+    clean = Image.new(image.mode, image.size)
+    clean.paste(image)
+    if fmt == "JPEG" and clean.mode not in ("RGB", "L"):
+        clean = clean.convert("RGB")
+    out = io.BytesIO()
+    if fmt == "PNG":
+        clean.save(out, format=fmt, optimize=True)
+    else:
+        clean.save(out, format=fmt, quality=85)
+    return out.getvalue()
+
+
+@transaction.atomic
+def attachment_add(
+    *, report: Report, upload: UploadedFile, actor: Actor, user: User | None = None, public: bool = True
+) -> Attachment:
+    limit_mb = settings.CITYDESK_MAX_ATTACHMENT_MB
+    if upload.size is None or upload.size > limit_mb * 1024 * 1024:
+        raise DomainError(_("The file is larger than %(n)s MB.") % {"n": limit_mb}, field="file")
+    if report.attachments.count() >= settings.CITYDESK_MAX_ATTACHMENTS:
+        raise DomainError(
+            _("At most %(n)s files per report.") % {"n": settings.CITYDESK_MAX_ATTACHMENTS}, field="file"
+        )
+    data = upload.read()
+    name = PurePath(upload.name or "file").name[:150]
+    if data.startswith(b"%PDF-"):
+        # Documents stay with the handling unit: never public.
+        attachment = Attachment(
+            report=report,
+            original_name=name,
+            content_type="application/pdf",
+            size=len(data),
+            public=False,
+            uploaded_by=user,
+        )
+        attachment.file.save(f"{report.code}-{name}", ContentFile(data), save=False)
+        attachment.save()
+    else:
+        try:
+            Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+            with Image.open(io.BytesIO(data)) as probe:
+                probe.verify()
+            image = Image.open(io.BytesIO(data))
+            image.load()
+        except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):
+            raise DomainError(
+                _("Only photos (JPEG, PNG, WebP) and PDF files are accepted."), field="file"
+            ) from None
+        if image.format not in IMAGE_FORMATS:
+            raise DomainError(_("Only photos (JPEG, PNG, WebP) and PDF files are accepted."), field="file")
+        content_type, ext = IMAGE_FORMATS[image.format]
+        attachment = Attachment(
+            report=report,
+            original_name=name,
+            content_type=content_type,
+            size=len(data),
+            public=public,
+            uploaded_by=user,
+        )
+        stem = f"{report.code}-{len(name)}"
+        attachment.file.save(f"{stem}-original.{ext}", ContentFile(data), save=False)
+        attachment.public_file.save(
+            f"{stem}-public.{ext}", ContentFile(_public_copy(image, image.format)), save=False
+        )
+        attachment.save()
+    audit_record(
+        actor=actor,
+        action="report.attach",
+        object_type="report",
+        object_id=report.code,
+        after={"file": name, "type": attachment.content_type, "size": attachment.size},
+    )
+    return attachment

@@ -1,0 +1,199 @@
+"""Reads of the 1022 system: who may see what, the officer queue, a report's page, per-unit figures."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from citydesk.core.models import Membership, Organisation, User
+from citydesk.core.powers import ROLE_POWERS, Power
+from citydesk.core.services import active_delegation_for
+from citydesk.reports.models import OPEN_STATUSES, Rating, Report, Status
+
+_SEE_POWERS = {Power.REPORT_RECEIVE, Power.REPORT_RESOLVE, Power.REPORT_ASSIGN, Power.INSPECT}
+
+
+def _descendants(org_ids: set[int]) -> set[int]:
+    """Organisation ids and everything below them (the tree is shallow: a few levels)."""
+    result = set(org_ids)
+    frontier = set(org_ids)
+    while frontier:
+        children = set(Organisation.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        frontier = children - result
+        result |= frontier
+    return result
+
+
+def working_units(user: User) -> set[int]:
+    """The organisations whose reports this officer may see in full (their own and those below)."""
+    if not user.is_authenticated:
+        return set()
+    roots = {
+        m.organisation_id
+        for m in Membership.objects.filter(user=user, is_active=True).only("organisation_id", "role")
+        if ROLE_POWERS[m.role] & _SEE_POWERS
+    }
+    return _descendants(roots) if roots else set()
+
+
+def can_see_private(user: User | None, report: Report) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    if report.reporter_id == user.pk:
+        return True
+    if report.unit_id in working_units(user):
+        return True
+    return active_delegation_for(user, Power.REPORT_RESOLVE, report.unit) is not None
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str | None = None  # a status, or "open" / "overdue"
+    category: str | None = None
+    unit: str | None = None
+    q: str | None = None
+    assignee: str | None = None  # a username or "me" / "none"
+
+
+def queue(user: User, filters: QueueFilters) -> QuerySet[Report]:
+    """My units' reports, most urgent first (overdue, then by due time)."""
+    units = working_units(user)
+    qs = Report.objects.filter(unit_id__in=units).select_related(
+        "category", "unit", "assignee", "duplicate_of"
+    )
+    status = filters.status or "open"
+    if status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif status == "overdue":
+        qs = qs.filter(status__in=OPEN_STATUSES, due_at__lt=timezone.now())
+    elif status != "all":
+        qs = qs.filter(status=status)
+    if filters.category:
+        qs = qs.filter(category__code=filters.category)
+    if filters.unit:
+        qs = qs.filter(unit__code=filters.unit)
+    if filters.assignee == "me":
+        qs = qs.filter(assignee=user)
+    elif filters.assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif filters.assignee:
+        qs = qs.filter(assignee__username=filters.assignee)
+    if filters.q:
+        text = filters.q.strip()
+        qs = qs.filter(Q(code__iexact=text) | Q(description__icontains=text) | Q(address__icontains=text))
+    return qs.order_by("due_at", "pk")
+
+
+def queue_page(user: User, filters: QueueFilters, page: int = 1, page_size: int = 50):  # type: ignore[no-untyped-def]
+    """One page of the queue: a constant number of queries whatever the page size."""
+    paginator = Paginator(queue(user, filters), page_size)
+    return paginator.get_page(page)
+
+
+def report_for_page(code: str) -> Report | None:
+    return (
+        Report.objects.select_related(
+            "category", "unit", "assignee", "ward", "ward__province", "duplicate_of"
+        )
+        .prefetch_related("events", "attachments")
+        .annotate(follower_count=Count("followers", distinct=True))
+        .filter(code=code)
+        .first()
+    )
+
+
+def public_reports(
+    *,
+    bbox: tuple[float, float, float, float] | None = None,
+    category: str | None = None,
+    status: str | None = None,
+    limit: int = 500,
+) -> QuerySet[Report]:
+    qs = (
+        Report.objects.filter(is_public=True, duplicate_of__isnull=True)
+        .exclude(status=Status.REJECTED)
+        .select_related("category", "unit")
+    )
+    if bbox:
+        west, south, east, north = bbox
+        qs = qs.filter(lon__gte=west, lon__lte=east, lat__gte=south, lat__lte=north)
+    if category:
+        qs = qs.filter(category__code=category)
+    if status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at")[:limit]
+
+
+@dataclass(frozen=True)
+class UnitFigures:
+    unit_code: str
+    unit_name: str
+    volume: int
+    open: int
+    overdue: int
+    resolved: int
+    on_time_pct: float | None
+    median_hours: float | None
+    satisfied_pct: float | None
+    ratings: int
+    reopen_pct: float | None
+
+
+def unit_figures(*, since: datetime, until: datetime, unit_ids: set[int] | None = None) -> list[UnitFigures]:
+    """Volume, on-time %, median handling time, satisfaction and reopen rate per unit in a period."""
+    now = timezone.now()
+    base = Report.objects.filter(created_at__gte=since, created_at__lt=until, duplicate_of__isnull=True)
+    if unit_ids is not None:
+        base = base.filter(unit_id__in=unit_ids)
+    done = Q(status__in=[Status.RESOLVED, Status.CLOSED])
+    rows = base.values("unit_id", "unit__code", "unit__name").annotate(
+        volume=Count("id"),
+        open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+        overdue=Count("id", filter=Q(status__in=OPEN_STATUSES, due_at__lt=now)),
+        resolved=Count("id", filter=done),
+        on_time=Count("id", filter=done & Q(resolved_at__isnull=False) & Q(resolved_at__lte=F("due_at"))),
+        reopened=Count("id", filter=Q(reopen_count__gt=0)),
+    )
+    durations: dict[int, list[float]] = {}
+    for unit_id, created, resolved in base.filter(done, resolved_at__isnull=False).values_list(
+        "unit_id", "created_at", "resolved_at"
+    ):
+        durations.setdefault(unit_id, []).append((resolved - created).total_seconds() / 3600)
+    ratings = {
+        r["report__unit_id"]: r
+        for r in Rating.objects.filter(report__in=base)
+        .values("report__unit_id")
+        .annotate(n=Count("id"), satisfied=Count("id", filter=Q(level=Rating.Level.SATISFIED)))
+    }
+    out = []
+    for row in rows:
+        unit_durations = durations.get(row["unit_id"], [])
+        rating = ratings.get(row["unit_id"], {"n": 0, "satisfied": 0})
+        out.append(
+            UnitFigures(
+                unit_code=row["unit__code"],
+                unit_name=row["unit__name"],
+                volume=row["volume"],
+                open=row["open"],
+                overdue=row["overdue"],
+                resolved=row["resolved"],
+                on_time_pct=_pct(row["on_time"], row["resolved"]),
+                median_hours=round(statistics.median(unit_durations), 1) if unit_durations else None,
+                satisfied_pct=_pct(rating["satisfied"], rating["n"]),
+                ratings=rating["n"],
+                reopen_pct=_pct(row["reopened"], row["resolved"] + row["open"]),
+            )
+        )
+    out.sort(key=lambda f: (-f.volume, f.unit_code))
+    return out
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None

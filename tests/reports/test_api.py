@@ -1,0 +1,253 @@
+"""REST API of the 1022 system: intake with idempotency, public vs private views, actions, files."""
+
+import io
+import json
+
+import pytest
+from django.test import Client
+from PIL import Image
+
+from citydesk.reports.models import Attachment, Report
+
+from .conftest import BEN_THANH
+
+pytestmark = pytest.mark.django_db
+
+BODY = {
+    "category": "road_damage",
+    "description": "Ổ gà sâu trước số 12 Lê Lợi",
+    "lon": BEN_THANH[0],
+    "lat": BEN_THANH[1],
+    "contact_name": "Nguyễn Văn Dân",
+    "contact_phone": "0901234567",
+    "contact_email": "dan@example.vn",
+    "answers": {"depth_cm": 15},
+}
+
+
+def post(client, body=None, **headers):
+    return client.post(
+        "/api/v1/reports", json.dumps(body or BODY), content_type="application/json", **headers
+    )
+
+
+@pytest.fixture
+def client():
+    return Client()
+
+
+def test_anonymous_intake_returns_code_and_token(client, categories):
+    r = post(client)
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert body["code"].startswith("PA-") and body["citizen_token"]
+    assert body["status"] == "received" and body["unit_code"] == "26743"
+    assert Report.objects.get(code=body["code"]).channel == "app"
+
+
+def test_idempotency_key_header(client, categories):
+    first = post(client, HTTP_IDEMPOTENCY_KEY="abc-123")
+    again = post(client, HTTP_IDEMPOTENCY_KEY="abc-123")
+    assert first.status_code == 201 and again.status_code == 200
+    assert first.json()["code"] == again.json()["code"]
+    assert Report.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"category": "khong-co"}, "category"),
+        ({"lon": "abc"}, "lon"),
+        ({"lon": 2.35, "lat": 48.85}, "lon"),
+        ({"description": "x" * 4001}, "description"),
+        ({"channel": "open311"}, "channel"),
+    ],
+)
+def test_bad_intake_is_400_naming_the_field(client, categories, change, field):
+    r = post(client, BODY | change)
+    assert r.status_code == 400, r.content
+    body = r.json()
+    assert body.get("field") == field or any(e["field"] == field for e in body.get("errors", []))
+    assert not Report.objects.exists()
+
+
+def test_public_view_masks_personal_data(client, categories, personas, bearer):
+    code = post(client).json()["code"]
+    public = client.get(f"/api/v1/reports/{code}").json()
+    assert public["reporter_name"] is None and public["contact_phone"] is None
+    assert public["contact_email"] is None and public["allowed_actions"] is None
+    officer_view = client.get(f"/api/v1/reports/{code}", **bearer(personas.officer)).json()
+    assert officer_view["contact_phone"] == "0901234567"
+    assert "classify" in officer_view["allowed_actions"] or "assign" in officer_view["allowed_actions"]
+    outsider_view = client.get(f"/api/v1/reports/{code}", **bearer(personas.outsider)).json()
+    assert outsider_view["contact_phone"] is None
+
+
+def test_html_in_text_is_stored_as_text(client, categories):
+    code = post(client, BODY | {"description": "<script>alert(1)</script> ổ gà"}).json()["code"]
+    assert client.get(f"/api/v1/reports/{code}").json()["description"].startswith("<script>")
+
+
+def test_officer_actions_and_conflict(client, categories, personas, bearer):
+    code = post(client).json()["code"]
+    head = bearer(personas.head)
+    r = client.post(
+        f"/api/v1/reports/{code}/actions",
+        {"action": "assign", "assignee": "officer", "version": 1},
+        content_type="application/json",
+        **head,
+    )
+    assert r.status_code == 200, r.content
+    assert r.json()["assignee"] == "officer" and r.json()["version"] == 2
+    stale = client.post(
+        f"/api/v1/reports/{code}/actions",
+        {"action": "reject", "reason": "spam", "version": 1},
+        content_type="application/json",
+        **head,
+    )
+    assert stale.status_code == 409 and stale.json()["field"] == "version"
+    outsider = client.post(
+        f"/api/v1/reports/{code}/actions",
+        {"action": "start"},
+        content_type="application/json",
+        **bearer(personas.outsider),
+    )
+    assert outsider.status_code == 403
+
+
+def test_queue_lists_only_my_units(client, categories, personas, bearer):
+    post(client)
+    assert post(client, BODY | {"category": "street_lighting", "answers": {}}).status_code == 201
+    mine = client.get("/api/v1/reports", **bearer(personas.officer)).json()
+    assert [i["unit_code"] for i in mine["items"]] == ["26743"]
+    assert client.get("/api/v1/reports", **bearer(personas.outsider)).json()["count"] == 0
+    assert client.get("/api/v1/reports", **bearer(personas.leader)).json()["count"] == 2
+    assert client.get("/api/v1/reports").status_code == 401
+
+
+def test_queue_query_count_does_not_grow_with_page_size(
+    client, categories, personas, bearer, django_assert_max_num_queries
+):
+    for i in range(30):
+        post(client, BODY | {"description": f"Ổ gà số {i}"})
+    headers = bearer(personas.leader)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get("/api/v1/reports", **headers)  # warm-up: the token's last-use time is written once a minute
+    counts = []
+    for size in (5, 25):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/api/v1/reports", {"page_size": size}, **headers).status_code == 200
+        counts.append(len(ctx))
+    assert counts[0] == counts[1], counts
+
+
+def test_duplicates_endpoint_and_follow(client, categories):
+    code = post(client).json()["code"]
+    r = client.get(
+        "/api/v1/reports/duplicates",
+        {"category": "road_damage", "lon": BEN_THANH[0], "lat": BEN_THANH[1], "description": "ổ gà Lê Lợi"},
+    )
+    assert [c["code"] for c in r.json()] == [code]
+    r = client.post(
+        f"/api/v1/reports/{code}/follow", {"email": "hangxom@example.vn"}, content_type="application/json"
+    )
+    assert r.status_code == 201
+    assert Report.objects.get(code=code).followers.count() == 2
+
+
+def test_rating_with_token(client, categories, personas, bearer):
+    created = post(client).json()
+    code, token = created["code"], created["citizen_token"]
+    head = bearer(personas.head)
+    client.post(
+        f"/api/v1/reports/{code}/actions",
+        {"action": "assign", "assignee": "officer"},
+        content_type="application/json",
+        **head,
+    )
+    client.post(
+        f"/api/v1/reports/{code}/actions",
+        {"action": "resolve", "resolution": "Đã vá"},
+        content_type="application/json",
+        **bearer(personas.officer),
+    )
+    bad = client.post(
+        f"/api/v1/reports/{code}/rating",
+        {"level": "satisfied", "token": "x"},
+        content_type="application/json",
+    )
+    assert bad.status_code == 403
+    ok = client.post(
+        f"/api/v1/reports/{code}/rating",
+        {"level": "satisfied", "token": token},
+        content_type="application/json",
+    )
+    assert ok.status_code == 200 and ok.json()["status"] == "closed"
+
+
+def _jpeg_with_gps() -> bytes:
+    image = Image.new("RGB", (64, 48), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x8825] = {2: (10.0, 46.0, 17.0), 4: (106.0, 41.0, 40.0)}  # GPSInfo
+    exif[0x010F] = "CameraMaker"
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_photo_upload_strips_gps_from_the_public_copy(client, categories, personas, bearer):
+    created = post(client).json()
+    code, token = created["code"], created["citizen_token"]
+    data = _jpeg_with_gps()
+    assert Image.open(io.BytesIO(data)).getexif().get(0x8825)
+    upload = io.BytesIO(data)
+    upload.name = "o-ga.jpg"
+    r = client.post(f"/api/v1/reports/{code}/attachments", {"file": upload, "token": token})
+    assert r.status_code == 201, r.content
+    public = client.get(r.json()["public_url"])
+    assert public.status_code == 200
+    public_image = Image.open(io.BytesIO(b"".join(public.streaming_content)))
+    assert not public_image.getexif()
+    # The original (with its metadata) only for the handling unit.
+    assert client.get(r.json()["private_url"]).status_code == 403
+    original = client.get(r.json()["private_url"], **bearer(personas.officer))
+    assert Image.open(io.BytesIO(b"".join(original.streaming_content))).getexif().get(0x010F) == "CameraMaker"
+
+
+def test_upload_refuses_non_images_and_strangers(client, categories):
+    created = post(client).json()
+    code, token = created["code"], created["citizen_token"]
+    fake = io.BytesIO(b"MZ\x90\x00 this is an exe")
+    fake.name = "anh.jpg"
+    r = client.post(f"/api/v1/reports/{code}/attachments", {"file": fake, "token": token})
+    assert r.status_code == 400 and r.json()["field"] == "file"
+    photo = io.BytesIO(_jpeg_with_gps())
+    photo.name = "a.jpg"
+    r = client.post(f"/api/v1/reports/{code}/attachments", {"file": photo, "token": "wrong"})
+    assert r.status_code == 403
+    assert not Attachment.objects.exists()
+
+
+def test_stats_per_unit(client, categories, personas, bearer):
+    post(client)
+    rows = client.get("/api/v1/reports/stats", **bearer(personas.head)).json()
+    assert rows[0]["unit_code"] == "26743" and rows[0]["volume"] == 1 and rows[0]["open"] == 1
+    assert client.get("/api/v1/reports/stats", **bearer(personas.citizen)).status_code == 403
+
+
+def test_public_list_has_no_personal_data(client, categories):
+    post(client)
+    rows = client.get("/api/v1/reports/public", {"bbox": "106.6,10.7,106.8,10.9"}).json()
+    assert len(rows) == 1 and "contact_phone" not in rows[0]
+    assert client.get("/api/v1/reports/public", {"bbox": "1,2"}).status_code == 400
+
+
+def test_hotline_channel_needs_an_operator(client, categories, personas, bearer):
+    body = BODY | {"channel": "hotline"}
+    assert post(client, body).status_code == 403
+    r = post(client, body, **bearer(personas.operator))
+    assert r.status_code == 201
+    report = Report.objects.get(code=r.json()["code"])
+    assert report.entered_by == personas.operator and report.reporter is None
