@@ -1,0 +1,31 @@
+"""Periodic deadline work, run by the task worker (never on page load)."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django_tasks import task
+
+from citydesk.reports.services import sla_sweep
+
+SWEEP_EVERY = timedelta(minutes=5)
+
+
+@task()
+def sla_sweep_task() -> dict[str, int]:
+    """Warn, escalate and auto-close; then schedule the next run (one pending run at a time)."""
+    counts = sla_sweep()
+    schedule_sla_sweep(after=SWEEP_EVERY)
+    return counts
+
+
+def schedule_sla_sweep(*, after: timedelta = timedelta(0)) -> bool:
+    """Enqueue the sweep unless a run is already waiting. Returns whether one was enqueued."""
+    try:
+        from django_tasks_db.models import DBTaskResult
+
+        if DBTaskResult.objects.filter(task_path=f"{__name__}.sla_sweep_task", status="READY").exists():
+            return False
+    except ImportError:  # another backend: it deduplicates or the operator schedules with cron
+        pass
+    sla_sweep_task.using(run_after=timezone.now() + after).enqueue()
+    return True
