@@ -1,0 +1,182 @@
+"""Case handling: merge and unmerge duplicates, pause and resume the deadline clock."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from citydesk.core.audit import audit_record
+from citydesk.core.calendar import current_calendar
+from citydesk.core.errors import Conflict, DomainError
+from citydesk.core.models import User
+from citydesk.core.powers import Power
+from citydesk.core.services import authorize
+from citydesk.lib.text import nfc
+from citydesk.reports.models import (
+    Follower,
+    RejectReason,
+    Report,
+    ReportEvent,
+    Status,
+)
+from citydesk.reports.services.common import (
+    _event,
+    _locked,
+    _notify_followers,
+)
+
+
+@transaction.atomic
+def report_merge(*, user: User, code: str, into: str) -> Report:
+    """Make `code` a duplicate of `into`: it is rejected as duplicate and its followers follow `into`."""
+    duplicate = _locked(code)
+    master = _locked(into)
+    if duplicate.pk == master.pk:
+        raise DomainError(_("A report cannot duplicate itself."), field="into")
+    if master.duplicate_of_id:
+        raise DomainError(
+            _("%(code)s is itself a duplicate; merge into %(root)s.")
+            % {"code": master.code, "root": master.duplicate_of.code},
+            field="into",
+        )
+    if not duplicate.is_open:
+        raise Conflict(_("Only open reports can be merged."), field="code")
+    actor = authorize(user, Power.REPORT_ASSIGN, duplicate.unit)
+    old = duplicate.status
+    duplicate.duplicate_of = master
+    duplicate.status = Status.REJECTED
+    duplicate.reject_reason = RejectReason.DUPLICATE
+    duplicate.version += 1
+    duplicate.updated_at = timezone.now()
+    duplicate.save()
+    for follower in duplicate.followers.all():
+        exists = Follower.objects.filter(
+            report=master, user_id=follower.user_id, email=follower.email, phone=follower.phone
+        ).exists()
+        if not exists:
+            Follower.objects.create(
+                report=master,
+                user_id=follower.user_id,
+                email=follower.email,
+                phone=follower.phone,
+                via=duplicate,
+            )
+    _event(
+        duplicate,
+        actor,
+        ReportEvent.Kind.MERGE,
+        from_status=old,
+        to_status=Status.REJECTED,
+        note=_("Same problem as %(code)s: follow that report.") % {"code": master.code},
+    )
+    _event(
+        master,
+        actor,
+        ReportEvent.Kind.MERGE,
+        note=_("%(code)s merged into this report.") % {"code": duplicate.code},
+        public=False,
+    )
+    audit_record(
+        actor=actor,
+        action="report.merge",
+        object_type="report",
+        object_id=duplicate.code,
+        before={"status": old},
+        after={"status": Status.REJECTED, "duplicate_of": master.code},
+    )
+    return duplicate
+
+
+@transaction.atomic
+def report_unmerge(*, user: User, code: str) -> Report:
+    duplicate = _locked(code)
+    if duplicate.duplicate_of_id is None:
+        raise Conflict(_("%(code)s is not merged.") % {"code": code}, field="code")
+    actor = authorize(user, Power.REPORT_ASSIGN, duplicate.unit)
+    merge = duplicate.events.filter(kind=ReportEvent.Kind.MERGE).order_by("-at", "-pk").first()
+    previous = merge.from_status if merge and merge.from_status else Status.RECEIVED
+    master = duplicate.duplicate_of
+    Follower.objects.filter(report=master, via=duplicate).delete()
+    duplicate.duplicate_of = None
+    duplicate.status = previous
+    duplicate.reject_reason = ""
+    duplicate.version += 1
+    duplicate.updated_at = timezone.now()
+    duplicate.save()
+    _event(
+        duplicate,
+        actor,
+        ReportEvent.Kind.MERGE,
+        from_status=Status.REJECTED,
+        to_status=previous,
+        note=_("Separated from %(code)s.") % {"code": master.code},
+    )
+    audit_record(
+        actor=actor,
+        action="report.unmerge",
+        object_type="report",
+        object_id=duplicate.code,
+        before={"duplicate_of": master.code},
+        after={"status": previous},
+    )
+    return duplicate
+
+
+@transaction.atomic
+def report_pause(*, user: User, code: str, note: str) -> Report:
+    """Waiting for the citizen (e.g. more information): the deadline clock stops."""
+    report = _locked(code)
+    actor = authorize(user, Power.REPORT_RESOLVE, report.unit)
+    if not report.is_open:
+        raise Conflict(_("Only open reports can be paused."), field="code")
+    if report.paused_at is not None:
+        raise Conflict(_("The report is already waiting for the citizen."), field="code")
+    note = nfc(note or "")
+    if not note:
+        raise DomainError(_("Say what the citizen must provide."), field="note")
+    report.paused_at = timezone.now()
+    report.version += 1
+    report.save(update_fields=["paused_at", "version"])
+    _event(report, actor, ReportEvent.Kind.SLA, note=_("Waiting for the citizen: %(n)s") % {"n": note})
+    _notify_followers(report, _("Report %(code)s: information needed") % {"code": report.code}, note)
+    return report
+
+
+@transaction.atomic
+def report_resume(*, user: User, code: str) -> Report:
+    """The clock restarts; the due times move by the working time spent waiting."""
+    report = _locked(code)
+    actor = authorize(user, Power.REPORT_RESOLVE, report.unit)
+    if report.paused_at is None:
+        raise Conflict(_("The report is not paused."), field="code")
+    calendar = current_calendar()
+    waited = _working_time_between(calendar, report.paused_at, timezone.now())
+    if report.due_at:
+        report.due_at = calendar.add_working_hours(report.due_at, waited)
+    report.paused_at = None
+    report.version += 1
+    report.save(update_fields=["paused_at", "due_at", "version"])
+    _event(
+        report,
+        actor,
+        ReportEvent.Kind.SLA,
+        note=_("Handling resumed; new due time %(d)s.")
+        % {"d": timezone.localtime(report.due_at).strftime("%d/%m/%Y %H:%M") if report.due_at else "—"},
+    )
+    return report
+
+
+def _working_time_between(calendar: Any, start: datetime, end: datetime) -> timedelta:
+    """Office time between two moments, in whole minutes (for moving deadlines after a pause)."""
+    total = timedelta()
+    step = timedelta(minutes=15)
+    moment = start
+    while moment < end:
+        if calendar.is_office_time(moment):
+            total += min(step, end - moment)
+        moment += step
+    return total

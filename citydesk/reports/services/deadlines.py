@@ -1,0 +1,122 @@
+"""Deadlines: warnings, escalation to the head, automatic closing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from citydesk.core.audit import Actor, audit_record
+from citydesk.core.models import User
+from citydesk.notifications.services import notification_queue
+from citydesk.reports.models import (
+    OPEN_STATUSES,
+    Report,
+    ReportEvent,
+    Status,
+)
+from citydesk.reports.services.common import (
+    _event,
+)
+
+# --- Deadlines ------------------------------------------------------------------------------------
+
+
+def _unit_people(unit_ids: Iterable[int], roles: Iterable[str]) -> list[User]:
+    return list(
+        User.objects.filter(
+            memberships__organisation_id__in=list(unit_ids),
+            memberships__role__in=list(roles),
+            memberships__is_active=True,
+            is_active=True,
+        ).distinct()
+    )
+
+
+def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Warn before the deadline, escalate to the unit head after it, close resolved reports on time-out.
+
+    Run by the task worker periodically (`citydesk sla-sweep` does the same by hand); never on page load.
+    """
+    now = now or timezone.now()
+    counts = {"warned": 0, "escalated": 0, "auto_closed": 0}
+    warn_before = timedelta(hours=settings.CITYDESK_SLA_WARN_HOURS)
+    open_reports = Report.objects.filter(status__in=OPEN_STATUSES, paused_at__isnull=True)
+    system = Actor.system("sla-sweep")
+    for report in open_reports.filter(
+        warned_at__isnull=True, due_at__gt=now, due_at__lte=now + warn_before
+    ).select_related("unit")[:1000]:
+        with transaction.atomic():
+            if Report.objects.filter(pk=report.pk, warned_at__isnull=True).update(warned_at=now) != 1:
+                continue
+            people = _unit_people([report.unit_id], ["officer", "deputy", "head"])
+            if report.assignee_id:
+                people = [p for p in people if p.pk == report.assignee_id] or people
+            for person in people:
+                notification_queue(
+                    channel="in_app",
+                    recipient=person,
+                    subject=_("Report %(code)s is due soon") % {"code": report.code},
+                    body=_("Due %(d)s.")
+                    % {"d": timezone.localtime(report.due_at).strftime("%d/%m/%Y %H:%M")},
+                )
+            _event(report, system, ReportEvent.Kind.SLA, note=_("Deadline warning sent."), public=False)
+            counts["warned"] += 1
+    for report in open_reports.filter(escalated_at__isnull=True, due_at__lte=now).select_related("unit")[
+        :1000
+    ]:
+        with transaction.atomic():
+            if Report.objects.filter(pk=report.pk, escalated_at__isnull=True).update(escalated_at=now) != 1:
+                continue
+            for head in _unit_people([report.unit_id], ["head"]):
+                notification_queue(
+                    channel="in_app",
+                    recipient=head,
+                    subject=_("Report %(code)s is overdue") % {"code": report.code},
+                    body=_("It was due %(d)s and is with %(org)s.")
+                    % {
+                        "d": timezone.localtime(report.due_at).strftime("%d/%m/%Y %H:%M"),
+                        "org": report.unit.name,
+                    },
+                )
+            _event(
+                report,
+                system,
+                ReportEvent.Kind.SLA,
+                note=_("Overdue: escalated to the head of the unit."),
+                public=False,
+            )
+            audit_record(
+                actor=system,
+                action="report.escalate",
+                object_type="report",
+                object_id=report.code,
+                after={"due_at": report.due_at.isoformat()},
+            )
+            counts["escalated"] += 1
+    cutoff = now - timedelta(days=settings.CITYDESK_AUTO_CLOSE_DAYS)
+    for report in Report.objects.filter(status=Status.RESOLVED, resolved_at__lte=cutoff)[:1000]:
+        with transaction.atomic():
+            if (
+                Report.objects.filter(pk=report.pk, status=Status.RESOLVED).update(
+                    status=Status.CLOSED, closed_at=now, version=F("version") + 1
+                )
+                != 1
+            ):
+                continue
+            _event(
+                report,
+                system,
+                ReportEvent.Kind.STATUS,
+                from_status=Status.RESOLVED,
+                to_status=Status.CLOSED,
+                note=_("Closed: no answer from the citizen within %(n)s days.")
+                % {"n": settings.CITYDESK_AUTO_CLOSE_DAYS},
+            )
+            counts["auto_closed"] += 1
+    return counts

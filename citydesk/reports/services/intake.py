@@ -1,0 +1,223 @@
+"""Intake: validate everything, then store the report, its first event, follower and audit row."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from citydesk.core.audit import audit_record
+from citydesk.core.errors import DomainError, NotAllowed
+from citydesk.core.models import AdminUnit, DivisionLevel, User
+from citydesk.core.powers import Power
+from citydesk.core.services import holds_anywhere
+from citydesk.core.units import locate_point, normalize_code
+from citydesk.lib.text import nfc
+from citydesk.notifications.services import notification_queue
+from citydesk.reports import routing
+from citydesk.reports.models import (
+    Channel,
+    Follower,
+    IdempotencyKey,
+    Report,
+    ReportEvent,
+    Status,
+)
+from citydesk.reports.services.common import (
+    MAX_DESCRIPTION,
+    VIETNAM_LAT,
+    VIETNAM_LON,
+    _actor_for,
+    _category,
+    _check_answers,
+    _due_times,
+    _event,
+    _next_code,
+    _snapshot,
+    normalize_phone,
+)
+
+# --- Intake ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Intake:
+    report: Report
+    created: bool
+
+
+def report_submit(
+    *,
+    category: str | None,
+    description: str,
+    channel: str,
+    lon: float | None = None,
+    lat: float | None = None,
+    address: str = "",
+    ward_code: str | None = None,
+    contact_name: str = "",
+    contact_phone: str = "",
+    contact_email: str = "",
+    show_name_publicly: bool = False,
+    is_public: bool = True,
+    answers: dict[str, Any] | None = None,
+    reporter: User | None = None,
+    entered_by: User | None = None,
+    idempotency_scope: str = "",
+    idempotency_key: str = "",
+    when: datetime | None = None,
+) -> Intake:
+    """Validate everything, then store the report, its first event, its follower and the audit row."""
+    if channel not in Channel.values:
+        raise DomainError(_("Unknown channel “%(c)s”.") % {"c": channel}, field="channel")
+    if idempotency_key:
+        existing = (
+            IdempotencyKey.objects.filter(scope=idempotency_scope, key=idempotency_key)
+            .select_related("report")
+            .first()
+        )
+        if existing is not None:
+            return Intake(report=existing.report, created=False)
+    cat = _category(category)
+    description = nfc(description or "")
+    if not description:
+        raise DomainError(_("Describe the problem."), field="description")
+    if len(description) > MAX_DESCRIPTION:
+        raise DomainError(
+            _("The description is too long (at most %(n)s characters).") % {"n": MAX_DESCRIPTION},
+            field="description",
+        )
+    if (lon is None) != (lat is None):
+        raise DomainError(
+            _("Give both longitude and latitude, or neither."), field="lat" if lat is None else "lon"
+        )
+    ward: AdminUnit | None = None
+    if lon is not None and lat is not None:
+        if not (VIETNAM_LON[0] <= lon <= VIETNAM_LON[1]):
+            raise DomainError(_("The longitude is outside Vietnam."), field="lon")
+        if not (VIETNAM_LAT[0] <= lat <= VIETNAM_LAT[1]):
+            raise DomainError(_("The latitude is outside Vietnam."), field="lat")
+        ward = locate_point(lon, lat).unit
+    if ward_code:
+        try:
+            picked = AdminUnit.objects.filter(
+                code=normalize_code(ward_code, level=DivisionLevel.WARD), level=DivisionLevel.WARD
+            ).first()
+        except DomainError:
+            picked = None
+        if picked is None:
+            raise DomainError(_("Unknown commune/ward code “%(c)s”.") % {"c": ward_code}, field="ward_code")
+        ward = ward or picked
+    address = nfc(address or "")[:300]
+    if ward is None and not address:
+        raise DomainError(_("Give the place: pick it on the map, or enter an address."), field="address")
+    phone = normalize_phone(contact_phone)
+    email = (contact_email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise DomainError(
+                _("“%(e)s” is not an e-mail address.") % {"e": email}, field="contact_email"
+            ) from None
+    clean_answers = _check_answers(cat, answers)
+    if entered_by is not None and holds_anywhere(entered_by, Power.REPORT_RECEIVE) is None:
+        raise NotAllowed(_("Only hotline operators and officers enter reports for callers."))
+    now = when or timezone.now()
+    route = routing.route(cat, ward, when=now)
+    boundary = ward is not None and lon is not None and routing.near_boundary(lon, lat)
+    triage_due, due = _due_times(cat, now)
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                code=_next_code(now),
+                category=cat,
+                description=description,
+                lon=lon,
+                lat=lat,
+                address=address,
+                ward=ward,
+                province_code=ward.province_id if ward else "",
+                near_boundary=boundary,
+                unit=route.unit,
+                channel=channel,
+                reporter=reporter if reporter and reporter.is_authenticated else None,
+                entered_by=entered_by,
+                contact_name=nfc(contact_name)[:150],
+                contact_phone=phone,
+                contact_email=email,
+                show_name_publicly=show_name_publicly,
+                is_public=is_public,
+                answers=clean_answers,
+                created_at=now,
+                updated_at=now,
+                triage_due_at=triage_due,
+                due_at=due,
+                citizen_token=secrets.token_urlsafe(16),
+            )
+            if idempotency_key:
+                IdempotencyKey.objects.create(scope=idempotency_scope, key=idempotency_key, report=report)
+            actor = _actor_for(entered_by or reporter, fallback=_("citizen"))
+            _event(
+                report,
+                actor,
+                ReportEvent.Kind.STATUS,
+                to_status=Status.RECEIVED,
+                note=_("Received via %(c)s.") % {"c": Channel(channel).label},
+            )
+            _event(
+                report,
+                actor,
+                ReportEvent.Kind.ROUTE,
+                note=f"{route.unit.name} ({route.reason})",
+                public=False,
+            )
+            if reporter is not None and reporter.is_authenticated:
+                Follower.objects.create(report=report, user=reporter)
+            elif email:
+                Follower.objects.create(report=report, email=email)
+            elif phone:
+                Follower.objects.create(report=report, phone=phone)
+            audit_record(
+                actor=actor,
+                action="report.submit",
+                object_type="report",
+                object_id=report.code,
+                after=_snapshot(report),
+            )
+            _acknowledge(report)
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        existing = IdempotencyKey.objects.select_related("report").get(
+            scope=idempotency_scope, key=idempotency_key
+        )
+        return Intake(report=existing.report, created=False)
+    return Intake(report=report, created=True)
+
+
+def _acknowledge(report: Report) -> None:
+    subject = _("Report %(code)s received") % {"code": report.code}
+    body = _(
+        "Thank you. Your report %(code)s was received and sent to %(unit)s; it is due by %(due)s. "
+        "Follow it at %(link)s"
+    ) % {
+        "code": report.code,
+        "unit": report.unit.name,
+        "due": timezone.localtime(report.due_at).strftime("%d/%m/%Y %H:%M"),
+        "link": f"{settings.CITYDESK_PUBLIC_URL}/tra-cuu/{report.code}/?t={report.citizen_token}",
+    }
+    if report.contact_email:
+        notification_queue(channel="email", address=report.contact_email, subject=subject, body=body)
+    elif report.contact_phone:
+        notification_queue(channel="sms", address=report.contact_phone, subject=subject, body=body)
+    if report.reporter_id:
+        notification_queue(channel="in_app", recipient=report.reporter, subject=subject, body=body)

@@ -1,0 +1,166 @@
+"""Officer moves from the workflow table, and notes."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from citydesk.core.audit import audit_record
+from citydesk.core.errors import Conflict, DomainError
+from citydesk.core.models import Membership, User
+from citydesk.core.powers import Power
+from citydesk.core.services import authorize
+from citydesk.lib.text import nfc
+from citydesk.reports import routing
+from citydesk.reports.models import (
+    RejectReason,
+    Report,
+    ReportEvent,
+    Status,
+)
+from citydesk.reports.services.common import (
+    _category,
+    _check_version,
+    _due_times,
+    _event,
+    _locked,
+    _notify_followers,
+    _org,
+    _snapshot,
+)
+from citydesk.reports.workflow import MOVES
+
+
+@transaction.atomic
+def report_transition(
+    *,
+    user: User,
+    code: str,
+    action: str,
+    version: int | None = None,
+    note: str = "",
+    assignee: str | None = None,
+    target_unit: str | None = None,
+    reason: str | None = None,
+    resolution: str = "",
+    category: str | None = None,
+) -> Report:
+    """One officer move from the workflow table. Refuses stale versions with a 409 conflict."""
+    move = MOVES.get(action)
+    if move is None or move.power is None:
+        raise DomainError(_("Unknown action “%(a)s”.") % {"a": action}, field="action")
+    report = _locked(code)
+    _check_version(report, version)
+    if report.status not in move.sources:
+        raise Conflict(
+            _("A report that is “%(s)s” cannot be “%(a)s”.")
+            % {"s": Status(report.status).label, "a": action},
+            field="action",
+        )
+    actor = authorize(user, move.power, report.unit)
+    before = _snapshot(report)
+    old_status = report.status
+    note = nfc(note or "")
+    public_note = ""
+    if action == "classify" and category and category != report.category.code:
+        new_category = _category(category)
+        report.category = new_category
+        route = routing.route(new_category, report.ward)
+        if route.unit.pk != report.unit_id:
+            _event(
+                report,
+                actor,
+                ReportEvent.Kind.ROUTE,
+                note=f"{report.unit.name} → {route.unit.name} ({route.reason})",
+                public=False,
+            )
+            report.unit = route.unit
+            report.assignee = None
+        report.triage_due_at, report.due_at = _due_times(new_category, report.created_at)
+    elif action == "assign":
+        person = User.objects.filter(username=assignee or "", is_active=True).first()
+        if person is None:
+            raise DomainError(_("Unknown officer “%(u)s”.") % {"u": assignee}, field="assignee")
+        if not Membership.objects.filter(user=person, organisation=report.unit, is_active=True).exists():
+            raise DomainError(
+                _("%(u)s does not work in %(org)s.") % {"u": person, "org": report.unit.name},
+                field="assignee",
+            )
+        report.assignee = person
+    elif action == "resolve":
+        resolution = nfc(resolution or "")
+        if not resolution:
+            raise DomainError(_("Say what was done."), field="resolution")
+        report.resolution = resolution
+        report.resolved_at = timezone.now()
+        public_note = resolution
+    elif action == "reject":
+        if reason not in RejectReason.values:
+            raise DomainError(
+                _("Choose a reason: %(r)s.") % {"r": ", ".join(RejectReason.values)}, field="reason"
+            )
+        report.reject_reason = reason
+        report.reject_note = note
+        public_note = f"{RejectReason(reason).label}. {note}".strip()
+    elif action == "transfer":
+        target = _org(target_unit, "target_unit")
+        if target.pk == report.unit_id:
+            raise DomainError(
+                _("The report is already with %(org)s.") % {"org": target.name}, field="target_unit"
+            )
+        if not note:
+            raise DomainError(_("Give the reason for the transfer."), field="note")
+        _event(
+            report,
+            actor,
+            ReportEvent.Kind.TRANSFER,
+            note=f"{report.unit.name} → {target.name}: {note}",
+            public=True,
+        )
+        report.unit = target
+        report.assignee = None
+        public_note = _("Transferred to %(org)s.") % {"org": target.name}
+    report.status = move.target
+    report.version = F("version") + 1
+    report.updated_at = timezone.now()
+    report.save()
+    report.refresh_from_db(fields=["version"])
+    _event(
+        report,
+        actor,
+        ReportEvent.Kind.STATUS,
+        from_status=old_status,
+        to_status=report.status,
+        note=public_note or note,
+        public=action != "assign",
+    )
+    audit_record(
+        actor=actor,
+        action=f"report.{action}",
+        object_type="report",
+        object_id=report.code,
+        before=before,
+        after=_snapshot(report),
+    )
+    if action in ("resolve", "reject", "transfer"):
+        subject = _("Report %(code)s: %(status)s") % {
+            "code": report.code,
+            "status": Status(report.status).label,
+        }
+        _notify_followers(report, subject, public_note)
+    return report
+
+
+@transaction.atomic
+def report_note(*, user: User, code: str, text: str, public: bool = False) -> ReportEvent:
+    report = _locked(code)
+    actor = authorize(user, Power.REPORT_RECEIVE, report.unit)
+    text = nfc(text or "")
+    if not text:
+        raise DomainError(_("Write the note."), field="text")
+    event = _event(report, actor, ReportEvent.Kind.NOTE, note=text[:4000], public=public)
+    if public:
+        _notify_followers(report, _("Report %(code)s: update") % {"code": report.code}, text)
+    return event
