@@ -1,0 +1,649 @@
+"""Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2) on top of the 1022 intake service.
+
+Plain Django views rather than the REST API: the standard wants form-encoded POSTs, `.json` / `.xml`
+format suffixes and its own error format (a list of `{code, description}`). Nothing here writes a report
+itself: intake goes through `report_submit(channel="open311")`. Contact details given by a client (e-mail,
+phone, names) are stored for the handling unit and never appear in any Open311 answer.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import re
+import secrets
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from citydesk.core.audit import Actor, audit_record
+from citydesk.core.errors import Conflict, DomainError
+from citydesk.core.models import ServiceCategory
+from citydesk.lib.text import nfc, search_key
+from citydesk.reports.models import (
+    OPEN_STATUSES,
+    Attachment,
+    Channel,
+    Open311Client,
+    RejectReason,
+    Report,
+    Status,
+)
+from citydesk.reports.services import report_submit
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-11-21T00:00:00+07:00"  # last change of this endpoint's behaviour
+CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
+MAX_RESULTS = 1000
+WINDOW = timedelta(days=90)
+KEY_PREFIX = "o311_"
+MAX_IDEMPOTENCY_KEY = 120
+MAX_MEDIA_URL = 1000
+
+# Our intake's field names -> the Open311 parameter a client sent.
+FIELD_NAMES = {
+    "category": "service_code",
+    "lon": "long",
+    "lat": "lat",
+    "address": "address_string",
+    "ward_code": "address_string",
+    "contact_email": "email",
+    "contact_phone": "phone",
+    "contact_name": "first_name",
+    "description": "description",
+    "answers": "attribute",
+}
+DATATYPES = {"number": "number", "text": "string", "choice": "singlevaluelist"}
+# XML: the element name of a list's items, by the list's own element name.
+ITEM_TAGS = {
+    "services": "service",
+    "service_requests": "request",
+    "errors": "error",
+    "endpoints": "endpoint",
+    "formats": "format",
+    "attributes": "attribute",
+    "values": "value",
+}
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\]$")
+_W3C_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_TRUE = {"true", "1", "yes"}
+
+
+# --- Clients and keys -----------------------------------------------------------------------------
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def open311_client_create(*, actor: Actor, name: str) -> tuple[Open311Client, str]:
+    """Register an Open311 client; returns it with its api_key in clear (only the hash is kept)."""
+    name = nfc(name or "")
+    if not name:
+        raise DomainError(_("Give the client a name."), field="name")
+    if len(name) > 100:
+        raise DomainError(_("The name is too long (at most 100 characters)."), field="name")
+    duplicate = Conflict(_("An Open311 client named “%(n)s” already exists.") % {"n": name}, field="name")
+    if Open311Client.objects.filter(name=name).exists():
+        raise duplicate
+    prefix = secrets.token_hex(4)
+    key = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    try:
+        with transaction.atomic():
+            client = Open311Client.objects.create(name=name, prefix=prefix, key_hash=hash_key(key))
+            audit_record(
+                actor=actor,
+                action="open311_client.create",
+                object_type="open311_client",
+                object_id=client.pk,
+                after={"name": name, "prefix": prefix},
+            )
+    except IntegrityError:
+        raise duplicate from None
+    return client, key
+
+
+def open311_client_for_key(key: str) -> Open311Client | None:
+    """The active client holding this api_key, or None."""
+    key = (key or "").strip()
+    if not key:
+        return None
+    return Open311Client.objects.filter(key_hash=hash_key(key), revoked_at__isnull=True).first()
+
+
+# --- Rendering ------------------------------------------------------------------------------------
+
+
+class Open311Error(Exception):
+    """Answered as the standard's error list: `[{"code": status, "description": …}]`."""
+
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+def _xml_text(value: str) -> str:
+    return _XML_ILLEGAL.sub("", value)
+
+
+def _fill(element: ET.Element, value: Any) -> None:
+    if isinstance(value, dict):
+        for key, child in value.items():
+            _fill(ET.SubElement(element, key), child)
+    elif isinstance(value, list | tuple):
+        tag = ITEM_TAGS.get(element.tag, "item")
+        for child in value:
+            _fill(ET.SubElement(element, tag), child)
+    elif value is None:
+        return
+    elif isinstance(value, bool):
+        element.text = "true" if value else "false"
+    else:
+        element.text = _xml_text(str(value))
+
+
+def render(data: Any, root: str, fmt: str, *, status: int = 200) -> HttpResponse:
+    """`data` as JSON, or as XML under the root element `root` (lists get ITEM_TAGS children)."""
+    if fmt == "xml":
+        element = ET.Element(root)
+        _fill(element, data)
+        body = ET.tostring(element, encoding="utf-8", xml_declaration=True)
+    else:
+        body = json.dumps(data, ensure_ascii=False).encode("utf-8", "replace")
+    return HttpResponse(body, status=status, content_type=CONTENT_TYPES.get(fmt, CONTENT_TYPES["json"]))
+
+
+def error_response(status: int, description: str, fmt: str) -> HttpResponse:
+    return render([{"code": status, "description": description}], "errors", fmt, status=status)
+
+
+@contextmanager
+def _language(request: HttpRequest) -> Iterator[None]:
+    """`?locale=en|vi` overrides the language chosen from Accept-Language; Vietnamese by default."""
+    wanted = (request.GET.get("locale") or "").strip().lower()[:2]
+    if wanted in dict(settings.LANGUAGES):
+        with translation.override(wanted):
+            yield
+    else:
+        yield
+
+
+def _open311(*methods: str) -> Callable:
+    """Format suffix check, allowed methods, language, and Open311Error -> the standard's error list."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
+            with _language(request):
+                if fmt not in CONTENT_TYPES:
+                    response = error_response(
+                        404, _("Unknown format “%(f)s”: use .json or .xml.") % {"f": fmt}, "json"
+                    )
+                elif request.method not in methods and not (request.method == "HEAD" and "GET" in methods):
+                    response = error_response(
+                        405,
+                        _("Method %(m)s is not allowed here.") % {"m": request.method},
+                        fmt,
+                    )
+                    response["Allow"] = ", ".join(methods)
+                else:
+                    try:
+                        response = view(request, fmt, **kwargs)
+                    except Open311Error as exc:
+                        response = error_response(exc.status, exc.description, fmt)
+                response["Content-Language"] = translation.get_language()
+            return response
+
+        return wrapper
+
+    return decorate
+
+
+# --- Serialisation --------------------------------------------------------------------------------
+
+
+def _english() -> bool:
+    return (translation.get_language() or "").startswith("en")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """ISO 8601 with the city's offset, e.g. 2026-02-13T10:00:00+07:00."""
+    if moment is None:
+        return None
+    return moment.astimezone(ZoneInfo(settings.TIME_ZONE)).isoformat(timespec="seconds")
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone(ZoneInfo(settings.TIME_ZONE)).strftime("%d/%m/%Y %H:%M")
+
+
+def _service_name(category: ServiceCategory) -> str:
+    return (category.name_en or category.name) if _english() else category.name
+
+
+def _service(category: ServiceCategory) -> dict[str, Any]:
+    keywords = dict.fromkeys(
+        k for k in (category.code.replace("_", " "), search_key(category.name), category.name_en.lower()) if k
+    )
+    return {
+        "service_code": category.code,
+        "service_name": _service_name(category),
+        "description": _("%(name)s: handled within %(n)s working days.")
+        % {"name": _service_name(category), "n": category.working_days},
+        "metadata": bool(category.questions),
+        "type": "realtime",
+        "keywords": ", ".join(keywords),
+        "group": str(category.get_handled_by_display()),
+    }
+
+
+def _choice(choice: Any) -> dict[str, str]:
+    if isinstance(choice, dict):
+        key = choice.get("key", choice.get("value", ""))
+        name = choice.get("name_en" if _english() else "name") or choice.get("name") or choice.get("label")
+        return {"key": str(key), "name": str(name or key)}
+    return {"key": str(choice), "name": str(choice)}
+
+
+def _attribute(question: dict[str, Any], order: int) -> dict[str, Any]:
+    kind = question.get("type", "text")
+    label = (question.get("label_en") if _english() else None) or question.get("label") or question["code"]
+    descriptions = {
+        "number": _("A number."),
+        "text": _("Free text (at most 500 characters)."),
+        "choice": _("One of the listed values (give its key)."),
+    }
+    attribute: dict[str, Any] = {
+        "variable": True,
+        "code": question["code"],
+        "datatype": DATATYPES.get(kind, "string"),
+        "required": bool(question.get("required")),
+        "datatype_description": descriptions.get(kind, ""),
+        "order": order,
+        "description": label,
+    }
+    if kind == "choice":
+        attribute["values"] = [_choice(c) for c in question.get("choices", [])]
+    return attribute
+
+
+def _status_notes(report: Report) -> str:
+    label = str(Status(report.status).label)
+    if report.status in (Status.RESOLVED, Status.CLOSED) and report.resolution:
+        return f"{label}: {report.resolution}"
+    if report.status == Status.REJECTED:
+        parts = [str(RejectReason(report.reject_reason).label)] if report.reject_reason else []
+        if report.duplicate_of_id and report.duplicate_of is not None:
+            parts.append(_("Same problem as %(code)s.") % {"code": report.duplicate_of.code})
+        if report.reject_note:
+            parts.append(report.reject_note)
+        parts = [p if p.endswith((".", "!", "?")) else f"{p}." for p in parts]
+        return f"{label}: {' '.join(parts)}" if parts else label
+    return label
+
+
+def _service_notice(report: Report) -> str:
+    if not report.is_open or report.due_at is None:
+        return ""
+    return _("Sent to %(unit)s; due by %(due)s.") % {"unit": report.unit.name, "due": _local(report.due_at)}
+
+
+def _media_url(request: HttpRequest, report: Report) -> str:
+    """The first public photo: its metadata-free copy, served by the REST API's public file endpoint."""
+    for attachment in getattr(report, "public_attachments", None) or []:
+        if attachment.public_file:
+            return request.build_absolute_uri(
+                f"/api/v1/reports/{report.code}/attachments/{attachment.pk}/public"
+            )
+    return ""
+
+
+def _request_item(request: HttpRequest, report: Report, *, extensions: bool) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "service_request_id": report.code,
+        "status": "open" if report.is_open else "closed",
+        "status_notes": _status_notes(report),
+        "service_name": _service_name(report.category),
+        "service_code": report.category.code,
+        "description": report.description,
+        "agency_responsible": report.unit.name,
+        "service_notice": _service_notice(report),
+        "requested_datetime": _iso(report.created_at),
+        "updated_datetime": _iso(report.updated_at),
+        "expected_datetime": _iso(report.due_at),
+        "address": report.address or (report.ward.name if report.ward_id else ""),
+        "address_id": "",
+        "zipcode": "",
+        "lat": report.lat,
+        "long": report.lon,
+        "media_url": _media_url(request, report),
+    }
+    if extensions:
+        item["extended_attributes"] = {
+            "citydesk_status": report.status,
+            "citydesk_status_label": str(Status(report.status).label),
+            "channel": report.channel,
+            "ward_code": report.ward_id or "",
+            "province_code": report.province_code,
+            "agency_code": report.unit.code,
+            "near_boundary": report.near_boundary,
+            "duplicate_of": report.duplicate_of.code
+            if report.duplicate_of_id and report.duplicate_of
+            else "",
+            "reopen_count": report.reopen_count,
+        }
+    return item
+
+
+def _public_reports() -> QuerySet[Report]:
+    """Public reports with everything the list shows, in a fixed number of queries."""
+    attachments = Attachment.objects.filter(public=True).exclude(public_file="").order_by("pk")
+    return (
+        # Spam never reaches the public, whatever the channel.
+        Report.objects.filter(is_public=True)
+        .exclude(status=Status.REJECTED, reject_reason=RejectReason.SPAM)
+        .select_related("category", "unit", "ward", "duplicate_of")
+        .prefetch_related(Prefetch("attachments", queryset=attachments, to_attr="public_attachments"))
+    )
+
+
+# --- Input helpers --------------------------------------------------------------------------------
+
+
+def _csv(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in _TRUE
+
+
+def _w3c(value: str, field: str) -> tuple[datetime, datetime]:
+    """A W3C date-time (YYYY, YYYY-MM, YYYY-MM-DD or a full time with offset) as [begin, end)."""
+    text = value.strip()
+    # A client that forgets to encode "+07:00" in the query string sends " 07:00".
+    text = re.sub(r" (\d{2}:?\d{2})$", r"+\1", text)
+    zone = ZoneInfo(settings.TIME_ZONE)
+    moment: datetime | None = None
+    try:
+        match = _W3C_DATE.match(text)
+        if match:
+            year, month, day = int(match[1]), match[2], match[3]
+            if day:
+                begin = date(year, int(month), int(day))
+                end = begin + timedelta(days=1)
+            elif month:
+                begin = date(year, int(month), 1)
+                end = date(year + 1, 1, 1) if int(month) == 12 else date(year, int(month) + 1, 1)
+            else:
+                begin, end = date(year, 1, 1), date(year + 1, 1, 1)
+            return datetime.combine(begin, time(), zone), datetime.combine(end, time(), zone)
+        moment = parse_datetime(text)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise Open311Error(
+            400,
+            f"{field}: "
+            + _("“%(v)s” is not a W3C date-time (e.g. 2026-02-13T10:00:00+07:00).") % {"v": value},
+        )
+    if timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=zone)
+    return moment, moment + timedelta(microseconds=1)
+
+
+def _describe(exc: DomainError) -> str:
+    """The service's message, prefixed with the Open311 parameter at fault."""
+    field = exc.field or ""
+    if field.startswith("answers."):
+        name = f"attribute[{field.removeprefix('answers.')}]"
+    else:
+        name = FIELD_NAMES.get(field, field)
+    return f"{name}: {exc.message}" if name else exc.message
+
+
+def _clean(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return _xml_text(str(value)).strip()
+
+
+def _post_data(request: HttpRequest) -> tuple[dict[str, str], dict[str, str]]:
+    """Parameters and attribute answers of a create_request: form-encoded (the standard) or JSON."""
+    params: dict[str, str] = {}
+    attributes: dict[str, str] = {}
+    if request.content_type == "application/json":
+        try:
+            body = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise Open311Error(400, _("The body is not valid JSON.")) from None
+        if not isinstance(body, dict):
+            raise Open311Error(400, _("The JSON body must be an object."))
+        nested = body.pop("attribute", None)
+        if nested is not None:
+            if not isinstance(nested, dict):
+                raise Open311Error(400, "attribute: " + _("Give the answers as an object."))
+            attributes.update({str(k): _clean(v) for k, v in nested.items()})
+        items = list(body.items())
+    else:
+        items = [(key, request.POST.get(key)) for key in request.POST]
+    for key, value in items:
+        match = _ATTRIBUTE.match(str(key))
+        if match:
+            attributes[match[1]] = _clean(value)
+        else:
+            params[str(key)] = _clean(value)
+    return params, attributes
+
+
+def _coordinate(params: dict[str, str], field: str) -> float | None:
+    raw = params.get(field, "")
+    if raw == "":
+        return None
+    try:
+        value = float(raw.replace(",", "."))
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise Open311Error(400, f"{field}: " + _("“%(v)s” is not a number.") % {"v": raw})
+    return value
+
+
+# --- Views ----------------------------------------------------------------------------------------
+
+
+def _base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("open311:discovery", kwargs={"fmt": "json"})).rsplit("/", 1)[0]
+
+
+@_open311("GET")
+def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
+    data = {
+        "changeset": CHANGESET,
+        "contact": getattr(
+            settings,
+            "CITYDESK_OPEN311_CONTACT",
+            _("Citizen service hotline 1022; technical questions: the city's operations centre."),
+        ),
+        "key_service": getattr(
+            settings,
+            "CITYDESK_OPEN311_KEY_SERVICE",
+            _("Ask the city's operations centre for an api_key (it runs `citydesk create-api-key`)."),
+        ),
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": _base_url(request),
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+    return render(data, "discovery", fmt)
+
+
+@_open311("GET")
+def services(request: HttpRequest, fmt: str) -> HttpResponse:
+    categories = ServiceCategory.objects.filter(domain=ServiceCategory.Domain.REPORT).order_by("code")
+    return render([_service(c) for c in categories], "services", fmt)
+
+
+@_open311("GET")
+def service_definition(request: HttpRequest, fmt: str, service_code: str) -> HttpResponse:
+    category = ServiceCategory.objects.filter(code=service_code, domain=ServiceCategory.Domain.REPORT).first()
+    if category is None:
+        raise Open311Error(404, "service_code: " + _("No service “%(c)s”.") % {"c": service_code})
+    data = {
+        "service_code": category.code,
+        "attributes": [_attribute(q, i) for i, q in enumerate(category.questions or [], start=1)],
+    }
+    return render(data, "service_definition", fmt)
+
+
+@csrf_exempt
+@_open311("GET", "POST")
+def requests(request: HttpRequest, fmt: str) -> HttpResponse:
+    if request.method == "POST":
+        return _create(request, fmt)
+    return _search(request, fmt)
+
+
+def _create(request: HttpRequest, fmt: str) -> HttpResponse:
+    params, attributes = _post_data(request)
+    client = open311_client_for_key(params.get("api_key") or request.GET.get("api_key", ""))
+    if client is None:
+        raise Open311Error(403, "api_key: " + _("Missing or invalid api_key; ask the city for one."))
+    lat = _coordinate(params, "lat")
+    lon = _coordinate(params, "long")
+    description = params.get("description", "")
+    media_url = params.get("media_url", "")
+    if media_url:
+        try:
+            if len(media_url) > MAX_MEDIA_URL:
+                raise ValidationError("too long")
+            URLValidator(schemes=["http", "https"])(media_url)
+        except ValidationError:
+            raise Open311Error(400, "media_url: " + _("Give an http(s) address.")) from None
+        if description:
+            description = f"{description}\nmedia_url: {media_url}"
+    idempotency_key = request.headers.get("Idempotency-Key", "").strip()
+    if len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
+        raise Open311Error(
+            400,
+            "Idempotency-Key: " + _("At most %(n)s characters.") % {"n": MAX_IDEMPOTENCY_KEY},
+        )
+    # Vietnamese order: family name (last_name) first.
+    name = " ".join(p for p in (params.get("last_name", ""), params.get("first_name", "")) if p)
+    try:
+        intake = report_submit(
+            category=params.get("service_code") or None,
+            description=description,
+            channel=Channel.OPEN311,
+            lon=lon,
+            lat=lat,
+            address=params.get("address_string", ""),
+            contact_name=name,
+            contact_phone=params.get("phone", ""),
+            contact_email=params.get("email", ""),
+            answers=attributes,
+            idempotency_scope=f"open311:{client.pk}" if idempotency_key else "",
+            idempotency_key=idempotency_key,
+        )
+    except DomainError as exc:
+        raise Open311Error(exc.status, _describe(exc)) from None
+    report = intake.report
+    data = [
+        {
+            "service_request_id": report.code,
+            "service_notice": _service_notice(report),
+            "account_id": None,
+        }
+    ]
+    response = render(data, "service_requests", fmt, status=201)
+    if not intake.created:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _search(request: HttpRequest, fmt: str) -> HttpResponse:
+    params = request.GET
+    reports = _public_reports()
+    ids = _csv(params.get("service_request_id"))
+    if ids:
+        # The standard: a list of ids overrides every other argument.
+        reports = reports.filter(code__in=ids[:MAX_RESULTS])
+    else:
+        codes = _csv(params.get("service_code"))
+        if codes:
+            reports = reports.filter(category__code__in=codes)
+        statuses = {s.lower() for s in _csv(params.get("status"))}
+        if statuses - {"open", "closed"}:
+            raise Open311Error(400, "status: " + _("Use open, closed or both (comma-separated)."))
+        if statuses == {"open"}:
+            reports = reports.filter(status__in=OPEN_STATUSES)
+        elif statuses == {"closed"}:
+            reports = reports.exclude(status__in=OPEN_STATUSES)
+        start = _w3c(params["start_date"], "start_date")[0] if params.get("start_date") else None
+        end = _w3c(params["end_date"], "end_date")[1] if params.get("end_date") else None
+        if start is None and end is None:
+            start = timezone.now() - WINDOW
+        elif start is None:
+            start = end - WINDOW
+        elif end is None:
+            end = start + WINDOW
+        if end is not None:
+            if end <= start:
+                raise Open311Error(400, "end_date: " + _("The end date is before the start date."))
+            # One day of grace: a date-only end_date counts its whole day.
+            if end - start > WINDOW + timedelta(days=1):
+                raise Open311Error(
+                    400, "end_date: " + _("A search may not span more than %(n)s days.") % {"n": WINDOW.days}
+                )
+            reports = reports.filter(created_at__lt=end)
+        reports = reports.filter(created_at__gte=start)
+    reports = reports.order_by("-created_at", "-pk")[:MAX_RESULTS]
+    extensions = _flag(params.get("extensions"))
+    data = [_request_item(request, r, extensions=extensions) for r in reports]
+    return render(data, "service_requests", fmt)
+
+
+@_open311("GET")
+def request_detail(request: HttpRequest, fmt: str, service_request_id: str) -> HttpResponse:
+    report = _public_reports().filter(code=service_request_id).first()
+    if report is None:
+        raise Open311Error(
+            404, "service_request_id: " + _("No service request %(id)s.") % {"id": service_request_id}
+        )
+    data = [_request_item(request, report, extensions=_flag(request.GET.get("extensions")))]
+    return render(data, "service_requests", fmt)
+
+
+@_open311("GET")
+def token_lookup(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
+    """Requests are created synchronously, so a token is never pending: it is the tracking code."""
+    code = Report.objects.filter(code=token, is_public=True).values_list("code", flat=True).first()
+    if code is None:
+        raise Open311Error(404, "token: " + _("No request for token %(t)s.") % {"t": token})
+    return render([{"service_request_id": code, "token": token}], "service_requests", fmt)
