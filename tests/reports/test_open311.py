@@ -351,14 +351,21 @@ def test_extensions_only_on_request(client, categories):
 
 def test_status_mapping_and_filter(client, categories, personas):
     open_report = submit()
-    rejected = submit(description="Quảng cáo")
-    report_transition(user=personas.head, code=rejected.code, action="reject", reason="spam", note="Rác")
+    rejected = submit(description="Đèn của điện lực")
+    report_transition(
+        user=personas.head, code=rejected.code, action="reject", reason="out_of_scope", note="Thuộc điện lực"
+    )
+    spam = submit(description="Quảng cáo")
+    report_transition(user=personas.head, code=spam.code, action="reject", reason="spam", note="Rác")
     assert ids_of(client.get(f"{BASE}/requests.json?status=open")) == {open_report.code}
     assert ids_of(client.get(f"{BASE}/requests.json?status=closed")) == {rejected.code}
     assert ids_of(client.get(f"{BASE}/requests.json?status=open,closed")) == {open_report.code, rejected.code}
     [item] = client.get(f"{BASE}/requests/{rejected.code}.json?extensions=true").json()
     assert item["status"] == "closed" and item["service_notice"] == ""
-    assert item["status_notes"] == f"{Status.REJECTED.label}: {RejectReason.SPAM.label}. Rác."
+    assert (
+        item["status_notes"] == f"{Status.REJECTED.label}: {RejectReason.OUT_OF_SCOPE.label}. Thuộc điện lực."
+    )
+    assert client.get(f"{BASE}/requests/{spam.code}.json").status_code == 404  # spam is never public
     assert item["extended_attributes"]["citydesk_status"] == "rejected"
     response = client.get(f"{BASE}/requests.json?status=pending")
     assert response.status_code == 400 and errors_of(response).startswith("status:")
