@@ -145,13 +145,19 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
+# Map tiles: none by default (the map draws unit boundaries); a city's own tile server may be named.
+CITYDESK_MAP_TILES_URL = env_str("CITYDESK_MAP_TILES_URL", "")
+_TILE_ORIGIN = (
+    "/".join(CITYDESK_MAP_TILES_URL.split("/")[:3]) if CITYDESK_MAP_TILES_URL.startswith("http") else ""
+)
+
 # Content-Security-Policy: every asset is served by us (no CDN); no inline script.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *([_TILE_ORIGIN] if _TILE_ORIGIN else [])],
         "connect-src": ["'self'"],
         "font-src": ["'self'"],
         "object-src": ["'none'"],

@@ -1,0 +1,320 @@
+"""Input parsing for the 1022 pages. Forms only read and type the input; the rules live in the services.
+
+A service refuses with `DomainError(message, field=...)`; `add_domain_error` puts that message next to the
+form field that the service names (``answers.depth_cm`` → the question's field, ``ward_code`` → ``ward``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from citydesk.core.errors import DomainError
+from citydesk.core.models import AdminUnit, DivisionLevel, ServiceCategory
+from citydesk.lib.text import search_key
+
+ANSWER_PREFIX = "a_"
+
+
+def english() -> bool:
+    return (get_language() or "vi").startswith("en")
+
+
+def category_label(category: ServiceCategory) -> str:
+    return category.name_en if english() and category.name_en else category.name
+
+
+def question_label(question: dict[str, Any]) -> str:
+    label = question.get("label_en") if english() else question.get("label")
+    return label or question.get("label") or question["code"]
+
+
+def answer_field_name(category_code: str, question_code: str) -> str:
+    return f"{ANSWER_PREFIX}{category_code}__{question_code}"
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex
+
+
+class DomainErrorForm(forms.Form):
+    """A form that can show a service's refusal next to the field it names."""
+
+    # service field name -> form field name
+    field_map: dict[str, str] = {}
+
+    def form_field_for(self, service_field: str | None) -> str | None:
+        if not service_field:
+            return None
+        name = self.field_map.get(service_field, service_field)
+        return name if name in self.fields else None
+
+    def add_domain_error(self, exc: DomainError) -> None:
+        self.add_error(self.form_field_for(exc.field), exc.message)
+
+    def error_for(self, name: str) -> str:
+        errors = self.errors.get(name)
+        return " ".join(str(e) for e in errors) if errors else ""
+
+
+def resolve_ward(text: str, province: str) -> str:
+    """A commune/ward typed as its code or its name (with or without accents) → its code.
+
+    Raises DomainError(field="ward") when the name matches nothing or several units of the province.
+    """
+    text = (text or "").strip()
+    if not text or text.isdigit():
+        return text
+    key = search_key(text)
+    candidates = AdminUnit.objects.filter(level=DivisionLevel.WARD)
+    if province:
+        candidates = candidates.filter(province_id=province)
+    exact = [u for u in candidates.filter(search_name=key)]
+    if not exact:
+        # "ben thanh" for "Phường Bến Thành": match the name after its division word.
+        exact = [u for u in candidates.filter(search_name__endswith=" " + key)]
+    if len(exact) == 1:
+        return exact[0].code
+    if not exact:
+        raise DomainError(
+            _("No commune or ward named “%(name)s” in the chosen province. Enter its code.") % {"name": text},
+            field="ward",
+        )
+    names = ", ".join(f"{u.name} ({u.code})" for u in exact[:5])
+    raise DomainError(
+        _("Several communes or wards match “%(name)s”: %(list)s. Enter the code.")
+        % {"name": text, "list": names},
+        field="ward",
+    )
+
+
+class ReportForm(DomainErrorForm):
+    """The citizen's report form (/phan-anh/moi/)."""
+
+    field_map = {
+        "ward_code": "ward",
+        "lon": "location",
+        "lat": "location",
+        "file": "photos",
+        "answers": "category",
+        "channel": "",
+    }
+
+    idempotency_key = forms.CharField(required=False, max_length=120)
+    category = forms.CharField(required=False, max_length=40)
+    description = forms.CharField(required=False, strip=True)
+    lon = forms.FloatField(required=False)
+    lat = forms.FloatField(required=False)
+    location = forms.CharField(required=False)  # only carries errors about the point
+    address = forms.CharField(required=False, strip=True)
+    province = forms.CharField(required=False, max_length=2)
+    ward = forms.CharField(required=False, max_length=120)
+    contact_name = forms.CharField(required=False, strip=True)
+    contact_phone = forms.CharField(required=False, strip=True)
+    contact_email = forms.CharField(required=False, strip=True)
+    show_name_publicly = forms.BooleanField(required=False)
+    photos = forms.CharField(required=False)  # files come from request.FILES; errors land here
+
+    def __init__(self, *args: Any, categories: list[ServiceCategory], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.categories = categories
+        for category in categories:
+            for question in category.questions or []:
+                self.fields[answer_field_name(category.code, question["code"])] = forms.CharField(
+                    required=False, strip=True
+                )
+
+    def form_field_for(self, service_field: str | None) -> str | None:
+        if service_field and service_field.startswith("answers."):
+            code = self.data.get("category", "")
+            name = answer_field_name(code, service_field.split(".", 1)[1])
+            return name if name in self.fields else "category"
+        return super().form_field_for(service_field)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        try:
+            data["ward_code"] = resolve_ward(data.get("ward", ""), data.get("province", ""))
+        except DomainError as exc:
+            self.add_domain_error(exc)
+        if "lon" in self.errors or "lat" in self.errors:
+            # A hand-edited coordinate: say it once, next to the map, where the point is chosen.
+            self.errors.pop("lon", None)
+            self.errors.pop("lat", None)
+            self.add_error("location", _("The chosen point is not valid: pick it again or clear it."))
+        return data
+
+    def answers(self) -> dict[str, str]:
+        """Answers to the chosen category's questions only (the others were for other categories)."""
+        code = self.cleaned_data.get("category", "")
+        category = next((c for c in self.categories if c.code == code), None)
+        if category is None:
+            return {}
+        out = {}
+        for question in category.questions or []:
+            value = self.cleaned_data.get(answer_field_name(code, question["code"]), "")
+            if value not in (None, ""):
+                out[question["code"]] = value
+        return out
+
+    def question_groups(self) -> list[dict[str, Any]]:
+        """For the template: each category with questions, and each question's bound field."""
+        groups = []
+        for category in self.categories:
+            questions = []
+            for question in category.questions or []:
+                bound = self[answer_field_name(category.code, question["code"])]
+                questions.append(
+                    {
+                        "question": question,
+                        "label": question_label(question),
+                        "field": bound,
+                        "type": question.get("type", "text"),
+                        "choices": question.get("choices", []),
+                        "required": bool(question.get("required")),
+                        "error": self.error_for(bound.name),
+                    }
+                )
+            if questions:
+                groups.append(
+                    {"category": category, "label": category_label(category), "questions": questions}
+                )
+        return groups
+
+    def check_photos(self, files: list[Any]) -> None:
+        """Cheap checks before the report is stored; the attachment service checks the content."""
+        limit = settings.CITYDESK_MAX_ATTACHMENTS
+        if len(files) > limit:
+            self.add_error("photos", _("At most %(n)s files per report.") % {"n": limit})
+            return
+        limit_mb = settings.CITYDESK_MAX_ATTACHMENT_MB
+        for upload in files:
+            if upload.size is None or upload.size > limit_mb * 1024 * 1024:
+                self.add_error(
+                    "photos",
+                    _("“%(name)s” is larger than %(n)s MB.") % {"name": upload.name, "n": limit_mb},
+                )
+                return
+
+
+class HotlineForm(DomainErrorForm):
+    """The operator's call entry (/tong-dai/)."""
+
+    field_map = {"ward_code": "ward", "lon": "address", "lat": "address", "answers": "category"}
+
+    idempotency_key = forms.CharField(required=False, max_length=120)
+    contact_phone = forms.CharField(required=False, strip=True)
+    contact_name = forms.CharField(required=False, strip=True)
+    category = forms.CharField(required=False, max_length=40)
+    description = forms.CharField(required=False, strip=True)
+    province = forms.CharField(required=False, max_length=2)
+    ward = forms.CharField(required=False, max_length=120)
+    address = forms.CharField(required=False, strip=True)
+    on_behalf_of = forms.CharField(required=False, strip=True, max_length=100)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        try:
+            data["ward_code"] = resolve_ward(data.get("ward", ""), data.get("province", ""))
+        except DomainError as exc:
+            self.add_domain_error(exc)
+        return data
+
+    def contact_name_with_note(self) -> str:
+        """The caller's name, and for whom they call: kept with the private contact data."""
+        name = self.cleaned_data.get("contact_name", "")
+        on_behalf = self.cleaned_data.get("on_behalf_of", "")
+        if not on_behalf:
+            return name
+        return f"{name} ({_('on behalf of')}: {on_behalf})" if name else f"({_('on behalf of')}: {on_behalf})"
+
+
+class QueueFilterForm(forms.Form):
+    STATUS_SPECIAL = ("open", "overdue", "all")
+    PAGE_SIZES = (10, 25, 50, 100)
+
+    status = forms.CharField(required=False)
+    category = forms.CharField(required=False)
+    unit = forms.CharField(required=False)
+    assignee = forms.CharField(required=False)
+    q = forms.CharField(required=False, strip=True, max_length=200)
+    page = forms.IntegerField(required=False, min_value=1)
+    per_page = forms.IntegerField(required=False, min_value=1)
+
+    def value(self, name: str) -> Any:
+        return self.cleaned_data.get(name) if self.is_valid() else None
+
+    def status_value(self, allowed: list[str]) -> str:
+        status = self.value("status") or "open"
+        return status if status in (*self.STATUS_SPECIAL, *allowed) else "open"
+
+    def page_size(self) -> int:
+        size = self.value("per_page") or 50
+        return size if size in self.PAGE_SIZES else 50
+
+
+class BulkAssignForm(DomainErrorForm):
+    assignee = forms.CharField(required=False)
+
+    def codes(self) -> list[str]:
+        seen: list[str] = []
+        for code in self.data.getlist("codes"):
+            code = code.strip().upper()
+            if code and code not in seen:
+                seen.append(code)
+        return seen[:200]
+
+
+class ActionForm(DomainErrorForm):
+    """One workflow move on the officer page; `version` is the one the officer saw."""
+
+    field_map = {"target_unit": "target_unit", "code": "action"}
+
+    action = forms.CharField()
+    version = forms.IntegerField(required=False)
+    note = forms.CharField(required=False, strip=True)
+    assignee = forms.CharField(required=False)
+    target_unit = forms.CharField(required=False, strip=True)
+    reason = forms.CharField(required=False)
+    resolution = forms.CharField(required=False, strip=True)
+    category = forms.CharField(required=False)
+
+
+class NoteForm(DomainErrorForm):
+    text = forms.CharField(required=False, strip=True)
+    public = forms.BooleanField(required=False)
+
+
+class MergeForm(DomainErrorForm):
+    field_map = {"code": "into"}
+    into = forms.CharField(required=False, strip=True, max_length=20)
+
+
+class PauseForm(DomainErrorForm):
+    field_map = {"code": "note"}
+    note = forms.CharField(required=False, strip=True)
+
+
+class RatingForm(DomainErrorForm):
+    field_map = {"reopen": "reopen", "code": "level"}
+
+    level = forms.CharField(required=False)
+    comment = forms.CharField(required=False, strip=True)
+    reopen = forms.BooleanField(required=False)
+    t = forms.CharField(required=False, max_length=64)
+
+
+class FollowForm(DomainErrorForm):
+    field_map = {"contact_phone": "phone", "code": "email"}
+
+    email = forms.CharField(required=False, strip=True)
+    phone = forms.CharField(required=False, strip=True)
+
+
+class LookupForm(forms.Form):
+    code = forms.CharField(required=False, strip=True, max_length=40)

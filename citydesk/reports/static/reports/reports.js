@@ -1,0 +1,480 @@
+/* CityDesk 1022 pages: progressive enhancement only. Every page works without this script.
+ *
+ * - report form: show the chosen category's questions, commune/ward select filled from /api/v1/units,
+ *   the map to pick a point (mouse or keyboard), "Is it one of these?" before sending;
+ * - maps: Leaflet with the province's ward polygons (GeoJSON served by CityDesk; no tile server needed);
+ * - hotline: wards per province, routing suggestions while typing, "next call";
+ * - tracking page: the reopen box only for "unsatisfied"; queue: select all.
+ * Texts come from the page (json_script), already translated by the server.
+ */
+(function () {
+  "use strict";
+
+  document.documentElement.classList.add("js");
+
+  function readJSON(id) {
+    var el = document.getElementById(id);
+    if (!el) return {};
+    try { return JSON.parse(el.textContent); } catch (e) { return {}; }
+  }
+
+  function fmt(text, values) {
+    return String(text || "").replace(/%\((\w+)\)s/g, function (_m, key) {
+      return values[key] === undefined ? "" : String(values[key]);
+    });
+  }
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      if (key === "className") node.className = attrs[key];
+      else node.setAttribute(key, attrs[key]);
+    });
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function csrfToken(form) {
+    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function byName(a, b) {
+    return a.name.localeCompare(b.name, "vi");
+  }
+
+  /* Commune/ward options of a province from the public units API. */
+  function fetchWards(unitsUrl, province) {
+    var query = new URLSearchParams({ province: province, level: "ward", limit: "1000" });
+    return fetch(unitsUrl + "?" + query.toString(), { headers: { Accept: "application/json" } })
+      .then(function (r) {
+        if (!r.ok) throw new Error("units " + r.status);
+        return r.json();
+      })
+      .then(function (data) { return (data.items || []).slice().sort(byName); });
+  }
+
+  function fillWardSelect(select, items, placeholder, wanted) {
+    while (select.options.length) select.remove(0);
+    select.add(new Option(placeholder, ""));
+    var want = (wanted || "").trim().toLowerCase();
+    items.forEach(function (unit) {
+      var option = new Option(unit.name, unit.code);
+      if (want && (unit.code === want || unit.name.toLowerCase() === want ||
+                   unit.name.toLowerCase().endsWith(" " + want))) {
+        option.selected = true;
+      }
+      select.add(option);
+    });
+  }
+
+  /* ---- Maps ------------------------------------------------------------------------------------ */
+
+  function initMap(container) {
+    if (!window.L) return null;
+    container.textContent = "";
+    var map = L.map(container, { attributionControl: false, keyboard: true, zoomSnap: 0.5 });
+    L.control.attribution({ prefix: "Leaflet" }).addTo(map);
+    if (container.dataset.tiles) {
+      L.tileLayer(container.dataset.tiles, { maxZoom: 19 }).addTo(map);
+    }
+    var lat = parseFloat(container.dataset.lat);
+    var lon = parseFloat(container.dataset.lon);
+    if (isFinite(lat) && isFinite(lon)) map.setView([lat, lon], container.dataset.marker ? 15 : 12);
+    else map.setView([10.7769, 106.7009], 11);
+    var approx = container.dataset.approx || "";
+    var state = { map: map, wards: null, province: null };
+    state.loadWards = function (province, fit) {
+      if (!province || !container.dataset.wardsUrl) return Promise.resolve();
+      state.province = province;
+      var url = container.dataset.wardsUrl + "?province=" + encodeURIComponent(province);
+      return fetch(url, { headers: { Accept: "application/geo+json, application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data || state.province !== province) return;
+          if (state.wards) map.removeLayer(state.wards);
+          state.wards = L.geoJSON(data, {
+            style: function () {
+              return { color: "#0b4f8a", weight: 1, opacity: 0.7, fillColor: "#0b4f8a", fillOpacity: 0.04 };
+            },
+            onEachFeature: function (feature, layer) {
+              var p = feature.properties || {};
+              var label = p.name + (p.approximate && approx ? " (" + approx + ")" : "");
+              layer.bindTooltip(label, { sticky: true, className: "ward-label" });
+            },
+          }).addTo(map);
+          state.wards.bringToBack();
+          if (fit && state.wards.getLayers().length) map.fitBounds(state.wards.getBounds());
+        })
+        .catch(function () { /* the map stays usable without the ward layer */ });
+    };
+    return state;
+  }
+
+  /* ---- Citizen report form --------------------------------------------------------------------- */
+
+  function initReportForm(form) {
+    var cfg = readJSON("report-form-config");
+    var category = form.querySelector("#id_category");
+    var description = form.querySelector("#id_description");
+    var province = form.querySelector("#id_province");
+    var wardInput = form.querySelector("#id_ward");
+    var wardLabel = form.querySelector("#label-ward");
+    var lonInput = form.querySelector("#id_lon");
+    var latInput = form.querySelector("#id_lat");
+    var pointStatus = form.querySelector("#point-status");
+    var clearButton = form.querySelector("#clear-point");
+    var submitButton = form.querySelector("#submit-report");
+    var dupBox = form.querySelector("#duplicates");
+    var duplicatesChecked = false;
+
+    // Category questions: only the chosen category's, the others disabled (not sent).
+    var groups = Array.prototype.slice.call(form.querySelectorAll(".question-group"));
+    var questions = form.querySelector("#questions");
+    function showQuestions() {
+      var any = false;
+      groups.forEach(function (group) {
+        var on = group.dataset.category === category.value;
+        any = any || on;
+        group.hidden = !on;
+        group.querySelectorAll("input, select, textarea").forEach(function (input) { input.disabled = !on; });
+      });
+      if (questions) questions.hidden = !any;
+    }
+    category.addEventListener("change", function () { showQuestions(); duplicatesChecked = false; });
+    showQuestions();
+
+    // Commune/ward: a select filled from the API replaces the free-text field.
+    var wardSelect = null;
+    function loadWardSelect(wanted) {
+      return fetchWards(form.dataset.unitsUrl, province.value).then(function (items) {
+        if (!wardSelect) {
+          wardSelect = el("select", { id: "id_ward_select", name: "ward" });
+          ["aria-invalid", "aria-describedby"].forEach(function (name) {
+            if (wardInput.hasAttribute(name)) wardSelect.setAttribute(name, wardInput.getAttribute(name));
+          });
+          wardInput.insertAdjacentElement("afterend", wardSelect);
+          wardInput.hidden = true;
+          wardInput.disabled = true;
+          wardLabel.htmlFor = "id_ward_select";
+          wardLabel.textContent = cfg.ward_label || wardLabel.textContent;
+        }
+        fillWardSelect(wardSelect, items, cfg.choose_ward || "—", wanted);
+      }).catch(function () { /* keep the text field */ });
+    }
+    loadWardSelect(wardInput.value);
+
+    // Map: click, or Enter on the focused map, puts the point.
+    var mapEl = document.getElementById("report-map");
+    var mapState = mapEl ? initMap(mapEl) : null;
+    var marker = null;
+    function showPoint(lat, lon) {
+      var latlng = L.latLng(lat, lon);
+      if (!marker) {
+        marker = L.circleMarker(latlng, { radius: 9, color: "#c8102e", weight: 3, fillColor: "#c8102e", fillOpacity: 0.5 });
+        marker.addTo(mapState.map);
+      } else {
+        marker.setLatLng(latlng);
+      }
+      pointStatus.textContent = fmt(cfg.chosen_point, { lat: lat, lon: lon });
+      clearButton.hidden = false;
+    }
+    function setPoint(latlng) {
+      var lat = Math.round(latlng.lat * 1e6) / 1e6;
+      var lon = Math.round(latlng.lng * 1e6) / 1e6;
+      latInput.value = String(lat);
+      lonInput.value = String(lon);
+      duplicatesChecked = false;
+      showPoint(lat, lon);
+      var query = new URLSearchParams({ lon: String(lon), lat: String(lat) });
+      fetch(form.dataset.locateUrl + "?" + query.toString())
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (unit) {
+          if (!unit || latInput.value !== String(lat)) return;
+          pointStatus.textContent = fmt(cfg.chosen_point, { lat: lat, lon: lon }) + " — " + fmt(cfg.in_unit, { name: unit.name });
+          if (unit.province_code && unit.province_code !== province.value) {
+            province.value = unit.province_code;
+            loadWardSelect(unit.code);
+            mapState.loadWards(unit.province_code, false);
+          } else if (wardSelect) {
+            wardSelect.value = unit.code;
+          }
+        })
+        .catch(function () {});
+    }
+    if (mapState) {
+      var lat0 = parseFloat(latInput.value);
+      var lon0 = parseFloat(lonInput.value);
+      if (isFinite(lat0) && isFinite(lon0)) {
+        mapState.map.setView([lat0, lon0], 15);
+        showPoint(lat0, lon0);
+        mapState.loadWards(province.value, false);
+      } else {
+        mapState.loadWards(province.value, false);
+      }
+      mapState.map.on("click", function (e) { setPoint(e.latlng); });
+      mapEl.addEventListener("keydown", function (e) {
+        if ((e.key === "Enter" || e.key === " ") && e.target === mapEl) {
+          e.preventDefault();
+          setPoint(mapState.map.getCenter());
+        }
+      });
+      clearButton.addEventListener("click", function () {
+        if (marker) { mapState.map.removeLayer(marker); marker = null; }
+        lonInput.value = "";
+        latInput.value = "";
+        pointStatus.textContent = cfg.no_point || "";
+        clearButton.hidden = true;
+        mapEl.focus();
+      });
+    }
+    province.addEventListener("change", function () {
+      loadWardSelect("");
+      if (mapState) mapState.loadWards(province.value, true);
+    });
+    description.addEventListener("change", function () { duplicatesChecked = false; });
+    window.addEventListener("pageshow", function () { submitButton.disabled = false; });
+
+    // "Is it one of these?": open reports of the same category near the point, before sending.
+    function sendForm() {
+      duplicatesChecked = true;
+      submitButton.disabled = true;
+      form.submit();
+    }
+    function followInstead(code, button, message) {
+      var email = form.querySelector("#id_contact_email");
+      var phone = form.querySelector("#id_contact_phone");
+      if (!email.value.trim() && !phone.value.trim()) {
+        message.className = "field-error";
+        message.textContent = cfg.dup_need_contact;
+        email.focus();
+        return;
+      }
+      button.disabled = true;
+      fetch(form.dataset.followUrl.replace("CODE", encodeURIComponent(code)), {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(form), Accept: "application/json" },
+        body: JSON.stringify({ email: email.value.trim(), phone: phone.value.trim() }),
+      })
+        .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+        .then(function (result) {
+          if (result.ok) {
+            message.className = "success";
+            message.textContent = fmt(cfg.dup_followed, { code: code }) + " ";
+            message.appendChild(el("a", { href: form.dataset.trackUrl.replace("CODE", encodeURIComponent(code)) }, cfg.dup_see));
+            dupBox.querySelectorAll("button[data-follow]").forEach(function (b) { b.disabled = true; });
+          } else {
+            button.disabled = false;
+            message.className = "field-error";
+            message.textContent = fmt(cfg.dup_error, { reason: (result.body && result.body.detail) || "" });
+          }
+        })
+        .catch(function () {
+          button.disabled = false;
+          message.className = "field-error";
+          message.textContent = fmt(cfg.dup_error, { reason: "" });
+        });
+    }
+    function showDuplicates(list) {
+      dupBox.textContent = "";
+      var title = el("h2", { tabindex: "-1" }, cfg.dup_title);
+      dupBox.appendChild(title);
+      dupBox.appendChild(el("p", {}, cfg.dup_intro));
+      var message = el("p", { role: "alert" });
+      var ul = el("ul");
+      list.forEach(function (c) {
+        var li = el("li");
+        li.appendChild(el("strong", {}, c.code));
+        li.appendChild(el("span", { className: "badge status-" + c.status }, (cfg.status || {})[c.status] || c.status));
+        li.appendChild(el("span", { className: "hint" }, fmt(cfg.dup_distance, { m: Math.round(c.distance_m) })));
+        if (c.description) li.appendChild(el("p", {}, c.description.length > 240 ? c.description.slice(0, 240) + "…" : c.description));
+        li.appendChild(el("a", { href: form.dataset.trackUrl.replace("CODE", encodeURIComponent(c.code)), target: "_blank", rel: "noopener" }, cfg.dup_see));
+        var follow = el("button", { type: "button", "data-follow": c.code }, cfg.dup_follow);
+        follow.addEventListener("click", function () { followInstead(c.code, follow, message); });
+        li.appendChild(follow);
+        ul.appendChild(li);
+      });
+      dupBox.appendChild(ul);
+      dupBox.appendChild(message);
+      var mine = el("button", { type: "button", className: "primary" }, cfg.dup_submit);
+      mine.addEventListener("click", sendForm);
+      dupBox.appendChild(mine);
+      title.focus();
+    }
+    form.addEventListener("submit", function (e) {
+      if (duplicatesChecked || !lonInput.value || !latInput.value || !category.value) {
+        submitButton.disabled = true;  // a second click would send nothing new (idempotency key) anyway
+        return;
+      }
+      e.preventDefault();
+      submitButton.disabled = true;
+      var query = new URLSearchParams({
+        category: category.value, lon: lonInput.value, lat: latInput.value,
+        description: description.value.slice(0, 1000),
+      });
+      fetch(form.dataset.duplicatesUrl + "?" + query.toString(), { headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : []; })
+        .catch(function () { return []; })
+        .then(function (list) {
+          submitButton.disabled = false;
+          if (!list || !list.length) { sendForm(); return; }
+          duplicatesChecked = true;  // seen: the normal button now sends
+          showDuplicates(list);
+        });
+    });
+  }
+
+  /* ---- Officer page map -------------------------------------------------------------------------- */
+
+  function initReportMap(container) {
+    var state = initMap(container);
+    if (!state) return;
+    var lat = parseFloat(container.dataset.lat);
+    var lon = parseFloat(container.dataset.lon);
+    if (isFinite(lat) && isFinite(lon)) {
+      L.circleMarker([lat, lon], { radius: 9, color: "#c8102e", weight: 3, fillColor: "#c8102e", fillOpacity: 0.6 })
+        .addTo(state.map);
+    }
+    state.loadWards(container.dataset.province, false);
+  }
+
+  /* ---- Hotline ------------------------------------------------------------------------------------- */
+
+  function initHotline(form) {
+    var province = form.querySelector("#id_province");
+    var ward = form.querySelector("#id_ward");
+    var phone = form.querySelector("#id_contact_phone");
+    var placeholder = ward.options.length ? ward.options[0].text : "—";
+    province.addEventListener("change", function () {
+      fetchWards(form.dataset.unitsUrl, province.value)
+        .then(function (items) { fillWardSelect(ward, items, placeholder, ""); })
+        .catch(function () {});
+    });
+
+    var next = document.getElementById("next-call");
+    if (next) {
+      next.addEventListener("click", function (e) {
+        e.preventDefault();
+        document.getElementById("hotline-result").textContent = "";
+        form.reset();
+        if (window.history && history.replaceState) history.replaceState(null, "", window.location.pathname);
+        phone.focus();
+      });
+    }
+
+    var box = document.getElementById("suggestions");
+    if (!box) return;
+    var texts = readJSON("suggest-texts");
+    var description = form.querySelector("#id_description");
+    var category = form.querySelector("#id_category");
+    var status = document.getElementById("suggestions-status");
+    var body = document.getElementById("suggestions-body");
+    var catList = document.getElementById("suggested-categories");
+    var unitList = document.getElementById("suggested-units");
+    var timer = null;
+    var sequence = 0;
+    function percent(p) { return fmt(texts.percent, { p: Math.round(p * 100) }); }
+    function render(data) {
+      catList.textContent = "";
+      unitList.textContent = "";
+      (data.categories || []).forEach(function (c) {
+        var li = el("li");
+        li.appendChild(el("span", {}, c.name + " · " + percent(c.confidence)));
+        var use = el("button", { type: "button", "aria-label": texts.use + ": " + c.name }, texts.use);
+        use.addEventListener("click", function () {
+          category.value = c.code;
+          category.focus();
+        });
+        li.appendChild(use);
+        catList.appendChild(li);
+      });
+      (data.units || []).forEach(function (u) {
+        unitList.appendChild(el("li", {}, u.name + " · " + percent(u.confidence)));
+      });
+      var any = (data.categories || []).length || (data.units || []).length;
+      body.hidden = !any;
+      status.textContent = any ? texts.ready : texts.none;
+    }
+    function ask() {
+      var text = description.value.trim();
+      if (text.length < 6) return;
+      var mine = ++sequence;
+      var query = new URLSearchParams({ description: text, ward_code: ward.value || "" });
+      fetch(form.dataset.suggestUrl + "?" + query.toString(), { headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data || mine !== sequence) return;
+          if (!data.available) { box.hidden = true; return; }
+          box.hidden = false;
+          render(data);
+        })
+        .catch(function () {});
+    }
+    function later() {
+      clearTimeout(timer);
+      timer = setTimeout(ask, 400);
+    }
+    description.addEventListener("input", later);
+    ward.addEventListener("change", later);
+  }
+
+  /* ---- Tracking page: rating ------------------------------------------------------------------- */
+
+  function initRating(form) {
+    var reopen = form.querySelector("[data-show-for=unsatisfied]");
+    if (!reopen) return;
+    var box = reopen.querySelector("input[type=checkbox]");
+    function update() {
+      var chosen = form.querySelector("input[name=level]:checked");
+      var show = !!chosen && chosen.value === "unsatisfied";
+      reopen.hidden = !show;
+      box.disabled = !show;
+      if (!show) box.checked = false;
+    }
+    form.querySelectorAll("input[name=level]").forEach(function (r) { r.addEventListener("change", update); });
+    update();
+  }
+
+  /* ---- Queue: select all ----------------------------------------------------------------------- */
+
+  function initQueue(form) {
+    var all = document.getElementById("select-all");
+    if (!all) return;
+    var picks = Array.prototype.slice.call(form.querySelectorAll("input.pick"));
+    if (!picks.length) return;
+    all.hidden = false;
+    all.addEventListener("change", function () {
+      picks.forEach(function (p) { p.checked = all.checked; });
+    });
+  }
+
+  /* After a refused submission: the citizen form focuses the list of problems, the hotline the first
+     field at fault (operators fix and resend without leaving the keyboard). */
+  function focusErrors() {
+    var summary = document.getElementById("error-summary");
+    if (!summary) return;
+    var hotline = document.getElementById("hotline-form");
+    var invalid = hotline ? hotline.querySelector("[aria-invalid=true]") : null;
+    if (invalid && !invalid.disabled && !invalid.hidden) invalid.focus();
+    else summary.focus();
+  }
+
+  function start() {
+    focusErrors();
+    var reportForm = document.getElementById("report-form");
+    if (reportForm) initReportForm(reportForm);
+    else {
+      var mapEl = document.getElementById("report-map");
+      if (mapEl) initReportMap(mapEl);
+    }
+    var hotline = document.getElementById("hotline-form");
+    if (hotline) initHotline(hotline);
+    var rating = document.getElementById("rating-form");
+    if (rating) initRating(rating);
+    var bulk = document.getElementById("bulk-form");
+    if (bulk) initQueue(bulk);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,206 @@
+"""The 1022 pages in a real browser: a citizen reports with the keyboard only (address, no map click), an
+operator enters a phone call, an officer resolves a report. Nothing is fetched from another host."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import pytest
+from django.utils import translation
+from django.utils.translation import gettext
+
+from citydesk.reports.models import Report, Status
+from citydesk.reports.services import report_submit, report_transition
+from tests.reports.conftest import (
+    BEN_THANH,
+    categories,  # noqa: F401  (the fixture from tests/reports, used below)
+)
+
+if TYPE_CHECKING:
+    from .conftest import Traffic
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("categories"),
+]
+
+
+def expect(locator: Any) -> Any:
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
+def log_in(page: Any, username: str, password: str) -> None:
+    page.goto("/dang-nhap/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+
+
+def focused(page: Any, selector: str) -> bool:
+    return page.evaluate("(s) => !!document.activeElement && document.activeElement.matches(s)", selector)
+
+
+def tab_to(page: Any, selector: str, limit: int = 60) -> None:
+    """Press Tab until the element has the focus: proves it is reachable with the keyboard, in order."""
+    for _ in range(limit):
+        if focused(page, selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{selector} was not reached with the Tab key")
+
+
+def choose_with_arrows(page: Any, selector: str, value: str, limit: int = 400) -> None:
+    """Change the focused select with the arrow keys until it shows `value`."""
+    assert focused(page, selector)
+    for _ in range(limit):
+        if page.input_value(selector) == value:
+            return
+        page.keyboard.press("ArrowDown")
+    raise AssertionError(f"{value} not reachable in {selector}")
+
+
+def status_label(status: str) -> str:
+    with translation.override("vi"):
+        return gettext(Status(status).label)
+
+
+def test_citizen_reports_with_the_keyboard_and_follows_it(
+    page: Any, traffic: Traffic, screenshot_dir: Path, personas: Any
+) -> None:
+    page.goto("/phan-anh/moi/")
+    page.wait_for_load_state("networkidle")
+    # The script replaced the ward text field with a list from the units API.
+    expect(page.locator("#id_ward_select")).to_be_visible()
+    expect(page.locator("#id_ward")).to_be_hidden()
+
+    tab_to(page, "#id_category")
+    choose_with_arrows(page, "#id_category", "road_damage")
+    # Only the chosen category's questions are shown.
+    expect(page.locator("#id_a_road_damage__depth_cm")).to_be_visible()
+    page.keyboard.press("Tab")
+    assert focused(page, "#id_a_road_damage__depth_cm")
+    page.keyboard.type("12")
+    tab_to(page, "#id_description")
+    page.keyboard.type("Ổ gà lớn giữa đường Lê Lợi, xe máy dễ ngã <b>nguy hiểm</b>")
+
+    # Skip the map: the link jumps to the address fieldset, the next Tab is the street address.
+    tab_to(page, "a.skip-link")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert focused(page, "#id_address"), "after skipping the map, Tab goes to the address"
+    page.keyboard.type("12 Lê Lợi")
+    tab_to(page, "#id_province")
+    assert page.input_value("#id_province") == "79"
+    page.keyboard.press("Tab")
+    choose_with_arrows(page, "#id_ward_select", "26743")
+
+    tab_to(page, "#id_contact_name")
+    page.keyboard.type("Nguyễn Văn Dân")
+    page.keyboard.press("Tab")
+    page.keyboard.type("0901 234 567")
+    page.keyboard.press("Tab")
+    page.keyboard.type("dan@example.vn")
+    tab_to(page, "#id_show_name_publicly")
+    assert not page.is_checked("#id_show_name_publicly"), "the name is not shown publicly by default"
+    page.screenshot(path=str(screenshot_dir / "reports-form.png"), full_page=True)
+
+    tab_to(page, "#submit-report")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert urlsplit(page.url).path.startswith("/phan-anh/da-gui/")
+    code = page.get_by_test_id("report-code").inner_text().strip()
+    report = Report.objects.get(code=code)
+    assert report.lon is None and report.ward_id == "26743" and report.address == "12 Lê Lợi"
+    assert report.answers == {"depth_cm": 12.0} and report.contact_phone == "0901234567"
+    assert report.unit == personas.ward
+    page.screenshot(path=str(screenshot_dir / "reports-sent.png"), full_page=True)
+
+    tab_to(page, "[data-testid=track-link]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert urlsplit(page.url).path == f"/tra-cuu/{code}/"
+    assert f"t={report.citizen_token}" in page.url
+    expect(page.get_by_test_id("status")).to_have_text(status_label("received"))
+    expect(page.get_by_test_id("description")).to_contain_text("<b>nguy hiểm</b>")  # shown as text
+    content = page.content()
+    assert "0901234567" not in content and "dan@example.vn" not in content
+    page.screenshot(path=str(screenshot_dir / "reports-track.png"), full_page=True)
+    assert traffic.problems() == [], traffic.problems()
+
+
+def test_operator_enters_a_phone_call(
+    page: Any, traffic: Traffic, screenshot_dir: Path, personas: Any
+) -> None:
+    log_in(page, "operator", "pw-operator")
+    page.goto("/tong-dai/")
+    assert focused(page, "#id_contact_phone"), "the caller's phone has the focus"
+    page.keyboard.type("0912 345 678")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Bà Tư")
+    page.keyboard.press("Tab")
+    choose_with_arrows(page, "#id_category", "road_damage")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Ổ gà trước số 5 Lê Thánh Tôn")
+    page.keyboard.press("Tab")
+    assert focused(page, "#id_province")
+    page.keyboard.press("Tab")
+    choose_with_arrows(page, "#id_ward", "26743")
+    page.keyboard.press("Tab")
+    page.keyboard.type("5 Lê Thánh Tôn")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Tổ dân phố 3")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    code_box = page.get_by_test_id("hotline-code")
+    expect(code_box).to_be_visible()
+    code = code_box.inner_text().strip()
+    report = Report.objects.get(code=code)
+    assert report.channel == "hotline" and report.entered_by == personas.operator
+    assert report.contact_phone == "0912345678" and report.unit == personas.ward
+    page.screenshot(path=str(screenshot_dir / "reports-hotline.png"), full_page=True)
+
+    page.locator("#next-call").click()
+    expect(page.get_by_test_id("hotline-code")).to_have_count(0)
+    assert focused(page, "#id_contact_phone"), "next call: the phone field has the focus again"
+    assert page.input_value("#id_description") == ""
+    assert traffic.problems() == [], traffic.problems()
+
+
+def test_officer_resolves_a_report_from_the_queue(
+    page: Any, traffic: Traffic, screenshot_dir: Path, personas: Any
+) -> None:
+    report = report_submit(
+        category="road_damage",
+        description="Ổ gà sâu trước chợ Bến Thành",
+        channel="web",
+        lon=BEN_THANH[0],
+        lat=BEN_THANH[1],
+        contact_phone="0901234567",
+    ).report
+    report_transition(user=personas.head, code=report.code, action="assign", assignee="officer")
+    log_in(page, "officer", "pw-officer")
+    page.locator("header nav a[href='/xu-ly/']").click()
+    page.wait_for_load_state("networkidle")
+    row = page.locator(f"[data-testid=queue-row][data-code='{report.code}']")
+    expect(row).to_be_visible()
+    page.screenshot(path=str(screenshot_dir / "reports-queue.png"), full_page=True)
+
+    with page.expect_navigation():
+        row.locator("td.code a").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_test_id("contact-phone")).to_contain_text("0901234567")
+    expect(page.locator("#report-map .leaflet-interactive").first).to_be_attached()
+    page.fill("#resolve-resolution", "Đã vá ổ gà bằng bê tông nhựa.")
+    with page.expect_navigation():
+        page.locator("button[data-action=resolve]").click()
+    expect(page.get_by_test_id("status")).to_have_text(status_label("resolved"))
+    page.screenshot(path=str(screenshot_dir / "reports-officer.png"), full_page=True)
+    report.refresh_from_db()
+    assert report.status == "resolved" and report.resolution.startswith("Đã vá")
+    assert traffic.problems() == [], traffic.problems()

@@ -1,0 +1,583 @@
+"""Pages of the 1022 system: the report form, tracking and rating, the hotline screen, the officer queue and
+report page. Errors are shown next to the field the service names, with HTTP 400 and nothing stored."""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from PIL import Image
+
+from citydesk.core.models import AdminUnit
+from citydesk.reports import views
+from citydesk.reports.models import Attachment, Follower, IdempotencyKey, Rating, Report, ReportEvent
+from citydesk.reports.services import report_submit, report_transition
+
+from .conftest import BEN_THANH
+
+pytestmark = pytest.mark.django_db
+
+FORM = {
+    "category": "road_damage",
+    "description": "Ổ gà sâu trước số 12 Lê Lợi",
+    "lon": str(BEN_THANH[0]),
+    "lat": str(BEN_THANH[1]),
+    "province": "79",
+    "contact_name": "Nguyễn Văn Dân",
+    "contact_phone": "0901234567",
+    "contact_email": "dan@example.vn",
+    "a_road_damage__depth_cm": "15",
+}
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    cache.clear()
+
+
+def post_form(client, files=None, **changes):
+    data = {"idempotency_key": uuid.uuid4().hex, **FORM}
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    if files:
+        data["photos"] = files
+    return client.post("/phan-anh/moi/", data)
+
+
+def field_error(html: str, field: str) -> str:
+    match = re.search(rf'<p class="field-error" id="err-{re.escape(field)}"[^>]*>(.*?)</p>', html, re.S)
+    return match.group(1).strip() if match else ""
+
+
+def submit(**kwargs) -> Report:
+    data = dict(
+        category="road_damage",
+        description="Ổ gà lớn trước chợ Bến Thành",
+        channel="web",
+        lon=BEN_THANH[0],
+        lat=BEN_THANH[1],
+        contact_name="Nguyễn Văn Dân",
+        contact_phone="0901234567",
+        contact_email="dan@example.vn",
+    )
+    data.update(kwargs)
+    return report_submit(**data).report
+
+
+def resolved_report(personas) -> Report:
+    report = submit()
+    report_transition(user=personas.head, code=report.code, action="assign", assignee="officer")
+    report_transition(user=personas.officer, code=report.code, action="resolve", resolution="Đã vá ổ gà.")
+    return Report.objects.get(pk=report.pk)
+
+
+def png_file(name: str = "o-ga.png") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def assert_no_inline_code(html: str) -> None:
+    """CSP allows only our own files: no inline script (JSON data blocks are not run) and no style attribute."""
+    for tag in re.findall(r"<script\b[^>]*>", html):
+        assert "src=" in tag or 'type="application/json"' in tag, tag
+    assert not re.search(r"\sstyle=", html)
+    assert "http://" not in html.replace("http://testserver", "") and "https://" not in html
+
+
+# --- Citizen report form --------------------------------------------------------------------------
+
+
+def test_form_renders_without_javascript_needs(client, categories):
+    r = client.get("/phan-anh/moi/")
+    assert r.status_code == 200
+    html = r.content.decode()
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', html)
+    assert key, "an idempotency key is generated with the form"
+    assert 'name="a_road_damage__depth_cm"' in html  # the category's questions, all shown without JS
+    assert 'id="id_ward" name="ward"' in html  # the ward as text without JS
+    assert 'id="address-fieldset"' in html and 'class="skip-link" href="#address-fieldset"' in html
+    checkbox = re.search(r'<input id="id_show_name_publicly"[^>]*>', html).group(0)
+    assert "checked" not in checkbox
+    assert "vendor/leaflet/leaflet.js" in html and "reports/reports.js" in html
+    assert 'aria-live="polite"' in html
+    assert_no_inline_code(html)
+    second = client.get("/phan-anh/moi/").content.decode()
+    assert key.group(1) not in second
+
+
+def test_form_success_redirects_to_the_code_and_tracking_link(client, personas, categories):
+    r = post_form(client)
+    assert r.status_code == 302, r.content.decode()[:2000]
+    report = Report.objects.get()
+    assert r["Location"] == f"/phan-anh/da-gui/{report.code}/"
+    assert report.channel == "web" and report.ward_id == "26743" and report.unit == personas.ward
+    assert report.answers == {"depth_cm": 15.0}
+    assert report.show_name_publicly is False and report.reporter is None
+    page = client.get(r["Location"]).content.decode()
+    assert report.code in page
+    assert f"/tra-cuu/{report.code}/?t={report.citizen_token}" in page
+
+
+def test_address_path_with_a_ward_name_and_no_map(client, personas, categories):
+    r = post_form(client, lon=None, lat=None, address="12 Lê Lợi", ward="ben thanh")
+    assert r.status_code == 302
+    report = Report.objects.get()
+    assert report.lon is None and report.ward_id == "26743" and report.address == "12 Lê Lợi"
+
+
+def test_logged_in_citizen_is_the_reporter(client, personas, categories):
+    client.force_login(personas.citizen)
+    assert post_form(client, show_name_publicly="on").status_code == 302
+    report = Report.objects.get()
+    assert report.reporter == personas.citizen and report.show_name_publicly is True
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"category": ""}, "category"),
+        ({"category": "khong-co"}, "category"),
+        ({"description": ""}, "description"),
+        ({"description": "x" * 4001}, "description"),
+        ({"lon": None, "lat": None}, "address"),
+        ({"lon": "abc"}, "location"),
+        ({"lon": "2.35", "lat": "48.85"}, "location"),
+        ({"lon": None, "lat": None, "ward": "99999"}, "ward"),
+        ({"lon": None, "lat": None, "ward": "phuong khong co"}, "ward"),
+        ({"contact_phone": "12345"}, "contact_phone"),
+        ({"contact_email": "khong-phai-email"}, "contact_email"),
+        ({"a_road_damage__depth_cm": "sâu lắm"}, "a_road_damage__depth_cm"),
+    ],
+)
+def test_each_error_is_shown_next_to_its_field_and_nothing_is_stored(client, categories, changes, field):
+    r = post_form(client, **changes)
+    assert r.status_code == 400
+    html = r.content.decode()
+    message = field_error(html, field)
+    assert message, f"no error next to {field}"
+    assert f'href="#field-{field}"' in html, "the summary links to the field"
+    assert f'id="field-{field}"' in html
+    assert not Report.objects.exists() and not IdempotencyKey.objects.exists()
+    # What was typed is kept, and the same idempotency key is sent again.
+    assert "Nguyễn Văn Dân" in html
+    assert_no_inline_code(html)
+
+
+def test_too_many_photos_is_refused_before_storing(client, categories, settings):
+    settings.CITYDESK_MAX_ATTACHMENTS = 2
+    r = post_form(client, files=[png_file("a.png"), png_file("b.png"), png_file("c.png")])
+    assert r.status_code == 400
+    assert field_error(r.content.decode(), "photos")
+    assert not Report.objects.exists()
+
+
+def test_photos_are_added_after_the_report_and_a_bad_file_is_reported(client, personas, categories):
+    bad = SimpleUploadedFile("virus.exe", b"MZ not a photo", content_type="application/octet-stream")
+    r = post_form(client, files=[png_file(), bad])
+    assert r.status_code == 302
+    report = Report.objects.get()
+    attachment = Attachment.objects.get(report=report)
+    assert attachment.original_name == "o-ga.png" and attachment.public_file
+    page = client.get(r["Location"]).content.decode()
+    assert "virus.exe" in page  # the warning names the refused file
+    track = client.get(f"/tra-cuu/{report.code}/").content.decode()
+    assert f"/api/v1/reports/{report.code}/attachments/{attachment.pk}/public" in track
+
+
+def test_double_submit_creates_one_report(client, categories):
+    key = uuid.uuid4().hex
+    first = post_form(client, idempotency_key=key)
+    again = post_form(client, idempotency_key=key, files=[png_file()])
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"]
+    assert Report.objects.count() == 1
+    assert not Attachment.objects.exists(), "the repeated post adds nothing"
+
+
+def test_confirmation_page_only_for_the_session_that_sent_it(client, categories):
+    location = post_form(client)["Location"]
+    code = Report.objects.get().code
+    other = Client()
+    r = other.get(location)
+    assert r.status_code == 302 and r["Location"] == f"/tra-cuu/{code}/"
+
+
+# --- Wards layer for the map ---------------------------------------------------------------------
+
+
+def test_wards_geojson_is_cached_and_marked_approximate(client, personas, monkeypatch):
+    square = {
+        "type": "Polygon",
+        "coordinates": [
+            [[106.69, 10.77], [106.70, 10.77], [106.70, 10.78], [106.69, 10.78], [106.69, 10.77]]
+        ],
+    }
+    AdminUnit.objects.filter(code="26743").update(boundary=square, boundary_kind="approximate")
+    r = client.get("/phan-anh/ban-do/wards.geojson", {"province": "79"})
+    assert r.status_code == 200 and "max-age" in r["Cache-Control"]
+    body = r.json()
+    assert [f["properties"] for f in body["features"]] == [
+        {"code": "26743", "name": "Phường Bến Thành", "approximate": True}
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/phan-anh/ban-do/wards.geojson", {"province": "79"}).status_code == 200
+    assert len(queries) <= 2, "served from the cache: only the version check runs"
+    cache.clear()
+    monkeypatch.setattr(views, "SIMPLIFY_ABOVE_POINTS", 3)
+    assert client.get("/phan-anh/ban-do/wards.geojson", {"province": "79"}).json()["properties"]["simplified"]
+    assert client.get("/phan-anh/ban-do/wards.geojson", {"province": "48"}).status_code == 404
+    assert client.get("/phan-anh/ban-do/wards.geojson", {"province": "x"}).status_code == 400
+
+
+# --- Tracking, rating, following -------------------------------------------------------------------
+
+
+def test_tracking_page_masks_personal_data_and_escapes_html(client, personas, categories):
+    report = submit(description='Ổ gà <script>alert("xss")</script> <b>to</b>')
+    r = client.get(f"/tra-cuu/{report.code}/")
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "&lt;script&gt;alert(&quot;xss&quot;)&lt;/script&gt;" in html
+    assert "<script>alert" not in html and "<b>to</b>" not in html
+    assert "0901234567" not in html and "dan@example.vn" not in html and "Nguyễn Văn Dân" not in html
+    assert "ward People&#x27;s Committee" not in html  # the internal routing event stays internal
+    assert "UBND Phường Bến Thành" in html
+    assert 'id="rating-form"' not in html, "no token: no rating form"
+    assert 'action="/tra-cuu/' in html and "/theo-doi/" in html  # others may follow it
+    assert_no_inline_code(html)
+
+
+def test_name_shown_only_when_the_reporter_allows_it(client, personas, categories):
+    report = submit(show_name_publicly=True)
+    html = client.get(f"/tra-cuu/{report.code}/").content.decode()
+    assert "Nguyễn Văn Dân" in html
+    assert "0901234567" not in html and "090****567" not in html and "dan@example.vn" not in html
+
+
+def test_private_report_needs_the_token(client, personas, categories):
+    report = submit(is_public=False)
+    assert client.get(f"/tra-cuu/{report.code}/").status_code == 404
+    assert client.get(f"/tra-cuu/{report.code}/", {"t": report.citizen_token}).status_code == 200
+
+
+def test_lookup_by_code(client, personas, categories):
+    report = submit()
+    r = client.get("/tra-cuu/", {"code": f"  {report.code.lower()} "})
+    assert r.status_code == 302 and r["Location"] == f"/tra-cuu/{report.code}/"
+    r = client.get("/tra-cuu/", {"code": "PA-26-999999"})
+    assert r.status_code == 404 and field_error(r.content.decode(), "code")
+    assert client.get("/tra-cuu/").status_code == 200
+
+
+def test_rating_with_the_citizen_token(client, personas, categories):
+    report = resolved_report(personas)
+    html = client.get(f"/tra-cuu/{report.code}/", {"t": report.citizen_token}).content.decode()
+    assert 'id="rating-form"' in html and 'id="id_reopen"' in html
+    r = client.post(f"/tra-cuu/{report.code}/danh-gia/", {"level": "satisfied", "t": "wrong"})
+    assert r.status_code == 403 and not Rating.objects.exists()
+    r = client.post(f"/tra-cuu/{report.code}/danh-gia/", {"level": "", "t": report.citizen_token})
+    assert r.status_code == 400 and field_error(r.content.decode(), "level")
+    r = client.post(
+        f"/tra-cuu/{report.code}/danh-gia/",
+        {"level": "satisfied", "comment": "Nhanh, tốt", "t": report.citizen_token},
+    )
+    assert r.status_code == 302 and r["Location"] == f"/tra-cuu/{report.code}/?t={report.citizen_token}"
+    report.refresh_from_db()
+    assert report.status == "closed" and report.rating.level == "satisfied"
+    r = client.post(f"/tra-cuu/{report.code}/danh-gia/", {"level": "normal", "t": report.citizen_token})
+    assert r.status_code == 409 and field_error(r.content.decode(), "level")
+
+
+def test_unsatisfied_rating_can_reopen(client, personas, categories):
+    report = resolved_report(personas)
+    r = client.post(
+        f"/tra-cuu/{report.code}/danh-gia/",
+        {"level": "unsatisfied", "reopen": "on", "comment": "Vẫn còn ổ gà", "t": report.citizen_token},
+    )
+    assert r.status_code == 302
+    report.refresh_from_db()
+    assert report.status == "reopened" and report.reopen_count == 1
+
+
+def test_following_a_report(client, personas, categories):
+    report = submit()
+    r = client.post(f"/tra-cuu/{report.code}/theo-doi/", {"email": "hang-xom"})
+    assert r.status_code == 400 and field_error(r.content.decode(), "email")
+    r = client.post(f"/tra-cuu/{report.code}/theo-doi/", {"phone": "0912 345 678"})
+    assert r.status_code == 302
+    assert Follower.objects.filter(report=report, phone="0912345678").exists()
+    assert client.post("/tra-cuu/PA-26-999999/theo-doi/", {"email": "a@b.vn"}).status_code == 404
+
+
+# --- Hotline ----------------------------------------------------------------------------------------
+
+
+HOTLINE = {
+    "contact_phone": "0912 345 678",
+    "contact_name": "Bà Tư",
+    "category": "road_damage",
+    "description": "Ổ gà trước số 5 Lê Thánh Tôn",
+    "province": "79",
+    "ward": "26743",
+    "address": "5 Lê Thánh Tôn",
+    "on_behalf_of": "Tổ dân phố 3",
+}
+
+
+@pytest.mark.parametrize("role", ["citizen", "inspector", "admin"])
+def test_hotline_refused_to_people_without_the_receive_power(client, personas, categories, role):
+    client.force_login(personas.all_roles()[role])
+    assert client.get("/tong-dai/").status_code == 403
+    assert client.post("/tong-dai/", HOTLINE).status_code == 403
+    assert client.get("/tong-dai/goi-y/", {"description": "ổ gà"}).status_code == 403
+    assert not Report.objects.exists()
+
+
+def test_hotline_needs_log_in(client, categories):
+    r = client.get("/tong-dai/")
+    assert r.status_code == 302 and r["Location"].startswith("/dang-nhap/")
+
+
+def test_operator_enters_a_call(client, personas, categories):
+    client.force_login(personas.operator)
+    page = client.get("/tong-dai/").content.decode()
+    assert re.search(r'<input id="id_contact_phone"[^>]*autofocus', page)
+    assert '<option value="26743"' in page  # wards of the operator's province, no JS needed
+    key = uuid.uuid4().hex
+    r = client.post("/tong-dai/", {**HOTLINE, "idempotency_key": key})
+    assert r.status_code == 302
+    report = Report.objects.get()
+    assert r["Location"] == f"/tong-dai/?code={report.code}"
+    assert report.channel == "hotline" and report.entered_by == personas.operator and report.reporter is None
+    assert report.contact_phone == "0912345678" and "Tổ dân phố 3" in report.contact_name
+    assert report.unit == personas.ward
+    result = client.get(r["Location"]).content.decode()
+    assert f'data-testid="hotline-code">{report.code}<' in result
+    assert 'role="status" aria-live="polite"' in result and 'id="next-call"' in result
+    # A double submit of the same call stores one report; another operator cannot display its result.
+    assert client.post("/tong-dai/", {**HOTLINE, "idempotency_key": key})["Location"] == r["Location"]
+    assert Report.objects.count() == 1
+    other = Client()
+    other.force_login(personas.officer)
+    assert 'data-testid="hotline-code"' not in other.get(r["Location"]).content.decode()
+
+
+def test_hotline_errors_next_to_the_field(client, personas, categories):
+    client.force_login(personas.operator)
+    r = client.post("/tong-dai/", {**HOTLINE, "contact_phone": "123"})
+    assert r.status_code == 400 and field_error(r.content.decode(), "contact_phone")
+    r = client.post("/tong-dai/", {**HOTLINE, "ward": "", "address": ""})
+    assert r.status_code == 400 and field_error(r.content.decode(), "address")
+    assert not Report.objects.exists()
+
+
+class FakeSuggestions:
+    available = True
+    categories = [("road_damage", "Hư hỏng mặt đường", 0.81)]
+    units = [("26743", "UBND Phường Bến Thành", 0.7)]
+
+
+def test_hotline_suggestions(client, personas, categories, monkeypatch):
+    client.force_login(personas.operator)
+    monkeypatch.setattr(views, "_suggest", None)
+    assert 'id="suggestions"' not in client.get("/tong-dai/").content.decode()
+    assert client.get("/tong-dai/goi-y/", {"description": "ổ gà"}).json()["available"] is False
+    monkeypatch.setattr(views, "_suggest", lambda *args, **kwargs: FakeSuggestions())
+    assert 'id="suggestions"' in client.get("/tong-dai/").content.decode()
+    body = client.get("/tong-dai/goi-y/", {"description": "đường có ổ gà", "ward_code": "26743"}).json()
+    assert body["categories"] == [{"code": "road_damage", "name": "Hư hỏng mặt đường", "confidence": 0.81}]
+    assert body["units"][0]["code"] == "26743"
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("model file damaged")
+
+    monkeypatch.setattr(views, "_suggest", broken)
+    assert client.get("/tong-dai/goi-y/", {"description": "ổ gà"}).json()["available"] is False
+    assert client.get("/tong-dai/").status_code == 200
+
+
+# --- Officer queue ---------------------------------------------------------------------------------
+
+
+def test_queue_is_for_officers(client, personas, categories):
+    assert client.get("/xu-ly/").status_code == 302
+    client.force_login(personas.citizen)
+    assert client.get("/xu-ly/").status_code == 403
+
+
+def test_queue_shows_my_units_reports_most_urgent_first(client, personas, categories):
+    late = submit(description="Quá hạn", when=timezone.now() - timedelta(days=30))
+    fresh = submit(description="Mới")
+    other = submit(description="Phường khác", lon=106.703, lat=10.7788)
+    client.force_login(personas.officer)
+    html = client.get("/xu-ly/").content.decode()
+    codes = re.findall(r'data-testid="queue-row" data-code="([^"]+)"', html)
+    assert codes == [late.code, fresh.code] and other.code not in html
+    row = re.search(rf'<tr class="([^"]*)" data-testid="queue-row" data-code="{late.code}"', html)
+    assert "overdue" in row.group(1)
+    assert 'name="codes"' not in html, "an officer cannot assign: no bulk assignment"
+    html = client.get("/xu-ly/", {"status": "overdue"}).content.decode()
+    assert re.findall(r'data-code="([^"]+)"', html) == [late.code]
+    html = client.get("/xu-ly/", {"q": "Mới"}).content.decode()
+    assert re.findall(r'data-code="([^"]+)"', html) == [fresh.code]
+    client.force_login(personas.head)
+    html = client.get("/xu-ly/").content.decode()
+    assert 'name="codes"' in html and 'option value="officer"' in html  # the unit's members
+
+
+def test_queue_query_count_does_not_grow_with_the_page_size(client, personas, categories):
+    for i in range(60):
+        report = submit(description=f"Ổ gà số {i}")
+        if i % 3 == 0:
+            report_transition(user=personas.head, code=report.code, action="assign", assignee="officer")
+    client.force_login(personas.head)
+    counts = {}
+    for size in (10, 50):
+        client.get("/xu-ly/", {"per_page": size})  # warm caches (sessions, locator)
+        with CaptureQueriesContext(connection) as queries:
+            r = client.get("/xu-ly/", {"per_page": size})
+        assert r.status_code == 200
+        assert len(re.findall(r'data-testid="queue-row"', r.content.decode())) == size
+        counts[size] = len(queries)
+    assert counts[10] == counts[50], counts
+
+
+def test_bulk_assign(client, personas, categories):
+    first, second = submit(), submit(description="Ổ gà thứ hai")
+    client.force_login(personas.head)
+    r = client.post(
+        "/xu-ly/giao-viec/",
+        {
+            "codes": [first.code, second.code],
+            "assignee": "officer",
+            "next": "status=open&category=road_damage",
+        },
+    )
+    assert r.status_code == 302 and r["Location"] == "/xu-ly/?status=open&category=road_damage"
+    for report in (first, second):
+        report.refresh_from_db()
+        assert report.assignee == personas.officer and report.status == "assigned"
+    r = client.post("/xu-ly/giao-viec/", {"assignee": "officer"})
+    assert r.status_code == 400 and 'data-testid="bulk-error"' in r.content.decode()
+
+
+def test_bulk_assign_is_all_or_nothing(client, personas, categories):
+    mine = submit()
+    theirs = submit(description="Phường khác", lon=106.703, lat=10.7788)
+    client.force_login(personas.head)
+    r = client.post("/xu-ly/giao-viec/", {"codes": [mine.code, theirs.code], "assignee": "officer"})
+    assert r.status_code == 403
+    assert theirs.code in r.content.decode()
+    mine.refresh_from_db()
+    assert mine.assignee is None and mine.status == "received"
+
+
+# --- Officer report page ---------------------------------------------------------------------------
+
+
+def test_officer_page_shows_private_data_and_internal_history(client, personas, categories):
+    report = submit()
+    client.force_login(personas.officer)
+    r = client.get(f"/xu-ly/{report.code}/")
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "0901234567" in html and "dan@example.vn" in html and "Nguyễn Văn Dân" in html
+    assert "ward People&#x27;s Committee" in html  # the internal routing event
+    assert 'id="report-map"' in html and 'class="skip-link"' in html
+    assert_no_inline_code(html)
+
+
+@pytest.mark.parametrize("role", ["outsider", "other_head", "citizen"])
+def test_officer_page_refused_to_other_units(client, personas, categories, role):
+    report = submit()
+    user = personas.other_head if role == "other_head" else personas.all_roles()[role]
+    client.force_login(user)
+    r = client.get(f"/xu-ly/{report.code}/")
+    assert r.status_code == 403
+    html = r.content.decode()
+    assert "0901234567" not in html and "dan@example.vn" not in html
+    r = client.post(f"/xu-ly/{report.code}/ghi-chu/", {"text": "xem trộm"})
+    assert r.status_code == 403
+    assert not ReportEvent.objects.filter(kind="note").exists()
+
+
+def test_officer_actions_with_version_conflict_and_errors(client, personas, categories):
+    report = submit()
+    client.force_login(personas.head)
+    r = client.post(
+        f"/xu-ly/{report.code}/thao-tac/", {"action": "assign", "version": "0", "assignee": "officer"}
+    )
+    assert r.status_code == 409
+    assert 'data-testid="page-error"' in r.content.decode()
+    report.refresh_from_db()
+    assert report.assignee is None
+    r = client.post(f"/xu-ly/{report.code}/thao-tac/", {"action": "assign", "version": report.version})
+    assert r.status_code == 400 and field_error(r.content.decode(), "assign-assignee")
+    r = client.post(
+        f"/xu-ly/{report.code}/thao-tac/",
+        {"action": "assign", "version": report.version, "assignee": "officer"},
+    )
+    assert r.status_code == 302 and r["Location"] == f"/xu-ly/{report.code}/"
+    report.refresh_from_db()
+    assert report.status == "assigned" and report.assignee == personas.officer
+
+    client.force_login(personas.officer)
+    html = client.get(f"/xu-ly/{report.code}/").content.decode()
+    assert 'data-action="resolve"' in html and 'data-action="assign"' not in html
+    r = client.post(f"/xu-ly/{report.code}/thao-tac/", {"action": "resolve", "version": report.version})
+    assert r.status_code == 400 and field_error(r.content.decode(), "resolve-resolution")
+    r = client.post(
+        f"/xu-ly/{report.code}/thao-tac/",
+        {"action": "resolve", "version": report.version, "resolution": "Đã vá."},
+    )
+    assert r.status_code == 302
+    report.refresh_from_db()
+    assert report.status == "resolved" and report.resolution == "Đã vá."
+
+
+def test_notes_pause_resume_merge_unmerge(client, personas, categories):
+    report, master = submit(), submit(description="Ổ gà, báo trước")
+    client.force_login(personas.head)
+    assert client.post(f"/xu-ly/{report.code}/ghi-chu/", {"text": "Đã gọi lại"}).status_code == 302
+    assert ReportEvent.objects.get(report=report, kind="note").public is False
+    assert client.post(f"/xu-ly/{report.code}/ghi-chu/", {"text": ""}).status_code == 400
+    r = client.post(f"/xu-ly/{report.code}/tam-dung/", {"note": ""})
+    assert r.status_code == 400 and field_error(r.content.decode(), "pause-note")
+    assert client.post(f"/xu-ly/{report.code}/tam-dung/", {"note": "Cần ảnh"}).status_code == 302
+    report.refresh_from_db()
+    assert report.paused_at is not None
+    assert client.post(f"/xu-ly/{report.code}/tiep-tuc/").status_code == 302
+    r = client.post(f"/xu-ly/{report.code}/gop/", {"into": report.code})
+    assert r.status_code == 400 and field_error(r.content.decode(), "merge-into")
+    assert client.post(f"/xu-ly/{report.code}/gop/", {"into": master.code.lower()}).status_code == 302
+    report.refresh_from_db()
+    assert report.duplicate_of == master and report.status == "rejected"
+    assert client.post(f"/xu-ly/{report.code}/tach/").status_code == 302
+    report.refresh_from_db()
+    assert report.duplicate_of is None and report.status == "received"
+
+
+# --- Navigation -------------------------------------------------------------------------------------
+
+
+def test_header_links(client, personas):
+    html = client.get("/").content.decode()
+    assert 'href="/phan-anh/moi/"' in html and 'href="/xu-ly/"' not in html
+    client.force_login(personas.officer)
+    assert 'href="/xu-ly/"' in client.get("/").content.decode()
+    client.force_login(personas.citizen)
+    assert 'href="/xu-ly/"' not in client.get("/").content.decode()
