@@ -7,7 +7,16 @@ from citydesk.reports.models import Open311Client, Report, ReportEvent, RoutingR
 
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(admin.ModelAdmin):
-    list_display = ["priority", "category", "area", "weekdays", "start_time", "end_time", "target", "is_active"]
+    list_display = [
+        "priority",
+        "category",
+        "area",
+        "weekdays",
+        "start_time",
+        "end_time",
+        "target",
+        "is_active",
+    ]
     list_editable = ["is_active"]
     list_filter = ["is_active", "category"]
     list_select_related = ["category", "area", "target"]
