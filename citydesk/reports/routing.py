@@ -10,6 +10,7 @@ import numpy as np
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from citydesk.core.models import AdminUnit, Organisation, OrgKind, ServiceCategory
 from citydesk.core.units import get_locator
@@ -51,18 +52,18 @@ def route(category: ServiceCategory, ward: AdminUnit | None, *, when: datetime |
     )
     for rule in rules:
         if _rule_matches_time(rule, when):
-            return Route(unit=rule.target, rule=rule, reason=f"rule #{rule.pk}")
+            return Route(unit=rule.target, rule=rule, reason=_("routing rule #%(n)s") % {"n": rule.pk})
     province_code = ward.province_id if ward is not None else None
     if category.handled_by == "department" and category.department_code and province_code:
         department = Organisation.objects.filter(code=f"{province_code}.{category.department_code}").first()
         if department is not None:
-            return Route(unit=department, rule=None, reason="sector department")
+            return Route(unit=department, rule=None, reason=_("sector department"))
     if ward is not None:
         committee = Organisation.objects.filter(
             admin_unit=ward, kind=OrgKind.PEOPLES_COMMITTEE, is_active=True
         ).first()
         if committee is not None:
-            return Route(unit=committee, rule=None, reason="ward People's Committee")
+            return Route(unit=committee, rule=None, reason=_("commune-level People's Committee"))
     # Nobody closer: the province's People's Committee triages it.
     fallback = None
     if province_code:
@@ -77,7 +78,7 @@ def route(category: ServiceCategory, ward: AdminUnit | None, *, when: datetime |
         raise LookupError(
             "no organisation can receive reports: load the demo data or create the city's People's Committee"
         )
-    return Route(unit=fallback, rule=None, reason="province triage")
+    return Route(unit=fallback, rule=None, reason=_("triage by the province"))
 
 
 def boundary_distance_m(lon: float, lat: float) -> float | None:

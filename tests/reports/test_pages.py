@@ -254,7 +254,7 @@ def test_tracking_page_masks_personal_data_and_escapes_html(client, personas, ca
     assert "&lt;script&gt;alert(&quot;xss&quot;)&lt;/script&gt;" in html
     assert "<script>alert" not in html and "<b>to</b>" not in html
     assert "0901234567" not in html and "dan@example.vn" not in html and "Nguyễn Văn Dân" not in html
-    assert "ward People&#x27;s Committee" not in html  # the internal routing event stays internal
+    assert "UBND cấp xã" not in html  # the internal routing event stays internal
     assert "UBND Phường Bến Thành" in html
     assert 'id="rating-form"' not in html, "no token: no rating form"
     assert 'action="/tra-cuu/' in html and "/theo-doi/" in html  # others may follow it
@@ -496,7 +496,7 @@ def test_officer_page_shows_private_data_and_internal_history(client, personas, 
     assert r.status_code == 200
     html = r.content.decode()
     assert "0901234567" in html and "dan@example.vn" in html and "Nguyễn Văn Dân" in html
-    assert "ward People&#x27;s Committee" in html  # the internal routing event
+    assert "UBND cấp xã" in html  # the internal routing event
     assert 'id="report-map"' in html and 'class="skip-link"' in html
     assert_no_inline_code(html)
 

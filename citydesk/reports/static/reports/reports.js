@@ -19,7 +19,9 @@
   }
 
   function fmt(text, values) {
-    return String(text || "").replace(/%\((\w+)\)s/g, function (_m, key) {
+    // Django-style "%(name)s" placeholders; "%%" is a literal percent sign.
+    return String(text || "").replace(/%\((\w+)\)s|%%/g, function (match, key) {
+      if (match === "%%") return "%";
       return values[key] === undefined ? "" : String(values[key]);
     });
   }
