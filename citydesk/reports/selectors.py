@@ -64,7 +64,7 @@ def queue(user: User, filters: QueueFilters) -> QuerySet[Report]:
     """My units' reports, most urgent first (overdue, then by due time)."""
     units = working_units(user)
     qs = Report.objects.filter(unit_id__in=units).select_related(
-        "category", "unit", "assignee", "duplicate_of"
+        "category", "unit", "assignee", "ward", "duplicate_of"
     )
     status = filters.status or "open"
     if status == "open":
