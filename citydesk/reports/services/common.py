@@ -171,7 +171,7 @@ def _due_times(category: ServiceCategory, received: datetime) -> tuple[datetime,
 
 def _locked(code: str) -> Report:
     report = (
-        Report.objects.select_for_update()
+        Report.objects.select_for_update(of=("self",))
         .select_related("category", "unit", "assignee", "reporter")
         .filter(code=code)
         .first()
