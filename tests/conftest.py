@@ -18,6 +18,7 @@ from citydesk.lib.text import search_key
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.CITYDESK_UNITS_RECHECK_SECONDS = 0  # each test builds its own units
 
 
 @pytest.fixture(autouse=True)

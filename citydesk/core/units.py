@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 import numpy as np
 import shapely
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -249,6 +251,7 @@ class LocatorState:
 
 
 _locator: LocatorState | None = None
+_locator_checked_at = 0.0
 
 
 def _locator_version() -> tuple:
@@ -276,8 +279,14 @@ def invalidate_locator() -> None:
 
 def get_locator() -> LocatorState:
     """A process-wide locator over commune-level units, rebuilt when units or boundaries change."""
-    global _locator
+    global _locator, _locator_checked_at
+    now = time.monotonic()
+    # Units and boundaries change a few times a year: other processes notice within
+    # CITYDESK_UNITS_RECHECK_SECONDS; this process at once (imports call invalidate_locator).
+    if _locator is not None and now - _locator_checked_at < settings.CITYDESK_UNITS_RECHECK_SECONDS:
+        return _locator
     version = _locator_version()
+    _locator_checked_at = now
     with _locator_lock:
         if _locator is not None and _locator.version == version:
             return _locator

@@ -37,8 +37,16 @@ def notification_queue(
     notification = Notification.objects.create(
         channel=channel, subject=subject[:200], body=body, recipient=recipient, address=address
     )
-    transaction.on_commit(_wake_worker)
+    _schedule_wake()
     return notification
+
+
+def _schedule_wake() -> None:
+    """One wake-up per transaction, however many messages it queues (a report's update can notify many)."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(entry[1] is _wake_worker for entry in connection.run_on_commit):
+        return
+    transaction.on_commit(_wake_worker)
 
 
 def _wake_worker() -> None:

@@ -234,7 +234,7 @@ def report_create(request: HttpRequest, payload: ReportIn) -> Status:
         idempotency_scope=scope,
         idempotency_key=key,
     )
-    report = _get(intake.report.code)
+    report = intake.report  # already in hand: no re-read (it was a third of the intake time)
     body = _out(report, private=True, user=user)
     body["citizen_token"] = report.citizen_token
     return Status(201 if intake.created else 200, body)

@@ -132,3 +132,15 @@ def test_commit_enqueues_a_task_that_the_db_worker_runs(personas):
     assert Notification.objects.get().status == "sent"
     assert mail.outbox[-1].to == ["dan@example.vn"]
     assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_delivery_task_per_transaction(personas):
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    with transaction.atomic():
+        for i in range(5):
+            notification_queue(channel="email", address=f"dan{i}@example.vn", subject="Cập nhật", body="...")
+    assert DBTaskResult.objects.filter(task_path__endswith="deliver_outbox").count() == 1
+    assert Notification.objects.count() == 5

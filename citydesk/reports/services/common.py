@@ -52,12 +52,15 @@ def mask_phone(phone: str) -> str:
 
 def _next_code(now: datetime) -> str:
     year = timezone.localtime(now).year
-    CodeCounter.objects.get_or_create(year=year)
+    sql = "UPDATE reports_codecounter SET last = last + 1 WHERE year = %s RETURNING last"
     with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE reports_codecounter SET last = last + 1 WHERE year = %s RETURNING last", [year]
-        )
-        number = cursor.fetchone()[0]
+        cursor.execute(sql, [year])
+        row = cursor.fetchone()
+        if row is None:  # first report of the year
+            CodeCounter.objects.get_or_create(year=year)
+            cursor.execute(sql, [year])
+            row = cursor.fetchone()
+    number = row[0]
     return f"{settings.CITYDESK_REPORT_CODE_PREFIX}-{year % 100:02d}-{number:06d}"
 
 
