@@ -3,6 +3,7 @@ report page. Errors are shown next to the field the service names, with HTTP 400
 
 from __future__ import annotations
 
+import importlib
 import io
 import re
 import uuid
@@ -18,7 +19,6 @@ from django.utils import timezone
 from PIL import Image
 
 from citydesk.core.models import AdminUnit
-from citydesk.reports import views
 from citydesk.reports.models import Attachment, Follower, IdempotencyKey, Rating, Report, ReportEvent
 from citydesk.reports.services import report_submit, report_transition
 
@@ -37,6 +37,10 @@ FORM = {
     "contact_email": "dan@example.vn",
     "a_road_damage__depth_cm": "15",
 }
+
+# The view modules themselves (the package re-exports the view functions under the same names).
+citizen_views = importlib.import_module("citydesk.reports.views.citizen")
+hotline_views = importlib.import_module("citydesk.reports.views.hotline")
 
 
 @pytest.fixture(autouse=True)
@@ -237,7 +241,7 @@ def test_wards_geojson_is_cached_and_marked_approximate(client, personas, monkey
         assert client.get("/phan-anh/ban-do/wards.geojson", {"province": "79"}).status_code == 200
     assert len(queries) <= 2, "served from the cache: only the version check runs"
     cache.clear()
-    monkeypatch.setattr(views, "SIMPLIFY_ABOVE_POINTS", 3)
+    monkeypatch.setattr(citizen_views, "SIMPLIFY_ABOVE_POINTS", 3)
     assert client.get("/phan-anh/ban-do/wards.geojson", {"province": "79"}).json()["properties"]["simplified"]
     assert client.get("/phan-anh/ban-do/wards.geojson", {"province": "48"}).status_code == 404
     assert client.get("/phan-anh/ban-do/wards.geojson", {"province": "x"}).status_code == 400
@@ -393,10 +397,10 @@ class FakeSuggestions:
 
 def test_hotline_suggestions(client, personas, categories, monkeypatch):
     client.force_login(personas.operator)
-    monkeypatch.setattr(views, "_suggest", None)
+    monkeypatch.setattr(hotline_views, "_suggest", None)
     assert 'id="suggestions"' not in client.get("/tong-dai/").content.decode()
     assert client.get("/tong-dai/goi-y/", {"description": "ổ gà"}).json()["available"] is False
-    monkeypatch.setattr(views, "_suggest", lambda *args, **kwargs: FakeSuggestions())
+    monkeypatch.setattr(hotline_views, "_suggest", lambda *args, **kwargs: FakeSuggestions())
     assert 'id="suggestions"' in client.get("/tong-dai/").content.decode()
     body = client.get("/tong-dai/goi-y/", {"description": "đường có ổ gà", "ward_code": "26743"}).json()
     assert body["categories"] == [{"code": "road_damage", "name": "Hư hỏng mặt đường", "confidence": 0.81}]
@@ -405,7 +409,7 @@ def test_hotline_suggestions(client, personas, categories, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("model file damaged")
 
-    monkeypatch.setattr(views, "_suggest", broken)
+    monkeypatch.setattr(hotline_views, "_suggest", broken)
     assert client.get("/tong-dai/goi-y/", {"description": "ổ gà"}).json()["available"] is False
     assert client.get("/tong-dai/").status_code == 200
 

@@ -1,0 +1,393 @@
+"""Citizen pages: the report form, the confirmation, the wards map layer, tracking, rating, following."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+from urllib.parse import urlencode
+
+import shapely
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from citydesk.core.audit import Actor
+from citydesk.core.errors import DomainError, NotAllowed, NotFound
+from citydesk.core.models import (
+    AdminUnit,
+    BoundaryKind,
+    DivisionLevel,
+    User,
+)
+from citydesk.core.units import normalize_code
+from citydesk.reports import selectors, services
+from citydesk.reports.attachments import attachment_add
+from citydesk.reports.forms import (
+    FollowForm,
+    LookupForm,
+    RatingForm,
+    ReportForm,
+    category_label,
+    new_idempotency_key,
+)
+from citydesk.reports.models import Channel, Report, ReportEvent, Status
+from citydesk.reports.views.common import (
+    DEFAULT_PROVINCE,
+    SESSION_SUBMITTED,
+    SIMPLIFY_ABOVE_POINTS,
+    SIMPLIFY_TOLERANCE_DEG,
+    WARDS_GEOJSON_CACHE_SECONDS,
+    _code,
+    _forbidden,
+    _map_settings,
+    _not_found,
+    _overdue,
+    _province_centre,
+    _provinces,
+    _remember,
+    _report_categories,
+    _status_of,
+    _token_ok,
+)
+
+log = logging.getLogger("citydesk.reports")
+
+# --- Citizen report form --------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def report_new(request: HttpRequest) -> HttpResponse:
+    categories = _report_categories()
+    status = 200
+    if request.method == "POST":
+        form = ReportForm(request.POST, categories=categories)
+        photos = request.FILES.getlist("photos")
+        if form.is_valid():
+            form.check_photos(photos)
+        if not form.errors:
+            data = form.cleaned_data
+            reporter = request.user if request.user.is_authenticated else None
+            try:
+                intake = services.report_submit(
+                    category=data["category"] or None,
+                    description=data["description"],
+                    channel=Channel.WEB,
+                    lon=data["lon"],
+                    lat=data["lat"],
+                    address=data["address"],
+                    ward_code=data.get("ward_code") or None,
+                    contact_name=data["contact_name"],
+                    contact_phone=data["contact_phone"],
+                    contact_email=data["contact_email"],
+                    show_name_publicly=data["show_name_publicly"],
+                    answers=form.answers(),
+                    reporter=reporter,
+                    idempotency_scope="web",
+                    idempotency_key=data["idempotency_key"],
+                )
+            except NotAllowed as exc:
+                return _forbidden(request, exc.message)
+            except DomainError as exc:
+                form.add_domain_error(exc)
+                status = _status_of(exc)
+            else:
+                report = intake.report
+                if intake.created:
+                    _attach_photos(request, report, photos, reporter)
+                _remember(request, SESSION_SUBMITTED, report.code)
+                return redirect("reports:sent", code=report.code)
+        status = max(status, 400)
+        idempotency_key = form.data.get("idempotency_key") or new_idempotency_key()
+    else:
+        form = ReportForm(initial={"province": DEFAULT_PROVINCE}, categories=categories)
+        idempotency_key = new_idempotency_key()
+    province = form["province"].value() or DEFAULT_PROVINCE
+    centre_lon, centre_lat = _province_centre(province)
+    context = {
+        "form": form,
+        "category_options": [(c.code, category_label(c)) for c in categories],
+        "question_groups": form.question_groups(),
+        "js_config": _report_form_js_config(),
+        "provinces": _provinces(),
+        "province": province,
+        "centre_lon": centre_lon,
+        "centre_lat": centre_lat,
+        "idempotency_key": idempotency_key,
+        "max_photos": settings.CITYDESK_MAX_ATTACHMENTS,
+        "max_photo_mb": settings.CITYDESK_MAX_ATTACHMENT_MB,
+        "non_field_errors": form.non_field_errors(),
+        **_map_settings(),
+    }
+    return render(request, "reports/report_form.html", context, status=status)
+
+
+def _report_form_js_config() -> dict[str, Any]:
+    """Texts the page's script shows (translated here: the script holds no language of its own)."""
+    return {
+        "choose_ward": _("— Choose the commune / ward —"),
+        "ward_label": _("Commune / ward"),
+        "loading": _("Loading…"),
+        "no_point": _("No point chosen on the map."),
+        "chosen_point": _("Chosen point: %(lat)s, %(lon)s"),
+        "in_unit": _("in %(name)s (ward boundaries are approximate)"),
+        "dup_title": _("Is it one of these?"),
+        "dup_intro": _(
+            "Reports of the same kind were filed close to your point. If yours is the same problem, follow "
+            "that report instead: you get its updates and the unit is not asked twice."
+        ),
+        "dup_follow": _("Follow this one instead"),
+        "dup_see": _("See it"),
+        "dup_distance": _("%(m)s m away"),
+        "dup_submit": _("No, mine is different: send my report"),
+        "dup_followed": _("You will receive updates on %(code)s. You do not need to send your report."),
+        "dup_need_contact": _("Give your e-mail or phone above so that we can send you the updates."),
+        "dup_error": _("It did not work: %(reason)s"),
+        "status": {k: str(v) for k, v in Status.choices},
+    }
+
+
+def _attach_photos(request: HttpRequest, report: Report, photos: list[Any], user: User | None) -> None:
+    """Photos go in after the report exists; one refused file does not lose the report."""
+    actor = Actor(user_id=user.pk if user else None, label=_("reporter"))
+    for upload in photos:
+        try:
+            attachment_add(report=report, upload=upload, actor=actor, user=user)
+        except DomainError as exc:
+            messages.warning(
+                request,
+                _("The file “%(name)s” was not added: %(reason)s")
+                % {"name": upload.name, "reason": exc.message},
+            )
+
+
+@require_GET
+def report_sent(request: HttpRequest, code: str) -> HttpResponse:
+    code = _code(code)
+    if code not in request.session.get(SESSION_SUBMITTED, []):
+        return redirect("reports:track", code=code)
+    report = selectors.report_for_page(code)
+    if report is None:
+        return _not_found(request, _("No report %(code)s.") % {"code": code})
+    track_path = reverse("reports:track", args=[report.code]) + "?" + urlencode({"t": report.citizen_token})
+    context = {
+        "report": report,
+        "category_name": category_label(report.category),
+        "track_path": track_path,
+        "track_url": request.build_absolute_uri(track_path),
+        "photo_count": len(report.attachments.all()),
+    }
+    return render(request, "reports/report_sent.html", context)
+
+
+@require_GET
+def wards_geojson(request: HttpRequest) -> HttpResponse:
+    """The province's commune/ward polygons as GeoJSON: the map's base layer (there is no tile server)."""
+    try:
+        province = normalize_code(request.GET.get("province", DEFAULT_PROVINCE), level=DivisionLevel.PROVINCE)
+    except DomainError as exc:
+        return JsonResponse({"detail": exc.message, "field": "province"}, status=400)
+    wards = AdminUnit.objects.filter(province_id=province, level=DivisionLevel.WARD)
+    version = wards.aggregate(
+        n=Count("code"), official=Count("code", filter=Q(boundary_kind=BoundaryKind.OFFICIAL))
+    )
+    if not version["n"]:
+        return JsonResponse(
+            {"detail": _("Unknown province code “%(c)s”.") % {"c": province}, "field": "province"}, status=404
+        )
+    key = f"reports:wards-geojson:1:{province}:{version['n']}:{version['official']}"
+    body = cache.get(key)
+    if body is None:
+        body = _wards_feature_collection(province)
+        cache.set(key, body, WARDS_GEOJSON_CACHE_SECONDS)
+    response = HttpResponse(body, content_type="application/geo+json; charset=utf-8")
+    response["Cache-Control"] = f"public, max-age={WARDS_GEOJSON_CACHE_SECONDS}"
+    return response
+
+
+def _wards_feature_collection(province: str) -> str:
+    rows = list(
+        AdminUnit.objects.filter(province_id=province, level=DivisionLevel.WARD, boundary__isnull=False)
+        .order_by("code")
+        .values_list("code", "name", "boundary", "boundary_kind")
+    )
+    shapes = [(code, name, shapely.geometry.shape(geometry), kind) for code, name, geometry, kind in rows]
+    points = int(sum(int(shapely.get_num_coordinates(shape)) for _c, _n, shape, _k in shapes))
+    simplify = bool(points > SIMPLIFY_ABOVE_POINTS)
+    features = []
+    for code, name, shape, kind in shapes:
+        if simplify:
+            shape = shapely.simplify(shape, SIMPLIFY_TOLERANCE_DEG, preserve_topology=True)
+        shape = shapely.set_precision(shape, 1e-5)
+        if shape.is_empty:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "code": code,
+                    "name": name,
+                    "approximate": kind != BoundaryKind.OFFICIAL,
+                },
+                "geometry": shapely.geometry.mapping(shape),
+            }
+        )
+    collection = {
+        "type": "FeatureCollection",
+        "properties": {"province": province, "simplified": simplify},
+        "features": features,
+    }
+    return json.dumps(collection, ensure_ascii=False, separators=(",", ":"))
+
+
+# --- Tracking (public) ----------------------------------------------------------------------------
+
+
+@require_GET
+def lookup(request: HttpRequest) -> HttpResponse:
+    form = LookupForm(request.GET or None)
+    error = ""
+    status = 200
+    if form.is_bound and form.is_valid():
+        code = _code(form.cleaned_data["code"])
+        if not code:
+            error = _("Enter the tracking code, for example PA-26-000123.")
+            status = 400
+        elif Report.objects.filter(code=code, is_public=True).exists():
+            return redirect("reports:track", code=code)
+        else:
+            error = _("No report %(code)s.") % {"code": code}
+            status = 404
+    return render(request, "reports/lookup.html", {"form": form, "error": error}, status=status)
+
+
+@require_GET
+def track(request: HttpRequest, code: str) -> HttpResponse:
+    return _track_response(request, code, token=request.GET.get("t", ""))
+
+
+def _track_response(
+    request: HttpRequest,
+    code: str,
+    *,
+    token: str,
+    rating_form: RatingForm | None = None,
+    follow_form: FollowForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    report = selectors.report_for_page(_code(code))
+    if report is None:
+        return _not_found(request, _("No report %(code)s.") % {"code": _code(code)})
+    token_ok = _token_ok(report, token)
+    is_reporter = request.user.is_authenticated and report.reporter_id == request.user.pk
+    if not report.is_public and not (token_ok or is_reporter):
+        return _not_found(request, _("No report %(code)s.") % {"code": _code(code)})
+    try:
+        rating = report.rating
+    except ObjectDoesNotExist:
+        rating = None
+    events = [
+        {
+            "event": e,
+            "kind": ReportEvent.Kind(e.kind).label if e.kind in ReportEvent.Kind.values else e.kind,
+            "from": Status(e.from_status).label if e.from_status in Status.values else "",
+            "to": Status(e.to_status).label if e.to_status in Status.values else "",
+        }
+        for e in report.events.all()
+        if e.public
+    ]
+    photos = [
+        {"attachment": a, "url": f"/api/v1/reports/{report.code}/attachments/{a.pk}/public"}
+        for a in report.attachments.all()
+        if a.public and a.public_file
+    ]
+    may_rate = (
+        (token_ok or is_reporter) and rating is None and report.status in (Status.RESOLVED, Status.CLOSED)
+    )
+    context = {
+        "report": report,
+        "category_name": category_label(report.category),
+        "reporter_name": report.contact_name if report.show_name_publicly else "",
+        "overdue": _overdue(report, timezone.now()),
+        "events": events,
+        "photos": photos,
+        "rating": rating,
+        "token": token if token_ok else "",
+        "token_given_but_wrong": bool(token) and not token_ok,
+        "as_reporter": token_ok or is_reporter,
+        "may_rate": may_rate,
+        "rating_form": rating_form or RatingForm(),
+        # A refusal when the form is no longer offered (already rated, reopened…) still needs saying.
+        "rating_problem": ""
+        if may_rate or rating_form is None
+        else " ".join(str(e) for errors in rating_form.errors.values() for e in errors),
+        "rating_levels": [
+            ("satisfied", _("Satisfied")),
+            ("normal", _("Normal")),
+            ("unsatisfied", _("Unsatisfied")),
+        ],
+        "follow_form": follow_form or FollowForm(),
+        "reopen_days": settings.CITYDESK_REOPEN_DAYS,
+    }
+    return render(request, "reports/track.html", context, status=status)
+
+
+@require_POST
+def rate(request: HttpRequest, code: str) -> HttpResponse:
+    form = RatingForm(request.POST)
+    form.is_valid()
+    data = form.cleaned_data
+    token = data.get("t", "")
+    try:
+        report = services.report_rate(
+            code=_code(code),
+            level=data.get("level", ""),
+            comment=data.get("comment", ""),
+            reopen=bool(data.get("reopen")),
+            user=request.user if request.user.is_authenticated else None,
+            token=token,
+        )
+    except NotFound as exc:
+        return _not_found(request, exc.message)
+    except NotAllowed as exc:
+        return _forbidden(request, exc.message)
+    except DomainError as exc:
+        form.add_domain_error(exc)
+        return _track_response(request, code, token=token, rating_form=form, status=_status_of(exc))
+    if report.status == Status.REOPENED:
+        messages.success(request, _("Thank you. The report is reopened and goes back to the handling unit."))
+    else:
+        messages.success(request, _("Thank you for rating the handling of your report."))
+    url = reverse("reports:track", args=[report.code])
+    return redirect(f"{url}?{urlencode({'t': token})}" if token else url)
+
+
+@require_POST
+def follow(request: HttpRequest, code: str) -> HttpResponse:
+    form = FollowForm(request.POST)
+    form.is_valid()
+    data = form.cleaned_data
+    try:
+        services.report_follow(
+            code=_code(code),
+            user=request.user if request.user.is_authenticated else None,
+            email=data.get("email", ""),
+            phone=data.get("phone", ""),
+        )
+    except NotFound as exc:
+        return _not_found(request, exc.message)
+    except NotAllowed as exc:
+        return _forbidden(request, exc.message)
+    except DomainError as exc:
+        form.add_domain_error(exc)
+        return _track_response(request, code, token="", follow_form=form, status=_status_of(exc))
+    messages.success(request, _("You will receive updates on %(code)s.") % {"code": _code(code)})
+    return redirect("reports:track", code=_code(code))

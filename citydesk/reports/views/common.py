@@ -1,0 +1,121 @@
+"""Shared helpers of the 1022 pages."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import statistics
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy
+
+from citydesk.core.errors import Conflict, DomainError, NotAllowed
+from citydesk.core.models import (
+    AdminUnit,
+    DivisionLevel,
+    ServiceCategory,
+)
+from citydesk.lib.text import sort_key
+from citydesk.reports.forms import (
+    category_label,
+)
+from citydesk.reports.models import Report
+
+log = logging.getLogger("citydesk.reports")
+
+DEFAULT_PROVINCE = "79"
+SESSION_SUBMITTED = "reports_submitted"
+SESSION_HOTLINE = "reports_hotline"
+WARDS_GEOJSON_CACHE_SECONDS = 3600
+# Official boundaries can be large: above this many points the layer is simplified for the browser.
+SIMPLIFY_ABOVE_POINTS = 20_000
+SIMPLIFY_TOLERANCE_DEG = 0.0003  # ≈ 30 m
+HANDLER_ROLES = ("officer", "deputy", "head", "leader")
+
+ACTION_LABELS = {
+    "classify": gettext_lazy("Classify"),
+    "assign": gettext_lazy("Assign"),
+    "start": gettext_lazy("Start handling"),
+    "resolve": gettext_lazy("Resolve"),
+    "reject": gettext_lazy("Reject"),
+    "transfer": gettext_lazy("Transfer"),
+}
+ACTION_FIELDS = {
+    "classify": ("category", "note"),
+    "assign": ("assignee", "note"),
+    "start": ("note",),
+    "resolve": ("resolution",),
+    "reject": ("reason", "note"),
+    "transfer": ("target_unit", "note"),
+}
+
+
+# --- Helpers --------------------------------------------------------------------------------------
+
+
+def _status_of(exc: DomainError) -> int:
+    if isinstance(exc, NotAllowed):
+        return 403
+    if isinstance(exc, Conflict):
+        return 409
+    return 400
+
+
+def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "reports/forbidden.html", {"message": message}, status=403)
+
+
+def _not_found(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "reports/not_found.html", {"message": message}, status=404)
+
+
+def _code(value: str) -> str:
+    return (value or "").strip().upper()
+
+
+def _remember(request: HttpRequest, key: str, code: str) -> None:
+    codes = [c for c in request.session.get(key, []) if c != code]
+    request.session[key] = [*codes, code][-20:]
+
+
+def _report_categories() -> list[ServiceCategory]:
+    categories = ServiceCategory.objects.filter(domain=ServiceCategory.Domain.REPORT)
+    return sorted(categories, key=lambda c: sort_key(category_label(c)))
+
+
+def _provinces() -> list[AdminUnit]:
+    return sorted(AdminUnit.objects.filter(level=DivisionLevel.PROVINCE), key=lambda u: sort_key(u.name))
+
+
+def _wards(province: str) -> list[AdminUnit]:
+    wards = AdminUnit.objects.filter(level=DivisionLevel.WARD, province_id=province).only(
+        "code", "name", "province_id"
+    )
+    return sorted(wards, key=lambda u: sort_key(u.name))
+
+
+def _province_centre(province: str) -> tuple[float | None, float | None]:
+    """Where the map opens: the median of the province's ward centres, i.e. its dense urban core."""
+    rows = list(
+        AdminUnit.objects.filter(
+            province_id=province, level=DivisionLevel.WARD, centre_lon__isnull=False
+        ).values_list("centre_lon", "centre_lat")
+    )
+    if not rows:
+        return (None, None)
+    return (statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows))
+
+
+def _map_settings() -> dict[str, str]:
+    return {"tiles_url": getattr(settings, "CITYDESK_MAP_TILES_URL", "") or ""}
+
+
+def _overdue(report: Report, now: Any) -> bool:
+    return bool(report.is_open and report.due_at and report.due_at < now)
+
+
+def _token_ok(report: Report, token: str) -> bool:
+    return bool(token) and bool(report.citizen_token) and secrets.compare_digest(token, report.citizen_token)

@@ -1,0 +1,166 @@
+"""The hotline operator screen and its live routing suggestions."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from citydesk.core.errors import DomainError, NotAllowed
+from citydesk.core.models import (
+    Membership,
+)
+from citydesk.core.powers import Power
+from citydesk.core.services import holds_anywhere
+from citydesk.reports import services
+from citydesk.reports.forms import (
+    HotlineForm,
+    category_label,
+    new_idempotency_key,
+)
+from citydesk.reports.models import Channel, Report
+
+try:  # routing suggestions are optional: no trained model, or the module is not installed
+    from citydesk.reports.suggest import suggest as _suggest
+except ImportError:  # pragma: no cover - depends on the installation
+    _suggest = None
+
+from citydesk.reports.views.common import (
+    DEFAULT_PROVINCE,
+    SESSION_HOTLINE,
+    _code,
+    _forbidden,
+    _provinces,
+    _remember,
+    _report_categories,
+    _status_of,
+    _wards,
+)
+
+log = logging.getLogger("citydesk.reports")
+
+# --- Hotline operator screen ----------------------------------------------------------------------
+
+
+def _operator_province(membership: Membership) -> str:
+    org = membership.organisation
+    unit = org.admin_unit
+    if unit is not None:
+        return unit.province_id or unit.code
+    prefix = org.code.split(".", 1)[0]
+    return prefix if len(prefix) == 2 and prefix.isdigit() else DEFAULT_PROVINCE
+
+
+def _suggestions_available() -> bool:
+    if _suggest is None:
+        return False
+    try:
+        return bool(_suggest("", None, None, None, k=0).available)
+    except Exception:  # a broken model must never stop the hotline
+        log.exception("routing suggestions unavailable")
+        return False
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def hotline(request: HttpRequest) -> HttpResponse:
+    membership = holds_anywhere(request.user, Power.REPORT_RECEIVE)
+    if membership is None:
+        return _forbidden(request, _("Only hotline operators and officers enter reports for callers."))
+    status = 200
+    result = None
+    if request.method == "POST":
+        form = HotlineForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                intake = services.report_submit(
+                    category=data["category"] or None,
+                    description=data["description"],
+                    channel=Channel.HOTLINE,
+                    address=data["address"],
+                    ward_code=data.get("ward_code") or None,
+                    contact_name=form.contact_name_with_note(),
+                    contact_phone=data["contact_phone"],
+                    entered_by=request.user,
+                    idempotency_scope=f"hotline:{request.user.pk}",
+                    idempotency_key=data["idempotency_key"],
+                )
+            except NotAllowed as exc:
+                return _forbidden(request, exc.message)
+            except DomainError as exc:
+                form.add_domain_error(exc)
+                status = _status_of(exc)
+            else:
+                _remember(request, SESSION_HOTLINE, intake.report.code)
+                return redirect(f"{reverse('reports:hotline')}?{urlencode({'code': intake.report.code})}")
+        status = max(status, 400)
+        idempotency_key = form.data.get("idempotency_key") or new_idempotency_key()
+    else:
+        form = HotlineForm(initial={"province": _operator_province(membership)})
+        idempotency_key = new_idempotency_key()
+        code = _code(request.GET.get("code", ""))
+        if code and code in request.session.get(SESSION_HOTLINE, []):
+            result = Report.objects.select_related("unit", "category").filter(code=code).first()
+    province = form["province"].value() or DEFAULT_PROVINCE
+    context = {
+        "form": form,
+        "categories": [(c.code, category_label(c)) for c in _report_categories()],
+        "provinces": _provinces(),
+        "province": province,
+        "wards": _wards(province),
+        "idempotency_key": idempotency_key,
+        "result": result,
+        "result_category": category_label(result.category) if result else "",
+        "suggestions": _suggestions_available(),
+        "suggest_texts": {
+            "use": _("Use"),
+            "none": _("No suggestion for this description."),
+            "ready": _("Suggestions for the description so far:"),
+            "percent": _("%(p)s%% likely"),
+        },
+        "non_field_errors": form.non_field_errors(),
+    }
+    return render(request, "reports/hotline.html", context, status=status)
+
+
+def _choice(item: Any) -> dict[str, Any]:
+    if hasattr(item, "code"):
+        code, name, confidence = item.code, item.name, item.confidence
+    else:
+        code, name, confidence = item
+    return {"code": code, "name": name, "confidence": round(float(confidence), 3)}
+
+
+@login_required
+@require_GET
+def hotline_suggest(request: HttpRequest) -> JsonResponse:
+    """Routing suggestions for the description being typed (JSON for the hotline screen)."""
+    if holds_anywhere(request.user, Power.REPORT_RECEIVE) is None:
+        return JsonResponse({"detail": _("Only hotline operators and officers use suggestions.")}, status=403)
+    description = request.GET.get("description", "")[:1500].strip()
+    ward_code = request.GET.get("ward_code", "").strip()[:5] or None
+    empty = {"available": False, "categories": [], "units": []}
+    if _suggest is None:
+        return JsonResponse(empty)
+    if not description:
+        return JsonResponse({**empty, "available": _suggestions_available()})
+    try:
+        result = _suggest(description, None, None, ward_code)
+    except Exception:  # a broken model must never stop the hotline
+        log.exception("routing suggestions failed")
+        return JsonResponse(empty)
+    return JsonResponse(
+        {
+            "available": bool(result.available),
+            "categories": [_choice(c) for c in result.categories],
+            "units": [_choice(u) for u in result.units],
+        }
+    )

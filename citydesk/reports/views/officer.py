@@ -1,0 +1,428 @@
+"""Officer pages: the work queue, bulk assign, the case page and its actions."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from citydesk.core.errors import DomainError, NotAllowed
+from citydesk.core.models import (
+    Membership,
+    Organisation,
+    User,
+)
+from citydesk.core.powers import Power
+from citydesk.core.services import active_delegation_for, authorize, holds_anywhere
+from citydesk.reports import selectors, services, workflow
+from citydesk.reports.forms import (
+    ActionForm,
+    BulkAssignForm,
+    MergeForm,
+    NoteForm,
+    PauseForm,
+    QueueFilterForm,
+    category_label,
+)
+from citydesk.reports.models import RejectReason, Report, ReportEvent, Status
+
+try:  # routing suggestions are optional: no trained model, or the module is not installed
+    from citydesk.reports.suggest import suggest as _suggest
+except ImportError:  # pragma: no cover - depends on the installation
+    _suggest = None
+
+from citydesk.reports.views.common import (
+    ACTION_FIELDS,
+    ACTION_LABELS,
+    DEFAULT_PROVINCE,
+    HANDLER_ROLES,
+    _code,
+    _forbidden,
+    _map_settings,
+    _not_found,
+    _overdue,
+    _report_categories,
+    _status_of,
+)
+
+log = logging.getLogger("citydesk.reports")
+
+# --- Officer work queue ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    return _queue_response(request, request.GET)
+
+
+def _queue_response(
+    request: HttpRequest, params: QueryDict, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    units = selectors.working_units(request.user)
+    if not units:
+        return _forbidden(request, _("Only officers of a unit have a work queue."))
+    form = QueueFilterForm(params)
+    form.is_valid()
+    status_value = form.status_value(list(Status.values))
+    assignee = form.value("assignee") or ""
+    filters = selectors.QueueFilters(
+        status=status_value,
+        category=form.value("category") or None,
+        unit=form.value("unit") or None,
+        q=form.value("q") or None,
+        assignee=assignee or None,
+    )
+    page = selectors.queue_page(request.user, filters, form.value("page") or 1, form.page_size())
+    now = timezone.now()
+    rows = [{"report": r, "overdue": _overdue(r, now)} for r in page.object_list]
+    unit_options = list(Organisation.objects.filter(pk__in=units).order_by("name").only("code", "name"))
+    # Who can be assigned: the members of the chosen unit, else of the units on this page.
+    if filters.unit:
+        member_units = [u.pk for u in unit_options if u.code == filters.unit]
+    else:
+        member_units = sorted({r["report"].unit_id for r in rows})
+    members = (
+        Membership.objects.filter(
+            organisation_id__in=member_units, is_active=True, user__is_active=True, role__in=HANDLER_ROLES
+        )
+        .select_related("user", "organisation")
+        .order_by("organisation__name", "user__full_name", "user__username")
+    )
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for m in members:
+        options = groups.setdefault(m.organisation.name, [])
+        if all(username != m.user.username for username, _n in options):
+            options.append((m.user.username, str(m.user)))
+    keep = params.copy()
+    for name in ("page", "csrfmiddlewaretoken", "codes", "assignee_to", "next"):
+        keep.pop(name, None)
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "statuses": Status.choices,
+        "status_value": status_value,
+        "categories": [(c.code, category_label(c)) for c in _report_categories()],
+        "units": unit_options,
+        "assignee": assignee,
+        "member_groups": sorted(groups.items()),
+        "per_page": form.page_size(),
+        "page_sizes": QueueFilterForm.PAGE_SIZES,
+        "filters_query": keep.urlencode(),
+        "bulk_error": error,
+        "may_enter_calls": holds_anywhere(request.user, Power.REPORT_RECEIVE) is not None,
+        "may_assign": holds_anywhere(request.user, Power.REPORT_ASSIGN) is not None,
+    }
+    return render(request, "reports/queue.html", context, status=status)
+
+
+@login_required
+@require_POST
+def bulk_assign(request: HttpRequest) -> HttpResponse:
+    form = BulkAssignForm(request.POST)
+    form.is_valid()
+    codes = form.codes()
+    assignee = (form.cleaned_data.get("assignee") or "").strip()
+    back = QueryDict(request.POST.get("next", ""), mutable=True)
+    if not selectors.working_units(request.user):
+        return _forbidden(request, _("Only officers of a unit have a work queue."))
+    if not codes:
+        return _queue_response(request, back, error=_("Tick at least one report."), status=400)
+    if not assignee:
+        return _queue_response(request, back, error=_("Choose the officer to assign."), status=400)
+    current = ""
+    try:
+        with transaction.atomic():
+            for current in codes:
+                services.report_transition(
+                    user=request.user, code=current, action="assign", assignee=assignee
+                )
+    except DomainError as exc:
+        message = _("Nothing was assigned. %(code)s: %(reason)s") % {"code": current, "reason": exc.message}
+        return _queue_response(request, back, error=message, status=_status_of(exc))
+    person = User.objects.filter(username=assignee).first()
+    messages.success(
+        request,
+        ngettext("%(n)s report assigned to %(name)s.", "%(n)s reports assigned to %(name)s.", len(codes))
+        % {"n": len(codes), "name": person or assignee},
+    )
+    query = back.urlencode()
+    return redirect(reverse("reports:queue") + (f"?{query}" if query else ""))
+
+
+# --- Officer report page --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageError:
+    form: str  # which form on the page: an action, "note", "merge", "pause", …
+    field: str | None
+    message: str
+
+
+def _may_handle(user: User, report: Report) -> bool:
+    """The handling unit's officers (and delegates); a reporter who is not one gets the tracking page."""
+    if not selectors.can_see_private(user, report):
+        return False
+    if report.reporter_id == user.pk:
+        return (
+            report.unit_id in selectors.working_units(user)
+            or active_delegation_for(user, Power.REPORT_RESOLVE, report.unit) is not None
+        )
+    return True
+
+
+def _holds(user: User, power: str, org: Organisation) -> bool:
+    try:
+        authorize(user, power, org)
+    except NotAllowed:
+        return False
+    return True
+
+
+def _handled_report(request: HttpRequest, code: str) -> tuple[Report | None, HttpResponse | None]:
+    report = selectors.report_for_page(_code(code))
+    if report is None:
+        return None, _not_found(request, _("No report %(code)s.") % {"code": _code(code)})
+    if not _may_handle(request.user, report):
+        return None, _forbidden(request, _("This report is handled by another unit."))
+    return report, None
+
+
+@login_required
+@require_GET
+def officer_report(request: HttpRequest, code: str) -> HttpResponse:
+    report, refusal = _handled_report(request, code)
+    if refusal is not None:
+        return refusal
+    return _officer_response(request, report)
+
+
+def _officer_response(
+    request: HttpRequest,
+    report: Report,
+    *,
+    error: PageError | None = None,
+    values: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    values = values or {}
+    unit = report.unit
+    powers = {
+        power: _holds(user, power, unit)
+        for power in (Power.REPORT_ASSIGN, Power.REPORT_RESOLVE, Power.REPORT_RECEIVE)
+    }
+    actions = []
+    blocked = []
+    for action in workflow.allowed_actions(report.status):
+        move = workflow.move_for(action)
+        if move is None or move.power is None:
+            continue
+        if not powers.get(move.power):
+            blocked.append(str(ACTION_LABELS.get(action, action)).lower())
+            continue
+        mine = error is not None and error.form == action
+        field_errors = {}
+        general = ""
+        if mine:
+            if error.field in ACTION_FIELDS.get(action, ()):
+                field_errors[error.field] = error.message
+            else:
+                general = error.message
+        actions.append(
+            {
+                "action": action,
+                "label": ACTION_LABELS.get(action, action),
+                "errors": field_errors,
+                "error": general,
+                "values": values if mine else {},
+            }
+        )
+    members = []
+    if any(a["action"] == "assign" for a in actions):
+        members = [
+            (m.user.username, str(m.user))
+            for m in Membership.objects.filter(
+                organisation=unit, is_active=True, user__is_active=True, role__in=HANDLER_ROLES
+            )
+            .select_related("user")
+            .order_by("user__full_name", "user__username")
+        ]
+        members = list(dict.fromkeys(members))
+    organisations = []
+    if any(a["action"] == "transfer" for a in actions):
+        organisations = list(
+            Organisation.objects.filter(is_active=True).exclude(pk=unit.pk).order_by("code")[:500]
+        )
+    events = [
+        {
+            "event": e,
+            "kind": ReportEvent.Kind(e.kind).label if e.kind in ReportEvent.Kind.values else e.kind,
+            "from": Status(e.from_status).label if e.from_status in Status.values else "",
+            "to": Status(e.to_status).label if e.to_status in Status.values else "",
+        }
+        for e in report.events.all()
+    ]
+    attachments = [
+        {
+            "attachment": a,
+            "original": f"/api/v1/reports/{report.code}/attachments/{a.pk}/original",
+            "public": f"/api/v1/reports/{report.code}/attachments/{a.pk}/public" if a.public_file else "",
+        }
+        for a in report.attachments.all()
+    ]
+
+    def form_error(name: str) -> dict[str, str]:
+        if error is None or error.form != name:
+            return {}
+        return {"field": error.field or "", "message": error.message}
+
+    context = {
+        "report": report,
+        "category_name": category_label(report.category),
+        "overdue": _overdue(report, timezone.now()),
+        "actions": actions,
+        "blocked_actions": ", ".join(blocked),
+        "members": members,
+        "organisations": organisations,
+        "categories": [(c.code, category_label(c)) for c in _report_categories()],
+        "reject_reasons": RejectReason.choices,
+        "events": events,
+        "attachments": attachments,
+        "entered_by": report.entered_by if report.entered_by_id else None,
+        "may_assign": powers[Power.REPORT_ASSIGN],
+        "may_resolve": powers[Power.REPORT_RESOLVE],
+        "may_note": powers[Power.REPORT_RECEIVE],
+        "error": error,
+        "values": values,
+        "note_error": form_error("note"),
+        "merge_error": form_error("merge"),
+        "unmerge_error": form_error("unmerge"),
+        "pause_error": form_error("pause"),
+        "resume_error": form_error("resume"),
+        "province": report.province_code or DEFAULT_PROVINCE,
+        **_map_settings(),
+    }
+    return render(request, "reports/officer_report.html", context, status=status)
+
+
+def _officer_post(
+    request: HttpRequest, code: str, form_name: str, form: Any, call: Any, done: str | list[str]
+) -> HttpResponse:
+    """Shared POST handling of the officer page's forms: refuse, call the service, re-render or redirect."""
+    report, refusal = _handled_report(request, code)
+    if refusal is not None:
+        return refusal
+    form.is_valid()
+    try:
+        call(report, form.cleaned_data)
+    except DomainError as exc:
+        field = form.form_field_for(exc.field) if hasattr(form, "form_field_for") else exc.field
+        report = selectors.report_for_page(report.code) or report
+        return _officer_response(
+            request,
+            report,
+            error=PageError(form=form_name, field=field, message=exc.message),
+            values=dict(form.data.items()),
+            status=_status_of(exc),
+        )
+    messages.success(request, " ".join(done) if isinstance(done, list) else done)
+    return redirect("reports:officer", code=report.code)
+
+
+@login_required
+@require_POST
+def officer_action(request: HttpRequest, code: str) -> HttpResponse:
+    form = ActionForm(request.POST)
+    action = request.POST.get("action", "")
+
+    def call(report: Report, data: dict[str, Any]) -> None:
+        moved = services.report_transition(
+            user=request.user,
+            code=report.code,
+            action=action,
+            version=data.get("version"),
+            note=data.get("note", ""),
+            assignee=data.get("assignee") or None,
+            target_unit=data.get("target_unit") or None,
+            reason=data.get("reason") or None,
+            resolution=data.get("resolution", ""),
+            category=data.get("category") or None,
+        )
+        done.append(
+            _("%(code)s is now “%(status)s”.") % {"code": moved.code, "status": moved.get_status_display()}
+        )
+
+    done: list[str] = []
+    return _officer_post(request, code, action, form, call, done)
+
+
+@login_required
+@require_POST
+def officer_note(request: HttpRequest, code: str) -> HttpResponse:
+    def call(report: Report, data: dict[str, Any]) -> None:
+        services.report_note(
+            user=request.user, code=report.code, text=data.get("text", ""), public=bool(data.get("public"))
+        )
+
+    return _officer_post(request, code, "note", NoteForm(request.POST), call, _("The note was added."))
+
+
+@login_required
+@require_POST
+def officer_merge(request: HttpRequest, code: str) -> HttpResponse:
+    def call(report: Report, data: dict[str, Any]) -> None:
+        into = _code(data.get("into", ""))
+        if not into:
+            raise DomainError(_("Enter the code of the report it duplicates."), field="into")
+        services.report_merge(user=request.user, code=report.code, into=into)
+
+    return _officer_post(
+        request, code, "merge", MergeForm(request.POST), call, _("The report was merged as a duplicate.")
+    )
+
+
+@login_required
+@require_POST
+def officer_unmerge(request: HttpRequest, code: str) -> HttpResponse:
+    def call(report: Report, data: dict[str, Any]) -> None:
+        services.report_unmerge(user=request.user, code=report.code)
+
+    return _officer_post(
+        request, code, "unmerge", NoteForm(request.POST), call, _("The report was separated again.")
+    )
+
+
+@login_required
+@require_POST
+def officer_pause(request: HttpRequest, code: str) -> HttpResponse:
+    def call(report: Report, data: dict[str, Any]) -> None:
+        services.report_pause(user=request.user, code=report.code, note=data.get("note", ""))
+
+    return _officer_post(
+        request, code, "pause", PauseForm(request.POST), call, _("The deadline clock is stopped.")
+    )
+
+
+@login_required
+@require_POST
+def officer_resume(request: HttpRequest, code: str) -> HttpResponse:
+    def call(report: Report, data: dict[str, Any]) -> None:
+        services.report_resume(user=request.user, code=report.code)
+
+    return _officer_post(
+        request, code, "resume", NoteForm(request.POST), call, _("Handling resumed; the due time moved.")
+    )
