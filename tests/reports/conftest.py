@@ -47,3 +47,18 @@ def desk(personas):
 
 
 BEN_THANH = (106.6946, 10.7714)
+
+
+def submit_report(**overrides):
+    """A road-damage report at Bến Thành through the real intake service; keywords override the defaults."""
+    from citydesk.reports.services import report_submit
+
+    data = dict(
+        category="road_damage",
+        description="Ổ gà lớn trước chợ Bến Thành",
+        channel="web",
+        lon=BEN_THANH[0],
+        lat=BEN_THANH[1],
+    )
+    data.update(overrides)
+    return report_submit(**data).report

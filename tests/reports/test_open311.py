@@ -25,9 +25,9 @@ from citydesk.reports.models import (
     Status,
 )
 from citydesk.reports.open311 import open311_client_create
-from citydesk.reports.services import report_merge, report_submit, report_transition
+from citydesk.reports.services import report_merge, report_transition
 
-from .conftest import BEN_THANH
+from .conftest import BEN_THANH, submit_report
 
 pytestmark = pytest.mark.django_db
 BASE = "/open311/v2"
@@ -53,15 +53,7 @@ def post(client, key, *, fmt="json", headers=None, **fields):
 
 
 def submit(**kwargs):
-    data = dict(
-        category="road_damage",
-        description="Ổ gà lớn trước chợ Bến Thành",
-        channel="web",
-        lon=BEN_THANH[0],
-        lat=BEN_THANH[1],
-    )
-    data.update(kwargs)
-    return report_submit(**data).report
+    return submit_report(**kwargs)
 
 
 def errors_of(response):

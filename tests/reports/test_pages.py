@@ -20,9 +20,9 @@ from PIL import Image
 
 from citydesk.core.models import AdminUnit
 from citydesk.reports.models import Attachment, Follower, IdempotencyKey, Rating, Report, ReportEvent
-from citydesk.reports.services import report_submit, report_transition
+from citydesk.reports.services import report_transition
 
-from .conftest import BEN_THANH
+from .conftest import BEN_THANH, submit_report
 
 pytestmark = pytest.mark.django_db
 
@@ -66,19 +66,17 @@ def field_error(html: str, field: str) -> str:
     return match.group(1).strip() if match else ""
 
 
-def submit(**kwargs) -> Report:
-    data = dict(
-        category="road_damage",
-        description="Ổ gà lớn trước chợ Bến Thành",
-        channel="web",
-        lon=BEN_THANH[0],
-        lat=BEN_THANH[1],
-        contact_name="Nguyễn Văn Dân",
-        contact_phone="0901234567",
-        contact_email="dan@example.vn",
+def submit(**kwargs):
+    return submit_report(
+        **(
+            {
+                "contact_name": "Nguyễn Văn Dân",
+                "contact_phone": "0901234567",
+                "contact_email": "dan@example.vn",
+            }
+            | kwargs
+        )
     )
-    data.update(kwargs)
-    return report_submit(**data).report
 
 
 def resolved_report(personas) -> Report:

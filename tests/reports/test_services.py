@@ -22,23 +22,13 @@ from citydesk.reports.services import (
     sla_sweep,
 )
 
-from .conftest import BEN_THANH
+from .conftest import BEN_THANH, submit_report
 
 pytestmark = pytest.mark.django_db
 
 
 def submit(**kwargs):
-    data = dict(
-        category="road_damage",
-        description="Ổ gà lớn trước chợ Bến Thành",
-        channel="web",
-        lon=BEN_THANH[0],
-        lat=BEN_THANH[1],
-        contact_email="dan@example.vn",
-        contact_name="Nguyễn Văn Dân",
-    )
-    data.update(kwargs)
-    return report_submit(**data).report
+    return submit_report(**({"contact_email": "dan@example.vn", "contact_name": "Nguyễn Văn Dân"} | kwargs))
 
 
 def test_submit_routes_to_the_ward_and_sets_deadlines(personas, categories):
