@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, Max
 
+from citydesk.core import configcache
 from citydesk.core.models import CalendarOverride
 from citydesk.lib.workdays import WorkCalendar
 
@@ -34,11 +35,20 @@ def office_periods() -> tuple[tuple[time, time], ...]:
     return tuple(periods)
 
 
-def current_calendar() -> WorkCalendar:
-    """The calendar with every admin change applied. One cheap query decides whether to rebuild."""
+def current_calendar(*, gen: int | None = None) -> WorkCalendar:
+    """The calendar with every admin change applied. One cheap query decides whether to rebuild.
+
+    The configuration generation (core/configcache.py) changes with every calendar override; where
+    it is unavailable (a flushed test database) the overrides' count and last change are compared.
+    """
     global _cached
-    version = CalendarOverride.objects.aggregate(n=Count("id"), at=Max("updated_at"))
-    key = (version["n"], version["at"], settings.CITYDESK_OFFICE_HOURS, settings.CITYDESK_SAME_DAY_CUTOFF)
+    if gen is None:
+        gen = configcache.generation()
+    if gen is not None:
+        version: object = gen
+    else:
+        version = tuple(CalendarOverride.objects.aggregate(n=Count("id"), at=Max("updated_at")).values())
+    key = (version, settings.CITYDESK_OFFICE_HOURS, settings.CITYDESK_SAME_DAY_CUTOFF)
     with _lock:
         if _cached is not None and _cached[0] == key:
             return _cached[1]

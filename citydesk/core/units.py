@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from citydesk.core import configcache
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.errors import DomainError, NotFound
 from citydesk.core.models import AdminUnit, BoundaryKind, DivisionLevel, LegacyMapping, LegacyUnit
@@ -310,7 +311,16 @@ class Located:
     method: str  # "polygon" | "nearest_centre"
 
 
-def locate_point(lon: float, lat: float) -> Located:
+def _load_wards() -> dict[str, AdminUnit]:
+    return {u.code: u for u in AdminUnit.objects.filter(level=DivisionLevel.WARD).select_related("province")}
+
+
+def ward_by_code(code: str, *, gen: int | None = None) -> AdminUnit | None:
+    """A commune-level unit (with its province) from the per-process cache; treat it as read-only."""
+    return configcache.cached("wards", _load_wards, gen=gen).get(code)
+
+
+def locate_point(lon: float, lat: float, *, gen: int | None = None) -> Located:
     if not (-180 <= lon <= 180):
         raise DomainError(_("Longitude must be between -180 and 180."), field="lon")
     if not (-90 <= lat <= 90):
@@ -319,7 +329,9 @@ def locate_point(lon: float, lat: float) -> Located:
     index, method = state.locator.locate_one_index(lon, lat)
     if index < 0 or method.label is None:
         raise NotFound(_("No administrative unit contains this point."), field="lon")
-    unit = AdminUnit.objects.select_related("province").get(code=state.codes[index])
+    unit = ward_by_code(state.codes[index], gen=gen)
+    if unit is None:  # changed since the locator was built
+        unit = AdminUnit.objects.select_related("province").get(code=state.codes[index])
     return Located(unit=unit, method=method.label)
 
 

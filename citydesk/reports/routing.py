@@ -8,10 +8,10 @@ from datetime import datetime
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from citydesk.core import configcache
 from citydesk.core.models import AdminUnit, Organisation, OrgKind, ServiceCategory
 from citydesk.core.units import get_locator
 from citydesk.reports.models import RoutingRule
@@ -38,42 +38,63 @@ def _rule_matches_time(rule: RoutingRule, when: datetime) -> bool:
     return True
 
 
-def route(category: ServiceCategory, ward: AdminUnit | None, *, when: datetime | None = None) -> Route:
-    when = when or timezone.now()
-    areas = [None]
-    if ward is not None:
-        areas = [ward.code, ward.province_id]
-    rules = (
-        RoutingRule.objects.filter(is_active=True)
-        .filter(Q(category=category) | Q(category__isnull=True))
-        .filter(Q(area__isnull=True) | Q(area_id__in=[a for a in areas if a]))
-        .select_related("target")
-        .order_by("priority", "pk")
+@dataclass(frozen=True)
+class _RoutingTable:
+    """Everything routing reads, cached per process until the configuration changes."""
+
+    rules: tuple[RoutingRule, ...]  # active, by priority then id, targets loaded
+    orgs: dict[str, Organisation]  # by code
+    committees: dict[str, Organisation]  # active People's Committee by admin unit code
+    root: Organisation | None  # the first top-level People's Committee
+
+
+def _load_table() -> _RoutingTable:
+    rules = tuple(
+        RoutingRule.objects.filter(is_active=True).select_related("target").order_by("priority", "pk")
     )
-    for rule in rules:
+    orgs: dict[str, Organisation] = {}
+    committees: dict[str, Organisation] = {}
+    root: Organisation | None = None
+    for org in Organisation.objects.order_by("code"):
+        orgs[org.code] = org
+        if org.kind == OrgKind.PEOPLES_COMMITTEE and org.is_active and org.admin_unit_id:
+            committees.setdefault(org.admin_unit_id, org)
+        top_level = org.kind == OrgKind.PEOPLES_COMMITTEE and org.parent_id is None
+        if top_level and (root is None or org.pk < root.pk):
+            root = org
+    return _RoutingTable(rules=rules, orgs=orgs, committees=committees, root=root)
+
+
+def route(
+    category: ServiceCategory,
+    ward: AdminUnit | None,
+    *,
+    when: datetime | None = None,
+    gen: int | None = None,
+) -> Route:
+    when = when or timezone.now()
+    table = configcache.cached("routing", _load_table, gen=gen)
+    areas = {ward.code, ward.province_id} if ward is not None else set()
+    for rule in table.rules:
+        if rule.category_id is not None and rule.category_id != category.pk:
+            continue
+        if rule.area_id is not None and rule.area_id not in areas:
+            continue
         if _rule_matches_time(rule, when):
             return Route(unit=rule.target, rule=rule, reason=_("routing rule #%(n)s") % {"n": rule.pk})
     province_code = ward.province_id if ward is not None else None
     if category.handled_by == "department" and category.department_code and province_code:
-        department = Organisation.objects.filter(code=f"{province_code}.{category.department_code}").first()
+        department = table.orgs.get(f"{province_code}.{category.department_code}")
         if department is not None:
             return Route(unit=department, rule=None, reason=_("sector department"))
     if ward is not None:
-        committee = Organisation.objects.filter(
-            admin_unit=ward, kind=OrgKind.PEOPLES_COMMITTEE, is_active=True
-        ).first()
+        committee = table.committees.get(ward.code)
         if committee is not None:
             return Route(unit=committee, rule=None, reason=_("commune-level People's Committee"))
     # Nobody closer: the province's People's Committee triages it.
-    fallback = None
-    if province_code:
-        fallback = Organisation.objects.filter(code=province_code).first()
+    fallback = table.orgs.get(province_code) if province_code else None
     if fallback is None:
-        fallback = (
-            Organisation.objects.filter(parent__isnull=True, kind=OrgKind.PEOPLES_COMMITTEE)
-            .order_by("pk")
-            .first()
-        )
+        fallback = table.root
     if fallback is None:
         raise LookupError(
             "no organisation can receive reports: load the demo data or create the city's People's Committee"

@@ -11,6 +11,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from citydesk.core import configcache
 from citydesk.core.audit import Actor
 from citydesk.core.calendar import current_calendar
 from citydesk.core.errors import Conflict, DomainError, NotFound
@@ -64,10 +65,14 @@ def _next_code(now: datetime) -> str:
     return f"{settings.CITYDESK_REPORT_CODE_PREFIX}-{year % 100:02d}-{number:06d}"
 
 
-def _category(code: str | None) -> ServiceCategory:
+def _load_categories() -> dict[str, ServiceCategory]:
+    return {c.code: c for c in ServiceCategory.objects.filter(domain=ServiceCategory.Domain.REPORT)}
+
+
+def _category(code: str | None, *, gen: int | None = None) -> ServiceCategory:
     if not code:
         raise DomainError(_("Choose a category."), field="category")
-    category = ServiceCategory.objects.filter(code=code, domain=ServiceCategory.Domain.REPORT).first()
+    category = configcache.cached("report_categories", _load_categories, gen=gen).get(code)
     if category is None:
         raise DomainError(_("Unknown category “%(c)s”.") % {"c": code}, field="category")
     return category
@@ -123,8 +128,9 @@ def _event(
     to_status: str = "",
     note: str = "",
     public: bool = True,
+    save: bool = True,
 ) -> ReportEvent:
-    return ReportEvent.objects.create(
+    event = ReportEvent(
         report=report,
         kind=kind,
         actor_id=actor.user_id,
@@ -136,6 +142,9 @@ def _event(
         note=note,
         public=public,
     )
+    if save:
+        event.save(force_insert=True)
+    return event
 
 
 def _snapshot(report: Report) -> dict[str, Any]:
@@ -164,8 +173,10 @@ def _notify_followers(report: Report, subject: str, body: str) -> None:
             notification_queue(channel="sms", address=follower.phone, subject=subject, body=text)
 
 
-def _due_times(category: ServiceCategory, received: datetime) -> tuple[datetime, datetime]:
-    calendar = current_calendar()
+def _due_times(
+    category: ServiceCategory, received: datetime, *, gen: int | None = None
+) -> tuple[datetime, datetime]:
+    calendar = current_calendar(gen=gen)
     return (
         calendar.add_working_hours(received, category.triage_hours),
         calendar.due(received, category.working_days),
