@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from citydesk.core.models import AuditChainHead, AuditEntry
@@ -64,7 +64,6 @@ class Actor:
         return cls(user_id=None, label=label, right=AuditEntry.Right.SYSTEM)
 
 
-@transaction.atomic
 def audit_record(
     *,
     actor: Actor,
@@ -74,26 +73,50 @@ def audit_record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-    entry = AuditEntry(
-        id=head.last_id + 1,
-        at=timezone.now(),
-        actor_id=actor.user_id,
-        actor_label=actor.label,
-        right=actor.right,
-        delegation_id=actor.delegation_id,
-        on_behalf_of=actor.on_behalf_of,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        before=_jsonable(before),
-        after=_jsonable(after),
-        prev_hash=head.last_hash,
-    )
-    entry.hash = entry_digest(head.last_hash, _fields_of(entry))
-    entry.save(force_insert=True)
-    AuditChainHead.objects.filter(pk=1).update(last_id=entry.pk, last_hash=entry.hash, count=head.count + 1)
+    """Append one entry. Inside the caller's transaction (no savepoint: a failure fails the whole
+    change); in its own when called outside one."""
+    with transaction.atomic(savepoint=False):
+        last_id, last_hash, count = _lock_head()
+        entry = AuditEntry(
+            id=last_id + 1,
+            at=timezone.now(),
+            actor_id=actor.user_id,
+            actor_label=actor.label,
+            right=actor.right,
+            delegation_id=actor.delegation_id,
+            on_behalf_of=actor.on_behalf_of,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            before=_jsonable(before),
+            after=_jsonable(after),
+            prev_hash=last_hash,
+        )
+        entry.hash = entry_digest(last_hash, _fields_of(entry))
+        entry.save(force_insert=True)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {_HEAD} SET last_id = %s, last_hash = %s, count = %s WHERE id = 1",
+                [entry.pk, entry.hash, count + 1],
+            )
     return entry
+
+
+_HEAD = AuditChainHead._meta.db_table
+
+
+def _lock_head() -> tuple[int, str, int]:
+    """Read and lock the chain head (SQLite's IMMEDIATE transactions already hold the write lock)."""
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = f"SELECT last_id, last_hash, count FROM {_HEAD} WHERE id = 1{lock}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+        if row is None:  # a database created without migration 0003's row
+            AuditChainHead.objects.get_or_create(pk=1)
+            cursor.execute(sql)
+            row = cursor.fetchone()
+    return int(row[0]), str(row[1]), int(row[2])
 
 
 @dataclass(frozen=True)

@@ -42,11 +42,37 @@ def notification_queue(
 
 
 def _schedule_wake() -> None:
-    """One wake-up per transaction, however many messages it queues (a report's update can notify many)."""
+    """One wake-up per transaction, however many messages it queues (a report's update can notify many).
+
+    With the database task backend on the same database, the task row is written inside the caller's
+    transaction: it becomes visible together with the messages, and costs no second commit. Any other
+    backend is called after commit, so a worker never looks before the messages exist.
+    """
     connection = transaction.get_connection()
-    if connection.in_atomic_block and any(entry[1] is _wake_worker for entry in connection.run_on_commit):
-        return
+    if connection.in_atomic_block:
+        if any(entry[1] in (_wake_worker, _woken) for entry in connection.run_on_commit):
+            return
+        if _database_backend():
+            from citydesk.notifications.tasks import deliver_outbox
+
+            deliver_outbox.enqueue()  # a failure here fails the whole transaction, messages included
+            transaction.on_commit(_woken)  # marks this transaction as woken (dropped on rollback)
+            return
     transaction.on_commit(_wake_worker)
+
+
+def _woken() -> None:
+    """Marker callback: the wake-up task row was already written in this transaction."""
+
+
+def _database_backend() -> bool:
+    from django_tasks import task_backends
+
+    try:
+        from django_tasks_db import DatabaseBackend
+    except ImportError:
+        return False
+    return isinstance(task_backends["default"], DatabaseBackend)
 
 
 def _wake_worker() -> None:

@@ -144,3 +144,25 @@ def test_one_delivery_task_per_transaction(personas):
             notification_queue(channel="email", address=f"dan{i}@example.vn", subject="Cập nhật", body="...")
     assert DBTaskResult.objects.filter(task_path__endswith="deliver_outbox").count() == 1
     assert Notification.objects.count() == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_wake_up_is_written_with_the_messages_and_rolled_back_with_them(personas):
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        notification_queue(channel="email", address="dan@example.vn", subject="Cập nhật", body="...")
+        # Inside the transaction already: one commit for the message and its wake-up.
+        assert DBTaskResult.objects.filter(task_path__endswith="deliver_outbox").count() == 1
+        raise RuntimeError("roll back")
+    assert not Notification.objects.exists()
+    assert not DBTaskResult.objects.exists()
+    # A savepoint rolled back inside a transaction that commits: the next message wakes the worker.
+    with transaction.atomic():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            notification_queue(channel="email", address="a@example.vn", subject="A", body="...")
+            raise RuntimeError("roll back the savepoint")
+        notification_queue(channel="email", address="b@example.vn", subject="B", body="...")
+    assert list(Notification.objects.values_list("address", flat=True)) == ["b@example.vn"]
+    assert DBTaskResult.objects.filter(task_path__endswith="deliver_outbox").count() == 1
