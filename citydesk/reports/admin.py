@@ -37,7 +37,8 @@ class EventInline(admin.TabularInline):
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
     list_display = ["code", "category", "status", "unit", "channel", "created_at", "due_at"]
-    list_filter = ["status", "channel", "category"]
+    list_filter = ["status", "channel", "category", "open311_client"]
+    readonly_fields = ["open311_client"]  # set by the Open311 intake only
     search_fields = ["code", "description", "address"]
     list_select_related = ["category", "unit"]
     show_full_result_count = False

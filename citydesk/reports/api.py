@@ -19,7 +19,7 @@ from citydesk.core.services import api_token_user, authorize
 from citydesk.reports import selectors, services
 from citydesk.reports.attachments import attachment_add
 from citydesk.reports.duplicates import find_candidates
-from citydesk.reports.models import Channel, Report
+from citydesk.reports.models import Attachment, Channel, Report, ReportEvent
 from citydesk.reports.models import Status as ReportStatus
 
 router = Router(tags=["reports"])
@@ -112,12 +112,21 @@ class CreatedOut(ReportOut):
     citizen_token: str
 
 
-def _out(report: Report, *, private: bool, user: User | None = None, with_events: bool = True) -> dict:
+def _out(
+    report: Report,
+    *,
+    private: bool,
+    user: User | None = None,
+    with_events: bool = True,
+    known_events: list[ReportEvent] | None = None,
+    known_attachments: list[Attachment] | None = None,
+) -> dict:
+    """The API view of a report; `known_*` are its events/attachments when already in hand."""
     now = timezone.now()
     name = report.contact_name if (report.show_name_publicly or private) else None
     events = []
     if with_events:
-        for e in report.events.all():
+        for e in report.events.all() if known_events is None else known_events:
             if e.public or private:
                 events.append(
                     EventOut(
@@ -131,7 +140,9 @@ def _out(report: Report, *, private: bool, user: User | None = None, with_events
                     )
                 )
     attachments = []
-    for a in report.attachments.all() if with_events else ():
+    if not with_events:
+        known_attachments = []
+    for a in report.attachments.all() if known_attachments is None else known_attachments:
         if not (a.public or private):
             continue
         base = f"/api/v1/reports/{report.code}/attachments/{a.pk}"
@@ -235,7 +246,10 @@ def report_create(request: HttpRequest, payload: ReportIn) -> Status:
         idempotency_key=key,
     )
     report = intake.report  # already in hand: no re-read (it was a third of the intake time)
-    body = _out(report, private=True, user=user)
+    if intake.created:  # a new report: its events are in hand and it has no attachments yet
+        body = _out(report, private=True, user=user, known_events=intake.events, known_attachments=[])
+    else:
+        body = _out(report, private=True, user=user)
     body["citizen_token"] = report.citizen_token
     return Status(201 if intake.created else 200, body)
 

@@ -69,6 +69,15 @@ class Report(models.Model):
         related_name="assigned_reports",
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    # Clients are revoked, not deleted; should one ever be deleted, its reports stay (without it).
+    open311_client = models.ForeignKey(
+        "Open311Client",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("Open311 client"),
+    )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.RECEIVED)
     version = models.PositiveIntegerField(default=1)
     reporter = models.ForeignKey(

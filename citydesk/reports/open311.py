@@ -568,6 +568,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
             contact_phone=params.get("phone", ""),
             contact_email=params.get("email", ""),
             answers=attributes,
+            open311_client=client,
             idempotency_scope=f"open311:{client.pk}" if idempotency_key else "",
             idempotency_key=idempotency_key,
         )

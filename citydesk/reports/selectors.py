@@ -108,7 +108,7 @@ def queue_page(user: User, filters: QueueFilters, page: int = 1, page_size: int 
 def report_for_page(code: str) -> Report | None:
     return (
         Report.objects.select_related(
-            "category", "unit", "assignee", "ward", "ward__province", "duplicate_of"
+            "category", "unit", "assignee", "ward", "ward__province", "duplicate_of", "open311_client"
         )
         .prefetch_related("events", "attachments")
         .annotate(follower_count=Count("followers", distinct=True))

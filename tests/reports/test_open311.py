@@ -301,6 +301,56 @@ def test_idempotency_key_retry_returns_the_same_request(client, categories, api_
     assert IdempotencyKey.objects.count() == 2
 
 
+# --- The client on its reports --------------------------------------------------------------------
+
+
+def test_each_report_records_the_client_that_sent_it(client, categories, api_key):
+    first = Report.objects.get(code=post(client, api_key).json()[0]["service_request_id"])
+    other_key = open311_client_create(actor=Actor.system("test"), name="Đối tác khác")[1]
+    headers = {"Idempotency-Key": "req-1"}
+    second_code = post(client, other_key, headers=headers).json()[0]["service_request_id"]
+    with CaptureQueriesContext(connection) as queries:
+        replayed = post(client, other_key, headers=headers)
+    assert replayed["Idempotent-Replayed"] == "true"
+    assert not [q["sql"] for q in queries if q["sql"].startswith("UPDATE")], "a replay writes nothing"
+    assert replayed.json()[0]["service_request_id"] == second_code
+    assert first.open311_client == Open311Client.objects.get(name="Ứng dụng thử")
+    assert Report.objects.get(code=second_code).open311_client == Open311Client.objects.get(
+        name="Đối tác khác"
+    )
+    first.refresh_from_db()
+    assert first.open311_client.name == "Ứng dụng thử"
+    assert Report.objects.filter(open311_client__isnull=False).count() == 2
+
+
+def test_reports_from_other_channels_have_no_client(client, categories, api_key):
+    assert post(client, api_key).status_code == 201
+    body = {"category": "road_damage", "description": "Ổ gà", "lon": BEN_THANH[0], "lat": BEN_THANH[1]}
+    response = client.post("/api/v1/reports", json.dumps(body), content_type="application/json")
+    assert response.status_code == 201, response.content
+    from_api = Report.objects.get(code=response.json()["code"])
+    assert from_api.channel == "app" and from_api.open311_client is None
+    assert submit().open311_client is None
+
+
+def test_officer_page_names_the_client(client, categories, api_key, personas):
+    code = post(client, api_key).json()[0]["service_request_id"]
+    from_web = submit()
+    client.force_login(personas.officer)
+
+    def page(report_code: str) -> tuple[str, int]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"/xu-ly/{report_code}/")
+        assert response.status_code == 200
+        return response.content.decode(), len(queries)
+
+    html, queries = page(code)
+    assert '<span data-testid="open311-client">Open311: Ứng dụng thử</span>' in html
+    web_html, web_queries = page(from_web.code)
+    assert "open311-client" not in web_html and "Open311:" not in web_html
+    assert queries == web_queries, "the client comes with the report, not in a query of its own"
+
+
 # --- Searching requests ---------------------------------------------------------------------------
 
 

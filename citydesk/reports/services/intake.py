@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -14,12 +14,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from citydesk.core import configcache
 from citydesk.core.audit import audit_record
 from citydesk.core.errors import DomainError, NotAllowed
 from citydesk.core.models import AdminUnit, DivisionLevel, User
 from citydesk.core.powers import Power
 from citydesk.core.services import holds_anywhere
-from citydesk.core.units import locate_point, normalize_code
+from citydesk.core.units import locate_point, normalize_code, ward_by_code
 from citydesk.lib.text import nfc
 from citydesk.notifications.services import notification_queue
 from citydesk.reports import routing
@@ -27,6 +28,7 @@ from citydesk.reports.models import (
     Channel,
     Follower,
     IdempotencyKey,
+    Open311Client,
     Report,
     ReportEvent,
     Status,
@@ -52,6 +54,7 @@ from citydesk.reports.services.common import (
 class Intake:
     report: Report
     created: bool
+    events: list[ReportEvent] = field(default_factory=list)  # a new report's first events
 
 
 def report_submit(
@@ -71,6 +74,7 @@ def report_submit(
     answers: dict[str, Any] | None = None,
     reporter: User | None = None,
     entered_by: User | None = None,
+    open311_client: Open311Client | None = None,
     idempotency_scope: str = "",
     idempotency_key: str = "",
     when: datetime | None = None,
@@ -86,7 +90,8 @@ def report_submit(
         )
         if existing is not None:
             return Intake(report=existing.report, created=False)
-    cat = _category(category)
+    gen = configcache.generation()  # one check for every cached lookup below
+    cat = _category(category, gen=gen)
     description = nfc(description or "")
     if not description:
         raise DomainError(_("Describe the problem."), field="description")
@@ -105,12 +110,10 @@ def report_submit(
             raise DomainError(_("The longitude is outside Vietnam."), field="lon")
         if not (VIETNAM_LAT[0] <= lat <= VIETNAM_LAT[1]):
             raise DomainError(_("The latitude is outside Vietnam."), field="lat")
-        ward = locate_point(lon, lat).unit
+        ward = locate_point(lon, lat, gen=gen).unit
     if ward_code:
         try:
-            picked = AdminUnit.objects.filter(
-                code=normalize_code(ward_code, level=DivisionLevel.WARD), level=DivisionLevel.WARD
-            ).first()
+            picked = ward_by_code(normalize_code(ward_code, level=DivisionLevel.WARD), gen=gen)
         except DomainError:
             picked = None
         if picked is None:
@@ -132,9 +135,9 @@ def report_submit(
     if entered_by is not None and holds_anywhere(entered_by, Power.REPORT_RECEIVE) is None:
         raise NotAllowed(_("Only hotline operators and officers enter reports for callers."))
     now = when or timezone.now()
-    route = routing.route(cat, ward, when=now)
+    route = routing.route(cat, ward, when=now, gen=gen)
     boundary = ward is not None and lon is not None and routing.near_boundary(lon, lat)
-    triage_due, due = _due_times(cat, now)
+    triage_due, due = _due_times(cat, now, gen=gen)
     try:
         with transaction.atomic():
             report = Report.objects.create(
@@ -151,6 +154,7 @@ def report_submit(
                 channel=channel,
                 reporter=reporter if reporter and reporter.is_authenticated else None,
                 entered_by=entered_by,
+                open311_client=open311_client,
                 contact_name=nfc(contact_name)[:150],
                 contact_phone=phone,
                 contact_email=email,
@@ -166,20 +170,25 @@ def report_submit(
             if idempotency_key:
                 IdempotencyKey.objects.create(scope=idempotency_scope, key=idempotency_key, report=report)
             actor = _actor_for(entered_by or reporter, fallback=_("citizen"))
-            _event(
-                report,
-                actor,
-                ReportEvent.Kind.STATUS,
-                to_status=Status.RECEIVED,
-                note=_("Received via %(c)s.") % {"c": Channel(channel).label},
-            )
-            _event(
-                report,
-                actor,
-                ReportEvent.Kind.ROUTE,
-                note=f"{route.unit.name} ({route.reason})",
-                public=False,
-            )
+            first_events = [
+                _event(
+                    report,
+                    actor,
+                    ReportEvent.Kind.STATUS,
+                    to_status=Status.RECEIVED,
+                    note=_("Received via %(c)s.") % {"c": Channel(channel).label},
+                    save=False,
+                ),
+                _event(
+                    report,
+                    actor,
+                    ReportEvent.Kind.ROUTE,
+                    note=f"{route.unit.name} ({route.reason})",
+                    public=False,
+                    save=False,
+                ),
+            ]
+            ReportEvent.objects.bulk_create(first_events)  # one INSERT for both
             if reporter is not None and reporter.is_authenticated:
                 Follower.objects.create(report=report, user=reporter)
             elif email:
@@ -201,7 +210,7 @@ def report_submit(
             scope=idempotency_scope, key=idempotency_key
         )
         return Intake(report=existing.report, created=False)
-    return Intake(report=report, created=True)
+    return Intake(report=report, created=True, events=first_events)
 
 
 def _acknowledge(report: Report) -> None:
