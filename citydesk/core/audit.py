@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from citydesk.core.models import AuditChainHead, AuditEntry
+from citydesk.core.rows import RowWriter
 
 GENESIS = "0" * 64
 
@@ -93,7 +94,7 @@ def audit_record(
             prev_hash=last_hash,
         )
         entry.hash = entry_digest(last_hash, _fields_of(entry))
-        entry.save(force_insert=True)
+        _ENTRIES.insert([entry])
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {_HEAD} SET last_id = %s, last_hash = %s, count = %s WHERE id = 1",
@@ -103,6 +104,7 @@ def audit_record(
 
 
 _HEAD = AuditChainHead._meta.db_table
+_ENTRIES = RowWriter(AuditEntry, explicit_pk=True)
 
 
 def _lock_head() -> tuple[int, str, int]:

@@ -12,10 +12,12 @@ from django.utils.translation import gettext as _
 
 from citydesk.core.errors import DomainError
 from citydesk.core.models import User
+from citydesk.core.rows import RowWriter
 from citydesk.notifications.channels import TRANSPORTS, DeliveryError, backoff_seconds
 from citydesk.notifications.models import Channel, Notification
 
 log = logging.getLogger("citydesk.notifications")
+_NOTIFICATIONS = RowWriter(Notification)
 
 
 def notification_queue(
@@ -34,9 +36,10 @@ def notification_queue(
         )
     if channel == Channel.IN_APP and recipient is None:
         raise DomainError(_("An in-app notification needs a recipient."), field="recipient")
-    notification = Notification.objects.create(
+    notification = Notification(
         channel=channel, subject=subject[:200], body=body, recipient=recipient, address=address
     )
+    _NOTIFICATIONS.insert([notification])
     _schedule_wake()
     return notification
 

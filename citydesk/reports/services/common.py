@@ -16,6 +16,7 @@ from citydesk.core.audit import Actor
 from citydesk.core.calendar import current_calendar
 from citydesk.core.errors import Conflict, DomainError, NotFound
 from citydesk.core.models import Organisation, ServiceCategory, User
+from citydesk.core.rows import RowWriter
 from citydesk.lib.text import nfc
 from citydesk.notifications.services import notification_queue
 from citydesk.reports.models import (
@@ -119,6 +120,9 @@ def _actor_for(user: User | None, fallback: str) -> Actor:
     return Actor(user_id=None, label=fallback, right="system")
 
 
+_EVENTS = RowWriter(ReportEvent)
+
+
 def _event(
     report: Report,
     actor: Actor,
@@ -143,7 +147,7 @@ def _event(
         public=public,
     )
     if save:
-        event.save(force_insert=True)
+        _EVENTS.insert([event])
     return event
 
 

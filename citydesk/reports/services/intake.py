@@ -19,6 +19,7 @@ from citydesk.core.audit import audit_record
 from citydesk.core.errors import DomainError, NotAllowed
 from citydesk.core.models import AdminUnit, DivisionLevel, User
 from citydesk.core.powers import Power
+from citydesk.core.rows import RowWriter
 from citydesk.core.services import holds_anywhere
 from citydesk.core.units import locate_point, normalize_code, ward_by_code
 from citydesk.lib.text import nfc
@@ -48,6 +49,12 @@ from citydesk.reports.services.common import (
 )
 
 # --- Intake ---------------------------------------------------------------------------------------
+
+_REPORTS = RowWriter(Report)
+_REPORT_CODE = _REPORTS.index("code")
+_EVENTS = RowWriter(ReportEvent)
+_EVENT_REPORT = _EVENTS.index("report")
+_FOLLOWERS = RowWriter(Follower)
 
 
 @dataclass(frozen=True)
@@ -138,63 +145,76 @@ def report_submit(
     route = routing.route(cat, ward, when=now, gen=gen)
     boundary = ward is not None and lon is not None and routing.near_boundary(lon, lat)
     triage_due, due = _due_times(cat, now, gen=gen)
+    # Everything is built before the write transaction: on SQLite other workers wait for its lock.
+    report = Report(
+        code="",  # numbered inside the transaction
+        category=cat,
+        description=description,
+        lon=lon,
+        lat=lat,
+        address=address,
+        ward=ward,
+        province_code=ward.province_id if ward else "",
+        near_boundary=boundary,
+        unit=route.unit,
+        channel=channel,
+        reporter=reporter if reporter and reporter.is_authenticated else None,
+        entered_by=entered_by,
+        open311_client=open311_client,
+        contact_name=nfc(contact_name)[:150],
+        contact_phone=phone,
+        contact_email=email,
+        show_name_publicly=show_name_publicly,
+        is_public=is_public,
+        answers=clean_answers,
+        created_at=now,
+        updated_at=now,
+        triage_due_at=triage_due,
+        due_at=due,
+        citizen_token=secrets.token_urlsafe(16),
+    )
+    report_row = _REPORTS.values(report)
+    actor = _actor_for(entered_by or reporter, fallback=_("citizen"))
+    first_events = [
+        _event(
+            report,
+            actor,
+            ReportEvent.Kind.STATUS,
+            to_status=Status.RECEIVED,
+            note=_("Received via %(c)s.") % {"c": Channel(channel).label},
+            save=False,
+        ),
+        _event(
+            report,
+            actor,
+            ReportEvent.Kind.ROUTE,
+            note=f"{route.unit.name} ({route.reason})",
+            public=False,
+            save=False,
+        ),
+    ]
+    event_rows = [_EVENTS.values(e) for e in first_events]
+    follower: Follower | None = None
+    if report.reporter is not None:
+        follower = Follower(user=report.reporter)
+    elif email:
+        follower = Follower(email=email)
+    elif phone:
+        follower = Follower(phone=phone)
     try:
         with transaction.atomic():
-            report = Report.objects.create(
-                code=_next_code(now),
-                category=cat,
-                description=description,
-                lon=lon,
-                lat=lat,
-                address=address,
-                ward=ward,
-                province_code=ward.province_id if ward else "",
-                near_boundary=boundary,
-                unit=route.unit,
-                channel=channel,
-                reporter=reporter if reporter and reporter.is_authenticated else None,
-                entered_by=entered_by,
-                open311_client=open311_client,
-                contact_name=nfc(contact_name)[:150],
-                contact_phone=phone,
-                contact_email=email,
-                show_name_publicly=show_name_publicly,
-                is_public=is_public,
-                answers=clean_answers,
-                created_at=now,
-                updated_at=now,
-                triage_due_at=triage_due,
-                due_at=due,
-                citizen_token=secrets.token_urlsafe(16),
-            )
+            report.code = _next_code(now)
+            report_row[_REPORT_CODE] = report.code
+            _REPORTS.insert([report], [report_row])
             if idempotency_key:
                 IdempotencyKey.objects.create(scope=idempotency_scope, key=idempotency_key, report=report)
-            actor = _actor_for(entered_by or reporter, fallback=_("citizen"))
-            first_events = [
-                _event(
-                    report,
-                    actor,
-                    ReportEvent.Kind.STATUS,
-                    to_status=Status.RECEIVED,
-                    note=_("Received via %(c)s.") % {"c": Channel(channel).label},
-                    save=False,
-                ),
-                _event(
-                    report,
-                    actor,
-                    ReportEvent.Kind.ROUTE,
-                    note=f"{route.unit.name} ({route.reason})",
-                    public=False,
-                    save=False,
-                ),
-            ]
-            ReportEvent.objects.bulk_create(first_events)  # one INSERT for both
-            if reporter is not None and reporter.is_authenticated:
-                Follower.objects.create(report=report, user=reporter)
-            elif email:
-                Follower.objects.create(report=report, email=email)
-            elif phone:
-                Follower.objects.create(report=report, phone=phone)
+            for event, row in zip(first_events, event_rows, strict=True):
+                event.report = report
+                row[_EVENT_REPORT] = report.pk
+            _EVENTS.insert(first_events, event_rows)  # one INSERT for both
+            if follower is not None:
+                follower.report = report
+                _FOLLOWERS.insert([follower])
             audit_record(
                 actor=actor,
                 action="report.submit",
