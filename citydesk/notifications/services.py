@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -56,12 +57,44 @@ def _schedule_wake() -> None:
         if any(entry[1] in (_wake_worker, _woken) for entry in connection.run_on_commit):
             return
         if _database_backend():
-            from citydesk.notifications.tasks import deliver_outbox
+            if not _pending_wake_held(connection):
+                from citydesk.notifications.tasks import deliver_outbox
 
-            deliver_outbox.enqueue()  # a failure here fails the whole transaction, messages included
+                deliver_outbox.enqueue()  # a failure here fails the whole transaction, messages included
             transaction.on_commit(_woken)  # marks this transaction as woken (dropped on rollback)
             return
     transaction.on_commit(_wake_worker)
+
+
+def _pending_wake_held(connection: Any) -> bool:
+    """Is there a wake-up the worker has not claimed yet, which it cannot claim before we commit?
+
+    Then the worker will see this transaction's messages when it runs it, and no new task row is needed
+    (under load, one delivery run serves many intakes). PostgreSQL: the row is locked FOR UPDATE SKIP
+    LOCKED, and the worker claims with SKIP LOCKED too, so it waits for our commit (or picks a row of its
+    own). SQLite: an IMMEDIATE transaction holds the database's write lock, so the worker's claim waits.
+    """
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    if connection.vendor == "sqlite":
+        if connection.settings_dict.get("OPTIONS", {}).get("transaction_mode") != "IMMEDIATE":
+            return False
+        lock = ""
+    elif connection.features.has_select_for_update_skip_locked:
+        lock = " FOR UPDATE SKIP LOCKED"
+    else:
+        return False
+    table = DBTaskResult._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {table} WHERE status = 'READY' AND task_path = %s AND run_after = %s "
+            f"LIMIT 1{lock}",
+            [_WAKE_TASK_PATH, connection.ops.adapt_datetimefield_value(get_date_max())],
+        )
+        return cursor.fetchone() is not None
+
+
+_WAKE_TASK_PATH = "citydesk.notifications.tasks.deliver_outbox"
 
 
 def _woken() -> None:

@@ -34,3 +34,34 @@ def test_backup_is_a_pg_dump_archive(personas, tmp_path):
     assert path.read_bytes()[:5] == b"PGDMP"
     listing = subprocess.run(["pg_restore", "--list", str(path)], capture_output=True, text=True, check=True)
     assert "core_auditentry" in listing.stdout
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_cannot_claim_a_wake_up_an_open_transaction_relies_on(personas):
+    """The worker's claim (SKIP LOCKED) skips the wake-up row that a transaction queuing a message holds."""
+    import threading
+
+    from django.db import connections
+    from django_tasks_db.models import DBTaskResult
+
+    from citydesk.notifications.services import notification_queue
+
+    notification_queue(channel="email", address="first@example.vn", subject="A", body="...")  # READY wake
+    claimed: list[object] = []
+
+    def worker_claim() -> None:
+        try:
+            with transaction.atomic():
+                claimed.append(DBTaskResult.objects.ready().get_locked())
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        notification_queue(channel="email", address="second@example.vn", subject="B", body="...")
+        assert DBTaskResult.objects.count() == 1  # relied on the pending wake-up, locked it
+        thread = threading.Thread(target=worker_claim)
+        thread.start()
+        thread.join()
+    assert claimed == [None], "the worker must not run the wake-up before the second message is committed"
+    with transaction.atomic():
+        assert DBTaskResult.objects.ready().get_locked() is not None  # after commit it is claimable

@@ -166,3 +166,22 @@ def test_the_wake_up_is_written_with_the_messages_and_rolled_back_with_them(pers
         notification_queue(channel="email", address="b@example.vn", subject="B", body="...")
     assert list(Notification.objects.values_list("address", flat=True)) == ["b@example.vn"]
     assert DBTaskResult.objects.filter(task_path__endswith="deliver_outbox").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pending_wake_up_serves_later_transactions_until_the_worker_runs_it(personas):
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    wakes = DBTaskResult.objects.filter(task_path__endswith="deliver_outbox")
+    for i in range(3):
+        with transaction.atomic():
+            notification_queue(channel="email", address=f"dan{i}@example.vn", subject="Cập nhật", body="...")
+    assert wakes.count() == 1, "one unclaimed wake-up is enough for every message queued before it runs"
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    assert Notification.objects.filter(status="sent").count() == 3
+    with transaction.atomic():
+        notification_queue(channel="email", address="later@example.vn", subject="Cập nhật", body="...")
+    assert wakes.filter(status="READY").count() == 1, "after the worker ran, a new message wakes it again"
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    assert Notification.objects.get(address="later@example.vn").status == "sent"
