@@ -115,6 +115,13 @@ class Report(models.Model):
         verbose_name_plural = _("citizen reports")
         indexes = [
             models.Index(fields=["unit", "status", "due_at"], name="report_queue"),
+            # Wide queues (a city leader's 30 units) read open reports in due order and stop at the page.
+            models.Index(
+                fields=["due_at", "id"],
+                include=["unit"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="report_open_due",
+            ),
             models.Index(fields=["category", "created_at"], name="report_category_time"),
             models.Index(fields=["status", "due_at"], name="report_sla"),
         ]
