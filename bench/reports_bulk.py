@@ -8,9 +8,11 @@ is migrated and loaded with the demo data (citydesk seed-demo), then, R rounds (
 
   (a) reference: the N Report rows seed-reports generates (same seed), already converted to database
       values, inserted by one bare `executemany` (sqlite3) or one `COPY … FROM STDIN` with
-      `write_row` (psycopg 3), in one transaction, commit included;
+      `write_row` (psycopg 3), in one transaction, commit included (the operations center's roll-up
+      triggers paused: a bare insert);
   (b) ours: `citydesk seed-reports --count N` in-process: everything it does (reference data, routing,
-      generation, code and id reservation, reports + one event each + ratings, commits);
+      generation, code and id reservation, reports + one event each + ratings, the roll-up cells of
+      the operations center, commits);
   (c) ratio ours / reference in reports per second (target >= 0.5).
 
 The tables are emptied between runs so that both insert into the same empty, fully indexed tables.
@@ -84,6 +86,7 @@ def run(args: argparse.Namespace, label: str) -> None:
     from django.db import connection, transaction
 
     from citydesk.core.demo import seed_demo
+    from citydesk.ioc import rollup
     from citydesk.reports.models import Report
     from citydesk.reports.seed import DEFAULT_BATCH, ReportSeeder
 
@@ -115,14 +118,15 @@ def run(args: argparse.Namespace, label: str) -> None:
     print()
 
     def empty() -> None:
-        with connection.cursor() as cursor:
+        # Reports and the operations center's roll-ups go together (no per-row roll-up triggers).
+        with transaction.atomic(), rollup.triggers_paused(), connection.cursor() as cursor:
             if vendor == "postgresql":
                 cursor.execute(
                     "TRUNCATE reports_rating, reports_reportevent, reports_follower, "
-                    "reports_idempotencykey, reports_attachment, reports_report"
+                    "reports_idempotencykey, reports_attachment, reports_report, ioc_cell"
                 )
             else:
-                for t in ("reports_rating", "reports_reportevent", "reports_report"):
+                for t in ("reports_rating", "reports_reportevent", "reports_report", "ioc_cell"):
                     cursor.execute(f"DELETE FROM {t}")
             cursor.execute("DELETE FROM reports_codecounter")
         if vendor == "postgresql":
@@ -136,7 +140,7 @@ def run(args: argparse.Namespace, label: str) -> None:
         connection.ensure_connection()
         raw = connection.connection
         begin = time.perf_counter()
-        with transaction.atomic():
+        with transaction.atomic(), rollup.triggers_paused():  # a bare insert: no roll-up triggers
             if vendor == "postgresql":
                 with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
                     for row in rows:

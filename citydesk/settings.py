@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "citydesk.core",
     "citydesk.notifications",
     "citydesk.reports",
+    "citydesk.ioc",
     "citydesk.web",
 ]
 
@@ -57,6 +58,10 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# SQLite ignores the INCLUDE columns of PostgreSQL covering indexes (reports.report_open_due); the
+# index still works there as a plain partial index.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 ROOT_URLCONF = "citydesk.urls"
 WSGI_APPLICATION = "citydesk.wsgi.application"
@@ -143,7 +148,7 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("CITYDESK_HSTS_PRELOAD", False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+    SILENCED_SYSTEM_CHECKS += [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 # Map tiles: none by default (the map draws unit boundaries); a city's own tile server may be named.
 CITYDESK_MAP_TILES_URL = env_str("CITYDESK_MAP_TILES_URL", "")

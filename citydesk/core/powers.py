@@ -29,6 +29,7 @@ class Power(models.TextChoices):
     COMPLAINT_RESOLVE_COMPLEX = "complaints.resolve_complex", _("Resolve complex, crowded complaint cases")
     CITIZEN_RECEPTION = "complaints.receive_citizens", _("Receive citizens in person (head's reception day)")
     INSPECT = "complaints.inspect", _("Inspect units' handling of complaints")
+    VIEW_DASHBOARD = "ioc.view", _("Open the operations center dashboards of one's units")
 
 
 # Powers that can never be exercised by delegation (seed 000: complex complaint cases and the
@@ -48,6 +49,7 @@ _HEAD_POWERS = {
     Power.CITIZEN_RECEPTION,
     Power.DELEGATE,
     Power.VIEW_AUDIT,
+    Power.VIEW_DASHBOARD,
 }
 
 # Which powers a role holds in its own organisation and the organisations below it.
@@ -63,6 +65,7 @@ ROLE_POWERS: dict[str, frozenset[str]] = {
             Power.DOSSIER_RECEIVE,
             Power.DOSSIER_APPROVE,
             Power.COMPLAINT_RESOLVE,
+            Power.VIEW_DASHBOARD,
         }
     ),
     Role.HEAD: frozenset(_HEAD_POWERS),

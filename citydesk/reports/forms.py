@@ -243,6 +243,9 @@ class QueueFilterForm(forms.Form):
     unit = forms.CharField(required=False)
     assignee = forms.CharField(required=False)
     q = forms.CharField(required=False, strip=True, max_length=200)
+    channel = forms.CharField(required=False, max_length=10)
+    received_from = forms.DateField(required=False)
+    received_to = forms.DateField(required=False)
     page = forms.IntegerField(required=False, min_value=1)
     per_page = forms.IntegerField(required=False, min_value=1)
 

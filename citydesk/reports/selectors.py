@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, QuerySet
@@ -61,6 +61,9 @@ class QueueFilters:
     unit: str | None = None
     q: str | None = None
     assignee: str | None = None  # a username or "me" / "none"
+    channel: str | None = None
+    received_from: date | None = None  # local days, inclusive (drill-down from the dashboards)
+    received_to: date | None = None
 
 
 def queue(user: User, filters: QueueFilters) -> QuerySet[Report]:
@@ -84,10 +87,20 @@ def queue(user: User, filters: QueueFilters) -> QuerySet[Report]:
         qs = qs.filter(assignee__isnull=True)
     elif filters.assignee:
         qs = qs.filter(assignee__username=filters.assignee)
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.received_from:
+        qs = qs.filter(created_at__gte=_local_midnight(filters.received_from))
+    if filters.received_to:
+        qs = qs.filter(created_at__lt=_local_midnight(filters.received_to + timedelta(days=1)))
     if filters.q:
         text = filters.q.strip()
         qs = qs.filter(Q(code__iexact=text) | Q(description__icontains=text) | Q(address__icontains=text))
     return qs.order_by("due_at", "pk")
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def queue_page(user: User, filters: QueueFilters, page: int = 1, page_size: int = 50):  # type: ignore[no-untyped-def]

@@ -23,6 +23,7 @@ EXPECTED_IN_WARD = {
         Power.DOSSIER_RECEIVE,
         Power.DOSSIER_APPROVE,
         Power.COMPLAINT_RESOLVE,
+        Power.VIEW_DASHBOARD,
     },
     "head": {
         Power.REPORT_RECEIVE,
@@ -35,6 +36,7 @@ EXPECTED_IN_WARD = {
         Power.CITIZEN_RECEPTION,
         Power.DELEGATE,
         Power.VIEW_AUDIT,
+        Power.VIEW_DASHBOARD,
     },
     "inspector": set(),
     "citizen": set(),

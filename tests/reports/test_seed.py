@@ -306,3 +306,19 @@ def test_seed_reports_other_province_and_unknown_province(demo):
     with pytest.raises(CommandError, match="99") as err:
         call_command("seed-reports", "--count", "10", "--province", "99")
     assert err.value.returncode == 2
+
+
+def test_bulk_seeding_keeps_the_operations_center_roll_ups_exact(demo):
+    from citydesk.ioc import rollup
+    from citydesk.ioc.models import Cell
+
+    call_command("seed-reports", "--count", "1500", "--batch-size", "400", stdout=StringIO())
+
+    def snapshot() -> dict:
+        rows = Cell.objects.values_list(*rollup.KEY, *rollup.MEASURES)
+        return {r[:7]: tuple(round(v, 6) for v in r[7:]) for r in rows if any(r[7:])}
+
+    seeded = snapshot()
+    assert sum(v[0] for k, v in seeded.items() if k[0] == 1) == Report.objects.count()
+    rollup.rebuild()
+    assert snapshot() == seeded

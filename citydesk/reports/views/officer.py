@@ -35,7 +35,7 @@ from citydesk.reports.forms import (
     QueueFilterForm,
     category_label,
 )
-from citydesk.reports.models import RejectReason, Report, ReportEvent, Status
+from citydesk.reports.models import Channel, RejectReason, Report, ReportEvent, Status
 
 try:  # routing suggestions are optional: no trained model, or the module is not installed
     from citydesk.reports.suggest import suggest as _suggest
@@ -83,6 +83,9 @@ def _queue_response(
         unit=form.value("unit") or None,
         q=form.value("q") or None,
         assignee=assignee or None,
+        channel=form.value("channel") or None,
+        received_from=form.value("received_from"),
+        received_to=form.value("received_to"),
     )
     page = selectors.queue_page(request.user, filters, form.value("page") or 1, form.page_size())
     now = timezone.now()
@@ -113,6 +116,7 @@ def _queue_response(
         "page": page,
         "rows": rows,
         "statuses": Status.choices,
+        "channels": Channel.choices,
         "status_value": status_value,
         "categories": [(c.code, category_label(c)) for c in _report_categories()],
         "units": unit_options,

@@ -1,0 +1,202 @@
+"""Questions the operations center asks, answered from the roll-up cells only (never the reports).
+
+`totals(filters, scope, group)` sums the cells of the smallest grain that keeps every dimension the
+question filters or groups by. Whole months inside the period come from the monthly cells and the
+remaining days from the daily ones, so a year costs 12 monthly slices, not 365 daily ones.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import connection
+
+from citydesk.ioc import rollup
+from citydesk.reports.models import OPEN_STATUSES
+
+MEASURES = tuple(rollup.MEASURES)
+HIST = tuple(f"h{k}" for k in range(len(rollup.HOUR_EDGES)))
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: date
+    end: date  # inclusive
+    category_id: int | None = None
+    unit_ids: frozenset[int] | None = None  # None: every unit
+    channel: str | None = None
+    status: str | None = None  # a status, or "open"
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Filters:
+        """The period of the same length just before."""
+        return replace(self, start=self.start - timedelta(days=self.days), end=self.start - timedelta(days=1))
+
+    def last_year(self) -> Filters:
+        return replace(self, start=_minus_year(self.start), end=_minus_year(self.end))
+
+
+def _minus_year(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+@dataclass
+class Measures:
+    values: dict[str, float] = field(default_factory=lambda: dict.fromkeys(MEASURES, 0))
+
+    def add(self, row: Iterable[Any]) -> None:
+        for name, value in zip(MEASURES, row, strict=True):
+            self.values[name] += value or 0
+
+    def __getattr__(self, name: str) -> float:
+        try:
+            return self.__dict__["values"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    # Derived figures (None when there is nothing to divide by).
+    @property
+    def on_time_pct(self) -> float | None:
+        return _pct(self.values["on_time_n"], self.values["resolved_n"])
+
+    @property
+    def satisfaction_pct(self) -> float | None:
+        v = self.values
+        return _pct(v["rated_satisfied"], v["rated_satisfied"] + v["rated_normal"] + v["rated_unsatisfied"])
+
+    @property
+    def rated(self) -> int:
+        v = self.values
+        return int(v["rated_satisfied"] + v["rated_normal"] + v["rated_unsatisfied"])
+
+    @property
+    def reopen_pct(self) -> float | None:
+        return _pct(self.values["reopened_n"], self.values["resolved_n"])
+
+    @property
+    def median_hours(self) -> float | None:
+        """Median handling time, interpolated inside its histogram bucket."""
+        counts = [self.values[h] for h in HIST]
+        total = sum(counts)
+        if not total:
+            return None
+        half, seen = total / 2, 0.0
+        edges = rollup.HOUR_EDGES
+        for k, count in enumerate(counts):
+            if count and seen + count >= half:
+                lo = edges[k]
+                hi = edges[k + 1] if k + 1 < len(edges) else max(lo * 2, lo + 1)
+                return lo + (hi - lo) * (half - seen) / count
+            seen += count
+        return float(edges[-1])
+
+
+def _pct(part: float, whole: float) -> float | None:
+    return 100.0 * part / whole if whole else None
+
+
+def choose_grain(step: str, needed: set[str]) -> rollup.Grain:
+    """The smallest grain of this step that keeps every needed dimension (GRAINS go small to large:
+    the city's ~150 cells a day, then units, wards, and the full combinations)."""
+    for grain in rollup.GRAINS:
+        if grain.step == step and needed <= set(grain.dims):
+            return grain
+    raise ValueError(f"no roll-up grain keeps {sorted(needed)}")
+
+
+def split_period(start: date, end: date) -> tuple[list[tuple[date, date]], tuple[date, date] | None]:
+    """([day ranges], month range): whole calendar months inside [start, end] go to the monthly cells."""
+    first_month = start if start.day == 1 else _next_month(start)
+    last_day_of = date(end.year, end.month, calendar.monthrange(end.year, end.month)[1])
+    last_month_end = end if end == last_day_of else date(end.year, end.month, 1) - timedelta(days=1)
+    if first_month > last_month_end:
+        return [(start, end)], None
+    days = []
+    if start < first_month:
+        days.append((start, first_month - timedelta(days=1)))
+    if last_month_end < end:
+        days.append((last_month_end + timedelta(days=1), end))
+    return days, (first_month, date(last_month_end.year, last_month_end.month, 1))
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+_GROUP_COLUMN = {"unit": "unit_id", "ward": "ward", "category": "category_id", "channel": "channel"}
+
+
+def totals(filters: Filters, group: tuple[str, ...] = ()) -> dict[tuple, Measures]:
+    """Measures per value of the `group` dimensions ("period" = the day, only from daily cells)."""
+    needed = {g for g in group if g != "period"}
+    if filters.category_id is not None:
+        needed.add("category")
+    if filters.unit_ids is not None:
+        needed.add("unit")
+    if filters.channel:
+        needed.add("channel")
+    if filters.status:
+        needed.add("status")
+    if "period" in group:
+        parts: list[tuple[str, list[tuple[date, date]]]] = [(rollup.DAY, [(filters.start, filters.end)])]
+    else:
+        day_ranges, months = split_period(filters.start, filters.end)
+        parts = [(rollup.DAY, day_ranges)] if day_ranges else []
+        if months:
+            parts.append((rollup.MONTH, [months]))
+    result: dict[tuple, Measures] = {}
+    columns = [("period" if g == "period" else _GROUP_COLUMN.get(g, g)) for g in group]
+    sums = ", ".join(f"SUM({m})" for m in MEASURES)
+    for step, ranges in parts:
+        grain = choose_grain(step, needed)
+        where = ["grain = %s"]
+        params: list[Any] = [grain.code]
+        where.append("(" + " OR ".join("period BETWEEN %s AND %s" for _ in ranges) + ")")
+        for a, b in ranges:
+            params += [a, b]
+        if filters.category_id is not None:
+            where.append("category_id = %s")
+            params.append(filters.category_id)
+        if filters.unit_ids is not None:
+            ids = sorted(filters.unit_ids) or [-1]
+            where.append(f"unit_id IN ({', '.join(['%s'] * len(ids))})")
+            params += ids
+        if filters.channel:
+            where.append("channel = %s")
+            params.append(filters.channel)
+        if filters.status == "open":
+            where.append(f"status IN ({', '.join(['%s'] * len(OPEN_STATUSES))})")
+            params += list(OPEN_STATUSES)
+        elif filters.status:
+            where.append("status = %s")
+            params.append(filters.status)
+        select = ", ".join([*columns, sums]) if columns else sums
+        sql = f"SELECT {select} FROM {rollup.TABLE} WHERE {' AND '.join(where)}"
+        if columns:
+            sql += f" GROUP BY {', '.join(columns)}"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for row in cursor.fetchall():
+                key = tuple(_key_value(v) for v in row[: len(columns)])
+                result.setdefault(key, Measures()).add(row[len(columns) :])
+    return result
+
+
+def _key_value(value: Any) -> Any:
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        return date.fromisoformat(value)  # SQLite gives dates back as text
+    return value
+
+
+def total(filters: Filters) -> Measures:
+    return totals(filters).get((), Measures())

@@ -1,0 +1,363 @@
+"""Incremental roll-ups of citizen reports: what the operations center reads instead of the reports.
+
+A report contributes to one cell of each *grain*. A grain is a set of kept dimensions (the others are
+folded), by day or by month of receipt (local time):
+
+    all       category, channel, status      the city as a whole
+    unit      handling organisation, status  league tables, overdue by unit
+    ward      commune-level unit, status     the map
+    full      unit, category, channel, status   any combination of filters
+    wardfull  unit, ward, category, channel, status   the map under filters (and a unit's scope)
+
+Everything is generated from the tables below: the database triggers that keep cells up to date on
+every INSERT / UPDATE / DELETE of a report or a rating (`trigger_statements`), the full rebuild
+(`rebuild`) and the addition of a range of bulk-loaded reports (`add_reports`). Triggers rather than
+Python hooks, because the SLA sweep, the admin, bulk `UPDATE`s and other processes all change reports:
+the database sees every change, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from citydesk.reports.models import OPEN_STATUSES
+
+TABLE = "ioc_cell"
+REPORTS = "reports_report"
+RATINGS = "reports_rating"
+
+
+@dataclass(frozen=True)
+class Dim:
+    column: str  # in ioc_cell
+    source: str  # SQL over the report row {r}
+    folded: str  # SQL literal when the grain does not keep it
+
+
+DIMS: dict[str, Dim] = {
+    "unit": Dim("unit_id", "{r}.unit_id", "0"),
+    "ward": Dim("ward", "COALESCE({r}.ward_id, '')", "''"),
+    "category": Dim("category_id", "{r}.category_id", "0"),
+    "channel": Dim("channel", "{r}.channel", "''"),
+    "status": Dim("status", "{r}.status", "''"),
+}
+DIM_ORDER = ("unit", "ward", "category", "channel", "status")
+
+SETS: dict[str, tuple[str, ...]] = {
+    "all": ("category", "channel", "status"),
+    "unit": ("unit", "status"),
+    "ward": ("ward", "status"),
+    "full": ("unit", "category", "channel", "status"),
+    "wardfull": ("unit", "ward", "category", "channel", "status"),
+}
+DAY, MONTH = "day", "month"
+
+
+@dataclass(frozen=True)
+class Grain:
+    code: int
+    name: str
+    step: str  # DAY or MONTH
+    dims: tuple[str, ...]
+
+
+GRAINS: tuple[Grain, ...] = tuple(
+    Grain(code=(0 if step == DAY else 10) + i + 1, name=name, step=step, dims=dims)
+    for step in (DAY, MONTH)
+    for i, (name, dims) in enumerate(SETS.items())
+)
+GRAIN_BY_CODE = {g.code: g for g in GRAINS}
+
+# Handling-time histogram (hours): bucket k holds EDGES[k] <= hours < EDGES[k + 1]; the last is open.
+HOUR_EDGES = (0, 4, 8, 24, 48, 72, 120, 168, 240, 360, 720)
+_OPEN = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
+_RESOLVED = "{r}.resolved_at IS NOT NULL"
+MEASURES: dict[str, str] = {
+    "n": "1",
+    "resolved_n": f"CASE WHEN {_RESOLVED} THEN 1 ELSE 0 END",
+    "on_time_n": f"CASE WHEN {_RESOLVED} AND {{r}}.due_at IS NOT NULL AND {{r}}.resolved_at <= {{r}}.due_at "
+    "THEN 1 ELSE 0 END",
+    "overdue_n": f"CASE WHEN {{r}}.status IN ({_OPEN}) AND {{r}}.escalated_at IS NOT NULL THEN 1 ELSE 0 END",
+    "hours_sum": f"CASE WHEN {_RESOLVED} THEN {{hours}} ELSE 0 END",
+    **{
+        f"h{k}": f"CASE WHEN {_RESOLVED} AND {{hours}} >= {lo}"
+        + (f" AND {{hours}} < {HOUR_EDGES[k + 1]}" if k + 1 < len(HOUR_EDGES) else "")
+        + " THEN 1 ELSE 0 END"
+        for k, lo in enumerate(HOUR_EDGES)
+    },
+    "reopened_n": "CASE WHEN {r}.reopen_count > 0 THEN 1 ELSE 0 END",
+    "rated_satisfied": "CASE WHEN {rating} = 'satisfied' THEN 1 ELSE 0 END",
+    "rated_normal": "CASE WHEN {rating} = 'normal' THEN 1 ELSE 0 END",
+    "rated_unsatisfied": "CASE WHEN {rating} = 'unsatisfied' THEN 1 ELSE 0 END",
+}
+RATING_MEASURES = ("rated_satisfied", "rated_normal", "rated_unsatisfied")
+# A report moves between cells when one of these changes.
+WATCHED = (
+    "unit_id",
+    "ward_id",
+    "category_id",
+    "channel",
+    "status",
+    "created_at",
+    "resolved_at",
+    "due_at",
+    "escalated_at",
+    "reopen_count",
+)
+KEY = ("grain", "period", "unit_id", "ward", "category_id", "channel", "status")
+
+
+def _utc_offset_minutes() -> int:
+    offset = datetime.now(ZoneInfo(settings.TIME_ZONE)).utcoffset()
+    return int(offset.total_seconds() // 60) if offset else 0
+
+
+def _period(vendor: str, step: str, r: str) -> str:
+    if vendor == "postgresql":
+        local = f"({r}.created_at AT TIME ZONE '{settings.TIME_ZONE}')"
+        return f"({local})::date" if step == DAY else f"date_trunc('month', {local})::date"
+    # SQLite keeps UTC text; Vietnam has had no daylight saving time since 1975.
+    shift = f"'{_utc_offset_minutes():+d} minutes'"
+    return (
+        f"date({r}.created_at, {shift})" if step == DAY else f"strftime('%Y-%m-01', {r}.created_at, {shift})"
+    )
+
+
+def _hours(vendor: str, r: str) -> str:
+    if vendor == "postgresql":
+        return f"(EXTRACT(EPOCH FROM ({r}.resolved_at - {r}.created_at)) / 3600.0)"
+    return f"((julianday({r}.resolved_at) - julianday({r}.created_at)) * 24.0)"
+
+
+def _measure(vendor: str, name: str, r: str, rating: str, hours: str | None = None) -> str:
+    return MEASURES[name].format(r=r, rating=rating, hours=hours or _hours(vendor, r))
+
+
+def _key_exprs(vendor: str, grain: Grain, r: str) -> list[str]:
+    exprs = [str(grain.code), _period(vendor, grain.step, r)]
+    for dim in DIM_ORDER:
+        d = DIMS[dim]
+        exprs.append(d.source.format(r=r) if dim in grain.dims else d.folded)
+    return exprs
+
+
+_COLUMNS = [*KEY, *MEASURES]
+_ON_CONFLICT = f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET " + ", ".join(
+    f"{m} = {TABLE}.{m} + excluded.{m}" for m in MEASURES
+)
+
+
+def _upsert_row(vendor: str, grain: Grain, r: str, rating: str, sign: int) -> str:
+    """Add (sign +1) or take away (-1) the contribution of the report row `r` to its cell of `grain`."""
+    values = _key_exprs(vendor, grain, r) + [f"{sign} * ({_measure(vendor, m, r, rating)})" for m in MEASURES]
+    return f"INSERT INTO {TABLE} ({', '.join(_COLUMNS)}) VALUES ({', '.join(values)}) {_ON_CONFLICT}"
+
+
+def _upsert_rating(vendor: str, grain: Grain, rating_row: str, sign: int) -> str:
+    """Add or take away one rating on the cells of its report (a rating changes no other measure)."""
+    values = _key_exprs(vendor, grain, "r") + [
+        f"{sign} * ({_measure(vendor, m, 'r', f'{rating_row}.level')})" if m in RATING_MEASURES else "0"
+        for m in MEASURES
+    ]
+    return (
+        f"INSERT INTO {TABLE} ({', '.join(_COLUMNS)}) SELECT {', '.join(values)} "
+        f"FROM {REPORTS} r WHERE r.id = {rating_row}.report_id {_ON_CONFLICT}"
+    )
+
+
+def _rating_of(r: str) -> str:
+    return f"(SELECT level FROM {RATINGS} WHERE report_id = {r}.id)"
+
+
+def _changed(vendor: str) -> str:
+    op = "IS DISTINCT FROM" if vendor == "postgresql" else "IS NOT"
+    return " OR ".join(f"OLD.{c} {op} NEW.{c}" for c in WATCHED)
+
+
+PAUSE_SETTING = "citydesk.rollup_paused"
+
+
+def trigger_statements(vendor: str, *, up: bool = True) -> list[str]:
+    """The triggers that keep `ioc_cell` up to date (or the statements that remove them)."""
+    if vendor == "sqlite":
+        names = (
+            "ioc_report_ins",
+            "ioc_report_upd",
+            "ioc_report_del",
+            "ioc_rating_ins",
+            "ioc_rating_upd",
+            "ioc_rating_del",
+        )
+        if not up:
+            return [f"DROP TRIGGER IF EXISTS {n}" for n in names]
+
+        def body(statements: list[str]) -> str:
+            return "BEGIN " + "; ".join(statements) + "; END"
+
+        add_new = [_upsert_row(vendor, g, "NEW", _rating_of("NEW"), +1) for g in GRAINS]
+        take_old = [_upsert_row(vendor, g, "OLD", _rating_of("OLD"), -1) for g in GRAINS]
+        rating_new = [_upsert_rating(vendor, g, "NEW", +1) for g in GRAINS]
+        rating_old = [_upsert_rating(vendor, g, "OLD", -1) for g in GRAINS]
+        return [
+            f"CREATE TRIGGER ioc_report_ins AFTER INSERT ON {REPORTS} {body(add_new)}",
+            f"CREATE TRIGGER ioc_report_upd AFTER UPDATE ON {REPORTS} WHEN {_changed(vendor)} "
+            f"{body(take_old + add_new)}",
+            f"CREATE TRIGGER ioc_report_del AFTER DELETE ON {REPORTS} {body(take_old)}",
+            f"CREATE TRIGGER ioc_rating_ins AFTER INSERT ON {RATINGS} {body(rating_new)}",
+            f"CREATE TRIGGER ioc_rating_upd AFTER UPDATE OF level, report_id ON {RATINGS} "
+            f"{body(rating_old + rating_new)}",
+            f"CREATE TRIGGER ioc_rating_del AFTER DELETE ON {RATINGS} {body(rating_old)}",
+        ]
+    if vendor != "postgresql":
+        return []
+    if not up:
+        return [
+            f"DROP TRIGGER IF EXISTS ioc_report_rollup ON {REPORTS}",
+            f"DROP TRIGGER IF EXISTS ioc_report_rollup_upd ON {REPORTS}",
+            f"DROP TRIGGER IF EXISTS ioc_rating_rollup ON {RATINGS}",
+            "DROP FUNCTION IF EXISTS ioc_report_rollup()",
+            "DROP FUNCTION IF EXISTS ioc_rating_rollup()",
+        ]
+    paused = f"IF current_setting('{PAUSE_SETTING}', true) = 'on' THEN RETURN NULL; END IF;"
+
+    def block(statements: list[str]) -> str:
+        return " ".join(s + ";" for s in statements)
+
+    report_fn = f"""CREATE OR REPLACE FUNCTION ioc_report_rollup() RETURNS trigger AS $$
+BEGIN
+    {paused}
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        {block([_upsert_row(vendor, g, "OLD", _rating_of("OLD"), -1) for g in GRAINS])}
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        {block([_upsert_row(vendor, g, "NEW", _rating_of("NEW"), +1) for g in GRAINS])}
+    END IF;
+    RETURN NULL;
+END; $$ LANGUAGE plpgsql"""
+    rating_fn = f"""CREATE OR REPLACE FUNCTION ioc_rating_rollup() RETURNS trigger AS $$
+BEGIN
+    {paused}
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        {block([_upsert_rating(vendor, g, "OLD", -1) for g in GRAINS])}
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        {block([_upsert_rating(vendor, g, "NEW", +1) for g in GRAINS])}
+    END IF;
+    RETURN NULL;
+END; $$ LANGUAGE plpgsql"""
+    return [
+        report_fn,
+        rating_fn,
+        f"CREATE TRIGGER ioc_report_rollup AFTER INSERT OR DELETE ON {REPORTS} "
+        "FOR EACH ROW EXECUTE FUNCTION ioc_report_rollup()",
+        f"CREATE TRIGGER ioc_report_rollup_upd AFTER UPDATE ON {REPORTS} FOR EACH ROW "
+        f"WHEN ({_changed(vendor)}) EXECUTE FUNCTION ioc_report_rollup()",
+        f"CREATE TRIGGER ioc_rating_rollup AFTER INSERT OR UPDATE OR DELETE ON {RATINGS} "
+        "FOR EACH ROW EXECUTE FUNCTION ioc_rating_rollup()",
+    ]
+
+
+# --- Rebuild and bulk loads ---------------------------------------------------------------------
+
+_STAGE = "ioc_stage"
+
+
+def _stage(where: str) -> str:
+    """One pass over the reports: the finest cells, with both their day and their month, into a
+    temporary table every grain is then summed from. The handling time and the rating are worked
+    out once per report in the inner SELECT, not once per measure."""
+    vendor = connection.vendor
+    keys = [
+        f"{_period(vendor, DAY, 'x')} AS day",
+        f"{_period(vendor, MONTH, 'x')} AS month",
+        *(f"{DIMS[d].source.format(r='x')} AS {DIMS[d].column}" for d in DIM_ORDER),
+    ]
+    sums = [f"SUM({_measure(vendor, m, 'x', 'x.level', 'x.hours')}) AS {m}" for m in MEASURES]
+    inner = (
+        f"SELECT r.*, rt.level AS level, {_hours(vendor, 'r')} AS hours "
+        f"FROM {REPORTS} r LEFT JOIN {RATINGS} rt ON rt.report_id = r.id WHERE {where}"
+    )
+    return (
+        f"CREATE TEMPORARY TABLE {_STAGE} AS SELECT {', '.join(keys + sums)} FROM ({inner}) x "
+        f"GROUP BY {', '.join(str(i) for i in range(1, len(keys) + 1))}"
+    )
+
+
+def _from_stage(grain: Grain, *, upsert: bool) -> str:
+    keys = [str(grain.code), "day" if grain.step == DAY else "month"]
+    keys += [DIMS[d].column if d in grain.dims else DIMS[d].folded for d in DIM_ORDER]
+    sums = [f"SUM({m})" for m in MEASURES]
+    kept = [DIMS[d].column for d in DIM_ORDER if d in grain.dims]
+    group = ", ".join([keys[1], *kept])
+    sql = (
+        f"INSERT INTO {TABLE} ({', '.join(_COLUMNS)}) SELECT {', '.join(keys + sums)} "
+        f"FROM {_STAGE} WHERE 1 = 1 GROUP BY {group}"
+    )
+    return f"{sql} {_ON_CONFLICT}" if upsert else sql
+
+
+def _load(where: str, *, upsert: bool) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")
+        cursor.execute(_stage(where))
+        for grain in GRAINS:
+            cursor.execute(_from_stage(grain, upsert=upsert))
+        cursor.execute(f"DROP TABLE {_STAGE}")
+
+
+def rebuild() -> int:
+    """Recompute every cell from the reports; returns the number of cells."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {TABLE}")
+        _load("1 = 1", upsert=False)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM {TABLE}")
+            return int(cursor.fetchone()[0])
+
+
+def add_reports(ids: Sequence[int]) -> None:
+    """Add reports loaded with the triggers paused to the cells (per run of consecutive ids: other
+    writers' reports in between were counted by their own triggers)."""
+    ordered = sorted(int(i) for i in ids)
+    runs: list[tuple[int, int]] = []
+    for i in ordered:
+        if runs and i == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    if runs:
+        _load(" OR ".join(f"r.id BETWEEN {a} AND {b}" for a, b in runs), upsert=True)
+
+
+@contextlib.contextmanager
+def triggers_paused() -> Iterator[None]:
+    """Inside the caller's transaction: report and rating writes leave the cells alone (bulk loads,
+    which then call `add_reports`). Other connections' writes are still counted: PostgreSQL reads a
+    transaction-local setting; SQLite drops the triggers and creates them again before the commit,
+    while this transaction holds the database's only write lock."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("triggers_paused() must run inside a transaction")
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":
+            cursor.execute("SELECT set_config(%s, 'on', true)", [PAUSE_SETTING])
+        else:
+            for sql in trigger_statements(vendor, up=False):
+                cursor.execute(sql)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if vendor == "postgresql":
+                cursor.execute("SELECT set_config(%s, 'off', true)", [PAUSE_SETTING])
+            else:
+                for sql in trigger_statements(vendor):
+                    cursor.execute(sql)

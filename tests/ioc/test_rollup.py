@@ -1,0 +1,169 @@
+"""Roll-up cells stay equal to a recount from the reports, whatever happens to the reports."""
+
+import random
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from citydesk.ioc import rollup
+from citydesk.ioc.models import Cell
+from citydesk.reports.models import Rating, Report
+from citydesk.reports.services import report_rate, report_transition, sla_sweep
+from tests.reports.conftest import submit_report
+
+pytestmark = pytest.mark.django_db
+
+MEASURES = list(rollup.MEASURES)
+
+
+def cells() -> dict[tuple, tuple]:
+    """Every cell with a non-zero measure: key -> measures (hours rounded: float sums)."""
+    out = {}
+    for row in Cell.objects.values_list(*rollup.KEY, *MEASURES):
+        key, values = tuple(row[: len(rollup.KEY)]), list(row[len(rollup.KEY) :])
+        values[MEASURES.index("hours_sum")] = round(values[MEASURES.index("hours_sum")], 6)
+        if any(values):
+            out[key] = tuple(values)
+    return out
+
+
+def assert_equal_to_a_recount() -> None:
+    incremental = cells()
+    rollup.rebuild()
+    assert incremental == cells()
+
+
+def grain(name: str, step: str = rollup.DAY) -> int:
+    return next(g.code for g in rollup.GRAINS if g.name == name and g.step == step)
+
+
+def test_a_new_report_counts_once_in_every_grain(personas, categories):
+    report = submit_report()
+    day = timezone.localtime(report.created_at).date()
+    for g in rollup.GRAINS:
+        rows = Cell.objects.filter(grain=g.code)
+        assert sum(rows.values_list("n", flat=True)) == 1, g.name
+        cell = rows.get(n=1)
+        assert cell.period == (day if g.step == rollup.DAY else day.replace(day=1))
+        assert cell.status == ("received" if "status" in g.dims else "")
+        assert cell.unit_id == (personas.ward.pk if "unit" in g.dims else 0)
+        assert cell.ward == ("26743" if "ward" in g.dims else "")
+
+
+def _act(rng: random.Random, personas, codes: list[str]) -> None:
+    code = rng.choice(codes)
+    report = Report.objects.get(code=code)
+    head, officer = personas.head, personas.officer
+    steps = {
+        "received": [
+            ("classify", {}),
+            ("reject", {"reason": "spam"}),
+            ("transfer", {"target_unit": "26740", "note": "Thuộc địa bàn phường Sài Gòn"}),
+        ],
+        "classified": [("assign", {"assignee": "officer"})],
+        "assigned": [("start", {}), ("resolve", {"resolution": "Đã xử lý"})],
+        "in_progress": [("resolve", {"resolution": "Đã xử lý"})],
+        "reopened": [("classify", {})],
+    }
+    if report.status == "resolved":
+        if Rating.objects.filter(report=report).exists():
+            return
+        level = rng.choice(["satisfied", "normal", "unsatisfied"])
+        report_rate(code=code, level=level, token=report.citizen_token, reopen=level == "unsatisfied")
+        return
+    if report.status not in steps or report.unit_id != personas.ward.pk:
+        return
+    action, extra = rng.choice(steps[report.status])
+    user = officer if action in ("start", "resolve") else head
+    report_transition(user=user, code=code, action=action, version=report.version, **extra)
+
+
+def test_random_changes_keep_the_cells_equal_to_a_recount(personas, categories):
+    rng = random.Random(20261121)
+    codes = [
+        submit_report(
+            category=rng.choice(["road_damage", "street_lighting"]),
+            channel=rng.choice(["web", "app"]),
+            when=timezone.now() - timedelta(days=rng.randint(0, 60), hours=rng.randint(0, 23)),
+        ).code
+        for _ in range(25)
+    ]
+    for _ in range(120):
+        _act(rng, personas, codes)
+    sla_sweep(now=timezone.now() + timedelta(days=30))  # escalations: overdue, and time-out closing
+    Report.objects.filter(code=codes[0]).update(channel="hotline")  # a bulk UPDATE, no Python hook
+    Rating.objects.filter(report__code__in=codes[:5]).delete()
+    Report.objects.filter(code=codes[1]).delete()
+    assert len({s for s in Report.objects.values_list("status", flat=True)}) >= 4
+    assert_equal_to_a_recount()
+
+
+def test_the_cells_answer_like_a_direct_group_by(personas, categories):
+    rng = random.Random(7)
+    for _ in range(12):
+        submit_report(channel=rng.choice(["web", "app", "hotline"]))
+    for code in Report.objects.values_list("code", flat=True)[:6]:
+        report_transition(user=personas.head, code=code, action="assign", assignee="officer", version=1)
+        report_transition(user=personas.officer, code=code, action="resolve", resolution="Xong", version=2)
+    by_status = Counter(Report.objects.values_list("status", flat=True))
+    by_channel = Counter(Report.objects.values_list("channel", flat=True))
+    cells_all = Cell.objects.filter(grain=grain("all"))
+    assert {s: sum(c.n for c in cells_all if c.status == s) for s in by_status} == dict(by_status)
+    assert {ch: sum(c.n for c in cells_all if c.channel == ch) for ch in by_channel} == dict(by_channel)
+    resolved = Report.objects.exclude(resolved_at=None)
+    hours = [(r.resolved_at - r.created_at).total_seconds() / 3600 for r in resolved]
+    assert sum(c.resolved_n for c in cells_all) == len(hours) == 6
+    assert sum(c.hours_sum for c in cells_all) == pytest.approx(sum(hours), abs=1e-3)
+    assert sum(c.on_time_n for c in cells_all) == sum(r.resolved_at <= r.due_at for r in resolved)
+    assert sum(c.h0 for c in cells_all) == sum(h < 4 for h in hours)
+
+
+def test_a_rolled_back_change_leaves_the_cells_alone(personas, categories):
+    submit_report()
+    before = cells()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        submit_report()
+        Report.objects.update(status="closed")
+        raise RuntimeError("roll back")
+    assert cells() == before
+
+
+def test_bulk_loads_pause_the_triggers_then_add_their_range(personas, categories):
+    submit_report()
+    with transaction.atomic():
+        with rollup.triggers_paused():
+            submit_report()
+            submit_report()
+        assert sum(Cell.objects.filter(grain=grain("all")).values_list("n", flat=True)) == 1
+        ids = list(Report.objects.order_by("id").values_list("id", flat=True))
+        rollup.add_reports(ids[1:])
+    assert sum(Cell.objects.filter(grain=grain("all")).values_list("n", flat=True)) == 3
+    submit_report()  # the triggers are back
+    assert_equal_to_a_recount()
+
+
+def test_the_day_is_the_local_day(personas, categories):
+    # 23:30 in Hà Nội time on 1 March is 16:30 UTC: the report belongs to 1 March (and to March).
+    when = timezone.make_aware(timezone.datetime(2026, 3, 1, 23, 30))
+    submit_report(when=when)
+    cell = Cell.objects.get(grain=grain("all"), n=1)
+    assert str(cell.period) == "2026-03-01"
+    assert str(Cell.objects.get(grain=grain("all", rollup.MONTH), n=1).period) == "2026-03-01"
+    assert connection.vendor in ("sqlite", "postgresql")
+
+
+def test_rebuild_command_repairs_damaged_cells(personas, categories):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    submit_report()
+    good = cells()
+    Cell.objects.update(n=99)
+    out = StringIO()
+    call_command("rebuild-rollups", stdout=out)
+    assert "roll-up cells rebuilt" in out.getvalue()
+    assert cells() == good
