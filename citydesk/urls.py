@@ -14,5 +14,6 @@ urlpatterns = [
     path("quan-tri/", admin.site.urls),
     path("open311/v2/", include("citydesk.reports.open311_urls")),
     path("", include("citydesk.reports.urls")),
+    path("", include("citydesk.ioc.urls")),
     path("", include("citydesk.web.urls")),
 ]

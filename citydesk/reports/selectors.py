@@ -62,6 +62,7 @@ class QueueFilters:
     q: str | None = None
     assignee: str | None = None  # a username or "me" / "none"
     channel: str | None = None
+    ward: str | None = None  # commune-level unit code (the operations center's map)
     received_from: date | None = None  # local days, inclusive (drill-down from the dashboards)
     received_to: date | None = None
 
@@ -89,6 +90,8 @@ def queue(user: User, filters: QueueFilters) -> QuerySet[Report]:
         qs = qs.filter(assignee__username=filters.assignee)
     if filters.channel:
         qs = qs.filter(channel=filters.channel)
+    if filters.ward:
+        qs = qs.filter(ward_id=filters.ward)
     if filters.received_from:
         qs = qs.filter(created_at__gte=_local_midnight(filters.received_from))
     if filters.received_to:

@@ -84,6 +84,7 @@ def _queue_response(
         q=form.value("q") or None,
         assignee=assignee or None,
         channel=form.value("channel") or None,
+        ward=form.value("ward") or None,
         received_from=form.value("received_from"),
         received_to=form.value("received_to"),
     )

@@ -1,0 +1,51 @@
+"""Who sees what in the operations center: a ward head their ward, a department head their sector,
+the city's leaders the whole city (the organisations where they hold the dashboard power, and below)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
+
+from citydesk.core.errors import NotAllowed
+from citydesk.core.models import Membership, Organisation, User
+from citydesk.core.powers import ROLE_POWERS, Power
+from citydesk.reports.selectors import _descendants
+
+
+def dashboard_scope(user: User) -> frozenset[int] | None:
+    """The organisation ids whose reports this user's dashboards count; None means the whole city.
+
+    Raises NotAllowed for anyone without the dashboard power (citizens, officers, operators)."""
+    if not user.is_authenticated:
+        raise NotAllowed(_("Log in to open the operations center."))
+    roots = {
+        m.organisation_id
+        for m in Membership.objects.filter(user=user, is_active=True).only("organisation_id", "role")
+        if Power.VIEW_DASHBOARD in ROLE_POWERS.get(m.role, frozenset())
+    }
+    if not roots:
+        raise NotAllowed(_("The operations center is for unit heads and the city's leaders."))
+    if Organisation.objects.filter(pk__in=roots, parent__isnull=True).exists():
+        return None  # a top-level People's Committee: everything
+    return frozenset(_descendants(roots))
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """Template context for the menu: the user's roles, read once and only if a page asks."""
+
+    def roles() -> list[str]:
+        user = request.user
+        if not user.is_authenticated:
+            return []
+        return list(Membership.objects.filter(user=user, is_active=True).values_list("role", flat=True))
+
+    nav_roles = SimpleLazyObject(roles)
+    return {
+        "may_handle_reports": SimpleLazyObject(lambda: bool(nav_roles)),
+        "may_open_ioc": SimpleLazyObject(
+            lambda: any(Power.VIEW_DASHBOARD in ROLE_POWERS.get(r, frozenset()) for r in nav_roles)
+        ),
+    }

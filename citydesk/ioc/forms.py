@@ -1,0 +1,100 @@
+"""The overview's filters: every one in the URL, so a view can be shared as a link."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from citydesk.core.models import Organisation, ServiceCategory
+from citydesk.ioc.queries import Filters
+from citydesk.reports.models import Channel, Status
+
+MAX_DAYS = 3 * 366 + 1
+PRESETS = {
+    "7d": gettext_lazy("Last 7 days"),
+    "30d": gettext_lazy("Last 30 days"),
+    "90d": gettext_lazy("Last 90 days"),
+    "month": gettext_lazy("This month"),
+    "year": gettext_lazy("This year"),
+}
+
+
+def preset_period(name: str, today: date) -> tuple[date, date]:
+    if name == "7d":
+        return today - timedelta(days=6), today
+    if name == "90d":
+        return today - timedelta(days=89), today
+    if name == "month":
+        return today.replace(day=1), today
+    if name == "year":
+        return today.replace(month=1, day=1), today
+    return today - timedelta(days=29), today
+
+
+class OverviewForm(forms.Form):
+    period = forms.ChoiceField(required=False, choices=[("", ""), *list(PRESETS.items())])
+    start = forms.DateField(required=False, label=gettext_lazy("From"))
+    end = forms.DateField(required=False, label=gettext_lazy("To"))
+    category = forms.CharField(required=False, max_length=40)
+    unit = forms.CharField(required=False, max_length=40)
+    channel = forms.ChoiceField(required=False, choices=[("", ""), *list(Channel.choices)])
+    status = forms.ChoiceField(required=False, choices=[("", ""), ("open", "open"), *list(Status.choices)])
+
+    def __init__(self, *args: object, scope: frozenset[int] | None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.scope = scope
+
+    def clean_category(self) -> ServiceCategory | None:
+        code = self.cleaned_data.get("category") or ""
+        if not code:
+            return None
+        category = ServiceCategory.objects.filter(code=code, domain=ServiceCategory.Domain.REPORT).first()
+        if category is None:
+            raise forms.ValidationError(_("Unknown category “%(c)s”.") % {"c": code})
+        return category
+
+    def clean_unit(self) -> Organisation | None:
+        code = self.cleaned_data.get("unit") or ""
+        if not code:
+            return None
+        unit = Organisation.objects.filter(code=code).first()
+        if unit is None or (self.scope is not None and unit.pk not in self.scope):
+            raise forms.ValidationError(_("Unknown unit “%(c)s”, or not one of yours.") % {"c": code})
+        return unit
+
+    def clean(self) -> dict:
+        data = super().clean()
+        today = timezone.localdate()
+        start, end = data.get("start"), data.get("end")
+        if not start and not end:
+            start, end = preset_period(data.get("period") or "30d", today)
+        elif not start or not end:
+            self.add_error("start" if not start else "end", _("Give both dates of the period."))
+            return data
+        if start > end:
+            self.add_error("end", _("The end of the period is before its start."))
+        elif (end - start).days + 1 > MAX_DAYS:
+            self.add_error("start", _("The period can cover at most three years."))
+        data["start"], data["end"] = start, end
+        return data
+
+    def filters(self) -> Filters:
+        data = self.cleaned_data
+        units = self.scope
+        if data.get("unit") is not None:
+            from citydesk.reports.selectors import _descendants
+
+            chosen = frozenset(_descendants({data["unit"].pk}))
+            units = chosen if units is None else chosen & units
+        return Filters(
+            start=data["start"],
+            end=data["end"],
+            category_id=data["category"].pk if data.get("category") else None,
+            unit_ids=units,
+            channel=data.get("channel") or None,
+            status=data.get("status") or None,
+        )

@@ -1,0 +1,370 @@
+"""The overview's panels, computed from the roll-ups: numbers plus chart geometry for the templates.
+
+Charts are drawn as inline SVG by the server (no chart library, nothing fetched): they print, they
+go into the PDF brief as they are, and every chart comes with the table of its numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from citydesk.core.models import Organisation, ServiceCategory
+from citydesk.ioc.queries import Filters, Measures, total, totals
+from citydesk.reports.models import Channel, Status
+
+# Colours that stay apart for colour-blind readers (Okabe–Ito), then greys.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000", "#999999"]
+SLA_TARGET_PCT = 90.0
+
+
+@dataclass(frozen=True)
+class Card:
+    key: str
+    label: str
+    value: float | None
+    unit: str  # "", "%", "h"
+    previous: float | None
+    last_year: float | None
+    better_when_higher: bool | None  # None: neither (volumes)
+    link: str = ""
+
+    def _change(self, other: float | None) -> float | None:
+        if self.value is None or other is None:
+            return None
+        if self.unit == "%":
+            return self.value - other  # percentage points
+        return None if other == 0 else 100.0 * (self.value - other) / other
+
+    @property
+    def vs_previous(self) -> float | None:
+        return self._change(self.previous)
+
+    @property
+    def vs_last_year(self) -> float | None:
+        return self._change(self.last_year)
+
+    def tone(self, change: float | None) -> str:
+        if change is None or self.better_when_higher is None or abs(change) < 0.05:
+            return "neutral"
+        return "good" if (change > 0) == self.better_when_higher else "bad"
+
+    @property
+    def tone_previous(self) -> str:
+        return self.tone(self.vs_previous)
+
+    @property
+    def tone_last_year(self) -> str:
+        return self.tone(self.vs_last_year)
+
+
+def _open(m: Measures, by_status: dict[str, int]) -> int:
+    from citydesk.reports.models import OPEN_STATUSES
+
+    return sum(by_status.get(s, 0) for s in OPEN_STATUSES)
+
+
+def cards(filters: Filters, link: Any = None) -> list[Card]:
+    figures = []
+    for f in (filters, filters.previous(), filters.last_year()):
+        by_status = {k[0]: int(m.n) for k, m in _by_status(f).items()}
+        m = total(f)
+        figures.append(
+            {
+                "received": float(m.n),
+                "open": float(_open(m, by_status)),
+                "overdue": float(m.overdue_n),
+                "on_time": m.on_time_pct,
+                "median": m.median_hours,
+                "satisfaction": m.satisfaction_pct,
+                "reopen": m.reopen_pct,
+            }
+        )
+    now, prev, year = figures
+    spec = [
+        ("received", _("Received"), "", None),
+        ("open", _("Still open"), "", False),
+        ("overdue", _("Overdue"), "", False),
+        ("on_time", _("Resolved on time"), "%", True),
+        ("median", _("Median handling time"), "h", False),
+        ("satisfaction", _("Satisfied"), "%", True),
+        ("reopen", _("Reopened"), "%", False),
+    ]
+    links = {"open": {"status": "open"}, "overdue": {"status": "overdue"}, "reopen": {"status": "reopened"}}
+    return [
+        Card(k, label, now[k], unit, prev[k], year[k], better, link(**links.get(k, {})) if link else "")
+        for k, label, unit, better in spec
+    ]
+
+
+def _by_status(filters: Filters) -> dict[tuple, Measures]:
+    return totals(filters, ("status",))  # every grain keeps the status
+
+
+@dataclass
+class Bar:
+    key: Any
+    label: str
+    value: float
+    text: str
+    x: float = 0
+    y: float = 0
+    width: float = 0
+    height: float = 0
+    colour: str = PALETTE[0]
+    link: str = ""
+
+
+@dataclass
+class BarChart:
+    title: str
+    bars: list[Bar]
+    unit: str = ""
+    width: int = 560
+    row_height: int = 26
+    label_width: int = 190
+    height: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def layout(self) -> BarChart:
+        """Horizontal bars: long Vietnamese labels stay readable."""
+        top = max((b.value for b in self.bars), default=0) or 1
+        span = self.width - self.label_width - 70
+        for i, bar in enumerate(self.bars):
+            bar.x = self.label_width
+            bar.y = i * self.row_height + 4
+            bar.height = self.row_height - 8
+            bar.width = max(1.0, span * bar.value / top) if bar.value else 0
+        self.height = max(1, len(self.bars)) * self.row_height + 8
+        return self
+
+
+@dataclass
+class Slice:
+    key: Any
+    label: str
+    value: float
+    pct: float
+    path: str
+    colour: str
+    link: str = ""
+
+
+def donut(items: list[tuple[Any, str, float, str]], radius: float = 70, hole: float = 42) -> list[Slice]:
+    """SVG arc paths of a donut centred at (radius, radius)."""
+    whole = sum(v for _k, _l, v, _u in items)
+    slices: list[Slice] = []
+    angle = -math.pi / 2
+    for i, (key, label, value, link) in enumerate(items):
+        if not value:
+            continue
+        share = value / whole
+        sweep = min(share * 2 * math.pi, 2 * math.pi - 1e-4)
+        a0, a1 = angle, angle + sweep
+        large = 1 if sweep > math.pi else 0
+        path = (
+            f"M {_point(radius, radius, a0)} A {radius} {radius} 0 {large} 1 {_point(radius, radius, a1)} "
+            f"L {_point(radius, hole, a1)} A {hole} {hole} 0 {large} 0 {_point(radius, hole, a0)} Z"
+        )
+        slices.append(Slice(key, label, value, 100 * share, path, PALETTE[i % len(PALETTE)], link))
+        angle = a1
+    return slices
+
+
+def _point(centre: float, r: float, a: float) -> str:
+    return f"{centre + r * math.cos(a):.2f} {centre + r * math.sin(a):.2f}"
+
+
+@dataclass
+class Trend:
+    points: list[dict[str, Any]]
+    bucket: str  # "day" | "week" | "month"
+    width: int = 640
+    height: int = 200
+    sla_target: float = SLA_TARGET_PCT
+    bars: list[dict[str, float]] = field(default_factory=list)
+    line: str = ""
+    sla_y: float = 0
+
+
+def trend(filters: Filters) -> Trend:
+    rows = totals(filters, ("period",))
+    bucket = "day" if filters.days <= 62 else ("week" if filters.days <= 190 else "month")
+    grouped: dict[date, Measures] = {}
+    day = filters.start
+    while day <= filters.end:
+        grouped.setdefault(_bucket_start(day, bucket), Measures())
+        day += timedelta(days=1)
+    for (day,), m in rows.items():
+        target = grouped.setdefault(_bucket_start(day, bucket), Measures())
+        for name, value in m.values.items():
+            target.values[name] += value
+    points = [
+        {"start": start, "received": int(m.n), "resolved": int(m.resolved_n), "on_time": m.on_time_pct}
+        for start, m in sorted(grouped.items())
+    ]
+    chart = Trend(points=points, bucket=bucket)
+    top = max((p["received"] for p in points), default=0) or 1
+    plot_h = chart.height - 30
+    step = (chart.width - 50) / max(1, len(points))
+    line = []
+    for i, p in enumerate(points):
+        h = plot_h * p["received"] / top
+        chart.bars.append({"x": 40 + i * step + 1, "y": 10 + plot_h - h, "w": max(1.0, step - 2), "h": h})
+        if p["on_time"] is not None:
+            line.append(f"{40 + i * step + step / 2:.1f},{10 + plot_h * (1 - p['on_time'] / 100):.1f}")
+    chart.line = " ".join(line)
+    chart.sla_y = 10 + plot_h * (1 - SLA_TARGET_PCT / 100)
+    return chart
+
+
+def _bucket_start(day: date, bucket: str) -> date:
+    if bucket == "week":
+        return day - timedelta(days=day.weekday())
+    if bucket == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _labels(model: type, ids: set[Any], attr: str = "name") -> dict[Any, str]:
+    return {o.pk: getattr(o, attr) for o in model.objects.filter(pk__in=ids)}
+
+
+def overview(filters: Filters, link: Any) -> dict[str, Any]:
+    """Every panel of the overview. `link(**changes)` gives the drill-down URL of a number."""
+    by_cat = {k[0]: m for k, m in totals(filters, ("category",)).items() if m.n}
+    by_channel = {k[0]: m for k, m in totals(filters, ("channel",)).items() if m.n}
+    by_status = {k[0]: m for k, m in _by_status(filters).items() if m.n}
+    by_unit = {k[0]: m for k, m in totals(filters, ("unit",)).items() if m.n}
+    by_ward = {k[0]: m for k, m in totals(filters, ("ward",)).items() if m.n and k[0]}
+    categories = {c.pk: c for c in ServiceCategory.objects.filter(pk__in=by_cat)}
+    units = {o.pk: o for o in Organisation.objects.filter(pk__in=by_unit)}
+
+    cat_bars = BarChart(
+        _("Reports by category"),
+        [
+            Bar(
+                categories[k].code if k in categories else k,
+                categories[k].name if k in categories else str(k),
+                m.n,
+                f"{int(m.n):,}",
+                link=link(category=categories[k].code) if k in categories else "",
+            )
+            for k, m in sorted(by_cat.items(), key=lambda kv: -kv[1].n)
+        ],
+    ).layout()
+    channel_slices = donut(
+        [
+            (k, str(Channel(k).label) if k in Channel.values else k, m.n, link(channel=k))
+            for k, m in sorted(by_channel.items(), key=lambda kv: -kv[1].n)
+        ]
+    )
+    status_slices = donut(
+        [
+            (k, str(Status(k).label) if k in Status.values else k, m.n, link(status=k))
+            for k, m in sorted(by_status.items(), key=lambda kv: -kv[1].n)
+        ]
+    )
+    overdue_bars = BarChart(
+        _("Overdue reports by unit"),
+        [
+            Bar(
+                units[k].code,
+                units[k].name,
+                m.overdue_n,
+                f"{int(m.overdue_n):,}",
+                colour=PALETTE[3],
+                link=link(unit=units[k].code, status="overdue"),
+            )
+            for k, m in sorted(by_unit.items(), key=lambda kv: -kv[1].overdue_n)[:12]
+            if m.overdue_n and k in units
+        ],
+    ).layout()
+    satisfaction_bars = BarChart(
+        _("Satisfaction by unit (share of ratings)"),
+        [
+            Bar(
+                units[k].code,
+                units[k].name,
+                m.satisfaction_pct or 0,
+                f"{m.satisfaction_pct:.0f}% ({m.rated:,})",
+                colour=PALETTE[2],
+                link=link(unit=units[k].code),
+            )
+            for k, m in sorted(by_unit.items(), key=lambda kv: -(kv[1].satisfaction_pct or 0))[:12]
+            if m.rated and k in units
+        ],
+        unit="%",
+    ).layout()
+    league = _league(filters, by_unit, units, link)
+    return {
+        "cards": cards(filters, link),
+        "league_sections": [(_("Best"), league["best"]), (_("Needs attention"), league["worst"])],
+        **_map(by_ward, link),
+        "by_category": cat_bars,
+        "by_channel": channel_slices,
+        "by_status": status_slices,
+        "trend": trend(filters),
+        "overdue_by_unit": overdue_bars,
+        "satisfaction_by_unit": satisfaction_bars,
+        "league": league,
+        "wards": by_ward,
+    }
+
+
+def _league(
+    filters: Filters, by_unit: dict[int, Measures], units: dict[int, Organisation], link: Any
+) -> dict:
+    """Units ranked by on-time share (then satisfaction), best and worst, with a volume sparkline."""
+    ranked = [(k, m) for k, m in by_unit.items() if k in units and m.resolved_n >= 1]
+    ranked.sort(key=lambda kv: (-(kv[1].on_time_pct or 0), -(kv[1].satisfaction_pct or 0), units[kv[0]].name))
+    spark_rows = totals(filters, ("unit", "period")) if len(ranked) <= 400 else {}
+    bucket = "day" if filters.days <= 62 else ("week" if filters.days <= 190 else "month")
+    starts = sorted({_bucket_start(filters.start + timedelta(days=i), bucket) for i in range(filters.days)})
+    index = {s: i for i, s in enumerate(starts)}
+    series: dict[int, list[float]] = {}
+    for (unit_id, day), m in spark_rows.items():
+        values = series.setdefault(unit_id, [0.0] * len(starts))
+        values[index[_bucket_start(day, bucket)]] += m.n
+
+    def row(k: int, m: Measures) -> dict[str, Any]:
+        values = series.get(k, [])
+        top = max(values, default=0) or 1
+        step = 100 / max(1, len(values) - 1)
+        points = " ".join(f"{i * step:.1f},{20 - 18 * v / top:.1f}" for i, v in enumerate(values))
+        return {"unit": units[k], "m": m, "spark": points, "link": link(unit=units[k].code)}
+
+    rows = [row(k, m) for k, m in ranked]
+    return {"best": rows[:5], "worst": list(reversed(rows[-5:])) if len(rows) > 5 else [], "count": len(rows)}
+
+
+def _map(by_ward: dict[str, Measures], link: Any) -> dict[str, Any]:
+    """Ward bubbles (centre, size by volume) and the same figures as a table."""
+    from citydesk.core.models import AdminUnit
+
+    wards = {
+        u.code: u
+        for u in AdminUnit.objects.filter(code__in=by_ward).only("code", "name", "centre_lon", "centre_lat")
+    }
+    rows = []
+    for code, m in sorted(by_ward.items(), key=lambda kv: -kv[1].n):
+        unit = wards.get(code)
+        if unit is None:
+            continue
+        rows.append(
+            {
+                "code": code,
+                "name": unit.name,
+                "lon": unit.centre_lon,
+                "lat": unit.centre_lat,
+                "n": int(m.n),
+                "on_time": m.on_time_pct,
+                "satisfaction": m.satisfaction_pct,
+                "link": link(ward=code),
+            }
+        )
+    return {"map_rows": rows, "map_data": [r for r in rows if r["lon"] is not None]}

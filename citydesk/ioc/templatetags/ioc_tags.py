@@ -1,0 +1,32 @@
+"""Number formatting for the operations center, Vietnamese style (1.234,5) when the page is in Vietnamese."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.simple_tag
+def figure(value: float | None, unit: str = "") -> str:
+    if value is None:
+        return "—"
+    if unit == "%":
+        return f"{number_format(value, 1)}%"
+    if unit == "h":
+        if value >= 48:
+            return _("%(d)s days") % {"d": number_format(value / 24, 1)}
+        return _("%(h)s h") % {"h": number_format(value, 1)}
+    return number_format(round(value), 0, force_grouping=True)
+
+
+@register.simple_tag
+def change(value: float | None, unit: str = "") -> str:
+    if value is None:
+        return "—"
+    arrow = "▲" if value > 0.05 else ("▼" if value < -0.05 else "＝")
+    if unit == "%":
+        return _("%(arrow)s %(v)s points") % {"arrow": arrow, "v": number_format(abs(value), 1)}
+    return f"{arrow} {number_format(abs(value), 1)}%"
