@@ -28,9 +28,10 @@ def dashboard_scope(user: User) -> frozenset[int] | None:
     }
     if not roots:
         raise NotAllowed(_("The operations center is for unit heads and the city's leaders."))
-    if Organisation.objects.filter(pk__in=roots, parent__isnull=True).exists():
-        return None  # a top-level People's Committee: everything
-    return frozenset(_descendants(roots))
+    units = _descendants(roots)
+    if len(units) == Organisation.objects.count():
+        return None  # every organisation: no unit filter (the roll-ups' smallest grains answer)
+    return frozenset(units)
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

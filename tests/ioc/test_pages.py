@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from citydesk.reports.models import Report
 from citydesk.reports.services import report_transition
 from tests.reports.conftest import submit_report
 
@@ -131,3 +132,22 @@ def test_the_menu_offers_it_only_to_those_who_may_open_it(client, reports):
     assert 'href="/dieu-hanh/"' in client.get("/").content.decode()
     client.force_login(reports.officer)
     assert 'href="/dieu-hanh/"' not in client.get("/").content.decode()
+
+
+def test_a_city_leader_does_not_see_another_city(client, reports):
+    from citydesk.core.models import Organisation, OrgKind
+    from tests.conftest import make_unit
+
+    hanoi = make_unit("01", "Thành phố Hà Nội")
+    hanoi_city = Organisation.objects.create(
+        code="01", name="UBND Thành phố Hà Nội", kind=OrgKind.PEOPLES_COMMITTEE, admin_unit=hanoi
+    )
+    Report.objects.filter(pk=submit_report().pk).update(unit=hanoi_city)  # a report of Hà Nội
+    client.force_login(reports.leader)
+    html = client.get(URL + "?period=30d").content.decode()
+    link = (
+        re.search(r'data-testid="card-received">.*?href="([^"]+)"', html, re.S).group(1).replace("&amp;", "&")
+    )
+    shown = int(_card(html, "received").replace(".", ""))
+    rows = len(re.findall(r'data-testid="queue-row"', client.get(link + "&per_page=100").content.decode()))
+    assert (shown, rows) == (5, 5), "the number and the list behind it must agree"
