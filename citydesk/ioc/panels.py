@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from citydesk.core.models import Organisation, ServiceCategory
-from citydesk.ioc.queries import Filters, Measures, total, totals
+from citydesk.ioc.queries import Filters, Measures, totals
 from citydesk.reports.models import Channel, Status
 
 # Colours that stay apart for colour-blind readers (Okabe–Ito), then greys.
@@ -71,8 +71,12 @@ def _open(m: Measures, by_status: dict[str, int]) -> int:
 def cards(filters: Filters, link: Any = None) -> list[Card]:
     figures = []
     for f in (filters, filters.previous(), filters.last_year()):
-        by_status = {k[0]: int(m.n) for k, m in _by_status(f).items()}
-        m = total(f)
+        # Every grain keeps the status: one query gives both the totals and the open count.
+        statuses = _by_status(f)
+        by_status = {k[0]: int(m.n) for k, m in statuses.items()}
+        m = Measures()
+        for part in statuses.values():
+            m.add(part.values.values(), part.values.keys())
         figures.append(
             {
                 "received": float(m.n),
@@ -191,9 +195,16 @@ class Trend:
     sla_y: float = 0
 
 
+TREND_MEASURES = ("n", "resolved_n", "on_time_n")
+
+
+def _bucket_for(filters: Filters) -> str:
+    return "day" if filters.days <= 62 else ("week" if filters.days <= 190 else "month")
+
+
 def trend(filters: Filters) -> Trend:
-    rows = totals(filters, ("period",))
-    bucket = "day" if filters.days <= 62 else ("week" if filters.days <= 190 else "month")
+    bucket = _bucket_for(filters)
+    rows = totals(filters, ("period",), TREND_MEASURES, months=bucket == "month")
     grouped: dict[date, Measures] = {}
     day = filters.start
     while day <= filters.end:
@@ -201,8 +212,7 @@ def trend(filters: Filters) -> Trend:
         day += timedelta(days=1)
     for (day,), m in rows.items():
         target = grouped.setdefault(_bucket_start(day, bucket), Measures())
-        for name, value in m.values.items():
-            target.values[name] += value
+        target.add(m.values.values(), m.values.keys())
     points = [
         {"start": start, "received": int(m.n), "resolved": int(m.resolved_n), "on_time": m.on_time_pct}
         for start, m in sorted(grouped.items())
@@ -322,8 +332,8 @@ def _league(
     """Units ranked by on-time share (then satisfaction), best and worst, with a volume sparkline."""
     ranked = [(k, m) for k, m in by_unit.items() if k in units and m.resolved_n >= 1]
     ranked.sort(key=lambda kv: (-(kv[1].on_time_pct or 0), -(kv[1].satisfaction_pct or 0), units[kv[0]].name))
-    spark_rows = totals(filters, ("unit", "period")) if len(ranked) <= 400 else {}
-    bucket = "day" if filters.days <= 62 else ("week" if filters.days <= 190 else "month")
+    bucket = _bucket_for(filters)
+    spark_rows = totals(filters, ("unit", "period"), ("n",), months=bucket == "month") if ranked else {}
     starts = sorted({_bucket_start(filters.start + timedelta(days=i), bucket) for i in range(filters.days)})
     index = {s: i for i, s in enumerate(starts)}
     series: dict[int, list[float]] = {}

@@ -52,41 +52,41 @@ def _minus_year(day: date) -> date:
 
 @dataclass
 class Measures:
-    values: dict[str, float] = field(default_factory=lambda: dict.fromkeys(MEASURES, 0))
+    """Sums of some measures (those asked for; the others read as 0)."""
 
-    def add(self, row: Iterable[Any]) -> None:
-        for name, value in zip(MEASURES, row, strict=True):
-            self.values[name] += value or 0
+    values: dict[str, float] = field(default_factory=dict)
+
+    def add(self, row: Iterable[Any], names: Iterable[str] = MEASURES) -> None:
+        values = self.values
+        for name, value in zip(names, row, strict=True):
+            values[name] = values.get(name, 0) + (value or 0)
 
     def __getattr__(self, name: str) -> float:
-        try:
-            return self.__dict__["values"][name]
-        except KeyError:
-            raise AttributeError(name) from None
+        if name in MEASURES:
+            return self.__dict__["values"].get(name, 0)
+        raise AttributeError(name)
 
     # Derived figures (None when there is nothing to divide by).
     @property
     def on_time_pct(self) -> float | None:
-        return _pct(self.values["on_time_n"], self.values["resolved_n"])
+        return _pct(self.on_time_n, self.resolved_n)
 
     @property
     def satisfaction_pct(self) -> float | None:
-        v = self.values
-        return _pct(v["rated_satisfied"], v["rated_satisfied"] + v["rated_normal"] + v["rated_unsatisfied"])
+        return _pct(self.rated_satisfied, self.rated)
 
     @property
     def rated(self) -> int:
-        v = self.values
-        return int(v["rated_satisfied"] + v["rated_normal"] + v["rated_unsatisfied"])
+        return int(self.rated_satisfied + self.rated_normal + self.rated_unsatisfied)
 
     @property
     def reopen_pct(self) -> float | None:
-        return _pct(self.values["reopened_n"], self.values["resolved_n"])
+        return _pct(self.reopened_n, self.resolved_n)
 
     @property
     def median_hours(self) -> float | None:
         """Median handling time, interpolated inside its histogram bucket."""
-        counts = [self.values[h] for h in HIST]
+        counts = [self.values.get(h, 0) for h in HIST]
         total = sum(counts)
         if not total:
             return None
@@ -136,8 +136,18 @@ def _next_month(day: date) -> date:
 _GROUP_COLUMN = {"unit": "unit_id", "ward": "ward", "category": "category_id", "channel": "channel"}
 
 
-def totals(filters: Filters, group: tuple[str, ...] = ()) -> dict[tuple, Measures]:
-    """Measures per value of the `group` dimensions ("period" = the day, only from daily cells)."""
+def totals(
+    filters: Filters,
+    group: tuple[str, ...] = (),
+    measures: tuple[str, ...] = MEASURES,
+    *,
+    months: bool = False,
+) -> dict[tuple, Measures]:
+    """Sums of `measures` per value of the `group` dimensions.
+
+    "period" groups by day (daily cells); with `months=True` whole months come from the monthly cells
+    instead, keyed by their first day: for trends bucketed by month over long periods.
+    """
     needed = {g for g in group if g != "period"}
     if filters.category_id is not None:
         needed.add("category")
@@ -147,7 +157,7 @@ def totals(filters: Filters, group: tuple[str, ...] = ()) -> dict[tuple, Measure
         needed.add("channel")
     if filters.status:
         needed.add("status")
-    if "period" in group:
+    if "period" in group and not months:
         parts: list[tuple[str, list[tuple[date, date]]]] = [(rollup.DAY, [(filters.start, filters.end)])]
     else:
         day_ranges, months = split_period(filters.start, filters.end)
@@ -156,39 +166,38 @@ def totals(filters: Filters, group: tuple[str, ...] = ()) -> dict[tuple, Measure
             parts.append((rollup.MONTH, [months]))
     result: dict[tuple, Measures] = {}
     columns = [("period" if g == "period" else _GROUP_COLUMN.get(g, g)) for g in group]
-    sums = ", ".join(f"SUM({m})" for m in MEASURES)
+    sums = ", ".join(f"SUM({m})" for m in measures)
+    # One statement per contiguous range: an OR of ranges would keep the planner off the key's index.
     for step, ranges in parts:
         grain = choose_grain(step, needed)
-        where = ["grain = %s"]
-        params: list[Any] = [grain.code]
-        where.append("(" + " OR ".join("period BETWEEN %s AND %s" for _ in ranges) + ")")
-        for a, b in ranges:
-            params += [a, b]
-        if filters.category_id is not None:
-            where.append("category_id = %s")
-            params.append(filters.category_id)
-        if filters.unit_ids is not None:
-            ids = sorted(filters.unit_ids) or [-1]
-            where.append(f"unit_id IN ({', '.join(['%s'] * len(ids))})")
-            params += ids
-        if filters.channel:
-            where.append("channel = %s")
-            params.append(filters.channel)
-        if filters.status == "open":
-            where.append(f"status IN ({', '.join(['%s'] * len(OPEN_STATUSES))})")
-            params += list(OPEN_STATUSES)
-        elif filters.status:
-            where.append("status = %s")
-            params.append(filters.status)
-        select = ", ".join([*columns, sums]) if columns else sums
-        sql = f"SELECT {select} FROM {rollup.TABLE} WHERE {' AND '.join(where)}"
-        if columns:
-            sql += f" GROUP BY {', '.join(columns)}"
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            for row in cursor.fetchall():
-                key = tuple(_key_value(v) for v in row[: len(columns)])
-                result.setdefault(key, Measures()).add(row[len(columns) :])
+        for first, last in ranges:
+            where = ["grain = %s", "period BETWEEN %s AND %s"]
+            params: list[Any] = [grain.code, first, last]
+            if filters.category_id is not None:
+                where.append("category_id = %s")
+                params.append(filters.category_id)
+            if filters.unit_ids is not None:
+                ids = sorted(filters.unit_ids) or [-1]
+                where.append(f"unit_id IN ({', '.join(['%s'] * len(ids))})")
+                params += ids
+            if filters.channel:
+                where.append("channel = %s")
+                params.append(filters.channel)
+            if filters.status == "open":
+                where.append(f"status IN ({', '.join(['%s'] * len(OPEN_STATUSES))})")
+                params += list(OPEN_STATUSES)
+            elif filters.status:
+                where.append("status = %s")
+                params.append(filters.status)
+            select = ", ".join([*columns, sums]) if columns else sums
+            sql = f"SELECT {select} FROM {rollup.TABLE} WHERE {' AND '.join(where)}"
+            if columns:
+                sql += f" GROUP BY {', '.join(columns)}"
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                for row in cursor.fetchall():
+                    key = tuple(_key_value(v) for v in row[: len(columns)])
+                    result.setdefault(key, Measures()).add(row[len(columns) :], measures)
     return result
 
 
