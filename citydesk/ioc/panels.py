@@ -358,7 +358,9 @@ def _map(by_ward: dict[str, Measures], link: Any) -> dict[str, Any]:
 
     wards = {
         u.code: u
-        for u in AdminUnit.objects.filter(code__in=by_ward).only("code", "name", "centre_lon", "centre_lat")
+        for u in AdminUnit.objects.filter(code__in=by_ward).only(
+            "code", "name", "province_id", "centre_lon", "centre_lat"
+        )
     }
     rows = []
     for code, m in sorted(by_ward.items(), key=lambda kv: -kv[1].n):
@@ -369,6 +371,7 @@ def _map(by_ward: dict[str, Measures], link: Any) -> dict[str, Any]:
             {
                 "code": code,
                 "name": unit.name,
+                "province": unit.province_id,
                 "lon": unit.centre_lon,
                 "lat": unit.centre_lat,
                 "n": int(m.n),

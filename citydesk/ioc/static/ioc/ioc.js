@@ -4,6 +4,49 @@
   "use strict";
   var map = null;
   var layer = null;
+  var shapes = null;
+  var boundaries = {};  // province code -> GeoJSON (fetched once per page)
+
+  function loadBoundaries(provinces, done) {
+    var missing = provinces.filter(function (p) { return !(p in boundaries); });
+    if (!missing.length) { done(); return; }
+    Promise.all(missing.map(function (p) {
+      return fetch("/phan-anh/ban-do/wards.geojson?province=" + encodeURIComponent(p), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) { boundaries[p] = data; })
+        .catch(function () { boundaries[p] = null; });
+    })).then(done);
+  }
+
+  function drawShapes(rows, measure) {
+    if (shapes) { shapes.remove(); shapes = null; }
+    var byCode = {};
+    rows.forEach(function (r) { byCode[r.code] = r; });
+    var top = 1;
+    rows.forEach(function (r) { top = Math.max(top, r.n); });
+    var features = [];
+    Object.keys(boundaries).forEach(function (p) {
+      var data = boundaries[p];
+      if (data && data.features) {
+        data.features.forEach(function (f) { if (byCode[f.properties.code]) { features.push(f); } });
+      }
+    });
+    if (!features.length) { return; }
+    shapes = L.geoJSON({ type: "FeatureCollection", features: features }, {
+      style: function (f) {
+        var r = byCode[f.properties.code];
+        var value = measure === "n" ? r.n : r[measure];
+        var opacity = measure === "n" ? 0.15 + 0.6 * r.n / top : 0.55;
+        return { color: "#555555", weight: 0.6, dashArray: f.properties.approximate ? "3 3" : null,
+                 fillColor: colour(value, measure), fillOpacity: opacity };
+      },
+      onEachFeature: function (f, shape) {
+        var r = byCode[f.properties.code];
+        shape.on("click", function () { window.location.href = r.link; });
+      }
+    }).addTo(map);
+    shapes.bringToBack();
+  }
 
   function colour(value, measure) {
     if (value === null || value === undefined) { return "#999999"; }
@@ -45,6 +88,10 @@
       bounds.push([r.lat, r.lon]);
     });
     if (bounds.length) { map.fitBounds(bounds, { padding: [20, 20], maxZoom: 14 }); } else { map.setView([10.78, 106.70], 11); }
+    // Ward areas coloured by the measure (dashed outline: approximate boundaries), under the bubbles.
+    var provinces = [];
+    rows.forEach(function (r) { if (r.province && provinces.indexOf(r.province) < 0) { provinces.push(r.province); } });
+    loadBoundaries(provinces, function () { if (map) { drawShapes(rows, measure); } });
   }
 
   function refresh() {
@@ -59,7 +106,7 @@
         var open = Array.prototype.map.call(box.querySelectorAll("details"), function (d) { return d.open; });
         var measure = document.getElementById("map-measure");
         var chosen = measure ? measure.value : null;
-        if (map) { map.remove(); map = null; }
+        if (map) { map.remove(); map = null; shapes = null; }
         box.innerHTML = html;
         box.querySelectorAll("details").forEach(function (d, i) { d.open = !!open[i]; });
         var picker = document.getElementById("map-measure");
