@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -55,3 +57,62 @@ class Cell(models.Model):
 
     def __str__(self) -> str:
         return f"cell {self.grain} {self.period}"
+
+
+class Directive(models.Model):
+    """A leader's follow-up order (chỉ đạo) to a unit, about a report or about the unit's work in general.
+
+    Moves open → acknowledged → done (done straight from open too), or is cancelled by its issuer;
+    every move is in the audit trail (see ioc/directives.py)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    TEXT_MAX = 2000
+
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="directives_issued",
+        verbose_name=_("issued by"),
+    )
+    organisation = models.ForeignKey(
+        "core.Organisation",
+        on_delete=models.PROTECT,
+        related_name="directives",
+        verbose_name=_("unit"),
+    )
+    report = models.ForeignKey(
+        "reports.Report",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="directives",
+        verbose_name=_("report"),
+    )
+    text = models.TextField(_("directive"), max_length=TEXT_MAX)
+    due = models.DateField(_("due date"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    response = models.TextField(_("response"), max_length=TEXT_MAX, blank=True)
+
+    class Meta:
+        verbose_name = _("directive")
+        verbose_name_plural = _("directives")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["organisation", "status"], name="directive_unit_status"),
+            models.Index(fields=["issued_by", "created_at"], name="directive_issuer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"directive {self.pk} → {self.organisation_id}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in (self.Status.OPEN, self.Status.ACKNOWLEDGED)

@@ -25,6 +25,7 @@ from citydesk.core.models import (
 )
 from citydesk.core.powers import Power
 from citydesk.core.services import active_delegation_for, authorize, holds_anywhere
+from citydesk.ioc import directives as ioc_directives
 from citydesk.reports import selectors, services, workflow
 from citydesk.reports.forms import (
     ActionForm,
@@ -320,6 +321,11 @@ def _officer_response(
         "resume_error": form_error("resume"),
         "province": report.province_code or DEFAULT_PROVINCE,
         **_map_settings(),
+        # Follow-up directives (operations center): the report's, and the form for who may issue one.
+        "report_directives": ioc_directives.rows_for(
+            user, report.directives.select_related("organisation", "issued_by")
+        ),
+        "may_direct": ioc_directives.may_issue(user, unit),
     }
     return render(request, "reports/officer_report.html", context, status=status)
 

@@ -1,0 +1,190 @@
+"""Follow-up directives pages: the list (issued by me / addressed to my units), issuing one, and the
+unit's answers (acknowledge, complete) or the issuer's withdrawal. Errors name the field, nothing stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from citydesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
+from citydesk.ioc import directives as services
+from citydesk.ioc.access import dashboard_scope
+
+FIELDS = ("unit", "report", "text", "due")
+
+
+class DirectiveForm(forms.Form):
+    """Shape only (the date); the service checks the rest and names the field at fault."""
+
+    unit = forms.CharField(required=False, max_length=40)
+    report = forms.CharField(required=False, max_length=20)
+    text = forms.CharField(required=False, strip=False)
+    due = forms.DateField(
+        required=False,
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        error_messages={"invalid": gettext_lazy("Enter the due date as dd/mm/yyyy.")},
+    )
+
+
+def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "reports/forbidden.html", {"message": message}, status=403)
+
+
+def _refusal(request: HttpRequest) -> HttpResponse | None:
+    """Directives belong to the operations center: heads, deputies and leaders."""
+    try:
+        dashboard_scope(request.user)
+    except NotAllowed as exc:
+        return _forbidden(request, str(exc))
+    return None
+
+
+def _page(
+    request: HttpRequest,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, list[str]] | None = None,
+    action_error: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    rows = services.rows_for(user, services.directives_for(user))
+    sections = [
+        {
+            "key": "issued",
+            "title": _("Issued by me"),
+            "empty": _("You have not issued any directive."),
+            "rows": [r for r in rows if r.mine and not r.answerable],  # else listed once, below
+        },
+        {
+            "key": "received",
+            "title": _("Addressed to my units"),
+            "empty": _("No directive was addressed to your units."),
+            "rows": [r for r in rows if r.answerable],
+        },
+    ]
+    units = list(services.issuable_units(user).only("code", "name"))
+    context = {
+        # "Issued by me" only for those who issue (or did): a ward head without units below sees one list.
+        "sections": [s for s in sections if s["rows"] or s["key"] != "issued" or units],
+        "directive_units": units,
+        "directive_values": values or {},
+        "directive_errors": errors or {},
+        "action_error": action_error,
+    }
+    return render(request, "ioc/directives.html", context, status=status)
+
+
+@login_required
+@require_GET
+def directive_list(request: HttpRequest) -> HttpResponse:
+    refusal = _refusal(request)
+    if refusal is not None:
+        return refusal
+    return _page(request)
+
+
+def _next(request: HttpRequest) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+@login_required
+@require_POST
+def directive_new(request: HttpRequest) -> HttpResponse:
+    refusal = _refusal(request)
+    if refusal is not None:
+        return refusal
+    form = DirectiveForm(request.POST)
+    values = {name: request.POST.get(name, "") for name in FIELDS}
+    if not form.is_valid():
+        errors = {field: list(messages_) for field, messages_ in form.errors.items()}
+        return _page(request, values=values, errors=errors, status=400)
+    data = form.cleaned_data
+    try:
+        directive = services.directive_issue(
+            request.user,
+            unit_code=data["unit"],
+            report_code=data["report"],
+            text=data["text"],
+            due=data["due"],
+        )
+    except DomainError as exc:
+        # An input naming a unit or report that does not exist is a bad form (400), like an empty text.
+        status = 403 if isinstance(exc, NotAllowed) and not exc.field else 400
+        return _page(request, values=values, errors={exc.field or "general": [exc.message]}, status=status)
+    messages.success(request, _("The directive was sent to %(org)s.") % {"org": directive.organisation.name})
+    return redirect(_next(request) or reverse("ioc:directives") + f"#directive-{directive.pk}")
+
+
+def _answer(request: HttpRequest, pk: int, call: Any, done: str) -> HttpResponse:
+    refusal = _refusal(request)
+    if refusal is not None:
+        return refusal
+    try:
+        call()
+    except DomainError as exc:
+        if isinstance(exc, NotAllowed):
+            status = 403
+        elif isinstance(exc, NotFound):
+            status = 404
+        elif isinstance(exc, Conflict):
+            status = 409
+        else:
+            status = 400
+        error = {
+            "id": pk,
+            "field": exc.field or "",
+            "message": exc.message,
+            "response": request.POST.get("response", ""),
+        }
+        return _page(request, action_error=error, status=status)
+    messages.success(request, done)
+    return redirect(reverse("ioc:directives") + f"#directive-{pk}")
+
+
+@login_required
+@require_POST
+def directive_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    return _answer(
+        request,
+        pk,
+        lambda: services.directive_acknowledge(request.user, pk),
+        _("The directive was acknowledged; its issuer is told."),
+    )
+
+
+@login_required
+@require_POST
+def directive_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    return _answer(
+        request,
+        pk,
+        lambda: services.directive_complete(request.user, pk, response=request.POST.get("response", "")),
+        _("The directive is done; its issuer is told."),
+    )
+
+
+@login_required
+@require_POST
+def directive_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    return _answer(
+        request,
+        pk,
+        lambda: services.directive_cancel(request.user, pk),
+        _("The directive was withdrawn."),
+    )

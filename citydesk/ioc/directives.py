@@ -1,0 +1,417 @@
+"""Follow-up directives (chỉ đạo): a leader or a unit head flags a report or a unit below them for
+follow-up; the unit's head or deputy acknowledges it and reports back. Every move is audited and
+notifies the other side.
+
+Who may issue: someone whose operations-center scope covers the target unit and who is a head or a
+leader of a unit strictly above it, or a leader of the unit itself (a ward head directs the units below
+the ward, never another ward nor their own ward; the city's leaders direct any unit of the city).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from citydesk.core.audit import Actor, audit_record
+from citydesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
+from citydesk.core.models import AuditEntry, Membership, Organisation, User
+from citydesk.core.powers import ROLE_POWERS, Power, Role
+from citydesk.core.services import authorize
+from citydesk.ioc.access import dashboard_scope
+from citydesk.ioc.models import Directive
+from citydesk.lib.text import nfc
+from citydesk.notifications.services import notification_queue
+from citydesk.reports.models import Report
+from citydesk.reports.selectors import _descendants
+
+# Roles that direct the units below them (a deputy sees the dashboards but does not issue directives).
+ISSUING_ROLES = frozenset({Role.HEAD, Role.LEADER})
+# Roles that also direct their own unit.
+SELF_DIRECTING_ROLES = frozenset({Role.LEADER})
+# Roles that answer a directive addressed to their unit.
+ANSWERING_ROLES = frozenset({Role.HEAD, Role.DEPUTY})
+
+Status = Directive.Status
+PENDING = (Status.OPEN, Status.ACKNOWLEDGED)
+
+
+# --- Who may issue --------------------------------------------------------------------------------
+
+
+def _issuing_memberships(user: User) -> list[Membership]:
+    if not user.is_authenticated or not user.is_active:
+        return []
+    return [
+        m
+        for m in Membership.objects.filter(user=user, is_active=True, role__in=ISSUING_ROLES)
+        if Power.VIEW_DASHBOARD in ROLE_POWERS.get(m.role, frozenset())
+    ]
+
+
+def _directs(memberships: list[Membership], target: Organisation) -> bool:
+    ancestors = target.ancestor_ids()  # the target first, then the units above it
+    for m in memberships:
+        if m.organisation_id in ancestors[1:]:
+            return True
+        if m.role in SELF_DIRECTING_ROLES and m.organisation_id == target.pk:
+            return True
+    return False
+
+
+def _may_issue(user: User, target: Organisation, scope: frozenset[int] | None) -> bool:
+    in_scope = scope is None or target.pk in scope
+    return in_scope and _directs(_issuing_memberships(user), target)
+
+
+def may_issue(user: User, target: Organisation) -> bool:
+    """May `user` issue a directive to `target` (or about one of its reports)?"""
+    if not _directs(_issuing_memberships(user), target):  # cheap: most officers stop here
+        return False
+    try:
+        scope = dashboard_scope(user)
+    except NotAllowed:
+        return False
+    return _may_issue(user, target, scope)
+
+
+def issuable_units(user: User) -> QuerySet[Organisation]:
+    """The active units `user` may direct, by name (the directives page's unit list)."""
+    memberships = _issuing_memberships(user)
+    above = {m.organisation_id for m in memberships}
+    own = {m.organisation_id for m in memberships if m.role in SELF_DIRECTING_ROLES}
+    children = set(Organisation.objects.filter(parent_id__in=above).values_list("pk", flat=True))
+    ids = (_descendants(children) if children else set()) | own
+    return Organisation.objects.filter(pk__in=ids, is_active=True).order_by("name")
+
+
+# --- Writes ---------------------------------------------------------------------------------------
+
+
+def _clean_text(value: str | None, field: str) -> str:
+    text = nfc(value or "")
+    if not text:
+        if field == "response":
+            raise DomainError(_("Say what was done."), field=field)
+        raise DomainError(_("Write the directive."), field=field)
+    if len(text) > Directive.TEXT_MAX:
+        raise DomainError(
+            _("At most %(max)s characters (this one has %(n)s).")
+            % {"max": Directive.TEXT_MAX, "n": len(text)},
+            field=field,
+        )
+    return text
+
+
+def _target(unit_code: str | None, report_code: str | None) -> tuple[Organisation, Report | None]:
+    unit_code = (unit_code or "").strip()
+    report_code = (report_code or "").strip().upper()
+    unit = None
+    if unit_code:
+        unit = Organisation.objects.filter(code=unit_code, is_active=True).first()
+        if unit is None:
+            raise NotFound(_("Unknown unit “%(code)s”.") % {"code": unit_code}, field="unit")
+    if report_code:
+        report = Report.objects.select_related("unit").filter(code=report_code).first()
+        if report is None:
+            raise NotFound(_("No report %(code)s.") % {"code": report_code}, field="report")
+        if unit is not None and unit.pk != report.unit_id:
+            raise DomainError(
+                _("Report %(code)s is handled by %(org)s: leave the unit empty or choose that unit.")
+                % {"code": report.code, "org": report.unit.name},
+                field="unit",
+            )
+        return report.unit, report
+    if unit is None:
+        raise DomainError(_("Choose the unit, or give a report's code."), field="unit")
+    return unit, None
+
+
+def _snapshot(directive: Directive) -> dict[str, Any]:
+    return {
+        "status": directive.status,
+        "organisation": directive.organisation.code,
+        "report": directive.report.code if directive.report_id else None,
+        "issued_by": directive.issued_by_id,
+        "text": directive.text,
+        "due": directive.due.isoformat() if directive.due else None,
+        "response": directive.response,
+    }
+
+
+def _notify(people: list[User], subject: str, body: str) -> None:
+    for person in people:
+        notification_queue(channel="in_app", recipient=person, subject=subject, body=body)
+        if person.email:
+            notification_queue(channel="email", recipient=person, subject=subject, body=body)
+
+
+def _link(directive: Directive) -> str:
+    return f"{settings.CITYDESK_PUBLIC_URL}{reverse('ioc:directives')}#directive-{directive.pk}"
+
+
+def _about(directive: Directive) -> str:
+    if directive.report_id:
+        return _("report %(code)s") % {"code": directive.report.code}
+    return directive.organisation.name
+
+
+def _unit_heads(organisation: Organisation) -> list[User]:
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__organisation=organisation,
+            memberships__role=Role.HEAD,
+            memberships__is_active=True,
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def directive_issue(
+    user: User,
+    *,
+    unit_code: str | None = None,
+    report_code: str | None = None,
+    text: str,
+    due: date | None = None,
+) -> Directive:
+    """Issue a directive to a unit, or to the unit handling a report; its heads are told."""
+    if not user.is_authenticated or not user.is_active:
+        raise NotAllowed(_("You must log in to do this."))
+    scope = dashboard_scope(user)  # refuses people without the operations center before any look-up
+    organisation, report = _target(unit_code, report_code)
+    if not _may_issue(user, organisation, scope):
+        raise NotAllowed(
+            _(
+                "You cannot issue directives to %(org)s: only its leaders and the heads of the units above it can."
+            )
+            % {"org": organisation.name}
+        )
+    actor = authorize(user, Power.VIEW_DASHBOARD, organisation)
+    text = _clean_text(text, "text")
+    if due is not None and due < timezone.localdate():
+        raise DomainError(_("The due date cannot be in the past."), field="due")
+    directive = Directive.objects.create(
+        issued_by=user, organisation=organisation, report=report, text=text, due=due
+    )
+    audit_record(
+        actor=actor,
+        action="directive.issue",
+        object_type="directive",
+        object_id=directive.pk,
+        after=_snapshot(directive),
+    )
+    with translation.override(settings.LANGUAGE_CODE):  # the recipients read the platform's language
+        subject = _("Directive from %(name)s about %(about)s") % {
+            "name": actor.label,
+            "about": _about(directive),
+        }
+        due_line = _("Due by %(d)s.") % {"d": directive.due.strftime("%d/%m/%Y")} if directive.due else ""
+        body = "\n".join(line for line in (directive.text, due_line, _link(directive)) if line)
+        _notify(_unit_heads(organisation), subject, body)
+    return directive
+
+
+def _locked(directive_id: int | str) -> Directive:
+    try:
+        pk = int(directive_id)
+    except (TypeError, ValueError):
+        pk = 0
+    directive = (
+        Directive.objects.select_for_update(of=("self",))
+        .select_related("organisation", "report", "issued_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if directive is None:
+        raise NotFound(_("No directive %(id)s.") % {"id": directive_id})
+    return directive
+
+
+def _responder(user: User, directive: Directive) -> Actor:
+    """The target unit's head or deputy (or their delegate for assigning reports)."""
+    actor = authorize(user, Power.REPORT_ASSIGN, directive.organisation)
+    if (
+        actor.right == AuditEntry.Right.OWN
+        and not Membership.objects.filter(
+            user=user, organisation=directive.organisation, role__in=ANSWERING_ROLES, is_active=True
+        ).exists()
+    ):
+        raise NotAllowed(
+            _("Only the head or a deputy of %(org)s answers this directive.")
+            % {"org": directive.organisation.name}
+        )
+    return actor
+
+
+def _move(
+    user: User,
+    directive_id: int | str,
+    *,
+    action: str,
+    allowed_from: tuple[str, ...],
+    who: Any,
+    change: Any,
+) -> tuple[Directive, Actor]:
+    directive = _locked(directive_id)
+    actor = who(user, directive)
+    if directive.status not in allowed_from:
+        raise Conflict(
+            _("This directive is already “%(status)s”.") % {"status": directive.get_status_display()}
+        )
+    before = _snapshot(directive)
+    change(directive)
+    directive.save()
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="directive",
+        object_id=directive.pk,
+        before=before,
+        after=_snapshot(directive),
+    )
+    return directive, actor
+
+
+def _notify_issuer(directive: Directive, subject: str, body: str) -> None:
+    issuer = directive.issued_by
+    if issuer.is_active:
+        _notify([issuer], subject, "\n".join(line for line in (body, _link(directive)) if line))
+
+
+@transaction.atomic
+def directive_acknowledge(user: User, directive_id: int | str) -> Directive:
+    """The unit takes note of the directive (open → acknowledged); the issuer is told."""
+
+    def change(directive: Directive) -> None:
+        directive.status = Status.ACKNOWLEDGED
+        directive.acknowledged_at = timezone.now()
+
+    directive, actor = _move(
+        user,
+        directive_id,
+        action="directive.acknowledge",
+        allowed_from=(Status.OPEN,),
+        who=_responder,
+        change=change,
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("%(org)s acknowledged your directive about %(about)s") % {
+            "org": directive.organisation.name,
+            "about": _about(directive),
+        }
+        _notify_issuer(directive, subject, _("Acknowledged by %(name)s.") % {"name": actor.label})
+    return directive
+
+
+@transaction.atomic
+def directive_complete(user: User, directive_id: int | str, *, response: str) -> Directive:
+    """The unit reports what was done (open or acknowledged → done); the issuer is told."""
+    text = _clean_text(response, "response")
+
+    def change(directive: Directive) -> None:
+        directive.status = Status.DONE
+        directive.done_at = timezone.now()
+        directive.response = text
+
+    directive, actor = _move(
+        user,
+        directive_id,
+        action="directive.complete",
+        allowed_from=PENDING,
+        who=_responder,
+        change=change,
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("%(org)s completed your directive about %(about)s") % {
+            "org": directive.organisation.name,
+            "about": _about(directive),
+        }
+        _notify_issuer(directive, subject, f"{actor.label}: {directive.response}")
+    return directive
+
+
+def _canceller(user: User, directive: Directive) -> Actor:
+    if not user.is_authenticated or directive.issued_by_id != user.pk:
+        raise NotAllowed(_("Only the person who issued this directive can cancel it."))
+    return Actor(user_id=user.pk, label=user.full_name or user.username, right=AuditEntry.Right.OWN)
+
+
+@transaction.atomic
+def directive_cancel(user: User, directive_id: int | str) -> Directive:
+    """The issuer withdraws a directive that is not done yet; the unit's heads are told."""
+
+    def change(directive: Directive) -> None:
+        directive.status = Status.CANCELLED
+
+    directive, actor = _move(
+        user,
+        directive_id,
+        action="directive.cancel",
+        allowed_from=PENDING,
+        who=_canceller,
+        change=change,
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Directive about %(about)s withdrawn") % {"about": _about(directive)}
+        body = _("%(name)s withdrew the directive: %(text)s") % {"name": actor.label, "text": directive.text}
+        _notify(_unit_heads(directive.organisation), subject, body)
+    return directive
+
+
+# --- Reads ----------------------------------------------------------------------------------------
+
+
+def answered_units(user: User) -> set[int]:
+    """The units whose directives `user` answers (as their head or deputy)."""
+    if not user.is_authenticated:
+        return set()
+    return set(
+        Membership.objects.filter(user=user, is_active=True, role__in=ANSWERING_ROLES).values_list(
+            "organisation_id", flat=True
+        )
+    )
+
+
+def directives_for(user: User) -> QuerySet[Directive]:
+    """Directives issued by `user` or addressed to the units they head or deputise, newest first."""
+    if not user.is_authenticated:
+        return Directive.objects.none()
+    return (
+        Directive.objects.filter(Q(issued_by=user) | Q(organisation_id__in=answered_units(user)))
+        .select_related("organisation", "report", "issued_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class Row:
+    directive: Directive
+    overdue: bool
+    mine: bool  # issued by the viewer
+    answerable: bool  # addressed to a unit the viewer heads or deputises
+
+
+def rows_for(user: User, directives: Any) -> list[Row]:
+    """Rows for a page: the overdue marker and what the viewer may do with each directive."""
+    today = timezone.localdate()
+    units = answered_units(user)
+    return [
+        Row(
+            directive=d,
+            overdue=bool(d.is_pending and d.due and d.due < today),
+            mine=d.issued_by_id == user.pk,
+            answerable=d.organisation_id in units,
+        )
+        for d in directives
+    ]

@@ -1,0 +1,533 @@
+"""Exports of the overview as it is on screen: an Excel workbook (one sheet per panel) and a printable
+PDF brief (WeasyPrint), both stating the filters and when they were made.
+
+Both take the context the export views build (the overview's panels plus `form`, `filters`,
+`scope_label` and `generated_at`). WeasyPrint is imported only when a PDF is asked for: without its
+system libraries (Pango) the rest of CityDesk works and the brief answers 503 (`PdfUnavailable`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from citydesk.core.models import Organisation
+from citydesk.ioc.forms import PRESETS
+from citydesk.ioc.queries import totals
+from citydesk.reports.models import Channel, Status
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# Sheet names: fixed, so that formulas and scripts reading the workbook find them (31 characters at most).
+SHEET_FILTERS = "Bộ lọc"
+SHEET_CARDS = "Tổng quan"
+SHEET_CATEGORY = "Theo lĩnh vực"
+SHEET_CHANNEL = "Theo kênh"
+SHEET_STATUS = "Theo trạng thái"
+SHEET_TREND = "Xu hướng"
+SHEET_OVERDUE = "Quá hạn theo đơn vị"
+SHEET_SATISFACTION = "Hài lòng theo đơn vị"
+SHEET_LEAGUE = "Xếp hạng đơn vị"
+SHEET_MAP = "Bản đồ phường xã"
+SHEETS = (
+    SHEET_FILTERS,
+    SHEET_CARDS,
+    SHEET_CATEGORY,
+    SHEET_CHANNEL,
+    SHEET_STATUS,
+    SHEET_TREND,
+    SHEET_OVERDUE,
+    SHEET_SATISFACTION,
+    SHEET_LEAGUE,
+    SHEET_MAP,
+)
+
+COUNT = "#,##0"
+PCT = "0.0%"
+HOURS = "0.0"
+DATE = "dd/mm/yyyy"
+CHANGE_PCT = "+0.0%;-0.0%;0.0%"
+
+
+# --- What the view shows, in words ----------------------------------------------------------------
+
+
+def generated_text(context: dict[str, Any]) -> str:
+    """When the export was made: dd/mm/yyyy HH:MM, Hồ Chí Minh City time."""
+    at = context.get("generated_at") or timezone.now()
+    return timezone.localtime(at, TZ).strftime("%d/%m/%Y %H:%M")
+
+
+def period_text(context: dict[str, Any]) -> str:
+    filters = context["filters"]
+    dates = f"{filters.start:%d/%m/%Y} – {filters.end:%d/%m/%Y}"
+    form = context.get("form")
+    if form is None or form.data.get("start") or form.data.get("end"):
+        return dates
+    preset = PRESETS.get(form.cleaned_data.get("period") or "30d")
+    return f"{preset} ({dates})" if preset else dates
+
+
+def filter_rows(context: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) of every filter, the scope and the generation time, in the page's words."""
+    form = context.get("form")
+    data = form.cleaned_data if form is not None else {}
+    category = data.get("category")
+    unit = data.get("unit")
+    channel = data.get("channel") or ""
+    status = data.get("status") or ""
+    if status == "open":
+        status_text = _("Open (all not finished)")
+    elif status:
+        status_text = str(Status(status).label) if status in Status.values else status
+    else:
+        status_text = _("All")
+    return [
+        (_("Scope"), context.get("scope_label") or _("the whole city")),
+        (_("Period"), period_text(context)),
+        (_("Category"), category.name if category else _("All categories")),
+        (_("Unit"), f"{unit.name} ({unit.code})" if unit else _("All my units")),
+        (
+            _("Channel"),
+            (str(Channel(channel).label) if channel in Channel.values else channel)
+            if channel
+            else _("All channels"),
+        ),
+        (_("Status"), status_text),
+        (_("Generated at"), generated_text(context)),
+    ]
+
+
+def filename(context: dict[str, Any], extension: str) -> str:
+    filters = context["filters"]
+    return f"dieu-hanh-{filters.start.isoformat()}_{filters.end.isoformat()}.{extension}"
+
+
+# --- Excel ----------------------------------------------------------------------------------------
+
+
+def _fraction(pct: float | None) -> float | None:
+    return None if pct is None else pct / 100
+
+
+def _points_format() -> str:
+    word = _("points").replace('"', "")
+    return f'+0.0 "{word}";-0.0 "{word}";0.0 "{word}"'
+
+
+class _Sheet:
+    """One worksheet: a bold header row, typed cells with number formats, widths that fit."""
+
+    def __init__(self, workbook: Any, title: str, headers: list[str]) -> None:
+        from openpyxl.styles import Alignment, Font, PatternFill
+
+        self.ws = workbook.create_sheet(title)
+        self.ws.append(headers)
+        for cell in self.ws[1]:
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="E8EEF4")
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+        self.ws.freeze_panes = "A2"
+        self.widths = [len(h) for h in headers]
+
+    def row(self, *cells: Any | tuple[Any, str]) -> None:
+        """Cells are values, or (value, number format)."""
+        values, formats = [], []
+        for cell in cells:
+            value, fmt = cell if isinstance(cell, tuple) else (cell, None)
+            values.append(value)
+            formats.append(fmt)
+        self.ws.append(values)
+        for i, (cell, fmt) in enumerate(zip(self.ws[self.ws.max_row], formats, strict=False)):
+            if fmt and cell.value is not None:
+                cell.number_format = fmt
+            shown = _shown_length(cell.value)
+            if i < len(self.widths):
+                self.widths[i] = max(self.widths[i], shown)
+            else:
+                self.widths.append(shown)
+
+    def empty(self) -> None:
+        from openpyxl.styles import Font
+
+        self.ws.append([_("Nothing to show for these filters.")])
+        self.ws.cell(self.ws.max_row, 1).font = Font(italic=True)
+
+    def finish(self) -> None:
+        from openpyxl.utils import get_column_letter
+
+        for i, width in enumerate(self.widths, start=1):
+            self.ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 10), 60)
+
+
+def _shown_length(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, (date, datetime)):
+        return 10
+    if isinstance(value, (int, float)):
+        return 12
+    return max(len(line) for line in str(value).splitlines() or [""])
+
+
+def overview_xlsx(context: dict[str, Any]) -> bytes:
+    """The overview as a workbook: the filters first, then one sheet per panel, numbers as numbers."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    workbook.properties.title = f"{_('Operations center: citizen reports')} – {period_text(context)}"
+    workbook.properties.creator = "CityDesk"
+
+    # Bộ lọc: what this workbook counts, and when it was made.
+    sheet = workbook.create_sheet(SHEET_FILTERS)
+    sheet.append([_("Operations center: citizen reports")])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([])
+    for label, value in filter_rows(context):
+        sheet.append([label, value])
+        sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+    sheet.column_dimensions["A"].width = 24
+    sheet.column_dimensions["B"].width = min(60, max(30, *(len(v) + 2 for _l, v in filter_rows(context))))
+
+    _cards_sheet(workbook, context)
+    _category_sheet(workbook, context)
+    _slices_sheet(workbook, SHEET_CHANNEL, _("Channel"), context.get("by_channel") or [])
+    _slices_sheet(workbook, SHEET_STATUS, _("Status"), context.get("by_status") or [])
+    _trend_sheet(workbook, context)
+    _overdue_sheet(workbook, context)
+    _satisfaction_sheet(workbook, context)
+    _league_sheet(workbook, context)
+    _map_sheet(workbook, context)
+
+    out = BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _cards_sheet(workbook: Any, context: dict[str, Any]) -> None:
+    sheet = _Sheet(
+        workbook,
+        SHEET_CARDS,
+        [
+            _("Figure"),
+            _("This period"),
+            _("Previous period"),
+            _("vs previous period"),
+            _("Same period last year"),
+            _("vs same period last year"),
+        ],
+    )
+    points = _points_format()
+    for card in context.get("cards") or []:
+        if card.unit == "%":
+            value_format, change_format = PCT, points
+            now, prev, year = _fraction(card.value), _fraction(card.previous), _fraction(card.last_year)
+            label = card.label
+        elif card.unit == "h":
+            value_format, change_format = HOURS, CHANGE_PCT
+            now, prev, year = card.value, card.previous, card.last_year
+            label = f"{card.label} ({_('hours')})"
+        else:
+            value_format, change_format = COUNT, CHANGE_PCT
+            now, prev, year = (
+                None if v is None else int(v) for v in (card.value, card.previous, card.last_year)
+            )
+            label = card.label
+        vs_prev, vs_year = card.vs_previous, card.vs_last_year
+        if card.unit != "%":  # a relative change, as a fraction for the percent format
+            vs_prev, vs_year = _fraction(vs_prev), _fraction(vs_year)
+        sheet.row(
+            label,
+            (now, value_format),
+            (prev, value_format),
+            (vs_prev, change_format),
+            (year, value_format),
+            (vs_year, change_format),
+        )
+    sheet.finish()
+
+
+def _category_sheet(workbook: Any, context: dict[str, Any]) -> None:
+    sheet = _Sheet(workbook, SHEET_CATEGORY, [_("Category"), _("Code"), _("Received")])
+    chart = context.get("by_category")
+    bars = chart.bars if chart is not None else []
+    for bar in bars:
+        sheet.row(bar.label, str(bar.key), (int(bar.value), COUNT))
+    if not bars:
+        sheet.empty()
+    sheet.finish()
+
+
+def _slices_sheet(workbook: Any, title: str, header: str, slices: list[Any]) -> None:
+    sheet = _Sheet(workbook, title, [header, _("Received"), _("Share")])
+    for s in slices:
+        sheet.row(s.label, (int(s.value), COUNT), (s.pct / 100, PCT))
+    if not slices:
+        sheet.empty()
+    sheet.finish()
+
+
+def _trend_sheet(workbook: Any, context: dict[str, Any]) -> None:
+    sheet = _Sheet(
+        workbook, SHEET_TREND, [_("From"), _("To"), _("Received"), _("Resolved"), _("Resolved on time")]
+    )
+    trend = context.get("trend")
+    filters = context["filters"]
+    points = trend.points if trend is not None else []
+    for i, p in enumerate(points):
+        end = points[i + 1]["start"] - timedelta(days=1) if i + 1 < len(points) else filters.end
+        sheet.row(
+            (max(p["start"], filters.start), DATE),
+            (min(end, filters.end), DATE),
+            (p["received"], COUNT),
+            (p["resolved"], COUNT),
+            (_fraction(p["on_time"]), PCT),
+        )
+    if not points:
+        sheet.empty()
+    sheet.finish()
+
+
+def _overdue_sheet(workbook: Any, context: dict[str, Any]) -> None:
+    sheet = _Sheet(workbook, SHEET_OVERDUE, [_("Unit"), _("Code"), _("Overdue")])
+    chart = context.get("overdue_by_unit")
+    bars = chart.bars if chart is not None else []
+    for bar in bars:
+        sheet.row(bar.label, str(bar.key), (int(bar.value), COUNT))
+    if not bars:
+        sheet.empty()
+    sheet.finish()
+
+
+def _satisfaction_sheet(workbook: Any, context: dict[str, Any]) -> None:
+    sheet = _Sheet(workbook, SHEET_SATISFACTION, [_("Unit"), _("Code"), _("Satisfied"), _("Ratings")])
+    chart = context.get("satisfaction_by_unit")
+    bars = chart.bars if chart is not None else []
+    ratings: dict[str, int] = {}
+    if bars:  # the chart shows the number of ratings in its text: count them again, as numbers
+        ids = dict(Organisation.objects.filter(code__in=[b.key for b in bars]).values_list("pk", "code"))
+        for (unit_id,), m in totals(context["filters"], ("unit",)).items():
+            if unit_id in ids:
+                ratings[ids[unit_id]] = m.rated
+    for bar in bars:
+        sheet.row(bar.label, str(bar.key), (bar.value / 100, PCT), (ratings.get(bar.key), COUNT))
+    if not bars:
+        sheet.empty()
+    sheet.finish()
+
+
+def _league_sheet(workbook: Any, context: dict[str, Any]) -> None:
+    sheet = _Sheet(
+        workbook,
+        SHEET_LEAGUE,
+        [
+            _("Group"),
+            _("Rank"),
+            _("Unit"),
+            _("Code"),
+            _("Received"),
+            _("Resolved on time"),
+            _("Satisfied"),
+            f"{_('Median handling time')} ({_('hours')})",
+        ],
+    )
+    league = context.get("league") or {}
+    count = league.get("count", 0)
+    sections = context.get("league_sections") or []
+    wrote = False
+    for number, (title, rows) in enumerate(sections):
+        for i, row in enumerate(rows):
+            m = row["m"]
+            rank = i + 1 if number == 0 else count - i  # the second list runs from the very last up
+            sheet.row(
+                str(title),
+                rank,
+                row["unit"].name,
+                row["unit"].code,
+                (int(m.n), COUNT),
+                (_fraction(m.on_time_pct), PCT),
+                (_fraction(m.satisfaction_pct), PCT),
+                (m.median_hours, HOURS),
+            )
+            wrote = True
+    if not wrote:
+        sheet.empty()
+    sheet.finish()
+
+
+def _map_sheet(workbook: Any, context: dict[str, Any]) -> None:
+    sheet = _Sheet(
+        workbook, SHEET_MAP, [_("Ward"), _("Code"), _("Received"), _("Resolved on time"), _("Satisfied")]
+    )
+    rows = context.get("map_rows") or []
+    for w in rows:
+        sheet.row(
+            w["name"],
+            w["code"],
+            (w["n"], COUNT),
+            (_fraction(w["on_time"]), PCT),
+            (_fraction(w["satisfaction"]), PCT),
+        )
+    if not rows:
+        sheet.empty()
+    sheet.finish()
+
+
+# --- PDF ------------------------------------------------------------------------------------------
+
+# Debian packages of the libraries WeasyPrint loads (its error names the library, not the package);
+# the first name found in the error wins, so the longer names come first.
+LIBRARY_PACKAGES = (
+    ("pangoft2", "libpangoft2-1.0-0"),
+    ("pango", "libpango-1.0-0"),
+    ("gobject", "libglib2.0-0"),
+    ("harfbuzz-subset", "libharfbuzz-subset0"),
+    ("harfbuzz", "libharfbuzz0b"),
+    ("fontconfig", "libfontconfig1"),
+)
+PDF_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0"
+
+
+class PdfUnavailable(Exception):
+    """WeasyPrint (or a library it needs) is missing; the message says which package to install."""
+
+
+def _import_weasyprint() -> Any:
+    import weasyprint
+
+    return weasyprint
+
+
+def load_weasyprint() -> Any:
+    """The weasyprint module, imported on first use; PdfUnavailable when it or its libraries are missing."""
+    try:
+        return _import_weasyprint()
+    except ImportError as exc:
+        raise PdfUnavailable(
+            _(
+                "The PDF brief is unavailable: the Python package “weasyprint” is not installed "
+                "(pip install weasyprint). (%(error)s)"
+            )
+            % {"error": exc}
+        ) from exc
+    except OSError as exc:
+        raise PdfUnavailable(
+            _(
+                "The PDF brief is unavailable: WeasyPrint cannot load the system library of the "
+                "package %(package)s. Install it (apt-get install %(packages)s) and restart CityDesk. "
+                "(%(error)s)"
+            )
+            % {"package": _missing_package(str(exc)), "packages": PDF_PACKAGES, "error": exc}
+        ) from exc
+
+
+def _missing_package(error: str) -> str:
+    match = re.search(r"library '([^']+)'", error)
+    name = match.group(1) if match else error
+    for needle, package in LIBRARY_PACKAGES:
+        if needle in name:
+            return package
+    return PDF_PACKAGES
+
+
+def _static_roots() -> list[Path]:
+    roots = [Path(settings.STATIC_ROOT)]
+    for finder in finders.get_finders():
+        for storage in getattr(finder, "storages", {}).values():
+            location = getattr(storage, "location", None)
+            if location:
+                roots.append(Path(location))
+    return [r.resolve() for r in roots]
+
+
+def _allowed(url: str, roots: list[Path]) -> bool:
+    """Only files of the static directories: nothing from the network, nothing else on disk."""
+    parts = urlsplit(url)
+    if parts.scheme != "file":
+        return False
+    path = Path(unquote(parts.path)).resolve()
+    return any(path.is_relative_to(root) for root in roots)
+
+
+def url_fetcher(weasyprint: Any) -> Any:
+    """A fetcher refusing every URL but the static files (WeasyPrint ≥ 66 wants a URLFetcher object,
+    older versions a function)."""
+    roots = _static_roots()
+    urls = weasyprint.urls
+    if hasattr(urls, "URLFetcher"):
+
+        class StaticOnly(urls.URLFetcher):
+            def fetch(self, url: str, headers: Any = None) -> Any:
+                if not _allowed(url, roots):
+                    raise ValueError(f"CityDesk's PDF brief fetches nothing from {url}")
+                return super().fetch(url, headers)
+
+        return StaticOnly(allowed_protocols=("file",))
+
+    def fetch(url: str, *args: Any, **kwargs: Any) -> Any:
+        if not _allowed(url, roots):
+            raise ValueError(f"CityDesk's PDF brief fetches nothing from {url}")
+        return urls.default_url_fetcher(url, *args, **kwargs)
+
+    return fetch
+
+
+def _stylesheet(name: str) -> str:
+    path = finders.find(name)
+    return Path(path).read_text(encoding="utf-8") if path else ""
+
+
+# WeasyPrint styles an inline SVG with the SVG's own <style> only: the page's CSS for the charts
+# (as in ioc.css) goes inside each one.
+SVG_STYLE = (
+    "text{font-family:'Noto Sans','DejaVu Sans',sans-serif}"
+    ".bar-label,.bar-value{font-size:12px;fill:#222}"
+    ".bar{fill:#0072B2}"
+    ".sla{stroke:#D55E00;stroke-dasharray:6 4;stroke-width:1.5}"
+    ".sla-label{fill:#D55E00;font-size:11px}"
+    "polyline{fill:none;stroke:#0072B2;stroke-width:1.5}"
+    ".ontime{fill:none;stroke:#009E73;stroke-width:2.5}"
+)
+_SVG_OPEN = re.compile(r"(<svg\b[^>]*>)")
+
+
+def brief_html(context: dict[str, Any], request: HttpRequest | None = None) -> str:
+    """The brief's HTML, its CSS inlined (nothing to fetch)."""
+    html = render_to_string(
+        "ioc/brief.html",
+        {
+            **context,
+            "filter_rows": filter_rows(context),
+            "generated_text": generated_text(context),
+            "period_text": period_text(context),
+            "brief_css": _stylesheet("ioc/brief.css"),
+        },
+        request=request,
+    )
+    return _SVG_OPEN.sub(lambda m: f"{m.group(1)}<style>{SVG_STYLE}</style>", html)
+
+
+def overview_pdf(context: dict[str, Any], request: HttpRequest | None = None) -> bytes:
+    """The printable brief (A4 portrait). Raises PdfUnavailable without WeasyPrint's libraries."""
+    weasyprint = load_weasyprint()
+    css = finders.find("ioc/brief.css")
+    base_url = Path(css).parent.parent.as_uri() + "/" if css else None
+    html = weasyprint.HTML(
+        string=brief_html(context, request), base_url=base_url, url_fetcher=url_fetcher(weasyprint)
+    )
+    return html.write_pdf()
