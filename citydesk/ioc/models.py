@@ -20,6 +20,7 @@ class Cell(models.Model):
     category_id = models.IntegerField(default=0)  # 0: any
     channel = models.CharField(max_length=10, default="", blank=True)
     status = models.CharField(max_length=12, default="", blank=True)
+    grid = models.IntegerField(default=-1)  # heat-map bin (rollup.GRID_DEG squares; -1: any / no point)
 
     n = models.IntegerField(default=0)  # reports received
     resolved_n = models.IntegerField(default=0)
@@ -50,13 +51,23 @@ class Cell(models.Model):
         # more than they save reads.
         constraints = [
             models.UniqueConstraint(
-                fields=["grain", "period", "unit_id", "ward", "category_id", "channel", "status"],
+                fields=["grain", "period", "unit_id", "ward", "category_id", "channel", "status", "grid"],
                 name="ioc_cell_key",
             )
         ]
 
     def __str__(self) -> str:
         return f"cell {self.grain} {self.period}"
+
+
+class RollupState(models.Model):
+    """Single row: the fingerprint of the installed roll-up triggers (see rollup.ensure_installed)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    definition = models.CharField(max_length=64, default="")
+
+    def __str__(self) -> str:
+        return f"roll-ups {self.definition[:12]}"
 
 
 class Directive(models.Model):

@@ -315,6 +315,7 @@ def overview(filters: Filters, link: Any) -> dict[str, Any]:
         "cards": cards(filters, link),
         "league_sections": [(_("Best"), league["best"]), (_("Needs attention"), league["worst"])],
         **_map(by_ward, link),
+        **_heat(filters, link),
         "by_category": cat_bars,
         "by_channel": channel_slices,
         "by_status": status_slices,
@@ -381,3 +382,27 @@ def _map(by_ward: dict[str, Measures], link: Any) -> dict[str, Any]:
             }
         )
     return {"map_rows": rows, "map_data": [r for r in rows if r["lon"] is not None]}
+
+
+HEAT_CELLS = 4000  # the busiest bins; a city's month rarely fills more
+
+
+def _heat(filters: Filters, link: Any) -> dict[str, Any]:
+    """Heat-map bins (about 275 m squares) of the whole months covering the period."""
+    from citydesk.ioc import rollup
+    from citydesk.ioc.queries import grid_totals, whole_months
+
+    months = whole_months(filters)
+    bins = sorted(grid_totals(filters).items(), key=lambda kv: -kv[1].n)[:HEAT_CELLS]
+    period = {"received_from": months.start.isoformat(), "received_to": months.end.isoformat()}
+    cells = []
+    for cell, m in bins:
+        west, south, east, north = rollup.grid_bounds(cell)
+        cells.append(
+            {
+                "b": [round(south, 5), round(west, 5), round(north, 5), round(east, 5)],
+                "n": int(m.n),
+                "link": link(cell=str(cell), **period),
+            }
+        )
+    return {"heat_cells": cells, "heat_period": months}

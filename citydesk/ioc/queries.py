@@ -173,22 +173,7 @@ def totals(
         for first, last in ranges:
             where = ["grain = %s", "period BETWEEN %s AND %s"]
             params: list[Any] = [grain.code, first, last]
-            if filters.category_id is not None:
-                where.append("category_id = %s")
-                params.append(filters.category_id)
-            if filters.unit_ids is not None:
-                ids = sorted(filters.unit_ids) or [-1]
-                where.append(f"unit_id IN ({', '.join(['%s'] * len(ids))})")
-                params += ids
-            if filters.channel:
-                where.append("channel = %s")
-                params.append(filters.channel)
-            if filters.status == "open":
-                where.append(f"status IN ({', '.join(['%s'] * len(OPEN_STATUSES))})")
-                params += list(OPEN_STATUSES)
-            elif filters.status:
-                where.append("status = %s")
-                params.append(filters.status)
+            _filter_clauses(filters, where, params)
             select = ", ".join([*columns, sums]) if columns else sums
             sql = f"SELECT {select} FROM {rollup.TABLE} WHERE {' AND '.join(where)}"
             if columns:
@@ -201,6 +186,26 @@ def totals(
     return result
 
 
+def _filter_clauses(filters: Filters, where: list[str], params: list[Any]) -> None:
+    """The WHERE terms of the filters other than the period (appended in place)."""
+    if filters.category_id is not None:
+        where.append("category_id = %s")
+        params.append(filters.category_id)
+    if filters.unit_ids is not None:
+        ids = sorted(filters.unit_ids) or [-1]
+        where.append(f"unit_id IN ({', '.join(['%s'] * len(ids))})")
+        params += ids
+    if filters.channel:
+        where.append("channel = %s")
+        params.append(filters.channel)
+    if filters.status == "open":
+        where.append(f"status IN ({', '.join(['%s'] * len(OPEN_STATUSES))})")
+        params += list(OPEN_STATUSES)
+    elif filters.status:
+        where.append("status = %s")
+        params.append(filters.status)
+
+
 def _key_value(value: Any) -> Any:
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         return date.fromisoformat(value)  # SQLite gives dates back as text
@@ -209,3 +214,28 @@ def _key_value(value: Any) -> Any:
 
 def total(filters: Filters) -> Measures:
     return totals(filters).get((), Measures())
+
+
+def whole_months(filters: Filters) -> Filters:
+    """The period widened to whole calendar months (what the monthly-only heat map counts)."""
+    end = date(
+        filters.end.year, filters.end.month, calendar.monthrange(filters.end.year, filters.end.month)[1]
+    )
+    return replace(filters, start=filters.start.replace(day=1), end=end)
+
+
+def grid_totals(filters: Filters, measures: tuple[str, ...] = ("n",)) -> dict[int, Measures]:
+    """Heat-map bins over the whole months that cover the period (the grid grain is monthly only)."""
+    months = whole_months(filters)
+    grain = choose_grain(rollup.MONTH, {"grid"})
+    where = ["grain = %s", "period BETWEEN %s AND %s", "grid >= 0"]
+    params: list[Any] = [grain.code, months.start, months.end.replace(day=1)]
+    _filter_clauses(filters, where, params)
+    sums = ", ".join(f"SUM({m})" for m in measures)
+    sql = f"SELECT grid, {sums} FROM {rollup.TABLE} WHERE {' AND '.join(where)} GROUP BY grid"
+    result: dict[int, Measures] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            result.setdefault(int(row[0]), Measures()).add(row[1:], measures)
+    return result

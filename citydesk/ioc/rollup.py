@@ -8,6 +8,7 @@ folded), by day or by month of receipt (local time):
     ward      commune-level unit, status     the map
     full      unit, category, channel, status   any combination of filters
     wardfull  unit, ward, category, channel, status   the map under filters (and a unit's scope)
+    grid      unit, 275 m square, category, channel, status   the heat map (by month only)
 
 Everything is generated from the tables below: the database triggers that keep cells up to date on
 every INSERT / UPDATE / DELETE of a report or a rating (`trigger_statements`), the full rebuild
@@ -19,6 +20,8 @@ the database sees every change, in the same transaction.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,8 +50,15 @@ DIMS: dict[str, Dim] = {
     "category": Dim("category_id", "{r}.category_id", "0"),
     "channel": Dim("channel", "{r}.channel", "''"),
     "status": Dim("status", "{r}.status", "''"),
+    "grid": Dim("grid", "{grid}", "-1"),
 }
-DIM_ORDER = ("unit", "ward", "category", "channel", "status")
+DIM_ORDER = ("unit", "ward", "category", "channel", "status", "grid")
+
+# The heat map's bins: squares of GRID_DEG degrees (about 275 m) counted from the south-west corner of
+# Vietnam's bounding box (intake refuses points outside it); -1 for reports without a point.
+GRID_DEG = 0.0025
+GRID_ORIGIN = (102.0, 6.0)  # lon, lat
+GRID_ROW = 10_000  # id = row * GRID_ROW + column
 
 SETS: dict[str, tuple[str, ...]] = {
     "all": ("category", "channel", "status"),
@@ -56,7 +66,9 @@ SETS: dict[str, tuple[str, ...]] = {
     "ward": ("ward", "status"),
     "full": ("unit", "category", "channel", "status"),
     "wardfull": ("unit", "ward", "category", "channel", "status"),
+    "grid": ("unit", "grid", "category", "channel", "status"),
 }
+MONTH_ONLY = {"grid"}  # the heat map reads whole months: a daily grid would be one cell per report
 DAY, MONTH = "day", "month"
 
 
@@ -72,6 +84,7 @@ GRAINS: tuple[Grain, ...] = tuple(
     Grain(code=(0 if step == DAY else 10) + i + 1, name=name, step=step, dims=dims)
     for step in (DAY, MONTH)
     for i, (name, dims) in enumerate(SETS.items())
+    if not (step == DAY and name in MONTH_ONLY)
 )
 GRAIN_BY_CODE = {g.code: g for g in GRAINS}
 
@@ -110,8 +123,10 @@ WATCHED = (
     "due_at",
     "escalated_at",
     "reopen_count",
+    "lon",
+    "lat",
 )
-KEY = ("grain", "period", "unit_id", "ward", "category_id", "channel", "status")
+KEY = ("grain", "period", "unit_id", "ward", "category_id", "channel", "status", "grid")
 
 
 def _utc_offset_minutes() -> int:
@@ -140,11 +155,34 @@ def _measure(vendor: str, name: str, r: str, rating: str, hours: str | None = No
     return MEASURES[name].format(r=r, rating=rating, hours=hours or _hours(vendor, r))
 
 
+def _grid(vendor: str, r: str) -> str:
+    lon0, lat0 = GRID_ORIGIN
+    # Both offsets are positive inside Vietnam: SQLite's CAST truncates, which is then the floor;
+    # PostgreSQL's CAST rounds, so it takes floor() first.
+    if vendor == "postgresql":
+        row = f"CAST(floor(({r}.lat - {lat0}) / {GRID_DEG}) AS INTEGER)"
+        col = f"CAST(floor(({r}.lon - {lon0}) / {GRID_DEG}) AS INTEGER)"
+    else:
+        row = f"CAST(({r}.lat - {lat0}) / {GRID_DEG} AS INTEGER)"
+        col = f"CAST(({r}.lon - {lon0}) / {GRID_DEG} AS INTEGER)"
+    return f"CASE WHEN {r}.lat IS NULL OR {r}.lon IS NULL THEN -1 ELSE {row} * {GRID_ROW} + {col} END"
+
+
+def _dim_source(vendor: str, dim: str, r: str) -> str:
+    return DIMS[dim].source.format(r=r, grid=_grid(vendor, r) if dim == "grid" else "")
+
+
+def grid_bounds(cell: int) -> tuple[float, float, float, float]:
+    """(west, south, east, north) of a heat-map bin."""
+    row, col = divmod(cell, GRID_ROW)
+    west, south = GRID_ORIGIN[0] + col * GRID_DEG, GRID_ORIGIN[1] + row * GRID_DEG
+    return west, south, west + GRID_DEG, south + GRID_DEG
+
+
 def _key_exprs(vendor: str, grain: Grain, r: str) -> list[str]:
     exprs = [str(grain.code), _period(vendor, grain.step, r)]
     for dim in DIM_ORDER:
-        d = DIMS[dim]
-        exprs.append(d.source.format(r=r) if dim in grain.dims else d.folded)
+        exprs.append(_dim_source(vendor, dim, r) if dim in grain.dims else DIMS[dim].folded)
     return exprs
 
 
@@ -277,7 +315,7 @@ def _stage(where: str) -> str:
     keys = [
         f"{_period(vendor, DAY, 'x')} AS day",
         f"{_period(vendor, MONTH, 'x')} AS month",
-        *(f"{DIMS[d].source.format(r='x')} AS {DIMS[d].column}" for d in DIM_ORDER),
+        *(f"{_dim_source(vendor, d, 'x')} AS {DIMS[d].column}" for d in DIM_ORDER),
     ]
     sums = [f"SUM({_measure(vendor, m, 'x', 'x.level', 'x.hours')}) AS {m}" for m in MEASURES]
     inner = (
@@ -335,6 +373,36 @@ def add_reports(ids: Sequence[int]) -> None:
             runs.append((i, i))
     if runs:
         _load(" OR ".join(f"r.id BETWEEN {a} AND {b}" for a, b in runs), upsert=True)
+
+
+def definition_hash(vendor: str) -> str:
+    """Fingerprint of the roll-up definitions as installed on this database vendor."""
+    return hashlib.sha256("\n".join(trigger_statements(vendor)).encode()).hexdigest()
+
+
+def ensure_installed(*, verbosity: int = 1) -> bool:
+    """After `migrate`: (re)install the triggers and rebuild the cells when the definitions changed.
+
+    Returns True when it did. Migrations hold no copy of the definitions: the code decides, once.
+    """
+    from citydesk.ioc.models import RollupState
+
+    vendor = connection.vendor
+    wanted = definition_hash(vendor)
+    state = RollupState.objects.filter(pk=1).first()
+    if state is not None and state.definition == wanted:
+        return False
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql in trigger_statements(vendor, up=False) + trigger_statements(vendor):
+            cursor.execute(sql)
+        cells = rebuild()
+        RollupState.objects.update_or_create(pk=1, defaults={"definition": wanted})
+    if verbosity:
+        print(
+            f"Operations center roll-ups installed: {cells:,} cells in {time.perf_counter() - started:.1f} s"
+        )
+    return True
 
 
 @contextlib.contextmanager

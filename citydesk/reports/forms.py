@@ -245,6 +245,7 @@ class QueueFilterForm(forms.Form):
     q = forms.CharField(required=False, strip=True, max_length=200)
     channel = forms.CharField(required=False, max_length=10)
     ward = forms.CharField(required=False, max_length=10)
+    cell = forms.IntegerField(required=False, min_value=0)
     received_from = forms.DateField(required=False)
     received_to = forms.DateField(required=False)
     page = forms.IntegerField(required=False, min_value=1)

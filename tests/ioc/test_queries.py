@@ -120,3 +120,25 @@ def test_derived_figures():
     assert m.on_time_pct == 75 and m.satisfaction_pct == 75 and m.reopen_pct == 25
     assert m.median_hours == pytest.approx(24)
     assert Measures().median_hours is None and Measures().on_time_pct is None
+
+
+def test_heat_map_bins_hold_the_points_and_lead_to_their_reports(client, personas, categories):
+    from citydesk.ioc import rollup
+    from citydesk.ioc.queries import grid_totals
+    from tests.reports.conftest import BEN_THANH
+
+    here = submit_report(lon=BEN_THANH[0], lat=BEN_THANH[1])
+    submit_report(lon=BEN_THANH[0] + 0.01, lat=BEN_THANH[1])  # about 1 km east: another bin
+    submit_report(lon=None, lat=None, address="12 Lê Lợi", ward_code="26743")  # no point: no bin
+    today = timezone.localdate()
+    bins = grid_totals(Filters(today, today))
+    assert sorted(m.n for m in bins.values()) == [1, 1]
+    cell = next(c for c in bins if _inside(rollup.grid_bounds(c), here.lon, here.lat))
+    client.force_login(personas.leader)
+    page = client.get(f"/xu-ly/?status=all&cell={cell}").content.decode()
+    assert here.code in page and page.count('data-testid="queue-row"') == 1
+
+
+def _inside(bounds, lon, lat):
+    west, south, east, north = bounds
+    return west <= lon < east and south <= lat < north

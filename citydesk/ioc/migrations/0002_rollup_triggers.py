@@ -1,21 +1,8 @@
-"""Database triggers that keep the roll-up cells up to date, then a first build from existing reports."""
+"""Historical: installed the roll-up triggers. They are now installed (and rebuilt when their definition
+changes) after every `migrate` by `rollup.ensure_installed`, so that a migration never runs an older or
+newer copy of the roll-up definitions than the code it belongs to."""
 
 from django.db import migrations
-
-
-def install(apps, schema_editor):
-    from citydesk.ioc import rollup
-
-    for sql in rollup.trigger_statements(schema_editor.connection.vendor):
-        schema_editor.execute(sql, params=None)
-    rollup.rebuild()
-
-
-def uninstall(apps, schema_editor):
-    from citydesk.ioc import rollup
-
-    for sql in rollup.trigger_statements(schema_editor.connection.vendor, up=False):
-        schema_editor.execute(sql, params=None)
 
 
 class Migration(migrations.Migration):
@@ -24,4 +11,4 @@ class Migration(migrations.Migration):
         ("reports", "0005_report_open_due_index"),
     ]
 
-    operations = [migrations.RunPython(install, uninstall)]
+    operations: list = []

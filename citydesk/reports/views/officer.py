@@ -86,6 +86,7 @@ def _queue_response(
         assignee=assignee or None,
         channel=form.value("channel") or None,
         ward=form.value("ward") or None,
+        cell=form.value("cell"),
         received_from=form.value("received_from"),
         received_to=form.value("received_to"),
     )

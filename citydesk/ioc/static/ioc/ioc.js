@@ -56,12 +56,40 @@
     return "#D55E00";
   }
 
+  function heatColour(share) {
+    // Light yellow to dark red (sequential, readable in grey too).
+    var stops = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"];
+    return stops[Math.min(stops.length - 1, Math.floor(share * stops.length))];
+  }
+
+  function drawHeat(cells) {
+    // One soft dot per ~275 m bin, a few pixels wide whatever the zoom: at city scale the dots merge
+    // into a heat map; zoomed in, each bin stands alone and opens its reports.
+    var top = 1;
+    cells.forEach(function (c) { top = Math.max(top, c.n); });
+    var bounds = [];
+    cells.sort(function (a, b) { return a.n - b.n; });  // the busiest drawn last, on top
+    cells.forEach(function (c) {
+      var share = Math.sqrt(c.n / top);
+      var centre = [(c.b[0] + c.b[2]) / 2, (c.b[1] + c.b[3]) / 2];
+      var dot = L.circleMarker(centre, {
+        radius: 5 + 9 * share, stroke: false, fillOpacity: 0.3 + 0.5 * share, fillColor: heatColour(share)
+      });
+      dot.bindTooltip(String(c.n));
+      dot.on("click", function () { window.location.href = c.link; });
+      dot.addTo(layer);
+      bounds.push(centre);
+    });
+    return bounds;
+  }
+
   function drawMap() {
     var box = document.getElementById("ioc-map");
     var data = document.getElementById("ioc-map-data");
     var picker = document.getElementById("map-measure");
     if (!box || !data || typeof L === "undefined") { return; }
     var rows = JSON.parse(data.textContent);
+    var heat = document.getElementById("ioc-heat-data");
     var measure = picker ? picker.value : "n";
     if (!map || map.getContainer() !== box) {
       map = L.map(box, { scrollWheelZoom: false, attributionControl: false });
@@ -71,6 +99,13 @@
     }
     if (layer) { layer.remove(); }
     layer = L.layerGroup().addTo(map);
+    if (measure === "heat") {
+      if (shapes) { shapes.remove(); shapes = null; }
+      var heatBounds = drawHeat(heat ? JSON.parse(heat.textContent) : []);
+      if (heatBounds.length) { map.fitBounds(heatBounds, { padding: [10, 10], maxZoom: 15 }); }
+      else { map.setView([10.78, 106.70], 11); }
+      return;
+    }
     var top = 1;
     rows.forEach(function (r) { top = Math.max(top, r.n); });
     var bounds = [];
