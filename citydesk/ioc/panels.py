@@ -393,7 +393,7 @@ def _heat(filters: Filters, link: Any) -> dict[str, Any]:
     from citydesk.ioc.queries import grid_totals, whole_months
 
     months = whole_months(filters)
-    bins = sorted(grid_totals(filters).items(), key=lambda kv: -kv[1].n)[:HEAT_CELLS]
+    bins = list(grid_totals(filters, limit=HEAT_CELLS).items())
     period = {"received_from": months.start.isoformat(), "received_to": months.end.isoformat()}
     cells = []
     for cell, m in bins:

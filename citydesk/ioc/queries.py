@@ -224,8 +224,11 @@ def whole_months(filters: Filters) -> Filters:
     return replace(filters, start=filters.start.replace(day=1), end=end)
 
 
-def grid_totals(filters: Filters, measures: tuple[str, ...] = ("n",)) -> dict[int, Measures]:
-    """Heat-map bins over the whole months that cover the period (the grid grain is monthly only)."""
+def grid_totals(
+    filters: Filters, measures: tuple[str, ...] = ("n",), *, limit: int | None = None
+) -> dict[int, Measures]:
+    """Heat-map bins over the whole months that cover the period (the grid grain is monthly only);
+    with `limit`, only the busiest bins (a city holds tens of thousands)."""
     months = whole_months(filters)
     grain = choose_grain(rollup.MONTH, {"grid"})
     where = ["grain = %s", "period BETWEEN %s AND %s", "grid >= 0"]
@@ -233,6 +236,8 @@ def grid_totals(filters: Filters, measures: tuple[str, ...] = ("n",)) -> dict[in
     _filter_clauses(filters, where, params)
     sums = ", ".join(f"SUM({m})" for m in measures)
     sql = f"SELECT grid, {sums} FROM {rollup.TABLE} WHERE {' AND '.join(where)} GROUP BY grid"
+    if limit is not None:
+        sql += f" ORDER BY SUM({measures[0]}) DESC LIMIT {int(limit)}"
     result: dict[int, Measures] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
