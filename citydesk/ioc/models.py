@@ -55,6 +55,15 @@ class Cell(models.Model):
                 name="ioc_cell_key",
             )
         ]
+        indexes = [
+            # The heat map reads hundreds of thousands of grid cells: from this index alone (it holds
+            # every column the query needs), and only grid cells pay for keeping it.
+            models.Index(
+                fields=["period", "grid", "n", "unit_id", "category_id", "channel", "status"],
+                condition=models.Q(grain=16),
+                name="ioc_cell_heat",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"cell {self.grain} {self.period}"

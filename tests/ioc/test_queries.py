@@ -142,3 +142,12 @@ def test_heat_map_bins_hold_the_points_and_lead_to_their_reports(client, persona
 def _inside(bounds, lon, lat):
     west, south, east, north = bounds
     return west <= lon < east and south <= lat < north
+
+
+def test_the_heat_map_index_covers_the_grid_grain():
+    from citydesk.ioc import rollup
+    from citydesk.ioc.models import Cell
+
+    index = next(i for i in Cell._meta.indexes if i.name == "ioc_cell_heat")
+    grid = next(g for g in rollup.GRAINS if g.name == "grid")
+    assert index.condition.children == [("grain", grid.code)]
