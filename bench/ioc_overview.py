@@ -23,10 +23,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from io import StringIO
@@ -57,26 +55,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.memory_probe:
         memory_probe()
         return
-    if args.data_dir:
-        if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-            parser.error("--data-dir is for SQLite; unset DATABASE_URL")
-        Path(args.data_dir).mkdir(parents=True, exist_ok=True)
-        os.environ["CITYDESK_DATA_DIR"] = str(Path(args.data_dir).resolve())
-        label, cleanup = f"SQLite (kept in {args.data_dir})", lambda: None
-    else:
-        from reports_bulk import temporary_database
+    from reports_bulk import bench_database
 
-        label, cleanup = temporary_database()
-    data_dir = None
-    if "CITYDESK_DATA_DIR" not in os.environ:
-        data_dir = tempfile.mkdtemp(prefix="citydesk-ioc-")
-        os.environ["CITYDESK_DATA_DIR"] = data_dir
-    try:
+    with bench_database(args.data_dir, "citydesk-ioc-") as label:
         run(args, label)
-    finally:
-        cleanup()
-        if data_dir:
-            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def prepare(args: argparse.Namespace) -> None:

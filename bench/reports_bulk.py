@@ -21,11 +21,14 @@ The tables are emptied between runs so that both insert into the same empty, ful
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import os
+import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -58,6 +61,30 @@ def temporary_database() -> tuple[str, object]:
     os.environ.pop("DATABASE_URL", None)
     os.environ["CITYDESK_DATA_DIR"] = directory.name
     return f"SQLite (temporary file in {directory.name})", directory.cleanup
+
+
+@contextlib.contextmanager
+def bench_database(data_dir: str | None, prefix: str) -> Iterator[str]:
+    """The bench's database, as a label: SQLite kept in `data_dir` (reused by the next run), else a
+    throw-away one (`temporary_database`); CITYDESK_DATA_DIR always points at a directory."""
+    if data_dir:
+        if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+            raise SystemExit("--data-dir is for SQLite; unset DATABASE_URL")
+        Path(data_dir).mkdir(parents=True, exist_ok=True)
+        os.environ["CITYDESK_DATA_DIR"] = str(Path(data_dir).resolve())
+        label, cleanup = f"SQLite (kept in {data_dir})", lambda: None
+    else:
+        label, cleanup = temporary_database()
+    scratch = None
+    if "CITYDESK_DATA_DIR" not in os.environ:  # PostgreSQL: still a place for media and static files
+        scratch = tempfile.mkdtemp(prefix=prefix)
+        os.environ["CITYDESK_DATA_DIR"] = scratch
+    try:
+        yield label
+    finally:
+        cleanup()
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from io import StringIO
@@ -80,26 +78,10 @@ def main(argv: list[str] | None = None) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "citydesk.settings"
     os.environ["CITYDESK_LOG_LEVEL"] = "WARNING"
     os.environ["CITYDESK_DEBUG"] = "false"
-    if args.data_dir:
-        if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-            parser.error("--data-dir is for SQLite; unset DATABASE_URL")
-        Path(args.data_dir).mkdir(parents=True, exist_ok=True)
-        os.environ["CITYDESK_DATA_DIR"] = str(Path(args.data_dir).resolve())
-        label, cleanup = f"SQLite (kept in {args.data_dir})", lambda: None
-    else:
-        from reports_bulk import temporary_database
+    from reports_bulk import bench_database
 
-        label, cleanup = temporary_database()
-    data_dir = None
-    if "CITYDESK_DATA_DIR" not in os.environ:  # PostgreSQL: still a place for media and static files
-        data_dir = tempfile.mkdtemp(prefix="citydesk-queue-")
-        os.environ["CITYDESK_DATA_DIR"] = data_dir
-    try:
+    with bench_database(args.data_dir, "citydesk-queue-") as label:
         run(args, label)
-    finally:
-        cleanup()
-        if data_dir:
-            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def prepare(args: argparse.Namespace) -> None:

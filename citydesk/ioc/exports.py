@@ -205,11 +205,13 @@ def overview_xlsx(context: dict[str, Any]) -> bytes:
     sheet.column_dimensions["B"].width = min(60, max(30, *(len(v) + 2 for _l, v in filter_rows(context))))
 
     _cards_sheet(workbook, context)
-    _category_sheet(workbook, context)
+    _bars_sheet(
+        workbook, SHEET_CATEGORY, [_("Category"), _("Code"), _("Received")], context.get("by_category")
+    )
     _slices_sheet(workbook, SHEET_CHANNEL, _("Channel"), context.get("by_channel") or [])
     _slices_sheet(workbook, SHEET_STATUS, _("Status"), context.get("by_status") or [])
     _trend_sheet(workbook, context)
-    _overdue_sheet(workbook, context)
+    _bars_sheet(workbook, SHEET_OVERDUE, [_("Unit"), _("Code"), _("Overdue")], context.get("overdue_by_unit"))
     _satisfaction_sheet(workbook, context)
     _league_sheet(workbook, context)
     _map_sheet(workbook, context)
@@ -262,9 +264,9 @@ def _cards_sheet(workbook: Any, context: dict[str, Any]) -> None:
     sheet.finish()
 
 
-def _category_sheet(workbook: Any, context: dict[str, Any]) -> None:
-    sheet = _Sheet(workbook, SHEET_CATEGORY, [_("Category"), _("Code"), _("Received")])
-    chart = context.get("by_category")
+def _bars_sheet(workbook: Any, title: str, headers: list[str], chart: Any) -> None:
+    """A bar chart's rows: label, code, count (categories; overdue by unit)."""
+    sheet = _Sheet(workbook, title, headers)
     bars = chart.bars if chart is not None else []
     for bar in bars:
         sheet.row(bar.label, str(bar.key), (int(bar.value), COUNT))
@@ -299,17 +301,6 @@ def _trend_sheet(workbook: Any, context: dict[str, Any]) -> None:
             (_fraction(p["on_time"]), PCT),
         )
     if not points:
-        sheet.empty()
-    sheet.finish()
-
-
-def _overdue_sheet(workbook: Any, context: dict[str, Any]) -> None:
-    sheet = _Sheet(workbook, SHEET_OVERDUE, [_("Unit"), _("Code"), _("Overdue")])
-    chart = context.get("overdue_by_unit")
-    bars = chart.bars if chart is not None else []
-    for bar in bars:
-        sheet.row(bar.label, str(bar.key), (int(bar.value), COUNT))
-    if not bars:
         sheet.empty()
     sheet.finish()
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from citydesk.core.models import Organisation, ServiceCategory
 from citydesk.ioc.queries import Filters, Measures, totals
-from citydesk.reports.models import Channel, Status
+from citydesk.reports.models import OPEN_STATUSES, Channel, Status
 
 # Colours that stay apart for colour-blind readers (Okabe–Ito), then greys.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000", "#999999"]
@@ -62,12 +62,6 @@ class Card:
         return self.tone(self.vs_last_year)
 
 
-def _open(m: Measures, by_status: dict[str, int]) -> int:
-    from citydesk.reports.models import OPEN_STATUSES
-
-    return sum(by_status.get(s, 0) for s in OPEN_STATUSES)
-
-
 def cards(filters: Filters, link: Any = None) -> list[Card]:
     figures = []
     for f in (filters, filters.previous(), filters.last_year()):
@@ -80,7 +74,7 @@ def cards(filters: Filters, link: Any = None) -> list[Card]:
         figures.append(
             {
                 "received": float(m.n),
-                "open": float(_open(m, by_status)),
+                "open": float(sum(by_status.get(s, 0) for s in OPEN_STATUSES)),
                 "overdue": float(m.overdue_n),
                 "on_time": m.on_time_pct,
                 "median": m.median_hours,
@@ -238,10 +232,6 @@ def _bucket_start(day: date, bucket: str) -> date:
     if bucket == "month":
         return day.replace(day=1)
     return day
-
-
-def _labels(model: type, ids: set[Any], attr: str = "name") -> dict[Any, str]:
-    return {o.pk: getattr(o, attr) for o in model.objects.filter(pk__in=ids)}
 
 
 def overview(filters: Filters, link: Any) -> dict[str, Any]:
