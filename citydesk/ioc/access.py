@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from citydesk.core.errors import NotAllowed
 from citydesk.core.models import Membership, Organisation, User
 from citydesk.core.powers import ROLE_POWERS, Power
-from citydesk.reports.selectors import _descendants
+from citydesk.core.selectors import descendant_ids as _descendants
 
 
 def dashboard_scope(user: User) -> frozenset[int] | None:
@@ -46,6 +46,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     nav_roles = SimpleLazyObject(roles)
     return {
         "may_handle_reports": SimpleLazyObject(lambda: bool(nav_roles)),
+        "may_handle_dossiers": SimpleLazyObject(
+            lambda: any(Power.DOSSIER_RECEIVE in ROLE_POWERS.get(r, frozenset()) for r in nav_roles)
+        ),
         "may_open_ioc": SimpleLazyObject(
             lambda: any(Power.VIEW_DASHBOARD in ROLE_POWERS.get(r, frozenset()) for r in nav_roles)
         ),

@@ -24,13 +24,13 @@ from citydesk.core.audit import Actor, audit_record
 from citydesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
 from citydesk.core.models import AuditEntry, Membership, Organisation, User
 from citydesk.core.powers import ROLE_POWERS, Power, Role
+from citydesk.core.selectors import descendant_ids as _descendants
 from citydesk.core.services import authorize
 from citydesk.ioc.access import dashboard_scope
 from citydesk.ioc.models import Directive
 from citydesk.lib.text import nfc
 from citydesk.notifications.services import notification_queue
 from citydesk.reports.models import Report
-from citydesk.reports.selectors import _descendants
 
 # Roles that direct the units below them (a deputy sees the dashboards but does not issue directives).
 ISSUING_ROLES = frozenset({Role.HEAD, Role.LEADER})

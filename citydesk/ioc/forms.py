@@ -86,7 +86,7 @@ class OverviewForm(forms.Form):
         data = self.cleaned_data
         units = self.scope
         if data.get("unit") is not None:
-            from citydesk.reports.selectors import _descendants
+            from citydesk.core.selectors import descendant_ids as _descendants
 
             chosen = frozenset(_descendants({data["unit"].pk}))
             units = chosen if units is None else chosen & units

@@ -339,6 +339,24 @@ class WorkCalendar:
             day = self._next_wd(day)
             cursor = dt.datetime.combine(day, periods[0][0], tzinfo=tz)
 
+    def working_time_between(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
+        """Office time (inside office periods of working days) from ``start`` to ``end``; zero if end <= start."""
+        begin, finish = self._local(start), self._local(end)
+        total = dt.timedelta()
+        if finish <= begin:
+            return total
+        tz, periods = self.tz, self.periods
+        day = begin.date()
+        while day <= finish.date():
+            if self._is_wd(day):
+                for start_t, end_t in periods:
+                    low = max(begin, dt.datetime.combine(day, start_t, tzinfo=tz))
+                    high = min(finish, dt.datetime.combine(day, end_t, tzinfo=tz))
+                    if high > low:
+                        total += high - low
+            day += dt.timedelta(days=1)
+        return total
+
     # ---- bulk ------------------------------------------------------------------------------------
 
     def bulk_add_working_days(

@@ -10,23 +10,13 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from citydesk.core.models import Membership, Organisation, User
+from citydesk.core.models import Membership, User
 from citydesk.core.powers import ROLE_POWERS, Power
+from citydesk.core.selectors import descendant_ids as _descendants
 from citydesk.core.services import active_delegation_for
 from citydesk.reports.models import OPEN_STATUSES, Rating, Report, Status
 
 _SEE_POWERS = {Power.REPORT_RECEIVE, Power.REPORT_RESOLVE, Power.REPORT_ASSIGN, Power.INSPECT}
-
-
-def _descendants(org_ids: set[int]) -> set[int]:
-    """Organisation ids and everything below them (the tree is shallow: a few levels)."""
-    result = set(org_ids)
-    frontier = set(org_ids)
-    while frontier:
-        children = set(Organisation.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-        frontier = children - result
-        result |= frontier
-    return result
 
 
 def working_units(user: User) -> set[int]:

@@ -410,3 +410,18 @@ def _office_time_between(cal: WorkCalendar, start: dt.datetime, end: dt.datetime
 def test_working_hours_count_exactly_the_office_time(cal: WorkCalendar, received, amount) -> None:
     result = cal.add_working_hours(received, amount)
     assert _office_time_between(cal, received, result) == amount
+
+
+def test_working_time_between_counts_office_periods_of_working_days_only():
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    cal = WorkCalendar.build()
+    friday = dt.datetime(2026, 12, 11, 16, 0, tzinfo=tz)
+    monday = dt.datetime(2026, 12, 14, 8, 30, tzinfo=tz)
+    # 16:00–17:00 on Friday, the weekend counts nothing, 07:30–08:30 on Monday.
+    assert cal.working_time_between(friday, monday) == dt.timedelta(hours=2)
+    assert cal.working_time_between(monday, friday) == dt.timedelta()
+    # The inverse of add_working_hours, across the lunch break and a weekend.
+    end = cal.add_working_hours(friday, dt.timedelta(hours=13, minutes=20))
+    assert cal.working_time_between(friday, end) == dt.timedelta(hours=13, minutes=20)
