@@ -74,10 +74,16 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 
 def _register_routers() -> None:
     from citydesk.core.api import router as core_router
+    from citydesk.dossiers.api import router as dossiers_router
+    from citydesk.dossiers.api_stats import router as dossier_stats_router
+    from citydesk.ratings.api import router as ratings_router
     from citydesk.reports.api import router as reports_router
 
     api.add_router("/", core_router)
     api.add_router("/", reports_router)
+    api.add_router("/", dossiers_router)
+    api.add_router("/", dossier_stats_router)
+    api.add_router("/", ratings_router)
 
 
 _register_routers()

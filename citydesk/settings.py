@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "citydesk.notifications",
     "citydesk.reports",
     "citydesk.ioc",
+    "citydesk.dossiers",
+    "citydesk.ratings",
     "citydesk.web",
 ]
 

@@ -15,5 +15,9 @@ urlpatterns = [
     path("open311/v2/", include("citydesk.reports.open311_urls")),
     path("", include("citydesk.reports.urls")),
     path("", include("citydesk.ioc.urls")),
+    path("", include("citydesk.dossiers.urls_catalog")),
+    path("", include("citydesk.dossiers.urls_campaigns")),
+    path("", include("citydesk.dossiers.urls")),
+    path("", include("citydesk.ratings.urls")),
     path("", include("citydesk.web.urls")),
 ]

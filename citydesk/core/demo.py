@@ -23,6 +23,7 @@ from citydesk.core.models import (
 from citydesk.core.powers import Power
 from citydesk.core.services import calendar_override_set, delegation_grant, user_create
 from citydesk.core.units import load_units
+from citydesk.dossiers.demo_catalog import seed_procedures
 from citydesk.lib.text import search_key
 
 DEMO_PASSWORD = "citydesk-demo-2026"
@@ -210,4 +211,5 @@ def seed_demo() -> dict[str, int]:
         "organisations": Organisation.objects.count(),
         "users_created": created,
         "categories": ServiceCategory.objects.count(),
+        "procedures": seed_procedures(),
     }

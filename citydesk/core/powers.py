@@ -30,6 +30,8 @@ class Power(models.TextChoices):
     CITIZEN_RECEPTION = "complaints.receive_citizens", _("Receive citizens in person (head's reception day)")
     INSPECT = "complaints.inspect", _("Inspect units' handling of complaints")
     VIEW_DASHBOARD = "ioc.view", _("Open the operations center dashboards of one's units")
+    RATINGS_IMPORT = "ratings.import", _("Import historical satisfaction rating counts")
+    MANAGE_PROCEDURES = "dossiers.manage_catalog", _("Manage the administrative procedure catalog")
 
 
 # Powers that can never be exercised by delegation (seed 000: complex complaint cases and the
@@ -69,10 +71,17 @@ ROLE_POWERS: dict[str, frozenset[str]] = {
         }
     ),
     Role.HEAD: frozenset(_HEAD_POWERS),
-    Role.LEADER: frozenset(_HEAD_POWERS),
+    Role.LEADER: frozenset(_HEAD_POWERS | {Power.RATINGS_IMPORT}),
     Role.INSPECTOR: frozenset({Power.VIEW_AUDIT, Power.INSPECT}),
     Role.ADMIN: frozenset(
-        {Power.MANAGE_USERS, Power.MANAGE_CALENDAR, Power.IMPORT_BOUNDARIES, Power.VIEW_AUDIT}
+        {
+            Power.MANAGE_USERS,
+            Power.MANAGE_CALENDAR,
+            Power.IMPORT_BOUNDARIES,
+            Power.VIEW_AUDIT,
+            Power.RATINGS_IMPORT,
+            Power.MANAGE_PROCEDURES,
+        }
     ),
 }
 

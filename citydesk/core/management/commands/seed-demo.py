@@ -7,14 +7,18 @@ from citydesk.core.management.base import CityDeskCommand
 class Command(CityDeskCommand):
     help = (
         "Load demo data (idempotent): units, HCMC and Hanoi organisations, one officer per role, and a few "
-        "hundred citizen reports in every state."
+        "hundred citizen reports in every state, procedures, dossiers at a ward desk, and satisfaction ratings."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from citydesk.dossiers.demo import seed_demo_dossiers
+        from citydesk.ratings.demo import seed_demo_ratings
         from citydesk.reports.seed import seed_demo_reports
 
         counts = seed_demo()
         counts.update(seed_demo_reports())
+        counts.update(seed_demo_dossiers())
+        counts.update(seed_demo_ratings())
         self.stdout.write(", ".join(f"{k}: {v}" for k, v in counts.items()))
         self.stdout.write(f"Demo log-ins (password: {DEMO_PASSWORD}):")
         for username, role, org_code, full_name, _title in PEOPLE:

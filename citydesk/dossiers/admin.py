@@ -1,0 +1,262 @@
+"""Back office for procedures and dossiers.
+
+The procedure catalog is edited here (with its documents and process steps inline) or through the Excel
+import; every save keeps the search key filled and writes an audit row. Dossiers, their steps, events,
+payments, shipments and the counters are read-only: they change only through the audited services.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from citydesk.core.audit import Actor, audit_record
+from citydesk.dossiers.catalog import catalog_export, procedure_snapshot, search_name_of
+from citydesk.dossiers.models import (
+    Campaign,
+    CampaignTally,
+    Dossier,
+    DossierCodeCounter,
+    DossierDocument,
+    DossierEvent,
+    DossierMonth,
+    DossierStep,
+    Payment,
+    Procedure,
+    ProcedureDocument,
+    ProcedureStep,
+    Shipment,
+    Target,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+# --- Procedure catalog ----------------------------------------------------------------------------
+
+
+class PositionedFormSet(forms.BaseInlineFormSet):
+    """Rows numbered 1, 2, 3…; for steps, shares of the time adding up to 100%."""
+
+    check_shares = False
+
+    def clean(self) -> None:
+        super().clean()
+        kept = [f.cleaned_data for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        positions = sorted(data.get("position") or 0 for data in kept)
+        if positions != list(range(1, len(kept) + 1)):
+            raise forms.ValidationError(_("Number the rows 1, 2, 3… without gaps or repeats."))
+        if self.check_shares and kept:
+            total = sum((data.get("share") or Decimal(0) for data in kept), Decimal(0))
+            if abs(total - 100) > Decimal("0.01"):
+                raise forms.ValidationError(
+                    _("The shares of the steps add up to %(total)s%%, not 100%%.") % {"total": total}
+                )
+
+
+class StepFormSet(PositionedFormSet):
+    check_shares = True
+
+
+class ProcedureDocumentInline(admin.TabularInline):
+    model = ProcedureDocument
+    formset = PositionedFormSet
+    extra = 0
+    fields = ["position", "name", "copies", "required", "template"]
+
+
+class ProcedureStepInline(admin.TabularInline):
+    model = ProcedureStep
+    formset = StepFormSet
+    extra = 0
+    fields = ["position", "name", "performer", "department_code", "role", "share"]
+
+
+@admin.register(Procedure)
+class ProcedureAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "name",
+        "field",
+        "authority",
+        "department_code",
+        "processing_time",
+        "time_unit",
+        "service_level",
+        "same_day",
+        "fee",
+        "is_active",
+    ]
+    list_filter = ["authority", "field", "service_level", "same_day", "time_unit", "is_active"]
+    search_fields = ["code", "name", "name_en", "search_name"]
+    readonly_fields = ["updated_at"]
+    inlines = [ProcedureDocumentInline, ProcedureStepInline]
+    actions = ["export_selected"]
+
+    def save_model(self, request: Any, obj: Procedure, form: Any, change: bool) -> None:
+        stored = (
+            Procedure.objects.prefetch_related("documents", "steps").filter(pk=obj.pk).first()
+            if change
+            else None
+        )
+        request._procedure_before = procedure_snapshot(stored) if stored else None
+        obj.search_name = search_name_of(obj.name, obj.code)
+        obj.updated_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+    @transaction.atomic
+    def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        procedure = Procedure.objects.prefetch_related("documents", "steps").get(pk=form.instance.pk)
+        user = request.user
+        audit_record(
+            actor=Actor(user_id=user.pk, label=user.full_name or user.username),
+            action="procedure.change" if change else "procedure.create",
+            object_type="procedure",
+            object_id=procedure.code,
+            before=getattr(request, "_procedure_before", None),
+            after=procedure_snapshot(procedure),
+        )
+
+    @admin.action(description=gettext_lazy("Download the selected procedures as Excel"))
+    def export_selected(self, request: Any, queryset: Any) -> Any:
+        from citydesk.dossiers.views_catalog import xlsx_response
+
+        return xlsx_response(catalog_export(queryset), "thu-tuc.xlsx")
+
+
+@admin.register(Campaign)
+class CampaignAdmin(ReadOnlyAdmin):
+    """Same-day campaigns are set up on their own (audited) pages."""
+
+    list_display = ["name", "start_date", "end_date", "is_active", "created_by", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name"]
+    filter_horizontal = ["procedures", "units"]
+
+
+@admin.register(Target)
+class TargetAdmin(admin.ModelAdmin):
+    list_display = ["unit", "year", "online_share", "on_time_share", "one_stop_share"]
+    list_filter = ["year"]
+    list_select_related = ["unit"]
+    autocomplete_fields = ["unit"]
+    search_fields = ["unit__name", "unit__code"]
+
+
+# --- Dossiers (read-only) -------------------------------------------------------------------------
+
+
+class DossierStepInline(ReadOnlyInline):
+    model = DossierStep
+    fields = [
+        "position",
+        "name",
+        "unit",
+        "role",
+        "assignee",
+        "started_at",
+        "due_at",
+        "completed_at",
+        "punctuality",
+    ]
+    readonly_fields = fields
+
+
+class DossierDocumentInline(ReadOnlyInline):
+    model = DossierDocument
+    fields = ["name", "file", "content_type", "size", "is_supplement", "added_at"]
+    readonly_fields = fields
+
+
+class DossierEventInline(ReadOnlyInline):
+    model = DossierEvent
+    fields = ["at", "kind", "actor_label", "status_from", "status_to", "note", "public"]
+    readonly_fields = fields
+
+
+@admin.register(Dossier)
+class DossierAdmin(ReadOnlyAdmin):
+    list_display = ["code", "procedure", "unit", "status", "channel", "received_at", "due_at", "punctuality"]
+    list_filter = ["status", "channel", "punctuality", "same_day", "via_one_stop"]
+    search_fields = ["code"]
+    list_select_related = ["procedure", "unit"]
+    show_full_result_count = False
+    inlines = [DossierStepInline, DossierDocumentInline, DossierEventInline]
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["reference", "dossier", "provider", "amount", "state", "created_at", "paid_at"]
+    list_filter = ["state", "provider"]
+    search_fields = ["reference", "dossier__code"]
+    list_select_related = ["dossier"]
+
+
+@admin.register(Shipment)
+class ShipmentAdmin(ReadOnlyAdmin):
+    list_display = ["tracking_number", "dossier", "carrier", "sent_at", "delivered_at"]
+    search_fields = ["tracking_number", "dossier__code"]
+    list_select_related = ["dossier"]
+
+
+@admin.register(DossierMonth)
+class DossierMonthAdmin(ReadOnlyAdmin):
+    list_display = [
+        "month",
+        "unit",
+        "procedure",
+        "channel",
+        "received",
+        "finished",
+        "finished_late",
+        "refused",
+    ]
+    list_filter = ["channel", "month"]
+    list_select_related = ["unit", "procedure"]
+
+
+@admin.register(CampaignTally)
+class CampaignTallyAdmin(ReadOnlyAdmin):
+    list_display = [
+        "campaign",
+        "unit",
+        "procedure",
+        "received",
+        "resolved_same_day",
+        "resolved_later",
+        "refused",
+    ]
+    list_select_related = ["campaign", "unit", "procedure"]
+
+
+@admin.register(DossierCodeCounter)
+class DossierCodeCounterAdmin(ReadOnlyAdmin):
+    list_display = ["year", "last"]

@@ -1,0 +1,391 @@
+"""REST API of the one-stop subsystem under /api/v1: the procedure catalog (public), receiving dossiers
+(desk and post by officers; online with files), reading a dossier, moving it, and an officer's queue.
+
+Endpoints parse input, call `dossier_receive` / `dossier_transition`, and render with the shapes of
+`api_schemas`. Errors are the services' DomainError family: `{"detail", "field"}` with 400/403/404/409.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Prefetch
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Form, Query, Router
+from ninja.errors import AuthenticationError
+from ninja.responses import Status
+from ninja.utils import check_csrf
+
+from citydesk.api import AUTH
+from citydesk.core.errors import DomainError, NotAllowed, NotFound
+from citydesk.core.models import Membership, Organisation, User
+from citydesk.core.powers import ROLE_POWERS, Power
+from citydesk.core.services import active_delegation_for, api_token_user
+from citydesk.dossiers.api_schemas import (
+    ActionIn,
+    ApplicantIn,
+    CreatedOut,
+    DossierIn,
+    DossierOut,
+    ProcedureDetailOut,
+    ProcedurePage,
+    QueuePage,
+    created_view,
+    dossier_view,
+    queue_item,
+)
+from citydesk.dossiers.models import Channel, Dossier, DossierStep, IdempotencyKey, Procedure, ServiceLevel
+from citydesk.dossiers.services import (
+    Received,
+    Upload,
+    applicant_from,
+    dossier_receive,
+    dossier_transition,
+)
+from citydesk.lib.text import search_key
+
+router = Router(tags=["dossiers"])
+
+DOSSIER_POWERS = frozenset({Power.DOSSIER_RECEIVE, Power.DOSSIER_APPROVE})
+ONLINE_PATH = "/api/v1/dossiers/online"
+
+
+# --- Who is calling, and what they may see --------------------------------------------------------
+
+
+def _caller(request: HttpRequest) -> User | None:
+    """The caller of an endpoint open to anonymous people: a bearer token (an invalid one is a 401),
+    else the session user (whose writes must pass the CSRF check), else None."""
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        user = api_token_user(header[7:].strip())
+        if user is None:
+            raise AuthenticationError()
+        return user
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    if request.method not in ("GET", "HEAD", "OPTIONS") and check_csrf(request) is not None:
+        raise NotAllowed(_("The CSRF check failed: reload the page and try again."))
+    return user
+
+
+def _descendants(ids: set[int]) -> set[int]:
+    found, frontier = set(ids), set(ids)
+    while frontier:
+        below = Organisation.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+        frontier = set(below) - found
+        found |= frontier
+    return found
+
+
+def officer_units(user: User | None) -> set[int]:
+    """Organisations where `user` holds a dossier power in their own right: their units and those below."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return set()
+    roots = {
+        m.organisation_id
+        for m in Membership.objects.filter(user=user, is_active=True).only("organisation_id", "role")
+        if ROLE_POWERS[m.role] & DOSSIER_POWERS
+    }
+    return _descendants(roots) if roots else set()
+
+
+def _is_handler(user: User | None, dossier: Dossier) -> bool:
+    """An officer of the receiving unit or of a unit performing a step (own right or delegation)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    steps = list(dossier.steps.all())
+    if {dossier.unit_id, *(s.unit_id for s in steps)} & officer_units(user):
+        return True
+    orgs = {dossier.unit_id: dossier.unit, **{s.unit_id: s.unit for s in steps}}
+    return any(
+        active_delegation_for(user, power, org) is not None
+        for org in orgs.values()
+        for power in DOSSIER_POWERS
+    )
+
+
+def _is_applicant(user: User | None, dossier: Dossier, token: str) -> bool:
+    if user is not None and user.is_authenticated and dossier.applicant_id == user.pk:
+        return True
+    return bool(token) and bool(dossier.citizen_token) and token == dossier.citizen_token
+
+
+def _load(code: str) -> Dossier:
+    dossier = (
+        Dossier.objects.select_related("procedure", "unit", "current_step")
+        .prefetch_related(
+            Prefetch("steps", queryset=DossierStep.objects.select_related("unit").order_by("position")),
+            "events",
+            "documents",
+        )
+        .filter(code=(code or "").strip().upper())
+        .first()
+    )
+    if dossier is None:
+        raise NotFound(_("No dossier %(code)s.") % {"code": code}, field="code")
+    return dossier
+
+
+# --- Procedures -----------------------------------------------------------------------------------
+
+
+@router.get("/procedures", response=ProcedurePage, auth=None, tags=["procedures"])
+def procedure_list(
+    request: HttpRequest,
+    q: str | None = None,
+    field: str | None = None,
+    level: int | None = None,
+    same_day: bool | None = None,
+    limit: int = Query(100, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+) -> dict:
+    """The active procedures. `q` matches name and code without accents (“khai sinh” finds “Khai sinh”);
+    `field` (lĩnh vực, accents optional), `level` (online service level 2/3/4) and `same_day` filter."""
+    qs = Procedure.objects.filter(is_active=True)
+    for word in search_key(q or "").split():
+        qs = qs.filter(search_name__contains=word)
+    if field:
+        key = search_key(field)
+        names = Procedure.objects.values_list("field", flat=True).distinct()
+        qs = qs.filter(field__in={name for name in names if search_key(name) == key})
+    if level is not None:
+        if level not in ServiceLevel.values:
+            raise DomainError(_("The online service level is 2, 3 or 4."), field="level")
+        qs = qs.filter(service_level=level)
+    if same_day is not None:
+        qs = qs.filter(same_day=same_day)
+    items = list(qs.order_by("field", "code")[offset : offset + limit])
+    return {"count": qs.count(), "limit": limit, "offset": offset, "items": items}
+
+
+@router.get("/procedures/{code}", response=ProcedureDetailOut, auth=None, tags=["procedures"])
+def procedure_detail(request: HttpRequest, code: str) -> Procedure:
+    """One procedure: the papers to bring (their ids are what an intake sends), the process steps, the
+    fee and the legal processing time."""
+    procedure = (
+        Procedure.objects.prefetch_related("documents", "steps")
+        .filter(code=code.strip(), is_active=True)
+        .first()
+    )
+    if procedure is None:
+        raise NotFound(_("No procedure %(code)s in the catalog.") % {"code": code}, field="code")
+    return procedure
+
+
+# --- Receiving ------------------------------------------------------------------------------------
+
+
+def _receive_once(
+    request: HttpRequest,
+    *,
+    scope: str,
+    user: User | None,
+    payload: ApplicantIn,
+    channel: str,
+    **papers: object,
+) -> tuple[Dossier, bool, list[str]]:
+    """Receive a dossier once per `Idempotency-Key` header (within `scope`): a retry gets the first one.
+
+    The key row is written in the intake's own transaction; two copies racing each other meet the
+    unique constraint and the loser's whole intake is rolled back."""
+    key = request.headers.get("Idempotency-Key", "").strip()[:120]
+
+    def earlier() -> Dossier | None:
+        found = (
+            IdempotencyKey.objects.select_related("dossier__procedure", "dossier__unit")
+            .filter(scope=scope, key=key)
+            .first()
+        )
+        return found.dossier if found else None
+
+    def receive() -> Received:
+        return dossier_receive(
+            user=user,
+            procedure_code=payload.procedure,
+            unit_code=payload.unit,
+            channel=channel,
+            applicant=applicant_from(payload.dict()),
+            **papers,  # type: ignore[arg-type]
+        )
+
+    if not key:  # the service's own transaction is enough
+        received = receive()
+        return received.dossier, True, received.missing_optional
+    if (dossier := earlier()) is not None:
+        return dossier, False, _optional_missing(dossier)
+    try:
+        with transaction.atomic():
+            received = receive()
+            IdempotencyKey.objects.create(scope=scope, key=key, dossier=received.dossier)
+    except IntegrityError:
+        if (dossier := earlier()) is None:
+            raise
+        return dossier, False, _optional_missing(dossier)
+    return received.dossier, True, received.missing_optional
+
+
+def _optional_missing(dossier: Dossier) -> list[str]:
+    """The optional papers a dossier was received without (what a first answer listed)."""
+    given = set(dossier.documents.values_list("requirement_id", flat=True))
+    return [d.name for d in dossier.procedure.documents.all() if not d.required and d.pk not in given]
+
+
+def _created(dossier: Dossier, created: bool, optional: list[str], *, with_token: bool) -> Status:
+    steps = list(DossierStep.objects.filter(dossier=dossier).select_related("unit").order_by("position"))
+    body = created_view(dossier, steps, missing_optional=optional, with_token=with_token)
+    return Status(201 if created else 200, body)
+
+
+@router.post("/dossiers", response={201: CreatedOut, 200: CreatedOut}, auth=AUTH)
+def dossier_receive_at_desk(request: HttpRequest, payload: DossierIn) -> Status:
+    """Receive a dossier at the one-stop desk (`desk`) or by post (`post`): officers of the receiving unit.
+
+    `documents`: ids of the procedure's papers checked off (`GET /procedures/{code}`); without a required
+    one nothing is stored (400, field `documents`). Online filing with files: `POST /dossiers/online`.
+    `Idempotency-Key` makes retries safe: the same key answers 200 with the first dossier."""
+    if payload.channel == Channel.ONLINE:
+        raise DomainError(
+            _("Online dossiers are filed with their files at %(path)s (a multipart form).")
+            % {"path": ONLINE_PATH},
+            field="channel",
+        )
+    user: User = request.user  # type: ignore[assignment]
+    dossier, created, optional = _receive_once(
+        request,
+        scope=f"desk:{user.pk}",
+        user=user,
+        payload=payload,
+        channel=payload.channel,
+        provided=payload.documents,
+    )
+    return _created(dossier, created, optional, with_token=False)
+
+
+def _online_scope(request: HttpRequest, user: User | None, payload: ApplicantIn) -> str:
+    """Whose Idempotency-Key it is. Anonymous people are told apart by their address and what they
+    filed: a key replayed from behind the same proxy with other data is another dossier, so guessing a
+    key never hands someone else's dossier (and its citizen token) over."""
+    if user is not None:
+        return f"online:{user.pk}"
+    seen = json.dumps([request.META.get("REMOTE_ADDR", ""), payload.dict()], sort_keys=True)
+    return f"anon:{hashlib.sha256(seen.encode()).hexdigest()[:40]}"
+
+
+def _uploads(files: Iterable[tuple[str, list]]) -> list[Upload]:
+    uploads = []
+    for name, items in files:
+        number = name[4:] if name.startswith("doc_") else ""
+        if not number.isdigit():
+            raise DomainError(
+                _("Send each file as doc_<document id> (got “%(name)s”).") % {"name": name[:60]},
+                field="documents",
+            )
+        if len(items) != 1:
+            raise DomainError(_("Send one file for each paper."), field="documents")
+        uploads.append(Upload(document_id=int(number), file=items[0]))
+    return uploads
+
+
+# The files have names made from the papers' ids, which a schema cannot list: describe them by pattern.
+ONLINE_FORM = {
+    "type": "object",
+    "properties": ApplicantIn.model_json_schema()["properties"],
+    "patternProperties": {
+        r"^doc_[0-9]+$": {"type": "string", "format": "binary", "description": "the file of one paper"}
+    },
+}
+
+
+@router.post(
+    "/dossiers/online",
+    response={201: CreatedOut, 200: CreatedOut},
+    auth=None,
+    openapi_extra={"requestBody": {"content": {"multipart/form-data": {"schema": ONLINE_FORM}}}},
+)
+def dossier_file_online(request: HttpRequest, payload: Form[ApplicantIn]) -> Status:
+    """File a dossier online (multipart form): the applicant's fields and one file (PDF, JPEG or PNG) per
+    paper, named `doc_<document id>`. Anonymous, or with a citizen's bearer token. The answer carries
+    `citizen_token`, the key to follow the dossier (`GET /dossiers/{code}?t=…`)."""
+    user = _caller(request)
+    uploads = _uploads(request.FILES.lists())
+    dossier, created, optional = _receive_once(
+        request,
+        scope=_online_scope(request, user, payload),
+        user=user,
+        payload=payload,
+        channel=Channel.ONLINE,
+        uploads=uploads,
+    )
+    return _created(dossier, created, optional, with_token=True)
+
+
+# --- Reading and moving ---------------------------------------------------------------------------
+
+
+@router.get("/dossiers/{code}", response=DossierOut, auth=None)
+def dossier_detail(request: HttpRequest, code: str, t: str = "") -> dict:
+    """A dossier. Officers of its units and its applicant (bearer token, or `?t=` the citizen token) get
+    the full view; everyone else the public one, without the applicant's personal data."""
+    user = _caller(request)
+    dossier = _load(code)
+    full = _is_applicant(user, dossier, t) or _is_handler(user, dossier)
+    return dossier_view(dossier, full=full)
+
+
+@router.post("/dossiers/{code}/actions", response=DossierOut, auth=None)
+def dossier_action(request: HttpRequest, code: str, payload: ActionIn) -> dict:
+    """Move the dossier: `forward`, `finish`, `request_supplement`, `supplement_received`, `refuse`,
+    `return_result`, `withdraw`. Send the `version` you saw: 409 if someone moved it meanwhile, or if the
+    move is impossible now; 403 if you cannot act on it. The applicant acts with their bearer token or
+    `token` (the citizen token)."""
+    dossier = dossier_transition(
+        user=_caller(request),
+        code=code,
+        action=payload.action,
+        version=payload.version,
+        note=payload.note,
+        token=payload.token,
+        result_method=payload.result_method,
+        tracking_number=payload.tracking_number,
+        delivery_address=payload.delivery_address,
+    )
+    return dossier_view(_load(dossier.code), full=True)
+
+
+# --- The officer's queue --------------------------------------------------------------------------
+
+
+@router.get("/dossiers", response=QueuePage, auth=AUTH)
+def dossier_queue(
+    request: HttpRequest,
+    unit: str | None = None,
+    overdue: bool = False,
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0),
+) -> dict:
+    """My queue: the active steps in my units (and the units below them), soonest due first. `unit`
+    narrows it to one unit's code; `overdue` to steps past their due time (waiting ones excepted)."""
+    units = officer_units(request.user)  # type: ignore[arg-type]
+    if not units:
+        raise NotAllowed(_("Only officers of a unit that handles dossiers have a queue."))
+    if unit:
+        org_id = Organisation.objects.filter(code=unit.strip()).values_list("pk", flat=True).first()
+        if org_id not in units:
+            raise NotAllowed(_("%(unit)s is not one of your units.") % {"unit": unit}, field="unit")
+        units = {org_id}
+    now = timezone.now()
+    qs = DossierStep.objects.filter(unit_id__in=units, started_at__isnull=False, completed_at__isnull=True)
+    if overdue:
+        qs = qs.filter(due_at__lt=now, dossier__paused_at__isnull=True)
+    page = qs.select_related("unit", "dossier__procedure", "dossier__unit").order_by(
+        F("due_at").asc(nulls_last=True), "id"
+    )[offset : offset + limit]
+    items = [queue_item(step, now) for step in page]
+    return {"count": qs.count(), "limit": limit, "offset": offset, "items": items}

@@ -1,0 +1,347 @@
+"""Shapes of the dossier API (citydesk/dossiers/api.py): what it reads, and what it answers — a
+procedure, a dossier in its full or public view (the public one carries no personal data), a queue row."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import timezone
+from ninja import Field, Schema
+
+from citydesk.dossiers import workflow
+from citydesk.dossiers.models import Channel, Dossier, DossierStep, Performer, Procedure
+from citydesk.dossiers.models import Status as DossierStatus
+from citydesk.dossiers.views_catalog import processing_time_label  # the catalog pages' wording
+
+# --- Input ----------------------------------------------------------------------------------------
+
+
+class ApplicantIn(Schema):
+    """Fields of both intakes. All default to "" so that the service names the missing one."""
+
+    procedure: str = ""
+    unit: str = ""
+    applicant_name: str = ""
+    applicant_id_number: str = ""
+    applicant_phone: str = ""
+    applicant_email: str = ""
+    applicant_address: str = ""
+
+
+class DossierIn(ApplicantIn):
+    channel: str = Channel.DESK
+    documents: list[int] = Field([], description="ids of the procedure's papers checked at the desk")
+
+
+class ActionIn(Schema):
+    action: str
+    version: int | None = None
+    note: str = ""
+    result_method: str = ""
+    tracking_number: str = ""
+    delivery_address: str = ""
+    token: str = Field("", description="the applicant's citizen token (withdraw, papers received)")
+
+
+# --- Procedures -----------------------------------------------------------------------------------
+
+
+class ProcedureOut(Schema):
+    code: str
+    name: str
+    name_en: str
+    field: str
+    authority: str
+    fee: int
+    processing_time: int
+    time_unit: str
+    time_label: str
+    service_level: int
+    same_day: bool
+
+    @staticmethod
+    def resolve_time_label(p: Procedure) -> str:
+        return processing_time_label(p)
+
+
+class ProcedurePage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[ProcedureOut]
+
+
+class RequirementOut(Schema):
+    id: int
+    position: int
+    name: str
+    copies: str
+    required: bool
+    template_url: str | None
+
+    @staticmethod
+    def resolve_template_url(d: object) -> str | None:
+        return d.template.url if d.template else None  # type: ignore[attr-defined]
+
+
+class ProcessStepOut(Schema):
+    position: int
+    name: str
+    performer: str
+    performer_label: str
+    department_code: str
+    role: str
+    share: float
+
+    @staticmethod
+    def resolve_performer_label(s: object) -> str:
+        return str(Performer(s.performer).label)  # type: ignore[attr-defined]
+
+
+class ProcedureDetailOut(ProcedureOut):
+    fee_note: str
+    legal_basis: str
+    documents: list[RequirementOut]
+    steps: list[ProcessStepOut]
+
+
+# --- Dossiers -------------------------------------------------------------------------------------
+
+
+class StepOut(Schema):
+    position: int
+    name: str
+    unit: str
+    unit_name: str
+    role: str
+    started_at: datetime | None
+    due_at: datetime | None
+    completed_at: datetime | None
+    punctuality: str
+
+
+class EventOut(Schema):
+    at: datetime
+    kind: str
+    status_from: str
+    status_to: str
+    note: str | None = None
+    actor: str | None = None
+
+
+class PaperOut(Schema):
+    id: int
+    requirement: int | None
+    name: str
+    has_file: bool
+    content_type: str
+    size: int
+    is_supplement: bool
+
+
+class DossierOut(Schema):
+    code: str
+    view: str = Field(description="full (handling officers, the applicant) or public (no personal data)")
+    procedure: str
+    procedure_name: str
+    unit: str
+    unit_name: str
+    channel: str
+    status: str
+    status_label: str
+    version: int
+    received_at: datetime
+    due_at: datetime
+    overdue: bool
+    paused: bool
+    same_day: bool
+    current_step: int | None
+    resolved_at: datetime | None
+    punctuality: str
+    returned_at: datetime | None
+    result_method: str
+    fee: int
+    paid: bool
+    lookup_url: str
+    steps: list[StepOut]
+    events: list[EventOut] = []
+    # The full view only (None in the public view).
+    applicant_name: str | None = None
+    applicant_id_number: str | None = None
+    applicant_phone: str | None = None
+    applicant_email: str | None = None
+    applicant_address: str | None = None
+    documents: list[PaperOut] | None = None
+    result_note: str | None = None
+    refusal_reason: str | None = None
+    allowed_actions: list[str] | None = None
+
+
+class CreatedOut(Schema):
+    code: str
+    status: str
+    status_label: str
+    version: int
+    procedure: str
+    unit: str
+    channel: str
+    received_at: datetime
+    due_at: datetime
+    same_day: bool
+    fee: int
+    lookup_url: str
+    steps: list[StepOut]
+    missing_optional: list[str] = Field(description="optional papers not given")
+    citizen_token: str | None = Field(None, description="online filing only: the key to follow the dossier")
+
+
+class QueueItemOut(Schema):
+    code: str
+    procedure: str
+    procedure_name: str
+    receiving_unit: str
+    applicant_name: str
+    channel: str
+    status: str
+    version: int
+    received_at: datetime
+    dossier_due_at: datetime
+    same_day: bool
+    paused: bool
+    overdue: bool
+    step: StepOut
+    allowed_actions: list[str]
+
+
+class QueuePage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[QueueItemOut]
+
+
+def step_out(s: DossierStep) -> dict:
+    return {
+        "position": s.position,
+        "name": s.name,
+        "unit": s.unit.code,
+        "unit_name": s.unit.name,
+        "role": s.role,
+        "started_at": s.started_at,
+        "due_at": s.due_at,
+        "completed_at": s.completed_at,
+        "punctuality": s.punctuality,
+    }
+
+
+def lookup_url(dossier: Dossier) -> str:
+    return f"{settings.CITYDESK_PUBLIC_URL}/ho-so/tra-cuu/{dossier.code}/"
+
+
+def _summary(d: Dossier) -> dict:
+    return {
+        "code": d.code,
+        "procedure": d.procedure.code,
+        "unit": d.unit.code,
+        "channel": d.channel,
+        "status": d.status,
+        "status_label": str(DossierStatus(d.status).label),
+        "version": d.version,
+        "received_at": d.received_at,
+        "due_at": d.due_at,
+        "same_day": d.same_day,
+        "fee": d.fee,
+        "lookup_url": lookup_url(d),
+    }
+
+
+def dossier_view(d: Dossier, *, full: bool) -> dict:
+    """A dossier with its steps (prefetched), events and, in the full view, personal data and papers.
+
+    Event notes and actors may name the applicant (an applicant's own move is signed with their name):
+    the public view leaves them out."""
+    data = {
+        **_summary(d),
+        "view": "full" if full else "public",
+        "procedure_name": d.procedure.name,
+        "unit_name": d.unit.name,
+        "overdue": d.is_open and d.paused_at is None and d.due_at < timezone.now(),
+        "paused": d.paused_at is not None,
+        "current_step": d.current_step.position if d.current_step_id else None,  # type: ignore[union-attr]
+        "resolved_at": d.resolved_at,
+        "punctuality": d.punctuality,
+        "returned_at": d.returned_at,
+        "result_method": d.result_method,
+        "paid": d.paid_at is not None,
+        "steps": [step_out(s) for s in d.steps.all()],
+        "events": [
+            {
+                "at": e.at,
+                "kind": e.kind,
+                "status_from": e.status_from,
+                "status_to": e.status_to,
+                "note": e.note if full else None,
+                "actor": e.actor_label if full else None,
+            }
+            for e in d.events.all()
+            if e.public or full
+        ],
+    }
+    if full:
+        data.update(
+            applicant_name=d.applicant_name,
+            applicant_id_number=d.applicant_id_number,
+            applicant_phone=d.applicant_phone,
+            applicant_email=d.applicant_email,
+            applicant_address=d.applicant_address,
+            documents=[
+                {
+                    "id": p.pk,
+                    "requirement": p.requirement_id,
+                    "name": p.name,
+                    "has_file": bool(p.file),
+                    "content_type": p.content_type,
+                    "size": p.size,
+                    "is_supplement": p.is_supplement,
+                }
+                for p in d.documents.all()
+            ],
+            result_note=d.result_note,
+            refusal_reason=d.refusal_reason,
+            allowed_actions=workflow.allowed_actions(d.status),
+        )
+    return data
+
+
+def created_view(
+    d: Dossier, steps: list[DossierStep], *, missing_optional: list[str], with_token: bool
+) -> dict:
+    return {
+        **_summary(d),
+        "steps": [step_out(s) for s in steps],
+        "missing_optional": missing_optional,
+        "citizen_token": d.citizen_token if with_token else None,
+    }
+
+
+def queue_item(step: DossierStep, now: datetime) -> dict:
+    d = step.dossier
+    paused = d.paused_at is not None
+    return {
+        "code": d.code,
+        "procedure": d.procedure.code,
+        "procedure_name": d.procedure.name,
+        "receiving_unit": d.unit.code,
+        "applicant_name": d.applicant_name,
+        "channel": d.channel,
+        "status": d.status,
+        "version": d.version,
+        "received_at": d.received_at,
+        "dossier_due_at": d.due_at,
+        "same_day": d.same_day,
+        "paused": paused,
+        "overdue": not paused and step.due_at is not None and step.due_at < now,
+        "step": step_out(step),
+        "allowed_actions": workflow.allowed_actions(d.status),
+    }

@@ -1,0 +1,196 @@
+"""Input parsing for the one-stop pages. Forms only read and type the input; the rules live in the services.
+
+A service refuses with `DomainError(message, field=...)`; `add_domain_error` puts the message next to the
+form field the service names (`applicant_phone`, `documents`, `unit`…), or at the top of the form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from citydesk.core.errors import DomainError
+from citydesk.dossiers.models import Channel, ResultMethod
+from citydesk.dossiers.services import Applicant, Upload, applicant_from
+from citydesk.lib.text import nfc
+
+APPLICANT_FIELDS = (
+    "applicant_name",
+    "applicant_id_number",
+    "applicant_phone",
+    "applicant_email",
+    "applicant_address",
+)
+FILE_PREFIX = "doc_"
+ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
+
+
+def _text(max_length: int, label: Any = "") -> forms.CharField:
+    return forms.CharField(required=False, max_length=max_length, label=label, strip=True)
+
+
+class DomainErrorForm(forms.Form):
+    """A form that can show a service's refusal next to the field it names."""
+
+    field_map: dict[str, str] = {}
+
+    def form_field_for(self, service_field: str | None) -> str | None:
+        if not service_field:
+            return None
+        name = self.field_map.get(service_field, service_field)
+        return name if name in self.fields else None
+
+    def add_domain_error(self, exc: DomainError) -> None:
+        name = self.form_field_for(exc.field)
+        if name is not None and name in self.errors:
+            return  # already explained
+        self.add_error(name, exc.message)
+
+    def value(self, name: str) -> Any:
+        if hasattr(self, "cleaned_data") and name in self.cleaned_data:
+            return self.cleaned_data[name]
+        return self.data.get(name, "")
+
+
+class ApplicantMixin(forms.Form):
+    applicant_name = _text(150, gettext_lazy("Full name"))
+    applicant_id_number = _text(20, gettext_lazy("Citizen ID number"))
+    applicant_phone = _text(20, gettext_lazy("Phone"))
+    applicant_email = _text(254, gettext_lazy("E-mail"))
+    applicant_address = _text(300, gettext_lazy("Address"))
+
+    def applicant(self) -> Applicant:
+        data = getattr(self, "cleaned_data", {}) or {}
+        return applicant_from({k: nfc(data.get(k) or "") for k in APPLICANT_FIELDS})
+
+
+class DeskIntakeForm(ApplicantMixin, DomainErrorForm):
+    """The desk: a procedure, its papers ticked off, the applicant, desk or post."""
+
+    unit = _text(40)
+    procedure = _text(40)
+    documents = forms.Field(required=False)  # the checklist (read by document_ids); holds its errors
+    channel = forms.ChoiceField(
+        required=False, choices=[(Channel.DESK, Channel.DESK.label), (Channel.POST, Channel.POST.label)]
+    )
+    field_map = {"code": "procedure"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].error_messages["invalid_choice"] = _("Choose the desk or the post.")
+
+    def document_ids(self) -> list[int]:
+        """The ticked papers; a value that is not a number is refused (field “documents”)."""
+        raw = self.data.getlist("documents") if hasattr(self.data, "getlist") else []
+        ids: list[int] = []
+        for value in raw:
+            try:
+                ids.append(int(value))
+            except (TypeError, ValueError):
+                raise DomainError(_("Tick the papers from the list."), field="documents") from None
+        return ids
+
+    def channel_value(self) -> str:
+        return (getattr(self, "cleaned_data", {}) or {}).get("channel") or Channel.DESK
+
+
+class OnlineFilingForm(ApplicantMixin, DomainErrorForm):
+    """Online filing: the receiving unit, the applicant, one file per paper, consent."""
+
+    unit = _text(300, gettext_lazy("Receiving unit"))
+    documents = forms.Field(required=False)  # the files come in request.FILES; holds their errors
+    consent = forms.BooleanField(required=False)
+
+    def clean_consent(self) -> bool:
+        if not self.cleaned_data.get("consent"):
+            raise forms.ValidationError(
+                _("Confirm that the information is true and that you agree to its processing.")
+            )
+        return True
+
+
+def uploads_from(files: Any, known_ids: set[int], *, prefix: str = FILE_PREFIX) -> list[Upload]:
+    """Files posted as `doc_<document id>` (several per field allowed) → Upload rows for the services."""
+    uploads: list[Upload] = []
+    for name in files:
+        if not name.startswith(prefix):
+            continue
+        try:
+            document_id = int(name[len(prefix) :])
+        except ValueError:
+            continue
+        if document_id not in known_ids:
+            raise DomainError(
+                _("Document %(id)s is not a paper of this procedure.") % {"id": document_id},
+                field="documents",
+            )
+        for item in files.getlist(name):
+            if isinstance(item, UploadedFile) and item.size:
+                uploads.append(Upload(document_id=document_id, file=item))
+    return uploads
+
+
+class ActionForm(DomainErrorForm):
+    """One workflow move on the officer page (or the applicant's page)."""
+
+    action = _text(40)
+    version = forms.IntegerField(required=False, min_value=1)
+    note = forms.CharField(required=False, max_length=4000, strip=True)
+    result_method = forms.ChoiceField(required=False, choices=[("", ""), *ResultMethod.choices])
+    tracking_number = _text(60)
+    delivery_address = _text(300)
+    field_map = {"documents": "files"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["files"] = forms.CharField(required=False)  # holds the upload errors
+        self.fields["result_method"].error_messages["invalid_choice"] = _(
+            "Choose how the result is handed over."
+        )
+
+    def papers(self) -> list[str]:
+        """Papers ticked in the supplement request (their names)."""
+        if not hasattr(self.data, "getlist"):
+            return []
+        return [nfc(p)[:300] for p in self.data.getlist("papers") if nfc(p)]
+
+    def full_note(self) -> str:
+        note = (getattr(self, "cleaned_data", {}) or {}).get("note") or ""
+        papers = self.papers()
+        if papers:
+            return "; ".join(papers) + (f". {note}" if note else "")
+        return note
+
+
+class LookupForm(forms.Form):
+    code = _text(40, gettext_lazy("Dossier code"))
+
+    def code_value(self) -> str:
+        return (self.data.get("code") or "").strip().upper()
+
+
+class PhoneCheckForm(forms.Form):
+    phone = _text(20, gettext_lazy("Phone"))
+
+    def digits(self) -> str:
+        return "".join(ch for ch in (self.data.get("phone") or "") if ch.isdigit())
+
+
+class QueueFilterForm(forms.Form):
+    status = _text(20)
+    procedure = _text(40)
+    overdue = forms.BooleanField(required=False)
+    q = _text(100)
+    page = forms.IntegerField(required=False, min_value=1)
+
+    def value(self, name: str) -> Any:
+        data = getattr(self, "cleaned_data", {}) or {}
+        return data.get(name) if name in data else None
+
+
+class PaymentForm(forms.Form):
+    outcome = forms.ChoiceField(choices=[("paid", "paid"), ("failed", "failed")])

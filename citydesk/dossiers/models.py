@@ -1,0 +1,480 @@
+"""Administrative procedures (thủ tục hành chính) and the dossiers (hồ sơ) citizens file for them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from citydesk.core.models import Organisation
+from citydesk.core.powers import Role
+
+
+class ServiceLevel(models.IntegerChoices):
+    """Online public-service level (dịch vụ công trực tuyến mức độ 2/3/4)."""
+
+    LEVEL_2 = 2, _("Level 2: information and forms online")
+    LEVEL_3 = 3, _("Level 3: submit online")
+    LEVEL_4 = 4, _("Level 4: submit and pay online, result online or by post")
+
+
+class TimeUnit(models.TextChoices):
+    WORKING_DAYS = "days", _("working days")
+    WORKING_HOURS = "hours", _("working hours")
+
+
+class Authority(models.TextChoices):
+    """Which kind of unit is competent: the commune-level unit where it is filed, a department, the city."""
+
+    WARD = "ward", _("Commune-level People's Committee")
+    DEPARTMENT = "department", _("City department")
+    CITY = "city", _("City People's Committee")
+
+
+class Procedure(models.Model):
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=300)
+    name_en = models.CharField(_("name (English)"), max_length=300, blank=True)
+    search_name = models.CharField(max_length=300, db_index=True, editable=False, default="")
+    field = models.CharField(_("field"), max_length=120)
+    authority = models.CharField(_("competent level"), max_length=12, choices=Authority.choices)
+    # For department-level procedures: the department's short code (e.g. "SXD"), resolved per city.
+    department_code = models.CharField(_("competent department code"), max_length=40, blank=True)
+    fee = models.PositiveIntegerField(_("fee (VND)"), default=0)
+    fee_note = models.CharField(_("fee note"), max_length=300, blank=True)
+    processing_time = models.PositiveSmallIntegerField(_("legal processing time"))
+    time_unit = models.CharField(
+        _("time unit"), max_length=6, choices=TimeUnit.choices, default=TimeUnit.WORKING_DAYS
+    )
+    service_level = models.PositiveSmallIntegerField(
+        _("online service level"), choices=ServiceLevel.choices, default=ServiceLevel.LEVEL_2
+    )
+    same_day = models.BooleanField(_("can be handled the same day"), default=False)
+    legal_basis = models.CharField(_("legal basis"), max_length=500, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("administrative procedure")
+        verbose_name_plural = _("administrative procedures")
+        ordering = ["field", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ProcedureDocument(models.Model):
+    """A paper the applicant must (or may) bring, with an optional blank template."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="documents")
+    position = models.PositiveSmallIntegerField(default=1)
+    name = models.CharField(_("document"), max_length=300)
+    copies = models.CharField(_("copies"), max_length=60, blank=True)
+    required = models.BooleanField(_("required"), default=True)
+    template = models.FileField(_("template"), upload_to="procedure_templates/", blank=True)
+
+    class Meta:
+        ordering = ["procedure", "position"]
+        verbose_name = _("required document")
+        verbose_name_plural = _("required documents")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Performer(models.TextChoices):
+    """Who performs a process step, resolved against the dossier's receiving unit."""
+
+    RECEIVING_UNIT = "receiving", _("The receiving unit")
+    DEPARTMENT = "department", _("A city department")
+    CITY = "city", _("The City People's Committee")
+
+
+class ProcedureStep(models.Model):
+    """One step of a procedure's process (quy trình nội bộ / liên thông)."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(_("step"), max_length=200)
+    performer = models.CharField(
+        _("performed by"), max_length=12, choices=Performer.choices, default=Performer.RECEIVING_UNIT
+    )
+    department_code = models.CharField(_("department code"), max_length=40, blank=True)
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.OFFICER)
+    # Share of the legal processing time given to this step, in percent; shares of a process sum to 100.
+    share = models.DecimalField(_("share of the time (%)"), max_digits=5, decimal_places=2)
+
+    class Meta:
+        ordering = ["procedure", "position"]
+        verbose_name = _("process step")
+        verbose_name_plural = _("process steps")
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "position"], name="procedurestep_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.name}"
+
+
+class Channel(models.TextChoices):
+    DESK = "desk", _("One-stop desk")
+    ONLINE = "online", _("Online")
+    POST = "post", _("By post")
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    IN_PROGRESS = "in_progress", _("In progress")
+    SUPPLEMENT = "supplement", _("Waiting for additional papers")
+    RESULT_READY = "result_ready", _("Result ready")
+    RETURNED = "returned", _("Result returned")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+OPEN_STATUSES = (Status.RECEIVED, Status.IN_PROGRESS, Status.SUPPLEMENT)
+FINISHED_STATUSES = (Status.RESULT_READY, Status.RETURNED, Status.REFUSED, Status.WITHDRAWN)
+
+
+class Punctuality(models.TextChoices):
+    EARLY = "early", _("Early")
+    ON_TIME = "on_time", _("On time")
+    LATE = "late", _("Late")
+
+
+class ResultMethod(models.TextChoices):
+    DESK = "desk", _("At the desk")
+    ONLINE = "online", _("Online")
+    POST = "post", _("By public postal service")
+
+
+class Campaign(models.Model):
+    """A same-day handling campaign: listed procedures at listed units are due the same working day."""
+
+    name = models.CharField(_("name"), max_length=200)
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("until"))
+    procedures = models.ManyToManyField(Procedure, related_name="campaigns", verbose_name=_("procedures"))
+    units = models.ManyToManyField(Organisation, related_name="campaigns", verbose_name=_("units"))
+    is_active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-start_date"]
+        verbose_name = _("same-day campaign")
+        verbose_name_plural = _("same-day campaigns")
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")), name="campaign_dates"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Dossier(models.Model):
+    code = models.CharField(_("dossier code"), max_length=24, unique=True)
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="dossiers")
+    unit = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("receiving unit")
+    )
+    province_code = models.CharField(max_length=2, blank=True)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    version = models.PositiveIntegerField(default=1)
+    current_step = models.ForeignKey(
+        "DossierStep", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Applicant (personal data: shown only to the handling officers and the applicant).
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="dossiers"
+    )
+    applicant_name = models.CharField(_("applicant"), max_length=150)
+    applicant_id_number = models.CharField(_("ID card number"), max_length=20, blank=True)
+    applicant_phone = models.CharField(_("phone"), max_length=20, blank=True)
+    applicant_email = models.EmailField(_("e-mail"), blank=True)
+    applicant_address = models.CharField(_("address"), max_length=300, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    due_at = models.DateTimeField(_("due"))
+    same_day = models.BooleanField(_("same-day handling"), default=False)
+    # False for a dossier handled outside the one-stop system and recorded afterwards (seed 003 target).
+    via_one_stop = models.BooleanField(_("handled through the one-stop system"), default=True)
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="dossiers"
+    )
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_seconds = models.PositiveBigIntegerField(default=0)
+    resolved_at = models.DateTimeField(_("result ready"), null=True, blank=True)
+    punctuality = models.CharField(_("timeliness"), max_length=8, choices=Punctuality.choices, blank=True)
+    returned_at = models.DateTimeField(_("result returned"), null=True, blank=True)
+    result_method = models.CharField(
+        _("result delivery"), max_length=8, choices=ResultMethod.choices, default=ResultMethod.DESK
+    )
+    result_note = models.TextField(_("result"), blank=True)
+    refusal_reason = models.TextField(_("reason for refusal"), blank=True)
+    fee = models.PositiveIntegerField(_("fee (VND)"), default=0)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    citizen_token = models.CharField(max_length=32, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        indexes = [
+            models.Index(fields=["unit", "status", "due_at"], name="dossier_queue"),
+            models.Index(fields=["unit", "received_at"], name="dossier_unit_received"),
+            models.Index(fields=["received_at"], name="dossier_received"),
+            models.Index(
+                fields=["unit", "due_at"], name="dossier_open_due", condition=Q(status__in=OPEN_STATUSES)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class DossierStep(models.Model):
+    """A step of one dossier's process, in the unit that performs it, with its own due time."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(_("step"), max_length=200)
+    unit = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="dossier_steps")
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.OFFICER)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    allotted_seconds = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    punctuality = models.CharField(max_length=8, choices=Punctuality.choices, blank=True)
+
+    class Meta:
+        ordering = ["dossier", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "position"], name="dossierstep_position"),
+        ]
+        indexes = [
+            # The queue of a unit: its steps that are active (started, not completed).
+            models.Index(
+                fields=["unit", "due_at"],
+                name="dossierstep_active",
+                condition=Q(started_at__isnull=False, completed_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}/{self.position} {self.name}"
+
+
+class DossierDocument(models.Model):
+    """A paper of one dossier: checked at the desk, or uploaded online."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="documents")
+    requirement = models.ForeignKey(
+        ProcedureDocument, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    name = models.CharField(_("document"), max_length=300)
+    file = models.FileField(upload_to="dossiers/%Y/%m/", blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    is_supplement = models.BooleanField(default=False)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DossierEvent(models.Model):
+    class Kind(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        STEP_DONE = "step_done", _("Step completed")
+        SUPPLEMENT_REQUESTED = "supplement_requested", _("Additional papers requested")
+        SUPPLEMENT_RECEIVED = "supplement_received", _("Additional papers received")
+        REFUSED = "refused", _("Refused")
+        RESULT_READY = "result_ready", _("Result ready")
+        RETURNED = "returned", _("Result returned")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        PAID = "paid", _("Fee paid")
+        NOTE = "note", _("Note")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    actor_label = models.CharField(max_length=200, blank=True)
+    status_from = models.CharField(max_length=12, blank=True)
+    status_to = models.CharField(max_length=12, blank=True)
+    note = models.TextField(blank=True)
+    public = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["dossier", "at"], name="dossierevent_dossier")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.kind}"
+
+
+class Shipment(models.Model):
+    """The result sent by public postal service (bưu chính công ích)."""
+
+    dossier = models.OneToOneField(Dossier, on_delete=models.CASCADE, related_name="shipment")
+    carrier = models.CharField(_("carrier"), max_length=100, default="Bưu chính công ích (VNPost)")
+    tracking_number = models.CharField(_("tracking number"), max_length=60)
+    address = models.CharField(_("delivery address"), max_length=300)
+    sent_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.tracking_number
+
+
+class Payment(models.Model):
+    """A fee payment through a payment adapter (the built-in one is a sandbox that only records it)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Failed")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="payments")
+    provider = models.CharField(max_length=40)
+    amount = models.PositiveIntegerField()
+    reference = models.CharField(max_length=80, unique=True)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class DossierCodeCounter(models.Model):
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class CampaignTally(models.Model):
+    """Counts of one campaign × unit × procedure, kept by the dossier services (the dashboard reads these)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="tallies")
+    unit = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="+")
+    received = models.PositiveIntegerField(default=0)
+    resolved_same_day = models.PositiveIntegerField(default=0)
+    resolved_later = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "unit", "procedure"], name="campaigntally_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.unit_id}/{self.procedure_id}"
+
+
+class DossierMonth(models.Model):
+    """Monthly counts per unit × procedure × channel, kept by the dossier services (targets and stats).
+
+    `received` counts by the month of receipt; the `finished_*` columns by the month the result was
+    ready or the dossier was refused.
+    """
+
+    month = models.DateField()  # first day of the month
+    unit = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    received = models.PositiveIntegerField(default=0)
+    received_via_one_stop = models.PositiveIntegerField(default=0)
+    finished = models.PositiveIntegerField(default=0)
+    finished_early = models.PositiveIntegerField(default=0)
+    finished_on_time = models.PositiveIntegerField(default=0)
+    finished_late = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "unit", "procedure", "channel"], name="dossiermonth_key"
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "month"], name="dossiermonth_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.unit_id} {self.procedure_id} {self.channel}"
+
+
+class Target(models.Model):
+    """Administrative-reform targets of a unit for a year (seed 003), as shares in percent."""
+
+    unit = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="dossier_targets")
+    year = models.PositiveSmallIntegerField(_("year"))
+    online_share = models.DecimalField(_("filed online (%)"), max_digits=5, decimal_places=2, default=0)
+    on_time_share = models.DecimalField(_("resolved on time (%)"), max_digits=5, decimal_places=2, default=0)
+    one_stop_share = models.DecimalField(
+        _("handled through the one-stop system (%)"), max_digits=5, decimal_places=2, default=0
+    )
+
+    class Meta:
+        verbose_name = _("dossier target")
+        verbose_name_plural = _("dossier targets")
+        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="dossiertarget_unit_year")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.year}"
+
+
+class IdempotencyKey(models.Model):
+    """A POST's Idempotency-Key: a retried intake returns the first dossier instead of a second one."""
+
+    scope = models.CharField(max_length=80)
+    key = models.CharField(max_length=120)
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="dossier_idempotency_key")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"
+
+
+class CampaignBaseline(models.Model):
+    """Dossiers of a unit still open when a campaign started: the backlog's starting point.
+
+    Computed once (from the dossiers' receipt and resolution times) the first time the backlog of a
+    campaign is read, then kept: the clearance progress compares today's open dossiers with it.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="baselines")
+    unit = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    open_at_start = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "unit"], name="campaignbaseline_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.unit_id}: {self.open_at_start}"

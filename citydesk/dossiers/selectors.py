@@ -1,0 +1,285 @@
+"""Reads of the one-stop pages: who handles which dossier, the officer queue, a dossier's page, the desk.
+
+Who sees a dossier in full (personal data included): the officers of the units it passes through (the
+receiving unit and every step's unit) and the heads and leaders above them in the organisation tree —
+the same rule as `authorize` (a role in the unit or in a unit above it), plus delegates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from citydesk.core.models import DivisionLevel, Membership, Organisation, OrgKind, User
+from citydesk.core.powers import ROLE_POWERS, Power
+from citydesk.core.selectors import descendant_ids as _descendants
+from citydesk.core.services import active_delegation_for
+from citydesk.dossiers.models import (
+    OPEN_STATUSES,
+    Authority,
+    Dossier,
+    DossierStep,
+    Procedure,
+    ServiceLevel,
+    Status,
+)
+from citydesk.lib.text import search_key, sort_key
+
+DOSSIER_POWERS = frozenset({Power.DOSSIER_RECEIVE, Power.DOSSIER_APPROVE})
+# Work still to do somewhere: open dossiers, and results waiting to be handed over at the desk.
+ACTIVE_STATUSES = (*OPEN_STATUSES, Status.RESULT_READY)
+DUE_SOON = dt.timedelta(hours=24)
+
+
+# --- Who handles what -----------------------------------------------------------------------------
+
+
+def _roots(user: User, powers: frozenset[str] = DOSSIER_POWERS) -> set[int]:
+    """The organisations where `user` holds one of `powers` through a role of their own."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    return {
+        m.organisation_id
+        for m in Membership.objects.filter(user=user, is_active=True).only("organisation_id", "role")
+        if ROLE_POWERS.get(m.role, frozenset()) & powers
+    }
+
+
+def working_units(user: User) -> set[int]:
+    """The organisations whose dossier work this officer sees: their own units and those below."""
+    roots = _roots(user)
+    return _descendants(roots) if roots else set()
+
+
+def receiving_units(user: User) -> list[Organisation]:
+    """The units where `user` may receive dossiers at the desk (a role with the receiving power there)."""
+    roots = _roots(user, frozenset({Power.DOSSIER_RECEIVE}))
+    units = Organisation.objects.filter(pk__in=roots, is_active=True).select_related("admin_unit")
+    return sorted(units, key=lambda u: sort_key(u.name))
+
+
+def handling_units(dossier: Dossier, steps: list[DossierStep]) -> list[Organisation]:
+    units = {dossier.unit_id: dossier.unit}
+    for step in steps:
+        units.setdefault(step.unit_id, step.unit)
+    return list(units.values())
+
+
+def may_handle(user: User, dossier: Dossier, steps: list[DossierStep]) -> bool:
+    """Officers of the receiving unit or of a step's unit, the heads and leaders above them, delegates."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    roots = _roots(user)
+    units = handling_units(dossier, steps)
+    if roots and any(roots.intersection(unit.ancestor_ids()) for unit in units):
+        return True
+    return any(
+        active_delegation_for(user, power, unit) is not None for unit in units for power in DOSSIER_POWERS
+    )
+
+
+def is_applicant(user: User | None, dossier: Dossier) -> bool:
+    return bool(user is not None and user.is_authenticated and dossier.applicant_id == user.pk)
+
+
+# --- The desk -------------------------------------------------------------------------------------
+
+
+def is_commune(unit: Organisation) -> bool:
+    admin_unit = unit.admin_unit
+    return (
+        unit.kind == OrgKind.PEOPLES_COMMITTEE
+        and admin_unit is not None
+        and admin_unit.level == DivisionLevel.WARD
+    )
+
+
+def receivable_procedures(unit: Organisation, q: str = "") -> list[Procedure]:
+    """The active procedures `unit` may receive (the service's rule), matching `q` without accents."""
+    qs = Procedure.objects.filter(is_active=True, steps__isnull=False).distinct()
+    if not is_commune(unit):
+        department = unit.code.rsplit(".", 1)[-1] if "." in unit.code else None
+        allowed = Q(authority=Authority.CITY)
+        if department:
+            allowed |= Q(authority=Authority.DEPARTMENT, department_code=department)
+        qs = qs.filter(allowed)
+    key = search_key(q or "")
+    if key:
+        qs = qs.filter(Q(search_name__contains=key) | Q(code__iexact=(q or "").strip()))
+    return sorted(qs, key=lambda p: (sort_key(p.name), p.code))
+
+
+def online_procedure(code: str) -> Procedure | None:
+    return (
+        Procedure.objects.filter(code=(code or "").strip(), is_active=True)
+        .prefetch_related("documents")
+        .first()
+    )
+
+
+def online_units(procedure: Procedure) -> list[Organisation]:
+    """Where a procedure is filed online: the commune-level units, or the competent department."""
+    communes = list(
+        Organisation.objects.filter(
+            is_active=True,
+            kind=OrgKind.PEOPLES_COMMITTEE,
+            admin_unit__level=DivisionLevel.WARD,
+        ).select_related("admin_unit")
+    )
+    extra: list[Organisation] = []
+    if procedure.authority == Authority.DEPARTMENT and procedure.department_code:
+        extra = list(
+            Organisation.objects.filter(
+                is_active=True, code__endswith=f".{procedure.department_code}"
+            ).select_related("admin_unit")
+        )
+    return sorted(extra, key=lambda u: sort_key(u.name)) + sorted(communes, key=lambda u: sort_key(u.name))
+
+
+def resolve_unit(text: str, units: list[Organisation]) -> str:
+    """A unit typed as its code or (part of) its name, with or without accents → its code, or ""."""
+    text = (text or "").strip()
+    if not text:
+        return ""
+    for unit in units:
+        if unit.code == text or unit.name == text:
+            return unit.code
+    key = search_key(text)
+    matches = [u for u in units if key in search_key(u.name)]
+    return matches[0].code if len(matches) == 1 else ""
+
+
+def is_online(procedure: Procedure) -> bool:
+    return procedure.service_level >= ServiceLevel.LEVEL_3
+
+
+# --- The officer queue ----------------------------------------------------------------------------
+
+QUEUE_RELATED = ("procedure", "unit", "current_step", "current_step__unit")
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str = "active"  # "active", "all", "overdue" or a status
+    procedure: str = ""
+    overdue: bool = False
+    q: str = ""
+
+
+def queue(units: set[int], filters: QueueFilters) -> QuerySet[Dossier]:
+    """Dossiers at a step of my units, and those my units received that are now elsewhere (read-only)."""
+    qs = Dossier.objects.filter(Q(current_step__unit_id__in=units) | Q(unit_id__in=units))
+    status = filters.status or "active"
+    if status == "active":
+        qs = qs.filter(status__in=ACTIVE_STATUSES)
+    elif status in Status.values:
+        qs = qs.filter(status=status)
+    elif status != "all":
+        qs = qs.filter(status__in=ACTIVE_STATUSES)
+    due = Coalesce("current_step__due_at", "due_at")
+    qs = qs.annotate(work_due=due)
+    if filters.overdue or status == "overdue":
+        qs = qs.filter(status__in=(Status.RECEIVED, Status.IN_PROGRESS), work_due__lt=timezone.now())
+    if filters.procedure:
+        qs = qs.filter(procedure__code=filters.procedure)
+    text = (filters.q or "").strip()
+    if text:
+        qs = qs.filter(Q(code__iexact=text) | Q(applicant_name__icontains=text))
+    return qs.order_by("work_due", "pk")
+
+
+@dataclass
+class QueueRow:
+    dossier: Dossier
+    due: dt.datetime | None
+    mine: bool  # the current step is at one of my units
+    elsewhere: Organisation | None  # the unit of the current step, when it is not one of mine
+    overdue: bool
+    due_soon: bool
+    paused: bool
+
+
+def queue_page(units: set[int], filters: QueueFilters, page: int | str = 1, page_size: int = 30) -> Page:
+    """One page of the queue in a constant number of queries (ids first, then that page's rows)."""
+    ordered = queue(units, filters)
+    paginator = Paginator(ordered.values_list("pk", flat=True), page_size)
+    result = paginator.get_page(page)
+    ids = list(result.object_list)
+    rows = Dossier.objects.select_related(*QUEUE_RELATED).in_bulk(ids)
+    now = timezone.now()
+    out = []
+    for pk in ids:
+        dossier = rows.get(pk)
+        if dossier is None:
+            continue
+        step = dossier.current_step
+        due = step.due_at if step is not None and step.due_at else dossier.due_at
+        running = dossier.status in (Status.RECEIVED, Status.IN_PROGRESS)
+        out.append(
+            QueueRow(
+                dossier=dossier,
+                due=due,
+                mine=step is not None and step.unit_id in units,
+                elsewhere=step.unit if step is not None and step.unit_id not in units else None,
+                overdue=bool(running and due and due < now),
+                due_soon=bool(running and due and now <= due < now + DUE_SOON),
+                paused=dossier.status == Status.SUPPLEMENT,
+            )
+        )
+    result.object_list = out
+    return result
+
+
+def queue_procedures(units: set[int]) -> list[tuple[str, str]]:
+    """The procedures for the queue's filter: those of my units' active dossiers."""
+    rows = (
+        Procedure.objects.filter(
+            Q(dossiers__unit_id__in=units) | Q(dossiers__current_step__unit_id__in=units),
+            dossiers__status__in=ACTIVE_STATUSES,
+        )
+        .values_list("code", "name")
+        .distinct()
+    )
+    return sorted(set(rows), key=lambda r: sort_key(r[1]))
+
+
+# --- One dossier ----------------------------------------------------------------------------------
+
+
+def dossier_for_page(code: str) -> Dossier | None:
+    return (
+        Dossier.objects.select_related(
+            "procedure", "unit", "unit__parent", "current_step", "current_step__unit", "received_by"
+        )
+        .prefetch_related(
+            Prefetch(
+                "steps",
+                queryset=DossierStep.objects.select_related("unit", "unit__parent", "completed_by").order_by(
+                    "position"
+                ),
+            ),
+            "documents",
+            "events",
+            "payments",
+            "procedure__documents",
+        )
+        .filter(code=(code or "").strip().upper())
+        .first()
+    )
+
+
+def shipment_of(dossier: Dossier) -> Any:
+    from citydesk.dossiers.models import Shipment
+
+    return Shipment.objects.filter(dossier=dossier).first()
+
+
+def is_last_step(dossier: Dossier, steps: list[DossierStep]) -> bool:
+    step = dossier.current_step
+    return step is not None and not any(s.position > step.position for s in steps)

@@ -1,0 +1,379 @@
+"""Same-day campaigns and the units' yearly targets: the city's plans, written by its leadership.
+
+Who plans: whoever holds the power to approve dossiers over the city itself (a leader of the City
+People's Committee, or someone the city delegated it to); a ward head cannot plan for the city.
+
+What a campaign may list (decided here, documented in docs/same-day-campaigns.md):
+- any active procedure whose whole process stays inside the receiving unit — the campaign may well
+  bring a 3-day procedure down to the same day, that is its purpose;
+- not an inter-agency procedure at a unit where it would pass to another agency (a department, the
+  city): the receiving unit cannot promise another agency's step the same day;
+- units that receive dossiers (commune-level People's Committees and city departments), all of one city.
+A change of a campaign applies to dossiers received afterwards; dossiers received before keep their
+due time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from citydesk.core.audit import Actor, audit_record
+from citydesk.core.errors import DomainError, NotAllowed, NotFound
+from citydesk.core.models import Organisation, OrgKind, User
+from citydesk.core.powers import Power
+from citydesk.core.services import authorize
+from citydesk.dossiers.models import Authority, Campaign, Procedure, Target
+from citydesk.dossiers.services import common
+
+# The power to plan campaigns and set targets, held over the city organisation itself.
+PLANNING_POWER = Power.DOSSIER_APPROVE
+NAME_LIMIT = 200
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+# --- Input checks ---------------------------------------------------------------------------------
+
+
+def _codes(values: Iterable[str] | str | None) -> list[str]:
+    """Codes from a list or a comma/space separated text, stripped, without duplicates, in order."""
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = values.replace(",", " ").split()
+    seen: dict[str, None] = {}
+    for value in values:
+        code = unicodedata.normalize("NFC", str(value or "")).strip()
+        if code:
+            seen.setdefault(code, None)
+    return list(seen)
+
+
+def _date(value: dt.date | str | None, field: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = (value or "").strip() if isinstance(value, str) else ""
+    if not text:
+        raise DomainError(_("Enter a date."), field=field)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise DomainError(
+            _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": text[:40]}, field=field
+        ) from None
+
+
+def _name(value: str | None) -> str:
+    name = unicodedata.normalize("NFC", (value or "").strip())
+    if not name:
+        raise DomainError(_("Give the campaign a name."), field="name")
+    if len(name) > NAME_LIMIT:
+        raise DomainError(_("The name is longer than %(n)s characters.") % {"n": NAME_LIMIT}, field="name")
+    return name
+
+
+def is_receiving_unit(unit: Organisation) -> bool:
+    """Units that receive dossiers: commune-level People's Committees and city departments."""
+    return unit.kind == OrgKind.DEPARTMENT or common.is_commune_unit(unit)
+
+
+def _units(values: Iterable[str] | str | None) -> tuple[list[Organisation], Organisation]:
+    codes = _codes(values)
+    if not codes:
+        raise DomainError(_("Choose at least one unit."), field="unit_codes")
+    found = {
+        u.code: u
+        for u in Organisation.objects.select_related("admin_unit", "parent").filter(
+            code__in=codes, is_active=True
+        )
+    }
+    unknown = [c for c in codes if c not in found]
+    if unknown:
+        raise DomainError(
+            _("Unknown unit(s): %(codes)s.") % {"codes": ", ".join(unknown)}, field="unit_codes"
+        )
+    units = [found[c] for c in codes]
+    wrong = [u.name for u in units if not is_receiving_unit(u)]
+    if wrong:
+        raise DomainError(
+            _(
+                "%(units)s do(es) not receive dossiers: choose commune-level People's Committees or departments."
+            )
+            % {"units": ", ".join(wrong)},
+            field="unit_codes",
+        )
+    city = common.city_of(units[0])
+    others = [u.name for u in units[1:] if common.city_of(u).pk != city.pk]
+    if others:
+        raise DomainError(
+            _("A campaign covers the units of one city: %(units)s are not in %(city)s.")
+            % {"units": ", ".join(others), "city": city.name},
+            field="unit_codes",
+        )
+    return units, city
+
+
+def _procedures(values: Iterable[str] | str | None) -> list[Procedure]:
+    codes = _codes(values)
+    if not codes:
+        raise DomainError(_("Choose at least one procedure."), field="procedure_codes")
+    found = {p.code: p for p in Procedure.objects.filter(code__in=codes, is_active=True)}
+    unknown = [c for c in codes if c not in found]
+    if unknown:
+        raise DomainError(
+            _("Unknown procedure(s): %(codes)s.") % {"codes": ", ".join(unknown)}, field="procedure_codes"
+        )
+    return [found[c] for c in codes]
+
+
+def receivable(procedure: Procedure, unit: Organisation) -> bool:
+    """Can `unit` receive dossiers of `procedure`? (The rule of dossier_receive.)"""
+    commune = common.is_commune_unit(unit)
+    if procedure.authority == Authority.WARD:
+        return commune
+    if procedure.authority == Authority.DEPARTMENT:
+        return commune or unit.code.endswith(f".{procedure.department_code}")
+    return True
+
+
+def check_same_day_possible(
+    procedures: list[Procedure], units: list[Organisation], city: Organisation
+) -> None:
+    """Refuse a procedure that, received at a listed unit, would pass through another agency."""
+    for procedure in procedures:
+        steps = list(procedure.steps.all())
+        if not steps:
+            raise DomainError(
+                _("%(p)s has no process defined yet.") % {"p": procedure.name}, field="procedure_codes"
+            )
+        for unit in units:
+            if not receivable(procedure, unit):
+                continue
+            for step in steps:
+                try:
+                    performer = common.step_unit(step, unit, city)
+                except DomainError:
+                    performer = None
+                if performer is None or performer.pk != unit.pk:
+                    raise DomainError(
+                        _(
+                            "%(p)s passes from %(u)s to another agency (step %(n)s): an inter-agency "
+                            "process cannot be promised the same day."
+                        )
+                        % {"p": procedure.code, "u": unit.name, "n": step.position},
+                        field="procedure_codes",
+                    )
+
+
+def _authorize_city(user: User | None, city: Organisation) -> Actor:
+    if user is None or not user.is_authenticated:
+        raise NotAllowed(_("You must log in to do this."))
+    return authorize(user, PLANNING_POWER, city)
+
+
+def planning_cities(user: User | None) -> list[Organisation]:
+    """The cities (top organisations) where `user` may plan campaigns and set targets."""
+    if user is None or not user.is_authenticated:
+        return []
+    cities = []
+    for city in Organisation.objects.filter(parent__isnull=True, is_active=True).order_by("code"):
+        try:
+            authorize(user, PLANNING_POWER, city)
+        except NotAllowed:
+            continue
+        cities.append(city)
+    return cities
+
+
+def campaign_snapshot(campaign: Campaign) -> dict[str, Any]:
+    return {
+        "name": campaign.name,
+        "start_date": campaign.start_date.isoformat(),
+        "end_date": campaign.end_date.isoformat(),
+        "is_active": campaign.is_active,
+        "procedures": sorted(campaign.procedures.values_list("code", flat=True)),
+        "units": sorted(campaign.units.values_list("code", flat=True)),
+    }
+
+
+def _dates(start_date: dt.date | str | None, end_date: dt.date | str | None) -> tuple[dt.date, dt.date]:
+    start = _date(start_date, "start_date")
+    end = _date(end_date, "end_date")
+    if end < start:
+        raise DomainError(_("The campaign cannot end before it starts."), field="end_date")
+    return start, end
+
+
+# --- Campaigns ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    user: User | None,
+    name: str,
+    start_date: dt.date | str,
+    end_date: dt.date | str,
+    procedure_codes: Iterable[str] | str,
+    unit_codes: Iterable[str] | str,
+) -> Campaign:
+    """Define a same-day campaign: the listed procedures received at the listed units between the two
+    dates (inclusive) are due the same working day (the next one after the cutoff or on a day off)."""
+    if user is None or not user.is_authenticated:
+        raise NotAllowed(_("You must log in to do this."))
+    units, city = _units(unit_codes)
+    actor = _authorize_city(user, city)
+    title = _name(name)
+    start, end = _dates(start_date, end_date)
+    procedures = _procedures(procedure_codes)
+    check_same_day_possible(procedures, units, city)
+    campaign = Campaign.objects.create(name=title, start_date=start, end_date=end, created_by=user)
+    campaign.procedures.set(procedures)
+    campaign.units.set(units)
+    audit_record(
+        actor=actor,
+        action="campaign.create",
+        object_type="campaign",
+        object_id=campaign.pk,
+        after=campaign_snapshot(campaign),
+    )
+    return campaign
+
+
+@transaction.atomic
+def campaign_update(
+    *,
+    user: User | None,
+    campaign_id: int,
+    name: str,
+    start_date: dt.date | str,
+    end_date: dt.date | str,
+    procedure_codes: Iterable[str] | str,
+    unit_codes: Iterable[str] | str,
+    is_active: bool = True,
+) -> Campaign:
+    """Change a campaign (or stop it: is_active=False). Dossiers already received keep their due time."""
+    if user is None or not user.is_authenticated:
+        raise NotAllowed(_("You must log in to do this."))
+    campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
+    if campaign is None:
+        raise NotFound(_("No campaign %(id)s.") % {"id": campaign_id}, field="campaign_id")
+    current = list(campaign.units.select_related("parent")[:1])
+    if current:
+        _authorize_city(user, common.city_of(current[0]))
+    units, city = _units(unit_codes)
+    actor = _authorize_city(user, city)
+    title = _name(name)
+    start, end = _dates(start_date, end_date)
+    procedures = _procedures(procedure_codes)
+    check_same_day_possible(procedures, units, city)
+    before = campaign_snapshot(campaign)
+    campaign.name, campaign.start_date, campaign.end_date = title, start, end
+    campaign.is_active = bool(is_active)
+    campaign.save(update_fields=["name", "start_date", "end_date", "is_active"])
+    campaign.procedures.set(procedures)
+    campaign.units.set(units)
+    # The backlog's starting point depends on the start date and the units: computed again when read.
+    campaign.baselines.all().delete()
+    audit_record(
+        actor=actor,
+        action="campaign.update",
+        object_type="campaign",
+        object_id=campaign.pk,
+        before=before,
+        after=campaign_snapshot(campaign),
+    )
+    return campaign
+
+
+# --- Targets --------------------------------------------------------------------------------------
+
+
+def _share(value: Any, field: str) -> Decimal:
+    text = str(value if value is not None else "").strip().replace(",", ".").rstrip("%").strip()
+    if not text:
+        raise DomainError(_("Enter a percentage from 0 to 100."), field=field)
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise DomainError(_("“%(value)s” is not a number.") % {"value": text[:20]}, field=field) from None
+    if not number.is_finite() or number < 0 or number > 100:
+        raise DomainError(_("Enter a percentage from 0 to 100."), field=field)
+    return number.quantize(Decimal("0.01"))
+
+
+def _year(value: Any) -> int:
+    try:
+        year = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise DomainError(_("Enter a year, e.g. 2026."), field="year") from None
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise DomainError(
+            _("Enter a year from %(a)s to %(b)s.") % {"a": FIRST_YEAR, "b": LAST_YEAR}, field="year"
+        )
+    return year
+
+
+def target_snapshot(target: Target | None) -> dict[str, Any] | None:
+    if target is None:
+        return None
+    return {
+        "online_share": str(target.online_share),
+        "on_time_share": str(target.on_time_share),
+        "one_stop_share": str(target.one_stop_share),
+    }
+
+
+@transaction.atomic
+def target_set(
+    *,
+    user: User | None,
+    unit_code: str,
+    year: int | str,
+    online_share: Decimal | float | str,
+    on_time_share: Decimal | float | str,
+    one_stop_share: Decimal | float | str,
+) -> Target:
+    """Set a unit's yearly targets (seed 003), in percent: filed online, resolved on time, handled
+    through the one-stop system. Set on the city itself, they are the city-wide targets."""
+    if user is None or not user.is_authenticated:
+        raise NotAllowed(_("You must log in to do this."))
+    unit = (
+        Organisation.objects.select_related("parent")
+        .filter(code=(unit_code or "").strip(), is_active=True)
+        .first()
+    )
+    if unit is None:
+        raise NotFound(_("No unit %(code)s.") % {"code": unit_code}, field="unit_code")
+    actor = _authorize_city(user, common.city_of(unit))
+    values = {
+        "online_share": _share(online_share, "online_share"),
+        "on_time_share": _share(on_time_share, "on_time_share"),
+        "one_stop_share": _share(one_stop_share, "one_stop_share"),
+    }
+    number = _year(year)
+    target = Target.objects.select_for_update().filter(unit=unit, year=number).first()
+    before = target_snapshot(target)
+    if target is None:
+        target = Target.objects.create(unit=unit, year=number, **values)
+    else:
+        for key, value in values.items():
+            setattr(target, key, value)
+        target.save(update_fields=list(values))
+    audit_record(
+        actor=actor,
+        action="target.set",
+        object_type="dossier_target",
+        object_id=f"{unit.code}/{number}",
+        before=before,
+        after=target_snapshot(target),
+    )
+    return target

@@ -1,0 +1,258 @@
+"""Shared pieces of the dossier services: codes, units of a process, deadlines, counters, events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from citydesk.core.audit import Actor
+from citydesk.core.calendar import current_calendar
+from citydesk.core.errors import Conflict, DomainError, NotFound
+from citydesk.core.models import DivisionLevel, Organisation, OrgKind, User
+from citydesk.core.rows import RowWriter
+from citydesk.dossiers.models import (
+    Dossier,
+    DossierCodeCounter,
+    DossierEvent,
+    Performer,
+    ProcedureStep,
+    Punctuality,
+)
+from citydesk.lib.workdays import WorkCalendar
+
+
+def next_code(now: dt.datetime) -> str:
+    """HS-26-000123: the prefix, the year of receipt, a number counted per year."""
+    year = timezone.localtime(now).year
+    sql = "UPDATE dossiers_dossiercodecounter SET last = last + 1 WHERE year = %s RETURNING last"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [year])
+        row = cursor.fetchone()
+        if row is None:
+            DossierCodeCounter.objects.get_or_create(year=year)
+            cursor.execute(sql, [year])
+            row = cursor.fetchone()
+    prefix = getattr(settings, "CITYDESK_DOSSIER_CODE_PREFIX", "HS")
+    return f"{prefix}-{year % 100:02d}-{row[0]:06d}"
+
+
+def city_of(unit: Organisation) -> Organisation:
+    """The top of a unit's tree (the provincial-level People's Committee)."""
+    top = unit
+    seen = 0
+    while top.parent_id is not None and seen < 10:
+        top = top.parent  # type: ignore[assignment]
+        seen += 1
+    return top
+
+
+def is_commune_unit(unit: Organisation) -> bool:
+    admin_unit = unit.admin_unit
+    return (
+        unit.kind == OrgKind.PEOPLES_COMMITTEE
+        and admin_unit is not None
+        and admin_unit.level == DivisionLevel.WARD
+    )
+
+
+def department_of(city: Organisation, department_code: str) -> Organisation | None:
+    return Organisation.objects.filter(code=f"{city.code}.{department_code}", is_active=True).first()
+
+
+def step_unit(
+    step: ProcedureStep,
+    receiving: Organisation,
+    city: Organisation,
+    by_code: Mapping[str, Organisation] | None = None,
+) -> Organisation:
+    """The organisation that performs `step` for a dossier received at `receiving` (departments are
+    looked up in `by_code` when given, the per-process cache of intake, else in the database)."""
+    if step.performer == Performer.RECEIVING_UNIT:
+        return receiving
+    if step.performer == Performer.CITY:
+        return city
+    if by_code is not None:
+        department = by_code.get(f"{city.code}.{step.department_code}")
+    else:
+        department = department_of(city, step.department_code)
+    if department is None:
+        raise DomainError(
+            _(
+                "Step %(n)s of this procedure is performed by department “%(d)s”, which %(city)s does not have."
+            )
+            % {"n": step.position, "d": step.department_code, "city": city.name},
+            field="procedure",
+        )
+    return department
+
+
+def step_shares(
+    steps: list[ProcedureStep],
+    received: dt.datetime,
+    due: dt.datetime,
+    *,
+    calendar: WorkCalendar | None = None,
+) -> list[dt.timedelta]:
+    """Each step's office time: its share of the office time between receipt and the dossier's due time."""
+    calendar = calendar or current_calendar()
+    total = calendar.working_time_between(received, due)
+    if total <= dt.timedelta():
+        total = dt.timedelta(minutes=len(steps) or 1)
+    shares = [Decimal(step.share) for step in steps]
+    whole = sum(shares) or Decimal(1)
+    out = [dt.timedelta(seconds=int(total.total_seconds() * float(s / whole))) for s in shares]
+    if out:  # rounding: the last step ends exactly at the dossier's due time
+        out[-1] = total - sum(out[:-1], dt.timedelta())
+    return out
+
+
+def add_office_time(start: dt.datetime, amount: dt.timedelta) -> dt.datetime:
+    return current_calendar().add_working_hours(start, amount)
+
+
+def office_time_between(start: dt.datetime, end: dt.datetime) -> dt.timedelta:
+    return current_calendar().working_time_between(start, end)
+
+
+def punctuality(finished: dt.datetime, due: dt.datetime) -> str:
+    """Early: finished on an earlier day than the due day; on time: by the due time; late: after it."""
+    if finished > due:
+        return Punctuality.LATE
+    if timezone.localtime(finished).date() < timezone.localtime(due).date():
+        return Punctuality.EARLY
+    return Punctuality.ON_TIME
+
+
+def actor_for(user: User | None, fallback: str) -> Actor:
+    if user is not None and user.is_authenticated:
+        return Actor(user_id=user.pk, label=user.full_name or user.username)
+    return Actor(user_id=None, label=fallback, right="system")
+
+
+def event(
+    dossier: Dossier,
+    actor: Actor,
+    kind: str,
+    *,
+    status_from: str = "",
+    status_to: str = "",
+    note: str = "",
+    public: bool = True,
+) -> DossierEvent:
+    row = DossierEvent(
+        dossier=dossier,
+        kind=kind,
+        actor_label=actor.label,
+        status_from=status_from,
+        status_to=status_to,
+        note=note,
+        public=public,
+    )
+    _EVENTS.insert([row])
+    return row
+
+
+_EVENTS = RowWriter(DossierEvent)
+
+
+def snapshot(dossier: Dossier) -> dict[str, Any]:
+    return {
+        "status": dossier.status,
+        "step": dossier.current_step.position if dossier.current_step_id else None,  # type: ignore[union-attr]
+        "due_at": dossier.due_at.isoformat() if dossier.due_at else None,
+        "version": dossier.version,
+    }
+
+
+def locked(code: str) -> Dossier:
+    dossier = (
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("procedure", "unit", "current_step", "current_step__unit", "applicant")
+        .filter(code=(code or "").strip().upper())
+        .first()
+    )
+    if dossier is None:
+        raise NotFound(_("No dossier %(code)s.") % {"code": code}, field="code")
+    return dossier
+
+
+def check_version(dossier: Dossier, version: int | None) -> None:
+    if version is not None and version != dossier.version:
+        raise Conflict(
+            _(
+                "Dossier %(code)s was changed by someone else (version %(now)s, you had %(had)s). "
+                "Reload it and try again."
+            )
+            % {"code": dossier.code, "now": dossier.version, "had": version},
+            field="version",
+        )
+
+
+def bump(table: str, key: Mapping[str, Any], increments: Mapping[str, int]) -> None:
+    """Add `increments` to the counter row `key` of `table`, creating it at zero first (an upsert).
+
+    `INSERT … ON CONFLICT … DO UPDATE` behaves the same on SQLite and PostgreSQL; the row is locked
+    by the write, so two dossiers counted at once never lose an increment.
+    """
+    columns = [*key, *increments]
+    placeholders = ", ".join(["%s"] * len(columns))
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in increments)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) "
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*key.values(), *increments.values()])
+
+
+MONTH_COUNTERS = (
+    "received",
+    "received_via_one_stop",
+    "finished",
+    "finished_early",
+    "finished_on_time",
+    "finished_late",
+    "refused",
+)
+TALLY_COUNTERS = ("received", "resolved_same_day", "resolved_later", "refused")
+
+
+def count_month(dossier: Dossier, moment: dt.datetime, **increments: int) -> None:
+    month = timezone.localtime(moment).date().replace(day=1)
+    full = {c: increments.get(c, 0) for c in MONTH_COUNTERS}
+    bump(
+        "dossiers_dossiermonth",
+        {
+            "month": month,
+            "unit_id": dossier.unit_id,
+            "procedure_id": dossier.procedure_id,
+            "channel": dossier.channel,
+        },
+        full,
+    )
+
+
+def count_campaign(dossier: Dossier, **increments: int) -> None:
+    if dossier.campaign_id is None:
+        return
+    full = {c: increments.get(c, 0) for c in TALLY_COUNTERS}
+    bump(
+        "dossiers_campaigntally",
+        {
+            "campaign_id": dossier.campaign_id,
+            "unit_id": dossier.unit_id,
+            "procedure_id": dossier.procedure_id,
+        },
+        full,
+    )
+
+
+def local_text(moment: dt.datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%H:%M %d/%m/%Y") if moment else "—"

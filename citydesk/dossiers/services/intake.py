@@ -1,0 +1,374 @@
+"""Receiving a dossier: at the one-stop desk, online, or by post."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from citydesk.core import configcache
+from citydesk.core.audit import audit_record
+from citydesk.core.calendar import current_calendar
+from citydesk.core.errors import DomainError, NotAllowed, NotFound
+from citydesk.core.models import Organisation, User
+from citydesk.core.powers import Power
+from citydesk.core.rows import RowWriter
+from citydesk.core.services import authorize
+from citydesk.dossiers.models import (
+    Authority,
+    Channel,
+    Dossier,
+    DossierDocument,
+    DossierEvent,
+    DossierStep,
+    Procedure,
+    ServiceLevel,
+    Status,
+    TimeUnit,
+)
+from citydesk.dossiers.services import common, reference
+from citydesk.notifications.services import notification_queue
+
+# Papers accepted online: PDF and the usual photo formats, recognised by their first bytes.
+FILE_SIGNATURES: dict[bytes, str] = {
+    b"%PDF-": "application/pdf",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+}
+
+
+@dataclass
+class Applicant:
+    name: str
+    id_number: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+
+
+@dataclass
+class Upload:
+    """A file given for one required paper (`document_id` is a ProcedureDocument id)."""
+
+    document_id: int
+    file: UploadedFile
+
+
+@dataclass
+class Received:
+    dossier: Dossier
+    missing_optional: list[str] = field(default_factory=list)
+    steps: list[DossierStep] = field(default_factory=list)  # the planned steps, stored, in order
+
+
+_DOSSIERS = RowWriter(Dossier)
+_STEPS = RowWriter(DossierStep)
+_PAPERS = RowWriter(DossierDocument)
+
+
+def _clean(value: str | None, limit: int) -> str:
+    return unicodedata.normalize("NFC", (value or "").strip())[:limit]
+
+
+def _check_applicant(applicant: Applicant, channel: str) -> Applicant:
+    cleaned = Applicant(
+        name=_clean(applicant.name, 150),
+        id_number=_clean(applicant.id_number, 20),
+        phone="".join(ch for ch in (applicant.phone or "") if ch.isdigit() or ch == "+")[:20],
+        email=_clean(applicant.email, 254).lower(),
+        address=_clean(applicant.address, 300),
+    )
+    if not cleaned.name:
+        raise DomainError(_("Enter the applicant's name."), field="applicant_name")
+    if cleaned.id_number and not (cleaned.id_number.isdigit() and len(cleaned.id_number) in (9, 12)):
+        raise DomainError(
+            _("An ID card number has 12 digits (or 9 for an old card)."), field="applicant_id_number"
+        )
+    digits = cleaned.phone.lstrip("+")
+    if cleaned.phone and not (8 <= len(digits) <= 15):
+        raise DomainError(_("Enter a valid phone number."), field="applicant_phone")
+    if cleaned.email:
+        try:
+            validate_email(cleaned.email)
+        except ValidationError as exc:
+            raise DomainError(_("Enter a valid e-mail address."), field="applicant_email") from exc
+    if channel == Channel.ONLINE and not (cleaned.phone or cleaned.email):
+        raise DomainError(
+            _("Give a phone number or an e-mail address so that we can reach you."), field="applicant_phone"
+        )
+    if channel == Channel.POST and not cleaned.address:
+        raise DomainError(_("Enter the address the result is sent back to."), field="applicant_address")
+    return cleaned
+
+
+def _procedure(code: str, gen: int | None) -> reference.CatalogEntry:
+    entry = reference.catalog_entry((code or "").strip(), gen=gen)
+    if entry is None:
+        raise NotFound(_("No procedure %(code)s in the catalog.") % {"code": code}, field="procedure")
+    return entry
+
+
+def _receiving_unit(code: str, procedure: Procedure, orgs: reference.Organisations) -> Organisation:
+    unit = orgs.by_code.get((code or "").strip())
+    if unit is None:
+        raise NotFound(_("No unit %(code)s.") % {"code": code}, field="unit")
+    commune = common.is_commune_unit(unit)
+    if procedure.authority == Authority.WARD and not commune:
+        raise DomainError(
+            _("%(p)s is handled by a commune-level People's Committee, not by %(u)s.")
+            % {"p": procedure.name, "u": unit.name},
+            field="unit",
+        )
+    if procedure.authority == Authority.DEPARTMENT and not commune:
+        expected = f".{procedure.department_code}"
+        if not unit.code.endswith(expected):
+            raise DomainError(
+                _(
+                    "%(p)s is received by the competent department or a commune-level one-stop desk, not by %(u)s."
+                )
+                % {"p": procedure.name, "u": unit.name},
+                field="unit",
+            )
+    return unit
+
+
+def _read_upload(upload: UploadedFile, name: str) -> tuple[bytes, str]:
+    limit_mb = getattr(settings, "CITYDESK_MAX_DOSSIER_FILE_MB", 10)
+    if upload.size is None or upload.size > limit_mb * 1024 * 1024:
+        raise DomainError(
+            _("“%(doc)s”: the file is larger than %(n)s MB.") % {"doc": name, "n": limit_mb},
+            field="documents",
+        )
+    data = upload.read()
+    for signature, content_type in FILE_SIGNATURES.items():
+        if data.startswith(signature):
+            return data, content_type
+    raise DomainError(
+        _("“%(doc)s”: only PDF, JPEG or PNG files are accepted.") % {"doc": name}, field="documents"
+    )
+
+
+def dossier_receive(
+    *,
+    user: User | None,
+    procedure_code: str,
+    unit_code: str,
+    channel: str,
+    applicant: Applicant,
+    provided: Iterable[int] = (),
+    uploads: Iterable[Upload] = (),
+    received_at: dt.datetime | None = None,
+    via_one_stop: bool = True,
+) -> Received:
+    """Receive a complete dossier: due time from the calendar (same day in a campaign), steps planned.
+
+    At the desk and by post an officer of the receiving unit checks the papers off (`provided`: ids
+    of the procedure's documents); online the applicant uploads them (`uploads`). A dossier missing a
+    required paper is not received: the applicant is told which.
+
+    Everything is read and checked first, from the per-process caches of the catalog, the campaigns and
+    the organisations; the write transaction then only stores rows (on SQLite it holds the one lock).
+    """
+    if channel not in Channel.values:
+        raise DomainError(_("Unknown channel “%(c)s”.") % {"c": channel}, field="channel")
+    gen = configcache.generation()
+    entry = _procedure(procedure_code, gen)
+    procedure = entry.procedure
+    orgs = reference.organisations(gen=gen)
+    unit = _receiving_unit(unit_code, procedure, orgs)
+    if channel == Channel.ONLINE:
+        if procedure.service_level < ServiceLevel.LEVEL_3:
+            raise DomainError(
+                _("%(p)s cannot be filed online (online service level %(l)s).")
+                % {"p": procedure.name, "l": procedure.service_level},
+                field="procedure",
+            )
+        actor = common.actor_for(user, _("Online applicant"))
+    else:
+        if user is None or not user.is_authenticated:
+            raise NotAllowed(_("You must log in to do this."))
+        actor = authorize(user, Power.DOSSIER_RECEIVE, unit)
+    person = _check_applicant(applicant, channel)
+
+    documents = entry.documents
+    by_id = {d.pk: d for d in documents}
+    files: dict[int, tuple[str, bytes, str]] = {}
+    if channel == Channel.ONLINE:
+        for item in uploads:
+            requirement = by_id.get(item.document_id)
+            if requirement is None:
+                raise DomainError(
+                    _("Document %(id)s is not a paper of this procedure.") % {"id": item.document_id},
+                    field="documents",
+                )
+            data, content_type = _read_upload(item.file, requirement.name)
+            files[requirement.pk] = (PurePath(item.file.name or "file").name[:120], data, content_type)
+        given = set(files)
+    else:
+        given = {int(i) for i in provided}
+        unknown = given - set(by_id)
+        if unknown:
+            raise DomainError(
+                _("Document %(id)s is not a paper of this procedure.") % {"id": min(unknown)},
+                field="documents",
+            )
+    missing = [d.name for d in documents if d.required and d.pk not in given]
+    if missing:
+        raise DomainError(
+            _("Papers missing: %(list)s. A dossier is received only when complete.")
+            % {"list": "; ".join(missing)},
+            field="documents",
+        )
+
+    steps = entry.steps
+    if not steps:
+        raise DomainError(_("%(p)s has no process defined yet.") % {"p": procedure.name}, field="procedure")
+    now = received_at or timezone.now()
+    calendar = current_calendar(gen=gen)
+    city = orgs.city_of(unit)
+    step_units = [common.step_unit(step, unit, city, orgs.by_code) for step in steps]
+    campaign_id = reference.campaign_for(procedure.pk, unit.pk, timezone.localtime(now).date(), gen=gen)
+    if campaign_id is not None:
+        due = calendar.same_day_due(now)
+    elif procedure.time_unit == TimeUnit.WORKING_HOURS:
+        due = calendar.add_working_hours(now, procedure.processing_time)
+    else:
+        due = calendar.due(now, procedure.processing_time)
+    allotted = common.step_shares(list(steps), now, due, calendar=calendar)
+
+    dossier = Dossier(
+        procedure=procedure,
+        unit=unit,
+        province_code=city.code[:2],
+        channel=channel,
+        status=Status.RECEIVED,
+        applicant=user if channel == Channel.ONLINE and user is not None and user.is_authenticated else None,
+        applicant_name=person.name,
+        applicant_id_number=person.id_number,
+        applicant_phone=person.phone,
+        applicant_email=person.email,
+        applicant_address=person.address,
+        received_by=user if channel != Channel.ONLINE else None,
+        received_at=now,
+        due_at=due,
+        same_day=campaign_id is not None,
+        campaign_id=campaign_id,
+        via_one_stop=via_one_stop,
+        fee=procedure.fee,
+        citizen_token=secrets.token_urlsafe(16)[:22],
+        updated_at=now,
+    )
+    planned = [
+        DossierStep(
+            dossier=dossier,
+            position=step.position,
+            name=step.name,
+            unit=step_org,
+            role=step.role,
+            allotted_seconds=int(amount.total_seconds()),
+        )
+        for step, step_org, amount in zip(steps, step_units, allotted, strict=True)
+    ]
+    planned[0].started_at = now
+    planned[0].due_at = calendar.add_working_hours(now, allotted[0]) if len(planned) > 1 else due
+    papers = []
+    for requirement in documents:
+        if requirement.pk not in given:
+            continue
+        paper = DossierDocument(dossier=dossier, requirement=requirement, name=requirement.name, added_at=now)
+        if requirement.pk in files:
+            filename, data, content_type = files[requirement.pk]
+            paper.file = ContentFile(data, name=filename)  # type: ignore[assignment]  # stored on INSERT
+            paper.content_type = content_type
+            paper.size = len(data)
+        papers.append(paper)
+
+    with transaction.atomic():
+        dossier.code = common.next_code(now)
+        _DOSSIERS.insert([dossier])
+        for step in planned:
+            step.dossier_id = dossier.pk
+        _STEPS.insert(planned)
+        dossier.current_step = planned[0]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE dossiers_dossier SET current_step_id = %s WHERE id = %s", [planned[0].pk, dossier.pk]
+            )
+        for paper in papers:
+            paper.dossier_id = dossier.pk
+        _PAPERS.insert(papers)
+        common.event(
+            dossier,
+            actor,
+            DossierEvent.Kind.RECEIVED,
+            status_to=Status.RECEIVED,
+            note=_("Received (%(channel)s); due %(due)s.")
+            % {"channel": Channel(channel).label, "due": common.local_text(due)},
+        )
+        audit_record(
+            actor=actor,
+            action="dossier.receive",
+            object_type="dossier",
+            object_id=dossier.code,
+            after={
+                "procedure": procedure.code,
+                "unit": unit.code,
+                "channel": channel,
+                "due_at": due.isoformat(),
+                "campaign": campaign_id,
+            },
+        )
+        common.count_month(dossier, now, received=1, received_via_one_stop=1 if via_one_stop else 0)
+        common.count_campaign(dossier, received=1)
+        _acknowledge(dossier)
+    optional_missing = [d.name for d in documents if not d.required and d.pk not in given]
+    return Received(dossier=dossier, missing_optional=optional_missing, steps=planned)
+
+
+def notify_applicant(dossier: Dossier, subject: str, body: str) -> None:
+    """Tell the applicant by every way they gave: in the app, by e-mail, else by SMS."""
+    link = f"{settings.CITYDESK_PUBLIC_URL}/ho-so/tra-cuu/{dossier.code}/"
+    text = f"{body}\n{link}"
+    if dossier.applicant_id:
+        notification_queue(channel="in_app", recipient=dossier.applicant, subject=subject, body=text)
+    if dossier.applicant_email:
+        notification_queue(channel="email", address=dossier.applicant_email, subject=subject, body=text)
+    elif dossier.applicant_phone:
+        notification_queue(channel="sms", address=dossier.applicant_phone, subject=subject, body=text)
+
+
+def _acknowledge(dossier: Dossier) -> None:
+    notify_applicant(
+        dossier,
+        _("Dossier %(code)s received") % {"code": dossier.code},
+        _("Your dossier %(code)s (%(procedure)s) was received by %(unit)s. The result is due by %(due)s.")
+        % {
+            "code": dossier.code,
+            "procedure": dossier.procedure.name,
+            "unit": dossier.unit.name,
+            "due": common.local_text(dossier.due_at),
+        },
+    )
+
+
+def applicant_from(data: Mapping[str, str]) -> Applicant:
+    """An Applicant from form or JSON fields named applicant_name, applicant_phone…"""
+    return Applicant(
+        name=data.get("applicant_name", ""),
+        id_number=data.get("applicant_id_number", ""),
+        phone=data.get("applicant_phone", ""),
+        email=data.get("applicant_email", ""),
+        address=data.get("applicant_address", ""),
+    )

@@ -1,0 +1,323 @@
+"""Moving a dossier through its process: one service for every row of the workflow table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from citydesk.core.audit import Actor, audit_record
+from citydesk.core.errors import Conflict, DomainError, NotAllowed
+from citydesk.core.models import User
+from citydesk.core.powers import Power, Role
+from citydesk.core.services import authorize
+from citydesk.dossiers import workflow
+from citydesk.dossiers.models import (
+    Dossier,
+    DossierDocument,
+    DossierEvent,
+    DossierStep,
+    Punctuality,
+    ResultMethod,
+    Shipment,
+    Status,
+)
+from citydesk.dossiers.services import common
+from citydesk.dossiers.services.intake import Upload, _read_upload, notify_applicant
+
+EVENT_OF = {
+    "forward": DossierEvent.Kind.STEP_DONE,
+    "finish": DossierEvent.Kind.RESULT_READY,
+    "request_supplement": DossierEvent.Kind.SUPPLEMENT_REQUESTED,
+    "supplement_received": DossierEvent.Kind.SUPPLEMENT_RECEIVED,
+    "refuse": DossierEvent.Kind.REFUSED,
+    "return_result": DossierEvent.Kind.RETURNED,
+    "withdraw": DossierEvent.Kind.WITHDRAWN,
+}
+# The power an officer needs to complete a step, by the role the process gives the step.
+STEP_POWER = {
+    Role.OFFICER: Power.DOSSIER_RECEIVE,
+    Role.DEPUTY: Power.DOSSIER_APPROVE,
+    Role.HEAD: Power.DOSSIER_APPROVE,
+}
+
+
+def _text(value: str | None, limit: int = 4000) -> str:
+    return unicodedata.normalize("NFC", (value or "").strip())[:limit]
+
+
+def _is_applicant(dossier: Dossier, user: User | None, token: str) -> bool:
+    if user is not None and user.is_authenticated and dossier.applicant_id == user.pk:
+        return True
+    return bool(token) and bool(dossier.citizen_token) and token == dossier.citizen_token
+
+
+def _who_acts(move: workflow.Move, dossier: Dossier, user: User | None, token: str) -> Actor:
+    """The actor allowed to make `move` on `dossier`, or NotAllowed naming why."""
+    step = dossier.current_step
+    refusal: NotAllowed | None = None
+    for who in move.who:
+        if who == workflow.APPLICANT:
+            if _is_applicant(dossier, user, token):
+                return common.actor_for(user, dossier.applicant_name)
+            continue
+        if user is None or not user.is_authenticated:
+            continue
+        try:
+            if who == workflow.STEP and step is not None:
+                return authorize(user, STEP_POWER.get(step.role, Power.DOSSIER_APPROVE), step.unit)
+            if who == workflow.DESK:
+                return authorize(user, Power.DOSSIER_RECEIVE, dossier.unit)
+        except NotAllowed as exc:
+            refusal = exc
+    if refusal is not None:
+        raise refusal
+    if user is None or not user.is_authenticated:
+        raise NotAllowed(_("You must log in to do this."))
+    raise NotAllowed(_("You cannot act on dossier %(code)s.") % {"code": dossier.code})
+
+
+def _complete_step(dossier: Dossier, user: User | None, now: dt.datetime, note: str) -> DossierStep | None:
+    """Close the current step; start and return the next one (None after the last)."""
+    step = dossier.current_step
+    if step is None:
+        return None
+    step.completed_at = now
+    step.completed_by = user if user is not None and user.is_authenticated else None
+    step.note = note
+    step.punctuality = common.punctuality(now, step.due_at) if step.due_at else ""
+    step.save(update_fields=["completed_at", "completed_by", "note", "punctuality"])
+    following = (
+        DossierStep.objects.filter(dossier=dossier, position__gt=step.position).order_by("position").first()
+    )
+    if following is None:
+        return None
+    following.started_at = now
+    last = not DossierStep.objects.filter(dossier=dossier, position__gt=following.position).exists()
+    if last:
+        following.due_at = max(dossier.due_at, now)
+    else:
+        following.due_at = common.add_office_time(now, dt.timedelta(seconds=following.allotted_seconds))
+    following.save(update_fields=["started_at", "due_at"])
+    return following
+
+
+@transaction.atomic
+def dossier_transition(
+    *,
+    user: User | None,
+    code: str,
+    action: str,
+    version: int | None = None,
+    note: str = "",
+    token: str = "",
+    result_method: str = "",
+    tracking_number: str = "",
+    delivery_address: str = "",
+    uploads: list[Upload] | None = None,
+) -> Dossier:
+    """Make one move of the workflow table on dossier `code`.
+
+    `version` (the one the officer saw) guards against two people acting at once: the second gets a
+    409 conflict. Moves that wait on the applicant stop the clock; resuming moves every due time on
+    by the office time the dossier waited.
+    """
+    move = workflow.move_for(action)
+    if move is None:
+        raise DomainError(_("Unknown action “%(a)s”.") % {"a": action}, field="action")
+    dossier = common.locked(code)
+    common.check_version(dossier, version)
+    if dossier.status not in move.sources:
+        raise Conflict(
+            _("Dossier %(code)s is “%(status)s”: “%(action)s” is not possible now.")
+            % {"code": dossier.code, "status": Status(dossier.status).label, "action": action},
+            field="action",
+        )
+    actor = _who_acts(move, dossier, user, token)
+    note = _text(note)
+    now = timezone.now()
+    before = common.snapshot(dossier)
+    status_from = dossier.status
+    step = dossier.current_step
+    is_last = (
+        step is not None
+        and not DossierStep.objects.filter(dossier=dossier, position__gt=step.position).exists()
+    )
+    fields = ["status", "version", "updated_at"]
+
+    if action == "forward":
+        if is_last:
+            raise Conflict(_("This is the last step: finish the dossier with its result."), field="action")
+        dossier.current_step = _complete_step(dossier, user, now, note)
+        fields.append("current_step")
+    elif action == "finish":
+        if not is_last:
+            raise Conflict(
+                _("Step %(n)s is not the last one: forward the dossier to the next step.")
+                % {"n": step.position if step else "?"},
+                field="action",
+            )
+        if not note:
+            raise DomainError(_("Say what the result is."), field="note")
+        _complete_step(dossier, user, now, note)
+        dossier.current_step = None
+        dossier.resolved_at = now
+        dossier.punctuality = common.punctuality(now, dossier.due_at)
+        dossier.result_note = note
+        fields += ["current_step", "resolved_at", "punctuality", "result_note"]
+    elif action == "request_supplement":
+        if not note:
+            raise DomainError(_("List the papers the applicant must add or correct."), field="note")
+        dossier.paused_at = now
+        fields.append("paused_at")
+    elif action == "supplement_received":
+        for item in uploads or []:
+            requirement = dossier.procedure.documents.filter(pk=item.document_id).first()
+            name = requirement.name if requirement else _("Additional paper")
+            data, content_type = _read_upload(item.file, name)
+            paper = DossierDocument(
+                dossier=dossier,
+                requirement=requirement,
+                name=name,
+                is_supplement=True,
+                content_type=content_type,
+            )
+            paper.file.save((item.file.name or "file")[-120:], ContentFile(data), save=False)
+            paper.size = len(data)
+            paper.save()
+        _resume(dossier, now)
+        fields += ["paused_at", "paused_seconds", "due_at"]
+    elif action == "refuse":
+        if not note:
+            raise DomainError(_("Give the reasons for refusing the dossier."), field="note")
+        if dossier.paused_at is not None:
+            _resume(dossier, now)
+            fields += ["paused_at", "paused_seconds", "due_at"]
+        if step is not None:
+            step.completed_at = now
+            step.completed_by = user if user is not None and user.is_authenticated else None
+            step.note = note
+            step.save(update_fields=["completed_at", "completed_by", "note"])
+        dossier.current_step = None
+        dossier.refusal_reason = note
+        dossier.resolved_at = now
+        fields += ["current_step", "refusal_reason", "resolved_at"]
+    elif action == "return_result":
+        method = result_method or dossier.result_method
+        if method not in ResultMethod.values:
+            raise DomainError(_("Choose how the result is handed over."), field="result_method")
+        if method == ResultMethod.POST:
+            number = _text(tracking_number, 60)
+            address = _text(delivery_address, 300) or dossier.applicant_address
+            if not number:
+                raise DomainError(_("Enter the postal tracking number."), field="tracking_number")
+            if not address:
+                raise DomainError(_("Enter the delivery address."), field="delivery_address")
+            Shipment.objects.create(dossier=dossier, tracking_number=number, address=address, sent_at=now)
+        dossier.result_method = method
+        dossier.returned_at = now
+        fields += ["result_method", "returned_at"]
+    elif action == "withdraw":
+        if dossier.paused_at is not None:
+            _resume(dossier, now)
+            fields += ["paused_at", "paused_seconds", "due_at"]
+        if step is not None:
+            step.completed_at = now
+            step.note = note
+            step.save(update_fields=["completed_at", "note"])
+        dossier.current_step = None
+        fields.append("current_step")
+
+    dossier.status = move.target
+    dossier.version += 1
+    dossier.updated_at = now
+    dossier.save(update_fields=sorted(set(fields)))
+    public_note = note if action != "forward" else ""
+    common.event(
+        dossier,
+        actor,
+        EVENT_OF[action],
+        status_from=status_from,
+        status_to=dossier.status,
+        note=public_note or (step.name if step is not None and action == "forward" else ""),
+    )
+    audit_record(
+        actor=actor,
+        action=f"dossier.{action}",
+        object_type="dossier",
+        object_id=dossier.code,
+        before=before,
+        after={**common.snapshot(dossier), "note": note[:500]},
+    )
+    _count(dossier, action, now)
+    _tell_applicant(dossier, action, note)
+    return dossier
+
+
+def _resume(dossier: Dossier, now: dt.datetime) -> None:
+    """The applicant answered: move the dossier's and the current step's due times on by the wait."""
+    if dossier.paused_at is None:
+        return
+    remaining = common.office_time_between(dossier.paused_at, dossier.due_at)
+    dossier.due_at = common.add_office_time(now, remaining) if remaining else max(dossier.due_at, now)
+    step = dossier.current_step
+    if step is not None and step.due_at is not None:
+        left = common.office_time_between(dossier.paused_at, step.due_at)
+        step.due_at = common.add_office_time(now, left) if left else max(step.due_at, now)
+        step.save(update_fields=["due_at"])
+    dossier.paused_seconds += int((now - dossier.paused_at).total_seconds())
+    dossier.paused_at = None
+
+
+def _count(dossier: Dossier, action: str, now: dt.datetime) -> None:
+    if action == "finish":
+        column = {
+            Punctuality.EARLY: "finished_early",
+            Punctuality.ON_TIME: "finished_on_time",
+            Punctuality.LATE: "finished_late",
+        }[dossier.punctuality]
+        common.count_month(dossier, now, finished=1, **{column: 1})
+        if dossier.same_day and dossier.punctuality != Punctuality.LATE:
+            common.count_campaign(dossier, resolved_same_day=1)
+        else:
+            common.count_campaign(dossier, resolved_later=1)
+    elif action == "refuse":
+        common.count_month(dossier, now, refused=1)
+        common.count_campaign(dossier, refused=1)
+
+
+def _tell_applicant(dossier: Dossier, action: str, note: str) -> None:
+    values = {"code": dossier.code, "note": note, "unit": dossier.unit.name}
+    messages = {
+        "request_supplement": (
+            _("Dossier %(code)s: papers needed"),
+            _("Your dossier %(code)s needs more papers before it can go on: %(note)s"),
+        ),
+        "finish": (
+            _("Dossier %(code)s: result ready"),
+            _("The result of your dossier %(code)s is ready at %(unit)s."),
+        ),
+        "refuse": (
+            _("Dossier %(code)s refused"),
+            _("Your dossier %(code)s was refused. Reasons: %(note)s"),
+        ),
+        "return_result": (
+            _("Dossier %(code)s: result handed over"),
+            _("The result of your dossier %(code)s has been handed over."),
+        ),
+        "forward": (
+            _("Dossier %(code)s: step completed"),
+            _("A step of your dossier %(code)s is complete; it has moved to the next step."),
+        ),
+        "supplement_received": (
+            _("Dossier %(code)s: papers received"),
+            _("The papers for your dossier %(code)s were received; handling goes on."),
+        ),
+        "withdraw": (_("Dossier %(code)s withdrawn"), _("Your dossier %(code)s was withdrawn.")),
+    }
+    subject, body = messages[action]
+    notify_applicant(dossier, subject % values, body % values)

@@ -1,0 +1,30 @@
+"""Pages of the one-stop subsystem (included at the site root): officers under /mot-cua/, citizens
+under /ho-so/."""
+
+from django.urls import path
+
+from citydesk.dossiers import views
+
+app_name = "dossiers"
+
+urlpatterns = [
+    # Officers: the desk, the queue, a dossier's page, its actions, papers and receipt.
+    path("mot-cua/", views.desk, name="desk"),
+    path("mot-cua/ho-so/", views.queue, name="queue"),
+    path("mot-cua/ho-so/<str:code>/", views.dossier_page, name="dossier"),
+    path("mot-cua/ho-so/<str:code>/thao-tac/", views.dossier_action, name="action"),
+    path("mot-cua/ho-so/<str:code>/da-tiep-nhan/", views.received, name="received"),
+    path("mot-cua/ho-so/<str:code>/danh-gia/", views.rating_open, name="rating_open"),
+    path("mot-cua/ho-so/<str:code>/bien-nhan.pdf", views.receipt, name="receipt"),
+    path("mot-cua/ho-so/<str:code>/giay-to/<int:pk>/", views.officer_document, name="document"),
+    # Citizens: filing online, paying, looking a dossier up.
+    path("ho-so/nop/<str:procedure_code>/", views.file_online, name="file"),
+    path("ho-so/da-nop/<str:code>/", views.filed, name="filed"),
+    path("ho-so/da-nop/<str:code>/thanh-toan/", views.pay_start, name="pay_start"),
+    path("ho-so/thanh-toan/<str:reference>/", views.pay, name="pay"),
+    path("ho-so/tra-cuu/", views.lookup, name="lookup"),
+    path("ho-so/tra-cuu/<str:code>/", views.track, name="track"),
+    path("ho-so/tra-cuu/<str:code>/bo-sung/", views.supplement, name="supplement"),
+    path("ho-so/tra-cuu/<str:code>/rut/", views.withdraw, name="withdraw"),
+    path("ho-so/tra-cuu/<str:code>/giay-to/<int:pk>/", views.applicant_document, name="applicant_document"),
+]

@@ -1,0 +1,360 @@
+"""Citizen pages: filing online (with the sandbox payment), the confirmation, looking a dossier up by its
+code, the phone check that opens the personal details, uploading additional papers, withdrawing."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from citydesk.core.errors import DomainError, NotAllowed
+from citydesk.dossiers import payments, selectors
+from citydesk.dossiers.forms import (
+    ACCEPT,
+    APPLICANT_FIELDS,
+    ActionForm,
+    LookupForm,
+    OnlineFilingForm,
+    PaymentForm,
+    PhoneCheckForm,
+    uploads_from,
+)
+from citydesk.dossiers.models import OPEN_STATUSES, Authority, Dossier, Payment, Status
+from citydesk.dossiers.services import dossier_receive, dossier_transition
+from citydesk.dossiers.views.common import (
+    FULL,
+    PHONE_TRIES,
+    SESSION_FILED,
+    SESSION_TRIES,
+    applicant_access,
+    event_rows,
+    forbidden,
+    grant,
+    norm_code,
+    not_found,
+    papers_of,
+    phone_check,
+    remember_filed,
+    serve_document,
+    status_of,
+    step_rows,
+)
+from citydesk.lib.text import search_key
+
+# --- Filing online --------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def file_online(request: HttpRequest, procedure_code: str) -> HttpResponse:
+    procedure = selectors.online_procedure(procedure_code)
+    if procedure is None:
+        return not_found(request, _("No procedure %(code)s in the catalog.") % {"code": procedure_code})
+    if not selectors.is_online(procedure):
+        return render(
+            request,
+            "dossiers/_refusal.html",
+            {
+                "title": _("Not available online"),
+                "message": _(
+                    "%(p)s cannot be filed online (online service level %(l)s): file it at the desk."
+                )
+                % {"p": procedure.name, "l": procedure.service_level},
+            },
+            status=400,
+        )
+    units = selectors.online_units(procedure)
+    if procedure.authority == Authority.WARD:
+        units = [u for u in units if selectors.is_commune(u)]
+    documents = list(procedure.documents.all())
+    user = request.user if request.user.is_authenticated else None
+    status = 200
+    if request.method == "POST":
+        form = OnlineFilingForm(request.POST)
+        if form.is_valid():
+            unit_code = selectors.resolve_unit(form.cleaned_data["unit"], units)
+            if not unit_code:
+                form.add_error("unit", _("Choose the receiving unit from the list."))
+            else:
+                try:
+                    uploads = uploads_from(request.FILES, {d.pk for d in documents})
+                    received = dossier_receive(
+                        user=user,
+                        procedure_code=procedure.code,
+                        unit_code=unit_code,
+                        channel="online",
+                        applicant=form.applicant(),
+                        uploads=uploads,
+                    )
+                except DomainError as exc:
+                    form.add_domain_error(exc)
+                    status = status_of(exc)
+                else:
+                    dossier = received.dossier
+                    remember_filed(request, dossier.code)
+                    grant(request, dossier.code, FULL)
+                    if payments.needs_payment(dossier):
+                        payment = payments.payment_start(dossier=dossier, user=user)
+                        return redirect(payments.adapter_for(payment.provider).checkout_url(payment))
+                    return redirect("dossiers:filed", code=dossier.code)
+        status = max(status, 400)
+    else:
+        initial: dict[str, Any] = {}
+        if user is not None:
+            initial = {
+                "applicant_name": user.full_name,
+                "applicant_email": user.email,
+                "applicant_phone": user.phone,
+            }
+        form = OnlineFilingForm(initial=initial)
+    context = {
+        "procedure": procedure,
+        "documents": documents,
+        "units": [(u, search_key(u.name)) for u in units],
+        "form": form,
+        "applicant_fields": [form[name] for name in APPLICANT_FIELDS],
+        "fee_text": payments.vnd(procedure.fee) if procedure.fee else "",
+        "pays_online": procedure.service_level >= 4 and procedure.fee > 0,
+        "accept": ACCEPT,
+        "max_mb": 10,
+    }
+    return render(request, "dossiers/citizen_file.html", context, status=status)
+
+
+@require_GET
+def filed(request: HttpRequest, code: str) -> HttpResponse:
+    code = norm_code(code)
+    if code not in request.session.get(SESSION_FILED, []):
+        return redirect("dossiers:track", code=code)
+    dossier = selectors.dossier_for_page(code)
+    if dossier is None:
+        return not_found(request, _("No dossier %(code)s.") % {"code": code})
+    track_path = (
+        reverse("dossiers:track", args=[dossier.code]) + "?" + urlencode({"t": dossier.citizen_token})
+    )
+    context = {
+        "dossier": dossier,
+        "track_path": track_path,
+        "track_url": request.build_absolute_uri(track_path),
+        "needs_payment": dossier.procedure.service_level >= 4 and payments.needs_payment(dossier),
+        "fee_text": payments.vnd(dossier.fee) if dossier.fee else "",
+    }
+    return render(request, "dossiers/citizen_filed.html", context)
+
+
+def _payer_may(request: HttpRequest, dossier: Dossier) -> bool:
+    return applicant_access(request, dossier) == FULL
+
+
+@require_POST
+def pay_start(request: HttpRequest, code: str) -> HttpResponse:
+    dossier = selectors.dossier_for_page(code)
+    if dossier is None:
+        return not_found(request, _("No dossier %(code)s.") % {"code": norm_code(code)})
+    if not _payer_may(request, dossier):
+        return forbidden(request, _("Only the applicant can pay the fee of this dossier."))
+    try:
+        payment = payments.payment_start(
+            dossier=dossier, user=request.user if request.user.is_authenticated else None
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("dossiers:track", code=dossier.code)
+    return redirect(payments.adapter_for(payment.provider).checkout_url(payment))
+
+
+@require_http_methods(["GET", "POST"])
+def pay(request: HttpRequest, reference: str) -> HttpResponse:
+    """The sandbox payment gateway's page: “Pay” or “Cancel”; no money is taken."""
+    payment = (
+        Payment.objects.select_related("dossier", "dossier__procedure").filter(reference=reference).first()
+    )
+    if payment is None or payment.provider != "sandbox":
+        return not_found(request, _("No payment %(ref)s.") % {"ref": reference})
+    if not _payer_may(request, payment.dossier):
+        return forbidden(request, _("Only the applicant can pay the fee of this dossier."))
+    status = 200
+    error = ""
+    if request.method == "POST":
+        form = PaymentForm(request.POST)
+        if form.is_valid():
+            user = request.user if request.user.is_authenticated else None
+            payment = payments.payment_confirm(
+                reference=payment.reference, outcome=form.cleaned_data["outcome"], user=user
+            )
+            if payment.state == Payment.State.PAID:
+                messages.success(request, _("The fee is paid. Thank you."))
+            else:
+                messages.warning(request, _("The payment was cancelled: the fee is not paid."))
+            target = (
+                "dossiers:filed"
+                if payment.dossier.code in request.session.get(SESSION_FILED, [])
+                else "dossiers:track"
+            )
+            return redirect(target, code=payment.dossier.code)
+        error = _("Choose “Pay” or “Cancel”.")
+        status = 400
+    context = {
+        "payment": payment,
+        "dossier": payment.dossier,
+        "adapter": payments.adapter_for(payment.provider),
+        "amount_text": payments.vnd(payment.amount),
+        "error": error,
+    }
+    return render(request, "dossiers/citizen_pay.html", context, status=status)
+
+
+# --- Lookup ---------------------------------------------------------------------------------------
+
+
+@require_GET
+def lookup(request: HttpRequest) -> HttpResponse:
+    form = LookupForm(request.GET)
+    code = form.code_value()
+    error = ""
+    status = 200
+    if code:
+        if Dossier.objects.filter(code=code).exists():
+            return redirect("dossiers:track", code=code)
+        error = _("No dossier has the code %(code)s. Check the code on your receipt.") % {"code": code}
+        status = 404
+    return render(request, "dossiers/citizen_lookup.html", {"code": code, "error": error}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def track(request: HttpRequest, code: str) -> HttpResponse:
+    dossier = selectors.dossier_for_page(code)
+    if dossier is None:
+        return not_found(request, _("No dossier has the code %(code)s.") % {"code": norm_code(code)})
+    if request.method == "POST":
+        return _phone_check(request, dossier)
+    return _track_page(request, dossier)
+
+
+def _phone_check(request: HttpRequest, dossier: Dossier) -> HttpResponse:
+    tries = int(request.session.get(SESSION_TRIES, 0))
+    if tries >= PHONE_TRIES:
+        return _track_page(
+            request,
+            dossier,
+            phone_error=_("Too many wrong answers. Open the link sent to you, or ask at the desk."),
+            status=429,
+        )
+    form = PhoneCheckForm(request.POST)
+    form.is_valid()
+    level = phone_check(dossier, form.digits())
+    if not level:
+        request.session[SESSION_TRIES] = tries + 1
+        left = PHONE_TRIES - tries - 1
+        return _track_page(
+            request,
+            dossier,
+            phone_error=_("This is not the applicant's phone number (%(n)s tries left).") % {"n": left},
+            status=400,
+        )
+    grant(request, dossier.code, level)
+    return redirect("dossiers:track", code=dossier.code)
+
+
+def _track_page(
+    request: HttpRequest,
+    dossier: Dossier,
+    *,
+    phone_error: str = "",
+    action_error: DomainError | None = None,
+    action: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    access = applicant_access(request, dossier, request.GET.get("t", ""))
+    personal = bool(access)
+    steps = list(dossier.steps.all())
+    requirements = list(dossier.procedure.documents.all())
+    context = {
+        "dossier": dossier,
+        "steps": step_rows(dossier, steps),
+        "events": event_rows(list(dossier.events.all()), public_only=True, with_notes=personal),
+        "personal": personal,
+        "full": access == FULL,
+        "papers": papers_of(dossier) if personal else [],
+        "shipment": selectors.shipment_of(dossier) if personal else None,
+        "requirements": requirements,
+        "may_supplement": access == FULL and dossier.status == Status.SUPPLEMENT,
+        "may_withdraw": access == FULL and dossier.status in OPEN_STATUSES,
+        "needs_payment": access == FULL
+        and dossier.procedure.service_level >= 4
+        and payments.needs_payment(dossier),
+        "fee_text": payments.vnd(dossier.fee) if dossier.fee else "",
+        "phone_error": phone_error,
+        "phone_locked": int(request.session.get(SESSION_TRIES, 0)) >= PHONE_TRIES,
+        "action_error": action_error,
+        "action": action,
+        "accept": ACCEPT,
+        "now": timezone.now(),
+        "token": request.GET.get("t", ""),
+    }
+    return render(request, "dossiers/citizen_dossier.html", context, status=status)
+
+
+def _applicant_move(request: HttpRequest, code: str, action: str) -> HttpResponse:
+    dossier = selectors.dossier_for_page(code)
+    if dossier is None:
+        return not_found(request, _("No dossier has the code %(code)s.") % {"code": norm_code(code)})
+    if applicant_access(request, dossier, request.POST.get("t", "")) != FULL:
+        return forbidden(request, _("Only the applicant can do this: open the link sent to you, or log in."))
+    form = ActionForm(request.POST)
+    form.is_valid()
+    try:
+        uploads = None
+        if action == "supplement_received":
+            uploads = uploads_from(request.FILES, {d.pk for d in dossier.procedure.documents.all()})
+            if not uploads:
+                raise DomainError(_("Choose the files of the additional papers."), field="files")
+        dossier_transition(
+            user=request.user if request.user.is_authenticated else None,
+            code=dossier.code,
+            action=action,
+            version=form.cleaned_data.get("version"),
+            note=form.cleaned_data.get("note") or "",
+            token=dossier.citizen_token,
+            uploads=uploads,
+        )
+    except NotAllowed as exc:
+        return forbidden(request, exc.message)
+    except DomainError as exc:
+        fresh = selectors.dossier_for_page(dossier.code) or dossier
+        return _track_page(request, fresh, action_error=exc, action=action, status=status_of(exc))
+    done = {
+        "supplement_received": _("Thank you: the additional papers were sent; handling goes on."),
+        "withdraw": _("Your dossier was withdrawn."),
+    }
+    messages.success(request, done[action])
+    return redirect("dossiers:track", code=dossier.code)
+
+
+@require_POST
+def supplement(request: HttpRequest, code: str) -> HttpResponse:
+    return _applicant_move(request, code, "supplement_received")
+
+
+@require_POST
+def withdraw(request: HttpRequest, code: str) -> HttpResponse:
+    return _applicant_move(request, code, "withdraw")
+
+
+@require_GET
+def applicant_document(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    dossier = selectors.dossier_for_page(code)
+    if dossier is None:
+        return not_found(request, _("No dossier has the code %(code)s.") % {"code": norm_code(code)})
+    if not applicant_access(request, dossier, request.GET.get("t", "")):
+        return forbidden(request, _("The papers are shown to the applicant only."))
+    response = serve_document(dossier, pk)
+    if response is None:
+        return not_found(request, _("No such paper in dossier %(code)s.") % {"code": dossier.code})
+    return response

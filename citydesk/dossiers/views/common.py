@@ -1,0 +1,229 @@
+"""Shared helpers of the one-stop pages: refusals, the applicant's access, rows for steps and events."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from citydesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
+from citydesk.dossiers import selectors
+from citydesk.dossiers.models import (
+    Dossier,
+    DossierDocument,
+    DossierEvent,
+    DossierStep,
+    Punctuality,
+    Status,
+)
+
+SESSION_ACCESS = "dossiers_access"  # {code: "full" | "view"}: what this browser proved about a dossier
+SESSION_FILED = "dossiers_filed"  # codes filed online in this session (their confirmation page)
+SESSION_TRIES = "dossiers_phone_tries"  # failed phone checks in this session
+SESSION_DESK = "dossiers_desk_transactions"  # {dossier code: rating transaction code}
+PHONE_TRIES = 5
+FULL, VIEW = "full", "view"
+
+ACTION_LABELS = {
+    "forward": gettext_lazy("Complete this step and forward"),
+    "finish": gettext_lazy("Finish: the result is ready"),
+    "request_supplement": gettext_lazy("Ask for additional papers"),
+    "supplement_received": gettext_lazy("Additional papers received"),
+    "refuse": gettext_lazy("Refuse the dossier"),
+    "return_result": gettext_lazy("Hand over the result"),
+    "withdraw": gettext_lazy("Withdraw the dossier"),
+}
+# The form fields of each action (anything else a service names goes at the top of the action's form).
+ACTION_FIELDS = {
+    "forward": ("note",),
+    "finish": ("note",),
+    "request_supplement": ("note",),
+    "supplement_received": ("files", "note"),
+    "refuse": ("note",),
+    "return_result": ("result_method", "tracking_number", "delivery_address", "note"),
+    "withdraw": ("note",),
+}
+
+
+def status_of(exc: DomainError) -> int:
+    if isinstance(exc, NotAllowed):
+        return 403
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, Conflict):
+        return 409
+    return 400
+
+
+def forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    return render(
+        request, "dossiers/_refusal.html", {"title": _("Not allowed"), "message": message}, status=403
+    )
+
+
+def not_found(request: HttpRequest, message: str) -> HttpResponse:
+    return render(
+        request,
+        "dossiers/_refusal.html",
+        {"title": _("Not found"), "message": message, "lookup_link": True},
+        status=404,
+    )
+
+
+def refusal(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    status = status_of(exc)
+    if status == 403:
+        return forbidden(request, exc.message)
+    if status == 404:
+        return not_found(request, exc.message)
+    return render(
+        request,
+        "dossiers/_refusal.html",
+        {"title": _("It was not done"), "message": exc.message, "reload": request.path},
+        status=status,
+    )
+
+
+def login_or_forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return forbidden(request, message)
+
+
+def norm_code(value: str) -> str:
+    return (value or "").strip().upper()
+
+
+def handled_dossier(
+    request: HttpRequest, code: str
+) -> tuple[Dossier | None, list[DossierStep], HttpResponse | None]:
+    """The dossier, its steps, or the refusal (404, 403) for anyone but its handling officers."""
+    dossier = selectors.dossier_for_page(code)
+    if dossier is None:
+        return None, [], not_found(request, _("No dossier %(code)s.") % {"code": norm_code(code)})
+    steps = list(dossier.steps.all())
+    if not selectors.may_handle(request.user, dossier, steps):
+        return None, [], forbidden(request, _("This dossier is handled by other units."))
+    return dossier, steps, None
+
+
+# --- The applicant's access to a dossier ----------------------------------------------------------
+
+
+def grant(request: HttpRequest, code: str, level: str) -> None:
+    access = dict(request.session.get(SESSION_ACCESS, {}))
+    if access.get(code) != FULL:
+        access[code] = level
+    request.session[SESSION_ACCESS] = dict(list(access.items())[-20:])
+
+
+def remember_filed(request: HttpRequest, code: str) -> None:
+    codes = [c for c in request.session.get(SESSION_FILED, []) if c != code]
+    request.session[SESSION_FILED] = [*codes, code][-20:]
+
+
+def token_ok(dossier: Dossier, token: str) -> bool:
+    return (
+        bool(token) and bool(dossier.citizen_token) and secrets.compare_digest(token, dossier.citizen_token)
+    )
+
+
+def applicant_access(request: HttpRequest, dossier: Dossier, token: str = "") -> str:
+    """ "full" (logged-in applicant, the token link, the full phone number), "view" (last 4 digits), or ""."""
+    if selectors.is_applicant(request.user, dossier):
+        return FULL
+    if token_ok(dossier, token):
+        grant(request, dossier.code, FULL)
+        return FULL
+    return str(request.session.get(SESSION_ACCESS, {}).get(dossier.code, ""))
+
+
+def phone_digits(value: str) -> str:
+    digits = "".join(ch for ch in (value or "") if ch.isdigit())
+    if digits.startswith("84") and len(digits) >= 11:
+        digits = "0" + digits[2:]
+    return digits
+
+
+def phone_check(dossier: Dossier, typed: str) -> str:
+    """The access the typed phone proves: the whole number → "full", its last 4 digits → "view"."""
+    stored = phone_digits(dossier.applicant_phone)
+    given = phone_digits(typed)
+    if not stored or not given:
+        return ""
+    if secrets.compare_digest(given, stored):
+        return FULL
+    if len(given) == 4 and secrets.compare_digest(given, stored[-4:]):
+        return VIEW
+    return ""
+
+
+# --- Rows for the templates -----------------------------------------------------------------------
+
+
+@dataclass
+class StepRow:
+    step: DossierStep
+    current: bool
+    done: bool
+    late: bool
+
+
+def step_rows(dossier: Dossier, steps: list[DossierStep]) -> list[StepRow]:
+    return [
+        StepRow(
+            step=s,
+            current=s.pk == dossier.current_step_id,
+            done=s.completed_at is not None,
+            late=s.punctuality == Punctuality.LATE,
+        )
+        for s in steps
+    ]
+
+
+def event_rows(events: list[DossierEvent], *, public_only: bool, with_notes: bool) -> list[dict[str, Any]]:
+    rows = []
+    for e in events:
+        if public_only and not e.public:
+            continue
+        rows.append(
+            {
+                "event": e,
+                "kind": DossierEvent.Kind(e.kind).label if e.kind in DossierEvent.Kind.values else e.kind,
+                "from": Status(e.status_from).label if e.status_from in Status.values else "",
+                "to": Status(e.status_to).label if e.status_to in Status.values else "",
+                "note": e.note if with_notes else "",
+            }
+        )
+    return rows
+
+
+def serve_document(dossier: Dossier, pk: int) -> HttpResponse | None:
+    """A paper's file, never through a public media URL; None when there is no such file."""
+    paper = next((d for d in dossier.documents.all() if d.pk == pk), None)
+    if paper is None or not paper.file:
+        return None
+    name = paper.file.name.rsplit("/", 1)[-1]
+    try:
+        handle = paper.file.open("rb")
+    except OSError:
+        return None
+    response = FileResponse(
+        handle,
+        content_type=paper.content_type or "application/octet-stream",
+        as_attachment=paper.content_type not in ("application/pdf", "image/jpeg", "image/png"),
+        filename=name,
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def papers_of(dossier: Dossier) -> list[DossierDocument]:
+    return sorted(dossier.documents.all(), key=lambda d: (d.is_supplement, d.added_at, d.pk))

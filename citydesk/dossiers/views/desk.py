@@ -1,0 +1,247 @@
+"""The one-stop desk: receive a dossier (procedure, checklist, applicant), the receipt PDF, the kiosk rating."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from citydesk.core.errors import DomainError
+from citydesk.core.models import Organisation
+from citydesk.dossiers import selectors
+from citydesk.dossiers.forms import APPLICANT_FIELDS, DeskIntakeForm
+from citydesk.dossiers.models import Channel, Procedure
+from citydesk.dossiers.payments import vnd
+from citydesk.dossiers.receipt import PdfUnavailable, lookup_url, receipt_pdf
+from citydesk.dossiers.services import dossier_receive
+from citydesk.dossiers.views.common import (
+    SESSION_DESK,
+    applicant_access,
+    forbidden,
+    handled_dossier,
+    login_or_forbidden,
+    norm_code,
+    not_found,
+    papers_of,
+    status_of,
+)
+
+
+def _rating_opener() -> Callable[..., Any] | None:
+    """The ratings app's `desk_transaction_open`, when that app provides it."""
+    try:
+        from citydesk.ratings.services import desk_transaction_open
+    except ImportError:
+        return None
+    return desk_transaction_open
+
+
+def _chosen_unit(units: list[Organisation], code: str) -> Organisation:
+    return next((u for u in units if u.code == (code or "").strip()), units[0])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def desk(request: HttpRequest) -> HttpResponse:
+    units = selectors.receiving_units(request.user)
+    if not units:
+        return forbidden(request, _("The desk is for officers who receive dossiers at a one-stop desk."))
+    if request.method == "POST":
+        return _receive(request, units)
+    unit = _chosen_unit(units, request.GET.get("unit", ""))
+    q = (request.GET.get("q") or "").strip()
+    code = (request.GET.get("procedure") or "").strip()
+    all_procedures = selectors.receivable_procedures(unit)
+    matches = selectors.receivable_procedures(unit, q) if q else []
+    chosen = next((p for p in all_procedures if p.code == code), None)
+    status = 200
+    search_error = ""
+    if code and chosen is None:
+        search_error = _("No procedure %(code)s that %(unit)s can receive.") % {
+            "code": code,
+            "unit": unit.name,
+        }
+        status = 404
+    elif chosen is None and q:
+        exact = [p for p in matches if p.code.upper() == q.upper()]
+        chosen = exact[0] if exact else (matches[0] if len(matches) == 1 else None)
+        if chosen is None and not matches:
+            search_error = _("No procedure matches “%(q)s”.") % {"q": q}
+    form = DeskIntakeForm(initial={"unit": unit.code, "channel": Channel.DESK})
+    return _render(
+        request,
+        form,
+        units,
+        unit,
+        chosen,
+        all_procedures,
+        matches,
+        q,
+        search_error,
+        ticked=set(),
+        status=status,
+    )
+
+
+def _render(
+    request: HttpRequest,
+    form: DeskIntakeForm,
+    units: list[Organisation],
+    unit: Organisation,
+    chosen: Procedure | None,
+    all_procedures: list[Procedure],
+    matches: list[Procedure],
+    q: str,
+    search_error: str,
+    *,
+    ticked: set[int],
+    status: int,
+) -> HttpResponse:
+    documents = list(chosen.documents.all()) if chosen else []
+    context = {
+        "form": form,
+        "units": units,
+        "unit": unit,
+        "procedure": chosen,
+        "procedures": all_procedures,
+        "matches": matches,
+        "q": q,
+        "search_error": search_error,
+        "documents": documents,
+        "ticked": ticked,
+        "fee_text": vnd(chosen.fee) if chosen and chosen.fee else "",
+        "channels": [(Channel.DESK, Channel.DESK.label), (Channel.POST, Channel.POST.label)],
+        "channel": form.value("channel") or Channel.DESK,
+        "applicant_fields": [form[name] for name in APPLICANT_FIELDS],
+    }
+    return render(request, "dossiers/desk.html", context, status=status)
+
+
+def _receive(request: HttpRequest, units: list[Organisation]) -> HttpResponse:
+    form = DeskIntakeForm(request.POST)
+    valid = form.is_valid()
+    unit = _chosen_unit(units, request.POST.get("unit", ""))
+    all_procedures = selectors.receivable_procedures(unit)
+    code = (request.POST.get("procedure") or "").strip()
+    chosen = next((p for p in all_procedures if p.code == code), None)
+    ticked: set[int] = set()
+    status = 400
+    if valid:
+        try:
+            ticked = set(form.document_ids())
+            received = dossier_receive(
+                user=request.user,
+                procedure_code=code,
+                unit_code=form.cleaned_data["unit"] or unit.code,
+                channel=form.channel_value(),
+                applicant=form.applicant(),
+                provided=sorted(ticked),
+            )
+        except DomainError as exc:
+            form.add_domain_error(exc)
+            status = status_of(exc)
+        else:
+            dossier = received.dossier
+            if received.missing_optional:
+                messages.info(
+                    request,
+                    _("Optional papers not given: %(list)s.")
+                    % {"list": "; ".join(received.missing_optional)},
+                )
+            return redirect("dossiers:received", code=dossier.code)
+    return _render(
+        request, form, units, unit, chosen, all_procedures, [], "", "", ticked=ticked, status=status
+    )
+
+
+@login_required
+@require_GET
+def received(request: HttpRequest, code: str) -> HttpResponse:
+    """After the desk received a dossier: its code, the due time, the receipt and the kiosk rating."""
+    dossier, _steps, refused = handled_dossier(request, code)
+    if refused is not None:
+        return refused
+    assert dossier is not None
+    transactions = request.session.get(SESSION_DESK, {})
+    context = {
+        "dossier": dossier,
+        "papers": papers_of(dossier),
+        "missing_optional": [
+            d.name
+            for d in dossier.procedure.documents.all()
+            if not d.required and d.pk not in {p.requirement_id for p in dossier.documents.all()}
+        ],
+        "fee_text": vnd(dossier.fee) if dossier.fee else "",
+        "may_rate": _rating_opener() is not None,
+        "kiosk": request.session.get("ratings_kiosk", ""),
+        "desk_transaction": transactions.get(dossier.code, ""),
+        "lookup_url": lookup_url(dossier),
+    }
+    return render(request, "dossiers/desk_received.html", context)
+
+
+@login_required
+@require_POST
+def rating_open(request: HttpRequest, code: str) -> HttpResponse:
+    """Open a rating transaction for the kiosk beside the desk (the ratings app)."""
+    dossier, _steps, refused = handled_dossier(request, code)
+    if refused is not None:
+        return refused
+    assert dossier is not None
+    opener = _rating_opener()
+    if opener is None:
+        return not_found(request, _("Satisfaction ratings are not installed."))
+    try:
+        transaction = opener(
+            user=request.user,
+            unit=dossier.unit,
+            dossier=dossier,
+            kind="receive",
+            kiosk=request.session.get("ratings_kiosk", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("dossiers:received", code=dossier.code)
+    transactions = dict(request.session.get(SESSION_DESK, {}))
+    transactions[dossier.code] = transaction.code
+    request.session[SESSION_DESK] = dict(list(transactions.items())[-20:])
+    messages.success(
+        request,
+        _("Rating transaction %(tx)s is open: the applicant can rate the service at the kiosk.")
+        % {"tx": transaction.code},
+    )
+    return redirect("dossiers:received", code=dossier.code)
+
+
+@require_GET
+def receipt(request: HttpRequest, code: str) -> HttpResponse:
+    """The printable receipt: for the handling officers and the applicant only."""
+    dossier = selectors.dossier_for_page(code)
+    if dossier is None:
+        return not_found(request, _("No dossier %(code)s.") % {"code": norm_code(code)})
+    steps = list(dossier.steps.all())
+    allowed = selectors.may_handle(request.user, dossier, steps) or bool(
+        applicant_access(request, dossier, request.GET.get("t", ""))
+    )
+    if not allowed:
+        return login_or_forbidden(request, _("The receipt is for the applicant and the handling officers."))
+    papers = [p for p in papers_of(dossier) if not p.is_supplement]
+    try:
+        pdf = receipt_pdf(dossier, papers, request)
+    except PdfUnavailable as exc:
+        return render(
+            request,
+            "dossiers/_refusal.html",
+            {"title": _("PDF unavailable"), "message": str(exc)},
+            status=503,
+        )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="bien-nhan-{dossier.code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,252 @@
+"""Officer pages: the dossier queue of my units, a dossier's page with its workflow actions, its papers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from citydesk.core.errors import Conflict, DomainError, NotAllowed
+from citydesk.core.models import Organisation, User
+from citydesk.core.powers import Power
+from citydesk.core.services import authorize
+from citydesk.dossiers import selectors, workflow
+from citydesk.dossiers.forms import ACCEPT, ActionForm, QueueFilterForm, uploads_from
+from citydesk.dossiers.models import Dossier, DossierStep, ResultMethod, Status
+from citydesk.dossiers.payments import vnd
+from citydesk.dossiers.services import dossier_transition
+from citydesk.dossiers.services.moves import STEP_POWER
+from citydesk.dossiers.views.common import (
+    ACTION_FIELDS,
+    ACTION_LABELS,
+    event_rows,
+    forbidden,
+    handled_dossier,
+    not_found,
+    papers_of,
+    serve_document,
+    status_of,
+    step_rows,
+)
+
+PAGE_SIZE = 30
+
+
+# --- Queue ----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    units = selectors.working_units(request.user)
+    if not units:
+        return forbidden(request, _("Only officers of a unit that handles dossiers have a dossier queue."))
+    form = QueueFilterForm(request.GET)
+    form.is_valid()
+    filters = selectors.QueueFilters(
+        status=form.value("status") or "active",
+        procedure=form.value("procedure") or "",
+        overdue=bool(form.value("overdue")),
+        q=form.value("q") or "",
+    )
+    page = selectors.queue_page(units, filters, form.value("page") or 1, PAGE_SIZE)
+    keep = request.GET.copy()
+    keep.pop("page", None)
+    context = {
+        "page": page,
+        "rows": page.object_list,
+        "filters": filters,
+        "statuses": Status.choices,
+        "procedures": selectors.queue_procedures(units),
+        "filters_query": keep.urlencode(),
+        "may_receive": bool(selectors.receiving_units(request.user)),
+    }
+    return render(request, "dossiers/queue.html", context)
+
+
+# --- One dossier ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageError:
+    form: str  # the action whose form failed
+    field: str | None
+    message: str
+    conflict: bool = False
+
+
+class _Powers:
+    """authorize() answers, asked once per power and unit for one page."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+        self.cache: dict[tuple[str, int], bool] = {}
+
+    def holds(self, power: str, unit: Organisation) -> bool:
+        key = (power, unit.pk)
+        if key not in self.cache:
+            try:
+                authorize(self.user, power, unit)
+            except NotAllowed:
+                self.cache[key] = False
+            else:
+                self.cache[key] = True
+        return self.cache[key]
+
+
+def available_actions(user: User, dossier: Dossier, steps: list[DossierStep]) -> list[str]:
+    """The moves of the workflow table this officer may make on the dossier now."""
+    powers = _Powers(user)
+    last = selectors.is_last_step(dossier, steps)
+    step = dossier.current_step
+    out = []
+    for action in workflow.allowed_actions(dossier.status):
+        if (action == "forward" and (last or step is None)) or (action == "finish" and not last):
+            continue
+        move = workflow.move_for(action)
+        if move is None:
+            continue
+        for who in move.who:
+            if who == workflow.STEP and step is not None:
+                ok = powers.holds(STEP_POWER.get(step.role, Power.DOSSIER_APPROVE), step.unit)
+            elif who == workflow.DESK:
+                ok = powers.holds(Power.DOSSIER_RECEIVE, dossier.unit)
+            else:
+                ok = False
+            if ok:
+                out.append(action)
+                break
+    return out
+
+
+@login_required
+@require_GET
+def dossier_page(request: HttpRequest, code: str) -> HttpResponse:
+    dossier, steps, refused = handled_dossier(request, code)
+    if refused is not None:
+        return refused
+    assert dossier is not None
+    return _page(request, dossier, steps)
+
+
+def _page(
+    request: HttpRequest,
+    dossier: Dossier,
+    steps: list[DossierStep],
+    *,
+    error: PageError | None = None,
+    values: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    values = values or {}
+    actions = []
+    for action in available_actions(request.user, dossier, steps):
+        mine = error is not None and error.form == action
+        field_errors: dict[str, str] = {}
+        general = ""
+        if mine and error is not None:
+            if error.field in ACTION_FIELDS.get(action, ()):
+                field_errors[error.field] = error.message  # type: ignore[index]
+            else:
+                general = error.message
+        actions.append(
+            {
+                "action": action,
+                "label": ACTION_LABELS[action],
+                "errors": field_errors,
+                "error": general,
+                "values": values if mine else {},
+            }
+        )
+    now = timezone.now()
+    step = dossier.current_step
+    due = step.due_at if step is not None and step.due_at else dossier.due_at
+    context = {
+        "dossier": dossier,
+        "steps": step_rows(dossier, steps),
+        "papers": papers_of(dossier),
+        "requirements": list(dossier.procedure.documents.all()),
+        "events": event_rows(list(dossier.events.all()), public_only=False, with_notes=True),
+        "payments": list(dossier.payments.all()),
+        "shipment": selectors.shipment_of(dossier),
+        "actions": actions,
+        "result_methods": ResultMethod.choices,
+        "overdue": dossier.status in (Status.RECEIVED, Status.IN_PROGRESS) and due is not None and due < now,
+        "fee_text": vnd(dossier.fee) if dossier.fee else "",
+        "error": error,
+        "accept": ACCEPT,
+    }
+    return render(request, "dossiers/officer_dossier.html", context, status=status)
+
+
+@login_required
+@require_POST
+def dossier_action(request: HttpRequest, code: str) -> HttpResponse:
+    dossier, _steps, refused = handled_dossier(request, code)
+    if refused is not None:
+        return refused
+    assert dossier is not None
+    form = ActionForm(request.POST)
+    valid = form.is_valid()
+    action = form.cleaned_data.get("action") or request.POST.get("action", "")
+    values = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+    try:
+        if not valid:
+            name = next(iter(form.errors))
+            raise DomainError(" ".join(str(e) for e in form.errors[name]), field=name)
+        if form.cleaned_data.get("version") is None:
+            raise DomainError(_("The page did not say which version you saw: reload it."), field="version")
+        uploads = None
+        if action == "supplement_received":
+            uploads = uploads_from(request.FILES, {d.pk for d in dossier.procedure.documents.all()})
+        moved = dossier_transition(
+            user=request.user,
+            code=dossier.code,
+            action=action,
+            version=form.cleaned_data["version"],
+            note=form.full_note(),
+            result_method=form.cleaned_data.get("result_method") or "",
+            tracking_number=form.cleaned_data.get("tracking_number") or "",
+            delivery_address=form.cleaned_data.get("delivery_address") or "",
+            uploads=uploads,
+        )
+    except NotAllowed as exc:
+        return forbidden(request, exc.message)
+    except DomainError as exc:
+        fresh = selectors.dossier_for_page(dossier.code) or dossier
+        field = form.form_field_for(exc.field) or exc.field
+        return _page(
+            request,
+            fresh,
+            list(fresh.steps.all()),
+            error=PageError(
+                form=action, field=field, message=exc.message, conflict=isinstance(exc, Conflict)
+            ),
+            values=values,
+            status=status_of(exc),
+        )
+    messages.success(
+        request,
+        _("%(code)s is now “%(status)s”.") % {"code": moved.code, "status": moved.get_status_display()},
+    )
+    return redirect("dossiers:dossier", code=moved.code)
+
+
+@login_required
+@require_GET
+def officer_document(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    dossier, _steps, refused = handled_dossier(request, code)
+    if refused is not None:
+        return refused
+    assert dossier is not None
+    response = serve_document(dossier, pk)
+    if response is None:
+        return not_found(request, _("No such paper in dossier %(code)s.") % {"code": dossier.code})
+    return response

@@ -1,0 +1,401 @@
+"""Pages of same-day campaigns, the backlog and the targets (/mot-cua/chien-dich/, /ton-dong/, /chi-tieu/).
+
+Reading: unit heads (their units) and the city's leaders (every unit) — the operations-center power.
+Planning (campaigns, targets): whoever holds the planning power over the city (services/campaigns.py).
+"""
+
+from __future__ import annotations
+
+import time
+from io import BytesIO
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from citydesk.core.errors import DomainError, NotAllowed, NotFound
+from citydesk.core.models import Organisation
+from citydesk.dossiers import stats
+from citydesk.dossiers.models import Campaign, Procedure, Target
+from citydesk.dossiers.services.campaigns import (
+    campaign_create,
+    campaign_update,
+    planning_cities,
+    target_set,
+)
+from citydesk.ioc.access import dashboard_scope
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BAR_WIDTH = 320  # px of a 100 % bar
+CAMPAIGN_FIELDS = ("name", "start_date", "end_date", "procedure_codes", "unit_codes")
+TARGET_FIELDS = ("unit_code", "year", "online_share", "on_time_share", "one_stop_share")
+
+
+def _refuse(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    template = "reports/forbidden.html" if isinstance(exc, NotAllowed) else "reports/not_found.html"
+    return render(request, template, {"message": exc.message}, status=exc.status)
+
+
+def _scope(request: HttpRequest) -> frozenset[int] | None:
+    return dashboard_scope(request.user)
+
+
+def _campaign(scope: frozenset[int] | None, pk: int) -> Campaign:
+    campaign = stats.visible_campaigns(scope).filter(pk=pk).first()
+    if campaign is None:
+        raise NotFound(_("No campaign %(id)s among yours.") % {"id": pk}, field="campaign")
+    return campaign
+
+
+def _field_errors(exc: DomainError, fields: tuple[str, ...]) -> dict[str, str]:
+    return {exc.field if exc.field in fields else "__all__": exc.message}
+
+
+# --- Campaigns ------------------------------------------------------------------------------------
+
+
+@login_required
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    try:
+        scope = _scope(request)
+    except NotAllowed as exc:
+        return _refuse(request, exc)
+    today = timezone.localdate()
+    campaigns = list(stats.visible_campaigns(scope).prefetch_related("procedures", "units"))
+    return render(
+        request,
+        "dossiers/campaign_list.html",
+        {"campaigns": campaigns, "today": today, "may_plan": bool(planning_cities(request.user))},
+    )
+
+
+def _form_choices(cities: list[Organisation]) -> dict[str, Any]:
+    within = stats.descendant_ids(c.pk for c in cities)
+    return {
+        "unit_choices": stats.receiving_units(within=within),
+        "procedure_choices": list(Procedure.objects.filter(is_active=True).order_by("code")),
+    }
+
+
+def _campaign_form(
+    request: HttpRequest,
+    cities: list[Organisation],
+    values: dict[str, Any],
+    errors: dict[str, str],
+    campaign: Campaign | None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {"values": values, "errors": errors, "campaign": campaign, **_form_choices(cities)}
+    return render(request, "dossiers/campaign_form.html", context, status=status)
+
+
+def _posted(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "name": request.POST.get("name", ""),
+        "start_date": request.POST.get("start_date", ""),
+        "end_date": request.POST.get("end_date", ""),
+        "procedure_codes": request.POST.getlist("procedure_codes"),
+        "unit_codes": request.POST.getlist("unit_codes"),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_new(request: HttpRequest) -> HttpResponse:
+    cities = planning_cities(request.user)
+    if not cities:
+        return _refuse(request, NotAllowed(_("Only the city's leaders define same-day campaigns.")))
+    if request.method == "GET":
+        values = {"name": "", "start_date": "", "end_date": "", "procedure_codes": [], "unit_codes": []}
+        return _campaign_form(request, cities, values, {}, None)
+    values = _posted(request)
+    try:
+        campaign = campaign_create(user=request.user, **values)
+    except DomainError as exc:
+        return _campaign_form(request, cities, values, _field_errors(exc, CAMPAIGN_FIELDS), None, exc.status)
+    messages.success(request, _("Campaign “%(name)s” saved.") % {"name": campaign.name})
+    return redirect("dossiers_campaigns:detail", pk=campaign.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    cities = planning_cities(request.user)
+    if not cities:
+        return _refuse(request, NotAllowed(_("Only the city's leaders define same-day campaigns.")))
+    campaign = Campaign.objects.filter(pk=pk).first()
+    if campaign is None:
+        return render(request, "reports/not_found.html", {"message": _("No such campaign.")}, status=404)
+    if request.method == "GET":
+        values = {
+            "name": campaign.name,
+            "start_date": campaign.start_date.isoformat(),
+            "end_date": campaign.end_date.isoformat(),
+            "procedure_codes": list(campaign.procedures.values_list("code", flat=True)),
+            "unit_codes": list(campaign.units.values_list("code", flat=True)),
+            "is_active": campaign.is_active,
+        }
+        return _campaign_form(request, cities, values, {}, campaign)
+    values = _posted(request)
+    values["is_active"] = request.POST.get("is_active") == "on"
+    try:
+        campaign_update(user=request.user, campaign_id=pk, **values)
+    except DomainError as exc:
+        fields = (*CAMPAIGN_FIELDS, "campaign_id")
+        return _campaign_form(request, cities, values, _field_errors(exc, fields), campaign, exc.status)
+    messages.success(request, _("Campaign “%(name)s” saved.") % {"name": values["name"].strip()})
+    return redirect("dossiers_campaigns:detail", pk=pk)
+
+
+def _bars(board: stats.Dashboard) -> list[dict[str, Any]]:
+    bars = []
+    for index, block in enumerate(board.units):
+        share = block.total.share_same_day
+        bars.append(
+            {
+                "label": block.unit.name,
+                "share": share,
+                "width": round(BAR_WIDTH * (share or 0) / 100, 1),
+                "y": index * 28,
+                "received": block.total.received,
+            }
+        )
+    return bars
+
+
+@login_required
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    started = time.perf_counter()
+    try:
+        scope = _scope(request)
+        campaign = _campaign(scope, pk)
+    except DomainError as exc:
+        return _refuse(request, exc)
+    units = [u for u in campaign.units.order_by("name") if scope is None or u.pk in scope]
+    chosen = next((u for u in units if u.code == request.GET.get("unit", "")), None)
+    board = stats.campaign_dashboard(campaign, scope=scope, unit_id=chosen.pk if chosen else None)
+    bars = _bars(board)
+    cities = planning_cities(request.user)
+    context = {
+        "campaign": campaign,
+        "board": board,
+        "bars": bars,
+        "chart_height": max(len(bars), 1) * 28,
+        "bar_width": BAR_WIDTH,
+        "units": units,
+        "chosen": chosen,
+        "today": timezone.localdate(),
+        "may_plan": bool(cities),
+        "query": request.GET.urlencode(),
+        "server_ms": (time.perf_counter() - started) * 1000,
+    }
+    return render(request, "dossiers/campaign_detail.html", context)
+
+
+@login_required
+def campaign_export(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        scope = _scope(request)
+        campaign = _campaign(scope, pk)
+    except DomainError as exc:
+        return _refuse(request, exc)
+    board = stats.campaign_dashboard(campaign, scope=scope)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Campaign")[:31]
+    headers = [
+        _("Unit"),
+        _("Procedure code"),
+        _("Procedure"),
+        _("Received"),
+        _("Resolved the same day"),
+        _("Resolved later"),
+        _("Refused"),
+        _("Withdrawn"),
+        _("Still being handled"),
+        _("Share resolved the same day (%)"),
+    ]
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for block in board.units:
+        for row in block.rows:
+            c = row.counts
+            sheet.append(
+                [
+                    block.unit.name,
+                    row.procedure.code,
+                    row.procedure.name,
+                    c.received,
+                    c.same_day,
+                    c.later,
+                    c.refused,
+                    c.withdrawn,
+                    c.pending,
+                    c.share_same_day,
+                ]
+            )
+    t = board.total
+    sheet.append(
+        [
+            _("Total"),
+            "",
+            "",
+            t.received,
+            t.same_day,
+            t.later,
+            t.refused,
+            t.withdrawn,
+            t.pending,
+            t.share_same_day,
+        ]
+    )
+    for column, width in zip("ABCDEFGHIJ", (34, 14, 44, 10, 12, 12, 10, 10, 10, 14), strict=True):
+        sheet.column_dimensions[column].width = width
+    out = BytesIO()
+    book.save(out)
+    response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="chien-dich-{campaign.pk}.xlsx"'
+    return response
+
+
+# --- Backlog --------------------------------------------------------------------------------------
+
+
+def _default_campaign(campaigns: list[Campaign]) -> Campaign | None:
+    today = timezone.localdate()
+    running = [c for c in campaigns if c.is_active and c.start_date <= today <= c.end_date]
+    if running:
+        return running[0]
+    started = [c for c in campaigns if c.start_date <= today]
+    return started[0] if started else (campaigns[0] if campaigns else None)
+
+
+@login_required
+def backlog_view(request: HttpRequest) -> HttpResponse:
+    started = time.perf_counter()
+    try:
+        scope = _scope(request)
+    except NotAllowed as exc:
+        return _refuse(request, exc)
+    campaigns = list(stats.visible_campaigns(scope))
+    wanted = request.GET.get("campaign", "")
+    if wanted == "none":
+        campaign = None
+    elif wanted:
+        campaign = next((c for c in campaigns if str(c.pk) == wanted), None)
+        if campaign is None:
+            return render(request, "reports/not_found.html", {"message": _("No such campaign.")}, status=404)
+    else:
+        campaign = _default_campaign(campaigns)
+    board = stats.backlog(campaign, scope=scope)
+    context = {
+        "campaigns": campaigns,
+        "campaign": campaign,
+        "board": board,
+        "queue_url": "/mot-cua/ho-so/",
+        "server_ms": (time.perf_counter() - started) * 1000,
+    }
+    return render(request, "dossiers/backlog.html", context)
+
+
+# --- Targets --------------------------------------------------------------------------------------
+
+
+def _targets_page(
+    request: HttpRequest,
+    scope: frozenset[int] | None,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    started = time.perf_counter()
+    year_text = request.GET.get("year", "") or str(timezone.localdate().year)
+    period = request.GET.get("period", "") or "year"
+    unit = request.GET.get("unit", "")
+    filter_errors: dict[str, str] = {}
+    table = None
+    try:
+        year = int(year_text)
+        table = stats.target_table(scope=scope, year=year, period=period, unit_code=unit)
+    except ValueError:
+        filter_errors["year"] = _("Enter a year, e.g. 2026.")
+    except DomainError as exc:
+        filter_errors[exc.field or "__all__"] = exc.message
+    cities = planning_cities(request.user)
+    plan_units: list[Organisation] = []
+    if cities:
+        within = stats.descendant_ids(c.pk for c in cities)
+        plan_units = [*cities, *stats.receiving_units(within=within)]
+    if values is None and table is not None:
+        chosen = next((r.unit for r in table.rows if r.unit.code == unit), None) if unit else None
+        plan = Target.objects.filter(unit=chosen, year=table.year).first() if chosen else None
+        values = {
+            "unit_code": chosen.code if chosen else "",
+            "year": table.year,
+            "online_share": plan.online_share if plan else "",
+            "on_time_share": plan.on_time_share if plan else "",
+            "one_stop_share": plan.one_stop_share if plan else "",
+        }
+    context = {
+        "table": table,
+        "filters": {"year": year_text, "period": period, "unit": unit},
+        "filter_errors": filter_errors,
+        "periods": _period_choices(),
+        "units": stats.receiving_units(scope=scope),
+        "plan_units": plan_units,
+        "values": values or {},
+        "errors": errors or {},
+        "server_ms": (time.perf_counter() - started) * 1000,
+    }
+    return render(request, "dossiers/targets.html", context, status=400 if filter_errors else status)
+
+
+def _period_choices() -> list[tuple[str, str]]:
+    choices = [("year", _("Whole year"))]
+    choices += [(f"q{q}", _("Quarter %(q)s") % {"q": q}) for q in range(1, 5)]
+    choices += [(str(m), _("Month %(m)s") % {"m": m}) for m in range(1, 13)]
+    return choices
+
+
+@login_required
+def targets_view(request: HttpRequest) -> HttpResponse:
+    try:
+        scope = _scope(request)
+    except NotAllowed as exc:
+        return _refuse(request, exc)
+    return _targets_page(request, scope)
+
+
+@login_required
+@require_POST
+def target_save(request: HttpRequest) -> HttpResponse:
+    values = {name: request.POST.get(name, "") for name in TARGET_FIELDS}
+    try:
+        target = target_set(user=request.user, **values)
+    except DomainError as exc:
+        if isinstance(exc, NotAllowed):
+            return _refuse(request, exc)
+        try:
+            scope = _scope(request)
+        except NotAllowed as refusal:
+            return _refuse(request, refusal)
+        return _targets_page(
+            request, scope, values=values, errors=_field_errors(exc, TARGET_FIELDS), status=exc.status
+        )
+    messages.success(
+        request,
+        _("Targets of %(unit)s for %(year)s saved.") % {"unit": target.unit.name, "year": target.year},
+    )
+    query = urlencode({"year": target.year, "unit": target.unit.code})
+    return redirect(f"{reverse('dossiers_campaigns:targets')}?{query}")

@@ -1,0 +1,121 @@
+"""The rating statistics as an Excel workbook: the current view first (with its filters and the time it
+was made), then the same filters grouped each other way, one sheet per grouping. Numbers stay numbers;
+shares are fractions shown as percentages with two decimals."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from io import BytesIO
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from citydesk.ratings.models import Channel
+from citydesk.ratings.selectors import GROUPS, Stats, StatsRow, rating_stats
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+COUNT = "#,##0"
+PCT = "0.00%"
+
+
+def filter_lines(stats: Stats) -> list[tuple[str, str]]:
+    f = stats.filters
+    return [
+        (_("Scope"), stats.scope.label),
+        (_("Grouped by"), str(GROUPS[f.group])),
+        (_("From month"), f"{f.month_from:%m/%Y}" if f.month_from else _("the first")),
+        (_("To month"), f"{f.month_to:%m/%Y}" if f.month_to else _("the latest")),
+        (_("Channel"), str(Channel(f.channel).label) if f.channel else _("All channels")),
+        (_("Unit"), f"{f.unit.name} ({f.unit.code})" if f.unit else _("All my units")),
+        (_("Generated at"), timezone.localtime().strftime("%d/%m/%Y %H:%M")),
+    ]
+
+
+def _fraction(value: Any) -> float | None:
+    return None if value is None else float(value) / 100
+
+
+def _sheet(workbook: Any, stats: Stats, title: str, *, with_filters: bool) -> None:
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    ws = workbook.create_sheet(title[:31])
+    if with_filters:
+        ws.append([_("Satisfaction ratings")])
+        ws["A1"].font = Font(bold=True, size=14)
+        for label, value in filter_lines(stats):
+            ws.append([label, value])
+        ws.append([])
+    headers = [
+        str(GROUPS[stats.filters.group]),
+        _("Code"),
+        _("Satisfied"),
+        _("Normal"),
+        _("Unsatisfied"),
+        _("Total"),
+        _("Satisfied (%)"),
+        _("Normal (%)"),
+        _("Unsatisfied (%)"),
+    ]
+    ws.append(headers)
+    header_row = ws.max_row
+    for cell in ws[header_row]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="E8EEF4")
+    ws.freeze_panes = ws.cell(header_row + 1, 1)
+
+    def add(row: StatsRow, bold: bool = False) -> None:
+        ws.append(
+            [
+                row.label,
+                row.code,
+                row.satisfied,
+                row.normal,
+                row.unsatisfied,
+                row.total,
+                _fraction(row.satisfied_pct),
+                _fraction(row.normal_pct),
+                _fraction(row.unsatisfied_pct),
+            ]
+        )
+        for i, cell in enumerate(ws[ws.max_row]):
+            if 2 <= i <= 5:
+                cell.number_format = COUNT
+            elif i >= 6:
+                cell.number_format = PCT
+            if bold:
+                cell.font = Font(bold=True)
+
+    for row in stats.rows:
+        add(row)
+    add(stats.totals, bold=True)
+    widths = [max(12, min(60, max((len(str(r.label)) for r in stats.rows), default=10) + 2)), 14]
+    for i, width in enumerate(widths + [14] * 7, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+
+
+def stats_xlsx(stats: Stats) -> bytes:
+    """The current view, then every other grouping of the same filters."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    workbook.properties.title = _("Satisfaction ratings")
+    workbook.properties.creator = "CityDesk"
+    _sheet(workbook, stats, _("By %(group)s") % {"group": GROUPS[stats.filters.group]}, with_filters=True)
+    for group, label in GROUPS.items():
+        if group == stats.filters.group:
+            continue
+        other = rating_stats(scope=stats.scope, filters=replace(stats.filters, group=group))
+        _sheet(workbook, other, _("By %(group)s") % {"group": label}, with_filters=False)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def filename(stats: Stats) -> str:
+    f = stats.filters
+    span = f"{f.month_from:%Y-%m}" if f.month_from else "dau"
+    span += f"_{f.month_to:%Y-%m}" if f.month_to else "_nay"
+    return f"danh-gia-hai-long-{f.group}-{span}.xlsx"

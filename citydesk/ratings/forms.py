@@ -1,0 +1,54 @@
+"""Forms of the rating pages: they only parse; the services decide. A service's refusal (DomainError with
+`field=`) is put next to the field it names."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from citydesk.core.errors import DomainError
+from citydesk.ratings.services import TRANSACTION_KINDS
+
+
+class DomainErrorForm(forms.Form):
+    # service field name -> form field name, where they differ
+    field_map: dict[str, str] = {}
+
+    def add_domain_error(self, exc: DomainError) -> None:
+        name = self.field_map.get(exc.field or "", exc.field or "")
+        self.add_error(name if name in self.fields else None, exc.message)
+
+
+class RatingForm(DomainErrorForm):
+    """The three buttons (name="level") and an optional comment."""
+
+    field_map = {"code": "level", "transaction": "level", "device": "level", "unit": "level"}
+
+    level = forms.CharField(required=False, max_length=20)
+    comment = forms.CharField(required=False, strip=True, max_length=1000, widget=forms.Textarea)
+    transaction = forms.CharField(required=False, max_length=24)
+    t = forms.CharField(required=False, max_length=64)
+
+
+class DeskTransactionForm(DomainErrorForm):
+    kiosk = forms.CharField(
+        label=_("Kiosk at this desk"),
+        max_length=64,
+        help_text=_("The id shown in the kiosk's address, e.g. BT-QUAY-1. Remembered on this computer."),
+    )
+    unit = forms.ChoiceField(label=_("Unit"))
+    kind = forms.ChoiceField(
+        label=_("Transaction"), choices=list(TRANSACTION_KINDS.items()), initial="receive"
+    )
+    dossier = forms.CharField(label=_("Dossier code (optional)"), required=False, max_length=24)
+    procedure = forms.CharField(label=_("Procedure code (optional)"), required=False, max_length=40)
+
+    def __init__(self, *args: object, units: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["unit"].choices = units
+        if len(units) == 1:
+            self.fields["unit"].initial = units[0][0]
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("File (.xlsx or .csv)"))

@@ -1,0 +1,329 @@
+"""Reads of the satisfaction ratings: who sees which units, and the statistics, from the monthly counts
+only (`RatingMonth`: live counts plus imported history), never from the raw ratings.
+
+A unit's head or deputy sees their unit, the units below it and the officers rated there; a city
+leader sees every unit below the city (and, units being below, their officers). Everyone else: 403.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+
+from django.db import connection
+from django.db.models import QuerySet, Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from citydesk.core.errors import DomainError, NotAllowed
+from citydesk.core.models import Membership, Organisation, User
+from citydesk.core.powers import Role
+from citydesk.core.selectors import descendant_ids as descendants
+from citydesk.dossiers.models import Procedure
+from citydesk.lib.text import sort_key as _sort_key
+from citydesk.ratings.models import Channel, RatingMonth
+
+STATS_ROLES = frozenset({Role.HEAD, Role.DEPUTY, Role.LEADER})
+GROUPS = {
+    "unit": gettext_lazy("Unit"),
+    "officer": gettext_lazy("Officer"),
+    "procedure": gettext_lazy("Procedure"),
+    "channel": gettext_lazy("Channel"),
+    "month": gettext_lazy("Month"),
+}
+_COLUMN = {
+    "unit": "unit_id",
+    "officer": "officer_id",
+    "procedure": "procedure_id",
+    "channel": "channel",
+    "month": "month",
+}
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+sort_key = lru_cache(maxsize=50_000)(_sort_key)  # unit and officer names recur on every page
+HUNDREDTH = Decimal("0.01")
+
+
+# --- Scope ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The units a user's statistics cover: `unit_ids` None means every unit (no filter needed)."""
+
+    unit_ids: frozenset[int] | None
+    roots: tuple[Organisation, ...] = ()
+
+    def covers(self, unit: Organisation) -> bool:
+        return self.unit_ids is None or unit.pk in self.unit_ids
+
+    @property
+    def label(self) -> str:
+        if self.unit_ids is None:
+            return _("every unit")
+        return ", ".join(o.name for o in self.roots)
+
+
+def stats_scope(user: User) -> Scope:
+    """Raises NotAllowed unless the user heads a unit (head, deputy) or leads the city."""
+    if not user.is_authenticated or not user.is_active:
+        raise NotAllowed(_("Log in to see the rating statistics."))
+    memberships = [
+        m
+        for m in Membership.objects.filter(user=user, is_active=True, role__in=STATS_ROLES).select_related(
+            "organisation"
+        )
+    ]
+    if not memberships:
+        raise NotAllowed(_("The rating statistics are for unit heads and deputies and the city's leaders."))
+    roots = {m.organisation_id: m.organisation for m in memberships}
+    units = descendants(set(roots))
+    top = tuple(
+        sorted((o for o in roots.values() if o.parent_id not in units), key=lambda o: sort_key(o.name))
+    )
+    if len(units) == Organisation.objects.count():
+        return Scope(None, top)
+    return Scope(frozenset(units), top)
+
+
+# --- Filters --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatsFilters:
+    group: str = "unit"
+    month_from: date | None = None
+    month_to: date | None = None
+    channel: str = ""
+    unit: Organisation | None = None
+    unit_ids: frozenset[int] | None = None  # the unit and the units below it, when a unit is chosen
+
+    def query(self) -> dict[str, str]:
+        """The filters as URL parameters (the page, its export and the API share them)."""
+        params = {
+            "group": self.group,
+            "from": f"{self.month_from:%Y-%m}" if self.month_from else "",
+            "to": f"{self.month_to:%Y-%m}" if self.month_to else "",
+            "channel": self.channel,
+            "unit": self.unit.code if self.unit else "",
+        }
+        return {k: v for k, v in params.items() if v}
+
+
+def parse_month(value: str, name: str) -> date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    match = _MONTH.match(value)
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise DomainError(_("Write the month as YYYY-MM (e.g. 2019-12)."), field=name)
+    return date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def stats_filters(
+    *,
+    scope: Scope,
+    group: str = "",
+    month_from: str = "",
+    month_to: str = "",
+    channel: str = "",
+    unit: str = "",
+) -> StatsFilters:
+    """Parse the filters (URL parameters); a bad one raises DomainError naming it, a unit out of the
+    user's scope NotAllowed."""
+    group = (group or "unit").strip()
+    if group not in GROUPS:
+        raise DomainError(
+            _("Unknown grouping “%(g)s”; choose one of: %(all)s.") % {"g": group, "all": ", ".join(GROUPS)},
+            field="group",
+        )
+    start = parse_month(month_from, "from")
+    end = parse_month(month_to, "to")
+    if start and end and end < start:
+        raise DomainError(_("The last month precedes the first."), field="to")
+    channel = (channel or "").strip()
+    if channel and channel not in Channel.values:
+        raise DomainError(
+            _("Unknown channel “%(c)s”; choose one of: %(all)s.")
+            % {"c": channel, "all": ", ".join(Channel.values)},
+            field="channel",
+        )
+    organisation = None
+    unit_ids = None
+    code = (unit or "").strip()
+    if code:
+        organisation = Organisation.objects.filter(code=code).first()
+        if organisation is None:
+            raise DomainError(_("Unknown organisation code “%(code)s”.") % {"code": code}, field="unit")
+        if not scope.covers(organisation):
+            raise NotAllowed(
+                _("%(name)s is outside the units whose ratings you see.") % {"name": organisation.name},
+                field="unit",
+            )
+        unit_ids = frozenset(descendants({organisation.pk}))
+    return StatsFilters(group, start, end, channel, organisation, unit_ids)
+
+
+# --- Figures --------------------------------------------------------------------------------------
+
+
+def share(count: int, total: int) -> Decimal | None:
+    """A percentage with two decimals, rounded half up: 379,020 of 381,922 → 99.24."""
+    if not total:
+        return None
+    return (Decimal(count) * 100 / Decimal(total)).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class StatsRow:
+    key: str
+    label: str
+    satisfied: int = 0
+    normal: int = 0
+    unsatisfied: int = 0
+    code: str = ""  # the unit or procedure code, the officer's username
+
+    @property
+    def total(self) -> int:
+        return self.satisfied + self.normal + self.unsatisfied
+
+    @property
+    def satisfied_pct(self) -> Decimal | None:
+        return share(self.satisfied, self.total)
+
+    @property
+    def normal_pct(self) -> Decimal | None:
+        return share(self.normal, self.total)
+
+    @property
+    def unsatisfied_pct(self) -> Decimal | None:
+        return share(self.unsatisfied, self.total)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "key": self.key,
+            "code": self.code,
+            "label": self.label,
+            "satisfied": self.satisfied,
+            "normal": self.normal,
+            "unsatisfied": self.unsatisfied,
+            "total": self.total,
+            "satisfied_pct": self.satisfied_pct,
+            "normal_pct": self.normal_pct,
+            "unsatisfied_pct": self.unsatisfied_pct,
+        }
+
+
+@dataclass
+class Stats:
+    filters: StatsFilters
+    scope: Scope
+    rows: list[StatsRow] = field(default_factory=list)
+    totals: StatsRow = field(default_factory=lambda: StatsRow("total", ""))
+
+
+def rating_stats(*, scope: Scope, filters: StatsFilters) -> Stats:
+    """Counts and shares per group: one query over the monthly counts, one for the groups' names."""
+    qs = RatingMonth.objects.all()
+    unit_ids = filters.unit_ids if filters.unit_ids is not None else scope.unit_ids
+    if unit_ids is not None:
+        qs = qs.filter(unit_id__in=unit_ids)
+    if filters.month_from:
+        qs = qs.filter(month__gte=filters.month_from)
+    if filters.month_to:
+        qs = qs.filter(month__lte=filters.month_to)
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    column = _COLUMN[filters.group]
+    rows = [
+        StatsRow(key=str(key), label="", satisfied=int(s or 0), normal=int(n or 0), unsatisfied=int(u or 0))
+        for key, s, n, u in _sums(qs, column)
+    ]
+    rows = [r for r in rows if r.total]
+    _label(filters.group, rows)
+    totals = StatsRow("total", _("Total"))
+    for row in rows:
+        totals.satisfied += row.satisfied
+        totals.normal += row.normal
+        totals.unsatisfied += row.unsatisfied
+    return Stats(filters=filters, scope=scope, rows=rows, totals=totals)
+
+
+def _sums(qs: QuerySet[RatingMonth], column: str) -> list[tuple]:
+    """(group, satisfied, normal, unsatisfied) of the filtered monthly counts.
+
+    The inner GROUP BY (month, group) is what the database streams in the order of the group's covering
+    index (see RatingMonth's indexes) without sorting; the outer one adds up the few months."""
+    if column == "month":
+        inner = qs.values("month").annotate(s=Sum("satisfied"), n=Sum("normal"), u=Sum("unsatisfied"))
+        return list(inner.order_by().values_list("month", "s", "n", "u"))
+    inner = qs.values("month", column).annotate(s=Sum("satisfied"), n=Sum("normal"), u=Sum("unsatisfied"))
+    sql, params = inner.order_by().query.sql_with_params()
+    outer = (
+        f"SELECT per_month.{column}, SUM(per_month.s), SUM(per_month.n), SUM(per_month.u) "
+        f"FROM ({sql}) per_month GROUP BY per_month.{column}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(outer, params)
+        return cursor.fetchall()
+
+
+def _label(group: str, rows: list[StatsRow]) -> None:
+    """Name each row and put the rows in the order a reader expects."""
+    if group == "month":
+        for row in rows:
+            month = date.fromisoformat(row.key[:10])
+            row.key = f"{month:%Y-%m}"
+            row.label = f"{month:%m/%Y}"
+        rows.sort(key=lambda r: r.key)
+        return
+    if group == "channel":
+        order = list(Channel.values)
+        for row in rows:
+            row.code = row.key
+            row.label = str(Channel(row.key).label) if row.key in Channel.values else row.key
+        rows.sort(key=lambda r: order.index(r.key) if r.key in order else len(order))
+        return
+    ids = {int(r.key) for r in rows}
+    if group == "unit":
+        names = {o.pk: (o.code, o.name) for o in Organisation.objects.filter(pk__in=ids).only("code", "name")}
+        none_label = "—"
+    elif group == "officer":
+        names = {
+            u.pk: (u.username, u.full_name or u.username)
+            for u in User.objects.filter(pk__in=ids - {0}).only("username", "full_name")
+        }
+        none_label = _("No officer (online and residents' ratings)")
+    else:
+        names = {
+            p.pk: (p.code, p.name) for p in Procedure.objects.filter(pk__in=ids - {0}).only("code", "name")
+        }
+        none_label = _("No procedure (residents' ratings)")
+    for row in rows:
+        code, name = names.get(int(row.key), ("", none_label if row.key == "0" else f"#{row.key}"))
+        row.code, row.label = code, name
+    rows.sort(key=lambda r: (r.key == "0", sort_key(r.label)))
+
+
+def stats_for(user: User, **params: str) -> Stats:
+    """The statistics a user asks for with URL-style parameters (group, from, to, channel, unit)."""
+    scope = stats_scope(user)
+    filters = stats_filters(
+        scope=scope,
+        group=params.get("group", ""),
+        month_from=params.get("from", ""),
+        month_to=params.get("to", ""),
+        channel=params.get("channel", ""),
+        unit=params.get("unit", ""),
+    )
+    return rating_stats(scope=scope, filters=filters)
+
+
+def units_in_scope(scope: Scope) -> list[Organisation]:
+    """The units a filter may name, by name."""
+    qs = Organisation.objects.only("code", "name", "parent_id")
+    if scope.unit_ids is not None:
+        qs = qs.filter(pk__in=scope.unit_ids)
+    return sorted(qs, key=lambda o: sort_key(o.name))

@@ -1,0 +1,41 @@
+"""Writes of the satisfaction ratings: desk transactions, the three rating channels, imports, monthly
+counts. Keyword-only, atomic, audited; refusals are `citydesk.core.errors` (and `RateLimited`, 429)."""
+
+from citydesk.ratings.services.common import RateLimited, live_months_rebuild, month_of
+from citydesk.ratings.services.desk import (
+    TRANSACTION_KINDS,
+    desk_transaction_open,
+    kiosk_window,
+    rating_submit_kiosk,
+    waiting_transaction,
+)
+from citydesk.ratings.services.imports import ImportRejected, ImportResult, RowError, ratings_import
+from citydesk.ratings.services.online import (
+    commune_unit,
+    dossier_for_rating,
+    dossier_rating,
+    rating_submit_resident,
+    rating_submit_web,
+    resident_key,
+)
+
+__all__ = [
+    "TRANSACTION_KINDS",
+    "ImportRejected",
+    "ImportResult",
+    "RateLimited",
+    "RowError",
+    "commune_unit",
+    "desk_transaction_open",
+    "dossier_for_rating",
+    "dossier_rating",
+    "kiosk_window",
+    "live_months_rebuild",
+    "month_of",
+    "rating_submit_kiosk",
+    "rating_submit_resident",
+    "rating_submit_web",
+    "ratings_import",
+    "resident_key",
+    "waiting_transaction",
+]

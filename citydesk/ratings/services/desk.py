@@ -1,0 +1,203 @@
+"""The desk: an officer opens a transaction for the kiosk beside them; the citizen rates it once there."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from citydesk.core.audit import Actor, audit_record
+from citydesk.core.errors import Conflict, DomainError, NotFound
+from citydesk.core.models import AuditEntry, Organisation, User
+from citydesk.core.powers import Power
+from citydesk.core.services import authorize
+from citydesk.dossiers.models import Dossier, Procedure
+from citydesk.ratings.models import Channel, DeskTransaction, Rating
+from citydesk.ratings.services.common import (
+    check_kiosk_interval,
+    check_level,
+    clean_comment,
+    month_count_add,
+)
+
+KIOSK_WINDOW_MINUTES = 30  # a transaction can be rated for this long (CITYDESK_KIOSK_WINDOW_MINUTES)
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed without doubt
+CODE_LENGTH = 8
+KIOSK_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+TRANSACTION_KINDS = {
+    "receive": gettext_lazy("Receiving a dossier"),
+    "return": gettext_lazy("Returning a result"),
+    "supplement": gettext_lazy("Additional papers"),
+    "advice": gettext_lazy("Advice and guidance"),
+    "other": gettext_lazy("Other desk service"),
+}
+
+
+def kiosk_window() -> timedelta:
+    return timedelta(minutes=int(getattr(settings, "CITYDESK_KIOSK_WINDOW_MINUTES", KIOSK_WINDOW_MINUTES)))
+
+
+def normalize_kiosk(kiosk: str) -> str:
+    kiosk = (kiosk or "").strip()
+    if kiosk and not KIOSK_ID.match(kiosk):
+        raise DomainError(
+            _("A kiosk id has 1–64 letters, digits, dots, dashes or underscores (e.g. “BT-QUAY-1”)."),
+            field="kiosk",
+        )
+    return kiosk
+
+
+def _new_code() -> str:
+    for _attempt in range(20):
+        code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
+        if not DeskTransaction.objects.filter(code=code).exists():
+            return code
+    raise RuntimeError("no free transaction code after 20 attempts")  # 32^8 codes: never in practice
+
+
+def _related(unit: Organisation, other: Organisation) -> bool:
+    return other.pk in unit.ancestor_ids() or unit.pk in other.ancestor_ids()
+
+
+@transaction.atomic
+def desk_transaction_open(
+    *,
+    user: User,
+    unit: Organisation,
+    dossier: Dossier | None = None,
+    procedure: Procedure | None = None,
+    kind: str = "receive",
+    kiosk: str = "",
+) -> DeskTransaction:
+    """Open a desk transaction that the citizen can rate once, at `kiosk`, for a limited time.
+
+    Any earlier transaction still waiting at the same kiosk is closed: the kiosk rates the citizen in
+    front of it, never the one before."""
+    actor = authorize(user, Power.DOSSIER_RECEIVE, unit)
+    if kind not in TRANSACTION_KINDS:
+        raise DomainError(
+            _("Unknown transaction kind “%(k)s”; choose one of: %(kinds)s.")
+            % {"k": kind, "kinds": ", ".join(TRANSACTION_KINDS)},
+            field="kind",
+        )
+    kiosk = normalize_kiosk(kiosk)
+    if dossier is not None:
+        if not _related(unit, dossier.unit):
+            raise DomainError(
+                _("Dossier %(code)s belongs to another unit.") % {"code": dossier.code}, field="dossier"
+            )
+        procedure = procedure or dossier.procedure
+    now = timezone.now()
+    if kiosk:
+        DeskTransaction.objects.filter(kiosk=kiosk, expires_at__gt=now, rating__isnull=True).update(
+            expires_at=now
+        )
+    desk = DeskTransaction.objects.create(
+        code=_new_code(),
+        unit=unit,
+        officer=user,
+        dossier=dossier,
+        procedure=procedure,
+        kind=kind,
+        kiosk=kiosk,
+        created_at=now,
+        expires_at=now + kiosk_window(),
+    )
+    audit_record(
+        actor=actor,
+        action="desk_transaction.open",
+        object_type="desk_transaction",
+        object_id=desk.code,
+        after={
+            "unit": unit.code,
+            "kind": kind,
+            "kiosk": kiosk,
+            "dossier": dossier.code if dossier else None,
+            "procedure": procedure.code if procedure else None,
+            "expires_at": desk.expires_at.isoformat(),
+        },
+    )
+    return desk
+
+
+def waiting_transaction(kiosk: str) -> DeskTransaction | None:
+    """The newest transaction of a kiosk still open for rating (not expired, not rated), if any."""
+    if not kiosk:
+        return None
+    return (
+        DeskTransaction.objects.filter(kiosk=kiosk, expires_at__gt=timezone.now(), rating__isnull=True)
+        .select_related("officer", "unit", "procedure", "dossier")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+@transaction.atomic
+def rating_submit_kiosk(
+    *, transaction_code: str, level: str, comment: str = "", device: str = "", kiosk: str | None = None
+) -> Rating:
+    """The citizen at the desk rates the officer and the desk: once per transaction, before it expires.
+
+    `kiosk`, when given (the kiosk page), must be the transaction's kiosk."""
+    code = (transaction_code or "").strip().upper()
+    desk = (
+        DeskTransaction.objects.select_for_update(of=("self",))
+        .filter(code=code)
+        .select_related("unit")
+        .first()
+        if code
+        else None
+    )
+    if desk is None or (kiosk is not None and desk.kiosk != kiosk):
+        raise NotFound(_("No desk transaction “%(code)s”.") % {"code": code}, field="transaction")
+    level = check_level(level)
+    comment = clean_comment(comment)
+    now = timezone.now()
+    if Rating.objects.filter(transaction=desk).exists():
+        raise Conflict(_("This transaction has already been rated. Thank you."), field="transaction")
+    if desk.expires_at <= now:
+        raise Conflict(
+            _("This transaction can no longer be rated: its time is over or the next citizen is served."),
+            field="transaction",
+        )
+    device = (device or desk.kiosk or "")[:64]
+    check_kiosk_interval(device, now)
+    rating = Rating(
+        channel=Channel.KIOSK,
+        level=level,
+        comment=comment,
+        unit=desk.unit,
+        officer=desk.officer,
+        procedure_id=desk.procedure_id,
+        dossier_id=desk.dossier_id,
+        transaction=desk,
+        device=device,
+        created_at=now,
+    )
+    try:
+        with transaction.atomic():
+            rating.save(force_insert=True)
+    except IntegrityError:  # a simultaneous tap on a second tablet
+        raise Conflict(
+            _("This transaction has already been rated. Thank you."), field="transaction"
+        ) from None
+    month_count_add(rating)
+    audit_record(
+        actor=Actor(
+            user_id=None,
+            label=f"kiosk {desk.kiosk}" if desk.kiosk else "kiosk",
+            right=AuditEntry.Right.SYSTEM,
+        ),
+        action="rating.submit",
+        object_type="rating",
+        object_id=rating.pk,
+        after={"channel": rating.channel, "level": level, "unit": desk.unit.code, "transaction": desk.code},
+    )
+    return rating

@@ -1,0 +1,372 @@
+"""Import of historical monthly rating counts from .xlsx or .csv: every row validated first, nothing
+written if any row is wrong, the errors listed by row and column."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from citydesk.core.audit import Actor, audit_record
+from citydesk.core.errors import DomainError
+from citydesk.core.models import Organisation, User
+from citydesk.core.powers import Power
+from citydesk.core.services import actor_for_system_power
+from citydesk.dossiers.models import Procedure
+from citydesk.lib.text import search_key
+from citydesk.ratings.models import Channel
+from citydesk.ratings.services.common import month_rows_upsert
+
+MAX_ROWS = 100_000
+COLUMNS = ("month", "unit", "channel", "satisfied", "normal", "unsatisfied", "officer", "procedure")
+REQUIRED = COLUMNS[:6]
+COUNTS = ("satisfied", "normal", "unsatisfied")
+
+# Header names accepted for each column (compared accent-free, lower-case): English and Vietnamese.
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "month": ("month", "thang", "ky", "period"),
+    "unit": ("unit", "unit code", "unit_code", "don vi", "ma don vi"),
+    "channel": ("channel", "kenh"),
+    "satisfied": ("satisfied", "hai long"),
+    "normal": ("normal", "binh thuong"),
+    "unsatisfied": ("unsatisfied", "khong hai long"),
+    "officer": ("officer", "officer username", "officer_username", "can bo", "tai khoan can bo"),
+    "procedure": ("procedure", "procedure code", "procedure_code", "thu tuc", "ma thu tuc"),
+}
+CHANNEL_ALIASES: dict[str, str] = {
+    "kiosk": Channel.KIOSK,
+    "tablet": Channel.KIOSK,
+    "desk": Channel.KIOSK,
+    "quay": Channel.KIOSK,
+    "tai quay": Channel.KIOSK,
+    "web": Channel.WEB,
+    "online": Channel.WEB,
+    "truc tuyen": Channel.WEB,
+    "app": Channel.APP,
+    "ung dung": Channel.APP,
+}
+_MONTH = (re.compile(r"^(\d{4})-(\d{1,2})$"), re.compile(r"^(\d{1,2})/(\d{4})$"))
+_GROUPED = re.compile(r"^\d{1,3}([.,\s]\d{3})+$")
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # the line of the file (the header is line 1)
+    column: str
+    message: str
+
+
+class ImportRejected(DomainError):
+    """The file has errors: nothing was imported. `errors` lists them by row and column."""
+
+    def __init__(self, message: str, errors: list[RowError]) -> None:
+        super().__init__(message, field="file")
+        self.errors = errors
+
+
+@dataclass
+class ImportResult:
+    rows: int
+    satisfied: int = 0
+    normal: int = 0
+    unsatisfied: int = 0
+    months: tuple[date, date] | None = None
+    units: set[str] = field(default_factory=set)
+
+    @property
+    def total(self) -> int:
+        return self.satisfied + self.normal + self.unsatisfied
+
+
+# --- Reading files --------------------------------------------------------------------------------
+
+
+def _read_xlsx(data: bytes) -> list[list[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise DomainError(
+            _("The file is not a readable Excel workbook (%(e)s).") % {"e": exc}, field="file"
+        ) from None
+    try:
+        sheet = workbook.worksheets[0]
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def _read_csv(data: bytes) -> list[list[Any]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DomainError(_("The CSV file must be encoded in UTF-8."), field="file") from None
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def read_table(file: str | Path | IO[bytes] | bytes, filename: str = "") -> list[list[Any]]:
+    """The cells of a .xlsx (first sheet) or .csv file, row by row."""
+    if isinstance(file, str | Path):
+        path = Path(file)
+        filename = filename or path.name
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise DomainError(
+                _("Cannot read %(f)s: %(e)s") % {"f": path, "e": exc.strerror}, field="file"
+            ) from None
+    elif isinstance(file, bytes):
+        data = file
+    else:
+        filename = filename or getattr(file, "name", "") or ""
+        data = file.read()
+    name = filename.lower()
+    if name.endswith(".xlsx") or (not name.endswith(".csv") and data[:2] == b"PK"):
+        return _read_xlsx(data)
+    if name.endswith(".csv") or not name:
+        return _read_csv(data)
+    raise DomainError(_("Upload an Excel (.xlsx) or CSV (.csv) file."), field="file")
+
+
+def rows_from_table(table: list[list[Any]]) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, {column: value}) for each non-empty data row, by the header's names."""
+    while table and all(_blank(v) for v in table[0]):
+        table = table[1:]
+    if not table:
+        raise ImportRejected(_("The file is empty."), [RowError(1, "", _("The file is empty."))])
+    header = [search_key(str(v or "")) for v in table[0]]
+    positions: dict[str, int] = {}
+    for column, aliases in HEADER_ALIASES.items():
+        for i, name in enumerate(header):
+            if name in aliases:
+                positions.setdefault(column, i)
+    missing = [c for c in REQUIRED if c not in positions]
+    if missing:
+        errors = [RowError(1, c, _("Missing column “%(c)s”.") % {"c": c}) for c in missing]
+        raise ImportRejected(_("The header row lacks required columns."), errors)
+    rows = []
+    for number, cells in enumerate(table[1:], start=2):
+        if all(_blank(v) for v in cells):
+            continue
+        rows.append((number, {c: (cells[i] if i < len(cells) else None) for c, i in positions.items()}))
+    return rows
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+# --- Validation -----------------------------------------------------------------------------------
+
+
+def _month(value: Any, today: date) -> date:
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        month = value.replace(day=1)
+    else:
+        text = str(value or "").strip()
+        for pattern in _MONTH:
+            match = pattern.match(text)
+            if match:
+                a, b = (int(g) for g in match.groups())
+                year, number = (a, b) if pattern is _MONTH[0] else (b, a)
+                break
+        else:
+            raise ValueError(_("Write the month as YYYY-MM (e.g. 2019-12)."))
+        if not 1 <= number <= 12 or not 2000 <= year <= 2100:
+            raise ValueError(_("“%(v)s” is not a month.") % {"v": text})
+        month = date(year, number, 1)
+    if month > today.replace(day=1):
+        raise ValueError(_("The month is in the future."))
+    return month
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError(_("Write a whole number of ratings (0 or more)."))
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    else:
+        text = str(value if value is not None else "").strip()
+        if _GROUPED.match(text):
+            text = re.sub(r"[.,\s]", "", text)
+        if not text.isdigit():
+            raise ValueError(_("Write a whole number of ratings (0 or more)."))
+        number = int(text)
+    if number < 0:
+        raise ValueError(_("Write a whole number of ratings (0 or more)."))
+    return number
+
+
+def _channel(value: Any) -> str:
+    key = search_key(str(value or ""))
+    channel = CHANNEL_ALIASES.get(key) or (key if key in Channel.values else None)
+    if channel is None:
+        raise ValueError(
+            _("Unknown channel “%(v)s”; use kiosk, web or app.") % {"v": str(value or "").strip()}
+        )
+    return channel
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a unit code typed as a number in Excel
+    return "" if value is None else str(value).strip()
+
+
+Parsed = tuple[date, int, int, int, str, int, int, int]
+
+
+def _convert(
+    row: Mapping[str, Any], column: str, number: int, errors: list[RowError], convert: Any, *args: Any
+) -> Any:
+    """`convert` the row's cell; a ValueError becomes an error of that row and column."""
+    try:
+        return convert(row.get(column), *args)
+    except ValueError as exc:
+        errors.append(RowError(number, column, str(exc)))
+        return None
+
+
+def validate_rows(rows: list[tuple[int, Mapping[str, Any]]]) -> tuple[list[Parsed], list[RowError]]:
+    """Every row checked against the database: (parsed rows, errors)."""
+    errors: list[RowError] = []
+    if len(rows) > MAX_ROWS:
+        return [], [RowError(1, "", _("At most %(n)s rows per file.") % {"n": f"{MAX_ROWS:,}"})]
+    units = {
+        o.code: o.pk for o in Organisation.objects.filter(code__in={_text(r.get("unit")) for _n, r in rows})
+    }
+    officers = dict(
+        User.objects.filter(username__in={_text(r.get("officer")) for _n, r in rows}).values_list(
+            "username", "pk"
+        )
+    )
+    procedures = dict(
+        Procedure.objects.filter(code__in={_text(r.get("procedure")) for _n, r in rows}).values_list(
+            "code", "pk"
+        )
+    )
+    today = timezone.localdate()
+    parsed: list[Parsed] = []
+    seen: dict[tuple, int] = {}
+    for number, row in rows:
+        row_errors: list[RowError] = []
+
+        month = _convert(row, "month", number, row_errors, _month, today)
+        channel = _convert(row, "channel", number, row_errors, _channel)
+        counts = [_convert(row, c, number, row_errors, _count) for c in COUNTS]
+        unit_code = _text(row.get("unit"))
+        unit_id = units.get(unit_code)
+        if not unit_code:
+            row_errors.append(RowError(number, "unit", _("The unit code is missing.")))
+        elif unit_id is None:
+            row_errors.append(
+                RowError(number, "unit", _("Unknown organisation code “%(code)s”.") % {"code": unit_code})
+            )
+        officer = _text(row.get("officer"))
+        officer_id = officers.get(officer, 0) if officer else 0
+        if officer and not officer_id:
+            row_errors.append(RowError(number, "officer", _("No user “%(u)s”.") % {"u": officer}))
+        procedure = _text(row.get("procedure"))
+        procedure_id = procedures.get(procedure, 0) if procedure else 0
+        if procedure and not procedure_id:
+            row_errors.append(
+                RowError(number, "procedure", _("Unknown procedure code “%(c)s”.") % {"c": procedure})
+            )
+        if row_errors:
+            errors += row_errors
+            continue
+        key = (month, unit_id, officer_id, procedure_id, channel)
+        if key in seen:
+            errors.append(
+                RowError(
+                    number,
+                    "month",
+                    _("Same month, unit, channel, officer and procedure as row %(r)s.") % {"r": seen[key]},
+                )
+            )
+            continue
+        seen[key] = number
+        parsed.append((month, unit_id, officer_id, procedure_id, channel, *counts))  # type: ignore[arg-type]
+    return parsed, errors
+
+
+@transaction.atomic
+def ratings_import(
+    *,
+    user: User | None = None,
+    actor: Actor | None = None,
+    rows: Iterable[Mapping[str, Any]] | None = None,
+    file: str | Path | IO[bytes] | bytes | None = None,
+    filename: str = "",
+) -> ImportResult:
+    """Import historical monthly counts (`RatingMonth(imported=True)`), all or nothing.
+
+    Give `rows` ({column: value}, numbered from line 2 as under a header) or a .xlsx/.csv `file`.
+    An imported row sets the counts of its month × unit × channel × officer × procedure: importing the
+    same file twice changes nothing. `user` needs the power to import ratings; the command line passes
+    its own `actor`."""
+    if actor is None:
+        if user is None:
+            raise DomainError(_("Log in to import ratings."), field="user")
+        actor = actor_for_system_power(user, Power.RATINGS_IMPORT)
+    if rows is not None:
+        numbered = [(i, dict(r)) for i, r in enumerate(rows, start=2)]
+    elif file is not None:
+        numbered = rows_from_table(read_table(file, filename))
+    else:
+        raise DomainError(_("Choose a file to import."), field="file")
+    if not numbered:
+        raise ImportRejected(
+            _("The file has no data rows."), [RowError(2, "", _("The file has no data rows."))]
+        )
+    parsed, errors = validate_rows(numbered)
+    if errors:
+        rows_wrong = len({e.row for e in errors})
+        raise ImportRejected(_("Nothing was imported: %(n)s row(s) have errors.") % {"n": rows_wrong}, errors)
+    month_rows_upsert(parsed, imported=True)
+    result = ImportResult(
+        rows=len(parsed),
+        satisfied=sum(p[5] for p in parsed),
+        normal=sum(p[6] for p in parsed),
+        unsatisfied=sum(p[7] for p in parsed),
+        months=(min(p[0] for p in parsed), max(p[0] for p in parsed)),
+    )
+    codes = {
+        pk: code
+        for code, pk in Organisation.objects.filter(pk__in={p[1] for p in parsed}).values_list("code", "pk")
+    }
+    result.units = set(codes.values())
+    audit_record(
+        actor=actor,
+        action="ratings.import",
+        object_type="rating_month",
+        object_id=f"{len(parsed)} rows",
+        after={
+            "file": filename or (str(file) if isinstance(file, str | Path) else ""),
+            "rows": len(parsed),
+            "satisfied": result.satisfied,
+            "normal": result.normal,
+            "unsatisfied": result.unsatisfied,
+            "months": [result.months[0].isoformat(), result.months[1].isoformat()],
+            "units": sorted(result.units)[:50],
+        },
+    )
+    return result

@@ -1,0 +1,21 @@
+"""Pages of the satisfaction ratings (included at the site root)."""
+
+from django.urls import path
+
+from citydesk.ratings import views
+
+app_name = "ratings"
+
+urlpatterns = [
+    # The tablet at the desk (public) and what it polls.
+    path("danh-gia/quay/<str:kiosk>/", views.kiosk, name="kiosk"),
+    path("danh-gia/quay/<str:kiosk>/trang-thai.json", views.kiosk_state, name="kiosk_state"),
+    # The officer at the desk opens a transaction for the kiosk.
+    path("danh-gia/giao-dich/", views.desk, name="desk"),
+    # The applicant rates the service of a finished dossier.
+    path("danh-gia/ho-so/<str:code>/", views.dossier_rate, name="dossier"),
+    # Heads and leaders: statistics and their export; administrators: import of historical counts.
+    path("danh-gia/thong-ke/", views.stats, name="stats"),
+    path("danh-gia/thong-ke.xlsx", views.stats_xlsx, name="stats_xlsx"),
+    path("danh-gia/nhap/", views.import_counts, name="import"),
+]

@@ -1,0 +1,372 @@
+"""Pages of the satisfaction ratings: the desk kiosk (full screen, public), the officer's transaction
+screen, the applicant's rating of a finished dossier, the statistics with their Excel export, and the
+import of historical counts. Views parse, call a service or selector, render."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from citydesk.core.errors import DomainError, NotAllowed, NotFound
+from citydesk.core.models import Membership
+from citydesk.core.powers import ROLE_POWERS, Power
+from citydesk.core.services import actor_for_system_power, holds_anywhere
+from citydesk.dossiers.models import Dossier, Procedure
+from citydesk.lib.text import sort_key
+from citydesk.ratings import exports, selectors, services
+from citydesk.ratings.forms import DeskTransactionForm, ImportForm, RatingForm
+from citydesk.ratings.models import Channel, DeskTransaction, Level
+
+SESSION_KIOSK = "ratings_kiosk"
+KIOSK_POLL_SECONDS = 3
+THANKS_SECONDS = 6
+
+
+# --- Helpers --------------------------------------------------------------------------------------
+
+
+def device_of(request: HttpRequest) -> str:
+    """The device a rating comes from: the app's `X-Device-Id`, else a hash of the address (never the
+    address itself)."""
+    given = request.headers.get("X-Device-Id", "").strip()
+    if given:
+        return f"id:{given[:60]}"
+    address = request.META.get("REMOTE_ADDR", "") or "unknown"
+    return "ip:" + hashlib.sha256(address.encode()).hexdigest()[:32]
+
+
+def kiosk_of(request: HttpRequest) -> str:
+    """The kiosk id this officer's computer opens transactions for (remembered in the session)."""
+    return str(request.session.get(SESSION_KIOSK, ""))
+
+
+def _refused(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    template = "reports/not_found.html" if isinstance(exc, NotFound) else "reports/forbidden.html"
+    return render(request, template, {"message": exc.message}, status=exc.status)
+
+
+def _levels() -> list[tuple[str, str]]:
+    return [(value, str(label)) for value, label in Level.choices]
+
+
+# --- Kiosk ----------------------------------------------------------------------------------------
+
+
+def _kiosk_state(kiosk: str, desk: DeskTransaction | None) -> dict[str, Any]:
+    if desk is None:
+        last = (
+            DeskTransaction.objects.filter(kiosk=kiosk, created_at__date=timezone.localdate())
+            .select_related("officer")
+            .order_by("-created_at")
+            .first()
+        )
+        return {"kiosk": kiosk, "transaction": None, "officer": str(last.officer) if last else ""}
+    return {
+        "kiosk": kiosk,
+        "transaction": desk.code,
+        "officer": str(desk.officer),
+        "unit": desk.unit.name,
+        "kind": str(services.TRANSACTION_KINDS.get(desk.kind, desk.kind)),
+        "procedure": desk.procedure.name if desk.procedure_id else "",
+        "dossier": desk.dossier.code if desk.dossier_id else "",
+        "expires_at": desk.expires_at.isoformat(),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def kiosk(request: HttpRequest, kiosk: str) -> HttpResponse:
+    """The tablet at the desk: the waiting transaction and three big buttons, then a thank-you screen."""
+    try:
+        kiosk = services.desk.normalize_kiosk(kiosk)
+    except DomainError as exc:
+        return HttpResponse(exc.message, status=404, content_type="text/plain; charset=utf-8")
+    base = reverse("ratings:kiosk", args=[kiosk])
+    form = RatingForm(request.POST or None)
+    status = 200
+    error = ""
+    if request.method == "POST":
+        form.is_valid()
+        data = form.cleaned_data
+        try:
+            services.rating_submit_kiosk(
+                transaction_code=data.get("transaction", ""),
+                level=data.get("level", ""),
+                comment=data.get("comment", ""),
+                device=kiosk,
+                kiosk=kiosk,
+            )
+        except DomainError as exc:
+            status, error = exc.status, exc.message
+        else:
+            return redirect(f"{base}?{urlencode({'cam-on': 1})}")
+    desk = services.waiting_transaction(kiosk)
+    context = {
+        "kiosk": kiosk,
+        "state": _kiosk_state(kiosk, desk),
+        "desk": desk,
+        "thanks": request.GET.get("cam-on") == "1" and status == 200,
+        "error": error,
+        "levels": _levels(),
+        "form": form,
+        "base_url": base,
+        "state_url": reverse("ratings:kiosk_state", args=[kiosk]),
+        "poll_seconds": KIOSK_POLL_SECONDS,
+        "thanks_seconds": THANKS_SECONDS,
+    }
+    response = render(request, "ratings/kiosk.html", context, status=status)
+    patch_cache_control(response, no_store=True)
+    return response
+
+
+@require_GET
+def kiosk_state(request: HttpRequest, kiosk: str) -> JsonResponse:
+    """What the kiosk should show now (polled every few seconds)."""
+    try:
+        kiosk = services.desk.normalize_kiosk(kiosk)
+    except DomainError as exc:
+        return JsonResponse({"detail": exc.message, "field": "kiosk"}, status=404)
+    state = _kiosk_state(kiosk, services.waiting_transaction(kiosk))
+    response = JsonResponse(state, json_dumps_params={"ensure_ascii": False})
+    patch_cache_control(response, no_store=True)
+    return response
+
+
+# --- The officer's desk ---------------------------------------------------------------------------
+
+
+def _desk_units(request: HttpRequest) -> list[tuple[str, str]]:
+    memberships = Membership.objects.filter(user=request.user, is_active=True).select_related("organisation")
+    units = {
+        m.organisation.code: m.organisation.name
+        for m in memberships
+        if Power.DOSSIER_RECEIVE in ROLE_POWERS.get(m.role, frozenset())
+    }
+    return sorted(units.items(), key=lambda item: sort_key(item[1]))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def desk(request: HttpRequest) -> HttpResponse:
+    """Open a transaction for this desk's kiosk; the citizen rates it on the tablet."""
+    if holds_anywhere(request.user, Power.DOSSIER_RECEIVE) is None:
+        return _refused(request, NotAllowed(_("Only one-stop desk officers open desk transactions.")))
+    units = _desk_units(request)
+    status = 200
+    if request.method == "POST":
+        form = DeskTransactionForm(request.POST, units=units)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                request.session[SESSION_KIOSK] = services.desk.normalize_kiosk(data["kiosk"])
+                opened = _open(request, data)
+            except DomainError as exc:
+                form.add_domain_error(exc)
+                status = exc.status
+            else:
+                messages.success(
+                    request,
+                    _("Transaction %(code)s is open: the kiosk %(kiosk)s now asks the citizen to rate it.")
+                    % {"code": opened.code, "kiosk": opened.kiosk},
+                )
+                return redirect("ratings:desk")
+        else:
+            status = 400
+    else:
+        form = DeskTransactionForm(initial={"kiosk": kiosk_of(request)}, units=units)
+    current = kiosk_of(request)
+    recent = (
+        DeskTransaction.objects.filter(kiosk=current, officer=request.user)
+        .select_related("rating", "dossier")
+        .order_by("-created_at")[:10]
+        if current
+        else []
+    )
+    context = {
+        "form": form,
+        "kiosk": current,
+        "recent": recent,
+        "now": timezone.now(),
+        "kiosk_url": reverse("ratings:kiosk", args=[current]) if current else "",
+    }
+    return render(request, "ratings/desk.html", context, status=status)
+
+
+def _open(request: HttpRequest, data: dict[str, Any]) -> DeskTransaction:
+    from citydesk.core.models import Organisation
+
+    unit = Organisation.objects.filter(code=data["unit"]).first()
+    if unit is None:
+        raise DomainError(_("Choose your unit."), field="unit")
+    dossier = None
+    if data.get("dossier"):
+        dossier = (
+            Dossier.objects.select_related("procedure", "unit")
+            .filter(code=data["dossier"].strip().upper())
+            .first()
+        )
+        if dossier is None:
+            raise DomainError(_("No dossier %(code)s.") % {"code": data["dossier"]}, field="dossier")
+    procedure = None
+    if data.get("procedure"):
+        procedure = Procedure.objects.filter(code=data["procedure"].strip()).first()
+        if procedure is None:
+            raise DomainError(
+                _("Unknown procedure code “%(c)s”.") % {"c": data["procedure"]}, field="procedure"
+            )
+    return services.desk_transaction_open(
+        user=request.user,
+        unit=unit,
+        dossier=dossier,
+        procedure=procedure,
+        kind=data["kind"],
+        kiosk=request.session.get(SESSION_KIOSK, ""),
+    )
+
+
+# --- The applicant rates a finished dossier -------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def dossier_rate(request: HttpRequest, code: str) -> HttpResponse:
+    token = (request.POST.get("t") or request.GET.get("t") or "").strip()[:64]
+    user = request.user if request.user.is_authenticated else None
+    try:
+        dossier = services.dossier_for_rating(dossier_code=code, user=user, token=token)
+    except DomainError as exc:
+        return _refused(request, exc)
+    form = RatingForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        form.is_valid()
+        data = form.cleaned_data
+        try:
+            services.rating_submit_web(
+                dossier_code=dossier.code,
+                level=data.get("level", ""),
+                comment=data.get("comment", ""),
+                user=user,
+                token=token,
+                device=device_of(request),
+            )
+        except DomainError as exc:
+            form.add_domain_error(exc)
+            status = exc.status
+        else:
+            messages.success(request, _("Thank you for rating this service."))
+            url = reverse("ratings:dossier", args=[dossier.code])
+            return redirect(f"{url}?{urlencode({'t': token})}" if token else url)
+    context = {
+        "dossier": dossier,
+        "rating": services.dossier_rating(dossier),
+        "finished": dossier.status in services.online.RATEABLE_STATUSES,
+        "form": form,
+        "token": token,
+        "levels": _levels(),
+    }
+    return render(request, "ratings/dossier.html", context, status=status)
+
+
+# --- Statistics -----------------------------------------------------------------------------------
+
+
+def _params(request: HttpRequest) -> dict[str, str]:
+    return {k: request.GET.get(k, "") for k in ("group", "from", "to", "channel", "unit")}
+
+
+@login_required
+@require_GET
+def stats(request: HttpRequest) -> HttpResponse:
+    started = time.perf_counter()
+    try:
+        scope = selectors.stats_scope(request.user)
+    except NotAllowed as exc:
+        return _refused(request, exc)
+    params = _params(request)
+    context: dict[str, Any] = {
+        "params": params,
+        "groups": list(selectors.GROUPS.items()),
+        "channels": Channel.choices,
+        "units": selectors.units_in_scope(scope),
+        "scope": scope,
+    }
+    try:
+        filters = selectors.stats_filters(
+            scope=scope,
+            group=params["group"],
+            month_from=params["from"],
+            month_to=params["to"],
+            channel=params["channel"],
+            unit=params["unit"],
+        )
+    except DomainError as exc:
+        context["error"] = exc
+        return render(request, "ratings/stats.html", context, status=exc.status)
+    result = selectors.rating_stats(scope=scope, filters=filters)
+    context.update(
+        stats=result,
+        group_label=selectors.GROUPS[filters.group],
+        query=urlencode(filters.query()),
+        generated_at=timezone.localtime(),
+        server_ms=(time.perf_counter() - started) * 1000,
+    )
+    return render(request, "ratings/stats.html", context)
+
+
+@login_required
+@require_GET
+def stats_xlsx(request: HttpRequest) -> HttpResponse:
+    params = _params(request)
+    try:
+        result = selectors.stats_for(request.user, **params)
+    except NotAllowed as exc:
+        return _refused(request, exc)
+    except DomainError as exc:
+        text = _("The filters are not valid:") + f"\n{exc.field}: {exc.message}\n"
+        return HttpResponse(text, status=exc.status, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(exports.stats_xlsx(result), content_type=exports.XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename(result)}"'
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+# --- Import ---------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_counts(request: HttpRequest) -> HttpResponse:
+    try:
+        actor_for_system_power(request.user, Power.RATINGS_IMPORT)
+    except NotAllowed as exc:
+        return _refused(request, exc)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {"form": form, "columns": services.imports.COLUMNS}
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = services.ratings_import(user=request.user, file=upload, filename=upload.name)
+            except services.ImportRejected as exc:
+                context.update(rejected=exc)
+                status = 400
+            except DomainError as exc:
+                form.add_error("file", exc.message)
+                status = exc.status
+            else:
+                context["result"] = result
+        else:
+            status = 400
+    return render(request, "ratings/import.html", context, status=status)

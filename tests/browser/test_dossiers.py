@@ -1,0 +1,117 @@
+"""The one-stop pages in a real browser: an officer receives a dossier at the desk with the keyboard and
+opens its receipt (a PDF); a citizen looks the dossier up by its code. Nothing is fetched from another host."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from citydesk.dossiers.models import Dossier
+from tests.dossiers.conftest import catalog  # noqa: F401  (the fixture, used below)
+
+if TYPE_CHECKING:
+    from .conftest import Traffic
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def expect(locator: Any) -> Any:
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
+def log_in(page: Any, username: str, password: str) -> None:
+    page.goto("/dang-nhap/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+
+
+def focused(page: Any, selector: str) -> bool:
+    return page.evaluate("(s) => !!document.activeElement && document.activeElement.matches(s)", selector)
+
+
+def test_officer_receives_a_dossier_and_a_citizen_looks_it_up(
+    page: Any,
+    traffic: Traffic,
+    screenshot_dir: Path,
+    personas: Any,
+    catalog: Any,  # noqa: F811
+    chromium: Any,
+    live_server: Any,
+    settings: Any,
+    tmp_path: Path,
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    log_in(page, "officer", "pw-officer")
+    page.goto("/mot-cua/")
+    # The procedure search has the focus: typed without accents, Enter finds the only match.
+    assert focused(page, "#desk-q")
+    page.keyboard.type("dang ky khai sinh")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_test_id("procedure")).to_contain_text("HT-01")
+    # The checklist's first paper (the required form) has the focus: the space bar ticks it.
+    required = catalog.birth.documents.get(required=True)
+    assert focused(page, f"#doc-{required.pk}")
+    page.keyboard.press("Space")
+    expect(page.locator(f"#doc-{required.pk}")).to_be_checked()
+    page.fill("#id_applicant_name", "Nguyễn Văn An")
+    page.fill("#id_applicant_phone", "0903123456")
+    page.fill("#id_applicant_address", "12 Lê Lợi, Phường Bến Thành")
+    page.screenshot(path=str(screenshot_dir / "dossiers-desk.png"), full_page=True)
+    with page.expect_navigation():
+        page.get_by_test_id("receive").click()
+
+    code = page.get_by_test_id("dossier-code").inner_text().strip()
+    dossier = Dossier.objects.get(code=code)
+    assert dossier.applicant_name == "Nguyễn Văn An" and dossier.received_by_id == personas.officer.pk
+    page.screenshot(path=str(screenshot_dir / "dossiers-received.png"), full_page=True)
+    # “Print the receipt” opens the PDF in a new tab.
+    link = page.get_by_test_id("receipt-link")
+    assert link.get_attribute("href") == f"/mot-cua/ho-so/{code}/bien-nhan.pdf"
+    with page.context.expect_event(
+        "response", lambda r: r.url.endswith(f"/mot-cua/ho-so/{code}/bien-nhan.pdf")
+    ) as caught:
+        link.click()
+    response = caught.value
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    # (Chromium hands the tab's body to its PDF viewer: read the bytes with the same session.)
+    fetched = page.request.get(f"/mot-cua/ho-so/{code}/bien-nhan.pdf")
+    assert fetched.headers["content-type"] == "application/pdf" and fetched.body()[:5] == b"%PDF-"
+    # The dossier is first in the officer's queue; its page shows the applicant and the step's action.
+    page.goto("/mot-cua/ho-so/")
+    expect(page.locator(f"tr[data-code='{code}']")).to_be_visible()
+    page.screenshot(path=str(screenshot_dir / "dossiers-queue.png"), full_page=True)
+    with page.expect_navigation():
+        page.locator(f"tr[data-code='{code}'] a").click()
+    expect(page.get_by_test_id("applicant-name")).to_have_text("Nguyễn Văn An")
+    expect(page.locator("button[data-action='forward']")).to_be_visible()
+    page.screenshot(path=str(screenshot_dir / "dossiers-officer.png"), full_page=True)
+    assert traffic.problems() == [], traffic.problems()
+
+    # A citizen, in another browser, looks the dossier up by its code (typed in small letters).
+    context = chromium.new_context(base_url=live_server.url, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+    try:
+        citizen = context.new_page()
+        citizen.goto("/ho-so/tra-cuu/")
+        assert focused(citizen, "#id_code")
+        citizen.keyboard.type(code.lower())
+        with citizen.expect_navigation():
+            citizen.keyboard.press("Enter")
+        assert citizen.url.endswith(f"/ho-so/tra-cuu/{code}/")
+        expect(citizen.get_by_test_id("status")).to_have_attribute("data-status", "received")
+        expect(citizen.get_by_test_id("procedure")).to_have_text(catalog.birth.name)
+        assert "Nguyễn Văn An" not in citizen.content()  # personal data only after the phone check
+        citizen.fill("#id_phone", "3456")
+        with citizen.expect_navigation():
+            citizen.keyboard.press("Enter")
+        expect(citizen.get_by_test_id("applicant-name")).to_have_text("Nguyễn Văn An")
+        citizen.screenshot(path=str(screenshot_dir / "dossiers-lookup.png"), full_page=True)
+    finally:
+        context.close()
