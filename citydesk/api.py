@@ -60,9 +60,10 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
         field = ".".join(location) or "request"
         errors.append({"field": field, "message": error.get("msg", "")})
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-    return api.create_response(
-        request, {"detail": _("Invalid input — %(s)s") % {"s": summary}, "errors": errors}, status=400
-    )
+    body: dict[str, object] = {"detail": _("Invalid input — %(s)s") % {"s": summary}, "errors": errors}
+    if errors:
+        body["field"] = errors[0]["field"]  # like a domain error: the first input at fault
+    return api.create_response(request, body, status=400)
 
 
 @api.exception_handler(AuthenticationError)

@@ -39,6 +39,45 @@ def main() -> None:
         page.wait_for_url(f"{BASE}/")
         page.screenshot(path=str(OUT / "head.png"))
         browser.close()
+        one_stop(p)
+
+
+def _login(p, username: str):
+    browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+    page = browser.new_page(base_url=BASE, locale="vi-VN", viewport={"width": 1280, "height": 900})
+    page.goto("/dang-nhap/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "citydesk-demo-2026")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"{BASE}/")
+    return browser, page
+
+
+def one_stop(p) -> None:
+    """The one-stop desk, a dossier, the catalog, the kiosk and the leaders' figures (demo data)."""
+    browser, page = _login(p, "officer")
+    page.goto("/thu-tuc/?q=dat")
+    page.screenshot(path=str(OUT / "procedures.png"))
+    page.goto("/mot-cua/")
+    page.fill("#desk-q", "HT-01")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    page.screenshot(path=str(OUT / "desk.png"))
+    page.goto("/mot-cua/ho-so/")
+    page.screenshot(path=str(OUT / "dossier-queue.png"))
+    page.locator("a[href^='/mot-cua/ho-so/HS-']").first.click()
+    page.wait_for_load_state()
+    page.screenshot(path=str(OUT / "dossier.png"), full_page=True)
+    page.goto("/danh-gia/giao-dich/")
+    browser.close()
+    browser, page = _login(p, "leader")
+    page.goto("/mot-cua/chien-dich/")
+    page.locator("a[href^='/mot-cua/chien-dich/']").filter(has_text="Tháng").first.click()
+    page.wait_for_load_state()
+    page.screenshot(path=str(OUT / "campaign.png"), full_page=True)
+    page.goto("/danh-gia/thong-ke/?group=channel&from=2019-01")
+    page.screenshot(path=str(OUT / "ratings.png"))
+    browser.close()
 
 
 if __name__ == "__main__":

@@ -102,6 +102,7 @@ def test_calendar_override_bad_input(client, personas, bearer):
         **auth,
     )
     assert r.status_code == 400 and r.json()["errors"][0]["field"] == "date"
+    assert r.json()["field"] == "date"  # the first input at fault, as domain errors name it
     r = client.post(
         "/api/v1/calendar/overrides",
         {"date": "2026-03-04", "kind": "nap", "name": "x"},

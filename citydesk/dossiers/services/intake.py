@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from citydesk.core import configcache
@@ -295,7 +295,8 @@ def dossier_receive(
             paper.size = len(data)
         papers.append(paper)
 
-    with transaction.atomic():
+    # Stored notes and the applicant's messages are in the platform's language, whoever asks.
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         dossier.code = common.next_code(now)
         _DOSSIERS.insert([dossier])
         for step in planned:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor, audit_record
@@ -237,6 +239,23 @@ def dossier_transition(
     dossier.updated_at = now
     dossier.save(update_fields=sorted(set(fields)))
     public_note = note if action != "forward" else ""
+    with translation.override(settings.LANGUAGE_CODE):  # stored and sent in the platform's language
+        _record(dossier, actor, action, step, status_from, public_note, before, note, now)
+    return dossier
+
+
+def _record(
+    dossier: Dossier,
+    actor: Actor,
+    action: str,
+    step: DossierStep | None,
+    status_from: str,
+    public_note: str,
+    before: dict[str, Any],
+    note: str,
+    now: dt.datetime,
+) -> None:
+    """The history line, the audit row, the counters and the applicant's message of one move."""
     common.event(
         dossier,
         actor,
@@ -255,7 +274,6 @@ def dossier_transition(
     )
     _count(dossier, action, now)
     _tell_applicant(dossier, action, note)
-    return dossier
 
 
 def _resume(dossier: Dossier, now: dt.datetime) -> None:
