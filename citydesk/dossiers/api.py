@@ -190,7 +190,7 @@ def _receive_once(
     payload: ApplicantIn,
     channel: str,
     **papers: object,
-) -> tuple[Dossier, bool, list[str]]:
+) -> tuple[Dossier, bool, list[str], list[DossierStep] | None]:
     """Receive a dossier once per `Idempotency-Key` header (within `scope`): a retry gets the first one.
 
     The key row is written in the intake's own transaction; two copies racing each other meet the
@@ -217,9 +217,9 @@ def _receive_once(
 
     if not key:  # the service's own transaction is enough
         received = receive()
-        return received.dossier, True, received.missing_optional
+        return received.dossier, True, received.missing_optional, received.steps
     if (dossier := earlier()) is not None:
-        return dossier, False, _optional_missing(dossier)
+        return dossier, False, _optional_missing(dossier), None
     try:
         with transaction.atomic():
             received = receive()
@@ -227,8 +227,8 @@ def _receive_once(
     except IntegrityError:
         if (dossier := earlier()) is None:
             raise
-        return dossier, False, _optional_missing(dossier)
-    return received.dossier, True, received.missing_optional
+        return dossier, False, _optional_missing(dossier), None
+    return received.dossier, True, received.missing_optional, received.steps
 
 
 def _optional_missing(dossier: Dossier) -> list[str]:
@@ -237,8 +237,17 @@ def _optional_missing(dossier: Dossier) -> list[str]:
     return [d.name for d in dossier.procedure.documents.all() if not d.required and d.pk not in given]
 
 
-def _created(dossier: Dossier, created: bool, optional: list[str], *, with_token: bool) -> Status:
-    steps = list(DossierStep.objects.filter(dossier=dossier).select_related("unit").order_by("position"))
+def _created(
+    dossier: Dossier,
+    created: bool,
+    optional: list[str],
+    steps: list[DossierStep] | None,
+    *,
+    with_token: bool,
+) -> Status:
+    """The answer: the steps just planned by the intake, or read back for a replayed key."""
+    if steps is None:
+        steps = list(DossierStep.objects.filter(dossier=dossier).select_related("unit").order_by("position"))
     body = created_view(dossier, steps, missing_optional=optional, with_token=with_token)
     return Status(201 if created else 200, body)
 
@@ -257,7 +266,7 @@ def dossier_receive_at_desk(request: HttpRequest, payload: DossierIn) -> Status:
             field="channel",
         )
     user: User = request.user  # type: ignore[assignment]
-    dossier, created, optional = _receive_once(
+    dossier, created, optional, steps = _receive_once(
         request,
         scope=f"desk:{user.pk}",
         user=user,
@@ -265,7 +274,7 @@ def dossier_receive_at_desk(request: HttpRequest, payload: DossierIn) -> Status:
         channel=payload.channel,
         provided=payload.documents,
     )
-    return _created(dossier, created, optional, with_token=False)
+    return _created(dossier, created, optional, steps, with_token=False)
 
 
 def _online_scope(request: HttpRequest, user: User | None, payload: ApplicantIn) -> str:
@@ -315,7 +324,7 @@ def dossier_file_online(request: HttpRequest, payload: Form[ApplicantIn]) -> Sta
     `citizen_token`, the key to follow the dossier (`GET /dossiers/{code}?t=…`)."""
     user = _caller(request)
     uploads = _uploads(request.FILES.lists())
-    dossier, created, optional = _receive_once(
+    dossier, created, optional, steps = _receive_once(
         request,
         scope=_online_scope(request, user, payload),
         user=user,
@@ -323,7 +332,7 @@ def dossier_file_online(request: HttpRequest, payload: Form[ApplicantIn]) -> Sta
         channel=Channel.ONLINE,
         uploads=uploads,
     )
-    return _created(dossier, created, optional, with_token=True)
+    return _created(dossier, created, optional, steps, with_token=True)
 
 
 # --- Reading and moving ---------------------------------------------------------------------------

@@ -246,6 +246,7 @@ def dossier_receive(
         due = calendar.add_working_hours(now, procedure.processing_time)
     else:
         due = calendar.due(now, procedure.processing_time)
+    due = due.astimezone(dt.UTC)  # the calendar answers in local time; stored and shown as read back
     allotted = common.step_shares(list(steps), now, due, calendar=calendar)
 
     dossier = Dossier(
@@ -282,7 +283,9 @@ def dossier_receive(
         for step, step_org, amount in zip(steps, step_units, allotted, strict=True)
     ]
     planned[0].started_at = now
-    planned[0].due_at = calendar.add_working_hours(now, allotted[0]) if len(planned) > 1 else due
+    planned[0].due_at = (
+        calendar.add_working_hours(now, allotted[0]).astimezone(dt.UTC) if len(planned) > 1 else due
+    )
     papers = []
     for requirement in documents:
         if requirement.pk not in given:
