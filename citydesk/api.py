@@ -77,6 +77,7 @@ def _register_routers() -> None:
     from citydesk.core.api import router as core_router
     from citydesk.dossiers.api import router as dossiers_router
     from citydesk.dossiers.api_stats import router as dossier_stats_router
+    from citydesk.indicators.api import router as indicators_router
     from citydesk.ratings.api import router as ratings_router
     from citydesk.reports.api import router as reports_router
 
@@ -85,6 +86,7 @@ def _register_routers() -> None:
     api.add_router("/", dossiers_router)
     api.add_router("/", dossier_stats_router)
     api.add_router("/", ratings_router)
+    api.add_router("/", indicators_router)
 
 
 _register_routers()

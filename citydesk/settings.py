@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "citydesk.ioc",
     "citydesk.dossiers",
     "citydesk.ratings",
+    "citydesk.indicators",
     "citydesk.web",
 ]
 

@@ -19,5 +19,7 @@ urlpatterns = [
     path("", include("citydesk.dossiers.urls_campaigns")),
     path("", include("citydesk.dossiers.urls")),
     path("", include("citydesk.ratings.urls")),
+    path("", include("citydesk.indicators.urls_entry")),
+    path("", include("citydesk.indicators.urls_dashboards")),
     path("", include("citydesk.web.urls")),
 ]

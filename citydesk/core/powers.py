@@ -32,6 +32,8 @@ class Power(models.TextChoices):
     VIEW_DASHBOARD = "ioc.view", _("Open the operations center dashboards of one's units")
     RATINGS_IMPORT = "ratings.import", _("Import historical satisfaction rating counts")
     MANAGE_PROCEDURES = "dossiers.manage_catalog", _("Manage the administrative procedure catalog")
+    INDICATOR_ENTER = "indicators.enter", _("Enter socio-economic indicator values of one's unit")
+    INDICATOR_APPROVE = "indicators.approve", _("Approve the indicator reports of the units below")
 
 
 # Powers that can never be exercised by delegation (seed 000: complex complaint cases and the
@@ -52,12 +54,16 @@ _HEAD_POWERS = {
     Power.DELEGATE,
     Power.VIEW_AUDIT,
     Power.VIEW_DASHBOARD,
+    Power.INDICATOR_ENTER,
+    Power.INDICATOR_APPROVE,
 }
 
 # Which powers a role holds in its own organisation and the organisations below it.
 ROLE_POWERS: dict[str, frozenset[str]] = {
     Role.OPERATOR: frozenset({Power.REPORT_RECEIVE}),
-    Role.OFFICER: frozenset({Power.REPORT_RECEIVE, Power.REPORT_RESOLVE, Power.DOSSIER_RECEIVE}),
+    Role.OFFICER: frozenset(
+        {Power.REPORT_RECEIVE, Power.REPORT_RESOLVE, Power.DOSSIER_RECEIVE, Power.INDICATOR_ENTER}
+    ),
     # A deputy approves and resolves, but never the head-only powers (seed 000).
     Role.DEPUTY: frozenset(
         {
@@ -68,10 +74,12 @@ ROLE_POWERS: dict[str, frozenset[str]] = {
             Power.DOSSIER_APPROVE,
             Power.COMPLAINT_RESOLVE,
             Power.VIEW_DASHBOARD,
+            Power.INDICATOR_ENTER,
+            Power.INDICATOR_APPROVE,
         }
     ),
     Role.HEAD: frozenset(_HEAD_POWERS),
-    Role.LEADER: frozenset(_HEAD_POWERS | {Power.RATINGS_IMPORT}),
+    Role.LEADER: frozenset((_HEAD_POWERS - {Power.INDICATOR_ENTER}) | {Power.RATINGS_IMPORT}),
     Role.INSPECTOR: frozenset({Power.VIEW_AUDIT, Power.INSPECT}),
     Role.ADMIN: frozenset(
         {

@@ -15,7 +15,7 @@ TODAY = timezone.localdate()
 # Expected answers for the ward's organisation: role -> powers that must be allowed.
 EXPECTED_IN_WARD = {
     "operator": set(),  # the city hotline operator sits in the city org: receiving is allowed
-    "officer": {Power.REPORT_RECEIVE, Power.REPORT_RESOLVE, Power.DOSSIER_RECEIVE},
+    "officer": {Power.REPORT_RECEIVE, Power.REPORT_RESOLVE, Power.DOSSIER_RECEIVE, Power.INDICATOR_ENTER},
     "deputy": {
         Power.REPORT_RECEIVE,
         Power.REPORT_ASSIGN,
@@ -24,6 +24,8 @@ EXPECTED_IN_WARD = {
         Power.DOSSIER_APPROVE,
         Power.COMPLAINT_RESOLVE,
         Power.VIEW_DASHBOARD,
+        Power.INDICATOR_ENTER,
+        Power.INDICATOR_APPROVE,
     },
     "head": {
         Power.REPORT_RECEIVE,
@@ -37,6 +39,8 @@ EXPECTED_IN_WARD = {
         Power.DELEGATE,
         Power.VIEW_AUDIT,
         Power.VIEW_DASHBOARD,
+        Power.INDICATOR_ENTER,
+        Power.INDICATOR_APPROVE,
     },
     "inspector": set(),
     "citizen": set(),

@@ -12,6 +12,7 @@ class Command(CityDeskCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         from citydesk.dossiers.demo import seed_demo_dossiers
+        from citydesk.indicators.demo import seed_indicators
         from citydesk.ratings.demo import seed_demo_ratings
         from citydesk.reports.seed import seed_demo_reports
 
@@ -19,6 +20,7 @@ class Command(CityDeskCommand):
         counts.update(seed_demo_reports())
         counts.update(seed_demo_dossiers())
         counts.update(seed_demo_ratings())
+        counts.update(seed_indicators())
         self.stdout.write(", ".join(f"{k}: {v}" for k, v in counts.items()))
         self.stdout.write(f"Demo log-ins (password: {DEMO_PASSWORD}):")
         for username, role, org_code, full_name, _title in PEOPLE:

@@ -1,0 +1,201 @@
+"""Indicators bench: all measures and the anomaly scan over 110 indicators × 170 units × 120 months
+(~2.2 M values), precision/recall of the detector on planted anomalies (against a naive global z-score),
+and one dashboard-sized `measures()` call against a database holding the 2.2 M values.
+
+    .venv/bin/python bench/indicators_scan.py [--indicators 110 --units 170 --months 120] [--no-db]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def _score(flags: np.ndarray, truth: np.ndarray) -> tuple[float, float, int]:
+    tp = int((flags & truth).sum())
+    return tp / max(int(flags.sum()), 1), tp / max(int(truth.sum()), 1), int(flags.sum())
+
+
+def _rules(n: int) -> list[dict]:
+    kinds = ["sum", "sum", "avg", "last", "ratio", "weighted"]
+    rules = []
+    for i in range(n):
+        kind = kinds[i % len(kinds)]
+        rules.append(
+            {
+                "over_time": kind,
+                "direction": "down" if i % 7 == 0 else "up",
+                "numerator": 0,
+                "denominator": 1,
+                "weight": 3,
+                "scale": 100.0,
+            }
+        )
+    return rules
+
+
+def run_arrays(args: argparse.Namespace) -> None:
+    from citydesk.indicators.anomalies import detect
+    from citydesk.indicators.demo import synthetic_series
+    from citydesk.indicators.measures import compute_all
+
+    values, planted = synthetic_series(args.indicators, args.units, args.months, seed=args.seed)
+    print(
+        f"data: {args.indicators} indicators × {args.units} units × {args.months} months = {values.size:,} values, "
+        f"{int(planted.sum()):,} planted anomalies"
+    )
+    t0 = time.perf_counter()
+    out = compute_all(values, _rules(args.indicators))
+    t1 = time.perf_counter()
+    flat = values.reshape(-1, args.months)
+    groups = np.repeat(np.arange(args.indicators), args.units)
+    found = detect(flat, first_month=0, groups=groups)
+    t2 = time.perf_counter()
+    print(
+        f"(a) all measures (month/quarter/year × value, previous, YoY, YTD, rank; {len(out)} arrays): {t1 - t0:.2f} s"
+    )
+    print(f"(b) anomaly scan over {flat.shape[0]:,} series: {t2 - t1:.2f} s")
+    print(f"    together: {t2 - t0:.2f} s (target < 10 s)")
+    truth = planted.reshape(flat.shape)
+    p, r, n = _score(found.flags, truth)
+    print(f"seasonal robust detector: precision {p:.3f}, recall {r:.3f} ({n:,} flags)")
+    p, r, n = _score(found.flags | found.peer_flags, truth)
+    print(f"  with the peer check:    precision {p:.3f}, recall {r:.3f} ({n:,} flags)")
+    mean = np.nanmean(flat, axis=1, keepdims=True)
+    std = np.nanstd(flat, axis=1, keepdims=True)
+    naive = np.abs((flat - mean) / std) >= 3
+    p, r, n = _score(naive, truth)
+    print(f"naive global z-score |z|≥3 (baseline): precision {p:.3f}, recall {r:.3f} ({n:,} flags)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--indicators", type=int, default=110)
+    parser.add_argument("--units", type=int, default=170)
+    parser.add_argument("--months", type=int, default=120)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-db", action="store_true", help="skip the database part")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citydesk.settings")
+    os.environ["CITYDESK_LOG_LEVEL"] = "WARNING"
+    from reports_bulk import temporary_database
+
+    label, cleanup = temporary_database()
+    try:
+        import django
+
+        django.setup()
+        run_arrays(args)
+        if not args.no_db:
+            dashboard(args, label)
+    finally:
+        cleanup()
+
+
+def dashboard(args: argparse.Namespace, label: str) -> None:
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from citydesk.core.models import Organisation, OrgKind
+    from citydesk.indicators.demo import synthetic_series
+    from citydesk.indicators.measures import measures
+    from citydesk.indicators.models import DataValue, Indicator, IndicatorGroup
+
+    print(f"database: {label}")
+    call_command("migrate", verbosity=0)
+    values, _planted = synthetic_series(args.indicators, args.units, args.months, seed=args.seed)
+    city = Organisation.objects.create(code="BENCH", name="Thành phố", kind=OrgKind.PEOPLES_COMMITTEE)
+    Organisation.objects.bulk_create(
+        [
+            Organisation(code=f"B{u:04d}", name=f"Phường {u}", kind=OrgKind.PEOPLES_COMMITTEE, parent=city)
+            for u in range(args.units)
+        ]
+    )
+    units = list(Organisation.objects.filter(parent=city).order_by("code").values_list("pk", flat=True))
+    groups = [
+        IndicatorGroup.objects.create(code=f"G{g:02d}", name=f"Nhóm {g}", position=g) for g in range(20)
+    ]
+    kinds = ["sum", "sum", "avg", "last"]
+    inds = Indicator.objects.bulk_create(
+        [
+            Indicator(
+                group=groups[i % 20],
+                code=f"I{i:03d}",
+                name=f"Chỉ tiêu {i}",
+                unit_of_measure="tỷ đồng",
+                over_time=kinds[i % 4],
+                over_units="avg" if kinds[i % 4] == "avg" else "sum",
+            )
+            for i in range(args.indicators)
+        ]
+    )
+    ids = list(Indicator.objects.order_by("code").values_list("pk", flat=True))
+    months = [date(2016 + m // 12, m % 12 + 1, 1).isoformat() for m in range(args.months)]
+    t0 = time.perf_counter()
+    table = DataValue._meta.db_table
+    sql = (
+        f"INSERT INTO {table} (indicator_id, unit_id, period_type, period, value, source, comment, updated_at) "
+        f"VALUES (%s, %s, 'M', %s, %s, 'entry', '', '2026-01-01T00:00:00Z')"
+    )
+    if connection.vendor == "sqlite":
+        sql = sql.replace("%s", "?")
+    with transaction.atomic(), connection.cursor() as cursor:
+        raw = cursor.connection if connection.vendor == "sqlite" else cursor
+        for i, ind_id in enumerate(ids):
+            rows = [
+                (ind_id, units[u], months[m], float(values[i, u, m]))
+                for u in range(args.units)
+                for m in range(args.months)
+            ]
+            raw.executemany(sql, rows)
+    print(f"bulk insert of {values.size:,} values: {time.perf_counter() - t0:.1f} s")
+    del inds
+    group_codes = list(Indicator.objects.filter(group=groups[0]).values_list("code", flat=True))
+    cases = {
+        "one group (6 indicators) × 1 ward, month, with rank among 170 wards": dict(
+            indicator_codes=group_codes, unit_ids=[units[0]], period_type="M", period=date(2025, 3, 1)
+        ),
+        "one group × all 170 wards aggregated (city card), quarter": dict(
+            indicator_codes=group_codes,
+            unit_ids=units,
+            period_type="Q",
+            period=date(2025, 1, 1),
+            aggregate=True,
+        ),
+        "all 110 indicators × 1 ward, month (leader's summary)": dict(
+            unit_ids=[units[0]], period_type="M", period=date(2025, 3, 1)
+        ),
+        "all 110 indicators × 1 ward, year, with rank": dict(
+            unit_ids=[units[0]], period_type="Y", period=date(2024, 1, 1)
+        ),
+    }
+    for name, kwargs in cases.items():
+        best = float("inf")
+        for _ in range(3):
+            t = time.perf_counter()
+            got = measures(**kwargs)
+            best = min(best, time.perf_counter() - t)
+        print(f"measures(): {name}: {best * 1000:.0f} ms ({len(got)} measures; target < 300 ms)")
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+        import pstats
+
+        cProfile.runctx(
+            "measures(**kwargs)", globals(), {"measures": measures, "kwargs": kwargs}, "/tmp/ind.prof"
+        )
+        pstats.Stats("/tmp/ind.prof").sort_stats("cumulative").print_stats(18)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,226 @@
+"""Exports of the indicator dashboards as they are on screen: an Excel workbook (the filters and the
+time it was made first, then one sheet per group — or, for a group's view, one sheet per indicator)
+and an A4 PDF brief in Vietnamese (WeasyPrint, loaded only when asked: without it, a 503 that says
+which package is missing, as for the operations center's brief)."""
+
+from __future__ import annotations
+
+import re
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from django.contrib.staticfiles import finders
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+
+from citydesk.indicators import panels
+from citydesk.ioc.exports import (
+    SVG_STYLE,
+    XLSX_TYPE,
+    PdfUnavailable,
+    _Sheet,
+    generated_text,
+    load_weasyprint,
+    url_fetcher,
+)
+
+__all__ = ["XLSX_TYPE", "PdfUnavailable", "brief_pdf", "download", "load_weasyprint", "workbook"]
+
+NUMBER = "#,##0.0##"
+PCT = "0.0%"
+SHEET_FILTERS = "Bộ lọc"
+SHEET_FINDINGS = "Bất thường"
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def filter_rows(context: dict[str, Any]) -> list[tuple[str, str]]:
+    filters = context["filters"]
+    rows = [
+        (_("Unit"), f"{filters.unit.name} ({filters.unit.code})"),
+        (_("Period"), filters.label),
+    ]
+    if context.get("group") is not None:
+        rows.append((_("Indicator group"), f"{context['group'].code} {context['group'].name}"))
+    rows.append((_("Generated at"), generated_text(context)))
+    return rows
+
+
+def filename(context: dict[str, Any], extension: str) -> str:
+    filters = context["filters"]
+    group = context.get("group")
+    middle = f"-{group.code}" if group is not None else ""
+    return f"chi-tieu-ktxh{middle}-{filters.unit.code}-{filters.period_text}.{extension}"
+
+
+def _sheet_title(text: str, taken: set[str]) -> str:
+    base = _BAD_SHEET_CHARS.sub(" ", text).strip()[:31] or "Sheet"
+    title, n = base, 2
+    while title.lower() in taken:
+        suffix = f" ({n})"
+        title, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(title.lower())
+    return title
+
+
+def _fraction(pct: float | None) -> float | None:
+    return None if pct is None else pct / 100
+
+
+def card_headers() -> list[str]:
+    return [
+        _("Code"),
+        _("Indicator"),
+        _("Unit of measure"),
+        _("Period"),
+        _("Value"),
+        _("vs previous period"),
+        _("vs same period last year"),
+        _("Year to date"),
+        _("Plan"),
+        _("Completion of plan"),
+    ]
+
+
+def _card_row(sheet: _Sheet, card: panels.Card) -> None:
+    m = card.measure
+    plan = getattr(m, "plan_year", None) if card.completion_is_ytd else getattr(m, "plan", None)
+    sheet.row(
+        card.code,
+        card.indicator.name,
+        card.indicator.unit_of_measure,
+        card.period_label,
+        (card.value, NUMBER),
+        (_fraction(card.change_pct), PCT),
+        (_fraction(card.yoy_pct), PCT),
+        (getattr(m, "ytd", None), NUMBER),
+        (plan, NUMBER),
+        (_fraction(card.completion), PCT),
+    )
+
+
+def workbook(context: dict[str, Any]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    title = _("Socio-economic indicators")
+    book.properties.title = f"{title} – {context['filters'].label}"
+    book.properties.creator = "CityDesk"
+    taken = {SHEET_FILTERS.lower()}
+    sheet = book.create_sheet(SHEET_FILTERS)
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([])
+    for label, value in filter_rows(context):
+        sheet.append([label, value])
+        sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+    sheet.column_dimensions["A"].width = 24
+    sheet.column_dimensions["B"].width = 60
+    headers = card_headers()
+
+    if context.get("blocks") is not None:  # a group's view: its cards, then one sheet per indicator
+        cards_sheet = _Sheet(book, _sheet_title(context["group"].name, taken), headers)
+        for block in context["blocks"]:
+            _card_row(cards_sheet, block["card"])
+        cards_sheet.finish()
+        for block in context["blocks"]:
+            ind = block["card"].indicator
+            s = _Sheet(
+                book,
+                _sheet_title(f"{ind.code} {ind.name}", taken),
+                [_("Period"), _("Value"), _("Same period last year"), _("Plan")],
+            )
+            for r in block["trend"].rows:
+                s.row(r["label"], (r["value"], NUMBER), (r["last_year"], NUMBER), (r["plan"], NUMBER))
+            s.row()
+            s.row(_("Unit"), _("Value"))
+            for bar in block["bars"].bars:
+                s.row(bar.label, (bar.value, NUMBER))
+            s.finish()
+        _findings_sheet(book, context.get("findings") or [], taken)
+    else:  # the summary: one sheet per group
+        for section in context.get("sections") or []:
+            group = section["group"]
+            s = _Sheet(book, _sheet_title(f"{group.code} {group.name}", taken), headers)
+            for card in section["cards"]:
+                _card_row(s, card)
+            if not section["cards"]:
+                s.empty()
+            s.row()
+            s.row(_("Open findings"), section["findings"])
+            s.finish()
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _findings_sheet(book: Any, findings: list[Any], taken: set[str]) -> None:
+    s = _Sheet(
+        book,
+        _sheet_title(SHEET_FINDINGS, taken),
+        [_("Indicator"), _("Unit"), _("Period"), _("Value"), _("Expected"), _("State"), _("Explanation")],
+    )
+    for f in findings:
+        s.row(
+            f.indicator.code,
+            f.unit.name,
+            f.period.strftime("%m/%Y"),
+            (f.value, NUMBER),
+            (f.expected, NUMBER),
+            f.get_state_display(),
+            f.explanation,
+        )
+    if not findings:
+        s.empty()
+    s.finish()
+
+
+def _stylesheet(name: str) -> str:
+    path = finders.find(name)
+    return Path(path).read_text(encoding="utf-8") if path else ""
+
+
+_SVG_OPEN = re.compile(r"(<svg\b[^>]*>)")
+SVG_EXTRA = (
+    ".trend-line{fill:none;stroke:#0072B2;stroke-width:2}"
+    ".trend-last{fill:none;stroke:#999;stroke-width:1.5;stroke-dasharray:4 3}"
+    ".trend-plan{fill:none;stroke:#D55E00;stroke-width:1.5;stroke-dasharray:6 4}"
+    ".axis{font-size:10px;fill:#555}.dot{fill:#0072B2}"
+    ".bar-bg{fill:#e5e7eb}.bar-good{fill:#009E73}.bar-warn{fill:#E69F00}.bar-bad{fill:#D55E00}"
+    ".bar-neutral{fill:#999}"
+)
+
+
+def brief_html(context: dict[str, Any], request: HttpRequest | None = None) -> str:
+    html = render_to_string(
+        "indicators/dash_brief.html",
+        {
+            **context,
+            "filter_rows": filter_rows(context),
+            "generated_text": generated_text(context),
+            "brief_css": _stylesheet("ioc/brief.css") + _stylesheet("indicators/brief.css"),
+        },
+        request=request,
+    )
+    return _SVG_OPEN.sub(lambda m: f"{m.group(1)}<style>{SVG_STYLE}{SVG_EXTRA}</style>", html)
+
+
+def brief_pdf(context: dict[str, Any], request: HttpRequest | None = None) -> bytes:
+    weasyprint = load_weasyprint()
+    css = finders.find("ioc/brief.css")
+    base_url = Path(css).parent.parent.as_uri() + "/" if css else None
+    html = weasyprint.HTML(
+        string=brief_html(context, request), base_url=base_url, url_fetcher=url_fetcher(weasyprint)
+    )
+    return html.write_pdf()
+
+
+def download(content: bytes, content_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    patch_cache_control(response, private=True, no_store=True)
+    return response

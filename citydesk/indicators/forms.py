@@ -1,0 +1,39 @@
+"""Forms of the entry pages (they only parse input; the services check the rules)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class ChooseForm(forms.Form):
+    group = forms.ChoiceField(label=_("Indicator group"))
+    unit = forms.ChoiceField(label=_("Reporting unit"))
+    period = forms.CharField(label=_("Period"), max_length=10, help_text=_("e.g. 2026-03, 2026-Q2 or 2026"))
+
+    def __init__(self, *args: Any, groups: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = [(g.code, f"{g.code} · {g.name}") for g in groups]
+        self.fields["unit"].choices = [(u.code, u.name) for u in units]
+
+    def clean_period(self) -> str:
+        from citydesk.core.errors import DomainError
+        from citydesk.indicators.services.common import resolve_period
+
+        text = self.cleaned_data["period"].strip()
+        try:
+            resolve_period(text)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from None
+        return text
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What the file holds"),
+        choices=[("values", _("Values")), ("plans", _("Targets (plans)"))],
+        initial="values",
+    )
+    file = forms.FileField(label=_("Excel (.xlsx) or CSV file"))

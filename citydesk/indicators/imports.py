@@ -1,0 +1,320 @@
+"""Excel/CSV import of indicator values and plans: every row checked first, errors listed by row and
+column, nothing imported when any row is wrong. Also the template a unit fills in."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from citydesk.core.audit import audit_record
+from citydesk.core.errors import DomainError, NotAllowed
+from citydesk.core.models import Organisation, User
+from citydesk.core.powers import Power
+from citydesk.core.services import authorize
+from citydesk.indicators.models import Indicator, IndicatorGroup, Source, Submission
+from citydesk.indicators.services.common import check_value, period_text, resolve_period
+from citydesk.indicators.services.plans import add_revision, authorize_plan, check_plan_period
+from citydesk.indicators.services.values import (
+    EDITABLE,
+    ValueChange,
+    _store,
+    check_period,
+    submission_for,
+)
+from citydesk.lib.text import nfc, search_key
+from citydesk.ratings.services.imports import read_table
+
+MAX_ROWS = 50_000
+VALUE_COLUMNS = ("indicator", "name", "uom", "unit", "period", "value", "comment")
+PLAN_COLUMNS = ("indicator", "name", "uom", "unit", "period", "value", "note")
+REQUIRED = ("indicator", "unit", "period", "value")
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "indicator": ("indicator", "indicator code", "ma chi tieu", "chi tieu"),
+    "name": ("name", "indicator name", "ten chi tieu"),
+    "uom": ("unit of measure", "don vi tinh", "dvt"),
+    "unit": ("unit", "unit code", "ma don vi", "don vi"),
+    "period": ("period", "ky", "ky bao cao"),
+    "value": ("value", "gia tri", "so lieu", "target", "ke hoach"),
+    "comment": ("comment", "ghi chu"),
+    "note": ("note", "ghi chu", "reason", "can cu"),
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # the line of the file (the header is line 1)
+    column: str
+    message: str
+
+
+class ImportRejected(DomainError):
+    """The file has errors: nothing was imported."""
+
+    def __init__(self, message: str, errors: list[RowError]) -> None:
+        super().__init__(message, field="file")
+        self.errors = errors
+
+
+@dataclass
+class ImportResult:
+    rows: int
+    changed: int = 0
+    units: set[str] = field(default_factory=set)
+
+
+def header_labels(kind: str) -> list[str]:
+    labels = {
+        "indicator": _("Indicator code"),
+        "name": _("Indicator name"),
+        "uom": _("Unit of measure"),
+        "unit": _("Unit code"),
+        "period": _("Period"),
+        "value": _("Value") if kind == "values" else _("Target"),
+        "comment": _("Comment"),
+        "note": _("Reason / decision"),
+    }
+    return [labels[c] for c in (VALUE_COLUMNS if kind == "values" else PLAN_COLUMNS)]
+
+
+def template_xlsx(*, group: IndicatorGroup, unit: Organisation, period_type: str, period: date) -> bytes:
+    """A workbook listing the group's indicators the unit reports for the period, values left blank."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    indicators = Indicator.objects.filter(
+        group=group, is_active=True, source=Source.ENTRY, periodicity=period_type, reporting_units=unit
+    ).order_by("position", "code")
+    book = Workbook()
+    sheet = book.active
+    sheet.title = group.code[:31]
+    sheet.append(header_labels("values"))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    key = period_text(period_type, period)
+    for indicator in indicators:
+        sheet.append([indicator.code, indicator.name, indicator.unit_of_measure, unit.code, key, None, None])
+    for column, width in zip("ABCDEFG", (16, 60, 14, 14, 10, 16, 40), strict=True):
+        sheet.column_dimensions[column].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _rows(table: list[list[Any]], columns: tuple[str, ...]) -> list[tuple[int, dict[str, Any]]]:
+    while table and all(_blank(v) for v in table[0]):
+        table = table[1:]
+    if not table:
+        raise ImportRejected(_("The file is empty."), [RowError(1, "", _("The file is empty."))])
+    header = [search_key(str(v or "")) for v in table[0]]
+    positions: dict[str, int] = {}
+    kind = "values" if "comment" in columns else "plans"
+    labels = dict(zip(columns, header_labels(kind), strict=True))
+    for column in columns:
+        english = search_key(labels[column])
+        for i, name in enumerate(header):
+            if name in HEADER_ALIASES[column] or name == english:
+                positions.setdefault(column, i)
+                break
+    missing = [c for c in REQUIRED if c not in positions]
+    if missing:
+        raise ImportRejected(
+            _("The header row lacks required columns."),
+            [RowError(1, c, _("Missing column “%(c)s”.") % {"c": c}) for c in missing],
+        )
+    rows = []
+    for number, cells in enumerate(table[1:], start=2):
+        if all(_blank(v) for v in cells):
+            continue
+        rows.append((number, {c: (cells[i] if i < len(cells) else None) for c, i in positions.items()}))
+    if len(rows) > MAX_ROWS:
+        raise ImportRejected(
+            _("Too many rows."), [RowError(1, "", _("At most %(n)d rows per file.") % {"n": MAX_ROWS})]
+        )
+    return rows
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value == int(value):
+        value = int(value)
+    return nfc(str(value if value is not None else "")).strip()
+
+
+class _Checker:
+    """Looks up indicators, units and rights once per file, not once per row."""
+
+    def __init__(self, user: User, power_check: Any) -> None:
+        self.user = user
+        self.power_check = power_check
+        self.indicators = {
+            i.code: i for i in Indicator.objects.filter(is_active=True).prefetch_related("reporting_units")
+        }
+        self.units = {u.code: u for u in Organisation.objects.filter(is_active=True)}
+        self.actors: dict[int, Any] = {}
+
+    def indicator(self, raw: Any) -> Indicator:
+        code = _text(raw)
+        if not code:
+            raise DomainError(_("The indicator code is missing."), field="indicator")
+        indicator = self.indicators.get(code)
+        if indicator is None:
+            raise DomainError(_("Unknown indicator “%(c)s”.") % {"c": code}, field="indicator")
+        return indicator
+
+    def unit(self, raw: Any) -> Organisation:
+        code = _text(raw)
+        unit = self.units.get(code)
+        if unit is None:
+            raise DomainError(_("Unknown organisation code “%(code)s”.") % {"code": code}, field="unit")
+        if unit.pk not in self.actors:
+            try:
+                self.actors[unit.pk] = self.power_check(self.user, unit)
+            except NotAllowed as exc:
+                self.actors[unit.pk] = exc
+        if isinstance(self.actors[unit.pk], NotAllowed):
+            raise DomainError(self.actors[unit.pk].message, field="unit")
+        return unit
+
+
+def _period(raw: Any) -> tuple[str, date]:
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        raw = _text(raw)
+    if hasattr(raw, "year") and hasattr(raw, "month"):
+        raw = f"{raw.year:04d}-{raw.month:02d}"
+    return resolve_period(_text(raw))
+
+
+def _collect(rows: list[tuple[int, dict[str, Any]]], check_row: Any) -> list[Any]:
+    errors: list[RowError] = []
+    checked: list[Any] = []
+    for number, row in rows:
+        try:
+            checked.append(check_row(row))
+        except DomainError as exc:
+            column = {"indicator": "indicator", "unit": "unit", "period": "period"}.get(
+                exc.field or "", "value"
+            )
+            errors.append(RowError(number, column, exc.message))
+    if errors:
+        raise ImportRejected(
+            _("%(n)d rows have errors: nothing was imported.") % {"n": len({e.row for e in errors})}, errors
+        )
+    return checked
+
+
+def _enter_power(user: User, unit: Organisation) -> Any:
+    return authorize(user, Power.INDICATOR_ENTER, unit)
+
+
+@transaction.atomic
+def values_import(*, user: User, file: str | Path | IO[bytes] | bytes, filename: str = "") -> ImportResult:
+    """Import values: every row checked, then all written (or none)."""
+    rows = _rows(read_table(file, filename), VALUE_COLUMNS)
+    checker = _Checker(user, _enter_power)
+    seen: dict[tuple[int, int, str, date], int] = {}
+    submissions = {
+        (s.group_id, s.unit_id, s.period_type, s.period): s.state
+        for s in Submission.objects.all().only("group_id", "unit_id", "period_type", "period", "state")
+    }
+
+    def check_row(row: dict[str, Any]) -> tuple[Organisation, str, date, ValueChange]:
+        indicator = checker.indicator(row.get("indicator"))
+        if indicator.source != Source.ENTRY:
+            raise DomainError(
+                _("%(code)s is computed and is not entered by hand.") % {"code": indicator.code},
+                field="indicator",
+            )
+        unit = checker.unit(row.get("unit"))
+        if unit.pk not in {u.pk for u in indicator.reporting_units.all()}:
+            raise DomainError(
+                _("%(unit)s is not assigned to report %(code)s.")
+                % {"unit": unit.name, "code": indicator.code},
+                field="unit",
+            )
+        period_type, day = _period(row.get("period"))
+        check_period(indicator, period_type, day)
+        state = submissions.get((indicator.group_id, unit.pk, period_type, day))
+        if state is not None and state not in EDITABLE:
+            raise DomainError(
+                _("This period's report has been submitted: it can no longer be changed."), field="period"
+            )
+        key = (indicator.pk, unit.pk, period_type, day)
+        if key in seen:
+            raise DomainError(_("The same value is also on row %(n)d.") % {"n": seen[key]}, field="indicator")
+        seen[key] = row["_line"]
+        value = check_value(indicator, row.get("value"))
+        comment = _text(row.get("comment"))[:500]
+        return unit, period_type, day, ValueChange(indicator, value, comment)
+
+    for number, row in rows:
+        row["_line"] = number
+    checked = _collect(rows, check_row)
+    result = ImportResult(rows=len(checked))
+    batches: dict[tuple[int, str, date], list[ValueChange]] = {}
+    units: dict[int, Organisation] = {}
+    for unit, period_type, day, change in checked:
+        batches.setdefault((unit.pk, period_type, day), []).append(change)
+        units[unit.pk] = unit
+        result.units.add(unit.code)
+    for (unit_id, period_type, day), changes in batches.items():
+        unit = units[unit_id]
+        for group_id in {c.indicator.group_id for c in changes}:
+            submission_for(group_id, unit, period_type, day)
+        diff = _store(
+            actor=checker.actors[unit_id],
+            user=user,
+            unit=unit,
+            period_type=period_type,
+            period=day,
+            changes=changes,
+        )
+        result.changed += len(diff)
+    return result
+
+
+@transaction.atomic
+def plans_import(*, user: User, file: str | Path | IO[bytes] | bytes, filename: str = "") -> ImportResult:
+    """Import targets: each row adds a revision; every row checked first, nothing written on error."""
+    rows = _rows(read_table(file, filename), PLAN_COLUMNS)
+    checker = _Checker(user, authorize_plan)
+
+    def check_row(row: dict[str, Any]) -> tuple[Indicator, Organisation, str, date, float, str]:
+        indicator = checker.indicator(row.get("indicator"))
+        unit = checker.unit(row.get("unit"))
+        period_type, day = _period(row.get("period"))
+        check_plan_period(indicator, period_type, day)
+        value = check_value(indicator, row.get("value"))
+        return indicator, unit, period_type, day, value, _text(row.get("note"))[:300]
+
+    checked = _collect(rows, check_row)
+    result = ImportResult(rows=len(checked))
+    for indicator, unit, period_type, day, value, note in checked:
+        add_revision(
+            user=user,
+            indicator=indicator,
+            unit=unit,
+            period_type=period_type,
+            day=day,
+            value=value,
+            note=note,
+        )
+        result.units.add(unit.code)
+        result.changed += 1
+    if checked:
+        audit_record(
+            actor=checker.actors[checked[0][1].pk],
+            action="indicator.plans_import",
+            object_type="indicators.plan",
+            object_id="*",
+            after={"rows": len(checked), "units": sorted(result.units)},
+        )
+    return result

@@ -1,0 +1,28 @@
+"""`citydesk scan-indicators [--indicator CODE …] [--since 2026-01]`: the batch anomaly scan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from citydesk.core.errors import DomainError
+from citydesk.indicators import anomalies, periods
+
+
+class Command(BaseCommand):
+    help = "Check indicator values for anomalies and record new findings."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--indicator", action="append", dest="codes", help="indicator code (repeatable)")
+        parser.add_argument("--since", help="only findings from this period on (2026-01, 2026-Q1, 2026)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        since = None
+        if options.get("since"):
+            try:
+                _ptype, since = periods.parse_period(options["since"])
+            except DomainError as exc:
+                raise CommandError(exc.message) from exc
+        stats = anomalies.scan(indicator_codes=options.get("codes"), since=since)
+        self.stdout.write(" ".join(f"{k}={v}" for k, v in stats.items()))

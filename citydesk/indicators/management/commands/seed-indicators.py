@@ -1,0 +1,25 @@
+from typing import Any
+
+from citydesk.core.management.base import CityDeskCommand
+
+
+class Command(CityDeskCommand):
+    help = (
+        "Load the demo indicator catalog (20 groups, 110 indicators) and several years of monthly values and "
+        "plans for the HCMC and Hanoi demo units (idempotent; run seed-demo first for the units)."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--years", type=int, default=4, help="years of history (default 4)")
+        parser.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from django.utils.translation import gettext as _
+
+        from citydesk.core.errors import DomainError
+        from citydesk.indicators.demo import seed_indicators
+
+        if not 1 <= options["years"] <= 20:
+            raise DomainError(_("--years must be between 1 and 20."), field="years")
+        counts = seed_indicators(years=options["years"], seed=options["seed"])
+        self.stdout.write(", ".join(f"{k}: {v}" for k, v in counts.items()))

@@ -1,0 +1,595 @@
+"""Measures of indicators computed server-side: value, change vs previous period and vs the same period
+last year, year-to-date, completion vs plan, rank among peer units.
+
+Everything works on a month grid: a month is the integer `year * 12 + month - 1`; a quarterly or
+yearly value sits on the first month of its period. Quarter and year values are derived from the
+base periods per the indicator's `over_time` rule; values over several units per `over_units`.
+`compute_all` does the same for a whole (indicators × units × months) array in one vectorised pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import connection
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
+from django.utils.translation import gettext as _
+
+from citydesk.core.errors import DomainError, NotFound
+from citydesk.core.models import Organisation
+from citydesk.indicators.models import DataValue, Indicator, Plan
+
+SPAN = {"M": 1, "Q": 3, "Y": 12}
+ORDER = {"M": 0, "Q": 1, "Y": 2}
+NAN = float("nan")
+
+
+@dataclass
+class Measure:
+    indicator_code: str
+    unit_id: int | None
+    period_type: str
+    period: date
+    value: float | None = None
+    previous: float | None = None
+    change_abs: float | None = None
+    change_pct: float | None = None
+    last_year: float | None = None
+    yoy_abs: float | None = None
+    yoy_pct: float | None = None
+    ytd: float | None = None
+    ytd_last_year: float | None = None
+    plan: float | None = None
+    completion: float | None = None
+    plan_year: float | None = None
+    completion_ytd: float | None = None
+    rank: int | None = None
+    peers: int | None = None
+    direction: str = "up"
+
+
+# --- Month arithmetic -----------------------------------------------------------------------------
+
+
+def fiscal_start() -> int:
+    return int(getattr(settings, "CITYDESK_FISCAL_YEAR_START_MONTH", 1) or 1)
+
+
+def month_index(d: date) -> int:
+    return d.year * 12 + d.month - 1
+
+
+def month_date(m: int) -> date:
+    return date(m // 12, m % 12 + 1, 1)
+
+
+def period_start(period_type: str, m: int) -> int:
+    """The first month of the period of kind `period_type` holding month `m`."""
+    offset = (m - (fiscal_start() - 1)) % SPAN[period_type]
+    return m - offset
+
+
+def check_period(indicator_periodicity: str, period_type: str, period: date) -> int:
+    """The period's first month; DomainError(field="period") when it does not fit."""
+    if period_type not in SPAN:
+        raise DomainError(_("Unknown period type."), field="period")
+    if ORDER[period_type] < ORDER[indicator_periodicity]:
+        raise DomainError(_("This period does not fit the indicator's periodicity."), field="period")
+    m = month_index(period)
+    if period.day != 1 or period_start(period_type, m) != m:
+        raise DomainError(_("This date is not the first day of a period."), field="period")
+    return m
+
+
+# --- Aggregation kernels (NaN = missing) ----------------------------------------------------------
+
+
+def _nansum(a: np.ndarray, axis: int) -> np.ndarray:
+    present = ~np.isnan(a)
+    total = np.where(present, a, 0.0).sum(axis=axis)
+    return np.where(present.any(axis=axis), total, np.nan)
+
+
+def _nanmean(a: np.ndarray, axis: int) -> np.ndarray:
+    present = ~np.isnan(a)
+    count = present.sum(axis=axis)
+    total = np.where(present, a, 0.0).sum(axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _nanlast(a: np.ndarray, axis: int) -> np.ndarray:
+    a = np.moveaxis(a, axis, -1)
+    present = ~np.isnan(a)
+    n = a.shape[-1]
+    idx = np.where(present, np.arange(n), -1).max(axis=-1)
+    picked = np.take_along_axis(a, np.maximum(idx, 0)[..., None], axis=-1)[..., 0]
+    return np.where(idx >= 0, picked, np.nan)
+
+
+def _ratio(num: np.ndarray, den: np.ndarray, scale: float) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = num / den * scale
+    return np.where(np.isfinite(out), out, np.nan)
+
+
+def aggregate(
+    rule: str,
+    values: np.ndarray,
+    axis: int,
+    *,
+    num: np.ndarray | None = None,
+    den: np.ndarray | None = None,
+    weight: np.ndarray | None = None,
+    scale: float = 1.0,
+) -> np.ndarray:
+    """Combine `values` along `axis` per an Aggregation rule (sum, avg, last, ratio, weighted)."""
+    if rule == "ratio" and num is not None and den is not None:
+        return _ratio(_nansum(num, axis), _nansum(den, axis), scale)
+    if rule == "weighted" and weight is not None:
+        ok = ~np.isnan(values) & ~np.isnan(weight)
+        top = np.where(ok, values * np.where(ok, weight, 0.0), 0.0).sum(axis=axis)
+        bottom = np.where(ok, weight, 0.0).sum(axis=axis)
+        weighted = _ratio(top, bottom, 1.0)
+        return np.where(ok.any(axis=axis), weighted, _nanmean(values, axis))
+    if rule == "sum":
+        return _nansum(values, axis)
+    if rule == "last":
+        return _nanlast(values, axis)
+    return _nanmean(values, axis)
+
+
+def _units_rule(rule: str) -> str:
+    # "last" over units has no meaning of its own: a stock (population, beds) adds up over units.
+    return "sum" if rule == "last" else rule
+
+
+# --- The database-backed engine -------------------------------------------------------------------
+
+
+@dataclass
+class _Ind:
+    id: int
+    code: str
+    periodicity: str
+    over_units: str
+    over_time: str
+    numerator: str | None
+    denominator: str | None
+    weight: str | None
+    scale: float
+    direction: str
+    formula: str
+    is_active: bool
+
+
+def _catalog() -> dict[str, _Ind]:
+    rows = Indicator.objects.values_list(
+        "id",
+        "code",
+        "periodicity",
+        "over_units",
+        "over_time",
+        "numerator__code",
+        "denominator__code",
+        "weight__code",
+        "scale",
+        "direction",
+        "formula",
+        "is_active",
+    )
+    return {row[1]: _Ind(*row) for row in rows}
+
+
+def _refs(ind: _Ind) -> set[str]:
+    refs: set[str] = set()
+    if ind.formula:
+        from citydesk.indicators import catalog
+
+        refs |= set(catalog.parse_formula(ind.formula))
+    if ind.over_time == "ratio" or ind.over_units == "ratio":
+        refs |= {c for c in (ind.numerator, ind.denominator) if c}
+    if ind.over_time == "weighted" or ind.over_units == "weighted":
+        refs |= {c for c in (ind.weight,) if c}
+    return refs
+
+
+def _closure(codes: Iterable[str], cat: dict[str, _Ind]) -> set[str]:
+    todo, seen = list(codes), set()
+    while todo:
+        code = todo.pop()
+        if code in seen:
+            continue
+        if code not in cat:
+            raise NotFound(_("Unknown indicator %(code)s.") % {"code": code}, field="indicator")
+        seen.add(code)
+        todo.extend(_refs(cat[code]) - seen)
+    return seen
+
+
+class _Grid:
+    """Values of several indicators for several units on a month grid [m0, m1)."""
+
+    def __init__(self, cat: dict[str, _Ind], codes: set[str], units: list[int], m0: int, m1: int) -> None:
+        self.cat, self.units, self.m0, self.m1 = cat, units, m0, m1
+        self.row = {u: i for i, u in enumerate(units)}
+        self.arrays: dict[str, np.ndarray] = {}
+        self._memo: dict[tuple[str, int, int], np.ndarray] = {}
+        self.codes = {c for c in codes if not cat[c].formula}
+
+    def load(self, parts: Sequence[tuple[Sequence[int], int, int]] | None = None) -> None:
+        """Read the values: one query per (units, first month, end month) part (default: all).
+        Raw rows straight into one (indicators, units, months) array: no per-row model work."""
+        codes = sorted(self.codes)
+        big = np.full((len(codes), len(self.units), self.m1 - self.m0), np.nan)
+        for k, code in enumerate(codes):
+            self.arrays[code] = big[k]
+        if not codes or not self.units:
+            return
+        pos = {self.cat[c].id: k for k, c in enumerate(codes)}
+        own_type = np.array([self.cat[c].periodicity for c in codes])
+        for units, a, b in parts or [(self.units, self.m0, self.m1)]:
+            query = (
+                DataValue.objects.filter(
+                    unit_id__in=list(units),
+                    period_type__in=sorted(set(own_type)),
+                    indicator_id__in=list(pos),
+                    period__gte=month_date(a),
+                    period__lt=month_date(b),
+                )
+                .annotate(day=Cast("period", CharField()))
+                .values_list("indicator_id", "unit_id", "period_type", "day", "value")
+            )
+            sql, params = query.query.sql_with_params()
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                rows = cursor.fetchall()
+            if not rows:
+                continue
+            ind, unit, ptype, period, value = zip(*rows, strict=True)
+            months = {
+                p: month_index(p if isinstance(p, date) else date.fromisoformat(str(p)[:10]))
+                for p in set(period)
+            }
+            k = np.fromiter((pos[i] for i in ind), dtype=np.int64, count=len(rows))
+            r = np.fromiter((self.row.get(u, -1) for u in unit), dtype=np.int64, count=len(rows))
+            m = np.fromiter((months[p] for p in period), dtype=np.int64, count=len(rows)) - self.m0
+            ok = (r >= 0) & (np.array(ptype) == own_type[k])
+            big[k[ok], r[ok], m[ok]] = np.asarray(value, dtype=float)[ok]
+
+    def unit_values(self, code: str, a: int, b: int) -> np.ndarray:
+        """Per unit, the value over months [a, b) per the indicator's over_time rule."""
+        key = (code, a, b)
+        if key in self._memo:
+            return self._memo[key]
+        ind = self.cat[code]
+        i, j = a - self.m0, b - self.m0
+        if ind.formula:
+            out = self._formula(ind, lambda c: self.unit_values(c, a, b))
+        else:
+            arr = self.arrays[code][:, i:j]
+            num = den = weight = None
+            if ind.over_time == "ratio" and ind.numerator and ind.denominator:
+                num, den = self._raw(ind.numerator, i, j), self._raw(ind.denominator, i, j)
+            if ind.over_time == "weighted" and ind.weight:
+                weight = self._raw(ind.weight, i, j)
+            out = aggregate(ind.over_time, arr, 1, num=num, den=den, weight=weight, scale=ind.scale)
+        self._memo[key] = out
+        return out
+
+    def _raw(self, code: str, i: int, j: int) -> np.ndarray | None:
+        arr = self.arrays.get(code)
+        return None if arr is None else arr[:, i:j]
+
+    def _formula(self, ind: _Ind, get: Any) -> np.ndarray:
+        from citydesk.indicators import catalog
+
+        refs = sorted(catalog.parse_formula(ind.formula))
+        columns = {c: np.asarray(get(c), dtype=float) for c in refs}
+        if not columns:
+            return np.full(len(self.units), float(catalog.evaluate(ind.formula, {}) or np.nan))
+        return catalog.evaluate_arrays(ind.formula, columns)
+
+    def over_units(self, code: str, a: int, b: int, rows: Sequence[int]) -> float:
+        """One value over the units at `rows` for months [a, b) per over_time, then over_units."""
+        ind = self.cat[code]
+        idx = np.asarray(rows, dtype=int)
+        if ind.formula:
+            res = self._formula(ind, lambda c: np.array([self.over_units(c, a, b, rows)]))
+            return float(res[0])
+        per_unit = self.unit_values(code, a, b)[idx]
+        rule = _units_rule(ind.over_units)
+        i, j = a - self.m0, b - self.m0
+        if rule == "ratio" and ind.numerator and ind.denominator:
+            num = _nansum(self.arrays[ind.numerator][idx, i:j], 1)
+            den = _nansum(self.arrays[ind.denominator][idx, i:j], 1)
+            return float(aggregate("ratio", per_unit, 0, num=num, den=den, scale=ind.scale))
+        if rule == "weighted" and ind.weight:
+            weight = self.unit_values(ind.weight, a, b)[idx]
+            return float(aggregate("weighted", per_unit, 0, weight=weight))
+        return float(aggregate(rule, per_unit, 0))
+
+
+def _f(x: Any) -> float | None:
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+def _changes(value: float | None, base: float | None) -> tuple[float | None, float | None]:
+    if value is None or base is None:
+        return None, None
+    pct = (value - base) / abs(base) * 100 if base else None
+    return value - base, pct
+
+
+def _slots(period_type: str, m: int) -> dict[str, tuple[int, int]]:
+    span = SPAN[period_type]
+    ys = period_start("Y", m)
+    return {
+        "cur": (m, m + span),
+        "prev": (m - span, m),
+        "ly": (m - 12, m - 12 + span),
+        "ytd": (ys, m + span),
+        "ytd_ly": (ys - 12, m + span - 12),
+    }
+
+
+def _peer_ids(unit_ids: list[int]) -> dict[int, list[int]]:
+    """Each unit's peers: the active organisations with the same parent (itself included)."""
+    parents = dict(Organisation.objects.filter(pk__in=unit_ids).values_list("pk", "parent_id"))
+    wanted = set(parents.values())
+    siblings: dict[int | None, list[int]] = {}
+    where = Q(parent_id__in=[p for p in wanted if p is not None])
+    if None in wanted:
+        where |= Q(parent__isnull=True)
+    for pk, parent in Organisation.objects.filter(where, is_active=True).values_list("pk", "parent_id"):
+        siblings.setdefault(parent, []).append(pk)
+    return {u: sorted(set(siblings.get(parents.get(u), [])) | {u}) for u in unit_ids if u in parents}
+
+
+def _plans(ids: list[int], units: list[int], keys: list[tuple[str, date]]) -> dict[tuple, float]:
+    where = Q()
+    for ptype, period in keys:
+        where |= Q(period_type=ptype, period=period)
+    out: dict[tuple, float] = {}
+    rows = (
+        Plan.objects.filter(where, indicator_id__in=ids, unit_id__in=units)
+        .order_by("revision")
+        .values_list("indicator_id", "unit_id", "period_type", "period", "value")
+    )
+    for ind_id, unit_id, ptype, period, value in rows:  # newest revision last: it wins
+        out[(ind_id, unit_id, ptype, period)] = value
+    return out
+
+
+def _rank(values: np.ndarray, own: float, direction: str) -> tuple[int | None, int]:
+    present = values[~np.isnan(values)]
+    if direction == "neutral" or np.isnan(own):
+        return None, int(present.size)
+    better = present < own if direction == "down" else present > own
+    return int(better.sum()) + 1, int(present.size)
+
+
+def measures(
+    *,
+    indicator_codes: Sequence[str] | None = None,
+    unit_ids: Sequence[int] | None = None,
+    period_type: str,
+    period: date,
+    aggregate: bool = False,
+) -> list[Measure]:
+    """Measures of the indicators for each unit (or one per indicator over the units, aggregate=True)."""
+    if period_type not in SPAN:
+        raise DomainError(_("Unknown period type."), field="period")
+    cat = _catalog()
+    if indicator_codes is None:
+        wanted = [c for c, i in cat.items() if i.is_active and ORDER[period_type] >= ORDER[i.periodicity]]
+    else:
+        wanted = list(dict.fromkeys(indicator_codes))
+    needed = _closure(wanted, cat)
+    m = month_index(period)
+    for code in wanted:
+        m = check_period(cat[code].periodicity, period_type, period)
+    units = list(dict.fromkeys(unit_ids or []))
+    if not units:
+        return []
+    slots = _slots(period_type, m)
+    peers = {} if aggregate else _peer_ids(units)
+    all_units = list(dict.fromkeys(units + [p for ps in peers.values() for p in ps]))
+    grid = _Grid(cat, needed, all_units, slots["ytd_ly"][0], m + SPAN[period_type])
+    cur0, cur1 = slots["cur"]
+    others = [u for u in all_units if u not in set(units)]
+    grid.load([(units, grid.m0, grid.m1)] + ([(others, cur0, cur1)] if others else []))
+    ys = month_date(period_start("Y", m))
+    plans = _plans([cat[c].id for c in wanted], units, [(period_type, period), ("Y", ys)])
+    rows_of = {u: grid.row[u] for u in units}
+    out: list[Measure] = []
+    for code in wanted:
+        ind = cat[code]
+        targets: list[tuple[int | None, list[int]]] = (
+            [(None, [rows_of[u] for u in units])] if aggregate else [(u, [rows_of[u]]) for u in units]
+        )
+        for unit_id, rows in targets:
+            got = {name: _f(grid.over_units(code, a, b, rows)) for name, (a, b) in slots.items()}
+            me = Measure(code, unit_id, period_type, period, direction=ind.direction)
+            me.value, me.previous, me.last_year = got["cur"], got["prev"], got["ly"]
+            me.ytd, me.ytd_last_year = got["ytd"], got["ytd_ly"]
+            me.change_abs, me.change_pct = _changes(me.value, me.previous)
+            me.yoy_abs, me.yoy_pct = _changes(me.value, me.last_year)
+            plan_units = units if unit_id is None else [unit_id]
+            me.plan = _plan_of(plans, ind, plan_units, period_type, period, aggregate)
+            me.plan_year = _plan_of(plans, ind, plan_units, "Y", ys, aggregate)
+            if me.plan is not None and me.value is not None and me.plan:
+                me.completion = me.value / me.plan
+            if me.plan_year is not None and me.ytd is not None and me.plan_year:
+                me.completion_ytd = me.ytd / me.plan_year
+            if unit_id is not None:
+                peer_rows = [grid.row[p] for p in peers.get(unit_id, [unit_id])]
+                vals = grid.unit_values(code, cur0, cur1)[peer_rows]
+                own = grid.unit_values(code, cur0, cur1)[rows_of[unit_id]]
+                me.rank, me.peers = _rank(vals, own, ind.direction)
+            out.append(me)
+    return out
+
+
+def _plan_of(
+    plans: dict[tuple, float], ind: _Ind, units: list[int], ptype: str, period: date, aggregate: bool
+) -> float | None:
+    found = [plans.get((ind.id, u, ptype, period)) for u in units]
+    if not aggregate:
+        return found[0]
+    if len(units) == 1:
+        return found[0]
+    # A plan over several units adds up only for additive indicators, and only when every unit has one.
+    if ind.over_units != "sum" or any(v is None for v in found):
+        return None
+    return float(sum(v for v in found if v is not None))
+
+
+def series(
+    *,
+    indicator_code: str,
+    unit_ids: Sequence[int] | None = None,
+    period_type: str,
+    start: date,
+    end: date,
+) -> list[tuple[date, float | None]]:
+    """The indicator's value for each period from `start` to `end` (inclusive), over the units."""
+    cat = _catalog()
+    if indicator_code not in cat:
+        raise NotFound(_("Unknown indicator %(code)s.") % {"code": indicator_code}, field="indicator")
+    needed = _closure([indicator_code], cat)
+    periodicity = cat[indicator_code].periodicity
+    if period_type not in SPAN or ORDER[period_type] < ORDER[periodicity]:
+        raise DomainError(_("This period does not fit the indicator's periodicity."), field="period")
+    first = period_start(period_type, month_index(start))
+    last = period_start(period_type, month_index(end))
+    if last < first:
+        raise DomainError(_("The end comes before the start."), field="to")
+    span = SPAN[period_type]
+    if (last - first) // span > 1200:
+        raise DomainError(_("The range is too long."), field="to")
+    units = list(dict.fromkeys(unit_ids or []))
+    if not units:
+        return []
+    grid = _Grid(cat, needed, units, first, last + span)
+    grid.load()
+    rows = list(range(len(units)))
+    return [
+        (month_date(a), _f(grid.over_units(indicator_code, a, a + span, rows)))
+        for a in range(first, last + span, span)
+    ]
+
+
+# --- Bulk: every measure for a whole array at once (bench, batch exports) -------------------------
+
+
+def _cum(
+    rule: str,
+    v: np.ndarray,
+    num: np.ndarray | None,
+    den: np.ndarray | None,
+    w: np.ndarray | None,
+    scale: float,
+) -> np.ndarray:
+    """Year-to-date along the last axis of (…, years, 12) arrays."""
+    present = ~np.isnan(v)
+    if rule == "ratio" and num is not None and den is not None:
+        return _ratio(np.nancumsum(num, -1), np.nancumsum(den, -1), scale)
+    if rule == "weighted" and w is not None:
+        ok = present & ~np.isnan(w)
+        top = np.cumsum(np.where(ok, v * np.where(ok, w, 0), 0), -1)
+        return _ratio(top, np.cumsum(np.where(ok, w, 0), -1), 1.0)
+    count = np.cumsum(present, -1)
+    if rule == "last":
+        idx = np.maximum.accumulate(np.where(present, np.arange(v.shape[-1]), -1), axis=-1)
+        picked = np.take_along_axis(v, np.maximum(idx, 0), -1)
+        return np.where(idx >= 0, picked, np.nan)
+    total = np.cumsum(np.where(present, v, 0), -1)
+    if rule == "sum":
+        return np.where(count > 0, total, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def compute_all(
+    values: np.ndarray, rules: Sequence[dict[str, Any]], plans: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """Every measure for every indicator × unit × month, quarter and year of `values`
+    (indicators × units × months, NaN = missing, month 0 = first month of a fiscal year, whole years).
+
+    `rules[i]`: {"over_time", "direction", "numerator", "denominator", "weight" (row indices or None),
+    "scale"}. Returns arrays keyed "<grain>_<measure>", grain in month/quarter/year, measure in value,
+    previous, change_abs, change_pct, last_year, yoy_abs, yoy_pct, ytd, rank; plus "*_completion" when
+    `plans` (same shape as the year values) is given.
+    """
+    n_ind, n_units, n_months = values.shape
+    years = n_months // 12
+    v = values[:, :, : years * 12]
+    out: dict[str, np.ndarray] = {}
+    grains = {"month": 1, "quarter": 3, "year": 12}
+    by_rule: dict[str, list[int]] = {}
+    for i, r in enumerate(rules):
+        by_rule.setdefault(r.get("over_time", "sum"), []).append(i)
+    for grain, span in grains.items():
+        per = years * 12 // span
+        val = np.full((n_ind, n_units, per), np.nan)
+        ytd = np.full((n_ind, n_units, per), np.nan)
+        for rule, idx in by_rule.items():
+            num = den = w = None
+            scale = 1.0
+            if rule == "ratio":
+                num = np.stack([v[rules[i]["numerator"]] for i in idx])
+                den = np.stack([v[rules[i]["denominator"]] for i in idx])
+                scale = np.array([rules[i].get("scale", 1.0) for i in idx])[:, None, None, None]
+            if rule == "weighted":
+                w = np.stack([v[rules[i]["weight"]] for i in idx])
+            sub = v[idx]
+
+            def blocks(a: np.ndarray | None, size: int) -> np.ndarray | None:
+                return None if a is None else a.reshape(a.shape[0], n_units, -1, size)
+
+            got = aggregate(
+                rule,
+                blocks(sub, span),
+                3,
+                num=blocks(num, span),
+                den=blocks(den, span),
+                weight=blocks(w, span),
+                scale=1.0,
+            )
+            if rule == "ratio":
+                got = got * scale[..., 0]
+            val[idx] = got
+            cum = _cum(rule, blocks(sub, 12), blocks(num, 12), blocks(den, 12), blocks(w, 12), 1.0)
+            if rule == "ratio":
+                cum = cum * scale
+            cum = cum.reshape(len(idx), n_units, -1)
+            ytd[idx] = cum[:, :, span - 1 :: span]
+        prev = np.concatenate([np.full((n_ind, n_units, 1), np.nan), val[:, :, :-1]], axis=2)
+        ly_step = 12 // span
+        ly = np.concatenate([np.full((n_ind, n_units, ly_step), np.nan), val[:, :, :-ly_step]], axis=2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[f"{grain}_value"] = val
+            out[f"{grain}_previous"] = prev
+            out[f"{grain}_change_abs"] = val - prev
+            out[f"{grain}_change_pct"] = np.where(prev != 0, (val - prev) / np.abs(prev) * 100, np.nan)
+            out[f"{grain}_last_year"] = ly
+            out[f"{grain}_yoy_abs"] = val - ly
+            out[f"{grain}_yoy_pct"] = np.where(ly != 0, (val - ly) / np.abs(ly) * 100, np.nan)
+        out[f"{grain}_ytd"] = ytd
+        sign = np.array([-1.0 if r.get("direction") == "down" else 1.0 for r in rules])[:, None, None]
+        keyed = np.where(np.isnan(val), -np.inf, val * sign)
+        order = np.argsort(-keyed, axis=1, kind="stable")
+        rank = np.empty_like(order)
+        np.put_along_axis(rank, order, np.arange(1, n_units + 1)[None, :, None], axis=1)
+        out[f"{grain}_rank"] = np.where(np.isnan(val), 0, rank)
+        if plans is not None and grain == "year":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out["year_completion"] = val / plans
+    return out

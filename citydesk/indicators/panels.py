@@ -1,0 +1,459 @@
+"""The indicator dashboards' panels: infographic cards, sparklines, trend charts, unit bars and map rows.
+
+Numbers come from the engine (`measures.measures()` asked once per periodicity for all the page's
+indicators, `measures.series()` for the lines); this module only shapes them for the templates. Charts
+are inline SVG drawn by the server (as in the operations center): they print, they go into the PDF as
+they are, and every chart has the table of its numbers next to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import Q
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from citydesk.indicators import measures as engine
+from citydesk.indicators import periods
+from citydesk.indicators.models import Direction, Indicator, Plan
+from citydesk.ioc.panels import PALETTE, Bar, BarChart
+
+ORDER = {"M": 0, "Q": 1, "Y": 2}
+SPARK_POINTS = 13  # the period shown and the twelve before it
+
+
+# --- Periods ----------------------------------------------------------------------------------------
+
+
+def effective_period(period_type: str, period: date, periodicity: str) -> tuple[str, date]:
+    """The period an indicator shows when the page asks for (period_type, period): the coarser of the
+    two (a quarterly indicator on a monthly page shows the quarter holding that month)."""
+    if ORDER[periodicity] <= ORDER[period_type]:
+        return period_type, period
+    return periodicity, periods.period_of(periodicity, period)
+
+
+def back(period_type: str, period: date, steps: int) -> date:
+    for _i in range(steps):
+        period = periods.previous(period_type, period)
+    return period
+
+
+def label(period_type: str, period: date) -> str:
+    return periods.period_label(period_type, period)
+
+
+# --- Numbers in words -------------------------------------------------------------------------------
+
+
+def num(value: float | None, decimals: int = 1) -> str:
+    if value is None:
+        return "—"
+    if abs(value - round(value)) < 1e-9 and abs(value) >= 1:
+        decimals = 0
+    return number_format(value, decimals, force_grouping=True)
+
+
+def pct_text(value: float | None, signed: bool = True) -> str:
+    if value is None:
+        return "—"
+    sign = "+" if signed and value > 0.05 else ("−" if signed and value < -0.05 else "")
+    return f"{sign}{number_format(abs(value) if signed else value, 1)}%"
+
+
+def as_percent(ratio: float | None) -> float | None:
+    """Completion ratios from the engine are fractions (1.0 = the plan reached) — shown as %."""
+    return None if ratio is None else 100.0 * ratio
+
+
+def tone(change: float | None, direction: str) -> str:
+    if change is None or direction == Direction.NEUTRAL or abs(change) < 0.05:
+        return "neutral"
+    return "good" if (change > 0) == (direction == Direction.UP) else "bad"
+
+
+def arrow(change: float | None) -> str:
+    if change is None or abs(change) < 0.05:
+        return "="
+    return "▲" if change > 0 else "▼"
+
+
+# --- Cards ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Card:
+    indicator: Indicator
+    measure: Any  # engine.Measure | None
+    period_label: str
+    spark: list[tuple[date, float | None]] = field(default_factory=list)
+    link: str = ""
+
+    @property
+    def code(self) -> str:
+        return self.indicator.code
+
+    @property
+    def value(self) -> float | None:
+        return getattr(self.measure, "value", None)
+
+    @property
+    def value_text(self) -> str:
+        return num(self.value, self.indicator.decimals)
+
+    @property
+    def change_pct(self) -> float | None:
+        return getattr(self.measure, "change_pct", None)
+
+    @property
+    def yoy_pct(self) -> float | None:
+        return getattr(self.measure, "yoy_pct", None)
+
+    @property
+    def change_text(self) -> str:
+        return f"{arrow(self.change_pct)} {pct_text(self.change_pct)}"
+
+    @property
+    def yoy_text(self) -> str:
+        return f"{arrow(self.yoy_pct)} {pct_text(self.yoy_pct)}"
+
+    @property
+    def tone_previous(self) -> str:
+        return tone(self.change_pct, self.indicator.direction)
+
+    @property
+    def tone_yoy(self) -> str:
+        return tone(self.yoy_pct, self.indicator.direction)
+
+    @property
+    def completion(self) -> float | None:
+        """% of the plan: year-to-date vs the annual plan when there is one, else period vs period plan."""
+        m = self.measure
+        if m is None:
+            return None
+        ytd = as_percent(getattr(m, "completion_ytd", None))
+        return ytd if ytd is not None else as_percent(getattr(m, "completion", None))
+
+    @property
+    def completion_is_ytd(self) -> bool:
+        return getattr(self.measure, "completion_ytd", None) is not None
+
+    @property
+    def completion_text(self) -> str:
+        return pct_text(self.completion, signed=False)
+
+    @property
+    def completion_width(self) -> float:
+        """Bar length on a 0–100 scale (capped: 130% of the plan draws a full bar)."""
+        return 0.0 if self.completion is None else max(0.0, min(100.0, self.completion))
+
+    @property
+    def completion_tone(self) -> str:
+        c = self.completion
+        if c is None:
+            return "neutral"
+        target = 100.0
+        if self.completion_is_ytd:  # on track: the share of the year gone by (a quarter by March)
+            m = self.measure
+            start = periods.year_start(m.period)
+            end = periods.following(m.period_type, m.period)
+            gone = (end.year - start.year) * 12 + end.month - start.month
+            target = 100.0 * min(12, gone) / 12
+        if self.indicator.direction == Direction.DOWN:
+            return "good" if c <= target else "bad"
+        return "good" if c >= target else ("warn" if c >= 0.8 * target else "bad")
+
+    @property
+    def spark_points(self) -> str:
+        return sparkline([v for _d, v in self.spark])
+
+    @property
+    def spark_text(self) -> str:
+        return "; ".join(f"{d:%m/%Y}: {num(v, self.indicator.decimals)}" for d, v in self.spark)
+
+
+def sparkline(values: list[float | None], width: float = 100, height: float = 24) -> str:
+    known = [v for v in values if v is not None]
+    if not known:
+        return ""
+    low, high = min(known), max(known)
+    span = (high - low) or 1.0
+    step = width / max(1, len(values) - 1)
+    return " ".join(
+        f"{i * step:.1f},{height - 2 - (height - 4) * (v - low) / span:.1f}"
+        for i, v in enumerate(values)
+        if v is not None
+    )
+
+
+def aggregate_measures(
+    indicators: list[Indicator],
+    unit_ids: list[int],
+    period_type: str,
+    period: date,
+    plan_unit: int | None = None,
+) -> dict[str, Any]:
+    """One Measure per indicator over the units (one engine call per periodicity on the page).
+
+    The engine adds up the units' own plans; the plan set for the chosen unit itself (the city's plan
+    for a city-wide view) fills in where that gives none (one query for the page)."""
+    by_kind: dict[tuple[str, date], list[str]] = {}
+    for ind in indicators:
+        by_kind.setdefault(effective_period(period_type, period, ind.periodicity), []).append(ind.code)
+    result: dict[str, Any] = {}
+    for (kind, start), codes in by_kind.items():
+        for m in engine.measures(
+            indicator_codes=codes, unit_ids=unit_ids, period_type=kind, period=start, aggregate=True
+        ):
+            result[m.indicator_code] = m
+    if plan_unit is not None:
+        _fill_plans(indicators, result, plan_unit)
+    return result
+
+
+def _fill_plans(indicators: list[Indicator], found: dict[str, Any], unit_id: int) -> None:
+    missing = [
+        i
+        for i in indicators
+        if i.code in found and (found[i.code].plan is None or found[i.code].plan_year is None)
+    ]
+    if not missing:
+        return
+    keys = Q()
+    for ind in missing:
+        m = found[ind.code]
+        keys |= Q(indicator_id=ind.pk, period_type=m.period_type, period=m.period)
+        keys |= Q(indicator_id=ind.pk, period_type="Y", period=periods.year_start(m.period))
+    plans: dict[tuple[int, str, date], float] = {}
+    for ind_id, ptype, day, value in (
+        Plan.objects.filter(keys, unit_id=unit_id)
+        .order_by("revision")
+        .values_list("indicator_id", "period_type", "period", "value")
+    ):
+        plans[(ind_id, ptype, day)] = value  # the newest revision comes last and wins
+    for ind in missing:
+        m = found[ind.code]
+        if m.plan is None:
+            m.plan = plans.get((ind.pk, m.period_type, m.period))
+            if m.plan and m.value is not None:
+                m.completion = m.value / m.plan
+        if m.plan_year is None:
+            m.plan_year = plans.get((ind.pk, "Y", periods.year_start(m.period)))
+            if m.plan_year and m.ytd is not None:
+                m.completion_ytd = m.ytd / m.plan_year
+
+
+def unit_measures(
+    indicators: list[Indicator], unit_ids: list[int], period_type: str, period: date
+) -> dict[str, list[Any]]:
+    """Per-unit Measures (rank among peers included), per indicator."""
+    by_kind: dict[tuple[str, date], list[str]] = {}
+    for ind in indicators:
+        by_kind.setdefault(effective_period(period_type, period, ind.periodicity), []).append(ind.code)
+    result: dict[str, list[Any]] = {ind.code: [] for ind in indicators}
+    for (kind, start), codes in by_kind.items():
+        for m in engine.measures(
+            indicator_codes=codes, unit_ids=unit_ids, period_type=kind, period=start, aggregate=False
+        ):
+            if m.unit_id is not None and m.value is not None:
+                result.setdefault(m.indicator_code, []).append(m)
+    return result
+
+
+def spark_series(
+    ind: Indicator, unit_ids: list[int], period_type: str, period: date, points: int = SPARK_POINTS
+) -> list[tuple[date, float | None]]:
+    kind, end = effective_period(period_type, period, ind.periodicity)
+    start = back(kind, end, points - 1)
+    return list(
+        engine.series(indicator_code=ind.code, unit_ids=unit_ids, period_type=kind, start=start, end=end)
+    )
+
+
+def spark_bulk(
+    indicators: list[Indicator],
+    unit_ids: list[int],
+    period_type: str,
+    period: date,
+    points: int = SPARK_POINTS,
+) -> dict[str, list[tuple[date, float | None]]]:
+    """The last `points` periods of every indicator over the units: one value query per periodicity
+    on the page (the engine's month grid, shared), instead of one `series()` per indicator."""
+    out: dict[str, list[tuple[date, float | None]]] = {}
+    by_kind: dict[tuple[str, date], list[str]] = {}
+    for ind in indicators:
+        by_kind.setdefault(effective_period(period_type, period, ind.periodicity), []).append(ind.code)
+    try:
+        cat = engine._catalog()
+        for (kind, end), codes in by_kind.items():
+            span = engine.SPAN[kind]
+            last = engine.month_index(end)
+            first = last - span * (points - 1)
+            grid = engine._Grid(cat, engine._closure(codes, cat), list(unit_ids), first, last + span)
+            grid.load()
+            rows = list(range(len(unit_ids)))
+            for code in codes:
+                out[code] = [
+                    (
+                        engine.month_date(a),
+                        engine._f(grid.over_units(code, a, a + span, rows)) if rows else None,
+                    )
+                    for a in range(first, last + span, span)
+                ]
+    except AttributeError:  # the engine's grid changed shape: ask for each series (slower, same numbers)
+        for ind in indicators:
+            out[ind.code] = spark_series(ind, unit_ids, period_type, period, points)
+    return out
+
+
+def cards(
+    indicators: list[Indicator],
+    unit_ids: list[int],
+    period_type: str,
+    period: date,
+    link: Any = None,
+    sparks: bool = True,
+    plan_unit: int | None = None,
+) -> list[Card]:
+    found = aggregate_measures(indicators, unit_ids, period_type, period, plan_unit)
+    lines = spark_bulk(indicators, unit_ids, period_type, period) if sparks else {}
+    result = []
+    for ind in indicators:
+        kind, start = effective_period(period_type, period, ind.periodicity)
+        result.append(
+            Card(
+                indicator=ind,
+                measure=found.get(ind.code),
+                period_label=label(kind, start),
+                spark=lines.get(ind.code, []),
+                link=link(ind) if link else "",
+            )
+        )
+    return result
+
+
+# --- Charts -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class TrendChart:
+    """The last periods (line), the same periods a year earlier (dashed) and the plan (steps)."""
+
+    indicator: Indicator
+    rows: list[dict[str, Any]]
+    width: int = 560
+    height: int = 190
+    left: int = 56
+    line: str = ""
+    last_year_line: str = ""
+    plan_line: str = ""
+    dots: list[dict[str, Any]] = field(default_factory=list)
+    ticks: list[dict[str, Any]] = field(default_factory=list)
+    axis: list[dict[str, Any]] = field(default_factory=list)
+
+
+def trend(
+    ind: Indicator,
+    unit_ids: list[int],
+    period_type: str,
+    period: date,
+    plans: dict[date, float],
+    points: int = SPARK_POINTS,
+) -> TrendChart:
+    kind, end = effective_period(period_type, period, ind.periodicity)
+    lag = {"M": 12, "Q": 4, "Y": 1}[kind]
+    start = back(kind, end, points - 1 + lag)
+    values = list(
+        engine.series(indicator_code=ind.code, unit_ids=unit_ids, period_type=kind, start=start, end=end)
+    )
+    shown = values[-points:]
+    before = values[: len(values) - len(shown)]
+    earlier = values[-points - lag : -lag] if len(values) >= points + lag else [(d, None) for d, _v in shown]
+    if len(before) < lag:
+        earlier = [(d, None) for d, _v in shown]
+    rows = []
+    for i, (day, value) in enumerate(shown):
+        last = earlier[i][1] if i < len(earlier) else None
+        rows.append(
+            {
+                "period": day,
+                "label": label(kind, day),
+                "value": value,
+                "value_text": num(value, ind.decimals),
+                "last_year": last,
+                "last_year_text": num(last, ind.decimals),
+                "plan": plans.get(day),
+                "plan_text": num(plans.get(day), ind.decimals),
+            }
+        )
+    chart = TrendChart(indicator=ind, rows=rows)
+    known = [v for r in rows for v in (r["value"], r["last_year"], r["plan"]) if v is not None]
+    if not known:
+        return chart
+    low, high = min(0.0, min(known)), max(known)
+    span = (high - low) or 1.0
+    plot_w, plot_h, top = chart.width - chart.left - 24, chart.height - 40, 10
+    step = plot_w / max(1, len(rows) - 1)
+
+    def xy(i: int, v: float) -> tuple[float, float]:
+        return chart.left + i * step, top + plot_h * (1 - (v - low) / span)
+
+    def polyline(key: str) -> str:
+        return " ".join(
+            "{:.1f},{:.1f}".format(*xy(i, r[key])) for i, r in enumerate(rows) if r[key] is not None
+        )
+
+    chart.line = polyline("value")
+    chart.last_year_line = polyline("last_year")
+    chart.plan_line = polyline("plan")
+    for i, r in enumerate(rows):
+        if r["value"] is not None:
+            x, y = xy(i, r["value"])
+            chart.dots.append({"x": x, "y": y, "title": f"{r['label']}: {r['value_text']}"})
+        if i % max(1, len(rows) // 6) == 0 or i == len(rows) - 1:
+            chart.ticks.append({"x": chart.left + i * step, "text": f"{r['period']:%m/%y}"})
+    for fraction in (0.0, 0.5, 1.0):
+        value = low + span * fraction
+        chart.axis.append({"y": top + plot_h * (1 - fraction), "text": num(value, ind.decimals)})
+    return chart
+
+
+def unit_bars(ind: Indicator, rows: list[Any], names: dict[int, str], link: Any = None) -> BarChart:
+    """The units' values, best first (direction-aware), as horizontal bars."""
+    reverse = ind.direction != Direction.DOWN
+    ordered = sorted(rows, key=lambda m: m.value if reverse else -m.value, reverse=True)
+    bars = [
+        Bar(
+            m.unit_id,
+            names.get(m.unit_id, str(m.unit_id)),
+            max(0.0, float(m.value)),
+            f"{num(m.value, ind.decimals)} {ind.unit_of_measure}",
+            colour=PALETTE[0],
+            link=link(m.unit_id) if link else "",
+        )
+        for m in ordered[:15]
+    ]
+    return BarChart(_("%(name)s by unit") % {"name": ind.name}, bars, unit=ind.unit_of_measure).layout()
+
+
+def map_rows(ind: Indicator, rows: list[Any], units: dict[int, Any]) -> list[dict[str, Any]]:
+    """One bubble per unit that has a centre (its administrative unit's), with the value."""
+    result = []
+    for m in rows:
+        org = units.get(m.unit_id)
+        admin = getattr(org, "admin_unit", None) if org is not None else None
+        result.append(
+            {
+                "unit": m.unit_id,
+                "name": org.name if org is not None else str(m.unit_id),
+                "lon": getattr(admin, "centre_lon", None),
+                "lat": getattr(admin, "centre_lat", None),
+                "value": m.value,
+                "text": f"{num(m.value, ind.decimals)} {ind.unit_of_measure}",
+                "rank": m.rank,
+            }
+        )
+    return result

@@ -1,0 +1,46 @@
+"""Writes of the indicator subsystem's entry side: values, submissions, plans, reminders."""
+
+from citydesk.indicators.services.common import parse_number
+from citydesk.indicators.services.deadlines import due_at_for, period_end
+from citydesk.indicators.services.plans import plan_history, plan_set
+from citydesk.indicators.services.reminders import indicator_reminders, submission_remind
+from citydesk.indicators.services.submissions import (
+    MOVES,
+    EntryWarning,
+    WarningsPending,
+    allowed_actions,
+    entry_warnings,
+    is_late,
+    required_indicators,
+    submission_approve,
+    submission_lock,
+    submission_move,
+    submission_return,
+    submission_submit,
+)
+from citydesk.indicators.services.values import ValuesRejected, value_set, values_set_many
+
+__all__ = [
+    "MOVES",
+    "EntryWarning",
+    "ValuesRejected",
+    "WarningsPending",
+    "allowed_actions",
+    "due_at_for",
+    "entry_warnings",
+    "indicator_reminders",
+    "is_late",
+    "parse_number",
+    "period_end",
+    "plan_history",
+    "plan_set",
+    "required_indicators",
+    "submission_approve",
+    "submission_lock",
+    "submission_move",
+    "submission_remind",
+    "submission_return",
+    "submission_submit",
+    "value_set",
+    "values_set_many",
+]

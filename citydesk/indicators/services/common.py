@@ -1,0 +1,164 @@
+"""Shared parsing and lookups of the indicator entry services."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from citydesk.core.errors import DomainError, NotAllowed, NotFound
+from citydesk.core.models import Membership, Organisation, User
+from citydesk.core.powers import Power, Role
+from citydesk.core.services import holds_own
+from citydesk.indicators.models import Indicator, IndicatorGroup, Periodicity, Source
+from citydesk.lib.text import nfc
+
+PeriodArg = str | tuple[str, date]
+
+_THOUSANDS_DOT = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
+_THOUSANDS_COMMA = re.compile(r"^[+-]?\d{1,3}(,\d{3}){2,}$")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def parse_number(raw: Any) -> float:
+    """A number typed the Vietnamese way ("1.234,5", "12,5") or the English way ("1234.5").
+
+    A dot followed by groups of exactly three digits and no comma ("1.234") is a thousands separator,
+    as Vietnamese writes it. Raises ValueError with a message for the user.
+    """
+    if isinstance(raw, bool):
+        raise ValueError(_("Enter a number."))
+    if isinstance(raw, int | float):
+        number = float(raw)
+    else:
+        text = nfc(str(raw or "")).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+        text = text.removesuffix("%")
+        if not text:
+            raise ValueError(_("Enter a number."))
+        if "," in text and "." in text:
+            if text.rfind(",") > text.rfind("."):
+                text = text.replace(".", "").replace(",", ".")
+            else:
+                text = text.replace(",", "")
+        elif "," in text:
+            text = text.replace(",", "") if _THOUSANDS_COMMA.match(text) else text.replace(",", ".")
+        elif _THOUSANDS_DOT.match(text):
+            text = text.replace(".", "")
+        if not _NUMBER.match(text):
+            raise ValueError(_("“%(v)s” is not a number.") % {"v": str(raw)[:40]})
+        number = float(text)
+    if math.isnan(number) or math.isinf(number):
+        raise ValueError(_("Enter a finite number."))
+    return number
+
+
+def check_value(indicator: Indicator, raw: Any) -> float:
+    """The value normalised and checked against the indicator's type and bounds (DomainError "value")."""
+    try:
+        number = parse_number(raw)
+    except ValueError as exc:
+        raise DomainError(str(exc), field="value") from None
+    if indicator.integer_only and number != int(number):
+        raise DomainError(_("%(name)s takes whole numbers only.") % {"name": indicator.name}, field="value")
+    if indicator.min_value is not None and number < indicator.min_value:
+        raise DomainError(
+            _("The value must be at least %(min)s %(uom)s.")
+            % {"min": _fmt(indicator.min_value), "uom": indicator.unit_of_measure},
+            field="value",
+        )
+    if indicator.max_value is not None and number > indicator.max_value:
+        raise DomainError(
+            _("The value must be at most %(max)s %(uom)s.")
+            % {"max": _fmt(indicator.max_value), "uom": indicator.unit_of_measure},
+            field="value",
+        )
+    return number
+
+
+def _fmt(number: float) -> str:
+    if number == int(number):
+        return f"{int(number):,}".replace(",", ".")
+    return f"{number:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def resolve_period(period: PeriodArg) -> tuple[str, date]:
+    from citydesk.indicators import periods
+
+    if isinstance(period, tuple):
+        kind, day = period
+        if kind not in Periodicity.values:
+            raise DomainError(_("Unknown period type."), field="period")
+        return kind, day
+    try:
+        return periods.parse_period(nfc(str(period or "")).strip())
+    except DomainError:
+        raise
+    except (ValueError, TypeError):
+        raise DomainError(
+            _("Write the period as 2026-03 (month), 2026-Q2 (quarter) or 2026 (year)."), field="period"
+        ) from None
+
+
+def period_text(period_type: str, day: date) -> str:
+    from citydesk.indicators import periods
+
+    return periods.period_key(period_type, day)
+
+
+def indicator_by_code(code: str) -> Indicator:
+    indicator = Indicator.objects.filter(code=nfc(str(code or "")).strip(), is_active=True).first()
+    if indicator is None:
+        raise NotFound(_("Unknown indicator “%(c)s”.") % {"c": code}, field="indicator")
+    return indicator
+
+
+def group_by_code(code: str) -> IndicatorGroup:
+    group = IndicatorGroup.objects.filter(code=nfc(str(code or "")).strip()).first()
+    if group is None:
+        raise NotFound(_("Unknown indicator group “%(c)s”.") % {"c": code}, field="group")
+    return group
+
+
+def unit_by_code(code: str) -> Organisation:
+    unit = Organisation.objects.filter(code=nfc(str(code or "")).strip(), is_active=True).first()
+    if unit is None:
+        raise NotFound(_("Unknown organisation code “%(code)s”.") % {"code": code}, field="unit")
+    return unit
+
+
+def check_enterable(indicator: Indicator) -> None:
+    if indicator.source != Source.ENTRY:
+        raise DomainError(
+            _("%(code)s is computed (%(source)s) and is not entered by hand.")
+            % {"code": indicator.code, "source": Source(indicator.source).label},
+            field="indicator",
+        )
+
+
+def check_reports(indicator: Indicator, unit: Organisation) -> None:
+    if not indicator.reporting_units.filter(pk=unit.pk).exists():
+        raise NotAllowed(
+            _("%(unit)s is not assigned to report %(code)s.") % {"unit": unit.name, "code": indicator.code},
+            field="unit",
+        )
+
+
+def approver_scope(unit: Organisation) -> Organisation:
+    """Reports of a unit are approved by the unit above it (the top unit approves its own)."""
+    return unit.parent if unit.parent_id else unit
+
+
+def is_leader_over(user: User, unit: Organisation) -> bool:
+    return (
+        user.is_active
+        and Membership.objects.filter(
+            user=user, is_active=True, role=Role.LEADER, organisation_id__in=unit.ancestor_ids()
+        ).exists()
+    )
+
+
+def can_enter(user: User, unit: Organisation) -> bool:
+    return user.is_authenticated and holds_own(user, Power.INDICATOR_ENTER, unit)

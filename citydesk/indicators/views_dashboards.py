@@ -1,0 +1,480 @@
+"""The socio-economic indicator dashboards: the leaders' one-page summary of every group, a group's page
+(cards, charts, map, findings), an indicator in depth, and the actions on a finding.
+
+Who sees what: VIEW_DASHBOARD holders, in their scope (`citydesk.ioc.access.dashboard_scope`): a ward
+head their ward, a leader the city. Filters live in the URL (`period`, `unit`); a bad one is a 400 that
+names the field. Numbers come from `measures.measures()` (once per periodicity for the whole page).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Max
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from citydesk.core.errors import DomainError, NotAllowed
+from citydesk.core.models import Membership, Organisation
+from citydesk.core.powers import ROLE_POWERS, Power
+from citydesk.core.selectors import descendant_ids
+from citydesk.indicators import panels, periods
+from citydesk.indicators.models import (
+    DataValue,
+    Finding,
+    FindingState,
+    Indicator,
+    IndicatorGroup,
+    Plan,
+)
+from citydesk.ioc.access import dashboard_scope
+
+HEADLINES = 3  # indicators per group on the summary
+OPEN_STATES = [FindingState.FLAGGED, FindingState.EXPLAINED, FindingState.CORRECTED]
+FINDING_ACTIONS = ("explain", "correct", "close", "reopen")
+
+
+class BadFilter(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+@dataclass
+class Filters:
+    period_type: str
+    period: date
+    unit: Organisation
+    unit_ids: list[int]
+    explicit_period: bool
+
+    @property
+    def label(self) -> str:
+        return periods.period_label(self.period_type, self.period)
+
+    @property
+    def period_text(self) -> str:
+        return periods.period_key(self.period_type, self.period)
+
+    def query(self, **extra: str) -> str:
+        params = {"period": self.period_text, "unit": self.unit.code, **extra}
+        return urlencode({k: v for k, v in params.items() if v})
+
+
+def _roots(user: Any) -> list[Organisation]:
+    ids = {
+        m.organisation_id
+        for m in Membership.objects.filter(user=user, is_active=True).only("organisation_id", "role")
+        if Power.VIEW_DASHBOARD in ROLE_POWERS.get(m.role, frozenset())
+    }
+    return list(Organisation.objects.filter(pk__in=ids).order_by("name"))
+
+
+def parse_filters(request: HttpRequest, scope: frozenset[int] | None) -> Filters:
+    """The page's filters from the query string; BadFilter names every field at fault."""
+    errors: dict[str, str] = {}
+    roots = _roots(request.user)
+    unit_code = (request.GET.get("unit") or "").strip()
+    unit: Organisation | None = None
+    if unit_code:
+        unit = Organisation.objects.filter(code=unit_code).first()
+        if unit is None:
+            errors["unit"] = _("Unknown unit “%(code)s”.") % {"code": unit_code}
+        elif scope is not None and unit.pk not in scope:
+            errors["unit"] = _("The unit “%(code)s” is outside your dashboards.") % {"code": unit_code}
+            unit = None
+    elif roots:
+        unit = roots[0]
+    if unit is None and "unit" not in errors:
+        errors["unit"] = _("No unit to show.")
+    unit_ids = sorted(descendant_ids([unit.pk])) if unit is not None else []
+    text = (request.GET.get("period") or "").strip()
+    period_type, period = "M", None
+    if text:
+        try:
+            period_type, period = periods.parse_period(text)
+        except (DomainError, ValueError) as exc:
+            errors["period"] = getattr(exc, "message", None) or _(
+                "Write the period as 2026-03, 2026-Q2 or 2026."
+            )
+    if errors:
+        raise BadFilter(errors)
+    assert unit is not None
+    if period is None:
+        latest = DataValue.objects.filter(period_type="M", unit_id__in=unit_ids).aggregate(p=Max("period"))[
+            "p"
+        ]
+        period = latest or periods.previous("M", timezone.localdate().replace(day=1))
+    return Filters(period_type, period, unit, unit_ids, bool(text))
+
+
+def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return render(request, "reports/forbidden.html", {"message": str(exc)}, status=403)
+
+
+def _context(request: HttpRequest) -> tuple[dict[str, Any], Filters | None, int]:
+    """Scope + filters: the common context, the filters (None when bad) and the status."""
+    scope = dashboard_scope(request.user)  # NotAllowed for others: the caller answers 403
+    units = Organisation.objects.filter(pk__in=scope) if scope is not None else Organisation.objects.all()
+    context: dict[str, Any] = {
+        "units": units.order_by("name").only("code", "name"),
+        "period_value": request.GET.get("period", ""),
+        "unit_value": request.GET.get("unit", ""),
+    }
+    try:
+        filters = parse_filters(request, scope)
+    except BadFilter as exc:
+        context["filter_errors"] = exc.errors
+        return context, None, 400
+    context.update(
+        filters=filters,
+        period_value=filters.period_text,
+        unit_value=filters.unit.code,
+        query=filters.query(),
+        generated_at=timezone.localtime(),
+    )
+    return context, filters, 200
+
+
+def _open_findings(unit_ids: list[int]) -> Any:
+    return Finding.objects.filter(unit_id__in=unit_ids, state__in=OPEN_STATES)
+
+
+def summary_data(filters: Filters) -> dict[str, Any]:
+    """Every group with its headline cards and its count of open findings (also used by the exports)."""
+    groups = list(IndicatorGroup.objects.order_by("position", "code"))
+    indicators = list(
+        Indicator.objects.filter(is_active=True).order_by("group__position", "position", "code")
+    )
+    headline: dict[int, list[Indicator]] = {}
+    for ind in indicators:
+        chosen = headline.setdefault(ind.group_id, [])
+        if len(chosen) < HEADLINES:
+            chosen.append(ind)
+    shown = [ind for chosen in headline.values() for ind in chosen]
+    cards = panels.cards(
+        shown,
+        filters.unit_ids,
+        filters.period_type,
+        filters.period,
+        _indicator_link(filters),
+        plan_unit=filters.unit.pk,
+    )
+    by_code = {c.code: c for c in cards}
+    counts = dict(
+        _open_findings(filters.unit_ids)
+        .values_list("indicator__group_id")
+        .annotate(n=Count("id"))
+        .values_list("indicator__group_id", "n")
+    )
+    sections = [
+        {
+            "group": g,
+            "cards": [by_code[i.code] for i in headline.get(g.pk, [])],
+            "findings": counts.get(g.pk, 0),
+            "link": reverse("indicators:group", args=[g.code]) + "?" + filters.query(),
+        }
+        for g in groups
+    ]
+    return {"sections": sections, "findings_total": sum(counts.values())}
+
+
+def _indicator_link(filters: Filters) -> Any:
+    def link(ind: Indicator) -> str:
+        return reverse("indicators:indicator", args=[ind.code]) + "?" + filters.query()
+
+    return link
+
+
+def _timed(response: HttpResponse, started: float) -> HttpResponse:
+    response["Server-Timing"] = f"dashboard;dur={(time.perf_counter() - started) * 1000:.1f}"
+    return response
+
+
+@login_required
+def summary(request: HttpRequest) -> HttpResponse:
+    started = time.perf_counter()
+    try:
+        context, filters, status = _context(request)
+    except NotAllowed as exc:
+        return _forbidden(request, exc)
+    if filters is not None:
+        context.update(summary_data(filters))
+    return _timed(render(request, "indicators/dash_summary.html", context, status=status), started)
+
+
+def _plans(
+    indicators: list[Indicator], unit: Organisation, period_types: set[str]
+) -> dict[str, dict[date, float]]:
+    """The plan in force (newest revision) per indicator and period, for the chosen unit (one query)."""
+    result: dict[str, dict[date, float]] = {}
+    rows = (
+        Plan.objects.filter(indicator__in=indicators, unit=unit, period_type__in=period_types)
+        .order_by("indicator_id", "period", "revision")
+        .values_list("indicator__code", "period", "value")
+    )
+    for code, day, value in rows:
+        result.setdefault(code, {})[day] = value  # the newest revision comes last and wins
+    return result
+
+
+def group_data(filters: Filters, group: IndicatorGroup) -> dict[str, Any]:
+    indicators = list(group.indicators.filter(is_active=True).order_by("position", "code"))
+    cards = panels.cards(
+        indicators,
+        filters.unit_ids,
+        filters.period_type,
+        filters.period,
+        _indicator_link(filters),
+        sparks=False,
+        plan_unit=filters.unit.pk,
+    )
+    per_unit = panels.unit_measures(indicators, filters.unit_ids, filters.period_type, filters.period)
+    unit_ids = {m.unit_id for rows in per_unit.values() for m in rows}
+    units = {
+        o.pk: o
+        for o in Organisation.objects.filter(pk__in=unit_ids)
+        .select_related("admin_unit")
+        .only("code", "name", "admin_unit__centre_lon", "admin_unit__centre_lat")
+    }
+    names = {pk: o.name for pk, o in units.items()}
+    kinds = {
+        panels.effective_period(filters.period_type, filters.period, i.periodicity)[0] for i in indicators
+    }
+    plans = _plans(indicators, filters.unit, kinds)
+
+    def unit_link(unit_id: int) -> str:
+        org = units.get(unit_id)
+        return (
+            reverse("indicators:group", args=[group.code]) + "?" + filters.query(unit=org.code) if org else ""
+        )
+
+    blocks = []
+    for card in cards:
+        ind = card.indicator
+        chart = panels.trend(
+            ind, filters.unit_ids, filters.period_type, filters.period, plans.get(ind.code, {})
+        )
+        card.spark = [(r["period"], r["value"]) for r in chart.rows]
+        rows = per_unit.get(ind.code, [])
+        blocks.append(
+            {
+                "card": card,
+                "trend": chart,
+                "bars": panels.unit_bars(ind, rows, names, unit_link),
+                "map_rows": panels.map_rows(ind, rows, units),
+            }
+        )
+    findings = list(
+        _open_findings(filters.unit_ids)
+        .filter(indicator__group=group)
+        .select_related("indicator", "unit")
+        .order_by("-found_at")[:200]
+    )
+    return {"group": group, "blocks": blocks, "findings": findings, "finding_actions": FINDING_ACTIONS}
+
+
+@login_required
+def group_page(request: HttpRequest, code: str) -> HttpResponse:
+    started = time.perf_counter()
+    try:
+        context, filters, status = _context(request)
+    except NotAllowed as exc:
+        return _forbidden(request, exc)
+    group = IndicatorGroup.objects.filter(code=code).first()
+    if group is None:
+        raise Http404(_("No such indicator group."))
+    context["group"] = group
+    context["tiles_url"] = getattr(settings, "CITYDESK_MAP_TILES_URL", "")
+    if filters is not None:
+        context.update(group_data(filters, group))
+    return _timed(render(request, "indicators/dash_group.html", context, status=status), started)
+
+
+def indicator_data(filters: Filters, ind: Indicator) -> dict[str, Any]:
+    card = panels.cards(
+        [ind], filters.unit_ids, filters.period_type, filters.period, sparks=False, plan_unit=filters.unit.pk
+    )[0]
+    kind, start = panels.effective_period(filters.period_type, filters.period, ind.periodicity)
+    plans = _plans([ind], filters.unit, {kind}).get(ind.code, {})
+    chart = panels.trend(ind, filters.unit_ids, filters.period_type, filters.period, plans)
+    card.spark = [(r["period"], r["value"]) for r in chart.rows]
+    rows = panels.unit_measures([ind], filters.unit_ids, filters.period_type, filters.period).get(
+        ind.code, []
+    )
+    units = {
+        o.pk: o for o in Organisation.objects.filter(pk__in=[m.unit_id for m in rows]).only("code", "name")
+    }
+    ranked = sorted(
+        rows, key=lambda m: (m.rank is None, m.rank or 0, units[m.unit_id].name if m.unit_id in units else "")
+    )
+    # Period over period, as a table (not only a chart): each period against the one before and a year before.
+    comparison = []
+    previous_value = None
+    for r in chart.rows:
+        value, last = r["value"], r["last_year"]
+        comparison.append(
+            {
+                **r,
+                "change_abs": None if value is None or previous_value is None else value - previous_value,
+                "change_pct": _pct_change(value, previous_value),
+                "yoy_pct": _pct_change(value, last),
+                "completion": None if value is None or not r["plan"] else 100.0 * value / r["plan"],
+            }
+        )
+        previous_value = value
+    for row in comparison:
+        row["change_abs_text"] = panels.num(row["change_abs"], ind.decimals)
+        row["change_pct_text"] = panels.pct_text(row["change_pct"])
+        row["yoy_pct_text"] = panels.pct_text(row["yoy_pct"])
+        row["completion_text"] = panels.pct_text(row["completion"], signed=False)
+        row["tone_previous"] = panels.tone(row["change_pct"], ind.direction)
+        row["tone_yoy"] = panels.tone(row["yoy_pct"], ind.direction)
+    findings = list(
+        _open_findings(filters.unit_ids)
+        .filter(indicator=ind)
+        .select_related("unit")
+        .order_by("-found_at")[:100]
+    )
+    return {
+        "indicator": ind,
+        "card": card,
+        "trend": chart,
+        "ranked": [
+            {
+                "m": m,
+                "unit": units.get(m.unit_id),
+                "value_text": panels.num(m.value, ind.decimals),
+                "change_text": panels.pct_text(m.change_pct),
+                "yoy_text": panels.pct_text(m.yoy_pct),
+                "completion_text": panels.pct_text(
+                    panels.as_percent(m.completion_ytd if m.completion_ytd is not None else m.completion),
+                    signed=False,
+                ),
+            }
+            for m in ranked
+        ],
+        "comparison": list(reversed(comparison)),
+        "period_label": panels.label(kind, start),
+        "findings": findings,
+        "finding_actions": FINDING_ACTIONS,
+    }
+
+
+def _pct_change(value: float | None, base: float | None) -> float | None:
+    if value is None or base is None or base == 0:
+        return None
+    return 100.0 * (value - base) / abs(base)
+
+
+@login_required
+def indicator_page(request: HttpRequest, code: str) -> HttpResponse:
+    started = time.perf_counter()
+    try:
+        context, filters, status = _context(request)
+    except NotAllowed as exc:
+        return _forbidden(request, exc)
+    ind = Indicator.objects.select_related("group").filter(code=code).first()
+    if ind is None:
+        raise Http404(_("No such indicator."))
+    context["indicator"] = ind
+    if filters is not None:
+        context.update(indicator_data(filters, ind))
+    return _timed(render(request, "indicators/dash_indicator.html", context, status=status), started)
+
+
+@login_required
+@require_POST
+def finding_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Explain, correct, close or reopen a finding (with the version shown, so two people cannot
+    overwrite each other), then back to the page it came from."""
+    from citydesk.indicators import anomalies
+
+    try:
+        scope = dashboard_scope(request.user)
+    except NotAllowed as exc:
+        return _forbidden(request, exc)
+    finding = Finding.objects.select_related("indicator__group").filter(pk=pk).first()
+    if finding is None or (scope is not None and finding.unit_id not in scope):
+        raise Http404(_("No such finding."))
+    if action not in FINDING_ACTIONS:
+        raise Http404(_("No such action."))
+    back = request.POST.get("next") or ""
+    if not back.startswith("/") or back.startswith("//"):
+        back = reverse("indicators:group", args=[finding.indicator.group.code])
+    raw_version = request.POST.get("version") or ""
+    try:
+        version = int(raw_version) if raw_version else None
+    except ValueError:
+        context = {"message": _("The version is not a number."), "field": "version", "back": back}
+        return render(request, "indicators/dash_error.html", context, status=400)
+    try:
+        anomalies.finding_transition(
+            user=request.user,
+            finding_id=finding.pk,
+            action=action,
+            note=(request.POST.get("note") or "").strip(),
+            version=version,
+        )
+    except DomainError as exc:
+        context = {"message": exc.message, "field": exc.field or "", "back": back + f"#finding-{finding.pk}"}
+        return render(request, "indicators/dash_error.html", context, status=exc.status)
+    messages.success(request, _("The finding was updated."))
+    return redirect(back + f"#finding-{finding.pk}")
+
+
+def _export_context(request: HttpRequest) -> dict[str, Any] | HttpResponse:
+    """The current view's context (the summary, or a group with `group=`), or the refusal."""
+    try:
+        context, filters, _status = _context(request)
+    except NotAllowed as exc:
+        return _forbidden(request, exc)
+    errors = dict(context.get("filter_errors") or {})
+    code = (request.GET.get("group") or "").strip()
+    group = IndicatorGroup.objects.filter(code=code).first() if code else None
+    if code and group is None:
+        errors["group"] = _("Unknown indicator group “%(code)s”.") % {"code": code}
+    if errors or filters is None:
+        lines = [_("The filters are not valid:")] + [f"{name}: {error}" for name, error in errors.items()]
+        return HttpResponse("\n".join(lines) + "\n", status=400, content_type="text/plain; charset=utf-8")
+    if group is not None:
+        context.update(group_data(filters, group))
+    else:
+        context.update(summary_data(filters))
+    return context
+
+
+@login_required
+def export_xlsx(request: HttpRequest) -> HttpResponse:
+    from citydesk.indicators import exports
+
+    context = _export_context(request)
+    if isinstance(context, HttpResponse):
+        return context
+    return exports.download(exports.workbook(context), exports.XLSX_TYPE, exports.filename(context, "xlsx"))
+
+
+@login_required
+def export_pdf(request: HttpRequest) -> HttpResponse:
+    from citydesk.indicators import exports
+
+    try:
+        exports.load_weasyprint()
+    except exports.PdfUnavailable as exc:
+        return HttpResponse(f"{exc}\n", status=503, content_type="text/plain; charset=utf-8")
+    context = _export_context(request)
+    if isinstance(context, HttpResponse):
+        return context
+    pdf = exports.brief_pdf(context, request)
+    return exports.download(pdf, "application/pdf", exports.filename(context, "pdf"))

@@ -1,0 +1,374 @@
+"""Pages of data entry: choose, fill in, submit; import; progress; review. Parse, call a service, render."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from citydesk.core.errors import Conflict, DomainError, NotAllowed
+from citydesk.core.models import Membership, Organisation
+from citydesk.core.powers import ROLE_POWERS, Power
+from citydesk.core.selectors import descendant_ids
+from citydesk.core.services import holds_own
+from citydesk.indicators import imports, periods, services
+from citydesk.indicators.forms import ChooseForm, ImportForm
+from citydesk.indicators.models import (
+    DataValue,
+    Indicator,
+    IndicatorGroup,
+    Source,
+    Submission,
+    SubmissionState,
+)
+from citydesk.indicators.services.common import (
+    approver_scope,
+    group_by_code,
+    is_leader_over,
+    resolve_period,
+    unit_by_code,
+)
+from citydesk.lib.text import sort_key
+
+
+def _status(exc: DomainError) -> int:
+    return 403 if isinstance(exc, NotAllowed) else 409 if isinstance(exc, Conflict) else exc.status
+
+
+def _refused(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return render(request, "reports/forbidden.html", {"message": exc.message}, status=_status(exc))
+
+
+def _units_with(user: Any, powers: set[str]) -> set[int]:
+    roots = [
+        m.organisation_id
+        for m in Membership.objects.filter(user=user, is_active=True)
+        if powers & set(ROLE_POWERS[m.role])
+    ]
+    return descendant_ids(roots) if roots else set()
+
+
+def _enter_units(user: Any) -> list[Organisation]:
+    ids = _units_with(user, {Power.INDICATOR_ENTER})
+    reporting = Indicator.objects.filter(is_active=True, source=Source.ENTRY, reporting_units__in=ids)
+    units = Organisation.objects.filter(pk__in=reporting.values("reporting_units")).filter(pk__in=ids)
+    return sorted(units, key=lambda u: sort_key(u.name))
+
+
+def _default_period() -> str:
+    return periods.period_key("M", periods.previous("M", timezone.localdate().replace(day=1)))
+
+
+@login_required
+def entry_choose(request: HttpRequest) -> HttpResponse:
+    units = _enter_units(request.user)
+    if not units:
+        return _refused(request, NotAllowed(_("You enter indicator values for no unit.")))
+    form = ChooseForm(
+        request.GET or None,
+        groups=IndicatorGroup.objects.all(),
+        units=units,
+        initial={"period": _default_period()},
+    )
+    if request.GET and form.is_valid():
+        return redirect(
+            "indicators_entry:form",
+            group=form.cleaned_data["group"],
+            unit=form.cleaned_data["unit"],
+            period=form.cleaned_data["period"],
+        )
+    return render(request, "indicators/entry_choose.html", {"form": form})
+
+
+def _hints(indicators: list[Indicator], unit: Organisation, period_type: str, day: date) -> dict[int, dict]:
+    before = periods.previous(period_type, day)
+    last_year = periods.same_period_last_year(period_type, day)
+    rows = DataValue.objects.filter(
+        indicator__in=indicators, unit=unit, period_type=period_type, period__in=[day, before, last_year]
+    )
+    hints: dict[int, dict] = {i.pk: {} for i in indicators}
+    for row in rows:
+        slot = "current" if row.period == day else "previous" if row.period == before else "last_year"
+        hints[row.indicator_id][slot] = row
+    return hints
+
+
+def _entry_context(group: IndicatorGroup, unit: Organisation, period_type: str, day: date) -> dict[str, Any]:
+    indicators = list(
+        Indicator.objects.filter(
+            group=group, is_active=True, source=Source.ENTRY, periodicity=period_type, reporting_units=unit
+        ).order_by("position", "code")
+    )
+    hints = _hints(indicators, unit, period_type, day)
+    submission = Submission.objects.filter(
+        group=group, unit=unit, period_type=period_type, period=day
+    ).first()
+    return {
+        "group": group,
+        "unit": unit,
+        "period_key": periods.period_key(period_type, day),
+        "period_label": periods.period_label(period_type, day),
+        "rows": [{"indicator": i, **hints[i.pk]} for i in indicators],
+        "submission": submission,
+        "editable": submission is None or submission.state in services.values.EDITABLE,
+        "due_at": submission.due_at if submission else services.due_at_for(period_type, day),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_form(request: HttpRequest, group: str, unit: str, period: str) -> HttpResponse:
+    try:
+        group_obj, unit_obj = group_by_code(group), unit_by_code(unit)
+        period_type, day = resolve_period(period)
+        if not holds_own(request.user, Power.INDICATOR_ENTER, unit_obj):
+            raise NotAllowed(_("You do not enter indicator values for %(unit)s.") % {"unit": unit_obj.name})
+    except DomainError as exc:
+        return _refused(request, exc)
+    context = _entry_context(group_obj, unit_obj, period_type, day)
+    status = 200
+    if request.method == "POST":
+        values = {
+            r["indicator"].code: request.POST.get(f"v_{r['indicator'].code}", "") for r in context["rows"]
+        }
+        comments = {
+            r["indicator"].code: request.POST.get(f"c_{r['indicator'].code}", "") for r in context["rows"]
+        }
+        for r in context["rows"]:
+            r["typed"], r["typed_comment"] = values[r["indicator"].code], comments[r["indicator"].code]
+        try:
+            services.values_set_many(
+                user=request.user, unit_code=unit, period=period, values=values, comments=comments
+            )
+            if request.POST.get("action") in {"submit", "submit_anyway"}:
+                services.submission_submit(
+                    user=request.user,
+                    group_code=group,
+                    unit_code=unit,
+                    period=period,
+                    version=_int(request.POST.get("version")),
+                    explanation=request.POST.get("explanation", ""),
+                )
+                messages.success(request, _("The report has been submitted."))
+            else:
+                messages.success(request, _("The values have been saved."))
+            return redirect(request.path)
+        except services.ValuesRejected as exc:
+            context["error"], status = exc.message, 400
+            for r in context["rows"]:
+                r["error"] = exc.errors.get(r["indicator"].code, "")
+        except services.WarningsPending as exc:
+            context["warnings"], context["error"], status = exc.warnings, exc.message, 400
+        except DomainError as exc:
+            if isinstance(exc, NotAllowed):
+                return _refused(request, exc)
+            context["error"], context["error_field"], status = exc.message, exc.field, _status(exc)
+        context.update(
+            {k: v for k, v in _entry_context(group_obj, unit_obj, period_type, day).items() if k != "rows"}
+        )
+    return render(request, "indicators/entry_form.html", context, status=status)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_import(request: HttpRequest) -> HttpResponse:
+    if not _units_with(request.user, {Power.INDICATOR_ENTER, Power.INDICATOR_APPROVE}):
+        return _refused(request, NotAllowed(_("You enter indicator values for no unit.")))
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {
+        "form": form,
+        "columns": imports.header_labels("values"),
+        "plan_columns": imports.header_labels("plans"),
+        "groups": IndicatorGroup.objects.all(),
+        "units": _enter_units(request.user),
+        "default_period": _default_period(),
+    }
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            importer = imports.plans_import if form.cleaned_data["kind"] == "plans" else imports.values_import
+            try:
+                context["result"] = importer(user=request.user, file=upload, filename=upload.name)
+            except imports.ImportRejected as exc:
+                context["rejected"], status = exc, 400
+            except DomainError as exc:
+                form.add_error("file", exc.message)
+                status = _status(exc)
+        else:
+            status = 400
+    return render(request, "indicators/entry_import.html", context, status=status)
+
+
+@login_required
+def entry_template(request: HttpRequest) -> HttpResponse:
+    try:
+        group = group_by_code(request.GET.get("group", ""))
+        unit = unit_by_code(request.GET.get("unit", ""))
+        period_type, day = resolve_period(request.GET.get("period", ""))
+        if not holds_own(request.user, Power.INDICATOR_ENTER, unit):
+            raise NotAllowed(_("You do not enter indicator values for %(unit)s.") % {"unit": unit.name})
+    except DomainError as exc:
+        return _refused(request, exc)
+    data = imports.template_xlsx(group=group, unit=unit, period_type=period_type, period=day)
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    name = f"chi-tieu-{group.code}-{unit.code}-{periods.period_key(period_type, day)}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def progress(request: HttpRequest) -> HttpResponse:
+    visible = _units_with(
+        request.user, {Power.INDICATOR_ENTER, Power.INDICATOR_APPROVE, Power.VIEW_DASHBOARD}
+    )
+    if not visible:
+        return _refused(request, NotAllowed(_("You follow the indicator reports of no unit.")))
+    try:
+        period_type, day = resolve_period(request.GET.get("period") or _default_period())
+    except DomainError as exc:
+        return _refused(request, exc)
+    pairs = (
+        Indicator.objects.filter(
+            is_active=True, source=Source.ENTRY, periodicity=period_type, reporting_units__in=visible
+        )
+        .values_list("group_id", "reporting_units")
+        .distinct()
+    )
+    groups = {g.pk: g for g in IndicatorGroup.objects.all()}
+    units = {u.pk: u for u in Organisation.objects.filter(pk__in=visible)}
+    submissions = {
+        (s.group_id, s.unit_id): s
+        for s in Submission.objects.filter(period_type=period_type, period=day, unit_id__in=visible)
+    }
+    required: dict[tuple[int, int], int] = {}
+    for group_id, unit_id in Indicator.objects.filter(
+        is_active=True, source=Source.ENTRY, periodicity=period_type, reporting_units__in=visible
+    ).values_list("group_id", "reporting_units"):
+        required[(group_id, unit_id)] = required.get((group_id, unit_id), 0) + 1
+    entered: dict[tuple[int, int], int] = {}
+    for group_id, unit_id in DataValue.objects.filter(
+        period_type=period_type, period=day, unit_id__in=visible, indicator__source=Source.ENTRY
+    ).values_list("indicator__group_id", "unit_id"):
+        entered[(group_id, unit_id)] = entered.get((group_id, unit_id), 0) + 1
+    now = timezone.now()
+    default_due = services.due_at_for(period_type, day)
+    rows = []
+    for group_id, unit_id in sorted(
+        set(pairs), key=lambda p: (groups[p[0]].position, groups[p[0]].code, sort_key(units[p[1]].name))
+    ):
+        submission = submissions.get((group_id, unit_id))
+        state = submission.state if submission else SubmissionState.DRAFT
+        due = submission.due_at if submission and submission.due_at else default_due
+        submitted_at = submission.submitted_at if submission else None
+        if submitted_at is not None and state != SubmissionState.RETURNED:
+            timeliness = "late" if submitted_at > due else "on_time"
+        else:
+            timeliness = "overdue" if now > due else "open"
+        need = required.get((group_id, unit_id), 0)
+        done = min(entered.get((group_id, unit_id), 0), need)
+        rows.append(
+            {
+                "group": groups[group_id],
+                "unit": units[unit_id],
+                "state": state,
+                "state_label": SubmissionState(state).label,
+                "due": due,
+                "submitted_at": submitted_at,
+                "timeliness": timeliness,
+                "percent": round(100 * done / need) if need else 0,
+                "can_remind": state in (SubmissionState.DRAFT, SubmissionState.RETURNED)
+                and timeliness == "overdue"
+                and is_leader_over(request.user, units[unit_id]),
+                "can_review": state in (SubmissionState.SUBMITTED, SubmissionState.APPROVED)
+                and holds_own(request.user, Power.INDICATOR_APPROVE, approver_scope(units[unit_id])),
+            }
+        )
+    context = {
+        "rows": rows,
+        "period_key": periods.period_key(period_type, day),
+        "period_label": periods.period_label(period_type, day),
+        "submitted": sum(
+            1 for r in rows if r["state"] != SubmissionState.DRAFT and r["state"] != SubmissionState.RETURNED
+        ),
+    }
+    return render(request, "indicators/entry_progress.html", context)
+
+
+@login_required
+@require_POST
+def remind(request: HttpRequest) -> HttpResponse:
+    period = request.POST.get("period", "")
+    try:
+        services.submission_remind(
+            user=request.user,
+            group_code=request.POST.get("group", ""),
+            unit_code=request.POST.get("unit", ""),
+            period=period,
+        )
+        messages.success(request, _("The unit has been reminded."))
+    except DomainError as exc:
+        if isinstance(exc, NotAllowed):
+            return _refused(request, exc)
+        messages.error(request, exc.message)
+    return redirect(reverse("indicators_entry:progress") + f"?period={period}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review(request: HttpRequest, group: str, unit: str, period: str) -> HttpResponse:
+    try:
+        group_obj, unit_obj = group_by_code(group), unit_by_code(unit)
+        period_type, day = resolve_period(period)
+        if not holds_own(request.user, Power.INDICATOR_APPROVE, approver_scope(unit_obj)):
+            raise NotAllowed(
+                _("You do not approve the indicator reports of %(unit)s.") % {"unit": unit_obj.name}
+            )
+    except DomainError as exc:
+        return _refused(request, exc)
+    status = 200
+    error = ""
+    if request.method == "POST":
+        try:
+            services.submission_move(
+                user=request.user,
+                action=request.POST.get("action", ""),
+                group_code=group,
+                unit_code=unit,
+                period=period,
+                version=_int(request.POST.get("version")),
+                note=request.POST.get("note", ""),
+            )
+            messages.success(request, _("Done."))
+            return redirect(request.path)
+        except DomainError as exc:
+            if isinstance(exc, NotAllowed):
+                return _refused(request, exc)
+            error, status = exc.message, _status(exc)
+    context = _entry_context(group_obj, unit_obj, period_type, day)
+    submission = context["submission"]
+    context.update(
+        {
+            "error": error,
+            "actions": services.allowed_actions(submission.state) if submission else [],
+            "is_leader": is_leader_over(request.user, unit_obj),
+        }
+    )
+    return render(request, "indicators/entry_review.html", context, status=status)

@@ -1,0 +1,438 @@
+"""The indicator dashboards: who sees what, bad filters, the cards' numbers equal the engine's, the
+table views, the finding actions, the exports and the number of queries."""
+
+from __future__ import annotations
+
+from datetime import date
+from io import BytesIO
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from citydesk.indicators import measures as engine
+from citydesk.indicators import panels
+from citydesk.indicators.models import (
+    Aggregation,
+    DataValue,
+    Direction,
+    Finding,
+    FindingState,
+    Indicator,
+    IndicatorGroup,
+    Periodicity,
+    Plan,
+)
+
+SUMMARY = "/chi-tieu-ktxh/"
+GROUP = "/chi-tieu-ktxh/nhom/ECO/"
+INDICATOR = "/chi-tieu-ktxh/chi-tieu/RETAIL/"
+PERIOD = "2026-03"
+
+
+def _months(first: date, last: date) -> list[date]:
+    out, day = [], first
+    while day <= last:
+        out.append(day)
+        day = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    return out
+
+
+@pytest.fixture
+def data(personas):
+    """Two groups; a sum and an average indicator, a quarterly one; 27 months for two wards;
+    the city's annual plan; one open finding in the ward."""
+    eco = IndicatorGroup.objects.create(code="ECO", name="Kinh tế", position=1)
+    social = IndicatorGroup.objects.create(code="SOC", name="Xã hội", position=2)
+    retail = Indicator.objects.create(
+        group=eco, code="RETAIL", name="Tổng mức bán lẻ", unit_of_measure="tỷ đồng", position=1
+    )
+    unemp = Indicator.objects.create(
+        group=eco,
+        code="UNEMP",
+        name="Tỷ lệ thất nghiệp",
+        unit_of_measure="%",
+        over_units=Aggregation.AVERAGE,
+        over_time=Aggregation.AVERAGE,
+        direction=Direction.DOWN,
+        position=2,
+    )
+    grdp = Indicator.objects.create(
+        group=eco,
+        code="GRDPQ",
+        name="GRDP quý",
+        unit_of_measure="tỷ đồng",
+        periodicity=Periodicity.QUARTER,
+        position=3,
+    )
+    beds = Indicator.objects.create(group=social, code="BEDS", name="Giường bệnh", unit_of_measure="giường")
+    rows = []
+    for i, month in enumerate(_months(date(2024, 1, 1), date(2026, 3, 1))):
+        for unit, base in ((personas.ward, 100.0), (personas.other_ward, 60.0)):
+            rows.append(DataValue(indicator=retail, unit=unit, period_type="M", period=month, value=base + i))
+            rows.append(
+                DataValue(
+                    indicator=unemp, unit=unit, period_type="M", period=month, value=base / 50 + i / 100
+                )
+            )
+            rows.append(DataValue(indicator=beds, unit=unit, period_type="M", period=month, value=base * 2))
+        if month.month in (1, 4, 7, 10):
+            rows.append(
+                DataValue(indicator=grdp, unit=personas.ward, period_type="Q", period=month, value=500.0 + i)
+            )
+    DataValue.objects.bulk_create(rows)
+    Plan.objects.create(
+        indicator=retail, unit=personas.city, period_type="Y", period=date(2026, 1, 1), value=2000
+    )
+    Plan.objects.create(
+        indicator=retail, unit=personas.city, period_type="Y", period=date(2026, 1, 1), value=2400, revision=2
+    )
+    finding = Finding.objects.create(
+        indicator=retail,
+        unit=personas.ward,
+        period_type="M",
+        period=date(2026, 3, 1),
+        value=126,
+        expected=33,
+        score=6.1,
+        method="seasonal",
+        explanation="Giá trị 126 tỷ đồng bằng 3,8 lần mức thường thấy của tháng 3 ở Phường Bến Thành.",
+    )
+    return {"eco": eco, "retail": retail, "unemp": unemp, "grdp": grdp, "finding": finding}
+
+
+# --- Who sees what --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", [SUMMARY, GROUP, INDICATOR])
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("leader", 200),
+        ("head", 200),
+        ("deputy", 200),
+        ("officer", 403),
+        ("operator", 403),
+        ("inspector", 403),
+        ("admin", 403),
+        ("citizen", 403),
+        ("outsider", 403),
+    ],
+)
+def test_pages_per_persona(client, personas, data, url, role, status):
+    client.force_login(personas.all_roles()[role])
+    response = client.get(url, {"period": PERIOD})
+    assert response.status_code == status
+    if status == 200:
+        assert b"RETAIL" in response.content or "Tổng mức bán lẻ" in response.content.decode()
+
+
+@pytest.mark.parametrize("url", [SUMMARY, GROUP, INDICATOR, "/chi-tieu-ktxh/xuat.xlsx"])
+def test_anonymous_goes_to_login(client, data, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert "login" in response["Location"] or "dang-nhap" in response["Location"]
+
+
+def test_ward_head_sees_only_their_ward(client, personas, data):
+    client.force_login(personas.head)
+    page = client.get(SUMMARY, {"period": PERIOD})
+    assert page.context["filters"].unit == personas.ward
+    assert personas.other_ward.pk not in page.context["filters"].unit_ids
+    refused = client.get(SUMMARY, {"period": PERIOD, "unit": personas.other_ward.code})
+    assert refused.status_code == 400
+    assert "unit" in refused.context["filter_errors"]
+
+
+def test_leader_sees_the_city_and_may_pick_a_ward(client, personas, data):
+    client.force_login(personas.leader)
+    city = client.get(SUMMARY, {"period": PERIOD})
+    assert city.context["filters"].unit == personas.city
+    ward = client.get(SUMMARY, {"period": PERIOD, "unit": personas.ward.code})
+    assert ward.status_code == 200
+    assert ward.context["filters"].unit_ids == [personas.ward.pk]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"period": "2026-13"}, "period"),
+        ({"period": "tháng ba"}, "period"),
+        ({"period": "2026-Q5"}, "period"),
+        ({"unit": "no-such-unit"}, "unit"),
+    ],
+)
+def test_bad_filters_name_the_field(client, personas, data, params, field):
+    client.force_login(personas.leader)
+    for url in (SUMMARY, GROUP, INDICATOR):
+        response = client.get(url, params)
+        assert response.status_code == 400
+        assert field in response.context["filter_errors"]
+        assert f"<strong>{field}</strong>".encode() in response.content
+    export = client.get("/chi-tieu-ktxh/xuat.xlsx", params)
+    assert export.status_code == 400
+    assert f"{field}:".encode() in export.content
+
+
+def test_unknown_group_or_indicator_is_404(client, personas, data):
+    client.force_login(personas.leader)
+    assert client.get("/chi-tieu-ktxh/nhom/NOPE/").status_code == 404
+    assert client.get("/chi-tieu-ktxh/chi-tieu/NOPE/").status_code == 404
+    response = client.get("/chi-tieu-ktxh/xuat.xlsx", {"period": PERIOD, "group": "NOPE"})
+    assert response.status_code == 400
+    assert b"group:" in response.content
+
+
+# --- The numbers --------------------------------------------------------------------------------------
+
+
+def test_summary_cards_equal_the_engine(client, personas, data):
+    client.force_login(personas.leader)
+    response = client.get(SUMMARY, {"period": PERIOD})
+    assert response.status_code == 200
+    filters = response.context["filters"]
+    expected = {
+        m.indicator_code: m
+        for m in engine.measures(
+            indicator_codes=["RETAIL", "UNEMP"],
+            unit_ids=filters.unit_ids,
+            period_type="M",
+            period=date(2026, 3, 1),
+            aggregate=True,
+        )
+    }
+    cards = {c.code: c for s in response.context["sections"] for c in s["cards"]}
+    retail = cards["RETAIL"]
+    assert retail.value == expected["RETAIL"].value == (100 + 26) + (60 + 26)
+    assert retail.change_pct == pytest.approx(expected["RETAIL"].change_pct)
+    assert retail.yoy_pct == pytest.approx(expected["RETAIL"].yoy_pct)
+    assert cards["UNEMP"].value == pytest.approx(expected["UNEMP"].value)
+    html = response.content.decode()
+    assert f'data-testid="value-RETAIL">{panels.num(expected["RETAIL"].value)}<' in html
+    # The quarterly indicator shows the quarter holding March.
+    assert cards["GRDPQ"].measure.period_type == "Q"
+    assert cards["GRDPQ"].value == 500.0 + 24
+    # The city's plan, newest revision: year to date vs 2,400.
+    ytd = sum((100 + i) + (60 + i) for i in (24, 25, 26))
+    assert retail.completion == pytest.approx(100 * ytd / 2400)
+    assert 'data-testid="completion-RETAIL"' in html
+    # A sparkline of the last 13 months, and the open finding counted on its group.
+    assert len(retail.spark) == 13
+    assert retail.spark[-1] == (date(2026, 3, 1), retail.value)
+    eco = next(s for s in response.context["sections"] if s["group"].code == "ECO")
+    assert eco["findings"] == 1
+    assert 'data-testid="findings-ECO"' in html
+
+
+def test_group_page_cards_charts_tables_and_findings(client, personas, data):
+    client.force_login(personas.leader)
+    response = client.get(GROUP, {"period": PERIOD})
+    assert response.status_code == 200
+    html = response.content.decode()
+    blocks = {b["card"].code: b for b in response.context["blocks"]}
+    assert set(blocks) == {"RETAIL", "UNEMP", "GRDPQ"}
+    trend = blocks["RETAIL"]["trend"]
+    assert [r["value"] for r in trend.rows][-1] == 212
+    assert trend.rows[-1]["last_year"] == (100 + 14) + (60 + 14)  # March 2025
+    assert trend.line and trend.last_year_line
+    # Unit comparison: the ward first (higher is better), and the map rows carry the ward centres.
+    bars = blocks["RETAIL"]["bars"].bars
+    assert [b.key for b in bars] == [personas.ward.pk, personas.other_ward.pk]
+    rows = {r["unit"]: r for r in blocks["RETAIL"]["map_rows"]}
+    assert rows[personas.ward.pk]["lat"] == pytest.approx(10.7713)
+    # Lower is better: the other ward (lower unemployment) comes first.
+    assert blocks["UNEMP"]["bars"].bars[0].key == personas.other_ward.pk
+    for code in ("RETAIL", "UNEMP"):
+        assert f'data-testid="table-{code}"' in html
+        assert f'data-testid="map-table-{code}"' in html
+    finding = data["finding"]
+    assert f'data-testid="explanation-{finding.pk}"' in html
+    assert "3,8 lần mức thường thấy" in html
+    assert "<script>" not in html and ' style="' not in html
+
+
+def test_indicator_page_ranks_units_and_compares_periods(client, personas, data):
+    client.force_login(personas.leader)
+    response = client.get(INDICATOR, {"period": PERIOD})
+    assert response.status_code == 200
+    ranked = response.context["ranked"]
+    assert [r["unit"].code for r in ranked] == [personas.ward.code, personas.other_ward.code]
+    assert ranked[0]["m"].rank == 1
+    comparison = response.context["comparison"]
+    assert comparison[0]["period"] == date(2026, 3, 1)
+    assert comparison[0]["change_abs"] == pytest.approx(2)  # each ward +1 a month
+    assert comparison[0]["yoy_pct"] == pytest.approx(100 * (212 - 188) / 188)
+    assert 'data-testid="comparison"' in response.content.decode()
+
+
+def test_quarter_and_year_periods(client, personas, data):
+    client.force_login(personas.leader)
+    for period, kind in (("2026-Q1", "Q"), ("2025", "Y")):
+        response = client.get(SUMMARY, {"period": period})
+        assert response.status_code == 200
+        cards = {c.code: c for s in response.context["sections"] for c in s["cards"]}
+        assert cards["RETAIL"].measure.period_type == kind
+    q1 = client.get(SUMMARY, {"period": "2026-Q1"})
+    cards = {c.code: c for s in q1.context["sections"] for c in s["cards"]}
+    assert cards["RETAIL"].value == sum((100 + i) + (60 + i) for i in (24, 25, 26))
+
+
+def test_summary_query_count_does_not_grow_with_indicators(client, personas, data):
+    client.force_login(personas.leader)
+    client.get(SUMMARY, {"period": PERIOD})  # warm the session and caches
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(SUMMARY, {"period": PERIOD}).status_code == 200
+    for n in range(5):
+        Indicator.objects.create(
+            group=data["eco"], code=f"X{n}", name=f"Chỉ tiêu {n}", unit_of_measure="người", position=10 + n
+        )
+    with CaptureQueriesContext(connection) as more:
+        assert client.get(SUMMARY, {"period": PERIOD}).status_code == 200
+    # Only the three headline indicators per group are shown: the extra ones cost nothing.
+    assert len(more) == len(few)
+    assert len(few) < 80, [q["sql"][:120] for q in few.captured_queries]
+
+
+# --- Finding actions --------------------------------------------------------------------------------
+
+
+def test_finding_explained_then_closed_with_the_version(client, personas, data):
+    finding = data["finding"]
+    client.force_login(personas.head)
+    url = reverse("indicators:finding_action", args=[finding.pk, "explain"])
+    response = client.post(url, {"note": "Khai trương trung tâm thương mại", "version": 1, "next": GROUP})
+    assert response.status_code == 302
+    finding.refresh_from_db()
+    assert finding.state == FindingState.EXPLAINED
+    assert finding.version == 2
+    stale = client.post(reverse("indicators:finding_action", args=[finding.pk, "close"]), {"version": 1})
+    assert stale.status_code == 409
+    assert b"version" in stale.content
+    done = client.post(reverse("indicators:finding_action", args=[finding.pk, "close"]), {"version": 2})
+    assert done.status_code == 302
+    finding.refresh_from_db()
+    assert finding.state == FindingState.CLOSED
+    assert finding.events.count() == 2
+
+
+def test_finding_action_refusals(client, personas, data):
+    finding = data["finding"]
+    url = reverse("indicators:finding_action", args=[finding.pk, "explain"])
+    client.force_login(personas.head)
+    missing_note = client.post(url, {"version": 1})
+    assert missing_note.status_code == 400
+    assert b"note" in missing_note.content
+    bad_version = client.post(url, {"version": "x", "note": "a"})
+    assert bad_version.status_code == 400
+    client.force_login(personas.other_head)  # another ward's head: not in their scope
+    assert client.post(url, {"version": 1, "note": "a"}).status_code == 404
+    client.force_login(personas.officer)
+    assert client.post(url, {"version": 1, "note": "a"}).status_code == 403
+    assert client.get(url).status_code == 405
+    finding.refresh_from_db()
+    assert finding.state == FindingState.FLAGGED and finding.version == 1
+
+
+# --- Exports ------------------------------------------------------------------------------------------
+
+
+def test_excel_export_of_the_summary_and_of_a_group(client, personas, data):
+    from openpyxl import load_workbook
+
+    client.force_login(personas.leader)
+    response = client.get("/chi-tieu-ktxh/xuat.xlsx", {"period": PERIOD})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    book = load_workbook(BytesIO(response.content))
+    assert book.sheetnames[0] == "Bộ lọc"
+    assert len(book.sheetnames) == 1 + 2  # the filters + one sheet per group
+    filters = [[c for c in row] for row in book["Bộ lọc"].iter_rows(values_only=True)]
+    flat = " ".join(str(c) for row in filters for c in row if c)
+    assert personas.city.name in flat and "2026" in flat
+    eco = book[book.sheetnames[1]]
+    values = {row[0]: row for row in eco.iter_rows(min_row=2, values_only=True) if row and row[0]}
+    assert values["RETAIL"][4] == 212
+
+    group = client.get("/chi-tieu-ktxh/xuat.xlsx", {"period": PERIOD, "group": "ECO"})
+    assert group.status_code == 200
+    book = load_workbook(BytesIO(group.content))
+    assert any(name.startswith("RETAIL") for name in book.sheetnames)
+    assert "Bất thường" in book.sheetnames
+
+
+def test_pdf_brief(client, personas, data):
+    from citydesk.indicators import exports
+
+    try:
+        exports.load_weasyprint()
+    except exports.PdfUnavailable:
+        pytest.skip("WeasyPrint's libraries are missing")
+    client.force_login(personas.leader)
+    response = client.get("/chi-tieu-ktxh/bao-cao.pdf", {"period": PERIOD})
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
+    group = client.get("/chi-tieu-ktxh/bao-cao.pdf", {"period": PERIOD, "group": "ECO"})
+    assert group.content.startswith(b"%PDF")
+    page = client.get(GROUP, {"period": PERIOD})
+    keys = ("filters", "group", "blocks", "findings", "generated_at")
+    html = exports.brief_html({k: page.context[k] for k in keys})
+    assert "3,8 lần" in html
+
+
+def test_exports_refuse_outsiders(client, personas, data):
+    client.force_login(personas.outsider)
+    assert client.get("/chi-tieu-ktxh/xuat.xlsx").status_code == 403
+    assert client.get("/chi-tieu-ktxh/bao-cao.pdf").status_code in (403, 503)
+
+
+# --- Speed --------------------------------------------------------------------------------------------
+
+
+def test_summary_with_a_full_catalog_is_fast(client, personas):
+    """20 groups × 110 indicators × 12 wards × 27 months (~36,000 values): the summary stays fast and
+    its number of queries does not follow the number of indicators shown."""
+    import time
+
+    from citydesk.core.models import Organisation, OrgKind
+
+    wards = [personas.ward, personas.other_ward] + [
+        Organisation.objects.create(
+            code=f"W{i}", name=f"UBND Phường {i}", kind=OrgKind.PEOPLES_COMMITTEE, parent=personas.city
+        )
+        for i in range(10)
+    ]
+    months = _months(date(2024, 1, 1), date(2026, 3, 1))
+    rows = []
+    for g in range(20):
+        group = IndicatorGroup.objects.create(code=f"G{g:02d}", name=f"Nhóm {g}", position=g)
+        for k in range(6 if g < 10 else 5):
+            ind = Indicator.objects.create(
+                group=group,
+                code=f"I{g:02d}{k}",
+                name=f"Chỉ tiêu {g}.{k}",
+                unit_of_measure="tỷ đồng",
+                position=k,
+            )
+            rows += [
+                DataValue(indicator=ind, unit=w, period_type="M", period=m, value=10.0 + i + j)
+                for j, w in enumerate(wards)
+                for i, m in enumerate(months)
+            ]
+    DataValue.objects.bulk_create(rows, batch_size=5000)
+    assert Indicator.objects.count() == 110
+    client.force_login(personas.leader)
+    client.get(SUMMARY, {"period": PERIOD})
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(SUMMARY, {"period": PERIOD})
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200
+    assert len(response.context["sections"]) == 20
+    print(f"summary: {elapsed * 1000:.0f} ms, {len(queries)} queries")
+    assert elapsed < 2.0  # ~0.25 s on the 2-core machine; loose for slow CI runners
+    assert len(queries) < 40
+    started = time.perf_counter()
+    assert client.get("/chi-tieu-ktxh/nhom/G00/", {"period": PERIOD}).status_code == 200
+    print(f"group: {(time.perf_counter() - started) * 1000:.0f} ms")
+    assert time.perf_counter() - started < 2.0

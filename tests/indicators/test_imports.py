@@ -1,0 +1,152 @@
+"""Excel/CSV import of values and plans: all rows checked, errors by row and column, all or nothing."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from citydesk.core.errors import DomainError
+from citydesk.indicators import imports, services
+from citydesk.indicators.models import DataValue, Plan, Submission
+from tests.indicators.entry_fixtures import make_catalog
+
+pytestmark = pytest.mark.django_db
+HEADER = "Mã chỉ tiêu;Tên chỉ tiêu;Đơn vị tính;Mã đơn vị;Kỳ;Giá trị;Ghi chú\n"
+
+
+@pytest.fixture
+def cat(personas):
+    return make_catalog(personas)
+
+
+def csv(*lines: str) -> bytes:
+    return (HEADER + "\n".join(lines) + "\n").encode("utf-8")
+
+
+def test_template_lists_the_units_indicators(personas, cat):
+    from datetime import date
+
+    data = imports.template_xlsx(
+        group=cat.group, unit=personas.ward, period_type="M", period=date(2026, 3, 1)
+    )
+    rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+    assert [r[0] for r in rows[1:]] == ["REV", "FIRMS"]
+    assert rows[1][3:5] == ("26743", "2026-03")
+
+
+def test_template_round_trip(personas, cat):
+    from datetime import date
+
+    book = load_workbook(
+        io.BytesIO(
+            imports.template_xlsx(
+                group=cat.group, unit=personas.ward, period_type="M", period=date(2026, 3, 1)
+            )
+        )
+    )
+    sheet = book.active
+    sheet["F2"], sheet["F3"] = 1234.5, 7
+    out = io.BytesIO()
+    book.save(out)
+    result = imports.values_import(user=personas.officer, file=out.getvalue(), filename="t.xlsx")
+    assert result.rows == 2
+    assert sorted(DataValue.objects.values_list("indicator__code", "value")) == [
+        ("FIRMS", 7.0),
+        ("REV", 1234.5),
+    ]
+
+
+def test_import_csv_with_vietnamese_numbers(personas, cat):
+    data = csv("REV;;;26743;2026-03;1.234,5;ok", "FIRMS;;;26743;2026-03;12;")
+    imports.values_import(user=personas.officer, file=data, filename="v.csv")
+    assert DataValue.objects.get(indicator=cat.revenue).value == 1234.5
+    assert Submission.objects.count() == 1
+
+
+def test_any_bad_row_and_nothing_is_imported(personas, cat):
+    data = csv(
+        "REV;;;26743;2026-03;100;",  # fine
+        "FIRMS;;;26743;2026-03;1,5;",  # not whole
+        "NOPE;;;26743;2026-03;1;",  # unknown indicator
+        "REV;;;79;2026-03;1;",  # not allowed for the city
+        "POOR;;;26743;2026-03;1;",  # yearly indicator
+        "RPT;;;26743;2026-03;1;",  # platform
+        "REV;;;26743;2026-03;100;",  # duplicate of row 2
+        "REV;;;26740;2026-03;x;",  # outsider's unit: officer has no power there
+    )
+    with pytest.raises(imports.ImportRejected) as info:
+        imports.values_import(user=personas.officer, file=data, filename="v.csv")
+    by_row = {(e.row, e.column) for e in info.value.errors}
+    assert by_row == {
+        (3, "value"),
+        (4, "indicator"),
+        (5, "unit"),
+        (6, "period"),
+        (7, "indicator"),
+        (8, "indicator"),
+        (9, "unit"),
+    }
+    assert DataValue.objects.count() == 0 and Submission.objects.count() == 0
+
+
+def test_import_into_a_submitted_period_is_refused(personas, cat):
+    services.values_set_many(
+        user=personas.officer, unit_code="26743", period="2026-03", values={"REV": 1, "FIRMS": 2}
+    )
+    services.submission_submit(user=personas.officer, group_code="G01", unit_code="26743", period="2026-03")
+    with pytest.raises(imports.ImportRejected) as info:
+        imports.values_import(user=personas.officer, file=csv("REV;;;26743;2026-03;5;"), filename="v.csv")
+    assert [(e.row, e.column) for e in info.value.errors] == [(2, "period")]
+    assert DataValue.objects.get(indicator=cat.revenue).value == 1
+
+
+def test_missing_columns_and_empty_file(personas, cat):
+    with pytest.raises(imports.ImportRejected) as info:
+        imports.values_import(user=personas.officer, file=b"a;b\n1;2\n", filename="v.csv")
+    assert {e.column for e in info.value.errors} == {"indicator", "unit", "period", "value"}
+    with pytest.raises(DomainError):
+        imports.values_import(user=personas.officer, file=b"", filename="v.csv")
+
+
+def test_plans_import(personas, cat):
+    data = b"indicator,unit,period,value,note\nREV,26743,2026,12000,NQ 01\nREV,26743,2026-Q1,3000,\n"
+    imports.plans_import(user=personas.leader, file=data, filename="p.csv")
+    assert Plan.objects.count() == 2
+    with pytest.raises(imports.ImportRejected):
+        imports.plans_import(user=personas.officer, file=data, filename="p.csv")
+    bad = b"indicator,unit,period,value\nREV,26743,2026,12000\nPOOR,26743,2026-03,1\n"
+    with pytest.raises(imports.ImportRejected) as info:
+        imports.plans_import(user=personas.leader, file=bad, filename="p.csv")
+    assert [(e.row, e.column) for e in info.value.errors] == [(3, "period")]
+    assert Plan.objects.count() == 2
+
+
+def test_import_page(client, personas, cat):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(personas.officer)
+    url = reverse("indicators_entry:import")
+    assert client.get(url).status_code == 200
+    bad = SimpleUploadedFile("v.csv", csv("REV;;;26743;2026-03;abc;"))
+    page = client.post(url, {"kind": "values", "file": bad})
+    assert page.status_code == 400 and page.content.count(b'data-testid="import-error"') == 1
+    good = SimpleUploadedFile("v.csv", csv("REV;;;26743;2026-03;10;"))
+    page = client.post(url, {"kind": "values", "file": good})
+    assert page.status_code == 200 and b'data-testid="import-done"' in page.content
+    assert DataValue.objects.count() == 1
+    template = client.get(
+        reverse("indicators_entry:template"), {"group": "G01", "unit": "26743", "period": "2026-03"}
+    )
+    assert template.status_code == 200 and template.content[:2] == b"PK"
+    client.force_login(personas.outsider)
+    assert (
+        client.get(
+            reverse("indicators_entry:template"), {"group": "G01", "unit": "26743", "period": "2026-03"}
+        ).status_code
+        == 403
+    )
+    client.force_login(personas.citizen)
+    assert client.get(url).status_code == 403

@@ -1,0 +1,188 @@
+"""Measures on small hand-computed series."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+
+from citydesk.core.errors import DomainError, NotFound
+from citydesk.indicators.measures import compute_all, measures, series
+from citydesk.indicators.models import DataValue, Indicator, IndicatorGroup, Plan
+
+
+def _ind(code: str, **kw) -> Indicator:
+    group, _ = IndicatorGroup.objects.get_or_create(code="G1", defaults={"name": "Kinh tế"})
+    return Indicator.objects.create(group=group, code=code, name=code, unit_of_measure="tỷ đồng", **kw)
+
+
+def _put(
+    ind: Indicator, unit, year: int, values: list[float | None], ptype: str = "M", step: int = 1
+) -> None:
+    for k, v in enumerate(values):
+        if v is not None:
+            m = k * step
+            DataValue.objects.create(
+                indicator=ind,
+                unit=unit,
+                period_type=ptype,
+                period=date(year + m // 12, m % 12 + 1, 1),
+                value=v,
+            )
+
+
+@pytest.fixture
+def data(personas):
+    p = personas
+    rev = _ind("REV", over_time="sum", over_units="sum")
+    cpi = _ind("CPI", over_time="avg", over_units="avg", direction="neutral")
+    pop = _ind("POP", over_time="last", over_units="sum")
+    unemp = _ind("UNEMP", over_time="weighted", over_units="weighted", direction="down")
+    num = _ind("ONTIME", over_time="sum", over_units="sum")
+    den = _ind("RECEIVED", over_time="sum", over_units="sum")
+    rate = _ind("ONTIME_PCT", over_time="ratio", over_units="ratio", scale=100, source="formula")
+    rate.numerator, rate.denominator, rate.source = num, den, "entry"
+    rate.save()
+    unemp.weight = pop
+    unemp.save()
+    percap = _ind("REV_PER_CAP", source="formula", formula="REV / POP * 1000")
+    # 2025: 12 months; 2026: Jan–Mar.
+    _put(rev, p.ward, 2025, [10] * 12 + [11, 12, 13])
+    _put(rev, p.other_ward, 2025, [20] * 12 + [20, 20, 30])
+    _put(cpi, p.ward, 2025, [100 + k for k in range(15)])
+    _put(pop, p.ward, 2025, [1000] * 14 + [1100])
+    _put(pop, p.other_ward, 2025, [3000] * 15)
+    _put(unemp, p.ward, 2026, [2, 2, 4])
+    _put(unemp, p.other_ward, 2026, [6, 6, 6])
+    _put(num, p.ward, 2026, [8, 9, 10])
+    _put(den, p.ward, 2026, [10, 10, 10])
+    Plan.objects.create(
+        indicator=rev, unit=p.ward, period_type="Y", period=date(2026, 1, 1), value=100, revision=1
+    )
+    Plan.objects.create(
+        indicator=rev, unit=p.ward, period_type="Y", period=date(2026, 1, 1), value=150, revision=2
+    )
+    Plan.objects.create(indicator=rev, unit=p.ward, period_type="M", period=date(2026, 3, 1), value=26)
+    return p, percap
+
+
+def _one(code, unit, ptype, period, **kw):
+    (m,) = measures(indicator_codes=[code], unit_ids=[unit.pk], period_type=ptype, period=period, **kw)
+    return m
+
+
+def test_sum_month_changes_ytd_completion_rank(data):
+    p, _ = data
+    m = _one("REV", p.ward, "M", date(2026, 3, 1))
+    assert (m.value, m.previous, m.change_abs) == (13, 12, 1)
+    assert m.change_pct == pytest.approx(100 / 12)
+    assert (m.last_year, m.yoy_abs, m.yoy_pct) == (10, 3, 30)
+    assert m.ytd == 36 and m.ytd_last_year == 30
+    assert m.plan == 26 and m.completion == pytest.approx(0.5)
+    assert m.plan_year == 150  # the newest revision wins
+    assert m.completion_ytd == pytest.approx(36 / 150)
+    assert (m.rank, m.peers) == (2, 2)  # 13 < 30 in the other ward
+
+
+def test_quarter_and_year_derived_from_months(data):
+    p, _ = data
+    q = _one("REV", p.ward, "Q", date(2026, 1, 1))
+    assert q.value == 36 and q.previous == 30 and q.last_year == 30
+    y = _one("REV", p.ward, "Y", date(2025, 1, 1))
+    assert y.value == 120
+    assert _one("CPI", p.ward, "Q", date(2026, 1, 1)).value == pytest.approx(113)
+    assert _one("CPI", p.ward, "Q", date(2026, 1, 1)).ytd == pytest.approx(113)
+    assert _one("CPI", p.ward, "M", date(2026, 2, 1)).ytd == pytest.approx(112.5)  # avg so far
+    assert _one("CPI", p.ward, "M", date(2026, 2, 1)).rank is None  # neutral: not ranked
+    assert _one("POP", p.ward, "Q", date(2026, 1, 1)).value == 1100  # last value
+    assert _one("POP", p.ward, "M", date(2026, 2, 1)).ytd == 1000
+
+
+def test_ratio_weighted_and_aggregates(data):
+    p, _ = data
+    r = _one("ONTIME_PCT", p.ward, "Q", date(2026, 1, 1))
+    assert r.value == pytest.approx(90.0)  # 27 / 30 × 100, not the mean of the monthly ratios
+    assert _one("ONTIME_PCT", p.ward, "M", date(2026, 2, 1)).ytd == pytest.approx(85.0)
+    (agg,) = measures(
+        indicator_codes=["REV"],
+        unit_ids=[p.ward.pk, p.other_ward.pk],
+        period_type="M",
+        period=date(2026, 3, 1),
+        aggregate=True,
+    )
+    assert agg.unit_id is None and agg.value == 43 and agg.previous == 32
+    # unemployment weighted by population: (4×1100 + 6×3000) / 4100 for March
+    (u,) = measures(
+        indicator_codes=["UNEMP"],
+        unit_ids=[p.ward.pk, p.other_ward.pk],
+        period_type="M",
+        period=date(2026, 3, 1),
+        aggregate=True,
+    )
+    assert u.value == pytest.approx((4 * 1100 + 6 * 3000) / 4100)
+    assert u.direction == "down"
+    ward = _one("UNEMP", p.ward, "M", date(2026, 3, 1))
+    assert ward.rank == 1  # lower is better: 4 < 6
+    # weighted over time within a unit: (2×1000 + 2×1000 + 4×1100) / 3100
+    assert _one("UNEMP", p.ward, "Q", date(2026, 1, 1)).value == pytest.approx(8400 / 3100)
+    (cpi,) = measures(
+        indicator_codes=["CPI"],
+        unit_ids=[p.ward.pk, p.other_ward.pk],
+        period_type="M",
+        period=date(2026, 3, 1),
+        aggregate=True,
+    )
+    assert cpi.value == 114  # the other ward has no CPI: the average of what exists
+
+
+def test_formula_indicator(data):
+    p, _ = data
+    m = _one("REV_PER_CAP", p.ward, "M", date(2026, 3, 1))
+    assert m.value == pytest.approx(13 / 1100 * 1000)
+    assert m.previous == pytest.approx(12)
+    (agg,) = measures(
+        indicator_codes=["REV_PER_CAP"],
+        unit_ids=[p.ward.pk, p.other_ward.pk],
+        period_type="M",
+        period=date(2026, 3, 1),
+        aggregate=True,
+    )
+    assert agg.value == pytest.approx(43 / 4100 * 1000)
+
+
+def test_series_and_bad_input(data):
+    p, _ = data
+    got = series(
+        indicator_code="REV",
+        unit_ids=[p.ward.pk, p.other_ward.pk],
+        period_type="Q",
+        start=date(2025, 10, 1),
+        end=date(2026, 3, 1),
+    )
+    assert got == [(date(2025, 10, 1), 90.0), (date(2026, 1, 1), 106.0)]
+    with pytest.raises(NotFound) as exc:
+        measures(indicator_codes=["NOPE"], unit_ids=[p.ward.pk], period_type="M", period=date(2026, 3, 1))
+    assert exc.value.field == "indicator"
+    with pytest.raises(DomainError) as exc:
+        measures(indicator_codes=["REV"], unit_ids=[p.ward.pk], period_type="Q", period=date(2026, 2, 1))
+    assert exc.value.field == "period"
+
+
+def test_compute_all_matches_hand_figures():
+    v = np.arange(1, 25, dtype=float).reshape(1, 1, 24)  # 1..24 over two years
+    out = compute_all(
+        np.concatenate([v, v, v]),
+        [
+            {"over_time": "sum", "direction": "up"},
+            {"over_time": "avg", "direction": "up"},
+            {"over_time": "last", "direction": "down"},
+        ],
+    )
+    assert out["quarter_value"][0, 0, 0] == 6 and out["quarter_value"][1, 0, 0] == 2
+    assert out["quarter_value"][2, 0, 0] == 3
+    assert out["year_value"][0, 0, 1] == sum(range(13, 25))
+    assert out["month_ytd"][0, 0, 13] == 13 + 14  # running sum restarts with the year
+    assert out["month_ytd"][1, 0, 13] == 13.5
+    assert out["month_yoy_abs"][0, 0, 20] == 12
+    assert out["month_rank"][0, 0, 0] == 1

@@ -1,0 +1,131 @@
+"""Values owned by the platform equal direct counts of reports, dossiers and ratings."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from citydesk.core.audit import Actor
+from citydesk.dossiers.models import DossierMonth, Procedure
+from citydesk.indicators import platform
+from citydesk.indicators.models import DataValue, Indicator, IndicatorGroup
+from citydesk.ratings.services import ratings_import
+from citydesk.reports.models import Report
+from tests.reports.conftest import categories, submit_report  # noqa: F401 — the fixture
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def indicators(personas):
+    group = IndicatorGroup.objects.create(code="G20", name="Chính quyền số")
+    made = {}
+    for key in (
+        "reports.received",
+        "reports.on_time_pct",
+        "dossiers.received",
+        "dossiers.online_pct",
+        "dossiers.on_time_pct",
+        "ratings.satisfied_pct",
+    ):
+        ind = Indicator.objects.create(
+            group=group,
+            code=key.upper().replace(".", "_"),
+            name=key,
+            unit_of_measure="%",
+            source="platform",
+            platform_key=key,
+        )
+        ind.reporting_units.set([personas.ward, personas.city])
+        made[key] = ind
+    return made
+
+
+def test_every_registered_key_is_callable():
+    assert {
+        "reports.received",
+        "reports.on_time_pct",
+        "dossiers.received",
+        "dossiers.online_pct",
+        "dossiers.on_time_pct",
+        "ratings.satisfied_pct",
+    } <= set(platform.REGISTRY)
+
+
+def test_platform_values_equal_direct_counts(personas, categories, indicators):  # noqa: F811
+    month = timezone.localdate().replace(day=1)
+    reports = [submit_report() for _ in range(3)]
+    assert all(r.unit_id is not None for r in reports)
+    Report.objects.filter(pk=reports[0].pk).update(
+        resolved_at=timezone.now(), due_at=timezone.now() + timezone.timedelta(days=1)
+    )
+    Report.objects.filter(pk=reports[1].pk).update(
+        resolved_at=timezone.now(), due_at=timezone.now() - timezone.timedelta(days=1)
+    )
+    proc = Procedure.objects.create(
+        code="1.001193", name="Khai sinh", field="Hộ tịch", authority="ward", processing_time=1
+    )
+    DossierMonth.objects.create(
+        month=month,
+        unit=personas.ward,
+        procedure=proc,
+        channel="online",
+        received=6,
+        finished=4,
+        finished_early=1,
+        finished_on_time=2,
+        finished_late=1,
+    )
+    DossierMonth.objects.create(month=month, unit=personas.ward, procedure=proc, channel="desk", received=2)
+    csv = f"month,unit,channel,satisfied,normal,unsatisfied\n{month:%Y-%m},26743,kiosk,90,6,4\n".encode()
+    ratings_import(actor=Actor.system("test"), file=csv, filename="r.csv")
+
+    written = platform.fill_platform(period_type="M", period=month)
+    got = {
+        (v.indicator.platform_key, v.unit.code): v.value
+        for v in DataValue.objects.select_related("indicator", "unit")
+    }
+    ward_reports = Report.objects.filter(unit__in=[personas.ward])
+    in_tree = Report.objects.filter(
+        unit__in=[
+            personas.ward,
+            personas.city,
+            personas.other_ward,
+            personas.department,
+            personas.inspectorate,
+        ]
+    )
+    assert got[("reports.received", "26743")] == ward_reports.count()
+    assert got[("reports.received", "79")] == in_tree.count() == 3
+    assert got[("reports.on_time_pct", "79")] == 50.0
+    assert got[("dossiers.received", "26743")] == 8
+    assert got[("dossiers.online_pct", "26743")] == 75.0
+    assert got[("dossiers.on_time_pct", "79")] == 75.0
+    assert got[("ratings.satisfied_pct", "26743")] == 90.0
+    assert written == len(got)
+    assert all(v.source == "platform" for v in DataValue.objects.all())
+    # A second fill replaces, never duplicates.
+    assert platform.fill_platform(period_type="M", period=month) == written
+    assert DataValue.objects.count() == written
+
+
+def test_no_data_gives_no_share_and_the_command_runs(personas, indicators):
+    call_command("fill-platform-indicators", "--period", "2020-01")
+    values = {v.indicator.platform_key: v.value for v in DataValue.objects.filter(unit=personas.ward)}
+    assert values == {"reports.received": 0.0, "dossiers.received": 0.0}
+    assert (
+        platform.compute(
+            "ratings.satisfied_pct", unit_id=personas.ward.pk, period_type="M", period=date(2020, 1, 1)
+        )
+        is None
+    )
+
+
+def test_every_platform_key_of_the_catalog_has_a_computation():
+    from citydesk.indicators.catalog import PLATFORM_KEYS
+    from citydesk.indicators.platform import REGISTRY
+
+    assert set(PLATFORM_KEYS) == set(REGISTRY)
