@@ -181,6 +181,8 @@ LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# Vietnamese numbers are grouped 1.234.567,8 where a page asks for grouping (citydesk/formats/vi).
+FORMAT_MODULE_PATH = ["citydesk.formats"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_TZ = True
 

@@ -60,8 +60,8 @@ def one_stop(p) -> None:
     page.screenshot(path=str(OUT / "procedures.png"))
     page.goto("/mot-cua/")
     page.fill("#desk-q", "HT-01")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     page.screenshot(path=str(OUT / "desk.png"))
     page.goto("/mot-cua/ho-so/")
     page.screenshot(path=str(OUT / "dossier-queue.png"))
@@ -77,6 +77,10 @@ def one_stop(p) -> None:
     page.screenshot(path=str(OUT / "campaign.png"), full_page=True)
     page.goto("/danh-gia/thong-ke/?group=channel&from=2019-01")
     page.screenshot(path=str(OUT / "ratings.png"))
+    page.goto("/chi-tieu-ktxh/?period=2026-03")
+    page.screenshot(path=str(OUT / "indicators.png"))
+    page.goto("/chi-tieu-ktxh/nhom/TM/?period=2026-03")
+    page.screenshot(path=str(OUT / "indicator-group.png"))
     browser.close()
 
 

@@ -148,8 +148,10 @@ def detect(
             if rows.size < 4:
                 continue
             r = z[rows]
-            centre = np.nanmedian(r, axis=0, keepdims=True)
-            spread = K * np.nanmedian(np.abs(r - centre))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # months no peer reported stay NaN
+                centre = np.nanmedian(r, axis=0, keepdims=True)
+                spread = K * np.nanmedian(np.abs(r - centre))
             peer_z[rows] = (r - centre) / max(float(spread), 0.25)
     peer_flags = ok & ~flags & (np.abs(np.nan_to_num(peer_z)) >= limit) & (np.abs(z) >= threshold * 0.75)
     cut = slice(lead, lead + t)

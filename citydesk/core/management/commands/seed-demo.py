@@ -12,6 +12,7 @@ class Command(CityDeskCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         from citydesk.dossiers.demo import seed_demo_dossiers
+        from citydesk.indicators.anomalies import scan as scan_indicators
         from citydesk.indicators.demo import seed_indicators
         from citydesk.ratings.demo import seed_demo_ratings
         from citydesk.reports.seed import seed_demo_reports
@@ -21,6 +22,8 @@ class Command(CityDeskCommand):
         counts.update(seed_demo_dossiers())
         counts.update(seed_demo_ratings())
         counts.update(seed_indicators())
+        # The anomaly checks run over the demo data, so its planted anomalies are on the dashboards.
+        counts["indicator_findings_open"] = scan_indicators()["flagged"]
         self.stdout.write(", ".join(f"{k}: {v}" for k, v in counts.items()))
         self.stdout.write(f"Demo log-ins (password: {DEMO_PASSWORD}):")
         for username, role, org_code, full_name, _title in PEOPLE:
