@@ -96,6 +96,9 @@ def _loo_median(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(m > 0, (lo + hi) / 2, np.nan), np.broadcast_to(m, x.shape)
 
 
+TET_FACTOR = 1.5  # how much more a January or February value must stand out
+
+
 def _mad(a: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
     """Median and median absolute deviation along `axis`; NaN where a slice has no value at all."""
     with warnings.catch_warnings():
@@ -134,11 +137,21 @@ def detect(
     level = np.nanmedian(np.abs(full), axis=1, keepdims=True)
     floor = np.where(positive, 0.01, 0.01 * np.maximum(level, 1e-9))
     scale = K * np.maximum(mad, floor)
+    # Counts (whole numbers) vary by chance about √expected: a ward with 4 fires a month is not
+    # abnormal with 9. Their relative scale is never below the Poisson one, 1/√expected.
+    counts = np.all(np.isnan(full) | (full == np.round(full)), axis=1, keepdims=True) & positive
+    with np.errstate(invalid="ignore", divide="ignore"):
+        poisson = 1.0 / np.sqrt(np.maximum(expected, 1.0))
+    scale = np.where(counts, np.fmax(scale, poisson), scale)
     z = (resid - med) / scale
     history = (~np.isnan(full)).sum(axis=1, keepdims=True)
     ok = (history >= min_history) & (others >= 2) & ~np.isnan(full) & np.isfinite(z)
     # An extrapolated trend (the series' first and last half-year) is less sure: ask for more.
     limit = np.where(complete, threshold, threshold * 1.25)
+    # Tết moves between January and February from year to year, so those two months' seasonal level
+    # is less certain: they need stronger evidence.
+    tet = (np.arange(full.shape[1]) % 12 < 2)[None, :]
+    limit = np.where(tet, limit * TET_FACTOR, limit)
     flags = ok & (np.abs(z) >= limit)
     peer_z = np.full_like(z, np.nan)
     if groups is not None:
