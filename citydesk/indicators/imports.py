@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from citydesk.core.audit import audit_record
 from citydesk.core.errors import DomainError, NotAllowed
+from citydesk.core.imports import ImportRejected, RowError
 from citydesk.core.models import Organisation, User
 from citydesk.core.powers import Power
 from citydesk.core.services import authorize
@@ -44,21 +45,6 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "comment": ("comment", "ghi chu"),
     "note": ("note", "ghi chu", "reason", "can cu"),
 }
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # the line of the file (the header is line 1)
-    column: str
-    message: str
-
-
-class ImportRejected(DomainError):
-    """The file has errors: nothing was imported."""
-
-    def __init__(self, message: str, errors: list[RowError]) -> None:
-        super().__init__(message, field="file")
-        self.errors = errors
 
 
 @dataclass

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.errors import DomainError
+from citydesk.core.imports import ImportRejected, RowError
 from citydesk.core.models import Organisation, User
 from citydesk.core.powers import Power
 from citydesk.core.services import actor_for_system_power
@@ -56,21 +57,6 @@ CHANNEL_ALIASES: dict[str, str] = {
 }
 _MONTH = (re.compile(r"^(\d{4})-(\d{1,2})$"), re.compile(r"^(\d{1,2})/(\d{4})$"))
 _GROUPED = re.compile(r"^\d{1,3}([.,\s]\d{3})+$")
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # the line of the file (the header is line 1)
-    column: str
-    message: str
-
-
-class ImportRejected(DomainError):
-    """The file has errors: nothing was imported. `errors` lists them by row and column."""
-
-    def __init__(self, message: str, errors: list[RowError]) -> None:
-        super().__init__(message, field="file")
-        self.errors = errors
 
 
 @dataclass
