@@ -132,7 +132,7 @@ def detect(
     others = others.reshape(s, -1)
     expected = np.where(positive, trend * season, trend + season)
     with np.errstate(invalid="ignore", divide="ignore"):
-        resid = np.where(positive, full / expected - 1.0, full - expected)
+        resid = np.where(positive, np.log(full / expected), full - expected)  # multiplicative: log ratio
     med, mad = _mad(resid, 1)
     level = np.nanmedian(np.abs(full), axis=1, keepdims=True)
     floor = np.where(positive, 0.01, 0.01 * np.maximum(level, 1e-9))

@@ -343,8 +343,8 @@ def seed_indicators(*, years: int = 4, seed: int = 2026, end: date | None = None
             )
             unit_city[unit.code] = city_code
             unit_objs[unit.code] = unit
-            if _derived(spec):
-                continue
+            if _derived(spec) or spec.source == "platform":
+                continue  # platform values come from the demo's own reports, dossiers and ratings
             parent = series.get((spec.extras["of"], unit.code)) if "of" in spec.extras else None
             series[(spec.code, unit.code)] = _generate(
                 spec, unit, city_code, times[spec.periodicity], seed, parent
@@ -387,7 +387,16 @@ def seed_indicators(*, years: int = 4, seed: int = 2026, end: date | None = None
         "indicator_groups": len(groups),
         "indicators": len(specs),
         **_store(objs, by_code, series, times, unit_objs, start, end, seed),
+        "indicator_platform_values": _fill_platform(times["M"][-6:]),
     }
+
+
+def _fill_platform(months: list[date]) -> int:
+    """The platform-owned values of the last months, computed from the demo's real data (a synthetic
+    history of them would contradict the reports, dossiers and ratings the demo holds)."""
+    from citydesk.indicators.platform import fill_platform
+
+    return sum(fill_platform(period_type="M", period=month) for month in months)
 
 
 def _store(objs: dict[str, Indicator], by_code: dict[str, Spec], series: dict[tuple[str, str], np.ndarray],

@@ -194,7 +194,8 @@ def compute(key: str, *, unit_id: int, period_type: str, period: date) -> float 
 @transaction.atomic
 def fill_platform(*, period_type: str, period: date) -> int:
     """Write (source platform) every platform indicator's value for each of its reporting units and
-    this period. Returns the number of values written; a computation without data leaves no value."""
+    this period. Returns the number of values written or changed (unchanged ones are left alone, so
+    a rerun is free and audits nothing); a computation without data leaves no value."""
     indicators = (
         Indicator.objects.filter(is_active=True, source=Source.PLATFORM, periodicity=period_type)
         .exclude(platform_key="")
@@ -219,6 +220,15 @@ def fill_platform(*, period_type: str, period: date) -> int:
                     source=Source.PLATFORM,
                 ).delete()
                 continue
+            current = (
+                DataValue.objects.filter(
+                    indicator=indicator, unit=unit, period_type=period_type, period=period
+                )
+                .values_list("value", "source")
+                .first()
+            )
+            if current == (value, Source.PLATFORM):
+                continue  # unchanged: rerunning the fill (daily, or the demo seed) rewrites nothing
             DataValue.objects.update_or_create(
                 indicator=indicator,
                 unit=unit,

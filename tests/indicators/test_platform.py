@@ -107,9 +107,13 @@ def test_platform_values_equal_direct_counts(personas, categories, indicators): 
     assert got[("ratings.satisfied_pct", "26743")] == 90.0
     assert written == len(got)
     assert all(v.source == "platform" for v in DataValue.objects.all())
-    # A second fill replaces, never duplicates.
-    assert platform.fill_platform(period_type="M", period=month) == written
+    # A second fill changes nothing and duplicates nothing; a changed count is rewritten.
+    assert platform.fill_platform(period_type="M", period=month) == 0
     assert DataValue.objects.count() == written
+    row = DataValue.objects.order_by("pk").first()
+    DataValue.objects.filter(pk=row.pk).update(value=row.value + 1)
+    assert platform.fill_platform(period_type="M", period=month) == 1
+    assert DataValue.objects.get(pk=row.pk).value == row.value
 
 
 def test_no_data_gives_no_share_and_the_command_runs(personas, indicators):
