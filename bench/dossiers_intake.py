@@ -30,9 +30,7 @@ import io
 import json
 import os
 import pstats
-import shutil
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -236,19 +234,9 @@ def main(argv: list[str] | None = None) -> None:
     if not 1 <= args.connections <= 64:
         parser.error("--connections must be between 1 and 64")
 
-    from reports_bulk import temporary_database
+    from reports_intake import run_on_throwaway_database
 
-    data_dir = tempfile.mkdtemp(prefix="citydesk-dossiers-")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "citydesk.settings"
-    os.environ["CITYDESK_LOG_LEVEL"] = "WARNING"
-    os.environ["CITYDESK_DEBUG"] = "false"
-    label, cleanup = temporary_database()
-    os.environ["CITYDESK_DATA_DIR"] = os.environ.get("CITYDESK_DATA_DIR") or data_dir
-    try:
-        run(args, label)
-    finally:
-        cleanup()
-        shutil.rmtree(data_dir, ignore_errors=True)
+    run_on_throwaway_database(run, args, prefix="citydesk-dossiers-")
 
 
 def stored() -> Counter[str]:

@@ -33,6 +33,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -216,17 +217,23 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if not 1 <= args.connections <= 64:
         parser.error("--connections must be between 1 and 64")
+    run_on_throwaway_database(run, args, prefix="citydesk-intake-")
 
+
+def run_on_throwaway_database(
+    runner: Callable[[argparse.Namespace, str], None], args: argparse.Namespace, *, prefix: str
+) -> None:
+    """Call `runner(args, label)` with a temporary database and data directory, removed afterwards."""
     from reports_bulk import temporary_database
 
-    data_dir = tempfile.mkdtemp(prefix="citydesk-intake-")
+    data_dir = tempfile.mkdtemp(prefix=prefix)
     os.environ["DJANGO_SETTINGS_MODULE"] = "citydesk.settings"
     os.environ["CITYDESK_LOG_LEVEL"] = "WARNING"
     os.environ["CITYDESK_DEBUG"] = "false"
     label, cleanup = temporary_database()
     os.environ["CITYDESK_DATA_DIR"] = os.environ.get("CITYDESK_DATA_DIR") or data_dir
     try:
-        run(args, label)
+        runner(args, label)
     finally:
         cleanup()
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -15,30 +15,14 @@ from citydesk.core.errors import DomainError
 from citydesk.core.models import Organisation, User
 from citydesk.dossiers.models import Authority, Campaign, Dossier, Procedure, Status
 from citydesk.dossiers.services import Applicant, dossier_receive, dossier_transition
+from citydesk.lib.names import FAMILY, GIVEN, MIDDLE
 
 DEMO_UNIT = "26743"  # UBND Phường Bến Thành
-FAMILY_NAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ"]
-MIDDLE_NAMES = ["Văn", "Thị", "Minh", "Ngọc", "Thanh", "Quốc", "Hữu", "Thu"]
-GIVEN_NAMES = [
-    "An",
-    "Bình",
-    "Châu",
-    "Dũng",
-    "Giang",
-    "Hà",
-    "Khánh",
-    "Lan",
-    "Mai",
-    "Nam",
-    "Phúc",
-    "Quân",
-    "Trang",
-]
 STREETS = ["Lê Lợi", "Nguyễn Huệ", "Lê Thánh Tôn", "Phạm Ngũ Lão", "Nguyễn Thái Học", "Trần Hưng Đạo"]
 
 
 def _applicant(rng: random.Random) -> Applicant:
-    name = f"{rng.choice(FAMILY_NAMES)} {rng.choice(MIDDLE_NAMES)} {rng.choice(GIVEN_NAMES)}"
+    name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
     return Applicant(
         name=name,
         id_number="0" + "".join(str(rng.randint(0, 9)) for _ in range(11)),

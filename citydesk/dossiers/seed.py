@@ -42,6 +42,7 @@ from citydesk.dossiers.models import (
 )
 from citydesk.dossiers.services.campaigns import check_same_day_possible, receivable
 from citydesk.dossiers.services.common import city_of, step_unit
+from citydesk.lib.names import FAMILY, GIVEN, MIDDLE
 
 DEFAULT_BATCH = 5_000  # rows per executemany / COPY call
 CHUNK = 100_000  # rows generated and committed together
@@ -50,25 +51,6 @@ DAY, HOUR = 86_400, 3_600
 CHANNELS = np.array(["desk", "online", "post"])
 CHANNEL_SHARE = np.array([0.60, 0.35, 0.05])
 OPEN_STATUS = np.array(["received", "in_progress", "supplement"])
-FAMILY = [
-    "Nguyễn",
-    "Trần",
-    "Lê",
-    "Phạm",
-    "Hoàng",
-    "Huỳnh",
-    "Phan",
-    "Vũ",
-    "Võ",
-    "Đặng",
-    "Bùi",
-    "Đỗ",
-    "Hồ",
-    "Ngô",
-]
-MIDDLE = ["Văn", "Thị", "Minh", "Ngọc", "Thanh", "Quốc", "Hữu", "Đức", "Thu", "Hoàng", "Gia", "Bảo"]
-GIVEN = ["An", "Bình", "Châu", "Dũng", "Hà", "Hải", "Hạnh", "Hùng", "Khoa", "Lan", "Linh", "Long", "Mai",
-         "Nam", "Ngân", "Phúc", "Quân", "Sơn", "Tâm", "Thảo", "Trang", "Tuấn", "Vy", "Yến"]  # fmt: skip
 PHONE_PREFIXES = np.array(
     ["090", "091", "093", "094", "096", "097", "098", "032", "035", "070", "077", "086"]
 )

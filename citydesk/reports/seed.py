@@ -57,6 +57,7 @@ from citydesk.core.models import (
     User,
 )
 from citydesk.core.units import get_locator
+from citydesk.lib.names import FAMILY, GIVEN, MIDDLE
 from citydesk.reports import routing
 from citydesk.reports.models import (
     Channel,
@@ -346,63 +347,6 @@ RATING_COMMENTS = {
     Rating.Level.NORMAL: ["", "Xử lý được nhưng hơi chậm.", "Tạm ổn."],
     Rating.Level.UNSATISFIED: ["Chưa xử lý triệt để.", "Tình trạng vẫn như cũ.", "Xử lý qua loa."],
 }
-FAMILY = [
-    "Nguyễn",
-    "Trần",
-    "Lê",
-    "Phạm",
-    "Hoàng",
-    "Huỳnh",
-    "Phan",
-    "Vũ",
-    "Võ",
-    "Đặng",
-    "Bùi",
-    "Đỗ",
-    "Hồ",
-    "Ngô",
-    "Dương",
-    "Lý",
-]
-MIDDLE = ["Văn", "Thị", "Minh", "Ngọc", "Thanh", "Quốc", "Hữu", "Đức", "Thu", "Hoàng", "Gia", "Bảo"]
-GIVEN = [
-    "An",
-    "Bình",
-    "Cường",
-    "Dũng",
-    "Hà",
-    "Hải",
-    "Hạnh",
-    "Hiếu",
-    "Hoa",
-    "Hùng",
-    "Hương",
-    "Khánh",
-    "Lan",
-    "Linh",
-    "Long",
-    "Mai",
-    "Minh",
-    "Nam",
-    "Ngọc",
-    "Phúc",
-    "Phương",
-    "Quân",
-    "Quỳnh",
-    "Sơn",
-    "Tâm",
-    "Thảo",
-    "Thắng",
-    "Trang",
-    "Trung",
-    "Tuấn",
-    "Việt",
-    "Vy",
-    "Yến",
-    "Đạt",
-    "Nhung",
-    "Tú",
-]
 PHONE_PREFIXES = ["090", "091", "093", "094", "096", "097", "098", "032", "033", "035", "070", "077", "086"]
 CHANNEL_SHARE = {
     Channel.WEB: 0.28,
