@@ -222,11 +222,24 @@ class _Grid:
         self.arrays: dict[str, np.ndarray] = {}
         self._memo: dict[tuple[str, int, int], np.ndarray] = {}
         self.codes = {c for c in codes if not cat[c].formula}
+        self.arrays_order: list[str] = []
 
-    def load(self, parts: Sequence[tuple[Sequence[int], int, int]] | None = None) -> None:
+    def load(
+        self,
+        parts: Sequence[tuple[Sequence[int], int, int]] | None = None,
+        *,
+        totals: tuple[Sequence[int], int, int] | None = None,
+    ) -> None:
         """Read the values: one query per (units, first month, end month) part (default: all).
-        Raw rows straight into one (indicators, units, months) array: no per-row model work."""
+        Raw rows straight into one (indicators, units, months) array: no per-row model work.
+
+        `totals` (units, a, b): for those units only each indicator's value over [a, b) is needed (the
+        peers of a rank). The database adds the months up (one row per indicator and unit instead of
+        one per month) and the result sits in month `a`, the rest of [a, b) left empty, which gives the
+        same value under the indicator's own rule. Indicators whose months are combined with another
+        indicator's (numerators, denominators, weights, weighted averages) are read month by month."""
         codes = sorted(self.codes)
+        self.arrays_order = codes
         big = np.full((len(codes), len(self.units), self.m1 - self.m0), np.nan)
         for k, code in enumerate(codes):
             self.arrays[code] = big[k]
@@ -234,12 +247,22 @@ class _Grid:
             return
         pos = {self.cat[c].id: k for k, c in enumerate(codes)}
         own_type = np.array([self.cat[c].periodicity for c in codes])
-        for units, a, b in parts or [(self.units, self.m0, self.m1)]:
+        todo: list[tuple[Sequence[int], int, int, list[int]]] = [
+            (units, a, b, list(pos)) for units, a, b in parts or [(self.units, self.m0, self.m1)]
+        ]
+        if totals is not None and totals[0]:
+            monthly = self._monthly_codes()
+            summed = [self.cat[c].id for c in codes if c not in monthly]
+            self._load_totals(big, pos, totals, summed)
+            raw = [self.cat[c].id for c in codes if c in monthly]
+            if raw:
+                todo.append((*totals, raw))
+        for units, a, b, ind_ids in todo:
             query = (
                 DataValue.objects.filter(
                     unit_id__in=list(units),
                     period_type__in=sorted(set(own_type)),
-                    indicator_id__in=list(pos),
+                    indicator_id__in=ind_ids,
                     period__gte=month_date(a),
                     period__lt=month_date(b),
                 )
@@ -262,6 +285,67 @@ class _Grid:
             m = np.fromiter((months[p] for p in period), dtype=np.int64, count=len(rows)) - self.m0
             ok = (r >= 0) & (np.array(ptype) == own_type[k])
             big[k[ok], r[ok], m[ok]] = np.asarray(value, dtype=float)[ok]
+
+    def _monthly_codes(self) -> set[str]:
+        """Indicators whose months must stay apart over time: weighted, or added up for a ratio."""
+        out: set[str] = set()
+        for code in self.codes:
+            ind = self.cat[code]
+            if ind.over_time == "weighted" and ind.weight:
+                out |= {code, ind.weight}
+            if ind.over_time == "ratio":
+                out |= {c for c in (ind.numerator, ind.denominator) if c}
+        return out
+
+    def _load_totals(
+        self,
+        big: np.ndarray,
+        pos: dict[int, int],
+        totals: tuple[Sequence[int], int, int],
+        ind_ids: list[int],
+    ) -> None:
+        """Per indicator and unit: the sum, count and last value over [a, b), reduced by the database."""
+        units, a, b = totals
+        if not ind_ids:
+            return
+        table = DataValue._meta.db_table
+        # The last month's value. SQLite: a bare column beside the one max() comes from that max's row.
+        pg = connection.vendor == "postgresql"
+        last = "(array_agg(value ORDER BY period DESC))[1]" if pg else "value"
+        types = sorted({self.cat[c].periodicity for c in self.arrays_order})
+
+        def marks(values: Sequence[Any]) -> str:
+            return ", ".join(["%s"] * len(values))
+
+        sql = (
+            f"SELECT indicator_id, unit_id, period_type, SUM(value), COUNT(*), MAX(period), {last} "
+            f"FROM {table} WHERE indicator_id IN ({marks(ind_ids)}) AND unit_id IN ({marks(units)}) "
+            f"AND period_type IN ({marks(types)}) AND period >= %s AND period < %s "
+            "GROUP BY indicator_id, unit_id, period_type"
+        )
+        params = [
+            *ind_ids,
+            *units,
+            *types,
+            connection.ops.adapt_datefield_value(month_date(a)),
+            connection.ops.adapt_datefield_value(month_date(b)),
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        slot = a - self.m0
+        for ind_id, unit_id, ptype, total, count, _latest, latest_value in rows:
+            k = pos[ind_id]
+            ind = self.cat[self.arrays_order[k]]
+            r = self.row.get(unit_id)
+            if r is None or ptype != ind.periodicity or not count:
+                continue
+            if ind.over_time == "sum":
+                big[k, r, slot] = total
+            elif ind.over_time == "last":
+                big[k, r, slot] = latest_value
+            else:  # avg, and ratio / weighted without their inputs, which fall back to the average
+                big[k, r, slot] = total / count
 
     def unit_values(self, code: str, a: int, b: int) -> np.ndarray:
         """Per unit, the value over months [a, b) per the indicator's over_time rule."""
@@ -404,7 +488,7 @@ def measures(
     grid = _Grid(cat, needed, all_units, slots["ytd_ly"][0], m + SPAN[period_type])
     cur0, cur1 = slots["cur"]
     others = [u for u in all_units if u not in set(units)]
-    grid.load([(units, grid.m0, grid.m1)] + ([(others, cur0, cur1)] if others else []))
+    grid.load([(units, grid.m0, grid.m1)], totals=(others, cur0, cur1) if others else None)
     ys = month_date(period_start("Y", m))
     plans = _plans([cat[c].id for c in wanted], units, [(period_type, period), ("Y", ys)])
     rows_of = {u: grid.row[u] for u in units}

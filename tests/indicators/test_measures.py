@@ -186,3 +186,53 @@ def test_compute_all_matches_hand_figures():
     assert out["month_ytd"][1, 0, 13] == 13.5
     assert out["month_yoy_abs"][0, 0, 20] == 12
     assert out["month_rank"][0, 0, 0] == 1
+
+
+def test_ranks_from_database_totals_match_reading_every_month(personas):
+    """A single unit's rank reads its peers' totals (summed by the database); the same ranks must come
+    out when every peer is read month by month, for every rule over time and every period type."""
+    from citydesk.core.models import Organisation, OrgKind
+
+    rng = np.random.default_rng(3)
+    city = Organisation.objects.create(code="RANKCITY", name="Thành phố", kind=OrgKind.PEOPLES_COMMITTEE)
+    wards = [
+        Organisation.objects.create(
+            code=f"RANK{u}", name=f"Phường {u}", kind=OrgKind.PEOPLES_COMMITTEE, parent=city
+        )
+        for u in range(6)
+    ]
+    total = _ind("T_SUM", over_time="sum", over_units="sum")
+    mean = _ind("T_AVG", over_time="avg", over_units="avg")
+    stock = _ind("T_LAST", over_time="last", over_units="sum", direction="down")
+    num = _ind("T_NUM", over_time="sum", over_units="sum")
+    den = _ind("T_DEN", over_time="sum", over_units="sum")
+    ratio = _ind("T_RATIO", over_time="ratio", over_units="ratio", scale=100)
+    ratio.numerator, ratio.denominator = num, den
+    ratio.save()
+    weighted = _ind("T_WGT", over_time="weighted", over_units="weighted", direction="down")
+    weighted.weight = stock
+    weighted.save()
+    _ind("T_FORM", source="formula", formula="T_SUM / T_LAST * 1000")
+    quarterly = _ind("T_QTR", over_time="sum", over_units="sum", periodicity="Q")
+    for ward in wards:
+        for ind in (total, mean, stock, num, den, weighted):
+            months = [None if rng.random() < 0.2 else float(rng.integers(1, 500)) for _ in range(24)]
+            _put(ind, ward, 2025, months)
+        _put(quarterly, ward, 2025, [float(rng.integers(1, 90)) for _ in range(8)], ptype="Q", step=3)
+    codes = ["T_SUM", "T_AVG", "T_LAST", "T_RATIO", "T_WGT", "T_FORM", "T_QTR"]
+    ids = [w.pk for w in wards]
+    for ptype, period in (("M", date(2026, 5, 1)), ("Q", date(2026, 4, 1)), ("Y", date(2026, 1, 1))):
+        wanted = [c for c in codes if not (c == "T_QTR" and ptype == "M")]
+        every = measures(indicator_codes=wanted, unit_ids=ids, period_type=ptype, period=period)
+        value = {(m.indicator_code, m.unit_id): m.value for m in every}
+        for ward in wards:
+            for m in measures(indicator_codes=wanted, unit_ids=[ward.pk], period_type=ptype, period=period):
+                assert m.value == pytest.approx(value[(m.indicator_code, ward.pk)], nan_ok=True)
+                present = [v for (c, _u), v in value.items() if c == m.indicator_code and v is not None]
+                assert m.peers == len(present), (ptype, m.indicator_code)
+                if m.value is None:
+                    assert m.rank is None
+                    continue
+                down = m.direction == "down"
+                better = [v for v in present if (v < m.value if down else v > m.value)]
+                assert m.rank == len(better) + 1, (ptype, m.indicator_code, ward.code)
