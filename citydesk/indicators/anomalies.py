@@ -4,7 +4,13 @@ Method (vectorised over all series at once, arrays shaped (series, months), NaN 
 trend = centred 12-month rolling median; seasonal index of a calendar month = median of value/trend
 for that month over the *other* years (so an anomaly never hides inside its own norm); expected =
 trend × index; robust z = relative residual / (1.4826 · MAD of the series' residuals). A value is
-flagged when |z| ≥ threshold (default 4) and the series has at least `min_history` values (default 24).
+flagged when |z| ≥ threshold (default 4), the series has at least `min_history` values (default 24),
+and the value is off the expected one by at least a quarter (`MIN_RATIO`; a 10 % wobble of a very
+smooth series is rare but nobody needs to act on it).
+Counts (whole numbers) are scored on the square-root scale, where chance variation is about one unit
+whatever the level: 5 against a usual 0.4 is chance, 2 against 20 is not.
+Tết moves between January and February, shifting activity from one to the other: a January or February
+value is flagged only when the two months together are abnormal too, or when the other month is missing.
 Peer check: the unit's residual against the other units' residuals in the same month. Jump check for
 quarterly and yearly series: change against the comparable period, robust z of the changes.
 """
@@ -96,7 +102,8 @@ def _loo_median(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(m > 0, (lo + hi) / 2, np.nan), np.broadcast_to(m, x.shape)
 
 
-TET_FACTOR = 1.5  # how much more a January or February value must stand out
+MIN_RATIO = 1.25  # the smallest deviation worth a finding: 25 % above or 20 % below the expected value
+TET_SHIFT = 2.0  # what Tết moving between January and February can explain: at most half or double
 
 
 def _mad(a: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
@@ -131,28 +138,21 @@ def detect(
     season = season.reshape(s, -1)
     others = others.reshape(s, -1)
     expected = np.where(positive, trend * season, trend + season)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        resid = np.where(positive, np.log(full / expected), full - expected)  # multiplicative: log ratio
-    med, mad = _mad(resid, 1)
+    whole = np.all(np.isnan(full) | (full == np.round(full)), axis=1, keepdims=True)
+    counts = whole & (np.nanmin(np.where(np.isnan(full), np.inf, full), axis=1, keepdims=True) >= 0)
+    resid = _residuals(full, expected, positive, counts)
+    centre, mad = _mad(resid, 1)
     level = np.nanmedian(np.abs(full), axis=1, keepdims=True)
-    floor = np.where(positive, 0.01, 0.01 * np.maximum(level, 1e-9))
+    floor = np.where(counts, 1.0 / K, np.where(positive, 0.01, 0.01 * np.maximum(level, 1e-9)))
     scale = K * np.maximum(mad, floor)
-    # Counts (whole numbers) vary by chance about √expected: a ward with 4 fires a month is not
-    # abnormal with 9. Their relative scale is never below the Poisson one, 1/√expected.
-    counts = np.all(np.isnan(full) | (full == np.round(full)), axis=1, keepdims=True) & positive
-    with np.errstate(invalid="ignore", divide="ignore"):
-        poisson = 1.0 / np.sqrt(np.maximum(expected, 1.0))
-    scale = np.where(counts, np.fmax(scale, poisson), scale)
-    z = (resid - med) / scale
+    z = (resid - centre) / scale
+    big = _big(full, expected, positive, counts, level)
     history = (~np.isnan(full)).sum(axis=1, keepdims=True)
-    ok = (history >= min_history) & (others >= 2) & ~np.isnan(full) & np.isfinite(z)
+    ok = (history >= min_history) & (others >= 2) & ~np.isnan(full) & np.isfinite(z) & big
     # An extrapolated trend (the series' first and last half-year) is less sure: ask for more.
     limit = np.where(complete, threshold, threshold * 1.25)
-    # Tết moves between January and February from year to year, so those two months' seasonal level
-    # is less certain: they need stronger evidence.
-    tet = (np.arange(full.shape[1]) % 12 < 2)[None, :]
-    limit = np.where(tet, limit * TET_FACTOR, limit)
-    flags = ok & (np.abs(z) >= limit)
+    tet = (full, expected, positive, counts, centre, scale, level)
+    flags = ok & (np.abs(z) >= limit) & _tet_confirms(*tet, threshold)
     peer_z = np.full_like(z, np.nan)
     if groups is not None:
         groups = np.asarray(groups)
@@ -166,9 +166,74 @@ def detect(
                 centre = np.nanmedian(r, axis=0, keepdims=True)
                 spread = K * np.nanmedian(np.abs(r - centre))
             peer_z[rows] = (r - centre) / max(float(spread), 0.25)
-    peer_flags = ok & ~flags & (np.abs(np.nan_to_num(peer_z)) >= limit) & (np.abs(z) >= threshold * 0.75)
+    peer_flags = (
+        ok
+        & ~flags
+        & (np.abs(np.nan_to_num(peer_z)) >= limit)
+        # Counts vary by chance month to month: a peer comparison does not make a small one stand out.
+        & (np.abs(z) >= np.where(counts, threshold, threshold * 0.75))
+        & _tet_confirms(*tet, threshold * 0.75)
+    )
     cut = slice(lead, lead + t)
     return Detection(z[:, cut], expected[:, cut], flags[:, cut], peer_z[:, cut], peer_flags[:, cut])
+
+
+def _residuals(
+    full: np.ndarray, expected: np.ndarray, positive: np.ndarray, counts: np.ndarray
+) -> np.ndarray:
+    """Multiplicative series: log ratio. Counts: difference of square roots (variance-stabilised)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        resid = np.where(positive, np.log(full / expected), full - expected)
+        # Anscombe's transform: about N(0, 1) for Poisson counts, even small ones.
+        root = 2.0 * (np.sqrt(np.maximum(full, 0.0) + 0.375) - np.sqrt(np.maximum(expected, 0.0) + 0.375))
+    return np.where(counts, root, resid)
+
+
+def _big(
+    full: np.ndarray, expected: np.ndarray, positive: np.ndarray, counts: np.ndarray, level: np.ndarray
+) -> np.ndarray:
+    """Is the value off the expected one by at least MIN_RATIO (counts: and by at least one)?"""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gap = np.abs(full - expected)
+        ratio = np.abs(np.log(full / expected))
+        big = np.where(
+            counts,
+            gap >= np.maximum((MIN_RATIO - 1) * np.abs(expected), 1.0),
+            np.where(positive, ratio >= np.log(MIN_RATIO), gap >= (MIN_RATIO - 1) * np.maximum(level, 1e-9)),
+        )
+    return big & ~np.isnan(full)
+
+
+def _tet_confirms(
+    full: np.ndarray,
+    expected: np.ndarray,
+    positive: np.ndarray,
+    counts: np.ndarray,
+    centre: np.ndarray,
+    scale: np.ndarray,
+    level: np.ndarray,
+    threshold: float,
+) -> np.ndarray:
+    """False for a January or February value that Tết moving can explain: the two months together look
+    normal, and the value is within TET_SHIFT of the expected one. The pair is scored with the series'
+    monthly scale (a sum of two months varies less, not more)."""
+    s, t = full.shape
+    pair = full.reshape(s, -1, 12)[:, :, :2].sum(axis=2)  # NaN when either month is missing
+    pair_expected = expected.reshape(s, -1, 12)[:, :, :2].sum(axis=2)
+    z = (_residuals(pair, pair_expected, positive, counts) - centre) / scale
+    abnormal = (np.abs(z) >= threshold) & _big(pair, pair_expected, positive, counts, 2 * level)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        beyond = np.where(
+            positive | counts,
+            np.abs(np.log(full / expected)) >= np.log(TET_SHIFT),
+            np.abs(full - expected) >= (TET_SHIFT - 1) * np.maximum(level, 1e-9),
+        )
+    out = np.ones((s, t), dtype=bool)
+    january = np.arange(0, t, 12)
+    for month in (0, 1):
+        cols = january + month
+        out[:, cols] = np.isnan(pair) | abnormal | beyond[:, cols]
+    return out
 
 
 def detect_jumps(
@@ -182,7 +247,15 @@ def detect_jumps(
     med, mad = _mad(change, 1)
     z = (change - med) / (K * np.maximum(mad, 0.01))
     history = (~np.isnan(v)).sum(axis=1, keepdims=True)
-    flags = (history >= min_history) & np.isfinite(z) & (np.abs(z) >= threshold)
+    level = np.nanmedian(np.abs(v), axis=1, keepdims=True) if v.size else v
+    with np.errstate(invalid="ignore"):
+        # As for monthly values: a change that is rare for a very steady series but small is no finding.
+        big = np.where(
+            prev > 0,
+            np.abs(change - med) >= np.log(MIN_RATIO),
+            np.abs(change - med) >= (MIN_RATIO - 1) * np.maximum(level, 1e-9),
+        )
+    flags = (history >= min_history) & np.isfinite(z) & (np.abs(z) >= threshold) & big
     return z, flags
 
 

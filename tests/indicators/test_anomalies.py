@@ -38,6 +38,53 @@ def test_min_history_respected():
     assert not detect(seasonal(72)[None, :], min_history=100).flags.any()
 
 
+def test_tet_moving_between_january_and_february_is_not_flagged_but_a_typo_is():
+    v = seasonal(84, seed=5)
+    # Year 4: Tết falls in January, pulling a third of February's activity into January.
+    v[48], v[49] = v[48] + v[49] * 0.35, v[49] * 0.65
+    found = detect(v[None, :])
+    assert not found.flags[0, [48, 49]].any()
+    typo = v.copy()
+    typo[61] *= 10  # February of year 6: an extra zero
+    assert detect(typo[None, :]).flags[0, 61]
+    halved = v.copy()
+    halved[60] *= 0.4  # January of year 6 falls well beyond what a Tết move explains
+    assert detect(halved[None, :]).flags[0, 60]
+
+
+def test_rare_but_small_deviation_of_a_smooth_series_is_not_a_finding():
+    rng = np.random.default_rng(11)
+    m = np.arange(72)
+    v = 1000 * (1 + 0.002 * m) * (1 + rng.normal(0, 0.003, 72))  # ±0.3 % noise
+    small, large = v.copy(), v.copy()
+    small[50] *= 1.12  # z of about 40, but only 12 % off: nobody needs to act
+    large[50] *= 1.6
+    assert not detect(small[None, :]).flags.any()
+    assert detect(large[None, :]).flags[0, 50]
+
+
+def test_small_counts_judged_on_the_scale_of_chance():
+    rng = np.random.default_rng(2)
+    rare = rng.poisson(0.4, (1, 72)).astype(float)
+    rare[0, 50] = 5  # 5 illegal constructions where 0–1 is usual: chance, for a Poisson count
+    assert not detect(rare).flags[0, 50]
+    common = rng.poisson(20, (1, 72)).astype(float)
+    common[0, 50] = 2  # 2 where about 20 is usual: not chance
+    assert detect(common).flags[0, 50]
+
+
+def test_jumps_need_a_real_change():
+    from citydesk.indicators.anomalies import detect_jumps
+
+    steady = np.array([[2.30, 2.31, 2.29, 2.30, 2.31, 2.30, 2.30, 2.31, 2.30, 2.29, 2.30, 2.46]])
+    _z, flags = detect_jumps(steady, lag=4)
+    assert not flags.any()  # 2,3 % → 2,46 %: a rare step for this series, but a small one
+    doubled = steady.copy()
+    doubled[0, -1] = 4.6
+    _z, flags = detect_jumps(doubled, lag=4)
+    assert flags[0, -1]
+
+
 def test_vietnamese_number_format():
     assert vn_number(1234.5) == "1.234"  # large numbers: no decimals
     assert vn_number(325.0) == "325"
