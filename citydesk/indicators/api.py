@@ -119,6 +119,8 @@ class MeasureOut(Schema):
     rank: int | None
     peers: int | None
     direction: str
+    reported: int | None = None
+    expected: int | None = None
 
 
 class MeasureQuery(Schema):

@@ -52,6 +52,12 @@ class Measure:
     rank: int | None = None
     peers: int | None = None
     direction: str = "up"
+    # Over several units (aggregate=True): how many reported the period, of those that report this
+    # indicator (a value in this period, the previous one or the same one last year). While some are
+    # missing, the previous period and last year are taken over the units that did report: a city's
+    # total must not look halved because half its wards have not sent this month's figures yet.
+    reported: int | None = None
+    expected: int | None = None
 
 
 # --- Month arithmetic -----------------------------------------------------------------------------
@@ -499,9 +505,17 @@ def measures(
             [(None, [rows_of[u] for u in units])] if aggregate else [(u, [rows_of[u]]) for u in units]
         )
         for unit_id, rows in targets:
-            got = {name: _f(grid.over_units(code, a, b, rows)) for name, (a, b) in slots.items()}
+            same = rows
+            if aggregate:
+                same, reported, expected = _reporting_rows(grid, code, rows, slots)
+            got = {
+                name: _f(grid.over_units(code, a, b, same if name in ("cur", "prev", "ly") else rows))
+                for name, (a, b) in slots.items()
+            }
             me = Measure(code, unit_id, period_type, period, direction=ind.direction)
             me.value, me.previous, me.last_year = got["cur"], got["prev"], got["ly"]
+            if aggregate:
+                me.reported, me.expected = reported, expected
             me.ytd, me.ytd_last_year = got["ytd"], got["ytd_ly"]
             me.change_abs, me.change_pct = _changes(me.value, me.previous)
             me.yoy_abs, me.yoy_pct = _changes(me.value, me.last_year)
@@ -519,6 +533,24 @@ def measures(
                 me.rank, me.peers = _rank(vals, own, ind.direction)
             out.append(me)
     return out
+
+
+def _reporting_rows(
+    grid: _Grid, code: str, rows: list[int], slots: dict[str, tuple[int, int]]
+) -> tuple[list[int], int, int]:
+    """(rows to compare the period with, units that reported it, units that report this indicator)."""
+    idx = np.asarray(rows, dtype=int)
+
+    def present(slot: str) -> np.ndarray:
+        a, b = slots[slot]
+        return ~np.isnan(grid.unit_values(code, a, b)[idx])
+
+    now = present("cur")
+    active = now | present("prev") | present("ly")
+    reported, expected = int(now.sum()), int(active.sum())
+    if 0 < reported < expected:
+        return [r for r, ok in zip(rows, now, strict=True) if ok], reported, expected
+    return rows, reported, expected
 
 
 def _plan_of(

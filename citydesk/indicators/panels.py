@@ -109,6 +109,13 @@ class Card:
         return getattr(self.measure, "change_pct", None)
 
     @property
+    def partial(self) -> bool:
+        """Some units that report this indicator have not reported the period yet."""
+        reported = getattr(self.measure, "reported", None)
+        expected = getattr(self.measure, "expected", None)
+        return reported is not None and expected is not None and 0 < reported < expected
+
+    @property
     def yoy_pct(self) -> float | None:
         return getattr(self.measure, "yoy_pct", None)
 
@@ -323,15 +330,16 @@ def cards(
     result = []
     for ind in indicators:
         kind, start = effective_period(period_type, period, ind.periodicity)
-        result.append(
-            Card(
-                indicator=ind,
-                measure=found.get(ind.code),
-                period_label=label(kind, start),
-                spark=lines.get(ind.code, []),
-                link=link(ind) if link else "",
-            )
+        card = Card(
+            indicator=ind,
+            measure=found.get(ind.code),
+            period_label=label(kind, start),
+            spark=lines.get(ind.code, []),
+            link=link(ind) if link else "",
         )
+        if card.partial and card.spark:  # a total still coming in would end the line on a false fall
+            card.spark = [*card.spark[:-1], (card.spark[-1][0], None)]
+        result.append(card)
     return result
 
 

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Max
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -112,11 +112,27 @@ def parse_filters(request: HttpRequest, scope: frozenset[int] | None) -> Filters
         raise BadFilter(errors)
     assert unit is not None
     if period is None:
-        latest = DataValue.objects.filter(period_type="M", unit_id__in=unit_ids).aggregate(p=Max("period"))[
-            "p"
-        ]
-        period = latest or periods.previous("M", timezone.localdate().replace(day=1))
+        period = _latest_reported_month(unit_ids) or periods.previous(
+            "M", timezone.localdate().replace(day=1)
+        )
     return Filters(period_type, period, unit, unit_ids, bool(text))
+
+
+def _latest_reported_month(unit_ids: list[int]) -> date | None:
+    """The newest month most units have reported: a month still coming in would open the page on
+    half-empty totals. "Most": at least 80 % of the values of the fullest of the months before it."""
+    counts = list(
+        DataValue.objects.filter(period_type="M", unit_id__in=unit_ids)
+        .values("period")
+        .annotate(n=Count("id"))
+        .order_by("-period")
+        .values_list("period", "n")[:4]
+    )
+    for i, (month, n) in enumerate(counts):
+        before = [m for _p, m in counts[i + 1 :]]
+        if not before or n >= 0.8 * max(before):
+            return month
+    return None
 
 
 def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:

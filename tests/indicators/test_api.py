@@ -49,6 +49,8 @@ def test_measures_fields(client, bearer, personas, rev):
         **bearer(personas.leader),
     )
     assert r.status_code == 200 and r.json()[0]["value"] == 22 + 23 + 24 + 32 + 33 + 34
+    assert (r.json()[0]["reported"], r.json()[0]["expected"]) == (2, 2)  # every unit has reported
+    assert m["reported"] is None  # one unit: not an aggregate
 
 
 def test_series(client, bearer, personas, rev):

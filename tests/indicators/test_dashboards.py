@@ -225,6 +225,51 @@ def test_summary_cards_equal_the_engine(client, personas, data):
     assert 'data-testid="findings-ECO"' in html
 
 
+def test_month_still_coming_in_is_compared_over_the_units_that_reported(client, personas, data):
+    """April 2026: only the ward has reported. The city's card must not show a fall of 40 %, and the
+    page opens on March, the newest month both wards have reported."""
+    DataValue.objects.create(
+        indicator=data["retail"], unit=personas.ward, period_type="M", period=date(2026, 4, 1), value=130
+    )
+    client.force_login(personas.leader)
+    opened = client.get(SUMMARY)
+    assert opened.context["filters"].period == date(2026, 3, 1)
+    response = client.get(SUMMARY, {"period": "2026-04"})
+    cards = {c.code: c for s in response.context["sections"] for c in s["cards"]}
+    retail = cards["RETAIL"]
+    assert retail.value == 130
+    assert retail.measure.previous == 100 + 26  # March over the same ward, not 126 + 86
+    assert retail.change_pct == pytest.approx(100 * (130 - 126) / 126)
+    assert retail.measure.last_year == 100 + 15  # April 2025, same ward
+    assert (retail.measure.reported, retail.measure.expected) == (1, 2)
+    assert retail.partial
+    html = response.content.decode()
+    assert 'data-testid="partial-RETAIL"' in html
+    assert "1 trên 2 đơn vị" in html or "1 of 2 units" in html
+    assert retail.spark[-1] == (date(2026, 4, 1), None)  # no false fall at the end of the line
+    assert retail.spark[-2] == (date(2026, 3, 1), 126 + 86)
+    # Once both wards have reported, the comparison is over both again.
+    DataValue.objects.create(
+        indicator=data["retail"], unit=personas.other_ward, period_type="M", period=date(2026, 4, 1), value=90
+    )
+    (m,) = engine.measures(
+        indicator_codes=["RETAIL"],
+        unit_ids=response.context["filters"].unit_ids,
+        period_type="M",
+        period=date(2026, 4, 1),
+        aggregate=True,
+    )
+    assert (m.value, m.previous, m.reported, m.expected) == (220, 126 + 86, 2, 2)
+    assert client.get(SUMMARY).context["filters"].period == date(2026, 3, 1)  # April's other figures?
+    beds = Indicator.objects.get(code="BEDS")
+    for unit in (personas.ward, personas.other_ward):
+        for ind in (data["unemp"], beds):
+            DataValue.objects.create(
+                indicator=ind, unit=unit, period_type="M", period=date(2026, 4, 1), value=2
+            )
+    assert client.get(SUMMARY).context["filters"].period == date(2026, 4, 1)
+
+
 def test_group_page_cards_charts_tables_and_findings(client, personas, data):
     client.force_login(personas.leader)
     response = client.get(GROUP, {"period": PERIOD})
