@@ -187,6 +187,7 @@ def dashboard(args: argparse.Namespace, label: str) -> None:
             got = measures(**kwargs)
             best = min(best, time.perf_counter() - t)
         print(f"measures(): {name}: {best * 1000:.0f} ms ({len(got)} measures; target < 300 ms)")
+    pages(city, [g.code for g in groups[:1]], "I000")
     if os.environ.get("BENCH_PROFILE"):
         import cProfile
         import pstats
@@ -195,6 +196,38 @@ def dashboard(args: argparse.Namespace, label: str) -> None:
             "measures(**kwargs)", globals(), {"measures": measures, "kwargs": kwargs}, "/tmp/ind.prof"
         )
         pstats.Stats("/tmp/ind.prof").sort_stats("cumulative").print_stats(18)
+
+
+def pages(city: object, group_codes: list[str], indicator_code: str) -> None:
+    """Whole dashboard pages through Django (in-process, a city leader, best of 3): server time."""
+    from django.test import Client
+
+    from citydesk.core.models import Membership, User
+    from citydesk.core.powers import Role
+
+    leader = User.objects.create(username="bench-leader", full_name="Lãnh đạo thành phố")
+    Membership.objects.create(user=leader, organisation=city, role=Role.LEADER)
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(leader)
+    urls = {
+        "leader's summary of all groups (default month)": "/chi-tieu-ktxh/",
+        "one group page, 170 wards compared, month": f"/chi-tieu-ktxh/nhom/{group_codes[0]}/?period=2025-03",
+        "one indicator page, ranks of 170 wards, year": f"/chi-tieu-ktxh/chi-tieu/{indicator_code}/?period=2024",
+    }
+    for name, url in urls.items():
+        best = float("inf")
+        for _ in range(3):
+            t = time.perf_counter()
+            response = client.get(url)
+            best = min(best, time.perf_counter() - t)
+        assert response.status_code == 200, (url, response.status_code)
+        print(f"page: {name}: {best * 1000:.0f} ms (target < 300 ms)")
+        if os.environ.get("BENCH_PROFILE") == "pages":
+            import cProfile
+            import pstats
+
+            cProfile.runctx("client.get(url)", globals(), {"client": client, "url": url}, "/tmp/page.prof")
+            pstats.Stats("/tmp/page.prof").sort_stats("cumulative").print_stats(45)
 
 
 if __name__ == "__main__":

@@ -236,7 +236,7 @@ class _Grid:
         *,
         totals: tuple[Sequence[int], int, int] | None = None,
     ) -> None:
-        """Read the values: one query per (units, first month, end month) part (default: all).
+        """Read the values: one query per (units, first month, end month) part (default: all; [] none).
         Raw rows straight into one (indicators, units, months) array: no per-row model work.
 
         `totals` (units, a, b): for those units only each indicator's value over [a, b) is needed (the
@@ -253,9 +253,8 @@ class _Grid:
             return
         pos = {self.cat[c].id: k for k, c in enumerate(codes)}
         own_type = np.array([self.cat[c].periodicity for c in codes])
-        todo: list[tuple[Sequence[int], int, int, list[int]]] = [
-            (units, a, b, list(pos)) for units, a, b in parts or [(self.units, self.m0, self.m1)]
-        ]
+        whole = [(self.units, self.m0, self.m1)] if parts is None else parts
+        todo: list[tuple[Sequence[int], int, int, list[int]]] = [(u, a, b, list(pos)) for u, a, b in whole]
         if totals is not None and totals[0]:
             monthly = self._monthly_codes()
             summed = [self.cat[c].id for c in codes if c not in monthly]
@@ -293,13 +292,13 @@ class _Grid:
             big[k[ok], r[ok], m[ok]] = np.asarray(value, dtype=float)[ok]
 
     def _monthly_codes(self) -> set[str]:
-        """Indicators whose months must stay apart over time: weighted, or added up for a ratio."""
+        """Indicators whose months must stay apart: weighted over time, or added up for a ratio."""
         out: set[str] = set()
         for code in self.codes:
             ind = self.cat[code]
             if ind.over_time == "weighted" and ind.weight:
                 out |= {code, ind.weight}
-            if ind.over_time == "ratio":
+            if "ratio" in (ind.over_time, ind.over_units):
                 out |= {c for c in (ind.numerator, ind.denominator) if c}
         return out
 
@@ -325,7 +324,8 @@ class _Grid:
 
         sql = (
             f"SELECT indicator_id, unit_id, period_type, SUM(value), COUNT(*), MAX(period), {last} "
-            f"FROM {table} WHERE indicator_id IN ({marks(ind_ids)}) AND unit_id IN ({marks(units)}) "
+            f"FROM {table}{'' if pg else ' INDEXED BY datavalue_read'} "
+            f"WHERE indicator_id IN ({marks(ind_ids)}) AND unit_id IN ({marks(units)}) "
             f"AND period_type IN ({marks(types)}) AND period >= %s AND period < %s "
             "GROUP BY indicator_id, unit_id, period_type"
         )
@@ -406,6 +406,29 @@ class _Grid:
         return float(aggregate(rule, per_unit, 0))
 
 
+class _SlotGrids:
+    """For measures over several units: one grid per period compared (this one, the previous, last
+    year's, the two years to date), each holding only every unit's total for its period, summed by the
+    database. A city card then reads one row per unit and period instead of two years of months."""
+
+    def __init__(
+        self, cat: dict[str, _Ind], codes: set[str], units: list[int], ranges: Iterable[tuple[int, int]]
+    ):
+        self.grids: dict[tuple[int, int], _Grid] = {}
+        for a, b in dict.fromkeys(ranges):
+            grid = _Grid(cat, codes, units, a, b)
+            grid.load([], totals=(units, a, b))
+            self.grids[(a, b)] = grid
+        self.row = {u: i for i, u in enumerate(units)}
+        self.cat = cat
+
+    def unit_values(self, code: str, a: int, b: int) -> np.ndarray:
+        return self.grids[(a, b)].unit_values(code, a, b)
+
+    def over_units(self, code: str, a: int, b: int, rows: Sequence[int]) -> float:
+        return self.grids[(a, b)].over_units(code, a, b, rows)
+
+
 def _f(x: Any) -> float | None:
     return None if x is None or not np.isfinite(x) else float(x)
 
@@ -472,8 +495,11 @@ def measures(
     period_type: str,
     period: date,
     aggregate: bool = False,
+    ytd_last_year: bool = True,
 ) -> list[Measure]:
-    """Measures of the indicators for each unit (or one per indicator over the units, aggregate=True)."""
+    """Measures of the indicators for each unit (or one per indicator over the units, aggregate=True).
+    `ytd_last_year=False` leaves that one out (None): the cards do not show it, and it is the widest
+    stretch of months to read."""
     if period_type not in SPAN:
         raise DomainError(_("Unknown period type."), field="period")
     cat = _catalog()
@@ -489,12 +515,18 @@ def measures(
     if not units:
         return []
     slots = _slots(period_type, m)
+    if not ytd_last_year:
+        del slots["ytd_ly"]
     peers = {} if aggregate else _peer_ids(units)
     all_units = list(dict.fromkeys(units + [p for ps in peers.values() for p in ps]))
-    grid = _Grid(cat, needed, all_units, slots["ytd_ly"][0], m + SPAN[period_type])
     cur0, cur1 = slots["cur"]
-    others = [u for u in all_units if u not in set(units)]
-    grid.load([(units, grid.m0, grid.m1)], totals=(others, cur0, cur1) if others else None)
+    grid: _Grid | _SlotGrids
+    if aggregate:
+        grid = _SlotGrids(cat, needed, units, slots.values())
+    else:
+        grid = _Grid(cat, needed, all_units, min(a for a, _b in slots.values()), m + SPAN[period_type])
+        others = [u for u in all_units if u not in set(units)]
+        grid.load([(units, grid.m0, grid.m1)], totals=(others, cur0, cur1) if others else None)
     ys = month_date(period_start("Y", m))
     plans = _plans([cat[c].id for c in wanted], units, [(period_type, period), ("Y", ys)])
     rows_of = {u: grid.row[u] for u in units}
@@ -516,7 +548,7 @@ def measures(
             me.value, me.previous, me.last_year = got["cur"], got["prev"], got["ly"]
             if aggregate:
                 me.reported, me.expected = reported, expected
-            me.ytd, me.ytd_last_year = got["ytd"], got["ytd_ly"]
+            me.ytd, me.ytd_last_year = got["ytd"], got.get("ytd_ly")
             me.change_abs, me.change_pct = _changes(me.value, me.previous)
             me.yoy_abs, me.yoy_pct = _changes(me.value, me.last_year)
             plan_units = units if unit_id is None else [unit_id]
@@ -536,14 +568,27 @@ def measures(
 
 
 def _reporting_rows(
-    grid: _Grid, code: str, rows: list[int], slots: dict[str, tuple[int, int]]
+    grid: _Grid | _SlotGrids, code: str, rows: list[int], slots: dict[str, tuple[int, int]]
 ) -> tuple[list[int], int, int]:
     """(rows to compare the period with, units that reported it, units that report this indicator)."""
     idx = np.asarray(rows, dtype=int)
+    ind = grid.cat[code]
+    # A ratio over units is made of its parts: a unit has reported when both parts are in.
+    parts = (
+        [ind.numerator, ind.denominator]
+        if ind.over_units == "ratio" and ind.numerator and ind.denominator
+        else []
+    )
 
     def present(slot: str) -> np.ndarray:
         a, b = slots[slot]
-        return ~np.isnan(grid.unit_values(code, a, b)[idx])
+        own = ~np.isnan(grid.unit_values(code, a, b)[idx])
+        if parts:
+            both = np.ones_like(own)
+            for part in parts:
+                both &= ~np.isnan(grid.unit_values(part, a, b)[idx])
+            own = own | both
+        return own
 
     now = present("cur")
     active = now | present("prev") | present("ly")

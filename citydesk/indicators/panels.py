@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from citydesk.indicators import measures as engine
 from citydesk.indicators import periods
-from citydesk.indicators.models import Direction, Indicator, Plan
+from citydesk.indicators.models import DataValue, Direction, Indicator, Plan
 from citydesk.ioc.panels import PALETTE, Bar, BarChart
 
 ORDER = {"M": 0, "Q": 1, "Y": 2}
@@ -213,7 +213,12 @@ def aggregate_measures(
     result: dict[str, Any] = {}
     for (kind, start), codes in by_kind.items():
         for m in engine.measures(
-            indicator_codes=codes, unit_ids=unit_ids, period_type=kind, period=start, aggregate=True
+            indicator_codes=codes,
+            unit_ids=unit_ids,
+            period_type=kind,
+            period=start,
+            aggregate=True,
+            ytd_last_year=False,  # not on a card
         ):
             result[m.indicator_code] = m
     if plan_unit is not None:
@@ -295,10 +300,16 @@ def spark_bulk(
         by_kind.setdefault(effective_period(period_type, period, ind.periodicity), []).append(ind.code)
     try:
         cat = engine._catalog()
-        for (kind, end), codes in by_kind.items():
+        for (kind, end), all_codes in by_kind.items():
             span = engine.SPAN[kind]
             last = engine.month_index(end)
             first = last - span * (points - 1)
+            # One value per unit and period, added or averaged over the units: the database does it.
+            simple = [c for c in all_codes if _summable(cat[c], kind)]
+            out.update(_spark_sums(cat, simple, unit_ids, kind, first, last))
+            codes = [c for c in all_codes if c not in simple]
+            if not codes:
+                continue
             grid = engine._Grid(cat, engine._closure(codes, cat), list(unit_ids), first, last + span)
             grid.load()
             rows = list(range(len(unit_ids)))
@@ -314,6 +325,45 @@ def spark_bulk(
         for ind in indicators:
             out[ind.code] = spark_series(ind, unit_ids, period_type, period, points)
     return out
+
+
+def _summable(ind: Any, kind: str) -> bool:
+    """Its sparkline is a plain SUM or AVG over the units of its own periods' values."""
+    return ind.periodicity == kind and not ind.formula and ind.over_units in ("sum", "avg", "last")
+
+
+def _spark_sums(
+    cat: dict[str, Any], codes: list[str], unit_ids: list[int], kind: str, first: int, last: int
+) -> dict[str, list[tuple[date, float | None]]]:
+    if not codes or not unit_ids:
+        return {
+            code: [(engine.month_date(a), None) for a in range(first, last + 1, engine.SPAN[kind])]
+            for code in codes
+        }
+    by_id = {cat[c].id: c for c in codes}
+    rows = (
+        DataValue.objects.filter(
+            indicator_id__in=list(by_id),
+            unit_id__in=list(unit_ids),
+            period_type=kind,
+            period__gte=engine.month_date(first),
+            period__lte=engine.month_date(last),
+        )
+        .values_list("indicator_id", "period")
+        .annotate(total=Sum("value"), n=Count("id"))
+        .order_by()
+    )
+    found: dict[tuple[str, date], float] = {}
+    for ind_id, day, total, n in rows:
+        code = by_id[ind_id]
+        found[(code, day)] = total / n if cat[code].over_units == "avg" else total
+    return {
+        code: [
+            (engine.month_date(a), found.get((code, engine.month_date(a))))
+            for a in range(first, last + 1, engine.SPAN[kind])
+        ]
+        for code in codes
+    }
 
 
 def cards(

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -121,8 +121,12 @@ def parse_filters(request: HttpRequest, scope: frozenset[int] | None) -> Filters
 def _latest_reported_month(unit_ids: list[int]) -> date | None:
     """The newest month most units have reported: a month still coming in would open the page on
     half-empty totals. "Most": at least 80 % of the values of the fullest of the months before it."""
+    in_scope = DataValue.objects.filter(period_type="M", unit_id__in=unit_ids)
+    newest = in_scope.aggregate(p=Max("period"))["p"]  # an index seek per unit
+    if newest is None:
+        return None
     counts = list(
-        DataValue.objects.filter(period_type="M", unit_id__in=unit_ids)
+        in_scope.filter(period__gte=periods.add_months(newest, -3))
         .values("period")
         .annotate(n=Count("id"))
         .order_by("-period")

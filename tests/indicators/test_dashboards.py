@@ -481,3 +481,49 @@ def test_summary_with_a_full_catalog_is_fast(client, personas):
     assert client.get("/chi-tieu-ktxh/nhom/G00/", {"period": PERIOD}).status_code == 200
     print(f"group: {(time.perf_counter() - started) * 1000:.0f} ms")
     assert time.perf_counter() - started < 2.0
+
+
+def test_sparklines_summed_by_the_database_equal_the_series(personas, data):
+    """Cards' sparklines add up or average the units' values in SQL when they can; every rule must give
+    the same line as `series()` reading every month."""
+    eco = data["eco"]
+    extra = {
+        "POP": dict(over_time=Aggregation.LAST, over_units=Aggregation.LAST),
+        "ONTIME": dict(),
+        "RECEIVED": dict(),
+    }
+    made = {
+        code: Indicator.objects.create(group=eco, code=code, name=code, unit_of_measure="x", **kw)
+        for code, kw in extra.items()
+    }
+    share = Indicator.objects.create(
+        group=eco,
+        code="SHARE",
+        name="SHARE",
+        unit_of_measure="%",
+        over_time=Aggregation.RATIO,
+        over_units=Aggregation.RATIO,
+        numerator=made["ONTIME"],
+        denominator=made["RECEIVED"],
+        scale=100,
+    )
+    per_cap = Indicator.objects.create(
+        group=eco, code="PERCAP", name="PERCAP", unit_of_measure="x", source="formula", formula="RETAIL / POP"
+    )
+    for i, month in enumerate(_months(date(2025, 1, 1), date(2026, 3, 1))):
+        for unit, base in ((personas.ward, 1000.0), (personas.other_ward, 3000.0)):
+            for code, value in (("POP", base + i), ("ONTIME", 8 + i % 3), ("RECEIVED", 10 + i % 4)):
+                DataValue.objects.create(
+                    indicator=made[code], unit=unit, period_type="M", period=month, value=value
+                )
+    units = [personas.ward.pk, personas.other_ward.pk]
+    inds = [data["retail"], data["unemp"], data["grdp"], made["POP"], share, per_cap]
+    for ptype, period in (("M", date(2026, 3, 1)), ("Q", date(2026, 1, 1))):
+        bulk = panels.spark_bulk(inds, units, ptype, period)
+        for ind in inds:
+            one = panels.spark_series(ind, units, ptype, period)
+            assert [d for d, _v in bulk[ind.code]] == [d for d, _v in one], (ptype, ind.code)
+            assert [v for _d, v in bulk[ind.code]] == pytest.approx([v for _d, v in one], nan_ok=True), (
+                ptype,
+                ind.code,
+            )

@@ -236,3 +236,69 @@ def test_ranks_from_database_totals_match_reading_every_month(personas):
                 down = m.direction == "down"
                 better = [v for v in present if (v < m.value if down else v > m.value)]
                 assert m.rank == len(better) + 1, (ptype, m.indicator_code, ward.code)
+
+
+def test_city_totals_from_period_sums_match_the_monthly_series(personas):
+    """Measures over several units read each unit's period totals (summed by the database); the same
+    numbers must come out of `series()`, which reads every month, for every rule."""
+    from citydesk.core.models import Organisation, OrgKind
+
+    rng = np.random.default_rng(5)
+    city = Organisation.objects.create(code="SUMCITY", name="Thành phố", kind=OrgKind.PEOPLES_COMMITTEE)
+    wards = [
+        Organisation.objects.create(
+            code=f"SUM{u}", name=f"Phường {u}", kind=OrgKind.PEOPLES_COMMITTEE, parent=city
+        )
+        for u in range(5)
+    ]
+    total = _ind("S_SUM", over_time="sum", over_units="sum")
+    mean = _ind("S_AVG", over_time="avg", over_units="avg")
+    stock = _ind("S_LAST", over_time="last", over_units="sum")
+    beds = _ind("S_BEDS", over_time="last", over_units="sum")  # a stock no other indicator reads
+    num = _ind("S_NUM", over_time="avg", over_units="sum")  # a ratio must still add up its months
+    den = _ind("S_DEN", over_time="sum", over_units="sum")
+    ratio = _ind("S_RATIO", over_time="ratio", over_units="ratio", scale=100)
+    ratio.numerator, ratio.denominator = num, den
+    ratio.save()
+    # A ratio over units only: each unit's own months by its own rule, the city's from the parts' sums.
+    num2 = _ind("S_NUM2", over_time="avg", over_units="sum")
+    den2 = _ind("S_DEN2", over_time="sum", over_units="sum")
+    shared = _ind("S_SHARE", over_time="sum", over_units="ratio", scale=100)
+    shared.numerator, shared.denominator = num2, den2
+    shared.save()
+    weighted = _ind("S_WGT", over_time="weighted", over_units="weighted")
+    weighted.weight = stock
+    weighted.save()
+    _ind("S_FORM", source="formula", formula="S_SUM / S_LAST * 1000")
+    for ward in wards:
+        for ind in (total, mean, stock, beds, num, den, num2, den2, weighted):
+            _put(ind, ward, 2025, [float(rng.integers(1, 500)) for _ in range(18)])
+    codes = ["S_SUM", "S_AVG", "S_LAST", "S_BEDS", "S_RATIO", "S_SHARE", "S_WGT", "S_FORM"]
+    ids = [w.pk for w in wards]
+    for ptype, period, prev, ly in (
+        ("M", date(2026, 5, 1), date(2026, 4, 1), date(2025, 5, 1)),
+        ("Q", date(2026, 4, 1), date(2026, 1, 1), date(2025, 4, 1)),
+    ):
+        for m in measures(
+            indicator_codes=codes, unit_ids=ids, period_type=ptype, period=period, aggregate=True
+        ):
+            got = dict(
+                series(indicator_code=m.indicator_code, unit_ids=ids, period_type=ptype, start=ly, end=period)
+            )
+            assert m.value == pytest.approx(got[period]), (ptype, m.indicator_code)
+            assert m.previous == pytest.approx(got[prev]), (ptype, m.indicator_code)
+            assert m.last_year == pytest.approx(got[ly]), (ptype, m.indicator_code)
+            assert (m.reported, m.expected) == (5, 5)
+    for m in measures(
+        indicator_codes=codes, unit_ids=ids, period_type="Q", period=date(2025, 10, 1), aggregate=True
+    ):
+        (year,) = series(
+            indicator_code=m.indicator_code,
+            unit_ids=ids,
+            period_type="Y",
+            start=date(2025, 1, 1),
+            end=date(2025, 1, 1),
+        )
+        assert m.ytd == pytest.approx(year[1]), (
+            m.indicator_code
+        )  # the fourth quarter's year to date is the year
