@@ -316,7 +316,12 @@ class _Grid:
         table = DataValue._meta.db_table
         # The last month's value. SQLite: a bare column beside the one max() comes from that max's row.
         pg = connection.vendor == "postgresql"
-        last = "(array_agg(value ORDER BY period DESC))[1]" if pg else "value"
+        stocks = [i for i in ind_ids if self.cat[self.arrays_order[pos[i]]].over_time == "last"]
+        if pg:  # ordered arrays cost: build them only for the indicators that keep their last value
+            only = f"indicator_id IN ({', '.join(str(int(i)) for i in stocks)})" if stocks else "FALSE"
+            last = f"(array_agg(value ORDER BY period DESC) FILTER (WHERE {only}))[1]"
+        else:
+            last = "value"
         types = sorted({self.cat[c].periodicity for c in self.arrays_order})
 
         def marks(values: Sequence[Any]) -> str:

@@ -270,6 +270,20 @@ def test_month_still_coming_in_is_compared_over_the_units_that_reported(client, 
     assert client.get(SUMMARY).context["filters"].period == date(2026, 4, 1)
 
 
+def test_default_month_of_a_unit_whose_figures_stop_earlier(client, personas, data):
+    """The other ward has sent April and May; the ward head's page still opens on their own newest."""
+    beds = Indicator.objects.get(code="BEDS")
+    for month in (date(2026, 4, 1), date(2026, 5, 1)):
+        for ind in (data["retail"], data["unemp"], beds):
+            DataValue.objects.create(
+                indicator=ind, unit=personas.other_ward, period_type="M", period=month, value=1
+            )
+    client.force_login(personas.head)
+    assert client.get(SUMMARY).context["filters"].period == date(2026, 3, 1)
+    client.force_login(personas.leader)
+    assert client.get(SUMMARY).context["filters"].period == date(2026, 3, 1)  # May: half the city
+
+
 def test_group_page_cards_charts_tables_and_findings(client, personas, data):
     client.force_login(personas.leader)
     response = client.get(GROUP, {"period": PERIOD})
