@@ -398,8 +398,10 @@ class _Grid:
         if ind.formula:
             res = self._formula(ind, lambda c: np.array([self.over_units(c, a, b, rows)]))
             return float(res[0])
-        per_unit = self.unit_values(code, a, b)[idx]
         rule = _units_rule(ind.over_units)
+        if len(rows) == 1 and rule in ("sum", "avg"):  # one unit: its own value (a page of 170 wards)
+            return float(self.unit_values(code, a, b)[rows[0]])
+        per_unit = self.unit_values(code, a, b)[idx]
         i, j = a - self.m0, b - self.m0
         if rule == "ratio" and ind.numerator and ind.denominator:
             num = _nansum(self.arrays[ind.numerator][idx, i:j], 1)

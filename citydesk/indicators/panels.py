@@ -350,7 +350,7 @@ def _spark_sums(
             period__lte=engine.month_date(last),
         )
         .values_list("indicator_id", "period")
-        .annotate(total=Sum("value"), n=Count("id"))
+        .annotate(total=Sum("value"), n=Count("value"))  # both in datavalue_read: no table reads
         .order_by()
     )
     found: dict[tuple[str, date], float] = {}
