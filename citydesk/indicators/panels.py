@@ -328,8 +328,14 @@ def spark_bulk(
 
 
 def _summable(ind: Any, kind: str) -> bool:
-    """Its sparkline is a plain SUM or AVG over the units of its own periods' values."""
-    return ind.periodicity == kind and not ind.formula and ind.over_units in ("sum", "avg", "last")
+    """Its sparkline is a plain SUM or AVG over the units of its own periods' values (a ratio over time
+    takes a unit's period value from its numerator and denominator instead)."""
+    return (
+        ind.periodicity == kind
+        and not ind.formula
+        and ind.over_time != "ratio"
+        and ind.over_units in ("sum", "avg", "last")
+    )
 
 
 def _spark_sums(
