@@ -10,7 +10,8 @@ smooth series is rare but nobody needs to act on it).
 Counts (whole numbers) are scored on the square-root scale, where chance variation is about one unit
 whatever the level: 5 against a usual 0.4 is chance, 2 against 20 is not.
 Tết moves between January and February, shifting activity from one to the other: a January or February
-value is flagged only when the two months together are abnormal too, or when the other month is missing.
+value is flagged only when the two months together are abnormal too, when it is more than twice or less
+than half the expected value (`TET_SHIFT`: no move of Tết explains that), or when the other month is missing.
 Peer check: the unit's residual against the other units' residuals in the same month. Jump check for
 quarterly and yearly series: change against the comparable period, robust z of the changes.
 """
@@ -247,7 +248,9 @@ def detect_jumps(
     med, mad = _mad(change, 1)
     z = (change - med) / (K * np.maximum(mad, 0.01))
     history = (~np.isnan(v)).sum(axis=1, keepdims=True)
-    level = np.nanmedian(np.abs(v), axis=1, keepdims=True) if v.size else v
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a series with no value at all: NaN, as meant
+        level = np.nanmedian(np.abs(v), axis=1, keepdims=True) if v.size else v
     with np.errstate(invalid="ignore"):
         # As for monthly values: a change that is rare for a very steady series but small is no finding.
         big = np.where(
