@@ -40,7 +40,15 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from reports_intake import BODY as REFERENCE_BODY  # noqa: E402
-from reports_intake import WARM_UP, Load, free_port, percentile, start_server, stop_server  # noqa: E402
+from reports_intake import (  # noqa: E402
+    WARM_UP,
+    Load,
+    free_port,
+    percentile,
+    prepare_demo,
+    start_server,
+    stop_server,
+)
 
 TARGET = 0.40
 PROCEDURE = "HT-01"  # the demo catalog's birth registration, received at the ward's desk
@@ -255,28 +263,16 @@ def stored() -> Counter[str]:
 
 
 def run(args: argparse.Namespace, label: str) -> None:
-    import django
-
-    django.setup()
-    import minimal_app
-    from django.core.management import call_command
+    seconds = prepare_demo(label)
     from django.db import connection
 
-    from citydesk.core.demo import seed_demo
     from citydesk.dossiers.models import DossierMonth
 
-    print(f"database: {label}")
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    seed_demo()
-    minimal_app.create_table(connection)
     body = ensure_procedure()
     token = officer_token()
     headers = {"Authorization": f"Bearer {token}"}
     wsgi_headers = {"HTTP_AUTHORIZATION": headers["Authorization"]}
-    print(
-        f"migrate + seed-demo: {time.perf_counter() - started:.1f} s; procedure {body['procedure']} at {UNIT}"
-    )
+    print(f"migrate + seed-demo: {seconds:.1f} s; procedure {body['procedure']} at {UNIT}")
     total, kinds, status, per = count_queries(body, wsgi_headers)
     print(
         f"SQL queries per intake (in-process, HTTP {status}): {total} "

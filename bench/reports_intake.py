@@ -239,7 +239,8 @@ def run_on_throwaway_database(
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def run(args: argparse.Namespace, label: str) -> None:
+def prepare_demo(label: str) -> float:
+    """Set Django up, migrate, load the demo and create the reference app's table; the seconds it took."""
     import django
 
     django.setup()
@@ -248,14 +249,22 @@ def run(args: argparse.Namespace, label: str) -> None:
     from django.db import connection
 
     from citydesk.core.demo import seed_demo
-    from citydesk.reports.models import Report
 
     print(f"database: {label}")
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     seed_demo()
     minimal_app.create_table(connection)
-    print(f"migrate + seed-demo: {time.perf_counter() - started:.1f} s")
+    return time.perf_counter() - started
+
+
+def run(args: argparse.Namespace, label: str) -> None:
+    seconds = prepare_demo(label)
+    from django.db import connection
+
+    from citydesk.reports.models import Report
+
+    print(f"migrate + seed-demo: {seconds:.1f} s")
     total, kinds, status = count_queries()
     print(
         f"SQL queries per intake (in-process, HTTP {status}): {total} "

@@ -228,7 +228,6 @@ class _Grid:
         self.arrays: dict[str, np.ndarray] = {}
         self._memo: dict[tuple[str, int, int], np.ndarray] = {}
         self.codes = {c for c in codes if not cat[c].formula}
-        self.arrays_order: list[str] = []
 
     def load(
         self,
@@ -245,7 +244,6 @@ class _Grid:
         same value under the indicator's own rule. Indicators whose months are combined with another
         indicator's (numerators, denominators, weights, weighted averages) are read month by month."""
         codes = sorted(self.codes)
-        self.arrays_order = codes
         big = np.full((len(codes), len(self.units), self.m1 - self.m0), np.nan)
         for k, code in enumerate(codes):
             self.arrays[code] = big[k]
@@ -257,8 +255,8 @@ class _Grid:
         todo: list[tuple[Sequence[int], int, int, list[int]]] = [(u, a, b, list(pos)) for u, a, b in whole]
         if totals is not None and totals[0]:
             monthly = self._monthly_codes()
-            summed = [self.cat[c].id for c in codes if c not in monthly]
-            self._load_totals(big, pos, totals, summed)
+            summed = [c for c in codes if c not in monthly]
+            self._load_totals(big, codes, totals, summed)
             raw = [self.cat[c].id for c in codes if c in monthly]
             if raw:
                 todo.append((*totals, raw))
@@ -305,24 +303,28 @@ class _Grid:
     def _load_totals(
         self,
         big: np.ndarray,
-        pos: dict[int, int],
+        codes: list[str],
         totals: tuple[Sequence[int], int, int],
-        ind_ids: list[int],
+        summed: list[str],
     ) -> None:
-        """Per indicator and unit: the sum, count and last value over [a, b), reduced by the database."""
+        """Per indicator in `summed` and unit: the sum, count and last value over [a, b), reduced by the
+        database, into `big` (indexed like `codes`)."""
         units, a, b = totals
-        if not ind_ids:
+        if not summed:
             return
+        by_id = {self.cat[c].id: c for c in summed}
+        ind_ids = list(by_id)
+        k_of = {c: k for k, c in enumerate(codes)}
         table = DataValue._meta.db_table
         # The last month's value. SQLite: a bare column beside the one max() comes from that max's row.
         pg = connection.vendor == "postgresql"
-        stocks = [i for i in ind_ids if self.cat[self.arrays_order[pos[i]]].over_time == "last"]
+        stocks = [self.cat[c].id for c in summed if self.cat[c].over_time == "last"]
         if pg:  # ordered arrays cost: build them only for the indicators that keep their last value
             only = f"indicator_id IN ({', '.join(str(int(i)) for i in stocks)})" if stocks else "FALSE"
             last = f"(array_agg(value ORDER BY period DESC) FILTER (WHERE {only}))[1]"
         else:
             last = "value"
-        types = sorted({self.cat[c].periodicity for c in self.arrays_order})
+        types = sorted({self.cat[c].periodicity for c in summed})
 
         def marks(values: Sequence[Any]) -> str:
             return ", ".join(["%s"] * len(values))
@@ -346,8 +348,8 @@ class _Grid:
             rows = cursor.fetchall()
         slot = a - self.m0
         for ind_id, unit_id, ptype, total, count, _latest, latest_value in rows:
-            k = pos[ind_id]
-            ind = self.cat[self.arrays_order[k]]
+            code = by_id[ind_id]
+            k, ind = k_of[code], self.cat[code]
             r = self.row.get(unit_id)
             if r is None or ptype != ind.periodicity or not count:
                 continue
