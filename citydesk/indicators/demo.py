@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from citydesk.core.models import Organisation, OrgKind
 from citydesk.indicators import periods as P
+from citydesk.indicators import running
 from citydesk.indicators.catalog import (
     check_catalog,
     check_indicator,
@@ -434,6 +435,7 @@ def _store(objs: dict[str, Indicator], by_code: dict[str, Spec], series: dict[tu
             )
     for i in range(0, len(rows), BATCH):
         DataValue.objects.bulk_create(rows[i : i + BATCH])
+    running.refresh_years()  # bulk_create sends no signals: the running totals in one pass
     return {
         "indicator_values": len(rows),
         "indicator_plans": _plans(objs, by_code, series, times, units, start, end, seed),

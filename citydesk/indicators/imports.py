@@ -18,6 +18,7 @@ from citydesk.core.imports import ImportRejected, RowError
 from citydesk.core.models import Organisation, User
 from citydesk.core.powers import Power
 from citydesk.core.services import authorize
+from citydesk.indicators import running
 from citydesk.indicators.models import Indicator, IndicatorGroup, Source, Submission
 from citydesk.indicators.services.common import check_value, period_text, resolve_period
 from citydesk.indicators.services.plans import add_revision, authorize_plan, check_plan_period
@@ -251,19 +252,20 @@ def values_import(*, user: User, file: str | Path | IO[bytes] | bytes, filename:
         batches.setdefault((unit.pk, period_type, day), []).append(change)
         units[unit.pk] = unit
         result.units.add(unit.code)
-    for (unit_id, period_type, day), changes in batches.items():
-        unit = units[unit_id]
-        for group_id in {c.indicator.group_id for c in changes}:
-            submission_for(group_id, unit, period_type, day)
-        diff = _store(
-            actor=checker.actors[unit_id],
-            user=user,
-            unit=unit,
-            period_type=period_type,
-            period=day,
-            changes=changes,
-        )
-        result.changed += len(diff)
+    with running.batch():  # the running totals once for the whole file, not per value
+        for (unit_id, period_type, day), changes in batches.items():
+            unit = units[unit_id]
+            for group_id in {c.indicator.group_id for c in changes}:
+                submission_for(group_id, unit, period_type, day)
+            diff = _store(
+                actor=checker.actors[unit_id],
+                user=user,
+                unit=unit,
+                period_type=period_type,
+                period=day,
+                changes=changes,
+            )
+            result.changed += len(diff)
     return result
 
 

@@ -329,12 +329,26 @@ class _Grid:
         def marks(values: Sequence[Any]) -> str:
             return ", ".join(["%s"] * len(values))
 
+        if b - a > 1:  # a longer period inside one fiscal year: two running-total rows per unit
+            from citydesk.indicators import running
+
+            found = running.period_totals(ind_ids, units, types, a, b)
+            if found is not None:
+                self._put_totals(
+                    big, k_of, by_id, a, [(i, u, t, s, n, None, last) for i, u, t, s, n, last in found]
+                )
+                return
+        # One month holds at most one value per indicator, unit and period type (the table's key): its
+        # rows are the totals already, and skipping GROUP BY spares SQLite a sort of every row. (Its
+        # period is not selected: SQLite's driver would parse a date for every row.)
+        one_month = b - a == 1
+        select = "value, 1, NULL, value" if one_month else f"SUM(value), COUNT(*), MAX(period), {last}"
         sql = (
-            f"SELECT indicator_id, unit_id, period_type, SUM(value), COUNT(*), MAX(period), {last} "
+            f"SELECT indicator_id, unit_id, period_type, {select} "
             f"FROM {table}{'' if pg else ' INDEXED BY datavalue_read'} "
             f"WHERE indicator_id IN ({marks(ind_ids)}) AND unit_id IN ({marks(units)}) "
-            f"AND period_type IN ({marks(types)}) AND period >= %s AND period < %s "
-            "GROUP BY indicator_id, unit_id, period_type"
+            f"AND period_type IN ({marks(types)}) AND period >= %s AND period < %s"
+            f"{'' if one_month else ' GROUP BY indicator_id, unit_id, period_type'}"
         )
         params = [
             *ind_ids,
@@ -346,6 +360,12 @@ class _Grid:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
+        self._put_totals(big, k_of, by_id, a, rows)
+
+    def _put_totals(
+        self, big: np.ndarray, k_of: dict[str, int], by_id: dict[int, str], a: int, rows: Sequence[tuple]
+    ) -> None:
+        """(indicator, unit, type, sum, count, -, latest value) rows as each unit's value in month `a`."""
         slot = a - self.m0
         for ind_id, unit_id, ptype, total, count, _latest, latest_value in rows:
             code = by_id[ind_id]

@@ -152,6 +152,32 @@ class DataValue(models.Model):
         return f"{self.indicator_id}/{self.unit_id}/{self.period_type}{self.period:%Y-%m}"
 
 
+class RunningTotal(models.Model):
+    """The values of one indicator for one unit and period type added up from the start of the fiscal
+    year to the end of one month of it: their sum, their count and the latest of them. Every month of
+    the fiscal year from the first value on has its row, so any period inside the year is the
+    difference of two rows (see `running.py`). Kept in step with the values on every change."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+", db_index=False)
+    unit = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", db_index=False)
+    period_type = models.CharField(max_length=1, choices=Periodicity.choices)
+    month = models.DateField()  # first day of the month the totals run to (inclusive)
+    total = models.FloatField()
+    count = models.PositiveIntegerField()
+    last = models.FloatField()
+
+    class Meta:
+        constraints = [
+            # In the order the dashboards read them: one stretch per indicator and month.
+            models.UniqueConstraint(
+                fields=["indicator", "period_type", "month", "unit"], name="runningtotal_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id}/{self.unit_id}/{self.period_type}…{self.month:%Y-%m}"
+
+
 class SubmissionState(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -234,18 +234,25 @@ def _fill_plans(indicators: list[Indicator], found: dict[str, Any], unit_id: int
     ]
     if not missing:
         return
-    keys = Q()
+    wanted: set[tuple[int, str, date]] = set()
     for ind in missing:
         m = found[ind.code]
-        keys |= Q(indicator_id=ind.pk, period_type=m.period_type, period=m.period)
-        keys |= Q(indicator_id=ind.pk, period_type="Y", period=periods.year_start(m.period))
+        wanted |= {(ind.pk, m.period_type, m.period), (ind.pk, "Y", periods.year_start(m.period))}
     plans: dict[tuple[int, str, date], float] = {}
+    # A few IN lists and the exact keys picked here: one OR term per key made the query's compilation
+    # cost more than its run.
     for ind_id, ptype, day, value in (
-        Plan.objects.filter(keys, unit_id=unit_id)
+        Plan.objects.filter(
+            unit_id=unit_id,
+            indicator_id__in={k[0] for k in wanted},
+            period_type__in={k[1] for k in wanted},
+            period__in={k[2] for k in wanted},
+        )
         .order_by("revision")
         .values_list("indicator_id", "period_type", "period", "value")
     ):
-        plans[(ind_id, ptype, day)] = value  # the newest revision comes last and wins
+        if (ind_id, ptype, day) in wanted:
+            plans[(ind_id, ptype, day)] = value  # the newest revision comes last and wins
     for ind in missing:
         m = found[ind.code]
         if m.plan is None:
@@ -426,13 +433,19 @@ def trend(
     period: date,
     plans: dict[date, float],
     points: int = SPARK_POINTS,
+    values: list[tuple[date, float | None]] | None = None,
 ) -> TrendChart:
+    """`values`: the indicator's periods up to the chart's last one, over the units, when the caller has
+    them already (`spark_bulk` for a whole page; at least points + 12 of them)."""
     kind, end = effective_period(period_type, period, ind.periodicity)
     lag = {"M": 12, "Q": 4, "Y": 1}[kind]
-    start = back(kind, end, points - 1 + lag)
-    values = list(
-        engine.series(indicator_code=ind.code, unit_ids=unit_ids, period_type=kind, start=start, end=end)
-    )
+    if values is None:
+        start = back(kind, end, points - 1 + lag)
+        values = list(
+            engine.series(indicator_code=ind.code, unit_ids=unit_ids, period_type=kind, start=start, end=end)
+        )
+    else:
+        values = values[-(points + lag) :]
     shown = values[-points:]
     before = values[: len(values) - len(shown)]
     earlier = values[-points - lag : -lag] if len(values) >= points + lag else [(d, None) for d, _v in shown]

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.selectors import descendant_ids
+from citydesk.indicators import running
 from citydesk.indicators.models import DataValue, Indicator, Source
 from citydesk.indicators.services.deadlines import period_end
 
@@ -204,39 +205,47 @@ def fill_platform(*, period_type: str, period: date) -> int:
     now = timezone.now()
     written = 0
     scopes: dict[int, Scope] = {}
-    for indicator in indicators:
-        function = REGISTRY.get(indicator.platform_key)
-        if function is None:
-            continue
-        for unit in indicator.reporting_units.all():
-            scope = scopes.get(unit.pk) or scopes.setdefault(unit.pk, scope_for(unit.pk, period_type, period))
-            value = function(scope)
-            if value is None:
-                DataValue.objects.filter(
+    with running.batch():  # the running totals once per indicator year, not per value
+        for indicator in indicators:
+            function = REGISTRY.get(indicator.platform_key)
+            if function is None:
+                continue
+            for unit in indicator.reporting_units.all():
+                scope = scopes.get(unit.pk) or scopes.setdefault(
+                    unit.pk, scope_for(unit.pk, period_type, period)
+                )
+                value = function(scope)
+                if value is None:
+                    DataValue.objects.filter(
+                        indicator=indicator,
+                        unit=unit,
+                        period_type=period_type,
+                        period=period,
+                        source=Source.PLATFORM,
+                    ).delete()
+                    continue
+                current = (
+                    DataValue.objects.filter(
+                        indicator=indicator, unit=unit, period_type=period_type, period=period
+                    )
+                    .values_list("value", "source")
+                    .first()
+                )
+                if current == (value, Source.PLATFORM):
+                    continue  # unchanged: rerunning the fill (daily, or the demo seed) rewrites nothing
+                DataValue.objects.update_or_create(
                     indicator=indicator,
                     unit=unit,
                     period_type=period_type,
                     period=period,
-                    source=Source.PLATFORM,
-                ).delete()
-                continue
-            current = (
-                DataValue.objects.filter(
-                    indicator=indicator, unit=unit, period_type=period_type, period=period
+                    defaults={
+                        "value": value,
+                        "source": Source.PLATFORM,
+                        "entered_by": None,
+                        "updated_at": now,
+                    },
                 )
-                .values_list("value", "source")
-                .first()
-            )
-            if current == (value, Source.PLATFORM):
-                continue  # unchanged: rerunning the fill (daily, or the demo seed) rewrites nothing
-            DataValue.objects.update_or_create(
-                indicator=indicator,
-                unit=unit,
-                period_type=period_type,
-                period=period,
-                defaults={"value": value, "source": Source.PLATFORM, "entered_by": None, "updated_at": now},
-            )
-            written += 1
+                written += 1
     if written:
         audit_record(
             actor=Actor.system("fill-platform-indicators"),

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from citydesk.indicators import measures as engine
-from citydesk.indicators import panels
+from citydesk.indicators import panels, running
 from citydesk.indicators.models import (
     Aggregation,
     DataValue,
@@ -82,6 +82,7 @@ def data(personas):
                 DataValue(indicator=grdp, unit=personas.ward, period_type="Q", period=month, value=500.0 + i)
             )
     DataValue.objects.bulk_create(rows)
+    running.refresh_years()  # bulk_create sends no signals
     Plan.objects.create(
         indicator=retail, unit=personas.city, period_type="Y", period=date(2026, 1, 1), value=2000
     )
@@ -295,6 +296,15 @@ def test_group_page_cards_charts_tables_and_findings(client, personas, data):
     assert [r["value"] for r in trend.rows][-1] == 212
     assert trend.rows[-1]["last_year"] == (100 + 14) + (60 + 14)  # March 2025
     assert trend.line and trend.last_year_line
+    # The charts share one read of the page's periods: the same as reading each indicator's series.
+    filters = response.context["filters"]
+    for code, block in blocks.items():
+        alone = panels.trend(
+            block["card"].indicator, filters.unit_ids, filters.period_type, filters.period, {}
+        )
+        got = [(r["period"], r["value"], r["last_year"]) for r in block["trend"].rows]
+        assert got == [(r["period"], r["value"], r["last_year"]) for r in alone.rows], code
+        assert any(value is not None for _p, value, _l in got), code
     # Unit comparison: the ward first (higher is better), and the map rows carry the ward centres.
     bars = blocks["RETAIL"]["bars"].bars
     assert [b.key for b in bars] == [personas.ward.pk, personas.other_ward.pk]

@@ -16,6 +16,7 @@ from citydesk.core.errors import Conflict, DomainError
 from citydesk.core.models import Organisation, User
 from citydesk.core.powers import Power
 from citydesk.core.services import authorize
+from citydesk.indicators import running
 from citydesk.indicators.models import DataValue, Indicator, Source, Submission, SubmissionState
 from citydesk.indicators.services.common import (
     PeriodArg,
@@ -90,40 +91,49 @@ def _store(
     changes: list[ValueChange],
 ) -> dict[str, Any]:
     """Write checked changes; returns {code: [before, after]} of what changed."""
-    existing = {
-        v.indicator_id: v
-        for v in DataValue.objects.filter(
-            indicator__in=[c.indicator for c in changes], unit=unit, period_type=period_type, period=period
-        )
-    }
-    now = timezone.now()
-    diff: dict[str, Any] = {}
-    for change in changes:
-        row = existing.get(change.indicator.pk)
-        before = row.value if row else None
-        if change.value is None:
-            if row is not None:
-                row.delete()
-                diff[change.indicator.code] = [before, None]
-            continue
-        if row is None:
-            DataValue.objects.create(
-                indicator=change.indicator,
+    with running.batch():  # one refresh of the running totals for the whole form
+        existing = {
+            v.indicator_id: v
+            for v in DataValue.objects.filter(
+                indicator__in=[c.indicator for c in changes],
                 unit=unit,
                 period_type=period_type,
                 period=period,
-                value=change.value,
-                source=Source.ENTRY,
-                entered_by=user,
-                comment=change.comment,
-                updated_at=now,
             )
-        elif row.value != change.value or row.comment != change.comment:
-            row.value, row.comment, row.entered_by, row.updated_at = change.value, change.comment, user, now
-            row.save(update_fields=["value", "comment", "entered_by", "updated_at"])
-        else:
-            continue
-        diff[change.indicator.code] = [before, change.value]
+        }
+        now = timezone.now()
+        diff: dict[str, Any] = {}
+        for change in changes:
+            row = existing.get(change.indicator.pk)
+            before = row.value if row else None
+            if change.value is None:
+                if row is not None:
+                    row.delete()
+                    diff[change.indicator.code] = [before, None]
+                continue
+            if row is None:
+                DataValue.objects.create(
+                    indicator=change.indicator,
+                    unit=unit,
+                    period_type=period_type,
+                    period=period,
+                    value=change.value,
+                    source=Source.ENTRY,
+                    entered_by=user,
+                    comment=change.comment,
+                    updated_at=now,
+                )
+            elif row.value != change.value or row.comment != change.comment:
+                row.value, row.comment, row.entered_by, row.updated_at = (
+                    change.value,
+                    change.comment,
+                    user,
+                    now,
+                )
+                row.save(update_fields=["value", "comment", "entered_by", "updated_at"])
+            else:
+                continue
+            diff[change.indicator.code] = [before, change.value]
     if diff:
         audit_record(
             actor=actor,
