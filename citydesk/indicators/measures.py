@@ -219,6 +219,12 @@ def _closure(codes: Iterable[str], cat: dict[str, _Ind]) -> set[str]:
     return seen
 
 
+def sql_in(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """`column IN (%s, …)` and its parameters. (Not `= ANY(%s)` on PostgreSQL: with the array sent as
+    one untyped literal its planner left the indexes aside, ten times slower.)"""
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
 class _Grid:
     """Values of several indicators for several units on a month grid [m0, m1)."""
 
@@ -326,9 +332,6 @@ class _Grid:
             last = "value"
         types = sorted({self.cat[c].periodicity for c in summed})
 
-        def marks(values: Sequence[Any]) -> str:
-            return ", ".join(["%s"] * len(values))
-
         if b - a > 1:  # a longer period inside one fiscal year: two running-total rows per unit
             from citydesk.indicators import running
 
@@ -343,17 +346,21 @@ class _Grid:
         # period is not selected: SQLite's driver would parse a date for every row.)
         one_month = b - a == 1
         select = "value, 1, NULL, value" if one_month else f"SUM(value), COUNT(*), MAX(period), {last}"
+        (ind_in, ind_params), (unit_in, unit_params) = (
+            sql_in("indicator_id", ind_ids),
+            sql_in("unit_id", units),
+        )
+        type_in, type_params = sql_in("period_type", types)
         sql = (
             f"SELECT indicator_id, unit_id, period_type, {select} "
             f"FROM {table}{'' if pg else ' INDEXED BY datavalue_read'} "
-            f"WHERE indicator_id IN ({marks(ind_ids)}) AND unit_id IN ({marks(units)}) "
-            f"AND period_type IN ({marks(types)}) AND period >= %s AND period < %s"
+            f"WHERE {ind_in} AND {unit_in} AND {type_in} AND period >= %s AND period < %s"
             f"{'' if one_month else ' GROUP BY indicator_id, unit_id, period_type'}"
         )
         params = [
-            *ind_ids,
-            *units,
-            *types,
+            *ind_params,
+            *unit_params,
+            *type_params,
             connection.ops.adapt_datefield_value(month_date(a)),
             connection.ops.adapt_datefield_value(month_date(b)),
         ]
@@ -365,20 +372,33 @@ class _Grid:
     def _put_totals(
         self, big: np.ndarray, k_of: dict[str, int], by_id: dict[int, str], a: int, rows: Sequence[tuple]
     ) -> None:
-        """(indicator, unit, type, sum, count, -, latest value) rows as each unit's value in month `a`."""
-        slot = a - self.m0
-        for ind_id, unit_id, ptype, total, count, _latest, latest_value in rows:
-            code = by_id[ind_id]
-            k, ind = k_of[code], self.cat[code]
-            r = self.row.get(unit_id)
-            if r is None or ptype != ind.periodicity or not count:
-                continue
-            if ind.over_time == "sum":
-                big[k, r, slot] = total
-            elif ind.over_time == "last":
-                big[k, r, slot] = latest_value
-            else:  # avg, and ratio / weighted without their inputs, which fall back to the average
-                big[k, r, slot] = total / count
+        """(indicator, unit, type, sum, count, -, latest value) rows as each unit's value in month `a`:
+        the sum, the latest value or the average, per the indicator's rule (ratio and weighted ones read
+        here without their inputs fall back to the average). Array work: a city page has 40 k rows."""
+        if not rows:
+            return
+        ind_ids, unit_ids, ptypes, total, count, _latest, last = zip(*rows, strict=True)
+        known = sorted(by_id)
+        kinds = {"sum": 0, "last": 1}
+        # Per indicator (in `known` order): its grid layer, its own period type, its rule over time.
+        layer = np.array([k_of[by_id[i]] for i in known])
+        own = np.array([self.cat[by_id[i]].periodicity for i in known])
+        rule = np.array([kinds.get(self.cat[by_id[i]].over_time, 2) for i in known])
+        at = np.searchsorted(np.array(known), np.array(ind_ids))
+        units = np.array(self.units)
+        order = np.argsort(units)
+        pos = np.searchsorted(units, np.array(unit_ids), sorter=order)
+        pos = np.minimum(pos, len(units) - 1)
+        r = order[pos]
+        n = np.array(count, dtype=float)
+        ok = (units[r] == np.array(unit_ids)) & (np.array(ptypes) == own[at]) & (n > 0)
+        sums = np.array(total, dtype=float)
+        values = np.where(
+            rule[at] == 0,
+            sums,
+            np.where(rule[at] == 1, np.array(last, dtype=float), sums / np.where(n > 0, n, 1)),
+        )
+        big[layer[at][ok], r[ok], a - self.m0] = values[ok]
 
     def unit_values(self, code: str, a: int, b: int) -> np.ndarray:
         """Per unit, the value over months [a, b) per the indicator's over_time rule."""
