@@ -337,15 +337,14 @@ class _Grid:
 
             found = running.period_totals(ind_ids, units, types, a, b)
             if found is not None:
-                self._put_totals(
-                    big, k_of, by_id, a, [(i, u, t, s, n, None, last) for i, u, t, s, n, last in found]
-                )
+                if found:
+                    self._put_totals(big, k_of, by_id, a, *zip(*found, strict=True))
                 return
         # One month holds at most one value per indicator, unit and period type (the table's key): its
         # rows are the totals already, and skipping GROUP BY spares SQLite a sort of every row. (Its
         # period is not selected: SQLite's driver would parse a date for every row.)
         one_month = b - a == 1
-        select = "value, 1, NULL, value" if one_month else f"SUM(value), COUNT(*), MAX(period), {last}"
+        select = "value" if one_month else f"SUM(value), COUNT(*), MAX(period), {last}"
         (ind_in, ind_params), (unit_in, unit_params) = (
             sql_in("indicator_id", ind_ids),
             sql_in("unit_id", units),
@@ -367,17 +366,32 @@ class _Grid:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        self._put_totals(big, k_of, by_id, a, rows)
-
-    def _put_totals(
-        self, big: np.ndarray, k_of: dict[str, int], by_id: dict[int, str], a: int, rows: Sequence[tuple]
-    ) -> None:
-        """(indicator, unit, type, sum, count, -, latest value) rows as each unit's value in month `a`:
-        the sum, the latest value or the average, per the indicator's rule (ratio and weighted ones read
-        here without their inputs fall back to the average). Array work: a city page has 40 k rows."""
         if not rows:
             return
-        ind_ids, unit_ids, ptypes, total, count, _latest, last = zip(*rows, strict=True)
+        if one_month:  # each value is its own sum and latest value
+            ind_col, unit_col, type_col, value_col = zip(*rows, strict=True)
+            self._put_totals(big, k_of, by_id, a, ind_col, unit_col, type_col, value_col, None, value_col)
+        else:
+            ind_col, unit_col, type_col, total, count, _latest, last_col = zip(*rows, strict=True)
+            self._put_totals(big, k_of, by_id, a, ind_col, unit_col, type_col, total, count, last_col)
+
+    def _put_totals(
+        self,
+        big: np.ndarray,
+        k_of: dict[str, int],
+        by_id: dict[int, str],
+        a: int,
+        ind_ids: Sequence[int],
+        unit_ids: Sequence[int],
+        ptypes: Sequence[str],
+        total: Sequence[float],
+        count: Sequence[int] | None,
+        last: Sequence[float | None],
+    ) -> None:
+        """Columns (indicator, unit, type, sum, count — None: one each —, latest value) as each unit's
+        value in month `a`: the sum, the latest value or the average, per the indicator's rule (ratio and
+        weighted ones read here without their inputs fall back to the average). Array work: a city page
+        has 40 k of them."""
         known = sorted(by_id)
         kinds = {"sum": 0, "last": 1}
         # Per indicator (in `known` order): its grid layer, its own period type, its rule over time.
@@ -390,7 +404,7 @@ class _Grid:
         pos = np.searchsorted(units, np.array(unit_ids), sorter=order)
         pos = np.minimum(pos, len(units) - 1)
         r = order[pos]
-        n = np.array(count, dtype=float)
+        n = np.ones(len(ind_ids)) if count is None else np.array(count, dtype=float)
         ok = (units[r] == np.array(unit_ids)) & (np.array(ptypes) == own[at]) & (n > 0)
         sums = np.array(total, dtype=float)
         values = np.where(

@@ -448,16 +448,22 @@ def training_queryset() -> Any:
 
 def training_samples() -> list[Sample]:
     """The past reports to learn from, as samples."""
-    rows = training_queryset().values_list(
-        "description",
-        "lon",
-        "lat",
-        "ward_id",
-        "province_code",
-        "ward__province_id",
-        "category__code",
-        "unit__code",
-        "created_at",
+    # In a fixed order: the held-out split and so the model must not depend on how the database
+    # happens to return the rows (PostgreSQL's order changes after updates).
+    rows = (
+        training_queryset()
+        .order_by("pk")
+        .values_list(
+            "description",
+            "lon",
+            "lat",
+            "ward_id",
+            "province_code",
+            "ward__province_id",
+            "category__code",
+            "unit__code",
+            "created_at",
+        )
     )
     return [
         Sample(
