@@ -252,7 +252,7 @@ def _generate(spec: Spec, unit: Organisation, city_code: str, times: list[date],
             [(t.year * 12 + t.month - start.year * 12 - start.month) % 12 + 1 for t in times]
         )
         trend = trend * (month_index / 12) ** 1.6
-    elif spec.periodicity == "M" and spec.season == "walk":
+    elif spec.season == "walk":  # a wandering rate (growth, shares): quarters and years too
         steps = rng.normal(0, spec.noise, len(times))
         walk = np.zeros(len(times))
         for i in range(1, len(times)):
