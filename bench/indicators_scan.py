@@ -224,6 +224,11 @@ def pages(city: object, group_codes: list[str], indicator_code: str) -> None:
     Membership.objects.create(user=leader, organisation=city, role=Role.LEADER)
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(leader)
+    # As a web worker after start-up (citydesk/wsgi.py): what is alive now is never garbage, and full
+    # collections during the requests should not walk it (here it includes the bench's own data).
+    from citydesk.wsgi import settle
+
+    settle()
     urls = {
         "leader's summary of all groups (default month)": "/chi-tieu-ktxh/",
         "one group page, 170 wards compared, month": f"/chi-tieu-ktxh/nhom/{group_codes[0]}/?period=2025-03",
