@@ -148,9 +148,10 @@ def run(args: argparse.Namespace, label: str) -> None:
         # Reports and the operations center's roll-ups go together (no per-row roll-up triggers).
         with transaction.atomic(), rollup.triggers_paused(), connection.cursor() as cursor:
             if vendor == "postgresql":
+                # CASCADE: whatever else points at the reports (the demo's directives…) goes too.
                 cursor.execute(
                     "TRUNCATE reports_rating, reports_reportevent, reports_follower, "
-                    "reports_idempotencykey, reports_attachment, reports_report, ioc_cell"
+                    "reports_idempotencykey, reports_attachment, reports_report, ioc_cell CASCADE"
                 )
             else:
                 for t in ("reports_rating", "reports_reportevent", "reports_report", "ioc_cell"):
