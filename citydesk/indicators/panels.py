@@ -23,6 +23,7 @@ from citydesk.ioc.panels import PALETTE, Bar, BarChart
 
 ORDER = {"M": 0, "Q": 1, "Y": 2}
 SPARK_POINTS = 13  # the period shown and the twelve before it
+TREND_LAG = {"M": 12, "Q": 4, "Y": 1}  # periods back to the same one last year
 
 
 # --- Periods ----------------------------------------------------------------------------------------
@@ -297,10 +298,11 @@ def spark_bulk(
     unit_ids: list[int],
     period_type: str,
     period: date,
-    points: int = SPARK_POINTS,
+    points: int | dict[str, int] = SPARK_POINTS,
 ) -> dict[str, list[tuple[date, float | None]]]:
-    """The last `points` periods of every indicator over the units: one value query per periodicity
-    on the page (the engine's month grid, shared), instead of one `series()` per indicator."""
+    """The last `points` periods (or {period type: points}) of every indicator over the units: one value
+    query per periodicity on the page (the engine's month grid, shared), instead of one `series()` per
+    indicator."""
     out: dict[str, list[tuple[date, float | None]]] = {}
     by_kind: dict[tuple[str, date], list[str]] = {}
     for ind in indicators:
@@ -310,7 +312,7 @@ def spark_bulk(
         for (kind, end), all_codes in by_kind.items():
             span = engine.SPAN[kind]
             last = engine.month_index(end)
-            first = last - span * (points - 1)
+            first = last - span * ((points if isinstance(points, int) else points[kind]) - 1)
             # One value per unit and period, added or averaged over the units: the database does it.
             simple = [c for c in all_codes if _summable(cat[c], kind)]
             out.update(_spark_sums(cat, simple, unit_ids, kind, first, last))
@@ -330,7 +332,10 @@ def spark_bulk(
                 ]
     except AttributeError:  # the engine's grid changed shape: ask for each series (slower, same numbers)
         for ind in indicators:
-            out[ind.code] = spark_series(ind, unit_ids, period_type, period, points)
+            kind = effective_period(period_type, period, ind.periodicity)[0]
+            out[ind.code] = spark_series(
+                ind, unit_ids, period_type, period, points if isinstance(points, int) else points[kind]
+            )
     return out
 
 
@@ -436,9 +441,9 @@ def trend(
     values: list[tuple[date, float | None]] | None = None,
 ) -> TrendChart:
     """`values`: the indicator's periods up to the chart's last one, over the units, when the caller has
-    them already (`spark_bulk` for a whole page; at least points + 12 of them)."""
+    them already (`spark_bulk` for a whole page; at least points + TREND_LAG of them)."""
     kind, end = effective_period(period_type, period, ind.periodicity)
-    lag = {"M": 12, "Q": 4, "Y": 1}[kind]
+    lag = TREND_LAG[kind]
     if values is None:
         start = back(kind, end, points - 1 + lag)
         values = list(

@@ -291,7 +291,11 @@ def group_data(filters: Filters, group: IndicatorGroup) -> dict[str, Any]:
 
     # Every chart's periods (and last year's) in one read per periodicity, summed by the database.
     history = panels.spark_bulk(
-        indicators, filters.unit_ids, filters.period_type, filters.period, points=panels.SPARK_POINTS + 12
+        indicators,
+        filters.unit_ids,
+        filters.period_type,
+        filters.period,
+        points={kind: panels.SPARK_POINTS + lag for kind, lag in panels.TREND_LAG.items()},
     )
     blocks = []
     for card in cards:
