@@ -159,3 +159,24 @@ def test_production_refuses_to_start_without_a_secret(tmp_path):
     )
     assert result.returncode != 0
     assert "CITYDESK_SECRET_KEY" in result.stderr
+
+
+def test_a_web_worker_loads_its_views_and_freezes_its_start_up_objects(tmp_path):
+    """Importing the WSGI module (what gunicorn does in each worker) loads every view and moves the
+    start-up objects out of the garbage collector's reach, without touching the database."""
+    code = (
+        "import gc, sys; import citydesk.wsgi; "
+        "print(gc.get_freeze_count(), 'citydesk.indicators.views_dashboards' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, "CITYDESK_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    frozen, loaded = result.stdout.split()
+    assert int(frozen) > 10_000 and loaded == "True"
+    assert not list(tmp_path.glob("*.sqlite3"))  # no database opened
