@@ -219,10 +219,22 @@ def _closure(codes: Iterable[str], cat: dict[str, _Ind]) -> set[str]:
     return seen
 
 
-def sql_in(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
-    """`column IN (%s, …)` and its parameters. (Not `= ANY(%s)` on PostgreSQL: with the array sent as
-    one untyped literal its planner left the indexes aside, ten times slower.)"""
-    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+def key_filter(
+    indicator_ids: Sequence[int] | None, unit_ids: Sequence[int] | None, period_types: Sequence[str] | None
+) -> tuple[str, list[Any]]:
+    """`indicator_id IN (…) AND unit_id IN (…) AND period_type IN (…)` over the lists given (None: any)
+    and its parameters, for the values' and the running totals' raw queries. (IN lists, not `= ANY(%s)`
+    on PostgreSQL: with the array sent as one untyped literal its planner left the indexes aside.)"""
+    clauses, params = [], []
+    for column, values in (
+        ("indicator_id", indicator_ids),
+        ("unit_id", unit_ids),
+        ("period_type", period_types),
+    ):
+        if values is not None:
+            clauses.append(f"{column} IN ({', '.join(['%s'] * len(values))})")
+            params.extend(values)
+    return " AND ".join(clauses) or "1 = 1", params
 
 
 class _Grid:
@@ -345,21 +357,15 @@ class _Grid:
         # period is not selected: SQLite's driver would parse a date for every row.)
         one_month = b - a == 1
         select = "value" if one_month else f"SUM(value), COUNT(*), MAX(period), {last}"
-        (ind_in, ind_params), (unit_in, unit_params) = (
-            sql_in("indicator_id", ind_ids),
-            sql_in("unit_id", units),
-        )
-        type_in, type_params = sql_in("period_type", types)
+        keys, key_params = key_filter(ind_ids, units, types)
         sql = (
             f"SELECT indicator_id, unit_id, period_type, {select} "
             f"FROM {table}{'' if pg else ' INDEXED BY datavalue_read'} "
-            f"WHERE {ind_in} AND {unit_in} AND {type_in} AND period >= %s AND period < %s"
+            f"WHERE {keys} AND period >= %s AND period < %s"
             f"{'' if one_month else ' GROUP BY indicator_id, unit_id, period_type'}"
         )
         params = [
-            *ind_params,
-            *unit_params,
-            *type_params,
+            *key_params,
             connection.ops.adapt_datefield_value(month_date(a)),
             connection.ops.adapt_datefield_value(month_date(b)),
         ]

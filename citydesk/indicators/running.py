@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from django.db import connection
 
-from citydesk.indicators.measures import month_date, month_index, period_start, sql_in
+from citydesk.indicators.measures import key_filter, month_date, month_index, period_start
 from citydesk.indicators.models import DataValue, RunningTotal
 
 # (indicator id, unit id, period type, first month of the fiscal year) → first month changed.
@@ -109,13 +109,8 @@ def _where(
     unit_ids: Sequence[int] | None,
     types: Sequence[str] | None,
 ) -> tuple[str, list[Any]]:
-    clauses, params = [], []
-    for name, values in (("indicator_id", indicator_ids), ("unit_id", unit_ids), ("period_type", types)):
-        if values is not None:
-            clauses.append(f"{name} IN ({', '.join(['%s'] * len(values))})")
-            params.extend(values)
-    clauses.append(f"{column} >= %s AND {column} < %s")
-    return " AND ".join(clauses), params
+    keys, params = key_filter(indicator_ids, unit_ids, types)
+    return f"{keys} AND {column} >= %s AND {column} < %s", params
 
 
 def refresh_year(
@@ -201,21 +196,17 @@ def period_totals(
         return None
     ends = [b - 1] if a == fy else [b - 1, a - 1]
 
-    (ind_in, ind_params), (type_in, type_params) = (
-        sql_in("indicator_id", indicator_ids),
-        sql_in("period_type", period_types),
-    )
-    unit_in, unit_params = sql_in("unit_id", unit_ids)
+    keys, key_params = key_filter(indicator_ids, unit_ids, period_types)
     # One query per month: with both months in one IN list PostgreSQL's planner picks a full scan.
     sql = (
         f"SELECT indicator_id, unit_id, period_type, total, count, last FROM {RunningTotal._meta.db_table} "
-        f"WHERE {ind_in} AND {type_in} AND month = %s AND {unit_in}"
+        f"WHERE {keys} AND month = %s"
     )
     found = []
     with connection.cursor() as cursor:
         for m in ends:
             day = connection.ops.adapt_datefield_value(month_date(m))
-            cursor.execute(sql, [*ind_params, *type_params, day, *unit_params])
+            cursor.execute(sql, [*key_params, day])
             found.append(cursor.fetchall())
     if len(ends) == 1:
         return found[0]
