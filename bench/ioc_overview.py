@@ -143,7 +143,7 @@ def load_duckdb() -> Any:
 
     sql = (
         "SELECT r.created_at, r.unit_id, COALESCE(r.ward_id, ''), r.category_id, r.channel, r.status, "
-        "r.resolved_at, r.due_at, r.escalated_at, r.reopen_count, COALESCE(rt.level, '') "
+        "r.resolved_at, r.due_at, r.escalated_at, r.reopen_count, COALESCE(rt.level, ''), r.lat, r.lon "
         "FROM reports_report r LEFT JOIN reports_rating rt ON rt.report_id = r.id"
     )
     names = [
@@ -158,6 +158,8 @@ def load_duckdb() -> Any:
         "escalated_at",
         "reopen_count",
         "rating",
+        "lat",
+        "lon",
     ]
     chunks = []
     with connection.cursor() as cursor:
@@ -174,7 +176,10 @@ def load_duckdb() -> Any:
     db.register("frame", data)
     db.execute(
         "CREATE TABLE reports AS SELECT *, CAST(created_at + INTERVAL 7 HOUR AS DATE) AS day, "
-        "date_diff('second', created_at, resolved_at) / 3600.0 AS hours FROM frame"
+        "date_diff('second', created_at, resolved_at) / 3600.0 AS hours, "
+        # The heat map's square (ioc/heat.py), NULL without a point.
+        "CAST(floor((lat - 6.0) / 0.0025) AS INTEGER) * 10000 + CAST(floor((lon - 102.0) / 0.0025) AS INTEGER) "
+        "AS grid FROM frame"
     )
     db.unregister("frame")
     return db, len(data)
@@ -223,6 +228,7 @@ GROUPS = {
     "ward": "ward",
     "period": "day",
     "unit_period": "unit_id, day",
+    "heat": "grid",
 }
 
 
@@ -247,8 +253,12 @@ def ours_panels(f: Any) -> dict[str, Any]:
 
 
 def same_answers(f: Any, duck: dict[str, dict]) -> tuple[bool, str]:
+    from citydesk.ioc import heat
     from citydesk.ioc.queries import totals
 
+    theirs_heat = {k[0]: int(v[0]) for k, v in duck["heat"].items() if k[0] is not None}
+    if heat.counts(f) != theirs_heat:
+        return False, "heat map: different squares or counts"
     checks = {
         "category": ("category",),
         "channel": ("channel",),
@@ -277,7 +287,7 @@ def same_answers(f: Any, duck: dict[str, dict]) -> tuple[bool, str]:
             )
             if mine != tuple(int(x or 0) for x in v[:6]):
                 return False, f"{name} {key}: ours {mine} DuckDB {tuple(v[:6])}"
-    return True, "counts equal for category, channel, status, unit, ward, day"
+    return True, "counts equal for category, channel, status, unit, ward, day and heat-map square"
 
 
 def _norm(key: tuple) -> tuple:

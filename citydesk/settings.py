@@ -201,6 +201,8 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 # Uploaded files (report photos). Never served as static files: views check who may see them.
 MEDIA_ROOT = Path(env_str("CITYDESK_MEDIA_ROOT", str(DATA_DIR / "media")))
 MEDIA_URL = "/media/"
+# The operations center's heat-map store (ioc/heat.py): derived data, shared by every process.
+CITYDESK_HEAT_DIR = Path(env_str("CITYDESK_HEAT_DIR", str(DATA_DIR / "heat")))
 CITYDESK_MAX_ATTACHMENTS = env_int("CITYDESK_MAX_ATTACHMENTS", 5)
 CITYDESK_MAX_ATTACHMENT_MB = env_int("CITYDESK_MAX_ATTACHMENT_MB", 10)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024

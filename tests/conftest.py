@@ -15,6 +15,14 @@ from citydesk.core.services import api_token_create
 from citydesk.lib.text import search_key
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _heat_directory(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The heat map's stores of the test databases go to a temporary directory, not the checkout."""
+    from django.conf import settings
+
+    settings.CITYDESK_HEAT_DIR = tmp_path_factory.mktemp("heat")
+
+
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -20,7 +20,6 @@ class Cell(models.Model):
     category_id = models.IntegerField(default=0)  # 0: any
     channel = models.CharField(max_length=10, default="", blank=True)
     status = models.CharField(max_length=12, default="", blank=True)
-    grid = models.IntegerField(default=-1)  # heat-map bin (rollup.GRID_DEG squares; -1: any / no point)
 
     n = models.IntegerField(default=0)  # reports received
     resolved_n = models.IntegerField(default=0)
@@ -51,17 +50,8 @@ class Cell(models.Model):
         # more than they save reads.
         constraints = [
             models.UniqueConstraint(
-                fields=["grain", "period", "unit_id", "ward", "category_id", "channel", "status", "grid"],
+                fields=["grain", "period", "unit_id", "ward", "category_id", "channel", "status"],
                 name="ioc_cell_key",
-            )
-        ]
-        indexes = [
-            # The heat map reads hundreds of thousands of grid cells: from this index alone (it holds
-            # every column the query needs), and only grid cells pay for keeping it.
-            models.Index(
-                fields=["period", "grid", "n", "unit_id", "category_id", "channel", "status"],
-                condition=models.Q(grain=16),
-                name="ioc_cell_heat",
             )
         ]
 
@@ -70,13 +60,41 @@ class Cell(models.Model):
 
 
 class RollupState(models.Model):
-    """Single row: the fingerprint of the installed roll-up triggers (see rollup.ensure_installed)."""
+    """Single row: the fingerprint of the installed roll-up triggers (see rollup.ensure_installed), and
+    which build of the heat map's column store is current (see ioc/heat.py)."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     definition = models.CharField(max_length=64, default="")
+    heat_token = models.CharField(max_length=32, default="", blank=True)  # '': no store built
+    heat_mark = models.BigIntegerField(default=0)  # which changes the store holds (see heat.build)
+    heat_rows = models.BigIntegerField(default=0)
+    heat_built_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"roll-ups {self.definition[:12]}"
+
+
+class HeatChange(models.Model):
+    """One signed contribution to the heat map since its column store was built: a report received
+    (+1), taken away (-1) or moved (-1 then +1 with the new values). Written by the roll-up triggers;
+    a rebuild of the store removes the rows it holds. On PostgreSQL a `xid` column (the writing
+    transaction, added by the migration) tells which rows a build's snapshot saw."""
+
+    id = models.BigAutoField(primary_key=True)
+    day = models.IntegerField()  # local day received, days since 1970-01-01
+    grid = models.IntegerField()  # heat-map square (heat.GRID_DEG)
+    unit_id = models.IntegerField()
+    category_id = models.IntegerField()
+    channel = models.CharField(max_length=10)
+    status = models.CharField(max_length=12)
+    sign = models.SmallIntegerField()
+
+    class Meta:
+        verbose_name = _("heat-map change")
+        verbose_name_plural = _("heat-map changes")
+
+    def __str__(self) -> str:
+        return f"heat {self.sign:+d} {self.grid} {self.day}"
 
 
 class Directive(models.Model):

@@ -378,21 +378,18 @@ HEAT_CELLS = 4000  # the busiest bins; a city's month rarely fills more
 
 
 def _heat(filters: Filters, link: Any) -> dict[str, Any]:
-    """Heat-map bins (about 275 m squares) of the whole months covering the period."""
-    from citydesk.ioc import rollup
-    from citydesk.ioc.queries import grid_totals, whole_months
+    """Heat-map squares (about 275 m) of the period, the busiest first (ioc/heat.py)."""
+    from citydesk.ioc import heat
 
-    months = whole_months(filters)
-    bins = list(grid_totals(filters, limit=HEAT_CELLS).items())
-    period = {"received_from": months.start.isoformat(), "received_to": months.end.isoformat()}
+    period = {"received_from": filters.start.isoformat(), "received_to": filters.end.isoformat()}
     cells = []
-    for cell, m in bins:
-        west, south, east, north = rollup.grid_bounds(cell)
+    for cell, n in heat.counts(filters, limit=HEAT_CELLS).items():
+        west, south, east, north = heat.grid_bounds(cell)
         cells.append(
             {
                 "b": [round(south, 5), round(west, 5), round(north, 5), round(east, 5)],
-                "n": int(m.n),
+                "n": n,
                 "link": link(cell=str(cell), **period),
             }
         )
-    return {"heat_cells": cells, "heat_period": months}
+    return {"heat_cells": cells}

@@ -173,7 +173,7 @@ def totals(
         for first, last in ranges:
             where = ["grain = %s", "period BETWEEN %s AND %s"]
             params: list[Any] = [grain.code, first, last]
-            _filter_clauses(filters, where, params)
+            filter_clauses(filters, where, params)
             select = ", ".join([*columns, sums]) if columns else sums
             sql = f"SELECT {select} FROM {rollup.TABLE} WHERE {' AND '.join(where)}"
             if columns:
@@ -186,23 +186,24 @@ def totals(
     return result
 
 
-def _filter_clauses(filters: Filters, where: list[str], params: list[Any]) -> None:
-    """The WHERE terms of the filters other than the period (appended in place)."""
+def filter_clauses(filters: Filters, where: list[str], params: list[Any], prefix: str = "") -> None:
+    """The WHERE terms of the filters other than the period (appended in place); `prefix` qualifies
+    the columns (`r.` over the reports table)."""
     if filters.category_id is not None:
-        where.append("category_id = %s")
+        where.append(f"{prefix}category_id = %s")
         params.append(filters.category_id)
     if filters.unit_ids is not None:
         ids = sorted(filters.unit_ids) or [-1]
-        where.append(f"unit_id IN ({', '.join(['%s'] * len(ids))})")
+        where.append(f"{prefix}unit_id IN ({', '.join(['%s'] * len(ids))})")
         params += ids
     if filters.channel:
-        where.append("channel = %s")
+        where.append(f"{prefix}channel = %s")
         params.append(filters.channel)
     if filters.status == "open":
-        where.append(f"status IN ({', '.join(['%s'] * len(OPEN_STATUSES))})")
+        where.append(f"{prefix}status IN ({', '.join(['%s'] * len(OPEN_STATUSES))})")
         params += list(OPEN_STATUSES)
     elif filters.status:
-        where.append("status = %s")
+        where.append(f"{prefix}status = %s")
         params.append(filters.status)
 
 
@@ -214,37 +215,3 @@ def _key_value(value: Any) -> Any:
 
 def total(filters: Filters) -> Measures:
     return totals(filters).get((), Measures())
-
-
-def whole_months(filters: Filters) -> Filters:
-    """The period widened to whole calendar months (what the monthly-only heat map counts)."""
-    end = date(
-        filters.end.year, filters.end.month, calendar.monthrange(filters.end.year, filters.end.month)[1]
-    )
-    return replace(filters, start=filters.start.replace(day=1), end=end)
-
-
-def grid_totals(
-    filters: Filters, measures: tuple[str, ...] = ("n",), *, limit: int | None = None
-) -> dict[int, Measures]:
-    """Heat-map bins over the whole months that cover the period (the grid grain is monthly only);
-    with `limit`, only the busiest bins (a city holds tens of thousands)."""
-    months = whole_months(filters)
-    grain = choose_grain(rollup.MONTH, {"grid"})
-    # The grain as a literal: SQLite uses the partial index ioc_cell_heat only when it can see that the
-    # query's WHERE implies the index's (a bound parameter hides it).
-    where = [f"grain = {int(grain.code)}", "period BETWEEN %s AND %s", "grid >= 0"]
-    params: list[Any] = [months.start, months.end.replace(day=1)]
-    _filter_clauses(filters, where, params)
-    sums = ", ".join(f"SUM({m})" for m in measures)
-    # SQLite without statistics prefers the wider key index; the heat index holds every column needed.
-    source = f"{rollup.TABLE} INDEXED BY ioc_cell_heat" if connection.vendor == "sqlite" else rollup.TABLE
-    sql = f"SELECT grid, {sums} FROM {source} WHERE {' AND '.join(where)} GROUP BY grid"
-    if limit is not None:
-        sql += f" ORDER BY SUM({measures[0]}) DESC LIMIT {int(limit)}"
-    result: dict[int, Measures] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for row in cursor.fetchall():
-            result.setdefault(int(row[0]), Measures()).add(row[1:], measures)
-    return result

@@ -8,7 +8,9 @@ folded), by day or by month of receipt (local time):
     ward      commune-level unit, status     the map
     full      unit, category, channel, status   any combination of filters
     wardfull  unit, ward, category, channel, status   the map under filters (and a unit's scope)
-    grid      unit, 275 m square, category, channel, status   the heat map (by month only)
+
+The heat map is not a grain: with its squares kept, a cell holds one or two reports whatever else is
+folded, so it has a column store of its own (ioc/heat.py). The same triggers log its changes.
 
 Everything is generated from the tables below: the database triggers that keep cells up to date on
 every INSERT / UPDATE / DELETE of a report or a rating (`trigger_statements`), the full rebuild
@@ -30,6 +32,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, transaction
 
+from citydesk.ioc import heat
 from citydesk.reports.models import OPEN_STATUSES
 
 TABLE = "ioc_cell"
@@ -50,15 +53,8 @@ DIMS: dict[str, Dim] = {
     "category": Dim("category_id", "{r}.category_id", "0"),
     "channel": Dim("channel", "{r}.channel", "''"),
     "status": Dim("status", "{r}.status", "''"),
-    "grid": Dim("grid", "{grid}", "-1"),
 }
-DIM_ORDER = ("unit", "ward", "category", "channel", "status", "grid")
-
-# The heat map's bins: squares of GRID_DEG degrees (about 275 m) counted from the south-west corner of
-# Vietnam's bounding box (intake refuses points outside it); -1 for reports without a point.
-GRID_DEG = 0.0025
-GRID_ORIGIN = (102.0, 6.0)  # lon, lat
-GRID_ROW = 10_000  # id = row * GRID_ROW + column
+DIM_ORDER = ("unit", "ward", "category", "channel", "status")
 
 SETS: dict[str, tuple[str, ...]] = {
     "all": ("category", "channel", "status"),
@@ -66,9 +62,7 @@ SETS: dict[str, tuple[str, ...]] = {
     "ward": ("ward", "status"),
     "full": ("unit", "category", "channel", "status"),
     "wardfull": ("unit", "ward", "category", "channel", "status"),
-    "grid": ("unit", "grid", "category", "channel", "status"),
 }
-MONTH_ONLY = {"grid"}  # the heat map reads whole months: a daily grid would be one cell per report
 DAY, MONTH = "day", "month"
 
 
@@ -84,7 +78,6 @@ GRAINS: tuple[Grain, ...] = tuple(
     Grain(code=(0 if step == DAY else 10) + i + 1, name=name, step=step, dims=dims)
     for step in (DAY, MONTH)
     for i, (name, dims) in enumerate(SETS.items())
-    if not (step == DAY and name in MONTH_ONLY)
 )
 GRAIN_BY_CODE = {g.code: g for g in GRAINS}
 
@@ -126,7 +119,7 @@ WATCHED = (
     "lon",
     "lat",
 )
-KEY = ("grain", "period", "unit_id", "ward", "category_id", "channel", "status", "grid")
+KEY = ("grain", "period", "unit_id", "ward", "category_id", "channel", "status")
 
 
 def _utc_offset_minutes() -> int:
@@ -155,28 +148,8 @@ def _measure(vendor: str, name: str, r: str, rating: str, hours: str | None = No
     return MEASURES[name].format(r=r, rating=rating, hours=hours or _hours(vendor, r))
 
 
-def _grid(vendor: str, r: str) -> str:
-    lon0, lat0 = GRID_ORIGIN
-    # Both offsets are positive inside Vietnam: SQLite's CAST truncates, which is then the floor;
-    # PostgreSQL's CAST rounds, so it takes floor() first.
-    if vendor == "postgresql":
-        row = f"CAST(floor(({r}.lat - {lat0}) / {GRID_DEG}) AS INTEGER)"
-        col = f"CAST(floor(({r}.lon - {lon0}) / {GRID_DEG}) AS INTEGER)"
-    else:
-        row = f"CAST(({r}.lat - {lat0}) / {GRID_DEG} AS INTEGER)"
-        col = f"CAST(({r}.lon - {lon0}) / {GRID_DEG} AS INTEGER)"
-    return f"CASE WHEN {r}.lat IS NULL OR {r}.lon IS NULL THEN -1 ELSE {row} * {GRID_ROW} + {col} END"
-
-
 def _dim_source(vendor: str, dim: str, r: str) -> str:
-    return DIMS[dim].source.format(r=r, grid=_grid(vendor, r) if dim == "grid" else "")
-
-
-def grid_bounds(cell: int) -> tuple[float, float, float, float]:
-    """(west, south, east, north) of a heat-map bin."""
-    row, col = divmod(cell, GRID_ROW)
-    west, south = GRID_ORIGIN[0] + col * GRID_DEG, GRID_ORIGIN[1] + row * GRID_DEG
-    return west, south, west + GRID_DEG, south + GRID_DEG
+    return DIMS[dim].source.format(r=r)
 
 
 def _key_exprs(vendor: str, grain: Grain, r: str) -> list[str]:
@@ -241,13 +214,15 @@ def trigger_statements(vendor: str, *, up: bool = True) -> list[str]:
 
         add_new = [_upsert_row(vendor, g, "NEW", _rating_of("NEW"), +1) for g in GRAINS]
         take_old = [_upsert_row(vendor, g, "OLD", _rating_of("OLD"), -1) for g in GRAINS]
+        moved = heat.moved(vendor)
+        heat_new, heat_old = heat.log_row(vendor, "NEW", +1), heat.log_row(vendor, "OLD", -1)
         rating_new = [_upsert_rating(vendor, g, "NEW", +1) for g in GRAINS]
         rating_old = [_upsert_rating(vendor, g, "OLD", -1) for g in GRAINS]
         return [
-            f"CREATE TRIGGER ioc_report_ins AFTER INSERT ON {REPORTS} {body(add_new)}",
+            f"CREATE TRIGGER ioc_report_ins AFTER INSERT ON {REPORTS} {body([*add_new, heat_new])}",
             f"CREATE TRIGGER ioc_report_upd AFTER UPDATE ON {REPORTS} WHEN {_changed(vendor)} "
-            f"{body(take_old + add_new)}",
-            f"CREATE TRIGGER ioc_report_del AFTER DELETE ON {REPORTS} {body(take_old)}",
+            f"{body([*take_old, *add_new, f'{heat_old} AND ({moved})', f'{heat_new} AND ({moved})'])}",
+            f"CREATE TRIGGER ioc_report_del AFTER DELETE ON {REPORTS} {body([*take_old, heat_old])}",
             f"CREATE TRIGGER ioc_rating_ins AFTER INSERT ON {RATINGS} {body(rating_new)}",
             f"CREATE TRIGGER ioc_rating_upd AFTER UPDATE OF level, report_id ON {RATINGS} "
             f"{body(rating_old + rating_new)}",
@@ -276,6 +251,12 @@ BEGIN
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
         {block([_upsert_row(vendor, g, "NEW", _rating_of("NEW"), +1) for g in GRAINS])}
+    END IF;
+    IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ({heat.moved(vendor)})) THEN
+        {heat.log_row(vendor, "OLD", -1)};
+    END IF;
+    IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND ({heat.moved(vendor)})) THEN
+        {heat.log_row(vendor, "NEW", +1)};
     END IF;
     RETURN NULL;
 END; $$ LANGUAGE plpgsql"""
@@ -372,7 +353,9 @@ def add_reports(ids: Sequence[int]) -> None:
         else:
             runs.append((i, i))
     if runs:
-        _load(" OR ".join(f"r.id BETWEEN {a} AND {b}" for a, b in runs), upsert=True)
+        where = " OR ".join(f"r.id BETWEEN {a} AND {b}" for a, b in runs)
+        _load(where, upsert=True)
+        heat.log_reports(where)
 
 
 def definition_hash(vendor: str) -> str:
@@ -381,7 +364,8 @@ def definition_hash(vendor: str) -> str:
 
 
 def ensure_installed(*, verbosity: int = 1) -> bool:
-    """After `migrate`: (re)install the triggers and rebuild the cells when the definitions changed.
+    """After `migrate`: (re)install the triggers and rebuild the cells and the heat map's store when the
+    definitions changed.
 
     Returns True when it did. Migrations hold no copy of the definitions: the code decides, once.
     """
@@ -398,6 +382,8 @@ def ensure_installed(*, verbosity: int = 1) -> bool:
             cursor.execute(sql)
         cells = rebuild()
         RollupState.objects.update_or_create(pk=1, defaults={"definition": wanted})
+        heat.reset()
+    heat.build()
     if verbosity:
         print(
             f"Operations center roll-ups installed: {cells:,} cells in {time.perf_counter() - started:.1f} s"

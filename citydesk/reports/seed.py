@@ -1413,6 +1413,10 @@ def seed_reports(
         # visibility map (or index-only scans still read the table) without waiting for autovacuum.
         with connection.cursor() as cursor:
             cursor.execute("VACUUM (ANALYZE) reports_report, reports_reportevent, reports_rating")
+    if not connection.in_atomic_block:
+        from citydesk.ioc import heat
+
+        heat.refresh()  # a load past the threshold gets a new heat-map store rather than a long log
     result.seconds = time.perf_counter() - started
     return result
 

@@ -53,7 +53,7 @@ class QueueFilters:
     assignee: str | None = None  # a username or "me" / "none"
     channel: str | None = None
     ward: str | None = None  # commune-level unit code (the operations center's map)
-    cell: int | None = None  # a heat-map square of the operations center (ioc.rollup.grid_bounds)
+    cell: int | None = None  # a heat-map square of the operations center (ioc.heat.grid_bounds)
     received_from: date | None = None  # local days, inclusive (drill-down from the dashboards)
     received_to: date | None = None
 
@@ -84,7 +84,7 @@ def queue(user: User, filters: QueueFilters) -> QuerySet[Report]:
     if filters.ward:
         qs = qs.filter(ward_id=filters.ward)
     if filters.cell is not None:
-        from citydesk.ioc.rollup import grid_bounds
+        from citydesk.ioc.heat import grid_bounds
 
         west, south, east, north = grid_bounds(filters.cell)
         qs = qs.filter(lon__gte=west, lon__lt=east, lat__gte=south, lat__lt=north)

@@ -123,17 +123,16 @@ def test_derived_figures():
 
 
 def test_heat_map_bins_hold_the_points_and_lead_to_their_reports(client, personas, categories):
-    from citydesk.ioc import rollup
-    from citydesk.ioc.queries import grid_totals
+    from citydesk.ioc import heat
     from tests.reports.conftest import BEN_THANH
 
     here = submit_report(lon=BEN_THANH[0], lat=BEN_THANH[1])
     submit_report(lon=BEN_THANH[0] + 0.01, lat=BEN_THANH[1])  # about 1 km east: another bin
     submit_report(lon=None, lat=None, address="12 Lê Lợi", ward_code="26743")  # no point: no bin
     today = timezone.localdate()
-    bins = grid_totals(Filters(today, today))
-    assert sorted(m.n for m in bins.values()) == [1, 1]
-    cell = next(c for c in bins if _inside(rollup.grid_bounds(c), here.lon, here.lat))
+    bins = heat.counts(Filters(today, today))
+    assert sorted(bins.values()) == [1, 1]
+    cell = next(c for c in bins if _inside(heat.grid_bounds(c), here.lon, here.lat))
     client.force_login(personas.leader)
     page = client.get(f"/xu-ly/?status=all&cell={cell}").content.decode()
     assert here.code in page and page.count('data-testid="queue-row"') == 1
@@ -142,12 +141,3 @@ def test_heat_map_bins_hold_the_points_and_lead_to_their_reports(client, persona
 def _inside(bounds, lon, lat):
     west, south, east, north = bounds
     return west <= lon < east and south <= lat < north
-
-
-def test_the_heat_map_index_covers_the_grid_grain():
-    from citydesk.ioc import rollup
-    from citydesk.ioc.models import Cell
-
-    index = next(i for i in Cell._meta.indexes if i.name == "ioc_cell_heat")
-    grid = next(g for g in rollup.GRAINS if g.name == "grid")
-    assert index.condition.children == [("grain", grid.code)]
