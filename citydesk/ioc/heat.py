@@ -334,18 +334,28 @@ def counts(filters: Filters, *, limit: int | None = None) -> dict[int, int]:
     token, delta = _logged(filters)
     store = _store(token)
     if store is None:
-        result = _from_reports(filters)
+        answer = _from_reports(filters)
+        grids = np.fromiter(answer.keys(), dtype=np.int64, count=len(answer))
+        values = np.fromiter(answer.values(), dtype=np.int64, count=len(answer))
     else:
-        stored = store.counts(filters)
-        result = {}
-        if stored is not None:
-            nonzero = np.flatnonzero(stored)
-            result = dict(zip(store.cells[nonzero].tolist(), stored[nonzero].tolist(), strict=True))
-        for grid, n in delta.items():
-            result[grid] = result.get(grid, 0) + n
-        result = {g: n for g, n in result.items() if n > 0}
-    ordered = sorted(result.items(), key=lambda item: (-item[1], item[0]))
-    return dict(ordered[:limit] if limit is not None else ordered)
+        grids, values = store.cells, store.counts(filters)
+        if values is None:
+            values = np.zeros(len(grids), dtype=np.int64)
+        if delta:
+            logged = np.fromiter(delta.keys(), dtype=np.int64, count=len(delta))
+            change = np.fromiter(delta.values(), dtype=np.int64, count=len(delta))
+            at = np.searchsorted(grids, logged)
+            known = at < len(grids)
+            known[known] = grids[at[known]] == logged[known]
+            np.add.at(values, at[known], change[known])
+            grids = np.concatenate([grids, logged[~known]])  # squares the store has never seen
+            values = np.concatenate([values, change[~known]])
+    # Busiest first, then by square: the same order (and the same cut) for everyone.
+    positive = np.flatnonzero(values > 0)
+    order = positive[np.lexsort((grids[positive], -values[positive]))]
+    if limit is not None:
+        order = order[:limit]
+    return dict(zip(grids[order].tolist(), values[order].tolist(), strict=True))
 
 
 # --- Builds -----------------------------------------------------------------------------------------
