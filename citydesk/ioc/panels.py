@@ -377,19 +377,27 @@ def _map(by_ward: dict[str, Measures], link: Any) -> dict[str, Any]:
 HEAT_CELLS = 4000  # the busiest bins; a city's month rarely fills more
 
 
+HEAT_PLACEHOLDER = "CELL"  # in the drill-down link, replaced by a square's id in the browser
+
+
 def _heat(filters: Filters, link: Any) -> dict[str, Any]:
-    """Heat-map squares (about 275 m) of the period, the busiest first (ioc/heat.py)."""
+    """Heat-map squares (about 275 m) of the period, the busiest first (ioc/heat.py), as
+    [latitude, longitude, reports, square id] of each square's centre, and one drill-down link with a
+    placeholder for the square: thousands of squares, so neither per-square dicts nor per-square URLs."""
+    import numpy as np
+
     from citydesk.ioc import heat
 
+    found = heat.counts(filters, limit=HEAT_CELLS)
+    ids = np.fromiter(found.keys(), dtype=np.int64, count=len(found))
+    rows, cols = np.divmod(ids, heat.GRID_ROW)
+    lat = np.round(heat.GRID_ORIGIN[1] + (rows + 0.5) * heat.GRID_DEG, 5).tolist()
+    lon = np.round(heat.GRID_ORIGIN[0] + (cols + 0.5) * heat.GRID_DEG, 5).tolist()
     period = {"received_from": filters.start.isoformat(), "received_to": filters.end.isoformat()}
-    cells = []
-    for cell, n in heat.counts(filters, limit=HEAT_CELLS).items():
-        west, south, east, north = heat.grid_bounds(cell)
-        cells.append(
-            {
-                "b": [round(south, 5), round(west, 5), round(north, 5), round(east, 5)],
-                "n": n,
-                "link": link(cell=str(cell), **period),
-            }
-        )
-    return {"heat_cells": cells}
+    return {
+        "heat": {
+            "link": link(cell=HEAT_PLACEHOLDER, **period),
+            "placeholder": HEAT_PLACEHOLDER,
+            "cells": [list(c) for c in zip(lat, lon, found.values(), found.keys(), strict=True)],
+        }
+    }

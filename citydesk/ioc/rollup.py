@@ -312,6 +312,13 @@ def _stage(where: str) -> str:
 def _from_stage(grain: Grain, *, upsert: bool) -> str:
     keys = [str(grain.code), "day" if grain.step == DAY else "month"]
     keys += [DIMS[d].column if d in grain.dims else DIMS[d].folded for d in DIM_ORDER]
+    if grain.step == DAY and set(grain.dims) == set(DIM_ORDER):
+        # The stage's rows are already this grain's cells (its month follows from its day): no sort.
+        sql = (
+            f"INSERT INTO {TABLE} ({', '.join(_COLUMNS)}) SELECT {', '.join(keys + list(MEASURES))} "
+            f"FROM {_STAGE} WHERE 1 = 1"
+        )
+        return f"{sql} {_ON_CONFLICT}" if upsert else sql
     sums = [f"SUM({m})" for m in MEASURES]
     kept = [DIMS[d].column for d in DIM_ORDER if d in grain.dims]
     group = ", ".join([keys[1], *kept])

@@ -1,7 +1,9 @@
 """Dashboard answers from the roll-ups equal a direct count over the reports, for any filters."""
 
 import itertools
+import json
 import random
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -136,6 +138,14 @@ def test_heat_map_bins_hold_the_points_and_lead_to_their_reports(client, persona
     client.force_login(personas.leader)
     page = client.get(f"/xu-ly/?status=all&cell={cell}").content.decode()
     assert here.code in page and page.count('data-testid="queue-row"') == 1
+    # The overview sends each square's centre, count and id, and one link for the browser to fill in.
+    overview = client.get(f"/dieu-hanh/?start={today}&end={today}").content.decode()
+    data = json.loads(re.search(r'id="ioc-heat-data"[^>]*>(.*?)</script>', overview, re.S).group(1))
+    centre = next(c for c in data["cells"] if c[3] == cell)
+    assert centre[2] == 1 and _inside(heat.grid_bounds(cell), centre[1], centre[0])
+    link = data["link"].replace("cell=" + data["placeholder"], f"cell={cell}")
+    listed = client.get(link).content.decode()
+    assert here.code in listed and listed.count('data-testid="queue-row"') == 1
 
 
 def _inside(bounds, lon, lat):

@@ -62,25 +62,32 @@
     return stops[Math.min(stops.length - 1, Math.floor(share * stops.length))];
   }
 
-  function drawHeat(cells) {
-    // One soft dot per ~275 m bin, a few pixels wide whatever the zoom: at city scale the dots merge
-    // into a heat map; zoomed in, each bin stands alone and opens its reports.
+  function drawHeat(heat) {
+    // One soft dot per ~275 m square, a few pixels wide whatever the zoom: at city scale the dots merge
+    // into a heat map; zoomed in, each square stands alone and opens its reports.
+    // heat.cells: [latitude, longitude, reports, square id] of each square's centre, busiest first.
+    var cells = heat ? heat.cells : [];
     var top = 1;
-    cells.forEach(function (c) { top = Math.max(top, c.n); });
+    cells.forEach(function (c) { top = Math.max(top, c[2]); });
     var bounds = [];
-    cells.sort(function (a, b) { return a.n - b.n; });  // the busiest drawn last, on top
-    cells.forEach(function (c) {
-      var share = Math.sqrt(c.n / top);
-      var centre = [(c.b[0] + c.b[2]) / 2, (c.b[1] + c.b[3]) / 2];
+    for (var i = cells.length - 1; i >= 0; i--) {  // the busiest drawn last, on top
+      var c = cells[i];
+      var share = Math.sqrt(c[2] / top);
+      var centre = [c[0], c[1]];
       var dot = L.circleMarker(centre, {
         radius: 5 + 9 * share, stroke: false, fillOpacity: 0.3 + 0.5 * share, fillColor: heatColour(share)
       });
-      dot.bindTooltip(String(c.n));
-      dot.on("click", function () { window.location.href = c.link; });
+      dot.bindTooltip(String(c[2]));
+      dot.on("click", heatLink(heat, c[3]));
       dot.addTo(layer);
       bounds.push(centre);
-    });
+    }
     return bounds;
+  }
+
+  function heatLink(heat, id) {
+    var href = heat.link.replace("cell=" + heat.placeholder, "cell=" + String(id));
+    return function () { window.location.href = href; };
   }
 
   function drawMap() {
@@ -101,7 +108,7 @@
     layer = L.layerGroup().addTo(map);
     if (measure === "heat") {
       if (shapes) { shapes.remove(); shapes = null; }
-      var heatBounds = drawHeat(heat ? JSON.parse(heat.textContent) : []);
+      var heatBounds = drawHeat(heat ? JSON.parse(heat.textContent) : null);
       if (heatBounds.length) { map.fitBounds(heatBounds, { padding: [10, 10], maxZoom: 15 }); }
       else { map.setView([10.78, 106.70], 11); }
       return;
