@@ -69,3 +69,22 @@ def test_leader_filters_watches_and_drills_down(
     assert re.search(r"/xu-ly/\?.*ward=26743", page.url), page.url
     expect(page.get_by_test_id("queue-row")).to_have_count(3)
     assert not traffic.problems(), traffic.problems()
+
+
+def test_heat_map_squares_open_their_reports(page: Any, traffic: Traffic, personas):
+    now = timezone.now()
+    for i in range(3):
+        submit_report(when=now - timedelta(days=i + 1), lon=BEN_THANH[0], lat=BEN_THANH[1])
+    submit_report(when=now - timedelta(days=2), lon=BEN_THANH[0] + 0.01, lat=BEN_THANH[1])  # ~1 km east
+
+    log_in(page, "leader", "pw-leader")
+    page.goto("/dieu-hanh/?period=30d")
+    page.select_option("#map-measure", "heat")
+    dots = page.locator("#ioc-map path.leaflet-interactive")
+    expect(dots).to_have_count(2)
+    # The busiest square is drawn last (on top); its tooltip and link are its own.
+    with page.expect_navigation():
+        dots.last.click(force=True)
+    assert re.search(r"/xu-ly/\?.*cell=\d+", page.url), page.url
+    expect(page.get_by_test_id("queue-row")).to_have_count(3)
+    assert not traffic.problems(), traffic.problems()
