@@ -44,12 +44,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 if TYPE_CHECKING:
-    from citydesk.ioc.queries import Filters
+    from citydesk.ioc.queries import Filters, Measures
 
 log = logging.getLogger(__name__)
 
 LOG = "ioc_heatchange"
 REPORTS = "reports_report"
+RATINGS = "reports_rating"
 EPOCH = date(1970, 1, 1)
 
 # The bins: squares of GRID_DEG degrees (about 275 m) counted from the south-west corner of Vietnam's
@@ -58,11 +59,22 @@ GRID_DEG = 0.0025
 GRID_ORIGIN = (102.0, 6.0)  # lon, lat
 GRID_ROW = 10_000  # id = row * GRID_ROW + column
 
-# A report moves on the heat map when one of these changes.
-MOVED = ("created_at", "lat", "lon", "unit_id", "category_id", "channel", "status")
+# A report's facts change when one of these does (ratings are logged by their own triggers).
+MOVED = (
+    "created_at",
+    "lat",
+    "lon",
+    "unit_id",
+    "category_id",
+    "channel",
+    "status",
+    "ward_id",
+    "resolved_at",
+    "due_at",
+)
 REBUILD_AFTER = 50_000  # logged changes before the worker builds a new store
 CHUNK = 2_000_000  # rows per numpy pass: bounds a worker's temporary memory (~10 bytes a row)
-COLUMNS = ("cell", "unit", "category", "channel", "status")
+COLUMNS = ("cell", "unit", "category", "channel", "status", "ward", "outcome")
 
 
 def grid_bounds(cell: int) -> tuple[float, float, float, float]:
@@ -92,7 +104,7 @@ def day_sql(vendor: str, r: str) -> str:
 
 
 def grid_sql(vendor: str, r: str) -> str:
-    """The square of a report's point (only for rows with a point)."""
+    """The square of a report's point; -1 without a point."""
     lon0, lat0 = GRID_ORIGIN
     # Both offsets are positive inside Vietnam: SQLite's CAST truncates, which is then the floor;
     # PostgreSQL's CAST rounds, so it takes floor() first.
@@ -102,32 +114,61 @@ def grid_sql(vendor: str, r: str) -> str:
     else:
         row = f"CAST(({r}.lat - {lat0}) / {GRID_DEG} AS INTEGER)"
         col = f"CAST(({r}.lon - {lon0}) / {GRID_DEG} AS INTEGER)"
-    return f"({row} * {GRID_ROW} + {col})"
+    return f"(CASE WHEN {r}.lat IS NULL OR {r}.lon IS NULL THEN -1 ELSE {row} * {GRID_ROW} + {col} END)"
 
 
-def _has_point(r: str) -> str:
-    return f"{r}.lat IS NOT NULL AND {r}.lon IS NOT NULL"
+# A report's outcome as one small number: bit 0 resolved, bit 1 resolved by its due time, bits 2-3 the
+# rating (0 none, 1 satisfied, 2 normal, 3 unsatisfied). The ward map sums these per ward.
+RESOLVED, ON_TIME = 1, 2
+RATING_LEVELS = ("satisfied", "normal", "unsatisfied")
+OUTCOMES = 16
 
 
-def _keys(vendor: str, r: str) -> str:
+def outcome_sql(r: str, rating: str) -> str:
+    resolved = f"{r}.resolved_at IS NOT NULL"
+    levels = " ".join(f"WHEN '{level}' THEN {4 * (i + 1)}" for i, level in enumerate(RATING_LEVELS))
     return (
-        f"{day_sql(vendor, r)}, {grid_sql(vendor, r)}, {r}.unit_id, {r}.category_id, {r}.channel, {r}.status"
+        f"(CASE WHEN {resolved} THEN {RESOLVED} ELSE 0 END"
+        f" + CASE WHEN {resolved} AND {r}.due_at IS NOT NULL AND {r}.resolved_at <= {r}.due_at "
+        f"THEN {ON_TIME} ELSE 0 END"
+        f" + CASE {rating} {levels} ELSE 0 END)"
     )
 
 
-_LOG_COLUMNS = "day, grid, unit_id, category_id, channel, status, sign"
+def _rating_of(r: str) -> str:
+    return f"(SELECT level FROM {RATINGS} WHERE report_id = {r}.id)"
+
+
+def _facts(vendor: str, r: str, rating: str) -> str:
+    return (
+        f"{day_sql(vendor, r)}, {grid_sql(vendor, r)}, {r}.unit_id, {r}.category_id, {r}.channel, "
+        f"{r}.status, COALESCE({r}.ward_id, ''), {outcome_sql(r, rating)}"
+    )
+
+
+_LOG_COLUMNS = "day, grid, unit_id, category_id, channel, status, ward, outcome, sign"
 
 
 def moved(vendor: str) -> str:
-    """Trigger condition: the update changed the report's place on the heat map."""
+    """Trigger condition: the update changed the report's facts."""
     op = "IS DISTINCT FROM" if vendor == "postgresql" else "IS NOT"
     return " OR ".join(f"OLD.{c} {op} NEW.{c}" for c in MOVED)
 
 
 def log_row(vendor: str, r: str, sign: int) -> str:
-    """Trigger statement: log the contribution of the row `r` (NEW or OLD) with `sign`. Ends with a
+    """Trigger statement: log the facts of the report row `r` (NEW or OLD) with `sign`. Ends with a
     WHERE clause, so a caller may append `AND (condition)`."""
-    return f"INSERT INTO {LOG} ({_LOG_COLUMNS}) SELECT {_keys(vendor, r)}, {sign} WHERE {_has_point(r)}"
+    return f"INSERT INTO {LOG} ({_LOG_COLUMNS}) SELECT {_facts(vendor, r, _rating_of(r))}, {sign} WHERE 1 = 1"
+
+
+def log_rating(vendor: str, rating_row: str, sign: int, *, rated: bool) -> str:
+    """Trigger statement on ratings: log the rated report's facts with `sign`, with the rating row's level
+    (`rated`) or without a rating."""
+    level = f"{rating_row}.level" if rated else "NULL"
+    return (
+        f"INSERT INTO {LOG} ({_LOG_COLUMNS}) SELECT {_facts(vendor, 'r', level)}, {sign} "
+        f"FROM {REPORTS} r WHERE r.id = {rating_row}.report_id"
+    )
 
 
 def log_reports(where: str) -> None:
@@ -135,8 +176,8 @@ def log_reports(where: str) -> None:
     vendor = connection.vendor
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {LOG} ({_LOG_COLUMNS}) SELECT {_keys(vendor, 'r')}, 1 "
-            f"FROM {REPORTS} r WHERE ({where}) AND {_has_point('r')}"
+            f"INSERT INTO {LOG} ({_LOG_COLUMNS}) SELECT {_facts(vendor, 'r', _rating_of('r'))}, 1 "
+            f"FROM {REPORTS} r WHERE {where}"
         )
 
 
@@ -181,14 +222,15 @@ def _directory(token: str) -> Path:
 @dataclass
 class Store:
     """One build, memory-mapped. Rows are sorted by day; `offsets[d - first_day]` is the first row of
-    day d. Units, categories and squares are stored as indexes into their sorted value lists."""
+    day d. Squares, units, categories and wards are stored as indexes into their sorted value lists."""
 
     token: str
     first_day: int
     offsets: np.ndarray
-    cells: np.ndarray  # square ids
+    cells: np.ndarray  # square ids (-1: no point)
     units: np.ndarray
     categories: np.ndarray
+    wards: list[str]  # ward codes ('' : none)
     channels: list[str]
     statuses: list[str]
     columns: dict[str, np.ndarray]
@@ -218,6 +260,7 @@ class Store:
             cells=lists["cells"],
             units=lists["units"],
             categories=lists["categories"],
+            wards=list(meta["wards"]),
             channels=list(meta["channels"]),
             statuses=list(meta["statuses"]),
             columns=arrays,
@@ -230,27 +273,26 @@ class Store:
         b = min(max(last - self.first_day + 1, 0), days)
         return int(self.offsets[a]), int(self.offsets[b])
 
-    def counts(self, filters: Filters) -> np.ndarray | None:
-        """Reports per square (aligned with `cells`) in the period under the filters; None when a filter
-        matches no stored value."""
+    def _tests(self, filters: Filters) -> list[tuple[str, Any]] | None:
+        """(column, code or lookup table) per filter; None when a filter matches no stored value."""
         from citydesk.reports.models import OPEN_STATUSES
 
-        wanted: list[tuple[str, Any]] = []  # (column, code or lookup table)
+        tests: list[tuple[str, Any]] = []
         if filters.category_id is not None:
             at = np.searchsorted(self.categories, filters.category_id)
             if at >= len(self.categories) or self.categories[at] != filters.category_id:
                 return None
-            wanted.append(("category", at))
+            tests.append(("category", at))
         if filters.unit_ids is not None:
             table = np.isin(self.units, np.fromiter(filters.unit_ids, dtype=np.int64))
             if not table.any():
                 return None
             if not table.all():
-                wanted.append(("unit", table))
+                tests.append(("unit", table))
         if filters.channel:
             if filters.channel not in self.channels:
                 return None
-            wanted.append(("channel", self.channels.index(filters.channel)))
+            tests.append(("channel", self.channels.index(filters.channel)))
         if filters.status:
             chosen = set(OPEN_STATUSES) if filters.status == "open" else {filters.status}
             table = np.zeros(256, dtype=bool)
@@ -258,20 +300,35 @@ class Store:
                 table[i] = status in chosen
             if not table.any():
                 return None
-            wanted.append(("status", table))
+            tests.append(("status", table))
+        return tests
+
+    def scan(self, filters: Filters) -> tuple[np.ndarray, np.ndarray]:
+        """Over the period's rows under the filters: reports per square (aligned with `cells`) and per
+        ward and outcome (a len(wards) x OUTCOMES table)."""
+        squares = np.zeros(len(self.cells), dtype=np.int64)
+        wards = np.zeros(len(self.wards) * OUTCOMES, dtype=np.int64)
+        tests = self._tests(filters)
+        if tests is None:
+            return squares, wards.reshape(-1, OUTCOMES)
         a, b = self.row_range((filters.start - EPOCH).days, (filters.end - EPOCH).days)
-        total = np.zeros(len(self.cells), dtype=np.int64)
-        cell = self.columns["cell"]
+        cell, ward, outcome = self.columns["cell"], self.columns["ward"], self.columns["outcome"]
         for lo in range(a, b, CHUNK):
             hi = min(lo + CHUNK, b)
             keep: np.ndarray | None = None
-            for column, test in wanted:
+            for column, test in tests:
                 values = self.columns[column][lo:hi]
                 hit = test[values] if isinstance(test, np.ndarray) else values == test
                 keep = hit if keep is None else np.logical_and(keep, hit, out=keep)
-            chosen_cells = cell[lo:hi] if keep is None else cell[lo:hi][keep]
-            total += np.bincount(chosen_cells, minlength=len(self.cells))
-        return total
+            if keep is None:
+                chosen_cells, chosen_wards, chosen_outcomes = cell[lo:hi], ward[lo:hi], outcome[lo:hi]
+            else:
+                chosen_cells, chosen_wards = cell[lo:hi][keep], ward[lo:hi][keep]
+                chosen_outcomes = outcome[lo:hi][keep]
+            squares += np.bincount(chosen_cells, minlength=len(self.cells))
+            pairs = chosen_wards.astype(np.int64) * OUTCOMES + chosen_outcomes
+            wards += np.bincount(pairs, minlength=len(wards))
+        return squares, wards.reshape(-1, OUTCOMES)
 
 
 _cache_lock = threading.Lock()
@@ -293,69 +350,132 @@ def _store(token: str) -> Store | None:
 # --- Answers ----------------------------------------------------------------------------------------
 
 
-def _logged(filters: Filters) -> tuple[str, dict[int, int]]:
-    """(current build's token, the log's net count per square in the period), in one statement."""
+@dataclass
+class Scan:
+    """The heat map (reports per square, busiest first) and the ward map (per ward code: reports,
+    resolved, resolved on time, and the three rating levels) of one question."""
+
+    squares: dict[int, int]
+    wards: dict[str, Measures]
+
+
+Facts = list[tuple[int, str, int, int]]  # (square, ward, outcome, reports)
+
+
+def _logged(filters: Filters) -> tuple[str, Facts]:
+    """(current build's token, the log's net counts in the period), in one statement."""
     from citydesk.ioc.queries import filter_clauses
 
     where = ["day BETWEEN %s AND %s"]
     params: list[Any] = [(filters.start - EPOCH).days, (filters.end - EPOCH).days]
     filter_clauses(filters, where, params)
     sql = (
-        f"SELECT s.heat_token, l.grid, l.n FROM ioc_rollupstate s LEFT JOIN "
-        f"(SELECT grid, SUM(sign) AS n FROM {LOG} WHERE {' AND '.join(where)} GROUP BY grid) l ON 1 = 1 "
-        f"WHERE s.id = 1"
+        f"SELECT s.heat_token, l.grid, l.ward, l.outcome, l.n FROM ioc_rollupstate s LEFT JOIN "
+        f"(SELECT grid, ward, outcome, SUM(sign) AS n FROM {LOG} WHERE {' AND '.join(where)} "
+        f"GROUP BY grid, ward, outcome) l ON 1 = 1 WHERE s.id = 1"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     token = rows[0][0] if rows else ""
-    return token, {int(g): int(n) for _, g, n in rows if g is not None and n}
+    return token, [(int(g), w, int(o), int(n)) for _, g, w, o, n in rows if g is not None and n]
 
 
-def _from_reports(filters: Filters) -> dict[int, int]:
-    """The same answer from the reports table (no usable store)."""
+def _from_reports(filters: Filters) -> Facts:
+    """The same counts from the reports table (no usable store)."""
     from citydesk.ioc.queries import filter_clauses
 
     vendor = connection.vendor
     start = datetime.combine(filters.start, clock.min, tzinfo=timezone.get_default_timezone())
     end = start + timedelta(days=filters.days)
-    where = [_has_point("r"), "r.created_at >= %s", "r.created_at < %s"]
+    where = ["r.created_at >= %s", "r.created_at < %s"]
     params: list[Any] = [connection.ops.adapt_datetimefield_value(t) for t in (start, end)]
     filter_clauses(filters, where, params, prefix="r.")
-    sql = f"SELECT {grid_sql(vendor, 'r')} AS g, COUNT(*) FROM {REPORTS} r WHERE {' AND '.join(where)} GROUP BY g"
+    sql = (
+        f"SELECT {grid_sql(vendor, 'r')} AS g, COALESCE(r.ward_id, '') AS w, "
+        f"{outcome_sql('r', 'rt.level')} AS o, COUNT(*) FROM {REPORTS} r "
+        f"LEFT JOIN {RATINGS} rt ON rt.report_id = r.id WHERE {' AND '.join(where)} GROUP BY g, w, o"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {int(g): int(n) for g, n in cursor.fetchall()}
+        return [(int(g), w, int(o), int(n)) for g, w, o, n in cursor.fetchall()]
+
+
+def _merge(keys: np.ndarray, values: np.ndarray, extra: dict[Any, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Add `extra` counts to `values` (aligned with the sorted `keys`); unknown keys are appended."""
+    if not extra:
+        return keys, values
+    added = np.array(list(extra.keys()), dtype=keys.dtype if len(keys) else None)
+    change = np.fromiter(extra.values(), dtype=np.int64, count=len(extra))
+    at = np.searchsorted(keys, added)
+    known = at < len(keys)
+    known[known] = keys[at[known]] == added[known]
+    np.add.at(values, at[known], change[known])
+    return np.concatenate([keys, added[~known]]), np.concatenate([values, change[~known]])
+
+
+def scan(filters: Filters, *, limit: int | None = None) -> Scan:
+    """Heat map and ward map of the reports received in the period under the filters: the store plus the
+    log (or the reports table without a store). With `limit`, only the busiest squares."""
+    token, logged = _logged(filters)
+    store = _store(token)
+    if store is None:
+        logged = _from_reports(filters)
+        squares_at, square_counts = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        ward_codes, ward_table = np.zeros(0, dtype="<U1"), np.zeros((0, OUTCOMES), dtype=np.int64)
+    else:
+        square_counts, ward_table = store.scan(filters)
+        squares_at, ward_codes = store.cells, np.array(store.wards)
+    by_square: dict[int, int] = {}
+    by_ward: dict[tuple[str, int], int] = {}
+    for grid, ward, outcome, n in logged:
+        by_square[grid] = by_square.get(grid, 0) + n
+        by_ward[(ward, outcome)] = by_ward.get((ward, outcome), 0) + n
+    squares_at, square_counts = _merge(squares_at, square_counts, by_square)
+    # Busiest first, then by square: the same order (and the same cut) for everyone; no point, no square.
+    shown = np.flatnonzero((square_counts > 0) & (squares_at >= 0))
+    order = shown[np.lexsort((squares_at[shown], -square_counts[shown]))]
+    if limit is not None:
+        order = order[:limit]
+    squares = dict(zip(squares_at[order].tolist(), square_counts[order].tolist(), strict=True))
+    return Scan(squares=squares, wards=_ward_measures(ward_codes, ward_table, by_ward))
+
+
+def _ward_measures(
+    codes: np.ndarray, table: np.ndarray, extra: dict[tuple[str, int], int]
+) -> dict[str, Measures]:
+    from citydesk.ioc.queries import Measures
+
+    counts: dict[str, np.ndarray] = {}
+    for i in np.flatnonzero(table.any(axis=1)):
+        counts[str(codes[i])] = table[i].copy()
+    for (ward, outcome), n in extra.items():
+        counts.setdefault(ward, np.zeros(OUTCOMES, dtype=np.int64))[outcome] += n
+    outcomes = np.arange(OUTCOMES)
+    resolved = (outcomes & RESOLVED) > 0
+    on_time = (outcomes & ON_TIME) > 0
+    rating = outcomes >> 2
+    result: dict[str, Measures] = {}
+    for ward, row in counts.items():
+        if not ward or not row.any():
+            continue
+        m = Measures()
+        m.values.update(
+            n=int(row.sum()),
+            resolved_n=int(row[resolved].sum()),
+            on_time_n=int(row[on_time].sum()),
+            rated_satisfied=int(row[rating == 1].sum()),
+            rated_normal=int(row[rating == 2].sum()),
+            rated_unsatisfied=int(row[rating == 3].sum()),
+        )
+        result[ward] = m
+    return result
 
 
 def counts(filters: Filters, *, limit: int | None = None) -> dict[int, int]:
     """Reports received in the period under the filters, per square with any; with `limit`, only the
     busiest squares (a city holds tens of thousands), busiest first."""
-    token, delta = _logged(filters)
-    store = _store(token)
-    if store is None:
-        answer = _from_reports(filters)
-        grids = np.fromiter(answer.keys(), dtype=np.int64, count=len(answer))
-        values = np.fromiter(answer.values(), dtype=np.int64, count=len(answer))
-    else:
-        grids, values = store.cells, store.counts(filters)
-        if values is None:
-            values = np.zeros(len(grids), dtype=np.int64)
-        if delta:
-            logged = np.fromiter(delta.keys(), dtype=np.int64, count=len(delta))
-            change = np.fromiter(delta.values(), dtype=np.int64, count=len(delta))
-            at = np.searchsorted(grids, logged)
-            known = at < len(grids)
-            known[known] = grids[at[known]] == logged[known]
-            np.add.at(values, at[known], change[known])
-            grids = np.concatenate([grids, logged[~known]])  # squares the store has never seen
-            values = np.concatenate([values, change[~known]])
-    # Busiest first, then by square: the same order (and the same cut) for everyone.
-    positive = np.flatnonzero(values > 0)
-    order = positive[np.lexsort((grids[positive], -values[positive]))]
-    if limit is not None:
-        order = order[:limit]
-    return dict(zip(grids[order].tolist(), values[order].tolist(), strict=True))
+    return scan(filters, limit=limit).squares
 
 
 # --- Builds -----------------------------------------------------------------------------------------
@@ -369,8 +489,8 @@ class Built:
     kept: bool  # False when a newer build was recorded meanwhile (this one was thrown away)
 
 
-def _read(vendor: str) -> tuple[int, str, dict[str, np.ndarray]]:
-    """Inside the build's snapshot: (mark, snapshot, the columns unsorted)."""
+def _read(vendor: str) -> tuple[int, str, dict[str, np.ndarray], list[str]]:
+    """Inside the build's snapshot: (mark, snapshot, the columns unsorted, the ward codes)."""
     with connection.cursor() as cursor:
         if vendor == "postgresql":
             cursor.execute(
@@ -384,20 +504,36 @@ def _read(vendor: str) -> tuple[int, str, dict[str, np.ndarray]]:
             snapshot, mark = "", int(cursor.fetchone()[0])
     sql = (
         f"SELECT {day_sql(vendor, 'r')}, {grid_sql(vendor, 'r')}, r.unit_id, r.category_id, "
-        f"{_code_sql('r.channel', _channels())}, {_code_sql('r.status', _statuses())} "
-        f"FROM {REPORTS} r WHERE {_has_point('r')}"
+        f"{_code_sql('r.channel', _channels())}, {_code_sql('r.status', _statuses())}, "
+        f"{outcome_sql('r', 'rt.level')}, COALESCE(r.ward_id, '') "
+        f"FROM {REPORTS} r LEFT JOIN {RATINGS} rt ON rt.report_id = r.id"
     )
     parts: list[np.ndarray] = []
+    ward_parts: list[np.ndarray] = []
+    ward_index: dict[str, int] = {}
     with connection.chunked_cursor() if vendor == "postgresql" else connection.cursor() as cursor:
         cursor.execute(sql)
         while True:
             rows = cursor.fetchmany(200_000)
             if not rows:
                 break
-            parts.append(np.array(rows, dtype=np.int32))
-    table = np.concatenate(parts) if parts else np.zeros((0, 6), dtype=np.int32)
-    names = ("day", "grid", "unit", "category", "channel", "status")
-    return mark, snapshot, {name: table[:, i] for i, name in enumerate(names)}
+            columns = list(zip(*rows, strict=True))
+            parts.append(np.array(columns[:7], dtype=np.int32))
+            ward_parts.append(
+                np.fromiter(
+                    (ward_index.setdefault(w, len(ward_index)) for w in columns[7]), np.int32, len(rows)
+                )
+            )
+    table = np.concatenate(parts, axis=1) if parts else np.zeros((7, 0), dtype=np.int32)
+    names = ("day", "grid", "unit", "category", "channel", "status", "outcome")
+    data = {name: table[i] for i, name in enumerate(names)}
+    # Ward indexes in the order of the sorted codes.
+    codes = sorted(ward_index)
+    remap = np.zeros(len(ward_index), dtype=np.int32)
+    for position, code in enumerate(codes):
+        remap[ward_index[code]] = position
+    data["ward"] = remap[np.concatenate(ward_parts)] if ward_parts else np.zeros(0, dtype=np.int32)
+    return mark, snapshot, data, codes
 
 
 def _small(values: np.ndarray) -> np.ndarray:
@@ -409,7 +545,7 @@ def _small(values: np.ndarray) -> np.ndarray:
     return values.astype(np.int64)
 
 
-def _write(token: str, data: dict[str, np.ndarray]) -> Path:
+def _write(token: str, data: dict[str, np.ndarray], wards: list[str]) -> Path:
     order = np.argsort(data["day"], kind="stable")
     day = data["day"][order]
     first_day = int(day[0]) if len(day) else 0
@@ -427,6 +563,8 @@ def _write(token: str, data: dict[str, np.ndarray]) -> Path:
         columns[name] = _small(index)
     columns["channel"] = data["channel"][order].astype(np.uint8)
     columns["status"] = data["status"][order].astype(np.uint8)
+    columns["outcome"] = data["outcome"][order].astype(np.uint8)
+    columns["ward"] = _small(data["ward"][order])
     final = _directory(token)
     final.parent.mkdir(parents=True, exist_ok=True)
     temporary = final.with_name(final.name + ".tmp")
@@ -438,6 +576,7 @@ def _write(token: str, data: dict[str, np.ndarray]) -> Path:
         "token": token,
         "first_day": first_day,
         "rows": len(day),
+        "wards": wards,
         "channels": _channels(),
         "statuses": _statuses(),
     }
@@ -460,8 +599,8 @@ def build() -> Built:
             # and migrations, there are no concurrent writers to miss.)
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        mark, snapshot, data = _read(vendor)
-    path = _write(token, data)
+        mark, snapshot, data, wards = _read(vendor)
+    path = _write(token, data, wards)
     rows = len(data["day"])
     del data
     with transaction.atomic():

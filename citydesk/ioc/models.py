@@ -75,8 +75,9 @@ class RollupState(models.Model):
 
 
 class HeatChange(models.Model):
-    """One signed contribution to the heat map since its column store was built: a report received
-    (+1), taken away (-1) or moved (-1 then +1 with the new values). Written by the roll-up triggers;
+    """One signed contribution to the heat and ward maps since their column store was built: a report
+    received (+1), taken away (-1) or changed (-1 then +1 with the new facts, a rating included). Written
+    by the roll-up triggers;
     a rebuild of the store removes the rows it holds. On PostgreSQL a `xid` column (the writing
     transaction, added by the migration) tells which rows a build's snapshot saw."""
 
@@ -87,6 +88,8 @@ class HeatChange(models.Model):
     category_id = models.IntegerField()
     channel = models.CharField(max_length=10)
     status = models.CharField(max_length=12)
+    ward = models.CharField(max_length=10, default="", blank=True)  # '': none
+    outcome = models.SmallIntegerField(default=0)  # resolved, on time, rating: see heat.outcome_sql
     sign = models.SmallIntegerField()
 
     class Meta:

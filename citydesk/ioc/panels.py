@@ -14,6 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from citydesk.core.models import Organisation, ServiceCategory
+from citydesk.ioc import heat
 from citydesk.ioc.queries import Filters, Measures, totals
 from citydesk.reports.models import OPEN_STATUSES, Channel, Status
 
@@ -240,7 +241,10 @@ def overview(filters: Filters, link: Any) -> dict[str, Any]:
     by_channel = {k[0]: m for k, m in totals(filters, ("channel",)).items() if m.n}
     by_status = {k[0]: m for k, m in _by_status(filters).items() if m.n}
     by_unit = {k[0]: m for k, m in totals(filters, ("unit",)).items() if m.n}
-    by_ward = {k[0]: m for k, m in totals(filters, ("ward",)).items() if m.n and k[0]}
+    # The ward map and the heat map come from the column store (ioc/heat.py) in one pass: by ward under
+    # filters, roll-up cells would hold one or two reports each.
+    facts = heat.scan(filters, limit=HEAT_CELLS)
+    by_ward = facts.wards
     categories = {c.pk: c for c in ServiceCategory.objects.filter(pk__in=by_cat)}
     units = {o.pk: o for o in Organisation.objects.filter(pk__in=by_unit)}
 
@@ -305,7 +309,7 @@ def overview(filters: Filters, link: Any) -> dict[str, Any]:
         "cards": cards(filters, link),
         "league_sections": [(_("Best"), league["best"]), (_("Needs attention"), league["worst"])],
         **_map(by_ward, link),
-        **_heat(filters, link),
+        **_heat(filters, facts.squares, link),
         "by_category": cat_bars,
         "by_channel": channel_slices,
         "by_status": status_slices,
@@ -380,15 +384,12 @@ HEAT_CELLS = 4000  # the busiest bins; a city's month rarely fills more
 HEAT_PLACEHOLDER = "CELL"  # in the drill-down link, replaced by a square's id in the browser
 
 
-def _heat(filters: Filters, link: Any) -> dict[str, Any]:
+def _heat(filters: Filters, found: dict[int, int], link: Any) -> dict[str, Any]:
     """Heat-map squares (about 275 m) of the period, the busiest first (ioc/heat.py), as
     [latitude, longitude, reports, square id] of each square's centre, and one drill-down link with a
     placeholder for the square: thousands of squares, so neither per-square dicts nor per-square URLs."""
     import numpy as np
 
-    from citydesk.ioc import heat
-
-    found = heat.counts(filters, limit=HEAT_CELLS)
     ids = np.fromiter(found.keys(), dtype=np.int64, count=len(found))
     rows, cols = np.divmod(ids, heat.GRID_ROW)
     lat = np.round(heat.GRID_ORIGIN[1] + (rows + 0.5) * heat.GRID_DEG, 5).tolist()

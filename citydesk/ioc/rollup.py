@@ -195,6 +195,22 @@ def _changed(vendor: str) -> str:
 PAUSE_SETTING = "citydesk.rollup_paused"
 
 
+def heat_rated(vendor: str, rating_row: str) -> list[str]:
+    """The heat map's log when a rating row appears: its report leaves "not rated" for its level."""
+    return [
+        heat.log_rating(vendor, rating_row, -1, rated=False),
+        heat.log_rating(vendor, rating_row, +1, rated=True),
+    ]
+
+
+def heat_unrated(vendor: str, rating_row: str) -> list[str]:
+    """... and when one goes: back from its level to "not rated"."""
+    return [
+        heat.log_rating(vendor, rating_row, -1, rated=True),
+        heat.log_rating(vendor, rating_row, +1, rated=False),
+    ]
+
+
 def trigger_statements(vendor: str, *, up: bool = True) -> list[str]:
     """The triggers that keep `ioc_cell` up to date (or the statements that remove them)."""
     if vendor == "sqlite":
@@ -216,8 +232,8 @@ def trigger_statements(vendor: str, *, up: bool = True) -> list[str]:
         take_old = [_upsert_row(vendor, g, "OLD", _rating_of("OLD"), -1) for g in GRAINS]
         moved = heat.moved(vendor)
         heat_new, heat_old = heat.log_row(vendor, "NEW", +1), heat.log_row(vendor, "OLD", -1)
-        rating_new = [_upsert_rating(vendor, g, "NEW", +1) for g in GRAINS]
-        rating_old = [_upsert_rating(vendor, g, "OLD", -1) for g in GRAINS]
+        rating_new = [_upsert_rating(vendor, g, "NEW", +1) for g in GRAINS] + heat_rated(vendor, "NEW")
+        rating_old = [_upsert_rating(vendor, g, "OLD", -1) for g in GRAINS] + heat_unrated(vendor, "OLD")
         return [
             f"CREATE TRIGGER ioc_report_ins AFTER INSERT ON {REPORTS} {body([*add_new, heat_new])}",
             f"CREATE TRIGGER ioc_report_upd AFTER UPDATE ON {REPORTS} WHEN {_changed(vendor)} "
@@ -264,10 +280,10 @@ END; $$ LANGUAGE plpgsql"""
 BEGIN
     {paused}
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        {block([_upsert_rating(vendor, g, "OLD", -1) for g in GRAINS])}
+        {block([_upsert_rating(vendor, g, "OLD", -1) for g in GRAINS] + heat_unrated(vendor, "OLD"))}
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        {block([_upsert_rating(vendor, g, "NEW", +1) for g in GRAINS])}
+        {block([_upsert_rating(vendor, g, "NEW", +1) for g in GRAINS] + heat_rated(vendor, "NEW"))}
     END IF;
     RETURN NULL;
 END; $$ LANGUAGE plpgsql"""

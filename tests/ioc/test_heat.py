@@ -18,7 +18,7 @@ from django.utils import timezone
 from citydesk.ioc import heat, rollup
 from citydesk.ioc.models import HeatChange, RollupState
 from citydesk.ioc.queries import Filters
-from citydesk.reports.models import OPEN_STATUSES, Report
+from citydesk.reports.models import OPEN_STATUSES, Rating, Report
 from tests.ioc.test_rollup import _act
 from tests.reports.conftest import BEN_THANH, submit_report
 
@@ -30,17 +30,7 @@ def oracle(filters: Filters) -> dict[int, int]:
     counts: Counter[int] = Counter()
     for r in Report.objects.exclude(lat=None).exclude(lon=None):
         day = timezone.localtime(r.created_at).date()
-        if not filters.start <= day <= filters.end:
-            continue
-        if filters.category_id is not None and r.category_id != filters.category_id:
-            continue
-        if filters.unit_ids is not None and r.unit_id not in filters.unit_ids:
-            continue
-        if filters.channel and r.channel != filters.channel:
-            continue
-        if filters.status == "open" and r.status not in OPEN_STATUSES:
-            continue
-        if filters.status and filters.status != "open" and r.status != filters.status:
+        if not filters.start <= day <= filters.end or not _kept(r, filters):
             continue
         row = math.floor((r.lat - heat.GRID_ORIGIN[1]) / heat.GRID_DEG)
         col = math.floor((r.lon - heat.GRID_ORIGIN[0]) / heat.GRID_DEG)
@@ -68,11 +58,59 @@ def some_filters(personas, categories) -> list[Filters]:
     ]
 
 
+def ward_oracle(filters: Filters) -> dict[str, tuple[int, ...]]:
+    """Per ward: reports, resolved, resolved on time, and the three rating levels, from the objects."""
+    out: dict[str, list[int]] = {}
+    levels = dict(Rating.objects.values_list("report_id", "level"))
+    for r in Report.objects.exclude(ward=None):
+        day = timezone.localtime(r.created_at).date()
+        if not filters.start <= day <= filters.end or not _kept(r, filters):
+            continue
+        row = out.setdefault(r.ward_id, [0] * 6)
+        resolved = r.resolved_at is not None
+        level = levels.get(r.pk)
+        for i, hit in enumerate(
+            (
+                True,
+                resolved,
+                resolved and r.due_at is not None and r.resolved_at <= r.due_at,
+                level == "satisfied",
+                level == "normal",
+                level == "unsatisfied",
+            )
+        ):
+            row[i] += int(hit)
+    return {ward: tuple(row) for ward, row in out.items()}
+
+
+def _kept(r: Report, filters: Filters) -> bool:
+    if filters.category_id is not None and r.category_id != filters.category_id:
+        return False
+    if filters.unit_ids is not None and r.unit_id not in filters.unit_ids:
+        return False
+    if filters.channel and r.channel != filters.channel:
+        return False
+    if filters.status == "open":
+        return r.status in OPEN_STATUSES
+    return not filters.status or r.status == filters.status
+
+
+def ward_figures(wards) -> dict[str, tuple[int, ...]]:
+    names = ("n", "resolved_n", "on_time_n", "rated_satisfied", "rated_normal", "rated_unsatisfied")
+    return {w: tuple(int(getattr(m, n)) for n in names) for w, m in wards.items() if m.n}
+
+
 def assert_like_the_reports(personas, categories) -> None:
+    from citydesk.ioc.queries import totals
+
     for filters in some_filters(personas, categories):
         expected = oracle(filters)
-        assert heat.counts(filters) == expected, filters
-        assert heat._from_reports(filters) == expected, filters
+        found = heat.scan(filters)
+        assert found.squares == expected, filters
+        assert ward_figures(found.wards) == ward_oracle(filters), filters
+        # Two read models, one answer: the roll-up cells agree with the store.
+        rolled = {k[0]: m for k, m in totals(filters, ("ward",)).items() if k[0]}
+        assert ward_figures(rolled) == ward_figures(found.wards), filters
 
 
 def spread(rng: random.Random, n: int) -> list[str]:
@@ -93,15 +131,17 @@ def test_store_plus_log_stay_exact_through_random_changes_and_builds(personas, c
     heat.build()
     codes = spread(rng, 20)
     submit_report(lon=None, lat=None, address="12 Lê Lợi", ward_code="26743")  # no point: never counted
-    assert heat.pending() == 20  # only the reports with a point are logged
+    assert heat.pending() == 21  # every report is logged; the one without a point has no square
     assert_like_the_reports(personas, categories)  # an empty store, everything in the log
     built = heat.build()
-    assert built.kept and built.rows == 20 and heat.pending() == 0
+    assert built.kept and built.rows == 21 and heat.pending() == 0
     assert_like_the_reports(personas, categories)  # everything in the store
     for _ in range(80):
         _act(rng, personas, codes)
     Report.objects.filter(code=codes[0]).update(channel="hotline", lon=BEN_THANH[0] + 0.05)  # bulk UPDATE
     Report.objects.filter(code=codes[1]).delete()
+    Rating.objects.filter(report__code__in=codes[2:6]).delete()
+    Rating.objects.filter(report__code__in=codes[6:9]).update(level="normal")
     codes += spread(rng, 5)
     assert heat.pending() > 0
     assert len(set(Report.objects.values_list("status", flat=True))) >= 3
@@ -113,7 +153,7 @@ def test_store_plus_log_stay_exact_through_random_changes_and_builds(personas, c
 def test_an_update_that_does_not_move_a_report_logs_nothing(personas, categories):
     report = submit_report()
     heat.build()
-    Report.objects.filter(pk=report.pk).update(due_at=timezone.now() + timedelta(days=3))
+    Report.objects.filter(pk=report.pk).update(escalated_at=timezone.now())  # roll-ups only
     assert heat.pending() == 0
     Report.objects.filter(pk=report.pk).update(status="closed")
     assert list(HeatChange.objects.order_by("id").values_list("status", "sign")) == [
