@@ -2,6 +2,37 @@
 
 from django.db import migrations, models
 
+# SQLite remakes ioc_heatchange to add the columns, and the roll-up triggers name it: drop them first.
+# The log is emptied: rollup.ensure_installed (after migrate) installs the new triggers, rebuilds the
+# cells and builds a new heat-map store, since the definitions changed.
+DROP = {
+    "sqlite": [
+        *(
+            f"DROP TRIGGER IF EXISTS {name}"
+            for name in (
+                "ioc_report_ins",
+                "ioc_report_upd",
+                "ioc_report_del",
+                "ioc_rating_ins",
+                "ioc_rating_upd",
+                "ioc_rating_del",
+            )
+        ),
+        "DELETE FROM ioc_heatchange",
+    ],
+    "postgresql": [
+        "DROP TRIGGER IF EXISTS ioc_report_rollup ON reports_report",
+        "DROP TRIGGER IF EXISTS ioc_report_rollup_upd ON reports_report",
+        "DROP TRIGGER IF EXISTS ioc_rating_rollup ON reports_rating",
+        "TRUNCATE ioc_heatchange",
+    ],
+}
+
+
+def drop_triggers_and_log(apps, schema_editor):
+    for sql in DROP.get(schema_editor.connection.vendor, []):
+        schema_editor.execute(sql, params=None)
+
 
 class Migration(migrations.Migration):
 
@@ -10,6 +41,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(drop_triggers_and_log, migrations.RunPython.noop),
         migrations.AddField(
             model_name='heatchange',
             name='outcome',
