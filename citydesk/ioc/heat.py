@@ -244,7 +244,8 @@ class Store:
         path = _directory(token)
         try:
             meta = json.loads((path / "meta.json").read_text())
-            arrays = {name: np.load(path / f"{name}.npy", mmap_mode="r") for name in COLUMNS}
+            # Plain arrays over the maps: numpy's memmap subclass costs on every slice and operation.
+            arrays = {name: np.asarray(np.load(path / f"{name}.npy", mmap_mode="r")) for name in COLUMNS}
             lists = {
                 name: np.load(path / f"{name}.npy") for name in ("offsets", "cells", "units", "categories")
             }
@@ -293,8 +294,12 @@ class Store:
             if filters.channel not in self.channels:
                 return None
             tests.append(("channel", self.channels.index(filters.channel)))
-        if filters.status:
-            chosen = set(OPEN_STATUSES) if filters.status == "open" else {filters.status}
+        if filters.status and filters.status != "open":
+            if filters.status not in self.statuses:
+                return None
+            tests.append(("status", self.statuses.index(filters.status)))  # one code: a comparison
+        elif filters.status:
+            chosen = set(OPEN_STATUSES)
             table = np.zeros(256, dtype=bool)
             for i, status in enumerate(self.statuses):
                 table[i] = status in chosen
@@ -318,13 +323,16 @@ class Store:
             keep: np.ndarray | None = None
             for column, test in tests:
                 values = self.columns[column][lo:hi]
-                hit = test[values] if isinstance(test, np.ndarray) else values == test
+                hit = test.take(values) if isinstance(test, np.ndarray) else values == test
                 keep = hit if keep is None else np.logical_and(keep, hit, out=keep)
             if keep is None:
                 chosen_cells, chosen_wards, chosen_outcomes = cell[lo:hi], ward[lo:hi], outcome[lo:hi]
             else:
-                chosen_cells, chosen_wards = cell[lo:hi][keep], ward[lo:hi][keep]
-                chosen_outcomes = outcome[lo:hi][keep]
+                # Positions once, then take: a boolean mask per column mispredicts branches when it
+                # keeps a share of the rows (up to 7x slower).
+                at = np.flatnonzero(keep)
+                chosen_cells, chosen_wards = cell[lo:hi].take(at), ward[lo:hi].take(at)
+                chosen_outcomes = outcome[lo:hi].take(at)
             squares += np.bincount(chosen_cells, minlength=len(self.cells))
             pairs = chosen_wards.astype(np.int64) * OUTCOMES + chosen_outcomes
             wards += np.bincount(pairs, minlength=len(wards))
