@@ -1,18 +1,19 @@
-"""The operations center's heat map: a column store of the reports, scanned with numpy.
+"""The operations center's heat map and ward map: a column store of the reports, scanned with numpy.
 
-Why not a roll-up grain: with the squares kept, a cell keeps one or two reports whatever else is
-folded (decision 0006), so a heat map under filters over three years read millions of cells through SQL
-(1.6 s at 10 M reports). The store keeps, for every report with a point, its local day, square,
-handling unit, category, channel and status as small integers, sorted by day, in one file per column
-(memory-mapped and shared by every worker through the page cache). A question slices the days of its
-period and counts the squares of the rows its filters keep, in chunks: tens of milliseconds for 10 M
-rows.
+Why not roll-up grains: with the squares (or the ward under filters) kept, a cell keeps one or two
+reports whatever else is folded (decision 0006), so a filtered heat map over three years read millions
+of cells through SQL (1.6 s at 10 M reports). The store keeps, for every report, its local day, square,
+handling unit, category, channel, status, ward and outcome (resolved, on time, rating) as small
+integers, sorted by day, in one file per column (memory-mapped and shared by every worker through the
+page cache). A question slices the days of its period and counts the squares and the ward × outcome
+pairs of the rows its filters keep, in chunks: tens of milliseconds for 10 M rows.
 
-It stays exact between builds: the roll-up triggers (ioc/rollup.py) log every change of a report's heat
-map keys in `ioc_heatchange` as signed rows (+1 new values, -1 old values), and an answer is the store
-plus the log. A build (`build`, run by the worker once the log is long, by `rebuild-rollups`, after the
-roll-up definitions change and after bulk loads) reads the reports in one snapshot, writes a new store
-beside the old one, then records it and removes the log rows that snapshot saw, in one transaction:
+It stays exact between builds: the roll-up triggers (ioc/rollup.py) log every change of a report's
+facts, ratings included, in `ioc_heatchange` as signed rows (+1 new values, -1 old values), and an
+answer is the store plus the log. A build (`build`, run by the worker once the log is long, by
+`rebuild-rollups`, after the roll-up definitions change and after bulk loads) reads the reports in one
+snapshot, writes a new store beside the old one, then records it and removes the log rows that
+snapshot saw, in one transaction:
     - SQLite: the rows up to the last id handed out at the snapshot (one writer at a time, so every
       smaller id was committed);
     - PostgreSQL: the rows whose writing transaction the snapshot saw (`pg_visible_in_snapshot`),
@@ -249,7 +250,8 @@ class Store:
             lists = {
                 name: np.load(path / f"{name}.npy") for name in ("offsets", "cells", "units", "categories")
             }
-        except (OSError, ValueError) as error:
+            wards = list(meta["wards"])
+        except (OSError, ValueError, KeyError) as error:
             log.warning("heat map store %s unreadable (%s): answering from the reports", token, error)
             return None
         if meta.get("token") != token:
@@ -261,7 +263,7 @@ class Store:
             cells=lists["cells"],
             units=lists["units"],
             categories=lists["categories"],
-            wards=list(meta["wards"]),
+            wards=wards,
             channels=list(meta["channels"]),
             statuses=list(meta["statuses"]),
             columns=arrays,
