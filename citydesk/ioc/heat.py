@@ -88,7 +88,8 @@ def grid_bounds(cell: int) -> tuple[float, float, float, float]:
 # --- SQL shared by the triggers, bulk loads, builds and the fallback --------------------------------
 
 
-def _utc_offset_minutes() -> int:
+def utc_offset_minutes() -> int:
+    """The local time zone's offset (SQLite keeps UTC text; Vietnam has no daylight saving time)."""
     from zoneinfo import ZoneInfo
 
     offset = timezone.now().astimezone(ZoneInfo(settings.TIME_ZONE)).utcoffset()
@@ -101,7 +102,7 @@ def day_sql(vendor: str, r: str) -> str:
         return f"(({r}.created_at AT TIME ZONE '{settings.TIME_ZONE}')::date - DATE '1970-01-01')"
     # SQLite keeps UTC text; Vietnam has had no daylight saving time since 1975. Julian day 2440587.5
     # is 1970-01-01 00:00; the difference is positive, so CAST's truncation is the floor.
-    return f"CAST(julianday({r}.created_at, '{_utc_offset_minutes():+d} minutes') - 2440587.5 AS INTEGER)"
+    return f"CAST(julianday({r}.created_at, '{utc_offset_minutes():+d} minutes') - 2440587.5 AS INTEGER)"
 
 
 def grid_sql(vendor: str, r: str) -> str:
@@ -136,7 +137,8 @@ def outcome_sql(r: str, rating: str) -> str:
     )
 
 
-def _rating_of(r: str) -> str:
+def rating_of(r: str) -> str:
+    """SQL: the level of the report row `r`'s rating (NULL when not rated)."""
     return f"(SELECT level FROM {RATINGS} WHERE report_id = {r}.id)"
 
 
@@ -159,7 +161,7 @@ def moved(vendor: str) -> str:
 def log_row(vendor: str, r: str, sign: int) -> str:
     """Trigger statement: log the facts of the report row `r` (NEW or OLD) with `sign`. Ends with a
     WHERE clause, so a caller may append `AND (condition)`."""
-    return f"INSERT INTO {LOG} ({_LOG_COLUMNS}) SELECT {_facts(vendor, r, _rating_of(r))}, {sign} WHERE 1 = 1"
+    return f"INSERT INTO {LOG} ({_LOG_COLUMNS}) SELECT {_facts(vendor, r, rating_of(r))}, {sign} WHERE 1 = 1"
 
 
 def log_rating(vendor: str, rating_row: str, sign: int, *, rated: bool) -> str:
@@ -177,7 +179,7 @@ def log_reports(where: str) -> None:
     vendor = connection.vendor
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {LOG} ({_LOG_COLUMNS}) SELECT {_facts(vendor, 'r', _rating_of('r'))}, 1 "
+            f"INSERT INTO {LOG} ({_LOG_COLUMNS}) SELECT {_facts(vendor, 'r', rating_of('r'))}, 1 "
             f"FROM {REPORTS} r WHERE {where}"
         )
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
 from django.utils.translation import gettext as _
 
 from citydesk.core.models import Organisation, ServiceCategory
@@ -388,8 +389,6 @@ def _heat(filters: Filters, found: dict[int, int], link: Any) -> dict[str, Any]:
     """Heat-map squares (about 275 m) of the period, the busiest first (ioc/heat.py), as
     [latitude, longitude, reports, square id] of each square's centre, and one drill-down link with a
     placeholder for the square: thousands of squares, so neither per-square dicts nor per-square URLs."""
-    import numpy as np
-
     ids = np.fromiter(found.keys(), dtype=np.int64, count=len(found))
     rows, cols = np.divmod(ids, heat.GRID_ROW)
     lat = np.round(heat.GRID_ORIGIN[1] + (rows + 0.5) * heat.GRID_DEG, 5).tolist()

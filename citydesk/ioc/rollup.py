@@ -26,8 +26,6 @@ import hashlib
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -122,17 +120,12 @@ WATCHED = (
 KEY = ("grain", "period", "unit_id", "ward", "category_id", "channel", "status")
 
 
-def _utc_offset_minutes() -> int:
-    offset = datetime.now(ZoneInfo(settings.TIME_ZONE)).utcoffset()
-    return int(offset.total_seconds() // 60) if offset else 0
-
-
 def _period(vendor: str, step: str, r: str) -> str:
     if vendor == "postgresql":
         local = f"({r}.created_at AT TIME ZONE '{settings.TIME_ZONE}')"
         return f"({local})::date" if step == DAY else f"date_trunc('month', {local})::date"
     # SQLite keeps UTC text; Vietnam has had no daylight saving time since 1975.
-    shift = f"'{_utc_offset_minutes():+d} minutes'"
+    shift = f"'{heat.utc_offset_minutes():+d} minutes'"
     return (
         f"date({r}.created_at, {shift})" if step == DAY else f"strftime('%Y-%m-01', {r}.created_at, {shift})"
     )
@@ -183,10 +176,6 @@ def _upsert_rating(vendor: str, grain: Grain, rating_row: str, sign: int) -> str
     )
 
 
-def _rating_of(r: str) -> str:
-    return f"(SELECT level FROM {RATINGS} WHERE report_id = {r}.id)"
-
-
 def _changed(vendor: str) -> str:
     op = "IS DISTINCT FROM" if vendor == "postgresql" else "IS NOT"
     return " OR ".join(f"OLD.{c} {op} NEW.{c}" for c in WATCHED)
@@ -228,8 +217,8 @@ def trigger_statements(vendor: str, *, up: bool = True) -> list[str]:
         def body(statements: list[str]) -> str:
             return "BEGIN " + "; ".join(statements) + "; END"
 
-        add_new = [_upsert_row(vendor, g, "NEW", _rating_of("NEW"), +1) for g in GRAINS]
-        take_old = [_upsert_row(vendor, g, "OLD", _rating_of("OLD"), -1) for g in GRAINS]
+        add_new = [_upsert_row(vendor, g, "NEW", heat.rating_of("NEW"), +1) for g in GRAINS]
+        take_old = [_upsert_row(vendor, g, "OLD", heat.rating_of("OLD"), -1) for g in GRAINS]
         moved = heat.moved(vendor)
         heat_new, heat_old = heat.log_row(vendor, "NEW", +1), heat.log_row(vendor, "OLD", -1)
         rating_new = [_upsert_rating(vendor, g, "NEW", +1) for g in GRAINS] + heat_rated(vendor, "NEW")
@@ -263,10 +252,10 @@ def trigger_statements(vendor: str, *, up: bool = True) -> list[str]:
 BEGIN
     {paused}
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        {block([_upsert_row(vendor, g, "OLD", _rating_of("OLD"), -1) for g in GRAINS])}
+        {block([_upsert_row(vendor, g, "OLD", heat.rating_of("OLD"), -1) for g in GRAINS])}
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        {block([_upsert_row(vendor, g, "NEW", _rating_of("NEW"), +1) for g in GRAINS])}
+        {block([_upsert_row(vendor, g, "NEW", heat.rating_of("NEW"), +1) for g in GRAINS])}
     END IF;
     IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ({heat.moved(vendor)})) THEN
         {heat.log_row(vendor, "OLD", -1)};
