@@ -7,7 +7,7 @@ go into the PDF brief as they are, and every chart comes with the table of its n
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from citydesk.core.models import Organisation, ServiceCategory
 from citydesk.ioc import heat
-from citydesk.ioc.queries import Filters, Measures, totals
+from citydesk.ioc.queries import Filters, Measures, rows, totals, totals_by
 from citydesk.reports.models import OPEN_STATUSES, Channel, Status
 
 # Colours that stay apart for colour-blind readers (Okabe–Ito), then greys.
@@ -64,11 +64,12 @@ class Card:
         return self.tone(self.vs_last_year)
 
 
-def cards(filters: Filters, link: Any = None) -> list[Card]:
+def cards(filters: Filters, link: Any = None, by_status: dict[tuple, Measures] | None = None) -> list[Card]:
+    """The headline cards; `by_status`: this period's totals by status when the caller has them."""
     figures = []
     for f in (filters, filters.previous(), filters.last_year()):
         # Every grain keeps the status: one query gives both the totals and the open count.
-        statuses = _by_status(f)
+        statuses = by_status if f is filters and by_status is not None else _by_status(f)
         by_status = {k[0]: int(m.n) for k, m in statuses.items()}
         m = Measures()
         for part in statuses.values():
@@ -238,9 +239,11 @@ def _bucket_start(day: date, bucket: str) -> date:
 
 def overview(filters: Filters, link: Any) -> dict[str, Any]:
     """Every panel of the overview. `link(**changes)` gives the drill-down URL of a number."""
-    by_cat = {k[0]: m for k, m in totals(filters, ("category",)).items() if m.n}
-    by_channel = {k[0]: m for k, m in totals(filters, ("channel",)).items() if m.n}
-    by_status = {k[0]: m for k, m in _by_status(filters).items() if m.n}
+    # The cards, the category, channel and status charts read the same cells: one read for the four.
+    cat_rows, channel_rows, status_rows = totals_by(filters, (("category",), ("channel",), ("status",)))
+    by_cat = {k[0]: m for k, m in cat_rows.items() if m.n}
+    by_channel = {k[0]: m for k, m in channel_rows.items() if m.n}
+    by_status = {k[0]: m for k, m in status_rows.items() if m.n}
     by_unit = {k[0]: m for k, m in totals(filters, ("unit",)).items() if m.n}
     # The ward map and the heat map come from the column store (ioc/heat.py) in one pass: by ward under
     # filters, roll-up cells would hold one or two reports each.
@@ -307,7 +310,7 @@ def overview(filters: Filters, link: Any) -> dict[str, Any]:
     ).layout()
     league = _league(filters, by_unit, units, link)
     return {
-        "cards": cards(filters, link),
+        "cards": cards(filters, link, status_rows),
         "league_sections": [(_("Best"), league["best"]), (_("Needs attention"), league["worst"])],
         **_map(by_ward, link),
         **_heat(filters, facts.squares, link),
@@ -328,14 +331,19 @@ def _league(
     """Units ranked by on-time share (then satisfaction), best and worst, with a volume sparkline."""
     ranked = [(k, m) for k, m in by_unit.items() if k in units and m.resolved_n >= 1]
     ranked.sort(key=lambda kv: (-(kv[1].on_time_pct or 0), -(kv[1].satisfaction_pct or 0), units[kv[0]].name))
+    best, worst = ranked[:5], list(reversed(ranked[-5:])) if len(ranked) > 5 else []
+    shown = frozenset(k for k, _m in best + worst)
     bucket = _bucket_for(filters)
-    spark_rows = totals(filters, ("unit", "period"), ("n",), months=bucket == "month") if ranked else {}
     starts = sorted({_bucket_start(filters.start + timedelta(days=i), bucket) for i in range(filters.days)})
     index = {s: i for i, s in enumerate(starts)}
     series: dict[int, list[float]] = {}
-    for (unit_id, day), m in spark_rows.items():
+    # Sparklines of the units shown only; sums added straight into the series.
+    sparks = replace(filters, unit_ids=shown)
+    for (unit_id, day), (n,) in (
+        rows(sparks, ("unit", "period"), ("n",), months=bucket == "month") if shown else ()
+    ):
         values = series.setdefault(unit_id, [0.0] * len(starts))
-        values[index[_bucket_start(day, bucket)]] += m.n
+        values[index[_bucket_start(day, bucket)]] += n or 0
 
     def row(k: int, m: Measures) -> dict[str, Any]:
         values = series.get(k, [])
@@ -344,8 +352,11 @@ def _league(
         points = " ".join(f"{i * step:.1f},{20 - 18 * v / top:.1f}" for i, v in enumerate(values))
         return {"unit": units[k], "m": m, "spark": points, "link": link(unit=units[k].code)}
 
-    rows = [row(k, m) for k, m in ranked]
-    return {"best": rows[:5], "worst": list(reversed(rows[-5:])) if len(rows) > 5 else [], "count": len(rows)}
+    return {
+        "best": [row(k, m) for k, m in best],
+        "worst": [row(k, m) for k, m in worst],
+        "count": len(ranked),
+    }
 
 
 def _map(by_ward: dict[str, Measures], link: Any) -> dict[str, Any]:

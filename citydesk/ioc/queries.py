@@ -8,11 +8,12 @@ remaining days from the daily ones, so a year costs 12 monthly slices, not 365 d
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
 from django.db import connection
 
 from citydesk.ioc import rollup
@@ -148,6 +149,53 @@ def totals(
     "period" groups by day (daily cells); with `months=True` whole months come from the monthly cells
     instead, keyed by their first day: for trends bucketed by month over long periods.
     """
+    result: dict[tuple, Measures] = {}
+    for key, values in rows(filters, group, measures, months=months):
+        result.setdefault(key, Measures()).add(values, measures)
+    return result
+
+
+def totals_by(
+    filters: Filters, groups: tuple[tuple[str, ...], ...], measures: tuple[str, ...] = MEASURES
+) -> list[dict[tuple, Measures]]:
+    """`totals(filters, group)` for each of `groups`, from one read of the cells grouped by all their
+    dimensions together (the same cells either way: every panel of a view reads the same grain, so
+    three breakdowns cost one scan instead of three). Not for "period"."""
+    dims = tuple(dict.fromkeys(d for group in groups for d in group))
+    keys: list[tuple] = []
+    values: list[tuple] = []
+    for key, row in rows(filters, dims, measures):
+        keys.append(key)
+        values.append(row)
+    sums = np.array(values, dtype=np.float64).reshape(len(values), len(measures))
+    np.nan_to_num(sums, copy=False)  # SUM over NULLs
+    results: list[dict[tuple, Measures]] = []
+    for group in groups:
+        at = [dims.index(d) for d in group]
+        index: dict[tuple, int] = {}
+        slot = np.fromiter(
+            (index.setdefault(tuple(k[i] for i in at), len(index)) for k in keys),
+            dtype=np.int64,
+            count=len(keys),
+        )
+        folded = np.zeros((len(index), len(measures)))
+        np.add.at(folded, slot, sums)
+        results.append(
+            {key: _measures(measures, row) for key, row in zip(index, folded.tolist(), strict=True)}
+        )
+    return results
+
+
+def _measures(names: tuple[str, ...], row: list[float]) -> Measures:
+    # Counts stay integers (sums of small integers are exact in a float64); hours are a float sum.
+    return Measures({n: v if n == "hours_sum" else int(v) for n, v in zip(names, row, strict=True)})
+
+
+def rows(
+    filters: Filters, group: tuple[str, ...], measures: tuple[str, ...], *, months: bool = False
+) -> Iterator[tuple[tuple, tuple]]:
+    """(group key, sums of `measures`) from each statement the period needs; a key may come back once
+    per statement (days, then whole months)."""
     needed = {g for g in group if g != "period"}
     if filters.category_id is not None:
         needed.add("category")
@@ -160,13 +208,13 @@ def totals(
     if "period" in group and not months:
         parts: list[tuple[str, list[tuple[date, date]]]] = [(rollup.DAY, [(filters.start, filters.end)])]
     else:
-        day_ranges, months = split_period(filters.start, filters.end)
+        day_ranges, month_range = split_period(filters.start, filters.end)
         parts = [(rollup.DAY, day_ranges)] if day_ranges else []
-        if months:
-            parts.append((rollup.MONTH, [months]))
-    result: dict[tuple, Measures] = {}
+        if month_range:
+            parts.append((rollup.MONTH, [month_range]))
     columns = [("period" if g == "period" else _GROUP_COLUMN.get(g, g)) for g in group]
     sums = ", ".join(f"SUM({m})" for m in measures)
+    width = len(columns)
     # One statement per contiguous range: an OR of ranges would keep the planner off the key's index.
     for step, ranges in parts:
         grain = choose_grain(step, needed)
@@ -180,10 +228,9 @@ def totals(
                 sql += f" GROUP BY {', '.join(columns)}"
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
-                for row in cursor.fetchall():
-                    key = tuple(_key_value(v) for v in row[: len(columns)])
-                    result.setdefault(key, Measures()).add(row[len(columns) :], measures)
-    return result
+                rows = cursor.fetchall()
+            for row in rows:
+                yield tuple(_key_value(v) for v in row[:width]), row[width:]
 
 
 def filter_clauses(filters: Filters, where: list[str], params: list[Any], prefix: str = "") -> None:

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from citydesk.core.models import ServiceCategory
-from citydesk.ioc.queries import Filters, choose_grain, split_period, total, totals
+from citydesk.ioc.queries import Filters, choose_grain, split_period, total, totals, totals_by
 from citydesk.reports.models import OPEN_STATUSES, Report
 from citydesk.reports.services import report_transition
 from tests.reports.conftest import submit_report
@@ -111,6 +111,29 @@ def test_groups_add_up_and_match(spread):
     }
     by_day = totals(filters, ("period",))
     assert all(isinstance(k[0], date) and filters.start <= k[0] <= filters.end for k in by_day)
+
+
+def test_breakdowns_read_together_equal_each_read_alone(spread):
+    """`totals_by` folds one read grouped by several dimensions into each breakdown: every measure of
+    every group equals `totals` for that group, over days and whole months, with and without filters."""
+    road = ServiceCategory.objects.get(code="road_damage").pk
+    groups = (("category",), ("channel",), ("status",), ("unit", "channel"))
+    views = [
+        Filters(date(2025, 12, 10), date(2026, 3, 20)),
+        Filters(date(2025, 12, 1), date(2026, 2, 28), unit_ids=frozenset({spread.ward.pk})),
+        Filters(date(2026, 1, 5), date(2026, 3, 31), category_id=road, channel="hotline", status="open"),
+    ]
+    for filters in views:
+        together = totals_by(filters, groups)
+        for group, found in zip(groups, together, strict=True):
+            alone = totals(filters, group)
+            assert found.keys() == alone.keys(), group
+            for key, m in found.items():
+                hours = m.values.pop("hours_sum")
+                assert hours == pytest.approx(alone[key].values.pop("hours_sum")), (group, key)
+                assert m.values == alone[key].values, (group, key)
+            assert all(isinstance(m.n, int) for m in found.values())
+    assert sum(m.n for m in totals_by(views[0], (("channel",),))[0].values()) == total(views[0]).n > 0
 
 
 def test_derived_figures():

@@ -1,0 +1,32 @@
+"""The operations center's template helpers."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from django.utils.html import json_script
+
+from citydesk.ioc.templatetags.ioc_tags import json_data
+
+
+def test_json_data_is_a_safe_script_element_that_reads_back_the_same():
+    value = {
+        "name": "Phường Bến Thành </script><script>alert(1)</script> & <b>",
+        "cells": [[10.77, 106.7, 3, 123456], [21.03, 105.85, 1, 7]],
+        "none": None,
+    }
+    html = json_data(value, "ioc-heat-data")
+    assert html.startswith('<script id="ioc-heat-data" type="application/json">')
+    body = re.fullmatch(r'<script id="ioc-heat-data" type="application/json">(.*)</script>', html, re.S)
+    assert body is not None
+    assert "<" not in body[1] and ">" not in body[1] and "&" not in body[1]  # cannot close the element
+    assert "Bến Thành" in body[1]  # UTF-8, not \\u escapes
+    assert json.loads(body[1]) == value
+    # What the browser reads is what Django's json_script would give.
+    django_body = re.fullmatch(r"<script[^>]*>(.*)</script>", json_script(value, "x"), re.S)
+    assert json.loads(django_body[1]) == json.loads(body[1])
+
+
+def test_json_data_escapes_the_element_id():
+    assert json_data([], 'a"b').startswith('<script id="a&quot;b" ')
