@@ -63,16 +63,35 @@ def temporary_database() -> tuple[str, object]:
     return f"SQLite (temporary file in {directory.name})", directory.cleanup
 
 
+def _ensure_database(url: str) -> str:
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as admin:
+        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    return name
+
+
 @contextlib.contextmanager
 def bench_database(data_dir: str | None, prefix: str) -> Iterator[str]:
-    """The bench's database, as a label: SQLite kept in `data_dir` (reused by the next run), else a
-    throw-away one (`temporary_database`); CITYDESK_DATA_DIR always points at a directory."""
+    """The bench's database, as a label: kept when `data_dir` is given (reused by the next run), else a
+    throw-away one (`temporary_database`); CITYDESK_DATA_DIR always points at a directory.
+
+    Kept means: SQLite in `data_dir`; PostgreSQL in the database DATABASE_URL names (created if missing,
+    never dropped), with `data_dir` for the files beside it (the heat-map store)."""
     if data_dir:
-        if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-            raise SystemExit("--data-dir is for SQLite; unset DATABASE_URL")
         Path(data_dir).mkdir(parents=True, exist_ok=True)
         os.environ["CITYDESK_DATA_DIR"] = str(Path(data_dir).resolve())
-        label, cleanup = f"SQLite (kept in {data_dir})", lambda: None
+        url = os.environ.get("DATABASE_URL", "")
+        if url.startswith(("postgres://", "postgresql://")):
+            label, cleanup = (
+                f"PostgreSQL (kept in {_ensure_database(url)}, files in {data_dir})",
+                lambda: None,
+            )
+        else:
+            label, cleanup = f"SQLite (kept in {data_dir})", lambda: None
     else:
         label, cleanup = temporary_database()
     scratch = None

@@ -13,10 +13,12 @@ class Cell(models.Model):
     combination of dimensions. Which dimensions a cell keeps depends on its `grain`; the others hold
     a neutral value (0 or ''). Maintained by database triggers on every report and rating change."""
 
+    # The key is the primary key: on SQLite the table is WITHOUT ROWID (migration 0008), one b-tree in key
+    # order instead of a table plus a unique index, so every trigger upsert and bulk load writes once.
+    pk = models.CompositePrimaryKey("grain", "period", "unit_id", "category_id", "channel", "status")
     grain = models.PositiveSmallIntegerField()
     period = models.DateField()  # the local day received, or the first day of the month
     unit_id = models.IntegerField(default=0)  # handling organisation (0: any)
-    ward = models.CharField(max_length=10, default="", blank=True)  # commune-level unit code ('': any)
     category_id = models.IntegerField(default=0)  # 0: any
     channel = models.CharField(max_length=10, default="", blank=True)
     status = models.CharField(max_length=12, default="", blank=True)
@@ -45,15 +47,8 @@ class Cell(models.Model):
     class Meta:
         verbose_name = _("roll-up cell")
         verbose_name_plural = _("roll-up cells")
-        # The key's index (grain, period, …) is the only one: a query reads one grain over a period
-        # range and filters on the other key columns inside the index; more indexes cost bulk loads
-        # more than they save reads.
-        constraints = [
-            models.UniqueConstraint(
-                fields=["grain", "period", "unit_id", "ward", "category_id", "channel", "status"],
-                name="ioc_cell_key",
-            )
-        ]
+        # The key (grain, period, …) is the only index: a query reads one grain over a period range and
+        # filters on the other key columns inside it; more indexes cost bulk loads more than they save.
 
     def __str__(self) -> str:
         return f"cell {self.grain} {self.period}"

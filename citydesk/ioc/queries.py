@@ -108,7 +108,7 @@ def _pct(part: float, whole: float) -> float | None:
 
 def choose_grain(step: str, needed: set[str]) -> rollup.Grain:
     """The smallest grain of this step that keeps every needed dimension (GRAINS go small to large:
-    the city's ~150 cells a day, then units, wards, and the full combinations)."""
+    the city's ~150 cells a day, then units, and the full combinations)."""
     for grain in rollup.GRAINS:
         if grain.step == step and needed <= set(grain.dims):
             return grain
@@ -134,7 +134,7 @@ def _next_month(day: date) -> date:
     return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
-_GROUP_COLUMN = {"unit": "unit_id", "ward": "ward", "category": "category_id", "channel": "channel"}
+_GROUP_COLUMN = {"unit": "unit_id", "category": "category_id", "channel": "channel"}
 
 
 def totals(

@@ -5,12 +5,12 @@ folded), by day or by month of receipt (local time):
 
     all       category, channel, status      the city as a whole
     unit      handling organisation, status  league tables, overdue by unit
-    ward      commune-level unit, status     the map
-    full      unit, category, channel, status   any combination of filters
-    wardfull  unit, ward, category, channel, status   the map under filters (and a unit's scope)
+    full      unit, category, channel, status   any combination of filters (and a unit's scope)
 
-The heat map is not a grain: with its squares kept, a cell holds one or two reports whatever else is
-folded, so it has a column store of its own (ioc/heat.py). The same triggers log its changes.
+The heat map and the ward map are not grains: with squares or wards kept under filters, a cell holds one
+or two reports whatever else is folded, so they have a column store of their own (ioc/heat.py), which the
+same triggers log changes for. (Grains 3 and 5, `ward` and `wardfull`, kept the ward until the store
+took the ward map over: decision 0009.)
 
 Everything is generated from the tables below: the database triggers that keep cells up to date on
 every INSERT / UPDATE / DELETE of a report or a rating (`trigger_statements`), the full rebuild
@@ -47,19 +47,18 @@ class Dim:
 
 DIMS: dict[str, Dim] = {
     "unit": Dim("unit_id", "{r}.unit_id", "0"),
-    "ward": Dim("ward", "COALESCE({r}.ward_id, '')", "''"),
     "category": Dim("category_id", "{r}.category_id", "0"),
     "channel": Dim("channel", "{r}.channel", "''"),
     "status": Dim("status", "{r}.status", "''"),
 }
-DIM_ORDER = ("unit", "ward", "category", "channel", "status")
+DIM_ORDER = ("unit", "category", "channel", "status")
 
-SETS: dict[str, tuple[str, ...]] = {
-    "all": ("category", "channel", "status"),
-    "unit": ("unit", "status"),
-    "ward": ("ward", "status"),
-    "full": ("unit", "category", "channel", "status"),
-    "wardfull": ("unit", "ward", "category", "channel", "status"),
+# name: (code of the daily grain, kept dimensions); the monthly grain's code is 10 more. Codes 3 and 5 were
+# the ward grains: not reused.
+SETS: dict[str, tuple[int, tuple[str, ...]]] = {
+    "all": (1, ("category", "channel", "status")),
+    "unit": (2, ("unit", "status")),
+    "full": (4, ("unit", "category", "channel", "status")),
 }
 DAY, MONTH = "day", "month"
 
@@ -73,9 +72,9 @@ class Grain:
 
 
 GRAINS: tuple[Grain, ...] = tuple(
-    Grain(code=(0 if step == DAY else 10) + i + 1, name=name, step=step, dims=dims)
+    Grain(code=(0 if step == DAY else 10) + code, name=name, step=step, dims=dims)
     for step in (DAY, MONTH)
-    for i, (name, dims) in enumerate(SETS.items())
+    for name, (code, dims) in SETS.items()
 )
 GRAIN_BY_CODE = {g.code: g for g in GRAINS}
 
@@ -102,7 +101,7 @@ MEASURES: dict[str, str] = {
     "rated_unsatisfied": "CASE WHEN {rating} = 'unsatisfied' THEN 1 ELSE 0 END",
 }
 RATING_MEASURES = ("rated_satisfied", "rated_normal", "rated_unsatisfied")
-# A report moves between cells when one of these changes.
+# A report moves between cells (or heat-map squares and wards: ward_id, lon, lat) when one of these changes.
 WATCHED = (
     "unit_id",
     "ward_id",
@@ -117,7 +116,7 @@ WATCHED = (
     "lon",
     "lat",
 )
-KEY = ("grain", "period", "unit_id", "ward", "category_id", "channel", "status")
+KEY = ("grain", "period", "unit_id", "category_id", "channel", "status")
 
 
 def _period(vendor: str, step: str, r: str) -> str:

@@ -1412,7 +1412,7 @@ def seed_reports(
         # PostgreSQL's advice after a bulk load: fresh statistics (or the planner guesses) and a
         # visibility map (or index-only scans still read the table) without waiting for autovacuum.
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM (ANALYZE) reports_report, reports_reportevent, reports_rating")
+            cursor.execute("VACUUM (ANALYZE) reports_report, reports_reportevent, reports_rating, ioc_cell")
     if not connection.in_atomic_block:
         from citydesk.ioc import heat
 

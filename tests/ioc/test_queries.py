@@ -35,8 +35,9 @@ def test_the_smallest_grain_that_keeps_the_dimensions_is_chosen():
     assert choose_grain("day", set()).name == "all"
     assert choose_grain("day", {"unit"}).name == "unit"
     assert choose_grain("month", {"unit", "category"}).name == "full"
-    assert choose_grain("day", {"ward", "channel"}).name == "wardfull"
-    assert choose_grain("day", {"unit", "ward"}).name == "wardfull"
+    assert choose_grain("day", {"unit", "channel", "status"}).name == "full"
+    with pytest.raises(ValueError, match="ward"):
+        choose_grain("day", {"ward"})  # the ward map reads the heat-map store (decision 0009)
 
 
 @pytest.fixture
@@ -102,7 +103,7 @@ def test_any_filter_combination_matches_a_direct_count(spread):
 def test_groups_add_up_and_match(spread):
     filters = Filters(date(2025, 12, 10), date(2026, 3, 20))
     whole = total(filters).n
-    for dim in ("category", "channel", "unit", "ward", "period"):
+    for dim in ("category", "channel", "unit", "period"):
         groups = totals(filters, (dim,))
         assert sum(m.n for m in groups.values()) == whole, dim
     by_channel = {k[0]: m.n for k, m in totals(filters, ("channel",)).items() if m.n}

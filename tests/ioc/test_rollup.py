@@ -50,7 +50,8 @@ def test_a_new_report_counts_once_in_every_grain(personas, categories):
         assert cell.period == (day if g.step == rollup.DAY else day.replace(day=1))
         assert cell.status == ("received" if "status" in g.dims else "")
         assert cell.unit_id == (personas.ward.pk if "unit" in g.dims else 0)
-        assert cell.ward == ("26743" if "ward" in g.dims else "")
+        assert cell.category_id == (report.category_id if "category" in g.dims else 0)
+    assert {g.code for g in rollup.GRAINS} == {1, 2, 4, 11, 12, 14}  # the ward grains (3, 5) are gone
 
 
 def _act(rng: random.Random, personas, codes: list[str]) -> None:

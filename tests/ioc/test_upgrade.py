@@ -46,3 +46,32 @@ def test_migrating_forward_with_the_triggers_installed(personas, categories):
     assert sum(heat.counts(Filters(day, day)).values()) == 1
     submit_report()  # the new triggers log into the new columns
     assert sum(heat.counts(Filters(day, day)).values()) == 2
+
+
+def test_the_cells_move_to_a_key_only_table_and_are_rebuilt(personas, categories):
+    """Migration 0008 gives the cells their key as primary key (WITHOUT ROWID on SQLite) and drops the
+    ward grains; ensure_installed then puts the triggers back and rebuilds the cells. Down and up again,
+    the cells are what they were and the triggers still keep them."""
+    from citydesk.ioc.models import Cell
+
+    for _ in range(3):
+        submit_report()
+    before = sorted(Cell.objects.values_list(*rollup.KEY, *rollup.MEASURES))
+    assert before
+    latest = _latest()
+    MigrationExecutor(connection).migrate([("ioc", "0007_heat_ward_outcome")])
+    MigrationExecutor(connection).migrate(latest)
+    assert rollup.ensure_installed(verbosity=0)  # the migration asked for it
+    assert sorted(Cell.objects.values_list(*rollup.KEY, *rollup.MEASURES)) == before
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'ioc_cell'")
+            assert cursor.fetchone()[0].endswith("WITHOUT ROWID")
+        else:
+            cursor.execute(
+                "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+                "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = 'ioc_cell'::regclass AND i.indisprimary"
+            )
+            assert {row[0] for row in cursor.fetchall()} == set(rollup.KEY)
+    submit_report()  # the triggers add to the cells again
+    assert sum(n for (n,) in Cell.objects.filter(grain=1).values_list("n")) == 4
