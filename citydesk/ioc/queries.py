@@ -228,8 +228,8 @@ def rows(
                 sql += f" GROUP BY {', '.join(columns)}"
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
-                rows = cursor.fetchall()
-            for row in rows:
+                found = cursor.fetchall()
+            for row in found:
                 yield tuple(_key_value(v) for v in row[:width]), row[width:]
 
 
