@@ -151,3 +151,24 @@ def test_a_city_leader_does_not_see_another_city(client, reports):
     shown = int(_card(html, "received").replace(".", ""))
     rows = len(re.findall(r'data-testid="queue-row"', client.get(link + "&per_page=100").content.decode()))
     assert (shown, rows) == (5, 5), "the number and the list behind it must agree"
+
+
+def test_the_unit_filter_lists_the_scope_in_vietnamese_order_with_the_choice_kept(client, reports):
+    from citydesk.core.models import Organisation
+    from citydesk.ioc.access import dashboard_scope
+    from citydesk.lib.text import sort_key
+
+    client.force_login(reports.leader)
+    ward = reports.ward
+    html = client.get(URL + f"?period=30d&unit={ward.code}").content.decode()
+    select = re.search(r'<select id="f-unit" name="unit">(.*?)</select>', html, re.S)
+    assert select
+    options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select[1])
+    assert options[0][0] == ""  # "All my units"
+    listed = [(code, name) for code, _selected, name in options[1:]]
+    scope = dashboard_scope(reports.leader)
+    units = Organisation.objects.all() if scope is None else Organisation.objects.filter(pk__in=scope)
+    assert sorted(code for code, _name in listed) == sorted(units.values_list("code", flat=True))
+    names = [name for _code, name in listed]
+    assert names == sorted(names, key=sort_key)  # Vietnamese order, not code points ("Đ" after "D")
+    assert [code for code, selected, _name in options if selected] == [ward.code]
