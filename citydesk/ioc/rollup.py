@@ -292,24 +292,51 @@ END; $$ LANGUAGE plpgsql"""
 _STAGE = "ioc_stage"
 
 
+# The report columns the dimensions and measures read (the stage reads no others).
+_STAGE_COLUMNS = ("created_at", "unit_id", "category_id", "channel", "status", "resolved_at", "due_at")
+_STAGE_COLUMNS += ("escalated_at", "reopen_count")
+
+
 def _stage(where: str) -> str:
     """One pass over the reports: the finest cells, with both their day and their month, into a
-    temporary table every grain is then summed from. The handling time and the rating are worked
-    out once per report in the inner SELECT, not once per measure."""
+    temporary table every grain is then summed from.
+
+    Each report's handling time, rating, histogram bucket and day are worked out once, in nested
+    SELECTs the planner may not fold into the outer one (the OFFSET 0 fence): folded, every use of
+    `hours` in the measures recomputed it. The histogram bucket is the same rule as MEASURES' h0…h10."""
     vendor = connection.vendor
-    keys = [
-        f"{_period(vendor, DAY, 'x')} AS day",
-        f"{_period(vendor, MONTH, 'x')} AS month",
-        *(f"{_dim_source(vendor, d, 'x')} AS {DIMS[d].column}" for d in DIM_ORDER),
-    ]
-    sums = [f"SUM({_measure(vendor, m, 'x', 'x.level', 'x.hours')}) AS {m}" for m in MEASURES]
-    inner = (
-        f"SELECT r.*, rt.level AS level, {_hours(vendor, 'r')} AS hours "
-        f"FROM {REPORTS} r LEFT JOIN {RATINGS} rt ON rt.report_id = r.id WHERE {where}"
+    fence = " LIMIT -1 OFFSET 0" if vendor == "sqlite" else " OFFSET 0"
+    edges = HOUR_EDGES
+    bucket = (
+        "CASE WHEN y.resolved_at IS NULL OR y.hours < 0 THEN -1 "
+        + " ".join(f"WHEN y.hours < {edges[k + 1]} THEN {k}" for k in range(len(edges) - 1))
+        + f" ELSE {len(edges) - 1} END"
     )
+    inner = (
+        f"SELECT {', '.join(f'r.{c}' for c in _STAGE_COLUMNS)}, rt.level AS level, {_hours(vendor, 'r')} AS hours "
+        f"FROM {REPORTS} r LEFT JOIN {RATINGS} rt ON rt.report_id = r.id WHERE {where}{fence}"
+    )
+    periods = [f"{_period(vendor, DAY, 'y')} AS day"]
+    if vendor == "sqlite":
+        month = "substr(x.day, 1, 8) || '01'"  # from the grouped day: no per-report strftime
+    else:
+        periods.append(f"{_period(vendor, MONTH, 'y')} AS month")
+        month = "x.month"
+    middle = f"SELECT y.*, {bucket} AS bucket, {', '.join(periods)} FROM ({inner}) y{fence}"
+    keys = ["x.day AS day", f"{month} AS month"]
+    keys += [f"{_dim_source(vendor, d, 'x')} AS {DIMS[d].column}" for d in DIM_ORDER]
+    sums = []
+    for m in MEASURES:
+        if m == "n":
+            sums.append("COUNT(*) AS n")
+        elif m[0] == "h" and m[1:].isdigit():
+            sums.append(f"SUM(CASE WHEN x.bucket = {m[1:]} THEN 1 ELSE 0 END) AS {m}")
+        else:
+            sums.append(f"SUM({_measure(vendor, m, 'x', 'x.level', 'x.hours')}) AS {m}")
+    grouped = [1, *range(3, len(keys) + 1)] if vendor == "sqlite" else range(1, len(keys) + 1)
     return (
-        f"CREATE TEMPORARY TABLE {_STAGE} AS SELECT {', '.join(keys + sums)} FROM ({inner}) x "
-        f"GROUP BY {', '.join(str(i) for i in range(1, len(keys) + 1))}"
+        f"CREATE TEMPORARY TABLE {_STAGE} AS SELECT {', '.join(keys + sums)} FROM ({middle}) x "
+        f"GROUP BY {', '.join(str(i) for i in grouped)}"
     )
 
 

@@ -146,7 +146,8 @@ class ReportEvent(models.Model):
         MERGE = "merge", _("Merge")
         RATING = "rating", _("Rating")
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
+    # db_index=False: the (report, at) index below serves every look-up by report.
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events", db_index=False)
     at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)

@@ -168,3 +168,20 @@ def test_rebuild_command_repairs_damaged_cells(personas, categories):
     call_command("rebuild-rollups", stdout=out)
     assert "roll-up cells rebuilt" in out.getvalue()
     assert cells() == good
+
+
+def test_handling_time_buckets_agree_at_every_edge(personas, categories):
+    """The triggers (MEASURES' h0…h10) and the rebuild's stage (one bucket per report) put a handling time
+    in the same bucket: exactly on each edge, just below it, and a resolution stamped before receipt."""
+    hours = [float(e) for e in rollup.HOUR_EDGES] + [e - 0.01 for e in rollup.HOUR_EDGES[1:]] + [-1.0, 5000.0]
+    reports = [submit_report() for _ in hours]
+    for report, h in zip(reports, hours, strict=True):
+        Report.objects.filter(pk=report.pk).update(
+            status="resolved", resolved_at=report.created_at + timedelta(hours=h)
+        )
+    by_trigger = cells()
+    city = [v for key, v in by_trigger.items() if key[0] == grain("all")]
+    histogram = [sum(v[MEASURES.index(f"h{b}")] for v in city) for b in range(len(rollup.HOUR_EDGES))]
+    assert sum(histogram) == len(hours) - 1  # the negative time is in no bucket
+    assert histogram[-1] >= 1  # 5000 h (an edge itself may land either side: float day arithmetic)
+    assert_equal_to_a_recount()
