@@ -98,6 +98,15 @@ try:
 except ValueError as exc:  # unknown scheme and the like
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
 if _db["ENGINE"] == "django.db.backends.sqlite3":
+    if _db["NAME"] and _db["NAME"] != ":memory:":
+        # A fresh data directory: SQLite creates the file, not its directory ("unable to open database file").
+        try:
+            Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ImproperlyConfigured(
+                f"Cannot create the data directory {Path(_db['NAME']).parent} "
+                f"(CITYDESK_DATA_DIR or DATABASE_URL): {exc}"
+            ) from exc
     # Persistent connection: closing the last connection to a WAL database checkpoints on every
     # request (measured: 1,250 -> 285 req/s). IMMEDIATE transactions avoid SQLITE_BUSY on upgrade.
     _db["CONN_MAX_AGE"] = None

@@ -161,6 +161,22 @@ def test_production_refuses_to_start_without_a_secret(tmp_path):
     assert "CITYDESK_SECRET_KEY" in result.stderr
 
 
+def test_a_new_data_directory_is_created_and_an_impossible_one_named(tmp_path):
+    fresh = tmp_path / "new" / "city"
+    env = {**os.environ, "CITYDESK_DATA_DIR": str(fresh)}
+    env.pop("DATABASE_URL", None)
+    run = [sys.executable, "-m", "citydesk.cli", "migrate", "-v0"]
+    result = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert (fresh / "citydesk.sqlite3").is_file()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    env["CITYDESK_DATA_DIR"] = str(blocker / "city")
+    result = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode != 0
+    assert "Cannot create the data directory" in result.stderr and "CITYDESK_DATA_DIR" in result.stderr
+
+
 def test_a_web_worker_loads_its_views_and_freezes_its_start_up_objects(tmp_path):
     """Importing the WSGI module (what gunicorn does in each worker) loads every view and moves the
     start-up objects out of the garbage collector's reach, without touching the database."""
