@@ -180,7 +180,11 @@ class Dossier(models.Model):
     code = models.CharField(_("dossier code"), max_length=24, unique=True)
     procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="dossiers")
     unit = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("receiving unit")
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+        verbose_name=_("receiving unit"),
+        db_index=False,  # dossier_unit_received (unit, received_at) starts with it
     )
     province_code = models.CharField(max_length=2, blank=True)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
@@ -247,7 +251,8 @@ class Dossier(models.Model):
 class DossierStep(models.Model):
     """A step of one dossier's process, in the unit that performs it, with its own due time."""
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="steps")
+    # db_index=False: the unique (dossier, position) serves look-ups by dossier.
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="steps", db_index=False)
     position = models.PositiveSmallIntegerField()
     name = models.CharField(_("step"), max_length=200)
     unit = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="dossier_steps")
@@ -314,7 +319,8 @@ class DossierEvent(models.Model):
         PAID = "paid", _("Fee paid")
         NOTE = "note", _("Note")
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
+    # db_index=False: dossierevent_dossier (dossier, at) serves look-ups by dossier.
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events", db_index=False)
     at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=24, choices=Kind.choices)
     actor_label = models.CharField(max_length=200, blank=True)
