@@ -64,12 +64,14 @@ class Card:
         return self.tone(self.vs_last_year)
 
 
-def cards(filters: Filters, link: Any = None, by_status: dict[tuple, Measures] | None = None) -> list[Card]:
-    """The headline cards; `by_status`: this period's totals by status when the caller has them."""
+def cards(
+    filters: Filters, link: Any = None, statuses_now: dict[tuple, Measures] | None = None
+) -> list[Card]:
+    """The headline cards; `statuses_now`: this period's totals by status when the caller has them."""
     figures = []
     for f in (filters, filters.previous(), filters.last_year()):
         # Every grain keeps the status: one query gives both the totals and the open count.
-        statuses = by_status if f is filters and by_status is not None else _by_status(f)
+        statuses = statuses_now if f is filters and statuses_now is not None else _by_status(f)
         by_status = {k[0]: int(m.n) for k, m in statuses.items()}
         m = Measures()
         for part in statuses.values():
