@@ -22,7 +22,6 @@ def _indexes(table: str) -> dict[str, tuple[list[str], bool]]:
     """name -> (columns, unique-or-primary) of the plain (non-partial) indexes."""
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, table)
-        partial = set()
         if connection.vendor == "sqlite":
             cursor.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql LIKE %s",
