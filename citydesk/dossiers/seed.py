@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from citydesk.core.calendar import current_calendar
+from citydesk.core.bulkload import WorkClock, insert_rows, reserve_codes, reserve_ids
 from citydesk.core.errors import DomainError
 from citydesk.core.models import DivisionLevel, Organisation, OrgKind
 from citydesk.dossiers.counters import rebuild_counts, refresh_baselines
@@ -83,57 +83,6 @@ class SeedResult:
         return self.count / self.seconds if self.seconds else 0.0
 
 
-class _Deadlines:
-    """The calendar's due-time rules, vectorised over epoch seconds (same results as WorkCalendar)."""
-
-    def __init__(self, first_day: int, last_day: int) -> None:
-        calendar = current_calendar()
-        self.calendar = calendar
-        offset = calendar.tz.utcoffset(dt.datetime(2020, 1, 1))
-        self.offset = int(offset.total_seconds()) if offset is not None else 0  # Vietnam: UTC+7, no DST
-        secs = [(t.hour * HOUR + t.minute * 60 + t.second) for p in calendar.periods for t in p]
-        self.periods = np.array(secs, dtype=np.int64).reshape(-1, 2)
-        self.close = int(self.periods[-1, 1])
-        self.cutoff = calendar.cutoff.hour * HOUR + calendar.cutoff.minute * 60
-        self.capacity = int((self.periods[:, 1] - self.periods[:, 0]).sum())
-        days = np.arange(first_day, last_day, dtype=np.int64)
-        effective = calendar.bulk_add_working_days(days.astype("datetime64[D]"), 0).astype(np.int64)
-        self.workdays = days[effective == days]
-
-    def local_day(self, utc: np.ndarray) -> np.ndarray:
-        return (utc + self.offset) // DAY
-
-    def _close_of(self, day: np.ndarray) -> np.ndarray:
-        return day * DAY + self.close - self.offset
-
-    def working_days(self, received: np.ndarray, n: np.ndarray) -> np.ndarray:
-        """calendar.due(received, n): n = 0 is the same-day rule (cutoff), else the n-th working day."""
-        local = received + self.offset
-        day = local // DAY
-        clock = local - day * DAY
-        late = np.where(n == 0, clock >= self.cutoff, clock >= self.close)
-        start = (day + late).astype("datetime64[D]")
-        due = self.calendar.bulk_add_working_days(start, n).astype(np.int64)
-        return self._close_of(due)
-
-    def working_hours(self, received: np.ndarray, hours: np.ndarray) -> np.ndarray:
-        """calendar.add_working_hours(received, whole hours > 0)."""
-        local = received + self.offset
-        day = local // DAY
-        clock = local - day * DAY
-        starts, ends = self.periods[:, 0], self.periods[:, 1]
-        elapsed = np.clip(clock[:, None] - starts[None, :], 0, (ends - starts)[None, :]).sum(axis=1)
-        index = np.searchsorted(self.workdays, day, side="left")
-        working = self.workdays[np.minimum(index, self.workdays.size - 1)] == day
-        target = index * self.capacity + np.where(working, elapsed, 0) + hours * HOUR
-        k = (target - 1) // self.capacity  # a target at the very end of a day stays on that day
-        rest = target - k * self.capacity
-        lengths = ends - starts
-        before = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-        period = np.argmax(rest[:, None] <= (before + lengths)[None, :], axis=1)
-        return self.workdays[k] * DAY + starts[period] + rest - before[period] - self.offset
-
-
 class DossierSeeder:
     def __init__(self, *, seed: int | None = None, years: int = 3, now: dt.datetime | None = None) -> None:
         self.rng = np.random.default_rng(seed)
@@ -144,7 +93,7 @@ class DossierSeeder:
             raise DomainError("seed-dossiers writes to SQLite or PostgreSQL only.", field="database")
         self._load()
         first = (self.now_s // DAY) - years * 366 - 10
-        self.clock = _Deadlines(first, self.now_s // DAY + 400)
+        self.clock = WorkClock(first, self.now_s // DAY + 400)
         self.campaigns = self._demo_campaigns()
         self._pairs()
 
@@ -304,9 +253,9 @@ class DossierSeeder:
         same_day = campaign >= 0
         hours = self.proc_hours[pi] & ~same_day
         days_n = np.where(same_day, 0, self.proc_time[pi])
-        due = clock.working_days(received, days_n)
+        due = clock.due(received, days_n)
         if hours.any():
-            due[hours] = clock.working_hours(received[hours], np.maximum(self.proc_time[pi][hours], 1))
+            due[hours] = clock.add_working_hours(received[hours], np.maximum(self.proc_time[pi][hours], 1))
         # Outcomes: refused 2 %, withdrawn 1 %; of the others ~8 % late (some very late: the backlog).
         draw = rng.random(n)
         refused = draw < 0.02  # 0.02 ≤ draw < 0.03: withdrawn
@@ -372,43 +321,12 @@ class DossierSeeder:
         out[missing] = None
         return out.tolist()
 
-    def _reserve_ids(self, table: str, n: int) -> int:
-        """The first of n consecutive new ids of `table` (the seeder writes alone)."""
-        with connection.cursor() as cursor:
-            if self.vendor == "postgresql":
-                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-                sequence = cursor.fetchone()[0]
-                cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
-                top = cursor.fetchone()[0]
-                cursor.execute("SELECT last_value FROM " + sequence)
-                top = max(top, cursor.fetchone()[0])
-                cursor.execute("SELECT setval(%s, %s)", [sequence, top + n])
-                return top + 1
-            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
-            top = cursor.fetchone()[0]
-            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-            row = cursor.fetchone()
-            return max(top, row[0] if row else 0) + 1
-
     def _codes(self, received: np.ndarray) -> list[str]:
         years = (received + self.clock.offset).astype("datetime64[s]").astype("datetime64[Y]").astype(
             int
         ) + 1970
-        numbers = np.empty(received.size, dtype=np.int64)
-        for year in np.unique(years).tolist():
-            rows = np.flatnonzero(years == year)
-            DossierCodeCounter.objects.get_or_create(year=year)
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "UPDATE dossiers_dossiercodecounter SET last = last + %s WHERE year = %s RETURNING last",
-                    [int(rows.size), year],
-                )
-                last = cursor.fetchone()[0]
-            numbers[rows] = np.arange(last - rows.size + 1, last + 1)
         prefix = getattr(settings, "CITYDESK_DOSSIER_CODE_PREFIX", "HS")
-        return [
-            f"{prefix}-{y % 100:02d}-{k:06d}" for y, k in zip(years.tolist(), numbers.tolist(), strict=True)
-        ]
+        return reserve_codes(DossierCodeCounter, years, prefix)
 
     def _people(self, n: int) -> dict[str, list[str]]:
         rng = self.rng
@@ -430,38 +348,15 @@ class DossierSeeder:
         ]
         return {"applicant_name": names.tolist(), "applicant_phone": phones.tolist(), "applicant_id_number": ids.tolist(), "citizen_token": tokens}  # fmt: skip
 
-    def insert(self, table: str, columns: list[str], rows: Iterable[tuple], batch_size: int) -> None:
-        raw = connection.connection
-        quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-        if self.vendor == "postgresql":
-            with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        marks = ", ".join("?" * len(columns))
-        sql = f"INSERT INTO {table} ({quoted}) VALUES ({marks})"
-        batch: list[tuple] = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= batch_size:
-                raw.executemany(sql, batch)
-                batch = []
-        if batch:
-            raw.executemany(sql, batch)
-
     def write(self, data: dict[str, Any], batch_size: int) -> list[str]:
         n = data["received_at"].size
         is_open = data["is_open"]
         open_rows = np.flatnonzero(is_open)
         with transaction.atomic():
             connection.ensure_connection()
-            first_id = self._reserve_ids(Dossier._meta.db_table, n)
-            ids = np.arange(first_id, first_id + n)
-            first_step = (
-                self._reserve_ids(DossierStep._meta.db_table, open_rows.size) if open_rows.size else 0
-            )
+            ids = reserve_ids(Dossier._meta.db_table, n)
             current = np.full(n, -1, dtype=np.int64)
-            current[open_rows] = np.arange(first_step, first_step + open_rows.size)
+            current[open_rows] = reserve_ids(DossierStep._meta.db_table, open_rows.size)
             codes = self._codes(data["received_at"])
             none = [None] * n
             values: dict[str, list[Any]] = {
@@ -485,7 +380,7 @@ class DossierSeeder:
                         "result_method", "fee", "via_one_stop", "result_note", "refusal_reason"):  # fmt: skip
                 values[key] = data[key].tolist()
             columns = [f.column for f in Dossier._meta.concrete_fields]
-            self.insert(Dossier._meta.db_table, columns, zip(*(values[f.attname] for f in Dossier._meta.concrete_fields), strict=True), batch_size)  # fmt: skip
+            insert_rows(Dossier._meta.db_table, columns, zip(*(values[f.attname] for f in Dossier._meta.concrete_fields), strict=True), chunk=batch_size)  # fmt: skip
             if open_rows.size:
                 pair, pi = data["pair"][open_rows], self.pair_proc[data["pair"][open_rows]]
                 m = open_rows.size
@@ -499,7 +394,7 @@ class DossierSeeder:
                     "completed_at": [None] * m, "completed_by_id": [None] * m, "note": [""] * m, "punctuality": [""] * m,
                 }  # fmt: skip
                 fields = DossierStep._meta.concrete_fields
-                self.insert(DossierStep._meta.db_table, [f.column for f in fields], zip(*(steps[f.attname] for f in fields), strict=True), batch_size)  # fmt: skip
+                insert_rows(DossierStep._meta.db_table, [f.column for f in fields], zip(*(steps[f.attname] for f in fields), strict=True), chunk=batch_size)  # fmt: skip
         return codes
 
     def run(

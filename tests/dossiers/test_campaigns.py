@@ -14,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import path
 
+from citydesk.core.bulkload import WorkClock
 from citydesk.core.errors import DomainError, NotAllowed, NotFound
 from citydesk.core.models import AuditEntry
 from citydesk.dossiers import stats
@@ -26,7 +27,6 @@ from citydesk.dossiers.models import (
     DossierMonth,
     Target,
 )
-from citydesk.dossiers.seed import _Deadlines
 from citydesk.dossiers.services import Applicant, dossier_transition
 from citydesk.dossiers.services.campaigns import campaign_create, campaign_update, target_set
 from tests.dossiers.conftest import at
@@ -696,11 +696,11 @@ def test_seed_deadlines_equal_the_calendar(personas):
     rng = np.random.default_rng(3)
     start = int(at(2026, 1, 1, 0, 0).timestamp())
     received = np.sort(rng.integers(start, start + 360 * 86_400, 400))
-    clock = _Deadlines(int(start // 86_400) - 5, int(start // 86_400) + 800)
+    clock = WorkClock(int(start // 86_400) - 5, int(start // 86_400) + 800)
     n = rng.integers(0, 6, received.size)
     hours = rng.integers(1, 20, received.size)
-    days_due = clock.working_days(received, n)
-    hours_due = clock.working_hours(received, hours)
+    days_due = clock.due(received, n)
+    hours_due = clock.add_working_hours(received, hours)
     for r, k, h, due_d, due_h in zip(received, n, hours, days_due, hours_due, strict=True):
         moment = dt.datetime.fromtimestamp(int(r), tz=dt.UTC)
         assert int(calendar.due(moment, int(k)).timestamp()) == due_d

@@ -253,11 +253,11 @@ def test_vectorised_deadlines_match_the_calendar(demo):
     moments = np.concatenate([moments, np.array(edges, dtype=np.int64)])
     as_dt = [datetime.fromtimestamp(int(m), tz=UTC) for m in moments]
     for hours in (0, 1, 4, 8, 9, 40):
-        got = seeder.add_working_hours(moments, np.full(moments.size, hours, dtype=np.int64))
+        got = seeder.clock.add_working_hours(moments, np.full(moments.size, hours, dtype=np.int64))
         want = [int(calendar.add_working_hours(m, hours).timestamp()) for m in as_dt]
         assert got.tolist() == want, hours
     for days in (0, 1, 3, 5, 10):
-        got = seeder.due_at(moments, np.full(moments.size, days, dtype=np.int64))
+        got = seeder.clock.due(moments, np.full(moments.size, days, dtype=np.int64))
         want = [int(calendar.due(m, days).timestamp()) for m in as_dt]
         assert got.tolist() == want, days
 
