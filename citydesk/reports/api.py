@@ -112,22 +112,39 @@ class CreatedOut(ReportOut):
     citizen_token: str
 
 
+PUBLIC, REPORTER, HANDLER = "public", "reporter", "handler"
+
+
+def _viewer(user: User | None, report: Report, token: str = "") -> str:
+    """Who is looking: the handling unit (everything), the reporter (their own contact details and the
+    public history: no internal notes, no officer names, no officers' actions), or anyone (public)."""
+    if selectors.handles(user, report):
+        return HANDLER
+    if (token and token == report.citizen_token) or (
+        user is not None and user.is_authenticated and report.reporter_id == user.pk
+    ):
+        return REPORTER
+    return PUBLIC
+
+
 def _out(
     report: Report,
     *,
-    private: bool,
-    user: User | None = None,
+    view: str,
     with_events: bool = True,
     known_events: list[ReportEvent] | None = None,
     known_attachments: list[Attachment] | None = None,
 ) -> dict:
-    """The API view of a report; `known_*` are its events/attachments when already in hand."""
+    """The API view of a report for `view` (PUBLIC, REPORTER or HANDLER); `known_*` are its
+    events/attachments when already in hand."""
     now = timezone.now()
-    name = report.contact_name if (report.show_name_publicly or private) else None
+    handler = view == HANDLER
+    contact = view in (HANDLER, REPORTER)
+    name = report.contact_name if (report.show_name_publicly or contact) else None
     events = []
     if with_events:
         for e in report.events.all() if known_events is None else known_events:
-            if e.public or private:
+            if e.public or handler:
                 events.append(
                     EventOut(
                         at=e.at,
@@ -135,15 +152,15 @@ def _out(
                         from_status=e.from_status,
                         to_status=e.to_status,
                         note=e.note,
-                        actor=e.actor_label if private else None,
-                        right=e.right if private else None,
+                        actor=e.actor_label if handler else None,
+                        right=e.right if handler else None,
                     )
                 )
     attachments = []
     if not with_events:
         known_attachments = []
     for a in report.attachments.all() if known_attachments is None else known_attachments:
-        if not (a.public or private):
+        if not (a.public or handler):
             continue
         base = f"/api/v1/reports/{report.code}/attachments/{a.pk}"
         attachments.append(
@@ -152,7 +169,7 @@ def _out(
                 name=a.original_name,
                 content_type=a.content_type,
                 public_url=f"{base}/public" if a.public and a.public_file else None,
-                private_url=f"{base}/original" if private else None,
+                private_url=f"{base}/original" if handler else None,
             )
         )
     data = dict(
@@ -180,20 +197,21 @@ def _out(
         events=events,
         attachments=attachments,
     )
-    if private:
-        from citydesk.reports.workflow import allowed_actions
-
+    if contact:  # never to the public, not even masked: "show my name" is about the name only
         data.update(
             contact_name=report.contact_name,
             contact_phone=report.contact_phone,
             contact_email=report.contact_email,
+        )
+    if handler:
+        from citydesk.reports.workflow import allowed_actions
+
+        data.update(
             assignee=report.assignee.username if report.assignee_id else None,
             channel=report.channel,
             near_boundary=report.near_boundary,
             allowed_actions=allowed_actions(report.status),
         )
-    elif report.contact_phone and report.show_name_publicly:
-        data["contact_phone"] = services.mask_phone(report.contact_phone)
     return data
 
 
@@ -246,10 +264,11 @@ def report_create(request: HttpRequest, payload: ReportIn) -> Status:
         idempotency_key=key,
     )
     report = intake.report  # already in hand: no re-read (it was a third of the intake time)
+    view = HANDLER if selectors.handles(user, report) else REPORTER  # the caller made it, or entered it
     if intake.created:  # a new report: its events are in hand and it has no attachments yet
-        body = _out(report, private=True, user=user, known_events=intake.events, known_attachments=[])
+        body = _out(report, view=view, known_events=intake.events, known_attachments=[])
     else:
-        body = _out(report, private=True, user=user)
+        body = _out(report, view=view)
     body["citizen_token"] = report.citizen_token
     return Status(201 if intake.created else 200, body)
 
@@ -277,7 +296,7 @@ def report_queue(
         raise DomainError(_("Unknown status “%(s)s”.") % {"s": status}, field="status")
     filters = selectors.QueueFilters(status=status, category=category, unit=unit, q=q, assignee=assignee)
     result = selectors.queue_page(request.user, filters, page, page_size)
-    items = [_out(r, private=True, with_events=False) for r in result.object_list]
+    items = [_out(r, view=HANDLER, with_events=False) for r in result.object_list]
     return {
         "count": result.paginator.count,
         "page": result.number,
@@ -390,10 +409,10 @@ def report_detail(request: HttpRequest, code: str, token: str = "") -> dict:
     """A report: the public view for everyone; contact details and internal notes for its handlers."""
     user = _optional_user(request)
     report = _get(code)
-    private = selectors.can_see_private(user, report) or bool(token and token == report.citizen_token)
-    if not report.is_public and not private:
+    view = _viewer(user, report, token)
+    if not report.is_public and view == PUBLIC:
         raise NotFound(_("No report %(code)s.") % {"code": code}, field="code")
-    return _out(report, private=private, user=user)
+    return _out(report, view=view)
 
 
 # --- Officer actions ------------------------------------------------------------------------------
@@ -414,7 +433,7 @@ class ActionIn(Schema):
 def report_action(request: HttpRequest, code: str, payload: ActionIn) -> dict:
     """Move the report: classify, assign, start, resolve, reject, transfer. Send the `version` you saw."""
     report = services.report_transition(user=request.user, code=code.upper(), **payload.dict())
-    return _out(_get(report.code), private=True)
+    return _out(_get(report.code), view=HANDLER)
 
 
 class BulkAssignIn(Schema):
@@ -469,13 +488,13 @@ class MergeIn(Schema):
 @router.post("/reports/{code}/merge", response=ReportOut, auth=AUTH)
 def report_merge(request: HttpRequest, code: str, payload: MergeIn) -> dict:
     services.report_merge(user=request.user, code=code.upper(), into=payload.into.upper())
-    return _out(_get(code), private=True)
+    return _out(_get(code), view=HANDLER)
 
 
 @router.post("/reports/{code}/unmerge", response=ReportOut, auth=AUTH)
 def report_unmerge(request: HttpRequest, code: str) -> dict:
     services.report_unmerge(user=request.user, code=code.upper())
-    return _out(_get(code), private=True)
+    return _out(_get(code), view=HANDLER)
 
 
 class PauseIn(Schema):
@@ -485,13 +504,13 @@ class PauseIn(Schema):
 @router.post("/reports/{code}/pause", response=ReportOut, auth=AUTH)
 def report_pause(request: HttpRequest, code: str, payload: PauseIn) -> dict:
     services.report_pause(user=request.user, code=code.upper(), note=payload.note)
-    return _out(_get(code), private=True)
+    return _out(_get(code), view=HANDLER)
 
 
 @router.post("/reports/{code}/resume", response=ReportOut, auth=AUTH)
 def report_resume(request: HttpRequest, code: str) -> dict:
     services.report_resume(user=request.user, code=code.upper())
-    return _out(_get(code), private=True)
+    return _out(_get(code), view=HANDLER)
 
 
 # --- Citizen actions ------------------------------------------------------------------------------
@@ -515,7 +534,7 @@ def report_rating(request: HttpRequest, code: str, payload: RatingIn) -> dict:
         user=_optional_user(request),
         token=payload.token,
     )
-    return _out(_get(report.code), private=False)
+    return _out(_get(report.code), view=PUBLIC)
 
 
 class FollowIn(Schema):

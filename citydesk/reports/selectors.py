@@ -31,14 +31,20 @@ def working_units(user: User) -> set[int]:
     return _descendants(roots) if roots else set()
 
 
-def can_see_private(user: User | None, report: Report) -> bool:
+def handles(user: User | None, report: Report) -> bool:
+    """Is the user in (or delegated to) the unit handling the report?"""
     if user is None or not user.is_authenticated:
         return False
-    if report.reporter_id == user.pk:
-        return True
     if report.unit_id in working_units(user):
         return True
     return active_delegation_for(user, Power.REPORT_RESOLVE, report.unit) is not None
+
+
+def can_see_private(user: User | None, report: Report) -> bool:
+    """The report's private fields: its handlers and its reporter."""
+    if user is not None and user.is_authenticated and report.reporter_id == user.pk:
+        return True
+    return handles(user, report)
 
 
 QUEUE_RELATED = ("category", "unit", "assignee", "ward", "duplicate_of")

@@ -83,6 +83,40 @@ def test_public_view_masks_personal_data(client, categories, personas, bearer):
     assert outsider_view["contact_phone"] is None
 
 
+def test_the_reporter_sees_their_contact_but_not_the_handlers_side(client, categories, personas, bearer):
+    from citydesk.reports.services import report_note
+
+    created = post(client, BODY | {"show_name_publicly": True})
+    body = created.json()
+    code, token = body["code"], body["citizen_token"]
+    # The answer to the submission is the reporter's view already.
+    assert body["contact_phone"] == "0901234567" and body["allowed_actions"] is None
+    assert body["assignee"] is None and body["channel"] is None and body["near_boundary"] is None
+    report_note(user=personas.officer, code=code, text="Nội bộ: chủ nhà là người quen", public=False)
+    report_note(user=personas.officer, code=code, text="Đã hẹn kiểm tra hiện trường", public=True)
+    client.post(
+        f"/api/v1/reports/{code}/actions",
+        {"action": "assign", "assignee": "officer"},
+        content_type="application/json",
+        **bearer(personas.head),
+    )
+    mine = client.get(f"/api/v1/reports/{code}", {"token": token}).json()
+    assert mine["contact_phone"] == "0901234567" and mine["reporter_name"] == "Nguyễn Văn Dân"
+    assert mine["assignee"] is None and mine["allowed_actions"] is None and mine["channel"] is None
+    notes = [e["note"] for e in mine["events"]]
+    assert "Đã hẹn kiểm tra hiện trường" in notes and "Nội bộ: chủ nhà là người quen" not in notes
+    assert all(e["actor"] is None for e in mine["events"])
+    handler = client.get(f"/api/v1/reports/{code}", **bearer(personas.officer)).json()
+    assert handler["assignee"] == "officer" and handler["allowed_actions"]
+    assert "Nội bộ: chủ nhà là người quen" in [e["note"] for e in handler["events"]]
+    # "Show my name publicly" shows the name, never the phone, not even masked.
+    public = client.get(f"/api/v1/reports/{code}").json()
+    assert public["reporter_name"] == "Nguyễn Văn Dân"
+    assert public["contact_phone"] is None and public["contact_email"] is None
+    wrong = client.get(f"/api/v1/reports/{code}", {"token": token[:-1] + "x"}).json()
+    assert wrong["contact_phone"] is None
+
+
 def test_html_in_text_is_stored_as_text(client, categories):
     code = post(client, BODY | {"description": "<script>alert(1)</script> ổ gà"}).json()["code"]
     assert client.get(f"/api/v1/reports/{code}").json()["description"].startswith("<script>")
