@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, SessionAuth
 
@@ -50,6 +50,47 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(request, body, status=exc.status)
 
 
+def _message(error: dict) -> str:
+    """pydantic's English message for one input error, said in the user's language."""
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return _("This field is required.")
+    if kind.startswith(("float_", "int_", "decimal_")) or kind in ("finite_number",):
+        return _("Must be a number.") if "parsing" in kind or "type" in kind else _("Not a valid number.")
+    if kind.startswith("bool_"):
+        return _("Must be true or false.")
+    if kind.startswith("string_") and "max_length" in ctx:
+        return _("Too long (at most %(n)s characters).") % {"n": ctx["max_length"]}
+    if kind.startswith("string_") and "min_length" in ctx:
+        return _("Too short (at least %(n)s characters).") % {"n": ctx["min_length"]}
+    if kind.startswith("string_"):
+        return _("Must be text.")
+    if kind.startswith("datetime_"):
+        return _("Not a valid date and time (ISO 8601, e.g. 2026-11-22T08:30:00+07:00).")
+    if kind.startswith("date_"):
+        return _("Not a valid date (YYYY-MM-DD).")
+    if kind.startswith("time_"):
+        return _("Not a valid time (HH:MM).")
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return _("Must be a JSON object.")
+    if kind in ("list_type", "tuple_type", "set_type"):
+        return _("Must be a list.")
+    if kind in ("enum", "literal_error") and "expected" in ctx:
+        return _("Not one of the allowed values: %(v)s.") % {"v": ctx["expected"]}
+    for bound, text in (
+        ("ge", _("Must be at least %(n)s.")),
+        ("gt", _("Must be more than %(n)s.")),
+        ("le", _("Must be at most %(n)s.")),
+        ("lt", _("Must be less than %(n)s.")),
+    ):
+        if bound in ctx:
+            return text % {"n": ctx[bound]}
+    if kind == "json_invalid":
+        return _("Not valid JSON.")
+    return _("Not a valid value.")
+
+
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = []
@@ -57,13 +98,26 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
         location = [
             str(part) for part in error.get("loc", ()) if part not in ("query", "body", "path", "payload")
         ]
-        field = ".".join(location) or "request"
-        errors.append({"field": field, "message": error.get("msg", "")})
+        if not location and error.get("type") == "missing":  # no body at all
+            errors.append(
+                {"field": "body", "message": _("Send the data as a JSON object in the request body.")}
+            )
+            continue
+        errors.append({"field": ".".join(location) or "body", "message": _message(error)})
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     body: dict[str, object] = {"detail": _("Invalid input — %(s)s") % {"s": summary}, "errors": errors}
     if errors:
         body["field"] = errors[0]["field"]  # like a domain error: the first input at fault
     return api.create_response(request, body, status=400)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """django-ninja's own refusals; the body it cannot parse is the only one a client meets in practice."""
+    body: dict[str, object] = {"detail": str(exc)}
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        body = {"detail": _("The request body is not valid JSON."), "field": "body"}
+    return api.create_response(request, body, status=exc.status_code)
 
 
 @api.exception_handler(AuthenticationError)

@@ -56,7 +56,7 @@ def _units_with(user: Any, powers: set[str]) -> set[int]:
     return descendant_ids(roots) if roots else set()
 
 
-def _enter_units(user: Any) -> list[Organisation]:
+def enter_units(user: Any) -> list[Organisation]:
     ids = _units_with(user, {Power.INDICATOR_ENTER})
     reporting = Indicator.objects.filter(is_active=True, source=Source.ENTRY, reporting_units__in=ids)
     units = Organisation.objects.filter(pk__in=reporting.values("reporting_units")).filter(pk__in=ids)
@@ -69,7 +69,7 @@ def _default_period() -> str:
 
 @login_required
 def entry_choose(request: HttpRequest) -> HttpResponse:
-    units = _enter_units(request.user)
+    units = enter_units(request.user)
     if not units:
         return _refused(request, NotAllowed(_("You enter indicator values for no unit.")))
     form = ChooseForm(
@@ -195,7 +195,7 @@ def entry_import(request: HttpRequest) -> HttpResponse:
         "columns": imports.header_labels("values"),
         "plan_columns": imports.header_labels("plans"),
         "groups": IndicatorGroup.objects.all(),
-        "units": _enter_units(request.user),
+        "units": enter_units(request.user),
         "default_period": _default_period(),
     }
     status = 200

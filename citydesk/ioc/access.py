@@ -45,7 +45,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
 
     nav_roles = SimpleLazyObject(roles)
     return {
-        "may_handle_reports": SimpleLazyObject(lambda: bool(nav_roles)),
         "may_handle_dossiers": SimpleLazyObject(
             lambda: any(Power.DOSSIER_RECEIVE in ROLE_POWERS.get(r, frozenset()) for r in nav_roles)
         ),

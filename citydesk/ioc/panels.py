@@ -313,7 +313,13 @@ def overview(filters: Filters, link: Any) -> dict[str, Any]:
     league = _league(filters, by_unit, units, link)
     return {
         "cards": cards(filters, link, status_rows),
-        "league_sections": [(_("Best"), league["best"]), (_("Needs attention"), league["worst"])],
+        # With five units or fewer all of them are in one table: a "needs attention" table would repeat
+        # them, and an empty one would say nobody resolved anything.
+        "league_sections": (
+            [(_("Best"), league["best"]), (_("Needs attention"), league["worst"])]
+            if league["worst"]
+            else [(_("Units by share resolved on time"), league["best"])]
+        ),
         **_map(by_ward, link),
         **_heat(filters, facts.squares, link),
         "by_category": cat_bars,

@@ -22,6 +22,20 @@ def search_key(value: str) -> str:
     return _SPACES.sub(" ", stripped).strip()
 
 
+def join_place(address: str, *parts: str) -> str:
+    """An address followed by the administrative names it does not already say ("12 Lê Lợi, Phường Bến
+    Thành" + "Phường Bến Thành", "Thành phố Hồ Chí Minh" -> "12 Lê Lợi, Phường Bến Thành, Thành phố Hồ Chí
+    Minh"), compared without accents or case, so that a typed address never shows its ward twice."""
+    out = address.strip().rstrip(",")
+    said = search_key(out)
+    for part in parts:
+        part = (part or "").strip()
+        if part and search_key(part) not in said:
+            out = f"{out}, {part}" if out else part
+            said = search_key(out)
+    return out
+
+
 def sort_key(value: str) -> tuple:
     """Sort key following the Vietnamese alphabet (a ă â b c d đ ...), then tones."""
     letters: list[int] = []
@@ -32,6 +46,9 @@ def sort_key(value: str) -> tuple:
         marks = decomposed[1:]
         letter = unicodedata.normalize("NFC", base + "".join(m for m in marks if m in _LETTER_MARKS))
         tone = next((m for m in marks if m in _TONE_ORDER), "")
-        letters.append(_BASE_ORDER.get(letter, 100 + ord(letter[0])))
+        # Spaces, digits and punctuation before every letter: "Bà Rịa" < "Bàn Cờ" (as a dictionary does).
+        letters.append(
+            _BASE_ORDER.get(letter, ord(letter[0]) - 0x110000 if letter[0] < "a" else 100 + ord(letter[0]))
+        )
         tones.append(_TONE_ORDER[tone])
     return (letters, tones)

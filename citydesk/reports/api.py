@@ -188,7 +188,7 @@ def _out(
         created_at=report.created_at,
         updated_at=report.updated_at,
         due_at=report.due_at,
-        overdue=bool(report.is_open and report.due_at and report.due_at < now),
+        overdue=report.is_overdue(now),
         resolution=report.resolution,
         reject_reason=report.reject_reason,
         duplicate_of=report.duplicate_of.code if report.duplicate_of_id else None,

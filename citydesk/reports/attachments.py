@@ -40,20 +40,44 @@ def _public_copy(image: Image.Image, fmt: str) -> bytes:
     return out.getvalue()
 
 
+def check_upload(upload: UploadedFile) -> tuple[bytes, Image.Image | None]:
+    """The file's bytes, and the decoded image unless it is a PDF; a DomainError (field "file") for
+    anything too large or that is neither a photo (JPEG, PNG, WebP) nor a PDF. Leaves the upload
+    readable again from the start, so a form can check its files before anything is stored."""
+    limit_mb = settings.CITYDESK_MAX_ATTACHMENT_MB
+    if upload.size is None or upload.size > limit_mb * 1024 * 1024:
+        raise DomainError(_("The file is larger than %(n)s MB.") % {"n": limit_mb}, field="file")
+    upload.seek(0)
+    data = upload.read()
+    upload.seek(0)
+    if data.startswith(b"%PDF-"):
+        return data, None
+    try:
+        Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+        with Image.open(io.BytesIO(data)) as probe:
+            probe.verify()
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):
+        raise DomainError(
+            _("Only photos (JPEG, PNG, WebP) and PDF files are accepted."), field="file"
+        ) from None
+    if image.format not in IMAGE_FORMATS:
+        raise DomainError(_("Only photos (JPEG, PNG, WebP) and PDF files are accepted."), field="file")
+    return data, image
+
+
 @transaction.atomic
 def attachment_add(
     *, report: Report, upload: UploadedFile, actor: Actor, user: User | None = None, public: bool = True
 ) -> Attachment:
-    limit_mb = settings.CITYDESK_MAX_ATTACHMENT_MB
-    if upload.size is None or upload.size > limit_mb * 1024 * 1024:
-        raise DomainError(_("The file is larger than %(n)s MB.") % {"n": limit_mb}, field="file")
+    data, image = check_upload(upload)
     if report.attachments.count() >= settings.CITYDESK_MAX_ATTACHMENTS:
         raise DomainError(
             _("At most %(n)s files per report.") % {"n": settings.CITYDESK_MAX_ATTACHMENTS}, field="file"
         )
-    data = upload.read()
     name = PurePath(upload.name or "file").name[:150]
-    if data.startswith(b"%PDF-"):
+    if image is None:
         # Documents stay with the handling unit: never public.
         attachment = Attachment(
             report=report,
@@ -66,18 +90,6 @@ def attachment_add(
         attachment.file.save(f"{report.code}-{name}", ContentFile(data), save=False)
         attachment.save()
     else:
-        try:
-            Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-            with Image.open(io.BytesIO(data)) as probe:
-                probe.verify()
-            image = Image.open(io.BytesIO(data))
-            image.load()
-        except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):
-            raise DomainError(
-                _("Only photos (JPEG, PNG, WebP) and PDF files are accepted."), field="file"
-            ) from None
-        if image.format not in IMAGE_FORMATS:
-            raise DomainError(_("Only photos (JPEG, PNG, WebP) and PDF files are accepted."), field="file")
         content_type, ext = IMAGE_FORMATS[image.format]
         attachment = Attachment(
             report=report,

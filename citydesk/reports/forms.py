@@ -192,14 +192,15 @@ class ReportForm(DomainErrorForm):
         if len(files) > limit:
             self.add_error("photos", _("At most %(n)s files per report.") % {"n": limit})
             return
-        limit_mb = settings.CITYDESK_MAX_ATTACHMENT_MB
-        for upload in files:
-            if upload.size is None or upload.size > limit_mb * 1024 * 1024:
+        from citydesk.reports.attachments import check_upload
+
+        for upload in files:  # every file is read and checked now: a refused one stops the report
+            try:
+                check_upload(upload)
+            except DomainError as exc:
                 self.add_error(
-                    "photos",
-                    _("“%(name)s” is larger than %(n)s MB.") % {"name": upload.name, "n": limit_mb},
+                    "photos", _("“%(name)s”: %(reason)s") % {"name": upload.name, "reason": exc.message}
                 )
-                return
 
 
 class HotlineForm(DomainErrorForm):

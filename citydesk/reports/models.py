@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -9,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from citydesk.core.models import AdminUnit, Organisation, ServiceCategory
+from citydesk.lib.text import join_place
 
 
 class Channel(models.TextChoices):
@@ -138,8 +141,31 @@ class Report(models.Model):
         return self.code
 
     @property
+    def place(self) -> str:
+        """Address, commune/ward and province, each said once (the ward and province when known)."""
+        ward = self.ward if self.ward_id else None
+        province = ward.province.name if ward is not None and ward.province_id else ""
+        return join_place(self.address, ward.name if ward else "", province)
+
+    @property
+    def place_short(self) -> str:
+        """Address and commune/ward, each said once (lists: no province, no extra query)."""
+        return join_place(self.address, self.ward.name if self.ward_id else "")
+
+    @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    def is_overdue(self, now: datetime) -> bool:
+        """Open, past its due time, and its clock not stopped (see `overdue_q`)."""
+        return bool(self.is_open and self.paused_at is None and self.due_at and self.due_at < now)
+
+
+def overdue_q(now: datetime) -> Q:
+    """Overdue: open, past the due time, clock running. A paused report waits for the citizen and its
+    due time moves on when it resumes; the SLA sweep does not escalate it either, so the operations
+    center's overdue count (escalated reports) and the queue's overdue filter agree once it has run."""
+    return Q(status__in=OPEN_STATUSES, paused_at__isnull=True, due_at__lt=now)
 
 
 class ReportEvent(models.Model):

@@ -14,9 +14,9 @@ from citydesk.core.models import Membership, User
 from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.core.selectors import descendant_ids as _descendants
 from citydesk.core.services import active_delegation_for
-from citydesk.reports.models import OPEN_STATUSES, Rating, Report, Status
+from citydesk.reports.models import OPEN_STATUSES, Rating, Report, Status, overdue_q
 
-_SEE_POWERS = {Power.REPORT_RECEIVE, Power.REPORT_RESOLVE, Power.REPORT_ASSIGN, Power.INSPECT}
+SEE_POWERS = {Power.REPORT_RECEIVE, Power.REPORT_RESOLVE, Power.REPORT_ASSIGN, Power.INSPECT}
 
 
 def working_units(user: User) -> set[int]:
@@ -26,7 +26,7 @@ def working_units(user: User) -> set[int]:
     roots = {
         m.organisation_id
         for m in Membership.objects.filter(user=user, is_active=True).only("organisation_id", "role")
-        if ROLE_POWERS[m.role] & _SEE_POWERS
+        if ROLE_POWERS[m.role] & SEE_POWERS
     }
     return _descendants(roots) if roots else set()
 
@@ -72,7 +72,7 @@ def queue(user: User, filters: QueueFilters) -> QuerySet[Report]:
     if status == "open":
         qs = qs.filter(status__in=OPEN_STATUSES)
     elif status == "overdue":
-        qs = qs.filter(status__in=OPEN_STATUSES, due_at__lt=timezone.now())
+        qs = qs.filter(overdue_q(timezone.now()))
     elif status != "all":
         qs = qs.filter(status=status)
     if filters.category:
@@ -184,7 +184,7 @@ def unit_figures(*, since: datetime, until: datetime, unit_ids: set[int] | None 
     rows = base.values("unit_id", "unit__code", "unit__name").annotate(
         volume=Count("id"),
         open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
-        overdue=Count("id", filter=Q(status__in=OPEN_STATUSES, due_at__lt=now)),
+        overdue=Count("id", filter=overdue_q(now)),
         resolved=Count("id", filter=done),
         on_time=Count("id", filter=done & Q(resolved_at__isnull=False) & Q(resolved_at__lte=F("due_at"))),
         reopened=Count("id", filter=Q(reopen_count__gt=0)),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy
+
 from citydesk.core.powers import Power
 from citydesk.reports.models import Status
 
@@ -50,6 +52,23 @@ MOVES: dict[str, Move] = {
         Move("reopen", frozenset({S.RESOLVED, S.CLOSED}), S.REOPENED, None),
     ]
 }
+
+
+# What officers see on the buttons, and in messages about a move (never the action's code).
+ACTION_LABELS = {
+    "classify": gettext_lazy("Classify"),
+    "assign": gettext_lazy("Assign"),
+    "start": gettext_lazy("Start handling"),
+    "resolve": gettext_lazy("Resolve"),
+    "reject": gettext_lazy("Reject"),
+    "transfer": gettext_lazy("Transfer"),
+    "close": gettext_lazy("Close"),
+    "reopen": gettext_lazy("Reopen"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
 
 
 def move_for(action: str) -> Move | None:

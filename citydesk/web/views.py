@@ -17,9 +17,28 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from citydesk.core.calendar import current_calendar
-from citydesk.core.models import AdminUnit, DivisionLevel
+from citydesk.core.models import AdminUnit, DivisionLevel, User
 from citydesk.core.powers import ROLE_POWERS, Power
+from citydesk.dossiers.models import Dossier
+from citydesk.dossiers.models import Status as DossierStatus
+from citydesk.dossiers.views_catalog import display_name as procedure_name
 from citydesk.lib.text import search_key, sort_key
+from citydesk.reports.forms import category_label
+from citydesk.reports.models import Report
+from citydesk.reports.models import Status as ReportStatus
+
+# How many of a citizen's own reports and dossiers the home page lists (newest first).
+CITIZEN_RECENT = 10
+
+# The colour of a status on the citizen's lists (its label is always written out too).
+REPORT_TONES = {ReportStatus.RESOLVED: "done", ReportStatus.CLOSED: "done", ReportStatus.REJECTED: "stopped"}
+DOSSIER_TONES = {
+    DossierStatus.SUPPLEMENT: "action",  # the citizen has papers to bring
+    DossierStatus.RESULT_READY: "done",
+    DossierStatus.RETURNED: "done",
+    DossierStatus.REFUSED: "stopped",
+    DossierStatus.WITHDRAWN: "stopped",
+}
 
 HOLIDAY_KINDS = {
     "public": gettext_lazy("Public holiday"),
@@ -36,6 +55,7 @@ class LoginView(auth_views.LoginView):
 
 def home(request: HttpRequest) -> HttpResponse:
     memberships = []
+    context: dict[str, object] = {}
     if request.user.is_authenticated:
         for m in request.user.memberships.filter(is_active=True).select_related("organisation"):
             memberships.append(
@@ -44,7 +64,40 @@ def home(request: HttpRequest) -> HttpResponse:
                     "powers": sorted(Power(p).label for p in ROLE_POWERS[m.role]),
                 }
             )
-    return render(request, "web/home.html", {"memberships": memberships})
+        if not memberships:
+            context.update(_citizen_items(request.user))
+    context["memberships"] = memberships
+    return render(request, "web/home.html", context)
+
+
+def _citizen_items(user: User) -> dict[str, list]:
+    """A citizen's own latest reports and dossiers, newest first: two queries whatever their number."""
+    reports = (
+        Report.objects.filter(reporter=user)
+        .select_related("category")
+        .only("code", "status", "created_at", "category__name", "category__name_en")
+        .order_by("-created_at", "-pk")[:CITIZEN_RECENT]
+    )
+    dossiers = (
+        Dossier.objects.filter(applicant=user)
+        .select_related("procedure")
+        .only("code", "status", "received_at", "procedure__code", "procedure__name", "procedure__name_en")
+        .order_by("-received_at", "-pk")[:CITIZEN_RECENT]
+    )
+    return {
+        "my_reports": [
+            {"report": r, "category": category_label(r.category), "tone": REPORT_TONES.get(r.status, "open")}
+            for r in reports
+        ],
+        "my_dossiers": [
+            {
+                "dossier": d,
+                "procedure": procedure_name(d.procedure),
+                "tone": DOSSIER_TONES.get(d.status, "open"),
+            }
+            for d in dossiers
+        ],
+    }
 
 
 def calendar_page(request: HttpRequest) -> HttpResponse:

@@ -237,8 +237,34 @@ def test_outsider_cannot_delegate(client, personas, bearer):
 def test_audit_api_by_role(client, personas, bearer, role, allowed):
     r = client.get("/api/v1/audit", **bearer(personas.all_roles()[role]))
     assert r.status_code == (200 if allowed else 403)
-    if allowed:
+    if allowed and role != "head":
         assert r.json()[0]["action"] == "api_token.create"
+
+
+def test_a_ward_head_reads_the_audit_of_their_ward_only(client, personas, bearer):
+    from citydesk.core.models import ServiceCategory
+    from tests.reports.conftest import submit_report
+
+    ServiceCategory.objects.create(
+        code="road_damage", domain="report", name="Hư hỏng đường", name_en="Road damage", handled_by="ward",
+        working_days=5, triage_hours=4,
+    )  # fmt: skip
+    mine = submit_report()
+    theirs = submit_report(
+        description="Ổ gà phường Sài Gòn", ward_code="26740", lon=None, lat=None, address="1 Hàm Nghi"
+    )
+    assert theirs.unit == personas.other_ward
+    seen = {
+        (e["object_type"], e["object_id"])
+        for e in client.get("/api/v1/audit", **bearer(personas.head)).json()
+    }
+    assert ("report", mine.code) in seen and ("report", theirs.code) not in seen
+    assert all(kind in ("report", "dossier") for kind, _code in seen)  # no users, tokens, calendar
+    everything = client.get("/api/v1/audit", **bearer(personas.inspector)).json()
+    assert {("report", mine.code), ("report", theirs.code)} <= {
+        (e["object_type"], e["object_id"]) for e in everything
+    }
+    assert any(e["object_type"] != "report" for e in everything)
 
 
 def test_units_api(client, personas):

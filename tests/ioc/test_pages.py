@@ -53,6 +53,15 @@ def test_heads_and_leaders_open_it(client, reports, role):
     assert "Tiếp nhận" in html or "Đã tiếp nhận" in html  # Vietnamese first
 
 
+def test_a_few_units_are_ranked_in_one_table_not_a_contradictory_second(client, reports):
+    client.force_login(reports.leader)
+    response = client.get(URL)
+    sections = response.context["league_sections"]
+    assert len(sections) == 1 and [row["unit"] for row in sections[0][1]] == [reports.ward]
+    html = response.content.decode()
+    assert "Cần quan tâm" not in html and "Chưa đơn vị nào giải quyết xong" not in html
+
+
 @pytest.mark.parametrize("role", ["officer", "operator", "citizen", "outsider", "admin", "inspector"])
 def test_others_are_refused(client, reports, role):
     client.force_login(getattr(reports, role))

@@ -36,3 +36,41 @@ def test_vietnamese_alphabetical_order():
 
 def test_tones_order_after_letters():
     assert sorted(["má", "ma", "mà", "mạ", "mả", "mã"], key=sort_key) == ["ma", "mà", "mả", "mã", "má", "mạ"]
+
+
+def test_join_place_says_each_name_once():
+    from citydesk.lib.text import join_place
+
+    city = "Thành phố Hồ Chí Minh"
+    assert (
+        join_place("40 Lê Thị Riêng", "Phường Bến Thành", city)
+        == f"40 Lê Thị Riêng, Phường Bến Thành, {city}"
+    )
+    typed = "40 Lê Thị Riêng, phuong Ben Thanh, TP HCM"
+    assert join_place(typed, "Phường Bến Thành", city) == f"{typed}, {city}"
+    assert join_place(
+        "40 Lê Thị Riêng, Phường Bến Thành, Thành phố Hồ Chí Minh,", "Phường Bến Thành", city
+    ) == ("40 Lê Thị Riêng, Phường Bến Thành, Thành phố Hồ Chí Minh")
+    assert join_place("", "Phường Bến Thành", "") == "Phường Bến Thành"
+    assert join_place("", "", "") == ""
+
+
+def test_sort_key_puts_a_word_end_before_any_letter():
+    from citydesk.lib.text import sort_key
+
+    names = [
+        "Phường Bảy Hiền",
+        "Phường Bàn Cờ",
+        "Phường Bà Rịa",
+        "Phường Diên Hồng",
+        "Phường Dĩ An",
+        "Phường 10",
+    ]
+    assert sorted(names, key=sort_key) == [
+        "Phường 10",
+        "Phường Bà Rịa",
+        "Phường Bàn Cờ",
+        "Phường Bảy Hiền",
+        "Phường Dĩ An",
+        "Phường Diên Hồng",
+    ]

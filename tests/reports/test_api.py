@@ -71,6 +71,31 @@ def test_bad_intake_is_400_naming_the_field(client, categories, change, field):
     assert not Report.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({k: v for k, v in BODY.items() if k != "category"}, "category", "bắt buộc"),
+        (BODY | {"lon": "abc"}, "lon", "phải là một số"),
+        (BODY | {"answers": [1]}, "answers", "đối tượng JSON"),
+        ("{category: oops", "body", "JSON"),
+        ("", "body", "JSON"),
+    ],
+)
+def test_input_errors_are_said_in_vietnamese_and_name_the_field(client, categories, body, field, words):
+    raw = body if isinstance(body, str) else json.dumps(body)
+    r = client.post("/api/v1/reports", raw, content_type="application/json", HTTP_ACCEPT_LANGUAGE="vi")
+    assert r.status_code == 400, r.content
+    out = r.json()
+    assert out["field"] == field
+    assert words.lower() in out["detail"].lower(), out
+    assert "Input should" not in out["detail"] and "Field required" not in out["detail"]
+    assert not Report.objects.exists()
+    query = client.get(
+        "/api/v1/reports/duplicates", {"category": "road_damage", "lon": "x"}, HTTP_ACCEPT_LANGUAGE="vi"
+    )
+    assert query.status_code == 400 and query.json()["field"] in ("lon", "lat")
+
+
 def test_public_view_masks_personal_data(client, categories, personas, bearer):
     code = post(client).json()["code"]
     public = client.get(f"/api/v1/reports/{code}").json()

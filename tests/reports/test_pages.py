@@ -187,15 +187,19 @@ def test_too_many_photos_is_refused_before_storing(client, categories, settings)
     assert not Report.objects.exists()
 
 
-def test_photos_are_added_after_the_report_and_a_bad_file_is_reported(client, personas, categories):
-    bad = SimpleUploadedFile("virus.exe", b"MZ not a photo", content_type="application/octet-stream")
-    r = post_form(client, files=[png_file(), bad])
+def test_a_file_that_is_not_a_photo_stops_the_report_and_keeps_what_was_typed(client, personas, categories):
+    fake = SimpleUploadedFile("anh.jpg", b"plain text renamed to .jpg", content_type="image/jpeg")
+    r = post_form(client, files=[png_file(), fake])
+    assert r.status_code == 400
+    html = r.content.decode()
+    assert field_error(html, "photos") and "anh.jpg" in html
+    assert "Nguyễn Văn Dân" in html  # the rest of the form is kept
+    assert not Report.objects.exists() and not Attachment.objects.exists()
+    r = post_form(client, files=[png_file()])
     assert r.status_code == 302
     report = Report.objects.get()
     attachment = Attachment.objects.get(report=report)
     assert attachment.original_name == "o-ga.png" and attachment.public_file
-    page = client.get(r["Location"]).content.decode()
-    assert "virus.exe" in page  # the warning names the refused file
     track = client.get(f"/tra-cuu/{report.code}/").content.decode()
     assert f"/api/v1/reports/{report.code}/attachments/{attachment.pk}/public" in track
 
@@ -475,6 +479,12 @@ def test_bulk_assign(client, personas, categories):
         assert report.assignee == personas.officer and report.status == "assigned"
     r = client.post("/xu-ly/giao-viec/", {"assignee": "officer"})
     assert r.status_code == 400 and 'data-testid="bulk-error"' in r.content.decode()
+    assert '<option value="officer" selected>' in r.content.decode()  # the choice is kept
+    r = client.post("/xu-ly/giao-viec/", {"codes": [first.code]})
+    html = r.content.decode()
+    assert (
+        r.status_code == 400 and f'value="{first.code}" id="pick-{first.code}" class="pick" checked' in html
+    )
 
 
 def test_bulk_assign_is_all_or_nothing(client, personas, categories):
@@ -549,6 +559,26 @@ def test_officer_actions_with_version_conflict_and_errors(client, personas, cate
     assert r.status_code == 302
     report.refresh_from_db()
     assert report.status == "resolved" and report.resolution == "Đã vá."
+
+
+def test_a_transfer_out_lands_on_the_queue_not_on_a_refusal(client, personas, categories):
+    report = submit()
+    client.force_login(personas.head)
+    r = client.post(
+        f"/xu-ly/{report.code}/thao-tac/",
+        {
+            "action": "transfer",
+            "version": report.version,
+            "target_unit": "79.SXD",
+            "note": "Thuộc Sở Xây dựng",
+        },
+    )
+    assert r.status_code == 302 and r["Location"] == "/xu-ly/", r.content
+    report.refresh_from_db()
+    assert report.unit == personas.department
+    page = client.get(r["Location"])
+    assert page.status_code == 200
+    assert report.code in page.content.decode() and "Sở Xây dựng" in page.content.decode()  # the messages
 
 
 def test_notes_pause_resume_merge_unmerge(client, personas, categories):

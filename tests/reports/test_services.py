@@ -247,6 +247,74 @@ def test_merge_and_unmerge(personas, categories):
     assert not Follower.objects.filter(report=master, email="khac@example.vn").exists()
 
 
+def test_merge_only_into_a_live_report_of_the_same_problem_the_user_may_see(personas, categories):
+    from citydesk.core.errors import DomainError, NotAllowed, NotFound
+
+    master = submit()
+    dup = submit(description="Ổ gà", contact_email="khac@example.vn")
+    # Another ward's report, not public: the head cannot see it, so cannot merge into it (nor learn it exists).
+    elsewhere = submit(
+        description="Ổ gà ở phường khác", ward_code="26740", lon=None, lat=None, address="1 Hàm Nghi"
+    )
+    Report.objects.filter(pk=elsewhere.pk).update(unit=personas.other_ward, is_public=False)
+    with pytest.raises(NotFound):
+        report_merge(user=personas.head, code=dup.code, into=elsewhere.code)
+    # A different category is a different problem.
+    lamp = submit(category="street_lighting", description="Đèn đường hỏng")
+    with pytest.raises(DomainError) as wrong:
+        report_merge(user=personas.head, code=dup.code, into=lamp.code)
+    assert wrong.value.field == "into"
+    # A closed or rejected report takes no more followers.
+    Report.objects.filter(pk=master.pk).update(status="closed")
+    with pytest.raises(DomainError) as closed:
+        report_merge(user=personas.head, code=dup.code, into=master.code)
+    assert closed.value.field == "into"
+    # Someone without the power to assign learns nothing either.
+    with pytest.raises(NotAllowed):
+        report_merge(user=personas.outsider, code=dup.code, into=elsewhere.code)
+    dup.refresh_from_db()
+    assert dup.status == "received" and dup.duplicate_of is None
+    assert not Follower.objects.filter(report=master, email="khac@example.vn").exists()
+
+
+def test_refusals_name_things_as_officers_see_them(personas, categories):
+    from django.utils import translation
+
+    from citydesk.core.errors import Conflict, DomainError
+
+    report = submit()
+    with translation.override("en"):
+        for action, extra, field in [
+            ("assign", {"assignee": ""}, "assignee"),
+            ("transfer", {"target_unit": None, "note": "x"}, "target_unit"),
+            ("reject", {"reason": None}, "reason"),
+        ]:
+            with pytest.raises(DomainError) as refused:
+                report_transition(user=personas.head, code=report.code, action=action, **extra)
+            assert refused.value.field == field
+            assert "None" not in refused.value.message and "out_of_scope" not in refused.value.message
+        with pytest.raises(Conflict) as conflict:
+            report_transition(user=personas.officer, code=report.code, action="start")
+        assert "“start handling”" in conflict.value.message and "“start”" not in conflict.value.message
+
+
+def test_a_paused_report_is_not_overdue_anywhere(client, personas, categories):
+    from citydesk.reports.selectors import QueueFilters, queue, unit_figures
+
+    running, paused = submit(), submit(description="Chờ người dân bổ sung ảnh")
+    report_pause(user=personas.officer, code=paused.code, note="Xin ảnh chụp rõ hơn")
+    now = timezone.now()
+    Report.objects.filter(pk__in=[running.pk, paused.pk]).update(due_at=now - timedelta(hours=2))
+    overdue = queue(personas.head, QueueFilters(status="overdue"))
+    assert [r.code for r in overdue] == [running.code]
+    figures = unit_figures(since=now - timedelta(days=1), until=now + timedelta(days=1))
+    assert [f.overdue for f in figures] == [1]
+    assert sla_sweep(now=now)["escalated"] == 1  # the sweep, which the operations center counts, agrees
+    running.refresh_from_db()
+    paused.refresh_from_db()
+    assert running.is_overdue(now) and not paused.is_overdue(now)
+
+
 def test_pause_moves_the_deadline(personas, categories):
     report = submit()
     due = report.due_at

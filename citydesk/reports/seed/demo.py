@@ -133,6 +133,12 @@ def seed_demo_reports(count: int = 300, *, seed: int = 2026) -> dict[str, int]:
                 set(AdminUnit.objects.filter(code__in=sample).values_list("province_id", flat=True))
             )
             ReportSeeder(provinces=provinces, months=6, seed=seed, ward_codes=sample).run(rest)
+        # What the worker's periodic sweep would have done by now to the stories received days ago:
+        # warnings, escalations to the heads, time-outs. Without it the operations center's overdue
+        # figure (escalated reports) would lag behind the queues until the worker's first run.
+        from citydesk.reports.services import sla_sweep
+
+        sla_sweep()
     return {"demo_reports": count}
 
 

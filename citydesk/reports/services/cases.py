@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 
 from citydesk.core.audit import audit_record
 from citydesk.core.calendar import current_calendar
-from citydesk.core.errors import Conflict, DomainError
+from citydesk.core.errors import Conflict, DomainError, NotFound
 from citydesk.core.models import User
 from citydesk.core.powers import Power
 from citydesk.core.services import authorize
 from citydesk.lib.text import nfc
+from citydesk.reports import selectors
 from citydesk.reports.models import (
     Follower,
     RejectReason,
@@ -34,9 +35,13 @@ from citydesk.reports.services.common import (
 def report_merge(*, user: User, code: str, into: str) -> Report:
     """Make `code` a duplicate of `into`: it is rejected as duplicate and its followers follow `into`."""
     duplicate = _locked(code)
+    actor = authorize(user, Power.REPORT_ASSIGN, duplicate.unit)
     master = _locked(into)
     if duplicate.pk == master.pk:
         raise DomainError(_("A report cannot duplicate itself."), field="into")
+    if not (master.is_public or selectors.handles(user, master)):
+        # Another unit's private report: the citizen could not follow it, and its existence is not ours to tell.
+        raise NotFound(_("No report %(code)s.") % {"code": into}, field="into")
     if master.duplicate_of_id:
         raise DomainError(
             _("%(code)s is itself a duplicate; merge into %(root)s.")
@@ -45,7 +50,21 @@ def report_merge(*, user: User, code: str, into: str) -> Report:
         )
     if not duplicate.is_open:
         raise Conflict(_("Only open reports can be merged."), field="code")
-    actor = authorize(user, Power.REPORT_ASSIGN, duplicate.unit)
+    if not (master.is_open or master.status == Status.RESOLVED):
+        # Its followers would wait for updates that never come: a closed problem seen again is a new report.
+        raise DomainError(
+            _("%(code)s is already %(status)s: only a report still being handled can take duplicates.")
+            % {"code": master.code, "status": Status(master.status).label.lower()},
+            field="into",
+        )
+    if master.category_id != duplicate.category_id:
+        raise DomainError(
+            _(
+                "%(code)s is about “%(other)s”, not “%(this)s”: change the category first if it is the same problem."
+            )
+            % {"code": master.code, "other": master.category.name, "this": duplicate.category.name},
+            field="into",
+        )
     old = duplicate.status
     duplicate.duplicate_of = master
     duplicate.status = Status.REJECTED

@@ -30,7 +30,7 @@ from citydesk.reports.services.common import (
     _org,
     _snapshot,
 )
-from citydesk.reports.workflow import MOVES
+from citydesk.reports.workflow import MOVES, action_label
 
 
 @transaction.atomic
@@ -56,7 +56,7 @@ def report_transition(
     if report.status not in move.sources:
         raise Conflict(
             _("A report that is “%(s)s” cannot be “%(a)s”.")
-            % {"s": Status(report.status).label, "a": action},
+            % {"s": Status(report.status).label, "a": action_label(action).lower()},
             field="action",
         )
     actor = authorize(user, move.power, report.unit)
@@ -80,7 +80,9 @@ def report_transition(
             report.assignee = None
         report.triage_due_at, report.due_at = _due_times(new_category, report.created_at)
     elif action == "assign":
-        person = User.objects.filter(username=assignee or "", is_active=True).first()
+        if not (assignee or "").strip():
+            raise DomainError(_("Choose the officer to assign."), field="assignee")
+        person = User.objects.filter(username=assignee, is_active=True).first()
         if person is None:
             raise DomainError(_("Unknown officer “%(u)s”.") % {"u": assignee}, field="assignee")
         if not Membership.objects.filter(user=person, organisation=report.unit, is_active=True).exists():
@@ -99,12 +101,16 @@ def report_transition(
     elif action == "reject":
         if reason not in RejectReason.values:
             raise DomainError(
-                _("Choose a reason: %(r)s.") % {"r": ", ".join(RejectReason.values)}, field="reason"
+                _("Choose a reason: %(r)s.")
+                % {"r": ", ".join(str(label).lower() for label in RejectReason.labels)},
+                field="reason",
             )
         report.reject_reason = reason
         report.reject_note = note
         public_note = f"{RejectReason(reason).label}. {note}".strip()
     elif action == "transfer":
+        if not (target_unit or "").strip():
+            raise DomainError(_("Choose the unit to transfer the report to."), field="target_unit")
         target = _org(target_unit, "target_unit")
         if target.pk == report.unit_id:
             raise DomainError(

@@ -10,7 +10,6 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy
 
 from citydesk.core.errors import Conflict, DomainError, NotAllowed
 from citydesk.core.models import (
@@ -23,6 +22,7 @@ from citydesk.reports.forms import (
     category_label,
 )
 from citydesk.reports.models import Report
+from citydesk.reports.workflow import ACTION_LABELS  # noqa: F401  (the pages' button labels)
 
 log = logging.getLogger("citydesk.reports")
 
@@ -35,14 +35,6 @@ SIMPLIFY_ABOVE_POINTS = 20_000
 SIMPLIFY_TOLERANCE_DEG = 0.0003  # ≈ 30 m
 HANDLER_ROLES = ("officer", "deputy", "head", "leader")
 
-ACTION_LABELS = {
-    "classify": gettext_lazy("Classify"),
-    "assign": gettext_lazy("Assign"),
-    "start": gettext_lazy("Start handling"),
-    "resolve": gettext_lazy("Resolve"),
-    "reject": gettext_lazy("Reject"),
-    "transfer": gettext_lazy("Transfer"),
-}
 ACTION_FIELDS = {
     "classify": ("category", "note"),
     "assign": ("assignee", "note"),
@@ -114,7 +106,7 @@ def _map_settings() -> dict[str, str]:
 
 
 def _overdue(report: Report, now: Any) -> bool:
-    return bool(report.is_open and report.due_at and report.due_at < now)
+    return report.is_overdue(now)
 
 
 def _token_ok(report: Report, token: str) -> bool:

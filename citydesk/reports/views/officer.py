@@ -69,8 +69,14 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _queue_response(
-    request: HttpRequest, params: QueryDict, *, error: str = "", status: int = 200
+    request: HttpRequest,
+    params: QueryDict,
+    *,
+    error: str = "",
+    status: int = 200,
+    bulk: tuple[str, list[str]] = ("", []),
 ) -> HttpResponse:
+    """The queue page; after a refused bulk assignment, `bulk` is (officer chosen, codes ticked), kept."""
     units = selectors.working_units(request.user)
     if not units:
         return _forbidden(request, _("Only officers of a unit have a work queue."))
@@ -129,6 +135,8 @@ def _queue_response(
         "page_sizes": QueueFilterForm.PAGE_SIZES,
         "filters_query": keep.urlencode(),
         "bulk_error": error,
+        "bulk_assignee": bulk[0],
+        "bulk_codes": set(bulk[1]),
         "may_enter_calls": holds_anywhere(request.user, Power.REPORT_RECEIVE) is not None,
         "may_assign": holds_anywhere(request.user, Power.REPORT_ASSIGN) is not None,
     }
@@ -145,10 +153,11 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
     back = QueryDict(request.POST.get("next", ""), mutable=True)
     if not selectors.working_units(request.user):
         return _forbidden(request, _("Only officers of a unit have a work queue."))
+    kept = (assignee, codes)
     if not codes:
-        return _queue_response(request, back, error=_("Tick at least one report."), status=400)
+        return _queue_response(request, back, error=_("Tick at least one report."), status=400, bulk=kept)
     if not assignee:
-        return _queue_response(request, back, error=_("Choose the officer to assign."), status=400)
+        return _queue_response(request, back, error=_("Choose the officer to assign."), status=400, bulk=kept)
     current = ""
     try:
         with transaction.atomic():
@@ -158,7 +167,7 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
                 )
     except DomainError as exc:
         message = _("Nothing was assigned. %(code)s: %(reason)s") % {"code": current, "reason": exc.message}
-        return _queue_response(request, back, error=message, status=_status_of(exc))
+        return _queue_response(request, back, error=message, status=_status_of(exc), bulk=kept)
     person = User.objects.filter(username=assignee).first()
     messages.success(
         request,
@@ -352,6 +361,14 @@ def _officer_post(
             status=_status_of(exc),
         )
     messages.success(request, " ".join(done) if isinstance(done, list) else done)
+    moved = selectors.report_for_page(report.code)
+    if moved is not None and not _may_handle(request.user, moved):  # transferred away: back to my queue
+        messages.info(
+            request,
+            _("%(code)s is now handled by %(unit)s and leaves your queue.")
+            % {"code": moved.code, "unit": moved.unit.name},
+        )
+        return redirect("reports:queue")
     return redirect("reports:officer", code=report.code)
 
 
