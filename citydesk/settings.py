@@ -245,6 +245,10 @@ CITYDESK_BOUNDARY_CHECK_M = env_int("CITYDESK_BOUNDARY_CHECK_M", 100)
 CITYDESK_UNITS_RECHECK_SECONDS = env_int("CITYDESK_UNITS_RECHECK_SECONDS", 30)
 CITYDESK_REOPEN_DAYS = env_int("CITYDESK_REOPEN_DAYS", 7)
 CITYDESK_AUTO_CLOSE_DAYS = env_int("CITYDESK_AUTO_CLOSE_DAYS", 7)
+# A dossier's public phone check: wrong answers allowed on one dossier, from every browser together,
+# within a window (minutes) from the first; then it is closed to everyone until the window ends.
+CITYDESK_DOSSIER_PHONE_TRIES_PER_CODE = env_int("CITYDESK_DOSSIER_PHONE_TRIES_PER_CODE", 10)
+CITYDESK_DOSSIER_PHONE_WINDOW_MINUTES = env_int("CITYDESK_DOSSIER_PHONE_WINDOW_MINUTES", 60)
 CITYDESK_SLA_WARN_HOURS = env_int("CITYDESK_SLA_WARN_HOURS", 8)
 CITYDESK_PUBLIC_URL = env_str("CITYDESK_PUBLIC_URL", "http://127.0.0.1:8000")
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from citydesk.core.audit import Actor, audit_record
-from citydesk.dossiers.catalog import catalog_export, procedure_snapshot, search_name_of
+from citydesk.dossiers.catalog import catalog_export, percent_text, procedure_snapshot, search_name_of
 from citydesk.dossiers.models import (
     Campaign,
     CampaignTally,
@@ -77,7 +77,8 @@ class PositionedFormSet(forms.BaseInlineFormSet):
             total = sum((data.get("share") or Decimal(0) for data in kept), Decimal(0))
             if abs(total - 100) > Decimal("0.01"):
                 raise forms.ValidationError(
-                    _("The shares of the steps add up to %(total)s%%, not 100%%.") % {"total": total}
+                    _("The shares of the steps add up to %(total)s%%, not 100%%.")
+                    % {"total": percent_text(total)}
                 )
 
 

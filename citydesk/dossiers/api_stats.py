@@ -17,7 +17,6 @@ from citydesk.api import AUTH
 from citydesk.core.errors import NotFound
 from citydesk.dossiers import stats
 from citydesk.dossiers.models import Campaign
-from citydesk.ioc.access import dashboard_scope
 
 router = Router(tags=["dossiers"])
 
@@ -102,7 +101,7 @@ _REFUSALS = {400: StatsErrorOut, 401: StatsErrorOut, 403: StatsErrorOut, 404: St
 @router.get("/campaigns/{campaign_id}/stats", response={200: CampaignStatsOut, **_REFUSALS}, auth=AUTH)
 def campaign_stats(request: HttpRequest, campaign_id: int, unit: str = "") -> dict[str, Any]:
     """A same-day campaign's figures per unit × procedure, per unit, per procedure and overall."""
-    scope = dashboard_scope(request.user)
+    scope = stats.reader_scope(request.user, stats.CAMPAIGN_READERS)
     campaign = stats.visible_campaigns(scope).filter(pk=campaign_id).first()
     if campaign is None:
         raise NotFound(_("No campaign %(id)s among yours.") % {"id": campaign_id}, field="campaign_id")
@@ -151,7 +150,7 @@ def dossier_targets(
     """Shares filed online, resolved on time and handled through the one-stop system, actual against
     the yearly targets, per unit (heads: their unit; leaders: every unit and the city total).
     `period`: year (default), q1–q4, or a month 1–12."""
-    scope = dashboard_scope(request.user)
+    scope = stats.reader_scope(request.user, stats.TARGET_READERS)
     table = stats.target_table(
         scope=scope, year=year or timezone.localdate().year, period=period, unit_code=unit
     )

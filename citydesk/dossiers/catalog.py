@@ -23,6 +23,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
@@ -97,6 +98,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "role": tuple(str(r) for r in STEP_ROLES),
 }
 Rows = list[tuple[int, dict[str, Any]]]  # (row number, {key: raw cell value})
+ABSENT: Any = object()  # the raw value of a column missing from the file (reported once, at its header)
 Letters = dict[str, str]  # {key: column letter in the file}
 
 
@@ -234,26 +236,27 @@ def _read_workbook(data: bytes, errors: list[RowError]) -> tuple[dict[str, Rows]
         rows = sheet.iter_rows(values_only=True)
         header = next(rows, ())
         keys = _header_keys(name, header, errors)
+        absent = {key: ABSENT for key, *_r in COLUMNS[name] if key not in keys.values()}
         sheets[name] = []
-        if keys is None:
-            continue
         letters[name] = {key: get_column_letter(i + 1) for i, key in keys.items()}
         for number, cells in enumerate(rows, start=2):
             if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
                 continue
-            sheets[name].append((number, {k: cells[i] if i < len(cells) else None for i, k in keys.items()}))
+            values = {k: cells[i] if i < len(cells) else None for i, k in keys.items()}
+            sheets[name].append((number, {**values, **absent}))
     workbook.close()
     if not sheets and not errors:
         errors.append(RowError("", 0, "", "file", _("The workbook has none of the catalog's sheets.")))
     return sheets, letters
 
 
-def _header_keys(sheet: str, header: tuple[Any, ...], errors: list[RowError]) -> dict[int, str] | None:
+def _header_keys(sheet: str, header: tuple[Any, ...], errors: list[RowError]) -> dict[int, str]:
+    """The column index of each key found in the header. Unknown or repeated columns and missing ones
+    are reported; the rows are still read with the columns found, so that their cells are checked too."""
     by_name: dict[str, str] = {}
     for key, label, *_r in COLUMNS[sheet]:
         by_name[key] = by_name[search_key(label)] = by_name[search_key(label.split(" (")[0])] = key
     keys: dict[int, str] = {}
-    bad = False
     for index, cell in enumerate(header):
         if cell is None or not str(cell).strip():
             continue
@@ -261,14 +264,12 @@ def _header_keys(sheet: str, header: tuple[Any, ...], errors: list[RowError]) ->
         if key is None or key in keys.values():
             message = _("Unknown or repeated column “%(name)s”.") % {"name": nfc(str(cell))}
             errors.append(RowError(sheet, 1, get_column_letter(index + 1), "", message))
-            bad = True
         else:
             keys[index] = key
     for key, label, *_r in COLUMNS[sheet]:
         if key not in keys.values():
             errors.append(RowError(sheet, 1, "", "", _("Missing column “%(name)s”.") % {"name": label}))
-            bad = True
-    return None if bad else keys
+    return keys
 
 
 def _parse(kind: str, raw: Any, max_length: int) -> Any:
@@ -342,36 +343,48 @@ class _Plan:
     steps: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
+Checked = list[tuple[int, dict[str, Any]]]  # (row number, {key: value}) with the cells that could be read
+
+
 class _Checker:
-    """Collects the problems of every row; rows with a bad cell are left out of the cross-row checks."""
+    """Collects the problems of every row in one pass. A bad cell is reported and left out of its row's
+    values; the checks across rows use every value that could be read and skip only what depends on an
+    unreadable one (a share total with an unreadable share), so that one import lists every problem."""
 
     def __init__(self, letters: dict[str, Letters], errors: list[RowError]) -> None:
         self.letters = letters
         self.errors = errors
         self.departments = known_department_codes()
-        self.broken: dict[str, set[str]] = defaultdict(set)  # sheet -> codes with a bad row there
+        self.uncertain: set[str] = set()  # sheets with a row whose procedure is unknown (its code unreadable)
 
     def error(self, sheet: str, row: int, key: str, message: str) -> None:
         letter = self.letters.get(sheet, {}).get(key) or default_letters(sheet)[key]
         self.errors.append(RowError(sheet, row, letter, key, message))
 
-    def rows(self, sheet: str, rows: Rows) -> list[tuple[int, dict[str, Any]]]:
+    def rows(self, sheet: str, rows: Rows) -> Checked:
+        """Every row with the values of its readable cells (a column missing from the file is skipped:
+        its header is reported once)."""
         code_key = "code" if sheet == SHEET_PROCEDURES else "procedure_code"
-        clean: list[tuple[int, dict[str, Any]]] = []
+        checked: Checked = []
         for number, raw in rows:
             values: dict[str, Any] = {}
             for key, _label, kind, max_length in COLUMNS[sheet]:
+                cell = raw.get(key)
+                if cell is ABSENT:
+                    continue
                 try:
-                    values[key] = _parse(kind, raw.get(key), max_length)
+                    values[key] = _parse(kind, cell, max_length)
                 except ValueError as exc:
                     self.error(sheet, number, key, str(exc))
-            if len(values) == len(COLUMNS[sheet]):
-                clean.append((number, values))
-            elif code_key in values:
-                self.broken[sheet].add(values[code_key])
-        return clean
+            if code_key not in values:
+                self.uncertain.add(sheet)
+            checked.append((number, values))
+        return checked
 
-    def department(self, sheet: str, row: int, code: str, needed: bool) -> None:
+    def department(self, sheet: str, row: int, values: dict[str, Any], needed: bool) -> None:
+        if "department_code" not in values:
+            return
+        code = values["department_code"]
         if needed and not code:
             self.error(sheet, row, "department_code", _("Name the department (its code, e.g. SXD)."))
         elif code and code not in self.departments:
@@ -387,56 +400,82 @@ def _validate(sheets: dict[str, Rows], letters: dict[str, Letters], errors: list
     check = _Checker(letters, errors)
     first_rows: dict[str, int] = {}
     for row, values in check.rows(SHEET_PROCEDURES, sheets.get(SHEET_PROCEDURES, [])):
-        code = values.pop("code")
-        if code in plan.procedures:
+        code = values.pop("code", None)
+        if code is None:
+            continue
+        if code in first_rows:
             message = _("The code %(code)s is already used on row %(row)s.")
             check.error(SHEET_PROCEDURES, row, "code", message % {"code": code, "row": first_rows[code]})
             continue
-        needed = values["authority"] == Authority.DEPARTMENT
-        check.department(SHEET_PROCEDURES, row, values["department_code"], needed)
+        if "authority" in values:
+            check.department(SHEET_PROCEDURES, row, values, values["authority"] == Authority.DEPARTMENT)
         plan.procedures[code] = values
         first_rows[code] = row
-    children: dict[str, dict[str, list[tuple[int, dict[str, Any]]]]] = {}
+    children: dict[str, dict[str, Checked]] = {}
     for sheet in (SHEET_DOCUMENTS, SHEET_STEPS):
         children[sheet] = defaultdict(list)
         for row, values in check.rows(sheet, sheets.get(sheet, [])):
-            children[sheet][values.pop("procedure_code")].append((row, values))
+            code = values.pop("procedure_code", None)
+            if code is not None:
+                children[sheet][code].append((row, values))
     named = set(plan.procedures) | set(children[SHEET_DOCUMENTS]) | set(children[SHEET_STEPS])
     stored = set(Procedure.objects.filter(code__in=named).values_list("code", flat=True))
     for sheet, target in ((SHEET_DOCUMENTS, plan.documents), (SHEET_STEPS, plan.steps)):
         for code, items in children[sheet].items():
             if code not in plan.procedures and code not in stored:
-                message = _("No procedure has the code %(code)s (neither in this file nor in the catalog).")
-                for row, _values in items:
-                    check.error(sheet, row, "procedure_code", message % {"code": code})
+                if SHEET_PROCEDURES not in check.uncertain:  # else it may be the unreadable code
+                    message = _(
+                        "No procedure has the code %(code)s (neither in this file nor in the catalog)."
+                    )
+                    for row, _values in items:
+                        check.error(sheet, row, "procedure_code", message % {"code": code})
                 continue
             target[code] = [values for _row, values in items]
-            if code in check.broken[sheet]:
-                continue
-            items.sort(key=lambda item: item[1]["position"])
-            if [v["position"] for _r, v in items] != list(range(1, len(items) + 1)):
-                message = _("The rows of %(code)s must be numbered 1, 2, 3… without gaps or repeats.")
-                check.error(sheet, items[0][0], "position", message % {"code": code})
             if sheet == SHEET_STEPS:
-                _check_steps(check, code, items)
-    for code, row in first_rows.items():
-        if code not in plan.steps and code not in stored and code not in check.broken[SHEET_STEPS]:
-            message = _("A new procedure needs its process steps in the sheet “%(sheet)s”.")
-            check.error(SHEET_PROCEDURES, row, "code", message % {"sheet": SHEET_STEPS})
+                for row, values in items:
+                    _check_step(check, row, values)
+            if sheet in check.uncertain:
+                continue  # a row of this procedure may be the one with an unreadable code
+            if all("position" in values for _row, values in items):
+                items.sort(key=lambda item: item[1]["position"])
+                if [v["position"] for _r, v in items] != list(range(1, len(items) + 1)):
+                    message = _("The rows of %(code)s must be numbered 1, 2, 3… without gaps or repeats.")
+                    check.error(sheet, items[0][0], "position", message % {"code": code})
+            if sheet == SHEET_STEPS:
+                _check_share_total(check, code, items)
+    if SHEET_STEPS not in check.uncertain:
+        for code, row in first_rows.items():
+            if code not in children[SHEET_STEPS] and code not in stored:
+                message = _("A new procedure needs its process steps in the sheet “%(sheet)s”.")
+                check.error(SHEET_PROCEDURES, row, "code", message % {"sheet": SHEET_STEPS})
     return plan
 
 
-def _check_steps(check: _Checker, code: str, items: list[tuple[int, dict[str, Any]]]) -> None:
-    for row, values in items:
-        needed = values["performer"] == Performer.DEPARTMENT
-        check.department(SHEET_STEPS, row, values["department_code"], needed)
-        if values["department_code"] and not needed:
-            message = _("Only a step performed by a department names a department.")
-            check.error(SHEET_STEPS, row, "department_code", message)
+def _check_step(check: _Checker, row: int, values: dict[str, Any]) -> None:
+    if "performer" not in values:
+        return
+    needed = values["performer"] == Performer.DEPARTMENT
+    check.department(SHEET_STEPS, row, values, needed)
+    if values.get("department_code") and not needed:
+        message = _("Only a step performed by a department names a department.")
+        check.error(SHEET_STEPS, row, "department_code", message)
+
+
+def _check_share_total(check: _Checker, code: str, items: Checked) -> None:
+    """The shares of a procedure's steps add up to 100% (checked when every share could be read)."""
+    if not items or not all("share" in values for _row, values in items):
+        return
     total = sum((values["share"] for _row, values in items), Decimal(0))
     if abs(total - 100) > Decimal("0.01"):
         message = _("The shares of the steps of %(code)s add up to %(total)s%%, not 100%%.")
-        check.error(SHEET_STEPS, items[0][0], "share", message % {"code": code, "total": total})
+        check.error(SHEET_STEPS, items[0][0], "share", message % {"code": code, "total": percent_text(total)})
+
+
+def percent_text(value: Decimal | float | int) -> str:
+    """A percentage as the language writes it, without needless decimals: “115”, “112,5” in Vietnamese."""
+    amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    places = next(n for n in (0, 1, 2) if amount == amount.quantize(Decimal(1).scaleb(-n)))
+    return number_format(amount, places)
 
 
 # --- Writing --------------------------------------------------------------------------------------
@@ -536,10 +575,16 @@ def _apply(plan: _Plan, actor: Actor, result: ImportResult) -> None:
 
 
 def catalog_load(
-    sheets: dict[str, Rows], *, actor: Actor, dry_run: bool = False, letters: dict[str, Letters] | None = None
+    sheets: dict[str, Rows],
+    *,
+    actor: Actor,
+    dry_run: bool = False,
+    letters: dict[str, Letters] | None = None,
+    errors: list[RowError] | None = None,
 ) -> ImportResult:
-    """Check every row of `sheets`; with no problem, upsert them (unless `dry_run`)."""
-    result = ImportResult(dry_run=dry_run)
+    """Check every row of `sheets`; with no problem (`errors`: those already found in the file's
+    sheets and headers), upsert them (unless `dry_run`)."""
+    result = ImportResult(errors=list(errors or []), dry_run=dry_run)
     plan = _validate(sheets, letters or {}, result.errors)
     if not result.errors:
         _apply(plan, actor, result)
@@ -558,6 +603,7 @@ def catalog_import(
         raise DomainError(_("Choose an Excel file (.xlsx) to import."), field="file")
     errors: list[RowError] = []
     sheets, letters = _read_workbook(data, errors)
-    if errors:
+    if not sheets:  # not a workbook, or none of the catalog's sheets: no row to check
         return ImportResult(errors=errors, dry_run=dry_run)
-    return catalog_load(sheets, actor=actor, dry_run=dry_run, letters=letters)
+    # The rows are checked even when a sheet or a header is wrong: one import lists every problem.
+    return catalog_load(sheets, actor=actor, dry_run=dry_run, letters=letters, errors=errors)

@@ -484,3 +484,19 @@ class CampaignBaseline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}/{self.unit_id}: {self.open_at_start}"
+
+
+class PhoneCheckFailures(models.Model):
+    """Wrong answers to the phone check of a dossier's public page, from every browser together.
+
+    The session counts a browser's own tries, but clearing its cookies starts it again; this row holds the
+    limit per dossier across sessions, web processes and nodes (no shared cache is assumed). Counted in a
+    window that starts with its first wrong answer; written by `services.phone_checks.phone_check_failed`.
+    """
+
+    dossier = models.OneToOneField(Dossier, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    failures = models.PositiveIntegerField(default=0)
+    window_start = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}: {self.failures} since {self.window_start:%Y-%m-%d %H:%M}"

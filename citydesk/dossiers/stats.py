@@ -17,9 +17,11 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from citydesk.core.errors import DomainError, NotFound
+from citydesk.core.errors import DomainError, NotAllowed, NotFound
 from citydesk.core.models import DivisionLevel, Organisation, OrgKind
 from citydesk.core.selectors import descendant_ids
 from citydesk.dossiers.models import (
@@ -36,6 +38,7 @@ from citydesk.dossiers.models import (
 )
 from citydesk.dossiers.services.campaigns import FIRST_YEAR, LAST_YEAR, receivable
 from citydesk.dossiers.services.common import city_of
+from citydesk.ioc.access import dashboard_scope
 from citydesk.lib.text import sort_key
 
 OPEN = [str(s) for s in OPEN_STATUSES]
@@ -47,6 +50,22 @@ def _percent(part: int, whole: int) -> float | None:
 
 
 # --- Units and scope ------------------------------------------------------------------------------
+
+# Who may read what, said about the figures asked for (the power is the operations center's).
+CAMPAIGN_READERS = gettext_lazy("Campaign statistics are for unit heads and the city's leaders.")
+BACKLOG_READERS = gettext_lazy("The backlog figures are for unit heads and the city's leaders.")
+TARGET_READERS = gettext_lazy("The targets and their results are for unit heads and the city's leaders.")
+
+
+def reader_scope(user: Any, refusal: str | Promise) -> frozenset[int] | None:
+    """The units whose figures `user` reads (None: the whole city), as for the operations center;
+    anyone else is refused with `refusal`, which names the figures they asked for."""
+    if not user.is_authenticated:
+        raise NotAllowed(_("You must log in to do this."))
+    try:
+        return dashboard_scope(user)
+    except NotAllowed as exc:
+        raise NotAllowed(str(refusal), field=exc.field) from exc
 
 
 def receiving_units(

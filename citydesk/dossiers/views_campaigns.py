@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from openpyxl import Workbook
@@ -32,7 +33,6 @@ from citydesk.dossiers.services.campaigns import (
     planning_cities,
     target_set,
 )
-from citydesk.ioc.access import dashboard_scope
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BAR_WIDTH = 320  # px of a 100 % bar
@@ -45,8 +45,8 @@ def _refuse(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return render(request, template, {"message": exc.message}, status=exc.status)
 
 
-def _scope(request: HttpRequest) -> frozenset[int] | None:
-    return dashboard_scope(request.user)
+def _scope(request: HttpRequest, refusal: str | Promise = stats.CAMPAIGN_READERS) -> frozenset[int] | None:
+    return stats.reader_scope(request.user, refusal)
 
 
 def _campaign(scope: frozenset[int] | None, pk: int) -> Campaign:
@@ -284,7 +284,7 @@ def _default_campaign(campaigns: list[Campaign]) -> Campaign | None:
 def backlog_view(request: HttpRequest) -> HttpResponse:
     started = time.perf_counter()
     try:
-        scope = _scope(request)
+        scope = _scope(request, stats.BACKLOG_READERS)
     except NotAllowed as exc:
         return _refuse(request, exc)
     campaigns = list(stats.visible_campaigns(scope))
@@ -371,7 +371,7 @@ def _period_choices() -> list[tuple[str, str]]:
 @login_required
 def targets_view(request: HttpRequest) -> HttpResponse:
     try:
-        scope = _scope(request)
+        scope = _scope(request, stats.TARGET_READERS)
     except NotAllowed as exc:
         return _refuse(request, exc)
     return _targets_page(request, scope)
@@ -387,7 +387,7 @@ def target_save(request: HttpRequest) -> HttpResponse:
         if isinstance(exc, NotAllowed):
             return _refuse(request, exc)
         try:
-            scope = _scope(request)
+            scope = _scope(request, stats.TARGET_READERS)
         except NotAllowed as refusal:
             return _refuse(request, refusal)
         return _targets_page(

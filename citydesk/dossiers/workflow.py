@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy
+
+from citydesk.core.errors import Conflict
 from citydesk.dossiers.models import Status
 
 S = Status
@@ -44,6 +47,27 @@ MOVES: dict[str, Move] = {
         ),
     ]
 }
+
+
+# What officers see on the buttons, and in messages about a move (never the action's code).
+ACTION_LABELS = {
+    "forward": gettext_lazy("Complete this step and forward"),
+    "finish": gettext_lazy("Finish: the result is ready"),
+    "request_supplement": gettext_lazy("Ask for additional papers"),
+    "supplement_received": gettext_lazy("Additional papers received"),
+    "refuse": gettext_lazy("Refuse the dossier"),
+    "return_result": gettext_lazy("Hand over the result"),
+    "withdraw": gettext_lazy("Withdraw the dossier"),
+}
+
+
+class NotNow(Conflict):
+    """A move the table does not allow from the dossier's current status (or step). Still a 409, but
+    not a race: nobody acted first (that is `check_version`'s Conflict), the move just does not apply."""
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
 
 
 def move_for(action: str) -> Move | None:

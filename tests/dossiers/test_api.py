@@ -226,6 +226,7 @@ def test_anonymous_and_bad_tokens_cannot_receive(client, personas, catalog):
         ({"applicant_name": "  "}, 400, "applicant_name"),
         ({"applicant_id_number": "12AB"}, 400, "applicant_id_number"),
         ({"applicant_phone": "12"}, 400, "applicant_phone"),
+        ({"applicant_phone": "abc"}, 400, "applicant_phone"),
         ({"applicant_email": "khong-phai-email"}, 400, "applicant_email"),
     ],
 )
@@ -398,6 +399,7 @@ def test_online_retry_with_the_same_key_is_one_dossier(client, personas, catalog
         ("other_procedure_paper", 400, "documents"),
         ("level_2", 400, "procedure"),
         ("no_contact", 400, "applicant_phone"),
+        ("letters_for_a_phone", 400, "applicant_phone"),
         ("unknown_procedure", 404, "procedure"),
     ],
 )
@@ -414,6 +416,9 @@ def test_bad_online_filing_names_the_field_and_stores_nothing(client, personas, 
             catalog, personas, {f"doc_{required_ids(catalog.copy)[0]}": ("a.pdf", PDF)}, procedure="CT-01"
         ),
         "no_contact": lambda: online_form(catalog, personas, applicant_phone="", applicant_email=""),
+        "letters_for_a_phone": lambda: online_form(
+            catalog, personas, applicant_phone="abc", applicant_email="an@example.vn"
+        ),
         "unknown_procedure": lambda: online_form(catalog, personas, procedure="KHONG-CO"),
     }
     before = counts()
@@ -549,6 +554,25 @@ def test_supplement_on_a_finished_dossier_is_409(client, bearer, personas, catal
         r = action_as(client, bearer, personas.officer, dossier, action, note="Thiếu giấy")
         assert r.status_code == 409 and r.json()["field"] == "action", (action, r.content)
     assert counts() == before and Dossier.objects.get(pk=dossier.pk).status == Status.RESULT_READY
+
+
+def test_a_move_the_status_does_not_allow_is_named_by_its_label(client, bearer, personas, catalog, receive):
+    from citydesk.dossiers.workflow import action_label
+
+    dossier = receive()
+    assert action_as(client, bearer, personas.officer, dossier, "forward").status_code == 200
+    before = counts()
+    r = post_json(
+        client,
+        f"/api/v1/dossiers/{dossier.code}/actions",
+        {"action": "return_result", "version": 2, "result_method": "desk"},
+        **bearer(personas.officer),
+    )
+    assert r.status_code == 409 and r.json()["field"] == "action"
+    detail = r.json()["detail"]
+    assert "return_result" not in detail
+    assert action_label("return_result") in detail and str(Status.IN_PROGRESS.label) in detail
+    assert counts() == before and Dossier.objects.get(pk=dossier.pk).version == 2
 
 
 @pytest.mark.parametrize(

@@ -603,6 +603,44 @@ def test_campaign_stats_api(client, personas, catalog, campaign_set, bearer, api
     assert client.get(url).status_code == 401
 
 
+def test_campaign_stats_refusal_speaks_of_campaign_statistics(
+    client, personas, catalog, campaign_set, bearer, api_urls
+):
+    from django.utils.translation import gettext
+
+    url = f"{api_urls}/campaigns/{campaign_set.pk}/stats"
+    for persona in (personas.officer, personas.citizen, personas.operator):
+        r = client.get(url, **bearer(persona))
+        assert r.status_code == 403
+        detail = r.json()["detail"]
+        assert detail == gettext("Campaign statistics are for unit heads and the city's leaders.")
+        assert gettext("The operations center is for unit heads and the city's leaders.") != detail
+    r = client.get(f"{api_urls}/dossier-targets", **bearer(personas.officer))
+    assert r.status_code == 403
+    assert r.json()["detail"] == gettext(
+        "The targets and their results are for unit heads and the city's leaders."
+    )
+
+
+def test_campaign_pages_refusal_speaks_of_what_was_asked(client, personas, catalog, campaign_set):
+    from django.utils.translation import gettext
+
+    client.force_login(personas.officer)
+    for url, message in (
+        ("/mot-cua/chien-dich/", "Campaign statistics are for unit heads and the city's leaders."),
+        (
+            f"/mot-cua/chien-dich/{campaign_set.pk}/",
+            "Campaign statistics are for unit heads and the city's leaders.",
+        ),
+        ("/mot-cua/ton-dong/", "The backlog figures are for unit heads and the city's leaders."),
+        ("/mot-cua/chi-tieu/", "The targets and their results are for unit heads and the city's leaders."),
+    ):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        page = response.content.decode().replace("&#x27;", "'")
+        assert gettext(message) in page, url
+
+
 def test_targets_api(client, personas, catalog, target_set_up, bearer, api_urls):
     url = f"{api_urls}/dossier-targets"
     body = client.get(f"{url}?year=2026&period=12", **bearer(personas.leader)).json()

@@ -299,6 +299,60 @@ def test_every_problem_is_listed_at_once(catalog, personas):
     assert str(result.errors[0]).startswith("Thủ tục!B2 (Tên thủ tục): ")
 
 
+def _add_to_share(book: Workbook, code: str, position: int, amount: Any) -> int:
+    row = row_of(book, SHEET_STEPS, code, position)
+    value = book[SHEET_STEPS].cell(row, col(SHEET_STEPS, "share")).value
+    put(book, SHEET_STEPS, row, "share", value + amount)
+    return row
+
+
+def test_cell_errors_and_the_checks_across_rows_are_listed_in_one_pass(catalog, personas):
+    """A bad code, a bad role and shares adding up to 115% of the same procedure: all three at once."""
+    book = open_book(catalog_export())
+    code_row = row_of(book, SHEET_PROCEDURES, "HT-04")
+    put(book, SHEET_PROCEDURES, code_row, "code", "HT 04!")
+    role_row = row_of(book, SHEET_STEPS, "XD-01", 2)
+    put(book, SHEET_STEPS, role_row, "role", "boss")
+    department_row = row_of(book, SHEET_STEPS, "XD-01", 3)
+    put(book, SHEET_STEPS, department_row, "department_code", "STP")  # on a ward's own step
+    first_row = _add_to_share(book, "XD-01", 1, 15)
+    before = state()
+    result = catalog_import(to_bytes(book), user=personas.admin)
+    assert {(e.sheet, e.row, e.field) for e in result.errors} == {
+        (SHEET_PROCEDURES, code_row, "code"),
+        (SHEET_STEPS, role_row, "role"),
+        (SHEET_STEPS, department_row, "department_code"),
+        (SHEET_STEPS, first_row, "share"),
+    }
+    assert state() == before
+    share = next(e for e in result.errors if e.field == "share")
+    assert "115%" in share.message and "115.00" not in share.message
+
+
+def test_header_problems_do_not_hide_the_row_problems(catalog, personas):
+    book = open_book(catalog_export())
+    book[SHEET_PROCEDURES].cell(1, 20).value = "Người phụ trách"
+    book[SHEET_STEPS].cell(1, col(SHEET_STEPS, "role")).value = None
+    level_row = row_of(book, SHEET_PROCEDURES, "KD-02")
+    put(book, SHEET_PROCEDURES, level_row, "service_level", 9)
+    share_row = _add_to_share(book, "XD-01", 1, 15)
+    result = catalog_import(to_bytes(book), user=personas.admin)
+    found = {(e.sheet, e.row, e.field) for e in result.errors}
+    assert (SHEET_PROCEDURES, level_row, "service_level") in found
+    assert (SHEET_STEPS, share_row, "share") in found
+    assert sum(1 for e in result.errors if e.row == 1) == 2  # the unknown and the missing column
+    assert not any(e.field == "role" and e.row > 1 for e in result.errors)  # not once per row
+
+
+@pytest.mark.parametrize(("amount", "shown"), [(15, "115%"), (12.5, "112,5%"), (-0.25, "99,75%")])
+def test_share_totals_are_written_the_vietnamese_way(catalog, personas, amount, shown):
+    book = open_book(catalog_export())
+    _add_to_share(book, "XD-01", 2, amount)
+    result = catalog_import(to_bytes(book), user=personas.admin)
+    assert [e.field for e in result.errors] == ["share"]
+    assert f" {shown}" in result.errors[0].message
+
+
 def test_a_file_that_is_not_a_workbook_is_refused(catalog, personas):
     result = catalog_import(b"code,name\nHT-01,x\n", user=personas.admin)
     assert [e.field for e in result.errors] == ["file"]
@@ -570,6 +624,22 @@ def test_import_command_exits_1_listing_row_errors(catalog, tmp_path, capsys):
     blank = tmp_path / "blank.xlsx"
     call_command("export-procedures", str(blank), "--blank")
     assert open_book(blank.read_bytes())[SHEET_STEPS].max_row == 1
+
+
+def test_import_command_lists_every_problem_in_one_pass(catalog, tmp_path, capsys):
+    book = open_book(catalog_export())
+    role_row = row_of(book, SHEET_STEPS, "XD-01", 2)
+    put(book, SHEET_STEPS, role_row, "role", "boss")
+    _add_to_share(book, "XD-01", 1, 12.5)
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(to_bytes(book))
+    with pytest.raises(CommandError) as err:
+        call_command("import-procedures", str(path))
+    assert err.value.returncode == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert any(line.startswith(f"Quy trình!F{role_row} ") for line in lines), lines
+    assert any("112,5%" in line for line in lines), lines
+    assert "2 problem(s)" in str(err.value)
 
 
 def test_fee_and_time_labels_follow_the_language(catalog):

@@ -169,6 +169,8 @@ def test_desk_by_post_needs_the_address(client, personas, catalog):
         ({"documents": ["abc"]}, 400, "documents"),
         ({"applicant_name": "  "}, 400, "applicant_name"),
         ({"applicant_phone": "12"}, 400, "applicant_phone"),
+        ({"applicant_phone": "abc"}, 400, "applicant_phone"),  # letters are refused, not dropped
+        ({"applicant_phone": "0903 123 456 ext"}, 400, "applicant_phone"),
         ({"applicant_id_number": "12ab"}, 400, "applicant_id_number"),
         ({"applicant_email": "not-an-address"}, 400, "applicant_email"),
         ({"channel": "fax"}, 400, "channel"),
@@ -185,6 +187,17 @@ def test_desk_bad_input_is_refused_next_to_the_field_and_stores_nothing(
     page = html(response)
     if field not in ("applicant_name", "procedure"):  # the form is kept
         assert 'value="Nguyễn Văn An"' in page
+
+
+def test_desk_keeps_the_typed_phone_next_to_its_error(client, personas, catalog):
+    login(client, personas.officer)
+    response = client.post("/mot-cua/", desk_post(catalog, personas, applicant_phone="abc"))
+    assert response.status_code == 400 and has_field_error(response, "applicant_phone")
+    assert re.search(r'id="id_applicant_phone" name="applicant_phone" value="abc"', html(response))
+    assert nothing_received()
+    # The usual ways of writing a number are accepted.
+    response = client.post("/mot-cua/", desk_post(catalog, personas, applicant_phone="(090) 312-3456"))
+    assert response.status_code == 302 and Dossier.objects.get().applicant_phone == "0903123456"
 
 
 def test_desk_refuses_receiving_for_another_unit(client, personas, catalog):
@@ -446,7 +459,7 @@ def test_forward_through_the_page_and_a_stale_version_is_a_conflict(client, pers
     login(client, personas.deputy)
     response = client.post(url, {"action": "forward", "version": seen})
     assert response.status_code == 409
-    assert 'data-testid="reload"' in html(response)
+    assert 'data-testid="reload"' in html(response) and 'data-kind="conflict"' in html(response)
     fresh = Dossier.objects.get(pk=dossier.pk)
     assert (fresh.version, fresh.current_step.position) == (seen + 1, 2)
     assert DossierEvent.objects.filter(dossier=dossier).count() == events
@@ -488,6 +501,71 @@ def test_supplement_request_on_a_finished_dossier_is_refused(client, personas, c
     assert response.status_code == 409
     fresh = Dossier.objects.get(pk=dossier.pk)
     assert (fresh.status, fresh.version, fresh.paused_at) == (Status.RESULT_READY, dossier.version, None)
+
+
+def _page_error(response: Any) -> str:
+    match = re.search(r'data-testid="page-error">([^<]*)<', html(response))
+    assert match, html(response)
+    return match.group(1)
+
+
+def test_a_move_the_status_does_not_allow_is_not_called_a_conflict(client, personas, catalog, receive):
+    from citydesk.dossiers.workflow import action_label
+
+    dossier = receive()
+    dossier = dossier_transition(user=personas.officer, code=dossier.code, action="forward")
+    url = f"/mot-cua/ho-so/{dossier.code}/thao-tac/"
+    login(client, personas.officer)
+    # Handing the result over while the dossier is being handled: its status, not someone else, refuses.
+    response = client.post(
+        url, {"action": "return_result", "version": dossier.version, "result_method": "desk"}
+    )
+    page = html(response)
+    assert response.status_code == 409
+    assert 'data-kind="not-now"' in page and 'data-testid="reload"' not in page
+    message = _page_error(response)
+    assert "return_result" not in message
+    assert action_label("return_result") in message and str(Status.IN_PROGRESS.label) in message
+    # Forwarding while the applicant is asked for papers: the same kind of refusal.
+    dossier = dossier_transition(
+        user=personas.officer, code=dossier.code, action="request_supplement", note="CCCD"
+    )
+    response = client.post(url, {"action": "forward", "version": dossier.version})
+    assert response.status_code == 409 and 'data-kind="not-now"' in html(response)
+    message = _page_error(response)
+    assert "forward" not in message and action_label("forward") in message
+    assert str(Status.SUPPLEMENT.label) in message
+    fresh = Dossier.objects.get(pk=dossier.pk)
+    assert (fresh.status, fresh.version) == (Status.SUPPLEMENT, dossier.version)
+    # A stale version is still someone else acting first.
+    response = client.post(url, {"action": "forward", "version": dossier.version - 1})
+    assert response.status_code == 409 and 'data-kind="conflict"' in html(response)
+    # In English (the source text): the title, the move's label and the status, never the code.
+    english = client.post(
+        url, {"action": "return_result", "version": dossier.version}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    page = html(english)
+    assert "Not possible in the current status" in page and "Someone else acted first" not in page
+    assert (
+        f"Dossier {dossier.code} is “Waiting for additional papers”: “Hand over the result” is not possible now."
+        in page
+    )
+
+
+def test_applicant_move_the_status_does_not_allow(client, personas, catalog, receive):
+    from citydesk.dossiers.workflow import action_label
+
+    dossier = receive()
+    client.get(f"/ho-so/tra-cuu/{dossier.code}/", {"t": dossier.citizen_token})
+    dossier = dossier_transition(user=personas.officer, code=dossier.code, action="forward")
+    paper = catalog.birth.documents.get(required=False)
+    good = SimpleUploadedFile("cccd.pdf", PDF, content_type="application/pdf")
+    response = client.post(
+        f"/ho-so/tra-cuu/{dossier.code}/bo-sung/", {f"doc_{paper.pk}": good, "version": dossier.version}
+    )
+    assert response.status_code == 409 and 'data-kind="not-now"' in html(response)
+    message = _page_error(response)
+    assert "supplement_received" not in message and action_label("supplement_received") in message
 
 
 def test_action_errors_name_the_field_and_change_nothing(client, personas, catalog, receive):
@@ -610,6 +688,86 @@ def test_phone_check_opens_the_details_and_is_rate_limited(client, personas, cat
     response = other.post(url, {"phone": "0903123456"})
     assert response.status_code == 429 and "Nguyễn Văn An" not in html(response)
     assert "Nguyễn Văn An" not in html(other.get(url))
+
+
+def test_lookup_with_an_empty_code_asks_for_it(client, personas, catalog, receive):
+    receive()
+    response = client.get("/ho-so/tra-cuu/", {"code": ""})
+    assert response.status_code == 400 and 'id="err-code"' in html(response)
+    response = client.get("/ho-so/tra-cuu/", {"code": "   "})
+    assert response.status_code == 400 and 'id="err-code"' in html(response)
+    assert client.get("/ho-so/tra-cuu/").status_code == 200  # the form itself, no error
+    assert 'id="err-code"' not in html(client.get("/ho-so/tra-cuu/"))
+
+
+def test_lookup_empty_code_message_in_english(client, personas, catalog):
+    response = client.get("/ho-so/tra-cuu/", {"code": ""}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Enter the dossier code, for example HS-26-000123." in html(response)
+
+
+@pytest.mark.parametrize("typed", ["", "   ", "abc"])
+def test_phone_check_without_a_number_uses_no_try(client, personas, catalog, receive, typed):
+    from citydesk.dossiers.models import PhoneCheckFailures
+    from citydesk.dossiers.views.common import SESSION_TRIES
+
+    dossier = receive()
+    url = f"/ho-so/tra-cuu/{dossier.code}/"
+    for _ in range(6):  # more than the tries allowed: none of them counts
+        response = client.post(url, {"phone": typed})
+        assert response.status_code == 400 and 'id="err-phone"' in html(response)
+    assert client.session.get(SESSION_TRIES, 0) == 0 and not PhoneCheckFailures.objects.exists()
+    english = client.post(url, {"phone": typed}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Enter the phone number on the dossier, or its last 4 digits." in html(english)
+    assert "tries left" not in html(english)
+    assert client.post(url, {"phone": "3456"}).status_code == 302  # the right answer still opens it
+
+
+def test_phone_check_limit_holds_per_dossier_whatever_the_browser(
+    client, personas, catalog, receive, settings
+):
+    settings.CITYDESK_DOSSIER_PHONE_TRIES_PER_CODE = 6
+    dossier = receive()
+    other_dossier = receive()
+    url = f"/ho-so/tra-cuu/{dossier.code}/"
+    first, second = client, type(client)()
+    assert 'id="id_phone"' in html(second.get(url))
+    for _ in range(4):
+        assert first.post(url, {"phone": "0000"}).status_code == 400
+    first.cookies.clear()  # a fresh session: the session's own count starts again…
+    assert first.post(url, {"phone": "1111"}).status_code == 400
+    assert second.post(url, {"phone": "2222"}).status_code == 400  # six wrong answers on this dossier
+    # …but the dossier's count holds: every browser is refused, even with the right number.
+    for browser in (first, second, type(client)()):
+        response = browser.post(url, {"phone": "0903123456"})
+        assert response.status_code == 429 and "Nguyễn Văn An" not in html(response)
+        assert "Nguyễn Văn An" not in html(browser.get(url))
+        assert 'id="id_phone"' not in html(browser.get(url))  # the phone check is closed for now
+    # Another dossier is not affected.
+    response = type(client)().post(f"/ho-so/tra-cuu/{other_dossier.code}/", {"phone": "3456"})
+    assert response.status_code == 302
+
+
+def test_phone_check_limit_per_dossier_ends_with_its_window(client, personas, catalog, receive, settings):
+    import datetime as dt
+
+    from citydesk.dossiers.models import PhoneCheckFailures
+    from citydesk.dossiers.services.phone_checks import phone_check_failed, phone_checks_left
+
+    settings.CITYDESK_DOSSIER_PHONE_TRIES_PER_CODE = 3
+    settings.CITYDESK_DOSSIER_PHONE_WINDOW_MINUTES = 60
+    dossier = receive()
+    start = at(2026, 12, 7, 10, 0)
+    assert [phone_check_failed(dossier=dossier, now=start + dt.timedelta(minutes=m)) for m in (0, 5, 10)] == [
+        2,
+        1,
+        0,
+    ]
+    assert phone_checks_left(dossier, now=start + dt.timedelta(minutes=59)) == 0
+    assert phone_checks_left(dossier, now=start + dt.timedelta(minutes=61)) == 3
+    # A wrong answer after the window starts a new one.
+    assert phone_check_failed(dossier=dossier, now=start + dt.timedelta(minutes=61)) == 2
+    row = PhoneCheckFailures.objects.get(dossier=dossier)
+    assert (row.failures, row.window_start) == (1, start + dt.timedelta(minutes=61))
 
 
 def test_token_link_and_the_logged_in_applicant_see_the_details(client, personas, catalog, receive):

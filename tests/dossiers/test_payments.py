@@ -207,6 +207,7 @@ def test_online_filing_of_a_logged_in_citizen_is_theirs(client, personas, catalo
         ({"unit": ""}, 400, "unit"),
         ({"applicant_name": ""}, 400, "applicant_name"),
         ({"applicant_phone": ""}, 400, "applicant_phone"),  # online: a phone or an e-mail is needed
+        ({"applicant_phone": "abc", "applicant_email": "mai@example.vn"}, 400, "applicant_phone"),
         (
             {"doc_REQUIRED": SimpleUploadedFile("a.pdf", b"MZ\x90 exe", content_type="application/pdf")},
             400,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -82,11 +83,23 @@ def _clean(value: str | None, limit: int) -> str:
     return unicodedata.normalize("NFC", (value or "").strip())[:limit]
 
 
+_PHONE = re.compile(r"^\+?[0-9]+$")
+
+
+def _phone(value: str | None) -> str:
+    """A phone number as typed (spaces, dots, dashes and brackets allowed) → its digits, with a leading
+    "+" kept; anything else typed in it (letters…) is refused, never dropped."""
+    typed = unicodedata.normalize("NFKC", (value or "").strip())
+    compact = re.sub(r"[\s.\-()]", "", typed)
+    if typed and not _PHONE.match(compact):
+        raise DomainError(_("Enter a valid phone number."), field="applicant_phone")
+    return compact[:20]
+
+
 def _check_applicant(applicant: Applicant, channel: str) -> Applicant:
     cleaned = Applicant(
         name=_clean(applicant.name, 150),
         id_number=_clean(applicant.id_number, 20),
-        phone="".join(ch for ch in (applicant.phone or "") if ch.isdigit() or ch == "+")[:20],
         email=_clean(applicant.email, 254).lower(),
         address=_clean(applicant.address, 300),
     )
@@ -96,6 +109,7 @@ def _check_applicant(applicant: Applicant, channel: str) -> Applicant:
         raise DomainError(
             _("An ID card number has 12 digits (or 9 for an old card)."), field="applicant_id_number"
         )
+    cleaned.phone = _phone(applicant.phone)
     digits = cleaned.phone.lstrip("+")
     if cleaned.phone and not (8 <= len(digits) <= 15):
         raise DomainError(_("Enter a valid phone number."), field="applicant_phone")

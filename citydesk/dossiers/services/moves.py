@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor, audit_record
-from citydesk.core.errors import Conflict, DomainError, NotAllowed
+from citydesk.core.errors import DomainError, NotAllowed
 from citydesk.core.models import User
 from citydesk.core.powers import Power, Role
 from citydesk.core.services import authorize
@@ -125,7 +125,8 @@ def dossier_transition(
     """Make one move of the workflow table on dossier `code`.
 
     `version` (the one the officer saw) guards against two people acting at once: the second gets a
-    409 conflict. Moves that wait on the applicant stop the clock; resuming moves every due time on
+    409 conflict. A move the dossier's status does not allow is a 409 too, `workflow.NotNow`, naming the
+    move by its label and the status. Moves that wait on the applicant stop the clock; resuming moves every due time on
     by the office time the dossier waited.
     """
     move = workflow.move_for(action)
@@ -134,9 +135,13 @@ def dossier_transition(
     dossier = common.locked(code)
     common.check_version(dossier, version)
     if dossier.status not in move.sources:
-        raise Conflict(
+        raise workflow.NotNow(
             _("Dossier %(code)s is “%(status)s”: “%(action)s” is not possible now.")
-            % {"code": dossier.code, "status": Status(dossier.status).label, "action": action},
+            % {
+                "code": dossier.code,
+                "status": Status(dossier.status).label,
+                "action": workflow.action_label(action),
+            },
             field="action",
         )
     actor = _who_acts(move, dossier, user, token)
@@ -153,12 +158,14 @@ def dossier_transition(
 
     if action == "forward":
         if is_last:
-            raise Conflict(_("This is the last step: finish the dossier with its result."), field="action")
+            raise workflow.NotNow(
+                _("This is the last step: finish the dossier with its result."), field="action"
+            )
         dossier.current_step = _complete_step(dossier, user, now, note)
         fields.append("current_step")
     elif action == "finish":
         if not is_last:
-            raise Conflict(
+            raise workflow.NotNow(
                 _("Step %(n)s is not the last one: forward the dossier to the next step.")
                 % {"n": step.position if step else "?"},
                 field="action",

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from citydesk.core.errors import DomainError, NotAllowed
-from citydesk.dossiers import payments, selectors
+from citydesk.dossiers import payments, selectors, workflow
 from citydesk.dossiers.forms import (
     ACCEPT,
     APPLICANT_FIELDS,
@@ -27,7 +27,7 @@ from citydesk.dossiers.forms import (
     uploads_from,
 )
 from citydesk.dossiers.models import OPEN_STATUSES, Authority, Dossier, Payment, Status
-from citydesk.dossiers.services import dossier_receive, dossier_transition
+from citydesk.dossiers.services import dossier_receive, dossier_transition, phone_checks
 from citydesk.dossiers.views.common import (
     FULL,
     PHONE_TRIES,
@@ -224,6 +224,9 @@ def lookup(request: HttpRequest) -> HttpResponse:
             return redirect("dossiers:track", code=code)
         error = _("No dossier has the code %(code)s. Check the code on your receipt.") % {"code": code}
         status = 404
+    elif "code" in request.GET:  # the form was sent empty
+        error = _("Enter the dossier code, for example HS-26-000123.")
+        status = 400
     return render(request, "dossiers/citizen_lookup.html", {"code": code, "error": error}, status=status)
 
 
@@ -238,20 +241,31 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _phone_check(request: HttpRequest, dossier: Dossier) -> HttpResponse:
+    """The phone number (or its last 4 digits) opens the details. Wrong answers are limited per
+    browser (its session) and per dossier, whatever the browser (`services.phone_checks`)."""
     tries = int(request.session.get(SESSION_TRIES, 0))
-    if tries >= PHONE_TRIES:
+    if tries >= PHONE_TRIES or phone_checks.phone_checks_left(dossier) <= 0:
         return _track_page(
             request,
             dossier,
             phone_error=_("Too many wrong answers. Open the link sent to you, or ask at the desk."),
+            phone_locked=True,
             status=429,
         )
     form = PhoneCheckForm(request.POST)
     form.is_valid()
-    level = phone_check(dossier, form.digits())
+    typed = form.digits()
+    if not typed:  # nothing to check: not a wrong answer
+        return _track_page(
+            request,
+            dossier,
+            phone_error=_("Enter the phone number on the dossier, or its last 4 digits."),
+            status=400,
+        )
+    level = phone_check(dossier, typed)
     if not level:
         request.session[SESSION_TRIES] = tries + 1
-        left = PHONE_TRIES - tries - 1
+        left = min(PHONE_TRIES - tries - 1, phone_checks.phone_check_failed(dossier=dossier))
         return _track_page(
             request,
             dossier,
@@ -269,10 +283,16 @@ def _track_page(
     phone_error: str = "",
     action_error: DomainError | None = None,
     action: str = "",
+    phone_locked: bool | None = None,
     status: int = 200,
 ) -> HttpResponse:
     access = applicant_access(request, dossier, request.GET.get("t", ""))
     personal = bool(access)
+    if phone_locked is None and not personal:  # the phone check is offered: is it closed for now?
+        phone_locked = (
+            int(request.session.get(SESSION_TRIES, 0)) >= PHONE_TRIES
+            or phone_checks.phone_checks_left(dossier) <= 0
+        )
     steps = list(dossier.steps.all())
     requirements = list(dossier.procedure.documents.all())
     context = {
@@ -291,8 +311,9 @@ def _track_page(
         and payments.needs_payment(dossier),
         "fee_text": payments.vnd(dossier.fee) if dossier.fee else "",
         "phone_error": phone_error,
-        "phone_locked": int(request.session.get(SESSION_TRIES, 0)) >= PHONE_TRIES,
+        "phone_locked": bool(phone_locked),
         "action_error": action_error,
+        "action_not_now": isinstance(action_error, workflow.NotNow),
         "action": action,
         "accept": ACCEPT,
         "now": timezone.now(),

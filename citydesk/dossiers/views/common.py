@@ -10,7 +10,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from citydesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
 from citydesk.dossiers import selectors
@@ -22,6 +21,7 @@ from citydesk.dossiers.models import (
     Punctuality,
     Status,
 )
+from citydesk.dossiers.workflow import ACTION_LABELS  # noqa: F401  (the pages' button labels)
 
 SESSION_ACCESS = "dossiers_access"  # {code: "full" | "view"}: what this browser proved about a dossier
 SESSION_FILED = "dossiers_filed"  # codes filed online in this session (their confirmation page)
@@ -30,15 +30,6 @@ SESSION_DESK = "dossiers_desk_transactions"  # {dossier code: rating transaction
 PHONE_TRIES = 5
 FULL, VIEW = "full", "view"
 
-ACTION_LABELS = {
-    "forward": gettext_lazy("Complete this step and forward"),
-    "finish": gettext_lazy("Finish: the result is ready"),
-    "request_supplement": gettext_lazy("Ask for additional papers"),
-    "supplement_received": gettext_lazy("Additional papers received"),
-    "refuse": gettext_lazy("Refuse the dossier"),
-    "return_result": gettext_lazy("Hand over the result"),
-    "withdraw": gettext_lazy("Withdraw the dossier"),
-}
 # The form fields of each action (anything else a service names goes at the top of the action's form).
 ACTION_FIELDS = {
     "forward": ("note",),

@@ -79,7 +79,8 @@ class PageError:
     form: str  # the action whose form failed
     field: str | None
     message: str
-    conflict: bool = False
+    conflict: bool = False  # someone else moved the dossier since the page was loaded
+    not_now: bool = False  # the move does not apply to the dossier's current status
 
 
 class _Powers:
@@ -227,7 +228,11 @@ def dossier_action(request: HttpRequest, code: str) -> HttpResponse:
             fresh,
             list(fresh.steps.all()),
             error=PageError(
-                form=action, field=field, message=exc.message, conflict=isinstance(exc, Conflict)
+                form=action,
+                field=field,
+                message=exc.message,
+                conflict=isinstance(exc, Conflict) and not isinstance(exc, workflow.NotNow),
+                not_now=isinstance(exc, workflow.NotNow),
             ),
             values=values,
             status=status_of(exc),
