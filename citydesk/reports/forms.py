@@ -296,6 +296,14 @@ class NoteForm(DomainErrorForm):
     public = forms.BooleanField(required=False)
 
 
+class AttachForm(DomainErrorForm):
+    """An officer's file on the report page: a photo (public copy without location data if ticked) or a PDF."""
+
+    field_map = {"code": "file"}
+    file = forms.FileField(required=False)
+    public = forms.BooleanField(required=False)
+
+
 class MergeForm(DomainErrorForm):
     field_map = {"code": "into"}
     into = forms.CharField(required=False, strip=True, max_length=20)

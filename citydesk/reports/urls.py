@@ -24,6 +24,7 @@ urlpatterns = [
     path("xu-ly/<str:code>/", views.officer_report, name="officer"),
     path("xu-ly/<str:code>/thao-tac/", views.officer_action, name="action"),
     path("xu-ly/<str:code>/ghi-chu/", views.officer_note, name="note"),
+    path("xu-ly/<str:code>/tep/", views.officer_attach, name="attach"),
     path("xu-ly/<str:code>/gop/", views.officer_merge, name="merge"),
     path("xu-ly/<str:code>/tach/", views.officer_unmerge, name="unmerge"),
     path("xu-ly/<str:code>/tam-dung/", views.officer_pause, name="pause"),

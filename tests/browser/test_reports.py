@@ -189,6 +189,8 @@ def test_officer_resolves_a_report_from_the_queue(
     page.wait_for_load_state("networkidle")
     row = page.locator(f"[data-testid=queue-row][data-code='{report.code}']")
     expect(row).to_be_visible()
+    page.locator("details.queue-map summary").click()  # the page's reports on a map, drawn when opened
+    expect(page.locator("#queue-map .leaflet-interactive").first).to_be_attached()
     page.screenshot(path=str(screenshot_dir / "reports-queue.png"), full_page=True)
 
     with page.expect_navigation():

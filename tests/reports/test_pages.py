@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import json
 import re
 import uuid
 from datetime import timedelta
@@ -445,6 +446,25 @@ def test_queue_shows_my_units_reports_most_urgent_first(client, personas, catego
     assert 'name="codes"' in html and 'option value="officer"' in html  # the unit's members
 
 
+def test_queue_map_holds_the_page_reports_with_a_point(client, personas, categories):
+    late = submit(description="Quá hạn", when=timezone.now() - timedelta(days=30))
+    fresh = submit(description="Mới")
+    by_phone = submit(
+        description="Gọi điện, chỉ có địa chỉ", lon=None, lat=None, address="12 Lê Lợi", ward_code="26743"
+    )
+    client.force_login(personas.officer)
+    html = client.get("/xu-ly/").content.decode()
+    data = re.search(r'<script id="queue-map-points" type="application/json">(.*?)</script>', html, re.S)
+    points = {p["code"]: p for p in json.loads(data.group(1))}
+    assert set(points) == {late.code, fresh.code} and by_phone.code in html  # in the list, not on the map
+    assert points[late.code]["overdue"] and not points[fresh.code]["overdue"]
+    assert points[fresh.code]["url"] == f"/xu-ly/{fresh.code}/"
+    assert 'data-testid="queue-map"' in html and "leaflet.js" in html
+    assert_no_inline_code(html)
+    empty = client.get("/xu-ly/", {"q": by_phone.code}).content.decode()
+    assert 'data-testid="queue-map"' not in empty and "leaflet.js" not in empty  # nothing to map
+
+
 def test_queue_query_count_does_not_grow_with_the_page_size(client, personas, categories):
     for i in range(60):
         report = submit(description=f"Ổ gà số {i}")
@@ -579,6 +599,32 @@ def test_a_transfer_out_lands_on_the_queue_not_on_a_refusal(client, personas, ca
     page = client.get(r["Location"])
     assert page.status_code == 200
     assert report.code in page.content.decode() and "Sở Xây dựng" in page.content.decode()  # the messages
+
+
+def test_officers_add_photos_and_documents_on_the_report_page(client, personas, categories):
+    report = submit()
+    url = f"/xu-ly/{report.code}/tep/"
+    client.force_login(personas.officer)
+    assert 'id="form-attach"' in client.get(f"/xu-ly/{report.code}/").content.decode()
+    r = client.post(url, {"file": png_file("sau-khi-va.png"), "public": "on"})
+    assert r.status_code == 302 and r["Location"] == f"/xu-ly/{report.code}/"
+    photo = Attachment.objects.get(report=report)
+    assert photo.public and photo.public_file and photo.uploaded_by == personas.officer
+    pdf = SimpleUploadedFile("bien-ban.pdf", b"%PDF-1.4 bien ban kiem tra", content_type="application/pdf")
+    assert client.post(url, {"file": pdf, "public": "on"}).status_code == 302
+    assert not Attachment.objects.get(
+        report=report, content_type="application/pdf"
+    ).public  # documents stay inside
+    fake = SimpleUploadedFile("anh.jpg", b"not a photo", content_type="image/jpeg")
+    r = client.post(url, {"file": fake})
+    assert r.status_code == 400 and 'id="err-attach-file"' in r.content.decode()
+    assert client.post(url, {}).status_code == 400
+    assert Attachment.objects.filter(report=report).count() == 2
+    client.force_login(personas.outsider)  # an officer of another ward
+    assert client.post(url, {"file": png_file()}).status_code == 403
+    client.force_login(personas.citizen)
+    assert client.post(url, {"file": png_file()}).status_code == 403
+    assert Attachment.objects.filter(report=report).count() == 2
 
 
 def test_notes_pause_resume_merge_unmerge(client, personas, categories):

@@ -8,6 +8,7 @@ from citydesk.reports.views.hotline import hotline, hotline_suggest
 from citydesk.reports.views.officer import (
     bulk_assign,
     officer_action,
+    officer_attach,
     officer_merge,
     officer_note,
     officer_pause,
@@ -24,6 +25,7 @@ __all__ = [
     "hotline_suggest",
     "lookup",
     "officer_action",
+    "officer_attach",
     "officer_merge",
     "officer_note",
     "officer_pause",

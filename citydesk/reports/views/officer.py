@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,8 +28,10 @@ from citydesk.core.powers import Power
 from citydesk.core.services import active_delegation_for, authorize, holds_anywhere
 from citydesk.ioc import directives as ioc_directives
 from citydesk.reports import selectors, services, workflow
+from citydesk.reports.attachments import attachment_add
 from citydesk.reports.forms import (
     ActionForm,
+    AttachForm,
     BulkAssignForm,
     MergeForm,
     NoteForm,
@@ -120,10 +123,27 @@ def _queue_response(
     keep = params.copy()
     for name in ("page", "csrfmiddlewaretoken", "codes", "assignee_to", "next"):
         keep.pop(name, None)
+    # The page's reports that have a point, for the map above the list (same rows, no extra query).
+    map_points = [
+        {
+            "code": r["report"].code,
+            "lat": r["report"].lat,
+            "lon": r["report"].lon,
+            "status": r["report"].get_status_display(),
+            "overdue": r["overdue"],
+            "url": reverse("reports:officer", args=[r["report"].code]),
+        }
+        for r in rows
+        if r["report"].lat is not None and r["report"].lon is not None
+    ]
+    provinces = Counter(r["report"].province_code for r in rows if r["report"].province_code)
     context = {
         "form": form,
         "page": page,
         "rows": rows,
+        "map_points": map_points,
+        "map_province": provinces.most_common(1)[0][0] if provinces else "",
+        **_map_settings(),
         "statuses": Status.choices,
         "channels": Channel.choices,
         "status_value": status_value,
@@ -325,6 +345,7 @@ def _officer_response(
         "error": error,
         "values": values,
         "note_error": form_error("note"),
+        "attach_error": form_error("attach"),
         "merge_error": form_error("merge"),
         "unmerge_error": form_error("unmerge"),
         "pause_error": form_error("pause"),
@@ -408,6 +429,24 @@ def officer_note(request: HttpRequest, code: str) -> HttpResponse:
         )
 
     return _officer_post(request, code, "note", NoteForm(request.POST), call, _("The note was added."))
+
+
+@login_required
+@require_POST
+def officer_attach(request: HttpRequest, code: str) -> HttpResponse:
+    """A photo of the site or of the repair, or a document, added by the handling unit."""
+    form = AttachForm(request.POST, request.FILES)
+
+    def call(report: Report, data: dict[str, Any]) -> None:
+        upload = data.get("file")
+        if not upload:
+            raise DomainError(_("Choose the file to add."), field="file")
+        actor = authorize(request.user, Power.REPORT_RECEIVE, report.unit)
+        attachment_add(
+            report=report, upload=upload, actor=actor, user=request.user, public=bool(data.get("public"))
+        )
+
+    return _officer_post(request, code, "attach", form, call, _("The file was added."))
 
 
 @login_required

@@ -340,6 +340,40 @@
     state.loadWards(container.dataset.province, false);
   }
 
+  /* ---- Queue map: the page's reports as points (the list stays the way to reach them by keyboard) -- */
+
+  function initQueueMap(details) {
+    var container = document.getElementById("queue-map");
+    var points = readJSON("queue-map-points");
+    if (!Array.isArray(points)) points = [];
+    var state = null;
+    function draw() {
+      if (state || !container) return;
+      state = initMap(container);
+      if (!state) return;
+      var bounds = [];
+      points.forEach(function (p) {
+        var colour = p.overdue ? "#c8102e" : "#0b4f8a";
+        var marker = L.circleMarker([p.lat, p.lon], {
+          radius: 7, color: colour, weight: 2, fillColor: colour, fillOpacity: 0.55,
+        }).addTo(state.map);
+        marker.bindTooltip(p.code + " · " + p.status);
+        marker.on("click", function () { window.location.href = p.url; });
+        bounds.push([p.lat, p.lon]);
+      });
+      if (bounds.length === 1) state.map.setView(bounds[0], 15);
+      else if (bounds.length) state.map.fitBounds(bounds, { padding: [20, 20], maxZoom: 16 });
+      state.loadWards(container.dataset.province, false);
+    }
+    // Leaflet needs a visible box to size itself: draw on first opening.
+    if (details.open) draw();
+    details.addEventListener("toggle", function () {
+      if (!details.open) return;
+      draw();
+      if (state) state.map.invalidateSize();
+    });
+  }
+
   /* ---- Hotline ------------------------------------------------------------------------------------- */
 
   function initHotline(form) {
@@ -475,6 +509,8 @@
     if (rating) initRating(rating);
     var bulk = document.getElementById("bulk-form");
     if (bulk) initQueue(bulk);
+    var queueMap = document.querySelector("details.queue-map");
+    if (queueMap) initQueueMap(queueMap);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
