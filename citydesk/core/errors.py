@@ -22,3 +22,9 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     status = 409
+
+
+class KeyReused(DomainError):
+    """An Idempotency-Key sent again with a different request (the IETF draft's 422)."""
+
+    status = 422

@@ -51,6 +51,12 @@ def test_idempotency_key_header(client, categories):
     assert first.status_code == 201 and again.status_code == 200
     assert first.json()["code"] == again.json()["code"]
     assert Report.objects.count() == 1
+    # The same key for another report (another client behind the same address): refused, nothing leaks.
+    other = post(client, BODY | {"description": "Đèn đường tắt cả tuần"}, HTTP_IDEMPOTENCY_KEY="abc-123")
+    assert other.status_code == 422 and other.json()["field"] == "Idempotency-Key"
+    assert first.json()["code"] not in other.content.decode()
+    assert first.json()["citizen_token"] not in other.content.decode()
+    assert Report.objects.count() == 1
 
 
 @pytest.mark.parametrize(

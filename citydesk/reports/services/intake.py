@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from citydesk.core import configcache
 from citydesk.core.audit import audit_record
-from citydesk.core.errors import DomainError, NotAllowed
+from citydesk.core.errors import DomainError, KeyReused, NotAllowed
 from citydesk.core.models import AdminUnit, DivisionLevel, User
 from citydesk.core.powers import Power
 from citydesk.core.rows import RowWriter
@@ -96,6 +96,7 @@ def report_submit(
             .first()
         )
         if existing is not None:
+            _same_request(existing.report, category, description)
             return Intake(report=existing.report, created=False)
     gen = configcache.generation()  # one check for every cached lookup below
     cat = _category(category, gen=gen)
@@ -229,8 +230,21 @@ def report_submit(
         existing = IdempotencyKey.objects.select_related("report").get(
             scope=idempotency_scope, key=idempotency_key
         )
+        _same_request(existing.report, category, description)
         return Intake(report=existing.report, created=False)
     return Intake(report=report, created=True, events=first_events)
+
+
+def _same_request(report: Report, category: str | None, description: str) -> None:
+    """A retry must be the same report: a key reused for another one (another client behind the same
+    address, or a bug) is refused, and the first report, its contact details and token, stay unseen."""
+    if report.category.code != (category or "") or report.description != nfc(description or ""):
+        raise KeyReused(
+            _(
+                "This Idempotency-Key was already used for a different report: send a new key for a new report."
+            ),
+            field="Idempotency-Key",
+        )
 
 
 def _acknowledge(report: Report) -> None:
