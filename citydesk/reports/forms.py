@@ -57,6 +57,20 @@ class DomainErrorForm(forms.Form):
     def add_domain_error(self, exc: DomainError) -> None:
         self.add_error(self.form_field_for(exc.field), exc.message)
 
+    def require_basics(self, data: dict[str, Any]) -> None:
+        """What every report needs, all said at once (the intake service stops at the first missing one):
+        a category, a description, and a place (a point, a commune/ward or an address)."""
+        if not data.get("category"):
+            self.add_error(self.form_field_for("category"), _("Choose a category."))
+        if not data.get("description"):
+            self.add_error(self.form_field_for("description"), _("Describe the problem."))
+        has_point = data.get("lon") is not None and data.get("lat") is not None
+        given = has_point or data.get("ward_code") or data.get("ward") or data.get("address")
+        if not given and not self.errors.get("location"):
+            self.add_error(
+                self.form_field_for("address"), _("Give the place: pick it on the map, or enter an address.")
+            )
+
     def error_for(self, name: str) -> str:
         errors = self.errors.get(name)
         return " ".join(str(e) for e in errors) if errors else ""
@@ -147,6 +161,7 @@ class ReportForm(DomainErrorForm):
             self.errors.pop("lon", None)
             self.errors.pop("lat", None)
             self.add_error("location", _("The chosen point is not valid: pick it again or clear it."))
+        self.require_basics(data)
         return data
 
     def answers(self) -> dict[str, str]:
@@ -224,6 +239,7 @@ class HotlineForm(DomainErrorForm):
             data["ward_code"] = resolve_ward(data.get("ward", ""), data.get("province", ""))
         except DomainError as exc:
             self.add_domain_error(exc)
+        self.require_basics(data)
         return data
 
     def contact_name_with_note(self) -> str:

@@ -142,6 +142,16 @@ def test_address_path_with_a_ward_name_and_no_map(client, personas, categories):
     assert report.lon is None and report.ward_id == "26743" and report.address == "12 Lê Lợi"
 
 
+def test_an_empty_form_lists_every_missing_part_at_once(client, categories):
+    r = post_form(client, category="", description="", lon=None, lat=None)
+    assert r.status_code == 400
+    html = r.content.decode()
+    for field in ("category", "description", "address"):
+        assert field_error(html, field), field
+        assert f'href="#field-{field}"' in html
+    assert not Report.objects.exists()
+
+
 def test_logged_in_citizen_is_the_reporter(client, personas, categories):
     client.force_login(personas.citizen)
     assert post_form(client, show_name_publicly="on").status_code == 302
@@ -389,6 +399,10 @@ def test_hotline_errors_next_to_the_field(client, personas, categories):
     assert r.status_code == 400 and field_error(r.content.decode(), "contact_phone")
     r = client.post("/tong-dai/", {**HOTLINE, "ward": "", "address": ""})
     assert r.status_code == 400 and field_error(r.content.decode(), "address")
+    # An empty call sheet: every missing part at once, so one correction sends it.
+    r = client.post("/tong-dai/", {**HOTLINE, "category": "", "description": "", "ward": "", "address": ""})
+    html = r.content.decode()
+    assert r.status_code == 400 and all(field_error(html, f) for f in ("category", "description", "address"))
     assert not Report.objects.exists()
 
 
