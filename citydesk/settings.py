@@ -36,8 +36,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",  # serves the API docs' Swagger UI files locally (no CDN)
     "django_tasks",
-    "django_tasks_db",
-    "axes",
+    "citydesk.core.third_party.TasksConfig",  # django_tasks_db, named in Vietnamese
+    "citydesk.core.third_party.AxesConfig",  # axes, named in Vietnamese
     "citydesk.core",
     "citydesk.notifications",
     "citydesk.reports",

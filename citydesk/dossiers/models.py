@@ -347,6 +347,10 @@ class Shipment(models.Model):
     sent_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        verbose_name = _("postal shipment")
+        verbose_name_plural = _("postal shipments")
+
     def __str__(self) -> str:
         return self.tracking_number
 
@@ -367,6 +371,10 @@ class Payment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     paid_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        verbose_name = _("fee payment")
+        verbose_name_plural = _("fee payments")
+
     def __str__(self) -> str:
         return self.reference
 
@@ -374,6 +382,10 @@ class Payment(models.Model):
 class DossierCodeCounter(models.Model):
     year = models.PositiveSmallIntegerField(primary_key=True)
     last = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("dossier code counter")
+        verbose_name_plural = _("dossier code counters")
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
@@ -391,6 +403,8 @@ class CampaignTally(models.Model):
     refused = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("campaign count")
+        verbose_name_plural = _("campaign counts")
         constraints = [
             models.UniqueConstraint(fields=["campaign", "unit", "procedure"], name="campaigntally_key"),
         ]
@@ -419,6 +433,8 @@ class DossierMonth(models.Model):
     refused = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("monthly dossier count")
+        verbose_name_plural = _("monthly dossier counts")
         constraints = [
             models.UniqueConstraint(
                 fields=["month", "unit", "procedure", "channel"], name="dossiermonth_key"

@@ -133,6 +133,8 @@ class DataValue(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("indicator value")
+        verbose_name_plural = _("indicator values")
         constraints = [
             models.UniqueConstraint(
                 fields=["indicator", "unit", "period_type", "period"], name="datavalue_key"
@@ -208,6 +210,8 @@ class Submission(models.Model):
     note = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("indicator submission")
+        verbose_name_plural = _("indicator submissions")
         constraints = [
             models.UniqueConstraint(fields=["group", "unit", "period_type", "period"], name="submission_key"),
         ]
@@ -233,6 +237,8 @@ class Plan(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("indicator plan")
+        verbose_name_plural = _("indicator plans")
         constraints = [
             models.UniqueConstraint(
                 fields=["indicator", "unit", "period_type", "period", "revision"], name="plan_revision"
@@ -270,6 +276,8 @@ class Finding(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
+        verbose_name = _("abnormal value finding")
+        verbose_name_plural = _("abnormal value findings")
         constraints = [
             models.UniqueConstraint(
                 fields=["indicator", "unit", "period_type", "period", "method"],
