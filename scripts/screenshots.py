@@ -39,6 +39,7 @@ def main() -> None:
         page.wait_for_url(f"{BASE}/")
         page.screenshot(path=str(OUT / "head.png"))
         browser.close()
+        reports_pages(p)
         one_stop(p)
 
 
@@ -51,6 +52,27 @@ def _login(p, username: str):
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(f"{BASE}/")
     return browser, page
+
+
+def reports_pages(p) -> None:
+    """The citizens' home and report form, then the head's queue (with its map) and a report page."""
+    browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+    page = browser.new_page(base_url=BASE, locale="vi-VN", viewport={"width": 1280, "height": 800})
+    page.goto("/")
+    page.screenshot(path=str(OUT / "home.png"), full_page=True)
+    page.goto("/phan-anh/moi/")
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(OUT / "report-form.png"))
+    browser.close()
+    browser, page = _login(p, "head")
+    page.goto("/xu-ly/")
+    page.locator("details.queue-map summary").click()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(OUT / "report-queue.png"))
+    page.locator("td.code a").first.click()
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(OUT / "report.png"), full_page=True)
+    browser.close()
 
 
 def one_stop(p) -> None:
