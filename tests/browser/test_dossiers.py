@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from citydesk.dossiers.models import Dossier
+from tests.browser.helpers import log_in
 from tests.dossiers.conftest import catalog  # noqa: F401  (the fixture, used below)
 
 if TYPE_CHECKING:
@@ -21,14 +22,6 @@ def expect(locator: Any) -> Any:
     from playwright.sync_api import expect as playwright_expect
 
     return playwright_expect(locator)
-
-
-def log_in(page: Any, username: str, password: str) -> None:
-    page.goto("/dang-nhap/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
 
 
 def focused(page: Any, selector: str) -> bool:

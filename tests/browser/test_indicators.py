@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from citydesk.indicators.models import FindingState
-from tests.browser.test_reports import expect, log_in
+from tests.browser.helpers import log_in
+from tests.browser.test_reports import expect
 from tests.indicators.test_dashboards import PERIOD
 from tests.indicators.test_dashboards import data as data  # the fixture
 

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from django.utils import timezone
 
-from tests.browser.test_reports import expect, log_in
+from tests.browser.helpers import log_in
+from tests.browser.test_reports import expect
 from tests.reports.conftest import (
     BEN_THANH,
     categories,  # noqa: F401  (the fixture from tests/reports, used below)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from citydesk.core.demo import seed_demo
+from tests.browser.helpers import log_in
 
 if TYPE_CHECKING:
     from .conftest import Traffic
@@ -25,14 +26,6 @@ MENU_LINES = """() => Array.from(document.querySelectorAll('header nav.menu a'))
   return [a.textContent.trim(), tops.size];
 })"""
 OVERFLOW = "() => [document.documentElement.scrollWidth, window.innerWidth]"
-
-
-def log_in(page: Any, username: str, password: str) -> None:
-    page.goto("/dang-nhap/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
 
 
 def test_citizen_pages_fit_a_phone(page: Any, traffic: Traffic) -> None:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from citydesk.core.demo import DEMO_PASSWORD, PEOPLE, seed_demo
 from citydesk.core.models import User
 from citydesk.core.powers import Role
+from tests.browser.helpers import log_in
 
 if TYPE_CHECKING:
     from .conftest import Traffic
@@ -24,14 +25,6 @@ def expect(locator: Any) -> Any:
     from playwright.sync_api import expect as playwright_expect
 
     return playwright_expect(locator)
-
-
-def log_in(page: Any, username: str, password: str) -> None:
-    page.goto("/dang-nhap/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
 
 
 def log_out(page: Any) -> None:

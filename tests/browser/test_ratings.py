@@ -10,7 +10,8 @@ import pytest
 
 from citydesk.dossiers.models import Procedure
 from citydesk.ratings.models import Rating, RatingMonth
-from tests.browser.test_reports import expect, log_in
+from tests.browser.helpers import log_in
+from tests.browser.test_reports import expect
 
 if TYPE_CHECKING:
     from .conftest import Traffic

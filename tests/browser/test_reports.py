@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 
 from citydesk.reports.models import Report, Status
 from citydesk.reports.services import report_submit, report_transition
+from tests.browser.helpers import log_in
 from tests.reports.conftest import (
     BEN_THANH,
     categories,  # noqa: F401  (the fixture from tests/reports, used below)
@@ -32,14 +33,6 @@ def expect(locator: Any) -> Any:
     from playwright.sync_api import expect as playwright_expect
 
     return playwright_expect(locator)
-
-
-def log_in(page: Any, username: str, password: str) -> None:
-    page.goto("/dang-nhap/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
 
 
 def focused(page: Any, selector: str) -> bool:
