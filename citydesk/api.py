@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
 from citydesk.core.errors import DomainError
 from citydesk.core.services import api_token_user
@@ -29,8 +30,27 @@ class Utf8JSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
+class CsrfSessionAuth(SessionAuth):
+    """The web pages' own calls: the logged-in session, with Django's CSRF check on writes.
+
+    Without a logged-in session there is nothing for a forged request to ride on, so no CSRF check and
+    no 403: the caller is simply not authenticated (401, like a missing or bad bearer token)."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if (
+            self.csrf
+            and not getattr(request, "_ninja_csrf_exempt", False)
+            and check_csrf(request) is not None
+        ):
+            raise HttpError(403, _("The CSRF check failed: reload the page and try again."))
+        return request.COOKIES.get(self.param_name)
+
+
 # Session log-in (with CSRF) for the web pages' own calls; bearer tokens for everything else.
-AUTH = [TokenAuth(), SessionAuth(csrf=True)]
+AUTH = [TokenAuth(), CsrfSessionAuth(csrf=True)]
 
 api = NinjaAPI(
     title="CityDesk API",

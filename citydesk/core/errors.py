@@ -12,6 +12,12 @@ class DomainError(Exception):
         self.field = field
 
 
+class NotAuthenticated(DomainError):
+    """No valid credentials (a bad bearer token): 401, not 403."""
+
+    status = 401
+
+
 class NotAllowed(DomainError):
     status = 403
 

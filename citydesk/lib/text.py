@@ -4,6 +4,9 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+# Control characters other than tab and line breaks: never meant as text (PostgreSQL text cannot even
+# hold NUL), dropped from everything stored.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _VI_ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
 _BASE_ORDER = {ch: i for i, ch in enumerate(_VI_ALPHABET)}
 _TONE_ORDER = {"": 0, "\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
@@ -12,7 +15,7 @@ _LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}  # breve, circumflex, horn: part 
 
 def nfc(value: str) -> str:
     """Unicode NFC with collapsed whitespace: what every stored text goes through."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", value)).strip()
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", _CONTROLS.sub("", value))).strip()
 
 
 def search_key(value: str) -> str:

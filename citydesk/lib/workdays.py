@@ -4,6 +4,9 @@ Days off are Saturday, Sunday, the public holidays of ``holidays.VN`` (New Year,
 30/4, 1/5, 2/9 and its adjacent day, Vietnam Cultural Day, compensatory days and government swaps)
 and admin-entered official days off. Admin-entered working days (swapped Saturdays) override all
 of these. Dates are calendar dates in the calendar time zone (Asia/Ho_Chi_Minh by default).
+
+The holiday data is kept for FIRST_DAY..LAST_DAY (1990-2100): every method refuses a date or moment
+outside that range, and a result that would fall after it, with ``OutOfRange`` (a ``ValueError``).
 """
 
 from __future__ import annotations
@@ -29,9 +32,13 @@ __all__ = [
     "DEFAULT_CUTOFF",
     "DEFAULT_PERIODS",
     "DEFAULT_TZ",
+    "FIRST_DAY",
+    "LAST_DAY",
     "Holiday",
     "HolidayKind",
+    "OutOfRange",
     "WorkCalendar",
+    "check_supported",
 ]
 
 type HolidayKind = Literal["public", "compensatory", "official_day_off", "working_day"]
@@ -46,6 +53,10 @@ DEFAULT_PERIODS: Final[tuple[Period, ...]] = (
 DEFAULT_CUTOFF: Final = dt.time(15, 0)
 BULK_FIRST_YEAR: Final = 1990
 BULK_LAST_YEAR: Final = 2100
+FIRST_DAY: Final = dt.date(BULK_FIRST_YEAR, 1, 1)  # the range the holiday data covers
+LAST_DAY: Final = dt.date(BULK_LAST_YEAR, 12, 31)
+_FIRST_ORDINAL: Final = FIRST_DAY.toordinal()
+_LAST_ORDINAL: Final = LAST_DAY.toordinal()
 
 _SATURDAY: Final = 5
 _OBSERVED_SINCE: Final = 1995  # Labour Code 1994 introduced compensatory days; same as holidays.VN.
@@ -53,6 +64,41 @@ _SUBSTITUTED_PREFIX: Final = "Ngày nghỉ (thay cho"
 _LUNAR_NEW_YEAR: Final = "Tết Nguyên Đán"
 _DATE_IN_NAME: Final = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
 _UNIX_EPOCH_ORDINAL: Final = dt.date(1970, 1, 1).toordinal()
+
+
+class OutOfRange(ValueError):
+    """A date or moment outside FIRST_DAY..LAST_DAY (``result`` False), or a result after LAST_DAY (True)."""
+
+    def __init__(self, message: str, *, result: bool = False) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+def check_supported(value: dt.date | dt.datetime, tz: dt.tzinfo = DEFAULT_TZ) -> dt.date:
+    """The calendar date of ``value`` (a datetime is taken in ``tz``, naive = already local).
+
+    Raises OutOfRange if it is outside FIRST_DAY..LAST_DAY, TypeError if it is not a date.
+    """
+    if isinstance(value, dt.datetime):
+        try:
+            day = (value if value.utcoffset() is None else value.astimezone(tz)).date()
+        except OverflowError:  # e.g. 0001-01-01T00:00+07:00 has no UTC equivalent
+            day = None
+    elif isinstance(value, dt.date):
+        day = value
+    else:
+        raise TypeError(f"expected a datetime.date or datetime.datetime, got {type(value).__name__}")
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+        raise _out_of_range(value)
+    return day
+
+
+def _out_of_range(value: dt.date) -> OutOfRange:
+    return OutOfRange(f"{value.isoformat()} is outside the calendar's range {FIRST_DAY}..{LAST_DAY}")
+
+
+def _after_range() -> OutOfRange:
+    return OutOfRange(f"the result falls after {LAST_DAY} (end of the calendar's range)", result=True)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -262,7 +308,11 @@ class WorkCalendar:
 
     def holidays(self, year: int) -> list[Holiday]:
         """Days off (public, compensatory, official) and swapped working days of ``year``, by date."""
-        return list(self._year(year).entries)
+        if isinstance(year, bool) or not isinstance(year, numbers.Integral):
+            raise TypeError(f"year must be an integer, got {type(year).__name__}")
+        if not FIRST_DAY.year <= year <= LAST_DAY.year:
+            raise OutOfRange(f"{year} is outside the calendar's range {FIRST_DAY.year}..{LAST_DAY.year}")
+        return list(self._year(int(year)).entries)
 
     def next_working_day(self, d: dt.date) -> dt.date:
         """The first working day strictly after ``d``."""
@@ -389,10 +439,10 @@ class WorkCalendar:
         if has_nat:
             numbers_ = np.where(nat, table.first, numbers_)
         if numbers_.size and (numbers_.min() < table.first or numbers_.max() > table.last):
-            raise ValueError(f"received_days must be within {BULK_FIRST_YEAR}-01-01..{BULK_LAST_YEAR}-12-31")
+            raise OutOfRange(f"received_days must be within {FIRST_DAY}..{LAST_DAY}")
         positions = table.first_at_or_after[numbers_ - table.first] + steps
         if positions.size and positions.max() >= table.workdays.size:
-            raise ValueError(f"a due date falls after {BULK_LAST_YEAR}-12-31 (end of the bulk range)")
+            raise OutOfRange(f"a due date falls after {LAST_DAY} (end of the bulk range)", result=True)
         result = table.workdays[positions].view("datetime64[D]")
         if has_nat:
             result = np.where(nat, np.datetime64("NaT", "D"), result)
@@ -401,11 +451,19 @@ class WorkCalendar:
     # ---- internals -------------------------------------------------------------------------------
 
     def _local(self, moment: dt.datetime) -> dt.datetime:
+        """``moment`` in the calendar time zone (naive = already local); OutOfRange outside the range."""
         if not isinstance(moment, dt.datetime):
             raise TypeError(f"expected a datetime, got {type(moment).__name__}")
-        if moment.tzinfo is None or moment.utcoffset() is None:
-            return moment.replace(tzinfo=self.tz)
-        return moment.astimezone(self.tz)
+        try:
+            if moment.tzinfo is None or moment.utcoffset() is None:
+                local = moment.replace(tzinfo=self.tz)
+            else:
+                local = moment.astimezone(self.tz)
+        except OverflowError:
+            local = None
+        if local is None or not _FIRST_ORDINAL <= local.toordinal() <= _LAST_ORDINAL:
+            raise _out_of_range(moment)
+        return local
 
     def _is_wd(self, d: dt.date) -> bool:
         info = self._state.years.get(d.year)
@@ -415,10 +473,12 @@ class WorkCalendar:
 
     def _next_wd(self, d: dt.date) -> dt.date:
         one = dt.timedelta(days=1)
-        d += one
-        while not self._is_wd(d):
+        while True:
+            if d >= LAST_DAY:
+                raise _after_range()
             d += one
-        return d
+            if self._is_wd(d):
+                return d
 
     def _year(self, year: int) -> _YearInfo:
         info = self._state.years.get(year)
@@ -489,6 +549,7 @@ def _day_number(d: dt.date) -> int:
 def _check_date(d: object) -> None:
     if isinstance(d, dt.datetime) or not isinstance(d, dt.date):
         raise TypeError(f"expected a datetime.date (not a datetime), got {type(d).__name__}")
+    check_supported(d)
 
 
 def _check_days(n: object) -> None:
@@ -501,14 +562,19 @@ def _check_days(n: object) -> None:
 def _to_timedelta(hours: object) -> dt.timedelta:
     if isinstance(hours, dt.timedelta):
         delta = hours
-    elif isinstance(hours, Decimal):
-        if not hours.is_finite():
+    elif isinstance(hours, Decimal | numbers.Real) and not isinstance(hours, bool):
+        finite = hours.is_finite() if isinstance(hours, Decimal) else math.isfinite(hours)
+        if not finite:
             raise ValueError(f"working hours must be finite, got {hours}")
-        delta = dt.timedelta(microseconds=int((hours * 3_600_000_000).to_integral_value()))
-    elif isinstance(hours, numbers.Real) and not isinstance(hours, bool):
-        if not math.isfinite(hours):
-            raise ValueError(f"working hours must be finite, got {hours}")
-        delta = dt.timedelta(hours=float(hours))
+        if hours < 0:
+            raise ValueError(f"working hours must be >= 0, got {hours}")
+        try:
+            if isinstance(hours, Decimal):
+                delta = dt.timedelta(microseconds=int((hours * 3_600_000_000).to_integral_value()))
+            else:
+                delta = dt.timedelta(hours=float(hours))
+        except OverflowError:  # more than timedelta.max: the result would be far after LAST_DAY
+            raise _after_range() from None
     else:
         raise TypeError(f"working hours must be a number, Decimal or timedelta, got {type(hours).__name__}")
     if delta < dt.timedelta(0):

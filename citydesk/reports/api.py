@@ -12,7 +12,7 @@ from ninja.responses import Status
 
 from citydesk.api import AUTH
 from citydesk.core.audit import Actor
-from citydesk.core.errors import DomainError, NotAllowed, NotFound
+from citydesk.core.errors import DomainError, NotAllowed, NotAuthenticated, NotFound
 from citydesk.core.models import User
 from citydesk.core.powers import Power
 from citydesk.core.services import api_token_user, authorize
@@ -23,6 +23,8 @@ from citydesk.reports.models import Attachment, Channel, Report, ReportEvent
 from citydesk.reports.models import Status as ReportStatus
 
 router = Router(tags=["reports"])
+# Figures are asked for years the service has data for, with room on both sides (no 0001 or 9999).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 def _optional_user(request: HttpRequest) -> User | None:
@@ -31,7 +33,7 @@ def _optional_user(request: HttpRequest) -> User | None:
     if header.lower().startswith("bearer "):
         user = api_token_user(header[7:].strip())
         if user is None:
-            raise NotAllowed(_("The bearer token is not valid."))
+            raise NotAuthenticated(_("The bearer token is not valid."))
         return user
     user = getattr(request, "user", None)
     return user if user is not None and user.is_authenticated else None
@@ -391,9 +393,22 @@ class FigureOut(Schema):
     reopen_pct: float | None
 
 
+def _bound(value: datetime | None, name: str) -> datetime | None:
+    """A period bound within the years figures can exist for, aware (a date alone is local midnight)."""
+    if value is None:
+        return None
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise DomainError(
+            _("“%(f)s” must be between %(a)s and %(b)s.") % {"f": name, "a": FIRST_YEAR, "b": LAST_YEAR},
+            field=name,
+        )
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
 @router.get("/reports/stats", response=list[FigureOut], auth=AUTH)
 def report_stats(request: HttpRequest, since: datetime | None = None, until: datetime | None = None) -> list:
     """Per-unit figures for my units (leaders: the whole city) over a period (default: last 30 days)."""
+    since, until = _bound(since, "since"), _bound(until, "until")
     until = until or timezone.now()
     since = since or until - timedelta(days=30)
     if since >= until:
@@ -402,6 +417,33 @@ def report_stats(request: HttpRequest, since: datetime | None = None, until: dat
     if not units:
         raise NotAllowed(_("Only officers of a unit can see its figures."))
     return [f.__dict__ for f in selectors.unit_figures(since=since, until=until, unit_ids=units)]
+
+
+class BulkAssignIn(Schema):
+    codes: list[str]
+    assignee: str
+
+
+# Before /reports/{code}: Django resolves paths in order, and that one would take “bulk-assign”.
+@router.post("/reports/bulk-assign", response=list[str], auth=AUTH)
+def report_bulk_assign(request: HttpRequest, payload: BulkAssignIn) -> list[str]:
+    """Assign several reports to one officer; all or nothing."""
+    from django.db import transaction
+
+    if not payload.codes or len(payload.codes) > 200:
+        raise DomainError(_("Give between 1 and 200 reports."), field="codes")
+    with transaction.atomic():
+        return [
+            services.report_transition(
+                user=request.user, code=c.upper(), action="assign", assignee=payload.assignee
+            ).code
+            for c in payload.codes
+        ]
+
+
+class NoteIn(Schema):
+    text: str
+    public: bool = False
 
 
 @router.get("/reports/{code}", response=ReportOut, auth=None)
@@ -434,32 +476,6 @@ def report_action(request: HttpRequest, code: str, payload: ActionIn) -> dict:
     """Move the report: classify, assign, start, resolve, reject, transfer. Send the `version` you saw."""
     report = services.report_transition(user=request.user, code=code.upper(), **payload.dict())
     return _out(_get(report.code), view=HANDLER)
-
-
-class BulkAssignIn(Schema):
-    codes: list[str]
-    assignee: str
-
-
-@router.post("/reports/bulk-assign", response=list[str], auth=AUTH)
-def report_bulk_assign(request: HttpRequest, payload: BulkAssignIn) -> list[str]:
-    """Assign several reports to one officer; all or nothing."""
-    from django.db import transaction
-
-    if not payload.codes or len(payload.codes) > 200:
-        raise DomainError(_("Give between 1 and 200 reports."), field="codes")
-    with transaction.atomic():
-        return [
-            services.report_transition(
-                user=request.user, code=c.upper(), action="assign", assignee=payload.assignee
-            ).code
-            for c in payload.codes
-        ]
-
-
-class NoteIn(Schema):
-    text: str
-    public: bool = False
 
 
 @router.post("/reports/{code}/notes", response={201: EventOut}, auth=AUTH)

@@ -74,3 +74,10 @@ def test_sort_key_puts_a_word_end_before_any_letter():
         "Phường Dĩ An",
         "Phường Diên Hồng",
     ]
+
+
+def test_nfc_drops_control_characters_but_keeps_the_text():
+    from citydesk.lib.text import nfc
+
+    assert nfc("Ổ gà\x00 lớn\x07\x1b[31m\x7f") == "Ổ gà lớn[31m"
+    assert nfc("dòng 1\r\ndòng\t2") == "dòng 1 dòng 2"

@@ -56,7 +56,19 @@ def test_idempotency_key_header(client, categories):
     assert other.status_code == 422 and other.json()["field"] == "Idempotency-Key"
     assert first.json()["code"] not in other.content.decode()
     assert first.json()["citizen_token"] not in other.content.decode()
+    # Copying the public view (category, description, place) is not enough to replay it: the contact differs.
+    copied = {k: v for k, v in BODY.items() if not k.startswith("contact_")}
+    replay = post(client, copied, HTTP_IDEMPOTENCY_KEY="abc-123")
+    assert replay.status_code == 422 and "0901234567" not in replay.content.decode()
     assert Report.objects.count() == 1
+
+
+def test_over_long_names_and_addresses_are_refused_not_cut(client, categories):
+    for field, limit in (("contact_name", 150), ("address", 300)):
+        r = post(client, BODY | {field: "x" * (limit + 1)})
+        assert r.status_code == 400 and r.json()["field"] == field, r.content
+    assert not Report.objects.exists()
+    assert post(client, BODY | {"contact_name": "x" * 150, "address": "y" * 300}).status_code == 201
 
 
 @pytest.mark.parametrize(
@@ -316,3 +328,62 @@ def test_hotline_channel_needs_an_operator(client, categories, personas, bearer)
     assert r.status_code == 201
     report = Report.objects.get(code=r.json()["code"])
     assert report.entered_by == personas.operator and report.reporter is None
+
+
+def test_bulk_assign_through_the_api(client, categories, personas, bearer):
+    first, second = (
+        post(client).json()["code"],
+        post(client, BODY | {"description": "Ổ gà thứ hai"}).json()["code"],
+    )
+    r = client.post(
+        "/api/v1/reports/bulk-assign",
+        {"codes": [first, second], "assignee": "officer"},
+        content_type="application/json",
+        **bearer(personas.head),
+    )
+    assert r.status_code == 200, r.content
+    assert r.json() == [first, second]
+    assert set(Report.objects.values_list("assignee__username", flat=True)) == {"officer"}
+    r = client.post(
+        "/api/v1/reports/bulk-assign",
+        {"codes": [first], "assignee": "officer"},
+        content_type="application/json",
+        **bearer(personas.outsider),
+    )
+    assert r.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [({"since": "0001-01-01", "until": "9999-12-31"}, "since"), ({"until": "9999-12-31"}, "until")],
+)
+def test_stats_refuse_dates_out_of_range_instead_of_failing(
+    client, categories, personas, bearer, query, field
+):
+    r = client.get("/api/v1/reports/stats", query, **bearer(personas.head))
+    assert r.status_code == 400 and r.json()["field"] == field
+
+
+def test_writes_without_credentials_are_401_not_a_csrf_refusal(client, categories):
+    code = post(client).json()["code"]
+    for headers in ({}, {"HTTP_AUTHORIZATION": "Bearer bogus"}):
+        r = client.post(
+            f"/api/v1/reports/{code}/notes",
+            {"text": "x"},
+            content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE="vi",
+            **headers,
+        )
+        assert r.status_code == 401, r.content
+        assert "CSRF" not in r.json()["detail"]
+    assert post(client, HTTP_AUTHORIZATION="Bearer bogus").status_code == 401
+
+
+def test_a_logged_in_session_without_the_csrf_token_is_refused(categories, personas):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(personas.officer)
+    code = post(browser).json()["code"]  # anonymous-capable intake
+    r = browser.post(f"/api/v1/reports/{code}/notes", {"text": "x"}, content_type="application/json")
+    assert r.status_code == 403 and "CSRF" in r.json()["detail"]

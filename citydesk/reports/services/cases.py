@@ -15,7 +15,6 @@ from citydesk.core.errors import Conflict, DomainError, NotFound
 from citydesk.core.models import User
 from citydesk.core.powers import Power
 from citydesk.core.services import authorize
-from citydesk.lib.text import nfc
 from citydesk.reports import selectors
 from citydesk.reports.models import (
     Follower,
@@ -25,6 +24,7 @@ from citydesk.reports.models import (
     Status,
 )
 from citydesk.reports.services.common import (
+    _bounded,
     _event,
     _locked,
     _notify_followers,
@@ -154,7 +154,7 @@ def report_pause(*, user: User, code: str, note: str) -> Report:
         raise Conflict(_("Only open reports can be paused."), field="code")
     if report.paused_at is not None:
         raise Conflict(_("The report is already waiting for the citizen."), field="code")
-    note = nfc(note or "")
+    note = _bounded(note, "note")
     if not note:
         raise DomainError(_("Say what the citizen must provide."), field="note")
     report.paused_at = timezone.now()

@@ -111,7 +111,7 @@ def report_follow(*, code: str, user: User | None = None, email: str = "", phone
             raise DomainError(_("“%(e)s” is not an e-mail address.") % {"e": email}, field="email") from None
         follower, _created = Follower.objects.get_or_create(report=report, email=email)
         return follower
-    phone = normalize_phone(phone)
+    phone = normalize_phone(phone, field="phone")
     if not phone:
         raise DomainError(_("Log in, or give an e-mail address or a phone number."), field="email")
     follower = Follower.objects.filter(report=report, phone=phone).first()

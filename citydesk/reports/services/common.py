@@ -35,7 +35,7 @@ _PHONE = re.compile(r"^0\d{9,10}$")
 # --- Small helpers --------------------------------------------------------------------------------
 
 
-def normalize_phone(value: str) -> str:
+def normalize_phone(value: str, *, field: str = "contact_phone") -> str:
     digits = re.sub(r"[\s.\-()]", "", value or "")
     if digits.startswith("+84"):
         digits = "0" + digits[3:]
@@ -43,13 +43,21 @@ def normalize_phone(value: str) -> str:
         digits = "0" + digits[2:]
     if digits and not _PHONE.match(digits):
         raise DomainError(
-            _("“%(p)s” is not a Vietnamese phone number.") % {"p": value}, field="contact_phone"
+            _("“%(p)s” is not a Vietnamese phone number.") % {"p": value}, field=field
         )
     return digits
 
 
 def mask_phone(phone: str) -> str:
     return f"{phone[:3]}****{phone[-3:]}" if len(phone) >= 7 else ("*" * len(phone))
+
+
+def _bounded(value: str | None, field: str, limit: int = MAX_DESCRIPTION) -> str:
+    """Stored text (NFC) that fits its column: longer is refused, never cut without a word."""
+    value = nfc(value or "")
+    if len(value) > limit:
+        raise DomainError(_("Too long (at most %(n)s characters).") % {"n": limit}, field=field)
+    return value
 
 
 def _next_code(now: datetime) -> str:

@@ -39,6 +39,7 @@ from citydesk.reports.services.common import (
     VIETNAM_LAT,
     VIETNAM_LON,
     _actor_for,
+    _bounded,
     _category,
     _check_answers,
     _due_times,
@@ -96,7 +97,9 @@ def report_submit(
             .first()
         )
         if existing is not None:
-            _same_request(existing.report, category, description)
+            _same_request(
+                existing.report, category, description, lon, lat, address, contact_phone, contact_email
+            )
             return Intake(report=existing.report, created=False)
     gen = configcache.generation()  # one check for every cached lookup below
     cat = _category(category, gen=gen)
@@ -127,7 +130,8 @@ def report_submit(
         if picked is None:
             raise DomainError(_("Unknown commune/ward code “%(c)s”.") % {"c": ward_code}, field="ward_code")
         ward = ward or picked
-    address = nfc(address or "")[:300]
+    address = _bounded(address, "address", 300)
+    contact_name = _bounded(contact_name, "contact_name", 150)
     if ward is None and not address:
         raise DomainError(_("Give the place: pick it on the map, or enter an address."), field="address")
     phone = normalize_phone(contact_phone)
@@ -162,7 +166,7 @@ def report_submit(
         reporter=reporter if reporter and reporter.is_authenticated else None,
         entered_by=entered_by,
         open311_client=open311_client,
-        contact_name=nfc(contact_name)[:150],
+        contact_name=contact_name,
         contact_phone=phone,
         contact_email=email,
         show_name_publicly=show_name_publicly,
@@ -230,15 +234,37 @@ def report_submit(
         existing = IdempotencyKey.objects.select_related("report").get(
             scope=idempotency_scope, key=idempotency_key
         )
-        _same_request(existing.report, category, description)
+        _same_request(existing.report, category, description, lon, lat, address, contact_phone, contact_email)
         return Intake(report=existing.report, created=False)
     return Intake(report=report, created=True, events=first_events)
 
 
-def _same_request(report: Report, category: str | None, description: str) -> None:
+def _same_request(
+    report: Report,
+    category: str | None,
+    description: str,
+    lon: float | None,
+    lat: float | None,
+    address: str,
+    phone: str,
+    email: str,
+) -> None:
     """A retry must be the same report: a key reused for another one (another client behind the same
-    address, or a bug) is refused, and the first report, its contact details and token, stay unseen."""
-    if report.category.code != (category or "") or report.description != nfc(description or ""):
+    address, or a bug) is refused, and the first report, its contact details and token, stay unseen.
+    Every part a stranger could not copy from the public view counts: the place and the contact too."""
+    try:
+        same_phone = normalize_phone(phone) == report.contact_phone
+    except DomainError:
+        same_phone = False
+    same = (
+        report.category.code == (category or "")
+        and report.description == nfc(description or "")
+        and (report.lon, report.lat) == (lon, lat)
+        and report.address == nfc(address or "")
+        and same_phone
+        and report.contact_email == (email or "").strip()
+    )
+    if not same:
         raise KeyReused(
             _(
                 "This Idempotency-Key was already used for a different report: send a new key for a new report."

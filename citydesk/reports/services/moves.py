@@ -12,7 +12,6 @@ from citydesk.core.errors import Conflict, DomainError
 from citydesk.core.models import Membership, User
 from citydesk.core.powers import Power
 from citydesk.core.services import authorize
-from citydesk.lib.text import nfc
 from citydesk.reports import routing
 from citydesk.reports.models import (
     RejectReason,
@@ -21,6 +20,7 @@ from citydesk.reports.models import (
     Status,
 )
 from citydesk.reports.services.common import (
+    _bounded,
     _category,
     _check_version,
     _due_times,
@@ -52,6 +52,7 @@ def report_transition(
     if move is None or move.power is None:
         raise DomainError(_("Unknown action “%(a)s”.") % {"a": action}, field="action")
     report = _locked(code)
+    actor = authorize(user, move.power, report.unit)  # first: an outsider learns nothing of its state
     _check_version(report, version)
     if report.status not in move.sources:
         raise Conflict(
@@ -59,10 +60,9 @@ def report_transition(
             % {"s": Status(report.status).label, "a": action_label(action).lower()},
             field="action",
         )
-    actor = authorize(user, move.power, report.unit)
     before = _snapshot(report)
     old_status = report.status
-    note = nfc(note or "")
+    note = _bounded(note, "note")
     public_note = ""
     if action == "classify" and category and category != report.category.code:
         new_category = _category(category)
@@ -92,7 +92,7 @@ def report_transition(
             )
         report.assignee = person
     elif action == "resolve":
-        resolution = nfc(resolution or "")
+        resolution = _bounded(resolution, "resolution")
         if not resolution:
             raise DomainError(_("Say what was done."), field="resolution")
         report.resolution = resolution
@@ -163,7 +163,7 @@ def report_transition(
 def report_note(*, user: User, code: str, text: str, public: bool = False) -> ReportEvent:
     report = _locked(code)
     actor = authorize(user, Power.REPORT_RECEIVE, report.unit)
-    text = nfc(text or "")
+    text = _bounded(text, "text")
     if not text:
         raise DomainError(_("Write the note."), field="text")
     event = _event(report, actor, ReportEvent.Kind.NOTE, note=text[:4000], public=public)
