@@ -36,7 +36,12 @@ def _view_context(
         lines = [_("The filters are not valid:")]
         for name, errors in form.errors.items():
             for error in errors:
-                lines.append(f"{name}: {error}" if name != "__all__" else str(error))
+                if name == "__all__":
+                    lines.append(str(error))
+                    continue
+                label = form.fields[name].label if name in form.fields else None
+                # As the page names it, and the query parameter for whoever builds the URL.
+                lines.append(f"{label} ({name}): {error}" if label else f"{name}: {error}")
         return HttpResponse("\n".join(lines) + "\n", status=400, content_type="text/plain; charset=utf-8")
     if before is not None:
         before()

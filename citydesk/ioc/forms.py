@@ -36,13 +36,21 @@ def preset_period(name: str, today: date) -> tuple[date, date]:
 
 
 class OverviewForm(forms.Form):
-    period = forms.ChoiceField(required=False, choices=[("", ""), *list(PRESETS.items())])
+    period = forms.ChoiceField(
+        required=False, choices=[("", ""), *list(PRESETS.items())], label=gettext_lazy("Period")
+    )
     start = forms.DateField(required=False, label=gettext_lazy("From"))
     end = forms.DateField(required=False, label=gettext_lazy("To"))
-    category = forms.CharField(required=False, max_length=40)
-    unit = forms.CharField(required=False, max_length=40)
-    channel = forms.ChoiceField(required=False, choices=[("", ""), *list(Channel.choices)])
-    status = forms.ChoiceField(required=False, choices=[("", ""), ("open", "open"), *list(Status.choices)])
+    category = forms.CharField(required=False, max_length=40, label=gettext_lazy("Category"))
+    unit = forms.CharField(required=False, max_length=40, label=gettext_lazy("Unit"))
+    channel = forms.ChoiceField(
+        required=False, choices=[("", ""), *list(Channel.choices)], label=gettext_lazy("Channel")
+    )
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", ""), ("open", "open"), *list(Status.choices)],
+        label=gettext_lazy("Status"),
+    )
 
     def __init__(self, *args: object, scope: frozenset[int] | None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

@@ -30,3 +30,17 @@ def test_json_data_is_a_safe_script_element_that_reads_back_the_same():
 
 def test_json_data_escapes_the_element_id():
     assert json_data([], 'a"b').startswith('<script id="a&quot;b" ')
+
+
+def test_figures_are_rounded_not_cut_and_grouped_the_vietnamese_way(settings):
+    from django.utils import translation
+
+    from citydesk.ioc.templatetags.ioc_tags import change, figure
+
+    with translation.override("vi"):
+        assert change(-4.4755, "%").endswith("4,5 điểm phần trăm")
+        assert change(3.1731, "%").endswith("3,2 điểm phần trăm")
+        assert change(255.56).endswith("255,6%")
+        assert figure(7300.0, "%") == "7.300,0%"
+        assert figure(1234567.4) == "1.234.567"
+        assert figure(99.96, "%") == "100,0%"

@@ -20,12 +20,17 @@ def figure(value: float | None, unit: str = "") -> str:
     if value is None:
         return "—"
     if unit == "%":
-        return f"{number_format(value, 1)}%"
+        return f"{_one_decimal(value)}%"
     if unit == "h":
         if value >= 48:
-            return _("%(d)s days") % {"d": number_format(value / 24, 1)}
-        return _("%(h)s h") % {"h": number_format(value, 1)}
+            return _("%(d)s days") % {"d": _one_decimal(value / 24)}
+        return _("%(h)s h") % {"h": _one_decimal(value)}
     return number_format(round(value), 0, force_grouping=True)
+
+
+def _one_decimal(value: float) -> str:
+    """Rounded, not cut (Django's number_format truncates floats: -4.4755 would show -4,4), grouped."""
+    return number_format(round(value, 1), 1, force_grouping=True)
 
 
 @register.simple_tag
@@ -34,8 +39,8 @@ def change(value: float | None, unit: str = "") -> str:
         return "—"
     arrow = "▲" if value > 0.05 else ("▼" if value < -0.05 else "＝")
     if unit == "%":
-        return _("%(arrow)s %(v)s points") % {"arrow": arrow, "v": number_format(abs(value), 1)}
-    return f"{arrow} {number_format(abs(value), 1)}%"
+        return _("%(arrow)s %(v)s points") % {"arrow": arrow, "v": _one_decimal(abs(value))}
+    return f"{arrow} {_one_decimal(abs(value))}%"
 
 
 @register.filter
