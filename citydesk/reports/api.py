@@ -58,7 +58,7 @@ class ReportIn(Schema):
     channel: str | None = None
 
 
-class EventOut(Schema):
+class ReportEventOut(Schema):
     at: datetime
     kind: str
     from_status: str
@@ -98,7 +98,7 @@ class ReportOut(Schema):
     duplicate_of: str | None
     reporter_name: str | None
     version: int
-    events: list[EventOut] = []
+    events: list[ReportEventOut] = []
     attachments: list[AttachmentOut] = []
     # Private fields: only for the handling unit and the reporter.
     contact_name: str | None = None
@@ -110,7 +110,7 @@ class ReportOut(Schema):
     allowed_actions: list[str] | None = None
 
 
-class CreatedOut(ReportOut):
+class ReportCreatedOut(ReportOut):
     citizen_token: str
 
 
@@ -148,7 +148,7 @@ def _out(
         for e in report.events.all() if known_events is None else known_events:
             if e.public or handler:
                 events.append(
-                    EventOut(
+                    ReportEventOut(
                         at=e.at,
                         kind=e.kind,
                         from_status=e.from_status,
@@ -227,7 +227,7 @@ def _get(code: str) -> Report:
 # --- Intake and reading ---------------------------------------------------------------------------
 
 
-@router.post("/reports", response={201: CreatedOut, 200: CreatedOut}, auth=None)
+@router.post("/reports", response={201: ReportCreatedOut, 200: ReportCreatedOut}, auth=None)
 def report_create(request: HttpRequest, payload: ReportIn) -> Status:
     """Submit a report. Anonymous or authenticated; `Idempotency-Key` makes retries safe.
 
@@ -460,7 +460,7 @@ def report_detail(request: HttpRequest, code: str, token: str = "") -> dict:
 # --- Officer actions ------------------------------------------------------------------------------
 
 
-class ActionIn(Schema):
+class ReportActionIn(Schema):
     action: str
     version: int | None = None
     note: str = ""
@@ -472,20 +472,20 @@ class ActionIn(Schema):
 
 
 @router.post("/reports/{code}/actions", response=ReportOut, auth=AUTH)
-def report_action(request: HttpRequest, code: str, payload: ActionIn) -> dict:
+def report_action(request: HttpRequest, code: str, payload: ReportActionIn) -> dict:
     """Move the report: classify, assign, start, resolve, reject, transfer. Send the `version` you saw."""
     report = services.report_transition(user=request.user, code=code.upper(), **payload.dict())
     return _out(_get(report.code), view=HANDLER)
 
 
-@router.post("/reports/{code}/notes", response={201: EventOut}, auth=AUTH)
+@router.post("/reports/{code}/notes", response={201: ReportEventOut}, auth=AUTH)
 def report_add_note(request: HttpRequest, code: str, payload: NoteIn) -> Status:
     event = services.report_note(
         user=request.user, code=code.upper(), text=payload.text, public=payload.public
     )
     return Status(
         201,
-        EventOut(
+        ReportEventOut(
             at=event.at,
             kind=event.kind,
             from_status="",
@@ -532,7 +532,7 @@ def report_resume(request: HttpRequest, code: str) -> dict:
 # --- Citizen actions ------------------------------------------------------------------------------
 
 
-class RatingIn(Schema):
+class ReportRatingIn(Schema):
     level: str
     comment: str = ""
     reopen: bool = False
@@ -540,7 +540,7 @@ class RatingIn(Schema):
 
 
 @router.post("/reports/{code}/rating", response=ReportOut, auth=None)
-def report_rating(request: HttpRequest, code: str, payload: RatingIn) -> dict:
+def report_rating(request: HttpRequest, code: str, payload: ReportRatingIn) -> dict:
     """The reporter rates the result (with their account or the token from the acknowledgement)."""
     report = services.report_rate(
         code=code.upper(),
