@@ -12,12 +12,13 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from citydesk.core import services, units
-from citydesk.core.calendar import current_calendar
+from citydesk.core.calendar import current_calendar, range_error
 from citydesk.core.errors import DomainError, NotAllowed, NotFound
 from citydesk.core.models import AdminUnit, AuditEntry, Delegation, Membership, Organisation, Role, User
 from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.core.selectors import descendant_ids
 from citydesk.lib.text import search_key
+from citydesk.lib.workdays import OutOfRange
 
 router = Router()
 
@@ -59,7 +60,12 @@ def calendar_due(request: HttpRequest, received: str, working_days: str) -> DueO
     if days > 3650:
         raise DomainError(_("“working_days” is too large (at most 3650)."), field="working_days")
     calendar = current_calendar()
-    due = calendar.due(moment, days)
+    try:
+        due = calendar.due(moment, days)
+    except OutOfRange as exc:  # the receipt outside the calendar's years, or a due date after them
+        raise range_error(exc, "working_days" if exc.result else "received") from None
+    if moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=calendar.tz)  # a time without offset is the city's time
     return DueOut(
         received=moment, working_days=days, due=due, rule="same_day" if days == 0 else "working_days"
     )
@@ -135,7 +141,10 @@ def unit_list(
     """Current administrative units; `q` searches names with or without accents."""
     qs = AdminUnit.objects.all()
     if province:
-        code = units.normalize_code(province, level="province")
+        try:
+            code = units.normalize_code(province, level="province")
+        except DomainError as exc:
+            raise DomainError(exc.message, field="province") from None
         if not AdminUnit.objects.filter(code=code, level="province").exists():
             raise NotFound(_("Unknown province code “%(c)s”.") % {"c": province}, field="province")
         qs = qs.filter(province_id=code)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import threading
-from datetime import time
+from datetime import date, datetime, time
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, Max
+from django.utils.translation import gettext as _
 
 from citydesk.core import configcache
+from citydesk.core.errors import DomainError
 from citydesk.core.models import CalendarOverride
-from citydesk.lib.workdays import WorkCalendar
+from citydesk.lib.workdays import FIRST_DAY, LAST_DAY, OutOfRange, WorkCalendar, check_supported
 
 _lock = threading.Lock()
 _cached: tuple[object, WorkCalendar] | None = None
@@ -23,6 +25,23 @@ def _parse_time(value: str, name: str) -> time:
         return time(int(hours), int(minutes))
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name}: {value!r} is not HH:MM") from exc
+
+
+def range_error(exc: OutOfRange, field: str) -> DomainError:
+    """The 400 for a date outside the calendar's range (or a result after its end), naming `field`."""
+    if exc.result:
+        message = _("The result would fall after %(last)s, the end of the working-day calendar.")
+    else:
+        message = _("Give a date between %(first)s and %(last)s.")
+    return DomainError(message % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}, field=field)
+
+
+def check_in_range(value: date | datetime, field: str) -> None:
+    """DomainError naming `field` if `value` is outside the calendar's range (a datetime: its local date)."""
+    try:
+        check_supported(value)
+    except OutOfRange as exc:
+        raise range_error(exc, field) from None
 
 
 def office_periods() -> tuple[tuple[time, time], ...]:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor, audit_record
+from citydesk.core.calendar import check_in_range
 from citydesk.core.errors import DomainError, NotAllowed, NotFound
 from citydesk.core.models import (
     ApiToken,
@@ -234,6 +235,8 @@ def delegation_grant(
 ) -> Delegation:
     """A head delegates named powers they hold in `organisation` for a date range."""
     powers = sorted(set(powers))
+    check_in_range(start_date, "start_date")
+    check_in_range(end_date, "end_date")
     if end_date < start_date:
         raise DomainError(_("The end date precedes the start date."), field="end_date")
     if (delegate_user is None) == (delegate_organisation is None):
@@ -250,7 +253,10 @@ def delegation_grant(
             % {"p": ", ".join(str(Power(p).label) for p in refused)},
             field="powers",
         )
-    actor = authorize(user, Power.DELEGATE, organisation)
+    if not user.is_authenticated or not user.is_active:
+        raise NotAllowed(_("You must log in to do this."))
+    # Checked before `authorize`, whose answer for a missing (non-delegable) DELEGATE power would be
+    # that it "cannot be exercised by delegation": the point is that the user does not hold it.
     not_held = [p for p in powers if not holds_own(user, p, organisation)]
     if not_held:
         raise NotAllowed(
@@ -258,6 +264,13 @@ def delegation_grant(
             % {"p": ", ".join(str(Power(p).label) for p in not_held)},
             field="powers",
         )
+    if not holds_own(user, Power.DELEGATE, organisation):
+        raise NotAllowed(
+            _("You do not have the power “%(power)s” in %(org)s.")
+            % {"power": Power.DELEGATE.label, "org": organisation.name},
+            field="organisation",
+        )
+    actor = authorize(user, Power.DELEGATE, organisation)
     if delegate_user is not None and delegate_user.pk == user.pk:
         raise DomainError(_("You cannot delegate to yourself."), field="delegate")
     delegation = Delegation.objects.create(
@@ -305,6 +318,12 @@ def delegation_revoke(*, user: User, delegation_id: int) -> Delegation:
     )
     if delegation is None:
         raise NotFound(_("No delegation #%(id)s.") % {"id": delegation_id}, field="delegation_id")
+    if not holds_own(user, Power.DELEGATE, delegation.organisation):
+        raise NotAllowed(
+            _("You may not revoke this delegation: only the head of %(org)s or of a unit above it may.")
+            % {"org": delegation.organisation.name},
+            field="delegation_id",
+        )
     actor = authorize(user, Power.DELEGATE, delegation.organisation)
     if delegation.revoked_at is not None:
         raise DomainError(_("This delegation was already revoked."), field="delegation_id")
@@ -330,6 +349,7 @@ def calendar_override_set(
     *, user: User, day: date, kind: str, name: str, legal_basis: str = ""
 ) -> CalendarOverride:
     actor = actor_for_system_power(user, Power.MANAGE_CALENDAR)
+    check_in_range(day, "date")
     if kind not in CalendarOverride.Kind.values:
         raise DomainError(_("Unknown kind “%(k)s”.") % {"k": kind}, field="kind")
     name = nfc(name)

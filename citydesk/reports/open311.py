@@ -22,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
@@ -34,9 +35,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from citydesk.core.audit import Actor, audit_record
+from citydesk.core.calendar import range_error
 from citydesk.core.errors import Conflict, DomainError
 from citydesk.core.models import ServiceCategory
 from citydesk.lib.text import nfc, search_key
+from citydesk.lib.workdays import OutOfRange, check_supported
 from citydesk.reports.models import (
     OPEN_STATUSES,
     Attachment,
@@ -56,6 +59,18 @@ WINDOW = timedelta(days=90)
 KEY_PREFIX = "o311_"
 MAX_IDEMPOTENCY_KEY = 120
 MAX_MEDIA_URL = 1000
+MAX_ANSWER = 500  # a free-text attribute, as the service definitions say
+# The longest value of each create_request parameter: the report's columns (the name is stored as
+# "last_name first_name" in one 150-character column; the phone number as given, separators included).
+MAX_LENGTHS = {
+    "first_name": 150,
+    "last_name": 150,
+    "email": 254,
+    "phone": 20,
+    "address_string": 300,
+    "description": 4000,
+}
+MAX_NAME = 150
 
 # Our intake's field names -> the Open311 parameter a client sent.
 FIELD_NAMES = {
@@ -188,11 +203,17 @@ def _language(request: HttpRequest) -> Iterator[None]:
 
 
 def _open311(*methods: str) -> Callable:
-    """Format suffix check, allowed methods, language, and Open311Error -> the standard's error list."""
+    """Format suffix check, allowed methods, language, and Open311Error -> the standard's error list.
+
+    Open311 clients authenticate with an api_key, never with a session cookie: the views are exempt
+    from CSRF (a wrong method gets the standard's 405, not Django's CSRF page) and see no logged-in user.
+    """
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @csrf_exempt
         @functools.wraps(view)
         def wrapper(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
+            request.user = AnonymousUser()  # a browser's session cookie grants nothing here
             with _language(request):
                 if fmt not in CONTENT_TYPES:
                     response = error_response(
@@ -388,14 +409,14 @@ def _w3c(value: str, field: str) -> tuple[datetime, datetime]:
         match = _W3C_DATE.match(text)
         if match:
             year, month, day = int(match[1]), match[2], match[3]
+            begin = date(year, int(month or 1), int(day or 1))
+            _in_range(begin, field)  # before the end is computed: 9999-12-31 has no next day
             if day:
-                begin = date(year, int(month), int(day))
                 end = begin + timedelta(days=1)
             elif month:
-                begin = date(year, int(month), 1)
                 end = date(year + 1, 1, 1) if int(month) == 12 else date(year, int(month) + 1, 1)
             else:
-                begin, end = date(year, 1, 1), date(year + 1, 1, 1)
+                end = date(year + 1, 1, 1)
             return datetime.combine(begin, time(), zone), datetime.combine(end, time(), zone)
         moment = parse_datetime(text)
     except ValueError:
@@ -408,7 +429,16 @@ def _w3c(value: str, field: str) -> tuple[datetime, datetime]:
         )
     if timezone.is_naive(moment):
         moment = moment.replace(tzinfo=zone)
+    _in_range(moment, field)
     return moment, moment + timedelta(microseconds=1)
+
+
+def _in_range(value: date | datetime, field: str) -> None:
+    """Dates outside the working-day calendar's years (1990-2100) are refused, as everywhere else."""
+    try:
+        check_supported(value, ZoneInfo(settings.TIME_ZONE))
+    except OutOfRange as exc:
+        raise Open311Error(400, f"{field}: {range_error(exc, field).message}") from None
 
 
 def _describe(exc: DomainError) -> str:
@@ -455,6 +485,51 @@ def _post_data(request: HttpRequest) -> tuple[dict[str, str], dict[str, str]]:
         else:
             params[str(key)] = _clean(value)
     return params, attributes
+
+
+def _too_long(field: str, limit: int) -> Open311Error:
+    return Open311Error(400, f"{field}: " + _("Too long (at most %(n)s characters).") % {"n": limit})
+
+
+def _check_lengths(params: dict[str, str]) -> None:
+    """Refuse, naming the parameter, what the report could only store cut short."""
+    for field, limit in MAX_LENGTHS.items():
+        if len(nfc(params.get(field, ""))) > limit:
+            raise _too_long(field, limit)
+    name = " ".join(p for p in (params.get("last_name", ""), params.get("first_name", "")) if p)
+    if len(nfc(name)) > MAX_NAME:
+        raise Open311Error(
+            400,
+            "first_name: "
+            + _("The family name and the given name together are too long (at most %(n)s characters).")
+            % {"n": MAX_NAME},
+        )
+
+
+def _check_attributes(service_code: str, attributes: dict[str, str]) -> None:
+    """Number answers must be finite numbers; free-text answers fit their 500 characters."""
+    if not attributes or not service_code:
+        return
+    category = ServiceCategory.objects.filter(code=service_code, domain=ServiceCategory.Domain.REPORT).first()
+    for question in (category.questions or []) if category else []:
+        code = question.get("code")
+        value = attributes.get(code, "")
+        if not code or value == "":
+            continue
+        kind = question.get("type", "text")
+        if kind == "number":
+            try:
+                number = float(value)
+            except ValueError:
+                number = math.nan
+            if not math.isfinite(number):
+                raise Open311Error(
+                    400,
+                    f"attribute[{code}]: "
+                    + _("“%(q)s” must be a number.") % {"q": question.get("label", code)},
+                )
+        elif kind != "choice" and len(nfc(value)) > MAX_ANSWER:
+            raise _too_long(f"attribute[{code}]", MAX_ANSWER)
 
 
 def _coordinate(params: dict[str, str], field: str) -> float | None:
@@ -522,7 +597,6 @@ def service_definition(request: HttpRequest, fmt: str, service_code: str) -> Htt
     return render(data, "service_definition", fmt)
 
 
-@csrf_exempt
 @_open311("GET", "POST")
 def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.method == "POST":
@@ -537,6 +611,8 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Open311Error(403, "api_key: " + _("Missing or invalid api_key; ask the city for one."))
     lat = _coordinate(params, "lat")
     lon = _coordinate(params, "long")
+    _check_lengths(params)
+    _check_attributes(params.get("service_code", ""), attributes)
     description = params.get("description", "")
     media_url = params.get("media_url", "")
     if media_url:
@@ -548,6 +624,15 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
             raise Open311Error(400, "media_url: " + _("Give an http(s) address.")) from None
         if description:
             description = f"{description}\nmedia_url: {media_url}"
+            if len(nfc(description)) > MAX_LENGTHS["description"]:
+                raise Open311Error(
+                    400,
+                    "media_url: "
+                    + _(
+                        "With the media_url appended, the description is too long (at most %(n)s characters)."
+                    )
+                    % {"n": MAX_LENGTHS["description"]},
+                )
     idempotency_key = request.headers.get("Idempotency-Key", "").strip()
     if len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
         raise Open311Error(

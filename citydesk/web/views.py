@@ -16,13 +16,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from citydesk.core.calendar import current_calendar
+from citydesk.core.calendar import current_calendar, range_error
 from citydesk.core.models import AdminUnit, DivisionLevel, User
 from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.dossiers.models import Dossier
 from citydesk.dossiers.models import Status as DossierStatus
 from citydesk.dossiers.views_catalog import display_name as procedure_name
 from citydesk.lib.text import search_key, sort_key
+from citydesk.lib.workdays import OutOfRange
 from citydesk.reports.forms import category_label
 from citydesk.reports.models import Report
 from citydesk.reports.models import Status as ReportStatus
@@ -120,7 +121,10 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         elif not days_raw.isdigit():
             error = _("The number of working days must be a whole number, 0 or more.")
         else:
-            result = calendar.due(received, int(days_raw))
+            try:
+                result = calendar.due(received, int(days_raw))
+            except OutOfRange as exc:  # before 1990, after 2100, or a due date beyond the calendar
+                error = range_error(exc, "received").message
     context = {
         "year": year,
         "years": [year - 1, year + 1],

@@ -55,6 +55,48 @@ def test_due_bad_input_names_the_field(client, params, field):
     assert field in body["detail"] or body.get("field") == field
 
 
+@pytest.mark.parametrize(
+    ("received", "working_days", "field"),
+    [
+        ("9999-12-31T10:00", "5", "received"),  # used to be a 500 (OverflowError)
+        ("1900-01-01T10:00", "5", "received"),  # used to answer with the offset +07:06:30
+        ("0001-01-01T10:00", "5", "received"),
+        ("0001-01-01T00:00:00+07:00", "0", "received"),
+        ("9999-12-31T23:00:00-12:00", "1", "received"),
+        ("1989-12-31T23:59:00+07:00", "1", "received"),
+        ("2100-12-30T10:00:00+07:00", "5", "working_days"),  # the due date would be in 2101
+    ],
+)
+def test_due_outside_the_calendar_range_is_400(client, received, working_days, field):
+    r = client.get(
+        "/api/v1/calendar/due",
+        {"received": received, "working_days": working_days},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert r.status_code == 400, r.content
+    assert r.json()["field"] == field
+    assert "2100-12-31" in r.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("received", "working_days", "due"),
+    [
+        ("1990-01-02T10:00", "1", "1990-01-03T17:00:00+07:00"),
+        ("1989-12-31T17:00:00Z", "1", "1990-01-03T17:00:00+07:00"),  # 00:00 on 1 January in Hà Nội
+        ("2100-12-27T10:00", "2", "2100-12-29T17:00:00+07:00"),
+    ],
+)
+def test_due_at_the_edges_of_the_range_has_the_plus_seven_offset(client, received, working_days, due):
+    r = client.get("/api/v1/calendar/due", {"received": received, "working_days": working_days})
+    assert r.status_code == 200, r.content
+    assert r.json()["due"] == due
+
+
+def test_due_echoes_a_time_without_offset_as_the_city_time(client):
+    r = client.get("/api/v1/calendar/due", {"received": "2026-02-13T10:00", "working_days": "1"})
+    assert r.json()["received"] == "2026-02-13T10:00:00+07:00"
+
+
 def test_holidays_of_a_year(client):
     r = client.get("/api/v1/calendar/holidays", {"year": 2026})
     assert r.status_code == 200
@@ -110,6 +152,18 @@ def test_calendar_override_bad_input(client, personas, bearer):
         **auth,
     )
     assert r.status_code == 400 and r.json()["field"] == "kind"
+    assert not CalendarOverride.objects.exists()
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1989-12-31", "2101-01-03", "9999-12-31"])
+def test_calendar_override_outside_the_calendar_range(client, personas, bearer, day):
+    r = client.post(
+        "/api/v1/calendar/overrides",
+        {"date": day, "kind": "day_off", "name": "x"},
+        content_type="application/json",
+        **bearer(personas.admin),
+    )
+    assert r.status_code == 400 and r.json()["field"] == "date"
     assert not CalendarOverride.objects.exists()
 
 
@@ -194,6 +248,10 @@ def test_delegation_api_flow(client, personas, bearer):
         ({"delegate_organisation": "99999"}, 404, "delegate_organisation"),
         ({"powers": [Power.COMPLAINT_RESOLVE_COMPLEX]}, 400, "powers"),
         ({"start_date": "mai"}, 400, "start_date"),
+        ({"start_date": "0001-01-01", "end_date": "9999-12-31"}, 400, "start_date"),
+        ({"start_date": "1989-12-31"}, 400, "start_date"),
+        ({"end_date": "9999-12-31"}, 400, "end_date"),
+        ({"end_date": "2101-01-01"}, 400, "end_date"),
     ],
 )
 def test_delegation_api_bad_input(client, personas, bearer, overrides, status, field):
@@ -218,6 +276,58 @@ def test_outsider_cannot_delegate(client, personas, bearer):
     )
     assert r.status_code == 403
     assert not Delegation.objects.exists()
+
+
+def test_officer_granting_a_power_is_told_they_do_not_hold_it(client, personas, bearer):
+    english = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    # The officer holds "resolve reports" but not the power to delegate it.
+    r = client.post(
+        "/api/v1/delegations",
+        _delegation_payload(
+            organisation="26743",
+            powers=[Power.REPORT_RESOLVE],
+            delegate_organisation=None,
+            delegate_username="deputy",
+        ),
+        content_type="application/json",
+        **bearer(personas.officer),
+        **english,
+    )
+    assert r.status_code == 403
+    detail = r.json()["detail"]
+    assert "do not have the power" in detail and "Delegate powers" in detail
+    assert "never by delegation" not in detail
+    # A power the officer does not hold at all.
+    r = client.post(
+        "/api/v1/delegations",
+        _delegation_payload(
+            organisation="26743",
+            powers=[Power.DOSSIER_APPROVE],
+            delegate_organisation=None,
+            delegate_username="deputy",
+        ),
+        content_type="application/json",
+        **bearer(personas.officer),
+        **english,
+    )
+    assert r.status_code == 403
+    assert r.json()["field"] == "powers"
+    assert "do not hold yourself" in r.json()["detail"]
+    assert not Delegation.objects.exists()
+
+
+def test_head_of_another_unit_may_not_revoke(client, personas, bearer):
+    director = bearer(personas.department_head)
+    r = client.post("/api/v1/delegations", _delegation_payload(), content_type="application/json", **director)
+    delegation_id = r.json()["id"]
+    for user in (personas.head, personas.other_head):
+        r = client.post(
+            f"/api/v1/delegations/{delegation_id}/revoke", **bearer(user), HTTP_ACCEPT_LANGUAGE="en"
+        )
+        assert r.status_code == 403
+        assert r.json()["detail"].startswith("You may not revoke this delegation")
+        assert r.json()["field"] == "delegation_id"
+    assert not Delegation.objects.get().revoked_at
 
 
 @pytest.mark.parametrize(
@@ -272,6 +382,8 @@ def test_units_api(client, personas):
     assert r.status_code == 200
     assert [u["code"] for u in r.json()["items"]] == ["26743"]
     assert client.get("/api/v1/units", {"province": "98"}).json()["field"] == "province"
+    r = client.get("/api/v1/units", {"province": "zz"})
+    assert r.status_code == 400 and r.json()["field"] == "province"
     assert client.get("/api/v1/units/26743").json()["province_code"] == "79"
     r = client.get("/api/v1/units/00000")
     assert r.status_code == 404 and r.json()["field"] == "code"

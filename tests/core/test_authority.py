@@ -202,6 +202,49 @@ def test_cannot_delegate_what_you_do_not_hold(personas):
         _grant(personas, powers=[Power.MANAGE_CALENDAR])
 
 
+def test_granting_without_the_power_to_delegate_says_so(personas):
+    # The officer holds "resolve reports" in the ward, not the power to delegate it.
+    with pytest.raises(NotAllowed) as err:
+        _grant(
+            personas,
+            user=personas.officer,
+            organisation=personas.ward,
+            powers=[Power.REPORT_RESOLVE],
+            delegate_organisation=None,
+            delegate_user=personas.deputy,
+        )
+    assert err.value.status == 403 and err.value.field == "organisation"
+    assert "không có quyền" in err.value.message and "chỉ do người đứng đầu" not in err.value.message
+    assert not Delegation.objects.exists()
+
+
+def test_revoking_another_units_delegation_is_refused_as_such(personas):
+    delegation = _grant(personas)
+    for user in (personas.head, personas.other_head, personas.officer):
+        with pytest.raises(NotAllowed) as err:
+            delegation_revoke(user=user, delegation_id=delegation.pk)
+        assert err.value.status == 403 and err.value.field == "delegation_id"
+        assert "chỉ do người đứng đầu" not in err.value.message
+    delegation.refresh_from_db()
+    assert delegation.revoked_at is None
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [
+        (date(1, 1, 1), date(9999, 12, 31), "start_date"),
+        (TODAY, date(9999, 12, 31), "end_date"),
+        (date(1989, 12, 31), TODAY, "start_date"),
+        (TODAY, date(2101, 1, 1), "end_date"),
+    ],
+)
+def test_delegation_dates_outside_the_calendar_range(personas, start, end, field):
+    with pytest.raises(DomainError) as err:
+        _grant(personas, start_date=start, end_date=end)
+    assert err.value.status == 400 and err.value.field == field
+    assert not Delegation.objects.exists()
+
+
 def test_grant_is_audited_with_own_right(personas):
     delegation = _grant(personas)
     entry = AuditEntry.objects.get(object_type="delegation", object_id=str(delegation.pk))

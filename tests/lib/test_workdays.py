@@ -14,10 +14,14 @@ from hypothesis import strategies as st
 
 from citydesk.lib.workdays import (
     DEFAULT_TZ,
+    FIRST_DAY,
+    LAST_DAY,
     Holiday,
+    OutOfRange,
     WorkCalendar,
     _missing_compensations,
     _package_years,
+    check_supported,
 )
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -249,6 +253,80 @@ def test_negative_and_wrong_inputs() -> None:
         CAL.add_working_days(dt.date(2026, 3, 4), 1)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         CAL.is_working_day(dt.datetime(2026, 3, 4))
+
+
+# ---- supported range -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "received",
+    [
+        dt.datetime(9999, 12, 31, 10),  # used to overflow (OverflowError)
+        dt.datetime(9999, 12, 31, 23, tzinfo=dt.timezone(dt.timedelta(hours=-12))),
+        dt.datetime(1900, 1, 1, 10),  # used to answer with the local mean time offset +07:06:30
+        dt.datetime(1, 1, 1, 10),
+        dt.datetime(1, 1, 1, tzinfo=VN),  # has no UTC equivalent
+        dt.datetime(1989, 12, 31, 23, 59),
+        dt.datetime(2101, 1, 1),
+        dt.datetime(1989, 12, 31, 16, 59, tzinfo=dt.UTC),  # 23:59 local
+    ],
+)
+def test_moments_outside_the_supported_range_are_refused(received: dt.datetime) -> None:
+    for call in (
+        lambda: CAL.due(received, 5),
+        lambda: CAL.due(received, 0),
+        lambda: CAL.add_working_days(received, 1),
+        lambda: CAL.same_day_due(received),
+        lambda: CAL.add_working_hours(received, 2),
+        lambda: CAL.is_office_time(received),
+        lambda: CAL.working_time_between(received, at(2026, 3, 4, 10)),
+        lambda: CAL.working_time_between(at(2026, 3, 4, 10), received),
+    ):
+        with pytest.raises(OutOfRange, match="outside") as err:
+            call()
+        assert err.value.result is False and isinstance(err.value, ValueError)
+
+
+def test_dates_and_years_outside_the_supported_range_are_refused() -> None:
+    for day in (dt.date(1, 1, 1), dt.date(1989, 12, 31), dt.date(2101, 1, 1), dt.date(9999, 12, 31)):
+        for call in (CAL.is_working_day, CAL.next_working_day, CAL.close_of):
+            with pytest.raises(OutOfRange):
+                call(day)
+        with pytest.raises(OutOfRange):
+            check_supported(day)
+    for year in (1, 1989, 2101, 9999):
+        with pytest.raises(OutOfRange):
+            CAL.holidays(year)
+    with pytest.raises(TypeError):
+        check_supported("2026-03-04")  # type: ignore[arg-type]
+
+
+def test_results_after_the_range_are_refused() -> None:
+    with pytest.raises(OutOfRange, match="after") as err:
+        CAL.due(at(2100, 12, 30, 10), 5)
+    assert err.value.result is True
+    for call in (
+        lambda: CAL.next_working_day(LAST_DAY),
+        lambda: CAL.add_working_hours(at(2100, 12, 31, 16), 8),
+        lambda: CAL.add_working_hours(at(2026, 3, 4, 10), 10**30),  # more than timedelta.max
+        lambda: CAL.add_working_hours(at(2026, 3, 4, 10), Decimal("1e30")),
+        lambda: CAL.add_working_hours(at(2026, 3, 4, 10), dt.timedelta(days=999_999)),
+        lambda: CAL.bulk_add_working_days(np.array(["2100-12-30"], dtype="datetime64[D]"), 10),
+    ):
+        with pytest.raises(OutOfRange, match="after") as err:
+            call()
+        assert err.value.result is True
+
+
+def test_the_whole_range_works_with_the_plus_seven_offset() -> None:
+    assert check_supported(FIRST_DAY) == FIRST_DAY and check_supported(LAST_DAY) == LAST_DAY
+    assert check_supported(dt.datetime(1989, 12, 31, 17, tzinfo=dt.UTC)) == FIRST_DAY  # 00:00 local
+    first = CAL.due(dt.datetime(1990, 1, 2, 10), 1)
+    assert first == at(1990, 1, 3, 17) and first.utcoffset() == dt.timedelta(hours=7)
+    last = CAL.due(dt.datetime(2100, 12, 27, 10), 2)
+    assert last == at(2100, 12, 29, 17) and last.utcoffset() == dt.timedelta(hours=7)
+    assert CAL.add_working_hours(at(1990, 1, 1), 1).utcoffset() == dt.timedelta(hours=7)
+    assert CAL.holidays(1990) and CAL.holidays(2100)
 
 
 # ---- working hours -------------------------------------------------------------------------------

@@ -69,6 +69,11 @@ def xml_of(response):
     return ET.fromstring(response.content)
 
 
+def root_error(root):
+    assert root.tag == "errors"
+    return root.findtext("error/description")
+
+
 # --- Discovery and services -----------------------------------------------------------------------
 
 
@@ -185,6 +190,41 @@ def test_unknown_format_is_404_and_wrong_method_405(client, categories):
     assert errors_of(response)
 
 
+@pytest.mark.parametrize("method", ["post", "put", "delete", "patch"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "discovery.json",
+        "services.xml",
+        "services/road_damage.json",
+        "requests/PA-26-000003.json",
+        "tokens/x.json",
+        "requests.xml",
+    ],
+)
+def test_wrong_method_is_405_not_the_csrf_page(categories, method, path):
+    csrf_client = Client(enforce_csrf_checks=True)  # as a browser or a script: no CSRF token
+    response = getattr(csrf_client, method)(f"{BASE}/{path}")
+    if method == "post" and path == "requests.xml":
+        assert response.status_code == 403  # a create without api_key
+        assert root_error(xml_of(response)).startswith("api_key:")
+        return
+    assert response.status_code == 405
+    assert response["Allow"] == ("GET, POST" if path == "requests.xml" else "GET")
+    if path.endswith(".xml"):
+        assert xml_of(response).findtext("error/code") == "405"
+    else:
+        assert errors_of(response)
+
+
+def test_a_session_cookie_grants_nothing(categories, personas):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(personas.admin)
+    response = post(browser, None)
+    assert response.status_code == 403 and errors_of(response).startswith("api_key:")
+    assert Report.objects.count() == 0
+
+
 # --- Creating requests ----------------------------------------------------------------------------
 
 
@@ -274,6 +314,18 @@ def test_unknown_service_code_is_400(client, categories, api_key, code):
         ({"email": "not-an-email"}, "email"),
         ({"phone": "12345"}, "phone"),
         ({"media_url": "javascript:alert(1)"}, "media_url"),
+        ({"first_name": "a" * 3000}, "first_name"),
+        ({"first_name": "a" * 151}, "first_name"),
+        ({"last_name": "a" * 151}, "last_name"),
+        ({"last_name": "a" * 75, "first_name": "b" * 75}, "first_name"),  # 151 with the space
+        ({"email": "a" * 250 + "@example.vn"}, "email"),
+        ({"phone": "0901 234 567 0901 234 567"}, "phone"),
+        ({"address_string": "a" * 301}, "address_string"),
+        ({"description": "a" * 4001}, "description"),
+        ({"description": "a" * 3990, "media_url": "https://example.vn/anh.jpg"}, "media_url"),
+        ({"attribute[depth_cm]": "nan"}, "attribute[depth_cm]"),
+        ({"attribute[depth_cm]": "inf"}, "attribute[depth_cm]"),
+        ({"attribute[depth_cm]": "1e999"}, "attribute[depth_cm]"),
     ],
 )
 def test_bad_input_is_400_naming_the_field(client, categories, api_key, fields, field):
@@ -284,6 +336,33 @@ def test_bad_input_is_400_naming_the_field(client, categories, api_key, fields, 
     assert root.tag == "errors" and root.findtext("error/code") == "400"
     assert root.findtext("error/description").startswith(f"{field}:")
     assert Report.objects.count() == 0
+
+
+def test_fields_at_their_limits_are_stored_whole(client, categories, api_key):
+    fields = {
+        "last_name": "Nguyễn",
+        "first_name": "a" * (150 - len("Nguyễn ")),
+        "email": "a" * 240 + "@example.vn",
+        "phone": "+84 (90) 123-45-67",
+        "address_string": "ấ" * 300,
+        "description": "ổ" * 4000,
+    }
+    response = post(client, api_key, **fields)
+    assert response.status_code == 201, response.content
+    report = Report.objects.get()
+    assert report.contact_name == f"Nguyễn {fields['first_name']}"
+    assert report.contact_email == fields["email"]
+    assert report.address == fields["address_string"]
+    assert report.description == fields["description"]
+
+
+def test_over_long_limits_are_named_in_english(client, categories, api_key):
+    response = client.post(
+        f"{BASE}/requests.json?locale=en",
+        urlencode({"api_key": api_key, "service_code": "road_damage", "first_name": "a" * 3000}),
+        content_type=FORM,
+    )
+    assert errors_of(response) == "first_name: Too long (at most 150 characters)."
 
 
 def test_idempotency_key_retry_returns_the_same_request(client, categories, api_key, personas):
@@ -461,12 +540,32 @@ def test_date_filters_and_default_window(client, categories):
         ("start_date=2026-02-30T10:00:00Z", "start_date"),
         ("start_date=2026-03-01&end_date=2026-02-01", "end_date"),
         ("start_date=2026-01-01&end_date=2026-06-30", "end_date"),
+        ("start_date=9999-12-31", "start_date"),  # used to be a 500 page (OverflowError)
+        ("start_date=0001-01-01&end_date=0001-02-01", "start_date"),
+        ("end_date=0001-02-01", "end_date"),
+        ("end_date=9999-12-31", "end_date"),
+        ("start_date=9999", "start_date"),
+        ("start_date=9999-12", "start_date"),
+        ("start_date=1989-12-31", "start_date"),
+        ("start_date=2101-01-01", "start_date"),
+        ("start_date=9999-12-31T23:59:59-12:00", "start_date"),
+        ("start_date=0001-01-01T00:00:00%2B07:00", "start_date"),
+        ("start_date=2026-01-01&end_date=9999-12-31T10:00:00Z", "end_date"),
     ],
 )
 def test_bad_dates_are_400(client, categories, query, field):
     response = client.get(f"{BASE}/requests.json?{query}")
     assert response.status_code == 400
     assert errors_of(response).startswith(f"{field}:")
+    root = xml_of(client.get(f"{BASE}/requests.xml?{query}"))
+    assert root.findtext("error/code") == "400"
+    assert root_error(root).startswith(f"{field}:")
+
+
+def test_dates_at_the_edges_of_the_range(client, categories):
+    for query in ("start_date=2100-12-31", "end_date=1990-01-01", "start_date=2100", "end_date=1990-01"):
+        response = client.get(f"{BASE}/requests.json?{query}")
+        assert response.status_code == 200 and response.json() == [], query
 
 
 def test_private_reports_are_never_shown(client, categories, api_key):

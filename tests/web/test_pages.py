@@ -66,6 +66,13 @@ def test_calendar_page_computes_a_deadline(client):
     assert "Tết Nguyên Đán" in html
     r = client.get("/lich-lam-viec/", {"received": "hôm nay", "working_days": "1"})
     assert 'role="alert"' in r.content.decode()
+    for received in ("9999-12-31T10:00", "1900-01-01T10:00"):  # outside the calendar: said, not a 500
+        r = client.get("/lich-lam-viec/", {"received": received, "working_days": "5"})
+        assert (
+            r.status_code == 200
+            and 'role="alert"' in r.content.decode()
+            and "1990-01-01" in r.content.decode()
+        )
 
 
 def test_units_page_searches_without_accents(client, personas):
