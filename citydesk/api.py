@@ -124,7 +124,7 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
             )
             continue
         errors.append({"field": ".".join(location) or "body", "message": _message(error)})
-    summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    summary = "; ".join(f"{e['field']}: {e['message'].rstrip('.')}" for e in errors) + "."
     body: dict[str, object] = {"detail": _("Invalid input — %(s)s") % {"s": summary}, "errors": errors}
     if errors:
         body["field"] = errors[0]["field"]  # like a domain error: the first input at fault

@@ -9,9 +9,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
+from pydantic import field_validator
 
 from citydesk.api import AUTH
-from citydesk.core.errors import NotAllowed
+from citydesk.core.errors import NotAuthenticated
 from citydesk.core.models import User
 from citydesk.core.services import api_token_user
 from citydesk.ratings import selectors, services
@@ -22,12 +23,20 @@ router = Router(tags=["ratings"])
 
 
 class RatingIn(Schema):
-    level: str
+    """A rating's fields. None are required here: a missing or empty one is refused by the service,
+    with one message naming it (`{"detail", "field"}`, like every other refusal)."""
+
+    level: str = ""
     comment: str = ""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _null_is_empty(cls, value: object) -> object:
+        return "" if value is None else value
 
 
 class KioskRatingIn(RatingIn):
-    transaction: str
+    transaction: str = ""
 
 
 class DossierRatingIn(RatingIn):
@@ -35,7 +44,7 @@ class DossierRatingIn(RatingIn):
 
 
 class ResidentRatingIn(RatingIn):
-    unit: str
+    unit: str = ""
 
 
 class RatingOut(Schema):
@@ -89,7 +98,7 @@ def rate_dossier(request: HttpRequest, code: str, payload: DossierRatingIn) -> S
     if header.lower().startswith("bearer "):
         user = api_token_user(header[7:].strip())
         if user is None:
-            raise NotAllowed(_("The bearer token is not valid."))
+            raise NotAuthenticated(_("The bearer token is not valid."))
     rating = services.rating_submit_web(
         dossier_code=code,
         level=payload.level,

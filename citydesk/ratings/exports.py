@@ -4,6 +4,7 @@ shares are fractions shown as percentages with two decimals."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from io import BytesIO
 from typing import Any
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citydesk.ratings.models import Channel
-from citydesk.ratings.selectors import GROUPS, Stats, StatsRow, rating_stats
+from citydesk.ratings.selectors import GROUPS, Stats, StatsRow, months_covered, rating_stats
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COUNT = "#,##0"
@@ -115,7 +116,11 @@ def stats_xlsx(stats: Stats) -> bytes:
 
 
 def filename(stats: Stats) -> str:
-    f = stats.filters
-    span = f"{f.month_from:%Y-%m}" if f.month_from else "dau"
-    span += f"_{f.month_to:%Y-%m}" if f.month_to else "_nay"
-    return f"danh-gia-hai-long-{f.group}-{span}.xlsx"
+    """`danh-gia-hai-long-2026-01_2026-11.xlsx`: the months the workbook covers (and the unit chosen)."""
+    first, last = months_covered(stats)
+    unit = stats.filters.unit
+    prefix = "danh-gia-hai-long"
+    if unit is not None:
+        code = re.sub(r"[^A-Za-z0-9.-]+", "-", unit.code).strip("-.")
+        prefix += f"-{code}" if code else ""
+    return f"{prefix}-{first:%Y-%m}_{last:%Y-%m}.xlsx"

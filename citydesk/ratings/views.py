@@ -23,7 +23,7 @@ from citydesk.core.errors import DomainError, NotAllowed, NotFound
 from citydesk.core.models import Membership
 from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.core.services import actor_for_system_power, holds_anywhere
-from citydesk.dossiers.models import Dossier, Procedure
+from citydesk.dossiers.models import Dossier, Procedure, Status
 from citydesk.lib.text import sort_key
 from citydesk.ratings import exports, selectors, services
 from citydesk.ratings.forms import DeskTransactionForm, ImportForm, RatingForm
@@ -52,9 +52,21 @@ def kiosk_of(request: HttpRequest) -> str:
     return str(request.session.get(SESSION_KIOSK, ""))
 
 
-def _refused(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    template = "reports/not_found.html" if isinstance(exc, NotFound) else "reports/forbidden.html"
-    return render(request, template, {"message": exc.message}, status=exc.status)
+def _refused(request: HttpRequest, exc: DomainError, *, dossier_lookup: bool = False) -> HttpResponse:
+    """A refusal page; `dossier_lookup` links to the dossier lookup (the dossier rating pages)."""
+    context = {
+        "title": _("Not found") if isinstance(exc, NotFound) else _("Not allowed"),
+        "message": exc.message,
+        "not_found": isinstance(exc, NotFound),
+        "dossier_lookup": dossier_lookup,
+    }
+    return render(request, "ratings/refused.html", context, status=exc.status)
+
+
+def filter_error(exc: DomainError) -> str:
+    """A refused statistics filter as the page labels it: “To month: The last month precedes the first.”"""
+    label = selectors.FILTER_LABELS.get(exc.field or "")
+    return f"{label}: {exc.message}" if label else exc.message
 
 
 def _levels() -> list[tuple[str, str]]:
@@ -245,7 +257,7 @@ def dossier_rate(request: HttpRequest, code: str) -> HttpResponse:
     try:
         dossier = services.dossier_for_rating(dossier_code=code, user=user, token=token)
     except DomainError as exc:
-        return _refused(request, exc)
+        return _refused(request, exc, dossier_lookup=True)
     form = RatingForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -271,6 +283,7 @@ def dossier_rate(request: HttpRequest, code: str) -> HttpResponse:
         "dossier": dossier,
         "rating": services.dossier_rating(dossier),
         "finished": dossier.status in services.online.RATEABLE_STATUSES,
+        "withdrawn": dossier.status == Status.WITHDRAWN,
         "form": form,
         "token": token,
         "levels": _levels(),
@@ -312,6 +325,7 @@ def stats(request: HttpRequest) -> HttpResponse:
         )
     except DomainError as exc:
         context["error"] = exc
+        context["error_label"] = selectors.FILTER_LABELS.get(exc.field or "", "")
         return render(request, "ratings/stats.html", context, status=exc.status)
     result = selectors.rating_stats(scope=scope, filters=filters)
     context.update(
@@ -333,7 +347,7 @@ def stats_xlsx(request: HttpRequest) -> HttpResponse:
     except NotAllowed as exc:
         return _refused(request, exc)
     except DomainError as exc:
-        text = _("The filters are not valid:") + f"\n{exc.field}: {exc.message}\n"
+        text = _("The filters are not valid:") + f"\n{filter_error(exc)}\n"
         return HttpResponse(text, status=exc.status, content_type="text/plain; charset=utf-8")
     response = HttpResponse(exports.stats_xlsx(result), content_type=exports.XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{exports.filename(result)}"'
@@ -352,7 +366,11 @@ def import_counts(request: HttpRequest) -> HttpResponse:
     except NotAllowed as exc:
         return _refused(request, exc)
     form = ImportForm(request.POST or None, request.FILES or None)
-    context: dict[str, Any] = {"form": form, "columns": services.imports.COLUMNS}
+    context: dict[str, Any] = {
+        "form": form,
+        "columns": [f"{services.imports.COLUMN_TITLES[c]} ({c})" for c in services.imports.COLUMNS],
+        "import_roots": services.imports.import_roots(request.user),
+    }
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -147,13 +147,13 @@ def rating_submit_kiosk(
 
     `kiosk`, when given (the kiosk page), must be the transaction's kiosk."""
     code = (transaction_code or "").strip().upper()
+    if not code:
+        raise DomainError(_("The transaction code is missing."), field="transaction")
     desk = (
         DeskTransaction.objects.select_for_update(of=("self",))
         .filter(code=code)
         .select_related("unit")
         .first()
-        if code
-        else None
     )
     if desk is None or (kiosk is not None and desk.kiosk != kiosk):
         raise NotFound(_("No desk transaction “%(code)s”.") % {"code": code}, field="transaction")

@@ -7,7 +7,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -19,18 +19,31 @@ from django.utils.translation import gettext as _
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.errors import DomainError
 from citydesk.core.imports import ImportRejected, RowError
-from citydesk.core.models import Organisation, User
-from citydesk.core.powers import Power
+from citydesk.core.models import Membership, Organisation, User
+from citydesk.core.powers import ROLE_POWERS, Power
+from citydesk.core.selectors import descendant_ids
 from citydesk.core.services import actor_for_system_power
 from citydesk.dossiers.models import Procedure
-from citydesk.lib.text import search_key
+from citydesk.lib.text import search_key, sort_key
 from citydesk.ratings.models import Channel
 from citydesk.ratings.services.common import month_rows_upsert
+from citydesk.ratings.services.online import is_commune_committee, not_commune_message
 
 MAX_ROWS = 100_000
 COLUMNS = ("month", "unit", "channel", "satisfied", "normal", "unsatisfied", "officer", "procedure")
 REQUIRED = COLUMNS[:6]
 COUNTS = ("satisfied", "normal", "unsatisfied")
+# The Vietnamese header of each column (docs/ratings.md), to name a missing column in the file's language.
+COLUMN_TITLES = {
+    "month": "tháng",
+    "unit": "mã đơn vị",
+    "channel": "kênh",
+    "satisfied": "hài lòng",
+    "normal": "bình thường",
+    "unsatisfied": "không hài lòng",
+    "officer": "cán bộ",
+    "procedure": "mã thủ tục",
+}
 
 # Header names accepted for each column (compared accent-free, lower-case): English and Vietnamese.
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -128,28 +141,37 @@ def read_table(file: str | Path | IO[bytes] | bytes, filename: str = "") -> list
     raise DomainError(_("Upload an Excel (.xlsx) or CSV (.csv) file."), field="file")
 
 
-def rows_from_table(table: list[list[Any]]) -> list[tuple[int, dict[str, Any]]]:
-    """(line number, {column: value}) for each non-empty data row, by the header's names."""
+Numbered = list[tuple[int, dict[str, Any]]]
+
+
+def rows_from_table(table: list[list[Any]]) -> tuple[Numbered, dict[str, str]]:
+    """(line number, {column: value}) for each non-empty data row, by the header's names; and the
+    header of each column as the file writes it ({"month": "Tháng", …}), to name it in errors."""
     while table and all(_blank(v) for v in table[0]):
         table = table[1:]
     if not table:
         raise ImportRejected(_("The file is empty."), [RowError(1, "", _("The file is empty."))])
-    header = [search_key(str(v or "")) for v in table[0]]
+    written = [str(v if v is not None else "").strip() for v in table[0]]
+    header = [search_key(v) for v in written]
     positions: dict[str, int] = {}
     for column, aliases in HEADER_ALIASES.items():
         for i, name in enumerate(header):
             if name in aliases:
                 positions.setdefault(column, i)
+    headers = {column: written[i] for column, i in positions.items()}
     missing = [c for c in REQUIRED if c not in positions]
     if missing:
-        errors = [RowError(1, c, _("Missing column “%(c)s”.") % {"c": c}) for c in missing]
+        # Name a missing column the way the file names the others: in Vietnamese or by its English key.
+        vietnamese = any(search_key(h) != c for c, h in headers.items())
+        names = {c: COLUMN_TITLES[c] if vietnamese else c for c in missing}
+        errors = [RowError(1, names[c], _("Missing column “%(c)s”.") % {"c": names[c]}) for c in missing]
         raise ImportRejected(_("The header row lacks required columns."), errors)
     rows = []
     for number, cells in enumerate(table[1:], start=2):
         if all(_blank(v) for v in cells):
             continue
         rows.append((number, {c: (cells[i] if i < len(cells) else None) for c, i in positions.items()}))
-    return rows
+    return rows, headers
 
 
 def _blank(value: Any) -> bool:
@@ -231,13 +253,41 @@ def _convert(
         return None
 
 
-def validate_rows(rows: list[tuple[int, Mapping[str, Any]]]) -> tuple[list[Parsed], list[RowError]]:
-    """Every row checked against the database: (parsed rows, errors)."""
+def import_roots(user: User) -> list[Organisation] | None:
+    """The organisations where `user` holds the power to import ratings (None: every unit, for a
+    superuser). They may import counts for these and the units below them."""
+    if user.is_superuser:
+        return None
+    roots = {
+        m.organisation_id: m.organisation
+        for m in Membership.objects.filter(user=user, is_active=True).select_related("organisation")
+        if Power.RATINGS_IMPORT in ROLE_POWERS.get(m.role, frozenset())
+    }
+    return sorted(roots.values(), key=lambda o: sort_key(o.name))
+
+
+def import_scope(user: User) -> frozenset[int] | None:
+    """The units `user` may import counts for (None: every unit). Re-importing replaces counts, so
+    nobody may write the history of units outside their own (another city's)."""
+    roots = import_roots(user)
+    if roots is None:
+        return None
+    return frozenset(descendant_ids({o.pk for o in roots}))
+
+
+def validate_rows(
+    rows: list[tuple[int, Mapping[str, Any]]], *, unit_ids: frozenset[int] | None = None
+) -> tuple[list[Parsed], list[RowError]]:
+    """Every row checked against the database: (parsed rows, errors). `unit_ids`: the units the
+    importer may write (None: every unit)."""
     errors: list[RowError] = []
     if len(rows) > MAX_ROWS:
         return [], [RowError(1, "", _("At most %(n)s rows per file.") % {"n": f"{MAX_ROWS:,}"})]
     units = {
-        o.code: o.pk for o in Organisation.objects.filter(code__in={_text(r.get("unit")) for _n, r in rows})
+        o.code: o
+        for o in Organisation.objects.select_related("admin_unit").filter(
+            code__in={_text(r.get("unit")) for _n, r in rows}
+        )
     }
     officers = dict(
         User.objects.filter(username__in={_text(r.get("officer")) for _n, r in rows}).values_list(
@@ -259,13 +309,25 @@ def validate_rows(rows: list[tuple[int, Mapping[str, Any]]]) -> tuple[list[Parse
         channel = _convert(row, "channel", number, row_errors, _channel)
         counts = [_convert(row, c, number, row_errors, _count) for c in COUNTS]
         unit_code = _text(row.get("unit"))
-        unit_id = units.get(unit_code)
+        unit = units.get(unit_code)
+        unit_id = unit.pk if unit is not None else None
         if not unit_code:
             row_errors.append(RowError(number, "unit", _("The unit code is missing.")))
-        elif unit_id is None:
+        elif unit is None:
             row_errors.append(
                 RowError(number, "unit", _("Unknown organisation code “%(code)s”.") % {"code": unit_code})
             )
+        elif unit_ids is not None and unit.pk not in unit_ids:
+            row_errors.append(
+                RowError(
+                    number,
+                    "unit",
+                    _("%(name)s (%(code)s) is outside the units you may import ratings for.")
+                    % {"name": unit.name, "code": unit.code},
+                )
+            )
+        elif channel == Channel.APP and not is_commune_committee(unit):
+            row_errors.append(RowError(number, "channel", not_commune_message(unit)))
         officer = _text(row.get("officer"))
         officer_id = officers.get(officer, 0) if officer else 0
         if officer and not officer_id:
@@ -307,24 +369,29 @@ def ratings_import(
 
     Give `rows` ({column: value}, numbered from line 2 as under a header) or a .xlsx/.csv `file`.
     An imported row sets the counts of its month × unit × channel × officer × procedure: importing the
-    same file twice changes nothing. `user` needs the power to import ratings; the command line passes
-    its own `actor`."""
+    same file twice changes nothing. `user` needs the power to import ratings, and every row's unit must
+    be one they may import for (`import_scope`: where they hold that power, and below). The command line
+    and the demo pass their own `actor` instead of a user: a system operator imports for every unit."""
     if actor is None:
         if user is None:
             raise DomainError(_("Log in to import ratings."), field="user")
         actor = actor_for_system_power(user, Power.RATINGS_IMPORT)
+    unit_ids = import_scope(user) if user is not None else None
+    headers: dict[str, str] = {}
     if rows is not None:
         numbered = [(i, dict(r)) for i, r in enumerate(rows, start=2)]
     elif file is not None:
-        numbered = rows_from_table(read_table(file, filename))
+        numbered, headers = rows_from_table(read_table(file, filename))
     else:
         raise DomainError(_("Choose a file to import."), field="file")
     if not numbered:
         raise ImportRejected(
             _("The file has no data rows."), [RowError(2, "", _("The file has no data rows."))]
         )
-    parsed, errors = validate_rows(numbered)
+    parsed, errors = validate_rows(numbered, unit_ids=unit_ids)
     if errors:
+        # Each column named by the file's own header (“Tháng”, “Hài lòng”…), not by our key.
+        errors = [replace(e, column=headers.get(e.column) or e.column) for e in errors]
         rows_wrong = len({e.row for e in errors})
         raise ImportRejected(_("Nothing was imported: %(n)s row(s) have errors.") % {"n": rows_wrong}, errors)
     month_rows_upsert(parsed, imported=True)

@@ -84,6 +84,14 @@ def rating_submit_web(
     dossier = Dossier.objects.select_for_update(of=("self",)).select_related("unit").get(pk=found.pk)
     level = check_level(level)
     comment = clean_comment(comment)
+    if dossier.status == Status.WITHDRAWN:
+        raise Conflict(
+            _(
+                "This dossier was withdrawn, so it cannot be rated: "
+                "only dossiers processed to the end can be rated."
+            ),
+            field="code",
+        )
     if dossier.status not in RATEABLE_STATUSES:
         raise Conflict(_("The dossier can be rated once it is finished."), field="code")
     if Rating.objects.filter(channel=Channel.WEB, dossier=dossier).exists():
@@ -116,23 +124,31 @@ def rating_submit_web(
     return rating
 
 
+def is_commune_committee(unit: Organisation) -> bool:
+    """Is the unit a commune-level (ward, commune, special zone) People's Committee, the only kind of
+    unit residents rate (channel `app`)? Wants `admin_unit` loaded."""
+    return (
+        unit.kind == OrgKind.PEOPLES_COMMITTEE
+        and unit.admin_unit is not None
+        and unit.admin_unit.level == DivisionLevel.WARD
+        and unit.is_active
+    )
+
+
+def not_commune_message(unit: Organisation) -> str:
+    return _("Residents rate a commune-level People's Committee; %(name)s is not one.") % {"name": unit.name}
+
+
 def commune_unit(unit_code: str) -> Organisation:
     """A commune-level People's Committee by its code (the unit residents rate)."""
     code = (unit_code or "").strip()
-    unit = Organisation.objects.select_related("admin_unit").filter(code=code).first() if code else None
+    if not code:
+        raise DomainError(_("Choose the ward or commune to rate."), field="unit")
+    unit = Organisation.objects.select_related("admin_unit").filter(code=code).first()
     if unit is None:
         raise NotFound(_("Unknown organisation code “%(code)s”.") % {"code": code}, field="unit")
-    if (
-        unit.kind != OrgKind.PEOPLES_COMMITTEE
-        or unit.admin_unit is None
-        or unit.admin_unit.level != DivisionLevel.WARD
-        or not unit.is_active
-    ):
-        raise DomainError(
-            _("Residents rate a commune-level People's Committee; %(name)s is not one.")
-            % {"name": unit.name},
-            field="unit",
-        )
+    if not is_commune_committee(unit):
+        raise DomainError(not_commune_message(unit), field="unit")
     return unit
 
 

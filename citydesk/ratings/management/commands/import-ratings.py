@@ -12,7 +12,9 @@ class Command(CityDeskCommand):
         "Import historical monthly satisfaction rating counts from an .xlsx or .csv file with a header row: "
         "month (YYYY-MM), unit (organisation code), channel (kiosk, web or app), satisfied, normal, "
         "unsatisfied, and optionally officer (username) and procedure (code). All or nothing: any bad row "
-        "and nothing is imported. Importing the same rows again replaces their counts."
+        "and nothing is imported. Importing the same rows again replaces their counts. The command runs as "
+        "the system operator and may import counts for every unit; the web page /danh-gia/nhap/ only for "
+        "the importer's own units and those below them."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -37,4 +39,8 @@ class Command(CityDeskCommand):
                 f"{result.normal:,} normal, {result.unsatisfied:,} unsatisfied; {first:%Y-%m} – {last:%Y-%m}) "
                 f"from {path}"
             )
+        )
+        units = ", ".join(sorted(result.units)[:20]) + (" …" if len(result.units) > 20 else "")
+        self.stdout.write(
+            f"Units: {units} (the command line may import for every unit, as the system operator)"
         )
