@@ -40,6 +40,7 @@ from citydesk.dossiers.api_schemas import (
     queue_item,
 )
 from citydesk.dossiers.models import Channel, Dossier, DossierStep, IdempotencyKey, Procedure, ServiceLevel
+from citydesk.dossiers.selectors import lookup_text
 from citydesk.dossiers.services import (
     Received,
     Upload,
@@ -53,6 +54,9 @@ router = Router(tags=["dossiers"])
 
 DOSSIER_POWERS = frozenset({Power.DOSSIER_RECEIVE, Power.DOSSIER_APPROVE})
 ONLINE_PATH = "/api/v1/dossiers/online"
+# Past this a page offset is no page at all (and past 2**63 the database refuses it: a 500).
+MAX_OFFSET = 1_000_000_000
+IDEMPOTENCY_KEY_LIMIT = 120  # IdempotencyKey.key
 
 
 # --- Who is calling, and what they may see --------------------------------------------------------
@@ -125,7 +129,7 @@ def _load(code: str) -> Dossier:
             "events",
             "documents",
         )
-        .filter(code=(code or "").strip().upper())
+        .filter(code=lookup_text(code).upper())
         .first()
     )
     if dossier is None:
@@ -144,12 +148,12 @@ def procedure_list(
     level: int | None = None,
     same_day: bool | None = None,
     limit: int = Query(100, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict:
     """The active procedures. `q` matches name and code without accents (“khai sinh” finds “Khai sinh”);
     `field` (lĩnh vực, accents optional), `level` (online service level 2/3/4) and `same_day` filter."""
     qs = Procedure.objects.filter(is_active=True)
-    for word in search_key(q or "").split():
+    for word in search_key(lookup_text(q)).split():
         qs = qs.filter(search_name__contains=word)
     if field:
         key = search_key(field)
@@ -171,7 +175,7 @@ def procedure_detail(request: HttpRequest, code: str) -> Procedure:
     fee and the legal processing time."""
     procedure = (
         Procedure.objects.prefetch_related("documents", "steps")
-        .filter(code=code.strip(), is_active=True)
+        .filter(code=lookup_text(code), is_active=True)
         .first()
     )
     if procedure is None:
@@ -195,7 +199,13 @@ def _receive_once(
 
     The key row is written in the intake's own transaction; two copies racing each other meet the
     unique constraint and the loser's whole intake is rolled back."""
-    key = request.headers.get("Idempotency-Key", "").strip()[:120]
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > IDEMPOTENCY_KEY_LIMIT:  # refused, not cut: two keys cut alike would be one
+        raise DomainError(
+            _("Too long (at most %(n)s characters).") % {"n": IDEMPOTENCY_KEY_LIMIT}, field="Idempotency-Key"
+        )
+    if "\x00" in key:  # PostgreSQL cannot store it
+        raise DomainError(_("Null characters are not allowed."), field="Idempotency-Key")
 
     def earlier() -> Dossier | None:
         found = (
@@ -377,7 +387,7 @@ def dossier_queue(
     unit: str | None = None,
     overdue: bool = False,
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict:
     """My queue: the active steps in my units (and the units below them), soonest due first. `unit`
     narrows it to one unit's code; `overdue` to steps past their due time (waiting ones excepted)."""
@@ -385,7 +395,7 @@ def dossier_queue(
     if not units:
         raise NotAllowed(_("Only officers of a unit that handles dossiers have a queue."))
     if unit:
-        org_id = Organisation.objects.filter(code=unit.strip()).values_list("pk", flat=True).first()
+        org_id = Organisation.objects.filter(code=lookup_text(unit)).values_list("pk", flat=True).first()
         if org_id not in units:
             raise NotAllowed(_("%(unit)s is not one of your units.") % {"unit": unit}, field="unit")
         units = {org_id}

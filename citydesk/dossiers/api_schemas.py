@@ -36,7 +36,7 @@ class DossierIn(ApplicantIn):
 
 class ActionIn(Schema):
     action: str
-    version: int | None = None
+    version: int | None = Field(None, ge=1, description="the version you saw (409 if it changed since)")
     note: str = ""
     result_method: str = ""
     tracking_number: str = ""

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from citydesk.core.errors import DomainError
 from citydesk.dossiers.models import Channel, ResultMethod
+from citydesk.dossiers.selectors import lookup_text
 from citydesk.dossiers.services import Applicant, Upload, applicant_from
 from citydesk.lib.text import nfc
 
@@ -31,6 +32,12 @@ ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 
 def _text(max_length: int, label: Any = "") -> forms.CharField:
     return forms.CharField(required=False, max_length=max_length, label=label, strip=True)
+
+
+def _stored(label: Any = "") -> forms.CharField:
+    """Text a service stores. No form limit: the service refuses text longer than its column and says the
+    limit, the same way on the pages and in the API."""
+    return forms.CharField(required=False, label=label, strip=True)
 
 
 class DomainErrorForm(forms.Form):
@@ -57,11 +64,11 @@ class DomainErrorForm(forms.Form):
 
 
 class ApplicantMixin(forms.Form):
-    applicant_name = _text(150, gettext_lazy("Full name"))
-    applicant_id_number = _text(20, gettext_lazy("Citizen ID number"))
-    applicant_phone = _text(20, gettext_lazy("Phone"))
-    applicant_email = _text(254, gettext_lazy("E-mail"))
-    applicant_address = _text(300, gettext_lazy("Address"))
+    applicant_name = _stored(gettext_lazy("Full name"))
+    applicant_id_number = _stored(gettext_lazy("Citizen ID number"))
+    applicant_phone = _stored(gettext_lazy("Phone"))
+    applicant_email = _stored(gettext_lazy("E-mail"))
+    applicant_address = _stored(gettext_lazy("Address"))
 
     def applicant(self) -> Applicant:
         data = getattr(self, "cleaned_data", {}) or {}
@@ -139,10 +146,10 @@ class ActionForm(DomainErrorForm):
 
     action = _text(40)
     version = forms.IntegerField(required=False, min_value=1)
-    note = forms.CharField(required=False, max_length=4000, strip=True)
+    note = _stored()
     result_method = forms.ChoiceField(required=False, choices=[("", ""), *ResultMethod.choices])
-    tracking_number = _text(60)
-    delivery_address = _text(300)
+    tracking_number = _stored()
+    delivery_address = _stored()
     field_map = {"documents": "files"}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -170,7 +177,7 @@ class LookupForm(forms.Form):
     code = _text(40, gettext_lazy("Dossier code"))
 
     def code_value(self) -> str:
-        return (self.data.get("code") or "").strip().upper()
+        return lookup_text(self.data.get("code")).upper()
 
 
 class PhoneCheckForm(forms.Form):

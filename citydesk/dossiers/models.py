@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from citydesk.core.models import Organisation
@@ -63,6 +63,13 @@ class Procedure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def label(self) -> str:
+        """The name in the active language: the English name on English pages when there is one, else
+        the official (Vietnamese) name."""
+        english = (translation.get_language() or "").startswith("en")
+        return self.name_en if english and self.name_en else self.name
 
 
 class ProcedureDocument(models.Model):

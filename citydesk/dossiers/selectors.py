@@ -37,6 +37,12 @@ ACTIVE_STATUSES = (*OPEN_STATUSES, Status.RESULT_READY)
 DUE_SOON = dt.timedelta(hours=24)
 
 
+def lookup_text(value: str | None) -> str:
+    """A code or search text from a URL, a query string or a form, as looked up: trimmed and without NUL
+    characters (no stored code holds one, and PostgreSQL refuses them in a query)."""
+    return (value or "").replace("\x00", "").strip()
+
+
 # --- Who handles what -----------------------------------------------------------------------------
 
 
@@ -109,17 +115,16 @@ def receivable_procedures(unit: Organisation, q: str = "") -> list[Procedure]:
         if department:
             allowed |= Q(authority=Authority.DEPARTMENT, department_code=department)
         qs = qs.filter(allowed)
-    key = search_key(q or "")
+    q = lookup_text(q)
+    key = search_key(q)
     if key:
-        qs = qs.filter(Q(search_name__contains=key) | Q(code__iexact=(q or "").strip()))
-    return sorted(qs, key=lambda p: (sort_key(p.name), p.code))
+        qs = qs.filter(Q(search_name__contains=key) | Q(code__iexact=q))
+    return sorted(qs, key=lambda p: (sort_key(p.label), p.code))
 
 
 def online_procedure(code: str) -> Procedure | None:
     return (
-        Procedure.objects.filter(code=(code or "").strip(), is_active=True)
-        .prefetch_related("documents")
-        .first()
+        Procedure.objects.filter(code=lookup_text(code), is_active=True).prefetch_related("documents").first()
     )
 
 
@@ -187,8 +192,8 @@ def queue(units: set[int], filters: QueueFilters) -> QuerySet[Dossier]:
     if filters.overdue or status == "overdue":
         qs = qs.filter(status__in=(Status.RECEIVED, Status.IN_PROGRESS), work_due__lt=timezone.now())
     if filters.procedure:
-        qs = qs.filter(procedure__code=filters.procedure)
-    text = (filters.q or "").strip()
+        qs = qs.filter(procedure__code=lookup_text(filters.procedure))
+    text = lookup_text(filters.q)
     if text:
         qs = qs.filter(Q(code__iexact=text) | Q(applicant_name__icontains=text))
     return qs.order_by("work_due", "pk")
@@ -237,16 +242,18 @@ def queue_page(units: set[int], filters: QueueFilters, page: int | str = 1, page
 
 
 def queue_procedures(units: set[int]) -> list[tuple[str, str]]:
-    """The procedures for the queue's filter: those of my units' active dossiers."""
+    """The procedures for the queue's filter, (code, name in the active language): those of my units'
+    active dossiers."""
     rows = (
         Procedure.objects.filter(
             Q(dossiers__unit_id__in=units) | Q(dossiers__current_step__unit_id__in=units),
             dossiers__status__in=ACTIVE_STATUSES,
         )
-        .values_list("code", "name")
+        .values_list("code", "name", "name_en")
         .distinct()
     )
-    return sorted(set(rows), key=lambda r: sort_key(r[1]))
+    labels = {code: Procedure(code=code, name=name, name_en=name_en).label for code, name, name_en in rows}
+    return sorted(labels.items(), key=lambda r: sort_key(r[1]))
 
 
 # --- One dossier ----------------------------------------------------------------------------------
@@ -269,7 +276,7 @@ def dossier_for_page(code: str) -> Dossier | None:
             "payments",
             "procedure__documents",
         )
-        .filter(code=(code or "").strip().upper())
+        .filter(code=lookup_text(code).upper())
         .first()
     )
 

@@ -234,7 +234,7 @@ def campaign_export(request: HttpRequest, pk: int) -> HttpResponse:
                 [
                     block.unit.name,
                     row.procedure.code,
-                    row.procedure.name,
+                    row.procedure.label,
                     c.received,
                     c.same_day,
                     c.later,

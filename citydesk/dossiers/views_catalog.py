@@ -12,8 +12,8 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import get_format
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from citydesk.core.errors import DomainError, NotAllowed
@@ -22,6 +22,7 @@ from citydesk.core.powers import Power, Role
 from citydesk.core.services import actor_for_system_power
 from citydesk.dossiers.catalog import XLSX_TYPE, catalog_export, catalog_import
 from citydesk.dossiers.models import Authority, Performer, Procedure, ProcedureStep, TimeUnit
+from citydesk.dossiers.selectors import lookup_text
 from citydesk.lib.text import nfc, search_key, sort_key
 
 PAGE_SIZE = 50
@@ -32,12 +33,9 @@ ONLINE_FILING_PATH = "/ho-so/nop/{code}/"  # the dossier filing page (built by t
 # --- Presentation helpers -------------------------------------------------------------------------
 
 
-def english() -> bool:
-    return (get_language() or "vi").startswith("en")
-
-
 def display_name(procedure: Procedure) -> str:
-    return procedure.name_en if english() and procedure.name_en else procedure.name
+    """The procedure's name in the active language (`Procedure.label`)."""
+    return procedure.label
 
 
 def fee_label(procedure: Procedure) -> str:
@@ -133,11 +131,10 @@ def catalog_list(request: HttpRequest) -> HttpResponse:
             "service_level",
             "same_day",
         ),
-        key=lambda p: (sort_key(p.field), sort_key(display_name(p))),
+        key=lambda p: (sort_key(p.field), sort_key(p.label)),
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     for procedure in page.object_list:
-        procedure.label = display_name(procedure)  # type: ignore[attr-defined]
         procedure.time_label = processing_time_label(procedure)  # type: ignore[attr-defined]
         procedure.fee_label = fee_label(procedure)  # type: ignore[attr-defined]
     query = urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
@@ -147,7 +144,7 @@ def catalog_list(request: HttpRequest) -> HttpResponse:
 
 def _active_procedure(code: str) -> Procedure | None:
     return (
-        Procedure.objects.filter(code=code.strip().upper(), is_active=True)
+        Procedure.objects.filter(code=lookup_text(code).upper(), is_active=True)
         .prefetch_related("documents", "steps")
         .first()
     )
@@ -173,7 +170,7 @@ def catalog_detail(request: HttpRequest, code: str) -> HttpResponse:
     ]
     context = {
         "procedure": procedure,
-        "name": display_name(procedure),
+        "name": procedure.label,
         "documents": list(procedure.documents.all()),
         "process": process,
         "inter_agency": any(item["crosses"] for item in process),

@@ -216,8 +216,10 @@ def test_anonymous_and_bad_tokens_cannot_receive(client, personas, catalog):
     ("changes", "status", "field"),
     [
         ({"procedure": "KHONG-CO"}, 404, "procedure"),
-        ({"procedure": ""}, 404, "procedure"),
+        ({"procedure": ""}, 400, "procedure"),  # not chosen: nothing to look up
+        ({"procedure": "  "}, 400, "procedure"),
         ({"unit": "99999"}, 404, "unit"),
+        ({"unit": ""}, 400, "unit"),
         ({"unit": "79.SXD"}, 400, "unit"),  # a ward procedure is not received by a department
         ({"documents": []}, 400, "documents"),
         ({"documents": [999999]}, 400, "documents"),

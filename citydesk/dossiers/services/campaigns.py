@@ -49,7 +49,8 @@ def _codes(values: Iterable[str] | str | None) -> list[str]:
         values = values.replace(",", " ").split()
     seen: dict[str, None] = {}
     for value in values:
-        code = unicodedata.normalize("NFC", str(value or "")).strip()
+        # A NUL is dropped: no stored code holds one, and PostgreSQL refuses it in a query.
+        code = unicodedata.normalize("NFC", str(value or "")).replace("\x00", "").strip()
         if code:
             seen.setdefault(code, None)
     return list(seen)
@@ -75,6 +76,8 @@ def _name(value: str | None) -> str:
     name = unicodedata.normalize("NFC", (value or "").strip())
     if not name:
         raise DomainError(_("Give the campaign a name."), field="name")
+    if "\x00" in name:  # PostgreSQL cannot store it
+        raise DomainError(_("Null characters are not allowed."), field="name")
     if len(name) > NAME_LIMIT:
         raise DomainError(_("The name is longer than %(n)s characters.") % {"n": NAME_LIMIT}, field="name")
     return name
@@ -152,7 +155,7 @@ def check_same_day_possible(
         steps = list(procedure.steps.all())
         if not steps:
             raise DomainError(
-                _("%(p)s has no process defined yet.") % {"p": procedure.name}, field="procedure_codes"
+                _("%(p)s has no process defined yet.") % {"p": procedure.label}, field="procedure_codes"
             )
         for unit in units:
             if not receivable(procedure, unit):
@@ -348,7 +351,7 @@ def target_set(
         raise NotAllowed(_("You must log in to do this."))
     unit = (
         Organisation.objects.select_related("parent")
-        .filter(code=(unit_code or "").strip(), is_active=True)
+        .filter(code=(unit_code or "").replace("\x00", "").strip(), is_active=True)
         .first()
     )
     if unit is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -26,6 +27,26 @@ from citydesk.dossiers.models import (
     Punctuality,
 )
 from citydesk.lib.workdays import WorkCalendar
+
+# Free text stored in an unbounded column (notes, results, reasons for refusal) is held to this length.
+NOTE_LIMIT = 4000
+
+
+def column_limit(model: type, name: str) -> int:
+    """The length of a text column (a model field's max_length), the limit of what may be stored in it."""
+    return int(model._meta.get_field(name).max_length)  # type: ignore[attr-defined]
+
+
+def bounded(value: str | None, limit: int, field: str) -> str:
+    """Typed text as stored (trimmed, NFC) when it fits `limit`: longer text is refused, never cut.
+
+    A NUL character is refused too: PostgreSQL cannot store it in a text column."""
+    text = unicodedata.normalize("NFC", (value or "").strip())
+    if "\x00" in text:
+        raise DomainError(_("Null characters are not allowed."), field=field)
+    if len(text) > limit:
+        raise DomainError(_("Too long (at most %(n)s characters).") % {"n": limit}, field=field)
+    return text
 
 
 def next_code(now: dt.datetime) -> str:
@@ -175,7 +196,7 @@ def locked(code: str) -> Dossier:
     dossier = (
         Dossier.objects.select_for_update(of=("self",))
         .select_related("procedure", "unit", "current_step", "current_step__unit", "applicant")
-        .filter(code=(code or "").strip().upper())
+        .filter(code=(code or "").replace("\x00", "").strip().upper())
         .first()
     )
     if dossier is None:

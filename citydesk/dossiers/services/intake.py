@@ -40,6 +40,7 @@ from citydesk.dossiers.models import (
     TimeUnit,
 )
 from citydesk.dossiers.services import common, reference
+from citydesk.notifications.models import Notification
 from citydesk.notifications.services import notification_queue
 
 # Papers accepted online: PDF and the usual photo formats, recognised by their first bytes.
@@ -79,8 +80,14 @@ _STEPS = RowWriter(DossierStep)
 _PAPERS = RowWriter(DossierDocument)
 
 
-def _clean(value: str | None, limit: int) -> str:
-    return unicodedata.normalize("NFC", (value or "").strip())[:limit]
+# What an applicant's fields may hold: their columns' lengths. An e-mail address is also where the
+# notifications are sent, whose address column is shorter than an e-mail field.
+NAME_LIMIT = common.column_limit(Dossier, "applicant_name")
+ID_NUMBER_LIMIT = common.column_limit(Dossier, "applicant_id_number")
+ADDRESS_LIMIT = common.column_limit(Dossier, "applicant_address")
+EMAIL_LIMIT = min(
+    common.column_limit(Dossier, "applicant_email"), common.column_limit(Notification, "address")
+)
 
 
 _PHONE = re.compile(r"^\+?[0-9]+$")
@@ -93,15 +100,16 @@ def _phone(value: str | None) -> str:
     compact = re.sub(r"[\s.\-()]", "", typed)
     if typed and not _PHONE.match(compact):
         raise DomainError(_("Enter a valid phone number."), field="applicant_phone")
-    return compact[:20]
+    return compact
 
 
 def _check_applicant(applicant: Applicant, channel: str) -> Applicant:
+    """The applicant's fields as stored; a field longer than its column is refused (never cut)."""
     cleaned = Applicant(
-        name=_clean(applicant.name, 150),
-        id_number=_clean(applicant.id_number, 20),
-        email=_clean(applicant.email, 254).lower(),
-        address=_clean(applicant.address, 300),
+        name=common.bounded(applicant.name, NAME_LIMIT, "applicant_name"),
+        id_number=common.bounded(applicant.id_number, ID_NUMBER_LIMIT, "applicant_id_number"),
+        email=common.bounded(applicant.email, EMAIL_LIMIT, "applicant_email").lower(),
+        address=common.bounded(applicant.address, ADDRESS_LIMIT, "applicant_address"),
     )
     if not cleaned.name:
         raise DomainError(_("Enter the applicant's name."), field="applicant_name")
@@ -128,6 +136,8 @@ def _check_applicant(applicant: Applicant, channel: str) -> Applicant:
 
 
 def _procedure(code: str, gen: int | None) -> reference.CatalogEntry:
+    if not (code or "").strip():
+        raise DomainError(_("Choose the procedure."), field="procedure")
     entry = reference.catalog_entry((code or "").strip(), gen=gen)
     if entry is None:
         raise NotFound(_("No procedure %(code)s in the catalog.") % {"code": code}, field="procedure")
@@ -135,6 +145,8 @@ def _procedure(code: str, gen: int | None) -> reference.CatalogEntry:
 
 
 def _receiving_unit(code: str, procedure: Procedure, orgs: reference.Organisations) -> Organisation:
+    if not (code or "").strip():
+        raise DomainError(_("Choose the receiving unit."), field="unit")
     unit = orgs.by_code.get((code or "").strip())
     if unit is None:
         raise NotFound(_("No unit %(code)s.") % {"code": code}, field="unit")
@@ -142,7 +154,7 @@ def _receiving_unit(code: str, procedure: Procedure, orgs: reference.Organisatio
     if procedure.authority == Authority.WARD and not commune:
         raise DomainError(
             _("%(p)s is handled by a commune-level People's Committee, not by %(u)s.")
-            % {"p": procedure.name, "u": unit.name},
+            % {"p": procedure.label, "u": unit.name},
             field="unit",
         )
     if procedure.authority == Authority.DEPARTMENT and not commune:
@@ -152,7 +164,7 @@ def _receiving_unit(code: str, procedure: Procedure, orgs: reference.Organisatio
                 _(
                     "%(p)s is received by the competent department or a commune-level one-stop desk, not by %(u)s."
                 )
-                % {"p": procedure.name, "u": unit.name},
+                % {"p": procedure.label, "u": unit.name},
                 field="unit",
             )
     return unit
@@ -206,7 +218,7 @@ def dossier_receive(
         if procedure.service_level < ServiceLevel.LEVEL_3:
             raise DomainError(
                 _("%(p)s cannot be filed online (online service level %(l)s).")
-                % {"p": procedure.name, "l": procedure.service_level},
+                % {"p": procedure.label, "l": procedure.service_level},
                 field="procedure",
             )
         actor = common.actor_for(user, _("Online applicant"))
@@ -248,7 +260,7 @@ def dossier_receive(
 
     steps = entry.steps
     if not steps:
-        raise DomainError(_("%(p)s has no process defined yet.") % {"p": procedure.name}, field="procedure")
+        raise DomainError(_("%(p)s has no process defined yet.") % {"p": procedure.label}, field="procedure")
     now = received_at or timezone.now()
     calendar = current_calendar(gen=gen)
     city = orgs.city_of(unit)

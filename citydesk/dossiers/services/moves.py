@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from typing import Any
 
 from django.conf import settings
@@ -48,8 +47,10 @@ STEP_POWER = {
 }
 
 
-def _text(value: str | None, limit: int = 4000) -> str:
-    return unicodedata.normalize("NFC", (value or "").strip())[:limit]
+# What the free-text inputs of a move may hold: a note is stored as the step's note, the result or the
+# reasons for refusal (unbounded columns); the shipment's fields have their columns' lengths.
+TRACKING_LIMIT = common.column_limit(Shipment, "tracking_number")
+DELIVERY_ADDRESS_LIMIT = common.column_limit(Shipment, "address")
 
 
 def _is_applicant(dossier: Dossier, user: User | None, token: str) -> bool:
@@ -145,7 +146,7 @@ def dossier_transition(
             field="action",
         )
     actor = _who_acts(move, dossier, user, token)
-    note = _text(note)
+    note = common.bounded(note, common.NOTE_LIMIT, "note")
     now = timezone.now()
     before = common.snapshot(dossier)
     status_from = dossier.status
@@ -220,8 +221,11 @@ def dossier_transition(
         if method not in ResultMethod.values:
             raise DomainError(_("Choose how the result is handed over."), field="result_method")
         if method == ResultMethod.POST:
-            number = _text(tracking_number, 60)
-            address = _text(delivery_address, 300) or dossier.applicant_address
+            number = common.bounded(tracking_number, TRACKING_LIMIT, "tracking_number")
+            address = (
+                common.bounded(delivery_address, DELIVERY_ADDRESS_LIMIT, "delivery_address")
+                or dossier.applicant_address
+            )
             if not number:
                 raise DomainError(_("Enter the postal tracking number."), field="tracking_number")
             if not address:

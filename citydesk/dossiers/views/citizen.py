@@ -65,7 +65,7 @@ def file_online(request: HttpRequest, procedure_code: str) -> HttpResponse:
                 "message": _(
                     "%(p)s cannot be filed online (online service level %(l)s): file it at the desk."
                 )
-                % {"p": procedure.name, "l": procedure.service_level},
+                % {"p": procedure.label, "l": procedure.service_level},
             },
             status=400,
         )
@@ -283,6 +283,7 @@ def _track_page(
     phone_error: str = "",
     action_error: DomainError | None = None,
     action: str = "",
+    note: str = "",
     phone_locked: bool | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -315,6 +316,7 @@ def _track_page(
         "action_error": action_error,
         "action_not_now": isinstance(action_error, workflow.NotNow),
         "action": action,
+        "note": note,  # what the applicant typed in the refused action's form
         "accept": ACCEPT,
         "now": timezone.now(),
         "token": request.GET.get("t", ""),
@@ -349,7 +351,14 @@ def _applicant_move(request: HttpRequest, code: str, action: str) -> HttpRespons
         return forbidden(request, exc.message)
     except DomainError as exc:
         fresh = selectors.dossier_for_page(dossier.code) or dossier
-        return _track_page(request, fresh, action_error=exc, action=action, status=status_of(exc))
+        return _track_page(
+            request,
+            fresh,
+            action_error=exc,
+            action=action,
+            note=request.POST.get("note", ""),
+            status=status_of(exc),
+        )
     done = {
         "supplement_received": _("Thank you: the additional papers were sent; handling goes on."),
         "withdraw": _("Your dossier was withdrawn."),

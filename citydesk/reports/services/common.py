@@ -42,9 +42,7 @@ def normalize_phone(value: str, *, field: str = "contact_phone") -> str:
     elif digits.startswith("84") and len(digits) >= 11:
         digits = "0" + digits[2:]
     if digits and not _PHONE.match(digits):
-        raise DomainError(
-            _("“%(p)s” is not a Vietnamese phone number.") % {"p": value}, field=field
-        )
+        raise DomainError(_("“%(p)s” is not a Vietnamese phone number.") % {"p": value}, field=field)
     return digits
 
 
