@@ -27,9 +27,9 @@ from citydesk.core.models import Membership, Organisation, User
 from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.core.services import active_delegation_for, api_token_user
 from citydesk.dossiers.api_schemas import (
-    ActionIn,
     ApplicantIn,
     CreatedOut,
+    DossierActionIn,
     DossierIn,
     DossierOut,
     ProcedureDetailOut,
@@ -359,7 +359,7 @@ def dossier_detail(request: HttpRequest, code: str, t: str = "") -> dict:
 
 
 @router.post("/dossiers/{code}/actions", response=DossierOut, auth=None)
-def dossier_action(request: HttpRequest, code: str, payload: ActionIn) -> dict:
+def dossier_action(request: HttpRequest, code: str, payload: DossierActionIn) -> dict:
     """Move the dossier: `forward`, `finish`, `request_supplement`, `supplement_received`, `refuse`,
     `return_result`, `withdraw`. Send the `version` you saw: 409 if someone moved it meanwhile, or if the
     move is impossible now; 403 if you cannot act on it. The applicant acts with their bearer token or

@@ -34,7 +34,7 @@ class DossierIn(ApplicantIn):
     documents: list[int] = Field([], description="ids of the procedure's papers checked at the desk")
 
 
-class ActionIn(Schema):
+class DossierActionIn(Schema):
     action: str
     version: int | None = Field(None, ge=1, description="the version you saw (409 if it changed since)")
     note: str = ""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from citydesk.indicators.display import MINUS
+
 
 def vn_number(x: float, decimals: int = 1) -> str:
     """1234.5 → "1.234,5"; whole numbers keep no decimals; large numbers keep 1 decimal at most."""
@@ -12,7 +14,8 @@ def vn_number(x: float, decimals: int = 1) -> str:
     text = f"{x:,.{decimals}f}"
     if decimals and "." in text:
         text = text.rstrip("0").rstrip(".")
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text.replace("-", MINUS)  # the minus sign of the indicator pages
 
 
 def month_label(month: int) -> str:

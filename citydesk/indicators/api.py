@@ -264,14 +264,14 @@ def finding_list(request: HttpRequest, q: Query[FindingQuery]) -> list[dict]:
     return [_finding_out(f) for f in rows.order_by("-found_at", "-id")]
 
 
-class ActionIn(Schema):
+class FindingActionIn(Schema):
     action: str
     note: str = ""
     version: int | None = None
 
 
 @router.post("/indicator-findings/{finding_id}/actions", response=FindingOut)
-def finding_action(request: HttpRequest, finding_id: int, body: ActionIn) -> dict:
+def finding_action(request: HttpRequest, finding_id: int, body: FindingActionIn) -> dict:
     finding = anomalies.finding_transition(
         user=request.user, finding_id=finding_id, action=body.action, note=body.note, version=body.version
     )

@@ -418,6 +418,8 @@ def _store(objs: dict[str, Indicator], by_code: dict[str, Spec], series: dict[tu
         for period, value, delay in zip(times[spec.periodicity], values, delays, strict=True):
             if value != value or (obj.pk, unit.pk, spec.periodicity, period) in existing:
                 continue
+            if not P.has_started(spec.periodicity, period):
+                continue  # never a value for a period still to come
             if late and spec.source == Source.ENTRY and period == P.period_of(spec.periodicity, end):
                 continue  # a few wards have not reported the last period yet
             entered = P.following(spec.periodicity, period)

@@ -1,7 +1,11 @@
 """Exports of the indicator dashboards as they are on screen: an Excel workbook (the filters and the
 time it was made first, then one sheet per group — or, for a group's view, one sheet per indicator)
-and an A4 PDF brief in Vietnamese (WeasyPrint, loaded only when asked: without it, a 503 that says
-which package is missing, as for the operations center's brief)."""
+and an A4 PDF brief (WeasyPrint, loaded only when asked: without it, a 503 that says which package is
+missing, as for the operations center's brief).
+
+Both say what the page says about a figure: how many units have reported it when some have not (a
+city's total still coming in), and how an incomplete year or quarter was compared. Names of groups and
+indicators, units of measure and the fixed sheet names are in the reader's language (`display`)."""
 
 from __future__ import annotations
 
@@ -17,7 +21,9 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from citydesk.indicators import panels
+from citydesk.indicators.display import localized
 from citydesk.ioc.exports import (
+    COUNT,
     SVG_STYLE,
     XLSX_TYPE,
     PdfUnavailable,
@@ -31,8 +37,9 @@ __all__ = ["XLSX_TYPE", "PdfUnavailable", "brief_pdf", "download", "load_weasypr
 
 NUMBER = "#,##0.0##"
 PCT = "0.0%"
-SHEET_FILTERS = "Bộ lọc"
-SHEET_FINDINGS = "Bất thường"
+# Fixed sheet names (scripts reading the workbook find them), one per language: (Vietnamese, English).
+SHEET_FILTERS = ("Bộ lọc", "Filters")
+SHEET_FINDINGS = ("Bất thường", "Findings")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -43,7 +50,7 @@ def filter_rows(context: dict[str, Any]) -> list[tuple[str, str]]:
         (_("Period"), filters.label),
     ]
     if context.get("group") is not None:
-        rows.append((_("Indicator group"), f"{context['group'].code} {context['group'].name}"))
+        rows.append((_("Indicator group"), f"{context['group'].code} {context['group'].display_name}"))
     rows.append((_("Generated at"), generated_text(context)))
     return rows
 
@@ -81,6 +88,9 @@ def card_headers() -> list[str]:
         _("Year to date"),
         _("Plan"),
         _("Completion of plan"),
+        _("Units reported"),
+        _("Units expected"),
+        _("Note"),
     ]
 
 
@@ -89,8 +99,8 @@ def _card_row(sheet: _Sheet, card: panels.Card) -> None:
     plan = getattr(m, "plan_year", None) if card.completion_is_ytd else getattr(m, "plan", None)
     sheet.row(
         card.code,
-        card.indicator.name,
-        card.indicator.unit_of_measure,
+        card.indicator.display_name,
+        card.indicator.display_uom,
         card.period_label,
         (card.value, NUMBER),
         (_fraction(card.change_pct), PCT),
@@ -98,6 +108,9 @@ def _card_row(sheet: _Sheet, card: panels.Card) -> None:
         (getattr(m, "ytd", None), NUMBER),
         (plan, NUMBER),
         (_fraction(card.completion), PCT),
+        (card.reported, COUNT),
+        (card.expected, COUNT),
+        " ".join(card.notes) or None,
     )
 
 
@@ -110,8 +123,9 @@ def workbook(context: dict[str, Any]) -> bytes:
     title = _("Socio-economic indicators")
     book.properties.title = f"{title} – {context['filters'].label}"
     book.properties.creator = "CityDesk"
-    taken = {SHEET_FILTERS.lower()}
-    sheet = book.create_sheet(SHEET_FILTERS)
+    sheet_filters = localized(*SHEET_FILTERS)
+    taken = {sheet_filters.lower()}
+    sheet = book.create_sheet(sheet_filters)
     sheet.append([title])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([])
@@ -123,7 +137,7 @@ def workbook(context: dict[str, Any]) -> bytes:
     headers = card_headers()
 
     if context.get("blocks") is not None:  # a group's view: its cards, then one sheet per indicator
-        cards_sheet = _Sheet(book, _sheet_title(context["group"].name, taken), headers)
+        cards_sheet = _Sheet(book, _sheet_title(context["group"].display_name, taken), headers)
         for block in context["blocks"]:
             _card_row(cards_sheet, block["card"])
         cards_sheet.finish()
@@ -131,11 +145,13 @@ def workbook(context: dict[str, Any]) -> bytes:
             ind = block["card"].indicator
             s = _Sheet(
                 book,
-                _sheet_title(f"{ind.code} {ind.name}", taken),
+                _sheet_title(f"{ind.code} {ind.display_name}", taken),
                 [_("Period"), _("Value"), _("Same period last year"), _("Plan")],
             )
             for r in block["trend"].rows:
                 s.row(r["label"], (r["value"], NUMBER), (r["last_year"], NUMBER), (r["plan"], NUMBER))
+            for note in block["card"].notes:  # the shown period's figure still coming in, or incomplete
+                s.row(f"{block['card'].period_label}: {note}")
             s.row()
             s.row(_("Unit"), _("Value"))
             for bar in block["bars"].bars:
@@ -145,7 +161,7 @@ def workbook(context: dict[str, Any]) -> bytes:
     else:  # the summary: one sheet per group
         for section in context.get("sections") or []:
             group = section["group"]
-            s = _Sheet(book, _sheet_title(f"{group.code} {group.name}", taken), headers)
+            s = _Sheet(book, _sheet_title(f"{group.code} {group.display_name}", taken), headers)
             for card in section["cards"]:
                 _card_row(s, card)
             if not section["cards"]:
@@ -161,7 +177,7 @@ def workbook(context: dict[str, Any]) -> bytes:
 def _findings_sheet(book: Any, findings: list[Any], taken: set[str]) -> None:
     s = _Sheet(
         book,
-        _sheet_title(SHEET_FINDINGS, taken),
+        _sheet_title(localized(*SHEET_FINDINGS), taken),
         [_("Indicator"), _("Unit"), _("Period"), _("Value"), _("Expected"), _("State"), _("Explanation")],
     )
     for f in findings:

@@ -15,16 +15,17 @@ class ChooseForm(forms.Form):
 
     def __init__(self, *args: Any, groups: Any, units: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["group"].choices = [(g.code, f"{g.code} · {g.name}") for g in groups]
+        self.fields["group"].choices = [(g.code, f"{g.code} · {g.display_name}") for g in groups]
         self.fields["unit"].choices = [(u.code, u.name) for u in units]
 
     def clean_period(self) -> str:
         from citydesk.core.errors import DomainError
+        from citydesk.indicators.periods import check_started
         from citydesk.indicators.services.common import resolve_period
 
         text = self.cleaned_data["period"].strip()
         try:
-            resolve_period(text)
+            check_started(*resolve_period(text))
         except DomainError as exc:
             raise forms.ValidationError(exc.message) from None
         return text

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 
 from citydesk.core.audit import audit_record
 from citydesk.core.errors import DomainError, NotAllowed
-from citydesk.core.imports import ImportRejected, RowError
+from citydesk.core.imports import ImportRejected
+from citydesk.core.imports import RowError as CoreRowError
 from citydesk.core.models import Organisation, User
 from citydesk.core.powers import Power
 from citydesk.core.services import authorize
@@ -46,6 +47,14 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "comment": ("comment", "ghi chu"),
     "note": ("note", "ghi chu", "reason", "can cu"),
 }
+
+
+@dataclass(frozen=True)
+class RowError(CoreRowError):
+    """A row's error: `column` is the column's header as the user's file writes it ("Kỳ", "Giá trị"),
+    `key` the column it was read as ("period", "value")."""
+
+    key: str = ""
 
 
 @dataclass
@@ -85,7 +94,9 @@ def template_xlsx(*, group: IndicatorGroup, unit: Organisation, period_type: str
         cell.font = Font(bold=True)
     key = period_text(period_type, period)
     for indicator in indicators:
-        sheet.append([indicator.code, indicator.name, indicator.unit_of_measure, unit.code, key, None, None])
+        sheet.append(
+            [indicator.code, indicator.display_name, indicator.display_uom, unit.code, key, None, None]
+        )
     for column, width in zip("ABCDEFG", (16, 60, 14, 14, 10, 16, 40), strict=True):
         sheet.column_dimensions[column].width = width
     out = io.BytesIO()
@@ -93,7 +104,16 @@ def template_xlsx(*, group: IndicatorGroup, unit: Organisation, period_type: str
     return out.getvalue()
 
 
-def _rows(table: list[list[Any]], columns: tuple[str, ...]) -> list[tuple[int, dict[str, Any]]]:
+@dataclass
+class _Table:
+    rows: list[tuple[int, dict[str, Any]]]
+    headers: dict[str, str]  # column key → its header in the file
+
+    def error(self, row: int, key: str, message: str) -> RowError:
+        return RowError(row, self.headers.get(key, key), message, key=key)
+
+
+def _rows(table: list[list[Any]], columns: tuple[str, ...]) -> _Table:
     while table and all(_blank(v) for v in table[0]):
         table = table[1:]
     if not table:
@@ -109,11 +129,12 @@ def _rows(table: list[list[Any]], columns: tuple[str, ...]) -> list[tuple[int, d
                 positions.setdefault(column, i)
                 break
     missing = [c for c in REQUIRED if c not in positions]
-    if missing:
+    if missing:  # named as the template names them, in the reader's language
         raise ImportRejected(
             _("The header row lacks required columns."),
-            [RowError(1, c, _("Missing column “%(c)s”.") % {"c": c}) for c in missing],
+            [RowError(1, labels[c], _("Missing column “%(c)s”.") % {"c": labels[c]}, key=c) for c in missing],
         )
+    headers = {c: nfc(str(table[0][i])).strip() or labels[c] for c, i in positions.items()}
     rows = []
     for number, cells in enumerate(table[1:], start=2):
         if all(_blank(v) for v in cells):
@@ -123,7 +144,7 @@ def _rows(table: list[list[Any]], columns: tuple[str, ...]) -> list[tuple[int, d
         raise ImportRejected(
             _("Too many rows."), [RowError(1, "", _("At most %(n)d rows per file.") % {"n": MAX_ROWS})]
         )
-    return rows
+    return _Table(rows, headers)
 
 
 def _blank(value: Any) -> bool:
@@ -180,17 +201,15 @@ def _period(raw: Any) -> tuple[str, date]:
     return resolve_period(_text(raw))
 
 
-def _collect(rows: list[tuple[int, dict[str, Any]]], check_row: Any) -> list[Any]:
+def _collect(table: _Table, check_row: Any) -> list[Any]:
     errors: list[RowError] = []
     checked: list[Any] = []
-    for number, row in rows:
+    for number, row in table.rows:
         try:
             checked.append(check_row(row))
         except DomainError as exc:
-            column = {"indicator": "indicator", "unit": "unit", "period": "period"}.get(
-                exc.field or "", "value"
-            )
-            errors.append(RowError(number, column, exc.message))
+            key = {"indicator": "indicator", "unit": "unit", "period": "period"}.get(exc.field or "", "value")
+            errors.append(table.error(number, key, exc.message))
     if errors:
         raise ImportRejected(
             _("%(n)d rows have errors: nothing was imported.") % {"n": len({e.row for e in errors})}, errors
@@ -205,7 +224,7 @@ def _enter_power(user: User, unit: Organisation) -> Any:
 @transaction.atomic
 def values_import(*, user: User, file: str | Path | IO[bytes] | bytes, filename: str = "") -> ImportResult:
     """Import values: every row checked, then all written (or none)."""
-    rows = _rows(read_table(file, filename), VALUE_COLUMNS)
+    table = _rows(read_table(file, filename), VALUE_COLUMNS)
     checker = _Checker(user, _enter_power)
     seen: dict[tuple[int, int, str, date], int] = {}
     submissions = {
@@ -242,9 +261,9 @@ def values_import(*, user: User, file: str | Path | IO[bytes] | bytes, filename:
         comment = _text(row.get("comment"))[:500]
         return unit, period_type, day, ValueChange(indicator, value, comment)
 
-    for number, row in rows:
+    for number, row in table.rows:
         row["_line"] = number
-    checked = _collect(rows, check_row)
+    checked = _collect(table, check_row)
     result = ImportResult(rows=len(checked))
     batches: dict[tuple[int, str, date], list[ValueChange]] = {}
     units: dict[int, Organisation] = {}
@@ -272,7 +291,7 @@ def values_import(*, user: User, file: str | Path | IO[bytes] | bytes, filename:
 @transaction.atomic
 def plans_import(*, user: User, file: str | Path | IO[bytes] | bytes, filename: str = "") -> ImportResult:
     """Import targets: each row adds a revision; every row checked first, nothing written on error."""
-    rows = _rows(read_table(file, filename), PLAN_COLUMNS)
+    table = _rows(read_table(file, filename), PLAN_COLUMNS)
     checker = _Checker(user, authorize_plan)
 
     def check_row(row: dict[str, Any]) -> tuple[Indicator, Organisation, str, date, float, str]:
@@ -283,7 +302,7 @@ def plans_import(*, user: User, file: str | Path | IO[bytes] | bytes, filename: 
         value = check_value(indicator, row.get("value"))
         return indicator, unit, period_type, day, value, _text(row.get("note"))[:300]
 
-    checked = _collect(rows, check_row)
+    checked = _collect(table, check_row)
     result = ImportResult(rows=len(checked))
     for indicator, unit, period_type, day, value, note in checked:
         add_revision(

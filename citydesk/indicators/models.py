@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from citydesk.core.models import Organisation
+from citydesk.indicators.display import decimals_of, name_of, uom_of
 
 
 class Periodicity(models.TextChoices):
@@ -57,6 +58,11 @@ class IndicatorGroup(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language (`name_en` on English pages when filled)."""
+        return name_of(self)
 
 
 class Indicator(models.Model):
@@ -115,6 +121,21 @@ class Indicator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language (`name_en` on English pages when filled)."""
+        return name_of(self)
+
+    @property
+    def display_uom(self) -> str:
+        """The unit of measure in the reader's language."""
+        return uom_of(self)
+
+    @property
+    def shown_decimals(self) -> int:
+        """The decimals its figures are written with (none for whole numbers)."""
+        return decimals_of(self)
 
 
 class DataValue(models.Model):

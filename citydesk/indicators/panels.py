@@ -13,11 +13,10 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Count, Sum
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from citydesk.indicators import display, periods, sameperiod
 from citydesk.indicators import measures as engine
-from citydesk.indicators import periods
 from citydesk.indicators.models import DataValue, Direction, Indicator, Plan
 from citydesk.ioc.panels import PALETTE, Bar, BarChart
 
@@ -50,19 +49,13 @@ def label(period_type: str, period: date) -> str:
 # --- Numbers in words -------------------------------------------------------------------------------
 
 
-def num(value: float | None, decimals: int = 1) -> str:
-    if value is None:
-        return "—"
-    if abs(value - round(value)) < 1e-9 and abs(value) >= 1:
-        decimals = 0
-    return number_format(value, decimals, force_grouping=True)
+def num(value: float | None, decimals: int = 1, *, signed: bool = False) -> str:
+    """A figure the one way of the indicator pages: "1.234,5", the decimals given, "−" for minus."""
+    return display.number(value, decimals, signed=signed)
 
 
 def pct_text(value: float | None, signed: bool = True) -> str:
-    if value is None:
-        return "—"
-    sign = "+" if signed and value > 0.05 else ("−" if signed and value < -0.05 else "")
-    return f"{sign}{number_format(abs(value) if signed else value, 1)}%"
+    return display.percent(value, signed=signed)
 
 
 def as_percent(ratio: float | None) -> float | None:
@@ -92,6 +85,7 @@ class Card:
     period_label: str
     spark: list[tuple[date, float | None]] = field(default_factory=list)
     link: str = ""
+    coverage: Any = None  # sameperiod.Coverage of a year or quarter made of months (or quarters)
 
     @property
     def code(self) -> str:
@@ -103,7 +97,7 @@ class Card:
 
     @property
     def value_text(self) -> str:
-        return num(self.value, self.indicator.decimals)
+        return num(self.value, self.indicator.shown_decimals)
 
     @property
     def change_pct(self) -> float | None:
@@ -115,6 +109,34 @@ class Card:
         reported = getattr(self.measure, "reported", None)
         expected = getattr(self.measure, "expected", None)
         return reported is not None and expected is not None and 0 < reported < expected
+
+    @property
+    def reported(self) -> int | None:
+        return getattr(self.measure, "reported", None)
+
+    @property
+    def expected(self) -> int | None:
+        return getattr(self.measure, "expected", None)
+
+    @property
+    def partial_text(self) -> str:
+        """The page's words for a figure still coming in ("5 of 10 units have reported…"), or ""."""
+        if not self.partial:
+            return ""
+        return _("%(reported)s of %(expected)s units have reported; compared over the same units") % {
+            "reported": self.reported,
+            "expected": self.expected,
+        }
+
+    @property
+    def comparison_notes(self) -> list[str]:
+        """How an incomplete year or quarter was compared (same months, or not at all)."""
+        return self.coverage.notes if self.coverage is not None else []
+
+    @property
+    def notes(self) -> list[str]:
+        """Every note the figure needs to be read right: reporting coverage, then the comparisons."""
+        return [t for t in [self.partial_text, *self.comparison_notes] if t]
 
     @property
     def yoy_pct(self) -> float | None:
@@ -180,7 +202,7 @@ class Card:
 
     @property
     def spark_text(self) -> str:
-        return "; ".join(f"{d:%m/%Y}: {num(v, self.indicator.decimals)}" for d, v in self.spark)
+        return "; ".join(f"{d:%m/%Y}: {num(v, self.indicator.shown_decimals)}" for d, v in self.spark)
 
 
 def sparkline(values: list[float | None], width: float = 100, height: float = 24) -> str:
@@ -267,20 +289,46 @@ def _fill_plans(indicators: list[Indicator], found: dict[str, Any], unit_id: int
 
 
 def unit_measures(
-    indicators: list[Indicator], unit_ids: list[int], period_type: str, period: date
+    indicators: list[Indicator],
+    unit_ids: list[int],
+    period_type: str,
+    period: date,
+    *,
+    same_period: bool = False,
 ) -> dict[str, list[Any]]:
-    """Per-unit Measures (rank among peers included), per indicator."""
+    """Per-unit Measures (rank among peers included), per indicator. `same_period`: a unit's year or
+    quarter that holds fewer months than the one it is compared with is compared over the same months
+    (`sameperiod`; each measure gets a `coverage`)."""
     by_kind: dict[tuple[str, date], list[str]] = {}
     for ind in indicators:
         by_kind.setdefault(effective_period(period_type, period, ind.periodicity), []).append(ind.code)
     result: dict[str, list[Any]] = {ind.code: [] for ind in indicators}
     for (kind, start), codes in by_kind.items():
-        for m in engine.measures(
-            indicator_codes=codes, unit_ids=unit_ids, period_type=kind, period=start, aggregate=False
-        ):
-            if m.unit_id is not None and m.value is not None:
-                result.setdefault(m.indicator_code, []).append(m)
+        found = [
+            m
+            for m in engine.measures(
+                indicator_codes=codes, unit_ids=unit_ids, period_type=kind, period=start, aggregate=False
+            )
+            if m.unit_id is not None and m.value is not None
+        ]
+        parts = (
+            _parts([i for i in indicators if i.code in codes], unit_ids, kind, start) if same_period else None
+        )
+        for m in found:
+            m.coverage = None
+            if parts is not None and parts.applies(m.indicator_code):
+                m.coverage = parts.coverage(m.indicator_code, start, parts.rows([m.unit_id]))
+                sameperiod.adjust(m, m.coverage)
+            result.setdefault(m.indicator_code, []).append(m)
     return result
+
+
+def _parts(indicators: list[Indicator], unit_ids: list[int], kind: str, start: date) -> Any:
+    """The months held by the period `start` and the periods it is compared with (None for months, or
+    when no indicator is made of finer periods)."""
+    if kind == "M" or not any(ORDER[i.periodicity] < ORDER[kind] for i in indicators):
+        return None
+    return sameperiod.Parts(indicators, unit_ids, kind, periods.same_period_last_year(kind, start), start)
 
 
 def spark_series(
@@ -395,6 +443,10 @@ def cards(
 ) -> list[Card]:
     found = aggregate_measures(indicators, unit_ids, period_type, period, plan_unit)
     lines = spark_bulk(indicators, unit_ids, period_type, period) if sparks else {}
+    by_kind: dict[tuple[str, date], list[Indicator]] = {}
+    for ind in indicators:
+        by_kind.setdefault(effective_period(period_type, period, ind.periodicity), []).append(ind)
+    parts = {key: _parts(inds, unit_ids, *key) for key, inds in by_kind.items()}
     result = []
     for ind in indicators:
         kind, start = effective_period(period_type, period, ind.periodicity)
@@ -405,6 +457,14 @@ def cards(
             spark=lines.get(ind.code, []),
             link=link(ind) if link else "",
         )
+        held = parts.get((kind, start))
+        if held is not None and held.applies(ind.code) and card.measure is not None:
+            # A year (or quarter) still coming in is compared with the same months a year before.
+            rows = held.reporting_rows(ind.code, start, held.rows())
+            card.coverage = held.coverage(ind.code, start, rows)
+            sameperiod.adjust(card.measure, card.coverage)
+            if card.coverage.incomplete:
+                card.period_label = f"{card.period_label} ({card.coverage.label})"
         if card.partial and card.spark:  # a total still coming in would end the line on a false fall
             card.spark = [*card.spark[:-1], (card.spark[-1][0], None)]
         result.append(card)
@@ -464,11 +524,11 @@ def trend(
                 "period": day,
                 "label": label(kind, day),
                 "value": value,
-                "value_text": num(value, ind.decimals),
+                "value_text": num(value, ind.shown_decimals),
                 "last_year": last,
-                "last_year_text": num(last, ind.decimals),
+                "last_year_text": num(last, ind.shown_decimals),
                 "plan": plans.get(day),
-                "plan_text": num(plans.get(day), ind.decimals),
+                "plan_text": num(plans.get(day), ind.shown_decimals),
             }
         )
     chart = TrendChart(indicator=ind, rows=rows)
@@ -499,7 +559,7 @@ def trend(
             chart.ticks.append({"x": chart.left + i * step, "text": f"{r['period']:%m/%y}"})
     for fraction in (0.0, 0.5, 1.0):
         value = low + span * fraction
-        chart.axis.append({"y": top + plot_h * (1 - fraction), "text": num(value, ind.decimals)})
+        chart.axis.append({"y": top + plot_h * (1 - fraction), "text": num(value, ind.shown_decimals)})
     return chart
 
 
@@ -512,13 +572,13 @@ def unit_bars(ind: Indicator, rows: list[Any], names: dict[int, str], link: Any 
             m.unit_id,
             names.get(m.unit_id, str(m.unit_id)),
             max(0.0, float(m.value)),
-            f"{num(m.value, ind.decimals)} {ind.unit_of_measure}",
+            f"{num(m.value, ind.shown_decimals)} {ind.display_uom}",
             colour=PALETTE[0],
             link=link(m.unit_id) if link else "",
         )
         for m in ordered[:15]
     ]
-    return BarChart(_("%(name)s by unit") % {"name": ind.name}, bars, unit=ind.unit_of_measure).layout()
+    return BarChart(_("%(name)s by unit") % {"name": ind.display_name}, bars, unit=ind.display_uom).layout()
 
 
 def map_rows(ind: Indicator, rows: list[Any], units: dict[int, Any]) -> list[dict[str, Any]]:
@@ -534,7 +594,7 @@ def map_rows(ind: Indicator, rows: list[Any], units: dict[int, Any]) -> list[dic
                 "lon": getattr(admin, "centre_lon", None),
                 "lat": getattr(admin, "centre_lat", None),
                 "value": m.value,
-                "text": f"{num(m.value, ind.decimals)} {ind.unit_of_measure}",
+                "text": f"{num(m.value, ind.shown_decimals)} {ind.display_uom}",
                 "rank": m.rank,
             }
         )

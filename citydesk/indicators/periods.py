@@ -6,6 +6,10 @@ Vietnam). A fiscal year is named after the calendar year in which it starts: wit
 "2026" runs from 2026-10-01 to 2027-09-30 and "2026-Q1" is October–December 2026.
 
 Pure functions (no database); errors are `DomainError(field="period")`.
+
+A period that has not started yet (its first day is after today, local time) has no values: every
+write of values refuses it (`check_started`), while plans may be set for it (they are targets), and the
+dashboards never open on it by default.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citydesk.core.errors import DomainError
@@ -187,6 +192,26 @@ def check_fits(indicator: Any, period_type: str, day: date, *, derived: bool = F
                 "expected": _type_name(own),
                 "given": _type_name(period_type),
             },
+            field="period",
+        )
+
+
+def current(period_type: str, today: date | None = None) -> date:
+    """The period of this type under way today (local time): the newest one that has started."""
+    return period_of(period_type, today or timezone.localdate())
+
+
+def has_started(period_type: str, day: date, today: date | None = None) -> bool:
+    return _start(period_type, day) <= current(period_type, today)
+
+
+def check_started(period_type: str, day: date, *, today: date | None = None) -> None:
+    """Refuse a period that has not started yet: there can be no value for it (a plan is a target and
+    may be set for any period; the services that store plans do not call this)."""
+    if not has_started(period_type, day, today):
+        raise DomainError(
+            _("%(period)s has not started yet: values can only be recorded for periods that have begun.")
+            % {"period": period_label(period_type, day)},
             field="period",
         )
 

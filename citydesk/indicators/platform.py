@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.selectors import descendant_ids
-from citydesk.indicators import running
+from citydesk.indicators import periods, running
 from citydesk.indicators.models import DataValue, Indicator, Source
 from citydesk.indicators.services.deadlines import period_end
 
@@ -196,7 +196,10 @@ def compute(key: str, *, unit_id: int, period_type: str, period: date) -> float 
 def fill_platform(*, period_type: str, period: date) -> int:
     """Write (source platform) every platform indicator's value for each of its reporting units and
     this period. Returns the number of values written or changed (unchanged ones are left alone, so
-    a rerun is free and audits nothing); a computation without data leaves no value."""
+    a rerun is free and audits nothing); a computation without data leaves no value. A period that has
+    not started yet is refused (DomainError on "period"): it has nothing to count."""
+    periods.check_fits(None, period_type, period, derived=True)
+    periods.check_started(period_type, period)
     indicators = (
         Indicator.objects.filter(is_active=True, source=Source.PLATFORM, periodicity=period_type)
         .exclude(platform_key="")

@@ -29,7 +29,7 @@ from citydesk.core.errors import DomainError, NotAllowed
 from citydesk.core.models import Membership, Organisation
 from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.core.selectors import descendant_ids
-from citydesk.indicators import panels, periods
+from citydesk.indicators import panels, periods, sameperiod
 from citydesk.indicators.models import (
     DataValue,
     Finding,
@@ -120,10 +120,14 @@ def parse_filters(request: HttpRequest, scope: frozenset[int] | None) -> Filters
 
 def _latest_reported_month(unit_ids: list[int]) -> date | None:
     """The newest month most units have reported: a month still coming in would open the page on
-    half-empty totals. "Most": at least 80 % of the values of the fullest of the months before it."""
-    in_scope = DataValue.objects.filter(period_type="M", unit_id__in=unit_ids)
+    half-empty totals. "Most": at least 80 % of the values of the fullest of the months before it.
+    Never a month still to come, even where an old database holds values for one."""
+    this_month = periods.current(periods.MONTH)
+    in_scope = DataValue.objects.filter(period_type="M", unit_id__in=unit_ids, period__lte=this_month)
     # The newest month anywhere: one index seek per indicator (datavalue_read), not a scan of the scope.
-    last_of_each = DataValue.objects.filter(indicator=OuterRef("pk"), period_type="M").order_by("-period")
+    last_of_each = DataValue.objects.filter(
+        indicator=OuterRef("pk"), period_type="M", period__lte=this_month
+    ).order_by("-period")
     newest = Indicator.objects.annotate(p=Subquery(last_of_each.values("period")[:1])).aggregate(n=Max("p"))[
         "n"
     ]
@@ -348,41 +352,20 @@ def indicator_data(filters: Filters, ind: Indicator) -> dict[str, Any]:
     card = panels.cards(
         [ind], filters.unit_ids, filters.period_type, filters.period, sparks=False, plan_unit=filters.unit.pk
     )[0]
-    kind, start = panels.effective_period(filters.period_type, filters.period, ind.periodicity)
+    kind, _start = panels.effective_period(filters.period_type, filters.period, ind.periodicity)
     plans = _plans([ind], filters.unit, {kind}).get(ind.code, {})
     chart = panels.trend(ind, filters.unit_ids, filters.period_type, filters.period, plans)
     card.spark = [(r["period"], r["value"]) for r in chart.rows]
-    rows = panels.unit_measures([ind], filters.unit_ids, filters.period_type, filters.period).get(
-        ind.code, []
-    )
+    rows = panels.unit_measures(
+        [ind], filters.unit_ids, filters.period_type, filters.period, same_period=True
+    ).get(ind.code, [])
     units = {
         o.pk: o for o in Organisation.objects.filter(pk__in=[m.unit_id for m in rows]).only("code", "name")
     }
     ranked = sorted(
         rows, key=lambda m: (m.rank is None, m.rank or 0, units[m.unit_id].name if m.unit_id in units else "")
     )
-    # Period over period, as a table (not only a chart): each period against the one before and a year before.
-    comparison = []
-    previous_value = None
-    for r in chart.rows:
-        value, last = r["value"], r["last_year"]
-        comparison.append(
-            {
-                **r,
-                "change_abs": None if value is None or previous_value is None else value - previous_value,
-                "change_pct": _pct_change(value, previous_value),
-                "yoy_pct": _pct_change(value, last),
-                "completion": None if value is None or not r["plan"] else 100.0 * value / r["plan"],
-            }
-        )
-        previous_value = value
-    for row in comparison:
-        row["change_abs_text"] = panels.num(row["change_abs"], ind.decimals)
-        row["change_pct_text"] = panels.pct_text(row["change_pct"])
-        row["yoy_pct_text"] = panels.pct_text(row["yoy_pct"])
-        row["completion_text"] = panels.pct_text(row["completion"], signed=False)
-        row["tone_previous"] = panels.tone(row["change_pct"], ind.direction)
-        row["tone_yoy"] = panels.tone(row["yoy_pct"], ind.direction)
+    comparison = _comparison(ind, filters, kind, chart.rows)
     findings = list(
         _open_findings(filters.unit_ids)
         .filter(indicator=ind)
@@ -397,9 +380,11 @@ def indicator_data(filters: Filters, ind: Indicator) -> dict[str, Any]:
             {
                 "m": m,
                 "unit": units.get(m.unit_id),
-                "value_text": panels.num(m.value, ind.decimals),
+                "value_text": panels.num(m.value, ind.shown_decimals),
                 "change_text": panels.pct_text(m.change_pct),
                 "yoy_text": panels.pct_text(m.yoy_pct),
+                "months": m.coverage.label if getattr(m, "coverage", None) is not None else "",
+                "notes": m.coverage.notes if getattr(m, "coverage", None) is not None else [],
                 "completion_text": panels.pct_text(
                     panels.as_percent(m.completion_ytd if m.completion_ytd is not None else m.completion),
                     signed=False,
@@ -408,10 +393,66 @@ def indicator_data(filters: Filters, ind: Indicator) -> dict[str, Any]:
             for m in ranked
         ],
         "comparison": list(reversed(comparison)),
-        "period_label": panels.label(kind, start),
+        "period_label": card.period_label,
+        "ranked_notes": list(
+            dict.fromkeys(n for m in rows if getattr(m, "coverage", None) for n in m.coverage.notes)
+        ),
         "findings": findings,
         "finding_actions": FINDING_ACTIONS,
     }
+
+
+def _comparison(
+    ind: Indicator, filters: Filters, kind: str, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Period over period, as a table (not only a chart): each period against the one before and a year
+    before. A year or quarter holding fewer months than the one it is compared with is labelled with its
+    months and compared over the same months (`sameperiod`: "cùng kỳ")."""
+    parts = None
+    if rows and periods.MONTHS_IN[kind] > periods.MONTHS_IN[ind.periodicity]:
+        first = periods.same_period_last_year(kind, rows[0]["period"])
+        parts = sameperiod.Parts([ind], filters.unit_ids, kind, first, rows[-1]["period"])
+        if not parts.applies(ind.code):
+            parts = None
+    every = parts.rows() if parts is not None else []
+    out = []
+    previous_value = None
+    for r in rows:
+        value, last, day = r["value"], r["last_year"], r["period"]
+        row = {
+            **r,
+            "change_abs": None if value is None or previous_value is None else value - previous_value,
+            "change_pct": _pct_change(value, previous_value),
+            "yoy_pct": _pct_change(value, last),
+            "completion": None if value is None or not r["plan"] else 100.0 * value / r["plan"],
+            "notes": [],
+        }
+        previous_value = value
+        if parts is not None:
+            coverage = parts.coverage(ind.code, day, every)
+            if coverage.incomplete:
+                row["label"] = f"{r['label']} ({coverage.label})"
+            if coverage.last_year is not None:
+                c = coverage.last_year
+                row["last_year"], row["last_year_text"] = c.base, panels.num(c.base, ind.shown_decimals)
+                row["yoy_pct"] = c.change_pct
+            if coverage.previous is not None:
+                row["change_abs"], row["change_pct"] = (
+                    coverage.previous.change_abs,
+                    coverage.previous.change_pct,
+                )
+            elif coverage.previous_refused:
+                row["change_abs"] = row["change_pct"] = None
+            row["notes"] = coverage.notes
+        out.append(row)
+    for row in out:
+        row["change_abs_text"] = panels.num(row["change_abs"], ind.shown_decimals, signed=True)
+        row["change_pct_text"] = panels.pct_text(row["change_pct"])
+        row["yoy_pct_text"] = panels.pct_text(row["yoy_pct"])
+        row["completion_text"] = panels.pct_text(row["completion"], signed=False)
+        row["tone_previous"] = panels.tone(row["change_pct"], ind.direction)
+        row["tone_yoy"] = panels.tone(row["yoy_pct"], ind.direction)
+    return out
 
 
 def _pct_change(value: float | None, base: float | None) -> float | None:

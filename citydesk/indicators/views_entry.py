@@ -19,7 +19,7 @@ from citydesk.core.models import Membership, Organisation
 from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.core.selectors import descendant_ids
 from citydesk.core.services import holds_own
-from citydesk.indicators import imports, periods, services
+from citydesk.indicators import display, imports, periods, services
 from citydesk.indicators.forms import ChooseForm, ImportForm
 from citydesk.indicators.models import (
     DataValue,
@@ -44,7 +44,12 @@ def _status(exc: DomainError) -> int:
 
 
 def _refused(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return render(request, "reports/forbidden.html", {"message": exc.message}, status=_status(exc))
+    """A refusal: "no permission" only when it is one; a bad period or an unknown code is an error of the
+    request, shown as such with the way back."""
+    if isinstance(exc, NotAllowed):
+        return render(request, "reports/forbidden.html", {"message": exc.message}, status=_status(exc))
+    context = {"message": exc.message, "field": "", "back": reverse("indicators_entry:choose")}
+    return render(request, "indicators/dash_error.html", context, status=_status(exc))
 
 
 def _units_with(user: Any, powers: set[str]) -> set[int]:
@@ -95,9 +100,14 @@ def _hints(indicators: list[Indicator], unit: Organisation, period_type: str, da
         indicator__in=indicators, unit=unit, period_type=period_type, period__in=[day, before, last_year]
     )
     hints: dict[int, dict] = {i.pk: {} for i in indicators}
+    decimals = {i.pk: i.shown_decimals for i in indicators}
     for row in rows:
         slot = "current" if row.period == day else "previous" if row.period == before else "last_year"
         hints[row.indicator_id][slot] = row
+        # Shown as the pages write numbers (1.234,5); the input keeps every digit of the stored value.
+        hints[row.indicator_id][f"{slot}_text"] = display.number(row.value, decimals[row.indicator_id])
+        if slot == "current":
+            hints[row.indicator_id]["current_input"] = display.exact(row.value)
     return hints
 
 
@@ -131,6 +141,7 @@ def entry_form(request: HttpRequest, group: str, unit: str, period: str) -> Http
         period_type, day = resolve_period(period)
         if not holds_own(request.user, Power.INDICATOR_ENTER, unit_obj):
             raise NotAllowed(_("You do not enter indicator values for %(unit)s.") % {"unit": unit_obj.name})
+        periods.check_started(period_type, day)  # no form for a period still to come
     except DomainError as exc:
         return _refused(request, exc)
     context = _entry_context(group_obj, unit_obj, period_type, day)
@@ -175,6 +186,24 @@ def entry_form(request: HttpRequest, group: str, unit: str, period: str) -> Http
             {k: v for k, v in _entry_context(group_obj, unit_obj, period_type, day).items() if k != "rows"}
         )
     return render(request, "indicators/entry_form.html", context, status=status)
+
+
+def _moved(action: str, group: IndicatorGroup, unit: Organisation, period_type: str, day: date) -> str:
+    """What the move did, to what: the group, the unit and the period."""
+    names = {
+        "group": group.display_name,
+        "unit": unit.name,
+        "period": periods.period_label(period_type, day),
+    }
+    if action == "approve":
+        return _("The report “%(group)s” of %(unit)s for %(period)s has been approved.") % names
+    if action == "lock":
+        return _("The report “%(group)s” of %(unit)s for %(period)s has been locked.") % names
+    if action == "return":
+        return (
+            _("The report “%(group)s” of %(unit)s for %(period)s has been returned for correction.") % names
+        )
+    return _("The report “%(group)s” of %(unit)s for %(period)s has been submitted.") % names
 
 
 def _int(value: Any) -> int | None:
@@ -223,6 +252,7 @@ def entry_template(request: HttpRequest) -> HttpResponse:
         period_type, day = resolve_period(request.GET.get("period", ""))
         if not holds_own(request.user, Power.INDICATOR_ENTER, unit):
             raise NotAllowed(_("You do not enter indicator values for %(unit)s.") % {"unit": unit.name})
+        periods.check_started(period_type, day)  # a template to fill in for a period still to come
     except DomainError as exc:
         return _refused(request, exc)
     data = imports.template_xlsx(group=group, unit=unit, period_type=period_type, period=day)
@@ -346,17 +376,18 @@ def review(request: HttpRequest, group: str, unit: str, period: str) -> HttpResp
     status = 200
     error = ""
     if request.method == "POST":
+        action = request.POST.get("action", "")
         try:
             services.submission_move(
                 user=request.user,
-                action=request.POST.get("action", ""),
+                action=action,
                 group_code=group,
                 unit_code=unit,
                 period=period,
                 version=_int(request.POST.get("version")),
                 note=request.POST.get("note", ""),
             )
-            messages.success(request, _("Done."))
+            messages.success(request, _moved(action, group_obj, unit_obj, period_type, day))
             return redirect(request.path)
         except DomainError as exc:
             if isinstance(exc, NotAllowed):

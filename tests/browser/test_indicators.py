@@ -25,7 +25,7 @@ def test_leader_summary_group_and_finding(page: Any, traffic: Traffic, personas,
     page.goto(f"/chi-tieu-ktxh/?period={PERIOD}")
     expect(page.get_by_test_id("group-ECO")).to_be_visible()
     expect(page.get_by_test_id("group-SOC")).to_be_visible()
-    expect(page.get_by_test_id("value-RETAIL")).to_have_text("212")
+    expect(page.get_by_test_id("value-RETAIL")).to_have_text("212,0")  # the indicator's one decimal
     expect(page.get_by_test_id("findings-ECO")).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "indicators-summary.png"), full_page=True)
 

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from citydesk.indicators import measures as engine
 from citydesk.indicators import panels, running
@@ -551,3 +552,168 @@ def test_sparklines_summed_by_the_database_equal_the_series(personas, data):
                 ptype,
                 ind.code,
             )
+
+
+# --- Notes the figures need: units still to report, incomplete years -------------------------------
+
+
+def _april_from_the_ward_only(personas, data):
+    DataValue.objects.create(
+        indicator=data["retail"], unit=personas.ward, period_type="M", period=date(2026, 4, 1), value=130
+    )
+
+
+def test_exports_say_how_many_units_have_reported(client, personas, data):
+    """April: one ward of two has reported. The page says so; the Excel export carries the coverage of
+    each figure and the PDF brief shows the page's note."""
+    from openpyxl import load_workbook
+
+    from citydesk.indicators import exports
+
+    _april_from_the_ward_only(personas, data)
+    client.force_login(personas.leader)
+    page = client.get(SUMMARY, {"period": "2026-04"})
+    retail = next(c for s in page.context["sections"] for c in s["cards"] if c.code == "RETAIL")
+    note = retail.partial_text
+    assert note and note in page.content.decode()
+
+    book = load_workbook(BytesIO(client.get("/chi-tieu-ktxh/xuat.xlsx", {"period": "2026-04"}).content))
+    sheet = book[book.sheetnames[1]]
+    header = [c.value for c in sheet[1]]
+    rows = {
+        row[0]: dict(zip(header, row, strict=False)) for row in sheet.iter_rows(min_row=2, values_only=True)
+    }
+    reported, expected, note_column = header[-3], header[-2], header[-1]
+    assert (rows["RETAIL"][reported], rows["RETAIL"][expected]) == (1, 2)
+    assert rows["RETAIL"][note_column] == note
+    assert rows["UNEMP"][note_column] is None  # both wards have reported March's average: no note
+
+    group = client.get("/chi-tieu-ktxh/xuat.xlsx", {"period": "2026-04", "group": "ECO"})
+    book = load_workbook(BytesIO(group.content))
+    cells = [c for row in book[book.sheetnames[1]].iter_rows(values_only=True) for c in row]
+    assert note in cells
+
+    html = exports.brief_html({k: page.context[k] for k in ("filters", "sections", "generated_at")})
+    assert note in html
+    group_page = client.get(GROUP, {"period": "2026-04"})
+    assert note in exports.brief_html(
+        {k: group_page.context[k] for k in ("filters", "group", "blocks", "findings", "generated_at")}
+    )
+
+
+def test_an_incomplete_year_is_compared_with_the_same_months(client, personas, data):
+    """2026 holds January–March: against the same three months of 2025 ("cùng kỳ"), not the whole year
+    (which would show a fall of 73 %), on the card, the period-over-period table and the ranking."""
+    client.force_login(personas.leader)
+    page = client.get(INDICATOR, {"period": "2026"})
+    assert page.status_code == 200
+    jan_mar_2026 = sum((100 + i) + (60 + i) for i in (24, 25, 26))
+    jan_mar_2025 = sum((100 + i) + (60 + i) for i in (12, 13, 14))
+    same = pytest.approx(100 * (jan_mar_2026 - jan_mar_2025) / jan_mar_2025)
+    card = page.context["card"]
+    assert card.value == jan_mar_2026
+    assert card.yoy_pct == same and card.change_pct == same
+    assert card.coverage.incomplete and card.coverage.held == 3
+    assert card.period_label.endswith(("(3 tháng)", "(3 months)"))
+    assert card.comparison_notes
+    row = page.context["comparison"][0]
+    assert row["period"] == date(2026, 1, 1)
+    assert row["label"].endswith(("(3 tháng)", "(3 months)"))
+    assert row["yoy_pct"] == same and row["change_pct"] == same
+    assert row["last_year"] == jan_mar_2025
+    assert row["notes"]
+    html = page.content.decode()
+    assert row["notes"][0] in html and row["label"] in html
+    complete = page.context["comparison"][1]  # 2025 against 2024: both whole years, a plain comparison
+    assert complete["notes"] == [] and not complete["label"].endswith(")")
+    ward = next(r for r in page.context["ranked"] if r["unit"] == personas.ward)
+    assert ward["m"].yoy_pct == pytest.approx(100 * (375 - 339) / 339)
+    assert ward["months"] in ("3 tháng", "3 months")
+    summary = client.get(SUMMARY, {"period": "2026"})
+    retail = next(c for s in summary.context["sections"] for c in s["cards"] if c.code == "RETAIL")
+    assert retail.yoy_pct == same
+
+    # The data now start in November 2024: 2025 is compared with November–December 2024 only.
+    DataValue.objects.filter(indicator=data["retail"], period__lt=date(2024, 11, 1)).delete()
+    running.refresh_years()
+    rows = {r["period"]: r for r in client.get(INDICATOR, {"period": "2026"}).context["comparison"]}
+    nov_dec = {2024: sum(160 + 2 * i for i in (10, 11)), 2025: sum(160 + 2 * i for i in (22, 23))}
+    assert rows[date(2025, 1, 1)]["yoy_pct"] == pytest.approx(
+        100 * (nov_dec[2025] - nov_dec[2024]) / nov_dec[2024]
+    )
+    assert rows[date(2025, 1, 1)]["notes"]
+    assert rows[date(2024, 1, 1)]["label"].endswith(("(2 tháng)", "(2 months)"))
+
+
+def test_an_incomplete_quarter_is_not_compared_with_the_previous_one(client, personas, data):
+    for unit, base in ((personas.ward, 100), (personas.other_ward, 60)):
+        DataValue.objects.create(
+            indicator=data["retail"], unit=unit, period_type="M", period=date(2026, 4, 1), value=base + 27
+        )
+    client.force_login(personas.leader)
+    page = client.get(INDICATOR, {"period": "2026-Q2"})
+    card = page.context["card"]
+    assert card.value == 214
+    assert card.change_pct is None  # April alone against the whole first quarter: not compared
+    assert card.yoy_pct == pytest.approx(100 * (214 - 190) / 190)  # against April 2025
+    assert len(card.comparison_notes) == 2
+    assert page.context["comparison"][0]["change_pct_text"] == "—"
+
+
+# --- Names in the reader's language, numbers the Vietnamese way -------------------------------------
+
+
+def test_english_pages_and_exports_use_the_english_names(client, personas, data):
+    from openpyxl import load_workbook
+
+    from citydesk.indicators import exports
+
+    IndicatorGroup.objects.filter(code="ECO").update(name_en="Economy")
+    Indicator.objects.filter(code="RETAIL").update(name_en="Retail sales")
+    client.force_login(personas.leader)
+    en = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    for url in (SUMMARY, GROUP, INDICATOR):
+        html = client.get(url, {"period": PERIOD}, **en).content.decode()
+        assert "Economy" in html and "Retail sales" in html and "billion VND" in html, url
+        assert "Tổng mức bán lẻ" not in html, url
+    html = client.get(SUMMARY, {"period": PERIOD}, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Kinh tế" in html and "Tổng mức bán lẻ" in html and "tỷ đồng" in html
+    assert "Retail sales" not in html
+
+    book = load_workbook(BytesIO(client.get("/chi-tieu-ktxh/xuat.xlsx", {"period": PERIOD}, **en).content))
+    assert book.sheetnames[:2] == ["Filters", "ECO Economy"]
+    rows = {r[0]: r for r in book["ECO Economy"].iter_rows(values_only=True) if r and r[0]}
+    assert rows["RETAIL"][1:3] == ("Retail sales", "billion VND")
+    group = client.get("/chi-tieu-ktxh/xuat.xlsx", {"period": PERIOD, "group": "ECO"}, **en)
+    names = load_workbook(BytesIO(group.content)).sheetnames
+    assert names[:2] == ["Filters", "Economy"] and "RETAIL Retail sales" in names and "Findings" in names
+    vi = load_workbook(BytesIO(client.get("/chi-tieu-ktxh/xuat.xlsx", {"period": PERIOD}).content))
+    assert vi.sheetnames[:2] == ["Bộ lọc", "ECO Kinh tế"]
+
+    page = client.get(GROUP, {"period": PERIOD}, **en)
+    with translation.override("en"):
+        html = exports.brief_html({k: page.context[k] for k in ("filters", "group", "blocks", "findings")})
+    assert "Economy" in html and "Retail sales" in html and "Tổng mức bán lẻ" not in html
+
+
+def test_one_number_format_on_the_indicator_pages(client, personas, data):
+    DataValue.objects.filter(indicator=data["retail"], unit=personas.ward, period=date(2026, 3, 1)).update(
+        value=20.5
+    )  # March falls: the changes are negative
+    running.refresh_years()
+    Indicator.objects.filter(code="BEDS").update(integer_only=True)
+    client.force_login(personas.leader)
+    page = client.get(INDICATOR, {"period": PERIOD})
+    row = page.context["comparison"][0]
+    assert row["value_text"] == "106,5"
+    assert row["change_abs_text"] == "−103,5"  # the same minus sign as the percentages
+    assert row["change_pct_text"].startswith("−") and row["yoy_pct_text"].startswith("−")
+    older = page.context["comparison"][2]  # a whole number keeps the indicator's decimal: 2.436,0 style
+    assert older["value_text"] == f"{(100 + 24) + (60 + 24)},0"
+    html = page.content.decode()
+    assert "-103" not in html
+    beds = client.get("/chi-tieu-ktxh/chi-tieu/BEDS/", {"period": PERIOD})
+    assert beds.context["card"].value_text == "320"  # whole numbers: no ",0"
+    assert panels.num(1234567.891, 2) == "1.234.567,89"
+    assert panels.num(-3.75, 1) == "−3,8" and panels.num(-0.01, 1) == "0,0"
+    assert panels.pct_text(-3.8) == "−3,8%" and panels.pct_text(2) == "+2,0%"

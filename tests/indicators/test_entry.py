@@ -491,3 +491,82 @@ def test_remind_button(client, personas, cat):
         reverse("indicators_entry:remind"), {"group": "G01", "unit": "26743", "period": "2025-01"}
     )
     assert post.status_code == 403
+
+
+# --- What the pages say ----------------------------------------------------------------------------
+
+
+def test_a_bad_period_is_not_called_a_missing_permission(client, personas, cat):
+    client.force_login(personas.officer)
+    for url in (
+        reverse("indicators_entry:form", args=["G01", "26743", "2026-13"]),
+        reverse("indicators_entry:review", args=["G01", "26743", "2026-13"]),
+        reverse("indicators_entry:template") + "?group=G01&unit=26743&period=2026-13",
+    ):
+        page = client.get(url)
+        assert page.status_code == 400, url
+        names = [t.name for t in page.templates]
+        assert "reports/forbidden.html" not in names and "indicators/dash_error.html" in names, url
+        assert "2026-13" in page.content.decode()
+    # A real refusal stays one.
+    client.force_login(personas.outsider)
+    page = client.get(reverse("indicators_entry:form", args=["G01", "26743", P]))
+    assert page.status_code == 403 and "reports/forbidden.html" in [t.name for t in page.templates]
+
+
+def test_approve_and_lock_say_what_was_done_to_what(client, personas, cat):
+    fill(personas)
+    services.submission_submit(user=personas.officer, group_code="G01", unit_code="26743", period=P)
+    client.force_login(personas.leader)
+    review = reverse("indicators_entry:review", args=["G01", "26743", P])
+    said = []
+    for action, version in (("approve", "2"), ("lock", "3")):
+        page = client.post(review, {"action": action, "version": version}, follow=True)
+        (message,) = [str(m) for m in page.context["messages"]]
+        said.append(message)
+        assert cat.group.name in message and personas.ward.name in message, message
+        assert "3/2026" in message and message != "Đã xong."
+    assert said[0] != said[1]
+    assert Submission.objects.get().state == "locked"
+
+
+def test_an_officer_setting_targets_is_told_what_is_missing(personas, cat):
+    with pytest.raises(NotAllowed) as info:
+        services.plan_set(
+            user=personas.officer, indicator_code="REV", unit_code="26743", period="2026", value=1
+        )
+    message = info.value.message
+    assert personas.ward.name in message  # the targets of which unit
+    assert personas.city.name in message  # where the power is needed
+
+
+def test_entry_and_review_pages_write_numbers_the_vietnamese_way(client, personas, cat):
+    for period, value in (
+        (date(2026, 2, 1), 2343.14),
+        (date(2025, 3, 1), 99999.0),
+        (date(2026, 3, 1), 1234.5),
+    ):
+        DataValue.objects.create(
+            indicator=cat.revenue, unit=personas.ward, period_type="M", period=period, value=value
+        )
+    DataValue.objects.create(
+        indicator=cat.firms, unit=personas.ward, period_type="M", period=date(2026, 2, 1), value=7
+    )
+    client.force_login(personas.officer)
+    html = client.get(reverse("indicators_entry:form", args=["G01", "26743", P])).content.decode()
+    assert 'data-testid="previous-REV">2.343,1<' in html
+    assert 'data-testid="last-year-REV">99.999,0<' in html
+    assert 'data-testid="previous-FIRMS">7<' in html  # a whole-number indicator: no ",0"
+    assert 'value="1.234,5"' in html  # the input: the stored value, written the same way
+    # Saving the form as shown keeps the stored value: the input is not rounded.
+    DataValue.objects.filter(indicator=cat.revenue, period=date(2026, 3, 1)).update(value=1234.56)
+    html = client.get(reverse("indicators_entry:form", args=["G01", "26743", P])).content.decode()
+    assert 'value="1.234,56"' in html
+    services.values_set_many(user=personas.officer, unit_code="26743", period=P, values={"REV": "1.234,56"})
+    assert DataValue.objects.get(indicator=cat.revenue, period=date(2026, 3, 1)).value == 1234.56
+    fill(personas, rev="99999")
+    services.submission_submit(user=personas.officer, group_code="G01", unit_code="26743", period=P)
+    client.force_login(personas.leader)
+    html = client.get(reverse("indicators_entry:review", args=["G01", "26743", P])).content.decode()
+    assert 'data-testid="value-REV">99.999,0<' in html
+    assert "99999,0" not in html

@@ -79,7 +79,7 @@ def test_any_bad_row_and_nothing_is_imported(personas, cat):
     )
     with pytest.raises(imports.ImportRejected) as info:
         imports.values_import(user=personas.officer, file=data, filename="v.csv")
-    by_row = {(e.row, e.column) for e in info.value.errors}
+    by_row = {(e.row, e.key) for e in info.value.errors}
     assert by_row == {
         (3, "value"),
         (4, "indicator"),
@@ -99,14 +99,16 @@ def test_import_into_a_submitted_period_is_refused(personas, cat):
     services.submission_submit(user=personas.officer, group_code="G01", unit_code="26743", period="2026-03")
     with pytest.raises(imports.ImportRejected) as info:
         imports.values_import(user=personas.officer, file=csv("REV;;;26743;2026-03;5;"), filename="v.csv")
-    assert [(e.row, e.column) for e in info.value.errors] == [(2, "period")]
+    assert [(e.row, e.key, e.column) for e in info.value.errors] == [(2, "period", "Kỳ")]
     assert DataValue.objects.get(indicator=cat.revenue).value == 1
 
 
 def test_missing_columns_and_empty_file(personas, cat):
     with pytest.raises(imports.ImportRejected) as info:
         imports.values_import(user=personas.officer, file=b"a;b\n1;2\n", filename="v.csv")
-    assert {e.column for e in info.value.errors} == {"indicator", "unit", "period", "value"}
+    assert {e.key for e in info.value.errors} == {"indicator", "unit", "period", "value"}
+    # Named as the template names them, in the reader's language, not by the program's keys.
+    assert {e.column for e in info.value.errors} == {"Mã chỉ tiêu", "Mã đơn vị", "Kỳ", "Giá trị"}
     with pytest.raises(DomainError):
         imports.values_import(user=personas.officer, file=b"", filename="v.csv")
 
@@ -120,7 +122,7 @@ def test_plans_import(personas, cat):
     bad = b"indicator,unit,period,value\nREV,26743,2026,12000\nPOOR,26743,2026-03,1\n"
     with pytest.raises(imports.ImportRejected) as info:
         imports.plans_import(user=personas.leader, file=bad, filename="p.csv")
-    assert [(e.row, e.column) for e in info.value.errors] == [(3, "period")]
+    assert [(e.row, e.key, e.column) for e in info.value.errors] == [(3, "period", "period")]
     assert Plan.objects.count() == 2
 
 
@@ -150,3 +152,27 @@ def test_import_page(client, personas, cat):
     )
     client.force_login(personas.citizen)
     assert client.get(url).status_code == 403
+
+
+def test_import_errors_name_the_columns_as_the_file_does(client, personas, cat):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(personas.officer)
+    bad = SimpleUploadedFile("v.csv", csv("REV;;;26743;2026-13;abc;"))
+    page = client.post(reverse("indicators_entry:import"), {"kind": "values", "file": bad})
+    html = page.content.decode()
+    assert page.status_code == 400
+    assert "<td>Kỳ</td>" in html and "<td>period</td>" not in html
+    english = b"Indicator,Unit,Period,Value\nREV,26743,2026-03,abc\n"
+    with pytest.raises(imports.ImportRejected) as info:
+        imports.values_import(user=personas.officer, file=english, filename="v.csv")
+    assert [(e.key, e.column) for e in info.value.errors] == [("value", "Value")]
+
+
+def test_a_refused_plan_import_says_what_power_is_missing_for_what(personas, cat):
+    data = b"indicator,unit,period,value\nREV,26743,2026,12000\n"
+    with pytest.raises(imports.ImportRejected) as info:
+        imports.plans_import(user=personas.officer, file=data, filename="p.csv")
+    (error,) = info.value.errors
+    assert error.key == "unit"
+    assert personas.ward.name in error.message and personas.city.name in error.message

@@ -13,6 +13,7 @@ from citydesk.core.errors import DomainError, NotAllowed, NotFound
 from citydesk.core.models import Membership, Organisation, User
 from citydesk.core.powers import Power, Role
 from citydesk.core.services import holds_own
+from citydesk.indicators import display
 from citydesk.indicators.models import Indicator, IndicatorGroup, Periodicity, Source
 from citydesk.lib.text import nfc
 
@@ -35,6 +36,7 @@ def parse_number(raw: Any) -> float:
         number = float(raw)
     else:
         text = nfc(str(raw or "")).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+        text = text.replace("\u2212", "-")  # the minus sign the pages write
         text = text.removesuffix("%")
         if not text:
             raise ValueError(_("Enter a number."))
@@ -62,26 +64,22 @@ def check_value(indicator: Indicator, raw: Any) -> float:
     except ValueError as exc:
         raise DomainError(str(exc), field="value") from None
     if indicator.integer_only and number != int(number):
-        raise DomainError(_("%(name)s takes whole numbers only.") % {"name": indicator.name}, field="value")
+        raise DomainError(
+            _("%(name)s takes whole numbers only.") % {"name": indicator.display_name}, field="value"
+        )
     if indicator.min_value is not None and number < indicator.min_value:
         raise DomainError(
             _("The value must be at least %(min)s %(uom)s.")
-            % {"min": _fmt(indicator.min_value), "uom": indicator.unit_of_measure},
+            % {"min": display.exact(indicator.min_value), "uom": indicator.display_uom},
             field="value",
         )
     if indicator.max_value is not None and number > indicator.max_value:
         raise DomainError(
             _("The value must be at most %(max)s %(uom)s.")
-            % {"max": _fmt(indicator.max_value), "uom": indicator.unit_of_measure},
+            % {"max": display.exact(indicator.max_value), "uom": indicator.display_uom},
             field="value",
         )
     return number
-
-
-def _fmt(number: float) -> str:
-    if number == int(number):
-        return f"{int(number):,}".replace(",", ".")
-    return f"{number:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
 def resolve_period(period: PeriodArg) -> tuple[str, date]:

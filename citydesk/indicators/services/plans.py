@@ -7,8 +7,10 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from citydesk.core.audit import audit_record
+from citydesk.core.errors import NotAllowed
 from citydesk.core.models import Organisation, User
 from citydesk.core.powers import Power
 from citydesk.core.services import authorize
@@ -34,7 +36,22 @@ def check_plan_period(indicator: Indicator, period_type: str, day: date) -> None
 
 
 def authorize_plan(user: User, unit: Organisation) -> Any:
-    return authorize(user, Power.INDICATOR_APPROVE, approver_scope(unit))
+    """Targets of a unit are set by those who approve its reports: the unit above it (the top unit sets
+    its own). The refusal says what is missing for what, not only the power's name."""
+    scope = approver_scope(unit)
+    try:
+        return authorize(user, Power.INDICATOR_APPROVE, scope)
+    except NotAllowed as exc:
+        if not user.is_authenticated or not user.is_active:
+            raise
+        raise NotAllowed(
+            _(
+                "You may not set the targets of %(unit)s: that needs the power to approve its indicator "
+                "reports (“%(power)s”) in %(scope)s."
+            )
+            % {"unit": unit.name, "power": Power(Power.INDICATOR_APPROVE).label, "scope": scope.name},
+            field=exc.field,
+        ) from exc
 
 
 def add_revision(

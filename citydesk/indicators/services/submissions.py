@@ -109,7 +109,7 @@ def entry_warnings(submission: Submission) -> list[EntryWarning]:
             period=row.period,
             value=row.value,
         ):
-            warnings.append(EntryWarning(row.indicator.code, row.indicator.name, message))
+            warnings.append(EntryWarning(row.indicator.code, row.indicator.display_name, message))
     return warnings
 
 

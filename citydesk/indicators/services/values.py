@@ -16,7 +16,7 @@ from citydesk.core.errors import Conflict, DomainError
 from citydesk.core.models import Organisation, User
 from citydesk.core.powers import Power
 from citydesk.core.services import authorize
-from citydesk.indicators import running
+from citydesk.indicators import periods, running
 from citydesk.indicators.models import DataValue, Indicator, Source, Submission, SubmissionState
 from citydesk.indicators.services.common import (
     PeriodArg,
@@ -50,9 +50,9 @@ class ValueChange:
 
 
 def check_period(indicator: Indicator, period_type: str, period: date) -> None:
-    from citydesk.indicators import periods
-
+    """The period fits the indicator and has started (no value for a period still to come)."""
     periods.check_fits(indicator, period_type, period)
+    periods.check_started(period_type, period)
 
 
 def submission_for(
@@ -180,6 +180,7 @@ def values_set_many(
     unit = unit_by_code(unit_code)
     actor = authorize(user, Power.INDICATOR_ENTER, unit)
     period_type, day = resolve_period(period)
+    periods.check_started(period_type, day)  # the whole form is for that period: one error, not one a row
     comments = comments or {}
     indicators = {
         i.code: i

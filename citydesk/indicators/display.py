@@ -1,0 +1,143 @@
+"""How the indicators are written for people: names in the reader's language and numbers the Vietnamese way.
+
+- `localized(vi, en)` picks the English text when the active language is English and there is one; the
+  names of groups and indicators (`name` / `name_en`), their units of measure and the exports' fixed sheet
+  names all go through it (`IndicatorGroup.display_name`, `Indicator.display_name`,
+  `Indicator.display_uom`), on the pages, in the Excel workbooks and in the PDF brief.
+- `number(value, decimals)` writes every figure of the indicator pages one way: thousands ".", decimals
+  ",", the decimals the indicator declares (none for whole-number indicators) and one minus sign (−).
+
+Pure functions: no database.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.utils.translation import get_language
+
+MINUS = "\u2212"  # the one minus sign of the indicator pages (typed values may use "-" or "−")
+DASH = "—"  # no value
+
+# Units of measure of the catalog, in English. A unit not listed here keeps its Vietnamese text; a
+# compound one ("giường/vạn dân") is translated part by part.
+UOM_EN: dict[str, str] = {
+    "%": "%",
+    "ca": "cases",
+    "chợ": "markets",
+    "con": "head",
+    "công trình": "works",
+    "căn hộ": "apartments",
+    "doanh nghiệp": "enterprises",
+    "dự án": "projects",
+    "giường": "beds",
+    "giấy phép": "permits",
+    "ha": "ha",
+    "học sinh": "pupils",
+    "hồ sơ": "dossiers",
+    "hộ": "households",
+    "hộ kinh doanh": "household businesses",
+    "lớp": "class",
+    "lượt": "times",
+    "lượt khách": "visits",
+    "m² sàn": "m² of floor space",
+    "nghìn lượt": "thousand times",
+    "nghìn tấn": "thousand tonnes",
+    "ngày": "days",
+    "người": "people",
+    "phản ánh": "reports",
+    "triệu USD": "million USD",
+    "triệu kWh": "million kWh",
+    "triệu lượt": "million times",
+    "triệu đồng": "million VND",
+    "tấn": "tonnes",
+    "tỷ đồng": "billion VND",
+    "vạn dân": "10,000 people",
+    "vụ": "cases",
+    "điểm": "points",
+    "ổ dịch": "outbreaks",
+    # The part after "/" of a compound unit: "per …".
+    "/người": "person",
+    "/lượt": "visit",
+}
+
+
+def is_english() -> bool:
+    return (get_language() or "").lower().startswith("en")
+
+
+def localized(vietnamese: str, english: str = "") -> str:
+    """The English text when the page is in English and there is one, else the Vietnamese one."""
+    return english if english and is_english() else vietnamese
+
+
+def name_of(obj: Any) -> str:
+    """A group's or an indicator's name in the reader's language (`name_en` when English and filled)."""
+    return localized(getattr(obj, "name", "") or "", getattr(obj, "name_en", "") or "")
+
+
+def uom_of(obj_or_text: Any) -> str:
+    """An indicator's unit of measure in the reader's language ("tỷ đồng" → "billion VND")."""
+    text = obj_or_text if isinstance(obj_or_text, str) else getattr(obj_or_text, "unit_of_measure", "")
+    text = (text or "").strip()
+    if not text or not is_english():
+        return text
+    if text in UOM_EN:
+        return UOM_EN[text]
+    if "/" in text:
+        head, _slash, tail = text.partition("/")
+        head_en = UOM_EN.get(head.strip(), head.strip())
+        tail_en = UOM_EN.get("/" + tail.strip()) or UOM_EN.get(tail.strip(), tail.strip())
+        return f"{head_en} per {tail_en}"
+    return text
+
+
+def decimals_of(indicator: Any) -> int:
+    """The decimals an indicator's figures are written with: none for whole numbers."""
+    if getattr(indicator, "integer_only", False):
+        return 0
+    return max(0, int(getattr(indicator, "decimals", 1) or 0))
+
+
+def number(value: float | None, decimals: int = 1, *, signed: bool = False) -> str:
+    """1234.5 → "1.234,5"; -3.75 → "−3,8" (one decimal); `signed` puts "+" before a positive value.
+
+    A value that rounds to zero has no sign; no value is "—"."""
+    if value is None:
+        return DASH
+    value = float(value)
+    if math.isnan(value) or math.isinf(value):
+        return DASH
+    decimals = max(0, int(decimals))
+    text = f"{abs(value):,.{decimals}f}"
+    text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    if not any(ch in "123456789" for ch in text):
+        return text  # rounds to zero: no sign
+    if value < 0:
+        return MINUS + text
+    return f"+{text}" if signed else text
+
+
+def exact(value: float | None) -> str:
+    """A stored value written the Vietnamese way without rounding it (the value of a form's input: saving
+    the form again must not change it)."""
+    if value is None:
+        return ""
+    value = float(value)
+    if value == int(value) and abs(value) < 1e15:
+        return number(value, 0)
+    digits = repr(abs(value))
+    if "e" in digits or "E" in digits:
+        digits = f"{abs(value):.12f}".rstrip("0")
+    decimals = len(digits.split(".")[1]) if "." in digits else 0
+    text = number(value, min(decimals, 12))
+    return text.rstrip("0").rstrip(",") if "," in text else text
+
+
+def percent(value: float | None, *, signed: bool = True) -> str:
+    """A percentage with one decimal: "+9,8%", "−3,8%", "95,0%"; no value is "—"."""
+    if value is None:
+        return DASH
+    text = number(value, 1, signed=signed)
+    return text if text == DASH else f"{text}%"
