@@ -7,6 +7,8 @@ import secrets
 from collections.abc import Iterable
 from datetime import date
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -161,7 +163,13 @@ def user_create(
         if not unit_code:
             raise DomainError(_("An officer needs an organisation code (--unit)."), field="unit")
         organisation = _organisation_by_code(unit_code)
-    user = User(username=username, full_name=nfc(full_name), email=email.strip(), phone=phone.strip())
+    email = email.strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise DomainError(_("“%(e)s” is not an e-mail address.") % {"e": email}, field="email") from None
+    user = User(username=username, full_name=nfc(full_name), email=email, phone=phone.strip())
     if password:
         user.set_password(password)
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 from django.http import FileResponse, HttpRequest
@@ -19,6 +20,7 @@ from citydesk.core.services import api_token_user, authorize
 from citydesk.reports import selectors, services
 from citydesk.reports.attachments import attachment_add
 from citydesk.reports.duplicates import find_candidates
+from citydesk.reports.forms import category_label
 from citydesk.reports.models import Attachment, Channel, Report, ReportEvent
 from citydesk.reports.models import Status as ReportStatus
 
@@ -177,7 +179,7 @@ def _out(
     data = dict(
         code=report.code,
         category=report.category.code,
-        category_name=report.category.name,
+        category_name=category_label(report.category),
         status=report.status,
         status_label=str(ReportStatus(report.status).label),
         description=report.description,
@@ -331,15 +333,17 @@ def report_public_list(
     if bbox:
         try:
             box = tuple(float(v) for v in bbox.split(","))
-            if len(box) != 4:
+            if len(box) != 4 or not all(math.isfinite(v) for v in box):
                 raise ValueError
         except ValueError:
             raise DomainError(_("“bbox” is west,south,east,north in degrees."), field="bbox") from None
+    if status and status not in ReportStatus.values:
+        raise DomainError(_("Unknown status “%(s)s”.") % {"s": status}, field="status")
     return [
         {
             "code": r.code,
             "category": r.category.code,
-            "category_name": r.category.name,
+            "category_name": category_label(r.category),
             "status": r.status,
             "lon": r.lon,
             "lat": r.lat,

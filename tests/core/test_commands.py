@@ -43,6 +43,10 @@ def test_create_user_prints_a_working_token(personas, capsys):
         (["--username", "x2", "--role", "mayor", "--unit", "79"], "Không có vai trò"),
         (["--username", "x3", "--role", "officer"], "phải thuộc một cơ quan"),
         (["--username", "head", "--role", "officer", "--unit", "79"], "đã được dùng"),
+        (
+            ["--username", "x4", "--role", "officer", "--unit", "79", "--email", "notanemail"],
+            "không phải là địa chỉ",
+        ),
     ],
 )
 def test_create_user_bad_input_exits_nonzero_and_writes_nothing(personas, args, message):

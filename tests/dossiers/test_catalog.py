@@ -615,7 +615,7 @@ def test_import_command_exits_1_listing_row_errors(catalog, tmp_path, capsys):
     before = state()
     with pytest.raises(CommandError) as err:
         call_command("import-procedures", str(path))
-    assert err.value.returncode == 1
+    assert err.value.returncode == 2
     assert f"Thủ tục!K{row}" in capsys.readouterr().err
     assert state() == before
     with pytest.raises(CommandError) as err:
@@ -635,7 +635,7 @@ def test_import_command_lists_every_problem_in_one_pass(catalog, tmp_path, capsy
     path.write_bytes(to_bytes(book))
     with pytest.raises(CommandError) as err:
         call_command("import-procedures", str(path))
-    assert err.value.returncode == 1
+    assert err.value.returncode == 2
     lines = capsys.readouterr().err.splitlines()
     assert any(line.startswith(f"Quy trình!F{role_row} ") for line in lines), lines
     assert any("112,5%" in line for line in lines), lines

@@ -181,3 +181,14 @@ def test_the_unit_filter_lists_the_scope_in_vietnamese_order_with_the_choice_kep
     names = [name for _code, name in listed]
     assert names == sorted(names, key=sort_key)  # Vietnamese order, not code points ("Đ" after "D")
     assert [code for code, selected, _name in options if selected] == [ward.code]
+
+
+def test_categories_are_named_in_the_page_language(client, reports):
+    client.force_login(reports.leader)
+    english = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    vietnamese = client.get(URL, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    chart = re.search(r'data-testid="panel-category".*?</section>', english, re.S).group(0)
+    assert "Road damage" in chart and "Hư hỏng" not in chart  # the chart, not only the filter's list
+    assert "Hư hỏng mặt đường, ổ gà" in re.search(
+        r'data-testid="panel-category".*?</section>', vietnamese, re.S
+    ).group(0)

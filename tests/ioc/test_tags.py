@@ -44,3 +44,14 @@ def test_figures_are_rounded_not_cut_and_grouped_the_vietnamese_way(settings):
         assert figure(7300.0, "%") == "7.300,0%"
         assert figure(1234567.4) == "1.234.567"
         assert figure(99.96, "%") == "100,0%"
+
+
+def test_bar_counts_are_grouped_the_page_languages_way():
+    from django.utils import translation
+
+    from citydesk.ioc.panels import _count
+
+    with translation.override("vi"):
+        assert _count(1234567.0) == "1.234.567"
+    with translation.override("en"):
+        assert _count(1234567.0) == "1,234,567"

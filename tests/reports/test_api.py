@@ -387,3 +387,11 @@ def test_a_logged_in_session_without_the_csrf_token_is_refused(categories, perso
     code = post(browser).json()["code"]  # anonymous-capable intake
     r = browser.post(f"/api/v1/reports/{code}/notes", {"text": "x"}, content_type="application/json")
     assert r.status_code == 403 and "CSRF" in r.json()["detail"]
+
+
+def test_public_list_refuses_an_unknown_status_or_a_box_of_nan(client, categories):
+    assert client.get("/api/v1/reports/public", {"status": "bogus"}).json()["field"] == "status"
+    assert client.get("/api/v1/reports/public", {"bbox": "nan,nan,nan,nan"}).json()["field"] == "bbox"
+    post(client)
+    english = client.get("/api/v1/reports/public", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english[0]["category_name"] == "Road damage"

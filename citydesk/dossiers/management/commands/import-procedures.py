@@ -11,7 +11,7 @@ class Command(CityDeskCommand):
     help = (
         "Import the procedure catalog from an Excel workbook (sheets “Thủ tục”, “Giấy tờ”, “Quy trình”, as "
         "export-procedures writes them). All or nothing: every row is checked first; any problem is listed "
-        "with its sheet, row and column, nothing is changed and the exit code is 1."
+        "with its sheet, row and column, nothing is changed and the exit code is 2 (as for every import)."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -31,7 +31,7 @@ class Command(CityDeskCommand):
             for error in result.errors:
                 self.stderr.write(str(error))
             raise CommandError(
-                f"{len(result.errors)} problem(s) in {path}; nothing was imported", returncode=1
+                f"{len(result.errors)} problem(s) in {path}; nothing was imported", returncode=2
             )
         verb = "Checked (dry run, nothing changed)" if result.dry_run else "Imported"
         self.stdout.write(
