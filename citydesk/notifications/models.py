@@ -28,8 +28,9 @@ class Notification(models.Model):
         db_index=False,  # notification_inbox (recipient, channel, read_at) starts with it
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    # 254: the longest e-mail address a mail system accepts (RFC 5321), as reports and users store.
     address = models.CharField(
-        _("address"), max_length=200, blank=True, help_text=_("E-mail or phone number")
+        _("address"), max_length=254, blank=True, help_text=_("E-mail or phone number")
     )
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body"))
