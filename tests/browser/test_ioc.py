@@ -85,7 +85,9 @@ def test_heat_map_squares_open_their_reports(page: Any, traffic: Traffic, person
     expect(dots).to_have_count(2)
     # The busiest square is drawn last (on top); its tooltip and link are its own.
     with page.expect_navigation():
-        dots.last.click(force=True)
+        # The square's own click event: a pointer click at its place could land on the map while the
+        # map still eases into its view (seen once under load in CI).
+        dots.last.dispatch_event("click")
     assert re.search(r"/xu-ly/\?.*cell=\d+", page.url), page.url
     expect(page.get_by_test_id("queue-row")).to_have_count(3)
     assert not traffic.problems(), traffic.problems()
