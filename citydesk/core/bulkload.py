@@ -8,7 +8,9 @@ request.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import numpy as np
@@ -97,6 +99,19 @@ class WorkClock:
         period = np.argmax(inside, axis=1)
         clock_out = starts[period] + rest - before[period]
         return self.workdays[k] * DAY + clock_out - self.offset
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a seeder builds millions of short-lived tuples (no
+    reference cycles among them: it would only rescan them), back as it was afterwards."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def reserve_ids(table: str, n: int) -> np.ndarray:

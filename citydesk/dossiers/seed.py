@@ -15,7 +15,6 @@ the quick procedures at half the commune-level units of each city.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from citydesk.core.bulkload import WorkClock, insert_rows, reserve_codes, reserve_ids
+from citydesk.core.bulkload import WorkClock, gc_paused, insert_rows, reserve_codes, reserve_ids
 from citydesk.core.errors import DomainError
 from citydesk.core.models import DivisionLevel, Organisation, OrgKind
 from citydesk.dossiers.counters import rebuild_counts, refresh_baselines
@@ -407,9 +406,7 @@ class DossierSeeder:
         started = time.perf_counter()
         result = SeedResult()
         received, channel = self.receipt_times(count)
-        collecting = gc.isenabled()
-        gc.disable()  # millions of short-lived tuples and no cycles: the cyclic GC would only rescan them
-        try:
+        with gc_paused():
             for start in range(0, count, CHUNK):
                 data = self.generate(received[start : start + CHUNK], channel[start : start + CHUNK])
                 codes = self.write(data, batch_size)
@@ -420,9 +417,6 @@ class DossierSeeder:
                 result.last_code = codes[-1]
                 if progress is not None:
                     progress(result.count, count)
-        finally:
-            if collecting:
-                gc.enable()
         result.insert_seconds = time.perf_counter() - started
         begin = time.perf_counter()
         rebuild_counts()

@@ -35,20 +35,8 @@ def dashboard_scope(user: User) -> frozenset[int] | None:
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """Template context for the menu: the user's roles, read once and only if a page asks."""
+    """Template context for the dossier pages' sub-menu: the same flags as the main menu
+    (`citydesk.web.nav`, the user's roles read once per request), only if a page asks."""
+    from citydesk.web.nav import nav_access
 
-    def roles() -> list[str]:
-        user = request.user
-        if not user.is_authenticated:
-            return []
-        return list(Membership.objects.filter(user=user, is_active=True).values_list("role", flat=True))
-
-    nav_roles = SimpleLazyObject(roles)
-    return {
-        "may_handle_dossiers": SimpleLazyObject(
-            lambda: any(Power.DOSSIER_RECEIVE in ROLE_POWERS.get(r, frozenset()) for r in nav_roles)
-        ),
-        "may_open_ioc": SimpleLazyObject(
-            lambda: any(Power.VIEW_DASHBOARD in ROLE_POWERS.get(r, frozenset()) for r in nav_roles)
-        ),
-    }
+    return {"may_open_ioc": SimpleLazyObject(lambda: nav_access(request).operations)}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -13,7 +12,7 @@ import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 
-from citydesk.core.bulkload import insert_rows, reserve_codes, reserve_ids
+from citydesk.core.bulkload import gc_paused, insert_rows, reserve_codes, reserve_ids
 from citydesk.core.errors import DomainError
 from citydesk.reports.models import (
     CodeCounter,
@@ -179,10 +178,7 @@ class ReportSeeder(ReportGenerator):
         """Generate and write `count` reports, one transaction per batch."""
         started = time.perf_counter()
         result = SeedResult()
-        # Millions of short-lived tuples and no reference cycles: the cyclic GC would only rescan them.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with gc_paused():
             for batch in self.batches(count, batch_size):
                 codes, ratings = self.write(batch)
                 result.count += batch.n
@@ -193,9 +189,6 @@ class ReportSeeder(ReportGenerator):
                 result.statuses.update(Counter(np.array(STATUS_VALUES)[batch.status].tolist()))
                 if progress is not None:
                     progress(result.count, count)
-        finally:
-            if collecting:
-                gc.enable()
         result.seconds = time.perf_counter() - started
         return result
 
