@@ -206,18 +206,10 @@ class ReportGenerator(SeedWorld):
         second = reopen & (reopened <= now)
         resolved_at = np.where(second, resolved2, resolved)
         closed_at = np.where(second, closed2, closed)
+        # One condition per status, in STATUS_ORDER: what happened last, and the status before it.
+        by_status = [status == s for s in (RCV, CLS, TRF, ASG, INP, RES, CLO, REJ, REO)]
         last = np.select(
-            [
-                status == RCV,
-                status == CLS,
-                status == TRF,
-                status == ASG,
-                status == INP,
-                status == RES,
-                status == CLO,
-                status == REJ,
-                status == REO,
-            ],
+            by_status,
             [
                 created,
                 classified,
@@ -231,17 +223,7 @@ class ReportGenerator(SeedWorld):
             ],
         )
         previous = np.select(
-            [
-                status == RCV,
-                status == CLS,
-                status == TRF,
-                status == ASG,
-                status == INP,
-                status == RES,
-                status == CLO,
-                status == REJ,
-                status == REO,
-            ],
+            by_status,
             [-1, RCV, RCV, np.where(transfer, TRF, CLS), np.where(second, REO, ASG), INP, RES, RCV, RES],
         )
         due = np.where(second, due2, due0)
