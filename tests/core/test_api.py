@@ -1,12 +1,14 @@
 """REST API: calendar, identity with bearer tokens, delegation, audit; errors name the field."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
-from citydesk.core.models import AuditEntry, CalendarOverride, Delegation
+from citydesk.core.models import ApiToken, AuditEntry, CalendarOverride, Delegation
 from citydesk.core.powers import Power
+from citydesk.core.services import holds_own
 
 pytestmark = pytest.mark.django_db
 
@@ -183,6 +185,40 @@ def test_inactive_user_token_refused(client, personas, bearer):
     personas.officer.is_active = False
     personas.officer.save()
     assert client.get("/api/v1/me", **headers).status_code == 401
+
+
+def test_revoked_token_refused_at_once(client, personas, bearer):
+    headers = bearer(personas.officer)
+    assert client.get("/api/v1/me", **headers).status_code == 200
+    ApiToken.objects.filter(user=personas.officer).update(revoked_at=timezone.now())
+    assert client.get("/api/v1/me", **headers).status_code == 401
+
+
+def test_token_last_use_recorded_at_most_once_a_minute(client, personas, bearer):
+    headers = bearer(personas.officer)
+    token = ApiToken.objects.get(user=personas.officer)
+    assert token.last_used_at is None
+    assert client.get("/api/v1/me", **headers).status_code == 200
+    token.refresh_from_db()
+    first = token.last_used_at
+    assert first is not None and abs((timezone.now() - first).total_seconds()) < 30
+    assert client.get("/api/v1/me", **headers).status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at == first  # within the minute: no write
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=first - timedelta(seconds=61))
+    assert client.get("/api/v1/me", **headers).status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at > first - timedelta(seconds=61)
+
+
+def test_membership_roles_count_only_while_active(personas):
+    assert holds_own(personas.head, Power.COMPLAINT_RESOLVE_COMPLEX, personas.ward)
+    assert not holds_own(personas.head, Power.COMPLAINT_RESOLVE_COMPLEX, personas.other_ward)
+    assert holds_own(
+        personas.leader, Power.VIEW_DASHBOARD, personas.ward
+    )  # a role at the city reaches the ward
+    personas.head.memberships.update(is_active=False)
+    assert not holds_own(personas.head, Power.COMPLAINT_RESOLVE_COMPLEX, personas.ward)
 
 
 def test_session_login_works_for_the_api(client, personas):
