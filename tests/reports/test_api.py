@@ -45,6 +45,17 @@ def test_anonymous_intake_returns_code_and_token(client, categories):
     assert Report.objects.get(code=body["code"]).channel == "app"
 
 
+def test_the_receipt_is_written_in_the_site_language_whatever_the_request_language(client, categories):
+    from citydesk.notifications.models import Notification
+
+    r = post(client, HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 201, r.content
+    code = r.json()["code"]
+    receipt = Notification.objects.get(address="dan@example.vn")
+    assert receipt.subject == f"Đã tiếp nhận phản ánh {code}"
+    assert "Report" not in receipt.body and code in receipt.body
+
+
 def test_idempotency_key_header(client, categories):
     first = post(client, HTTP_IDEMPOTENCY_KEY="abc-123")
     again = post(client, HTTP_IDEMPOTENCY_KEY="abc-123")

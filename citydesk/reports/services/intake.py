@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from citydesk.core import configcache
@@ -23,7 +23,7 @@ from citydesk.core.rows import RowWriter
 from citydesk.core.services import holds_anywhere
 from citydesk.core.units import locate_point, normalize_code, ward_by_code
 from citydesk.lib.text import nfc
-from citydesk.notifications.services import notification_queue
+from citydesk.notifications.services import message_language, notification_queue
 from citydesk.reports import routing
 from citydesk.reports.models import (
     Channel,
@@ -274,16 +274,19 @@ def _same_request(
 
 
 def _acknowledge(report: Report) -> None:
-    subject = _("Report %(code)s received") % {"code": report.code}
-    body = _(
-        "Thank you. Your report %(code)s was received and sent to %(unit)s; it is due by %(due)s. "
-        "Follow it at %(link)s"
-    ) % {
-        "code": report.code,
-        "unit": report.unit.name,
-        "due": timezone.localtime(report.due_at).strftime("%d/%m/%Y %H:%M"),
-        "link": f"{settings.CITYDESK_PUBLIC_URL}/tra-cuu/{report.code}/?t={report.citizen_token}",
-    }
+    # Written for the citizen, in the platform's message language, whatever the language of the
+    # request that filed it (an operator on the English screen, an English page).
+    with translation.override(message_language(report.reporter)):
+        subject = _("Report %(code)s received") % {"code": report.code}
+        body = _(
+            "Thank you. Your report %(code)s was received and sent to %(unit)s; it is due by %(due)s. "
+            "Follow it at %(link)s"
+        ) % {
+            "code": report.code,
+            "unit": report.unit.name,
+            "due": timezone.localtime(report.due_at).strftime("%d/%m/%Y %H:%M"),
+            "link": f"{settings.CITYDESK_PUBLIC_URL}/tra-cuu/{report.code}/?t={report.citizen_token}",
+        }
     if report.contact_email:
         notification_queue(channel="email", address=report.contact_email, subject=subject, body=body)
     elif report.contact_phone:
