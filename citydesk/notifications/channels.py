@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import urllib.request
 from typing import Protocol
 
@@ -73,10 +74,55 @@ class EmailTransport:
             raise DeliveryError(f"mail server: {exc}") from exc
 
 
+# Seven concatenated segments of Unicode (UCS-2) text: what the gateways accept for one message.
+SMS_MAX_CHARS = 480
+_LINK = re.compile(r"https?://\S+")
+_ELLIPSIS = "…"
+
+
+def _cut_at_word(text: str, room: int) -> str:
+    """`text` in at most `room` characters, cut between words and ended with an ellipsis."""
+    if len(text) <= room:
+        return text
+    if room <= len(_ELLIPSIS):
+        return _ELLIPSIS[:room] if room > 0 else ""
+    head = text[: room - len(_ELLIPSIS) + 1]
+    space = head.rfind(" ")
+    head = head[:space] if space > 0 else head[: room - len(_ELLIPSIS)]
+    return head.rstrip(" ,.;:-–") + _ELLIPSIS
+
+
+def sms_text(subject: str, body: str, *, limit: int = SMS_MAX_CHARS) -> str:
+    """The SMS for a message: the subject (which names the report's code), the body and its links.
+
+    A text too long for one message is shortened between words, with an ellipsis, so that the links
+    (the tracking page) and the subject always fit whole; only the prose gives way.
+    """
+    full = f"{subject}: {body}" if subject else body
+    if len(full) <= limit:
+        return full
+    links = _LINK.findall(body)
+    prose = " ".join(_LINK.sub(" ", body).split())
+    tail = " ".join(links)
+    if len(tail) > limit:  # no room even for the links: keep the first ones that fit
+        kept: list[str] = []
+        for link in links:
+            if len(" ".join([*kept, link])) <= limit:
+                kept.append(link)
+        return " ".join(kept)
+    room = limit - len(tail) - (1 if tail else 0)
+    lead = f"{subject}: " if subject else ""
+    if len(lead) >= room:  # a very long subject: it gives way too, the links stay
+        text = _cut_at_word(lead.rstrip(": ") + " " + prose, room)
+    else:
+        text = lead + _cut_at_word(prose, room - len(lead))
+    return f"{text.rstrip()} {tail}".strip() if tail else text
+
+
 class SmsTransport:
     def deliver(self, notification: Notification) -> None:
         gateway: SmsGateway = import_string(settings.CITYDESK_SMS_GATEWAY)()
-        gateway.send(notification.address, f"{notification.subject}: {notification.body}"[:480])
+        gateway.send(notification.address, sms_text(notification.subject, notification.body))
 
 
 TRANSPORTS: dict[str, Transport] = {

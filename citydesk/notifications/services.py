@@ -21,6 +21,16 @@ log = logging.getLogger("citydesk.notifications")
 _NOTIFICATIONS = RowWriter(Notification)
 
 
+def message_language(user: User | None = None) -> str:
+    """The language a message to `user` (or to a citizen without an account) is written in.
+
+    Messages are composed for their recipient, never in the language of the request that caused them
+    (an officer working in English still writes to citizens in Vietnamese). The platform stores no
+    language per person, so this is the site's language; compose with `translation.override(...)`.
+    """
+    return settings.LANGUAGE_CODE
+
+
 def notification_queue(
     *, channel: str, subject: str, body: str, recipient: User | None = None, address: str = ""
 ) -> Notification:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from typing import Annotated
 
 from django.http import FileResponse, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, UploadedFile
 from ninja.responses import Status
+from pydantic import AfterValidator, Field
 
 from citydesk.api import AUTH
 from citydesk.core.audit import Actor
@@ -23,8 +25,18 @@ from citydesk.reports.duplicates import find_candidates
 from citydesk.reports.forms import category_label
 from citydesk.reports.models import Attachment, Channel, Report, ReportEvent
 from citydesk.reports.models import Status as ReportStatus
+from citydesk.reports.services import citizen as citizen_services
 
 router = Router(tags=["reports"])
+
+
+def _local(value: datetime) -> datetime:
+    return timezone.localtime(value) if timezone.is_aware(value) else value
+
+
+# Every time this API gives is ISO 8601 in the city's time (Asia/Ho_Chi_Minh, +07:00), whatever the
+# database or the calendar handed over (UTC from the database, local from deadline computations).
+LocalDatetime = Annotated[datetime, AfterValidator(_local)]
 # Figures are asked for years the service has data for, with room on both sides (no 0001 or 9999).
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
@@ -61,7 +73,7 @@ class ReportIn(Schema):
 
 
 class ReportEventOut(Schema):
-    at: datetime
+    at: LocalDatetime
     kind: str
     from_status: str
     to_status: str
@@ -91,9 +103,9 @@ class ReportOut(Schema):
     ward_code: str | None
     unit_code: str
     unit_name: str
-    created_at: datetime
-    updated_at: datetime
-    due_at: datetime | None
+    created_at: LocalDatetime
+    updated_at: LocalDatetime
+    due_at: LocalDatetime | None
     overdue: bool
     resolution: str
     reject_reason: str
@@ -147,6 +159,7 @@ def _out(
     name = report.contact_name if (report.show_name_publicly or contact) else None
     events = []
     if with_events:
+        levels = selectors.rating_level_labels() if not contact else set()
         for e in report.events.all() if known_events is None else known_events:
             if e.public or handler:
                 events.append(
@@ -155,8 +168,8 @@ def _out(
                         kind=e.kind,
                         from_status=e.from_status,
                         to_status=e.to_status,
-                        note=e.note,
-                        actor=e.actor_label if handler else None,
+                        note=selectors.event_note_for(e, sees_comment=contact, levels=levels),
+                        actor=selectors.event_actor(e) if handler else None,
                         right=e.right if handler else None,
                     )
                 )
@@ -316,7 +329,7 @@ class PublicOut(Schema):
     status: str
     lon: float | None
     lat: float | None
-    created_at: datetime
+    created_at: LocalDatetime
     unit_name: str
 
 
@@ -473,6 +486,9 @@ class ReportActionIn(Schema):
     reason: str | None = None
     resolution: str = ""
     category: str | None = None
+    public: bool = Field(
+        False, description="Show the note of classify or start to the citizen (default: internal)."
+    )
 
 
 @router.post("/reports/{code}/actions", response=ReportOut, auth=AUTH)
@@ -507,7 +523,7 @@ class MergeIn(Schema):
 
 @router.post("/reports/{code}/merge", response=ReportOut, auth=AUTH)
 def report_merge(request: HttpRequest, code: str, payload: MergeIn) -> dict:
-    services.report_merge(user=request.user, code=code.upper(), into=payload.into.upper())
+    services.report_merge(user=request.user, code=code.upper(), into=payload.into)
     return _out(_get(code), view=HANDLER)
 
 
@@ -562,13 +578,15 @@ class FollowIn(Schema):
     phone: str = ""
 
 
-@router.post("/reports/{code}/follow", response={201: dict}, auth=None)
+@router.post("/reports/{code}/follow", response={201: dict, 200: dict}, auth=None)
 def report_follow(request: HttpRequest, code: str, payload: FollowIn) -> Status:
-    """Follow a report (“it's the same problem as mine”): updates by e-mail, SMS or in the app."""
-    services.report_follow(
+    """Follow a report (“it's the same problem as mine”): updates by e-mail, SMS or in the app.
+    201 for a new follow, 200 when the same account, e-mail or phone already follows it."""
+    outcome = citizen_services.report_follow_outcome(
         code=code.upper(), user=_optional_user(request), email=payload.email, phone=payload.phone
     )
-    return Status(201, {"detail": _("You will receive updates on %(code)s.") % {"code": code.upper()}})
+    detail = _("You will receive updates on %(code)s.") % {"code": code.upper()}
+    return Status(201 if outcome.created else 200, {"detail": detail})
 
 
 # --- Attachments ----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -53,9 +53,11 @@ def find_candidates(
     description: str = "",
     limit: int = 5,
     exclude_id: int | None = None,
+    around: datetime | None = None,
 ) -> list[Candidate]:
+    """Candidates received within the category's window before `around` (default: now) or since."""
     radius = category.duplicate_radius_m
-    since = timezone.now() - timedelta(days=category.duplicate_window_days)
+    since = (around or timezone.now()) - timedelta(days=category.duplicate_window_days)
     dlat = math.degrees(radius / EARTH_RADIUS_M)
     dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
     qs = Report.objects.filter(
@@ -65,7 +67,18 @@ def find_candidates(
         lon__range=(lon - dlon, lon + dlon),
         status__in=[*OPEN_STATUSES, Status.RESOLVED],
         duplicate_of__isnull=True,
-    ).only("id", "code", "description", "lon", "lat", "status", "created_at", "category_id", "is_public")
+    ).only(
+        "id",
+        "code",
+        "description",
+        "lon",
+        "lat",
+        "status",
+        "created_at",
+        "category_id",
+        "unit_id",
+        "is_public",
+    )
     if exclude_id is not None:
         qs = qs.exclude(pk=exclude_id)
     found = []

@@ -1,67 +1,242 @@
-"""Reports sent by e-mail: parse an RFC 822 message into a report (the 'email' channel)."""
+"""Reports sent by e-mail (the 'email' channel): a new message becomes a report, an answer about a report
+(its tracking code in the subject, or a reply in its thread) becomes the citizen's reply to it.
+
+Also the reading of places written as text ("60 Lê Lợi, Phường Bến Thành"), shared with Open311.
+"""
 
 from __future__ import annotations
 
 import email
 import email.policy
+import email.utils
+import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from email.message import EmailMessage
+from html.parser import HTMLParser
+from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from citydesk.core import configcache
 from citydesk.core.audit import Actor
-from citydesk.core.errors import DomainError
-from citydesk.lib.text import search_key
+from citydesk.core.errors import DomainError, NotAllowed
+from citydesk.core.models import AdminUnit, DivisionLevel, Organisation, OrgKind, ServiceCategory
+from citydesk.core.units import ward_by_code
+from citydesk.lib.text import nfc, search_key
+from citydesk.notifications.models import Notification
+from citydesk.notifications.services import notification_queue
 from citydesk.reports.attachments import attachment_add
-from citydesk.reports.models import Channel, Report
+from citydesk.reports.models import Channel, IdempotencyKey, Report
 from citydesk.reports.services import report_submit
+from citydesk.reports.services.replies import may_reply, report_reply
 
 _CATEGORY_TAG = re.compile(r"\[([a-z0-9_]+)\]")
 _COORDS = re.compile(r"(-?\d{1,3}\.\d+)\s*[,;]\s*(-?\d{1,3}\.\d+)")
+_REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|tl|tr|sv|vs)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+_MESSAGE_IDS = re.compile(r"<([^<>\s]+)>")
+# Body labels (compared without accents or case), found anywhere in a line: "… Địa chỉ: 12 Lê Lợi."
 _FIELDS = {
     "address": ("dia chi", "address"),
     "coords": ("toa do", "vi tri", "location", "coordinates"),
     "ward": ("phuong/xa", "phuong xa", "ma phuong", "ward"),
-    "phone": ("dien thoai", "so dien thoai", "phone"),
-    "name": ("ho ten", "ho va ten", "name"),
+    "phone": ("so dien thoai", "dien thoai", "phone"),
+    "name": ("ho va ten", "ho ten", "name"),
 }
+_FIELD_OF = {label: name for name, labels in _FIELDS.items() for label in labels}
+_LABEL = re.compile(
+    r"(?<![\w/])("
+    + "|".join(
+        r"\s*/\s*".join(r"\s+".join(map(re.escape, part.split())) for part in label.split("/"))
+        for label in sorted(_FIELD_OF, key=len, reverse=True)
+    )
+    + r")\s*:"
+)
+# A value ends at the end of its sentence, except after the abbreviations addresses use ("P. Bến Thành").
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+_ABBREVIATIONS = {"p", "q", "tp", "tx", "tt", "h", "x", "kp", "ql", "tl", "dt", "d", "so", "ap", "kdc", "f"}
+# Where the quoted message of a reply starts ("On … wrote:", "Vào … đã viết:", Outlook's separators).
+_QUOTE_START = re.compile(
+    r"^(on\s.*wrote|vao\s.*viet|.*da viet)\s*:\s*$|^-{2,}\s*(original message|forwarded message|thu goc)|^_{10,}"
+)
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, character for character (positions stay those of `text`)."""
+    out = []
+    for char in text:
+        base = "d" if char in "đĐ" else unicodedata.normalize("NFD", char)[0].lower()
+        out.append(base if len(base) == 1 else char)
+    return "".join(out)
+
+
+# --- HTML bodies -----------------------------------------------------------------------------------
+
+
+class _HtmlText(HTMLParser):
+    SKIP = {"style", "script", "head", "title", "template", "noscript"}
+    BLOCK = {"p", "div", "br", "li", "tr", "table", "ul", "ol", "dl", "dt", "dd", "hr", "pre", "address"}
+    BLOCK |= {"section", "article", "header", "footer", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[tuple[bool, list[str]]] = [(False, [])]
+        self.skip = 0
+        self.quote = 0
+
+    def _break(self) -> None:
+        self.lines.append((self.quote > 0, []))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "body":
+            self.skip = 0  # a <head> nobody closed
+        elif tag in self.SKIP:
+            self.skip += 1
+        elif tag in ("td", "th"):
+            self.lines[-1][1].append(" ")
+        if tag == "blockquote":
+            self.quote += 1
+        if tag in self.BLOCK:
+            self._break()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP:
+            self.skip = max(self.skip - 1, 0)
+        if tag == "blockquote":
+            self.quote = max(self.quote - 1, 0)
+        if tag in self.BLOCK:
+            self._break()
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.lines[-1][1].append(data)
+
+
+def html_to_text(html: str) -> str:
+    """Readable text of an HTML body: no styles or scripts, one line per block, entities decoded, NFC;
+    lines of quoted messages (<blockquote>) start with "> "."""
+    parser = _HtmlText()
+    parser.feed(html)
+    parser.close()
+    lines = []
+    for quoted, parts in parser.lines:
+        line = nfc("".join(parts))
+        if line:
+            lines.append(f"> {line}" if quoted else line)
+    return "\n".join(lines)
+
+
+# --- Parsing ---------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ParsedEmail:
-    message_id: str
+    message_id: str  # the Message-ID, or a hash of the message when it has none
     sender: str
     category: str | None
     description: str
     lon: float | None
     lat: float | None
     address: str
-    ward_code: str | None
+    ward_code: str | None  # as written: a code or a name
     phone: str
     name: str
-    attachments: list[tuple[str, bytes]]
+    attachments: list[tuple[str, bytes | None]]  # None: a part that could not be read
+    subject: str = ""
+    reply_text: str = ""  # the body without the quoted message, for an answer about a report
+    references: tuple[str, ...] = ()
+    automatic: bool = False  # an auto-reply or a list message: never answered
+
+
+def _sender(message: EmailMessage) -> tuple[str, str]:
+    header: Any = message.get("From")
+    if header is None:
+        return "", ""
+    for address in getattr(header, "addresses", ()):
+        addr = address.addr_spec.strip()
+        if "@" in addr:
+            name = nfc(address.display_name or "")
+            return addr, "" if name.lower() == addr.lower() else name
+    name, addr = email.utils.parseaddr(str(header))
+    return addr, nfc(name)
+
+
+def _body(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return ""
+    try:
+        text = part.get_content()
+    except (LookupError, ValueError):  # an unknown charset
+        text = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
+    if part.get_content_type() == "text/html":
+        return html_to_text(text)
+    return "\n".join(nfc(line) for line in text.splitlines())
+
+
+def _until_sentence_end(value: str) -> tuple[str, str]:
+    for end in _SENTENCE_END.finditer(value):
+        words = value[: end.start()].split()
+        if words and _fold(words[-1]).strip(".") in _ABBREVIATIONS:
+            continue
+        return value[: end.start()], value[end.end() :]
+    return value, ""
+
+
+def _fields(lines: list[str]) -> tuple[dict[str, str], list[str]]:
+    """The labelled values, wherever they are in a line, and the text around them."""
+    found: dict[str, str] = {}
+    kept = []
+    for line in lines:
+        labels = list(_LABEL.finditer(_fold(line)))
+        if not labels:
+            kept.append(line)
+            continue
+        pieces = [line[: labels[0].start()]]
+        for i, label in enumerate(labels):
+            end = labels[i + 1].start() if i + 1 < len(labels) else len(line)
+            value, rest = _until_sentence_end(line[label.end() : end])
+            key = re.sub(r"\s*/\s*", "/", re.sub(r"\s+", " ", label.group(1)))
+            found.setdefault(_FIELD_OF[key], value.strip(" \t.;,"))
+            pieces.append(rest)
+        kept.append(" ".join(p.strip() for p in pieces if p.strip()))
+    return found, kept
+
+
+def _without_quote(lines: list[str]) -> str:
+    kept = []
+    for line in lines:
+        folded = _fold(line).strip()
+        if folded == "--" or _QUOTE_START.match(folded):  # the quoted message, or the signature
+            break
+        if not line.lstrip().startswith(">"):
+            kept.append(line)
+    return "\n".join(line for line in kept if line.strip()).strip()
+
+
+def _message_key(message: EmailMessage, sender: str, subject: str, body: str) -> str:
+    message_id = str(message.get("Message-ID", "")).strip()[:120]
+    if message_id:
+        return message_id
+    # No Message-ID: the same message delivered twice must still make one report.
+    digest = hashlib.sha256(
+        "\x1f".join([sender.lower(), str(message.get("Date", "")).strip(), subject, body]).encode()
+    ).hexdigest()
+    return f"sha256:{digest}"
 
 
 def parse(raw: bytes) -> ParsedEmail:
     message: EmailMessage = email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[assignment]
-    sender = email.utils.parseaddr(str(message.get("From", "")))[1]
-    subject = str(message.get("Subject", "")).strip()
-    body_part = message.get_body(preferencelist=("plain", "html"))
-    body = body_part.get_content() if body_part is not None else ""
-    if body_part is not None and body_part.get_content_type() == "text/html":
-        body = re.sub(r"<[^>]+>", " ", body)
-    found: dict[str, str] = {}
-    text_lines = []
-    for line in body.splitlines():
-        label, sep, value = line.partition(":")
-        key = search_key(label)
-        field = next((f for f, names in _FIELDS.items() if sep and key in names), None)
-        if field:
-            found[field] = value.strip()
-        else:
-            text_lines.append(line)
+    sender, display_name = _sender(message)
+    subject = nfc(str(message.get("Subject", "")))
+    body = _body(message)
+    lines = body.splitlines()
+    found, text_lines = _fields(lines)
     lon = lat = None
     coords = _COORDS.search(found.get("coords", ""))
     if coords:
@@ -69,15 +244,22 @@ def parse(raw: bytes) -> ParsedEmail:
         # People write "lat, lon" (Google Maps) or "lon, lat" (GeoJSON); in Vietnam lat < 30 < 100 < lon.
         lat, lon = (b, a) if a > b else (a, b)
     tag = _CATEGORY_TAG.search(subject)
-    subject_text = _CATEGORY_TAG.sub("", subject).strip()
+    subject_text = _REPLY_PREFIX.sub("", _CATEGORY_TAG.sub("", subject)).strip()
     description = "\n".join([subject_text, *[t for t in text_lines if t.strip()]]).strip()
-    attachments = [
-        (part.get_filename() or "anh", part.get_content())
-        for part in message.iter_attachments()
-        if part.get_content_maintype() == "image" or part.get_content_type() == "application/pdf"
-    ]
+    attachments: list[tuple[str, bytes | None]] = []
+    for number, part in enumerate(message.iter_attachments(), start=1):
+        payload = part.get_payload(decode=True)
+        name = nfc(part.get_filename() or "") or f"attachment-{number}"
+        attachments.append((name, payload if isinstance(payload, bytes) else None))
+    references = tuple(
+        dict.fromkeys(
+            _MESSAGE_IDS.findall(f"{message.get('In-Reply-To', '')} {message.get('References', '')}")
+        )
+    )
+    auto = str(message.get("Auto-Submitted", "no")).strip().lower() not in ("", "no")
+    precedence = str(message.get("Precedence", "")).strip().lower() in ("bulk", "junk", "list", "auto_reply")
     return ParsedEmail(
-        message_id=str(message.get("Message-ID", "")).strip()[:120],
+        message_id=_message_key(message, sender, subject, body),
         sender=sender,
         category=tag.group(1) if tag else None,
         description=description,
@@ -86,22 +268,211 @@ def parse(raw: bytes) -> ParsedEmail:
         address=found.get("address", ""),
         ward_code=found.get("ward") or None,
         phone=found.get("phone", ""),
-        name=found.get("name", ""),
+        name=found.get("name", "") or display_name,
         attachments=attachments,
+        subject=subject,
+        reply_text=_without_quote(lines),
+        references=references,
+        automatic=auto or precedence or bool(message.get("X-Autoreply")),
     )
 
 
-def ingest(raw: bytes, *, default_category: str | None = None) -> tuple[Report, bool]:
-    """Create the report (idempotent on Message-ID). Raises DomainError naming what is missing."""
+# --- Places named in text ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Places:
+    wards: dict[str, list[tuple[str, str, str]]]  # province code -> (ward code, " full name ", bare name)
+    provinces: list[tuple[str, str]]  # (code, " bare name ") of every province
+    home: tuple[str, ...]  # the provinces the city's top-level People's Committees govern
+
+
+def _words(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", search_key(text)).strip()
+
+
+def _bare(words: str, prefixes: tuple[str, ...]) -> str:
+    for prefix in prefixes:
+        if words.startswith(prefix + " "):
+            return words[len(prefix) + 1 :]
+    return words
+
+
+_WARD_WORDS = ("dac khu", "thi tran", "phuong", "xa", "p", "x")
+_PROVINCE_WORDS = ("thanh pho", "tinh", "tp")
+
+
+def _load_places() -> _Places:
+    wards: dict[str, list[tuple[str, str, str]]] = {}
+    provinces = []
+    for code, name, level, province in AdminUnit.objects.values_list("code", "name", "level", "province_id"):
+        words = _words(name)
+        if level == DivisionLevel.WARD:
+            wards.setdefault(province, []).append((code, f" {words} ", _bare(words, _WARD_WORDS)))
+        else:
+            provinces.append((code, f" {_bare(words, _PROVINCE_WORDS)} "))
+    home = Organisation.objects.filter(
+        kind=OrgKind.PEOPLES_COMMITTEE, parent__isnull=True, is_active=True, admin_unit__isnull=False
+    ).values_list("admin_unit_id", flat=True)
+    return _Places(wards=wards, provinces=provinces, home=tuple(home))
+
+
+def ward_in_address(address: str) -> AdminUnit | None:
+    """The commune-level unit an address names ("60 Lê Lợi, Phường Bến Thành", "…, P. Bến Thành, TP.HCM"),
+    with or without accents: searched in the provinces the address names, else in the city's own; only
+    a single match counts (None when none or several units fit)."""
+    text = f" {_words(address)} "
+    if not text.strip():
+        return None
+    places = configcache.cached("reports:ward-names", _load_places)
+    hcm = " hcm " in text or " tphcm " in text
+    named = [code for code, name in places.provinces if name in text or (hcm and name == " ho chi minh ")]
+    scope = named or list(places.home) or list(places.wards)
+    parts = {_bare(_words(p), _WARD_WORDS) for p in re.split(r"[,;\n]|\s-\s", address)}
+    spans: dict[str, tuple[int, int]] = {}
+    exact: set[str] = set()
+    for province in scope:
+        for code, full, bare in places.wards.get(province, []):
+            start = text.find(full)
+            if start >= 0:
+                spans[code] = (start, start + len(full))
+            if bare in parts:
+                exact.add(code)
+    # "Phường An Phú" inside "Phường An Phú Đông" is not a second match.
+    inside = {
+        c for c, (s, e) in spans.items() for o, (s2, e2) in spans.items() if o != c and s2 <= s and e <= e2
+    }
+    found = (set(spans) - inside) | exact
+    if len(found) != 1:
+        return None
+    return ward_by_code(found.pop())
+
+
+# --- Intake ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ingested:
+    report: Report
+    created: bool  # False: this message was received before
+    kind: str  # "report" | "reply"
+    refused: tuple[tuple[str, str], ...] = ()  # attachments not accepted: (name, why)
+
+
+def _code_pattern() -> re.Pattern[str]:
+    prefix = re.escape(settings.CITYDESK_REPORT_CODE_PREFIX)
+    return re.compile(rf"(?<![A-Za-z0-9]){prefix}-\d{{2}}-\d{{6}}(?!\d)", re.IGNORECASE)
+
+
+def reply_target(parsed: ParsedEmail) -> str | None:
+    """The tracking code this message answers about: its thread (a message of ours or the report's own
+    first message), else a code in its subject; None for a new report."""
+    if parsed.references:
+        keys = [f"<{ref}>" for ref in parsed.references]
+        known = (
+            IdempotencyKey.objects.filter(scope__in=("email", "reply:email"), key__in=keys)
+            .values_list("report__code", flat=True)
+            .first()
+        )
+        if known:
+            return known
+        for ref in parsed.references:
+            code = _code_pattern().search(ref)
+            if code:
+                return code.group(0).upper()
+    code = _code_pattern().search(parsed.subject)
+    return code.group(0).upper() if code else None
+
+
+def _uploads(parsed: ParsedEmail) -> tuple[list[SimpleUploadedFile], list[tuple[str, str]]]:
+    uploads, refused = [], []
+    for name, content in parsed.attachments:
+        if content is None:
+            refused.append((name, _("The attachment could not be read.")))
+        else:
+            uploads.append(SimpleUploadedFile(name, content))
+    return uploads, refused
+
+
+def receive(raw: bytes, *, default_category: str | None = None) -> Ingested:
+    """Turn one message into a report or a reply; a refusal (DomainError) is answered to the sender.
+
+    Everything the sender reads (answers, refusals) is in the site's language, as the receipts of intake.
+    """
     parsed = parse(raw)
-    if not parsed.sender:
-        raise DomainError(_("The message has no sender address."), field="from")
+    code = None
+    with translation.override(settings.LANGUAGE_CODE):
+        try:
+            if not parsed.sender:
+                raise DomainError(_("The message has no sender address."), field="from")
+            code = reply_target(parsed)
+            # One transaction: the receipt intake queues is completed (refused files) before it can be sent.
+            with transaction.atomic():
+                if code is not None:
+                    return _reply(parsed, code)
+                return _new_report(parsed, default_category)
+        except DomainError as exc:
+            if parsed.sender and not parsed.automatic:
+                subject, body = refusal(parsed, exc, code)
+                notification_queue(channel="email", address=parsed.sender, subject=subject, body=body)
+            raise
+
+
+def ingest(raw: bytes, *, default_category: str | None = None) -> tuple[Report, bool]:
+    """The report the message made or answered, and whether it was new (see `receive`)."""
+    result = receive(raw, default_category=default_category)
+    return result.report, result.created
+
+
+def _reply(parsed: ParsedEmail, code: str) -> Ingested:
+    report = Report.objects.select_related("reporter", "unit").filter(code=code).first()
+    if report is None or not may_reply(report, email=parsed.sender):
+        raise NotAllowed(
+            _(
+                "We have no report %(code)s sent or followed from %(email)s. To answer about a report, reply "
+                "from the address you used for it; to send a new report, write a new message without a "
+                "tracking code in the subject."
+            )
+            % {"code": code, "email": parsed.sender}
+        )
+    uploads, unreadable = _uploads(parsed)
+    reply = report_reply(
+        code=code,
+        text=parsed.reply_text,
+        files=uploads,
+        channel=Channel.EMAIL,
+        email=parsed.sender,
+        author=parsed.name or parsed.sender,
+        skip_bad_files=True,
+        idempotency_key=parsed.message_id,
+    )
+    refused = tuple(unreadable + reply.refused)
+    if reply.created:
+        lines = [
+            _("Thank you. Your answer was added to report %(code)s and passed to %(unit)s.")
+            % {"code": code, "unit": report.unit.name}
+        ]
+        if reply.resumed:
+            lines.append(_("The unit was waiting for this information: the handling continues."))
+        lines += _refused_lines(refused)
+        lines.append(_track_link(report, parsed.sender))
+        notification_queue(
+            channel="email",
+            address=parsed.sender,
+            subject=_("Report %(code)s: your answer was received") % {"code": code},
+            body="\n".join(lines),
+        )
+    return Ingested(report=reply.report, created=reply.created, kind="reply", refused=refused)
+
+
+def _new_report(parsed: ParsedEmail, default_category: str | None) -> Ingested:
     category = parsed.category or default_category
+    ward_code = _ward_code(parsed)
     if category is None:
         try:
             from citydesk.reports.suggest import suggest
 
-            guess = suggest(parsed.description, parsed.lon, parsed.lat, parsed.ward_code, k=1)
+            guess = suggest(parsed.description, parsed.lon, parsed.lat, ward_code, k=1)
             if guess.available and guess.categories and guess.categories[0].confidence >= 0.5:
                 category = guess.categories[0].code
         except ImportError:
@@ -113,18 +484,119 @@ def ingest(raw: bytes, *, default_category: str | None = None) -> tuple[Report, 
         lon=parsed.lon,
         lat=parsed.lat,
         address=parsed.address,
-        ward_code=parsed.ward_code,
+        ward_code=ward_code,
         contact_name=parsed.name,
         contact_phone=parsed.phone,
         contact_email=parsed.sender,
         idempotency_scope="email",
         idempotency_key=parsed.message_id,
     )
-    if intake.created:
-        actor = Actor(user_id=None, label=parsed.sender)
-        for name, content in parsed.attachments[:5]:
-            try:
-                attachment_add(report=intake.report, upload=SimpleUploadedFile(name, content), actor=actor)
-            except DomainError:
-                continue  # a bad attachment must not lose the report
-    return intake.report, intake.created
+    report = intake.report
+    if not intake.created:
+        return Ingested(report=report, created=False, kind="report")
+    uploads, refused = _uploads(parsed)
+    actor = Actor(user_id=None, label=parsed.name or parsed.sender)
+    for upload in uploads:
+        try:
+            attachment_add(report=report, upload=upload, actor=actor)
+        except DomainError as exc:  # a bad attachment must not lose the report: the sender is told
+            refused.append((upload.name or "", exc.message))
+    if refused:
+        _amend_acknowledgement(report, _refused_lines(refused))
+    return Ingested(report=report, created=True, kind="report", refused=tuple(refused))
+
+
+def _ward_code(parsed: ParsedEmail) -> str | None:
+    """The "Phường/xã:" line as a code or a name; without it, the ward the address names (if one)."""
+    written = (parsed.ward_code or "").strip()
+    if written.isdigit():
+        return written
+    if written:
+        ward = ward_in_address(written)
+        if ward is None:
+            raise DomainError(
+                _("We do not know a commune or ward named “%(name)s”.") % {"name": written}, field="ward_code"
+            )
+        return ward.code
+    if parsed.lon is None and parsed.address:
+        ward = ward_in_address(parsed.address)
+        return ward.code if ward else None
+    return None
+
+
+def _refused_lines(refused: list[tuple[str, str]] | tuple[tuple[str, str], ...]) -> list[str]:
+    if not refused:
+        return []
+    return [_("These attachments were not accepted:")] + [f"- {name}: {why}" for name, why in refused]
+
+
+def _amend_acknowledgement(report: Report, lines: list[str]) -> None:
+    """Add to the acknowledgement intake queued (same transaction: not sent yet) what was not accepted."""
+    ack = (
+        Notification.objects.filter(
+            channel="email",
+            address=report.contact_email,
+            status=Notification.Status.PENDING,
+            subject__contains=report.code,
+        )
+        .order_by("-pk")
+        .first()
+    )
+    text = "\n".join(lines)
+    if ack is None:
+        subject = _("Report %(code)s received") % {"code": report.code}
+        notification_queue(channel="email", address=report.contact_email, subject=subject, body=text)
+    else:
+        ack.body = f"{ack.body}\n\n{text}"
+        ack.save(update_fields=["body"])
+
+
+def _track_link(report: Report, sender: str) -> str:
+    link = f"{settings.CITYDESK_PUBLIC_URL}/tra-cuu/{report.code}/"
+    if sender.lower() == (report.contact_email or "").lower():
+        link += f"?t={report.citizen_token}"
+    return link
+
+
+# --- Refusals -----------------------------------------------------------------------------------------
+
+
+def refusal(parsed: ParsedEmail, exc: DomainError, code: str | None) -> tuple[str, str]:
+    """The answer to a message we could not accept: what is wrong, in e-mail terms, and how to write it."""
+    if code is not None:
+        subject = _("Report %(code)s: your answer could not be accepted") % {"code": code}
+        # Not the reporter's address: maybe a new report that quotes a code; say how to send one.
+        return subject, "\n\n".join([exc.message, how_to()] if isinstance(exc, NotAllowed) else [exc.message])
+    if exc.field == "category" and not parsed.category:
+        reason = _("Your message does not say which kind of problem it is.")
+    elif exc.field == "address" and not parsed.address:
+        reason = _("Your message does not say where the problem is.")
+    else:
+        reason = exc.message
+    body = "\n\n".join([_("We could not create a report from your message: %(m)s") % {"m": reason}, how_to()])
+    return _("Your report could not be accepted"), body
+
+
+def how_to() -> str:
+    """How to write a report by e-mail, with the category codes."""
+    from citydesk.reports.forms import category_label
+
+    categories = ServiceCategory.objects.filter(domain=ServiceCategory.Domain.REPORT).order_by("code")
+    codes = "\n".join(f"  [{c.code}] {category_label(c)}" for c in categories)
+    return _(
+        "How to send a report by e-mail:\n"
+        "1. Start the subject with the category code in square brackets, then a short title, for example:\n"
+        "   [%(example)s] Ổ gà trước số 12 Lê Lợi\n"
+        "2. In the message, describe the problem, then say where it is, on lines of their own:\n"
+        "   Địa chỉ: 12 Lê Lợi\n"
+        "   Phường/xã: Bến Thành\n"
+        "   You may add “Tọa độ: 10.7714, 106.6946” (from your phone's map) and “Điện thoại: …”.\n"
+        "3. Attach photos (JPEG, PNG, WebP) or a PDF if you have them: at most %(n)s files of %(mb)s MB each.\n"
+        "To answer about a report you already sent, reply to our e-mail about it.\n\n"
+        "Category codes:\n%(codes)s"
+    ) % {
+        "example": categories[0].code if categories else "road_damage",
+        "n": settings.CITYDESK_MAX_ATTACHMENTS,
+        "mb": settings.CITYDESK_MAX_ATTACHMENT_MB,
+        "codes": codes,
+    }

@@ -1,7 +1,10 @@
-"""Input parsing for the 1022 pages. Forms only read and type the input; the rules live in the services.
+"""Input parsing for the 1022 pages. Forms read and type the input; the rules live in the services.
 
 A service refuses with `DomainError(message, field=...)`; `add_domain_error` puts that message next to the
 form field that the service names (``answers.depth_cm`` → the question's field, ``ward_code`` → ``ward``).
+A service stops at the first problem, so the report forms also run the intake's checks of their own
+fields (with the service's helpers and messages) to name every problem in one answer; the service still
+checks everything.
 """
 
 from __future__ import annotations
@@ -11,12 +14,22 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.utils.translation import get_language
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import translation
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from citydesk.core.errors import DomainError
 from citydesk.core.models import AdminUnit, DivisionLevel, ServiceCategory
 from citydesk.lib.text import search_key
+from citydesk.notifications.services import message_language
+from citydesk.reports.models import Channel, Status
+from citydesk.reports.services.common import (
+    MAX_DESCRIPTION,
+    _check_answers,
+    normalize_phone,
+)
 
 ANSWER_PREFIX = "a_"
 
@@ -57,19 +70,55 @@ class DomainErrorForm(forms.Form):
     def add_domain_error(self, exc: DomainError) -> None:
         self.add_error(self.form_field_for(exc.field), exc.message)
 
+    # The report's categories (to refuse an unknown code with the other problems); None: not checked here.
+    categories: list[ServiceCategory] | None = None
+    # Stored lengths (the intake service refuses longer ones; said here with every other problem).
+    MAX_LENGTHS: dict[str, int] = {"description": MAX_DESCRIPTION, "address": 300, "contact_name": 150}
+
+    def missing_place_message(self) -> str:
+        return _("Give the place: pick it on the map, or enter an address.")
+
     def require_basics(self, data: dict[str, Any]) -> None:
-        """What every report needs, all said at once (the intake service stops at the first missing one):
-        a category, a description, and a place (a point, a commune/ward or an address)."""
-        if not data.get("category"):
-            self.add_error(self.form_field_for("category"), _("Choose a category."))
+        """Everything the intake service checks on the form's own fields, all said at once (the service
+        stops at the first problem): a known category, a description, a place (a point, a commune/ward
+        or an address), the lengths it stores, and a valid phone number and e-mail address."""
+        code = data.get("category")
+        if "category" not in self.errors:  # else already said (a code too long to be one)
+            if not code:
+                self.add_error(self.form_field_for("category"), _("Choose a category."))
+            elif self.categories is not None and self.chosen_category() is None:
+                message = _("Unknown category “%(c)s”.") % {"c": code}
+                self.add_error(self.form_field_for("category"), message)
         if not data.get("description"):
             self.add_error(self.form_field_for("description"), _("Describe the problem."))
+        elif len(data["description"]) > MAX_DESCRIPTION:
+            message = _("The description is too long (at most %(n)s characters).") % {"n": MAX_DESCRIPTION}
+            self.add_error(self.form_field_for("description"), message)
+        for name in ("address", "contact_name"):
+            limit = self.MAX_LENGTHS[name]
+            if len(data.get(name) or "") > limit and name not in self.errors:
+                self.add_error(name, _("Too long (at most %(n)s characters).") % {"n": limit})
         has_point = data.get("lon") is not None and data.get("lat") is not None
         given = has_point or data.get("ward_code") or data.get("ward") or data.get("address")
         if not given and not self.errors.get("location"):
-            self.add_error(
-                self.form_field_for("address"), _("Give the place: pick it on the map, or enter an address.")
-            )
+            self.add_error(self.form_field_for("address"), self.missing_place_message())
+        self.check_contacts(data)
+
+    def check_contacts(self, data: dict[str, Any]) -> None:
+        try:
+            normalize_phone(data.get("contact_phone") or "")
+        except DomainError as exc:
+            self.add_domain_error(exc)
+        email = data.get("contact_email") or ""
+        if email and "contact_email" in self.fields:
+            try:
+                validate_email(email)
+            except ValidationError:
+                self.add_error("contact_email", _("“%(e)s” is not an e-mail address.") % {"e": email})
+
+    def chosen_category(self) -> ServiceCategory | None:
+        code = self.cleaned_data.get("category", "") if hasattr(self, "cleaned_data") else ""
+        return next((c for c in self.categories or [] if c.code == code), None)
 
     def error_for(self, name: str) -> str:
         errors = self.errors.get(name)
@@ -162,12 +211,26 @@ class ReportForm(DomainErrorForm):
             self.errors.pop("lat", None)
             self.add_error("location", _("The chosen point is not valid: pick it again or clear it."))
         self.require_basics(data)
+        self.check_answers()
         return data
+
+    def check_answers(self) -> None:
+        """The chosen category's questions, each checked as the intake service does, every one at once."""
+        category = self.chosen_category()
+        if category is None:
+            return
+        for question in category.questions or []:
+            value = self.cleaned_data.get(answer_field_name(category.code, question["code"]), "")
+            single = ServiceCategory(code=category.code, questions=[question])
+            try:
+                _check_answers(single, {question["code"]: value} if value not in (None, "") else {})
+            except DomainError as exc:
+                self.add_domain_error(exc)
 
     def answers(self) -> dict[str, str]:
         """Answers to the chosen category's questions only (the others were for other categories)."""
         code = self.cleaned_data.get("category", "")
-        category = next((c for c in self.categories if c.code == code), None)
+        category = self.chosen_category()
         if category is None:
             return {}
         out = {}
@@ -233,6 +296,14 @@ class HotlineForm(DomainErrorForm):
     address = forms.CharField(required=False, strip=True)
     on_behalf_of = forms.CharField(required=False, strip=True, max_length=100)
 
+    def __init__(self, *args: Any, categories: list[ServiceCategory] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.categories = categories
+
+    def missing_place_message(self) -> str:
+        # The hotline screen has no map.
+        return _("Give the place: choose the commune/ward, or enter an address.")
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         try:
@@ -240,36 +311,73 @@ class HotlineForm(DomainErrorForm):
         except DomainError as exc:
             self.add_domain_error(exc)
         self.require_basics(data)
+        limit = self.MAX_LENGTHS["contact_name"]
+        with_note = "contact_name" not in self.errors and bool(data.get("on_behalf_of"))
+        if with_note and len(self.contact_name_with_note()) > limit:
+            message = _("The caller's name and this note together take at most %(n)s characters.")
+            self.add_error("on_behalf_of", message % {"n": limit})
         return data
 
     def contact_name_with_note(self) -> str:
-        """The caller's name, and for whom they call: kept with the private contact data."""
+        """The caller's name, and for whom they call: kept with the private contact data, written in the
+        platform's language (the officers who read it later), not in the operator's screen language."""
         name = self.cleaned_data.get("contact_name", "")
         on_behalf = self.cleaned_data.get("on_behalf_of", "")
         if not on_behalf:
             return name
-        return f"{name} ({_('on behalf of')}: {on_behalf})" if name else f"({_('on behalf of')}: {on_behalf})"
+        with translation.override(message_language()):
+            note = _("(on behalf of: %(name)s)") % {"name": on_behalf}
+        return f"{name} {note}" if name else note
 
 
 class QueueFilterForm(forms.Form):
+    """The queue's filters (all in the URL). A value that cannot be one is named with its label in
+    `problems()`; the other filters still apply (`value()`)."""
+
     STATUS_SPECIAL = ("open", "overdue", "all")
     PAGE_SIZES = (10, 25, 50, 100)
 
-    status = forms.CharField(required=False)
-    category = forms.CharField(required=False)
-    unit = forms.CharField(required=False)
-    assignee = forms.CharField(required=False)
-    q = forms.CharField(required=False, strip=True, max_length=200)
-    channel = forms.CharField(required=False, max_length=10)
-    ward = forms.CharField(required=False, max_length=10)
-    cell = forms.IntegerField(required=False, min_value=0)
-    received_from = forms.DateField(required=False)
-    received_to = forms.DateField(required=False)
-    page = forms.IntegerField(required=False, min_value=1)
-    per_page = forms.IntegerField(required=False, min_value=1)
+    status = forms.CharField(required=False, label=gettext_lazy("Status"))
+    category = forms.CharField(required=False, label=gettext_lazy("Category"))
+    unit = forms.CharField(required=False, label=gettext_lazy("Unit"))
+    assignee = forms.CharField(required=False, label=gettext_lazy("Assigned to"))
+    q = forms.CharField(required=False, strip=True, max_length=200, label=gettext_lazy("Code or text"))
+    channel = forms.CharField(required=False, max_length=10, label=gettext_lazy("Channel"))
+    ward = forms.CharField(required=False, max_length=10, label=gettext_lazy("Commune / ward"))
+    cell = forms.IntegerField(required=False, min_value=0, label=gettext_lazy("Heat-map square"))
+    received_from = forms.DateField(required=False, label=gettext_lazy("Received from"))
+    received_to = forms.DateField(required=False, label=gettext_lazy("Received until"))
+    page = forms.IntegerField(required=False, min_value=1, label=gettext_lazy("Page"))
+    per_page = forms.IntegerField(required=False, min_value=1, label=gettext_lazy("Per page"))
+
+    def clean_status(self) -> str:
+        value = self.cleaned_data.get("status") or ""
+        if value and value not in (*self.STATUS_SPECIAL, *Status.values):
+            raise forms.ValidationError(_("“%(v)s” is not one of the choices.") % {"v": value})
+        return value
+
+    def clean_channel(self) -> str:
+        value = self.cleaned_data.get("channel") or ""
+        if value and value not in Channel.values:
+            raise forms.ValidationError(_("“%(v)s” is not one of the choices.") % {"v": value})
+        return value
+
+    def clean_per_page(self) -> int | None:
+        value = self.cleaned_data.get("per_page")
+        if value is not None and value not in self.PAGE_SIZES:
+            choices = ", ".join(str(n) for n in self.PAGE_SIZES)
+            raise forms.ValidationError(_("Choose one of: %(choices)s.") % {"choices": choices})
+        return value
 
     def value(self, name: str) -> Any:
-        return self.cleaned_data.get(name) if self.is_valid() else None
+        """The filter's value, or None when it is not given or not valid (the valid ones still apply)."""
+        self.is_valid()
+        return self.cleaned_data.get(name)
+
+    def problems(self) -> list[tuple[str, str, str]]:
+        """(field, label, message) of every filter value that was refused, for the page to say."""
+        self.is_valid()
+        return [(f.name, str(f.label), str(e)) for f in self if f.name in self.errors for e in f.errors]
 
     def status_value(self, allowed: list[str]) -> str:
         status = self.value("status") or "open"

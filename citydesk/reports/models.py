@@ -179,6 +179,7 @@ class ReportEvent(models.Model):
         SLA = "sla", _("Deadline")
         MERGE = "merge", _("Merge")
         RATING = "rating", _("Rating")
+        REPLY = "reply", _("Citizen's reply")
 
     # db_index=False: the (report, at) index below serves every look-up by report.
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events", db_index=False)

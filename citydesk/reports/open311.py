@@ -40,6 +40,7 @@ from citydesk.core.errors import Conflict, DomainError
 from citydesk.core.models import ServiceCategory
 from citydesk.lib.text import nfc, search_key
 from citydesk.lib.workdays import OutOfRange, check_supported
+from citydesk.reports.email_intake import ward_in_address
 from citydesk.reports.models import (
     OPEN_STATUSES,
     Attachment,
@@ -641,6 +642,9 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         )
     # Vietnamese order: family name (last_name) first.
     name = " ".join(p for p in (params.get("last_name", ""), params.get("first_name", "")) if p)
+    address = params.get("address_string", "")
+    # No point: the commune/ward the address names routes it (only when exactly one unit fits).
+    ward = ward_in_address(address) if lat is None and lon is None and address else None
     try:
         intake = report_submit(
             category=params.get("service_code") or None,
@@ -648,7 +652,8 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
             channel=Channel.OPEN311,
             lon=lon,
             lat=lat,
-            address=params.get("address_string", ""),
+            address=address,
+            ward_code=ward.code if ward else None,
             contact_name=name,
             contact_phone=params.get("phone", ""),
             contact_email=params.get("email", ""),

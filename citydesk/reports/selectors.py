@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -9,12 +10,25 @@ from datetime import date, datetime, time, timedelta
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from citydesk.core.models import Membership, User
+from citydesk.core import configcache
+from citydesk.core.calendar import current_calendar
+from citydesk.core.models import DivisionLevel, Membership, Organisation, OrgKind, User
 from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.core.selectors import descendant_ids as _descendants
 from citydesk.core.services import active_delegation_for
-from citydesk.reports.models import OPEN_STATUSES, Rating, Report, Status, overdue_q
+from citydesk.lib.text import nfc, sort_key
+from citydesk.reports.duplicates import find_candidates
+from citydesk.reports.models import (
+    OPEN_STATUSES,
+    Rating,
+    Report,
+    ReportEvent,
+    RoutingRule,
+    Status,
+    overdue_q,
+)
 
 SEE_POWERS = {Power.REPORT_RECEIVE, Power.REPORT_RESOLVE, Power.REPORT_ASSIGN, Power.INSPECT}
 
@@ -225,3 +239,190 @@ def unit_figures(*, since: datetime, until: datetime, unit_ids: set[int] | None 
 
 def _pct(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
+
+
+# --- Tracking codes -------------------------------------------------------------------------------
+
+_CODE = re.compile(r"^([A-Z]+)\s*-?\s*(\d{2})\s*-?\s*(\d{1,6})$")
+
+
+def normalise_code(value: str | None) -> str:
+    """A tracking code as officers type it ("pa-26-301", "PA 26 301") in its stored form PA-26-000301."""
+    text = nfc(value or "").upper()
+    match = _CODE.match(text)
+    if match is None:
+        return text
+    prefix, year, number = match.groups()
+    return f"{prefix}-{year}-{int(number):06d}"
+
+
+# --- Who may receive a report (transfers) ---------------------------------------------------------
+
+# The kinds routing sends reports to (routing.py): commune-level and province People's Committees and
+# sector departments. A one-stop desk receives dossiers, never citizen reports.
+HANDLER_KINDS = frozenset({OrgKind.PEOPLES_COMMITTEE, OrgKind.DEPARTMENT})
+
+
+@dataclass(frozen=True)
+class _HandlerTable:
+    province_of: dict[int, str | None]  # organisation id -> its province code
+    by_province: dict[str | None, tuple[Organisation, ...]]  # active report handlers, Vietnamese order
+
+
+def _load_handlers() -> _HandlerTable:
+    orgs = {
+        o.pk: o
+        for o in Organisation.objects.select_related("admin_unit").only(
+            "pk",
+            "code",
+            "name",
+            "kind",
+            "parent_id",
+            "is_active",
+            "admin_unit__level",
+            "admin_unit__province_id",
+        )
+    }
+    # An admin's routing rule may send reports to another kind of unit (a public service company).
+    rule_targets = set(RoutingRule.objects.filter(is_active=True).values_list("target_id", flat=True))
+
+    def own_province(org: Organisation) -> str | None:
+        unit = org.admin_unit
+        if unit is None:
+            return None
+        return unit.code if unit.level == DivisionLevel.PROVINCE else unit.province_id
+
+    province_of: dict[int, str | None] = {}
+    for org in orgs.values():
+        node: Organisation | None = org
+        seen: set[int] = set()
+        province = None
+        while node is not None and node.pk not in seen:
+            seen.add(node.pk)
+            province = own_province(node)
+            if province is not None:
+                break
+            node = orgs.get(node.parent_id) if node.parent_id else None
+        province_of[org.pk] = province
+    grouped: dict[str | None, list[Organisation]] = {}
+    for org in orgs.values():
+        if not org.is_active or org.kind == OrgKind.ONE_STOP_DESK:
+            continue
+        if org.kind in HANDLER_KINDS or org.pk in rule_targets:
+            grouped.setdefault(province_of[org.pk], []).append(org)
+    by_province = {
+        p: tuple(sorted(items, key=lambda o: (sort_key(o.name), o.code))) for p, items in grouped.items()
+    }
+    return _HandlerTable(province_of=province_of, by_province=by_province)
+
+
+def report_province(report: Report) -> str | None:
+    """The province (or centrally-run city) of the report: its place, else its unit's."""
+    if report.province_code:
+        return report.province_code
+    return configcache.cached("report_handlers", _load_handlers).province_of.get(report.unit_id)
+
+
+def transfer_targets(report: Report) -> list[Organisation]:
+    """Units the report can be transferred to: report handlers of its province, not its own unit.
+
+    The objects are shared by the process's cache: read them only."""
+    table = configcache.cached("report_handlers", _load_handlers)
+    province = report.province_code or table.province_of.get(report.unit_id)
+    return [o for o in table.by_province.get(province, ()) if o.pk != report.unit_id]
+
+
+def may_receive(report: Report, org: Organisation) -> bool:
+    return any(o.pk == org.pk for o in transfer_targets(report))
+
+
+# --- History as officers read it ------------------------------------------------------------------
+
+# Labels of the background jobs that write report events (`Actor.system(...)`); a citizen without an
+# account acts in the "system" right too, under their own label, and stays "the citizen".
+SYSTEM_LABELS = frozenset({"system", "routing", "sla-sweep"})
+
+
+def event_actor(event: ReportEvent) -> str:
+    """Who did it, for officers: routing and the deadline sweep are the system, not the citizen."""
+    if event.kind == ReportEvent.Kind.ROUTE:
+        return _("System")
+    if event.right == "system" and event.actor_id is None:
+        label = event.actor_label
+        if label in SYSTEM_LABELS or label.startswith("cli:"):
+            return _("System")
+    return event.actor_label
+
+
+# --- The officer's report page --------------------------------------------------------------------
+
+
+def clock_left(report: Report) -> timedelta | None:
+    """While the deadline clock is stopped: the office time that was left when it stopped."""
+    if report.paused_at is None or report.due_at is None:
+        return None
+    return current_calendar().working_time_between(report.paused_at, report.due_at)
+
+
+@dataclass(frozen=True)
+class DuplicateRow:
+    code: str
+    status: str
+    distance_m: int
+    created_at: datetime
+    description: str
+    handled: bool  # the officer's unit handles it (its officer page), else its public tracking page
+
+
+def duplicate_candidates(user: User, report: Report) -> list[DuplicateRow]:
+    """Reports this open one may duplicate: same category, within the category's radius and window."""
+    if not report.is_open or report.duplicate_of_id or report.lon is None or report.lat is None:
+        return []
+    found = find_candidates(
+        category=report.category,
+        lon=report.lon,
+        lat=report.lat,
+        description=report.description,
+        exclude_id=report.pk,
+        around=report.created_at,
+    )
+    units = working_units(user)
+    rows = []
+    for candidate in found:
+        other = candidate.report
+        mine = other.unit_id in units or handles(user, other)
+        if not (other.is_public or mine):
+            continue  # another unit's private report: not ours to show
+        rows.append(
+            DuplicateRow(
+                code=other.code,
+                status=other.get_status_display(),
+                distance_m=round(candidate.distance_m),
+                created_at=other.created_at,
+                description=other.description,
+                handled=mine,
+            )
+        )
+    return rows
+
+
+def rating_level_labels() -> set[str]:
+    """The rating levels' names in every language of the site: a rating event whose note is only that
+    carries no comment."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from citydesk.reports.models import Rating
+
+    labels = set()
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            labels.update(str(label) for label in Rating.Level.labels)
+    return labels
+
+
+def event_note_for(event: ReportEvent, *, sees_comment: bool, levels: set[str]) -> str:
+    """An event's note as shown: a rating's comment is for the handling unit and the reporter only."""
+    if event.kind != ReportEvent.Kind.RATING or sees_comment or event.note in levels:
+        return event.note
+    return ""

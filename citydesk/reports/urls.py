@@ -3,6 +3,7 @@
 from django.urls import path
 
 from citydesk.reports import views
+from citydesk.reports.views import reply as reply_views
 
 app_name = "reports"
 
@@ -15,6 +16,8 @@ urlpatterns = [
     path("tra-cuu/<str:code>/", views.track, name="track"),
     path("tra-cuu/<str:code>/danh-gia/", views.rate, name="rate"),
     path("tra-cuu/<str:code>/theo-doi/", views.follow, name="follow"),
+    path("tra-cuu/<str:code>/tra-loi/", reply_views.reply, name="reply"),
+    path("bo-theo-doi/<str:key>/", views.citizen.unfollow, name="unfollow"),
     # Hotline operators
     path("tong-dai/", views.hotline, name="hotline"),
     path("tong-dai/goi-y/", views.hotline_suggest, name="hotline_suggest"),

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from PIL import Image
 
-from citydesk.reports.models import Attachment, Report
+from citydesk.reports.models import Attachment, Follower, Report, ReportEvent
 
 from .conftest import BEN_THANH
 
@@ -273,6 +273,45 @@ def test_rating_with_token(client, categories, personas, bearer):
         content_type="application/json",
     )
     assert ok.status_code == 200 and ok.json()["status"] == "closed"
+
+
+def test_a_rating_comment_is_not_in_the_public_view(client, categories, personas, bearer):
+    created = post(client).json()
+    code, token = created["code"], created["citizen_token"]
+    for user, action in (
+        (personas.head, {"action": "assign", "assignee": "officer"}),
+        (personas.officer, {"action": "resolve", "resolution": "Đã vá"}),
+    ):
+        r = client.post(
+            f"/api/v1/reports/{code}/actions", action, content_type="application/json", **bearer(user)
+        )
+        assert r.status_code == 200, r.content
+    comment = "Anh Tư ở số 14 làm ẩu"
+    r = client.post(
+        f"/api/v1/reports/{code}/rating",
+        {"level": "normal", "comment": comment, "token": token},
+        content_type="application/json",
+    )
+    assert r.status_code == 200, r.content
+    ReportEvent.objects.filter(report__code=code, kind="rating").update(
+        public=True, note=f"Bình thường. {comment}"
+    )
+    public = client.get(f"/api/v1/reports/{code}").json()
+    assert comment not in json.dumps(public, ensure_ascii=False)
+    mine = client.get(f"/api/v1/reports/{code}", {"token": token}).json()
+    assert comment in json.dumps(mine, ensure_ascii=False)
+
+
+def test_following_twice_is_200_and_one_follower(client, categories):
+    code = post(client).json()["code"]
+    first = client.post(
+        f"/api/v1/reports/{code}/follow", {"email": "binh.le@example.com"}, content_type="application/json"
+    )
+    again = client.post(
+        f"/api/v1/reports/{code}/follow", {"email": "BINH.LE@example.com"}, content_type="application/json"
+    )
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert Follower.objects.filter(report__code=code, email="binh.le@example.com").count() == 1
 
 
 def _jpeg_with_gps() -> bytes:

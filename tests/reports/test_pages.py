@@ -440,6 +440,18 @@ def test_queue_is_for_officers(client, personas, categories):
     assert client.get("/xu-ly/").status_code == 403
 
 
+def test_bad_queue_filters_are_said_and_the_good_ones_kept(client, personas, categories):
+    mine = submit(description="Ổ gà")
+    client.force_login(personas.officer)
+    r = client.get("/xu-ly/", {"received_from": "abc", "status": "zzz", "q": mine.code})
+    assert r.status_code == 400
+    html = r.content.decode()
+    problems = re.findall(r'<li data-field="([^"]+)">', html)
+    assert sorted(problems) == ["received_from", "status"]
+    assert mine.code in html  # the valid search still applies
+    assert client.get("/xu-ly/", {"status": "open"}).status_code == 200
+
+
 def test_queue_shows_my_units_reports_most_urgent_first(client, personas, categories):
     late = submit(description="Quá hạn", when=timezone.now() - timedelta(days=30))
     fresh = submit(description="Mới")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,12 +36,16 @@ def report_merge(*, user: User, code: str, into: str) -> Report:
     """Make `code` a duplicate of `into`: it is rejected as duplicate and its followers follow `into`."""
     duplicate = _locked(code)
     actor = authorize(user, Power.REPORT_ASSIGN, duplicate.unit)
-    master = _locked(into)
+    into = selectors.normalise_code(into)
+    if not into:
+        raise DomainError(_("Enter the code of the report it duplicates."), field="into")
+    master = _locked_or_none(into)
+    # Unknown, or another unit's private report (the citizen could not follow it, and its existence is
+    # not ours to tell): the same refusal of the field.
+    if master is None or not (master.is_public or selectors.handles(user, master)):
+        raise DomainError(_("No report %(code)s.") % {"code": into}, field="into")
     if duplicate.pk == master.pk:
         raise DomainError(_("A report cannot duplicate itself."), field="into")
-    if not (master.is_public or selectors.handles(user, master)):
-        # Another unit's private report: the citizen could not follow it, and its existence is not ours to tell.
-        raise NotFound(_("No report %(code)s.") % {"code": into}, field="into")
     if master.duplicate_of_id:
         raise DomainError(
             _("%(code)s is itself a duplicate; merge into %(root)s.")
@@ -84,13 +88,22 @@ def report_merge(*, user: User, code: str, into: str) -> Report:
                 phone=follower.phone,
                 via=duplicate,
             )
-    _event(
+    told = _(
+        "Merged into %(code)s, a report of the same problem: you will receive its updates from now on."
+    ) % {"code": master.code}
+    _event(duplicate, actor, ReportEvent.Kind.MERGE, from_status=old, to_status=Status.REJECTED, note=told)
+    link = f"{settings.CITYDESK_PUBLIC_URL}/tra-cuu/{master.code}/" if master.is_public else ""
+
+    def merged_body() -> str:  # composed per recipient, in the message language
+        text = _(
+            "Merged into %(code)s, a report of the same problem: you will receive its updates from now on."
+        ) % {"code": master.code}
+        return f"{text}\n{link}" if link else text
+
+    _notify_followers(
         duplicate,
-        actor,
-        ReportEvent.Kind.MERGE,
-        from_status=old,
-        to_status=Status.REJECTED,
-        note=_("Same problem as %(code)s: follow that report.") % {"code": master.code},
+        lambda: _("Report %(code)s: merged into %(into)s") % {"code": duplicate.code, "into": master.code},
+        merged_body,
     )
     _event(
         master,
@@ -126,13 +139,14 @@ def report_unmerge(*, user: User, code: str) -> Report:
     duplicate.version += 1
     duplicate.updated_at = timezone.now()
     duplicate.save()
+    told = _("Handled separately again: no longer merged into %(code)s.") % {"code": master.code}
     _event(
+        duplicate, actor, ReportEvent.Kind.MERGE, from_status=Status.REJECTED, to_status=previous, note=told
+    )
+    _notify_followers(
         duplicate,
-        actor,
-        ReportEvent.Kind.MERGE,
-        from_status=Status.REJECTED,
-        to_status=previous,
-        note=_("Separated from %(code)s.") % {"code": master.code},
+        lambda: _("Report %(code)s: handled separately again") % {"code": duplicate.code},
+        lambda: _("Handled separately again: no longer merged into %(code)s.") % {"code": master.code},
     )
     audit_record(
         actor=actor,
@@ -162,6 +176,13 @@ def report_pause(*, user: User, code: str, note: str) -> Report:
     report.save(update_fields=["paused_at", "version"])
     _event(report, actor, ReportEvent.Kind.SLA, note=_("Waiting for the citizen: %(n)s") % {"n": note})
     _notify_followers(report, _("Report %(code)s: information needed") % {"code": report.code}, note)
+    audit_record(
+        actor=actor,
+        action="report.pause",
+        object_type="report",
+        object_id=report.code,
+        after={"paused_at": report.paused_at.isoformat()},
+    )
     return report
 
 
@@ -172,30 +193,49 @@ def report_resume(*, user: User, code: str) -> Report:
     actor = authorize(user, Power.REPORT_RESOLVE, report.unit)
     if report.paused_at is None:
         raise Conflict(_("The report is not paused."), field="code")
-    calendar = current_calendar()
-    waited = _working_time_between(calendar, report.paused_at, timezone.now())
-    if report.due_at:
-        report.due_at = calendar.add_working_hours(report.due_at, waited)
+    before = report.due_at
+    report.due_at = moved_due(report.due_at, report.paused_at, timezone.now())
     report.paused_at = None
     report.version += 1
     report.save(update_fields=["paused_at", "due_at", "version"])
-    _event(
-        report,
-        actor,
-        ReportEvent.Kind.SLA,
-        note=_("Handling resumed; new due time %(d)s.")
-        % {"d": timezone.localtime(report.due_at).strftime("%d/%m/%Y %H:%M") if report.due_at else "—"},
+
+    def resumed() -> str:
+        if report.due_at is None:
+            return _("Handling resumed.")
+        if report.due_at == before:
+            return _("Handling resumed; the due time stays %(d)s.") % {"d": _local_text(report.due_at)}
+        return _("Handling resumed; new due time %(d)s.") % {"d": _local_text(report.due_at)}
+
+    _event(report, actor, ReportEvent.Kind.SLA, note=resumed())
+    _notify_followers(report, lambda: _("Report %(code)s: handling resumed") % {"code": report.code}, resumed)
+    audit_record(
+        actor=actor,
+        action="report.resume",
+        object_type="report",
+        object_id=report.code,
+        before={"due_at": before.isoformat() if before else None},
+        after={"due_at": report.due_at.isoformat() if report.due_at else None},
     )
     return report
 
 
-def _working_time_between(calendar: Any, start: datetime, end: datetime) -> timedelta:
-    """Office time between two moments, in whole minutes (for moving deadlines after a pause)."""
-    total = timedelta()
-    step = timedelta(minutes=15)
-    moment = start
-    while moment < end:
-        if calendar.is_office_time(moment):
-            total += min(step, end - moment)
-        moment += step
-    return total
+def moved_due(due: datetime | None, paused_at: datetime, resumed_at: datetime) -> datetime | None:
+    """The due time after a pause: later by exactly the office time that passed while paused (none: same)."""
+    if due is None:
+        return None
+    calendar = current_calendar()
+    waited = calendar.working_time_between(paused_at, resumed_at)
+    if waited <= timedelta(0):
+        return due
+    return calendar.add_working_hours(due, waited)
+
+
+def _local_text(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
+
+
+def _locked_or_none(code: str) -> Report | None:
+    try:
+        return _locked(code)
+    except NotFound:
+        return None

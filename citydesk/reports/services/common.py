@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core import signing
 from django.db import connection
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from citydesk.core import configcache
@@ -18,11 +23,15 @@ from citydesk.core.errors import Conflict, DomainError, NotFound
 from citydesk.core.models import Organisation, ServiceCategory, User
 from citydesk.core.rows import RowWriter
 from citydesk.lib.text import nfc
-from citydesk.notifications.services import notification_queue
+from citydesk.notifications.models import Channel
+from citydesk.notifications.services import message_language, notification_queue
 from citydesk.reports.models import (
     CodeCounter,
+    Follower,
+    RejectReason,
     Report,
     ReportEvent,
+    Status,
 )
 
 MAX_DESCRIPTION = 4000
@@ -168,19 +177,257 @@ def _snapshot(report: Report) -> dict[str, Any]:
     }
 
 
-def _notify_followers(report: Report, subject: str, body: str) -> None:
-    """Queue a public update for everyone following the report (deferred to commit by the outbox)."""
-    link = f"{settings.CITYDESK_PUBLIC_URL}/tra-cuu/{report.code}/"
-    text = f"{body}\n{link}"
-    for follower in report.followers.select_related("user"):
-        if follower.user_id:
-            notification_queue(channel="in_app", recipient=follower.user, subject=subject, body=text)
-            if follower.user.email:
-                notification_queue(channel="email", recipient=follower.user, subject=subject, body=text)
-        elif follower.email:
-            notification_queue(channel="email", address=follower.email, subject=subject, body=text)
-        elif follower.phone:
-            notification_queue(channel="sms", address=follower.phone, subject=subject, body=text)
+# --- Messages to the reporter and the followers ---------------------------------------------------
+#
+# Every message to a citizen is composed in the recipient's language (`message_language`), whatever the
+# language of the officer whose action caused it. Callers give the subject and body either as composers
+# (callables, run once per recipient under that language) or, as older callers do, as strings in their
+# own language: a string that is one of the standard texts below in any of the site's languages is
+# composed anew for each recipient; any other string (an officer's own words) is sent as written.
+
+Text = str | Callable[[], str]
+
+UPDATE_STATUS = "status"  # the report moved: the subject names its new status
+UPDATE_NOTE = "note"  # a public note of the handling unit
+UPDATE_INFO_NEEDED = "info_needed"  # the unit asks the reporter for more information
+AUDIENCE_ALL = "all"  # the reporter (with their private link) and the followers (with the public one)
+AUDIENCE_REPORTER = "reporter"
+AUDIENCE_OTHERS = "others"  # the followers but not the reporter (who did what the message tells)
+UNFOLLOW_SALT = "citydesk.reports.unfollow"
+
+
+def _status_subject(report: Report) -> str:
+    return _("Report %(code)s: %(status)s") % {"code": report.code, "status": Status(report.status).label}
+
+
+def _note_subject(report: Report) -> str:
+    return _("Report %(code)s: update") % {"code": report.code}
+
+
+def _info_subject(report: Report) -> str:
+    return _("Report %(code)s: information needed") % {"code": report.code}
+
+
+_SUBJECTS: dict[str, Callable[[Report], str]] = {
+    UPDATE_STATUS: _status_subject,
+    UPDATE_NOTE: _note_subject,
+    UPDATE_INFO_NEEDED: _info_subject,
+}
+
+
+def _status_bodies(report: Report) -> list[Callable[[], str]]:
+    """The standard bodies of a status update (the officer's own words are sent as written)."""
+    if report.status == Status.REJECTED and report.reject_reason in RejectReason.values:
+        return [lambda: f"{RejectReason(report.reject_reason).label}. {report.reject_note}".strip()]
+    if report.status == Status.TRANSFERRED and report.unit_id:
+        return [lambda: _("Transferred to %(org)s.") % {"org": report.unit.name}]
+    return []
+
+
+def _languages() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def _composer(text: Text, standard: list[Callable[[], str]]) -> Callable[[], str]:
+    """`text` as a composer: a standard text (in any language) is composed again in the recipient's."""
+    if callable(text):
+        return text
+    for language in _languages():
+        with translation.override(language):
+            for make in standard:
+                if make() == text:
+                    return make
+    return lambda: text
+
+
+def _kind_of(report: Report, subject: Text) -> str:
+    if callable(subject):
+        return ""
+    for language in _languages():
+        with translation.override(language):
+            for kind, make in _SUBJECTS.items():
+                if make(report) == subject:
+                    return kind
+    return ""
+
+
+def track_link(report: Report, *, reporter: bool) -> str:
+    """The tracking page: the reporter's own link carries their token (rating, reopening, replying)."""
+    path = reverse("reports:track", args=[report.code])
+    query = f"?{urlencode({'t': report.citizen_token})}" if reporter and report.citizen_token else ""
+    return f"{settings.CITYDESK_PUBLIC_URL}{path}{query}"
+
+
+def unfollow_key(follower_id: int, code: str) -> str:
+    """The signed key of a follower's "stop following" link (no login needed, not guessable)."""
+    return signing.Signer(salt=UNFOLLOW_SALT).sign(f"{code}.{follower_id}")
+
+
+def read_unfollow_key(key: str) -> tuple[str, int] | None:
+    """(report code, follower id) of a signed key, or None when it was not made by us."""
+    try:
+        value = signing.Signer(salt=UNFOLLOW_SALT).unsign(key)
+    except signing.BadSignature:
+        return None
+    code, _dot, follower_id = value.rpartition(".")
+    return (code, int(follower_id)) if code and follower_id.isdigit() else None
+
+
+def unfollow_link(follower_id: int, code: str) -> str:
+    path = reverse("reports:unfollow", args=[unfollow_key(follower_id, code)])
+    return f"{settings.CITYDESK_PUBLIC_URL}{path}"
+
+
+def reopen_until(report: Report) -> datetime | None:
+    """Until when the reporter may reopen a resolved report (CITYDESK_REOPEN_DAYS after the resolution)."""
+    if report.resolved_at is None:
+        return None
+    return report.resolved_at + timedelta(days=settings.CITYDESK_REOPEN_DAYS)
+
+
+def local_time(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
+
+
+@dataclass(frozen=True)
+class _Recipient:
+    channel: str
+    user: User | None = None
+    address: str = ""
+    reporter: bool = False
+    follower_id: int | None = None
+
+    def key(self) -> tuple[str, str]:
+        """One message per channel and address (or account), however many follows lead there."""
+        if self.channel == Channel.IN_APP:
+            return (self.channel, f"user:{self.user.pk if self.user else ''}")
+        if self.channel == Channel.SMS:
+            return (self.channel, re.sub(r"\D", "", self.address))
+        return (self.channel, self.address.strip().lower())
+
+
+def _is_reporters(report: Report, follower: Follower) -> bool:
+    if follower.user_id:
+        return follower.user_id == report.reporter_id
+    if follower.via_id:  # came with a merged duplicate: that report's reporter
+        return False
+    if follower.email:
+        return follower.email.strip().lower() == (report.contact_email or "").strip().lower()
+    return bool(follower.phone) and follower.phone == report.contact_phone
+
+
+def _follower_channels(follower: Follower, *, reporter: bool) -> list[_Recipient]:
+    if follower.user_id:
+        user = follower.user
+        found = [_Recipient(Channel.IN_APP, user=user, reporter=reporter, follower_id=follower.pk)]
+        if user.email:
+            found.append(
+                _Recipient(
+                    Channel.EMAIL, user=user, address=user.email, reporter=reporter, follower_id=follower.pk
+                )
+            )
+        return found
+    if follower.email:
+        return [_Recipient(Channel.EMAIL, address=follower.email, reporter=reporter, follower_id=follower.pk)]
+    if follower.phone:
+        return [_Recipient(Channel.SMS, address=follower.phone, reporter=reporter, follower_id=follower.pk)]
+    return []
+
+
+def _contact_channels(report: Report) -> list[_Recipient]:
+    """The reporter reached through the report's own contact details (when they follow it no more)."""
+    found = []
+    if report.reporter_id:
+        found.append(_Recipient(Channel.IN_APP, user=report.reporter, reporter=True))
+    if report.contact_email:
+        found.append(_Recipient(Channel.EMAIL, address=report.contact_email, reporter=True))
+    elif report.contact_phone:
+        found.append(_Recipient(Channel.SMS, address=report.contact_phone, reporter=True))
+    elif report.reporter_id and report.reporter.email:
+        found.append(
+            _Recipient(Channel.EMAIL, user=report.reporter, address=report.reporter.email, reporter=True)
+        )
+    return found
+
+
+def _recipients(report: Report, audience: str) -> list[_Recipient]:
+    followers = list(report.followers.select_related("user").order_by("pk"))
+    mine = [f for f in followers if _is_reporters(report, f)]
+    reporter = [r for f in mine for r in _follower_channels(f, reporter=True)]
+    if not mine and audience == AUDIENCE_REPORTER:  # a request to the reporter reaches them anyway
+        reporter = _contact_channels(report)
+    others = [r for f in followers if f not in mine for r in _follower_channels(f, reporter=False)]
+    chosen = {AUDIENCE_ALL: reporter + others, AUDIENCE_REPORTER: reporter, AUDIENCE_OTHERS: others}[audience]
+    seen = {r.key() for r in reporter} if audience == AUDIENCE_OTHERS else set()
+    found = []
+    for recipient in chosen:  # the reporter's messages first: their private link wins over the public one
+        if recipient.key() not in seen:
+            seen.add(recipient.key())
+            found.append(recipient)
+    return found
+
+
+def _reporter_lines(report: Report, kind: str) -> list[str]:
+    """What only the reporter is told: what they can do next on their page."""
+    if kind == UPDATE_STATUS and report.status == Status.RESOLVED:
+        lines = [_("Are you satisfied with the result? Rate the handling on your report's page.")]
+        until = reopen_until(report)
+        if until is not None:
+            lines.append(
+                _("If the problem is not solved, you can ask there to reopen the report until %(date)s.")
+                % {"date": local_time(until)}
+            )
+        return lines
+    if kind == UPDATE_INFO_NEEDED:
+        return [_("Send the information on your report's page:")]
+    return []
+
+
+def _compose(
+    report: Report,
+    kind: str,
+    subject: Callable[[], str],
+    body: Callable[[], str],
+    recipient: _Recipient,
+) -> tuple[str, str]:
+    with translation.override(message_language(recipient.user)):
+        text = str(body())
+        lines = [text] if text else []
+        if recipient.reporter:
+            lines += _reporter_lines(report, kind)
+        lines.append(track_link(report, reporter=recipient.reporter))
+        if recipient.channel == Channel.EMAIL and recipient.follower_id:
+            lines += [
+                "",
+                _("To stop receiving updates on %(code)s: %(link)s")
+                % {"code": report.code, "link": unfollow_link(recipient.follower_id, report.code)},
+            ]
+        return str(subject()), "\n".join(lines)
+
+
+def _notify_followers(
+    report: Report, subject: Text, body: Text, *, kind: str = "", audience: str = ""
+) -> None:
+    """Queue an update for the reporter and the followers (deferred to commit by the outbox).
+
+    Each recipient gets one message per channel and address, in their own language: the reporter with
+    their private link (and what they can do next), the followers with the public link and a way to stop
+    following. `kind` (UPDATE_*) is recognised from a standard subject when not given; a request for
+    information (UPDATE_INFO_NEEDED) goes to the reporter only unless `audience` says otherwise.
+    """
+    kind = kind or _kind_of(report, subject)
+    audience = audience or (AUDIENCE_REPORTER if kind == UPDATE_INFO_NEEDED else AUDIENCE_ALL)
+    make_subject = _composer(subject, [lambda: _SUBJECTS[kind](report)] if kind else [])
+    make_body = _composer(body, _status_bodies(report) if kind == UPDATE_STATUS else [])
+    for recipient in _recipients(report, audience):
+        text_subject, text_body = _compose(report, kind, make_subject, make_body, recipient)
+        notification_queue(
+            channel=recipient.channel,
+            recipient=recipient.user,
+            address=recipient.address,
+            subject=text_subject,
+            body=text_body,
+        )
 
 
 def _due_times(

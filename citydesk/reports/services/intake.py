@@ -56,6 +56,7 @@ _REPORT_CODE = _REPORTS.index("code")
 _EVENTS = RowWriter(ReportEvent)
 _EVENT_REPORT = _EVENTS.index("report")
 _FOLLOWERS = RowWriter(Follower)
+_ROUTING = _actor_for(None, fallback="routing")
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,7 @@ def report_submit(
         ),
         _event(
             report,
-            actor,
+            _ROUTING,  # the platform routed it, not the citizen
             ReportEvent.Kind.ROUTE,
             note=f"{route.unit.name} ({route.reason})",
             public=False,

@@ -7,12 +7,12 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from citydesk.core.audit import audit_record
+from citydesk.core.audit import Actor, audit_record
 from citydesk.core.errors import Conflict, DomainError
-from citydesk.core.models import Membership, User
+from citydesk.core.models import Membership, Organisation, User
 from citydesk.core.powers import Power
 from citydesk.core.services import authorize
-from citydesk.reports import routing
+from citydesk.reports import routing, selectors
 from citydesk.reports.models import (
     RejectReason,
     Report,
@@ -46,8 +46,14 @@ def report_transition(
     reason: str | None = None,
     resolution: str = "",
     category: str | None = None,
+    public: bool = False,
 ) -> Report:
-    """One officer move from the workflow table. Refuses stale versions with a 409 conflict."""
+    """One officer move from the workflow table. Refuses stale versions with a 409 conflict.
+
+    The optional `note` of classify and start is internal unless `public` (shown to the citizen), an
+    assignment's always; a reject's explanation and a resolution are published; a transfer's reason stays
+    internal and the citizen is told only which unit handles the report now (also after a re-route).
+    """
     move = MOVES.get(action)
     if move is None or move.power is None:
         raise DomainError(_("Unknown action “%(a)s”.") % {"a": action}, field="action")
@@ -64,20 +70,23 @@ def report_transition(
     old_status = report.status
     note = _bounded(note, "note")
     public_note = ""
+    rerouted_to: Organisation | None = None
     if action == "classify" and category and category != report.category.code:
         new_category = _category(category)
         report.category = new_category
         route = routing.route(new_category, report.ward)
         if route.unit.pk != report.unit_id:
+            # How routing decided is internal; that another unit handles it now is the citizen's business.
             _event(
                 report,
-                actor,
+                Actor.system("routing"),
                 ReportEvent.Kind.ROUTE,
                 note=f"{report.unit.name} → {route.unit.name} ({route.reason})",
                 public=False,
             )
             report.unit = route.unit
             report.assignee = None
+            rerouted_to = route.unit
         report.triage_due_at, report.due_at = _due_times(new_category, report.created_at)
     elif action == "assign":
         if not (assignee or "").strip():
@@ -116,14 +125,23 @@ def report_transition(
             raise DomainError(
                 _("The report is already with %(org)s.") % {"org": target.name}, field="target_unit"
             )
+        if not selectors.may_receive(report, target):
+            raise DomainError(
+                _(
+                    "%(org)s cannot take this report: choose a People's Committee or a department "
+                    "of the same province or city that handles citizen reports."
+                )
+                % {"org": target.name},
+                field="target_unit",
+            )
         if not note:
             raise DomainError(_("Give the reason for the transfer."), field="note")
-        _event(
+        _event(  # the reason is internal: the citizen reads only the unit it went to (status event)
             report,
             actor,
             ReportEvent.Kind.TRANSFER,
             note=f"{report.unit.name} → {target.name}: {note}",
-            public=True,
+            public=False,
         )
         report.unit = target
         report.assignee = None
@@ -133,15 +151,34 @@ def report_transition(
     report.updated_at = timezone.now()
     report.save()
     report.refresh_from_db(fields=["version"])
+    status_public = action != "assign"
+    if action in ("resolve", "reject", "transfer"):
+        shown = public_note
+    elif status_public and public:
+        shown = note  # the officer chose to show the note to the citizen
+    else:
+        shown = ""
     _event(
         report,
         actor,
         ReportEvent.Kind.STATUS,
         from_status=old_status,
         to_status=report.status,
-        note=public_note or note,
-        public=action != "assign",
+        note=shown if status_public else note,
+        public=status_public,
     )
+    if status_public and note and not shown:
+        _event(report, actor, ReportEvent.Kind.NOTE, note=note, public=False)
+    if rerouted_to is not None:
+        moved = _("Transferred to %(org)s.") % {"org": rerouted_to.name}
+        _event(report, actor, ReportEvent.Kind.TRANSFER, note=moved, public=True)
+        _notify_followers(
+            report,
+            lambda: (
+                _("Report %(code)s: now handled by %(org)s") % {"code": report.code, "org": rerouted_to.name}
+            ),
+            lambda: _("Transferred to %(org)s.") % {"org": rerouted_to.name},
+        )
     audit_record(
         actor=actor,
         action=f"report.{action}",

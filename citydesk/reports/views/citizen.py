@@ -39,7 +39,9 @@ from citydesk.reports.forms import (
     category_label,
     new_idempotency_key,
 )
-from citydesk.reports.models import Channel, Report, ReportEvent, Status
+from citydesk.reports.models import Channel, Follower, Report, ReportEvent, Status
+from citydesk.reports.services import citizen as citizen_services
+from citydesk.reports.services.common import read_unfollow_key, reopen_until
 from citydesk.reports.views.common import (
     DEFAULT_PROVINCE,
     SESSION_SUBMITTED,
@@ -71,8 +73,8 @@ def report_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ReportForm(request.POST, categories=categories)
         photos = request.FILES.getlist("photos")
-        if form.is_valid():
-            form.check_photos(photos)
+        form.is_valid()
+        form.check_photos(photos)  # listed with the other problems, not one round later
         if not form.errors:
             data = form.cleaned_data
             reporter = request.user if request.user.is_authenticated else None
@@ -294,12 +296,18 @@ def _track_response(
         rating = report.rating
     except ObjectDoesNotExist:
         rating = None
+    as_reporter = token_ok or is_reporter
+    # The rating's comment is for the handling unit and the reporter; the public sees the level only.
+    sees_comment = as_reporter or selectors.handles(request.user, report)
+    levels = selectors.rating_level_labels()
     events = [
         {
             "event": e,
             "kind": ReportEvent.Kind(e.kind).label if e.kind in ReportEvent.Kind.values else e.kind,
             "from": Status(e.from_status).label if e.from_status in Status.values else "",
             "to": Status(e.to_status).label if e.to_status in Status.values else "",
+            # Older rating events carried the comment too: shown to the public only when it is just the level.
+            "note": selectors.event_note_for(e, sees_comment=sees_comment, levels=levels),
         }
         for e in report.events.all()
         if e.public
@@ -309,9 +317,8 @@ def _track_response(
         for a in report.attachments.all()
         if a.public and a.public_file
     ]
-    may_rate = (
-        (token_ok or is_reporter) and rating is None and report.status in (Status.RESOLVED, Status.CLOSED)
-    )
+    may_rate = as_reporter and citizen_services.rating_open(report, rating)
+    until = reopen_until(report)
     context = {
         "report": report,
         "category_name": category_label(report.category),
@@ -319,11 +326,14 @@ def _track_response(
         "overdue": _overdue(report, timezone.now()),
         "events": events,
         "photos": photos,
-        "rating": rating,
+        # A rating of an earlier resolution (the report was reopened since) is in the history only.
+        "rating": None if citizen_services.rating_superseded(report, rating) else rating,
+        "rating_comment": rating.comment if rating is not None and sees_comment else "",
         "token": token if token_ok else "",
         "token_given_but_wrong": bool(token) and not token_ok,
-        "as_reporter": token_ok or is_reporter,
+        "as_reporter": as_reporter,
         "may_rate": may_rate,
+        "rerating": may_rate and rating is not None,
         "rating_form": rating_form or RatingForm(),
         # A refusal when the form is no longer offered (already rated, reopened…) still needs saying.
         "rating_problem": ""
@@ -336,6 +346,7 @@ def _track_response(
         ],
         "follow_form": follow_form or FollowForm(),
         "reopen_days": settings.CITYDESK_REOPEN_DAYS,
+        "reopen_until": until if until is not None and timezone.now() <= until else None,
     }
     return render(request, "reports/track.html", context, status=status)
 
@@ -376,7 +387,7 @@ def follow(request: HttpRequest, code: str) -> HttpResponse:
     form.is_valid()
     data = form.cleaned_data
     try:
-        services.report_follow(
+        outcome = citizen_services.report_follow_outcome(
             code=_code(code),
             user=request.user if request.user.is_authenticated else None,
             email=data.get("email", ""),
@@ -389,5 +400,41 @@ def follow(request: HttpRequest, code: str) -> HttpResponse:
     except DomainError as exc:
         form.add_domain_error(exc)
         return _track_response(request, code, token="", follow_form=form, status=_status_of(exc))
-    messages.success(request, _("You will receive updates on %(code)s.") % {"code": _code(code)})
+    if outcome.created:
+        messages.success(request, _("You will receive updates on %(code)s.") % {"code": _code(code)})
+    else:
+        messages.info(request, _("You already follow %(code)s: nothing changed.") % {"code": _code(code)})
     return redirect("reports:track", code=_code(code))
+
+
+@require_http_methods(["GET", "POST"])
+def unfollow(request: HttpRequest, key: str) -> HttpResponse:
+    """The "stop following" link of an update e-mail: GET asks to confirm, POST stops (no login needed:
+    the link is signed). Opening the link alone changes nothing (mail scanners open links)."""
+    parsed = read_unfollow_key(key)
+    if parsed is None:
+        return _not_found(request, _("This link is not valid."))
+    follower = citizen_services.follower_for_key(key)
+    done = False
+    if request.method == "POST" and follower is not None:
+        citizen_services.report_unfollow(key=key)
+        done = True
+    following = follower is not None and not done
+    context = {
+        "code": parsed[0],
+        "address": _follower_address(follower) if follower is not None and following else "",
+        "following": following,
+        "done": done,
+        "key": key,
+    }
+    return render(request, "reports/unfollow.html", context)
+
+
+def _follower_address(follower: Follower) -> str:
+    """Where the updates go, masked (the link may be forwarded)."""
+    if follower.user_id:
+        return str(follower.user)
+    if follower.email:
+        name, _at, domain = follower.email.partition("@")
+        return f"{name[:2]}***@{domain}"
+    return services.mask_phone(follower.phone)

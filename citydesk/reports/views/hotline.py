@@ -76,8 +76,9 @@ def hotline(request: HttpRequest) -> HttpResponse:
         return _forbidden(request, _("Only hotline operators and officers enter reports for callers."))
     status = 200
     result = None
+    categories = _report_categories()
     if request.method == "POST":
-        form = HotlineForm(request.POST)
+        form = HotlineForm(request.POST, categories=categories)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -104,7 +105,7 @@ def hotline(request: HttpRequest) -> HttpResponse:
         status = max(status, 400)
         idempotency_key = form.data.get("idempotency_key") or new_idempotency_key()
     else:
-        form = HotlineForm(initial={"province": _operator_province(membership)})
+        form = HotlineForm(initial={"province": _operator_province(membership)}, categories=categories)
         idempotency_key = new_idempotency_key()
         code = _code(request.GET.get("code", ""))
         if code and code in request.session.get(SESSION_HOTLINE, []):
@@ -112,7 +113,7 @@ def hotline(request: HttpRequest) -> HttpResponse:
     province = form["province"].value() or DEFAULT_PROVINCE
     context = {
         "form": form,
-        "categories": [(c.code, category_label(c)) for c in _report_categories()],
+        "categories": [(c.code, category_label(c)) for c in categories],
         "provinces": _provinces(),
         "province": province,
         "wards": _wards(province),

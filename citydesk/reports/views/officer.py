@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -85,6 +87,9 @@ def _queue_response(
         return _forbidden(request, _("Only officers of a unit have a work queue."))
     form = QueueFilterForm(params)
     form.is_valid()
+    filter_problems = form.problems()  # a bad filter is said, not silently dropped
+    if filter_problems and status == 200:
+        status = 400
     status_value = form.status_value(list(Status.values))
     assignee = form.value("assignee") or ""
     filters = selectors.QueueFilters(
@@ -155,6 +160,7 @@ def _queue_response(
         "page_sizes": QueueFilterForm.PAGE_SIZES,
         "filters_query": keep.urlencode(),
         "bulk_error": error,
+        "filter_problems": filter_problems,
         "bulk_assignee": bulk[0],
         "bulk_codes": set(bulk[1]),
         "may_enter_calls": holds_anywhere(request.user, Power.REPORT_RECEIVE) is not None,
@@ -300,15 +306,14 @@ def _officer_response(
         members = list(dict.fromkeys(members))
     organisations = []
     if any(a["action"] == "transfer" for a in actions):
-        organisations = list(
-            Organisation.objects.filter(is_active=True).exclude(pk=unit.pk).order_by("code")[:500]
-        )
+        organisations = selectors.transfer_targets(report)
     events = [
         {
             "event": e,
             "kind": ReportEvent.Kind(e.kind).label if e.kind in ReportEvent.Kind.values else e.kind,
             "from": Status(e.from_status).label if e.from_status in Status.values else "",
             "to": Status(e.to_status).label if e.to_status in Status.values else "",
+            "actor": selectors.event_actor(e),
         }
         for e in report.events.all()
     ]
@@ -330,6 +335,10 @@ def _officer_response(
         "report": report,
         "category_name": category_label(report.category),
         "overdue": _overdue(report, timezone.now()),
+        "paused_left": _hours_minutes(selectors.clock_left(report)),
+        "duplicate_candidates": selectors.duplicate_candidates(user, report)
+        if powers[Power.REPORT_ASSIGN]
+        else [],
         "actions": actions,
         "blocked_actions": ", ".join(blocked),
         "members": members,
@@ -359,6 +368,13 @@ def _officer_response(
         "may_direct": ioc_directives.may_issue(user, unit),
     }
     return render(request, "reports/officer_report.html", context, status=status)
+
+
+def _hours_minutes(span: timedelta | None) -> str:
+    if span is None:
+        return ""
+    minutes = max(int(span.total_seconds() // 60), 0)
+    return _("%(h)s h %(m)s min") % {"h": minutes // 60, "m": f"{minutes % 60:02d}"}
 
 
 def _officer_post(
@@ -411,6 +427,7 @@ def officer_action(request: HttpRequest, code: str) -> HttpResponse:
             reason=data.get("reason") or None,
             resolution=data.get("resolution", ""),
             category=data.get("category") or None,
+            public=forms.BooleanField(required=False).clean(request.POST.get("public")),
         )
         done.append(
             _("%(code)s is now “%(status)s”.") % {"code": moved.code, "status": moved.get_status_display()}

@@ -3,20 +3,19 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError
-from django.utils.translation import gettext as _
 
-from citydesk.core.errors import DomainError
 from citydesk.core.management.base import CityDeskCommand
-from citydesk.notifications.services import notification_queue
-from citydesk.reports.email_intake import ingest, parse
+from citydesk.reports.email_intake import receive
 
 
 class Command(CityDeskCommand):
     help = (
-        "Turn an e-mail (RFC 822, from FILE or standard input) into a citizen report. Put the category code "
-        "in brackets in the subject, e.g. '[road_damage] Ổ gà trên đường Lê Lợi'; body lines 'Địa chỉ:', "
-        "'Tọa độ: 10.77, 106.69', 'Phường/xã: 26743', 'Điện thoại:' are read. Wire it to the mail server "
-        "(e.g. a Postfix pipe or fetchmail's mda)."
+        "Turn an e-mail (RFC 822, from FILE or standard input) into a citizen report, or into the citizen's "
+        "answer about a report (a tracking code such as PA-26-000301 in the subject, or a reply to our "
+        "e-mail, from the reporter's or a follower's address). Put the category code in brackets in the "
+        "subject, e.g. '[road_damage] Ổ gà trên đường Lê Lợi'; 'Địa chỉ:', 'Phường/xã:', "
+        "'Tọa độ: 10.77, 106.69', 'Điện thoại:' are read anywhere in the body. A refused message is "
+        "answered with how to write one. Wire it to the mail server (e.g. a Postfix pipe or fetchmail's mda)."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -29,16 +28,11 @@ class Command(CityDeskCommand):
             raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
         except OSError as exc:
             raise CommandError(f"{source}: {exc}", returncode=2) from None
-        try:
-            report, created = ingest(raw, default_category=options["default_category"])
-        except DomainError as exc:
-            sender = parse(raw).sender
-            if sender:
-                notification_queue(
-                    channel="email",
-                    address=sender,
-                    subject=_("Your report could not be accepted"),
-                    body=_("We could not create a report from your message: %(m)s") % {"m": exc.message},
-                )
-            raise
-        self.stdout.write(f"{'Created' if created else 'Already received'} {report.code}")
+        result = receive(raw, default_category=options["default_category"])  # refusals answer the sender
+        if result.kind == "reply":
+            state = "Reply added to" if result.created else "Reply already received for"
+        else:
+            state = "Created" if result.created else "Already received"
+        self.stdout.write(f"{state} {result.report.code}")
+        for name, why in result.refused:
+            self.stdout.write(f"  attachment not accepted: {name}: {why}")

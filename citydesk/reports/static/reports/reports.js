@@ -72,10 +72,30 @@
 
   /* ---- Maps ------------------------------------------------------------------------------------ */
 
+  /* The map is one stop of the Tab order (arrows pan it, + and − zoom), then its two zoom buttons,
+     titled in the page's language. Leaflet makes every shape with a tooltip focusable (Chromium focuses
+     SVG elements with focus listeners): a ward layer would put hundreds of invisible stops in the way. */
+  function keepShapesOutOfTabOrder(map) {
+    map.on("layeradd", function (e) {
+      var node = typeof e.layer.getElement === "function" ? e.layer.getElement() : null;
+      if (node && node instanceof SVGElement) node.setAttribute("tabindex", "-1");
+    });
+  }
+
+  function addZoomControl(map) {
+    var texts = readJSON("citydesk-map-texts");
+    L.control.zoom({
+      zoomInTitle: texts.zoom_in || "Zoom in",
+      zoomOutTitle: texts.zoom_out || "Zoom out",
+    }).addTo(map);
+  }
+
   function initMap(container) {
     if (!window.L) return null;
     container.textContent = "";
-    var map = L.map(container, { attributionControl: false, keyboard: true, zoomSnap: 0.5 });
+    var map = L.map(container, { attributionControl: false, zoomControl: false, keyboard: true, zoomSnap: 0.5 });
+    keepShapesOutOfTabOrder(map);
+    addZoomControl(map);
     L.control.attribution({ prefix: "Leaflet" }).addTo(map);
     if (container.dataset.tiles) {
       L.tileLayer(container.dataset.tiles, { maxZoom: 19 }).addTo(map);

@@ -1,0 +1,245 @@
+"""The citizen answers: a reply (text and photos) to their own report, from the tracking page or by e-mail.
+
+Who may reply: the reporter (logged in, or holding the tracking link's token), or, by e-mail, the
+reporter's or a follower's address. The reply is an internal event the handling unit sees; the assignee
+(or, while nobody is assigned, the unit's handlers) gets an in-app notice; a report waiting for the
+citizen (paused) starts its clock again.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from citydesk.core.audit import Actor, audit_record
+from citydesk.core.errors import Conflict, DomainError, NotAllowed
+from citydesk.core.models import Membership, User
+from citydesk.core.powers import ROLE_POWERS, Power
+from citydesk.lib.text import nfc
+from citydesk.notifications.services import notification_queue
+from citydesk.reports.attachments import attachment_add, check_upload
+from citydesk.reports.models import Follower, IdempotencyKey, Report, ReportEvent, Status
+from citydesk.reports.services.cases import moved_due
+from citydesk.reports.services.common import _event, _locked
+
+MAX_REPLY = 4000
+# Roles that handle a unit's reports: told about a reply while nobody is assigned.
+_HANDLER_ROLES = tuple(role for role, powers in ROLE_POWERS.items() if Power.REPORT_RESOLVE in powers)
+
+
+@dataclass(frozen=True)
+class Reply:
+    report: Report
+    created: bool  # False: the same message (idempotency key) was received before
+    event: ReportEvent | None = None
+    attached: list[str] = field(default_factory=list)  # file names stored
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (file name, why), e-mail only
+    resumed: bool = False
+
+
+def may_reply(report: Report, *, user: User | None = None, token: str = "", email: str = "") -> bool:
+    """The reporter (logged in or with the tracking token), or an e-mail from the reporter's or a follower's
+    address."""
+    if user is not None and user.is_authenticated and report.reporter_id == user.pk:
+        return True
+    if token and report.citizen_token and secrets.compare_digest(token, report.citizen_token):
+        return True
+    address = (email or "").strip().lower()
+    if not address:
+        return False
+    if address == (report.contact_email or "").lower():
+        return True
+    if report.reporter_id and address == (report.reporter.email or "").lower():
+        return True
+    return (
+        Follower.objects.filter(report=report)
+        .filter(Q(email__iexact=address) | Q(user__email__iexact=address))
+        .exists()
+    )
+
+
+def reply_refusal(report: Report) -> str:
+    """Why this report takes no more replies ('' when it does)."""
+    if report.duplicate_of_id:
+        return _(
+            "Report %(code)s was merged into %(master)s, which handles the same problem: "
+            "send your answer about %(master)s."
+        ) % {"code": report.code, "master": report.duplicate_of.code}
+    if report.status == Status.CLOSED:
+        return _(
+            "Report %(code)s is closed and takes no more answers. If the problem is back, send a new report."
+        ) % {"code": report.code}
+    if report.status == Status.REJECTED:
+        return _("Report %(code)s was not accepted for handling and takes no answers.") % {
+            "code": report.code
+        }
+    return ""
+
+
+@transaction.atomic
+def report_reply(
+    *,
+    code: str,
+    text: str,
+    files: Sequence[UploadedFile] = (),
+    channel: str,
+    user: User | None = None,
+    token: str = "",
+    email: str = "",
+    author: str = "",
+    skip_bad_files: bool = False,
+    idempotency_key: str = "",
+) -> Reply:
+    """Add the citizen's answer to their report.
+
+    `files` are checked as at intake (photos and PDFs within the size limit). A refused file refuses the
+    whole reply (field "files"), unless `skip_bad_files` (e-mail: the message cannot be sent back), when
+    the reply is stored without it and `Reply.refused` says which and why.
+    """
+    report = _locked(code)
+    if not may_reply(report, user=user, token=token, email=email):
+        raise NotAllowed(_("Only the person who reported it, or who follows it, can answer on this report."))
+    refusal = reply_refusal(report)
+    if refusal:
+        raise Conflict(refusal, field="text")
+    if idempotency_key:
+        scope = f"reply:{channel}"
+        if IdempotencyKey.objects.filter(scope=scope, key=idempotency_key).exists():
+            return Reply(report=report, created=False)
+        IdempotencyKey.objects.create(scope=scope, key=idempotency_key[:120], report=report)
+    text = "\n".join(line for line in map(nfc, (text or "").splitlines()) if line)  # paragraphs kept
+    if len(text) > MAX_REPLY:
+        raise DomainError(_("Too long (at most %(n)s characters).") % {"n": MAX_REPLY}, field="text")
+    accepted, refused = _check_files(report, list(files), strict=not skip_bad_files)
+    if not text and not accepted:
+        if refused:
+            raise DomainError(
+                _("None of the attached files could be accepted: %(list)s")
+                % {"list": "; ".join(f"{name}: {why}" for name, why in refused)},
+                field="files",
+            )
+        raise DomainError(_("Write your answer or attach a photo."), field="text")
+    signed_in = user is not None and user.is_authenticated
+    label = author or (user.full_name if signed_in else "") or report.contact_name or email or _("reporter")
+    actor = Actor(user_id=user.pk if signed_in else None, label=label[:200], right="own")
+    attached = []
+    for upload in accepted:
+        # The answer is internal: so are its files (the unit may have asked for a document).
+        attachment_add(
+            report=report, upload=upload, actor=actor, user=user if signed_in else None, public=False
+        )
+        attached.append(PurePath(upload.name or "file").name)
+    note = text
+    if attached:
+        files_line = _("Attached: %(list)s") % {"list": ", ".join(attached)}
+        note = f"{note}\n{files_line}" if note else files_line
+    event = _event(report, actor, ReportEvent.Kind.REPLY, note=note, public=False)
+    resumed = report.paused_at is not None and report.is_open
+    if resumed:
+        _resume(report, actor)
+    else:
+        report.updated_at = timezone.now()
+        report.save(update_fields=["updated_at"])
+    audit_record(
+        actor=actor,
+        action="report.reply",
+        object_type="report",
+        object_id=report.code,
+        after={"channel": channel, "files": len(attached), "resumed": resumed},
+    )
+    _notify_handlers(report, text, attached, label)
+    return Reply(
+        report=report, created=True, event=event, attached=attached, refused=refused, resumed=resumed
+    )
+
+
+def _check_files(
+    report: Report, files: list[UploadedFile], *, strict: bool
+) -> tuple[list[UploadedFile], list[tuple[str, str]]]:
+    room = settings.CITYDESK_MAX_ATTACHMENTS - report.attachments.count()
+    accepted: list[UploadedFile] = []
+    refused: list[tuple[str, str]] = []
+    for upload in files:
+        name = PurePath(upload.name or "file").name
+        try:
+            check_upload(upload)
+        except DomainError as exc:
+            refused.append((name, exc.message))
+            continue
+        if len(accepted) >= room:
+            refused.append(
+                (name, _("At most %(n)s files per report.") % {"n": settings.CITYDESK_MAX_ATTACHMENTS})
+            )
+            continue
+        accepted.append(upload)
+    if strict and refused:
+        raise DomainError(
+            " ".join(_("“%(name)s”: %(reason)s") % {"name": name, "reason": why} for name, why in refused),
+            field="files",
+        )
+    return accepted, refused
+
+
+def _resume(report: Report, actor: Actor) -> None:
+    """The citizen answered: the clock restarts and the due times move by the working time spent waiting.
+
+    The same rule as `report_resume` (cases.py), which only an officer may call; here the citizen's answer
+    is the reason, so the citizen is the actor.
+    """
+    assert report.paused_at is not None
+    before = report.due_at
+    report.due_at = moved_due(report.due_at, report.paused_at, timezone.now())
+    report.paused_at = None
+    report.version += 1
+    report.updated_at = timezone.now()
+    report.save(update_fields=["paused_at", "due_at", "version", "updated_at"])
+    if report.due_at is None:
+        note = _("Handling resumed.")
+    else:
+        due = timezone.localtime(report.due_at).strftime("%d/%m/%Y %H:%M")
+        if report.due_at == before:
+            note = _("Handling resumed; the due time stays %(d)s.") % {"d": due}
+        else:
+            note = _("Handling resumed; new due time %(d)s.") % {"d": due}
+    _event(report, actor, ReportEvent.Kind.SLA, note=note)
+    audit_record(
+        actor=actor,
+        action="report.resume",
+        object_type="report",
+        object_id=report.code,
+        before={"due_at": before.isoformat() if before else None},
+        after={"due_at": report.due_at.isoformat() if report.due_at else None, "by": "citizen reply"},
+    )
+
+
+def _notify_handlers(report: Report, text: str, attached: list[str], author: str) -> None:
+    """In-app notice to the assignee, or to the unit's handlers while nobody is assigned."""
+    if report.assignee_id and report.assignee.is_active:
+        recipients = [report.assignee]
+    else:
+        recipients = [
+            m.user
+            for m in Membership.objects.filter(
+                organisation_id=report.unit_id, is_active=True, user__is_active=True, role__in=_HANDLER_ROLES
+            ).select_related("user")
+        ]
+        recipients = list({u.pk: u for u in recipients}.values())
+    # Officers read the site's language, whatever the language of the citizen's page.
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Report %(code)s: the citizen answered") % {"code": report.code}
+        lines = [_("%(name)s wrote:") % {"name": author}, text[:500] + ("…" if len(text) > 500 else "")]
+        if attached:
+            lines.append(_("Attached: %(list)s") % {"list": ", ".join(attached)})
+    lines.append(f"{settings.CITYDESK_PUBLIC_URL}/xu-ly/{report.code}/")
+    body = "\n".join(line for line in lines if line)
+    for recipient in recipients:
+        notification_queue(channel="in_app", recipient=recipient, subject=subject, body=body)
