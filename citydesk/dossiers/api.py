@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Prefetch
+from django.db.models import F, Max, Prefetch
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +40,7 @@ from citydesk.dossiers.api_schemas import (
     queue_item,
 )
 from citydesk.dossiers.models import Channel, Dossier, DossierStep, IdempotencyKey, Procedure, ServiceLevel
+from citydesk.dossiers.payments import payment_record_at_desk
 from citydesk.dossiers.selectors import lookup_text
 from citydesk.dossiers.services import (
     Received,
@@ -48,6 +49,8 @@ from citydesk.dossiers.services import (
     dossier_receive,
     dossier_transition,
 )
+from citydesk.dossiers.services.acting import RECORD_PAYMENT, PowerCheck, moves_open_to
+from citydesk.dossiers.services.replays import check_same_intake
 from citydesk.lib.text import search_key
 
 router = Router(tags=["dossiers"])
@@ -123,7 +126,7 @@ def _is_applicant(user: User | None, dossier: Dossier, token: str) -> bool:
 
 def _load(code: str) -> Dossier:
     dossier = (
-        Dossier.objects.select_related("procedure", "unit", "current_step")
+        Dossier.objects.select_related("procedure", "unit", "current_step", "current_step__unit", "shipment")
         .prefetch_related(
             Prefetch("steps", queryset=DossierStep.objects.select_related("unit").order_by("position")),
             "events",
@@ -195,7 +198,8 @@ def _receive_once(
     channel: str,
     **papers: object,
 ) -> tuple[Dossier, bool, list[str], list[DossierStep] | None]:
-    """Receive a dossier once per `Idempotency-Key` header (within `scope`): a retry gets the first one.
+    """Receive a dossier once per `Idempotency-Key` header (within `scope`): a retry gets the first one;
+    the key sent again with anything else (other papers, files, applicant…) is refused with 422.
 
     The key row is written in the intake's own transaction; two copies racing each other meet the
     unique constraint and the loser's whole intake is rolled back."""
@@ -225,11 +229,22 @@ def _receive_once(
             **papers,  # type: ignore[arg-type]
         )
 
+    def replay(dossier: Dossier) -> tuple[Dossier, bool, list[str], None]:
+        check_same_intake(
+            dossier,
+            procedure_code=payload.procedure,
+            unit_code=payload.unit,
+            channel=channel,
+            applicant=applicant_from(payload.dict()),
+            **papers,  # type: ignore[arg-type]
+        )
+        return dossier, False, _optional_missing(dossier), None
+
     if not key:  # the service's own transaction is enough
         received = receive()
         return received.dossier, True, received.missing_optional, received.steps
     if (dossier := earlier()) is not None:
-        return dossier, False, _optional_missing(dossier), None
+        return replay(dossier)
     try:
         with transaction.atomic():
             received = receive()
@@ -237,7 +252,7 @@ def _receive_once(
     except IntegrityError:
         if (dossier := earlier()) is None:
             raise
-        return dossier, False, _optional_missing(dossier), None
+        return replay(dossier)
     return received.dossier, True, received.missing_optional, received.steps
 
 
@@ -348,24 +363,47 @@ def dossier_file_online(request: HttpRequest, payload: Form[ApplicantIn]) -> Sta
 # --- Reading and moving ---------------------------------------------------------------------------
 
 
+def _full_view(dossier: Dossier, user: User | None, token: str) -> dict:
+    """The full view, with the actions this caller could make now."""
+    steps = list(dossier.steps.all())
+    allowed = moves_open_to(
+        user, dossier, last_position=max((s.position for s in steps), default=0), token=token
+    )
+    return dossier_view(dossier, full=True, allowed=allowed)
+
+
 @router.get("/dossiers/{code}", response=DossierOut, auth=None)
 def dossier_detail(request: HttpRequest, code: str, t: str = "") -> dict:
     """A dossier. Officers of its units and its applicant (bearer token, or `?t=` the citizen token) get
-    the full view; everyone else the public one, without the applicant's personal data."""
+    the full view, with `allowed_actions`: what the caller could do now; everyone else the public one,
+    without the applicant's personal data."""
     user = _caller(request)
     dossier = _load(code)
-    full = _is_applicant(user, dossier, t) or _is_handler(user, dossier)
-    return dossier_view(dossier, full=full)
+    if _is_applicant(user, dossier, t) or _is_handler(user, dossier):
+        return _full_view(dossier, user, t)
+    return dossier_view(dossier, full=False)
 
 
 @router.post("/dossiers/{code}/actions", response=DossierOut, auth=None)
 def dossier_action(request: HttpRequest, code: str, payload: DossierActionIn) -> dict:
     """Move the dossier: `forward`, `finish`, `request_supplement`, `supplement_received`, `refuse`,
-    `return_result`, `withdraw`. Send the `version` you saw: 409 if someone moved it meanwhile, or if the
-    move is impossible now; 403 if you cannot act on it. The applicant acts with their bearer token or
+    `return_result`, `withdraw`; or `record_payment`: the desk records the fee paid there
+    (`payment_method` cash or transfer, `receipt_number`). Send the `version` you saw: 409 if someone
+    moved it meanwhile, or if the move is impossible now (a result is handed over once its fee is paid);
+    401 without credentials, 403 if you cannot act on it. The applicant acts with their bearer token or
     `token` (the citizen token)."""
+    user = _caller(request)
+    if payload.action == RECORD_PAYMENT:
+        payment_record_at_desk(
+            user=user,
+            code=code,
+            method=payload.payment_method,
+            receipt=payload.receipt_number,
+            version=payload.version,
+        )
+        return _full_view(_load(code), user, payload.token)
     dossier = dossier_transition(
-        user=_caller(request),
+        user=user,
         code=code,
         action=payload.action,
         version=payload.version,
@@ -375,7 +413,7 @@ def dossier_action(request: HttpRequest, code: str, payload: DossierActionIn) ->
         tracking_number=payload.tracking_number,
         delivery_address=payload.delivery_address,
     )
-    return dossier_view(_load(dossier.code), full=True)
+    return _full_view(_load(dossier.code), user, payload.token)
 
 
 # --- The officer's queue --------------------------------------------------------------------------
@@ -403,8 +441,26 @@ def dossier_queue(
     qs = DossierStep.objects.filter(unit_id__in=units, started_at__isnull=False, completed_at__isnull=True)
     if overdue:
         qs = qs.filter(due_at__lt=now, dossier__paused_at__isnull=True)
-    page = qs.select_related("unit", "dossier__procedure", "dossier__unit").order_by(
-        F("due_at").asc(nulls_last=True), "id"
-    )[offset : offset + limit]
-    items = [queue_item(step, now) for step in page]
+    page = list(
+        qs.select_related("unit", "dossier__procedure", "dossier__unit").order_by(
+            F("due_at").asc(nulls_last=True), "id"
+        )[offset : offset + limit]
+    )
+    last = dict(
+        DossierStep.objects.filter(dossier_id__in={s.dossier_id for s in page})
+        .values("dossier_id")
+        .annotate(last=Max("position"))
+        .values_list("dossier_id", "last")
+    )
+    powers = PowerCheck(request.user)  # type: ignore[arg-type]
+    items = []
+    for step in page:
+        step.dossier.current_step = step  # the queue lists the dossiers' current steps
+        allowed = moves_open_to(
+            request.user,  # type: ignore[arg-type]
+            step.dossier,
+            last_position=last.get(step.dossier_id, step.position),
+            powers=powers,
+        )
+        items.append(queue_item(step, now, allowed))
     return {"count": qs.count(), "limit": limit, "offset": offset, "items": items}

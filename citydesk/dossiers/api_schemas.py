@@ -9,8 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 from ninja import Field, Schema
 
-from citydesk.dossiers import workflow
-from citydesk.dossiers.models import Channel, Dossier, DossierStep, Performer, Procedure
+from citydesk.dossiers.models import Channel, Dossier, DossierStep, Performer, Procedure, Shipment
 from citydesk.dossiers.models import Status as DossierStatus
 from citydesk.dossiers.views_catalog import processing_time_label  # the catalog pages' wording
 
@@ -42,6 +41,8 @@ class DossierActionIn(Schema):
     tracking_number: str = ""
     delivery_address: str = ""
     token: str = Field("", description="the applicant's citizen token (withdraw, papers received)")
+    payment_method: str = Field("", description="record_payment: cash or transfer")
+    receipt_number: str = Field("", description="record_payment: the number of the fee receipt")
 
 
 # --- Procedures -----------------------------------------------------------------------------------
@@ -140,6 +141,13 @@ class PaperOut(Schema):
     is_supplement: bool
 
 
+class ShipmentOut(Schema):
+    carrier: str
+    tracking_number: str
+    address: str
+    sent_at: datetime
+
+
 class DossierOut(Schema):
     code: str
     view: str = Field(description="full (handling officers, the applicant) or public (no personal data)")
@@ -175,7 +183,10 @@ class DossierOut(Schema):
     documents: list[PaperOut] | None = None
     result_note: str | None = None
     refusal_reason: str | None = None
-    allowed_actions: list[str] | None = None
+    allowed_actions: list[str] | None = Field(
+        None, description="full view: the actions the caller could make now"
+    )
+    shipment: ShipmentOut | None = None  # the full view, once the result is sent by post
 
 
 class CreatedOut(Schema):
@@ -256,8 +267,9 @@ def _summary(d: Dossier) -> dict:
     }
 
 
-def dossier_view(d: Dossier, *, full: bool) -> dict:
-    """A dossier with its steps (prefetched), events and, in the full view, personal data and papers.
+def dossier_view(d: Dossier, *, full: bool, allowed: list[str] | None = None) -> dict:
+    """A dossier with its steps (prefetched), events and, in the full view, personal data, papers, the
+    postal shipment and `allowed` (the actions the caller could make now, see `moves_open_to`).
 
     Event notes and actors may name the applicant (an applicant's own move is signed with their name):
     the public view leaves them out."""
@@ -309,9 +321,23 @@ def dossier_view(d: Dossier, *, full: bool) -> dict:
             ],
             result_note=d.result_note,
             refusal_reason=d.refusal_reason,
-            allowed_actions=workflow.allowed_actions(d.status),
+            allowed_actions=allowed or [],
+            shipment=_shipment(d),
         )
     return data
+
+
+def _shipment(d: Dossier) -> dict | None:
+    try:
+        shipment = d.shipment
+    except Shipment.DoesNotExist:
+        return None
+    return {
+        "carrier": shipment.carrier,
+        "tracking_number": shipment.tracking_number,
+        "address": shipment.address,
+        "sent_at": shipment.sent_at,
+    }
 
 
 def created_view(
@@ -325,7 +351,7 @@ def created_view(
     }
 
 
-def queue_item(step: DossierStep, now: datetime) -> dict:
+def queue_item(step: DossierStep, now: datetime, allowed: list[str]) -> dict:
     d = step.dossier
     paused = d.paused_at is not None
     return {
@@ -343,5 +369,5 @@ def queue_item(step: DossierStep, now: datetime) -> dict:
         "paused": paused,
         "overdue": not paused and step.due_at is not None and step.due_at < now,
         "step": step_out(step),
-        "allowed_actions": workflow.allowed_actions(d.status),
+        "allowed_actions": allowed,
     }

@@ -6,6 +6,8 @@ form field the service names (`applicant_phone`, `documents`, `unit`…), or at 
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -13,6 +15,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from citydesk.core.calendar import check_in_range
 from citydesk.core.errors import DomainError
 from citydesk.dossiers.models import Channel, ResultMethod
 from citydesk.dossiers.selectors import lookup_text
@@ -201,3 +204,20 @@ class QueueFilterForm(forms.Form):
 
 class PaymentForm(forms.Form):
     outcome = forms.ChoiceField(choices=[("paid", "paid"), ("failed", "failed")])
+
+
+def check_campaign_dates(values: Mapping[str, Any]) -> None:
+    """Refuse a campaign date the working-day calendar does not cover (it computes the campaign's due
+    times: 1990–2100), and an end before the start, naming the field. A text that is not a date at all is
+    left to the service, which says so for the same field."""
+    days: dict[str, dt.date] = {}
+    for field in ("start_date", "end_date"):
+        text = str(values.get(field) or "").strip()
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            continue
+        check_in_range(day, field)
+        days[field] = day
+    if len(days) == 2 and days["end_date"] < days["start_date"]:
+        raise DomainError(_("The campaign cannot end before it starts."), field="end_date")

@@ -1,4 +1,5 @@
-"""Online fee payment (level-4 procedures): a registry of payment adapters and the two payment services.
+"""Fee payment: online (level-4 procedures) through a registry of payment adapters and the two payment
+services, or at the one-stop desk (`payment_record_at_desk`).
 
 A real provider (a bank, the national payment platform) is an adapter registered here; the built-in one,
 `SandboxAdapter` ("sandbox"), takes no money: its confirmation page only records the outcome. Whatever the
@@ -12,15 +13,18 @@ import secrets
 from dataclasses import dataclass
 from typing import Protocol
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from citydesk.core.audit import audit_record
-from citydesk.core.errors import Conflict, DomainError, NotFound
+from citydesk.core.errors import Conflict, DomainError, NotAuthenticated, NotFound
 from citydesk.core.models import User
+from citydesk.core.powers import Power
+from citydesk.core.services import authorize
 from citydesk.dossiers.models import Dossier, DossierEvent, Payment, Status
 from citydesk.dossiers.services import common
 
@@ -172,6 +176,102 @@ def payment_confirm(*, reference: str, outcome: str, user: User | None = None) -
     return payment
 
 
-def vnd(amount: int) -> str:
-    """100000 → “100.000 đ” (Vietnamese thousands separator)."""
-    return f"{amount:,}".replace(",", ".") + " đ"
+vnd = common.vnd  # 100000 → “100.000 đ”
+
+
+# --- A fee paid at the one-stop desk ----------------------------------------------------------------
+
+# How a fee is paid at the desk; the Payment's provider is "desk_<method>".
+DESK_METHODS = {
+    "cash": gettext_lazy("Cash at the desk"),
+    "transfer": gettext_lazy("Bank transfer, checked at the desk"),
+}
+DESK_PREFIX = "desk_"
+# The receipt (biên lai) number is kept in the payment's reference, after the dossier's code.
+RECEIPT_LIMIT = common.column_limit(Payment, "reference") - common.column_limit(Dossier, "code") - 1
+
+
+def provider_label(provider: str) -> str:
+    """A payment's provider as people read it: a gateway's label, or how it was paid at the desk."""
+    if provider.startswith(DESK_PREFIX) and provider[len(DESK_PREFIX) :] in DESK_METHODS:
+        return str(DESK_METHODS[provider[len(DESK_PREFIX) :]])
+    adapter = ADAPTERS.get(provider)
+    return str(adapter.label) if adapter is not None else provider
+
+
+def receipt_number(payment: Payment) -> str:
+    """The desk receipt number of a payment recorded at the desk ("" for a gateway's payment)."""
+    if not payment.provider.startswith(DESK_PREFIX):
+        return ""
+    return payment.reference.split("/", 1)[1] if "/" in payment.reference else ""
+
+
+@transaction.atomic
+def payment_record_at_desk(
+    *,
+    user: User | None,
+    code: str,
+    method: str,
+    receipt: str,
+    version: int | None = None,
+) -> Payment:
+    """Record the dossier's fee as paid at the desk (cash, or a transfer the desk checked), with the
+    number of the receipt given to the applicant. Officers of the receiving unit; audited."""
+    if user is None or not user.is_authenticated:
+        raise NotAuthenticated(_("You must log in to do this."))
+    dossier = common.locked(code)
+    common.check_version(dossier, version)
+    actor = authorize(user, Power.DOSSIER_RECEIVE, dossier.unit)
+    if dossier.fee <= 0:
+        raise DomainError(_("Dossier %(code)s has no fee to pay.") % {"code": dossier.code}, field="payment")
+    if dossier.paid_at is not None:
+        raise Conflict(
+            _("The fee of dossier %(code)s is already paid.") % {"code": dossier.code}, field="payment"
+        )
+    if dossier.status in (Status.REFUSED, Status.WITHDRAWN):
+        raise Conflict(
+            _("Dossier %(code)s is closed: nothing to pay.") % {"code": dossier.code}, field="payment"
+        )
+    if method not in DESK_METHODS:
+        raise DomainError(_("Choose how the fee was paid: cash or transfer."), field="payment_method")
+    number = common.bounded(receipt, RECEIPT_LIMIT, "receipt_number")
+    if not number:
+        raise DomainError(_("Enter the number of the fee receipt."), field="receipt_number")
+    now = timezone.now()
+    before = common.snapshot(dossier)
+    payment = Payment.objects.create(
+        dossier=dossier,
+        provider=f"{DESK_PREFIX}{method}",
+        amount=dossier.fee,
+        reference=f"{dossier.code}/{number}",
+        state=Payment.State.PAID,
+        created_at=now,
+        paid_at=now,
+    )
+    dossier.paid_at = now
+    dossier.version += 1
+    dossier.updated_at = now
+    dossier.save(update_fields=["paid_at", "version", "updated_at"])
+    with translation.override(settings.LANGUAGE_CODE):  # stored in the platform's language
+        common.event(
+            dossier,
+            actor,
+            DossierEvent.Kind.PAID,
+            note=_("%(amount)s paid: %(method)s, receipt no. %(receipt)s.")
+            % {"amount": vnd(payment.amount), "method": DESK_METHODS[method], "receipt": number},
+        )
+    audit_record(
+        actor=actor,
+        action="dossier.record_payment",
+        object_type="dossier",
+        object_id=dossier.code,
+        before={**before, "paid_at": None},
+        after={
+            **common.snapshot(dossier),
+            "paid_at": now.isoformat(),
+            "amount": payment.amount,
+            "method": method,
+            "receipt": number,
+        },
+    )
+    return payment

@@ -1,5 +1,12 @@
 """The receipt handed to the applicant at the desk (giấy tiếp nhận hồ sơ và hẹn trả kết quả), as a PDF.
 
+What it says depends on how the dossier came in (`RECEPTIONS`, one entry per channel): at the desk the
+officer who received it signs next to the applicant; by post the officer registered it, the applicant
+was not there; online the system received it and the receipt is issued electronically, with no
+signature. How the result is handed over (`DELIVERIES`, one entry per result method) is what the
+applicant asked for once the result is out, and until then what the channel and the procedure's
+online service level offer (online at level 4, by post for a dossier that came by post).
+
 The QR code (the lookup address of the dossier) is drawn by the `qrcode` package as an inline SVG: no
 file, no network. The PDF is made by WeasyPrint like the operations center's brief, with the same fetcher
 that refuses every URL but CityDesk's static files.
@@ -7,6 +14,8 @@ that refuses every URL but CityDesk's static files.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import qrcode
@@ -15,8 +24,9 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from citydesk.dossiers.models import Dossier, DossierDocument
+from citydesk.dossiers.models import Channel, Dossier, DossierDocument, ResultMethod, ServiceLevel
 from citydesk.dossiers.payments import vnd
 from citydesk.ioc.exports import PdfUnavailable, load_weasyprint, url_fetcher
 
@@ -40,6 +50,93 @@ def qr_svg(text: str) -> str:
     return svg.split("?>", 1)[-1].strip()  # no XML declaration inside HTML
 
 
+# --- The wording by channel and by result method ---------------------------------------------------
+
+
+def _officer(dossier: Dossier) -> str:
+    user = dossier.received_by
+    return (user.full_name or user.username) if user is not None else ""
+
+
+@dataclass(frozen=True)
+class Reception:
+    """How a channel's dossier was received, as its receipt says it."""
+
+    received_by: Callable[[Dossier], str]
+    signatures: tuple[str, ...]  # who signs: "applicant", "officer"
+    note: Callable[[Dossier], str]
+    delivery: Callable[[Dossier], str]  # the result method expected until the result is handed over
+
+
+def _online_delivery(dossier: Dossier) -> str:
+    if dossier.procedure.service_level >= ServiceLevel.LEVEL_4:
+        return ResultMethod.ONLINE
+    return ResultMethod.DESK  # level 3: filed online, the result collected at the desk
+
+
+RECEPTIONS: dict[str, Reception] = {
+    Channel.DESK: Reception(
+        received_by=lambda d: _officer(d) or _("The one-stop desk of %(unit)s") % {"unit": d.unit.name},
+        signatures=("applicant", "officer"),
+        note=lambda d: "",
+        delivery=lambda d: d.result_method,
+    ),
+    Channel.POST: Reception(
+        received_by=lambda d: (
+            _("%(officer)s (the dossier came by post)") % {"officer": _officer(d)}
+            if d.received_by_id
+            else _("The one-stop desk of %(unit)s (the dossier came by post)") % {"unit": d.unit.name}
+        ),
+        signatures=("officer",),
+        note=lambda d: _("The dossier came by post; this receipt is sent to the applicant."),
+        delivery=lambda d: ResultMethod.POST,
+    ),
+    Channel.ONLINE: Reception(
+        received_by=lambda d: _("Received online by the system"),
+        signatures=(),
+        note=lambda d: _(
+            "The dossier was filed online and received by the online public service system; this "
+            "receipt is issued electronically and needs no signature."
+        ),
+        delivery=_online_delivery,
+    ),
+}
+
+DELIVERIES: dict[str, Callable[[Dossier], str]] = {
+    ResultMethod.DESK: lambda d: (
+        _(
+            "Bring this receipt (or the dossier code) and your citizen ID card when you collect the result "
+            "at the one-stop desk of %(unit)s."
+        )
+        % {"unit": d.unit.name}
+    ),
+    ResultMethod.POST: lambda d: _("The result will be sent by post to the address given in the dossier."),
+    ResultMethod.ONLINE: lambda d: _(
+        "The result will be sent to you online: you are told when it is ready, and can follow the "
+        "dossier at the address on this receipt. No need to come to the desk."
+    ),
+}
+
+
+def result_method_of(dossier: Dossier) -> str:
+    """How the result is (or will be) handed over: the method used once returned, else the channel's."""
+    if dossier.returned_at is not None:
+        return dossier.result_method
+    return RECEPTIONS.get(dossier.channel, RECEPTIONS[Channel.DESK]).delivery(dossier)
+
+
+def receipt_wording(dossier: Dossier) -> dict[str, Any]:
+    reception = RECEPTIONS.get(dossier.channel, RECEPTIONS[Channel.DESK])
+    method = result_method_of(dossier)
+    return {
+        "received_by": reception.received_by(dossier),
+        "signatures": reception.signatures,
+        "reception_note": reception.note(dossier),
+        "result_method": ResultMethod(method).label if method in ResultMethod.values else method,
+        "delivery_note": DELIVERIES[method](dossier) if method in DELIVERIES else "",
+    }
+
+
 def receipt_context(dossier: Dossier, papers: list[DossierDocument]) -> dict[str, Any]:
     url = lookup_url(dossier)
     return {
@@ -47,8 +144,10 @@ def receipt_context(dossier: Dossier, papers: list[DossierDocument]) -> dict[str
         "papers": papers,
         "lookup_url": url,
         "qr_svg": qr_svg(url),
-        "fee_text": vnd(dossier.fee) if dossier.fee else "",
+        "fee_text": vnd(dossier.fee) if dossier.fee else _("No fee"),
         "printed_at": timezone.now(),
+        "wording": receipt_wording(dossier),
+        "officer_name": _officer(dossier),
     }
 
 

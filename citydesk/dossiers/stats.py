@@ -99,10 +99,18 @@ def campaign_city(campaign: Campaign) -> Organisation | None:
     return city_of(first) if first is not None else None
 
 
+# Midnight of 0001-01-01 east of UTC is before the first moment a datetime holds in UTC (and the last
+# day's likewise after it): the campaign services refuse dates outside the working-day calendar, but a
+# campaign stored before they did, or written around them, is still read without an OverflowError.
+_FIRST_START = dt.date.min + dt.timedelta(days=1)
+_LAST_START = dt.date.max - dt.timedelta(days=1)
+
+
 def start_moment(campaign: Campaign) -> dt.datetime:
     """A campaign starts at midnight (local time) of its first day."""
     tz = timezone.get_current_timezone()
-    return dt.datetime.combine(campaign.start_date, dt.time.min, tzinfo=tz)
+    day = min(max(campaign.start_date, _FIRST_START), _LAST_START)
+    return dt.datetime.combine(day, dt.time.min, tzinfo=tz)
 
 
 # --- Campaign dashboard ---------------------------------------------------------------------------

@@ -7,7 +7,6 @@ Planning (campaigns, targets): whoever holds the planning power over the city (s
 from __future__ import annotations
 
 import time
-from io import BytesIO
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,13 +18,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from citydesk.core.errors import DomainError, NotAllowed, NotFound
 from citydesk.core.models import Organisation
 from citydesk.dossiers import stats
+from citydesk.dossiers.campaign_export import campaign_xlsx
+from citydesk.dossiers.forms import check_campaign_dates
 from citydesk.dossiers.models import Campaign, Procedure, Target
 from citydesk.dossiers.services.campaigns import (
     campaign_create,
@@ -33,11 +33,28 @@ from citydesk.dossiers.services.campaigns import (
     planning_cities,
     target_set,
 )
+from citydesk.lib.workdays import FIRST_DAY, LAST_DAY
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BAR_WIDTH = 320  # px of a 100 % bar
 CAMPAIGN_FIELDS = ("name", "start_date", "end_date", "procedure_codes", "unit_codes")
 TARGET_FIELDS = ("unit_code", "year", "online_share", "on_time_share", "one_stop_share")
+# The label each refusal is prefixed with in the error summary (the form's own label: its msgid, with
+# `%%` for a percent sign as the templates' msgids have it), and the element its link goes to.
+CAMPAIGN_LABELS: dict[str, tuple[str, str]] = {
+    "name": (gettext_noop("Name"), "f-name"),
+    "start_date": (gettext_noop("From"), "f-start"),
+    "end_date": (gettext_noop("Until"), "f-end"),
+    "procedure_codes": (gettext_noop("Procedures handled the same day"), "field-procedure_codes"),
+    "unit_codes": (gettext_noop("Units"), "field-unit_codes"),
+}
+TARGET_LABELS: dict[str, tuple[str, str]] = {
+    "unit_code": (gettext_noop("Unit"), "t-unit"),
+    "year": (gettext_noop("Year"), "t-year"),
+    "online_share": (gettext_noop("Filed online (%%)"), "t-online"),
+    "on_time_share": (gettext_noop("Resolved on time (%%)"), "t-on-time"),
+    "one_stop_share": (gettext_noop("Through the one-stop system (%%)"), "t-one-stop"),
+}
 
 
 def _refuse(request: HttpRequest, exc: DomainError) -> HttpResponse:
@@ -58,6 +75,16 @@ def _campaign(scope: frozenset[int] | None, pk: int) -> Campaign:
 
 def _field_errors(exc: DomainError, fields: tuple[str, ...]) -> dict[str, str]:
     return {exc.field if exc.field in fields else "__all__": exc.message}
+
+
+def error_items(errors: dict[str, str], labels: dict[str, tuple[str, str]]) -> list[dict[str, Any]]:
+    """The error summary's lines: each names its field (“Filed online (%): …”) and links to it."""
+    items = []
+    for name, message in errors.items():
+        msgid, anchor = labels.get(name, ("", ""))
+        label = _(msgid) % {} if msgid else ""  # `% {}`: “%%” → “%”, as the translate tag does
+        items.append({"field": name, "label": label, "anchor": anchor, "message": message})
+    return items
 
 
 # --- Campaigns ------------------------------------------------------------------------------------
@@ -94,7 +121,15 @@ def _campaign_form(
     campaign: Campaign | None,
     status: int = 200,
 ) -> HttpResponse:
-    context = {"values": values, "errors": errors, "campaign": campaign, **_form_choices(cities)}
+    context = {
+        "values": values,
+        "errors": errors,
+        "error_items": error_items(errors, CAMPAIGN_LABELS),
+        "campaign": campaign,
+        "first_day": FIRST_DAY.isoformat(),
+        "last_day": LAST_DAY.isoformat(),
+        **_form_choices(cities),
+    }
     return render(request, "dossiers/campaign_form.html", context, status=status)
 
 
@@ -119,6 +154,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
         return _campaign_form(request, cities, values, {}, None)
     values = _posted(request)
     try:
+        check_campaign_dates(values)
         campaign = campaign_create(user=request.user, **values)
     except DomainError as exc:
         return _campaign_form(request, cities, values, _field_errors(exc, CAMPAIGN_FIELDS), None, exc.status)
@@ -148,6 +184,7 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
     values = _posted(request)
     values["is_active"] = request.POST.get("is_active") == "on"
     try:
+        check_campaign_dates(values)
         campaign_update(user=request.user, campaign_id=pk, **values)
     except DomainError as exc:
         fields = (*CAMPAIGN_FIELDS, "campaign_id")
@@ -209,61 +246,7 @@ def campaign_export(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         return _refuse(request, exc)
     board = stats.campaign_dashboard(campaign, scope=scope)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Campaign")[:31]
-    headers = [
-        _("Unit"),
-        _("Procedure code"),
-        _("Procedure"),
-        _("Received"),
-        _("Resolved the same day"),
-        _("Resolved later"),
-        _("Refused"),
-        _("Withdrawn"),
-        _("Still being handled"),
-        _("Share resolved the same day (%)"),
-    ]
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for block in board.units:
-        for row in block.rows:
-            c = row.counts
-            sheet.append(
-                [
-                    block.unit.name,
-                    row.procedure.code,
-                    row.procedure.label,
-                    c.received,
-                    c.same_day,
-                    c.later,
-                    c.refused,
-                    c.withdrawn,
-                    c.pending,
-                    c.share_same_day,
-                ]
-            )
-    t = board.total
-    sheet.append(
-        [
-            _("Total"),
-            "",
-            "",
-            t.received,
-            t.same_day,
-            t.later,
-            t.refused,
-            t.withdrawn,
-            t.pending,
-            t.share_same_day,
-        ]
-    )
-    for column, width in zip("ABCDEFGHIJ", (34, 14, 44, 10, 12, 12, 10, 10, 10, 14), strict=True):
-        sheet.column_dimensions[column].width = width
-    out = BytesIO()
-    book.save(out)
-    response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
+    response = HttpResponse(campaign_xlsx(board, whole_city=scope is None), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="chien-dich-{campaign.pk}.xlsx"'
     return response
 
@@ -356,6 +339,7 @@ def _targets_page(
         "plan_units": plan_units,
         "values": values or {},
         "errors": errors or {},
+        "error_items": error_items(errors or {}, TARGET_LABELS),
         "server_ms": (time.perf_counter() - started) * 1000,
     }
     return render(request, "dossiers/targets.html", context, status=400 if filter_errors else status)

@@ -58,6 +58,8 @@ ACTION_LABELS = {
     "refuse": gettext_lazy("Refuse the dossier"),
     "return_result": gettext_lazy("Hand over the result"),
     "withdraw": gettext_lazy("Withdraw the dossier"),
+    # Not a move of the table (the status stays): the desk records the fee paid there.
+    "record_payment": gettext_lazy("Record the fee paid at the desk"),
 }
 
 

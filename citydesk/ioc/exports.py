@@ -57,7 +57,7 @@ SHEETS = (
 
 COUNT = "#,##0"
 PCT = "0.0%"
-HOURS = "0.0"
+DAYS = "0.0"  # handling times: in days, as the brief shows them (“9,2 ngày”)
 DATE = "dd/mm/yyyy"
 CHANGE_PCT = "+0.0%;-0.0%;0.0%"
 
@@ -121,6 +121,15 @@ def filename(context: dict[str, Any], extension: str) -> str:
 
 def _fraction(pct: float | None) -> float | None:
     return None if pct is None else pct / 100
+
+
+def _days(hours: float | None) -> float | None:
+    """A handling time in days of 24 hours, as the brief counts them (shown to one decimal)."""
+    return None if hours is None else round(hours / 24, 3)
+
+
+def _in_days(label: str) -> str:
+    return _("%(figure)s (days)") % {"figure": label}
 
 
 def _points_format() -> str:
@@ -241,9 +250,9 @@ def _cards_sheet(workbook: Any, context: dict[str, Any]) -> None:
             now, prev, year = _fraction(card.value), _fraction(card.previous), _fraction(card.last_year)
             label = card.label
         elif card.unit == "h":
-            value_format, change_format = HOURS, CHANGE_PCT
-            now, prev, year = card.value, card.previous, card.last_year
-            label = f"{card.label} ({_('hours')})"
+            value_format, change_format = DAYS, CHANGE_PCT
+            now, prev, year = _days(card.value), _days(card.previous), _days(card.last_year)
+            label = _in_days(str(card.label))
         else:
             value_format, change_format = COUNT, CHANGE_PCT
             now, prev, year = (
@@ -334,7 +343,7 @@ def _league_sheet(workbook: Any, context: dict[str, Any]) -> None:
             _("Received"),
             _("Resolved on time"),
             _("Satisfied"),
-            f"{_('Median handling time')} ({_('hours')})",
+            _in_days(_("Median handling time")),
         ],
     )
     league = context.get("league") or {}
@@ -353,7 +362,7 @@ def _league_sheet(workbook: Any, context: dict[str, Any]) -> None:
                 (int(m.n), COUNT),
                 (_fraction(m.on_time_pct), PCT),
                 (_fraction(m.satisfaction_pct), PCT),
-                (m.median_hours, HOURS),
+                (_days(m.median_hours), DAYS),
             )
             wrote = True
     if not wrote:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from io import BytesIO
 from typing import Any
 
@@ -18,6 +20,11 @@ from citydesk.ratings.selectors import GROUPS, Stats, StatsRow, months_covered, 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COUNT = "#,##0"
 PCT = "0.00%"
+MONTH = "mm/yyyy"
+FOUR_PLACES = Decimal("0.0001")
+# The groupings whose rows have a code worth a column (a unit's, a procedure's, a channel's); an
+# officer's would be their log-in name, a month has none.
+CODED_GROUPS = frozenset({"unit", "procedure", "channel"})
 
 
 def filter_lines(stats: Stats) -> list[tuple[str, str]]:
@@ -34,13 +41,28 @@ def filter_lines(stats: Stats) -> list[tuple[str, str]]:
 
 
 def _fraction(value: Any) -> float | None:
-    return None if value is None else float(value) / 100
+    """A percentage (Decimal 66.67) as the fraction Excel formats as a percentage: 0.6667, exactly the
+    four decimals (a float division would store 0.6667000000000001)."""
+    if value is None:
+        return None
+    return float((Decimal(value) / 100).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP))
+
+
+def _month(row: StatsRow) -> date | None:
+    """The month row's key (“2019-12”) as its first day, which Excel shows as 12/2019."""
+    try:
+        return date.fromisoformat(f"{row.key}-01")
+    except ValueError:
+        return None
 
 
 def _sheet(workbook: Any, stats: Stats, title: str, *, with_filters: bool) -> None:
+    """One grouping: (on the first sheet) the title and the filters, then a table with a single header
+    row directly above its data, so Excel's filters and tables take it as it is."""
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    group = stats.filters.group
     ws = workbook.create_sheet(title[:31])
     if with_filters:
         ws.append([_("Satisfaction ratings")])
@@ -48,9 +70,11 @@ def _sheet(workbook: Any, stats: Stats, title: str, *, with_filters: bool) -> No
         for label, value in filter_lines(stats):
             ws.append([label, value])
         ws.append([])
-    headers = [
-        str(GROUPS[stats.filters.group]),
-        _("Code"),
+    with_code = group in CODED_GROUPS  # officers: their names only (no log-in names); months: a date
+    headers = [str(GROUPS[group])]
+    if with_code:
+        headers.append(_("Code"))
+    headers += [
         _("Satisfied"),
         _("Normal"),
         _("Unsatisfied"),
@@ -64,35 +88,43 @@ def _sheet(workbook: Any, stats: Stats, title: str, *, with_filters: bool) -> No
     for cell in ws[header_row]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="E8EEF4")
-    ws.freeze_panes = ws.cell(header_row + 1, 1)
+    # A coordinate, not ws.cell(): creating that cell would make the next append skip a row.
+    ws.freeze_panes = f"A{header_row + 1}"
+    first_count = 2 if with_code else 1
 
-    def add(row: StatsRow, bold: bool = False) -> None:
-        ws.append(
-            [
-                row.label,
-                row.code,
-                row.satisfied,
-                row.normal,
-                row.unsatisfied,
-                row.total,
-                _fraction(row.satisfied_pct),
-                _fraction(row.normal_pct),
-                _fraction(row.unsatisfied_pct),
-            ]
-        )
+    def add(row: StatsRow, *, total: bool = False) -> None:
+        label: Any = row.label
+        if group == "month" and not total:
+            label = _month(row) or row.label
+        cells = [label]
+        if with_code:
+            cells.append(row.code)
+        cells += [
+            row.satisfied,
+            row.normal,
+            row.unsatisfied,
+            row.total,
+            _fraction(row.satisfied_pct),
+            _fraction(row.normal_pct),
+            _fraction(row.unsatisfied_pct),
+        ]
+        ws.append(cells)
         for i, cell in enumerate(ws[ws.max_row]):
-            if 2 <= i <= 5:
+            if i == 0 and isinstance(cell.value, date):
+                cell.number_format = MONTH
+            elif first_count <= i < first_count + 4:
                 cell.number_format = COUNT
-            elif i >= 6:
+            elif i >= first_count + 4:
                 cell.number_format = PCT
-            if bold:
+            if total:
                 cell.font = Font(bold=True)
 
     for row in stats.rows:
         add(row)
-    add(stats.totals, bold=True)
-    widths = [max(12, min(60, max((len(str(r.label)) for r in stats.rows), default=10) + 2)), 14]
-    for i, width in enumerate(widths + [14] * 7, start=1):
+    add(stats.totals, total=True)
+    widths = [max(12, min(60, max((len(str(r.label)) for r in stats.rows), default=10) + 2))]
+    widths += [14] * (len(headers) - 1)
+    for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
 
 

@@ -163,6 +163,8 @@ def test_department_head_and_other_ward_head_and_anonymous_are_refused(personas,
         ({"start_date": "2026-13-01"}, "start_date"),
         ({"start_date": ""}, "start_date"),
         ({"end_date": dt.date(2026, 11, 30)}, "end_date"),
+        ({"start_date": "0001-01-01"}, "start_date"),  # outside the calendar's holiday data
+        ({"end_date": "9999-12-31"}, "end_date"),
         ({"procedure_codes": []}, "procedure_codes"),
         ({"procedure_codes": ["HT-01", "XX-99"]}, "procedure_codes"),
         ({"procedure_codes": ["DD-01"]}, "procedure_codes"),  # inter-agency: ward → department → city

@@ -418,9 +418,9 @@ def test_inter_agency_dossier_for_the_department_and_the_receiving_ward(client, 
     assert 'data-action="forward"' in page and "0903123456" in page
     assert login(client, personas.department_head).get(url).status_code == 200
     # The receiving ward still sees it: no step action while it is at the department's step, only the
-    # desk's own (withdrawing at the applicant's request).
+    # desk's own (withdrawing at the applicant's request, recording the fee paid at the desk).
     page = html(login(client, personas.officer).get(url))
-    assert re.findall(r'data-action="(\w+)"', page) == ["withdraw"]
+    assert re.findall(r'data-action="(\w+)"', page) == ["withdraw", "record_payment"]
     # Acting anyway is refused and changes nothing.
     response = client.post(url + "thao-tac/", {"action": "forward", "version": dossier.version})
     assert response.status_code == 403

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Sum
 
-from citydesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
+from citydesk.core.errors import Conflict, DomainError, NotAllowed, NotAuthenticated, NotFound
 from citydesk.core.models import AuditEntry, CalendarOverride
 from citydesk.dossiers.models import (
     Campaign,
@@ -297,7 +297,7 @@ def test_online_filing_checks_level_and_file_types(personas, catalog):
 
 def test_applicant_withdraws_with_the_token_only(personas, catalog, receive):
     dossier = receive()
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAuthenticated):  # a wrong citizen token proves nothing: 401, not 403
         dossier_transition(user=None, code=dossier.code, action="withdraw", token="wrong")
     dossier = dossier_transition(user=None, code=dossier.code, action="withdraw", token=dossier.citizen_token)
     assert dossier.status == Status.WITHDRAWN

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor, audit_record
+from citydesk.core.calendar import check_in_range
 from citydesk.core.errors import DomainError, NotAllowed, NotFound
 from citydesk.core.models import Organisation, OrgKind, User
 from citydesk.core.powers import Power
@@ -160,11 +161,11 @@ def check_same_day_possible(
         for unit in units:
             if not receivable(procedure, unit):
                 continue
-            for step in steps:
-                try:
-                    performer = common.step_unit(step, unit, city)
-                except DomainError:
-                    performer = None
+            try:
+                performers: list[Organisation | None] = list(common.step_units(procedure, steps, unit, city))
+            except DomainError:
+                performers = [None] * len(steps)
+            for step, performer in zip(steps, performers, strict=True):
                 if performer is None or performer.pk != unit.pk:
                     raise DomainError(
                         _(
@@ -210,6 +211,8 @@ def campaign_snapshot(campaign: Campaign) -> dict[str, Any]:
 def _dates(start_date: dt.date | str | None, end_date: dt.date | str | None) -> tuple[dt.date, dt.date]:
     start = _date(start_date, "start_date")
     end = _date(end_date, "end_date")
+    check_in_range(start, "start_date")  # the calendar's holiday data: 1990–2100
+    check_in_range(end, "end_date")
     if end < start:
         raise DomainError(_("The campaign cannot end before it starts."), field="end_date")
     return start, end

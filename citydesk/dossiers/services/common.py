@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor
@@ -19,10 +19,12 @@ from citydesk.core.errors import Conflict, DomainError, NotFound
 from citydesk.core.models import DivisionLevel, Organisation, OrgKind, User
 from citydesk.core.rows import RowWriter
 from citydesk.dossiers.models import (
+    Authority,
     Dossier,
     DossierCodeCounter,
     DossierEvent,
     Performer,
+    Procedure,
     ProcedureStep,
     Punctuality,
 )
@@ -112,6 +114,55 @@ def step_unit(
             field="procedure",
         )
     return department
+
+
+def step_units(
+    procedure: Procedure,
+    steps: Sequence[ProcedureStep],
+    receiving: Organisation,
+    city: Organisation,
+    by_code: Mapping[str, Organisation] | None = None,
+) -> list[Organisation]:
+    """The organisation performing each of `steps` for a dossier of `procedure` received at `receiving`.
+
+    A department's procedure may be received at a commune's one-stop desk (inter-level one-stop). When
+    its process is the department's own (every step is “the receiving unit's”), only the reception — the
+    first step — stays at the commune: the other steps are the competent department's, found by the
+    procedure's department code in the receiving unit's city. A process that names its department steps
+    itself (performer “department”) already says which steps are the commune's, and is followed as it is.
+    """
+    units = [step_unit(step, receiving, city, by_code) for step in steps]
+    inter_level = (
+        procedure.authority == Authority.DEPARTMENT
+        and is_commune_unit(receiving)
+        and not any(step.performer == Performer.DEPARTMENT for step in steps)
+    )
+    if not inter_level:
+        return units
+    key = f"{city.code}.{procedure.department_code}"
+    department = (
+        (by_code.get(key) if by_code is not None else department_of(city, procedure.department_code))
+        if procedure.department_code
+        else None
+    )
+    if department is None:
+        raise DomainError(
+            _(
+                "%(p)s is decided by department “%(d)s”, which %(city)s does not have: "
+                "it cannot be received at %(u)s."
+            )
+            % {
+                "p": procedure.label,
+                "d": procedure.department_code or "?",
+                "city": city.name,
+                "u": receiving.name,
+            },
+            field="procedure",
+        )
+    return [
+        department if index > 0 and step.performer == Performer.RECEIVING_UNIT else unit
+        for index, (step, unit) in enumerate(zip(steps, units, strict=True))
+    ]
 
 
 def step_shares(
@@ -277,3 +328,15 @@ def count_campaign(dossier: Dossier, **increments: int) -> None:
 
 def local_text(moment: dt.datetime | None) -> str:
     return timezone.localtime(moment).strftime("%H:%M %d/%m/%Y") if moment else "—"
+
+
+def vnd(amount: int) -> str:
+    """An amount in the active language: 100000 → “100.000 đ”, in English “100,000 VND”."""
+    if (translation.get_language() or "").startswith("en"):
+        return f"{amount:,} VND"
+    return f"{amount:,}".replace(",", ".") + " đ"
+
+
+def fee_unpaid(dossier: Dossier) -> bool:
+    """A fee is due and not paid yet: the result is not handed over before it is."""
+    return dossier.fee > 0 and dossier.paid_at is None

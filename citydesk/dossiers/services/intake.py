@@ -35,6 +35,7 @@ from citydesk.dossiers.models import (
     DossierEvent,
     DossierStep,
     Procedure,
+    ResultMethod,
     ServiceLevel,
     Status,
     TimeUnit,
@@ -103,7 +104,7 @@ def _phone(value: str | None) -> str:
     return compact
 
 
-def _check_applicant(applicant: Applicant, channel: str) -> Applicant:
+def clean_applicant(applicant: Applicant, channel: str) -> Applicant:
     """The applicant's fields as stored; a field longer than its column is refused (never cut)."""
     cleaned = Applicant(
         name=common.bounded(applicant.name, NAME_LIMIT, "applicant_name"),
@@ -170,6 +171,15 @@ def _receiving_unit(code: str, procedure: Procedure, orgs: reference.Organisatio
     return unit
 
 
+def empty_file(name: str, upload: UploadedFile) -> DomainError:
+    """The refusal of a 0-byte file given for the paper `name`."""
+    return DomainError(
+        _("“%(doc)s”: the file “%(file)s” is empty (0 bytes): choose the scanned paper again.")
+        % {"doc": name, "file": PurePath(upload.name or "").name[:120]},
+        field="documents",
+    )
+
+
 def _read_upload(upload: UploadedFile, name: str) -> tuple[bytes, str]:
     limit_mb = getattr(settings, "CITYDESK_MAX_DOSSIER_FILE_MB", 10)
     if upload.size is None or upload.size > limit_mb * 1024 * 1024:
@@ -177,7 +187,9 @@ def _read_upload(upload: UploadedFile, name: str) -> tuple[bytes, str]:
             _("“%(doc)s”: the file is larger than %(n)s MB.") % {"doc": name, "n": limit_mb},
             field="documents",
         )
-    data = upload.read()
+    data = upload.read() if upload.size else b""
+    if not data:  # said as it is: an empty file is not a file of the wrong type
+        raise empty_file(name, upload)
     for signature, content_type in FILE_SIGNATURES.items():
         if data.startswith(signature):
             return data, content_type
@@ -226,7 +238,7 @@ def dossier_receive(
         if user is None or not user.is_authenticated:
             raise NotAllowed(_("You must log in to do this."))
         actor = authorize(user, Power.DOSSIER_RECEIVE, unit)
-    person = _check_applicant(applicant, channel)
+    person = clean_applicant(applicant, channel)
 
     documents = entry.documents
     by_id = {d.pk: d for d in documents}
@@ -264,14 +276,14 @@ def dossier_receive(
     now = received_at or timezone.now()
     calendar = current_calendar(gen=gen)
     city = orgs.city_of(unit)
-    step_units = [common.step_unit(step, unit, city, orgs.by_code) for step in steps]
+    step_units = common.step_units(procedure, steps, unit, city, orgs.by_code)
     campaign_id = reference.campaign_for(procedure.pk, unit.pk, timezone.localtime(now).date(), gen=gen)
-    if campaign_id is not None:
-        due = calendar.same_day_due(now)
-    elif procedure.time_unit == TimeUnit.WORKING_HOURS:
+    if procedure.time_unit == TimeUnit.WORKING_HOURS:
         due = calendar.add_working_hours(now, procedure.processing_time)
     else:
         due = calendar.due(now, procedure.processing_time)
+    if campaign_id is not None:  # a campaign brings the legal due time forward, never later
+        due = min(due, calendar.same_day_due(now))
     due = due.astimezone(dt.UTC)  # the calendar answers in local time; stored and shown as read back
     allotted = common.step_shares(list(steps), now, due, calendar=calendar)
 
@@ -294,6 +306,8 @@ def dossier_receive(
         campaign_id=campaign_id,
         via_one_stop=via_one_stop,
         fee=procedure.fee,
+        # A dossier sent by post gets its result back by post; the desk may change it when handing over.
+        result_method=ResultMethod.POST if channel == Channel.POST else ResultMethod.DESK,
         citizen_token=secrets.token_urlsafe(16)[:22],
         updated_at=now,
     )

@@ -12,10 +12,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor, audit_record
-from citydesk.core.errors import DomainError, NotAllowed
+from citydesk.core.errors import Conflict, DomainError
 from citydesk.core.models import User
-from citydesk.core.powers import Power, Role
-from citydesk.core.services import authorize
 from citydesk.dossiers import workflow
 from citydesk.dossiers.models import (
     Dossier,
@@ -27,7 +25,7 @@ from citydesk.dossiers.models import (
     Shipment,
     Status,
 )
-from citydesk.dossiers.services import common
+from citydesk.dossiers.services import acting, common
 from citydesk.dossiers.services.intake import Upload, _read_upload, notify_applicant
 
 EVENT_OF = {
@@ -39,49 +37,10 @@ EVENT_OF = {
     "return_result": DossierEvent.Kind.RETURNED,
     "withdraw": DossierEvent.Kind.WITHDRAWN,
 }
-# The power an officer needs to complete a step, by the role the process gives the step.
-STEP_POWER = {
-    Role.OFFICER: Power.DOSSIER_RECEIVE,
-    Role.DEPUTY: Power.DOSSIER_APPROVE,
-    Role.HEAD: Power.DOSSIER_APPROVE,
-}
-
-
 # What the free-text inputs of a move may hold: a note is stored as the step's note, the result or the
 # reasons for refusal (unbounded columns); the shipment's fields have their columns' lengths.
 TRACKING_LIMIT = common.column_limit(Shipment, "tracking_number")
 DELIVERY_ADDRESS_LIMIT = common.column_limit(Shipment, "address")
-
-
-def _is_applicant(dossier: Dossier, user: User | None, token: str) -> bool:
-    if user is not None and user.is_authenticated and dossier.applicant_id == user.pk:
-        return True
-    return bool(token) and bool(dossier.citizen_token) and token == dossier.citizen_token
-
-
-def _who_acts(move: workflow.Move, dossier: Dossier, user: User | None, token: str) -> Actor:
-    """The actor allowed to make `move` on `dossier`, or NotAllowed naming why."""
-    step = dossier.current_step
-    refusal: NotAllowed | None = None
-    for who in move.who:
-        if who == workflow.APPLICANT:
-            if _is_applicant(dossier, user, token):
-                return common.actor_for(user, dossier.applicant_name)
-            continue
-        if user is None or not user.is_authenticated:
-            continue
-        try:
-            if who == workflow.STEP and step is not None:
-                return authorize(user, STEP_POWER.get(step.role, Power.DOSSIER_APPROVE), step.unit)
-            if who == workflow.DESK:
-                return authorize(user, Power.DOSSIER_RECEIVE, dossier.unit)
-        except NotAllowed as exc:
-            refusal = exc
-    if refusal is not None:
-        raise refusal
-    if user is None or not user.is_authenticated:
-        raise NotAllowed(_("You must log in to do this."))
-    raise NotAllowed(_("You cannot act on dossier %(code)s.") % {"code": dossier.code})
 
 
 def _complete_step(dossier: Dossier, user: User | None, now: dt.datetime, note: str) -> DossierStep | None:
@@ -100,11 +59,12 @@ def _complete_step(dossier: Dossier, user: User | None, now: dt.datetime, note: 
     if following is None:
         return None
     following.started_at = now
+    # A step has its share of the processing time from its start: a step started late (the dossier
+    # already overdue) is not late itself before its share is used up. The last step may also use what
+    # the earlier ones left: it is due with the dossier when that is later.
+    share = common.add_office_time(now, dt.timedelta(seconds=following.allotted_seconds))
     last = not DossierStep.objects.filter(dossier=dossier, position__gt=following.position).exists()
-    if last:
-        following.due_at = max(dossier.due_at, now)
-    else:
-        following.due_at = common.add_office_time(now, dt.timedelta(seconds=following.allotted_seconds))
+    following.due_at = max(dossier.due_at, share) if last else share
     following.save(update_fields=["started_at", "due_at"])
     return following
 
@@ -145,7 +105,7 @@ def dossier_transition(
             },
             field="action",
         )
-    actor = _who_acts(move, dossier, user, token)
+    actor = acting.who_acts(move, dossier, user, token)
     note = common.bounded(note, common.NOTE_LIMIT, "note")
     now = timezone.now()
     before = common.snapshot(dossier)
@@ -156,6 +116,7 @@ def dossier_transition(
         and not DossierStep.objects.filter(dossier=dossier, position__gt=step.position).exists()
     )
     fields = ["status", "version", "updated_at"]
+    shipment: Shipment | None = None
 
     if action == "forward":
         if is_last:
@@ -217,6 +178,15 @@ def dossier_transition(
         dossier.resolved_at = now
         fields += ["current_step", "refusal_reason", "resolved_at"]
     elif action == "return_result":
+        if common.fee_unpaid(dossier):
+            raise Conflict(
+                _(
+                    "The fee of dossier %(code)s (%(fee)s) is not paid: record the payment before "
+                    "handing over the result."
+                )
+                % {"code": dossier.code, "fee": common.vnd(dossier.fee)},
+                field="payment",
+            )
         method = result_method or dossier.result_method
         if method not in ResultMethod.values:
             raise DomainError(_("Choose how the result is handed over."), field="result_method")
@@ -230,7 +200,9 @@ def dossier_transition(
                 raise DomainError(_("Enter the postal tracking number."), field="tracking_number")
             if not address:
                 raise DomainError(_("Enter the delivery address."), field="delivery_address")
-            Shipment.objects.create(dossier=dossier, tracking_number=number, address=address, sent_at=now)
+            shipment = Shipment.objects.create(
+                dossier=dossier, tracking_number=number, address=address, sent_at=now
+            )
         dossier.result_method = method
         dossier.returned_at = now
         fields += ["result_method", "returned_at"]
@@ -252,6 +224,7 @@ def dossier_transition(
     public_note = note if action != "forward" else ""
     with translation.override(settings.LANGUAGE_CODE):  # stored and sent in the platform's language
         _record(dossier, actor, action, step, status_from, public_note, before, note, now)
+        _tell_applicant(dossier, action, note, shipment)
     return dossier
 
 
@@ -266,7 +239,7 @@ def _record(
     note: str,
     now: dt.datetime,
 ) -> None:
-    """The history line, the audit row, the counters and the applicant's message of one move."""
+    """The history line, the audit row and the counters of one move."""
     common.event(
         dossier,
         actor,
@@ -284,20 +257,21 @@ def _record(
         after={**common.snapshot(dossier), "note": note[:500]},
     )
     _count(dossier, action, now)
-    _tell_applicant(dossier, action, note)
 
 
 def _resume(dossier: Dossier, now: dt.datetime) -> None:
-    """The applicant answered: move the dossier's and the current step's due times on by the wait."""
+    """The applicant answered: the clock stopped while they were asked, so the dossier's and the current
+    step's due times move on by the office time of the wait. A dossier overdue before the pause stays
+    overdue by as much as it was."""
     if dossier.paused_at is None:
         return
-    remaining = common.office_time_between(dossier.paused_at, dossier.due_at)
-    dossier.due_at = common.add_office_time(now, remaining) if remaining else max(dossier.due_at, now)
-    step = dossier.current_step
-    if step is not None and step.due_at is not None:
-        left = common.office_time_between(dossier.paused_at, step.due_at)
-        step.due_at = common.add_office_time(now, left) if left else max(step.due_at, now)
-        step.save(update_fields=["due_at"])
+    waited = common.office_time_between(dossier.paused_at, now)
+    if waited > dt.timedelta():
+        dossier.due_at = common.add_office_time(dossier.due_at, waited).astimezone(dt.UTC)
+        step = dossier.current_step
+        if step is not None and step.due_at is not None:
+            step.due_at = common.add_office_time(step.due_at, waited).astimezone(dt.UTC)
+            step.save(update_fields=["due_at"])
     dossier.paused_seconds += int((now - dossier.paused_at).total_seconds())
     dossier.paused_at = None
 
@@ -319,25 +293,45 @@ def _count(dossier: Dossier, action: str, now: dt.datetime) -> None:
         common.count_campaign(dossier, refused=1)
 
 
-def _tell_applicant(dossier: Dossier, action: str, note: str) -> None:
-    values = {"code": dossier.code, "note": note, "unit": dossier.unit.name}
+def _result_ready_text(dossier: Dossier) -> str:
+    """Where the applicant gets the result, by how it is delivered."""
+    if dossier.result_method == ResultMethod.POST:
+        return _(
+            "The result of your dossier %(code)s is ready; it will be sent to you by public postal service."
+        )
+    if dossier.result_method == ResultMethod.ONLINE:
+        return _("The result of your dossier %(code)s is ready; it is delivered to you online.")
+    return _("The result of your dossier %(code)s is ready at %(unit)s.")
+
+
+def _returned_text(dossier: Dossier, shipment: Shipment | None) -> str:
+    if shipment is not None:
+        return _(
+            "The result of your dossier %(code)s was sent by %(carrier)s; postal tracking number "
+            "%(tracking)s."
+        )
+    return _("The result of your dossier %(code)s has been handed over.")
+
+
+def _tell_applicant(dossier: Dossier, action: str, note: str, shipment: Shipment | None = None) -> None:
+    values = {
+        "code": dossier.code,
+        "note": note,
+        "unit": dossier.unit.name,
+        "carrier": shipment.carrier if shipment else "",
+        "tracking": shipment.tracking_number if shipment else "",
+    }
     messages = {
         "request_supplement": (
             _("Dossier %(code)s: papers needed"),
             _("Your dossier %(code)s needs more papers before it can go on: %(note)s"),
         ),
-        "finish": (
-            _("Dossier %(code)s: result ready"),
-            _("The result of your dossier %(code)s is ready at %(unit)s."),
-        ),
+        "finish": (_("Dossier %(code)s: result ready"), _result_ready_text(dossier)),
         "refuse": (
             _("Dossier %(code)s refused"),
             _("Your dossier %(code)s was refused. Reasons: %(note)s"),
         ),
-        "return_result": (
-            _("Dossier %(code)s: result handed over"),
-            _("The result of your dossier %(code)s has been handed over."),
-        ),
+        "return_result": (_("Dossier %(code)s: result handed over"), _returned_text(dossier, shipment)),
         "forward": (
             _("Dossier %(code)s: step completed"),
             _("A step of your dossier %(code)s is complete; it has moved to the next step."),

@@ -3,9 +3,11 @@ code, the phone check that opens the personal details, uploading additional pape
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,7 +26,6 @@ from citydesk.dossiers.forms import (
     OnlineFilingForm,
     PaymentForm,
     PhoneCheckForm,
-    uploads_from,
 )
 from citydesk.dossiers.models import OPEN_STATUSES, Authority, Dossier, Payment, Status
 from citydesk.dossiers.services import dossier_receive, dossier_transition, phone_checks
@@ -40,6 +41,7 @@ from citydesk.dossiers.views.common import (
     norm_code,
     not_found,
     papers_of,
+    papers_uploaded,
     phone_check,
     remember_filed,
     serve_document,
@@ -83,7 +85,7 @@ def file_online(request: HttpRequest, procedure_code: str) -> HttpResponse:
                 form.add_error("unit", _("Choose the receiving unit from the list."))
             else:
                 try:
-                    uploads = uploads_from(request.FILES, {d.pk for d in documents})
+                    uploads = papers_uploaded(request.FILES, documents)
                     received = dossier_receive(
                         user=user,
                         procedure_code=procedure.code,
@@ -213,6 +215,22 @@ def pay(request: HttpRequest, reference: str) -> HttpResponse:
 # --- Lookup ---------------------------------------------------------------------------------------
 
 
+def _report_code(code: str) -> bool:
+    """Does `code` look like a citizen report's code (PA-26-000123) rather than a dossier's?"""
+    prefix = re.escape(getattr(settings, "CITYDESK_REPORT_CODE_PREFIX", "PA"))
+    return re.fullmatch(rf"{prefix}-\d{{2}}-\d+", code, flags=re.IGNORECASE) is not None
+
+
+def _lookup_page(request: HttpRequest, code: str, error: str, status: int) -> HttpResponse:
+    context: dict[str, Any] = {"code": code, "error": error, "report_link": ""}
+    if status == 404 and _report_code(code):  # a report's code typed here: say where it is looked up
+        context["error"] = _(
+            "%(code)s is the code of a citizen report, not of a dossier: look it up among the reports."
+        ) % {"code": code}
+        context["report_link"] = reverse("reports:lookup") + "?" + urlencode({"code": code})
+    return render(request, "dossiers/citizen_lookup.html", context, status=status)
+
+
 @require_GET
 def lookup(request: HttpRequest) -> HttpResponse:
     form = LookupForm(request.GET)
@@ -227,13 +245,15 @@ def lookup(request: HttpRequest) -> HttpResponse:
     elif "code" in request.GET:  # the form was sent empty
         error = _("Enter the dossier code, for example HS-26-000123.")
         status = 400
-    return render(request, "dossiers/citizen_lookup.html", {"code": code, "error": error}, status=status)
+    return _lookup_page(request, code, error, status)
 
 
 @require_http_methods(["GET", "POST"])
 def track(request: HttpRequest, code: str) -> HttpResponse:
     dossier = selectors.dossier_for_page(code)
     if dossier is None:
+        if _report_code(norm_code(code)):
+            return _lookup_page(request, norm_code(code), "", 404)
         return not_found(request, _("No dossier has the code %(code)s.") % {"code": norm_code(code)})
     if request.method == "POST":
         return _phone_check(request, dossier)
@@ -335,7 +355,7 @@ def _applicant_move(request: HttpRequest, code: str, action: str) -> HttpRespons
     try:
         uploads = None
         if action == "supplement_received":
-            uploads = uploads_from(request.FILES, {d.pk for d in dossier.procedure.documents.all()})
+            uploads = papers_uploaded(request.FILES, list(dossier.procedure.documents.all()))
             if not uploads:
                 raise DomainError(_("Choose the files of the additional papers."), field="files")
         dossier_transition(

@@ -11,16 +11,20 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from citydesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
+from citydesk.core.errors import DomainError
 from citydesk.dossiers import selectors
+from citydesk.dossiers.forms import FILE_PREFIX, uploads_from
 from citydesk.dossiers.models import (
     Dossier,
     DossierDocument,
     DossierEvent,
     DossierStep,
+    ProcedureDocument,
     Punctuality,
     Status,
 )
+from citydesk.dossiers.services import Upload
+from citydesk.dossiers.services.intake import empty_file
 from citydesk.dossiers.workflow import ACTION_LABELS  # noqa: F401  (the pages' button labels)
 
 SESSION_ACCESS = "dossiers_access"  # {code: "full" | "view"}: what this browser proved about a dossier
@@ -39,17 +43,13 @@ ACTION_FIELDS = {
     "refuse": ("note",),
     "return_result": ("result_method", "tracking_number", "delivery_address", "note"),
     "withdraw": ("note",),
+    "record_payment": ("payment_method", "receipt_number"),
 }
 
 
 def status_of(exc: DomainError) -> int:
-    if isinstance(exc, NotAllowed):
-        return 403
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, Conflict):
-        return 409
-    return 400
+    """The HTTP status of a service's refusal (401, 403, 404, 409, 422 or 400)."""
+    return int(exc.status)
 
 
 def forbidden(request: HttpRequest, message: str) -> HttpResponse:
@@ -218,3 +218,17 @@ def serve_document(dossier: Dossier, pk: int) -> HttpResponse | None:
 
 def papers_of(dossier: Dossier) -> list[DossierDocument]:
     return sorted(dossier.documents.all(), key=lambda d: (d.is_supplement, d.added_at, d.pk))
+
+
+def papers_uploaded(files: Any, documents: list[ProcedureDocument]) -> list[Upload]:
+    """The files posted as `doc_<document id>`; a chosen file of 0 bytes is refused as empty, naming its
+    paper (the form parser would pass it over, and the paper would then be called missing)."""
+    names = {d.pk: d.name for d in documents}
+    for field in files:
+        if not field.startswith(FILE_PREFIX):
+            continue
+        number = field[len(FILE_PREFIX) :]
+        for item in files.getlist(field):
+            if item.size == 0:
+                raise empty_file(names.get(int(number), field) if number.isdigit() else field, item)
+    return uploads_from(files, set(names))

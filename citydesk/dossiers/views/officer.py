@@ -14,15 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from citydesk.core.errors import Conflict, DomainError, NotAllowed
-from citydesk.core.models import Organisation, User
-from citydesk.core.powers import Power
-from citydesk.core.services import authorize
-from citydesk.dossiers import selectors, workflow
-from citydesk.dossiers.forms import ACCEPT, ActionForm, QueueFilterForm, uploads_from
+from citydesk.core.models import User
+from citydesk.dossiers import payments, selectors, workflow
+from citydesk.dossiers.forms import ACCEPT, ActionForm, QueueFilterForm
 from citydesk.dossiers.models import Dossier, DossierStep, ResultMethod, Status
 from citydesk.dossiers.payments import vnd
 from citydesk.dossiers.services import dossier_transition
-from citydesk.dossiers.services.moves import STEP_POWER
+from citydesk.dossiers.services.acting import RECORD_PAYMENT, moves_open_to
+from citydesk.dossiers.services.common import fee_unpaid
 from citydesk.dossiers.views.common import (
     ACTION_FIELDS,
     ACTION_LABELS,
@@ -31,10 +30,12 @@ from citydesk.dossiers.views.common import (
     handled_dossier,
     not_found,
     papers_of,
+    papers_uploaded,
     serve_document,
     status_of,
     step_rows,
 )
+from citydesk.lib.text import nfc
 
 PAGE_SIZE = 30
 
@@ -83,48 +84,9 @@ class PageError:
     not_now: bool = False  # the move does not apply to the dossier's current status
 
 
-class _Powers:
-    """authorize() answers, asked once per power and unit for one page."""
-
-    def __init__(self, user: User) -> None:
-        self.user = user
-        self.cache: dict[tuple[str, int], bool] = {}
-
-    def holds(self, power: str, unit: Organisation) -> bool:
-        key = (power, unit.pk)
-        if key not in self.cache:
-            try:
-                authorize(self.user, power, unit)
-            except NotAllowed:
-                self.cache[key] = False
-            else:
-                self.cache[key] = True
-        return self.cache[key]
-
-
 def available_actions(user: User, dossier: Dossier, steps: list[DossierStep]) -> list[str]:
-    """The moves of the workflow table this officer may make on the dossier now."""
-    powers = _Powers(user)
-    last = selectors.is_last_step(dossier, steps)
-    step = dossier.current_step
-    out = []
-    for action in workflow.allowed_actions(dossier.status):
-        if (action == "forward" and (last or step is None)) or (action == "finish" and not last):
-            continue
-        move = workflow.move_for(action)
-        if move is None:
-            continue
-        for who in move.who:
-            if who == workflow.STEP and step is not None:
-                ok = powers.holds(STEP_POWER.get(step.role, Power.DOSSIER_APPROVE), step.unit)
-            elif who == workflow.DESK:
-                ok = powers.holds(Power.DOSSIER_RECEIVE, dossier.unit)
-            else:
-                ok = False
-            if ok:
-                out.append(action)
-                break
-    return out
+    """The actions this officer may make on the dossier now (the rule of the API's allowed_actions)."""
+    return moves_open_to(user, dossier, last_position=max((s.position for s in steps), default=0))
 
 
 @login_required
@@ -175,7 +137,17 @@ def _page(
         "papers": papers_of(dossier),
         "requirements": list(dossier.procedure.documents.all()),
         "events": event_rows(list(dossier.events.all()), public_only=False, with_notes=True),
-        "payments": list(dossier.payments.all()),
+        "payments": [
+            {
+                "payment": p,
+                "provider": payments.provider_label(p.provider),
+                "amount": vnd(p.amount),
+                "receipt": payments.receipt_number(p),
+            }
+            for p in dossier.payments.all()
+        ],
+        "payment_methods": list(payments.DESK_METHODS.items()),
+        "fee_unpaid": fee_unpaid(dossier),
         "shipment": selectors.shipment_of(dossier),
         "actions": actions,
         "result_methods": ResultMethod.choices,
@@ -204,9 +176,19 @@ def dossier_action(request: HttpRequest, code: str) -> HttpResponse:
             raise DomainError(" ".join(str(e) for e in form.errors[name]), field=name)
         if form.cleaned_data.get("version") is None:
             raise DomainError(_("The page did not say which version you saw: reload it."), field="version")
+        if action == RECORD_PAYMENT:
+            payments.payment_record_at_desk(
+                user=request.user,
+                code=dossier.code,
+                method=request.POST.get("payment_method", ""),
+                receipt=nfc(request.POST.get("receipt_number", "")),
+                version=form.cleaned_data["version"],
+            )
+            messages.success(request, _("%(code)s: the fee is recorded as paid.") % {"code": dossier.code})
+            return redirect("dossiers:dossier", code=dossier.code)
         uploads = None
         if action == "supplement_received":
-            uploads = uploads_from(request.FILES, {d.pk for d in dossier.procedure.documents.all()})
+            uploads = papers_uploaded(request.FILES, list(dossier.procedure.documents.all()))
         moved = dossier_transition(
             user=request.user,
             code=dossier.code,

@@ -1,0 +1,158 @@
+"""Who may act on a dossier: the move's actor (or the refusal naming why), and every action a caller
+could make now — the one rule behind the services, the pages' buttons and the API's allowed_actions."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from citydesk.core.audit import Actor
+from citydesk.core.errors import NotAllowed, NotAuthenticated
+from citydesk.core.models import Organisation, User
+from citydesk.core.powers import Power, Role
+from citydesk.core.services import authorize
+from citydesk.dossiers import workflow
+from citydesk.dossiers.models import Dossier, DossierStep, Status
+from citydesk.dossiers.services import common
+
+# The power an officer needs to complete a step, by the role the process gives the step.
+STEP_POWER = {
+    Role.OFFICER: Power.DOSSIER_RECEIVE,
+    Role.DEPUTY: Power.DOSSIER_APPROVE,
+    Role.HEAD: Power.DOSSIER_APPROVE,
+}
+# What a refusal names: an officer's step is handled with the dossier power every officer holds (whose
+# table label speaks of the one-stop desk, true of the reception step only), the others are approvals.
+STEP_POWER_LABELS = {
+    Power.DOSSIER_RECEIVE: gettext_lazy("Handle the steps of a dossier's process"),
+    Power.DOSSIER_APPROVE: Power.DOSSIER_APPROVE.label,
+}
+# Not a move of the workflow table (the status does not change): the desk records a fee paid there.
+RECORD_PAYMENT = "record_payment"
+
+
+def step_power(step: DossierStep) -> str:
+    return STEP_POWER.get(step.role, Power.DOSSIER_APPROVE)
+
+
+class PowerCheck:
+    """authorize() answers for one user, asked once per power and unit (one page, one queue)."""
+
+    def __init__(self, user: User | None) -> None:
+        self.user = user
+        self.cache: dict[tuple[str, int], bool] = {}
+
+    def holds(self, power: str, unit: Organisation) -> bool:
+        user = self.user
+        if user is None or not user.is_authenticated:
+            return False
+        key = (power, unit.pk)
+        if key not in self.cache:
+            try:
+                authorize(user, power, unit)
+            except NotAllowed:
+                self.cache[key] = False
+            else:
+                self.cache[key] = True
+        return self.cache[key]
+
+
+def is_applicant(dossier: Dossier, user: User | None, token: str) -> bool:
+    if user is not None and user.is_authenticated and dossier.applicant_id == user.pk:
+        return True
+    return bool(token) and bool(dossier.citizen_token) and token == dossier.citizen_token
+
+
+def step_refusal(dossier: Dossier, step: DossierStep) -> NotAllowed:
+    """Why someone may not handle `step`: the step, its unit and the power it takes there."""
+    return NotAllowed(
+        _(
+            "Step %(n)s “%(step)s” of dossier %(code)s is handled by %(org)s: "
+            "you do not have the power “%(power)s” there."
+        )
+        % {
+            "n": step.position,
+            "step": step.name,
+            "code": dossier.code,
+            "org": step.unit.name,
+            "power": STEP_POWER_LABELS.get(step_power(step), step_power(step)),
+        }
+    )
+
+
+def who_acts(move: workflow.Move, dossier: Dossier, user: User | None, token: str) -> Actor:
+    """The actor allowed to make `move` on `dossier`; NotAuthenticated for a caller who proved nothing
+    (no log-in, no valid citizen token), else NotAllowed naming why."""
+    step = dossier.current_step
+    refusal: NotAllowed | None = None
+    for who in move.who:
+        if who == workflow.APPLICANT:
+            if is_applicant(dossier, user, token):
+                return common.actor_for(user, dossier.applicant_name)
+            continue
+        if user is None or not user.is_authenticated:
+            continue
+        try:
+            if who == workflow.STEP and step is not None:
+                try:
+                    return authorize(user, step_power(step), step.unit)
+                except NotAllowed:
+                    raise step_refusal(dossier, step) from None
+            if who == workflow.DESK:
+                return authorize(user, Power.DOSSIER_RECEIVE, dossier.unit)
+        except NotAllowed as exc:
+            refusal = exc
+    if user is None or not user.is_authenticated:
+        if workflow.APPLICANT in move.who and token:
+            raise NotAuthenticated(
+                _("This citizen token does not open dossier %(code)s.") % {"code": dossier.code}
+            )
+        raise NotAuthenticated(_("You must log in to do this."))
+    if refusal is not None:
+        raise refusal
+    raise NotAllowed(_("You cannot act on dossier %(code)s.") % {"code": dossier.code})
+
+
+def moves_open_to(
+    user: User | None,
+    dossier: Dossier,
+    *,
+    last_position: int,
+    token: str = "",
+    powers: PowerCheck | None = None,
+) -> list[str]:
+    """The actions `user` (or the holder of `token`) could make on `dossier` now: the moves of the
+    workflow table its status, its current step and the fee allow, that this caller may make, and
+    `record_payment` for the desk while a fee is due. `last_position`: the position of its last step."""
+    powers = powers or PowerCheck(user)
+    step = dossier.current_step
+    last = step is not None and step.position >= last_position
+    applicant = is_applicant(dossier, user, token)
+    out = []
+    for action in workflow.allowed_actions(dossier.status):
+        if action == "forward" and (step is None or last):
+            continue
+        if action == "finish" and not last:
+            continue
+        if action == "return_result" and common.fee_unpaid(dossier):
+            continue
+        move = workflow.move_for(action)
+        if move is None:
+            continue
+        for who in move.who:
+            if who == workflow.STEP:
+                ok = step is not None and powers.holds(step_power(step), step.unit)
+            elif who == workflow.DESK:
+                ok = powers.holds(Power.DOSSIER_RECEIVE, dossier.unit)
+            else:
+                ok = applicant
+            if ok:
+                out.append(action)
+                break
+    if (
+        common.fee_unpaid(dossier)
+        and dossier.status not in (Status.REFUSED, Status.WITHDRAWN)
+        and powers.holds(Power.DOSSIER_RECEIVE, dossier.unit)
+    ):
+        out.append(RECORD_PAYMENT)
+    return out
