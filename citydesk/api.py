@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import URLPattern, URLResolver, re_path, reverse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -52,7 +57,47 @@ class CsrfSessionAuth(SessionAuth):
 # Session log-in (with CSRF) for the web pages' own calls; bearer tokens for everything else.
 AUTH = [TokenAuth(), CsrfSessionAuth(csrf=True)]
 
-api = NinjaAPI(
+
+class CityDeskAPI(NinjaAPI):
+    """django-ninja, answering JSON `{"detail": …}` in the caller's language everywhere under /api/v1/:
+    also for a method the path does not take (ninja's own answer is an English text/plain 405) and for a
+    path that is not the API's (Django's answer is its HTML 404 page)."""
+
+    def _get_urls(self) -> list[URLPattern | URLResolver]:
+        urls = super()._get_urls()
+        for pattern in urls:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = self._json_method_refusal(pattern.callback)
+        urls.append(re_path(r"^.*$", self._unknown_path, name="unknown-path"))
+        return urls
+
+    def _json_method_refusal(self, view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)  # keeps csrf_exempt: ninja checks CSRF itself, per authentication
+        def answer(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            response = view(request, *args, **kwargs)
+            if not isinstance(response, HttpResponseNotAllowed):
+                return response
+            allowed = response.get("Allow", "")
+            message = _("The method %(method)s is not allowed on %(path)s; use %(allowed)s.") % {
+                "method": request.method,
+                "path": request.path,
+                "allowed": allowed,
+            }
+            refusal = self.create_response(request, {"detail": message}, status=405)
+            refusal["Allow"] = allowed
+            return refusal
+
+        return answer
+
+    def _unknown_path(self, request: HttpRequest) -> HttpResponse:
+        message = _("There is no API endpoint %(path)s; the list is at %(docs)s.") % {
+            "path": request.path,
+            "docs": reverse(f"{self.urls_namespace}:openapi-view"),
+        }
+        return self.create_response(request, {"detail": message}, status=404)
+
+
+api = CityDeskAPI(
     title="CityDesk API",
     version="1",
     description="CityDesk REST API. Authenticate with `Authorization: Bearer <token>`.",
@@ -138,6 +183,11 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
         body = {"detail": _("The request body is not valid JSON."), "field": "body"}
     return api.create_response(request, body, status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": _("Not found")}, status=404)
 
 
 @api.exception_handler(AuthenticationError)

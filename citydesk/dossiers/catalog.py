@@ -3,7 +3,8 @@
 The workbook has three sheets with fixed Vietnamese names and headers (a file format, not UI text):
 "Thủ tục" (one row per procedure), "Giấy tờ" (its documents) and "Quy trình" (its process steps).
 A header cell may also hold the column's machine key (`code`, `name`…), and columns may come in any
-order. The import reads and checks every row first and lists every problem with its sheet, row and
+order. Coded values (competent level, time unit, performer, role) are written as Vietnamese labels with
+a drop-down list; the import reads those labels with or without accents, and the codes too. The import reads and checks every row first and lists every problem with its sheet, row and
 column; with any problem nothing is changed. Otherwise it upserts by procedure code in one transaction
 and writes one audit row. Documents and steps are updated in place by position, so documents keep their
 template files and filed dossiers keep their links. Procedures absent from the file are left as they
@@ -33,16 +34,16 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.errors import DomainError, NotAllowed
 from citydesk.core.models import Organisation, OrgKind
-from citydesk.core.powers import Power, Role
+from citydesk.core.powers import Power
 from citydesk.core.services import actor_for_system_power
+from citydesk.dossiers.catalog_values import CHOICES as _CHOICES
+from citydesk.dossiers.catalog_values import choice_code, choice_label, choice_options
 from citydesk.dossiers.models import (
     Authority,
     Performer,
     Procedure,
     ProcedureDocument,
     ProcedureStep,
-    ServiceLevel,
-    TimeUnit,
 )
 from citydesk.lib.text import nfc, search_key
 
@@ -50,7 +51,6 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEET_PROCEDURES = "Thủ tục"
 SHEET_DOCUMENTS = "Giấy tờ"
 SHEET_STEPS = "Quy trình"
-STEP_ROLES = (Role.OFFICER, Role.DEPUTY, Role.HEAD, Role.LEADER)
 YES, NO = "có", "không"
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,39}$")
 _GROUPED = re.compile(r"^\d{1,3}([.,\s]\d{3})+$")
@@ -62,12 +62,12 @@ COLUMNS: dict[str, list[tuple[str, str, str, int]]] = {
         ("name", "Tên thủ tục", "text!", 300),
         ("name_en", "Tên tiếng Anh", "text", 300),
         ("field", "Lĩnh vực", "text!", 120),
-        ("authority", "Cấp thẩm quyền (ward/department/city)", "authority", 0),
+        ("authority", "Cấp thẩm quyền", "authority", 0),
         ("department_code", "Mã sở", "department", 40),
         ("fee", "Lệ phí (đồng)", "int0", 0),
         ("fee_note", "Ghi chú lệ phí", "text", 300),
         ("processing_time", "Thời hạn giải quyết", "int1", 0),
-        ("time_unit", "Đơn vị thời gian (days/hours)", "time_unit", 0),
+        ("time_unit", "Đơn vị thời gian", "time_unit", 0),
         ("service_level", "Mức độ trực tuyến (2/3/4)", "service_level", 0),
         ("same_day", "Giải quyết trong ngày (có/không)", "bool", 0),
         ("legal_basis", "Căn cứ pháp lý", "text", 500),
@@ -84,18 +84,11 @@ COLUMNS: dict[str, list[tuple[str, str, str, int]]] = {
         ("procedure_code", "Mã thủ tục", "code", 40),
         ("position", "Bước", "int1", 0),
         ("name", "Tên bước", "text!", 200),
-        ("performer", "Đơn vị thực hiện (receiving/department/city)", "performer", 0),
+        ("performer", "Đơn vị thực hiện", "performer", 0),
         ("department_code", "Mã sở", "department", 40),
-        ("role", "Vai trò (officer/deputy/head/leader)", "role", 0),
+        ("role", "Vai trò", "role", 0),
         ("share", "Tỷ lệ thời gian (%)", "share", 0),
     ],
-}
-_CHOICES: dict[str, tuple[str, ...]] = {
-    "authority": tuple(Authority.values),
-    "time_unit": tuple(TimeUnit.values),
-    "service_level": tuple(str(v) for v in ServiceLevel.values),
-    "performer": tuple(Performer.values),
-    "role": tuple(str(r) for r in STEP_ROLES),
 }
 Rows = list[tuple[int, dict[str, Any]]]  # (row number, {key: raw cell value})
 ABSENT: Any = object()  # the raw value of a column missing from the file (reported once, at its header)
@@ -163,6 +156,8 @@ def _cell_value(kind: str, value: Any) -> Any:
         return YES if value else NO
     if kind == "share":
         return float(value)
+    if kind in _CHOICES:
+        return choice_label(kind, value)
     return value
 
 
@@ -196,9 +191,13 @@ def catalog_export(queryset: QuerySet[Procedure] | None = None) -> bytes:
             sheet[f"{letter}1"].font = Font(bold=True)
             sheet[f"{letter}1"].fill = PatternFill("solid", fgColor="EEF2F7")
             sheet.column_dimensions[letter].width = min(60, max(12, len(header) + 2))
-            options = _CHOICES.get(kind) or ((YES, NO) if kind.startswith("bool") else None)
+            options = (
+                choice_options(kind) if kind in _CHOICES else ((YES, NO) if kind.startswith("bool") else None)
+            )
             if options:
                 check = DataValidation(type="list", formula1='"' + ",".join(options) + '"', allow_blank=True)
+                check.error = "Chọn một trong: " + ", ".join(options)
+                check.showErrorMessage = True
                 sheet.add_data_validation(check)
                 check.add(f"{letter}2:{letter}5000")
         for _row, values in rows:
@@ -260,7 +259,8 @@ def _header_keys(sheet: str, header: tuple[Any, ...], errors: list[RowError]) ->
     for index, cell in enumerate(header):
         if cell is None or not str(cell).strip():
             continue
-        key = by_name.get(search_key(str(cell)))
+        # A header with its hint in brackets (older files: "Vai trò (officer/deputy/head/leader)").
+        key = by_name.get(search_key(str(cell))) or by_name.get(search_key(str(cell).split(" (")[0]))
         if key is None or key in keys.values():
             message = _("Unknown or repeated column “%(name)s”.") % {"name": nfc(str(cell))}
             errors.append(RowError(sheet, 1, get_column_letter(index + 1), "", message))
@@ -316,11 +316,11 @@ def _parse(kind: str, raw: Any, max_length: int) -> Any:
         if not value.is_finite() or not 0 < value <= 100 or value.as_tuple().exponent < -2:  # type: ignore[operator]
             raise ValueError(_("A percentage above 0 and at most 100, with at most two decimals."))
         return value.quantize(Decimal("0.01"))
-    choices = _CHOICES[kind]
-    value = str(int(raw)) if isinstance(raw, int | float) and raw == int(raw) else text.lower()
-    if value not in choices:
-        raise ValueError(_("Choose one of: %(choices)s.") % {"choices": ", ".join(choices)})
-    return int(value) if kind == "service_level" else value
+    value = str(int(raw)) if isinstance(raw, int | float) and raw == int(raw) else text
+    code = choice_code(kind, value)
+    if code is None:
+        raise ValueError(_("Choose one of: %(choices)s.") % {"choices": ", ".join(choice_options(kind))})
+    return int(code) if kind == "service_level" else code
 
 
 def _integer(raw: Any, text: str) -> int | None:

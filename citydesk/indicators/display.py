@@ -1,11 +1,14 @@
-"""How the indicators are written for people: names in the reader's language and numbers the Vietnamese way.
+"""How the indicators are written for people: names and numbers in the reader's language.
 
 - `localized(vi, en)` picks the English text when the active language is English and there is one; the
   names of groups and indicators (`name` / `name_en`), their units of measure and the exports' fixed sheet
   names all go through it (`IndicatorGroup.display_name`, `Indicator.display_name`,
   `Indicator.display_uom`), on the pages, in the Excel workbooks and in the PDF brief.
-- `number(value, decimals)` writes every figure of the indicator pages one way: thousands ".", decimals
-  ",", the decimals the indicator declares (none for whole-number indicators) and one minus sign (−).
+- `number(value, decimals)` writes every figure of the indicator pages (and of their Excel and PDF
+  exports) the reader's way: "574.572,5" in Vietnamese, "574,572.5" in English, with the decimals the
+  indicator declares (none for whole-number indicators) and one minus sign (−).
+- `exact(value)` is a stored value as a form's input holds it: always the Vietnamese way, which the entry
+  forms' parser reads without doubt ("1.234" is one thousand two hundred and thirty-four there).
 
 Pure functions: no database.
 """
@@ -100,8 +103,19 @@ def decimals_of(indicator: Any) -> int:
     return max(0, int(getattr(indicator, "decimals", 1) or 0))
 
 
-def number(value: float | None, decimals: int = 1, *, signed: bool = False) -> str:
-    """1234.5 → "1.234,5"; -3.75 → "−3,8" (one decimal); `signed` puts "+" before a positive value.
+def separators(*, vietnamese: bool | None = None) -> tuple[str, str]:
+    """(thousands, decimal) separators of the reader's language (or of Vietnamese when asked)."""
+    if vietnamese is None:
+        vietnamese = not is_english()
+    return (".", ",") if vietnamese else (",", ".")
+
+
+def number(
+    value: float | None, decimals: int = 1, *, signed: bool = False, vietnamese: bool | None = None
+) -> str:
+    """1234.5 → "1.234,5" in Vietnamese, "1,234.5" in English; -3.75 → "−3,8" / "−3.8" (one decimal);
+    `signed` puts "+" before a positive value; `vietnamese=True` writes the Vietnamese way whatever the
+    page's language.
 
     A value that rounds to zero has no sign; no value is "—"."""
     if value is None:
@@ -110,8 +124,9 @@ def number(value: float | None, decimals: int = 1, *, signed: bool = False) -> s
     if math.isnan(value) or math.isinf(value):
         return DASH
     decimals = max(0, int(decimals))
+    thousands, point = separators(vietnamese=vietnamese)
     text = f"{abs(value):,.{decimals}f}"
-    text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    text = text.replace(",", "\x00").replace(".", point).replace("\x00", thousands)
     if not any(ch in "123456789" for ch in text):
         return text  # rounds to zero: no sign
     if value < 0:
@@ -119,24 +134,26 @@ def number(value: float | None, decimals: int = 1, *, signed: bool = False) -> s
     return f"+{text}" if signed else text
 
 
-def exact(value: float | None) -> str:
-    """A stored value written the Vietnamese way without rounding it (the value of a form's input: saving
-    the form again must not change it)."""
+def exact(value: float | None, *, vietnamese: bool | None = True) -> str:
+    """A stored value written without rounding it. By default the Vietnamese way, as a form's input holds
+    it (saving the form again must not change it); `vietnamese=None` writes it the reader's way (a
+    message quoting a bound)."""
     if value is None:
         return ""
     value = float(value)
     if value == int(value) and abs(value) < 1e15:
-        return number(value, 0)
+        return number(value, 0, vietnamese=vietnamese)
     digits = repr(abs(value))
     if "e" in digits or "E" in digits:
         digits = f"{abs(value):.12f}".rstrip("0")
     decimals = len(digits.split(".")[1]) if "." in digits else 0
-    text = number(value, min(decimals, 12))
-    return text.rstrip("0").rstrip(",") if "," in text else text
+    text = number(value, min(decimals, 12), vietnamese=vietnamese)
+    point = separators(vietnamese=vietnamese)[1]
+    return text.rstrip("0").rstrip(point) if point in text else text
 
 
 def percent(value: float | None, *, signed: bool = True) -> str:
-    """A percentage with one decimal: "+9,8%", "−3,8%", "95,0%"; no value is "—"."""
+    """A percentage with one decimal: "+9,8%", "−3,8%", "95,0%" ("+9.8%" in English); no value is "—"."""
     if value is None:
         return DASH
     text = number(value, 1, signed=signed)

@@ -62,12 +62,30 @@ def filename(context: dict[str, Any], extension: str) -> str:
     return f"chi-tieu-ktxh{middle}-{filters.unit.code}-{filters.period_text}.{extension}"
 
 
+SHEET_TITLE_MAX = 31  # Excel's limit
+
+
+def _shorten(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, cut between words (never inside one) and marked with "…"."""
+    if len(text) <= limit:
+        return text
+    words = text[:limit].split(" ")  # the room for the "…" is kept below
+    while words and len(" ".join(words)) > limit - 1:
+        words.pop()
+    kept = " ".join(words).rstrip(" ,;:–-·")
+    if not kept:  # a first word longer than the limit: nothing else to do but cut it
+        return text[: limit - 1] + "…"
+    return kept + "…"
+
+
 def _sheet_title(text: str, taken: set[str]) -> str:
-    base = _BAD_SHEET_CHARS.sub(" ", text).strip()[:31] or "Sheet"
-    title, n = base, 2
+    """A sheet name from `text`: within Excel's 31 characters, cut between words, and unique in the
+    workbook (Excel compares names without case): "(2)", "(3)"… after a repeated one."""
+    base = " ".join(_BAD_SHEET_CHARS.sub(" ", text).split()).strip("'") or "Sheet"
+    title, n = _shorten(base, SHEET_TITLE_MAX), 2
     while title.lower() in taken:
         suffix = f" ({n})"
-        title, n = base[: 31 - len(suffix)] + suffix, n + 1
+        title, n = _shorten(base, SHEET_TITLE_MAX - len(suffix)) + suffix, n + 1
     taken.add(title.lower())
     return title
 

@@ -23,6 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from citydesk.core.errors import DomainError, NotAllowed
@@ -43,6 +44,21 @@ from citydesk.ioc.access import dashboard_scope
 HEADLINES = 3  # indicators per group on the summary
 OPEN_STATES = [FindingState.FLAGGED, FindingState.EXPLAINED, FindingState.CORRECTED]
 FINDING_ACTIONS = ("explain", "correct", "close", "reopen")
+
+
+# The label of each filter, as the form shows it: errors name the field the way the reader sees it.
+FILTER_LABELS = {
+    "unit": gettext_lazy("Unit"),
+    "period": gettext_lazy("Period"),
+    "group": gettext_lazy("Indicator group"),
+}
+
+
+def filter_error_rows(errors: dict[str, str]) -> list[dict[str, str]]:
+    return [
+        {"field": field, "label": str(FILTER_LABELS.get(field, field)), "message": message}
+        for field, message in errors.items()
+    ]
 
 
 class BadFilter(Exception):
@@ -169,6 +185,7 @@ def _context(request: HttpRequest) -> tuple[dict[str, Any], Filters | None, int]
         filters = parse_filters(request, scope)
     except BadFilter as exc:
         context["filter_errors"] = exc.errors
+        context["filter_error_rows"] = filter_error_rows(exc.errors)
         return context, None, 400
     context.update(
         filters=filters,
@@ -500,7 +517,12 @@ def finding_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     try:
         version = int(raw_version) if raw_version else None
     except ValueError:
-        context = {"message": _("The version is not a number."), "field": "version", "back": back}
+        context = {
+            "message": _("The version is not a number."),
+            "field": "",
+            "field_code": "version",
+            "back": back,
+        }
         return render(request, "indicators/dash_error.html", context, status=400)
     try:
         anomalies.finding_transition(
@@ -511,7 +533,14 @@ def finding_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             version=version,
         )
     except DomainError as exc:
-        context = {"message": exc.message, "field": exc.field or "", "back": back + f"#finding-{finding.pk}"}
+        # Only the note is an input the reader sees; the other fields (version, action) are the page's own.
+        label = str(_("Note")) if exc.field == "note" else ""
+        context = {
+            "message": exc.message,
+            "field": label,
+            "field_code": exc.field or "",
+            "back": back + f"#finding-{finding.pk}",
+        }
         return render(request, "indicators/dash_error.html", context, status=exc.status)
     messages.success(request, _("The finding was updated."))
     return redirect(back + f"#finding-{finding.pk}")
@@ -529,7 +558,8 @@ def _export_context(request: HttpRequest) -> dict[str, Any] | HttpResponse:
     if code and group is None:
         errors["group"] = _("Unknown indicator group “%(code)s”.") % {"code": code}
     if errors or filters is None:
-        lines = [_("The filters are not valid:")] + [f"{name}: {error}" for name, error in errors.items()]
+        rows = filter_error_rows(errors)
+        lines = [_("The filters are not valid:")] + [f"{row['label']}: {row['message']}" for row in rows]
         return HttpResponse("\n".join(lines) + "\n", status=400, content_type="text/plain; charset=utf-8")
     if group is not None:
         context.update(group_data(filters, group))

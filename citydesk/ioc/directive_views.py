@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,6 +22,18 @@ from citydesk.ioc import directives as services
 from citydesk.ioc.access import dashboard_scope
 
 FIELDS = ("unit", "report", "text", "due")
+# The label of each input a refusal may name, as the form shows it (never the raw field name).
+FIELD_LABELS = {
+    "unit": gettext_lazy("Unit"),
+    "report": gettext_lazy("Report code"),
+    "text": gettext_lazy("Directive"),
+    "due": gettext_lazy("Due date"),
+    "response": gettext_lazy("What was done"),
+}
+
+
+def field_label(field: str) -> str:
+    return str(FIELD_LABELS.get(field, ""))
 
 
 class DirectiveForm(forms.Form):
@@ -34,6 +47,18 @@ class DirectiveForm(forms.Form):
         input_formats=["%Y-%m-%d", "%d/%m/%Y"],
         error_messages={"invalid": gettext_lazy("Enter the due date as dd/mm/yyyy.")},
     )
+
+    def clean(self) -> dict[str, Any]:
+        """What the service would refuse one at a time, said at once (it still checks everything)."""
+        data = super().clean()
+        if not (data.get("unit") or "").strip() and not (data.get("report") or "").strip():
+            self.add_error("unit", _("Choose the unit, or give a report's code."))
+        if "text" not in self.errors and not (data.get("text") or "").strip():
+            self.add_error("text", _("Write the directive."))
+        due = data.get("due")
+        if due is not None and due < timezone.localdate():
+            self.add_error("due", _("The due date cannot be in the past."))
+        return data
 
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
@@ -74,12 +99,20 @@ def _page(
         },
     ]
     units = list(services.issuable_units(user).only("code", "name"))
+    if action_error is not None:
+        action_error = {**action_error, "label": field_label(action_error.get("field") or "")}
+    error_rows = [
+        {"field": field, "label": field_label(field), "message": message}
+        for field, messages_ in (errors or {}).items()
+        for message in messages_
+    ]
     context = {
         # "Issued by me" only for those who issue (or did): a ward head without units below sees one list.
         "sections": [s for s in sections if s["rows"] or s["key"] != "issued" or units],
         "directive_units": units,
         "directive_values": values or {},
         "directive_errors": errors or {},
+        "directive_error_rows": error_rows,
         "action_error": action_error,
     }
     return render(request, "ioc/directives.html", context, status=status)

@@ -25,6 +25,7 @@ from citydesk.indicators.models import (
     Periodicity,
     Plan,
 )
+from citydesk.indicators.views_dashboards import FILTER_LABELS
 
 SUMMARY = "/chi-tieu-ktxh/"
 GROUP = "/chi-tieu-ktxh/nhom/ECO/"
@@ -171,10 +172,11 @@ def test_bad_filters_name_the_field(client, personas, data, params, field):
         response = client.get(url, params)
         assert response.status_code == 400
         assert field in response.context["filter_errors"]
-        assert f"<strong>{field}</strong>".encode() in response.content
+        label = str(FILTER_LABELS[field])
+        assert f'<li data-field="{field}"><strong>{label}</strong>: '.encode() in response.content
     export = client.get("/chi-tieu-ktxh/xuat.xlsx", params)
     assert export.status_code == 400
-    assert f"{field}:".encode() in export.content
+    assert f"{label}:".encode() in export.content
 
 
 def test_unknown_group_or_indicator_is_404(client, personas, data):
@@ -183,7 +185,7 @@ def test_unknown_group_or_indicator_is_404(client, personas, data):
     assert client.get("/chi-tieu-ktxh/chi-tieu/NOPE/").status_code == 404
     response = client.get("/chi-tieu-ktxh/xuat.xlsx", {"period": PERIOD, "group": "NOPE"})
     assert response.status_code == 400
-    assert b"group:" in response.content
+    assert f"{FILTER_LABELS['group']}:".encode() in response.content
 
 
 # --- The numbers --------------------------------------------------------------------------------------
@@ -378,7 +380,7 @@ def test_finding_explained_then_closed_with_the_version(client, personas, data):
     assert finding.version == 2
     stale = client.post(reverse("indicators:finding_action", args=[finding.pk, "close"]), {"version": 1})
     assert stale.status_code == 409
-    assert b"version" in stale.content
+    assert b'data-field="version"' in stale.content
     done = client.post(reverse("indicators:finding_action", args=[finding.pk, "close"]), {"version": 2})
     assert done.status_code == 302
     finding.refresh_from_db()
@@ -392,7 +394,7 @@ def test_finding_action_refusals(client, personas, data):
     client.force_login(personas.head)
     missing_note = client.post(url, {"version": 1})
     assert missing_note.status_code == 400
-    assert b"note" in missing_note.content
+    assert b'data-field="note"' in missing_note.content
     bad_version = client.post(url, {"version": "x", "note": "a"})
     assert bad_version.status_code == 400
     client.force_login(personas.other_head)  # another ward's head: not in their scope

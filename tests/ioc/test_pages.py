@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from citydesk.ioc.forms import OverviewForm
 from citydesk.reports.models import Report
 from citydesk.reports.services import report_transition
 from tests.reports.conftest import submit_report
@@ -114,7 +115,9 @@ def test_bad_filters_are_a_400_naming_the_field(client, reports, query, field):
     client.force_login(reports.head)
     response = client.get(f"{URL}?{query}")
     assert response.status_code == 400
-    assert f"<strong>{field}</strong>" in response.content.decode()
+    html = response.content.decode()
+    label = str(OverviewForm.base_fields[field].label)
+    assert f'<li data-field="{field}"><strong>{label}</strong>: ' in html  # the label, not the field's name
 
 
 def test_numbers_drill_down_to_the_reports_behind_them(client, reports):

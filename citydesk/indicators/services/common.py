@@ -70,13 +70,13 @@ def check_value(indicator: Indicator, raw: Any) -> float:
     if indicator.min_value is not None and number < indicator.min_value:
         raise DomainError(
             _("The value must be at least %(min)s %(uom)s.")
-            % {"min": display.exact(indicator.min_value), "uom": indicator.display_uom},
+            % {"min": display.exact(indicator.min_value, vietnamese=None), "uom": indicator.display_uom},
             field="value",
         )
     if indicator.max_value is not None and number > indicator.max_value:
         raise DomainError(
             _("The value must be at most %(max)s %(uom)s.")
-            % {"max": display.exact(indicator.max_value), "uom": indicator.display_uom},
+            % {"max": display.exact(indicator.max_value, vietnamese=None), "uom": indicator.display_uom},
             field="value",
         )
     return number

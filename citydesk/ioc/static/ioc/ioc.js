@@ -7,6 +7,23 @@
   var shapes = null;
   var boundaries = {};  // province code -> GeoJSON (fetched once per page)
 
+  function readJSON(id) {
+    var node = document.getElementById(id);
+    if (!node) { return {}; }
+    try { return JSON.parse(node.textContent); } catch (e) { return {}; }
+  }
+
+  /* Zoom buttons titled in the page's language, and no shape in the Tab order: Leaflet makes a shape
+     with a tooltip focusable, so each ward would be an invisible stop (the table below lists them). */
+  function localise(m) {
+    var texts = readJSON("citydesk-map-texts");
+    L.control.zoom({ zoomInTitle: texts.zoom_in || "Zoom in", zoomOutTitle: texts.zoom_out || "Zoom out" }).addTo(m);
+    m.on("layeradd", function (e) {
+      var node = typeof e.layer.getElement === "function" ? e.layer.getElement() : null;
+      if (node && node instanceof SVGElement) { node.setAttribute("tabindex", "-1"); }
+    });
+  }
+
   function loadBoundaries(provinces, done) {
     var missing = provinces.filter(function (p) { return !(p in boundaries); });
     if (!missing.length) { done(); return; }
@@ -99,7 +116,8 @@
     var heat = document.getElementById("ioc-heat-data");
     var measure = picker ? picker.value : "n";
     if (!map || map.getContainer() !== box) {
-      map = L.map(box, { scrollWheelZoom: false, attributionControl: false });
+      map = L.map(box, { scrollWheelZoom: false, attributionControl: false, zoomControl: false });
+      localise(map);
       var tiles = box.dataset.tiles;
       if (tiles) { L.tileLayer(tiles, { maxZoom: 18 }).addTo(map); }
       layer = null;
