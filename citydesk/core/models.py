@@ -27,7 +27,9 @@ class AdminUnit(models.Model):
 
     code = models.CharField(_("code"), max_length=5, primary_key=True)
     name = models.CharField(_("name"), max_length=120)
-    search_name = models.CharField(max_length=120, db_index=True, editable=False)
+    search_name = models.CharField(
+        max_length=120, db_index=True, editable=False, verbose_name=_("search name")
+    )
     division_type = models.CharField(_("division type"), max_length=40)
     level = models.CharField(_("level"), max_length=10, choices=DivisionLevel.choices)
     province = models.ForeignKey(
@@ -38,7 +40,7 @@ class AdminUnit(models.Model):
         related_name="wards",
         verbose_name=_("province"),
     )
-    codename = models.CharField(max_length=120)
+    codename = models.CharField(max_length=120, verbose_name=_("codename"))
     centre_lon = models.FloatField(_("centre longitude"), null=True, blank=True)
     centre_lat = models.FloatField(_("centre latitude"), null=True, blank=True)
     area_km2 = models.FloatField(_("area (km²)"), null=True, blank=True)
@@ -69,14 +71,23 @@ class LegacyUnit(models.Model):
         DISTRICT = "district", _("District (before 2025)")
         WARD = "ward", _("Ward/commune (before 2025)")
 
-    level = models.CharField(max_length=10, choices=Level.choices)
-    code = models.CharField(max_length=5)
-    name = models.CharField(max_length=120)
-    search_name = models.CharField(max_length=120, db_index=True, editable=False)
-    parent = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    level = models.CharField(max_length=10, choices=Level.choices, verbose_name=_("level"))
+    code = models.CharField(max_length=5, verbose_name=_("code"))
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    search_name = models.CharField(
+        max_length=120, db_index=True, editable=False, verbose_name=_("search name")
     )
-    successors = models.ManyToManyField(AdminUnit, through="LegacyMapping", related_name="legacy_sources")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
+    )
+    successors = models.ManyToManyField(
+        AdminUnit, through="LegacyMapping", related_name="legacy_sources", verbose_name=_("successors")
+    )
 
     class Meta:
         verbose_name = _("legacy unit (before 2025)")
@@ -90,9 +101,11 @@ class LegacyUnit(models.Model):
 class LegacyMapping(models.Model):
     """Legacy unit -> current unit. `partial` when only part of the old unit went to this one."""
 
-    legacy = models.ForeignKey(LegacyUnit, on_delete=models.CASCADE, related_name="mappings")
-    unit = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="+")
-    partial = models.BooleanField(default=False)
+    legacy = models.ForeignKey(
+        LegacyUnit, on_delete=models.CASCADE, related_name="mappings", verbose_name=_("legacy")
+    )
+    unit = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="+", verbose_name=_("unit"))
+    partial = models.BooleanField(default=False, verbose_name=_("partial"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["legacy", "unit"], name="legacymapping_uniq")]
@@ -172,8 +185,12 @@ class User(AbstractUser):
 class Membership(models.Model):
     """An officer's role in an organisation."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("organisation")
+    )
     role = models.CharField(_("role"), max_length=12, choices=Role.choices)
     title = models.CharField(_("title"), max_length=120, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -192,13 +209,15 @@ class Membership(models.Model):
 class ApiToken(models.Model):
     """A bearer token for the REST API. Only a SHA-256 of the token is stored."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=100, blank=True)
-    prefix = models.CharField(max_length=12, db_index=True)
-    key_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(max_length=100, blank=True, verbose_name=_("name"))
+    prefix = models.CharField(max_length=12, db_index=True, verbose_name=_("prefix"))
+    key_hash = models.CharField(max_length=64, unique=True, verbose_name=_("key hash"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
 
     class Meta:
         verbose_name = _("API token")
@@ -211,25 +230,38 @@ class ApiToken(models.Model):
 class Delegation(models.Model):
     """Ủy quyền: a head lets another person or unit exercise named powers for a period."""
 
-    delegator = models.ForeignKey(User, on_delete=models.PROTECT, related_name="delegations_given")
+    delegator = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="delegations_given", verbose_name=_("delegator")
+    )
     organisation = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,
         related_name="delegations",
         help_text=_("The organisation in which the delegator holds the powers."),
+        verbose_name=_("organisation"),
     )
     powers = models.JSONField(_("powers"))
     delegate_user = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="delegations_received"
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="delegations_received",
+        verbose_name=_("delegate user"),
     )
     delegate_organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="delegations_received"
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="delegations_received",
+        verbose_name=_("delegate organisation"),
     )
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("until"))
     reason = models.CharField(_("legal basis / reason"), max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
 
     class Meta:
         verbose_name = _("delegation")
@@ -261,7 +293,7 @@ class CalendarOverride(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=200)
     legal_basis = models.CharField(_("legal basis"), max_length=200, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("calendar change")
@@ -322,18 +354,18 @@ class AuditEntry(models.Model):
         SYSTEM = "system", _("System")
 
     at = models.DateTimeField(_("time"))
-    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("actor id"))
     actor_label = models.CharField(_("actor"), max_length=200)
     right = models.CharField(_("right"), max_length=10, choices=Right.choices)
-    delegation_id = models.BigIntegerField(null=True, blank=True)
+    delegation_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("delegation id"))
     on_behalf_of = models.CharField(_("on behalf of"), max_length=200, blank=True)
     action = models.CharField(_("action"), max_length=80)
     object_type = models.CharField(_("object type"), max_length=80)
     object_id = models.CharField(_("object id"), max_length=80)
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    prev_hash = models.CharField(max_length=64, verbose_name=_("prev hash"))
+    hash = models.CharField(max_length=64, unique=True, verbose_name=_("hash"))
 
     class Meta:
         verbose_name = _("audit entry")
@@ -348,10 +380,10 @@ class AuditEntry(models.Model):
 class AuditChainHead(models.Model):
     """Single row holding the last hash; locked to serialise appends and to detect tail deletion."""
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    last_id = models.BigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, default="0" * 64)
-    count = models.BigIntegerField(default=0)
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, verbose_name=_("id"))
+    last_id = models.BigIntegerField(default=0, verbose_name=_("last id"))
+    last_hash = models.CharField(max_length=64, default="0" * 64, verbose_name=_("last hash"))
+    count = models.BigIntegerField(default=0, verbose_name=_("count"))
 
     def __str__(self) -> str:
         return f"audit head #{self.last_id}"
@@ -360,8 +392,8 @@ class AuditChainHead(models.Model):
 class ConfigGeneration(models.Model):
     """Single row bumped by database triggers whenever configuration changes (see core/configcache.py)."""
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    value = models.BigIntegerField(default=0)
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, verbose_name=_("id"))
+    value = models.BigIntegerField(default=0, verbose_name=_("value"))
 
     def __str__(self) -> str:
         return f"configuration generation {self.value}"

@@ -37,7 +37,9 @@ class Procedure(models.Model):
     code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=300)
     name_en = models.CharField(_("name (English)"), max_length=300, blank=True)
-    search_name = models.CharField(max_length=300, db_index=True, editable=False, default="")
+    search_name = models.CharField(
+        max_length=300, db_index=True, editable=False, default="", verbose_name=_("search name")
+    )
     field = models.CharField(_("field"), max_length=120)
     authority = models.CharField(_("competent level"), max_length=12, choices=Authority.choices)
     # For department-level procedures: the department's short code (e.g. "SXD"), resolved per city.
@@ -54,7 +56,7 @@ class Procedure(models.Model):
     same_day = models.BooleanField(_("can be handled the same day"), default=False)
     legal_basis = models.CharField(_("legal basis"), max_length=500, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("administrative procedure")
@@ -75,8 +77,10 @@ class Procedure(models.Model):
 class ProcedureDocument(models.Model):
     """A paper the applicant must (or may) bring, with an optional blank template."""
 
-    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="documents")
-    position = models.PositiveSmallIntegerField(default=1)
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.CASCADE, related_name="documents", verbose_name=_("procedure")
+    )
+    position = models.PositiveSmallIntegerField(default=1, verbose_name=_("position"))
     name = models.CharField(_("document"), max_length=300)
     copies = models.CharField(_("copies"), max_length=60, blank=True)
     required = models.BooleanField(_("required"), default=True)
@@ -102,8 +106,10 @@ class Performer(models.TextChoices):
 class ProcedureStep(models.Model):
     """One step of a procedure's process (quy trình nội bộ / liên thông)."""
 
-    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="steps")
-    position = models.PositiveSmallIntegerField()
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.CASCADE, related_name="steps", verbose_name=_("procedure")
+    )
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"))
     name = models.CharField(_("step"), max_length=200)
     performer = models.CharField(
         _("performed by"), max_length=12, choices=Performer.choices, default=Performer.RECEIVING_UNIT
@@ -167,9 +173,14 @@ class Campaign(models.Model):
     units = models.ManyToManyField(Organisation, related_name="campaigns", verbose_name=_("units"))
     is_active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-start_date"]
@@ -185,7 +196,9 @@ class Campaign(models.Model):
 
 class Dossier(models.Model):
     code = models.CharField(_("dossier code"), max_length=24, unique=True)
-    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="dossiers")
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("procedure")
+    )
     unit = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,
@@ -193,16 +206,26 @@ class Dossier(models.Model):
         verbose_name=_("receiving unit"),
         db_index=False,  # dossier_unit_received (unit, received_at) starts with it
     )
-    province_code = models.CharField(max_length=2, blank=True)
+    province_code = models.CharField(max_length=2, blank=True, verbose_name=_("province code"))
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.RECEIVED)
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
     current_step = models.ForeignKey(
-        "DossierStep", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "DossierStep",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("current step"),
     )
     # Applicant (personal data: shown only to the handling officers and the applicant).
     applicant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="dossiers"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="dossiers",
+        verbose_name=_("applicant"),
     )
     applicant_name = models.CharField(_("applicant"), max_length=150)
     applicant_id_number = models.CharField(_("ID card number"), max_length=20, blank=True)
@@ -210,7 +233,12 @@ class Dossier(models.Model):
     applicant_email = models.EmailField(_("e-mail"), blank=True)
     applicant_address = models.CharField(_("address"), max_length=300, blank=True)
     received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("received by"),
     )
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     due_at = models.DateTimeField(_("due"))
@@ -218,10 +246,15 @@ class Dossier(models.Model):
     # False for a dossier handled outside the one-stop system and recorded afterwards (seed 003 target).
     via_one_stop = models.BooleanField(_("handled through the one-stop system"), default=True)
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="dossiers"
+        Campaign,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="dossiers",
+        verbose_name=_("campaign"),
     )
-    paused_at = models.DateTimeField(null=True, blank=True)
-    paused_seconds = models.PositiveBigIntegerField(default=0)
+    paused_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paused at"))
+    paused_seconds = models.PositiveBigIntegerField(default=0, verbose_name=_("paused seconds"))
     resolved_at = models.DateTimeField(_("result ready"), null=True, blank=True)
     punctuality = models.CharField(_("timeliness"), max_length=8, choices=Punctuality.choices, blank=True)
     returned_at = models.DateTimeField(_("result returned"), null=True, blank=True)
@@ -231,9 +264,9 @@ class Dossier(models.Model):
     result_note = models.TextField(_("result"), blank=True)
     refusal_reason = models.TextField(_("reason for refusal"), blank=True)
     fee = models.PositiveIntegerField(_("fee (VND)"), default=0)
-    paid_at = models.DateTimeField(null=True, blank=True)
-    citizen_token = models.CharField(max_length=32, blank=True)
-    updated_at = models.DateTimeField(default=timezone.now)
+    paid_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paid at"))
+    citizen_token = models.CharField(max_length=32, blank=True, verbose_name=_("citizen token"))
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("dossier")
@@ -259,23 +292,39 @@ class DossierStep(models.Model):
     """A step of one dossier's process, in the unit that performs it, with its own due time."""
 
     # db_index=False: the unique (dossier, position) serves look-ups by dossier.
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="steps", db_index=False)
-    position = models.PositiveSmallIntegerField()
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="steps", db_index=False, verbose_name=_("dossier")
+    )
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"))
     name = models.CharField(_("step"), max_length=200)
-    unit = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="dossier_steps")
+    unit = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="dossier_steps", verbose_name=_("unit")
+    )
     role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.OFFICER)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assignee"),
     )
-    allotted_seconds = models.PositiveIntegerField(default=0)
-    started_at = models.DateTimeField(null=True, blank=True)
-    due_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    allotted_seconds = models.PositiveIntegerField(default=0, verbose_name=_("allotted seconds"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    due_at = models.DateTimeField(null=True, blank=True, verbose_name=_("due at"))
+    completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
     completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("completed by"),
     )
-    note = models.TextField(blank=True)
-    punctuality = models.CharField(max_length=8, choices=Punctuality.choices, blank=True)
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    punctuality = models.CharField(
+        max_length=8, choices=Punctuality.choices, blank=True, verbose_name=_("punctuality")
+    )
 
     class Meta:
         ordering = ["dossier", "position"]
@@ -298,16 +347,23 @@ class DossierStep(models.Model):
 class DossierDocument(models.Model):
     """A paper of one dossier: checked at the desk, or uploaded online."""
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="documents")
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="documents", verbose_name=_("dossier")
+    )
     requirement = models.ForeignKey(
-        ProcedureDocument, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ProcedureDocument,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requirement"),
     )
     name = models.CharField(_("document"), max_length=300)
-    file = models.FileField(upload_to="dossiers/%Y/%m/", blank=True)
-    content_type = models.CharField(max_length=100, blank=True)
-    size = models.PositiveIntegerField(default=0)
-    is_supplement = models.BooleanField(default=False)
-    added_at = models.DateTimeField(default=timezone.now)
+    file = models.FileField(upload_to="dossiers/%Y/%m/", blank=True, verbose_name=_("file"))
+    content_type = models.CharField(max_length=100, blank=True, verbose_name=_("content type"))
+    size = models.PositiveIntegerField(default=0, verbose_name=_("size"))
+    is_supplement = models.BooleanField(default=False, verbose_name=_("is supplement"))
+    added_at = models.DateTimeField(default=timezone.now, verbose_name=_("added at"))
 
     def __str__(self) -> str:
         return self.name
@@ -327,14 +383,16 @@ class DossierEvent(models.Model):
         NOTE = "note", _("Note")
 
     # db_index=False: dossierevent_dossier (dossier, at) serves look-ups by dossier.
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events", db_index=False)
-    at = models.DateTimeField(default=timezone.now)
-    kind = models.CharField(max_length=24, choices=Kind.choices)
-    actor_label = models.CharField(max_length=200, blank=True)
-    status_from = models.CharField(max_length=12, blank=True)
-    status_to = models.CharField(max_length=12, blank=True)
-    note = models.TextField(blank=True)
-    public = models.BooleanField(default=True)
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="events", db_index=False, verbose_name=_("dossier")
+    )
+    at = models.DateTimeField(default=timezone.now, verbose_name=_("at"))
+    kind = models.CharField(max_length=24, choices=Kind.choices, verbose_name=_("kind"))
+    actor_label = models.CharField(max_length=200, blank=True, verbose_name=_("actor label"))
+    status_from = models.CharField(max_length=12, blank=True, verbose_name=_("status from"))
+    status_to = models.CharField(max_length=12, blank=True, verbose_name=_("status to"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    public = models.BooleanField(default=True, verbose_name=_("public"))
 
     class Meta:
         ordering = ["at", "id"]
@@ -347,12 +405,14 @@ class DossierEvent(models.Model):
 class Shipment(models.Model):
     """The result sent by public postal service (bưu chính công ích)."""
 
-    dossier = models.OneToOneField(Dossier, on_delete=models.CASCADE, related_name="shipment")
+    dossier = models.OneToOneField(
+        Dossier, on_delete=models.CASCADE, related_name="shipment", verbose_name=_("dossier")
+    )
     carrier = models.CharField(_("carrier"), max_length=100, default="Bưu chính công ích (VNPost)")
     tracking_number = models.CharField(_("tracking number"), max_length=60)
     address = models.CharField(_("delivery address"), max_length=300)
-    sent_at = models.DateTimeField(default=timezone.now)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(default=timezone.now, verbose_name=_("sent at"))
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("delivered at"))
 
     class Meta:
         verbose_name = _("postal shipment")
@@ -370,13 +430,17 @@ class Payment(models.Model):
         PAID = "paid", _("Paid")
         FAILED = "failed", _("Failed")
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="payments")
-    provider = models.CharField(max_length=40)
-    amount = models.PositiveIntegerField()
-    reference = models.CharField(max_length=80, unique=True)
-    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
-    created_at = models.DateTimeField(default=timezone.now)
-    paid_at = models.DateTimeField(null=True, blank=True)
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="payments", verbose_name=_("dossier")
+    )
+    provider = models.CharField(max_length=40, verbose_name=_("provider"))
+    amount = models.PositiveIntegerField(verbose_name=_("amount"))
+    reference = models.CharField(max_length=80, unique=True, verbose_name=_("reference"))
+    state = models.CharField(
+        max_length=8, choices=State.choices, default=State.PENDING, verbose_name=_("state")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    paid_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paid at"))
 
     class Meta:
         verbose_name = _("fee payment")
@@ -387,8 +451,8 @@ class Payment(models.Model):
 
 
 class DossierCodeCounter(models.Model):
-    year = models.PositiveSmallIntegerField(primary_key=True)
-    last = models.PositiveBigIntegerField(default=0)
+    year = models.PositiveSmallIntegerField(primary_key=True, verbose_name=_("year"))
+    last = models.PositiveBigIntegerField(default=0, verbose_name=_("last"))
 
     class Meta:
         verbose_name = _("dossier code counter")
@@ -401,13 +465,17 @@ class DossierCodeCounter(models.Model):
 class CampaignTally(models.Model):
     """Counts of one campaign × unit × procedure, kept by the dossier services (the dashboard reads these)."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="tallies")
-    unit = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="+")
-    received = models.PositiveIntegerField(default=0)
-    resolved_same_day = models.PositiveIntegerField(default=0)
-    resolved_later = models.PositiveIntegerField(default=0)
-    refused = models.PositiveIntegerField(default=0)
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="tallies", verbose_name=_("campaign")
+    )
+    unit = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("unit"))
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.CASCADE, related_name="+", verbose_name=_("procedure")
+    )
+    received = models.PositiveIntegerField(default=0, verbose_name=_("received"))
+    resolved_same_day = models.PositiveIntegerField(default=0, verbose_name=_("resolved same day"))
+    resolved_later = models.PositiveIntegerField(default=0, verbose_name=_("resolved later"))
+    refused = models.PositiveIntegerField(default=0, verbose_name=_("refused"))
 
     class Meta:
         verbose_name = _("campaign count")
@@ -427,17 +495,19 @@ class DossierMonth(models.Model):
     ready or the dossier was refused.
     """
 
-    month = models.DateField()  # first day of the month
-    unit = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="+")
-    channel = models.CharField(max_length=8, choices=Channel.choices)
-    received = models.PositiveIntegerField(default=0)
-    received_via_one_stop = models.PositiveIntegerField(default=0)
-    finished = models.PositiveIntegerField(default=0)
-    finished_early = models.PositiveIntegerField(default=0)
-    finished_on_time = models.PositiveIntegerField(default=0)
-    finished_late = models.PositiveIntegerField(default=0)
-    refused = models.PositiveIntegerField(default=0)
+    month = models.DateField(verbose_name=_("month"))  # first day of the month
+    unit = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("unit"))
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.CASCADE, related_name="+", verbose_name=_("procedure")
+    )
+    channel = models.CharField(max_length=8, choices=Channel.choices, verbose_name=_("channel"))
+    received = models.PositiveIntegerField(default=0, verbose_name=_("received"))
+    received_via_one_stop = models.PositiveIntegerField(default=0, verbose_name=_("received via one stop"))
+    finished = models.PositiveIntegerField(default=0, verbose_name=_("finished"))
+    finished_early = models.PositiveIntegerField(default=0, verbose_name=_("finished early"))
+    finished_on_time = models.PositiveIntegerField(default=0, verbose_name=_("finished on time"))
+    finished_late = models.PositiveIntegerField(default=0, verbose_name=_("finished late"))
+    refused = models.PositiveIntegerField(default=0, verbose_name=_("refused"))
 
     class Meta:
         verbose_name = _("monthly dossier count")
@@ -456,7 +526,9 @@ class DossierMonth(models.Model):
 class Target(models.Model):
     """Administrative-reform targets of a unit for a year (seed 003), as shares in percent."""
 
-    unit = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="dossier_targets")
+    unit = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="dossier_targets", verbose_name=_("unit")
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     online_share = models.DecimalField(_("filed online (%)"), max_digits=5, decimal_places=2, default=0)
     on_time_share = models.DecimalField(_("resolved on time (%)"), max_digits=5, decimal_places=2, default=0)
@@ -476,10 +548,12 @@ class Target(models.Model):
 class IdempotencyKey(models.Model):
     """A POST's Idempotency-Key: a retried intake returns the first dossier instead of a second one."""
 
-    scope = models.CharField(max_length=80)
-    key = models.CharField(max_length=120)
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    scope = models.CharField(max_length=80, verbose_name=_("scope"))
+    key = models.CharField(max_length=120, verbose_name=_("key"))
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="+", verbose_name=_("dossier")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["scope", "key"], name="dossier_idempotency_key")]
@@ -495,10 +569,12 @@ class CampaignBaseline(models.Model):
     campaign is read, then kept: the clearance progress compares today's open dossiers with it.
     """
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="baselines")
-    unit = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    open_at_start = models.PositiveIntegerField(default=0)
-    computed_at = models.DateTimeField(default=timezone.now)
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="baselines", verbose_name=_("campaign")
+    )
+    unit = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("unit"))
+    open_at_start = models.PositiveIntegerField(default=0, verbose_name=_("open at start"))
+    computed_at = models.DateTimeField(default=timezone.now, verbose_name=_("computed at"))
 
     class Meta:
         constraints = [
@@ -517,9 +593,11 @@ class PhoneCheckFailures(models.Model):
     window that starts with its first wrong answer; written by `services.phone_checks.phone_check_failed`.
     """
 
-    dossier = models.OneToOneField(Dossier, on_delete=models.CASCADE, primary_key=True, related_name="+")
-    failures = models.PositiveIntegerField(default=0)
-    window_start = models.DateTimeField()
+    dossier = models.OneToOneField(
+        Dossier, on_delete=models.CASCADE, primary_key=True, related_name="+", verbose_name=_("dossier")
+    )
+    failures = models.PositiveIntegerField(default=0, verbose_name=_("failures"))
+    window_start = models.DateTimeField(verbose_name=_("window start"))
 
     def __str__(self) -> str:
         return f"{self.dossier_id}: {self.failures} since {self.window_start:%Y-%m-%d %H:%M}"

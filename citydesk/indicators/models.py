@@ -49,7 +49,7 @@ class IndicatorGroup(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
 
     class Meta:
         ordering = ["position", "code"]
@@ -66,7 +66,9 @@ class IndicatorGroup(models.Model):
 
 
 class Indicator(models.Model):
-    group = models.ForeignKey(IndicatorGroup, on_delete=models.PROTECT, related_name="indicators")
+    group = models.ForeignKey(
+        IndicatorGroup, on_delete=models.PROTECT, related_name="indicators", verbose_name=_("group")
+    )
     code = models.CharField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=300)
     name_en = models.CharField(_("name (English)"), max_length=300, blank=True)
@@ -112,7 +114,7 @@ class Indicator(models.Model):
         Organisation, related_name="reported_indicators", blank=True, verbose_name=_("reporting units")
     )
     is_active = models.BooleanField(_("active"), default=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
 
     class Meta:
         ordering = ["group__position", "position", "code"]
@@ -141,17 +143,28 @@ class Indicator(models.Model):
 class DataValue(models.Model):
     """One value of one indicator for one unit and one period (entered, computed, or imported)."""
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
-    unit = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="indicator_values")
-    period_type = models.CharField(max_length=1, choices=Periodicity.choices)
-    period = models.DateField()  # first day of the period
-    value = models.FloatField()
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.ENTRY)
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="values", verbose_name=_("indicator")
+    )
+    unit = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="indicator_values", verbose_name=_("unit")
+    )
+    period_type = models.CharField(max_length=1, choices=Periodicity.choices, verbose_name=_("period type"))
+    period = models.DateField(verbose_name=_("period"))  # first day of the period
+    value = models.FloatField(verbose_name=_("value"))
+    source = models.CharField(
+        max_length=10, choices=Source.choices, default=Source.ENTRY, verbose_name=_("source")
+    )
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by"),
     )
     comment = models.CharField(_("comment"), max_length=500, blank=True)
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("indicator value")
@@ -181,13 +194,17 @@ class RunningTotal(models.Model):
     the fiscal year from the first value on has its row, so any period inside the year is the
     difference of two rows (see `running.py`). Kept in step with the values on every change."""
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+", db_index=False)
-    unit = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", db_index=False)
-    period_type = models.CharField(max_length=1, choices=Periodicity.choices)
-    month = models.DateField()  # first day of the month the totals run to (inclusive)
-    total = models.FloatField()
-    count = models.PositiveIntegerField()
-    last = models.FloatField()
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("indicator")
+    )
+    unit = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("unit")
+    )
+    period_type = models.CharField(max_length=1, choices=Periodicity.choices, verbose_name=_("period type"))
+    month = models.DateField(verbose_name=_("month"))  # first day of the month the totals run to (inclusive)
+    total = models.FloatField(verbose_name=_("total"))
+    count = models.PositiveIntegerField(verbose_name=_("count"))
+    last = models.FloatField(verbose_name=_("last"))
 
     class Meta:
         constraints = [
@@ -212,23 +229,39 @@ class SubmissionState(models.TextChoices):
 class Submission(models.Model):
     """A unit's report of one indicator group for one period: draft → submitted → approved → locked."""
 
-    group = models.ForeignKey(IndicatorGroup, on_delete=models.CASCADE, related_name="submissions")
-    unit = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="indicator_submissions")
-    period_type = models.CharField(max_length=1, choices=Periodicity.choices)
-    period = models.DateField()
-    state = models.CharField(max_length=10, choices=SubmissionState.choices, default=SubmissionState.DRAFT)
-    version = models.PositiveIntegerField(default=1)
+    group = models.ForeignKey(
+        IndicatorGroup, on_delete=models.CASCADE, related_name="submissions", verbose_name=_("group")
+    )
+    unit = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="indicator_submissions", verbose_name=_("unit")
+    )
+    period_type = models.CharField(max_length=1, choices=Periodicity.choices, verbose_name=_("period type"))
+    period = models.DateField(verbose_name=_("period"))
+    state = models.CharField(
+        max_length=10, choices=SubmissionState.choices, default=SubmissionState.DRAFT, verbose_name=_("state")
+    )
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
     due_at = models.DateTimeField(_("deadline"), null=True, blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("submitted at"))
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
     )
-    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("approved at"))
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
     )
-    reminded_at = models.DateTimeField(null=True, blank=True)
-    note = models.TextField(blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reminded at"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
 
     class Meta:
         verbose_name = _("indicator submission")
@@ -245,17 +278,26 @@ class Plan(models.Model):
     """A target (kế hoạch) of an indicator for a unit and a period. Revisions add rows: the newest
     revision of a key is in force, the older ones stay as history."""
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="plans")
-    unit = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="indicator_plans")
-    period_type = models.CharField(max_length=1, choices=Periodicity.choices)
-    period = models.DateField()
-    revision = models.PositiveIntegerField(default=1)
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="plans", verbose_name=_("indicator")
+    )
+    unit = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="indicator_plans", verbose_name=_("unit")
+    )
+    period_type = models.CharField(max_length=1, choices=Periodicity.choices, verbose_name=_("period type"))
+    period = models.DateField(verbose_name=_("period"))
+    revision = models.PositiveIntegerField(default=1, verbose_name=_("revision"))
     value = models.FloatField(_("target"))
     note = models.CharField(_("reason / decision"), max_length=300, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("indicator plan")
@@ -281,20 +323,28 @@ class FindingState(models.TextChoices):
 class Finding(models.Model):
     """An abnormal value found by the checks, tracked until someone explains or corrects it."""
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="findings")
-    unit = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="indicator_findings")
-    period_type = models.CharField(max_length=1, choices=Periodicity.choices)
-    period = models.DateField()
-    value = models.FloatField()
-    expected = models.FloatField(null=True, blank=True)
-    score = models.FloatField()  # robust z-score of the residual (signed)
-    method = models.CharField(max_length=20)  # "seasonal", "peer", "jump"
-    explanation = models.TextField()  # plain Vietnamese, e.g. "3,8 lần mức thường thấy của tháng 3…"
-    state = models.CharField(max_length=10, choices=FindingState.choices, default=FindingState.FLAGGED)
-    found_at = models.DateTimeField(default=timezone.now)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    resolution = models.TextField(blank=True)
-    version = models.PositiveIntegerField(default=1)
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="findings", verbose_name=_("indicator")
+    )
+    unit = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="indicator_findings", verbose_name=_("unit")
+    )
+    period_type = models.CharField(max_length=1, choices=Periodicity.choices, verbose_name=_("period type"))
+    period = models.DateField(verbose_name=_("period"))
+    value = models.FloatField(verbose_name=_("value"))
+    expected = models.FloatField(null=True, blank=True, verbose_name=_("expected"))
+    score = models.FloatField(verbose_name=_("score"))  # robust z-score of the residual (signed)
+    method = models.CharField(max_length=20, verbose_name=_("method"))  # "seasonal", "peer", "jump"
+    explanation = models.TextField(
+        verbose_name=_("explanation")
+    )  # plain Vietnamese, e.g. "3,8 lần mức thường thấy của tháng 3…"
+    state = models.CharField(
+        max_length=10, choices=FindingState.choices, default=FindingState.FLAGGED, verbose_name=_("state")
+    )
+    found_at = models.DateTimeField(default=timezone.now, verbose_name=_("found at"))
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
+    resolution = models.TextField(blank=True, verbose_name=_("resolution"))
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
 
     class Meta:
         verbose_name = _("abnormal value finding")
@@ -313,12 +363,14 @@ class Finding(models.Model):
 
 
 class FindingEvent(models.Model):
-    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(default=timezone.now)
-    actor_label = models.CharField(max_length=200)
-    state_from = models.CharField(max_length=10, blank=True)
-    state_to = models.CharField(max_length=10)
-    note = models.TextField(blank=True)
+    finding = models.ForeignKey(
+        Finding, on_delete=models.CASCADE, related_name="events", verbose_name=_("finding")
+    )
+    at = models.DateTimeField(default=timezone.now, verbose_name=_("at"))
+    actor_label = models.CharField(max_length=200, verbose_name=_("actor label"))
+    state_from = models.CharField(max_length=10, blank=True, verbose_name=_("state from"))
+    state_to = models.CharField(max_length=10, verbose_name=_("state to"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
 
     class Meta:
         ordering = ["at", "id"]

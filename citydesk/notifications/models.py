@@ -25,7 +25,7 @@ class Notification(models.Model):
         null=True,
         blank=True,
         related_name="notifications",
-        db_index=False,  # notification_inbox (recipient, channel, read_at) starts with it
+        db_index=False,  # notification_inbox (recipient, channel, read_at) starts with it, verbose_name=_("recipient")
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     # 254: the longest e-mail address a mail system accepts (RFC 5321), as reports and users store.
@@ -35,12 +35,12 @@ class Notification(models.Model):
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(default=timezone.now, verbose_name=_("next attempt at"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    read_at = models.DateTimeField(null=True, blank=True, verbose_name=_("read at"))
 
     class Meta:
         verbose_name = _("notification")

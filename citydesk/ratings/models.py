@@ -34,23 +34,49 @@ class Rating(models.Model):
     channel = models.CharField(_("channel"), max_length=6, choices=Channel.choices)
     level = models.CharField(_("rating"), max_length=12, choices=Level.choices)
     comment = models.TextField(_("comment"), max_length=1000, blank=True)
-    unit = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="ratings")
+    unit = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="ratings", verbose_name=_("unit")
+    )
     officer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="ratings"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="ratings",
+        verbose_name=_("officer"),
     )
     procedure = models.ForeignKey(
-        "dossiers.Procedure", on_delete=models.SET_NULL, null=True, blank=True, related_name="ratings"
+        "dossiers.Procedure",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="ratings",
+        verbose_name=_("procedure"),
     )
     dossier = models.ForeignKey(
-        "dossiers.Dossier", on_delete=models.SET_NULL, null=True, blank=True, related_name="ratings"
+        "dossiers.Dossier",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="ratings",
+        verbose_name=_("dossier"),
     )
     transaction = models.OneToOneField(
-        "DeskTransaction", on_delete=models.SET_NULL, null=True, blank=True, related_name="rating"
+        "DeskTransaction",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rating",
+        verbose_name=_("transaction"),
     )
-    resident_key = models.CharField(max_length=64, blank=True)  # hash of the resident's identity
-    period = models.CharField(max_length=7, blank=True)  # e.g. "2026-11" for resident ratings
-    device = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    resident_key = models.CharField(
+        max_length=64, blank=True, verbose_name=_("resident key")
+    )  # hash of the resident's identity
+    period = models.CharField(
+        max_length=7, blank=True, verbose_name=_("period")
+    )  # e.g. "2026-11" for resident ratings
+    device = models.CharField(max_length=64, blank=True, verbose_name=_("device"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("satisfaction rating")
@@ -78,19 +104,31 @@ class Rating(models.Model):
 class DeskTransaction(models.Model):
     """A desk transaction (receiving or returning a dossier, advice…) that the kiosk can rate once."""
 
-    code = models.CharField(max_length=24, unique=True)
-    unit = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(max_length=24, unique=True, verbose_name=_("code"))
+    unit = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("officer")
+    )
     dossier = models.ForeignKey(
-        "dossiers.Dossier", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "dossiers.Dossier",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dossier"),
     )
     procedure = models.ForeignKey(
-        "dossiers.Procedure", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "dossiers.Procedure",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("procedure"),
     )
-    kind = models.CharField(max_length=20, default="receive")
-    kiosk = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
+    kind = models.CharField(max_length=20, default="receive", verbose_name=_("kind"))
+    kiosk = models.CharField(max_length=64, blank=True, verbose_name=_("kiosk"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
 
     class Meta:
         verbose_name = _("desk transaction")
@@ -108,15 +146,15 @@ class RatingMonth(models.Model):
     officer_id / procedure_id are 0 where there is none (so the unique key works on every database).
     """
 
-    month = models.DateField()
-    unit = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    officer_id = models.BigIntegerField(default=0)
-    procedure_id = models.BigIntegerField(default=0)
-    channel = models.CharField(max_length=6, choices=Channel.choices)
-    satisfied = models.PositiveIntegerField(default=0)
-    normal = models.PositiveIntegerField(default=0)
-    unsatisfied = models.PositiveIntegerField(default=0)
-    imported = models.BooleanField(default=False)
+    month = models.DateField(verbose_name=_("month"))
+    unit = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("unit"))
+    officer_id = models.BigIntegerField(default=0, verbose_name=_("officer id"))
+    procedure_id = models.BigIntegerField(default=0, verbose_name=_("procedure id"))
+    channel = models.CharField(max_length=6, choices=Channel.choices, verbose_name=_("channel"))
+    satisfied = models.PositiveIntegerField(default=0, verbose_name=_("satisfied"))
+    normal = models.PositiveIntegerField(default=0, verbose_name=_("normal"))
+    unsatisfied = models.PositiveIntegerField(default=0, verbose_name=_("unsatisfied"))
+    imported = models.BooleanField(default=False, verbose_name=_("imported"))
 
     class Meta:
         verbose_name = _("monthly rating counts")

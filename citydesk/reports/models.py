@@ -56,14 +56,20 @@ class Report(models.Model):
     # Foreign keys without their own index where a composite index starts with them (report_category_time,
     # report_queue): one index write fewer per report.
     category = models.ForeignKey(
-        ServiceCategory, on_delete=models.PROTECT, related_name="reports", db_index=False
+        ServiceCategory,
+        on_delete=models.PROTECT,
+        related_name="reports",
+        db_index=False,
+        verbose_name=_("category"),
     )
     description = models.TextField(_("description"), max_length=4000)
-    lon = models.FloatField(null=True, blank=True)
-    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True, verbose_name=_("lon"))
+    lat = models.FloatField(null=True, blank=True, verbose_name=_("lat"))
     address = models.CharField(_("address"), max_length=300, blank=True)
-    ward = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    province_code = models.CharField(max_length=2, blank=True, db_index=True)
+    ward = models.ForeignKey(
+        AdminUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("ward")
+    )
+    province_code = models.CharField(max_length=2, blank=True, db_index=True, verbose_name=_("province code"))
     near_boundary = models.BooleanField(_("near a unit boundary"), default=False)
     unit = models.ForeignKey(
         Organisation,
@@ -78,6 +84,7 @@ class Report(models.Model):
         null=True,
         blank=True,
         related_name="assigned_reports",
+        verbose_name=_("assignee"),
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     # Clients are revoked, not deleted; should one ever be deleted, its reports stay (without it).
@@ -90,12 +97,22 @@ class Report(models.Model):
         verbose_name=_("Open311 client"),
     )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.RECEIVED)
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("reporter"),
     )
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by"),
     )
     contact_name = models.CharField(_("name"), max_length=150, blank=True)
     contact_phone = models.CharField(_("phone"), max_length=20, blank=True)
@@ -103,23 +120,32 @@ class Report(models.Model):
     show_name_publicly = models.BooleanField(_("show my name publicly"), default=False)
     is_public = models.BooleanField(_("public"), default=True)
     answers = models.JSONField(_("answers to the category's questions"), default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    updated_at = models.DateTimeField(default=timezone.now)
-    triage_due_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name=_("updated at"))
+    triage_due_at = models.DateTimeField(null=True, blank=True, verbose_name=_("triage due at"))
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
-    paused_at = models.DateTimeField(null=True, blank=True)
-    warned_at = models.DateTimeField(null=True, blank=True)
-    escalated_at = models.DateTimeField(null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paused at"))
+    warned_at = models.DateTimeField(null=True, blank=True, verbose_name=_("warned at"))
+    escalated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("escalated at"))
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
     resolution = models.TextField(_("what was done"), blank=True)
-    reject_reason = models.CharField(max_length=20, choices=RejectReason.choices, blank=True)
-    reject_note = models.TextField(blank=True)
-    duplicate_of = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
+    reject_reason = models.CharField(
+        max_length=20, choices=RejectReason.choices, blank=True, verbose_name=_("reject reason")
     )
-    reopen_count = models.PositiveSmallIntegerField(default=0)
-    citizen_token = models.CharField(max_length=32, blank=True, db_index=True)
+    reject_note = models.TextField(blank=True, verbose_name=_("reject note"))
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("duplicate of"),
+    )
+    reopen_count = models.PositiveSmallIntegerField(default=0, verbose_name=_("reopen count"))
+    citizen_token = models.CharField(
+        max_length=32, blank=True, db_index=True, verbose_name=_("citizen token")
+    )
 
     class Meta:
         verbose_name = _("citizen report")
@@ -182,17 +208,21 @@ class ReportEvent(models.Model):
         REPLY = "reply", _("Citizen's reply")
 
     # db_index=False: the (report, at) index below serves every look-up by report.
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events", db_index=False)
-    at = models.DateTimeField(default=timezone.now)
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    actor_label = models.CharField(max_length=200)
-    right = models.CharField(max_length=10, default="own")
-    on_behalf_of = models.CharField(max_length=200, blank=True)
-    from_status = models.CharField(max_length=12, blank=True)
-    to_status = models.CharField(max_length=12, blank=True)
-    note = models.TextField(blank=True)
-    public = models.BooleanField(default=True)
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="events", db_index=False, verbose_name=_("report")
+    )
+    at = models.DateTimeField(default=timezone.now, verbose_name=_("at"))
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("actor")
+    )
+    actor_label = models.CharField(max_length=200, verbose_name=_("actor label"))
+    right = models.CharField(max_length=10, default="own", verbose_name=_("right"))
+    on_behalf_of = models.CharField(max_length=200, blank=True, verbose_name=_("on behalf of"))
+    from_status = models.CharField(max_length=12, blank=True, verbose_name=_("from status"))
+    to_status = models.CharField(max_length=12, blank=True, verbose_name=_("to status"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    public = models.BooleanField(default=True, verbose_name=_("public"))
 
     class Meta:
         ordering = ["at", "pk"]
@@ -205,12 +235,18 @@ class ReportEvent(models.Model):
 class Follower(models.Model):
     """Someone who gets the report's public updates: the reporter, a merged duplicate's reporter, anyone."""
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="followers")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True)
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=20, blank=True)
-    via = models.ForeignKey(Report, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="followers", verbose_name=_("report")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("user")
+    )
+    email = models.EmailField(blank=True, verbose_name=_("email"))
+    phone = models.CharField(max_length=20, blank=True, verbose_name=_("phone"))
+    via = models.ForeignKey(
+        Report, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("via")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         constraints = [
@@ -232,10 +268,12 @@ class Rating(models.Model):
         NORMAL = "normal", _("Normal")
         UNSATISFIED = "unsatisfied", _("Unsatisfied")
 
-    report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="rating")
-    level = models.CharField(max_length=12, choices=Level.choices)
-    comment = models.TextField(blank=True, max_length=2000)
-    created_at = models.DateTimeField(default=timezone.now)
+    report = models.OneToOneField(
+        Report, on_delete=models.CASCADE, related_name="rating", verbose_name=_("report")
+    )
+    level = models.CharField(max_length=12, choices=Level.choices, verbose_name=_("level"))
+    comment = models.TextField(blank=True, max_length=2000, verbose_name=_("comment"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     def __str__(self) -> str:
         return f"{self.report_id}: {self.level}"
@@ -245,16 +283,25 @@ class RoutingRule(models.Model):
     """Data-driven routing an admin edits: the first matching rule by priority decides the unit."""
 
     priority = models.PositiveIntegerField(_("priority (lower first)"), default=100)
-    category = models.ForeignKey(ServiceCategory, on_delete=models.CASCADE, null=True, blank=True)
+    category = models.ForeignKey(
+        ServiceCategory, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("category")
+    )
     area = models.ForeignKey(
-        AdminUnit, on_delete=models.CASCADE, null=True, blank=True, help_text=_("A province or a commune")
+        AdminUnit,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        help_text=_("A province or a commune"),
+        verbose_name=_("area"),
     )
     weekdays = models.CharField(_("weekdays (1=Mon … 7=Sun)"), max_length=7, blank=True)
-    start_time = models.TimeField(null=True, blank=True)
-    end_time = models.TimeField(null=True, blank=True)
-    target = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    is_active = models.BooleanField(default=True)
-    note = models.CharField(max_length=200, blank=True)
+    start_time = models.TimeField(null=True, blank=True, verbose_name=_("start time"))
+    end_time = models.TimeField(null=True, blank=True, verbose_name=_("end time"))
+    target = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("target")
+    )
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
+    note = models.CharField(max_length=200, blank=True, verbose_name=_("note"))
 
     class Meta:
         ordering = ["priority", "pk"]
@@ -268,10 +315,10 @@ class RoutingRule(models.Model):
 class IdempotencyKey(models.Model):
     """A POST's Idempotency-Key: a retried submission returns the first report instead of a new one."""
 
-    scope = models.CharField(max_length=80)
-    key = models.CharField(max_length=120)
-    report = models.ForeignKey(Report, on_delete=models.CASCADE)
-    created_at = models.DateTimeField(default=timezone.now)
+    scope = models.CharField(max_length=80, verbose_name=_("scope"))
+    key = models.CharField(max_length=120, verbose_name=_("key"))
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, verbose_name=_("report"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key")]
@@ -283,8 +330,8 @@ class IdempotencyKey(models.Model):
 class CodeCounter(models.Model):
     """Per-year counter behind tracking codes PA-26-000123."""
 
-    year = models.PositiveSmallIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
+    year = models.PositiveSmallIntegerField(primary_key=True, verbose_name=_("year"))
+    last = models.PositiveIntegerField(default=0, verbose_name=_("last"))
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
@@ -298,17 +345,23 @@ class Attachment(models.Model):
     """A photo or file. The original stays private to the handling unit; images also get a public copy,
     re-encoded without any metadata (EXIF GPS included)."""
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=_upload_to)
-    public_file = models.FileField(upload_to=_upload_to, blank=True)
-    original_name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    public = models.BooleanField(default=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("report")
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    file = models.FileField(upload_to=_upload_to, verbose_name=_("file"))
+    public_file = models.FileField(upload_to=_upload_to, blank=True, verbose_name=_("public file"))
+    original_name = models.CharField(max_length=200, verbose_name=_("original name"))
+    content_type = models.CharField(max_length=100, verbose_name=_("content type"))
+    size = models.PositiveIntegerField(verbose_name=_("size"))
+    public = models.BooleanField(default=True, verbose_name=_("public"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["pk"]
@@ -320,11 +373,11 @@ class Attachment(models.Model):
 class Open311Client(models.Model):
     """An Open311 GeoReport v2 client (app, partner system) and its api_key (only a hash is kept)."""
 
-    name = models.CharField(max_length=100, unique=True)
-    prefix = models.CharField(max_length=12, db_index=True)
-    key_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    name = models.CharField(max_length=100, unique=True, verbose_name=_("name"))
+    prefix = models.CharField(max_length=12, db_index=True, verbose_name=_("prefix"))
+    key_hash = models.CharField(max_length=64, unique=True, verbose_name=_("key hash"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
 
     class Meta:
         verbose_name = _("Open311 client")
