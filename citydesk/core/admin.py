@@ -1,9 +1,26 @@
-"""The back office (Django admin, in Vietnamese by default). The audit trail is read-only here."""
+"""The back office (Django admin, in Vietnamese by default). The audit trail is read-only here.
 
-from django.contrib import admin
+Configuration edited here is checked as the services check it (errors next to the field at fault) and
+every change is written to the audit trail (`AuditedAdmin`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from citydesk.core.admin_audit import AuditedAdmin, admin_actor, record_change
+from citydesk.core.errors import DomainError
 from citydesk.core.models import (
     AdminUnit,
     ApiToken,
@@ -16,6 +33,18 @@ from citydesk.core.models import (
     ServiceCategory,
     User,
 )
+from citydesk.core.validators import (
+    check_department_code,
+    check_organisation_parent,
+    check_questions,
+    normalize_phone,
+)
+
+
+def add_domain_error(form: forms.BaseForm, exc: DomainError) -> None:
+    """Show a service's refusal next to the field it names (or above the form)."""
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
 
 
 class MembershipInline(admin.TabularInline):
@@ -24,16 +53,44 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["organisation"]
 
 
+class UserChangeForm(BaseUserChangeForm):
+    def clean_phone(self) -> str:
+        try:
+            return normalize_phone(self.cleaned_data.get("phone", ""), field="phone")
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
+    form = UserChangeForm
     list_display = ["username", "full_name", "email", "phone", "is_active", "is_staff"]
     search_fields = ["username", "full_name", "email", "phone"]
     fieldsets = (*BaseUserAdmin.fieldsets, (_("CityDesk"), {"fields": ("full_name", "phone")}))
     inlines = [MembershipInline]
 
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        """A new password set here is recorded (never the password or its hash)."""
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                user = User.objects.get(pk=id)
+                record_change(
+                    request, user, before={"password": "(previous)"}, after={"password": "(changed)"}
+                )
+        return response
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(AuditedAdmin, BaseGroupAdmin):
+    """Groups carry back-office permissions: who gained or lost which is recorded."""
+
 
 @admin.register(AdminUnit)
-class AdminUnitAdmin(admin.ModelAdmin):
+class AdminUnitAdmin(AuditedAdmin):
     list_display = ["code", "name", "level", "province", "area_km2", "boundary_kind"]
     list_filter = ["level", "boundary_kind"]
     search_fields = ["code", "name", "search_name"]
@@ -42,15 +99,28 @@ class AdminUnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(LegacyUnit)
-class LegacyUnitAdmin(admin.ModelAdmin):
+class LegacyUnitAdmin(AuditedAdmin):
     list_display = ["code", "name", "level", "parent"]
     list_filter = ["level"]
     search_fields = ["code", "name", "search_name"]
     list_select_related = ["parent"]
 
 
+class OrganisationForm(forms.ModelForm):
+    """The admin builds the form of this model with these checks (no Meta: it passes the fields)."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        try:
+            check_organisation_parent(self.instance, data.get("parent"))
+        except DomainError as exc:
+            add_domain_error(self, exc)
+        return data
+
+
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AuditedAdmin):
+    form = OrganisationForm
     list_display = ["code", "name", "kind", "parent", "admin_unit", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "name"]
@@ -59,7 +129,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delegation)
-class DelegationAdmin(admin.ModelAdmin):
+class DelegationAdmin(AuditedAdmin):
     list_display = [
         "delegator",
         "organisation",
@@ -70,38 +140,129 @@ class DelegationAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["delegator", "organisation", "delegate_user", "delegate_organisation"]
 
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False  # granted and revoked through the audited service / API only
+    # Granted and revoked through the audited service / API only; a revoked one stays as a record.
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
+class CalendarOverrideForm(forms.ModelForm):
+    request: HttpRequest | None = None  # set by the admin: who edits decides whether they may
+
+    class Meta:
+        model = CalendarOverride
+        fields = ["date", "kind", "name", "legal_basis"]
+
+    def clean(self) -> dict[str, Any]:
+        from citydesk.core.powers import Power
+        from citydesk.core.services import actor_for_system_power, calendar_override_check
+
+        data = super().clean()
+        try:
+            if self.request is not None:
+                actor_for_system_power(self.request.user, Power.MANAGE_CALENDAR)
+            if data.get("date") and data.get("kind"):
+                calendar_override_check(day=data["date"], kind=data["kind"], name=data.get("name") or "")
+        except DomainError as exc:
+            add_domain_error(self, exc)
+        return data
+
+
 @admin.register(CalendarOverride)
-class CalendarOverrideAdmin(admin.ModelAdmin):
+class CalendarOverrideAdmin(AuditedAdmin):
+    form = CalendarOverrideForm
     list_display = ["date", "kind", "name", "legal_basis"]
     list_filter = ["kind"]
+    audit_saves = False  # the calendar services audit their writes
 
-    def save_model(self, request, obj, form, change) -> None:  # type: ignore[no-untyped-def]
-        from citydesk.core.services import calendar_override_set
+    def audit_id(self, obj: Any) -> str:
+        return obj.date.isoformat()  # as the calendar services name an entry
 
-        calendar_override_set(
-            user=request.user, day=obj.date, kind=obj.kind, name=obj.name, legal_basis=obj.legal_basis
-        )
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        form.request = request  # a class made for this request
+        return form
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        from citydesk.core.services import calendar_override_move, calendar_override_set
+
+        fields = {"kind": obj.kind, "name": obj.name, "legal_basis": obj.legal_basis}
+        old_day = CalendarOverride.objects.filter(pk=obj.pk).values_list("date", flat=True).first()
+        if change and old_day is not None and old_day != obj.date:
+            override = calendar_override_move(user=request.user, old_day=old_day, day=obj.date, **fields)
+        else:
+            override = calendar_override_set(user=request.user, day=obj.date, **fields)
+        obj.pk = override.pk
+
+
+class ServiceCategoryForm(forms.ModelForm):
+    """The admin builds the form of this model with these checks (no Meta: it passes the fields)."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for check in (self._check_questions, self._check_department):
+            try:
+                check(data)
+            except DomainError as exc:
+                add_domain_error(self, exc)
+        return data
+
+    def _check_questions(self, data: dict[str, Any]) -> None:
+        if "questions" in data:  # not already refused as bad JSON
+            data["questions"] = check_questions(data["questions"])
+
+    def _check_department(self, data: dict[str, Any]) -> None:
+        if "department_code" in data and data.get("handled_by"):
+            data["department_code"] = check_department_code(data["handled_by"], data["department_code"])
 
 
 @admin.register(ServiceCategory)
-class ServiceCategoryAdmin(admin.ModelAdmin):
+class ServiceCategoryAdmin(AuditedAdmin):
+    form = ServiceCategoryForm
     list_display = ["code", "name", "domain", "handled_by", "department_code", "working_days"]
     list_filter = ["domain", "handled_by"]
     search_fields = ["code", "name", "name_en"]
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(AuditedAdmin):
     list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     list_select_related = ["user"]
-    readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]
+    search_fields = ["prefix", "user__username", "name"]
+    # Only the name is editable: a token stays with its user, and is revoked with the action below.
+    readonly_fields = ["user", "prefix", "key_hash", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a token is made with its secret by `citydesk create-user`, shown once
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        help_text = _(
+            "API tokens are created on the server with “citydesk create-user”, which shows the token once. "
+            "Here you can rename them or revoke them (select, then the action “Revoke the selected tokens”)."
+        )
+        return super().changelist_view(request, {**(extra_context or {}), "subtitle": help_text})
+
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        from citydesk.core.services import api_token_revoke
+
+        actor = admin_actor(request)
+        with transaction.atomic():
+            revoked = sum(
+                api_token_revoke(actor=actor, token=token) for token in queryset.select_related("user")
+            )
+        self.message_user(
+            request,
+            ngettext("%(n)s token revoked.", "%(n)s tokens revoked.", revoked) % {"n": revoked},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(AuditEntry)
@@ -110,11 +271,11 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_filter = ["right", "action", "object_type"]
     search_fields = ["actor_label", "object_id", "action"]
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -1,16 +1,30 @@
-"""Online backup and restore: SQLite's backup API, or pg_dump / pg_restore for PostgreSQL."""
+"""Online backup and restore: SQLite's backup API, or pg_dump / pg_restore for PostgreSQL.
+
+A restore replaces every row of the live database, so the file is checked first and nothing is touched
+unless it is a CityDesk database: its applied migrations of CityDesk's apps are those of this code, or
+the first part of them (then `citydesk migrate` brings it up to date), and the core tables are there.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
 
+from django.apps import apps
 from django.db import connection, connections
+from django.db.migrations.loader import MigrationLoader
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from citydesk.core.errors import DomainError
+from citydesk.core.models import AdminUnit, AuditEntry, Membership, Organisation, User
+
+# Tables every CityDesk database has had since its first migration.
+CORE_TABLES = tuple(m._meta.db_table for m in (User, Organisation, Membership, AdminUnit, AuditEntry))
 
 
 def _pg_env() -> tuple[list[str], dict[str, str]]:
@@ -32,62 +46,189 @@ def _tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
         raise DomainError(
-            f"{name} is not installed (Debian: apt-get install postgresql-client)", field="tool"
+            _("%(tool)s is not installed (Debian: apt-get install postgresql-client).") % {"tool": name},
+            field="tool",
         )
     return path
 
 
-def backup(target: Path) -> int:
-    """Write a consistent copy of the live database to `target`; returns its size in bytes."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+# --- Backup ---------------------------------------------------------------------------------------
+
+
+def backup_target(target: Path) -> Path:
+    """Where the backup goes: FILE itself, or a dated file inside a directory. The directory must exist
+    (a mistyped path is not silently created)."""
+    if target.is_dir():
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+        suffix = "sqlite3" if connection.vendor == "sqlite" else "dump"
+        return target / f"citydesk-{stamp}.{suffix}"
+    if not target.parent.is_dir():
+        raise DomainError(
+            _("The directory %(dir)s does not exist: create it first, or choose another place.")
+            % {"dir": target.parent},
+            field="file",
+        )
+    return target
+
+
+def backup(target: Path) -> tuple[Path, int]:
+    """Write a consistent copy of the live database to `target` (a file, or a directory to put a dated
+    file in); returns the file written and its size in bytes. Nothing is left behind on failure."""
+    target = backup_target(target)
     tmp = target.with_name(target.name + ".part")
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        dest = sqlite3.connect(tmp)
-        try:
-            connection.connection.backup(dest)
-        finally:
-            dest.close()
-    elif connection.vendor == "postgresql":
-        args, env = _pg_env()
-        cmd = [
-            _tool("pg_dump"),
-            "-Fc",
-            "--no-owner",
-            *args,
-            "-f",
-            str(tmp),
-            str(connection.settings_dict["NAME"]),
-        ]
-        result = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            tmp.unlink(missing_ok=True)
-            raise DomainError(f"pg_dump failed: {result.stderr.strip()}", field="database")
-    else:
-        raise DomainError(f"backup is not supported for {connection.vendor}", field="database")
-    tmp.replace(target)  # never leave a half-written backup under the final name
-    return target.stat().st_size
+    try:
+        if connection.vendor == "sqlite":
+            connection.ensure_connection()
+            dest = sqlite3.connect(tmp)
+            try:
+                connection.connection.backup(dest)
+            finally:
+                dest.close()
+        elif connection.vendor == "postgresql":
+            args, env = _pg_env()
+            cmd = [
+                _tool("pg_dump"),
+                "-Fc",
+                "--no-owner",
+                *args,
+                "-f",
+                str(tmp),
+                str(connection.settings_dict["NAME"]),
+            ]
+            result = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+            if result.returncode != 0:
+                raise DomainError(
+                    _("pg_dump failed: %(error)s") % {"error": result.stderr.strip()}, field="database"
+                )
+        else:
+            raise DomainError(
+                _("Backup is not supported for %(vendor)s.") % {"vendor": connection.vendor}, field="database"
+            )
+        tmp.replace(target)  # never leave a half-written backup under the final name
+    except (OSError, sqlite3.Error) as exc:
+        tmp.unlink(missing_ok=True)
+        raise DomainError(
+            _("Cannot write the backup to %(file)s: %(error)s")
+            % {"file": target, "error": getattr(exc, "strerror", None) or exc},
+            field="file",
+        ) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target, target.stat().st_size
 
 
-def _check_sqlite_backup(source: Path) -> None:
+# --- Checking a backup ----------------------------------------------------------------------------
+
+
+def _not_citydesk(source: Path, why: str) -> DomainError:
+    return DomainError(
+        _("%(file)s is not a CityDesk backup (%(why)s); the database was not touched.")
+        % {"file": source, "why": why},
+        field="file",
+    )
+
+
+def check_compatible(source: Path, applied: set[tuple[str, str]], tables: set[str]) -> list[str]:
+    """Compare a backup's applied migrations and tables with this code's; return the migrations of this
+    code the backup lacks (to apply with `citydesk migrate` after the restore). Raises DomainError."""
+    labels = {c.label for c in apps.get_app_configs() if c.name.startswith("citydesk.")}
+    graph = MigrationLoader(None, ignore_no_migrations=True).graph
+    ours = {node for node in graph.nodes if node[0] in labels}
+    theirs = {node for node in applied if node[0] in labels}
+    missing_tables = [t for t in CORE_TABLES if t not in tables]
+    if not any(app == "core" for app, _name in theirs) or missing_tables:
+        why = (
+            _("no CityDesk tables")
+            if not theirs
+            else _("missing tables: %(t)s") % {"t": ", ".join(missing_tables)}
+        )
+        raise _not_citydesk(source, why)
+    unknown = sorted(theirs - ours)
+    if unknown:
+        raise DomainError(
+            _(
+                "%(file)s comes from another version of CityDesk: it has migrations this version does not "
+                "know (%(names)s). Restore it with the version that made it; the database was not touched."
+            )
+            % {"file": source, "names": ", ".join(f"{a}.{n}" for a, n in unknown[:5])},
+            field="file",
+        )
+    for node in theirs:
+        gaps = [p for p in graph.forwards_plan(node) if p[0] in labels and p not in theirs]
+        if gaps:
+            raise _not_citydesk(
+                source,
+                _("migration %(m)s is applied without %(gap)s")
+                % {"m": f"{node[0]}.{node[1]}", "gap": f"{gaps[0][0]}.{gaps[0][1]}"},
+            )
+    return sorted(f"{a}.{n}" for a, n in ours - theirs)
+
+
+def _read_sqlite_backup(source: Path) -> tuple[set[tuple[str, str]], set[str]]:
     try:
         with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as conn:
             ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
-            has_tables = conn.execute(
-                "SELECT count(*) FROM sqlite_master WHERE name='django_migrations'"
-            ).fetchone()[0]
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            applied: set[tuple[str, str]] = set()
+            if "django_migrations" in tables:
+                applied = {(a, n) for a, n in conn.execute("SELECT app, name FROM django_migrations")}
     except sqlite3.DatabaseError as exc:
-        raise DomainError(f"{source} is not a CityDesk SQLite backup ({exc})", field="file") from exc
-    if ok != "ok" or not has_tables:
-        raise DomainError(f"{source} is not a valid CityDesk SQLite backup", field="file")
+        raise _not_citydesk(source, str(exc)) from None
+    if ok != "ok":
+        raise _not_citydesk(source, _("the SQLite integrity check failed: %(r)s") % {"r": ok})
+    return applied, tables
 
 
-def restore(source: Path) -> None:
-    """Replace the live database's content with the backup (checked before anything is touched)."""
+_TOC_TABLE = re.compile(r"^\d+; \d+ \d+ TABLE (\S+) (\S+) ")
+
+
+def _read_pg_backup(source: Path) -> tuple[set[tuple[str, str]], set[str]]:
+    """The tables of a pg_dump archive (its table of contents) and its django_migrations rows."""
+    pg_restore = _tool("pg_restore")
+    listing = subprocess.run([pg_restore, "--list", str(source)], capture_output=True, text=True, check=False)
+    if listing.returncode != 0:
+        raise _not_citydesk(source, listing.stderr.strip()[:300] or "pg_restore --list")
+    tables = {m.group(2) for line in listing.stdout.splitlines() if (m := _TOC_TABLE.match(line))}
+    applied: set[tuple[str, str]] = set()
+    if "django_migrations" in tables:
+        rows = subprocess.run(
+            [pg_restore, "--data-only", "--table=django_migrations", "-f", "-", str(source)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        applied = _copy_rows(rows.stdout)
+    return applied, tables
+
+
+def _copy_rows(script: str) -> set[tuple[str, str]]:
+    """(app, name) of the django_migrations rows in a plain-SQL restore script's COPY block."""
+    applied: set[tuple[str, str]] = set()
+    columns: list[str] | None = None
+    for line in script.splitlines():
+        if columns is None:
+            match = re.match(r"^COPY \S*django_migrations \(([^)]*)\) FROM stdin;", line)
+            if match:
+                columns = [c.strip() for c in match.group(1).split(",")]
+            continue
+        if line == "\\.":
+            break
+        values = dict(zip(columns, line.split("\t"), strict=False))
+        applied.add((values.get("app", ""), values.get("name", "")))
+    return applied
+
+
+# --- Restore --------------------------------------------------------------------------------------
+
+
+def restore(source: Path) -> list[str]:
+    """Replace the live database's content with the backup (checked before anything is touched).
+    Returns the migrations of this code the backup lacks: run `citydesk migrate` then."""
     if not source.is_file():
-        raise DomainError(f"{source}: file not found", field="file")
+        raise DomainError(_("%(file)s: file not found.") % {"file": source}, field="file")
     if connection.vendor == "sqlite":
-        _check_sqlite_backup(source)
+        pending = check_compatible(source, *_read_sqlite_backup(source))
         connection.ensure_connection()
         src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
         try:
@@ -95,12 +236,8 @@ def restore(source: Path) -> None:
         finally:
             src.close()
     elif connection.vendor == "postgresql":
+        pending = check_compatible(source, *_read_pg_backup(source))
         args, env = _pg_env()
-        listing = subprocess.run(
-            [_tool("pg_restore"), "--list", str(source)], capture_output=True, text=True, check=False
-        )
-        if listing.returncode != 0 or "django_migrations" not in listing.stdout:
-            raise DomainError(f"{source} is not a CityDesk pg_dump archive", field="file")
         connections.close_all()
         cmd = [
             _tool("pg_restore"),
@@ -115,6 +252,11 @@ def restore(source: Path) -> None:
         ]
         result = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
         if result.returncode != 0:
-            raise DomainError(f"pg_restore failed: {result.stderr.strip()[:2000]}", field="database")
+            raise DomainError(
+                _("pg_restore failed: %(error)s") % {"error": result.stderr.strip()[:2000]}, field="database"
+            )
     else:
-        raise DomainError(f"restore is not supported for {connection.vendor}", field="database")
+        raise DomainError(
+            _("Restore is not supported for %(vendor)s.") % {"vendor": connection.vendor}, field="database"
+        )
+    return pending

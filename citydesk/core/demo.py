@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
+from django.utils import timezone
 
 from citydesk.core.audit import Actor
 from citydesk.core.models import (
@@ -202,8 +203,8 @@ def seed_demo() -> dict[str, int]:
             user=director,
             organisation=Organisation.objects.get(code="79.SXD"),
             powers=[Power.DOSSIER_APPROVE],
-            start_date=date(2026, 1, 1),
-            end_date=date(2026, 12, 31),
+            start_date=date(timezone.localdate().year, 1, 1),  # this year, whenever the demo is loaded
+            end_date=date(timezone.localdate().year, 12, 31),
             delegate_organisation=Organisation.objects.get(code="26743"),
             reason="Quyết định ủy quyền số 12/QĐ-SXD (dữ liệu mẫu)",
         )

@@ -7,6 +7,9 @@ import secrets
 from collections.abc import Iterable
 from datetime import date, timedelta
 
+from django.apps import apps as django_apps
+from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
@@ -16,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.calendar import check_in_range
-from citydesk.core.errors import DomainError, NotAllowed, NotFound
+from citydesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
 from citydesk.core.models import (
     ApiToken,
     AuditEntry,
@@ -27,6 +30,7 @@ from citydesk.core.models import (
     User,
 )
 from citydesk.core.powers import NON_DELEGABLE, ROLE_POWERS, ROLES_RECEIVING_UNIT_DELEGATION, Power, Role
+from citydesk.core.validators import normalize_phone, organisation_root
 from citydesk.lib.text import nfc
 
 TOKEN_PREFIX = "cd_"
@@ -140,6 +144,39 @@ def _organisation_by_code(code: str) -> Organisation:
         raise NotFound(_("Unknown organisation code “%(code)s”.") % {"code": code}, field="unit") from None
 
 
+ADMIN_GROUP = "Quản trị hệ thống"
+# Apps whose models a system administrator manages in the back office besides CityDesk's own: groups,
+# log-in lock-outs (to unlock an officer) and background task results.
+_ADMIN_GROUP_EXTRA_APPS = ("auth", "axes", "django_tasks_database")
+
+
+def admin_group_ensure() -> Group:
+    """The back office group of system administrators, holding every permission of CityDesk's apps,
+    of groups, log-in lock-outs and task results. Idempotent: run on each administrator's creation, it also adds the permissions
+    of models added since."""
+    labels = [config.label for config in django_apps.get_app_configs() if config.name.startswith("citydesk.")]
+    group, _created = Group.objects.get_or_create(name=ADMIN_GROUP)
+    permissions = Permission.objects.filter(content_type__app_label__in=[*labels, *_ADMIN_GROUP_EXTRA_APPS])
+    group.permissions.add(*permissions)
+    return group
+
+
+def _check_username(username: str) -> None:
+    field = User._meta.get_field("username")
+    try:
+        for validator in field.validators:
+            validator(username)
+    except ValidationError as exc:
+        raise DomainError(" ".join(exc.messages), field="username") from None
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)  # the validators of settings.AUTH_PASSWORD_VALIDATORS
+    except ValidationError as exc:
+        raise DomainError(" ".join(exc.messages), field="password") from None
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -156,6 +193,7 @@ def user_create(
     username = nfc(username)
     if not username:
         raise DomainError(_("A username is required."), field="username")
+    _check_username(username)
     if User.objects.filter(username=username).exists():
         raise DomainError(_("The username “%(u)s” is taken.") % {"u": username}, field="username")
     if role != "citizen" and role not in Role.values:
@@ -165,7 +203,13 @@ def user_create(
             field="role",
         )
     organisation = None
-    if role != "citizen":
+    if role == "citizen":
+        if unit_code:
+            raise DomainError(
+                _("A citizen belongs to no organisation: leave out the organisation code (--unit)."),
+                field="unit",
+            )
+    else:
         if not unit_code:
             raise DomainError(_("An officer needs an organisation code (--unit)."), field="unit")
         organisation = _organisation_by_code(unit_code)
@@ -175,8 +219,12 @@ def user_create(
             validate_email(email)
         except ValidationError:
             raise DomainError(_("“%(e)s” is not an e-mail address.") % {"e": email}, field="email") from None
-    user = User(username=username, full_name=nfc(full_name), email=email, phone=phone.strip())
+    phone = normalize_phone(phone.strip(), field="phone")
+    if phone and User.objects.filter(phone=phone).exists():
+        raise DomainError(_("The phone number %(p)s belongs to another user.") % {"p": phone}, field="phone")
+    user = User(username=username, full_name=nfc(full_name), email=email, phone=phone)
     if password:
+        _check_password(password, user)
         user.set_password(password)
     else:
         user.set_unusable_password()
@@ -184,6 +232,8 @@ def user_create(
     user.save()
     if organisation is not None:
         Membership.objects.create(user=user, organisation=organisation, role=role, title=nfc(title))
+    if role == Role.ADMIN:
+        user.groups.add(admin_group_ensure())
     audit_record(
         actor=actor,
         action="user.create",
@@ -261,6 +311,11 @@ def delegation_grant(
     check_in_range(end_date, "end_date")
     if end_date < start_date:
         raise DomainError(_("The end date precedes the start date."), field="end_date")
+    if end_date < timezone.localdate():
+        raise DomainError(
+            _("The delegation would end before today: a delegation cannot be granted for the past."),
+            field="end_date",
+        )
     if (delegate_user is None) == (delegate_organisation is None):
         raise DomainError(_("Name exactly one delegate: a person or a unit."), field="delegate")
     if not powers:
@@ -295,6 +350,7 @@ def delegation_grant(
     actor = authorize(user, Power.DELEGATE, organisation)
     if delegate_user is not None and delegate_user.pk == user.pk:
         raise DomainError(_("You cannot delegate to yourself."), field="delegate")
+    _check_delegate(organisation, delegate_user, delegate_organisation)
     delegation = Delegation.objects.create(
         delegator=user,
         organisation=organisation,
@@ -313,6 +369,38 @@ def delegation_grant(
         after=delegation_snapshot(delegation),
     )
     return delegation
+
+
+def _check_delegate(
+    organisation: Organisation, delegate_user: User | None, delegate_organisation: Organisation | None
+) -> None:
+    """Powers go to officers of the same government (the delegating unit's tree: the city or province
+    and its units), never to a citizen, an inactive account or a unit of another city."""
+    root = organisation_root(organisation)
+    if delegate_organisation is not None:
+        if not delegate_organisation.is_active or organisation_root(delegate_organisation).pk != root.pk:
+            raise DomainError(
+                _("%(unit)s is not an active unit of %(root)s: powers can only be delegated within it.")
+                % {"unit": delegate_organisation.name, "root": root.name},
+                field="delegate",
+            )
+        return
+    assert delegate_user is not None
+    memberships = Membership.objects.filter(
+        user=delegate_user, is_active=True, organisation__is_active=True
+    ).select_related("organisation")
+    officer = delegate_user.is_active and any(
+        organisation_root(m.organisation).pk == root.pk for m in memberships
+    )
+    if not officer:
+        raise DomainError(
+            _(
+                "%(person)s is not an officer of %(root)s: powers can only be delegated to a person with "
+                "an active role in one of its units."
+            )
+            % {"person": delegate_user.full_name or delegate_user.username, "root": root.name},
+            field="delegate",
+        )
 
 
 def delegation_snapshot(delegation: Delegation) -> dict[str, object]:
@@ -395,3 +483,64 @@ def calendar_override_set(
         after={"kind": kind, "name": name, "legal_basis": override.legal_basis},
     )
     return override
+
+
+def calendar_override_check(*, day: date, kind: str, name: str) -> None:
+    """The rules of a calendar change, checked before anything is written (the back office's form)."""
+    check_in_range(day, "date")
+    if kind not in CalendarOverride.Kind.values:
+        raise DomainError(_("Unknown kind “%(k)s”.") % {"k": kind}, field="kind")
+    if not nfc(name):
+        raise DomainError(_("A name is required."), field="name")
+    if kind == CalendarOverride.Kind.WORKING_DAY and day.weekday() < 5:
+        raise DomainError(_("A swapped working day must be a Saturday or a Sunday."), field="date")
+
+
+@transaction.atomic
+def calendar_override_move(
+    *, user: User, old_day: date, day: date, kind: str, name: str, legal_basis: str = ""
+) -> CalendarOverride:
+    """Change an entry's date (and content): the entry of `old_day` goes, the one of `day` takes its
+    place; both steps audited, all or nothing."""
+    actor = actor_for_system_power(user, Power.MANAGE_CALENDAR)
+    calendar_override_check(day=day, kind=kind, name=name)
+    old = CalendarOverride.objects.select_for_update().filter(date=old_day).first()
+    if old is None:
+        raise NotFound(_("No calendar change on %(d)s.") % {"d": old_day.isoformat()}, field="date")
+    if day != old_day:
+        if CalendarOverride.objects.filter(date=day).exists():
+            raise Conflict(
+                _("%(d)s already has a calendar change: edit that one instead.") % {"d": day.isoformat()},
+                field="date",
+            )
+        before = {"kind": old.kind, "name": old.name, "legal_basis": old.legal_basis}
+        old.delete()
+        audit_record(
+            actor=actor,
+            action="calendar.delete",
+            object_type="calendar_override",
+            object_id=old_day.isoformat(),
+            before=before,
+            after={"moved_to": day.isoformat()},
+        )
+    return calendar_override_set(user=user, day=day, kind=kind, name=name, legal_basis=legal_basis)
+
+
+# --- API tokens -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: Actor, token: ApiToken) -> bool:
+    """Revoke a token (no more requests with it); False when it already was. Audited."""
+    updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    if not updated:
+        return False
+    audit_record(
+        actor=actor,
+        action="api_token.revoke",
+        object_type="api_token",
+        object_id=token.pk,
+        before={"user": token.user.username, "prefix": token.prefix, "revoked": False},
+        after={"user": token.user.username, "prefix": token.prefix, "revoked": True},
+    )
+    return True

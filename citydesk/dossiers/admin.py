@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from citydesk.core.admin_audit import AuditedAdmin
 from citydesk.core.audit import Actor, audit_record
 from citydesk.dossiers.catalog import catalog_export, percent_text, procedure_snapshot, search_name_of
 from citydesk.dossiers.models import (
@@ -101,7 +102,7 @@ class ProcedureStepInline(admin.TabularInline):
 
 
 @admin.register(Procedure)
-class ProcedureAdmin(admin.ModelAdmin):
+class ProcedureAdmin(AuditedAdmin):
     list_display = [
         "code",
         "name",
@@ -120,6 +121,13 @@ class ProcedureAdmin(admin.ModelAdmin):
     readonly_fields = ["updated_at"]
     inlines = [ProcedureDocumentInline, ProcedureStepInline]
     actions = ["export_selected"]
+    audit_saves = False  # save_related records the whole procedure, documents and steps included
+
+    def audit_id(self, obj: Procedure) -> str:
+        return obj.code
+
+    def save_formset(self, request: Any, form: Any, formset: Any, change: bool) -> None:
+        formset.save()  # the documents and steps are in the procedure's own audit row
 
     def save_model(self, request: Any, obj: Procedure, form: Any, change: bool) -> None:
         stored = (
@@ -164,7 +172,7 @@ class CampaignAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(AuditedAdmin):
     list_display = ["unit", "year", "online_share", "on_time_share", "one_stop_share"]
     list_filter = ["year"]
     list_select_related = ["unit"]

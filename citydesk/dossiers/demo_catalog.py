@@ -651,8 +651,22 @@ def demo_sheets() -> dict[str, Rows]:
 
 
 def seed_procedures() -> int:
-    """Load (or bring back) the demo catalog; idempotent. Returns the number of demo procedures."""
-    result = catalog_load(demo_sheets(), actor=Actor.system("seed-demo"))
-    if not result.ok:  # the demo data itself is wrong: a programming error; say where
-        raise DomainError("; ".join(str(e) for e in result.errors[:5]), field="demo_catalog")
+    """Load the demo procedures that are missing (a deleted one comes back); idempotent. Procedures
+    already in the catalog are left as they are: an administrator's edits (fee, name, process) are
+    never reverted by running the demo again. Returns the number of demo procedures."""
+    from citydesk.dossiers.models import Procedure
+
+    existing = set(Procedure.objects.values_list("code", flat=True))
+    sheets = {
+        sheet: [
+            (n, row)
+            for n, row in rows
+            if row["code" if sheet == SHEET_PROCEDURES else "procedure_code"] not in existing
+        ]
+        for sheet, rows in demo_sheets().items()
+    }
+    if sheets[SHEET_PROCEDURES]:
+        result = catalog_load(sheets, actor=Actor.system("seed-demo"))
+        if not result.ok:  # the demo data itself is wrong: a programming error; say where
+            raise DomainError("; ".join(str(e) for e in result.errors[:5]), field="demo_catalog")
     return len(PROCEDURES)

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from citydesk.core.admin_audit import AuditedAdmin
 from citydesk.core.errors import DomainError
 from citydesk.indicators.catalog import check_catalog, check_indicator
 from citydesk.indicators.models import (
@@ -46,7 +47,7 @@ class IndicatorInline(admin.TabularInline):
 
 
 @admin.register(IndicatorGroup)
-class IndicatorGroupAdmin(admin.ModelAdmin):
+class IndicatorGroupAdmin(AuditedAdmin):
     list_display = ["position", "code", "name", "name_en"]
     list_display_links = ["code", "name"]
     search_fields = ["code", "name", "name_en"]
@@ -72,7 +73,7 @@ class IndicatorForm(forms.ModelForm):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(AuditedAdmin):
     form = IndicatorForm
     list_display = [
         "code",

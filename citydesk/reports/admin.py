@@ -1,12 +1,81 @@
 """Back office for the 1022 system: routing rules are edited here; reports are read-only (services write)."""
 
-from django.contrib import admin
+from __future__ import annotations
 
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from citydesk.core.admin_audit import AuditedAdmin, record_change, snapshot
+from citydesk.core.models import DivisionLevel, OrgKind
+from citydesk.core.validators import organisation_province
 from citydesk.reports.models import Open311Client, Report, ReportEvent, RoutingRule
+
+# The kinds of unit a rule may send reports to: those routing itself uses (People's Committees and
+# departments) and a public service company; never a one-stop desk (dossiers only) or an inspectorate.
+RULE_TARGET_KINDS = (OrgKind.PEOPLES_COMMITTEE, OrgKind.DEPARTMENT, OrgKind.SERVICE_COMPANY)
+
+
+class RoutingRuleForm(forms.ModelForm):
+    """A rule that could never match, or would send reports where nobody handles them, is refused."""
+
+    def clean_weekdays(self) -> str:
+        value = (self.cleaned_data.get("weekdays") or "").replace(" ", "").replace(",", "")
+        if any(ch not in "1234567" for ch in value):
+            raise forms.ValidationError(
+                _("Use the digits 1 (Monday) to 7 (Sunday) only, e.g. 67 for weekends.")
+            )
+        if len(set(value)) != len(value):
+            raise forms.ValidationError(_("Each day may appear only once."))
+        return "".join(sorted(value))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("start_time"), data.get("end_time")
+        bad_time = "start_time" in self.errors or "end_time" in self.errors
+        if (start is None) != (end is None) and not bad_time:
+            self.add_error(
+                "end_time" if end is None else "start_time",
+                _("Give both the start and the end time of the window, or neither."),
+            )
+        elif start is not None and start == end:
+            self.add_error("end_time", _("The window ends when it starts: it would never match."))
+        target, area = data.get("target"), data.get("area")
+        if target is not None:
+            self._check_target(target, area)
+        return data
+
+    def _check_target(self, target: Any, area: Any) -> None:
+        if target.kind not in RULE_TARGET_KINDS:
+            self.add_error(
+                "target",
+                _(
+                    "%(unit)s (%(kind)s) does not handle citizen reports: choose a People's Committee, "
+                    "a department or a public service company."
+                )
+                % {"unit": target.name, "kind": target.get_kind_display()},
+            )
+        elif not target.is_active:
+            self.add_error("target", _("%(unit)s is not active.") % {"unit": target.name})
+        elif area is not None:
+            city = area if area.level == DivisionLevel.PROVINCE else area.province
+            if city is not None and organisation_province(target) != city.code:
+                self.add_error(
+                    "target",
+                    _("%(unit)s is not a unit of %(city)s, where the rule's area is.")
+                    % {"unit": target.name, "city": city.name},
+                )
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(AuditedAdmin):
+    form = RoutingRuleForm
     list_display = [
         "priority",
         "category",
@@ -52,6 +121,26 @@ class ReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(Open311Client)
-class Open311ClientAdmin(admin.ModelAdmin):
+class Open311ClientAdmin(AuditedAdmin):
     list_display = ["name", "prefix", "created_at", "revoked_at"]
-    readonly_fields = ["prefix", "key_hash", "created_at"]
+    readonly_fields = ["prefix", "key_hash", "created_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # made with its api_key by `citydesk create-api-key`, which shows the key once
+
+    @admin.action(description=gettext_lazy("Revoke the selected clients"), permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        revoked = 0
+        with transaction.atomic():
+            for client in queryset.select_for_update().filter(revoked_at__isnull=True):
+                before = snapshot(client)
+                client.revoked_at = timezone.now()
+                client.save(update_fields=["revoked_at"])
+                record_change(request, client, before=before, after=snapshot(client))
+                revoked += 1
+        self.message_user(
+            request,
+            ngettext("%(n)s client revoked.", "%(n)s clients revoked.", revoked) % {"n": revoked},
+            messages.SUCCESS,
+        )

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from citydesk.core.errors import DomainError
 from citydesk.core.models import AdminUnit, DivisionLevel, ServiceCategory
+from citydesk.core.validators import usable_questions
 from citydesk.lib.text import search_key
 from citydesk.notifications.services import message_language
 from citydesk.reports.models import Channel, Status
@@ -187,7 +188,7 @@ class ReportForm(DomainErrorForm):
         super().__init__(*args, **kwargs)
         self.categories = categories
         for category in categories:
-            for question in category.questions or []:
+            for question in usable_questions(category.questions):
                 self.fields[answer_field_name(category.code, question["code"])] = forms.CharField(
                     required=False, strip=True
                 )
@@ -219,7 +220,7 @@ class ReportForm(DomainErrorForm):
         category = self.chosen_category()
         if category is None:
             return
-        for question in category.questions or []:
+        for question in usable_questions(category.questions):
             value = self.cleaned_data.get(answer_field_name(category.code, question["code"]), "")
             single = ServiceCategory(code=category.code, questions=[question])
             try:
@@ -234,7 +235,7 @@ class ReportForm(DomainErrorForm):
         if category is None:
             return {}
         out = {}
-        for question in category.questions or []:
+        for question in usable_questions(category.questions):
             value = self.cleaned_data.get(answer_field_name(code, question["code"]), "")
             if value not in (None, ""):
                 out[question["code"]] = value
@@ -245,7 +246,7 @@ class ReportForm(DomainErrorForm):
         groups = []
         for category in self.categories:
             questions = []
-            for question in category.questions or []:
+            for question in usable_questions(category.questions):
                 bound = self[answer_field_name(category.code, question["code"])]
                 questions.append(
                     {

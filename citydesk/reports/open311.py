@@ -38,6 +38,7 @@ from citydesk.core.audit import Actor, audit_record
 from citydesk.core.calendar import range_error
 from citydesk.core.errors import Conflict, DomainError
 from citydesk.core.models import ServiceCategory
+from citydesk.core.validators import usable_questions
 from citydesk.lib.text import nfc, search_key
 from citydesk.lib.workdays import OutOfRange, check_supported
 from citydesk.reports.email_intake import ward_in_address
@@ -271,7 +272,7 @@ def _service(category: ServiceCategory) -> dict[str, Any]:
         "service_name": _service_name(category),
         "description": _("%(name)s: handled within %(n)s working days.")
         % {"name": _service_name(category), "n": category.working_days},
-        "metadata": bool(category.questions),
+        "metadata": bool(usable_questions(category.questions)),
         "type": "realtime",
         "keywords": ", ".join(keywords),
         "group": str(category.get_handled_by_display()),
@@ -512,7 +513,7 @@ def _check_attributes(service_code: str, attributes: dict[str, str]) -> None:
     if not attributes or not service_code:
         return
     category = ServiceCategory.objects.filter(code=service_code, domain=ServiceCategory.Domain.REPORT).first()
-    for question in (category.questions or []) if category else []:
+    for question in (usable_questions(category.questions)) if category else []:
         code = question.get("code")
         value = attributes.get(code, "")
         if not code or value == "":
@@ -593,7 +594,7 @@ def service_definition(request: HttpRequest, fmt: str, service_code: str) -> Htt
         raise Open311Error(404, "service_code: " + _("No service “%(c)s”.") % {"c": service_code})
     data = {
         "service_code": category.code,
-        "attributes": [_attribute(q, i) for i, q in enumerate(category.questions or [], start=1)],
+        "attributes": [_attribute(q, i) for i, q in enumerate(usable_questions(category.questions), start=1)],
     }
     return render(data, "service_definition", fmt)
 

@@ -143,7 +143,7 @@ def test_import_boundaries_command(units_loaded, tmp_path, capsys):
     with pytest.raises(CommandError) as err:
         call_command("import-boundaries", str(bad))
     assert err.value.returncode == 2
-    with pytest.raises(CommandError, match="not found"):
+    with pytest.raises(CommandError, match="không tìm thấy tệp"):
         call_command("import-boundaries", str(tmp_path / "missing.geojson"))
     unknown = tmp_path / "unknown.geojson"
     unknown.write_text(json.dumps({"type": "FeatureCollection", "features": [_square("12345", 1, 1)]}))

@@ -104,17 +104,22 @@ def test_seed_gives_thirty_procedures_with_complete_processes(catalog):
     assert AuditEntry.objects.filter(action="procedure_catalog.import").count() == 1
 
 
-def test_seed_is_idempotent_and_repairs_a_changed_procedure(catalog):
+def test_seed_is_idempotent_keeps_an_administrators_edits_and_brings_back_a_deleted_procedure(catalog):
     before = state()
     audits = AuditEntry.objects.count()
     assert seed_procedures() == catalog
     assert state() == before and AuditEntry.objects.count() == audits
     birth = Procedure.objects.get(code="HT-01")
-    Procedure.objects.filter(pk=birth.pk).update(fee=999)
-    birth.steps.filter(position=4).delete()
+    Procedure.objects.filter(pk=birth.pk).update(fee=999)  # an administrator's edit
     seed_procedures()
     birth.refresh_from_db()
-    assert birth.fee == 0 and birth.steps.count() == 4
+    assert birth.fee == 999 and AuditEntry.objects.count() == audits  # not reverted
+    copies = Procedure.objects.get(code="CT-01")
+    steps = copies.steps.count()
+    copies.delete()
+    seed_procedures()
+    back = Procedure.objects.get(code="CT-01")
+    assert back.steps.count() == steps and back.documents.exists()
     assert AuditEntry.objects.count() == audits + 1
 
 
@@ -589,10 +594,10 @@ def test_admin_edit_keeps_search_key_and_checks_shares(client, catalog):
 def test_commands_export_then_import(catalog, tmp_path, capsys):
     path = tmp_path / "catalog.xlsx"
     call_command("export-procedures", str(path))
-    assert f"{catalog} procedures" in capsys.readouterr().out
+    assert f" {catalog} " in capsys.readouterr().out
     before = state()
     call_command("import-procedures", str(path))
-    assert f"0 new, 0 changed, {catalog} unchanged" in capsys.readouterr().out
+    assert f"0 thủ tục mới, 0 thay đổi, {catalog} không đổi" in capsys.readouterr().out
     assert state() == before
 
     book = open_book(path.read_bytes())
@@ -639,7 +644,7 @@ def test_import_command_lists_every_problem_in_one_pass(catalog, tmp_path, capsy
     lines = capsys.readouterr().err.splitlines()
     assert any(line.startswith(f"Quy trình!F{role_row} ") for line in lines), lines
     assert any("112,5%" in line for line in lines), lines
-    assert "2 problem(s)" in str(err.value)
+    assert str(err.value).startswith("Có 2 lỗi trong ")  # the count of problems, in the site's language
 
 
 def test_fee_and_time_labels_follow_the_language(catalog):

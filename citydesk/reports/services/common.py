@@ -22,6 +22,7 @@ from citydesk.core.calendar import current_calendar
 from citydesk.core.errors import Conflict, DomainError, NotFound
 from citydesk.core.models import Organisation, ServiceCategory, User
 from citydesk.core.rows import RowWriter
+from citydesk.core.validators import usable_questions
 from citydesk.lib.text import nfc
 from citydesk.notifications.models import Channel
 from citydesk.notifications.services import message_language, notification_queue
@@ -97,7 +98,7 @@ def _category(code: str | None, *, gen: int | None = None) -> ServiceCategory:
 def _check_answers(category: ServiceCategory, answers: dict[str, Any] | None) -> dict[str, Any]:
     answers = dict(answers or {})
     clean: dict[str, Any] = {}
-    for question in category.questions or []:
+    for question in usable_questions(category.questions):
         code = question["code"]
         value = answers.pop(code, None)
         if value in (None, ""):

@@ -1,21 +1,38 @@
 from typing import Any
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from citydesk.core.audit import audit_verify
-from citydesk.core.management.base import CityDeskCommand
+from citydesk.core.management.commands._output import TranslatedCommand, number
 
 
-class Command(CityDeskCommand):
-    help = "Check the audit trail's hash chain; exit 1 if any row was edited or deleted."
+class Command(TranslatedCommand):
+    help = gettext_lazy("Check the audit trail's hash chain; exit 1 if any row was edited or deleted.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         checked, problems = audit_verify()
         if problems:
             for problem in problems:
-                where = f"#{problem.entry_id}" if problem.entry_id else "chain"
+                where = f"#{problem.entry_id}" if problem.entry_id else _("chain")
                 self.stderr.write(f"{where}: {problem.message}")
             raise CommandError(
-                f"audit trail is NOT intact: {len(problems)} problem(s) in {checked} entries", returncode=1
+                ngettext(
+                    "The audit trail is NOT intact: %(n)s problem in %(checked)s entries.",
+                    "The audit trail is NOT intact: %(n)s problems in %(checked)s entries.",
+                    len(problems),
+                )
+                % {"n": number(len(problems)), "checked": number(checked)},
+                returncode=1,
             )
-        self.stdout.write(self.style.SUCCESS(f"audit trail intact: {checked} entries verified"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                ngettext(
+                    "The audit trail is intact: %(n)s entry verified.",
+                    "The audit trail is intact: %(n)s entries verified.",
+                    checked,
+                )
+                % {"n": number(checked)}
+            )
+        )

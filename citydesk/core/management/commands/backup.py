@@ -1,17 +1,27 @@
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from citydesk.core.backup import backup
-from citydesk.core.management.base import CityDeskCommand
+from citydesk.core.management.commands._output import TranslatedCommand, number
 
 
-class Command(CityDeskCommand):
-    help = "Write an online backup of the database to FILE (SQLite backup API, or pg_dump -Fc)."
+class Command(TranslatedCommand):
+    help = gettext_lazy(
+        "Write an online backup of the database to FILE (SQLite backup API, or pg_dump -Fc). If FILE is a "
+        "directory, the backup is written inside it as citydesk-YYYYmmdd-HHMMSS.sqlite3 (.dump for "
+        "PostgreSQL)."
+    )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("file")
+        parser.add_argument("file", help=gettext_lazy("the backup file, or an existing directory"))
 
     def handle(self, *args: Any, **options: Any) -> None:
-        path = Path(options["file"])
-        size = backup(path)
-        self.stdout.write(self.style.SUCCESS(f"Backup written to {path} ({size:,} bytes)"))
+        path, size = backup(Path(options["file"]))
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("Backup written to %(file)s (%(size)s bytes).") % {"file": path, "size": number(size)}
+            )
+        )

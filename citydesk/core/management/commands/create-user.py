@@ -1,33 +1,51 @@
 from typing import Any
 
-from citydesk.core.management.base import CityDeskCommand
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from citydesk.core.management.commands._output import TranslatedCommand
+from citydesk.core.powers import Role
 from citydesk.core.services import api_token_create, user_create
 
 
-class Command(CityDeskCommand):
-    help = "Create a user with a role in an organisation and print an API token."
+class Command(TranslatedCommand):
+    help = gettext_lazy("Create a user with a role in an organisation and print an API token.")
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--username", required=True)
+        parser.add_argument(
+            "--username",
+            required=True,
+            help=gettext_lazy("letters, digits and @ . + - _ only"),
+        )
         parser.add_argument(
             "--role",
             required=True,
-            help="citizen, operator, officer, deputy, head, leader, inspector or admin",
+            help=gettext_lazy("citizen, operator, officer, deputy, head, leader, inspector or admin"),
         )
         parser.add_argument(
-            "--unit", help="organisation code (a People's Committee uses its unit code, e.g. 79)"
+            "--unit",
+            help=gettext_lazy(
+                "organisation code (a People's Committee uses its unit code, e.g. 79); not for a citizen"
+            ),
         )
-        parser.add_argument("--full-name", default="")
-        parser.add_argument("--email", default="")
-        parser.add_argument("--phone", default="")
-        parser.add_argument("--password", help="log-in password (omit for an API-only account)")
+        parser.add_argument("--full-name", default="", help=gettext_lazy("full name"))
+        parser.add_argument("--email", default="", help=gettext_lazy("e-mail address"))
+        parser.add_argument("--phone", default="", help=gettext_lazy("Vietnamese phone number"))
+        parser.add_argument(
+            "--password",
+            help=gettext_lazy(
+                "log-in password: at least 10 characters, not only digits, not a common one (omit for an "
+                "API-only account)"
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor = self.cli_actor()
+        role = options["role"]
         user = user_create(
             actor=actor,
             username=options["username"],
-            role=options["role"],
+            role=role,
             unit_code=options["unit"],
             full_name=options["full_name"],
             email=options["email"],
@@ -35,5 +53,9 @@ class Command(CityDeskCommand):
             password=options["password"],
         )
         token = api_token_create(actor=actor, user=user, name="create-user")
-        self.stdout.write(f"Created {user.username} ({options['role']})")
-        self.stdout.write(f"API token: {token}")
+        role_name = _("citizen") if role == "citizen" else Role(role).label
+        self.stdout.write(
+            _("Created the user %(username)s (%(role)s).") % {"username": user.username, "role": role_name}
+        )
+        self.stdout.write(_("API token: %(token)s") % {"token": token})
+        self.stdout.write(_("Keep the token now: only its hash is stored, it cannot be shown again."))

@@ -1,11 +1,15 @@
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from citydesk.core.demo import DEMO_PASSWORD, PEOPLE, seed_demo
-from citydesk.core.management.base import CityDeskCommand
+from citydesk.core.management.commands._output import TranslatedCommand, count_text
+from citydesk.core.powers import Role
 
 
-class Command(CityDeskCommand):
-    help = (
+class Command(TranslatedCommand):
+    help = gettext_lazy(
         "Load demo data (idempotent): units, HCMC and Hanoi organisations, one officer per role, and a few "
         "hundred citizen reports in every state, procedures, dossiers at a ward desk, and satisfaction ratings."
     )
@@ -24,7 +28,8 @@ class Command(CityDeskCommand):
         counts.update(seed_indicators())
         # The anomaly checks run over the demo data, so its planted anomalies are on the dashboards.
         counts["indicator_findings_open"] = scan_indicators()["flagged"]
-        self.stdout.write(", ".join(f"{k}: {v}" for k, v in counts.items()))
-        self.stdout.write(f"Demo log-ins (password: {DEMO_PASSWORD}):")
+        self.stdout.write(count_text(counts))
+        self.stdout.write(_("Demo log-ins (password: %(password)s):") % {"password": DEMO_PASSWORD})
         for username, role, org_code, full_name, _title in PEOPLE:
-            self.stdout.write(f"  {username:<13} {role:<10} {org_code or '-':<10} {full_name}")
+            role_name = str(_("citizen") if role == "citizen" else Role(role).label)
+            self.stdout.write(f"  {username:<13} {role_name:<22} {org_code or '-':<10} {full_name}")

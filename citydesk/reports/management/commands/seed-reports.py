@@ -1,22 +1,24 @@
 import time
+from collections import Counter
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from citydesk.core.errors import DomainError
-from citydesk.core.management.base import CityDeskCommand
-from citydesk.reports.seed import DEFAULT_BATCH, parse_count, seed_reports, status_counts
+from citydesk.core.management.commands._output import TranslatedCommand, number, whole_number
+from citydesk.reports.models import Status
+from citydesk.reports.seed import DEFAULT_BATCH, seed_reports
+from citydesk.reports.seed.bulk import MAX_COUNT
+from citydesk.reports.seed.common import STATUS_ORDER
 
 
-def _whole(value: Any, name: str) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        raise DomainError(f"{name} must be a whole number, not “{value}”.", field=name.lstrip("-")) from None
+def _statuses(counts: Counter[str]) -> str:
+    return ", ".join(f"{Status(s).label} {number(counts[s])}" for s in STATUS_ORDER if counts[s])
 
 
-class Command(CityDeskCommand):
-    help = (
+class Command(TranslatedCommand):
+    help = gettext_lazy(
         "Generate N SYNTHETIC citizen reports fast, for benchmarks and demos: made-up Vietnamese "
         "descriptions, points in the province's wards, realistic channels, statuses and deadlines, "
         "one status event each, ratings for many closed ones. No audit rows, no notifications. "
@@ -25,25 +27,27 @@ class Command(CityDeskCommand):
 
     def add_arguments(self, parser: Any) -> None:
         # Validated in handle(): bad values exit 2 with a clear message, from the shell or call_command.
-        parser.add_argument("--count", help="number of reports to create (required, ≥ 1)")
-        parser.add_argument("--seed", help="random seed, for repeatable data (default: random)")
-        parser.add_argument("--province", default="79", help="province code(s), comma-separated (default 79)")
-        parser.add_argument("--months", default="24", help="spread over the last N months (default 24)")
+        parser.add_argument("--count", help=gettext_lazy("number of reports to create (required, ≥ 1)"))
+        parser.add_argument("--seed", help=gettext_lazy("random seed, for repeatable data (default: random)"))
         parser.add_argument(
-            "--batch-size", default=str(DEFAULT_BATCH), help=f"rows per transaction (default {DEFAULT_BATCH})"
+            "--province", default="79", help=gettext_lazy("province code(s), comma-separated (default 79)")
+        )
+        parser.add_argument(
+            "--months", default="24", help=gettext_lazy("spread over the last N months (default 24)")
+        )
+        parser.add_argument(
+            "--batch-size",
+            default=str(DEFAULT_BATCH),
+            help=gettext_lazy("rows per transaction (default %(n)s)") % {"n": DEFAULT_BATCH},
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["count"] is None:
-            raise DomainError("Give the number of reports: --count N.", field="count")
-        count = parse_count(options["count"])
-        seed = _whole(options["seed"], "--seed")
-        months = _whole(options["months"], "--months")
-        batch_size = _whole(options["batch_size"], "--batch-size")
-        if seed is not None and seed < 0:
-            raise DomainError("--seed must be 0 or more.", field="seed")
-        if batch_size is None or batch_size < 1:
-            raise DomainError("--batch-size must be at least 1.", field="batch_size")
+            raise DomainError(_("Give the number of reports: --count N."), field="count")
+        count = whole_number(options["count"], "--count", high=MAX_COUNT)
+        seed = None if options["seed"] is None else whole_number(options["seed"], "--seed", low=0)
+        months = whole_number(options["months"], "--months")
+        batch_size = whole_number(options["batch_size"], "--batch-size")
         verbose = options.get("verbosity", 1) >= 1
         last_print = [time.perf_counter()]
 
@@ -51,7 +55,7 @@ class Command(CityDeskCommand):
             now = time.perf_counter()
             if verbose and total >= 100_000 and (now - last_print[0] > 5 or done == total):
                 last_print[0] = now
-                self.stderr.write(f"  {done:,} / {total:,}")
+                self.stderr.write(f"  {number(done)} / {number(total)}")
 
         result = seed_reports(
             count=count,
@@ -64,8 +68,18 @@ class Command(CityDeskCommand):
         if not verbose:
             return
         self.stdout.write(
-            f"Created {result.count:,} synthetic reports ({result.first_code} … {result.last_code}), "
-            f"{result.events:,} events, {result.ratings:,} ratings in {result.seconds:.1f} s "
-            f"({result.rate:,.0f} reports/s)."
+            _(
+                "Created %(count)s synthetic reports (%(first)s … %(last)s), %(events)s events, %(ratings)s "
+                "ratings in %(seconds)s s (%(rate)s reports/s)."
+            )
+            % {
+                "count": number(result.count),
+                "first": result.first_code,
+                "last": result.last_code,
+                "events": number(result.events),
+                "ratings": number(result.ratings),
+                "seconds": number(result.seconds, 1),
+                "rate": number(round(result.rate)),
+            }
         )
-        self.stdout.write(f"Statuses: {status_counts(result.statuses.elements())}.")
+        self.stdout.write(_("Statuses: %(list)s.") % {"list": _statuses(result.statuses)})

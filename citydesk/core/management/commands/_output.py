@@ -1,0 +1,75 @@
+"""What the commands print: counts named in the site's language, numbers grouped the local way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from citydesk.core.errors import DomainError
+from citydesk.core.management.base import CityDeskCommand
+
+# Keys of the counts the loaders return (core.units, the demo seeds, the SLA sweep).
+COUNT_LABELS: dict[str, Any] = {
+    "provinces": _("province-level units"),
+    "wards": _("commune-level units"),
+    "legacy_units": _("units before 2025"),
+    "legacy_mappings": _("old-to-new unit links"),
+    "approximate_boundaries": _("approximate boundaries"),
+    "organisations": _("organisations"),
+    "users_created": _("users created"),
+    "categories": _("service categories"),
+    "procedures": _("procedures"),
+    "demo_reports": _("demo reports"),
+    "demo_dossiers": _("demo dossiers"),
+    "demo_ratings": _("demo ratings"),
+    "indicator_groups": _("indicator groups"),
+    "indicators": _("indicators"),
+    "indicator_values": _("indicator values"),
+    "indicator_plans": _("indicator plans"),
+    "indicator_platform_values": _("values computed from the platform"),
+    "indicator_findings_open": _("open indicator findings"),
+    "warned": _("warned before the deadline"),
+    "escalated": _("escalated to the unit head"),
+    "auto_closed": _("closed without the citizen's answer"),
+}
+
+
+def number(value: int | float, decimals: int | None = None) -> str:
+    return number_format(value, decimal_pos=decimals, force_grouping=True)
+
+
+def count_text(counts: dict[str, int]) -> str:
+    """ "tỉnh, thành phố: 34; phường, xã: 3.321" — each count with its name."""
+    return "; ".join(f"{COUNT_LABELS.get(key, key)}: {number(value)}" for key, value in counts.items())
+
+
+def whole_number(value: Any, option: str, *, low: int = 1, high: int | None = None) -> int:
+    """A command-line option's whole number in [low, high]; DomainError naming the option otherwise."""
+    try:
+        result = int(str(value).strip().replace("_", "").replace(",", ""))
+    except (TypeError, ValueError):
+        raise DomainError(
+            gettext("%(option)s must be a whole number, not “%(value)s”.")
+            % {"option": option, "value": value},
+            field=option.lstrip("-"),
+        ) from None
+    if result < low or (high is not None and result > high):
+        message = (
+            gettext("%(option)s must be at least %(low)s (got %(value)s).")
+            if high is None
+            else gettext("%(option)s must be between %(low)s and %(high)s (got %(value)s).")
+        )
+        values = {"option": option, "low": number(low), "value": number(result)}
+        raise DomainError(message % {**values, "high": number(high or 0)}, field=option.lstrip("-"))
+    return result
+
+
+class TranslatedCommand(CityDeskCommand):
+    """A command whose `help` is a lazy translation: argparse needs it as a plain string."""
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> Any:
+        self.help = str(self.help)
+        return super().create_parser(prog_name, subcommand, **kwargs)

@@ -1,0 +1,189 @@
+"""Checks of configuration entered by administrators, shared by the back office and the services.
+
+Each check raises `DomainError` naming the field at fault, so a form shows it next to that field and a
+command or the API turns it into a clear message.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from citydesk.core.errors import DomainError
+from citydesk.core.models import DivisionLevel, Organisation, OrgKind
+
+# --- A category's extra questions -----------------------------------------------------------------
+
+# The kinds of answer the report form and the intake service know (reports/forms.py, _check_answers).
+QUESTION_TYPES: tuple[str, ...] = ("text", "number", "choice")
+QUESTION_KEYS = frozenset({"code", "label", "label_en", "type", "required", "choices"})
+_QUESTION_CODE = re.compile(r"^[A-Za-z0-9_]{1,40}$")
+
+
+def _question_problem(question: Any, seen: set[str]) -> str | None:
+    """What is wrong with one question, or None."""
+    if not isinstance(question, dict):
+        return _("each question must be an object with “code”, “label” and “type”.")
+    unknown = sorted(str(key) for key in question if key not in QUESTION_KEYS)
+    if unknown:
+        return _("unknown key %(keys)s (allowed: %(allowed)s).") % {
+            "keys": ", ".join(f"“{k}”" for k in unknown),
+            "allowed": ", ".join(sorted(QUESTION_KEYS)),
+        }
+    code = question.get("code")
+    if not isinstance(code, str) or not _QUESTION_CODE.match(code):
+        return _("“code” must be 1 to 40 letters, digits or underscores (e.g. depth_cm).")
+    if code in seen:
+        return _("the code “%(code)s” is used twice.") % {"code": code}
+    seen.add(code)
+    for key in ("label", "label_en"):
+        value = question.get(key)
+        if (key == "label" or value is not None) and (not isinstance(value, str) or not value.strip()):
+            return _("“%(key)s” must be a non-empty text.") % {"key": key}
+    kind = question.get("type")
+    if kind not in QUESTION_TYPES:
+        return _("“type” must be one of %(types)s, not “%(type)s”.") % {
+            "types": ", ".join(QUESTION_TYPES),
+            "type": kind,
+        }
+    if "required" in question and not isinstance(question["required"], bool):
+        return _("“required” must be true or false.")
+    choices = question.get("choices")
+    if kind == "choice":
+        if not isinstance(choices, list) or not choices:
+            return _("a choice question needs a non-empty list of “choices”.")
+        if not all(isinstance(c, str) and c.strip() for c in choices):
+            return _("every choice must be a non-empty text.")
+        if len(set(choices)) != len(choices):
+            return _("a choice is listed twice.")
+    elif choices is not None:
+        return _("only a choice question has “choices”.")
+    return None
+
+
+def check_questions(questions: Any) -> list[dict[str, Any]]:
+    """A category's extra questions, checked; raises DomainError (field `questions`) naming the fault."""
+    if questions in (None, ""):
+        return []
+    if not isinstance(questions, list):
+        raise DomainError(
+            _("The extra questions must be a list ([…]) of questions, each an object ({…})."),
+            field="questions",
+        )
+    seen: set[str] = set()
+    for number, question in enumerate(questions, start=1):
+        problem = _question_problem(question, seen)
+        if problem is not None:
+            raise DomainError(
+                _("Question %(n)s: %(problem)s") % {"n": number, "problem": problem}, field="questions"
+            )
+    return questions
+
+
+def usable_questions(questions: Any) -> list[dict[str, Any]]:
+    """The well-formed questions of a stored list (never raises): what forms and the intake read, so that
+    a bad row saved before the back office checked it cannot break the report form."""
+    if not isinstance(questions, list):
+        return []
+    seen: set[str] = set()
+    return [q for q in questions if _question_problem(q, seen) is None]
+
+
+# --- A category's responsible department ----------------------------------------------------------
+
+# Units a category's department code may name: routing looks them up as "<province>.<code>".
+DEPARTMENT_KINDS = frozenset(
+    {OrgKind.DEPARTMENT, OrgKind.INSPECTORATE, OrgKind.SERVICE_COMPANY, OrgKind.OTHER}
+)
+
+
+def check_department_code(handled_by: str, code: str) -> str:
+    """The responsible department's code: required when a department handles the category, and in any
+    case the code of an existing department ("SXD" for 79.SXD, 01.SXD…). Returns it stripped."""
+    code = (code or "").strip()
+    if not code:
+        if handled_by == "department":
+            raise DomainError(
+                _("A category handled by a department needs the department's code (e.g. SXD)."),
+                field="department_code",
+            )
+        return code
+    exists = Organisation.objects.filter(
+        code__endswith=f".{code}", kind__in=DEPARTMENT_KINDS, is_active=True
+    ).exists()
+    if not exists:
+        raise DomainError(
+            _(
+                "No department has the code “%(code)s” (a department's code is the part after the dot, as SXD in 79.SXD)."
+            )
+            % {"code": code},
+            field="department_code",
+        )
+    return code
+
+
+# --- The organisation tree ------------------------------------------------------------------------
+
+
+def check_organisation_parent(organisation: Organisation, parent: Organisation | None) -> None:
+    """Refuse a parent that is the unit itself or one of the units below it (a cycle in the tree would
+    give the head of a lower unit powers over the units above)."""
+    if parent is None:
+        return
+    if organisation.pk is not None and parent.pk == organisation.pk:
+        raise DomainError(_("A unit cannot be its own parent."), field="parent")
+    if organisation.pk is None:
+        return
+    seen: set[int] = set()
+    node: Organisation | None = parent
+    while node is not None and node.pk not in seen:
+        if node.pk == organisation.pk:
+            raise DomainError(
+                _("%(parent)s is below %(unit)s in the tree: choosing it as the parent would make a cycle.")
+                % {"parent": parent.name, "unit": organisation.name},
+                field="parent",
+            )
+        seen.add(node.pk)
+        node = Organisation.objects.filter(pk=node.parent_id).first() if node.parent_id else None
+
+
+def organisation_root(organisation: Organisation) -> Organisation:
+    """The top of the unit's tree (the province-level People's Committee for a city's units)."""
+    seen: set[int] = set()
+    node = organisation
+    while node.parent_id is not None and node.pk not in seen:
+        seen.add(node.pk)
+        node = node.parent  # type: ignore[assignment]
+    return node
+
+
+def organisation_province(organisation: Organisation) -> str | None:
+    """The province code of the unit: its own administrative unit's, else the nearest unit's above it."""
+    seen: set[int] = set()
+    node: Organisation | None = organisation
+    while node is not None and node.pk not in seen:
+        seen.add(node.pk)
+        unit = node.admin_unit
+        if unit is not None:
+            return unit.code if unit.level == DivisionLevel.PROVINCE else unit.province_id
+        node = node.parent
+    return None
+
+
+# --- People ---------------------------------------------------------------------------------------
+
+_PHONE = re.compile(r"^0\d{9,10}$")
+
+
+def normalize_phone(value: str, *, field: str = "phone") -> str:
+    """A Vietnamese phone number in its national form (0…), or "" for none; raises DomainError."""
+    digits = re.sub(r"[\s.\-()]", "", value or "")
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) >= 11:
+        digits = "0" + digits[2:]
+    if digits and not _PHONE.match(digits):
+        raise DomainError(_("“%(p)s” is not a Vietnamese phone number.") % {"p": value}, field=field)
+    return digits
