@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from citydesk.core.audit import audit_record
+from citydesk.core.audit import Actor, audit_record
 from citydesk.core.calendar import current_calendar
 from citydesk.core.errors import Conflict, DomainError, NotFound
 from citydesk.core.models import User
@@ -193,11 +193,21 @@ def report_resume(*, user: User, code: str) -> Report:
     actor = authorize(user, Power.REPORT_RESOLVE, report.unit)
     if report.paused_at is None:
         raise Conflict(_("The report is not paused."), field="code")
+    resume_clock(report, actor, notify=True)
+    return report
+
+
+def resume_clock(report: Report, actor: Actor, *, notify: bool, reason: str = "") -> None:
+    """Restart a paused report's clock: the due time moves by the office time spent waiting; the history,
+    the audit trail and (with `notify`) the followers say so. Officers (`report_resume`) and the
+    citizen's answer (`replies`) both come through here; the caller has checked who may."""
     before = report.due_at
-    report.due_at = moved_due(report.due_at, report.paused_at, timezone.now())
+    now = timezone.now()
+    report.due_at = moved_due(report.due_at, report.paused_at, now)
     report.paused_at = None
     report.version += 1
-    report.save(update_fields=["paused_at", "due_at", "version"])
+    report.updated_at = now
+    report.save(update_fields=["paused_at", "due_at", "version", "updated_at"])
 
     def resumed() -> str:
         if report.due_at is None:
@@ -207,16 +217,19 @@ def report_resume(*, user: User, code: str) -> Report:
         return _("Handling resumed; new due time %(d)s.") % {"d": _local_text(report.due_at)}
 
     _event(report, actor, ReportEvent.Kind.SLA, note=resumed())
-    _notify_followers(report, lambda: _("Report %(code)s: handling resumed") % {"code": report.code}, resumed)
+    if notify:
+        _notify_followers(
+            report, lambda: _("Report %(code)s: handling resumed") % {"code": report.code}, resumed
+        )
+    after = {"due_at": report.due_at.isoformat() if report.due_at else None}
     audit_record(
         actor=actor,
         action="report.resume",
         object_type="report",
         object_id=report.code,
         before={"due_at": before.isoformat() if before else None},
-        after={"due_at": report.due_at.isoformat() if report.due_at else None},
+        after={**after, "by": reason} if reason else after,
     )
-    return report
 
 
 def moved_due(due: datetime | None, paused_at: datetime, resumed_at: datetime) -> datetime | None:

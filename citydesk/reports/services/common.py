@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from citydesk.core import configcache
+from citydesk.core import validators as core_validators
 from citydesk.core.audit import Actor
 from citydesk.core.calendar import current_calendar
 from citydesk.core.errors import Conflict, DomainError, NotFound
@@ -39,21 +40,14 @@ MAX_DESCRIPTION = 4000
 # Mainland, coastal waters and the Hoàng Sa / Trường Sa archipelagos.
 VIETNAM_LON = (102.0, 117.9)
 VIETNAM_LAT = (6.0, 23.5)
-_PHONE = re.compile(r"^0\d{9,10}$")
 
 
 # --- Small helpers --------------------------------------------------------------------------------
 
 
 def normalize_phone(value: str, *, field: str = "contact_phone") -> str:
-    digits = re.sub(r"[\s.\-()]", "", value or "")
-    if digits.startswith("+84"):
-        digits = "0" + digits[3:]
-    elif digits.startswith("84") and len(digits) >= 11:
-        digits = "0" + digits[2:]
-    if digits and not _PHONE.match(digits):
-        raise DomainError(_("“%(p)s” is not a Vietnamese phone number.") % {"p": value}, field=field)
-    return digits
+    """A Vietnamese phone number in its national form (the platform's one rule), naming a report's field."""
+    return core_validators.normalize_phone(value, field=field)
 
 
 def mask_phone(phone: str) -> str:

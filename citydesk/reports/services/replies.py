@@ -28,7 +28,7 @@ from citydesk.lib.text import nfc
 from citydesk.notifications.services import notification_queue
 from citydesk.reports.attachments import attachment_add, check_upload
 from citydesk.reports.models import Follower, IdempotencyKey, Report, ReportEvent, Status
-from citydesk.reports.services.cases import moved_due
+from citydesk.reports.services.cases import resume_clock
 from citydesk.reports.services.common import _event, _locked
 
 MAX_REPLY = 4000
@@ -190,35 +190,10 @@ def _check_files(
 
 
 def _resume(report: Report, actor: Actor) -> None:
-    """The citizen answered: the clock restarts and the due times move by the working time spent waiting.
-
-    The same rule as `report_resume` (cases.py), which only an officer may call; here the citizen's answer
-    is the reason, so the citizen is the actor.
-    """
+    """The citizen answered: the clock restarts as when an officer resumes it (`report_resume`, which
+    only an officer may call); here the citizen's answer is the reason, so the citizen is the actor."""
     assert report.paused_at is not None
-    before = report.due_at
-    report.due_at = moved_due(report.due_at, report.paused_at, timezone.now())
-    report.paused_at = None
-    report.version += 1
-    report.updated_at = timezone.now()
-    report.save(update_fields=["paused_at", "due_at", "version", "updated_at"])
-    if report.due_at is None:
-        note = _("Handling resumed.")
-    else:
-        due = timezone.localtime(report.due_at).strftime("%d/%m/%Y %H:%M")
-        if report.due_at == before:
-            note = _("Handling resumed; the due time stays %(d)s.") % {"d": due}
-        else:
-            note = _("Handling resumed; new due time %(d)s.") % {"d": due}
-    _event(report, actor, ReportEvent.Kind.SLA, note=note)
-    audit_record(
-        actor=actor,
-        action="report.resume",
-        object_type="report",
-        object_id=report.code,
-        before={"due_at": before.isoformat() if before else None},
-        after={"due_at": report.due_at.isoformat() if report.due_at else None, "by": "citizen reply"},
-    )
+    resume_clock(report, actor, notify=False, reason="citizen reply")
 
 
 def _notify_handlers(report: Report, text: str, attached: list[str], author: str) -> None:
