@@ -1,7 +1,5 @@
 """Reports sent by e-mail (the 'email' channel): a new message becomes a report, an answer about a report
 (its tracking code in the subject, or a reply in its thread) becomes the citizen's reply to it.
-
-Also the reading of places written as text ("60 Lê Lợi, Phường Bến Thành"), shared with Open311.
 """
 
 from __future__ import annotations
@@ -14,7 +12,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from email.message import EmailMessage
-from html.parser import HTMLParser
 from typing import Any
 
 from django.conf import settings
@@ -23,16 +20,16 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from citydesk.core import configcache
 from citydesk.core.audit import Actor
 from citydesk.core.errors import DomainError, NotAllowed
-from citydesk.core.models import AdminUnit, DivisionLevel, Organisation, OrgKind, ServiceCategory
-from citydesk.core.units import ward_by_code
-from citydesk.lib.text import nfc, search_key
+from citydesk.core.models import ServiceCategory
+from citydesk.lib.html_text import html_to_text
+from citydesk.lib.text import nfc
 from citydesk.notifications.models import Notification
 from citydesk.notifications.services import notification_queue
 from citydesk.reports.attachments import attachment_add
 from citydesk.reports.models import Channel, IdempotencyKey, Report
+from citydesk.reports.places import ward_in_address
 from citydesk.reports.services import report_submit
 from citydesk.reports.services.replies import may_reply, report_reply
 
@@ -73,62 +70,6 @@ def _fold(text: str) -> str:
         base = "d" if char in "đĐ" else unicodedata.normalize("NFD", char)[0].lower()
         out.append(base if len(base) == 1 else char)
     return "".join(out)
-
-
-# --- HTML bodies -----------------------------------------------------------------------------------
-
-
-class _HtmlText(HTMLParser):
-    SKIP = {"style", "script", "head", "title", "template", "noscript"}
-    BLOCK = {"p", "div", "br", "li", "tr", "table", "ul", "ol", "dl", "dt", "dd", "hr", "pre", "address"}
-    BLOCK |= {"section", "article", "header", "footer", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.lines: list[tuple[bool, list[str]]] = [(False, [])]
-        self.skip = 0
-        self.quote = 0
-
-    def _break(self) -> None:
-        self.lines.append((self.quote > 0, []))
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "body":
-            self.skip = 0  # a <head> nobody closed
-        elif tag in self.SKIP:
-            self.skip += 1
-        elif tag in ("td", "th"):
-            self.lines[-1][1].append(" ")
-        if tag == "blockquote":
-            self.quote += 1
-        if tag in self.BLOCK:
-            self._break()
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP:
-            self.skip = max(self.skip - 1, 0)
-        if tag == "blockquote":
-            self.quote = max(self.quote - 1, 0)
-        if tag in self.BLOCK:
-            self._break()
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip:
-            self.lines[-1][1].append(data)
-
-
-def html_to_text(html: str) -> str:
-    """Readable text of an HTML body: no styles or scripts, one line per block, entities decoded, NFC;
-    lines of quoted messages (<blockquote>) start with "> "."""
-    parser = _HtmlText()
-    parser.feed(html)
-    parser.close()
-    lines = []
-    for quoted, parts in parser.lines:
-        line = nfc("".join(parts))
-        if line:
-            lines.append(f"> {line}" if quoted else line)
-    return "\n".join(lines)
 
 
 # --- Parsing ---------------------------------------------------------------------------------------
@@ -275,77 +216,6 @@ def parse(raw: bytes) -> ParsedEmail:
         references=references,
         automatic=auto or precedence or bool(message.get("X-Autoreply")),
     )
-
-
-# --- Places named in text ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Places:
-    wards: dict[str, list[tuple[str, str, str]]]  # province code -> (ward code, " full name ", bare name)
-    provinces: list[tuple[str, str]]  # (code, " bare name ") of every province
-    home: tuple[str, ...]  # the provinces the city's top-level People's Committees govern
-
-
-def _words(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", search_key(text)).strip()
-
-
-def _bare(words: str, prefixes: tuple[str, ...]) -> str:
-    for prefix in prefixes:
-        if words.startswith(prefix + " "):
-            return words[len(prefix) + 1 :]
-    return words
-
-
-_WARD_WORDS = ("dac khu", "thi tran", "phuong", "xa", "p", "x")
-_PROVINCE_WORDS = ("thanh pho", "tinh", "tp")
-
-
-def _load_places() -> _Places:
-    wards: dict[str, list[tuple[str, str, str]]] = {}
-    provinces = []
-    for code, name, level, province in AdminUnit.objects.values_list("code", "name", "level", "province_id"):
-        words = _words(name)
-        if level == DivisionLevel.WARD:
-            wards.setdefault(province, []).append((code, f" {words} ", _bare(words, _WARD_WORDS)))
-        else:
-            provinces.append((code, f" {_bare(words, _PROVINCE_WORDS)} "))
-    home = Organisation.objects.filter(
-        kind=OrgKind.PEOPLES_COMMITTEE, parent__isnull=True, is_active=True, admin_unit__isnull=False
-    ).values_list("admin_unit_id", flat=True)
-    return _Places(wards=wards, provinces=provinces, home=tuple(home))
-
-
-def ward_in_address(address: str) -> AdminUnit | None:
-    """The commune-level unit an address names ("60 Lê Lợi, Phường Bến Thành", "…, P. Bến Thành, TP.HCM"),
-    with or without accents: searched in the provinces the address names, else in the city's own; only
-    a single match counts (None when none or several units fit)."""
-    text = f" {_words(address)} "
-    if not text.strip():
-        return None
-    places = configcache.cached("reports:ward-names", _load_places)
-    hcm = " hcm " in text or " tphcm " in text
-    named = [code for code, name in places.provinces if name in text or (hcm and name == " ho chi minh ")]
-    scope = named or list(places.home) or list(places.wards)
-    parts = {_bare(_words(p), _WARD_WORDS) for p in re.split(r"[,;\n]|\s-\s", address)}
-    spans: dict[str, tuple[int, int]] = {}
-    exact: set[str] = set()
-    for province in scope:
-        for code, full, bare in places.wards.get(province, []):
-            start = text.find(full)
-            if start >= 0:
-                spans[code] = (start, start + len(full))
-            if bare in parts:
-                exact.add(code)
-    # "Phường An Phú" inside "Phường An Phú Đông" is not a second match.
-    inside = {
-        c for c, (s, e) in spans.items() for o, (s2, e2) in spans.items() if o != c and s2 <= s and e <= e2
-    }
-    found = (set(spans) - inside) | exact
-    if len(found) != 1:
-        return None
-    return ward_by_code(found.pop())
 
 
 # --- Intake ------------------------------------------------------------------------------------------

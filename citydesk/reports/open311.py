@@ -41,7 +41,6 @@ from citydesk.core.models import ServiceCategory
 from citydesk.core.validators import usable_questions
 from citydesk.lib.text import nfc, search_key
 from citydesk.lib.workdays import OutOfRange, check_supported
-from citydesk.reports.email_intake import ward_in_address
 from citydesk.reports.models import (
     OPEN_STATUSES,
     Attachment,
@@ -51,6 +50,7 @@ from citydesk.reports.models import (
     Report,
     Status,
 )
+from citydesk.reports.places import ward_in_address
 from citydesk.reports.services import report_submit
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"

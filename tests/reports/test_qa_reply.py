@@ -14,10 +14,12 @@ from PIL import Image
 
 from citydesk.core.audit import Actor
 from citydesk.core.errors import Conflict, DomainError, NotAllowed
+from citydesk.lib.html_text import html_to_text
 from citydesk.notifications.models import Notification
-from citydesk.reports.email_intake import html_to_text, ingest, parse, receive, ward_in_address
+from citydesk.reports.email_intake import ingest, parse, receive
 from citydesk.reports.models import Attachment, Follower, Report, ReportEvent, Status
 from citydesk.reports.open311 import open311_client_create
+from citydesk.reports.places import ward_in_address
 from citydesk.reports.services import report_pause, report_reply
 
 from .conftest import submit_report
