@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -54,6 +55,13 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+# Powers exercised on a page of their own, which no menu leads to: the home page links them.
+_POWER_PAGES = {
+    Power.MANAGE_PROCEDURES: reverse_lazy("dossiers_catalog:manage"),
+    Power.RATINGS_IMPORT: reverse_lazy("ratings:import"),
+}
+
+
 def home(request: HttpRequest) -> HttpResponse:
     memberships = []
     context: dict[str, object] = {}
@@ -62,7 +70,10 @@ def home(request: HttpRequest) -> HttpResponse:
             memberships.append(
                 {
                     "membership": m,
-                    "powers": sorted(Power(p).label for p in ROLE_POWERS[m.role]),
+                    # (label, the page where the power is used, if it has one of its own)
+                    "powers": sorted(
+                        (str(Power(p).label), _POWER_PAGES.get(p, "")) for p in ROLE_POWERS[m.role]
+                    ),
                 }
             )
         if not memberships:

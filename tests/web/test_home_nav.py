@@ -209,3 +209,15 @@ def test_citizen_lists_are_bounded_with_constant_queries(client, personas, categ
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
     assert page.count('data-testid="my-report"') == CITIZEN_RECENT
     assert page.count('data-testid="my-dossier"') == CITIZEN_RECENT
+
+
+def test_home_links_the_powers_that_have_a_page_of_their_own(client, personas):
+    pages = {"/thu-tuc/nhap-xuat/", "/danh-gia/nhap/"}
+    client.force_login(personas.admin)
+    html = client.get("/").content.decode()
+    linked = set(re.findall(r'<a href="([^"]+)" data-testid="power-page">', html))
+    assert pages <= linked
+    for page in linked:  # every link opens for the person it is shown to
+        assert client.get(page).status_code == 200, page
+    client.force_login(personas.officer)
+    assert "power-page" not in client.get("/").content.decode()
