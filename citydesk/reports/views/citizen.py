@@ -283,8 +283,10 @@ def _track_response(
     token: str,
     rating_form: RatingForm | None = None,
     follow_form: FollowForm | None = None,
+    reply_error: dict[str, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The tracking page; after a refused form, that form's errors (`reply_error`: {field, message})."""
     report = selectors.report_for_page(_code(code))
     if report is None:
         return _not_found(request, _("No report %(code)s.") % {"code": _code(code)})
@@ -335,6 +337,7 @@ def _track_response(
         "may_rate": may_rate,
         "rerating": may_rate and rating is not None,
         "rating_form": rating_form or RatingForm(),
+        "reply_error": reply_error,
         # A refusal when the form is no longer offered (already rated, reopened…) still needs saying.
         "rating_problem": ""
         if may_rate or rating_form is None

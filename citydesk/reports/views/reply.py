@@ -40,10 +40,9 @@ def reply(request: HttpRequest, code: str) -> HttpResponse:
     except NotAllowed as exc:
         return _forbidden(request, exc.message)
     except DomainError as exc:
-        # The tracking page again, the refusal next to the field at fault and the text kept: the form
-        # (reports/_reply_form.html) reads them from the request, as the page's own context is not ours.
-        request.reply_error = {"field": _FORM_FIELDS.get(exc.field or "", ""), "message": exc.message}  # type: ignore[attr-defined]
-        return _track_response(request, code, token=token, status=_status_of(exc))
+        # The tracking page again, the refusal next to the field at fault and the typed text kept.
+        error = {"field": _FORM_FIELDS.get(exc.field or "", ""), "message": exc.message}
+        return _track_response(request, code, token=token, reply_error=error, status=_status_of(exc))
     if result.resumed:
         messages.success(
             request,
