@@ -201,15 +201,45 @@ def _period(raw: Any) -> tuple[str, date]:
     return resolve_period(_text(raw))
 
 
+class _RowProblems(Exception):
+    """Every problem of one row, so that a refused unit does not hide a bad value on the same row."""
+
+    def __init__(self, problems: list[DomainError]) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+
+class _Row:
+    """Checks one row field by field, keeping each problem instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.problems: list[DomainError] = []
+
+    def check(self, function: Any, *args: Any) -> Any:
+        try:
+            return function(*args)
+        except DomainError as exc:
+            self.problems.append(exc)
+            return None
+
+    def done(self) -> None:
+        if self.problems:
+            raise _RowProblems(self.problems)
+
+
 def _collect(table: _Table, check_row: Any) -> list[Any]:
     errors: list[RowError] = []
     checked: list[Any] = []
     for number, row in table.rows:
         try:
             checked.append(check_row(row))
-        except DomainError as exc:
-            key = {"indicator": "indicator", "unit": "unit", "period": "period"}.get(exc.field or "", "value")
-            errors.append(table.error(number, key, exc.message))
+        except (DomainError, _RowProblems) as exc:
+            problems = exc.problems if isinstance(exc, _RowProblems) else [exc]
+            for problem in problems:
+                key = {"indicator": "indicator", "unit": "unit", "period": "period"}.get(
+                    problem.field or "", "value"
+                )
+                errors.append(table.error(number, key, problem.message))
     if errors:
         raise ImportRejected(
             _("%(n)d rows have errors: nothing was imported.") % {"n": len({e.row for e in errors})}, errors
@@ -232,21 +262,24 @@ def values_import(*, user: User, file: str | Path | IO[bytes] | bytes, filename:
         for s in Submission.objects.all().only("group_id", "unit_id", "period_type", "period", "state")
     }
 
-    def check_row(row: dict[str, Any]) -> tuple[Organisation, str, date, ValueChange]:
-        indicator = checker.indicator(row.get("indicator"))
+    def entered_indicator(raw: Any) -> Indicator:
+        indicator = checker.indicator(raw)
         if indicator.source != Source.ENTRY:
             raise DomainError(
                 _("%(code)s is computed and is not entered by hand.") % {"code": indicator.code},
                 field="indicator",
             )
-        unit = checker.unit(row.get("unit"))
+        return indicator
+
+    def assigned(indicator: Indicator, unit: Organisation) -> None:
         if unit.pk not in {u.pk for u in indicator.reporting_units.all()}:
             raise DomainError(
                 _("%(unit)s is not assigned to report %(code)s.")
                 % {"unit": unit.name, "code": indicator.code},
                 field="unit",
             )
-        period_type, day = _period(row.get("period"))
+
+    def open_period(indicator: Indicator, unit: Organisation, period_type: str, day: date) -> None:
         check_period(indicator, period_type, day)
         state = submissions.get((indicator.group_id, unit.pk, period_type, day))
         if state is not None and state not in EDITABLE:
@@ -256,8 +289,20 @@ def values_import(*, user: User, file: str | Path | IO[bytes] | bytes, filename:
         key = (indicator.pk, unit.pk, period_type, day)
         if key in seen:
             raise DomainError(_("The same value is also on row %(n)d.") % {"n": seen[key]}, field="indicator")
-        seen[key] = row["_line"]
-        value = check_value(indicator, row.get("value"))
+
+    def check_row(row: dict[str, Any]) -> tuple[Organisation, str, date, ValueChange]:
+        checks = _Row()
+        indicator = checks.check(entered_indicator, row.get("indicator"))
+        unit = checks.check(checker.unit, row.get("unit"))
+        period = checks.check(_period, row.get("period"))
+        if indicator is not None and unit is not None:
+            checks.check(assigned, indicator, unit)
+            if period is not None:
+                checks.check(open_period, indicator, unit, *period)
+        value = checks.check(check_value, indicator, row.get("value")) if indicator is not None else None
+        checks.done()
+        period_type, day = period
+        seen[(indicator.pk, unit.pk, period_type, day)] = row["_line"]
         comment = _text(row.get("comment"))[:500]
         return unit, period_type, day, ValueChange(indicator, value, comment)
 
@@ -295,11 +340,15 @@ def plans_import(*, user: User, file: str | Path | IO[bytes] | bytes, filename: 
     checker = _Checker(user, authorize_plan)
 
     def check_row(row: dict[str, Any]) -> tuple[Indicator, Organisation, str, date, float, str]:
-        indicator = checker.indicator(row.get("indicator"))
-        unit = checker.unit(row.get("unit"))
-        period_type, day = _period(row.get("period"))
-        check_plan_period(indicator, period_type, day)
-        value = check_value(indicator, row.get("value"))
+        checks = _Row()
+        indicator = checks.check(checker.indicator, row.get("indicator"))
+        unit = checks.check(checker.unit, row.get("unit"))
+        period = checks.check(_period, row.get("period"))
+        if indicator is not None and period is not None:
+            checks.check(check_plan_period, indicator, *period)
+        value = checks.check(check_value, indicator, row.get("value")) if indicator is not None else None
+        checks.done()
+        period_type, day = period
         return indicator, unit, period_type, day, value, _text(row.get("note"))[:300]
 
     checked = _collect(table, check_row)

@@ -3,6 +3,9 @@
 Each computation is registered under a key (`Indicator.platform_key`) and receives the ids of the
 reporting unit and every unit below it, plus the months of the period; it returns the value or None
 when there is nothing to count (a share of zero cases is no value, not 0 %).
+
+A source speaks only from the month its records begin (or the platform was installed, if earlier): a
+period that ended before has no value rather than a count of 0 the platform could not have known.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.migrations.recorder import MigrationRecorder
+from django.db.models import F, Min, Q, Sum
 from django.utils import timezone
 
 from citydesk.core.audit import Actor, audit_record
@@ -184,6 +188,43 @@ def ratings_satisfied_pct(scope: Scope) -> float | None:
 # --- Filling the values -----------------------------------------------------------------------------
 
 
+def _month(moment: date | datetime | None) -> date | None:
+    if moment is None:
+        return None
+    if isinstance(moment, datetime):
+        moment = timezone.localtime(moment).date()
+    return moment.replace(day=1)
+
+
+def data_starts() -> dict[str, date | None]:
+    """The first month each source ("reports", "dossiers", "ratings") can count: the month of its
+    earliest record, or of the installation when that is earlier; None when neither is known."""
+    from citydesk.dossiers.models import DossierMonth
+    from citydesk.ratings.models import RatingMonth
+    from citydesk.reports.models import Report
+
+    installed = _month(MigrationRecorder.Migration.objects.aggregate(first=Min("applied"))["first"])
+    earliest = {
+        "reports": _month(Report.objects.aggregate(first=Min("created_at"))["first"]),
+        "dossiers": _month(DossierMonth.objects.aggregate(first=Min("month"))["first"]),
+        "ratings": _month(RatingMonth.objects.aggregate(first=Min("month"))["first"]),
+    }
+    return {
+        source: min((d for d in (first, installed) if d is not None), default=None)
+        for source, first in earliest.items()
+    }
+
+
+def first_data_month() -> date | None:
+    """The earliest month any platform source can count (None on an empty, unrecorded platform)."""
+    return min((d for d in data_starts().values() if d is not None), default=None)
+
+
+def _counts_for(key: str, period_end_day: date, starts: dict[str, date | None]) -> bool:
+    start = starts.get(key.split(".", 1)[0])
+    return start is not None and period_end_day >= start
+
+
 def scope_for(unit_id: int, period_type: str, period: date) -> Scope:
     return Scope(descendant_ids([unit_id]), period, period_end(period_type, period) + timedelta(days=1))
 
@@ -208,6 +249,8 @@ def fill_platform(*, period_type: str, period: date) -> int:
     now = timezone.now()
     written = 0
     scopes: dict[int, Scope] = {}
+    starts = data_starts()
+    last_day = period_end(period_type, period)
     with running.batch():  # the running totals once per indicator year, not per value
         for indicator in indicators:
             function = REGISTRY.get(indicator.platform_key)
@@ -217,7 +260,7 @@ def fill_platform(*, period_type: str, period: date) -> int:
                 scope = scopes.get(unit.pk) or scopes.setdefault(
                     unit.pk, scope_for(unit.pk, period_type, period)
                 )
-                value = function(scope)
+                value = function(scope) if _counts_for(indicator.platform_key, last_day, starts) else None
                 if value is None:
                     DataValue.objects.filter(
                         indicator=indicator,

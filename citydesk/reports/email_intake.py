@@ -336,6 +336,13 @@ def _reply(parsed: ParsedEmail, code: str) -> Ingested:
 
 
 def _new_report(parsed: ParsedEmail, default_category: str | None) -> Ingested:
+    # The same message delivered (or fed to the command) again is the report it made, whatever
+    # --default-category says this time: the category chosen the first time stays.
+    earlier = (
+        IdempotencyKey.objects.filter(scope="email", key=parsed.message_id).select_related("report").first()
+    )
+    if earlier is not None:
+        return Ingested(report=earlier.report, created=False, kind="report")
     category = parsed.category or default_category
     ward_code = _ward_code(parsed)
     if category is None:

@@ -75,7 +75,7 @@ def test_any_bad_row_and_nothing_is_imported(personas, cat):
         "POOR;;;26743;2026-03;1;",  # yearly indicator
         "RPT;;;26743;2026-03;1;",  # platform
         "REV;;;26743;2026-03;100;",  # duplicate of row 2
-        "REV;;;26740;2026-03;x;",  # outsider's unit: officer has no power there
+        "REV;;;26740;2026-03;x;",  # outsider's unit (no power there) and not a number: both said
     )
     with pytest.raises(imports.ImportRejected) as info:
         imports.values_import(user=personas.officer, file=data, filename="v.csv")
@@ -88,6 +88,7 @@ def test_any_bad_row_and_nothing_is_imported(personas, cat):
         (7, "indicator"),
         (8, "indicator"),
         (9, "unit"),
+        (9, "value"),
     }
     assert DataValue.objects.count() == 0 and Submission.objects.count() == 0
 
@@ -176,3 +177,28 @@ def test_a_refused_plan_import_says_what_power_is_missing_for_what(personas, cat
     (error,) = info.value.errors
     assert error.key == "unit"
     assert personas.ward.name in error.message and personas.city.name in error.message
+
+
+def test_import_command_lists_row_problems_and_fails(personas, cat, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(csv("REV;;;26740;2026-03;x;"))
+    with pytest.raises(CommandError) as failed:
+        call_command("import-indicators", str(bad), "--user", personas.officer.username)
+    message = str(failed.value)
+    assert failed.value.returncode == 2
+    assert "dòng 2, Mã đơn vị" in message and "dòng 2, Giá trị" in message  # both problems of the row
+    with pytest.raises(CommandError) as nobody:
+        call_command("import-indicators", str(bad), "--user", "nobody-here")
+    assert nobody.value.returncode == 2 and "nobody-here" in str(nobody.value)
+    with pytest.raises(CommandError) as missing:
+        call_command("import-indicators", str(tmp_path / "none.csv"), "--user", personas.officer.username)
+    assert missing.value.returncode == 2 and "none.csv" in str(missing.value)
+    good = tmp_path / "good.csv"
+    good.write_bytes(csv("REV;;;26743;2026-03;1.234,5;"))
+    out = io.StringIO()
+    call_command("import-indicators", str(good), "--user", personas.officer.username, stdout=out)
+    assert DataValue.objects.get(indicator=cat.revenue).value == 1234.5
+    assert "Đã nhập 1 dòng" in out.getvalue()
+    assert DataValue.objects.count() == 1

@@ -117,15 +117,31 @@ def test_platform_values_equal_direct_counts(personas, categories, indicators): 
 
 
 def test_no_data_gives_no_share_and_the_command_runs(personas, indicators):
-    call_command("fill-platform-indicators", "--period", "2020-01")
+    month = timezone.localdate().replace(day=1)
+    call_command("fill-platform-indicators", "--period", f"{month:%Y-%m}")
     values = {v.indicator.platform_key: v.value for v in DataValue.objects.filter(unit=personas.ward)}
     assert values == {"reports.received": 0.0, "dossiers.received": 0.0}
     assert (
-        platform.compute(
-            "ratings.satisfied_pct", unit_id=personas.ward.pk, period_type="M", period=date(2020, 1, 1)
-        )
+        platform.compute("ratings.satisfied_pct", unit_id=personas.ward.pk, period_type="M", period=month)
         is None
     )
+
+
+def test_a_period_before_the_platform_holds_data_has_no_values(personas, indicators):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError) as before:
+        call_command("fill-platform-indicators", "--period", "2020-01")
+    assert before.value.returncode == 2 and "2020-01" in str(before.value)
+    assert not DataValue.objects.exists()
+    # Ratings imported back to 2019 count from then on; reports and dossiers, which begin with the
+    # installation, have no value for 2019 (not 0).
+    csv = b"month,unit,channel,satisfied,normal,unsatisfied\n2019-06,26743,kiosk,9,1,0\n"
+    ratings_import(actor=Actor.system("test"), file=csv, filename="r.csv")
+    call_command("fill-platform-indicators", "--period", "2019-06")
+    values = {v.indicator.platform_key: v.value for v in DataValue.objects.filter(unit=personas.ward)}
+    assert values == {"ratings.satisfied_pct": 90.0}
+    assert platform.data_starts()["ratings"] == date(2019, 6, 1)
 
 
 def test_every_platform_key_of_the_catalog_has_a_computation():

@@ -84,7 +84,7 @@ def test_superuser_and_command_line_import_for_every_unit(personas, hanoi, tmp_p
     out = io.StringIO()
     path = write_csv(tmp_path / "hn.csv", [["2025-02", "00070", "web", 2, 0, 0, "", ""]])
     call_command("import-ratings", str(path), stdout=out)
-    assert "every unit" in out.getvalue()
+    assert "mọi đơn vị" in out.getvalue()
     assert RatingMonth.objects.filter(unit=hanoi[1]).count() == 2
 
 

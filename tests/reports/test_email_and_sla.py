@@ -81,6 +81,22 @@ def test_command_without_category(personas, categories, tmp_path):
     assert Report.objects.get().category.code == "road_damage"
 
 
+def test_the_same_message_again_with_another_default_category_is_the_same_report(
+    personas, categories, tmp_path, capsys
+):
+    path = tmp_path / "mail.eml"
+    path.write_bytes(_mail(subject="Ổ gà", message_id="<m5@example.vn>"))
+    call_command("ingest-email", str(path), "--default-category", "road_damage")
+    report = Report.objects.get()
+    sent = Notification.objects.count()
+    capsys.readouterr()
+    call_command("ingest-email", str(path), "--default-category", "lighting")
+    out = capsys.readouterr().out
+    assert report.code in out and "Idempotency" not in out
+    assert Report.objects.get().category.code == "road_damage"  # the first choice stays
+    assert Notification.objects.count() == sent  # nobody is written to twice
+
+
 @pytest.mark.django_db(transaction=True)
 def test_sla_sweep_is_scheduled_once_and_runs_in_the_worker(personas, categories):
     from django_tasks_db.models import DBTaskResult

@@ -214,7 +214,7 @@ def test_the_command_reports_a_reply(personas, categories, tmp_path, capsys):
     path = tmp_path / "re.eml"
     path.write_bytes(_mail(subject=f"Fwd: RE: {report.code}", body="Thêm thông tin", message_id="<a2@x.vn>"))
     call_command("ingest-email", str(path))
-    assert f"Reply added to {report.code}" in capsys.readouterr().out
+    assert f"Đã thêm câu trả lời vào phản ánh {report.code}" in capsys.readouterr().out
     assert Report.objects.count() == 1 and len(_replies(report)) == 1
 
 

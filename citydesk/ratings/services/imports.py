@@ -138,7 +138,7 @@ def read_table(file: str | Path | IO[bytes] | bytes, filename: str = "") -> list
         return _read_xlsx(data)
     if name.endswith(".csv") or not name:
         return _read_csv(data)
-    raise DomainError(_("Upload an Excel (.xlsx) or CSV (.csv) file."), field="file")
+    raise DomainError(_("The file must be an Excel (.xlsx) or CSV (.csv) file."), field="file")
 
 
 Numbered = list[tuple[int, dict[str, Any]]]

@@ -24,6 +24,23 @@ def nav_access_tag(context: Any) -> NavAccess:
     return nav_access(request)
 
 
+@register.simple_tag(takes_context=True, name="administrator_without_role")
+def administrator_without_role_tag(context: Any) -> bool:
+    """True for a system administrator (superuser, staff or the administrator role) holding no working
+    role in any unit: a refused page tells them why (the working pages follow a role in a unit, not the
+    administrator's rights) and where to give one."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    from citydesk.core.models import Membership
+    from citydesk.core.powers import Role
+
+    roles = set(Membership.objects.filter(user=user, is_active=True).values_list("role", flat=True))
+    administrator = user.is_superuser or user.is_staff or Role.ADMIN in roles
+    return administrator and not roles - {Role.ADMIN}
+
+
 @register.simple_tag(name="map_texts")
 def map_texts_tag() -> dict[str, str]:
     """The texts of the maps' own controls (Leaflet writes English ones), in the page's language: every

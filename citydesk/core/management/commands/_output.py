@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from django.core.management.base import CommandError
 from django.utils.formats import number_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from citydesk.core.errors import DomainError
@@ -73,3 +75,25 @@ class TranslatedCommand(CityDeskCommand):
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> Any:
         self.help = str(self.help)
         return super().create_parser(prog_name, subcommand, **kwargs)
+
+
+def readable_file(path: Path) -> Path:
+    """The path of an input file that exists, or the command's error (exit 2) saying it does not."""
+    if not path.is_file():
+        raise CommandError(gettext("%(file)s: file not found.") % {"file": path}, returncode=2)
+    return path
+
+
+def import_rejected(path: Path, exc: Any, *, limit: int = 200) -> CommandError:
+    """An all-or-nothing import refused: the reason, then each row's problem (row, column, message)."""
+    lines = [f"{path}: {exc.message}"]
+    for error in exc.errors[:limit]:
+        lines.append(
+            "  "
+            + gettext("row %(row)s, %(column)s: %(message)s")
+            % {"row": error.row, "column": error.column or "-", "message": error.message}
+        )
+    if len(exc.errors) > limit:
+        more = len(exc.errors) - limit
+        lines.append("  " + ngettext("… and %(n)s more", "… and %(n)s more", more) % {"n": number(more)})
+    return CommandError("\n".join(lines), returncode=2)

@@ -1,14 +1,20 @@
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from citydesk.core.management.base import CityDeskCommand
+from citydesk.core.management.commands._output import (
+    TranslatedCommand,
+    import_rejected,
+    number,
+    readable_file,
+)
 from citydesk.ratings.services import ImportRejected, ratings_import
 
 
-class Command(CityDeskCommand):
-    help = (
+class Command(TranslatedCommand):
+    help = gettext_lazy(
         "Import historical monthly satisfaction rating counts from an .xlsx or .csv file with a header row: "
         "month (YYYY-MM), unit (organisation code), channel (kiosk, web or app), satisfied, normal, "
         "unsatisfied, and optionally officer (username) and procedure (code). All or nothing: any bad row "
@@ -18,29 +24,35 @@ class Command(CityDeskCommand):
     )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("file", help=".xlsx or .csv file")
+        parser.add_argument("file", help=gettext_lazy(".xlsx or .csv file"))
 
     def handle(self, *args: Any, **options: Any) -> None:
-        path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(f"{path}: file not found", returncode=2)
+        path = readable_file(Path(options["file"]))
         try:
             result = ratings_import(actor=self.cli_actor(), file=path)
         except ImportRejected as exc:
-            lines = [f"{path}: {exc.message}"]
-            lines += [f"  row {e.row}, {e.column or '-'}: {e.message}" for e in exc.errors[:200]]
-            if len(exc.errors) > 200:
-                lines.append(f"  … and {len(exc.errors) - 200} more")
-            raise CommandError("\n".join(lines), returncode=2) from exc
+            raise import_rejected(path, exc) from exc
         first, last = result.months or (None, None)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Imported {result.rows:,} rows ({result.total:,} ratings: {result.satisfied:,} satisfied, "
-                f"{result.normal:,} normal, {result.unsatisfied:,} unsatisfied; {first:%Y-%m} – {last:%Y-%m}) "
-                f"from {path}"
+                _(
+                    "Imported %(rows)s rows from %(file)s: %(total)s ratings (%(satisfied)s satisfied, "
+                    "%(normal)s normal, %(unsatisfied)s unsatisfied), months %(first)s – %(last)s."
+                )
+                % {
+                    "rows": number(result.rows),
+                    "file": path,
+                    "total": number(result.total),
+                    "satisfied": number(result.satisfied),
+                    "normal": number(result.normal),
+                    "unsatisfied": number(result.unsatisfied),
+                    "first": f"{first:%m/%Y}" if first else "-",
+                    "last": f"{last:%m/%Y}" if last else "-",
+                }
             )
         )
         units = ", ".join(sorted(result.units)[:20]) + (" …" if len(result.units) > 20 else "")
         self.stdout.write(
-            f"Units: {units} (the command line may import for every unit, as the system operator)"
+            _("Units: %(units)s (the command line may import for every unit, as the system operator).")
+            % {"units": units}
         )

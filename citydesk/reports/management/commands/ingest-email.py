@@ -3,13 +3,15 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from citydesk.core.management.base import CityDeskCommand
+from citydesk.core.management.commands._output import TranslatedCommand
 from citydesk.reports.email_intake import receive
 
 
-class Command(CityDeskCommand):
-    help = (
+class Command(TranslatedCommand):
+    help = gettext_lazy(
         "Turn an e-mail (RFC 822, from FILE or standard input) into a citizen report, or into the citizen's "
         "answer about a report (a tracking code such as PA-26-000301 in the subject, or a reply to our "
         "e-mail, from the reporter's or a follower's address). Put the category code in brackets in the "
@@ -19,8 +21,10 @@ class Command(CityDeskCommand):
     )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("file", nargs="?", default="-")
-        parser.add_argument("--default-category", help="category when the subject has none")
+        parser.add_argument(
+            "file", nargs="?", default="-", help=gettext_lazy("the message file (default: standard input)")
+        )
+        parser.add_argument("--default-category", help=gettext_lazy("category when the subject has none"))
 
     def handle(self, *args: Any, **options: Any) -> None:
         source = options["file"]
@@ -29,10 +33,21 @@ class Command(CityDeskCommand):
         except OSError as exc:
             raise CommandError(f"{source}: {exc}", returncode=2) from None
         result = receive(raw, default_category=options["default_category"])  # refusals answer the sender
+        code = result.report.code
         if result.kind == "reply":
-            state = "Reply added to" if result.created else "Reply already received for"
+            line = (
+                _("Answer added to report %(code)s.")
+                if result.created
+                else _("This answer to report %(code)s was already received.")
+            )
         else:
-            state = "Created" if result.created else "Already received"
-        self.stdout.write(f"{state} {result.report.code}")
+            line = (
+                _("Report %(code)s created.")
+                if result.created
+                else _("This message was already received: report %(code)s.")
+            )
+        self.stdout.write(line % {"code": code})
         for name, why in result.refused:
-            self.stdout.write(f"  attachment not accepted: {name}: {why}")
+            self.stdout.write(
+                "  " + _("attachment not accepted: %(name)s: %(why)s") % {"name": name, "why": why}
+            )
