@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from citydesk.core.models import AuditChainHead, AuditEntry
 from citydesk.core.rows import RowWriter
@@ -144,15 +145,21 @@ def audit_verify(batch_size: int = 5000) -> tuple[int, list[AuditProblem]]:
             checked += 1
             if entry.pk != expected_id:
                 problems.append(
-                    AuditProblem(entry.pk, f"entries {expected_id}…{entry.pk - 1} are missing (deleted)")
+                    AuditProblem(
+                        entry.pk,
+                        _("entries %(first)s…%(last)s are missing (deleted)")
+                        % {"first": expected_id, "last": entry.pk - 1},
+                    )
                 )
             if entry.prev_hash != prev_hash:
                 problems.append(
-                    AuditProblem(entry.pk, "previous-hash link is broken (a row before it changed)")
+                    AuditProblem(
+                        entry.pk, _("the link to the previous entry is broken (a row before it changed)")
+                    )
                 )
             if entry_digest(entry.prev_hash, _fields_of(entry)) != entry.hash:
                 problems.append(
-                    AuditProblem(entry.pk, "content does not match its hash (the row was edited)")
+                    AuditProblem(entry.pk, _("the content does not match its hash (the row was edited)"))
                 )
             prev_hash = entry.hash
             expected_id = entry.pk + 1
@@ -163,11 +170,19 @@ def audit_verify(batch_size: int = 5000) -> tuple[int, list[AuditProblem]]:
         if head.last_id != last_id or head.last_hash != prev_hash:
             problems.append(
                 AuditProblem(
-                    last_id or None, f"chain head says the last entry is #{head.last_id}: rows were removed"
+                    last_id or None,
+                    _("the chain head says the last entry is #%(id)s: rows were removed")
+                    % {"id": head.last_id},
                 )
             )
         if head.count != checked:
-            problems.append(AuditProblem(None, f"chain head counts {head.count} entries, found {checked}"))
+            problems.append(
+                AuditProblem(
+                    None,
+                    _("the chain head counts %(counted)s entries, %(found)s were found")
+                    % {"counted": head.count, "found": checked},
+                )
+            )
     elif checked:
-        problems.append(AuditProblem(None, "chain head row is missing"))
+        problems.append(AuditProblem(None, _("the chain head row is missing")))
     return checked, problems

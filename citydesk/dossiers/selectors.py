@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -25,10 +25,13 @@ from citydesk.dossiers.models import (
     Authority,
     Dossier,
     DossierStep,
+    Performer,
     Procedure,
+    ProcedureStep,
     ServiceLevel,
     Status,
 )
+from citydesk.dossiers.services.common import city_of
 from citydesk.lib.text import search_key, sort_key
 
 DOSSIER_POWERS = frozenset({Power.DOSSIER_RECEIVE, Power.DOSSIER_APPROVE})
@@ -115,6 +118,19 @@ def receivable_procedures(unit: Organisation, q: str = "") -> list[Procedure]:
         if department:
             allowed |= Q(authority=Authority.DEPARTMENT, department_code=department)
         qs = qs.filter(allowed)
+    # Not offered where it could not be received: a step (or, received at a commune, the decision) of a
+    # department the unit's city does not have.
+    city = city_of(unit)
+    departments = [
+        code.split(".", 1)[1]
+        for code in Organisation.objects.filter(code__startswith=f"{city.code}.", is_active=True).values_list(
+            "code", flat=True
+        )
+    ]
+    department_steps = ProcedureStep.objects.filter(procedure=OuterRef("pk"), performer=Performer.DEPARTMENT)
+    qs = qs.exclude(Exists(department_steps.exclude(department_code__in=departments))).filter(
+        ~Q(authority=Authority.DEPARTMENT) | Q(department_code__in=departments) | Exists(department_steps)
+    )
     q = lookup_text(q)
     key = search_key(q)
     if key:

@@ -392,37 +392,79 @@ def train(
 
 
 def format_metrics(metrics: dict[str, Any]) -> str:
-    """The metrics table printed by the command and the benchmark."""
-    split = "stratified by category" if metrics["stratified"] else "random"
-    k = metrics["top_k"]
+    """The metrics table printed by the command and the benchmark, in the active language."""
+    from django.utils.formats import number_format
+    from django.utils.translation import gettext as _
+
+    def num(value: float, decimals: int = 3) -> str:
+        return number_format(value, decimal_pos=decimals, force_grouping=True)
 
     def cell(value: float | None) -> str:
-        return "—" if value is None else f"{value:.3f}"
+        return "—" if value is None else num(value)
 
-    lines = [
-        f"{metrics['n_samples']:,} reports: {metrics['n_train']:,} for training, {metrics['n_test']:,} held out "
-        f"({metrics['test_size']:.0%}, {split}, seed {metrics['seed']}); "
-        f"{metrics['seconds']['total']:.1f} s "
-        f"(word segmentation {metrics['seconds']['segmentation']:.1f} s)",
-        "",
-        f"{'target':<9} {'classes':>7} {'accuracy':>9} {f'top-{k}':>7}   "
-        f"{'majority':>9} {f'top-{k}':>7}   {'rules':>7} {'rules+learned category':>23}",
+    split = _("stratified by category") if metrics["stratified"] else _("random")
+    k = metrics["top_k"]
+    top_k = _("top-%(k)s") % {"k": k}
+    header = [
+        _("target"),
+        _("classes"),
+        _("accuracy"),
+        top_k,
+        _("majority"),
+        top_k,
+        _("rules"),
+        _("rules+learned category"),
     ]
-    for target in ("category", "unit"):
-        m = metrics[target]
-        lines.append(
-            f"{target:<9} {m['classes']:>7} {m['accuracy']:>9.3f} {m['top3']:>7.3f}   "
-            f"{m['majority_accuracy']:>9.3f} {m['majority_top3']:>7.3f}   "
-            f"{cell(m.get('rules_accuracy')):>7} {cell(m.get('rules_predicted_accuracy')):>23}"
-        )
-    lines += [
-        "",
-        "accuracy, top-k: the learned model on the held-out reports; majority: always the most frequent "
-        "class(es) of the training part;",
-        "rules: the routing rules given the true category; rules+learned category: the rules given the "
-        "learned model's first category.",
+    names = {"category": _("category"), "unit": _("unit")}
+    rows = [
+        [
+            names[target],
+            num(metrics[target]["classes"], 0),
+            num(metrics[target]["accuracy"]),
+            num(metrics[target]["top3"]),
+            num(metrics[target]["majority_accuracy"]),
+            num(metrics[target]["majority_top3"]),
+            cell(metrics[target].get("rules_accuracy")),
+            cell(metrics[target].get("rules_predicted_accuracy")),
+        ]
+        for target in ("category", "unit")
     ]
-    return "\n".join(lines)
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(row: list[str]) -> str:
+        first = row[0].ljust(widths[0])
+        return "  ".join([first, *(value.rjust(widths[i]) for i, value in enumerate(row) if i)])
+
+    summary = _(
+        "%(n)s reports: %(train)s for training, %(test)s held out (%(share)s%%, %(split)s, seed %(seed)s); "
+        "%(total)s s (word segmentation %(segmentation)s s)"
+    ) % {
+        "n": num(metrics["n_samples"], 0),
+        "train": num(metrics["n_train"], 0),
+        "test": num(metrics["n_test"], 0),
+        "share": num(100 * metrics["test_size"], 0),
+        "split": split,
+        "seed": metrics["seed"],
+        "total": num(metrics["seconds"]["total"], 1),
+        "segmentation": num(metrics["seconds"]["segmentation"], 1),
+    }
+    return "\n".join(
+        [
+            summary,
+            "",
+            line(header),
+            *(line(row) for row in rows),
+            "",
+            _(
+                "accuracy, top-k: the learned model on the held-out reports; majority: always the most "
+                "frequent class(es) of the training part;"
+            ),
+            _(
+                "rules: the routing rules given the true category; rules+learned category: the rules given "
+                "the learned model's first category."
+            ),
+        ]
+    )
 
 
 # --- Django side: data, bundle file, suggestions --------------------------------------------------

@@ -63,7 +63,7 @@ def test_edited_row_is_detected():
     AuditEntry.objects.filter(pk=entries[2].pk).update(after={"state": "giả mạo", "n": 3})
     _checked, problems = audit_verify()
     assert [p.entry_id for p in problems] == [entries[2].pk]
-    assert "edited" in problems[0].message
+    assert "đã bị sửa" in problems[0].message
 
 
 @pytest.mark.django_db
@@ -82,7 +82,7 @@ def test_deleted_middle_row_is_detected():
     _disable_guard()
     AuditEntry.objects.filter(pk=entries[2].pk).delete()
     _checked, problems = audit_verify()
-    assert any("missing" in p.message for p in problems)
+    assert any("thiếu các bản ghi" in p.message for p in problems)
 
 
 @pytest.mark.django_db
@@ -91,14 +91,14 @@ def test_deleted_last_row_is_detected_by_the_chain_head():
     _disable_guard()
     AuditEntry.objects.filter(pk=entries[-1].pk).delete()
     _checked, problems = audit_verify()
-    assert any("removed" in p.message for p in problems)
+    assert any("bị xóa" in p.message for p in problems)
 
 
 @pytest.mark.django_db
 def test_audit_verify_command_exit_codes(capsys):
     _fill(3)
     call_command("audit-verify")
-    assert "3 entries verified" in capsys.readouterr().out
+    assert "đã kiểm tra 3 bản ghi" in capsys.readouterr().out
     _disable_guard()
     AuditEntry.objects.filter(pk=2).update(object_id="999")
     with pytest.raises(CommandError) as err:

@@ -137,7 +137,7 @@ def test_import_boundaries_command(units_loaded, tmp_path, capsys):
     path = tmp_path / "wards.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [_square("26743", 106.69, 10.77)]}))
     call_command("import-boundaries", str(path))
-    assert "Imported 1" in capsys.readouterr().out
+    assert "Đã nhập 1 ranh giới" in capsys.readouterr().out
     bad = tmp_path / "bad.geojson"
     bad.write_text("{not json")
     with pytest.raises(CommandError) as err:

@@ -242,9 +242,9 @@ def test_train_measure_and_suggest(city, personas):
     output = _train()
 
     # The printed table: both targets, the baselines, and where the model went.
-    assert "accuracy" in output and "majority" in output and "rules" in output
-    assert "\ncategory " in output and "\nunit " in output
-    assert "held out" in output and "stratified" in output
+    assert "độ chính xác" in output and "lớp phổ biến" in output and "quy tắc" in output
+    assert "\nlĩnh vực " in output and "\nđơn vị " in output
+    assert "giữ lại để kiểm tra" in output and "phân tầng" in output
     path = sg.model_path()
     assert str(path) in output and path.exists()
     assert path.with_name("routing-segments.joblib").exists()
