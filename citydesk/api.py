@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, URLResolver, re_path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
+from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
@@ -29,9 +32,21 @@ class TokenAuth(HttpBearer):
         return user
 
 
-class Utf8JSONRenderer(JSONRenderer):
-    """Vietnamese stays readable in responses: UTF-8, not \\u escapes."""
+class LocalTimeEncoder(NinjaJSONEncoder):
+    """Every time the API answers is in the platform's time zone (2026-11-22T08:30:00+07:00), as officers and
+    citizens read it, whichever app's schema carries it: stored times are UTC, which read as the day before
+    for anything done before 7 in the morning."""
 
+    def default(self, o: Any) -> Any:
+        if isinstance(o, datetime) and timezone.is_aware(o):
+            o = timezone.localtime(o)
+        return super().default(o)
+
+
+class Utf8JSONRenderer(JSONRenderer):
+    """Vietnamese stays readable in responses: UTF-8, not \\u escapes; times in local time."""
+
+    encoder_class = LocalTimeEncoder
     json_dumps_params = {"ensure_ascii": False}
 
 
@@ -89,12 +104,83 @@ class CityDeskAPI(NinjaAPI):
 
         return answer
 
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        """The schema, with the refusals every operation can give and their body (`Error`): ninja lists
+        only the answers an operation declares, so clients could not know a 400 names the field at fault."""
+        schema = super().get_openapi_schema(**kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        for path, methods in schema.get("paths", {}).items():
+            for method, operation in methods.items():
+                if not isinstance(operation, dict) or "responses" not in operation:
+                    continue
+                responses = operation["responses"]
+                for status in _refusals(path, method, operation):
+                    if status in responses or str(status) in responses:  # declared by the operation
+                        continue
+                    responses.setdefault(
+                        status,
+                        {
+                            "description": REFUSALS[status],
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                            },
+                        },
+                    )
+        return schema
+
     def _unknown_path(self, request: HttpRequest) -> HttpResponse:
         message = _("There is no API endpoint %(path)s; the list is at %(docs)s.") % {
             "path": request.path,
             "docs": reverse(f"{self.urls_namespace}:openapi-view"),
         }
         return self.create_response(request, {"detail": message}, status=404)
+
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "description": "A refusal, in the caller's language (Accept-Language; Vietnamese by default).",
+    "properties": {
+        "detail": {"type": "string", "description": "What is wrong and what to do."},
+        "field": {
+            "type": "string",
+            "description": "The input at fault (a body field, query parameter or header).",
+        },
+        "errors": {
+            "type": "array",
+            "description": "Every input at fault (400 for malformed input).",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                "required": ["field", "message"],
+            },
+        },
+    },
+    "required": ["detail"],
+}
+REFUSALS = {
+    400: "Bad input: `field` names it, `errors` lists every problem.",
+    401: "Not authenticated: a missing or invalid bearer token (or no session).",
+    403: "Not allowed for this user, or in this unit.",
+    404: "Unknown code or id (`field` names it).",
+    405: "The method is not allowed on this path.",
+    409: "Conflict: the state or the version changed since it was read, or the action does not fit the state.",
+}
+
+
+def _refusals(path: str, method: str, operation: dict[str, Any]) -> list[int]:
+    """The refusals an operation can give, from its shape: input → 400, authentication → 401/403,
+    an object in the path → 404, a change to an existing object → 409."""
+    found = []
+    if operation.get("parameters") or operation.get("requestBody"):
+        found.append(400)
+    if operation.get("security"):
+        found += [401, 403]
+    if "{" in path:
+        found.append(404)
+    if method.lower() in ("post", "put", "patch", "delete") and "{" in path:
+        found.append(409)
+    return found
 
 
 api = CityDeskAPI(

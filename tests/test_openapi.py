@@ -28,3 +28,30 @@ def test_report_actions_are_documented_with_their_own_fields():
         components["ReportActionIn"]["properties"]
     )
     assert {"from_status", "to_status"} <= set(components["ReportEventOut"]["properties"])
+
+
+def test_every_operation_documents_its_refusals_with_the_error_body():
+    schema = api.get_openapi_schema()
+    error = schema["components"]["schemas"]["Error"]
+    assert {"detail", "field", "errors"} <= set(error["properties"])
+    actions = schema["paths"]["/api/v1/reports/{code}/actions"]["post"]["responses"]
+    assert {"400", "401", "403", "404", "409"} <= {str(code) for code in actions}
+    assert actions[400]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/Error"
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            codes = [str(code) for code in operation["responses"]]
+            assert len(codes) == len(set(codes)), (path, method)  # no status listed twice
+            if operation.get("security"):
+                assert "401" in codes, (path, method)
+            if "{" in path:
+                assert "404" in codes, (path, method)
+
+
+def test_the_served_document_is_valid_json_with_unique_statuses(client):
+    import json
+
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    document = json.loads(response.content)
+    locate = document["paths"]["/api/v1/units/locate"]["get"]["responses"]
+    assert "400" in locate and "401" not in locate  # public: no authentication to refuse
