@@ -11,6 +11,15 @@ from django.utils.translation import gettext_lazy as _
 
 from citydesk.env import env_bool, env_int, env_list, env_str
 
+
+def _int_between(name: str, default: int, low: int, high: int) -> int:
+    """An integer variable within [low, high]; ImproperlyConfigured naming it otherwise."""
+    value = env_int(name, default)
+    if not low <= value <= high:
+        raise ImproperlyConfigured(f"{name} must be between {low} and {high} (got {value})")
+    return value
+
+
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("CITYDESK_DATA_DIR", str(Path.cwd()))).resolve()
 
@@ -21,7 +30,8 @@ _DEV_SECRET = "citydesk-insecure-development-key-do-not-use-in-production-012345
 SECRET_KEY = env_str("CITYDESK_SECRET_KEY", "" if PRODUCTION else _DEV_SECRET)
 if PRODUCTION and len(SECRET_KEY) < 50:
     raise ImproperlyConfigured(
-        "CITYDESK_SECRET_KEY (or CITYDESK_SECRET_KEY_FILE) must be set, 50+ characters"
+        "CITYDESK_PRODUCTION=true needs CITYDESK_SECRET_KEY (or CITYDESK_SECRET_KEY_FILE, a file holding it): "
+        f"a random secret of 50+ characters (got {len(SECRET_KEY)})"
     )
 
 ALLOWED_HOSTS = env_list("CITYDESK_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
@@ -131,7 +141,8 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    # Django's own says its message in English in Vietnamese (a msgid its catalog lacks): see core/passwords.py.
+    {"NAME": "citydesk.core.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -150,6 +161,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+# Load balancers probe /healthz over plain HTTP inside the network: no redirect to https for it.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -157,7 +170,7 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("CITYDESK_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = env_int("CITYDESK_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_SECONDS = _int_between("CITYDESK_HSTS_SECONDS", 31_536_000, 0, 10 * 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("CITYDESK_HSTS_PRELOAD", False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -250,7 +263,15 @@ CITYDESK_AUTO_CLOSE_DAYS = env_int("CITYDESK_AUTO_CLOSE_DAYS", 7)
 CITYDESK_DOSSIER_PHONE_TRIES_PER_CODE = env_int("CITYDESK_DOSSIER_PHONE_TRIES_PER_CODE", 10)
 CITYDESK_DOSSIER_PHONE_WINDOW_MINUTES = env_int("CITYDESK_DOSSIER_PHONE_WINDOW_MINUTES", 60)
 CITYDESK_SLA_WARN_HOURS = env_int("CITYDESK_SLA_WARN_HOURS", 8)
-CITYDESK_PUBLIC_URL = env_str("CITYDESK_PUBLIC_URL", "http://127.0.0.1:8000")
+# The address citizens and officers reach the site at, for links in SMS, e-mails and receipts. Production
+# must set it: `check --deploy` warns (citydesk.W001/W002) while it is a local or plain-http address.
+CITYDESK_PUBLIC_URL = env_str("CITYDESK_PUBLIC_URL", "http://127.0.0.1:8000").strip().rstrip("/")
+
+# --- Socio-economic indicators (docs/indicators.md) -----------------------------------------------
+# A unit's report is due at close of office on the Nth working day after its period ends.
+CITYDESK_INDICATOR_DEADLINE_WORKING_DAYS = _int_between("CITYDESK_INDICATOR_DEADLINE_WORKING_DAYS", 5, 0, 60)
+# The month a fiscal year starts on (1: the calendar year, as in Vietnam).
+CITYDESK_FISCAL_YEAR_START_MONTH = _int_between("CITYDESK_FISCAL_YEAR_START_MONTH", 1, 1, 12)
 
 # --- Logging: one JSON object per line -----------------------------------------------------------
 LOG_LEVEL = env_str("CITYDESK_LOG_LEVEL", "INFO")

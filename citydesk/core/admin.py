@@ -159,15 +159,22 @@ class CalendarOverrideForm(forms.ModelForm):
         fields = ["date", "kind", "name", "legal_basis"]
 
     def clean(self) -> dict[str, Any]:
+        from citydesk.core.calendar_changes import calendar_override_check
         from citydesk.core.powers import Power
-        from citydesk.core.services import actor_for_system_power, calendar_override_check
+        from citydesk.core.services import actor_for_system_power
 
         data = super().clean()
         try:
             if self.request is not None:
                 actor_for_system_power(self.request.user, Power.MANAGE_CALENDAR)
-            if data.get("date") and data.get("kind"):
-                calendar_override_check(day=data["date"], kind=data["kind"], name=data.get("name") or "")
+            # A field the form already refused (empty, too long) is not in `data`: no second message.
+            if data.get("date") and data.get("kind") and "name" in data:
+                calendar_override_check(
+                    day=data["date"],
+                    kind=data["kind"],
+                    name=data["name"] or "",
+                    legal_basis=data.get("legal_basis") or "",
+                )
         except DomainError as exc:
             add_domain_error(self, exc)
         return data
@@ -189,7 +196,7 @@ class CalendarOverrideAdmin(AuditedAdmin):
         return form
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        from citydesk.core.services import calendar_override_move, calendar_override_set
+        from citydesk.core.calendar_changes import calendar_override_move, calendar_override_set
 
         fields = {"kind": obj.kind, "name": obj.name, "legal_basis": obj.legal_basis}
         old_day = CalendarOverride.objects.filter(pk=obj.pk).values_list("date", flat=True).first()

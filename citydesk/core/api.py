@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from citydesk.core import services, units
+from citydesk.core import calendar_changes, services, units
 from citydesk.core.calendar import current_calendar, range_error
 from citydesk.core.errors import DomainError, NotAllowed, NotFound
 from citydesk.core.models import AdminUnit, AuditEntry, Delegation, Membership, Organisation, Role, User
@@ -97,7 +97,7 @@ class OverrideIn(Schema):
 @router.post("/calendar/overrides", response={201: HolidayOut}, tags=["calendar"])
 def calendar_override(request: HttpRequest, payload: OverrideIn) -> Status:
     """Enter an official day off or a swapped working Saturday (admins)."""
-    override = services.calendar_override_set(
+    override = calendar_changes.calendar_override_set(
         user=request.user,
         day=payload.date,
         kind=payload.kind,

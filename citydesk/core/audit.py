@@ -126,10 +126,12 @@ def _lock_head() -> tuple[int, str, int]:
 class AuditProblem:
     entry_id: int | None
     message: str
+    kind: str = "chain"  # "chain": the rows and their hashes; "guard": the database's protection triggers
 
 
 def audit_verify(batch_size: int = 5000) -> tuple[int, list[AuditProblem]]:
-    """Walk the chain; return (entries checked, problems). No problems means the trail is intact."""
+    """Walk the chain and check the protection triggers; return (entries checked, problems). No problems
+    means the trail is intact and still protected."""
     problems: list[AuditProblem] = []
     prev_hash = GENESIS
     expected_id = 1
@@ -185,4 +187,7 @@ def audit_verify(batch_size: int = 5000) -> tuple[int, list[AuditProblem]]:
             )
     elif checked:
         problems.append(AuditProblem(None, _("the chain head row is missing")))
+    from citydesk.core.audit_guard import guard_problems
+
+    problems += [AuditProblem(None, p.message, kind="guard") for p in guard_problems()]
     return checked, problems

@@ -55,28 +55,47 @@ def _tool(name: str) -> str:
 # --- Backup ---------------------------------------------------------------------------------------
 
 
-def backup_target(target: Path) -> Path:
+# A backup holds personal data and the hashes of passwords and API tokens: readable by its owner only.
+BACKUP_MODE = 0o600
+
+
+def backup_target(target: Path, *, force: bool = False) -> Path:
     """Where the backup goes: FILE itself, or a dated file inside a directory. The directory must exist
-    (a mistyped path is not silently created)."""
+    (a mistyped path is not silently created); an existing file is replaced only with `force`."""
     if target.is_dir():
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
         suffix = "sqlite3" if connection.vendor == "sqlite" else "dump"
-        return target / f"citydesk-{stamp}.{suffix}"
-    if not target.parent.is_dir():
+        target = target / f"citydesk-{stamp}.{suffix}"
+    elif not target.parent.is_dir():
         raise DomainError(
             _("The directory %(dir)s does not exist: create it first, or choose another place.")
             % {"dir": target.parent},
             field="file",
         )
+    if (target.exists() or target.is_symlink()) and not force:
+        raise DomainError(
+            _("%(file)s already exists: choose another name, or add --force to replace it.")
+            % {"file": target},
+            field="file",
+        )
     return target
 
 
-def backup(target: Path) -> tuple[Path, int]:
+def _private_file(path: Path) -> None:
+    """Create (or empty) `path` readable and writable by its owner only, before any byte is written."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, BACKUP_MODE)
+    os.close(fd)
+    os.chmod(path, BACKUP_MODE)  # an existing file keeps its mode through os.open
+
+
+def backup(target: Path, *, force: bool = False) -> tuple[Path, int]:
     """Write a consistent copy of the live database to `target` (a file, or a directory to put a dated
-    file in); returns the file written and its size in bytes. Nothing is left behind on failure."""
-    target = backup_target(target)
+    file in), readable by its owner only; returns the file written and its size in bytes. An existing file
+    is replaced only with `force`. Nothing is left behind on failure."""
+    target = backup_target(target, force=force)
     tmp = target.with_name(target.name + ".part")
     try:
+        _private_file(tmp)
         if connection.vendor == "sqlite":
             connection.ensure_connection()
             dest = sqlite3.connect(tmp)
@@ -104,6 +123,7 @@ def backup(target: Path) -> tuple[Path, int]:
             raise DomainError(
                 _("Backup is not supported for %(vendor)s.") % {"vendor": connection.vendor}, field="database"
             )
+        os.chmod(tmp, BACKUP_MODE)
         tmp.replace(target)  # never leave a half-written backup under the final name
     except (OSError, sqlite3.Error) as exc:
         tmp.unlink(missing_ok=True)

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from citydesk.core.audit import Actor
+from citydesk.core.calendar_changes import calendar_override_set
 from citydesk.core.models import (
     AdminUnit,
     CalendarOverride,
@@ -22,7 +23,7 @@ from citydesk.core.models import (
     User,
 )
 from citydesk.core.powers import Power
-from citydesk.core.services import calendar_override_set, delegation_grant, user_create
+from citydesk.core.services import delegation_grant, user_create
 from citydesk.core.units import load_units
 from citydesk.dossiers.demo_catalog import seed_procedures
 from citydesk.lib.text import search_key

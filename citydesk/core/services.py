@@ -19,11 +19,10 @@ from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.calendar import check_in_range
-from citydesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
+from citydesk.core.errors import DomainError, NotAllowed, NotFound
 from citydesk.core.models import (
     ApiToken,
     AuditEntry,
-    CalendarOverride,
     Delegation,
     Membership,
     Organisation,
@@ -265,6 +264,29 @@ def api_token_create(*, actor: Actor, user: User, name: str = "") -> str:
     return token
 
 
+@transaction.atomic
+def api_token_issue(*, actor: Actor, username: str, name: str = "") -> str:
+    """A new token for an existing, active user (the old ones keep working until revoked); in clear."""
+    username = nfc(username).strip()
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise NotFound(_("Unknown user “%(u)s”.") % {"u": username}, field="username")
+    if not user.is_active:
+        raise DomainError(
+            _("The user “%(u)s” is deactivated: a token would not work. Reactivate the account first.")
+            % {"u": username},
+            field="username",
+        )
+    name = nfc(name).strip()
+    limit = ApiToken._meta.get_field("name").max_length or 0
+    if len(name) > limit:
+        raise DomainError(
+            _("Too long: at most %(n)s characters (got %(got)s).") % {"n": limit, "got": len(name)},
+            field="name",
+        )
+    return api_token_create(actor=actor, user=user, name=name)
+
+
 def api_token_user(token: str) -> User | None:
     """The active user behind a bearer token, or None. Updates last use at most once a minute."""
     if not token.startswith(TOKEN_PREFIX):
@@ -449,81 +471,6 @@ def delegation_revoke(*, user: User, delegation_id: int) -> Delegation:
         after=delegation_snapshot(delegation),
     )
     return delegation
-
-
-# --- Calendar -------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def calendar_override_set(
-    *, user: User, day: date, kind: str, name: str, legal_basis: str = ""
-) -> CalendarOverride:
-    actor = actor_for_system_power(user, Power.MANAGE_CALENDAR)
-    check_in_range(day, "date")
-    if kind not in CalendarOverride.Kind.values:
-        raise DomainError(_("Unknown kind “%(k)s”.") % {"k": kind}, field="kind")
-    name = nfc(name)
-    if not name:
-        raise DomainError(_("A name is required."), field="name")
-    if kind == CalendarOverride.Kind.WORKING_DAY and day.weekday() < 5:
-        raise DomainError(_("A swapped working day must be a Saturday or a Sunday."), field="date")
-    existing = CalendarOverride.objects.select_for_update().filter(date=day).first()
-    before = None
-    if existing:
-        before = {"kind": existing.kind, "name": existing.name, "legal_basis": existing.legal_basis}
-    override, _created = CalendarOverride.objects.update_or_create(
-        date=day, defaults={"kind": kind, "name": name, "legal_basis": nfc(legal_basis)}
-    )
-    audit_record(
-        actor=actor,
-        action="calendar.set",
-        object_type="calendar_override",
-        object_id=day.isoformat(),
-        before=before,
-        after={"kind": kind, "name": name, "legal_basis": override.legal_basis},
-    )
-    return override
-
-
-def calendar_override_check(*, day: date, kind: str, name: str) -> None:
-    """The rules of a calendar change, checked before anything is written (the back office's form)."""
-    check_in_range(day, "date")
-    if kind not in CalendarOverride.Kind.values:
-        raise DomainError(_("Unknown kind “%(k)s”.") % {"k": kind}, field="kind")
-    if not nfc(name):
-        raise DomainError(_("A name is required."), field="name")
-    if kind == CalendarOverride.Kind.WORKING_DAY and day.weekday() < 5:
-        raise DomainError(_("A swapped working day must be a Saturday or a Sunday."), field="date")
-
-
-@transaction.atomic
-def calendar_override_move(
-    *, user: User, old_day: date, day: date, kind: str, name: str, legal_basis: str = ""
-) -> CalendarOverride:
-    """Change an entry's date (and content): the entry of `old_day` goes, the one of `day` takes its
-    place; both steps audited, all or nothing."""
-    actor = actor_for_system_power(user, Power.MANAGE_CALENDAR)
-    calendar_override_check(day=day, kind=kind, name=name)
-    old = CalendarOverride.objects.select_for_update().filter(date=old_day).first()
-    if old is None:
-        raise NotFound(_("No calendar change on %(d)s.") % {"d": old_day.isoformat()}, field="date")
-    if day != old_day:
-        if CalendarOverride.objects.filter(date=day).exists():
-            raise Conflict(
-                _("%(d)s already has a calendar change: edit that one instead.") % {"d": day.isoformat()},
-                field="date",
-            )
-        before = {"kind": old.kind, "name": old.name, "legal_basis": old.legal_basis}
-        old.delete()
-        audit_record(
-            actor=actor,
-            action="calendar.delete",
-            object_type="calendar_override",
-            object_id=old_day.isoformat(),
-            before=before,
-            after={"moved_to": day.isoformat()},
-        )
-    return calendar_override_set(user=user, day=day, kind=kind, name=name, legal_basis=legal_basis)
 
 
 # --- API tokens -----------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ import threading
 import time
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
 
 import numpy as np
 import shapely
@@ -23,7 +22,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from citydesk.core import configcache
-from citydesk.core.audit import Actor, audit_record
 from citydesk.core.errors import DomainError, NotFound
 from citydesk.core.models import AdminUnit, BoundaryKind, DivisionLevel, LegacyMapping, LegacyUnit
 from citydesk.lib import geo
@@ -205,39 +203,13 @@ def build_approximate_boundaries() -> int:
     return len(updates)
 
 
-@transaction.atomic
-def boundaries_import(*, actor: Actor, geojson: dict[str, Any], code_property: str = "code") -> int:
-    """Load official polygons. Everything is validated first; any problem -> nothing is written."""
-    known = set(AdminUnit.objects.values_list("code", flat=True))
-    features = geojson.get("features") if isinstance(geojson, dict) else None
-    # Accept unpadded codes ('1', 4) the way users type them; geo validates the rest.
-    if isinstance(features, list):
-        for feature in features:
-            props = feature.get("properties") if isinstance(feature, dict) else None
-            if isinstance(props, dict) and str(props.get(code_property, "")).strip().isdigit():
-                props[code_property] = normalize_code(props[code_property])
-    try:
-        parsed = geo.parse_boundaries(geojson, code_property=code_property, known_codes=known)
-    except geo.BoundaryError as exc:
-        raise DomainError(str(exc), field="file") from exc
-    units = {u.code: u for u in AdminUnit.objects.filter(code__in=[code for code, _geom in parsed])}
-    for code, geometry in parsed:
-        unit = units[code]
-        unit.boundary = shapely.geometry.mapping(geometry)
-        unit.boundary_kind = BoundaryKind.OFFICIAL
-    AdminUnit.objects.bulk_update(list(units.values()), ["boundary", "boundary_kind"], batch_size=200)
-    audit_record(
-        actor=actor,
-        action="boundaries.import",
-        object_type="admin_unit",
-        object_id=f"{len(parsed)} units",
-        after={"codes": sorted(units)[:50], "count": len(parsed)},
-    )
-    transaction.on_commit(invalidate_locator)
-    return len(parsed)
-
-
 # --- Point -> unit --------------------------------------------------------------------------------
+
+# A point outside every official polygon goes to the nearest commune centre only within this distance: the
+# farthest point of the largest inland communes is about 40 km from its centre. Beyond it (abroad, the open
+# sea) no unit is named rather than the nearest one across a border (New York was “Xã Sín Thầu”).
+NEAREST_CENTRE_MAX_KM = 50
+_KM_PER_DEGREE = 111.2
 
 _locator_lock = threading.Lock()
 
@@ -300,7 +272,13 @@ def get_locator() -> LocatorState:
         lons = np.array([r[1] for r in rows], dtype=float)
         lats = np.array([r[2] for r in rows], dtype=float)
         polygons = {r[0]: shapely.geometry.shape(r[3]) for r in rows if r[4] == BoundaryKind.OFFICIAL}
-        locator = geo.UnitLocator(codes, lons, lats, polygons=polygons or None)
+        locator = geo.UnitLocator(
+            codes,
+            lons,
+            lats,
+            polygons=polygons or None,
+            max_distance_deg=NEAREST_CENTRE_MAX_KM / _KM_PER_DEGREE,
+        )
         _locator = LocatorState(version=version, locator=locator, codes=codes, lons=lons, lats=lats)
         return _locator
 
@@ -328,7 +306,14 @@ def locate_point(lon: float, lat: float, *, gen: int | None = None) -> Located:
     state = get_locator()
     index, method = state.locator.locate_one_index(lon, lat)
     if index < 0 or method.label is None:
-        raise NotFound(_("No administrative unit contains this point."), field="lon")
+        raise NotFound(
+            _(
+                "No administrative unit of Vietnam is at this point (longitude %(lon)s, latitude %(lat)s): "
+                "it is outside every official boundary and more than %(km)s km from every commune's centre."
+            )
+            % {"lon": f"{lon:g}", "lat": f"{lat:g}", "km": NEAREST_CENTRE_MAX_KM},
+            field="lon",
+        )
     unit = ward_by_code(state.codes[index], gen=gen)
     if unit is None:  # changed since the locator was built
         unit = AdminUnit.objects.select_related("province").get(code=state.codes[index])

@@ -24,6 +24,7 @@ from ninja.utils import check_csrf
 from citydesk.api import AUTH
 from citydesk.core.errors import DomainError, NotAllowed, NotFound
 from citydesk.core.models import Membership, Organisation, User
+from citydesk.core.power_check import PowerCheck
 from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.core.services import active_delegation_for, api_token_user
 from citydesk.dossiers.api_schemas import (
@@ -49,7 +50,7 @@ from citydesk.dossiers.services import (
     dossier_receive,
     dossier_transition,
 )
-from citydesk.dossiers.services.acting import RECORD_PAYMENT, PowerCheck, moves_open_to
+from citydesk.dossiers.services.acting import RECORD_PAYMENT, moves_open_to
 from citydesk.dossiers.services.replays import check_same_intake
 from citydesk.lib.text import search_key
 
@@ -388,10 +389,11 @@ def dossier_detail(request: HttpRequest, code: str, t: str = "") -> dict:
 def dossier_action(request: HttpRequest, code: str, payload: DossierActionIn) -> dict:
     """Move the dossier: `forward`, `finish`, `request_supplement`, `supplement_received`, `refuse`,
     `return_result`, `withdraw`; or `record_payment`: the desk records the fee paid there
-    (`payment_method` cash or transfer, `receipt_number`). Send the `version` you saw: 409 if someone
-    moved it meanwhile, or if the move is impossible now (a result is handed over once its fee is paid);
-    401 without credentials, 403 if you cannot act on it. The applicant acts with their bearer token or
-    `token` (the citizen token)."""
+    (`payment_method` cash or transfer, `receipt_number`). `version`, the version you saw, is required
+    (400 without it): 409 if someone moved it meanwhile, or if the move is impossible now (a result is
+    handed over once its fee is paid); 401 without credentials, 403 if you cannot act on it. The
+    applicant acts with their bearer token or `token` (the citizen token), and may only make the
+    applicant's moves (withdraw, send additional papers): 403 for any other."""
     user = _caller(request)
     if payload.action == RECORD_PAYMENT:
         payment_record_at_desk(
@@ -428,12 +430,15 @@ def dossier_queue(
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict:
     """My queue: the active steps in my units (and the units below them), soonest due first. `unit`
-    narrows it to one unit's code; `overdue` to steps past their due time (waiting ones excepted)."""
+    narrows it to one unit's code (404 for an unknown code, 403 for a unit not yours); `overdue` to steps
+    past their due time (waiting ones excepted)."""
     units = officer_units(request.user)  # type: ignore[arg-type]
     if not units:
         raise NotAllowed(_("Only officers of a unit that handles dossiers have a queue."))
     if unit:
         org_id = Organisation.objects.filter(code=lookup_text(unit)).values_list("pk", flat=True).first()
+        if org_id is None:
+            raise NotFound(_("Unknown organisation code “%(code)s”.") % {"code": unit}, field="unit")
         if org_id not in units:
             raise NotAllowed(_("%(unit)s is not one of your units.") % {"unit": unit}, field="unit")
         units = {org_id}

@@ -35,7 +35,9 @@ class DossierIn(ApplicantIn):
 
 class DossierActionIn(Schema):
     action: str
-    version: int | None = Field(None, ge=1, description="the version you saw (409 if it changed since)")
+    version: int = Field(
+        ..., ge=1, description="required: the version of the dossier you saw (409 if it changed since)"
+    )
     note: str = ""
     result_method: str = ""
     tracking_number: str = ""

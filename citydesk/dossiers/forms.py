@@ -60,6 +60,17 @@ class DomainErrorForm(forms.Form):
             return  # already explained
         self.add_error(name, exc.message)
 
+    def add_domain_errors(self, problems: list[DomainError]) -> None:
+        """Every problem a service found, each next to its field; a field the form itself refused
+        already keeps its own message, a field with several problems (the papers) lists them all."""
+        refused = set(self.errors)
+        for exc in problems:
+            name = self.form_field_for(exc.field)
+            if name is not None and name in refused:
+                continue
+            if exc.message not in self.errors.get(name or "__all__", []):
+                self.add_error(name, exc.message)
+
     def value(self, name: str) -> Any:
         if hasattr(self, "cleaned_data") and name in self.cleaned_data:
             return self.cleaned_data[name]

@@ -24,18 +24,31 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from citydesk.core.audit import Actor, audit_record
-from citydesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
-from citydesk.core.models import Membership, Organisation, User
-from citydesk.core.powers import Power
-from citydesk.core.services import authorize, holds_own
+from citydesk.core.audit import Actor
+from citydesk.core.models import Organisation
 from citydesk.indicators import anomaly_text as text
+from citydesk.indicators.display import uom_of
+from citydesk.indicators.findings import MOVES, EntryHit, finding_transition, stored_text
+from citydesk.indicators.findings import event as _event
+from citydesk.indicators.findings import same_value as _same
 from citydesk.indicators.measures import month_date, month_index
-from citydesk.indicators.models import DataValue, Finding, FindingEvent, FindingState, Indicator
+from citydesk.indicators.models import DataValue, Finding, FindingState, Indicator
+
+__all__ = [
+    "MOVES",
+    "EntryHit",
+    "check_entry",
+    "detect",
+    "detect_jumps",
+    "entry_hits",
+    "finding_transition",
+    "scan",
+]
 
 THRESHOLD = 4.0
 MIN_HISTORY = 24
@@ -265,8 +278,7 @@ def detect_jumps(
 # --- Database side -------------------------------------------------------------------------------
 
 
-def _unit_name(org: Organisation) -> str:
-    return org.admin_unit.name if org.admin_unit_id else org.name
+_unit_name = text.unit_name
 
 
 def _history(indicator: Indicator, unit_ids: list[int]) -> tuple[np.ndarray, int, list[int]]:
@@ -286,9 +298,9 @@ def _history(indicator: Indicator, unit_ids: list[int]) -> tuple[np.ndarray, int
     return arr, m0, unit_ids
 
 
-def check_entry(*, indicator: Any, unit: Any, period_type: str, period: date, value: float) -> list[str]:
-    """Warnings (plain Vietnamese) about a value before it is submitted; empty when it looks normal
-    or when the unit has too little history to judge."""
+def entry_hits(*, indicator: Any, unit: Any, period_type: str, period: date, value: float) -> list[EntryHit]:
+    """The abnormal values the check at entry finds (one at most): what `check_entry` warns about, with
+    what a finding on it records. Empty when the value looks normal or the unit has too little history."""
     ind = indicator if isinstance(indicator, Indicator) else Indicator.objects.get(code=indicator)
     org = (
         unit
@@ -304,37 +316,73 @@ def check_entry(*, indicator: Any, unit: Any, period_type: str, period: date, va
     series[:, m0 - lo : m0 - lo + arr.shape[1]] = arr
     series[0, m - lo] = float(value)
     col = m - lo
+    found = {
+        "indicator": ind,
+        "unit": org,
+        "period_type": period_type,
+        "period": period,
+        "value": float(value),
+    }
     if ind.periodicity == "M":
-        found = detect(series, first_month=lo % 12)
-        if not found.flags[0, col]:
+        seasonal = detect(series, first_month=lo % 12)
+        if not seasonal.flags[0, col]:
             return []
-        return [
-            text.explain_seasonal(
+        expected = float(seasonal.expected[0, col])
+
+        def seasonal_text() -> str:
+            return text.explain_seasonal(
                 value=float(value),
-                expected=float(found.expected[0, col]),
-                uom=ind.unit_of_measure,
+                expected=expected,
+                uom=uom_of(ind),
                 month=period.month,
                 unit=_unit_name(org),
+            )
+
+        return [
+            EntryHit(
+                **found,
+                expected=expected,
+                score=float(seasonal.z[0, col]),
+                method="seasonal",
+                explanation=stored_text(seasonal_text),
             )
         ]
     step = 3 if ind.periodicity == "Q" else 12
     compact = series[:, col % step :: step]
     lag = 4 if step == 3 else 1
-    _z, flags = detect_jumps(compact, lag=lag, min_history=8 if step == 3 else 5)
+    z, flags = detect_jumps(compact, lag=lag, min_history=8 if step == 3 else 5)
     k = col // step
     if not flags[0, k] or k < lag:
         return []
     from citydesk.indicators.periods import period_label
 
-    return [
-        text.explain_jump(
+    previous = float(compact[0, k - lag])
+
+    def jump_text() -> str:
+        return text.explain_jump(
             value=float(value),
-            previous=float(compact[0, k - lag]),
-            uom=ind.unit_of_measure,
+            previous=previous,
+            uom=uom_of(ind),
             period=period_label(ind.periodicity, period),
             unit=_unit_name(org),
         )
+
+    return [
+        EntryHit(
+            **found,
+            expected=previous,
+            score=float(z[0, k]),
+            method="jump",
+            explanation=stored_text(jump_text),
+        )
     ]
+
+
+def check_entry(*, indicator: Any, unit: Any, period_type: str, period: date, value: float) -> list[str]:
+    """Warnings (plain words, in the page's language) about a value before it is submitted; empty when it
+    looks normal or when the unit has too little history to judge."""
+    hits = entry_hits(indicator=indicator, unit=unit, period_type=period_type, period=period, value=value)
+    return [text.describe(h) for h in hits]
 
 
 def _series_findings(ind: Indicator, orgs: dict[int, Organisation], since: date | None) -> list[dict]:
@@ -355,7 +403,7 @@ def _series_findings(ind: Indicator, orgs: dict[int, Organisation], since: date 
                 args = {
                     "value": float(arr[r, c]),
                     "expected": float(found.expected[r, c]),
-                    "uom": ind.unit_of_measure,
+                    "uom": uom_of(ind),
                     "month": m % 12 + 1,
                     "unit": _unit_name(org),
                 }
@@ -397,31 +445,13 @@ def _series_findings(ind: Indicator, orgs: dict[int, Organisation], since: date 
                 "explanation": text.explain_jump(
                     value=float(arr[r, c]),
                     previous=prev,
-                    uom=ind.unit_of_measure,
+                    uom=uom_of(ind),
                     period=period_label(ind.periodicity, month_date(m)),
                     unit=_unit_name(org),
                 ),
             }
         )
     return out
-
-
-def _event(finding: Finding, actor: Actor, before: str, note: str) -> None:
-    FindingEvent.objects.create(
-        finding=finding, actor_label=actor.label, state_from=before, state_to=finding.state, note=note
-    )
-    audit_record(
-        actor=actor,
-        action=f"indicators.finding_{finding.state}",
-        object_type="indicators.finding",
-        object_id=finding.pk,
-        before={"state": before} if before else None,
-        after={"state": finding.state, "value": finding.value, "note": note},
-    )
-
-
-def _same(a: float, b: float) -> bool:
-    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
 
 
 @transaction.atomic
@@ -440,7 +470,8 @@ def scan(*, indicator_codes: list[str] | None = None, since: date | None = None)
             continue
         orgs = {u: orgs_all[u] for u in unit_ids}
         stats["series"] += len(orgs)
-        hits = _series_findings(ind, orgs, since)
+        with translation.override(settings.LANGUAGE_CODE):  # the explanations are stored
+            hits = _series_findings(ind, orgs, since)
         stats["flagged"] += len(hits)
         existing: dict[tuple, list[Finding]] = {}
         for f in Finding.objects.filter(indicator=ind).order_by("found_at", "id"):
@@ -497,78 +528,3 @@ def scan(*, indicator_codes: list[str] | None = None, since: date | None = None)
                     )
                     stats["closed"] += 1
     return stats
-
-
-# Allowed moves: action → (states it starts from, state it leads to, needs the dashboard power).
-MOVES: dict[str, tuple[frozenset[str], str, bool]] = {
-    "explain": (frozenset({FindingState.FLAGGED}), FindingState.EXPLAINED, False),
-    "correct": (frozenset({FindingState.FLAGGED, FindingState.EXPLAINED}), FindingState.CORRECTED, False),
-    "close": (frozenset({FindingState.EXPLAINED, FindingState.CORRECTED}), FindingState.CLOSED, True),
-    "reopen": (
-        frozenset({FindingState.EXPLAINED, FindingState.CORRECTED, FindingState.CLOSED}),
-        FindingState.FLAGGED,
-        True,
-    ),
-}
-
-
-def _actor_for(user: User, unit: Organisation, reviewer: bool) -> Actor:
-    if reviewer:
-        return authorize(user, Power.VIEW_DASHBOARD, unit)
-    if user.is_authenticated and user.is_active:
-        if holds_own(user, Power.VIEW_DASHBOARD, unit):
-            return authorize(user, Power.VIEW_DASHBOARD, unit)
-        if (
-            Membership.objects.filter(user=user, organisation=unit, is_active=True)
-            .exclude(role="inspector")
-            .exists()
-        ):
-            return Actor(user_id=user.pk, label=user.full_name or user.username)
-    raise NotAllowed(_("Only the unit's officers and its supervisors may act on this finding."))
-
-
-@transaction.atomic
-def finding_transition(
-    *, user: User, finding_id: int, action: str, note: str = "", version: int | None = None
-) -> Finding:
-    """Move a finding: explain / correct (the unit's officers), close / reopen (supervisors)."""
-    if action not in MOVES:
-        raise DomainError(_("Unknown action."), field="action")
-    finding = Finding.objects.select_for_update().select_related("unit").filter(pk=finding_id).first()
-    if finding is None:
-        raise NotFound(_("No such finding."), field="finding")
-    sources, target, reviewer = MOVES[action]
-    actor = _actor_for(user, finding.unit, reviewer)
-    if version is not None and version != finding.version:
-        raise Conflict(_("The finding was changed meanwhile; reload it."), field="version")
-    if finding.state not in sources:
-        raise Conflict(_("This action is not possible in the finding's current state."), field="action")
-    note = (note or "").strip()
-    if action in ("explain", "correct") and not note:
-        raise DomainError(_("Say what explains or corrects the value."), field="note")
-    if (
-        target == FindingState.FLAGGED
-        and Finding.objects.filter(
-            indicator_id=finding.indicator_id,
-            unit_id=finding.unit_id,
-            period_type=finding.period_type,
-            period=finding.period,
-            method=finding.method,
-        )
-        .exclude(pk=finding.pk)
-        .exclude(state=FindingState.CLOSED)
-        .exists()
-    ):
-        raise Conflict(_("A newer finding on the same value is open."), field="action")
-    before = finding.state
-    finding.state = target
-    finding.version += 1
-    if target == FindingState.CLOSED:
-        finding.resolved_at = timezone.now()
-    elif target == FindingState.FLAGGED:
-        finding.resolved_at = None
-    if note and action != "reopen":
-        finding.resolution = note
-    finding.save()
-    _event(finding, actor, before, note)
-    return finding

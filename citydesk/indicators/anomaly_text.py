@@ -1,10 +1,16 @@
-"""Plain-Vietnamese explanations of findings, with numbers in Vietnamese format (1.234,5)."""
+"""Plain-words explanations of findings ("bằng 3,8 lần mức thường thấy của tháng 3 ở Phường Bến Thành"),
+in the active language with its numbers (1.234,5 in Vietnamese, 1,234.5 in English).
+
+A finding stores its explanation in the platform's language (the scan and the entry check write it so);
+the pages write it again in the reader's language from the finding's own figures (`describe`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext as _
 
-from citydesk.indicators.display import MINUS
+from citydesk.indicators.display import MINUS, is_english, uom_of
 
 
 def vn_number(x: float, decimals: int = 1) -> str:
@@ -18,6 +24,41 @@ def vn_number(x: float, decimals: int = 1) -> str:
     return text.replace("-", MINUS)  # the minus sign of the indicator pages
 
 
+def number(x: float, decimals: int = 1) -> str:
+    """`vn_number`'s rounding, written the active language's way ("1.234,5" / "1,234.5")."""
+    text = vn_number(x, decimals)
+    if is_english():
+        text = text.replace(".", "\x00").replace(",", ".").replace("\x00", ",")
+    return text
+
+
+def unit_name(org: Any) -> str:
+    """The place a finding is about: the administrative unit's name when the organisation has one."""
+    return org.admin_unit.name if getattr(org, "admin_unit_id", None) else org.name
+
+
+def describe(finding: Any) -> str:
+    """A finding's (or an entry check's hit's) explanation in the active language, from its figures; the
+    stored text when it lacks the expected value it compares with."""
+    if finding.expected is None:
+        return finding.explanation
+    args = {
+        "value": float(finding.value),
+        "uom": uom_of(finding.indicator),
+        "unit": unit_name(finding.unit),
+    }
+    if finding.method == "jump":
+        from citydesk.indicators.periods import period_label
+
+        return explain_jump(
+            **args,
+            previous=float(finding.expected),
+            period=period_label(finding.period_type, finding.period),
+        )
+    explain = explain_peer if finding.method == "peer" else explain_seasonal
+    return explain(**args, expected=float(finding.expected), month=finding.period.month)
+
+
 def month_label(month: int) -> str:
     return _("month %(n)s") % {"n": month}
 
@@ -29,22 +70,22 @@ def explain_seasonal(*, value: float, expected: float, uom: str, month: int, uni
             "The value %(value)s %(uom)s is %(ratio)s times the usual level of %(month)s in %(unit)s "
             "(about %(expected)s %(uom)s)."
         ) % {
-            "value": vn_number(value),
+            "value": number(value),
             "uom": uom,
-            "ratio": vn_number(ratio, 1 if ratio >= 0.1 else 2),
+            "ratio": number(ratio, 1 if ratio >= 0.1 else 2),
             "month": month_label(month),
             "unit": unit,
-            "expected": vn_number(expected),
+            "expected": number(expected),
         }
     return _(
         "The value %(value)s %(uom)s is far from the usual level of %(month)s in %(unit)s "
         "(about %(expected)s %(uom)s)."
     ) % {
-        "value": vn_number(value),
+        "value": number(value),
         "uom": uom,
         "month": month_label(month),
         "unit": unit,
-        "expected": vn_number(expected),
+        "expected": number(expected),
     }
 
 
@@ -53,11 +94,11 @@ def explain_peer(*, value: float, expected: float, uom: str, month: int, unit: s
         "In %(month)s, %(unit)s moved away from its usual level (%(value)s %(uom)s against about "
         "%(expected)s %(uom)s) much more than the other units did."
     ) % {
-        "value": vn_number(value),
+        "value": number(value),
         "uom": uom,
         "month": month_label(month),
         "unit": unit,
-        "expected": vn_number(expected),
+        "expected": number(expected),
     }
 
 
@@ -66,9 +107,9 @@ def explain_jump(*, value: float, previous: float, uom: str, period: str, unit: 
         "The value %(value)s %(uom)s of %(period)s in %(unit)s jumps far from the usual change "
         "(the comparable period had %(previous)s %(uom)s)."
     ) % {
-        "value": vn_number(value),
+        "value": number(value),
         "uom": uom,
         "period": period,
         "unit": unit,
-        "previous": vn_number(previous),
+        "previous": number(previous),
     }

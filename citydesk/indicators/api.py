@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
@@ -14,8 +16,8 @@ from citydesk.core.errors import DomainError, NotAllowed, NotFound
 from citydesk.core.models import Membership, Organisation, User
 from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.core.selectors import descendant_ids
-from citydesk.indicators import anomalies, measures, periods
-from citydesk.indicators.models import Finding, Indicator
+from citydesk.indicators import findings, measures, periods
+from citydesk.indicators.models import DataValue, Finding, Indicator
 
 router = Router(tags=["indicators"], auth=AUTH)
 
@@ -46,7 +48,7 @@ def _units(request: HttpRequest, text: str | None) -> list[int]:
     found = dict(Organisation.objects.filter(code__in=codes).values_list("code", "pk"))
     missing = [c for c in codes if c not in found]
     if missing:
-        raise DomainError(_("Unknown unit %(code)s.") % {"code": missing[0]}, field="unit")
+        raise NotFound(_("Unknown unit %(code)s.") % {"code": missing[0]}, field="unit")
     ids = [found[c] for c in codes]
     if any(i not in allowed for i in ids):
         raise NotAllowed(_("You may not read the figures of this unit."))
@@ -121,10 +123,21 @@ class MeasureOut(Schema):
     direction: str
     reported: int | None = None
     expected: int | None = None
+    own_values: bool | None = Field(
+        None,
+        description="Per unit: whether the unit has values of its own for this indicator (a reporting unit). "
+        "A city or a department is usually not one: name the units to add up instead.",
+    )
+    note: str | None = Field(None, description="Why the figures are empty, when they are.")
 
 
 class MeasureQuery(Schema):
-    unit: str | None = None
+    unit: str | None = Field(
+        None,
+        description="One unit code or several, comma-separated (79,26743): a row per unit, or one row "
+        "over them all with aggregate=true. A unit counts its own values only, not those of the units "
+        "below it.",
+    )
     period: str
     aggregate: bool = False
 
@@ -139,14 +152,40 @@ def indicator_measures(request: HttpRequest, code: str, q: Query[MeasureQuery]) 
         indicator_codes=[ind.code], unit_ids=unit_ids, period_type=ptype, period=period, aggregate=q.aggregate
     )
     codes = dict(Organisation.objects.filter(pk__in=unit_ids).values_list("pk", "code"))
+    own = _units_with_values(ind, unit_ids)
     out = []
     for me in found:
         row = dict(vars(me))
         row["indicator"] = row.pop("indicator_code")
-        row["unit"] = codes.get(row.pop("unit_id"))
+        unit_id = row.pop("unit_id")
+        row["unit"] = codes.get(unit_id)
         row["period_key"] = periods.period_key(ptype, period)
+        if unit_id is not None:
+            row["own_values"] = unit_id in own
+            if unit_id not in own:
+                row["note"] = _(
+                    "%(unit)s has no values of its own for %(code)s: it is not one of its reporting units. "
+                    "Name the units to read, comma-separated, with aggregate=true to add them up."
+                ) % {"unit": codes.get(unit_id), "code": ind.code}
+        elif not own:
+            row["note"] = _(
+                "None of the units named has values of its own for %(code)s: they are not among its "
+                "reporting units. Name the units to add up, comma-separated."
+            ) % {"code": ind.code}
         out.append(row)
     return out
+
+
+def _units_with_values(ind: Indicator, unit_ids: list[int]) -> set[int]:
+    """The units among `unit_ids` that have values of their own for `ind`: its reporting units, and any
+    unit holding a value of it (or of the indicators its formula or ratio is made of)."""
+    codes = {ind.code} | set(re.findall(r"[A-Z][A-Z0-9_]*", ind.formula or ""))
+    parts = [p for p in (ind.numerator_id, ind.denominator_id) if p]
+    ids = set(ind.reporting_units.filter(pk__in=unit_ids).values_list("pk", flat=True))
+    held = DataValue.objects.filter(unit_id__in=set(unit_ids) - ids).filter(
+        Q(indicator__code__in=codes) | Q(indicator_id__in=parts)
+    )
+    return ids | set(held.values_list("unit_id", flat=True).distinct())
 
 
 class PointOut(Schema):
@@ -267,12 +306,12 @@ def finding_list(request: HttpRequest, q: Query[FindingQuery]) -> list[dict]:
 class FindingActionIn(Schema):
     action: str
     note: str = ""
-    version: int | None = None
+    version: int = Field(description="The finding's version as read: a change meanwhile answers 409.")
 
 
 @router.post("/indicator-findings/{finding_id}/actions", response=FindingOut)
 def finding_action(request: HttpRequest, finding_id: int, body: FindingActionIn) -> dict:
-    finding = anomalies.finding_transition(
+    finding = findings.finding_transition(
         user=request.user, finding_id=finding_id, action=body.action, note=body.note, version=body.version
     )
     finding = Finding.objects.select_related("indicator", "unit").get(pk=finding.pk)

@@ -21,12 +21,14 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from citydesk.indicators import panels
+from citydesk.indicators.anomaly_text import describe
 from citydesk.indicators.display import localized
 from citydesk.ioc.exports import (
     COUNT,
     SVG_STYLE,
     XLSX_TYPE,
     PdfUnavailable,
+    _points_format,
     _Sheet,
     generated_text,
     load_weasyprint,
@@ -112,6 +114,13 @@ def card_headers() -> list[str]:
     ]
 
 
+def _change_cell(card: panels.Card, relative: float | None, absolute: float | None) -> tuple[Any, str]:
+    """A change as a number with its format: percentage points for a rate, a percentage otherwise."""
+    if card.is_rate:
+        return absolute, _points_format()
+    return _fraction(relative), PCT
+
+
 def _card_row(sheet: _Sheet, card: panels.Card) -> None:
     m = card.measure
     plan = getattr(m, "plan_year", None) if card.completion_is_ytd else getattr(m, "plan", None)
@@ -121,8 +130,8 @@ def _card_row(sheet: _Sheet, card: panels.Card) -> None:
         card.indicator.display_uom,
         card.period_label,
         (card.value, NUMBER),
-        (_fraction(card.change_pct), PCT),
-        (_fraction(card.yoy_pct), PCT),
+        _change_cell(card, card.change_pct, card.change_abs),
+        _change_cell(card, card.yoy_pct, card.yoy_abs),
         (getattr(m, "ytd", None), NUMBER),
         (plan, NUMBER),
         (_fraction(card.completion), PCT),
@@ -206,7 +215,7 @@ def _findings_sheet(book: Any, findings: list[Any], taken: set[str]) -> None:
             (f.value, NUMBER),
             (f.expected, NUMBER),
             f.get_state_display(),
-            f.explanation,
+            describe(f),
         )
     if not findings:
         s.empty()

@@ -20,7 +20,7 @@ from citydesk.core.models import Organisation, User
 from citydesk.core.powers import Power
 from citydesk.core.services import authorize
 from citydesk.indicators import running
-from citydesk.indicators.models import Indicator, IndicatorGroup, Source, Submission
+from citydesk.indicators.models import Indicator, IndicatorGroup, Source, Submission, SubmissionState
 from citydesk.indicators.services.common import check_value, period_text, resolve_period
 from citydesk.indicators.services.plans import add_revision, authorize_plan, check_plan_period
 from citydesk.indicators.services.values import (
@@ -284,7 +284,9 @@ def values_import(*, user: User, file: str | Path | IO[bytes] | bytes, filename:
         state = submissions.get((indicator.group_id, unit.pk, period_type, day))
         if state is not None and state not in EDITABLE:
             raise DomainError(
-                _("This period's report has been submitted: it can no longer be changed."), field="period"
+                _("This period's report is %(state)s: it can no longer be changed.")
+                % {"state": SubmissionState(state).label.lower()},
+                field="period",
             )
         key = (indicator.pk, unit.pk, period_type, day)
         if key in seen:

@@ -15,10 +15,39 @@ from typing import Any
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
-from citydesk.indicators import display, periods, sameperiod
 from citydesk.indicators import measures as engine
+from citydesk.indicators import periods, sameperiod
+from citydesk.indicators.cards import (
+    Card,
+    arrow,
+    as_percent,
+    change_text,
+    delta,
+    delta_text,
+    num,
+    pct_text,
+    sparkline,
+    tone,
+)
 from citydesk.indicators.models import DataValue, Direction, Indicator, Plan
 from citydesk.ioc.panels import PALETTE, Bar, BarChart
+
+# Cards and the numbers in words live in `cards.py`; the names stay importable from here.
+__all__ = [
+    "Card",
+    "arrow",
+    "as_percent",
+    "cards",
+    "change_text",
+    "delta",
+    "delta_text",
+    "num",
+    "pct_text",
+    "sparkline",
+    "tone",
+    "trend",
+    "unit_bars",
+]
 
 ORDER = {"M": 0, "Q": 1, "Y": 2}
 SPARK_POINTS = 13  # the period shown and the twelve before it
@@ -44,179 +73,6 @@ def back(period_type: str, period: date, steps: int) -> date:
 
 def label(period_type: str, period: date) -> str:
     return periods.period_label(period_type, period)
-
-
-# --- Numbers in words -------------------------------------------------------------------------------
-
-
-def num(value: float | None, decimals: int = 1, *, signed: bool = False) -> str:
-    """A figure the one way of the indicator pages: "1.234,5", the decimals given, "−" for minus."""
-    return display.number(value, decimals, signed=signed)
-
-
-def pct_text(value: float | None, signed: bool = True) -> str:
-    return display.percent(value, signed=signed)
-
-
-def as_percent(ratio: float | None) -> float | None:
-    """Completion ratios from the engine are fractions (1.0 = the plan reached) — shown as %."""
-    return None if ratio is None else 100.0 * ratio
-
-
-def tone(change: float | None, direction: str) -> str:
-    if change is None or direction == Direction.NEUTRAL or abs(change) < 0.05:
-        return "neutral"
-    return "good" if (change > 0) == (direction == Direction.UP) else "bad"
-
-
-def arrow(change: float | None) -> str:
-    if change is None or abs(change) < 0.05:
-        return "="
-    return "▲" if change > 0 else "▼"
-
-
-# --- Cards ------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Card:
-    indicator: Indicator
-    measure: Any  # engine.Measure | None
-    period_label: str
-    spark: list[tuple[date, float | None]] = field(default_factory=list)
-    link: str = ""
-    coverage: Any = None  # sameperiod.Coverage of a year or quarter made of months (or quarters)
-
-    @property
-    def code(self) -> str:
-        return self.indicator.code
-
-    @property
-    def value(self) -> float | None:
-        return getattr(self.measure, "value", None)
-
-    @property
-    def value_text(self) -> str:
-        return num(self.value, self.indicator.shown_decimals)
-
-    @property
-    def change_pct(self) -> float | None:
-        return getattr(self.measure, "change_pct", None)
-
-    @property
-    def partial(self) -> bool:
-        """Some units that report this indicator have not reported the period yet."""
-        reported = getattr(self.measure, "reported", None)
-        expected = getattr(self.measure, "expected", None)
-        return reported is not None and expected is not None and 0 < reported < expected
-
-    @property
-    def reported(self) -> int | None:
-        return getattr(self.measure, "reported", None)
-
-    @property
-    def expected(self) -> int | None:
-        return getattr(self.measure, "expected", None)
-
-    @property
-    def partial_text(self) -> str:
-        """The page's words for a figure still coming in ("5 of 10 units have reported…"), or ""."""
-        if not self.partial:
-            return ""
-        return _("%(reported)s of %(expected)s units have reported; compared over the same units") % {
-            "reported": self.reported,
-            "expected": self.expected,
-        }
-
-    @property
-    def comparison_notes(self) -> list[str]:
-        """How an incomplete year or quarter was compared (same months, or not at all)."""
-        return self.coverage.notes if self.coverage is not None else []
-
-    @property
-    def notes(self) -> list[str]:
-        """Every note the figure needs to be read right: reporting coverage, then the comparisons."""
-        return [t for t in [self.partial_text, *self.comparison_notes] if t]
-
-    @property
-    def yoy_pct(self) -> float | None:
-        return getattr(self.measure, "yoy_pct", None)
-
-    @property
-    def change_text(self) -> str:
-        return f"{arrow(self.change_pct)} {pct_text(self.change_pct)}"
-
-    @property
-    def yoy_text(self) -> str:
-        return f"{arrow(self.yoy_pct)} {pct_text(self.yoy_pct)}"
-
-    @property
-    def tone_previous(self) -> str:
-        return tone(self.change_pct, self.indicator.direction)
-
-    @property
-    def tone_yoy(self) -> str:
-        return tone(self.yoy_pct, self.indicator.direction)
-
-    @property
-    def completion(self) -> float | None:
-        """% of the plan: year-to-date vs the annual plan when there is one, else period vs period plan."""
-        m = self.measure
-        if m is None:
-            return None
-        ytd = as_percent(getattr(m, "completion_ytd", None))
-        return ytd if ytd is not None else as_percent(getattr(m, "completion", None))
-
-    @property
-    def completion_is_ytd(self) -> bool:
-        return getattr(self.measure, "completion_ytd", None) is not None
-
-    @property
-    def completion_text(self) -> str:
-        return pct_text(self.completion, signed=False)
-
-    @property
-    def completion_width(self) -> float:
-        """Bar length on a 0–100 scale (capped: 130% of the plan draws a full bar)."""
-        return 0.0 if self.completion is None else max(0.0, min(100.0, self.completion))
-
-    @property
-    def completion_tone(self) -> str:
-        c = self.completion
-        if c is None:
-            return "neutral"
-        target = 100.0
-        if self.completion_is_ytd:  # on track: the share of the year gone by (a quarter by March)
-            m = self.measure
-            start = periods.year_start(m.period)
-            end = periods.following(m.period_type, m.period)
-            gone = (end.year - start.year) * 12 + end.month - start.month
-            target = 100.0 * min(12, gone) / 12
-        if self.indicator.direction == Direction.DOWN:
-            return "good" if c <= target else "bad"
-        return "good" if c >= target else ("warn" if c >= 0.8 * target else "bad")
-
-    @property
-    def spark_points(self) -> str:
-        return sparkline([v for _d, v in self.spark])
-
-    @property
-    def spark_text(self) -> str:
-        return "; ".join(f"{d:%m/%Y}: {num(v, self.indicator.shown_decimals)}" for d, v in self.spark)
-
-
-def sparkline(values: list[float | None], width: float = 100, height: float = 24) -> str:
-    known = [v for v in values if v is not None]
-    if not known:
-        return ""
-    low, high = min(known), max(known)
-    span = (high - low) or 1.0
-    step = width / max(1, len(values) - 1)
-    return " ".join(
-        f"{i * step:.1f},{height - 2 - (height - 4) * (v - low) / span:.1f}"
-        for i, v in enumerate(values)
-        if v is not None
-    )
 
 
 def aggregate_measures(

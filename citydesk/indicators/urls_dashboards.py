@@ -3,6 +3,7 @@
 from django.urls import path
 
 from citydesk.indicators import views_dashboards as views
+from citydesk.indicators import views_findings
 
 app_name = "indicators"
 
@@ -14,7 +15,7 @@ urlpatterns = [
     path("chi-tieu-ktxh/bao-cao.pdf", views.export_pdf, name="export_pdf"),
     path(
         "chi-tieu-ktxh/bat-thuong/<int:pk>/<str:action>/",
-        views.finding_action,
+        views_findings.finding_action,
         name="finding_action",
     ),
 ]

@@ -1,5 +1,5 @@
 """The socio-economic indicator dashboards: the leaders' one-page summary of every group, a group's page
-(cards, charts, map, findings), an indicator in depth, and the actions on a finding.
+(cards, charts, map, findings), an indicator in depth (the actions on a finding: `views_findings`).
 
 Who sees what: VIEW_DASHBOARD holders, in their scope (`citydesk.ioc.access.dashboard_scope`): a ward
 head their ward, a leader the city. Filters live in the URL (`period`, `unit`); a bad one is a 400 that
@@ -15,22 +15,20 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Max, OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from citydesk.core.errors import DomainError, NotAllowed
 from citydesk.core.models import Membership, Organisation
 from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.core.selectors import descendant_ids
-from citydesk.indicators import panels, periods, sameperiod
+from citydesk.indicators import panels, periods, sameperiod, views_findings
 from citydesk.indicators.models import (
     DataValue,
     Finding,
@@ -39,11 +37,9 @@ from citydesk.indicators.models import (
     IndicatorGroup,
     Plan,
 )
-from citydesk.ioc.access import dashboard_scope
 
 HEADLINES = 3  # indicators per group on the summary
 OPEN_STATES = [FindingState.FLAGGED, FindingState.EXPLAINED, FindingState.CORRECTED]
-FINDING_ACTIONS = ("explain", "correct", "close", "reopen")
 
 
 # The label of each filter, as the form shows it: errors name the field the way the reader sees it.
@@ -168,13 +164,12 @@ def _latest_reported_month(unit_ids: list[int]) -> date | None:
     return None
 
 
-def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return render(request, "reports/forbidden.html", {"message": str(exc)}, status=403)
+_forbidden = views_findings.forbidden
 
 
 def _context(request: HttpRequest) -> tuple[dict[str, Any], Filters | None, int]:
     """Scope + filters: the common context, the filters (None when bad) and the status."""
-    scope = dashboard_scope(request.user)  # NotAllowed for others: the caller answers 403
+    scope = views_findings.indicator_scope(request.user)  # NotAllowed for others: the caller answers 403
     units = Organisation.objects.filter(pk__in=scope) if scope is not None else Organisation.objects.all()
     context: dict[str, Any] = {
         "units": units.order_by("name").only("code", "name"),
@@ -339,13 +334,13 @@ def group_data(filters: Filters, group: IndicatorGroup) -> dict[str, Any]:
                 "map_rows": panels.map_rows(ind, rows, units),
             }
         )
-    findings = list(
+    findings = views_findings.described(
         _open_findings(filters.unit_ids)
         .filter(indicator__group=group)
-        .select_related("indicator", "unit")
+        .select_related(*views_findings.FINDING_RELATED)
         .order_by("-found_at")[:200]
     )
-    return {"group": group, "blocks": blocks, "findings": findings, "finding_actions": FINDING_ACTIONS}
+    return {"group": group, "blocks": blocks, "findings": findings}
 
 
 @login_required
@@ -362,6 +357,7 @@ def group_page(request: HttpRequest, code: str) -> HttpResponse:
     context["tiles_url"] = getattr(settings, "CITYDESK_MAP_TILES_URL", "")
     if filters is not None:
         context.update(group_data(filters, group))
+        context["findings"] = views_findings.with_offers(context["findings"], request.user)
     return _timed(render(request, "indicators/dash_group.html", context, status=status), started)
 
 
@@ -383,10 +379,10 @@ def indicator_data(filters: Filters, ind: Indicator) -> dict[str, Any]:
         rows, key=lambda m: (m.rank is None, m.rank or 0, units[m.unit_id].name if m.unit_id in units else "")
     )
     comparison = _comparison(ind, filters, kind, chart.rows)
-    findings = list(
+    findings = views_findings.described(
         _open_findings(filters.unit_ids)
         .filter(indicator=ind)
-        .select_related("unit")
+        .select_related(*views_findings.FINDING_RELATED)
         .order_by("-found_at")[:100]
     )
     return {
@@ -398,8 +394,8 @@ def indicator_data(filters: Filters, ind: Indicator) -> dict[str, Any]:
                 "m": m,
                 "unit": units.get(m.unit_id),
                 "value_text": panels.num(m.value, ind.shown_decimals),
-                "change_text": panels.pct_text(m.change_pct),
-                "yoy_text": panels.pct_text(m.yoy_pct),
+                "change_text": panels.delta_text(ind, m.change_pct, m.change_abs),
+                "yoy_text": panels.delta_text(ind, m.yoy_pct, m.yoy_abs),
                 "months": m.coverage.label if getattr(m, "coverage", None) is not None else "",
                 "notes": m.coverage.notes if getattr(m, "coverage", None) is not None else [],
                 "completion_text": panels.pct_text(
@@ -415,7 +411,6 @@ def indicator_data(filters: Filters, ind: Indicator) -> dict[str, Any]:
             dict.fromkeys(n for m in rows if getattr(m, "coverage", None) for n in m.coverage.notes)
         ),
         "findings": findings,
-        "finding_actions": FINDING_ACTIONS,
     }
 
 
@@ -441,6 +436,7 @@ def _comparison(
             "change_abs": None if value is None or previous_value is None else value - previous_value,
             "change_pct": _pct_change(value, previous_value),
             "yoy_pct": _pct_change(value, last),
+            "yoy_abs": None if value is None or last is None else value - last,
             "completion": None if value is None or not r["plan"] else 100.0 * value / r["plan"],
             "notes": [],
         }
@@ -452,7 +448,7 @@ def _comparison(
             if coverage.last_year is not None:
                 c = coverage.last_year
                 row["last_year"], row["last_year_text"] = c.base, panels.num(c.base, ind.shown_decimals)
-                row["yoy_pct"] = c.change_pct
+                row["yoy_pct"], row["yoy_abs"] = c.change_pct, c.change_abs
             if coverage.previous is not None:
                 row["change_abs"], row["change_pct"] = (
                     coverage.previous.change_abs,
@@ -464,11 +460,14 @@ def _comparison(
         out.append(row)
     for row in out:
         row["change_abs_text"] = panels.num(row["change_abs"], ind.shown_decimals, signed=True)
-        row["change_pct_text"] = panels.pct_text(row["change_pct"])
-        row["yoy_pct_text"] = panels.pct_text(row["yoy_pct"])
+        yoy_abs = row["yoy_abs"]
+        row["change_pct_text"] = panels.delta_text(ind, row["change_pct"], row["change_abs"])
+        row["yoy_pct_text"] = panels.delta_text(ind, row["yoy_pct"], yoy_abs)
         row["completion_text"] = panels.pct_text(row["completion"], signed=False)
-        row["tone_previous"] = panels.tone(row["change_pct"], ind.direction)
-        row["tone_yoy"] = panels.tone(row["yoy_pct"], ind.direction)
+        row["tone_previous"] = panels.tone(
+            panels.delta(ind, row["change_pct"], row["change_abs"]), ind.direction
+        )
+        row["tone_yoy"] = panels.tone(panels.delta(ind, row["yoy_pct"], yoy_abs), ind.direction)
     return out
 
 
@@ -491,59 +490,8 @@ def indicator_page(request: HttpRequest, code: str) -> HttpResponse:
     context["indicator"] = ind
     if filters is not None:
         context.update(indicator_data(filters, ind))
+        context["findings"] = views_findings.with_offers(context["findings"], request.user)
     return _timed(render(request, "indicators/dash_indicator.html", context, status=status), started)
-
-
-@login_required
-@require_POST
-def finding_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """Explain, correct, close or reopen a finding (with the version shown, so two people cannot
-    overwrite each other), then back to the page it came from."""
-    from citydesk.indicators import anomalies
-
-    try:
-        scope = dashboard_scope(request.user)
-    except NotAllowed as exc:
-        return _forbidden(request, exc)
-    finding = Finding.objects.select_related("indicator__group").filter(pk=pk).first()
-    if finding is None or (scope is not None and finding.unit_id not in scope):
-        raise Http404(_("No such finding."))
-    if action not in FINDING_ACTIONS:
-        raise Http404(_("No such action."))
-    back = request.POST.get("next") or ""
-    if not back.startswith("/") or back.startswith("//"):
-        back = reverse("indicators:group", args=[finding.indicator.group.code])
-    raw_version = request.POST.get("version") or ""
-    try:
-        version = int(raw_version) if raw_version else None
-    except ValueError:
-        context = {
-            "message": _("The version is not a number."),
-            "field": "",
-            "field_code": "version",
-            "back": back,
-        }
-        return render(request, "indicators/dash_error.html", context, status=400)
-    try:
-        anomalies.finding_transition(
-            user=request.user,
-            finding_id=finding.pk,
-            action=action,
-            note=(request.POST.get("note") or "").strip(),
-            version=version,
-        )
-    except DomainError as exc:
-        # Only the note is an input the reader sees; the other fields (version, action) are the page's own.
-        label = str(_("Note")) if exc.field == "note" else ""
-        context = {
-            "message": exc.message,
-            "field": label,
-            "field_code": exc.field or "",
-            "back": back + f"#finding-{finding.pk}",
-        }
-        return render(request, "indicators/dash_error.html", context, status=exc.status)
-    messages.success(request, _("The finding was updated."))
-    return redirect(back + f"#finding-{finding.pk}")
 
 
 def _export_context(request: HttpRequest) -> dict[str, Any] | HttpResponse:

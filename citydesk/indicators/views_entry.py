@@ -23,6 +23,8 @@ from citydesk.indicators import display, imports, periods, services
 from citydesk.indicators.forms import ChooseForm, ImportForm
 from citydesk.indicators.models import (
     DataValue,
+    Finding,
+    FindingState,
     Indicator,
     IndicatorGroup,
     Source,
@@ -90,7 +92,10 @@ def entry_choose(request: HttpRequest) -> HttpResponse:
             unit=form.cleaned_data["unit"],
             period=form.cleaned_data["period"],
         )
-    return render(request, "indicators/entry_choose.html", {"form": form})
+    waiting = Finding.objects.filter(
+        unit_id__in=_units_with(request.user, {Power.INDICATOR_ENTER}), state=FindingState.FLAGGED
+    ).count()
+    return render(request, "indicators/entry_choose.html", {"form": form, "findings_waiting": waiting})
 
 
 def _hints(indicators: list[Indicator], unit: Organisation, period_type: str, day: date) -> dict[int, dict]:
@@ -109,6 +114,41 @@ def _hints(indicators: list[Indicator], unit: Organisation, period_type: str, da
         if slot == "current":
             hints[row.indicator_id]["current_input"] = display.exact(row.value)
     return hints
+
+
+def _flag_rows(context: dict[str, Any], period_type: str, day: date, *, live: bool = False) -> None:
+    """Mark each row whose value a finding is about (one not closed): the explanation in the reader's
+    words, its state and what the unit said. `live`: a report submitted before findings recorded the
+    explanations has its values checked again, so the reviewer still sees which ones were warned about."""
+    from citydesk.indicators.anomaly_text import describe
+
+    rows = context["rows"]
+    found = (
+        Finding.objects.filter(
+            indicator_id__in=[r["indicator"].pk for r in rows],
+            unit=context["unit"],
+            period_type=period_type,
+            period=day,
+        )
+        .exclude(state=FindingState.CLOSED)
+        .select_related("indicator", "unit__admin_unit")
+        .order_by("found_at", "id")
+    )
+    flags: dict[int, list[dict[str, str]]] = {}
+    for f in found:
+        flags.setdefault(f.indicator_id, []).append(
+            {"text": describe(f), "state": f.get_state_display(), "resolution": f.resolution}
+        )
+    submission = context.get("submission")
+    if live and not flags and submission is not None and submission.state == SubmissionState.SUBMITTED:
+        codes = {r["indicator"].code: r["indicator"].pk for r in rows}
+        for w in services.entry_warnings(submission):
+            flags.setdefault(codes.get(w.indicator_code, 0), []).append(
+                {"text": w.message, "state": "", "resolution": submission.note}
+            )
+    for r in rows:
+        r["flags"] = flags.get(r["indicator"].pk, [])
+    context["flagged"] = sum(1 for r in rows if r["flags"])
 
 
 def _entry_context(group: IndicatorGroup, unit: Organisation, period_type: str, day: date) -> dict[str, Any]:
@@ -185,6 +225,10 @@ def entry_form(request: HttpRequest, group: str, unit: str, period: str) -> Http
         context.update(
             {k: v for k, v in _entry_context(group_obj, unit_obj, period_type, day).items() if k != "rows"}
         )
+    _flag_rows(context, period_type, day)
+    context["findings_waiting"] = Finding.objects.filter(
+        unit=unit_obj, indicator__group=group_obj, state=FindingState.FLAGGED
+    ).count()
     return render(request, "indicators/entry_form.html", context, status=status)
 
 
@@ -229,6 +273,13 @@ def entry_import(request: HttpRequest) -> HttpResponse:
     }
     status = 200
     if request.method == "POST":
+        if form.is_valid() and not _readable_workbook(form.cleaned_data["file"]):
+            form.add_error(
+                "file",
+                _(
+                    "The file is not a readable Excel workbook: open it in Excel and save it as .xlsx, or as CSV."
+                ),
+            )
         if form.is_valid():
             upload = form.cleaned_data["file"]
             importer = imports.plans_import if form.cleaned_data["kind"] == "plans" else imports.values_import
@@ -242,6 +293,26 @@ def entry_import(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     return render(request, "indicators/entry_import.html", context, status=status)
+
+
+def _readable_workbook(upload: Any) -> bool:
+    """Is a file read as an Excel workbook (named .xlsx, or a zip without a .csv name: the importer's
+    rule) one? A renamed file or a broken one is refused here in the page's words, without the
+    reading library's English message."""
+    import zipfile
+
+    name = (getattr(upload, "name", "") or "").lower()
+    head = upload.read(4)
+    upload.seek(0)
+    if not (name.endswith(".xlsx") or (not name.endswith(".csv") and head[:2] == b"PK")):
+        return True  # a CSV file, or a kind the importer names itself
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            return "xl/workbook.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+    finally:
+        upload.seek(0)
 
 
 @login_required
@@ -402,4 +473,5 @@ def review(request: HttpRequest, group: str, unit: str, period: str) -> HttpResp
             "is_leader": is_leader_over(request.user, unit_obj),
         }
     )
+    _flag_rows(context, period_type, day, live=True)
     return render(request, "indicators/entry_review.html", context, status=status)

@@ -31,6 +31,7 @@ from citydesk.ioc.models import Directive
 from citydesk.lib.text import nfc
 from citydesk.notifications.services import notification_queue
 from citydesk.reports.models import Report
+from citydesk.reports.selectors import normalise_code
 
 # Roles that direct the units below them (a deputy sees the dashboards but does not issue directives).
 ISSUING_ROLES = frozenset({Role.HEAD, Role.LEADER})
@@ -72,24 +73,40 @@ def _may_issue(user: User, target: Organisation, scope: frozenset[int] | None) -
 
 
 def may_issue(user: User, target: Organisation) -> bool:
-    """May `user` issue a directive to `target` (or about one of its reports)?"""
+    """May `user` issue a directive to `target` (or about one of its reports), and is there someone in
+    `target` to answer it?"""
     if not _directs(_issuing_memberships(user), target):  # cheap: most officers stop here
         return False
     try:
         scope = dashboard_scope(user)
     except NotAllowed:
         return False
-    return _may_issue(user, target, scope)
+    return _may_issue(user, target, scope) and bool(answerers(target))
+
+
+def _answering_memberships() -> QuerySet[Membership]:
+    return Membership.objects.filter(is_active=True, user__is_active=True, role__in=ANSWERING_ROLES)
+
+
+def answerers(organisation: Organisation) -> list[User]:
+    """Who answers a directive to `organisation` and is told of it: its heads, or its deputies when it
+    has no head. None: a unit nobody heads (a one-stop desk, the city's own committee) cannot act on one."""
+    rows = list(_answering_memberships().filter(organisation=organisation).select_related("user"))
+    heads = [m.user for m in rows if m.role == Role.HEAD]
+    people = heads or [m.user for m in rows]
+    return sorted({u.pk: u for u in people}.values(), key=lambda u: u.pk)
 
 
 def issuable_units(user: User) -> QuerySet[Organisation]:
-    """The active units `user` may direct, by name (the directives page's unit list)."""
+    """The active units `user` may direct and that have a head or deputy to answer, by name (the
+    directives page's unit list)."""
     memberships = _issuing_memberships(user)
     above = {m.organisation_id for m in memberships}
     own = {m.organisation_id for m in memberships if m.role in SELF_DIRECTING_ROLES}
     children = set(Organisation.objects.filter(parent_id__in=above).values_list("pk", flat=True))
     ids = (_descendants(children) if children else set()) | own
-    return Organisation.objects.filter(pk__in=ids, is_active=True).order_by("name")
+    answered = _answering_memberships().filter(organisation_id__in=ids).values("organisation_id")
+    return Organisation.objects.filter(pk__in=answered, is_active=True).order_by("name")
 
 
 # --- Writes ---------------------------------------------------------------------------------------
@@ -112,7 +129,7 @@ def _clean_text(value: str | None, field: str) -> str:
 
 def _target(unit_code: str | None, report_code: str | None) -> tuple[Organisation, Report | None]:
     unit_code = (unit_code or "").strip()
-    report_code = (report_code or "").strip().upper()
+    report_code = normalise_code(report_code)  # "pa-24-531" as officers type it: PA-24-000531
     unit = None
     if unit_code:
         unit = Organisation.objects.filter(code=unit_code, is_active=True).first()
@@ -163,19 +180,6 @@ def _about(directive: Directive) -> str:
     return directive.organisation.name
 
 
-def _unit_heads(organisation: Organisation) -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True,
-            memberships__organisation=organisation,
-            memberships__role=Role.HEAD,
-            memberships__is_active=True,
-        )
-        .distinct()
-        .order_by("pk")
-    )
-
-
 @transaction.atomic
 def directive_issue(
     user: User,
@@ -198,6 +202,17 @@ def directive_issue(
             % {"org": organisation.name}
         )
     actor = authorize(user, Power.VIEW_DASHBOARD, organisation)
+    recipients = answerers(organisation)
+    if not recipients:
+        field = "report" if report is not None else "unit"
+        raise DomainError(
+            _(
+                "%(org)s has no head or deputy to answer a directive: direct the unit above it, or one "
+                "that has a head."
+            )
+            % {"org": organisation.name},
+            field=field,
+        )
     text = _clean_text(text, "text")
     if due is not None and due < timezone.localdate():
         raise DomainError(_("The due date cannot be in the past."), field="due")
@@ -218,7 +233,7 @@ def directive_issue(
         }
         due_line = _("Due by %(d)s.") % {"d": directive.due.strftime("%d/%m/%Y")} if directive.due else ""
         body = "\n".join(line for line in (directive.text, due_line, _link(directive)) if line)
-        _notify(_unit_heads(organisation), subject, body)
+        _notify(recipients, subject, body)
     return directive
 
 
@@ -365,7 +380,7 @@ def directive_cancel(user: User, directive_id: int | str) -> Directive:
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("Directive about %(about)s withdrawn") % {"about": _about(directive)}
         body = _("%(name)s withdrew the directive: %(text)s") % {"name": actor.label, "text": directive.text}
-        _notify(_unit_heads(directive.organisation), subject, body)
+        _notify(answerers(directive.organisation), subject, body)
     return directive
 
 

@@ -21,6 +21,7 @@ from django.contrib.staticfiles import finders
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from citydesk.core.models import Organisation
@@ -31,17 +32,18 @@ from citydesk.reports.models import Channel, Status
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-# Sheet names: fixed, so that formulas and scripts reading the workbook find them (31 characters at most).
-SHEET_FILTERS = "Bộ lọc"
-SHEET_CARDS = "Tổng quan"
-SHEET_CATEGORY = "Theo lĩnh vực"
-SHEET_CHANNEL = "Theo kênh"
-SHEET_STATUS = "Theo trạng thái"
-SHEET_TREND = "Xu hướng"
-SHEET_OVERDUE = "Quá hạn theo đơn vị"
-SHEET_SATISFACTION = "Hài lòng theo đơn vị"
-SHEET_LEAGUE = "Xếp hạng đơn vị"
-SHEET_MAP = "Bản đồ phường xã"
+# Sheet names: fixed per language, so that formulas and scripts reading the workbook find them (31
+# characters at most): (Vietnamese, English), the page's language picks one (`sheet_name`).
+SHEET_FILTERS = ("Bộ lọc", "Filters")
+SHEET_CARDS = ("Tổng quan", "Headline figures")
+SHEET_CATEGORY = ("Theo lĩnh vực", "By category")
+SHEET_CHANNEL = ("Theo kênh", "By channel")
+SHEET_STATUS = ("Theo trạng thái", "By status")
+SHEET_TREND = ("Xu hướng", "Trend")
+SHEET_OVERDUE = ("Quá hạn theo đơn vị", "Overdue by unit")
+SHEET_SATISFACTION = ("Hài lòng theo đơn vị", "Satisfaction by unit")
+SHEET_LEAGUE = ("Xếp hạng đơn vị", "League table of units")
+SHEET_MAP = ("Bản đồ phường xã", "Map of wards")
 SHEETS = (
     SHEET_FILTERS,
     SHEET_CARDS,
@@ -54,6 +56,13 @@ SHEETS = (
     SHEET_LEAGUE,
     SHEET_MAP,
 )
+
+
+def sheet_name(names: tuple[str, str]) -> str:
+    """A sheet's fixed name in the page's language (English on English pages, else Vietnamese)."""
+    vietnamese, english = names
+    return english if (get_language() or "").lower().startswith("en") else vietnamese
+
 
 COUNT = "#,##0"
 PCT = "0.0%"
@@ -140,10 +149,10 @@ def _points_format() -> str:
 class _Sheet:
     """One worksheet: a bold header row, typed cells with number formats, widths that fit."""
 
-    def __init__(self, workbook: Any, title: str, headers: list[str]) -> None:
+    def __init__(self, workbook: Any, title: str | tuple[str, str], headers: list[str]) -> None:
         from openpyxl.styles import Alignment, Font, PatternFill
 
-        self.ws = workbook.create_sheet(title)
+        self.ws = workbook.create_sheet(sheet_name(title) if isinstance(title, tuple) else title)
         self.ws.append(headers)
         for cell in self.ws[1]:
             cell.font = Font(bold=True)
@@ -202,8 +211,8 @@ def overview_xlsx(context: dict[str, Any]) -> bytes:
     workbook.properties.title = f"{_('Operations center: citizen reports')} – {period_text(context)}"
     workbook.properties.creator = "CityDesk"
 
-    # Bộ lọc: what this workbook counts, and when it was made.
-    sheet = workbook.create_sheet(SHEET_FILTERS)
+    # The filters: what this workbook counts, and when it was made.
+    sheet = workbook.create_sheet(sheet_name(SHEET_FILTERS))
     sheet.append([_("Operations center: citizen reports")])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([])
@@ -262,6 +271,8 @@ def _cards_sheet(workbook: Any, context: dict[str, Any]) -> None:
         vs_prev, vs_year = card.vs_previous, card.vs_last_year
         if card.unit != "%":  # a relative change, as a fraction for the percent format
             vs_prev, vs_year = _fraction(vs_prev), _fraction(vs_year)
+        if not card.compare:  # as it stands today: earlier periods are not compared with it
+            label = f"{label} ({_('As it stands now: not compared with earlier periods')})"
         sheet.row(
             label,
             (now, value_format),
@@ -273,7 +284,7 @@ def _cards_sheet(workbook: Any, context: dict[str, Any]) -> None:
     sheet.finish()
 
 
-def _bars_sheet(workbook: Any, title: str, headers: list[str], chart: Any) -> None:
+def _bars_sheet(workbook: Any, title: tuple[str, str], headers: list[str], chart: Any) -> None:
     """A bar chart's rows: label, code, count (categories; overdue by unit)."""
     sheet = _Sheet(workbook, title, headers)
     bars = chart.bars if chart is not None else []
@@ -284,7 +295,7 @@ def _bars_sheet(workbook: Any, title: str, headers: list[str], chart: Any) -> No
     sheet.finish()
 
 
-def _slices_sheet(workbook: Any, title: str, header: str, slices: list[Any]) -> None:
+def _slices_sheet(workbook: Any, title: tuple[str, str], header: str, slices: list[Any]) -> None:
     sheet = _Sheet(workbook, title, [header, _("Received"), _("Share")])
     for s in slices:
         sheet.row(s.label, (int(s.value), COUNT), (s.pct / 100, PCT))

@@ -75,14 +75,24 @@ class OverviewForm(forms.Form):
         return unit
 
     def clean(self) -> dict:
+        """The period is either a preset or two dates, never both at once: dates given rule, and the
+        preset is then cleared (the page's select says "dates below"), so what the page shows is what it
+        counts. The page's script clears the dates when a preset is chosen."""
         data = super().clean()
         today = timezone.localdate()
+        if "start" in self.errors or "end" in self.errors:
+            return data  # a date that is not one: that is the error to show, not a missing date
         start, end = data.get("start"), data.get("end")
         if not start and not end:
             start, end = preset_period(data.get("period") or "30d", today)
         elif not start or not end:
             self.add_error("start" if not start else "end", _("Give both dates of the period."))
             return data
+        else:
+            data["period"] = ""
+            if self.data.get("period"):
+                self.data = self.data.copy()
+                self.data["period"] = ""
         if start > end:
             self.add_error("end", _("The end of the period is before its start."))
         elif (end - start).days + 1 > MAX_DAYS:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from citydesk.core.models import Organisation, ServiceCategory
 from citydesk.ioc import heat
@@ -36,9 +37,16 @@ class Card:
     last_year: float | None
     better_when_higher: bool | None  # None: neither (volumes)
     link: str = ""
+    # False: a figure as it stands today (reports still open), which earlier periods' figures, also
+    # counted today, do not compare with; the card shows no change.
+    compare: bool = True
+    # A second figure under the value, with the reports behind it (the reopened card: those being
+    # handled again now, where the value is the share reopened at least once).
+    detail: str = ""
+    detail_link: str = ""
 
     def _change(self, other: float | None) -> float | None:
-        if self.value is None or other is None:
+        if not self.compare or self.value is None or other is None:
             return None
         if self.unit == "%":
             return self.value - other  # percentage points
@@ -87,6 +95,7 @@ def cards(
                 "median": m.median_hours,
                 "satisfaction": m.satisfaction_pct,
                 "reopen": m.reopen_pct,
+                "reopened_now": float(by_status.get(Status.REOPENED, 0)),
             }
         )
     now, prev, year = figures
@@ -97,13 +106,36 @@ def cards(
         ("on_time", _("Resolved on time"), "%", True),
         ("median", _("Median handling time"), "h", False),
         ("satisfaction", _("Satisfied"), "%", True),
-        ("reopen", _("Reopened"), "%", False),
+        ("reopen", _("Reopened at least once (share of resolved)"), "%", False),
     ]
-    links = {"open": {"status": "open"}, "overdue": {"status": "overdue"}, "reopen": {"status": "reopened"}}
-    return [
-        Card(k, label, now[k], unit, prev[k], year[k], better, link(**links.get(k, {})) if link else "")
-        for k, label, unit, better in spec
-    ]
+    # The share reopened at least once has no list of its own in the queue: its value is no link; the
+    # figure under it counts the reports being handled again now and links them (status "reopened").
+    links = {"open": {"status": "open"}, "overdue": {"status": "overdue"}}
+    current = {"open"}  # as it stands today: no comparison with earlier periods
+    out = []
+    for k, label, unit, better in spec:
+        compare = k not in current
+        card = Card(
+            k,
+            label,
+            now[k],
+            unit,
+            prev[k] if compare else None,
+            year[k] if compare else None,
+            better,
+            link(**links.get(k, {})) if link and k != "reopen" else "",
+            compare=compare,
+        )
+        if k == "reopen":
+            reopened = int(now["reopened_now"])
+            card = replace(
+                card,
+                detail=ngettext("%(n)s being handled again now", "%(n)s being handled again now", reopened)
+                % {"n": _count(reopened)},
+                detail_link=link(status=Status.REOPENED) if link else "",
+            )
+        out.append(card)
+    return out
 
 
 def _by_status(filters: Filters) -> dict[tuple, Measures]:
@@ -127,6 +159,15 @@ class Bar:
     height: float = 0
     colour: str = PALETTE[0]
     link: str = ""
+    # The phone layout: the label on its own line (baseline `label_y`), the bar under it.
+    label_y: float = 0
+    narrow_y: float = 0
+    narrow_width: float = 0
+
+
+# Width of one character of a 12 px label or value, generous (digits, Vietnamese letters with marks): what
+# the longest value's text needs beyond its bar.
+CHAR_PX = 7.0
 
 
 @dataclass
@@ -139,17 +180,29 @@ class BarChart:
     label_width: int = 190
     height: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    # The phone layout (labels above the bars), drawn at about the width of a phone so that its 12 px text
+    # stays 12 px there; the page shows it instead of the wide one on a narrow screen.
+    narrow_width: int = 340
+    narrow_row_height: int = 40
+    narrow_height: int = 0
 
     def layout(self) -> BarChart:
-        """Horizontal bars: long Vietnamese labels stay readable."""
+        """Horizontal bars: long Vietnamese labels stay readable, and the longest bar leaves room for its
+        value's text (the longest of the texts, "2.924,3 tỷ đồng") instead of cutting it."""
         top = max((b.value for b in self.bars), default=0) or 1
-        span = self.width - self.label_width - 70
+        room = max((len(b.text) for b in self.bars), default=0) * CHAR_PX + 10
+        span = max(80.0, self.width - self.label_width - room)
+        narrow_span = max(80.0, self.narrow_width - room)
         for i, bar in enumerate(self.bars):
             bar.x = self.label_width
             bar.y = i * self.row_height + 4
             bar.height = self.row_height - 8
             bar.width = max(1.0, span * bar.value / top) if bar.value else 0
+            bar.label_y = i * self.narrow_row_height + 14
+            bar.narrow_y = i * self.narrow_row_height + 19
+            bar.narrow_width = max(1.0, narrow_span * bar.value / top) if bar.value else 0
         self.height = max(1, len(self.bars)) * self.row_height + 8
+        self.narrow_height = max(1, len(self.bars)) * self.narrow_row_height + 4
         return self
 
 

@@ -92,12 +92,28 @@ def _cut_at_word(text: str, room: int) -> str:
     return head.rstrip(" ,.;:-–") + _ELLIPSIS
 
 
+# A word holding a digit: the code a subject names (HS-26-000086, PA-26-000302).
+_CODE = re.compile(r"\S*\d\S*")
+
+
+def says_the_subject(subject: str, body: str) -> bool:
+    """Does the body's prose (links aside) already name every code of the subject? Then an SMS of the
+    body alone says it all, and the subject in front would say it twice ("Hồ sơ HS-…: …: Hồ sơ HS-… của
+    bạn …"). A subject naming no code adds what the body does not say: it stays."""
+    codes = {code.strip(".,:;()") for code in _CODE.findall(subject)} - {""}
+    prose = _LINK.sub(" ", body)
+    return bool(codes) and all(code in prose for code in codes)
+
+
 def sms_text(subject: str, body: str, *, limit: int = SMS_MAX_CHARS) -> str:
-    """The SMS for a message: the subject (which names the report's code), the body and its links.
+    """The SMS for a message: the subject (which names the report's code), the body and its links; the
+    body alone when it names the subject's code itself (an SMS has no subject line to repeat).
 
     A text too long for one message is shortened between words, with an ellipsis, so that the links
     (the tracking page) and the subject always fit whole; only the prose gives way.
     """
+    if subject and says_the_subject(subject, body):
+        subject = ""
     full = f"{subject}: {body}" if subject else body
     if len(full) <= limit:
         return full

@@ -64,7 +64,10 @@ class ErrorOut(Schema):
     field: str | None = None
 
 
-def _out(rating: Rating, *, transaction: str | None = None, dossier: str | None = None) -> dict:
+def _out(rating: Rating) -> dict:
+    """A rating as answered: its transaction's and its dossier's codes whichever channel made it."""
+    transaction = rating.transaction.code if rating.transaction_id else None  # type: ignore[union-attr]
+    dossier = rating.dossier.code if rating.dossier_id else None  # type: ignore[union-attr]
     return {
         "id": rating.pk,
         "channel": rating.channel,
@@ -87,7 +90,7 @@ def rate_kiosk(request: HttpRequest, payload: KioskRatingIn) -> Status:
     rating = services.rating_submit_kiosk(
         transaction_code=payload.transaction, level=payload.level, comment=payload.comment
     )
-    return Status(201, _out(rating, transaction=rating.transaction.code if rating.transaction else None))
+    return Status(201, _out(rating))
 
 
 @router.post("/ratings/dossiers/{code}", response={201: RatingOut, **_REFUSALS}, auth=None)
@@ -107,7 +110,7 @@ def rate_dossier(request: HttpRequest, code: str, payload: DossierRatingIn) -> S
         token=payload.token,
         device=device_of(request),
     )
-    return Status(201, _out(rating, dossier=rating.dossier.code if rating.dossier else None))
+    return Status(201, _out(rating))
 
 
 @router.post("/ratings/residents", response={201: RatingOut, **_REFUSALS}, auth=AUTH)

@@ -1,6 +1,6 @@
-"""The rating statistics as an Excel workbook: the current view first (with its filters and the time it
-was made), then the same filters grouped each other way, one sheet per grouping. Numbers stay numbers;
-shares are fractions shown as percentages with two decimals."""
+"""The rating statistics as an Excel workbook: the current view first, then the same filters grouped
+each other way, one sheet per grouping, each headed by its filters, the months it covers and the time it
+was made. Numbers stay numbers; shares are fractions shown as percentages with two decimals."""
 
 from __future__ import annotations
 
@@ -27,13 +27,16 @@ FOUR_PLACES = Decimal("0.0001")
 CODED_GROUPS = frozenset({"unit", "procedure", "channel"})
 
 
-def filter_lines(stats: Stats) -> list[tuple[str, str]]:
+def filter_lines(stats: Stats, *, months: tuple[date, date] | None = None) -> list[tuple[str, str]]:
+    """The filters as the sheets state them, with the months covered (those chosen, else the first
+    month with ratings to the current one), never “the first” / “the latest”."""
     f = stats.filters
+    first, last = months or months_covered(stats)
     return [
         (_("Scope"), stats.scope.label),
         (_("Grouped by"), str(GROUPS[f.group])),
-        (_("From month"), f"{f.month_from:%m/%Y}" if f.month_from else _("the first")),
-        (_("To month"), f"{f.month_to:%m/%Y}" if f.month_to else _("the latest")),
+        (_("From month"), f"{first:%m/%Y}"),
+        (_("To month"), f"{last:%m/%Y}"),
         (_("Channel"), str(Channel(f.channel).label) if f.channel else _("All channels")),
         (_("Unit"), f"{f.unit.name} ({f.unit.code})" if f.unit else _("All my units")),
         (_("Generated at"), timezone.localtime().strftime("%d/%m/%Y %H:%M")),
@@ -56,20 +59,20 @@ def _month(row: StatsRow) -> date | None:
         return None
 
 
-def _sheet(workbook: Any, stats: Stats, title: str, *, with_filters: bool) -> None:
-    """One grouping: (on the first sheet) the title and the filters, then a table with a single header
-    row directly above its data, so Excel's filters and tables take it as it is."""
+def _sheet(workbook: Any, stats: Stats, title: str, *, months: tuple[date, date]) -> None:
+    """One grouping: the title and the filters (each sheet says what it counts, read or printed on its
+    own), then a table with a single header row directly above its data, so Excel's filters and tables
+    take it as it is."""
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     group = stats.filters.group
     ws = workbook.create_sheet(title[:31])
-    if with_filters:
-        ws.append([_("Satisfaction ratings")])
-        ws["A1"].font = Font(bold=True, size=14)
-        for label, value in filter_lines(stats):
-            ws.append([label, value])
-        ws.append([])
+    ws.append([_("Satisfaction ratings")])
+    ws["A1"].font = Font(bold=True, size=14)
+    for label, value in filter_lines(stats, months=months):
+        ws.append([label, value])
+    ws.append([])
     with_code = group in CODED_GROUPS  # officers: their names only (no log-in names); months: a date
     headers = [str(GROUPS[group])]
     if with_code:
@@ -136,12 +139,13 @@ def stats_xlsx(stats: Stats) -> bytes:
     workbook.remove(workbook.active)
     workbook.properties.title = _("Satisfaction ratings")
     workbook.properties.creator = "CityDesk"
-    _sheet(workbook, stats, _("By %(group)s") % {"group": GROUPS[stats.filters.group]}, with_filters=True)
+    months = months_covered(stats)
+    _sheet(workbook, stats, _("By %(group)s") % {"group": GROUPS[stats.filters.group]}, months=months)
     for group, label in GROUPS.items():
         if group == stats.filters.group:
             continue
         other = rating_stats(scope=stats.scope, filters=replace(stats.filters, group=group))
-        _sheet(workbook, other, _("By %(group)s") % {"group": label}, with_filters=False)
+        _sheet(workbook, other, _("By %(group)s") % {"group": label}, months=months)
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

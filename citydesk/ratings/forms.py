@@ -15,19 +15,40 @@ class DomainErrorForm(forms.Form):
     field_map: dict[str, str] = {}
 
     def add_domain_error(self, exc: DomainError) -> None:
+        """The refusal next to the field it names; not a second time where that field is already refused."""
         name = self.field_map.get(exc.field or "", exc.field or "")
-        self.add_error(name if name in self.fields else None, exc.message)
+        field = name if name in self.fields else None
+        if field is not None and field in self.errors:
+            return
+        self.add_error(field, exc.message)
+
+    def messages(self) -> list[str]:
+        """Every problem of the form, as one list (the kiosk shows them in one line)."""
+        return [str(message) for errors in self.errors.values() for message in errors]
 
 
 class RatingForm(DomainErrorForm):
-    """The three buttons (name="level") and an optional comment."""
+    """The three buttons (name="level") and an optional comment (the service says how long it may be)."""
 
     field_map = {"code": "level", "transaction": "level", "device": "level", "unit": "level"}
 
     level = forms.CharField(required=False, max_length=20)
-    comment = forms.CharField(required=False, strip=True, max_length=1000, widget=forms.Textarea)
+    comment = forms.CharField(required=False, strip=True, widget=forms.Textarea)
     transaction = forms.CharField(required=False, max_length=24)
     t = forms.CharField(required=False, max_length=64)
+
+
+class CodeRatingForm(RatingForm):
+    """A desk transaction rated by its code (no kiosk at the desk): the code is a field of its own."""
+
+    field_map = {"device": "level"}
+
+    transaction = forms.CharField(
+        label=_("Transaction code"),
+        required=False,
+        max_length=24,
+        help_text=_("The 8 letters and digits the officer gave you, e.g. K7M29QXD."),
+    )
 
 
 class DeskTransactionForm(DomainErrorForm):

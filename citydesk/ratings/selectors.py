@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from citydesk.core.errors import DomainError, NotAllowed
+from citydesk.core.errors import DomainError, NotAllowed, NotFound
 from citydesk.core.models import Membership, Organisation, User
 from citydesk.core.powers import Role
 from citydesk.core.selectors import descendant_ids as descendants
@@ -140,8 +140,8 @@ def stats_filters(
     channel: str = "",
     unit: str = "",
 ) -> StatsFilters:
-    """Parse the filters (URL parameters); a bad one raises DomainError naming it, a unit out of the
-    user's scope NotAllowed."""
+    """Parse the filters (URL parameters); a bad one raises DomainError naming it, an unknown unit
+    NotFound, a unit out of the user's scope NotAllowed."""
     group = (group or "unit").strip()
     if group not in GROUPS:
         raise DomainError(
@@ -151,7 +151,7 @@ def stats_filters(
     start = parse_month(month_from, "from")
     end = parse_month(month_to, "to")
     if start and end and end < start:
-        raise DomainError(_("The last month precedes the first."), field="to")
+        raise DomainError(_("The end month cannot be before the start month."), field="to")
     channel = (channel or "").strip()
     if channel and channel not in Channel.values:
         raise DomainError(
@@ -165,7 +165,7 @@ def stats_filters(
     if code:
         organisation = Organisation.objects.filter(code=code).first()
         if organisation is None:
-            raise DomainError(_("Unknown organisation code “%(code)s”.") % {"code": code}, field="unit")
+            raise NotFound(_("Unknown organisation code “%(code)s”.") % {"code": code}, field="unit")
         if not scope.covers(organisation):
             raise NotAllowed(
                 _("%(name)s is outside the units whose ratings you see.") % {"name": organisation.name},

@@ -12,6 +12,8 @@ urlpatterns = [
     path("danh-gia/quay/<str:kiosk>/trang-thai.json", views.kiosk_state, name="kiosk_state"),
     # The officer at the desk opens a transaction for the kiosk.
     path("danh-gia/giao-dich/", views.desk, name="desk"),
+    # A desk without a kiosk: the citizen rates the transaction by its code (public).
+    path("danh-gia/ma/", views.rate_by_code, name="by_code"),
     # The applicant rates the service of a finished dossier.
     path("danh-gia/ho-so/<str:code>/", views.dossier_rate, name="dossier"),
     # Heads and leaders: statistics and their export; administrators: import of historical counts.

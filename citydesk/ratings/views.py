@@ -23,10 +23,10 @@ from citydesk.core.errors import DomainError, NotAllowed, NotFound
 from citydesk.core.models import Membership
 from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.core.services import actor_for_system_power, holds_anywhere
-from citydesk.dossiers.models import Dossier, Procedure, Status
+from citydesk.dossiers.models import Status
 from citydesk.lib.text import sort_key
 from citydesk.ratings import exports, selectors, services
-from citydesk.ratings.forms import DeskTransactionForm, ImportForm, RatingForm
+from citydesk.ratings.forms import CodeRatingForm, DeskTransactionForm, ImportForm, RatingForm
 from citydesk.ratings.models import Channel, DeskTransaction, Level
 
 SESSION_KIOSK = "ratings_kiosk"
@@ -109,20 +109,22 @@ def kiosk(request: HttpRequest, kiosk: str) -> HttpResponse:
     status = 200
     error = ""
     if request.method == "POST":
-        form.is_valid()
-        data = form.cleaned_data
-        try:
-            services.rating_submit_kiosk(
-                transaction_code=data.get("transaction", ""),
-                level=data.get("level", ""),
-                comment=data.get("comment", ""),
-                device=kiosk,
-                kiosk=kiosk,
-            )
-        except DomainError as exc:
-            status, error = exc.status, exc.message
+        if not form.is_valid():  # nothing is recorded from input the form refuses
+            status, error = 400, " ".join(form.messages())
         else:
-            return redirect(f"{base}?{urlencode({'cam-on': 1})}")
+            data = form.cleaned_data
+            try:
+                services.rating_submit_kiosk(
+                    transaction_code=data.get("transaction", ""),
+                    level=data.get("level", ""),
+                    comment=data.get("comment", ""),
+                    device=kiosk,
+                    kiosk=kiosk,
+                )
+            except DomainError as exc:
+                status, error = exc.status, exc.message
+            else:
+                return redirect(f"{base}?{urlencode({'cam-on': 1})}")
     desk = services.waiting_transaction(kiosk)
     context = {
         "kiosk": kiosk,
@@ -178,11 +180,29 @@ def desk(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = DeskTransactionForm(request.POST, units=units)
-        if form.is_valid():
-            data = form.cleaned_data
+        form.is_valid()
+        data = form.cleaned_data
+        found = services.desk_inputs(  # every problem of what was typed, not the first one only
+            unit_code=request.POST.get("unit", ""),
+            dossier_code=data.get("dossier", ""),
+            procedure_code=data.get("procedure", ""),
+            kiosk=request.POST.get("kiosk", ""),
+        )
+        for problem in found.problems:
+            form.add_domain_error(problem)
+        if found.kiosk and "kiosk" not in form.errors:
+            request.session[SESSION_KIOSK] = found.kiosk
+        status = 400
+        if not form.errors and found.unit is not None:
             try:
-                request.session[SESSION_KIOSK] = services.desk.normalize_kiosk(data["kiosk"])
-                opened = _open(request, data)
+                opened = services.desk_transaction_open(
+                    user=request.user,
+                    unit=found.unit,
+                    dossier=found.dossier,
+                    procedure=found.procedure,
+                    kind=data["kind"],
+                    kiosk=found.kiosk,
+                )
             except DomainError as exc:
                 form.add_domain_error(exc)
                 status = exc.status
@@ -193,8 +213,6 @@ def desk(request: HttpRequest) -> HttpResponse:
                     % {"code": opened.code, "kiosk": opened.kiosk},
                 )
                 return redirect("ratings:desk")
-        else:
-            status = 400
     else:
         form = DeskTransactionForm(initial={"kiosk": kiosk_of(request)}, units=units)
     current = kiosk_of(request)
@@ -215,38 +233,6 @@ def desk(request: HttpRequest) -> HttpResponse:
     return render(request, "ratings/desk.html", context, status=status)
 
 
-def _open(request: HttpRequest, data: dict[str, Any]) -> DeskTransaction:
-    from citydesk.core.models import Organisation
-
-    unit = Organisation.objects.filter(code=data["unit"]).first()
-    if unit is None:
-        raise DomainError(_("Choose your unit."), field="unit")
-    dossier = None
-    if data.get("dossier"):
-        dossier = (
-            Dossier.objects.select_related("procedure", "unit")
-            .filter(code=data["dossier"].strip().upper())
-            .first()
-        )
-        if dossier is None:
-            raise DomainError(_("No dossier %(code)s.") % {"code": data["dossier"]}, field="dossier")
-    procedure = None
-    if data.get("procedure"):
-        procedure = Procedure.objects.filter(code=data["procedure"].strip()).first()
-        if procedure is None:
-            raise DomainError(
-                _("Unknown procedure code “%(c)s”.") % {"c": data["procedure"]}, field="procedure"
-            )
-    return services.desk_transaction_open(
-        user=request.user,
-        unit=unit,
-        dossier=dossier,
-        procedure=procedure,
-        kind=data["kind"],
-        kiosk=request.session.get(SESSION_KIOSK, ""),
-    )
-
-
 # --- The applicant rates a finished dossier -------------------------------------------------------
 
 
@@ -261,24 +247,26 @@ def dossier_rate(request: HttpRequest, code: str) -> HttpResponse:
     form = RatingForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        form.is_valid()
-        data = form.cleaned_data
-        try:
-            services.rating_submit_web(
-                dossier_code=dossier.code,
-                level=data.get("level", ""),
-                comment=data.get("comment", ""),
-                user=user,
-                token=token,
-                device=device_of(request),
-            )
-        except DomainError as exc:
-            form.add_domain_error(exc)
-            status = exc.status
+        if not form.is_valid():  # a refused comment is said, never dropped and the rest stored
+            status = 400
         else:
-            messages.success(request, _("Thank you for rating this service."))
-            url = reverse("ratings:dossier", args=[dossier.code])
-            return redirect(f"{url}?{urlencode({'t': token})}" if token else url)
+            data = form.cleaned_data
+            try:
+                services.rating_submit_web(
+                    dossier_code=dossier.code,
+                    level=data.get("level", ""),
+                    comment=data.get("comment", ""),
+                    user=user,
+                    token=token,
+                    device=device_of(request),
+                )
+            except DomainError as exc:
+                form.add_domain_error(exc)
+                status = exc.status
+            else:
+                messages.success(request, _("Thank you for rating this service."))
+                url = reverse("ratings:dossier", args=[dossier.code])
+                return redirect(f"{url}?{urlencode({'t': token})}" if token else url)
     context = {
         "dossier": dossier,
         "rating": services.dossier_rating(dossier),
@@ -287,8 +275,45 @@ def dossier_rate(request: HttpRequest, code: str) -> HttpResponse:
         "form": form,
         "token": token,
         "levels": _levels(),
+        "track_url": reverse("dossiers:track", args=[dossier.code])
+        + (f"?{urlencode({'t': token})}" if token else ""),
     }
     return render(request, "ratings/dossier.html", context, status=status)
+
+
+# --- A desk transaction rated by its code (a desk without a kiosk) --------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def rate_by_code(request: HttpRequest) -> HttpResponse:
+    """Public: the citizen types the transaction code the officer gave them and rates the desk, once."""
+    form = CodeRatingForm(request.POST or None, initial={"transaction": request.GET.get("ma", "")[:24]})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.rating_submit_kiosk(
+                    transaction_code=data.get("transaction", ""),
+                    level=data.get("level", ""),
+                    comment=data.get("comment", ""),
+                    device=device_of(request),
+                )
+            except DomainError as exc:
+                form.add_domain_error(exc)
+                status = exc.status
+            else:
+                return redirect(f"{reverse('ratings:by_code')}?{urlencode({'cam-on': 1})}")
+    context = {
+        "form": form,
+        "levels": _levels(),
+        "thanks": request.method == "GET" and request.GET.get("cam-on") == "1",
+        "window_minutes": int(services.kiosk_window().total_seconds() // 60),
+    }
+    response = render(request, "ratings/by_code.html", context, status=status)
+    patch_cache_control(response, no_store=True)
+    return response
 
 
 # --- Statistics -----------------------------------------------------------------------------------
@@ -330,6 +355,7 @@ def stats(request: HttpRequest) -> HttpResponse:
     result = selectors.rating_stats(scope=scope, filters=filters)
     context.update(
         stats=result,
+        group=filters.group,
         group_label=selectors.GROUPS[filters.group],
         query=urlencode(filters.query()),
         generated_at=timezone.localtime(),

@@ -19,7 +19,7 @@ from citydesk.core.errors import DomainError, NotAllowed, NotAuthenticated, NotF
 from citydesk.core.models import User
 from citydesk.core.powers import Power
 from citydesk.core.services import api_token_user, authorize
-from citydesk.reports import selectors, services
+from citydesk.reports import acting, selectors, services
 from citydesk.reports.attachments import attachment_add
 from citydesk.reports.duplicates import find_candidates
 from citydesk.reports.forms import category_label
@@ -147,12 +147,14 @@ def _out(
     report: Report,
     *,
     view: str,
+    powers: acting.PowerCheck | None = None,
     with_events: bool = True,
     known_events: list[ReportEvent] | None = None,
     known_attachments: list[Attachment] | None = None,
 ) -> dict:
     """The API view of a report for `view` (PUBLIC, REPORTER or HANDLER); `known_*` are its
-    events/attachments when already in hand."""
+    events/attachments when already in hand. A handler's view lists in `allowed_actions` the moves the
+    user whose `powers` are checked may make now (none without it)."""
     now = timezone.now()
     handler = view == HANDLER
     contact = view in (HANDLER, REPORTER)
@@ -221,15 +223,18 @@ def _out(
             contact_email=report.contact_email,
         )
     if handler:
-        from citydesk.reports.workflow import allowed_actions
-
         data.update(
             assignee=report.assignee.username if report.assignee_id else None,
             channel=report.channel,
             near_boundary=report.near_boundary,
-            allowed_actions=allowed_actions(report.status),
+            allowed_actions=acting.actions_open_to(report, powers) if powers is not None else [],
         )
     return data
+
+
+def _handler_out(request: HttpRequest, code: str) -> dict:
+    """The report after an officer's move, as its handler sees it, with what they may do next."""
+    return _out(_get(code), view=HANDLER, powers=acting.PowerCheck(request.user))
 
 
 def _get(code: str) -> Report:
@@ -282,10 +287,11 @@ def report_create(request: HttpRequest, payload: ReportIn) -> Status:
     )
     report = intake.report  # already in hand: no re-read (it was a third of the intake time)
     view = HANDLER if selectors.handles(user, report) else REPORTER  # the caller made it, or entered it
+    powers = acting.PowerCheck(user)
     if intake.created:  # a new report: its events are in hand and it has no attachments yet
-        body = _out(report, view=view, known_events=intake.events, known_attachments=[])
+        body = _out(report, view=view, powers=powers, known_events=intake.events, known_attachments=[])
     else:
-        body = _out(report, view=view)
+        body = _out(report, view=view, powers=powers)
     body["citizen_token"] = report.citizen_token
     return Status(201 if intake.created else 200, body)
 
@@ -308,12 +314,23 @@ def report_queue(
     page: int = Query(1, ge=1),
     page_size: int = Query(50, ge=1, le=200),
 ) -> dict:
-    """My units' reports, most urgent first (officers). `status`: open (default), overdue, all or a status."""
+    """My units' reports, most urgent first (officers). `status`: open (default), overdue, all or a status;
+    `assignee`: a username, `me` or `none`. A filter value that cannot select anything of the caller's
+    units (an unknown category, another unit, someone who is not an officer there) is refused (400 naming
+    it), and so is a page past the last one (404)."""
+    units = selectors.working_units(request.user)
+    if not units:
+        raise NotAllowed(_("Only officers of a unit have a work queue."))
     if status and status not in ("open", "overdue", "all", *ReportStatus.values):
         raise DomainError(_("Unknown status “%(s)s”.") % {"s": status}, field="status")
     filters = selectors.QueueFilters(status=status, category=category, unit=unit, q=q, assignee=assignee)
-    result = selectors.queue_page(request.user, filters, page, page_size)
-    items = [_out(r, view=HANDLER, with_events=False) for r in result.object_list]
+    problems = selectors.queue_filter_problems(request.user, filters, units)
+    if problems:
+        name, message = problems[0]
+        raise DomainError(message, field=name)
+    result = selectors.queue_page(request.user, filters, page, page_size, units=units, strict=True)
+    powers = acting.PowerCheck(request.user)
+    items = [_out(r, view=HANDLER, powers=powers, with_events=False) for r in result.object_list]
     return {
         "count": result.paginator.count,
         "page": result.number,
@@ -471,7 +488,7 @@ def report_detail(request: HttpRequest, code: str, token: str = "") -> dict:
     view = _viewer(user, report, token)
     if not report.is_public and view == PUBLIC:
         raise NotFound(_("No report %(code)s.") % {"code": code}, field="code")
-    return _out(report, view=view)
+    return _out(report, view=view, powers=acting.PowerCheck(user))
 
 
 # --- Officer actions ------------------------------------------------------------------------------
@@ -479,7 +496,9 @@ def report_detail(request: HttpRequest, code: str, token: str = "") -> dict:
 
 class ReportActionIn(Schema):
     action: str
-    version: int | None = None
+    version: int = Field(
+        description="The report's `version` you saw: a report changed since then is refused (409)."
+    )
     note: str = ""
     assignee: str | None = None
     target_unit: str | None = None
@@ -495,7 +514,7 @@ class ReportActionIn(Schema):
 def report_action(request: HttpRequest, code: str, payload: ReportActionIn) -> dict:
     """Move the report: classify, assign, start, resolve, reject, transfer. Send the `version` you saw."""
     report = services.report_transition(user=request.user, code=code.upper(), **payload.dict())
-    return _out(_get(report.code), view=HANDLER)
+    return _handler_out(request, report.code)
 
 
 @router.post("/reports/{code}/notes", response={201: ReportEventOut}, auth=AUTH)
@@ -524,13 +543,13 @@ class MergeIn(Schema):
 @router.post("/reports/{code}/merge", response=ReportOut, auth=AUTH)
 def report_merge(request: HttpRequest, code: str, payload: MergeIn) -> dict:
     services.report_merge(user=request.user, code=code.upper(), into=payload.into)
-    return _out(_get(code), view=HANDLER)
+    return _handler_out(request, code)
 
 
 @router.post("/reports/{code}/unmerge", response=ReportOut, auth=AUTH)
 def report_unmerge(request: HttpRequest, code: str) -> dict:
     services.report_unmerge(user=request.user, code=code.upper())
-    return _out(_get(code), view=HANDLER)
+    return _handler_out(request, code)
 
 
 class PauseIn(Schema):
@@ -540,13 +559,13 @@ class PauseIn(Schema):
 @router.post("/reports/{code}/pause", response=ReportOut, auth=AUTH)
 def report_pause(request: HttpRequest, code: str, payload: PauseIn) -> dict:
     services.report_pause(user=request.user, code=code.upper(), note=payload.note)
-    return _out(_get(code), view=HANDLER)
+    return _handler_out(request, code)
 
 
 @router.post("/reports/{code}/resume", response=ReportOut, auth=AUTH)
 def report_resume(request: HttpRequest, code: str) -> dict:
     services.report_resume(user=request.user, code=code.upper())
-    return _out(_get(code), view=HANDLER)
+    return _handler_out(request, code)
 
 
 # --- Citizen actions ------------------------------------------------------------------------------

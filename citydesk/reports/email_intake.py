@@ -31,7 +31,7 @@ from citydesk.reports.attachments import attachment_add
 from citydesk.reports.models import Channel, IdempotencyKey, Report
 from citydesk.reports.places import ward_in_address
 from citydesk.reports.services import report_submit
-from citydesk.reports.services.replies import may_reply, report_reply
+from citydesk.reports.services.replies import follows_only, may_reply, report_reply
 
 _CATEGORY_TAG = re.compile(r"\[([a-z0-9_]+)\]")
 _COORDS = re.compile(r"(-?\d{1,3}\.\d+)\s*[,;]\s*(-?\d{1,3}\.\d+)")
@@ -296,12 +296,22 @@ def ingest(raw: bytes, *, default_category: str | None = None) -> tuple[Report, 
 
 def _reply(parsed: ParsedEmail, code: str) -> Ingested:
     report = Report.objects.select_related("reporter", "unit").filter(code=code).first()
+    if report is not None and follows_only(report, parsed.sender):
+        raise NotAllowed(
+            _(
+                "Thank you for your message. You follow report %(code)s and receive its updates, but only "
+                "the person who sent it can answer the handling unit's questions about it, so your message "
+                "was not added to it. If you have a problem of your own to report, write a new message "
+                "without a tracking code in the subject."
+            )
+            % {"code": code}
+        )
     if report is None or not may_reply(report, email=parsed.sender):
         raise NotAllowed(
             _(
-                "We have no report %(code)s sent or followed from %(email)s. To answer about a report, reply "
-                "from the address you used for it; to send a new report, write a new message without a "
-                "tracking code in the subject."
+                "We have no report %(code)s sent from %(email)s. To answer about a report, reply from the "
+                "address you used for it; to send a new report, write a new message without a tracking "
+                "code in the subject."
             )
             % {"code": code, "email": parsed.sender}
         )

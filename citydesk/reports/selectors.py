@@ -7,14 +7,15 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citydesk.core import configcache
 from citydesk.core.calendar import current_calendar
-from citydesk.core.models import DivisionLevel, Membership, Organisation, OrgKind, User
+from citydesk.core.errors import NotFound
+from citydesk.core.models import DivisionLevel, Membership, Organisation, OrgKind, ServiceCategory, User
 from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.core.selectors import descendant_ids as _descendants
 from citydesk.core.services import active_delegation_for
@@ -78,9 +79,36 @@ class QueueFilters:
     received_to: date | None = None
 
 
-def queue(user: User, filters: QueueFilters) -> QuerySet[Report]:
+def queue_filter_problems(
+    user: User, filters: QueueFilters, units: set[int] | None = None
+) -> list[tuple[str, str]]:
+    """(filter, message) for each filter value that cannot select anything of this user's queue: an
+    unknown category, a unit that is not one of theirs, an assignee who is not (and was not) an officer
+    of their units. Said, never silently turned into an empty list."""
+    units = working_units(user) if units is None else units
+    problems = []
+    if (
+        filters.category
+        and not ServiceCategory.objects.filter(
+            domain=ServiceCategory.Domain.REPORT, code=filters.category
+        ).exists()
+    ):
+        problems.append(("category", _("Unknown category “%(c)s”.") % {"c": filters.category}))
+    if filters.unit and not Organisation.objects.filter(pk__in=units, code=filters.unit).exists():
+        problems.append(("unit", _("“%(c)s” is not one of your units.") % {"c": filters.unit}))
+    assignee = filters.assignee
+    if (
+        assignee
+        and assignee not in ("me", "none")
+        and not Membership.objects.filter(organisation_id__in=units, user__username=assignee).exists()
+    ):
+        problems.append(("assignee", _("“%(u)s” is not an officer of your units.") % {"u": assignee}))
+    return problems
+
+
+def queue(user: User, filters: QueueFilters, units: set[int] | None = None) -> QuerySet[Report]:
     """My units' reports, most urgent first (overdue, then by due time)."""
-    units = working_units(user)
+    units = working_units(user) if units is None else units
     qs = Report.objects.filter(unit_id__in=units).select_related(*QUEUE_RELATED)
     status = filters.status or "open"
     if status == "open":
@@ -122,15 +150,34 @@ def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def queue_page(user: User, filters: QueueFilters, page: int = 1, page_size: int = 50):  # type: ignore[no-untyped-def]
+def queue_page(  # type: ignore[no-untyped-def]
+    user: User,
+    filters: QueueFilters,
+    page: int = 1,
+    page_size: int = 50,
+    *,
+    units: set[int] | None = None,
+    strict: bool = False,
+):
     """One page of the queue in a constant number of queries whatever the page size.
 
     Ids first (sorted from the `report_queue` index without joins), then only that page's rows with their
     related objects: sorting whole joined rows of a city-wide queue cost 4–10× more at a million reports.
+    A page past the end is the last one, or with `strict` (the API) NotFound naming `page`.
     """
-    ordered = queue(user, filters)
+    ordered = queue(user, filters, units)
     paginator = Paginator(ordered.values_list("pk", flat=True), page_size)
-    result = paginator.get_page(page)
+    if strict:
+        try:
+            result = paginator.page(page)
+        except EmptyPage:
+            raise NotFound(
+                _("There is no page %(n)s: the last page is %(pages)s.")
+                % {"n": page, "pages": paginator.num_pages},
+                field="page",
+            ) from None
+    else:
+        result = paginator.get_page(page)
     ids = list(result.object_list)
     rows = ordered.model.objects.select_related(*QUEUE_RELATED).in_bulk(ids)
     result.object_list = [rows[i] for i in ids if i in rows]
@@ -267,6 +314,7 @@ HANDLER_KINDS = frozenset({OrgKind.PEOPLES_COMMITTEE, OrgKind.DEPARTMENT})
 class _HandlerTable:
     province_of: dict[int, str | None]  # organisation id -> its province code
     by_province: dict[str | None, tuple[Organisation, ...]]  # active report handlers, Vietnamese order
+    served: frozenset[str]  # provinces with a unit of theirs, or a routing rule for their area
 
 
 def _load_handlers() -> _HandlerTable:
@@ -283,8 +331,19 @@ def _load_handlers() -> _HandlerTable:
             "admin_unit__province_id",
         )
     }
-    # An admin's routing rule may send reports to another kind of unit (a public service company).
-    rule_targets = set(RoutingRule.objects.filter(is_active=True).values_list("target_id", flat=True))
+    # An admin's routing rule may send reports to another kind of unit (a public service company), and
+    # may send a place's reports somewhere: that place is served.
+    rules = list(
+        RoutingRule.objects.filter(is_active=True).values_list(
+            "target_id", "area_id", "area__level", "area__province_id"
+        )
+    )
+    rule_targets = {target for target, _a, _l, _p in rules}
+    rule_areas = {
+        area if level == DivisionLevel.PROVINCE else province
+        for _t, area, level, province in rules
+        if area is not None
+    }
 
     def own_province(org: Organisation) -> str | None:
         unit = org.admin_unit
@@ -313,7 +372,14 @@ def _load_handlers() -> _HandlerTable:
     by_province = {
         p: tuple(sorted(items, key=lambda o: (sort_key(o.name), o.code))) for p, items in grouped.items()
     }
-    return _HandlerTable(province_of=province_of, by_province=by_province)
+    served = frozenset(p for p in (*by_province, *rule_areas) if p)
+    return _HandlerTable(province_of=province_of, by_province=by_province, served=served)
+
+
+def serves(province_code: str, *, gen: int | None = None) -> bool:
+    """Does a unit on this platform receive reports from this province (or centrally-run city)? One of
+    its own units handles reports, or a routing rule sends the reports of a place in it somewhere."""
+    return province_code in configcache.cached("report_handlers", _load_handlers, gen=gen).served
 
 
 def report_province(report: Report) -> str | None:

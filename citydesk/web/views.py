@@ -13,13 +13,14 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from citydesk.core.calendar import current_calendar, range_error
 from citydesk.core.models import AdminUnit, DivisionLevel, User
 from citydesk.core.powers import ROLE_POWERS, Power
+from citydesk.core.schema import unapplied_migrations
 from citydesk.dossiers.models import Dossier
 from citydesk.dossiers.models import Status as DossierStatus
 from citydesk.dossiers.views_catalog import display_name as procedure_name
@@ -174,13 +175,29 @@ def units_page(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database reachability, for load balancers and monitoring."""
+    """Liveness, database reachability and schema, for load balancers and monitoring: 503 with the reason
+    when the database cannot be reached or lacks migrations of this code (pages would only fail)."""
     started = datetime.now()
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        pending = unapplied_migrations()
     except Exception as exc:  # report, don't raise: this endpoint must answer
         return JsonResponse({"status": "error", "database": str(exc)}, status=503)
     elapsed_ms = (datetime.now() - started).total_seconds() * 1000
-    return JsonResponse({"status": "ok", "database": connection.vendor, "db_ms": round(elapsed_ms, 2)})
+    if pending:
+        detail = ngettext(
+            "The database lacks %(n)s migration of this version: run “citydesk migrate”.",
+            "The database lacks %(n)s migrations of this version: run “citydesk migrate”.",
+            len(pending),
+        ) % {"n": len(pending)}
+        body = {
+            "status": "error",
+            "database": connection.vendor,
+            "schema": "unmigrated",
+            "unapplied_migrations": len(pending),
+            "first_unapplied": pending[:5],
+            "detail": detail,
+        }
+        return JsonResponse(body, status=503)
+    return JsonResponse(
+        {"status": "ok", "database": connection.vendor, "schema": "migrated", "db_ms": round(elapsed_ms, 2)}
+    )

@@ -121,9 +121,15 @@ def test_citizen_reports_with_the_keyboard_and_follows_it(
     assert f"t={report.citizen_token}" in page.url
     expect(page.get_by_test_id("status")).to_have_text(status_label("received"))
     expect(page.get_by_test_id("description")).to_contain_text("<b>nguy hiểm</b>")  # shown as text
+    # The reporter (with their token) sees their own contact details; the public page does not.
+    expect(page.get_by_test_id("my-contact-phone")).to_have_text("0901234567")
+    expect(page.get_by_test_id("my-contact-email")).to_have_text("dan@example.vn")
+    page.screenshot(path=str(screenshot_dir / "reports-track.png"), full_page=True)
+    page.context.clear_cookies()
+    page.goto(f"/tra-cuu/{code}/")
     content = page.content()
     assert "0901234567" not in content and "dan@example.vn" not in content
-    page.screenshot(path=str(screenshot_dir / "reports-track.png"), full_page=True)
+    assert page.get_by_test_id("my-contact").count() == 0
     assert traffic.problems() == [], traffic.problems()
 
 

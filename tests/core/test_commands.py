@@ -137,6 +137,7 @@ def test_production_settings_pass_check_deploy(tmp_path):
         "CITYDESK_PRODUCTION": "true",
         "CITYDESK_SECRET_KEY": "k" * 20 + "-production-secret-for-the-check-0123456789-abcdef",
         "CITYDESK_ALLOWED_HOSTS": "citydesk.example.vn",
+        "CITYDESK_PUBLIC_URL": "https://citydesk.example.vn",
         "CITYDESK_DATA_DIR": str(tmp_path),
     }
     result = subprocess.run(

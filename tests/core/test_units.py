@@ -7,9 +7,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from citydesk.core.audit import Actor
+from citydesk.core.boundaries import boundaries_import
 from citydesk.core.errors import DomainError, NotFound
 from citydesk.core.models import AdminUnit, AuditEntry, BoundaryKind, LegacyUnit
-from citydesk.core.units import boundaries_import, convert_legacy_address, load_units, locate_point
+from citydesk.core.units import convert_legacy_address, load_units, locate_point
 
 
 @pytest.fixture(scope="module")

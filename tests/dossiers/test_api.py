@@ -589,7 +589,8 @@ def test_a_move_the_status_does_not_allow_is_named_by_its_label(client, bearer, 
 def test_bad_action_input_names_the_field(client, bearer, personas, catalog, receive, data, field):
     dossier = receive()
     before = counts()
-    r = post_json(client, f"/api/v1/dossiers/{dossier.code}/actions", data, **bearer(personas.officer))
+    payload = {**data, "version": dossier.version}
+    r = post_json(client, f"/api/v1/dossiers/{dossier.code}/actions", payload, **bearer(personas.officer))
     assert r.status_code in (400, 409) and r.json()["field"] == field, r.content
     assert counts() == before
 
@@ -607,7 +608,7 @@ def test_supplement_stops_the_clock_and_the_desk_resumes_it(client, bearer, pers
 def test_applicant_withdraws_with_the_citizen_token(client, personas, catalog, receive):
     dossier = receive()
     url = f"/api/v1/dossiers/{dossier.code}/actions"
-    wrong = post_json(client, url, {"action": "withdraw", "token": "sai-ma"})
+    wrong = post_json(client, url, {"action": "withdraw", "token": "sai-ma", "version": 1})
     assert wrong.status_code == 401  # a wrong citizen token is no credential
     r = post_json(client, url, {"action": "withdraw", "token": dossier.citizen_token, "version": 1})
     assert r.status_code == 200 and r.json()["status"] == "withdrawn"
@@ -617,7 +618,7 @@ def test_session_writes_need_the_csrf_token(personas, catalog, receive):
     dossier = receive()
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(personas.officer)
-    r = post_json(browser, f"/api/v1/dossiers/{dossier.code}/actions", {"action": "forward"})
+    r = post_json(browser, f"/api/v1/dossiers/{dossier.code}/actions", {"action": "forward", "version": 1})
     assert r.status_code == 403
     assert Dossier.objects.get(pk=dossier.pk).version == 1
     # Reading with the session needs no token.

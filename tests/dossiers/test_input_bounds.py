@@ -158,7 +158,7 @@ def test_api_moves_refuse_an_over_long_note(client, bearer, personas, catalog, r
         **bearer(personas.officer),
     )
     assert r.status_code == 400, r.content
-    assert r.json() == {"detail": "Too long (at most 4000 characters).", "field": "note"}
+    assert r.json() == {"detail": "Too long (at most 4,000 characters).", "field": "note"}
     assert counts() == before
     fresh = Dossier.objects.get(pk=dossier.pk)
     assert (fresh.version, fresh.status, fresh.refusal_reason) == (dossier.version, Status.RECEIVED, "")
@@ -201,7 +201,7 @@ def test_officer_page_refuses_an_over_long_note_and_keeps_it(client, personas, c
     )
     page = html(response)
     assert response.status_code == 400 and 'id="err-refuse-note"' in page
-    assert "Too long (at most 4000 characters)." in page
+    assert "Too long (at most 4,000 characters)." in page
     assert note.strip() in page  # the textarea keeps it
     fresh = Dossier.objects.get(pk=dossier.pk)
     assert (fresh.status, fresh.version, fresh.refusal_reason) == (Status.RECEIVED, dossier.version, "")
@@ -213,7 +213,7 @@ def test_applicant_page_refuses_an_over_long_note_and_keeps_it(client, personas,
     note = "Tôi không cần nữa. " * 250
     response = client.post(f"/ho-so/tra-cuu/{dossier.code}/rut/", {"version": dossier.version, "note": note})
     page = html(response)
-    assert response.status_code == 400 and 'data-field="note"' in page and "4000" in page
+    assert response.status_code == 400 and 'data-field="note"' in page and "4.000" in page
     assert f">{note}</textarea>" in page  # as typed
     assert Dossier.objects.get(pk=dossier.pk).status == Status.RECEIVED
     assert not DossierEvent.objects.filter(kind=DossierEvent.Kind.WITHDRAWN).exists()
@@ -329,7 +329,7 @@ def test_nul_characters_in_codes_are_not_found(client, bearer, personas, catalog
     for path in ("/api/v1/dossiers/%00", "/api/v1/procedures/%00"):
         assert client.get(path, **headers).status_code == 404, path
     assert client.get("/api/v1/procedures", {"q": "\x00"}).status_code == 200
-    assert client.get("/api/v1/dossiers", {"unit": "\x00"}, **headers).status_code == 403
+    assert client.get("/api/v1/dossiers", {"unit": "\x00"}, **headers).status_code == 404  # no such unit
     for path in ("/ho-so/tra-cuu/%00/", "/ho-so/nop/%00/", "/thu-tuc/%00/"):
         assert client.get(path).status_code == 404, path
     assert client.get("/ho-so/tra-cuu/", {"code": "\x00"}).status_code in (400, 404)

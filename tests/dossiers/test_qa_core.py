@@ -339,7 +339,9 @@ def test_actions_without_credentials_are_401(client, personas, catalog, receive)
     dossier = receive()
     r = post_json(client, f"/api/v1/dossiers/{dossier.code}/actions", {"action": "forward", "version": 1})
     assert r.status_code == 401, r.content
-    r = post_json(client, f"/api/v1/dossiers/{dossier.code}/actions", {"action": "record_payment"})
+    r = post_json(
+        client, f"/api/v1/dossiers/{dossier.code}/actions", {"action": "record_payment", "version": 1}
+    )
     assert r.status_code == 401
     assert Dossier.objects.get(pk=dossier.pk).version == 1
 

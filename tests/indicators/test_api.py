@@ -64,7 +64,7 @@ def test_series(client, bearer, personas, rev):
     [
         ("/api/v1/indicators/NOPE/measures?unit=26743&period=2026-03", 404, "indicator"),
         ("/api/v1/indicators/REV/measures?unit=26743&period=2026-13", 400, "period"),
-        ("/api/v1/indicators/REV/measures?unit=nowhere&period=2026-03", 400, "unit"),
+        ("/api/v1/indicators/REV/measures?unit=nowhere&period=2026-03", 404, "unit"),
         ("/api/v1/indicators/REV/series?unit=26743&from=2026-03&to=2026", 400, "to"),
         ("/api/v1/indicator-findings?state=bogus", 400, "state"),
     ],
@@ -152,10 +152,15 @@ def test_finding_actions(client, bearer, personas, rev, role, explain, close):
 def test_finding_action_bad_input(client, bearer, personas, rev):
     f = Finding.objects.get()
     url = f"/api/v1/indicator-findings/{f.pk}/actions"
-    r = client.post(url, {"action": "fly"}, content_type="application/json", **bearer(personas.head))
+    r = client.post(
+        url, {"action": "fly", "version": 1}, content_type="application/json", **bearer(personas.head)
+    )
     assert r.status_code == 400 and r.json()["field"] == "action"
     r = client.post(
-        url, {"action": "explain", "note": ""}, content_type="application/json", **bearer(personas.head)
+        url,
+        {"action": "explain", "note": "", "version": 1},
+        content_type="application/json",
+        **bearer(personas.head),
     )
     assert r.status_code == 400 and r.json()["field"] == "note"
     r = client.post(
@@ -167,9 +172,59 @@ def test_finding_action_bad_input(client, bearer, personas, rev):
     assert r.status_code == 409 and r.json()["field"] == "version"
     r = client.post(
         "/api/v1/indicator-findings/999999/actions",
-        {"action": "explain", "note": "x"},
+        {"action": "explain", "note": "x", "version": 1},
         content_type="application/json",
         **bearer(personas.head),
     )
     assert r.status_code == 404
     assert Finding.objects.get().state == "flagged"
+
+
+def test_the_version_is_required(client, bearer, personas, rev):
+    """Without the version read, a move could overwrite someone else's: the API refuses it."""
+    f = Finding.objects.get()
+    url = f"/api/v1/indicator-findings/{f.pk}/actions"
+    r = client.post(
+        url,
+        {"action": "explain", "note": "Thu tiền đất"},
+        content_type="application/json",
+        **bearer(personas.head),
+    )
+    assert r.status_code == 400 and r.json()["field"] == "version"
+    assert Finding.objects.get().state == "flagged"
+    spec = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["FindingActionIn"]
+    assert "version" in spec["required"]
+
+
+def test_a_unit_without_values_of_its_own_is_said_so(client, bearer, personas, rev):
+    rev.reporting_units.set([personas.ward, personas.other_ward])
+    r = client.get("/api/v1/indicators/REV/measures?unit=79&period=2026-03", **bearer(personas.leader))
+    assert r.status_code == 200
+    (m,) = r.json()
+    assert m["value"] is None and m["own_values"] is False and "79" in m["note"]
+    r = client.get(
+        "/api/v1/indicators/REV/measures?unit=79&period=2026-03&aggregate=true", **bearer(personas.leader)
+    )
+    (m,) = r.json()
+    assert (m["reported"], m["expected"]) == (0, 0) and m["note"]
+    r = client.get("/api/v1/indicators/REV/measures?unit=26743,79&period=2026-03", **bearer(personas.leader))
+    ward, city = r.json()
+    assert (ward["own_values"], ward["note"]) == (True, None) and city["own_values"] is False
+    r = client.get(
+        "/api/v1/indicators/REV/measures?unit=26743,26740&period=2026-03&aggregate=true",
+        **bearer(personas.leader),
+    )
+    assert r.json()[0]["note"] is None and r.json()[0]["value"] == 24 + 34
+    spec = client.get("/api/v1/openapi.json").json()
+    params = spec["paths"]["/api/v1/indicators/{code}/measures"]["get"]["parameters"]
+    assert "comma-separated" in next(p for p in params if p["name"] == "unit")["description"]
+
+
+def test_an_unknown_unit_is_404_naming_the_field(client, bearer, personas, rev):
+    for url in (
+        "/api/v1/indicators/REV/measures?unit=99999&period=2026-03",
+        "/api/v1/indicators/REV/series?unit=99999&from=2025&to=2026",
+        "/api/v1/indicator-findings?unit=99999",
+    ):
+        r = client.get(url, **bearer(personas.leader))
+        assert (r.status_code, r.json()["field"]) == (404, "unit"), url

@@ -399,8 +399,13 @@ def test_finding_action_refusals(client, personas, data):
     assert bad_version.status_code == 400
     client.force_login(personas.other_head)  # another ward's head: not in their scope
     assert client.post(url, {"version": 1, "note": "a"}).status_code == 404
-    client.force_login(personas.officer)
+    client.force_login(personas.outsider)  # an officer of another ward: not theirs to see
+    assert client.post(url, {"version": 1, "note": "a"}).status_code == 404
+    client.force_login(personas.citizen)
     assert client.post(url, {"version": 1, "note": "a"}).status_code == 403
+    client.force_login(personas.officer)  # the ward's officer explains, but never closes
+    close = reverse("indicators:finding_action", args=[finding.pk, "close"])
+    assert client.post(close, {"version": 1, "note": "a"}).status_code == 403
     assert client.get(url).status_code == 405
     finding.refresh_from_db()
     assert finding.state == FindingState.FLAGGED and finding.version == 1

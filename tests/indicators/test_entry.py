@@ -12,7 +12,7 @@ from django.utils import timezone
 from citydesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
 from citydesk.core.models import AuditEntry, CalendarOverride
 from citydesk.indicators import services
-from citydesk.indicators.models import DataValue, Plan, Submission
+from citydesk.indicators.models import DataValue, Finding, Plan, Submission
 from citydesk.notifications.models import Notification
 from tests.indicators.entry_fixtures import make_catalog
 
@@ -274,8 +274,17 @@ def test_anomaly_warnings_need_an_explanation(personas, cat, monkeypatch):
     import sys
     import types
 
+    from citydesk.indicators.findings import EntryHit
+
+    def hits(**kw):
+        if kw["value"] <= 1000:
+            return []
+        keys = ("indicator", "unit", "period_type", "period", "value")
+        found = {k: kw[k] for k in keys}
+        return [EntryHit(**found, expected=None, score=6.0, method="seasonal", explanation="gấp 3,8 lần")]
+
     fake = types.ModuleType("citydesk.indicators.anomalies")
-    fake.check_entry = lambda **kw: ["gấp 3,8 lần mức thường thấy"] if kw["value"] > 1000 else []
+    fake.entry_hits = hits
     monkeypatch.setitem(sys.modules, "citydesk.indicators.anomalies", fake)
     fill(personas, rev="5000")
     with pytest.raises(services.WarningsPending) as info:
@@ -290,6 +299,9 @@ def test_anomaly_warnings_need_an_explanation(personas, cat, monkeypatch):
         explanation="Thu tiền đất một lần",
     )
     assert sub.state == "submitted" and sub.note == "Thu tiền đất một lần"
+    # The explanation is on the value it explains too: a finding the unit has explained.
+    (finding,) = Finding.objects.all()
+    assert (finding.indicator.code, finding.state, finding.resolution) == ("REV", "explained", sub.note)
 
 
 # --- deadlines and reminders -----------------------------------------------------------------------

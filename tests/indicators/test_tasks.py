@@ -21,7 +21,7 @@ def test_scheduling_twice_enqueues_one_run(capsys):
     assert schedule_indicators_daily() is True
     assert schedule_indicators_daily() is False
     call_command("indicators-daily", "--schedule")
-    assert "already" in capsys.readouterr().out
+    assert "từ trước" in capsys.readouterr().out
     pending = DBTaskResult.objects.filter(
         task_path="citydesk.indicators.tasks.indicators_daily_task", status="READY"
     )

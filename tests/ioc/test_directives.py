@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from citydesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
-from citydesk.core.models import AuditEntry, Membership, Organisation, OrgKind
+from citydesk.core.models import AuditEntry, Membership, Organisation, OrgKind, User
 from citydesk.ioc.directives import (
     directive_acknowledge,
     directive_cancel,
@@ -143,11 +143,66 @@ def test_a_ward_head_directs_a_unit_below_the_ward(personas, report):
     desk = Organisation.objects.create(
         code="26743.MC", name="Bộ phận Một cửa", kind=OrgKind.ONE_STOP_DESK, parent=personas.ward
     )
+    desk_head = User.objects.create_user(username="desk_head", password="pw", full_name="Trưởng bộ phận")
+    Membership.objects.create(user=desk_head, organisation=desk, role="head")
     directive = directive_issue(personas.head, unit_code=desk.code, text="Rút ngắn thời gian chờ")
     assert directive.organisation == desk
+    assert [
+        n.recipient for n in Notification.objects.filter(channel="in_app", subject__contains="Bộ phận")
+    ] == [desk_head]
+
+
+def test_a_unit_nobody_heads_is_refused_and_not_offered(client, personas, report):
+    """A directive to a unit without a head or deputy would reach nobody and nobody could answer it:
+    refused, naming the field, and the unit is not in the form's list."""
+    desk = Organisation.objects.create(
+        code="26743.MC", name="Bộ phận Một cửa", kind=OrgKind.ONE_STOP_DESK, parent=personas.ward
+    )
+    for user, code in ((personas.head, desk.code), (personas.leader, personas.city.code)):
+        with pytest.raises(DomainError) as info:
+            directive_issue(user, unit_code=code, text="Rút ngắn thời gian chờ")
+        assert info.value.field == "unit" and not isinstance(info.value, NotAllowed)
+        assert not may_issue(user, Organisation.objects.get(code=code))
+    desk_report = submit_report()
+    desk_report.unit = desk
+    desk_report.save(update_fields=["unit"])
+    with pytest.raises(DomainError) as info:
+        directive_issue(personas.head, report_code=desk_report.code, text="Xử lý ngay")
+    assert info.value.field == "report"
+    assert Directive.objects.count() == 0 and _audit("directive.issue") == []
+
+    client.force_login(personas.head)
+    response = client.post(NEW, {"unit": desk.code, "text": "Rút ngắn thời gian chờ"})
+    html = response.content.decode()
+    assert response.status_code == 400 and '<li data-field="unit">' in html
+    assert "Bộ phận Một cửa" in html and Directive.objects.count() == 0
+    client.force_login(personas.leader)
+    html = client.get(LIST).content.decode()
+    assert f'<option value="{personas.ward.code}"' in html
+    assert f'<option value="{personas.city.code}"' not in html and f'<option value="{desk.code}"' not in html
+
+
+def test_a_deputy_alone_answers_and_is_told(personas, report):
+    Membership.objects.filter(user=personas.head, organisation=personas.ward).update(is_active=False)
+    directive = directive_issue(personas.leader, unit_code=personas.ward.code, text="Rà soát")
+    assert _notes(personas.deputy)[-1].subject.endswith(personas.ward.name)
+    directive_acknowledge(personas.deputy, directive.pk)
+
+
+def test_a_short_report_code_is_understood(client, personas, report):
+    prefix, year, number = report.code.split("-")
+    short = f"{prefix.lower()}-{year}-{int(number)}"  # "pa-26-1" for PA-26-000001
+    assert short != report.code
+    directive = directive_issue(personas.leader, report_code=short, text="Theo dõi")
+    assert directive.report == report
+    client.force_login(personas.leader)
+    response = client.post(NEW, {"report": short, "text": "Theo dõi tiếp"})
+    assert response.status_code == 302 and Directive.objects.filter(report=report).count() == 2
 
 
 def test_the_city_leader_directs_the_city_itself_and_a_department_head_not_a_ward(personas, report):
+    city_head = User.objects.create_user(username="city_head", password="pw", full_name="Chánh văn phòng")
+    Membership.objects.create(user=city_head, organisation=personas.city, role="head")
     assert directive_issue(
         personas.leader, unit_code=personas.city.code, text="Họp giao ban"
     ).organisation == (personas.city)
@@ -360,7 +415,8 @@ def test_case_page_shows_the_flag_form_to_the_leader_not_the_officer(client, per
 def test_directives_page_offers_only_the_units_one_may_direct(client, personas, report):
     client.force_login(personas.leader)
     html = client.get(LIST).content.decode()
-    assert f'<option value="{personas.ward.code}"' in html and f'<option value="{personas.city.code}"' in html
+    assert f'<option value="{personas.ward.code}"' in html
+    assert f'<option value="{personas.city.code}"' not in html  # nobody heads the city's committee here
     client.force_login(personas.head)
     html = client.get(LIST).content.decode()
     assert 'data-testid="directive-form"' not in html  # nothing below the ward in this tree

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import shutil
 import threading
 from collections import Counter
@@ -265,18 +266,33 @@ def test_the_day_is_the_local_day(personas, categories):
 
 
 def test_refresh_command(personas, categories):
+    from django.utils import translation
+
     submit_report()
     out = StringIO()
-    call_command("refresh-heat-map", "--force", stdout=out)
-    assert "Heat map store built: 1 reports" in out.getvalue()
+    with translation.override("en"):  # the site's language otherwise (the test run's: Vietnamese)
+        call_command("refresh-heat-map", "--force", stdout=out)
+        assert "Heat map store built: 1 reports in" in out.getvalue()
+        submit_report()
+        out = StringIO()
+        call_command("refresh-heat-map", stdout=out)
+        assert "(1 changes logged since its build)" in out.getvalue()
+        out = StringIO()
+        call_command("refresh-heat-map", "--schedule", stdout=out)
+        call_command("refresh-heat-map", "--schedule", stdout=out)
+    assert out.getvalue().splitlines() == [
+        "Heat map refresh scheduled.",
+        "Heat map refresh already scheduled.",
+    ]
+
+
+def test_heat_map_commands_write_numbers_the_site_languages_way(personas, categories):
+    """Counts and seconds grouped the active language's way (0,1 s in Vietnamese), not Python's."""
     submit_report()
     out = StringIO()
-    call_command("refresh-heat-map", stdout=out)
-    assert "1 changes logged since its build" in out.getvalue()
-    out = StringIO()
-    call_command("refresh-heat-map", "--schedule", stdout=out)
-    call_command("refresh-heat-map", "--schedule", stdout=out)
-    assert out.getvalue().splitlines() == ["Heat map refresh scheduled", "Heat map refresh already scheduled"]
+    call_command("rebuild-rollups", stdout=out)  # the test run's language: Vietnamese
+    assert re.search(r" \d+,\d giây", out.getvalue()), out.getvalue()
+    assert not re.search(r" \d+\.\d giây", out.getvalue()), out.getvalue()
 
 
 def test_the_worker_task_builds_past_the_threshold(personas, categories, monkeypatch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from citydesk.core.models import User
 from citydesk.ratings.models import Rating, RatingMonth
 from tests.ratings.conftest import make_dossier
 
@@ -149,11 +150,12 @@ def test_residents_device_limit_429(client, personas, bearer, settings):
         **headers,
     )
     assert ok.status_code == 201
+    neighbour = User.objects.create_user(username="neighbour", full_name="Lý Thị Hoa")  # another resident
     limited = post(
         client,
         "/api/v1/ratings/residents",
         {"unit": "26743", "level": "satisfied"},
-        **bearer(personas.head),
+        **bearer(neighbour),
         **headers,
     )
     assert limited.status_code == 429 and limited.json()["field"] == "device"

@@ -191,7 +191,7 @@ def test_filter_errors_use_the_pages_labels(client, personas):
     assert "<strong>Từ tháng</strong>" in bad and "<strong>from</strong>" not in bad
     export = client.get("/danh-gia/thong-ke.xlsx", {"unit": "nowhere"})
     text = export.content.decode()
-    assert export.status_code == 400 and "Đơn vị: " in text and "unit:" not in text
+    assert export.status_code == 404 and "Đơn vị: " in text and "unit:" not in text
 
 
 def test_import_errors_name_the_files_own_headers(client, personas):

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from citydesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
-from citydesk.core.models import AuditEntry
+from citydesk.core.models import AuditEntry, User
 from citydesk.dossiers.models import Status
 from citydesk.ratings.models import DeskTransaction, Rating, RatingMonth
 from citydesk.ratings.services import (
@@ -227,7 +227,8 @@ def test_resident_once_per_month(personas, monkeypatch):
         rating_submit_resident(user=personas.citizen, unit_code="26743", level="satisfied")
     assert again.value.field == "unit"
     rating_submit_resident(user=personas.citizen, unit_code="26740", level="satisfied")  # another ward
-    rating_submit_resident(user=personas.head, unit_code="26743", level="satisfied")  # another resident
+    neighbour = User.objects.create_user(username="neighbour", full_name="Lý Thị Hoa")
+    rating_submit_resident(user=neighbour, unit_code="26743", level="satisfied")  # another resident
     next_month = timezone.now() + timedelta(days=32)
     monkeypatch.setattr(timezone, "now", lambda: next_month)
     rating_submit_resident(user=personas.citizen, unit_code="26743", level="satisfied")
@@ -255,7 +256,7 @@ def test_month_counts_equal_a_recount_after_random_ratings(
     rnd = random.Random(7)
     levels = ["satisfied", "normal", "unsatisfied"]
     base = timezone.now()
-    residents = [personas.citizen, personas.head, personas.deputy, personas.leader]
+    residents = [personas.citizen] + [User.objects.create_user(username=f"resident{n}") for n in range(3)]
     for i in range(60):
         when = base - timedelta(days=rnd.randrange(0, 120), hours=rnd.randrange(0, 24))
         monkeypatch.setattr(timezone, "now", lambda when=when: when)

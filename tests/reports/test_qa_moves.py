@@ -136,7 +136,7 @@ def test_api_refuses_a_transfer_to_a_one_stop_desk_of_another_city(
     report = submit()
     r = client.post(
         f"/api/v1/reports/{report.code}/actions",
-        {"action": "transfer", "target_unit": "00004.MC", "note": "Sai địa bàn"},
+        {"action": "transfer", "target_unit": "00004.MC", "note": "Sai địa bàn", "version": 1},
         content_type="application/json",
         **bearer(personas.head),
     )
@@ -175,14 +175,14 @@ def test_the_page_and_the_api_say_whether_the_note_is_public(client, personas, c
     assert REMARK not in public_notes(report)
     r = client.post(
         f"/api/v1/reports/{report.code}/actions",
-        {"action": "assign", "assignee": "officer", "note": "Giao anh Minh"},
+        {"action": "assign", "assignee": "officer", "note": "Giao anh Minh", "version": 2},
         content_type="application/json",
         **bearer(personas.head),
     )
     assert r.status_code == 200
     r = client.post(
         f"/api/v1/reports/{report.code}/actions",
-        {"action": "start", "note": "Đội đã ra hiện trường", "public": True},
+        {"action": "start", "note": "Đội đã ra hiện trường", "public": True, "version": 3},
         content_type="application/json",
         **bearer(personas.officer),
     )
@@ -407,10 +407,11 @@ def test_every_api_time_is_local_with_its_offset(client, personas, categories, b
     seen += [r["created_at"] for r in api_json(client.get("/api/v1/reports/public"))]
     action = client.post(
         f"/api/v1/reports/{code}/actions",
-        {"action": "classify"},
+        {"action": "classify", "version": 1},
         content_type="application/json",
         **bearer(personas.head),
     )
+    assert action.status_code == 200, action.content
     seen += times_of(api_json(action))
     note = client.post(
         f"/api/v1/reports/{code}/notes",

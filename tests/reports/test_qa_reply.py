@@ -231,7 +231,7 @@ def test_an_email_in_the_reports_thread_is_a_reply(personas, categories):
     assert Report.objects.count() == 1
 
 
-def test_a_follower_may_answer_by_email(personas, categories):
+def test_a_follower_does_not_answer_for_the_reporter_by_email(personas, categories):
     report, _created = ingest(_mail())
     Follower.objects.create(report=report, email="hang.xom@example.vn")
     raw = _mail(
@@ -240,8 +240,18 @@ def test_a_follower_may_answer_by_email(personas, categories):
         sender="Hàng Xóm <Hang.Xom@example.vn>",
         message_id="<f1@example.vn>",
     )
+    with pytest.raises(NotAllowed):
+        receive(raw)
+    assert not _replies(report)
+    assert report.code in Notification.objects.get(address__iexact="hang.xom@example.vn").subject
+    raw = _mail(
+        subject=f"Re: {report.code}",
+        body="Ổ gà sâu hơn rồi.",
+        sender="Nguyễn Văn Dân <DAN@example.vn>",
+        message_id="<d2@example.vn>",
+    )
     assert receive(raw).kind == "reply"
-    assert _replies(report)[0].actor_label == "Hàng Xóm"
+    assert _replies(report)[0].actor_label == "Nguyễn Văn Dân"
 
 
 def test_an_answer_from_a_stranger_is_refused_and_told_why(personas, categories):

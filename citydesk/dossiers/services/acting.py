@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy
 
 from citydesk.core.audit import Actor
 from citydesk.core.errors import NotAllowed, NotAuthenticated
-from citydesk.core.models import Organisation, User
+from citydesk.core.models import User
+from citydesk.core.power_check import PowerCheck
 from citydesk.core.powers import Power, Role
 from citydesk.core.services import authorize
 from citydesk.dossiers import workflow
@@ -35,28 +36,6 @@ def step_power(step: DossierStep) -> str:
     return STEP_POWER.get(step.role, Power.DOSSIER_APPROVE)
 
 
-class PowerCheck:
-    """authorize() answers for one user, asked once per power and unit (one page, one queue)."""
-
-    def __init__(self, user: User | None) -> None:
-        self.user = user
-        self.cache: dict[tuple[str, int], bool] = {}
-
-    def holds(self, power: str, unit: Organisation) -> bool:
-        user = self.user
-        if user is None or not user.is_authenticated:
-            return False
-        key = (power, unit.pk)
-        if key not in self.cache:
-            try:
-                authorize(user, power, unit)
-            except NotAllowed:
-                self.cache[key] = False
-            else:
-                self.cache[key] = True
-        return self.cache[key]
-
-
 def is_applicant(dossier: Dossier, user: User | None, token: str) -> bool:
     if user is not None and user.is_authenticated and dossier.applicant_id == user.pk:
         return True
@@ -77,6 +56,18 @@ def step_refusal(dossier: Dossier, step: DossierStep) -> NotAllowed:
             "org": step.unit.name,
             "power": STEP_POWER_LABELS.get(step_power(step), step_power(step)),
         }
+    )
+
+
+def applicant_refusal(dossier: Dossier) -> NotAllowed:
+    """The applicant (known by their log-in or citizen token) asked for a move that is the officers'."""
+    return NotAllowed(
+        _(
+            "As the applicant of dossier %(code)s you may only withdraw it or send the additional papers "
+            "asked for; the other moves are made by the officers handling it."
+        )
+        % {"code": dossier.code},
+        field="action",
     )
 
 
@@ -102,6 +93,8 @@ def who_acts(move: workflow.Move, dossier: Dossier, user: User | None, token: st
                 return authorize(user, Power.DOSSIER_RECEIVE, dossier.unit)
         except NotAllowed as exc:
             refusal = exc
+    if workflow.APPLICANT not in move.who and is_applicant(dossier, user, token):
+        raise applicant_refusal(dossier)
     if user is None or not user.is_authenticated:
         if workflow.APPLICANT in move.who and token:
             raise NotAuthenticated(

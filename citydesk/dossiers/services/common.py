@@ -7,10 +7,13 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import connection
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor
@@ -47,8 +50,13 @@ def bounded(value: str | None, limit: int, field: str) -> str:
     if "\x00" in text:
         raise DomainError(_("Null characters are not allowed."), field=field)
     if len(text) > limit:
-        raise DomainError(_("Too long (at most %(n)s characters).") % {"n": limit}, field=field)
+        raise DomainError(_("Too long (at most %(n)s characters).") % {"n": grouped(limit)}, field=field)
     return text
+
+
+def grouped(number: int) -> str:
+    """A whole number grouped the page language's way: 4.000 in Vietnamese, 4,000 in English."""
+    return number_format(number, force_grouping=True)
 
 
 def next_code(now: dt.datetime) -> str:
@@ -327,7 +335,24 @@ def count_campaign(dossier: Dossier, **increments: int) -> None:
 
 
 def local_text(moment: dt.datetime | None) -> str:
-    return timezone.localtime(moment).strftime("%H:%M %d/%m/%Y") if moment else "—"
+    """A moment as the messages write it, day first like every page and message of the platform:
+    “23/11/2026 17:00”."""
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else "—"
+
+
+def rating_link(dossier: Dossier, *, absolute: bool = True) -> str:
+    """The applicant's own link to rate the service of their finished dossier, carrying the dossier's
+    citizen token (the key only the applicant was given); "" once it is rated. `absolute`: with the
+    platform's public address (for messages), else the path (for pages)."""
+    try:
+        path = reverse("ratings:dossier", args=[dossier.code])
+    except NoReverseMatch:  # the ratings app is not installed
+        return ""
+    ratings = getattr(dossier, "ratings", None)
+    if not dossier.citizen_token or (ratings is not None and ratings.filter(channel="web").exists()):
+        return ""
+    link = f"{path}?{urlencode({'t': dossier.citizen_token})}"
+    return f"{settings.CITYDESK_PUBLIC_URL}{link}" if absolute else link
 
 
 def vnd(amount: int) -> str:

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import secrets
-import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -41,7 +37,11 @@ from citydesk.dossiers.models import (
     TimeUnit,
 )
 from citydesk.dossiers.services import common, reference
-from citydesk.notifications.models import Notification
+from citydesk.dossiers.services.applicants import (
+    Applicant,
+    applicant_problems,
+    clean_applicant,
+)
 from citydesk.notifications.services import notification_queue
 
 # Papers accepted online: PDF and the usual photo formats, recognised by their first bytes.
@@ -50,15 +50,6 @@ FILE_SIGNATURES: dict[bytes, str] = {
     b"\xff\xd8\xff": "image/jpeg",
     b"\x89PNG\r\n\x1a\n": "image/png",
 }
-
-
-@dataclass
-class Applicant:
-    name: str
-    id_number: str = ""
-    phone: str = ""
-    email: str = ""
-    address: str = ""
 
 
 @dataclass
@@ -81,59 +72,80 @@ _STEPS = RowWriter(DossierStep)
 _PAPERS = RowWriter(DossierDocument)
 
 
-# What an applicant's fields may hold: their columns' lengths. An e-mail address is also where the
-# notifications are sent, whose address column is shorter than an e-mail field.
-NAME_LIMIT = common.column_limit(Dossier, "applicant_name")
-ID_NUMBER_LIMIT = common.column_limit(Dossier, "applicant_id_number")
-ADDRESS_LIMIT = common.column_limit(Dossier, "applicant_address")
-EMAIL_LIMIT = min(
-    common.column_limit(Dossier, "applicant_email"), common.column_limit(Notification, "address")
-)
-
-
-_PHONE = re.compile(r"^\+?[0-9]+$")
-
-
-def _phone(value: str | None) -> str:
-    """A phone number as typed (spaces, dots, dashes and brackets allowed) → its digits, with a leading
-    "+" kept; anything else typed in it (letters…) is refused, never dropped."""
-    typed = unicodedata.normalize("NFKC", (value or "").strip())
-    compact = re.sub(r"[\s.\-()]", "", typed)
-    if typed and not _PHONE.match(compact):
-        raise DomainError(_("Enter a valid phone number."), field="applicant_phone")
-    return compact
-
-
-def clean_applicant(applicant: Applicant, channel: str) -> Applicant:
-    """The applicant's fields as stored; a field longer than its column is refused (never cut)."""
-    cleaned = Applicant(
-        name=common.bounded(applicant.name, NAME_LIMIT, "applicant_name"),
-        id_number=common.bounded(applicant.id_number, ID_NUMBER_LIMIT, "applicant_id_number"),
-        email=common.bounded(applicant.email, EMAIL_LIMIT, "applicant_email").lower(),
-        address=common.bounded(applicant.address, ADDRESS_LIMIT, "applicant_address"),
-    )
-    if not cleaned.name:
-        raise DomainError(_("Enter the applicant's name."), field="applicant_name")
-    if cleaned.id_number and not (cleaned.id_number.isdigit() and len(cleaned.id_number) in (9, 12)):
-        raise DomainError(
-            _("An ID card number has 12 digits (or 9 for an old card)."), field="applicant_id_number"
-        )
-    cleaned.phone = _phone(applicant.phone)
-    digits = cleaned.phone.lstrip("+")
-    if cleaned.phone and not (8 <= len(digits) <= 15):
-        raise DomainError(_("Enter a valid phone number."), field="applicant_phone")
-    if cleaned.email:
+def intake_problems(
+    *,
+    procedure_code: str,
+    unit_code: str | None,
+    channel: str,
+    applicant: Applicant,
+    provided: Iterable[int] = (),
+    uploads: Iterable[Upload] = (),
+) -> list[DomainError]:
+    """Every problem `dossier_receive` would refuse the input for, all at once (the service stops at
+    the first): the procedure, the unit (None: already refused by the caller, not checked again), the
+    applicant's fields, each file, the papers missing. Reads the files and rewinds them. The caller's
+    power at the unit is the service's to check."""
+    problems: list[DomainError] = []
+    gen = configcache.generation()
+    try:
+        entry = _procedure(procedure_code, gen)
+    except DomainError as exc:
+        return [exc, *applicant_problems(applicant, channel)[1]]
+    procedure = entry.procedure
+    if unit_code is not None:
         try:
-            validate_email(cleaned.email)
-        except ValidationError as exc:
-            raise DomainError(_("Enter a valid e-mail address."), field="applicant_email") from exc
-    if channel == Channel.ONLINE and not (cleaned.phone or cleaned.email):
-        raise DomainError(
-            _("Give a phone number or an e-mail address so that we can reach you."), field="applicant_phone"
+            _receiving_unit(unit_code, procedure, reference.organisations(gen=gen))
+        except DomainError as exc:
+            problems.append(exc)
+    if channel == Channel.ONLINE and procedure.service_level < ServiceLevel.LEVEL_3:
+        problems.append(
+            DomainError(
+                _("%(p)s cannot be filed online (online service level %(l)s).")
+                % {"p": procedure.label, "l": procedure.service_level},
+                field="procedure",
+            )
         )
-    if channel == Channel.POST and not cleaned.address:
-        raise DomainError(_("Enter the address the result is sent back to."), field="applicant_address")
-    return cleaned
+    problems += applicant_problems(applicant, channel)[1]
+    by_id = {d.pk: d for d in entry.documents}
+    given: set[int] = set()
+    if channel == Channel.ONLINE:
+        for item in uploads:
+            requirement = by_id.get(item.document_id)
+            if requirement is None:
+                problems.append(
+                    DomainError(
+                        _("Document %(id)s is not a paper of this procedure.") % {"id": item.document_id},
+                        field="documents",
+                    )
+                )
+                continue
+            given.add(requirement.pk)  # a bad file is said as such, not also as a paper missing
+            try:
+                _read_upload(item.file, requirement.name)
+            except DomainError as exc:
+                problems.append(exc)
+            finally:
+                item.file.seek(0)
+    else:
+        given = {int(i) for i in provided}
+        unknown = given - set(by_id)
+        if unknown:
+            problems.append(
+                DomainError(
+                    _("Document %(id)s is not a paper of this procedure.") % {"id": min(unknown)},
+                    field="documents",
+                )
+            )
+    missing = [d.name for d in entry.documents if d.required and d.pk not in given]
+    if missing:
+        problems.append(
+            DomainError(
+                _("Papers missing: %(list)s. A dossier is received only when complete.")
+                % {"list": "; ".join(missing)},
+                field="documents",
+            )
+        )
+    return problems
 
 
 def _procedure(code: str, gen: int | None) -> reference.CatalogEntry:
@@ -404,15 +416,4 @@ def _acknowledge(dossier: Dossier) -> None:
             "unit": dossier.unit.name,
             "due": common.local_text(dossier.due_at),
         },
-    )
-
-
-def applicant_from(data: Mapping[str, str]) -> Applicant:
-    """An Applicant from form or JSON fields named applicant_name, applicant_phone…"""
-    return Applicant(
-        name=data.get("applicant_name", ""),
-        id_number=data.get("applicant_id_number", ""),
-        phone=data.get("applicant_phone", ""),
-        email=data.get("applicant_email", ""),
-        address=data.get("applicant_address", ""),
     )

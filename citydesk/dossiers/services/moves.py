@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.errors import Conflict, DomainError
@@ -314,6 +315,12 @@ def _returned_text(dossier: Dossier, shipment: Shipment | None) -> str:
 
 
 def _tell_applicant(dossier: Dossier, action: str, note: str, shipment: Shipment | None = None) -> None:
+    """Tell the applicant what matters to them: the moves of their dossier's status they follow (papers
+    asked for or received, the result ready or handed over, a refusal, a withdrawal). An internal step
+    completed is not one: the tracking page shows it. A finished dossier's messages carry the result and
+    the link to rate the service."""
+    if action not in APPLICANT_MESSAGES:
+        return
     values = {
         "code": dossier.code,
         "note": note,
@@ -321,26 +328,41 @@ def _tell_applicant(dossier: Dossier, action: str, note: str, shipment: Shipment
         "carrier": shipment.carrier if shipment else "",
         "tracking": shipment.tracking_number if shipment else "",
     }
-    messages = {
-        "request_supplement": (
-            _("Dossier %(code)s: papers needed"),
-            _("Your dossier %(code)s needs more papers before it can go on: %(note)s"),
-        ),
-        "finish": (_("Dossier %(code)s: result ready"), _result_ready_text(dossier)),
-        "refuse": (
-            _("Dossier %(code)s refused"),
-            _("Your dossier %(code)s was refused. Reasons: %(note)s"),
-        ),
-        "return_result": (_("Dossier %(code)s: result handed over"), _returned_text(dossier, shipment)),
-        "forward": (
-            _("Dossier %(code)s: step completed"),
-            _("A step of your dossier %(code)s is complete; it has moved to the next step."),
-        ),
-        "supplement_received": (
-            _("Dossier %(code)s: papers received"),
-            _("The papers for your dossier %(code)s were received; handling goes on."),
-        ),
-        "withdraw": (_("Dossier %(code)s withdrawn"), _("Your dossier %(code)s was withdrawn.")),
-    }
-    subject, body = messages[action]
-    notify_applicant(dossier, subject % values, body % values)
+    subject = str(APPLICANT_MESSAGES[action]) % values
+    lines = [_body(dossier, action, shipment) % values]
+    if action == "finish":
+        lines.append(_("Result: %(note)s") % values)
+    if action in RATE_AFTER:
+        link = common.rating_link(dossier)
+        if link:
+            lines.append(
+                _("How satisfied are you with the handling of your dossier? Rate it here: %(link)s")
+                % {"link": link}
+            )
+    notify_applicant(dossier, subject, "\n".join(lines))
+
+
+# The subjects of the messages to the applicant, by move; a move not listed tells them nothing.
+APPLICANT_MESSAGES = {
+    "request_supplement": gettext_lazy("Dossier %(code)s: papers needed"),
+    "supplement_received": gettext_lazy("Dossier %(code)s: papers received"),
+    "finish": gettext_lazy("Dossier %(code)s: result ready"),
+    "return_result": gettext_lazy("Dossier %(code)s: result handed over"),
+    "refuse": gettext_lazy("Dossier %(code)s refused"),
+    "withdraw": gettext_lazy("Dossier %(code)s withdrawn"),
+}
+# The moves after which the dossier can be rated (its messages carry the rating link).
+RATE_AFTER = frozenset({"finish", "return_result", "refuse"})
+
+
+def _body(dossier: Dossier, action: str, shipment: Shipment | None) -> str:
+    if action == "finish":
+        return _result_ready_text(dossier)
+    if action == "return_result":
+        return _returned_text(dossier, shipment)
+    return {
+        "request_supplement": _("Your dossier %(code)s needs more papers before it can go on: %(note)s"),
+        "supplement_received": _("The papers for your dossier %(code)s were received; handling goes on."),
+        "refuse": _("Your dossier %(code)s was refused. Reasons: %(note)s"),
+        "withdraw": _("Your dossier %(code)s was withdrawn."),
+    }[action]

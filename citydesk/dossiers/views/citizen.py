@@ -28,7 +28,13 @@ from citydesk.dossiers.forms import (
     PhoneCheckForm,
 )
 from citydesk.dossiers.models import OPEN_STATUSES, Authority, Dossier, Payment, Status
-from citydesk.dossiers.services import dossier_receive, dossier_transition, phone_checks
+from citydesk.dossiers.services import (
+    Upload,
+    dossier_receive,
+    dossier_transition,
+    intake_problems,
+    phone_checks,
+)
 from citydesk.dossiers.views.common import (
     FULL,
     PHONE_TRIES,
@@ -43,6 +49,7 @@ from citydesk.dossiers.views.common import (
     papers_of,
     papers_uploaded,
     phone_check,
+    rating_offer,
     remember_filed,
     serve_document,
     status_of,
@@ -79,32 +86,46 @@ def file_online(request: HttpRequest, procedure_code: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = OnlineFilingForm(request.POST)
-        if form.is_valid():
-            unit_code = selectors.resolve_unit(form.cleaned_data["unit"], units)
-            if not unit_code:
-                form.add_error("unit", _("Choose the receiving unit from the list."))
+        form.is_valid()  # consent; every other problem is the service's, all said at once below
+        unit_code = selectors.resolve_unit(form.cleaned_data.get("unit", ""), units)
+        if not unit_code and "unit" not in form.errors:
+            form.add_error("unit", _("Choose the receiving unit from the list."))
+        uploads: list[Upload] = []
+        try:
+            uploads = papers_uploaded(request.FILES, documents)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        problems = intake_problems(
+            procedure_code=procedure.code,
+            unit_code=unit_code or None,
+            channel="online",
+            applicant=form.applicant(),
+            uploads=uploads,
+        )
+        form.add_domain_errors(problems)
+        if problems:
+            status = status_of(problems[0])
+        if not form.errors:
+            try:
+                received = dossier_receive(
+                    user=user,
+                    procedure_code=procedure.code,
+                    unit_code=unit_code,
+                    channel="online",
+                    applicant=form.applicant(),
+                    uploads=uploads,
+                )
+            except DomainError as exc:
+                form.add_domain_error(exc)
+                status = status_of(exc)
             else:
-                try:
-                    uploads = papers_uploaded(request.FILES, documents)
-                    received = dossier_receive(
-                        user=user,
-                        procedure_code=procedure.code,
-                        unit_code=unit_code,
-                        channel="online",
-                        applicant=form.applicant(),
-                        uploads=uploads,
-                    )
-                except DomainError as exc:
-                    form.add_domain_error(exc)
-                    status = status_of(exc)
-                else:
-                    dossier = received.dossier
-                    remember_filed(request, dossier.code)
-                    grant(request, dossier.code, FULL)
-                    if payments.needs_payment(dossier):
-                        payment = payments.payment_start(dossier=dossier, user=user)
-                        return redirect(payments.adapter_for(payment.provider).checkout_url(payment))
-                    return redirect("dossiers:filed", code=dossier.code)
+                dossier = received.dossier
+                remember_filed(request, dossier.code)
+                grant(request, dossier.code, FULL)
+                if payments.needs_payment(dossier):
+                    payment = payments.payment_start(dossier=dossier, user=user)
+                    return redirect(payments.adapter_for(payment.provider).checkout_url(payment))
+                return redirect("dossiers:filed", code=dossier.code)
         status = max(status, 400)
     else:
         initial: dict[str, Any] = {}
@@ -340,6 +361,7 @@ def _track_page(
         "accept": ACCEPT,
         "now": timezone.now(),
         "token": request.GET.get("t", ""),
+        "rating_offer": rating_offer(dossier) if access == FULL else None,
     }
     return render(request, "dossiers/citizen_dossier.html", context, status=status)
 

@@ -15,6 +15,7 @@ from citydesk.core.errors import DomainError
 from citydesk.dossiers import selectors
 from citydesk.dossiers.forms import FILE_PREFIX, uploads_from
 from citydesk.dossiers.models import (
+    FINISHED_STATUSES,
     Dossier,
     DossierDocument,
     DossierEvent,
@@ -24,6 +25,7 @@ from citydesk.dossiers.models import (
     Status,
 )
 from citydesk.dossiers.services import Upload
+from citydesk.dossiers.services.common import rating_link
 from citydesk.dossiers.services.intake import empty_file
 from citydesk.dossiers.workflow import ACTION_LABELS  # noqa: F401  (the pages' button labels)
 
@@ -31,6 +33,7 @@ SESSION_ACCESS = "dossiers_access"  # {code: "full" | "view"}: what this browser
 SESSION_FILED = "dossiers_filed"  # codes filed online in this session (their confirmation page)
 SESSION_TRIES = "dossiers_phone_tries"  # failed phone checks in this session
 SESSION_DESK = "dossiers_desk_transactions"  # {dossier code: rating transaction code}
+SESSION_KIOSK = "ratings_kiosk"  # the kiosk beside this officer's desk (set on the ratings' desk page)
 PHONE_TRIES = 5
 FULL, VIEW = "full", "view"
 
@@ -153,6 +156,33 @@ def phone_check(dossier: Dossier, typed: str) -> str:
     if len(given) == 4 and secrets.compare_digest(given, stored[-4:]):
         return VIEW
     return ""
+
+
+# --- Rating the service ----------------------------------------------------------------------------
+
+# A dossier processed to its end can be rated (a withdrawn one was not processed).
+RATEABLE_STATUSES = frozenset(s for s in FINISHED_STATUSES if s != Status.WITHDRAWN)
+
+
+@dataclass
+class RatingOffer:
+    url: str  # the rating page (with the citizen token), "" once rated
+    level: str  # the rating given, as shown ("" before)
+
+
+def rating_offer(dossier: Dossier) -> RatingOffer | None:
+    """For the applicant's own view of a finished dossier: the link to rate its service, or the rating
+    they gave. None while the dossier is open, or when it was withdrawn."""
+    if dossier.status not in RATEABLE_STATUSES:
+        return None
+    ratings = getattr(dossier, "ratings", None)
+    if ratings is None:  # the ratings app is not installed
+        return None
+    given = ratings.filter(channel="web").first()
+    if given is not None:
+        return RatingOffer(url="", level=str(given.get_level_display()))
+    url = rating_link(dossier, absolute=False)
+    return RatingOffer(url=url, level="") if url else None
 
 
 # --- Rows for the templates -----------------------------------------------------------------------

@@ -16,12 +16,13 @@ from citydesk.core.errors import DomainError
 from citydesk.core.models import Organisation
 from citydesk.dossiers import selectors
 from citydesk.dossiers.forms import APPLICANT_FIELDS, DeskIntakeForm
-from citydesk.dossiers.models import Channel, Procedure
+from citydesk.dossiers.models import Channel, Dossier, Procedure
 from citydesk.dossiers.payments import vnd
 from citydesk.dossiers.receipt import PdfUnavailable, lookup_url, receipt_pdf
-from citydesk.dossiers.services import dossier_receive
+from citydesk.dossiers.services import dossier_receive, intake_problems
 from citydesk.dossiers.views.common import (
     SESSION_DESK,
+    SESSION_KIOSK,
     applicant_access,
     forbidden,
     handled_dossier,
@@ -125,16 +126,29 @@ def _render(
 
 def _receive(request: HttpRequest, units: list[Organisation]) -> HttpResponse:
     form = DeskIntakeForm(request.POST)
-    valid = form.is_valid()
+    form.is_valid()
     unit = _chosen_unit(units, request.POST.get("unit", ""))
     all_procedures = selectors.receivable_procedures(unit)
     code = (request.POST.get("procedure") or "").strip()
     chosen = next((p for p in all_procedures if p.code == code), None)
     ticked: set[int] = set()
     status = 400
-    if valid:
+    try:
+        ticked = set(form.document_ids())
+    except DomainError as exc:
+        form.add_domain_error(exc)
+    problems = intake_problems(  # every problem at once (the service stops at the first)
+        procedure_code=code,
+        unit_code=form.cleaned_data.get("unit") or unit.code,
+        channel=form.channel_value(),
+        applicant=form.applicant(),
+        provided=sorted(ticked),
+    )
+    form.add_domain_errors(problems)
+    if problems:
+        status = status_of(problems[0])
+    if not form.errors:
         try:
-            ticked = set(form.document_ids())
             received = dossier_receive(
                 user=request.user,
                 procedure_code=code,
@@ -148,6 +162,7 @@ def _receive(request: HttpRequest, units: list[Organisation]) -> HttpResponse:
             status = status_of(exc)
         else:
             dossier = received.dossier
+            _invite_at_kiosk(request, dossier)
             if received.missing_optional:
                 messages.info(
                     request,
@@ -179,11 +194,35 @@ def received(request: HttpRequest, code: str) -> HttpResponse:
         ],
         "fee_text": vnd(dossier.fee) if dossier.fee else "",
         "may_rate": _rating_opener() is not None,
-        "kiosk": request.session.get("ratings_kiosk", ""),
+        "kiosk": request.session.get(SESSION_KIOSK, ""),
         "desk_transaction": transactions.get(dossier.code, ""),
         "lookup_url": lookup_url(dossier),
     }
     return render(request, "dossiers/desk_received.html", context)
+
+
+def _remember_transaction(request: HttpRequest, dossier_code: str, transaction_code: str) -> None:
+    transactions = dict(request.session.get(SESSION_DESK, {}))
+    transactions[dossier_code] = transaction_code
+    request.session[SESSION_DESK] = dict(list(transactions.items())[-20:])
+
+
+def _invite_at_kiosk(request: HttpRequest, dossier: Dossier) -> None:
+    """A dossier just received at a desk with a kiosk: the kiosk asks the applicant to rate the service
+    at once (the transaction of the citizen before is closed). Without a kiosk the officer opens a
+    transaction on the next page, whose code the applicant types on the public rating page."""
+    opener = _rating_opener()
+    kiosk = request.session.get(SESSION_KIOSK, "")
+    if opener is None or not kiosk:
+        return
+    try:
+        transaction = opener(
+            user=request.user, unit=dossier.unit, dossier=dossier, kind="receive", kiosk=kiosk
+        )
+    except DomainError as exc:  # the dossier is received all the same; the officer can invite again
+        messages.warning(request, exc.message)
+        return
+    _remember_transaction(request, dossier.code, transaction.code)
 
 
 @login_required
@@ -203,14 +242,12 @@ def rating_open(request: HttpRequest, code: str) -> HttpResponse:
             unit=dossier.unit,
             dossier=dossier,
             kind="receive",
-            kiosk=request.session.get("ratings_kiosk", ""),
+            kiosk=request.session.get(SESSION_KIOSK, ""),
         )
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("dossiers:received", code=dossier.code)
-    transactions = dict(request.session.get(SESSION_DESK, {}))
-    transactions[dossier.code] = transaction.code
-    request.session[SESSION_DESK] = dict(list(transactions.items())[-20:])
+    _remember_transaction(request, dossier.code, transaction.code)
     messages.success(
         request,
         _("Rating transaction %(tx)s is open: the applicant can rate the service at the kiosk.")

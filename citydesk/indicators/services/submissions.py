@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -73,7 +74,8 @@ class WarningsPending(DomainError):
 class EntryWarning:
     indicator_code: str
     indicator_name: str
-    message: str
+    message: str  # in the page's language
+    hit: Any = None  # anomalies.EntryHit: what a finding on the value records
 
 
 def required_indicators(group_id: int, unit: Organisation, period_type: str) -> list[Indicator]:
@@ -89,27 +91,26 @@ def required_indicators(group_id: int, unit: Organisation, period_type: str) -> 
 
 
 def entry_warnings(submission: Submission) -> list[EntryWarning]:
-    """What the anomaly checks say about the submission's values (empty until the engine exists)."""
-    try:
-        from citydesk.indicators.anomalies import check_entry
-    except ImportError:
-        return []
+    """What the anomaly checks say about the submission's values."""
+    from citydesk.indicators.anomalies import entry_hits
+    from citydesk.indicators.anomaly_text import describe
+
     warnings: list[EntryWarning] = []
     rows = DataValue.objects.filter(
         indicator__group_id=submission.group_id,
         unit_id=submission.unit_id,
         period_type=submission.period_type,
         period=submission.period,
-    ).select_related("indicator", "unit")
+    ).select_related("indicator", "unit__admin_unit")
     for row in rows:
-        for message in check_entry(
+        for hit in entry_hits(
             indicator=row.indicator,
             unit=row.unit,
             period_type=row.period_type,
             period=row.period,
             value=row.value,
         ):
-            warnings.append(EntryWarning(row.indicator.code, row.indicator.display_name, message))
+            warnings.append(EntryWarning(row.indicator.code, row.indicator.display_name, describe(hit), hit))
     return warnings
 
 
@@ -161,6 +162,7 @@ def submission_move(
     explanation = nfc(explanation or "").strip()
     now = timezone.now()
     before = {"state": submission.state, "version": submission.version}
+    warnings: list[EntryWarning] = []
     if action == "submit":
         required = required_indicators(group_id, unit, period_type)
         present = set(
@@ -195,6 +197,14 @@ def submission_move(
     submission.state = move.target
     submission.version += 1
     submission.save()
+    if action == "submit" and warnings:
+        # The explanation goes onto each value it explains: a finding explained by the unit, which the
+        # reviewers see on the value and the batch scan finds already explained.
+        from citydesk.indicators.findings import record_explained
+
+        record_explained(
+            actor=actor, hits=[w.hit for w in warnings if w.hit is not None], explanation=explanation
+        )
     audit_record(
         actor=actor,
         action=f"indicator.submission_{action}",

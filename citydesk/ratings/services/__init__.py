@@ -4,6 +4,8 @@ counts. Keyword-only, atomic, audited; refusals are `citydesk.core.errors` (and 
 from citydesk.ratings.services.common import RateLimited, live_months_rebuild, month_of
 from citydesk.ratings.services.desk import (
     TRANSACTION_KINDS,
+    DeskInputs,
+    desk_inputs,
     desk_transaction_open,
     kiosk_window,
     rating_submit_kiosk,
@@ -21,11 +23,13 @@ from citydesk.ratings.services.online import (
 
 __all__ = [
     "TRANSACTION_KINDS",
+    "DeskInputs",
     "ImportRejected",
     "ImportResult",
     "RateLimited",
     "RowError",
     "commune_unit",
+    "desk_inputs",
     "desk_transaction_open",
     "dossier_for_rating",
     "dossier_rating",

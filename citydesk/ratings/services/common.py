@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from citydesk.core.errors import DomainError
@@ -43,14 +44,23 @@ def check_level(level: str) -> str:
 
 
 def clean_comment(comment: str) -> str:
+    """The comment as stored (NFC); too long, or holding a NUL (which PostgreSQL cannot store), is refused."""
     from citydesk.lib.text import nfc
 
+    if "\x00" in (comment or ""):  # refused, not silently dropped (as the pages' forms refuse it)
+        raise DomainError(_("Null characters are not allowed."), field="comment")
     comment = nfc(comment or "")
     if len(comment) > COMMENT_MAX:
         raise DomainError(
-            _("The comment is too long (at most %(n)s characters).") % {"n": COMMENT_MAX}, field="comment"
+            _("The comment is too long (at most %(n)s characters).") % {"n": grouped(COMMENT_MAX)},
+            field="comment",
         )
     return comment
+
+
+def grouped(number: int) -> str:
+    """A whole number grouped the page language's way: 1.000 in Vietnamese, 1,000 in English."""
+    return number_format(number, force_grouping=True)
 
 
 def month_of(moment: datetime) -> date:

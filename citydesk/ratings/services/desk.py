@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -66,6 +67,69 @@ def _related(unit: Organisation, other: Organisation) -> bool:
     return other.pk in unit.ancestor_ids() or unit.pk in other.ancestor_ids()
 
 
+def dossier_problem(unit: Organisation, dossier: Dossier, procedure: Procedure | None) -> DomainError | None:
+    """Why `dossier` cannot be named in a transaction of `unit` about `procedure` (None if it can): it
+    belongs to another unit, or it is a dossier of another procedure (its rating would count there)."""
+    if not _related(unit, dossier.unit):
+        return DomainError(
+            _("Dossier %(code)s belongs to another unit.") % {"code": dossier.code}, field="dossier"
+        )
+    if procedure is not None and procedure.pk != dossier.procedure_id:
+        return DomainError(
+            _(
+                "Dossier %(code)s is a dossier of procedure %(own)s, not %(other)s: leave the procedure "
+                "empty, or give the dossier's own."
+            )
+            % {"code": dossier.code, "own": dossier.procedure.code, "other": procedure.code},
+            field="procedure",
+        )
+    return None
+
+
+@dataclass
+class DeskInputs:
+    """A desk transaction's inputs as typed, looked up, with every problem found (not the first only)."""
+
+    unit: Organisation | None = None
+    dossier: Dossier | None = None
+    procedure: Procedure | None = None
+    kiosk: str = ""
+    problems: list[DomainError] = field(default_factory=list)
+
+
+def desk_inputs(
+    *, unit_code: str, dossier_code: str = "", procedure_code: str = "", kiosk: str = ""
+) -> DeskInputs:
+    """Look up what an officer typed to open a transaction, and say every problem at once: an unknown
+    unit, dossier or procedure, a bad kiosk id, a dossier of another unit or procedure. The service
+    checks them again (and the officer's power) when the transaction is opened."""
+    found = DeskInputs()
+    try:
+        found.kiosk = normalize_kiosk(kiosk)
+    except DomainError as exc:
+        found.problems.append(exc)
+    found.unit = Organisation.objects.filter(code=(unit_code or "").strip()).first()
+    if found.unit is None:
+        found.problems.append(DomainError(_("Choose your unit."), field="unit"))
+    code = (dossier_code or "").strip().upper()
+    if code:
+        found.dossier = Dossier.objects.select_related("procedure", "unit").filter(code=code).first()
+        if found.dossier is None:
+            found.problems.append(DomainError(_("No dossier %(code)s.") % {"code": code}, field="dossier"))
+    typed = (procedure_code or "").strip()
+    if typed:
+        found.procedure = Procedure.objects.filter(code=typed).first()
+        if found.procedure is None:
+            found.problems.append(
+                DomainError(_("Unknown procedure code “%(c)s”.") % {"c": typed}, field="procedure")
+            )
+    if found.unit is not None and found.dossier is not None:
+        problem = dossier_problem(found.unit, found.dossier, found.procedure)
+        if problem is not None:
+            found.problems.append(problem)
+    return found
+
+
 @transaction.atomic
 def desk_transaction_open(
     *,
@@ -89,11 +153,10 @@ def desk_transaction_open(
         )
     kiosk = normalize_kiosk(kiosk)
     if dossier is not None:
-        if not _related(unit, dossier.unit):
-            raise DomainError(
-                _("Dossier %(code)s belongs to another unit.") % {"code": dossier.code}, field="dossier"
-            )
-        procedure = procedure or dossier.procedure
+        problem = dossier_problem(unit, dossier, procedure)
+        if problem is not None:
+            raise problem
+        procedure = dossier.procedure  # a dossier's transaction counts for the dossier's own procedure
     now = timezone.now()
     if kiosk:
         DeskTransaction.objects.filter(kiosk=kiosk, expires_at__gt=now, rating__isnull=True).update(
@@ -152,7 +215,7 @@ def rating_submit_kiosk(
     desk = (
         DeskTransaction.objects.select_for_update(of=("self",))
         .filter(code=code)
-        .select_related("unit")
+        .select_related("unit", "dossier")
         .first()
     )
     if desk is None or (kiosk is not None and desk.kiosk != kiosk):
@@ -175,8 +238,9 @@ def rating_submit_kiosk(
         comment=comment,
         unit=desk.unit,
         officer=desk.officer,
-        procedure_id=desk.procedure_id,
-        dossier_id=desk.dossier_id,
+        # A dossier's rating counts for its own procedure, whatever the transaction said.
+        procedure_id=desk.dossier.procedure_id if desk.dossier is not None else desk.procedure_id,
+        dossier=desk.dossier,
         transaction=desk,
         device=device,
         created_at=now,

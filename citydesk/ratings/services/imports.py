@@ -26,7 +26,7 @@ from citydesk.core.services import actor_for_system_power
 from citydesk.dossiers.models import Procedure
 from citydesk.lib.text import search_key, sort_key
 from citydesk.ratings.models import Channel
-from citydesk.ratings.services.common import month_rows_upsert
+from citydesk.ratings.services.common import grouped, month_rows_upsert
 from citydesk.ratings.services.online import is_commune_committee, not_commune_message
 
 MAX_ROWS = 100_000
@@ -282,7 +282,7 @@ def validate_rows(
     importer may write (None: every unit)."""
     errors: list[RowError] = []
     if len(rows) > MAX_ROWS:
-        return [], [RowError(1, "", _("At most %(n)s rows per file.") % {"n": f"{MAX_ROWS:,}"})]
+        return [], [RowError(1, "", _("At most %(n)s rows per file.") % {"n": grouped(MAX_ROWS)})]
     units = {
         o.code: o
         for o in Organisation.objects.select_related("admin_unit").filter(

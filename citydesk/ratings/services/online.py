@@ -14,7 +14,15 @@ from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
-from citydesk.core.models import AuditEntry, DivisionLevel, Organisation, OrgKind, User
+from citydesk.core.models import (
+    AuditEntry,
+    Delegation,
+    DivisionLevel,
+    Membership,
+    Organisation,
+    OrgKind,
+    User,
+)
 from citydesk.dossiers.models import FINISHED_STATUSES, Dossier, Status
 from citydesk.ratings.models import Channel, Rating
 from citydesk.ratings.services.common import (
@@ -152,6 +160,22 @@ def commune_unit(unit_code: str) -> Organisation:
     return unit
 
 
+def works_for(user: User, unit: Organisation) -> bool:
+    """Is `user` staff of `unit`: an active member of it or of a unit above it (whose staff direct it),
+    or an active delegate of one of them?"""
+    units = unit.ancestor_ids()
+    if Membership.objects.filter(user=user, is_active=True, organisation_id__in=units).exists():
+        return True
+    today = timezone.localdate()
+    return Delegation.objects.filter(
+        delegate_user=user,
+        organisation_id__in=units,
+        start_date__lte=today,
+        end_date__gte=today,
+        revoked_at__isnull=True,
+    ).exists()
+
+
 @transaction.atomic
 def rating_submit_resident(
     *, user: User, unit_code: str, level: str, comment: str = "", device: str = ""
@@ -160,6 +184,15 @@ def rating_submit_resident(
     if user is None or not user.is_authenticated:
         raise NotAllowed(_("Log in to rate your ward or commune."))
     unit = commune_unit(unit_code)
+    if works_for(user, unit):
+        raise NotAllowed(
+            _(
+                "You work for %(name)s or a unit above it: its own staff do not rate it as residents. "
+                "Its residents rate it."
+            )
+            % {"name": unit.name},
+            field="unit",
+        )
     level = check_level(level)
     comment = clean_comment(comment)
     now = timezone.now()

@@ -329,18 +329,27 @@ def _follower_channels(follower: Follower, *, reporter: bool) -> list[_Recipient
     return []
 
 
-def _contact_channels(report: Report) -> list[_Recipient]:
-    """The reporter reached through the report's own contact details (when they follow it no more)."""
+def reporter_addresses(report: Report) -> tuple[str, str]:
+    """(e-mail, phone) where the reporter's messages go: the contact details given for this report (a
+    logged-in reporter may give others than their account's), else their account's e-mail."""
+    email = report.contact_email or (report.reporter.email if report.reporter_id else "")
+    return email, report.contact_phone
+
+
+def _contact_channels(report: Report, follower_id: int | None = None) -> list[_Recipient]:
+    """The reporter: in-app for an account, and the e-mail and phone of `reporter_addresses`."""
+    user = report.reporter if report.reporter_id else None
+    email, phone = reporter_addresses(report)
     found = []
-    if report.reporter_id:
-        found.append(_Recipient(Channel.IN_APP, user=report.reporter, reporter=True))
-    if report.contact_email:
-        found.append(_Recipient(Channel.EMAIL, address=report.contact_email, reporter=True))
-    elif report.contact_phone:
-        found.append(_Recipient(Channel.SMS, address=report.contact_phone, reporter=True))
-    elif report.reporter_id and report.reporter.email:
+    if user is not None:
+        found.append(_Recipient(Channel.IN_APP, user=user, reporter=True, follower_id=follower_id))
+    if email:
         found.append(
-            _Recipient(Channel.EMAIL, user=report.reporter, address=report.reporter.email, reporter=True)
+            _Recipient(Channel.EMAIL, user=user, address=email, reporter=True, follower_id=follower_id)
+        )
+    if phone:
+        found.append(
+            _Recipient(Channel.SMS, user=user, address=phone, reporter=True, follower_id=follower_id)
         )
     return found
 
@@ -348,7 +357,8 @@ def _contact_channels(report: Report) -> list[_Recipient]:
 def _recipients(report: Report, audience: str) -> list[_Recipient]:
     followers = list(report.followers.select_related("user").order_by("pk"))
     mine = [f for f in followers if _is_reporters(report, f)]
-    reporter = [r for f in mine for r in _follower_channels(f, reporter=True)]
+    # The reporter is reached where they asked for this report, whichever follow row says they follow it.
+    reporter = _contact_channels(report, mine[0].pk) if mine else []
     if not mine and audience == AUDIENCE_REPORTER:  # a request to the reporter reaches them anyway
         reporter = _contact_channels(report)
     others = [r for f in followers if f not in mine for r in _follower_channels(f, reporter=False)]
@@ -391,6 +401,15 @@ def _compose(
         if recipient.reporter:
             lines += _reporter_lines(report, kind)
         lines.append(track_link(report, reporter=recipient.reporter))
+        if recipient.reporter and kind == UPDATE_INFO_NEEDED and recipient.channel == Channel.EMAIL:
+            # The e-mail intake adds a reply from the reporter's address to the report its subject names.
+            lines.append(
+                _(
+                    "Or simply reply to this e-mail (photos can be attached); keep %(code)s in the subject "
+                    "so that your answer reaches the report."
+                )
+                % {"code": report.code}
+            )
         if recipient.channel == Channel.EMAIL and recipient.follower_id:
             lines += [
                 "",

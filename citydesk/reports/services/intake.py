@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from citydesk.core import configcache
 from citydesk.core.audit import audit_record
-from citydesk.core.errors import DomainError, KeyReused, NotAllowed
+from citydesk.core.errors import DomainError, KeyReused, NotAllowed, NotFound
 from citydesk.core.models import AdminUnit, DivisionLevel, User
 from citydesk.core.powers import Power
 from citydesk.core.rows import RowWriter
@@ -24,7 +24,7 @@ from citydesk.core.services import holds_anywhere
 from citydesk.core.units import locate_point, normalize_code, ward_by_code
 from citydesk.lib.text import nfc
 from citydesk.notifications.services import message_language, notification_queue
-from citydesk.reports import routing
+from citydesk.reports import routing, selectors
 from citydesk.reports.models import (
     Channel,
     Follower,
@@ -47,6 +47,7 @@ from citydesk.reports.services.common import (
     _next_code,
     _snapshot,
     normalize_phone,
+    reporter_addresses,
 )
 
 # --- Intake ---------------------------------------------------------------------------------------
@@ -122,7 +123,7 @@ def report_submit(
             raise DomainError(_("The longitude is outside Vietnam."), field="lon")
         if not (VIETNAM_LAT[0] <= lat <= VIETNAM_LAT[1]):
             raise DomainError(_("The latitude is outside Vietnam."), field="lat")
-        ward = locate_point(lon, lat, gen=gen).unit
+        ward = _ward_at(lon, lat, gen=gen)
     if ward_code:
         try:
             picked = ward_by_code(normalize_code(ward_code, level=DivisionLevel.WARD), gen=gen)
@@ -131,6 +132,15 @@ def report_submit(
         if picked is None:
             raise DomainError(_("Unknown commune/ward code “%(c)s”.") % {"c": ward_code}, field="ward_code")
         ward = ward or picked
+    if ward is not None and not selectors.serves(ward.province_id or "", gen=gen):
+        raise DomainError(
+            _(
+                "No unit on this platform receives reports from %(province)s: please send this report "
+                "through that province's own channels."
+            )
+            % {"province": ward.province.name if ward.province_id else ward.name},
+            field="lon" if lon is not None else "ward_code",
+        )
     address = _bounded(address, "address", 300)
     contact_name = _bounded(contact_name, "contact_name", 150)
     if ward is None and not address:
@@ -240,6 +250,15 @@ def report_submit(
     return Intake(report=report, created=True, events=first_events)
 
 
+def _ward_at(lon: float, lat: float, *, gen: int | None) -> AdminUnit:
+    """The commune or ward at the point. The locator names none for a point far from every ward (abroad,
+    the open sea): for a report that is a bad input (400 naming `lon`), not a missing resource."""
+    try:
+        return locate_point(lon, lat, gen=gen).unit
+    except NotFound as exc:
+        raise DomainError(exc.message, field="lon") from None
+
+
 def _same_request(
     report: Report,
     category: str | None,
@@ -288,9 +307,11 @@ def _acknowledge(report: Report) -> None:
             "due": timezone.localtime(report.due_at).strftime("%d/%m/%Y %H:%M"),
             "link": f"{settings.CITYDESK_PUBLIC_URL}/tra-cuu/{report.code}/?t={report.citizen_token}",
         }
-    if report.contact_email:
-        notification_queue(channel="email", address=report.contact_email, subject=subject, body=body)
-    elif report.contact_phone:
-        notification_queue(channel="sms", address=report.contact_phone, subject=subject, body=body)
+    # Where every later message to the reporter goes too: the contact details given for this report.
+    email, phone = reporter_addresses(report)
+    if email:
+        notification_queue(channel="email", address=email, subject=subject, body=body)
+    if phone:
+        notification_queue(channel="sms", address=phone, subject=subject, body=body)
     if report.reporter_id:
         notification_queue(channel="in_app", recipient=report.reporter, subject=subject, body=body)

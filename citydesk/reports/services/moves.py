@@ -151,8 +151,12 @@ def report_transition(
     report.updated_at = timezone.now()
     report.save()
     report.refresh_from_db(fields=["version"])
-    status_public = action != "assign"
-    if action in ("resolve", "reject", "transfer"):
+    # The citizen follows every change of status, an assignment's too (without the officer's name, nor
+    # the note, which is internal); a new officer on an already assigned report is internal.
+    status_public = action != "assign" or old_status != report.status
+    if action == "assign":
+        shown = ""
+    elif action in ("resolve", "reject", "transfer"):
         shown = public_note
     elif status_public and public:
         shown = note  # the officer chose to show the note to the citizen

@@ -1,9 +1,10 @@
 """The citizen answers: a reply (text and photos) to their own report, from the tracking page or by e-mail.
 
-Who may reply: the reporter (logged in, or holding the tracking link's token), or, by e-mail, the
-reporter's or a follower's address. The reply is an internal event the handling unit sees; the assignee
-(or, while nobody is assigned, the unit's handlers) gets an in-app notice; a report waiting for the
-citizen (paused) starts its clock again.
+Who may reply: the reporter only (logged in, holding the tracking link's token, or writing from the
+report's contact e-mail or their account's address): the unit's questions are for them. A follower gets
+the updates but does not answer for the reporter. The reply is an internal event the handling unit sees;
+the assignee (or, while nobody is assigned, the unit's handlers) gets an in-app notice; a report waiting
+for the citizen (paused) starts its clock again.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from citydesk.notifications.services import notification_queue
 from citydesk.reports.attachments import attachment_add, check_upload
 from citydesk.reports.models import Follower, IdempotencyKey, Report, ReportEvent, Status
 from citydesk.reports.services.cases import resume_clock
-from citydesk.reports.services.common import _event, _locked
+from citydesk.reports.services.common import _event, _locked, normalize_phone
 
 MAX_REPLY = 4000
 # Roles that handle a unit's reports: told about a reply while nobody is assigned.
@@ -46,20 +47,33 @@ class Reply:
     resumed: bool = False
 
 
-def may_reply(report: Report, *, user: User | None = None, token: str = "", email: str = "") -> bool:
-    """The reporter (logged in or with the tracking token), or an e-mail from the reporter's or a follower's
-    address."""
+def may_reply(
+    report: Report, *, user: User | None = None, token: str = "", email: str = "", phone: str = ""
+) -> bool:
+    """The reporter only: logged in, with the tracking token, or from the report's contact e-mail or phone
+    (or their account's e-mail). Followers are not asked and cannot answer in the reporter's place."""
     if user is not None and user.is_authenticated and report.reporter_id == user.pk:
         return True
     if token and report.citizen_token and secrets.compare_digest(token, report.citizen_token):
         return True
     address = (email or "").strip().lower()
-    if not address:
+    if address:
+        if address == (report.contact_email or "").strip().lower():
+            return True
+        return bool(report.reporter_id) and address == (report.reporter.email or "").strip().lower()
+    if phone and report.contact_phone:
+        try:
+            return normalize_phone(phone) == report.contact_phone
+        except DomainError:
+            return False
+    return False
+
+
+def follows_only(report: Report, email: str) -> bool:
+    """Is `email` the address of someone who follows the report without being its reporter?"""
+    address = (email or "").strip().lower()
+    if not address or may_reply(report, email=address):
         return False
-    if address == (report.contact_email or "").lower():
-        return True
-    if report.reporter_id and address == (report.reporter.email or "").lower():
-        return True
     return (
         Follower.objects.filter(report=report)
         .filter(Q(email__iexact=address) | Q(user__email__iexact=address))
@@ -107,7 +121,7 @@ def report_reply(
     """
     report = _locked(code)
     if not may_reply(report, user=user, token=token, email=email):
-        raise NotAllowed(_("Only the person who reported it, or who follows it, can answer on this report."))
+        raise NotAllowed(_("Only the person who sent this report can answer the unit's questions about it."))
     refusal = reply_refusal(report)
     if refusal:
         raise Conflict(refusal, field="text")

@@ -41,9 +41,15 @@ from citydesk.reports.forms import (
 )
 from citydesk.reports.models import Channel, Follower, Report, ReportEvent, Status
 from citydesk.reports.services import citizen as citizen_services
-from citydesk.reports.services.common import read_unfollow_key, reopen_until
+from citydesk.reports.services.common import (
+    read_unfollow_key,
+    reopen_until,
+    reporter_addresses,
+    unfollow_key,
+)
 from citydesk.reports.views.common import (
     DEFAULT_PROVINCE,
+    SESSION_FOLLOWING,
     SESSION_SUBMITTED,
     SIMPLIFY_ABOVE_POINTS,
     SIMPLIFY_TOLERANCE_DEG,
@@ -110,7 +116,11 @@ def report_new(request: HttpRequest) -> HttpResponse:
         status = max(status, 400)
         idempotency_key = form.data.get("idempotency_key") or new_idempotency_key()
     else:
-        form = ReportForm(initial={"province": DEFAULT_PROVINCE}, categories=categories)
+        initial: dict[str, Any] = {"province": DEFAULT_PROVINCE}
+        if request.user.is_authenticated:  # their own details, to keep or change for this report
+            user = request.user
+            initial.update(contact_name=user.full_name, contact_email=user.email, contact_phone=user.phone)
+        form = ReportForm(initial=initial, categories=categories)
         idempotency_key = new_idempotency_key()
     province = form["province"].value() or DEFAULT_PROVINCE
     centre_lon, centre_lat = _province_centre(province)
@@ -321,6 +331,7 @@ def _track_response(
     ]
     may_rate = as_reporter and citizen_services.rating_open(report, rating)
     until = reopen_until(report)
+    following = None if as_reporter else _following(request, report)
     context = {
         "report": report,
         "category_name": category_label(report.category),
@@ -348,6 +359,13 @@ def _track_response(
             ("unsatisfied", _("Unsatisfied")),
         ],
         "follow_form": follow_form or FollowForm(),
+        # The reporter's own contact details (never the public's): where the report's messages go.
+        "contact": _reporter_contact(report) if as_reporter else None,
+        "following": following,
+        "following_to": _updates_to(following) if following is not None else "",
+        "unfollow_key": unfollow_key(following.pk, report.code) if following is not None else "",
+        # A signed-in follower is told where the updates will go: the account's e-mail, if it has one.
+        "account_email": request.user.email if request.user.is_authenticated else "",
         "reopen_days": settings.CITYDESK_REOPEN_DAYS,
         "reopen_until": until if until is not None and timezone.now() <= until else None,
     }
@@ -384,15 +402,50 @@ def rate(request: HttpRequest, code: str) -> HttpResponse:
     return redirect(f"{url}?{urlencode({'t': token})}" if token else url)
 
 
+def _reporter_contact(report: Report) -> dict[str, str]:
+    """The contact details given with the report, for the reporter's own page."""
+    email, _phone = reporter_addresses(report)
+    return {
+        "name": report.contact_name,
+        "phone": report.contact_phone,
+        "email": report.contact_email,
+        # Without an e-mail given for the report, its messages go to the account's address.
+        "account_email": email if email != report.contact_email else "",
+    }
+
+
+def _following(request: HttpRequest, report: Report) -> Follower | None:
+    """How this visitor follows the report: their account's follow, or one made from this browser."""
+    if request.user.is_authenticated:
+        mine = Follower.objects.filter(report=report, user=request.user).first()
+        if mine is not None:
+            return mine
+    ids = request.session.get(SESSION_FOLLOWING, [])
+    if not ids:
+        return None
+    return Follower.objects.filter(report=report, pk__in=ids).select_related("user").first()
+
+
+def _updates_to(follower: Follower) -> str:
+    """Where a follower's updates go, as the page says it (someone else's address masked)."""
+    if follower.user_id:
+        return follower.user.email
+    if follower.email:
+        return _follower_address(follower)
+    return _("%(phone)s (SMS)") % {"phone": services.mask_phone(follower.phone)}
+
+
 @require_POST
 def follow(request: HttpRequest, code: str) -> HttpResponse:
     form = FollowForm(request.POST)
     form.is_valid()
     data = form.cleaned_data
+    # An account without an e-mail address follows with the e-mail or phone given (the web has no inbox).
+    as_account = request.user.is_authenticated and bool(request.user.email)
     try:
         outcome = citizen_services.report_follow_outcome(
             code=_code(code),
-            user=request.user if request.user.is_authenticated else None,
+            user=request.user if as_account else None,
             email=data.get("email", ""),
             phone=data.get("phone", ""),
         )
@@ -403,6 +456,9 @@ def follow(request: HttpRequest, code: str) -> HttpResponse:
     except DomainError as exc:
         form.add_domain_error(exc)
         return _track_response(request, code, token="", follow_form=form, status=_status_of(exc))
+    if outcome.follower.user_id is None:  # the page says so, and offers to stop, in this browser
+        followed = [i for i in request.session.get(SESSION_FOLLOWING, []) if i != outcome.follower.pk]
+        request.session[SESSION_FOLLOWING] = [*followed, outcome.follower.pk][-50:]
     if outcome.created:
         messages.success(request, _("You will receive updates on %(code)s.") % {"code": _code(code)})
     else:

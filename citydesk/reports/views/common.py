@@ -28,6 +28,7 @@ log = logging.getLogger("citydesk.reports")
 
 DEFAULT_PROVINCE = "79"
 SESSION_SUBMITTED = "reports_submitted"
+SESSION_FOLLOWING = "reports_following"  # follower ids made from this browser without an account
 SESSION_HOTLINE = "reports_hotline"
 WARDS_GEOJSON_CACHE_SECONDS = 3600
 # Official boundaries can be large: above this many points the layer is simplified for the browser.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import Counter
 from dataclasses import dataclass
@@ -16,11 +17,12 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from citydesk.core.errors import DomainError, NotAllowed
+from citydesk.core.errors import DomainError
 from citydesk.core.models import (
     Membership,
     Organisation,
@@ -29,7 +31,7 @@ from citydesk.core.models import (
 from citydesk.core.powers import Power
 from citydesk.core.services import active_delegation_for, authorize, holds_anywhere
 from citydesk.ioc import directives as ioc_directives
-from citydesk.reports import selectors, services, workflow
+from citydesk.reports import acting, selectors, services, workflow
 from citydesk.reports.attachments import attachment_add
 from citydesk.reports.forms import (
     ActionForm,
@@ -88,8 +90,6 @@ def _queue_response(
     form = QueueFilterForm(params)
     form.is_valid()
     filter_problems = form.problems()  # a bad filter is said, not silently dropped
-    if filter_problems and status == 200:
-        status = 400
     status_value = form.status_value(list(Status.values))
     assignee = form.value("assignee") or ""
     filters = selectors.QueueFilters(
@@ -104,7 +104,14 @@ def _queue_response(
         received_from=form.value("received_from"),
         received_to=form.value("received_to"),
     )
-    page = selectors.queue_page(request.user, filters, form.value("page") or 1, form.page_size())
+    # A value that selects nothing of my units (unknown category, another unit, not our officer) is said
+    # like a malformed one, and not applied.
+    for name, message in selectors.queue_filter_problems(request.user, filters, units):
+        filter_problems.append((name, str(form.fields[name].label), message))
+        filters = dataclasses.replace(filters, **{name: None})
+    if filter_problems and status == 200:
+        status = 400
+    page = selectors.queue_page(request.user, filters, form.value("page") or 1, form.page_size(), units=units)
     now = timezone.now()
     rows = [{"report": r, "overdue": _overdue(r, now)} for r in page.object_list]
     unit_options = list(Organisation.objects.filter(pk__in=units).order_by("name").only("code", "name"))
@@ -158,6 +165,9 @@ def _queue_response(
         "member_groups": sorted(groups.items()),
         "per_page": form.page_size(),
         "page_sizes": QueueFilterForm.PAGE_SIZES,
+        # "1.118 phản ánh": the count in the language's grouping (the template's {{ counter }} is not grouped).
+        "count_text": ngettext("%(counter)s report", "%(counter)s reports", page.paginator.count)
+        % {"counter": number_format(page.paginator.count, 0, force_grouping=True)},
         "filters_query": keep.urlencode(),
         "bulk_error": error,
         "filter_problems": filter_problems,
@@ -226,14 +236,6 @@ def _may_handle(user: User, report: Report) -> bool:
     return True
 
 
-def _holds(user: User, power: str, org: Organisation) -> bool:
-    try:
-        authorize(user, power, org)
-    except NotAllowed:
-        return False
-    return True
-
-
 def _handled_report(request: HttpRequest, code: str) -> tuple[Report | None, HttpResponse | None]:
     report = selectors.report_for_page(_code(code))
     if report is None:
@@ -263,17 +265,19 @@ def _officer_response(
     user = request.user
     values = values or {}
     unit = report.unit
+    check = acting.PowerCheck(user)
     powers = {
-        power: _holds(user, power, unit)
+        power: check.holds(power, unit)
         for power in (Power.REPORT_ASSIGN, Power.REPORT_RESOLVE, Power.REPORT_RECEIVE)
     }
+    open_actions = acting.actions_open_to(report, check)  # the API's allowed_actions: the same rule
     actions = []
     blocked = []
     for action in workflow.allowed_actions(report.status):
         move = workflow.move_for(action)
         if move is None or move.power is None:
             continue
-        if not powers.get(move.power):
+        if action not in open_actions:
             blocked.append(str(ACTION_LABELS.get(action, action)).lower())
             continue
         mine = error is not None and error.form == action

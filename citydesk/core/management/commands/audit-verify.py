@@ -9,13 +9,19 @@ from citydesk.core.management.commands._output import TranslatedCommand, number
 
 
 class Command(TranslatedCommand):
-    help = gettext_lazy("Check the audit trail's hash chain; exit 1 if any row was edited or deleted.")
+    help = gettext_lazy(
+        "Check the audit trail's hash chain and its protection triggers; exit 1 if any row was edited or "
+        "deleted, or a trigger is missing."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         checked, problems = audit_verify()
         if problems:
             for problem in problems:
-                where = f"#{problem.entry_id}" if problem.entry_id else _("chain")
+                if problem.entry_id:
+                    where = f"#{problem.entry_id}"
+                else:
+                    where = _("protection") if problem.kind == "guard" else _("chain")
                 self.stderr.write(f"{where}: {problem.message}")
             raise CommandError(
                 ngettext(

@@ -38,6 +38,14 @@ class Command(TranslatedCommand):
                 "API-only account)"
             ),
         )
+        parser.add_argument(
+            "--token-only",
+            action="store_true",
+            help=gettext_lazy(
+                "print only the API token, nothing else (for scripts: TOKEN=$(citydesk create-user … "
+                "--token-only))"
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor = self.cli_actor()
@@ -53,6 +61,9 @@ class Command(TranslatedCommand):
             password=options["password"],
         )
         token = api_token_create(actor=actor, user=user, name="create-user")
+        if options["token_only"]:
+            self.stdout.write(token)
+            return
         role_name = _("citizen") if role == "citizen" else Role(role).label
         self.stdout.write(
             _("Created the user %(username)s (%(role)s).") % {"username": user.username, "role": role_name}

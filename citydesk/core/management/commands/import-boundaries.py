@@ -6,14 +6,15 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from citydesk.core.boundaries import boundaries_import
 from citydesk.core.management.commands._output import TranslatedCommand, number
-from citydesk.core.units import boundaries_import
 
 
 class Command(TranslatedCommand):
     help = gettext_lazy(
-        "Import official unit boundaries from a GeoJSON FeatureCollection (Polygon/MultiPolygon, a “code” "
-        "property with the GSO unit code). All or nothing: any bad feature and nothing is loaded."
+        "Import official boundaries of communes and wards from a GeoJSON FeatureCollection (Polygon/"
+        "MultiPolygon, a “code” property with the unit's 5-digit GSO code). All or nothing: any bad feature "
+        "and nothing is loaded."
     )
 
     def add_arguments(self, parser: Any) -> None:

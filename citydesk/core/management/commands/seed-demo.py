@@ -31,5 +31,5 @@ class Command(TranslatedCommand):
         self.stdout.write(count_text(counts))
         self.stdout.write(_("Demo log-ins (password: %(password)s):") % {"password": DEMO_PASSWORD})
         for username, role, org_code, full_name, _title in PEOPLE:
-            role_name = str(_("citizen") if role == "citizen" else Role(role).label)
+            role_name = str(_("Citizen") if role == "citizen" else Role(role).label)
             self.stdout.write(f"  {username:<13} {role_name:<22} {org_code or '-':<10} {full_name}")

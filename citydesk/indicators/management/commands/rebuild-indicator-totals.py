@@ -2,13 +2,15 @@ import time
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from citydesk.core.management.base import CityDeskCommand
+from citydesk.core.management.commands._output import TranslatedCommand, number
 from citydesk.indicators import running
 
 
-class Command(CityDeskCommand):
-    help = (
+class Command(TranslatedCommand):
+    help = gettext_lazy(
         "Recompute the indicators' running totals (year to date per unit and month, which the dashboards "
         "read) from the stored values, in one transaction. Not needed in normal running (every value "
         "saved updates them); use it after restoring a backup, loading values with SQL, or changing "
@@ -19,4 +21,7 @@ class Command(CityDeskCommand):
         started = time.perf_counter()
         with transaction.atomic():
             rows = running.rebuild()
-        self.stdout.write(f"{rows:,} running-total rows rebuilt in {time.perf_counter() - started:.1f} s")
+        self.stdout.write(
+            _("%(rows)s running-total rows rebuilt in %(seconds)s s.")
+            % {"rows": number(rows), "seconds": number(time.perf_counter() - started, 1)}
+        )

@@ -182,7 +182,23 @@
     if (picker) { picker.addEventListener("change", drawMap); }
   }
 
+  /* The period is a preset or two dates, never both: choosing a preset clears the dates, typing a date
+     sets the preset to "dates below" (the server applies the same rule: dates given win). */
+  function bindPeriod() {
+    var preset = document.getElementById("f-period");
+    var start = document.getElementById("f-start");
+    var end = document.getElementById("f-end");
+    if (!preset || !start || !end) { return; }
+    preset.addEventListener("change", function () {
+      if (preset.value) { start.value = ""; end.value = ""; }
+    });
+    [start, end].forEach(function (input) {
+      input.addEventListener("change", function () { if (input.value) { preset.value = ""; } });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    bindPeriod();
     bind();
     drawMap();
     var box = document.getElementById("ioc-panels");

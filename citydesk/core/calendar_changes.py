@@ -1,0 +1,128 @@
+"""Writes of the working calendar: official days off and swapped working days entered by an administrator
+(the API and the back office share these rules). Keyword-only, atomic, audited."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+
+from django.db import transaction
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from citydesk.core.audit import audit_record
+from citydesk.core.calendar import check_in_range
+from citydesk.core.errors import Conflict, DomainError, NotFound
+from citydesk.core.models import CalendarOverride, User
+from citydesk.core.powers import Power
+from citydesk.core.services import actor_for_system_power
+from citydesk.lib.text import nfc
+from citydesk.lib.workdays import WorkCalendar
+
+
+@cache
+def _base_calendar() -> WorkCalendar:
+    """Weekends and the public holidays the `holidays` package knows, without any administrator's entry."""
+    return WorkCalendar()
+
+
+def _max_length(field: str) -> int:
+    return int(CalendarOverride._meta.get_field(field).max_length or 0)
+
+
+def _check_length(value: str, field: str) -> None:
+    limit = _max_length(field)
+    if len(value) > limit:
+        raise DomainError(
+            _("Too long: at most %(n)s characters (got %(got)s).") % {"n": limit, "got": len(value)},
+            field=field,
+        )
+
+
+def _already_off(day: date) -> str | None:
+    """Why `day` is a day off without any entry (its weekday, or the public holiday), or None."""
+    base = _base_calendar()
+    if base.is_working_day(day):
+        return None
+    for holiday in base.holidays(day.year):
+        if holiday.date == day and holiday.kind != "working_day":
+            return holiday.name_vi
+    return date_format(day, "l")  # Saturday, Sunday in the page's language
+
+
+def calendar_override_check(*, day: date, kind: str, name: str, legal_basis: str = "") -> None:
+    """The rules of a calendar change, checked before anything is written (the API and the back office)."""
+    check_in_range(day, "date")
+    if kind not in CalendarOverride.Kind.values:
+        raise DomainError(_("Unknown kind “%(k)s”.") % {"k": kind}, field="kind")
+    name = nfc(name).strip()
+    if not name:
+        raise DomainError(_("A name is required."), field="name")
+    _check_length(name, "name")
+    _check_length(nfc(legal_basis).strip(), "legal_basis")
+    if kind == CalendarOverride.Kind.WORKING_DAY and day.weekday() < 5:
+        raise DomainError(_("A swapped working day must be a Saturday or a Sunday."), field="date")
+    if kind == CalendarOverride.Kind.DAY_OFF:
+        why = _already_off(day)
+        if why is not None:
+            raise DomainError(
+                _("%(date)s is already a day off (%(why)s): an official day off on it changes nothing.")
+                % {"date": day.strftime("%d/%m/%Y"), "why": why},
+                field="date",
+            )
+
+
+@transaction.atomic
+def calendar_override_set(
+    *, user: User, day: date, kind: str, name: str, legal_basis: str = ""
+) -> CalendarOverride:
+    actor = actor_for_system_power(user, Power.MANAGE_CALENDAR)
+    calendar_override_check(day=day, kind=kind, name=name, legal_basis=legal_basis)
+    name = nfc(name).strip()
+    legal_basis = nfc(legal_basis).strip()
+    existing = CalendarOverride.objects.select_for_update().filter(date=day).first()
+    before = None
+    if existing:
+        before = {"kind": existing.kind, "name": existing.name, "legal_basis": existing.legal_basis}
+    override, _created = CalendarOverride.objects.update_or_create(
+        date=day, defaults={"kind": kind, "name": name, "legal_basis": legal_basis}
+    )
+    audit_record(
+        actor=actor,
+        action="calendar.set",
+        object_type="calendar_override",
+        object_id=day.isoformat(),
+        before=before,
+        after={"kind": kind, "name": name, "legal_basis": override.legal_basis},
+    )
+    return override
+
+
+@transaction.atomic
+def calendar_override_move(
+    *, user: User, old_day: date, day: date, kind: str, name: str, legal_basis: str = ""
+) -> CalendarOverride:
+    """Change an entry's date (and content): the entry of `old_day` goes, the one of `day` takes its
+    place; both steps audited, all or nothing."""
+    actor = actor_for_system_power(user, Power.MANAGE_CALENDAR)
+    calendar_override_check(day=day, kind=kind, name=name, legal_basis=legal_basis)
+    old = CalendarOverride.objects.select_for_update().filter(date=old_day).first()
+    if old is None:
+        raise NotFound(_("No calendar change on %(d)s.") % {"d": old_day.isoformat()}, field="date")
+    if day != old_day:
+        if CalendarOverride.objects.filter(date=day).exists():
+            raise Conflict(
+                _("%(d)s already has a calendar change: edit that one instead.") % {"d": day.isoformat()},
+                field="date",
+            )
+        before = {"kind": old.kind, "name": old.name, "legal_basis": old.legal_basis}
+        old.delete()
+        audit_record(
+            actor=actor,
+            action="calendar.delete",
+            object_type="calendar_override",
+            object_id=old_day.isoformat(),
+            before=before,
+            after={"moved_to": day.isoformat()},
+        )
+    return calendar_override_set(user=user, day=day, kind=kind, name=name, legal_basis=legal_basis)

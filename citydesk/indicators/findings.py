@@ -1,0 +1,259 @@
+"""The findings' life cycle: flagged → explained or corrected → closed (or reopened), who may make each
+move, the moves a page offers, and the findings a submission's explanation resolves.
+
+The detection itself (what is abnormal) is in `anomalies.py`; this module only tracks what people do
+about it. Every move takes the version the person saw, writes a FindingEvent and an audit row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from citydesk.core.audit import Actor, audit_record
+from citydesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
+from citydesk.core.models import Delegation, Membership, Organisation, User
+from citydesk.core.powers import ROLE_POWERS, ROLES_RECEIVING_UNIT_DELEGATION, Power, Role
+from citydesk.core.selectors import descendant_ids
+from citydesk.core.services import authorize, holds_own
+from citydesk.indicators.models import Finding, FindingEvent, FindingState, Indicator
+
+OPEN_STATES = (FindingState.FLAGGED, FindingState.EXPLAINED, FindingState.CORRECTED)
+
+# Allowed moves: action → (states it starts from, state it leads to, needs the dashboard power).
+MOVES: dict[str, tuple[frozenset[str], str, bool]] = {
+    "explain": (frozenset({FindingState.FLAGGED}), FindingState.EXPLAINED, False),
+    "correct": (frozenset({FindingState.FLAGGED, FindingState.EXPLAINED}), FindingState.CORRECTED, False),
+    "close": (frozenset({FindingState.EXPLAINED, FindingState.CORRECTED}), FindingState.CLOSED, True),
+    "reopen": (
+        frozenset({FindingState.EXPLAINED, FindingState.CORRECTED, FindingState.CLOSED}),
+        FindingState.FLAGGED,
+        True,
+    ),
+}
+ACTIONS = tuple(MOVES)
+
+
+def event(finding: Finding, actor: Actor, before: str, note: str) -> None:
+    """The finding's history row and its audit row, after a move to `finding.state`."""
+    FindingEvent.objects.create(
+        finding=finding, actor_label=actor.label, state_from=before, state_to=finding.state, note=note
+    )
+    audit_record(
+        actor=actor,
+        action=f"indicators.finding_{finding.state}",
+        object_type="indicators.finding",
+        object_id=finding.pk,
+        before={"state": before} if before else None,
+        after={"state": finding.state, "value": finding.value, "note": note},
+    )
+
+
+def same_value(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+def _actor_for(user: User, unit: Organisation, reviewer: bool) -> Actor:
+    if reviewer:
+        return authorize(user, Power.VIEW_DASHBOARD, unit)
+    if user.is_authenticated and user.is_active:
+        if holds_own(user, Power.VIEW_DASHBOARD, unit):
+            return authorize(user, Power.VIEW_DASHBOARD, unit)
+        if (
+            Membership.objects.filter(user=user, organisation=unit, is_active=True)
+            .exclude(role="inspector")
+            .exists()
+        ):
+            return Actor(user_id=user.pk, label=user.full_name or user.username)
+    raise NotAllowed(_("Only the unit's officers and its supervisors may act on this finding."))
+
+
+def _may(user: User, unit: Organisation, reviewer: bool) -> bool:
+    try:
+        _actor_for(user, unit, reviewer)
+    except NotAllowed:
+        return False
+    return True
+
+
+@transaction.atomic
+def finding_transition(
+    *, user: User, finding_id: int, action: str, note: str = "", version: int | None = None
+) -> Finding:
+    """Move a finding: explain / correct (the unit's officers), close / reopen (supervisors)."""
+    if action not in MOVES:
+        raise DomainError(_("Unknown action."), field="action")
+    finding = Finding.objects.select_for_update().select_related("unit").filter(pk=finding_id).first()
+    if finding is None:
+        raise NotFound(_("No such finding."), field="finding")
+    sources, target, reviewer = MOVES[action]
+    actor = _actor_for(user, finding.unit, reviewer)
+    if version is not None and version != finding.version:
+        raise Conflict(_("The finding was changed meanwhile; reload it."), field="version")
+    if finding.state not in sources:
+        raise Conflict(_("This action is not possible in the finding's current state."), field="action")
+    note = (note or "").strip()
+    if action in ("explain", "correct") and not note:
+        raise DomainError(_("Say what explains or corrects the value."), field="note")
+    if (
+        target == FindingState.FLAGGED
+        and Finding.objects.filter(
+            indicator_id=finding.indicator_id,
+            unit_id=finding.unit_id,
+            period_type=finding.period_type,
+            period=finding.period,
+            method=finding.method,
+        )
+        .exclude(pk=finding.pk)
+        .exclude(state=FindingState.CLOSED)
+        .exists()
+    ):
+        raise Conflict(_("A newer finding on the same value is open."), field="action")
+    before = finding.state
+    finding.state = target
+    finding.version += 1
+    if target == FindingState.CLOSED:
+        finding.resolved_at = timezone.now()
+    elif target == FindingState.FLAGGED:
+        finding.resolved_at = None
+    if note and action != "reopen":
+        finding.resolution = note
+    finding.save()
+    event(finding, actor, before, note)
+    return finding
+
+
+# --- What a page offers -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Offer:
+    """The moves `user` may make on a finding now, and what must happen first when that is none of the
+    supervisor's (a flagged value is closed only once the unit has explained or corrected it)."""
+
+    actions: tuple[str, ...]
+    hint: str = ""
+
+
+def _rights(user: User, units: dict[int, Organisation]) -> dict[int, tuple[bool, bool]]:
+    """{unit id: (may explain or correct, may close or reopen)}, as `_actor_for` decides, read in a few
+    queries for a whole page of findings (not several per unit): the user's memberships once, the units
+    under their dashboards once, and delegations only for someone who holds one."""
+    if not user.is_authenticated or not user.is_active:
+        return {u: (False, False) for u in units}
+    memberships = list(
+        Membership.objects.filter(user=user, is_active=True).values_list("organisation_id", "role")
+    )
+    roots = {org for org, role in memberships if Power.VIEW_DASHBOARD in ROLE_POWERS.get(role, frozenset())}
+    supervised = descendant_ids(roots) if roots else set()
+    members = {org for org, role in memberships if role != Role.INSPECTOR}
+    head_of = [org for org, role in memberships if role in ROLES_RECEIVING_UNIT_DELEGATION]
+    today = timezone.localdate()
+    delegated = (
+        Delegation.objects.filter(start_date__lte=today, end_date__gte=today, revoked_at__isnull=True)
+        .filter(Q(delegate_user=user) | Q(delegate_organisation_id__in=head_of))
+        .exists()
+    )
+    out = {}
+    for unit_id, unit in units.items():
+        own = unit_id in supervised
+        reviews = own or (delegated and _may(user, unit, True))
+        out[unit_id] = (own or unit_id in members, reviews)
+    return out
+
+
+def offers(user: User, findings: Iterable[Finding]) -> dict[int, Offer]:
+    """{finding id: Offer} — only the moves the finding's state allows and the user's role permits."""
+    findings = list(findings)
+    rights = _rights(user, {f.unit_id: f.unit for f in findings})
+    out: dict[int, Offer] = {}
+    for f in findings:
+        acts, reviews = rights[f.unit_id]
+        actions = tuple(
+            action
+            for action, (sources, _target, reviewer) in MOVES.items()
+            if f.state in sources and (reviews if reviewer else acts)
+        )
+        hint = ""
+        if f.state == FindingState.FLAGGED and reviews:
+            hint = _("To close it, the unit first explains or corrects the value.")
+        elif f.state in (FindingState.EXPLAINED, FindingState.CORRECTED) and acts and not reviews:
+            hint = _("A supervisor of the unit closes it, or reopens it.")
+        out[f.pk] = Offer(actions, hint)
+    return out
+
+
+# --- A submission's explanation ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EntryHit:
+    """An abnormal value found by the check at entry, as the batch scan would record it."""
+
+    indicator: Indicator
+    unit: Organisation
+    period_type: str
+    period: date
+    value: float
+    expected: float
+    score: float
+    method: str
+    explanation: str  # in the platform's language (it is stored)
+
+
+def record_explained(*, actor: Actor, hits: list[Any], explanation: str) -> list[Finding]:
+    """The values a unit was warned about and submitted anyway with `explanation`: each becomes a finding
+    explained by the unit (or the open finding on it is explained), so the explanation stays with the
+    value it explains and the batch scan finds it already explained. A value closed before with this very
+    figure is left closed, as the scan leaves it."""
+    explanation = (explanation or "").strip()
+    system = Actor.system("entry-check")
+    out: list[Finding] = []
+    for hit in hits:
+        key = {
+            "indicator": hit.indicator,
+            "unit": hit.unit,
+            "period_type": hit.period_type,
+            "period": hit.period,
+            "method": hit.method,
+        }
+        rows = list(Finding.objects.select_for_update().filter(**key).order_by("found_at", "id"))
+        finding = next((f for f in rows if f.state != FindingState.CLOSED), None)
+        if finding is None:
+            if any(same_value(f.value, hit.value) for f in rows):
+                continue
+            finding = Finding.objects.create(
+                **key,
+                value=hit.value,
+                expected=hit.expected,
+                score=hit.score,
+                explanation=hit.explanation,
+            )
+            event(finding, system, "", "")
+        before = finding.state
+        unchanged = same_value(finding.value, hit.value) and finding.resolution == explanation
+        if before == FindingState.EXPLAINED and unchanged:
+            out.append(finding)
+            continue
+        finding.value, finding.expected, finding.score = hit.value, hit.expected, hit.score
+        finding.explanation = hit.explanation
+        finding.state, finding.resolution, finding.resolved_at = FindingState.EXPLAINED, explanation, None
+        finding.version += 1
+        finding.save()
+        event(finding, actor, before, explanation)
+        out.append(finding)
+    return out
+
+
+def stored_text(render: Any) -> str:
+    """An explanation to store: written in the platform's language whatever the page's."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(render())
