@@ -83,6 +83,28 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", context)
 
 
+def _rate_urls(dossiers: list[Dossier]) -> dict[int, str]:
+    """The applicant's links to rate their finished dossiers not rated yet: one query for the list."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    from citydesk.dossiers.views.common import RATEABLE_STATUSES
+    from citydesk.ratings.models import Rating
+
+    finished = [d for d in dossiers if d.status in RATEABLE_STATUSES and d.citizen_token]
+    if not finished:
+        return {}
+    rated = set(
+        Rating.objects.filter(dossier__in=finished, channel="web").values_list("dossier_id", flat=True)
+    )
+    return {
+        d.pk: f"{reverse('ratings:dossier', args=[d.code])}?{urlencode({'t': d.citizen_token})}"
+        for d in finished
+        if d.pk not in rated
+    }
+
+
 def _citizen_items(user: User) -> dict[str, list]:
     """A citizen's own latest reports and dossiers, newest first: two queries whatever their number."""
     reports = (
@@ -94,9 +116,19 @@ def _citizen_items(user: User) -> dict[str, list]:
     dossiers = (
         Dossier.objects.filter(applicant=user)
         .select_related("procedure")
-        .only("code", "status", "received_at", "procedure__code", "procedure__name", "procedure__name_en")
+        .only(
+            "code",
+            "status",
+            "received_at",
+            "citizen_token",
+            "procedure__code",
+            "procedure__name",
+            "procedure__name_en",
+        )
         .order_by("-received_at", "-pk")[:CITIZEN_RECENT]
     )
+    dossiers = list(dossiers)
+    rate_urls = _rate_urls(dossiers)
     return {
         "my_reports": [
             {"report": r, "category": category_label(r.category), "tone": REPORT_TONES.get(r.status, "open")}
@@ -107,6 +139,7 @@ def _citizen_items(user: User) -> dict[str, list]:
                 "dossier": d,
                 "procedure": procedure_name(d.procedure),
                 "tone": DOSSIER_TONES.get(d.status, "open"),
+                "rate_url": rate_urls.get(d.pk, ""),
             }
             for d in dossiers
         ],

@@ -185,3 +185,15 @@ def test_rows_api_with_actor(personas):
         ],
     )
     assert result.rows == 1 and RatingMonth.objects.get().imported
+
+
+def test_a_broken_workbook_is_refused_in_plain_words(personas, tmp_path):
+    from citydesk.core.errors import DomainError
+
+    fake = tmp_path / "fake.xlsx"
+    fake.write_bytes(b"this is not a workbook")
+    with pytest.raises((CommandError, DomainError)) as failed:
+        call_command("import-ratings", str(fake))
+    message = str(getattr(failed.value, "message", failed.value))
+    assert "zip" not in message.lower() and "Excel" in message
+    assert not RatingMonth.objects.exists()

@@ -221,3 +221,31 @@ def test_home_links_the_powers_that_have_a_page_of_their_own(client, personas):
         assert client.get(page).status_code == 200, page
     client.force_login(personas.officer)
     assert "power-page" not in client.get("/").content.decode()
+
+
+def test_citizen_home_offers_to_rate_finished_dossiers_not_rated_yet(client, personas):
+    from citydesk.ratings.models import Rating
+
+    birth = make_procedure("HT-01", "Đăng ký khai sinh")
+    done = make_dossier(
+        personas, birth, personas.citizen, status=DossierStatus.RETURNED, citizen_token="tok-done"
+    )
+    rated = make_dossier(
+        personas,
+        birth,
+        personas.citizen,
+        days_ago=1,
+        status=DossierStatus.RETURNED,
+        citizen_token="tok-rated",
+    )
+    still_open = make_dossier(personas, birth, personas.citizen, days_ago=2, citizen_token="tok-open")
+    Rating.objects.create(
+        channel="web", dossier=rated, unit=personas.ward, procedure=birth, level="satisfied"
+    )
+    client.force_login(personas.citizen)
+    page = html(client.get("/"))
+    links = re.findall(r'<a href="([^"]+)" data-testid="my-dossier-rate">', page)
+    assert links == [f"/danh-gia/ho-so/{done.code}/?t=tok-done"]
+    assert still_open.code in page and "tok-open" not in page and "tok-rated" not in page
+    assert client.get(links[0]).status_code == 200  # the link opens the rating page
+    assert 'data-testid="rate-by-code"' in page

@@ -94,9 +94,10 @@ def _read_xlsx(data: bytes) -> list[list[Any]]:
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
+    except Exception:  # openpyxl raises many kinds for a broken file, in English: the reader gets ours
         raise DomainError(
-            _("The file is not a readable Excel workbook (%(e)s).") % {"e": exc}, field="file"
+            _("The file is not a readable Excel workbook: open it in Excel and save it as .xlsx, or as CSV."),
+            field="file",
         ) from None
     try:
         sheet = workbook.worksheets[0]

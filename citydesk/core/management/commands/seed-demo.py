@@ -30,6 +30,15 @@ class Command(TranslatedCommand):
         counts["indicator_findings_open"] = scan_indicators()["flagged"]
         self.stdout.write(count_text(counts))
         self.stdout.write(_("Demo log-ins (password: %(password)s):") % {"password": DEMO_PASSWORD})
-        for username, role, org_code, full_name, _title in PEOPLE:
-            role_name = str(_("Citizen") if role == "citizen" else Role(role).label)
-            self.stdout.write(f"  {username:<13} {role_name:<22} {org_code or '-':<10} {full_name}")
+        rows = [
+            (
+                username,
+                str(_("Citizen") if role == "citizen" else Role(role).label),
+                org_code or "-",
+                full_name,
+            )
+            for username, role, org_code, full_name, _title in PEOPLE
+        ]
+        width = max(len(role_name) for _u, role_name, _o, _n in rows)  # role names differ by language
+        for username, role_name, org_code, full_name in rows:
+            self.stdout.write(f"  {username:<13} {role_name:<{width}}  {org_code:<10} {full_name}")
