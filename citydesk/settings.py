@@ -243,6 +243,9 @@ EMAIL_HOST_USER = env_str("CITYDESK_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env_str("CITYDESK_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("CITYDESK_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("CITYDESK_FROM_EMAIL", "CityDesk <no-reply@citydesk.local>")
+# The mailbox wired to `citydesk ingest-email`: set, messages carry it as Reply-To and a request for
+# information invites the reporter to simply reply; unset, nothing promises that a reply is read.
+CITYDESK_REPLY_TO = env_str("CITYDESK_REPLY_TO", "")
 CITYDESK_SMS_GATEWAY = env_str("CITYDESK_SMS_GATEWAY", "citydesk.notifications.channels.LogSmsGateway")
 CITYDESK_SMS_URL = env_str("CITYDESK_SMS_URL", "")
 CITYDESK_SMS_TOKEN = env_str("CITYDESK_SMS_TOKEN", "")

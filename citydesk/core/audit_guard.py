@@ -12,9 +12,11 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.recorder import MigrationRecorder
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from citydesk.core.migrations import _0002_sql as sql
@@ -150,7 +152,8 @@ def restore_after_migrate(sender: Any, using: str = "default", verbosity: int = 
     log.warning("audit trail protection restored: %s", names)
     stdout = kwargs.get("stdout")
     if verbosity >= 1 and stdout is not None:
-        stdout.write(
-            _("The audit trail's protection was restored: %(triggers)s. Run “citydesk audit-verify”.")
-            % {"triggers": names}
-        )
+        with translation.override(settings.LANGUAGE_CODE):  # Django's migrate runs without a language
+            stdout.write(
+                _("The audit trail's protection was restored: %(triggers)s. Run “citydesk audit-verify”.")
+                % {"triggers": names}
+            )

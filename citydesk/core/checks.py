@@ -42,3 +42,23 @@ def check_public_url(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
             )
         ]
     return []
+
+
+@register(Tags.staticfiles, deploy=True)
+def check_collected_static(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """In production the static files are served from their collected, hashed copies: without
+    `collectstatic` every page fails (the storage cannot name the files it should link to)."""
+    from pathlib import Path
+
+    if settings.DEBUG:
+        return []
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if manifest.is_file():
+        return []
+    return [
+        CheckWarning(
+            f"The static files have not been collected ({manifest} is missing): every page would fail.",
+            hint="Run `citydesk collectstatic --noinput` after each installation or upgrade.",
+            id="citydesk.W003",
+        )
+    ]

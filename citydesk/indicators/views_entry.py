@@ -140,7 +140,15 @@ def _flag_rows(context: dict[str, Any], period_type: str, day: date, *, live: bo
             {"text": describe(f), "state": f.get_state_display(), "resolution": f.resolution}
         )
     submission = context.get("submission")
-    if live and not flags and submission is not None and submission.state == SubmissionState.SUBMITTED:
+    # Only a report submitted with an explanation can have been warned about (one without needed none):
+    # the check runs for those, not on every view of every submitted report.
+    if (
+        live
+        and not flags
+        and submission is not None
+        and submission.state == SubmissionState.SUBMITTED
+        and submission.note
+    ):
         codes = {r["indicator"].code: r["indicator"].pk for r in rows}
         for w in services.entry_warnings(submission):
             flags.setdefault(codes.get(w.indicator_code, 0), []).append(

@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -145,7 +146,7 @@ def finding_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in lifecycle.ACTIONS:
         raise Http404(_("No such action."))
     back = request.POST.get("next") or ""
-    if not back.startswith("/") or back.startswith("//"):
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(back, allowed_hosts=None):
         back = reverse("indicators:group", args=[finding.indicator.group.code])
     raw_version = request.POST.get("version") or ""
     try:

@@ -9,7 +9,7 @@ import urllib.request
 from typing import Protocol
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.utils.module_loading import import_string
 
 from citydesk.notifications.models import Channel, Notification
@@ -66,10 +66,15 @@ class InAppTransport:
 
 class EmailTransport:
     def deliver(self, notification: Notification) -> None:
+        reply_to = getattr(settings, "CITYDESK_REPLY_TO", "")
         try:
-            send_mail(
-                notification.subject, notification.body, None, [notification.address], fail_silently=False
-            )
+            EmailMessage(
+                notification.subject,
+                notification.body,
+                None,
+                [notification.address],
+                reply_to=[reply_to] if reply_to else None,
+            ).send(fail_silently=False)
         except OSError as exc:
             raise DeliveryError(f"mail server: {exc}") from exc
 

@@ -92,8 +92,8 @@ def _kiosk_state(kiosk: str, desk: DeskTransaction | None) -> dict[str, Any]:
         "unit": desk.unit.name,
         "kind": str(services.TRANSACTION_KINDS.get(desk.kind, desk.kind)),
         "procedure": desk.procedure.name if desk.procedure_id else "",
-        "dossier": desk.dossier.code if desk.dossier_id else "",
-        "expires_at": desk.expires_at.isoformat(),
+        # No dossier code: the feed is public, and the tablet needs only what it shows.
+        "expires_at": timezone.localtime(desk.expires_at).isoformat(),
     }
 
 
@@ -236,9 +236,15 @@ def desk(request: HttpRequest) -> HttpResponse:
 # --- The applicant rates a finished dossier -------------------------------------------------------
 
 
+def _receipt_key(dossier: Any, token: str) -> bool:
+    import secrets
+
+    return bool(token and dossier.citizen_token) and secrets.compare_digest(token, dossier.citizen_token)
+
+
 @require_http_methods(["GET", "POST"])
 def dossier_rate(request: HttpRequest, code: str) -> HttpResponse:
-    token = (request.POST.get("t") or request.GET.get("t") or "").strip()[:64]
+    token = (request.POST.get("t") or request.GET.get("t") or "").strip()[:200]
     user = request.user if request.user.is_authenticated else None
     try:
         dossier = services.dossier_for_rating(dossier_code=code, user=user, token=token)
@@ -275,8 +281,9 @@ def dossier_rate(request: HttpRequest, code: str) -> HttpResponse:
         "form": form,
         "token": token,
         "levels": _levels(),
+        # Back to the lookup with the receipt's key only: the rating link's key opens nothing else.
         "track_url": reverse("dossiers:track", args=[dossier.code])
-        + (f"?{urlencode({'t': token})}" if token else ""),
+        + (f"?{urlencode({'t': token})}" if _receipt_key(dossier, token) else ""),
     }
     return render(request, "ratings/dossier.html", context, status=status)
 
@@ -293,7 +300,12 @@ def rate_by_code(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             data = form.cleaned_data
+            code = (data.get("transaction") or "").strip().upper()
             try:
+                if DeskTransaction.objects.filter(code=code).exclude(kiosk="").exists():
+                    raise DomainError(
+                        _("This visit is rated on the desk's tablet, not here."), field="transaction"
+                    )
                 services.rating_submit_kiosk(
                     transaction_code=data.get("transaction", ""),
                     level=data.get("level", ""),

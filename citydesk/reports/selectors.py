@@ -378,8 +378,11 @@ def _load_handlers() -> _HandlerTable:
 
 def serves(province_code: str, *, gen: int | None = None) -> bool:
     """Does a unit on this platform receive reports from this province (or centrally-run city)? One of
-    its own units handles reports, or a routing rule sends the reports of a place in it somewhere."""
-    return province_code in configcache.cached("report_handlers", _load_handlers, gen=gen).served
+    its own units handles reports, or a routing rule sends the reports of a place in it somewhere. A
+    handling unit whose place is not set (no administrative unit on it or above it, as a People's
+    Committee made in the back office may be) could serve anywhere: then every place is served."""
+    table = configcache.cached("report_handlers", _load_handlers, gen=gen)
+    return province_code in table.served or bool(table.by_province.get(None))
 
 
 def report_province(report: Report) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from django.contrib.auth import views as auth_views
@@ -50,6 +51,8 @@ HOLIDAY_KINDS = {
     "working_day": gettext_lazy("Swapped working day"),
 }
 
+log = logging.getLogger(__name__)
+
 
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
@@ -89,17 +92,18 @@ def _rate_urls(dossiers: list[Dossier]) -> dict[int, str]:
 
     from django.urls import reverse
 
+    from citydesk.dossiers.services.common import rating_token
     from citydesk.dossiers.views.common import RATEABLE_STATUSES
     from citydesk.ratings.models import Rating
 
-    finished = [d for d in dossiers if d.status in RATEABLE_STATUSES and d.citizen_token]
+    finished = [d for d in dossiers if d.status in RATEABLE_STATUSES]
     if not finished:
         return {}
     rated = set(
         Rating.objects.filter(dossier__in=finished, channel="web").values_list("dossier_id", flat=True)
     )
     return {
-        d.pk: f"{reverse('ratings:dossier', args=[d.code])}?{urlencode({'t': d.citizen_token})}"
+        d.pk: f"{reverse('ratings:dossier', args=[d.code])}?{urlencode({'t': rating_token(d)})}"
         for d in finished
         if d.pk not in rated
     }
@@ -120,7 +124,6 @@ def _citizen_items(user: User) -> dict[str, list]:
             "code",
             "status",
             "received_at",
-            "citizen_token",
             "procedure__code",
             "procedure__name",
             "procedure__name_en",
@@ -213,8 +216,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     started = datetime.now()
     try:
         pending = unapplied_migrations()
-    except Exception as exc:  # report, don't raise: this endpoint must answer
-        return JsonResponse({"status": "error", "database": str(exc)}, status=503)
+    except Exception as exc:  # report, don't raise: this endpoint must answer; the details go to the log
+        log.error("healthz: the database cannot be reached", exc_info=exc)
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     elapsed_ms = (datetime.now() - started).total_seconds() * 1000
     if pending:
         detail = ngettext(
@@ -226,8 +230,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
             "status": "error",
             "database": connection.vendor,
             "schema": "unmigrated",
-            "unapplied_migrations": len(pending),
-            "first_unapplied": pending[:5],
+            "unapplied_migrations": len(
+                pending
+            ),  # their names are for the operator: `citydesk showmigrations`
             "detail": detail,
         }
         return JsonResponse(body, status=503)

@@ -132,6 +132,8 @@ def test_restore_refuses_a_file_that_is_not_a_backup(personas, tmp_path):
 
 
 def test_production_settings_pass_check_deploy(tmp_path):
+    (tmp_path / "staticfiles").mkdir()
+    (tmp_path / "staticfiles" / "staticfiles.json").write_text('{"paths": {}, "version": "1.1"}')
     env = {
         **os.environ,
         "CITYDESK_PRODUCTION": "true",

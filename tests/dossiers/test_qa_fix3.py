@@ -45,15 +45,32 @@ def finish(personas: Any, dossier: Dossier, note: str = "Đã cấp giấy khai 
     return dossier_transition(user=personas.head, code=dossier.code, action="finish", note=note)
 
 
+def type_client():
+    from django.test import Client
+
+    return Client()
+
+
 # --- 1. The result message carries the result and the rating link; the tracking page offers it --------
 
 
 def test_the_result_messages_carry_the_result_and_the_rating_link(personas, catalog, receive):
+    from citydesk.dossiers.services.common import rating_token_valid
+    from citydesk.ratings.services import dossier_for_rating
+
     dossier = receive()
-    link = f"/danh-gia/ho-so/{dossier.code}/?t={dossier.citizen_token}"
+    link = f"/danh-gia/ho-so/{dossier.code}/?t="
     finish(personas, dossier)
     ready = messages_of(dossier)[-1]
     assert "Đã cấp giấy khai sinh số 123/2026" in ready.body and link in ready.body
+    # The message carries a key that opens the rating only, never the receipt's full key.
+    assert dossier.citizen_token not in ready.body
+    from urllib.parse import unquote
+
+    key = unquote(re.search(r"\?t=([^\s&]+)", ready.body).group(1))
+    assert rating_token_valid(dossier, key) and dossier_for_rating(dossier_code=dossier.code, token=key)
+    lookup = type_client().get(f"/ho-so/tra-cuu/{dossier.code}/", {"t": key}).content.decode()
+    assert dossier.applicant_name not in lookup  # the rating key does not open the applicant's lookup
     dossier_transition(user=personas.officer, code=dossier.code, action="return_result", result_method="desk")
     returned = messages_of(dossier)[-1]
     assert returned.pk != ready.pk and link in returned.body
@@ -80,7 +97,8 @@ def test_the_tracking_page_offers_the_rating_once_finished_then_says_it_was_give
     finish(personas, dossier)
     page = client.get(track, mine).content.decode()
     rate = re.search(r'href="([^"]+)" data-testid="rate-link"', page)
-    assert rate and rate.group(1) == f"/danh-gia/ho-so/{dossier.code}/?t={dossier.citizen_token}"
+    assert rate and rate.group(1).startswith(f"/danh-gia/ho-so/{dossier.code}/?t=")
+    assert dossier.citizen_token not in rate.group(1)
     stranger = type(client)().get(track).content.decode()
     assert 'data-testid="rate-link"' not in stranger and dossier.citizen_token not in stranger
     assert client.post(rate.group(1).replace("&amp;", "&"), {"level": "normal"}).status_code == 302
@@ -125,7 +143,8 @@ def test_receiving_at_a_desk_with_a_kiosk_opens_its_transaction(client, personas
         catalog.birth,
     )
     state = client.get("/danh-gia/quay/BT-QUAY-1/trang-thai.json").json()
-    assert state["transaction"] == desk.code and state["dossier"] == dossier.code  # the tablet shows it now
+    assert state["transaction"] == desk.code  # the tablet shows it now
+    assert desk.dossier_id == dossier.pk and "dossier" not in state  # the public feed names no dossier
     page = client.get(response["Location"]).content.decode()
     assert f'data-code="{desk.code}"' in page
 

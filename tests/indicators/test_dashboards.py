@@ -724,3 +724,12 @@ def test_one_number_format_on_the_indicator_pages(client, personas, data):
     assert panels.num(1234567.891, 2) == "1.234.567,89"
     assert panels.num(-3.75, 1) == "−3,8" and panels.num(-0.01, 1) == "0,0"
     assert panels.pct_text(-3.8) == "−3,8%" and panels.pct_text(2) == "+2,0%"
+
+
+@pytest.mark.parametrize("target", ["/\\evil.example/", "//evil.example/", "https://evil.example/"])
+def test_finding_action_does_not_redirect_off_site(client, personas, data, target):
+    finding = data["finding"]
+    client.force_login(personas.head)
+    url = reverse("indicators:finding_action", args=[finding.pk, "explain"])
+    response = client.post(url, {"note": "Khai trương", "version": 1, "next": target})
+    assert response.status_code == 302 and "evil" not in response["Location"]

@@ -312,3 +312,14 @@ def test_withdrawn_dossier_keeps_its_refusal(client, personas, procedures):
     dossier = make_dossier(personas, procedures["birth"], status=Status.WITHDRAWN)
     r = client.post(f"/danh-gia/ho-so/{dossier.code}/", {"t": dossier.citizen_token, "level": "satisfied"})
     assert r.status_code == 409 and not Rating.objects.exists()
+
+
+def test_a_tablets_visit_is_not_rated_by_code_and_its_feed_names_no_dossier(client, personas, procedures):
+    dossier = make_dossier(personas, procedures["birth"])
+    desk = desk_transaction_open(user=personas.officer, unit=personas.ward, dossier=dossier, kiosk=KIOSK)
+    refused = client.post("/danh-gia/ma/", {"transaction": desk.code, "level": "unsatisfied"})
+    assert refused.status_code == 400 and "máy tính bảng" in refused.content.decode()
+    assert not Rating.objects.exists()
+    feed = client.get(f"/danh-gia/quay/{KIOSK}/trang-thai.json").json()
+    assert feed["transaction"] == desk.code and dossier.code not in str(feed)
+    assert feed["expires_at"].endswith("+07:00")

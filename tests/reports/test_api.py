@@ -447,3 +447,25 @@ def test_public_list_refuses_an_unknown_status_or_a_box_of_nan(client, categorie
     post(client)
     english = client.get("/api/v1/reports/public", HTTP_ACCEPT_LANGUAGE="en").json()
     assert english[0]["category_name"] == "Road damage"
+
+
+def test_queue_query_count_does_not_grow_with_the_number_of_units(client, categories, personas, bearer):
+    """allowed_actions is decided per unit: a page over many units costs what a page over one does."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(6):
+        post(client, BODY | {"description": f"Ổ gà số {i}"})
+    headers = bearer(personas.leader)
+    client.get("/api/v1/reports", **headers)  # warm-up
+    with CaptureQueriesContext(connection) as one_unit:
+        first = client.get("/api/v1/reports", **headers)
+    assert first.status_code == 200 and {i["unit_code"] for i in first.json()["items"]} == {"26743"}
+    units = [personas.other_ward, personas.department, personas.city]
+    for report, unit in zip(Report.objects.order_by("pk")[:3], units, strict=True):
+        Report.objects.filter(pk=report.pk).update(unit=unit)
+    with CaptureQueriesContext(connection) as four_units:
+        spread = client.get("/api/v1/reports", **headers)
+    assert len({i["unit_code"] for i in spread.json()["items"]}) == 4
+    assert len(four_units) == len(one_unit), [q["sql"] for q in four_units.captured_queries]
+    assert all(item["allowed_actions"] for item in spread.json()["items"])  # the leader may act on each

@@ -347,9 +347,8 @@ def test_a_logged_in_reporters_messages_go_to_the_contact_details_of_the_report(
     report_transition(user=personas.head, code=report.code, action="assign", assignee="officer")
     report_transition(user=personas.officer, code=report.code, action="resolve", resolution="Đã vá")
     emails = _sent_to("mai.ngo@example.vn")
-    texts = _sent_to("0987654321")
-    assert len(emails) == 3 and len(texts) == 3  # receipt, request for information, resolution
-    assert all(m.channel == "sms" for m in texts)
+    assert len(emails) == 3  # receipt, request for information, resolution
+    assert not _sent_to("0987654321")  # the e-mail carries it all: no SMS on top (it costs the city)
     assert report.code in emails[1].body and "?t=" in emails[2].body  # their own link, to rate
     assert not _sent_to(personas.citizen.email)  # not the account's address: they gave another
 
@@ -499,7 +498,28 @@ def test_the_report_form_prefills_the_citizens_name_and_email(client, categories
 # --- 12. The request for information says a reply to the e-mail is enough --------------------------
 
 
-def test_the_request_for_information_email_invites_a_reply(categories, personas):
+def test_without_a_reply_mailbox_no_reply_is_promised(categories, personas, settings):
+    settings.CITYDESK_REPLY_TO = ""
+    report = submit_report(contact_email="dan@example.vn")
+    report_pause(user=personas.officer, code=report.code, note="Xin ảnh chụp rõ hơn")
+    request = _sent_to("dan@example.vn")[-1]
+    assert [line for line in request.body.splitlines() if report.code in line and "http" not in line] == []
+
+
+def test_the_email_carries_the_reply_mailbox(settings):
+    from django.core import mail
+
+    from citydesk.notifications.channels import EmailTransport
+    from citydesk.notifications.models import Notification
+
+    settings.CITYDESK_REPLY_TO = "1022@tphcm.example.vn"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    EmailTransport().deliver(Notification(channel="email", address="dan@example.vn", subject="S", body="B"))
+    assert mail.outbox[-1].reply_to == ["1022@tphcm.example.vn"]
+
+
+def test_the_request_for_information_email_invites_a_reply(categories, personas, settings):
+    settings.CITYDESK_REPLY_TO = "1022@tphcm.example.vn"
     report = submit_report(contact_email="dan@example.vn", contact_phone="0901234567")
     report_pause(user=personas.officer, code=report.code, note="Xin ảnh chụp rõ hơn")
     request = _sent_to("dan@example.vn")[-1]
@@ -508,8 +528,11 @@ def test_the_request_for_information_email_invites_a_reply(categories, personas)
     # A line that is not a link names the code to keep in the subject of a reply.
     said = [line for line in request.body.splitlines() if report.code in line and "http" not in line]
     assert len(said) == 1
-    sms = _sent_to("0901234567")[-1]
-    assert not [line for line in sms.body.splitlines() if report.code in line and "http" not in line]
+    phone_only = submit_report(contact_phone="0907654321")
+    report_pause(user=personas.officer, code=phone_only.code, note="Xin ảnh chụp rõ hơn")
+    sms = _sent_to("0907654321")[-1]  # a reporter without e-mail gets the SMS, without the e-mail's line
+    assert sms.channel == "sms"
+    assert not [line for line in sms.body.splitlines() if phone_only.code in line and "http" not in line]
 
 
 # --- 13. The queue's count in the language's number format -------------------------------------------
@@ -523,3 +546,16 @@ def test_the_queue_count_is_grouped(client, categories, personas):
     with mock.patch.object(Paginator, "count", new_callable=mock.PropertyMock, return_value=1118):
         page = client.get(reverse("reports:queue")).content.decode()
     assert '<p data-testid="queue-count">1.118 phản ánh</p>' in page
+
+
+def test_a_handler_without_a_place_keeps_every_place_served(categories, personas):
+    """A People's Committee made in the back office without its administrative unit: the platform cannot
+    tell which province it serves, so no report is refused for its place (as before the check)."""
+    from citydesk.core import configcache
+    from citydesk.core.models import Organisation
+    from citydesk.reports import selectors
+
+    assert not selectors.serves("48")  # Đà Nẵng: nobody here serves it
+    Organisation.objects.filter(pk=personas.city.pk).update(admin_unit=None)
+    configcache.clear()
+    assert selectors.serves("48")

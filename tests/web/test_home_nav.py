@@ -245,7 +245,7 @@ def test_citizen_home_offers_to_rate_finished_dossiers_not_rated_yet(client, per
     client.force_login(personas.citizen)
     page = html(client.get("/"))
     links = re.findall(r'<a href="([^"]+)" data-testid="my-dossier-rate">', page)
-    assert links == [f"/danh-gia/ho-so/{done.code}/?t=tok-done"]
+    assert len(links) == 1 and links[0].startswith(f"/danh-gia/ho-so/{done.code}/?t=")
     assert still_open.code in page and "tok-open" not in page and "tok-rated" not in page
     assert client.get(links[0]).status_code == 200  # the link opens the rating page
     assert 'data-testid="rate-by-code"' in page

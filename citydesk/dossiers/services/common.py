@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core import signing
 from django.db import connection
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -340,18 +341,36 @@ def local_text(moment: dt.datetime | None) -> str:
     return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else "—"
 
 
+RATING_TOKEN_SALT = "citydesk.dossiers.rating-link"
+RATING_LINK_DAYS = 180
+
+
+def rating_token(dossier: Dossier) -> str:
+    """A signed key that opens only the rating of this dossier (not its lookup, papers or withdrawal):
+    what messages carry, since their bodies are kept and links land in access logs."""
+    return signing.dumps(dossier.code, salt=RATING_TOKEN_SALT)
+
+
+def rating_token_valid(dossier: Dossier, token: str) -> bool:
+    try:
+        code = signing.loads(token, salt=RATING_TOKEN_SALT, max_age=RATING_LINK_DAYS * 86400)
+    except signing.BadSignature:  # also SignatureExpired
+        return False
+    return code == dossier.code
+
+
 def rating_link(dossier: Dossier, *, absolute: bool = True) -> str:
-    """The applicant's own link to rate the service of their finished dossier, carrying the dossier's
-    citizen token (the key only the applicant was given); "" once it is rated. `absolute`: with the
-    platform's public address (for messages), else the path (for pages)."""
+    """The applicant's own link to rate the service of their finished dossier, carrying a key that opens
+    only its rating (`rating_token`); "" once it is rated. `absolute`: with the platform's public
+    address (for messages), else the path (for pages)."""
     try:
         path = reverse("ratings:dossier", args=[dossier.code])
     except NoReverseMatch:  # the ratings app is not installed
         return ""
     ratings = getattr(dossier, "ratings", None)
-    if not dossier.citizen_token or (ratings is not None and ratings.filter(channel="web").exists()):
+    if ratings is not None and ratings.filter(channel="web").exists():
         return ""
-    link = f"{path}?{urlencode({'t': dossier.citizen_token})}"
+    link = f"{path}?{urlencode({'t': rating_token(dossier)})}"
     return f"{settings.CITYDESK_PUBLIC_URL}{link}" if absolute else link
 
 

@@ -24,6 +24,7 @@ from citydesk.core.models import (
     User,
 )
 from citydesk.dossiers.models import FINISHED_STATUSES, Dossier, Status
+from citydesk.dossiers.services.common import rating_token_valid
 from citydesk.ratings.models import Channel, Rating
 from citydesk.ratings.services.common import (
     check_device_limit,
@@ -49,9 +50,11 @@ def period_of(moment: object = None) -> str:
 def _applicant_may_rate(dossier: Dossier, user: User | None, token: str) -> bool:
     if user is not None and user.is_authenticated and dossier.applicant_id == user.pk:
         return True
-    return (
-        bool(token) and bool(dossier.citizen_token) and secrets.compare_digest(token, dossier.citizen_token)
-    )
+    if not token:
+        return False
+    if dossier.citizen_token and secrets.compare_digest(token, dossier.citizen_token):
+        return True  # the receipt's key (links sent before the rating key existed)
+    return rating_token_valid(dossier, token)  # the key of the rating link in the result message
 
 
 def _citizen(user: User | None, channel: str) -> Actor:

@@ -337,7 +337,8 @@ def reporter_addresses(report: Report) -> tuple[str, str]:
 
 
 def _contact_channels(report: Report, follower_id: int | None = None) -> list[_Recipient]:
-    """The reporter: in-app for an account, and the e-mail and phone of `reporter_addresses`."""
+    """The reporter: in-app for an account, and the e-mail of `reporter_addresses`, else its phone (an
+    SMS costs the city money, and the e-mail already carries everything)."""
     user = report.reporter if report.reporter_id else None
     email, phone = reporter_addresses(report)
     found = []
@@ -347,7 +348,7 @@ def _contact_channels(report: Report, follower_id: int | None = None) -> list[_R
         found.append(
             _Recipient(Channel.EMAIL, user=user, address=email, reporter=True, follower_id=follower_id)
         )
-    if phone:
+    elif phone:
         found.append(
             _Recipient(Channel.SMS, user=user, address=phone, reporter=True, follower_id=follower_id)
         )
@@ -401,8 +402,14 @@ def _compose(
         if recipient.reporter:
             lines += _reporter_lines(report, kind)
         lines.append(track_link(report, reporter=recipient.reporter))
-        if recipient.reporter and kind == UPDATE_INFO_NEEDED and recipient.channel == Channel.EMAIL:
-            # The e-mail intake adds a reply from the reporter's address to the report its subject names.
+        if (
+            recipient.reporter
+            and kind == UPDATE_INFO_NEEDED
+            and recipient.channel == Channel.EMAIL
+            and settings.CITYDESK_REPLY_TO
+        ):
+            # The e-mail intake (wired to the Reply-To mailbox) adds a reply from the reporter's address
+            # to the report its subject names; without that mailbox a reply would go nowhere.
             lines.append(
                 _(
                     "Or simply reply to this e-mail (photos can be attached); keep %(code)s in the subject "

@@ -309,9 +309,9 @@ def _acknowledge(report: Report) -> None:
         }
     # Where every later message to the reporter goes too: the contact details given for this report.
     email, phone = reporter_addresses(report)
-    if email:
+    if email:  # the e-mail, else an SMS: one message per reporter
         notification_queue(channel="email", address=email, subject=subject, body=body)
-    if phone:
+    elif phone:
         notification_queue(channel="sms", address=phone, subject=subject, body=body)
     if report.reporter_id:
         notification_queue(channel="in_app", recipient=report.reporter, subject=subject, body=body)
