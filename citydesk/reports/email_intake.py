@@ -482,7 +482,9 @@ def how_to() -> str:
         "To answer about a report you already sent, reply to our e-mail about it.\n\n"
         "Category codes:\n%(codes)s"
     ) % {
-        "example": categories[0].code if categories else "road_damage",
+        # The example's title is a pothole: its code, where the platform has that category.
+        "example": next((c.code for c in categories if c.code == "road_damage"), None)
+        or (categories[0].code if categories else "road_damage"),
         "n": settings.CITYDESK_MAX_ATTACHMENTS,
         "mb": settings.CITYDESK_MAX_ATTACHMENT_MB,
         "codes": codes,

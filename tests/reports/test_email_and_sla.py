@@ -108,3 +108,12 @@ def test_sla_sweep_is_scheduled_once_and_runs_in_the_worker(personas, categories
     assert DBTaskResult.objects.filter(task_path__endswith="sla_sweep_task", status="SUCCESSFUL").count() == 1
     # It rescheduled itself for the next run.
     assert DBTaskResult.objects.filter(task_path__endswith="sla_sweep_task", status="READY").count() == 1
+
+
+def test_the_how_to_answer_shows_the_pothole_example_with_its_own_category(personas, categories):
+    from citydesk.core.models import ServiceCategory
+    from citydesk.reports.email_intake import how_to
+
+    ServiceCategory.objects.create(code="aa_first", name="Đứng đầu bảng chữ cái", domain="report")
+    text = how_to()
+    assert "[road_damage] Ổ gà trước số 12 Lê Lợi" in text and "[aa_first] Ổ gà" not in text
