@@ -55,3 +55,15 @@ def test_the_served_document_is_valid_json_with_unique_statuses(client):
     document = json.loads(response.content)
     locate = document["paths"]["/api/v1/units/locate"]["get"]["responses"]
     assert "400" in locate and "401" not in locate  # public: no authentication to refuse
+
+
+def test_the_published_version_is_the_latest_documented_change():
+    """`info.version` follows docs/api-changes.md, so a client can tell which changes it is talking to."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "api-changes.md").read_text(encoding="utf-8")
+    documented = re.findall(r"^## (\d+\.\d+) — \d{4}-\d{2}-\d{2}$", text, flags=re.MULTILINE)
+    assert documented, "docs/api-changes.md lists no version"
+    assert api.get_openapi_schema()["info"]["version"] == documented[0]
+    assert documented == sorted(documented, key=lambda v: tuple(map(int, v.split("."))), reverse=True)

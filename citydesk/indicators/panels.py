@@ -336,7 +336,9 @@ class TrendChart:
 
     indicator: Indicator
     rows: list[dict[str, Any]]
-    width: int = 560
+    # Drawn at about the width it is shown at (a dashboard column, or a phone), so that the axis text keeps
+    # its size: at 560 a phone scaled it down to 6 px.
+    width: int = 380
     height: int = 190
     left: int = 56
     line: str = ""

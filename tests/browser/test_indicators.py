@@ -46,3 +46,15 @@ def test_leader_summary_group_and_finding(page: Any, traffic: Traffic, personas,
     assert finding.state == FindingState.EXPLAINED
     assert "/chi-tieu-ktxh/nhom/ECO/" in page.url
     assert not traffic.problems(), traffic.problems()
+
+
+def test_trend_axis_text_stays_readable_on_a_phone(page: Any, traffic: Traffic, personas, data):
+    """The trend chart is drawn at about a phone's width: its axis labels are not scaled down below 9 px."""
+    page.set_viewport_size({"width": 360, "height": 740})
+    log_in(page, "leader", "pw-leader")
+    page.goto(f"/chi-tieu-ktxh/nhom/ECO/?period={PERIOD}")
+    axis = page.get_by_test_id("trend-RETAIL").locator("text.axis").first
+    expect(axis).to_be_visible()
+    height = axis.evaluate("e => e.getBoundingClientRect().height")
+    assert height >= 9, f"the axis labels render {height:.1f} px high on a phone"
+    assert not traffic.problems(), traffic.problems()

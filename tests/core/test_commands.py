@@ -204,3 +204,23 @@ def test_a_web_worker_loads_its_views_and_freezes_its_start_up_objects(tmp_path)
     frozen, loaded = result.stdout.split()
     assert int(frozen) > 10_000 and loaded == "True"
     assert not list(tmp_path.glob("*.sqlite3"))  # no database opened
+
+
+def test_a_refusal_names_its_field_in_the_users_language():
+    """The field tag of a refused command reads in the site's language, not as an English bracket."""
+    from django.utils import translation
+
+    from citydesk.core.errors import DomainError
+    from citydesk.core.management.base import CityDeskCommand
+
+    class Refuses(CityDeskCommand):
+        def handle(self, *args, **options):
+            raise DomainError("Tệp không đọc được.", field="file")
+
+    with pytest.raises(CommandError) as caught:
+        Refuses().execute(stdout=None, stderr=None, no_color=True, force_color=False, skip_checks=True)
+    assert caught.value.returncode == 2
+    assert str(caught.value) == "Tệp không đọc được. (trường: file)"
+    with translation.override("en"), pytest.raises(CommandError) as caught:
+        Refuses().execute(stdout=None, stderr=None, no_color=True, force_color=False, skip_checks=True)
+    assert str(caught.value) == "Tệp không đọc được. (field: file)"

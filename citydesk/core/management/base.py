@@ -6,6 +6,7 @@ import getpass
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor
 from citydesk.core.errors import DomainError
@@ -16,8 +17,11 @@ class CityDeskCommand(BaseCommand):
         try:
             return super().execute(*args, **options)
         except DomainError as exc:
-            field = f" [{exc.field}]" if exc.field else ""
-            raise CommandError(f"{exc.message}{field}", returncode=2) from exc
+            message = exc.message
+            if exc.field:
+                # The field is the option or column the problem is about; name it in the user's language.
+                message = _("%(message)s (field: %(field)s)") % {"message": message, "field": exc.field}
+            raise CommandError(message, returncode=2) from exc
 
     @staticmethod
     def cli_actor() -> Actor:
