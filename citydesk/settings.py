@@ -227,6 +227,9 @@ MEDIA_URL = "/media/"
 CITYDESK_HEAT_DIR = Path(env_str("CITYDESK_HEAT_DIR", str(DATA_DIR / "heat")))
 CITYDESK_MAX_ATTACHMENTS = env_int("CITYDESK_MAX_ATTACHMENTS", 5)
 CITYDESK_MAX_ATTACHMENT_MB = env_int("CITYDESK_MAX_ATTACHMENT_MB", 10)
+# Files of a refused online filing, kept for the next try (dossiers/staging.py): per browser session, hours kept.
+CITYDESK_MAX_STAGED_UPLOADS = env_int("CITYDESK_MAX_STAGED_UPLOADS", 20)
+CITYDESK_STAGED_UPLOAD_HOURS = env_int("CITYDESK_STAGED_UPLOAD_HOURS", 24)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # --- Background work and notifications ------------------------------------------------------------

@@ -30,6 +30,7 @@ APPLICANT_FIELDS = (
     "applicant_address",
 )
 FILE_PREFIX = "doc_"
+STAGED_PREFIX = "staged_"  # a file kept from a refused submission: staged_<document id> = its id
 ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 
 
@@ -132,6 +133,22 @@ class OnlineFilingForm(ApplicantMixin, DomainErrorForm):
                 _("Confirm that the information is true and that you agree to its processing.")
             )
         return True
+
+    def staged_choice(self) -> dict[int, str]:
+        """The files kept from a refused submission that the form carries back (hidden fields
+        `staged_<document id>`): document id → staged file id. Anything malformed is passed over."""
+        chosen: dict[int, str] = {}
+        for name in self.data:
+            number = name[len(STAGED_PREFIX) :] if name.startswith(STAGED_PREFIX) else ""
+            value = str(self.data.get(name) or "").strip()
+            if number.isascii() and number.isdigit() and len(number) < 10 and value and len(value) <= 64:
+                chosen[int(number)] = value
+        return chosen
+
+    def removed_paper(self) -> int | None:
+        """The paper whose kept file the applicant removes (its “Remove” button), if that was pressed."""
+        value = str(self.data.get("unstage") or "").strip()
+        return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
 def uploads_from(files: Any, known_ids: set[int], *, prefix: str = FILE_PREFIX) -> list[Upload]:

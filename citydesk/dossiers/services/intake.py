@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from citydesk.core import configcache
-from citydesk.core.audit import audit_record
+from citydesk.core.audit import Actor, audit_record
 from citydesk.core.calendar import current_calendar
 from citydesk.core.errors import DomainError, NotAllowed, NotFound
 from citydesk.core.models import Organisation, User
@@ -40,7 +40,7 @@ from citydesk.dossiers.services import common, reference
 from citydesk.dossiers.services.applicants import (
     Applicant,
     applicant_problems,
-    clean_applicant,
+    clean_applicant,  # noqa: F401  (imported from here by services/replays.py)
 )
 from citydesk.notifications.services import notification_queue
 
@@ -72,6 +72,125 @@ _STEPS = RowWriter(DossierStep)
 _PAPERS = RowWriter(DossierDocument)
 
 
+@dataclass
+class IntakeCheck:
+    """What `intake_check` read from an intake's input, and the problems it found."""
+
+    problems: list[DomainError] = field(default_factory=list)
+    entry: reference.CatalogEntry | None = None
+    orgs: reference.Organisations | None = None
+    unit: Organisation | None = None
+    actor: Actor | None = None
+    person: Applicant | None = None
+    files: dict[int, tuple[str, bytes, str]] = field(default_factory=dict)  # id → (name, data, type)
+    given: set[int] = field(default_factory=set)  # the procedure's documents given (ids)
+
+
+def intake_check(
+    *,
+    procedure_code: str,
+    unit_code: str | None,
+    channel: str,
+    applicant: Applicant,
+    provided: Iterable[int] = (),
+    uploads: Iterable[Upload] = (),
+    gen: int | None,
+    enforce: bool,
+    user: User | None = None,
+) -> IntakeCheck:
+    """The one checker of an intake's input: the channel, the procedure, the unit, the online service
+    level, the applicant's fields, each file (read, then rewound), the papers given and missing.
+
+    `enforce=True` is `dossier_receive`'s enforcement: the first problem is raised, in that order, and
+    once the unit is known the caller's power there is checked (`user`), before the applicant's fields.
+    `enforce=False` lists every problem for the forms (`intake_problems`); the power is left to the
+    service, and `unit_code=None` means the caller already refused the unit (not checked again)."""
+    check = IntakeCheck()
+
+    def refuse(exc: DomainError) -> None:
+        if enforce:
+            raise exc
+        check.problems.append(exc)
+
+    if channel not in Channel.values:
+        refuse(DomainError(_("Unknown channel “%(c)s”.") % {"c": channel}, field="channel"))
+    try:
+        check.entry = _procedure(procedure_code, gen)
+    except DomainError as exc:
+        refuse(exc)
+        check.problems += applicant_problems(applicant, channel)[1]  # said too; nothing else is known
+        return check
+    procedure = check.entry.procedure
+    if unit_code is not None:
+        check.orgs = reference.organisations(gen=gen)
+        try:
+            check.unit = _receiving_unit(unit_code, procedure, check.orgs)
+        except DomainError as exc:
+            refuse(exc)
+    if channel == Channel.ONLINE and procedure.service_level < ServiceLevel.LEVEL_3:
+        refuse(
+            DomainError(
+                _("%(p)s cannot be filed online (online service level %(l)s).")
+                % {"p": procedure.label, "l": procedure.service_level},
+                field="procedure",
+            )
+        )
+    if enforce:
+        if channel == Channel.ONLINE:
+            check.actor = common.actor_for(user, _("Online applicant"))
+        elif user is None or not user.is_authenticated:
+            raise NotAllowed(_("You must log in to do this."))
+        else:
+            assert check.unit is not None  # enforced: a unit was given, or its refusal was raised
+            check.actor = authorize(user, Power.DOSSIER_RECEIVE, check.unit)
+    check.person, found = applicant_problems(applicant, channel)
+    for exc in found:
+        refuse(exc)
+
+    by_id = {d.pk: d for d in check.entry.documents}
+    if channel == Channel.ONLINE:
+        for item in uploads:
+            requirement = by_id.get(item.document_id)
+            if requirement is None:
+                refuse(
+                    DomainError(
+                        _("Document %(id)s is not a paper of this procedure.") % {"id": item.document_id},
+                        field="documents",
+                    )
+                )
+                continue
+            check.given.add(requirement.pk)  # a bad file is said as such, not also as a paper missing
+            try:
+                data, content_type = read_upload(item.file, requirement.name)
+            except DomainError as exc:
+                refuse(exc)
+            else:
+                name = PurePath(item.file.name or "file").name[:120]
+                check.files[requirement.pk] = (name, data, content_type)
+            finally:
+                item.file.seek(0)
+    else:
+        check.given = {int(i) for i in provided}
+        unknown = check.given - set(by_id)
+        if unknown:
+            refuse(
+                DomainError(
+                    _("Document %(id)s is not a paper of this procedure.") % {"id": min(unknown)},
+                    field="documents",
+                )
+            )
+    missing = [d.name for d in check.entry.documents if d.required and d.pk not in check.given]
+    if missing:
+        refuse(
+            DomainError(
+                _("Papers missing: %(list)s. A dossier is received only when complete.")
+                % {"list": "; ".join(missing)},
+                field="documents",
+            )
+        )
+    return check
+
+
 def intake_problems(
     *,
     procedure_code: str,
@@ -82,70 +201,19 @@ def intake_problems(
     uploads: Iterable[Upload] = (),
 ) -> list[DomainError]:
     """Every problem `dossier_receive` would refuse the input for, all at once (the service stops at
-    the first): the procedure, the unit (None: already refused by the caller, not checked again), the
-    applicant's fields, each file, the papers missing. Reads the files and rewinds them. The caller's
-    power at the unit is the service's to check."""
-    problems: list[DomainError] = []
-    gen = configcache.generation()
-    try:
-        entry = _procedure(procedure_code, gen)
-    except DomainError as exc:
-        return [exc, *applicant_problems(applicant, channel)[1]]
-    procedure = entry.procedure
-    if unit_code is not None:
-        try:
-            _receiving_unit(unit_code, procedure, reference.organisations(gen=gen))
-        except DomainError as exc:
-            problems.append(exc)
-    if channel == Channel.ONLINE and procedure.service_level < ServiceLevel.LEVEL_3:
-        problems.append(
-            DomainError(
-                _("%(p)s cannot be filed online (online service level %(l)s).")
-                % {"p": procedure.label, "l": procedure.service_level},
-                field="procedure",
-            )
-        )
-    problems += applicant_problems(applicant, channel)[1]
-    by_id = {d.pk: d for d in entry.documents}
-    given: set[int] = set()
-    if channel == Channel.ONLINE:
-        for item in uploads:
-            requirement = by_id.get(item.document_id)
-            if requirement is None:
-                problems.append(
-                    DomainError(
-                        _("Document %(id)s is not a paper of this procedure.") % {"id": item.document_id},
-                        field="documents",
-                    )
-                )
-                continue
-            given.add(requirement.pk)  # a bad file is said as such, not also as a paper missing
-            try:
-                _read_upload(item.file, requirement.name)
-            except DomainError as exc:
-                problems.append(exc)
-            finally:
-                item.file.seek(0)
-    else:
-        given = {int(i) for i in provided}
-        unknown = given - set(by_id)
-        if unknown:
-            problems.append(
-                DomainError(
-                    _("Document %(id)s is not a paper of this procedure.") % {"id": min(unknown)},
-                    field="documents",
-                )
-            )
-    missing = [d.name for d in entry.documents if d.required and d.pk not in given]
-    if missing:
-        problems.append(
-            DomainError(
-                _("Papers missing: %(list)s. A dossier is received only when complete.")
-                % {"list": "; ".join(missing)},
-                field="documents",
-            )
-        )
-    return problems
+    the first): the same checker (`intake_check`), listing. The unit None: already refused by the
+    caller, not checked again. Reads the files and rewinds them. The caller's power at the unit is the
+    service's to check."""
+    return intake_check(
+        procedure_code=procedure_code,
+        unit_code=unit_code,
+        channel=channel,
+        applicant=applicant,
+        provided=provided,
+        uploads=uploads,
+        gen=configcache.generation(),
+        enforce=False,
+    ).problems
 
 
 def _procedure(code: str, gen: int | None) -> reference.CatalogEntry:
@@ -192,7 +260,9 @@ def empty_file(name: str, upload: UploadedFile) -> DomainError:
     )
 
 
-def _read_upload(upload: UploadedFile, name: str) -> tuple[bytes, str]:
+def read_upload(upload: UploadedFile, name: str) -> tuple[bytes, str]:
+    """A paper's file checked on its own (its size, not empty, its type by its first bytes): its bytes
+    and content type, or the refusal naming the paper `name`."""
     limit_mb = getattr(settings, "CITYDESK_MAX_DOSSIER_FILE_MB", 10)
     if upload.size is None or upload.size > limit_mb * 1024 * 1024:
         raise DomainError(
@@ -208,6 +278,9 @@ def _read_upload(upload: UploadedFile, name: str) -> tuple[bytes, str]:
     raise DomainError(
         _("“%(doc)s”: only PDF, JPEG or PNG files are accepted.") % {"doc": name}, field="documents"
     )
+
+
+_read_upload = read_upload  # the name services/moves.py imports
 
 
 def dossier_receive(
@@ -231,56 +304,22 @@ def dossier_receive(
     Everything is read and checked first, from the per-process caches of the catalog, the campaigns and
     the organisations; the write transaction then only stores rows (on SQLite it holds the one lock).
     """
-    if channel not in Channel.values:
-        raise DomainError(_("Unknown channel “%(c)s”.") % {"c": channel}, field="channel")
     gen = configcache.generation()
-    entry = _procedure(procedure_code, gen)
-    procedure = entry.procedure
-    orgs = reference.organisations(gen=gen)
-    unit = _receiving_unit(unit_code, procedure, orgs)
-    if channel == Channel.ONLINE:
-        if procedure.service_level < ServiceLevel.LEVEL_3:
-            raise DomainError(
-                _("%(p)s cannot be filed online (online service level %(l)s).")
-                % {"p": procedure.label, "l": procedure.service_level},
-                field="procedure",
-            )
-        actor = common.actor_for(user, _("Online applicant"))
-    else:
-        if user is None or not user.is_authenticated:
-            raise NotAllowed(_("You must log in to do this."))
-        actor = authorize(user, Power.DOSSIER_RECEIVE, unit)
-    person = clean_applicant(applicant, channel)
-
-    documents = entry.documents
-    by_id = {d.pk: d for d in documents}
-    files: dict[int, tuple[str, bytes, str]] = {}
-    if channel == Channel.ONLINE:
-        for item in uploads:
-            requirement = by_id.get(item.document_id)
-            if requirement is None:
-                raise DomainError(
-                    _("Document %(id)s is not a paper of this procedure.") % {"id": item.document_id},
-                    field="documents",
-                )
-            data, content_type = _read_upload(item.file, requirement.name)
-            files[requirement.pk] = (PurePath(item.file.name or "file").name[:120], data, content_type)
-        given = set(files)
-    else:
-        given = {int(i) for i in provided}
-        unknown = given - set(by_id)
-        if unknown:
-            raise DomainError(
-                _("Document %(id)s is not a paper of this procedure.") % {"id": min(unknown)},
-                field="documents",
-            )
-    missing = [d.name for d in documents if d.required and d.pk not in given]
-    if missing:
-        raise DomainError(
-            _("Papers missing: %(list)s. A dossier is received only when complete.")
-            % {"list": "; ".join(missing)},
-            field="documents",
-        )
+    check = intake_check(
+        procedure_code=procedure_code,
+        unit_code=unit_code,
+        channel=channel,
+        applicant=applicant,
+        provided=provided,
+        uploads=uploads,
+        gen=gen,
+        enforce=True,
+        user=user,
+    )  # raises the first problem
+    entry, orgs, unit, actor, person = check.entry, check.orgs, check.unit, check.actor, check.person
+    assert entry is not None and orgs is not None and unit is not None  # enforced: all were found
+    assert actor is not None and person is not None
+    procedure, documents, files, given = entry.procedure, entry.documents, check.files, check.given
 
     steps = entry.steps
     if not steps:

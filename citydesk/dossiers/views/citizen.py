@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from citydesk.core.errors import DomainError, NotAllowed
-from citydesk.dossiers import payments, selectors, workflow
+from citydesk.core.models import Organisation, User
+from citydesk.dossiers import payments, selectors, staging, workflow
 from citydesk.dossiers.forms import (
     ACCEPT,
     APPLICANT_FIELDS,
@@ -27,7 +28,15 @@ from citydesk.dossiers.forms import (
     PaymentForm,
     PhoneCheckForm,
 )
-from citydesk.dossiers.models import OPEN_STATUSES, Authority, Dossier, Payment, Status
+from citydesk.dossiers.models import (
+    OPEN_STATUSES,
+    Authority,
+    Dossier,
+    Payment,
+    Procedure,
+    ProcedureDocument,
+    Status,
+)
 from citydesk.dossiers.services import (
     Upload,
     dossier_receive,
@@ -84,49 +93,31 @@ def file_online(request: HttpRequest, procedure_code: str) -> HttpResponse:
     documents = list(procedure.documents.all())
     user = request.user if request.user.is_authenticated else None
     status = 200
+    staged: dict[int, staging.StagedFile] = {}  # files kept from a refused submission, by paper
+    removed: int | None = None
+    notice = ""
     if request.method == "POST":
         form = OnlineFilingForm(request.POST)
         form.is_valid()  # consent; every other problem is the service's, all said at once below
-        unit_code = selectors.resolve_unit(form.cleaned_data.get("unit", ""), units)
-        if not unit_code and "unit" not in form.errors:
-            form.add_error("unit", _("Choose the receiving unit from the list."))
-        uploads: list[Upload] = []
-        try:
-            uploads = papers_uploaded(request.FILES, documents)
-        except DomainError as exc:
-            form.add_domain_error(exc)
-        problems = intake_problems(
-            procedure_code=procedure.code,
-            unit_code=unit_code or None,
-            channel="online",
-            applicant=form.applicant(),
-            uploads=uploads,
-        )
-        form.add_domain_errors(problems)
-        if problems:
-            status = status_of(problems[0])
-        if not form.errors:
-            try:
-                received = dossier_receive(
-                    user=user,
-                    procedure_code=procedure.code,
-                    unit_code=unit_code,
-                    channel="online",
-                    applicant=form.applicant(),
-                    uploads=uploads,
-                )
-            except DomainError as exc:
-                form.add_domain_error(exc)
-                status = status_of(exc)
-            else:
-                dossier = received.dossier
-                remember_filed(request, dossier.code)
-                grant(request, dossier.code, FULL)
-                if payments.needs_payment(dossier):
-                    payment = payments.payment_start(dossier=dossier, user=user)
-                    return redirect(payments.adapter_for(payment.provider).checkout_url(payment))
-                return redirect("dossiers:filed", code=dossier.code)
-        status = max(status, 400)
+        staged = staging.kept(request, procedure.code, documents, form.staged_choice())
+        removed = form.removed_paper()
+        if removed is not None:  # “Remove” beside a kept file: nothing is filed, the form comes back
+            form.errors.clear()
+            gone = staged.pop(removed, None)
+            if gone is not None:
+                staging.discard(request, [gone])
+                notice = _("The file “%(name)s” was removed.") % {"name": gone.name}
+            chosen, file_problems = staging.candidates(request.FILES, documents)
+            staged = staging.stage(request, procedure.code, chosen, staged)  # files chosen meanwhile
+            form.add_domain_errors(file_problems)
+            status = 400 if file_problems else 200
+        else:
+            outcome = _file(request, procedure, documents, units, form, staged, user)
+            if isinstance(outcome, HttpResponse):
+                return outcome
+            status = outcome
+            chosen, _problems = staging.candidates(request.FILES, documents)  # said by the service
+            staged = staging.stage(request, procedure.code, chosen, staged)
     else:
         initial: dict[str, Any] = {}
         if user is not None:
@@ -139,6 +130,11 @@ def file_online(request: HttpRequest, procedure_code: str) -> HttpResponse:
     context = {
         "procedure": procedure,
         "documents": documents,
+        "slots": [(d, staged.get(d.pk)) for d in documents],
+        "staged_any": bool(staged),
+        "removed": removed,
+        "notice": notice,
+        "staged_hours": int(staging.lifetime().total_seconds() // 3600),
         "units": [(u, search_key(u.name)) for u in units],
         "form": form,
         "applicant_fields": [form[name] for name in APPLICANT_FIELDS],
@@ -148,6 +144,64 @@ def file_online(request: HttpRequest, procedure_code: str) -> HttpResponse:
         "max_mb": 10,
     }
     return render(request, "dossiers/citizen_file.html", context, status=status)
+
+
+def _file(
+    request: HttpRequest,
+    procedure: Procedure,
+    documents: list[ProcedureDocument],
+    units: list[Organisation],
+    form: OnlineFilingForm,
+    staged: dict[int, staging.StagedFile],
+    user: User | None,
+) -> HttpResponse | int:
+    """File the dossier from the form, the files chosen now and the kept ones (a file chosen for a paper
+    replaces its kept one): the redirect once filed (the kept files are then deleted), else the refusal's
+    HTTP status, every problem put on the form."""
+    status = 400
+    unit_code = selectors.resolve_unit(form.cleaned_data.get("unit", ""), units)
+    if not unit_code and "unit" not in form.errors:
+        form.add_error("unit", _("Choose the receiving unit from the list."))
+    uploads: list[Upload] = []
+    try:
+        uploads = papers_uploaded(request.FILES, documents)
+    except DomainError as exc:
+        form.add_domain_error(exc)
+    chosen_now = {u.document_id for u in uploads}
+    uploads += staging.uploads_of(s for pk, s in staged.items() if pk not in chosen_now)
+    problems = intake_problems(
+        procedure_code=procedure.code,
+        unit_code=unit_code or None,
+        channel="online",
+        applicant=form.applicant(),
+        uploads=uploads,
+    )
+    form.add_domain_errors(problems)
+    if problems:
+        status = status_of(problems[0])
+    if not form.errors:
+        try:
+            received = dossier_receive(
+                user=user,
+                procedure_code=procedure.code,
+                unit_code=unit_code,
+                channel="online",
+                applicant=form.applicant(),
+                uploads=uploads,
+            )
+        except DomainError as exc:
+            form.add_domain_error(exc)
+            status = status_of(exc)
+        else:
+            staging.discard(request, staged.values())  # the papers are stored with the dossier
+            dossier = received.dossier
+            remember_filed(request, dossier.code)
+            grant(request, dossier.code, FULL)
+            if payments.needs_payment(dossier):
+                payment = payments.payment_start(dossier=dossier, user=user)
+                return redirect(payments.adapter_for(payment.provider).checkout_url(payment))
+            return redirect("dossiers:filed", code=dossier.code)
+    return max(status, 400)
 
 
 @require_GET

@@ -1,0 +1,150 @@
+"""Filing a dossier online in a real browser: a refused submission keeps the chosen file, and the next one
+succeeds without choosing it again, with the keyboard only, with and without JavaScript. The kept file can
+be removed with the keyboard."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from citydesk.dossiers.models import Dossier, DossierDocument
+from tests.dossiers.conftest import catalog  # noqa: F401  (the fixture, used below)
+
+if TYPE_CHECKING:
+    from .conftest import Traffic
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PDF = b"%PDF-1.4\n% to khai dang ky khai sinh\n"
+
+
+def expect(locator: Any) -> Any:
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
+def focused(page: Any, selector: str) -> bool:
+    return page.evaluate("(s) => !!document.activeElement && document.activeElement.matches(s)", selector)
+
+
+def unexpected(traffic: Traffic) -> list[str]:
+    """What the page fetched and complained about, but the form's own refusals (400, by design)."""
+    return [
+        p for p in traffic.problems() if not p.startswith("failed response: 400 ") or "/ho-so/nop/" not in p
+    ]
+
+
+@pytest.fixture
+def declaration(tmp_path: Path) -> Path:
+    path = tmp_path / "to-khai.pdf"
+    path.write_bytes(PDF)
+    return path
+
+
+@pytest.fixture
+def no_script_page(chromium: Any, live_server: Any) -> Iterator[Any]:
+    context = chromium.new_context(
+        base_url=live_server.url, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh", java_script_enabled=False
+    )
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def refused_without_the_name(page: Any, paper: int, declaration: Path) -> None:
+    """Fill the form but the applicant's name, choose the declaration, and send it with Enter."""
+    page.goto("/ho-so/nop/HT-01/")
+    page.fill("#id_unit", "phuong ben thanh")
+    page.fill("#id_applicant_phone", "0903000111")
+    page.set_input_files(f"#file-{paper}", str(declaration))
+    page.check("#id_consent")
+    page.focus("#id_applicant_phone")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_test_id("error-summary")).to_be_visible()
+    expect(page.get_by_test_id(f"staged-{paper}")).to_contain_text("to-khai.pdf")
+
+
+def _file_with_the_kept_paper(page: Any, paper: int, screenshot_dir: Path | None) -> None:
+    if screenshot_dir is not None:
+        page.screenshot(path=str(screenshot_dir / "dossiers-file-kept.png"), full_page=True)
+    # The name typed, Enter in its field files the dossier (never the “Remove” button beside the file).
+    page.fill("#id_applicant_name", "Ngô Thị Mai")
+    page.focus("#id_applicant_name")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "/ho-so/da-nop/" in page.url, page.url
+    dossier = Dossier.objects.get()
+    paper_row = DossierDocument.objects.get(dossier=dossier)
+    assert paper_row.requirement_id == paper and paper_row.file.read() == PDF
+    expect(page.locator("main")).to_contain_text(dossier.code)
+
+
+def test_a_refused_filing_keeps_the_file_for_the_next_try(
+    page: Any,
+    traffic: Traffic,
+    screenshot_dir: Path,
+    personas: Any,
+    catalog: Any,  # noqa: F811
+    settings: Any,
+    tmp_path: Path,
+    declaration: Path,
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    paper = catalog.birth.documents.get(required=True).pk
+    refused_without_the_name(page, paper, declaration)
+    expect(page.locator("#err-applicant_name")).to_be_visible()
+    assert page.locator(f"#file-{paper}").input_value() == ""  # nothing chosen: the kept file stands in
+    _file_with_the_kept_paper(page, paper, screenshot_dir)
+    assert unexpected(traffic) == [], unexpected(traffic)
+
+
+def test_without_javascript_the_kept_file_is_used_too(
+    no_script_page: Any,
+    personas: Any,
+    catalog: Any,  # noqa: F811
+    settings: Any,
+    tmp_path: Path,
+    declaration: Path,
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    paper = catalog.birth.documents.get(required=True).pk
+    refused_without_the_name(no_script_page, paper, declaration)
+    _file_with_the_kept_paper(no_script_page, paper, None)
+
+
+def test_the_kept_file_is_removed_with_the_keyboard(
+    page: Any,
+    traffic: Traffic,
+    personas: Any,
+    catalog: Any,  # noqa: F811
+    settings: Any,
+    tmp_path: Path,
+    declaration: Path,
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    paper = catalog.birth.documents.get(required=True).pk
+    refused_without_the_name(page, paper, declaration)
+    page.fill("#id_applicant_name", "Ngô Thị Mai")
+    # Tab from the last field before the papers reaches the kept file's “Remove” button.
+    page.focus("#id_applicant_address")
+    page.keyboard.press("Tab")
+    assert focused(page, f"button[name=unstage][value='{paper}']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_test_id("staged-removed")).to_contain_text("to-khai.pdf")
+    expect(page.get_by_test_id(f"staged-{paper}")).to_have_count(0)
+    assert focused(page, f"#file-{paper}")  # the paper's file field, to choose another
+    assert page.input_value("#id_applicant_name") == "Ngô Thị Mai" and page.is_checked("#id_consent")
+    assert not Dossier.objects.exists()
+    # Sent now, the paper is missing: nothing is filed.
+    with page.expect_navigation():
+        page.get_by_test_id("file-submit").click()
+    expect(page.locator("#err-documents")).to_be_visible()
+    assert not Dossier.objects.exists()
+    assert unexpected(traffic) == [], unexpected(traffic)
