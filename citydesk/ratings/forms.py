@@ -35,7 +35,7 @@ class RatingForm(DomainErrorForm):
     level = forms.CharField(required=False, max_length=20)
     comment = forms.CharField(required=False, strip=True, widget=forms.Textarea)
     transaction = forms.CharField(required=False, max_length=24)
-    t = forms.CharField(required=False, max_length=64)
+    t = forms.CharField(required=False, max_length=200)  # a receipt key or a signed rating key (~70)
 
 
 class CodeRatingForm(RatingForm):

@@ -316,3 +316,20 @@ def test_rating_is_offered_only_through_the_applicants_own_access(client, person
     client.post(f"/ho-so/tra-cuu/{dossier.code}/", {"phone": "3456"})  # last 4 digits: a view, not the key
     page = client.get(f"/ho-so/tra-cuu/{dossier.code}/").content.decode()
     assert 'data-testid="rate-link"' not in page and dossier.citizen_token not in page
+
+
+def test_the_rating_link_of_the_result_message_rates_through_the_web_page(personas, catalog, receive):
+    """The signed key the message carries (about 70 characters) is accepted by the page's form."""
+    from urllib.parse import unquote
+
+    from citydesk.ratings.models import Rating
+
+    dossier = receive()
+    finish(personas, dossier)
+    key = unquote(re.search(r"\?t=([^\s&]+)", messages_of(dossier)[-1].body).group(1))
+    assert len(key) > 64
+    response = type_client().post(
+        f"/danh-gia/ho-so/{dossier.code}/", {"t": key, "level": "satisfied", "comment": "Nhanh gọn"}
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert Rating.objects.filter(dossier=dossier, level="satisfied").exists()
