@@ -73,3 +73,14 @@ def test_flash_messages_differ_by_level(page: Any, traffic: Traffic) -> None:
     assert len({s["icon"] for s in styles}) == 4 and all(s["icon"] not in ("none", "normal") for s in styles)
     assert len({s["label"] for s in styles}) == 4, styles
     assert traffic.problems() == []
+
+
+def test_a_long_name_in_the_header_fits_a_small_phone(page: Any, personas: Any) -> None:
+    """The account's name wraps on a 360 px phone instead of pushing “Log out” off the screen."""
+    personas.head.full_name = "Nguyễn Hoàng Phương Thảo Quỳnh"
+    personas.head.save(update_fields=["full_name"])
+    log_in(page, "head", "pw-head")
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto("/")
+    scroll_width, inner_width = page.evaluate(OVERFLOW)
+    assert scroll_width <= inner_width, f"the page is {scroll_width}px wide on a {inner_width}px phone"
