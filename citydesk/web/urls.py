@@ -11,4 +11,6 @@ urlpatterns = [
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("lich-lam-viec/", views.calendar_page, name="calendar"),
     path("don-vi-hanh-chinh/", views.units_page, name="units"),
+    path("cua-toi/phan-anh/", views.my_reports, name="my_reports"),
+    path("cua-toi/ho-so/", views.my_dossiers, name="my_dossiers"),
 ]

@@ -6,11 +6,14 @@ import logging
 from datetime import datetime
 
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -33,6 +36,8 @@ from citydesk.reports.models import Status as ReportStatus
 
 # How many of a citizen's own reports and dossiers the home page lists (newest first).
 CITIZEN_RECENT = 10
+# Rows per page of "all my reports" / "all my dossiers".
+MY_PAGE_SIZE = 25
 
 # The colour of a status on the citizen's lists (its label is always written out too).
 REPORT_TONES = {ReportStatus.RESOLVED: "done", ReportStatus.CLOSED: "done", ReportStatus.REJECTED: "stopped"}
@@ -90,8 +95,6 @@ def _rate_urls(dossiers: list[Dossier]) -> dict[int, str]:
     """The applicant's links to rate their finished dossiers not rated yet: one query for the list."""
     from urllib.parse import urlencode
 
-    from django.urls import reverse
-
     from citydesk.dossiers.services.common import rating_token
     from citydesk.dossiers.views.common import RATEABLE_STATUSES
     from citydesk.ratings.models import Rating
@@ -109,44 +112,101 @@ def _rate_urls(dossiers: list[Dossier]) -> dict[int, str]:
     }
 
 
-def _citizen_items(user: User) -> dict[str, list]:
-    """A citizen's own latest reports and dossiers, newest first: two queries whatever their number."""
-    reports = (
+def _report_items(reports: list[Report]) -> list[dict[str, object]]:
+    """A citizen's report rows; a resolved one they have not rated yet links to its rating form."""
+    from citydesk.reports.services.citizen import rating_open
+
+    items = []
+    for r in reports:
+        try:
+            rating = r.rating
+        except ObjectDoesNotExist:
+            rating = None
+        track = reverse("reports:track", args=[r.code])
+        items.append(
+            {
+                "report": r,
+                "category": category_label(r.category),
+                "tone": REPORT_TONES.get(r.status, "open"),
+                "rate_url": f"{track}#rate" if rating_open(r, rating) else "",
+            }
+        )
+    return items
+
+
+def _dossier_items(dossiers: list[Dossier]) -> list[dict[str, object]]:
+    rate_urls = _rate_urls(dossiers)
+    return [
+        {
+            "dossier": d,
+            "procedure": procedure_name(d.procedure),
+            "tone": DOSSIER_TONES.get(d.status, "open"),
+            "rate_url": rate_urls.get(d.pk, ""),
+        }
+        for d in dossiers
+    ]
+
+
+def _own_reports(user: User) -> QuerySet[Report]:
+    return (
         Report.objects.filter(reporter=user)
-        .select_related("category")
-        .only("code", "status", "created_at", "category__name", "category__name_en")
-        .order_by("-created_at", "-pk")[:CITIZEN_RECENT]
-    )
-    dossiers = (
-        Dossier.objects.filter(applicant=user)
-        .select_related("procedure")
+        .select_related("category", "rating")
         .only(
             "code",
             "status",
-            "received_at",
-            "procedure__code",
-            "procedure__name",
-            "procedure__name_en",
+            "created_at",
+            "resolved_at",
+            "category__name",
+            "category__name_en",
+            "rating__created_at",
+            "rating__level",
         )
-        .order_by("-received_at", "-pk")[:CITIZEN_RECENT]
+        .order_by("-created_at", "-pk")
     )
-    dossiers = list(dossiers)
-    rate_urls = _rate_urls(dossiers)
+
+
+def _own_dossiers(user: User) -> QuerySet[Dossier]:
+    return (
+        Dossier.objects.filter(applicant=user)
+        .select_related("procedure")
+        .only("code", "status", "received_at", "procedure__code", "procedure__name", "procedure__name_en")
+        .order_by("-received_at", "-pk")
+    )
+
+
+def _citizen_items(user: User) -> dict[str, object]:
+    """A citizen's own latest reports and dossiers, newest first: two queries whatever their number. One row
+    more than shown is read to know whether "all of them" needs a link."""
+    reports = list(_own_reports(user)[: CITIZEN_RECENT + 1])
+    dossiers = list(_own_dossiers(user)[: CITIZEN_RECENT + 1])
     return {
-        "my_reports": [
-            {"report": r, "category": category_label(r.category), "tone": REPORT_TONES.get(r.status, "open")}
-            for r in reports
-        ],
-        "my_dossiers": [
-            {
-                "dossier": d,
-                "procedure": procedure_name(d.procedure),
-                "tone": DOSSIER_TONES.get(d.status, "open"),
-                "rate_url": rate_urls.get(d.pk, ""),
-            }
-            for d in dossiers
-        ],
+        "my_reports": _report_items(reports[:CITIZEN_RECENT]),
+        "my_reports_more": len(reports) > CITIZEN_RECENT,
+        "my_dossiers": _dossier_items(dossiers[:CITIZEN_RECENT]),
+        "my_dossiers_more": len(dossiers) > CITIZEN_RECENT,
     }
+
+
+@login_required
+def my_reports(request: HttpRequest) -> HttpResponse:
+    """Every report the account sent, newest first, a page at a time."""
+    page = Paginator(_own_reports(request.user), MY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/my_items.html",
+        {"kind": "reports", "page": page, "items": _report_items(list(page.object_list))},
+    )
+
+
+@login_required
+def my_dossiers(request: HttpRequest) -> HttpResponse:
+    """Every dossier the account filed, newest first, a page at a time."""
+    page = Paginator(_own_dossiers(request.user), MY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/my_items.html",
+        {"kind": "dossiers", "page": page, "items": _dossier_items(list(page.object_list))},
+    )
 
 
 def calendar_page(request: HttpRequest) -> HttpResponse:

@@ -249,3 +249,61 @@ def test_citizen_home_offers_to_rate_finished_dossiers_not_rated_yet(client, per
     assert still_open.code in page and "tok-open" not in page and "tok-rated" not in page
     assert client.get(links[0]).status_code == 200  # the link opens the rating page
     assert 'data-testid="rate-by-code"' in page
+
+
+def test_every_own_report_and_dossier_is_reachable_beyond_the_home_page(client, personas, category):
+    """The home page shows the newest; a link opens them all, a page at a time, the account's only."""
+    from citydesk.web.views import MY_PAGE_SIZE
+
+    birth = make_procedure("HT-01", "Đăng ký khai sinh")
+    other = User.objects.create_user(username="other", password="x", full_name="Người khác")
+    mine = [make_report(personas, category, personas.citizen, days_ago=d) for d in range(CITIZEN_RECENT + 2)]
+    theirs = make_report(personas, category, other)
+    files = [make_dossier(personas, birth, personas.citizen, days_ago=d) for d in range(CITIZEN_RECENT)]
+    client.force_login(personas.citizen)
+    home = html(client.get("/"))
+    assert 'data-testid="my-reports-all"' in home and reverse("web:my_reports") in home
+    assert 'data-testid="my-dossiers-all"' not in home  # exactly CITIZEN_RECENT: all are shown already
+    assert mine[-1].code not in home  # the oldest is beyond the home page's list
+
+    page = html(client.get(reverse("web:my_reports")))
+    listed = re.findall(r'data-testid="my-report">\s*<a class="code" href="[^"]+">([^<]+)</a>', page)
+    assert listed == [r.code for r in mine] and theirs.code not in page
+    page = html(client.get(reverse("web:my_dossiers")))
+    assert re.findall(r'data-testid="my-dossier">\s*<a class="code" href="[^"]+">([^<]+)</a>', page) == [
+        d.code for d in files
+    ]
+    # Pages of MY_PAGE_SIZE, in constant queries.
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("web:my_reports"))
+    for day in range(MY_PAGE_SIZE + 5):
+        make_report(personas, category, personas.citizen, days_ago=100 + day)
+    with CaptureQueriesContext(connection) as many:
+        page = html(client.get(reverse("web:my_reports")))
+    assert len(many) == len(few)
+    assert page.count('data-testid="my-report"') == MY_PAGE_SIZE and "?page=2" in page
+    second = html(client.get(reverse("web:my_reports"), {"page": 2}))
+    assert second.count('data-testid="my-report"') == CITIZEN_RECENT + 2 + MY_PAGE_SIZE + 5 - MY_PAGE_SIZE
+    client.logout()
+    for name in ("web:my_reports", "web:my_dossiers"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and "/dang-nhap/" in response["Location"]
+
+
+def test_citizen_home_offers_to_rate_resolved_reports_not_rated_yet(client, personas, category):
+    from citydesk.reports.models import Rating
+
+    now = timezone.now()
+    resolved = make_report(
+        personas, category, personas.citizen, status=ReportStatus.RESOLVED, resolved_at=now
+    )
+    rated = make_report(personas, category, personas.citizen, status=ReportStatus.CLOSED, resolved_at=now)
+    Rating.objects.create(report=rated, level="satisfied")
+    open_one = make_report(personas, category, personas.citizen)
+    client.force_login(personas.citizen)
+    page = html(client.get("/"))
+    links = re.findall(r'<a href="([^"]+)" data-testid="my-report-rate">', page)
+    assert links == [reverse("reports:track", args=[resolved.code]) + "#rate"]
+    assert rated.code in page and open_one.code in page
+    track = html(client.get(links[0].split("#")[0]))
+    assert 'id="rating-form"' in track  # the link lands on the form the logged-in reporter may use
