@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 
 from citydesk.core.admin_audit import AuditedAdmin, admin_actor, record_change
 from citydesk.core.errors import DomainError
+from citydesk.core.history_notes import actor_text
 from citydesk.core.models import (
     AdminUnit,
     ApiToken,
@@ -274,9 +275,14 @@ class ApiTokenAdmin(AuditedAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["id", "at", "actor_label", "right", "on_behalf_of", "action", "object_type", "object_id"]
+    list_display = ["id", "at", "actor", "right", "on_behalf_of", "action", "object_type", "object_id"]
     list_filter = ["right", "action", "object_type"]
     search_fields = ["actor_label", "object_id", "action"]
+
+    @admin.display(description=_("actor"), ordering="actor_label")
+    def actor(self, entry: AuditEntry) -> str:
+        """A person's name, or a role stored language-neutrally (`role:citizen`) in the reader's language."""
+        return actor_text(entry.actor_label)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

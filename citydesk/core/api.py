@@ -14,6 +14,7 @@ from ninja.responses import Status
 from citydesk.core import calendar_changes, services, units
 from citydesk.core.calendar import current_calendar, range_error
 from citydesk.core.errors import DomainError, NotAllowed, NotFound
+from citydesk.core.history_notes import actor_text
 from citydesk.core.models import AdminUnit, AuditEntry, Delegation, Membership, Organisation, Role, User
 from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.core.selectors import descendant_ids
@@ -381,7 +382,7 @@ def authority_check(request: HttpRequest, power: str, organisation: str) -> Powe
 class AuditOut(Schema):
     id: int
     at: datetime
-    actor_label: str
+    actor_label: str  # a person's name, or a role (citizen, reporter…) in the language asked
     right: str
     on_behalf_of: str
     action: str
@@ -390,6 +391,10 @@ class AuditOut(Schema):
     before: dict | None
     after: dict | None
     hash: str
+
+    @staticmethod
+    def resolve_actor_label(entry: AuditEntry) -> str:
+        return actor_text(entry.actor_label)
 
 
 def audit_scope(user: User) -> set[int] | None:

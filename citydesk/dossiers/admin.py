@@ -207,7 +207,7 @@ class DossierDocumentInline(ReadOnlyInline):
 
 class DossierEventInline(ReadOnlyInline):
     model = DossierEvent
-    fields = ["at", "kind", "actor_label", "status_from", "status_to", "note", "public"]
+    fields = ["at", "kind", "display_actor", "status_from", "status_to", "display_note", "public"]
     readonly_fields = fields
 
 

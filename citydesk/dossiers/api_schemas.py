@@ -295,8 +295,8 @@ def dossier_view(d: Dossier, *, full: bool, allowed: list[str] | None = None) ->
                 "kind": e.kind,
                 "status_from": e.status_from,
                 "status_to": e.status_to,
-                "note": e.note if full else None,
-                "actor": e.actor_label if full else None,
+                "note": e.display_note if full else None,  # in the reader's language
+                "actor": e.display_actor if full else None,
             }
             for e in d.events.all()
             if e.public or full

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import admin
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from citydesk.core import history_notes
 from citydesk.core.models import Organisation
 from citydesk.core.powers import Role
 
@@ -391,7 +393,11 @@ class DossierEvent(models.Model):
     actor_label = models.CharField(max_length=200, blank=True, verbose_name=_("actor label"))
     status_from = models.CharField(max_length=12, blank=True, verbose_name=_("status from"))
     status_to = models.CharField(max_length=12, blank=True, verbose_name=_("status to"))
-    note = models.TextField(blank=True, verbose_name=_("note"))
+    note = models.TextField(blank=True, verbose_name=_("note"))  # what a person wrote, as written
+    # A note the platform wrote: its key and arguments (codes, ISO datetimes, amounts), rendered when read
+    # in the reader's language (`display_note`; the keys are in `dossiers.system_notes`).
+    note_key = models.CharField(max_length=40, blank=True, default="", verbose_name=_("note key"))
+    note_args = models.JSONField(default=dict, blank=True, verbose_name=_("note arguments"))
     public = models.BooleanField(default=True, verbose_name=_("public"))
 
     class Meta:
@@ -400,6 +406,22 @@ class DossierEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id} {self.kind}"
+
+    @property
+    @admin.display(description=_("note"))
+    def display_note(self) -> str:
+        """The note in the active language: a system note rendered from its key, a person's as written."""
+        if not self.note_key:
+            return self.note
+        from citydesk.dossiers import system_notes  # noqa: F401 — registers the keys
+
+        return history_notes.render(self.note_key, self.note_args, self.note)
+
+    @property
+    @admin.display(description=_("actor"))
+    def display_actor(self) -> str:
+        """Who acted: a person's name as stored, a role (the online applicant) in the active language."""
+        return history_notes.actor_text(self.actor_label)
 
 
 class Shipment(models.Model):

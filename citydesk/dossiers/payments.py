@@ -13,10 +13,9 @@ import secrets
 from dataclasses import dataclass
 from typing import Protocol
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -27,6 +26,7 @@ from citydesk.core.powers import Power
 from citydesk.core.services import authorize
 from citydesk.dossiers.models import Dossier, DossierEvent, Payment, Status
 from citydesk.dossiers.services import common
+from citydesk.dossiers.system_notes import PAID_AT_DESK, PAID_ONLINE, system_note
 
 
 class PaymentAdapter(Protocol):
@@ -156,12 +156,9 @@ def payment_confirm(*, reference: str, outcome: str, user: User | None = None) -
                 dossier,
                 actor,
                 DossierEvent.Kind.PAID,
-                note=_("%(amount)s paid through %(provider)s (%(ref)s).")
-                % {
-                    "amount": vnd(payment.amount),
-                    "provider": adapter_for(payment.provider).label,
-                    "ref": payment.reference,
-                },
+                **system_note(
+                    PAID_ONLINE, amount=payment.amount, provider=payment.provider, ref=payment.reference
+                ),
             )
     else:
         payment.save(update_fields=["state"])
@@ -252,14 +249,12 @@ def payment_record_at_desk(
     dossier.version += 1
     dossier.updated_at = now
     dossier.save(update_fields=["paid_at", "version", "updated_at"])
-    with translation.override(settings.LANGUAGE_CODE):  # stored in the platform's language
-        common.event(
-            dossier,
-            actor,
-            DossierEvent.Kind.PAID,
-            note=_("%(amount)s paid: %(method)s, receipt no. %(receipt)s.")
-            % {"amount": vnd(payment.amount), "method": DESK_METHODS[method], "receipt": number},
-        )
+    common.event(  # written out in each reader's language
+        dossier,
+        actor,
+        DossierEvent.Kind.PAID,
+        **system_note(PAID_AT_DESK, amount=payment.amount, method=method, receipt=number),
+    )
     audit_record(
         actor=actor,
         action="dossier.record_payment",

@@ -96,7 +96,7 @@ class EventInline(admin.TabularInline):
     model = ReportEvent
     extra = 0
     can_delete = False
-    fields = ["at", "kind", "actor_label", "right", "from_status", "to_status", "note", "public"]
+    fields = ["at", "kind", "display_actor", "right", "from_status", "to_status", "display_note", "public"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]

@@ -529,8 +529,8 @@ def report_add_note(request: HttpRequest, code: str, payload: NoteIn) -> Status:
             kind=event.kind,
             from_status="",
             to_status="",
-            note=event.note,
-            actor=event.actor_label,
+            note=event.display_note,
+            actor=selectors.event_actor(event),
             right=event.right,
         ),
     )

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib import admin
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from citydesk.core import history_notes
 from citydesk.core.models import AdminUnit, Organisation, ServiceCategory
 from citydesk.lib.text import join_place
 
@@ -221,7 +223,11 @@ class ReportEvent(models.Model):
     on_behalf_of = models.CharField(max_length=200, blank=True, verbose_name=_("on behalf of"))
     from_status = models.CharField(max_length=12, blank=True, verbose_name=_("from status"))
     to_status = models.CharField(max_length=12, blank=True, verbose_name=_("to status"))
-    note = models.TextField(blank=True, verbose_name=_("note"))
+    note = models.TextField(blank=True, verbose_name=_("note"))  # what a person wrote, as written
+    # A note the platform wrote: its key and arguments (codes, ISO datetimes, names), rendered when read
+    # in the reader's language (`display_note`; the keys are in `reports.system_notes`).
+    note_key = models.CharField(max_length=40, blank=True, default="", verbose_name=_("note key"))
+    note_args = models.JSONField(default=dict, blank=True, verbose_name=_("note arguments"))
     public = models.BooleanField(default=True, verbose_name=_("public"))
 
     class Meta:
@@ -230,6 +236,22 @@ class ReportEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} {self.kind} {self.to_status}"
+
+    @property
+    @admin.display(description=_("note"))
+    def display_note(self) -> str:
+        """The note in the active language: a system note rendered from its key, a person's as written."""
+        if not self.note_key:
+            return self.note
+        from citydesk.reports import system_notes  # noqa: F401 — registers the keys
+
+        return history_notes.render(self.note_key, self.note_args, self.note)
+
+    @property
+    @admin.display(description=_("actor"))
+    def display_actor(self) -> str:
+        """Who acted: a person's name as stored, a role (the citizen, the reporter) in the active language."""
+        return history_notes.actor_text(self.actor_label)
 
 
 class Follower(models.Model):

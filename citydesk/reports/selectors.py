@@ -20,6 +20,7 @@ from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.core.selectors import descendant_ids as _descendants
 from citydesk.core.services import active_delegation_for
 from citydesk.lib.text import nfc, sort_key
+from citydesk.reports import system_notes
 from citydesk.reports.duplicates import find_candidates
 from citydesk.reports.models import (
     OPEN_STATUSES,
@@ -420,7 +421,7 @@ def event_actor(event: ReportEvent) -> str:
         label = event.actor_label
         if label in SYSTEM_LABELS or label.startswith("cli:"):
             return _("System")
-    return event.actor_label
+    return event.display_actor  # a role (the citizen) in the reader's language, a person's name as stored
 
 
 # --- The officer's report page --------------------------------------------------------------------
@@ -491,7 +492,10 @@ def rating_level_labels() -> set[str]:
 
 
 def event_note_for(event: ReportEvent, *, sees_comment: bool, levels: set[str]) -> str:
-    """An event's note as shown: a rating's comment is for the handling unit and the reporter only."""
-    if event.kind != ReportEvent.Kind.RATING or sees_comment or event.note in levels:
-        return event.note
-    return ""
+    """An event's note as shown, in the reader's language (`display_note`): a rating's comment is for the
+    handling unit and the reporter only; others read a rating's level alone."""
+    if event.kind != ReportEvent.Kind.RATING or sees_comment:
+        return event.display_note
+    if event.note_key:
+        return event.display_note if event.note_key == system_notes.RATED else ""
+    return event.note if event.note in levels else ""

@@ -447,3 +447,23 @@ def test_errors_follow_the_requested_language(client):
     )
     english = client.get("/api/v1/calendar/due", params, HTTP_ACCEPT_LANGUAGE="en")
     assert english.json()["detail"] == "“working_days” cannot be negative."
+
+
+def test_audit_names_a_role_actor_in_the_language_asked(client, personas, bearer):
+    """Role actors are stored language-neutrally (`role:citizen`) and read in the caller's language."""
+    from citydesk.core.models import AuditEntry, ServiceCategory
+    from tests.reports.conftest import submit_report
+
+    ServiceCategory.objects.create(
+        code="road_damage", domain="report", name="Hư hỏng đường", name_en="Road damage", handled_by="ward",
+        working_days=5, triage_hours=4,
+    )  # fmt: skip
+    report = submit_report()
+    stored = AuditEntry.objects.get(object_type="report", object_id=report.code, action="report.submit")
+    assert stored.actor_label.startswith("role:")
+    query = {"object_type": "report", "object_id": report.code}
+    vi = client.get("/api/v1/audit", query, **bearer(personas.inspector)).json()
+    en = client.get("/api/v1/audit", query, HTTP_ACCEPT_LANGUAGE="en", **bearer(personas.inspector)).json()
+    created = [e["actor_label"] for e in vi if e["action"] == "report.submit"]
+    assert created == ["người dân"]
+    assert [e["actor_label"] for e in en if e["action"] == "report.submit"] == ["citizen"]

@@ -102,7 +102,7 @@ def test_confirm_paid_is_idempotent(personas, catalog, receive):
     assert confirmed.state == Payment.State.PAID and confirmed.paid_at is not None
     assert dossier.paid_at == confirmed.paid_at
     event = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.PAID)
-    assert payment.reference in event.note and "100.000 đ" in event.note
+    assert payment.reference in event.display_note and "100.000 đ" in event.display_note
     audits = AuditEntry.objects.count()
     for outcome in ("paid", "failed"):
         again = payments.payment_confirm(reference=payment.reference, outcome=outcome)

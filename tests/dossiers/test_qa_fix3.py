@@ -242,7 +242,7 @@ def test_the_sms_says_the_code_once_and_times_are_day_first(personas, catalog, r
     assert re.search(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", received.body), received.body
     assert not re.search(r"\d{2}:\d{2} \d{2}/\d{2}/\d{4}", received.body)
     event = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.RECEIVED)
-    assert re.search(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", event.note)
+    assert re.search(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", event.display_note)
 
 
 def test_an_sms_whose_body_does_not_name_the_code_keeps_the_subject():

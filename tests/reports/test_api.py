@@ -295,8 +295,8 @@ def test_a_rating_comment_is_not_in_the_public_view(client, categories, personas
         content_type="application/json",
     )
     assert r.status_code == 200, r.content
-    ReportEvent.objects.filter(report__code=code, kind="rating").update(
-        public=True, note=f"Bình thường. {comment}"
+    ReportEvent.objects.filter(report__code=code, kind="rating").update(  # as older code stored it
+        public=True, note=f"Bình thường. {comment}", note_key="", note_args={}
     )
     public = client.get(f"/api/v1/reports/{code}").json()
     assert comment not in json.dumps(public, ensure_ascii=False)

@@ -42,7 +42,7 @@ def submit(**kwargs):
 
 
 def public_notes(report: Report) -> str:
-    return " ".join(report.events.filter(public=True).values_list("note", flat=True))
+    return " ".join(e.display_note for e in report.events.filter(public=True))
 
 
 def state(report: Report) -> tuple:
@@ -220,7 +220,7 @@ def test_merge_and_unmerge_tell_the_duplicates_reporter(personas, categories):
     assert dup.code in told.subject and master.code in told.subject
     assert master.code in told.body and f"/tra-cuu/{master.code}/" in told.body
     merged = dup.events.filter(kind="merge", public=True).last()
-    assert master.code in merged.note
+    assert master.code in merged.display_note
 
     report_unmerge(user=personas.head, code=dup.code)
     assert sent.count() == before + 2
@@ -250,7 +250,7 @@ def test_a_pause_without_office_time_leaves_the_due_time(personas, categories):
     assert report.due_at == friday and report.paused_at is None
     assert sent.count() == before + 1 and report.code in sent.order_by("-pk").first().subject
     resumed = report.events.filter(kind="sla").last()
-    assert resumed.public and "27/11/2026 17:00" in resumed.note
+    assert resumed.public and "27/11/2026 17:00" in resumed.display_note
 
 
 def test_a_pause_moves_the_due_time_by_the_office_time_that_passed(personas, categories):
@@ -293,9 +293,9 @@ def test_rerouting_by_category_tells_the_citizen_the_new_unit(personas, categori
     )
     assert report.unit == personas.department
     moved = report.events.filter(kind="transfer", public=True).get()
-    assert "Sở Xây dựng" in moved.note
+    assert "Sở Xây dựng" in moved.display_note
     route = report.events.filter(kind="route").last()
-    assert not route.public and route.note not in public_notes(report)
+    assert not route.public and route.display_note not in public_notes(report)
     assert sent.count() == before + 1
     mail = sent.order_by("-pk").first()
     assert report.code in mail.subject and "Sở Xây dựng" in mail.body

@@ -104,7 +104,8 @@ def test_reporter_answers_with_text_and_photo_and_the_report_resumes(client, per
     assert report.paused_at is None and report.due_at >= due_before
     (reply,) = _replies(report)
     assert not reply.public  # internal: the officers see it, the public page does not
-    assert reply.note.startswith("Đây là ảnh rõ hơn.\nỔ gà sâu khoảng 20 cm.") and "anh-ro.jpg" in reply.note
+    shown = reply.display_note
+    assert shown.startswith("Đây là ảnh rõ hơn.\nỔ gà sâu khoảng 20 cm.") and "anh-ro.jpg" in shown
     assert reply.actor_label == "Nguyễn Văn Dân"
     attachment = Attachment.objects.get(report=report)
     assert attachment.original_name == "anh-ro.jpg" and not attachment.public
@@ -199,7 +200,8 @@ def test_an_email_answer_with_the_code_in_the_subject_is_a_reply(personas, categ
     report.refresh_from_db()
     assert report.paused_at is None
     (reply,) = _replies(report)
-    assert reply.note.startswith("Gửi anh chị ảnh rõ hơn.") and "Xin ảnh chụp" not in reply.note
+    shown = reply.display_note
+    assert shown.startswith("Gửi anh chị ảnh rõ hơn.") and "Xin ảnh chụp" not in shown
     assert report.attachments.filter(original_name="o-ga.jpg").count() == 1
     assert Notification.objects.filter(
         channel="email", address="dan@example.vn", subject__contains=report.code

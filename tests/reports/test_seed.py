@@ -323,3 +323,25 @@ def test_bulk_seeding_keeps_the_operations_center_roll_ups_exact(demo):
     assert sum(v[0] for k, v in seeded.items() if k[0] == 1) == Report.objects.count()
     rollup.rebuild()
     assert snapshot() == seeded
+
+
+def test_seeded_history_reads_in_the_readers_language(demo):
+    """Generated events write system notes and role actors language-neutrally, as the services do."""
+    from django.utils import translation
+
+    from citydesk.reports.models import ReportEvent
+
+    before = set(ReportEvent.objects.values_list("pk", flat=True))
+    call_command("seed-reports", "--count", "600", "--seed", "11", stdout=StringIO())
+    events = list(ReportEvent.objects.exclude(pk__in=before))
+    received = [e for e in events if e.note_key == "report.received"]
+    closed = [e for e in events if e.note_key == "report.auto_closed"]
+    assert received and closed
+    assert not [e for e in events if e.note.startswith(("Tiếp nhận qua", "Đóng:"))]
+    with translation.override("en"):
+        assert all(e.display_note.startswith("Received via ") for e in received)
+        assert all(e.display_note.startswith("Closed: no answer") for e in closed)
+        actors = {e.display_actor for e in events}
+        assert "citizen" in actors and not actors & {"công dân", "người phản ánh", "người dân"}
+    with translation.override("vi"):
+        assert all(e.display_note.startswith("Tiếp nhận qua ") for e in received)

@@ -199,7 +199,7 @@ def test_reject_transfer_and_reroute_on_category_change(personas, categories):
     )
     assert report.status == "rejected"
     public = report.events.filter(public=True, kind="status").last()
-    assert "Thuộc thẩm quyền" in public.note
+    assert "Thuộc thẩm quyền" in public.display_note
 
 
 def test_unsatisfied_rating_reopens_within_the_window(personas, categories, settings):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from citydesk.core.audit import Actor
 from citydesk.core.calendar import current_calendar
 from citydesk.core.errors import Conflict, DomainError, NotFound
+from citydesk.core.history_notes import ROLES, role
 from citydesk.core.models import DivisionLevel, Organisation, OrgKind, User
 from citydesk.core.rows import RowWriter
 from citydesk.dossiers.models import (
@@ -32,7 +33,10 @@ from citydesk.dossiers.models import (
     ProcedureStep,
     Punctuality,
 )
+from citydesk.dossiers.system_notes import system_note
 from citydesk.lib.workdays import WorkCalendar
+
+__all__ = ["system_note"]  # `event(..., **common.system_note("dossier.received", ...))`
 
 # Free text stored in an unbounded column (notes, results, reasons for refusal) is held to this length.
 NOTE_LIMIT = 4000
@@ -212,9 +216,23 @@ def punctuality(finished: dt.datetime, due: dt.datetime) -> str:
 
 
 def actor_for(user: User | None, fallback: str) -> Actor:
+    """The user, else `fallback`: a person's name, or a role (`role("applicant")`). A role's name just
+    translated in the active language (`_("Online applicant")`) is stored as the role, so the history
+    shows it in each reader's language."""
     if user is not None and user.is_authenticated:
         return Actor(user_id=user.pk, label=user.full_name or user.username)
-    return Actor(user_id=None, label=fallback, right="system")
+    return Actor(user_id=None, label=_role_names().get(fallback, fallback), right="system")
+
+
+_ROLE_NAMES: dict[str, dict[str, str]] = {}  # language -> a role's name in it -> the stored role
+
+
+def _role_names() -> dict[str, str]:
+    language = translation.get_language() or ""
+    names = _ROLE_NAMES.get(language)
+    if names is None:
+        names = _ROLE_NAMES[language] = {str(text): role(name) for name, text in ROLES.items()}
+    return names
 
 
 def event(
@@ -225,8 +243,12 @@ def event(
     status_from: str = "",
     status_to: str = "",
     note: str = "",
+    note_key: str = "",
+    note_args: dict[str, Any] | None = None,
     public: bool = True,
 ) -> DossierEvent:
+    """One history line. A person's words go in `note`; a note the platform words goes in as
+    `**system_note(KEY, **args)` (`note_key`, `note_args`) and is written out in each reader's language."""
     row = DossierEvent(
         dossier=dossier,
         kind=kind,
@@ -234,6 +256,8 @@ def event(
         status_from=status_from,
         status_to=status_to,
         note=note,
+        note_key=note_key,
+        note_args=note_args if note_args is not None else {},
         public=public,
     )
     _EVENTS.insert([row])

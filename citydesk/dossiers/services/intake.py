@@ -409,8 +409,7 @@ def dossier_receive(
             actor,
             DossierEvent.Kind.RECEIVED,
             status_to=Status.RECEIVED,
-            note=_("Received (%(channel)s); due %(due)s.")
-            % {"channel": Channel(channel).label, "due": common.local_text(due)},
+            **common.system_note("dossier.received", channel=channel, due=due),
         )
         audit_record(
             actor=actor,

@@ -219,7 +219,8 @@ def event_rows(events: list[DossierEvent], *, public_only: bool, with_notes: boo
                 "kind": DossierEvent.Kind(e.kind).label if e.kind in DossierEvent.Kind.values else e.kind,
                 "from": Status(e.status_from).label if e.status_from in Status.values else "",
                 "to": Status(e.status_to).label if e.status_to in Status.values else "",
-                "note": e.note if with_notes else "",
+                "note": e.display_note if with_notes else "",  # in the reader's language
+                "actor": e.display_actor,
             }
         )
     return rows

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.db import connection
 
+from citydesk.core import history_notes
+from citydesk.core.history_notes import system_note
 from citydesk.reports import routing
 from citydesk.reports.models import (
     Channel,
@@ -34,11 +38,11 @@ from citydesk.reports.seed.common import (
     tokens,
 )
 from citydesk.reports.seed.texts import (
-    CHANNEL_NOTE,
     CHANNEL_SHARE,
     HOUR_WEIGHTS,
 )
 from citydesk.reports.seed.world import SeedWorld
+from citydesk.reports.system_notes import AUTO_CLOSED, RECEIVED
 
 
 @dataclass
@@ -360,17 +364,37 @@ class ReportGenerator(SeedWorld):
         by_head = head_move | (officer_move & ~by_assignee)
         actor_id[by_head] = h_id[by_head]
         actor_label[by_head] = h_label[by_head]
-        actor_label[citizen_move] = "người phản ánh"
+        actor_label[citizen_move] = history_notes.role("reporter")
         actor_label[system_move] = "sla-sweep"
         right[system_move] = "system"
+        # What people typed stays text; what the system wrote is a note key and its arguments, read in
+        # the reader's language (core/history_notes.py).
         note = np.full(n, "", dtype=object)
-        note_received = np.array([f"Tiếp nhận qua {CHANNEL_NOTE[c]}." for c in channels], dtype=object)
-        rcv = status == RCV
-        note[rcv] = note_received[channel[rcv]]
         note[status == TRF] = "Chuyển đơn vị có thẩm quyền xử lý."
         note[status == RES] = resolution[status == RES]
-        note[system_move] = f"Đóng: người dân không phản hồi sau {settings.CITYDESK_AUTO_CLOSE_DAYS} ngày."
         note[is_rej] = reject_note[is_rej]
+        key_field = ReportEvent._meta.get_field("note_key")
+        args_field = ReportEvent._meta.get_field("note_args")
+        note_key = np.full(n, key_field.get_default(), dtype=object)
+        note_args = np.full(
+            n, args_field.get_db_prep_save(args_field.get_default(), connection), dtype=object
+        )
+
+        def written(rows: np.ndarray, key: str, args_of_row: np.ndarray) -> None:
+            """System notes `key` on `rows`; `args_of_row`: each row's arguments (a few distinct dicts)."""
+            note_key[rows] = key
+            prepared: dict[str, Any] = {}
+            for i in np.flatnonzero(rows):
+                stored = system_note(key, **args_of_row[i])["note_args"]
+                text = json.dumps(stored, sort_keys=True)
+                if text not in prepared:
+                    prepared[text] = args_field.get_db_prep_save(stored, connection)
+                note_args[i] = prepared[text]
+
+        received_args = np.array([{"channel": c} for c in channels], dtype=object)
+        written(status == RCV, RECEIVED, received_args[channel])
+        closed_args = np.full(n, {"days": settings.CITYDESK_AUTO_CLOSE_DAYS}, dtype=object)
+        written(system_move, AUTO_CLOSED, closed_args)
         event = {
             "at": last,
             "kind": ReportEvent.Kind.STATUS.value,
@@ -381,6 +405,8 @@ class ReportGenerator(SeedWorld):
             "from_status": labels[previous],
             "to_status": labels[status],
             "note": note,
+            "note_key": note_key,
+            "note_args": note_args,
             "public": status != ASG,
         }
 

@@ -284,14 +284,6 @@ CHANNEL_SHARE = {
     Channel.OPEN311: 0.06,
     Channel.CHAT: 0.05,
 }
-CHANNEL_NOTE = {
-    Channel.WEB: "Cổng thông tin",
-    Channel.APP: "ứng dụng di động",
-    Channel.HOTLINE: "tổng đài 1022",
-    Channel.EMAIL: "thư điện tử",
-    Channel.OPEN311: "ứng dụng đối tác (Open311)",
-    Channel.CHAT: "kênh chat",
-}
 CATEGORY_SHARE = {
     "road_damage": 0.17,
     "garbage": 0.15,

@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from citydesk.core import history_notes
 from citydesk.core.bulkload import WorkClock
 from citydesk.core.calendar import current_calendar
 from citydesk.core.errors import DomainError
@@ -152,7 +153,7 @@ class SeedWorld:
         )
         first = operators.first()
         self.operator = (first.user_id, first.user.full_name or first.user.username) if first else None
-        self.citizen_label = "công dân"
+        self.citizen_label = history_notes.role("citizen")
 
     def _build_pools(self) -> None:
         rng = np.random.default_rng(self.rng.integers(1 << 62))

@@ -29,6 +29,16 @@ from citydesk.reports.services.common import (
     _locked,
     _notify_followers,
 )
+from citydesk.reports.system_notes import (
+    MERGED_HERE,
+    MERGED_INTO,
+    RESUMED,
+    RESUMED_DUE_NEW,
+    RESUMED_DUE_SAME,
+    UNMERGED,
+    WAITING,
+    system_note,
+)
 
 
 @transaction.atomic
@@ -88,10 +98,8 @@ def report_merge(*, user: User, code: str, into: str) -> Report:
                 phone=follower.phone,
                 via=duplicate,
             )
-    told = _(
-        "Merged into %(code)s, a report of the same problem: you will receive its updates from now on."
-    ) % {"code": master.code}
-    _event(duplicate, actor, ReportEvent.Kind.MERGE, from_status=old, to_status=Status.REJECTED, note=told)
+    told = system_note(MERGED_INTO, code=master.code)
+    _event(duplicate, actor, ReportEvent.Kind.MERGE, from_status=old, to_status=Status.REJECTED, **told)
     link = f"{settings.CITYDESK_PUBLIC_URL}/tra-cuu/{master.code}/" if master.is_public else ""
 
     def merged_body() -> str:  # composed per recipient, in the message language
@@ -109,7 +117,7 @@ def report_merge(*, user: User, code: str, into: str) -> Report:
         master,
         actor,
         ReportEvent.Kind.MERGE,
-        note=_("%(code)s merged into this report.") % {"code": duplicate.code},
+        **system_note(MERGED_HERE, code=duplicate.code),
         public=False,
     )
     audit_record(
@@ -139,10 +147,8 @@ def report_unmerge(*, user: User, code: str) -> Report:
     duplicate.version += 1
     duplicate.updated_at = timezone.now()
     duplicate.save()
-    told = _("Handled separately again: no longer merged into %(code)s.") % {"code": master.code}
-    _event(
-        duplicate, actor, ReportEvent.Kind.MERGE, from_status=Status.REJECTED, to_status=previous, note=told
-    )
+    told = system_note(UNMERGED, code=master.code)
+    _event(duplicate, actor, ReportEvent.Kind.MERGE, from_status=Status.REJECTED, to_status=previous, **told)
     _notify_followers(
         duplicate,
         lambda: _("Report %(code)s: handled separately again") % {"code": duplicate.code},
@@ -174,7 +180,7 @@ def report_pause(*, user: User, code: str, note: str) -> Report:
     report.paused_at = timezone.now()
     report.version += 1
     report.save(update_fields=["paused_at", "version"])
-    _event(report, actor, ReportEvent.Kind.SLA, note=_("Waiting for the citizen: %(n)s") % {"n": note})
+    _event(report, actor, ReportEvent.Kind.SLA, **system_note(WAITING, text=note))
     _notify_followers(report, _("Report %(code)s: information needed") % {"code": report.code}, note)
     audit_record(
         actor=actor,
@@ -216,7 +222,13 @@ def resume_clock(report: Report, actor: Actor, *, notify: bool, reason: str = ""
             return _("Handling resumed; the due time stays %(d)s.") % {"d": _local_text(report.due_at)}
         return _("Handling resumed; new due time %(d)s.") % {"d": _local_text(report.due_at)}
 
-    _event(report, actor, ReportEvent.Kind.SLA, note=resumed())
+    if report.due_at is None:
+        stored = system_note(RESUMED)
+    elif report.due_at == before:
+        stored = system_note(RESUMED_DUE_SAME, due=report.due_at)
+    else:
+        stored = system_note(RESUMED_DUE_NEW, due=report.due_at)
+    _event(report, actor, ReportEvent.Kind.SLA, **stored)
     if notify:
         _notify_followers(
             report, lambda: _("Report %(code)s: handling resumed") % {"code": report.code}, resumed

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
+from citydesk.core.history_notes import role
 from citydesk.core.models import User
 from citydesk.core.powers import Role
 from citydesk.notifications.services import message_language, notification_queue
@@ -40,8 +41,10 @@ from citydesk.reports.services.common import (
     read_unfollow_key,
     reopen_until,
 )
+from citydesk.reports.system_notes import RATED, RATED_EARLIER, RATING_COMMENT, system_note
 
 MAX_RATING_COMMENT = 2000
+_REPORTER = role("reporter")  # the reporter acting through their link, shown in the reader's language
 
 
 def _citizen_may_act(report: Report, user: User | None, token: str) -> bool:
@@ -97,28 +100,22 @@ def report_rate(
     until = reopen_until(report)
     if reopening and (until is None or now > until):
         raise Conflict(_("The time to reopen this report has passed."), field="reopen")
-    actor = Actor(
-        user_id=user.pk if user and user.is_authenticated else None, label=_("reporter"), right="own"
-    )
+    actor = Actor(user_id=user.pk if user and user.is_authenticated else None, label=_REPORTER, right="own")
     earlier = None
-    with translation.override(message_language()):  # the history is written in the site's language
-        if rating is None:
-            rating = Rating.objects.create(report=report, level=level, comment=comment, created_at=now)
-        else:
-            earlier = {"level": rating.level, "at": rating.created_at.isoformat()}
-            note = _("Earlier rating (%(date)s), before the report was reopened: %(level)s.") % {
-                "date": local_time(rating.created_at),
-                "level": Rating.Level(rating.level).label,
-            }
-            _event(
-                report, actor, ReportEvent.Kind.RATING, note=f"{note} {rating.comment}".strip(), public=False
-            )
-            rating.level, rating.comment, rating.created_at = level, comment, now
-            rating.save(update_fields=["level", "comment", "created_at"])  # the roll-up triggers follow
-        _event(report, actor, ReportEvent.Kind.RATING, note=str(Rating.Level(level).label))
-        if comment:  # for the handling unit: the public history shows the level only
-            note = _("Reporter's comment: %(c)s") % {"c": comment}
-            _event(report, actor, ReportEvent.Kind.RATING, note=note, public=False)
+    # The history stores codes and the reporter's words; each reader reads it in their own language.
+    if rating is None:
+        rating = Rating.objects.create(report=report, level=level, comment=comment, created_at=now)
+    else:
+        earlier = {"level": rating.level, "at": rating.created_at.isoformat()}
+        before = system_note(RATED_EARLIER, at=rating.created_at, level=rating.level, comment=rating.comment)
+        _event(report, actor, ReportEvent.Kind.RATING, **before, public=False)
+        rating.level, rating.comment, rating.created_at = level, comment, now
+        rating.save(update_fields=["level", "comment", "created_at"])  # the roll-up triggers follow
+    _event(report, actor, ReportEvent.Kind.RATING, **system_note(RATED, level=level))
+    if comment:  # for the handling unit: the public history shows the level only
+        _event(
+            report, actor, ReportEvent.Kind.RATING, **system_note(RATING_COMMENT, text=comment), public=False
+        )
     old = report.status
     if reopening:
         report.status = Status.REOPENED

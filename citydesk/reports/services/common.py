@@ -141,9 +141,13 @@ def _event(
     from_status: str = "",
     to_status: str = "",
     note: str = "",
+    note_key: str = "",
+    note_args: dict[str, Any] | None = None,
     public: bool = True,
     save: bool = True,
 ) -> ReportEvent:
+    """One history line. A person's words go in `note`; a note the platform words goes in as
+    `**system_note(KEY, **args)` (`note_key`, `note_args`) and is written out in each reader's language."""
     event = ReportEvent(
         report=report,
         kind=kind,
@@ -154,6 +158,8 @@ def _event(
         from_status=from_status,
         to_status=to_status,
         note=note,
+        note_key=note_key,
+        note_args=note_args if note_args is not None else {},
         public=public,
     )
     if save:

@@ -23,6 +23,7 @@ from citydesk.reports.models import (
 from citydesk.reports.services.common import (
     _event,
 )
+from citydesk.reports.system_notes import AUTO_CLOSED, DEADLINE_WARNED, ESCALATED, system_note
 
 # --- Deadlines ------------------------------------------------------------------------------------
 
@@ -65,7 +66,7 @@ def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
                     body=_("Due %(d)s.")
                     % {"d": timezone.localtime(report.due_at).strftime("%d/%m/%Y %H:%M")},
                 )
-            _event(report, system, ReportEvent.Kind.SLA, note=_("Deadline warning sent."), public=False)
+            _event(report, system, ReportEvent.Kind.SLA, **system_note(DEADLINE_WARNED), public=False)
             counts["warned"] += 1
     for report in open_reports.filter(escalated_at__isnull=True, due_at__lte=now).select_related("unit")[
         :1000
@@ -88,7 +89,7 @@ def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
                 report,
                 system,
                 ReportEvent.Kind.SLA,
-                note=_("Overdue: escalated to the head of the unit."),
+                **system_note(ESCALATED),
                 public=False,
             )
             audit_record(
@@ -115,8 +116,7 @@ def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
                 ReportEvent.Kind.STATUS,
                 from_status=Status.RESOLVED,
                 to_status=Status.CLOSED,
-                note=_("Closed: no answer from the citizen within %(n)s days.")
-                % {"n": settings.CITYDESK_AUTO_CLOSE_DAYS},
+                **system_note(AUTO_CLOSED, days=settings.CITYDESK_AUTO_CLOSE_DAYS),
             )
             counts["auto_closed"] += 1
     return counts

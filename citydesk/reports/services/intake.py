@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from citydesk.core import configcache
 from citydesk.core.audit import audit_record
 from citydesk.core.errors import DomainError, KeyReused, NotAllowed, NotFound
+from citydesk.core.history_notes import role
 from citydesk.core.models import AdminUnit, DivisionLevel, User
 from citydesk.core.powers import Power
 from citydesk.core.rows import RowWriter
@@ -24,7 +25,7 @@ from citydesk.core.services import holds_anywhere
 from citydesk.core.units import locate_point, normalize_code, ward_by_code
 from citydesk.lib.text import nfc
 from citydesk.notifications.services import message_language, notification_queue
-from citydesk.reports import routing, selectors
+from citydesk.reports import routing, selectors, system_notes
 from citydesk.reports.models import (
     Channel,
     Follower,
@@ -58,6 +59,8 @@ _EVENTS = RowWriter(ReportEvent)
 _EVENT_REPORT = _EVENTS.index("report")
 _FOLLOWERS = RowWriter(Follower)
 _ROUTING = _actor_for(None, fallback="routing")
+_CHANNELS = frozenset(Channel.values)  # `Channel.values` builds its list on every call
+_CITIZEN = role("citizen")  # a citizen without an account, shown in the reader's language
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ def report_submit(
     when: datetime | None = None,
 ) -> Intake:
     """Validate everything, then store the report, its first event, its follower and the audit row."""
-    if channel not in Channel.values:
+    if channel not in _CHANNELS:
         raise DomainError(_("Unknown channel “%(c)s”.") % {"c": channel}, field="channel")
     if idempotency_key:
         existing = (
@@ -190,21 +193,24 @@ def report_submit(
         citizen_token=secrets.token_urlsafe(16),
     )
     report_row = _REPORTS.values(report)
-    actor = _actor_for(entered_by or reporter, fallback=_("citizen"))
+    actor = _actor_for(entered_by or reporter, fallback=_CITIZEN)
+    # System notes are stored as keys and codes, written out in each reader's language when read.
     first_events = [
         _event(
             report,
             actor,
             ReportEvent.Kind.STATUS,
             to_status=Status.RECEIVED,
-            note=_("Received via %(c)s.") % {"c": Channel(channel).label},
+            note_key=system_notes.RECEIVED,
+            note_args={"channel": channel},
             save=False,
         ),
         _event(
             report,
             _ROUTING,  # the platform routed it, not the citizen
             ReportEvent.Kind.ROUTE,
-            note=f"{route.unit.name} ({route.reason})",
+            note_key=system_notes.ROUTED,
+            note_args={"unit": route.unit.name, **system_notes.route_reason(route)},
             public=False,
             save=False,
         ),

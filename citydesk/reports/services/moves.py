@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -30,6 +32,7 @@ from citydesk.reports.services.common import (
     _org,
     _snapshot,
 )
+from citydesk.reports.system_notes import REJECTED, REROUTED, TRANSFERRED, route_reason, system_note
 from citydesk.reports.workflow import MOVES, action_label
 
 
@@ -69,7 +72,8 @@ def report_transition(
     before = _snapshot(report)
     old_status = report.status
     note = _bounded(note, "note")
-    public_note = ""
+    public_note = ""  # the published words, for the followers' messages
+    published: dict[str, Any] = {}  # the same as the event stores them: a system note's key, or the words
     rerouted_to: Organisation | None = None
     if action == "classify" and category and category != report.category.code:
         new_category = _category(category)
@@ -81,7 +85,9 @@ def report_transition(
                 report,
                 Actor.system("routing"),
                 ReportEvent.Kind.ROUTE,
-                note=f"{report.unit.name} → {route.unit.name} ({route.reason})",
+                **system_note(
+                    REROUTED, **{"from": report.unit.name, "to": route.unit.name}, **route_reason(route)
+                ),
                 public=False,
             )
             report.unit = route.unit
@@ -107,6 +113,7 @@ def report_transition(
         report.resolution = resolution
         report.resolved_at = timezone.now()
         public_note = resolution
+        published = {"note": resolution}
     elif action == "reject":
         if reason not in RejectReason.values:
             raise DomainError(
@@ -117,6 +124,7 @@ def report_transition(
         report.reject_reason = reason
         report.reject_note = note
         public_note = f"{RejectReason(reason).label}. {note}".strip()
+        published = system_note(REJECTED, reason=reason, text=note)
     elif action == "transfer":
         if not (target_unit or "").strip():
             raise DomainError(_("Choose the unit to transfer the report to."), field="target_unit")
@@ -146,6 +154,7 @@ def report_transition(
         report.unit = target
         report.assignee = None
         public_note = _("Transferred to %(org)s.") % {"org": target.name}
+        published = system_note(TRANSFERRED, org=target.name)
     report.status = move.target
     report.version = F("version") + 1
     report.updated_at = timezone.now()
@@ -154,28 +163,25 @@ def report_transition(
     # The citizen follows every change of status, an assignment's too (without the officer's name, nor
     # the note, which is internal); a new officer on an already assigned report is internal.
     status_public = action != "assign" or old_status != report.status
-    if action == "assign":
-        shown = ""
-    elif action in ("resolve", "reject", "transfer"):
-        shown = public_note
-    elif status_public and public:
-        shown = note  # the officer chose to show the note to the citizen
-    else:
-        shown = ""
+    shown: dict[str, Any] = {}
+    if action in ("resolve", "reject", "transfer"):
+        shown = published
+    elif action != "assign" and status_public and public and note:
+        shown = {"note": note}  # the officer chose to show the note to the citizen
     _event(
         report,
         actor,
         ReportEvent.Kind.STATUS,
         from_status=old_status,
         to_status=report.status,
-        note=shown if status_public else note,
+        **(shown if status_public else {"note": note}),
         public=status_public,
     )
     if status_public and note and not shown:
         _event(report, actor, ReportEvent.Kind.NOTE, note=note, public=False)
     if rerouted_to is not None:
-        moved = _("Transferred to %(org)s.") % {"org": rerouted_to.name}
-        _event(report, actor, ReportEvent.Kind.TRANSFER, note=moved, public=True)
+        moved = system_note(TRANSFERRED, org=rerouted_to.name)
+        _event(report, actor, ReportEvent.Kind.TRANSFER, **moved, public=True)
         _notify_followers(
             report,
             lambda: (

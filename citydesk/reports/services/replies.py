@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.errors import Conflict, DomainError, NotAllowed
+from citydesk.core.history_notes import actor_text, role
 from citydesk.core.models import Membership, User
 from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.lib.text import nfc
@@ -31,6 +32,7 @@ from citydesk.reports.attachments import attachment_add, check_upload
 from citydesk.reports.models import Follower, IdempotencyKey, Report, ReportEvent, Status
 from citydesk.reports.services.cases import resume_clock
 from citydesk.reports.services.common import _event, _locked, normalize_phone
+from citydesk.reports.system_notes import REPLY_FILES, system_note
 
 MAX_REPLY = 4000
 # Roles that handle a unit's reports: told about a reply while nobody is assigned.
@@ -143,7 +145,9 @@ def report_reply(
             )
         raise DomainError(_("Write your answer or attach a photo."), field="text")
     signed_in = user is not None and user.is_authenticated
-    label = author or (user.full_name if signed_in else "") or report.contact_name or email or _("reporter")
+    label = (
+        author or (user.full_name if signed_in else "") or report.contact_name or email or role("reporter")
+    )
     actor = Actor(user_id=user.pk if signed_in else None, label=label[:200], right="own")
     attached = []
     for upload in accepted:
@@ -152,11 +156,9 @@ def report_reply(
             report=report, upload=upload, actor=actor, user=user if signed_in else None, public=False
         )
         attached.append(PurePath(upload.name or "file").name)
-    note = text
-    if attached:
-        files_line = _("Attached: %(list)s") % {"list": ", ".join(attached)}
-        note = f"{note}\n{files_line}" if note else files_line
-    event = _event(report, actor, ReportEvent.Kind.REPLY, note=note, public=False)
+    # The reporter's words as written; the list of files is worded in each reader's language.
+    stored = system_note(REPLY_FILES, text=text, files=attached) if attached else {"note": text}
+    event = _event(report, actor, ReportEvent.Kind.REPLY, **stored, public=False)
     resumed = report.paused_at is not None and report.is_open
     if resumed:
         _resume(report, actor)
@@ -170,7 +172,7 @@ def report_reply(
         object_id=report.code,
         after={"channel": channel, "files": len(attached), "resumed": resumed},
     )
-    _notify_handlers(report, text, attached, label)
+    _notify_handlers(report, text, attached, label)  # named in the officers' language there
     return Reply(
         report=report, created=True, event=event, attached=attached, refused=refused, resumed=resumed
     )
@@ -225,7 +227,8 @@ def _notify_handlers(report: Report, text: str, attached: list[str], author: str
     # Officers read the site's language, whatever the language of the citizen's page.
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("Report %(code)s: the citizen answered") % {"code": report.code}
-        lines = [_("%(name)s wrote:") % {"name": author}, text[:500] + ("…" if len(text) > 500 else "")]
+        name = actor_text(author)
+        lines = [_("%(name)s wrote:") % {"name": name}, text[:500] + ("…" if len(text) > 500 else "")]
         if attached:
             lines.append(_("Attached: %(list)s") % {"list": ", ".join(attached)})
     lines.append(f"{settings.CITYDESK_PUBLIC_URL}/xu-ly/{report.code}/")
