@@ -389,6 +389,31 @@ class WorkCalendar:
             day = self._next_wd(day)
             cursor = dt.datetime.combine(day, periods[0][0], tzinfo=tz)
 
+    def due_after_pause(self, due: dt.datetime, paused: dt.datetime, resumed: dt.datetime) -> dt.datetime:
+        """The due time once a clock stopped from ``paused`` to ``resumed`` starts again.
+
+        The office time spent waiting is not counted, so the due time moves on by it, counted the way the
+        due time itself is:
+        - a due time at the close of a working day (a limit in working days) stays at a close: it moves by
+          the wait in whole working days, a half day or more counting as one (a wait of a few minutes does
+          not turn a 17:00 deadline into 07:30 the next morning);
+        - any other due time (a limit in working hours) moves by the wait to the minute; under half a
+          minute it stays.
+        """
+        waited = self.working_time_between(paused, resumed)
+        local_due = self._local(due)
+        day = local_due.date()
+        if self._is_wd(day) and local_due == self.close_of(day):
+            capacity = _day_capacity(self.periods)
+            days = int((waited + capacity / 2) // capacity)
+            for _ in range(days):
+                day = self._next_wd(day)
+            return self.close_of(day)
+        minutes = int((waited + dt.timedelta(seconds=30)) // dt.timedelta(minutes=1))
+        if minutes <= 0:
+            return due
+        return self.add_working_hours(due, dt.timedelta(minutes=minutes))
+
     def working_time_between(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
         """Office time (inside office periods of working days) from ``start`` to ``end``; zero if end <= start."""
         begin, finish = self._local(start), self._local(end)

@@ -503,3 +503,33 @@ def test_working_time_between_counts_office_periods_of_working_days_only():
     # The inverse of add_working_hours, across the lunch break and a weekend.
     end = cal.add_working_hours(friday, dt.timedelta(hours=13, minutes=20))
     assert cal.working_time_between(friday, end) == dt.timedelta(hours=13, minutes=20)
+
+
+# ---- a clock stopped, then started again -----------------------------------------------------------
+
+
+def test_a_day_limit_stays_at_a_close_whatever_the_wait():
+    friday_close = at(2026, 11, 27, 17)  # a limit in working days ends at the close of a day
+    # Twenty seconds of waiting on Wednesday morning: it stays Friday 17:00 (not Monday 07:30).
+    paused = at(2026, 11, 25, 9)
+    assert CAL.due_after_pause(friday_close, paused, paused + dt.timedelta(seconds=20)) == friday_close
+    # Three working hours: under half a day, still Friday.
+    assert CAL.due_after_pause(friday_close, paused, at(2026, 11, 25, 12, 30)) == friday_close
+    # Half a day (four office hours) and more counts as a day: Monday's close, over the weekend.
+    assert CAL.due_after_pause(friday_close, paused, at(2026, 11, 25, 14, 30)) == at(2026, 11, 30, 17)
+    # Two full working days (Wednesday 9:00 to Friday 9:00): two days later, still at a close.
+    assert CAL.due_after_pause(friday_close, paused, at(2026, 11, 27, 9)) == at(2026, 12, 1, 17)
+    # A weekend of waiting is no office time at all.
+    assert CAL.due_after_pause(friday_close, at(2026, 11, 28, 9), at(2026, 11, 30, 7)) == friday_close
+
+
+def test_an_hour_limit_moves_by_the_wait_to_the_minute():
+    due = at(2026, 11, 25, 15, 10)  # a limit in working hours: any time of the day
+    paused = at(2026, 11, 25, 9)
+    assert CAL.due_after_pause(due, paused, paused + dt.timedelta(seconds=20)) == due
+    assert CAL.due_after_pause(due, paused, paused + dt.timedelta(minutes=2, seconds=10)) == at(
+        2026, 11, 25, 15, 12
+    )
+    # Two office hours move 15:10 past the close (17:00) into the next morning: 110 minutes left at 17:00,
+    # then 10 more from 07:30.
+    assert CAL.due_after_pause(due, paused, at(2026, 11, 25, 11)) == at(2026, 11, 26, 7, 40)
