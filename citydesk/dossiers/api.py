@@ -393,7 +393,9 @@ def dossier_action(request: HttpRequest, code: str, payload: DossierActionIn) ->
     (400 without it): 409 if someone moved it meanwhile, or if the move is impossible now (a result is
     handed over once its fee is paid); 401 without credentials, 403 if you cannot act on it. The
     applicant acts with their bearer token or `token` (the citizen token), and may only make the
-    applicant's moves (withdraw, send additional papers): 403 for any other."""
+    applicant's moves (withdraw, send additional papers): 403 for any other. The key of a request for
+    papers' link (`k`) may be given as `token` for `supplement_received` only, and is answered with the
+    public view."""
     user = _caller(request)
     if payload.action == RECORD_PAYMENT:
         payment_record_at_desk(
@@ -415,7 +417,11 @@ def dossier_action(request: HttpRequest, code: str, payload: DossierActionIn) ->
         tracking_number=payload.tracking_number,
         delivery_address=payload.delivery_address,
     )
-    return _full_view(_load(dossier.code), user, payload.token)
+    moved = _load(dossier.code)
+    if _is_applicant(user, moved, payload.token) or _is_handler(user, moved):
+        return _full_view(moved, user, payload.token)
+    # The key of a request for papers' message sent them: it opens that move, not the personal view.
+    return dossier_view(moved, full=False)
 
 
 # --- The officer's queue --------------------------------------------------------------------------

@@ -3,9 +3,10 @@
 What it says depends on how the dossier came in (`RECEPTIONS`, one entry per channel): at the desk the
 officer who received it signs next to the applicant; by post the officer registered it, the applicant
 was not there; online the system received it and the receipt is issued electronically, with no
-signature. How the result is handed over (`DELIVERIES`, one entry per result method) is what the
-applicant asked for once the result is out, and until then what the channel and the procedure's
-online service level offer (online at level 4, by post for a dossier that came by post).
+signature. How the result is handed over (`DELIVERIES`, one entry per result method) is the dossier's
+stored `result_method`, the one value the messages and the lookup page follow too: set at receipt
+(online for a level-4 online filing, by post for a dossier that came by post, else at the desk) and
+changed only when the desk hands the result over another way.
 
 The QR code (the lookup address of the dossier) is drawn by the `qrcode` package as an inline SVG: no
 file, no network. The PDF is made by WeasyPrint like the operations center's brief, with the same fetcher
@@ -26,7 +27,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from citydesk.dossiers.models import Channel, Dossier, DossierDocument, ResultMethod, ServiceLevel
+from citydesk.dossiers.models import Channel, Dossier, DossierDocument, ResultMethod
 from citydesk.dossiers.payments import vnd
 from citydesk.ioc.exports import PdfUnavailable, load_weasyprint, url_fetcher
 
@@ -65,13 +66,6 @@ class Reception:
     received_by: Callable[[Dossier], str]
     signatures: tuple[str, ...]  # who signs: "applicant", "officer"
     note: Callable[[Dossier], str]
-    delivery: Callable[[Dossier], str]  # the result method expected until the result is handed over
-
-
-def _online_delivery(dossier: Dossier) -> str:
-    if dossier.procedure.service_level >= ServiceLevel.LEVEL_4:
-        return ResultMethod.ONLINE
-    return ResultMethod.DESK  # level 3: filed online, the result collected at the desk
 
 
 RECEPTIONS: dict[str, Reception] = {
@@ -79,7 +73,6 @@ RECEPTIONS: dict[str, Reception] = {
         received_by=lambda d: _officer(d) or _("The one-stop desk of %(unit)s") % {"unit": d.unit.name},
         signatures=("applicant", "officer"),
         note=lambda d: "",
-        delivery=lambda d: d.result_method,
     ),
     Channel.POST: Reception(
         received_by=lambda d: (
@@ -89,7 +82,6 @@ RECEPTIONS: dict[str, Reception] = {
         ),
         signatures=("officer",),
         note=lambda d: _("The dossier came by post; this receipt is sent to the applicant."),
-        delivery=lambda d: ResultMethod.POST,
     ),
     Channel.ONLINE: Reception(
         received_by=lambda d: _("Received online by the system"),
@@ -98,7 +90,6 @@ RECEPTIONS: dict[str, Reception] = {
             "The dossier was filed online and received by the online public service system; this "
             "receipt is issued electronically and needs no signature."
         ),
-        delivery=_online_delivery,
     ),
 }
 
@@ -119,10 +110,8 @@ DELIVERIES: dict[str, Callable[[Dossier], str]] = {
 
 
 def result_method_of(dossier: Dossier) -> str:
-    """How the result is (or will be) handed over: the method used once returned, else the channel's."""
-    if dossier.returned_at is not None:
-        return dossier.result_method
-    return RECEPTIONS.get(dossier.channel, RECEPTIONS[Channel.DESK]).delivery(dossier)
+    """How the result is (or will be) handed over: the stored method, as the messages and pages say it."""
+    return dossier.result_method
 
 
 def receipt_wording(dossier: Dossier) -> dict[str, Any]:

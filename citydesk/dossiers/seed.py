@@ -206,6 +206,7 @@ class DossierSeeder:
         self.proc_time = np.array([p.processing_time for p in self.procedures])
         self.proc_hours = np.array([p.time_unit == TimeUnit.WORKING_HOURS for p in self.procedures])
         self.proc_fee = np.array([p.fee for p in self.procedures])
+        self.proc_level4 = np.array([p.service_level >= ServiceLevel.LEVEL_4 for p in self.procedures])
         first = [next(iter(p.steps.all()), None) for p in self.procedures]
         self.step_position = np.array([s.position if s else 1 for s in first])
         self.step_name = np.array([s.name if s else "" for s in first], dtype=object)
@@ -291,7 +292,11 @@ class DossierSeeder:
         updated = np.where(returned, returned_at, np.where(is_open, received, ends))
         supplement = is_open & (status == "supplement")
         paused = np.where(supplement, np.maximum(received, now - rng.integers(HOUR, 3 * DAY, n)), -1)
-        result_method = np.where(channel == 2, "post", np.where(online & (draw > 0.5), "online", "desk"))
+        # As the intake stores it: by post for a dossier that came by post, online for a level-4 online
+        # filing, else at the desk.
+        result_method = np.where(
+            channel == 2, "post", np.where(online & self.proc_level4[pi], "online", "desk")
+        )
         fee = self.proc_fee[pi]
         return {
             "unit_id": unit_id, "procedure_id": proc_id, "province_code": self.unit_province[ui],

@@ -28,7 +28,8 @@ class Rating(models.Model):
 
     - kiosk: a desk transaction (`transaction` is unique), rating the officer and the desk;
     - web: a finished dossier (one rating per dossier);
-    - app: a commune-level unit by a resident, once per resident and period (`resident_key`, `period`).
+    - app: a commune-level unit by a resident, once per resident and period (`resident_key`, `period`):
+      one ward a month, whichever (checked by the service; the unique key holds one per ward).
     """
 
     channel = models.CharField(_("channel"), max_length=6, choices=Channel.choices)
@@ -95,6 +96,10 @@ class Rating(models.Model):
             models.Index(fields=["unit", "created_at"], name="rating_unit_time"),
             # The per-device rate limit counts one device's recent ratings.
             models.Index(fields=["device", "created_at"], name="rating_device_time"),
+            # A resident rates one ward a month: their month's rating, whichever ward.
+            models.Index(
+                fields=["resident_key", "period"], condition=Q(channel="app"), name="rating_resident_month"
+            ),
         ]
 
     def __str__(self) -> str:

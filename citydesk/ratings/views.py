@@ -5,6 +5,7 @@ import of historical counts. Views parse, call a service or selector, render."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from typing import Any
 from urllib.parse import urlencode
@@ -28,6 +29,8 @@ from citydesk.lib.text import sort_key
 from citydesk.ratings import exports, selectors, services
 from citydesk.ratings.forms import CodeRatingForm, DeskTransactionForm, ImportForm, RatingForm
 from citydesk.ratings.models import Channel, DeskTransaction, Level
+
+log = logging.getLogger("citydesk.ratings")
 
 SESSION_KIOSK = "ratings_kiosk"
 KIOSK_POLL_SECONDS = 3
@@ -300,7 +303,7 @@ def rate_by_code(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             data = form.cleaned_data
-            code = (data.get("transaction") or "").strip().upper()
+            code = services.desk.normalize_transaction_code(data.get("transaction") or "")
             try:
                 if DeskTransaction.objects.filter(code=code).exclude(kiosk="").exists():
                     raise DomainError(
@@ -371,9 +374,14 @@ def stats(request: HttpRequest) -> HttpResponse:
         group_label=selectors.GROUPS[filters.group],
         query=urlencode(filters.query()),
         generated_at=timezone.localtime(),
-        server_ms=(time.perf_counter() - started) * 1000,
     )
-    return render(request, "ratings/stats.html", context)
+    response = render(request, "ratings/stats.html", context)
+    # How long the statistics took is for the logs, not for the heads reading the page.
+    log.info(
+        "rating statistics",
+        extra={"group": filters.group, "server_ms": round((time.perf_counter() - started) * 1000, 1)},
+    )
+    return response
 
 
 @login_required

@@ -226,13 +226,15 @@ def test_resident_once_per_month(personas, monkeypatch):
     with pytest.raises(Conflict) as again:
         rating_submit_resident(user=personas.citizen, unit_code="26743", level="satisfied")
     assert again.value.field == "unit"
-    rating_submit_resident(user=personas.citizen, unit_code="26740", level="satisfied")  # another ward
+    with pytest.raises(Conflict) as elsewhere:  # one ward a month, whichever (QA D6)
+        rating_submit_resident(user=personas.citizen, unit_code="26740", level="satisfied")
+    assert elsewhere.value.field == "unit" and "Bến Thành" in elsewhere.value.message
     neighbour = User.objects.create_user(username="neighbour", full_name="Lý Thị Hoa")
     rating_submit_resident(user=neighbour, unit_code="26743", level="satisfied")  # another resident
     next_month = timezone.now() + timedelta(days=32)
     monkeypatch.setattr(timezone, "now", lambda: next_month)
-    rating_submit_resident(user=personas.citizen, unit_code="26743", level="satisfied")
-    assert Rating.objects.filter(channel="app").count() == 4
+    rating_submit_resident(user=personas.citizen, unit_code="26740", level="satisfied")
+    assert Rating.objects.filter(channel="app").count() == 3
     audit = AuditEntry.objects.filter(action="rating.submit").first()
     assert audit.actor_id is None  # the trail does not tell who rated the ward
 

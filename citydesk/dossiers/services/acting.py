@@ -42,6 +42,18 @@ def is_applicant(dossier: Dossier, user: User | None, token: str) -> bool:
     return bool(token) and bool(dossier.citizen_token) and token == dossier.citizen_token
 
 
+# The one move the key of a request's message opens (`common.supplement_token`): sending the papers.
+SUPPLEMENT_KEY_MOVES = frozenset({"supplement_received"})
+
+
+def applicant_may(dossier: Dossier, action: str, user: User | None, token: str) -> bool:
+    """May the applicant (their log-in, the receipt's key, or for sending the papers asked for the key
+    of the request's message) make the applicant's move `action`?"""
+    if is_applicant(dossier, user, token):
+        return True
+    return action in SUPPLEMENT_KEY_MOVES and common.supplement_token_valid(dossier, token)
+
+
 def step_refusal(dossier: Dossier, step: DossierStep) -> NotAllowed:
     """Why someone may not handle `step`: the step, its unit and the power it takes there."""
     return NotAllowed(
@@ -78,7 +90,7 @@ def who_acts(move: workflow.Move, dossier: Dossier, user: User | None, token: st
     refusal: NotAllowed | None = None
     for who in move.who:
         if who == workflow.APPLICANT:
-            if is_applicant(dossier, user, token):
+            if applicant_may(dossier, move.action, user, token):
                 return common.actor_for(user, dossier.applicant_name)
             continue
         if user is None or not user.is_authenticated:
@@ -138,7 +150,9 @@ def moves_open_to(
             elif who == workflow.DESK:
                 ok = powers.holds(Power.DOSSIER_RECEIVE, dossier.unit)
             else:
-                ok = applicant
+                ok = applicant or (
+                    action in SUPPLEMENT_KEY_MOVES and common.supplement_token_valid(dossier, token)
+                )
             if ok:
                 out.append(action)
                 break

@@ -398,6 +398,42 @@ def rating_link(dossier: Dossier, *, absolute: bool = True) -> str:
     return f"{settings.CITYDESK_PUBLIC_URL}{link}" if absolute else link
 
 
+SUPPLEMENT_TOKEN_SALT = "citydesk.dossiers.supplement-link"
+SUPPLEMENT_LINK_DAYS = 60
+
+
+def _pause_stamp(dossier: Dossier) -> int:
+    """The request for papers a supplement key answers: the second the dossier's clock stopped."""
+    return int(dossier.paused_at.timestamp()) if dossier.paused_at is not None else 0
+
+
+def supplement_token(dossier: Dossier) -> str:
+    """A signed key that opens only the upload of the papers this request asks for (and the dossier's
+    status, public anyway): not its personal details, papers, withdrawal or rating. What the request's
+    message carries instead of the receipt's key (`citizen_token`), since message bodies are kept and
+    links land in access logs. It answers this request only (a later one sends a new key) and expires
+    after `SUPPLEMENT_LINK_DAYS`."""
+    return signing.dumps([dossier.code, _pause_stamp(dossier)], salt=SUPPLEMENT_TOKEN_SALT)
+
+
+def supplement_token_valid(dossier: Dossier, token: str) -> bool:
+    """Does `token` open the papers' upload of `dossier` now: its key, for the request still waiting?"""
+    if not token or dossier.paused_at is None:
+        return False
+    try:
+        value = signing.loads(token, salt=SUPPLEMENT_TOKEN_SALT, max_age=SUPPLEMENT_LINK_DAYS * 86400)
+    except signing.BadSignature:  # also SignatureExpired
+        return False
+    return value == [dossier.code, _pause_stamp(dossier)]
+
+
+def supplement_link(dossier: Dossier) -> str:
+    """The applicant's link to send the papers asked for: the lookup page with a key that opens only
+    their upload (`supplement_token`), with the platform's public address."""
+    path = reverse("dossiers:track", args=[dossier.code])
+    return f"{settings.CITYDESK_PUBLIC_URL}{path}?{urlencode({'k': supplement_token(dossier)})}"
+
+
 def vnd(amount: int) -> str:
     """An amount in the active language: 100000 → “100.000 đ”, in English “100,000 VND”."""
     if (translation.get_language() or "").startswith("en"):

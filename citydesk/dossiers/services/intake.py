@@ -357,8 +357,9 @@ def dossier_receive(
         campaign_id=campaign_id,
         via_one_stop=via_one_stop,
         fee=procedure.fee,
-        # A dossier sent by post gets its result back by post; the desk may change it when handing over.
-        result_method=ResultMethod.POST if channel == Channel.POST else ResultMethod.DESK,
+        # How the result is handed over, as the receipt and every message say it; the desk may change it
+        # when handing over.
+        result_method=expected_result_method(channel, procedure.service_level),
         citizen_token=secrets.token_urlsafe(16)[:22],
         updated_at=now,
     )
@@ -431,9 +432,21 @@ def dossier_receive(
     return Received(dossier=dossier, missing_optional=optional_missing, steps=planned)
 
 
-def notify_applicant(dossier: Dossier, subject: str, body: str) -> None:
-    """Tell the applicant by every way they gave: in the app, by e-mail, else by SMS."""
-    link = f"{settings.CITYDESK_PUBLIC_URL}/ho-so/tra-cuu/{dossier.code}/"
+def expected_result_method(channel: str, service_level: int) -> str:
+    """How the result of a new dossier is to be handed over: by post for a dossier that came by post,
+    online for one filed online at level 4 (“submit and pay online, result online or by post”), else at
+    the desk (a level-3 filing's result is collected there)."""
+    if channel == Channel.POST:
+        return ResultMethod.POST
+    if channel == Channel.ONLINE and service_level >= ServiceLevel.LEVEL_4:
+        return ResultMethod.ONLINE
+    return ResultMethod.DESK
+
+
+def notify_applicant(dossier: Dossier, subject: str, body: str, *, link: str = "") -> None:
+    """Tell the applicant by every way they gave: in the app, by e-mail, else by SMS. The message ends
+    with `link`, the page where they do what it asks (by default the dossier's lookup page)."""
+    link = link or f"{settings.CITYDESK_PUBLIC_URL}/ho-so/tra-cuu/{dossier.code}/"
     text = f"{body}\n{link}"
     if dossier.applicant_id:
         notification_queue(channel="in_app", recipient=dossier.applicant, subject=subject, body=text)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from citydesk.core.audit import Actor, audit_record
+from citydesk.core.calendar import current_calendar
 from citydesk.core.errors import Conflict, DomainError
 from citydesk.core.models import User
 from citydesk.dossiers import workflow
@@ -262,16 +263,20 @@ def _record(
 
 def _resume(dossier: Dossier, now: dt.datetime) -> None:
     """The applicant answered: the clock stopped while they were asked, so the dossier's and the current
-    step's due times move on by the office time of the wait. A dossier overdue before the pause stays
-    overdue by as much as it was."""
+    step's due times move on by the office time of the wait, counted the way each due time is
+    (`WorkCalendar.due_after_pause`): a due time at the close of a working day moves by whole working
+    days (a short wait leaves a 17:00 deadline at 17:00), a due time in working hours by the minute.
+    A dossier overdue before the pause stays overdue by as much as it was."""
     if dossier.paused_at is None:
         return
-    waited = common.office_time_between(dossier.paused_at, now)
-    if waited > dt.timedelta():
-        dossier.due_at = common.add_office_time(dossier.due_at, waited).astimezone(dt.UTC)
-        step = dossier.current_step
-        if step is not None and step.due_at is not None:
-            step.due_at = common.add_office_time(step.due_at, waited).astimezone(dt.UTC)
+    calendar = current_calendar()
+    paused = dossier.paused_at
+    dossier.due_at = calendar.due_after_pause(dossier.due_at, paused, now).astimezone(dt.UTC)
+    step = dossier.current_step
+    if step is not None and step.due_at is not None:
+        step_due = calendar.due_after_pause(step.due_at, paused, now).astimezone(dt.UTC)
+        if step_due != step.due_at:
+            step.due_at = step_due
             step.save(update_fields=["due_at"])
     dossier.paused_seconds += int((now - dossier.paused_at).total_seconds())
     dossier.paused_at = None
@@ -318,7 +323,7 @@ def _tell_applicant(dossier: Dossier, action: str, note: str, shipment: Shipment
     """Tell the applicant what matters to them: the moves of their dossier's status they follow (papers
     asked for or received, the result ready or handed over, a refusal, a withdrawal). An internal step
     completed is not one: the tracking page shows it. A finished dossier's messages carry the result and
-    the link to rate the service."""
+    the link to rate the service; a request for papers, a link whose key opens only their upload."""
     if action not in APPLICANT_MESSAGES:
         return
     values = {
@@ -339,7 +344,11 @@ def _tell_applicant(dossier: Dossier, action: str, note: str, shipment: Shipment
                 _("How satisfied are you with the handling of your dossier? Rate it here: %(link)s")
                 % {"link": link}
             )
-    notify_applicant(dossier, subject, "\n".join(lines))
+    page = ""  # the dossier's lookup page
+    if action == "request_supplement":  # a link that opens the upload of the papers asked for, no more
+        page = common.supplement_link(dossier)
+        lines.append(_("Send the papers on this page (the link works for this request only):"))
+    notify_applicant(dossier, subject, "\n".join(lines), link=page)
 
 
 # The subjects of the messages to the applicant, by move; a move not listed tells them nothing.

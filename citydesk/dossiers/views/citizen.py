@@ -32,6 +32,7 @@ from citydesk.dossiers.models import (
     OPEN_STATUSES,
     Authority,
     Dossier,
+    DossierEvent,
     Payment,
     Procedure,
     ProcedureDocument,
@@ -44,6 +45,7 @@ from citydesk.dossiers.services import (
     intake_problems,
     phone_checks,
 )
+from citydesk.dossiers.services.common import supplement_token_valid as supplement_key_ok
 from citydesk.dossiers.views.common import (
     FULL,
     PHONE_TRIES,
@@ -384,6 +386,9 @@ def _track_page(
 ) -> HttpResponse:
     access = applicant_access(request, dossier, request.GET.get("t", ""))
     personal = bool(access)
+    # The key of a request's message opens the upload of the papers asked for, and nothing else.
+    supplement_key = _supplement_key(request)
+    key_opens = access != FULL and supplement_key_ok(dossier, supplement_key)
     if phone_locked is None and not personal:  # the phone check is offered: is it closed for now?
         phone_locked = (
             int(request.session.get(SESSION_TRIES, 0)) >= PHONE_TRIES
@@ -391,16 +396,25 @@ def _track_page(
         )
     steps = list(dossier.steps.all())
     requirements = list(dossier.procedure.documents.all())
+    events = list(dossier.events.all())
+    may_supplement = (access == FULL or key_opens) and dossier.status == Status.SUPPLEMENT
+    asked = next(  # what the request being answered asks for (the message said it too)
+        (e.note for e in reversed(events) if e.kind == DossierEvent.Kind.SUPPLEMENT_REQUESTED),
+        "",
+    )
     context = {
         "dossier": dossier,
         "steps": step_rows(dossier, steps),
-        "events": event_rows(list(dossier.events.all()), public_only=True, with_notes=personal),
+        "events": event_rows(events, public_only=True, with_notes=personal),
         "personal": personal,
         "full": access == FULL,
         "papers": papers_of(dossier) if personal else [],
         "shipment": selectors.shipment_of(dossier) if personal else None,
         "requirements": requirements,
-        "may_supplement": access == FULL and dossier.status == Status.SUPPLEMENT,
+        "may_supplement": may_supplement,
+        "asked": asked if may_supplement else "",
+        "supplement_key": supplement_key if key_opens else "",
+        "supplement_key_stale": bool(supplement_key) and access != FULL and not key_opens,
         "may_withdraw": access == FULL and dossier.status in OPEN_STATUSES,
         "needs_payment": access == FULL
         and dossier.procedure.service_level >= 4
@@ -420,12 +434,23 @@ def _track_page(
     return render(request, "dossiers/citizen_dossier.html", context, status=status)
 
 
+def _supplement_key(request: HttpRequest) -> str:
+    """The key of a request for papers' link (`?k=`), carried on by the upload form."""
+    return (request.POST.get("k") or request.GET.get("k") or "").strip()[:200]
+
+
 def _applicant_move(request: HttpRequest, code: str, action: str) -> HttpResponse:
     dossier = selectors.dossier_for_page(code)
     if dossier is None:
         return not_found(request, _("No dossier has the code %(code)s.") % {"code": norm_code(code)})
+    token = dossier.citizen_token
     if applicant_access(request, dossier, request.POST.get("t", "")) != FULL:
-        return forbidden(request, _("Only the applicant can do this: open the link sent to you, or log in."))
+        key = _supplement_key(request)
+        if action != "supplement_received" or not supplement_key_ok(dossier, key):
+            return forbidden(
+                request, _("Only the applicant can do this: open the link sent to you, or log in.")
+            )
+        token = key  # the key of the request's message: it opens this upload only
     form = ActionForm(request.POST)
     form.is_valid()
     try:
@@ -440,7 +465,7 @@ def _applicant_move(request: HttpRequest, code: str, action: str) -> HttpRespons
             action=action,
             version=form.cleaned_data.get("version"),
             note=form.cleaned_data.get("note") or "",
-            token=dossier.citizen_token,
+            token=token,
             uploads=uploads,
         )
     except NotAllowed as exc:

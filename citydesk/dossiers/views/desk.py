@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -248,11 +249,15 @@ def rating_open(request: HttpRequest, code: str) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("dossiers:received", code=dossier.code)
     _remember_transaction(request, dossier.code, transaction.code)
-    messages.success(
-        request,
-        _("Rating transaction %(tx)s is open: the applicant can rate the service at the kiosk.")
-        % {"tx": transaction.code},
-    )
+    if transaction.kiosk:
+        invite = _("Rating transaction %(tx)s is open: the applicant can rate the service at the kiosk.")
+    else:  # no tablet at this desk: the applicant types the code on the public rating page
+        invite = _(
+            "Rating transaction %(tx)s is open: the applicant rates the service by typing this code on "
+            "the rating page %(link)s."
+        )
+    link = request.build_absolute_uri(reverse("ratings:by_code"))
+    messages.success(request, invite % {"tx": transaction.code, "link": link})
     return redirect("dossiers:received", code=dossier.code)
 
 

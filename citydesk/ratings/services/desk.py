@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -31,6 +32,8 @@ KIOSK_WINDOW_MINUTES = 30  # a transaction can be rated for this long (CITYDESK_
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed without doubt
 CODE_LENGTH = 8
 KIOSK_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# What people put between the groups of a code read aloud or copied: spaces, hyphens and dashes, dots.
+CODE_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212.·]+")
 
 TRANSACTION_KINDS = {
     "receive": gettext_lazy("Receiving a dossier"),
@@ -53,6 +56,13 @@ def normalize_kiosk(kiosk: str) -> str:
             field="kiosk",
         )
     return kiosk
+
+
+def normalize_transaction_code(typed: str) -> str:
+    """A transaction code as stored, from the way it was typed: “dzy3 3c89”, “DZY3-3C89” or a code in
+    full-width letters all become “DZY33C89” (the separators go, the letters are capitals)."""
+    text = unicodedata.normalize("NFKC", typed or "")
+    return CODE_SEPARATORS.sub("", text).upper()
 
 
 def _new_code() -> str:
@@ -209,7 +219,7 @@ def rating_submit_kiosk(
     """The citizen at the desk rates the officer and the desk: once per transaction, before it expires.
 
     `kiosk`, when given (the kiosk page), must be the transaction's kiosk."""
-    code = (transaction_code or "").strip().upper()
+    code = normalize_transaction_code(transaction_code)
     if not code:
         raise DomainError(_("The transaction code is missing."), field="transaction")
     desk = (

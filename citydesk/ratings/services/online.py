@@ -183,7 +183,8 @@ def works_for(user: User, unit: Organisation) -> bool:
 def rating_submit_resident(
     *, user: User, unit_code: str, level: str, comment: str = "", device: str = ""
 ) -> Rating:
-    """A resident rates their ward/commune: once per resident, unit and calendar month."""
+    """A resident rates where they live: one ward or commune, once per calendar month (an account that
+    rated one ward this month rates no other; the refusal names the ward it rated)."""
     if user is None or not user.is_authenticated:
         raise NotAllowed(_("Log in to rate your ward or commune."))
     unit = commune_unit(unit_code)
@@ -201,13 +202,24 @@ def rating_submit_resident(
     now = timezone.now()
     period = period_of(now)
     key = resident_key(user)
-    taken = Rating.objects.filter(channel=Channel.APP, unit=unit, resident_key=key, period=period)
-    if taken.exists():
-        raise Conflict(
-            _("You have already rated %(name)s this month; you can rate it again next month.")
-            % {"name": unit.name},
-            field="unit",
-        )
+    # The account's row is locked while its month is checked and written: two ratings sent at once for
+    # two wards cannot both pass (the unique key holds one rating per ward, not per month).
+    User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+    taken = (
+        Rating.objects.filter(channel=Channel.APP, resident_key=key, period=period)
+        .select_related("unit")
+        .order_by("created_at", "pk")
+        .first()
+    )
+    if taken is not None:
+        if taken.unit_id == unit.pk:
+            message = _("You have already rated %(name)s this month; you can rate it again next month.")
+        else:
+            message = _(
+                "This account has already rated %(name)s this month: a resident rates one ward or "
+                "commune a month. It can rate again next month."
+            )
+        raise Conflict(message % {"name": taken.unit.name}, field="unit")
     check_device_limit(device, now)
     rating = Rating(
         channel=Channel.APP,
