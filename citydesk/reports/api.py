@@ -63,6 +63,8 @@ class ReportIn(Schema):
     lat: float | None = None
     address: str = ""
     ward_code: str | None = None
+    # The province of an address given without its commune/ward (a ward or a point decides it otherwise).
+    province_code: str | None = None
     contact_name: str = ""
     contact_phone: str = ""
     contact_email: str = ""
@@ -274,6 +276,7 @@ def report_create(request: HttpRequest, payload: ReportIn) -> Status:
         lat=payload.lat,
         address=payload.address,
         ward_code=payload.ward_code,
+        province_code=payload.province_code,
         contact_name=payload.contact_name,
         contact_phone=payload.contact_phone,
         contact_email=payload.contact_email,

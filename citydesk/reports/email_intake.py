@@ -29,7 +29,7 @@ from citydesk.notifications.models import Notification
 from citydesk.notifications.services import notification_queue
 from citydesk.reports.attachments import attachment_add
 from citydesk.reports.models import Channel, IdempotencyKey, Report
-from citydesk.reports.places import ward_in_address
+from citydesk.reports.places import province_in_address, ward_in_address
 from citydesk.reports.services import report_submit
 from citydesk.reports.services.replies import follows_only, may_reply, report_reply
 
@@ -372,6 +372,10 @@ def _new_report(parsed: ParsedEmail, default_category: str | None) -> Ingested:
         lat=parsed.lat,
         address=parsed.address,
         ward_code=ward_code,
+        # Without a ward, the province the address ends with (if one) triages it, or refuses it.
+        province_code=province_in_address(parsed.address)
+        if ward_code is None and parsed.lon is None
+        else None,
         contact_name=parsed.name,
         contact_phone=parsed.phone,
         contact_email=parsed.sender,

@@ -162,6 +162,7 @@ class ReportForm(DomainErrorForm):
 
     field_map = {
         "ward_code": "ward",
+        "province_code": "province",
         "lon": "location",
         "lat": "location",
         "file": "photos",
@@ -285,7 +286,13 @@ class ReportForm(DomainErrorForm):
 class HotlineForm(DomainErrorForm):
     """The operator's call entry (/tong-dai/)."""
 
-    field_map = {"ward_code": "ward", "lon": "address", "lat": "address", "answers": "category"}
+    field_map = {
+        "ward_code": "ward",
+        "province_code": "province",
+        "lon": "address",
+        "lat": "address",
+        "answers": "category",
+    }
 
     idempotency_key = forms.CharField(required=False, max_length=120)
     contact_phone = forms.CharField(required=False, strip=True)

@@ -50,7 +50,7 @@ from citydesk.reports.models import (
     Report,
     Status,
 )
-from citydesk.reports.places import ward_in_address
+from citydesk.reports.places import province_in_address, ward_in_address
 from citydesk.reports.services import report_submit
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -81,6 +81,7 @@ FIELD_NAMES = {
     "lat": "lat",
     "address": "address_string",
     "ward_code": "address_string",
+    "province_code": "address_string",
     "contact_email": "email",
     "contact_phone": "phone",
     "contact_name": "first_name",
@@ -646,6 +647,9 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     address = params.get("address_string", "")
     # No point: the commune/ward the address names routes it (only when exactly one unit fits).
     ward = ward_in_address(address) if lat is None and lon is None and address else None
+    # Else the province it names, if one ("…, Tỉnh Cao Bằng"): its People's Committee triages it, or a
+    # province nobody here serves is refused, not sent to this city.
+    province = province_in_address(address) if lat is None and lon is None and ward is None else None
     try:
         intake = report_submit(
             category=params.get("service_code") or None,
@@ -655,6 +659,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
             lat=lat,
             address=address,
             ward_code=ward.code if ward else None,
+            province_code=province,
             contact_name=name,
             contact_phone=params.get("phone", ""),
             contact_email=params.get("email", ""),

@@ -1,5 +1,5 @@
-"""Places written as text ("60 Lê Lợi, Phường Bến Thành"): the commune-level unit an address names.
-Used by e-mail intake and Open311 when a report comes without coordinates."""
+"""Places written as text ("60 Lê Lợi, Phường Bến Thành"): the commune-level unit, or else the province,
+an address names. Used by e-mail intake and Open311 when a report comes without coordinates."""
 
 from __future__ import annotations
 
@@ -49,6 +49,26 @@ def _load_places() -> _Places:
     return _Places(wards=wards, provinces=provinces, home=tuple(home))
 
 
+def _named_provinces(text: str, places: _Places) -> list[str]:
+    hcm = " hcm " in text or " tphcm " in text
+    return [code for code, name in places.provinces if name in text or (hcm and name == " ho chi minh ")]
+
+
+def province_in_address(address: str) -> str | None:
+    """The code of the province (or centrally-run city) an address ends with ("…, Tỉnh Cao Bằng",
+    "…, TP.HCM", "…, Ha Noi"), with or without accents; None when its last part names none. Only the last
+    part counts: "123 Xa lộ Hà Nội, Thủ Đức" is a street of Hồ Chí Minh City, not Hà Nội."""
+    parts = [p for p in (_words(p) for p in re.split(r"[,;\n]|\s-\s", address or "")) if p]
+    if not parts:
+        return None
+    last = _bare(parts[-1], _PROVINCE_WORDS)
+    if last in ("hcm", "tphcm"):
+        last = "ho chi minh"
+    places = configcache.cached("reports:ward-names", _load_places)
+    named = [code for code, name in places.provinces if name.strip() == last]
+    return named[0] if len(named) == 1 else None
+
+
 def ward_in_address(address: str) -> AdminUnit | None:
     """The commune-level unit an address names ("60 Lê Lợi, Phường Bến Thành", "…, P. Bến Thành, TP.HCM"),
     with or without accents: searched in the provinces the address names, else in the city's own; only
@@ -57,8 +77,7 @@ def ward_in_address(address: str) -> AdminUnit | None:
     if not text.strip():
         return None
     places = configcache.cached("reports:ward-names", _load_places)
-    hcm = " hcm " in text or " tphcm " in text
-    named = [code for code, name in places.provinces if name in text or (hcm and name == " ho chi minh ")]
+    named = _named_provinces(text, places)
     scope = named or list(places.home) or list(places.wards)
     parts = {_bare(_words(p), _WARD_WORDS) for p in re.split(r"[,;\n]|\s-\s", address)}
     spans: dict[str, tuple[int, int]] = {}

@@ -71,10 +71,16 @@ def route(
     *,
     when: datetime | None = None,
     gen: int | None = None,
+    province_code: str | None = None,
 ) -> Route:
+    """The unit for a report of `category` at `ward`; without a ward, in the province `province_code`
+    (an address in a province, its commune/ward not given): the province's rules, departments and People's
+    Committee, never another province's."""
     when = when or timezone.now()
     table = configcache.cached("routing", _load_table, gen=gen)
-    areas = {ward.code, ward.province_id} if ward is not None else set()
+    if ward is not None:
+        province_code = ward.province_id
+    areas = {ward.code, ward.province_id} if ward is not None else {province_code} - {None, ""}
     for rule in table.rules:
         if rule.category_id is not None and rule.category_id != category.pk:
             continue
@@ -82,7 +88,6 @@ def route(
             continue
         if _rule_matches_time(rule, when):
             return Route(unit=rule.target, rule=rule, reason=_("routing rule #%(n)s") % {"n": rule.pk})
-    province_code = ward.province_id if ward is not None else None
     if category.handled_by == "department" and category.department_code and province_code:
         department = table.orgs.get(f"{province_code}.{category.department_code}")
         if department is not None:
@@ -92,7 +97,9 @@ def route(
         if committee is not None:
             return Route(unit=committee, rule=None, reason=_("commune-level People's Committee"))
     # Nobody closer: the province's People's Committee triages it.
-    fallback = table.orgs.get(province_code) if province_code else None
+    fallback = None
+    if province_code:
+        fallback = table.committees.get(province_code) or table.orgs.get(province_code)
     if fallback is None:
         fallback = table.root
     if fallback is None:

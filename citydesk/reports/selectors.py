@@ -16,9 +16,9 @@ from citydesk.core import configcache
 from citydesk.core.calendar import current_calendar
 from citydesk.core.errors import NotFound
 from citydesk.core.models import DivisionLevel, Membership, Organisation, OrgKind, ServiceCategory, User
-from citydesk.core.powers import ROLE_POWERS, Power
+from citydesk.core.powers import ROLE_POWERS, Power, Role
 from citydesk.core.selectors import descendant_ids as _descendants
-from citydesk.core.services import active_delegation_for
+from citydesk.core.services import active_delegation_for, holds_own
 from citydesk.lib.text import nfc, sort_key
 from citydesk.reports import system_notes
 from citydesk.reports.duplicates import find_candidates
@@ -406,6 +406,35 @@ def may_receive(report: Report, org: Organisation) -> bool:
     return any(o.pk == org.pk for o in transfer_targets(report))
 
 
+# --- The hotline on an existing report ------------------------------------------------------------
+
+
+def hotline_provinces(user: User) -> set[str]:
+    """The provinces (or centrally-run cities) whose callers this user answers: those of their hotline
+    operator posts (a call centre is often a unit of its own beside the People's Committee)."""
+    if not user.is_authenticated:
+        return set()
+    table = configcache.cached("report_handlers", _load_handlers)
+    posts = Membership.objects.filter(user=user, is_active=True, role=Role.OPERATOR).values_list(
+        "organisation_id", flat=True
+    )
+    return {province for org in posts if (province := table.province_of.get(org))}
+
+
+def takes_calls_about(user: User | None, report: Report) -> bool:
+    """May the user open the report from the hotline screen, and record a caller's answer? Whoever receives
+    reports for its unit (its officers, those of the units above, by delegation), and the hotline operators
+    of its province. An officer of another unit may not."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if holds_own(user, Power.REPORT_RECEIVE, report.unit):
+        return True
+    if active_delegation_for(user, Power.REPORT_RECEIVE, report.unit) is not None:
+        return True
+    province = report_province(report)
+    return bool(province) and province in hotline_provinces(user)
+
+
 # --- History as officers read it ------------------------------------------------------------------
 
 # Labels of the background jobs that write report events (`Actor.system(...)`); a citizen without an
@@ -492,8 +521,12 @@ def rating_level_labels() -> set[str]:
 
 
 def event_note_for(event: ReportEvent, *, sees_comment: bool, levels: set[str]) -> str:
-    """An event's note as shown, in the reader's language (`display_note`): a rating's comment is for the
-    handling unit and the reporter only; others read a rating's level alone."""
+    """An event's note as shown, in the reader's language (`display_note`). `sees_comment`: the reader is
+    the handling unit or the reporter. A rating's comment is for them only (others read a rating's level
+    alone), and so is the unit's request for information, addressed to the reporter ("Bà vui lòng…"):
+    others read that the report waits for the reporter's information."""
+    if event.note_key == system_notes.WAITING and not sees_comment:
+        return _("Waiting for the reporter to provide more information.")
     if event.kind != ReportEvent.Kind.RATING or sees_comment:
         return event.display_note
     if event.note_key:

@@ -21,6 +21,8 @@ urlpatterns = [
     # Hotline operators
     path("tong-dai/", views.hotline, name="hotline"),
     path("tong-dai/goi-y/", views.hotline_suggest, name="hotline_suggest"),
+    path("tong-dai/tra-cuu/", views.hotline_lookup, name="hotline_lookup"),
+    path("tong-dai/phan-anh/<str:code>/", views.hotline_report, name="hotline_report"),
     # Officers
     path("xu-ly/", views.queue, name="queue"),
     path("xu-ly/giao-viec/", views.bulk_assign, name="bulk_assign"),

@@ -205,3 +205,56 @@ def test_officer_resolves_a_report_from_the_queue(
     report.refresh_from_db()
     assert report.status == "resolved" and report.resolution.startswith("Đã vá")
     assert traffic.problems() == [], traffic.problems()
+
+
+def test_typing_a_wards_name_finds_it_in_the_list(page: Any, traffic: Traffic, personas: Any) -> None:
+    """The ward list shows the proper name first ("Sài Gòn (phường)"): typing "S" finds it (QA R7)."""
+    page.goto("/phan-anh/moi/")
+    page.wait_for_load_state("networkidle")
+    select = page.locator("#id_ward_select")
+    expect(select).to_be_visible()
+    labels = select.locator("option").all_inner_texts()
+    assert labels[1:] == ["Bến Thành (phường)", "Sài Gòn (phường)"], labels
+    select.focus()
+    page.keyboard.type("Sài")
+    assert page.input_value("#id_ward_select") == "26740"
+    assert traffic.problems() == [], traffic.problems()
+
+
+def test_operator_records_a_callers_answer(
+    page: Any, traffic: Traffic, screenshot_dir: Path, personas: Any
+) -> None:
+    """A phone-only reporter calls 1022 back with their code (QA R2): the operator opens the report and
+    records the answer with the keyboard; the clock runs again."""
+    from citydesk.reports.services import report_pause
+
+    report = report_submit(
+        category="road_damage",
+        description="Ổ gà trước số 5 Lê Thánh Tôn",
+        channel="hotline",
+        entered_by=personas.operator,
+        ward_code="26743",
+        contact_phone="0912345678",
+        contact_name="Bà Tư",
+    ).report
+    report_pause(user=personas.officer, code=report.code, note="Bà vui lòng cho biết số nhà gần nhất.")
+    log_in(page, "operator", "pw-operator")
+    page.goto("/tong-dai/")
+    page.locator("#id_lookup_code").focus()
+    page.keyboard.type(report.code.lower())
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert urlsplit(page.url).path == f"/tong-dai/phan-anh/{report.code}/"
+    expect(page.get_by_test_id("information-asked")).to_have_text("Bà vui lòng cho biết số nhà gần nhất.")
+    tab_to(page, "#id_answer_text")
+    page.keyboard.type("Gần nhà số 5, cạnh tiệm tạp hóa.")
+    page.keyboard.press("Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_test_id("not-waiting")).to_be_visible()
+    page.screenshot(path=str(screenshot_dir / "reports-hotline-answer.png"), full_page=True)
+    report.refresh_from_db()
+    assert report.paused_at is None
+    reply = report.events.get(kind="reply")
+    assert reply.actor_id == personas.operator.pk and reply.on_behalf_of == "Bà Tư"
+    assert traffic.problems() == [], traffic.problems()

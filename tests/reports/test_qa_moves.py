@@ -254,6 +254,9 @@ def test_a_pause_without_office_time_leaves_the_due_time(personas, categories):
 
 
 def test_a_pause_moves_the_due_time_by_the_office_time_that_passed(personas, categories):
+    """Counted the way the due time is (QA R6): a deadline at the close of a working day moves by whole
+    working days (ten minutes of waiting leave Friday 17:00 as it is, not Monday 07:40); a deadline in
+    working hours moves by the wait to the minute."""
     report = submit()
     friday = at(2026, 11, 27, 17, 0)
     Report.objects.filter(pk=report.pk).update(due_at=friday)
@@ -262,10 +265,18 @@ def test_a_pause_moves_the_due_time_by_the_office_time_that_passed(personas, cat
     with mock.patch("django.utils.timezone.now", return_value=at(2026, 11, 25, 13, 5)):
         report = report_resume(user=personas.officer, code=report.code)
     report.refresh_from_db()
+    assert timezone.localtime(report.due_at) == friday
+    in_hours = at(2026, 11, 27, 15, 20)
+    Report.objects.filter(pk=report.pk).update(due_at=in_hours)
+    with mock.patch("django.utils.timezone.now", return_value=at(2026, 11, 25, 11, 25)):
+        report_pause(user=personas.officer, code=report.code, note="Xin ảnh chụp rõ hơn")
+    with mock.patch("django.utils.timezone.now", return_value=at(2026, 11, 25, 13, 5)):
+        report = report_resume(user=personas.officer, code=report.code)
+    report.refresh_from_db()
     calendar = current_calendar()
-    # 11:25–11:30 and 13:00–13:05: ten minutes of office time, added after Friday's close.
-    assert calendar.working_time_between(friday, report.due_at) == dt.timedelta(minutes=10)
-    assert timezone.localtime(report.due_at) == at(2026, 11, 30, 7, 40)
+    # 11:25–11:30 and 13:00–13:05: ten minutes of office time.
+    assert calendar.working_time_between(in_hours, report.due_at) == dt.timedelta(minutes=10)
+    assert timezone.localtime(report.due_at) == at(2026, 11, 27, 15, 30)
 
 
 def test_the_pages_show_a_stopped_clock(client, personas, categories):

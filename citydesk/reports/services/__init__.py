@@ -13,7 +13,7 @@ from citydesk.reports.services.common import (
 from citydesk.reports.services.deadlines import sla_sweep
 from citydesk.reports.services.intake import Intake, report_submit
 from citydesk.reports.services.moves import report_note, report_transition
-from citydesk.reports.services.replies import Reply, report_reply  # noqa: F401
+from citydesk.reports.services.replies import Reply, report_reply, report_reply_by_phone  # noqa: F401
 
 __all__ = [
     "MAX_DESCRIPTION",

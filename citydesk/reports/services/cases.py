@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -245,14 +245,13 @@ def resume_clock(report: Report, actor: Actor, *, notify: bool, reason: str = ""
 
 
 def moved_due(due: datetime | None, paused_at: datetime, resumed_at: datetime) -> datetime | None:
-    """The due time after a pause: later by exactly the office time that passed while paused (none: same)."""
+    """The due time after a pause: later by the office time that passed while paused, counted the way the
+    due time is (`WorkCalendar.due_after_pause`): a deadline at the close of a working day moves by whole
+    working days and stays at the close (a few seconds' wait leaves a 17:00 deadline at 17:00, not 07:30
+    the next working day), any other by the wait to the minute."""
     if due is None:
         return None
-    calendar = current_calendar()
-    waited = calendar.working_time_between(paused_at, resumed_at)
-    if waited <= timedelta(0):
-        return due
-    return calendar.add_working_hours(due, waited)
+    return current_calendar().due_after_pause(due, paused_at, resumed_at)
 
 
 def _local_text(moment: datetime) -> str:

@@ -207,15 +207,37 @@ def _normal_email(email: str) -> str:
     return email.lower()
 
 
+def follow_refusal(report: Report) -> str:
+    """Why following this report would bring nothing ('' when it would): a merged duplicate's updates come
+    from the report it was merged into; a closed or rejected report has none to come."""
+    if report.duplicate_of_id:
+        return _(
+            "Report %(code)s was merged into %(master)s, which handles the same problem: follow %(master)s."
+        ) % {"code": report.code, "master": report.duplicate_of.code}
+    if report.status == Status.CLOSED:
+        return _(
+            "Report %(code)s is closed: it will have no more updates. If the problem is back, send a new report."
+        ) % {"code": report.code}
+    if report.status == Status.REJECTED:
+        return _("Report %(code)s was not accepted for handling: it will have no updates.") % {
+            "code": report.code
+        }
+    return ""
+
+
 @transaction.atomic
 def report_follow_outcome(
     *, code: str, user: User | None = None, email: str = "", phone: str = ""
 ) -> FollowOutcome:
-    """Follow a report; following it again (same account, e-mail in any case, or phone) changes nothing."""
-    report = Report.objects.filter(code=code).first()
+    """Follow a report; following it again (same account, e-mail in any case, or phone) changes nothing.
+    A closed or rejected report is not followed (`follow_refusal`: nothing more will come)."""
+    report = Report.objects.select_related("duplicate_of").filter(code=code).first()
     signed_in = user is not None and user.is_authenticated
     if report is None or (not report.is_public and not (signed_in and report.reporter_id == user.pk)):
         raise NotFound(_("No report %(code)s.") % {"code": code}, field="code")
+    refusal = follow_refusal(report)
+    if refusal:
+        raise Conflict(refusal, field="code")
     if signed_in:
         existing = Follower.objects.filter(report=report, user=user).first()
         if existing is not None:

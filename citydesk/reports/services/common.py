@@ -423,6 +423,11 @@ def _compose(
                 )
                 % {"code": report.code}
             )
+        if recipient.reporter and kind == UPDATE_INFO_NEEDED and recipient.channel == Channel.SMS:
+            # A reporter reached by SMS may have no Internet: the hotline operator takes the answer too.
+            lines.append(
+                _("Or call the 1022 hotline back and give the code %(code)s.") % {"code": report.code}
+            )
         if recipient.channel == Channel.EMAIL and recipient.follower_id:
             lines += [
                 "",

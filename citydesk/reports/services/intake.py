@@ -79,6 +79,7 @@ def report_submit(
     lat: float | None = None,
     address: str = "",
     ward_code: str | None = None,
+    province_code: str | None = None,
     contact_name: str = "",
     contact_phone: str = "",
     contact_email: str = "",
@@ -92,7 +93,11 @@ def report_submit(
     idempotency_key: str = "",
     when: datetime | None = None,
 ) -> Intake:
-    """Validate everything, then store the report, its first event, its follower and the audit row."""
+    """Validate everything, then store the report, its first event, its follower and the audit row.
+
+    The place: a point, a commune/ward (`ward_code`), and/or an address; `province_code` says the province
+    of an address given without its commune/ward (the province's People's Committee triages it). A ward
+    (from the point or the code) decides the province."""
     if channel not in _CHANNELS:
         raise DomainError(_("Unknown channel “%(c)s”.") % {"c": channel}, field="channel")
     if idempotency_key:
@@ -134,6 +139,10 @@ def report_submit(
             picked = None
         if picked is None:
             raise DomainError(_("Unknown commune/ward code “%(c)s”.") % {"c": ward_code}, field="ward_code")
+        if province_code and picked.province_id != _province_code(province_code):
+            raise DomainError(
+                _("%(ward)s is not in the chosen province.") % {"ward": picked.name}, field="ward_code"
+            )
         ward = ward or picked
     if ward is not None and not selectors.serves(ward.province_id or "", gen=gen):
         raise DomainError(
@@ -144,6 +153,18 @@ def report_submit(
             % {"province": ward.province.name if ward.province_id else ward.name},
             field="lon" if lon is not None else "ward_code",
         )
+    province: AdminUnit | None = None
+    if ward is None and province_code:
+        province = _province(province_code, gen=gen)
+        if not selectors.serves(province.code, gen=gen):
+            raise DomainError(
+                _(
+                    "No unit on this platform receives reports from %(province)s: please send this report "
+                    "through that province's own channels."
+                )
+                % {"province": province.name},
+                field="province_code",
+            )
     address = _bounded(address, "address", 300)
     contact_name = _bounded(contact_name, "contact_name", 150)
     if ward is None and not address:
@@ -161,7 +182,7 @@ def report_submit(
     if entered_by is not None and holds_anywhere(entered_by, Power.REPORT_RECEIVE) is None:
         raise NotAllowed(_("Only hotline operators and officers enter reports for callers."))
     now = when or timezone.now()
-    route = routing.route(cat, ward, when=now, gen=gen)
+    route = routing.route(cat, ward, when=now, gen=gen, province_code=province.code if province else None)
     boundary = ward is not None and lon is not None and routing.near_boundary(lon, lat)
     triage_due, due = _due_times(cat, now, gen=gen)
     # Everything is built before the write transaction: on SQLite other workers wait for its lock.
@@ -173,7 +194,7 @@ def report_submit(
         lat=lat,
         address=address,
         ward=ward,
-        province_code=ward.province_id if ward else "",
+        province_code=ward.province_id if ward else (province.code if province else ""),
         near_boundary=boundary,
         unit=route.unit,
         channel=channel,
@@ -254,6 +275,25 @@ def report_submit(
         _same_request(existing.report, category, description, lon, lat, address, contact_phone, contact_email)
         return Intake(report=existing.report, created=False)
     return Intake(report=report, created=True, events=first_events)
+
+
+def _load_provinces() -> dict[str, AdminUnit]:
+    return {u.code: u for u in AdminUnit.objects.filter(level=DivisionLevel.PROVINCE)}
+
+
+def _province_code(code: str) -> str:
+    try:
+        return normalize_code(code.strip(), level=DivisionLevel.PROVINCE)
+    except DomainError:
+        return code.strip()
+
+
+def _province(code: str, *, gen: int | None) -> AdminUnit:
+    """The province (or centrally-run city) of a code, from the per-process cache (no query)."""
+    found = configcache.cached("reports:provinces", _load_provinces, gen=gen).get(_province_code(code))
+    if found is None:
+        raise DomainError(_("Unknown province code “%(c)s”.") % {"c": code}, field="province_code")
+    return found
 
 
 def _ward_at(lon: float, lat: float, *, gen: int | None) -> AdminUnit:

@@ -22,6 +22,7 @@ from citydesk.reports.models import (
     Status,
 )
 from citydesk.reports.services.common import (
+    UPDATE_STATUS,
     _bounded,
     _category,
     _check_version,
@@ -31,6 +32,7 @@ from citydesk.reports.services.common import (
     _notify_followers,
     _org,
     _snapshot,
+    _status_subject,
 )
 from citydesk.reports.system_notes import REJECTED, REROUTED, TRANSFERRED, route_reason, system_note
 from citydesk.reports.workflow import MOVES, action_label
@@ -78,7 +80,7 @@ def report_transition(
     if action == "classify" and category and category != report.category.code:
         new_category = _category(category)
         report.category = new_category
-        route = routing.route(new_category, report.ward)
+        route = routing.route(new_category, report.ward, province_code=report.province_code or None)
         if route.unit.pk != report.unit_id:
             # How routing decided is internal; that another unit handles it now is the citizen's business.
             _event(
@@ -179,16 +181,26 @@ def report_transition(
     )
     if status_public and note and not shown:
         _event(report, actor, ReportEvent.Kind.NOTE, note=note, public=False)
+    # The officer's note shown to the citizen (classify, start): the reporter and the followers read it in
+    # their message too, as the public page shows it (the officer's words, as written).
+    told_note = note if action in ("classify", "start") and shown.get("note") else ""
     if rerouted_to is not None:
         moved = system_note(TRANSFERRED, org=rerouted_to.name)
         _event(report, actor, ReportEvent.Kind.TRANSFER, **moved, public=True)
-        _notify_followers(
+
+        def rerouted_body() -> str:  # composed per recipient, in the message language
+            text = _("Transferred to %(org)s.") % {"org": rerouted_to.name}
+            return f"{text}\n{told_note}" if told_note else text
+
+        _notify_followers(  # one message with both: the new unit, and the note
             report,
             lambda: (
                 _("Report %(code)s: now handled by %(org)s") % {"code": report.code, "org": rerouted_to.name}
             ),
-            lambda: _("Transferred to %(org)s.") % {"org": rerouted_to.name},
+            rerouted_body,
         )
+    elif told_note:
+        _notify_followers(report, lambda: _status_subject(report), told_note, kind=UPDATE_STATUS)
     audit_record(
         actor=actor,
         action=f"report.{action}",

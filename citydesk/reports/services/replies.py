@@ -4,7 +4,8 @@ Who may reply: the reporter only (logged in, holding the tracking link's token, 
 report's contact e-mail or their account's address): the unit's questions are for them. A follower gets
 the updates but does not answer for the reporter. The reply is an internal event the handling unit sees;
 the assignee (or, while nobody is assigned, the unit's handlers) gets an in-app notice; a report waiting
-for the citizen (paused) starts its clock again.
+for the citizen (paused) starts its clock again. A reporter who calls the 1022 hotline back has their
+answer recorded by the operator, on their behalf (`report_reply_by_phone`).
 """
 
 from __future__ import annotations
@@ -28,13 +29,15 @@ from citydesk.core.models import Membership, User
 from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.lib.text import nfc
 from citydesk.notifications.services import notification_queue
+from citydesk.reports import selectors
 from citydesk.reports.attachments import attachment_add, check_upload
-from citydesk.reports.models import Follower, IdempotencyKey, Report, ReportEvent, Status
+from citydesk.reports.models import Channel, Follower, IdempotencyKey, Report, ReportEvent, Status
 from citydesk.reports.services.cases import resume_clock
-from citydesk.reports.services.common import _event, _locked, normalize_phone
+from citydesk.reports.services.common import _event, _locked, mask_phone, normalize_phone
 from citydesk.reports.system_notes import REPLY_FILES, system_note
 
 MAX_REPLY = 4000
+_REPORTER = role("reporter")  # a caller who gave no name, shown in the reader's language
 # Roles that handle a unit's reports: told about a reply while nobody is assigned.
 _HANDLER_ROLES = tuple(role for role, powers in ROLE_POWERS.items() if Power.REPORT_RESOLVE in powers)
 
@@ -132,9 +135,7 @@ def report_reply(
         if IdempotencyKey.objects.filter(scope=scope, key=idempotency_key).exists():
             return Reply(report=report, created=False)
         IdempotencyKey.objects.create(scope=scope, key=idempotency_key[:120], report=report)
-    text = "\n".join(line for line in map(nfc, (text or "").splitlines()) if line)  # paragraphs kept
-    if len(text) > MAX_REPLY:
-        raise DomainError(_("Too long (at most %(n)s characters).") % {"n": MAX_REPLY}, field="text")
+    text = _reply_text(text)
     accepted, refused = _check_files(report, list(files), strict=not skip_bad_files)
     if not text and not accepted:
         if refused:
@@ -178,6 +179,69 @@ def report_reply(
     )
 
 
+def _reply_text(text: str) -> str:
+    """The answer as stored: NFC, its paragraphs kept, empty lines dropped; too long is refused."""
+    text = "\n".join(line for line in map(nfc, (text or "").splitlines()) if line)
+    if len(text) > MAX_REPLY:
+        raise DomainError(_("Too long (at most %(n)s characters).") % {"n": MAX_REPLY}, field="text")
+    return text
+
+
+@transaction.atomic
+def report_reply_by_phone(*, user: User, code: str, text: str, idempotency_key: str = "") -> Reply:
+    """The reporter called the hotline back to answer the unit's request for information (a phone-only
+    reporter's SMS says they can): the operator records the caller's answer as the reporter's reply, on
+    their behalf. The operator is the actor, `on_behalf_of` the caller, in the history and the audit
+    trail; the reply restarts the clock exactly as the reporter's own does.
+
+    Only whoever takes calls about the report (`selectors.takes_calls_about`: the hotline operators of its
+    province, the officers who receive its unit's reports), and only while it waits for the citizen.
+    """
+    report = _locked(code)
+    if not selectors.takes_calls_about(user, report):
+        raise NotAllowed(
+            _(
+                "Only the hotline operators of the report's city and its handling unit record a caller's answer."
+            )
+        )
+    scope = f"reply:hotline:{user.pk}"
+    key = idempotency_key[:120]
+    if key and IdempotencyKey.objects.filter(scope=scope, key=key).exists():
+        return Reply(report=report, created=False)  # a double click, or the page sent again: one answer
+    refusal = reply_refusal(report)
+    if refusal:
+        raise Conflict(refusal, field="text")
+    if report.paused_at is None or not report.is_open:
+        raise Conflict(
+            _(
+                "Report %(code)s is not waiting for information from the citizen: there is no answer to record."
+            )
+            % {"code": report.code},
+            field="text",
+        )
+    text = _reply_text(text)
+    if not text:
+        raise DomainError(_("Write the caller's answer."), field="text")
+    if key:
+        IdempotencyKey.objects.create(scope=scope, key=key, report=report)
+    caller = report.contact_name or (mask_phone(report.contact_phone) if report.contact_phone else "")
+    operator = user.full_name or user.username
+    actor = Actor(
+        user_id=user.pk, label=operator[:200], right="own", on_behalf_of=(caller or _REPORTER)[:200]
+    )
+    event = _event(report, actor, ReportEvent.Kind.REPLY, note=text, public=False)
+    _resume(report, actor)
+    audit_record(
+        actor=actor,
+        action="report.reply",
+        object_type="report",
+        object_id=report.code,
+        after={"channel": Channel.HOTLINE, "files": 0, "resumed": True},
+    )
+    _notify_handlers(report, text, [], caller or _REPORTER, recorded_by=operator)
+    return Reply(report=report, created=True, event=event, resumed=True)
+
+
 def _check_files(
     report: Report, files: list[UploadedFile], *, strict: bool
 ) -> tuple[list[UploadedFile], list[tuple[str, str]]]:
@@ -212,8 +276,11 @@ def _resume(report: Report, actor: Actor) -> None:
     resume_clock(report, actor, notify=False, reason="citizen reply")
 
 
-def _notify_handlers(report: Report, text: str, attached: list[str], author: str) -> None:
-    """In-app notice to the assignee, or to the unit's handlers while nobody is assigned."""
+def _notify_handlers(
+    report: Report, text: str, attached: list[str], author: str, *, recorded_by: str = ""
+) -> None:
+    """In-app notice to the assignee, or to the unit's handlers while nobody is assigned; `recorded_by`:
+    the hotline operator who took the answer on the phone."""
     if report.assignee_id and report.assignee.is_active:
         recipients = [report.assignee]
     else:
@@ -231,6 +298,10 @@ def _notify_handlers(report: Report, text: str, attached: list[str], author: str
         lines = [_("%(name)s wrote:") % {"name": name}, text[:500] + ("…" if len(text) > 500 else "")]
         if attached:
             lines.append(_("Attached: %(list)s") % {"list": ", ".join(attached)})
+        if recorded_by:
+            lines.append(
+                _("Answer taken on the 1022 hotline and recorded by %(name)s.") % {"name": recorded_by}
+            )
     lines.append(f"{settings.CITYDESK_PUBLIC_URL}/xu-ly/{report.code}/")
     body = "\n".join(line for line in lines if line)
     for recipient in recipients:

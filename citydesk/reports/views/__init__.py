@@ -4,7 +4,7 @@ report page. Views parse input (forms.py), call selectors and services, and rend
 """
 
 from citydesk.reports.views.citizen import follow, lookup, rate, report_new, report_sent, track, wards_geojson
-from citydesk.reports.views.hotline import hotline, hotline_suggest
+from citydesk.reports.views.hotline import hotline, hotline_lookup, hotline_report, hotline_suggest
 from citydesk.reports.views.officer import (
     bulk_assign,
     officer_action,
@@ -22,6 +22,8 @@ __all__ = [
     "bulk_assign",
     "follow",
     "hotline",
+    "hotline_lookup",
+    "hotline_report",
     "hotline_suggest",
     "lookup",
     "officer_action",

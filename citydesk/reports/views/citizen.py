@@ -93,6 +93,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     lat=data["lat"],
                     address=data["address"],
                     ward_code=data.get("ward_code") or None,
+                    province_code=data.get("province") or None,  # an address without its ward
                     contact_name=data["contact_name"],
                     contact_phone=data["contact_phone"],
                     contact_email=data["contact_email"],
@@ -331,7 +332,9 @@ def _track_response(
     ]
     may_rate = as_reporter and citizen_services.rating_open(report, rating)
     until = reopen_until(report)
-    following = None if as_reporter else _following(request, report)
+    # Following a closed or rejected report brings nothing: no offer (a merged one points to its master).
+    may_follow = not as_reporter and not citizen_services.follow_refusal(report)
+    following = _following(request, report) if may_follow else None
     context = {
         "report": report,
         "category_name": category_label(report.category),
@@ -359,6 +362,14 @@ def _track_response(
             ("unsatisfied", _("Unsatisfied")),
         ],
         "follow_form": follow_form or FollowForm(),
+        "may_follow": may_follow,
+        "merged_into": report.duplicate_of
+        if report.duplicate_of_id and report.duplicate_of.is_public
+        else None,
+        # A refused follow when the form is no longer offered still needs saying.
+        "follow_problem": ""
+        if may_follow or follow_form is None
+        else " ".join(str(e) for errors in follow_form.errors.values() for e in errors),
         # The reporter's own contact details (never the public's): where the report's messages go.
         "contact": _reporter_contact(report) if as_reporter else None,
         "following": following,

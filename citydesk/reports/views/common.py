@@ -83,11 +83,28 @@ def _provinces() -> list[AdminUnit]:
     return sorted(AdminUnit.objects.filter(level=DivisionLevel.PROVINCE), key=lambda u: sort_key(u.name))
 
 
-def _wards(province: str) -> list[AdminUnit]:
-    wards = AdminUnit.objects.filter(level=DivisionLevel.WARD, province_id=province).only(
-        "code", "name", "province_id"
+# The division words a commune-level unit's name starts with, longest first.
+_WARD_WORDS = ("đặc khu", "thị trấn", "phường", "xã")
+
+
+def ward_option_label(name: str, division_type: str = "") -> str:
+    """A commune/ward as a list shows it: its proper name first ("Bến Thành (phường)" for "Phường Bến
+    Thành"), so that typing its first letters in the list finds it (every name starts with "Phường" or
+    "Xã" otherwise). A name that does not start with its division word is shown as it is."""
+    lowered = name.lower()
+    for word in (division_type.lower(), *_WARD_WORDS) if division_type else _WARD_WORDS:
+        if word and lowered.startswith(word + " ") and len(name) > len(word) + 1:
+            return f"{name[len(word) + 1 :].strip()} ({word})"
+    return name
+
+
+def _ward_options(province: str) -> list[tuple[str, str]]:
+    """(code, label) of the province's communes and wards, in Vietnamese order of the labels."""
+    wards = AdminUnit.objects.filter(level=DivisionLevel.WARD, province_id=province).values_list(
+        "code", "name", "division_type"
     )
-    return sorted(wards, key=lambda u: sort_key(u.name))
+    options = [(code, ward_option_label(name, kind)) for code, name, kind in wards]
+    return sorted(options, key=lambda option: (sort_key(option[1]), option[0]))
 
 
 def _province_centre(province: str) -> tuple[float | None, float | None]:

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -19,9 +20,10 @@ from citydesk.core.models import (
 )
 from citydesk.core.powers import Power
 from citydesk.core.services import holds_anywhere
-from citydesk.reports import services
+from citydesk.reports import selectors, services, system_notes
 from citydesk.reports.forms import (
     HotlineForm,
+    LookupForm,
     category_label,
     new_idempotency_key,
 )
@@ -37,11 +39,12 @@ from citydesk.reports.views.common import (
     SESSION_HOTLINE,
     _code,
     _forbidden,
+    _not_found,
     _provinces,
     _remember,
     _report_categories,
     _status_of,
-    _wards,
+    _ward_options,
 )
 
 log = logging.getLogger("citydesk.reports")
@@ -88,6 +91,7 @@ def hotline(request: HttpRequest) -> HttpResponse:
                     channel=Channel.HOTLINE,
                     address=data["address"],
                     ward_code=data.get("ward_code") or None,
+                    province_code=data.get("province") or None,  # an address without its ward
                     contact_name=form.contact_name_with_note(),
                     contact_phone=data["contact_phone"],
                     entered_by=request.user,
@@ -110,13 +114,27 @@ def hotline(request: HttpRequest) -> HttpResponse:
         code = _code(request.GET.get("code", ""))
         if code and code in request.session.get(SESSION_HOTLINE, []):
             result = Report.objects.select_related("unit", "category").filter(code=code).first()
+    return _hotline_page(request, form, categories, idempotency_key, result=result, status=status)
+
+
+def _hotline_page(
+    request: HttpRequest,
+    form: HotlineForm,
+    categories: list[Any],
+    idempotency_key: str,
+    *,
+    result: Report | None = None,
+    lookup: LookupForm | None = None,
+    lookup_error: str = "",
+    status: int = 200,
+) -> HttpResponse:
     province = form["province"].value() or DEFAULT_PROVINCE
     context = {
         "form": form,
         "categories": [(c.code, category_label(c)) for c in categories],
         "provinces": _provinces(),
         "province": province,
-        "wards": _wards(province),
+        "wards": _ward_options(province),
         "idempotency_key": idempotency_key,
         "result": result,
         "result_category": category_label(result.category) if result else "",
@@ -128,8 +146,104 @@ def hotline(request: HttpRequest) -> HttpResponse:
             "percent": _("%(p)s%% likely"),
         },
         "non_field_errors": form.non_field_errors(),
+        "lookup_code": lookup.data.get("code", "") if lookup is not None else "",
+        "lookup_error": lookup_error,
     }
     return render(request, "reports/hotline.html", context, status=status)
+
+
+# --- A caller about an existing report ------------------------------------------------------------
+
+
+def _hotline_refusal(request: HttpRequest) -> HttpResponse | None:
+    if holds_anywhere(request.user, Power.REPORT_RECEIVE) is None:
+        return _forbidden(request, _("Only hotline operators and officers enter reports for callers."))
+    return None
+
+
+@login_required
+@require_GET
+def hotline_lookup(request: HttpRequest) -> HttpResponse:
+    """The code a caller reads out (a report's SMS asks them to): that report's hotline page, when it is
+    one the operator takes calls about; else the hotline screen says no such report (another unit's
+    report is not revealed)."""
+    refusal = _hotline_refusal(request)
+    if refusal is not None:
+        return refusal
+    lookup = LookupForm(request.GET)
+    lookup.is_valid()
+    code = selectors.normalise_code(lookup.cleaned_data.get("code", ""))
+    if code:
+        report = Report.objects.select_related("unit").filter(code=code).first()
+        if report is not None and selectors.takes_calls_about(request.user, report):
+            return redirect("reports:hotline_report", code=report.code)
+        error, status = _("No report %(code)s among those you take calls about.") % {"code": code}, 404
+    else:
+        error, status = _("Enter the tracking code, for example PA-26-000123."), 400
+    membership = holds_anywhere(request.user, Power.REPORT_RECEIVE)
+    categories = _report_categories()
+    form = HotlineForm(initial={"province": _operator_province(membership)}, categories=categories)
+    return _hotline_page(
+        request, form, categories, new_idempotency_key(), lookup=lookup, lookup_error=error, status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def hotline_report(request: HttpRequest, code: str) -> HttpResponse:
+    """A report a caller asks about: what the unit asked them, and, while it waits for the citizen, the
+    form to record the caller's answer (`services.report_reply_by_phone`)."""
+    refusal = _hotline_refusal(request)
+    if refusal is not None:
+        return refusal
+    report = selectors.report_for_page(_code(code))
+    if report is None:
+        return _not_found(request, _("No report %(code)s.") % {"code": _code(code)})
+    if not selectors.takes_calls_about(request.user, report):
+        return _forbidden(request, _("This report is handled by another unit."))
+    error = ""
+    status = 200
+    text = ""
+    if request.method == "POST":
+        text = request.POST.get("text", "")
+        try:
+            result = services.report_reply_by_phone(
+                user=request.user,
+                code=report.code,
+                text=text,
+                idempotency_key=request.POST.get("idempotency_key", "").strip(),
+            )
+        except NotAllowed as exc:
+            return _forbidden(request, exc.message)
+        except DomainError as exc:
+            error, status = exc.message, _status_of(exc)
+            report = selectors.report_for_page(report.code) or report
+        else:
+            if result.created:
+                messages.success(
+                    request,
+                    _("The caller's answer was recorded and sent to %(unit)s; the deadline clock runs again.")
+                    % {"unit": result.report.unit.name},
+                )
+            return redirect("reports:hotline_report", code=report.code)
+    waiting = report.paused_at is not None and report.is_open
+    context = {
+        "report": report,
+        "category_name": category_label(report.category),
+        "caller_phone": services.mask_phone(report.contact_phone) if report.contact_phone else "",
+        "waiting": waiting,
+        "request_text": _information_asked(report) if waiting else "",
+        "error": error,
+        "text": text if error else "",
+        "idempotency_key": new_idempotency_key(),
+    }
+    return render(request, "reports/hotline_report.html", context, status=status)
+
+
+def _information_asked(report: Report) -> str:
+    """What the unit asked the citizen (the text of its last request for information)."""
+    asked = [e for e in report.events.all() if e.note_key == system_notes.WAITING]
+    return str(asked[-1].note_args.get("text", "")) if asked else ""
 
 
 def _choice(item: Any) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -23,6 +24,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from citydesk.core.errors import DomainError
+from citydesk.core.history_notes import actor_text
 from citydesk.core.models import (
     Membership,
     Organisation,
@@ -318,6 +320,8 @@ def _officer_response(
             "from": Status(e.from_status).label if e.from_status in Status.values else "",
             "to": Status(e.to_status).label if e.to_status in Status.values else "",
             "actor": selectors.event_actor(e),
+            # An answer taken on the hotline: the operator acted for the caller (a name, or "the reporter").
+            "on_behalf_of": actor_text(e.on_behalf_of) if e.on_behalf_of and e.right != "delegated" else "",
         }
         for e in report.events.all()
     ]
@@ -340,6 +344,8 @@ def _officer_response(
         "category_name": category_label(report.category),
         "overdue": _overdue(report, timezone.now()),
         "paused_left": _hours_minutes(selectors.clock_left(report)),
+        # Replying to the request's e-mail reaches the report only where a mailbox feeds `ingest-email`.
+        "reply_by_email": bool(settings.CITYDESK_REPLY_TO),
         "duplicate_candidates": selectors.duplicate_candidates(user, report)
         if powers[Power.REPORT_ASSIGN]
         else [],

@@ -41,11 +41,29 @@
     return input ? input.value : "";
   }
 
-  function byName(a, b) {
-    return a.name.localeCompare(b.name, "vi");
+  function byLabel(a, b) {
+    return a.label.localeCompare(b.label, "vi") || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
   }
 
-  /* Commune/ward options of a province from the public units API. */
+  /* The division words a commune/ward's name starts with, longest first (as views/common.py). */
+  var WARD_WORDS = ["đặc khu", "thị trấn", "phường", "xã"];
+
+  /* "Phường Bến Thành" → "Bến Thành (phường)": the proper name first, so that typing its first letters
+     in the list finds it (every name starts with "Phường" or "Xã" otherwise). */
+  function wardLabel(unit) {
+    var name = unit.name || "";
+    var lowered = name.toLowerCase();
+    var words = (unit.division_type ? [unit.division_type.toLowerCase()] : []).concat(WARD_WORDS);
+    for (var i = 0; i < words.length; i++) {
+      var word = words[i];
+      if (word && lowered.indexOf(word + " ") === 0 && name.length > word.length + 1) {
+        return name.slice(word.length + 1).trim() + " (" + word + ")";
+      }
+    }
+    return name;
+  }
+
+  /* Commune/ward options of a province from the public units API, in Vietnamese order of their labels. */
   function fetchWards(unitsUrl, province) {
     var query = new URLSearchParams({ province: province, level: "ward", limit: "1000" });
     return fetch(unitsUrl + "?" + query.toString(), { headers: { Accept: "application/json" } })
@@ -53,7 +71,11 @@
         if (!r.ok) throw new Error("units " + r.status);
         return r.json();
       })
-      .then(function (data) { return (data.items || []).slice().sort(byName); });
+      .then(function (data) {
+        return (data.items || []).map(function (unit) {
+          return { code: unit.code, name: unit.name, label: wardLabel(unit) };
+        }).sort(byLabel);
+      });
   }
 
   function fillWardSelect(select, items, placeholder, wanted) {
@@ -61,9 +83,9 @@
     select.add(new Option(placeholder, ""));
     var want = (wanted || "").trim().toLowerCase();
     items.forEach(function (unit) {
-      var option = new Option(unit.name, unit.code);
+      var option = new Option(unit.label, unit.code);
       if (want && (unit.code === want || unit.name.toLowerCase() === want ||
-                   unit.name.toLowerCase().endsWith(" " + want))) {
+                   unit.label.toLowerCase() === want || unit.name.toLowerCase().endsWith(" " + want))) {
         option.selected = true;
       }
       select.add(option);
