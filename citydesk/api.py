@@ -11,6 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.urls import URLPattern, URLResolver, re_path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
@@ -75,15 +77,22 @@ AUTH = [TokenAuth(), CsrfSessionAuth(csrf=True)]
 
 class CityDeskAPI(NinjaAPI):
     """django-ninja, answering JSON `{"detail": …}` in the caller's language everywhere under /api/v1/:
-    also for a method the path does not take (ninja's own answer is an English text/plain 405) and for a
-    path that is not the API's (Django's answer is its HTML 404 page)."""
+    also for a method the path does not take (ninja's own answer is an English text/plain 405), for a
+    path that is not the API's and for the API's root (Django's answer is its HTML 404 page). None of
+    these answers changes anything, so none needs Django's CSRF check: a client with a bearer token that
+    posts to a wrong path gets the JSON answer, not Django's HTML 403 page."""
 
     def _get_urls(self) -> list[URLPattern | URLResolver]:
         urls = super()._get_urls()
         for pattern in urls:
-            if isinstance(pattern, URLPattern):
-                pattern.callback = self._json_method_refusal(pattern.callback)
-        urls.append(re_path(r"^.*$", self._unknown_path, name="unknown-path"))
+            if not isinstance(pattern, URLPattern):
+                continue
+            if pattern.name == "api-root":  # ninja's raises Http404, answered by Django's HTML page
+                pattern.callback = csrf_exempt(self._unknown_path)
+            elif pattern.name in ("openapi-json", "openapi-view"):  # they answered any method
+                pattern.callback = csrf_exempt(require_safe(pattern.callback))
+            pattern.callback = self._json_method_refusal(pattern.callback)
+        urls.append(re_path(r"^.*$", csrf_exempt(self._unknown_path), name="unknown-path"))
         return urls
 
     def _json_method_refusal(self, view: Callable[..., Any]) -> Callable[..., Any]:

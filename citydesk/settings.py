@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # A NUL character (0x00) that PostgreSQL refused: 400, not a server error.
+    "citydesk.web.middleware.NulCharacterRefusal",
 ]
 
 # SQLite ignores the INCLUDE columns of PostgreSQL covering indexes (reports.report_open_due); the

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
@@ -20,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from citydesk.core.admin_audit import AuditedAdmin, admin_actor, record_change
+from citydesk.core.admin_lists import with_safe_date_hierarchy
 from citydesk.core.errors import DomainError
 from citydesk.core.history_notes import actor_text
 from citydesk.core.models import (
@@ -83,6 +85,14 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
 
 
 admin.site.unregister(Group)
+
+# Axes's lists of log-in attempts have a date hierarchy: an impossible date in the query is refused, not a
+# server error (see admin_lists).
+for _model in (AccessAttempt, AccessLog, AccessFailureLog):
+    if admin.site.is_registered(_model):
+        _axes_admin = type(admin.site.get_model_admin(_model))
+        admin.site.unregister(_model)
+        admin.site.register(_model, with_safe_date_hierarchy(_axes_admin))
 
 
 @admin.register(Group)

@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from citydesk.core.admin_audit import AuditedAdmin
+from citydesk.core.admin_lists import SafeDateHierarchy
 from citydesk.core.errors import DomainError
 from citydesk.indicators.catalog import check_catalog, check_indicator
 from citydesk.indicators.models import (
@@ -126,7 +127,7 @@ class IndicatorAdmin(AuditedAdmin):
 
 
 @admin.register(DataValue)
-class DataValueAdmin(ReadOnlyAdmin):
+class DataValueAdmin(SafeDateHierarchy, ReadOnlyAdmin):
     list_display = ["indicator", "unit", "period_type", "period", "value", "source", "updated_at"]
     list_filter = ["period_type", "source", "indicator__group"]
     list_select_related = ["indicator", "unit"]

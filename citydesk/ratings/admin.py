@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import admin
 
+from citydesk.core.admin_lists import SafeDateHierarchy
 from citydesk.ratings.models import DeskTransaction, Rating, RatingMonth
 
 
@@ -22,7 +23,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Rating)
-class RatingAdmin(ReadOnlyAdmin):
+class RatingAdmin(SafeDateHierarchy, ReadOnlyAdmin):
     list_display = ["created_at", "channel", "level", "unit", "officer", "procedure"]
     list_filter = ["channel", "level"]
     list_select_related = ["unit", "officer", "procedure"]

@@ -247,6 +247,15 @@ def test_merge_and_unmerge(personas, categories):
     assert not Follower.objects.filter(report=master, email="khac@example.vn").exists()
 
 
+def test_unmerge_refuses_a_stranger_before_saying_anything_of_the_report(personas, categories):
+    """An officer of another unit is refused as such, not told whether the report is merged."""
+    lone = submit()
+    with pytest.raises(NotAllowed):
+        report_unmerge(user=personas.outsider, code=lone.code)
+    with pytest.raises(Conflict):  # the unit's own head is told why
+        report_unmerge(user=personas.head, code=lone.code)
+
+
 def test_merge_only_into_a_live_report_of_the_same_problem_the_user_may_see(personas, categories):
     from citydesk.core.errors import DomainError, NotAllowed
 

@@ -134,9 +134,10 @@ def report_merge(*, user: User, code: str, into: str) -> Report:
 @transaction.atomic
 def report_unmerge(*, user: User, code: str) -> Report:
     duplicate = _locked(code)
+    # Who may act first: a stranger learns nothing of the report's state from the refusal.
+    actor = authorize(user, Power.REPORT_ASSIGN, duplicate.unit)
     if duplicate.duplicate_of_id is None:
         raise Conflict(_("%(code)s is not merged.") % {"code": code}, field="code")
-    actor = authorize(user, Power.REPORT_ASSIGN, duplicate.unit)
     merge = duplicate.events.filter(kind=ReportEvent.Kind.MERGE).order_by("-at", "-pk").first()
     previous = merge.from_status if merge and merge.from_status else Status.RECEIVED
     master = duplicate.duplicate_of

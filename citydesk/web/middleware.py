@@ -1,0 +1,42 @@
+"""What every request passes through, whichever view answers it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import DataError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import get_resolver, get_urlconf
+from django.utils.translation import gettext as _
+
+# psycopg's words when a text holding a NUL character (0x00) is sent to PostgreSQL.
+_NUL_REFUSED = "NUL (0x00)"
+
+
+def is_nul_refusal(exc: BaseException) -> bool:
+    """Is `exc` PostgreSQL's (psycopg's) refusal of a text holding a NUL character?"""
+    return isinstance(exc, DataError | ValueError) and _NUL_REFUSED in str(exc)
+
+
+class NulCharacterRefusal:
+    """A NUL character (0x00) that reached PostgreSQL is the caller's bad input: 400, not a server error.
+
+    PostgreSQL neither stores nor compares text holding one, and psycopg refuses to send it. The pages and
+    endpoints that read a query parameter or a JSON field into a look-up or a save without dropping it
+    (a filter, a code, a comment) answered 500 on PostgreSQL (SQLite takes the character). Those that
+    check it (a field-level error, a code not found) are left as they are: this only turns the database's
+    refusal into the REST API's Error body under /api/ and the site's 400 page elsewhere."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_nul_refusal(exception):
+            return None
+        message = _("The request holds a NUL character (0x00), which is not accepted.")
+        if request.path_info.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=400, json_dumps_params={"ensure_ascii": False})
+        return get_resolver(get_urlconf()).resolve_error_handler(400)(request, exception)  # the 400 page
