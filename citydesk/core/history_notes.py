@@ -23,8 +23,10 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from importlib import import_module
 from typing import Any
 
+from django.contrib import admin
 from django.db import models
 from django.utils import formats, timezone
 from django.utils.functional import Promise
@@ -139,3 +141,33 @@ def actor_text(actor_label: str) -> str:
         if name is not None:
             return str(name)
     return actor_label
+
+
+# --- The event models' side -------------------------------------------------------------------------
+
+
+class NotedEvent:
+    """What an event model with `note`, `note_key`, `note_args` and `actor_label` shows (reports' and
+    dossiers' histories). `notes_module` registers its keys; it is imported on first use, not at start."""
+
+    notes_module: str = ""
+    note: str
+    note_key: str
+    note_args: Any
+    actor_label: str
+
+    @property
+    @admin.display(description=_("note"))
+    def display_note(self) -> str:
+        """The note in the active language: a system note rendered from its key, a person's as written."""
+        if not self.note_key:
+            return self.note
+        if self.notes_module:
+            import_module(self.notes_module)
+        return render(self.note_key, self.note_args, self.note)
+
+    @property
+    @admin.display(description=_("actor"))
+    def display_actor(self) -> str:
+        """Who acted: a person's name as stored, a role (the citizen, the applicant…) in the active language."""
+        return actor_text(self.actor_label)

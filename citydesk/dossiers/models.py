@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib import admin
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -371,7 +370,9 @@ class DossierDocument(models.Model):
         return self.name
 
 
-class DossierEvent(models.Model):
+class DossierEvent(history_notes.NotedEvent, models.Model):
+    notes_module = "citydesk.dossiers.system_notes"  # registers the keys of its system notes
+
     class Kind(models.TextChoices):
         RECEIVED = "received", _("Received")
         STEP_DONE = "step_done", _("Step completed")
@@ -406,22 +407,6 @@ class DossierEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id} {self.kind}"
-
-    @property
-    @admin.display(description=_("note"))
-    def display_note(self) -> str:
-        """The note in the active language: a system note rendered from its key, a person's as written."""
-        if not self.note_key:
-            return self.note
-        from citydesk.dossiers import system_notes  # noqa: F401 — registers the keys
-
-        return history_notes.render(self.note_key, self.note_args, self.note)
-
-    @property
-    @admin.display(description=_("actor"))
-    def display_actor(self) -> str:
-        """Who acted: a person's name as stored, a role (the online applicant) in the active language."""
-        return history_notes.actor_text(self.actor_label)
 
 
 class Shipment(models.Model):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib import admin
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -196,8 +195,10 @@ def overdue_q(now: datetime) -> Q:
     return Q(status__in=OPEN_STATUSES, paused_at__isnull=True, due_at__lt=now)
 
 
-class ReportEvent(models.Model):
+class ReportEvent(history_notes.NotedEvent, models.Model):
     """The report's history: status changes, notes, transfers. `public` events show on the tracking page."""
+
+    notes_module = "citydesk.reports.system_notes"  # registers the keys of its system notes
 
     class Kind(models.TextChoices):
         STATUS = "status", _("Status change")
@@ -236,22 +237,6 @@ class ReportEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} {self.kind} {self.to_status}"
-
-    @property
-    @admin.display(description=_("note"))
-    def display_note(self) -> str:
-        """The note in the active language: a system note rendered from its key, a person's as written."""
-        if not self.note_key:
-            return self.note
-        from citydesk.reports import system_notes  # noqa: F401 — registers the keys
-
-        return history_notes.render(self.note_key, self.note_args, self.note)
-
-    @property
-    @admin.display(description=_("actor"))
-    def display_actor(self) -> str:
-        """Who acted: a person's name as stored, a role (the citizen, the reporter) in the active language."""
-        return history_notes.actor_text(self.actor_label)
 
 
 class Follower(models.Model):
