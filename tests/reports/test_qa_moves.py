@@ -229,6 +229,25 @@ def test_merge_and_unmerge_tell_the_duplicates_reporter(personas, categories):
     assert dup.events.filter(kind="merge", public=True).count() == 2
 
 
+def test_a_merged_duplicates_reporter_hears_at_the_contact_they_gave(personas, categories):
+    """A logged-in reporter who typed another e-mail for their report keeps hearing there once it is
+    merged, not at their account's address."""
+    account = personas.citizen
+    account.email = "taikhoan@example.vn"
+    account.save(update_fields=["email"])
+    master = submit()
+    dup = submit(description="Ổ gà", contact_email="rieng@example.vn", reporter=account)
+    report_merge(user=personas.head, code=dup.code, into=master.code)
+    typed = Notification.objects.filter(address="rieng@example.vn")
+    at_account = Notification.objects.filter(address="taikhoan@example.vn")
+    before_typed, before_account = typed.count(), at_account.count()
+    report_transition(
+        user=personas.head, code=master.code, action="classify", note="Đã chuyển đội duy tu", public=True
+    )
+    assert typed.count() == before_typed + 1 and at_account.count() == before_account
+    assert f"/tra-cuu/{master.code}/" in typed.order_by("-pk").first().body
+
+
 # --- 4. Pausing and resuming ---------------------------------------------------------------------
 
 

@@ -26,6 +26,7 @@ from citydesk.reports.models import (
 from citydesk.reports.services.common import (
     _bounded,
     _event,
+    _is_reporters,
     _locked,
     _notify_followers,
 )
@@ -86,17 +87,23 @@ def report_merge(*, user: User, code: str, into: str) -> Report:
     duplicate.version += 1
     duplicate.updated_at = timezone.now()
     duplicate.save()
-    for follower in duplicate.followers.all():
-        exists = Follower.objects.filter(
-            report=master, user_id=follower.user_id, email=follower.email, phone=follower.phone
-        ).exists()
+    for follower in duplicate.followers.select_related("user"):
+        email, phone = follower.email, follower.phone
+        if follower.user_id and _is_reporters(duplicate, follower):
+            # The duplicate's reporter keeps hearing where they asked to for that report (the contact they
+            # typed), not at their account's address.
+            typed_email, typed_phone = duplicate.contact_email, duplicate.contact_phone
+            email = typed_email if typed_email.lower() != (follower.user.email or "").lower() else ""
+            phone = typed_phone if not (typed_email or follower.user.email) else ""
+        if follower.user_id:
+            exists = Follower.objects.filter(report=master, user_id=follower.user_id).exists()
+        elif email:
+            exists = Follower.objects.filter(report=master, email__iexact=email).exists()
+        else:
+            exists = Follower.objects.filter(report=master, user=None, email="", phone=phone).exists()
         if not exists:
             Follower.objects.create(
-                report=master,
-                user_id=follower.user_id,
-                email=follower.email,
-                phone=follower.phone,
-                via=duplicate,
+                report=master, user_id=follower.user_id, email=email, phone=phone, via=duplicate
             )
     told = system_note(MERGED_INTO, code=master.code)
     _event(duplicate, actor, ReportEvent.Kind.MERGE, from_status=old, to_status=Status.REJECTED, **told)

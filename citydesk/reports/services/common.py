@@ -321,10 +321,18 @@ def _follower_channels(follower: Follower, *, reporter: bool) -> list[_Recipient
     if follower.user_id:
         user = follower.user
         found = [_Recipient(Channel.IN_APP, user=user, reporter=reporter, follower_id=follower.pk)]
-        if user.email:
+        # An address kept on the follow (a merged duplicate's reporter's own contact) wins over the account's.
+        address = follower.email or user.email
+        if address:
             found.append(
                 _Recipient(
-                    Channel.EMAIL, user=user, address=user.email, reporter=reporter, follower_id=follower.pk
+                    Channel.EMAIL, user=user, address=address, reporter=reporter, follower_id=follower.pk
+                )
+            )
+        elif follower.phone:
+            found.append(
+                _Recipient(
+                    Channel.SMS, user=user, address=follower.phone, reporter=reporter, follower_id=follower.pk
                 )
             )
         return found
