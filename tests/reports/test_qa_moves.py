@@ -246,6 +246,15 @@ def test_a_merged_duplicates_reporter_hears_at_the_contact_they_gave(personas, c
     )
     assert typed.count() == before_typed + 1 and at_account.count() == before_account
     assert f"/tra-cuu/{master.code}/" in typed.order_by("-pk").first().body
+    # That address already following the report it is merged into: one follow, no second message.
+    other = submit(description="Ổ gà lần nữa", contact_email="rieng@example.vn", reporter=account)
+    report_unmerge(user=personas.head, code=dup.code)
+    from citydesk.reports.services import report_follow
+
+    third = submit()
+    report_follow(code=third.code, email="rieng@example.vn")
+    report_merge(user=personas.head, code=other.code, into=third.code)
+    assert third.followers.filter(email__iexact="rieng@example.vn").count() == 1
 
 
 # --- 4. Pausing and resuming ---------------------------------------------------------------------

@@ -96,7 +96,9 @@ def report_merge(*, user: User, code: str, into: str) -> Report:
             email = typed_email if typed_email.lower() != (follower.user.email or "").lower() else ""
             phone = typed_phone if not (typed_email or follower.user.email) else ""
         if follower.user_id:
-            exists = Follower.objects.filter(report=master, user_id=follower.user_id).exists()
+            exists = Follower.objects.filter(report=master, user_id=follower.user_id).exists() or bool(
+                email and Follower.objects.filter(report=master, email__iexact=email).exists()
+            )  # already reached there (one follow per address)
         elif email:
             exists = Follower.objects.filter(report=master, email__iexact=email).exists()
         else:
