@@ -40,3 +40,28 @@ class NulCharacterRefusal:
         if request.path_info.startswith("/api/"):
             return JsonResponse({"detail": message}, status=400, json_dumps_params={"ensure_ascii": False})
         return get_resolver(get_urlconf()).resolve_error_handler(400)(request, exception)  # the 400 page
+
+
+class ApiHeadAsGet:
+    """HEAD on the REST API answers as GET would, without the body (RFC 9110 §9.3.2).
+
+    django-ninja routes GET only, so monitoring tools and caches that probe with HEAD got 405. The
+    request is handed on as a GET (a safe method: nothing changes), then the body is dropped and its
+    length kept in Content-Length."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "HEAD" or not request.path_info.startswith("/api/"):
+            return self.get_response(request)
+        request.method = "GET"
+        try:
+            response = self.get_response(request)
+        finally:
+            request.method = "HEAD"
+        if not response.streaming:
+            length = len(response.content)
+            response.content = b""
+            response["Content-Length"] = str(length)
+        return response
