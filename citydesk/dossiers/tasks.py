@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.utils import timezone
 from django_tasks import task
 
+from citydesk.core.tasks import enqueue_once
 from citydesk.dossiers import staging
 
 PURGE_EVERY = timedelta(hours=1)
@@ -22,14 +22,4 @@ def purge_staged_uploads_task() -> dict[str, int]:
 
 def schedule_purge_staged_uploads(*, after: timedelta = timedelta(0)) -> bool:
     """Enqueue the purge unless a run is already waiting. Returns whether one was enqueued."""
-    try:
-        from django_tasks_db.models import DBTaskResult
-
-        if DBTaskResult.objects.filter(
-            task_path=f"{__name__}.purge_staged_uploads_task", status="READY"
-        ).exists():
-            return False
-    except ImportError:  # another backend: it deduplicates, or the operator runs the command from cron
-        pass
-    purge_staged_uploads_task.using(run_after=timezone.now() + after).enqueue()
-    return True
+    return enqueue_once(purge_staged_uploads_task, after=after)

@@ -7,6 +7,8 @@ from datetime import timedelta
 from django.utils import timezone
 from django_tasks import task
 
+from citydesk.core.tasks import enqueue_once
+
 DAILY = timedelta(days=1)
 
 
@@ -34,14 +36,4 @@ def indicators_daily_task() -> dict[str, int]:
 
 def schedule_indicators_daily(*, after: timedelta = timedelta(0)) -> bool:
     """Enqueue the daily run unless one is already waiting. Returns whether one was enqueued."""
-    try:
-        from django_tasks_db.models import DBTaskResult
-
-        if DBTaskResult.objects.filter(
-            task_path=f"{__name__}.indicators_daily_task", status="READY"
-        ).exists():
-            return False
-    except ImportError:  # another backend: it deduplicates, or the operator runs the commands from cron
-        pass
-    indicators_daily_task.using(run_after=timezone.now() + after).enqueue()
-    return True
+    return enqueue_once(indicators_daily_task, after=after)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.utils import timezone
 from django_tasks import task
+
+from citydesk.core.tasks import enqueue_once
 
 CHECK_EVERY = timedelta(minutes=10)
 
@@ -26,12 +27,4 @@ def heat_map_task() -> dict[str, int]:
 
 def schedule_heat_map(*, after: timedelta = timedelta(0)) -> bool:
     """Enqueue the check unless one is already waiting. Returns whether one was enqueued."""
-    try:
-        from django_tasks_db.models import DBTaskResult
-
-        if DBTaskResult.objects.filter(task_path=f"{__name__}.heat_map_task", status="READY").exists():
-            return False
-    except ImportError:  # another backend: it deduplicates, or the operator runs the command from cron
-        pass
-    heat_map_task.using(run_after=timezone.now() + after).enqueue()
-    return True
+    return enqueue_once(heat_map_task, after=after)

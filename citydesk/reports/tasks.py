@@ -2,9 +2,9 @@
 
 from datetime import timedelta
 
-from django.utils import timezone
 from django_tasks import task
 
+from citydesk.core.tasks import enqueue_once
 from citydesk.reports.services import sla_sweep
 
 SWEEP_EVERY = timedelta(minutes=5)
@@ -20,12 +20,4 @@ def sla_sweep_task() -> dict[str, int]:
 
 def schedule_sla_sweep(*, after: timedelta = timedelta(0)) -> bool:
     """Enqueue the sweep unless a run is already waiting. Returns whether one was enqueued."""
-    try:
-        from django_tasks_db.models import DBTaskResult
-
-        if DBTaskResult.objects.filter(task_path=f"{__name__}.sla_sweep_task", status="READY").exists():
-            return False
-    except ImportError:  # another backend: it deduplicates or the operator schedules with cron
-        pass
-    sla_sweep_task.using(run_after=timezone.now() + after).enqueue()
-    return True
+    return enqueue_once(sla_sweep_task, after=after)
