@@ -9,7 +9,6 @@ from datetime import datetime
 import numpy as np
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from citydesk.core import configcache
 from citydesk.core.models import AdminUnit, Organisation, OrgKind, ServiceCategory
@@ -19,11 +18,15 @@ from citydesk.reports.models import RoutingRule
 EARTH_RADIUS_M = 6_371_000.0
 
 
+# How routing chose the unit (`Route.how`); reports/system_notes.py words each one for the history.
+BY_RULE, BY_DEPARTMENT, BY_COMMITTEE, BY_PROVINCE = "rule", "department", "committee", "province"
+
+
 @dataclass(frozen=True)
 class Route:
     unit: Organisation
     rule: RoutingRule | None
-    reason: str
+    how: str  # BY_RULE (then `rule` is set), BY_DEPARTMENT, BY_COMMITTEE or BY_PROVINCE
 
 
 def _rule_matches_time(rule: RoutingRule, when: datetime) -> bool:
@@ -87,15 +90,15 @@ def route(
         if rule.area_id is not None and rule.area_id not in areas:
             continue
         if _rule_matches_time(rule, when):
-            return Route(unit=rule.target, rule=rule, reason=_("routing rule #%(n)s") % {"n": rule.pk})
+            return Route(unit=rule.target, rule=rule, how=BY_RULE)
     if category.handled_by == "department" and category.department_code and province_code:
         department = table.orgs.get(f"{province_code}.{category.department_code}")
         if department is not None:
-            return Route(unit=department, rule=None, reason=_("sector department"))
+            return Route(unit=department, rule=None, how=BY_DEPARTMENT)
     if ward is not None:
         committee = table.committees.get(ward.code)
         if committee is not None:
-            return Route(unit=committee, rule=None, reason=_("commune-level People's Committee"))
+            return Route(unit=committee, rule=None, how=BY_COMMITTEE)
     # Nobody closer: the province's People's Committee triages it.
     fallback = None
     if province_code:
@@ -106,7 +109,7 @@ def route(
         raise LookupError(
             "no organisation can receive reports: load the demo data or create the city's People's Committee"
         )
-    return Route(unit=fallback, rule=None, reason=_("triage by the province"))
+    return Route(unit=fallback, rule=None, how=BY_PROVINCE)
 
 
 def boundary_distance_m(lon: float, lat: float) -> float | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from citydesk.core.history_notes import label, local_datetime, register, system_note
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["route_reason", "system_note"]
 
-# How routing chose the unit (`routing.Route.reason`), by code; a rule's reason names the rule.
+# How routing chose the unit (`routing.Route.how`), worded; a rule's reason names the rule.
 ROUTE_REASONS = {
     "department": _("sector department"),
     "committee": _("commune-level People's Committee"),
@@ -104,18 +103,8 @@ RATING_COMMENT = register("report.rating_comment", _("Reporter's comment: %(c)s"
 REPLY_FILES = register("report.reply_files", "%(text)s\n%(attached)s", _reply_files)
 
 
-_REASON_CODES: dict[str, dict[str, str]] = {}  # language -> reason text -> code
-
-
 def route_reason(route: Route) -> dict[str, Any]:
-    """A route's reason as stored: the code of how routing chose (and the rule's number).
-
-    `Route.reason` is text in the active language; it is looked up among the reasons' texts in that
-    language (built once per language). A reason this module does not know is kept as it came."""
+    """A route's reason as stored: how routing chose (`Route.how`) and, for a rule, its number."""
     if route.rule is not None:
-        return {"reason": "rule", "rule": route.rule.pk}
-    language = translation.get_language() or ""
-    codes = _REASON_CODES.get(language)
-    if codes is None:
-        codes = _REASON_CODES[language] = {str(text): code for code, text in ROUTE_REASONS.items()}
-    return {"reason": codes.get(route.reason, route.reason)}
+        return {"reason": route.how, "rule": route.rule.pk}
+    return {"reason": route.how}

@@ -141,6 +141,31 @@ def test_a_note_stores_codes_not_translated_words():
     assert history_notes.render(system_notes.RECEIVED, {}, "") == ""
 
 
+def test_routing_says_how_it_chose_with_a_code_whatever_the_language(personas, categories):
+    """The reason stored in the history is the routing's own code, not its words looked up again: the
+    same under a language without a catalog, and every code has words on the pages."""
+    from citydesk.core.models import AdminUnit
+    from citydesk.reports.models import RoutingRule
+    from citydesk.reports.routing import BY_COMMITTEE, BY_DEPARTMENT, BY_PROVINCE, BY_RULE, route
+
+    ward = AdminUnit.objects.get(code=personas.ward.code)
+    with translation.override("fr"):  # no catalog: the old lookup of translated words fell back to them
+        routes = {
+            BY_COMMITTEE: route(categories["road"], ward),
+            BY_DEPARTMENT: route(categories["lighting"], ward),
+            BY_PROVINCE: route(categories["road"], None, province_code=ward.province_id),
+        }
+        rule = RoutingRule.objects.create(priority=1, category=categories["road"], target=personas.department)
+        routes[BY_RULE] = route(categories["road"], ward)
+    assert {how: r.how for how, r in routes.items()} == {how: how for how in routes}
+    assert system_notes.route_reason(routes[BY_RULE]) == {"reason": "rule", "rule": rule.pk}
+    assert system_notes.route_reason(routes[BY_COMMITTEE]) == {"reason": "committee"}
+    for how in (BY_COMMITTEE, BY_DEPARTMENT, BY_PROVINCE):
+        with translation.override("vi"):
+            words = history_notes.render(system_notes.ROUTED, {"unit": "X", "reason": how}, "")
+        assert words != f"X ({how})" and words.startswith("X (")
+
+
 # --- Migration 0012: notes stored as text before ---------------------------------------------------
 
 LEGACY = [
