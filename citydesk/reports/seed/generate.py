@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -383,13 +382,12 @@ class ReportGenerator(SeedWorld):
         def written(rows: np.ndarray, key: str, args_of_row: np.ndarray) -> None:
             """System notes `key` on `rows`; `args_of_row`: each row's arguments (a few distinct dicts)."""
             note_key[rows] = key
-            prepared: dict[str, Any] = {}
-            for i in np.flatnonzero(rows):
-                stored = system_note(key, **args_of_row[i])["note_args"]
-                text = json.dumps(stored, sort_keys=True)
-                if text not in prepared:
-                    prepared[text] = args_field.get_db_prep_save(stored, connection)
-                note_args[i] = prepared[text]
+            picked = np.flatnonzero(rows)
+            prepared: dict[int, Any] = {}  # by the identity of a row's arguments: each done once
+            for args in {id(a): a for a in args_of_row[picked]}.values():
+                stored = system_note(key, **args)["note_args"]
+                prepared[id(args)] = args_field.get_db_prep_save(stored, connection)
+            note_args[picked] = [prepared[id(a)] for a in args_of_row[picked]]
 
         received_args = np.array([{"channel": c} for c in channels], dtype=object)
         written(status == RCV, RECEIVED, received_args[channel])
