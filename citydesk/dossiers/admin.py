@@ -91,14 +91,14 @@ class ProcedureDocumentInline(admin.TabularInline):
     model = ProcedureDocument
     formset = PositionedFormSet
     extra = 0
-    fields = ["position", "name", "copies", "required", "template"]
+    fields = ["position", "name", "name_en", "copies", "required", "template"]
 
 
 class ProcedureStepInline(admin.TabularInline):
     model = ProcedureStep
     formset = StepFormSet
     extra = 0
-    fields = ["position", "name", "performer", "department_code", "role", "share"]
+    fields = ["position", "name", "name_en", "performer", "department_code", "role", "share"]
 
 
 @admin.register(Procedure)
@@ -117,7 +117,7 @@ class ProcedureAdmin(AuditedAdmin):
         "is_active",
     ]
     list_filter = ["authority", "field", "service_level", "same_day", "time_unit", "is_active"]
-    search_fields = ["code", "name", "name_en", "search_name"]
+    search_fields = ["code", "name", "name_en", "field", "field_en", "search_name"]
     readonly_fields = ["updated_at"]
     inlines = [ProcedureDocumentInline, ProcedureStepInline]
     actions = ["export_selected"]

@@ -155,14 +155,21 @@ def procedure_list(
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict:
     """The active procedures. `q` matches name and code without accents (“khai sinh” finds “Khai sinh”);
-    `field` (lĩnh vực, accents optional), `level` (online service level 2/3/4) and `same_day` filter."""
+    `field` (lĩnh vực, accents optional, or its English name), `level` (online service level 2/3/4) and
+    `same_day` filter."""
     qs = Procedure.objects.filter(is_active=True)
     for word in search_key(lookup_text(q)).split():
         qs = qs.filter(search_name__contains=word)
     if field:
         key = search_key(field)
-        names = Procedure.objects.values_list("field", flat=True).distinct()
-        qs = qs.filter(field__in={name for name in names if search_key(name) == key})
+        names = Procedure.objects.values_list("field", "field_en").distinct()
+        qs = qs.filter(
+            field__in={
+                name
+                for name, english in names
+                if key == search_key(name) or (english and key == search_key(english))
+            }
+        )
     if level is not None:
         if level not in ServiceLevel.values:
             raise DomainError(_("The online service level is 2, 3 or 4."), field="level")

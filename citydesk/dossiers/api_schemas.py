@@ -55,6 +55,7 @@ class ProcedureOut(Schema):
     name: str
     name_en: str
     field: str
+    field_en: str = Field(description="the field in English; empty when the catalog has none")
     authority: str
     fee: int
     processing_time: int
@@ -79,6 +80,7 @@ class RequirementOut(Schema):
     id: int
     position: int
     name: str
+    name_en: str = Field(description="the paper's name in English; empty when the catalog has none")
     copies: str
     required: bool
     template_url: str | None
@@ -91,6 +93,7 @@ class RequirementOut(Schema):
 class ProcessStepOut(Schema):
     position: int
     name: str
+    name_en: str = Field(description="the step's name in English; empty when the catalog has none")
     performer: str
     performer_label: str
     department_code: str
@@ -115,6 +118,7 @@ class ProcedureDetailOut(ProcedureOut):
 class StepOut(Schema):
     position: int
     name: str
+    name_en: str = Field(description="the step's name in English as the catalog had it; may be empty")
     unit: str
     unit_name: str
     role: str
@@ -137,6 +141,7 @@ class PaperOut(Schema):
     id: int
     requirement: int | None
     name: str
+    name_en: str = Field(description="the paper's name in English as the catalog had it; may be empty")
     has_file: bool
     content_type: str
     size: int
@@ -238,6 +243,7 @@ def step_out(s: DossierStep) -> dict:
     return {
         "position": s.position,
         "name": s.name,
+        "name_en": s.name_en,
         "unit": s.unit.code,
         "unit_name": s.unit.name,
         "role": s.role,
@@ -314,6 +320,7 @@ def dossier_view(d: Dossier, *, full: bool, allowed: list[str] | None = None) ->
                     "id": p.pk,
                     "requirement": p.requirement_id,
                     "name": p.name,
+                    "name_en": p.name_en,
                     "has_file": bool(p.file),
                     "content_type": p.content_type,
                     "size": p.size,

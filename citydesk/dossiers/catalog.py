@@ -3,7 +3,10 @@
 The workbook has three sheets with fixed Vietnamese names and headers (a file format, not UI text):
 "Thủ tục" (one row per procedure), "Giấy tờ" (its documents) and "Quy trình" (its process steps).
 A header cell may also hold the column's machine key (`code`, `name`…), and columns may come in any
-order. Coded values (competent level, time unit, performer, role) are written as Vietnamese labels with
+order. The English names of a procedure's field, its papers and its steps are optional columns, last in
+each sheet: a file without them (made before they existed) still imports and leaves the stored English
+names as they are, except that an English name goes when the Vietnamese text it translated changes.
+Coded values (competent level, time unit, performer, role) are written as Vietnamese labels with
 a drop-down list; the import reads those labels with or without accents, and the codes too. The import reads and checks every row first and lists every problem with its sheet, row and
 column; with any problem nothing is changed. Otherwise it upserts by procedure code in one transaction
 and writes one audit row. Documents and steps are updated in place by position, so documents keep their
@@ -55,7 +58,8 @@ YES, NO = "có", "không"
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,39}$")
 _GROUPED = re.compile(r"^\d{1,3}([.,\s]\d{3})+$")
 
-# (machine key, header, value kind, max length); the header order is the export's column order.
+# (machine key, header, value kind, max length); the header order is the export's column order. Columns
+# added later go last, so that the columns of older files and templates keep their letters.
 COLUMNS: dict[str, list[tuple[str, str, str, int]]] = {
     SHEET_PROCEDURES: [
         ("code", "Mã thủ tục", "code", 40),
@@ -72,6 +76,7 @@ COLUMNS: dict[str, list[tuple[str, str, str, int]]] = {
         ("same_day", "Giải quyết trong ngày (có/không)", "bool", 0),
         ("legal_basis", "Căn cứ pháp lý", "text", 500),
         ("is_active", "Đang áp dụng (có/không)", "bool+", 0),
+        ("field_en", "Lĩnh vực tiếng Anh", "text", 120),
     ],
     SHEET_DOCUMENTS: [
         ("procedure_code", "Mã thủ tục", "code", 40),
@@ -79,6 +84,7 @@ COLUMNS: dict[str, list[tuple[str, str, str, int]]] = {
         ("name", "Tên giấy tờ", "text!", 300),
         ("copies", "Số lượng", "text", 60),
         ("required", "Bắt buộc (có/không)", "bool+", 0),
+        ("name_en", "Tên giấy tờ tiếng Anh", "text", 300),
     ],
     SHEET_STEPS: [
         ("procedure_code", "Mã thủ tục", "code", 40),
@@ -88,8 +94,18 @@ COLUMNS: dict[str, list[tuple[str, str, str, int]]] = {
         ("department_code", "Mã sở", "department", 40),
         ("role", "Vai trò", "role", 0),
         ("share", "Tỷ lệ thời gian (%)", "share", 0),
+        ("name_en", "Tên bước tiếng Anh", "text", 200),
     ],
 }
+# Columns a file may leave out (added after files were made without them): absent, the stored values stay.
+OPTIONAL_COLUMNS: dict[str, frozenset[str]] = {
+    SHEET_PROCEDURES: frozenset({"field_en"}),
+    SHEET_DOCUMENTS: frozenset({"name_en"}),
+    SHEET_STEPS: frozenset({"name_en"}),
+}
+# An English name translates the Vietnamese one beside it: when a file changes the Vietnamese one and has
+# no column for the English one, the stored English name (of the old text) is cleared.
+TRANSLATION_OF = {"field_en": "field", "name_en": "name"}
 Rows = list[tuple[int, dict[str, Any]]]  # (row number, {key: raw cell value})
 ABSENT: Any = object()  # the raw value of a column missing from the file (reported once, at its header)
 Letters = dict[str, str]  # {key: column letter in the file}
@@ -170,8 +186,8 @@ def catalog_rows(queryset: QuerySet[Procedure] | None = None) -> dict[str, Rows]
     for p in sorted(procedures, key=lambda p: p.code):
         sheets[SHEET_PROCEDURES].append((0, {k: getattr(p, k) for k, *_r in COLUMNS[SHEET_PROCEDURES]}))
         for d in p.documents.all():
-            values = {"procedure_code": p.code, "position": d.position, "name": d.name}
-            sheets[SHEET_DOCUMENTS].append((0, {**values, "copies": d.copies, "required": d.required}))
+            values = {k: getattr(d, k) for k, *_r in COLUMNS[SHEET_DOCUMENTS] if k != "procedure_code"}
+            sheets[SHEET_DOCUMENTS].append((0, {"procedure_code": p.code, **values}))
         for s in p.steps.all():
             values = {k: getattr(s, k) for k, *_r in COLUMNS[SHEET_STEPS] if k != "procedure_code"}
             sheets[SHEET_STEPS].append((0, {"procedure_code": p.code, **values}))
@@ -267,7 +283,7 @@ def _header_keys(sheet: str, header: tuple[Any, ...], errors: list[RowError]) ->
         else:
             keys[index] = key
     for key, label, *_r in COLUMNS[sheet]:
-        if key not in keys.values():
+        if key not in keys.values() and key not in OPTIONAL_COLUMNS[sheet]:
             errors.append(RowError(sheet, 1, "", "", _("Missing column “%(name)s”.") % {"name": label}))
     return keys
 
@@ -483,12 +499,28 @@ def percent_text(value: Decimal | float | int) -> str:
 
 def procedure_snapshot(procedure: Procedure) -> dict[str, Any]:
     values = {k: getattr(procedure, k) for k, *_r in COLUMNS[SHEET_PROCEDURES]}
-    values["documents"] = [[d.position, d.name, d.copies, d.required] for d in procedure.documents.all()]
+    values["documents"] = [
+        [d.position, d.name, d.copies, d.required, d.name_en] for d in procedure.documents.all()
+    ]
     values["steps"] = [
-        [s.position, s.name, s.performer, s.department_code, s.role, str(s.share)]
+        [s.position, s.name, s.performer, s.department_code, s.role, str(s.share), s.name_en]
         for s in procedure.steps.all()
     ]
     return values
+
+
+def _untranslated(stored: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """`values` with the English names cleared whose Vietnamese text changes while the file has no
+    column for them (the stored translation was of the old text)."""
+    cleared = {
+        english: ""
+        for english, official in TRANSLATION_OF.items()
+        if english not in values
+        and official in values
+        and hasattr(stored, english)
+        and getattr(stored, official) != values[official]
+    }
+    return {**values, **cleared}
 
 
 def _sync(procedure: Procedure, model: type, current: list[Any], wanted: list[dict[str, Any]]) -> bool:
@@ -501,6 +533,7 @@ def _sync(procedure: Procedure, model: type, current: list[Any], wanted: list[di
             model.objects.create(procedure=procedure, **values)
             changed = True
             continue
+        values = _untranslated(item, values)
         diff = [k for k, v in values.items() if getattr(item, k) != v]
         if diff:
             for key in diff:
@@ -537,6 +570,7 @@ def _apply(plan: _Plan, actor: Actor, result: ImportResult) -> None:
                 procedure = Procedure.objects.create(code=code, updated_at=now, **values)
                 result.created.append(code)
             else:
+                values = _untranslated(procedure, values)
                 changed = [k for k, v in values.items() if getattr(procedure, k) != v]
                 for key in changed:
                     setattr(procedure, key, values[key])

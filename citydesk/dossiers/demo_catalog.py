@@ -4,6 +4,8 @@ Names, documents and processing times follow common practice; fees are illustrat
 are set by each city's People's Council). The codes ("HT-01", "CT-02"…) are this demo's own, not the
 national database's. `legal` names only well-known laws and decrees.
 
+The English names of the fields, papers and steps are in `demo_catalog_en.py`, by their Vietnamese text.
+
 `seed_procedures()` goes through the same checks and upsert as the Excel import, so the demo data is
 validated like any uploaded file, and running it again changes nothing.
 """
@@ -11,9 +13,15 @@ validated like any uploaded file, and running it again changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from citydesk.core.audit import Actor
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from citydesk.core.audit import Actor, audit_record
 from citydesk.core.errors import DomainError
+from citydesk.dossiers import demo_catalog_en as english
 from citydesk.dossiers.catalog import SHEET_DOCUMENTS, SHEET_PROCEDURES, SHEET_STEPS, Rows, catalog_load
 
 HOTICH = "Hộ tịch"
@@ -627,6 +635,7 @@ def demo_sheets() -> dict[str, Rows]:
             "name": p.name,
             "name_en": p.name_en,
             "field": p.field,
+            "field_en": english.FIELDS[p.field],
             "authority": p.authority,
             "department_code": p.department,
             "fee": p.fee,
@@ -641,21 +650,24 @@ def demo_sheets() -> dict[str, Rows]:
         procedures.append((len(procedures) + 1, values))
         for position, (name, copies, required) in enumerate(p.documents, start=1):
             doc = {"procedure_code": p.code, "position": position, "name": name, "copies": copies}
-            documents.append((len(documents) + 1, {**doc, "required": required}))
+            documents.append(
+                (len(documents) + 1, {**doc, "name_en": english.PAPERS[name], "required": required})
+            )
         for position, (name, performer, department, role, share) in enumerate(p.steps, start=1):
             step = {"procedure_code": p.code, "position": position, "name": name, "performer": performer}
-            steps.append(
-                (len(steps) + 1, {**step, "department_code": department, "role": role, "share": share})
-            )
+            more = {"name_en": english.STEPS[name], "department_code": department, "role": role}
+            steps.append((len(steps) + 1, {**step, **more, "share": share}))
     return {SHEET_PROCEDURES: procedures, SHEET_DOCUMENTS: documents, SHEET_STEPS: steps}
 
 
 def seed_procedures() -> int:
     """Load the demo procedures that are missing (a deleted one comes back); idempotent. Procedures
     already in the catalog are left as they are: an administrator's edits (fee, name, process) are
-    never reverted by running the demo again. Returns the number of demo procedures."""
+    never reverted by running the demo again; only the English names they lack are filled in
+    (`fill_english_names`). Returns the number of demo procedures."""
     from citydesk.dossiers.models import Procedure
 
+    fill_english_names()
     existing = set(Procedure.objects.values_list("code", flat=True))
     sheets = {
         sheet: [
@@ -670,3 +682,59 @@ def seed_procedures() -> int:
         if not result.ok:  # the demo data itself is wrong: a programming error; say where
             raise DomainError("; ".join(str(e) for e in result.errors[:5]), field="demo_catalog")
     return len(PROCEDURES)
+
+
+@transaction.atomic
+def fill_english_names() -> list[str]:
+    """Give the demo procedures already in the catalog the English names of their field, papers and
+    steps that they lack (a catalog loaded before these names existed). Only an empty English name is
+    filled, and only where the Vietnamese text is still the demo's: an administrator's wording is kept.
+    One audit row for the whole change. Returns the codes of the procedures changed."""
+    from citydesk.dossiers.catalog import procedure_snapshot
+    from citydesk.dossiers.models import Procedure, ProcedureDocument, ProcedureStep
+
+    demo = {p.code: p for p in PROCEDURES}
+    lacking = Q(field_en="") | Q(documents__name_en="") | Q(steps__name_en="")
+    candidates = Procedure.objects.filter(lacking, code__in=demo).values_list("pk", flat=True).distinct()
+    procedures = Procedure.objects.filter(pk__in=list(candidates)).prefetch_related("documents", "steps")
+    before: dict[str, Any] = {}
+    changed: list[str] = []
+    fields: list[Procedure] = []
+    papers: list[ProcedureDocument] = []
+    steps: list[ProcedureStep] = []
+    for procedure in procedures:
+        p = demo[procedure.code]
+        snapshot = procedure_snapshot(procedure)
+        count = len(fields) + len(papers) + len(steps)
+        if not procedure.field_en and procedure.field == p.field:
+            procedure.field_en = english.FIELDS[p.field]
+            fields.append(procedure)
+        names = {position: name for position, (name, *_r) in enumerate(p.documents, start=1)}
+        for paper in procedure.documents.all():
+            if not paper.name_en and names.get(paper.position) == paper.name:
+                paper.name_en = english.PAPERS[paper.name]
+                papers.append(paper)
+        names = {position: name for position, (name, *_r) in enumerate(p.steps, start=1)}
+        for step in procedure.steps.all():
+            if not step.name_en and names.get(step.position) == step.name:
+                step.name_en = english.STEPS[step.name]
+                steps.append(step)
+        if len(fields) + len(papers) + len(steps) > count:
+            before[procedure.code] = snapshot
+            changed.append(procedure.code)
+    if not changed:
+        return []
+    Procedure.objects.bulk_update(fields, ["field_en"])
+    ProcedureDocument.objects.bulk_update(papers, ["name_en"])
+    ProcedureStep.objects.bulk_update(steps, ["name_en"])
+    Procedure.objects.filter(code__in=changed).update(updated_at=timezone.now())
+    fresh = Procedure.objects.filter(code__in=changed).prefetch_related("documents", "steps")
+    audit_record(
+        actor=Actor.system("seed-demo"),
+        action="procedure_catalog.english_names",
+        object_type="procedure_catalog",
+        object_id="catalog",
+        before=before,
+        after={p.code: procedure_snapshot(p) for p in fresh},
+    )
+    return sorted(changed)

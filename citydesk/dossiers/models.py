@@ -13,6 +13,14 @@ from citydesk.core.models import Organisation
 from citydesk.core.powers import Role
 
 
+def in_active_language(official: str, english: str) -> str:
+    """A catalog text in the active language: its English version on English pages when there is one,
+    else the official (Vietnamese) text, which is always there."""
+    if english and (translation.get_language() or "").startswith("en"):
+        return english
+    return official
+
+
 class ServiceLevel(models.IntegerChoices):
     """Online public-service level (dịch vụ công trực tuyến mức độ 2/3/4)."""
 
@@ -42,6 +50,7 @@ class Procedure(models.Model):
         max_length=300, db_index=True, editable=False, default="", verbose_name=_("search name")
     )
     field = models.CharField(_("field"), max_length=120)
+    field_en = models.CharField(_("field (English)"), max_length=120, blank=True)
     authority = models.CharField(_("competent level"), max_length=12, choices=Authority.choices)
     # For department-level procedures: the department's short code (e.g. "SXD"), resolved per city.
     department_code = models.CharField(_("competent department code"), max_length=40, blank=True)
@@ -71,8 +80,12 @@ class Procedure(models.Model):
     def label(self) -> str:
         """The name in the active language: the English name on English pages when there is one, else
         the official (Vietnamese) name."""
-        english = (translation.get_language() or "").startswith("en")
-        return self.name_en if english and self.name_en else self.name
+        return in_active_language(self.name, self.name_en)
+
+    @property
+    def field_label(self) -> str:
+        """The field (lĩnh vực) in the active language, like `label`."""
+        return in_active_language(self.field, self.field_en)
 
 
 class ProcedureDocument(models.Model):
@@ -83,6 +96,7 @@ class ProcedureDocument(models.Model):
     )
     position = models.PositiveSmallIntegerField(default=1, verbose_name=_("position"))
     name = models.CharField(_("document"), max_length=300)
+    name_en = models.CharField(_("document (English)"), max_length=300, blank=True)
     copies = models.CharField(_("copies"), max_length=60, blank=True)
     required = models.BooleanField(_("required"), default=True)
     template = models.FileField(_("template"), upload_to="procedure_templates/", blank=True)
@@ -94,6 +108,11 @@ class ProcedureDocument(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The paper's name in the active language (see `Procedure.label`)."""
+        return in_active_language(self.name, self.name_en)
 
 
 class Performer(models.TextChoices):
@@ -112,6 +131,7 @@ class ProcedureStep(models.Model):
     )
     position = models.PositiveSmallIntegerField(verbose_name=_("position"))
     name = models.CharField(_("step"), max_length=200)
+    name_en = models.CharField(_("step (English)"), max_length=200, blank=True)
     performer = models.CharField(
         _("performed by"), max_length=12, choices=Performer.choices, default=Performer.RECEIVING_UNIT
     )
@@ -130,6 +150,11 @@ class ProcedureStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.name}"
+
+    @property
+    def label(self) -> str:
+        """The step's name in the active language (see `Procedure.label`)."""
+        return in_active_language(self.name, self.name_en)
 
 
 class Channel(models.TextChoices):
@@ -297,7 +322,10 @@ class DossierStep(models.Model):
         Dossier, on_delete=models.CASCADE, related_name="steps", db_index=False, verbose_name=_("dossier")
     )
     position = models.PositiveSmallIntegerField(verbose_name=_("position"))
+    # The procedure step's names as they were when the dossier was received (a later catalog edit does
+    # not rewrite a filed dossier's process).
     name = models.CharField(_("step"), max_length=200)
+    name_en = models.CharField(_("step (English)"), max_length=200, blank=True)
     unit = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="dossier_steps", verbose_name=_("unit")
     )
@@ -344,6 +372,11 @@ class DossierStep(models.Model):
     def __str__(self) -> str:
         return f"{self.dossier_id}/{self.position} {self.name}"
 
+    @property
+    def label(self) -> str:
+        """The step's name in the active language (see `Procedure.label`)."""
+        return in_active_language(self.name, self.name_en)
+
 
 class DossierDocument(models.Model):
     """A paper of one dossier: checked at the desk, or uploaded online."""
@@ -359,7 +392,10 @@ class DossierDocument(models.Model):
         related_name="+",
         verbose_name=_("requirement"),
     )
+    # The paper's names as the catalog had them when it was given (or the officer's words for an
+    # additional paper with no requirement).
     name = models.CharField(_("document"), max_length=300)
+    name_en = models.CharField(_("document (English)"), max_length=300, blank=True)
     file = models.FileField(upload_to="dossiers/%Y/%m/", blank=True, verbose_name=_("file"))
     content_type = models.CharField(max_length=100, blank=True, verbose_name=_("content type"))
     size = models.PositiveIntegerField(default=0, verbose_name=_("size"))
@@ -368,6 +404,11 @@ class DossierDocument(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The paper's name in the active language (see `Procedure.label`)."""
+        return in_active_language(self.name, self.name_en)
 
 
 class DossierEvent(history_notes.NotedEvent, models.Model):

@@ -210,6 +210,7 @@ class DossierSeeder:
         first = [next(iter(p.steps.all()), None) for p in self.procedures]
         self.step_position = np.array([s.position if s else 1 for s in first])
         self.step_name = np.array([s.name if s else "" for s in first], dtype=object)
+        self.step_name_en = np.array([s.name_en if s else "" for s in first], dtype=object)
         self.step_role = np.array([s.role if s else "officer" for s in first], dtype=object)
 
     # -- generation --------------------------------------------------------------------------------
@@ -391,7 +392,8 @@ class DossierSeeder:
                 steps = {
                     "id": current[open_rows].tolist(), "dossier_id": ids[open_rows].tolist(),
                     "position": self.step_position[pi].tolist(), "name": self.step_name[pi].tolist(),
-                    "unit_id": self.pair_step_unit[pair].tolist(), "role": self.step_role[pi].tolist(),
+                    "name_en": self.step_name_en[pi].tolist(), "unit_id": self.pair_step_unit[pair].tolist(),
+                    "role": self.step_role[pi].tolist(),
                     "assignee_id": [None] * m, "allotted_seconds": (data["due_at"][open_rows] - data["received_at"][open_rows]).tolist(),
                     "started_at": [values["received_at"][i] for i in open_rows.tolist()],
                     "due_at": [values["due_at"][i] for i in open_rows.tolist()],

@@ -170,8 +170,8 @@ def candidates(
                 continue
             try:
                 if not item.size:
-                    raise empty_file(document.name, item)
-                data, content_type = read_upload(item, document.name)
+                    raise empty_file(document.label, item)
+                data, content_type = read_upload(item, document.label)
             except DomainError as exc:
                 problems.append(exc)
                 continue

@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from citydesk.core.history_notes import label, local_datetime, register, role, system_note
-from citydesk.dossiers.models import Channel
+from citydesk.dossiers.models import Channel, in_active_language
 
 __all__ = ["role", "system_note"]
 
@@ -52,4 +52,10 @@ PAID_AT_DESK = register(
     "dossier.paid_at_desk",
     _("%(amount)s paid: %(method)s, receipt no. %(receipt)s."),
     lambda a: {"amount": _amount(a["amount"]), "method": _desk_method(a["method"]), "receipt": a["receipt"]},
+)
+# The step a forward completed, by its names as the dossier has them (“%(step)s” alone: no wording).
+STEP_DONE = register(
+    "dossier.step_done",
+    "%(step)s",
+    lambda a: {"step": in_active_language(a["name"], a.get("name_en") or "")},
 )

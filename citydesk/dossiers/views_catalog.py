@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,7 +24,14 @@ from citydesk.core.models import Organisation, OrgKind
 from citydesk.core.powers import Power, Role
 from citydesk.core.services import actor_for_system_power
 from citydesk.dossiers.catalog import XLSX_TYPE, catalog_export, catalog_import
-from citydesk.dossiers.models import Authority, Performer, Procedure, ProcedureStep, TimeUnit
+from citydesk.dossiers.models import (
+    Authority,
+    Performer,
+    Procedure,
+    ProcedureStep,
+    TimeUnit,
+    in_active_language,
+)
 from citydesk.dossiers.selectors import lookup_text
 from citydesk.lib.text import nfc, search_key, sort_key
 
@@ -36,6 +46,27 @@ ONLINE_FILING_PATH = "/ho-so/nop/{code}/"  # the dossier filing page (built by t
 def display_name(procedure: Procedure) -> str:
     """The procedure's name in the active language (`Procedure.label`)."""
     return procedure.label
+
+
+def field_labels(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Each field (lĩnh vực) with its name in the active language, from (field, field_en) pairs: the
+    English name most procedures of the field give it on English pages (the field itself when none
+    does), so that a field is one group and one choice even when some of its procedures lack it."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for field, english in pairs:
+        counts[field][in_active_language(field, english)] += 1
+    return {
+        field: max(names, key=lambda name: (name != field, names[name], name))
+        for field, names in counts.items()
+    }
+
+
+def field_label_of(procedure: Procedure) -> str:
+    """The procedure's field in the active language, as the catalog list names it (`field_labels`)."""
+    if procedure.field_label != procedure.field or not (translation.get_language() or "").startswith("en"):
+        return procedure.field_label
+    same = Procedure.objects.filter(field=procedure.field, is_active=True).values_list("field", "field_en")
+    return field_labels(same).get(procedure.field, procedure.field)
 
 
 def fee_label(procedure: Procedure) -> str:
@@ -93,25 +124,30 @@ class CatalogFilterForm(forms.Form):
     level = forms.ChoiceField(label=gettext_lazy("Competent level"), required=False)
     same_day = forms.BooleanField(label=gettext_lazy("Handled the same day"), required=False)
 
-    def __init__(self, *args: Any, fields: list[str], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, fields: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["field"].choices = [("", _("All fields")), *[(f, f) for f in fields]]
+        self.fields["field"].choices = [("", _("All fields")), *fields]
         self.fields["level"].choices = [("", _("All levels")), *Authority.choices]
 
 
 @require_GET
 def catalog_list(request: HttpRequest) -> HttpResponse:
     active = Procedure.objects.filter(is_active=True)
-    fields = sorted(set(active.values_list("field", flat=True)), key=sort_key)
-    form = CatalogFilterForm(request.GET or None, fields=fields)
+    fields = field_labels(active.values_list("field", "field_en"))
+    choices = sorted(fields.items(), key=lambda item: (sort_key(item[1]), item[0]))
+    form = CatalogFilterForm(request.GET or None, fields=choices)
     status = 200
     procedures = active
     if form.is_bound and not form.is_valid():
         status = 400
     elif form.is_bound:
         data = form.cleaned_data
+        english = (translation.get_language() or "").startswith("en")
         for word in search_key(nfc(data["q"])).split():
-            procedures = procedures.filter(search_name__contains=word)
+            found = Q(search_name__contains=word)
+            if english:  # English pages find the English names too
+                found |= Q(name_en__icontains=word)
+            procedures = procedures.filter(found)
         if data["field"]:
             procedures = procedures.filter(field=data["field"])
         if data["level"]:
@@ -124,6 +160,7 @@ def catalog_list(request: HttpRequest) -> HttpResponse:
             "name",
             "name_en",
             "field",
+            "field_en",
             "authority",
             "processing_time",
             "time_unit",
@@ -131,10 +168,11 @@ def catalog_list(request: HttpRequest) -> HttpResponse:
             "service_level",
             "same_day",
         ),
-        key=lambda p: (sort_key(p.field), sort_key(p.label)),
+        key=lambda p: (sort_key(fields.get(p.field, p.field)), p.field, sort_key(p.label)),
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     for procedure in page.object_list:
+        procedure.group = fields.get(procedure.field, procedure.field_label)  # type: ignore[attr-defined]
         procedure.time_label = processing_time_label(procedure)  # type: ignore[attr-defined]
         procedure.fee_label = fee_label(procedure)  # type: ignore[attr-defined]
     query = urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
@@ -171,6 +209,7 @@ def catalog_detail(request: HttpRequest, code: str) -> HttpResponse:
     context = {
         "procedure": procedure,
         "name": procedure.label,
+        "field": field_label_of(procedure),
         "documents": list(procedure.documents.all()),
         "process": process,
         "inter_agency": any(item["crosses"] for item in process),

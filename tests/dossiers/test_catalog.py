@@ -173,7 +173,7 @@ def test_import_replaces_documents_and_steps_of_a_procedure_by_position(catalog,
     ws = book[SHEET_STEPS]
     rows = [r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "HT-01"]
     put(book, SHEET_STEPS, rows[-1], "position", None)  # drop step 4 …
-    for key in ("procedure_code", "name", "performer", "role", "share"):
+    for key in ("procedure_code", "name", "performer", "role", "share", "name_en"):
         put(book, SHEET_STEPS, rows[-1], key, None)
     put(book, SHEET_STEPS, rows[0], "share", 25)  # … and give its 10 % to step 1
     result = catalog_import(to_bytes(book), user=personas.admin)

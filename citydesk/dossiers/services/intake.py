@@ -31,6 +31,7 @@ from citydesk.dossiers.models import (
     DossierEvent,
     DossierStep,
     Procedure,
+    ProcedureDocument,
     ResultMethod,
     ServiceLevel,
     Status,
@@ -63,8 +64,10 @@ class Upload:
 @dataclass
 class Received:
     dossier: Dossier
-    missing_optional: list[str] = field(default_factory=list)
+    missing_optional: list[str] = field(default_factory=list)  # their official (Vietnamese) names
     steps: list[DossierStep] = field(default_factory=list)  # the planned steps, stored, in order
+    # The optional papers not given, to name them in the reader's language (`ProcedureDocument.label`).
+    missing_optional_papers: list[ProcedureDocument] = field(default_factory=list)
 
 
 _DOSSIERS = RowWriter(Dossier)
@@ -161,7 +164,7 @@ def intake_check(
                 continue
             check.given.add(requirement.pk)  # a bad file is said as such, not also as a paper missing
             try:
-                data, content_type = read_upload(item.file, requirement.name)
+                data, content_type = read_upload(item.file, requirement.label)
             except DomainError as exc:
                 refuse(exc)
             else:
@@ -179,7 +182,7 @@ def intake_check(
                     field="documents",
                 )
             )
-    missing = [d.name for d in check.entry.documents if d.required and d.pk not in check.given]
+    missing = [d.label for d in check.entry.documents if d.required and d.pk not in check.given]
     if missing:
         refuse(
             DomainError(
@@ -368,6 +371,7 @@ def dossier_receive(
             dossier=dossier,
             position=step.position,
             name=step.name,
+            name_en=step.name_en,
             unit=step_org,
             role=step.role,
             allotted_seconds=int(amount.total_seconds()),
@@ -382,7 +386,13 @@ def dossier_receive(
     for requirement in documents:
         if requirement.pk not in given:
             continue
-        paper = DossierDocument(dossier=dossier, requirement=requirement, name=requirement.name, added_at=now)
+        paper = DossierDocument(
+            dossier=dossier,
+            requirement=requirement,
+            name=requirement.name,
+            name_en=requirement.name_en,
+            added_at=now,
+        )
         if requirement.pk in files:
             filename, data, content_type = files[requirement.pk]
             paper.file = ContentFile(data, name=filename)  # type: ignore[assignment]  # stored on INSERT
@@ -428,8 +438,13 @@ def dossier_receive(
         common.count_month(dossier, now, received=1, received_via_one_stop=1 if via_one_stop else 0)
         common.count_campaign(dossier, received=1)
         _acknowledge(dossier)
-    optional_missing = [d.name for d in documents if not d.required and d.pk not in given]
-    return Received(dossier=dossier, missing_optional=optional_missing, steps=planned)
+    optional_missing = [d for d in documents if not d.required and d.pk not in given]
+    return Received(
+        dossier=dossier,
+        missing_optional=[d.name for d in optional_missing],
+        steps=planned,
+        missing_optional_papers=optional_missing,
+    )
 
 
 def expected_result_method(channel: str, service_level: int) -> str:

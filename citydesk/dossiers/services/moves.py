@@ -150,12 +150,17 @@ def dossier_transition(
     elif action == "supplement_received":
         for item in uploads or []:
             requirement = dossier.procedure.documents.filter(pk=item.document_id).first()
-            name = requirement.name if requirement else _("Additional paper")
-            data, content_type = _read_upload(item.file, name)
+            if requirement is not None:
+                name, name_en, label = requirement.name, requirement.name_en, requirement.label
+            else:  # stored in the platform's language, and in English for English pages
+                name, name_en = _additional_paper(settings.LANGUAGE_CODE), _additional_paper("en")
+                label = _("Additional paper")
+            data, content_type = _read_upload(item.file, label)
             paper = DossierDocument(
                 dossier=dossier,
                 requirement=requirement,
                 name=name,
+                name_en=name_en,
                 is_supplement=True,
                 content_type=content_type,
             )
@@ -230,6 +235,12 @@ def dossier_transition(
     return dossier
 
 
+def _additional_paper(language: str) -> str:
+    """The name of a paper sent with no requirement of the procedure, in `language`."""
+    with translation.override(language):
+        return _("Additional paper")
+
+
 def _record(
     dossier: Dossier,
     actor: Actor,
@@ -241,14 +252,13 @@ def _record(
     note: str,
     now: dt.datetime,
 ) -> None:
-    """The history line, the audit row and the counters of one move."""
+    """The history line, the audit row and the counters of one move. A forward without a note names the
+    step it completed, in the reader's language."""
+    written: dict[str, Any] = {"note": public_note}
+    if action == "forward" and step is not None and not public_note:
+        written = common.system_note("dossier.step_done", name=step.name, name_en=step.name_en)
     common.event(
-        dossier,
-        actor,
-        EVENT_OF[action],
-        status_from=status_from,
-        status_to=dossier.status,
-        note=public_note or (step.name if step is not None and action == "forward" else ""),
+        dossier, actor, EVENT_OF[action], status_from=status_from, status_to=dossier.status, **written
     )
     audit_record(
         actor=actor,

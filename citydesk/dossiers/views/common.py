@@ -254,7 +254,7 @@ def papers_of(dossier: Dossier) -> list[DossierDocument]:
 def papers_uploaded(files: Any, documents: list[ProcedureDocument]) -> list[Upload]:
     """The files posted as `doc_<document id>`; a chosen file of 0 bytes is refused as empty, naming its
     paper (the form parser would pass it over, and the paper would then be called missing)."""
-    names = {d.pk: d.name for d in documents}
+    names = {d.pk: d.label for d in documents}
     for field in files:
         if not field.startswith(FILE_PREFIX):
             continue
