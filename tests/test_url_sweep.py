@@ -7,7 +7,8 @@ saying how to fill its converters; a new pattern without one fails `test_every_p
 - GET sweep: each URL opened by an anonymous visitor, a citizen who owns nothing, an outsider (officer of
   another ward) and every staff persona. No 5xx; a URL not in PUBLIC_GET refuses the anonymous visitor
   (a page: 302 to a log-in page; the API: 401 or 403) and one in PUBLIC_GET does not (the list is exact:
-  a new public URL is added deliberately); a URL of an object of Bến Thành ward (`scoped`) refuses the
+  a new public URL is added deliberately); one in DEVICE_ONLY (the desk's tablet) refuses everyone
+  without the paired tablet's cookie (403), and opens for the tablet; a URL of an object of Bến Thành ward (`scoped`) refuses the
   outsider (403 or 404); what the ward keeps to itself (a non-public report, the applicant's name, phone
   and e-mail, its directive, its finding) never shows to the strangers, nor the ward's case codes on the
   pages that are not public; every refusal of the REST API has the API's `Error` body.
@@ -62,6 +63,7 @@ from citydesk.indicators.models import Finding, IndicatorGroup
 from citydesk.indicators.services.values import values_set_many
 from citydesk.ioc.directives import directive_issue
 from citydesk.ioc.models import Directive
+from citydesk.ratings.kiosk_views import KIOSK_COOKIE
 from citydesk.ratings.services import desk_transaction_open, rating_submit_kiosk
 from citydesk.reports.attachments import attachment_add
 from citydesk.reports.models import Attachment, Report
@@ -71,6 +73,7 @@ from citydesk.reports.services.common import unfollow_key
 from tests.conftest import Personas, _user, personas
 from tests.dossiers.conftest import catalog
 from tests.indicators.entry_fixtures import make_catalog
+from tests.ratings.kiosks import pair_kiosk
 from tests.reports.conftest import categories, submit_report
 
 pytestmark = pytest.mark.django_db
@@ -107,6 +110,7 @@ class World:
     finding: Finding
     delegation_id: int
     outsider_token: str  # the outsider's API bearer token
+    kiosk_secret: str  # the secret of the ward's paired tablet KIOSK (its cookie)
     sessions: dict[str, str] = field(default_factory=dict)
 
     def user(self, role: str) -> User | None:
@@ -198,8 +202,12 @@ def build_world() -> World:
         procedure_codes=[cat.copy.code],
         unit_codes=[p.ward.code],
     )
+    kiosk_secret = pair_kiosk(KIOSK, p.ward)
+    pair_kiosk("BT-QUAY-2", p.ward)
     rated = desk_transaction_open(user=p.officer, unit=p.ward, procedure=cat.birth, kiosk="BT-QUAY-2")
-    rating_submit_kiosk(transaction_code=rated.code, level="satisfied", comment="Cán bộ tận tình")
+    rating_submit_kiosk(
+        transaction_code=rated.code, level="satisfied", comment="Cán bộ tận tình", kiosk="BT-QUAY-2"
+    )
     desk_transaction_open(user=p.officer, unit=p.ward, procedure=cat.birth, kiosk=KIOSK)  # waiting
     directive = directive_issue(p.leader, report_code=report.code, text="Khắc phục ngay ổ gà trước chợ")
 
@@ -248,6 +256,7 @@ def build_world() -> World:
         finding=finding,
         delegation_id=delegation.pk,
         outsider_token=api_token_create(actor=Actor.system("test"), user=p.outsider),
+        kiosk_secret=kiosk_secret,
     )
 
 
@@ -474,6 +483,10 @@ ROUTES: dict[str, Route] = {
     # --- ratings
     "ratings:kiosk": Route(kwargs=lambda w: {"kiosk": KIOSK}),
     "ratings:kiosk_state": Route(kwargs=lambda w: {"kiosk": KIOSK}),
+    # The ward's kiosk (its officers, head, leader and the administrators pair it) and a new code.
+    "ratings:kiosk_pair": Route(
+        kwargs=lambda w: {"kiosk": KIOSK}, scoped=True, also=(Route(kwargs=lambda w: {"kiosk": "QUAY-MOI"}),)
+    ),
     "ratings:desk": NONE,
     "ratings:by_code": NONE,
     "ratings:dossier": Route(
@@ -671,8 +684,6 @@ PUBLIC_GET = frozenset(
         "dossiers:lookup",
         "dossiers:track",
         "dossiers:applicant_document",
-        "ratings:kiosk",
-        "ratings:kiosk_state",
         "ratings:by_code",
         "ratings:dossier",
         "open311:discovery",
@@ -701,6 +712,9 @@ PUBLIC_GET = frozenset(
         "admin:login",
     }
 )
+# Opened by a paired device only (the desk's tablet, which holds its secret in a cookie): refused (403)
+# to everyone else, logged in or not, and never sent to a log-in page.
+DEVICE_ONLY = frozenset({"ratings:kiosk", "ratings:kiosk_state"})
 # Sent without logging in (POST): forms and endpoints of citizens, kiosks and Open311 clients. An empty POST
 # must not ask to log in (a missing citizen's key or code may still be refused).
 PUBLIC_POST = frozenset(
@@ -850,7 +864,10 @@ def check_get(world: World, key: str, route: Route, path: str, role: str, respon
         problems.append(f"{said}: a server error")
     if is_api(path) and (problem := error_body_problem(response)):
         problems.append(f"{said}: the refusal's body: {problem}")
-    if role == "anonymous":
+    if key in DEVICE_ONLY:
+        if status != 403:
+            problems.append(f"{said}: opened without the paired tablet's cookie")
+    elif role == "anonymous":
         if key in PUBLIC_GET:
             if refused(response, key) or status == 405:
                 problems.append(f"{said}: listed in PUBLIC_GET, but refused")
@@ -931,6 +948,8 @@ def check_post(key: str, route: Route, path: str, role: str, response: Any, chan
         problems.append(f"{said}: the data changed")
     if is_api(path) and (problem := error_body_problem(response)):
         problems.append(f"{said}: the refusal's body: {problem}")
+    if key in DEVICE_ONLY and status not in (403, 405):  # 405: a GET-only feed
+        problems.append(f"{said}: sent without the paired tablet's cookie, yet not refused")
     if role == "anonymous":
         if key in PUBLIC_POST:
             if sent_to_log_in(response, key) or status == 405:
@@ -965,8 +984,34 @@ def test_post_sweep(world: World, key: str) -> None:
 
 
 def test_public_lists_name_real_patterns() -> None:
-    unknown = sorted((PUBLIC_GET | PUBLIC_POST) - set(ALL_ROUTES))
-    assert not unknown, f"PUBLIC_GET / PUBLIC_POST name no URL pattern: {unknown}"
+    unknown = sorted((PUBLIC_GET | PUBLIC_POST | DEVICE_ONLY) - set(ALL_ROUTES))
+    assert not unknown, f"PUBLIC_GET / PUBLIC_POST / DEVICE_ONLY name no URL pattern: {unknown}"
+
+
+def test_the_paired_tablet_opens_its_kiosk_and_bad_input_there_changes_nothing(world: World) -> None:
+    """What DEVICE_ONLY refuses to everyone else opens for the ward's paired tablet; values nobody
+    expects, sent by it, are no server error and record nothing."""
+    problems: list[str] = []
+    page = reverse("ratings:kiosk", kwargs={"kiosk": KIOSK})
+    feed = reverse("ratings:kiosk_state", kwargs={"kiosk": KIOSK})
+    client = client_for(world, "anonymous")
+    client.cookies[KIOSK_COOKIE] = world.kiosk_secret
+    for path in (page, feed):
+        response = call(client, "get", path, problems, "the tablet")
+        if response is not None and response.status_code != 200:
+            problems.append(f"GET {path} as the tablet: {describe(response)}")
+    for value in BAD_VALUES:
+        response = call(client, "get", f"{page}?{urlencode({'cam-on': value})}", problems, "the tablet")
+        if response is not None:
+            problems += check_bad(page, "the tablet", response)
+        before = state()
+        data = {"transaction": value, "level": value, "comment": value}
+        response = call(client, "post", page, problems, "the tablet", data=data)
+        if response is not None:
+            problems += check_bad(page, "the tablet", response, "POST")
+            if state() != before:
+                problems.append(f"POST {page} {value[:20]!r} as the tablet: the data changed")
+    assert not problems, "\n".join(problems)
 
 
 # --- Bad input -----------------------------------------------------------------------------------------
@@ -1257,7 +1302,6 @@ def harvest_forms(world: World) -> list[Form]:
 # Forms that change data whoever sends them, by design: what they carry is the proof.
 STRANGERS_MAY = {
     "ratings:dossier": "the form carries the rating link's key (t), which opens the dossier's rating",
-    "ratings:kiosk": "the desk's tablet is public: whoever stands before it rates the waiting transaction",
     "reports:unfollow": "the signed link of the update e-mail stops the updates, with no log-in",
 }
 

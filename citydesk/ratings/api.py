@@ -1,5 +1,6 @@
-"""REST API of the satisfaction ratings under /api/v1/ratings: the kiosk (public), the applicant of a
-finished dossier, residents rating their ward (the citizen app), and the statistics (heads, leaders)."""
+"""REST API of the satisfaction ratings under /api/v1/ratings: a desk visit (by its code, or by its paired
+tablet with the tablet's key), the applicant of a finished dossier, residents rating their ward (the
+citizen app), and the statistics (heads, leaders)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from ninja.responses import Status
 from pydantic import field_validator
 
 from citydesk.api import AUTH
-from citydesk.core.errors import NotAuthenticated
+from citydesk.core.errors import NotAllowed, NotAuthenticated
 from citydesk.core.models import User
 from citydesk.core.services import api_token_user
 from citydesk.ratings import selectors, services
-from citydesk.ratings.models import Rating
+from citydesk.ratings.models import DeskTransaction, Rating
 from citydesk.ratings.views import device_of
 
 router = Router(tags=["ratings"])
@@ -84,11 +85,37 @@ def _out(rating: Rating) -> dict:
 _REFUSALS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut}
 
 
+KIOSK_KEY_HEADER = "X-Kiosk-Key"
+
+
+def _kiosk_of_request(request: HttpRequest, transaction_code: str) -> str | None:
+    """The paired kiosk a rating comes from: the one of the transaction, when the request carries that
+    tablet's device key (`X-Kiosk-Key`); None without a key (a rating by the transaction's code)."""
+    key = request.headers.get(KIOSK_KEY_HEADER, "").strip()
+    if not key:
+        return None
+    code = services.desk.normalize_transaction_code(transaction_code)
+    kiosk = (
+        DeskTransaction.objects.filter(code=code).values_list("kiosk", flat=True).first() if code else None
+    )
+    device = services.kiosk_authenticate(code=kiosk, secret=key) if kiosk else None
+    if device is None:
+        raise NotAllowed(_("The kiosk key is not the key of this transaction's kiosk."), field="kiosk")
+    return device.code
+
+
 @router.post("/ratings/kiosk", response={201: RatingOut, **_REFUSALS}, auth=None)
 def rate_kiosk(request: HttpRequest, payload: KioskRatingIn) -> Status:
-    """The tablet at the desk: one rating per desk transaction, while it is open (409 after that)."""
+    """A desk transaction rated once, while it is open (409 after that): by its code when the desk has no
+    tablet; a transaction opened for a kiosk only by that paired tablet, which sends its device key in
+    `X-Kiosk-Key` (403, field `kiosk`, without it)."""
+    kiosk = _kiosk_of_request(request, payload.transaction)
     rating = services.rating_submit_kiosk(
-        transaction_code=payload.transaction, level=payload.level, comment=payload.comment
+        transaction_code=payload.transaction,
+        level=payload.level,
+        comment=payload.comment,
+        kiosk=kiosk,
+        device=kiosk or device_of(request),
     )
     return Status(201, _out(rating))
 

@@ -52,10 +52,16 @@ class CodeRatingForm(RatingForm):
 
 
 class DeskTransactionForm(DomainErrorForm):
+    # A list of the paired kiosks of the officer's units; the service checks what is sent (any text).
     kiosk = forms.CharField(
         label=_("Kiosk at this desk"),
+        required=False,
         max_length=64,
-        help_text=_("The id shown in the kiosk's address, e.g. BT-QUAY-1. Remembered on this computer."),
+        widget=forms.Select,
+        help_text=_(
+            "A tablet paired with your unit, or none (the citizen then rates with the transaction code). "
+            "Remembered on this computer."
+        ),
     )
     unit = forms.ChoiceField(label=_("Unit"))
     kind = forms.ChoiceField(
@@ -64,11 +70,36 @@ class DeskTransactionForm(DomainErrorForm):
     dossier = forms.CharField(label=_("Dossier code (optional)"), required=False, max_length=24)
     procedure = forms.CharField(label=_("Procedure code (optional)"), required=False, max_length=40)
 
-    def __init__(self, *args: object, units: list[tuple[str, str]], **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        units: list[tuple[str, str]],
+        kiosks: list[tuple[str, str]] | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["unit"].choices = units
         if len(units) == 1:
             self.fields["unit"].initial = units[0][0]
+        self.fields["kiosk"].widget.choices = kiosks or [("", "—")]
+
+
+class KioskPairForm(DomainErrorForm):
+    """Pairing a tablet: the unit whose desk it serves (among the officer's), and an optional label."""
+
+    field_map = {"kiosk": "unit"}
+
+    unit = forms.ChoiceField(label=_("Unit"))
+    label = forms.CharField(
+        label=_("Label (optional)"),
+        required=False,
+        max_length=100,
+        help_text=_("Where the tablet stands, e.g. “Quầy 1 – Hộ tịch”."),
+    )
+
+    def __init__(self, *args: object, units: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["unit"].choices = units
 
 
 class ImportForm(forms.Form):

@@ -145,6 +145,36 @@ class DeskTransaction(models.Model):
         return self.code
 
 
+class Kiosk(models.Model):
+    """A tablet paired with a desk of a unit: only a device holding the secret given at pairing opens the
+    kiosk page, its feed, and records ratings there. Only a hash of the secret is kept."""
+
+    code = models.CharField(max_length=64, unique=True, verbose_name=_("kiosk code"))
+    unit = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    label = models.CharField(max_length=100, blank=True, verbose_name=_("label"))
+    # SHA-256 of the device secret (hex); empty once unpaired.
+    secret_hash = models.CharField(max_length=64, blank=True, verbose_name=_("device key hash"))
+    paired_at = models.DateTimeField(default=timezone.now, verbose_name=_("paired at"))
+    paired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("paired by"),
+    )
+    last_seen_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last seen at"))
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
+
+    class Meta:
+        verbose_name = _("rating kiosk")
+        verbose_name_plural = _("rating kiosks")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.label}" if self.label else self.code
+
+
 class RatingMonth(models.Model):
     """Monthly counts per unit × officer × procedure × channel: live ratings plus imported history.
 

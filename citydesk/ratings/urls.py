@@ -2,14 +2,16 @@
 
 from django.urls import path
 
-from citydesk.ratings import views
+from citydesk.ratings import kiosk_views, views
 
 app_name = "ratings"
 
 urlpatterns = [
-    # The tablet at the desk (public) and what it polls.
-    path("danh-gia/quay/<str:kiosk>/", views.kiosk, name="kiosk"),
-    path("danh-gia/quay/<str:kiosk>/trang-thai.json", views.kiosk_state, name="kiosk_state"),
+    # The tablet at the desk and what it polls (the paired tablet only), and its pairing (a desk officer
+    # signed in on the tablet).
+    path("danh-gia/quay/<str:kiosk>/", kiosk_views.kiosk, name="kiosk"),
+    path("danh-gia/quay/<str:kiosk>/trang-thai.json", kiosk_views.kiosk_state, name="kiosk_state"),
+    path("danh-gia/quay/<str:kiosk>/ghep/", kiosk_views.kiosk_pair, name="kiosk_pair"),
     # The officer at the desk opens a transaction for the kiosk.
     path("danh-gia/giao-dich/", views.desk, name="desk"),
     # A desk without a kiosk: the citizen rates the transaction by its code (public).

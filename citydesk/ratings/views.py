@@ -1,6 +1,6 @@
-"""Pages of the satisfaction ratings: the desk kiosk (full screen, public), the officer's transaction
-screen, the applicant's rating of a finished dossier, the statistics with their Excel export, and the
-import of historical counts. Views parse, call a service or selector, render."""
+"""Pages of the satisfaction ratings: the officer's transaction screen, the applicant's rating of a finished
+dossier, a desk visit rated by its code, the statistics with their Excel export, and the import of
+historical counts (the desk's tablet: `kiosk_views`). Views parse, call a service or selector, render."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,13 +28,11 @@ from citydesk.dossiers.models import Status
 from citydesk.lib.text import sort_key
 from citydesk.ratings import exports, selectors, services
 from citydesk.ratings.forms import CodeRatingForm, DeskTransactionForm, ImportForm, RatingForm
-from citydesk.ratings.models import Channel, DeskTransaction, Level
+from citydesk.ratings.models import Channel, DeskTransaction, Kiosk, Level
 
 log = logging.getLogger("citydesk.ratings")
 
 SESSION_KIOSK = "ratings_kiosk"
-KIOSK_POLL_SECONDS = 3
-THANKS_SECONDS = 6
 
 
 # --- Helpers --------------------------------------------------------------------------------------
@@ -51,7 +49,8 @@ def device_of(request: HttpRequest) -> str:
 
 
 def kiosk_of(request: HttpRequest) -> str:
-    """The kiosk id this officer's computer opens transactions for (remembered in the session)."""
+    """The kiosk this officer's computer opens transactions for (remembered in the session; the dossier
+    desk reads it too)."""
     return str(request.session.get(SESSION_KIOSK, ""))
 
 
@@ -76,90 +75,6 @@ def _levels() -> list[tuple[str, str]]:
     return [(value, str(label)) for value, label in Level.choices]
 
 
-# --- Kiosk ----------------------------------------------------------------------------------------
-
-
-def _kiosk_state(kiosk: str, desk: DeskTransaction | None) -> dict[str, Any]:
-    if desk is None:
-        last = (
-            DeskTransaction.objects.filter(kiosk=kiosk, created_at__date=timezone.localdate())
-            .select_related("officer")
-            .order_by("-created_at")
-            .first()
-        )
-        return {"kiosk": kiosk, "transaction": None, "officer": str(last.officer) if last else ""}
-    return {
-        "kiosk": kiosk,
-        "transaction": desk.code,
-        "officer": str(desk.officer),
-        "unit": desk.unit.name,
-        "kind": str(services.TRANSACTION_KINDS.get(desk.kind, desk.kind)),
-        "procedure": desk.procedure.name if desk.procedure_id else "",
-        # No dossier code: the feed is public, and the tablet needs only what it shows.
-        "expires_at": timezone.localtime(desk.expires_at).isoformat(),
-    }
-
-
-@require_http_methods(["GET", "POST"])
-def kiosk(request: HttpRequest, kiosk: str) -> HttpResponse:
-    """The tablet at the desk: the waiting transaction and three big buttons, then a thank-you screen."""
-    try:
-        kiosk = services.desk.normalize_kiosk(kiosk)
-    except DomainError as exc:
-        return HttpResponse(exc.message, status=404, content_type="text/plain; charset=utf-8")
-    base = reverse("ratings:kiosk", args=[kiosk])
-    form = RatingForm(request.POST or None)
-    status = 200
-    error = ""
-    if request.method == "POST":
-        if not form.is_valid():  # nothing is recorded from input the form refuses
-            status, error = 400, " ".join(form.messages())
-        else:
-            data = form.cleaned_data
-            try:
-                services.rating_submit_kiosk(
-                    transaction_code=data.get("transaction", ""),
-                    level=data.get("level", ""),
-                    comment=data.get("comment", ""),
-                    device=kiosk,
-                    kiosk=kiosk,
-                )
-            except DomainError as exc:
-                status, error = exc.status, exc.message
-            else:
-                return redirect(f"{base}?{urlencode({'cam-on': 1})}")
-    desk = services.waiting_transaction(kiosk)
-    context = {
-        "kiosk": kiosk,
-        "state": _kiosk_state(kiosk, desk),
-        "desk": desk,
-        "thanks": request.GET.get("cam-on") == "1" and status == 200,
-        "error": error,
-        "levels": _levels(),
-        "form": form,
-        "base_url": base,
-        "state_url": reverse("ratings:kiosk_state", args=[kiosk]),
-        "poll_seconds": KIOSK_POLL_SECONDS,
-        "thanks_seconds": THANKS_SECONDS,
-    }
-    response = render(request, "ratings/kiosk.html", context, status=status)
-    patch_cache_control(response, no_store=True)
-    return response
-
-
-@require_GET
-def kiosk_state(request: HttpRequest, kiosk: str) -> JsonResponse:
-    """What the kiosk should show now (polled every few seconds)."""
-    try:
-        kiosk = services.desk.normalize_kiosk(kiosk)
-    except DomainError as exc:
-        return JsonResponse({"detail": exc.message, "field": "kiosk"}, status=404)
-    state = _kiosk_state(kiosk, services.waiting_transaction(kiosk))
-    response = JsonResponse(state, json_dumps_params={"ensure_ascii": False})
-    patch_cache_control(response, no_store=True)
-    return response
-
-
 # --- The officer's desk ---------------------------------------------------------------------------
 
 
@@ -173,6 +88,15 @@ def _desk_units(request: HttpRequest) -> list[tuple[str, str]]:
     return sorted(units.items(), key=lambda item: sort_key(item[1]))
 
 
+def _kiosk_choices(kiosks: list[Kiosk], *, several_units: bool) -> list[tuple[str, str]]:
+    """The desk form's kiosks: “no kiosk” first, then the paired kiosks of the officer's units."""
+    choices = [("", _("No kiosk: the citizen rates with the transaction code"))]
+    for kiosk in kiosks:
+        parts = [kiosk.code, kiosk.label, kiosk.unit.name if several_units else ""]
+        choices.append((kiosk.code, " · ".join(part for part in parts if part)))
+    return choices
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def desk(request: HttpRequest) -> HttpResponse:
@@ -180,9 +104,15 @@ def desk(request: HttpRequest) -> HttpResponse:
     if holds_anywhere(request.user, Power.DOSSIER_RECEIVE) is None:
         return _refused(request, NotAllowed(_("Only one-stop desk officers open desk transactions.")))
     units = _desk_units(request)
+    kiosks = list(
+        Kiosk.objects.filter(unit__code__in=[code for code, _name in units], is_active=True)
+        .select_related("unit")
+        .order_by("unit__name", "code")
+    )
+    choices = _kiosk_choices(kiosks, several_units=len(units) > 1)
     status = 200
     if request.method == "POST":
-        form = DeskTransactionForm(request.POST, units=units)
+        form = DeskTransactionForm(request.POST, units=units, kiosks=choices)
         form.is_valid()
         data = form.cleaned_data
         found = services.desk_inputs(  # every problem of what was typed, not the first one only
@@ -193,8 +123,11 @@ def desk(request: HttpRequest) -> HttpResponse:
         )
         for problem in found.problems:
             form.add_domain_error(problem)
-        if found.kiosk and "kiosk" not in form.errors:
-            request.session[SESSION_KIOSK] = found.kiosk
+        if "kiosk" not in form.errors:  # remembered for this desk (and the dossier desk), or forgotten
+            if found.kiosk:
+                request.session[SESSION_KIOSK] = found.kiosk
+            else:
+                request.session.pop(SESSION_KIOSK, None)
         status = 400
         if not form.errors and found.unit is not None:
             try:
@@ -210,28 +143,37 @@ def desk(request: HttpRequest) -> HttpResponse:
                 form.add_domain_error(exc)
                 status = exc.status
             else:
-                messages.success(
-                    request,
-                    _("Transaction %(code)s is open: the kiosk %(kiosk)s now asks the citizen to rate it.")
-                    % {"code": opened.code, "kiosk": opened.kiosk},
-                )
+                if opened.kiosk:
+                    said = _(
+                        "Transaction %(code)s is open: the kiosk %(kiosk)s now asks the citizen to rate it."
+                    )
+                else:
+                    said = _(
+                        "Transaction %(code)s is open: give the citizen this code; they rate the service "
+                        "with it at %(link)s."
+                    )
+                link = request.build_absolute_uri(reverse("ratings:by_code"))
+                messages.success(request, said % {"code": opened.code, "kiosk": opened.kiosk, "link": link})
                 return redirect("ratings:desk")
     else:
-        form = DeskTransactionForm(initial={"kiosk": kiosk_of(request)}, units=units)
+        remembered = kiosk_of(request)
+        initial = {"kiosk": remembered if any(k.code == remembered for k in kiosks) else ""}
+        form = DeskTransactionForm(initial=initial, units=units, kiosks=choices)
     current = kiosk_of(request)
     recent = (
-        DeskTransaction.objects.filter(kiosk=current, officer=request.user)
+        DeskTransaction.objects.filter(officer=request.user)
         .select_related("rating", "dossier")
         .order_by("-created_at")[:10]
-        if current
-        else []
     )
     context = {
         "form": form,
         "kiosk": current,
+        "kiosks": kiosks,
         "recent": recent,
         "now": timezone.now(),
-        "kiosk_url": reverse("ratings:kiosk", args=[current]) if current else "",
+        "pair_example": request.build_absolute_uri(
+            reverse("ratings:kiosk_pair", args=[kiosks[0].code if kiosks else "BT-QUAY-1"])
+        ),
     }
     return render(request, "ratings/desk.html", context, status=status)
 
@@ -306,9 +248,7 @@ def rate_by_code(request: HttpRequest) -> HttpResponse:
             code = services.desk.normalize_transaction_code(data.get("transaction") or "")
             try:
                 if DeskTransaction.objects.filter(code=code).exclude(kiosk="").exists():
-                    raise DomainError(
-                        _("This visit is rated on the desk's tablet, not here."), field="transaction"
-                    )
+                    raise DomainError(services.desk.on_the_tablet(), field="transaction")
                 services.rating_submit_kiosk(
                     transaction_code=data.get("transaction", ""),
                     level=data.get("level", ""),

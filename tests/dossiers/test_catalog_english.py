@@ -180,6 +180,21 @@ def test_officer_pages_in_english(client, personas, english, receive):
     assert f"1. {RECEPTION_VI}" in page(client, "/mot-cua/ho-so/", "vi")
 
 
+def test_the_desk_names_the_papers_in_english(client, personas, english):
+    """The desk's checklist, its note on optional papers not given and the page after receiving."""
+    ProcedureDocument.objects.filter(procedure=english, name=ID_COPY).update(name_en="Copy of the ID card")
+    client.force_login(personas.officer)
+    text = page(client, "/mot-cua/", "en", unit="26743", procedure="HT-01")
+    assert f">{FORM_EN} <span" in text and ">Copy of the ID card" in text and f">{FORM_VI} <span" not in text
+    form = english.documents.get(name=FORM_VI)
+    data = {"unit": "26743", "procedure": "HT-01", "channel": "desk", "applicant_name": "Nguyễn Văn An"}
+    response = client.post(
+        "/mot-cua/", {**data, "documents": [form.pk]}, HTTP_ACCEPT_LANGUAGE="en", follow=True
+    )
+    text = response.content.decode()
+    assert "Copy of the ID card" in text and ID_COPY not in text
+
+
 def test_receipt_lists_the_papers_in_the_language(english, receive):
     dossier = receive()
     papers = list(dossier.documents.all())

@@ -210,7 +210,9 @@ def test_desk_refuses_receiving_for_another_unit(client, personas, catalog):
 def test_desk_opens_a_rating_transaction_for_the_kiosk(client, personas, catalog, receive):
     pytest.importorskip("citydesk.ratings.services")
     from citydesk.ratings.models import DeskTransaction
+    from tests.ratings.kiosks import pair_kiosk
 
+    pair_kiosk("BT-QUAY-1", personas.ward)  # the tablet beside this desk
     dossier = receive()
     login(client, personas.officer)
     session = client.session

@@ -11,14 +11,18 @@ import re
 from typing import Any
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
+from citydesk.core.audit import Actor
 from citydesk.dossiers.models import Dossier, DossierEvent, Status
 from citydesk.dossiers.services import Applicant, dossier_transition
 from citydesk.notifications.channels import sms_text
 from citydesk.notifications.models import Notification
-from citydesk.ratings.models import DeskTransaction, Rating
-from citydesk.ratings.services import rating_submit_web
+from citydesk.ratings.models import DeskTransaction, Kiosk, Rating
+from citydesk.ratings.services import kiosk_unpair, rating_submit_web
+from tests.ratings.kiosks import hold_kiosk_cookie, pair_kiosk
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +122,7 @@ def test_a_withdrawn_dossier_offers_no_rating(client, personas, catalog, receive
 
 
 def test_receiving_at_a_desk_with_a_kiosk_opens_its_transaction(client, personas, catalog):
+    tablet = pair_kiosk("BT-QUAY-1", personas.ward)
     client.force_login(personas.officer)
     session = client.session
     session["ratings_kiosk"] = "BT-QUAY-1"
@@ -142,11 +147,47 @@ def test_receiving_at_a_desk_with_a_kiosk_opens_its_transaction(client, personas
         "receive",
         catalog.birth,
     )
-    state = client.get("/danh-gia/quay/BT-QUAY-1/trang-thai.json").json()
-    assert state["transaction"] == desk.code  # the tablet shows it now
-    assert desk.dossier_id == dossier.pk and "dossier" not in state  # the public feed names no dossier
     page = client.get(response["Location"]).content.decode()
     assert f'data-code="{desk.code}"' in page
+    tablet_client = hold_kiosk_cookie(Client(), tablet)
+    state = tablet_client.get("/danh-gia/quay/BT-QUAY-1/trang-thai.json").json()
+    assert state["transaction"] == desk.code  # the tablet shows it now
+    assert desk.dossier_id == dossier.pk and "dossier" not in state  # the feed names no dossier
+
+
+def _receive_at_desk(client, catalog):
+    doc = next(d.pk for d in catalog.birth.documents.all() if d.required)
+    data = {
+        "unit": "26743",
+        "procedure": "HT-01",
+        "channel": "desk",
+        "applicant_name": "Nguyễn Văn An",
+        "documents": [doc],
+    }
+    return client.post("/mot-cua/", data)
+
+
+@pytest.mark.parametrize("kiosk", ["BT-KHONG-GHEP", "SG-QUAY-1", "BT-DA-GO"])
+def test_a_desk_whose_kiosk_is_not_paired_with_the_unit_invites_by_code(client, personas, catalog, kiosk):
+    """The remembered kiosk is unknown, a kiosk of another ward, or unpaired: receiving opens nothing
+    for it (and says why), and the invitation opens a transaction rated with its code."""
+    pair_kiosk("SG-QUAY-1", personas.other_ward)
+    pair_kiosk("BT-DA-GO", personas.ward)
+    kiosk_unpair(actor=Actor.system("test"), kiosk=Kiosk.objects.get(code="BT-DA-GO"))
+    client.force_login(personas.officer)
+    session = client.session
+    session["ratings_kiosk"] = kiosk
+    session.save()
+    response = _receive_at_desk(client, catalog)
+    assert response.status_code == 302
+    dossier = Dossier.objects.get()
+    warned = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any(kiosk in m for m in warned), warned
+    assert not DeskTransaction.objects.exists()
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-testid="kiosk-problem"' in page and 'href="/danh-gia/ma/"' in page
+    assert client.post(f"/mot-cua/ho-so/{dossier.code}/danh-gia/").status_code == 302
+    assert DeskTransaction.objects.get().kiosk == ""  # rated with its code, not at a stranger's tablet
 
 
 def test_without_a_kiosk_the_received_page_points_to_the_public_code_page(client, personas, catalog, receive):

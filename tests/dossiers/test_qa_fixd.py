@@ -303,6 +303,9 @@ def test_without_a_kiosk_the_rating_invitation_points_to_the_code_page(client, p
 
 
 def test_with_a_kiosk_the_rating_invitation_names_the_kiosk(client, personas, catalog, receive):
+    from tests.ratings.kiosks import pair_kiosk
+
+    pair_kiosk("BT-QUAY-1", personas.ward)
     dossier = receive()
     client.force_login(personas.officer)
     session = client.session

@@ -1,4 +1,5 @@
-"""Fixtures of the rating tests: procedures, dossiers in a given state, a kiosk transaction."""
+"""Fixtures of the rating tests: procedures, dossiers in a given state, paired tablets, a kiosk
+transaction."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from citydesk.dossiers.models import Dossier, Procedure, Status
 from citydesk.ratings.services import desk_transaction_open
+from tests.ratings.kiosks import Tablets
 
 KIOSK = "BT-QUAY-1"
 _numbers = itertools.count(1)
@@ -66,11 +68,21 @@ def finished_dossier(personas, procedures) -> Dossier:
 
 
 @pytest.fixture
-def open_transaction(personas, procedures):
+def tablets(personas) -> Tablets:
+    """The tablets paired with the ward's desks: `tablets.use(client, KIOSK)` makes a client that tablet."""
+    return Tablets(personas.ward)
+
+
+@pytest.fixture
+def open_transaction(personas, procedures, tablets):
+    """A transaction opened by the officer (for kiosk KIOSK of the ward, paired if it is not yet)."""
+
     def make(kiosk: str = KIOSK, user=None, **kwargs):
+        unit = kwargs.pop("unit", personas.ward)
+        tablets.ensure(kiosk, unit)
         return desk_transaction_open(
             user=user or personas.officer,
-            unit=kwargs.pop("unit", personas.ward),
+            unit=unit,
             procedure=kwargs.pop("procedure", procedures["birth"]),
             kiosk=kiosk,
             **kwargs,

@@ -7,7 +7,7 @@ import pytest
 
 from citydesk.core.models import User
 from citydesk.ratings.models import Rating, RatingMonth
-from tests.ratings.conftest import make_dossier
+from tests.ratings.conftest import KIOSK, make_dossier
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def post(client, url: str, body: dict, **headers):
 
 
 def test_kiosk_201_then_409_unknown_404(client, open_transaction):
-    desk = open_transaction()
+    desk = open_transaction(kiosk="")  # a desk without a tablet: rated by its code
     first = post(
         client, "/api/v1/ratings/kiosk", {"transaction": desk.code, "level": "satisfied", "comment": "Tốt"}
     )
@@ -53,24 +53,65 @@ def test_kiosk_201_then_409_unknown_404(client, open_transaction):
     assert unknown.status_code == 404 and unknown.json()["field"] == "transaction"
     missing = post(client, "/api/v1/ratings/kiosk", {"level": "normal"})
     assert missing.status_code == 400 and missing.json()["field"] == "transaction"
-    bad = post(client, "/api/v1/ratings/kiosk", {"transaction": open_transaction().code, "level": "meh"})
+    bad = post(
+        client, "/api/v1/ratings/kiosk", {"transaction": open_transaction(kiosk="").code, "level": "meh"}
+    )
     assert bad.status_code == 400 and bad.json()["field"] == "level"
     assert Rating.objects.count() == 1
     assert list(RatingMonth.objects.values_list("satisfied", "normal", "unsatisfied")) == [(1, 0, 0)]
 
 
-def test_kiosk_rate_limit_429(client, open_transaction, settings):
+def test_kiosk_rate_limit_429(client, open_transaction, tablets, settings):
     settings.CITYDESK_KIOSK_MIN_INTERVAL_SECONDS = 10
-    assert (
-        post(
-            client, "/api/v1/ratings/kiosk", {"transaction": open_transaction().code, "level": "normal"}
-        ).status_code
-        == 201
+    key = {"HTTP_X_KIOSK_KEY": tablets.pair(KIOSK)}
+    first = post(
+        client, "/api/v1/ratings/kiosk", {"transaction": open_transaction().code, "level": "normal"}, **key
     )
+    assert first.status_code == 201
     limited = post(
-        client, "/api/v1/ratings/kiosk", {"transaction": open_transaction().code, "level": "normal"}
+        client, "/api/v1/ratings/kiosk", {"transaction": open_transaction().code, "level": "normal"}, **key
     )
     assert limited.status_code == 429 and limited.json()["field"] == "device"
+    # By code (no tablet), one device (here: one address) is held to the same pace.
+    by_code = [
+        post(
+            client,
+            "/api/v1/ratings/kiosk",
+            {"transaction": open_transaction(kiosk="").code, "level": "normal"},
+        )
+        for _i in range(2)
+    ]
+    assert [r.status_code for r in by_code] == [201, 429]
+
+
+# --- A transaction opened for a kiosk: rated by its paired tablet only ---------------------------------
+
+
+def test_the_api_refuses_a_kiosks_transaction_without_its_tablets_key(client, open_transaction, tablets):
+    """The feed and the tablet's screen show the transaction's code: without the tablet's key, the API
+    would have let anyone who read it rate the visit in the citizen's place."""
+    desk = open_transaction()
+    body = {"transaction": desk.code, "level": "unsatisfied"}
+    bare = post(client, "/api/v1/ratings/kiosk", body)
+    assert bare.status_code == 403 and bare.json()["field"] == "kiosk"
+    wrong = post(client, "/api/v1/ratings/kiosk", body, HTTP_X_KIOSK_KEY="not-the-key")
+    assert wrong.status_code == 403 and wrong.json()["field"] == "kiosk"
+    other = post(client, "/api/v1/ratings/kiosk", body, HTTP_X_KIOSK_KEY=tablets.pair("BT-QUAY-2"))
+    assert other.status_code == 403 and other.json()["field"] == "kiosk"  # another tablet's key
+    assert not Rating.objects.exists()
+    done = post(client, "/api/v1/ratings/kiosk", body, HTTP_X_KIOSK_KEY=tablets.secrets[KIOSK])
+    assert done.status_code == 201 and done.json()["transaction"] == desk.code
+    assert Rating.objects.get().device == KIOSK
+
+
+def test_the_api_refuses_the_old_key_after_pairing_again(client, open_transaction, tablets):
+    old = tablets.secrets.get(KIOSK) or tablets.pair(KIOSK)
+    tablets.pair(KIOSK)  # another tablet paired as the same kiosk
+    desk = open_transaction()
+    response = post(
+        client, "/api/v1/ratings/kiosk", {"transaction": desk.code, "level": "normal"}, HTTP_X_KIOSK_KEY=old
+    )
+    assert response.status_code == 403 and not Rating.objects.exists()
 
 
 def test_dossier_rating_by_token_or_bearer(client, personas, procedures, bearer):

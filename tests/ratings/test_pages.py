@@ -22,7 +22,8 @@ def _no_kiosk_interval(settings):
 # --- Kiosk ----------------------------------------------------------------------------------------
 
 
-def test_kiosk_waits_then_shows_the_transaction(client, personas, open_transaction):
+def test_kiosk_waits_then_shows_the_transaction(client, personas, open_transaction, tablets):
+    tablets.use(client, KIOSK)
     waiting = client.get(f"/danh-gia/quay/{KIOSK}/")
     assert waiting.status_code == 200 and 'data-testid="kiosk-waiting"' in waiting.content.decode()
     assert "topbar" not in waiting.content.decode()  # no site chrome
@@ -35,7 +36,8 @@ def test_kiosk_waits_then_shows_the_transaction(client, personas, open_transacti
     assert state["unit"] == "UBND Phường Bến Thành"
 
 
-def test_kiosk_rates_once_then_409_and_nothing_changes(client, personas, open_transaction):
+def test_kiosk_rates_once_then_409_and_nothing_changes(client, personas, open_transaction, tablets):
+    tablets.use(client, KIOSK)
     desk = open_transaction()
     url = f"/danh-gia/quay/{KIOSK}/"
     done = client.post(url, {"transaction": desk.code, "level": "satisfied", "comment": "Nhanh"})
@@ -58,12 +60,14 @@ def test_kiosk_rates_once_then_409_and_nothing_changes(client, personas, open_tr
     )
 
 
-def test_kiosk_refuses_other_kiosks_transactions_and_bad_levels(client, open_transaction):
+def test_kiosk_refuses_other_kiosks_transactions_and_bad_levels(client, open_transaction, tablets):
     desk = open_transaction(kiosk="BT-QUAY-2")
+    tablets.use(client, KIOSK)
     assert (
         client.post(f"/danh-gia/quay/{KIOSK}/", {"transaction": desk.code, "level": "satisfied"}).status_code
         == 404
     )
+    tablets.use(client, "BT-QUAY-2")
     assert (
         client.post("/danh-gia/quay/BT-QUAY-2/", {"transaction": desk.code, "level": "wow"}).status_code
         == 400
@@ -75,7 +79,8 @@ def test_kiosk_refuses_other_kiosks_transactions_and_bad_levels(client, open_tra
 # --- The officer's desk screen -------------------------------------------------------------------------
 
 
-def test_officer_opens_a_transaction_for_the_remembered_kiosk(client, personas, procedures):
+def test_officer_opens_a_transaction_for_the_remembered_kiosk(client, personas, procedures, tablets):
+    tablets.pair(KIOSK)
     client.force_login(personas.officer)
     form = client.get("/danh-gia/giao-dich/")
     assert form.status_code == 200 and "26743" in form.content.decode()
@@ -95,7 +100,8 @@ def test_officer_opens_a_transaction_for_the_remembered_kiosk(client, personas, 
     assert f'value="{KIOSK}"' in page and desk.code in page and f"/danh-gia/quay/{KIOSK}/" in page
 
 
-def test_desk_screen_names_the_bad_field(client, personas, procedures):
+def test_desk_screen_names_the_bad_field(client, personas, procedures, tablets):
+    tablets.pair(KIOSK)
     client.force_login(personas.officer)
     bad = client.post(
         "/danh-gia/giao-dich/", {"kiosk": KIOSK, "unit": "26743", "kind": "receive", "dossier": "HS-X"}

@@ -66,8 +66,9 @@ def test_a_long_comment_through_the_api_names_the_limit_the_local_way(client, pe
     assert not Rating.objects.exists()
 
 
-def test_the_kiosk_refuses_a_bad_comment_too(client, open_transaction):
+def test_the_kiosk_refuses_a_bad_comment_too(client, open_transaction, tablets):
     desk = open_transaction()
+    tablets.use(client, KIOSK)
     response = client.post(
         f"/danh-gia/quay/{KIOSK}/", {"transaction": desk.code, "level": "normal", "comment": "a\x00"}
     )
@@ -78,7 +79,8 @@ def test_the_kiosk_refuses_a_bad_comment_too(client, open_transaction):
 # --- 3. A dossier's desk rating counts for the dossier's procedure ------------------------------------
 
 
-def test_a_transaction_refuses_a_procedure_that_is_not_the_dossiers(personas, procedures):
+def test_a_transaction_refuses_a_procedure_that_is_not_the_dossiers(personas, procedures, tablets):
+    tablets.ensure(KIOSK)
     dossier = make_dossier(personas, procedures["birth"])
     with pytest.raises(DomainError) as refused:
         desk_transaction_open(
@@ -91,23 +93,26 @@ def test_a_transaction_refuses_a_procedure_that_is_not_the_dossiers(personas, pr
     assert refused.value.field == "procedure" and procedures["birth"].code in refused.value.message
     assert not DeskTransaction.objects.exists()
     desk = desk_transaction_open(user=personas.officer, unit=personas.ward, dossier=dossier, kiosk=KIOSK)
-    rating = rating_submit_kiosk(transaction_code=desk.code, level="satisfied")
+    rating = rating_submit_kiosk(transaction_code=desk.code, level="satisfied", kiosk=KIOSK)
     assert rating.procedure == procedures["birth"] and rating.dossier == dossier
     assert RatingMonth.objects.get().procedure_id == procedures["birth"].pk
 
 
 def test_a_rating_counts_for_the_dossiers_procedure_even_from_an_old_mislabelled_transaction(
-    personas, procedures
+    personas, procedures, tablets
 ):
+    tablets.ensure(KIOSK)
     dossier = make_dossier(personas, procedures["birth"])
     desk = desk_transaction_open(user=personas.officer, unit=personas.ward, dossier=dossier, kiosk=KIOSK)
     DeskTransaction.objects.filter(pk=desk.pk).update(
         procedure=procedures["copy"]
     )  # as opened before the fix
-    assert rating_submit_kiosk(transaction_code=desk.code, level="normal").procedure == procedures["birth"]
+    rating = rating_submit_kiosk(transaction_code=desk.code, level="normal", kiosk=KIOSK)
+    assert rating.procedure == procedures["birth"]
 
 
-def test_the_desk_screen_names_the_procedure_that_is_not_the_dossiers(client, personas, procedures):
+def test_the_desk_screen_names_the_procedure_that_is_not_the_dossiers(client, personas, procedures, tablets):
+    tablets.ensure(KIOSK)
     dossier = make_dossier(personas, procedures["birth"])
     client.force_login(personas.officer)
     response = client.post(
@@ -124,10 +129,16 @@ def test_the_desk_screen_names_the_procedure_that_is_not_the_dossiers(client, pe
     assert not DeskTransaction.objects.exists()
 
 
-def test_the_kiosk_api_answers_the_rated_dossier(client, personas, procedures):
+def test_the_kiosk_api_answers_the_rated_dossier(client, personas, procedures, tablets):
+    key = tablets.pair(KIOSK)
     dossier = make_dossier(personas, procedures["birth"])
     desk = desk_transaction_open(user=personas.officer, unit=personas.ward, dossier=dossier, kiosk=KIOSK)
-    r = post_json(client, "/api/v1/ratings/kiosk", {"transaction": desk.code, "level": "satisfied"})
+    r = post_json(
+        client,
+        "/api/v1/ratings/kiosk",
+        {"transaction": desk.code, "level": "satisfied"},
+        HTTP_X_KIOSK_KEY=key,
+    )
     assert r.status_code == 201, r.content
     assert (r.json()["dossier"], r.json()["transaction"]) == (dossier.code, desk.code)
 
@@ -314,12 +325,16 @@ def test_withdrawn_dossier_keeps_its_refusal(client, personas, procedures):
     assert r.status_code == 409 and not Rating.objects.exists()
 
 
-def test_a_tablets_visit_is_not_rated_by_code_and_its_feed_names_no_dossier(client, personas, procedures):
+def test_a_tablets_visit_is_not_rated_by_code_and_its_feed_names_no_dossier(
+    client, personas, procedures, tablets
+):
+    tablets.ensure(KIOSK)
     dossier = make_dossier(personas, procedures["birth"])
     desk = desk_transaction_open(user=personas.officer, unit=personas.ward, dossier=dossier, kiosk=KIOSK)
     refused = client.post("/danh-gia/ma/", {"transaction": desk.code, "level": "unsatisfied"})
     assert refused.status_code == 400 and "máy tính bảng" in refused.content.decode()
     assert not Rating.objects.exists()
+    tablets.use(client, KIOSK)
     feed = client.get(f"/danh-gia/quay/{KIOSK}/trang-thai.json").json()
     assert feed["transaction"] == desk.code and dossier.code not in str(feed)
     assert feed["expires_at"].endswith("+07:00")

@@ -76,7 +76,8 @@ def test_the_service_refuses_a_second_ward_in_the_same_month(personas):
 def test_the_statistics_page_does_not_show_its_query_time(client, personas, open_transaction, caplog):
     from citydesk.ratings.services import rating_submit_kiosk
 
-    rating_submit_kiosk(transaction_code=open_transaction().code, level="satisfied")
+    desk = open_transaction()
+    rating_submit_kiosk(transaction_code=desk.code, level="satisfied", kiosk=desk.kiosk)
     client.force_login(personas.head)
     with caplog.at_level(logging.INFO, logger="citydesk.ratings"):
         page = client.get("/danh-gia/thong-ke/").content.decode()

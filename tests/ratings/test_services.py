@@ -88,7 +88,8 @@ def test_transaction_input_checked(personas, procedures):
     assert not DeskTransaction.objects.exists()
 
 
-def test_transaction_takes_the_dossier_procedure(personas, procedures):
+def test_transaction_takes_the_dossier_procedure(personas, procedures, tablets):
+    tablets.ensure(KIOSK)
     dossier = make_dossier(personas, procedures["copy"], status=Status.RECEIVED)
     desk = desk_transaction_open(user=personas.officer, unit=personas.ward, dossier=dossier, kiosk=KIOSK)
     assert desk.procedure == procedures["copy"] and desk.dossier == dossier
@@ -96,12 +97,14 @@ def test_transaction_takes_the_dossier_procedure(personas, procedures):
 
 def test_one_rating_per_transaction(personas, open_transaction):
     desk = open_transaction()
-    rating = rating_submit_kiosk(transaction_code=desk.code.lower(), level="satisfied", comment="  Rất  tốt ")
+    rating = rating_submit_kiosk(
+        transaction_code=desk.code.lower(), level="satisfied", comment="  Rất  tốt ", kiosk=KIOSK
+    )
     assert rating.officer == personas.officer and rating.unit == personas.ward and rating.comment == "Rất tốt"
     assert rating.device == KIOSK
     before = month_counts()
     with pytest.raises(Conflict) as second:
-        rating_submit_kiosk(transaction_code=desk.code, level="unsatisfied")
+        rating_submit_kiosk(transaction_code=desk.code, level="unsatisfied", kiosk=KIOSK)
     assert second.value.status == 409 and second.value.field == "transaction"
     assert Rating.objects.count() == 1 and month_counts() == before
     assert waiting_transaction(KIOSK) is None  # rated: the kiosk waits for the next one
@@ -109,18 +112,18 @@ def test_one_rating_per_transaction(personas, open_transaction):
 
 def test_unknown_expired_and_superseded_transactions(personas, open_transaction, monkeypatch):
     with pytest.raises(NotFound) as unknown:
-        rating_submit_kiosk(transaction_code="NOPE1234", level="satisfied")
+        rating_submit_kiosk(transaction_code="NOPE1234", level="satisfied", kiosk=KIOSK)
     assert unknown.value.field == "transaction"
     first = open_transaction()
     second = open_transaction()  # the next citizen at the same kiosk: the first can no longer be rated
     with pytest.raises(Conflict):
-        rating_submit_kiosk(transaction_code=first.code, level="satisfied")
+        rating_submit_kiosk(transaction_code=first.code, level="satisfied", kiosk=KIOSK)
     assert waiting_transaction(KIOSK) == second
     later = timezone.now() + timedelta(minutes=31)
     monkeypatch.setattr(timezone, "now", lambda: later)
     assert waiting_transaction(KIOSK) is None
     with pytest.raises(Conflict):
-        rating_submit_kiosk(transaction_code=second.code, level="satisfied")
+        rating_submit_kiosk(transaction_code=second.code, level="satisfied", kiosk=KIOSK)
     assert not Rating.objects.exists() and not RatingMonth.objects.exists()
 
 
@@ -134,23 +137,23 @@ def test_kiosk_page_may_only_rate_its_own_transactions(open_transaction):
 def test_bad_level_stores_nothing(open_transaction):
     desk = open_transaction()
     with pytest.raises(DomainError) as bad:
-        rating_submit_kiosk(transaction_code=desk.code, level="great")
+        rating_submit_kiosk(transaction_code=desk.code, level="great", kiosk=KIOSK)
     assert bad.value.field == "level" and bad.value.status == 400
     with pytest.raises(DomainError) as long:
-        rating_submit_kiosk(transaction_code=desk.code, level="normal", comment="x" * 1001)
+        rating_submit_kiosk(transaction_code=desk.code, level="normal", comment="x" * 1001, kiosk=KIOSK)
     assert long.value.field == "comment"
     assert not Rating.objects.exists()
 
 
 def test_kiosk_per_second_limit(open_transaction, settings):
     settings.CITYDESK_KIOSK_MIN_INTERVAL_SECONDS = 5
-    rating_submit_kiosk(transaction_code=open_transaction().code, level="satisfied")
+    rating_submit_kiosk(transaction_code=open_transaction().code, level="satisfied", kiosk=KIOSK)
     desk = open_transaction()
     with pytest.raises(RateLimited) as limited:
-        rating_submit_kiosk(transaction_code=desk.code, level="satisfied")
+        rating_submit_kiosk(transaction_code=desk.code, level="satisfied", kiosk=KIOSK)
     assert limited.value.status == 429
     rating_submit_kiosk(
-        transaction_code=open_transaction(kiosk="BT-QUAY-2").code, level="normal"
+        transaction_code=open_transaction(kiosk="BT-QUAY-2").code, level="normal", kiosk="BT-QUAY-2"
     )  # another tablet
     assert Rating.objects.count() == 2
 
@@ -270,7 +273,7 @@ def test_month_counts_equal_a_recount_after_random_ratings(
                 user=rnd.choice([personas.officer, personas.deputy]),
                 procedure=rnd.choice(list(procedures.values())),
             )
-            rating_submit_kiosk(transaction_code=desk.code, level=level)
+            rating_submit_kiosk(transaction_code=desk.code, level=level, kiosk=desk.kiosk)
         elif channel == "web":
             dossier = make_dossier(
                 personas,

@@ -82,7 +82,8 @@ def test_live_ratings_and_history_count_together(personas, seeded, open_transact
     from citydesk.ratings.services import rating_submit_kiosk
 
     settings.CITYDESK_KIOSK_MIN_INTERVAL_SECONDS = 0
-    rating_submit_kiosk(transaction_code=open_transaction().code, level="unsatisfied")
+    desk = open_transaction()
+    rating_submit_kiosk(transaction_code=desk.code, level="unsatisfied", kiosk=desk.kiosk)
     stats = stats_for(personas.leader, group="channel", channel="kiosk")
     assert stats.totals.total == 381_923 and stats.totals.unsatisfied == SEED_KIOSK[2] + 1
 

@@ -44,6 +44,20 @@ def _rating_opener() -> Callable[..., Any] | None:
     return desk_transaction_open
 
 
+def _desk_kiosk(request: HttpRequest, unit: Organisation) -> tuple[str, str]:
+    """The kiosk beside this desk (set on the ratings' desk page) when it is a paired kiosk of `unit`, and
+    else why not: ("BT-QUAY-1", "") or ("", "Kiosk BT-QUAY-1 is a kiosk of …")."""
+    remembered = request.session.get(SESSION_KIOSK, "")
+    if not remembered:
+        return "", ""
+    try:
+        from citydesk.ratings.services import kiosk_problem
+    except ImportError:
+        return "", ""
+    problem = kiosk_problem(unit, remembered)
+    return ("", problem.message) if problem is not None else (remembered, "")
+
+
 def _chosen_unit(units: list[Organisation], code: str) -> Organisation:
     return next((u for u in units if u.code == (code or "").strip()), units[0])
 
@@ -168,7 +182,7 @@ def _receive(request: HttpRequest, units: list[Organisation]) -> HttpResponse:
                 messages.info(
                     request,
                     _("Optional papers not given: %(list)s.")
-                    % {"list": "; ".join(received.missing_optional)},
+                    % {"list": "; ".join(d.label for d in received.missing_optional_papers)},
                 )
             return redirect("dossiers:received", code=dossier.code)
     return _render(
@@ -185,17 +199,20 @@ def received(request: HttpRequest, code: str) -> HttpResponse:
         return refused
     assert dossier is not None
     transactions = request.session.get(SESSION_DESK, {})
+    kiosk, kiosk_problem = _desk_kiosk(request, dossier.unit)
     context = {
         "dossier": dossier,
         "papers": papers_of(dossier),
         "missing_optional": [
-            d.name
+            d.label
             for d in dossier.procedure.documents.all()
             if not d.required and d.pk not in {p.requirement_id for p in dossier.documents.all()}
         ],
         "fee_text": vnd(dossier.fee) if dossier.fee else "",
         "may_rate": _rating_opener() is not None,
-        "kiosk": request.session.get(SESSION_KIOSK, ""),
+        # Only a paired kiosk of the dossier's unit (else the applicant rates with the code).
+        "kiosk": kiosk,
+        "kiosk_problem": kiosk_problem,
         "desk_transaction": transactions.get(dossier.code, ""),
         "lookup_url": lookup_url(dossier),
     }
@@ -213,8 +230,11 @@ def _invite_at_kiosk(request: HttpRequest, dossier: Dossier) -> None:
     at once (the transaction of the citizen before is closed). Without a kiosk the officer opens a
     transaction on the next page, whose code the applicant types on the public rating page."""
     opener = _rating_opener()
-    kiosk = request.session.get(SESSION_KIOSK, "")
-    if opener is None or not kiosk:
+    if opener is None or not request.session.get(SESSION_KIOSK, ""):
+        return
+    kiosk, problem = _desk_kiosk(request, dossier.unit)
+    if problem:  # not a paired kiosk of this unit: the officer invites by code on the next page
+        messages.warning(request, problem)
         return
     try:
         transaction = opener(
@@ -243,7 +263,7 @@ def rating_open(request: HttpRequest, code: str) -> HttpResponse:
             unit=dossier.unit,
             dossier=dossier,
             kind="receive",
-            kiosk=request.session.get(SESSION_KIOSK, ""),
+            kiosk=_desk_kiosk(request, dossier.unit)[0],  # as the page said: no usable kiosk, by code
         )
     except DomainError as exc:
         messages.error(request, exc.message)

@@ -1,5 +1,6 @@
-"""Writes of the satisfaction ratings: desk transactions, the three rating channels, imports, monthly
-counts. Keyword-only, atomic, audited; refusals are `citydesk.core.errors` (and `RateLimited`, 429)."""
+"""Writes of the satisfaction ratings: kiosk pairing, desk transactions, the three rating channels,
+imports, monthly counts. Keyword-only, atomic, audited; refusals are `citydesk.core.errors` (and
+`RateLimited`, 429)."""
 
 from citydesk.ratings.services.common import RateLimited, live_months_rebuild, month_of
 from citydesk.ratings.services.desk import (
@@ -12,6 +13,17 @@ from citydesk.ratings.services.desk import (
     waiting_transaction,
 )
 from citydesk.ratings.services.imports import ImportRejected, ImportResult, RowError, ratings_import
+from citydesk.ratings.services.kiosks import (
+    PairChoice,
+    Pairing,
+    kiosk_authenticate,
+    kiosk_pair,
+    kiosk_pair_choice,
+    kiosk_problem,
+    kiosk_register,
+    kiosk_seen,
+    kiosk_unpair,
+)
 from citydesk.ratings.services.online import (
     commune_unit,
     dossier_for_rating,
@@ -26,6 +38,8 @@ __all__ = [
     "DeskInputs",
     "ImportRejected",
     "ImportResult",
+    "PairChoice",
+    "Pairing",
     "RateLimited",
     "RowError",
     "commune_unit",
@@ -33,6 +47,13 @@ __all__ = [
     "desk_transaction_open",
     "dossier_for_rating",
     "dossier_rating",
+    "kiosk_authenticate",
+    "kiosk_pair",
+    "kiosk_pair_choice",
+    "kiosk_problem",
+    "kiosk_register",
+    "kiosk_seen",
+    "kiosk_unpair",
     "kiosk_window",
     "live_months_rebuild",
     "month_of",

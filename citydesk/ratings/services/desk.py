@@ -15,25 +15,35 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from citydesk.core.audit import Actor, audit_record
-from citydesk.core.errors import Conflict, DomainError, NotFound
+from citydesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
 from citydesk.core.models import AuditEntry, Organisation, User
 from citydesk.core.powers import Power
 from citydesk.core.services import authorize
 from citydesk.dossiers.models import Dossier, Procedure
-from citydesk.ratings.models import Channel, DeskTransaction, Rating
+from citydesk.ratings.models import Channel, DeskTransaction, Kiosk, Rating
 from citydesk.ratings.services.common import (
     check_kiosk_interval,
     check_level,
     clean_comment,
     month_count_add,
 )
+from citydesk.ratings.services.kiosks import (  # noqa: F401  (KIOSK_ID: re-exported, as before)
+    KIOSK_ID,
+    kiosk_problem,
+    normalize_kiosk,
+)
 
 KIOSK_WINDOW_MINUTES = 30  # a transaction can be rated for this long (CITYDESK_KIOSK_WINDOW_MINUTES)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed without doubt
 CODE_LENGTH = 8
-KIOSK_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # What people put between the groups of a code read aloud or copied: spaces, hyphens and dashes, dots.
 CODE_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212.·]+")
+
+
+def on_the_tablet() -> str:
+    """The refusal of a rating by code of a visit opened for a kiosk (rated on that tablet only)."""
+    return _("This visit is rated on the desk's tablet, not here.")
+
 
 TRANSACTION_KINDS = {
     "receive": gettext_lazy("Receiving a dossier"),
@@ -46,16 +56,6 @@ TRANSACTION_KINDS = {
 
 def kiosk_window() -> timedelta:
     return timedelta(minutes=int(getattr(settings, "CITYDESK_KIOSK_WINDOW_MINUTES", KIOSK_WINDOW_MINUTES)))
-
-
-def normalize_kiosk(kiosk: str) -> str:
-    kiosk = (kiosk or "").strip()
-    if kiosk and not KIOSK_ID.match(kiosk):
-        raise DomainError(
-            _("A kiosk id has 1–64 letters, digits, dots, dashes or underscores (e.g. “BT-QUAY-1”)."),
-            field="kiosk",
-        )
-    return kiosk
 
 
 def normalize_transaction_code(typed: str) -> str:
@@ -111,7 +111,8 @@ def desk_inputs(
     *, unit_code: str, dossier_code: str = "", procedure_code: str = "", kiosk: str = ""
 ) -> DeskInputs:
     """Look up what an officer typed to open a transaction, and say every problem at once: an unknown
-    unit, dossier or procedure, a bad kiosk id, a dossier of another unit or procedure. The service
+    unit, dossier or procedure, a bad kiosk id or one that is not a paired kiosk of the unit, a dossier
+    of another unit or procedure. The service
     checks them again (and the officer's power) when the transaction is opened."""
     found = DeskInputs()
     try:
@@ -137,6 +138,10 @@ def desk_inputs(
         problem = dossier_problem(found.unit, found.dossier, found.procedure)
         if problem is not None:
             found.problems.append(problem)
+    if found.unit is not None and found.kiosk:
+        problem = kiosk_problem(found.unit, found.kiosk)
+        if problem is not None:
+            found.problems.append(problem)
     return found
 
 
@@ -152,8 +157,9 @@ def desk_transaction_open(
 ) -> DeskTransaction:
     """Open a desk transaction that the citizen can rate once, at `kiosk`, for a limited time.
 
-    Any earlier transaction still waiting at the same kiosk is closed: the kiosk rates the citizen in
-    front of it, never the one before."""
+    `kiosk` is empty (no tablet: the citizen rates with the transaction's code) or a paired, active kiosk
+    of `unit`. Any earlier transaction still waiting at the same kiosk is closed: the kiosk rates the
+    citizen in front of it, never the one before."""
     actor = authorize(user, Power.DOSSIER_RECEIVE, unit)
     if kind not in TRANSACTION_KINDS:
         raise DomainError(
@@ -162,6 +168,10 @@ def desk_transaction_open(
             field="kind",
         )
     kiosk = normalize_kiosk(kiosk)
+    if kiosk:
+        problem = kiosk_problem(unit, kiosk)
+        if problem is not None:
+            raise problem
     if dossier is not None:
         problem = dossier_problem(unit, dossier, procedure)
         if problem is not None:
@@ -218,7 +228,10 @@ def rating_submit_kiosk(
 ) -> Rating:
     """The citizen at the desk rates the officer and the desk: once per transaction, before it expires.
 
-    `kiosk`, when given (the kiosk page), must be the transaction's kiosk."""
+    `kiosk` is the code of the paired tablet the rating comes from (the caller checked the tablet's
+    secret): it must be the transaction's kiosk, still active and of the transaction's unit. Without it
+    (a rating by the transaction's code) a transaction opened for a kiosk is refused: it is rated on
+    that tablet only."""
     code = normalize_transaction_code(transaction_code)
     if not code:
         raise DomainError(_("The transaction code is missing."), field="transaction")
@@ -230,6 +243,15 @@ def rating_submit_kiosk(
     )
     if desk is None or (kiosk is not None and desk.kiosk != kiosk):
         raise NotFound(_("No desk transaction “%(code)s”.") % {"code": code}, field="transaction")
+    if kiosk is None and desk.kiosk:
+        raise NotAllowed(on_the_tablet(), field="kiosk")
+    if (
+        kiosk is not None
+        and not Kiosk.objects.filter(code=kiosk, unit_id=desk.unit_id, is_active=True).exists()
+    ):
+        raise NotAllowed(
+            _("This device is not paired with desk %(kiosk)s.") % {"kiosk": kiosk}, field="kiosk"
+        )
     level = check_level(level)
     comment = clean_comment(comment)
     now = timezone.now()

@@ -1,5 +1,6 @@
 /* The desk kiosk: waits for the officer's next transaction (polls a small JSON), returns from the
-   thank-you screen by itself, offers full screen, and ignores a second tap while a rating is sent. */
+   thank-you screen by itself, offers full screen, ignores a second tap while a rating is sent, and shows
+   the "not paired" page as soon as the feed refuses this tablet. */
 (function () {
   "use strict";
   var body = document.body;
@@ -34,8 +35,13 @@
   function check() {
     if (form && form.classList.contains("sending")) { return; }
     fetch(stateUrl, { cache: "no-store", credentials: "same-origin" })
-      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (response) {
+        // 403: this tablet was unpaired or another one paired as this kiosk: show the page that says so.
+        if (response.status === 403) { window.location.replace(baseUrl); return null; }
+        return response.ok ? response.json() : undefined;
+      })
       .then(function (state) {
+        if (state === null) { return; }
         if (state && (state.transaction || "") !== shown) {
           window.location.replace(baseUrl);
         } else {

@@ -1,0 +1,293 @@
+"""Kiosk devices: a tablet is paired with a desk of a unit by an officer signed in on it, and from then on
+only that tablet (holding the secret given at pairing) opens the kiosk page and records ratings there."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from citydesk.core.audit import Actor, audit_record
+from citydesk.core.errors import DomainError, NotAllowed
+from citydesk.core.models import Membership, Organisation, User
+from citydesk.core.powers import ROLE_POWERS, Power, Role
+from citydesk.core.services import authorize
+from citydesk.lib.text import nfc, sort_key
+from citydesk.ratings.models import DeskTransaction, Kiosk
+
+KIOSK_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+SEEN_EVERY_SECONDS = 60  # last_seen_at is written at most this often (the tablet polls every few seconds)
+LABEL_MAX = 100
+
+
+def normalize_kiosk(kiosk: str) -> str:
+    """A kiosk code as stored: 1–64 letters, digits, dots, dashes or underscores ("" stays "")."""
+    kiosk = (kiosk or "").strip()
+    if kiosk and not KIOSK_ID.match(kiosk):
+        raise DomainError(
+            _("A kiosk id has 1–64 letters, digits, dots, dashes or underscores (e.g. “BT-QUAY-1”)."),
+            field="kiosk",
+        )
+    return kiosk
+
+
+def secret_hash(secret: str) -> str:
+    """What is stored of a device secret: its SHA-256 (the secret is random, 256 bits: no slow hash needed)."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def is_administrator(user: User) -> bool:
+    """A superuser or a system administrator (an active membership with the administrator role)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return (
+        bool(user.is_superuser)
+        or Membership.objects.filter(user=user, is_active=True, role=Role.ADMIN).exists()
+    )
+
+
+def desk_units(user: User) -> list[Organisation]:
+    """The active units where `user` holds the desk's receiving power through a role of their own."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    memberships = Membership.objects.filter(user=user, is_active=True, organisation__is_active=True)
+    units = {
+        m.organisation.pk: m.organisation
+        for m in memberships.select_related("organisation")
+        if Power.DOSSIER_RECEIVE in ROLE_POWERS.get(m.role, frozenset())
+    }
+    return sorted(units.values(), key=lambda unit: sort_key(unit.name))
+
+
+def _may_pair_for(user: User, unit: Organisation) -> Actor | None:
+    """The actor pairing a kiosk of `unit` (a desk officer or head of it, or an administrator), or None."""
+    try:
+        return authorize(user, Power.DOSSIER_RECEIVE, unit)
+    except NotAllowed:
+        if is_administrator(user):
+            return Actor(user_id=user.pk, label=user.full_name or user.username)
+        return None
+
+
+def _not_yours(kiosk: Kiosk) -> NotAllowed:
+    return NotAllowed(
+        _(
+            "Kiosk %(kiosk)s belongs to %(unit)s: only a one-stop desk officer of that unit, its head or an "
+            "administrator can pair a tablet as this kiosk."
+        )
+        % {"kiosk": kiosk.code, "unit": kiosk.unit.name},
+        field="kiosk",
+    )
+
+
+@dataclass
+class PairChoice:
+    """What the pairing page offers `user` for one kiosk code: the units and the kiosk as it is now."""
+
+    code: str
+    units: list[Organisation] = field(default_factory=list)
+    kiosk: Kiosk | None = None
+
+
+def kiosk_pair_choice(*, user: User, code: str) -> PairChoice:
+    """The units `user` may pair the kiosk `code` with; NotAllowed when they may pair none, or when the
+    kiosk belongs to a unit they do not work for (an officer of another unit never takes it over)."""
+    code = normalize_kiosk(code)
+    admin = is_administrator(user)
+    units = desk_units(user)
+    if not units and not admin:
+        raise NotAllowed(
+            _(
+                "Only one-stop desk officers, the head of their unit or an administrator pair a tablet as a kiosk."
+            )
+        )
+    kiosk = Kiosk.objects.select_related("unit", "paired_by").filter(code=code).first()
+    if kiosk is not None and _may_pair_for(user, kiosk.unit) is None:
+        raise _not_yours(kiosk)
+    if admin:  # a system administrator pairs for any unit
+        units = sorted(Organisation.objects.filter(is_active=True), key=lambda unit: sort_key(unit.name))
+    if kiosk is not None and all(unit.pk != kiosk.unit_id for unit in units):
+        units.insert(0, kiosk.unit)
+    return PairChoice(code=code, units=units, kiosk=kiosk)
+
+
+@dataclass
+class Pairing:
+    kiosk: Kiosk
+    secret: str  # given once to the tablet (in its cookie); never stored
+
+
+def _close_waiting(code: str, now: datetime) -> None:
+    """The transactions still waiting at a kiosk can no longer be rated there."""
+    DeskTransaction.objects.filter(kiosk=code, expires_at__gt=now, rating__isnull=True).update(expires_at=now)
+
+
+def _snapshot(kiosk: Kiosk) -> dict[str, object]:
+    return {
+        "unit": kiosk.unit.code,
+        "label": kiosk.label,
+        "active": kiosk.is_active,
+        "paired_at": kiosk.paired_at.isoformat() if kiosk.paired_at else None,
+    }
+
+
+def _clean_label(label: str) -> str:
+    label = nfc(label or "").strip()
+    if "\x00" in label:
+        raise DomainError(_("Null characters are not allowed."), field="label")
+    if len(label) > LABEL_MAX:
+        raise DomainError(
+            _("Too long: at most %(n)s characters (got %(got)s).") % {"n": LABEL_MAX, "got": len(label)},
+            field="label",
+        )
+    return label
+
+
+def _pair(*, actor: Actor, user: User | None, code: str, unit: Organisation, label: str) -> Pairing:
+    now = timezone.now()
+    kiosk = Kiosk.objects.select_for_update().select_related("unit").filter(code=code).first()
+    before = _snapshot(kiosk) if kiosk is not None else None
+    if kiosk is None:
+        kiosk = Kiosk(code=code, unit=unit)
+    elif kiosk.unit_id != unit.pk:
+        _close_waiting(code, now)  # the transactions of the unit it leaves
+        kiosk.unit = unit
+    secret = secrets.token_urlsafe(32)
+    kiosk.label = label
+    kiosk.secret_hash = secret_hash(secret)  # a new secret: the tablet paired before stops working
+    kiosk.paired_at = now
+    kiosk.paired_by = user
+    kiosk.last_seen_at = None
+    kiosk.is_active = True
+    kiosk.save()
+    audit_record(
+        actor=actor,
+        action="kiosk.pair",
+        object_type="kiosk",
+        object_id=kiosk.code,
+        before=before,
+        after=_snapshot(kiosk),
+    )
+    return Pairing(kiosk=kiosk, secret=secret)
+
+
+@transaction.atomic
+def kiosk_pair(*, user: User, code: str, unit: Organisation, label: str = "") -> Pairing:
+    """Pair the tablet in front of `user` as kiosk `code` of `unit` (or pair it again: a new secret, the
+    tablet paired before stops working). Returns the secret, to be given to the tablet only."""
+    code = normalize_kiosk(code)
+    if not code:
+        raise DomainError(_("The kiosk code is missing."), field="kiosk")
+    label = _clean_label(label)
+    current = Kiosk.objects.select_related("unit").filter(code=code).first()
+    if current is not None and _may_pair_for(user, current.unit) is None:
+        raise _not_yours(current)
+    actor = _may_pair_for(user, unit)
+    if actor is None:
+        if not user.is_authenticated:
+            raise NotAllowed(_("You must log in to do this."))
+        raise NotAllowed(
+            _("You cannot pair a kiosk of %(unit)s: you are not a one-stop desk officer there.")
+            % {"unit": unit.name},
+            field="unit",
+        )
+    return _pair(actor=actor, user=user, code=code, unit=unit, label=label)
+
+
+@transaction.atomic
+def kiosk_register(*, actor: Actor, code: str, unit: Organisation, label: str = "") -> Pairing:
+    """Pair a kiosk without a tablet in front (the demo, a command): its secret is returned once, and a
+    desk officer pairs a real tablet as this kiosk later (which replaces the secret)."""
+    code = normalize_kiosk(code)
+    if not code:
+        raise DomainError(_("The kiosk code is missing."), field="kiosk")
+    return _pair(actor=actor, user=None, code=code, unit=unit, label=_clean_label(label))
+
+
+@transaction.atomic
+def kiosk_unpair(*, actor: Actor, kiosk: Kiosk) -> Kiosk:
+    """Revoke a kiosk: its tablet stops working at once, its waiting transaction can no longer be rated.
+    It keeps its code and unit; a desk officer of the unit pairs a tablet again when needed."""
+    kiosk = Kiosk.objects.select_for_update().select_related("unit").get(pk=kiosk.pk)
+    before = _snapshot(kiosk)
+    kiosk.is_active = False
+    kiosk.secret_hash = ""
+    kiosk.save(update_fields=["is_active", "secret_hash"])
+    _close_waiting(kiosk.code, timezone.now())
+    audit_record(
+        actor=actor,
+        action="kiosk.unpair",
+        object_type="kiosk",
+        object_id=kiosk.code,
+        before=before,
+        after=_snapshot(kiosk),
+    )
+    return kiosk
+
+
+def kiosk_authenticate(*, code: str, secret: str) -> Kiosk | None:
+    """The active kiosk `code` if `secret` is its device secret, else None (compared as hashes, in
+    constant time)."""
+    given = secret_hash(secret) if secret else ""
+    kiosk = Kiosk.objects.select_related("unit").filter(code=code, is_active=True).first()
+    if kiosk is None or not kiosk.secret_hash or not given:
+        return None
+    if not hmac.compare_digest(kiosk.secret_hash.encode(), given.encode()):
+        return None
+    return kiosk
+
+
+def kiosk_seen(kiosk: Kiosk, *, now: datetime | None = None) -> None:
+    """Note that the kiosk's tablet is alive: one write a minute at most, not one per poll."""
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=SEEN_EVERY_SECONDS)
+    if kiosk.last_seen_at is not None and kiosk.last_seen_at >= stale:
+        return
+    Kiosk.objects.filter(pk=kiosk.pk).filter(Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=stale)).update(
+        last_seen_at=now
+    )
+    kiosk.last_seen_at = now
+
+
+def kiosk_problem(unit: Organisation, code: str) -> DomainError | None:
+    """Why a desk transaction of `unit` cannot be opened for kiosk `code` (None if it can): no tablet is
+    paired as that kiosk, it was unpaired, or it is a kiosk of another unit."""
+    kiosk = Kiosk.objects.select_related("unit").filter(code=code).first()
+    if kiosk is None:
+        return DomainError(
+            _(
+                "No tablet is paired as kiosk %(kiosk)s. Pair it first: sign in on the tablet and open "
+                "%(path)s; or leave the kiosk empty (the citizen rates with the transaction code)."
+            )
+            % {"kiosk": code, "path": pair_path(code)},
+            field="kiosk",
+        )
+    if not kiosk.is_active:
+        return DomainError(
+            _(
+                "Kiosk %(kiosk)s has been unpaired. Pair its tablet again (open %(path)s on it) or choose another."
+            )
+            % {"kiosk": code, "path": pair_path(code)},
+            field="kiosk",
+        )
+    if kiosk.unit_id != unit.pk:
+        return DomainError(
+            _("Kiosk %(kiosk)s is a kiosk of %(other)s, not of %(unit)s.")
+            % {"kiosk": code, "other": kiosk.unit.name, "unit": unit.name},
+            field="kiosk",
+        )
+    return None
+
+
+def pair_path(code: str) -> str:
+    from django.urls import reverse
+
+    return reverse("ratings:kiosk_pair", args=[code])
