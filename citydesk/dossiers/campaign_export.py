@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
-from io import BytesIO
 from typing import Any
 
 from django.utils import timezone
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from citydesk.dossiers.models import Campaign
 from citydesk.dossiers.stats import Counts, Dashboard
+from citydesk.lib.xlsx import workbook_bytes
 
 COUNT = "#,##0"
 PCT = "0.0%"
@@ -132,6 +132,4 @@ def campaign_xlsx(board: Dashboard, *, whole_city: bool, now: dt.datetime | None
     add(_("Total"), "", "", board.total, bold=True)
     for i, width in enumerate((34, 14, 44, 10, 12, 12, 10, 10, 10, 14), start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)

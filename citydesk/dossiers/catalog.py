@@ -49,6 +49,7 @@ from citydesk.dossiers.models import (
     ProcedureStep,
 )
 from citydesk.lib.text import nfc, search_key
+from citydesk.lib.xlsx import workbook_bytes
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEET_PROCEDURES = "Thủ tục"
@@ -218,14 +219,8 @@ def catalog_export(queryset: QuerySet[Procedure] | None = None) -> bytes:
                 check.add(f"{letter}2:{letter}5000")
         for _row, values in rows:
             sheet.append([_cell_value(kind, values[key]) for key, _h, kind, _m in columns])
-        for row in sheet.iter_rows(min_row=2):
-            for cell in row:
-                if isinstance(cell.value, str) and cell.value.startswith("="):
-                    cell.data_type = "s"  # text, never a formula
         sheet.freeze_panes = "A2"
-    out = BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return workbook_bytes(workbook)
 
 
 # --- Reading and checking -------------------------------------------------------------------------

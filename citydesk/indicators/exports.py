@@ -10,7 +10,6 @@ indicators, units of measure and the fixed sheet names are in the reader's langu
 from __future__ import annotations
 
 import re
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from citydesk.ioc.exports import (
     load_weasyprint,
     url_fetcher,
 )
+from citydesk.lib.xlsx import workbook_bytes
 
 __all__ = ["XLSX_TYPE", "PdfUnavailable", "brief_pdf", "download", "load_weasyprint", "workbook"]
 
@@ -196,9 +196,7 @@ def workbook(context: dict[str, Any]) -> bytes:
             s.row()
             s.row(_("Open findings"), section["findings"])
             s.finish()
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)
 
 
 def _findings_sheet(book: Any, findings: list[Any], taken: set[str]) -> None:

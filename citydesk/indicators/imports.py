@@ -3,7 +3,6 @@ column, nothing imported when any row is wrong. Also the template a unit fills i
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -31,6 +30,7 @@ from citydesk.indicators.services.values import (
     submission_for,
 )
 from citydesk.lib.text import nfc, search_key
+from citydesk.lib.xlsx import workbook_bytes
 from citydesk.ratings.services.imports import read_table
 
 MAX_ROWS = 50_000
@@ -99,9 +99,7 @@ def template_xlsx(*, group: IndicatorGroup, unit: Organisation, period_type: str
         )
     for column, width in zip("ABCDEFG", (16, 60, 14, 14, 10, 16, 40), strict=True):
         sheet.column_dimensions[column].width = width
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)
 
 
 @dataclass

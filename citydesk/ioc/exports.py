@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -27,6 +26,7 @@ from django.utils.translation import gettext as _
 from citydesk.core.models import Organisation
 from citydesk.ioc.forms import PRESETS
 from citydesk.ioc.queries import totals
+from citydesk.lib.xlsx import workbook_bytes
 from citydesk.reports.models import Channel, Status
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -234,9 +234,7 @@ def overview_xlsx(context: dict[str, Any]) -> bytes:
     _league_sheet(workbook, context)
     _map_sheet(workbook, context)
 
-    out = BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return workbook_bytes(workbook)
 
 
 def _cards_sheet(workbook: Any, context: dict[str, Any]) -> None:

@@ -8,12 +8,12 @@ import re
 from dataclasses import replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from io import BytesIO
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from citydesk.lib.xlsx import workbook_bytes
 from citydesk.ratings.models import Channel
 from citydesk.ratings.selectors import GROUPS, Stats, StatsRow, months_covered, rating_stats
 
@@ -146,9 +146,7 @@ def stats_xlsx(stats: Stats) -> bytes:
             continue
         other = rating_stats(scope=stats.scope, filters=replace(stats.filters, group=group))
         _sheet(workbook, other, _("By %(group)s") % {"group": label}, months=months)
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def filename(stats: Stats) -> str:

@@ -272,3 +272,16 @@ def test_export_file_name_states_the_months_covered(client, personas, procedures
     RatingMonth.objects.all().delete()
     assert name() == f"danh-gia-hai-long-{this_month:%Y-%m}_{this_month:%Y-%m}.xlsx"
     assert date(2019, 1, 1) < this_month
+
+
+def test_a_name_typed_as_a_formula_is_exported_as_text(client, personas, procedures):
+    """A unit's name that starts with “=” reaches the export as text, never as a live formula."""
+    from openpyxl import load_workbook
+
+    ratings_import(user=personas.leader, rows=rows(("2025-01", "26743", "kiosk", 5, 1, 0)))
+    typed = '=HYPERLINK("http://example.invalid","UBND")'
+    Organisation.objects.filter(code="26743").update(name=typed)
+    client.force_login(personas.leader)
+    workbook = load_workbook(io.BytesIO(client.get("/danh-gia/thong-ke.xlsx", {"group": "unit"}).content))
+    found = [c for ws in workbook.worksheets for row in ws.iter_rows() for c in row if c.value == typed]
+    assert found and {c.data_type for c in found} == {"s"}
