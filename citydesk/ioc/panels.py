@@ -371,6 +371,7 @@ def overview(filters: Filters, link: Any) -> dict[str, Any]:
         unit="%",
     ).layout()
     league = _league(filters, by_unit, units, link)
+    ward_map = _map(by_ward, link)
     return {
         "cards": cards(filters, link, status_rows),
         # With five units or fewer all of them are in one table: a "needs attention" table would repeat
@@ -380,8 +381,8 @@ def overview(filters: Filters, link: Any) -> dict[str, Any]:
             if league["worst"]
             else [(_("Units by share resolved on time"), league["best"])]
         ),
-        **_map(by_ward, link),
-        **_heat(filters, facts.squares, link),
+        **ward_map,
+        **_heat(filters, facts.squares, link, ward_map["map_data"]),
         "by_category": cat_bars,
         "by_channel": channel_slices,
         "by_status": status_slices,
@@ -464,19 +465,54 @@ HEAT_CELLS = 4000  # the busiest bins; a city's month rarely fills more
 HEAT_PLACEHOLDER = "CELL"  # in the drill-down link, replaced by a square's id in the browser
 
 
-def _heat(filters: Filters, found: dict[int, int], link: Any) -> dict[str, Any]:
+def _heat(
+    filters: Filters, found: dict[int, int], link: Any, wards: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """Heat-map squares (about 275 m) of the period, the busiest first (ioc/heat.py), as
     [latitude, longitude, reports, square id] of each square's centre, and one drill-down link with a
-    placeholder for the square: thousands of squares, so neither per-square dicts nor per-square URLs."""
+    placeholder for the square: thousands of squares, so neither per-square dicts nor per-square URLs.
+
+    The busiest few also come as table rows ("hotspots": reports, a link to them, the nearest ward
+    centre among `wards`), so a keyboard or screen-reader user reaches what a click on a square opens."""
     ids = np.fromiter(found.keys(), dtype=np.int64, count=len(found))
     rows, cols = np.divmod(ids, heat.GRID_ROW)
     lat = np.round(heat.GRID_ORIGIN[1] + (rows + 0.5) * heat.GRID_DEG, 5).tolist()
     lon = np.round(heat.GRID_ORIGIN[0] + (cols + 0.5) * heat.GRID_DEG, 5).tolist()
     period = {"received_from": filters.start.isoformat(), "received_to": filters.end.isoformat()}
+    cells = [list(c) for c in zip(lat, lon, found.values(), found.keys(), strict=True)]
     return {
         "heat": {
             "link": link(cell=HEAT_PLACEHOLDER, **period),
             "placeholder": HEAT_PLACEHOLDER,
-            "cells": [list(c) for c in zip(lat, lon, found.values(), found.keys(), strict=True)],
-        }
+            "cells": cells,
+        },
+        "hotspots": [
+            {
+                "n": int(n),
+                "lat": f"{la:.5f}",
+                "lon": f"{lo:.5f}",
+                "ward": _nearest_ward(la, lo, wards or []),
+                # The link a click on the square opens (ioc.js puts the square's id in place of the
+                # placeholder): the same query, in the same order.
+                "link": link(cell=str(cell), **period),
+            }
+            for la, lo, n, cell in cells[:HOTSPOTS]
+        ],
     }
+
+
+HOTSPOTS = 10  # busiest squares listed in the map's table view
+
+
+def _nearest_ward(lat: float, lon: float, wards: list[dict[str, Any]]) -> str:
+    """Name of the ward whose centre is nearest to a point (wards without a centre are skipped); "" if
+    none. A square's reports come from wards with reports, so the nearest of those is a fair "near"."""
+    scale = math.cos(math.radians(lat)) ** 2
+    best, name = math.inf, ""
+    for w in wards:
+        if w.get("lat") is None or w.get("lon") is None:
+            continue
+        d = (w["lat"] - lat) ** 2 + scale * (w["lon"] - lon) ** 2
+        if d < best:
+            best, name = d, w["name"]
+    return name

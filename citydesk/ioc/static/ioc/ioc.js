@@ -154,18 +154,92 @@
     loadBoundaries(provinces, function () { if (map) { drawShapes(rows, measure); } });
   }
 
+  /* The live refresh. The panels are not a live region (a refresh would queue the whole dashboard for a
+     screen reader): the status line says "Updated at HH:MM" instead. The pause button stops it (and is
+     remembered for this tab). The keyboard keeps its place: the focused element is found again in the
+     new panels and focused, at the same height on the screen. */
+  var busy = false;
+  var paused = false;
+  var PAUSED_KEY = "citydesk.ioc.paused";
+
+  function escaped(value) {
+    return window.CSS && CSS.escape ? CSS.escape(value) : value.replace(/["\\]/g, "\\$&");
+  }
+
+  function rank(list, node) { return Array.prototype.indexOf.call(list, node); }
+
+  /* Where the focus is inside the panels, in terms that survive the swap: an id; else the nearest
+     enclosing element with a data-testid (a panel, a card: the n-th with that testid) and, in it, the
+     n-th element of the same tag, link and testid. */
+  function focusKey(box) {
+    var node = document.activeElement;
+    if (!node || node === box || !box.contains(node)) { return null; }
+    var key = { top: node.getBoundingClientRect().top };
+    if (node.id) { key.id = node.id; return key; }
+    var scope = node.parentElement ? node.parentElement.closest("[data-testid]") : null;
+    if (!scope || !box.contains(scope)) { scope = box; }
+    if (scope !== box) {
+      key.scope = scope.getAttribute("data-testid");
+      key.scopeRank = rank(box.querySelectorAll('[data-testid="' + escaped(key.scope) + '"]'), scope);
+    }
+    var selector = node.tagName.toLowerCase();
+    var href = node.getAttribute("href");
+    if (href !== null) { selector += '[href="' + escaped(href) + '"]'; }
+    var testid = node.getAttribute("data-testid");
+    if (testid !== null) { selector += '[data-testid="' + escaped(testid) + '"]'; }
+    key.selector = selector;
+    key.rank = rank(scope.querySelectorAll(selector), node);
+    return key;
+  }
+
+  function restoreFocus(box, key) {
+    if (!key) { return; }
+    var scope = box;
+    var node = null;
+    if (key.id) {
+      node = document.getElementById(key.id);
+    } else {
+      if (key.scope) {
+        scope = box.querySelectorAll('[data-testid="' + escaped(key.scope) + '"]')[key.scopeRank] || box;
+      }
+      var same = scope.querySelectorAll(key.selector);
+      node = same[Math.min(key.rank, same.length - 1)] || null;
+    }
+    if (node && box.contains(node)) {
+      node.focus({ preventScroll: true });
+      if (document.activeElement === node) {
+        var moved = node.getBoundingClientRect().top - key.top;
+        if (moved) { window.scrollBy(0, moved); }
+        return;
+      }
+    }
+    // Gone from the new panels (a unit no longer listed): its panel, so the next Tab continues there.
+    if (!scope.hasAttribute("tabindex")) { scope.setAttribute("tabindex", "-1"); }
+    scope.focus();
+  }
+
+  function announce(box) {
+    var status = document.getElementById("ioc-status");
+    var stamp = box.querySelector("[data-time]");
+    if (!status || !stamp) { return; }
+    status.textContent = (status.dataset.template || "{time}").replace("{time}", stamp.dataset.time);
+  }
+
   function refresh() {
     var box = document.getElementById("ioc-panels");
-    if (!box || document.hidden) { return; }
+    if (!box || document.hidden || paused || busy) { return; }
     var params = new URLSearchParams(window.location.search);
     params.set("partial", "1");
+    busy = true;
     fetch(window.location.pathname + "?" + params.toString(), { headers: { "Accept": "text/html" }, credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
-        if (html === null) { return; }
+        busy = false;
+        if (html === null || paused) { return; }
         var open = Array.prototype.map.call(box.querySelectorAll("details"), function (d) { return d.open; });
         var measure = document.getElementById("map-measure");
         var chosen = measure ? measure.value : null;
+        var focused = focusKey(box);
         if (map) { map.remove(); map = null; shapes = null; }
         box.innerHTML = html;
         box.querySelectorAll("details").forEach(function (d, i) { d.open = !!open[i]; });
@@ -173,8 +247,38 @@
         if (picker && chosen) { picker.value = chosen; }
         bind();
         drawMap();
+        restoreFocus(box, focused);
+        announce(box);
+        box.dispatchEvent(new CustomEvent("ioc:refreshed"));
       })
-      .catch(function () { /* offline for a moment: the next tick tries again */ });
+      .catch(function () { busy = false; /* offline for a moment: the next tick tries again */ });
+  }
+
+  function setPaused(button, value) {
+    paused = value;
+    button.setAttribute("aria-pressed", value ? "true" : "false");
+    try {
+      if (value) { window.sessionStorage.setItem(PAUSED_KEY, "1"); } else { window.sessionStorage.removeItem(PAUSED_KEY); }
+    } catch (e) { /* storage refused: the choice lasts for this page */ }
+  }
+
+  function startRefresh() {
+    var box = document.getElementById("ioc-panels");
+    var seconds = box ? parseInt(box.dataset.refresh || "0", 10) : 0;
+    if (!(seconds > 0)) { return; }
+    var live = document.querySelector(".ioc-live");
+    var button = document.getElementById("ioc-pause");
+    if (live && button) {
+      live.hidden = false;
+      var remembered = false;
+      try { remembered = window.sessionStorage.getItem(PAUSED_KEY) === "1"; } catch (e) { remembered = false; }
+      setPaused(button, remembered);
+      button.addEventListener("click", function () {
+        setPaused(button, !paused);
+        if (!paused) { refresh(); }  // resumed: the figures may be minutes old
+      });
+    }
+    window.setInterval(refresh, seconds * 1000);
   }
 
   function bind() {
@@ -201,8 +305,6 @@
     bindPeriod();
     bind();
     drawMap();
-    var box = document.getElementById("ioc-panels");
-    var seconds = box ? parseInt(box.dataset.refresh || "0", 10) : 0;
-    if (seconds > 0) { window.setInterval(refresh, seconds * 1000); }
+    startRefresh();
   });
 }());
