@@ -298,8 +298,8 @@ def test_queue_filters_name_bad_values_and_keep_the_good_ones():
 
 def test_language_buttons_are_named_and_map_texts_are_on_the_page():
     html = Client().get("/").content.decode()
-    assert re.search(r'<button[^>]*value="vi"[^>]*lang="vi"[^>]*aria-label="Tiếng Việt"', html)
-    assert re.search(r'<button[^>]*value="en"[^>]*lang="en"[^>]*aria-label="English"', html)
+    assert re.search(r'<button[^>]*value="vi"[^>]*lang="vi"[^>]*aria-label="VI – Tiếng Việt"', html)
+    assert re.search(r'<button[^>]*value="en"[^>]*lang="en"[^>]*aria-label="EN – English"', html)
     texts = re.search(r'<script id="citydesk-map-texts" type="application/json">(.*?)</script>', html, re.S)
     assert texts is not None
     assert json.loads(texts.group(1)) == {"zoom_in": _("Zoom in"), "zoom_out": _("Zoom out")}

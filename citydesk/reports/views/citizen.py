@@ -380,7 +380,44 @@ def _track_response(
         "reopen_days": settings.CITYDESK_REOPEN_DAYS,
         "reopen_until": until if until is not None and timezone.now() <= until else None,
     }
+    context["page_errors"] = _track_page_errors(context, rating_form, follow_form, reply_error)
     return render(request, "reports/track.html", context, status=status)
+
+
+# Where each refused field is on the tracking page (the error summary links there).
+_RATING_ANCHORS = {"level": "#field-level", "comment": "#field-comment", "reopen": "#field-reopen"}
+_FOLLOW_ANCHORS = {"email": "#field-email", "phone": "#field-phone"}
+_REPLY_ANCHORS = {"text": "#field-reply-text", "files": "#field-reply-files"}
+
+
+def _track_page_errors(
+    context: dict[str, Any],
+    rating_form: RatingForm | None,
+    follow_form: FollowForm | None,
+    reply_error: dict[str, str] | None,
+) -> list[dict[str, str]]:
+    """The refusals of a rating, follow or reply sent from the tracking page, for the summary at the top of
+    the page (focused when the page opens): each with a link to its field, else to its form's section."""
+    problems: list[dict[str, str]] = []
+    if rating_form is not None:
+        shown = context["may_rate"]
+        for name, errors in rating_form.errors.items():
+            href = _RATING_ANCHORS.get(name, "#rate") if shown else "#rate"
+            problems += [{"message": str(e), "href": href} for e in errors]
+    if follow_form is not None:
+        # The address fields are on the page only when the account has no e-mail address of its own.
+        fields_shown = context["may_follow"] and not context["following"] and not context["account_email"]
+        for name, errors in follow_form.errors.items():
+            href = _FOLLOW_ANCHORS.get(name, "#follow") if fields_shown else "#follow"
+            problems += [{"message": str(e), "href": href} for e in errors]
+    if reply_error:
+        report = context["report"]
+        reply_open = context["as_reporter"] and not (
+            report.duplicate_of_id or report.status in (Status.CLOSED, Status.REJECTED)
+        )
+        href = _REPLY_ANCHORS.get(reply_error.get("field") or "", "#reply") if reply_open else "#reply"
+        problems.append({"message": reply_error["message"], "href": href if context["as_reporter"] else ""})
+    return problems
 
 
 @require_POST

@@ -82,10 +82,14 @@ def _queue_response(
     params: QueryDict,
     *,
     error: str = "",
+    error_field: str = "",
+    error_code: str = "",
     status: int = 200,
     bulk: tuple[str, list[str]] = ("", []),
 ) -> HttpResponse:
-    """The queue page; after a refused bulk assignment, `bulk` is (officer chosen, codes ticked), kept."""
+    """The queue page; after a refused bulk assignment, `bulk` is (officer chosen, codes ticked), kept, and
+    the error names what to fix: `error_field` "assignee" (the officer list) or "codes" (the tick boxes:
+    `error_code`'s when given, else the first)."""
     units = selectors.working_units(request.user)
     if not units:
         return _forbidden(request, _("Only officers of a unit have a work queue."))
@@ -172,6 +176,8 @@ def _queue_response(
         % {"counter": number_format(page.paginator.count, 0, force_grouping=True)},
         "filters_query": keep.urlencode(),
         "bulk_error": error,
+        "bulk_error_field": error_field,
+        "bulk_error_href": _bulk_error_href(error_field, error_code, rows, request.user),
         "filter_problems": filter_problems,
         "bulk_assignee": bulk[0],
         "bulk_codes": set(bulk[1]),
@@ -179,6 +185,20 @@ def _queue_response(
         "may_assign": holds_anywhere(request.user, Power.REPORT_ASSIGN) is not None,
     }
     return render(request, "reports/queue.html", context, status=status)
+
+
+def _bulk_error_href(field: str, code: str, rows: list[dict[str, Any]], user: User) -> str:
+    """Where the refused bulk assignment's error summary leads: the officer list or a tick box of the page."""
+    if not rows or holds_anywhere(user, Power.REPORT_ASSIGN) is None:
+        return ""  # the page shows neither
+    if field == "assignee":
+        return "#bulk-assignee"
+    if field == "codes":
+        codes = [r["report"].code for r in rows]
+        if code:  # the report the service refused, when this page lists it
+            return f"#pick-{code}" if code in codes else ""
+        return f"#pick-{codes[0]}"
+    return ""
 
 
 @login_required
@@ -193,9 +213,11 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
         return _forbidden(request, _("Only officers of a unit have a work queue."))
     kept = (assignee, codes)
     if not codes:
-        return _queue_response(request, back, error=_("Tick at least one report."), status=400, bulk=kept)
+        message = _("Tick at least one report.")
+        return _queue_response(request, back, error=message, error_field="codes", status=400, bulk=kept)
     if not assignee:
-        return _queue_response(request, back, error=_("Choose the officer to assign."), status=400, bulk=kept)
+        message = _("Choose the officer to assign.")
+        return _queue_response(request, back, error=message, error_field="assignee", status=400, bulk=kept)
     current = ""
     try:
         with transaction.atomic():
@@ -205,7 +227,16 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
                 )
     except DomainError as exc:
         message = _("Nothing was assigned. %(code)s: %(reason)s") % {"code": current, "reason": exc.message}
-        return _queue_response(request, back, error=message, status=_status_of(exc), bulk=kept)
+        field = "assignee" if exc.field == "assignee" else "codes"
+        return _queue_response(
+            request,
+            back,
+            error=message,
+            error_field=field,
+            error_code=current,
+            status=_status_of(exc),
+            bulk=kept,
+        )
     person = User.objects.filter(username=assignee).first()
     messages.success(
         request,

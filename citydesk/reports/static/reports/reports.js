@@ -520,10 +520,20 @@
     if (!all) return;
     var picks = Array.prototype.slice.call(form.querySelectorAll("input.pick"));
     if (!picks.length) return;
-    all.hidden = false;
+    var row = document.getElementById("select-all-row");
+    if (row) row.hidden = false;
+    // Ticked when every report is, half-ticked when some are (also after a refused assignment).
+    function sync() {
+      var ticked = picks.filter(function (p) { return p.checked; }).length;
+      all.checked = ticked === picks.length;
+      all.indeterminate = ticked > 0 && ticked < picks.length;
+    }
     all.addEventListener("change", function () {
       picks.forEach(function (p) { p.checked = all.checked; });
+      all.indeterminate = false;
     });
+    picks.forEach(function (p) { p.addEventListener("change", sync); });
+    sync();
   }
 
   /* After a refused submission: the citizen form focuses the list of problems, the hotline the first

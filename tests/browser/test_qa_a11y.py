@@ -1,0 +1,319 @@
+"""Accessibility audit (WCAG 2.1 AA) in a real browser, keyboard only where a person would use it:
+
+- G1: the first Tab shows "skip to main content"; Enter puts the focus on the page's main region;
+- B1: a refused follow or rating on the tracking page opens with the focus on the list of problems, with
+  or without JavaScript, and "Lỗi: " before the title;
+- C1/C2: at 360 px the queue's "select all" is on screen and works, no Tab stop is off the screen, and a
+  refused bulk assignment puts the focus on its error;
+- G2/G3: form fields' borders and the focus ring have 3:1 contrast against what surrounds them (computed
+  styles, on white, on the page background and on the blue bar);
+- G4: the language buttons' accessible names begin with the text they show.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from django.utils import translation
+from django.utils.translation import gettext
+
+from citydesk.reports.models import Report
+from citydesk.reports.services import report_submit, report_transition
+from tests.browser.helpers import log_in
+from tests.browser.test_reports import expect, focused
+from tests.reports.conftest import (
+    BEN_THANH,
+    categories,  # noqa: F401  (the fixture from tests/reports, used below)
+)
+
+if TYPE_CHECKING:
+    from .conftest import Traffic
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("categories"),
+]
+
+PHONE = {"width": 360, "height": 740}
+
+# WCAG contrast of two "rgb(…)"/"rgba(…)" colours; a translucent one is laid over the other first.
+CONTRAST_JS = """
+const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+  const p = m[1].split(',').map(s => parseFloat(s)); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+const over = (top, bottom) => [0, 1, 2].map(i => top[i] * top[3] + bottom[i] * (1 - top[3])).concat([1]);
+const lum = (c) => { const [r, g, b] = c.slice(0, 3).map(v => { v /= 255;
+  return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+// The colour behind an element: the first ancestor's background that is not transparent.
+const behind = (el) => { let bg = [255, 255, 255, 1]; const layers = [];
+  for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor);
+    if (c && c[3] > 0) { layers.push(c); if (c[3] >= 1) break; } }
+  for (const layer of layers.reverse()) bg = over(layer, bg); return bg; };
+"""
+# For a field: [id, ratio of its border to the colour behind the field, ratio to white].
+BORDER_CONTRAST = (
+    "(selector) => {"
+    + CONTRAST_JS
+    + """
+  return Array.from(document.querySelectorAll(selector)).filter(e => e.offsetParent !== null).map(e => {
+    const border = parse(getComputedStyle(e).borderTopColor);
+    const outside = behind(e.parentElement);
+    return [e.id || e.name, ratio(over(border, outside), outside), ratio(over(border, [255, 255, 255, 1]), [255, 255, 255, 1])];
+  });
+}"""
+)
+# For the focused element: the best contrast of a colour of its focus ring (outline, box-shadow rings)
+# against the colour behind it, and that colour.
+FOCUS_RING_CONTRAST = (
+    "() => {"
+    + CONTRAST_JS
+    + """
+  const el = document.activeElement; const style = getComputedStyle(el);
+  const outside = behind(el.parentElement);
+  const rings = [];
+  if (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) rings.push(parse(style.outlineColor));
+  for (const m of (style.boxShadow || '').matchAll(/rgba?\\([^)]+\\)/g)) rings.push(parse(m[0]));
+  const ratios = rings.filter(Boolean).map(c => ratio(over(c, outside), outside));
+  return [ratios.length ? Math.max(...ratios) : 0, outside.slice(0, 3), el.tagName + (el.id ? '#' + el.id : '')];
+}"""
+)
+# Every element that took the focus while tabbing through the whole page, off the screen or invisible.
+OFF_SCREEN_FOCUS = """() => {
+  const e = document.activeElement;
+  if (!e || e === document.body) return null;
+  const r = e.getBoundingClientRect();
+  const doc = document.documentElement;
+  const left = r.left + window.scrollX, top = r.top + window.scrollY;
+  const visible = e.checkVisibility ? e.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true }) : true;
+  const onPage = r.width > 0 && r.height > 0 && left + r.width > 0 && top + r.height > 0
+    && left < doc.scrollWidth && top < doc.scrollHeight;
+  return (visible && onPage) ? null : e.tagName + '#' + e.id + ' ' + [left, top, r.width, r.height].join(',');
+}"""
+
+
+def _report(**kwargs: Any) -> Report:
+    data = {
+        "category": "road_damage",
+        "description": "Ổ gà sâu trước chợ Bến Thành",
+        "channel": "web",
+        "lon": BEN_THANH[0],
+        "lat": BEN_THANH[1],
+        "contact_email": "dan@example.vn",
+    } | kwargs
+    return report_submit(**data).report
+
+
+def _unexpected(traffic: Traffic) -> list[str]:
+    """The page's problems but the refusal (HTTP 400) the test asked for."""
+    return [p for p in traffic.problems() if not p.startswith("failed response: 400 ")]
+
+
+def _vi(message: str) -> str:
+    with translation.override("vi"):
+        return gettext(message)
+
+
+# --- G1: skip link -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/phan-anh/moi/"])
+def test_first_tab_shows_the_skip_link_and_enter_moves_to_main(
+    page: Any, traffic: Traffic, screenshot_dir: Path, path: str
+) -> None:
+    page.goto(path)
+    link = page.locator("a.skip-to-content")
+    assert not link.is_visible() or link.bounding_box()["y"] + link.bounding_box()["height"] <= 0
+    page.keyboard.press("Tab")
+    assert focused(page, "a.skip-to-content"), "the first Tab stop is the skip link"
+    expect(link).to_have_text(_vi("Skip to main content"))
+    box = link.bounding_box()
+    assert box["y"] >= 0 and box["x"] >= 0 and box["height"] > 10, box  # shown on the screen
+    page.screenshot(path=str(screenshot_dir / f"a11y-skip-link{path.replace('/', '-')}.png"))
+    page.keyboard.press("Enter")
+    assert focused(page, "main#main"), "Enter moves the focus to the main region"
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => !!document.activeElement.closest('main')"), "the next Tab is in the content"
+    assert traffic.problems() == []
+
+
+def test_skip_link_on_a_staff_page_passes_the_whole_menu(page: Any, personas: Any) -> None:
+    log_in(page, "head", "pw-head")
+    page.goto("/xu-ly/")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => !!document.activeElement.closest('main')")
+    assert not page.evaluate("() => !!document.activeElement.closest('header')")
+
+
+# --- B1: the tracking page's refused forms -----------------------------------------------------------
+
+
+def _error_title(code: str) -> str:
+    with translation.override("vi"):
+        return gettext("Error: %(title)s") % {"title": gettext("Report %(code)s") % {"code": code}}
+
+
+def test_refused_follow_focuses_the_error_summary(page: Any, traffic: Traffic, screenshot_dir: Path) -> None:
+    report = _report()
+    page.goto(f"/tra-cuu/{report.code}/")
+    page.locator("#id_follow_email").focus()
+    page.keyboard.type("hang-xom")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert focused(page, "#error-summary"), "the list of problems has the focus"
+    assert page.evaluate("() => window.scrollY") < 400
+    assert page.title().startswith(_error_title(report.code))
+    page.screenshot(path=str(screenshot_dir / "a11y-track-follow-refused.png"))
+    # Its link leads to the field: the next Tab after following it is the e-mail address.
+    page.keyboard.press("Tab")
+    assert focused(page, "#error-summary a[href='#field-email']")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert focused(page, "#id_follow_email")
+    assert page.get_attribute("#id_follow_email", "aria-invalid") == "true"
+    assert _unexpected(traffic) == []
+
+
+def test_refused_rating_focuses_the_error_summary_without_javascript(
+    chromium: Any, live_server: Any, personas: Any
+) -> None:
+    report = _report()
+    report_transition(user=personas.head, code=report.code, action="assign", assignee="officer")
+    report_transition(user=personas.officer, code=report.code, action="resolve", resolution="Đã vá.")
+    for javascript in (True, False):
+        context = chromium.new_context(
+            base_url=live_server.url,
+            locale="vi-VN",
+            java_script_enabled=javascript,
+            viewport={"width": 1280, "height": 800},
+        )
+        try:
+            tab = context.new_page()
+            tab.goto(f"/tra-cuu/{report.code}/?t={report.citizen_token}")
+            with tab.expect_navigation():
+                tab.locator("#rating-form button[type=submit]").press("Enter")  # no level chosen
+            tab.wait_for_load_state("load")
+            assert focused(tab, "#error-summary"), f"JavaScript {javascript}: the summary has the focus"
+            assert tab.title().startswith(_error_title(report.code))
+            expect(tab.locator("#error-summary a[href='#field-level']")).to_have_count(1)
+            assert tab.get_attribute("#field-level", "aria-describedby") == "err-level"
+            assert tab.get_attribute("#level-satisfied", "aria-invalid") == "true"
+        finally:
+            context.close()
+
+
+# --- C1/C2: the queue on a phone ----------------------------------------------------------------------
+
+
+def test_select_all_is_visible_and_usable_on_a_phone(
+    page: Any, traffic: Traffic, screenshot_dir: Path, personas: Any
+) -> None:
+    codes = [_report(description=f"Ổ gà số {i}").code for i in range(3)]
+    page.set_viewport_size(PHONE)
+    log_in(page, "head", "pw-head")
+    page.goto("/xu-ly/")
+    select_all = page.locator("#select-all")
+    expect(select_all).to_be_visible()
+    expect(page.locator("label[for=select-all]")).to_be_visible()
+    box = select_all.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] and box["width"] >= 24
+    # Tab through the whole page: every stop is on the screen, and "select all" is one of them.
+    off_screen, reached = [], False
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        problem = page.evaluate(OFF_SCREEN_FOCUS)
+        if problem:
+            off_screen.append(problem)
+        if focused(page, "#select-all"):
+            reached = True
+            page.keyboard.press("Space")
+        if focused(page, "footer *") or page.evaluate("() => document.activeElement === document.body"):
+            break
+    assert off_screen == [], off_screen
+    assert reached, "select all was not reached with the Tab key"
+    for code in codes:
+        assert page.is_checked(f"#pick-{code}"), code
+    page.screenshot(path=str(screenshot_dir / "a11y-queue-select-all-360.png"), full_page=True)
+    assert traffic.problems() == []
+
+
+def test_refused_bulk_assignment_focuses_its_error(
+    page: Any, traffic: Traffic, screenshot_dir: Path, personas: Any
+) -> None:
+    report = _report()
+    log_in(page, "head", "pw-head")
+    page.goto("/xu-ly/")
+    page.check(f"#pick-{report.code}")
+    with page.expect_navigation():
+        page.locator("#bulk-form .bulk button[type=submit]").press("Enter")  # no officer chosen
+    assert focused(page, "#error-summary")
+    page.keyboard.press("Tab")
+    assert focused(page, "#error-summary a[href='#bulk-assignee']")
+    page.screenshot(path=str(screenshot_dir / "a11y-queue-bulk-refused.png"), full_page=True)
+    page.keyboard.press("Enter")  # the link leads to the officer list itself
+    assert focused(page, "#bulk-assignee")
+    assert page.get_attribute("#bulk-assignee", "aria-invalid") == "true"
+    assert _unexpected(traffic) == []
+
+
+# --- G2/G3: contrast of fields and of the focus ring --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "selector"),
+    [
+        ("/phan-anh/moi/", "#id_category, #id_description, #id_address, #id_contact_name"),
+        ("/dang-nhap/", "#id_username, #id_password"),
+        ("/tra-cuu/", "main input:not([type=hidden])"),
+    ],
+)
+def test_field_borders_have_three_to_one_contrast(page: Any, path: str, selector: str) -> None:
+    page.goto(path)
+    fields = page.evaluate(BORDER_CONTRAST, selector)
+    assert fields, selector
+    weak = [
+        (name, round(outside, 2), round(white, 2))
+        for name, outside, white in fields
+        if min(outside, white) < 3
+    ]
+    assert weak == [], weak
+
+
+def test_focus_ring_has_three_to_one_contrast_on_white_and_on_the_blue_bar(page: Any) -> None:
+    page.goto("/phan-anh/moi/")
+    page.locator("header nav.menu a").first.focus()
+    page.keyboard.press("Shift+Tab")  # the brand, on the blue bar, by the keyboard
+    assert focused(page, "header a.brand")
+    best, behind, what = page.evaluate(FOCUS_RING_CONTRAST)
+    assert behind == [11, 79, 138] and best >= 3, (what, behind, best)
+    page.locator("#id_contact_name").focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")  # a field on a white card, by the keyboard
+    assert focused(page, "#id_contact_name")
+    best, behind, what = page.evaluate(FOCUS_RING_CONTRAST)
+    assert behind == [255, 255, 255] and best >= 3, (what, behind, best)
+    # A link on the grey page background.
+    page.locator("a.skip-link").focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    best, behind, what = page.evaluate(FOCUS_RING_CONTRAST)
+    assert best >= 3, (what, behind, best)
+
+
+# --- G4: label in name ---------------------------------------------------------------------------------
+
+
+def test_language_buttons_names_contain_their_visible_text(page: Any) -> None:
+    page.goto("/")
+    snapshot = page.locator("header form.lang").aria_snapshot()
+    names = re.findall(r'button "([^"]+)"', snapshot)
+    texts = [t.strip() for t in page.locator("header form.lang button").all_inner_texts()]
+    assert texts == ["VI", "EN"] and len(names) == 2, snapshot
+    for text, name in zip(texts, names, strict=True):
+        assert name.startswith(text), f"{text!r} is not at the start of the name {name!r}"
