@@ -181,6 +181,7 @@ class ActionForm(DomainErrorForm):
     result_method = forms.ChoiceField(required=False, choices=[("", ""), *ResultMethod.choices])
     tracking_number = _stored()
     delivery_address = _stored()
+    confirm = forms.BooleanField(required=False)  # the box “I understand…” of a move that ends the dossier
     field_map = {"documents": "files"}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -189,6 +190,9 @@ class ActionForm(DomainErrorForm):
         self.fields["result_method"].error_messages["invalid_choice"] = _(
             "Choose how the result is handed over."
         )
+
+    def confirmed(self) -> bool:
+        return bool((getattr(self, "cleaned_data", {}) or {}).get("confirm"))
 
     def papers(self) -> list[str]:
         """Papers ticked in the supplement request (their names)."""

@@ -21,6 +21,16 @@ def in_active_language(official: str, english: str) -> str:
     return official
 
 
+def fallback_language(english: str) -> str:
+    """The language of a catalog text shown through `in_active_language`, when it differs from the page's:
+    "vi" on a page in another language where the text falls back to the official Vietnamese (no English
+    version), else "" (the text is in the page's language). Pages mark such text `lang="vi"`."""
+    language = translation.get_language() or ""
+    if not language or language.startswith("vi") or (english and language.startswith("en")):
+        return ""
+    return "vi"
+
+
 class ServiceLevel(models.IntegerChoices):
     """Online public-service level (dịch vụ công trực tuyến mức độ 2/3/4)."""
 
@@ -83,9 +93,19 @@ class Procedure(models.Model):
         return in_active_language(self.name, self.name_en)
 
     @property
+    def label_lang(self) -> str:
+        """ "vi" when `label` falls back to the Vietnamese name on a page in another language, else ""."""
+        return fallback_language(self.name_en)
+
+    @property
     def field_label(self) -> str:
         """The field (lĩnh vực) in the active language, like `label`."""
         return in_active_language(self.field, self.field_en)
+
+    @property
+    def field_label_lang(self) -> str:
+        """ "vi" when `field_label` falls back to the Vietnamese field on a page in another language."""
+        return fallback_language(self.field_en)
 
 
 class ProcedureDocument(models.Model):
@@ -113,6 +133,11 @@ class ProcedureDocument(models.Model):
     def label(self) -> str:
         """The paper's name in the active language (see `Procedure.label`)."""
         return in_active_language(self.name, self.name_en)
+
+    @property
+    def label_lang(self) -> str:
+        """ "vi" when `label` falls back to the Vietnamese name on a page in another language, else ""."""
+        return fallback_language(self.name_en)
 
 
 class Performer(models.TextChoices):
@@ -155,6 +180,11 @@ class ProcedureStep(models.Model):
     def label(self) -> str:
         """The step's name in the active language (see `Procedure.label`)."""
         return in_active_language(self.name, self.name_en)
+
+    @property
+    def label_lang(self) -> str:
+        """ "vi" when `label` falls back to the Vietnamese name on a page in another language, else ""."""
+        return fallback_language(self.name_en)
 
 
 class Channel(models.TextChoices):
@@ -377,6 +407,11 @@ class DossierStep(models.Model):
         """The step's name in the active language (see `Procedure.label`)."""
         return in_active_language(self.name, self.name_en)
 
+    @property
+    def label_lang(self) -> str:
+        """ "vi" when `label` falls back to the Vietnamese name on a page in another language, else ""."""
+        return fallback_language(self.name_en)
+
 
 class DossierDocument(models.Model):
     """A paper of one dossier: checked at the desk, or uploaded online."""
@@ -409,6 +444,11 @@ class DossierDocument(models.Model):
     def label(self) -> str:
         """The paper's name in the active language (see `Procedure.label`)."""
         return in_active_language(self.name, self.name_en)
+
+    @property
+    def label_lang(self) -> str:
+        """ "vi" when `label` falls back to the Vietnamese name on a page in another language, else ""."""
+        return fallback_language(self.name_en)
 
 
 class DossierEvent(history_notes.NotedEvent, models.Model):

@@ -30,6 +30,7 @@ from citydesk.dossiers.models import (
     Procedure,
     ProcedureStep,
     TimeUnit,
+    fallback_language,
     in_active_language,
 )
 from citydesk.dossiers.selectors import lookup_text
@@ -67,6 +68,11 @@ def field_label_of(procedure: Procedure) -> str:
         return procedure.field_label
     same = Procedure.objects.filter(field=procedure.field, is_active=True).values_list("field", "field_en")
     return field_labels(same).get(procedure.field, procedure.field)
+
+
+def field_lang(procedure: Procedure, shown: str) -> str:
+    """ "vi" when the field's name `shown` on a page in another language is the Vietnamese one."""
+    return fallback_language("" if shown == procedure.field else shown)
 
 
 def fee_label(procedure: Procedure) -> str:
@@ -173,6 +179,7 @@ def catalog_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     for procedure in page.object_list:
         procedure.group = fields.get(procedure.field, procedure.field_label)  # type: ignore[attr-defined]
+        procedure.group_lang = field_lang(procedure, procedure.group)  # type: ignore[attr-defined]
         procedure.time_label = processing_time_label(procedure)  # type: ignore[attr-defined]
         procedure.fee_label = fee_label(procedure)  # type: ignore[attr-defined]
     query = urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
@@ -195,6 +202,7 @@ def catalog_detail(request: HttpRequest, code: str) -> HttpResponse:
         message = _("There is no procedure with the code “%(code)s”.") % {"code": code}
         return _message(request, _("Not found"), message, 404)
     departments = department_names()
+    field = field_label_of(procedure)
     steps = list(procedure.steps.all())
     first_unit = (steps[0].performer, steps[0].department_code) if steps else None
     process = [
@@ -209,7 +217,8 @@ def catalog_detail(request: HttpRequest, code: str) -> HttpResponse:
     context = {
         "procedure": procedure,
         "name": procedure.label,
-        "field": field_label_of(procedure),
+        "field": field,
+        "field_lang": field_lang(procedure, field),
         "documents": list(procedure.documents.all()),
         "process": process,
         "inter_agency": any(item["crosses"] for item in process),

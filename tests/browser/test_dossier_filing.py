@@ -4,6 +4,7 @@ be removed with the keyboard."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -148,3 +149,31 @@ def test_the_kept_file_is_removed_with_the_keyboard(
     expect(page.locator("#err-documents")).to_be_visible()
     assert not Dossier.objects.exists()
     assert unexpected(traffic) == [], unexpected(traffic)
+
+
+def test_the_missing_paper_error_is_read_with_its_file_input(
+    page: Any,
+    personas: Any,
+    catalog: Any,  # noqa: F811
+    settings: Any,
+    tmp_path: Path,
+) -> None:
+    """QA-A11Y D3: on Tab to the file input of a missing required paper, its error is read with it."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    required = catalog.birth.documents.get(required=True).pk
+    optional = catalog.birth.documents.get(required=False).pk
+    page.goto("/ho-so/nop/HT-01/")
+    page.fill("#id_unit", "phuong ben thanh")
+    page.fill("#id_applicant_name", "Ngô Thị Mai")
+    page.fill("#id_applicant_phone", "0903000111")
+    page.check("#id_consent")
+    page.focus("#id_applicant_phone")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert focused(page, "#error-summary")
+    said = page.locator("#err-documents").inner_text().strip()
+    missing = page.locator(f"#file-{required}")
+    expect(missing).to_have_attribute("aria-invalid", "true")
+    expect(missing).to_have_accessible_description(re.compile(re.escape(said)))
+    expect(page.locator(f"#file-{optional}")).not_to_have_attribute("aria-invalid", "true")
+    assert not Dossier.objects.exists()

@@ -3,6 +3,7 @@ opens its receipt (a PDF); a citizen looks the dossier up by its code. Nothing i
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +11,7 @@ import pytest
 
 from citydesk.dossiers.models import Dossier
 from tests.browser.helpers import log_in
-from tests.dossiers.conftest import catalog  # noqa: F401  (the fixture, used below)
+from tests.dossiers.conftest import catalog, receive  # noqa: F401  (the fixtures, used below)
 
 if TYPE_CHECKING:
     from .conftest import Traffic
@@ -108,3 +109,102 @@ def test_officer_receives_a_dossier_and_a_citizen_looks_it_up(
         citizen.screenshot(path=str(screenshot_dir / "dossiers-lookup.png"), full_page=True)
     finally:
         context.close()
+
+
+# --- Withdrawing and refusing ask for a confirmation; the error summary takes the focus (QA-A11Y D1, D2) ---
+
+
+def _not_the_refusal(traffic: Traffic, path: str) -> list[str]:
+    """What the page fetched and complained about, but the form's own refusal (400, by design)."""
+    return [p for p in traffic.problems() if not (p.startswith("failed response: 400 ") and path in p)]
+
+
+def _confirm_from_the_summary(page: Any, box: str, button: str) -> None:
+    """From the focused error summary, with the keyboard only: its link leads to the box, Space ticks it,
+    Tab reaches the form's button, Enter sends it."""
+    page.keyboard.press("Tab")
+    assert focused(page, "#error-summary a")
+    page.keyboard.press("Enter")
+    assert focused(page, box)
+    page.keyboard.press("Space")
+    expect(page.locator(box)).to_be_checked()
+    page.keyboard.press("Tab")
+    assert focused(page, button)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def test_the_applicant_confirms_a_withdrawal_with_the_keyboard(
+    page: Any,
+    traffic: Traffic,
+    screenshot_dir: Path,
+    personas: Any,
+    catalog: Any,  # noqa: F811
+    receive: Any,  # noqa: F811
+    settings: Any,
+    tmp_path: Path,
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    dossier = receive()
+    page.goto(f"/ho-so/tra-cuu/{dossier.code}/?t={dossier.citizen_token}")
+    expect(page.locator("#withdraw-confirm")).not_to_be_checked()
+    # The audit's path: the withdraw button focused, Enter. Now nothing is withdrawn without the box.
+    page.focus("#form-withdraw button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_test_id("status")).to_have_attribute("data-status", "received")
+    assert Dossier.objects.get(pk=dossier.pk).status == "received"
+    assert focused(page, "#error-summary")  # announced and read first
+    expect(page.locator("#withdraw-confirm")).to_have_attribute("aria-invalid", "true")
+    said = page.locator("#err-withdraw-confirm").inner_text().strip()
+    expect(page.locator("#withdraw-confirm")).to_have_accessible_description(re.compile(re.escape(said)))
+    page.screenshot(path=str(screenshot_dir / "dossiers-withdraw-confirm.png"), full_page=True)
+    _confirm_from_the_summary(page, "#withdraw-confirm", "#form-withdraw button[type=submit]")
+    expect(page.get_by_test_id("status")).to_have_attribute("data-status", "withdrawn")
+    assert Dossier.objects.get(pk=dossier.pk).status == "withdrawn"
+    assert _not_the_refusal(traffic, "/rut/") == [], traffic.problems()
+
+
+def test_the_officer_confirms_a_refusal_with_the_keyboard(
+    page: Any,
+    traffic: Traffic,
+    personas: Any,
+    catalog: Any,  # noqa: F811
+    receive: Any,  # noqa: F811
+    settings: Any,
+    tmp_path: Path,
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    dossier = receive()
+    log_in(page, "officer", "pw-officer")
+    page.goto(f"/mot-cua/ho-so/{dossier.code}/")
+    page.fill("#refuse-note", "Không thuộc thẩm quyền")
+    page.focus("button[data-action='refuse']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert Dossier.objects.get(pk=dossier.pk).status == "received"
+    assert focused(page, "#error-summary")
+    expect(page.locator("#refuse-note")).to_have_value("Không thuộc thẩm quyền")
+    _confirm_from_the_summary(page, "#refuse-confirm", "button[data-action='refuse']")
+    expect(page.get_by_test_id("status")).to_have_attribute("data-status", "refused")
+    assert Dossier.objects.get(pk=dossier.pk).refusal_reason == "Không thuộc thẩm quyền"
+    assert _not_the_refusal(traffic, "/thao-tac/") == [], traffic.problems()
+
+
+def test_the_officer_pages_error_summary_takes_the_focus_and_leads_to_the_field(
+    page: Any,
+    personas: Any,
+    catalog: Any,  # noqa: F811
+    receive: Any,  # noqa: F811
+) -> None:
+    dossier = receive()
+    log_in(page, "officer", "pw-officer")
+    page.goto(f"/mot-cua/ho-so/{dossier.code}/")
+    page.focus("button[data-action='request_supplement']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # nothing asked for: refused
+    assert focused(page, "#error-summary")
+    page.keyboard.press("Tab")
+    assert focused(page, "#error-summary a")
+    page.keyboard.press("Enter")
+    assert focused(page, "#request_supplement-note")

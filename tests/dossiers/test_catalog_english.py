@@ -94,7 +94,9 @@ def test_catalog_detail_in_english(client, english):
     assert re.search(r'data-testid="field">Civil status<', text)
     assert FORM_EN in text and f"<strong>{RECEPTION_EN}</strong>" in text
     assert f"<strong>{APPRAISAL_EN}</strong>" in text
-    assert ID_COPY in text and f"<strong>{APPROVAL}</strong>" in text  # no English name: Vietnamese
+    # No English name: the Vietnamese one, marked as Vietnamese (WCAG 3.1.2).
+    assert f'<span lang="vi">{ID_COPY}</span>' in text
+    assert f'<strong><span lang="vi">{APPROVAL}</span></strong>' in text
     assert f"<strong>{RECEPTION_VI}</strong>" not in text and f"{FORM_VI}\n" not in text
     # CT-01 has no English name for the same field: named as the list names the field.
     assert re.search(r'data-testid="field">Civil status<', page(client, "/thu-tuc/CT-01/", "en"))
@@ -134,7 +136,7 @@ def test_online_filing_form_names_the_papers_in_english(client, english):
     form = english.documents.get(name=FORM_VI)
     copy = english.documents.get(name=ID_COPY)
     assert re.search(rf'<label for="file-{form.pk}">{FORM_EN}[ <]', text)
-    assert re.search(rf'<label for="file-{copy.pk}">{ID_COPY}[ <]', text)
+    assert re.search(rf'<label for="file-{copy.pk}"><span lang="vi">{ID_COPY}</span>[ <]', text)
     assert re.search(rf'<label for="file-{form.pk}">{FORM_VI}[ <]', page(client, "/ho-so/nop/HT-01/", "vi"))
 
 
@@ -159,8 +161,9 @@ def test_a_dossier_keeps_both_names_of_its_steps_and_papers(english, receive):
 def test_lookup_page_in_english(client, english, receive):
     dossier = receive(provided=[d.pk for d in english.documents.all()])
     text = page(client, f"/ho-so/tra-cuu/{dossier.code}/", "en", t=dossier.citizen_token)
-    assert f"<strong>1. {RECEPTION_EN}</strong>" in text and f"<strong>3. {APPROVAL}</strong>" in text
-    assert f"<li>{FORM_EN}</li>" in text and f"<li>{ID_COPY}</li>" in text
+    assert f"<strong>1. {RECEPTION_EN}</strong>" in text
+    assert f'<strong>3. <span lang="vi">{APPROVAL}</span></strong>' in text
+    assert f"<li>{FORM_EN}</li>" in text and f'<li><span lang="vi">{ID_COPY}</span></li>' in text
     vietnamese = page(client, f"/ho-so/tra-cuu/{dossier.code}/", "vi", t=dossier.citizen_token)
     assert f"<strong>1. {RECEPTION_VI}</strong>" in vietnamese and f"<li>{FORM_VI}</li>" in vietnamese
     assert RECEPTION_EN not in vietnamese and FORM_EN not in vietnamese

@@ -196,7 +196,7 @@ def test_officer_page_refuses_an_over_long_note_and_keeps_it(client, personas, c
     note = "Thiếu giấy tờ. " * 300  # 4,500 characters
     response = client.post(
         f"/mot-cua/ho-so/{dossier.code}/thao-tac/",
-        {"action": "refuse", "version": dossier.version, "note": note},
+        {"action": "refuse", "version": dossier.version, "note": note, "confirm": "yes"},
         HTTP_ACCEPT_LANGUAGE="en",
     )
     page = html(response)
@@ -211,7 +211,9 @@ def test_applicant_page_refuses_an_over_long_note_and_keeps_it(client, personas,
     dossier = receive()
     client.get(f"/ho-so/tra-cuu/{dossier.code}/", {"t": dossier.citizen_token})
     note = "Tôi không cần nữa. " * 250
-    response = client.post(f"/ho-so/tra-cuu/{dossier.code}/rut/", {"version": dossier.version, "note": note})
+    response = client.post(
+        f"/ho-so/tra-cuu/{dossier.code}/rut/", {"version": dossier.version, "note": note, "confirm": "yes"}
+    )
     page = html(response)
     assert response.status_code == 400 and 'data-field="note"' in page and "4.000" in page
     assert f">{note}</textarea>" in page  # as typed

@@ -577,7 +577,9 @@ def test_action_errors_name_the_field_and_change_nothing(client, personas, catal
     login(client, personas.officer)
     response = client.post(url, {"action": "finish", "version": dossier.version})
     assert response.status_code == 400 and 'id="err-finish-note"' in html(response)
-    response = client.post(url, {"action": "refuse", "version": dossier.version, "note": " "})
+    response = client.post(
+        url, {"action": "refuse", "version": dossier.version, "note": " ", "confirm": "yes"}
+    )
     assert response.status_code == 400 and 'id="err-refuse-note"' in html(response)
     assert Dossier.objects.get(pk=dossier.pk).version == dossier.version
     client.post(url, {"action": "finish", "version": dossier.version, "note": "Đã chứng thực"})
@@ -823,7 +825,7 @@ def test_applicant_withdraws_with_the_current_version(client, personas, catalog,
     url = f"/ho-so/tra-cuu/{dossier.code}/rut/"
     assert client.post(url, {"version": dossier.version}).status_code == 409  # the page was out of date
     assert Dossier.objects.get(pk=dossier.pk).status == Status.IN_PROGRESS
-    response = client.post(url, {"version": dossier.version + 1, "note": "Không cần nữa"})
+    response = client.post(url, {"version": dossier.version + 1, "note": "Không cần nữa", "confirm": "yes"})
     assert response.status_code == 302
     assert Dossier.objects.get(pk=dossier.pk).status == Status.WITHDRAWN
 

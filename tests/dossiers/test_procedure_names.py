@@ -57,7 +57,7 @@ def test_online_filing_page(client, named):
 
 def test_an_empty_english_name_falls_back_to_the_official_one(client, catalog):
     Procedure.objects.filter(pk=catalog.birth.pk).update(name_en="")
-    assert f"HT-01 · {VI}" in page(client, "/ho-so/nop/HT-01/", "en")
+    assert f'HT-01 · <span lang="vi">{VI}</span>' in page(client, "/ho-so/nop/HT-01/", "en")
 
 
 def test_catalog_detail_shows_one_name(client, named):

@@ -22,6 +22,7 @@ from citydesk.dossiers import payments, selectors, staging, workflow
 from citydesk.dossiers.forms import (
     ACCEPT,
     APPLICANT_FIELDS,
+    FILE_PREFIX,
     ActionForm,
     LookupForm,
     OnlineFilingForm,
@@ -52,6 +53,7 @@ from citydesk.dossiers.views.common import (
     SESSION_FILED,
     SESSION_TRIES,
     applicant_access,
+    check_confirmed,
     event_rows,
     forbidden,
     grant,
@@ -98,6 +100,7 @@ def file_online(request: HttpRequest, procedure_code: str) -> HttpResponse:
     staged: dict[int, staging.StagedFile] = {}  # files kept from a refused submission, by paper
     removed: int | None = None
     notice = ""
+    at_fault: set[int] = set()  # the papers of the error on the papers (err-documents)
     if request.method == "POST":
         form = OnlineFilingForm(request.POST)
         form.is_valid()  # consent; every other problem is the service's, all said at once below
@@ -120,6 +123,11 @@ def file_online(request: HttpRequest, procedure_code: str) -> HttpResponse:
             status = outcome
             chosen, _problems = staging.candidates(request.FILES, documents)  # said by the service
             staged = staging.stage(request, procedure.code, chosen, staged)
+        if "documents" in form.errors:  # the files refused (they are not kept) and the papers missing
+            posted = {d.pk for d in documents if request.FILES.getlist(f"{FILE_PREFIX}{d.pk}")}
+            at_fault = posted - set(staged)
+            if removed is None:
+                at_fault |= {d.pk for d in documents if d.required and d.pk not in staged}
     else:
         initial: dict[str, Any] = {}
         if user is not None:
@@ -132,7 +140,7 @@ def file_online(request: HttpRequest, procedure_code: str) -> HttpResponse:
     context = {
         "procedure": procedure,
         "documents": documents,
-        "slots": [(d, staged.get(d.pk)) for d in documents],
+        "slots": [(d, staged.get(d.pk), d.pk in at_fault) for d in documents],
         "staged_any": bool(staged),
         "removed": removed,
         "notice": notice,
@@ -381,6 +389,7 @@ def _track_page(
     action_error: DomainError | None = None,
     action: str = "",
     note: str = "",
+    confirmed: bool = False,
     phone_locked: bool | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -398,6 +407,7 @@ def _track_page(
     requirements = list(dossier.procedure.documents.all())
     events = list(dossier.events.all())
     may_supplement = (access == FULL or key_opens) and dossier.status == Status.SUPPLEMENT
+    may_withdraw = access == FULL and dossier.status in OPEN_STATUSES
     asked = next(  # what the request being answered asks for (the message said it too)
         (e.note for e in reversed(events) if e.kind == DossierEvent.Kind.SUPPLEMENT_REQUESTED),
         "",
@@ -415,7 +425,7 @@ def _track_page(
         "asked": asked if may_supplement else "",
         "supplement_key": supplement_key if key_opens else "",
         "supplement_key_stale": bool(supplement_key) and access != FULL and not key_opens,
-        "may_withdraw": access == FULL and dossier.status in OPEN_STATUSES,
+        "may_withdraw": may_withdraw,
         "needs_payment": access == FULL
         and dossier.procedure.service_level >= 4
         and payments.needs_payment(dossier),
@@ -424,14 +434,44 @@ def _track_page(
         "phone_locked": bool(phone_locked),
         "action_error": action_error,
         "action_not_now": isinstance(action_error, workflow.NotNow),
+        "action_error_anchor": _error_anchor(
+            action, action_error, requirements, supplement=may_supplement, withdraw=may_withdraw
+        ),
         "action": action,
+        "files_error": action == "supplement_received"
+        and action_error is not None
+        and action_error.field in ("files", "documents"),
         "note": note,  # what the applicant typed in the refused action's form
+        "confirmed": confirmed,  # the box ticked in the refused withdrawal's form
         "accept": ACCEPT,
         "now": timezone.now(),
         "token": request.GET.get("t", ""),
         "rating_offer": rating_offer(dossier) if access == FULL else None,
     }
     return render(request, "dossiers/citizen_dossier.html", context, status=status)
+
+
+def _error_anchor(
+    action: str,
+    error: DomainError | None,
+    requirements: list[ProcedureDocument],
+    *,
+    supplement: bool,
+    withdraw: bool,
+) -> str:
+    """Where the error summary's link leads: the control at fault in the action's form, or the form; ""
+    when the page no longer shows that form."""
+    if error is None:
+        return ""
+    if action == "withdraw" and withdraw:
+        return {"note": "withdraw-note", "confirm": "withdraw-confirm"}.get(
+            error.field or "", "form-withdraw"
+        )
+    if action == "supplement_received" and supplement:
+        if error.field in ("files", "documents") and requirements:
+            return f"sup-{requirements[0].pk}"
+        return "sup-note" if error.field == "note" else "form-supplement"
+    return ""
 
 
 def _supplement_key(request: HttpRequest) -> str:
@@ -454,6 +494,10 @@ def _applicant_move(request: HttpRequest, code: str, action: str) -> HttpRespons
     form = ActionForm(request.POST)
     form.is_valid()
     try:
+        move = workflow.move_for(action)
+        version = form.cleaned_data.get("version")
+        if move is not None and dossier.status in move.sources and version in (None, dossier.version):
+            check_confirmed(action, form.confirmed())  # else the service says why not
         uploads = None
         if action == "supplement_received":
             uploads = papers_uploaded(request.FILES, list(dossier.procedure.documents.all()))
@@ -478,6 +522,7 @@ def _applicant_move(request: HttpRequest, code: str, action: str) -> HttpRespons
             action_error=exc,
             action=action,
             note=request.POST.get("note", ""),
+            confirmed=form.confirmed(),
             status=status_of(exc),
         )
     done = {

@@ -10,6 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from citydesk.core.errors import DomainError
 from citydesk.dossiers import selectors
@@ -43,11 +44,25 @@ ACTION_FIELDS = {
     "finish": ("note",),
     "request_supplement": ("note",),
     "supplement_received": ("files", "note"),
-    "refuse": ("note",),
+    "refuse": ("note", "confirm"),
     "return_result": ("result_method", "tracking_number", "delivery_address", "note"),
-    "withdraw": ("note",),
+    "withdraw": ("note", "confirm"),
     "record_payment": ("payment_method", "receipt_number"),
 }
+
+
+# Moves that end the dossier for good (WCAG 3.3.4): the pages send them only with the box “I understand…”
+# ticked (field `confirm`), checked here on the server. The API's programs are not asked for it.
+CONFIRMED_MOVES = {
+    "withdraw": gettext_lazy("Tick the box to confirm that the dossier is to be withdrawn."),
+    "refuse": gettext_lazy("Tick the box to confirm that the dossier is to be refused."),
+}
+
+
+def check_confirmed(action: str, confirmed: bool) -> None:
+    """Refuse (400, field `confirm`) a move of `CONFIRMED_MOVES` sent from a page without its box ticked."""
+    if action in CONFIRMED_MOVES and not confirmed:
+        raise DomainError(str(CONFIRMED_MOVES[action]), field="confirm")
 
 
 def status_of(exc: DomainError) -> int:

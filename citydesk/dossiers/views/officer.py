@@ -25,6 +25,7 @@ from citydesk.dossiers.services.common import fee_unpaid
 from citydesk.dossiers.views.common import (
     ACTION_FIELDS,
     ACTION_LABELS,
+    check_confirmed,
     event_rows,
     forbidden,
     handled_dossier,
@@ -38,6 +39,15 @@ from citydesk.dossiers.views.common import (
 from citydesk.lib.text import nfc
 
 PAGE_SIZE = 30
+# The id of a field's control on the dossier page when it is not "<action>-<field>" (officer_dossier.html).
+FIELD_IDS = {
+    "payment_method": "payment-method",
+    "receipt_number": "payment-receipt",
+    "result_method": "return-method",
+    "tracking_number": "return-tracking",
+    "delivery_address": "return-address",
+    "files": "",  # several file inputs: the action's form
+}
 
 
 # --- Queue ----------------------------------------------------------------------------------------
@@ -84,6 +94,15 @@ class PageError:
     not_now: bool = False  # the move does not apply to the dossier's current status
 
 
+def error_anchor(action: str, field: str | None) -> str:
+    """Where the error summary's link leads: the control of the field at fault, else the action's form."""
+    if field and field in ACTION_FIELDS.get(action, ()):
+        control = FIELD_IDS.get(field, f"{action}-{field}")
+        if control:
+            return control
+    return f"form-{action}"
+
+
 def available_actions(user: User, dossier: Dossier, steps: list[DossierStep]) -> list[str]:
     """The actions this officer may make on the dossier now (the rule of the API's allowed_actions)."""
     return moves_open_to(user, dossier, last_position=max((s.position for s in steps), default=0))
@@ -128,6 +147,7 @@ def _page(
                 "values": values if mine else {},
             }
         )
+    shown = error is not None and any(a["action"] == error.form for a in actions)
     now = timezone.now()
     step = dossier.current_step
     due = step.due_at if step is not None and step.due_at else dossier.due_at
@@ -154,6 +174,7 @@ def _page(
         "overdue": dossier.status in (Status.RECEIVED, Status.IN_PROGRESS) and due is not None and due < now,
         "fee_text": vnd(dossier.fee) if dossier.fee else "",
         "error": error,
+        "error_anchor": error_anchor(error.form, error.field) if error is not None and shown else "",
         "accept": ACCEPT,
     }
     return render(request, "dossiers/officer_dossier.html", context, status=status)
@@ -162,7 +183,7 @@ def _page(
 @login_required
 @require_POST
 def dossier_action(request: HttpRequest, code: str) -> HttpResponse:
-    dossier, _steps, refused = handled_dossier(request, code)
+    dossier, steps, refused = handled_dossier(request, code)
     if refused is not None:
         return refused
     assert dossier is not None
@@ -176,6 +197,10 @@ def dossier_action(request: HttpRequest, code: str) -> HttpResponse:
             raise DomainError(" ".join(str(e) for e in form.errors[name]), field=name)
         if form.cleaned_data.get("version") is None:
             raise DomainError(_("The page did not say which version you saw: reload it."), field="version")
+        if form.cleaned_data["version"] == dossier.version and action in available_actions(
+            request.user, dossier, steps
+        ):  # else the service says why not (someone acted first, not your move, not now)
+            check_confirmed(action, form.confirmed())
         if action == RECORD_PAYMENT:
             payments.payment_record_at_desk(
                 user=request.user,
