@@ -856,6 +856,22 @@ def describe(response: Any) -> str:
     return str(response.status_code)
 
 
+_REFERENCE = re.compile(r'\s(aria-describedby|aria-labelledby|aria-controls|for|href)="(#?)([^"]*)"')
+_ID = re.compile(r'\sid="([^"]+)"')
+
+
+def broken_references(html: str) -> list[str]:
+    """In-page references to ids the page does not print: a hint or error an input names but a screen
+    reader never finds, a label for nothing, a link to an anchor that is not there."""
+    ids = set(_ID.findall(html))
+    broken = []
+    for attribute, hash_sign, value in _REFERENCE.findall(html):
+        # An href counts as an in-page link only ("#" alone is a button); the others name ids.
+        targets = value.split() if attribute != "href" else [value] if hash_sign and value else []
+        broken += [f'{attribute}="{hash_sign}{t}" names no element' for t in targets if t not in ids]
+    return broken
+
+
 def check_get(world: World, key: str, route: Route, path: str, role: str, response: Any) -> list[str]:
     problems = []
     status = response.status_code
@@ -877,6 +893,11 @@ def check_get(world: World, key: str, route: Route, path: str, role: str, respon
                 problems.append(f"{said}: not public, yet not refused (add it to PUBLIC_GET if deliberate)")
     if role == "outsider" and route.scoped and status not in (403, 404, 405):
         problems.append(f"{said}: an object of another ward, yet not refused")
+    if status == 200 and response.get("Content-Type", "").startswith("text/html"):
+        broken = broken_references(body_of(response))
+        if key == "admin:core_user_change":  # Django's own password widget names a hint it prints elsewhere
+            broken = [b for b in broken if b != 'aria-describedby="id_password_helptext" names no element']
+        problems += [f"{said}: {b}" for b in broken]
     if role in STRANGERS:
         body = body_of(response)
         for label, text in secrets_of(world).items():
