@@ -979,6 +979,8 @@ def check_post(key: str, route: Route, path: str, role: str, response: Any, chan
             problems.append(f"{said}: not public, yet not refused (add it to PUBLIC_POST if deliberate)")
     if role == "outsider" and route.scoped and not 400 <= status < 500:
         problems.append(f"{said}: an object of another ward, yet not refused")
+    if response.get("Content-Type", "").startswith("text/html"):  # a form shown again with its errors
+        problems += [f"{said}: {broken}" for broken in broken_references(body_of(response))]
     return problems
 
 

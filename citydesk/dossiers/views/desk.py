@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -120,6 +121,11 @@ def _render(
     status: int,
 ) -> HttpResponse:
     documents = list(chosen.documents.all()) if chosen else []
+    if chosen is None and form.is_bound:
+        # Without a procedure the page shows its search only: the papers' and applicant's errors would
+        # name fields that are not there (the summary linked to nothing).
+        for name in [n for n in form.errors if n not in ("procedure", "unit", NON_FIELD_ERRORS)]:
+            del form.errors[name]
     context = {
         "form": form,
         "units": units,
