@@ -79,11 +79,11 @@ def _sheet(workbook: Any, stats: Stats, title: str, *, months: tuple[date, date]
         headers.append(_("Code"))
     headers += [
         _("Satisfied"),
-        _("Normal"),
+        _("Neutral"),
         _("Unsatisfied"),
         _("Total"),
         _("Satisfied (%)"),
-        _("Normal (%)"),
+        _("Neutral (%)"),
         _("Unsatisfied (%)"),
     ]
     ws.append(headers)

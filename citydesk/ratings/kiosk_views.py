@@ -23,7 +23,8 @@ from citydesk.ratings.models import DeskTransaction, Kiosk
 from citydesk.ratings.views import _levels, _refused
 
 KIOSK_POLL_SECONDS = 3
-THANKS_SECONDS = 6
+# Long enough to read the thank-you (a screen reader reads it all); a transaction opened meanwhile shows at once.
+THANKS_SECONDS = 10
 KIOSK_COOKIE = "citydesk_kiosk"
 # Browsers keep a cookie 400 days at most; the kiosk page sets it again on each visit (a sliding expiry).
 KIOSK_COOKIE_MAX_AGE = 400 * 24 * 3600

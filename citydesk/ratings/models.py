@@ -13,7 +13,7 @@ from citydesk.core.models import Organisation
 
 class Level(models.TextChoices):
     SATISFIED = "satisfied", _("Satisfied")
-    NORMAL = "normal", _("Normal")
+    NORMAL = "normal", _("Neutral")
     UNSATISFIED = "unsatisfied", _("Unsatisfied")
 
 
@@ -187,7 +187,7 @@ class RatingMonth(models.Model):
     procedure_id = models.BigIntegerField(default=0, verbose_name=_("procedure id"))
     channel = models.CharField(max_length=6, choices=Channel.choices, verbose_name=_("channel"))
     satisfied = models.PositiveIntegerField(default=0, verbose_name=_("satisfied"))
-    normal = models.PositiveIntegerField(default=0, verbose_name=_("normal"))
+    normal = models.PositiveIntegerField(default=0, verbose_name=_("neutral"))
     unsatisfied = models.PositiveIntegerField(default=0, verbose_name=_("unsatisfied"))
     imported = models.BooleanField(default=False, verbose_name=_("imported"))
 

@@ -272,7 +272,7 @@ class Follower(models.Model):
 class Rating(models.Model):
     class Level(models.TextChoices):
         SATISFIED = "satisfied", _("Satisfied")
-        NORMAL = "normal", _("Normal")
+        NORMAL = "normal", _("Neutral")
         UNSATISFIED = "unsatisfied", _("Unsatisfied")
 
     report = models.OneToOneField(
