@@ -11,6 +11,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from citydesk.indicators.display import MINUS, is_english, uom_of
+from citydesk.indicators.periods import ENGLISH_MONTHS
 
 
 def vn_number(x: float, decimals: int = 1) -> str:
@@ -60,6 +61,9 @@ def describe(finding: Any) -> str:
 
 
 def month_label(month: int) -> str:
+    """ "tháng 10" in Vietnamese; the month's name ("October") in English."""
+    if is_english():
+        return ENGLISH_MONTHS[month - 1]
     return _("month %(n)s") % {"n": month}
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from citydesk.core.errors import DomainError
@@ -30,6 +31,21 @@ YEAR = "Y"
 PERIOD_TYPES = (MONTH, QUARTER, YEAR)
 MONTHS_IN = {MONTH: 1, QUARTER: 3, YEAR: 12}
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+# English names of the months ("Month 10/2026" reads oddly in English; "October 2026" does not).
+ENGLISH_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
 _QUARTER_RE = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
@@ -116,9 +132,12 @@ def period_key(period_type: str, day: date) -> str:
 
 
 def period_label(period_type: str, day: date) -> str:
-    """Vietnamese label: "Tháng 3/2026", "Quý II/2026", "Năm 2026" (through i18n)."""
+    """Vietnamese label: "Tháng 3/2026", "Quý II/2026", "Năm 2026" (through i18n); a month in English
+    is named: "March 2026"."""
     _check_type(period_type)
     if period_type == MONTH:
+        if _is_english():  # "October 2026", as an English reader writes a month
+            return f"{ENGLISH_MONTHS[day.month - 1]} {day.year}"
         return _("Month %(month)d/%(year)d") % {"month": day.month, "year": day.year}
     if period_type == QUARTER:
         return _("Quarter %(quarter)s/%(year)d") % {
@@ -218,6 +237,10 @@ def check_started(period_type: str, day: date, *, today: date | None = None) -> 
 
 def _type_name(period_type: str) -> str:
     return {MONTH: _("month"), QUARTER: _("quarter"), YEAR: _("year")}.get(period_type, period_type)
+
+
+def _is_english() -> bool:
+    return (get_language() or "").lower().startswith("en")
 
 
 def _check_type(period_type: str) -> None:

@@ -357,7 +357,7 @@ def group_page(request: HttpRequest, code: str) -> HttpResponse:
     context["tiles_url"] = getattr(settings, "CITYDESK_MAP_TILES_URL", "")
     if filters is not None:
         context.update(group_data(filters, group))
-        context["findings"] = views_findings.with_offers(context["findings"], request.user)
+        context["findings"] = views_findings.with_offers(context["findings"], request.user, request)
     return _timed(render(request, "indicators/dash_group.html", context, status=status), started)
 
 
@@ -490,7 +490,7 @@ def indicator_page(request: HttpRequest, code: str) -> HttpResponse:
     context["indicator"] = ind
     if filters is not None:
         context.update(indicator_data(filters, ind))
-        context["findings"] = views_findings.with_offers(context["findings"], request.user)
+        context["findings"] = views_findings.with_offers(context["findings"], request.user, request)
     return _timed(render(request, "indicators/dash_indicator.html", context, status=status), started)
 
 

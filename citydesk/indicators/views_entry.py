@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -203,11 +204,13 @@ def entry_form(request: HttpRequest, group: str, unit: str, period: str) -> Http
         }
         for r in context["rows"]:
             r["typed"], r["typed_comment"] = values[r["indicator"].code], comments[r["indicator"].code]
+        action = request.POST.get("action")
+        context["explanation"] = request.POST.get("explanation", "")
         try:
             services.values_set_many(
                 user=request.user, unit_code=unit, period=period, values=values, comments=comments
             )
-            if request.POST.get("action") in {"submit", "submit_anyway"}:
+            if action in {"submit", "submit_anyway"}:
                 services.submission_submit(
                     user=request.user,
                     group_code=group,
@@ -226,6 +229,11 @@ def entry_form(request: HttpRequest, group: str, unit: str, period: str) -> Http
                 r["error"] = exc.errors.get(r["indicator"].code, "")
         except services.WarningsPending as exc:
             context["warnings"], context["error"], status = exc.warnings, exc.message, 400
+            if action == "submit_anyway" and not context["explanation"].strip():
+                # "Submit anyway" with the box empty: the explanation is the field at fault, named as such.
+                context["error"] = _("The report was not submitted.")
+                context["error_field"] = "explanation"
+                context["explanation_error"] = _("Enter an explanation of the unusual values.")
         except DomainError as exc:
             if isinstance(exc, NotAllowed):
                 return _refused(request, exc)
@@ -234,10 +242,42 @@ def entry_form(request: HttpRequest, group: str, unit: str, period: str) -> Http
             {k: v for k, v in _entry_context(group_obj, unit_obj, period_type, day).items() if k != "rows"}
         )
     _flag_rows(context, period_type, day)
+    _describe_rows(context)
     context["findings_waiting"] = Finding.objects.filter(
         unit=unit_obj, indicator__group=group_obj, state=FindingState.FLAGGED
     ).count()
     return render(request, "indicators/entry_form.html", context, status=status)
+
+
+def _describe_rows(context: dict[str, Any]) -> None:
+    """What each value input is described by (`describedby`: the ids of its unit of measure, its error,
+    the unusual-value warning and the stored flags), and the error summary's items, each linked to the
+    input at fault (`error_items`)."""
+    warned: dict[str, list[str]] = {}
+    for w in context.get("warnings") or []:
+        warned.setdefault(w.indicator_code, []).append(str(w.message))
+    items: list[dict[str, str]] = []
+    if context.get("explanation_error"):
+        items.append(
+            {
+                "anchor": "explanation",
+                "text": f"{_('Explain the unusual values')}: {context['explanation_error']}",
+            }
+        )
+    for r in context["rows"]:
+        indicator = r["indicator"]
+        code, name = indicator.code, f"{indicator.display_name} ({indicator.code})"
+        r["warnings"] = warned.get(code, [])
+        ids = [f"u-{code}"] if indicator.display_uom else []
+        if r.get("error"):
+            ids.append(f"error-{code}")
+            items.append({"anchor": f"v-{code}", "text": f"{name}: {r['error']}"})
+        if r["warnings"]:
+            ids.append(f"warn-{code}")
+        if r.get("flags"):
+            ids.append(f"flags-{code}")
+        r["describedby"] = " ".join(ids)
+    context["error_items"] = items
 
 
 def _moved(action: str, group: IndicatorGroup, unit: Organisation, period_type: str, day: date) -> str:
@@ -397,12 +437,16 @@ def progress(request: HttpRequest) -> HttpResponse:
             {
                 "group": groups[group_id],
                 "unit": units[unit_id],
+                "anchor": progress_row_id(groups[group_id].code, units[unit_id].code),
                 "state": state,
                 "state_label": SubmissionState(state).label,
                 "due": due,
                 "submitted_at": submitted_at,
                 "timeliness": timeliness,
                 "percent": round(100 * done / need) if need else 0,
+                # Said in the row: after "Remind" the page returns to the row, where this is read.
+                "reminded_today": bool(submission and submission.reminded_at)
+                and timezone.localdate(submission.reminded_at) == timezone.localdate(now),
                 "can_remind": state in (SubmissionState.DRAFT, SubmissionState.RETURNED)
                 and timeliness == "overdue"
                 and is_leader_over(request.user, units[unit_id]),
@@ -437,7 +481,16 @@ def remind(request: HttpRequest) -> HttpResponse:
         if isinstance(exc, NotAllowed):
             return _refused(request, exc)
         messages.error(request, exc.message)
-    return redirect(reverse("indicators_entry:progress") + f"?period={period}")
+    # Back to the row the button was on (focusable), not to the top of a long list.
+    anchor = progress_row_id(request.POST.get("group", ""), request.POST.get("unit", ""))
+    return redirect(f"{reverse('indicators_entry:progress')}?{urlencode({'period': period})}#{anchor}")
+
+
+def progress_row_id(group_code: str, unit_code: str) -> str:
+    """The id of a row of the progress page (`remind` returns to it)."""
+    return "progress-" + "".join(
+        ch if ch.isalnum() or ch in "-_" else "_" for ch in f"{group_code}-{unit_code}"
+    )
 
 
 @login_required
@@ -453,7 +506,7 @@ def review(request: HttpRequest, group: str, unit: str, period: str) -> HttpResp
     except DomainError as exc:
         return _refused(request, exc)
     status = 200
-    error = ""
+    error, error_field = "", ""
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
@@ -471,12 +524,17 @@ def review(request: HttpRequest, group: str, unit: str, period: str) -> HttpResp
         except DomainError as exc:
             if isinstance(exc, NotAllowed):
                 return _refused(request, exc)
-            error, status = exc.message, _status(exc)
+            error, error_field, status = exc.message, exc.field or "", _status(exc)
     context = _entry_context(group_obj, unit_obj, period_type, day)
     submission = context["submission"]
+    note_error = error if error_field == "note" else ""
     context.update(
         {
-            "error": error,
+            # The note is the one input of the page: its error is attached to it and linked from the summary.
+            "error": "" if note_error else error,
+            "note_error": note_error,
+            "note": request.POST.get("note", "") if request.method == "POST" else "",
+            "error_items": [{"anchor": "note", "text": f"{_('Note')}: {note_error}"}] if note_error else [],
             "actions": services.allowed_actions(submission.state) if submission else [],
             "is_leader": is_leader_over(request.user, unit_obj),
         }

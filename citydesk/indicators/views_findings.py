@@ -63,12 +63,29 @@ def described(findings: Iterable[Finding]) -> list[Finding]:
     return out
 
 
-def with_offers(findings: Iterable[Finding], user: User) -> list[Finding]:
-    """The findings, each with `text` and `offer` (the moves this reader may make now, and a hint)."""
+REFUSED_TAG = "finding-note-"  # the messages' extra_tags of a refused note: "finding-note-<pk>"
+
+
+def with_offers(findings: Iterable[Finding], user: User, request: HttpRequest | None = None) -> list[Finding]:
+    """The findings, each with `text` and `offer` (the moves this reader may make now, and a hint);
+    with `request`, the one whose note was just refused has `note_error` (shown next to its note)."""
     out = described(findings)
     offers = lifecycle.offers(user, out)
+    refused = _refused_notes(request) if request is not None else {}
     for f in out:
         f.offer = offers[f.pk]
+        f.note_error = refused.get(f.pk, "")
+    return out
+
+
+def _refused_notes(request: HttpRequest) -> dict[int, str]:
+    """{finding pk: message} of the notes refused by the action just redirected from. The messages stay
+    in the page's list too (read, not removed): a finding no longer shown still has its refusal said."""
+    out: dict[int, str] = {}
+    for message in messages.get_messages(request):
+        tag = message.extra_tags or ""
+        if tag.startswith(REFUSED_TAG) and tag[len(REFUSED_TAG) :].isdigit():
+            out[int(tag[len(REFUSED_TAG) :])] = str(message.message)
     return out
 
 
@@ -111,7 +128,7 @@ def unit_findings(request: HttpRequest) -> HttpResponse:
     if group_code:
         rows = rows.filter(indicator__group__code=group_code)
     found = with_offers(
-        rows.select_related(*FINDING_RELATED).order_by("-found_at", "-id")[:200], request.user
+        rows.select_related(*FINDING_RELATED).order_by("-found_at", "-id")[:200], request.user, request
     )
     context: dict[str, Any] = {
         "findings": found,
@@ -168,11 +185,15 @@ def finding_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             version=version,
         )
     except DomainError as exc:
-        # Only the note is an input the reader sees; the other fields (version, action) are the page's own.
-        label = str(_("Note")) if exc.field == "note" else ""
+        if exc.field == "note" and not isinstance(exc, NotAllowed):
+            # The reader's own input (an empty note to explain): back to the finding, the error next to
+            # its note, rather than a page of its own the reader must come back from.
+            messages.error(request, exc.message, extra_tags=f"{REFUSED_TAG}{finding.pk}")
+            return redirect(back + f"#finding-{finding.pk}")
+        # The other fields (version, action) are the page's own: no input to name.
         context = {
             "message": exc.message,
-            "field": label,
+            "field": "",
             "field_code": exc.field or "",
             "back": back + f"#finding-{finding.pk}",
         }

@@ -4,6 +4,7 @@ explanation; then explains it. Nothing is fetched from another host, nothing bre
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -11,8 +12,10 @@ import pytest
 from citydesk.indicators.models import FindingState
 from tests.browser.helpers import log_in
 from tests.browser.test_reports import expect
+from tests.indicators.entry_fixtures import make_catalog
 from tests.indicators.test_dashboards import PERIOD
 from tests.indicators.test_dashboards import data as data  # the fixture
+from tests.indicators.test_qa_round3 import history as history  # the fixture
 
 if TYPE_CHECKING:
     from .conftest import Traffic
@@ -57,4 +60,84 @@ def test_trend_axis_text_stays_readable_on_a_phone(page: Any, traffic: Traffic, 
     expect(axis).to_be_visible()
     height = axis.evaluate("e => e.getBoundingClientRect().height")
     assert height >= 9, f"the axis labels render {height:.1f} px high on a phone"
+    assert not traffic.problems(), traffic.problems()
+
+
+# --- QA-A11Y-2 part I: data entry for keyboard, screen-reader, zoom and phone users ---------------------
+
+
+@pytest.fixture
+def catalog_g01(personas):
+    return make_catalog(personas)
+
+
+ACTIVE = "() => document.activeElement && (document.activeElement.id || document.activeElement.tagName)"
+OVERFLOW = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+ENTRY = "/chi-tieu-ktxh/nhap/G1/26743/2026-03/"
+
+
+def test_submit_anyway_without_an_explanation_focuses_the_error(
+    page: Any, traffic: Traffic, personas, history
+):
+    """I1: the missing explanation is said, focused on load and linked to the box, which is marked."""
+    _retail, abnormal = history
+    log_in(page, "officer", "pw-officer")
+    page.goto(ENTRY)
+    page.fill("#v-RETAIL", str(abnormal))
+    with page.expect_navigation():
+        page.locator("button[value=submit]").click()
+    assert page.evaluate(ACTIVE) == "error-summary"  # the warnings are read first
+    expect(page.locator("#explanation")).not_to_have_attribute("aria-invalid", "true")
+    with page.expect_navigation():
+        page.get_by_test_id("submit-anyway").click()  # the box left empty
+    assert page.evaluate(ACTIVE) == "error-summary"
+    summary = page.locator("#error-summary")
+    expect(summary.locator('a[href="#explanation"]')).to_be_visible()
+    box = page.locator("#explanation")
+    expect(box).to_have_attribute("aria-invalid", "true")
+    expect(box).to_have_attribute("aria-describedby", "err-explanation")
+    expect(page.locator("#err-explanation")).to_be_visible()
+    border = box.evaluate("e => [getComputedStyle(e).borderTopWidth, getComputedStyle(e).borderTopColor]")
+    assert border == ["2px", "rgb(200, 16, 46)"], border
+    # The summary is styled as one: a red frame, not a plain paragraph.
+    assert summary.evaluate("e => getComputedStyle(e).borderTopWidth") == "3px"
+    summary.locator('a[href="#explanation"]').click()
+    assert page.evaluate(ACTIVE) == "explanation"
+    page.keyboard.insert_text("Khai trương trung tâm thương mại")
+    with page.expect_navigation():
+        page.get_by_test_id("submit-anyway").click()
+    expect(page.get_by_test_id("state")).not_to_have_text("Nháp")
+    # The two refusals answer 400 on purpose; nothing else may fail, come from elsewhere or break the CSP.
+    assert not traffic.foreign and not traffic.errors, traffic.problems()
+    assert [line.split()[0] for line in traffic.failed] == ["400", "400"], traffic.failed
+
+
+@pytest.mark.parametrize("width", [360, 640])
+def test_the_entry_table_scrolls_inside_its_box_on_a_phone(
+    page: Any, traffic: Traffic, personas, history, width
+):
+    """I4: the hidden labels stay inside the table's scroller: the page itself never scrolls sideways."""
+    page.set_viewport_size({"width": width, "height": 740})
+    log_in(page, "officer", "pw-officer")
+    page.goto(ENTRY)
+    scroll_width, inner_width = page.evaluate(OVERFLOW)
+    assert scroll_width <= inner_width, f"the entry page is {scroll_width}px wide at {inner_width}px"
+    box = page.locator(".table-scroll").first
+    assert box.evaluate("e => e.scrollWidth > e.clientWidth")  # the table scrolls, in its box
+    assert not traffic.problems(), traffic.problems()
+
+
+def test_remind_returns_focus_to_its_row(page: Any, traffic: Traffic, personas, catalog_g01):
+    """I5: after "Remind" the page opens at the row whose button was pressed, with the focus on it."""
+    log_in(page, "leader", "pw-leader")
+    page.goto("/chi-tieu-ktxh/tien-do/?period=2025-01")
+    expect(page.get_by_label("Kỳ", exact=True)).to_have_value("2025-01")
+    # Named by the visible word, then the unit and the group (the English msgid until translations merge).
+    button = page.get_by_role("button", name=re.compile(r"^(Nhắc|Remind) UBND Phường Sài Gòn – Kinh tế$"))
+    expect(button).to_have_count(1)
+    with page.expect_navigation():
+        button.click()
+    assert page.url.endswith("#progress-G01-26740")
+    assert page.evaluate(ACTIVE) == "progress-G01-26740"
+    expect(page.get_by_test_id("progress-G01-26740").get_by_test_id("reminded")).to_be_visible()
     assert not traffic.problems(), traffic.problems()
