@@ -31,6 +31,7 @@ from citydesk.reports.services.common import (
     _check_answers,
     normalize_phone,
 )
+from citydesk.reports.wards import has_division, split_label
 
 ANSWER_PREFIX = "a_"
 
@@ -129,19 +130,27 @@ class DomainErrorForm(forms.Form):
 def resolve_ward(text: str, province: str) -> str:
     """A commune/ward typed as its code or its name (with or without accents) → its code.
 
+    Also understood: a name picked from the list of suggestions ("Bến Thành (phường)", "Bến Thành (ward)",
+    see `citydesk.reports.wards`) and a name followed by its code ("Bến Thành (26743)").
     Raises DomainError(field="ward") when the name matches nothing or several units of the province.
     """
     text = (text or "").strip()
     if not text or text.isdigit():
         return text
-    key = search_key(text)
     candidates = AdminUnit.objects.filter(level=DivisionLevel.WARD)
     if province:
         candidates = candidates.filter(province_id=province)
-    exact = [u for u in candidates.filter(search_name=key)]
+    exact = _wards_named(candidates, search_key(text))
     if not exact:
-        # "ben thanh" for "Phường Bến Thành": match the name after its division word.
-        exact = [u for u in candidates.filter(search_name__endswith=" " + key)]
+        name, word = split_label(text)
+        if word.isdigit():
+            unit = candidates.filter(code=word).first()
+            if unit is not None:
+                return unit.code
+        elif word:
+            exact = _wards_named(candidates, search_key(name))
+            if len(exact) > 1:
+                exact = [u for u in exact if has_division(u, word)] or exact
     if len(exact) == 1:
         return exact[0].code
     if not exact:
@@ -155,6 +164,15 @@ def resolve_ward(text: str, province: str) -> str:
         % {"name": text, "list": names},
         field="ward",
     )
+
+
+def _wards_named(candidates: Any, key: str) -> list[AdminUnit]:
+    """The units named `key` (accent-free), or else whose name ends with it after the division word
+    ("ben thanh" for "Phường Bến Thành")."""
+    if not key:
+        return []
+    exact = list(candidates.filter(search_name=key))
+    return exact or list(candidates.filter(search_name__endswith=" " + key))
 
 
 class ReportForm(DomainErrorForm):

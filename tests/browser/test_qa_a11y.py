@@ -8,6 +8,13 @@
 - G2/G3: form fields' borders and the focus ring have 3:1 contrast against what surrounds them (computed
   styles, on white, on the page background and on the blue bar);
 - G4: the language buttons' accessible names begin with the text they show.
+
+Part 2 (QA-A11Y-2.md), the hotline console:
+- H1: after a save, the code is announced, starts the title, describes the phone field, and stays on screen
+  at 200 % while the phone field has the focus;
+- H2: the ward is typed, accents optional (a select's type-ahead picked another ward), with suggestions
+  refilled for the chosen province;
+- H4/H5: the suggestions' live region names the top category; with them the form fits 360 px.
 """
 
 from __future__ import annotations
@@ -27,6 +34,11 @@ from tests.browser.test_reports import expect, focused
 from tests.reports.conftest import (
     BEN_THANH,
     categories,  # noqa: F401  (the fixture from tests/reports, used below)
+)
+from tests.reports.test_suggest import _train as train_routing
+from tests.reports.test_suggest import (
+    city,  # noqa: F401  (the fixture from tests/reports, used below)
+    make_reports,
 )
 
 if TYPE_CHECKING:
@@ -317,3 +329,140 @@ def test_language_buttons_names_contain_their_visible_text(page: Any) -> None:
     assert texts == ["VI", "EN"] and len(names) == 2, snapshot
     for text, name in zip(texts, names, strict=True):
         assert name.startswith(text), f"{text!r} is not at the start of the name {name!r}"
+
+
+# --- Part 2 (QA-A11Y-2), hotline console: H1 saved code, H2 ward typed, H4/H5 suggestions ------------
+
+ZOOM_200 = {"width": 640, "height": 400}
+IN_VIEW = """(sel) => { const r = document.querySelector(sel).getBoundingClientRect();
+  return [Math.round(r.top), Math.round(r.bottom), window.innerHeight]; }"""
+
+
+def _call(page: Any, description: str = "Ổ gà trước số 5 Lê Thánh Tôn") -> None:
+    """The operator fills a call with the keyboard (the ward typed without accents) and saves it."""
+    page.goto("/tong-dai/")
+    assert focused(page, "#id_contact_phone")
+    page.keyboard.type("0912 345 678")
+    page.locator("#id_category").select_option("road_damage")
+    page.locator("#id_description").fill(description)
+    page.locator("#id_ward").focus()
+    page.keyboard.type("ben thanh")
+    page.keyboard.press("Tab")
+    assert focused(page, "#id_address")
+    page.keyboard.type("5 Lê Thánh Tôn")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def test_saved_code_is_announced_described_and_in_view_at_200_percent(
+    page: Any, traffic: Traffic, personas: Any, screenshot_dir: Path
+) -> None:
+    """H1: after the save, at 640 × 400 (200 %), the code stays on screen while the phone field has the
+    focus for the next call; the field is described by the code, the title starts with it, and the live
+    region says it after load."""
+    page.set_viewport_size(ZOOM_200)
+    log_in(page, "operator", "pw-operator")
+    _call(page)
+    code_box = page.get_by_test_id("hotline-code")
+    expect(code_box).to_be_visible()
+    code = code_box.inner_text().strip()
+    assert Report.objects.get(code=code).ward_id == "26743"
+    expect(page.locator("#hotline-announce")).to_contain_text(code)
+    assert focused(page, "#id_contact_phone"), "the phone field is ready for the next call"
+    top, bottom, height = page.evaluate(IN_VIEW, "[data-testid=hotline-code]")
+    assert top >= 0 and bottom <= height, f"the code is at {top}…{bottom} of a {height}px screen"
+    assert page.title().startswith(code)
+    expect(page.locator("#id_contact_phone")).to_have_accessible_description(re.compile(re.escape(code)))
+    status = page.locator("#hotline-announce").aria_snapshot()
+    assert re.search(rf"- status: .*{re.escape(code)}", status), status
+    page.screenshot(path=str(screenshot_dir / "reports-hotline-saved-640.png"))
+    # Next call: the result, its description and the title go; the phone field keeps the focus.
+    page.locator("#next-call").click()
+    assert focused(page, "#id_contact_phone")
+    assert page.locator("#id_contact_phone").get_attribute("aria-describedby") is None
+    assert not page.title().startswith(code)
+    assert traffic.problems() == [], traffic.problems()
+
+
+def test_ward_typed_without_accents_is_the_ward_saved(page: Any, traffic: Traffic, personas: Any) -> None:
+    """H2: a select's type-ahead took "ben thanh" for "Bà Điểm (xã)"; the text field keeps what was typed
+    and the server finds Bến Thành."""
+    from tests.conftest import make_unit
+
+    make_unit("26800", "Xã Bà Điểm", personas.city.admin_unit, 106.6, 10.84)
+    log_in(page, "operator", "pw-operator")
+    _call(page)
+    code = page.get_by_test_id("hotline-code").inner_text().strip()
+    report = Report.objects.get(code=code)
+    assert report.ward_id == "26743" and report.unit == personas.ward
+    assert traffic.problems() == [], traffic.problems()
+
+
+def test_the_ward_suggestions_follow_the_province(page: Any, traffic: Traffic, personas: Any) -> None:
+    """H2: choosing another province refills the ward field's suggestions (names first, the division
+    word in the page's language, the unaccented search text), from the units API."""
+    from tests.conftest import make_unit
+
+    hanoi = make_unit("01", "Thành phố Hà Nội")
+    make_unit("00070", "Phường Hoàn Kiếm", hanoi, 105.85, 21.03)
+    for path, user in (("/tong-dai/", "operator"), ("/phan-anh/moi/", None)):
+        page.context.clear_cookies()
+        if user:
+            log_in(page, user, "pw-" + user)
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        options = (
+            "() => Array.from(document.querySelectorAll('#ward-list option')).map(o => [o.value, o.label])"
+        )
+        assert page.evaluate(options)[0] == ["Bến Thành (phường)", "ben thanh (phuong) · 26743"]
+        page.locator("#id_province").select_option("01")
+        page.wait_for_function("() => document.querySelector('#ward-list option').value.startsWith('Hoàn')")
+        assert page.evaluate(options) == [["Hoàn Kiếm (phường)", "hoan kiem (phuong) · 00070"]], path
+    assert traffic.problems() == [], traffic.problems()
+
+
+@pytest.fixture
+def routing_model(city: Any, settings: Any, tmp_path: Path) -> Any:  # noqa: F811  (the fixture imported above)
+    """A routing model trained on past reports (as `manage.py train-routing` does), for the suggestions."""
+    from citydesk.reports import suggest
+
+    settings.DATA_DIR = tmp_path
+    suggest.clear_cache()
+    make_reports(city, 150)
+    train_routing(jobs=1)
+    yield
+    suggest.clear_cache()
+
+
+def test_suggestions_say_the_top_category_and_fit_a_phone(
+    page: Any, traffic: Traffic, personas: Any, routing_model: Any, screenshot_dir: Path
+) -> None:
+    """H4: the live region names the most likely category and its likelihood; H5: with the suggestions,
+    the hotline form fits a 360 px screen (a long category name, as in the demo, widened the grid)."""
+    from citydesk.core.models import ServiceCategory
+
+    ServiceCategory.objects.create(
+        code="admin_service",
+        domain="report",
+        name="Thái độ phục vụ, thủ tục hành chính",
+        name_en="Service attitude, procedures",
+        handled_by="ward",
+        working_days=5,
+    )
+    page.set_viewport_size(PHONE)
+    log_in(page, "operator", "pw-operator")
+    page.goto("/tong-dai/")
+    expect(page.locator("#suggestions")).to_be_visible()
+    page.locator("#id_description").fill("Đường bị ngập sâu sau mưa, xe chết máy")
+    expect(page.locator("#suggestions-body")).to_be_visible()
+    top = page.locator("#suggested-categories li span").first.inner_text()
+    name = top.split(" · ")[0]
+    status = page.locator("#suggestions-status")
+    expect(status).to_contain_text(name)
+    expect(status).to_have_text(re.compile(r"\(\d+%\)$"))
+    snapshot = page.locator("#suggestions").aria_snapshot()
+    assert name in snapshot.split("heading")[1], snapshot
+    page.screenshot(path=str(screenshot_dir / "reports-hotline-suggest-360.png"), full_page=True)
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the hotline is {width}px wide on a {PHONE['width']}px screen"
+    assert traffic.problems() == [], traffic.problems()

@@ -68,9 +68,9 @@ def test_citizen_reports_with_the_keyboard_and_follows_it(
 ) -> None:
     page.goto("/phan-anh/moi/")
     page.wait_for_load_state("networkidle")
-    # The script replaced the ward text field with a list from the units API.
-    expect(page.locator("#id_ward_select")).to_be_visible()
-    expect(page.locator("#id_ward")).to_be_hidden()
+    # The ward is a text field with suggestions (not a select: its type-ahead is accent-sensitive).
+    expect(page.locator("#id_ward")).to_be_visible()
+    assert page.locator("#id_ward").get_attribute("list") == "ward-list"
 
     tab_to(page, "#id_category")
     choose_with_arrows(page, "#id_category", "road_damage")
@@ -91,7 +91,8 @@ def test_citizen_reports_with_the_keyboard_and_follows_it(
     tab_to(page, "#id_province")
     assert page.input_value("#id_province") == "79"
     page.keyboard.press("Tab")
-    choose_with_arrows(page, "#id_ward_select", "26743")
+    assert focused(page, "#id_ward")
+    page.keyboard.type("ben thanh")  # without accents, as people type
 
     tab_to(page, "#id_contact_name")
     page.keyboard.type("Nguyễn Văn Dân")
@@ -149,7 +150,8 @@ def test_operator_enters_a_phone_call(
     page.keyboard.press("Tab")
     assert focused(page, "#id_province")
     page.keyboard.press("Tab")
-    choose_with_arrows(page, "#id_ward", "26743")
+    assert focused(page, "#id_ward")
+    page.keyboard.type("ben thanh")
     page.keyboard.press("Tab")
     page.keyboard.type("5 Lê Thánh Tôn")
     page.keyboard.press("Tab")
@@ -207,17 +209,28 @@ def test_officer_resolves_a_report_from_the_queue(
     assert traffic.problems() == [], traffic.problems()
 
 
-def test_typing_a_wards_name_finds_it_in_the_list(page: Any, traffic: Traffic, personas: Any) -> None:
-    """The ward list shows the proper name first ("Sài Gòn (phường)"): typing "S" finds it (QA R7)."""
+def test_the_ward_suggestions_start_with_the_proper_names_in_the_pages_language(
+    page: Any, traffic: Traffic, personas: Any
+) -> None:
+    """The ward suggestions show the proper name first ("Sài Gòn (phường)", QA R7), with the division word
+    in the page's language ("Sài Gòn (ward)", QA-A11Y-2 E2), also when the script refills them for another
+    province."""
+    from tests.conftest import make_unit
+
+    hanoi = make_unit("01", "Thành phố Hà Nội")
+    make_unit("00070", "Phường Hoàn Kiếm", hanoi, 105.85, 21.03)
+    values = "() => Array.from(document.querySelectorAll('#ward-list option')).map(o => o.value)"
     page.goto("/phan-anh/moi/")
-    page.wait_for_load_state("networkidle")
-    select = page.locator("#id_ward_select")
-    expect(select).to_be_visible()
-    labels = select.locator("option").all_inner_texts()
-    assert labels[1:] == ["Bến Thành (phường)", "Sài Gòn (phường)"], labels
-    select.focus()
-    page.keyboard.type("Sài")
-    assert page.input_value("#id_ward_select") == "26740"
+    assert page.evaluate(values) == ["Bến Thành (phường)", "Sài Gòn (phường)"]
+    with page.expect_navigation():
+        page.locator("header form.lang button[value=en]").click()
+    assert page.evaluate(values) == ["Bến Thành (ward)", "Sài Gòn (ward)"]
+    page.locator("#id_province").select_option("01")
+    page.wait_for_function("() => document.querySelector('#ward-list option').value.startsWith('Hoàn')")
+    assert page.evaluate(values) == ["Hoàn Kiếm (ward)"]
+    page.locator("#id_province").select_option("79")
+    page.wait_for_function("() => document.querySelectorAll('#ward-list option').length === 2")
+    assert page.evaluate(values) == ["Bến Thành (ward)", "Sài Gòn (ward)"]
     assert traffic.problems() == [], traffic.problems()
 
 
@@ -252,6 +265,10 @@ def test_operator_records_a_callers_answer(
     with page.expect_navigation():
         page.keyboard.press("Enter")
     expect(page.get_by_test_id("not-waiting")).to_be_visible()
+    # The outcome is said (QA-A11Y-2 H1): the success message has the focus, the title starts with it.
+    assert focused(page, ".messages .msg-success"), "the recorded answer's message has the focus"
+    with translation.override("vi"):
+        assert page.title().startswith(gettext("Answer recorded") + " · " + report.code)
     page.screenshot(path=str(screenshot_dir / "reports-hotline-answer.png"), full_page=True)
     report.refresh_from_db()
     assert report.paused_at is None

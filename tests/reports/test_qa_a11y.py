@@ -224,3 +224,14 @@ def test_refused_photo_field_is_marked_invalid(client, personas, categories, set
     assert response.status_code == 400 and 'id="err-photos"' in html
     photos = _tag(html, "id_photos")
     assert 'aria-invalid="true"' in photos and "err-photos" in photos
+
+
+def test_the_rating_form_names_the_levels_as_the_scale_does(client, personas, categories):
+    """The tracking page's three levels are the rating scale's own labels: "Neutral" in English."""
+    report = _resolved(personas)
+    path = f"/tra-cuu/{report.code}/?t={report.citizen_token}"
+    english = client.get(path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Neutral" in english
+    assert ">Normal<" not in english
+    with translation.override("vi"):
+        assert gettext("Neutral") in client.get(path, HTTP_ACCEPT_LANGUAGE="vi").content.decode()

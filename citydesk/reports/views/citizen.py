@@ -39,7 +39,7 @@ from citydesk.reports.forms import (
     category_label,
     new_idempotency_key,
 )
-from citydesk.reports.models import Channel, Follower, Report, ReportEvent, Status
+from citydesk.reports.models import Channel, Follower, Rating, Report, ReportEvent, Status
 from citydesk.reports.services import citizen as citizen_services
 from citydesk.reports.services.common import (
     read_unfollow_key,
@@ -65,6 +65,9 @@ from citydesk.reports.views.common import (
     _report_categories,
     _status_of,
     _token_ok,
+    _unit_gloss,
+    _ward_options,
+    division_words,
 )
 
 log = logging.getLogger("citydesk.reports")
@@ -132,6 +135,8 @@ def report_new(request: HttpRequest) -> HttpResponse:
         "js_config": _report_form_js_config(),
         "provinces": _provinces(),
         "province": province,
+        "wards": _ward_options(province),
+        "ward_words": division_words(),
         "centre_lon": centre_lon,
         "centre_lat": centre_lat,
         "idempotency_key": idempotency_key,
@@ -146,8 +151,6 @@ def report_new(request: HttpRequest) -> HttpResponse:
 def _report_form_js_config() -> dict[str, Any]:
     """Texts the page's script shows (translated here: the script holds no language of its own)."""
     return {
-        "choose_ward": _("— Choose the commune / ward —"),
-        "ward_label": _("Commune / ward"),
         "loading": _("Loading…"),
         "no_point": _("No point chosen on the map."),
         "chosen_point": _("Chosen point: %(lat)s, %(lon)s"),
@@ -338,6 +341,7 @@ def _track_response(
     context = {
         "report": report,
         "category_name": category_label(report.category),
+        "unit_gloss": _unit_gloss(report.unit),
         "reporter_name": report.contact_name if report.show_name_publicly else "",
         "overdue": _overdue(report, timezone.now()),
         "events": events,
@@ -356,11 +360,7 @@ def _track_response(
         "rating_problem": ""
         if may_rate or rating_form is None
         else " ".join(str(e) for errors in rating_form.errors.values() for e in errors),
-        "rating_levels": [
-            ("satisfied", _("Satisfied")),
-            ("normal", _("Normal")),
-            ("unsatisfied", _("Unsatisfied")),
-        ],
+        "rating_levels": [(value, str(label)) for value, label in Rating.Level.choices],
         "follow_form": follow_form or FollowForm(),
         "may_follow": may_follow,
         "merged_into": report.duplicate_of

@@ -10,11 +10,15 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from citydesk.core.errors import Conflict, DomainError, NotAllowed
 from citydesk.core.models import (
     AdminUnit,
     DivisionLevel,
+    Organisation,
+    OrgKind,
     ServiceCategory,
 )
 from citydesk.lib.text import sort_key
@@ -22,6 +26,12 @@ from citydesk.reports.forms import (
     category_label,
 )
 from citydesk.reports.models import Report
+from citydesk.reports.wards import (  # noqa: F401  (ward_option_label: the ward list's label, for tests)
+    WardOption,
+    division_words,
+    ward_option_label,
+    ward_options,
+)
 from citydesk.reports.workflow import ACTION_LABELS  # noqa: F401  (the pages' button labels)
 
 log = logging.getLogger("citydesk.reports")
@@ -83,28 +93,21 @@ def _provinces() -> list[AdminUnit]:
     return sorted(AdminUnit.objects.filter(level=DivisionLevel.PROVINCE), key=lambda u: sort_key(u.name))
 
 
-# The division words a commune-level unit's name starts with, longest first.
-_WARD_WORDS = ("đặc khu", "thị trấn", "phường", "xã")
+def _ward_options(province: str) -> list[WardOption]:
+    """The province's communes and wards for the ward field's list of suggestions (`wards.py`)."""
+    return ward_options(province)
 
 
-def ward_option_label(name: str, division_type: str = "") -> str:
-    """A commune/ward as a list shows it: its proper name first ("Bến Thành (phường)" for "Phường Bến
-    Thành"), so that typing its first letters in the list finds it (every name starts with "Phường" or
-    "Xã" otherwise). A name that does not start with its division word is shown as it is."""
-    lowered = name.lower()
-    for word in (division_type.lower(), *_WARD_WORDS) if division_type else _WARD_WORDS:
-        if word and lowered.startswith(word + " ") and len(name) > len(word) + 1:
-            return f"{name[len(word) + 1 :].strip()} ({word})"
-    return name
-
-
-def _ward_options(province: str) -> list[tuple[str, str]]:
-    """(code, label) of the province's communes and wards, in Vietnamese order of the labels."""
-    wards = AdminUnit.objects.filter(level=DivisionLevel.WARD, province_id=province).values_list(
-        "code", "name", "division_type"
-    )
-    options = [(code, ward_option_label(name, kind)) for code, name, kind in wards]
-    return sorted(options, key=lambda option: (sort_key(option[1]), option[0]))
+def _unit_gloss(org: Organisation | None) -> str:
+    """What a People's Committee is ("UBND" in its name), for readers of a language other than Vietnamese:
+    "commune-level People's Committee" (as the officer page's history says) or "province-level People's
+    Committee"; "" in Vietnamese and for other units."""
+    if org is None or org.kind != OrgKind.PEOPLES_COMMITTEE or (get_language() or "vi").startswith("vi"):
+        return ""
+    unit = org.admin_unit
+    if unit is not None and unit.level == DivisionLevel.PROVINCE:
+        return _("province-level People's Committee")
+    return _("commune-level People's Committee")
 
 
 def _province_centre(province: str) -> tuple[float | None, float | None]:

@@ -44,10 +44,15 @@ from citydesk.reports.views.common import (
     _remember,
     _report_categories,
     _status_of,
+    _unit_gloss,
     _ward_options,
+    division_words,
 )
 
 log = logging.getLogger("citydesk.reports")
+
+# The report whose caller's answer was just recorded: its page says so in its title and focuses the message.
+SESSION_ANSWER_RECORDED = "reports_hotline_answer_recorded"
 
 # --- Hotline operator screen ----------------------------------------------------------------------
 
@@ -135,6 +140,7 @@ def _hotline_page(
         "provinces": _provinces(),
         "province": province,
         "wards": _ward_options(province),
+        "ward_words": division_words(),
         "idempotency_key": idempotency_key,
         "result": result,
         "result_category": category_label(result.category) if result else "",
@@ -144,6 +150,9 @@ def _hotline_page(
             "none": _("No suggestion for this description."),
             "ready": _("Suggestions for the description so far:"),
             "percent": _("%(p)s%% likely"),
+            # What the live region says: the most likely category (or unit), not only that there are some.
+            "top_category": _("Suggestion: %(name)s (%(p)s%%)"),
+            "top_unit": _("Suggested unit: %(name)s (%(p)s%%)"),
         },
         "non_field_errors": form.non_field_errors(),
         "lookup_code": lookup.data.get("code", "") if lookup is not None else "",
@@ -220,6 +229,7 @@ def hotline_report(request: HttpRequest, code: str) -> HttpResponse:
             report = selectors.report_for_page(report.code) or report
         else:
             if result.created:
+                request.session[SESSION_ANSWER_RECORDED] = report.code
                 messages.success(
                     request,
                     _("The caller's answer was recorded and sent to %(unit)s; the deadline clock runs again.")
@@ -227,8 +237,11 @@ def hotline_report(request: HttpRequest, code: str) -> HttpResponse:
                 )
             return redirect("reports:hotline_report", code=report.code)
     waiting = report.paused_at is not None and report.is_open
+    recorded = request.method == "GET" and request.session.pop(SESSION_ANSWER_RECORDED, "") == report.code
     context = {
         "report": report,
+        "answer_recorded": recorded,
+        "unit_gloss": _unit_gloss(report.unit),
         "category_name": category_label(report.category),
         "caller_phone": services.mask_phone(report.contact_phone) if report.contact_phone else "",
         "waiting": waiting,

@@ -1,9 +1,10 @@
 /* CityDesk 1022 pages: progressive enhancement only. Every page works without this script.
  *
- * - report form: show the chosen category's questions, commune/ward select filled from /api/v1/units,
+ * - report form: show the chosen category's questions, commune/ward suggestions refilled from /api/v1/units,
  *   the map to pick a point (mouse or keyboard), "Is it one of these?" before sending;
  * - maps: Leaflet with the province's ward polygons (GeoJSON served by CityDesk; no tile server needed);
- * - hotline: wards per province, routing suggestions while typing, "next call";
+ * - hotline: wards per province, the saved code announced and in view, routing suggestions while typing,
+ *   "next call"; the caller's-answer page focuses its "recorded" message;
  * - tracking page: the reopen box only for "unsatisfied"; queue: select all.
  * Texts come from the page (json_script), already translated by the server.
  */
@@ -45,26 +46,32 @@
     return a.label.localeCompare(b.label, "vi") || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
   }
 
-  /* The division words a commune/ward's name starts with, longest first (as views/common.py). */
+  /* The division words a commune/ward's name starts with, longest first (as wards.py). */
   var WARD_WORDS = ["đặc khu", "thị trấn", "phường", "xã"];
 
-  /* "Phường Bến Thành" → "Bến Thành (phường)": the proper name first, so that typing its first letters
-     in the list finds it (every name starts with "Phường" or "Xã" otherwise). */
-  function wardLabel(unit) {
+  /* Lower-case, without accents ("Phường Bến Thành" → "phuong ben thanh"), as citydesk.lib.text.search_key. */
+  function searchKey(text) {
+    return String(text || "").toLowerCase().replace(/đ/g, "d").normalize("NFD")
+      .replace(/[\u0300-\u036f]/g, "").replace(/\s+/g, " ").trim();
+  }
+
+  /* "Phường Bến Thành" → "Bến Thành (phường)", or "Bến Thành (ward)" on an English page (the page gives the
+     words, #ward-words): the proper name first, as the server's list (wards.py). */
+  function wardLabel(unit, words) {
     var name = unit.name || "";
     var lowered = name.toLowerCase();
-    var words = (unit.division_type ? [unit.division_type.toLowerCase()] : []).concat(WARD_WORDS);
-    for (var i = 0; i < words.length; i++) {
-      var word = words[i];
+    var kinds = (unit.division_type ? [unit.division_type.toLowerCase()] : []).concat(WARD_WORDS);
+    for (var i = 0; i < kinds.length; i++) {
+      var word = kinds[i];
       if (word && lowered.indexOf(word + " ") === 0 && name.length > word.length + 1) {
-        return name.slice(word.length + 1).trim() + " (" + word + ")";
+        return name.slice(word.length + 1).trim() + " " + ((words || {})[word] || "(" + word + ")");
       }
     }
     return name;
   }
 
   /* Commune/ward options of a province from the public units API, in Vietnamese order of their labels. */
-  function fetchWards(unitsUrl, province) {
+  function fetchWards(unitsUrl, province, words) {
     var query = new URLSearchParams({ province: province, level: "ward", limit: "1000" });
     return fetch(unitsUrl + "?" + query.toString(), { headers: { Accept: "application/json" } })
       .then(function (r) {
@@ -73,23 +80,42 @@
       })
       .then(function (data) {
         return (data.items || []).map(function (unit) {
-          return { code: unit.code, name: unit.name, label: wardLabel(unit) };
+          var label = wardLabel(unit, words);
+          return { code: unit.code, name: unit.name, label: label, search: searchKey(label) + " · " + unit.code };
         }).sort(byLabel);
       });
   }
 
-  function fillWardSelect(select, items, placeholder, wanted) {
-    while (select.options.length) select.remove(0);
-    select.add(new Option(placeholder, ""));
-    var want = (wanted || "").trim().toLowerCase();
+  /* The ward field's suggestions (a <datalist>, as the server renders it): the label is what a pick puts
+     in the field; the search text (no accents, the code) lets unaccented typing find it. */
+  function fillWardList(list, items) {
+    while (list.firstChild) list.removeChild(list.firstChild);
     items.forEach(function (unit) {
-      var option = new Option(unit.label, unit.code);
-      if (want && (unit.code === want || unit.name.toLowerCase() === want ||
-                   unit.label.toLowerCase() === want || unit.name.toLowerCase().endsWith(" " + want))) {
-        option.selected = true;
-      }
-      select.add(option);
+      list.appendChild(el("option", { value: unit.label, label: unit.search, "data-code": unit.code }));
     });
+  }
+
+  /* The code of the ward typed in the field, when the list names exactly one (else ""; the server still
+     resolves the text, and says when it is ambiguous). */
+  function wardCodeOf(input, list) {
+    var text = (input.value || "").trim();
+    if (!text || !list) return "";
+    if (/^\d+$/.test(text)) return text;
+    var key = searchKey(text);
+    var found = [];
+    Array.prototype.forEach.call(list.options, function (option) {
+      var label = searchKey(option.value);
+      var name = searchKey(option.value.replace(/\s*\([^()]*\)\s*$/, ""));
+      if (option.value === text || label === key || name === key || key.slice(-name.length - 1) === " " + name) {
+        found.push(option.getAttribute("data-code"));
+      }
+    });
+    return found.length === 1 ? found[0] : "";
+  }
+
+  function wardLabelOf(list, code) {
+    var option = list ? list.querySelector("option[data-code='" + code + "']") : null;
+    return option ? option.value : "";
   }
 
   /* ---- Maps ------------------------------------------------------------------------------------ */
@@ -163,7 +189,6 @@
     var description = form.querySelector("#id_description");
     var province = form.querySelector("#id_province");
     var wardInput = form.querySelector("#id_ward");
-    var wardLabel = form.querySelector("#label-ward");
     var lonInput = form.querySelector("#id_lon");
     var latInput = form.querySelector("#id_lat");
     var pointStatus = form.querySelector("#point-status");
@@ -188,25 +213,17 @@
     category.addEventListener("change", function () { showQuestions(); duplicatesChecked = false; });
     showQuestions();
 
-    // Commune/ward: a select filled from the API replaces the free-text field.
-    var wardSelect = null;
-    function loadWardSelect(wanted) {
-      return fetchWards(form.dataset.unitsUrl, province.value).then(function (items) {
-        if (!wardSelect) {
-          wardSelect = el("select", { id: "id_ward_select", name: "ward" });
-          ["aria-invalid", "aria-describedby"].forEach(function (name) {
-            if (wardInput.hasAttribute(name)) wardSelect.setAttribute(name, wardInput.getAttribute(name));
-          });
-          wardInput.insertAdjacentElement("afterend", wardSelect);
-          wardInput.hidden = true;
-          wardInput.disabled = true;
-          wardLabel.htmlFor = "id_ward_select";
-          wardLabel.textContent = cfg.ward_label || wardLabel.textContent;
-        }
-        fillWardSelect(wardSelect, items, cfg.choose_ward || "—", wanted);
-      }).catch(function () { /* keep the text field */ });
+    // Commune/ward: a text field with suggestions (accents optional), refilled for the chosen province.
+    // Not a <select>: its type-ahead is accent-sensitive and would pick another ward without a word.
+    var wardList = document.getElementById("ward-list");
+    var wardWords = readJSON("ward-words");
+    function loadWards(code) {
+      if (!wardList) return Promise.resolve();
+      return fetchWards(form.dataset.unitsUrl, province.value, wardWords).then(function (items) {
+        fillWardList(wardList, items);
+        if (code) wardInput.value = wardLabelOf(wardList, code) || wardInput.value;
+      }).catch(function () { /* keep the list the server gave */ });
     }
-    loadWardSelect(wardInput.value);
 
     // Map: click, or Enter on the focused map, puts the point.
     var mapEl = document.getElementById("report-map");
@@ -238,10 +255,11 @@
           pointStatus.textContent = fmt(cfg.chosen_point, { lat: lat, lon: lon }) + " — " + fmt(cfg.in_unit, { name: unit.name });
           if (unit.province_code && unit.province_code !== province.value) {
             province.value = unit.province_code;
-            loadWardSelect(unit.code);
+            wardInput.value = unit.name;
+            loadWards(unit.code);
             mapState.loadWards(unit.province_code, false);
-          } else if (wardSelect) {
-            wardSelect.value = unit.code;
+          } else {
+            wardInput.value = wardLabelOf(wardList, unit.code) || unit.name;
           }
         })
         .catch(function () {});
@@ -273,7 +291,7 @@
       });
     }
     province.addEventListener("change", function () {
-      loadWardSelect("");
+      loadWards("");
       if (mapState) mapState.loadWards(province.value, true);
     });
     description.addEventListener("change", function () { duplicatesChecked = false; });
@@ -418,22 +436,47 @@
 
   /* ---- Hotline ------------------------------------------------------------------------------------- */
 
+  /* After a save: the code the operator reads to the caller is said (the live region is filled after
+     load: a region filled on load is not announced), is in the title (server), described by the phone
+     field, and stays in view although the phone field has the focus for the next call. */
+  function showSavedCode(form, phone) {
+    var card = document.querySelector("#hotline-result .result-card");
+    if (!card) return;
+    phone.focus({ preventScroll: true });
+    card.scrollIntoView({ block: "start" });
+    var announce = document.getElementById("hotline-announce");
+    if (!announce) return;
+    var parts = ["hotline-saved-intro", "hotline-saved", "hotline-saved-unit"].map(function (id) {
+      var node = document.getElementById(id);
+      return node ? node.textContent.replace(/\s+/g, " ").trim() : "";
+    });
+    setTimeout(function () { announce.textContent = parts.join(" ").trim(); }, 150);
+  }
+
   function initHotline(form) {
     var province = form.querySelector("#id_province");
     var ward = form.querySelector("#id_ward");
+    var wardList = document.getElementById("ward-list");
+    var wardWords = readJSON("ward-words");
     var phone = form.querySelector("#id_contact_phone");
-    var placeholder = ward.options.length ? ward.options[0].text : "—";
     province.addEventListener("change", function () {
-      fetchWards(form.dataset.unitsUrl, province.value)
-        .then(function (items) { fillWardSelect(ward, items, placeholder, ""); })
+      if (!wardList) return;
+      fetchWards(form.dataset.unitsUrl, province.value, wardWords)
+        .then(function (items) { fillWardList(wardList, items); })
         .catch(function () {});
     });
 
+    showSavedCode(form, phone);
     var next = document.getElementById("next-call");
     if (next) {
       next.addEventListener("click", function (e) {
         e.preventDefault();
-        document.getElementById("hotline-result").textContent = "";
+        var result = document.getElementById("hotline-result");
+        result.textContent = "";
+        var announce = document.getElementById("hotline-announce");
+        if (announce) announce.textContent = "";
+        if (result.dataset.title) document.title = result.dataset.title;
+        phone.removeAttribute("aria-describedby");
         form.reset();
         if (window.history && history.replaceState) history.replaceState(null, "", window.location.pathname);
         phone.focus();
@@ -471,13 +514,22 @@
       });
       var any = (data.categories || []).length || (data.units || []).length;
       body.hidden = !any;
-      status.textContent = any ? texts.ready : texts.none;
+      // The live region says the most likely category (else unit), not only that there are suggestions.
+      var topCategory = (data.categories || [])[0];
+      var topUnit = (data.units || [])[0];
+      if (topCategory) {
+        status.textContent = fmt(texts.top_category, { name: topCategory.name, p: Math.round(topCategory.confidence * 100) });
+      } else if (topUnit) {
+        status.textContent = fmt(texts.top_unit, { name: topUnit.name, p: Math.round(topUnit.confidence * 100) });
+      } else {
+        status.textContent = texts.none;
+      }
     }
     function ask() {
       var text = description.value.trim();
       if (text.length < 6) return;
       var mine = ++sequence;
-      var query = new URLSearchParams({ description: text, ward_code: ward.value || "" });
+      var query = new URLSearchParams({ description: text, ward_code: wardCodeOf(ward, wardList) });
       fetch(form.dataset.suggestUrl + "?" + query.toString(), { headers: { Accept: "application/json" } })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (data) {
@@ -547,8 +599,19 @@
     else summary.focus();
   }
 
+  /* The caller's-answer page after "Record the answer": the success message gets the focus (it is on
+     the page from the start, so its role=status alone would not be announced). */
+  function focusRecordedAnswer() {
+    if (!document.querySelector("[data-answer-recorded]")) return;
+    var message = document.querySelector(".messages .msg-success");
+    if (!message) return;
+    message.setAttribute("tabindex", "-1");
+    message.focus();
+  }
+
   function start() {
     focusErrors();
+    focusRecordedAnswer();
     var reportForm = document.getElementById("report-form");
     if (reportForm) initReportForm(reportForm);
     else {
