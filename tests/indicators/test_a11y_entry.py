@@ -348,3 +348,22 @@ def test_english_pages_name_the_months(client, personas, cat):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = client.get(reverse("indicators_entry:form", args=["G01", "26743", P]))
     assert "March 2026" in page.content.decode() and "Month 3/2026" not in page.content.decode()
+
+
+def test_the_units_vietnamese_explanation_is_marked_on_english_pages(client, personas, history):  # noqa: F811
+    """What the unit wrote is read with a Vietnamese voice on English pages (WCAG 3.1.2)."""
+    _retail, abnormal = history
+    form = reverse("indicators_entry:form", args=["G1", "26743", P])
+    client.force_login(personas.officer)
+    note = "Khai trương siêu thị mới trong tháng"
+    sent = client.post(form, {"v_RETAIL": str(abnormal), "action": "submit_anyway", "explanation": note})
+    assert sent.status_code == 302
+    for user, path in (
+        (personas.officer, form),
+        (personas.leader, reverse("indicators_entry:review", args=["G1", "26743", P])),
+    ):
+        client.force_login(user)
+        english = client.get(path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert re.search(rf'lang="vi">[^<]*{note}', english), path
+        vietnamese = client.get(path, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+        assert not re.search(rf'lang="vi">[^<]*{note}', vietnamese), path
