@@ -31,6 +31,24 @@ def fallback_language(english: str) -> str:
     return "vi"
 
 
+class NamedInTwoLanguages:
+    """A catalog row with an official (Vietnamese) `name` and an optional `name_en`: `label` is the name in
+    the active language, `label_lang` says when it falls back to Vietnamese on a page in another one."""
+
+    name: str
+    name_en: str
+
+    @property
+    def label(self) -> str:
+        """The English name on English pages when there is one, else the official (Vietnamese) name."""
+        return in_active_language(self.name, self.name_en)
+
+    @property
+    def label_lang(self) -> str:
+        """ "vi" when `label` falls back to the Vietnamese name on a page in another language, else ""."""
+        return fallback_language(self.name_en)
+
+
 class ServiceLevel(models.IntegerChoices):
     """Online public-service level (dịch vụ công trực tuyến mức độ 2/3/4)."""
 
@@ -52,7 +70,7 @@ class Authority(models.TextChoices):
     CITY = "city", _("City People's Committee")
 
 
-class Procedure(models.Model):
+class Procedure(NamedInTwoLanguages, models.Model):
     code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=300)
     name_en = models.CharField(_("name (English)"), max_length=300, blank=True)
@@ -87,17 +105,6 @@ class Procedure(models.Model):
         return f"{self.code} {self.name}"
 
     @property
-    def label(self) -> str:
-        """The name in the active language: the English name on English pages when there is one, else
-        the official (Vietnamese) name."""
-        return in_active_language(self.name, self.name_en)
-
-    @property
-    def label_lang(self) -> str:
-        """ "vi" when `label` falls back to the Vietnamese name on a page in another language, else ""."""
-        return fallback_language(self.name_en)
-
-    @property
     def field_label(self) -> str:
         """The field (lĩnh vực) in the active language, like `label`."""
         return in_active_language(self.field, self.field_en)
@@ -108,7 +115,7 @@ class Procedure(models.Model):
         return fallback_language(self.field_en)
 
 
-class ProcedureDocument(models.Model):
+class ProcedureDocument(NamedInTwoLanguages, models.Model):
     """A paper the applicant must (or may) bring, with an optional blank template."""
 
     procedure = models.ForeignKey(
@@ -129,16 +136,6 @@ class ProcedureDocument(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def label(self) -> str:
-        """The paper's name in the active language (see `Procedure.label`)."""
-        return in_active_language(self.name, self.name_en)
-
-    @property
-    def label_lang(self) -> str:
-        """ "vi" when `label` falls back to the Vietnamese name on a page in another language, else ""."""
-        return fallback_language(self.name_en)
-
 
 class Performer(models.TextChoices):
     """Who performs a process step, resolved against the dossier's receiving unit."""
@@ -148,7 +145,7 @@ class Performer(models.TextChoices):
     CITY = "city", _("The City People's Committee")
 
 
-class ProcedureStep(models.Model):
+class ProcedureStep(NamedInTwoLanguages, models.Model):
     """One step of a procedure's process (quy trình nội bộ / liên thông)."""
 
     procedure = models.ForeignKey(
@@ -175,16 +172,6 @@ class ProcedureStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.name}"
-
-    @property
-    def label(self) -> str:
-        """The step's name in the active language (see `Procedure.label`)."""
-        return in_active_language(self.name, self.name_en)
-
-    @property
-    def label_lang(self) -> str:
-        """ "vi" when `label` falls back to the Vietnamese name on a page in another language, else ""."""
-        return fallback_language(self.name_en)
 
 
 class Channel(models.TextChoices):
@@ -344,7 +331,7 @@ class Dossier(models.Model):
         return self.status in OPEN_STATUSES
 
 
-class DossierStep(models.Model):
+class DossierStep(NamedInTwoLanguages, models.Model):
     """A step of one dossier's process, in the unit that performs it, with its own due time."""
 
     # db_index=False: the unique (dossier, position) serves look-ups by dossier.
@@ -402,18 +389,8 @@ class DossierStep(models.Model):
     def __str__(self) -> str:
         return f"{self.dossier_id}/{self.position} {self.name}"
 
-    @property
-    def label(self) -> str:
-        """The step's name in the active language (see `Procedure.label`)."""
-        return in_active_language(self.name, self.name_en)
 
-    @property
-    def label_lang(self) -> str:
-        """ "vi" when `label` falls back to the Vietnamese name on a page in another language, else ""."""
-        return fallback_language(self.name_en)
-
-
-class DossierDocument(models.Model):
+class DossierDocument(NamedInTwoLanguages, models.Model):
     """A paper of one dossier: checked at the desk, or uploaded online."""
 
     dossier = models.ForeignKey(
@@ -439,16 +416,6 @@ class DossierDocument(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def label(self) -> str:
-        """The paper's name in the active language (see `Procedure.label`)."""
-        return in_active_language(self.name, self.name_en)
-
-    @property
-    def label_lang(self) -> str:
-        """ "vi" when `label` falls back to the Vietnamese name on a page in another language, else ""."""
-        return fallback_language(self.name_en)
 
 
 class DossierEvent(history_notes.NotedEvent, models.Model):
