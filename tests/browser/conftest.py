@@ -7,6 +7,7 @@ skipped, except under CI=true where a missing browser is a failure.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test import testcases
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -27,6 +30,26 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 20_000
+
+
+class _OneRequestAtATime(ThreadedWSGIServer):
+    """The live server, answering one request at a time. On SQLite its threads share the test's in-memory
+    connection (Django's rule for in-memory databases), which is not safe from two threads at once: a
+    kiosk page loading while its poll came in hung the run there."""
+
+    _lock = threading.Lock()
+
+    def set_app(self, application: Any) -> None:
+        lock = self._lock
+
+        def one_at_a_time(environ: dict[str, Any], start_response: Any) -> Any:
+            with lock:
+                return application(environ, start_response)
+
+        super().set_app(one_at_a_time)
+
+
+testcases.LiveServerThread.server_class = _OneRequestAtATime
 
 
 def _unavailable(reason: str) -> None:
