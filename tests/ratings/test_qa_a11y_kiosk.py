@@ -18,6 +18,7 @@ from citydesk.ratings import kiosk_views
 from citydesk.ratings.models import Level
 from citydesk.ratings.services import rating_submit_kiosk
 from citydesk.reports.models import Rating as ReportRating
+from tests.contrast import contrast
 from tests.ratings.conftest import KIOSK
 
 pytestmark = pytest.mark.django_db
@@ -31,20 +32,6 @@ def _no_kiosk_interval(settings):
 
 
 # --- Colours ----------------------------------------------------------------------------------------
-
-
-def _luminance(hex_colour: str) -> float:
-    value = hex_colour.lstrip("#")
-    if len(value) == 3:
-        value = "".join(c * 2 for c in value)
-    channels = [int(value[i : i + 2], 16) / 255 for i in (0, 2, 4)]
-    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def contrast(a: str, b: str) -> float:
-    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
 
 
 def _kiosk_css() -> str:

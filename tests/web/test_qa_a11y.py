@@ -17,6 +17,8 @@ from django.test import Client
 from django.utils import translation
 from django.utils.translation import gettext
 
+from tests.contrast import contrast
+
 pytestmark = pytest.mark.django_db
 
 PAGES = ["/", "/phan-anh/moi/", "/tra-cuu/", "/thu-tuc/", "/ho-so/tra-cuu/", "/lich-lam-viec/", "/dang-nhap/"]
@@ -26,20 +28,6 @@ def _css(path: str) -> str:
     found = finders.find(path)
     assert found, path
     return Path(found).read_text(encoding="utf-8")
-
-
-def _luminance(hex_colour: str) -> float:
-    value = hex_colour.lstrip("#")
-    if len(value) == 3:
-        value = "".join(c * 2 for c in value)
-    channels = [int(value[i : i + 2], 16) / 255 for i in (0, 2, 4)]
-    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def contrast(a: str, b: str) -> float:
-    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
 
 
 def _variable(css: str, name: str) -> str:
