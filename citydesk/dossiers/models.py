@@ -269,6 +269,7 @@ class Dossier(models.Model):
         blank=True,
         related_name="dossiers",
         verbose_name=_("applicant"),
+        db_index=False,  # partial index in Meta: desk and post dossiers have none
     )
     applicant_name = models.CharField(_("applicant"), max_length=150)
     applicant_id_number = models.CharField(_("ID card number"), max_length=20, blank=True)
@@ -295,6 +296,7 @@ class Dossier(models.Model):
         blank=True,
         related_name="dossiers",
         verbose_name=_("campaign"),
+        db_index=False,  # partial index in Meta: most dossiers are in none
     )
     paused_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paused at"))
     paused_seconds = models.PositiveBigIntegerField(default=0, verbose_name=_("paused seconds"))
@@ -321,6 +323,11 @@ class Dossier(models.Model):
             models.Index(
                 fields=["unit", "due_at"], name="dossier_open_due", condition=Q(status__in=OPEN_STATUSES)
             ),
+            # Links most dossiers lack, indexed only where set: an intake writes no index page for them.
+            models.Index(
+                fields=["applicant"], condition=Q(applicant__isnull=False), name="dossier_applicant"
+            ),
+            models.Index(fields=["campaign"], condition=Q(campaign__isnull=False), name="dossier_campaign"),
         ]
 
     def __str__(self) -> str:
@@ -354,6 +361,7 @@ class DossierStep(NamedInTwoLanguages, models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("assignee"),
+        db_index=False,  # partial index in Meta: none until an officer takes the step
     )
     allotted_seconds = models.PositiveIntegerField(default=0, verbose_name=_("allotted seconds"))
     started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
@@ -366,6 +374,7 @@ class DossierStep(NamedInTwoLanguages, models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("completed by"),
+        db_index=False,  # partial index in Meta: none until the step is done
     )
     note = models.TextField(blank=True, verbose_name=_("note"))
     punctuality = models.CharField(
@@ -383,6 +392,14 @@ class DossierStep(NamedInTwoLanguages, models.Model):
                 fields=["unit", "due_at"],
                 name="dossierstep_active",
                 condition=Q(started_at__isnull=False, completed_at__isnull=True),
+            ),
+            models.Index(
+                fields=["assignee"], condition=Q(assignee__isnull=False), name="dossierstep_assignee"
+            ),
+            models.Index(
+                fields=["completed_by"],
+                condition=Q(completed_by__isnull=False),
+                name="dossierstep_completed_by",
             ),
         ]
 

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -48,7 +49,12 @@ class Notification(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="notification_due"),
-            models.Index(fields=["recipient", "channel", "read_at"], name="notification_inbox"),
+            # Only people with an account have an inbox; e-mails and SMS to an address stay out of it.
+            models.Index(
+                fields=["recipient", "channel", "read_at"],
+                condition=Q(recipient__isnull=False),
+                name="notification_inbox",
+            ),
         ]
 
     def __str__(self) -> str:

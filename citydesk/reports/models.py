@@ -86,6 +86,7 @@ class Report(models.Model):
         blank=True,
         related_name="assigned_reports",
         verbose_name=_("assignee"),
+        db_index=False,  # partial index in Meta
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     # Clients are revoked, not deleted; should one ever be deleted, its reports stay (without it).
@@ -96,6 +97,7 @@ class Report(models.Model):
         blank=True,
         related_name="reports",
         verbose_name=_("Open311 client"),
+        db_index=False,  # partial index in Meta
     )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.RECEIVED)
     version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
@@ -106,6 +108,7 @@ class Report(models.Model):
         blank=True,
         related_name="reports",
         verbose_name=_("reporter"),
+        db_index=False,  # partial index in Meta
     )
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -114,6 +117,7 @@ class Report(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("entered by"),
+        db_index=False,  # partial index in Meta
     )
     contact_name = models.CharField(_("name"), max_length=150, blank=True)
     contact_phone = models.CharField(_("phone"), max_length=20, blank=True)
@@ -142,11 +146,11 @@ class Report(models.Model):
         blank=True,
         related_name="duplicates",
         verbose_name=_("duplicate of"),
+        db_index=False,  # partial index in Meta
     )
     reopen_count = models.PositiveSmallIntegerField(default=0, verbose_name=_("reopen count"))
-    citizen_token = models.CharField(
-        max_length=32, blank=True, db_index=True, verbose_name=_("citizen token")
-    )
+    # Checked against the report found by its code, never searched: no index.
+    citizen_token = models.CharField(max_length=32, blank=True, verbose_name=_("citizen token"))
 
     class Meta:
         verbose_name = _("citizen report")
@@ -162,6 +166,12 @@ class Report(models.Model):
             ),
             models.Index(fields=["category", "created_at"], name="report_category_time"),
             models.Index(fields=["status", "due_at"], name="report_sla"),
+            # People and links most reports do not have: indexed only where set, so that an intake
+            # (and a bulk load) does not write an index page for each of them.
+            *(
+                models.Index(fields=[name], condition=Q(**{f"{name}__isnull": False}), name=f"report_{name}")
+                for name in ("assignee", "open311_client", "reporter", "entered_by", "duplicate_of")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -217,7 +227,12 @@ class ReportEvent(history_notes.NotedEvent, models.Model):
     at = models.DateTimeField(default=timezone.now, verbose_name=_("at"))
     kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("actor")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,  # partial index in Meta: the platform's and anonymous citizens' events have none
+        verbose_name=_("actor"),
     )
     actor_label = models.CharField(max_length=200, verbose_name=_("actor label"))
     right = models.CharField(max_length=10, default="own", verbose_name=_("right"))
@@ -233,7 +248,10 @@ class ReportEvent(history_notes.NotedEvent, models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
-        indexes = [models.Index(fields=["report", "at"], name="reportevent_report")]
+        indexes = [
+            models.Index(fields=["report", "at"], name="reportevent_report"),
+            models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="reportevent_actor"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.report_id} {self.kind} {self.to_status}"
@@ -246,16 +264,31 @@ class Follower(models.Model):
         Report, on_delete=models.CASCADE, related_name="followers", verbose_name=_("report")
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("user")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        db_index=False,  # partial index in Meta: most followers are an e-mail or a phone
+        verbose_name=_("user"),
     )
     email = models.EmailField(blank=True, verbose_name=_("email"))
     phone = models.CharField(max_length=20, blank=True, verbose_name=_("phone"))
     via = models.ForeignKey(
-        Report, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("via")
+        Report,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # partial index in Meta: only followers carried over by a merge have one
+        verbose_name=_("via"),
     )
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        indexes = [
+            models.Index(fields=["user"], condition=Q(user__isnull=False), name="follower_user_set"),
+            models.Index(fields=["via"], condition=Q(via__isnull=False), name="follower_via_set"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["report", "user"], condition=Q(user__isnull=False), name="follower_user"
