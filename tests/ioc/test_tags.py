@@ -41,6 +41,9 @@ def test_figures_are_rounded_not_cut_and_grouped_the_vietnamese_way(settings):
         assert change(-4.4755, "%").endswith("4,5 điểm phần trăm")
         assert change(3.1731, "%").endswith("3,2 điểm phần trăm")
         assert change(255.56).endswith("255,6%")
+        # No change reads "=", a character every font of the stylesheet has (not the fullwidth "＝").
+        assert change(0.0, "%") == "= 0,0 điểm phần trăm"
+        assert change(-0.04) == "= 0,0%"
         assert figure(7300.0, "%") == "7.300,0%"
         assert figure(1234567.4) == "1.234.567"
         assert figure(99.96, "%") == "100,0%"

@@ -37,7 +37,9 @@ def _one_decimal(value: float) -> str:
 def change(value: float | None, unit: str = "") -> str:
     if value is None:
         return "—"
-    arrow = "▲" if value > 0.05 else ("▼" if value < -0.05 else "＝")
+    # "=" for no change, as the indicator cards: the fullwidth "＝" is missing from the Latin fonts
+    # (Noto Sans, Segoe UI, Roboto, Arial) and showed as an empty box.
+    arrow = "▲" if value > 0.05 else ("▼" if value < -0.05 else "=")
     if unit == "%":
         return _("%(arrow)s %(v)s points") % {"arrow": arrow, "v": _one_decimal(abs(value))}
     return f"{arrow} {_one_decimal(abs(value))}%"
