@@ -41,6 +41,7 @@ def main() -> None:
         browser.close()
         reports_pages(p)
         one_stop(p)
+        operations_center(p)
 
 
 def _login(p, username: str):
@@ -103,6 +104,18 @@ def one_stop(p) -> None:
     page.screenshot(path=str(OUT / "indicators.png"))
     page.goto("/chi-tieu-ktxh/nhom/TM/?period=2026-03")
     page.screenshot(path=str(OUT / "indicator-group.png"))
+    browser.close()
+
+
+def operations_center(p) -> None:
+    """The leader's operations center, then the queue it drills down to (the busiest category)."""
+    browser, page = _login(p, "leader")
+    page.goto("/dieu-hanh/")
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(OUT / "ioc-overview.png"))
+    page.locator("main a[href^='/xu-ly/?'][href*='category=']").first.click()
+    page.wait_for_load_state()
+    page.screenshot(path=str(OUT / "ioc-drilldown.png"))
     browser.close()
 
 
