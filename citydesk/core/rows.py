@@ -22,7 +22,8 @@ from django.db import connection, models
 from django.db.models import AutoField, BigAutoField, Model, SmallAutoField
 
 # Field classes (exactly these, not subclasses) whose `pre_save` reads the attribute and whose
-# `get_db_prep_save` returns a value of these types unchanged, on every database backend.
+# `get_db_prep_save` returns a value of these types unchanged. Integers: only on a backend that passes
+# them on as they are (SQLite does; PostgreSQL's wraps each in psycopg's Int2/Int4/Int8).
 _TEXT = (str,)
 _INTEGER = (int,)
 _PLAIN: dict[type, tuple[type, ...]] = {
@@ -51,10 +52,13 @@ _PLAIN: dict[type, tuple[type, ...]] = {
 
 
 def _passed_through(field: models.Field) -> tuple[type, ...]:
-    """The value types `field` stores as they are (none: always through the field)."""
+    """The value types `field` stores as they are on this connection (none: always through the field)."""
     if type(field) is models.ForeignKey:  # stores its target's value (an id, a code)
-        return _PLAIN.get(type(field.target_field), ())
-    return _PLAIN.get(type(field), ())
+        field = field.target_field
+    plain = _PLAIN.get(type(field), ())
+    if plain is _INTEGER and type(connection.ops.adapt_integerfield_value(1, "IntegerField")) is not int:
+        return ()
+    return plain
 
 
 class RowWriter:
@@ -64,7 +68,7 @@ class RowWriter:
         auto = isinstance(meta.pk, AutoField | BigAutoField | SmallAutoField)
         self.returns_pk = auto and not explicit_pk
         self.fields = [f for f in meta.concrete_fields if not (f.primary_key and self.returns_pk)]
-        self._plan = [(f, f.attname, _passed_through(f), f.null) for f in self.fields]
+        self._plans: dict[str, list[tuple[models.Field, str, tuple[type, ...], bool]]] = {}
         self.table = meta.db_table
         self._sql: dict[tuple[str, int], str] = {}
 
@@ -75,9 +79,16 @@ class RowWriter:
                 return i
         raise KeyError(name)
 
+    def _plan(self) -> list[tuple[models.Field, str, tuple[type, ...], bool]]:
+        plan = self._plans.get(connection.vendor)
+        if plan is None:
+            plan = [(f, f.attname, _passed_through(f), f.null) for f in self.fields]
+            self._plans[connection.vendor] = plan
+        return plan
+
     def values(self, obj: Model) -> list[Any]:
         row = []
-        for field, attname, plain, null in self._plan:
+        for field, attname, plain, null in self._plan():
             value = getattr(obj, attname)
             # `type(…) in`: a bool is not an int here, nor an enum member a str (the field converts them).
             if type(value) in plain or (value is None and null and plain):

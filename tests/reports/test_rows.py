@@ -156,4 +156,6 @@ class _Member(str):
 
 
 def _typed(values: list) -> list:
-    return [(type(v), v) for v in values]  # True == 1 in Python: the types tell them apart
+    # True == 1 in Python: the types tell them apart. PostgreSQL's JSON comes wrapped in an adapter
+    # object (psycopg's Jsonb), a new one each time: compared by what it wraps.
+    return [(type(v), getattr(v, "obj", v)) for v in values]
