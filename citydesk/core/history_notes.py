@@ -28,7 +28,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.db import models
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -106,14 +106,15 @@ def label(choices: type[models.Choices], code: Any) -> str:
 
 
 def local_datetime(value: str | None) -> str:
-    """An ISO datetime in the platform's time zone: the date as the active language writes it, then the
-    24-hour time of every page ("27/11/2026 17:00"; in English "Nov. 27, 2026 17:00")."""
+    """An ISO datetime in the platform's time zone, written as every page writes its times, in either
+    language: "27/11/2026 17:00" (English pages wrote "Nov. 27, 2026 17:00" here, and 27/11/2026 in the
+    line above)."""
     if not value:
         return "—"
     moment = dt.datetime.fromisoformat(value)
     if timezone.is_aware(moment):
         moment = timezone.localtime(moment)
-    return f"{formats.date_format(moment, 'DATE_FORMAT')} {moment:%H:%M}"
+    return f"{moment:%d/%m/%Y %H:%M}"
 
 
 # --- Roles that act without being a named person ---------------------------------------------------

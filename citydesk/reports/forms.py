@@ -395,6 +395,13 @@ class QueueFilterForm(forms.Form):
             raise forms.ValidationError(_("Choose one of: %(choices)s.") % {"choices": choices})
         return value
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("received_from"), data.get("received_to")
+        if start and end and end < start:  # said, not an empty list without a word
+            self.add_error("received_to", _("The end date is before the start date."))
+        return data
+
     def value(self, name: str) -> Any:
         """The filter's value, or None when it is not given or not valid (the valid ones still apply)."""
         self.is_valid()

@@ -694,6 +694,14 @@ def _search(request: HttpRequest, fmt: str) -> HttpResponse:
     else:
         codes = _csv(params.get("service_code"))
         if codes:
+            known = set(
+                ServiceCategory.objects.filter(
+                    code__in=codes, domain=ServiceCategory.Domain.REPORT
+                ).values_list("code", flat=True)
+            )
+            unknown = [c for c in codes if c not in known]
+            if unknown:  # a typo is said, as by the service definition, not answered with an empty list
+                raise Open311Error(400, "service_code: " + _("No service “%(c)s”.") % {"c": unknown[0]})
             reports = reports.filter(category__code__in=codes)
         statuses = {s.lower() for s in _csv(params.get("status"))}
         if statuses - {"open", "closed"}:

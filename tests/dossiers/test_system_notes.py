@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 from django.apps import apps
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from citydesk.dossiers import payments, system_notes
@@ -89,7 +89,7 @@ def test_the_received_note_key_and_a_note_stored_as_text_both_show(personas, cat
     for language in ("vi", "en"):
         with translation.override(language):
             local = timezone.localtime(dossier.due_at)
-            due = f"{formats.date_format(local, 'DATE_FORMAT')} {local:%H:%M}"  # the active language's date
+            due = f"{local:%d/%m/%Y %H:%M}"  # as every page writes it, in either language
             expected = _("Received (%(channel)s); due %(due)s.") % {"channel": _("One-stop desk"), "due": due}
             assert keyed.display_note == expected
             shown[language] = expected

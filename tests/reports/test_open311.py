@@ -507,6 +507,11 @@ def test_service_code_and_id_filters(client, categories, personas):
     third = submit(description="Ổ gà thứ ba")
     assert ids_of(client.get(f"{BASE}/requests.json?service_code=street_lighting")) == {light.code}
     assert ids_of(client.get(f"{BASE}/requests.json?service_code=road_damage")) == {road.code, third.code}
+    # An unknown code (a typo, a removed service) is said, as by its definition, not an empty list.
+    for fmt in ("json", "xml"):
+        response = client.get(f"{BASE}/requests.{fmt}?service_code=road_damage,nope")
+        assert response.status_code == 400
+    assert errors_of(client.get(f"{BASE}/requests.json?service_code=nope")).startswith("service_code:")
     query = urlencode({"service_request_id": f"{road.code}, {light.code},PA-00-999999"})
     assert ids_of(client.get(f"{BASE}/requests.json?{query}")) == {road.code, light.code}
     # A list of ids overrides every other argument.

@@ -308,6 +308,14 @@ def test_rating_with_the_citizen_token(client, personas, categories):
     assert r.status_code == 403 and not Rating.objects.exists()
     r = client.post(f"/tra-cuu/{report.code}/danh-gia/", {"level": "", "t": report.citizen_token})
     assert r.status_code == 400 and field_error(r.content.decode(), "level")
+    # "Reopen" ticked with "satisfied" (the box is hidden only by the script): asked again, not closed.
+    r = client.post(
+        f"/tra-cuu/{report.code}/danh-gia/",
+        {"level": "satisfied", "reopen": "on", "t": report.citizen_token},
+    )
+    assert r.status_code == 400 and field_error(r.content.decode(), "reopen")
+    report.refresh_from_db()
+    assert report.status == "resolved" and not Rating.objects.exists()
     r = client.post(
         f"/tra-cuu/{report.code}/danh-gia/",
         {"level": "satisfied", "comment": "Nhanh, tốt", "t": report.citizen_token},
@@ -450,6 +458,12 @@ def test_bad_queue_filters_are_said_and_the_good_ones_kept(client, personas, cat
     assert sorted(problems) == ["received_from", "status"]
     assert mine.code in html  # the valid search still applies
     assert client.get("/xu-ly/", {"status": "open"}).status_code == 200
+    # Dates the wrong way round: said on the end date (not an empty list without a word); the start applies.
+    today = timezone.localdate()
+    r = client.get("/xu-ly/", {"received_from": today.isoformat(), "received_to": "2020-01-01"})
+    assert r.status_code == 400
+    html = r.content.decode()
+    assert re.findall(r'<li data-field="([^"]+)">', html) == ["received_to"] and mine.code in html
 
 
 def test_queue_shows_my_units_reports_most_urgent_first(client, personas, categories):
@@ -664,7 +678,14 @@ def test_notes_pause_resume_merge_unmerge(client, personas, categories):
     assert client.post(f"/xu-ly/{report.code}/tam-dung/", {"note": "Cần ảnh"}).status_code == 302
     report.refresh_from_db()
     assert report.paused_at is not None
-    assert client.post(f"/xu-ly/{report.code}/tiep-tuc/").status_code == 302
+    due = report.due_at
+    resumed = client.post(f"/xu-ly/{report.code}/tiep-tuc/", follow=True)
+    report.refresh_from_db()
+    # A short pause leaves a 17:00 deadline where it was, and the confirmation says so (it used to say
+    # that the deadline had moved).
+    assert report.due_at == due and report.paused_at is None
+    said = [str(m) for m in resumed.context["messages"]]
+    assert said[-1] == f"Tiếp tục xử lý; hạn xử lý vẫn là {timezone.localtime(due):%d/%m/%Y %H:%M}."
     r = client.post(f"/xu-ly/{report.code}/gop/", {"into": report.code})
     assert r.status_code == 400 and field_error(r.content.decode(), "merge-into")
     assert client.post(f"/xu-ly/{report.code}/gop/", {"into": master.code.lower()}).status_code == 302

@@ -116,6 +116,12 @@ def test_reporter_answers_with_text_and_photo_and_the_report_resumes(client, per
         )
     )
     assert {"officer", "deputy", "head"} <= told and "citizen" not in told
+    # The reporter's own page (with the key) shows what they sent, marked as not public; the public's
+    # page does not.
+    mine = client.get(f"/tra-cuu/{report.code}/", {"t": report.citizen_token}).content.decode()
+    assert "Ổ gà sâu khoảng 20 cm." in mine and "anh-ro.jpg" in mine and 'data-testid="private-reply"' in mine
+    public = client.get(f"/tra-cuu/{report.code}/").content.decode()
+    assert "Ổ gà sâu khoảng 20 cm." not in public and "anh-ro.jpg" not in public
     # The officer's page shows the answer.
     client.force_login(personas.officer)
     assert "Ổ gà sâu khoảng 20 cm." in client.get(f"/xu-ly/{report.code}/").content.decode()

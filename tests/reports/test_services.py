@@ -349,3 +349,45 @@ def test_sla_sweep_warns_escalates_and_closes(personas, categories):
     assert "quá hạn" in escalation.subject or "overdue" in escalation.subject
     assert Report.objects.get(pk=done.pk).status == "closed"
     assert ReportEvent.objects.filter(report=late, kind="sla").exists()
+
+
+def test_reclassifying_never_shortens_the_deadline_and_a_longer_one_counts_from_the_filing(
+    personas, categories
+):
+    from citydesk.core.calendar import current_calendar
+
+    road = submit()  # 5 working days
+    given = road.due_at
+    road = report_transition(
+        user=personas.head, code=road.code, action="classify", category="street_lighting"
+    )
+    assert road.due_at == given  # 3 working days would have made it due earlier: the date given stands
+    lamp = submit(category="street_lighting", description="Đèn đường hỏng")
+    lamp = report_transition(
+        user=personas.department_head, code=lamp.code, action="classify", category="road_damage"
+    )
+    assert lamp.due_at == current_calendar().due(lamp.created_at, 5) > lamp.created_at
+    # The followers told of the re-route learn the new deadline too.
+    message = Notification.objects.filter(body__contains=personas.ward.name, address="dan@example.vn").last()
+    assert message is not None and timezone.localtime(lamp.due_at).strftime("%d/%m/%Y %H:%M") in message.body
+
+
+def test_reclassifying_a_reopened_report_counts_from_the_reopening(personas, categories):
+    from citydesk.core.calendar import current_calendar
+
+    report = submit()
+    report_transition(user=personas.head, code=report.code, action="assign", assignee="officer")
+    report_transition(user=personas.officer, code=report.code, action="resolve", resolution="Đã vá")
+    reopened = report_rate(
+        code=report.code, level="unsatisfied", comment="Vẫn còn", reopen=True, token=report.citizen_token
+    )
+    began = reopened.events.filter(to_status="reopened").last().at
+    # Filed long ago, and (say) a short deadline at the reopening: the new category's 3 working days count
+    # from the reopening, not from the filing 60 days ago.
+    Report.objects.filter(pk=report.pk).update(
+        created_at=began - timedelta(days=60), due_at=began + timedelta(hours=1)
+    )
+    after = report_transition(
+        user=personas.head, code=report.code, action="classify", category="street_lighting"
+    )
+    assert after.due_at == current_calendar().due(began, 3) > began + timedelta(hours=1)

@@ -291,3 +291,12 @@ def test_the_back_office_shows_the_note_in_the_readers_language(client, personas
     for language in ("en", "vi"):
         page = client.get(f"/quan-tri/reports/report/{report.pk}/change/", HTTP_ACCEPT_LANGUAGE=language)
         assert page.status_code == 200 and received(language, "hotline") in page.content.decode()
+
+
+def test_dates_in_notes_are_written_as_the_pages_write_them_in_both_languages():
+    """27/11/2026 17:00 in Vietnamese and in English: an English page wrote "Nov. 27, 2026 17:00" in
+    the history and 27/11/2026 in the line above it."""
+    args = {"due": "2026-11-27T10:00:00+00:00"}  # 17:00 in Hồ Chí Minh City
+    for language in ("vi", "en"):
+        with translation.override(language):
+            assert "27/11/2026 17:00" in history_notes.render(system_notes.RESUMED_DUE_SAME, args, "")

@@ -213,6 +213,15 @@ def report_resume(*, user: User, code: str) -> Report:
     return report
 
 
+def resumed_text(before: datetime | None, after: datetime | None) -> str:
+    """What resuming did to the due time, in words (the followers' message, the officer's confirmation)."""
+    if after is None:
+        return _("Handling resumed.")
+    if after == before:
+        return _("Handling resumed; the due time stays %(d)s.") % {"d": _local_text(after)}
+    return _("Handling resumed; new due time %(d)s.") % {"d": _local_text(after)}
+
+
 def resume_clock(report: Report, actor: Actor, *, notify: bool, reason: str = "") -> None:
     """Restart a paused report's clock: the due time moves by the office time spent waiting; the history,
     the audit trail and (with `notify`) the followers say so. Officers (`report_resume`) and the
@@ -226,11 +235,7 @@ def resume_clock(report: Report, actor: Actor, *, notify: bool, reason: str = ""
     report.save(update_fields=["paused_at", "due_at", "version", "updated_at"])
 
     def resumed() -> str:
-        if report.due_at is None:
-            return _("Handling resumed.")
-        if report.due_at == before:
-            return _("Handling resumed; the due time stays %(d)s.") % {"d": _local_text(report.due_at)}
-        return _("Handling resumed; new due time %(d)s.") % {"d": _local_text(report.due_at)}
+        return resumed_text(before, report.due_at)
 
     if report.due_at is None:
         stored = system_note(RESUMED)

@@ -96,6 +96,13 @@ def report_rate(
         raise Conflict(_("This report was already rated."), field="level")
     comment = _bounded(comment, "comment", MAX_RATING_COMMENT)
     now = timezone.now()
+    if reopen and level != Rating.Level.UNSATISFIED:
+        # Ticked without "unsatisfied" (a browser without the script that hides the box): ask, do not
+        # close a report its reporter wanted reopened.
+        raise DomainError(
+            _("Only an unsatisfied rating reopens the report: choose “unsatisfied”, or untick reopening."),
+            field="reopen",
+        )
     reopening = level == Rating.Level.UNSATISFIED and reopen
     until = reopen_until(report)
     if reopening and (until is None or now > until):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -95,7 +96,12 @@ def report_transition(
             report.unit = route.unit
             report.assignee = None
             rerouted_to = route.unit
-        report.triage_due_at, report.due_at = _due_times(new_category, report.created_at)
+        # The new category's handling time counts from when this handling began (the filing, or the last
+        # reopening) and never shortens the deadline already given: the citizen was told it, pauses
+        # pushed it on, and an officer's reclassification is no reason to find the report overdue.
+        _triage, new_due = _due_times(new_category, _handling_began(report))
+        if report.due_at is None or new_due > report.due_at:
+            report.due_at = new_due
     elif action == "assign":
         if not (assignee or "").strip():
             raise DomainError(_("Choose the officer to assign."), field="assignee")
@@ -190,6 +196,9 @@ def report_transition(
 
         def rerouted_body() -> str:  # composed per recipient, in the message language
             text = _("Transferred to %(org)s.") % {"org": rerouted_to.name}
+            if report.due_at is not None:
+                due = timezone.localtime(report.due_at).strftime("%d/%m/%Y %H:%M")
+                text += " " + _("It is due by %(due)s.") % {"due": due}
             return f"{text}\n{told_note}" if told_note else text
 
         _notify_followers(  # one message with both: the new unit, and the note
@@ -229,3 +238,14 @@ def report_note(*, user: User, code: str, text: str, public: bool = False) -> Re
     if public:
         _notify_followers(report, _("Report %(code)s: update") % {"code": report.code}, text)
     return event
+
+
+def _handling_began(report: Report) -> datetime:
+    """When the report's current handling began: its last reopening, else its filing."""
+    if report.reopen_count:
+        reopened = (
+            ReportEvent.objects.filter(report=report, to_status=Status.REOPENED).order_by("-at").first()
+        )
+        if reopened is not None:
+            return reopened.at
+    return report.created_at

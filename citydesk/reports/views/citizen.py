@@ -326,7 +326,8 @@ def _track_response(
             "note": selectors.event_note_for(e, sees_comment=sees_comment, levels=levels),
         }
         for e in report.events.all()
-        if e.public
+        # The reporter also sees their own answers to the unit's questions (internal: not for the public).
+        if e.public or (as_reporter and e.kind == ReportEvent.Kind.REPLY)
     ]
     photos = [
         {"attachment": a, "url": f"/api/v1/reports/{report.code}/attachments/{a.pk}/public"}

@@ -46,6 +46,7 @@ from citydesk.reports.forms import (
     category_label,
 )
 from citydesk.reports.models import Channel, RejectReason, Report, ReportEvent, Status
+from citydesk.reports.services.cases import resumed_text
 
 try:  # routing suggestions are optional: no trained model, or the module is not installed
     from citydesk.reports.suggest import suggest as _suggest
@@ -546,9 +547,10 @@ def officer_pause(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def officer_resume(request: HttpRequest, code: str) -> HttpResponse:
-    def call(report: Report, data: dict[str, Any]) -> None:
-        services.report_resume(user=request.user, code=report.code)
+    said: list[str] = []  # filled in once resumed: whether the due time moved, and to when
 
-    return _officer_post(
-        request, code, "resume", NoteForm(request.POST), call, _("Handling resumed; the due time moved.")
-    )
+    def call(report: Report, data: dict[str, Any]) -> None:
+        resumed = services.report_resume(user=request.user, code=report.code)
+        said.append(resumed_text(report.due_at, resumed.due_at))
+
+    return _officer_post(request, code, "resume", NoteForm(request.POST), call, said)
