@@ -346,7 +346,8 @@ def backlog(
     started = start is not None and now >= start
     annotations: dict[str, Any] = {
         "open": Count("id"),
-        "overdue": Count("id", filter=Q(due_at__lt=now)),
+        # Past the result's due time; a dossier waiting for the applicant's papers has its clock stopped.
+        "overdue": Count("id", filter=Q(due_at__lt=now) & ~Q(status=Status.SUPPLEMENT)),
     }
     if started:
         annotations["before"] = Count("id", filter=Q(received_at__lt=start))

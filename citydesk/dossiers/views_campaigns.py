@@ -31,6 +31,7 @@ from citydesk.dossiers.services.campaigns import (
     campaign_create,
     campaign_update,
     planning_cities,
+    target_problems,
     target_set,
 )
 from citydesk.lib.workdays import FIRST_DAY, LAST_DAY
@@ -374,9 +375,10 @@ def target_save(request: HttpRequest) -> HttpResponse:
             scope = _scope(request, stats.TARGET_READERS)
         except NotAllowed as refusal:
             return _refuse(request, refusal)
-        return _targets_page(
-            request, scope, values=values, errors=_field_errors(exc, TARGET_FIELDS), status=exc.status
-        )
+        errors = _field_errors(exc, TARGET_FIELDS)
+        if exc.field in ("year", "online_share", "on_time_share", "one_stop_share"):
+            errors = target_problems(values) | errors  # every malformed number at once, not the first
+        return _targets_page(request, scope, values=values, errors=errors, status=exc.status)
     messages.success(
         request,
         _("Targets of %(unit)s for %(year)s saved.") % {"unit": target.unit.name, "year": target.year},

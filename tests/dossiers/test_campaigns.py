@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 from contextlib import contextmanager
 from decimal import Decimal
 from unittest import mock
@@ -339,6 +340,17 @@ def test_backlog_of_the_units_outside_the_campaign_and_its_clearance(personas, c
     assert next(r for r in again.rows if r.unit == personas.other_ward).progress == 50.0
 
 
+def test_a_dossier_waiting_for_papers_is_not_overdue_in_the_backlog(personas, catalog, receive):
+    """Its clock is stopped: the queue does not call it overdue, nor does the backlog."""
+    other = {"unit_code": personas.other_ward.code, "user": personas.outsider}
+    waiting = receive(when=at(2026, 11, 23, 9, 0), **other)
+    late = receive(when=at(2026, 11, 23, 9, 5), **other)
+    Dossier.objects.filter(pk=waiting.pk).update(status="supplement", paused_at=at(2026, 11, 23, 10, 0))
+    board = stats.backlog(None, units=[personas.other_ward], now=at(2026, 12, 4, 9, 0))
+    (row,) = board.rows
+    assert (row.open_now, row.overdue) == (2, 1) and late.pk
+
+
 def test_backlog_before_the_campaign_starts_has_no_progress(personas, catalog, receive):
     campaign = december_campaign(personas, catalog)
     receive(when=at(2026, 11, 23, 9, 0), unit_code=personas.other_ward.code, user=personas.outsider)
@@ -513,6 +525,13 @@ def test_dashboard_page_shows_the_numbers_and_exports(client, personas, catalog,
     assert 'data-unit="26743" data-procedure="CT-01"' in page
     assert "66,7%" in page  # Vietnamese number format
     assert "<svg" in page
+    # Every breakdown adds up: the cards, and each procedure's row (refused and withdrawn included).
+    assert 'data-testid="total-withdrawn">1<' in page
+    procedures = page[page.index('data-testid="procedures"') :]
+    for row in re.findall(r'<tr data-procedure="[^"]+">(.*?)</tr>', procedures, re.S):
+        cells = dict(re.findall(r'data-col="(\w+)">([\d.]+)<', row))
+        parts = ("same_day", "later", "refused", "withdrawn", "pending")
+        assert int(cells["received"]) == sum(int(cells[k]) for k in parts), row
     filtered = client.get(f"/mot-cua/chien-dich/{campaign_set.pk}/?unit={personas.ward.code}")
     assert filtered.status_code == 200
     export = client.get(f"/mot-cua/chien-dich/{campaign_set.pk}/chien-dich.xlsx")
@@ -576,6 +595,11 @@ def test_targets_page_and_form(client, personas, catalog, target_set_up):
     bad = client.post("/mot-cua/chi-tieu/dat/", post)
     assert bad.status_code == 400 and 'data-field="one_stop_share"' in bad.content.decode()
     assert not Target.objects.filter(unit=personas.other_ward).exists()
+    # Two malformed numbers: both said at once (the second used to appear only after fixing the first).
+    both = client.post("/mot-cua/chi-tieu/dat/", {**post, "online_share": "120", "on_time_share": "abc"})
+    html = both.content.decode()
+    assert both.status_code == 400
+    assert all(f'data-field="{f}"' in html for f in ("online_share", "on_time_share", "one_stop_share"))
     good = client.post("/mot-cua/chi-tieu/dat/", {**post, "one_stop_share": "85"})
     assert good.status_code == 302
     assert Target.objects.get(unit=personas.other_ward).one_stop_share == Decimal("85.00")

@@ -14,6 +14,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.urls import reverse
 
 from citydesk.core.audit import Actor
 from citydesk.dossiers.models import Dossier, DossierEvent, Status
@@ -153,6 +154,32 @@ def test_receiving_at_a_desk_with_a_kiosk_opens_its_transaction(client, personas
     state = tablet_client.get("/danh-gia/quay/BT-QUAY-1/trang-thai.json").json()
     assert state["transaction"] == desk.code  # the tablet shows it now
     assert desk.dossier_id == dossier.pk and "dossier" not in state  # the feed names no dossier
+
+
+def test_a_dossier_received_by_post_does_not_call_the_kiosk(client, personas, catalog):
+    """The applicant who posted the papers is not at the desk: the tablet must not ask whoever stands
+    there to rate, nor close the walk-in citizen's open transaction."""
+    pair_kiosk("BT-QUAY-1", personas.ward)
+    client.force_login(personas.officer)
+    session = client.session
+    session["ratings_kiosk"] = "BT-QUAY-1"
+    session.save()
+    doc = next(d.pk for d in catalog.birth.documents.all() if d.required)
+    walk_in = {"unit": "26743", "procedure": "HT-01", "channel": "desk", "applicant_name": "Trần Thị Bình"}
+    assert client.post("/mot-cua/", {**walk_in, "documents": [doc]}).status_code == 302
+    waiting = DeskTransaction.objects.get()
+    posted = {
+        **walk_in,
+        "channel": "post",
+        "applicant_name": "Nguyễn Văn An",
+        "applicant_address": "12 Lê Lợi",
+    }
+    response = client.post("/mot-cua/", {**posted, "documents": [doc]})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert list(DeskTransaction.objects.all()) == [waiting]  # no new one; the walk-in's stays
+    page = client.get(response["Location"]).content.decode()
+    dossier = Dossier.objects.get(channel="post")
+    assert 'data-code="' not in page and reverse("dossiers:rating_open", args=[dossier.code]) not in page
 
 
 def _receive_at_desk(client, catalog):
@@ -374,3 +401,19 @@ def test_the_rating_link_of_the_result_message_rates_through_the_web_page(person
     )
     assert response.status_code == 302, response.content.decode()[:500]
     assert Rating.objects.filter(dossier=dossier, level="satisfied").exists()
+
+
+@pytest.mark.parametrize("action", ["refuse", "withdraw"])
+def test_a_refused_or_withdrawn_dossier_does_not_read_as_finished(client, personas, catalog, receive, action):
+    """Its end is not labelled "result ready", and the step it stopped at is not "completed"."""
+    dossier = receive()
+    dossier_transition(user=personas.officer, code=dossier.code, action=action, note="Không đủ điều kiện")
+    dossier.refresh_from_db()
+    page = client.get(f"/ho-so/tra-cuu/{dossier.code}/", {"t": dossier.citizen_token}).content.decode()
+    assert 'data-testid="step-stopped"' in page
+    assert "Hoàn thành" not in page  # "Completed": nobody did the step
+    if dossier.resolved_at:
+        assert "Đã có kết quả" not in page  # "Result ready"
+    client.force_login(personas.officer)
+    officer = client.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+    assert 'data-testid="step-stopped"' in officer and "Đã có kết quả" not in officer

@@ -328,6 +328,24 @@ def _year(value: Any) -> int:
     return year
 
 
+def target_problems(values: dict[str, Any]) -> dict[str, str]:
+    """Every malformed number of a targets form at once, by field (`target_set` stops at the first)."""
+    checks: dict[str, Any] = {
+        "year": _year,
+        **{
+            name: (lambda v, n=name: _share(v, n))
+            for name in ("online_share", "on_time_share", "one_stop_share")
+        },
+    }
+    problems = {}
+    for name, check in checks.items():
+        try:
+            check(values.get(name))
+        except DomainError as exc:
+            problems[name] = exc.message
+    return problems
+
+
 def target_snapshot(target: Target | None) -> dict[str, Any] | None:
     if target is None:
         return None

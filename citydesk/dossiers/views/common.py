@@ -209,15 +209,23 @@ class StepRow:
     current: bool
     done: bool
     late: bool
+    stopped: bool = False  # the step the dossier was at when it was refused or withdrawn: not done by anyone
 
 
 def step_rows(dossier: Dossier, steps: list[DossierStep]) -> list[StepRow]:
+    stopped_at = None
+    if dossier.status in (Status.REFUSED, Status.WITHDRAWN):
+        # Refusing or withdrawing closes the current step (with no timeliness): the last one closed.
+        closed = [s for s in steps if s.completed_at is not None]
+        last = max(closed, key=lambda s: s.completed_at, default=None)
+        stopped_at = last.pk if last is not None and not last.punctuality else None
     return [
         StepRow(
             step=s,
             current=s.pk == dossier.current_step_id,
-            done=s.completed_at is not None,
+            done=s.completed_at is not None and s.pk != stopped_at,
             late=s.punctuality == Punctuality.LATE,
+            stopped=s.pk == stopped_at,
         )
         for s in steps
     ]

@@ -215,7 +215,8 @@ def received(request: HttpRequest, code: str) -> HttpResponse:
             if not d.required and d.pk not in {p.requirement_id for p in dossier.documents.all()}
         ],
         "fee_text": vnd(dossier.fee) if dossier.fee else "",
-        "may_rate": _rating_opener() is not None,
+        # Only an applicant standing at the desk rates it (not one who sent the papers by post).
+        "may_rate": _rating_opener() is not None and dossier.channel == Channel.DESK,
         # Only a paired kiosk of the dossier's unit (else the applicant rates with the code).
         "kiosk": kiosk,
         "kiosk_problem": kiosk_problem,
@@ -237,6 +238,8 @@ def _invite_at_kiosk(request: HttpRequest, dossier: Dossier) -> None:
     transaction on the next page, whose code the applicant types on the public rating page."""
     opener = _rating_opener()
     if opener is None or not request.session.get(SESSION_KIOSK, ""):
+        return
+    if dossier.channel != Channel.DESK:  # received by post: the applicant is not at the desk to rate
         return
     kiosk, problem = _desk_kiosk(request, dossier.unit)
     if problem:  # not a paired kiosk of this unit: the officer invites by code on the next page
