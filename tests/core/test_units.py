@@ -10,7 +10,7 @@ from citydesk.core.audit import Actor
 from citydesk.core.boundaries import boundaries_import
 from citydesk.core.errors import DomainError, NotFound
 from citydesk.core.models import AdminUnit, AuditEntry, BoundaryKind, LegacyUnit
-from citydesk.core.units import convert_legacy_address, load_units, locate_point
+from citydesk.core.units import convert_legacy_address, invalidate_locator, load_units, locate_point
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +26,9 @@ def units_loaded(django_db_setup, django_db_blocker):
         LegacyUnit.objects.all().delete()
         AdminUnit.objects.filter(level="ward").delete()
         AdminUnit.objects.all().delete()
+    # The process-wide locator was built over the whole country (and boundaries imported here); it is
+    # rechecked only every CITYDESK_UNITS_RECHECK_SECONDS: later tests' points would find these wards.
+    invalidate_locator()
 
 
 pytestmark = pytest.mark.django_db
