@@ -417,3 +417,23 @@ def test_a_refused_or_withdrawn_dossier_does_not_read_as_finished(client, person
     client.force_login(personas.officer)
     officer = client.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
     assert 'data-testid="step-stopped"' in officer and "Đã có kết quả" not in officer
+
+
+def test_the_applicant_on_the_officers_address_is_sent_to_their_own_page(client, personas, catalog, receive):
+    dossier = receive()
+    Dossier.objects.filter(pk=dossier.pk).update(applicant=personas.citizen)
+    client.force_login(personas.citizen)
+    r = client.get(f"/mot-cua/ho-so/{dossier.code}/")
+    assert r.status_code == 302 and r["Location"] == f"/ho-so/tra-cuu/{dossier.code}/"
+    client.force_login(personas.outsider)  # an officer of another unit: still refused, as before
+    assert client.get(f"/mot-cua/ho-so/{dossier.code}/").status_code == 403
+
+
+def test_the_result_message_says_an_unpaid_fee_is_due_before_the_hand_over(personas, catalog, receive):
+    paid, unpaid = receive(), receive()
+    Dossier.objects.filter(pk__in=[paid.pk, unpaid.pk]).update(fee=150000)
+    Dossier.objects.filter(pk=paid.pk).update(paid_at=paid.received_at)
+    finish(personas, paid)
+    finish(personas, unpaid)
+    assert "150.000" in messages_of(unpaid)[-1].body and "chưa được nộp" in messages_of(unpaid)[-1].body
+    assert "chưa được nộp" not in messages_of(paid)[-1].body

@@ -347,6 +347,11 @@ def _tell_applicant(dossier: Dossier, action: str, note: str, shipment: Shipment
     lines = [_body(dossier, action, shipment) % values]
     if action == "finish":
         lines.append(_("Result: %(note)s") % values)
+        if common.fee_unpaid(dossier):  # the result is handed over only once it is paid: say so first
+            lines.append(
+                _("The fee of %(fee)s is not paid yet: the result is handed over once it is paid.")
+                % {"fee": common.vnd(dossier.fee)}
+            )
     if action in RATE_AFTER:
         link = common.rating_link(dossier)
         if link:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -118,6 +118,12 @@ def handled_dossier(
         return None, [], not_found(request, _("No dossier %(code)s.") % {"code": norm_code(code)})
     steps = list(dossier.steps.all())
     if not selectors.may_handle(request.user, dossier, steps):
+        user = request.user
+        if user.is_authenticated and dossier.applicant_id == user.pk:
+            # The applicant on the officers' address (a link passed on, a bookmark): their own page.
+            if request.method == "GET":
+                return None, [], redirect("dossiers:track", code=dossier.code)
+            return None, [], forbidden(request, _("This page is for the officers handling the dossier."))
         return None, [], forbidden(request, _("This dossier is handled by other units."))
     return dossier, steps, None
 
