@@ -1,6 +1,8 @@
 """Indicators bench: all measures and the anomaly scan over 110 indicators × 170 units × 120 months
 (~2.2 M values), precision/recall of the detector on planted anomalies (against a naive global z-score),
-and one dashboard-sized `measures()` call against a database holding the 2.2 M values.
+and one dashboard-sized `measures()` call against a database holding the 2.2 M values (and each unit's
+monthly report of each group: approved, but for a third of the wards' last month, still drafts, whose
+values the dashboards leave out).
 
     .venv/bin/python bench/indicators_scan.py [--indicators 110 --units 170 --months 120] [--no-db]
 """
@@ -110,7 +112,7 @@ def dashboard(args: argparse.Namespace, label: str) -> None:
     from citydesk.core.models import Organisation, OrgKind
     from citydesk.indicators.demo import synthetic_series
     from citydesk.indicators.measures import measures
-    from citydesk.indicators.models import DataValue, Indicator, IndicatorGroup
+    from citydesk.indicators.models import DataValue, Indicator, IndicatorGroup, Submission
 
     print(f"database: {label}")
     call_command("migrate", verbosity=0)
@@ -160,6 +162,30 @@ def dashboard(args: argparse.Namespace, label: str) -> None:
             ]
             raw.executemany(sql, rows)
     print(f"bulk insert of {values.size:,} values: {time.perf_counter() - t0:.1f} s")
+    # The units' reports: only the values of reports sent reach the dashboards. All approved but the
+    # last month's, which a third of the wards still hold as drafts.
+    t0 = time.perf_counter()
+    reports_table = Submission._meta.db_table
+    sql = (
+        f"INSERT INTO {reports_table} (group_id, unit_id, period_type, period, state, version, note) "
+        f"VALUES (%s, %s, 'M', %s, %s, 1, '')"
+    )
+    if connection.vendor == "sqlite":
+        sql = sql.replace("%s", "?")
+    with transaction.atomic(), connection.cursor() as cursor:
+        raw = cursor.connection if connection.vendor == "sqlite" else cursor
+        for m, month in enumerate(months):
+            raw.executemany(
+                sql,
+                [
+                    (g.pk, unit, month, "draft" if m == len(months) - 1 and u % 3 == 0 else "approved")
+                    for g in groups
+                    for u, unit in enumerate(units)
+                ],
+            )
+    print(
+        f"bulk insert of {len(months) * len(groups) * len(units):,} reports: {time.perf_counter() - t0:.1f} s"
+    )
     from citydesk.indicators import running
 
     t0 = time.perf_counter()

@@ -26,7 +26,15 @@ from citydesk.indicators.catalog import (
     parse_formula,
 )
 from citydesk.indicators.demo_table import GROUPS, INDICATORS
-from citydesk.indicators.models import DataValue, Indicator, IndicatorGroup, Plan, Source
+from citydesk.indicators.models import (
+    DataValue,
+    Indicator,
+    IndicatorGroup,
+    Plan,
+    Source,
+    Submission,
+    SubmissionState,
+)
 
 CITIES = ("79", "01")
 CITY_SCALE = {"79": 1.0, "01": 0.78}  # Hanoi's flows relative to HCMC's
@@ -410,18 +418,21 @@ def _store(objs: dict[str, Indicator], by_code: dict[str, Spec], series: dict[tu
         )
     )
     rows: list[DataValue] = []
+    reported: set[tuple[int, int, str, date]] = set()  # (group, unit, period type, period) entered
     for (code, unit_code), values in series.items():
         spec, obj, unit = by_code[code], objs[code], units[unit_code]
         late = spec.level == "W" and _stable_rng(seed, "late", unit_code).random() < 0.3
         rng = _stable_rng(seed, "entered", code, unit_code)
         delays = rng.integers(2, 14, len(values))
         for period, value, delay in zip(times[spec.periodicity], values, delays, strict=True):
-            if value != value or (obj.pk, unit.pk, spec.periodicity, period) in existing:
-                continue
-            if not P.has_started(spec.periodicity, period):
+            if value != value or not P.has_started(spec.periodicity, period):
                 continue  # never a value for a period still to come
             if late and spec.source == Source.ENTRY and period == P.period_of(spec.periodicity, end):
                 continue  # a few wards have not reported the last period yet
+            if spec.source == Source.ENTRY:
+                reported.add((obj.group_id, unit.pk, spec.periodicity, period))
+            if (obj.pk, unit.pk, spec.periodicity, period) in existing:
+                continue
             entered = P.following(spec.periodicity, period)
             rows.append(
                 DataValue(
@@ -437,11 +448,52 @@ def _store(objs: dict[str, Indicator], by_code: dict[str, Spec], series: dict[tu
             )
     for i in range(0, len(rows), BATCH):
         DataValue.objects.bulk_create(rows[i : i + BATCH])
+    _reports(reported, end)
     running.refresh_years()  # bulk_create sends no signals: the running totals in one pass
     return {
         "indicator_values": len(rows),
         "indicator_plans": _plans(objs, by_code, series, times, units, start, end, seed),
     }
+
+
+def _reports(keys: set[tuple[int, int, str, date]], end: date) -> int:
+    """The units' reports of the demo values, where a unit has none yet (one it is working on stays as
+    it is): the last period's submitted and awaiting approval, this year's earlier ones approved, the
+    older years' locked. Only the values of reports sent reach the leaders' figures."""
+    from citydesk.indicators.services.deadlines import due_at_for
+
+    existing = set(
+        Submission.objects.filter(group_id__in={k[0] for k in keys}).values_list(
+            "group_id", "unit_id", "period_type", "period"
+        )
+    )
+    this_year, now = P.year_start(end), timezone.now()
+    due: dict[tuple[str, date], datetime] = {}
+    rows = []
+    for group_id, unit_id, period_type, period in sorted(keys - existing):
+        if (period_type, period) not in due:
+            due[(period_type, period)] = due_at_for(period_type, period)
+        following = P.following(period_type, period)
+        sent = min(datetime(following.year, following.month, 1, 9, tzinfo=UTC) + timedelta(days=14), now)
+        if period == P.period_of(period_type, end):
+            state, approved = SubmissionState.SUBMITTED, None
+        else:
+            state = SubmissionState.APPROVED if period >= this_year else SubmissionState.LOCKED
+            approved = min(sent + timedelta(days=3), now)
+        rows.append(
+            Submission(
+                group_id=group_id,
+                unit_id=unit_id,
+                period_type=period_type,
+                period=period,
+                state=state,
+                due_at=due[(period_type, period)],
+                submitted_at=sent,
+                approved_at=approved,
+            )
+        )
+    Submission.objects.bulk_create(rows, batch_size=BATCH)
+    return len(rows)
 
 
 def _plans(objs: dict[str, Indicator], by_code: dict[str, Spec], series: dict[tuple[str, str], np.ndarray],

@@ -9,7 +9,7 @@ base periods per the indicator's `over_time` rule; values over several units per
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from citydesk.core.errors import DomainError, NotFound
 from citydesk.core.models import Organisation
-from citydesk.indicators.models import DataValue, Indicator, Plan
+from citydesk.indicators.models import DataValue, Indicator, Plan, Source, Submission, SubmissionState
 
 SPAN = {"M": 1, "Q": 3, "Y": 12}
 ORDER = {"M": 0, "Q": 1, "Y": 2}
@@ -173,6 +173,8 @@ class _Ind:
     direction: str
     formula: str
     is_active: bool
+    group_id: int
+    source: str
 
 
 def _catalog() -> dict[str, _Ind]:
@@ -189,8 +191,173 @@ def _catalog() -> dict[str, _Ind]:
         "direction",
         "formula",
         "is_active",
+        "group_id",
+        "source",
     )
     return {row[1]: _Ind(*row) for row in rows}
+
+
+# --- Which values count: those of reports sent -------------------------------------------------------
+
+# A unit's entered values reach the figures of the units above (cards, comparisons, ranks, exports)
+# once it has sent its report of the group for the period: submitted, approved or locked, as the
+# progress page counts "sent". A draft, or a report returned for correction, stays the unit's own (its
+# entry page shows it). Values computed by the platform, and formulas, always count.
+SENT_STATES = (SubmissionState.SUBMITTED, SubmissionState.APPROVED, SubmissionState.LOCKED)
+_TYPE_CODE = {"M": 0, "Q": 1, "Y": 2}
+
+
+def entry_groups(cat: Mapping[str, _Ind] | None = None) -> dict[int, int]:
+    """Indicator id → group id of the indicators the units enter (their values wait for the report)."""
+    if cat is None:
+        rows = Indicator.objects.filter(source=Source.ENTRY).values_list("id", "group_id")
+        return dict(rows)
+    return {ind.id: ind.group_id for ind in cat.values() if ind.source == Source.ENTRY}
+
+
+def sent_units(
+    group_ids: Iterable[int],
+    unit_ids: Iterable[int],
+    period_types: Iterable[str],
+    first: int,
+    last: int,
+) -> dict[tuple[int, str, int], frozenset[int] | None]:
+    """(group, period type, month index) → the units among `unit_ids` whose reports of the group for that
+    period are sent (None: all of them), for the periods starting in months [first, last]. One row per
+    group and period from the database, which lists the units only where some have not sent theirs."""
+    groups, types, units = sorted(set(group_ids)), sorted(set(period_types)), sorted(set(unit_ids))
+    if not groups or not types or not units:
+        return {}
+    clauses = [
+        f"group_id IN ({', '.join(['%s'] * len(groups))})",
+        f"period_type IN ({', '.join(['%s'] * len(types))})",
+        "period >= %s AND period <= %s",
+        f"state IN ({', '.join(['%s'] * len(SENT_STATES))})",
+    ]
+    params: list[Any] = [
+        *groups,
+        *types,
+        connection.ops.adapt_datefield_value(month_date(first)),
+        connection.ops.adapt_datefield_value(month_date(last)),
+        *SENT_STATES,
+    ]
+    everyone = len(units)
+    if everyone <= 900:  # a longer IN list costs more than the rows it spares
+        clauses.append(f"unit_id IN ({', '.join(['%s'] * len(units))})")
+        params.extend(units)
+    else:
+        everyone = 0  # other units' reports are counted too: always list them
+    listed = (
+        "string_agg(CAST(unit_id AS text), ',')"
+        if connection.vendor == "postgresql"
+        else "group_concat(unit_id)"
+    )
+    # SQLite: the covering index (its planner would take the unique key, and read the table for states).
+    # The period as text: SQLite's driver would parse a date for every row.
+    index = "" if connection.vendor == "postgresql" else " INDEXED BY submission_read"
+    sql = (
+        f"SELECT group_id, period_type, CAST(period AS text), "
+        f"CASE WHEN COUNT(*) < {int(everyone)} OR {int(everyone)} = 0 THEN {listed} END "
+        f"FROM {Submission._meta.db_table}{index} WHERE {' AND '.join(clauses)} "
+        f"GROUP BY group_id, period_type, period"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    wanted = set(units)
+    months = _months_of(r[2] for r in rows)
+    return {
+        (g, t, months[day]): None if text is None else frozenset(map(int, str(text).split(","))) & wanted
+        for g, t, day, text in rows
+    }
+
+
+def _months_of(days: Iterable[Any]) -> dict[Any, int]:
+    """Month index of each distinct period as the database driver gives it (a date or its ISO text)."""
+    return {p: month_index(p if isinstance(p, date) else date.fromisoformat(str(p)[:10])) for p in set(days)}
+
+
+def _period_keys(g: np.ndarray, t: np.ndarray, m: np.ndarray) -> np.ndarray:
+    return (g.astype(np.int64) * 4 + t) * (1 << 16) + m
+
+
+def counted(
+    groups: Mapping[int, int],
+    ind: Sequence[int] | np.ndarray,
+    unit: Sequence[int] | np.ndarray,
+    ptype: Sequence[str] | np.ndarray,
+    month: Sequence[int] | np.ndarray,
+) -> np.ndarray:
+    """Which of these values (given as columns) count: True for an indicator not in `groups` (see
+    `entry_groups`), else True only when the unit's report of the group for the period is sent."""
+    ind = np.asarray(ind, dtype=np.int64)
+    keep = np.ones(len(ind), dtype=bool)
+    if not len(ind) or not groups:
+        return keep
+    entry_ids = np.array(sorted(groups), dtype=np.int64)
+    pos = np.minimum(np.searchsorted(entry_ids, ind), len(entry_ids) - 1)
+    entry = entry_ids[pos] == ind
+    if not entry.any():
+        return keep
+    group_of = np.array([groups[i] for i in entry_ids.tolist()], dtype=np.int64)
+    g = group_of[pos[entry]]
+    u = np.asarray(unit, dtype=np.int64)[entry]
+    t_text = np.asarray(ptype)[entry]
+    t = np.where(t_text == "M", 0, np.where(t_text == "Q", 1, 2)).astype(np.int64)
+    m = np.asarray(month, dtype=np.int64)[entry]
+    sent = sent_units(
+        np.unique(g).tolist(), np.unique(u).tolist(), set(t_text.tolist()), int(m.min()), int(m.max())
+    )
+    # Periods every unit has sent: their key alone; the others: the key and the unit.
+    whole = [(gk, _TYPE_CODE[tk], mk) for (gk, tk, mk), units in sent.items() if units is None]
+    some = [(gk, uk, _TYPE_CODE[tk], mk) for (gk, tk, mk), units in sent.items() if units for uk in units]
+    row_keys = _period_keys(g, t, m)
+    ok = np.zeros(len(g), dtype=bool)
+    if whole:
+        wg, wt, wm = (np.array(c, dtype=np.int64) for c in zip(*whole, strict=True))
+        ok |= np.isin(row_keys, _period_keys(wg, wt, wm))
+    if some:
+        sg, su, st, sm = (np.array(c, dtype=np.int64) for c in zip(*some, strict=True))
+        partial = _period_keys(sg, st, sm) * (1 << 24) + su
+        ok |= np.isin(row_keys * (1 << 24) + u, partial)
+    keep[entry] = ok
+    return keep
+
+
+def counted_parts(
+    groups: Mapping[int, int],
+    indicator_ids: Sequence[int],
+    unit_ids: Sequence[int],
+    period_type: str,
+    first: int,
+    last: int,
+) -> list[tuple[list[int], list[int], list[date] | None]]:
+    """The values that count among `indicator_ids` × `unit_ids` × the periods of `period_type` starting in
+    months [first, last], as filters for a query that adds them up in the database: (indicator ids, unit
+    ids, period days — None: the whole range). Their union is exactly the values that count."""
+    other = [i for i in indicator_ids if i not in groups]
+    out: list[tuple[list[int], list[int], list[date] | None]] = []
+    if other:
+        out.append((other, list(unit_ids), None))
+    entered = [i for i in indicator_ids if i in groups]
+    if not entered:
+        return out
+    by_group: dict[int, list[int]] = {}
+    for i in entered:
+        by_group.setdefault(groups[i], []).append(i)
+    sent = sent_units(by_group, unit_ids, [period_type], first, last)
+    wanted = frozenset(unit_ids)
+    # Periods (and groups) whose sent reports come from the same units are read together.
+    parts: dict[tuple[frozenset[int], frozenset[int]], list[int]] = {}
+    periods_of: dict[tuple[int, frozenset[int]], set[int]] = {}
+    for (g, _t, m), units in sent.items():
+        periods_of.setdefault((g, wanted if units is None else units), set()).add(m)
+    for (g, units), held in periods_of.items():
+        if units:
+            parts.setdefault((units, frozenset(held)), []).extend(by_group[g])
+    for (units, held), ids in parts.items():
+        out.append((sorted(ids), sorted(units), [month_date(m) for m in sorted(held)]))
+    return out
 
 
 def _refs(ind: _Ind) -> set[str]:
@@ -246,6 +413,7 @@ class _Grid:
         self.arrays: dict[str, np.ndarray] = {}
         self._memo: dict[tuple[str, int, int], np.ndarray] = {}
         self.codes = {c for c in codes if not cat[c].formula}
+        self.entry = entry_groups(cat)  # entered indicators: their values count once the report is sent
 
     def load(
         self,
@@ -305,6 +473,7 @@ class _Grid:
             r = np.fromiter((self.row.get(u, -1) for u in unit), dtype=np.int64, count=len(rows))
             m = np.fromiter((months[p] for p in period), dtype=np.int64, count=len(rows)) - self.m0
             ok = (r >= 0) & (np.array(ptype) == own_type[k])
+            ok &= counted(self.entry, ind, unit, ptype, m + self.m0)
             big[k[ok], r[ok], m[ok]] = np.asarray(value, dtype=float)[ok]
 
     def _monthly_codes(self) -> set[str]:
@@ -358,16 +527,29 @@ class _Grid:
         one_month = b - a == 1
         select = "value" if one_month else f"SUM(value), COUNT(*), MAX(period), {last}"
         keys, key_params = key_filter(ind_ids, units, types)
+        sent, sent_params = "", []
+        entered = [i for i in ind_ids if i in self.entry]
+        if entered and not one_month:  # (one month: its rows are the values, sifted below)
+            # Only the values of reports sent (rare: a period crossing fiscal years).
+            sent = (
+                f" AND (indicator_id NOT IN ({', '.join(['%s'] * len(entered))}) OR EXISTS ("
+                f"SELECT 1 FROM {Submission._meta.db_table} s JOIN {Indicator._meta.db_table} i "
+                f"ON i.group_id = s.group_id WHERE i.id = {table}.indicator_id AND s.unit_id = "
+                f"{table}.unit_id AND s.period_type = {table}.period_type AND s.period = {table}.period "
+                f"AND s.state IN ({', '.join(['%s'] * len(SENT_STATES))})))"
+            )
+            sent_params = [*entered, *SENT_STATES]
         sql = (
             f"SELECT indicator_id, unit_id, period_type, {select} "
             f"FROM {table}{'' if pg else ' INDEXED BY datavalue_read'} "
-            f"WHERE {keys} AND period >= %s AND period < %s"
+            f"WHERE {keys} AND period >= %s AND period < %s{sent}"
             f"{'' if one_month else ' GROUP BY indicator_id, unit_id, period_type'}"
         )
         params = [
             *key_params,
             connection.ops.adapt_datefield_value(month_date(a)),
             connection.ops.adapt_datefield_value(month_date(b)),
+            *sent_params,
         ]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -375,7 +557,12 @@ class _Grid:
         if not rows:
             return
         if one_month:  # each value is its own sum and latest value
-            ind_col, unit_col, type_col, value_col = zip(*rows, strict=True)
+            ind_col, unit_col, type_col, value_col = (np.asarray(c) for c in zip(*rows, strict=True))
+            if self.entry:  # only the values that count
+                keep = counted(self.entry, ind_col, unit_col, type_col, np.full(len(rows), a))
+                ind_col, unit_col, type_col, value_col = (
+                    c[keep] for c in (ind_col, unit_col, type_col, value_col)
+                )
             self._put_totals(big, k_of, by_id, a, ind_col, unit_col, type_col, value_col, None, value_col)
         else:
             ind_col, unit_col, type_col, total, count, _latest, last_col = zip(*rows, strict=True)

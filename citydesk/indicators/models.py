@@ -269,6 +269,11 @@ class Submission(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["group", "unit", "period_type", "period"], name="submission_key"),
         ]
+        indexes = [
+            # The dashboards count a unit's values once its report is sent (`measures.counted`): the
+            # reports of a group over a stretch of periods, read from this index alone.
+            models.Index(fields=["group", "period_type", "period", "unit", "state"], name="submission_read"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.group_id}/{self.unit_id}/{self.period_type}{self.period:%Y-%m}"

@@ -6,8 +6,10 @@ the month. A period inside one fiscal year is then the difference of two rows pe
 starts the year): a city card's year to date reads one row per ward instead of twelve months of values
 that the database would have to sort by ward first.
 
-The rows follow the values: every save or delete of a `DataValue` refreshes its unit's year (signals,
-see `apps.py`), and `batch()` gathers the changes of an import or a fill into one refresh. Loads that
+Only the values that count are added up (`measures.counted`: a unit's entered values once its report is
+sent). The rows follow the values: every save or delete of a `DataValue` refreshes its unit's year
+(signals, see `apps.py`), a report sent or returned refreshes its values' (`report_changed`), and
+`batch()` gathers the changes of an import or a fill into one refresh. Loads that
 bypass the model (`bulk_create`, raw SQL) call `refresh_years()` or `rebuild()` themselves; the
 `rebuild-indicator-totals` command recomputes everything (after a restore, or a change of
 CITYDESK_FISCAL_YEAR_START_MONTH).
@@ -24,8 +26,15 @@ from typing import Any
 import numpy as np
 from django.db import connection
 
-from citydesk.indicators.measures import key_filter, month_date, month_index, period_start
-from citydesk.indicators.models import DataValue, RunningTotal
+from citydesk.indicators.measures import (
+    counted,
+    entry_groups,
+    key_filter,
+    month_date,
+    month_index,
+    period_start,
+)
+from citydesk.indicators.models import DataValue, Indicator, RunningTotal
 
 # (indicator id, unit id, period type, first month of the fiscal year) → first month changed.
 Changes = dict[tuple[int, int, str, int], int]
@@ -65,6 +74,14 @@ def batch() -> Iterator[None]:
     finally:
         _pending.reset(token)
     refresh(pending)
+
+
+def report_changed(group_id: int, unit_id: int, period_type: str, period: date) -> None:
+    """A unit's report of a group was sent or returned: its entered values join or leave the totals
+    (only the values of reports sent count, see `measures.counted`)."""
+    with batch():
+        for indicator_id in Indicator.objects.filter(group_id=group_id).values_list("id", flat=True):
+            changed(indicator_id, unit_id, period_type, period)
 
 
 def refresh(changes: Changes) -> int:
@@ -134,7 +151,7 @@ def refresh_year(
             f"SELECT indicator_id, unit_id, period_type, period, value FROM {values_table} WHERE {where}",
             [*params, dates[0], dates[2]],
         )
-        rows = cursor.fetchall()
+        rows = _sent_only(cursor.fetchall())
         where, params = _where("month", indicator_ids, unit_ids, period_types)
         cursor.execute(f"DELETE FROM {totals_table} WHERE {where}", [*params, dates[1], dates[2]])
         out = _running_rows(rows, fy, start)
@@ -148,6 +165,22 @@ def refresh_year(
                 f"INSERT INTO {totals_table} {columns} VALUES (%s, %s, %s, %s, %s, %s, %s)", out
             )
     return len(out)
+
+
+def _sent_only(rows: list[tuple]) -> list[tuple]:
+    """The (indicator, unit, type, period, value) rows that count: entered values of reports sent, and
+    every computed value."""
+    if not rows:
+        return rows
+    groups = entry_groups()
+    if not groups:
+        return rows
+    ind, unit, ptype, period, _value = zip(*rows, strict=True)
+    months: dict[Any, int] = {}
+    for p in set(period):
+        months[p] = month_index(p if isinstance(p, date) else date.fromisoformat(str(p)[:10]))
+    keep = counted(groups, ind, unit, ptype, [months[p] for p in period])
+    return [row for row, k in zip(rows, keep, strict=True) if k]
 
 
 def _running_rows(rows: list[tuple], fy: int, start: int) -> list[tuple]:

@@ -28,6 +28,7 @@ from citydesk.core.errors import DomainError, NotAllowed
 from citydesk.core.models import Membership, Organisation
 from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.core.selectors import descendant_ids
+from citydesk.indicators import measures as engine
 from citydesk.indicators import panels, periods, sameperiod, views_findings
 from citydesk.indicators.models import (
     DataValue,
@@ -36,6 +37,7 @@ from citydesk.indicators.models import (
     Indicator,
     IndicatorGroup,
     Plan,
+    Source,
 )
 
 HEADLINES = 3  # indicators per group on the summary
@@ -132,8 +134,9 @@ def parse_filters(request: HttpRequest, scope: frozenset[int] | None) -> Filters
 
 def _latest_reported_month(unit_ids: list[int]) -> date | None:
     """The newest month most units have reported: a month still coming in would open the page on
-    half-empty totals. "Most": at least 80 % of the values of the fullest of the months before it.
-    Never a month still to come, even where an old database holds values for one."""
+    half-empty totals. "Most": at least 80 % of the reports sent (the values computed by the platform
+    where no report is sent) of the fullest of the months before it; a draft is not reported. Never a
+    month still to come, even where an old database holds values for one."""
     this_month = periods.current(periods.MONTH)
     in_scope = DataValue.objects.filter(period_type="M", unit_id__in=unit_ids, period__lte=this_month)
     # The newest month anywhere: one index seek per indicator (datavalue_read), not a scan of the scope.
@@ -146,12 +149,24 @@ def _latest_reported_month(unit_ids: list[int]) -> date | None:
     if newest is None:
         return None
 
+    monthly = Indicator.objects.filter(periodicity="M").values_list("id", "group_id", "source")
+    monthly_groups = {group for _i, group, source in monthly if source == Source.ENTRY}
+    computed = [pk for pk, _g, source in monthly if source != Source.ENTRY]
+
     def recent(newest: date) -> list[tuple[date, int]]:
-        # One COUNT per month: each counts entries of the (unit, period type, period) index in place,
-        # where a GROUP BY over the four months would sort every value first.
+        # Only what counts: the units' reports sent, each month (one row per group and month, see
+        # `measures.sent_units`); where no report is sent at all, the values the platform computes (one
+        # COUNT per month: each counts entries of an index in place, where a GROUP BY over the four
+        # months would sort every value first).
         months = [periods.add_months(newest, -k) for k in range(4)]
-        counts = [(month, in_scope.filter(period=month).count()) for month in months]
-        return [(month, n) for month, n in counts if n]
+        found = dict.fromkeys(months, 0)
+        m0, m1 = engine.month_index(months[-1]), engine.month_index(months[0])
+        for (_g, _t, m), units in engine.sent_units(monthly_groups, unit_ids, ["M"], m0, m1).items():
+            found[engine.month_date(m)] += len(set(unit_ids)) if units is None else len(units)
+        if not any(found.values()) and computed:
+            values = in_scope.filter(indicator_id__in=computed)
+            found = {month: values.filter(period=month).count() for month in months}
+        return [(month, found[month]) for month in months if found[month]]
 
     counts = recent(newest)
     if not counts:  # this scope's figures stop earlier than the others'

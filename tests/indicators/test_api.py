@@ -8,6 +8,9 @@ import pytest
 
 from citydesk.indicators.models import DataValue, Finding, Indicator, IndicatorGroup
 
+# The figures of values whose reports are sent (approved): see test_sent_reports.py for the drafts.
+pytestmark = pytest.mark.usefixtures("reports_sent")
+
 
 @pytest.fixture
 def rev(personas):

@@ -20,7 +20,7 @@ from citydesk.indicators.catalog import (
     parse_formula,
 )
 from citydesk.indicators.demo import PLANTED, catalog_specs, seed_indicators, synthetic_series
-from citydesk.indicators.models import DataValue, Indicator, IndicatorGroup, Plan
+from citydesk.indicators.models import DataValue, Indicator, IndicatorGroup, Plan, Submission
 
 # ---------------------------------------------------------------- formulas
 
@@ -273,6 +273,22 @@ def test_seed_indicators_creates_catalog_data_plans_and_planted_anomalies(demo_u
         "period", flat=True
     )
     assert min(months) == date(2024, 11, 1) and max(months) == END
+    # Every entered value comes with its unit's report, sent (only those reach the leaders' figures):
+    # the last month's submitted and awaiting approval, this year's approved, last year's locked.
+    entered = set(
+        DataValue.objects.filter(source="entry").values_list(
+            "indicator__group_id", "unit_id", "period_type", "period"
+        )
+    )
+    reports = set(Submission.objects.values_list("group_id", "unit_id", "period_type", "period"))
+    assert entered == reports
+
+    def states(period: date) -> set[str]:
+        return set(Submission.objects.filter(period_type="M", period=period).values_list("state", flat=True))
+
+    assert states(END) == {"submitted"}
+    assert states(date(2026, 9, 1)) == {"approved"}
+    assert states(date(2025, 9, 1)) == {"locked"}
     for indicator in indicators:
         values = DataValue.objects.filter(indicator=indicator).values_list("value", flat=True)
         if not values:

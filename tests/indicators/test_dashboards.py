@@ -26,6 +26,10 @@ from citydesk.indicators.models import (
     Plan,
 )
 from citydesk.indicators.views_dashboards import FILTER_LABELS
+from tests.indicators.reports import send_reports
+
+# The figures of values whose reports are sent (approved): see test_sent_reports.py for the drafts.
+pytestmark = pytest.mark.usefixtures("reports_sent")
 
 SUMMARY = "/chi-tieu-ktxh/"
 GROUP = "/chi-tieu-ktxh/nhom/ECO/"
@@ -84,6 +88,7 @@ def data(personas):
                 DataValue(indicator=grdp, unit=personas.ward, period_type="Q", period=month, value=500.0 + i)
             )
     DataValue.objects.bulk_create(rows)
+    send_reports()
     running.refresh_years()  # bulk_create sends no signals
     Plan.objects.create(
         indicator=retail, unit=personas.city, period_type="Y", period=date(2026, 1, 1), value=2000
@@ -496,6 +501,7 @@ def test_summary_with_a_full_catalog_is_fast(client, personas):
                 for i, m in enumerate(months)
             ]
     DataValue.objects.bulk_create(rows, batch_size=5000)
+    send_reports()
     assert Indicator.objects.count() == 110
     client.force_login(personas.leader)
     client.get(SUMMARY, {"period": PERIOD})

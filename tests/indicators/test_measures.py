@@ -11,6 +11,9 @@ from citydesk.core.errors import DomainError, NotFound
 from citydesk.indicators.measures import compute_all, measures, series
 from citydesk.indicators.models import DataValue, Indicator, IndicatorGroup, Plan
 
+# The figures of values whose reports are sent (approved): see test_sent_reports.py for the drafts.
+pytestmark = pytest.mark.usefixtures("reports_sent")
+
 
 def _ind(code: str, **kw) -> Indicator:
     group, _ = IndicatorGroup.objects.get_or_create(code="G1", defaults={"name": "Kinh tế"})

@@ -171,6 +171,7 @@ def test_only_the_moves_the_state_allows_are_offered(client, personas, data):  #
 # --- 14, 15. No "=" without a comparison; rates change by points -------------------------------------
 
 
+@pytest.mark.usefixtures("reports_sent")
 def test_no_arrow_without_a_value_to_compare_and_rates_change_by_points(personas):
     assert panels.arrow(None) == "" and panels.arrow(0.01) == "=" and panels.arrow(2) == "▲"
     group = IndicatorGroup.objects.create(code="LAB", name="Lao động")

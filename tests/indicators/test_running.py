@@ -12,19 +12,35 @@ from django.db import transaction
 from django.utils import translation
 
 from citydesk.indicators import imports, running, services
-from citydesk.indicators.measures import month_date, month_index
-from citydesk.indicators.models import DataValue, RunningTotal
+from citydesk.indicators.measures import SENT_STATES, month_date, month_index
+from citydesk.indicators.models import DataValue, RunningTotal, Submission
 from tests.indicators.entry_fixtures import make_catalog
+from tests.indicators.reports import send_reports
 
-pytestmark = pytest.mark.django_db
+# Values written straight into the table come with their reports approved; the entry form's stay drafts.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reports_sent")]
 
 
 def recount(fiscal_start: int = 1) -> dict[tuple, tuple[float, int, float]]:
-    """The running totals by brute force: every month of every fiscal year from its first value on."""
+    """The running totals by brute force: every month of every fiscal year from its first value on, of
+    the values that count (computed ones, and entered ones whose report is sent)."""
+    sent = set(
+        Submission.objects.filter(state__in=SENT_STATES).values_list(
+            "group_id", "unit_id", "period_type", "period"
+        )
+    )
     years: dict[tuple, dict[int, float]] = {}
-    for ind, unit, ptype, period, value in DataValue.objects.values_list(
-        "indicator_id", "unit_id", "period_type", "period", "value"
+    for ind, unit, ptype, period, value, group, source in DataValue.objects.values_list(
+        "indicator_id",
+        "unit_id",
+        "period_type",
+        "period",
+        "value",
+        "indicator__group_id",
+        "indicator__source",
     ):
+        if source == "entry" and (group, unit, ptype, period) not in sent:
+            continue
         m = month_index(period)
         fy = m - (m - (fiscal_start - 1)) % 12
         years.setdefault((ind, unit, ptype, fy), {})[m] = value
@@ -63,7 +79,17 @@ def test_every_way_of_changing_values_keeps_the_totals_in_step(personas):
         user=personas.officer, unit_code="26743", period="2026-01", values={"REV": "40", "FIRMS": "3"}
     )
     assert_in_step()
-    assert table()[(cat.revenue.pk, personas.ward.pk, "M", date(2026, 12, 1))] == (140.0, 2, 100.0)
+    december = (cat.revenue.pk, personas.ward.pk, "M", date(2026, 12, 1))
+    assert december not in table()  # the form keeps drafts: no total counts them yet
+    # Sent, the report's values join the totals; returned for correction, they leave them.
+    services.submission_submit(user=personas.officer, group_code="G01", unit_code="26743", period="2026-01")
+    assert_in_step()
+    assert table()[december] == (40.0, 1, 40.0)
+    services.submission_return(
+        user=personas.leader, group_code="G01", unit_code="26743", period="2026-01", note="Kiểm tra lại"
+    )
+    assert_in_step()
+    assert december not in table()
     services.values_set_many(
         user=personas.officer, unit_code="26743", period="2026-01", values={"REV": "50", "FIRMS": ""}
     )
@@ -85,7 +111,9 @@ def test_every_way_of_changing_values_keeps_the_totals_in_step(personas):
     assert_in_step()
     DataValue.objects.filter(indicator=cat.revenue, period=date(2026, 4, 1)).delete()
     assert_in_step()
-    # Wiped (a restore that left them behind): the command puts them back.
+    # Wiped (a restore that left them behind, here with every report approved meanwhile): the command
+    # puts them back.
+    Submission.objects.update(state="approved")
     RunningTotal.objects.all().delete()
     out = io.StringIO()
     with translation.override("en"):  # the site's language otherwise (the test run's: Vietnamese)
@@ -128,6 +156,7 @@ def _random_values(personas, rng) -> tuple[list[int], list[int]]:
                         )
                     )
     DataValue.objects.bulk_create(rows)
+    send_reports()
     return [cat.revenue.pk, cat.firms.pk], units
 
 

@@ -19,6 +19,7 @@ from citydesk.core.errors import Conflict, DomainError, NotAllowed
 from citydesk.core.models import Organisation, User
 from citydesk.core.powers import Power
 from citydesk.core.services import authorize
+from citydesk.indicators import running
 from citydesk.indicators.models import DataValue, Indicator, Source, Submission, SubmissionState
 from citydesk.indicators.services.common import (
     PeriodArg,
@@ -197,6 +198,8 @@ def submission_move(
     submission.state = move.target
     submission.version += 1
     submission.save()
+    if action in ("submit", "return"):  # sent, or taken back: the leaders' figures take its values or not
+        running.report_changed(group_id, unit.pk, period_type, day)
     if action == "submit" and warnings:
         # The explanation goes onto each value it explains: a finding explained by the unit, which the
         # reviewers see on the value and the batch scan finds already explained.
