@@ -13,6 +13,7 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
@@ -150,17 +151,17 @@ def dashboard(args: argparse.Namespace, label: str) -> None:
         f"INSERT INTO {table} (indicator_id, unit_id, period_type, period, value, source, comment, updated_at) "
         f"VALUES (%s, %s, 'M', %s, %s, 'entry', '', '2026-01-01T00:00:00Z')"
     )
-    if connection.vendor == "sqlite":
-        sql = sql.replace("%s", "?")
-    with transaction.atomic(), connection.cursor() as cursor:
-        raw = cursor.connection if connection.vendor == "sqlite" else cursor
-        for i, ind_id in enumerate(ids):
-            rows = [
+    _insert_many(
+        sql,
+        (
+            [
                 (ind_id, units[u], months[m], float(values[i, u, m]))
                 for u in range(args.units)
                 for m in range(args.months)
             ]
-            raw.executemany(sql, rows)
+            for i, ind_id in enumerate(ids)
+        ),
+    )
     print(f"bulk insert of {values.size:,} values: {time.perf_counter() - t0:.1f} s")
     # The units' reports: only the values of reports sent reach the dashboards. All approved but the
     # last month's, which a third of the wards still hold as drafts.
@@ -170,19 +171,17 @@ def dashboard(args: argparse.Namespace, label: str) -> None:
         f"INSERT INTO {reports_table} (group_id, unit_id, period_type, period, state, version, note) "
         f"VALUES (%s, %s, 'M', %s, %s, 1, '')"
     )
-    if connection.vendor == "sqlite":
-        sql = sql.replace("%s", "?")
-    with transaction.atomic(), connection.cursor() as cursor:
-        raw = cursor.connection if connection.vendor == "sqlite" else cursor
-        for m, month in enumerate(months):
-            raw.executemany(
-                sql,
-                [
-                    (g.pk, unit, month, "draft" if m == len(months) - 1 and u % 3 == 0 else "approved")
-                    for g in groups
-                    for u, unit in enumerate(units)
-                ],
-            )
+    _insert_many(
+        sql,
+        (
+            [
+                (g.pk, unit, month, "draft" if m == len(months) - 1 and u % 3 == 0 else "approved")
+                for g in groups
+                for u, unit in enumerate(units)
+            ]
+            for m, month in enumerate(months)
+        ),
+    )
     print(
         f"bulk insert of {len(months) * len(groups) * len(units):,} reports: {time.perf_counter() - t0:.1f} s"
     )
@@ -237,6 +236,18 @@ def dashboard(args: argparse.Namespace, label: str) -> None:
             "measures(**kwargs)", globals(), {"measures": measures, "kwargs": kwargs}, "/tmp/ind.prof"
         )
         pstats.Stats("/tmp/ind.prof").sort_stats("cumulative").print_stats(18)
+
+
+def _insert_many(sql: str, batches: Iterable[list[tuple]]) -> None:
+    """Bare `executemany` of each batch in one transaction (the driver's own on SQLite: no Django wrapper)."""
+    from django.db import connection, transaction
+
+    if connection.vendor == "sqlite":
+        sql = sql.replace("%s", "?")
+    with transaction.atomic(), connection.cursor() as cursor:
+        raw = cursor.connection if connection.vendor == "sqlite" else cursor
+        for rows in batches:
+            raw.executemany(sql, rows)
 
 
 def pages(city: object, group_codes: list[str], indicator_code: str) -> None:
