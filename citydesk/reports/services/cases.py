@@ -29,6 +29,7 @@ from citydesk.reports.services.common import (
     _is_reporters,
     _locked,
     _notify_followers,
+    local_time,
 )
 from citydesk.reports.system_notes import (
     MERGED_HERE,
@@ -218,8 +219,8 @@ def resumed_text(before: datetime | None, after: datetime | None) -> str:
     if after is None:
         return _("Handling resumed.")
     if after == before:
-        return _("Handling resumed; the due time stays %(d)s.") % {"d": _local_text(after)}
-    return _("Handling resumed; new due time %(d)s.") % {"d": _local_text(after)}
+        return _("Handling resumed; the due time stays %(d)s.") % {"d": local_time(after)}
+    return _("Handling resumed; new due time %(d)s.") % {"d": local_time(after)}
 
 
 def resume_clock(report: Report, actor: Actor, *, notify: bool, reason: str = "") -> None:
@@ -267,10 +268,6 @@ def moved_due(due: datetime | None, paused_at: datetime, resumed_at: datetime) -
     if due is None:
         return None
     return current_calendar().due_after_pause(due, paused_at, resumed_at)
-
-
-def _local_text(moment: datetime) -> str:
-    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
 
 
 def _locked_or_none(code: str) -> Report | None:

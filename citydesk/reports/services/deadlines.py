@@ -22,6 +22,7 @@ from citydesk.reports.models import (
 )
 from citydesk.reports.services.common import (
     _event,
+    local_time,
 )
 from citydesk.reports.system_notes import AUTO_CLOSED, DEADLINE_WARNED, ESCALATED, system_note
 
@@ -63,8 +64,7 @@ def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
                     channel="in_app",
                     recipient=person,
                     subject=_("Report %(code)s is due soon") % {"code": report.code},
-                    body=_("Due %(d)s.")
-                    % {"d": timezone.localtime(report.due_at).strftime("%d/%m/%Y %H:%M")},
+                    body=_("Due %(d)s.") % {"d": local_time(report.due_at)},
                 )
             _event(report, system, ReportEvent.Kind.SLA, **system_note(DEADLINE_WARNED), public=False)
             counts["warned"] += 1
@@ -81,7 +81,7 @@ def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
                     subject=_("Report %(code)s is overdue") % {"code": report.code},
                     body=_("It was due %(d)s and is with %(org)s.")
                     % {
-                        "d": timezone.localtime(report.due_at).strftime("%d/%m/%Y %H:%M"),
+                        "d": local_time(report.due_at),
                         "org": report.unit.name,
                     },
                 )

@@ -47,6 +47,7 @@ from citydesk.reports.services.common import (
     _event,
     _next_code,
     _snapshot,
+    local_time,
     normalize_phone,
     reporter_addresses,
 )
@@ -350,7 +351,7 @@ def _acknowledge(report: Report) -> None:
         ) % {
             "code": report.code,
             "unit": report.unit.name,
-            "due": timezone.localtime(report.due_at).strftime("%d/%m/%Y %H:%M"),
+            "due": local_time(report.due_at),
             "link": f"{settings.CITYDESK_PUBLIC_URL}/tra-cuu/{report.code}/?t={report.citizen_token}",
         }
     # Where every later message to the reporter goes too: the contact details given for this report.

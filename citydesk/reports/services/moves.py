@@ -34,6 +34,7 @@ from citydesk.reports.services.common import (
     _org,
     _snapshot,
     _status_subject,
+    local_time,
 )
 from citydesk.reports.system_notes import REJECTED, REROUTED, TRANSFERRED, route_reason, system_note
 from citydesk.reports.workflow import MOVES, action_label
@@ -197,8 +198,7 @@ def report_transition(
         def rerouted_body() -> str:  # composed per recipient, in the message language
             text = _("Transferred to %(org)s.") % {"org": rerouted_to.name}
             if report.due_at is not None:
-                due = timezone.localtime(report.due_at).strftime("%d/%m/%Y %H:%M")
-                text += " " + _("It is due by %(due)s.") % {"due": due}
+                text += " " + _("It is due by %(due)s.") % {"due": local_time(report.due_at)}
             return f"{text}\n{told_note}" if told_note else text
 
         _notify_followers(  # one message with both: the new unit, and the note
