@@ -149,9 +149,15 @@ def search_name_of(name: str, code: str) -> str:
     return search_key(f"{name} {code}")[:300]
 
 
+def performing_unit(step: ProcedureStep) -> tuple[str, str]:
+    """Which unit performs a step, as a key: the one-stop desk belongs to the receiving unit."""
+    performer = Performer.RECEIVING_UNIT if step.performer == Performer.DESK else step.performer
+    return (performer, step.department_code)
+
+
 def is_inter_agency(steps: Iterable[ProcedureStep]) -> bool:
     """A process crosses units when its steps are performed by more than one unit."""
-    return len({(s.performer, s.department_code) for s in steps}) > 1
+    return len({performing_unit(s) for s in steps}) > 1
 
 
 def known_department_codes() -> set[str]:

@@ -30,6 +30,7 @@ LABELS: dict[str, dict[str, str]] = {
     "time_unit": {TimeUnit.WORKING_DAYS: "ngày làm việc", TimeUnit.WORKING_HOURS: "giờ làm việc"},
     "performer": {
         Performer.RECEIVING_UNIT: "Đơn vị tiếp nhận",
+        Performer.DESK: "Bộ phận Một cửa nơi tiếp nhận",
         Performer.DEPARTMENT: "Sở ngành",
         Performer.CITY: "UBND Thành phố",
     },
@@ -44,7 +45,7 @@ LABELS: dict[str, dict[str, str]] = {
 ALIASES: dict[str, dict[str, str]] = {
     "authority": {"cap xa": Authority.WARD, "xa": Authority.WARD, "so": Authority.DEPARTMENT},
     "time_unit": {"ngay": TimeUnit.WORKING_DAYS, "gio": TimeUnit.WORKING_HOURS},
-    "performer": {"so": Performer.DEPARTMENT},
+    "performer": {"so": Performer.DEPARTMENT, "mot cua": Performer.DESK, "bo phan mot cua": Performer.DESK},
 }
 
 

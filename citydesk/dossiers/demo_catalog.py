@@ -47,7 +47,7 @@ LUAT_XAY_DUNG = "Luật Xây dựng 2014 (sửa đổi, bổ sung năm 2020)"
 LUAT_DAT_DAI = "Luật Đất đai 2024"
 
 # Who performs a step: the unit where the dossier was filed, a department (by code), the city.
-R, D, C = "receiving", "department", "city"
+R, M, D, C = "receiving", "desk", "department", "city"  # M: the one-stop desk (Một cửa)
 Doc = tuple[str, str, bool]  # name, copies, required
 Step = tuple[str, str, str, str, float]  # name, performer, department code, role, share of the time (%)
 
@@ -89,7 +89,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Tiếp nhận, kiểm tra hồ sơ tại Bộ phận Một cửa", R, "", "officer", 15),
             ("Kiểm tra, ghi sổ hộ tịch, in Giấy khai sinh", R, "", "officer", 45),
             ("Xem xét, ký kết quả", R, "", "deputy", 30),
-            ("Trả kết quả, lưu hồ sơ", R, "", "officer", 10),
+            ("Trả kết quả, lưu hồ sơ", M, "", "officer", 10),
         ],
     ),
     DemoProcedure(
@@ -105,7 +105,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Tiếp nhận, kiểm tra hồ sơ tại Bộ phận Một cửa", R, "", "officer", 15),
             ("Kiểm tra, ghi sổ hộ tịch, in Trích lục khai tử", R, "", "officer", 45),
             ("Xem xét, ký kết quả", R, "", "deputy", 30),
-            ("Trả kết quả, lưu hồ sơ", R, "", "officer", 10),
+            ("Trả kết quả, lưu hồ sơ", M, "", "officer", 10),
         ],
     ),
     DemoProcedure(
@@ -135,7 +135,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Tiếp nhận, kiểm tra hồ sơ tại Bộ phận Một cửa", R, "", "officer", 15),
             ("Kiểm tra, xác minh tình trạng hôn nhân trên cơ sở dữ liệu hộ tịch", R, "", "officer", 50),
             ("Xem xét, ký kết quả", R, "", "deputy", 25),
-            ("Trả kết quả, lưu hồ sơ", R, "", "officer", 10),
+            ("Trả kết quả, lưu hồ sơ", M, "", "officer", 10),
         ],
     ),
     DemoProcedure(
@@ -149,7 +149,7 @@ PROCEDURES: list[DemoProcedure] = [
         steps=[
             ("Tiếp nhận, đối chiếu giấy tờ", R, "", "officer", 40),
             ("Tra cứu sổ hộ tịch, ký bản sao trích lục", R, "", "deputy", 50),
-            ("Trả kết quả, thu phí", R, "", "officer", 10),
+            ("Trả kết quả, thu phí", M, "", "officer", 10),
         ],
     ),
     DemoProcedure(
@@ -165,7 +165,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Tiếp nhận, kiểm tra hồ sơ tại Bộ phận Một cửa", R, "", "officer", 15),
             ("Kiểm tra căn cứ thay đổi, cải chính; ghi sổ hộ tịch", R, "", "officer", 50),
             ("Xem xét, ký kết quả", R, "", "deputy", 25),
-            ("Trả kết quả, lưu hồ sơ", R, "", "officer", 10),
+            ("Trả kết quả, lưu hồ sơ", M, "", "officer", 10),
         ],
     ),
     DemoProcedure(
@@ -180,7 +180,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Tiếp nhận, kiểm tra hồ sơ tại Bộ phận Một cửa", R, "", "officer", 15),
             ("Kiểm tra, niêm yết, xác minh quan hệ cha, mẹ, con", R, "", "officer", 50),
             ("Xem xét, ký kết quả", R, "", "deputy", 25),
-            ("Trả kết quả, lưu hồ sơ", R, "", "officer", 10),
+            ("Trả kết quả, lưu hồ sơ", M, "", "officer", 10),
         ],
     ),
     DemoProcedure(
@@ -195,7 +195,7 @@ PROCEDURES: list[DemoProcedure] = [
         steps=[
             ("Tiếp nhận, đối chiếu giấy tờ", R, "", "officer", 40),
             ("Đối chiếu bản sao với bản chính, ký và đóng dấu", R, "", "deputy", 50),
-            ("Trả kết quả, thu phí", R, "", "officer", 10),
+            ("Trả kết quả, thu phí", M, "", "officer", 10),
         ],
     ),
     DemoProcedure(
@@ -209,7 +209,7 @@ PROCEDURES: list[DemoProcedure] = [
         steps=[
             ("Tiếp nhận, đối chiếu giấy tờ", R, "", "officer", 40),
             ("Người yêu cầu ký trước mặt người thực hiện chứng thực; ký chứng thực", R, "", "deputy", 50),
-            ("Trả kết quả, thu phí", R, "", "officer", 10),
+            ("Trả kết quả, thu phí", M, "", "officer", 10),
         ],
     ),
     DemoProcedure(
@@ -225,7 +225,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Tiếp nhận, kiểm tra hồ sơ", R, "", "officer", 25),
             ("Kiểm tra năng lực hành vi dân sự và nội dung hợp đồng", R, "", "officer", 40),
             ("Các bên ký trước mặt người chứng thực; ký chứng thực", R, "", "deputy", 25),
-            ("Trả kết quả, thu phí", R, "", "officer", 10),
+            ("Trả kết quả, thu phí", M, "", "officer", 10),
         ],
     ),
     DemoProcedure(
@@ -239,7 +239,7 @@ PROCEDURES: list[DemoProcedure] = [
         steps=[
             ("Tiếp nhận, đối chiếu giấy tờ", R, "", "officer", 40),
             ("Kiểm tra, người lập di chúc ký trước mặt người chứng thực; ký chứng thực", R, "", "deputy", 50),
-            ("Trả kết quả, thu phí", R, "", "officer", 10),
+            ("Trả kết quả, thu phí", M, "", "officer", 10),
         ],
     ),
     DemoProcedure(
@@ -255,7 +255,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Tiếp nhận, kiểm tra hồ sơ tại Bộ phận Một cửa", R, "", "officer", 15),
             ("Kiểm tra tính hợp lệ, nhập thông tin vào hệ thống đăng ký hộ kinh doanh", R, "", "officer", 55),
             ("Xem xét, ký kết quả", R, "", "deputy", 20),
-            ("Trả kết quả, lưu hồ sơ", R, "", "officer", 10),
+            ("Trả kết quả, lưu hồ sơ", M, "", "officer", 10),
         ],
     ),
     DemoProcedure(
@@ -269,7 +269,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Tiếp nhận, kiểm tra hồ sơ tại Bộ phận Một cửa", R, "", "officer", 15),
             ("Kiểm tra, cập nhật thông tin đăng ký hộ kinh doanh", R, "", "officer", 55),
             ("Xem xét, ký kết quả", R, "", "deputy", 20),
-            ("Trả kết quả, lưu hồ sơ", R, "", "officer", 10),
+            ("Trả kết quả, lưu hồ sơ", M, "", "officer", 10),
         ],
     ),
     DemoProcedure(
@@ -283,7 +283,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Tiếp nhận, kiểm tra hồ sơ tại Bộ phận Một cửa", R, "", "officer", 15),
             ("Kiểm tra, cập nhật tình trạng hộ kinh doanh", R, "", "officer", 55),
             ("Xem xét, ký kết quả", R, "", "deputy", 20),
-            ("Trả kết quả, lưu hồ sơ", R, "", "officer", 10),
+            ("Trả kết quả, lưu hồ sơ", M, "", "officer", 10),
         ],
     ),
     DemoProcedure(
@@ -302,7 +302,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Thẩm định hồ sơ, kiểm tra điều kiện kinh doanh", R, "", "officer", 60),
             ("Lãnh đạo phòng chuyên môn xem xét, trình ký", R, "", "deputy", 20),
             ("Lãnh đạo Sở ký kết quả", R, "", "head", 5),
-            ("Trả kết quả", R, "", "officer", 5),
+            ("Trả kết quả", M, "", "officer", 5),
         ],
     ),
     DemoProcedure(
@@ -319,7 +319,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Thẩm định hồ sơ", R, "", "officer", 35),
             ("Kiểm tra thực tế cửa hàng", R, "", "officer", 30),
             ("Lãnh đạo Sở ký Giấy chứng nhận", R, "", "head", 20),
-            ("Trả kết quả", R, "", "officer", 5),
+            ("Trả kết quả", M, "", "officer", 5),
         ],
     ),
     DemoProcedure(
@@ -336,7 +336,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Công chức Địa chính – Xây dựng kiểm tra thực địa, thẩm định hồ sơ", R, "", "officer", 60),
             ("Phó Chủ tịch UBND xem xét, trình ký", R, "", "deputy", 15),
             ("Chủ tịch UBND ký giấy phép xây dựng", R, "", "head", 15),
-            ("Trả kết quả", R, "", "officer", 5),
+            ("Trả kết quả", M, "", "officer", 5),
         ],
     ),
     DemoProcedure(
@@ -354,7 +354,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Phòng Cấp phép xây dựng thẩm định hồ sơ, kiểm tra thực địa", R, "", "officer", 60),
             ("Lãnh đạo phòng chuyên môn xem xét, trình ký", R, "", "deputy", 20),
             ("Lãnh đạo Sở ký kết quả", R, "", "head", 5),
-            ("Trả kết quả", R, "", "officer", 5),
+            ("Trả kết quả", M, "", "officer", 5),
         ],
     ),
     DemoProcedure(
@@ -368,7 +368,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Tiếp nhận, kiểm tra hồ sơ tại Bộ phận Một cửa", R, "", "officer", 15),
             ("Kiểm tra lý do gia hạn, tình trạng thi công", R, "", "officer", 50),
             ("Xem xét, ký kết quả", R, "", "head", 25),
-            ("Trả kết quả, lưu hồ sơ", R, "", "officer", 10),
+            ("Trả kết quả, lưu hồ sơ", M, "", "officer", 10),
         ],
     ),
     DemoProcedure(
@@ -385,7 +385,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Văn phòng đăng ký đất đai kiểm tra hồ sơ, trích lục bản đồ, xác định nghĩa vụ tài chính", D, "SNNMT", "officer", 40),
             ("Sở Nông nghiệp và Môi trường thẩm định, trình UBND Thành phố", D, "SNNMT", "head", 25),
             ("UBND Thành phố quyết định cho phép chuyển mục đích sử dụng đất", C, "", "leader", 25),
-            ("Trả kết quả tại Bộ phận Một cửa phường", R, "", "officer", 5),
+            ("Trả kết quả tại Bộ phận Một cửa phường", M, "", "officer", 5),
         ],
     ),
     DemoProcedure(
@@ -403,7 +403,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Xác nhận nguồn gốc, hiện trạng sử dụng đất; niêm yết công khai", R, "", "officer", 30),
             ("Văn phòng đăng ký đất đai kiểm tra, đo đạc, cập nhật cơ sở dữ liệu đất đai", D, "SNNMT", "officer", 40),
             ("Chủ tịch UBND phường ký Giấy chứng nhận", R, "", "head", 20),
-            ("Trả kết quả", R, "", "officer", 5),
+            ("Trả kết quả", M, "", "officer", 5),
         ],
     ),
     DemoProcedure(
@@ -420,7 +420,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Tiếp nhận hồ sơ tại Bộ phận Một cửa phường", R, "", "officer", 5),
             ("Văn phòng đăng ký đất đai kiểm tra, chuyển thông tin sang cơ quan thuế", D, "SNNMT", "officer", 60),
             ("Lãnh đạo Văn phòng đăng ký đất đai xác nhận biến động", D, "SNNMT", "deputy", 25),
-            ("Trả kết quả tại Bộ phận Một cửa phường", R, "", "officer", 10),
+            ("Trả kết quả tại Bộ phận Một cửa phường", M, "", "officer", 10),
         ],
     ),
     DemoProcedure(
@@ -435,7 +435,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Văn phòng đăng ký đất đai kiểm tra hồ sơ, cập nhật cơ sở dữ liệu", R, "", "officer", 60),
             ("Lãnh đạo phòng chuyên môn xem xét, trình ký", R, "", "deputy", 20),
             ("Lãnh đạo Sở ký kết quả", R, "", "head", 5),
-            ("Trả kết quả", R, "", "officer", 5),
+            ("Trả kết quả", M, "", "officer", 5),
         ],
     ),
     DemoProcedure(
@@ -468,7 +468,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Tiếp nhận hồ sơ tại Bộ phận Một cửa", R, "", "officer", 10),
             ("Hội đồng xét duyệt trợ giúp xã hội xem xét, niêm yết công khai", R, "", "officer", 50),
             ("Chủ tịch UBND quyết định trợ cấp", R, "", "head", 30),
-            ("Trả kết quả", R, "", "officer", 10),
+            ("Trả kết quả", M, "", "officer", 10),
         ],
     ),
     DemoProcedure(
@@ -483,7 +483,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Tiếp nhận, kiểm tra hồ sơ tại Bộ phận Một cửa", R, "", "officer", 15),
             ("Kiểm tra đối tượng, lập danh sách chi trả", R, "", "officer", 50),
             ("Xem xét, ký kết quả", R, "", "head", 25),
-            ("Trả kết quả, lưu hồ sơ", R, "", "officer", 10),
+            ("Trả kết quả, lưu hồ sơ", M, "", "officer", 10),
         ],
     ),
     DemoProcedure(
@@ -501,7 +501,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Kiểm tra hồ sơ, đối chiếu văn bản chấp thuận nhu cầu sử dụng lao động", R, "", "officer", 60),
             ("Lãnh đạo phòng chuyên môn xem xét, trình ký", R, "", "deputy", 20),
             ("Lãnh đạo Sở ký kết quả", R, "", "head", 5),
-            ("Trả kết quả", R, "", "officer", 5),
+            ("Trả kết quả", M, "", "officer", 5),
         ],
     ),
     DemoProcedure(
@@ -519,7 +519,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Phòng Nghiệp vụ Y thẩm định hồ sơ", R, "", "officer", 60),
             ("Lãnh đạo phòng chuyên môn xem xét, trình ký", R, "", "deputy", 20),
             ("Lãnh đạo Sở ký kết quả", R, "", "head", 5),
-            ("Trả kết quả", R, "", "officer", 5),
+            ("Trả kết quả", M, "", "officer", 5),
         ],
     ),
     DemoProcedure(
@@ -536,7 +536,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Thẩm định hồ sơ", R, "", "officer", 30),
             ("Đoàn thẩm định kiểm tra thực tế tại cơ sở", R, "", "officer", 35),
             ("Lãnh đạo Sở ký Giấy chứng nhận", R, "", "deputy", 20),
-            ("Trả kết quả", R, "", "officer", 5),
+            ("Trả kết quả", M, "", "officer", 5),
         ],
     ),
     DemoProcedure(
@@ -554,7 +554,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Hội đồng tư vấn cấp chứng chỉ hành nghề dược xem xét hồ sơ", R, "", "officer", 60),
             ("Lãnh đạo phòng chuyên môn xem xét, trình ký", R, "", "deputy", 20),
             ("Lãnh đạo Sở ký kết quả", R, "", "head", 5),
-            ("Trả kết quả", R, "", "officer", 5),
+            ("Trả kết quả", M, "", "officer", 5),
         ],
     ),
     DemoProcedure(
@@ -567,7 +567,7 @@ PROCEDURES: list[DemoProcedure] = [
         steps=[
             ("Tiếp nhận, tra cứu sổ gốc", R, "", "officer", 40),
             ("Lãnh đạo phòng ký bản sao", R, "", "deputy", 50),
-            ("Trả kết quả", R, "", "officer", 10),
+            ("Trả kết quả", M, "", "officer", 10),
         ],
     ),
     DemoProcedure(
@@ -583,7 +583,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Kiểm tra hồ sơ, xác định trường tiếp nhận", R, "", "officer", 60),
             ("Lãnh đạo phòng chuyên môn xem xét, trình ký", R, "", "deputy", 20),
             ("Lãnh đạo Sở ký kết quả", R, "", "head", 5),
-            ("Trả kết quả", R, "", "officer", 5),
+            ("Trả kết quả", M, "", "officer", 5),
         ],
     ),
     DemoProcedure(
@@ -617,7 +617,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Tra cứu, xác minh thông tin lý lịch tư pháp", R, "", "officer", 60),
             ("Lãnh đạo phòng chuyên môn xem xét, trình ký", R, "", "deputy", 20),
             ("Lãnh đạo Sở ký kết quả", R, "", "head", 5),
-            ("Trả kết quả", R, "", "officer", 5),
+            ("Trả kết quả", M, "", "officer", 5),
         ],
     ),
 ]

@@ -141,6 +141,9 @@ class Performer(models.TextChoices):
     """Who performs a process step, resolved against the dossier's receiving unit."""
 
     RECEIVING_UNIT = "receiving", _("The receiving unit")
+    # Handing the result back (and any step done across the counter): always at the one-stop desk where
+    # the applicant filed, also when a commune received a department's procedure (inter-level one-stop).
+    DESK = "desk", _("The one-stop desk that received the dossier")
     DEPARTMENT = "department", _("A city department")
     CITY = "city", _("The City People's Committee")
 

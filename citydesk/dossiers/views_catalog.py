@@ -23,7 +23,7 @@ from citydesk.core.errors import DomainError, NotAllowed
 from citydesk.core.models import Organisation, OrgKind
 from citydesk.core.powers import Power, Role
 from citydesk.core.services import actor_for_system_power
-from citydesk.dossiers.catalog import XLSX_TYPE, catalog_export, catalog_import
+from citydesk.dossiers.catalog import XLSX_TYPE, catalog_export, catalog_import, performing_unit
 from citydesk.dossiers.models import (
     Authority,
     Performer,
@@ -106,10 +106,12 @@ def unit_label(procedure: Procedure, step: ProcedureStep, departments: dict[str,
         return departments.get(step.department_code, step.department_code)
     if step.performer == Performer.CITY:
         return str(Performer.CITY.label)
+    if step.performer == Performer.DESK:
+        return str(Performer.DESK.label)
     if procedure.authority == Authority.DEPARTMENT and procedure.department_code:
         return departments.get(procedure.department_code, procedure.department_code)
     if procedure.authority == Authority.WARD or any(
-        s.performer != Performer.RECEIVING_UNIT for s in procedure.steps.all()
+        s.performer not in (Performer.RECEIVING_UNIT, Performer.DESK) for s in procedure.steps.all()
     ):
         return _("The ward or commune where the dossier is filed")
     return str(Performer.RECEIVING_UNIT.label)
@@ -204,13 +206,13 @@ def catalog_detail(request: HttpRequest, code: str) -> HttpResponse:
     departments = department_names()
     field = field_label_of(procedure)
     steps = list(procedure.steps.all())
-    first_unit = (steps[0].performer, steps[0].department_code) if steps else None
+    first_unit = performing_unit(steps[0]) if steps else None
     process = [
         {
             "step": step,
             "unit": unit_label(procedure, step, departments),
             "role": Role(step.role).label if step.role in Role.values else step.role,
-            "crosses": (step.performer, step.department_code) != first_unit,
+            "crosses": performing_unit(step) != first_unit,
         }
         for step in steps
     ]

@@ -110,7 +110,7 @@ def step_unit(
 ) -> Organisation:
     """The organisation that performs `step` for a dossier received at `receiving` (departments are
     looked up in `by_code` when given, the per-process cache of intake, else in the database)."""
-    if step.performer == Performer.RECEIVING_UNIT:
+    if step.performer in (Performer.RECEIVING_UNIT, Performer.DESK):
         return receiving
     if step.performer == Performer.CITY:
         return city
@@ -140,9 +140,10 @@ def step_units(
 
     A department's procedure may be received at a commune's one-stop desk (inter-level one-stop). When
     its process is the department's own (every step is “the receiving unit's”), only the reception — the
-    first step — stays at the commune: the other steps are the competent department's, found by the
-    procedure's department code in the receiving unit's city. A process that names its department steps
-    itself (performer “department”) already says which steps are the commune's, and is followed as it is.
+    first step — and the steps of the one-stop desk (performer “desk”: handing the result back) stay at the
+    commune: the other steps are the competent department's, found by the procedure's department code in
+    the receiving unit's city. A process that names its department steps itself (performer “department”)
+    already says which steps are the commune's, and is followed as it is.
     """
     units = [step_unit(step, receiving, city, by_code) for step in steps]
     inter_level = (
