@@ -3,13 +3,28 @@
 Every variable is listed in the README ("Configuration"). Secrets may also be given as NAME_FILE.
 """
 
+import re
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from citydesk.env import env_bool, env_int, env_list, env_str
+from citydesk.env import (
+    env_bool,
+    env_class_path,
+    env_clock,
+    env_email,
+    env_int,
+    env_list,
+    env_log_level,
+    env_office_hours,
+    env_str,
+    env_tiles_url,
+    env_url,
+    parse_clock,
+    parse_office_hours,
+)
 
 
 def _int_between(name: str, default: int, low: int, high: int) -> int:
@@ -133,7 +148,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
 else:
-    _db["CONN_MAX_AGE"] = env_int("CITYDESK_DB_CONN_MAX_AGE", 600)
+    _db["CONN_MAX_AGE"] = _int_between("CITYDESK_DB_CONN_MAX_AGE", 600, 0, 86_400)
     _db["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -154,8 +169,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = env_int("CITYDESK_LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = env_int("CITYDESK_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_FAILURE_LIMIT = _int_between("CITYDESK_LOGIN_FAILURE_LIMIT", 5, 1, 1000)
+AXES_COOLOFF_TIME = _int_between("CITYDESK_LOGIN_COOLOFF_MINUTES", 15, 1, 7 * 24 * 60) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
@@ -181,7 +196,7 @@ if PRODUCTION:
     SILENCED_SYSTEM_CHECKS += [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 # Map tiles: none by default (the map draws unit boundaries); a city's own tile server may be named.
-CITYDESK_MAP_TILES_URL = env_str("CITYDESK_MAP_TILES_URL", "")
+CITYDESK_MAP_TILES_URL = env_tiles_url("CITYDESK_MAP_TILES_URL")
 _TILE_ORIGIN = (
     "/".join(CITYDESK_MAP_TILES_URL.split("/")[:3]) if CITYDESK_MAP_TILES_URL.startswith("http") else ""
 )
@@ -229,53 +244,70 @@ MEDIA_ROOT = Path(env_str("CITYDESK_MEDIA_ROOT", str(DATA_DIR / "media")))
 MEDIA_URL = "/media/"
 # The operations center's heat-map store (ioc/heat.py): derived data, shared by every process.
 CITYDESK_HEAT_DIR = Path(env_str("CITYDESK_HEAT_DIR", str(DATA_DIR / "heat")))
-CITYDESK_MAX_ATTACHMENTS = env_int("CITYDESK_MAX_ATTACHMENTS", 5)
-CITYDESK_MAX_ATTACHMENT_MB = env_int("CITYDESK_MAX_ATTACHMENT_MB", 10)
+CITYDESK_MAX_ATTACHMENTS = _int_between("CITYDESK_MAX_ATTACHMENTS", 5, 0, 50)
+CITYDESK_MAX_ATTACHMENT_MB = _int_between("CITYDESK_MAX_ATTACHMENT_MB", 10, 1, 100)
 # Files of a refused online filing, kept for the next try (dossiers/staging.py): per browser session, hours kept.
-CITYDESK_MAX_STAGED_UPLOADS = env_int("CITYDESK_MAX_STAGED_UPLOADS", 20)
-CITYDESK_STAGED_UPLOAD_HOURS = env_int("CITYDESK_STAGED_UPLOAD_HOURS", 24)
+CITYDESK_MAX_STAGED_UPLOADS = _int_between("CITYDESK_MAX_STAGED_UPLOADS", 20, 0, 200)
+CITYDESK_STAGED_UPLOAD_HOURS = _int_between("CITYDESK_STAGED_UPLOAD_HOURS", 24, 1, 24 * 30)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # --- Background work and notifications ------------------------------------------------------------
 TASKS = {
     "default": {
-        "BACKEND": env_str("CITYDESK_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": env_class_path("CITYDESK_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
         "QUEUES": ["default"],
     }
 }
-EMAIL_BACKEND = env_str("CITYDESK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = env_class_path("CITYDESK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("CITYDESK_EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("CITYDESK_EMAIL_PORT", 25)
+EMAIL_PORT = _int_between("CITYDESK_EMAIL_PORT", 25, 1, 65_535)
 EMAIL_HOST_USER = env_str("CITYDESK_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env_str("CITYDESK_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("CITYDESK_EMAIL_TLS", False)
-DEFAULT_FROM_EMAIL = env_str("CITYDESK_FROM_EMAIL", "CityDesk <no-reply@citydesk.local>")
+DEFAULT_FROM_EMAIL = (
+    env_email("CITYDESK_FROM_EMAIL", "CityDesk <no-reply@citydesk.local>")
+    or "CityDesk <no-reply@citydesk.local>"
+)
 # The mailbox wired to `citydesk ingest-email`: set, messages carry it as Reply-To and a request for
 # information invites the reporter to simply reply; unset, nothing promises that a reply is read.
-CITYDESK_REPLY_TO = env_str("CITYDESK_REPLY_TO", "")
-CITYDESK_SMS_GATEWAY = env_str("CITYDESK_SMS_GATEWAY", "citydesk.notifications.channels.LogSmsGateway")
-CITYDESK_SMS_URL = env_str("CITYDESK_SMS_URL", "")
+CITYDESK_REPLY_TO = env_email("CITYDESK_REPLY_TO", "")
+CITYDESK_SMS_GATEWAY = env_class_path("CITYDESK_SMS_GATEWAY", "citydesk.notifications.channels.LogSmsGateway")
+CITYDESK_SMS_URL = env_url("CITYDESK_SMS_URL", "")
 CITYDESK_SMS_TOKEN = env_str("CITYDESK_SMS_TOKEN", "")
-CITYDESK_NOTIFY_MAX_ATTEMPTS = env_int("CITYDESK_NOTIFY_MAX_ATTEMPTS", 8)
+CITYDESK_NOTIFY_MAX_ATTEMPTS = _int_between("CITYDESK_NOTIFY_MAX_ATTEMPTS", 8, 1, 100)
 
 # --- Working-day calendar -------------------------------------------------------------------------
-CITYDESK_OFFICE_HOURS = env_str("CITYDESK_OFFICE_HOURS", "07:30-11:30,13:00-17:00")
-CITYDESK_SAME_DAY_CUTOFF = env_str("CITYDESK_SAME_DAY_CUTOFF", "15:00")
+# Checked here (core/calendar.py parses them the same way): a mistake stops every command at start.
+CITYDESK_OFFICE_HOURS = env_office_hours("CITYDESK_OFFICE_HOURS", "07:30-11:30,13:00-17:00")
+CITYDESK_SAME_DAY_CUTOFF = env_clock("CITYDESK_SAME_DAY_CUTOFF", "15:00")
+_close_of_office = parse_office_hours(CITYDESK_OFFICE_HOURS, "CITYDESK_OFFICE_HOURS")[-1][1]
+if parse_clock(CITYDESK_SAME_DAY_CUTOFF, "CITYDESK_SAME_DAY_CUTOFF") > _close_of_office:
+    raise ImproperlyConfigured(
+        f"CITYDESK_SAME_DAY_CUTOFF={CITYDESK_SAME_DAY_CUTOFF} is after the close of office "
+        f"{_close_of_office:%H:%M} (CITYDESK_OFFICE_HOURS={CITYDESK_OFFICE_HOURS})"
+    )
 
 # --- Citizen reports -----------------------------------------------------------------------------
-CITYDESK_REPORT_CODE_PREFIX = env_str("CITYDESK_REPORT_CODE_PREFIX", "PA")
-CITYDESK_BOUNDARY_CHECK_M = env_int("CITYDESK_BOUNDARY_CHECK_M", 100)
-CITYDESK_UNITS_RECHECK_SECONDS = env_int("CITYDESK_UNITS_RECHECK_SECONDS", 30)
-CITYDESK_REOPEN_DAYS = env_int("CITYDESK_REOPEN_DAYS", 7)
-CITYDESK_AUTO_CLOSE_DAYS = env_int("CITYDESK_AUTO_CLOSE_DAYS", 7)
+# Codes read PA-26-000123: capital letters only (lookups parse them so), 10 at most (the code field holds 20).
+CITYDESK_REPORT_CODE_PREFIX = env_str("CITYDESK_REPORT_CODE_PREFIX", "PA").strip() or "PA"
+if not re.fullmatch(r"[A-Z]{1,10}", CITYDESK_REPORT_CODE_PREFIX):
+    raise ImproperlyConfigured(
+        f"CITYDESK_REPORT_CODE_PREFIX must be 1 to 10 capital letters A-Z (got {CITYDESK_REPORT_CODE_PREFIX!r})"
+    )
+CITYDESK_BOUNDARY_CHECK_M = _int_between("CITYDESK_BOUNDARY_CHECK_M", 100, 0, 10_000)
+CITYDESK_UNITS_RECHECK_SECONDS = _int_between("CITYDESK_UNITS_RECHECK_SECONDS", 30, 1, 86_400)
+CITYDESK_REOPEN_DAYS = _int_between("CITYDESK_REOPEN_DAYS", 7, 0, 365)
+CITYDESK_AUTO_CLOSE_DAYS = _int_between("CITYDESK_AUTO_CLOSE_DAYS", 7, 0, 365)
 # A dossier's public phone check: wrong answers allowed on one dossier, from every browser together,
 # within a window (minutes) from the first; then it is closed to everyone until the window ends.
-CITYDESK_DOSSIER_PHONE_TRIES_PER_CODE = env_int("CITYDESK_DOSSIER_PHONE_TRIES_PER_CODE", 10)
-CITYDESK_DOSSIER_PHONE_WINDOW_MINUTES = env_int("CITYDESK_DOSSIER_PHONE_WINDOW_MINUTES", 60)
-CITYDESK_SLA_WARN_HOURS = env_int("CITYDESK_SLA_WARN_HOURS", 8)
+CITYDESK_DOSSIER_PHONE_TRIES_PER_CODE = _int_between("CITYDESK_DOSSIER_PHONE_TRIES_PER_CODE", 10, 1, 1000)
+CITYDESK_DOSSIER_PHONE_WINDOW_MINUTES = _int_between(
+    "CITYDESK_DOSSIER_PHONE_WINDOW_MINUTES", 60, 1, 7 * 24 * 60
+)
+CITYDESK_SLA_WARN_HOURS = _int_between("CITYDESK_SLA_WARN_HOURS", 8, 0, 24 * 30)
 # The address citizens and officers reach the site at, for links in SMS, e-mails and receipts. Production
 # must set it: `check --deploy` warns (citydesk.W001/W002) while it is a local or plain-http address.
-CITYDESK_PUBLIC_URL = env_str("CITYDESK_PUBLIC_URL", "http://127.0.0.1:8000").strip().rstrip("/")
+CITYDESK_PUBLIC_URL = env_url("CITYDESK_PUBLIC_URL", "http://127.0.0.1:8000")
 
 # --- Socio-economic indicators (docs/indicators.md) -----------------------------------------------
 # A unit's report is due at close of office on the Nth working day after its period ends.
@@ -284,7 +316,7 @@ CITYDESK_INDICATOR_DEADLINE_WORKING_DAYS = _int_between("CITYDESK_INDICATOR_DEAD
 CITYDESK_FISCAL_YEAR_START_MONTH = _int_between("CITYDESK_FISCAL_YEAR_START_MONTH", 1, 1, 12)
 
 # --- Logging: one JSON object per line -----------------------------------------------------------
-LOG_LEVEL = env_str("CITYDESK_LOG_LEVEL", "INFO")
+LOG_LEVEL = env_log_level("CITYDESK_LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

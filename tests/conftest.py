@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.utils import translation
 
 from citydesk.core.audit import Actor
@@ -145,6 +146,16 @@ def personas(db) -> Personas:
         citizen=_user("citizen", "Ngô Thị Mai"),
         outsider=_user("outsider", "Người ngoài", other_ward, "officer"),
     )
+
+
+@pytest.fixture
+def staff(personas: Personas) -> Client:
+    """A test client logged in to the back office as the demo's system administrator (a superuser)."""
+    personas.admin.is_staff = personas.admin.is_superuser = True
+    personas.admin.save()
+    client = Client()
+    client.force_login(personas.admin)
+    return client
 
 
 @pytest.fixture

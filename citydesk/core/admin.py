@@ -70,7 +70,24 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
     list_display = ["username", "full_name", "email", "phone", "is_active", "is_staff"]
     search_fields = ["username", "full_name", "email", "phone"]
     fieldsets = (*BaseUserAdmin.fieldsets, (_("CityDesk"), {"fields": ("full_name", "phone")}))
+    # Set by Django, never edited: the time widget (hours and minutes) would drop the seconds of the date
+    # joined on every save, a change nobody made.
+    readonly_fields = ["last_login", "date_joined"]
     inlines = [MembershipInline]
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """Granting or removing the administrator's role gives or takes away staff status and the
+        administrators' group, as `citydesk create-user --role admin` does; the user's audit row (written
+        after the inlines) records the rights that changed."""
+        from citydesk.core.services import admin_rights_sync, holds_admin_role
+
+        if formset.model is not Membership:
+            super().save_formset(request, form, formset, change)
+            return
+        user = form.instance
+        had_role = change and holds_admin_role(user)
+        super().save_formset(request, form, formset, change)
+        admin_rights_sync(user, had_role=had_role)
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
         """A new password set here is recorded (never the password or its hash)."""

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from citydesk.core import configcache
 from citydesk.core.errors import DomainError
 from citydesk.core.models import CalendarOverride
+from citydesk.env import parse_clock, parse_office_hours
 from citydesk.lib.workdays import FIRST_DAY, LAST_DAY, OutOfRange, WorkCalendar, check_supported
 
 _lock = threading.Lock()
@@ -20,11 +21,7 @@ _cached: tuple[object, WorkCalendar] | None = None
 
 
 def _parse_time(value: str, name: str) -> time:
-    try:
-        hours, minutes = value.strip().split(":")
-        return time(int(hours), int(minutes))
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name}: {value!r} is not HH:MM") from exc
+    return parse_clock(value, name)
 
 
 def range_error(exc: OutOfRange, field: str) -> DomainError:
@@ -45,13 +42,9 @@ def check_in_range(value: date | datetime, field: str) -> None:
 
 
 def office_periods() -> tuple[tuple[time, time], ...]:
-    periods = []
-    for chunk in settings.CITYDESK_OFFICE_HOURS.split(","):
-        start, _sep, end = chunk.partition("-")
-        periods.append(
-            (_parse_time(start, "CITYDESK_OFFICE_HOURS"), _parse_time(end, "CITYDESK_OFFICE_HOURS"))
-        )
-    return tuple(periods)
+    """The office periods of CITYDESK_OFFICE_HOURS (checked when the settings load; again here, for a value
+    set later, with the same one-line ImproperlyConfigured naming the variable)."""
+    return parse_office_hours(settings.CITYDESK_OFFICE_HOURS, "CITYDESK_OFFICE_HOURS")
 
 
 def current_calendar(*, gen: int | None = None) -> WorkCalendar:
@@ -72,11 +65,18 @@ def current_calendar(*, gen: int | None = None) -> WorkCalendar:
         if _cached is not None and _cached[0] == key:
             return _cached[1]
     overrides = list(CalendarOverride.objects.values_list("date", "kind", "name"))
+    periods = office_periods()
+    cutoff = _parse_time(settings.CITYDESK_SAME_DAY_CUTOFF, "CITYDESK_SAME_DAY_CUTOFF")
+    if cutoff > periods[-1][1]:
+        raise ImproperlyConfigured(
+            f"CITYDESK_SAME_DAY_CUTOFF={settings.CITYDESK_SAME_DAY_CUTOFF} is after the close of office "
+            f"{periods[-1][1]:%H:%M} (CITYDESK_OFFICE_HOURS={settings.CITYDESK_OFFICE_HOURS})"
+        )
     calendar = WorkCalendar.build(
         extra_days_off={d: n for d, k, n in overrides if k == CalendarOverride.Kind.DAY_OFF},
         extra_working_days={d: n for d, k, n in overrides if k == CalendarOverride.Kind.WORKING_DAY},
-        periods=office_periods(),
-        cutoff=_parse_time(settings.CITYDESK_SAME_DAY_CUTOFF, "CITYDESK_SAME_DAY_CUTOFF"),
+        periods=periods,
+        cutoff=cutoff,
     )
     with _lock:
         _cached = (key, calendar)

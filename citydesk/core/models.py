@@ -2,13 +2,41 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from citydesk.core.powers import Role
+
+# The longest handling times the back office and the imports accept. The working-day calendar counts up to
+# 2100 (lib/workdays); a legal time of four years of working days is far beyond any procedure's or report's
+# and leaves the calendar decades of room. Hours: the same span, eight office hours a day.
+MAX_WORKING_DAYS = 1000
+MAX_WORKING_HOURS = 8 * MAX_WORKING_DAYS
+
+
+def max_working_days_validator() -> MaxValueValidator:
+    return MaxValueValidator(
+        MAX_WORKING_DAYS,
+        _(
+            "At most %(limit_value)s working days (about four years): the working-day calendar counts no further."
+        ),
+    )
+
+
+def max_working_hours_validator() -> MaxValueValidator:
+    return MaxValueValidator(
+        MAX_WORKING_HOURS,
+        _(
+            "At most %(limit_value)s working hours (about four years): the working-day calendar counts no further."
+        ),
+    )
 
 
 class DivisionLevel(models.TextChoices):
@@ -123,6 +151,14 @@ class OrgKind(models.TextChoices):
     OTHER = "other", _("Other unit")
 
 
+# A People's Committee's code: its province's (2 digits) or commune-level unit's (5 digits) code.
+_UNIT_CODE = re.compile(r"^(\d{2}|\d{5})$")
+# What follows "<parent's code>." in the code of a unit under another: SXD, TT1022, MC.
+_UNIT_SUFFIX = re.compile(r"^[A-Z][A-Z0-9]{0,19}$")
+# The kinds of unit that sit directly under a People's Committee.
+KINDS_UNDER_A_COMMITTEE = frozenset({OrgKind.DEPARTMENT, OrgKind.INSPECTORATE, OrgKind.ONE_STOP_DESK})
+
+
 class Organisation(models.Model):
     """A unit in the tree of government bodies. A People's Committee uses its admin unit's code."""
 
@@ -154,6 +190,56 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """The documented code scheme (README, "Demo log-ins"): a People's Committee has its administrative
+        unit's code (79, 26743); a unit under it has the code of its parent, a dot and a short code of
+        capital letters and digits (79.SXD, 26743.MC). Departments, inspectorates and one-stop desks belong
+        to a People's Committee; every unit but a province's People's Committee has a parent."""
+        errors: dict[str, str] = {}
+        code = self.code or ""
+        parent = self.parent if self.parent_id is not None else None
+        if self.kind == OrgKind.PEOPLES_COMMITTEE:
+            unit = self.admin_unit if self.admin_unit_id is not None else None
+            if not _UNIT_CODE.match(code):
+                errors["code"] = _(
+                    "A People's Committee's code is its administrative unit's code: 2 digits for a "
+                    "province (79), 5 for a commune-level unit (26743)."
+                )
+            elif unit is not None and unit.code != code:
+                errors["code"] = _(
+                    "A People's Committee's code is its administrative unit's code: %(unit)s for %(name)s."
+                ) % {"unit": unit.code, "name": unit.name}
+            elif len(code) == 5 and parent is None:
+                errors["parent"] = _(
+                    "A commune-level People's Committee belongs to its province's People's Committee: "
+                    "choose it as the parent."
+                )
+        elif self.kind:
+            if parent is None:
+                errors["parent"] = _(
+                    "This kind of unit belongs to a People's Committee or to one of its units: choose its "
+                    "parent unit."
+                )
+            elif self.kind in KINDS_UNDER_A_COMMITTEE and parent.kind != OrgKind.PEOPLES_COMMITTEE:
+                errors["parent"] = _(
+                    "A department, an inspectorate or a one-stop desk belongs directly to a People's "
+                    "Committee, not to “%(parent)s”."
+                ) % {"parent": parent.name}
+            else:
+                prefix = f"{parent.code}."
+                suffix = code[len(prefix) :] if code.startswith(prefix) else ""
+                if not _UNIT_SUFFIX.match(suffix):
+                    errors["code"] = _(
+                        "The code of a unit under %(parent)s is “%(prefix)s” followed by 1 to 20 capital "
+                        "letters or digits, starting with a letter (e.g. %(example)s)."
+                    ) % {
+                        "parent": parent.name,
+                        "prefix": prefix,
+                        "example": prefix + ("MC" if self.kind == OrgKind.ONE_STOP_DESK else "SXD"),
+                    }
+        if errors:
+            raise ValidationError(errors)
 
     def ancestor_ids(self) -> list[int]:
         """This organisation's id and its ancestors' ids, nearest first (the tree is shallow)."""
@@ -320,9 +406,13 @@ class ServiceCategory(models.Model):
         _("handled by"), max_length=12, choices=[("ward", _("Ward/commune")), ("department", _("Department"))]
     )
     department_code = models.CharField(_("responsible department code"), max_length=40, blank=True)
-    working_days = models.PositiveSmallIntegerField(_("handling time (working days)"), default=5)
+    working_days = models.PositiveSmallIntegerField(
+        _("handling time (working days)"), default=5, validators=[max_working_days_validator()]
+    )
     triage_hours = models.PositiveSmallIntegerField(
-        _("time to classify and assign (working hours)"), default=8
+        _("time to classify and assign (working hours)"),
+        default=8,
+        validators=[max_working_hours_validator()],
     )
     duplicate_radius_m = models.PositiveIntegerField(_("duplicate search radius (m)"), default=50)
     duplicate_window_days = models.PositiveIntegerField(_("duplicate search window (days)"), default=30)

@@ -160,6 +160,41 @@ def admin_group_ensure() -> Group:
     return group
 
 
+def holds_admin_role(user: User) -> bool:
+    """Does `user` hold the system administrator's role (an active membership with it) anywhere?"""
+    return Membership.objects.filter(user=user, role=Role.ADMIN, is_active=True).exists()
+
+
+def admin_rights_sync(user: User, *, had_role: bool) -> dict[str, object]:
+    """Staff status and the administrators' group follow the system administrator's role, wherever the
+    role was granted (`citydesk create-user --role admin`, a membership in the back office): holding it
+    gives both; losing it (`had_role` and no longer held) takes both away, staff status excepted for a
+    superuser. A user who never held the role keeps the rights given by hand.
+
+    Returns the user's rights that changed, as they are now ({} when none did); the caller audits them
+    with the change that caused them (the back office records them in the user's own row)."""
+    changed: dict[str, object] = {}
+    if holds_admin_role(user):
+        group = admin_group_ensure()
+        if not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+            changed["is_staff"] = True
+        if not user.groups.filter(pk=group.pk).exists():
+            user.groups.add(group)
+            changed["groups"] = sorted(user.groups.values_list("name", flat=True))
+    elif had_role:
+        if user.is_staff and not user.is_superuser:
+            user.is_staff = False
+            user.save(update_fields=["is_staff"])
+            changed["is_staff"] = False
+        group = Group.objects.filter(name=ADMIN_GROUP).first()
+        if group is not None and user.groups.filter(pk=group.pk).exists():
+            user.groups.remove(group)
+            changed["groups"] = sorted(user.groups.values_list("name", flat=True))
+    return changed
+
+
 def _check_username(username: str) -> None:
     field = User._meta.get_field("username")
     try:
@@ -227,12 +262,10 @@ def user_create(
         user.set_password(password)
     else:
         user.set_unusable_password()
-    user.is_staff = role == Role.ADMIN
     user.save()
     if organisation is not None:
         Membership.objects.create(user=user, organisation=organisation, role=role, title=nfc(title))
-    if role == Role.ADMIN:
-        user.groups.add(admin_group_ensure())
+    admin_rights_sync(user, had_role=False)  # the administrator's role gives staff status and the group
     audit_record(
         actor=actor,
         action="user.create",

@@ -36,7 +36,13 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.errors import DomainError, NotAllowed
-from citydesk.core.models import Organisation, OrgKind
+from citydesk.core.models import (
+    MAX_WORKING_DAYS,
+    MAX_WORKING_HOURS,
+    Organisation,
+    OrgKind,
+    max_working_days_validator,
+)
 from citydesk.core.powers import Power
 from citydesk.core.services import actor_for_system_power
 from citydesk.dossiers.catalog_values import CHOICES as _CHOICES
@@ -47,6 +53,7 @@ from citydesk.dossiers.models import (
     Procedure,
     ProcedureDocument,
     ProcedureStep,
+    TimeUnit,
 )
 from citydesk.lib.text import nfc, search_key
 from citydesk.lib.xlsx import workbook_bytes
@@ -71,7 +78,9 @@ COLUMNS: dict[str, list[tuple[str, str, str, int]]] = {
         ("department_code", "Mã sở", "department", 40),
         ("fee", "Lệ phí (đồng)", "int0", 0),
         ("fee_note", "Ghi chú lệ phí", "text", 300),
-        ("processing_time", "Thời hạn giải quyết", "int1", 0),
+        # An integer column's fourth value is its largest value (0: no bound of its own); a time in working
+        # days is bounded further in _validate.
+        ("processing_time", "Thời hạn giải quyết", "int1", MAX_WORKING_HOURS),
         ("time_unit", "Đơn vị thời gian", "time_unit", 0),
         ("service_level", "Mức độ trực tuyến (2/3/4)", "service_level", 0),
         ("same_day", "Giải quyết trong ngày (có/không)", "bool", 0),
@@ -320,6 +329,8 @@ def _parse(kind: str, raw: Any, max_length: int) -> Any:
         raise ValueError(_("Write “có” or “không”."))
     if kind in ("int0", "int1"):
         value = _integer(raw, text)
+        if value is not None and max_length and value > max_length:
+            raise ValueError(_("At most %(n)s.") % {"n": max_length})
         if value is None or value < (1 if kind == "int1" else 0) or value > 2_000_000_000:
             if kind == "int1":
                 raise ValueError(_("A whole number greater than 0 is required."))
@@ -426,6 +437,7 @@ def _validate(sheets: dict[str, Rows], letters: dict[str, Letters], errors: list
             continue
         if "authority" in values:
             check.department(SHEET_PROCEDURES, row, values, values["authority"] == Authority.DEPARTMENT)
+        _check_processing_time(check, row, values)
         plan.procedures[code] = values
         first_rows[code] = row
     children: dict[str, dict[str, Checked]] = {}
@@ -466,6 +478,16 @@ def _validate(sheets: dict[str, Rows], letters: dict[str, Letters], errors: list
                 message = _("A new procedure needs its process steps in the sheet “%(sheet)s”.")
                 check.error(SHEET_PROCEDURES, row, "code", message % {"sheet": SHEET_STEPS})
     return plan
+
+
+def _check_processing_time(check: _Checker, row: int, values: dict[str, Any]) -> None:
+    """A time in working days is bounded as the back office bounds it (the calendar counts no further)."""
+    if (
+        values.get("time_unit") == TimeUnit.WORKING_DAYS
+        and values.get("processing_time", 0) > MAX_WORKING_DAYS
+    ):
+        message = str(max_working_days_validator().message) % {"limit_value": MAX_WORKING_DAYS}
+        check.error(SHEET_PROCEDURES, row, "processing_time", message)
 
 
 def _check_step(check: _Checker, row: int, values: dict[str, Any]) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from citydesk.core import history_notes
-from citydesk.core.models import Organisation
+from citydesk.core.models import Organisation, max_working_days_validator, max_working_hours_validator
 from citydesk.core.powers import Role
 
 
@@ -84,7 +85,9 @@ class Procedure(NamedInTwoLanguages, models.Model):
     department_code = models.CharField(_("competent department code"), max_length=40, blank=True)
     fee = models.PositiveIntegerField(_("fee (VND)"), default=0)
     fee_note = models.CharField(_("fee note"), max_length=300, blank=True)
-    processing_time = models.PositiveSmallIntegerField(_("legal processing time"))
+    processing_time = models.PositiveSmallIntegerField(
+        _("legal processing time"), validators=[max_working_hours_validator()]
+    )
     time_unit = models.CharField(
         _("time unit"), max_length=6, choices=TimeUnit.choices, default=TimeUnit.WORKING_DAYS
     )
@@ -103,6 +106,14 @@ class Procedure(NamedInTwoLanguages, models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def clean(self) -> None:
+        """A time in working days is bounded as a category's is (the field's own validator bounds hours)."""
+        if self.time_unit == TimeUnit.WORKING_DAYS and self.processing_time is not None:
+            try:
+                max_working_days_validator()(self.processing_time)
+            except ValidationError as exc:
+                raise ValidationError({"processing_time": exc}) from None
 
     @property
     def field_label(self) -> str:

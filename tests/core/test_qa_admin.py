@@ -30,15 +30,6 @@ pytestmark = pytest.mark.django_db
 ADMIN = "/quan-tri"
 
 
-@pytest.fixture
-def staff(personas) -> Client:
-    personas.admin.is_staff = personas.admin.is_superuser = True
-    personas.admin.save()
-    client = Client()
-    client.force_login(personas.admin)
-    return client
-
-
 def audit_rows(object_type: str) -> list[AuditEntry]:
     return list(AuditEntry.objects.filter(object_type=object_type).order_by("id"))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -43,7 +44,10 @@ from citydesk.dossiers.services.applicants import (
     applicant_problems,
     clean_applicant,  # noqa: F401  (imported from here by services/replays.py)
 )
+from citydesk.lib.workdays import OutOfRange
 from citydesk.notifications.services import notification_queue
+
+logger = logging.getLogger(__name__)
 
 # Papers accepted online: PDF and the usual photo formats, recognised by their first bytes.
 FILE_SIGNATURES: dict[bytes, str] = {
@@ -332,10 +336,26 @@ def dossier_receive(
     city = orgs.city_of(unit)
     step_units = common.step_units(procedure, steps, unit, city, orgs.by_code)
     campaign_id = reference.campaign_for(procedure.pk, unit.pk, timezone.localtime(now).date(), gen=gen)
-    if procedure.time_unit == TimeUnit.WORKING_HOURS:
-        due = calendar.add_working_hours(now, procedure.processing_time)
-    else:
-        due = calendar.due(now, procedure.processing_time)
+    try:
+        if procedure.time_unit == TimeUnit.WORKING_HOURS:
+            due = calendar.add_working_hours(now, procedure.processing_time)
+        else:
+            due = calendar.due(now, procedure.processing_time)
+    except OutOfRange:  # a time stored before the back office bounded it
+        logger.error(
+            "procedure %s: its processing time (%s %s) falls after the working-day calendar",
+            procedure.code,
+            procedure.processing_time,
+            procedure.time_unit,
+        )
+        raise DomainError(
+            _(
+                "%(p)s cannot be received now: its processing time, set in the procedure catalog, falls "
+                "beyond the working-day calendar. The catalog must be corrected first."
+            )
+            % {"p": procedure.label},
+            field="procedure",
+        ) from None
     if campaign_id is not None:  # a campaign brings the legal due time forward, never later
         due = min(due, calendar.same_day_due(now))
     due = due.astimezone(dt.UTC)  # the calendar answers in local time; stored and shown as read back

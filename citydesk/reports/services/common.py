@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from citydesk.core.models import Organisation, ServiceCategory, User
 from citydesk.core.rows import RowWriter
 from citydesk.core.validators import usable_questions
 from citydesk.lib.text import nfc
+from citydesk.lib.workdays import OutOfRange
 from citydesk.notifications.models import Channel
 from citydesk.notifications.services import message_language, notification_queue
 from citydesk.reports.models import (
@@ -35,6 +37,8 @@ from citydesk.reports.models import (
     ReportEvent,
     Status,
 )
+
+logger = logging.getLogger(__name__)
 
 MAX_DESCRIPTION = 4000
 # Mainland, coastal waters and the Hoàng Sa / Trường Sa archipelagos.
@@ -473,11 +477,30 @@ def _notify_followers(
 def _due_times(
     category: ServiceCategory, received: datetime, *, gen: int | None = None
 ) -> tuple[datetime, datetime]:
+    """The category's times to assign and to handle, counted from `received`. A time the calendar cannot
+    count (stored before the back office bounded it) refuses the report naming the category: a 400 for the
+    citizen and an error in the log for the administrators, never a server error."""
     calendar = current_calendar(gen=gen)
-    return (
-        calendar.add_working_hours(received, category.triage_hours),
-        calendar.due(received, category.working_days),
-    )
+    try:
+        return (
+            calendar.add_working_hours(received, category.triage_hours),
+            calendar.due(received, category.working_days),
+        )
+    except OutOfRange:
+        logger.error(
+            "category %s: its times (%s working days, %s triage hours) fall after the working-day calendar",
+            category.code,
+            category.working_days,
+            category.triage_hours,
+        )
+        raise DomainError(
+            _(
+                "The category “%(name)s” cannot take reports now: its handling time, set in the back "
+                "office, falls beyond the working-day calendar. Choose another category or call the hotline."
+            )
+            % {"name": category.name},
+            field="category",
+        ) from None
 
 
 def _locked(code: str) -> Report:
