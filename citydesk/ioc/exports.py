@@ -9,7 +9,7 @@ system libraries (Pango) the rest of CityDesk works and the brief answers 503 (`
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -27,6 +27,7 @@ from citydesk.core.models import Organisation
 from citydesk.ioc.forms import PRESETS
 from citydesk.ioc.queries import totals
 from citydesk.lib.xlsx import workbook_bytes
+from citydesk.reports.forms import category_label
 from citydesk.reports.models import Channel, Status
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -107,7 +108,7 @@ def filter_rows(context: dict[str, Any]) -> list[tuple[str, str]]:
     return [
         (_("Scope"), context.get("scope_label") or _("the whole city")),
         (_("Period"), period_text(context)),
-        (_("Category"), category.name if category else _("All categories")),
+        (_("Category"), category_label(category) if category else _("All categories")),
         (_("Unit"), f"{unit.name} ({unit.code})" if unit else _("All my units")),
         (
             _("Channel"),
@@ -309,11 +310,10 @@ def _trend_sheet(workbook: Any, context: dict[str, Any]) -> None:
     trend = context.get("trend")
     filters = context["filters"]
     points = trend.points if trend is not None else []
-    for i, p in enumerate(points):
-        end = points[i + 1]["start"] - timedelta(days=1) if i + 1 < len(points) else filters.end
+    for p in points:  # the first and last buckets clipped to the period (ioc/panels.py trend)
         sheet.row(
             (max(p["start"], filters.start), DATE),
-            (min(end, filters.end), DATE),
+            (min(p["end"], filters.end), DATE),
             (p["received"], COUNT),
             (p["resolved"], COUNT),
             (_fraction(p["on_time"]), PCT),
@@ -355,17 +355,14 @@ def _league_sheet(workbook: Any, context: dict[str, Any]) -> None:
             _in_days(_("Median handling time")),
         ],
     )
-    league = context.get("league") or {}
-    count = league.get("count", 0)
     sections = context.get("league_sections") or []
     wrote = False
-    for number, (title, rows) in enumerate(sections):
-        for i, row in enumerate(rows):
+    for title, rows, _empty in sections:
+        for row in rows:
             m = row["m"]
-            rank = i + 1 if number == 0 else count - i  # the second list runs from the very last up
             sheet.row(
                 str(title),
-                rank,
+                row["rank"],  # in the whole ranking; units with the same figures share a rank
                 row["unit"].name,
                 row["unit"].code,
                 (int(m.n), COUNT),
@@ -511,6 +508,11 @@ SVG_STYLE = (
     ".sla-label{fill:#D55E00;font-size:11px}"
     "polyline{fill:none;stroke:#0072B2;stroke-width:1.5}"
     ".ontime{fill:none;stroke:#009E73;stroke-width:2.5}"
+    ".ontime-dot{fill:#009E73}"
+    ".tick{font-size:11px;fill:#444}"
+    ".tick.pct{fill:#00704a}"
+    ".grid{stroke:#e5e7eb;stroke-width:1}"
+    ".axis-line{stroke:#888;stroke-width:1}"
 )
 _SVG_OPEN = re.compile(r"(<svg\b[^>]*>)")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -14,6 +14,10 @@ from citydesk.ioc.queries import Filters
 from citydesk.reports.models import Channel, Status
 
 MAX_DAYS = 3 * 366 + 1
+# The days a period may start or end on: the years figures can exist for (the reports API's bounds). The
+# comparisons (the period before, the same period a year earlier) and the calendar months of a period
+# then stay well inside what a date can be.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 PRESETS = {
     "7d": gettext_lazy("Last 7 days"),
     "30d": gettext_lazy("Last 30 days"),
@@ -55,6 +59,24 @@ class OverviewForm(forms.Form):
     def __init__(self, *args: object, scope: frozenset[int] | None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.scope = scope
+
+    def _within_bounds(self, name: str) -> date | None:
+        day = self.cleaned_data.get(name)
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise forms.ValidationError(
+                _("Enter a date between %(first)s and %(last)s.")
+                % {
+                    "first": formats.date_format(FIRST_DAY, "SHORT_DATE_FORMAT"),
+                    "last": formats.date_format(LAST_DAY, "SHORT_DATE_FORMAT"),
+                }
+            )
+        return day
+
+    def clean_start(self) -> date | None:
+        return self._within_bounds("start")
+
+    def clean_end(self) -> date | None:
+        return self._within_bounds("end")
 
     def clean_category(self) -> ServiceCategory | None:
         code = self.cleaned_data.get("category") or ""

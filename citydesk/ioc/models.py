@@ -39,7 +39,8 @@ class Cell(models.Model):
     h8 = models.IntegerField(default=0)
     h9 = models.IntegerField(default=0)
     h10 = models.IntegerField(default=0)
-    reopened_n = models.IntegerField(default=0)
+    reopened_n = models.IntegerField(default=0)  # reopened at least once
+    ever_resolved_n = models.IntegerField(default=0)  # resolved at least once (resolved now, or reopened)
     rated_satisfied = models.IntegerField(default=0)
     rated_normal = models.IntegerField(default=0)
     rated_unsatisfied = models.IntegerField(default=0)

@@ -106,15 +106,18 @@ def cards(
         ("on_time", _("Resolved on time"), "%", True),
         ("median", _("Median handling time"), "h", False),
         ("satisfaction", _("Satisfied"), "%", True),
-        ("reopen", _("Reopened at least once (share of resolved)"), "%", False),
+        ("reopen", _("Reopened at least once (share of those resolved at least once)"), "%", False),
     ]
     # The share reopened at least once has no list of its own in the queue: its value is no link; the
     # figure under it counts the reports being handled again now and links them (status "reopened").
-    links = {"open": {"status": "open"}, "overdue": {"status": "overdue"}}
-    current = {"open"}  # as it stands today: no comparison with earlier periods
+    links = card_links(filters.status)
+    # As they stand today (still open; open and past the deadline): an earlier period's reports, counted
+    # today, are mostly closed, so a comparison would always be a large rise. Not compared.
+    current = {"open", "overdue"}
     out = []
     for k, label, unit, better in spec:
         compare = k not in current
+        query = links.get(k, {})
         card = Card(
             k,
             label,
@@ -123,19 +126,34 @@ def cards(
             prev[k] if compare else None,
             year[k] if compare else None,
             better,
-            link(**links.get(k, {})) if link and k != "reopen" else "",
+            link(**query) if link and query is not None and k != "reopen" else "",
             compare=compare,
         )
         if k == "reopen":
             reopened = int(now["reopened_now"])
+            query = links["reopened_now"]
             card = replace(
                 card,
                 detail=ngettext("%(n)s being handled again now", "%(n)s being handled again now", reopened)
                 % {"n": _count(reopened)},
-                detail_link=link(status=Status.REOPENED) if link else "",
+                detail_link=link(**query) if link and query is not None else "",
             )
         out.append(card)
     return out
+
+
+def card_links(status: str | None) -> dict[str, dict[str, str] | None]:
+    """The queue's filter changes listing the reports behind the cards counted under the status filter
+    `status` (None: no link). The queue takes one status at a time ("open", "overdue" or one status): a
+    figure the queue cannot list with the page's status kept is no link (e.g. the overdue reports of one
+    open status), rather than a link to a longer list."""
+    only = status in (None, "", "open")
+    return {
+        # The open ones among those of the status: the open reports, or those of an open status.
+        "open": {"status": "open"} if only else ({"status": status} if status in OPEN_STATUSES else None),
+        "overdue": {"status": "overdue"} if only else None,
+        "reopened_now": {"status": Status.REOPENED} if only or status == Status.REOPENED else None,
+    }
 
 
 def _by_status(filters: Filters) -> dict[tuple, Measures]:
@@ -244,51 +262,122 @@ def _point(centre: float, r: float, a: float) -> str:
 
 @dataclass
 class Trend:
+    """The trend chart: bars of reports received per bucket (left scale), the share resolved on time as
+    a line (right scale, 0–100 %), broken where a bucket resolved nothing, and the on-time target."""
+
     points: list[dict[str, Any]]
     bucket: str  # "day" | "week" | "month"
     width: int = 640
-    height: int = 200
+    height: int = 210
     sla_target: float = SLA_TARGET_PCT
     bars: list[dict[str, float]] = field(default_factory=list)
-    line: str = ""
+    # The on-time line: one polyline per run of buckets with resolved reports; a lone point is a dot.
+    segments: list[str] = field(default_factory=list)
+    dots: list[dict[str, float]] = field(default_factory=list)
     sla_y: float = 0
+    # The axes: the plot's box, the received scale (left), the on-time scale (right), the first and
+    # last dates (under the plot).
+    left: float = 0
+    right: float = 0
+    top: float = 0
+    bottom: float = 0
+    y_ticks: list[dict[str, Any]] = field(default_factory=list)
+    pct_ticks: list[dict[str, Any]] = field(default_factory=list)
+    x_labels: list[dict[str, Any]] = field(default_factory=list)
 
 
 TREND_MEASURES = ("n", "resolved_n", "on_time_n")
+# The trend's plot inside its drawing: room on the left for the received scale, on the right for the
+# on-time percentages, under it for the dates.
+TREND_LEFT, TREND_RIGHT, TREND_TOP, TREND_BOTTOM = 44.0, 40.0, 12.0, 24.0
 
 
 def _bucket_for(filters: Filters) -> str:
     return "day" if filters.days <= 62 else ("week" if filters.days <= 190 else "month")
 
 
+def nice_scale(top: float, most: int = 4) -> list[int]:
+    """Round ticks from 0 covering `top` (whole counts): steps of 1, 2 or 5 × 10ⁿ, at most `most` steps."""
+    if top <= 0:
+        return [0, 1]
+    magnitude = 1
+    while True:
+        for factor in (1, 2, 5):
+            step = factor * magnitude
+            if math.ceil(top / step) <= most:
+                return [step * i for i in range(math.ceil(top / step) + 1)]
+        magnitude *= 10
+
+
 def trend(filters: Filters) -> Trend:
+    """Reports received per day, week or month of the period. The first and last buckets are clipped to
+    the period: a week or month starting before the period's start is labelled with the start (as the
+    workbook does), and each point has its last day too."""
     bucket = _bucket_for(filters)
     rows = totals(filters, ("period",), TREND_MEASURES, months=bucket == "month")
     grouped: dict[date, Measures] = {}
     day = filters.start
     while day <= filters.end:
-        grouped.setdefault(_bucket_start(day, bucket), Measures())
+        grouped.setdefault(_clipped_start(day, bucket, filters), Measures())
         day += timedelta(days=1)
     for (day,), m in rows.items():
-        target = grouped.setdefault(_bucket_start(day, bucket), Measures())
+        target = grouped.setdefault(_clipped_start(day, bucket, filters), Measures())
         target.add(m.values.values(), m.values.keys())
+    starts = sorted(grouped)
     points = [
-        {"start": start, "received": int(m.n), "resolved": int(m.resolved_n), "on_time": m.on_time_pct}
-        for start, m in sorted(grouped.items())
+        {
+            "start": start,
+            "end": starts[i + 1] - timedelta(days=1) if i + 1 < len(starts) else filters.end,
+            "received": int(grouped[start].n),
+            "resolved": int(grouped[start].resolved_n),
+            "on_time": grouped[start].on_time_pct,
+        }
+        for i, start in enumerate(starts)
     ]
     chart = Trend(points=points, bucket=bucket)
-    top = max((p["received"] for p in points), default=0) or 1
-    plot_h = chart.height - 30
-    step = (chart.width - 50) / max(1, len(points))
-    line = []
+    chart.left, chart.top = TREND_LEFT, TREND_TOP
+    chart.right, chart.bottom = chart.width - TREND_RIGHT, chart.height - TREND_BOTTOM
+    plot_h = chart.bottom - chart.top
+    ticks = nice_scale(max((p["received"] for p in points), default=0))
+    top = ticks[-1]
+    step = (chart.right - chart.left) / max(1, len(points))
+
+    def pct_y(pct: float) -> float:
+        return chart.top + plot_h * (1 - pct / 100)
+
+    run: list[str] = []
+    runs: list[list[str]] = []
     for i, p in enumerate(points):
         h = plot_h * p["received"] / top
-        chart.bars.append({"x": 40 + i * step + 1, "y": 10 + plot_h - h, "w": max(1.0, step - 2), "h": h})
-        if p["on_time"] is not None:
-            line.append(f"{40 + i * step + step / 2:.1f},{10 + plot_h * (1 - p['on_time'] / 100):.1f}")
-    chart.line = " ".join(line)
-    chart.sla_y = 10 + plot_h * (1 - SLA_TARGET_PCT / 100)
+        chart.bars.append(
+            {"x": chart.left + i * step + 1, "y": chart.bottom - h, "w": max(1.0, step - 2), "h": h}
+        )
+        if p["on_time"] is None:  # nothing resolved in this bucket: the line stops here
+            if run:
+                runs.append(run)
+            run = []
+            continue
+        run.append(f"{chart.left + i * step + step / 2:.1f},{pct_y(p['on_time']):.1f}")
+    if run:
+        runs.append(run)
+    chart.segments = [" ".join(r) for r in runs if len(r) > 1]
+    chart.dots = [
+        {"x": float(r[0].split(",")[0]), "y": float(r[0].split(",")[1])} for r in runs if len(r) == 1
+    ]
+    chart.sla_y = pct_y(SLA_TARGET_PCT)
+    chart.y_ticks = [{"y": chart.bottom - plot_h * t / top, "text": _count(t)} for t in ticks]
+    chart.pct_ticks = [{"y": pct_y(t), "text": f"{t}%"} for t in (0, 50, 100)]
+    if points:
+        chart.x_labels = [
+            {"x": chart.left, "text": points[0]["start"].strftime("%d/%m/%Y"), "anchor": "start"}
+        ]
+        chart.x_labels.append({"x": chart.right, "text": filters.end.strftime("%d/%m/%Y"), "anchor": "end"})
     return chart
+
+
+def _clipped_start(day: date, bucket: str, filters: Filters) -> date:
+    """The first day of `day`'s bucket inside the period (the period's start for the first bucket)."""
+    return max(_bucket_start(day, bucket), filters.start)
 
 
 def _bucket_start(day: date, bucket: str) -> date:
@@ -339,6 +428,7 @@ def overview(filters: Filters, link: Any) -> dict[str, Any]:
             for k, m in sorted(by_status.items(), key=lambda kv: -kv[1].n)
         ]
     )
+    overdue_listable = card_links(filters.status)["overdue"] is not None
     overdue_bars = BarChart(
         _("Overdue reports by unit"),
         [
@@ -348,7 +438,9 @@ def overview(filters: Filters, link: Any) -> dict[str, Any]:
                 m.overdue_n,
                 _count(m.overdue_n),
                 colour=PALETTE[3],
-                link=link(unit=units[k].code, status="overdue"),
+                # The queue lists overdue reports of every open status only: under another status
+                # filter a bar is no link rather than a link to a longer list.
+                link=link(unit=units[k].code, status="overdue") if overdue_listable else "",
             )
             for k, m in sorted(by_unit.items(), key=lambda kv: -kv[1].overdue_n)[:12]
             if m.overdue_n and k in units
@@ -374,13 +466,7 @@ def overview(filters: Filters, link: Any) -> dict[str, Any]:
     ward_map = _map(by_ward, link)
     return {
         "cards": cards(filters, link, status_rows),
-        # With five units or fewer all of them are in one table: a "needs attention" table would repeat
-        # them, and an empty one would say nobody resolved anything.
-        "league_sections": (
-            [(_("Best"), league["best"]), (_("Needs attention"), league["worst"])]
-            if league["worst"]
-            else [(_("Units by share resolved on time"), league["best"])]
-        ),
+        "league_sections": league_sections(league),
         **ward_map,
         **_heat(filters, facts.squares, link, ward_map["map_data"]),
         "by_category": cat_bars,
@@ -394,13 +480,64 @@ def overview(filters: Filters, link: Any) -> dict[str, Any]:
     }
 
 
+def league_sections(league: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]], str]]:
+    """(title, rows, what an empty table says) of the league's tables. With five units or fewer all of
+    them are in one table: a "needs attention" table would repeat them."""
+    target = number_format(SLA_TARGET_PCT, 0)
+    if not league["split"]:
+        return [
+            (
+                _("Units by share resolved on time"),
+                league["best"],
+                _("No unit has resolved reports in this period."),
+            )
+        ]
+    return [
+        (
+            _("Best (on-time target %(target)s%% reached)") % {"target": target},
+            league["best"],
+            _("No unit reached the on-time target of %(target)s%%.") % {"target": target},
+        ),
+        (
+            _("Needs attention (below the on-time target of %(target)s%%)") % {"target": target},
+            league["worst"],
+            _("No unit is below the on-time target of %(target)s%%.") % {"target": target},
+        ),
+    ]
+
+
 def _league(
     filters: Filters, by_unit: dict[int, Measures], units: dict[int, Organisation], link: Any
 ) -> dict:
-    """Units ranked by on-time share (then satisfaction), best and worst, with a volume sparkline."""
+    """Units ranked by on-time share, then satisfaction, with a volume sparkline: the best five, and the
+    units needing attention, those below the on-time target (SLA_TARGET_PCT), the furthest below first.
+
+    A unit is flagged only when it is below the target, and never one with the same figures as a unit
+    shown as best: the best are chosen among the units on target (with none on target, none is "best").
+    Ties on both shares go to the unit with more resolved reports (a 100 % of 40 over a 100 % of 1), then
+    by name. A unit without ratings comes after the rated ones with the same on-time share (it has no
+    satisfaction to show), in both tables, rather than among them by a made-up 0 %. `rank`: the place in
+    the whole ranking by the two shares; units with the same figures share a rank."""
     ranked = [(k, m) for k, m in by_unit.items() if k in units and m.resolved_n >= 1]
-    ranked.sort(key=lambda kv: (-(kv[1].on_time_pct or 0), -(kv[1].satisfaction_pct or 0), units[kv[0]].name))
-    best, worst = ranked[:5], list(reversed(ranked[-5:])) if len(ranked) > 5 else []
+
+    def figures(m: Measures) -> tuple[float, float]:
+        return (m.on_time_pct or 0, -1 if m.satisfaction_pct is None else m.satisfaction_pct)
+
+    ranked.sort(key=lambda kv: (-figures(kv[1])[0], -figures(kv[1])[1], -kv[1].resolved_n, units[kv[0]].name))
+    ranks: dict[int, int] = {}
+    for i, (k, m) in enumerate(ranked):
+        previous = ranked[i - 1] if i else None
+        same = previous is not None and figures(previous[1]) == figures(m)
+        ranks[k] = ranks[previous[0]] if same and previous is not None else i + 1
+    on_target = [(k, m) for k, m in ranked if (m.on_time_pct or 0) >= SLA_TARGET_PCT]
+    below = [(k, m) for k, m in ranked if (m.on_time_pct or 0) < SLA_TARGET_PCT]
+    # The furthest below first, the ranking read from its end (so the ranks run down): the lowest
+    # on-time share, then the lowest satisfaction (no ratings lowest), then the most resolved reports.
+    below.sort(key=lambda kv: (figures(kv[1]), -kv[1].resolved_n, units[kv[0]].name))
+    if len(ranked) <= LEAGUE_ROWS:
+        best, worst = ranked, []
+    else:
+        best, worst = on_target[:LEAGUE_ROWS], below[:LEAGUE_ROWS]
     shown = frozenset(k for k, _m in best + worst)
     bucket = _bucket_for(filters)
     starts = sorted({_bucket_start(filters.start + timedelta(days=i), bucket) for i in range(filters.days)})
@@ -419,13 +556,25 @@ def _league(
         top = max(values, default=0) or 1
         step = 100 / max(1, len(values) - 1)
         points = " ".join(f"{i * step:.1f},{20 - 18 * v / top:.1f}" for i, v in enumerate(values))
-        return {"unit": units[k], "m": m, "spark": points, "link": link(unit=units[k].code)}
+        return {
+            "unit": units[k],
+            "m": m,
+            "spark": points,
+            "link": link(unit=units[k].code),
+            "rank": ranks[k],
+            "below_target": (m.on_time_pct or 0) < SLA_TARGET_PCT,
+        }
 
     return {
         "best": [row(k, m) for k, m in best],
         "worst": [row(k, m) for k, m in worst],
         "count": len(ranked),
+        # More than LEAGUE_ROWS units: two tables (best, needs attention), either possibly empty.
+        "split": len(ranked) > LEAGUE_ROWS,
     }
+
+
+LEAGUE_ROWS = 5  # units in each table of the league
 
 
 def _map(by_ward: dict[str, Measures], link: Any) -> dict[str, Any]:
@@ -456,7 +605,35 @@ def _map(by_ward: dict[str, Measures], link: Any) -> dict[str, Any]:
                 "link": link(ward=code),
             }
         )
-    return {"map_rows": rows, "map_data": [r for r in rows if r["lon"] is not None]}
+    shown = [r for r in rows if r["lon"] is not None]
+    return {
+        "map_rows": rows,
+        "map_data": shown,
+        "map_legend": map_legend(max((r["n"] for r in shown), default=0)),
+    }
+
+
+# The colours of a share on the map (ioc.js `colour()` reads these thresholds from the map's data
+# attributes): the on-time target and above, from MAP_FAIR_PCT up to the target, below, and no figure.
+MAP_GOOD_PCT = SLA_TARGET_PCT
+MAP_FAIR_PCT = 75.0
+
+
+def map_legend(top: int) -> dict[str, Any]:
+    """What the map's colours mean for each measure the map can show (the page shows the chosen one's)."""
+    good, fair = number_format(MAP_GOOD_PCT, 0), number_format(MAP_FAIR_PCT, 0)
+    shares = [
+        ("good", _("%(low)s%% or more") % {"low": good}),
+        ("fair", _("%(low)s%% to under %(high)s%%") % {"low": fair, "high": good}),
+        ("poor", _("under %(high)s%%") % {"high": fair}),
+    ]
+    return {
+        "good": MAP_GOOD_PCT,
+        "fair": MAP_FAIR_PCT,
+        "top": _count(top),
+        "on_time": [*shares, ("none", _("no resolved reports"))],
+        "satisfaction": [*shares, ("none", _("no ratings"))],
+    }
 
 
 HEAT_CELLS = 4000  # the busiest bins; a city's month rarely fills more
@@ -481,6 +658,7 @@ def _heat(
     period = {"received_from": filters.start.isoformat(), "received_to": filters.end.isoformat()}
     cells = [list(c) for c in zip(lat, lon, found.values(), found.keys(), strict=True)]
     return {
+        "heat_top": _count(max(found.values(), default=0)),
         "heat": {
             "link": link(cell=HEAT_PLACEHOLDER, **period),
             "placeholder": HEAT_PLACEHOLDER,

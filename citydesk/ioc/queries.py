@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import MAXYEAR, MINYEAR, date, timedelta
 from typing import Any
 
 import numpy as np
@@ -37,14 +37,21 @@ class Filters:
         return (self.end - self.start).days + 1
 
     def previous(self) -> Filters:
-        """The period of the same length just before."""
-        return replace(self, start=self.start - timedelta(days=self.days), end=self.start - timedelta(days=1))
+        """The period of the same length just before (cut at the first day a date can be: the form
+        keeps periods far from it, this only never fails)."""
+        return replace(self, start=_days_before(self.start, self.days), end=_days_before(self.start, 1))
 
     def last_year(self) -> Filters:
         return replace(self, start=_minus_year(self.start), end=_minus_year(self.end))
 
 
+def _days_before(day: date, days: int) -> date:
+    return date.fromordinal(max(1, day.toordinal() - days))
+
+
 def _minus_year(day: date) -> date:
+    if day.year == MINYEAR:
+        return date.min
     try:
         return day.replace(year=day.year - 1)
     except ValueError:  # 29 February
@@ -82,7 +89,9 @@ class Measures:
 
     @property
     def reopen_pct(self) -> float | None:
-        return _pct(self.reopened_n, self.resolved_n)
+        """The share of the reports resolved at least once that were reopened at least once: a reopened
+        report is no longer resolved, but it was, so it stays in the population (at most 100 %)."""
+        return _pct(self.reopened_n, self.ever_resolved_n)
 
     @property
     def median_hours(self) -> float | None:
@@ -116,11 +125,17 @@ def choose_grain(step: str, needed: set[str]) -> rollup.Grain:
 
 
 def split_period(start: date, end: date) -> tuple[list[tuple[date, date]], tuple[date, date] | None]:
-    """([day ranges], month range): whole calendar months inside [start, end] go to the monthly cells."""
+    """([day ranges], month range): whole calendar months inside [start, end] go to the monthly cells.
+    Safe at the ends of the calendar (no month after December 9999, none before January 1)."""
     first_month = start if start.day == 1 else _next_month(start)
     last_day_of = date(end.year, end.month, calendar.monthrange(end.year, end.month)[1])
-    last_month_end = end if end == last_day_of else date(end.year, end.month, 1) - timedelta(days=1)
-    if first_month > last_month_end:
+    if end == last_day_of:
+        last_month_end: date | None = end
+    elif (end.year, end.month) == (MINYEAR, 1):
+        last_month_end = None
+    else:
+        last_month_end = date(end.year, end.month, 1) - timedelta(days=1)
+    if first_month is None or last_month_end is None or first_month > last_month_end:
         return [(start, end)], None
     days = []
     if start < first_month:
@@ -130,7 +145,10 @@ def split_period(start: date, end: date) -> tuple[list[tuple[date, date]], tuple
     return days, (first_month, date(last_month_end.year, last_month_end.month, 1))
 
 
-def _next_month(day: date) -> date:
+def _next_month(day: date) -> date | None:
+    """The first day of the month after `day`'s; None after December 9999."""
+    if (day.year, day.month) == (MAXYEAR, 12):
+        return None
     return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 

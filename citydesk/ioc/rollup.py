@@ -95,7 +95,10 @@ MEASURES: dict[str, str] = {
         + " THEN 1 ELSE 0 END"
         for k, lo in enumerate(HOUR_EDGES)
     },
+    # Reopened at least once, and its population: the reports resolved at least once. Reopening clears
+    # `resolved_at`, and only a resolved report can be reopened, so that is "resolved now, or reopened".
     "reopened_n": "CASE WHEN {r}.reopen_count > 0 THEN 1 ELSE 0 END",
+    "ever_resolved_n": f"CASE WHEN {_RESOLVED} OR {{r}}.reopen_count > 0 THEN 1 ELSE 0 END",
     "rated_satisfied": "CASE WHEN {rating} = 'satisfied' THEN 1 ELSE 0 END",
     "rated_normal": "CASE WHEN {rating} = 'normal' THEN 1 ELSE 0 END",
     "rated_unsatisfied": "CASE WHEN {rating} = 'unsatisfied' THEN 1 ELSE 0 END",

@@ -318,9 +318,10 @@ def report_queue(
     page_size: int = Query(50, ge=1, le=200),
 ) -> dict:
     """My units' reports, most urgent first (officers). `status`: open (default), overdue, all or a status;
-    `assignee`: a username, `me` or `none`. A filter value that cannot select anything of the caller's
-    units (an unknown category, another unit, someone who is not an officer there) is refused (400 naming
-    it), and so is a page past the last one (404)."""
+    `unit`: a unit's code, for its reports and those of the units below it (as the operations center
+    counts a unit); `assignee`: a username, `me` or `none`. A filter value that cannot select anything of
+    the caller's units (an unknown category, another unit, someone who is not an officer there) is refused
+    (400 naming it), and so is a page past the last one (404)."""
     units = selectors.working_units(request.user)
     if not units:
         raise NotAllowed(_("Only officers of a unit have a work queue."))
@@ -444,7 +445,13 @@ def _bound(value: datetime | None, name: str) -> datetime | None:
 
 @router.get("/reports/stats", response=list[FigureOut], auth=AUTH)
 def report_stats(request: HttpRequest, since: datetime | None = None, until: datetime | None = None) -> list:
-    """Per-unit figures for my units (leaders: the whole city) over a period (default: last 30 days)."""
+    """Per-unit figures for my units (leaders: the whole city), over the reports received in [since,
+    until) (default: the last 30 days). Each unit's own reports (not those of the units below it). The
+    same definitions as the operations center (/dieu-hanh/): `volume` counts every report received,
+    merged duplicates included; `reopen_pct` is the share of the reports resolved at least once that
+    were reopened at least once; `on_time_pct` is over the resolved reports. `median_hours` is the exact
+    median handling time (received → resolved) of the resolved reports; the operations center estimates
+    its median from an hourly histogram, so its figure can differ within that histogram's bucket."""
     since, until = _bound(since, "since"), _bound(until, "until")
     until = until or timezone.now()
     since = since or until - timedelta(days=30)
@@ -653,7 +660,17 @@ def report_attachment_file(request: HttpRequest, code: str, attachment_id: int, 
         if not selectors.can_see_private(_optional_user(request), report):
             raise NotAllowed(_("Only the handling unit sees the original file."))
         handle = attachment.file
-    response = FileResponse(handle.open("rb"), content_type=attachment.content_type)
+    try:
+        stream = handle.open("rb")
+    except OSError:  # the stored file is gone (a restore without the uploaded files, a lost disk)
+        raise NotFound(
+            _(
+                "The file of this attachment is missing on the server; the administrator must restore the "
+                "uploaded files."
+            ),
+            field="attachment_id",
+        ) from None
+    response = FileResponse(stream, content_type=attachment.content_type)
     response["Content-Disposition"] = "inline"
     response["Cache-Control"] = "private, max-age=3600"
     return response

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from citydesk.core import history_notes
+from citydesk.core.fields import SearchTextField
 from citydesk.core.models import AdminUnit, Organisation, ServiceCategory
 from citydesk.lib.text import join_place
 
@@ -67,6 +68,8 @@ class Report(models.Model):
     lon = models.FloatField(null=True, blank=True, verbose_name=_("lon"))
     lat = models.FloatField(null=True, blank=True, verbose_name=_("lat"))
     address = models.CharField(_("address"), max_length=300, blank=True)
+    # What the queue's search looks in: description and address, lower case and without accents.
+    search_text = SearchTextField(_("search text"), sources=("description", "address"))
     ward = models.ForeignKey(
         AdminUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("ward")
     )

@@ -19,7 +19,7 @@ from citydesk.core.models import DivisionLevel, Membership, Organisation, OrgKin
 from citydesk.core.powers import ROLE_POWERS, Power, Role
 from citydesk.core.selectors import descendant_ids as _descendants
 from citydesk.core.services import active_delegation_for, holds_own
-from citydesk.lib.text import nfc, sort_key
+from citydesk.lib.text import nfc, search_key, sort_key
 from citydesk.reports import system_notes
 from citydesk.reports.duplicates import find_candidates
 from citydesk.reports.models import (
@@ -70,7 +70,7 @@ QUEUE_RELATED = ("category", "unit", "assignee", "ward", "duplicate_of")
 class QueueFilters:
     status: str | None = None  # a status, or "open" / "overdue"
     category: str | None = None
-    unit: str | None = None
+    unit: str | None = None  # a unit's code: its reports and those of the units below it
     q: str | None = None
     assignee: str | None = None  # a username or "me" / "none"
     channel: str | None = None
@@ -121,7 +121,10 @@ def queue(user: User, filters: QueueFilters, units: set[int] | None = None) -> Q
     if filters.category:
         qs = qs.filter(category__code=filters.category)
     if filters.unit:
-        qs = qs.filter(unit__code=filters.unit)
+        # The unit and those below it (the operations center counts a unit so, and links here): within
+        # my units, as every row of the queue.
+        chosen = Organisation.objects.filter(code=filters.unit).values_list("pk", flat=True)
+        qs = qs.filter(unit_id__in=_descendants(set(chosen)))
     if filters.assignee == "me":
         qs = qs.filter(assignee=user)
     elif filters.assignee == "none":
@@ -142,8 +145,10 @@ def queue(user: User, filters: QueueFilters, units: set[int] | None = None) -> Q
     if filters.received_to:
         qs = qs.filter(created_at__lt=_local_midnight(filters.received_to + timedelta(days=1)))
     if filters.q:
+        # Lower case and without accents on both sides: "ổ gà", "Ổ GÀ" and "o ga" find "Ổ gà trước số 5"
+        # (SQLite's LIKE folds ASCII letters only).
         text = filters.q.strip()
-        qs = qs.filter(Q(code__iexact=text) | Q(description__icontains=text) | Q(address__icontains=text))
+        qs = qs.filter(Q(code__iexact=text) | Q(search_text__contains=search_key(text)))
     return qs.order_by("due_at", "pk")
 
 
@@ -237,24 +242,35 @@ class UnitFigures:
 
 
 def unit_figures(*, since: datetime, until: datetime, unit_ids: set[int] | None = None) -> list[UnitFigures]:
-    """Volume, on-time %, median handling time, satisfaction and reopen rate per unit in a period."""
+    """Volume, on-time %, median handling time, satisfaction and reopen rate per unit, over the reports
+    received in [since, until). The same definitions as the operations center's (ioc/rollup.py MEASURES):
+
+    - volume: every report received, merged duplicates included (each was received, and the citizen
+      who sent it was answered);
+    - resolved: resolved now (`resolved_at` set); on time: resolved by its due time;
+    - reopen_pct: reopened at least once, as a share of the reports resolved at least once (resolved now,
+      or reopened: reopening clears `resolved_at`, and only a resolved report can be reopened);
+    - median_hours: the exact median of received → resolved, over the resolved reports. The operations
+      center estimates it from its hourly histogram (ioc/queries.py `Measures.median_hours`), within the
+      bucket the exact median falls in.
+    """
     now = timezone.now()
-    base = Report.objects.filter(created_at__gte=since, created_at__lt=until, duplicate_of__isnull=True)
+    base = Report.objects.filter(created_at__gte=since, created_at__lt=until)
     if unit_ids is not None:
         base = base.filter(unit_id__in=unit_ids)
-    done = Q(status__in=[Status.RESOLVED, Status.CLOSED])
+    done = Q(resolved_at__isnull=False)
+    reopened = Q(reopen_count__gt=0)
     rows = base.values("unit_id", "unit__code", "unit__name").annotate(
         volume=Count("id"),
         open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
         overdue=Count("id", filter=overdue_q(now)),
         resolved=Count("id", filter=done),
-        on_time=Count("id", filter=done & Q(resolved_at__isnull=False) & Q(resolved_at__lte=F("due_at"))),
-        reopened=Count("id", filter=Q(reopen_count__gt=0)),
+        on_time=Count("id", filter=done & Q(resolved_at__lte=F("due_at"))),
+        reopened=Count("id", filter=reopened),
+        ever_resolved=Count("id", filter=done | reopened),
     )
     durations: dict[int, list[float]] = {}
-    for unit_id, created, resolved in base.filter(done, resolved_at__isnull=False).values_list(
-        "unit_id", "created_at", "resolved_at"
-    ):
+    for unit_id, created, resolved in base.filter(done).values_list("unit_id", "created_at", "resolved_at"):
         durations.setdefault(unit_id, []).append((resolved - created).total_seconds() / 3600)
     ratings = {
         r["report__unit_id"]: r
@@ -278,7 +294,7 @@ def unit_figures(*, since: datetime, until: datetime, unit_ids: set[int] | None 
                 median_hours=round(statistics.median(unit_durations), 1) if unit_durations else None,
                 satisfied_pct=_pct(rating["satisfied"], rating["n"]),
                 ratings=rating["n"],
-                reopen_pct=_pct(row["reopened"], row["resolved"] + row["open"]),
+                reopen_pct=_pct(row["reopened"], row["ever_resolved"]),
             )
         )
     out.sort(key=lambda f: (-f.volume, f.unit_code))

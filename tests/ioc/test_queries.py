@@ -142,6 +142,7 @@ def test_derived_figures():
 
     m = Measures()
     m.values.update(n=10, resolved_n=8, on_time_n=6, rated_satisfied=3, rated_normal=1, reopened_n=2)
+    m.values.update(ever_resolved_n=8)  # the reopened share is over the reports resolved at least once
     m.values.update(h2=4, h3=4)  # 8–24 h and 24–48 h: the median sits at the edge, 24 h
     assert m.on_time_pct == 75 and m.satisfaction_pct == 75 and m.reopen_pct == 25
     assert m.median_hours == pytest.approx(24)

@@ -20,6 +20,7 @@ from citydesk.core.calendar import current_calendar
 from citydesk.core.demo import seed_demo
 from citydesk.core.models import AdminUnit, AuditEntry, Membership, Organisation, ServiceCategory
 from citydesk.core.units import get_locator, invalidate_locator
+from citydesk.lib.text import search_key
 from citydesk.reports.models import (
     OPEN_STATUSES,
     CodeCounter,
@@ -140,6 +141,9 @@ def test_seed_reports_creates_exactly_n_valid_reports(demo):
     assert Report.objects.count() == len(before) + 2000
     # No audit rows for synthetic data.
     assert AuditEntry.objects.count() == audit_before
+    # The queue's search text, as the ORM's pre_save makes it for a report filed one by one.
+    assert first.search_text == search_key(f"{first.description} {first.address}")
+    assert all(r.search_text == search_key(f"{r.description} {r.address}") for r in seeded)
 
     # Codes: unique, PA-YY-NNNNNN of the receipt year, continuing each year's counter without gaps.
     numbers: dict[int, list[int]] = {}

@@ -279,10 +279,10 @@ class ReportGenerator(SeedWorld):
         # Texts.
         addr_k = ward * self.addr_per_ward + rng.integers(0, self.addr_per_ward, n)
         street = self.addr_street[addr_k]
-        description = self.desc_pool[
-            (cat * self.n_streets + street) * self.desc_variants + rng.integers(0, self.desc_variants, n)
-        ]
+        desc_k = (cat * self.n_streets + street) * self.desc_variants + rng.integers(0, self.desc_variants, n)
+        description = self.desc_pool[desc_k]
         address = self.addr_pool[addr_k]
+        search_text = self.desc_key_pool[desc_k] + " " + self.addr_key_pool[addr_k]  # what pre_save makes
         resolution = np.full(n, "", dtype=object)
         with_resolution = np.isin(status, [RES, CLO, REO])
         for c in range(len(self.categories)):
@@ -311,6 +311,7 @@ class ReportGenerator(SeedWorld):
             "lon": np.where(no_point, np.nan, lon),
             "lat": np.where(no_point, np.nan, lat),
             "address": address,
+            "search_text": search_text,
             "ward_id": ward_codes[ward],
             "province_code": ward_province[ward],
             "near_boundary": near,

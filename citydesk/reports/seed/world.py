@@ -27,6 +27,7 @@ from citydesk.core.models import (
 )
 from citydesk.core.units import get_locator
 from citydesk.lib.names import FAMILY, GIVEN, MIDDLE
+from citydesk.lib.text import search_key
 from citydesk.reports import routing
 from citydesk.reports.models import (
     RoutingRule,
@@ -173,6 +174,7 @@ class SeedWorld:
                 house = f"{number}/{int(rng.integers(1, 60))}" if rng.random() < 0.3 else str(number)
                 addresses.append(f"{house} {streets[addr_street[w, k]]}, {ward.name}, {province}")
         self.addr_pool = np.array(addresses, dtype=object)
+        self.addr_key_pool = np.array([search_key(a) for a in addresses], dtype=object)
         self.addr_street = addr_street.ravel()
         # Descriptions per (category, street): a few variants each.
         self.desc_variants = 6
@@ -189,6 +191,7 @@ class SeedWorld:
                     )
                     descriptions.append(text + ENDINGS[int(rng.integers(len(ENDINGS)))])
         self.desc_pool = np.array(descriptions, dtype=object)
+        self.desc_key_pool = np.array([search_key(d) for d in descriptions], dtype=object)
         self.n_streets = n_streets
         self.resolution_pool = [
             np.array(RESOLUTIONS.get(c.code, GENERIC_RESOLUTIONS), dtype=object) for c in self.categories

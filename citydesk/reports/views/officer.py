@@ -31,6 +31,7 @@ from citydesk.core.models import (
     User,
 )
 from citydesk.core.powers import Power
+from citydesk.core.selectors import descendant_ids
 from citydesk.core.services import active_delegation_for, authorize, holds_anywhere
 from citydesk.ioc import directives as ioc_directives
 from citydesk.reports import acting, selectors, services, workflow
@@ -122,9 +123,11 @@ def _queue_response(
     now = timezone.now()
     rows = [{"report": r, "overdue": _overdue(r, now)} for r in page.object_list]
     unit_options = list(Organisation.objects.filter(pk__in=units).order_by("name").only("code", "name"))
-    # Who can be assigned: the members of the chosen unit, else of the units on this page.
+    # Who can be assigned: the members of the chosen unit and the units below it (the list shows their
+    # reports too), else of the units on this page.
     if filters.unit:
-        member_units = [u.pk for u in unit_options if u.code == filters.unit]
+        chosen = {u.pk for u in unit_options if u.code == filters.unit}
+        member_units = sorted(descendant_ids(chosen) & set(units))
     else:
         member_units = sorted({r["report"].unit_id for r in rows})
     members = (

@@ -65,12 +65,28 @@
     shapes.bringToBack();
   }
 
+  /* The thresholds of a share's colour come from the map's data attributes (the same figures as the
+     key above the map, ioc/panels.py map_legend). */
+  var thresholds = { good: 90, fair: 75 };
+
+  function readThresholds(box) {
+    var good = parseFloat(box.dataset.good);
+    var fair = parseFloat(box.dataset.fair);
+    thresholds = { good: isNaN(good) ? 90 : good, fair: isNaN(fair) ? 75 : fair };
+  }
+
   function colour(value, measure) {
     if (value === null || value === undefined) { return "#999999"; }
     if (measure === "n") { return "#0072B2"; }
-    if (value >= 90) { return "#009E73"; }
-    if (value >= 75) { return "#E69F00"; }
+    if (value >= thresholds.good) { return "#009E73"; }
+    if (value >= thresholds.fair) { return "#E69F00"; }
     return "#D55E00";
+  }
+
+  /* The key of the chosen measure only. */
+  function showLegend(measure) {
+    var items = document.querySelectorAll("#map-legend [data-measure]");
+    Array.prototype.forEach.call(items, function (item) { item.hidden = item.dataset.measure !== measure; });
   }
 
   function heatColour(share) {
@@ -115,6 +131,8 @@
     var rows = JSON.parse(data.textContent);
     var heat = document.getElementById("ioc-heat-data");
     var measure = picker ? picker.value : "n";
+    readThresholds(box);
+    showLegend(measure);
     if (!map || map.getContainer() !== box) {
       map = L.map(box, { scrollWheelZoom: false, attributionControl: false, zoomControl: false });
       localise(map);
