@@ -18,12 +18,30 @@ from citydesk.notifications.models import Notification
 from citydesk.reports.models import Follower, Report, ReportEvent
 
 
-def _plan(queryset) -> str:
-    with transaction.atomic():
+def _plan(queryset, index: str) -> str:
+    """The plan of `queryset`. On PostgreSQL, told not to scan the (tiny) table and without the table's
+    indexes that do not hold the looked-up column: on an empty table a full scan of any other index costs
+    as little as the partial one, and which of the two the planner then picks depends on the statistics
+    of the moment. Dropped in a savepoint rolled back at once."""
+    table = queryset.model._meta.db_table
+    sid = transaction.savepoint()
+    try:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL enable_seqscan = off")
+                cursor.execute(
+                    "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                    "AND tablename = %s",
+                    [table],
+                )
+                definitions = dict(cursor.fetchall())
+                column = definitions[index].split("(", 1)[1].split(")", 1)[0]
+                for name, definition in definitions.items():
+                    if column not in definition and " UNIQUE " not in definition:
+                        cursor.execute(f'DROP INDEX "{name}"')
         return queryset.explain()
+    finally:
+        transaction.savepoint_rollback(sid)
 
 
 LOOKUPS = [
@@ -45,7 +63,7 @@ LOOKUPS = [
 
 @pytest.mark.parametrize(("index", "lookup"), LOOKUPS, ids=[name for name, _ in LOOKUPS])
 def test_lookups_by_person_or_link_use_the_partial_index(personas, index, lookup):
-    assert index in _plan(lookup(personas.citizen))
+    assert index in _plan(lookup(personas.citizen), index)
 
 
 def test_the_partial_indexes_leave_out_rows_without_the_person(personas):
