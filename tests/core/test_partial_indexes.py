@@ -20,9 +20,10 @@ from citydesk.reports.models import Follower, Report, ReportEvent
 
 def _plan(queryset, index: str) -> str:
     """The plan of `queryset`. On PostgreSQL, told not to scan the (tiny) table and without the table's
-    indexes that do not hold the looked-up column: on an empty table a full scan of any other index costs
-    as little as the partial one, and which of the two the planner then picks depends on the statistics
-    of the moment. Dropped in a savepoint rolled back at once."""
+    indexes that do not hold the looked-up column (unique and primary-key ones included): on an empty
+    table a full scan of any other index costs as little as the partial one, and which of the two the
+    planner then picks depends on the statistics of the moment. Dropped in a savepoint rolled back at
+    once."""
     table = queryset.model._meta.db_table
     sid = transaction.savepoint()
     try:
@@ -36,8 +37,17 @@ def _plan(queryset, index: str) -> str:
                 )
                 definitions = dict(cursor.fetchall())
                 column = definitions[index].split("(", 1)[1].split(")", 1)[0]
+                cursor.execute(
+                    "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND conindid <> 0",
+                    [table],
+                )
+                constraints = {row[0] for row in cursor.fetchall()}
                 for name, definition in definitions.items():
-                    if column not in definition and " UNIQUE " not in definition:
+                    if column in definition:
+                        continue
+                    if name in constraints:  # a primary key or a unique constraint: its index goes with it
+                        cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}" CASCADE')
+                    else:
                         cursor.execute(f'DROP INDEX "{name}"')
         return queryset.explain()
     finally:
