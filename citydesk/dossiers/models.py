@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from citydesk.core import history_notes
+from citydesk.core.fields import SearchTextField
 from citydesk.core.models import Organisation, max_working_days_validator, max_working_hours_validator
 from citydesk.core.powers import Role
 
@@ -290,6 +291,8 @@ class Dossier(models.Model):
     applicant_phone = models.CharField(_("phone"), max_length=20, blank=True)
     applicant_email = models.EmailField(_("e-mail"), blank=True)
     applicant_address = models.CharField(_("address"), max_length=300, blank=True)
+    # What the queue's "code or applicant" search looks in: name and phone, lower case, without accents.
+    search_text = SearchTextField(_("search text"), sources=("applicant_name", "applicant_phone"))
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

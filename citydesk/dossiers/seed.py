@@ -42,6 +42,7 @@ from citydesk.dossiers.models import (
 from citydesk.dossiers.services.campaigns import check_same_day_possible, receivable
 from citydesk.dossiers.services.common import city_of, step_unit
 from citydesk.lib.names import FAMILY, GIVEN, MIDDLE
+from citydesk.lib.text import search_key
 
 DEFAULT_BATCH = 5_000  # rows per executemany / COPY call
 CHUNK = 100_000  # rows generated and committed together
@@ -335,15 +336,16 @@ class DossierSeeder:
 
     def _people(self, n: int) -> dict[str, list[str]]:
         rng = self.rng
-        names = np.char.add(
-            np.char.add(np.char.add(np.array(FAMILY)[rng.integers(0, len(FAMILY), n)], " "),
-                        np.char.add(np.array(MIDDLE)[rng.integers(0, len(MIDDLE), n)], " ")),
-            np.array(GIVEN)[rng.integers(0, len(GIVEN), n)],
-        )  # fmt: skip
+        family, middle, given = (rng.integers(0, len(pool), n).tolist() for pool in (FAMILY, MIDDLE, GIVEN))
         digits = rng.integers(0, 10**7, n)
         phones = np.char.add(
             PHONE_PREFIXES[rng.integers(0, PHONE_PREFIXES.size, n)], np.char.zfill(digits.astype(str), 7)
-        )
+        ).tolist()
+        picks = list(zip(family, middle, given, phones, strict=True))
+        names = [f"{FAMILY[f]} {MIDDLE[m]} {GIVEN[g]}" for f, m, g, _ in picks]
+        # The search text pre_save would make ("nguyen van an 0901234567"), from each name part's key.
+        fk, mk, gk = ([search_key(word) for word in pool] for pool in (FAMILY, MIDDLE, GIVEN))
+        keys = [f"{fk[f]} {mk[m]} {gk[g]} {phone}" for f, m, g, phone in picks]
         ids = np.char.add("079", np.char.zfill(rng.integers(0, 10**9, n).astype(str), 9))
         tokens = [
             f"{a:016x}{b:06x}"
@@ -351,7 +353,7 @@ class DossierSeeder:
                 rng.integers(0, 2**63, n).tolist(), rng.integers(0, 2**24, n).tolist(), strict=True
             )
         ]
-        return {"applicant_name": names.tolist(), "applicant_phone": phones.tolist(), "applicant_id_number": ids.tolist(), "citizen_token": tokens}  # fmt: skip
+        return {"applicant_name": names, "applicant_phone": phones, "applicant_id_number": ids.tolist(), "citizen_token": tokens, "search_text": keys}  # fmt: skip
 
     def write(self, data: dict[str, Any], batch_size: int) -> list[str]:
         n = data["received_at"].size

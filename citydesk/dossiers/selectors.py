@@ -8,6 +8,7 @@ the same rule as `authorize` (a role in the unit or in a unit above it), plus de
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,10 @@ DOSSIER_POWERS = frozenset({Power.DOSSIER_RECEIVE, Power.DOSSIER_APPROVE})
 # Work still to do somewhere: open dossiers, and results waiting to be handed over at the desk.
 ACTIVE_STATUSES = (*OPEN_STATUSES, Status.RESULT_READY)
 DUE_SOON = dt.timedelta(hours=24)
+
+
+_PHONE_LIKE = re.compile(r"\+?[\d\s.\-()]*\d[\d\s.\-()]*")
+_PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
 
 
 def lookup_text(value: str | None) -> str:
@@ -211,7 +216,9 @@ def queue(units: set[int], filters: QueueFilters) -> QuerySet[Dossier]:
         qs = qs.filter(procedure__code=lookup_text(filters.procedure))
     text = lookup_text(filters.q)
     if text:
-        qs = qs.filter(Q(code__iexact=text) | Q(applicant_name__icontains=text))
+        # "nguyen van a" and "NGUYỄN VĂN A" find "Nguyễn Văn A"; "0909 888 777" finds the stored 0909888777.
+        key = _PHONE_SEPARATORS.sub("", text) if _PHONE_LIKE.fullmatch(text) else search_key(text)
+        qs = qs.filter(Q(code__iexact=text) | (Q(search_text__contains=key) if key else Q(pk__in=[])))
     return qs.order_by("work_due", "pk")
 
 

@@ -30,6 +30,7 @@ from citydesk.dossiers.models import (
 )
 from citydesk.dossiers.services import Applicant, dossier_transition
 from citydesk.dossiers.services.campaigns import campaign_create, campaign_update, target_set
+from citydesk.lib.text import search_key
 from tests.dossiers.conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -799,3 +800,7 @@ def test_seed_command_writes_consistent_dossiers(personas, catalog):
     assert _snapshot() == kept
     codes = list(Dossier.objects.values_list("code", flat=True))
     assert len(set(codes)) == 3000 and all(c.startswith("HS-") for c in codes)
+    # The queue's search text, as a save through the ORM would make it.
+    people = Dossier.objects.values_list("applicant_name", "applicant_phone", "search_text")
+    assert all(text == search_key(f"{name} {phone}") for name, phone, text in people)
+    assert any(not name.isascii() for name, _, _ in people) and all(text.isascii() for _, _, text in people)
