@@ -284,8 +284,12 @@ class Trend:
     y_ticks: list[dict[str, Any]] = field(default_factory=list)
     pct_ticks: list[dict[str, Any]] = field(default_factory=list)
     x_labels: list[dict[str, Any]] = field(default_factory=list)
+    # The same chart drawn at about a phone's width (the page shows it on a narrow screen), so that its
+    # 11 px text is not scaled down to half that.
+    narrow: Trend | None = None
 
 
+TREND_NARROW_WIDTH = 340
 TREND_MEASURES = ("n", "resolved_n", "on_time_n")
 # The trend's plot inside its drawing: room on the left for the received scale, on the right for the
 # on-time percentages, under it for the dates.
@@ -334,7 +338,14 @@ def trend(filters: Filters) -> Trend:
         }
         for i, start in enumerate(starts)
     ]
-    chart = Trend(points=points, bucket=bucket)
+    chart = _drawn(Trend(points=points, bucket=bucket), filters.end)
+    chart.narrow = _drawn(Trend(points=points, bucket=bucket, width=TREND_NARROW_WIDTH), filters.end)
+    return chart
+
+
+def _drawn(chart: Trend, end: date) -> Trend:
+    """Lay `chart`'s points out at its width: bars, the on-time line, the target and the axes."""
+    points = chart.points
     chart.left, chart.top = TREND_LEFT, TREND_TOP
     chart.right, chart.bottom = chart.width - TREND_RIGHT, chart.height - TREND_BOTTOM
     plot_h = chart.bottom - chart.top
@@ -371,7 +382,7 @@ def trend(filters: Filters) -> Trend:
         chart.x_labels = [
             {"x": chart.left, "text": points[0]["start"].strftime("%d/%m/%Y"), "anchor": "start"}
         ]
-        chart.x_labels.append({"x": chart.right, "text": filters.end.strftime("%d/%m/%Y"), "anchor": "end"})
+        chart.x_labels.append({"x": chart.right, "text": end.strftime("%d/%m/%Y"), "anchor": "end"})
     return chart
 
 

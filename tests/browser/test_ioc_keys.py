@@ -54,7 +54,10 @@ def test_the_map_key_follows_the_measure_and_the_trend_has_axes(
     assert box and box["width"] >= 10 and box["height"] >= 10
     page.get_by_test_id("panel-map").screenshot(path=str(screenshot_dir / "ioc-map-key.png"))
 
-    trend = page.get_by_test_id("panel-trend")
+    panel = page.get_by_test_id("panel-trend")
+    trend = panel.get_by_test_id("trend-wide")  # a wide screen: the wide drawing, the phone one hidden
+    expect(trend).to_be_visible()
+    expect(panel.get_by_test_id("trend-narrow")).to_be_hidden()
     today = timezone.localdate()
     dates = trend.get_by_test_id("trend-x-label")
     expect(dates).to_have_text(
@@ -65,7 +68,21 @@ def test_the_map_key_follows_the_measure_and_the_trend_has_axes(
     # The first and last dates do not overlap.
     first, last = dates.first.bounding_box(), dates.last.bounding_box()
     assert first and last and first["x"] + first["width"] < last["x"]
-    trend.screenshot(path=str(screenshot_dir / "ioc-trend-axes.png"))
+    panel.screenshot(path=str(screenshot_dir / "ioc-trend-axes.png"))
+
+    # On a phone the drawing made at a phone's width: its dates keep about their 11 px, and the
+    # legend's longest label wraps inside the panel instead of running out of it.
+    page.set_viewport_size({"width": 360, "height": 800})
+    expect(trend).to_be_hidden()
+    narrow = panel.get_by_test_id("trend-narrow")
+    expect(narrow).to_be_visible()
+    label = narrow.get_by_test_id("trend-x-label").first
+    assert label.evaluate("e => e.getBoundingClientRect().height") >= 9
+    inside = panel.bounding_box()
+    for item in panel.locator(".legend-item").all():
+        box = item.bounding_box()
+        assert inside and box and box["x"] + box["width"] <= inside["x"] + inside["width"] + 0.5
+    panel.screenshot(path=str(screenshot_dir / "ioc-trend-phone.png"))
     assert not traffic.problems(), traffic.problems()
 
 

@@ -140,7 +140,27 @@ def test_bar_charts_have_a_phone_layout(client, reports):
         assert narrow and int(narrow.group(1)) <= 375  # drawn at a phone's width: its 12 px text stays so
     assert drawn >= 1
     css = Path(exports.finders.find("ioc/ioc.css")).read_text(encoding="utf-8")
-    assert ".chart.bars-narrow { display: none" in css and "@media (max-width: 40rem)" in css
+    assert (
+        ".chart.bars-narrow, .chart.trend-narrow { display: none" in css
+        and "@media (max-width: 40rem)" in css
+    )
+
+
+def test_the_trend_has_a_phone_layout(client, reports):
+    client.force_login(reports.leader)
+    html = client.get(URL, {"period": "30d"}).content.decode()
+    section = re.search(r'data-testid="panel-trend">(.*?)</section>', html, re.S).group(1)
+    wide = re.search(r'<svg class="chart trend-wide" viewBox="0 0 (\d+) [^>]*>(.*?)</svg>', section, re.S)
+    narrow = re.search(r'<svg class="chart trend-narrow" viewBox="0 0 (\d+) [^>]*>(.*?)</svg>', section, re.S)
+    assert wide and narrow and int(narrow.group(1)) <= 375 < int(wide.group(1))
+    # The same figures in both: as many bars, the same dates and scales.
+    for drawing in (wide, narrow):
+        assert drawing.group(2).count('class="bar"') == 30
+    labels = [
+        re.findall(r'data-testid="trend-(?:x-label|y-tick|pct-tick)"[^>]*>([^<]+)<', d.group(2))
+        for d in (wide, narrow)
+    ]
+    assert labels[0] == labels[1] and labels[0]
 
 
 def test_donut_titles_group_thousands(client, reports):
