@@ -1,6 +1,6 @@
 """On a phone (390 × 844) the officer's queues and the rating statistics fit the screen: a long
 procedure name does not stretch the filters, each queue row is a card with labelled lines, and the wide
-statistics table scrolls inside its own box."""
+statistics table scrolls inside its own box. The main menu folds behind a button."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 
 from citydesk.core.demo import DEMO_PASSWORD, seed_demo
 from tests.browser.helpers import log_in
+from tests.browser.test_reports import expect
 
 if TYPE_CHECKING:
     from .conftest import Traffic
@@ -86,3 +87,36 @@ def test_officer_queue_and_rating_statistics_fit_a_phone(
     assert box_width <= PHONE["width"] and overflow == "auto"
     _fits(page, "/danh-gia/thong-ke/?group=procedure")
     assert traffic.problems() == []
+
+
+def test_the_main_menu_folds_behind_a_button_on_a_phone(page: Any, traffic: Traffic, demo_data: None):
+    page.set_viewport_size(PHONE)
+    log_in(page, "head", DEMO_PASSWORD)
+    page.goto("/xu-ly/")
+    toggle = page.get_by_test_id("menu-toggle")
+    menu = page.locator("nav#site-menu")
+    # Folded: the page's heading is on the first screen, not under five rows of links.
+    expect(menu).to_be_hidden()
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert page.locator("main h1").bounding_box()["y"] < 200
+    box = toggle.bounding_box()
+    assert box and box["height"] >= 44  # a touch-sized target
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true" and menu.is_visible()
+    links = menu.locator("a")
+    assert links.count() >= 8
+    for i in range(links.count()):  # one link a line, each inside the screen
+        link = links.nth(i).bounding_box()
+        assert link and link["x"] + link["width"] <= PHONE["width"]
+    # The section of the page is marked; Escape folds the menu and gives the focus back to the button.
+    current = menu.locator("a[aria-current]")
+    assert current.count() == 1 and current.get_attribute("href") == "/xu-ly/"
+    links.first.focus()
+    page.keyboard.press("Escape")
+    expect(menu).to_be_hidden()
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert page.evaluate("document.activeElement.dataset.testid") == "menu-toggle"
+    # A wide screen shows the menu and no button.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    assert menu.is_visible() and not toggle.is_visible()
+    assert not traffic.problems(), traffic.problems()
