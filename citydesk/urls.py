@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from citydesk.api import api
-from citydesk.web.views import healthz
+from citydesk.web.views import favicon, healthz
 
 admin.site.site_header = "CityDesk"
 admin.site.site_title = "CityDesk"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("quan-tri/", admin.site.urls),

@@ -11,8 +11,9 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -266,6 +267,12 @@ def units_page(request: HttpRequest) -> HttpResponse:
             "total": len(ordered),
         },
     )
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """/favicon.ico, which browsers and feed readers ask for whatever a page says: the site's icon."""
+    return HttpResponsePermanentRedirect(static("citydesk/favicon.svg"))
 
 
 @never_cache

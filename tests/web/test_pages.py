@@ -95,6 +95,17 @@ def test_healthz(client):
     assert r.json()["status"] == "ok"
 
 
+def test_the_site_has_an_icon(client):
+    from django.contrib.staticfiles import finders
+
+    page = client.get("/").content.decode()
+    assert '<link rel="icon" href="/static/citydesk/favicon.svg" type="image/svg+xml">' in page
+    assert finders.find("citydesk/favicon.svg")
+    r = client.get("/favicon.ico")
+    assert r.status_code == 301 and r["Location"] == "/static/citydesk/favicon.svg"
+    assert client.post("/favicon.ico").status_code == 405
+
+
 def test_admin_back_office_in_vietnamese(client, personas):
     personas.admin.is_staff = True
     personas.admin.is_superuser = True
