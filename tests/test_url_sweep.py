@@ -395,6 +395,7 @@ OPEN311 = {"fmt": "json"}
 ROUTES: dict[str, Route] = {
     # --- site root, i18n
     "healthz": NONE,
+    "favicon": NONE,
     "set_language": NONE,
     # --- web
     "web:home": NONE,
@@ -664,6 +665,7 @@ def test_every_pattern_has_a_route() -> None:
 PUBLIC_GET = frozenset(
     {
         "healthz",
+        "favicon",
         "set_language",
         "web:home",
         "web:login",

@@ -43,8 +43,9 @@ def test_officer_receives_a_dossier_and_a_citizen_looks_it_up(
     settings.MEDIA_ROOT = tmp_path / "media"
     log_in(page, "officer", "pw-officer")
     page.goto("/mot-cua/")
-    # The procedure search has the focus: typed without accents, Enter finds the only match.
-    assert focused(page, "#desk-q")
+    # The procedure search has the focus (autofocus, applied after `load`): typed without accents, Enter
+    # finds the only match.
+    expect(page.locator("#desk-q")).to_be_focused()
     page.keyboard.type("dang ky khai sinh")
     with page.expect_navigation():
         page.keyboard.press("Enter")

@@ -341,7 +341,8 @@ IN_VIEW = """(sel) => { const r = document.querySelector(sel).getBoundingClientR
 def _call(page: Any, description: str = "Ổ gà trước số 5 Lê Thánh Tôn") -> None:
     """The operator fills a call with the keyboard (the ward typed without accents) and saves it."""
     page.goto("/tong-dai/")
-    assert focused(page, "#id_contact_phone")
+    # The phone field has `autofocus`, which the browser applies at its next rendering, after `load`.
+    expect(page.locator("#id_contact_phone")).to_be_focused()
     page.keyboard.type("0912 345 678")
     page.locator("#id_category").select_option("road_damage")
     page.locator("#id_description").fill(description)

@@ -139,7 +139,7 @@ def test_operator_enters_a_phone_call(
 ) -> None:
     log_in(page, "operator", "pw-operator")
     page.goto("/tong-dai/")
-    assert focused(page, "#id_contact_phone"), "the caller's phone has the focus"
+    expect(page.locator("#id_contact_phone")).to_be_focused()  # autofocus: applied after `load`
     page.keyboard.type("0912 345 678")
     page.keyboard.press("Tab")
     page.keyboard.type("Bà Tư")
