@@ -42,7 +42,7 @@ from citydesk.dossiers.api_schemas import (
 )
 from citydesk.dossiers.models import Channel, Dossier, DossierStep, IdempotencyKey, Procedure, ServiceLevel
 from citydesk.dossiers.payments import payment_record_at_desk
-from citydesk.dossiers.selectors import lookup_text
+from citydesk.dossiers.selectors import code_or_applicant, lookup_text
 from citydesk.dossiers.services import (
     Received,
     Upload,
@@ -439,12 +439,14 @@ def dossier_queue(
     request: HttpRequest,
     unit: str | None = None,
     overdue: bool = False,
+    q: str | None = None,
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict:
     """My queue: the active steps in my units (and the units below them), soonest due first. `unit`
     narrows it to one unit's code (404 for an unknown code, 403 for a unit not yours); `overdue` to steps
-    past their due time (waiting ones excepted)."""
+    past their due time (waiting ones excepted); `q` to a dossier code, or an applicant's name (any case,
+    accents optional) or phone."""
     units = officer_units(request.user)  # type: ignore[arg-type]
     if not units:
         raise NotAllowed(_("Only officers of a unit that handles dossiers have a queue."))
@@ -459,6 +461,8 @@ def dossier_queue(
     qs = DossierStep.objects.filter(unit_id__in=units, started_at__isnull=False, completed_at__isnull=True)
     if overdue:
         qs = qs.filter(due_at__lt=now, dossier__paused_at__isnull=True)
+    if text := lookup_text(q):
+        qs = qs.filter(code_or_applicant(text, "dossier__"))
     page = list(
         qs.select_related("unit", "dossier__procedure", "dossier__unit").order_by(
             F("due_at").asc(nulls_last=True), "id"

@@ -216,10 +216,16 @@ def queue(units: set[int], filters: QueueFilters) -> QuerySet[Dossier]:
         qs = qs.filter(procedure__code=lookup_text(filters.procedure))
     text = lookup_text(filters.q)
     if text:
-        # "nguyen van a" and "NGUYỄN VĂN A" find "Nguyễn Văn A"; "0909 888 777" finds the stored 0909888777.
-        key = _PHONE_SEPARATORS.sub("", text) if _PHONE_LIKE.fullmatch(text) else search_key(text)
-        qs = qs.filter(Q(code__iexact=text) | (Q(search_text__contains=key) if key else Q(pk__in=[])))
+        qs = qs.filter(code_or_applicant(text))
     return qs.order_by("work_due", "pk")
+
+
+def code_or_applicant(text: str, path: str = "") -> Q:
+    """Dossiers (through `path`, e.g. "dossier__") whose code is `text`, or whose applicant's name or phone
+    holds it: "nguyen van a" and "NGUYỄN VĂN A" find "Nguyễn Văn A"; "0909 888 777" the stored 0909888777."""
+    key = _PHONE_SEPARATORS.sub("", text) if _PHONE_LIKE.fullmatch(text) else search_key(text)
+    found = Q(**{f"{path}code__iexact": text})
+    return found | Q(**{f"{path}search_text__contains": key}) if key else found
 
 
 @dataclass

@@ -58,3 +58,24 @@ def test_the_upgrade_fills_the_existing_dossiers(personas, catalog, receive):
     for dossier in dossiers:
         dossier.refresh_from_db()
         assert dossier.search_text == search_key(f"{dossier.applicant_name} {dossier.applicant_phone}")
+
+
+def test_the_api_queue_searches_the_same_way(client, bearer, personas, catalog, receive):
+    an = receive(applicant=Applicant(name="Nguyễn Văn An", phone="0903123456"))
+    dung = receive(catalog.copy, applicant=Applicant(name="Đặng Thị Dung", phone="0912000111"))
+    headers = bearer(personas.officer)
+
+    def codes(q: str) -> set[str]:
+        response = client.get("/api/v1/dossiers", {"q": q}, **headers)
+        assert response.status_code == 200, response.content
+        body = response.json()
+        assert body["count"] == len(body["items"])
+        return {item["code"] for item in body["items"]}
+
+    assert codes("") == {an.code, dung.code}
+    assert codes("nguyen van an") == codes("NGUYỄN") == codes("0903 123 456") == {an.code}
+    assert codes("dang thi dung") == codes(dung.code.lower()) == {dung.code}
+    assert codes("Trần") == set()
+    # Another ward's officer finds nothing of this ward, even by the applicant's exact name.
+    outsider = client.get("/api/v1/dossiers", {"q": "Nguyễn Văn An"}, **bearer(personas.outsider))
+    assert outsider.status_code == 200 and outsider.json()["count"] == 0
