@@ -175,6 +175,10 @@ class Report(models.Model):
                 models.Index(fields=[name], condition=Q(**{f"{name}__isnull": False}), name=f"report_{name}")
                 for name in ("assignee", "open311_client", "reporter", "entered_by", "duplicate_of")
             ),
+            # The hotline finds a caller's reports by the number they call from (most web reports have none).
+            models.Index(
+                fields=["contact_phone"], condition=~Q(contact_phone=""), name="report_contact_phone"
+            ),
         ]
 
     def __str__(self) -> str:

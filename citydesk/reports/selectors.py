@@ -451,6 +451,22 @@ def takes_calls_about(user: User | None, report: Report) -> bool:
     return bool(province) and province in hotline_provinces(user)
 
 
+CALLER_REPORTS = 10  # the newest reports from one number the hotline lists
+_CALLER_CANDIDATES = 50  # read before the per-report check, newest first
+
+
+def reports_from_caller(user: User, phone: str) -> list[Report]:
+    """The newest reports given with `phone` (national form, as stored) that `user` takes calls about: a
+    caller who lost the tracking code is found by the number they call from. Another unit's or
+    province's reports are left out, as with a code."""
+    candidates = (
+        Report.objects.filter(contact_phone=phone)
+        .select_related("unit", "category", "ward")
+        .order_by("-created_at", "-id")[:_CALLER_CANDIDATES]
+    )
+    return [r for r in candidates if takes_calls_about(user, r)][:CALLER_REPORTS]
+
+
 # --- History as officers read it ------------------------------------------------------------------
 
 # Labels of the background jobs that write report events (`Actor.system(...)`); a citizen without an

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -50,6 +51,8 @@ from citydesk.reports.views.common import (
 )
 
 log = logging.getLogger("citydesk.reports")
+# What the lookup field holds when it is a phone number rather than a tracking code.
+_PHONE_LIKE = re.compile(r"\+?[\d\s.\-()]{8,20}")
 
 # The report whose caller's answer was just recorded: its page says so in its title and focuses the message.
 SESSION_ANSWER_RECORDED = "reports_hotline_answer_recorded"
@@ -131,6 +134,7 @@ def _hotline_page(
     result: Report | None = None,
     lookup: LookupForm | None = None,
     lookup_error: str = "",
+    caller_reports: list[Report] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     province = form["province"].value() or DEFAULT_PROVINCE
@@ -157,6 +161,7 @@ def _hotline_page(
         "non_field_errors": form.non_field_errors(),
         "lookup_code": lookup.data.get("code", "") if lookup is not None else "",
         "lookup_error": lookup_error,
+        "caller_reports": [(r, category_label(r.category)) for r in caller_reports or ()],
     }
     return render(request, "reports/hotline.html", context, status=status)
 
@@ -181,8 +186,21 @@ def hotline_lookup(request: HttpRequest) -> HttpResponse:
         return refusal
     lookup = LookupForm(request.GET)
     lookup.is_valid()
-    code = selectors.normalise_code(lookup.cleaned_data.get("code", ""))
-    if code:
+    typed = lookup.cleaned_data.get("code", "")
+    caller_reports: list[Report] | None = None
+    code = selectors.normalise_code(typed)
+    if _PHONE_LIKE.fullmatch(typed):  # a caller without the code: the number they call from
+        try:
+            phone = services.normalize_phone(typed, field="code")
+        except DomainError as exc:
+            error, status = exc.message, 400
+        else:
+            caller_reports = selectors.reports_from_caller(request.user, phone)  # type: ignore[arg-type]
+            error, status = "", 200
+            if not caller_reports:
+                error = _("No report from %(phone)s among those you take calls about.") % {"phone": phone}
+                status = 404
+    elif code:
         report = Report.objects.select_related("unit").filter(code=code).first()
         if report is not None and selectors.takes_calls_about(request.user, report):
             return redirect("reports:hotline_report", code=report.code)
@@ -193,7 +211,14 @@ def hotline_lookup(request: HttpRequest) -> HttpResponse:
     categories = _report_categories()
     form = HotlineForm(initial={"province": _operator_province(membership)}, categories=categories)
     return _hotline_page(
-        request, form, categories, new_idempotency_key(), lookup=lookup, lookup_error=error, status=status
+        request,
+        form,
+        categories,
+        new_idempotency_key(),
+        lookup=lookup,
+        lookup_error=error,
+        caller_reports=caller_reports,
+        status=status,
     )
 
 
