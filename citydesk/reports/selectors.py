@@ -455,15 +455,22 @@ CALLER_REPORTS = 10  # the newest reports from one number the hotline lists
 _CALLER_CANDIDATES = 50  # read before the per-report check, newest first
 
 
+def caller_candidates(phone: str) -> QuerySet[Report]:
+    """Reports given with `phone`, newest first, through the contact phone's partial index (the index's
+    own condition repeated: SQLite uses a partial index only for a query that says it)."""
+    return (
+        Report.objects.filter(contact_phone=phone)
+        .exclude(contact_phone="")
+        .select_related("unit", "category", "ward")
+        .order_by("-created_at", "-id")
+    )
+
+
 def reports_from_caller(user: User, phone: str) -> list[Report]:
     """The newest reports given with `phone` (national form, as stored) that `user` takes calls about: a
     caller who lost the tracking code is found by the number they call from. Another unit's or
     province's reports are left out, as with a code."""
-    candidates = (
-        Report.objects.filter(contact_phone=phone)
-        .select_related("unit", "category", "ward")
-        .order_by("-created_at", "-id")[:_CALLER_CANDIDATES]
-    )
+    candidates = caller_candidates(phone)[:_CALLER_CANDIDATES]
     return [r for r in candidates if takes_calls_about(user, r)][:CALLER_REPORTS]
 
 
