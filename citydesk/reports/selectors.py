@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 
 from citydesk.core import configcache
 from citydesk.core.calendar import current_calendar
-from citydesk.core.errors import NotFound
+from citydesk.core.errors import DomainError, NotFound
 from citydesk.core.models import DivisionLevel, Membership, Organisation, OrgKind, ServiceCategory, User
 from citydesk.core.powers import ROLE_POWERS, Power, Role
 from citydesk.core.selectors import descendant_ids as _descendants
 from citydesk.core.services import active_delegation_for, holds_own
+from citydesk.core.validators import normalize_phone
 from citydesk.lib.text import nfc, search_key, sort_key
 from citydesk.reports import system_notes
 from citydesk.reports.duplicates import find_candidates
@@ -148,8 +149,25 @@ def queue(user: User, filters: QueueFilters, units: set[int] | None = None) -> Q
         # Lower case and without accents on both sides: "ổ gà", "Ổ GÀ" and "o ga" find "Ổ gà trước số 5"
         # (SQLite's LIKE folds ASCII letters only).
         text = filters.q.strip()
-        qs = qs.filter(Q(code__iexact=text) | Q(search_text__contains=search_key(text)))
+        found = Q(code__iexact=text) | Q(search_text__contains=search_key(text))
+        if phone := _typed_phone(text):  # the reporter's number, however it is spaced (0… or +84…)
+            found |= Q(contact_phone=phone)
+        qs = qs.filter(found)
     return qs.order_by("due_at", "pk")
+
+
+# Search text that is a phone number rather than a code or words (8 to 20 digits and separators).
+PHONE_LIKE = re.compile(r"\+?[\d\s.\-()]{8,20}")
+
+
+def _typed_phone(text: str) -> str:
+    """The Vietnamese phone number `text` is, in its stored form, or "" when it is not one."""
+    if not PHONE_LIKE.fullmatch(text):
+        return ""
+    try:
+        return normalize_phone(text)
+    except DomainError:
+        return ""
 
 
 def _local_midnight(day: date) -> datetime:

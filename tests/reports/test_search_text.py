@@ -65,3 +65,19 @@ def test_a_unit_filter_offers_the_members_of_the_units_below(client, personas, c
     html = client.get("/xu-ly/", {"status": "all", "unit": "79"}).content.decode()
     # The ward's officer handles the ward's reports, listed under the city's People's Committee.
     assert f'value="{personas.officer.username}"' in html
+
+
+def test_search_by_the_reporters_phone(client, personas, categories, bearer):
+    called = submit_report(description="Cây đổ", contact_phone="0912 345 678").code
+    submit_report(description="Ổ gà", contact_phone="0987654321")
+    officer = bearer(personas.officer)
+    for q in ("0912345678", "0912 345 678", "0912.345.678", "+84 912 345 678"):
+        assert _codes(client.get(QUEUE_API, {"status": "all", "q": q}, **officer)) == {called}, q
+    assert _codes(client.get(QUEUE_API, {"status": "all", "q": "0900 000 000"}, **officer)) == set()
+    # Another ward's officer does not find the ward's report by its reporter's number.
+    outsider = bearer(personas.outsider)
+    assert _codes(client.get(QUEUE_API, {"status": "all", "q": "0912345678"}, **outsider)) == set()
+    # The page's search box too.
+    client.force_login(personas.officer)
+    html = client.get("/xu-ly/", {"status": "all", "q": "0912 345 678"}).content.decode()
+    assert html.count('data-testid="queue-row"') == 1 and called in html

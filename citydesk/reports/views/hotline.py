@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -51,8 +50,6 @@ from citydesk.reports.views.common import (
 )
 
 log = logging.getLogger("citydesk.reports")
-# What the lookup field holds when it is a phone number rather than a tracking code.
-_PHONE_LIKE = re.compile(r"\+?[\d\s.\-()]{8,20}")
 
 # The report whose caller's answer was just recorded: its page says so in its title and focuses the message.
 SESSION_ANSWER_RECORDED = "reports_hotline_answer_recorded"
@@ -189,7 +186,7 @@ def hotline_lookup(request: HttpRequest) -> HttpResponse:
     typed = lookup.cleaned_data.get("code", "")
     caller_reports: list[Report] | None = None
     code = selectors.normalise_code(typed)
-    if _PHONE_LIKE.fullmatch(typed):  # a caller without the code: the number they call from
+    if selectors.PHONE_LIKE.fullmatch(typed):  # a caller without the code: the number they call from
         try:
             phone = services.normalize_phone(typed, field="code")
         except DomainError as exc:
