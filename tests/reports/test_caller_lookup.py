@@ -20,7 +20,7 @@ LOOKUP = reverse("reports:hotline_lookup")
 
 def _listed(response) -> list[str]:
     html = response.content.decode()
-    return re.findall(r'data-testid="caller-report"><td><a href="[^"]+">([^<]+)</a>', html)
+    return re.findall(r'data-testid="caller-report"><td><a href="[^"]+"(?: autofocus)?>([^<]+)</a>', html)
 
 
 def test_the_operator_finds_a_callers_reports_by_phone(client, personas, categories):
@@ -36,6 +36,9 @@ def test_the_operator_finds_a_callers_reports_by_phone(client, personas, categor
     html = client.get(LOOKUP, {"code": "0912345678"}).content.decode()
     assert reverse("reports:hotline_report", args=[first.code]) in html  # each opens its hotline page
     assert "2 phản ánh gần nhất của người gọi" in html
+    # The focus goes to the newest report (the operator reads the list out), not to the new-call form.
+    assert html.count("autofocus") == 1
+    assert re.search(r'<a href="[^"]+" autofocus>' + second.code, html)
 
 
 def test_a_number_without_reports_and_a_bad_number_are_said(client, personas, categories):
