@@ -488,8 +488,16 @@ def reports_from_caller(user: User, phone: str) -> list[Report]:
     """The newest reports given with `phone` (national form, as stored) that `user` takes calls about: a
     caller who lost the tracking code is found by the number they call from. Another unit's or
     province's reports are left out, as with a code."""
-    candidates = caller_candidates(phone)[:_CALLER_CANDIDATES]
-    return [r for r in candidates if takes_calls_about(user, r)][:CALLER_REPORTS]
+    # The answer depends on the report's unit and province only: asked once per pair, not per report.
+    allowed: dict[tuple[int, str | None], bool] = {}
+    found = []
+    for report in caller_candidates(phone)[:_CALLER_CANDIDATES]:
+        key = (report.unit_id, report_province(report))
+        if key not in allowed:
+            allowed[key] = takes_calls_about(user, report)
+        if allowed[key]:
+            found.append(report)
+    return found[:CALLER_REPORTS]
 
 
 # --- History as officers read it ------------------------------------------------------------------

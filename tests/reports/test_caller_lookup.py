@@ -85,3 +85,22 @@ def test_citizens_and_visitors_cannot_look_numbers_up(client, personas, categori
         client.force_login(getattr(personas, who))
     r = client.get(LOOKUP, {"code": "0912345678"})
     assert r.status_code in (302, 403) and mine.code not in r.content.decode()
+
+
+def test_the_lookup_asks_once_per_unit_not_per_report(client, personas, categories):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(who: str, listed: int) -> int:
+        client.force_login(getattr(personas, who))
+        client.get(LOOKUP, {"code": "0912345678"})  # warm caches
+        with CaptureQueriesContext(connection) as captured:
+            assert len(_listed(client.get(LOOKUP, {"code": "0912345678"}))) == listed
+        return len(captured)
+
+    for _ in range(2):
+        submit_report(contact_phone="0912345678")
+    few = {who: queries(who, 2) for who in ("operator", "officer")}
+    for _ in range(10):
+        submit_report(contact_phone="0912345678")
+    assert {who: queries(who, 10) for who in ("operator", "officer")} == few
