@@ -26,7 +26,9 @@ import hashlib
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 
@@ -104,6 +106,7 @@ MEASURES: dict[str, str] = {
     "rated_unsatisfied": "CASE WHEN {rating} = 'unsatisfied' THEN 1 ELSE 0 END",
 }
 RATING_MEASURES = ("rated_satisfied", "rated_normal", "rated_unsatisfied")
+MEASURES_INDEX = {m: i for i, m in enumerate(MEASURES)}
 # A report moves between cells (or heat-map squares and wards: ward_id, lon, lat) when one of these changes.
 WATCHED = (
     "unit_id",
@@ -383,9 +386,13 @@ def rebuild() -> int:
             return int(cursor.fetchone()[0])
 
 
-def add_reports(ids: Sequence[int]) -> None:
+def add_reports(ids: Sequence[int], *, facts: Facts | None = None) -> None:
     """Add reports loaded with the triggers paused to the cells (per run of consecutive ids: other
-    writers' reports in between were counted by their own triggers)."""
+    writers' reports in between were counted by their own triggers). A loader that still holds the
+    reports' values passes them as `facts`: on SQLite the cells are then summed in memory
+    (`add_facts`) instead of reading the reports back. PostgreSQL reads them back: its one GROUP BY
+    pass costs less than copying the summed cells in (measured at 200,000 reports: 1.9 s against 2.7 s;
+    on SQLite 1.2 s against 1.6 s)."""
     ordered = sorted(int(i) for i in ids)
     runs: list[tuple[int, int]] = []
     for i in ordered:
@@ -395,8 +402,147 @@ def add_reports(ids: Sequence[int]) -> None:
             runs.append((i, i))
     if runs:
         where = " OR ".join(f"r.id BETWEEN {a} AND {b}" for a, b in runs)
-        _load(where, upsert=True)
+        if facts is None or connection.vendor != "sqlite":
+            _load(where, upsert=True)
+        else:
+            if len(facts.created) != len(ordered):
+                raise ValueError(f"{len(facts.created)} facts for {len(ordered)} reports")
+            add_facts(facts)
         heat.log_reports(where)
+
+
+# --- Cells summed in memory (bulk loaders) --------------------------------------------------------
+
+NO_TIME = np.iinfo(np.int64).max // 4  # in a time array of Facts: no such time (NULL)
+_JD_UNIX_MS = 210_866_760_000_000  # SQLite's julian day of 1970-01-01 00:00, in milliseconds
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the cells read of each report, as arrays (one element per report) a bulk loader already
+    has: times in whole epoch seconds (UTC; `NO_TIME` for none), categorical values as codes into
+    their label lists, the rating as an index into heat.RATING_LEVELS (-1: not rated)."""
+
+    created: np.ndarray
+    unit_id: np.ndarray
+    category_id: np.ndarray
+    channel: np.ndarray
+    channels: Sequence[str]
+    status: np.ndarray
+    statuses: Sequence[str]
+    resolved: np.ndarray
+    due: np.ndarray
+    escalated: np.ndarray
+    reopen_count: np.ndarray
+    rating: np.ndarray
+
+
+def _hours_of(created: np.ndarray, resolved: np.ndarray) -> np.ndarray:
+    """Handling hours exactly as SQLite's `_hours` computes them (the histogram's edges depend on it):
+    the difference of two julian days, each an integer of milliseconds divided by 86,400,000.0."""
+    jd_resolved = (resolved * 1000 + _JD_UNIX_MS) / 86_400_000.0
+    jd_created = (created * 1000 + _JD_UNIX_MS) / 86_400_000.0
+    return (jd_resolved - jd_created) * 24.0
+
+
+def _measure_columns(f: Facts) -> tuple[np.ndarray, np.ndarray]:
+    """Per report: the integer measures (columns in MEASURES order, `hours_sum` left 0) and the hours."""
+    n = len(f.created)
+    resolved = f.resolved < NO_TIME
+    created = np.asarray(f.created, dtype=np.int64)
+    hours = np.where(resolved, _hours_of(created, np.where(resolved, f.resolved, created)), 0.0)
+    open_codes = [i for i, s in enumerate(f.statuses) if s in OPEN_STATUSES]
+    reopened = np.asarray(f.reopen_count) > 0
+    columns: dict[str, np.ndarray] = {
+        "n": np.ones(n, dtype=bool),
+        "resolved_n": resolved,
+        "on_time_n": resolved & (f.due < NO_TIME) & (f.resolved <= f.due),
+        "overdue_n": np.isin(f.status, open_codes) & (f.escalated < NO_TIME),
+        "hours_sum": np.zeros(n, dtype=bool),
+        "reopened_n": reopened,
+        "ever_resolved_n": resolved | reopened,
+    }
+    for k, lo in enumerate(HOUR_EDGES):
+        in_bucket = resolved & (hours >= lo)
+        if k + 1 < len(HOUR_EDGES):
+            in_bucket &= hours < HOUR_EDGES[k + 1]
+        columns[f"h{k}"] = in_bucket
+    for i, level in enumerate(heat.RATING_LEVELS):
+        columns[f"rated_{level}"] = f.rating == i
+    matrix = np.stack([columns[m] for m in MEASURES], axis=1).astype(np.int64)
+    return matrix, np.where(resolved, hours, 0.0)
+
+
+def _ordered_codes(values: np.ndarray, labels: Sequence[Any] | None = None) -> tuple[np.ndarray, list[Any]]:
+    """Codes 1… in the database's order of the values (0 is kept for "folded") and the values by code."""
+    if labels is None:
+        kept, codes = np.unique(np.asarray(values), return_inverse=True)
+        return codes.astype(np.int64) + 1, [None, *kept.tolist()]
+    order = sorted(range(len(labels)), key=lambda i: labels[i])
+    rank = np.empty(len(labels), dtype=np.int64)
+    rank[order] = np.arange(1, len(labels) + 1)
+    return rank[np.asarray(values, dtype=np.int64)], [None, *(labels[i] for i in order)]
+
+
+def cell_rows(f: Facts) -> list[tuple]:
+    """The cells (KEY then MEASURES, as SQLite values) that the reports in `f` add to: the same sums as
+    `_stage` and `_from_stage` compute in SQL, grain by grain, each grain's cells in key order."""
+    if not len(f.created):
+        return []
+    matrix, hours = _measure_columns(f)
+    # The local day (epoch days), as `_period` has it; and the first day of its month.
+    day = (np.asarray(f.created, dtype=np.int64) + heat.utc_offset_minutes() * 60) // 86_400
+    month = day.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    codes: dict[str, np.ndarray] = {}
+    labels: dict[str, list[Any]] = {}
+    codes["unit"], labels["unit"] = _ordered_codes(f.unit_id)
+    codes["category"], labels["category"] = _ordered_codes(f.category_id)
+    codes["channel"], labels["channel"] = _ordered_codes(f.channel, list(f.channels))
+    codes["status"], labels["status"] = _ordered_codes(f.status, list(f.statuses))
+    folded: dict[str, Any] = {"unit": 0, "category": 0, "channel": "", "status": ""}
+    hours_at = MEASURES_INDEX["hours_sum"]
+    rows: list[tuple] = []
+    for grain in GRAINS:
+        period = day if grain.step == DAY else month
+        base = int(period.min())
+        key = period - base  # mixed radix, period first: sorted keys are the table's key order
+        for name in DIM_ORDER:
+            key = key * len(labels[name]) + (codes[name] if name in grain.dims else 0)
+        cells, inverse = np.unique(key, return_inverse=True)
+        size = cells.size
+        columns: list[list[Any]] = []
+        rest = cells
+        for name in reversed(DIM_ORDER):
+            radix = len(labels[name])
+            if name in grain.dims:
+                columns.append(np.asarray(labels[name], dtype=object)[rest % radix].tolist())
+            else:
+                columns.append([folded[name]] * size)
+            rest = rest // radix
+        period_values = np.datetime_as_string((rest + base).astype("datetime64[D]"), unit="D").tolist()
+        columns = [[grain.code] * size, period_values, *reversed(columns)]
+        for j in range(len(MEASURES)):
+            if j == hours_at:
+                columns.append(np.bincount(inverse, weights=hours, minlength=size).tolist())
+            else:
+                columns.append(
+                    np.bincount(inverse, weights=matrix[:, j], minlength=size).astype(np.int64).tolist()
+                )
+        rows.extend(zip(*columns, strict=True))
+    return rows
+
+
+def add_facts(f: Facts) -> None:
+    """Add the reports in `f` to the cells (see `add_reports`), in the caller's transaction (SQLite)."""
+    rows = cell_rows(f)
+    if rows:
+        connection.ensure_connection()
+        # The rows come grain by grain in key order: the WITHOUT ROWID table's b-tree fills in order.
+        connection.connection.executemany(
+            f"INSERT INTO {TABLE} ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
+            f"{_ON_CONFLICT}",
+            rows,
+        )
 
 
 def definition_hash(vendor: str) -> str:

@@ -2,7 +2,7 @@
 
 import random
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.db import connection, transaction
@@ -187,3 +187,78 @@ def test_handling_time_buckets_agree_at_every_edge(personas, categories):
     assert sum(histogram) == len(hours) - 1  # the negative time is in no bucket
     assert histogram[-1] >= 1  # 5000 h (an edge itself may land either side: float day arithmetic)
     assert_equal_to_a_recount()
+
+
+def _facts_of(reports: list[Report]) -> rollup.Facts:
+    """What a bulk loader would hold in memory for these reports (read back here for the comparison)."""
+    import numpy as np
+
+    channels = sorted({r.channel for r in reports})
+    statuses = sorted({r.status for r in reports})
+
+    def seconds(values: list) -> np.ndarray:
+        return np.array([rollup.NO_TIME if v is None else int(v.timestamp()) for v in values], dtype=np.int64)
+
+    levels = {r.report_id: r.level for r in Rating.objects.filter(report__in=reports)}
+    return rollup.Facts(
+        created=seconds([r.created_at for r in reports]),
+        unit_id=np.array([r.unit_id for r in reports]),
+        category_id=np.array([r.category_id for r in reports]),
+        channel=np.array([channels.index(r.channel) for r in reports]),
+        channels=channels,
+        status=np.array([statuses.index(r.status) for r in reports]),
+        statuses=statuses,
+        resolved=seconds([r.resolved_at for r in reports]),
+        due=seconds([r.due_at for r in reports]),
+        escalated=seconds([r.escalated_at for r in reports]),
+        reopen_count=np.array([r.reopen_count for r in reports]),
+        rating=np.array([list(heat_levels()).index(levels[r.pk]) if r.pk in levels else -1 for r in reports]),
+    )
+
+
+def heat_levels() -> tuple[str, ...]:
+    from citydesk.ioc import heat
+
+    return heat.RATING_LEVELS
+
+
+def test_cells_summed_in_memory_equal_a_recount(personas, categories):
+    """A bulk loader passes the values it holds (rollup.Facts) instead of the cells reading its reports
+    back. Same cells, to the hour bucket: each histogram edge and one second below it, a resolution before
+    receipt, on time to the second, overdue open and closed reports, reopened, rated, and receipts either
+    side of a local midnight that ends a month."""
+    # 16:59:59 UTC on 31 March is 23:59:59 in Hà Nội; one second later is 1 April there.
+    before_midnight = timezone.datetime(2026, 3, 31, 16, 59, 59, tzinfo=UTC)
+    hours = [*rollup.HOUR_EDGES, *(e - 1 / 3600 for e in rollup.HOUR_EDGES[1:]), -1.0, 5000.0]
+    with transaction.atomic(), rollup.triggers_paused():
+        reports = []
+        for i, h in enumerate(hours):
+            created = before_midnight + timedelta(seconds=i % 2)
+            report = submit_report(channel="hotline" if i % 3 == 0 else "web")
+            resolved = created + timedelta(seconds=round(h * 3600))
+            due = resolved if i % 4 == 0 else resolved - timedelta(seconds=1)
+            Report.objects.filter(pk=report.pk).update(
+                created_at=created,
+                status="closed" if i % 5 == 0 else "resolved",
+                resolved_at=resolved,
+                due_at=due,
+                escalated_at=created if i % 6 == 0 else None,
+                reopen_count=1 if i % 7 == 0 else 0,
+            )
+            reports.append(report)
+        for report in reports[3:7]:  # still open: one with its deadline passed, one reopened
+            Report.objects.filter(pk=report.pk).update(status="in_progress", resolved_at=None)
+        for report, level in zip(reports[::3], ["satisfied", "normal", "unsatisfied"] * 9, strict=False):
+            Rating.objects.create(report=report, level=level)
+        reports = list(Report.objects.order_by("pk"))
+        facts = _facts_of(reports)
+        rollup.add_reports([r.pk for r in reports], facts=facts)
+    in_memory = cells()
+    assert sum(v[0] for k, v in in_memory.items() if k[0] == grain("all")) == len(hours)
+    assert {str(k[1]) for k in in_memory} == {"2026-03-31", "2026-04-01", "2026-03-01"}
+    rollup.rebuild()
+    assert cells() == in_memory
+    if connection.vendor == "sqlite":  # there the cells come from `cell_rows` itself; check it directly
+        k = len(rollup.KEY)
+        direct = {r[:k]: (*r[k : k + 4], round(r[k + 4], 6), *r[k + 5 :]) for r in rollup.cell_rows(facts)}
+        assert direct == {(g, str(p), *rest): v for (g, p, *rest), v in in_memory.items()}

@@ -159,7 +159,7 @@ class ReportSeeder(ReportGenerator):
                 if batch.rated.size:
                     columns, rows = self.rating_rows(batch, ids)
                     insert_rows(Rating._meta.db_table, columns, rows)
-                rollup.add_reports(ids.tolist())
+                rollup.add_reports(ids.tolist(), facts=batch.facts)
         return codes, int(batch.rated.size)
 
     def batches(self, count: int, batch_size: int = DEFAULT_BATCH) -> Iterator[Batch]:

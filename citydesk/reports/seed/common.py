@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from citydesk.ioc.rollup import NO_TIME
 from citydesk.reports.models import (
     Status,
 )
@@ -33,7 +34,7 @@ STATUS_ORDER = [
 STATUS_VALUES = [s.value for s in STATUS_ORDER]  # plain str: drivers must not see the enum members
 RCV, CLS, TRF, ASG, INP, RES, CLO, REJ, REO = range(len(STATUS_ORDER))
 VERSION = np.array([1, 2, 2, 3, 4, 5, 6, 2, 6])
-NEVER = np.iinfo(np.int64).max // 4  # "does not happen": later than any now
+NEVER = NO_TIME  # "does not happen": later than any now (the roll-ups read it as NULL)
 HOUR = 3600
 DAY = 86_400
 

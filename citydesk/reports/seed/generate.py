@@ -11,6 +11,8 @@ from django.db import connection
 
 from citydesk.core import history_notes
 from citydesk.core.history_notes import system_note
+from citydesk.ioc import rollup
+from citydesk.ioc.heat import RATING_LEVELS
 from citydesk.reports import routing
 from citydesk.reports.models import (
     Channel,
@@ -56,6 +58,7 @@ class Batch:
     years: np.ndarray  # local year of each row (for the tracking code)
     duplicate_row: np.ndarray  # row index of the report duplicated, -1 if none
     status: np.ndarray  # STATUS_ORDER index per row
+    facts: rollup.Facts  # what the operations center's roll-ups read of each row
 
 
 class ReportGenerator(SeedWorld):
@@ -430,6 +433,22 @@ class ReportGenerator(SeedWorld):
         local_year = (created + self.offset).astype("datetime64[s]").astype("datetime64[Y]").astype(
             int
         ) + 1970
+        rating_index = np.full(n, -1, dtype=np.int64)
+        rating_index[rated] = np.array([RATING_LEVELS.index(v) for v in levels])[level_pick]
+        facts = rollup.Facts(
+            created=created,
+            unit_id=columns["unit_id"],
+            category_id=columns["category_id"],
+            channel=channel,
+            channels=channels.tolist(),
+            status=status,
+            statuses=STATUS_VALUES,
+            resolved=columns["resolved_at"],
+            due=due,
+            escalated=escalated,
+            reopen_count=columns["reopen_count"],
+            rating=rating_index,
+        )
         return Batch(
             n=n,
             columns=self._prepare(Report, columns, n, later=("code", "duplicate_of_id")),
@@ -439,4 +458,5 @@ class ReportGenerator(SeedWorld):
             years=local_year,
             duplicate_row=np.where(duplicate, prev_same, -1),
             status=status,
+            facts=facts,
         )
