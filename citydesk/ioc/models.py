@@ -65,6 +65,9 @@ class RollupState(models.Model):
     heat_mark = models.BigIntegerField(default=0)  # which changes the store holds (see heat.build)
     heat_rows = models.BigIntegerField(default=0)
     heat_built_at = models.DateTimeField(null=True, blank=True)
+    # Bumped when a bulk load sets the store aside (heat.set_aside): a build whose snapshot began
+    # before is not recorded.
+    heat_epoch = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"roll-ups {self.definition[:12]}"

@@ -355,3 +355,28 @@ def test_a_change_committed_during_a_build_is_not_lost(personas, categories, mon
     assert built.kept and built.rows == 1
     assert heat.pending() == 1
     assert_like_the_reports(personas, categories)
+
+
+def test_a_build_whose_snapshot_a_bulk_load_overtook_is_not_recorded(personas, categories, monkeypatch):
+    """A bulk load sets the store aside and logs none of its reports (heat.set_aside): a build that read
+    its reports before the load's commit must not become the store."""
+    submit_report()
+    heat.build()
+    read = heat._read
+
+    def read_then_a_load_commits(vendor):
+        result = read(vendor)
+        with transaction.atomic(), rollup.triggers_paused():
+            submit_report(lon=BEN_THANH[0] + 0.01)
+            rollup.add_reports([Report.objects.latest("id").pk], log_heat=False)
+        return result
+
+    monkeypatch.setattr(heat, "_read", read_then_a_load_commits)
+    built = heat.build()
+    assert not built.kept and not heat._directory(built.token).exists()
+    assert RollupState.objects.get(pk=1).heat_token == ""
+    assert heat.pending() == 0
+    assert_like_the_reports(personas, categories)  # from the reports meanwhile
+    monkeypatch.setattr(heat, "_read", read)
+    assert heat.build().kept
+    assert_like_the_reports(personas, categories)

@@ -349,3 +349,24 @@ def test_seeded_history_reads_in_the_readers_language(demo):
         assert "citizen" in actors and not actors & {"công dân", "người phản ánh", "người dân"}
     with translation.override("vi"):
         assert all(e.display_note.startswith("Tiếp nhận qua ") for e in received)
+
+
+def test_a_load_past_the_heat_map_threshold_sets_the_store_aside_instead_of_logging(demo, monkeypatch):
+    """Under the threshold a load logs its reports for the heat map's store; past it (the store is rebuilt
+    after the load) it logs none and sets the store aside, so answers come from the reports until then."""
+    from citydesk.ioc import heat
+    from citydesk.ioc.models import RollupState
+
+    heat.build()
+    monkeypatch.setattr(heat, "REBUILD_AFTER", 200)
+    call_command("seed-reports", "--count", "199", stdout=StringIO())
+    assert heat.pending() == 199
+    assert RollupState.objects.get(pk=1).heat_token
+    epoch = RollupState.objects.get(pk=1).heat_epoch
+    call_command("seed-reports", "--count", "300", "--batch-size", "100", stdout=StringIO())
+    assert heat.pending() == 199  # none of the 300 logged
+    state = RollupState.objects.get(pk=1)
+    assert state.heat_token == "" and state.heat_epoch == epoch + 3  # one per batch
+    built = heat.build()
+    assert built.kept and built.rows == Report.objects.count()
+    assert heat.pending() == 0
