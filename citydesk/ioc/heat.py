@@ -514,16 +514,46 @@ def _read(vendor: str) -> tuple[int, str, dict[str, np.ndarray], list[str]]:
             # The last id handed out (AUTOINCREMENT: never reused, even after the trim empties the log).
             cursor.execute(f"SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = '{LOG}'")
             snapshot, mark = "", int(cursor.fetchone()[0])
-    sql = (
-        f"SELECT {day_sql(vendor, 'r')}, {grid_sql(vendor, 'r')}, r.unit_id, r.category_id, "
-        f"{_code_sql('r.channel', _channels())}, {_code_sql('r.status', _statuses())}, "
-        f"{outcome_sql('r', 'rt.level')}, COALESCE(r.ward_id, '') "
-        f"FROM {REPORTS} r LEFT JOIN {RATINGS} rt ON rt.report_id = r.id"
-    )
+    columns = [
+        day_sql(vendor, "r"),
+        grid_sql(vendor, "r"),
+        "r.unit_id",
+        "r.category_id",
+        _code_sql("r.channel", _channels()),
+        _code_sql("r.status", _statuses()),
+        outcome_sql("r", "rt.level"),
+    ]
+    names = ("day", "grid", "unit", "category", "channel", "status", "outcome")
+    joined = f"FROM {REPORTS} r LEFT JOIN {RATINGS} rt ON rt.report_id = r.id"
+    if vendor == "postgresql":
+        table, ward_codes = _copied(columns, joined)
+        # The wards' codes in the order of the index each report got (-1: no ward).
+        present, ward_idx = np.unique(table[7], return_inverse=True)
+        found = ["" if i < 0 else ward_codes[i] for i in present.tolist()]
+        ward_index = {code: i for i, code in enumerate(found)}
+        ward_parts = [ward_idx.astype(np.int32)]
+        table = table[:7]
+    else:
+        table, ward_parts, ward_index = _fetched(
+            f"SELECT {', '.join(columns)}, COALESCE(r.ward_id, '') {joined}"
+        )
+    data = {name: table[i] for i, name in enumerate(names)}
+    # Ward indexes in the order of the sorted codes.
+    codes = sorted(ward_index)
+    remap = np.zeros(len(ward_index), dtype=np.int32)
+    for position, code in enumerate(codes):
+        remap[ward_index[code]] = position
+    data["ward"] = remap[np.concatenate(ward_parts)] if ward_parts else np.zeros(0, dtype=np.int32)
+    return mark, snapshot, data, codes
+
+
+def _fetched(sql: str) -> tuple[np.ndarray, list[np.ndarray], dict[str, int]]:
+    """SQLite: the seven integer columns of `sql` and its last column (ward codes) as indexes into the
+    returned dict, read 200,000 rows at a time."""
     parts: list[np.ndarray] = []
     ward_parts: list[np.ndarray] = []
     ward_index: dict[str, int] = {}
-    with connection.chunked_cursor() if vendor == "postgresql" else connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql)
         while True:
             rows = cursor.fetchmany(200_000)
@@ -537,15 +567,55 @@ def _read(vendor: str) -> tuple[int, str, dict[str, np.ndarray], list[str]]:
                 )
             )
     table = np.concatenate(parts, axis=1) if parts else np.zeros((7, 0), dtype=np.int32)
-    names = ("day", "grid", "unit", "category", "channel", "status", "outcome")
-    data = {name: table[i] for i, name in enumerate(names)}
-    # Ward indexes in the order of the sorted codes.
-    codes = sorted(ward_index)
-    remap = np.zeros(len(ward_index), dtype=np.int32)
-    for position, code in enumerate(codes):
-        remap[ward_index[code]] = position
-    data["ward"] = remap[np.concatenate(ward_parts)] if ward_parts else np.zeros(0, dtype=np.int32)
-    return mark, snapshot, data, codes
+    return table, ward_parts, ward_index
+
+
+# COPY's binary format: a 19-byte header (signature, flags, extension length), then per row a 16-bit
+# field count and each field as a 32-bit length and its bytes, then a 16-bit -1.
+_COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+_COPY_FIELDS = 8
+
+
+def _copied(columns: list[str], joined: str) -> tuple[np.ndarray, list[str]]:
+    """PostgreSQL: the seven integer `columns` and an eighth, each report's ward as an index into the
+    returned codes (-1: none), through one binary COPY parsed by numpy: every field a 4-byte integer,
+    so every row has the same 66 bytes. (A cursor turned 200,000 rows into Python tuples first:
+    0.44 s against 0.33 s.)"""
+    from citydesk.core.models import AdminUnit
+
+    units = AdminUnit._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT code FROM {units} ORDER BY code")
+        ward_codes = [row[0] for row in cursor.fetchall()]
+    casts = ", ".join(f"({c})::int4" for c in columns)
+    sql = (
+        f"SELECT {casts}, COALESCE(w.i, -1)::int4 {joined} LEFT JOIN "
+        f"(SELECT code, (row_number() OVER (ORDER BY code) - 1)::int4 AS i FROM {units}) w "
+        "ON w.code = r.ward_id"
+    )
+    buffer = bytearray()
+    connection.ensure_connection()
+    with (
+        connection.connection.cursor() as cursor,
+        cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy,
+    ):
+        for chunk in copy:
+            buffer += chunk
+    if bytes(buffer[:11]) != _COPY_SIGNATURE:
+        raise RuntimeError("COPY … (FORMAT BINARY) answered without its signature")
+    start = 19 + int.from_bytes(buffer[15:19], "big")
+    record = np.dtype([("count", ">i2")] + [(f"{k}{i}", ">i4") for i in range(_COPY_FIELDS) for k in "lv"])
+    body = memoryview(buffer)[start : len(buffer) - 2]
+    if len(body) % record.itemsize:
+        raise RuntimeError("COPY … (FORMAT BINARY) answered rows of another size (a NULL?)")
+    rows = np.frombuffer(body, dtype=record)
+    for i in range(_COPY_FIELDS):
+        if len(rows) and not (rows[f"l{i}"] == 4).all():
+            raise RuntimeError(f"COPY … (FORMAT BINARY): column {i} is not a 4-byte integer in every row")
+    table = np.empty((_COPY_FIELDS, len(rows)), dtype=np.int32)
+    for i in range(_COPY_FIELDS):
+        table[i] = rows[f"v{i}"]
+    return table, ward_codes
 
 
 def _small(values: np.ndarray) -> np.ndarray:

@@ -73,7 +73,8 @@ class Report(models.Model):
     ward = models.ForeignKey(
         AdminUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("ward")
     )
-    province_code = models.CharField(max_length=2, blank=True, db_index=True, verbose_name=_("province code"))
+    # Not indexed: no query picks reports by province (the ward, unit and cells do).
+    province_code = models.CharField(max_length=2, blank=True, verbose_name=_("province code"))
     near_boundary = models.BooleanField(_("near a unit boundary"), default=False)
     unit = models.ForeignKey(
         Organisation,

@@ -52,3 +52,27 @@ def test_no_index_is_the_prefix_of_another(table):
         if other != name and len(other_cols) > len(cols) and other_cols[: len(cols)] == cols
     ]
     assert redundant == []
+
+
+# Columns only ever matched whole, on tables every intake or audited change writes.
+MATCHED_WHOLE = (*HOT_TABLES, "core_auditentry", "ratings_desktransaction")
+
+
+def test_no_like_pattern_index_on_columns_matched_whole():
+    """PostgreSQL gives each indexed text column a second `varchar_pattern_ops` index for LIKE 'x%';
+    no query of ours matches a code, ward or hash by prefix, so those are dropped (reports 0017)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL creates operator-class indexes for LIKE")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = ANY(%s) AND indexdef LIKE %s ORDER BY 1",
+            [list(MATCHED_WHOLE), "%pattern_ops%"],
+        )
+        assert [row[0] for row in cursor.fetchall()] == []
+
+
+def test_reports_have_no_index_on_the_province_code():
+    """Nothing selects reports by province code (the ward, the unit and the cells serve that)."""
+    assert [
+        name for name, (cols, _u) in _indexes("reports_report").items() if cols == ["province_code"]
+    ] == []

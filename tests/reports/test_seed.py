@@ -4,6 +4,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from io import StringIO
@@ -30,7 +31,7 @@ from citydesk.reports.models import (
     ReportEvent,
     Status,
 )
-from citydesk.reports.seed import ReportSeeder, seed_demo_reports
+from citydesk.reports.seed import ReportSeeder, seed_demo_reports, seed_reports
 from citydesk.reports.services import _due_times, report_submit
 
 pytestmark = pytest.mark.django_db
@@ -327,6 +328,44 @@ def test_bulk_seeding_keeps_the_operations_center_roll_ups_exact(demo):
     assert sum(v[0] for k, v in seeded.items() if k[0] == 1) == Report.objects.count()
     rollup.rebuild()
     assert snapshot() == seeded
+
+
+def test_batches_generated_ahead_in_a_thread_are_the_draws_of_one_after_another(demo):
+    """`run` generates each next batch in a thread while the database works on the last one: the
+    reports are still the same random draws, in the same order, as generating them one by one."""
+    kept = ("description", "category_id", "unit_id", "status", "channel", "lon", "lat")
+    expected = [
+        row
+        for batch in ReportSeeder(provinces=["79"], seed=11).batches(900, 250)
+        for row in zip(*(batch.columns[name] for name in kept), strict=True)
+    ]
+    before = Report.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    seed_reports(count=900, seed=11, batch_size=250)
+    written = list(Report.objects.filter(id__gt=before).order_by("id").values_list(*kept))
+    assert len(written) == 900
+    assert written == expected
+
+
+def test_a_batch_that_cannot_be_generated_stops_the_load_after_the_ones_before(demo, monkeypatch):
+    original = ReportSeeder.generate
+    in_main_thread: list[bool] = []
+
+    def generate(self, created):
+        in_main_thread.append(threading.current_thread() is threading.main_thread())
+        if len(in_main_thread) == 3:
+            raise RuntimeError("the generator broke")
+        return original(self, created)
+
+    monkeypatch.setattr(ReportSeeder, "generate", generate)
+    before = Report.objects.count()
+    events = ReportEvent.objects.count()
+    with pytest.raises(RuntimeError, match="the generator broke"):
+        seed_reports(count=1000, seed=3, batch_size=300)
+    # The first batch is generated here, the next ones ahead in the thread; the two written batches
+    # stay whole, the third is not begun.
+    assert in_main_thread == [True, False, False]
+    assert Report.objects.count() - before == 600
+    assert ReportEvent.objects.count() - events == 600
 
 
 def test_seeded_history_reads_in_the_readers_language(demo):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,9 +143,14 @@ class ReportSeeder(ReportGenerator):
 
     # -- writing -----------------------------------------------------------------------------------
 
-    def write(self, batch: Batch, *, log_heat: bool = True) -> tuple[list[str], int]:
+    def write(
+        self, batch: Batch, *, log_heat: bool = True, database_turn: Callable[[], None] | None = None
+    ) -> tuple[list[str], int]:
         """Store one batch in one transaction: reports, their status event, ratings. Returns the codes.
-        `log_heat=False`: the load builds a new heat-map store when it ends (see rollup.add_reports)."""
+        `log_heat=False`: the load builds a new heat-map store when it ends (see rollup.add_reports).
+        `database_turn` is called when what is left is the database's own work, which leaves the
+        interpreter lock free: on PostgreSQL the roll-ups' GROUP BY and the commit's foreign-key
+        checks, on SQLite the commit and its WAL checkpoint."""
         from citydesk.ioc import rollup  # the operations center's roll-ups follow every report
 
         with transaction.atomic():
@@ -160,7 +166,12 @@ class ReportSeeder(ReportGenerator):
                 if batch.rated.size:
                     columns, rows = self.rating_rows(batch, ids)
                     insert_rows(Rating._meta.db_table, columns, rows)
+                server = connection.vendor == "postgresql"
+                if database_turn is not None and server:
+                    database_turn()
                 rollup.add_reports(ids.tolist(), facts=batch.facts, log_heat=log_heat)
+                if database_turn is not None and not server:
+                    database_turn()
         return codes, int(batch.rated.size)
 
     def batches(self, count: int, batch_size: int = DEFAULT_BATCH) -> Iterator[Batch]:
@@ -184,9 +195,25 @@ class ReportSeeder(ReportGenerator):
         # A load that big gets a new heat-map store when it ends (seed_reports; inside a caller's
         # transaction, the caller or the worker builds it): logging its reports would be wasted.
         log_heat = count < heat.REBUILD_AFTER
-        with gc_paused():
-            for batch in self.batches(count, batch_size):
-                codes, ratings = self.write(batch, log_heat=log_heat)
+        created = self.created_times(count)
+        parts = [created[start : start + batch_size] for start in range(0, count, batch_size)]
+        # The next batch is generated in a thread while the database does its own share of this one
+        # with the interpreter lock free (`write`'s database_turn): 0.7 s of 10 saved at 200,000
+        # reports on PostgreSQL, 0.5 s of 7.8 on SQLite. Started any earlier, the thread took turns
+        # with the inserts on the lock and slowed them more than it saved.
+        ahead = len(parts) > 1
+        with gc_paused(), ThreadPoolExecutor(max_workers=1) as pool:
+            upcoming: Future[Batch] | None = None
+            for index, part in enumerate(parts):
+                batch = upcoming.result() if upcoming is not None else self.generate(part)
+                upcoming = None
+
+                def start_next(index: int = index) -> None:
+                    nonlocal upcoming
+                    if ahead and index + 1 < len(parts):
+                        upcoming = pool.submit(self.generate, parts[index + 1])
+
+                codes, ratings = self.write(batch, log_heat=log_heat, database_turn=start_next)
                 result.count += batch.n
                 result.events += batch.n
                 result.ratings += ratings
