@@ -34,7 +34,6 @@ from citydesk.dossiers.services.campaigns import (
     target_problems,
     target_set,
 )
-from citydesk.lib.workdays import FIRST_DAY, LAST_DAY
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BAR_WIDTH = 320  # px of a 100 % bar
@@ -127,8 +126,6 @@ def _campaign_form(
         "errors": errors,
         "error_items": error_items(errors, CAMPAIGN_LABELS),
         "campaign": campaign,
-        "first_day": FIRST_DAY.isoformat(),
-        "last_day": LAST_DAY.isoformat(),
         **_form_choices(cities),
     }
     return render(request, "dossiers/campaign_form.html", context, status=status)

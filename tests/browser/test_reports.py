@@ -275,3 +275,35 @@ def test_operator_records_a_callers_answer(
     reply = report.events.get(kind="reply")
     assert reply.actor_id == personas.operator.pk and reply.on_behalf_of == "Bà Tư"
     assert traffic.problems() == [], traffic.problems()
+
+
+def test_a_us_english_browser_types_the_queue_dates_day_first(
+    chromium: Any, live_server: Any, personas: Any
+) -> None:
+    """A native date field would write mm/dd/yyyy in this browser; ours say and take dd/mm/yyyy."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    def at(month: int, day: int) -> Any:
+        return timezone.make_aware(datetime(2026, month, day, 10))
+
+    common = {"category": "road_damage", "channel": "web", "lon": BEN_THANH[0], "lat": BEN_THANH[1]}
+    march = report_submit(description="Ổ gà tháng ba", when=at(3, 4), **common).report
+    april = report_submit(description="Ổ gà tháng tư", when=at(4, 3), **common).report
+    context = chromium.new_context(base_url=live_server.url, locale="en-US", timezone_id="Asia/Ho_Chi_Minh")
+    try:
+        page = context.new_page()
+        log_in(page, "officer", "pw-officer")
+        page.goto("/xu-ly/?status=all")
+        start = page.locator("#f-from")
+        expect(start).to_have_attribute("placeholder", "dd/mm/yyyy")
+        start.fill("04/03/2026")
+        page.locator("#f-to").fill("04/03/2026")
+        with page.expect_navigation():
+            page.locator("#f-to").press("Enter")
+        expect(page.locator(f"[data-testid=queue-row][data-code='{march.code}']")).to_be_visible()
+        expect(page.locator(f"[data-testid=queue-row][data-code='{april.code}']")).to_have_count(0)
+        expect(page.locator("#f-from")).to_have_value("04/03/2026")
+    finally:
+        context.close()

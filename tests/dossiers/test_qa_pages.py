@@ -73,10 +73,28 @@ def test_campaign_dates_outside_the_calendar_are_refused_naming_the_field(
     assert campaign.start_date == dt.date(2026, 12, 1) and campaign.end_date == dt.date(2026, 12, 31)
 
 
-def test_the_date_inputs_offer_the_calendars_range(client, personas, catalog):
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_campaign_dates_are_typed_day_first_in_either_language(client, personas, catalog, language):
+    """Text fields that say dd/mm/yyyy (a native date field writes mm/dd/yyyy in a US-English browser),
+    read day first on English pages too; an edit shows the stored dates day first."""
     client.force_login(personas.leader)
-    form = client.get("/mot-cua/chien-dich/moi/").content.decode()
-    assert 'name="start_date" min="1990-01-01" max="2100-12-31"' in form
+    headers = {"HTTP_ACCEPT_LANGUAGE": language}
+    form = client.get("/mot-cua/chien-dich/moi/", **headers).content.decode()
+    assert re.search(
+        r'name="start_date" type="text"[^>]*inputmode="numeric"[^>]*placeholder="dd/mm/yyyy"', form
+    )
+    dates = {"start_date": "09/12/2026", "end_date": "31/12/2026"}
+    response = client.post("/mot-cua/chien-dich/moi/", _campaign_post(personas, **dates), **headers)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    campaign = Campaign.objects.get()
+    assert (campaign.start_date, campaign.end_date) == (dt.date(2026, 12, 9), dt.date(2026, 12, 31))
+    edit = client.get(f"/mot-cua/chien-dich/{campaign.pk}/sua/", **headers).content.decode()
+    assert 'value="09/12/2026"' in edit and 'value="31/12/2026"' in edit
+    refused = client.post(
+        f"/mot-cua/chien-dich/{campaign.pk}/sua/", _campaign_post(personas, end_date="12/31/2026"), **headers
+    )
+    assert refused.status_code == 400 and '<li data-field="end_date">' in refused.content.decode()
+    assert 'value="12/31/2026"' in refused.content.decode()  # kept as typed, to correct
 
 
 def test_a_campaign_stored_with_extreme_dates_is_still_read(client, personas, catalog, receive):

@@ -466,6 +466,32 @@ def test_bad_queue_filters_are_said_and_the_good_ones_kept(client, personas, cat
     assert re.findall(r'<li data-field="([^"]+)">', html) == ["received_to"] and mine.code in html
 
 
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_queue_dates_are_typed_and_shown_day_first(client, personas, categories, language):
+    """04/03/2026 is 4 March on an English page too (not 3 April, as Django's US formats read it); a
+    link's ISO date is shown day first; the fields say their format."""
+    from datetime import datetime
+
+    march = submit(description="Tháng ba", when=timezone.make_aware(datetime(2026, 3, 4, 10)))
+    april = submit(description="Tháng tư", when=timezone.make_aware(datetime(2026, 4, 3, 10)))
+    client.force_login(personas.officer)
+    headers = {"HTTP_ACCEPT_LANGUAGE": language}
+    typed = client.get(
+        "/xu-ly/", {"status": "all", "received_from": "04/03/2026", "received_to": "04/03/2026"}, **headers
+    )
+    html = typed.content.decode()
+    assert typed.status_code == 200
+    assert march.code in html and april.code not in html
+    assert re.search(
+        r'name="received_from" type="text"[^>]*inputmode="numeric"[^>]*placeholder="dd/mm/yyyy"', html
+    )
+    linked = client.get(
+        "/xu-ly/", {"status": "all", "received_from": "2026-04-03"}, **headers
+    ).content.decode()
+    assert 'name="received_from" type="text"' in linked and 'value="03/04/2026"' in linked
+    assert april.code in linked and march.code not in linked
+
+
 def test_queue_shows_my_units_reports_most_urgent_first(client, personas, categories):
     late = submit(description="Quá hạn", when=timezone.now() - timedelta(days=30))
     fresh = submit(description="Mới")

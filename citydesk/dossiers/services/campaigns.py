@@ -65,12 +65,15 @@ def _date(value: dt.date | str | None, field: str) -> dt.date:
     text = (value or "").strip() if isinstance(value, str) else ""
     if not text:
         raise DomainError(_("Enter a date."), field=field)
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise DomainError(
-            _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": text[:40]}, field=field
-        ) from None
+    # ISO (the API, links) or day first as the pages' date fields take it.
+    for shape in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, shape).date()
+        except ValueError:
+            continue
+    raise DomainError(
+        _("“%(value)s” is not a date (dd/mm/yyyy or YYYY-MM-DD).") % {"value": text[:40]}, field=field
+    )
 
 
 def _name(value: str | None) -> str:

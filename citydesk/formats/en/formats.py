@@ -1,0 +1,22 @@
+"""English pages of a Vietnamese city: dates are typed day first, as in Vietnam.
+
+Django's own `en` input formats read "09/11/2026" as 11 September; an officer of the city reading an
+English page means 9 November, and the date fields say dd/mm/yyyy. Everything else (how dates are
+written on English pages, numbers) is Django's `en`.
+"""
+
+DATE_INPUT_FORMATS = [
+    "%d/%m/%Y",  # 09/11/2026
+    "%d-%m-%Y",  # 09-11-2026
+    "%d.%m.%Y",  # 09.11.2026
+    "%Y-%m-%d",  # 2026-11-09 (ISO, as links and the API write them)
+]
+DATETIME_INPUT_FORMATS = [
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+]
