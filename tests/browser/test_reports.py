@@ -307,3 +307,24 @@ def test_a_us_english_browser_types_the_queue_dates_day_first(
         expect(page.locator("#f-from")).to_have_value("04/03/2026")
     finally:
         context.close()
+
+
+def test_the_file_fields_speak_the_pages_language(page: Any, tmp_path: Path) -> None:
+    """The browser would label its file field in its own language (this Chromium's is English): the
+    field shows a button and the chosen files' names in the page's, and stays the field the keyboard
+    reaches and files are given to."""
+    from PIL import Image
+
+    photo = tmp_path / "o-ga.png"
+    Image.new("RGB", (40, 30), (200, 80, 60)).save(photo)
+    page.goto("/phan-anh/moi/")
+    face = page.locator("#id_photos + .file-face")
+    with translation.override("vi"):
+        choose, none = gettext("Choose files…"), gettext("No file chosen")
+    assert choose != "Choose files…"  # the page is in Vietnamese
+    expect(face.locator(".button")).to_have_text(choose)
+    expect(face.locator(".file-names")).to_have_text(none)
+    page.locator("#id_photos").focus()
+    assert page.evaluate("document.activeElement.id") == "id_photos"
+    page.set_input_files("#id_photos", str(photo))
+    expect(face.locator(".file-names")).to_have_text("o-ga.png")
