@@ -201,7 +201,6 @@ class ReportSeeder(ReportGenerator):
         # with the interpreter lock free (`write`'s database_turn): 0.7 s of 10 saved at 200,000
         # reports on PostgreSQL, 0.5 s of 7.8 on SQLite. Started any earlier, the thread took turns
         # with the inserts on the lock and slowed them more than it saved.
-        ahead = len(parts) > 1
         with gc_paused(), ThreadPoolExecutor(max_workers=1) as pool:
             upcoming: Future[Batch] | None = None
             for index, part in enumerate(parts):
@@ -210,7 +209,7 @@ class ReportSeeder(ReportGenerator):
 
                 def start_next(index: int = index) -> None:
                     nonlocal upcoming
-                    if ahead and index + 1 < len(parts):
+                    if index + 1 < len(parts):
                         upcoming = pool.submit(self.generate, parts[index + 1])
 
                 codes, ratings = self.write(batch, log_heat=log_heat, database_turn=start_next)
