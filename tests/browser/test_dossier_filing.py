@@ -5,6 +5,7 @@ be removed with the keyboard."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -140,7 +141,7 @@ def test_the_kept_file_is_removed_with_the_keyboard(
         page.keyboard.press("Enter")
     expect(page.get_by_test_id("staged-removed")).to_contain_text("to-khai.pdf")
     expect(page.get_by_test_id(f"staged-{paper}")).to_have_count(0)
-    assert focused(page, f"#file-{paper}")  # the paper's file field, to choose another
+    expect(page.locator(f"#file-{paper}")).to_be_focused()  # the paper's file field, to choose another
     assert page.input_value("#id_applicant_name") == "Ngô Thị Mai" and page.is_checked("#id_consent")
     assert not Dossier.objects.exists()
     # Sent now, the paper is missing: nothing is filed.
@@ -177,3 +178,30 @@ def test_the_missing_paper_error_is_read_with_its_file_input(
     expect(missing).to_have_accessible_description(re.compile(re.escape(said)))
     expect(page.locator(f"#file-{optional}")).not_to_have_attribute("aria-invalid", "true")
     assert not Dossier.objects.exists()
+
+
+def test_the_file_fields_script_keeps_the_focus_it_finds(
+    page: Any,
+    personas: Any,
+    catalog: Any,  # noqa: F811
+    settings: Any,
+    tmp_path: Path,
+    declaration: Path,
+) -> None:
+    """The script that words the file fields wraps each field in a box, which moves it in the page. When it
+    runs late (a slow network), the browser has already focused the field named by ``autofocus``: moving
+    the field must not drop that focus to the page's top."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    paper = catalog.birth.documents.get(required=True).pk
+    refused_without_the_name(page, paper, declaration)
+
+    def late(route: Any) -> None:
+        time.sleep(0.6)  # the parser finishes and the browser applies autofocus meanwhile
+        route.continue_()
+
+    page.route("**/files.js", late)
+    page.focus(f"button[name=unstage][value='{paper}']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator(f".file-field #file-{paper}")).to_have_count(1)  # the script did run
+    expect(page.locator(f"#file-{paper}")).to_be_focused()

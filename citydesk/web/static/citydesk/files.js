@@ -10,10 +10,14 @@
     return names.length ? names.join(", ") : none;
   }
   function enhance(input, texts) {
+    // Moving the field into its box blurs it: a field the browser already focused (autofocus, applied
+    // before this deferred script on a slow network) gets its focus back.
+    var had = document.activeElement === input;
     var box = document.createElement("span");
     box.className = "file-field";
     input.parentNode.insertBefore(box, input);
     box.appendChild(input);
+    if (had) { input.focus({ preventScroll: true }); }
     var face = document.createElement("span");
     face.className = "file-face";
     face.setAttribute("aria-hidden", "true");
