@@ -178,7 +178,8 @@ def naive_backlog(campaign: Any, scope: Any, now: dt.datetime) -> dict:
         .values("unit_id")
         .annotate(
             open=Count("id", filter=open_now),
-            overdue=Count("id", filter=open_now & Q(due_at__lt=now)),
+            # the clock of a dossier waiting for the applicant's papers is stopped: not overdue
+            overdue=Count("id", filter=open_now & Q(due_at__lt=now) & ~Q(status="supplement")),
             before=Count("id", filter=open_now & Q(received_at__lt=start)),
             at_start=Count("id", filter=at_start),
         )

@@ -65,3 +65,23 @@ def test_the_worker_cannot_claim_a_wake_up_an_open_transaction_relies_on(persona
     assert claimed == [None], "the worker must not run the wake-up before the second message is committed"
     with transaction.atomic():
         assert DBTaskResult.objects.ready().get_locked() is not None  # after commit it is claimable
+
+
+def test_a_statement_run_five_times_on_a_connection_is_prepared():
+    """Parameters bound by the server and repeated statements prepared (settings: server_side_binding,
+    prepare_threshold): the intake's statements are parsed and planned once per connection."""
+    sql = "SELECT count(*) FROM core_auditentry WHERE id > %s AND action <> %s"
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%action <> $2%"]
+            )
+            return cursor.fetchone()[0]
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [0, "x"])
+        assert prepared() == 0  # bound by the server ($1, $2), not yet prepared
+        for n in range(5):
+            cursor.execute(sql, [n, "x"])
+    assert prepared() == 1
