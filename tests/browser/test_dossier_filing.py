@@ -58,6 +58,13 @@ def no_script_page(chromium: Any, live_server: Any) -> Iterator[Any]:
         context.close()
 
 
+@pytest.fixture
+def paper(personas: Any, catalog: Any, settings: Any, tmp_path: Path) -> int:  # noqa: F811
+    """The birth registration's required paper; uploads go to the test's own directory."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return catalog.birth.documents.get(required=True).pk
+
+
 def refused_without_the_name(page: Any, paper: int, declaration: Path) -> None:
     """Fill the form but the applicant's name, choose the declaration, and send it with Enter."""
     page.goto("/ho-so/nop/HT-01/")
@@ -91,14 +98,9 @@ def test_a_refused_filing_keeps_the_file_for_the_next_try(
     page: Any,
     traffic: Traffic,
     screenshot_dir: Path,
-    personas: Any,
-    catalog: Any,  # noqa: F811
-    settings: Any,
-    tmp_path: Path,
+    paper: int,
     declaration: Path,
 ) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    paper = catalog.birth.documents.get(required=True).pk
     refused_without_the_name(page, paper, declaration)
     expect(page.locator("#err-applicant_name")).to_be_visible()
     assert page.locator(f"#file-{paper}").input_value() == ""  # nothing chosen: the kept file stands in
@@ -108,14 +110,9 @@ def test_a_refused_filing_keeps_the_file_for_the_next_try(
 
 def test_without_javascript_the_kept_file_is_used_too(
     no_script_page: Any,
-    personas: Any,
-    catalog: Any,  # noqa: F811
-    settings: Any,
-    tmp_path: Path,
+    paper: int,
     declaration: Path,
 ) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    paper = catalog.birth.documents.get(required=True).pk
     refused_without_the_name(no_script_page, paper, declaration)
     _file_with_the_kept_paper(no_script_page, paper, None)
 
@@ -123,14 +120,9 @@ def test_without_javascript_the_kept_file_is_used_too(
 def test_the_kept_file_is_removed_with_the_keyboard(
     page: Any,
     traffic: Traffic,
-    personas: Any,
-    catalog: Any,  # noqa: F811
-    settings: Any,
-    tmp_path: Path,
+    paper: int,
     declaration: Path,
 ) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    paper = catalog.birth.documents.get(required=True).pk
     refused_without_the_name(page, paper, declaration)
     page.fill("#id_applicant_name", "Ngô Thị Mai")
     # Tab from the last field before the papers reaches the kept file's “Remove” button.
@@ -182,17 +174,12 @@ def test_the_missing_paper_error_is_read_with_its_file_input(
 
 def test_the_file_fields_script_keeps_the_focus_it_finds(
     page: Any,
-    personas: Any,
-    catalog: Any,  # noqa: F811
-    settings: Any,
-    tmp_path: Path,
+    paper: int,
     declaration: Path,
 ) -> None:
     """The script that words the file fields wraps each field in a box, which moves it in the page. When it
     runs late (a slow network), the browser has already focused the field named by ``autofocus``: moving
     the field must not drop that focus to the page's top."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    paper = catalog.birth.documents.get(required=True).pk
     refused_without_the_name(page, paper, declaration)
 
     def late(route: Any) -> None:
