@@ -24,6 +24,7 @@ _CACHE_ATTR = "_citydesk_nav_access"
 
 @dataclass(frozen=True)
 class NavAccess:
+    hotline: bool = False  # /tong-dai/: reports.views.hotline (the power to receive reports)
     report_queue: bool = False  # /xu-ly/: reports.selectors.working_units
     dossier_queue: bool = False  # /mot-cua/ho-so/: dossiers.selectors.working_units
     operations: bool = False  # /dieu-hanh/, /chi-tieu-ktxh/: ioc.access.dashboard_scope
@@ -46,6 +47,7 @@ def nav_access(request: HttpRequest) -> NavAccess:
             powers |= ROLE_POWERS.get(role, frozenset())
         operations = Power.VIEW_DASHBOARD in powers
         access = NavAccess(
+            hotline=Power.REPORT_RECEIVE in powers,
             report_queue=bool(powers & REPORT_SEE_POWERS),
             dossier_queue=bool(powers & DOSSIER_POWERS),
             operations=operations,

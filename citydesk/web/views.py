@@ -23,8 +23,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from citydesk.core.calendar import current_calendar, range_error
-from citydesk.core.models import AdminUnit, DivisionLevel, User
-from citydesk.core.powers import ROLE_POWERS, Power
+from citydesk.core.models import AdminUnit, DivisionLevel, Membership, User
+from citydesk.core.powers import ROLE_POWERS, Power, Role
 from citydesk.core.schema import unapplied_migrations
 from citydesk.dossiers.models import Dossier
 from citydesk.dossiers.models import Status as DossierStatus
@@ -63,6 +63,14 @@ log = logging.getLogger(__name__)
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        """A hotline operator starts the shift on the call screen; everybody else on the home page."""
+        user = self.request.user
+        roles = set(Membership.objects.filter(user=user, is_active=True).values_list("role", flat=True))
+        if roles == {Role.OPERATOR}:
+            return reverse("reports:hotline")
+        return super().get_default_redirect_url()
 
 
 # Powers exercised on a page of their own, which no menu leads to: the home page links them.

@@ -106,6 +106,33 @@ def test_head_menu_has_the_work_pages(client, personas):
     assert reverse("admin:index") not in links
 
 
+def test_the_hotline_screen_is_in_the_menu_of_those_who_receive_calls(client, personas):
+    hotline = reverse("reports:hotline")
+    for role, listed in (("operator", True), ("officer", True), ("inspector", False), ("citizen", False)):
+        client.force_login(personas.all_roles()[role])
+        assert (hotline in nav_links(html(client.get("/")))) is listed, role
+    client.logout()
+    assert hotline not in nav_links(html(client.get("/")))
+
+
+@pytest.mark.parametrize("role, landing", [("operator", "reports:hotline"), ("officer", "web:home")])
+def test_an_operator_lands_on_the_hotline_screen_after_logging_in(client, personas, role, landing):
+    user = personas.all_roles()[role]
+    user.set_password("a-long-test-password-1")
+    user.save()
+    response = client.post(
+        reverse("web:login"), {"username": user.username, "password": "a-long-test-password-1"}
+    )
+    assert response.status_code == 302 and response["Location"] == reverse(landing)
+    # An explicit next page still wins.
+    client.logout()
+    response = client.post(
+        reverse("web:login") + "?next=/tra-cuu/",
+        {"username": user.username, "password": "a-long-test-password-1", "next": "/tra-cuu/"},
+    )
+    assert response["Location"] == "/tra-cuu/"
+
+
 # --- A citizen's own reports and dossiers ---------------------------------------------------------
 
 
