@@ -38,6 +38,7 @@ from citydesk.core.audit import Actor, audit_record
 from citydesk.core.calendar import range_error
 from citydesk.core.errors import Conflict, DomainError
 from citydesk.core.models import ServiceCategory
+from citydesk.core.numbers import parse_number
 from citydesk.core.validators import usable_questions
 from citydesk.lib.text import nfc, search_key
 from citydesk.lib.workdays import OutOfRange, check_supported
@@ -522,15 +523,13 @@ def _check_attributes(service_code: str, attributes: dict[str, str]) -> None:
         kind = question.get("type", "text")
         if kind == "number":
             try:
-                number = float(value)
+                parse_number(value)
             except ValueError:
-                number = math.nan
-            if not math.isfinite(number):
                 raise Open311Error(
                     400,
                     f"attribute[{code}]: "
                     + _("“%(q)s” must be a number.") % {"q": question.get("label", code)},
-                )
+                ) from None
         elif kind != "choice" and len(nfc(value)) > MAX_ANSWER:
             raise _too_long(f"attribute[{code}]", MAX_ANSWER)
 

@@ -90,6 +90,8 @@ def test_over_long_names_and_addresses_are_refused_not_cut(client, categories):
         ({"lon": 2.35, "lat": 48.85}, "lon"),
         ({"description": "x" * 4001}, "description"),
         ({"channel": "open311"}, "channel"),
+        ({"answers": {"depth_cm": "nan"}}, "answers.depth_cm"),
+        ({"answers": {"depth_cm": True}}, "answers.depth_cm"),
     ],
 )
 def test_bad_intake_is_400_naming_the_field(client, categories, change, field):
@@ -97,6 +99,15 @@ def test_bad_intake_is_400_naming_the_field(client, categories, change, field):
     assert r.status_code == 400, r.content
     body = r.json()
     assert body.get("field") == field or any(e["field"] == field for e in body.get("errors", []))
+    assert not Report.objects.exists()
+
+
+def test_json_nan_and_infinity_are_refused(client, categories):
+    # Python's json module reads these non-standard literals; a stored NaN breaks the JSON column.
+    for literal in ("NaN", "Infinity", "-Infinity"):
+        raw = json.dumps(BODY).replace('"answers": {"depth_cm": 15}', f'"answers": {{"depth_cm": {literal}}}')
+        r = client.post("/api/v1/reports", raw, content_type="application/json")
+        assert r.status_code == 400, (literal, r.content)
     assert not Report.objects.exists()
 
 

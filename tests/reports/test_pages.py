@@ -174,6 +174,9 @@ def test_logged_in_citizen_is_the_reporter(client, personas, categories):
         ({"contact_phone": "12345"}, "contact_phone"),
         ({"contact_email": "khong-phai-email"}, "contact_email"),
         ({"a_road_damage__depth_cm": "sâu lắm"}, "a_road_damage__depth_cm"),
+        ({"a_road_damage__depth_cm": "nan"}, "a_road_damage__depth_cm"),  # was a server error
+        ({"a_road_damage__depth_cm": "inf"}, "a_road_damage__depth_cm"),
+        ({"a_road_damage__depth_cm": "1e999"}, "a_road_damage__depth_cm"),
     ],
 )
 def test_each_error_is_shown_next_to_its_field_and_nothing_is_stored(client, categories, changes, field):
@@ -732,3 +735,12 @@ def test_header_links(client, personas):
     assert 'href="/xu-ly/"' in client.get("/").content.decode()
     client.force_login(personas.citizen)
     assert 'href="/xu-ly/"' not in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"), [("40,5", 40.5), ("12", 12.0), ("1.500", 1500.0), (" 7.25 ", 7.25)]
+)
+def test_a_number_answer_is_read_the_vietnamese_way(client, categories, typed, stored):
+    r = post_form(client, a_road_damage__depth_cm=typed)
+    assert r.status_code == 302, r.content.decode()[:500]
+    assert Report.objects.get().answers == {"depth_cm": stored}

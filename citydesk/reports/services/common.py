@@ -23,6 +23,7 @@ from citydesk.core.audit import Actor
 from citydesk.core.calendar import current_calendar
 from citydesk.core.errors import Conflict, DomainError, NotFound
 from citydesk.core.models import Organisation, ServiceCategory, User
+from citydesk.core.numbers import parse_number
 from citydesk.core.rows import RowWriter
 from citydesk.core.validators import usable_questions
 from citydesk.lib.text import nfc
@@ -108,8 +109,8 @@ def _check_answers(category: ServiceCategory, answers: dict[str, Any] | None) ->
         kind = question.get("type", "text")
         if kind == "number":
             try:
-                value = float(value)
-            except (TypeError, ValueError):
+                value = parse_number(value)  # "40,5" as Vietnamese writes it; never NaN or infinity
+            except ValueError:
                 raise DomainError(
                     _("“%(q)s” must be a number.") % {"q": question.get("label", code)},
                     field=f"answers.{code}",
