@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from citydesk.core.models import DivisionLevel, Membership, Organisation, OrgKind, User
+from citydesk.core.models import AdminUnit, DivisionLevel, Membership, Organisation, OrgKind, User
 from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.core.selectors import descendant_ids as _descendants
 from citydesk.core.services import active_delegation_for
@@ -33,7 +34,7 @@ from citydesk.dossiers.models import (
     Status,
 )
 from citydesk.dossiers.services.common import city_of
-from citydesk.lib.text import search_key, sort_key
+from citydesk.lib.text import nfc, search_key, sort_key
 
 DOSSIER_POWERS = frozenset({Power.DOSSIER_RECEIVE, Power.DOSSIER_APPROVE})
 # Work still to do somewhere: open dossiers, and results waiting to be handed over at the desk.
@@ -150,7 +151,10 @@ def online_procedure(code: str) -> Procedure | None:
 
 
 def online_units(procedure: Procedure) -> list[Organisation]:
-    """Where a procedure is filed online: the commune-level units, or the competent department."""
+    """Where a procedure is filed online: the commune-level units, or the competent department.
+
+    Each unit carries `choice_label`: its name, followed by its province's when another unit of the list
+    has the same name (on a platform serving two cities, Hà Nội's "Sở Tư pháp" and Hồ Chí Minh City's)."""
     communes = list(
         Organisation.objects.filter(
             is_active=True,
@@ -165,19 +169,46 @@ def online_units(procedure: Procedure) -> list[Organisation]:
                 is_active=True, code__endswith=f".{procedure.department_code}"
             ).select_related("admin_unit")
         )
-    return sorted(extra, key=lambda u: sort_key(u.name)) + sorted(communes, key=lambda u: sort_key(u.name))
+    units = sorted(extra, key=lambda u: sort_key(u.name)) + sorted(communes, key=lambda u: sort_key(u.name))
+    _label_choices(units)
+    return units
+
+
+def _province_code_of(unit: Organisation) -> str:
+    """The province of a People's Committee of a commune (its admin unit's) or of a department ("79.STP")."""
+    if unit.admin_unit_id and unit.admin_unit.level == DivisionLevel.WARD:
+        return unit.admin_unit.province_id or ""
+    return unit.code.split(".", 1)[0]
+
+
+def _label_choices(units: list[Organisation]) -> None:
+    names = Counter(unit.name for unit in units)
+    shared = [unit for unit in units if names[unit.name] > 1]
+    provinces: dict[str, str] = {}
+    if shared:
+        codes = {_province_code_of(unit) for unit in shared}
+        provinces = dict(
+            AdminUnit.objects.filter(level=DivisionLevel.PROVINCE, code__in=codes).values_list("code", "name")
+        )
+    for unit in units:
+        label = unit.name
+        if names[unit.name] > 1:
+            province = provinces.get(_province_code_of(unit))
+            label = f"{unit.name} – {province}" if province else f"{unit.name} ({unit.code})"
+        unit.choice_label = label  # type: ignore[attr-defined]
 
 
 def resolve_unit(text: str, units: list[Organisation]) -> str:
-    """A unit typed as its code or (part of) its name, with or without accents → its code, or ""."""
-    text = (text or "").strip()
+    """A unit typed as its code, its label in the list, or (part of) its name, with or without accents →
+    its code, or "" when nothing or more than one unit matches (two cities' "Sở Tư pháp")."""
+    text = nfc(text or "").strip()
     if not text:
         return ""
     for unit in units:
-        if unit.code == text or unit.name == text:
+        if text in (unit.code, getattr(unit, "choice_label", unit.name)):
             return unit.code
-    key = search_key(text)
-    matches = [u for u in units if key in search_key(u.name)]
+    words = search_key(text).split()  # each word typed, in any order: "xay dung ho chi minh"
+    matches = [u for u in units if all(w in search_key(getattr(u, "choice_label", u.name)) for w in words)]
     return matches[0].code if len(matches) == 1 else ""
 
 

@@ -145,7 +145,7 @@ def file_online(request: HttpRequest, procedure_code: str) -> HttpResponse:
         "removed": removed,
         "notice": notice,
         "staged_hours": int(staging.lifetime().total_seconds() // 3600),
-        "units": [(u, search_key(u.name)) for u in units],
+        "units": [(u, search_key(u.choice_label)) for u in units],
         "form": form,
         "applicant_fields": [form[name] for name in APPLICANT_FIELDS],
         "fee_text": payments.vnd(procedure.fee) if procedure.fee else "",
