@@ -546,35 +546,49 @@ def report_add_note(request: HttpRequest, code: str, payload: NoteIn) -> Status:
     )
 
 
+_SEEN_VERSION = (
+    "The report's `version` you saw (optional): a report changed since then is refused (409), as for the "
+    "workflow moves."
+)
+
+
 class MergeIn(Schema):
     into: str
+    version: int | None = Field(None, description=_SEEN_VERSION)
+
+
+class VersionIn(Schema):
+    version: int | None = Field(None, description=_SEEN_VERSION)
 
 
 @router.post("/reports/{code}/merge", response=ReportOut, auth=AUTH)
 def report_merge(request: HttpRequest, code: str, payload: MergeIn) -> dict:
-    services.report_merge(user=request.user, code=code.upper(), into=payload.into)
+    services.report_merge(user=request.user, code=code.upper(), into=payload.into, version=payload.version)
     return _handler_out(request, code)
 
 
 @router.post("/reports/{code}/unmerge", response=ReportOut, auth=AUTH)
-def report_unmerge(request: HttpRequest, code: str) -> dict:
-    services.report_unmerge(user=request.user, code=code.upper())
+def report_unmerge(request: HttpRequest, code: str, payload: VersionIn | None = None) -> dict:
+    services.report_unmerge(
+        user=request.user, code=code.upper(), version=payload.version if payload else None
+    )
     return _handler_out(request, code)
 
 
 class PauseIn(Schema):
     note: str
+    version: int | None = Field(None, description=_SEEN_VERSION)
 
 
 @router.post("/reports/{code}/pause", response=ReportOut, auth=AUTH)
 def report_pause(request: HttpRequest, code: str, payload: PauseIn) -> dict:
-    services.report_pause(user=request.user, code=code.upper(), note=payload.note)
+    services.report_pause(user=request.user, code=code.upper(), note=payload.note, version=payload.version)
     return _handler_out(request, code)
 
 
 @router.post("/reports/{code}/resume", response=ReportOut, auth=AUTH)
-def report_resume(request: HttpRequest, code: str) -> dict:
-    services.report_resume(user=request.user, code=code.upper())
+def report_resume(request: HttpRequest, code: str, payload: VersionIn | None = None) -> dict:
+    services.report_resume(user=request.user, code=code.upper(), version=payload.version if payload else None)
     return _handler_out(request, code)
 
 

@@ -461,12 +461,18 @@ class AttachForm(DomainErrorForm):
     public = forms.BooleanField(required=False)
 
 
-class MergeForm(DomainErrorForm):
+class VersionForm(DomainErrorForm):
+    """A case move (merge, unmerge, pause, resume) sent with the report's `version` the officer saw."""
+
+    version = forms.IntegerField(required=False)
+
+
+class MergeForm(VersionForm):
     field_map = {"code": "into"}
     into = forms.CharField(required=False, strip=True, max_length=20)
 
 
-class PauseForm(DomainErrorForm):
+class PauseForm(VersionForm):
     field_map = {"code": "note"}
     note = forms.CharField(required=False, strip=True)
 

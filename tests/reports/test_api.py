@@ -216,6 +216,29 @@ def test_officer_actions_and_conflict(client, categories, personas, bearer):
     assert outsider.status_code == 403
 
 
+def test_case_moves_take_the_version_seen(client, categories, personas, bearer):
+    code = post(client).json()["code"]
+    head = bearer(personas.head)
+
+    def move(path: str, body: dict | None = None):
+        raw = json.dumps(body) if body is not None else ""
+        return client.post(f"/api/v1/reports/{code}/{path}", raw, content_type="application/json", **head)
+
+    stale = move("pause", {"note": "Cần ảnh", "version": 0})
+    assert stale.status_code == 409 and stale.json()["field"] == "version"
+    assert Report.objects.get(code=code).paused_at is None
+    paused = move("pause", {"note": "Cần ảnh", "version": 1})
+    assert paused.status_code == 200 and paused.json()["version"] == 2
+    assert move("resume", {"version": 1}).status_code == 409
+    assert move("resume").status_code == 200  # without a body: no check, as before
+    master = post(client, BODY | {"description": "Ổ gà khác, cùng chỗ"}).json()["code"]
+    assert move("merge", {"into": master, "version": 1}).status_code == 409
+    merged = move("merge", {"into": master, "version": 3})
+    assert merged.status_code == 200, merged.content
+    assert move("unmerge", {"version": 3}).status_code == 409
+    assert move("unmerge", {"version": 4}).status_code == 200
+
+
 def test_queue_lists_only_my_units(client, categories, personas, bearer):
     post(client)
     assert post(client, BODY | {"category": "street_lighting", "answers": {}}).status_code == 201

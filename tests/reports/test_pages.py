@@ -725,6 +725,55 @@ def test_notes_pause_resume_merge_unmerge(client, personas, categories):
     assert report.duplicate_of is None and report.status == "received"
 
 
+def test_pause_resume_merge_unmerge_from_a_stale_page_are_refused(client, personas, categories):
+    """Each case move sends the version the officer saw, as the workflow moves do: a colleague's change
+    since then is a conflict said on the page, and nothing is done."""
+    report, master = submit(), submit(description="Ổ gà, báo trước")
+    client.force_login(personas.head)
+    page = client.get(f"/xu-ly/{report.code}/").content.decode()
+    for action in ("tam-dung", "gop"):  # the page's forms carry the version
+        form = re.search(rf'action="/xu-ly/{report.code}/{action}/"[^>]*>(.*?)</form>', page, re.S)
+        assert form and f'name="version" value="{report.version}"' in form.group(1), action
+    stale = report.version
+    report_transition(
+        user=personas.head, code=report.code, action="assign", version=stale, assignee="officer"
+    )
+
+    def refused(path: str, data: dict) -> str:
+        r = client.post(f"/xu-ly/{report.code}/{path}/", {**data, "version": stale})
+        assert r.status_code == 409, (path, r.status_code)
+        return r.content.decode()
+
+    assert "phiên bản" in refused("tam-dung", {"note": "Cần ảnh"})
+    refused("gop", {"into": master.code})
+    report.refresh_from_db()
+    assert report.paused_at is None and report.duplicate_of is None
+    fresh = report.version
+    assert (
+        client.post(f"/xu-ly/{report.code}/tam-dung/", {"note": "Cần ảnh", "version": fresh}).status_code
+        == 302
+    )
+    stale = fresh
+    report.refresh_from_db()
+    refused("tiep-tuc", {})
+    report.refresh_from_db()
+    assert report.paused_at is not None
+    assert client.post(f"/xu-ly/{report.code}/tiep-tuc/", {"version": report.version}).status_code == 302
+    report.refresh_from_db()
+    assert (
+        client.post(
+            f"/xu-ly/{report.code}/gop/", {"into": master.code, "version": report.version}
+        ).status_code
+        == 302
+    )
+    stale = report.version
+    report.refresh_from_db()
+    Report.objects.filter(pk=report.pk).update(version=stale + 1)  # a colleague's move meanwhile
+    refused("tach", {})
+    report.refresh_from_db()
+    assert report.duplicate_of == master
+
+
 # --- Navigation -------------------------------------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ from citydesk.reports.models import (
 )
 from citydesk.reports.services.common import (
     _bounded,
+    _check_version,
     _event,
     _is_reporters,
     _locked,
@@ -44,10 +45,12 @@ from citydesk.reports.system_notes import (
 
 
 @transaction.atomic
-def report_merge(*, user: User, code: str, into: str) -> Report:
-    """Make `code` a duplicate of `into`: it is rejected as duplicate and its followers follow `into`."""
+def report_merge(*, user: User, code: str, into: str, version: int | None = None) -> Report:
+    """Make `code` a duplicate of `into`: it is rejected as duplicate and its followers follow `into`.
+    `version`: the one of `code` the officer saw (a report changed since is refused, 409)."""
     duplicate = _locked(code)
     actor = authorize(user, Power.REPORT_ASSIGN, duplicate.unit)
+    _check_version(duplicate, version)
     into = selectors.normalise_code(into)
     if not into:
         raise DomainError(_("Enter the code of the report it duplicates."), field="into")
@@ -142,10 +145,11 @@ def report_merge(*, user: User, code: str, into: str) -> Report:
 
 
 @transaction.atomic
-def report_unmerge(*, user: User, code: str) -> Report:
+def report_unmerge(*, user: User, code: str, version: int | None = None) -> Report:
     duplicate = _locked(code)
     # Who may act first: a stranger learns nothing of the report's state from the refusal.
     actor = authorize(user, Power.REPORT_ASSIGN, duplicate.unit)
+    _check_version(duplicate, version)
     if duplicate.duplicate_of_id is None:
         raise Conflict(_("%(code)s is not merged.") % {"code": code}, field="code")
     merge = duplicate.events.filter(kind=ReportEvent.Kind.MERGE).order_by("-at", "-pk").first()
@@ -177,10 +181,11 @@ def report_unmerge(*, user: User, code: str) -> Report:
 
 
 @transaction.atomic
-def report_pause(*, user: User, code: str, note: str) -> Report:
+def report_pause(*, user: User, code: str, note: str, version: int | None = None) -> Report:
     """Waiting for the citizen (e.g. more information): the deadline clock stops."""
     report = _locked(code)
     actor = authorize(user, Power.REPORT_RESOLVE, report.unit)
+    _check_version(report, version)
     if not report.is_open:
         raise Conflict(_("Only open reports can be paused."), field="code")
     if report.paused_at is not None:
@@ -204,10 +209,11 @@ def report_pause(*, user: User, code: str, note: str) -> Report:
 
 
 @transaction.atomic
-def report_resume(*, user: User, code: str) -> Report:
+def report_resume(*, user: User, code: str, version: int | None = None) -> Report:
     """The clock restarts; the due times move by the working time spent waiting."""
     report = _locked(code)
     actor = authorize(user, Power.REPORT_RESOLVE, report.unit)
+    _check_version(report, version)
     if report.paused_at is None:
         raise Conflict(_("The report is not paused."), field="code")
     resume_clock(report, actor, notify=True)

@@ -44,6 +44,7 @@ from citydesk.reports.forms import (
     NoteForm,
     PauseForm,
     QueueFilterForm,
+    VersionForm,
     category_label,
 )
 from citydesk.reports.models import Channel, RejectReason, Report, ReportEvent, Status
@@ -518,7 +519,7 @@ def officer_merge(request: HttpRequest, code: str) -> HttpResponse:
         into = _code(data.get("into", ""))
         if not into:
             raise DomainError(_("Enter the code of the report it duplicates."), field="into")
-        services.report_merge(user=request.user, code=report.code, into=into)
+        services.report_merge(user=request.user, code=report.code, into=into, version=data.get("version"))
 
     return _officer_post(
         request, code, "merge", MergeForm(request.POST), call, _("The report was merged as a duplicate.")
@@ -529,10 +530,10 @@ def officer_merge(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def officer_unmerge(request: HttpRequest, code: str) -> HttpResponse:
     def call(report: Report, data: dict[str, Any]) -> None:
-        services.report_unmerge(user=request.user, code=report.code)
+        services.report_unmerge(user=request.user, code=report.code, version=data.get("version"))
 
     return _officer_post(
-        request, code, "unmerge", NoteForm(request.POST), call, _("The report was separated again.")
+        request, code, "unmerge", VersionForm(request.POST), call, _("The report was separated again.")
     )
 
 
@@ -540,7 +541,9 @@ def officer_unmerge(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def officer_pause(request: HttpRequest, code: str) -> HttpResponse:
     def call(report: Report, data: dict[str, Any]) -> None:
-        services.report_pause(user=request.user, code=report.code, note=data.get("note", ""))
+        services.report_pause(
+            user=request.user, code=report.code, note=data.get("note", ""), version=data.get("version")
+        )
 
     return _officer_post(
         request, code, "pause", PauseForm(request.POST), call, _("The deadline clock is stopped.")
@@ -553,7 +556,7 @@ def officer_resume(request: HttpRequest, code: str) -> HttpResponse:
     said: list[str] = []  # filled in once resumed: whether the due time moved, and to when
 
     def call(report: Report, data: dict[str, Any]) -> None:
-        resumed = services.report_resume(user=request.user, code=report.code)
+        resumed = services.report_resume(user=request.user, code=report.code, version=data.get("version"))
         said.append(resumed_text(report.due_at, resumed.due_at))
 
-    return _officer_post(request, code, "resume", NoteForm(request.POST), call, said)
+    return _officer_post(request, code, "resume", VersionForm(request.POST), call, said)
