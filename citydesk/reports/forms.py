@@ -446,6 +446,7 @@ class ActionForm(DomainErrorForm):
     reason = forms.CharField(required=False)
     resolution = forms.CharField(required=False, strip=True)
     category = forms.CharField(required=False)
+    confirm = forms.BooleanField(required=False)  # the box under "Reject" (no officer can undo it)
 
 
 class NoteForm(DomainErrorForm):

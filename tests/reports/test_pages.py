@@ -670,6 +670,49 @@ def test_a_transfer_out_lands_on_the_queue_not_on_a_refusal(client, personas, ca
     assert report.code in page.content.decode() and "Sở Xây dựng" in page.content.decode()  # the messages
 
 
+@pytest.mark.parametrize("public", [True, False])
+def test_a_colleagues_page_after_a_transfer_says_where_the_report_went(client, personas, categories, public):
+    report = submit(is_public=public)
+    version = report.version
+    report_transition(
+        user=personas.head,
+        code=report.code,
+        action="transfer",
+        version=version,
+        target_unit="79.SXD",
+        note="Thuộc Sở Xây dựng",
+    )
+    client.force_login(personas.deputy)  # had the page open before the transfer
+    r = client.post(
+        f"/xu-ly/{report.code}/thao-tac/",
+        {"action": "reject", "version": version, "reason": "spam", "confirm": "yes"},
+    )
+    assert r.status_code == 403
+    html = r.content.decode()
+    # A public report's unit is on its public page already: say it, and lead back to the queue.
+    assert ("Sở Xây dựng" in html) is public
+    assert ('data-testid="back-to-queue"' in html) is public
+    report.refresh_from_db()
+    assert report.status == "transferred"
+
+
+def test_rejecting_on_the_page_asks_for_a_confirmation(client, personas, categories):
+    report = submit()
+    client.force_login(personas.head)
+    page = client.get(f"/xu-ly/{report.code}/").content.decode()
+    assert 'id="reject-confirm"' in page and 'id="hint-reject-duplicate"' in page
+    data = {"action": "reject", "version": report.version, "reason": "spam", "note": "Quảng cáo"}
+    r = client.post(f"/xu-ly/{report.code}/thao-tac/", data)
+    assert r.status_code == 400 and field_error(r.content.decode(), "reject-confirm")
+    assert "checked" not in re.search(r'<input[^>]*id="reject-confirm"[^>]*>', r.content.decode()).group(0)
+    report.refresh_from_db()
+    assert report.status == "received"
+    r = client.post(f"/xu-ly/{report.code}/thao-tac/", {**data, "confirm": "yes"})
+    assert r.status_code == 302
+    report.refresh_from_db()
+    assert report.status == "rejected" and report.reject_reason == "spam"
+
+
 def test_officers_add_photos_and_documents_on_the_report_page(client, personas, categories):
     report = submit()
     url = f"/xu-ly/{report.code}/tep/"

@@ -51,7 +51,7 @@ ACTION_FIELDS = {
     "assign": ("assignee", "note"),
     "start": ("note",),
     "resolve": ("resolution",),
-    "reject": ("reason", "note"),
+    "reject": ("reason", "note", "confirm"),
     "transfer": ("target_unit", "note"),
 }
 
@@ -67,8 +67,10 @@ def _status_of(exc: DomainError) -> int:
     return 400
 
 
-def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "reports/forbidden.html", {"message": message}, status=403)
+def _forbidden(request: HttpRequest, message: str, *, elsewhere: Report | None = None) -> HttpResponse:
+    """403 with the message. `elsewhere`: a public report another unit now handles, shown to an officer
+    (a colleague transferred it while the page was open): links to their queue and its public page."""
+    return render(request, "reports/forbidden.html", {"message": message, "elsewhere": elsewhere}, status=403)
 
 
 def _not_found(request: HttpRequest, message: str) -> HttpResponse:

@@ -279,6 +279,13 @@ def _handled_report(request: HttpRequest, code: str) -> tuple[Report | None, Htt
     if report is None:
         return None, _not_found(request, _("No report %(code)s.") % {"code": _code(code)})
     if not _may_handle(request.user, report):
+        if report.is_public and selectors.working_units(request.user):
+            # What its public page tells anyone: which unit has it (often just transferred by a colleague).
+            message = _("%(code)s is handled by %(unit)s; it is not (or no longer) in your units' queue.") % {
+                "code": report.code,
+                "unit": report.unit.name,
+            }
+            return None, _forbidden(request, message, elsewhere=report)
         return None, _forbidden(request, _("This report is handled by another unit."))
     return report, None
 
@@ -462,6 +469,12 @@ def officer_action(request: HttpRequest, code: str) -> HttpResponse:
     action = request.POST.get("action", "")
 
     def call(report: Report, data: dict[str, Any]) -> None:
+        if action == "reject" and data.get("reason") and not data.get("confirm"):
+            # A rejected report cannot be reopened: the page asks once more (the API does not).
+            raise DomainError(
+                _("Tick the box to confirm the rejection: the citizen is told the reason at once."),
+                field="confirm",
+            )
         moved = services.report_transition(
             user=request.user,
             code=report.code,
