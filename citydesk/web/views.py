@@ -163,6 +163,7 @@ def _own_reports(user: User) -> QuerySet[Report]:
         .only(
             "code",
             "status",
+            "duplicate_of_id",
             "created_at",
             "resolved_at",
             "category__name",

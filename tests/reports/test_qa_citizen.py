@@ -354,3 +354,29 @@ def test_a_request_for_information_reaches_a_reporter_who_stopped_following(pers
     report_pause(user=personas.head, code=report.code, note="Xin gửi ảnh.")
     (message,) = Notification.objects.filter(address="0901234567")
     assert message.channel == "sms" and report.citizen_token in message.body
+
+
+# --- A report that will not be resolved: merged or rejected ---------------------------------------
+
+
+def test_a_merged_report_says_merged_and_no_rating_is_promised(client, personas, categories):
+    from citydesk.reports.services import report_merge
+
+    master = submit(description="Ổ gà lớn, báo đầu tiên")
+    mine = submit(reporter=personas.citizen)
+    rejected = submit(reporter=personas.citizen, description="Ổ gà khác")
+    report_merge(user=personas.head, code=mine.code, into=master.code)
+    report_transition(user=personas.head, code=rejected.code, action="reject", reason="spam")
+    client.force_login(personas.citizen)
+    with translation.override("vi"):
+        merged_page = client.get(f"/tra-cuu/{mine.code}/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+        rejected_page = client.get(f"/tra-cuu/{rejected.code}/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+        mine_list = client.get("/cua-toi/phan-anh/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    status = re.search(r'data-testid="status">([^<]*)<', merged_page).group(1)
+    assert status == "Đã gộp do trùng lặp"
+    assert re.search(r'data-testid="status">([^<]*)<', rejected_page).group(1) == "Từ chối"
+    assert "Đã gộp do trùng lặp" in mine_list
+    promise = "khi phản ánh đã được xử lý xong"  # "you can rate once it is resolved"
+    assert promise not in merged_page and promise not in rejected_page
+    own_open = submit(reporter=personas.citizen, description="Ổ gà thứ ba")
+    assert promise in client.get(f"/tra-cuu/{own_open.code}/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
