@@ -30,12 +30,14 @@ from citydesk.core.models import (
     AuditEntry,
     CalendarOverride,
     Delegation,
+    DivisionLevel,
     LegacyUnit,
     Membership,
     Organisation,
     ServiceCategory,
     User,
 )
+from citydesk.core.units import VIETNAM_LAT, VIETNAM_LON
 from citydesk.core.validators import (
     check_department_code,
     check_organisation_parent,
@@ -117,13 +119,51 @@ class GroupAdmin(AuditedAdmin, BaseGroupAdmin):
     """Groups carry back-office permissions: who gained or lost which is recorded."""
 
 
+class AdminUnitForm(forms.ModelForm):
+    """An administrative unit as the official list has them: a 2-digit province with no province above it,
+    a 5-digit commune-level unit inside a province, a centre in Vietnam, an area that is not negative."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        level, code, province = data.get("level"), (data.get("code") or "").strip(), data.get("province")
+        digits = {DivisionLevel.PROVINCE: 2, DivisionLevel.WARD: 5}.get(level)
+        if digits and code and not (code.isdigit() and len(code) == digits):
+            self.add_error("code", _("The code of this level has %(n)s digits.") % {"n": digits})
+        if level == DivisionLevel.PROVINCE and province is not None:
+            self.add_error("province", _("A province has no province above it."))
+        if level == DivisionLevel.WARD:
+            if province is None:
+                self.add_error("province", _("Choose the province of this commune-level unit."))
+            elif province.level != DivisionLevel.PROVINCE:
+                self.add_error("province", _("%(unit)s is not a province.") % {"unit": province.name})
+        lon, lat = data.get("centre_lon"), data.get("centre_lat")
+        if (lon is None) != (lat is None):
+            self.add_error(
+                "centre_lat" if lat is None else "centre_lon", _("Give both coordinates, or neither.")
+            )
+        if lon is not None and not VIETNAM_LON[0] <= lon <= VIETNAM_LON[1]:
+            self.add_error("centre_lon", _("The longitude is outside Vietnam."))
+        if lat is not None and not VIETNAM_LAT[0] <= lat <= VIETNAM_LAT[1]:
+            self.add_error("centre_lat", _("The latitude is outside Vietnam."))
+        area = data.get("area_km2")
+        if area is not None and area <= 0:
+            self.add_error("area_km2", _("The area must be more than 0."))
+        return data
+
+
 @admin.register(AdminUnit)
 class AdminUnitAdmin(AuditedAdmin):
+    form = AdminUnitForm
     list_display = ["code", "name", "level", "province", "area_km2", "boundary_kind"]
     list_filter = ["level", "boundary_kind"]
     search_fields = ["code", "name", "search_name"]
     list_select_related = ["province"]
     readonly_fields = ["boundary"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "province":  # the 34 provinces, not the 3,321 communes as well
+            kwargs["queryset"] = AdminUnit.objects.filter(level=DivisionLevel.PROVINCE).order_by("name")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(LegacyUnit)
@@ -132,6 +172,7 @@ class LegacyUnitAdmin(AuditedAdmin):
     list_filter = ["level"]
     search_fields = ["code", "name", "search_name"]
     list_select_related = ["parent"]
+    autocomplete_fields = ["parent"]  # a search box, not a list of 10,811 old units in every page
 
 
 class OrganisationForm(forms.ModelForm):

@@ -27,6 +27,10 @@ from citydesk.core.models import AdminUnit, BoundaryKind, DivisionLevel, LegacyM
 from citydesk.lib import geo
 from citydesk.lib.text import nfc, search_key
 
+# Mainland, coastal waters and the Hoàng Sa / Trường Sa archipelagos.
+VIETNAM_LON = (102.0, 117.9)
+VIETNAM_LAT = (6.0, 23.5)
+
 
 def normalize_code(code: str | int, *, level: str | None = None) -> str:
     """Official zero-padded form: provinces 2 digits ('1' -> '01'), communes 5 ('26743')."""

@@ -339,14 +339,14 @@ class RoutingRule(models.Model):
         on_delete=models.CASCADE,
         null=True,
         blank=True,
-        help_text=_("A province or a commune"),
+        help_text=_("A province or a commune; left empty, the whole province of the receiving unit."),
         verbose_name=_("area"),
     )
     weekdays = models.CharField(_("weekdays (1=Mon … 7=Sun)"), max_length=7, blank=True)
     start_time = models.TimeField(null=True, blank=True, verbose_name=_("start time"))
     end_time = models.TimeField(null=True, blank=True, verbose_name=_("end time"))
     target = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("target")
+        Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("receiving unit")
     )
     is_active = models.BooleanField(default=True, verbose_name=_("is active"))
     note = models.CharField(max_length=200, blank=True, verbose_name=_("note"))

@@ -13,6 +13,7 @@ from django.utils import timezone
 from citydesk.core import configcache
 from citydesk.core.models import AdminUnit, Organisation, OrgKind, ServiceCategory
 from citydesk.core.units import get_locator
+from citydesk.core.validators import organisation_province
 from citydesk.reports.models import RoutingRule
 
 EARTH_RADIUS_M = 6_371_000.0
@@ -49,12 +50,18 @@ class _RoutingTable:
     orgs: dict[str, Organisation]  # by code
     committees: dict[str, Organisation]  # active People's Committee by admin unit code
     root: Organisation | None  # the first top-level People's Committee
+    # A rule without an area applies in its target's province only (rule id -> province code, or None
+    # when the target belongs to no province): a rule for one city never takes another city's reports.
+    rule_provinces: dict[int, str | None]
 
 
 def _load_table() -> _RoutingTable:
     rules = tuple(
-        RoutingRule.objects.filter(is_active=True).select_related("target").order_by("priority", "pk")
+        RoutingRule.objects.filter(is_active=True)
+        .select_related("target", "target__admin_unit")
+        .order_by("priority", "pk")
     )
+    rule_provinces = {rule.pk: organisation_province(rule.target) for rule in rules if rule.area_id is None}
     orgs: dict[str, Organisation] = {}
     committees: dict[str, Organisation] = {}
     root: Organisation | None = None
@@ -65,7 +72,9 @@ def _load_table() -> _RoutingTable:
         top_level = org.kind == OrgKind.PEOPLES_COMMITTEE and org.parent_id is None
         if top_level and (root is None or org.pk < root.pk):
             root = org
-    return _RoutingTable(rules=rules, orgs=orgs, committees=committees, root=root)
+    return _RoutingTable(
+        rules=rules, orgs=orgs, committees=committees, root=root, rule_provinces=rule_provinces
+    )
 
 
 def route(
@@ -89,6 +98,10 @@ def route(
             continue
         if rule.area_id is not None and rule.area_id not in areas:
             continue
+        if rule.area_id is None and province_code:
+            home = table.rule_provinces.get(rule.pk)
+            if home and home != province_code:
+                continue
         if _rule_matches_time(rule, when):
             return Route(unit=rule.target, rule=rule, how=BY_RULE)
     if category.handled_by == "department" and category.department_code and province_code:

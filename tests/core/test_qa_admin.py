@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from citydesk.core.models import (
+    AdminUnit,
     ApiToken,
     AuditEntry,
     CalendarOverride,
@@ -544,3 +545,54 @@ def test_the_back_office_pages_open(staff, personas, token_for, model):
     token_for(personas.officer)
     assert staff.get(f"{ADMIN}/{model}/").status_code == 200
     assert staff.get(f"{ADMIN}/{model}/add/").status_code in (200, 403)
+
+
+# --- Administrative units: only what the official list can hold -----------------------------------
+
+
+def _unit_form(**overrides: str) -> dict[str, str]:
+    data = {
+        "code": "99990",
+        "name": "Phường Thử",
+        "division_type": "phường",
+        "level": "ward",
+        "province": "79",
+        "codename": "phuong_thu",
+        "centre_lon": "106.70",
+        "centre_lat": "10.78",
+        "area_km2": "1.5",
+        "boundary_kind": "",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"province": "26743"}, "province"),  # a ward is not a province
+        ({"province": ""}, "province"),
+        ({"level": "province", "code": "98"}, "province"),  # a province inside a province
+        ({"code": "abc"}, "code"),
+        ({"code": "999"}, "code"),
+        ({"centre_lon": "500"}, "centre_lon"),
+        ({"centre_lat": "-200"}, "centre_lat"),
+        ({"centre_lat": ""}, "centre_lat"),
+        ({"area_km2": "-5"}, "area_km2"),
+    ],
+)
+def test_an_impossible_administrative_unit_is_refused(staff, personas, changes, field):
+    r = staff.post(f"{ADMIN}/core/adminunit/add/", _unit_form(**changes))
+    assert r.status_code == 200, "the form again, with the error"
+    assert field in r.context["adminform"].form.errors
+    assert not AdminUnit.objects.filter(code__in=("99990", "98", "abc", "999")).exists()
+
+
+def test_a_good_unit_is_saved_and_only_provinces_are_offered_as_its_province(staff, personas):
+    page = staff.get(f"{ADMIN}/core/adminunit/add/")
+    offered = {
+        str(value) for value, _label in page.context["adminform"].form.fields["province"].choices if value
+    }
+    assert offered == {"79"}  # the personas' one province; their two wards are not offered
+    assert staff.post(f"{ADMIN}/core/adminunit/add/", _unit_form()).status_code == 302
+    assert AdminUnit.objects.get(code="99990").province_id == "79"

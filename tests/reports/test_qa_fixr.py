@@ -537,3 +537,26 @@ def test_the_hotline_ward_list_starts_with_the_proper_names(client, categories, 
     assert ben_thanh < sai_gon  # B before S: Vietnamese order of the proper names
     # The ward field's suggestions (QA-A11Y-2 H2): the label, found by unaccented typing or the code.
     assert '<option value="Bến Thành (phường)" label="ben thanh (phuong) · 26743" data-code="26743">' in page
+
+
+# --- A routing rule without an area stays in its target's city ---------------------------------------
+
+
+def test_a_rule_without_area_takes_its_own_citys_reports_only(personas, categories, provinces):
+    from citydesk.reports.models import RoutingRule
+    from citydesk.reports.services import report_submit
+
+    # "Every road report to Bến Thành", as an admin of HCMC might set for a campaign.
+    RoutingRule.objects.create(priority=1, category=categories["road"], target=personas.ward)
+
+    def routed(ward_code: str) -> str:
+        return report_submit(
+            category="road_damage",
+            description="Ổ gà",
+            channel="app",
+            ward_code=ward_code,
+            address="12 Phố Huế",
+        ).report.unit.code
+
+    assert routed("26740") == "26743"  # Sài Gòn ward, HCMC: the rule applies
+    assert routed("00070") == "01"  # Hoàn Kiếm, Hà Nội: never to an HCMC ward

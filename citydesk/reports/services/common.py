@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from citydesk.core import configcache
+from citydesk.core import configcache, units
 from citydesk.core import validators as core_validators
 from citydesk.core.audit import Actor
 from citydesk.core.calendar import current_calendar
@@ -42,9 +42,7 @@ from citydesk.reports.models import (
 logger = logging.getLogger(__name__)
 
 MAX_DESCRIPTION = 4000
-# Mainland, coastal waters and the Hoàng Sa / Trường Sa archipelagos.
-VIETNAM_LON = (102.0, 117.9)
-VIETNAM_LAT = (6.0, 23.5)
+VIETNAM_LON, VIETNAM_LAT = units.VIETNAM_LON, units.VIETNAM_LAT  # where a report's point may be
 
 
 # --- Small helpers --------------------------------------------------------------------------------
