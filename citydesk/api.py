@@ -7,6 +7,8 @@ from datetime import datetime
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, URLResolver, re_path, reverse
 from django.utils import timezone
@@ -281,6 +283,24 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
         body = {"detail": _("The request body is not valid JSON."), "field": "body"}
     return api.create_response(request, body, status=exc.status_code)
+
+
+def too_big_message() -> str:
+    mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
+    return _("The request body is too large (at most %(n)s MB).") % {"n": f"{mb:g}"}
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE: 413 naming the body (it was a server error)."""
+    return api.create_response(request, {"detail": too_big_message(), "field": "body"}, status=413)
+
+
+@api.exception_handler(TooManyFieldsSent)
+def on_too_many_fields(request: HttpRequest, exc: TooManyFieldsSent) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": _("The request has too many fields."), "field": "body"}, status=400
+    )
 
 
 @api.exception_handler(Http404)

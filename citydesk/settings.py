@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # A NUL character (0x00) that PostgreSQL refused: 400, not a server error.
     "citydesk.web.middleware.NulCharacterRefusal",
+    # An action's address opened in the browser: the site's page, not the browser's empty 405.
+    "citydesk.web.middleware.MethodNotAllowedPage",
 ]
 
 # SQLite ignores the INCLUDE columns of PostgreSQL covering indexes (reports.report_open_due); the

@@ -39,3 +39,34 @@ def test_the_schema_pages_answer_get_only(api_client: Client, personas, bearer, 
     response = api_client.post(path, **bearer(personas.officer))
     assert response.status_code == 405
     assert response.json()["detail"] and "GET" in response["Allow"]
+
+
+def test_a_body_over_the_size_limit_is_a_json_413_naming_the_body(api_client: Client, settings) -> None:
+    from citydesk.reports.models import Report
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2_000
+    body = '{"category": "road_damage", "description": "' + "ổ gà " * 1_000 + '"}'
+    response = api_client.post("/api/v1/reports", body, content_type="application/json")
+    assert response.status_code == 413  # was a server error, with a traceback in debug mode
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["field"] == "body" and "MB" in response.json()["detail"]
+    assert not Report.objects.exists()
+
+
+def test_open311_refuses_an_oversized_body_in_its_error_format(client: Client, personas, settings) -> None:
+    from urllib.parse import urlencode
+
+    from citydesk.core.audit import Actor
+    from citydesk.reports.models import Report
+    from citydesk.reports.open311 import open311_client_create
+
+    key = open311_client_create(actor=Actor.system("test"), name="Ứng dụng thử")[1]
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2_000
+    data = urlencode({"api_key": key, "service_code": "road_damage", "description": "ổ gà " * 1_000})
+    response = client.post(
+        "/open311/v2/requests.json", data, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 413
+    [error] = response.json()
+    assert error["code"] == 413 and "MB" in error["description"]
+    assert not Report.objects.exists()

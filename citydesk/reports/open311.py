@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, QuerySet
@@ -465,6 +465,17 @@ def _clean(value: Any) -> str:
 
 def _post_data(request: HttpRequest) -> tuple[dict[str, str], dict[str, str]]:
     """Parameters and attribute answers of a create_request: form-encoded (the standard) or JSON."""
+    try:
+        return _read_post_data(request)
+    except RequestDataTooBig:
+        from citydesk.api import too_big_message
+
+        raise Open311Error(413, too_big_message()) from None
+    except TooManyFieldsSent:
+        raise Open311Error(400, _("The request has too many fields.")) from None
+
+
+def _read_post_data(request: HttpRequest) -> tuple[dict[str, str], dict[str, str]]:
     params: dict[str, str] = {}
     attributes: dict[str, str] = {}
     if request.content_type == "application/json":

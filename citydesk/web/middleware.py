@@ -65,3 +65,35 @@ class ApiHeadAsGet:
             response.content = b""
             response["Content-Length"] = str(length)
         return response
+
+
+class MethodNotAllowedPage:
+    """A page address opened with a method it does not take: the site's own page, not an empty 405.
+
+    `require_POST` views (an action's address: a directive reported done, a dossier move, log-out)
+    answer 405 with no body, so the browser showed its own English error, e.g. after logging in again
+    with the action's address as the next page. The REST API and Open311 keep their own bodies."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code != 405
+            or response.content
+            or request.method == "HEAD"
+            or request.path_info.startswith(("/api/", "/open311/"))
+        ):
+            return response
+        from django.shortcuts import render
+        from django.urls import reverse
+
+        page = render(
+            request,
+            "405.html",
+            {"logout": request.path_info == reverse("web:logout")},
+            status=405,
+        )
+        page["Allow"] = response.get("Allow", "")
+        return page

@@ -82,3 +82,19 @@ def test_500_through_the_whole_stack(settings, personas):
     r = client.get("/__test__/boom/")
     assert r.status_code == 500
     _is_site_page(r.content.decode())
+
+
+def test_an_action_address_opened_in_the_browser_is_the_sites_page(client, personas):
+    """A POST-only address opened with GET (e.g. the next page after logging in again) answered 405 with
+    no body: the browser's own English error page."""
+    client.force_login(personas.head)
+    r = client.get("/mot-cua/ho-so/HS-26-000001/thao-tac/")
+    assert r.status_code == 405 and "POST" in r["Allow"]
+    html = r.content.decode()
+    _is_site_page(html)
+    assert "Không có gì bị thay đổi" in html
+    logout = client.get("/dang-xuat/")
+    assert logout.status_code == 405
+    assert 'action="/dang-xuat/" method="post"' in logout.content.decode()  # a button to log out
+    api = client.get("/api/v1/reports/PA-26-000001/actions")
+    assert api.status_code == 405 and api["Content-Type"].startswith("application/json")
