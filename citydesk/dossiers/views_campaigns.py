@@ -34,6 +34,7 @@ from citydesk.dossiers.services.campaigns import (
     target_problems,
     target_set,
 )
+from citydesk.lib.text import sort_key
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BAR_WIDTH = 320  # px of a 100 % bar
@@ -215,7 +216,9 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         campaign = _campaign(scope, pk)
     except DomainError as exc:
         return _refuse(request, exc)
-    units = [u for u in campaign.units.order_by("name") if scope is None or u.pk in scope]
+    units = sorted(
+        (u for u in campaign.units.all() if scope is None or u.pk in scope), key=lambda u: sort_key(u.name)
+    )
     chosen = next((u for u in units if u.code == request.GET.get("unit", "")), None)
     board = stats.campaign_dashboard(campaign, scope=scope, unit_id=chosen.pk if chosen else None)
     bars = _bars(board)

@@ -39,6 +39,7 @@ from citydesk.indicators.models import (
     Plan,
     Source,
 )
+from citydesk.lib.text import sort_key
 
 HEADLINES = 3  # indicators per group on the summary
 OPEN_STATES = [FindingState.FLAGGED, FindingState.EXPLAINED, FindingState.CORRECTED]
@@ -92,7 +93,7 @@ def _roots(user: Any) -> list[Organisation]:
         for m in Membership.objects.filter(user=user, is_active=True).only("organisation_id", "role")
         if Power.VIEW_DASHBOARD in ROLE_POWERS.get(m.role, frozenset())
     }
-    return list(Organisation.objects.filter(pk__in=ids).order_by("name"))
+    return sorted(Organisation.objects.filter(pk__in=ids), key=lambda o: sort_key(o.name))
 
 
 def parse_filters(request: HttpRequest, scope: frozenset[int] | None) -> Filters:
@@ -187,7 +188,7 @@ def _context(request: HttpRequest) -> tuple[dict[str, Any], Filters | None, int]
     scope = views_findings.indicator_scope(request.user)  # NotAllowed for others: the caller answers 403
     units = Organisation.objects.filter(pk__in=scope) if scope is not None else Organisation.objects.all()
     context: dict[str, Any] = {
-        "units": units.order_by("name").only("code", "name"),
+        "units": sorted(units.only("code", "name"), key=lambda o: sort_key(o.name)),  # Vietnamese order
         "period_value": request.GET.get("period", ""),
         "unit_value": request.GET.get("unit", ""),
     }

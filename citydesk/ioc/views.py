@@ -57,7 +57,10 @@ def overview(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "form": form,
         "presets": list(PRESETS.items()),
-        "categories": ServiceCategory.objects.filter(domain=ServiceCategory.Domain.REPORT).order_by("name"),
+        "categories": sorted(
+            ServiceCategory.objects.filter(domain=ServiceCategory.Domain.REPORT),
+            key=lambda c: sort_key(c.name),
+        ),
         "units": _unit_choices(scope, request.GET.get("unit", "")),
         "channels": Channel.choices,
         "statuses": Status.choices,

@@ -135,3 +135,20 @@ def test_donut_is_hidden_because_its_legend_has_the_same_links():
     legend = re.findall(r'<a href="([^"]+)">', html.split("</svg>", 1)[1])
     assert ring == legend == ["/x?a=1", "/y"]
     assert "Tổng đài 1022: 3.405 (33,7%)" in html  # the hover title stays for the mouse
+
+
+def test_the_category_filter_is_in_vietnamese_alphabetical_order(client, personas, categories):
+    from citydesk.core.models import ServiceCategory
+
+    for code, name in (("trees", "Cây xanh"), ("zebra", "Đèn tín hiệu"), ("water", "Cấp nước")):
+        ServiceCategory.objects.create(code=code, domain="report", name=name, handled_by="ward")
+    select = re.search(r'<select id="f-category".*?</select>', _page(client, personas), re.S).group(0)
+    names = re.findall(r'<option value="\w+"\s*>([^<]+)</option>', select)
+    # By code point "Chiếu sáng" came before "Cây xanh" and "Đèn" after "Hư hỏng".
+    assert names == [
+        "Cấp nước",
+        "Cây xanh",
+        "Chiếu sáng công cộng",
+        "Đèn tín hiệu",
+        "Hư hỏng mặt đường, ổ gà",
+    ]

@@ -34,6 +34,7 @@ from citydesk.core.powers import Power
 from citydesk.core.selectors import descendant_ids
 from citydesk.core.services import active_delegation_for, authorize, holds_anywhere
 from citydesk.ioc import directives as ioc_directives
+from citydesk.lib.text import sort_key
 from citydesk.reports import acting, selectors, services, workflow
 from citydesk.reports.attachments import attachment_add
 from citydesk.reports.forms import (
@@ -123,7 +124,9 @@ def _queue_response(
     page = selectors.queue_page(request.user, filters, form.value("page") or 1, form.page_size(), units=units)
     now = timezone.now()
     rows = [{"report": r, "overdue": _overdue(r, now)} for r in page.object_list]
-    unit_options = list(Organisation.objects.filter(pk__in=units).order_by("name").only("code", "name"))
+    unit_options = sorted(
+        Organisation.objects.filter(pk__in=units).only("code", "name"), key=lambda o: sort_key(o.name)
+    )
     # Who can be assigned: the members of the chosen unit and the units below it (the list shows their
     # reports too), else of the units on this page.
     if filters.unit:
