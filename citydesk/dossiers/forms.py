@@ -20,7 +20,7 @@ from citydesk.core.errors import DomainError
 from citydesk.dossiers.models import Channel, ResultMethod
 from citydesk.dossiers.selectors import lookup_text
 from citydesk.dossiers.services import Applicant, Upload, applicant_from
-from citydesk.lib.text import nfc
+from citydesk.lib.text import nfc, tracking_code
 
 APPLICANT_FIELDS = (
     "applicant_name",
@@ -212,7 +212,7 @@ class LookupForm(forms.Form):
     code = _text(40, gettext_lazy("Dossier code"))
 
     def code_value(self) -> str:
-        return lookup_text(self.data.get("code")).upper()
+        return tracking_code(lookup_text(self.data.get("code")))  # "hs 26 123" -> HS-26-000123
 
 
 class PhoneCheckForm(forms.Form):

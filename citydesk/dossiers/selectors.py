@@ -34,7 +34,7 @@ from citydesk.dossiers.models import (
     Status,
 )
 from citydesk.dossiers.services.common import city_of
-from citydesk.lib.text import nfc, search_key, sort_key
+from citydesk.lib.text import nfc, search_key, sort_key, tracking_code
 
 DOSSIER_POWERS = frozenset({Power.DOSSIER_RECEIVE, Power.DOSSIER_APPROVE})
 # Work still to do somewhere: open dossiers, and results waiting to be handed over at the desk.
@@ -255,7 +255,7 @@ def code_or_applicant(text: str, path: str = "") -> Q:
     """Dossiers (through `path`, e.g. "dossier__") whose code is `text`, or whose applicant's name or phone
     holds it: "nguyen van a" and "NGUYỄN VĂN A" find "Nguyễn Văn A"; "0909 888 777" the stored 0909888777."""
     key = _PHONE_SEPARATORS.sub("", text) if _PHONE_LIKE.fullmatch(text) else search_key(text)
-    found = Q(**{f"{path}code__iexact": text})
+    found = Q(**{f"{path}code": tracking_code(text)})  # "hs26000121", "HS 26 121": HS-26-000121
     return found | Q(**{f"{path}search_text__contains": key}) if key else found
 
 

@@ -75,3 +75,17 @@ def sort_key(value: str) -> tuple:
         )
         tones.append(_TONE_ORDER[tone])
     return (letters, tones)
+
+
+_TRACKING_CODE = re.compile(r"^([A-Z]+)\s*-?\s*(\d{2})\s*-?\s*(\d{1,6})$")
+
+
+def tracking_code(value: str | None) -> str:
+    """A tracking code as people type it ("pa-26-301", "PA 26 301", "hs26000121") in its stored form
+    (PA-26-000301, HS-26-000121); any other text upper-cased as it is."""
+    text = nfc(value or "").strip().upper()
+    match = _TRACKING_CODE.match(text)
+    if match is None:
+        return text
+    prefix, year, number = match.groups()
+    return f"{prefix}-{year}-{int(number):06d}"

@@ -20,7 +20,7 @@ from citydesk.core.powers import ROLE_POWERS, Power, Role
 from citydesk.core.selectors import descendant_ids as _descendants
 from citydesk.core.services import active_delegation_for, holds_own
 from citydesk.core.validators import normalize_phone
-from citydesk.lib.text import nfc, search_key, sort_key
+from citydesk.lib.text import search_key, sort_key, tracking_code
 from citydesk.reports import system_notes
 from citydesk.reports.duplicates import find_candidates
 from citydesk.reports.models import (
@@ -149,7 +149,7 @@ def queue(user: User, filters: QueueFilters, units: set[int] | None = None) -> Q
         # Lower case and without accents on both sides: "ổ gà", "Ổ GÀ" and "o ga" find "Ổ gà trước số 5"
         # (SQLite's LIKE folds ASCII letters only).
         text = filters.q.strip()
-        found = Q(code__iexact=text) | Q(search_text__contains=search_key(text))
+        found = Q(code=tracking_code(text)) | Q(search_text__contains=search_key(text))
         if phone := _typed_phone(text):  # the reporter's number, however it is spaced (0… or +84…)
             found |= Q(contact_phone=phone)
         qs = qs.filter(found)
@@ -325,17 +325,10 @@ def _pct(part: int, whole: int) -> float | None:
 
 # --- Tracking codes -------------------------------------------------------------------------------
 
-_CODE = re.compile(r"^([A-Z]+)\s*-?\s*(\d{2})\s*-?\s*(\d{1,6})$")
-
 
 def normalise_code(value: str | None) -> str:
     """A tracking code as officers type it ("pa-26-301", "PA 26 301") in its stored form PA-26-000301."""
-    text = nfc(value or "").upper()
-    match = _CODE.match(text)
-    if match is None:
-        return text
-    prefix, year, number = match.groups()
-    return f"{prefix}-{year}-{int(number):06d}"
+    return tracking_code(value)
 
 
 # --- Who may receive a report (transfers) ---------------------------------------------------------

@@ -24,6 +24,7 @@ _CACHE_ATTR = "_citydesk_nav_access"
 
 @dataclass(frozen=True)
 class NavAccess:
+    citizen: bool = False  # /cua-toi/…: a logged-in person with no role (their own reports and dossiers)
     hotline: bool = False  # /tong-dai/: reports.views.hotline (the power to receive reports)
     report_queue: bool = False  # /xu-ly/: reports.selectors.working_units
     dossier_queue: bool = False  # /mot-cua/ho-so/: dossiers.selectors.working_units
@@ -47,6 +48,7 @@ def nav_access(request: HttpRequest) -> NavAccess:
             powers |= ROLE_POWERS.get(role, frozenset())
         operations = Power.VIEW_DASHBOARD in powers
         access = NavAccess(
+            citizen=not roles,
             hotline=Power.REPORT_RECEIVE in powers,
             report_queue=bool(powers & REPORT_SEE_POWERS),
             dossier_queue=bool(powers & DOSSIER_POWERS),

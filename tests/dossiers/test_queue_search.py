@@ -31,6 +31,9 @@ def test_search_by_name_ignores_case_and_accents(client, personas, catalog, rece
     for q in ("đặng", "dang thi", "DUNG", "0912000111", "0912 000 111", "0912.000.111", "000-111"):
         assert _codes(client.get(QUEUE_PAGE, {"status": "all", "q": q})) == {dung.code}, q
     assert _codes(client.get(QUEUE_PAGE, {"status": "all", "q": an.code.lower()})) == {an.code}
+    prefix, year, number = an.code.split("-")  # typed without its dashes or its zeros
+    for q in (f"{prefix}{year}{number}".lower(), f"{prefix} {year} {int(number)}"):
+        assert _codes(client.get(QUEUE_PAGE, {"status": "all", "q": q})) == {an.code}, q
     assert _codes(client.get(QUEUE_PAGE, {"status": "all", "q": "Trần"})) == set()
     assert _codes(client.get(QUEUE_PAGE, {"status": "all", "q": "  ·  "})) == set()  # nothing to match
 

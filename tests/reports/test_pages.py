@@ -228,6 +228,22 @@ def test_double_submit_creates_one_report(client, categories):
     assert not Attachment.objects.exists(), "the repeated post adds nothing"
 
 
+def test_the_same_form_sent_again_after_back_is_one_report(client, categories):
+    """Back to the form, then Send again: the page came with a new idempotency key, the browser restored
+    the typed text. The same browser sending the same content within minutes gets its first report."""
+    first = post_form(client)
+    again = post_form(client, files=[png_file()])  # a new key, as the page fetched again carries
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"]
+    assert Report.objects.count() == 1 and not Attachment.objects.exists()
+    said = [str(m) for m in client.get(again["Location"]).context["messages"]]
+    assert any(Report.objects.get().code in m for m in said)
+    # Something changed: a new report. Another browser with the same text: its own report.
+    assert post_form(client, description="Ổ gà thứ hai, ở đầu hẻm").status_code == 302
+    assert post_form(Client()).status_code == 302
+    assert Report.objects.count() == 3
+
+
 def test_confirmation_page_only_for_the_session_that_sent_it(client, categories):
     location = post_form(client)["Location"]
     code = Report.objects.get().code
@@ -301,6 +317,14 @@ def test_lookup_by_code(client, personas, categories):
     r = client.get("/tra-cuu/", {"code": "PA-26-999999"})
     assert r.status_code == 404 and field_error(r.content.decode(), "code")
     assert client.get("/tra-cuu/").status_code == 200
+    prefix, year, number = report.code.split("-")  # spaced, or without the zeros
+    for typed in (f"{prefix} {year} {number}", f"{prefix.lower()}{year}{int(number)}"):
+        r = client.get("/tra-cuu/", {"code": typed})
+        assert r.status_code == 302 and r["Location"] == f"/tra-cuu/{report.code}/", typed
+    # A dossier's code typed here: told so, with the way to the dossier lookup.
+    r = client.get("/tra-cuu/", {"code": "hs-26-121"})
+    assert r.status_code == 404 and "HS-26-000121" in field_error(r.content.decode(), "code")
+    assert 'href="/ho-so/tra-cuu/?code=HS-26-000121"' in r.content.decode()
 
 
 def test_rating_with_the_citizen_token(client, personas, categories):

@@ -115,6 +115,15 @@ def test_the_hotline_screen_is_in_the_menu_of_those_who_receive_calls(client, pe
     assert hotline not in nav_links(html(client.get("/")))
 
 
+def test_a_citizen_reaches_their_own_reports_and_dossiers_from_the_menu(client, personas):
+    own = [reverse("web:my_reports"), reverse("web:my_dossiers")]
+    client.force_login(personas.citizen)
+    links = nav_links(html(client.get("/")))
+    assert all(link in links for link in own)
+    client.force_login(personas.officer)  # staff: their work pages instead
+    assert not any(link in nav_links(html(client.get("/"))) for link in own)
+
+
 @pytest.mark.parametrize("role, landing", [("operator", "reports:hotline"), ("officer", "web:home")])
 def test_an_operator_lands_on_the_hotline_screen_after_logging_in(client, personas, role, landing):
     user = personas.all_roles()[role]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,6 +31,7 @@ from citydesk.core.models import (
     User,
 )
 from citydesk.core.units import normalize_code
+from citydesk.lib.text import tracking_code
 from citydesk.reports import selectors, services
 from citydesk.reports.attachments import attachment_add
 from citydesk.reports.forms import (
@@ -75,6 +78,30 @@ log = logging.getLogger("citydesk.reports")
 # --- Citizen report form --------------------------------------------------------------------------
 
 
+SESSION_LAST_SENT = "reports_last_sent"  # [fingerprint, code, time] of this browser's last report
+RESEND_WINDOW_S = 15 * 60
+
+
+def _submission_fingerprint(data: dict[str, Any], answers: dict[str, Any]) -> str:
+    """What makes two sends of the form the same report (the idempotency key aside: a page fetched again
+    after Back carries a new key while the browser restores what was typed)."""
+    keys = ("category", "description", "lon", "lat", "address", "ward_code", "province")
+    keys += ("contact_name", "contact_phone", "contact_email")
+    fields = [str(data.get(k) or "") for k in keys]
+    payload = json.dumps([fields, answers], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _recently_sent(request: HttpRequest, fingerprint: str) -> str:
+    """The code of the report this browser sent with the same content in the last minutes, or ""."""
+    last = request.session.get(SESSION_LAST_SENT)
+    if not (isinstance(last, list) and len(last) == 3 and last[0] == fingerprint):
+        return ""
+    if time.time() - float(last[2]) > RESEND_WINDOW_S or not Report.objects.filter(code=last[1]).exists():
+        return ""
+    return str(last[1])
+
+
 @require_http_methods(["GET", "POST"])
 def report_new(request: HttpRequest) -> HttpResponse:
     categories = _report_categories()
@@ -87,6 +114,11 @@ def report_new(request: HttpRequest) -> HttpResponse:
         if not form.errors:
             data = form.cleaned_data
             reporter = request.user if request.user.is_authenticated else None
+            fingerprint = _submission_fingerprint(data, form.answers())
+            sent = _recently_sent(request, fingerprint)
+            if sent:  # the same form sent again (Back, then Send): one report, not two
+                messages.info(request, _("This report was already sent as %(code)s.") % {"code": sent})
+                return redirect("reports:sent", code=sent)
             try:
                 intake = services.report_submit(
                     category=data["category"] or None,
@@ -116,6 +148,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 if intake.created:
                     _attach_photos(request, report, photos, reporter)
                 _remember(request, SESSION_SUBMITTED, report.code)
+                request.session[SESSION_LAST_SENT] = [fingerprint, report.code, time.time()]
                 return redirect("reports:sent", code=report.code)
         status = max(status, 400)
         idempotency_key = form.data.get("idempotency_key") or new_idempotency_key()
@@ -272,17 +305,23 @@ def lookup(request: HttpRequest) -> HttpResponse:
     form = LookupForm(request.GET or None)
     error = ""
     status = 200
+    dossier_code = ""
     if form.is_bound and form.is_valid():
-        code = _code(form.cleaned_data["code"])
+        code = tracking_code(form.cleaned_data["code"])  # "pa 26 15" -> PA-26-000015
         if not code:
             error = _("Enter the tracking code, for example PA-26-000123.")
             status = 400
         elif Report.objects.filter(code=code, is_public=True).exists():
             return redirect("reports:track", code=code)
+        elif code.startswith("HS-"):  # a dossier's code typed here: lead to where it is looked up
+            error = _("%(code)s is the code of an administrative dossier, not of a report.") % {"code": code}
+            dossier_code = code
+            status = 404
         else:
             error = _("No report %(code)s.") % {"code": code}
             status = 404
-    return render(request, "reports/lookup.html", {"form": form, "error": error}, status=status)
+    context = {"form": form, "error": error, "dossier_code": dossier_code}
+    return render(request, "reports/lookup.html", context, status=status)
 
 
 @require_GET
