@@ -16,12 +16,13 @@ from pydantic import AfterValidator, Field
 from citydesk.api import AUTH
 from citydesk.core.audit import Actor
 from citydesk.core.errors import DomainError, NotAllowed, NotAuthenticated, NotFound
-from citydesk.core.models import User
+from citydesk.core.models import DivisionLevel, User
 from citydesk.core.powers import Power
 from citydesk.core.services import api_token_user, authorize
+from citydesk.core.units import normalize_code, ward_by_code
 from citydesk.reports import acting, selectors, services
 from citydesk.reports.attachments import attachment_add
-from citydesk.reports.duplicates import find_candidates
+from citydesk.reports.duplicates import find_candidates, find_in_ward
 from citydesk.reports.forms import category_label
 from citydesk.reports.models import Attachment, Channel, Report, ReportEvent
 from citydesk.reports.models import Status as ReportStatus
@@ -392,17 +393,37 @@ class CandidateOut(Schema):
     code: str
     description: str
     status: str
-    distance_m: float
+    distance_m: float | None = Field(description="Metres from the point; null when found by commune/ward")
     similarity: float
     score: float
 
 
 @router.get("/reports/duplicates", response=list[CandidateOut], auth=None)
 def report_duplicates(
-    request: HttpRequest, category: str, lon: float, lat: float, description: str = ""
+    request: HttpRequest,
+    category: str,
+    lon: float | None = None,
+    lat: float | None = None,
+    ward_code: str = "",
+    address: str = "",
+    description: str = "",
 ) -> list:
-    """“Is it one of these?” — open reports of the same category nearby, before submitting."""
+    """“Is it one of these?” — open reports of the same category nearby, before submitting: within the
+    category's distance of the point (`lon`, `lat`), or, for a place given without a point, in the commune/ward
+    (`ward_code`) with much the same description and address."""
     cat = services._category(category)
+    if lon is not None and lat is not None:
+        found = find_candidates(category=cat, lon=lon, lat=lat, description=description)
+    elif ward_code:
+        try:
+            ward = ward_by_code(normalize_code(ward_code.strip(), level=DivisionLevel.WARD))
+        except DomainError:
+            ward = None
+        if ward is None:
+            raise DomainError(_("Unknown commune/ward code “%(c)s”.") % {"c": ward_code}, field="ward_code")
+        found = find_in_ward(category=cat, ward_id=ward.code, text=f"{description} {address}")
+    else:
+        raise DomainError(_("Give the point (lon and lat) or the commune/ward code."), field="lon")
     return [
         {
             "code": c.report.code,
@@ -412,7 +433,7 @@ def report_duplicates(
             "similarity": c.similarity,
             "score": c.score,
         }
-        for c in find_candidates(category=cat, lon=lon, lat=lat, description=description)
+        for c in found
         if c.report.is_public
     ]
 

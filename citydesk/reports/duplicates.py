@@ -40,9 +40,52 @@ def text_similarity(a: str, b: str) -> float:
 @dataclass(frozen=True)
 class Candidate:
     report: Report
-    distance_m: float
+    distance_m: float | None  # None: found by its commune/ward (a report without a point)
     similarity: float
     score: float
+
+
+# Without a point, the place is the commune/ward: a candidate there must also say much the same thing
+# (share this part of its words and word pairs, description and address together), or a busy ward would
+# list every pothole of the month.
+WARD_MIN_SIMILARITY = 0.25
+
+
+def find_in_ward(
+    *,
+    category: ServiceCategory,
+    ward_id: str,
+    text: str,
+    limit: int = 5,
+    exclude_id: int | None = None,
+    around: datetime | None = None,
+) -> list[Candidate]:
+    """Candidates for a report given by its commune/ward and address only (the hotline, e-mail): the same
+    category and ward within the category's window, whose description and address resemble `text`."""
+    since = (around or timezone.now()) - timedelta(days=category.duplicate_window_days)
+    qs = Report.objects.filter(
+        category=category,
+        ward_id=ward_id,
+        created_at__gte=since,
+        status__in=[*OPEN_STATUSES, Status.RESOLVED],
+        duplicate_of__isnull=True,
+    ).only("id", "code", "description", "address", "status", "created_at", "unit_id", "is_public")
+    if exclude_id is not None:
+        qs = qs.exclude(pk=exclude_id)
+    found = []
+    for report in qs.order_by("-created_at")[:200]:
+        similarity = text_similarity(text, f"{report.description} {report.address}")
+        if similarity >= WARD_MIN_SIMILARITY:
+            found.append(
+                Candidate(
+                    report=report,
+                    distance_m=None,
+                    similarity=round(similarity, 3),
+                    score=round(similarity, 3),
+                )
+            )
+    found.sort(key=lambda c: -c.score)
+    return found[:limit]
 
 
 def find_candidates(

@@ -22,7 +22,7 @@ from citydesk.core.services import active_delegation_for, holds_own
 from citydesk.core.validators import normalize_phone
 from citydesk.lib.text import search_key, sort_key, tracking_code
 from citydesk.reports import system_notes
-from citydesk.reports.duplicates import find_candidates
+from citydesk.reports.duplicates import find_candidates, find_in_ward
 from citydesk.reports.models import (
     OPEN_STATUSES,
     Rating,
@@ -525,24 +525,36 @@ def clock_left(report: Report) -> timedelta | None:
 class DuplicateRow:
     code: str
     status: str
-    distance_m: int
+    distance_m: int | None  # None: found in the same commune/ward (the report has no point)
     created_at: datetime
     description: str
     handled: bool  # the officer's unit handles it (its officer page), else its public tracking page
 
 
 def duplicate_candidates(user: User, report: Report) -> list[DuplicateRow]:
-    """Reports this open one may duplicate: same category, within the category's radius and window."""
-    if not report.is_open or report.duplicate_of_id or report.lon is None or report.lat is None:
+    """Reports this open one may duplicate: same category, within the category's radius and window; for a
+    report without a point (hotline, e-mail), in the same commune/ward with much the same words."""
+    if not report.is_open or report.duplicate_of_id:
         return []
-    found = find_candidates(
-        category=report.category,
-        lon=report.lon,
-        lat=report.lat,
-        description=report.description,
-        exclude_id=report.pk,
-        around=report.created_at,
-    )
+    if report.lon is not None and report.lat is not None:
+        found = find_candidates(
+            category=report.category,
+            lon=report.lon,
+            lat=report.lat,
+            description=report.description,
+            exclude_id=report.pk,
+            around=report.created_at,
+        )
+    elif report.ward_id:
+        found = find_in_ward(
+            category=report.category,
+            ward_id=report.ward_id,
+            text=f"{report.description} {report.address}",
+            exclude_id=report.pk,
+            around=report.created_at,
+        )
+    else:
+        return []
     units = working_units(user)
     rows = []
     for candidate in found:
@@ -554,7 +566,7 @@ def duplicate_candidates(user: User, report: Report) -> list[DuplicateRow]:
             DuplicateRow(
                 code=other.code,
                 status=other.get_status_display(),
-                distance_m=round(candidate.distance_m),
+                distance_m=None if candidate.distance_m is None else round(candidate.distance_m),
                 created_at=other.created_at,
                 description=other.description,
                 handled=mine,

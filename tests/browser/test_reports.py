@@ -328,3 +328,26 @@ def test_the_file_fields_speak_the_pages_language(page: Any, tmp_path: Path) -> 
     assert page.evaluate("document.activeElement.id") == "id_photos"
     page.set_input_files("#id_photos", str(photo))
     expect(face.locator(".file-names")).to_have_text("o-ga.png")
+
+
+def test_a_place_given_without_the_map_is_checked_for_duplicates_too(page: Any, personas: Any) -> None:
+    earlier = report_submit(
+        category="road_damage",
+        description="Ổ gà sâu trước cổng chợ Bến Thành",
+        channel="hotline",
+        ward_code="26743",
+        address="Cổng Nam chợ Bến Thành",
+    ).report
+    page.goto("/phan-anh/moi/")
+    page.wait_for_load_state("networkidle")
+    page.select_option("#id_category", "road_damage")
+    page.fill("#id_description", "Ổ gà trước cổng chợ Bến Thành rất sâu")
+    page.fill("#id_address", "Cổng Nam chợ Bến Thành")
+    page.fill("#id_ward", "ben thanh")
+    page.fill("#id_contact_email", "dan@example.vn")
+    page.click("#submit-report")
+    box = page.locator("#duplicates")
+    expect(box.locator(f'[data-follow="{earlier.code}"]')).to_be_visible()
+    expect(box).to_contain_text("Cùng xã/phường")
+    assert urlsplit(page.url).path == "/phan-anh/moi/"  # nothing sent yet: the citizen chooses
+    assert Report.objects.count() == 1

@@ -281,6 +281,25 @@ def test_duplicates_endpoint_and_follow(client, categories):
     assert Report.objects.get(code=code).followers.count() == 2
 
 
+def test_duplicates_of_a_place_given_by_its_ward(client, categories):
+    body = {"category": "road_damage", "description": "Ổ gà sâu trước chợ Bến Thành", "ward_code": "26743"}
+    body |= {"address": "Cổng Nam chợ Bến Thành", "lon": None, "lat": None, "answers": {}}
+    code = post(client, {k: v for k, v in (BODY | body).items() if v is not None}).json()["code"]
+    query = {"category": "road_damage", "description": "ổ gà trước chợ Bến Thành", "address": "cổng nam chợ"}
+    found = client.get("/api/v1/reports/duplicates", {**query, "ward_code": "26743"}).json()
+    assert [(c["code"], c["distance_m"]) for c in found] == [(code, None)]
+    assert client.get("/api/v1/reports/duplicates", {**query, "ward_code": "26740"}).json() == []
+    unlike = {**query, "ward_code": "26743", "description": "Đèn đường tắt", "address": "Hẻm 5"}
+    assert client.get("/api/v1/reports/duplicates", unlike).json() == []
+    for bad, field in (
+        ({"ward_code": "99999"}, "ward_code"),
+        ({"ward_code": "abc"}, "ward_code"),
+        ({}, "lon"),
+    ):
+        r = client.get("/api/v1/reports/duplicates", {**query, **bad})
+        assert r.status_code == 400 and r.json()["field"] == field, bad
+
+
 def test_rating_with_token(client, categories, personas, bearer):
     created = post(client).json()
     code, token = created["code"], created["citizen_token"]

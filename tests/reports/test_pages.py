@@ -390,6 +390,47 @@ HOTLINE = {
 }
 
 
+def test_a_second_call_about_the_same_problem_is_shown_its_likely_duplicate(client, personas, categories):
+    """Hotline reports have a ward and an address, no point: their duplicates are found by ward and words."""
+    client.force_login(personas.operator)
+    first = client.post("/tong-dai/", {**HOTLINE, "idempotency_key": uuid.uuid4().hex})
+    assert 'data-testid="hotline-duplicates"' not in client.get(first["Location"]).content.decode()
+    second = client.post(
+        "/tong-dai/",
+        {
+            **HOTLINE,
+            "contact_phone": "0987 654 321",
+            "description": "Ổ gà sâu trước số 5 Lê Thánh Tôn, xe ngã",
+            "idempotency_key": uuid.uuid4().hex,
+        },
+    )
+    elsewhere = client.post(  # the same words in another ward: another place, another problem
+        "/tong-dai/", {**HOTLINE, "ward": "26740", "idempotency_key": uuid.uuid4().hex}
+    )
+    unlike = client.post(  # the same ward, nothing alike
+        "/tong-dai/",
+        {
+            **HOTLINE,
+            "description": "Hố ga mất nắp ở hẻm 12",
+            "address": "Hẻm 12 Lý Tự Trọng",
+            "idempotency_key": uuid.uuid4().hex,
+        },
+    )
+    first_code, second_code, other_code, unlike_code = Report.objects.order_by("pk").values_list(
+        "code", flat=True
+    )
+    page = client.get(second["Location"]).content.decode()
+    listed = re.search(r'data-testid="hotline-duplicates">(.*?)</div>', page, re.S).group(1)
+    assert f'data-code="{first_code}"' in listed
+    assert other_code not in listed and unlike_code not in listed
+    for response in (elsewhere, unlike):
+        assert 'data-testid="hotline-duplicates"' not in client.get(response["Location"]).content.decode()
+    # The ward's head sees it on the report page, and merges.
+    client.force_login(personas.head)
+    officer_page = client.get(f"/xu-ly/{second_code}/").content.decode()
+    assert f'data-merge-into="{first_code}"' in officer_page and "cùng xã/phường" in officer_page
+
+
 @pytest.mark.parametrize("role", ["citizen", "inspector", "admin"])
 def test_hotline_refused_to_people_without_the_receive_power(client, personas, categories, role):
     client.force_login(personas.all_roles()[role])

@@ -196,6 +196,7 @@ def _report_form_js_config() -> dict[str, Any]:
         "dup_follow": _("Follow this one instead"),
         "dup_see": _("See it"),
         "dup_distance": _("%(m)s m away"),
+        "dup_same_ward": _("In the same commune/ward"),
         "dup_submit": _("No, mine is different: send my report"),
         "dup_followed": _("You will receive updates on %(code)s. You do not need to send your report."),
         "dup_need_contact": _("Give your e-mail or phone above so that we can send you the updates."),

@@ -145,6 +145,8 @@ def _hotline_page(
         "idempotency_key": idempotency_key,
         "result": result,
         "result_category": category_label(result.category) if result else "",
+        # Earlier reports of the same problem, to tell the caller (the handling unit merges them).
+        "result_duplicates": selectors.duplicate_candidates(request.user, result) if result else [],
         "suggestions": _suggestions_available(),
         "suggest_texts": {
             "use": _("Use"),

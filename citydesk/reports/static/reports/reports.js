@@ -348,7 +348,8 @@
         var li = el("li");
         li.appendChild(el("strong", {}, c.code));
         li.appendChild(el("span", { className: "badge status-" + c.status }, (cfg.status || {})[c.status] || c.status));
-        li.appendChild(el("span", { className: "hint" }, fmt(cfg.dup_distance, { m: Math.round(c.distance_m) })));
+        li.appendChild(el("span", { className: "hint" },
+          c.distance_m === null ? cfg.dup_same_ward : fmt(cfg.dup_distance, { m: Math.round(c.distance_m) })));
         if (c.description) li.appendChild(el("p", {}, c.description.length > 240 ? c.description.slice(0, 240) + "…" : c.description));
         li.appendChild(el("a", { href: form.dataset.trackUrl.replace("CODE", encodeURIComponent(c.code)), target: "_blank", rel: "noopener" }, cfg.dup_see));
         var follow = el("button", { type: "button", "data-follow": c.code }, cfg.dup_follow);
@@ -364,16 +365,21 @@
       title.focus();
     }
     form.addEventListener("submit", function (e) {
-      if (duplicatesChecked || !lonInput.value || !latInput.value || !category.value) {
+      // The place: the point on the map, else the commune/ward typed with the address (no map).
+      var hasPoint = lonInput.value && latInput.value;
+      var wardCode = hasPoint ? "" : wardCodeOf(wardInput, document.getElementById("ward-list"));
+      if (duplicatesChecked || !(hasPoint || wardCode) || !category.value) {
         submitButton.disabled = true;  // a second click would send nothing new (idempotency key) anyway
         return;
       }
       e.preventDefault();
       submitButton.disabled = true;
-      var query = new URLSearchParams({
-        category: category.value, lon: lonInput.value, lat: latInput.value,
-        description: description.value.slice(0, 1000),
-      });
+      var place = hasPoint ? { lon: lonInput.value, lat: latInput.value } : {
+        ward_code: wardCode, address: ((form.querySelector("#id_address") || {}).value || "").slice(0, 300),
+      };
+      var query = new URLSearchParams(Object.assign({
+        category: category.value, description: description.value.slice(0, 1000),
+      }, place));
       fetch(form.dataset.duplicatesUrl + "?" + query.toString(), { headers: { Accept: "application/json" } })
         .then(function (r) { return r.ok ? r.json() : []; })
         .catch(function () { return []; })
