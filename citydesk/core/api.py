@@ -126,7 +126,9 @@ class UnitOut(Schema):
 
 
 class UnitPage(Schema):
-    count: int
+    count: int  # all the units matching, whatever the page
+    limit: int
+    offset: int
     items: list[UnitOut]
 
 
@@ -139,7 +141,8 @@ def unit_list(
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0),
 ) -> UnitPage:
-    """Current administrative units; `q` searches names with or without accents."""
+    """Current administrative units; `q` searches names with or without accents. A page of `limit` units
+    (100 unless asked, at most 1,000) from `offset`: `count` says how many match in all."""
     qs = AdminUnit.objects.all()
     if province:
         try:
@@ -156,7 +159,8 @@ def unit_list(
     if q:
         qs = qs.filter(search_name__contains=search_key(q))
     total = qs.count()
-    return UnitPage(count=total, items=list(qs.order_by("code")[offset : offset + limit]))
+    items = list(qs.order_by("code")[offset : offset + limit])
+    return UnitPage(count=total, limit=limit, offset=offset, items=items)
 
 
 class LocateOut(Schema):

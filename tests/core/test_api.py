@@ -417,6 +417,9 @@ def test_units_api(client, personas):
     r = client.get("/api/v1/units", {"province": "79", "q": "ben thanh"})
     assert r.status_code == 200
     assert [u["code"] for u in r.json()["items"]] == ["26743"]
+    page = client.get("/api/v1/units", {"province": "79", "limit": 1, "offset": 1}).json()
+    assert (page["count"], page["limit"], page["offset"]) == (2, 1, 1)  # the page says where it is
+    assert [u["code"] for u in page["items"]] == ["26743"]  # 26740 comes first
     assert client.get("/api/v1/units", {"province": "98"}).json()["field"] == "province"
     r = client.get("/api/v1/units", {"province": "zz"})
     assert r.status_code == 400 and r.json()["field"] == "province"
