@@ -507,6 +507,45 @@ def test_hotline_suggestions(client, personas, categories, monkeypatch):
     assert client.get("/tong-dai/").status_code == 200
 
 
+class FakeAcrossCities:
+    available = True
+    categories = [("road_damage", "Hư hỏng mặt đường", 0.81), ("street_lighting", "Chiếu sáng", 0.002)]
+    units = [
+        ("79.SXD", "Sở Xây dựng", 0.9),
+        ("01.SXD", "Sở Xây dựng", 0.07),
+        ("26740", "UBND Phường Sài Gòn", 0.004),
+    ]
+
+
+def test_hotline_unit_suggestions_stay_in_the_callers_city(client, personas, categories, monkeypatch):
+    from citydesk.core.models import Organisation, OrgKind
+    from tests.conftest import make_unit
+
+    hanoi = make_unit("01", "Thành phố Hà Nội")
+    city = Organisation.objects.create(
+        code="01", name="UBND Thành phố Hà Nội", kind=OrgKind.PEOPLES_COMMITTEE, admin_unit=hanoi
+    )
+    Organisation.objects.create(code="01.SXD", name="Sở Xây dựng", kind=OrgKind.DEPARTMENT, parent=city)
+    client.force_login(personas.operator)
+    monkeypatch.setattr(hotline_views, "_suggest", lambda *args, **kwargs: FakeAcrossCities())
+
+    def units(**query: str) -> list[tuple[str, str, float]]:
+        body = client.get("/tong-dai/goi-y/", {"description": "đèn đường hỏng", **query}).json()
+        assert [c["code"] for c in body["categories"]] == ["road_damage"]  # 0 % is not a suggestion
+        return [(u["code"], u["name"], u["confidence"]) for u in body["units"]]
+
+    # The province chosen on the call sheet: Hà Nội's department is not offered, nor a 0 % ward.
+    assert units(province="79") == [("79.SXD", "Sở Xây dựng", 0.9)]
+    # No place yet: both departments, told apart by their city.
+    assert units() == [
+        ("79.SXD", "Sở Xây dựng – Thành phố Hồ Chí Minh", 0.9),
+        ("01.SXD", "Sở Xây dựng – Thành phố Hà Nội", 0.07),
+    ]
+    # Category and ward chosen: the unit routing will send it to, certain (street lighting: the department).
+    assert units(category="street_lighting", ward_code="26743") == [("79.SXD", "Sở Xây dựng", 1.0)]
+    assert units(category="road_damage", ward_code="26743") == [("26743", "UBND Phường Bến Thành", 1.0)]
+
+
 # --- Officer queue ---------------------------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,11 +17,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from citydesk.core.errors import DomainError, NotAllowed
 from citydesk.core.models import (
+    AdminUnit,
+    DivisionLevel,
     Membership,
+    Organisation,
+    ServiceCategory,
 )
 from citydesk.core.powers import Power
 from citydesk.core.services import holds_anywhere
-from citydesk.reports import selectors, services, system_notes
+from citydesk.core.units import normalize_code, ward_by_code
+from citydesk.core.validators import organisation_province
+from citydesk.reports import routing, selectors, services, system_notes
 from citydesk.reports.forms import (
     HotlineForm,
     LookupForm,
@@ -309,10 +316,59 @@ def hotline_suggest(request: HttpRequest) -> JsonResponse:
     except Exception:  # a broken model must never stop the hotline
         log.exception("routing suggestions failed")
         return JsonResponse(empty)
+    ward = _ward_or_none(ward_code)
+    province = ward.province_id if ward else (request.GET.get("province", "").strip()[:2] or None)
     return JsonResponse(
         {
             "available": bool(result.available),
-            "categories": [_choice(c) for c in result.categories],
-            "units": [_choice(u) for u in result.units],
+            "categories": [c for c in map(_choice, result.categories) if c["confidence"] >= MIN_SHOWN],
+            "units": _unit_choices(request, result.units, ward, province),
         }
     )
+
+
+MIN_SHOWN = 0.01  # a suggestion that rounds to 0 % says nothing
+
+
+def _ward_or_none(code: str | None) -> AdminUnit | None:
+    if not code:
+        return None
+    try:
+        return ward_by_code(normalize_code(code, level=DivisionLevel.WARD))
+    except DomainError:
+        return None
+
+
+def _unit_choices(
+    request: HttpRequest, suggested: list[Any], ward: AdminUnit | None, province: str | None
+) -> list[dict[str, Any]]:
+    """The handling unit: once the category is chosen and the place known, the one routing will choose
+    (certain, 100 %); else the model's likely units of the place's province only, a name shared by two
+    provinces' units followed by its province."""
+    category = ServiceCategory.objects.filter(
+        code=request.GET.get("category", "").strip()[:40], domain=ServiceCategory.Domain.REPORT
+    ).first()
+    if category is not None and (ward is not None or province):
+        try:
+            chosen = routing.route(category, ward, province_code=None if ward else province)
+        except LookupError:
+            chosen = None
+        if chosen is not None:
+            return [{"code": chosen.unit.code, "name": chosen.unit.name, "confidence": 1.0}]
+    choices = [_choice(u) for u in suggested]
+    orgs = {o.code: o for o in Organisation.objects.filter(code__in=[c["code"] for c in choices])}
+    home = {code: organisation_province(org) for code, org in orgs.items()}
+    kept = [
+        c
+        for c in choices
+        if c["confidence"] >= MIN_SHOWN and (not province or home.get(c["code"]) == province)
+    ]
+    names = Counter(c["name"] for c in kept)
+    if any(n > 1 for n in names.values()):
+        provinces = dict(
+            AdminUnit.objects.filter(code__in=set(home.values()) - {None}).values_list("code", "name")
+        )
+        for c in kept:
+            if names[c["name"]] > 1 and home.get(c["code"]) in provinces:
+                c["name"] = f"{c['name']} – {provinces[home[c['code']]]}"
+    return kept

@@ -535,7 +535,9 @@
       var text = description.value.trim();
       if (text.length < 6) return;
       var mine = ++sequence;
-      var query = new URLSearchParams({ description: text, ward_code: wardCodeOf(ward, wardList) });
+      var query = new URLSearchParams({
+        description: text, ward_code: wardCodeOf(ward, wardList), province: province.value, category: category.value,
+      });
       fetch(form.dataset.suggestUrl + "?" + query.toString(), { headers: { Accept: "application/json" } })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (data) {
@@ -552,6 +554,8 @@
     }
     description.addEventListener("input", later);
     ward.addEventListener("change", later);
+    category.addEventListener("change", later);  // a category chosen: the unit routing will choose
+    province.addEventListener("change", later);
   }
 
   /* ---- Tracking page: rating ------------------------------------------------------------------- */
