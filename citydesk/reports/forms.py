@@ -49,6 +49,24 @@ def question_label(question: dict[str, Any]) -> str:
     return label or question.get("label") or question["code"]
 
 
+def answer_rows(category: ServiceCategory, answers: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """A report's answers as read: (the question as asked, the answer in the reader's number format), in
+    the category's order; an answer to a question since removed keeps its code."""
+    from django.utils.formats import number_format
+
+    answers = dict(answers or {})
+    rows = []
+    for question in category.questions or []:
+        if not isinstance(question, dict) or question.get("code") not in answers:
+            continue
+        value = answers.pop(question["code"])
+        if isinstance(value, float):
+            value = int(value) if value.is_integer() else number_format(value, use_l10n=True)
+        rows.append((question_label(question), str(value)))
+    rows += [(code, str(value)) for code, value in answers.items()]
+    return rows
+
+
 def answer_field_name(category_code: str, question_code: str) -> str:
     return f"{ANSWER_PREFIX}{category_code}__{question_code}"
 

@@ -940,3 +940,15 @@ def test_a_number_answer_is_read_the_vietnamese_way(client, categories, typed, s
     r = post_form(client, a_road_damage__depth_cm=typed)
     assert r.status_code == 302, r.content.decode()[:500]
     assert Report.objects.get().answers == {"depth_cm": stored}
+
+
+def test_answers_read_as_questions_by_the_unit_and_the_reporter_only(client, personas, categories):
+    report = submit(answers={"depth_cm": "40,5"})
+    client.force_login(personas.head)
+    page = client.get(f"/xu-ly/{report.code}/").content.decode()
+    answers = re.search(r'data-testid="answers">(.*?)</dl>', page, re.S).group(1)
+    assert "<dt>Độ sâu (cm)</dt><dd>40,5</dd>" in answers  # the question, not its code "depth_cm"
+    client.logout()
+    mine = client.get(f"/tra-cuu/{report.code}/", {"t": report.citizen_token}).content.decode()
+    assert "<dt>Độ sâu (cm)</dt><dd>40,5</dd>" in mine
+    assert 'data-testid="answers"' not in client.get(f"/tra-cuu/{report.code}/").content.decode()

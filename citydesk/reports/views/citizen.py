@@ -39,6 +39,7 @@ from citydesk.reports.forms import (
     LookupForm,
     RatingForm,
     ReportForm,
+    answer_rows,
     category_label,
     new_idempotency_key,
 )
@@ -381,6 +382,8 @@ def _track_response(
     following = _following(request, report) if may_follow else None
     context = {
         "report": report,
+        # The reporter's own answers to the category's questions (others read the description only).
+        "answers": answer_rows(report.category, report.answers) if as_reporter else [],
         "category_name": category_label(report.category),
         "unit_gloss": _unit_gloss(report.unit),
         "reporter_name": report.contact_name if report.show_name_publicly else "",

@@ -46,6 +46,7 @@ from citydesk.reports.forms import (
     PauseForm,
     QueueFilterForm,
     VersionForm,
+    answer_rows,
     category_label,
 )
 from citydesk.reports.models import Channel, RejectReason, Report, ReportEvent, Status
@@ -387,6 +388,7 @@ def _officer_response(
 
     context = {
         "report": report,
+        "answers": answer_rows(report.category, report.answers),
         "category_name": category_label(report.category),
         "overdue": _overdue(report, timezone.now()),
         "paused_left": _hours_minutes(selectors.clock_left(report)),
