@@ -3,6 +3,7 @@ filing pages that lead to it (level 4: file, then pay through the sandbox gatewa
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -287,10 +288,17 @@ def test_cancelled_payment_can_be_retried(client, personas, catalog):
     dossier.refresh_from_db()
     assert dossier.paid_at is None and Payment.objects.get().state == "failed"
     assert f"/ho-so/da-nop/{dossier.code}/thanh-toan/" in html(client.get(f"/ho-so/da-nop/{dossier.code}/"))
+    # The tracking page says the fee is not paid yet (it said the amount alone).
+    assert re.search(
+        r'data-testid="fee">100\.000 đ · chưa nộp<', html(client.get(f"/ho-so/tra-cuu/{dossier.code}/"))
+    )
     response = client.post(f"/ho-so/da-nop/{dossier.code}/thanh-toan/")
     second = Payment.objects.exclude(pk=first.pk).get()
     assert response["Location"] == f"/ho-so/thanh-toan/{second.reference}/"
     client.post(response["Location"], {"outcome": "paid"})
     dossier.refresh_from_db()
     assert dossier.paid_at is not None
+    assert re.search(
+        r'data-testid="fee">100\.000 đ · đã nộp<', html(client.get(f"/ho-so/tra-cuu/{dossier.code}/"))
+    )
     assert type(client)().post(f"/ho-so/da-nop/{dossier.code}/thanh-toan/").status_code == 403

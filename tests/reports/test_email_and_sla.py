@@ -117,3 +117,16 @@ def test_the_how_to_answer_shows_the_pothole_example_with_its_own_category(perso
     ServiceCategory.objects.create(code="aa_first", name="Đứng đầu bảng chữ cái", domain="report")
     text = how_to()
     assert "[road_damage] Ổ gà trước số 12 Lê Lợi" in text and "[aa_first] Ổ gà" not in text
+
+
+def test_the_command_names_a_missing_or_unreadable_file_in_words(personas, categories, tmp_path):
+    from django.utils import translation
+
+    with translation.override("vi"):
+        for path, words in ((tmp_path / "khong-co.eml", "không tìm thấy tệp"), (tmp_path, "thư mục")):
+            with pytest.raises(CommandError) as err:
+                call_command("ingest-email", str(path))
+            assert err.value.returncode == 2
+            assert str(path) in str(err.value) and words in str(err.value), str(err.value)
+            assert "Errno" not in str(err.value)
+    assert not Report.objects.exists()

@@ -30,8 +30,18 @@ class Command(TranslatedCommand):
         source = options["file"]
         try:
             raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+        except FileNotFoundError:
+            raise CommandError(_("%(file)s: file not found.") % {"file": source}, returncode=2) from None
+        except IsADirectoryError:
+            raise CommandError(
+                _("%(file)s is a folder, not a message file.") % {"file": source}, returncode=2
+            ) from None
+        except PermissionError:
+            raise CommandError(
+                _("%(file)s: no permission to read it.") % {"file": source}, returncode=2
+            ) from None
         except OSError as exc:
-            raise CommandError(f"{source}: {exc}", returncode=2) from None
+            raise CommandError(f"{source}: {exc.strerror or exc}", returncode=2) from None
         result = receive(raw, default_category=options["default_category"])  # refusals answer the sender
         code = result.report.code
         if result.kind == "reply":
