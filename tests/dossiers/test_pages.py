@@ -455,6 +455,12 @@ def test_forward_through_the_page_and_a_stale_version_is_a_conflict(client, pers
     assert response.status_code == 302
     moved = Dossier.objects.get(pk=dossier.pk)
     assert moved.current_step.position == 2 and moved.version == seen + 1
+    # The officer is told where it went (the status, "in progress", did not change).
+    said = [str(m) for m in client.get(response["Location"]).context["messages"]]
+    assert said == [
+        f"{dossier.code}: đã xong bước; hồ sơ chuyển sang bước 2 “Thẩm định”, "
+        "chờ cán bộ, công chức của UBND Phường Bến Thành xử lý."
+    ]
     # The applicant was told of the receipt, not of an internal step (the tracking page shows it).
     assert Notification.objects.filter(subject__contains=dossier.code).count() == 1
     events = DossierEvent.objects.filter(dossier=dossier).count()

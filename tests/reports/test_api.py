@@ -522,3 +522,23 @@ def test_queue_query_count_does_not_grow_with_the_number_of_units(client, catego
     assert len({i["unit_code"] for i in spread.json()["items"]}) == 4
     assert len(four_units) == len(one_unit), [q["sql"] for q in four_units.captured_queries]
     assert all(item["allowed_actions"] for item in spread.json()["items"])  # the leader may act on each
+
+
+def test_a_text_too_long_is_named_in_the_message(client, categories):
+    for field, limit, words in (("contact_name", 150, "Họ tên"), ("address", 300, "Địa chỉ")):
+        r = client.post(
+            "/api/v1/reports",
+            json.dumps(BODY | {field: "x" * (limit + 1)}),
+            content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE="vi",
+        )
+        assert r.status_code == 400 and r.json()["field"] == field
+        assert r.json()["detail"].startswith(words) and str(limit) in r.json()["detail"], r.json()
+    r = client.post(
+        "/api/v1/reports",
+        json.dumps(BODY | {"description": "x" * 4001}),
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="vi",
+    )
+    assert "4.000" in r.json()["detail"]  # written as the form's hint writes it
+    assert not Report.objects.exists()

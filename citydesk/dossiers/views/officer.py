@@ -244,10 +244,24 @@ def dossier_action(request: HttpRequest, code: str) -> HttpResponse:
             values=values,
             status=status_of(exc),
         )
-    messages.success(
-        request,
-        _("%(code)s is now “%(status)s”.") % {"code": moved.code, "status": moved.get_status_display()},
-    )
+    next_step = moved.current_step if action == "forward" else None
+    if next_step is not None:  # the status stays "in progress": say where the dossier went
+        messages.success(
+            request,
+            _("%(code)s: step done; it now waits at step %(n)s “%(step)s”, for the %(role)s of %(unit)s.")
+            % {
+                "code": moved.code,
+                "n": next_step.position,
+                "step": next_step.label,
+                "role": next_step.get_role_display().lower(),
+                "unit": next_step.unit.name,
+            },
+        )
+    else:
+        messages.success(
+            request,
+            _("%(code)s is now “%(status)s”.") % {"code": moved.code, "status": moved.get_status_display()},
+        )
     return redirect("dossiers:dossier", code=moved.code)
 
 

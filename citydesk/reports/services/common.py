@@ -15,7 +15,9 @@ from django.core import signing
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from citydesk.core import configcache, units
 from citydesk.core import validators as core_validators
@@ -57,11 +59,29 @@ def mask_phone(phone: str) -> str:
     return f"{phone[:3]}****{phone[-3:]}" if len(phone) >= 7 else ("*" * len(phone))
 
 
+# How a bounded text field is named in a refusal (an error summary lists them without their labels).
+_FIELD_NAMES = {
+    "address": gettext_lazy("The address"),
+    "contact_name": gettext_lazy("The name"),
+    "note": gettext_lazy("The note"),
+    "resolution": gettext_lazy("What was done"),
+    "text": gettext_lazy("The note"),
+    "comment": gettext_lazy("The comment"),
+}
+
+
 def _bounded(value: str | None, field: str, limit: int = MAX_DESCRIPTION) -> str:
     """Stored text (NFC) that fits its column: longer is refused, never cut without a word."""
     value = nfc(value or "")
     if len(value) > limit:
-        raise DomainError(_("Too long (at most %(n)s characters).") % {"n": limit}, field=field)
+        name = _FIELD_NAMES.get(field)
+        n = number_format(limit, force_grouping=True)  # 4.000, as the hints write it
+        message = (
+            _("%(field)s is too long (at most %(n)s characters).") % {"field": name, "n": n}
+            if name
+            else _("Too long (at most %(n)s characters).") % {"n": n}
+        )
+        raise DomainError(message, field=field)
     return value
 
 

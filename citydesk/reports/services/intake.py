@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from citydesk.core import configcache
@@ -119,7 +120,8 @@ def report_submit(
         raise DomainError(_("Describe the problem."), field="description")
     if len(description) > MAX_DESCRIPTION:
         raise DomainError(
-            _("The description is too long (at most %(n)s characters).") % {"n": MAX_DESCRIPTION},
+            _("The description is too long (at most %(n)s characters).")
+            % {"n": number_format(MAX_DESCRIPTION, force_grouping=True)},
             field="description",
         )
     if (lon is None) != (lat is None):
