@@ -4,10 +4,11 @@ finished dossier, the import page."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
-from citydesk.dossiers.models import Status
+from citydesk.dossiers.models import Dossier, Status
 from citydesk.ratings.models import DeskTransaction, Rating, RatingMonth
 from tests.ratings.conftest import KIOSK, make_dossier
 
@@ -146,6 +147,12 @@ def test_applicant_rates_by_link_once(client, personas, procedures):
     url = f"/danh-gia/ho-so/{dossier.code}/"
     page = client.get(url, {"t": dossier.citizen_token})
     assert page.status_code == 200 and 'data-testid="rate-form"' in page.content.decode()
+    assert re.search(r"<h1>(.*?)</h1>", page.content.decode()).group(1) == "Đánh giá dịch vụ công trực tuyến"
+    # A dossier filed at the desk is not called an online service.
+    desk = make_dossier(personas, procedures["birth"])
+    Dossier.objects.filter(pk=desk.pk).update(channel="desk")
+    desk_page = client.get(f"/danh-gia/ho-so/{desk.code}/", {"t": desk.citizen_token}).content.decode()
+    assert re.search(r"<h1>(.*?)</h1>", desk_page).group(1) == "Đánh giá việc giải quyết hồ sơ"
     done = client.post(url, {"t": dossier.citizen_token, "level": "normal", "comment": "Hơi lâu"})
     assert done.status_code == 302
     after = client.get(done["Location"]).content.decode()
