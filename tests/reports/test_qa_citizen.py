@@ -262,6 +262,19 @@ def test_an_update_email_has_a_signed_link_to_stop_following(client, personas, c
     assert to(NEIGHBOUR) == [] and len(to(REPORTER)) == 1
 
 
+def test_an_update_sms_has_a_link_to_stop_following_too(client, personas, categories):
+    report = submit()
+    follower = report_follow_outcome(code=report.code, phone="0912 000 111").follower
+    Notification.objects.all().delete()
+    report_note(user=personas.head, code=report.code, text="Đội sẽ đến chiều nay.", public=True)
+    (message,) = Notification.objects.filter(address="0912000111")
+    path = re.search(r"https?://[^/\s]+(/bo-theo-doi/\S+/)", message.body).group(1)
+    assert unfollow_key(follower.pk, report.code) in path
+    assert "/tra-cuu/" in message.body  # the report's page stays in the message
+    assert client.post(path).status_code == 200
+    assert not Follower.objects.filter(pk=follower.pk).exists()
+
+
 # --- 5. A long SMS keeps its link and code ----------------------------------------------------------
 
 

@@ -465,6 +465,12 @@ def _compose(
                 _("To stop receiving updates on %(code)s: %(link)s")
                 % {"code": report.code, "link": unfollow_link(recipient.follower_id, report.code)},
             ]
+        elif recipient.channel == Channel.SMS and recipient.follower_id and not recipient.reporter:
+            # Short, as an SMS must be; without it a number that followed could never stop the messages.
+            # (The reporter's own messages keep the tracking link last: a long SMS keeps its last link.)
+            lines.append(
+                _("Stop these messages: %(link)s") % {"link": unfollow_link(recipient.follower_id, report.code)}
+            )
         return str(subject()), "\n".join(lines)
 
 
