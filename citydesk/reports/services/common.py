@@ -469,7 +469,8 @@ def _compose(
             # Short, as an SMS must be; without it a number that followed could never stop the messages.
             # (The reporter's own messages keep the tracking link last: a long SMS keeps its last link.)
             lines.append(
-                _("Stop these messages: %(link)s") % {"link": unfollow_link(recipient.follower_id, report.code)}
+                _("Stop these messages: %(link)s")
+                % {"link": unfollow_link(recipient.follower_id, report.code)}
             )
         return str(subject()), "\n".join(lines)
 
