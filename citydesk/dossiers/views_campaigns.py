@@ -29,6 +29,7 @@ from citydesk.dossiers.forms import check_campaign_dates
 from citydesk.dossiers.models import Campaign, Procedure, Target
 from citydesk.dossiers.services.campaigns import (
     campaign_create,
+    campaign_problems,
     campaign_update,
     planning_cities,
     target_problems,
@@ -154,6 +155,13 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     values = _posted(request)
     try:
         check_campaign_dates(values)
+        problems = campaign_problems(**values)  # every field's problem in one round
+        if problems:
+            errors: dict[str, str] = {}
+            for problem in problems:
+                for field, message in _field_errors(problem, CAMPAIGN_FIELDS).items():
+                    errors.setdefault(field, message)
+            return _campaign_form(request, cities, values, errors, None, 400)
         campaign = campaign_create(user=request.user, **values)
     except DomainError as exc:
         return _campaign_form(request, cities, values, _field_errors(exc, CAMPAIGN_FIELDS), None, exc.status)

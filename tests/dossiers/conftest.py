@@ -139,3 +139,16 @@ def receive(personas, catalog):
         ).dossier
 
     return make
+
+
+CAMPAIGN_TODAY = dt.date(2026, 11, 20)
+
+
+@pytest.fixture(autouse=True)
+def campaign_today(monkeypatch: pytest.MonkeyPatch) -> dt.date:
+    """The day a new campaign is checked against (one that is over already is refused): fixed, so that the
+    tests' campaigns of December 2026 stay in the future whenever the suite runs."""
+    from citydesk.dossiers.services import campaigns
+
+    monkeypatch.setattr(campaigns, "_today", lambda: CAMPAIGN_TODAY)
+    return CAMPAIGN_TODAY

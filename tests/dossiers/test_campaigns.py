@@ -546,6 +546,29 @@ def test_dashboard_page_shows_the_numbers_and_exports(client, personas, catalog,
     assert client.get(f"/mot-cua/chien-dich/{campaign_set.pk}/").status_code == 404
 
 
+def test_the_create_page_says_every_problem_at_once(client, personas, catalog, campaign_today):
+    client.force_login(personas.leader)
+    bad = client.post("/mot-cua/chien-dich/moi/", {"name": "", "start_date": "", "end_date": ""})
+    assert bad.status_code == 400
+    page = bad.content.decode()
+    for field in ("name", "start_date", "procedure_codes", "unit_codes"):  # one round, not four
+        assert f'data-field="{field}"' in page, field
+    base = {"name": "Tháng hành động", "procedure_codes": ["HT-01"], "unit_codes": [personas.ward.code]}
+    over = campaign_today - dt.timedelta(days=1)
+    for start, end in ((over - dt.timedelta(days=30), over), (campaign_today, dt.date(2099, 12, 31))):
+        r = client.post(
+            "/mot-cua/chien-dich/moi/", {**base, "start_date": start.isoformat(), "end_date": end.isoformat()}
+        )
+        assert r.status_code == 400 and 'data-field="end_date"' in r.content.decode(), (start, end)
+    assert not Campaign.objects.exists()
+    ok = {
+        **base,
+        "start_date": campaign_today.isoformat(),
+        "end_date": (campaign_today + dt.timedelta(days=30)).isoformat(),
+    }
+    assert client.post("/mot-cua/chien-dich/moi/", ok).status_code == 302
+
+
 def test_create_page_saves_and_bad_input_names_the_field(client, personas, catalog):
     client.force_login(personas.leader)
     form = client.get("/mot-cua/chien-dich/moi/").content.decode()

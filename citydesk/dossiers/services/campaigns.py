@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor, audit_record
@@ -222,6 +223,54 @@ def _dates(start_date: dt.date | str | None, end_date: dt.date | str | None) -> 
 
 
 # --- Campaigns ------------------------------------------------------------------------------------
+
+MAX_CAMPAIGN_DAYS = 366  # a campaign is a drive of weeks or months, not a standing rule
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def campaign_problems(
+    *,
+    name: str | None,
+    start_date: dt.date | str | None,
+    end_date: dt.date | str | None,
+    procedure_codes: Iterable[str] | str | None,
+    unit_codes: Iterable[str] | str | None,
+    new: bool = True,
+) -> list[DomainError]:
+    """Every problem of a campaign's fields at once (the form says them all in one round), each naming its
+    field. A new campaign must not be over already (it would change no dossier) nor last over a year."""
+    problems: list[DomainError] = []
+    for check in (
+        lambda: _name(name),
+        lambda: _dates(start_date, end_date),
+        lambda: _procedures(procedure_codes),
+        lambda: _units(unit_codes),
+    ):
+        try:
+            check()
+        except DomainError as exc:
+            problems.append(exc)
+    if not any(p.field in ("start_date", "end_date") for p in problems):
+        start, end = _dates(start_date, end_date)
+        if new and end < _today():
+            problems.append(
+                DomainError(
+                    _(
+                        "The campaign would be over already: a campaign changes only dossiers received during it."
+                    ),
+                    field="end_date",
+                )
+            )
+        elif (end - start).days + 1 > MAX_CAMPAIGN_DAYS:
+            problems.append(
+                DomainError(
+                    _("A campaign lasts at most %(n)s days.") % {"n": MAX_CAMPAIGN_DAYS}, field="end_date"
+                )
+            )
+    return problems
 
 
 @transaction.atomic
