@@ -26,4 +26,17 @@ DJANGO_ADMIN_MESSAGES = (
     gettext_noop("Action:"),
     gettext_noop("Add %(name)s"),
     gettext_noop("Site administration"),
+    # The user pages (django.contrib.auth): left in English, or "staff status" as "employee status".
+    gettext_noop("After you’ve created a user, you’ll be able to edit more user options."),
+    gettext_noop(
+        "Whether the user will be able to authenticate using a password or not. "
+        "If disabled, they may still be able to authenticate using other backends, "
+        "such as Single Sign-On or LDAP."
+    ),
+    gettext_noop("Raw passwords are not stored, so there is no way to see the user’s password."),
+    gettext_noop("staff status"),
+    gettext_noop("variety"),
+    gettext_noop("memory cost"),
+    gettext_noop("time cost"),
+    gettext_noop("parallelism"),
 )
