@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor, audit_record
@@ -121,7 +122,10 @@ def _clean_text(value: str | None, field: str) -> str:
     if len(text) > Directive.TEXT_MAX:
         raise DomainError(
             _("At most %(max)s characters (this one has %(n)s).")
-            % {"max": Directive.TEXT_MAX, "n": len(text)},
+            % {
+                "max": number_format(Directive.TEXT_MAX, force_grouping=True),  # 2.000, as the hint says
+                "n": number_format(len(text), force_grouping=True),
+            },
             field=field,
         )
     return text

@@ -629,6 +629,10 @@ def test_targets_page_and_form(client, personas, catalog, target_set_up):
     html = both.content.decode()
     assert both.status_code == 400
     assert all(f'data-field="{f}"' in html for f in ("online_share", "on_time_share", "one_stop_share"))
+    # No unit chosen: said so next to the field (it read "No unit ." with an empty name).
+    nameless = client.post("/mot-cua/chi-tieu/dat/", {**post, "unit_code": "", "one_stop_share": "85"})
+    assert nameless.status_code == 400 and 'data-field="unit_code"' in nameless.content.decode()
+    assert "Không có đơn vị ." not in nameless.content.decode()
     good = client.post("/mot-cua/chi-tieu/dat/", {**post, "one_stop_share": "85"})
     assert good.status_code == 302
     assert Target.objects.get(unit=personas.other_ward).one_stop_share == Decimal("85.00")

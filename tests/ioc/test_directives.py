@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from citydesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
 from citydesk.core.models import AuditEntry, Membership, Organisation, OrgKind, User
@@ -273,9 +273,10 @@ def test_bad_input_in_the_services_names_the_field(personas, report):
     with pytest.raises(DomainError) as empty:
         directive_issue(personas.leader, report_code=report.code, text="  ")
     assert empty.value.field == "text"
-    with pytest.raises(DomainError) as long:
+    with pytest.raises(DomainError) as long, translation.override("vi"):
         directive_issue(personas.leader, report_code=report.code, text="x" * 2001)
     assert long.value.field == "text"
+    assert "2.000" in long.value.message and "2.001" in long.value.message  # as the form's hint writes it
     with pytest.raises(NotFound) as unit:
         directive_issue(personas.leader, unit_code="khong-co", text="Chỉ đạo")
     assert unit.value.field == "unit"

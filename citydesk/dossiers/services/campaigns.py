@@ -428,6 +428,8 @@ def target_set(
         .first()
     )
     if unit is None:
+        if not (unit_code or "").strip():
+            raise DomainError(_("Choose the unit."), field="unit_code")
         raise NotFound(_("No unit %(code)s.") % {"code": unit_code}, field="unit_code")
     actor = _authorize_city(user, common.city_of(unit))
     values = {
