@@ -24,13 +24,17 @@ def _parse_time(value: str, name: str) -> time:
     return parse_clock(value, name)
 
 
-def range_error(exc: OutOfRange, field: str) -> DomainError:
-    """The 400 for a date outside the calendar's range (or a result after its end), naming `field`."""
+def range_error(exc: OutOfRange, field: str, *, day_first: bool = False) -> DomainError:
+    """The 400 for a date outside the calendar's range (or a result after its end), naming `field`. The
+    dates in ISO form (the API), or `day_first` (dd/mm/yyyy, as the pages write dates)."""
     if exc.result:
         message = _("The result would fall after %(last)s, the end of the working-day calendar.")
     else:
         message = _("Give a date between %(first)s and %(last)s.")
-    return DomainError(message % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}, field=field)
+    shape = "%d/%m/%Y" if day_first else "%Y-%m-%d"
+    return DomainError(
+        message % {"first": FIRST_DAY.strftime(shape), "last": LAST_DAY.strftime(shape)}, field=field
+    )
 
 
 def check_in_range(value: date | datetime, field: str) -> None:

@@ -230,30 +230,52 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         year = now.year
     result = None
     error = ""
-    received_raw = request.GET.get("received", "")
-    days_raw = request.GET.get("working_days", "")
+    received_raw = request.GET.get("received", "").strip()
+    days_raw = request.GET.get("working_days", "").strip()
+    received = _typed_moment(received_raw)
     if received_raw or days_raw:
-        received = parse_datetime(received_raw) if received_raw else None
         if received is None:
-            error = _("Enter the time of receipt as YYYY-MM-DD HH:MM.")
+            error = _("Enter the time of receipt as dd/mm/yyyy hh:mm.")
         elif not days_raw.isdigit():
             error = _("The number of working days must be a whole number, 0 or more.")
         else:
             try:
                 result = calendar.due(received, int(days_raw))
             except OutOfRange as exc:  # before 1990, after 2100, or a due date beyond the calendar
-                error = range_error(exc, "received").message
+                error = range_error(exc, "received", day_first=True).message
     context = {
         "year": year,
         "years": [year - 1, year + 1],
         "holidays": [(h, HOLIDAY_KINDS.get(h.kind, h.kind)) for h in calendar.holidays(year)],
-        "received": received_raw or now.strftime("%Y-%m-%dT%H:%M"),
+        # Day first, whatever the browser's language (a native date-time field wrote mm/dd/yyyy).
+        "received": received.strftime("%d/%m/%Y %H:%M")
+        if received
+        else received_raw or now.strftime("%d/%m/%Y %H:%M"),
         "working_days": days_raw or "0",
         "result": result,
         "error": error,
         "cutoff": calendar.cutoff,
     }
-    return render(request, "web/calendar.html", context)
+    return render(request, "web/calendar.html", context, status=400 if error else 200)
+
+
+def _typed_moment(text: str) -> datetime | None:
+    """A time of receipt typed day first (13/02/2026 10:00, or a date alone: the start of the day) or in
+    ISO form (links and bookmarks: 2026-02-13T10:00); None when it is neither."""
+    if not text:
+        return None
+    try:
+        found = parse_datetime(text)
+    except ValueError:  # a well-formed but impossible ISO time (month 13)
+        return None
+    if found is not None:
+        return found
+    for shape in ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(" ".join(text.split()), shape)
+        except ValueError:
+            continue
+    return None
 
 
 def units_page(request: HttpRequest) -> HttpResponse:

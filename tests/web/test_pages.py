@@ -64,14 +64,21 @@ def test_calendar_page_computes_a_deadline(client):
     html = r.content.decode()
     assert "23/02/2026 17:00" in html
     assert "Tết Nguyên Đán" in html
-    r = client.get("/lich-lam-viec/", {"received": "hôm nay", "working_days": "1"})
-    assert 'role="alert"' in r.content.decode()
+    # Typed day first, as the field shows it whatever the browser's language (a native date-time field
+    # showed 02/13/2026 in a US-English browser).
+    r = client.get("/lich-lam-viec/", {"received": "13/02/2026 10:00", "working_days": "1"})
+    html = r.content.decode()
+    assert "23/02/2026 17:00" in html and 'name="received" type="text"' in html
+    assert 'value="13/02/2026 10:00"' in html
+    for bad in ("hôm nay", "02/13/2026 10:00", "2026-13-01T10:00"):
+        r = client.get("/lich-lam-viec/", {"received": bad, "working_days": "1"})
+        assert r.status_code == 400 and 'role="alert"' in r.content.decode(), bad
     for received in ("9999-12-31T10:00", "1900-01-01T10:00"):  # outside the calendar: said, not a 500
         r = client.get("/lich-lam-viec/", {"received": received, "working_days": "5"})
         assert (
-            r.status_code == 200
+            r.status_code == 400
             and 'role="alert"' in r.content.decode()
-            and "1990-01-01" in r.content.decode()
+            and "01/01/1990" in r.content.decode()  # day first, as the page writes dates
         )
 
 
