@@ -188,7 +188,7 @@ def rating_stats(
     unit: str = "",
 ) -> dict:
     """Counts and shares (percent, two decimals) per unit, officer, procedure, channel or month
-    (`group`), for months `from`…`to` (YYYY-MM), a channel and a unit (with the units below it).
+    (`group`), for months `from`…`to` (YYYY-MM or mm/yyyy), a channel and a unit (with the units below it).
     Unit heads and deputies see their units; the city's leaders every unit."""
     result = selectors.stats_for(
         request.user, group=group, **{"from": month_from, "to": month_to}, channel=channel, unit=unit

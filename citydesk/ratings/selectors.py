@@ -25,6 +25,7 @@ from citydesk.core.powers import Role
 from citydesk.core.selectors import descendant_ids as descendants
 from citydesk.dossiers.models import Procedure
 from citydesk.lib.text import sort_key as _sort_key
+from citydesk.lib.workdays import FIRST_DAY, LAST_DAY
 from citydesk.ratings.models import Channel, RatingMonth
 
 STATS_ROLES = frozenset({Role.HEAD, Role.DEPUTY, Role.LEADER})
@@ -50,7 +51,8 @@ _COLUMN = {
     "channel": "channel",
     "month": "month",
 }
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")  # 2019-12: links, the API
+_MONTH_FIRST = re.compile(r"^(\d{1,2})/(\d{4})$")  # 12/2019: as the pages write a month
 sort_key = lru_cache(maxsize=50_000)(_sort_key)  # unit and officer names recur on every page
 HUNDREDTH = Decimal("0.01")
 
@@ -122,13 +124,23 @@ class StatsFilters:
 
 
 def parse_month(value: str, name: str) -> date | None:
+    """A month typed mm/yyyy (the page) or YYYY-MM (links, the API), within the calendar's years."""
     value = (value or "").strip()
     if not value:
         return None
-    match = _MONTH.match(value)
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise DomainError(_("Write the month as YYYY-MM (e.g. 2019-12)."), field=name)
-    return date(int(match.group(1)), int(match.group(2)), 1)
+    iso, first = _MONTH.match(value), _MONTH_FIRST.match(value)
+    year, month = (int(iso.group(1)), int(iso.group(2))) if iso else (0, 0)
+    if first:
+        year, month = int(first.group(2)), int(first.group(1))
+    if not 1 <= month <= 12:
+        raise DomainError(_("Write the month as mm/yyyy (e.g. 12/2019)."), field=name)
+    if not FIRST_DAY.year <= year <= LAST_DAY.year:
+        raise DomainError(
+            _("Give a month between %(first)s and %(last)s.")
+            % {"first": f"01/{FIRST_DAY.year}", "last": f"12/{LAST_DAY.year}"},
+            field=name,
+        )
+    return date(year, month, 1)
 
 
 def stats_filters(

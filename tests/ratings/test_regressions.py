@@ -188,6 +188,9 @@ def test_filter_errors_use_the_pages_labels(client, personas):
     assert page.status_code == 400
     assert "<strong>Đến tháng</strong>: " in html and "<strong>to</strong>" not in html
     assert 'aria-invalid="true"' in html
+    # The month fields are text typed mm/yyyy (a native month field showed "--------- ----"); a month from
+    # a link is written back the page's way.
+    assert 'name="from" value="10/2026" placeholder="mm/yyyy"' in html and 'type="month"' not in html
     bad = client.get("/danh-gia/thong-ke/", {"from": "tháng 5"}).content.decode()
     assert "<strong>Từ tháng</strong>" in bad and "<strong>from</strong>" not in bad
     export = client.get("/danh-gia/thong-ke.xlsx", {"unit": "nowhere"})

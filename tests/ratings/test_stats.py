@@ -118,6 +118,16 @@ def test_others_are_refused(personas, role):
         stats_scope(personas.all_roles()[role])
 
 
+def test_a_month_is_read_as_the_page_writes_it_too(personas, seeded):
+    from citydesk.ratings.selectors import parse_month
+
+    assert parse_month("03/2019", "from") == parse_month("2019-03", "from") == parse_month("3/2019", "from")
+    iso = stats_for(personas.leader, group="month", **{"from": "2019-03", "to": "2019-05"})
+    typed = stats_for(personas.leader, group="month", **{"from": "03/2019", "to": "05/2019"})
+    assert [r.key for r in typed.rows] == ["2019-03", "2019-04", "2019-05"]
+    assert [(r.key, r.total) for r in iso.rows] == [(r.key, r.total) for r in typed.rows]
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
@@ -125,6 +135,8 @@ def test_others_are_refused(personas, role):
         ({"from": "2019-13"}, "from"),
         ({"to": "19-01"}, "to"),
         ({"from": "2019-05", "to": "2019-04"}, "to"),
+        ({"from": "1800-01"}, "from"),  # before the calendar's years
+        ({"to": "13/2019"}, "to"),
         ({"channel": "fax"}, "channel"),
         ({"unit": "nowhere"}, "unit"),
     ],

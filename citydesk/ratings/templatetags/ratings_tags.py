@@ -39,3 +39,12 @@ def pct(value: Decimal | float | None) -> str:
     if value is None:
         return "—"
     return _localize(f"{Decimal(value):,.2f}") + "%"
+
+
+@register.filter
+def month_first(value: str) -> str:
+    """A month from a link (2019-12) as the page writes it (12/2019); anything else as it was typed."""
+    text = (value or "").strip()
+    if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
+        return f"{text[5:]}/{text[:4]}"
+    return text
