@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from citydesk.core.calendar import current_calendar, range_error
-from citydesk.core.models import AdminUnit, DivisionLevel, Membership, User
+from citydesk.core.models import AdminUnit, DivisionLevel, LegacyMapping, LegacyUnit, Membership, User
 from citydesk.core.powers import ROLE_POWERS, Power, Role
 from citydesk.core.schema import unapplied_migrations
 from citydesk.dossiers.models import Dossier
@@ -280,11 +280,26 @@ def _typed_moment(text: str) -> datetime | None:
 
 def units_page(request: HttpRequest) -> HttpResponse:
     provinces = sorted(AdminUnit.objects.filter(level=DivisionLevel.PROVINCE), key=lambda u: sort_key(u.name))
-    province_code = request.GET.get("province", "79")
+    province_code = request.GET.get("province", "79").strip()
     query = request.GET.get("q", "").strip()
+    error = ""
+    if province_code not in {p.code for p in provinces}:
+        error = _("No province or centrally-run city has the code “%(c)s”.") % {"c": province_code[:10]}
     wards = AdminUnit.objects.filter(level=DivisionLevel.WARD, province_id=province_code)
+    old_names: list[LegacyMapping] = []
     if query:
-        wards = wards.filter(search_name__contains=search_key(query))
+        key = search_key(query)
+        wards = wards.filter(search_name__contains=key)
+        # A name from before 1 July 2025 ("Bến Nghé"): the unit it is part of now.
+        old_names = list(
+            LegacyMapping.objects.filter(
+                legacy__level=LegacyUnit.Level.WARD,
+                legacy__search_name__contains=key,
+                unit__province_id=province_code,
+            )
+            .select_related("legacy", "legacy__parent", "unit")
+            .order_by("legacy__name", "unit__name")[:30]
+        )
     ordered = sorted(wards, key=lambda u: sort_key(u.name))
     page = Paginator(ordered, 60).get_page(request.GET.get("page"))
     return render(
@@ -296,7 +311,10 @@ def units_page(request: HttpRequest) -> HttpResponse:
             "q": query,
             "page": page,
             "total": len(ordered),
+            "old_names": old_names,
+            "error": error,
         },
+        status=400 if error else 200,
     )
 
 

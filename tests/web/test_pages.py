@@ -89,6 +89,27 @@ def test_units_page_searches_without_accents(client, personas):
     assert "Phường Sài Gòn" not in html
 
 
+def test_units_page_finds_an_old_name_and_refuses_an_unknown_province(client, personas):
+    from citydesk.core.models import AdminUnit, LegacyMapping, LegacyUnit
+    from citydesk.lib.text import search_key
+
+    district = LegacyUnit.objects.create(level="district", code="760", name="Quận 1", search_name="quan 1")
+    old = LegacyUnit.objects.create(
+        level="ward",
+        code="26740",
+        name="Phường Bến Nghé",
+        search_name=search_key("Phường Bến Nghé"),
+        parent=district,
+    )
+    LegacyMapping.objects.create(legacy=old, unit=AdminUnit.objects.get(code="26740"))
+    r = client.get("/don-vi-hanh-chinh/", {"province": "79", "q": "ben nghe"})
+    html = r.content.decode()
+    assert r.status_code == 200 and 'data-testid="old-names"' in html
+    assert "Phường Bến Nghé (Quận 1)" in html and "<strong>Phường Sài Gòn</strong> (26740)" in html
+    r = client.get("/don-vi-hanh-chinh/", {"province": "99"})
+    assert r.status_code == 400 and 'data-testid="units-error"' in r.content.decode()
+
+
 def test_home_page_query_count_is_bounded(client, personas):
     client.force_login(personas.leader)
     with CaptureQueriesContext(connection) as queries:
