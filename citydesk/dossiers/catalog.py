@@ -643,6 +643,11 @@ def catalog_load(
     sheets and headers), upsert them (unless `dry_run`)."""
     result = ImportResult(errors=list(errors or []), dry_run=dry_run)
     plan = _validate(sheets, letters or {}, result.errors)
+    if not result.errors and not plan.procedures:  # e.g. the blank template sent back as it was
+        result.errors.append(RowError("", 0, "", "file", _("The workbook has no procedure to import.")))
+    # In the order of the workbook: sheet by sheet, row by row, column by column.
+    sheet_order = {name: i for i, name in enumerate(COLUMNS)}
+    result.errors.sort(key=lambda e: (sheet_order.get(e.sheet, -1), e.row, len(e.column), e.column))
     if not result.errors:
         _apply(plan, actor, result)
     return result

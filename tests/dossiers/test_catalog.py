@@ -659,3 +659,24 @@ def test_fee_and_time_labels_follow_the_language(catalog):
         assert processing_time_label(copy) == "2 working hours"
         assert processing_time_label(birth) == "1 working day"
         assert processing_time_label(contract) == "2 working days"
+
+
+def test_a_workbook_without_procedures_is_refused_and_errors_come_in_the_books_order(catalog, personas):
+    from citydesk.core.audit import Actor
+
+    actor = Actor.system("test")
+    blank = open_book(catalog_export())
+    for sheet in blank.worksheets:  # the blank template: headers only
+        sheet.delete_rows(2, sheet.max_row)
+    result = catalog_import(to_bytes(blank), actor=actor)
+    assert not result.ok and [e.field for e in result.errors] == ["file"]  # it said "imported 0/0/0"
+    book = open_book(catalog_export())
+    role_row = row_of(book, SHEET_STEPS, "XD-01", 2)
+    put(book, SHEET_STEPS, role_row, "role", "boss")
+    put(book, SHEET_PROCEDURES, 3, "fee", "nhiều")
+    put(book, SHEET_PROCEDURES, 2, "fee", "ít")
+    result = catalog_import(to_bytes(book), actor=actor)
+    order = list(COLUMNS)
+    where = [(order.index(e.sheet), e.row) for e in result.errors]
+    assert len(where) >= 3 and where == sorted(where)
+    assert Procedure.objects.count() == len(PROCEDURES)  # nothing changed
