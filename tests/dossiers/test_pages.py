@@ -422,7 +422,7 @@ def test_inter_agency_dossier_for_the_department_and_the_receiving_ward(client, 
     # The receiving ward still sees it: no step action while it is at the department's step, only the
     # desk's own (withdrawing at the applicant's request, recording the fee paid at the desk).
     page = html(login(client, personas.officer).get(url))
-    assert re.findall(r'data-action="(\w+)"', page) == ["withdraw", "record_payment"]
+    assert re.findall(r'data-action="(\w+)"', page) == ["record_payment", "withdraw"]  # the fee first
     # Acting anyway is refused and changes nothing.
     response = client.post(url + "thao-tac/", {"action": "forward", "version": dossier.version})
     assert response.status_code == 403
@@ -437,6 +437,12 @@ def test_actions_offered_follow_the_step_and_the_role(client, personas, catalog,
     page = html(login(client, personas.officer).get(url))
     for action in ("forward", "request_supplement", "refuse", "withdraw"):
         assert f'data-action="{action}"' in page, action
+    # The moves that end the dossier come last, outlined rather than in the main button's red.
+    assert re.findall(r'data-action="(\w+)"', page)[-2:] == ["refuse", "withdraw"]
+    assert (
+        re.search(r'class="ending" data-action="refuse"', page)
+        and 'class="primary" data-action="forward"' in page
+    )
     assert 'data-action="finish"' not in page  # not the last step
     dossier = dossier_transition(user=personas.officer, code=dossier.code, action="forward")
     dossier = dossier_transition(user=personas.officer, code=dossier.code, action="forward")

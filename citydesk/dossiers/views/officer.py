@@ -118,6 +118,9 @@ def dossier_page(request: HttpRequest, code: str) -> HttpResponse:
     return _page(request, dossier, steps)
 
 
+ENDING = frozenset({"refuse", "withdraw"})  # cannot be undone: set apart, and not styled as the main move
+
+
 def _page(
     request: HttpRequest,
     dossier: Dossier,
@@ -147,6 +150,8 @@ def _page(
                 "values": values if mine else {},
             }
         )
+    # The fee first (the applicant may be at the desk to pay), the moves that end the dossier last.
+    actions.sort(key=lambda a: 0 if a["action"] == RECORD_PAYMENT else 2 if a["action"] in ENDING else 1)
     shown = error is not None and any(a["action"] == error.form for a in actions)
     now = timezone.now()
     step = dossier.current_step
