@@ -176,12 +176,15 @@ REFUSALS = {
     404: "Unknown code or id (`field` names it).",
     405: "The method is not allowed on this path.",
     409: "Conflict: the state or the version changed since it was read, or the action does not fit the state.",
+    413: "The request body is over the upload limit (`field`: body).",
+    422: "The Idempotency-Key was already used for a different request.",
 }
 
 
 def _refusals(path: str, method: str, operation: dict[str, Any]) -> list[int]:
     """The refusals an operation can give, from its shape: input → 400, authentication → 401/403,
-    an object in the path → 404, a change to an existing object → 409."""
+    an object in the path → 404, a change to an existing object → 409, a body → 413, a creation taking
+    an Idempotency-Key → 422."""
     found = []
     if operation.get("parameters") or operation.get("requestBody"):
         found.append(400)
@@ -191,11 +194,19 @@ def _refusals(path: str, method: str, operation: dict[str, Any]) -> list[int]:
         found.append(404)
     if method.lower() in ("post", "put", "patch", "delete") and "{" in path:
         found.append(409)
+    if operation.get("requestBody"):
+        found.append(413)  # a body over the upload limit
+    if method.lower() == "post" and path.rstrip("/").endswith(IDEMPOTENT_CREATES):
+        found.append(422)  # an Idempotency-Key already used for a different request
     return found
 
 
+# The creations that take an Idempotency-Key header (a key reused for another body: 422).
+IDEMPOTENT_CREATES = ("/reports", "/dossiers")
+
+
 # The latest entry of docs/api-changes.md (a test keeps the two equal).
-API_VERSION = "1.4"
+API_VERSION = "1.5"
 
 api = CityDeskAPI(
     title="CityDesk API",

@@ -45,6 +45,10 @@ def test_every_operation_documents_its_refusals_with_the_error_body():
                 assert "401" in codes, (path, method)
             if "{" in path:
                 assert "404" in codes, (path, method)
+            if operation.get("requestBody"):
+                assert "413" in codes, (path, method)  # a body over the upload limit
+    for path in ("/api/v1/reports", "/api/v1/dossiers"):  # Idempotency-Key reused for another body
+        assert "422" in {str(code) for code in schema["paths"][path]["post"]["responses"]}, path
 
 
 def test_the_served_document_is_valid_json_with_unique_statuses(client):
