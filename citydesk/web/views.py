@@ -283,7 +283,7 @@ def units_page(request: HttpRequest) -> HttpResponse:
     province_code = request.GET.get("province", "79").strip()
     query = request.GET.get("q", "").strip()
     error = ""
-    if province_code not in {p.code for p in provinces}:
+    if "province" in request.GET and province_code not in {p.code for p in provinces}:  # asked for, unknown
         error = _("No province or centrally-run city has the code “%(c)s”.") % {"c": province_code[:10]}
     wards = AdminUnit.objects.filter(level=DivisionLevel.WARD, province_id=province_code)
     old_names: list[LegacyMapping] = []
