@@ -123,6 +123,11 @@ def parse_filters(request: HttpRequest, scope: frozenset[int] | None) -> Filters
             errors["period"] = getattr(exc, "message", None) or _(
                 "Write the period as 2026-03, 2026-Q2 or 2026."
             )
+        else:
+            if period > timezone.localdate():  # a period not begun has no figure: said, not an empty page
+                errors["period"] = _("%(period)s has not begun yet: choose a period up to today.") % {
+                    "period": periods.period_label(period_type, period)
+                }
     if errors:
         raise BadFilter(errors)
     assert unit is not None

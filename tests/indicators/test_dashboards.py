@@ -168,6 +168,7 @@ def test_leader_sees_the_city_and_may_pick_a_ward(client, personas, data):
         ({"period": "2026-13"}, "period"),
         ({"period": "tháng ba"}, "period"),
         ({"period": "2026-Q5"}, "period"),
+        ({"period": "2099-01"}, "period"),  # not begun: an empty page said nothing
         ({"unit": "no-such-unit"}, "unit"),
     ],
 )
