@@ -88,3 +88,19 @@ def test_a_long_name_in_the_header_fits_a_small_phone(page: Any, personas: Any) 
     page.goto("/")
     scroll_width, inner_width = page.evaluate(OVERFLOW)
     assert scroll_width <= inner_width, f"the page is {scroll_width}px wide on a {inner_width}px phone"
+
+
+def test_the_focus_ring_leaves_the_fields_label_readable(page: Any) -> None:
+    """The ring drawn around a focused field reaches 8 px beyond it: the label above keeps that room."""
+    page.goto("/dang-nhap/")
+    page.focus("#id_username")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Shift+Tab")  # focused from the keyboard: :focus-visible draws the ring
+    gap = page.evaluate(
+        """() => {
+          const field = document.querySelector('#id_username');
+          const label = document.querySelector('label[for="id_username"]');
+          return field.getBoundingClientRect().top - label.getBoundingClientRect().bottom;
+        }"""
+    )
+    assert gap >= 8, f"the ring covers {8 - gap:.1f}px of the label"
