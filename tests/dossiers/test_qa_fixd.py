@@ -382,3 +382,24 @@ def test_an_hours_deadline_moves_by_the_minutes_waited(personas, catalog, receiv
     with mock.patch("django.utils.timezone.now", return_value=at(2026, 12, 7, 9, 20)):
         dossier = dossier_transition(user=personas.officer, code=dossier.code, action="supplement_received")
     assert dossier.due_at == current_calendar().add_working_hours(due, dt.timedelta(minutes=20))
+
+
+def test_a_result_cannot_be_handed_over_online_to_an_applicant_with_no_way_to_receive_it(
+    personas, catalog, receive
+):
+    from citydesk.core.errors import DomainError
+
+    dossier = receive(applicant=Applicant(name="Lê Văn Tư", phone="0903123456"))  # at the desk, a phone only
+    for action in ("forward", "forward"):
+        dossier_transition(user=personas.officer, code=dossier.code, action=action)
+    dossier_transition(user=personas.head, code=dossier.code, action="finish", note="Đã cấp")
+    with pytest.raises(DomainError) as refused:
+        dossier_transition(
+            user=personas.officer, code=dossier.code, action="return_result", result_method="online"
+        )
+    assert refused.value.field == "result_method"
+    assert Dossier.objects.get(pk=dossier.pk).status == Status.RESULT_READY  # nothing handed over
+    done = dossier_transition(
+        user=personas.officer, code=dossier.code, action="return_result", result_method="desk"
+    )
+    assert done.status == Status.RETURNED

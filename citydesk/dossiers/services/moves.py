@@ -197,6 +197,15 @@ def dossier_transition(
         method = result_method or dossier.result_method
         if method not in ResultMethod.values:
             raise DomainError(_("Choose how the result is handed over."), field="result_method")
+        if method == ResultMethod.ONLINE and not (dossier.applicant_id or dossier.applicant_email):
+            # Nowhere to deliver it: an SMS carries no result, and a final move cannot be taken back.
+            raise DomainError(
+                _(
+                    "The applicant has no account and no e-mail to receive the result online: hand it "
+                    "over at the desk or by post."
+                ),
+                field="result_method",
+            )
         if method == ResultMethod.POST:
             number = common.bounded(tracking_number, TRACKING_LIMIT, "tracking_number")
             address = (
