@@ -302,6 +302,18 @@ def ward_by_code(code: str, *, gen: int | None = None) -> AdminUnit | None:
     return configcache.cached("wards", _load_wards, gen=gen).get(code)
 
 
+def typed_ward(code: str | None, *, gen: int | None = None) -> AdminUnit | None:
+    """The commune-level unit of a code as typed ("26743", " 2674 "), or None when the text is not a code
+    or names no ward: the callers say so for their own field."""
+    text = (code or "").strip()
+    if not text:
+        return None
+    try:
+        return ward_by_code(normalize_code(text, level=DivisionLevel.WARD), gen=gen)
+    except DomainError:
+        return None
+
+
 def locate_point(lon: float, lat: float, *, gen: int | None = None) -> Located:
     if not (-180 <= lon <= 180):
         raise DomainError(_("Longitude must be between -180 and 180."), field="lon")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,9 +17,10 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from citydesk.core.models import AdminUnit, DivisionLevel, Membership, Organisation, OrgKind, User
+from citydesk.core.models import DivisionLevel, Membership, Organisation, OrgKind, User
 from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.core.selectors import descendant_ids as _descendants
+from citydesk.core.selectors import names_told_apart
 from citydesk.core.services import active_delegation_for
 from citydesk.dossiers.models import (
     OPEN_STATUSES,
@@ -167,35 +167,17 @@ def online_units(procedure: Procedure) -> list[Organisation]:
         extra = list(
             Organisation.objects.filter(
                 is_active=True, code__endswith=f".{procedure.department_code}"
-            ).select_related("admin_unit")
+            ).select_related("admin_unit", "parent__admin_unit")  # its province: the parent's unit
         )
     units = sorted(extra, key=lambda u: sort_key(u.name)) + sorted(communes, key=lambda u: sort_key(u.name))
     _label_choices(units)
     return units
 
 
-def _province_code_of(unit: Organisation) -> str:
-    """The province of a People's Committee of a commune (its admin unit's) or of a department ("79.STP")."""
-    if unit.admin_unit_id and unit.admin_unit.level == DivisionLevel.WARD:
-        return unit.admin_unit.province_id or ""
-    return unit.code.split(".", 1)[0]
-
-
 def _label_choices(units: list[Organisation]) -> None:
-    names = Counter(unit.name for unit in units)
-    shared = [unit for unit in units if names[unit.name] > 1]
-    provinces: dict[str, str] = {}
-    if shared:
-        codes = {_province_code_of(unit) for unit in shared}
-        provinces = dict(
-            AdminUnit.objects.filter(level=DivisionLevel.PROVINCE, code__in=codes).values_list("code", "name")
-        )
+    labels = names_told_apart(units)
     for unit in units:
-        label = unit.name
-        if names[unit.name] > 1:
-            province = provinces.get(_province_code_of(unit))
-            label = f"{unit.name} – {province}" if province else f"{unit.name} ({unit.code})"
-        unit.choice_label = label  # type: ignore[attr-defined]
+        unit.choice_label = labels[unit.pk]  # type: ignore[attr-defined]
 
 
 def resolve_unit(text: str, units: list[Organisation]) -> str:

@@ -16,10 +16,10 @@ from pydantic import AfterValidator, Field
 from citydesk.api import AUTH
 from citydesk.core.audit import Actor
 from citydesk.core.errors import DomainError, NotAllowed, NotAuthenticated, NotFound
-from citydesk.core.models import DivisionLevel, User
+from citydesk.core.models import User
 from citydesk.core.powers import Power
 from citydesk.core.services import api_token_user, authorize
-from citydesk.core.units import normalize_code, ward_by_code
+from citydesk.core.units import typed_ward
 from citydesk.reports import acting, selectors, services
 from citydesk.reports.attachments import attachment_add
 from citydesk.reports.duplicates import find_candidates, find_in_ward
@@ -415,10 +415,7 @@ def report_duplicates(
     if lon is not None and lat is not None:
         found = find_candidates(category=cat, lon=lon, lat=lat, description=description)
     elif ward_code:
-        try:
-            ward = ward_by_code(normalize_code(ward_code.strip(), level=DivisionLevel.WARD))
-        except DomainError:
-            ward = None
+        ward = typed_ward(ward_code)
         if ward is None:
             raise DomainError(_("Unknown commune/ward code “%(c)s”.") % {"c": ward_code}, field="ward_code")
         found = find_in_ward(category=cat, ward_id=ward.code, text=f"{description} {address}")

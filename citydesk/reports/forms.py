@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -52,8 +53,6 @@ def question_label(question: dict[str, Any]) -> str:
 def answer_rows(category: ServiceCategory, answers: dict[str, Any] | None) -> list[tuple[str, str]]:
     """A report's answers as read: (the question as asked, the answer in the reader's number format), in
     the category's order; an answer to a question since removed keeps its code."""
-    from django.utils.formats import number_format
-
     answers = dict(answers or {})
     rows = []
     for question in category.questions or []:

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.urls import get_resolver, get_urlconf
+from django.shortcuts import render
+from django.urls import get_resolver, get_urlconf, reverse
 from django.utils.translation import gettext as _
 
 # psycopg's words when a text holding a NUL character (0x00) is sent to PostgreSQL.
@@ -86,9 +87,6 @@ class MethodNotAllowedPage:
             or request.path_info.startswith(("/api/", "/open311/"))
         ):
             return response
-        from django.shortcuts import render
-        from django.urls import reverse
-
         page = render(
             request,
             "405.html",

@@ -243,9 +243,9 @@ def campaign_problems(
     """Every problem of a campaign's fields at once (the form says them all in one round), each naming its
     field. A new campaign must not be over already (it would change no dossier) nor last over a year."""
     problems: list[DomainError] = []
+    dates: tuple[dt.date, dt.date] | None = None
     for check in (
         lambda: _name(name),
-        lambda: _dates(start_date, end_date),
         lambda: _procedures(procedure_codes),
         lambda: _units(unit_codes),
     ):
@@ -253,8 +253,12 @@ def campaign_problems(
             check()
         except DomainError as exc:
             problems.append(exc)
-    if not any(p.field in ("start_date", "end_date") for p in problems):
-        start, end = _dates(start_date, end_date)
+    try:
+        dates = _dates(start_date, end_date)
+    except DomainError as exc:
+        problems.append(exc)
+    if dates is not None:
+        start, end = dates
         if new and end < _today():
             problems.append(
                 DomainError(

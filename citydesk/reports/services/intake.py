@@ -23,7 +23,7 @@ from citydesk.core.models import AdminUnit, DivisionLevel, User
 from citydesk.core.powers import Power
 from citydesk.core.rows import RowWriter
 from citydesk.core.services import holds_anywhere
-from citydesk.core.units import locate_point, normalize_code, ward_by_code
+from citydesk.core.units import locate_point, normalize_code, typed_ward
 from citydesk.lib.text import nfc
 from citydesk.notifications.services import message_language, notification_queue
 from citydesk.reports import routing, selectors, system_notes
@@ -136,10 +136,7 @@ def report_submit(
             raise DomainError(_("The latitude is outside Vietnam."), field="lat")
         ward = _ward_at(lon, lat, gen=gen)
     if ward_code:
-        try:
-            picked = ward_by_code(normalize_code(ward_code, level=DivisionLevel.WARD), gen=gen)
-        except DomainError:
-            picked = None
+        picked = typed_ward(ward_code, gen=gen)
         if picked is None:
             raise DomainError(_("Unknown commune/ward code “%(c)s”.") % {"c": ward_code}, field="ward_code")
         if province_code and picked.province_id != _province_code(province_code):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,14 +17,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from citydesk.core.errors import DomainError, NotAllowed
 from citydesk.core.models import (
     AdminUnit,
-    DivisionLevel,
     Membership,
     Organisation,
     ServiceCategory,
 )
 from citydesk.core.powers import Power
+from citydesk.core.selectors import names_told_apart
 from citydesk.core.services import holds_anywhere
-from citydesk.core.units import normalize_code, ward_by_code
+from citydesk.core.units import typed_ward
 from citydesk.core.validators import organisation_province
 from citydesk.reports import routing, selectors, services, system_notes
 from citydesk.reports.forms import (
@@ -316,7 +315,7 @@ def hotline_suggest(request: HttpRequest) -> JsonResponse:
     except Exception:  # a broken model must never stop the hotline
         log.exception("routing suggestions failed")
         return JsonResponse(empty)
-    ward = _ward_or_none(ward_code)
+    ward = typed_ward(ward_code)
     province = ward.province_id if ward else (request.GET.get("province", "").strip()[:2] or None)
     return JsonResponse(
         {
@@ -328,15 +327,6 @@ def hotline_suggest(request: HttpRequest) -> JsonResponse:
 
 
 MIN_SHOWN = 0.01  # a suggestion that rounds to 0 % says nothing
-
-
-def _ward_or_none(code: str | None) -> AdminUnit | None:
-    if not code:
-        return None
-    try:
-        return ward_by_code(normalize_code(code, level=DivisionLevel.WARD))
-    except DomainError:
-        return None
 
 
 def _unit_choices(
@@ -356,19 +346,20 @@ def _unit_choices(
         if chosen is not None:
             return [{"code": chosen.unit.code, "name": chosen.unit.name, "confidence": 1.0}]
     choices = [_choice(u) for u in suggested]
-    orgs = {o.code: o for o in Organisation.objects.filter(code__in=[c["code"] for c in choices])}
-    home = {code: organisation_province(org) for code, org in orgs.items()}
+    orgs = {
+        o.code: o
+        for o in Organisation.objects.filter(code__in=[c["code"] for c in choices]).select_related(
+            "admin_unit", "parent__admin_unit"
+        )
+    }
     kept = [
         c
         for c in choices
-        if c["confidence"] >= MIN_SHOWN and (not province or home.get(c["code"]) == province)
+        if c["confidence"] >= MIN_SHOWN
+        and c["code"] in orgs
+        and (not province or organisation_province(orgs[c["code"]]) == province)
     ]
-    names = Counter(c["name"] for c in kept)
-    if any(n > 1 for n in names.values()):
-        provinces = dict(
-            AdminUnit.objects.filter(code__in=set(home.values()) - {None}).values_list("code", "name")
-        )
-        for c in kept:
-            if names[c["name"]] > 1 and home.get(c["code"]) in provinces:
-                c["name"] = f"{c['name']} – {provinces[home[c['code']]]}"
+    labels = names_told_apart(orgs[c["code"]] for c in kept)
+    for c in kept:
+        c["name"] = labels[orgs[c["code"]].pk]
     return kept
