@@ -241,6 +241,7 @@ def rate_by_code(request: HttpRequest) -> HttpResponse:
     """Public: the citizen types the transaction code the officer gave them and rates the desk, once."""
     form = CodeRatingForm(request.POST or None, initial={"transaction": request.GET.get("ma", "")[:24]})
     status = 200
+    already = ""
     if request.method == "POST":
         status = 400
         if form.is_valid():
@@ -255,12 +256,17 @@ def rate_by_code(request: HttpRequest) -> HttpResponse:
                     comment=data.get("comment", ""),
                     device=device_of(request),
                 )
+            except services.AlreadyRated:
+                # Said as a notice with the code, not under “There is a problem”: nothing to correct.
+                already = code
+                status = 409
             except DomainError as exc:
                 form.add_domain_error(exc)
                 status = exc.status
             else:
                 return redirect(f"{reverse('ratings:by_code')}?{urlencode({'cam-on': 1})}")
     context = {
+        "already": already,
         "form": form,
         "levels": _levels(),
         "thanks": request.method == "GET" and request.GET.get("cam-on") == "1",

@@ -155,7 +155,10 @@ def test_a_citizen_rates_a_transaction_by_its_code_once(client, personas, proced
         "/danh-gia/ma/", {"transaction": desk.code.lower(), "level": "satisfied", "comment": "Nhanh"}
     )
     assert done.status_code == 302 and done["Location"].endswith("?cam-on=1")
-    assert 'data-testid="code-thanks"' in client.get(done["Location"]).content.decode()
+    thanks = client.get(done["Location"]).content.decode()
+    assert 'data-testid="code-thanks"' in thanks
+    # Somewhere to go next: another transaction, a dossier lookup, home.
+    assert 'data-testid="code-onward"' in thanks and 'href="/danh-gia/ma/"' in thanks
     rating = Rating.objects.get()
     assert (rating.channel, rating.transaction, rating.officer, rating.comment) == (
         "kiosk",
@@ -164,7 +167,10 @@ def test_a_citizen_rates_a_transaction_by_its_code_once(client, personas, proced
         "Nhanh",
     )
     again = client.post("/danh-gia/ma/", {"transaction": desk.code, "level": "unsatisfied"})
-    assert again.status_code == 409 and 'id="err-transaction"' in again.content.decode()
+    # Already rated is a notice naming the code, not a problem to correct: no error summary, no form.
+    shown = again.content.decode()
+    assert again.status_code == 409 and 'data-testid="code-already"' in shown and desk.code in shown
+    assert 'id="error-summary"' not in shown and 'data-testid="code-form"' not in shown
     unknown = client.post("/danh-gia/ma/", {"transaction": "ZZZZZZZZ", "level": "normal"})
     assert unknown.status_code == 404 and 'id="err-transaction"' in unknown.content.decode()
     no_level = client.post("/danh-gia/ma/", {"transaction": desk.code})

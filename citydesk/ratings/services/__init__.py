@@ -2,7 +2,7 @@
 imports, monthly counts. Keyword-only, atomic, audited; refusals are `citydesk.core.errors` (and
 `RateLimited`, 429)."""
 
-from citydesk.ratings.services.common import RateLimited, live_months_rebuild, month_of
+from citydesk.ratings.services.common import AlreadyRated, RateLimited, live_months_rebuild, month_of
 from citydesk.ratings.services.desk import (
     TRANSACTION_KINDS,
     DeskInputs,
@@ -35,6 +35,7 @@ from citydesk.ratings.services.online import (
 
 __all__ = [
     "TRANSACTION_KINDS",
+    "AlreadyRated",
     "DeskInputs",
     "ImportRejected",
     "ImportResult",

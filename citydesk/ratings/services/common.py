@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from citydesk.core.errors import DomainError
+from citydesk.core.errors import Conflict, DomainError
 from citydesk.ratings.models import Channel, Level, Rating, RatingMonth
 
 # Web and app: at most this many ratings from one device in an hour.
@@ -26,6 +26,11 @@ class RateLimited(DomainError):
     """Too many ratings from one device: HTTP 429."""
 
     status = 429
+
+
+class AlreadyRated(Conflict):
+    """The transaction or dossier has its rating already (HTTP 409): not a mistake of the citizen's, so the
+    pages say it as a notice, not under “There is a problem”."""
 
 
 def device_limit_per_hour() -> int:

@@ -22,6 +22,7 @@ from citydesk.core.services import authorize
 from citydesk.dossiers.models import Dossier, Procedure
 from citydesk.ratings.models import Channel, DeskTransaction, Kiosk, Rating
 from citydesk.ratings.services.common import (
+    AlreadyRated,
     check_kiosk_interval,
     check_level,
     clean_comment,
@@ -256,7 +257,7 @@ def rating_submit_kiosk(
     comment = clean_comment(comment)
     now = timezone.now()
     if Rating.objects.filter(transaction=desk).exists():
-        raise Conflict(_("This transaction has already been rated. Thank you."), field="transaction")
+        raise AlreadyRated(_("This transaction has already been rated. Thank you."), field="transaction")
     if desk.expires_at <= now:
         raise Conflict(
             _("This transaction can no longer be rated: its time is over or the next citizen is served."),
@@ -281,7 +282,7 @@ def rating_submit_kiosk(
         with transaction.atomic():
             rating.save(force_insert=True)
     except IntegrityError:  # a simultaneous tap on a second tablet
-        raise Conflict(
+        raise AlreadyRated(
             _("This transaction has already been rated. Thank you."), field="transaction"
         ) from None
     month_count_add(rating)

@@ -27,6 +27,7 @@ from citydesk.dossiers.models import FINISHED_STATUSES, Dossier, Status
 from citydesk.dossiers.services.common import rating_token_valid
 from citydesk.ratings.models import Channel, Rating
 from citydesk.ratings.services.common import (
+    AlreadyRated,
     check_device_limit,
     check_level,
     clean_comment,
@@ -106,7 +107,7 @@ def rating_submit_web(
     if dossier.status not in RATEABLE_STATUSES:
         raise Conflict(_("The dossier can be rated once it is finished."), field="code")
     if Rating.objects.filter(channel=Channel.WEB, dossier=dossier).exists():
-        raise Conflict(_("This dossier has already been rated. Thank you."), field="code")
+        raise AlreadyRated(_("This dossier has already been rated. Thank you."), field="code")
     now = timezone.now()
     check_device_limit(device, now)
     rating = Rating(
@@ -123,7 +124,7 @@ def rating_submit_web(
         with transaction.atomic():
             rating.save(force_insert=True)
     except IntegrityError:
-        raise Conflict(_("This dossier has already been rated. Thank you."), field="code") from None
+        raise AlreadyRated(_("This dossier has already been rated. Thank you."), field="code") from None
     month_count_add(rating)
     audit_record(
         actor=_citizen(user, Channel.WEB),
