@@ -467,3 +467,28 @@ def test_suggestions_say_the_top_category_and_fit_a_phone(
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the hotline is {width}px wide on a {PHONE['width']}px screen"
     assert traffic.problems() == [], traffic.problems()
+
+
+def test_the_top_suggested_category_is_one_tab_after_the_description(
+    page: Any, traffic: Traffic, personas: Any, routing_model: Any
+) -> None:
+    """The side panel's “Use” buttons come after “Save the report” in the tab order: the most likely
+    category is offered right under the description, taken with Tab + Enter, and then gone."""
+    log_in(page, "operator", "pw-operator")
+    page.goto("/tong-dai/")
+    quick = page.get_by_test_id("use-top-category")
+    expect(quick).to_be_hidden()
+    description = page.locator("#id_description")
+    description.fill("Đường bị ngập sâu sau mưa, xe chết máy")
+    expect(quick).to_be_visible()
+    top = page.locator("#suggested-categories li span").first.inner_text().split(" · ")[0]
+    expect(quick).to_contain_text(top)
+    description.focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == "use-top-category"
+    page.keyboard.press("Enter")
+    chosen = page.evaluate("() => document.querySelector('#id_category').selectedOptions[0].textContent")
+    assert chosen.strip() == top
+    expect(quick).to_be_hidden()
+    assert page.evaluate("() => document.activeElement.id") == "id_ward"  # on to the place
+    assert traffic.problems() == [], traffic.problems()

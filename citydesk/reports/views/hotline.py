@@ -162,6 +162,8 @@ def _hotline_page(
             # What the live region says: the most likely category (or unit), not only that there are some.
             "top_category": _("Suggestion: %(name)s (%(p)s%%)"),
             "top_unit": _("Suggested unit: %(name)s (%(p)s%%)"),
+            # The button right under the description, the next stop of Tab: no reaching for the side panel.
+            "use_top": _("Use the suggested category: %(name)s (%(p)s%%)"),
         },
         "non_field_errors": form.non_field_errors(),
         "lookup_code": lookup.data.get("code", "") if lookup is not None else "",

@@ -498,8 +498,31 @@
     var body = document.getElementById("suggestions-body");
     var catList = document.getElementById("suggested-categories");
     var unitList = document.getElementById("suggested-units");
+    var quick = document.getElementById("quick-suggestion");
+    var quickButton = document.getElementById("use-top-category");
+    var quickCode = "";
     var timer = null;
     var sequence = 0;
+    function updateQuick(top) {
+      // The most likely category, one Tab after the description, until it is the one chosen.
+      if (!quick) return;
+      quickCode = top && category.value !== top.code ? top.code : "";
+      quick.hidden = !quickCode;
+      if (quickCode) quickButton.textContent = fmt(texts.use_top, { name: top.name, p: Math.round(top.confidence * 100) });
+    }
+    if (quickButton) {
+      quickButton.addEventListener("click", function () {
+        if (!quickCode) return;
+        category.value = quickCode;
+        quick.hidden = true;
+        quickCode = "";
+        category.dispatchEvent(new Event("change"));
+        (ward || category).focus();  // on to the place
+      });
+      category.addEventListener("change", function () {
+        if (quickCode && category.value === quickCode) { quick.hidden = true; quickCode = ""; }
+      });
+    }
     function percent(p) { return fmt(texts.percent, { p: Math.round(p * 100) }); }
     function render(data) {
       catList.textContent = "";
@@ -523,6 +546,7 @@
       // The live region says the most likely category (else unit), not only that there are suggestions.
       var topCategory = (data.categories || [])[0];
       var topUnit = (data.units || [])[0];
+      updateQuick(topCategory);
       if (topCategory) {
         status.textContent = fmt(texts.top_category, { name: topCategory.name, p: Math.round(topCategory.confidence * 100) });
       } else if (topUnit) {
@@ -542,7 +566,7 @@
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (data) {
           if (!data || mine !== sequence) return;
-          if (!data.available) { box.hidden = true; return; }
+          if (!data.available) { box.hidden = true; updateQuick(null); return; }
           box.hidden = false;
           render(data);
         })
