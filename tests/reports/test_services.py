@@ -391,3 +391,24 @@ def test_reclassifying_a_reopened_report_counts_from_the_reopening(personas, cat
         user=personas.head, code=report.code, action="classify", category="street_lighting"
     )
     assert after.due_at == current_calendar().due(began, 3) > began + timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    ("channel", "asked"), [("web", True), ("app", True), ("hotline", False), ("email", False)]
+)
+def test_a_required_question_blocks_only_the_channels_that_ask_it(personas, categories, channel, asked):
+    """The web form, the app and Open311 ask the category's questions; the hotline and e-mail do not, so a
+    required question must not stop a caller's report there (the operator has no field to answer it)."""
+    road = categories["road"]
+    road.questions = [{"code": "depth_cm", "label": "Độ sâu (cm)", "type": "number", "required": True}]
+    road.save()
+    if asked:
+        with pytest.raises(DomainError) as refused:
+            submit(channel=channel)
+        assert refused.value.field == "answers.depth_cm"
+        assert not Report.objects.exists()
+        assert submit(channel=channel, answers={"depth_cm": "12"}).answers == {"depth_cm": 12}
+    else:
+        assert submit(channel=channel).answers == {}
+        with pytest.raises(DomainError):  # an answer given is still checked
+            submit(channel=channel, answers={"depth_cm": "nope"})

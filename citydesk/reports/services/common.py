@@ -112,14 +112,18 @@ def _category(code: str | None, *, gen: int | None = None) -> ServiceCategory:
     return category
 
 
-def _check_answers(category: ServiceCategory, answers: dict[str, Any] | None) -> dict[str, Any]:
+def _check_answers(
+    category: ServiceCategory, answers: dict[str, Any] | None, *, require: bool = True
+) -> dict[str, Any]:
+    """The answers checked against the category's questions. `require=False` for the channels that do not
+    ask them (the hotline, e-mail, chat): a required question then never blocks a caller's report."""
     answers = dict(answers or {})
     clean: dict[str, Any] = {}
     for question in usable_questions(category.questions):
         code = question["code"]
         value = answers.pop(code, None)
         if value in (None, ""):
-            if question.get("required"):
+            if require and question.get("required"):
                 raise DomainError(
                     _("Answer “%(q)s”.") % {"q": question.get("label", code)}, field=f"answers.{code}"
                 )

@@ -62,6 +62,8 @@ _EVENT_REPORT = _EVENTS.index("report")
 _FOLLOWERS = RowWriter(Follower)
 _ROUTING = _actor_for(None, fallback="routing")
 _CHANNELS = frozenset(Channel.values)  # `Channel.values` builds its list on every call
+# The channels whose forms ask the category's questions; the others file reports without the answers.
+_ASKING_CHANNELS = frozenset({Channel.WEB, Channel.APP, Channel.OPEN311})
 _CITIZEN = role("citizen")  # a citizen without an account, shown in the reader's language
 
 
@@ -178,7 +180,7 @@ def report_submit(
             raise DomainError(
                 _("“%(e)s” is not an e-mail address.") % {"e": email}, field="contact_email"
             ) from None
-    clean_answers = _check_answers(cat, answers)
+    clean_answers = _check_answers(cat, answers, require=channel in _ASKING_CHANNELS)
     if entered_by is not None and holds_anywhere(entered_by, Power.REPORT_RECEIVE) is None:
         raise NotAllowed(_("Only hotline operators and officers enter reports for callers."))
     now = when or timezone.now()
