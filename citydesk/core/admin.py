@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 
 from citydesk.core.admin_audit import AuditedAdmin, admin_actor, record_change
 from citydesk.core.admin_lists import with_safe_date_hierarchy
+from citydesk.core.admin_questions import QuestionsField
 from citydesk.core.errors import DomainError
 from citydesk.core.history_notes import actor_text
 from citydesk.core.models import (
@@ -278,6 +279,14 @@ class CalendarOverrideAdmin(AuditedAdmin):
 
 class ServiceCategoryForm(forms.ModelForm):
     """The admin builds the form of this model with these checks (no Meta: it passes the fields)."""
+
+    questions = QuestionsField(
+        label=_("Extra questions"),
+        required=False,
+        help_text=_(
+            "Asked on the report form after the category is chosen; the answers reach the handling unit."
+        ),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

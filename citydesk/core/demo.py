@@ -60,6 +60,69 @@ SAMPLE_WARDS = {
     "01": ["Ba Đình", "Hoàn Kiếm", "Cửa Nam", "Hồng Hà", "Tây Hồ", "Sóc Sơn"],
 }
 
+# The extra questions of the demo's report categories, asked on the form once the category is chosen.
+# None is required: a report without the answers is still taken (the hotline, e-mail, Open311 clients).
+QUESTIONS: dict[str, list[dict[str, object]]] = {
+    "road_damage": [
+        {
+            "code": "depth_cm",
+            "label": "Độ sâu ước tính (cm)",
+            "label_en": "Estimated depth (cm)",
+            "type": "number",
+        },
+        {
+            "code": "extent",
+            "label": "Mức độ hư hỏng",
+            "label_en": "Extent of the damage",
+            "type": "choice",
+            "choices": ["Một ổ gà", "Nhiều ổ gà", "Lún, nứt cả đoạn đường"],
+        },
+    ],
+    "flooding": [
+        {"code": "water_cm", "label": "Mức nước ngập (cm)", "label_en": "Water depth (cm)", "type": "number"},
+        {
+            "code": "blocked",
+            "label": "Xe máy còn đi qua được không?",
+            "label_en": "Can motorbikes still pass?",
+            "type": "choice",
+            "choices": ["Còn đi được", "Không đi được"],
+        },
+    ],
+    "street_lighting": [
+        {
+            "code": "pole",
+            "label": "Số hiệu trụ đèn (nếu thấy)",
+            "label_en": "Lamp post number (if visible)",
+            "type": "text",
+        },
+        {
+            "code": "fault",
+            "label": "Tình trạng",
+            "label_en": "What is wrong",
+            "type": "choice",
+            "choices": ["Đèn không sáng", "Đèn sáng cả ngày", "Đèn chập chờn", "Trụ đèn nghiêng, đổ"],
+        },
+    ],
+    "trees": [
+        {
+            "code": "danger",
+            "label": "Tình trạng cây",
+            "label_en": "State of the tree",
+            "type": "choice",
+            "choices": ["Cây đã ngã", "Cây nghiêng, có nguy cơ ngã", "Cành khô, gãy", "Cần cắt tỉa"],
+        },
+    ],
+    "noise": [
+        {
+            "code": "when",
+            "label": "Thời điểm ồn",
+            "label_en": "When",
+            "type": "choice",
+            "choices": ["Ban ngày", "Buổi tối (18–22 giờ)", "Ban đêm (sau 22 giờ)"],
+        },
+    ],
+}
+
 # code, domain, name, English name, handled by, department, working days
 CATEGORIES = [
     ("road_damage", "report", "Hư hỏng mặt đường, ổ gà", "Road damage, potholes", "ward", "SXD", 5),
@@ -171,6 +234,16 @@ def seed_demo() -> dict[str, int]:
                 "handled_by": handled_by,
                 "department_code": department,
                 "working_days": days,
+            },
+            # Set when the category is made: an administrator's later edits are not undone at each start.
+            create_defaults={
+                "domain": domain,
+                "name": name,
+                "name_en": name_en,
+                "handled_by": handled_by,
+                "department_code": department,
+                "working_days": days,
+                "questions": QUESTIONS.get(code, []),
             },
         )
     created = 0

@@ -1,0 +1,147 @@
+"""A category's extra questions edited as rows of a table in the back office, not as raw JSON.
+
+Each question is one row: code, Vietnamese label, English label, type, required, choices (one per line).
+Blank rows are offered at the end to add questions; a row whose code and labels are emptied, or whose
+“remove” box is ticked, is dropped. The rows are checked by `check_questions`, which names the question
+at fault. A client that posts the JSON list itself (a script, an older form) is still understood.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from citydesk.core.errors import DomainError
+from citydesk.core.validators import QUESTION_TYPES, check_questions
+
+EXTRA_ROWS = 2  # blank blocks for new questions; saving with them filled offers two more
+MAX_ROWS = 50
+
+TYPE_LABELS = {
+    "text": _("Text"),
+    "number": _("Number"),
+    "choice": _("Choice from a list"),
+}
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+class QuestionsWidget(forms.Widget):
+    template_name = "core/questions_widget.html"
+
+    class Media:
+        css = {"all": ["core/questions_widget.css"]}
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        rows = value if isinstance(value, list) else _rows_of_json(value)
+        shown = [_row_for_display(q) for q in rows if isinstance(q, dict)]
+        shown = [row for row in shown if row["code"] or row["label"] or row["label_en"] or row["choices"]]
+        shown += [_row_for_display({}) for _ in range(EXTRA_ROWS)]
+        context["widget"].update(
+            rows=[{**row, "index": i} for i, row in enumerate(shown)],
+            count=len(shown),
+            types=[(code, TYPE_LABELS.get(code, code)) for code in QUESTION_TYPES],
+        )
+        return context
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        count_key = f"{name}-count"
+        if count_key not in data:
+            return data.get(name)  # the JSON list itself, as scripts and the former form send it
+        try:
+            count = min(int(data.get(count_key) or 0), MAX_ROWS)
+        except ValueError:
+            count = 0
+        rows = []
+        for i in range(count):
+            prefix = f"{name}-{i}-"
+            rows.append(
+                {
+                    "code": (data.get(prefix + "code") or "").strip(),
+                    "label": (data.get(prefix + "label") or "").strip(),
+                    "label_en": (data.get(prefix + "label_en") or "").strip(),
+                    "type": (data.get(prefix + "type") or "").strip(),
+                    "required": bool(data.get(prefix + "required")),
+                    "choices": data.get(prefix + "choices") or "",
+                    "remove": bool(data.get(prefix + "remove")),
+                }
+            )
+        return rows
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return f"{name}-count" not in data and name not in data
+
+
+def _rows_of_json(value: Any) -> list[Any]:
+    if isinstance(value, str) and value.strip():
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return []
+        return parsed if isinstance(parsed, list) else []
+    return []
+
+
+def _row_for_display(question: dict[str, Any]) -> dict[str, Any]:
+    choices = question.get("choices")
+    if isinstance(choices, list):
+        choices = "\n".join(str(c) for c in choices)
+    return {
+        "code": _text(question.get("code")),
+        "label": _text(question.get("label")),
+        "label_en": _text(question.get("label_en")),
+        "type": _text(question.get("type")) or "text",
+        "required": question.get("required") is True,
+        "choices": _text(choices),
+        "remove": question.get("remove") is True,  # kept ticked when the form comes back with an error
+    }
+
+
+def _question_of_row(row: dict[str, Any]) -> dict[str, Any] | None:
+    """The stored question of an edited row, None for a blank or removed row. Keys as `check_questions`
+    knows them: label_en only when given, choices only for a choice question or when some were typed."""
+    if row.get("remove"):
+        return None
+    choices = [line.strip() for line in str(row.get("choices") or "").splitlines() if line.strip()]
+    if not (row["code"] or row["label"] or row["label_en"] or choices):
+        return None
+    question: dict[str, Any] = {"code": row["code"], "label": row["label"]}
+    if row["label_en"]:
+        question["label_en"] = row["label_en"]
+    question["type"] = row["type"]
+    question["required"] = bool(row["required"])
+    if row["type"] == "choice" or choices:
+        question["choices"] = choices
+    return question
+
+
+class QuestionsField(forms.Field):
+    """The questions as rows; `clean` gives the checked list stored in `ServiceCategory.questions`."""
+
+    widget = QuestionsWidget
+
+    def to_python(self, value: Any) -> list[dict[str, Any]]:
+        if value in (None, ""):
+            return []
+        if isinstance(value, str):  # the JSON list itself
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise forms.ValidationError(_("Enter a valid JSON.")) from None
+            return value  # check_questions (the form's clean) names what is wrong in it
+        return [q for q in (_question_of_row(row) for row in value) if q is not None]
+
+    def prepare_value(self, value: Any) -> Any:
+        return value
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        try:
+            return check_questions(self.to_python(data)) != (initial or [])
+        except (DomainError, forms.ValidationError):  # a refused value is a change the form reports
+            return True
