@@ -196,6 +196,9 @@ def _report_form_js_config() -> dict[str, Any]:
         ),
         "dup_follow": _("Follow this one instead"),
         "dup_see": _("See it"),
+        # What a screen reader says for each candidate's link and button: which report, and the new tab.
+        "dup_see_named": _("See %(code)s (opens in a new tab)"),
+        "dup_follow_named": _("Follow %(code)s instead"),
         "dup_distance": _("%(m)s m away"),
         "dup_same_ward": _("In the same commune/ward"),
         "dup_submit": _("No, mine is different: send my report"),

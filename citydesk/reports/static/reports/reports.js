@@ -351,8 +351,8 @@
         li.appendChild(el("span", { className: "hint" },
           c.distance_m === null ? cfg.dup_same_ward : fmt(cfg.dup_distance, { m: Math.round(c.distance_m) })));
         if (c.description) li.appendChild(el("p", {}, c.description.length > 240 ? c.description.slice(0, 240) + "…" : c.description));
-        li.appendChild(el("a", { href: form.dataset.trackUrl.replace("CODE", encodeURIComponent(c.code)), target: "_blank", rel: "noopener" }, cfg.dup_see));
-        var follow = el("button", { type: "button", "data-follow": c.code }, cfg.dup_follow);
+        li.appendChild(el("a", { href: form.dataset.trackUrl.replace("CODE", encodeURIComponent(c.code)), target: "_blank", rel: "noopener", "aria-label": fmt(cfg.dup_see_named, { code: c.code }) }, cfg.dup_see));
+        var follow = el("button", { type: "button", "data-follow": c.code, "aria-label": fmt(cfg.dup_follow_named, { code: c.code }) }, cfg.dup_follow);
         follow.addEventListener("click", function () { followInstead(c.code, follow, message); });
         li.appendChild(follow);
         ul.appendChild(li);
