@@ -106,13 +106,22 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
 
 admin.site.unregister(Group)
 
+
 # Axes's lists of log-in attempts have a date hierarchy: an impossible date in the query is refused, not a
 # server error (see admin_lists).
+# The two logs are the evidence of who tried to log in: kept, never deleted in the back office. A lock-out
+# (AccessAttempt) is still lifted by deleting it.
+def _kept(request: HttpRequest, obj: Any = None) -> bool:
+    return False
+
+
 for _model in (AccessAttempt, AccessLog, AccessFailureLog):
     if admin.site.is_registered(_model):
-        _axes_admin = type(admin.site.get_model_admin(_model))
+        _axes_admin = with_safe_date_hierarchy(type(admin.site.get_model_admin(_model)))
+        if _model is not AccessAttempt:
+            _axes_admin.has_delete_permission = _kept  # type: ignore[method-assign]
         admin.site.unregister(_model)
-        admin.site.register(_model, with_safe_date_hierarchy(_axes_admin))
+        admin.site.register(_model, _axes_admin)
 
 
 @admin.register(Group)

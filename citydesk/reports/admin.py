@@ -119,6 +119,11 @@ class ReportAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        # A citizen's report is a public record: its code must keep answering, and deleting it here
+        # (with its history and rating) left no row in the audit trail. It is rejected, merged or closed.
+        return False
+
 
 @admin.register(Open311Client)
 class Open311ClientAdmin(AuditedAdmin):
