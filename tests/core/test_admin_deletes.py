@@ -34,7 +34,7 @@ def test_every_back_office_delete_is_audited(personas):
     assert unaudited == []
 
 
-def test_a_report_cannot_be_deleted_in_the_back_office(staff, personas, categories):
+def test_a_report_cannot_be_deleted_in_the_back_office(staff, personas, categories):  # noqa: F811
     report = submit_report()
     r = staff.post(
         f"{ADMIN}/reports/report/",
