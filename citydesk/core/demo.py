@@ -204,6 +204,38 @@ def _ward(province: str, name: str) -> AdminUnit | None:
 
 
 @transaction.atomic
+def seed_catalog() -> dict[str, int]:
+    """What a real installation starts from, with nothing made up: the administrative units, the service
+    categories (with their questions) and the procedure catalog. Idempotent: what is there already, an
+    administrator's edits included, is left as it is. No accounts, organisations, reports or dossiers."""
+    if AdminUnit.objects.filter(level=DivisionLevel.WARD).count() < 3321:
+        load_units()
+    _seed_categories()
+    return {
+        "provinces": AdminUnit.objects.filter(level=DivisionLevel.PROVINCE).count(),
+        "wards": AdminUnit.objects.filter(level=DivisionLevel.WARD).count(),
+        "categories": ServiceCategory.objects.count(),
+        "procedures": seed_procedures(),
+    }
+
+
+def _seed_categories() -> None:
+    for code, domain, name, name_en, handled_by, department, days in CATEGORIES:
+        defaults = {
+            "domain": domain,
+            "name": name,
+            "name_en": name_en,
+            "handled_by": handled_by,
+            "department_code": department,
+            "working_days": days,
+        }
+        # Made when missing only: an administrator's later edits are not undone at each start.
+        ServiceCategory.objects.get_or_create(
+            code=code, defaults={**defaults, "questions": QUESTIONS.get(code, [])}
+        )
+
+
+@transaction.atomic
 def seed_demo() -> dict[str, int]:
     if AdminUnit.objects.filter(level=DivisionLevel.WARD).count() < 3321:
         load_units()
@@ -224,28 +256,7 @@ def seed_demo() -> dict[str, int]:
                 continue
             committee = _org(ward.code, f"UBND {ward.name}", OrgKind.PEOPLES_COMMITTEE, city, ward)
             _org(f"{ward.code}.MC", f"Bộ phận Một cửa {ward.name}", OrgKind.ONE_STOP_DESK, committee, ward)
-    for code, domain, name, name_en, handled_by, department, days in CATEGORIES:
-        ServiceCategory.objects.update_or_create(
-            code=code,
-            defaults={
-                "domain": domain,
-                "name": name,
-                "name_en": name_en,
-                "handled_by": handled_by,
-                "department_code": department,
-                "working_days": days,
-            },
-            # Set when the category is made: an administrator's later edits are not undone at each start.
-            create_defaults={
-                "domain": domain,
-                "name": name,
-                "name_en": name_en,
-                "handled_by": handled_by,
-                "department_code": department,
-                "working_days": days,
-                "questions": QUESTIONS.get(code, []),
-            },
-        )
+    _seed_categories()
     created = 0
     for username, role, org_code, full_name, title in PEOPLE:
         if User.objects.filter(username=username).exists():

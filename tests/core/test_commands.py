@@ -224,3 +224,35 @@ def test_a_refusal_names_its_field_in_the_users_language():
     with translation.override("en"), pytest.raises(CommandError) as caught:
         Refuses().execute(stdout=None, stderr=None, no_color=True, force_color=False, skip_checks=True)
     assert str(caught.value) == "Tệp không đọc được. (field: file)"
+
+
+# --- Made-up data is refused on a production installation; the catalogue alone is offered -------------
+
+
+@pytest.mark.parametrize("command", [["seed-demo"], ["seed-reports", "--count", "5"]])
+def test_made_up_data_is_refused_on_a_production_installation(db, settings, command):
+    from citydesk.reports.models import Report
+
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError) as err:
+        call_command(*command)
+    assert err.value.returncode == 2
+    assert "CITYDESK_PRODUCTION=true" in str(err.value) and "seed-catalog" in str(err.value)
+    assert not User.objects.exists() and not Report.objects.exists()
+
+
+def test_seed_catalog_loads_units_categories_and_procedures_and_nothing_made_up(db, settings, capsys):
+    from citydesk.core.models import ServiceCategory
+    from citydesk.dossiers.models import Procedure
+    from citydesk.reports.models import Report
+
+    settings.PRODUCTION = True
+    call_command("seed-catalog")
+    assert "3.321" in capsys.readouterr().out
+    assert ServiceCategory.objects.filter(code="road_damage").exists() and Procedure.objects.count() >= 25
+    assert not User.objects.exists() and not Organisation.objects.exists() and not Report.objects.exists()
+    # An administrator's edit survives a second run.
+    ServiceCategory.objects.filter(code="noise").update(name="Ô nhiễm tiếng ồn", working_days=7)
+    call_command("seed-catalog")
+    noise = ServiceCategory.objects.get(code="noise")
+    assert (noise.name, noise.working_days) == ("Ô nhiễm tiếng ồn", 7)

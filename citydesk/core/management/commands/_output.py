@@ -97,3 +97,29 @@ def import_rejected(path: Path, exc: Any, *, limit: int = 200) -> CommandError:
         more = len(exc.errors) - limit
         lines.append("  " + ngettext("… and %(n)s more", "… and %(n)s more", more) % {"n": number(more)})
     return CommandError("\n".join(lines), returncode=2)
+
+
+def add_production_guard(parser: Any) -> None:
+    """`--allow-production`, for the commands that load made-up data (see `refuse_in_production`)."""
+    parser.add_argument(
+        "--allow-production",
+        action="store_true",
+        help=_("run even with CITYDESK_PRODUCTION=true (a public demo site); never on a city's real data"),
+    )
+
+
+def refuse_in_production(options: dict[str, Any], *, what: str) -> None:
+    """Made-up data (demo accounts with the published password, fake reports) has no place on a production
+    installation: refused there unless `--allow-production` says it is a demo site run in production mode."""
+    from django.conf import settings
+
+    if settings.PRODUCTION and not options.get("allow_production"):
+        raise DomainError(
+            gettext(
+                "This installation runs with CITYDESK_PRODUCTION=true: %(what)s would add made-up data to it. "
+                "To load only the starting catalogue (administrative units, service categories, procedures), "
+                "run “citydesk seed-catalog”; for a public demo site, add --allow-production."
+            )
+            % {"what": what},
+            field="allow-production",
+        )

@@ -4,7 +4,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from citydesk.core.demo import DEMO_PASSWORD, PEOPLE, seed_demo
-from citydesk.core.management.commands._output import TranslatedCommand, count_text
+from citydesk.core.management.commands._output import (
+    TranslatedCommand,
+    add_production_guard,
+    count_text,
+    refuse_in_production,
+)
 from citydesk.core.powers import Role
 
 
@@ -14,7 +19,12 @@ class Command(TranslatedCommand):
         "hundred citizen reports in every state, procedures, dossiers at a ward desk, and satisfaction ratings."
     )
 
+    def add_arguments(self, parser: Any) -> None:
+        add_production_guard(parser)
+
     def handle(self, *args: Any, **options: Any) -> None:
+        # Nine accounts with the password printed in the README, and made-up reports and dossiers.
+        refuse_in_production(options, what="seed-demo")
         from citydesk.dossiers.demo import seed_demo_dossiers
         from citydesk.indicators.anomalies import scan as scan_indicators
         from citydesk.indicators.demo import seed_indicators

@@ -6,7 +6,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from citydesk.core.errors import DomainError
-from citydesk.core.management.commands._output import TranslatedCommand, number, whole_number
+from citydesk.core.management.commands._output import (
+    TranslatedCommand,
+    add_production_guard,
+    number,
+    refuse_in_production,
+    whole_number,
+)
 from citydesk.reports.models import Status
 from citydesk.reports.seed import DEFAULT_BATCH, seed_reports
 from citydesk.reports.seed.bulk import MAX_COUNT
@@ -40,8 +46,10 @@ class Command(TranslatedCommand):
             default=str(DEFAULT_BATCH),
             help=gettext_lazy("rows per transaction (default %(n)s)") % {"n": DEFAULT_BATCH},
         )
+        add_production_guard(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        refuse_in_production(options, what="seed-reports")
         if options["count"] is None:
             raise DomainError(_("Give the number of reports: --count N."), field="count")
         count = whole_number(options["count"], "--count", high=MAX_COUNT)
