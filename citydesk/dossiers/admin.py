@@ -19,7 +19,14 @@ from django.utils.translation import gettext_lazy
 
 from citydesk.core.admin_audit import AuditedAdmin
 from citydesk.core.audit import Actor, audit_record
-from citydesk.dossiers.catalog import catalog_export, percent_text, procedure_snapshot, search_name_of
+from citydesk.dossiers.catalog import (
+    catalog_export,
+    known_department_codes,
+    percent_text,
+    procedure_snapshot,
+    search_name_of,
+)
+from citydesk.dossiers.catalog_values import STEP_ROLES
 from citydesk.dossiers.models import (
     Campaign,
     CampaignTally,
@@ -30,6 +37,7 @@ from citydesk.dossiers.models import (
     DossierMonth,
     DossierStep,
     Payment,
+    Performer,
     Procedure,
     ProcedureDocument,
     ProcedureStep,
@@ -84,7 +92,49 @@ class PositionedFormSet(forms.BaseInlineFormSet):
 
 
 class StepFormSet(PositionedFormSet):
+    """A process has at least one step, as the Excel import requires: a procedure without one was shown
+    in the public catalog and every receipt of it was refused."""
+
     check_shares = True
+
+    def clean(self) -> None:
+        super().clean()
+        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if not kept:
+            raise forms.ValidationError(_("A procedure needs at least one step in its process."))
+
+
+class StepForm(forms.ModelForm):
+    """The same rules as the catalog's Excel import (catalog._check_step): a step is done by an officer,
+    deputy, head or leader (an operator, inspector or administrator cannot move a dossier on), and only a
+    step performed by a department names a department, one that exists."""
+
+    class Meta:
+        model = ProcedureStep
+        fields = ["position", "name", "name_en", "performer", "department_code", "role", "share"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(r.value, r.label) for r in STEP_ROLES]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        performer = data.get("performer")
+        code = (data.get("department_code") or "").strip().upper()
+        if performer == Performer.DEPARTMENT:
+            if not code:
+                self.add_error("department_code", _("Name the department (its code, e.g. SXD)."))
+            elif code not in known_department_codes():
+                self.add_error(
+                    "department_code",
+                    _("Unknown department code “%(code)s”; known codes: %(codes)s.")
+                    % {"code": code, "codes": ", ".join(sorted(known_department_codes()))},
+                )
+        elif code and performer:
+            self.add_error("department_code", _("Only a step performed by a department names a department."))
+        if "department_code" in data:
+            data["department_code"] = code
+        return data
 
 
 class ProcedureDocumentInline(admin.TabularInline):
@@ -96,6 +146,7 @@ class ProcedureDocumentInline(admin.TabularInline):
 
 class ProcedureStepInline(admin.TabularInline):
     model = ProcedureStep
+    form = StepForm
     formset = StepFormSet
     extra = 0
     fields = ["position", "name", "name_en", "performer", "department_code", "role", "share"]

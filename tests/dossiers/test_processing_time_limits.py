@@ -38,8 +38,19 @@ def _procedure_form(processing_time: int, time_unit: str = TimeUnit.WORKING_DAYS
         "legal_basis": "",
         "is_active": "on",
     }
-    for prefix in ("documents", "steps"):
-        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    data.update({"documents-TOTAL_FORMS": "0", "documents-INITIAL_FORMS": "0"})
+    data.update({"steps-TOTAL_FORMS": "1", "steps-INITIAL_FORMS": "0"})  # a process has a step at least
+    data.update(
+        {
+            "steps-0-position": "1",
+            "steps-0-name": "Tiếp nhận và giải quyết",
+            "steps-0-name_en": "",
+            "steps-0-performer": "receiving",
+            "steps-0-department_code": "",
+            "steps-0-role": "officer",
+            "steps-0-share": "100",
+        }
+    )
     return data
 
 
@@ -110,3 +121,40 @@ def test_a_stored_time_beyond_the_calendar_refuses_the_dossier_naming_the_proced
     assert r.status_code == 400, r.content
     assert r.json()["field"] == "procedure" and "Đăng ký khai sinh" in r.json()["detail"]
     assert not catalog.birth.dossiers.exists()
+
+
+# --- The back office holds a process to the import's rules ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("step", "field"),
+    [
+        ({"steps-0-role": "operator"}, "role"),  # a hotline operator cannot move a dossier on
+        ({"steps-0-role": "admin"}, "role"),
+        ({"steps-0-performer": "department", "steps-0-department_code": ""}, "department_code"),
+        ({"steps-0-performer": "department", "steps-0-department_code": "NOPE"}, "department_code"),
+        ({"steps-0-department_code": "SXD"}, "department_code"),  # only a department's step names one
+    ],
+)
+def test_a_step_nobody_can_act_on_is_refused(staff, personas, step, field):
+    r = staff.post(f"{ADMIN}/dossiers/procedure/add/", {**_procedure_form(5), **step})
+    assert r.status_code == 200
+    steps = next(f for f in r.context["inline_admin_formsets"] if f.formset.prefix == "steps").formset
+    assert field in steps.forms[0].errors, steps.errors
+    assert not Procedure.objects.filter(code="TEST-01").exists()
+
+
+def test_a_procedure_without_steps_is_refused(staff, personas):
+    r = staff.post(f"{ADMIN}/dossiers/procedure/add/", {**_procedure_form(5), "steps-TOTAL_FORMS": "0"})
+    assert r.status_code == 200
+    steps = next(f for f in r.context["inline_admin_formsets"] if f.formset.prefix == "steps").formset
+    assert steps.non_form_errors() == ["Thủ tục cần ít nhất một bước trong quy trình."]
+    assert not Procedure.objects.filter(code="TEST-01").exists()
+
+
+def test_a_department_step_with_a_known_code_is_kept(staff, personas):
+    step = {"steps-0-performer": "department", "steps-0-department_code": "sxd", "steps-0-role": "head"}
+    r = staff.post(f"{ADMIN}/dossiers/procedure/add/", {**_procedure_form(5), **step})
+    assert r.status_code == 302, r.context and r.context["adminform"].form.errors
+    saved = Procedure.objects.get(code="TEST-01").steps.get()
+    assert (saved.performer, saved.department_code, saved.role) == ("department", "SXD", "head")
