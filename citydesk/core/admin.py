@@ -285,6 +285,19 @@ class CalendarOverrideAdmin(AuditedAdmin):
             override = calendar_override_set(user=request.user, day=obj.date, **fields)
         obj.pk = override.pk
 
+    # Withdrawn through the calendar service: audited, and the open deadlines it moved move back.
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        from citydesk.core.calendar_changes import calendar_override_delete
+
+        calendar_override_delete(user=request.user, day=obj.date)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        from citydesk.core.calendar_changes import calendar_override_delete
+
+        with transaction.atomic():
+            for day in list(queryset.values_list("date", flat=True)):
+                calendar_override_delete(user=request.user, day=day)
+
 
 class ServiceCategoryForm(forms.ModelForm):
     """The admin builds the form of this model with these checks (no Meta: it passes the fields)."""

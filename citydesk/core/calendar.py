@@ -68,6 +68,15 @@ def current_calendar(*, gen: int | None = None) -> WorkCalendar:
     with _lock:
         if _cached is not None and _cached[0] == key:
             return _cached[1]
+    calendar = build_calendar()
+    with _lock:
+        _cached = (key, calendar)
+    return calendar
+
+
+def build_calendar() -> WorkCalendar:
+    """The calendar with the administrators' changes as the database holds them now (no cache): what
+    `current_calendar` caches, and what a calendar change compares before and after."""
     overrides = list(CalendarOverride.objects.values_list("date", "kind", "name"))
     periods = office_periods()
     cutoff = _parse_time(settings.CITYDESK_SAME_DAY_CUTOFF, "CITYDESK_SAME_DAY_CUTOFF")
@@ -82,6 +91,4 @@ def current_calendar(*, gen: int | None = None) -> WorkCalendar:
         periods=periods,
         cutoff=cutoff,
     )
-    with _lock:
-        _cached = (key, calendar)
     return calendar

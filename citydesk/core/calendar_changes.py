@@ -10,8 +10,9 @@ from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from citydesk.core.audit import audit_record
-from citydesk.core.calendar import check_in_range
+from citydesk.core.audit import Actor, audit_record
+from citydesk.core.calendar import build_calendar, check_in_range
+from citydesk.core.deadline_follow import deadlines_follow
 from citydesk.core.errors import Conflict, DomainError, NotFound
 from citydesk.core.models import CalendarOverride, User
 from citydesk.core.powers import Power
@@ -72,12 +73,30 @@ def calendar_override_check(*, day: date, kind: str, name: str, legal_basis: str
             )
 
 
+def _deadlines_follow(actor: Actor, before: WorkCalendar, days: set[date], reason: str) -> dict[str, int]:
+    """Open reports' and dossiers' due times follow the change (core.deadline_follow), in the same
+    transaction; one audit row says how many moved."""
+    moved = deadlines_follow(before, build_calendar(), days, reason=reason)
+    if any(moved.values()):
+        audit_record(
+            actor=actor,
+            action="calendar.deadlines_moved",
+            object_type="calendar_override",
+            object_id=min(days).isoformat(),
+            after={"days": sorted(d.isoformat() for d in days), **moved},
+        )
+    return moved
+
+
 @transaction.atomic
 def calendar_override_set(
-    *, user: User, day: date, kind: str, name: str, legal_basis: str = ""
+    *, user: User, day: date, kind: str, name: str, legal_basis: str = "", follow: bool = True
 ) -> CalendarOverride:
+    """Enter (or change) the calendar change of `day`; the open deadlines it touches move with it
+    (`follow=False`: the caller moves them, as `calendar_override_move` does for both of its days)."""
     actor = actor_for_system_power(user, Power.MANAGE_CALENDAR)
     calendar_override_check(day=day, kind=kind, name=name, legal_basis=legal_basis)
+    before_calendar = build_calendar() if follow else None
     name = nfc(name).strip()
     legal_basis = nfc(legal_basis).strip()
     existing = CalendarOverride.objects.select_for_update().filter(date=day).first()
@@ -95,6 +114,8 @@ def calendar_override_set(
         before=before,
         after={"kind": kind, "name": name, "legal_basis": override.legal_basis},
     )
+    if before_calendar is not None:
+        _deadlines_follow(actor, before_calendar, {day}, name)
     return override
 
 
@@ -106,6 +127,7 @@ def calendar_override_move(
     place; both steps audited, all or nothing."""
     actor = actor_for_system_power(user, Power.MANAGE_CALENDAR)
     calendar_override_check(day=day, kind=kind, name=name, legal_basis=legal_basis)
+    before_calendar = build_calendar()
     old = CalendarOverride.objects.select_for_update().filter(date=old_day).first()
     if old is None:
         raise NotFound(_("No calendar change on %(d)s.") % {"d": old_day.isoformat()}, field="date")
@@ -125,4 +147,28 @@ def calendar_override_move(
             before=before,
             after={"moved_to": day.isoformat()},
         )
-    return calendar_override_set(user=user, day=day, kind=kind, name=name, legal_basis=legal_basis)
+    override = calendar_override_set(
+        user=user, day=day, kind=kind, name=name, legal_basis=legal_basis, follow=False
+    )
+    _deadlines_follow(actor, before_calendar, {old_day, day}, nfc(name).strip())
+    return override
+
+
+@transaction.atomic
+def calendar_override_delete(*, user: User, day: date) -> None:
+    """Withdraw the calendar change of `day` (audited); the open deadlines it touched move back."""
+    actor = actor_for_system_power(user, Power.MANAGE_CALENDAR)
+    before_calendar = build_calendar()
+    old = CalendarOverride.objects.select_for_update().filter(date=day).first()
+    if old is None:
+        raise NotFound(_("No calendar change on %(d)s.") % {"d": day.isoformat()}, field="date")
+    before = {"kind": old.kind, "name": old.name, "legal_basis": old.legal_basis}
+    old.delete()
+    audit_record(
+        actor=actor,
+        action="calendar.delete",
+        object_type="calendar_override",
+        object_id=day.isoformat(),
+        before=before,
+    )
+    _deadlines_follow(actor, before_calendar, {day}, old.name)

@@ -125,6 +125,7 @@ ROLES: dict[str, str | Promise] = {
     "reporter": _("reporter"),
     "follower": _("follower"),
     "applicant": _("Online applicant"),
+    "calendar": _("Working calendar"),  # a due time moved by a change of the calendar
 }
 
 

@@ -6,3 +6,9 @@ class DossiersConfig(AppConfig):
     name = "citydesk.dossiers"
     label = "dossiers"
     verbose_name = _("Administrative procedures and dossiers")
+
+    def ready(self) -> None:
+        from citydesk.core.deadline_follow import register
+        from citydesk.dossiers.services.deadlines import follow_calendar
+
+        register("dossiers", follow_calendar)  # open deadlines follow a change of the working calendar

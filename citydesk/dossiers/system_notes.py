@@ -59,3 +59,8 @@ STEP_DONE = register(
     "%(step)s",
     lambda a: {"step": in_active_language(a["name"], a.get("name_en") or "")},
 )
+CALENDAR_MOVED = register(
+    "dossier.calendar_moved",
+    _("Due time moved to %(d)s: the working calendar changed (%(reason)s)."),
+    lambda a: {"d": local_datetime(a["due"]), "reason": a["reason"]},
+)

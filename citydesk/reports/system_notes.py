@@ -90,6 +90,11 @@ RESUMED_DUE_NEW = register(
     lambda a: {"d": local_datetime(a["due"])},
 )
 DEADLINE_WARNED = register("report.deadline_warned", _("Deadline warning sent."))
+CALENDAR_MOVED = register(
+    "report.calendar_moved",
+    _("Due time moved to %(d)s: the working calendar changed (%(reason)s)."),
+    lambda a: {"d": local_datetime(a["due"]), "reason": a["reason"]},
+)
 ESCALATED = register("report.escalated", _("Overdue: escalated to the head of the unit."))
 AUTO_CLOSED = register(
     "report.auto_closed",

@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor, audit_record
+from citydesk.core.deadline_follow import Shift
+from citydesk.core.history_notes import role
 from citydesk.core.models import User
 from citydesk.notifications.services import notification_queue
 from citydesk.reports.models import (
@@ -24,7 +26,13 @@ from citydesk.reports.services.common import (
     _event,
     local_time,
 )
-from citydesk.reports.system_notes import AUTO_CLOSED, DEADLINE_WARNED, ESCALATED, system_note
+from citydesk.reports.system_notes import (
+    AUTO_CLOSED,
+    CALENDAR_MOVED,
+    DEADLINE_WARNED,
+    ESCALATED,
+    system_note,
+)
 
 # --- Deadlines ------------------------------------------------------------------------------------
 
@@ -120,3 +128,39 @@ def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
             )
             counts["auto_closed"] += 1
     return counts
+
+
+def follow_calendar(shift: Shift) -> int:
+    """Open reports keep the working time they had left when the calendar changes (core.deadline_follow):
+    their due time, and their time to be assigned, move; the public history says so. Returns how many."""
+    system = Actor.system(role("calendar"))
+    moved: list[Report] = []
+    events: list[ReportEvent] = []
+    reports = (
+        Report.objects.filter(status__in=OPEN_STATUSES, due_at__gt=shift.anchor)
+        .only("pk", "code", "due_at", "triage_due_at")
+        .order_by("pk")
+    )
+    for report in reports.iterator(chunk_size=2000):
+        due = shift.moved(report.due_at)
+        triage = shift.moved(report.triage_due_at)
+        if due is None and triage is None:
+            continue
+        if due is not None:
+            report.due_at = due
+            events.append(
+                _event(
+                    report,
+                    system,
+                    ReportEvent.Kind.SLA,
+                    **system_note(CALENDAR_MOVED, due=due, reason=shift.reason),
+                    save=False,
+                )
+            )
+        if triage is not None:
+            report.triage_due_at = triage
+        moved.append(report)
+    for start in range(0, len(moved), 1000):
+        Report.objects.bulk_update(moved[start : start + 1000], ["due_at", "triage_due_at"])
+    ReportEvent.objects.bulk_create(events, batch_size=1000)
+    return len(moved)
