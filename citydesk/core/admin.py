@@ -235,7 +235,7 @@ class CalendarOverrideForm(forms.ModelForm):
 
     class Meta:
         model = CalendarOverride
-        fields = ["date", "kind", "name", "legal_basis"]
+        fields = ["date", "kind", "name", "name_en", "legal_basis"]
 
     def clean(self) -> dict[str, Any]:
         from citydesk.core.calendar_changes import calendar_override_check
@@ -253,6 +253,7 @@ class CalendarOverrideForm(forms.ModelForm):
                     kind=data["kind"],
                     name=data["name"] or "",
                     legal_basis=data.get("legal_basis") or "",
+                    name_en=data.get("name_en") or "",
                 )
         except DomainError as exc:
             add_domain_error(self, exc)
@@ -262,7 +263,7 @@ class CalendarOverrideForm(forms.ModelForm):
 @admin.register(CalendarOverride)
 class CalendarOverrideAdmin(AuditedAdmin):
     form = CalendarOverrideForm
-    list_display = ["date", "kind", "name", "legal_basis"]
+    list_display = ["date", "kind", "name", "name_en", "legal_basis"]
     list_filter = ["kind"]
     audit_saves = False  # the calendar services audit their writes
 
@@ -277,7 +278,7 @@ class CalendarOverrideAdmin(AuditedAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         from citydesk.core.calendar_changes import calendar_override_move, calendar_override_set
 
-        fields = {"kind": obj.kind, "name": obj.name, "legal_basis": obj.legal_basis}
+        fields = {"kind": obj.kind, "name": obj.name, "name_en": obj.name_en, "legal_basis": obj.legal_basis}
         old_day = CalendarOverride.objects.filter(pk=obj.pk).values_list("date", flat=True).first()
         if change and old_day is not None and old_day != obj.date:
             override = calendar_override_move(user=request.user, old_day=old_day, day=obj.date, **fields)

@@ -92,6 +92,7 @@ class OverrideIn(Schema):
     date: date
     kind: str = Field(..., description="day_off | working_day")
     name: str
+    name_en: str = Field("", description="the name on English pages (optional)")
     legal_basis: str = ""
 
 
@@ -103,10 +104,12 @@ def calendar_override(request: HttpRequest, payload: OverrideIn) -> Status:
         day=payload.date,
         kind=payload.kind,
         name=payload.name,
+        name_en=payload.name_en,
         legal_basis=payload.legal_basis,
     )
+    entry = next(h for h in current_calendar().holidays(override.date.year) if h.date == override.date)
     return Status(
-        201, HolidayOut(date=override.date, name=override.name, name_en=override.name, kind=override.kind)
+        201, HolidayOut(date=override.date, name=entry.name_vi, name_en=entry.name_en, kind=override.kind)
     )
 
 

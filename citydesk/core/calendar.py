@@ -77,7 +77,12 @@ def current_calendar(*, gen: int | None = None) -> WorkCalendar:
 def build_calendar() -> WorkCalendar:
     """The calendar with the administrators' changes as the database holds them now (no cache): what
     `current_calendar` caches, and what a calendar change compares before and after."""
-    overrides = list(CalendarOverride.objects.values_list("date", "kind", "name"))
+    overrides = [
+        (day, kind, (name, name_en))
+        for day, kind, name, name_en in CalendarOverride.objects.values_list(
+            "date", "kind", "name", "name_en"
+        )
+    ]
     periods = office_periods()
     cutoff = _parse_time(settings.CITYDESK_SAME_DAY_CUTOFF, "CITYDESK_SAME_DAY_CUTOFF")
     if cutoff > periods[-1][1]:

@@ -51,7 +51,9 @@ def _already_off(day: date) -> str | None:
     return date_format(day, "l")  # Saturday, Sunday in the page's language
 
 
-def calendar_override_check(*, day: date, kind: str, name: str, legal_basis: str = "") -> None:
+def calendar_override_check(
+    *, day: date, kind: str, name: str, legal_basis: str = "", name_en: str = ""
+) -> None:
     """The rules of a calendar change, checked before anything is written (the API and the back office)."""
     check_in_range(day, "date")
     if kind not in CalendarOverride.Kind.values:
@@ -60,6 +62,7 @@ def calendar_override_check(*, day: date, kind: str, name: str, legal_basis: str
     if not name:
         raise DomainError(_("A name is required."), field="name")
     _check_length(name, "name")
+    _check_length(nfc(name_en).strip(), "name_en")
     _check_length(nfc(legal_basis).strip(), "legal_basis")
     if kind == CalendarOverride.Kind.WORKING_DAY and day.weekday() < 5:
         raise DomainError(_("A swapped working day must be a Saturday or a Sunday."), field="date")
@@ -90,21 +93,34 @@ def _deadlines_follow(actor: Actor, before: WorkCalendar, days: set[date], reaso
 
 @transaction.atomic
 def calendar_override_set(
-    *, user: User, day: date, kind: str, name: str, legal_basis: str = "", follow: bool = True
+    *,
+    user: User,
+    day: date,
+    kind: str,
+    name: str,
+    legal_basis: str = "",
+    name_en: str = "",
+    follow: bool = True,
 ) -> CalendarOverride:
     """Enter (or change) the calendar change of `day`; the open deadlines it touches move with it
     (`follow=False`: the caller moves them, as `calendar_override_move` does for both of its days)."""
     actor = actor_for_system_power(user, Power.MANAGE_CALENDAR)
-    calendar_override_check(day=day, kind=kind, name=name, legal_basis=legal_basis)
+    calendar_override_check(day=day, kind=kind, name=name, legal_basis=legal_basis, name_en=name_en)
     before_calendar = build_calendar() if follow else None
     name = nfc(name).strip()
+    name_en = nfc(name_en).strip()
     legal_basis = nfc(legal_basis).strip()
     existing = CalendarOverride.objects.select_for_update().filter(date=day).first()
     before = None
     if existing:
-        before = {"kind": existing.kind, "name": existing.name, "legal_basis": existing.legal_basis}
+        before = {
+            "kind": existing.kind,
+            "name": existing.name,
+            "name_en": existing.name_en,
+            "legal_basis": existing.legal_basis,
+        }
     override, _created = CalendarOverride.objects.update_or_create(
-        date=day, defaults={"kind": kind, "name": name, "legal_basis": legal_basis}
+        date=day, defaults={"kind": kind, "name": name, "name_en": name_en, "legal_basis": legal_basis}
     )
     audit_record(
         actor=actor,
@@ -112,7 +128,7 @@ def calendar_override_set(
         object_type="calendar_override",
         object_id=day.isoformat(),
         before=before,
-        after={"kind": kind, "name": name, "legal_basis": override.legal_basis},
+        after={"kind": kind, "name": name, "name_en": name_en, "legal_basis": override.legal_basis},
     )
     if before_calendar is not None:
         _deadlines_follow(actor, before_calendar, {day}, name)
@@ -121,20 +137,20 @@ def calendar_override_set(
 
 @transaction.atomic
 def calendar_override_move(
-    *, user: User, old_day: date, day: date, kind: str, name: str, legal_basis: str = ""
+    *, user: User, old_day: date, day: date, kind: str, name: str, legal_basis: str = "", name_en: str = ""
 ) -> CalendarOverride:
     """Change an entry's date (and content): the entry of `old_day` goes, the one of `day` takes its
     place; both steps audited, all or nothing."""
     actor = actor_for_system_power(user, Power.MANAGE_CALENDAR)
-    calendar_override_check(day=day, kind=kind, name=name, legal_basis=legal_basis)
+    calendar_override_check(day=day, kind=kind, name=name, legal_basis=legal_basis, name_en=name_en)
     before_calendar = build_calendar()
     old = CalendarOverride.objects.select_for_update().filter(date=old_day).first()
     if old is None:
-        raise NotFound(_("No calendar change on %(d)s.") % {"d": old_day.isoformat()}, field="date")
+        raise NotFound(_("No calendar change on %(d)s.") % {"d": f"{old_day:%d/%m/%Y}"}, field="date")
     if day != old_day:
         if CalendarOverride.objects.filter(date=day).exists():
             raise Conflict(
-                _("%(d)s already has a calendar change: edit that one instead.") % {"d": day.isoformat()},
+                _("%(d)s already has a calendar change: edit that one instead.") % {"d": f"{day:%d/%m/%Y}"},
                 field="date",
             )
         before = {"kind": old.kind, "name": old.name, "legal_basis": old.legal_basis}
@@ -148,7 +164,7 @@ def calendar_override_move(
             after={"moved_to": day.isoformat()},
         )
     override = calendar_override_set(
-        user=user, day=day, kind=kind, name=name, legal_basis=legal_basis, follow=False
+        user=user, day=day, kind=kind, name=name, legal_basis=legal_basis, name_en=name_en, follow=False
     )
     _deadlines_follow(actor, before_calendar, {old_day, day}, nfc(name).strip())
     return override
@@ -161,7 +177,7 @@ def calendar_override_delete(*, user: User, day: date) -> None:
     before_calendar = build_calendar()
     old = CalendarOverride.objects.select_for_update().filter(date=day).first()
     if old is None:
-        raise NotFound(_("No calendar change on %(d)s.") % {"d": day.isoformat()}, field="date")
+        raise NotFound(_("No calendar change on %(d)s.") % {"d": f"{day:%d/%m/%Y}"}, field="date")
     before = {"kind": old.kind, "name": old.name, "legal_basis": old.legal_basis}
     old.delete()
     audit_record(

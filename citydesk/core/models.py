@@ -378,6 +378,9 @@ class CalendarOverride(models.Model):
     date = models.DateField(_("date"), unique=True)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=200)
+    # Shown on English pages and in the API's name_en; empty: the package's English name for the same day
+    # and kind when it knows one, else the Vietnamese name.
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     legal_basis = models.CharField(_("legal basis"), max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
@@ -387,7 +390,7 @@ class CalendarOverride(models.Model):
         ordering = ["date"]
 
     def __str__(self) -> str:
-        return f"{self.date}: {self.name}"
+        return f"{self.date:%d/%m/%Y}: {self.name}"  # as every page writes a date
 
 
 class ServiceCategory(models.Model):

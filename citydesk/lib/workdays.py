@@ -43,7 +43,7 @@ __all__ = [
 
 type HolidayKind = Literal["public", "compensatory", "official_day_off", "working_day"]
 type Period = tuple[dt.time, dt.time]
-type DayNames = tuple[tuple[dt.date, str], ...]
+type DayNames = tuple[tuple[dt.date, str | tuple[str, str]], ...]  # a name, or (Vietnamese, English)
 
 DEFAULT_TZ: Final = ZoneInfo("Asia/Ho_Chi_Minh")
 DEFAULT_PERIODS: Final[tuple[Period, ...]] = (
@@ -136,6 +136,15 @@ def _package_years(years: Iterable[int]) -> dict[int, _PackageYear]:
         return {year: _PACKAGE_CACHE[year] for year in wanted}
 
 
+_US_DATE = re.compile(r"\b(\d{2})/(\d{2})/(\d{4})\b")
+
+
+def _day_first(name_en: str) -> str:
+    """The package's English names write dates the American way ("substituted from 08/22/2026"); every
+    page writes them day first, in English too."""
+    return _US_DATE.sub(lambda m: f"{m[2]}/{m[1]}/{m[3]}", name_en)
+
+
 def _load_package_years(years: list[int]) -> dict[int, _PackageYear]:
     # Neighbouring years are loaded too: a swap may cross a year boundary (2 Jan 2015 off, 27 Dec 2014 on).
     span = sorted({y + k for y in years for k in (-1, 0, 1) if dt.MINYEAR <= y + k <= dt.MAXYEAR})
@@ -163,7 +172,7 @@ def _load_package_years(years: list[int]) -> dict[int, _PackageYear]:
             kind = "public"
         else:
             kind = "compensatory"
-        off_by_year[day.year][day] = Holiday(day, "; ".join(names_vi), en.get(day, ""), kind)
+        off_by_year[day.year][day] = Holiday(day, "; ".join(names_vi), _day_first(en.get(day, "")), kind)
 
     result: dict[int, _PackageYear] = {}
     for year in years:
@@ -175,7 +184,7 @@ def _load_package_years(years: list[int]) -> dict[int, _PackageYear]:
         for day in sorted(d for d in weekend_work if d.year == year):
             if (off_day := swapped_with.get(day)) is not None:
                 name_vi = f"Ngày làm việc bù (cho ngày nghỉ {off_day:%d/%m/%Y})"
-                name_en = f"Working day (swapped with day off {off_day:%m/%d/%Y})"
+                name_en = f"Working day (swapped with day off {off_day:%d/%m/%Y})"
             else:
                 name_vi, name_en = "Ngày làm việc bù", "Swapped working day"
             working.append(Holiday(day, name_vi, name_en, "working_day"))
@@ -521,12 +530,21 @@ class WorkCalendar:
             entries: dict[dt.date, Holiday] = {}
             for holiday in (*package[year].days_off, *package[year].working_days):
                 entries[holiday.date] = holiday
-            for day, name in self.extra_days_off:
-                if day.year == year:
-                    entries[day] = Holiday(day, name, name, "official_day_off")
-            for day, name in self.extra_working_days:
-                if day.year == year:
-                    entries[day] = Holiday(day, name, name, "working_day")
+            for extras, kind in (
+                (self.extra_days_off, "official_day_off"),
+                (self.extra_working_days, "working_day"),
+            ):
+                for day, name in extras:
+                    if day.year == year:
+                        name_vi, name_en = (name, "") if isinstance(name, str) else name
+                        known = entries.get(day)
+                        if (
+                            not name_en
+                            and known is not None
+                            and (known.kind == "working_day") == (kind == "working_day")
+                        ):
+                            name_en = known.name_en  # the package's English name for the same change
+                        entries[day] = Holiday(day, name_vi, name_en or name_vi, kind)
             ordered = tuple(sorted(entries.values()))
             self._state.years[year] = _YearInfo(
                 off=frozenset(h.date for h in ordered if h.kind != "working_day"),
@@ -619,13 +637,16 @@ def _normalise_days(value: object, label: str) -> DayNames:
     items = value.items() if isinstance(value, Mapping) else value
     if not isinstance(items, Iterable) or isinstance(items, str | bytes):
         raise TypeError(f"{label} must be a mapping of date -> name")
-    seen: dict[dt.date, str] = {}
+    seen: dict[dt.date, str | tuple[str, str]] = {}
     for pair in items:
         day, name = pair
         if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
             raise TypeError(f"{label}: keys must be datetime.date (not datetime), got {day!r}")
-        if not isinstance(name, str):
-            raise TypeError(f"{label}: names must be str, got {name!r} for {day}")
+        if not (
+            isinstance(name, str)
+            or (isinstance(name, tuple) and len(name) == 2 and all(isinstance(n, str) for n in name))
+        ):
+            raise TypeError(f"{label}: names must be str or (Vietnamese, English), got {name!r} for {day}")
         if day in seen:
             raise ValueError(f"{label}: duplicate date {day}")
         seen[day] = name
