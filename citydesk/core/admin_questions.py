@@ -37,6 +37,9 @@ class QuestionsWidget(forms.Widget):
     class Media:
         css = {"all": ["core/questions_widget.css"]}
 
+    def id_for_label(self, id_: str) -> str:
+        return ""  # no single field to name: each block has its legend and labels (no dangling for=)
+
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
         rows = value if isinstance(value, list) else _rows_of_json(value)
