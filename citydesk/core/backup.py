@@ -271,11 +271,17 @@ def check_compatible(source: Path, applied: set[tuple[str, str]], tables: set[st
     return sorted(f"{a}.{n}" for a, n in ours - theirs)
 
 
+def _read_only_uri(path: Path) -> str:
+    """A SQLite backup opened only to be read: `immutable` keeps SQLite from making its -shm and -wal files
+    beside it (they were left next to the backup, also in a read-only directory, also for a refused file)."""
+    return f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+
+
 def _read_sqlite_backup(source: Path, shown: Path | None = None) -> tuple[set[tuple[str, str]], set[str]]:
     """The applied migrations and tables of a SQLite backup (`shown`: the file named in messages)."""
     shown = shown or source
     try:
-        with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as conn:
+        with sqlite3.connect(_read_only_uri(source), uri=True) as conn:
             ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             applied: set[tuple[str, str]] = set()
@@ -347,7 +353,7 @@ def _restore_database(database: Path, source: Path) -> list[str]:
     if connection.vendor == "sqlite":
         pending = check_compatible(source, *_read_sqlite_backup(database, source))
         connection.ensure_connection()
-        src = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+        src = sqlite3.connect(_read_only_uri(database), uri=True)
         try:
             src.backup(connection.connection)  # page-by-page copy inside SQLite's own locking
         finally:

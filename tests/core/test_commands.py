@@ -2,12 +2,14 @@
 
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.core.management.base import CommandError
 
 from citydesk.core.models import AuditEntry, CalendarOverride, Membership, Organisation, User
@@ -107,6 +109,11 @@ def test_backup_restore_round_trip_loses_nothing(personas, tmp_path):
     path = tmp_path / "citydesk.backup"
     call_command("backup", str(path))
     assert path.stat().st_size > 0
+    if connection.vendor == "sqlite":  # as a backup of the live database is: in WAL mode
+        with sqlite3.connect(path) as wal:
+            assert wal.execute("PRAGMA journal_mode=wal").fetchone() == ("wal",)
+        wal.close()
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["citydesk.backup"]
     # Changes after the backup are undone by the restore.
     call_command("create-user", "--username", "after", "--role", "officer", "--unit", "26743")
     User.objects.filter(username="officer").update(full_name="Đã đổi")
@@ -117,6 +124,8 @@ def test_backup_restore_round_trip_loses_nothing(personas, tmp_path):
     assert User.objects.get(username="officer").full_name == "Trần Văn Minh"
     assert AuditEntry.objects.count() == audit_count
     call_command("audit-verify")
+    # Reading the backup left nothing beside it (SQLite's -shm and -wal files were).
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["citydesk.backup"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -126,6 +135,7 @@ def test_restore_refuses_a_file_that_is_not_a_backup(personas, tmp_path):
     with pytest.raises(CommandError) as err:
         call_command("restore", str(bogus), "--yes")
     assert err.value.returncode == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bogus.backup"]
     assert User.objects.filter(username="head").exists()
     with pytest.raises(CommandError, match="không tìm thấy tệp"):
         call_command("restore", str(tmp_path / "missing"), "--yes")

@@ -238,6 +238,17 @@ def test_export_procedures_refuses_another_extension(personas, tmp_path, name):
     assert (tmp_path / "ok.XLSX").stat().st_size > 0
 
 
+def test_export_procedures_keeps_an_existing_file_unless_forced(personas, tmp_path):
+    earlier = tmp_path / "danh-muc.xlsx"
+    earlier.write_bytes(b"an earlier export")
+    with pytest.raises(CommandError) as err:
+        call_command("export-procedures", str(earlier))
+    assert err.value.returncode == 2 and "--force" in str(err.value)
+    assert earlier.read_bytes() == b"an earlier export"
+    call_command("export-procedures", str(earlier), "--force", stdout=StringIO())
+    assert earlier.read_bytes().startswith(b"PK")  # the workbook (a zip)
+
+
 # --- Defect 13: counts in the site's number format ------------------------------------------------
 
 

@@ -20,6 +20,9 @@ class Command(TranslatedCommand):
         parser.add_argument(
             "--blank", action="store_true", help=gettext_lazy("write an empty template (headers only)")
         )
+        parser.add_argument(
+            "--force", action="store_true", help=gettext_lazy("replace FILE if it already exists")
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
@@ -27,6 +30,11 @@ class Command(TranslatedCommand):
             raise CommandError(
                 _("%(file)s: the catalog is written as an Excel workbook; give the file the .xlsx extension.")
                 % {"file": path},
+                returncode=2,
+            )
+        if path.exists() and not options["force"]:  # as `backup`: an earlier export is not lost by a slip
+            raise CommandError(
+                _("%(file)s already exists: choose another name, or add --force to replace it.") % {"file": path},
                 returncode=2,
             )
         queryset = Procedure.objects.none() if options["blank"] else None
