@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.core.management.base import CommandError
+from django.db import connection
 
 from citydesk.core.models import AuditEntry, CalendarOverride, Membership, Organisation, User
 from citydesk.core.services import api_token_user

@@ -34,7 +34,8 @@ class Command(TranslatedCommand):
             )
         if path.exists() and not options["force"]:  # as `backup`: an earlier export is not lost by a slip
             raise CommandError(
-                _("%(file)s already exists: choose another name, or add --force to replace it.") % {"file": path},
+                _("%(file)s already exists: choose another name, or add --force to replace it.")
+                % {"file": path},
                 returncode=2,
             )
         queryset = Procedure.objects.none() if options["blank"] else None
