@@ -10,7 +10,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from citydesk.core.admin_audit import AuditedAdmin, record_change, snapshot
 from citydesk.core.models import DivisionLevel, OrgKind
@@ -22,18 +22,66 @@ from citydesk.reports.models import Open311Client, Report, ReportEvent, RoutingR
 RULE_TARGET_KINDS = (OrgKind.PEOPLES_COMMITTEE, OrgKind.DEPARTMENT, OrgKind.SERVICE_COMPANY)
 
 
+# ISO weekday numbers as stored in `RoutingRule.weekdays`, named: “7” was typed for a Saturday (“thứ 7” in
+# everyday Vietnamese) and stored as Sunday.
+WEEKDAYS = [
+    ("1", pgettext_lazy("weekday", "Monday")),
+    ("2", pgettext_lazy("weekday", "Tuesday")),
+    ("3", pgettext_lazy("weekday", "Wednesday")),
+    ("4", pgettext_lazy("weekday", "Thursday")),
+    ("5", pgettext_lazy("weekday", "Friday")),
+    ("6", pgettext_lazy("weekday", "Saturday")),
+    ("7", pgettext_lazy("weekday", "Sunday")),
+]
+SHORT_WEEKDAYS = {
+    "1": pgettext_lazy("weekday", "Mon"),
+    "2": pgettext_lazy("weekday", "Tue"),
+    "3": pgettext_lazy("weekday", "Wed"),
+    "4": pgettext_lazy("weekday", "Thu"),
+    "5": pgettext_lazy("weekday", "Fri"),
+    "6": pgettext_lazy("weekday", "Sat"),
+    "7": pgettext_lazy("weekday", "Sun"),
+}
+
+
+class WeekdaysField(forms.MultipleChoiceField):
+    """The days as seven named boxes; a script may still post the stored digits (“67”)."""
+
+    def to_python(self, value: Any) -> list[str]:
+        if isinstance(value, str):
+            value = [value]
+        days: list[str] = []
+        for item in value or []:
+            text = str(item).replace(" ", "").replace(",", "")
+            if text:
+                days.extend(text if text.isdigit() else [text])
+        return days
+
+    def validate(self, value: list[str]) -> None:
+        if any(day not in SHORT_WEEKDAYS for day in value):
+            raise forms.ValidationError(_("Choose days of the week from the list."))
+        if len(set(value)) != len(value):
+            raise forms.ValidationError(_("Each day may appear only once."))
+
+
 class RoutingRuleForm(forms.ModelForm):
     """A rule that could never match, or would send reports where nobody handles them, is refused."""
 
+    weekdays = WeekdaysField(
+        choices=WEEKDAYS,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label=_("Days of the week"),
+        help_text=_("None ticked: every day."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["weekdays"] = list(self.instance.weekdays or "")
+
     def clean_weekdays(self) -> str:
-        value = (self.cleaned_data.get("weekdays") or "").replace(" ", "").replace(",", "")
-        if any(ch not in "1234567" for ch in value):
-            raise forms.ValidationError(
-                _("Use the digits 1 (Monday) to 7 (Sunday) only, e.g. 67 for weekends.")
-            )
-        if len(set(value)) != len(value):
-            raise forms.ValidationError(_("Each day may appear only once."))
-        return "".join(sorted(value))
+        return "".join(sorted(self.cleaned_data.get("weekdays") or []))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -80,7 +128,7 @@ class RoutingRuleAdmin(AuditedAdmin):
         "priority",
         "category",
         "area",
-        "weekdays",
+        "days",
         "start_time",
         "end_time",
         "target",
@@ -90,6 +138,12 @@ class RoutingRuleAdmin(AuditedAdmin):
     list_filter = ["is_active", "category"]
     list_select_related = ["category", "area", "target"]
     autocomplete_fields = ["area", "target"]
+
+    @admin.display(description=_("Days of the week"), ordering="weekdays")
+    def days(self, rule: RoutingRule) -> str:
+        if not rule.weekdays:
+            return str(_("every day"))
+        return ", ".join(str(SHORT_WEEKDAYS.get(d, d)) for d in rule.weekdays)
 
 
 class EventInline(admin.TabularInline):

@@ -597,3 +597,22 @@ def test_a_good_unit_is_saved_and_only_provinces_are_offered_as_its_province(sta
     assert offered == {"79"}  # the personas' one province; their two wards are not offered
     assert staff.post(f"{ADMIN}/core/adminunit/add/", _unit_form()).status_code == 302
     assert AdminUnit.objects.get(code="99990").province_id == "79"
+
+
+def test_a_rules_days_are_named_boxes_and_the_list_names_them(staff, personas, rule_world):
+    """“7” typed for a Saturday (“thứ 7”) was stored as Sunday: the days are ticked by name now."""
+    page = staff.get(f"{ADMIN}/reports/routingrule/add/").content.decode()
+    assert 'type="checkbox" name="weekdays" value="6"' in page and "Thứ Bảy" in page and "Chủ nhật" in page
+    form = _rule_form(personas.department)
+    form.pop("weekdays")
+    r = staff.post(f"{ADMIN}/reports/routingrule/add/", {**form, "weekdays": ["6", "7"]})
+    assert r.status_code == 302, r.context and r.context["adminform"].form.errors
+    rule = RoutingRule.objects.get()
+    assert rule.weekdays == "67"
+    change = staff.get(f"{ADMIN}/reports/routingrule/{rule.pk}/change/").content.decode()
+    assert (
+        'value="6" id="id_weekdays_5" checked' in change
+        and 'value="1" id="id_weekdays_0" checked' not in change
+    )
+    listing = staff.get(f"{ADMIN}/reports/routingrule/").content.decode()
+    assert "T7, CN" in listing
