@@ -20,6 +20,8 @@ import shutil
 import sqlite3
 import subprocess
 import tarfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -271,17 +273,29 @@ def check_compatible(source: Path, applied: set[tuple[str, str]], tables: set[st
     return sorted(f"{a}.{n}" for a, n in ours - theirs)
 
 
-def _read_only_uri(path: Path) -> str:
-    """A SQLite backup opened only to be read: `immutable` keeps SQLite from making its -shm and -wal files
-    beside it (they were left next to the backup, also in a read-only directory, also for a refused file)."""
-    return f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+@contextmanager
+def _read_only(path: Path) -> Iterator[sqlite3.Connection]:
+    """A SQLite backup opened only to be read. A read-only connection to a WAL database makes the -shm and
+    -wal files beside it and cannot remove them: those it made are removed when it closes (they were left
+    next to the backup, even for a refused file). A -wal that was there already is read and kept: it may
+    hold the file's last changes (`immutable` would skip them)."""
+    sidecars = [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
+    present = {side for side in sidecars if side.exists()}
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        yield conn
+    finally:
+        conn.close()
+        for side in sidecars:
+            if side not in present:
+                side.unlink(missing_ok=True)
 
 
 def _read_sqlite_backup(source: Path, shown: Path | None = None) -> tuple[set[tuple[str, str]], set[str]]:
     """The applied migrations and tables of a SQLite backup (`shown`: the file named in messages)."""
     shown = shown or source
     try:
-        with sqlite3.connect(_read_only_uri(source), uri=True) as conn:
+        with _read_only(source) as conn:
             ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             applied: set[tuple[str, str]] = set()
@@ -353,11 +367,8 @@ def _restore_database(database: Path, source: Path) -> list[str]:
     if connection.vendor == "sqlite":
         pending = check_compatible(source, *_read_sqlite_backup(database, source))
         connection.ensure_connection()
-        src = sqlite3.connect(_read_only_uri(database), uri=True)
-        try:
+        with _read_only(database) as src:
             src.backup(connection.connection)  # page-by-page copy inside SQLite's own locking
-        finally:
-            src.close()
     elif connection.vendor == "postgresql":
         pending = check_compatible(source, *_read_pg_backup(database, source))
         args, env = _pg_env()
