@@ -111,8 +111,8 @@ admin.site.unregister(Group)
 # server error (see admin_lists).
 # The two logs are the evidence of who tried to log in: kept, never deleted in the back office. A lock-out
 # (AccessAttempt) is still lifted by deleting it.
-def _kept(request: HttpRequest, obj: Any = None) -> bool:
-    return False
+def _kept(model_admin: admin.ModelAdmin, request: HttpRequest, obj: Any = None) -> bool:
+    return False  # has_delete_permission of the two logs
 
 
 for _model in (AccessAttempt, AccessLog, AccessFailureLog):
@@ -332,8 +332,8 @@ class ServiceCategoryForm(forms.ModelForm):
 @admin.register(ServiceCategory)
 class ServiceCategoryAdmin(AuditedAdmin):
     form = ServiceCategoryForm
-    list_display = ["code", "name", "domain", "handled_by", "department_code", "working_days"]
-    list_filter = ["domain", "handled_by"]
+    list_display = ["code", "name", "domain", "handled_by", "department_code", "working_days", "is_active"]
+    list_filter = ["domain", "handled_by", "is_active"]
     search_fields = ["code", "name", "name_en"]
 
 
