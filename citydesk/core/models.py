@@ -419,6 +419,13 @@ class ServiceCategory(models.Model):
     )
     duplicate_radius_m = models.PositiveIntegerField(_("duplicate search radius (m)"), default=50)
     duplicate_window_days = models.PositiveIntegerField(_("duplicate search window (days)"), default=30)
+    # Retired: no longer offered on any form, the API or Open311, nor taken by the intake; the reports
+    # filed in it keep it (a category with reports cannot be deleted).
+    is_active = models.BooleanField(
+        _("in use"),
+        default=True,
+        help_text=_("Untick to stop offering the category; its reports keep it."),
+    )
     questions = models.JSONField(
         _("extra questions"),
         default=list,

@@ -472,7 +472,9 @@ def how_to() -> str:
     """How to write a report by e-mail, with the category codes."""
     from citydesk.reports.forms import category_label
 
-    categories = ServiceCategory.objects.filter(domain=ServiceCategory.Domain.REPORT).order_by("code")
+    categories = ServiceCategory.objects.filter(
+        domain=ServiceCategory.Domain.REPORT, is_active=True
+    ).order_by("code")
     codes = "\n".join(f"  [{c.code}] {category_label(c)}" for c in categories)
     return _(
         "How to send a report by e-mail:\n"

@@ -594,13 +594,17 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @_open311("GET")
 def services(request: HttpRequest, fmt: str) -> HttpResponse:
-    categories = ServiceCategory.objects.filter(domain=ServiceCategory.Domain.REPORT).order_by("code")
+    categories = ServiceCategory.objects.filter(
+        domain=ServiceCategory.Domain.REPORT, is_active=True
+    ).order_by("code")
     return render([_service(c) for c in categories], "services", fmt)
 
 
 @_open311("GET")
 def service_definition(request: HttpRequest, fmt: str, service_code: str) -> HttpResponse:
-    category = ServiceCategory.objects.filter(code=service_code, domain=ServiceCategory.Domain.REPORT).first()
+    category = ServiceCategory.objects.filter(
+        code=service_code, domain=ServiceCategory.Domain.REPORT, is_active=True
+    ).first()
     if category is None:
         raise Open311Error(404, "service_code: " + _("No service “%(c)s”.") % {"c": service_code})
     data = {

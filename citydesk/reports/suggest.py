@@ -794,7 +794,8 @@ def suggest(
     cat_names = {
         code: (name_en if english and name_en else name)
         for code, name, name_en in ServiceCategory.objects.filter(
-            code__in=[c for c, _p in categories]
+            code__in=[c for c, _p in categories],
+            is_active=True,  # a retired category is not suggested
         ).values_list("code", "name", "name_en")
     }
     unit_names = dict(

@@ -109,6 +109,11 @@ def _category(code: str | None, *, gen: int | None = None) -> ServiceCategory:
     category = configcache.cached("report_categories", _load_categories, gen=gen).get(code)
     if category is None:
         raise DomainError(_("Unknown category “%(c)s”.") % {"c": code}, field="category")
+    if not category.is_active:
+        raise DomainError(
+            _("The category “%(name)s” is no longer in use: choose another.") % {"name": category.name},
+            field="category",
+        )
     return category
 
 

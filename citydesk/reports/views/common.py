@@ -86,8 +86,12 @@ def _remember(request: HttpRequest, key: str, code: str) -> None:
     request.session[key] = [*codes, code][-20:]
 
 
-def _report_categories() -> list[ServiceCategory]:
+def _report_categories(*, retired: bool = False) -> list[ServiceCategory]:
+    """The report categories in Vietnamese order: those in use (forms), or all (`retired`: filters of
+    lists, where older reports keep a retired one)."""
     categories = ServiceCategory.objects.filter(domain=ServiceCategory.Domain.REPORT)
+    if not retired:
+        categories = categories.filter(is_active=True)
     return sorted(categories, key=lambda c: sort_key(category_label(c)))
 
 

@@ -338,7 +338,9 @@ def _unit_choices(
     (certain, 100 %); else the model's likely units of the place's province only, a name shared by two
     provinces' units followed by its province."""
     category = ServiceCategory.objects.filter(
-        code=request.GET.get("category", "").strip()[:40], domain=ServiceCategory.Domain.REPORT
+        code=request.GET.get("category", "").strip()[:40],
+        domain=ServiceCategory.Domain.REPORT,
+        is_active=True,
     ).first()
     if category is not None and (ward is not None or province):
         try:

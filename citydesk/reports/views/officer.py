@@ -174,7 +174,7 @@ def _queue_response(
         "statuses": Status.choices,
         "channels": Channel.choices,
         "status_value": status_value,
-        "categories": [(c.code, category_label(c)) for c in _report_categories()],
+        "categories": [(c.code, category_label(c)) for c in _report_categories(retired=True)],
         "units": unit_options,
         "assignee": assignee,
         "member_groups": sorted(groups.items()),
