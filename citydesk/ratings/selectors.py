@@ -339,8 +339,9 @@ def _label(group: str, rows: list[StatsRow]) -> None:
         }
         none_label = _("Not linked to an officer")
     else:
-        names = {
-            p.pk: (p.code, p.name) for p in Procedure.objects.filter(pk__in=ids - {0}).only("code", "name")
+        names = {  # the English name on English pages (and in their exports) when there is one
+            p.pk: (p.code, p.label)
+            for p in Procedure.objects.filter(pk__in=ids - {0}).only("code", "name", "name_en")
         }
         none_label = _("Not linked to a procedure")
     for row in rows:

@@ -268,3 +268,14 @@ def test_api_stats_refusals(client, personas, bearer):
     assert bad.status_code == 400 and bad.json()["field"] == "group"
     foreign = client.get("/api/v1/ratings/stats?unit=26740", **bearer(personas.head))
     assert foreign.status_code == 403 and foreign.json()["field"] == "unit"
+
+
+def test_procedures_are_named_in_the_pages_language(personas, procedures, seeded):
+    from django.utils import translation
+
+    with translation.override("en"):
+        labels = {r.code: r.label for r in stats_for(personas.leader, group="procedure").rows}
+    assert labels["1.001193"] == "Birth registration"
+    with translation.override("vi"):
+        labels = {r.code: r.label for r in stats_for(personas.leader, group="procedure").rows}
+    assert labels["1.001193"] == "Đăng ký khai sinh"
