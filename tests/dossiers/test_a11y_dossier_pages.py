@@ -416,11 +416,11 @@ def test_english_catalog_pages_mark_the_vietnamese_fallbacks(client, catalog):
     assert '<th colspan="6" scope="rowgroup"><span lang="vi">Hộ tịch</span></th>' in listing
     assert '<span lang="vi">Chứng thực bản sao từ bản chính</span></a>' in listing
     assert ">Đăng ký khai sinh</a>" in listing  # it has an English name (the same words here): not marked
-    ProcedureDocument.objects.filter(procedure=catalog.copy).update(copies="Xuất trình bản chính")
+    ProcedureDocument.objects.filter(procedure=catalog.copy).update(copies="Bản gốc có dấu giáp lai")
     detail = _get(client, "/thu-tuc/CT-01/", "en")
     assert '<h1><span lang="vi">Chứng thực bản sao từ bản chính</span></h1>' in detail
     assert '<span lang="vi">Bản chính giấy tờ</span>' in detail
-    assert '<span lang="vi">Xuất trình bản chính</span>' in detail
+    assert '<span lang="vi">Bản gốc có dấu giáp lai</span>' in detail
     assert '<strong><span lang="vi">Tiếp nhận và chứng thực</span></strong>' in detail
 
 
@@ -460,14 +460,22 @@ def test_the_calendar_marks_a_day_named_only_in_vietnamese(client):
 
 def test_the_desk_marks_the_vietnamese_fallbacks_on_english_pages(client, personas, catalog):
     Procedure.objects.filter(pk=catalog.copy.pk).update(name_en="")
-    ProcedureDocument.objects.filter(procedure=catalog.copy).update(copies="Xuất trình bản chính")
+    ProcedureDocument.objects.filter(procedure=catalog.copy).update(copies="Bản gốc có dấu giáp lai")
     client.force_login(personas.officer)
     desk = _get(client, "/mot-cua/", "en", unit="26743", procedure="CT-01")
     assert (
         '<h2 data-testid="procedure">CT-01 · <span lang="vi">Chứng thực bản sao từ bản chính</span></h2>'
         in desk
     )
-    assert '<span lang="vi">Bản chính giấy tờ</span> <span class="hint">(<span lang="vi">Xuất trình' in desk
+    assert (
+        '<span lang="vi">Bản chính giấy tờ</span> <span class="hint">(<span lang="vi">Bản gốc có dấu' in desk
+    )
+    # The usual wordings of the copies read in English.
+    ProcedureDocument.objects.filter(procedure=catalog.copy).update(copies="01 bản chính và 02 bản sao")
+    desk = _get(client, "/mot-cua/", "en", unit="26743", procedure="CT-01")
+    assert '<span class="hint">(1 original and 2 copies)</span>' in desk
+    catalog_page = _get(client, "/thu-tuc/CT-01/", "en")
+    assert "1 original and 2 copies" in catalog_page and "bản chính và" not in catalog_page
     assert 'lang="vi">' not in _get(client, "/mot-cua/", "vi", unit="26743", procedure="CT-01").replace(
         '<html lang="vi">', ""
     )
