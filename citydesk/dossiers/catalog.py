@@ -234,6 +234,10 @@ def catalog_export(queryset: QuerySet[Procedure] | None = None) -> bytes:
                 check.add(f"{letter}2:{letter}5000")
         for _row, values in rows:
             sheet.append([_cell_value(kind, values[key]) for key, _h, kind, _m in columns])
+        for index, (key, *_r) in enumerate(columns, start=1):
+            if key == "fee":  # đồng, grouped as Excel's locale groups them (2.000 in Vietnamese Excel)
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                    cell.number_format = "#,##0"
         sheet.freeze_panes = "A2"
     return workbook_bytes(workbook)
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from citydesk.indicators import panels
 from citydesk.indicators.anomaly_text import describe
-from citydesk.indicators.display import localized
+from citydesk.indicators.display import decimals_of, localized
 from citydesk.ioc.exports import (
     COUNT,
     SVG_STYLE,
@@ -37,7 +37,21 @@ from citydesk.lib.xlsx import workbook_bytes
 
 __all__ = ["XLSX_TYPE", "PdfUnavailable", "brief_pdf", "download", "load_weasyprint", "workbook"]
 
-NUMBER = "#,##0.0##"
+
+def number_format(indicator: Any) -> str:
+    """An indicator's figures as its pages write them: whole numbers without decimals (105 projects, not
+    105.0), else with the indicator's own decimals."""
+    decimals = decimals_of(indicator)
+    return "#,##0" if decimals == 0 else "#,##0." + "0" * decimals
+
+
+def _figure(value: Any, indicator: Any) -> tuple[Any, str]:
+    """A figure and its format; a float's binary noise (7.800000000000001) rounded off."""
+    if isinstance(value, float):
+        value = round(value, 9)
+    return value, number_format(indicator)
+
+
 PCT = "0.0%"
 # Fixed sheet names (scripts reading the workbook find them), one per language: (Vietnamese, English).
 SHEET_FILTERS = ("Bộ lọc", "Filters")
@@ -129,11 +143,11 @@ def _card_row(sheet: _Sheet, card: panels.Card) -> None:
         card.indicator.display_name,
         card.indicator.display_uom,
         card.period_label,
-        (card.value, NUMBER),
+        _figure(card.value, card.indicator),
         _change_cell(card, card.change_pct, card.change_abs),
         _change_cell(card, card.yoy_pct, card.yoy_abs),
-        (getattr(m, "ytd", None), NUMBER),
-        (plan, NUMBER),
+        _figure(getattr(m, "ytd", None), card.indicator),
+        _figure(plan, card.indicator),
         (_fraction(card.completion), PCT),
         (card.reported, COUNT),
         (card.expected, COUNT),
@@ -176,13 +190,18 @@ def workbook(context: dict[str, Any]) -> bytes:
                 [_("Period"), _("Value"), _("Same period last year"), _("Plan")],
             )
             for r in block["trend"].rows:
-                s.row(r["label"], (r["value"], NUMBER), (r["last_year"], NUMBER), (r["plan"], NUMBER))
+                s.row(
+                    r["label"],
+                    _figure(r["value"], ind),
+                    _figure(r["last_year"], ind),
+                    _figure(r["plan"], ind),
+                )
             for note in block["card"].notes:  # the shown period's figure still coming in, or incomplete
                 s.row(f"{block['card'].period_label}: {note}")
             s.row()
             s.row(_("Unit"), _("Value"))
             for bar in block["bars"].bars:
-                s.row(bar.label, (bar.value, NUMBER))
+                s.row(bar.label, _figure(bar.value, ind))
             s.finish()
         _findings_sheet(book, context.get("findings") or [], taken)
     else:  # the summary: one sheet per group
@@ -210,8 +229,8 @@ def _findings_sheet(book: Any, findings: list[Any], taken: set[str]) -> None:
             f.indicator.code,
             f.unit.name,
             f.period.strftime("%m/%Y"),
-            (f.value, NUMBER),
-            (f.expected, NUMBER),
+            _figure(f.value, f.indicator),
+            _figure(f.expected, f.indicator),
             f.get_state_display(),
             describe(f),
         )

@@ -59,6 +59,11 @@ def _month(row: StatsRow) -> date | None:
         return None
 
 
+def lower_first(text: str) -> str:
+    """A column's name inside a sheet's name: “Theo đơn vị”, not “Theo Đơn vị”."""
+    return text[:1].lower() + text[1:]
+
+
 def _sheet(workbook: Any, stats: Stats, title: str, *, months: tuple[date, date]) -> None:
     """One grouping: the title and the filters (each sheet says what it counts, read or printed on its
     own), then a table with a single header row directly above its data, so Excel's filters and tables
@@ -140,12 +145,17 @@ def stats_xlsx(stats: Stats) -> bytes:
     workbook.properties.title = _("Satisfaction ratings")
     workbook.properties.creator = "CityDesk"
     months = months_covered(stats)
-    _sheet(workbook, stats, _("By %(group)s") % {"group": GROUPS[stats.filters.group]}, months=months)
+    _sheet(
+        workbook,
+        stats,
+        _("By %(group)s") % {"group": lower_first(str(GROUPS[stats.filters.group]))},
+        months=months,
+    )
     for group, label in GROUPS.items():
         if group == stats.filters.group:
             continue
         other = rating_stats(scope=stats.scope, filters=replace(stats.filters, group=group))
-        _sheet(workbook, other, _("By %(group)s") % {"group": label}, months=months)
+        _sheet(workbook, other, _("By %(group)s") % {"group": lower_first(str(label))}, months=months)
     return workbook_bytes(workbook)
 
 

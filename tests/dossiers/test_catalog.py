@@ -132,6 +132,9 @@ def test_export_has_three_sheets_with_vietnamese_headers(catalog):
     assert book[SHEET_PROCEDURES]["B1"].value == "Tên thủ tục"
     assert book[SHEET_PROCEDURES].max_row == catalog + 1
     assert book[SHEET_STEPS].max_row == ProcedureStep.objects.count() + 1
+    sheet = book[SHEET_PROCEDURES]
+    fee = next(c.column for c in sheet[1] if c.value == "Lệ phí (đồng)")
+    assert {sheet.cell(row, fee).number_format for row in range(2, sheet.max_row + 1)} == {"#,##0"}
     blank = open_book(catalog_export(Procedure.objects.none()))
     assert [ws.max_row for ws in blank.worksheets] == [1, 1, 1]
 

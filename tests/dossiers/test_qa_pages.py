@@ -207,7 +207,7 @@ def test_ratings_export_sheets_are_clean_tables(client, personas, procedures):  
         for r in data:
             for share in r[width - 3 :]:
                 assert share is None or round(share, 4) == share, (sheet.title, share)
-    officers, months, procs = book.worksheets[0], book["Theo Tháng"], book["Theo Thủ tục"]
+    officers, months, procs = book.worksheets[0], book["Theo tháng"], book["Theo thủ tục"]
     cells = [c for r in officers.iter_rows(values_only=True) for c in r]
     assert personas.officer.full_name in cells and "officer" not in cells  # names, never log-ins
     month_rows = list(months.iter_rows(values_only=True))

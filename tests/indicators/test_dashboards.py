@@ -435,6 +435,23 @@ def test_excel_export_of_the_summary_and_of_a_group(client, personas, data):
     eco = book[book.sheetnames[1]]
     values = {row[0]: row for row in eco.iter_rows(min_row=2, values_only=True) if row and row[0]}
     assert values["RETAIL"][4] == 212
+    # Each figure in its indicator's own format: no “212.0” for whole numbers, decimals where it has them.
+    from citydesk.indicators.models import Indicator
+
+    formats = {row[0].value: row[4].number_format for row in eco.iter_rows(min_row=2) if row and row[0].value}
+    checked = 0
+    for code, fmt in formats.items():
+        indicator = Indicator.objects.filter(code=code).first()
+        if indicator is None:  # the line of open findings under the cards
+            continue
+        checked += 1
+        expected = "#,##0" if indicator.shown_decimals == 0 else "#,##0." + "0" * indicator.shown_decimals
+        assert fmt == expected, (code, fmt)
+    assert checked >= 2
+    Indicator.objects.filter(code="RETAIL").update(decimals=0)
+    again = load_workbook(BytesIO(client.get("/chi-tieu-ktxh/xuat.xlsx", {"period": PERIOD}).content))
+    retail = next(r for r in again[again.sheetnames[1]].iter_rows(min_row=2) if r[0].value == "RETAIL")
+    assert retail[4].number_format == "#,##0"
 
     group = client.get("/chi-tieu-ktxh/xuat.xlsx", {"period": PERIOD, "group": "ECO"})
     assert group.status_code == 200

@@ -34,7 +34,7 @@ SHEETS = [
     "Xếp hạng đơn vị",
     "Bản đồ phường xã",
 ]
-TITLE = "Trung tâm điều hành: phản ánh kiến nghị"
+TITLE = "Trung tâm điều hành: phản ánh, kiến nghị"
 
 
 @pytest.fixture
