@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from citydesk.core.admin_audit import AuditedAdmin, admin_actor, record_change
+from citydesk.core.admin_labels import CodedChoices, coded_autocomplete
 from citydesk.core.admin_lists import with_safe_date_hierarchy
 from citydesk.core.admin_questions import QuestionsField
 from citydesk.core.errors import DomainError
@@ -53,7 +54,7 @@ def add_domain_error(form: forms.BaseForm, exc: DomainError) -> None:
     form.add_error(field, exc.message)
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(CodedChoices, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["organisation"]
@@ -71,7 +72,16 @@ class UserChangeForm(BaseUserChangeForm):
 class UserAdmin(AuditedAdmin, BaseUserAdmin):
     form = UserChangeForm
     list_display = ["username", "full_name", "email", "phone", "is_active", "is_staff"]
-    search_fields = ["username", "full_name", "email", "phone"]
+    # Found by their unit too (its code or name), and filtered by role: “who are Chợ Quán's officers?”
+    search_fields = [
+        "username",
+        "full_name",
+        "email",
+        "phone",
+        "memberships__organisation__code",
+        "memberships__organisation__name",
+    ]
+    list_filter = ["is_active", "is_staff", "memberships__role"]
     fieldsets = (*BaseUserAdmin.fieldsets, (_("CityDesk"), {"fields": ("full_name", "phone")}))
     # Set by Django, never edited: the time widget (hours and minutes) would drop the seconds of the date
     # joined on every save, a change nobody made.
@@ -392,3 +402,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# The pickers' search suggestions name each unit with its code (core.admin_labels).
+admin.site.autocomplete_view = coded_autocomplete  # type: ignore[method-assign]

@@ -16,6 +16,7 @@ from django.contrib import admin
 from django.db import models, transaction
 from django.http import HttpRequest
 
+from citydesk.core.admin_labels import CodedChoices
 from citydesk.core.audit import Actor, audit_record
 
 SECRET_FIELDS = frozenset({"password", "key_hash"})
@@ -92,7 +93,7 @@ def record_change(
     )
 
 
-class AuditedAdmin(admin.ModelAdmin):
+class AuditedAdmin(CodedChoices, admin.ModelAdmin):
     """Audits saves and deletes. Set `audit_saves = False` on an admin that audits its saves itself
     (through a service): its deletions are still recorded."""
 

@@ -1,0 +1,39 @@
+"""Same-name units are told apart in the back office's pickers (Hà Nội's and HCMC's “Sở Xây dựng”), and
+users are found by their unit and filtered by role."""
+
+from __future__ import annotations
+
+import pytest
+
+from citydesk.core.models import Organisation, OrgKind
+
+pytestmark = pytest.mark.django_db
+ADMIN = "/quan-tri"
+
+
+@pytest.fixture
+def two_departments(personas):
+    hanoi = Organisation.objects.create(code="01.SXD", name="Sở Xây dựng", kind=OrgKind.DEPARTMENT)
+    return hanoi, personas.department
+
+
+def test_the_unit_search_names_each_unit_with_its_code(staff, two_departments):
+    r = staff.get(
+        f"{ADMIN}/autocomplete/",
+        {"term": "Sở Xây", "app_label": "reports", "model_name": "routingrule", "field_name": "target"},
+    )
+    assert r.status_code == 200, r.content
+    texts = {item["text"] for item in r.json()["results"]}
+    assert {"Sở Xây dựng (01.SXD)", f"Sở Xây dựng ({two_departments[1].code})"} <= texts
+
+
+def test_a_chosen_unit_shows_its_code_on_the_form(staff, personas):
+    page = staff.get(f"{ADMIN}/core/user/{personas.officer.pk}/change/").content.decode()
+    assert f"{personas.ward.name} ({personas.ward.code})</option>" in page
+
+
+def test_users_are_found_by_their_unit_and_filtered_by_role(staff, personas):
+    found = staff.get(f"{ADMIN}/core/user/", {"q": personas.ward.code}).content.decode()
+    assert personas.officer.username in found and personas.other_head.username not in found
+    heads = staff.get(f"{ADMIN}/core/user/", {"memberships__role__exact": "head"}).content.decode()
+    assert personas.head.username in heads and f">{personas.officer.username}<" not in heads
