@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from citydesk.core.admin_audit import AuditedAdmin, admin_actor, record_change
-from citydesk.core.admin_labels import CodedChoices, coded_autocomplete
+from citydesk.core.admin_labels import CodedChoices, PermissionChoices, coded_autocomplete
 from citydesk.core.admin_lists import with_safe_date_hierarchy
 from citydesk.core.admin_questions import QuestionsField
 from citydesk.core.errors import DomainError
@@ -69,7 +69,7 @@ class UserChangeForm(BaseUserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(AuditedAdmin, BaseUserAdmin):
+class UserAdmin(PermissionChoices, AuditedAdmin, BaseUserAdmin):
     form = UserChangeForm
     list_display = ["username", "full_name", "email", "phone", "is_active", "is_staff"]
     # Found by their unit too (its code or name), and filtered by role: “who are Chợ Quán's officers?”
@@ -135,7 +135,7 @@ for _model in (AccessAttempt, AccessLog, AccessFailureLog):
 
 
 @admin.register(Group)
-class GroupAdmin(AuditedAdmin, BaseGroupAdmin):
+class GroupAdmin(PermissionChoices, AuditedAdmin, BaseGroupAdmin):
     """Groups carry back-office permissions: who gained or lost which is recorded."""
 
 

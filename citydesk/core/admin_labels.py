@@ -8,7 +8,10 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.auth.models import Permission
 from django.db import models
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from citydesk.core.models import AdminUnit, LegacyUnit, Organisation
 
@@ -38,4 +41,36 @@ class CodedChoices:
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
         if field is not None and db_field.related_model in CODED:
             field.label_from_instance = coded_label
+        return field
+
+
+def permission_label(permission: Permission) -> str:
+    """A back-office permission in the reader's language: “Phản ánh, kiến nghị | Xem phản ánh” rather than
+    Django's stored English (“reports | report | Can view report”). A permission of our own keeps its name."""
+    model = permission.content_type.model_class()
+    if model is None:
+        return str(permission)
+    action = permission.codename.split("_", 1)[0]
+    actions = {
+        "add": _("Add %(model)s"),
+        "change": _("Change %(model)s"),
+        "delete": _("Delete %(model)s"),
+        "view": _("View %(model)s"),
+    }
+    if permission.codename == f"{action}_{model._meta.model_name}" and action in actions:
+        name = actions[action] % {"model": model._meta.verbose_name}
+    else:
+        name = permission.name
+    app = model._meta.app_config.verbose_name
+    return f"{capfirst(app)} | {capfirst(name)}"
+
+
+class PermissionChoices:
+    """For the user and group admins: the permission pickers in the reader's language."""
+
+    def formfield_for_manytomany(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+        if field is not None and db_field.related_model is Permission:
+            field.label_from_instance = permission_label
+            field.queryset = field.queryset.select_related("content_type")
         return field

@@ -9,11 +9,23 @@ own (LOCALE_PATHS), so the back office shows its Vietnamese. The msgids must sta
   finds: hence the English. The call below makes `makemessages` write the plural entry.
 - "Enter a valid JSON." (forms.JSONField) and the ManagementForm message (formsets) have an empty
   translation in Django's Vietnamese catalog.
+- Words Django's Vietnamese catalogs translate wrongly: "History" as “Bản ghi nhớ” (a memo), "log entry"
+  as “đăng nhập” (a log-in), "permission(s)" as “cho phép” (to allow), "groups" as “Các nhóm” in the
+  middle of a sentence (“Chọn Các nhóm…”).
 """
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_noop, ngettext
+
+DJANGO_WORDS = (
+    gettext_noop("History"),
+    gettext_noop("log entry"),
+    gettext_noop("log entries"),
+    gettext_noop("permission"),
+    gettext_noop("permissions"),
+    gettext_noop("groups"),
+)
 
 DJANGO_FORM_MESSAGES = (
     gettext_noop("Enter a valid JSON."),
