@@ -276,6 +276,62 @@ def user_create(
     return user
 
 
+def _user_named(username: str) -> User:
+    username = nfc(username or "").strip()
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise NotFound(_("Unknown user “%(u)s”.") % {"u": username}, field="username")
+    return user
+
+
+@transaction.atomic
+def user_set_password(*, actor: Actor, username: str, password: str) -> User:
+    """A new log-in password for a user, checked as create-user checks one; audited (never the password)."""
+    user = _user_named(username)
+    if not password:
+        raise DomainError(_("Give the new password."), field="password")
+    _check_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(
+        actor=actor,
+        action="user.password",
+        object_type="user",
+        object_id=user.pk,
+        before={"password": "(previous)"},
+        after={"password": "(changed)"},
+    )
+    return user
+
+
+@transaction.atomic
+def user_set_active(*, actor: Actor, username: str, active: bool) -> User:
+    """Deactivate (or reactivate) an account: a deactivated one can neither log in nor use its API tokens;
+    its history stays. Audited."""
+    user = _user_named(username)
+    if user.is_active == active:
+        return user
+    if not active and user.is_superuser:
+        others = User.objects.filter(is_superuser=True, is_active=True).exclude(pk=user.pk)
+        if not others.exists():
+            raise DomainError(
+                _("“%(u)s” is the last active system administrator: make another one first.")
+                % {"u": user.username},
+                field="username",
+            )
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        action="user.activate" if active else "user.deactivate",
+        object_type="user",
+        object_id=user.pk,
+        before={"is_active": not active},
+        after={"is_active": active},
+    )
+    return user
+
+
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 

@@ -266,3 +266,60 @@ def test_seed_catalog_loads_units_categories_and_procedures_and_nothing_made_up(
     call_command("seed-catalog")
     noise = ServiceCategory.objects.get(code="noise")
     assert (noise.name, noise.working_days) == ("Ô nhiễm tiếng ồn", 7)
+
+
+# --- Account management without a shell into Django: set-password, deactivate-user, list-users ----------
+
+
+def test_set_password_reads_stdin_checks_it_and_audits(personas, capsys):
+    from io import StringIO
+
+    call_command("set-password", "officer", stdin=StringIO("Mật-khẩu-mới-2026\n"))
+    officer = User.objects.get(username="officer")
+    assert officer.check_password("Mật-khẩu-mới-2026")
+    entry = AuditEntry.objects.filter(action="user.password").get()
+    assert "Mật-khẩu" not in str(entry.after) and entry.object_id == str(officer.pk)
+    for bad in ("12345678901", ""):  # only digits; nothing
+        with pytest.raises(CommandError) as err:
+            call_command("set-password", "officer", stdin=StringIO(bad + "\n"))
+        assert err.value.returncode == 2 and "password" in str(err.value)
+    with pytest.raises(CommandError, match="nobody"):
+        call_command("set-password", "nobody", stdin=StringIO("Mật-khẩu-mới-2026\n"))
+    assert User.objects.get(username="officer").check_password("Mật-khẩu-mới-2026")
+
+
+def test_a_deactivated_account_loses_its_log_in_and_tokens_and_comes_back(personas, token_for, client):
+    token = token_for(personas.officer)
+    call_command("deactivate-user", "officer")
+    assert not User.objects.get(username="officer").is_active
+    assert api_token_user(token) is None
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+    call_command("deactivate-user", "officer", "--reactivate")
+    assert api_token_user(token) is not None
+    assert [e.action for e in AuditEntry.objects.filter(action__startswith="user.").order_by("id")][-2:] == [
+        "user.deactivate",
+        "user.activate",
+    ]
+
+
+def test_the_last_active_administrator_is_not_deactivated(personas):
+    User.objects.filter(is_superuser=True).exclude(pk=personas.admin.pk).update(is_superuser=False)
+    personas.admin.is_superuser = True
+    personas.admin.save()
+    with pytest.raises(CommandError) as err:
+        call_command("deactivate-user", personas.admin.username)
+    assert err.value.returncode == 2
+    assert User.objects.get(pk=personas.admin.pk).is_active
+
+
+def test_list_users_filters_by_unit_and_role(personas, capsys):
+    call_command("list-users", "--unit", personas.ward.code, "--role", "officer")
+    out = capsys.readouterr().out
+    assert personas.officer.username in out and personas.head.username not in out
+    with pytest.raises(CommandError) as err:
+        call_command("list-users", "--unit", "NOPE")
+    assert err.value.returncode == 2
+    User.objects.filter(username="officer").update(is_active=False)
+    call_command("list-users", "--inactive")
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines[:-1]] == ["officer"]
