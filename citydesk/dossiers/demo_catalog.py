@@ -298,7 +298,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Giấy tờ chứng minh quyền sử dụng kho hàng", "01 bản sao", True),
         ],
         steps=[
-            ("Tiếp nhận hồ sơ tại Bộ phận Một cửa của Sở", R, "", "officer", 10),
+            ("Tiếp nhận, kiểm tra hồ sơ", R, "", "officer", 10),
             ("Thẩm định hồ sơ, kiểm tra điều kiện kinh doanh", R, "", "officer", 60),
             ("Lãnh đạo phòng chuyên môn xem xét, trình ký", R, "", "deputy", 20),
             ("Lãnh đạo Sở ký kết quả", R, "", "head", 5),
@@ -315,7 +315,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Giấy tờ về phòng cháy, chữa cháy và bảo vệ môi trường của cửa hàng", "01 bản sao", True),
         ],
         steps=[
-            ("Tiếp nhận hồ sơ tại Bộ phận Một cửa của Sở", R, "", "officer", 10),
+            ("Tiếp nhận, kiểm tra hồ sơ", R, "", "officer", 10),
             ("Thẩm định hồ sơ", R, "", "officer", 35),
             ("Kiểm tra thực tế cửa hàng", R, "", "officer", 30),
             ("Lãnh đạo Sở ký Giấy chứng nhận", R, "", "head", 20),
@@ -350,7 +350,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Văn bản thẩm duyệt thiết kế về phòng cháy, chữa cháy", "01 bản sao", True),
         ],
         steps=[
-            ("Tiếp nhận hồ sơ tại Bộ phận Một cửa của Sở", R, "", "officer", 10),
+            ("Tiếp nhận, kiểm tra hồ sơ", R, "", "officer", 10),
             ("Phòng Cấp phép xây dựng thẩm định hồ sơ, kiểm tra thực địa", R, "", "officer", 60),
             ("Lãnh đạo phòng chuyên môn xem xét, trình ký", R, "", "deputy", 20),
             ("Lãnh đạo Sở ký kết quả", R, "", "head", 5),
@@ -431,7 +431,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Giấy xác nhận của UBND cấp xã về việc đã niêm yết thông báo mất giấy", "01 bản chính", True),
         ],
         steps=[
-            ("Tiếp nhận hồ sơ tại Bộ phận Một cửa của Sở", R, "", "officer", 10),
+            ("Tiếp nhận, kiểm tra hồ sơ", R, "", "officer", 10),
             ("Văn phòng đăng ký đất đai kiểm tra hồ sơ, cập nhật cơ sở dữ liệu", R, "", "officer", 60),
             ("Lãnh đạo phòng chuyên môn xem xét, trình ký", R, "", "deputy", 20),
             ("Lãnh đạo Sở ký kết quả", R, "", "head", 5),
@@ -497,7 +497,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Hộ chiếu", "01 bản sao", True),
         ],
         steps=[
-            ("Tiếp nhận hồ sơ tại Bộ phận Một cửa của Sở", R, "", "officer", 10),
+            ("Tiếp nhận, kiểm tra hồ sơ", R, "", "officer", 10),
             ("Kiểm tra hồ sơ, đối chiếu văn bản chấp thuận nhu cầu sử dụng lao động", R, "", "officer", 60),
             ("Lãnh đạo phòng chuyên môn xem xét, trình ký", R, "", "deputy", 20),
             ("Lãnh đạo Sở ký kết quả", R, "", "head", 5),
@@ -515,7 +515,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Giấy xác nhận kết quả đánh giá năng lực hành nghề", "01 bản sao", True),
         ],
         steps=[
-            ("Tiếp nhận hồ sơ tại Bộ phận Một cửa của Sở", R, "", "officer", 10),
+            ("Tiếp nhận, kiểm tra hồ sơ", R, "", "officer", 10),
             ("Phòng Nghiệp vụ Y thẩm định hồ sơ", R, "", "officer", 60),
             ("Lãnh đạo phòng chuyên môn xem xét, trình ký", R, "", "deputy", 20),
             ("Lãnh đạo Sở ký kết quả", R, "", "head", 5),
@@ -532,7 +532,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Giấy xác nhận đủ sức khỏe và tập huấn kiến thức an toàn thực phẩm của chủ cơ sở và người trực tiếp chế biến", "01 bản sao", True),
         ],
         steps=[
-            ("Tiếp nhận hồ sơ tại Bộ phận Một cửa của Sở", R, "", "officer", 10),
+            ("Tiếp nhận, kiểm tra hồ sơ", R, "", "officer", 10),
             ("Thẩm định hồ sơ", R, "", "officer", 30),
             ("Đoàn thẩm định kiểm tra thực tế tại cơ sở", R, "", "officer", 35),
             ("Lãnh đạo Sở ký Giấy chứng nhận", R, "", "deputy", 20),
@@ -550,7 +550,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Giấy chứng nhận đủ sức khỏe hành nghề", "01 bản chính", True),
         ],
         steps=[
-            ("Tiếp nhận hồ sơ tại Bộ phận Một cửa của Sở", R, "", "officer", 10),
+            ("Tiếp nhận, kiểm tra hồ sơ", R, "", "officer", 10),
             ("Hội đồng tư vấn cấp chứng chỉ hành nghề dược xem xét hồ sơ", R, "", "officer", 60),
             ("Lãnh đạo phòng chuyên môn xem xét, trình ký", R, "", "deputy", 20),
             ("Lãnh đạo Sở ký kết quả", R, "", "head", 5),
@@ -579,7 +579,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Giấy giới thiệu chuyển trường của trường nơi đi", "01 bản chính", True),
         ],
         steps=[
-            ("Tiếp nhận hồ sơ tại Bộ phận Một cửa của Sở", R, "", "officer", 10),
+            ("Tiếp nhận, kiểm tra hồ sơ", R, "", "officer", 10),
             ("Kiểm tra hồ sơ, xác định trường tiếp nhận", R, "", "officer", 60),
             ("Lãnh đạo phòng chuyên môn xem xét, trình ký", R, "", "deputy", 20),
             ("Lãnh đạo Sở ký kết quả", R, "", "head", 5),
@@ -613,7 +613,7 @@ PROCEDURES: list[DemoProcedure] = [
             ("Căn cước của người yêu cầu", "01 bản sao", True),
         ],
         steps=[
-            ("Tiếp nhận hồ sơ tại Bộ phận Một cửa của Sở", R, "", "officer", 10),
+            ("Tiếp nhận, kiểm tra hồ sơ", R, "", "officer", 10),
             ("Tra cứu, xác minh thông tin lý lịch tư pháp", R, "", "officer", 60),
             ("Lãnh đạo phòng chuyên môn xem xét, trình ký", R, "", "deputy", 20),
             ("Lãnh đạo Sở ký kết quả", R, "", "head", 5),

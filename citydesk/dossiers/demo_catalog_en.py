@@ -229,7 +229,6 @@ STEPS: dict[str, str] = {
     # Reception and hand-over
     "Tiếp nhận, kiểm tra hồ sơ tại Bộ phận Một cửa": "Receive and check the dossier at the one-stop desk",
     "Tiếp nhận hồ sơ tại Bộ phận Một cửa": "Receive the dossier at the one-stop desk",
-    "Tiếp nhận hồ sơ tại Bộ phận Một cửa của Sở": "Receive the dossier at the department's one-stop desk",
     "Tiếp nhận hồ sơ tại Bộ phận Một cửa phường": "Receive the dossier at the ward's one-stop desk",
     "Tiếp nhận hồ sơ tại Sở Nông nghiệp và Môi trường": (
         "Receive the dossier at the Department of Agriculture and Environment"

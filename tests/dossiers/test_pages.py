@@ -14,6 +14,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from citydesk.core.models import AuditEntry
 from citydesk.dossiers.models import (
@@ -864,3 +865,11 @@ def test_online_dossier_papers_for_officers_only_through_the_checked_view(client
     assert (
         login(client, personas.head).get(f"/mot-cua/ho-so/{dossier.code}/giay-to/999999/").status_code == 404
     )
+
+
+def test_the_officer_page_says_when_the_dossier_last_changed_not_its_version(client, personas, receive):
+    dossier = receive()
+    client.force_login(personas.officer)
+    page = client.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+    assert f'data-testid="updated">{timezone.localtime(dossier.updated_at):%d/%m/%Y %H:%M}<' in page
+    assert "Phiên bản" not in page
