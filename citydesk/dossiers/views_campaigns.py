@@ -361,8 +361,15 @@ def _timed(response: HttpResponse, started: float) -> HttpResponse:
 
 
 def _period_choices() -> list[tuple[str, str]]:
+    """The periods of a year, named as the indicators name them: “Quý I”, “Tháng 3”; “Q1”, “March”."""
+    from citydesk.indicators.periods import ENGLISH_MONTHS, ROMAN, _is_english
+
     choices = [("year", _("Whole year"))]
-    choices += [(f"q{q}", _("Quarter %(q)s") % {"q": q}) for q in range(1, 5)]
+    if _is_english():
+        choices += [(f"q{q}", f"Q{q}") for q in range(1, 5)]
+        choices += [(str(m), ENGLISH_MONTHS[m - 1]) for m in range(1, 13)]
+        return choices
+    choices += [(f"q{q}", _("Quarter %(q)s") % {"q": ROMAN[q]}) for q in range(1, 5)]
     choices += [(str(m), _("Month %(m)s") % {"m": m}) for m in range(1, 13)]
     return choices
 

@@ -140,6 +140,8 @@ def period_label(period_type: str, day: date) -> str:
             return f"{ENGLISH_MONTHS[day.month - 1]} {day.year}"
         return _("Month %(month)d/%(year)d") % {"month": day.month, "year": day.year}
     if period_type == QUARTER:
+        if _is_english():  # "Q3 2026", as an English reader writes a quarter
+            return f"Q{quarter_number(day)} {year_start(day).year}"
         return _("Quarter %(quarter)s/%(year)d") % {
             "quarter": ROMAN[quarter_number(day)],
             "year": year_start(day).year,

@@ -38,7 +38,7 @@ VI_LABELS = {"Tháng 3/2026", "Quý II/2026", "Năm 2026"}  # after the translat
 def test_labels():
     with translation.override("en"):
         assert P.period_label("M", date(2026, 3, 1)) == "March 2026"  # a month is named in English
-        assert P.period_label("Q", date(2026, 4, 1)) == "Quarter II/2026"
+        assert P.period_label("Q", date(2026, 4, 1)) == "Q2 2026"
         assert P.period_label("Y", date(2026, 1, 1)) == "Year 2026"
     labels = [P.period_label("M", date(2026, 3, 1)), P.period_label("Q", date(2026, 4, 1))]
     assert labels[0].endswith(" 3/2026") and labels[1].endswith(" II/2026")
