@@ -30,7 +30,7 @@ UOM_EN: dict[str, str] = {
     "ca": "cases",
     "chợ": "markets",
     "con": "head",
-    "công trình": "works",
+    "công trình": "structures",
     "căn hộ": "apartments",
     "doanh nghiệp": "enterprises",
     "dự án": "projects",
@@ -58,7 +58,7 @@ UOM_EN: dict[str, str] = {
     "tỷ đồng": "billion VND",
     "vạn dân": "10,000 people",
     "vụ": "cases",
-    "điểm": "points",
+    "điểm": "spots",  # places (flooding spots), not score or percentage points
     "ổ dịch": "outbreaks",
     # The part after "/" of a compound unit: "per …".
     "/người": "person",
