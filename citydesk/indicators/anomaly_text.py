@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from citydesk.indicators.display import MINUS, is_english, uom_of
+from citydesk.indicators.display import MINUS, decimals_of, is_english, uom_of
 from citydesk.indicators.periods import ENGLISH_MONTHS
 
 
@@ -47,6 +47,9 @@ def describe(finding: Any) -> str:
         "value": float(finding.value),
         "uom": uom_of(finding.indicator),
         "unit": unit_name(finding.unit),
+        "decimals": decimals_of(
+            finding.indicator
+        ),  # a count's usual level is a whole number: "89", not "88,6"
     }
     if finding.method == "jump":
         from citydesk.indicators.periods import period_label
@@ -67,53 +70,69 @@ def month_label(month: int) -> str:
     return _("month %(n)s") % {"n": month}
 
 
-def explain_seasonal(*, value: float, expected: float, uom: str, month: int, unit: str) -> str:
+def explain_seasonal(
+    *, value: float, expected: float, uom: str, month: int, unit: str, decimals: int = 1
+) -> str:
+    if expected > 0 and 0 <= value < expected:  # below: a share reads better than “0,5 times”
+        return _(
+            "The value %(value)s %(uom)s is only about %(pct)s%% of the usual level of %(month)s in %(unit)s "
+            "(about %(expected)s %(uom)s)."
+        ) % {
+            "value": number(value, decimals),
+            "uom": uom,
+            "pct": number(round(value / expected * 100), 0),
+            "month": month_label(month),
+            "unit": unit,
+            "expected": number(expected, decimals),
+        }
     if expected > 0 and value >= 0:
         ratio = value / expected
         return _(
             "The value %(value)s %(uom)s is %(ratio)s times the usual level of %(month)s in %(unit)s "
             "(about %(expected)s %(uom)s)."
         ) % {
-            "value": number(value),
+            "value": number(value, decimals),
             "uom": uom,
-            "ratio": number(ratio, 1 if ratio >= 0.1 else 2),
+            "ratio": number(ratio, 1),
             "month": month_label(month),
             "unit": unit,
-            "expected": number(expected),
+            "expected": number(expected, decimals),
         }
     return _(
         "The value %(value)s %(uom)s is far from the usual level of %(month)s in %(unit)s "
         "(about %(expected)s %(uom)s)."
     ) % {
-        "value": number(value),
+        "value": number(value, decimals),
         "uom": uom,
         "month": month_label(month),
         "unit": unit,
-        "expected": number(expected),
+        "expected": number(expected, decimals),
     }
 
 
-def explain_peer(*, value: float, expected: float, uom: str, month: int, unit: str) -> str:
+def explain_peer(*, value: float, expected: float, uom: str, month: int, unit: str, decimals: int = 1) -> str:
     return _(
         "In %(month)s, %(unit)s moved away from its usual level (%(value)s %(uom)s against about "
         "%(expected)s %(uom)s) much more than the other units did."
     ) % {
-        "value": number(value),
+        "value": number(value, decimals),
         "uom": uom,
         "month": month_label(month),
         "unit": unit,
-        "expected": number(expected),
+        "expected": number(expected, decimals),
     }
 
 
-def explain_jump(*, value: float, previous: float, uom: str, period: str, unit: str) -> str:
+def explain_jump(
+    *, value: float, previous: float, uom: str, period: str, unit: str, decimals: int = 1
+) -> str:
     return _(
         "The value %(value)s %(uom)s of %(period)s in %(unit)s jumps far from the usual change "
         "(the comparable period had %(previous)s %(uom)s)."
     ) % {
-        "value": number(value),
+        "value": number(value, decimals),
         "uom": uom,
         "period": period,
         "unit": unit,
-        "previous": number(previous),
+        "previous": number(previous, decimals),
     }
