@@ -51,3 +51,15 @@ def test_the_permission_pickers_read_in_vietnamese(staff):
 def test_the_history_button_says_history(staff, personas):
     page = staff.get(f"{ADMIN}/core/user/{personas.officer.pk}/change/").content.decode()
     assert "Lịch sử" in page and "Bản ghi nhớ" not in page
+
+
+def test_the_back_office_lists_its_sections_in_vietnamese_order(staff):
+    from citydesk.lib.text import sort_key
+
+    page = staff.get(f"{ADMIN}/").content.decode()
+    import re
+
+    sections = re.findall(r'<caption>\s*<a href="[^"]+" class="section"[^>]*>([^<]+)</a>', page)
+    assert len(sections) >= 5, sections
+    assert sections == sorted(sections, key=sort_key)
+    assert sections.index("Đánh giá sự hài lòng") < sections.index("Phản ánh, kiến nghị (1022)")
