@@ -198,6 +198,14 @@ class LegacyUnitAdmin(AuditedAdmin):
 class OrganisationForm(forms.ModelForm):
     """The admin builds the form of this model with these checks (no Meta: it passes the fields)."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "code" in self.fields:  # said before a wrong one is refused, not only after
+            self.fields["code"].help_text = _(
+                "A People's Committee takes its administrative unit's code (79, 26743); a department, "
+                "one-stop desk or other body its parent's code, a dot and a short name (79.SXD, 26743.MC)."
+            )
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         try:
@@ -320,6 +328,14 @@ class ServiceCategoryForm(forms.ModelForm):
             "Asked on the report form after the category is chosen; the answers reach the handling unit."
         ),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "department_code" in self.fields:
+            self.fields["department_code"].help_text = _(
+                "The part after the dot of the department's code: SXD for 79.SXD (in each city, its "
+                "department of that code). Required when a department handles the category."
+            )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
