@@ -61,7 +61,7 @@ _LAST_ORDINAL: Final = LAST_DAY.toordinal()
 _SATURDAY: Final = 5
 _OBSERVED_SINCE: Final = 1995  # Labour Code 1994 introduced compensatory days; same as holidays.VN.
 _SUBSTITUTED_PREFIX: Final = "Ngày nghỉ (thay cho"
-_LUNAR_NEW_YEAR: Final = "Tết Nguyên Đán"
+_LUNAR_NEW_YEAR: Final = "Tết Nguyên đán"  # as the names are spelt once loaded
 _DATE_IN_NAME: Final = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
 _UNIX_EPOCH_ORDINAL: Final = dt.date(1970, 1, 1).toordinal()
 
@@ -172,7 +172,11 @@ def _load_package_years(years: list[int]) -> dict[int, _PackageYear]:
             kind = "public"
         else:
             kind = "compensatory"
-        off_by_year[day.year][day] = Holiday(day, "; ".join(names_vi), _day_first(en.get(day, "")), kind)
+        name_vi = "; ".join(names_vi).replace("Nguyên Đán", "Nguyên đán")  # as Vietnamese spelling has it
+        name_en = _day_first(en.get(day, "")).replace(
+            "Labor Day", "Labour Day"
+        )  # the British spelling used here
+        off_by_year[day.year][day] = Holiday(day, name_vi, name_en, kind)
 
     result: dict[int, _PackageYear] = {}
     for year in years:

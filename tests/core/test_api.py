@@ -103,7 +103,7 @@ def test_holidays_of_a_year(client):
     r = client.get("/api/v1/calendar/holidays", {"year": 2026})
     assert r.status_code == 200
     days = {h["date"]: h for h in r.json()}
-    assert days["2026-02-17"]["name"] == "Tết Nguyên Đán"
+    assert days["2026-02-17"]["name"] == "Tết Nguyên đán"
     assert days["2026-04-27"]["kind"] == "compensatory"
     assert days["2026-09-02"]["kind"] == "public"
     assert client.get("/api/v1/calendar/holidays", {"year": "x"}).status_code == 400

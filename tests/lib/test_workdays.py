@@ -112,7 +112,7 @@ def test_swap_across_year_boundary() -> None:
 @pytest.mark.parametrize("year", range(1995, 2101))
 def test_every_weekend_statutory_holiday_is_compensated(year: int) -> None:
     entries = CAL.holidays(year)
-    lunar_new_year = next(h.date for h in entries if h.name_vi == "Tết Nguyên Đán")
+    lunar_new_year = next(h.date for h in entries if h.name_vi == "Tết Nguyên đán")
 
     def is_tet(day: dt.date) -> bool:
         return -3 <= (day - lunar_new_year).days <= 6
