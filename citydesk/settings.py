@@ -286,6 +286,9 @@ CITYDESK_REPLY_TO = env_email("CITYDESK_REPLY_TO", "")
 CITYDESK_SMS_GATEWAY = env_class_path("CITYDESK_SMS_GATEWAY", "citydesk.notifications.channels.LogSmsGateway")
 CITYDESK_SMS_URL = env_url("CITYDESK_SMS_URL", "")
 CITYDESK_SMS_TOKEN = env_str("CITYDESK_SMS_TOKEN", "")
+# SMS go out without accents, as Vietnamese SMS usually are (a part carries 160 characters, not 70);
+# true sends them with their diacritics.
+CITYDESK_SMS_DIACRITICS = env_bool("CITYDESK_SMS_DIACRITICS", False)
 CITYDESK_NOTIFY_MAX_ATTEMPTS = _int_between("CITYDESK_NOTIFY_MAX_ATTEMPTS", 8, 1, 100)
 
 # --- Working-day calendar -------------------------------------------------------------------------

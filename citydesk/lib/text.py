@@ -45,6 +45,15 @@ def search_key(value: str) -> str:
     return _SPACES.sub(" ", stripped).strip()
 
 
+def unaccented(value: str) -> str:
+    """The text without its accents, case and punctuation kept ('Phản ánh đã được tiếp nhận' ->
+    'Phan anh da duoc tiep nhan'): how SMS in Vietnam are usually sent, as one Unicode SMS carries 70
+    characters and an unaccented one 160."""
+    replaced = value.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", replaced)
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn"))
+
+
 def join_place(address: str, *parts: str) -> str:
     """An address followed by the administrative names it does not already say ("12 Lê Lợi, Phường Bến
     Thành" + "Phường Bến Thành", "Thành phố Hồ Chí Minh" -> "12 Lê Lợi, Phường Bến Thành, Thành phố Hồ Chí

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils.module_loading import import_string
 
+from citydesk.lib.text import unaccented
 from citydesk.notifications.models import Channel, Notification
 
 log = logging.getLogger("citydesk.notifications")
@@ -143,7 +144,10 @@ def sms_text(subject: str, body: str, *, limit: int = SMS_MAX_CHARS) -> str:
 class SmsTransport:
     def deliver(self, notification: Notification) -> None:
         gateway: SmsGateway = import_string(settings.CITYDESK_SMS_GATEWAY)()
-        gateway.send(notification.address, sms_text(notification.subject, notification.body))
+        text = sms_text(notification.subject, notification.body)
+        if not settings.CITYDESK_SMS_DIACRITICS:  # 160 characters a part instead of 70: a third of the cost
+            text = unaccented(text)
+        gateway.send(notification.address, text)
 
 
 TRANSPORTS: dict[str, Transport] = {

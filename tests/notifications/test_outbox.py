@@ -68,7 +68,7 @@ def test_gateway_failure_keeps_the_message_and_retries(personas, flaky_sms):
     deliver_due()
     _make_due(n)
     assert deliver_due()["sent"] == 1
-    assert flaky_sms.sent == [("0901234567", "CityDesk: Mã hồ sơ HS-001")]
+    assert flaky_sms.sent == [("0901234567", "CityDesk: Ma ho so HS-001")]  # sent unaccented (the default)
     n.refresh_from_db()
     assert (n.status, n.attempts, n.last_error) == ("sent", 3, "")
 
@@ -185,3 +185,22 @@ def test_a_pending_wake_up_serves_later_transactions_until_the_worker_runs_it(pe
     assert wakes.filter(status="READY").count() == 1, "after the worker ran, a new message wakes it again"
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
     assert Notification.objects.get(address="later@example.vn").status == "sent"
+
+
+def test_sms_go_out_unaccented_unless_diacritics_are_asked_for(settings, flaky_sms):
+    """A Unicode SMS part carries 70 characters, an unaccented one 160: Vietnamese SMS are usually sent
+    without accents, and so are ours unless CITYDESK_SMS_DIACRITICS=true."""
+    from citydesk.lib.text import unaccented
+
+    assert unaccented("Phản ánh PA-26-000041 ĐÃ được tiếp nhận; Đường Lê Lợi.") == (
+        "Phan anh PA-26-000041 DA duoc tiep nhan; Duong Le Loi."
+    )
+    notification_queue(channel="sms", address="0901234567", subject="", body="Hồ sơ HS-001 đã có kết quả.")
+    deliver_due()
+    settings.CITYDESK_SMS_DIACRITICS = True
+    notification_queue(channel="sms", address="0901234568", subject="", body="Hồ sơ HS-002 đã có kết quả.")
+    deliver_due()
+    assert dict(flaky_sms.sent) == {
+        "0901234567": "Ho so HS-001 da co ket qua.",
+        "0901234568": "Hồ sơ HS-002 đã có kết quả.",
+    }
