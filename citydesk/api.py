@@ -12,6 +12,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, URLResolver, re_path, reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
@@ -261,7 +262,10 @@ def _message(error: dict) -> str:
         ("lt", _("Must be less than %(n)s.")),
     ):
         if bound in ctx:
-            return text % {"n": ctx[bound]}
+            limit = ctx[bound]
+            if isinstance(limit, int | float) and not isinstance(limit, bool):  # 1.000 in Vietnamese
+                limit = number_format(limit, force_grouping=True)
+            return text % {"n": limit}
     if kind == "json_invalid":
         return _("Not valid JSON.")
     return _("Not a valid value.")

@@ -70,3 +70,10 @@ def test_open311_refuses_an_oversized_body_in_its_error_format(client: Client, p
     [error] = response.json()
     assert error["code"] == 413 and "MB" in error["description"]
     assert not Report.objects.exists()
+
+
+def test_a_bound_is_written_the_readers_way(client):
+    r = client.get("/api/v1/units", {"limit": 5000}, HTTP_ACCEPT_LANGUAGE="vi")
+    assert r.status_code == 400 and r.json()["errors"][0]["message"] == "Không được vượt quá 1.000."
+    r = client.get("/api/v1/units", {"limit": 5000}, HTTP_ACCEPT_LANGUAGE="en")
+    assert r.json()["errors"][0]["message"] == "Must be at most 1,000."
