@@ -150,3 +150,13 @@ def test_back_office_refused_to_non_staff(client, personas, role):
     client.force_login(personas.all_roles()[role])
     r = client.get("/quan-tri/")
     assert r.status_code == 302 and "/login/" in r["Location"]
+
+
+def test_unit_areas_read_with_two_decimals_in_the_readers_format(client, personas):
+    from citydesk.core.models import AdminUnit
+
+    AdminUnit.objects.filter(code="26743").update(area_km2=16.851)
+    vi = client.get("/don-vi-hanh-chinh/", {"province": "79"}, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert '<td class="num">16,85</td>' in vi
+    en = client.get("/don-vi-hanh-chinh/", {"province": "79"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<td class="num">16.85</td>' in en
