@@ -24,6 +24,7 @@ from citydesk.core.admin_audit import AuditedAdmin, admin_actor, record_change
 from citydesk.core.admin_labels import CodedChoices, PermissionChoices, coded_autocomplete
 from citydesk.core.admin_lists import with_safe_date_hierarchy
 from citydesk.core.admin_questions import QuestionsField
+from citydesk.core.admin_tasks import install as install_task_admin
 from citydesk.core.errors import DomainError
 from citydesk.core.history_notes import actor_text
 from citydesk.core.models import (
@@ -440,3 +441,5 @@ def _app_list_in_vietnamese_order(request: HttpRequest, app_label: str | None = 
 
 
 admin.site.get_app_list = _app_list_in_vietnamese_order  # type: ignore[method-assign]
+
+install_task_admin()  # the task queue's list in the reader's language (core.admin_tasks)

@@ -63,3 +63,21 @@ def test_the_back_office_lists_its_sections_in_vietnamese_order(staff):
     assert len(sections) >= 5, sections
     assert sections == sorted(sections, key=sort_key)
     assert sections.index("Đánh giá sự hài lòng") < sections.index("Phản ánh, kiến nghị (1022)")
+
+
+def test_the_task_queue_list_reads_in_vietnamese(staff):
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.create(
+        args_kwargs={"args": [], "kwargs": {}},
+        task_path="citydesk.notifications.tasks.deliver_notifications",
+        queue_name="default",
+        backend_name="default",
+        run_after=timezone.now(),
+        exception_class_path="",
+        traceback="",
+    )
+    page = staff.get(f"{ADMIN}/django_tasks_database/dbtaskresult/").content.decode()
+    assert "Thời điểm xếp hàng" in page and "Hàng đợi" in page
+    assert "enqueued at" not in page.lower() and "queue name" not in page.lower()  # the field names
