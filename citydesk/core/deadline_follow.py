@@ -46,6 +46,9 @@ class Shift:
         if not left:
             return None
         new = self.after.add_working_hours(self.anchor, left)
+        local_due = timezone.localtime(due, self.before.tz)
+        if local_due == self.before.close_of(local_due.date()):  # a limit in days ends at a close
+            new = self.after.close_of(timezone.localtime(new, self.after.tz).date())
         return None if new == due else new
 
 

@@ -88,3 +88,17 @@ def test_a_dossier_and_its_current_step_move(personas, catalog, receive, monkeyp
     later_step = dossier.steps.get(position=2)
     assert later_step.due_at is None or later_step.started_at is None  # not started: set when it starts
     assert dossier.events.filter(note_key="dossier.calendar_moved").exists()
+
+
+def test_a_due_time_at_a_close_stays_at_a_close_when_today_becomes_a_day_off(
+    personas,
+    categories,
+    monkeypatch,  # noqa: F811
+):
+    """Entered at 10:00 on the day itself: the day's remaining hours move to the next working day, and a
+    deadline at the close of a day is still at a close (not 10:00 the next morning)."""
+    monkeypatch.setattr(deadline_follow, "_now", lambda: at(2026, 12, 8, 10, 0))
+    report = _report()  # due Tuesday 8/12 17:00
+    calendar_override_set(user=personas.admin, day=dt.date(2026, 12, 8), kind="day_off", name="Nghỉ đột xuất")
+    report.refresh_from_db()
+    assert report.due_at == at(2026, 12, 9, 17, 0)
