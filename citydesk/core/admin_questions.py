@@ -1,8 +1,8 @@
-"""A category's extra questions edited as rows of a table in the back office, not as raw JSON.
+"""A category's extra questions edited as blocks in the back office, not as raw JSON.
 
-Each question is one row: code, Vietnamese label, English label, type, required, choices (one per line).
-Blank rows are offered at the end to add questions; a row whose code and labels are emptied, or whose
-“remove” box is ticked, is dropped. The rows are checked by `check_questions`, which names the question
+Each question is one block: code, Vietnamese label, English label, type, required, choices (one per line).
+Blank blocks are offered at the end to add questions; a block whose code and labels are emptied, or whose
+“remove” box is ticked, is dropped. Texts are stored in NFC. The rows are checked by `check_questions`, which names the question
 at fault. A client that posts the JSON list itself (a script, an older form) is still understood.
 """
 
@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from citydesk.core.errors import DomainError
 from citydesk.core.validators import QUESTION_TYPES, check_questions
+from citydesk.lib.text import nfc
 
 EXTRA_ROWS = 2  # blank blocks for new questions; saving with them filled offers two more
 MAX_ROWS = 50
@@ -66,9 +67,9 @@ class QuestionsWidget(forms.Widget):
             prefix = f"{name}-{i}-"
             rows.append(
                 {
-                    "code": (data.get(prefix + "code") or "").strip(),
-                    "label": (data.get(prefix + "label") or "").strip(),
-                    "label_en": (data.get(prefix + "label_en") or "").strip(),
+                    "code": nfc(data.get(prefix + "code") or ""),
+                    "label": nfc(data.get(prefix + "label") or ""),
+                    "label_en": nfc(data.get(prefix + "label_en") or ""),
                     "type": (data.get(prefix + "type") or "").strip(),
                     "required": bool(data.get(prefix + "required")),
                     "choices": data.get(prefix + "choices") or "",
@@ -111,7 +112,7 @@ def _question_of_row(row: dict[str, Any]) -> dict[str, Any] | None:
     knows them: label_en only when given, choices only for a choice question or when some were typed."""
     if row.get("remove"):
         return None
-    choices = [line.strip() for line in str(row.get("choices") or "").splitlines() if line.strip()]
+    choices = [nfc(line) for line in str(row.get("choices") or "").splitlines() if line.strip()]
     if not (row["code"] or row["label"] or row["label_en"] or choices):
         return None
     question: dict[str, Any] = {"code": row["code"], "label": row["label"]}

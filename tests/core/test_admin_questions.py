@@ -45,10 +45,10 @@ def test_the_rows_are_saved_as_the_questions_blank_rows_skipped(staff):
         },
         {
             "code": "size",
-            "label": "Kích thước",
+            "label": "Ki\u0301ch thươ\u0301c",  # typed decomposed (NFD), as some keyboards send it
             "label_en": "",
             "type": "choice",
-            "choices": "nhỏ\r\n\r\nlớn \r\n",
+            "choices": "nho\u0309\r\n\r\nlớn \r\n",
         },
         BLANK,
         BLANK,

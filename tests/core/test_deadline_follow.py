@@ -92,8 +92,8 @@ def test_a_dossier_and_its_current_step_move(personas, catalog, receive, monkeyp
 
 def test_a_due_time_at_a_close_stays_at_a_close_when_today_becomes_a_day_off(
     personas,
-    categories,
-    monkeypatch,  # noqa: F811
+    categories,  # noqa: F811
+    monkeypatch,
 ):
     """Entered at 10:00 on the day itself: the day's remaining hours move to the next working day, and a
     deadline at the close of a day is still at a close (not 10:00 the next morning)."""
