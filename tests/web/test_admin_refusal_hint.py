@@ -10,13 +10,17 @@ pytestmark = pytest.mark.django_db
 HINT = 'data-testid="admin-without-role"'
 
 
-@pytest.mark.parametrize("path", ["/dieu-hanh/", "/mot-cua/", "/danh-gia/thong-ke/", "/xu-ly/"])
+@pytest.mark.parametrize(
+    "path", ["/dieu-hanh/", "/mot-cua/", "/danh-gia/thong-ke/", "/xu-ly/", "/mot-cua/chien-dich/"]
+)
 def test_administrator_without_a_working_role_is_told_why(client, personas, path):
     client.force_login(personas.admin)
     response = client.get(path)
     assert response.status_code == 403
     html = response.content.decode()
     assert HINT in html and f"/quan-tri/core/user/{personas.admin.pk}/change/" in html
+    # It holds the administrator's role at its unit: the hint says it lacks a *working* role, not any role.
+    assert "chưa có vai trò nghiệp vụ" in html and "chưa có vai trò ở đơn vị nào" not in html
 
 
 def test_superuser_without_any_membership_gets_the_hint(client, personas):
