@@ -323,3 +323,20 @@ def test_list_users_filters_by_unit_and_role(personas, capsys):
     call_command("list-users", "--inactive")
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in lines[:-1]] == ["officer"]
+
+
+def test_create_user_without_a_password_says_how_to_give_one(personas, capsys):
+    call_command("create-user", "--username", "api_only", "--role", "officer", "--unit", "26743")
+    assert "citydesk set-password api_only" in capsys.readouterr().out
+    call_command(
+        "create-user",
+        "--username",
+        "with_pw",
+        "--role",
+        "officer",
+        "--unit",
+        "26743",
+        "--password",
+        "Mật-khẩu-2026-x",
+    )
+    assert "set-password" not in capsys.readouterr().out

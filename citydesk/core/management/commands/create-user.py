@@ -70,3 +70,10 @@ class Command(TranslatedCommand):
         )
         self.stdout.write(_("API token: %(token)s") % {"token": token})
         self.stdout.write(_("Keep the token now: only its hash is stored, it cannot be shown again."))
+        if not options["password"]:  # an API-only account, until it is given a password
+            self.stdout.write(
+                _(
+                    "No password: this account cannot log in to the pages. Give it one with: citydesk set-password %(u)s"
+                )
+                % {"u": user.username}
+            )
