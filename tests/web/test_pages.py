@@ -1,5 +1,7 @@
 """Pages: Vietnamese first, log-in with throttling, security headers, bounded queries."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -160,3 +162,11 @@ def test_unit_areas_read_with_two_decimals_in_the_readers_format(client, persona
     assert '<td class="num">16,85</td>' in vi
     en = client.get("/don-vi-hanh-chinh/", {"province": "79"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<td class="num">16.85</td>' in en
+
+
+def test_the_english_back_office_writes_dates_day_first(staff, personas):
+    from citydesk.core.audit import Actor, audit_record
+
+    audit_record(actor=Actor.system("test"), action="test.write", object_type="test", object_id="1")
+    page = staff.get("/quan-tri/core/auditentry/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert re.search(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", page) and " p.m." not in page and " a.m." not in page

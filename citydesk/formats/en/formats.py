@@ -1,9 +1,16 @@
-"""English pages of a Vietnamese city: dates are typed day first, as in Vietnam.
+"""English pages of a Vietnamese city: dates are typed and written day first, as in Vietnam.
 
 Django's own `en` input formats read "09/11/2026" as 11 September; an officer of the city reading an
-English page means 9 November, and the date fields say dd/mm/yyyy. Everything else (how dates are
-written on English pages, numbers) is Django's `en`.
+English page means 9 November, and the date fields say dd/mm/yyyy. Dates are written the same way
+(Django's `en` wrote "Nov. 24, 2026, 12:21 p.m." in the back office and wherever a date has no format of
+its own). Numbers are Django's `en` (1,234.5).
 """
+
+DATE_FORMAT = "d/m/Y"
+TIME_FORMAT = "H:i"
+DATETIME_FORMAT = "d/m/Y H:i"
+SHORT_DATE_FORMAT = "d/m/Y"
+SHORT_DATETIME_FORMAT = "d/m/Y H:i"
 
 DATE_INPUT_FORMATS = [
     "%d/%m/%Y",  # 09/11/2026
