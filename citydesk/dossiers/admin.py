@@ -272,12 +272,48 @@ class DossierAdmin(ReadOnlyAdmin):
     inlines = [DossierStepInline, DossierDocumentInline, DossierEventInline]
 
 
+class ProviderFilter(admin.SimpleListFilter):
+    """By provider, each named as the pages name it (not desk_cash)."""
+
+    title = gettext_lazy("provider")
+    parameter_name = "provider"
+
+    def lookups(self, request: Any, model_admin: Any) -> list[tuple[str, str]]:
+        from citydesk.dossiers.payments import provider_label
+
+        codes = Payment.objects.order_by().values_list("provider", flat=True).distinct()
+        return sorted(((code, provider_label(code)) for code in codes), key=lambda pair: pair[1])
+
+    def queryset(self, request: Any, queryset: Any) -> Any:
+        return queryset.filter(provider=self.value()) if self.value() else queryset
+
+
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ["reference", "dossier", "provider", "amount", "state", "created_at", "paid_at"]
-    list_filter = ["state", "provider"]
+    list_display = [
+        "reference",
+        "dossier",
+        "provider_shown",
+        "amount_shown",
+        "state",
+        "created_at",
+        "paid_at",
+    ]
+    list_filter = ["state", ProviderFilter]
     search_fields = ["reference", "dossier__code"]
     list_select_related = ["dossier"]
+
+    @admin.display(description=gettext_lazy("provider"), ordering="provider")
+    def provider_shown(self, payment: Payment) -> str:
+        from citydesk.dossiers.payments import provider_label
+
+        return provider_label(payment.provider)  # “Tiền mặt tại Bộ phận Một cửa”, not desk_cash
+
+    @admin.display(description=gettext_lazy("amount"), ordering="amount")
+    def amount_shown(self, payment: Payment) -> str:
+        from citydesk.dossiers.services.common import vnd
+
+        return vnd(payment.amount)  # 600.000 đ
 
 
 @admin.register(Shipment)

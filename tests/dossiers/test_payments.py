@@ -302,3 +302,14 @@ def test_cancelled_payment_can_be_retried(client, personas, catalog):
         r'data-testid="fee">100\.000 đ · đã nộp<', html(client.get(f"/ho-so/tra-cuu/{dossier.code}/"))
     )
     assert type(client)().post(f"/ho-so/da-nop/{dossier.code}/thanh-toan/").status_code == 403
+
+
+def test_the_back_office_names_the_provider_and_writes_the_amount(staff, personas, catalog, receive):
+    from citydesk.dossiers.models import Payment
+
+    dossier = receive(catalog.land)
+    Payment.objects.create(
+        dossier=dossier, provider="desk_cash", amount=600_000, reference="TEST-1", state="paid"
+    )
+    page = staff.get("/quan-tri/dossiers/payment/").content.decode()
+    assert "600.000" in page and ">desk_cash<" not in page
