@@ -91,6 +91,37 @@ def _deadlines_follow(actor: Actor, before: WorkCalendar, days: set[date], reaso
     return moved
 
 
+def _entry_values(entry: CalendarOverride) -> dict[str, str]:
+    """What the audit trail records of an entry."""
+    return {
+        "kind": entry.kind,
+        "name": entry.name,
+        "name_en": entry.name_en,
+        "legal_basis": entry.legal_basis,
+    }
+
+
+def _locked_entry(day: date) -> CalendarOverride:
+    entry = CalendarOverride.objects.select_for_update().filter(date=day).first()
+    if entry is None:
+        raise NotFound(_("No calendar change on %(d)s.") % {"d": f"{day:%d/%m/%Y}"}, field="date")
+    return entry
+
+
+def _remove(actor: Actor, entry: CalendarOverride, *, after: dict[str, str] | None = None) -> None:
+    """Delete an entry with its audit row (withdrawn, or moved to another day: `after`)."""
+    before = _entry_values(entry)
+    entry.delete()
+    audit_record(
+        actor=actor,
+        action="calendar.delete",
+        object_type="calendar_override",
+        object_id=entry.date.isoformat(),
+        before=before,
+        after=after,
+    )
+
+
 @transaction.atomic
 def calendar_override_set(
     *,
@@ -111,14 +142,7 @@ def calendar_override_set(
     name_en = nfc(name_en).strip()
     legal_basis = nfc(legal_basis).strip()
     existing = CalendarOverride.objects.select_for_update().filter(date=day).first()
-    before = None
-    if existing:
-        before = {
-            "kind": existing.kind,
-            "name": existing.name,
-            "name_en": existing.name_en,
-            "legal_basis": existing.legal_basis,
-        }
+    before = _entry_values(existing) if existing else None
     override, _created = CalendarOverride.objects.update_or_create(
         date=day, defaults={"kind": kind, "name": name, "name_en": name_en, "legal_basis": legal_basis}
     )
@@ -144,25 +168,14 @@ def calendar_override_move(
     actor = actor_for_system_power(user, Power.MANAGE_CALENDAR)
     calendar_override_check(day=day, kind=kind, name=name, legal_basis=legal_basis, name_en=name_en)
     before_calendar = build_calendar()
-    old = CalendarOverride.objects.select_for_update().filter(date=old_day).first()
-    if old is None:
-        raise NotFound(_("No calendar change on %(d)s.") % {"d": f"{old_day:%d/%m/%Y}"}, field="date")
+    old = _locked_entry(old_day)
     if day != old_day:
         if CalendarOverride.objects.filter(date=day).exists():
             raise Conflict(
                 _("%(d)s already has a calendar change: edit that one instead.") % {"d": f"{day:%d/%m/%Y}"},
                 field="date",
             )
-        before = {"kind": old.kind, "name": old.name, "legal_basis": old.legal_basis}
-        old.delete()
-        audit_record(
-            actor=actor,
-            action="calendar.delete",
-            object_type="calendar_override",
-            object_id=old_day.isoformat(),
-            before=before,
-            after={"moved_to": day.isoformat()},
-        )
+        _remove(actor, old, after={"moved_to": day.isoformat()})
     override = calendar_override_set(
         user=user, day=day, kind=kind, name=name, legal_basis=legal_basis, name_en=name_en, follow=False
     )
@@ -175,16 +188,6 @@ def calendar_override_delete(*, user: User, day: date) -> None:
     """Withdraw the calendar change of `day` (audited); the open deadlines it touched move back."""
     actor = actor_for_system_power(user, Power.MANAGE_CALENDAR)
     before_calendar = build_calendar()
-    old = CalendarOverride.objects.select_for_update().filter(date=day).first()
-    if old is None:
-        raise NotFound(_("No calendar change on %(d)s.") % {"d": f"{day:%d/%m/%Y}"}, field="date")
-    before = {"kind": old.kind, "name": old.name, "legal_basis": old.legal_basis}
-    old.delete()
-    audit_record(
-        actor=actor,
-        action="calendar.delete",
-        object_type="calendar_override",
-        object_id=day.isoformat(),
-        before=before,
-    )
+    old = _locked_entry(day)
+    _remove(actor, old)
     _deadlines_follow(actor, before_calendar, {day}, old.name)
