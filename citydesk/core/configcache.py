@@ -104,3 +104,16 @@ def watch_statements(vendor: str, tables: tuple[str, ...], *, up: bool = True) -
                     f"DROP TRIGGER IF EXISTS {table}_config_truncate ON {table}",
                 ]
     return statements
+
+
+def rewatch_after_rebuild(*tables: str) -> Any:
+    """A migration operation for after an AddField that SQLite does by rebuilding the table, which drops
+    its triggers: they are made again (PostgreSQL keeps them; nothing to do there)."""
+    from django.db import migrations
+
+    def watch_again(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor == "sqlite":
+            for sql in watch_statements("sqlite", tables):
+                schema_editor.execute(sql)
+
+    return migrations.RunPython(watch_again, migrations.RunPython.noop)

@@ -3,14 +3,6 @@ from django.db import migrations, models
 from citydesk.core import configcache
 
 
-def watch_again(apps, schema_editor):  # type: ignore[no-untyped-def]
-    """SQLite adds the column by rebuilding the table, which drops its triggers: the cache generation
-    must still move when a category is written (PostgreSQL keeps them)."""
-    if schema_editor.connection.vendor == "sqlite":
-        for sql in configcache.watch_statements("sqlite", ("core_servicecategory",)):
-            schema_editor.execute(sql)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0009_calendar_override_name_en"),
@@ -26,5 +18,7 @@ class Migration(migrations.Migration):
                 verbose_name="in use",
             ),
         ),
-        migrations.RunPython(watch_again, migrations.RunPython.noop),
+        # SQLite rebuilds the table for the new column: the cache generation must still move when a category
+        # is written.
+        configcache.rewatch_after_rebuild("core_servicecategory"),
     ]
