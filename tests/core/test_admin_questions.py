@@ -5,25 +5,16 @@ from __future__ import annotations
 import pytest
 
 from citydesk.core.models import ServiceCategory
+from tests.core.test_qa_admin import _category_form
 
 pytestmark = pytest.mark.django_db
 ADMIN = "/quan-tri"
 
 
 def _form(rows: list[dict], **overrides: str) -> dict[str, str]:
-    data = {
-        "code": "potholes",
-        "domain": "report",
-        "name": "Ổ gà",
-        "name_en": "Potholes",
-        "handled_by": "ward",
-        "department_code": "",
-        "working_days": "5",
-        "triage_hours": "8",
-        "duplicate_radius_m": "50",
-        "duplicate_window_days": "30",
-        "questions-count": str(len(rows)),
-    }
+    """The category form of test_qa_admin, its questions as the editor's blocks instead of JSON."""
+    data = _category_form(**{"questions-count": str(len(rows))})
+    del data["questions"]
     for i, row in enumerate(rows):
         for key, value in row.items():
             data[f"questions-{i}-{key}"] = value

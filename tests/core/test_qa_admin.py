@@ -110,6 +110,7 @@ def _category_form(**overrides):
         "duplicate_radius_m": "50",
         "duplicate_window_days": "30",
         "questions": "[]",
+        "is_active": "on",
     }
     data.update(overrides)
     return data
