@@ -18,10 +18,12 @@ from citydesk.lib.text import search_key
 
 @pytest.fixture(autouse=True, scope="session")
 def _heat_directory(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """The heat map's stores of the test databases go to a temporary directory, not the checkout."""
+    """The heat map's stores and the uploaded files of the tests go to temporary directories, not the checkout."""
     from django.conf import settings
 
     settings.CITYDESK_HEAT_DIR = tmp_path_factory.mktemp("heat")
+    # Uploads and the demo's blank forms too (tests that look at the files set their own directory).
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
 
 
 @pytest.fixture(autouse=True)

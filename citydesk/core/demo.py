@@ -26,6 +26,7 @@ from citydesk.core.powers import Power
 from citydesk.core.services import delegation_grant, user_create
 from citydesk.core.units import load_units
 from citydesk.dossiers.demo_catalog import seed_procedures
+from citydesk.dossiers.demo_forms import attach_demo_forms
 from citydesk.lib.text import search_key
 
 DEMO_PASSWORD = "citydesk-demo-2026"
@@ -216,6 +217,7 @@ def seed_catalog() -> dict[str, int]:
         "wards": AdminUnit.objects.filter(level=DivisionLevel.WARD).count(),
         "categories": ServiceCategory.objects.count(),
         "procedures": seed_procedures(),
+        "forms": len(attach_demo_forms()),
     }
 
 
@@ -298,4 +300,5 @@ def seed_demo() -> dict[str, int]:
         "users_created": created,
         "categories": ServiceCategory.objects.count(),
         "procedures": seed_procedures(),
+        "forms": len(attach_demo_forms()),
     }

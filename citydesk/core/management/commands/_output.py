@@ -24,6 +24,7 @@ COUNT_LABELS: dict[str, Any] = {
     "users_created": _("users created"),
     "categories": _("service categories"),
     "procedures": _("procedures"),
+    "forms": _("blank forms added"),
     "demo_reports": _("demo reports"),
     "demo_dossiers": _("demo dossiers"),
     "demo_ratings": _("demo ratings"),
