@@ -25,6 +25,7 @@ from citydesk.core.admin_labels import CodedChoices, PermissionChoices, coded_au
 from citydesk.core.admin_lists import with_safe_date_hierarchy
 from citydesk.core.admin_questions import QuestionsField
 from citydesk.core.admin_tasks import install as install_task_admin
+from citydesk.core.audit_labels import action_label, object_type_label
 from citydesk.core.errors import DomainError
 from citydesk.core.history_notes import actor_text
 from citydesk.core.models import (
@@ -47,6 +48,7 @@ from citydesk.core.validators import (
     check_questions,
     normalize_phone,
 )
+from citydesk.lib.text import sort_key
 
 
 def add_domain_error(form: forms.BaseForm, exc: DomainError) -> None:
@@ -400,16 +402,91 @@ class ApiTokenAdmin(AuditedAdmin):
         )
 
 
+def _with_code(name: str, code: str) -> str:
+    """The row's page shows the stored code too (what the API and exports carry)."""
+    return name if name == code else f"{name} ({code})"
+
+
+class _NamedCodeFilter(admin.SimpleListFilter):
+    """A filter over a column of codes, each choice named in the reader's language (in its order)."""
+
+    field = ""
+    namer: Any = None
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        codes = model_admin.get_queryset(request).order_by().values_list(self.field, flat=True).distinct()
+        return sorted(((code, type(self).namer(code)) for code in codes), key=lambda pair: sort_key(pair[1]))
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        return queryset.filter(**{self.field: self.value()}) if self.value() else queryset
+
+
+class AuditActionFilter(_NamedCodeFilter):
+    title = _("action")
+    parameter_name = field = "action"
+    namer = staticmethod(action_label)
+
+
+class AuditObjectTypeFilter(_NamedCodeFilter):
+    title = _("object type")
+    parameter_name = field = "object_type"
+    namer = staticmethod(object_type_label)
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["id", "at", "actor", "right", "on_behalf_of", "action", "object_type", "object_id"]
-    list_filter = ["right", "action", "object_type"]
+    list_display = [
+        "id",
+        "at",
+        "actor",
+        "right",
+        "on_behalf_of",
+        "action_name",
+        "object_type_name",
+        "object_id",
+    ]
+    list_filter = ["right", AuditActionFilter, AuditObjectTypeFilter]
     search_fields = ["actor_label", "object_id", "action"]
+    fields = [
+        "at",
+        "actor_name",
+        "actor_id",
+        "right",
+        "on_behalf_of",
+        "delegation_id",
+        "action_with_code",
+        "object_type_with_code",
+        "object_id",
+        "before",
+        "after",
+        "prev_hash",
+        "hash",
+    ]
+    readonly_fields = ["actor_name", "action_with_code", "object_type_with_code"]
 
     @admin.display(description=_("actor"), ordering="actor_label")
     def actor(self, entry: AuditEntry) -> str:
         """A person's name, or a role stored language-neutrally (`role:citizen`) in the reader's language."""
         return actor_text(entry.actor_label)
+
+    actor_name = actor
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_name(self, entry: AuditEntry) -> str:
+        """ "Phản ánh: đã giải quyết" for `report.resolve`; the stored code stays on the row's page."""
+        return action_label(entry.action)
+
+    @admin.display(description=_("object type"), ordering="object_type")
+    def object_type_name(self, entry: AuditEntry) -> str:
+        return object_type_label(entry.object_type)
+
+    @admin.display(description=_("action"))
+    def action_with_code(self, entry: AuditEntry) -> str:
+        return _with_code(action_label(entry.action), entry.action)
+
+    @admin.display(description=_("object type"))
+    def object_type_with_code(self, entry: AuditEntry) -> str:
+        return _with_code(object_type_label(entry.object_type), entry.object_type)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -431,7 +508,6 @@ _django_app_list = admin.site.get_app_list
 
 
 def _app_list_in_vietnamese_order(request: HttpRequest, app_label: str | None = None) -> list[dict[str, Any]]:
-    from citydesk.lib.text import sort_key
 
     apps = _django_app_list(request, app_label)
     apps.sort(key=lambda app: sort_key(str(app["name"])))

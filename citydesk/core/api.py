@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from citydesk.core import calendar_changes, services, units
+from citydesk.core.audit_labels import action_label, object_type_label
 from citydesk.core.calendar import current_calendar, range_error
 from citydesk.core.errors import DomainError, NotAllowed, NotFound
 from citydesk.core.history_notes import actor_text
@@ -393,7 +394,9 @@ class AuditOut(Schema):
     right: str
     on_behalf_of: str
     action: str
+    action_label: str  # the action's name in the language asked ("Phản ánh: đã giải quyết")
     object_type: str
+    object_type_label: str
     object_id: str
     before: dict | None
     after: dict | None
@@ -402,6 +405,14 @@ class AuditOut(Schema):
     @staticmethod
     def resolve_actor_label(entry: AuditEntry) -> str:
         return actor_text(entry.actor_label)
+
+    @staticmethod
+    def resolve_action_label(entry: AuditEntry) -> str:
+        return action_label(entry.action)
+
+    @staticmethod
+    def resolve_object_type_label(entry: AuditEntry) -> str:
+        return object_type_label(entry.object_type)
 
 
 def audit_scope(user: User) -> set[int] | None:
