@@ -105,6 +105,11 @@ class Card:
         return num(self.value, self.indicator.shown_decimals)
 
     @property
+    def uom_text(self) -> str:
+        """The unit of measure after this card's figure ("1 structure" in English)."""
+        return display.uom_of(self.indicator, self.value)
+
+    @property
     def change_pct(self) -> float | None:
         return getattr(self.measure, "change_pct", None)
 

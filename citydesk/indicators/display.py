@@ -41,7 +41,7 @@ UOM_EN: dict[str, str] = {
     "hồ sơ": "dossiers",
     "hộ": "households",
     "hộ kinh doanh": "household businesses",
-    "lớp": "class",
+    "lớp": "classes",
     "lượt": "times",
     "lượt khách": "visits",
     "m² sàn": "m² of floor space",
@@ -80,14 +80,42 @@ def name_of(obj: Any) -> str:
     return localized(getattr(obj, "name", "") or "", getattr(obj, "name_en", "") or "")
 
 
-def uom_of(obj_or_text: Any) -> str:
-    """An indicator's unit of measure in the reader's language ("tỷ đồng" → "billion VND")."""
+# English units that change for one: "1 structure", "2 structures" (Vietnamese nouns do not).
+UOM_EN_ONE: dict[str, str] = {
+    "cases": "case",
+    "markets": "market",
+    "structures": "structure",
+    "apartments": "apartment",
+    "enterprises": "enterprise",
+    "projects": "project",
+    "beds": "bed",
+    "permits": "permit",
+    "pupils": "pupil",
+    "dossiers": "dossier",
+    "households": "household",
+    "household businesses": "household business",
+    "classes": "class",
+    "times": "time",
+    "visits": "visit",
+    "days": "day",
+    "people": "person",
+    "reports": "report",
+    "tonnes": "tonne",
+    "spots": "spot",
+    "outbreaks": "outbreak",
+}
+
+
+def uom_of(obj_or_text: Any, value: float | None = None) -> str:
+    """An indicator's unit of measure in the reader's language ("tỷ đồng" → "billion VND"); in English, the
+    singular when it follows `value` 1 ("1 structure")."""
     text = obj_or_text if isinstance(obj_or_text, str) else getattr(obj_or_text, "unit_of_measure", "")
     text = (text or "").strip()
     if not text or not is_english():
         return text
     if text in UOM_EN:
-        return UOM_EN[text]
+        english = UOM_EN[text]
+        return UOM_EN_ONE.get(english, english) if value is not None and abs(value) == 1 else english
     if "/" in text:
         head, _slash, tail = text.partition("/")
         head_en = UOM_EN.get(head.strip(), head.strip())

@@ -29,6 +29,7 @@ from citydesk.indicators.cards import (
     sparkline,
     tone,
 )
+from citydesk.indicators.display import uom_of
 from citydesk.indicators.models import DataValue, Direction, Indicator, Plan
 from citydesk.ioc.panels import PALETTE, Bar, BarChart
 
@@ -437,7 +438,7 @@ def unit_bars(ind: Indicator, rows: list[Any], names: dict[int, str], link: Any 
             m.unit_id,
             names.get(m.unit_id, str(m.unit_id)),
             max(0.0, float(m.value)),
-            f"{num(m.value, ind.shown_decimals)} {ind.display_uom}",
+            f"{num(m.value, ind.shown_decimals)} {uom_of(ind, m.value)}",
             colour=PALETTE[0],
             link=link(m.unit_id) if link else "",
         )
@@ -459,7 +460,7 @@ def map_rows(ind: Indicator, rows: list[Any], units: dict[int, Any]) -> list[dic
                 "lon": getattr(admin, "centre_lon", None),
                 "lat": getattr(admin, "centre_lat", None),
                 "value": m.value,
-                "text": f"{num(m.value, ind.shown_decimals)} {ind.display_uom}",
+                "text": f"{num(m.value, ind.shown_decimals)} {uom_of(ind, m.value)}",
                 "rank": m.rank,
             }
         )

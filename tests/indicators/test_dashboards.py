@@ -756,3 +756,30 @@ def test_finding_action_does_not_redirect_off_site(client, personas, data, targe
     url = reverse("indicators:finding_action", args=[finding.pk, "explain"])
     response = client.post(url, {"note": "Khai trương", "version": 1, "next": target})
     assert response.status_code == 302 and "evil" not in response["Location"]
+
+
+def test_english_units_of_measure_agree_with_one():
+    from citydesk.indicators.display import UOM_EN, UOM_EN_ONE, uom_of
+
+    with translation.override("en"):
+        assert uom_of("công trình", 1) == "structure" and uom_of("công trình", 2) == "structures"
+        assert uom_of("công trình", -1.0) == "structure" and uom_of("công trình", 1.5) == "structures"
+        assert uom_of("công trình") == "structures" and uom_of("tỷ đồng", 1) == "billion VND"
+        assert uom_of("người", 1) == "person" and uom_of("lớp", 3) == "classes"
+    with translation.override("vi"):
+        assert uom_of("công trình", 1) == "công trình"
+    # Every singular belongs to a unit of the catalog's English list.
+    assert set(UOM_EN_ONE) <= set(UOM_EN.values())
+
+
+def test_a_card_of_one_reads_in_the_singular(client, personas, data):
+    from citydesk.indicators.cards import Card
+
+    indicator = Indicator.objects.get(code="RETAIL")
+    indicator.unit_of_measure = "công trình"
+    card = Card(indicator=indicator, measure=type("M", (), {"value": 1.0})(), period_label="")
+    with translation.override("en"):
+        assert card.uom_text == "structure"
+    card.measure.value = 7.0
+    with translation.override("en"):
+        assert card.uom_text == "structures"
