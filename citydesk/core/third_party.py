@@ -7,9 +7,13 @@ English msgids with no Vietnamese catalog (listed below so that our catalog tran
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from axes.apps import AppConfig as AxesAppConfig
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 from django_tasks_db.apps import TasksAppConfig
 
 
@@ -19,6 +23,39 @@ class TasksConfig(TasksAppConfig):
 
 class AxesConfig(AxesAppConfig):
     verbose_name = _("Log-in protection")
+
+    def ready(self) -> None:
+        super().ready()
+        from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+        # Their own names of a row (the back office's page titles and messages) are English, in UTC.
+        AccessLog.__str__ = _access_log_text  # type: ignore[method-assign,assignment]
+        AccessFailureLog.__str__ = _access_failure_text  # type: ignore[method-assign,assignment]
+        AccessAttempt.__str__ = _access_attempt_text  # type: ignore[method-assign,assignment]
+
+
+def _moment(value: datetime | None) -> str:
+    """Local time, day first, in both languages (as every date of the site)."""
+    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M:%S") if value else "—"
+
+
+def _access_log_text(row: Any) -> str:
+    return gettext("Log-in of %(user)s at %(time)s") % {
+        "user": row.username,
+        "time": _moment(row.attempt_time),
+    }
+
+
+def _access_failure_text(row: Any) -> str:
+    values = {"user": row.username, "time": _moment(row.attempt_time), "ip": row.ip_address}
+    if row.locked_out:
+        return gettext("Failed log-in of %(user)s at %(time)s from %(ip)s (locked out)") % values
+    return gettext("Failed log-in of %(user)s at %(time)s from %(ip)s") % values
+
+
+def _access_attempt_text(row: Any) -> str:
+    values = {"user": row.username, "ip": row.ip_address, "time": _moment(row.attempt_time)}
+    return gettext("Failed log-ins of %(user)s from %(ip)s since %(time)s") % values
 
 
 # Model names as the apps' own code writes them (translated through our catalog).
