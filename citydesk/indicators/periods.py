@@ -47,9 +47,12 @@ ENGLISH_MONTHS = (
     "December",
 )
 
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")  # 2026-03: links, the API, file names
 _QUARTER_RE = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
 _YEAR_RE = re.compile(r"^(\d{4})$")
+# As the pages write them, month first (as the ratings' month fields): 03/2026, Q2/2026.
+_MONTH_FIRST_RE = re.compile(r"^(\d{1,2})/(\d{4})$")
+_QUARTER_FIRST_RE = re.compile(r"^[Qq]([1-4])/(\d{4})$")
 
 
 def fiscal_start_month() -> int:
@@ -104,21 +107,45 @@ def quarter_number(day: date) -> int:
 
 
 def parse_period(text: str) -> tuple[str, date]:
-    """ "2026-03" → ("M", 2026-03-01); "2026-Q2" → ("Q", first day of Q2); "2026" → ("Y", …)."""
+    """ "03/2026" or "2026-03" → ("M", 2026-03-01); "Q2/2026" or "2026-Q2" → ("Q", first day of Q2);
+    "2026" → ("Y", …)."""
     raw = (text or "").strip()
-    if m := _MONTH_RE.match(raw):
-        year, month = int(m.group(1)), int(m.group(2))
-        if 1 <= month <= 12:
-            return MONTH, date(year, month, 1)
-    elif m := _QUARTER_RE.match(raw):
-        first = date(int(m.group(1)), fiscal_start_month(), 1)
-        return QUARTER, add_months(first, (int(m.group(2)) - 1) * 3)
+    month = _MONTH_RE.match(raw)
+    month_first = _MONTH_FIRST_RE.match(raw)
+    quarter = _QUARTER_RE.match(raw)
+    quarter_first = _QUARTER_FIRST_RE.match(raw)
+    if month or month_first:
+        year, number = (
+            (int(month.group(1)), int(month.group(2)))
+            if month
+            else (int(month_first.group(2)), int(month_first.group(1)))  # type: ignore[union-attr]
+        )
+        if 1 <= number <= 12:
+            return MONTH, date(year, number, 1)
+    elif quarter or quarter_first:
+        year, number = (
+            (int(quarter.group(1)), int(quarter.group(2)))
+            if quarter
+            else (int(quarter_first.group(2)), int(quarter_first.group(1)))  # type: ignore[union-attr]
+        )
+        return QUARTER, add_months(date(year, fiscal_start_month(), 1), (number - 1) * 3)
     elif m := _YEAR_RE.match(raw):
         return YEAR, date(int(m.group(1)), fiscal_start_month(), 1)
     raise DomainError(
-        _("“%(text)s” is not a period: write 2026-03, 2026-Q2 or 2026.") % {"text": raw[:40]},
+        _("“%(text)s” is not a period: write 03/2026, Q2/2026 or 2026.") % {"text": raw[:40]},
         field="period",
     )
+
+
+def period_typed(period_type: str, day: date) -> str:
+    """The period as a page's field shows it, month first: "03/2026", "Q2/2026", "2026"."""
+    key = period_key(period_type, day)
+    if period_type == MONTH:
+        return f"{day.month:02d}/{day.year:04d}"
+    if period_type == QUARTER:
+        year, quarter = key.split("-")
+        return f"{quarter}/{year}"
+    return key
 
 
 def period_key(period_type: str, day: date) -> str:

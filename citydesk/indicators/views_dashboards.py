@@ -82,6 +82,11 @@ class Filters:
     def period_text(self) -> str:
         return periods.period_key(self.period_type, self.period)
 
+    @property
+    def period_typed(self) -> str:
+        """As the period field shows it: "03/2026"."""
+        return periods.period_typed(self.period_type, self.period)
+
     def query(self, **extra: str) -> str:
         params = {"period": self.period_text, "unit": self.unit.code, **extra}
         return urlencode({k: v for k, v in params.items() if v})
@@ -121,7 +126,7 @@ def parse_filters(request: HttpRequest, scope: frozenset[int] | None) -> Filters
             period_type, period = periods.parse_period(text)
         except (DomainError, ValueError) as exc:
             errors["period"] = getattr(exc, "message", None) or _(
-                "Write the period as 2026-03, 2026-Q2 or 2026."
+                "Write the period as 03/2026, Q2/2026 or 2026."
             )
         else:
             if period > timezone.localdate():  # a period not begun has no figure: said, not an empty page
@@ -205,7 +210,7 @@ def _context(request: HttpRequest) -> tuple[dict[str, Any], Filters | None, int]
         return context, None, 400
     context.update(
         filters=filters,
-        period_value=filters.period_text,
+        period_value=filters.period_typed,
         unit_value=filters.unit.code,
         query=filters.query(),
         generated_at=timezone.localtime(),

@@ -72,7 +72,8 @@ def enter_units(user: Any) -> list[Organisation]:
 
 
 def _default_period() -> str:
-    return periods.period_key("M", periods.previous("M", timezone.localdate().replace(day=1)))
+    """Last month, as the period fields show it ("03/2026")."""
+    return periods.period_typed("M", periods.previous("M", timezone.localdate().replace(day=1)))
 
 
 @login_required
@@ -174,6 +175,7 @@ def _entry_context(group: IndicatorGroup, unit: Organisation, period_type: str, 
         "group": group,
         "unit": unit,
         "period_key": periods.period_key(period_type, day),
+        "period_typed": periods.period_typed(period_type, day),
         "period_label": periods.period_label(period_type, day),
         "rows": [{"indicator": i, **hints[i.pk]} for i in indicators],
         "submission": submission,
@@ -457,6 +459,7 @@ def progress(request: HttpRequest) -> HttpResponse:
     context = {
         "rows": rows,
         "period_key": periods.period_key(period_type, day),
+        "period_typed": periods.period_typed(period_type, day),
         "period_label": periods.period_label(period_type, day),
         "submitted": sum(
             1 for r in rows if r["state"] != SubmissionState.DRAFT and r["state"] != SubmissionState.RETURNED

@@ -131,7 +131,7 @@ def test_remind_returns_focus_to_its_row(page: Any, traffic: Traffic, personas, 
     """I5: after "Remind" the page opens at the row whose button was pressed, with the focus on it."""
     log_in(page, "leader", "pw-leader")
     page.goto("/chi-tieu-ktxh/tien-do/?period=2025-01")
-    expect(page.get_by_label("Kỳ", exact=True)).to_have_value("2025-01")
+    expect(page.get_by_label("Kỳ", exact=True)).to_have_value("01/2025")  # shown month first, as typed
     # Named by the visible word, then the unit and the group (the English msgid until translations merge).
     button = page.get_by_role("button", name=re.compile(r"^(Nhắc|Remind) UBND Phường Sài Gòn – Kinh tế$"))
     expect(button).to_have_count(1)

@@ -229,7 +229,7 @@ def test_progress_period_field_actions_column_and_row_names(client, personas, ca
     assert elements.by_id["p-period"]["name"] == "period"
     assert '<label for="p-period">' in html
     assert described_by(elements, "p-period") == ["p-period-hint"]
-    assert "2026-Q2" in re.search(r'id="p-period-hint">([^<]*)<', html).group(1)
+    assert "Q2/2026" in re.search(r'id="p-period-hint">([^<]*)<', html).group(1)
     assert "<th></th>" not in html
     assert re.search(r'<th><span class="visually-hidden">[^<]+</span></th>', html)
     buttons = [a for t, a in elements.elements if a.get("data-testid") == "remind"]

@@ -783,3 +783,15 @@ def test_a_card_of_one_reads_in_the_singular(client, personas, data):
     card.measure.value = 7.0
     with translation.override("en"):
         assert card.uom_text == "structures"
+
+
+def test_the_period_field_shows_the_month_first_and_reads_it_back(client, personas, data):
+    client.force_login(personas.leader)
+    shown = client.get(SUMMARY, {"period": PERIOD}).content.decode()
+    month, year = PERIOD.split("-")[1], PERIOD.split("-")[0]
+    assert f'id="f-period" name="period" value="{month}/{year}"' in shown
+    again = client.get(SUMMARY, {"period": f"{month}/{year}"})
+    assert again.status_code == 200
+    assert f'value="{month}/{year}"' in again.content.decode()
+    # Links and file names keep the key.
+    assert f"period={PERIOD}" in again.content.decode()

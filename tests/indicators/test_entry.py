@@ -428,6 +428,11 @@ def test_entry_pages(client, personas, cat):
     page = client.get(reverse("indicators_entry:choose"), {"group": "G01", "unit": "26743", "period": P})
     url = reverse("indicators_entry:form", args=["G01", "26743", P])
     assert page.status_code == 302 and page["Location"] == url
+    # As the field shows it, month first: the same page (the address holds the period's key).
+    page = client.get(
+        reverse("indicators_entry:choose"), {"group": "G01", "unit": "26743", "period": "03/2026"}
+    )
+    assert page.status_code == 302 and page["Location"] == url
     page = client.get(url)
     assert page.status_code == 200 and b'name="v_REV"' in page.content and b'name="v_RPT"' not in page.content
     page = client.post(url, {"v_REV": "1.000,5", "v_FIRMS": "x", "action": "save"})

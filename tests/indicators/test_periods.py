@@ -20,7 +20,41 @@ def test_parse_period_accepts_month_quarter_year():
     assert P.parse_period("2026") == ("Y", date(2026, 1, 1))
 
 
-@pytest.mark.parametrize("text", ["", "2026-13", "2026-00", "2026-Q5", "26-03", "March 2026", "2026-03-01"])
+def test_parse_period_reads_the_month_first_as_the_pages_write_it():
+    assert P.parse_period("03/2026") == ("M", date(2026, 3, 1))
+    assert P.parse_period(" 3/2026 ") == ("M", date(2026, 3, 1))
+    assert P.parse_period("Q2/2026") == ("Q", date(2026, 4, 1))
+    assert P.parse_period("q4/2026") == ("Q", date(2026, 10, 1))
+
+
+def test_period_typed_is_read_back_as_the_same_period():
+    for text in ["2026-03", "2026-Q1", "2026-Q3", "2026", "2025-12"]:
+        period = P.parse_period(text)
+        typed = P.period_typed(*period)
+        assert P.parse_period(typed) == period
+    assert [P.period_typed(*P.parse_period(t)) for t in ("2026-03", "2026-Q3", "2026")] == [
+        "03/2026",
+        "Q3/2026",
+        "2026",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "2026-13",
+        "2026-00",
+        "2026-Q5",
+        "26-03",
+        "March 2026",
+        "2026-03-01",
+        "13/2026",
+        "0/2026",
+        "Q5/2026",
+        "03/26",
+    ],
+)
 def test_parse_period_refuses_bad_text(text):
     with pytest.raises(DomainError) as exc:
         P.parse_period(text)

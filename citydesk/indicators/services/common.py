@@ -58,7 +58,7 @@ def resolve_period(period: PeriodArg) -> tuple[str, date]:
         raise
     except (ValueError, TypeError):
         raise DomainError(
-            _("Write the period as 2026-03 (month), 2026-Q2 (quarter) or 2026 (year)."), field="period"
+            _("Write the period as 03/2026 (month), Q2/2026 (quarter) or 2026 (year)."), field="period"
         ) from None
 
 
