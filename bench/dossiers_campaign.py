@@ -111,6 +111,7 @@ def ours_dashboard(campaign: Any, scope: Any) -> dict:
             r.counts.refused,
             r.counts.withdrawn,
             r.counts.pending,
+            r.counts.overdue,
         )
         for b in board.units
         for r in b.rows
@@ -120,6 +121,7 @@ def ours_dashboard(campaign: Any, scope: Any) -> dict:
 
 def naive_dashboard(campaign: Any) -> dict:
     from django.db.models import Count, Q
+    from django.utils import timezone
 
     from citydesk.dossiers.models import OPEN_STATUSES, Dossier
 
@@ -135,6 +137,10 @@ def naive_dashboard(campaign: Any) -> dict:
             refused=Count("id", filter=Q(status="refused")),
             withdrawn=Count("id", filter=Q(status="withdrawn")),
             pending=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+            overdue=Count(
+                "id",
+                filter=Q(status__in=OPEN_STATUSES, due_at__lt=timezone.now()) & ~Q(status="supplement"),
+            ),
         )
         .order_by()
     )
@@ -146,6 +152,7 @@ def naive_dashboard(campaign: Any) -> dict:
             r["refused"],
             r["withdrawn"],
             r["pending"],
+            r["overdue"],
         )
         for r in rows
     }

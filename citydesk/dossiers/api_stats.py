@@ -33,7 +33,8 @@ class CountsOut(Schema):
     refused: int
     withdrawn: int
     pending: int
-    share_same_day: float | None
+    pending_overdue: int  # of the pending, past the same-day due time (not waiting for the applicant)
+    share_same_day: float | None  # same day ÷ (same day + later + pending_overdue), in %
 
 
 class CampaignRowOut(CountsOut):

@@ -26,10 +26,12 @@ FOUR_PLACES = Decimal("0.0001")
 
 
 def same_day_fraction(counts: Counts) -> float | None:
-    """Resolved the same day of the resolved, as a fraction to 4 decimals (None: nothing resolved)."""
-    if not counts.resolved:
+    """The share resolved the same day (`Counts.share_same_day`) as a fraction to 4 decimals (None: no
+    dossier's day decided yet)."""
+    decided = counts.same_day + counts.missed
+    if not decided:
         return None
-    share = Decimal(counts.same_day) / Decimal(counts.resolved)
+    share = Decimal(counts.same_day) / Decimal(decided)
     return float(share.quantize(FOUR_PLACES, rounding=ROUND_HALF_UP))
 
 
@@ -94,6 +96,7 @@ def campaign_xlsx(board: Dashboard, *, whole_city: bool, now: dt.datetime | None
         _("Refused"),
         _("Withdrawn"),
         _("Still being handled"),
+        _("Of which past the same-day due time"),
         _("Share resolved the same day (%)"),
     ]
     sheet.append(headers)
@@ -115,13 +118,14 @@ def campaign_xlsx(board: Dashboard, *, whole_city: bool, now: dt.datetime | None
                 c.refused,
                 c.withdrawn,
                 c.pending,
+                c.overdue,
                 same_day_fraction(c),
             ]
         )
         for i, cell in enumerate(sheet[sheet.max_row]):
-            if 3 <= i <= 8:
+            if 3 <= i <= 9:
                 cell.number_format = COUNT
-            elif i == 9:
+            elif i == 10:
                 cell.number_format = PCT
             if bold:
                 cell.font = Font(bold=True)
@@ -130,6 +134,6 @@ def campaign_xlsx(board: Dashboard, *, whole_city: bool, now: dt.datetime | None
         for row in block.rows:
             add(block.unit.name, row.procedure.code, row.procedure.label, row.counts)
     add(_("Total"), "", "", board.total, bold=True)
-    for i, width in enumerate((34, 14, 44, 10, 12, 12, 10, 10, 10, 14), start=1):
+    for i, width in enumerate((34, 14, 44, 10, 12, 12, 10, 10, 10, 14, 14), start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
     return workbook_bytes(book)

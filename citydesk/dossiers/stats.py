@@ -123,10 +123,16 @@ class Counts:
     later: int = 0
     refused: int = 0
     pending: int = 0  # still open
+    overdue: int = 0  # of those, past their same-day due time (not waiting for the applicant's papers)
 
     @property
     def resolved(self) -> int:
         return self.same_day + self.later
+
+    @property
+    def missed(self) -> int:
+        """Dossiers that did not make the same day: resolved later, or still open past the due time."""
+        return self.later + self.overdue
 
     @property
     def withdrawn(self) -> int:
@@ -135,8 +141,10 @@ class Counts:
 
     @property
     def share_same_day(self) -> float | None:
-        """Share of the resolved dossiers resolved the same day (by the same-day due time), in %."""
-        return _percent(self.same_day, self.resolved)
+        """Share resolved the same day (by the same-day due time), in %, of the dossiers whose day is
+        decided: resolved (the same day or later) or still open past the due time, which has already
+        missed it. A dossier open within its day, refused or withdrawn is not counted either way."""
+        return _percent(self.same_day, self.same_day + self.missed)
 
     def add(self, other: Counts) -> None:
         self.received += other.received
@@ -144,6 +152,7 @@ class Counts:
         self.later += other.later
         self.refused += other.refused
         self.pending += other.pending
+        self.overdue += other.overdue
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -153,6 +162,7 @@ class Counts:
             "refused": self.refused,
             "withdrawn": self.withdrawn,
             "pending": self.pending,
+            "pending_overdue": self.overdue,
             "share_same_day": self.share_same_day,
         }
 
@@ -180,7 +190,11 @@ class Dashboard:
 
 
 def campaign_dashboard(
-    campaign: Campaign, *, scope: frozenset[int] | None = None, unit_id: int | None = None
+    campaign: Campaign,
+    *,
+    scope: frozenset[int] | None = None,
+    unit_id: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Dashboard:
     """Per unit × procedure: received, resolved the same day, resolved later, refused, withdrawn,
     pending, and the share resolved the same day; totals per unit, per procedure and overall."""
@@ -203,14 +217,16 @@ def campaign_dashboard(
     # the history); the withdrawn ones are then what is neither resolved, refused nor open.
     counted_units = sorted({u for u, _p in counts})
     if counted_units:
+        late = Q(due_at__lt=now or timezone.now()) & ~Q(status=Status.SUPPLEMENT)
         still_open = (
             Dossier.objects.filter(unit_id__in=counted_units, status__in=OPEN, campaign=campaign)
             .values("unit_id", "procedure_id")
-            .annotate(n=Count("id"))
+            .annotate(n=Count("id"), late=Count("id", filter=late))
             .order_by()
         )
         for row in still_open:
-            counts[(row["unit_id"], row["procedure_id"])].pending = row["n"]
+            cell = counts[(row["unit_id"], row["procedure_id"])]
+            cell.pending, cell.overdue = row["n"], row["late"]
     # Units or procedures taken off the campaign after dossiers were counted still show.
     missing_units = {u for u, _p in counts} - set(units)
     if missing_units:

@@ -279,6 +279,23 @@ def test_dashboard_counts_per_unit_and_procedure(personas, catalog, campaign_set
     assert total.pending == Dossier.objects.filter(campaign=campaign_set, status__in=stats.OPEN).count()
 
 
+def test_a_dossier_still_open_past_its_same_day_due_time_counts_as_missed(personas, catalog, campaign_set):
+    """The day after, the dossier received on 9 December and still open has missed its same day: the
+    share must not read 100% while it waits. One waiting for the applicant's papers is not counted."""
+    waiting = Dossier.objects.filter(campaign=campaign_set, status__in=stats.OPEN).first()
+    later = at(2026, 12, 10, 9, 0)
+    board = stats.campaign_dashboard(campaign_set, now=later)
+    birth = {r.procedure.code: r.counts for r in board.units[0].rows}["HT-01"]
+    assert (birth.pending, birth.overdue, birth.missed) == (1, 1, 1)
+    assert birth.share_same_day == 66.7  # 2 same day of 3 decided (was 100.0 counting the resolved only)
+    assert (board.total.overdue, board.total.share_same_day) == (1, 50.0)
+    assert (
+        stats.campaign_dashboard(campaign_set, now=at(2026, 12, 9, 10, 0)).total.overdue == 0
+    )  # within its day
+    Dossier.objects.filter(pk=waiting.pk).update(status="supplement", paused_at=at(2026, 12, 9, 11, 0))
+    assert stats.campaign_dashboard(campaign_set, now=later).total.overdue == 0
+
+
 def test_dashboard_reads_a_constant_number_of_queries(personas, catalog, campaign_set):
     with CaptureQueriesContext(connection) as few:
         stats.campaign_dashboard(campaign_set)

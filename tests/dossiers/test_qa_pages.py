@@ -171,10 +171,10 @@ def test_campaign_export_has_its_context_and_fractions(client, personas, catalog
     rows = list(table.iter_rows(values_only=True))
     assert rows[1][0] == personas.ward.name  # the data right below the header row
     birth = next(r for r in table.iter_rows(min_row=2) if r[1].value == "HT-01")
-    assert birth[9].value == 1 and birth[9].number_format == "0.0%"  # the page's 100,0%
+    assert birth[10].value == 1 and birth[10].number_format == "0.0%"  # the page's 100,0%
     total = next(iter(table.iter_rows(min_row=table.max_row)))
-    assert total[9].value == 0.6667 and total[9].number_format == "0.0%"  # the page's 66,7%
-    assert all(0 <= r[9] <= 1 for r in rows[1:] if r[9] is not None)
+    assert total[10].value == 0.6667 and total[10].number_format == "0.0%"  # the page's 66,7%
+    assert all(0 <= r[10] <= 1 for r in rows[1:] if r[10] is not None)
 
 
 # --- 8. The ratings export: a table per sheet, months as dates, officers by name, shares rounded ---
