@@ -71,6 +71,26 @@ def test_without_a_status_filter_the_cards_link_their_lists(client, reports):
     )
 
 
+def test_the_overdue_card_also_counts_the_overdue_reports_received_before_the_period(client, reports):
+    """The card counts the period's reports; one received 40 days ago and overdue since is named under it,
+    with the queue's list of every overdue report (the period's dates left out)."""
+    now = timezone.now()
+    old = submit_report(when=now - timedelta(days=40))
+    Report.objects.filter(pk=old.pk).update(escalated_at=now, due_at=now - timedelta(days=30))
+    client.force_login(reports.leader)
+    cards, html = _cards(client)
+    overdue = cards["overdue"]
+    assert overdue.value == 2 and _rows(client, overdue.link) == 2
+    assert overdue.detail.startswith("3 ")
+    assert "received_from" not in overdue.detail_link and "status=overdue" in overdue.detail_link
+    assert _rows(client, overdue.detail_link) == 3
+    assert 'data-testid="detail-overdue"' in html
+    # Nothing older overdue: no second figure. A closed status: none either.
+    Report.objects.filter(pk=old.pk).update(status=Status.CLOSED)
+    assert _cards(client)[0]["overdue"].detail == ""
+    assert _cards(client, status="closed")[0]["overdue"].detail == ""
+
+
 def test_an_open_status_filter_is_kept_and_figures_it_cannot_list_are_no_links(client, reports):
     client.force_login(reports.leader)
     cards, html = _cards(client, status="in_progress")
