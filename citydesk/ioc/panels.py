@@ -493,22 +493,7 @@ def overview(filters: Filters, link: Any) -> dict[str, Any]:
             if m.overdue_n and k in units
         ],
     ).layout()
-    satisfaction_bars = BarChart(
-        _("Satisfaction by unit (share of ratings)"),
-        [
-            Bar(
-                units[k].code,
-                units[k].name,
-                m.satisfaction_pct or 0,
-                f"{number_format(round(m.satisfaction_pct), 0)}% ({_count(m.rated)})",
-                colour=PALETTE[2],
-                link=link(unit=units[k].code),
-            )
-            for k, m in sorted(by_unit.items(), key=lambda kv: -(kv[1].satisfaction_pct or 0))[:12]
-            if m.rated and k in units
-        ],
-        unit="%",
-    ).layout()
+    satisfaction_bars = _satisfaction_bars(by_unit, units, link)
     league = _league(filters, by_unit, units, link)
     ward_map = _map(by_ward, link)
     return {
@@ -553,6 +538,31 @@ def league_sections(league: dict[str, Any]) -> list[tuple[str, list[dict[str, An
     ]
 
 
+def _satisfaction_bars(by_unit: dict[int, Measures], units: dict[int, Organisation], link: Any) -> BarChart:
+    """The share of satisfied ratings per unit."""
+    # The rated units only (an unrated one is no 0 %), and with more than a chart holds, the least
+    # satisfied: the units a leader has to look at.
+    rated = sorted(
+        ((k, m) for k, m in by_unit.items() if m.rated and k in units),
+        key=lambda kv: (kv[1].satisfaction_pct or 0, -kv[1].rated, units[kv[0]].name),
+    )[:12]
+    return BarChart(
+        _("Satisfaction by unit (share of ratings)"),
+        [
+            Bar(
+                units[k].code,
+                units[k].name,
+                m.satisfaction_pct or 0,
+                f"{number_format(round(m.satisfaction_pct), 0)}% ({_count(m.rated)})",
+                colour=PALETTE[2],
+                link=link(unit=units[k].code),
+            )
+            for k, m in sorted(rated, key=lambda kv: -(kv[1].satisfaction_pct or 0))
+        ],
+        unit="%",
+    ).layout()
+
+
 def _league(
     filters: Filters, by_unit: dict[int, Measures], units: dict[int, Organisation], link: Any
 ) -> dict:
@@ -565,7 +575,9 @@ def _league(
     by name. A unit without ratings comes after the rated ones with the same on-time share (it has no
     satisfaction to show), in both tables, rather than among them by a made-up 0 %. `rank`: the place in
     the whole ranking by the two shares; units with the same figures share a rank."""
-    ranked = [(k, m) for k, m in by_unit.items() if k in units and m.resolved_n >= 1]
+    # Units that resolved something, and those with overdue reports that resolved nothing: the first to
+    # need attention (no on-time share: ranked as 0 %).
+    ranked = [(k, m) for k, m in by_unit.items() if k in units and (m.resolved_n >= 1 or m.overdue_n >= 1)]
 
     def figures(m: Measures) -> tuple[float, float]:
         return (m.on_time_pct or 0, -1 if m.satisfaction_pct is None else m.satisfaction_pct)

@@ -81,7 +81,7 @@ def test_the_overdue_card_also_counts_the_overdue_reports_received_before_the_pe
     cards, html = _cards(client)
     overdue = cards["overdue"]
     assert overdue.value == 2 and _rows(client, overdue.link) == 2
-    assert overdue.detail.startswith("3 ")
+    assert overdue.detail == "Tổng cộng 3 phản ánh đang quá hạn, kể cả phản ánh nhận trước kỳ này"
     assert "received_from" not in overdue.detail_link and "status=overdue" in overdue.detail_link
     assert _rows(client, overdue.detail_link) == 3
     assert 'data-testid="detail-overdue"' in html
@@ -353,3 +353,26 @@ def test_filter_errors_span_the_row_above_the_fields(client, reports):
     css = Path(finders.find("ioc/ioc.css")).read_text(encoding="utf-8")
     rule = re.search(r"\.ioc-filters > \.error \{([^}]*)\}", css)
     assert rule and "flex: 0 0 100%" in rule.group(1)
+
+
+def test_a_unit_with_overdue_reports_and_nothing_resolved_needs_attention_first(personas):
+    by_unit = {k: _m(10, 10, satisfied=5) for k in range(1, 8)}  # seven at 100 %
+    stuck = _m(0, 0)
+    stuck.values["overdue_n"] = 1  # one received, overdue, nothing resolved
+    by_unit[8] = stuck
+    by_unit[9] = _m(0, 0)  # nothing resolved, nothing overdue: nothing to rank it by
+    league = _league(by_unit)
+    assert _codes(league["worst"]) == ["U8"] and league["worst"][0]["m"].on_time_pct is None
+    assert "U9" not in _codes(league["best"] + league["worst"]) and league["count"] == 8
+
+
+def test_the_satisfaction_chart_keeps_the_least_satisfied_rated_units(personas):
+    # Twelve unrated units and thirteen rated: the unrated take no place, the lowest rated are kept.
+    by_unit = {k: _m(4, 4) for k in range(1, 13)}
+    by_unit.update({k: _m(4, 4, satisfied=k - 12, unsatisfied=1) for k in range(13, 26)})  # 0 % … 92 %
+    units = {k: Organisation(pk=k, code=f"U{k}", name=f"Đơn vị {k:02d}") for k in by_unit}
+    chart = panels._satisfaction_bars(by_unit, units, lambda **c: "/dieu-hanh/")
+    codes = [b.key for b in chart.bars]
+    assert len(codes) == 12 and "U13" in codes  # 0 % of 1 rating: shown
+    assert "U25" not in codes and not {f"U{k}" for k in range(1, 13)} & set(codes)
+    assert [b.value for b in chart.bars] == sorted((b.value for b in chart.bars), reverse=True)
