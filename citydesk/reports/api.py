@@ -514,7 +514,7 @@ def report_detail(request: HttpRequest, code: str, token: str = "") -> dict:
     user = _optional_user(request)
     report = _get(code)
     view = _viewer(user, report, token)
-    if not report.is_public and view == PUBLIC:
+    if not report.shown_to_public and view == PUBLIC:
         raise NotFound(_("No report %(code)s.") % {"code": code}, field="code")
     return _out(report, view=view, powers=acting.PowerCheck(user))
 
@@ -685,7 +685,7 @@ def report_attachment_file(request: HttpRequest, code: str, attachment_id: int, 
     if attachment is None or variant not in ("public", "original"):
         raise NotFound(_("No such file."), field="attachment_id")
     if variant == "public":
-        if not (report.is_public and attachment.public and attachment.public_file):
+        if not (report.shown_to_public and attachment.public and attachment.public_file):
             raise NotFound(_("No such file."), field="attachment_id")
         handle = attachment.public_file
     else:

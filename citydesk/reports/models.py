@@ -198,6 +198,14 @@ class Report(models.Model):
         return join_place(self.address, self.ward.name if self.ward_id else "")
 
     @property
+    def shown_to_public(self) -> bool:
+        """Readable by anyone with its code: made public by the reporter, and not rejected as spam (spam
+        never reaches the public, whatever the channel; its reporter still reads it with their link)."""
+        return self.is_public and not (
+            self.status == Status.REJECTED and self.reject_reason == RejectReason.SPAM
+        )
+
+    @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 

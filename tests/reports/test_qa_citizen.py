@@ -393,3 +393,24 @@ def test_a_merged_report_says_merged_and_no_rating_is_promised(client, personas,
     assert promise not in merged_page and promise not in rejected_page
     own_open = submit(reporter=personas.citizen, description="Ổ gà thứ ba")
     assert promise in client.get(f"/tra-cuu/{own_open.code}/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+
+
+def test_spam_is_read_by_nobody_but_its_reporter_and_the_handlers(client, personas, categories, bearer):
+    """Open311 and the public list hid spam; its page, the REST API by code, the look-up and its public
+    photos did not."""
+    spam = submit(description="quảng cáo vay tiền nhanh gọi ngay")
+    report_transition(user=personas.head, code=spam.code, action="reject", reason="spam")
+    spam.refresh_from_db()
+    anonymous = Client()
+    assert anonymous.get(f"/tra-cuu/{spam.code}/").status_code == 404
+    assert anonymous.get(f"/api/v1/reports/{spam.code}").status_code == 404
+    assert anonymous.get("/tra-cuu/", {"code": spam.code}).status_code == 404
+    # Its reporter (with the link sent at intake) and the handling unit still read it.
+    assert anonymous.get(f"/tra-cuu/{spam.code}/", {"t": spam.citizen_token}).status_code == 200
+    assert anonymous.get(f"/api/v1/reports/{spam.code}", {"token": spam.citizen_token}).status_code == 200
+    assert anonymous.get(f"/api/v1/reports/{spam.code}", **bearer(personas.officer)).status_code == 200
+    # Rejected for another reason: still public, as before.
+    other = submit(description="Ổ gà ngoài phạm vi")
+    report_transition(user=personas.head, code=other.code, action="reject", reason="out_of_scope")
+    assert anonymous.get(f"/tra-cuu/{other.code}/").status_code == 200
+    assert anonymous.get(f"/api/v1/reports/{other.code}").status_code == 200

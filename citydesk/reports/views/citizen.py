@@ -43,7 +43,7 @@ from citydesk.reports.forms import (
     category_label,
     new_idempotency_key,
 )
-from citydesk.reports.models import Channel, Follower, Rating, Report, ReportEvent, Status
+from citydesk.reports.models import Channel, Follower, Rating, RejectReason, Report, ReportEvent, Status
 from citydesk.reports.services import citizen as citizen_services
 from citydesk.reports.services.common import (
     read_unfollow_key,
@@ -316,7 +316,11 @@ def lookup(request: HttpRequest) -> HttpResponse:
         if not code:
             error = _("Enter the tracking code, for example PA-26-000123.")
             status = 400
-        elif Report.objects.filter(code=code, is_public=True).exists():
+        elif (
+            Report.objects.filter(code=code, is_public=True)
+            .exclude(status=Status.REJECTED, reject_reason=RejectReason.SPAM)
+            .exists()
+        ):
             return redirect("reports:track", code=code)
         elif code.startswith("HS-"):  # a dossier's code typed here: lead to where it is looked up
             error = _("%(code)s is the code of an administrative dossier, not of a report.") % {"code": code}
@@ -350,7 +354,7 @@ def _track_response(
         return _not_found(request, _("No report %(code)s.") % {"code": _code(code)})
     token_ok = _token_ok(report, token)
     is_reporter = request.user.is_authenticated and report.reporter_id == request.user.pk
-    if not report.is_public and not (token_ok or is_reporter):
+    if not report.shown_to_public and not (token_ok or is_reporter):
         return _not_found(request, _("No report %(code)s.") % {"code": _code(code)})
     try:
         rating = report.rating
