@@ -108,7 +108,8 @@ def test_officers_moves_and_the_clock_are_read_in_each_language(client, personas
         )
         assert rejected.display_note == f"{in_language('vi', 'Spam or abusive')}. Nội dung quảng cáo"
         assert resumed.display_note.startswith(in_language("vi", "Handling resumed.").rstrip("."))
-    page = client.get(f"/tra-cuu/{report.code}/").content.decode()  # Vietnamese: the site's language
+    report.refresh_from_db()  # spam: the public does not read it; its reporter does, with their link
+    page = client.get(f"/tra-cuu/{report.code}/", {"t": report.citizen_token}).content.decode()  # Vietnamese
     assert in_language("vi", "Spam or abusive") in page and in_language("en", "Spam or abusive") not in page
 
 
