@@ -274,8 +274,12 @@ def test_the_web_queue_says_a_bad_category_unit_or_assignee(client, categories, 
         assert f'data-field="{field}"' in r.content.decode()
     r = client.get(reverse("reports:queue"), {"assignee": "bob"})
     assert r.status_code == 400 and 'data-field="assignee"' in r.content.decode()
-    # The refused filter is not applied: the report is still listed.
+    # The refused filter is not applied: the report is still listed, and the page says so.
     assert "Ổ gà lớn trước chợ Bến Thành" in r.content.decode()
+    assert 'data-testid="filters-not-applied"' in r.content.decode()
+    bad_date = client.get(reverse("reports:queue"), {"received_from": "31/11/2026"}).content.decode()
+    assert 'data-field="received_from"' in bad_date and "chưa áp dụng bộ lọc này" in bad_date
+    assert 'data-testid="filters-not-applied"' not in client.get(reverse("reports:queue")).content.decode()
 
 
 # --- 5. Only the reporter answers a request for information -----------------------------------------
