@@ -262,15 +262,6 @@ def campaign_export(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Backlog --------------------------------------------------------------------------------------
 
 
-def _default_campaign(campaigns: list[Campaign]) -> Campaign | None:
-    today = timezone.localdate()
-    running = [c for c in campaigns if c.is_active and c.start_date <= today <= c.end_date]
-    if running:
-        return running[0]
-    started = [c for c in campaigns if c.start_date <= today]
-    return started[0] if started else (campaigns[0] if campaigns else None)
-
-
 @login_required
 def backlog_view(request: HttpRequest) -> HttpResponse:
     started = time.perf_counter()
@@ -280,14 +271,14 @@ def backlog_view(request: HttpRequest) -> HttpResponse:
         return _refuse(request, exc)
     campaigns = list(stats.visible_campaigns(scope))
     wanted = request.GET.get("campaign", "")
-    if wanted == "none":
-        campaign = None
-    elif wanted:
+    # Opened on every unit of the reader's scope: opened on the running campaign, it listed only the
+    # units outside it, so a ward in the campaign read "no data" over its own backlog. A campaign's
+    # page links here with its id (the units outside it, and their clearance since its start).
+    campaign = None
+    if wanted and wanted != "none":
         campaign = next((c for c in campaigns if str(c.pk) == wanted), None)
         if campaign is None:
             return render(request, "reports/not_found.html", {"message": _("No such campaign.")}, status=404)
-    else:
-        campaign = _default_campaign(campaigns)
     board = stats.backlog(campaign, scope=scope)
     context = {
         "campaigns": campaigns,

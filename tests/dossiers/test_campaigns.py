@@ -621,6 +621,12 @@ def test_backlog_page(client, personas, catalog, campaign_set):
     assert f'data-unit="{personas.ward.code}"' not in page  # the campaign's own unit
     every = client.get("/mot-cua/ton-dong/?campaign=none").content.decode()
     assert f'data-unit="{personas.ward.code}"' in every
+    # Opened without a choice: every unit, the campaign's own included (its head saw "no data").
+    assert client.get("/mot-cua/ton-dong/").content.decode().count('data-unit="') == every.count(
+        'data-unit="'
+    )
+    client.force_login(personas.head)
+    assert f'data-unit="{personas.ward.code}"' in client.get("/mot-cua/ton-dong/").content.decode()
     assert client.get("/mot-cua/ton-dong/?campaign=999").status_code == 404
 
 
