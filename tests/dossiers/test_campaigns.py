@@ -614,6 +614,15 @@ def test_create_page_saves_and_bad_input_names_the_field(client, personas, catal
     assert client.post(f"/mot-cua/chien-dich/{campaign.pk}/sua/", data).status_code == 403
 
 
+def test_the_campaign_list_names_its_procedures_and_units(client, personas, catalog, campaign_set):
+    client.force_login(personas.leader)
+    page = client.get("/mot-cua/chien-dich/").content.decode()
+    procedures = re.search(r'data-testid="procedures">(.*?)</ul>', page, re.S).group(1)
+    assert f"{catalog.birth.code} {catalog.birth.name}" in procedures
+    units = re.search(r'data-testid="units">(.*?)</ul>', page, re.S).group(1)
+    assert personas.ward.name in units
+
+
 def test_backlog_page(client, personas, catalog, campaign_set):
     client.force_login(personas.leader)
     page = client.get(f"/mot-cua/ton-dong/?campaign={campaign_set.pk}").content.decode()
