@@ -293,6 +293,11 @@ def stats(request: HttpRequest) -> HttpResponse:
     except NotAllowed as exc:
         return _refused(request, exc)
     params = _params(request)
+    if not request.GET:
+        # Opened plainly: this year so far. Every month since the first rating mixed years of imported
+        # counts with this month's few live ratings, with no period said; emptied fields give them all.
+        this_month = timezone.localdate().replace(day=1)
+        params.update({"from": f"{this_month.year}-01", "to": f"{this_month:%Y-%m}"})
     context: dict[str, Any] = {
         "params": params,
         "groups": list(selectors.GROUPS.items()),
@@ -316,6 +321,9 @@ def stats(request: HttpRequest) -> HttpResponse:
     result = selectors.rating_stats(scope=scope, filters=filters)
     context.update(
         stats=result,
+        months=selectors.months_covered(result),
+        all_months=not (filters.month_from or filters.month_to),
+        all_months_query=urlencode({**params, "from": "", "to": ""}),
         group=filters.group,
         group_label=selectors.GROUPS[filters.group],
         query=urlencode(filters.query()),
