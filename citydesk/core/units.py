@@ -394,3 +394,64 @@ def convert_legacy_address(address: str) -> LegacyConversion:
         partial=any(m.partial for m in mappings),
         street=", ".join(parts[:-3]),
     )
+
+
+# A part of an address that names a commune-level unit: its division word first.
+_WARD_WORD = re.compile(r"^(phuong|xa|dac khu|thi tran|p\.?|x\.?)\s+\S", re.IGNORECASE)
+
+
+def ward_from_address(address: str, province_code: str | None = None) -> AdminUnit | None:
+    """The commune-level unit an address names, or None when it names none for sure.
+
+    Read first as today's address: a comma-separated part "Phường Sài Gòn" naming one unit (of the province,
+    when it is known). Else as an address from before July 2025 ("…, Phường Bến Nghé, Quận 1, TP. Hồ Chí
+    Minh"), through the official table, when the old ward went whole into one unit: an old ward split
+    between several gives no answer, and the province's committee triages the report as before.
+    """
+    parts = [p.strip() for p in nfc(address or "").split(",") if p.strip()]
+    wards = AdminUnit.objects.filter(level=DivisionLevel.WARD).select_related("province")
+    if province_code:
+        wards = wards.filter(province_id=province_code)
+    for part in reversed(parts):
+        key = search_key(part)
+        if not _WARD_WORD.match(key):
+            continue
+        bare = _bare(part)
+        named = [u for u in wards.filter(search_name__endswith=" " + bare) if _bare(u.name) == bare]
+        if len(named) == 1:
+            return named[0]
+    if len(parts) < 3:
+        return None
+    try:
+        conversion = convert_legacy_address(address)
+    except DomainError:  # NotFound is one: not an old address we know
+        return None
+    if len(conversion.units) != 1:
+        return None
+    unit = conversion.units[0]
+    if province_code and unit.province_id != province_code:
+        return None
+    return unit
+
+
+def legacy_successors(
+    name: str, province_code: str | None = None
+) -> list[tuple[LegacyUnit, list[AdminUnit]]]:
+    """The old wards (before July 2025) named `name` (accents optional, division word optional), each with
+    the unit(s) it went into, those of the province when it is given."""
+    bare = _bare(name)
+    if not bare:
+        return []
+    found = []
+    olds = LegacyUnit.objects.filter(
+        level=LegacyUnit.Level.WARD, search_name__endswith=" " + bare
+    ).select_related("parent")
+    for old in olds:
+        if _bare(old.name) != bare:
+            continue
+        units = [m.unit for m in old.mappings.select_related("unit").order_by("unit_id")]
+        if province_code:
+            units = [u for u in units if u.province_id == province_code]
+        if units:
+            found.append((old, units))
+    return found

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from citydesk.core.errors import DomainError
 from citydesk.core.models import AdminUnit, DivisionLevel, ServiceCategory
+from citydesk.core.units import legacy_successors
 from citydesk.core.validators import usable_questions
 from citydesk.lib.text import search_key
 from citydesk.notifications.services import message_language
@@ -171,6 +172,22 @@ def resolve_ward(text: str, province: str) -> str:
     if len(exact) == 1:
         return exact[0].code
     if not exact:
+        # A name from before July 2025 ("Bến Nghé"): the unit it went into, when it went whole into one.
+        olds = legacy_successors(split_label(text)[0] or text, province or None)
+        successors = {u.code: u for _old, units in olds for u in units}
+        if len(successors) == 1:
+            return next(iter(successors))
+        if olds:
+            listed = "; ".join(
+                f"{old.name} ({old.parent.name if old.parent else ''}) → "
+                + ", ".join(f"{u.name} ({u.code})" for u in units)
+                for old, units in olds[:4]
+            )
+            raise DomainError(
+                _("“%(name)s” is a name from before July 2025: %(list)s. Enter today's commune or ward.")
+                % {"name": text, "list": listed},
+                field="ward",
+            )
         raise DomainError(
             _("No commune or ward named “%(name)s” in the chosen province. Enter its code.") % {"name": text},
             field="ward",

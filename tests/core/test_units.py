@@ -10,7 +10,14 @@ from citydesk.core.audit import Actor
 from citydesk.core.boundaries import boundaries_import
 from citydesk.core.errors import DomainError, NotFound
 from citydesk.core.models import AdminUnit, AuditEntry, BoundaryKind, LegacyUnit
-from citydesk.core.units import convert_legacy_address, invalidate_locator, load_units, locate_point
+from citydesk.core.units import (
+    convert_legacy_address,
+    invalidate_locator,
+    legacy_successors,
+    load_units,
+    locate_point,
+    ward_from_address,
+)
 
 
 @pytest.fixture(scope="module")
@@ -153,3 +160,30 @@ def test_import_boundaries_command(units_loaded, tmp_path, capsys):
     unknown.write_text(json.dumps({"type": "FeatureCollection", "features": [_square("12345", 1, 1)]}))
     with pytest.raises(CommandError, match="12345"):
         call_command("import-boundaries", str(unknown))
+
+
+def test_the_ward_an_address_names_today_or_before_2025(units_loaded):
+    def code(address: str, province: str | None = None) -> str | None:
+        unit = ward_from_address(address, province)
+        return unit.code if unit else None
+
+    assert code("86 Lê Lợi, Phường Bến Thành, Thành phố Hồ Chí Minh") == "26743"
+    assert code("86 Le Loi, phuong ben thanh", "79") == "26743"  # without accents
+    assert code("7 Tôn Đức Thắng, Phường Bến Nghé, Quận 1, TP. Hồ Chí Minh") == "26740"  # now Sài Gòn
+    assert code("7 Tôn Đức Thắng, Phường Bến Nghé, Quận 1, TP. Hồ Chí Minh", "01") is None  # not in Hà Nội
+    # No division word, an unknown or a split old ward, a bare street: nothing for sure.
+    assert code("Bến Thành, Hồ Chí Minh") is None
+    assert code("12 Lê Lợi") is None and code("") is None
+    assert code("1 Nguyễn Trãi, Phường 99, Quận 5, TP. Hồ Chí Minh") is None
+    split = next((old for old in LegacyUnit.objects.filter(level="ward") if old.mappings.count() > 1), None)
+    assert split is not None
+    district, province = split.parent, split.parent.parent
+    assert code(f"1 Đường A, {split.name}, {district.name}, {province.name}") is None
+
+
+def test_old_ward_names_lead_to_their_successors(units_loaded):
+    found = legacy_successors("Bến Nghé", "79")
+    assert [(old.name, [u.name for u in units]) for old, units in found] == [
+        ("Phường Bến Nghé", ["Phường Sài Gòn"])
+    ]
+    assert legacy_successors("ben nghe", "01") == [] and legacy_successors("") == []

@@ -23,7 +23,7 @@ from citydesk.core.models import AdminUnit, DivisionLevel, User
 from citydesk.core.powers import Power
 from citydesk.core.rows import RowWriter
 from citydesk.core.services import holds_anywhere
-from citydesk.core.units import locate_point, normalize_code, typed_ward
+from citydesk.core.units import locate_point, normalize_code, typed_ward, ward_from_address
 from citydesk.lib.text import nfc
 from citydesk.notifications.services import message_language, notification_queue
 from citydesk.reports import routing, selectors, system_notes
@@ -168,6 +168,12 @@ def report_submit(
                 field="province_code",
             )
     address = _bounded(address, "address", 300)
+    if ward is None and address:
+        # An address naming its commune-level unit, today's or (converted) one from before July 2025, goes
+        # to that unit's committee rather than to the province's for triage.
+        named = ward_from_address(address, province.code if province else None)
+        if named is not None and selectors.serves(named.province_id or "", gen=gen):
+            ward, province = named, None
     contact_name = _bounded(contact_name, "contact_name", 150)
     if ward is None and not address:
         raise DomainError(_("Give the place: pick it on the map, or enter an address."), field="address")
