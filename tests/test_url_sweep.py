@@ -405,6 +405,7 @@ ROUTES: dict[str, Route] = {
     "web:units": NONE,
     "web:my_reports": NONE,
     "web:my_dossiers": NONE,
+    "web:inbox": NONE,
     # --- reports (1022)
     "reports:new": NONE,
     "reports:sent": PUBLIC_REPORT,
@@ -545,6 +546,8 @@ ROUTES: dict[str, Route] = {
     "api:authority_check": Route(query="power=dossiers.approve&organisation=26743"),
     "api:audit_list": NONE,
     "api:notification_inbox": NONE,
+    "api:notification_read": Route(kwargs=lambda w: {"notification_id": 1}),
+    "api:notification_read_all": NONE,
     "api:report_create": NONE,
     "api:report_queue": NONE,
     "api:report_public_list": NONE,

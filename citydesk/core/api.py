@@ -477,3 +477,27 @@ def notification_inbox(request: HttpRequest, unread: bool = False) -> list:
     from citydesk.notifications.services import inbox
 
     return inbox(request.user, unread_only=unread)
+
+
+class MarkedOut(Schema):
+    marked: int  # messages that were unread and are now read
+
+
+@router.post("/notifications/read", response=MarkedOut, tags=["notifications"])
+def notification_read_all(request: HttpRequest) -> dict:
+    """Mark every message of the caller's inbox read."""
+    from citydesk.notifications.services import inbox_mark_read
+
+    return {"marked": inbox_mark_read(request.user)}
+
+
+@router.post("/notifications/{notification_id}/read", response=MarkedOut, tags=["notifications"])
+def notification_read(request: HttpRequest, notification_id: int) -> dict:
+    """Mark one message of the caller's inbox read (404 for another's or an unknown one)."""
+    from citydesk.notifications.services import inbox_mark_read, inbox_message
+
+    if inbox_message(request.user, notification_id) is None:
+        raise NotFound(
+            _("No notification %(id)s in your inbox.") % {"id": notification_id}, field="notification_id"
+        )
+    return {"marked": inbox_mark_read(request.user, [notification_id])}

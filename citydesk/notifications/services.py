@@ -181,8 +181,33 @@ def deliver_due(*, limit: int = 200) -> dict[str, int]:
     return counts
 
 
+def _inbox(user: User) -> Any:
+    return Notification.objects.filter(
+        recipient=user, channel=Channel.IN_APP, status=Notification.Status.SENT
+    )
+
+
 def inbox(user: User, *, unread_only: bool = False, limit: int = 50) -> list[Notification]:
-    qs = Notification.objects.filter(recipient=user, channel=Channel.IN_APP, status=Notification.Status.SENT)
+    qs = _inbox(user)
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     return list(qs.order_by("-created_at")[:limit])
+
+
+def inbox_message(user: User, notification_id: int) -> Notification | None:
+    """One message of the user's inbox (None for another's, an e-mail or an unknown id)."""
+    return _inbox(user).filter(pk=notification_id).first()
+
+
+def inbox_unread_count(user: User) -> int:
+    """Unread messages of the user's inbox (on the inbox index: recipient, channel, read time)."""
+    return _inbox(user).filter(read_at__isnull=True).count()
+
+
+def inbox_mark_read(user: User, ids: list[int] | None = None) -> int:
+    """Mark the user's messages `ids` (all of them when None) read; another's are not touched, an unknown
+    id is ignored. Returns how many were unread and are now read."""
+    qs = _inbox(user).filter(read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())

@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import template
 from django.conf import settings
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
@@ -56,3 +60,34 @@ def language_choices_tag() -> list[tuple[str, str]]:
     """(code, name in that language) of each language of the site: the header's buttons say "VI"/"EN" and
     carry the full name for screen readers (Django's names, in NFC like every text of the site)."""
     return [(code, nfc(get_language_info(code)["name_local"])) for code, _name in settings.LANGUAGES]
+
+
+_CODES = re.compile(r"\b(PA|HS)-\d{2}-\d{6,}\b")
+
+
+@register.filter(name="linked_codes")
+def linked_codes_filter(text: str, officer: bool = False) -> str:
+    """The text, escaped, with each report (PA-…) and dossier (HS-…) code a link to its page: the handling
+    page for an officer, the public tracking page for anyone else."""
+
+    def link(match: re.Match[str]) -> str:
+        code = match.group(0)
+        if match.group(1) == "PA":
+            url = reverse("reports:officer" if officer else "reports:track", args=[code])
+        else:
+            url = reverse("dossiers:dossier" if officer else "dossiers:track", args=[code])
+        return f'<a href="{url}">{code}</a>'
+
+    return mark_safe(_CODES.sub(link, str(escape(text))))
+
+
+@register.simple_tag(takes_context=True, name="unread_messages")
+def unread_messages_tag(context: Any) -> int:
+    """Unread messages of the signed-in person's inbox (0 for a visitor): the header's count."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+    from citydesk.notifications.services import inbox_unread_count
+
+    return inbox_unread_count(user)
