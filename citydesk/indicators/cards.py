@@ -106,7 +106,9 @@ class Card:
 
     @property
     def uom_text(self) -> str:
-        """The unit of measure after this card's figure ("1 structure" in English)."""
+        """The unit of measure after this card's figure ("1 structure" in English); none after "—"."""
+        if self.value is None:
+            return ""
         return display.uom_of(self.indicator, self.value)
 
     @property

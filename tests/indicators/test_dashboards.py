@@ -783,6 +783,8 @@ def test_a_card_of_one_reads_in_the_singular(client, personas, data):
     card.measure.value = 7.0
     with translation.override("en"):
         assert card.uom_text == "structures"
+    card.measure.value = None  # no figure: "—" alone, not "— structures"
+    assert card.uom_text == ""
 
 
 def test_the_period_field_shows_the_month_first_and_reads_it_back(client, personas, data):
