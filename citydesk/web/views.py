@@ -77,7 +77,47 @@ class LoginView(auth_views.LoginView):
 _POWER_PAGES = {
     Power.MANAGE_PROCEDURES: reverse_lazy("dossiers_catalog:manage"),
     Power.RATINGS_IMPORT: reverse_lazy("ratings:import"),
+    Power.REPORT_RECEIVE: reverse_lazy("reports:hotline"),
+    Power.REPORT_ASSIGN: reverse_lazy("reports:queue"),
+    Power.REPORT_RESOLVE: reverse_lazy("reports:queue"),
+    Power.DOSSIER_RECEIVE: reverse_lazy("dossiers:desk"),
+    Power.DOSSIER_APPROVE: reverse_lazy("dossiers:queue"),
+    Power.VIEW_DASHBOARD: reverse_lazy("ioc:overview"),
 }
+
+
+def _attention(user: User) -> list[dict[str, object]]:
+    """What needs the officer's or leader's action now, with the page listing it: the overdue reports and
+    dossiers of their units (counted on the indexes of open items)."""
+    from citydesk.dossiers import selectors as dossier_selectors
+    from citydesk.reports import selectors as report_selectors
+
+    items: list[dict[str, object]] = []
+    report_units = report_selectors.working_units(user)
+    if report_units:
+        overdue = report_selectors.queue(
+            user, report_selectors.QueueFilters(status="overdue"), units=report_units
+        )
+        items.append(
+            {
+                "key": "reports-overdue",
+                "count": overdue.count(),
+                "label": _("overdue reports of your units"),
+                "url": reverse("reports:queue") + "?status=overdue",
+            }
+        )
+    dossier_units = dossier_selectors.working_units(user)
+    if dossier_units:
+        late = dossier_selectors.queue(dossier_units, dossier_selectors.QueueFilters(overdue=True))
+        items.append(
+            {
+                "key": "dossiers-overdue",
+                "count": late.count(),
+                "label": _("overdue dossiers at your units' steps"),
+                "url": reverse("dossiers:queue") + "?overdue=1",
+            }
+        )
+    return items
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -96,6 +136,8 @@ def home(request: HttpRequest) -> HttpResponse:
             )
         if not memberships:
             context.update(_citizen_items(request.user))
+        else:
+            context["attention"] = _attention(request.user)
     context["memberships"] = memberships
     return render(request, "web/home.html", context)
 

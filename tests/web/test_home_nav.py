@@ -255,8 +255,12 @@ def test_home_links_the_powers_that_have_a_page_of_their_own(client, personas):
     assert pages <= linked
     for page in linked:  # every link opens for the person it is shown to
         assert client.get(page).status_code == 200, page
-    client.force_login(personas.officer)
-    assert "power-page" not in client.get("/").content.decode()
+    for role, user in personas.all_roles().items():  # every role: each link shown opens for them
+        client.force_login(user)
+        for page in re.findall(
+            r'<a href="([^"]+)" data-testid="power-page">', client.get("/").content.decode()
+        ):
+            assert client.get(page).status_code == 200, (role, page)
 
 
 def test_citizen_home_offers_to_rate_finished_dossiers_not_rated_yet(client, personas):

@@ -7,6 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from citydesk.notifications.models import Channel, Notification
+from tests.reports.conftest import categories  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -101,3 +102,26 @@ def test_the_api_marks_one_or_every_message_read(personas, bearer):
     assert other.read_at is None
     assert client.post("/api/v1/notifications/read", **bearer(personas.head)).json() == {"marked": 1}
     assert client.post("/api/v1/notifications/read").status_code == 401
+
+
+def test_the_home_page_says_what_is_overdue_and_links_each_power_to_its_page(personas, categories):  # noqa: F811
+    from datetime import timedelta
+
+    from citydesk.reports.models import Report
+    from tests.reports.conftest import submit_report
+
+    late = submit_report()
+    submit_report()
+    Report.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(hours=2))
+    client = Client()
+    client.force_login(personas.head)
+    page = client.get("/").content.decode()
+    assert 'data-testid="reports-overdue"><a href="/xu-ly/?status=overdue"><strong>1</strong>' in page
+    queue = client.get("/xu-ly/?status=overdue").content.decode()
+    assert queue.count('data-testid="queue-row"') == 1  # the figure and its list agree
+    assert (
+        'href="/dieu-hanh/" data-testid="power-page"' in page
+        and 'href="/xu-ly/" data-testid="power-page"' in page
+    )
+    client.force_login(personas.citizen)
+    assert 'data-testid="attention"' not in client.get("/").content.decode()
