@@ -406,6 +406,7 @@ ROUTES: dict[str, Route] = {
     "web:my_reports": NONE,
     "web:my_dossiers": NONE,
     "web:inbox": NONE,
+    "web:audit": NONE,
     # --- reports (1022)
     "reports:new": NONE,
     "reports:sent": PUBLIC_REPORT,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -13,12 +12,12 @@ from ninja.responses import Status
 
 from citydesk.core import calendar_changes, services, units
 from citydesk.core.audit_labels import action_label, object_type_label
+from citydesk.core.audit_read import readable_audit
 from citydesk.core.calendar import current_calendar, range_error
 from citydesk.core.errors import DomainError, NotAllowed, NotFound
 from citydesk.core.history_notes import actor_text
-from citydesk.core.models import AdminUnit, AuditEntry, Delegation, Membership, Organisation, Role, User
+from citydesk.core.models import AdminUnit, AuditEntry, Delegation, Organisation, User
 from citydesk.core.powers import ROLE_POWERS, Power
-from citydesk.core.selectors import descendant_ids
 from citydesk.lib.text import search_key
 from citydesk.lib.workdays import OutOfRange
 
@@ -415,21 +414,6 @@ class AuditOut(Schema):
         return object_type_label(entry.object_type)
 
 
-def audit_scope(user: User) -> set[int] | None:
-    """The organisations whose objects' audit rows `user` may read, or None for the whole trail
-    (superusers, and VIEW_AUDIT held in an organisation at the top, or as inspector or administrator)."""
-    if user.is_superuser:
-        return None
-    roots: set[int] = set()
-    for m in Membership.objects.filter(user=user, is_active=True).select_related("organisation"):
-        if Power.VIEW_AUDIT not in ROLE_POWERS[m.role]:
-            continue
-        if m.role in (Role.INSPECTOR, Role.ADMIN) or m.organisation.parent_id is None:
-            return None
-        roots.add(m.organisation_id)
-    return descendant_ids(roots)
-
-
 @router.get("/audit", response=list[AuditOut], tags=["audit"])
 def audit_list(
     request: HttpRequest,
@@ -439,17 +423,7 @@ def audit_list(
 ) -> list[AuditEntry]:
     """The audit trail, newest first. Inspectors, administrators and the city's leaders read all of it;
     a unit's head reads what happened to the reports and dossiers of their unit and the units below."""
-    services.actor_for_system_power(request.user, Power.VIEW_AUDIT)
-    qs = AuditEntry.objects.all()
-    units = audit_scope(request.user)
-    if units is not None:
-        from citydesk.dossiers.models import Dossier
-        from citydesk.reports.models import Report
-
-        qs = qs.filter(
-            Q(object_type="report", object_id__in=Report.objects.filter(unit_id__in=units).values("code"))
-            | Q(object_type="dossier", object_id__in=Dossier.objects.filter(unit_id__in=units).values("code"))
-        )
+    qs = readable_audit(request.user)
     if object_type:
         qs = qs.filter(object_type=object_type)
     if object_id:

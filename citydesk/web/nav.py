@@ -32,6 +32,7 @@ class NavAccess:
     ratings_stats: bool = False  # /danh-gia/thong-ke/: ratings.selectors.stats_scope
     indicator_entry: bool = False  # /chi-tieu-ktxh/nhap/: indicators.views_entry.enter_units
     back_office: bool = False  # /quan-tri/: the admin site's own permission check
+    audit: bool = False  # /nhat-ky/: core.audit_read.readable_audit (the power to read the trail)
 
 
 def nav_access(request: HttpRequest) -> NavAccess:
@@ -59,6 +60,7 @@ def nav_access(request: HttpRequest) -> NavAccess:
             and Power.INDICATOR_ENTER in powers
             and bool(indicator_entry_units(user)),
             back_office=admin.site.has_permission(request),
+            audit=Power.VIEW_AUDIT in powers or user.is_superuser,
         )
     setattr(request, _CACHE_ATTR, access)
     return access

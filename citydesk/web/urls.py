@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from citydesk.web import views, views_inbox
+from citydesk.web import views, views_audit, views_inbox
 
 app_name = "web"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("cua-toi/phan-anh/", views.my_reports, name="my_reports"),
     path("cua-toi/ho-so/", views.my_dossiers, name="my_dossiers"),
     path("thong-bao/", views_inbox.inbox_page, name="inbox"),
+    path("nhat-ky/", views_audit.audit_page, name="audit"),
 ]

@@ -83,6 +83,7 @@ _POWER_PAGES = {
     Power.DOSSIER_RECEIVE: reverse_lazy("dossiers:desk"),
     Power.DOSSIER_APPROVE: reverse_lazy("dossiers:queue"),
     Power.VIEW_DASHBOARD: reverse_lazy("ioc:overview"),
+    Power.VIEW_AUDIT: reverse_lazy("web:audit"),
 }
 
 
