@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 from django import forms
@@ -12,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -22,6 +24,7 @@ from citydesk.core.history_notes import actor_text
 from citydesk.lib.text import nfc, sort_key
 
 PAGE_SIZE = 50
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)$")
 # The object types a reader filters by most; any other is typed in the object's code field's neighbour.
 COMMON_TYPES = ("report", "dossier", "user", "calendar_override", "procedure", "procedure_catalog", "campaign",
                 "delegation", "rating", "payment", "service_category", "routing_rule", "organisation",
@@ -56,6 +59,9 @@ def _changes(entry: Any) -> list[tuple[str, str, str]]:
     def text(value: Any) -> str:
         if value is None:
             return "—"
+        if isinstance(value, str) and _ISO_MOMENT.match(value) and (moment := parse_datetime(value)):
+            # Stored in UTC (the rows are never rewritten): read at local time, day first.
+            return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
         shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
         return shown if len(shown) <= 120 else shown[:119] + "…"
 

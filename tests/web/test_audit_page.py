@@ -25,8 +25,8 @@ def test_an_inspector_reads_every_row_with_names_and_changes(personas, categorie
         action="service_category.change",
         object_type="service_category",
         object_id="1",
-        before={"working_days": 5},
-        after={"working_days": 3},
+        before={"working_days": 5, "due_at": "2026-11-13T10:00:00+00:00"},
+        after={"working_days": 3, "due_at": "2026-11-16T10:00:00+00:00"},
     )
     client = Client()
     client.force_login(personas.inspector)
@@ -35,6 +35,7 @@ def test_an_inspector_reads_every_row_with_names_and_changes(personas, categorie
     assert rows(page)[:2] == ["service_category.change", "report.submit"]
     assert "Gửi phản ánh" in page and "Lĩnh vực: sửa" in page and report.code in page
     assert "working_days</span>: 5 → 3" in page
+    assert "due_at</span>: 13/11/2026 17:00 → 16/11/2026 17:00" in page  # stored in UTC, read locally
     only = client.get(URL, {"object_id": report.code.lower()}).content.decode()
     assert rows(only) == ["report.submit"]
     typed = client.get(URL, {"object_type": "service_category"}).content.decode()
