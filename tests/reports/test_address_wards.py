@@ -80,3 +80,33 @@ def test_the_hotlines_ward_field_takes_an_old_name(personas, ben_nghe):
     )
     with pytest.raises(DomainError, match="Không có phường/xã"):
         resolve_ward("Không Tồn Tại", "79")
+
+
+def test_a_transfer_takes_the_units_name_as_well_as_its_code(personas, categories):
+    from citydesk.core.errors import DomainError
+    from citydesk.reports.services import report_transition
+
+    report = submit_report()
+    moved = report_transition(
+        user=personas.head,
+        code=report.code,
+        action="transfer",
+        target_unit="so xay dung",
+        note="Thuộc ngành xây dựng",
+    )
+    assert moved.unit == personas.department
+    other = submit_report()
+    moved = report_transition(
+        user=personas.head,
+        code=other.code,
+        action="transfer",
+        target_unit="Sở Xây dựng (79.SXD)",
+        note="Thuộc ngành",
+    )
+    assert moved.unit == personas.department
+    third = submit_report()
+    with pytest.raises(DomainError) as refused:
+        report_transition(
+            user=personas.head, code=third.code, action="transfer", target_unit="Sở Không Có", note="x"
+        )
+    assert refused.value.field == "target_unit" and "Sở Không Có" in refused.value.message

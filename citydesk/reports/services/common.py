@@ -28,7 +28,7 @@ from citydesk.core.models import Organisation, ServiceCategory, User
 from citydesk.core.numbers import parse_number
 from citydesk.core.rows import RowWriter
 from citydesk.core.validators import usable_questions
-from citydesk.lib.text import nfc
+from citydesk.lib.text import nfc, search_key
 from citydesk.lib.workdays import OutOfRange
 from citydesk.notifications.models import Channel
 from citydesk.notifications.services import message_language, notification_queue
@@ -562,7 +562,23 @@ def _check_version(report: Report, version: int | None) -> None:
 
 
 def _org(code: str | None, field: str) -> Organisation:
-    org = Organisation.objects.filter(code=(code or "").strip(), is_active=True).first()
+    """An active organisation by its code, or by its name as typed (accents optional, "Name (code)" as the
+    page's suggestions show it): an officer knows "Sở Xây dựng", not "79.SXD"."""
+    text = nfc(code or "").strip()
+    active = Organisation.objects.filter(is_active=True)
+    org = active.filter(code=text).first()
+    if org is None and (inside := re.fullmatch(r".*\(([^()]+)\)", text)):
+        org = active.filter(code=inside.group(1).strip()).first()
+    if org is None and text:
+        key = search_key(text)
+        named = [o for o in active.only("code", "name") if search_key(o.name) == key]
+        if len(named) > 1:
+            listed = ", ".join(f"{o.name} ({o.code})" for o in named[:5])
+            raise DomainError(
+                _("Several units are named “%(n)s”: %(list)s. Enter the code.") % {"n": text, "list": listed},
+                field=field,
+            )
+        org = named[0] if named else None
     if org is None:
-        raise DomainError(_("Unknown organisation code “%(c)s”.") % {"c": code}, field=field)
+        raise DomainError(_("Unknown unit “%(c)s”: enter its name or its code.") % {"c": text}, field=field)
     return org
