@@ -275,7 +275,8 @@ DOSSIER_PAGE_MSGIDS = [
     "Only the applicant can rate this dossier (log in, or open the link you were sent).",
     "Give a phone number or an e-mail address so that we can reach you.",
     "You cannot act on dossier %(code)s.",
-    "Dossier %(code)s was changed by someone else (version %(now)s, you had %(had)s). Reload it and try again.",
+    "Dossier %(code)s has changed since this page was opened (by a colleague, or in another tab). "
+    "Reload it to see the change, then try again.",
     "As the applicant of dossier %(code)s you may only withdraw it or send the additional papers asked for; "
     "the other moves are made by the officers handling it.",
 ]

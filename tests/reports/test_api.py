@@ -224,8 +224,10 @@ def test_case_moves_take_the_version_seen(client, categories, personas, bearer):
         raw = json.dumps(body) if body is not None else ""
         return client.post(f"/api/v1/reports/{code}/{path}", raw, content_type="application/json", **head)
 
+    future = move("pause", {"note": "Cần ảnh", "version": 99})  # never existed: a 400, not a race's 409
+    assert future.status_code == 400 and "99" in future.json()["detail"]
     stale = move("pause", {"note": "Cần ảnh", "version": 0})
-    assert stale.status_code == 409 and stale.json()["field"] == "version"
+    assert stale.status_code == 400 and stale.json()["field"] == "version"  # no version 0 ever existed
     assert Report.objects.get(code=code).paused_at is None
     paused = move("pause", {"note": "Cần ảnh", "version": 1})
     assert paused.status_code == 200 and paused.json()["version"] == 2

@@ -67,7 +67,7 @@ def test_an_action_without_version_is_refused_naming_version(categories, persona
     report.refresh_from_db()
     assert report.status == Status.RECEIVED and report.version == 1
     stale = post_json(Client(), url, {"action": "classify", "version": 0}, **bearer(personas.head))
-    assert stale.status_code == 409 and stale.json()["field"] == "version"
+    assert stale.status_code == 400 and stale.json()["field"] == "version"
     done = post_json(Client(), url, {"action": "classify", "version": 1}, **bearer(personas.head))
     assert done.status_code == 200 and done.json()["status"] == "classified"
 

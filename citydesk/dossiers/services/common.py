@@ -290,13 +290,20 @@ def locked(code: str) -> Dossier:
 
 
 def check_version(dossier: Dossier, version: int | None) -> None:
+    if version is not None and not 1 <= version <= dossier.version:
+        # Not a race: no such version was ever read (the API's clients send what they read).
+        raise DomainError(
+            _("Dossier %(code)s has no version %(had)s: it is at version %(now)s.")
+            % {"code": dossier.code, "now": dossier.version, "had": version},
+            field="version",
+        )
     if version is not None and version != dossier.version:
         raise Conflict(
             _(
-                "Dossier %(code)s was changed by someone else (version %(now)s, you had %(had)s). "
-                "Reload it and try again."
+                "Dossier %(code)s has changed since this page was opened (by a colleague, or in another tab). "
+                "Reload it to see the change, then try again."
             )
-            % {"code": dossier.code, "now": dossier.version, "had": version},
+            % {"code": dossier.code},
             field="version",
         )
 

@@ -551,12 +551,20 @@ def _locked(code: str) -> Report:
 
 
 def _check_version(report: Report, version: int | None) -> None:
+    if version is not None and not 1 <= version <= report.version:
+        # Not a race: no such version was ever read (the API's clients send what they read).
+        raise DomainError(
+            _("Report %(code)s has no version %(had)s: it is at version %(now)s.")
+            % {"code": report.code, "now": report.version, "had": version},
+            field="version",
+        )
     if version is not None and version != report.version:
         raise Conflict(
             _(
-                "Report %(code)s was changed by someone else (version %(now)s, you had %(had)s). Reload it and try again."
+                "Report %(code)s has changed since this page was opened (by a colleague, or in another tab). "
+                "Reload it to see the change, then try again."
             )
-            % {"code": report.code, "now": report.version, "had": version},
+            % {"code": report.code},
             field="version",
         )
 
