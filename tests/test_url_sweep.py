@@ -526,6 +526,7 @@ ROUTES: dict[str, Route] = {
     "open311:requests": Route(kwargs=lambda w: OPEN311),
     "open311:request": Route(kwargs=lambda w: {**OPEN311, "service_request_id": w.report.code}),
     "open311:token": Route(kwargs=lambda w: {**OPEN311, "token": w.report.code}),
+    "open311:no_format": Route(kwargs=lambda w: {"path": "requests"}),
     # --- REST API
     "api:api-root": NONE,
     "api:openapi-json": Route(same_for_all=True),  # the schema: slow to build, the same for everyone
@@ -698,6 +699,7 @@ PUBLIC_GET = frozenset(
         "open311:requests",
         "open311:request",
         "open311:token",
+        "open311:no_format",
         "api:api-root",
         "api:openapi-json",
         "api:openapi-view",

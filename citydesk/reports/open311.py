@@ -561,6 +561,18 @@ def _coordinate(params: dict[str, str], field: str) -> float | None:
 # --- Views ----------------------------------------------------------------------------------------
 
 
+@csrf_exempt  # a client's POST without the format gets the same answer, not the CSRF page
+def no_format(request: HttpRequest, path: str) -> HttpResponse:
+    """A path of the API without its format (".json" or ".xml"): the specification's error list, in JSON,
+    rather than the site's HTML page not found."""
+    return error_response(
+        404,
+        _("Add the format to the address: %(path)s.json or %(path)s.xml.")
+        % {"path": request.path.rstrip("/")},
+        "json",
+    )
+
+
 def _base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri(reverse("open311:discovery", kwargs={"fmt": "json"})).rsplit("/", 1)[0]
 

@@ -15,4 +15,8 @@ urlpatterns = [
     re_path(r"^requests" + _FORMAT, open311.requests, name="requests"),
     re_path(r"^requests/(?P<service_request_id>[^/]+?)" + _FORMAT, open311.request_detail, name="request"),
     re_path(r"^tokens/(?P<token>[^/]+?)" + _FORMAT, open311.token_lookup, name="token"),
+    # The same paths without a format: a client's mistake, answered in the specification's error list.
+    re_path(
+        r"^(?P<path>(discovery|services|requests|tokens)(/[^./]+)?)/?$", open311.no_format, name="no_format"
+    ),
 ]

@@ -688,3 +688,13 @@ def test_create_api_key_refuses_duplicate_or_blank_name(personas, name):
     assert err.value.returncode == 2
     assert "name" in str(err.value)
     assert Open311Client.objects.count() == 1
+
+
+def test_a_path_without_its_format_answers_the_error_list(client):
+    for path in ("requests", "requests/PA-26-000001", "services", "discovery", "services/road_damage/"):
+        response = client.get(f"/open311/v2/{path}")
+        assert response.status_code == 404 and response["Content-Type"].startswith("application/json"), path
+        (error,) = response.json()
+        assert error["code"] == 404 and ".json" in error["description"] and ".xml" in error["description"]
+    posted = client.post("/open311/v2/requests", {"service_code": "road_damage"})
+    assert posted.status_code == 404 and posted.json()[0]["code"] == 404
