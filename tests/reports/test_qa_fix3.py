@@ -569,3 +569,21 @@ def test_a_handler_without_a_place_keeps_every_place_served(categories, personas
     Organisation.objects.filter(pk=personas.city.pk).update(admin_unit=None)
     configcache.clear()
     assert selectors.serves("48")
+
+
+def test_the_queue_has_no_empty_select_column_for_who_cannot_assign(client, categories, personas):
+    submit_report()
+    client.force_login(personas.officer)
+    page = client.get(reverse("reports:queue")).content.decode()
+    assert 'class="pick-cell"' not in page and 'visually-hidden">Chọn</span></th>' not in page
+    client.force_login(personas.head)
+    assert 'class="pick-cell"' in client.get(reverse("reports:queue")).content.decode()
+
+
+def test_a_finished_report_shows_no_due_time_to_the_public(client, categories, personas):
+    from citydesk.reports.services import report_transition
+
+    report = submit_report()
+    assert 'data-testid="due"' in client.get(f"/tra-cuu/{report.code}/").content.decode()
+    report_transition(user=personas.head, code=report.code, action="reject", reason="out_of_scope")
+    assert 'data-testid="due"' not in client.get(f"/tra-cuu/{report.code}/").content.decode()
