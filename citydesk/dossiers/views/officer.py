@@ -11,10 +11,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from citydesk.core.errors import Conflict, DomainError, NotAllowed
 from citydesk.core.models import User
+from citydesk.core.powers import Role
 from citydesk.dossiers import payments, selectors, workflow
 from citydesk.dossiers.forms import ACCEPT, ActionForm, QueueFilterForm
 from citydesk.dossiers.models import Dossier, DossierStep, ResultMethod, Status
@@ -37,6 +39,12 @@ from citydesk.dossiers.views.common import (
     step_rows,
 )
 from citydesk.lib.text import nfc
+
+SIGNING_ROLES = frozenset({Role.DEPUTY, Role.HEAD, Role.LEADER})
+SIGNING_LABELS = {
+    "forward": gettext_lazy("Approve and sign, then forward"),
+    "finish": gettext_lazy("Approve and sign: the result is ready"),
+}
 
 PAGE_SIZE = 30
 # The id of a field's control on the dossier page when it is not "<action>-<field>" (officer_dossier.html).
@@ -132,6 +140,9 @@ def _page(
 ) -> HttpResponse:
     values = values or {}
     actions = []
+    step = dossier.current_step
+    # A step of a deputy, a head or a leader is their review and signature: its buttons say so.
+    signing = step is not None and step.role in SIGNING_ROLES
     for action in available_actions(request.user, dossier, steps):
         mine = error is not None and error.form == action
         field_errors: dict[str, str] = {}
@@ -144,7 +155,9 @@ def _page(
         actions.append(
             {
                 "action": action,
-                "label": ACTION_LABELS[action],
+                "label": SIGNING_LABELS[action]
+                if signing and action in SIGNING_LABELS
+                else ACTION_LABELS[action],
                 "errors": field_errors,
                 "error": general,
                 "values": values if mine else {},
@@ -154,8 +167,16 @@ def _page(
     actions.sort(key=lambda a: 0 if a["action"] == RECORD_PAYMENT else 2 if a["action"] in ENDING else 1)
     shown = error is not None and any(a["action"] == error.form for a in actions)
     now = timezone.now()
-    step = dossier.current_step
     due = step.due_at if step is not None and step.due_at else dossier.due_at
+    # The step is someone else's to do: say whose, rather than leave the officer with "withdraw" alone.
+    moves = {a["action"] for a in actions}
+    whose_step = ""
+    if dossier.is_open and step is not None and not moves & {"forward", "finish"}:
+        whose_step = _("The current step, “%(step)s”, is done by the %(role)s of %(unit)s.") % {
+            "step": step.label,
+            "role": Role(step.role).label.lower(),
+            "unit": step.unit.name,
+        }
     context = {
         "dossier": dossier,
         "steps": step_rows(dossier, steps),
@@ -175,6 +196,7 @@ def _page(
         "fee_unpaid": fee_unpaid(dossier),
         "shipment": selectors.shipment_of(dossier),
         "actions": actions,
+        "whose_step": whose_step,
         "result_methods": ResultMethod.choices,
         "overdue": dossier.status in (Status.RECEIVED, Status.IN_PROGRESS) and due is not None and due < now,
         "fee_text": vnd(dossier.fee) if dossier.fee else "",

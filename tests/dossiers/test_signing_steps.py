@@ -1,0 +1,42 @@
+"""A step of a head (or deputy, or leader) is their review and signature: its buttons say so, and an officer
+looking at it is told whose step it is instead of being left with "withdraw" alone."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from citydesk.dossiers.services import dossier_transition
+
+pytestmark = pytest.mark.django_db
+
+
+def buttons(page: str) -> dict[str, str]:
+    return dict(re.findall(r'data-action="([^"]+)">([^<]+)</button>', page))
+
+
+def test_the_heads_step_reads_as_signing_and_the_officer_is_told_whose_it_is(personas, catalog, receive):
+    dossier = receive()
+    for _ in range(2):  # Tiếp nhận, Thẩm định: the officer's steps
+        dossier = dossier_transition(user=personas.officer, code=dossier.code, action="forward", note="Đủ")
+    client = Client()
+    client.force_login(personas.head)
+    page = client.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+    assert buttons(page)["finish"] == "Phê duyệt, ký: có kết quả"
+    assert 'data-testid="whose-step"' not in page
+    client.force_login(personas.officer)
+    page = client.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+    assert "finish" not in buttons(page) and "forward" not in buttons(page)
+    hint = re.search(r'data-testid="(?:whose-step|no-actions)">([^<]+)<', page).group(1)
+    assert "“Phê duyệt”" in hint and "thủ trưởng" in hint.lower() and personas.ward.name in hint
+
+
+def test_an_officers_own_step_keeps_its_plain_label(personas, catalog, receive):
+    dossier = receive()
+    client = Client()
+    client.force_login(personas.officer)
+    page = client.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+    assert buttons(page)["forward"] == "Hoàn thành bước này và chuyển tiếp"
+    assert 'data-testid="whose-step"' not in page
