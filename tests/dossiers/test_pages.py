@@ -697,10 +697,13 @@ def test_phone_check_opens_the_details_and_is_rate_limited(client, personas, cat
     assert response.status_code == 302
     page = html(client.get(url))
     assert "Nguyễn Văn An" in page and "Tờ khai" in page and 'id="form-withdraw"' not in page
+    assert 'data-testid="full-number-needed"' in page  # says why the actions are not there
+    assert 'data-testid="full-phone-form"' in page  # and offers the whole number's check
     response = client.post(f"{url}rut/", {"version": dossier.version})
     assert response.status_code == 403 and Dossier.objects.get(pk=dossier.pk).status == Status.RECEIVED
     client.post(url, {"phone": "+84 903 123 456"})  # the whole number (international form)
     assert 'id="form-withdraw"' in html(client.get(url))
+    assert 'data-testid="full-number-needed"' not in html(client.get(url))
     # Another browser: five wrong answers, then even the right one is refused.
     other = type(client)()
     for _ in range(5):
