@@ -65,9 +65,21 @@ def _pct(part: float, whole: float) -> float | None:
 
 
 def _reports(scope: Scope):
+    """The reports of the scope's territory: those located in its commune-level units' wards, whoever handles
+    them (a department too), and those without a place that its units handle. A ward's figure is what
+    happened on its territory, so the wards' figures add up to the city's and each report counts once. A
+    scope without a ward (a department) counts the reports it handles."""
+    from citydesk.core.models import DivisionLevel, Organisation
     from citydesk.reports.models import Report
 
-    return Report.objects.filter(unit_id__in=scope.unit_ids)
+    wards = list(
+        Organisation.objects.filter(pk__in=scope.unit_ids, admin_unit__level=DivisionLevel.WARD)
+        .values_list("admin_unit_id", flat=True)
+        .distinct()
+    )
+    if not wards:
+        return Report.objects.filter(unit_id__in=scope.unit_ids)
+    return Report.objects.filter(Q(ward_id__in=wards) | Q(ward__isnull=True, unit_id__in=scope.unit_ids))
 
 
 @register("reports.received")

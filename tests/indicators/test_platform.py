@@ -149,3 +149,29 @@ def test_every_platform_key_of_the_catalog_has_a_computation():
     from citydesk.indicators.platform import REGISTRY
 
     assert set(PLATFORM_KEYS) == set(REGISTRY)
+
+
+def test_a_wards_reports_include_those_a_department_handles_and_the_wards_add_up(
+    personas, categories, indicators
+):  # noqa: F811
+    """The leader read 21 reports for the city on the indicator page and 30 on the operations center: the
+    wards' figures left out the reports handled by departments."""
+    month = timezone.localdate().replace(day=1)
+    at_ward = submit_report()
+    by_department = submit_report()
+    Report.objects.filter(pk=by_department.pk).update(unit=personas.department)  # located in Bến Thành
+    nowhere = submit_report(lon=None, lat=None, address="Không rõ", ward_code="", province_code="79")
+    assert nowhere.ward_id is None and nowhere.unit == personas.city
+    scope = platform.scope_for(personas.ward.pk, "M", month)
+    assert (
+        float(platform._reports(scope).count())
+        == 2
+        == platform.compute("reports.received", unit_id=personas.ward.pk, period_type="M", period=month)
+    )
+    assert at_ward.pk in set(platform._reports(scope).values_list("pk", flat=True))
+    city = platform.compute("reports.received", unit_id=personas.city.pk, period_type="M", period=month)
+    assert city == Report.objects.count() == 3  # every report once, the unplaced one too
+    department = platform.compute(
+        "reports.received", unit_id=personas.department.pk, period_type="M", period=month
+    )
+    assert department == 1  # a scope without a ward: what it handles
