@@ -106,7 +106,8 @@ def cards(
         ("overdue", _("Overdue"), "", False),
         ("on_time", _("Resolved on time"), "%", True),
         ("median", _("Median handling time"), "h", False),
-        ("satisfaction", _("Satisfied"), "%", True),
+        # The citizens' ratings of resolved reports: not the one-stop desk's ratings (page "Satisfaction").
+        ("satisfaction", _("Satisfied (ratings of resolved reports)"), "%", True),
         ("reopen", _("Reopened at least once (share of those resolved at least once)"), "%", False),
     ]
     # The share reopened at least once has no list of its own in the queue: its value is no link; the
@@ -147,6 +148,9 @@ def cards(
                     if link and query is not None
                     else "",
                 )
+        if k == "median":
+            # Calendar time from receipt to resolution, as the roll-ups measure it: not working days.
+            card = replace(card, detail=_("calendar days, days off included"))
         if k == "reopen":
             reopened = int(now["reopened_now"])
             query = links["reopened_now"]
