@@ -40,3 +40,17 @@ def test_an_officers_own_step_keeps_its_plain_label(personas, catalog, receive):
     page = client.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
     assert buttons(page)["forward"] == "Hoàn thành bước này và chuyển tiếp"
     assert 'data-testid="whose-step"' not in page
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("abc", "“abc” không phải là số điện thoại."),
+        ("12", "“12” không phải là số điện thoại: số điện thoại có từ 8 đến 15 chữ số."),
+    ],
+)
+def test_a_bad_phone_at_the_desk_is_named_as_the_hotline_names_it(typed, message):
+    from citydesk.dossiers.services.applicants import Applicant, applicant_problems
+
+    _cleaned, problems = applicant_problems(Applicant(name="Nguyễn Văn An", phone=typed), "desk")
+    assert [(p.field, p.message) for p in problems] == [("applicant_phone", message)]

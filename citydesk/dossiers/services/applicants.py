@@ -45,7 +45,7 @@ def _phone(value: str | None) -> str:
     typed = unicodedata.normalize("NFKC", (value or "").strip())
     compact = re.sub(r"[\s.\-()]", "", typed)
     if typed and not _PHONE.match(compact):
-        raise DomainError(_("Enter a valid phone number."), field="applicant_phone")
+        raise DomainError(_("“%(p)s” is not a phone number.") % {"p": typed[:40]}, field="applicant_phone")
     return compact
 
 
@@ -90,7 +90,12 @@ def applicant_problems(applicant: Applicant, channel: str) -> tuple[Applicant, l
     else:
         digits = cleaned.phone.lstrip("+")
         if cleaned.phone and not (8 <= len(digits) <= 15):
-            problems.append(DomainError(_("Enter a valid phone number."), field="applicant_phone"))
+            problems.append(
+                DomainError(
+                    _("“%(p)s” is not a phone number: it has 8 to 15 digits.") % {"p": cleaned.phone},
+                    field="applicant_phone",
+                )
+            )
     if cleaned.email:
         try:
             validate_email(cleaned.email)
