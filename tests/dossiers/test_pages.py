@@ -502,6 +502,10 @@ def test_supplement_request_lists_the_papers_and_stops_the_clock(client, persona
     event = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.SUPPLEMENT_REQUESTED)
     assert event.note == "Bản sao CCCD. Bản rõ nét"
     assert Notification.objects.filter(body__contains="Bản sao CCCD").exists()
+    # The applicant's page says the appointment moves by the waiting time (it was shown as if fixed).
+    citizen = type(client)()
+    citizen.post(f"/ho-so/tra-cuu/{dossier.code}/", {"phone": "0903123456"})
+    assert 'data-testid="due-moves"' in html(citizen.get(f"/ho-so/tra-cuu/{dossier.code}/"))
 
 
 def test_supplement_request_on_a_finished_dossier_is_refused(client, personas, catalog, receive):
