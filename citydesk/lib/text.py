@@ -73,6 +73,8 @@ def sort_key(value: str) -> tuple:
     letters: list[int] = []
     tones: list[int] = []
     for char in unicodedata.normalize("NFC", value.lower()):
+        if unicodedata.category(char).startswith("P"):
+            continue  # punctuation is not read: "Đăng ký, cấp" sorts as "Đăng ký cấp", as a dictionary does
         decomposed = unicodedata.normalize("NFD", char)
         base = decomposed[0]
         marks = decomposed[1:]

@@ -100,3 +100,14 @@ def test_nfc_drops_control_characters_but_keeps_the_text():
 
     assert nfc("Ổ gà\x00 lớn\x07\x1b[31m\x7f") == "Ổ gà lớn[31m"
     assert nfc("dòng 1\r\ndòng\t2") == "dòng 1 dòng 2"
+
+
+def test_sort_key_reads_past_punctuation_as_a_dictionary_does():
+    names = ["Đăng ký thay đổi", "Đăng ký kết hôn", "Đăng ký, cấp Giấy chứng nhận", "Đăng ký biến động"]
+    assert sorted(names, key=sort_key) == [
+        "Đăng ký biến động",
+        "Đăng ký, cấp Giấy chứng nhận",
+        "Đăng ký kết hôn",
+        "Đăng ký thay đổi",
+    ]
+    assert sorted(["UBND (cũ)", "UBND Bến Thành"], key=sort_key) == ["UBND Bến Thành", "UBND (cũ)"]
