@@ -121,6 +121,7 @@ class ReportOut(Schema):
     contact_name: str | None = None
     contact_phone: str | None = None
     contact_email: str | None = None
+    answers: dict | None = None  # answers to the category's questions (see GET /categories), by code
     assignee: str | None = None
     channel: str | None = None
     near_boundary: bool | None = None
@@ -224,6 +225,7 @@ def _out(
             contact_name=report.contact_name,
             contact_phone=report.contact_phone,
             contact_email=report.contact_email,
+            answers=report.answers or {},
         )
     if handler:
         data.update(
@@ -353,6 +355,54 @@ class PublicOut(Schema):
     lat: float | None
     created_at: LocalDatetime
     unit_name: str
+
+
+class QuestionOut(Schema):
+    code: str
+    label: str  # in the language asked
+    type: str  # "number", "text" or "choice"
+    required: bool
+    choices: list[str] = []
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str  # in the language asked
+    handled_by: str  # "ward" or "department"
+    working_days: int
+    questions: list[QuestionOut]
+
+
+@router.get("/categories", response=list[CategoryOut], auth=None)
+def category_list(request: HttpRequest) -> list[dict]:
+    """The report categories in use, in Vietnamese order, each with the questions its form asks: what
+    `category` and `answers` of `POST /reports` take. A required question binds the web form, the app
+    (`channel: "app"`) and Open311 clients."""
+    from citydesk.core.models import ServiceCategory
+    from citydesk.core.validators import usable_questions
+    from citydesk.lib.text import sort_key
+    from citydesk.reports.forms import question_label
+
+    categories = ServiceCategory.objects.filter(domain=ServiceCategory.Domain.REPORT, is_active=True)
+    return [
+        {
+            "code": c.code,
+            "name": category_label(c),
+            "handled_by": c.handled_by,
+            "working_days": c.working_days,
+            "questions": [
+                {
+                    "code": q["code"],
+                    "label": question_label(q),
+                    "type": q.get("type", "text"),
+                    "required": bool(q.get("required")),
+                    "choices": [str(choice) for choice in q.get("choices", [])],
+                }
+                for q in usable_questions(c.questions)
+            ],
+        }
+        for c in sorted(categories, key=lambda c: sort_key(category_label(c)))
+    ]
 
 
 @router.get("/reports/public", response=list[PublicOut], auth=None)
