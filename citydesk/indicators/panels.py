@@ -8,6 +8,7 @@ they are, and every chart has the table of its numbers next to it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -401,7 +402,8 @@ def trend(
     known = [v for r in rows for v in (r["value"], r["last_year"], r["plan"]) if v is not None]
     if not known:
         return chart
-    low, high = min(0.0, min(known)), max(known)
+    axis_ticks = round_ticks(min(0.0, min(known)), max(known))
+    low, high = axis_ticks[0], axis_ticks[-1]
     span = (high - low) or 1.0
     plot_w, plot_h, top = chart.width - chart.left - 24, chart.height - 40, 10
     step = plot_w / max(1, len(rows) - 1)
@@ -423,10 +425,25 @@ def trend(
             chart.dots.append({"x": x, "y": y, "title": f"{r['label']}: {r['value_text']}"})
         if i % max(1, len(rows) // 6) == 0 or i == len(rows) - 1:
             chart.ticks.append({"x": chart.left + i * step, "text": f"{r['period']:%m/%y}"})
-    for fraction in (0.0, 0.5, 1.0):
-        value = low + span * fraction
-        chart.axis.append({"y": top + plot_h * (1 - fraction), "text": num(value, ind.shown_decimals)})
+    step = axis_ticks[1] - axis_ticks[0] if len(axis_ticks) > 1 else 1.0
+    decimals = next((d for d in range(4) if abs(round(step, d) - step) < 1e-9), 3)
+    for value in axis_ticks:
+        chart.axis.append({"y": top + plot_h * (1 - (value - low) / span), "text": num(value, decimals)})
     return chart
+
+
+def round_ticks(low: float, high: float, most: int = 4) -> list[float]:
+    """Round values for an axis from `low` to `high` (a step of 1, 2, 2.5 or 5 × 10ⁿ, at most `most` steps):
+    0 / 20.000 / 40.000 / 60.000 / 80.000 rather than 0 / 33.967,2 / 67.934,5."""
+    if high <= low:
+        high = low + (abs(low) or 1.0)
+    raw = (high - low) / most
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw - 1e-12)
+    start = math.floor(low / step + 1e-9) * step
+    end = math.ceil(high / step - 1e-9) * step
+    count = round((end - start) / step)
+    return [round(start + i * step, 10) for i in range(count + 1)]
 
 
 def unit_bars(ind: Indicator, rows: list[Any], names: dict[int, str], link: Any = None) -> BarChart:

@@ -3,6 +3,7 @@ table views, the finding actions, the exports and the number of queries."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from io import BytesIO
 
@@ -797,3 +798,30 @@ def test_the_period_field_shows_the_month_first_and_reads_it_back(client, person
     assert f'value="{month}/{year}"' in again.content.decode()
     # Links and file names keep the key.
     assert f"period={PERIOD}" in again.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "ticks"),
+    [
+        (0, 67934.5, [0, 20000, 40000, 60000, 80000]),
+        (0, 96.55, [0, 25, 50, 75, 100]),
+        (-3.2, 7.9, [-5, 0, 5, 10]),
+        (0, 0.8, [0, 0.2, 0.4, 0.6, 0.8]),
+        (0, 0, [0, 0.25, 0.5, 0.75, 1]),
+    ],
+)
+def test_trend_axes_run_on_round_values(low, high, ticks):
+    from citydesk.indicators.panels import round_ticks
+
+    got = round_ticks(low, high)
+    assert got == pytest.approx(ticks) and got[0] <= low and got[-1] >= high
+
+
+def test_the_trend_legend_names_only_the_lines_drawn(client, personas, data):
+    client.force_login(personas.leader)
+    page = client.get(INDICATOR, {"period": PERIOD}).content.decode()
+    for figure in re.findall(r'<figure class="trend".*?</figure>', page, re.S):
+        assert ("trend-plan" in figure) == ('class="key plan"' in figure)
+        assert ("trend-last" in figure) == ('class="key last"' in figure)
+        axis = re.findall(r'class="axis" x="\d+" y="[^"]+" dy="3" text-anchor="end">([^<]+)<', figure)
+        assert axis and axis[0] in ("0", "−0")  # from zero, on round values
