@@ -23,7 +23,7 @@ from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
-from citydesk.core.errors import DomainError
+from citydesk.core.errors import DomainError, DomainErrors
 from citydesk.core.services import api_token_user
 
 
@@ -224,6 +224,9 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     body: dict[str, object] = {"detail": exc.message}
     if exc.field:
         body["field"] = exc.field
+    if isinstance(exc, DomainErrors):  # every input at fault, the first one first
+        body["errors"] = [{"field": p.field or "body", "message": p.message} for p in exc.problems]
+        body["detail"] = "; ".join(p.message.rstrip(".") for p in exc.problems) + "."
     return api.create_response(request, body, status=exc.status)
 
 

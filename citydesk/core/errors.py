@@ -34,3 +34,13 @@ class KeyReused(DomainError):
     """An Idempotency-Key sent again with a different request (the IETF draft's 422)."""
 
     status = 422
+
+
+class DomainErrors(DomainError):
+    """Several inputs refused at once: the first names the field (as a single error would), `problems` all
+    of them, so that a form or an app can correct every one in one go (the API's `errors` list)."""
+
+    def __init__(self, problems: list[DomainError]) -> None:
+        first = problems[0]
+        super().__init__(first.message, field=first.field)
+        self.problems = problems

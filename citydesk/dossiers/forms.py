@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from citydesk.core.calendar import check_in_range
-from citydesk.core.errors import DomainError
+from citydesk.core.errors import DomainError, DomainErrors
 from citydesk.dossiers.models import Channel, ResultMethod
 from citydesk.dossiers.selectors import lookup_text
 from citydesk.dossiers.services import Applicant, Upload, applicant_from
@@ -56,6 +56,9 @@ class DomainErrorForm(forms.Form):
         return name if name in self.fields else None
 
     def add_domain_error(self, exc: DomainError) -> None:
+        if isinstance(exc, DomainErrors):  # several inputs refused at once: each beside its field
+            self.add_domain_errors(exc.problems)
+            return
         name = self.form_field_for(exc.field)
         if name is not None and name in self.errors:
             return  # already explained

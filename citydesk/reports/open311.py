@@ -36,7 +36,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.calendar import range_error
-from citydesk.core.errors import Conflict, DomainError
+from citydesk.core.errors import Conflict, DomainError, DomainErrors
 from citydesk.core.models import ServiceCategory
 from citydesk.core.numbers import parse_number
 from citydesk.core.validators import usable_questions
@@ -154,10 +154,11 @@ def open311_client_for_key(key: str) -> Open311Client | None:
 class Open311Error(Exception):
     """Answered as the standard's error list: `[{"code": status, "description": …}]`."""
 
-    def __init__(self, status: int, description: str) -> None:
+    def __init__(self, status: int, description: str, more: list[str] | None = None) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
+        self.more = more or []  # the other parameters at fault, each its own entry of the list
 
 
 def _xml_text(value: str) -> str:
@@ -191,8 +192,9 @@ def render(data: Any, root: str, fmt: str, *, status: int = 200) -> HttpResponse
     return HttpResponse(body, status=status, content_type=CONTENT_TYPES.get(fmt, CONTENT_TYPES["json"]))
 
 
-def error_response(status: int, description: str, fmt: str) -> HttpResponse:
-    return render([{"code": status, "description": description}], "errors", fmt, status=status)
+def error_response(status: int, description: str, fmt: str, more: list[str] | None = None) -> HttpResponse:
+    errors = [{"code": status, "description": text} for text in (description, *(more or []))]
+    return render(errors, "errors", fmt, status=status)
 
 
 @contextmanager
@@ -234,7 +236,7 @@ def _open311(*methods: str) -> Callable:
                     try:
                         response = view(request, fmt, **kwargs)
                     except Open311Error as exc:
-                        response = error_response(exc.status, exc.description, fmt)
+                        response = error_response(exc.status, exc.description, fmt, exc.more)
                 response["Content-Language"] = translation.get_language()
             return response
 
@@ -695,7 +697,8 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
             idempotency_key=idempotency_key,
         )
     except DomainError as exc:
-        raise Open311Error(exc.status, _describe(exc)) from None
+        problems = exc.problems if isinstance(exc, DomainErrors) else [exc]
+        raise Open311Error(exc.status, _describe(problems[0]), [_describe(p) for p in problems[1:]]) from None
     report = intake.report
     data = [
         {

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from citydesk.core import configcache
 from citydesk.core.audit import audit_record
-from citydesk.core.errors import DomainError, KeyReused, NotAllowed, NotFound
+from citydesk.core.errors import DomainError, DomainErrors, KeyReused, NotAllowed, NotFound
 from citydesk.core.history_notes import role
 from citydesk.core.models import AdminUnit, DivisionLevel, User
 from citydesk.core.powers import Power
@@ -74,7 +74,97 @@ class Intake:
     events: list[ReportEvent] = field(default_factory=list)  # a new report's first events
 
 
-def report_submit(
+def report_submit(**fields: Any) -> Intake:
+    """Validate everything, then store the report (see `_submit`). A refused input is said with every other
+    input at fault beside it (`DomainErrors`), so that a form or an app corrects them all at once; the
+    checks for those run only once a first one has failed."""
+    try:
+        return _submit(**fields)
+    except DomainError as first:
+        if type(first) is not DomainError:  # refused for who asks, or a conflict: not an input's fault
+            raise
+        others = [p for p in input_problems(**fields) if p.field != first.field]
+        if others:
+            raise DomainErrors([first, *others]) from None
+        raise
+
+
+def input_problems(
+    *,
+    category: str | None = None,
+    description: str = "",
+    channel: str = "",
+    lon: float | None = None,
+    lat: float | None = None,
+    address: str = "",
+    ward_code: str | None = None,
+    contact_phone: str = "",
+    contact_email: str = "",
+    answers: dict[str, Any] | None = None,
+    **_others: Any,
+) -> list[DomainError]:
+    """Every input of a report that is wrong on its own (each checked as the intake does)."""
+    problems: list[DomainError] = []
+
+    def check(test: Any) -> Any:
+        try:
+            return test()
+        except DomainError as exc:
+            problems.append(exc)
+            return None
+
+    cat = check(lambda: _category(category))
+    check(lambda: _description(description))
+    check(lambda: _point(lon, lat))
+    if lon is None and lat is None and not (ward_code or "").strip() and not (address or "").strip():
+        problems.append(
+            DomainError(_("Give the place: pick it on the map, or enter an address."), field="address")
+        )
+    check(lambda: normalize_phone(contact_phone))
+    check(lambda: _email(contact_email))
+    if cat is not None:
+        check(lambda: _check_answers(cat, answers, require=channel in _ASKING_CHANNELS))
+    return problems
+
+
+def _description(description: str | None) -> str:
+    description = nfc(description or "")
+    if not description:
+        raise DomainError(_("Describe the problem."), field="description")
+    if len(description) > MAX_DESCRIPTION:
+        raise DomainError(
+            _("The description is too long (at most %(n)s characters).")
+            % {"n": number_format(MAX_DESCRIPTION, force_grouping=True)},
+            field="description",
+        )
+    return description
+
+
+def _point(lon: float | None, lat: float | None) -> None:
+    if (lon is None) != (lat is None):
+        raise DomainError(
+            _("Give both longitude and latitude, or neither."), field="lat" if lat is None else "lon"
+        )
+    if lon is not None and lat is not None:
+        if not (VIETNAM_LON[0] <= lon <= VIETNAM_LON[1]):
+            raise DomainError(_("The longitude is outside Vietnam."), field="lon")
+        if not (VIETNAM_LAT[0] <= lat <= VIETNAM_LAT[1]):
+            raise DomainError(_("The latitude is outside Vietnam."), field="lat")
+
+
+def _email(email: str | None) -> str:
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise DomainError(
+                _("“%(e)s” is not an e-mail address.") % {"e": email}, field="contact_email"
+            ) from None
+    return email
+
+
+def _submit(
     *,
     category: str | None,
     description: str,
@@ -117,25 +207,10 @@ def report_submit(
             return Intake(report=existing.report, created=False)
     gen = configcache.generation()  # one check for every cached lookup below
     cat = _category(category, gen=gen)
-    description = nfc(description or "")
-    if not description:
-        raise DomainError(_("Describe the problem."), field="description")
-    if len(description) > MAX_DESCRIPTION:
-        raise DomainError(
-            _("The description is too long (at most %(n)s characters).")
-            % {"n": number_format(MAX_DESCRIPTION, force_grouping=True)},
-            field="description",
-        )
-    if (lon is None) != (lat is None):
-        raise DomainError(
-            _("Give both longitude and latitude, or neither."), field="lat" if lat is None else "lon"
-        )
+    description = _description(description)
+    _point(lon, lat)
     ward: AdminUnit | None = None
     if lon is not None and lat is not None:
-        if not (VIETNAM_LON[0] <= lon <= VIETNAM_LON[1]):
-            raise DomainError(_("The longitude is outside Vietnam."), field="lon")
-        if not (VIETNAM_LAT[0] <= lat <= VIETNAM_LAT[1]):
-            raise DomainError(_("The latitude is outside Vietnam."), field="lat")
         ward = _ward_at(lon, lat, gen=gen)
     if ward_code:
         picked = typed_ward(ward_code, gen=gen)
@@ -178,14 +253,7 @@ def report_submit(
     if ward is None and not address:
         raise DomainError(_("Give the place: pick it on the map, or enter an address."), field="address")
     phone = normalize_phone(contact_phone)
-    email = (contact_email or "").strip()
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise DomainError(
-                _("“%(e)s” is not an e-mail address.") % {"e": email}, field="contact_email"
-            ) from None
+    email = _email(contact_email)
     clean_answers = _check_answers(cat, answers, require=channel in _ASKING_CHANNELS)
     if entered_by is not None and holds_anywhere(entered_by, Power.REPORT_RECEIVE) is None:
         raise NotAllowed(_("Only hotline operators and officers enter reports for callers."))
