@@ -44,7 +44,9 @@ class LocalTimeEncoder(NinjaJSONEncoder):
 
     def default(self, o: Any) -> Any:
         if isinstance(o, datetime) and timezone.is_aware(o):
-            o = timezone.localtime(o)
+            # Whole seconds, always: Django wrote milliseconds only when there were some, so one field came
+            # in two shapes (…15:27:15.434+07:00 and …19:10:46+07:00), which strict parsers refuse.
+            return timezone.localtime(o).replace(microsecond=0).isoformat()
         return super().default(o)
 
 

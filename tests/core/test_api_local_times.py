@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -24,3 +25,16 @@ def test_audit_times_are_local(client, personas, bearer):
     assert response.status_code == 200, response.content
     text = response.content.decode()
     assert "+07:00" in text and '"Z"' not in text and 'Z"' not in text
+
+
+def test_every_time_has_one_shape_whole_seconds_and_the_offset(client, personas, bearer):
+    """A client parsing times with one fixed pattern read some with milliseconds and some without."""
+    from citydesk.core.audit import Actor, audit_record
+
+    audit_record(
+        actor=Actor.system("test"), action="calendar.set", object_type="calendar_override", object_id="1"
+    )
+    with_fraction = datetime(2026, 11, 24, 8, 27, 15, 434_000, tzinfo=UTC)
+    assert json.dumps(with_fraction, cls=LocalTimeEncoder) == '"2026-11-24T15:27:15+07:00"'
+    times = [row["at"] for row in client.get("/api/v1/audit", **bearer(personas.admin)).json()]
+    assert times and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+07:00", t) for t in times), times
