@@ -54,3 +54,19 @@ def test_a_bad_phone_at_the_desk_is_named_as_the_hotline_names_it(typed, message
 
     _cleaned, problems = applicant_problems(Applicant(name="Nguyễn Văn An", phone=typed), "desk")
     assert [(p.field, p.message) for p in problems] == [("applicant_phone", message)]
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("nguyễn văn bình", "Nguyễn Văn Bình"),
+        ("  trần   thị  ánh  ", "Trần Thị Ánh"),
+        ("NGUYỄN VĂN AN", "NGUYỄN VĂN AN"),  # written in capitals on purpose: kept
+        ("Lê Văn McDonald", "Lê Văn McDonald"),
+    ],
+)
+def test_an_applicants_name_typed_in_lower_case_is_capitalised(typed, stored):
+    from citydesk.dossiers.services.applicants import Applicant, applicant_problems
+
+    cleaned, problems = applicant_problems(Applicant(name=typed, phone="0903123456"), "desk")
+    assert problems == [] and cleaned.name == stored

@@ -57,6 +57,13 @@ def clean_applicant(applicant: Applicant, channel: str) -> Applicant:
     return cleaned
 
 
+def person_name(name: str) -> str:
+    """A name typed all in lower case ("nguyễn văn bình") with each word capitalised, as a Vietnamese name is
+    written on the receipt and the result; any other casing (capitals, "Mc…") is kept as typed."""
+    collapsed = " ".join(name.split())
+    return collapsed.title() if collapsed and collapsed == collapsed.lower() else collapsed
+
+
 def applicant_problems(applicant: Applicant, channel: str) -> tuple[Applicant, list[DomainError]]:
     """The applicant's fields as stored, and every problem with them (each field checked on its own)."""
     problems: list[DomainError] = []
@@ -69,7 +76,7 @@ def applicant_problems(applicant: Applicant, channel: str) -> tuple[Applicant, l
             return ""
 
     cleaned = Applicant(
-        name=check("applicant_name", applicant.name, NAME_LIMIT),
+        name=person_name(check("applicant_name", applicant.name, NAME_LIMIT)),
         id_number=check("applicant_id_number", applicant.id_number, ID_NUMBER_LIMIT),
         email=check("applicant_email", applicant.email, EMAIL_LIMIT).lower(),
         address=check("applicant_address", applicant.address, ADDRESS_LIMIT),
