@@ -463,6 +463,7 @@ ROUTES: dict[str, Route] = {
     "dossiers:queue": NONE,
     "dossiers:dossier": DOSSIER,
     "dossiers:action": DOSSIER,
+    "dossiers:note": DOSSIER,
     "dossiers:received": DOSSIER,
     "dossiers:rating_open": DOSSIER,
     "dossiers:receipt": Route(kwargs=_dossier, scoped=True, heavy=True),

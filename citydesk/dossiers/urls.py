@@ -13,6 +13,7 @@ urlpatterns = [
     path("mot-cua/ho-so/", views.queue, name="queue"),
     path("mot-cua/ho-so/<str:code>/", views.dossier_page, name="dossier"),
     path("mot-cua/ho-so/<str:code>/thao-tac/", views.dossier_action, name="action"),
+    path("mot-cua/ho-so/<str:code>/ghi-chu/", views.dossier_note_view, name="note"),
     path("mot-cua/ho-so/<str:code>/da-tiep-nhan/", views.received, name="received"),
     path("mot-cua/ho-so/<str:code>/danh-gia/", views.rating_open, name="rating_open"),
     path("mot-cua/ho-so/<str:code>/bien-nhan.pdf", views.receipt, name="receipt"),

@@ -16,12 +16,19 @@ from citydesk.dossiers.views.citizen import (
     withdraw,
 )
 from citydesk.dossiers.views.desk import desk, rating_open, receipt, received
-from citydesk.dossiers.views.officer import dossier_action, dossier_page, officer_document, queue
+from citydesk.dossiers.views.officer import (
+    dossier_action,
+    dossier_note_view,
+    dossier_page,
+    officer_document,
+    queue,
+)
 
 __all__ = [
     "applicant_document",
     "desk",
     "dossier_action",
+    "dossier_note_view",
     "dossier_page",
     "file_online",
     "filed",

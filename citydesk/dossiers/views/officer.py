@@ -197,6 +197,8 @@ def _page(
         "shipment": selectors.shipment_of(dossier),
         "actions": actions,
         "whose_step": whose_step,
+        "note_error": error.message if error is not None and error.form == "note" else "",
+        "note_text": values.get("text", "") if error is not None and error.form == "note" else "",
         "result_methods": ResultMethod.choices,
         "overdue": dossier.status in (Status.RECEIVED, Status.IN_PROGRESS) and due is not None and due < now,
         "fee_text": vnd(dossier.fee) if dossier.fee else "",
@@ -303,3 +305,31 @@ def officer_document(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     if response is None:
         return not_found(request, _("No such paper in dossier %(code)s.") % {"code": dossier.code})
     return response
+
+
+@login_required
+@require_POST
+def dossier_note_view(request: HttpRequest, code: str) -> HttpResponse:
+    """An internal note of a handling officer (the applicant never reads it)."""
+    from citydesk.dossiers.services.notes import dossier_note
+
+    dossier, steps, refused = handled_dossier(request, code)
+    if refused is not None:
+        return refused
+    assert dossier is not None
+    text = request.POST.get("text", "")
+    try:
+        dossier_note(user=request.user, code=dossier.code, text=text)
+    except NotAllowed as exc:
+        return forbidden(request, exc.message)
+    except DomainError as exc:
+        return _page(
+            request,
+            dossier,
+            steps,
+            error=PageError(form="note", field="text", message=exc.message),
+            values={"text": text},
+            status=400,
+        )
+    messages.success(request, _("%(code)s: the note is added to the history.") % {"code": dossier.code})
+    return redirect("dossiers:dossier", code=dossier.code)
