@@ -201,11 +201,31 @@ def _refusals(path: str, method: str, operation: dict[str, Any]) -> list[int]:
         found.append(413)  # a body over the upload limit
     if method.lower() == "post" and path.rstrip("/").endswith(IDEMPOTENT_CREATES):
         found.append(422)  # an Idempotency-Key already used for a different request
-    return found
+    found += OTHER_REFUSALS.get((method.lower(), path.removeprefix("/api/v1")), ())
+    if method.lower() == "post" and "{" in path and path.rstrip("/").endswith("/read"):
+        found.remove(409)  # marking a message read changes no versioned state
+    return sorted(set(found))
 
 
 # The creations that take an Idempotency-Key header (a key reused for another body: 422).
-IDEMPOTENT_CREATES = ("/reports", "/dossiers")
+IDEMPOTENT_CREATES = ("/reports", "/dossiers", "/dossiers/online")
+
+# What an operation's shape does not tell: an optional bearer token that, sent and invalid, is a 401; a
+# citizen's key or role refused (403); a code in the body or the query that names nothing (404).
+OTHER_REFUSALS: dict[tuple[str, str], tuple[int, ...]] = {
+    ("post", "/reports"): (401, 403),
+    ("get", "/reports/{code}"): (401,),
+    ("post", "/reports/{code}/rating"): (401, 403),
+    ("post", "/reports/{code}/follow"): (401,),
+    ("post", "/reports/{code}/attachments"): (401, 403),
+    ("post", "/dossiers"): (404,),
+    ("post", "/dossiers/online"): (401, 404),
+    ("get", "/dossiers"): (404,),
+    ("get", "/dossiers/{code}"): (401,),
+    ("post", "/dossiers/{code}/actions"): (401, 403),
+    ("post", "/ratings/dossiers/{code}"): (401,),
+    ("get", "/units/locate"): (404,),
+}
 
 
 # The latest entry of docs/api-changes.md (a test keeps the two equal).

@@ -6,6 +6,7 @@ from collections import defaultdict
 from ninja import Schema
 
 from citydesk.api import api
+from tests.reports.conftest import categories  # noqa: F401 - a fixture
 
 
 def test_schema_class_names_are_unique():
@@ -71,3 +72,30 @@ def test_the_published_version_is_the_latest_documented_change():
     assert documented, "docs/api-changes.md lists no version"
     assert api.get_openapi_schema()["info"]["version"] == documented[0]
     assert documented == sorted(documented, key=lambda v: tuple(map(int, v.split("."))), reverse=True)
+
+
+def test_refusals_seen_by_a_client_are_in_the_document(client, personas, categories, bearer):  # noqa: F811
+    """Answers an app's developer got that the document did not list (a bad optional bearer, an unknown
+    code in the body or the query, a point in no unit)."""
+    import json
+
+    from tests.reports.conftest import submit_report
+
+    document = json.loads(client.get("/api/v1/openapi.json").content)
+
+    def documented(method: str, path: str) -> set[int]:
+        return {int(code) for code in document["paths"][f"/api/v1{path}"][method]["responses"]}
+
+    report = submit_report()
+    bad = {"HTTP_AUTHORIZATION": "Bearer cd_nope_nope"}
+    seen = [
+        ("post", "/reports", client.post("/api/v1/reports", "{}", content_type="application/json", **bad)),
+        ("get", "/reports/{code}", client.get(f"/api/v1/reports/{report.code}", **bad)),
+        ("get", "/units/locate", client.get("/api/v1/units/locate", {"lon": 2.35, "lat": 48.85})),
+        ("get", "/dossiers", client.get("/api/v1/dossiers", {"unit": "99999"}, **bearer(personas.officer))),
+        ("post", "/notifications/read", client.post("/api/v1/notifications/read", **bad)),
+    ]
+    for method, path, response in seen:
+        assert response.status_code >= 400, (method, path, response.status_code)
+        assert response.status_code in documented(method, path), (method, path, response.status_code)
+    assert 409 not in documented("post", "/notifications/{notification_id}/read")
