@@ -25,7 +25,7 @@ from citydesk.core.admin_labels import CodedChoices, PermissionChoices, coded_au
 from citydesk.core.admin_lists import with_safe_date_hierarchy
 from citydesk.core.admin_questions import QuestionsField
 from citydesk.core.admin_tasks import install as install_task_admin
-from citydesk.core.audit_labels import action_label, object_type_label
+from citydesk.core.audit_labels import action_label, object_type_label, system_actor_label
 from citydesk.core.errors import DomainError
 from citydesk.core.history_notes import actor_text
 from citydesk.core.models import (
@@ -466,8 +466,9 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("actor"), ordering="actor_label")
     def actor(self, entry: AuditEntry) -> str:
-        """A person's name, or a role stored language-neutrally (`role:citizen`) in the reader's language."""
-        return actor_text(entry.actor_label)
+        """A person's name, a role stored language-neutrally (`role:citizen`) or one of the platform's jobs
+        (`sla-sweep`), in the reader's language."""
+        return system_actor_label(actor_text(entry.actor_label))
 
     actor_name = actor
 

@@ -132,6 +132,30 @@ OBJECT_TYPES = {
 }
 
 
+# The platform's own jobs and commands, as their audit rows name them (`Actor.system(...)`).
+SYSTEM_ACTORS = {
+    "anomaly-scan": _("indicator anomaly scan"),
+    "entry-check": _("indicator entry check"),
+    "fill-platform-indicators": _("indicators computed from the platform"),
+    "indicator-reminders": _("indicator reminders"),
+    "routing": _("report routing"),
+    "seed-demo": _("demo and catalog loading"),
+    "sla-sweep": _("deadline sweep"),
+    "set-password": _("command set-password"),
+    "deactivate-user": _("command deactivate-user"),
+}
+
+
+def system_actor_label(label: str) -> str:
+    """A job's or command's audit label in the reader's language ("sla-sweep" → "quét hạn xử lý"); a
+    command run as `cli:NAME` names its operator; anything else as stored."""
+    if label in SYSTEM_ACTORS:
+        return str(SYSTEM_ACTORS[label])
+    if label.startswith("cli:"):
+        return _("command line (%(who)s)") % {"who": label.removeprefix("cli:")}
+    return label
+
+
 @cache
 def _models_by_object_type() -> dict[str, str]:
     """ "service_category" -> the model's name ("loại phản ánh"), for the back office's own rows."""

@@ -17,7 +17,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from citydesk.core.audit_labels import action_label, object_type_label
+from citydesk.core.audit_labels import action_label, object_type_label, system_actor_label
 from citydesk.core.audit_read import readable_audit
 from citydesk.core.errors import NotAllowed
 from citydesk.core.history_notes import actor_text
@@ -115,7 +115,7 @@ def audit_page(request: HttpRequest) -> HttpResponse:
         "rows": [
             {
                 "entry": e,
-                "actor": actor_text(e.actor_label),
+                "actor": system_actor_label(actor_text(e.actor_label)),
                 "action": action_label(e.action),
                 "object_type": object_type_label(e.object_type),
                 "changes": _changes(e),

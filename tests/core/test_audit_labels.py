@@ -128,3 +128,17 @@ def test_the_api_gives_the_names_in_the_language_asked(personas, bearer):
         ("report.resolve", "Phản ánh: đã xử lý xong", "Phản ánh")
     ]
     assert [(e["action_label"], e["object_type_label"]) for e in en] == [("Report: resolved", "Report")]
+
+
+def test_the_platforms_jobs_are_named_as_people_read_them():
+    from citydesk.core.audit_labels import SYSTEM_ACTORS, system_actor_label
+
+    with translation.override("vi"):
+        assert system_actor_label("sla-sweep") == "quét hạn xử lý"
+        assert system_actor_label("cli:root") == "dòng lệnh (root)"
+        assert system_actor_label("Trần Văn Minh") == "Trần Văn Minh"
+    # Every job that writes audit rows is named.
+    written = set()
+    for path in SOURCE.rglob("*.py"):
+        written.update(re.findall(r'Actor\.system\("([a-z0-9-]+)"\)', path.read_text(encoding="utf-8")))
+    assert written and written <= set(SYSTEM_ACTORS)
