@@ -125,3 +125,13 @@ def test_the_home_page_says_what_is_overdue_and_links_each_power_to_its_page(per
     )
     client.force_login(personas.citizen)
     assert 'data-testid="attention"' not in client.get("/").content.decode()
+
+
+def test_a_long_inbox_comes_page_by_page(personas):
+    for n in range(35):
+        message(personas.head, f"Thông báo {n}")
+    client = Client()
+    client.force_login(personas.head)
+    first = client.get("/thong-bao/").content.decode()
+    assert first.count('data-testid="message"') == 30 and 'href="?page=2"' in first
+    assert client.get("/thong-bao/?page=2").content.decode().count('data-testid="message"') == 5
