@@ -122,3 +122,14 @@ def test_the_main_menu_folds_behind_a_button_on_a_phone(page: Any, traffic: Traf
     page.set_viewport_size({"width": 1280, "height": 800})
     assert menu.is_visible() and not toggle.is_visible()
     assert not traffic.problems(), traffic.problems()
+
+
+def test_the_league_table_says_on_a_phone_that_it_scrolls(page: Any, traffic: Traffic, demo_data: None):
+    """Its last columns (handling time, trend) were cut at the screen's edge with nothing saying so."""
+    log_in(page, "leader", DEMO_PASSWORD)
+    page.goto("/dieu-hanh/")
+    expect(page.get_by_test_id("scroll-hint")).to_be_hidden()  # a wide screen shows every column
+    page.set_viewport_size(PHONE)
+    page.reload()
+    expect(page.get_by_test_id("scroll-hint")).to_be_visible()
+    assert traffic.problems() == []
