@@ -163,7 +163,7 @@ def test_the_missing_paper_error_is_read_with_its_file_input(
     page.focus("#id_applicant_phone")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert focused(page, "#error-summary")
+    expect(page.locator("#error-summary")).to_be_focused()
     said = page.locator("#err-documents").inner_text().strip()
     missing = page.locator(f"#file-{required}")
     expect(missing).to_have_attribute("aria-invalid", "true")

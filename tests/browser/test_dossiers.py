@@ -52,7 +52,7 @@ def test_officer_receives_a_dossier_and_a_citizen_looks_it_up(
     expect(page.get_by_test_id("procedure")).to_contain_text("HT-01")
     # The checklist's first paper (the required form) has the focus: the space bar ticks it.
     required = catalog.birth.documents.get(required=True)
-    assert focused(page, f"#doc-{required.pk}")
+    expect(page.locator(f"#doc-{required.pk}")).to_be_focused()
     page.keyboard.press("Space")
     expect(page.locator(f"#doc-{required.pk}")).to_be_checked()
     page.fill("#id_applicant_name", "Nguyễn Văn An")
@@ -155,7 +155,7 @@ def test_the_applicant_confirms_a_withdrawal_with_the_keyboard(
         page.keyboard.press("Enter")
     expect(page.get_by_test_id("status")).to_have_attribute("data-status", "received")
     assert Dossier.objects.get(pk=dossier.pk).status == "received"
-    assert focused(page, "#error-summary")  # announced and read first
+    expect(page.locator("#error-summary")).to_be_focused()  # announced and read first
     expect(page.locator("#withdraw-confirm")).to_have_attribute("aria-invalid", "true")
     said = page.locator("#err-withdraw-confirm").inner_text().strip()
     expect(page.locator("#withdraw-confirm")).to_have_accessible_description(re.compile(re.escape(said)))
@@ -184,7 +184,7 @@ def test_the_officer_confirms_a_refusal_with_the_keyboard(
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert Dossier.objects.get(pk=dossier.pk).status == "received"
-    assert focused(page, "#error-summary")
+    expect(page.locator("#error-summary")).to_be_focused()
     expect(page.locator("#refuse-note")).to_have_value("Không thuộc thẩm quyền")
     _confirm_from_the_summary(page, "#refuse-confirm", "button[data-action='refuse']")
     expect(page.get_by_test_id("status")).to_have_attribute("data-status", "refused")
@@ -204,7 +204,7 @@ def test_the_officer_pages_error_summary_takes_the_focus_and_leads_to_the_field(
     page.focus("button[data-action='request_supplement']")
     with page.expect_navigation():
         page.keyboard.press("Enter")  # nothing asked for: refused
-    assert focused(page, "#error-summary")
+    expect(page.locator("#error-summary")).to_be_focused()
     page.keyboard.press("Tab")
     assert focused(page, "#error-summary a")
     page.keyboard.press("Enter")

@@ -178,7 +178,7 @@ def test_refused_follow_focuses_the_error_summary(page: Any, traffic: Traffic, s
     page.keyboard.type("hang-xom")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert focused(page, "#error-summary"), "the list of problems has the focus"
+    expect(page.locator("#error-summary")).to_be_focused()  # the list of problems has the focus
     assert page.evaluate("() => window.scrollY") < 400
     assert page.title().startswith(_error_title(report.code))
     page.screenshot(path=str(screenshot_dir / "a11y-track-follow-refused.png"))
@@ -210,7 +210,7 @@ def test_refused_rating_focuses_the_error_summary_without_javascript(
             with tab.expect_navigation():
                 tab.locator("#rating-form button[type=submit]").press("Enter")  # no level chosen
             tab.wait_for_load_state("load")
-            assert focused(tab, "#error-summary"), f"JavaScript {javascript}: the summary has the focus"
+            expect(tab.locator("#error-summary")).to_be_focused()  # with and without JavaScript
             assert tab.title().startswith(_error_title(report.code))
             expect(tab.locator("#error-summary a[href='#field-level']")).to_have_count(1)
             assert tab.get_attribute("#field-level", "aria-describedby") == "err-level"
@@ -263,7 +263,7 @@ def test_refused_bulk_assignment_focuses_its_error(
     page.check(f"#pick-{report.code}")
     with page.expect_navigation():
         page.locator("#bulk-form .bulk button[type=submit]").press("Enter")  # no officer chosen
-    assert focused(page, "#error-summary")
+    expect(page.locator("#error-summary")).to_be_focused()
     page.keyboard.press("Tab")
     assert focused(page, "#error-summary a[href='#bulk-assignee']")
     page.screenshot(path=str(screenshot_dir / "a11y-queue-bulk-refused.png"), full_page=True)
@@ -368,7 +368,7 @@ def test_saved_code_is_announced_described_and_in_view_at_200_percent(
     code = code_box.inner_text().strip()
     assert Report.objects.get(code=code).ward_id == "26743"
     expect(page.locator("#hotline-announce")).to_contain_text(code)
-    assert focused(page, "#id_contact_phone"), "the phone field is ready for the next call"
+    expect(page.locator("#id_contact_phone")).to_be_focused()  # the phone field is ready for the next call
     top, bottom, height = page.evaluate(IN_VIEW, "[data-testid=hotline-code]")
     assert top >= 0 and bottom <= height, f"the code is at {top}…{bottom} of a {height}px screen"
     assert page.title().startswith(code)

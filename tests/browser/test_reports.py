@@ -266,7 +266,7 @@ def test_operator_records_a_callers_answer(
         page.keyboard.press("Enter")
     expect(page.get_by_test_id("not-waiting")).to_be_visible()
     # The outcome is said (QA-A11Y-2 H1): the success message has the focus, the title starts with it.
-    assert focused(page, ".messages .msg-success"), "the recorded answer's message has the focus"
+    expect(page.locator(".messages .msg-success")).to_be_focused()  # the recorded answer's message
     with translation.override("vi"):
         assert page.title().startswith(gettext("Answer recorded") + " · " + report.code)
     page.screenshot(path=str(screenshot_dir / "reports-hotline-answer.png"), full_page=True)
