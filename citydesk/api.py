@@ -229,7 +229,7 @@ OTHER_REFUSALS: dict[tuple[str, str], tuple[int, ...]] = {
 
 
 # The latest entry of docs/api-changes.md (a test keeps the two equal).
-API_VERSION = "1.7"
+API_VERSION = "1.8"
 
 api = CityDeskAPI(
     title="CityDesk API",

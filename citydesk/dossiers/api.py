@@ -423,6 +423,7 @@ def dossier_action(request: HttpRequest, code: str, payload: DossierActionIn) ->
         result_method=payload.result_method,
         tracking_number=payload.tracking_number,
         delivery_address=payload.delivery_address,
+        papers=payload.papers,
     )
     moved = _load(dossier.code)
     if _is_applicant(user, moved, payload.token) or _is_handler(user, moved):

@@ -9,7 +9,15 @@ from django.conf import settings
 from django.utils import timezone
 from ninja import Field, Schema
 
-from citydesk.dossiers.models import Channel, Dossier, DossierStep, Performer, Procedure, Shipment
+from citydesk.dossiers.models import (
+    Channel,
+    Dossier,
+    DossierEvent,
+    DossierStep,
+    Performer,
+    Procedure,
+    Shipment,
+)
 from citydesk.dossiers.models import Status as DossierStatus
 from citydesk.dossiers.views_catalog import processing_time_label  # the catalog pages' wording
 
@@ -45,6 +53,11 @@ class DossierActionIn(Schema):
     token: str = Field("", description="the applicant's citizen token (withdraw, papers received)")
     payment_method: str = Field("", description="record_payment: cash or transfer")
     receipt_number: str = Field("", description="record_payment: the number of the fee receipt")
+    papers: list[int] = Field(
+        [],
+        description="request_supplement: ids of the procedure's papers to add or correct "
+        "(GET /procedures/{code}); the note says anything else",
+    )
 
 
 # --- Procedures -----------------------------------------------------------------------------------
@@ -135,6 +148,15 @@ class EventOut(Schema):
     status_to: str
     note: str | None = None
     actor: str | None = None
+    papers: list[int] | None = Field(
+        None, description="full view, a request for additional papers: the ids of the papers it asks for"
+    )
+
+
+class AskedPaperOut(Schema):
+    id: int
+    name: str
+    name_en: str
 
 
 class PaperOut(Schema):
@@ -194,6 +216,11 @@ class DossierOut(Schema):
         None, description="full view: the actions the caller could make now"
     )
     shipment: ShipmentOut | None = None  # the full view, once the result is sent by post
+    papers_asked: list[AskedPaperOut] | None = Field(
+        None,
+        description="full view: while the dossier waits for additional papers, those the request names "
+        "(the ids `supplement_received` uploads go to first)",
+    )
 
 
 class CreatedOut(Schema):
@@ -303,6 +330,7 @@ def dossier_view(d: Dossier, *, full: bool, allowed: list[str] | None = None) ->
                 "status_to": e.status_to,
                 "note": e.display_note if full else None,  # in the reader's language
                 "actor": e.display_actor if full else None,
+                "papers": e.papers if full and e.kind == DossierEvent.Kind.SUPPLEMENT_REQUESTED else None,
             }
             for e in d.events.all()
             if e.public or full
@@ -332,8 +360,25 @@ def dossier_view(d: Dossier, *, full: bool, allowed: list[str] | None = None) ->
             refusal_reason=d.refusal_reason,
             allowed_actions=allowed or [],
             shipment=_shipment(d),
+            papers_asked=_papers_asked(d),
         )
     return data
+
+
+def _papers_asked(d: Dossier) -> list[dict]:
+    if d.status != DossierStatus.SUPPLEMENT:
+        return []
+    request = next(
+        (e for e in reversed(list(d.events.all())) if e.kind == DossierEvent.Kind.SUPPLEMENT_REQUESTED), None
+    )
+    if request is None or not request.papers:
+        return []
+    wanted = set(request.papers)
+    return [
+        {"id": p.pk, "name": p.name, "name_en": p.name_en}
+        for p in d.procedure.documents.all()
+        if p.pk in wanted
+    ]
 
 
 def _shipment(d: Dossier) -> dict | None:

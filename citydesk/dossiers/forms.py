@@ -197,18 +197,17 @@ class ActionForm(DomainErrorForm):
     def confirmed(self) -> bool:
         return bool((getattr(self, "cleaned_data", {}) or {}).get("confirm"))
 
-    def papers(self) -> list[str]:
-        """Papers ticked in the supplement request (their names)."""
+    def papers(self) -> list[int]:
+        """The procedure's papers ticked in a request for additional papers (their ids)."""
         if not hasattr(self.data, "getlist"):
             return []
-        return [nfc(p)[:300] for p in self.data.getlist("papers") if nfc(p)]
+        ticked = [p.strip() for p in self.data.getlist("papers") if p.strip()]
+        if not all(p.isdigit() for p in ticked):
+            raise DomainError(_("Tick the papers in the list."), field="papers")
+        return [int(p) for p in ticked]
 
-    def full_note(self) -> str:
-        note = (getattr(self, "cleaned_data", {}) or {}).get("note") or ""
-        papers = self.papers()
-        if papers:
-            return "; ".join(papers) + (f". {note}" if note else "")
-        return note
+    def note_text(self) -> str:
+        return (getattr(self, "cleaned_data", {}) or {}).get("note") or ""
 
 
 class LookupForm(forms.Form):

@@ -482,6 +482,8 @@ class DossierEvent(history_notes.NotedEvent, models.Model):
     note_key = models.CharField(max_length=40, blank=True, default="", verbose_name=_("note key"))
     note_args = models.JSONField(default=dict, blank=True, verbose_name=_("note arguments"))
     public = models.BooleanField(default=True, verbose_name=_("public"))
+    # A request for additional papers: the ids of the procedure's papers it asks for (its note says the rest).
+    papers = models.JSONField(default=list, blank=True, verbose_name=_("papers asked for"))
 
     class Meta:
         ordering = ["at", "id"]

@@ -583,6 +583,8 @@ def test_a_move_the_status_does_not_allow_is_named_by_its_label(client, bearer, 
         ({"action": "bay-di"}, "action"),
         ({"action": "finish", "note": ""}, "action"),  # step 1 of 3 is not the last one
         ({"action": "request_supplement", "note": ""}, "note"),
+        ({"action": "request_supplement", "papers": [999999]}, "papers"),  # not a paper of HT-01
+        ({"action": "forward", "papers": [1]}, "papers"),  # only a request for papers names papers
         ({"action": "refuse", "note": " "}, "note"),
     ],
 )
@@ -603,6 +605,27 @@ def test_supplement_stops_the_clock_and_the_desk_resumes_it(client, bearer, pers
     assert r.status_code == 200 and r.json()["paused"] is True and r.json()["status"] == "supplement"
     r = action_as(client, bearer, personas.officer, dossier, "supplement_received")
     assert r.status_code == 200 and r.json()["paused"] is False
+
+
+def test_a_request_for_papers_names_them_by_id_and_the_view_lists_them(
+    client, bearer, personas, catalog, receive
+):
+    dossier = receive()
+    paper = catalog.birth.documents.get(required=False)
+    r = action_as(
+        client, bearer, personas.officer, dossier, "request_supplement", papers=[paper.pk], note="Bản rõ nét"
+    )
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["papers_asked"] == [{"id": paper.pk, "name": paper.name, "name_en": paper.name_en}]
+    request = next(e for e in body["events"] if e["kind"] == "supplement_requested")
+    assert request["papers"] == [paper.pk] and request["note"] == f"{paper.name}. Bản rõ nét"
+    assert all(e["papers"] is None for e in body["events"] if e["kind"] != "supplement_requested")
+    # The public view says nothing of them; once the papers are in, none are asked for.
+    public = client.get(f"/api/v1/dossiers/{dossier.code}").json()
+    assert public["papers_asked"] is None and all(e["papers"] is None for e in public["events"])
+    r = action_as(client, bearer, personas.officer, dossier, "supplement_received")
+    assert r.status_code == 200 and r.json()["papers_asked"] == []
 
 
 def test_applicant_withdraws_with_the_citizen_token(client, personas, catalog, receive):

@@ -176,8 +176,14 @@ def test_officer_pages_in_english(client, personas, english, receive):
     assert f"<strong>1. {RECEPTION_EN}</strong>" in text
     assert f"{FORM_EN} <span" in text  # the paper checked at the desk
     form = english.documents.get(name=FORM_VI)
-    # The request for papers: labelled in English, sent with the official name (the message's language).
-    assert f'value="{FORM_VI}" id="paper-{form.pk}"><label for="paper-{form.pk}">{FORM_EN}</label>' in text
+    # The request for papers: labelled in English, sent by id (the message names it officially: below).
+    assert f'value="{form.pk}" id="paper-{form.pk}"><label for="paper-{form.pk}">{FORM_EN}</label>' in text
+    client.post(
+        f"/mot-cua/ho-so/{dossier.code}/thao-tac/",
+        {"action": "request_supplement", "version": dossier.version, "papers": [str(form.pk)]},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert dossier.events.get(kind="supplement_requested").note == FORM_VI
     queue = page(client, "/mot-cua/ho-so/", "en")
     assert f"1. {RECEPTION_EN}" in queue and f"1. {RECEPTION_VI}" not in queue
     assert f"1. {RECEPTION_VI}" in page(client, "/mot-cua/ho-so/", "vi")

@@ -486,13 +486,16 @@ def test_forward_through_the_page_and_a_stale_version_is_a_conflict(client, pers
 
 def test_supplement_request_lists_the_papers_and_stops_the_clock(client, personas, catalog, receive):
     dossier = receive()
+    form, id_copy = catalog.birth.documents.order_by("position")  # "Tờ khai", "Bản sao CCCD"
     login(client, personas.officer)
+    page = html(client.get(f"/mot-cua/ho-so/{dossier.code}/"))
+    assert f'name="papers" value="{id_copy.pk}"' in page  # the papers are ticked by their ids
     response = client.post(
         f"/mot-cua/ho-so/{dossier.code}/thao-tac/",
         {
             "action": "request_supplement",
             "version": dossier.version,
-            "papers": ["Bản sao CCCD"],
+            "papers": [str(id_copy.pk)],
             "note": "Bản rõ nét",
         },
     )
@@ -500,12 +503,58 @@ def test_supplement_request_lists_the_papers_and_stops_the_clock(client, persona
     fresh = Dossier.objects.get(pk=dossier.pk)
     assert fresh.status == Status.SUPPLEMENT and fresh.paused_at is not None
     event = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.SUPPLEMENT_REQUESTED)
-    assert event.note == "Bản sao CCCD. Bản rõ nét"
+    assert event.note == "Bản sao CCCD. Bản rõ nét" and event.papers == [id_copy.pk]
     assert Notification.objects.filter(body__contains="Bản sao CCCD").exists()
-    # The applicant's page says the appointment moves by the waiting time (it was shown as if fixed).
+    # The applicant's page says the appointment moves by the waiting time (it was shown as if fixed),
+    # and its upload offers the paper asked for first; the others are folded away below it.
     citizen = type(client)()
     citizen.post(f"/ho-so/tra-cuu/{dossier.code}/", {"phone": "0903123456"})
-    assert 'data-testid="due-moves"' in html(citizen.get(f"/ho-so/tra-cuu/{dossier.code}/"))
+    page = html(citizen.get(f"/ho-so/tra-cuu/{dossier.code}/"))
+    assert 'data-testid="due-moves"' in page
+    asked = page.index('data-testid="asked-papers"')
+    others = page.index('data-testid="other-papers"')
+    assert asked < page.index(f'id="sup-{id_copy.pk}"') < others < page.index(f'id="sup-{form.pk}"')
+    # The desk, recording papers brought in, sees which one was asked for.
+    assert f'data-testid="asked-{id_copy.pk}"' in html(client.get(f"/mot-cua/ho-so/{dossier.code}/"))
+    assert f'data-testid="asked-{form.pk}"' not in html(client.get(f"/mot-cua/ho-so/{dossier.code}/"))
+
+
+def test_a_supplement_request_asked_only_in_words_offers_every_paper(client, personas, catalog, receive):
+    dossier = receive()
+    login(client, personas.officer)
+    response = client.post(
+        f"/mot-cua/ho-so/{dossier.code}/thao-tac/",
+        {"action": "request_supplement", "version": dossier.version, "note": "Giấy chứng sinh bản gốc"},
+    )
+    assert response.status_code == 302
+    event = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.SUPPLEMENT_REQUESTED)
+    assert event.papers == [] and event.note == "Giấy chứng sinh bản gốc"
+    citizen = type(client)()
+    citizen.post(f"/ho-so/tra-cuu/{dossier.code}/", {"phone": "0903123456"})
+    page = html(citizen.get(f"/ho-so/tra-cuu/{dossier.code}/"))
+    assert 'data-testid="asked-papers"' not in page and 'data-testid="other-papers"' not in page
+    for paper in catalog.birth.documents.all():
+        assert f'id="sup-{paper.pk}"' in page
+
+
+@pytest.mark.parametrize("ticked", ["999999", "Bản sao CCCD"])
+def test_a_supplement_request_naming_a_paper_not_of_the_procedure_is_refused(
+    client, personas, catalog, receive, ticked
+):
+    dossier = receive()
+    other = catalog.copy.documents.first()
+    login(client, personas.officer)
+    for papers in ([ticked], [str(other.pk)]):
+        response = client.post(
+            f"/mot-cua/ho-so/{dossier.code}/thao-tac/",
+            {"action": "request_supplement", "version": dossier.version, "papers": papers, "note": "x"},
+        )
+        assert response.status_code == 400
+        page = html(response)
+        assert 'id="err-request_supplement-papers"' in page and 'data-field="papers"' in page
+        fresh = Dossier.objects.get(pk=dossier.pk)
+        assert fresh.status == dossier.status and fresh.version == dossier.version
+        assert not DossierEvent.objects.filter(dossier=dossier, kind=DossierEvent.Kind.SUPPLEMENT_REQUESTED)
 
 
 def test_supplement_request_on_a_finished_dossier_is_refused(client, personas, catalog, receive):

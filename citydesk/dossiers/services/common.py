@@ -247,6 +247,7 @@ def event(
     note_key: str = "",
     note_args: dict[str, Any] | None = None,
     public: bool = True,
+    papers: list[int] | None = None,
 ) -> DossierEvent:
     """One history line. A person's words go in `note`; a note the platform words goes in as
     `**system_note(KEY, **args)` (`note_key`, `note_args`) and is written out in each reader's language."""
@@ -260,6 +261,7 @@ def event(
         note_key=note_key,
         note_args=note_args if note_args is not None else {},
         public=public,
+        papers=papers or [],
     )
     _EVENTS.insert([row])
     return row

@@ -22,6 +22,7 @@ from citydesk.dossiers.models import (
     DossierDocument,
     DossierEvent,
     DossierStep,
+    ProcedureDocument,
     Punctuality,
     ResultMethod,
     Shipment,
@@ -84,8 +85,12 @@ def dossier_transition(
     tracking_number: str = "",
     delivery_address: str = "",
     uploads: list[Upload] | None = None,
+    papers: list[int] | None = None,
 ) -> Dossier:
     """Make one move of the workflow table on dossier `code`.
+
+    A request for additional papers names them: `papers`, ids of the procedure's papers (its upload then
+    offers those first), and/or the note (anything else, or what to correct).
 
     `version` (the one the officer saw) guards against two people acting at once: the second gets a
     409 conflict. A move the dossier's status does not allow is a 409 too, `workflow.NotNow`, naming the
@@ -109,6 +114,7 @@ def dossier_transition(
         )
     actor = acting.who_acts(move, dossier, user, token)
     note = common.bounded(note, common.NOTE_LIMIT, "note")
+    asked = _papers_asked(dossier, action, papers or [])
     now = timezone.now()
     before = common.snapshot(dossier)
     status_from = dossier.status
@@ -143,8 +149,13 @@ def dossier_transition(
         dossier.result_note = note
         fields += ["current_step", "resolved_at", "punctuality", "result_note"]
     elif action == "request_supplement":
-        if not note:
+        if not note and not asked:
             raise DomainError(_("List the papers the applicant must add or correct."), field="note")
+        # The papers' names (in the platform's language) lead the note the applicant reads.
+        named = "; ".join(p.name for p in asked)
+        note = common.bounded(
+            f"{named}. {note}" if named and note else named or note, common.NOTE_LIMIT, "note"
+        )
         dossier.paused_at = now
         fields.append("paused_at")
     elif action == "supplement_received":
@@ -239,9 +250,28 @@ def dossier_transition(
     dossier.save(update_fields=sorted(set(fields)))
     public_note = note if action != "forward" else ""
     with translation.override(settings.LANGUAGE_CODE):  # stored and sent in the platform's language
-        _record(dossier, actor, action, step, status_from, public_note, before, note, now)
+        _record(dossier, actor, action, step, status_from, public_note, before, note, now, asked)
         _tell_applicant(dossier, action, note, shipment)
     return dossier
+
+
+def _papers_asked(dossier: Dossier, action: str, ids: list[int]) -> list[ProcedureDocument]:
+    """The procedure's papers a request for additional papers names, in the catalog's order; any other
+    move names none."""
+    if not ids:
+        return []
+    if action != "request_supplement":
+        raise DomainError(_("Only a request for additional papers names papers."), field="papers")
+    known = {p.pk: p for p in dossier.procedure.documents.all()}
+    unknown = [str(i) for i in ids if i not in known]
+    if unknown:
+        raise DomainError(
+            _("Not a paper of procedure %(procedure)s: %(ids)s (see its papers in the catalog).")
+            % {"procedure": dossier.procedure.code, "ids": ", ".join(unknown)},
+            field="papers",
+        )
+    wanted = set(ids)
+    return [p for p in known.values() if p.pk in wanted]
 
 
 def _additional_paper(language: str) -> str:
@@ -260,10 +290,13 @@ def _record(
     before: dict[str, Any],
     note: str,
     now: dt.datetime,
+    asked: list[ProcedureDocument],
 ) -> None:
     """The history line, the audit row and the counters of one move. A forward without a note names the
-    step it completed, in the reader's language."""
+    step it completed, in the reader's language; a request for papers keeps the ids of those it names."""
     written: dict[str, Any] = {"note": public_note}
+    if asked:
+        written["papers"] = [p.pk for p in asked]
     if action == "forward" and step is not None and not public_note:
         written = common.system_note("dossier.step_done", name=step.name, name_en=step.name_en)
     common.event(
@@ -275,7 +308,11 @@ def _record(
         object_type="dossier",
         object_id=dossier.code,
         before=before,
-        after={**common.snapshot(dossier), "note": note[:500]},
+        after={
+            **common.snapshot(dossier),
+            "note": note[:500],
+            **({"papers": written["papers"]} if asked else {}),
+        },
     )
     _count(dossier, action, now)
 

@@ -64,6 +64,7 @@ from citydesk.dossiers.views.common import (
     phone_check,
     rating_offer,
     remember_filed,
+    requirements_asked_first,
     serve_document,
     status_of,
     step_rows,
@@ -404,8 +405,8 @@ def _track_page(
             or phone_checks.phone_checks_left(dossier) <= 0
         )
     steps = list(dossier.steps.all())
-    requirements = list(dossier.procedure.documents.all())
     events = list(dossier.events.all())
+    requirements = requirements_asked_first(dossier, events)
     may_supplement = (access == FULL or key_opens) and dossier.status == Status.SUPPLEMENT
     may_withdraw = access == FULL and dossier.status in OPEN_STATUSES
     asked = next(  # what the request being answered asks for (the message said it too)
@@ -421,6 +422,8 @@ def _track_page(
         "papers": papers_of(dossier) if personal else [],
         "shipment": selectors.shipment_of(dossier) if personal else None,
         "requirements": requirements,
+        "asked_papers": [r for r in requirements if r.asked],  # type: ignore[attr-defined]
+        "other_papers": [r for r in requirements if not r.asked],  # type: ignore[attr-defined]
         "may_supplement": may_supplement,
         "asked": asked if may_supplement else "",
         "supplement_key": supplement_key if key_opens else "",

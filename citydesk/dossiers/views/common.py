@@ -42,7 +42,7 @@ FULL, VIEW = "full", "view"
 ACTION_FIELDS = {
     "forward": ("note",),
     "finish": ("note",),
-    "request_supplement": ("note",),
+    "request_supplement": ("papers", "note"),
     "supplement_received": ("files", "note"),
     "refuse": ("note", "confirm"),
     "return_result": ("result_method", "tracking_number", "delivery_address", "note"),
@@ -274,6 +274,21 @@ def serve_document(dossier: Dossier, pk: int) -> HttpResponse | None:
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def requirements_asked_first(dossier: Dossier, events: list[DossierEvent]) -> list[ProcedureDocument]:
+    """The procedure's papers for an upload of additional papers: while a request waits, the papers it
+    names first (marked `asked`), then the others in the catalog's order."""
+    asked: set[int] = set()
+    if dossier.status == Status.SUPPLEMENT:
+        request = next(
+            (e for e in reversed(events) if e.kind == DossierEvent.Kind.SUPPLEMENT_REQUESTED), None
+        )
+        asked = set(request.papers) if request is not None else set()
+    papers = list(dossier.procedure.documents.all())
+    for paper in papers:
+        paper.asked = paper.pk in asked  # type: ignore[attr-defined]
+    return sorted(papers, key=lambda p: not p.asked)  # type: ignore[attr-defined]
 
 
 def papers_of(dossier: Dossier) -> list[DossierDocument]:

@@ -34,6 +34,7 @@ from citydesk.dossiers.views.common import (
     not_found,
     papers_of,
     papers_uploaded,
+    requirements_asked_first,
     serve_document,
     status_of,
     step_rows,
@@ -139,6 +140,7 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     values = values or {}
+    events = list(dossier.events.all())
     actions = []
     step = dossier.current_step
     # A step of a deputy, a head or a leader is their review and signature: its buttons say so.
@@ -161,6 +163,7 @@ def _page(
                 "errors": field_errors,
                 "error": general,
                 "values": values if mine else {},
+                "ticked": request.POST.getlist("papers") if mine else [],
             }
         )
     # The fee first (the applicant may be at the desk to pay), the moves that end the dossier last.
@@ -181,8 +184,8 @@ def _page(
         "dossier": dossier,
         "steps": step_rows(dossier, steps),
         "papers": papers_of(dossier),
-        "requirements": list(dossier.procedure.documents.all()),
-        "events": event_rows(list(dossier.events.all()), public_only=False, with_notes=True),
+        "requirements": requirements_asked_first(dossier, events),
+        "events": event_rows(events, public_only=False, with_notes=True),
         "payments": [
             {
                 "payment": p,
@@ -248,11 +251,12 @@ def dossier_action(request: HttpRequest, code: str) -> HttpResponse:
             code=dossier.code,
             action=action,
             version=form.cleaned_data["version"],
-            note=form.full_note(),
+            note=form.note_text(),
             result_method=form.cleaned_data.get("result_method") or "",
             tracking_number=form.cleaned_data.get("tracking_number") or "",
             delivery_address=form.cleaned_data.get("delivery_address") or "",
             uploads=uploads,
+            papers=form.papers(),
         )
     except NotAllowed as exc:
         return forbidden(request, exc.message)
