@@ -26,6 +26,8 @@ from citydesk.reports.models import OPEN_STATUSES, Channel, Report, Status, over
 # Colours that stay apart for colour-blind readers (Okabe–Ito), then greys.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000", "#999999"]
 SLA_TARGET_PCT = 90.0
+# A count compared with fewer than this many is compared by its difference, not by a percentage.
+SMALL_BASE = 20
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,21 @@ class Card:
             return self.value - other  # percentage points
         return None if other == 0 else 100.0 * (self.value - other) / other
 
+    def _difference(self, other: float | None) -> float | None:
+        """A count compared with a small one (under SMALL_BASE, zero included): the difference itself,
+        which reads truer than a percentage (3 reports against 1 is "+2", not "+200%")."""
+        if not self.compare or self.unit or self.value is None or other is None or other >= SMALL_BASE:
+            return None
+        return self.value - other
+
+    @property
+    def diff_previous(self) -> float | None:
+        return self._difference(self.previous)
+
+    @property
+    def diff_last_year(self) -> float | None:
+        return self._difference(self.last_year)
+
     @property
     def vs_previous(self) -> float | None:
         return self._change(self.previous)
@@ -68,11 +85,13 @@ class Card:
 
     @property
     def tone_previous(self) -> str:
-        return self.tone(self.vs_previous)
+        diff = self.diff_previous
+        return self.tone(self.vs_previous if diff is None else diff)
 
     @property
     def tone_last_year(self) -> str:
-        return self.tone(self.vs_last_year)
+        diff = self.diff_last_year
+        return self.tone(self.vs_last_year if diff is None else diff)
 
 
 def cards(

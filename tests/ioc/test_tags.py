@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+from django.template import Context, Template
 from django.utils.html import json_script
 
 from citydesk.ioc.templatetags.ioc_tags import json_data
@@ -58,3 +59,31 @@ def test_bar_counts_are_grouped_the_page_languages_way():
         assert _count(1234567.0) == "1.234.567"
     with translation.override("en"):
         assert _count(1234567.0) == "1,234,567"
+
+
+def test_a_count_compared_with_a_small_one_shows_the_difference_not_a_percentage():
+    from django.utils import translation
+
+    from citydesk.ioc.panels import SMALL_BASE, Card
+
+    def card(value: float, previous: float, unit: str = "", higher: bool | None = None) -> Card:
+        return Card("k", "label", value, unit, previous, None, higher)
+
+    small = card(3.0, 1.0, higher=False)  # 3 overdue against 1: "+200%" would alarm for two reports
+    assert small.vs_previous == 200.0 and small.diff_previous == 2.0 and small.tone_previous == "bad"
+    from_zero = card(4.0, 0.0, higher=True)  # no percentage of nothing, but a difference
+    assert (
+        from_zero.vs_previous is None and from_zero.diff_previous == 4.0 and from_zero.tone_previous == "good"
+    )
+    large = card(300.0, float(SMALL_BASE))
+    assert large.diff_previous is None and large.vs_previous == 1400.0
+    assert card(80.0, 10.0, unit="%").diff_previous is None  # shares change in points, whatever the base
+    assert card(30.0, 10.0, unit="h").diff_previous is None  # times in per cent
+    assert card(3.0, None).diff_previous is None  # type: ignore[arg-type]
+    rendered = Template("{% load ioc_tags %}{% change c.vs_previous c.unit c.diff_previous c.previous %}")
+    with translation.override("vi"):
+        assert rendered.render(Context({"c": small})) == "▲ 2 (từ 1)"
+        assert rendered.render(Context({"c": card(1.0, 5.0)})) == "▼ 4 (từ 5)"
+        assert rendered.render(Context({"c": card(2500.0, 2000.0)})) == "▲ 25,0%"
+    with translation.override("en"):
+        assert rendered.render(Context({"c": from_zero})) == "▲ 4 (from 0)"

@@ -34,7 +34,18 @@ def _one_decimal(value: float) -> str:
 
 
 @register.simple_tag
-def change(value: float | None, unit: str = "") -> str:
+def change(
+    value: float | None, unit: str = "", difference: float | None = None, base: float | None = None
+) -> str:
+    """A change: in percentage points for a share, in per cent for a count, or, for a count compared with
+    a small one (`difference` given), the difference and what it is counted from ("▲ 2 (from 1)")."""
+    if difference is not None:
+        arrow = "▲" if difference > 0 else ("▼" if difference < 0 else "=")
+        return _("%(arrow)s %(n)s (from %(base)s)") % {
+            "arrow": arrow,
+            "n": number_format(round(abs(difference)), 0, force_grouping=True),
+            "base": number_format(round(base or 0), 0, force_grouping=True),
+        }
     if value is None:
         return "—"
     # "=" for no change, as the indicator cards: the fullwidth "＝" is missing from the Latin fonts
