@@ -223,11 +223,22 @@ def _open_findings(unit_ids: list[int]) -> Any:
 
 
 def summary_data(filters: Filters) -> dict[str, Any]:
-    """Every group with its headline cards and its count of open findings (also used by the exports)."""
+    """Every group with its headline cards and its count of open findings (also used by the exports).
+
+    The headlines are the indicators the chosen units report (a department reports a handful of the
+    city's): a group none of them reports is only named, in `other_groups`, rather than shown as cards of
+    "—". A scope that reports nothing at all keeps every group's cards."""
     groups = list(IndicatorGroup.objects.order_by("position", "code"))
     indicators = list(
         Indicator.objects.filter(is_active=True).order_by("group__position", "position", "code")
     )
+    reported = set(
+        Indicator.objects.filter(is_active=True, reporting_units__in=filters.unit_ids).values_list(
+            "pk", flat=True
+        )
+    )
+    if reported:
+        indicators = [ind for ind in indicators if ind.pk in reported]
     headline: dict[int, list[Indicator]] = {}
     for ind in indicators:
         chosen = headline.setdefault(ind.group_id, [])
@@ -258,7 +269,12 @@ def summary_data(filters: Filters) -> dict[str, Any]:
         }
         for g in groups
     ]
-    return {"sections": sections, "findings_total": sum(counts.values())}
+    others = [s for s in sections if not s["cards"] and not s["findings"]] if reported else []
+    return {
+        "sections": [s for s in sections if s not in others],
+        "other_groups": others,
+        "findings_total": sum(counts.values()),
+    }
 
 
 def _indicator_link(filters: Filters) -> Any:

@@ -825,3 +825,23 @@ def test_the_trend_legend_names_only_the_lines_drawn(client, personas, data):
         assert ("trend-last" in figure) == ('class="key last"' in figure)
         axis = re.findall(r'class="axis" x="\d+" y="[^"]+" dy="3" text-anchor="end">([^<]+)<', figure)
         assert axis and axis[0] in ("0", "−0")  # from zero, on round values
+
+
+def test_the_summary_leads_with_what_the_chosen_units_report(client, personas, data):
+    """A ward (or a department) reports a few of the city's indicators: the summary shows those, and only
+    names the groups it reports nothing in, instead of rows of cards reading "—"."""
+    for indicator in (data["retail"], data["unemp"], data["grdp"]):
+        indicator.reporting_units.set([personas.ward, personas.other_ward])
+    Indicator.objects.get(code="BEDS").reporting_units.set([personas.other_ward])
+    client.force_login(personas.head)  # the ward's head: the ward does not report hospital beds
+    page = client.get(SUMMARY, {"period": PERIOD})
+    assert [s["group"].code for s in page.context["sections"]] == ["ECO"]
+    assert [s["group"].code for s in page.context["other_groups"]] == ["SOC"]
+    text = page.content.decode()
+    assert 'data-testid="group-SOC"' not in text
+    assert 'data-testid="other-groups"' in text and "/chi-tieu-ktxh/nhom/SOC/" in text
+    # The leader's city reports (through its wards) both groups: both have their cards.
+    client.force_login(personas.leader)
+    page = client.get(SUMMARY, {"period": PERIOD})
+    assert [s["group"].code for s in page.context["sections"]] == ["ECO", "SOC"]
+    assert page.context["other_groups"] == [] and 'data-testid="other-groups"' not in page.content.decode()
