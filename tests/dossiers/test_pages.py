@@ -759,8 +759,10 @@ def test_phone_check_opens_the_details_and_is_rate_limited(client, personas, cat
     assert 'data-testid="full-number-needed"' not in html(client.get(url))
     # Another browser: five wrong answers, then even the right one is refused.
     other = type(client)()
-    for _ in range(5):
+    for _ in range(4):
         assert other.post(url, {"phone": "0000"}).status_code == 400
+    last = other.post(url, {"phone": "0000"})  # the fifth: no "0 tries left", but what to do instead
+    assert last.status_code == 400 and "0 lần" not in html(last) and "đã hết lượt thử" in html(last)
     response = other.post(url, {"phone": "0903123456"})
     assert response.status_code == 429 and "Nguyễn Văn An" not in html(response)
     assert "Nguyễn Văn An" not in html(other.get(url))
@@ -921,6 +923,45 @@ def test_online_dossier_papers_for_officers_only_through_the_checked_view(client
     assert (
         login(client, personas.head).get(f"/mot-cua/ho-so/{dossier.code}/giay-to/999999/").status_code == 404
     )
+
+
+def test_the_last_4_digits_show_the_dossier_but_not_what_would_open_everything(client, personas, catalog):
+    """The last 4 digits (10,000 guesses) open the dossier's view. The whole phone number, the ID papers and
+    the receipt (whole phone and ID numbers) wait for the whole number: shown, the phone would turn the
+    4-digit check into the full one, which can withdraw the dossier."""
+    docs = {d.name: d.pk for d in catalog.birth.documents.all()}
+    dossier = dossier_receive(
+        user=None,
+        procedure_code="HT-01",
+        unit_code=personas.ward.code,
+        channel="online",
+        applicant=Applicant(
+            name="Ngô Thị Mai",
+            phone="0903000111",
+            email="mai@example.vn",
+            address="12 Lê Lợi, Phường Bến Thành",
+            id_number="079190000123",
+        ),
+        uploads=[Upload(document_id=docs["Tờ khai"], file=SimpleUploadedFile("t.pdf", PDF))],
+    ).dossier
+    paper = dossier.documents.get()
+    url = f"/ho-so/tra-cuu/{dossier.code}/"
+    document = f"/ho-so/tra-cuu/{dossier.code}/giay-to/{paper.pk}/"
+    receipt = f"/mot-cua/ho-so/{dossier.code}/bien-nhan.pdf"
+    assert client.post(url, {"phone": "0111"}).status_code == 302
+    page = html(client.get(url))
+    assert "Ngô Thị Mai" in page and "Tờ khai" in page  # the applicant recognises their dossier
+    assert 'data-testid="applicant-phone">******0111<' in page and "m***@example.vn" in page
+    for hidden in ("0903000111", "mai@example.vn", "12 Lê Lợi", document, receipt):
+        assert hidden not in page, hidden
+    assert client.get(document).status_code == 403 and client.get(receipt).status_code == 403
+    # The whole number opens them.
+    assert client.post(url, {"phone": "0903000111"}).status_code == 302
+    page = html(client.get(url))
+    for shown in ("0903000111", "mai@example.vn", "12 Lê Lợi", document, receipt):
+        assert shown in page, shown
+    response = client.get(document)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
 
 
 def test_the_officer_page_says_when_the_dossier_last_changed_not_its_version(client, personas, receive):

@@ -492,14 +492,21 @@ def notify_applicant(dossier: Dossier, subject: str, body: str, *, link: str = "
 
 
 def _acknowledge(dossier: Dossier) -> None:
-    notify_applicant(
-        dossier,
-        _("Dossier %(code)s received") % {"code": dossier.code},
-        _("Your dossier %(code)s (%(procedure)s) was received by %(unit)s. The result is due by %(due)s.")
-        % {
-            "code": dossier.code,
-            "procedure": dossier.procedure.name,
-            "unit": dossier.unit.name,
-            "due": common.local_text(dossier.due_at),
-        },
-    )
+    """The receipt's message, with the applicant's own link: it opens the details, the papers and the
+    applicant's moves without the phone check (an applicant who gave only an e-mail address has no other
+    way in without an account)."""
+    body = _(
+        "Your dossier %(code)s (%(procedure)s) was received by %(unit)s. The result is due by %(due)s."
+    ) % {
+        "code": dossier.code,
+        "procedure": dossier.procedure.name,
+        "unit": dossier.unit.name,
+        "due": common.local_text(dossier.due_at),
+    }
+    link = ""
+    if dossier.citizen_token:
+        body += "\n" + _(
+            "Your own link below opens the dossier's details and papers: keep it, do not share it."
+        )
+        link = f"{settings.CITYDESK_PUBLIC_URL}/ho-so/tra-cuu/{dossier.code}/?t={dossier.citizen_token}"
+    notify_applicant(dossier, _("Dossier %(code)s received") % {"code": dossier.code}, body, link=link)

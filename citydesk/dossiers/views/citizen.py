@@ -57,6 +57,8 @@ from citydesk.dossiers.views.common import (
     event_rows,
     forbidden,
     grant,
+    masked_email,
+    masked_phone,
     norm_code,
     not_found,
     papers_of,
@@ -372,12 +374,14 @@ def _phone_check(request: HttpRequest, dossier: Dossier) -> HttpResponse:
     if not level:
         request.session[SESSION_TRIES] = tries + 1
         left = min(PHONE_TRIES - tries - 1, phone_checks.phone_check_failed(dossier=dossier))
-        return _track_page(
-            request,
-            dossier,
-            phone_error=_("This is not the applicant's phone number (%(n)s tries left).") % {"n": left},
-            status=400,
-        )
+        if left <= 0:
+            message = _(
+                "This is not the applicant's phone number, and no tries are left. Open the link sent to you, "
+                "or ask at the desk."
+            )
+        else:
+            message = _("This is not the applicant's phone number (%(n)s tries left).") % {"n": left}
+        return _track_page(request, dossier, phone_error=message, phone_locked=left <= 0, status=400)
     grant(request, dossier.code, level)
     return redirect("dossiers:track", code=dossier.code)
 
@@ -419,6 +423,8 @@ def _track_page(
         "events": event_rows(events, public_only=True, with_notes=personal),
         "personal": personal,
         "full": access == FULL,
+        "masked_phone": masked_phone(dossier.applicant_phone),
+        "masked_email": masked_email(dossier.applicant_email),
         "papers": papers_of(dossier) if personal else [],
         "shipment": selectors.shipment_of(dossier) if personal else None,
         "requirements": requirements,
@@ -551,8 +557,13 @@ def applicant_document(request: HttpRequest, code: str, pk: int) -> HttpResponse
     dossier = selectors.dossier_for_page(code)
     if dossier is None:
         return not_found(request, _("No dossier has the code %(code)s.") % {"code": norm_code(code)})
-    if not applicant_access(request, dossier, request.GET.get("t", "")):
+    access = applicant_access(request, dossier, request.GET.get("t", ""))
+    if not access:
         return forbidden(request, _("The papers are shown to the applicant only."))
+    if access != FULL:  # the last 4 digits show the dossier, not the ID papers in it
+        return forbidden(
+            request, _("To open the papers, check with the whole phone number on the dossier's page.")
+        )
     response = serve_document(dossier, pk)
     if response is None:
         return not_found(request, _("No such paper in dossier %(code)s.") % {"code": dossier.code})

@@ -159,6 +159,19 @@ def applicant_access(request: HttpRequest, dossier: Dossier, token: str = "") ->
     return str(request.session.get(SESSION_ACCESS, {}).get(dossier.code, ""))
 
 
+def masked_phone(phone: str) -> str:
+    """A phone number for a page opened with its last 4 digits: those digits only ("******4321"), so that
+    the check cannot be turned into the whole number, which opens everything."""
+    digits = phone_digits(phone)
+    return "*" * max(len(digits) - 4, 0) + digits[-4:] if digits else ""
+
+
+def masked_email(email: str) -> str:
+    """An e-mail address for the same page: its first letter and its domain ("d***@example.vn")."""
+    name, at, domain = (email or "").partition("@")
+    return f"{name[:1]}***@{domain}" if at else ""
+
+
 def phone_digits(value: str) -> str:
     digits = "".join(ch for ch in (value or "") if ch.isdigit())
     if digits.startswith("84") and len(digits) >= 11:

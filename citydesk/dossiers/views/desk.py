@@ -23,6 +23,7 @@ from citydesk.dossiers.payments import vnd
 from citydesk.dossiers.receipt import PdfUnavailable, lookup_url, receipt_pdf
 from citydesk.dossiers.services import dossier_receive, intake_problems
 from citydesk.dossiers.views.common import (
+    FULL,
     SESSION_DESK,
     SESSION_KIOSK,
     applicant_access,
@@ -297,11 +298,16 @@ def receipt(request: HttpRequest, code: str) -> HttpResponse:
     if dossier is None:
         return not_found(request, _("No dossier %(code)s.") % {"code": norm_code(code)})
     steps = list(dossier.steps.all())
-    allowed = selectors.may_handle(request.user, dossier, steps) or bool(
-        applicant_access(request, dossier, request.GET.get("t", ""))
-    )
-    if not allowed:
-        return login_or_forbidden(request, _("The receipt is for the applicant and the handling officers."))
+    access = applicant_access(request, dossier, request.GET.get("t", ""))
+    if not selectors.may_handle(request.user, dossier, steps):
+        if not access:
+            return login_or_forbidden(
+                request, _("The receipt is for the applicant and the handling officers.")
+            )
+        if access != FULL:  # it carries the whole phone and ID numbers: not for the last 4 digits
+            return forbidden(
+                request, _("To open the receipt, check with the whole phone number on the dossier's page.")
+            )
     papers = [p for p in papers_of(dossier) if not p.is_supplement]
     try:
         pdf = receipt_pdf(dossier, papers, request)
