@@ -970,3 +970,23 @@ def test_the_officer_page_says_when_the_dossier_last_changed_not_its_version(cli
     page = client.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
     assert f'data-testid="updated">{timezone.localtime(dossier.updated_at):%d/%m/%Y %H:%M}<' in page
     assert "Phiên bản" not in page
+
+
+def test_the_steps_due_times_are_the_officers_the_applicant_has_the_appointment(
+    client, personas, catalog, receive
+):
+    dossier = receive()
+    officer_page = html(login(client, personas.officer).get(f"/mot-cua/ho-so/{dossier.code}/"))
+    assert 'data-testid="step-due"' in officer_page and "đồng hồ tạm dừng" not in officer_page
+    citizen = type(client)()
+    citizen_page = html(citizen.get(f"/ho-so/tra-cuu/{dossier.code}/?t={dossier.citizen_token}"))
+    assert 'data-testid="step-due"' not in citizen_page and 'data-testid="due"' in citizen_page
+    dossier_transition(
+        user=personas.officer,
+        code=dossier.code,
+        action="request_supplement",
+        note="Bản sao rõ nét",
+        version=dossier.version,
+    )
+    officer_page = html(client.get(f"/mot-cua/ho-so/{dossier.code}/"))
+    assert "đồng hồ tạm dừng" in officer_page  # the current step's due time moves too
