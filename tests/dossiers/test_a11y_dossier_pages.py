@@ -352,7 +352,9 @@ def test_the_supplement_files_error_is_attached_to_the_file_inputs(personas, cat
     inputs = [v for k, v in found.by_id.items() if k.startswith("sup-") and v.get("type") == "file"]
     assert inputs
     for attrs in inputs:
-        assert attrs["aria-invalid"] == "true" and attrs["aria-describedby"] == "err-files"
+        # the accepted types and size, then the error (which says nothing was sent)
+        assert attrs["aria-invalid"] == "true" and attrs["aria-describedby"] == "hint-sup-files err-files"
+    assert "hint-sup-files" in found.by_id
     assert summary_link(response) == f"sup-{dossier.procedure.documents.first().pk}"
 
 

@@ -875,6 +875,7 @@ def test_applicant_sends_additional_papers_online(client, personas, catalog, rec
     bad = SimpleUploadedFile("cccd.pdf", b"<html>", content_type="application/pdf")
     response = client.post(url, {f"doc_{paper.pk}": bad, "version": dossier.version})
     assert response.status_code == 400 and 'id="err-files"' in html(response)
+    assert "Chưa tệp nào được gửi" in html(response)  # the files chosen with it must be chosen again
     assert Dossier.objects.get(pk=dossier.pk).status == Status.SUPPLEMENT
     good = SimpleUploadedFile("cccd.pdf", PDF, content_type="application/pdf")
     response = client.post(url, {f"doc_{paper.pk}": good, "version": dossier.version})

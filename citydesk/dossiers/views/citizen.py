@@ -154,7 +154,7 @@ def file_online(request: HttpRequest, procedure_code: str) -> HttpResponse:
         "fee_text": payments.vnd(procedure.fee) if procedure.fee else "",
         "pays_online": procedure.service_level >= 4 and procedure.fee > 0,
         "accept": ACCEPT,
-        "max_mb": 10,
+        "max_mb": getattr(settings, "CITYDESK_MAX_DOSSIER_FILE_MB", 10),
     }
     return render(request, "dossiers/citizen_file.html", context, status=status)
 
@@ -453,6 +453,7 @@ def _track_page(
         "note": note,  # what the applicant typed in the refused action's form
         "confirmed": confirmed,  # the box ticked in the refused withdrawal's form
         "accept": ACCEPT,
+        "max_mb": getattr(settings, "CITYDESK_MAX_DOSSIER_FILE_MB", 10),
         "now": timezone.now(),
         "token": request.GET.get("t", ""),
         "rating_offer": rating_offer(dossier) if access == FULL else None,
