@@ -111,6 +111,28 @@ def test_a_level_4_online_dossier_gets_its_result_online_everywhere(client, pers
     assert delivery and delivery.group(1).strip() == vi("It is delivered online.")
 
 
+def test_a_level_4_dossier_of_a_phone_only_applicant_is_collected_at_the_desk(client, personas, catalog):
+    """No account, no e-mail: an SMS carries no result, and handing it over online was refused at the end.
+    The receipt and the pages said "online" all along; they now say the desk from the start."""
+    dossier = file_online(personas, catalog.land, Applicant(name="Lê Văn Bưu", phone="0903123457"))
+    assert dossier.result_method == ResultMethod.DESK
+    with translation.override("en"):
+        receipt = receipt_html(dossier, list(dossier.documents.all()))
+        desk_label = str(ResultMethod.DESK.label)
+    assert f'data-testid="result-method">{desk_label}<' in receipt
+    # The form said so before filing.
+    form = client.get(f"/ho-so/nop/{catalog.land.code}/").content.decode()
+    assert 'data-testid="result-online-hint"' in form and "Bộ phận Một cửa" in form
+    assert 'data-testid="result-online-hint"' not in client.get("/ho-so/nop/HT-01/").content.decode()
+    # With an account (no e-mail), the result reaches them online.
+    assert (
+        file_online(
+            personas, catalog.land, Applicant(name="Ngô Thị Mai", phone="0903123456"), user=personas.citizen
+        ).result_method
+        == ResultMethod.ONLINE
+    )
+
+
 def test_level_3_online_and_post_dossiers_keep_their_result_methods(personas, catalog, receive):
     level_3 = file_online(personas, catalog.birth, Applicant(name="Ngô Thị Mai", email="mai@example.vn"))
     assert level_3.result_method == ResultMethod.DESK  # filed online, collected at the desk

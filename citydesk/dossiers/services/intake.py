@@ -382,7 +382,11 @@ def dossier_receive(
         fee=procedure.fee,
         # How the result is handed over, as the receipt and every message say it; the desk may change it
         # when handing over.
-        result_method=expected_result_method(channel, procedure.service_level),
+        result_method=expected_result_method(
+            channel,
+            procedure.service_level,
+            reachable_online=bool(person.email) or (user is not None and user.is_authenticated),
+        ),
         citizen_token=secrets.token_urlsafe(16)[:22],
         updated_at=now,
     )
@@ -467,13 +471,14 @@ def dossier_receive(
     )
 
 
-def expected_result_method(channel: str, service_level: int) -> str:
+def expected_result_method(channel: str, service_level: int, *, reachable_online: bool = True) -> str:
     """How the result of a new dossier is to be handed over: by post for a dossier that came by post,
-    online for one filed online at level 4 (“submit and pay online, result online or by post”), else at
-    the desk (a level-3 filing's result is collected there)."""
+    online for one filed online at level 4 (“submit and pay online, result online or by post”) by an
+    applicant it can reach there (an account or an e-mail address: an SMS carries no result), else at the
+    desk (a level-3 filing's result is collected there)."""
     if channel == Channel.POST:
         return ResultMethod.POST
-    if channel == Channel.ONLINE and service_level >= ServiceLevel.LEVEL_4:
+    if channel == Channel.ONLINE and service_level >= ServiceLevel.LEVEL_4 and reachable_online:
         return ResultMethod.ONLINE
     return ResultMethod.DESK
 
