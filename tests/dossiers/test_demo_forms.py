@@ -160,6 +160,9 @@ def test_the_catalog_page_offers_the_form_and_it_downloads(personas):
     assert 'filename="HT-01-to-khai-dang-ky-khai-sinh.docx"' in response["Content-Disposition"]
     assert "TỜ KHAI ĐĂNG KÝ KHAI SINH" in paragraphs_of(b"".join(response.streaming_content))
     assert client.get("/thu-tuc/HT-01/mau/2/").status_code == 404  # the birth certificate has no form
+    # The online form offers it beside its paper too (it was only on the catalog page).
+    filing = client.get("/ho-so/nop/HT-01/").content.decode()
+    assert filing.count('href="/thu-tuc/HT-01/mau/1/"') == 1 and "/thu-tuc/HT-01/mau/2/" not in filing
     api = client.get("/api/v1/procedures/HT-01").json()
     assert api["documents"][0]["template_url"].endswith("HT-01-to-khai-dang-ky-khai-sinh.docx")
 
