@@ -258,6 +258,8 @@ def test_level_4_filing_goes_through_the_sandbox_payment(client, personas, catal
     page = html(client.get(response["Location"]))
     assert "100.000 đ" in page and payment.reference in page
     assert 'data-testid="gateway"' in page
+    # The gateway says the dossier is filed, and that cancelling the payment does not withdraw it.
+    assert f"Hồ sơ {dossier.code} đã được nộp" in page and 'data-testid="cancel-hint"' in page
     # Another browser cannot pay or cancel it.
     other = type(client)()
     assert other.post(response["Location"], {"outcome": "failed"}).status_code == 403

@@ -212,6 +212,11 @@ def _file(
             grant(request, dossier.code, FULL)
             if payments.needs_payment(dossier):
                 payment = payments.payment_start(dossier=dossier, user=user)
+                messages.success(
+                    request,
+                    _("Dossier %(code)s is filed. Next step: the fee of %(fee)s.")
+                    % {"code": dossier.code, "fee": payments.vnd(dossier.fee)},
+                )
                 return redirect(payments.adapter_for(payment.provider).checkout_url(payment))
             return redirect("dossiers:filed", code=dossier.code)
     return max(status, 400)
@@ -288,7 +293,7 @@ def pay(request: HttpRequest, reference: str) -> HttpResponse:
                 else "dossiers:track"
             )
             return redirect(target, code=payment.dossier.code)
-        error = _("Choose “Pay” or “Cancel”.")
+        error = _("Choose “Pay now” or “Cancel the payment”.")
         status = 400
     context = {
         "payment": payment,
