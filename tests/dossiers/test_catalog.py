@@ -492,6 +492,13 @@ def test_inactive_procedures_are_not_public(client, catalog):
     assert client.get("/thu-tuc/HT-07/").status_code == 404
 
 
+def test_a_free_procedure_with_a_fee_note_shows_the_note_alone(client, catalog):
+    """ "No fee (exempt when registered on time)" read as a contradiction: the note says it all."""
+    Procedure.objects.filter(code="CT-03").update(fee=0, fee_note="Miễn lệ phí khi đăng ký đúng hạn")
+    page = client.get("/thu-tuc/CT-03/").content.decode()
+    assert 'data-testid="fee">Miễn lệ phí khi đăng ký đúng hạn</dd>' in page
+
+
 def test_detail_page(client, catalog):
     response = client.get("/thu-tuc/CT-03/")
     assert response.status_code == 200

@@ -315,3 +315,12 @@ def test_the_back_office_names_the_provider_and_writes_the_amount(staff, persona
     )
     page = staff.get("/quan-tri/dossiers/payment/").content.decode()
     assert "600.000" in page and ">desk_cash<" not in page
+
+
+def test_an_unknown_or_desk_only_procedure_leads_back_to_the_catalog(client, catalog):
+    missing = client.get("/ho-so/nop/ZZ-99/")
+    assert missing.status_code == 404 and 'data-testid="catalog-link"' in html(missing)
+    desk_only = client.get(f"/ho-so/nop/{catalog.copy.code}/")  # online level 2: filed at the desk
+    assert desk_only.status_code == 400
+    assert f'href="/thu-tuc/{catalog.copy.code}/" data-testid="procedure-link"' in html(desk_only)
+    assert 'data-testid="levels-legend"' in html(client.get("/thu-tuc/"))

@@ -80,7 +80,16 @@ from citydesk.lib.text import search_key
 def file_online(request: HttpRequest, procedure_code: str) -> HttpResponse:
     procedure = selectors.online_procedure(procedure_code)
     if procedure is None:
-        return not_found(request, _("No procedure %(code)s in the catalog.") % {"code": procedure_code})
+        return render(
+            request,
+            "dossiers/_refusal.html",
+            {
+                "title": _("Not found"),
+                "message": _("No procedure %(code)s in the catalog.") % {"code": procedure_code},
+                "catalog_link": True,
+            },
+            status=404,
+        )
     if not selectors.is_online(procedure):
         return render(
             request,
@@ -91,6 +100,7 @@ def file_online(request: HttpRequest, procedure_code: str) -> HttpResponse:
                     "%(p)s cannot be filed online (online service level %(l)s): file it at the desk."
                 )
                 % {"p": procedure.label, "l": procedure.service_level},
+                "procedure_link": procedure.code,
             },
             status=400,
         )
