@@ -322,7 +322,11 @@ class CalendarOverrideAdmin(AuditedAdmin):
 
 
 class ServiceCategoryForm(forms.ModelForm):
-    """The admin builds the form of this model with these checks (no Meta: it passes the fields)."""
+    """The admin builds the form of this model with these checks (no Meta: it passes the fields).
+
+    The code's form and uniqueness (whatever the case), the code and domain of a category with reports
+    (fixed), the time to assign (at least an hour) and the questions (every fault at once) are checked by
+    `core.category_admin_checks`; each error is shown next to its field and nothing is saved."""
 
     questions = QuestionsField(
         label=_("Extra questions"),
@@ -333,7 +337,29 @@ class ServiceCategoryForm(forms.ModelForm):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from citydesk.core import category_admin_checks as checks
+
         super().__init__(*args, **kwargs)
+        self.stored = checks.stored_category(self.instance.pk)
+        used = checks.used_help_text(self.stored)
+        if "code" in self.fields:
+            self.fields["code"].help_text = used or _(
+                "Lower-case letters without accents, digits and underscores (e.g. road_damage): the "
+                "category's key in the API, Open311 (service_code) and exports. It can no longer change "
+                "once reports use the category."
+            )
+        if "domain" in self.fields and used:
+            self.fields["domain"].help_text = used
+        if "working_days" in self.fields:
+            self.fields["working_days"].help_text = _(
+                "0 is a same-day service: due at the close of office on the day the report is received "
+                "(the next working day's, when received after the same-day cut-off time)."
+            )
+        if "triage_hours" in self.fields:
+            self.fields["triage_hours"].help_text = _(
+                "Working hours from receipt to classify the report and assign it to a unit: at least 1."
+            )
+            self.fields["triage_hours"].widget.attrs["min"] = 1
         if "department_code" in self.fields:
             self.fields["department_code"].help_text = _(
                 "The part after the dot of the department's code: SXD for 79.SXD (in each city, its "
@@ -342,15 +368,38 @@ class ServiceCategoryForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        for check in (self._check_questions, self._check_department):
-            try:
-                check(data)
-            except DomainError as exc:
-                add_domain_error(self, exc)
+        self._check_code_domain_times(data)
+        self._check_questions(data)
+        try:
+            self._check_department(data)
+        except DomainError as exc:
+            add_domain_error(self, exc)
         return data
 
+    def _check_code_domain_times(self, data: dict[str, Any]) -> None:
+        from citydesk.core import category_admin_checks as checks
+
+        for field, check, args in (
+            ("code", checks.code_problem, (self.stored,)),
+            ("domain", checks.domain_problem, (self.stored,)),
+            ("triage_hours", checks.triage_hours_problem, ()),
+        ):
+            if data.get(field) is not None:  # not already refused (empty, not a number…)
+                problem = check(data[field], *args)
+                if problem:
+                    self.add_error(field, problem)
+
     def _check_questions(self, data: dict[str, Any]) -> None:
-        if "questions" in data:  # not already refused as bad JSON
+        from citydesk.core import category_admin_checks as checks
+
+        if "questions" not in data:  # already refused as bad JSON
+            return
+        field = self.fields["questions"]
+        raw = field.widget.value_from_datadict(self.data, self.files, self.add_prefix("questions"))
+        problems = checks.question_problems(data["questions"], checks.question_numbers(raw))
+        if problems:
+            self.add_error("questions", problems)
+        else:
             data["questions"] = check_questions(data["questions"])
 
     def _check_department(self, data: dict[str, Any]) -> None:

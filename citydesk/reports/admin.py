@@ -7,13 +7,14 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from citydesk.core.admin_audit import AuditedAdmin, record_change, snapshot
-from citydesk.core.models import DivisionLevel, OrgKind
+from citydesk.core.models import DivisionLevel, OrgKind, ServiceCategory
 from citydesk.core.validators import organisation_province
 from citydesk.reports.models import Open311Client, Report, ReportEvent, RoutingRule
 
@@ -64,6 +65,15 @@ class WeekdaysField(forms.MultipleChoiceField):
             raise forms.ValidationError(_("Each day may appear only once."))
 
 
+def _not_a_report_category(category: ServiceCategory | None = None) -> str:
+    if category is None:
+        return _("Choose a category of citizen reports (1022) from the list: routing only sends reports.")
+    return _(
+        "“%(name)s” is a category of the domain “%(domain)s”: routing only sends citizen reports (1022), so "
+        "the rule would never be used. Choose a category of citizen reports."
+    ) % {"name": category.name, "domain": category.get_domain_display()}
+
+
 class RoutingRuleForm(forms.ModelForm):
     """A rule that could never match, or would send reports where nobody handles them, is refused."""
 
@@ -79,6 +89,22 @@ class RoutingRuleForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.initial["weekdays"] = list(self.instance.weekdays or "")
+        if "category" in self.fields:
+            # Routing sends citizen reports only: the report domain's categories are offered. A rule saved
+            # before with another domain's category keeps it in the list, so that its page shows it (an
+            # option missing from the list would come back empty, “any category”) and refuses it.
+            offered = Q(domain=ServiceCategory.Domain.REPORT)
+            if self.instance.category_id is not None:
+                offered |= Q(pk=self.instance.category_id)
+            field = self.fields["category"]
+            field.queryset = ServiceCategory.objects.filter(offered)
+            field.error_messages["invalid_choice"] = _not_a_report_category()
+
+    def clean_category(self) -> ServiceCategory | None:
+        category = self.cleaned_data.get("category")
+        if category is not None and category.domain != ServiceCategory.Domain.REPORT:
+            raise forms.ValidationError(_not_a_report_category(category))
+        return category
 
     def clean_weekdays(self) -> str:
         return "".join(sorted(self.cleaned_data.get("weekdays") or []))

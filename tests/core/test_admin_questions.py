@@ -121,7 +121,10 @@ def test_a_faulty_row_is_named_and_nothing_is_saved(staff, row, fault):
     r = staff.post(f"{ADMIN}/core/servicecategory/add/", _form([good, {"label_en": "", **row}]))
     assert r.status_code == 200
     errors = r.context["adminform"].form.errors["questions"]
-    assert errors[0].startswith("Câu hỏi 2:") and fault in errors[0], errors
+    # Named by the question's number and the box's label on the screen, not by the stored key.
+    label = {"choices": "Các lựa chọn", "code": "Mã", "label": "Câu hỏi (tiếng Việt)", "type": "Kiểu trả lời"}
+    assert errors[0].startswith(f"Câu hỏi 2, {label[fault]}"), errors
+    assert f"“{fault}”" not in errors[0], errors
     assert not ServiceCategory.objects.filter(code="potholes").exists()
     page = r.content.decode()  # what was typed comes back, to be corrected
     assert 'name="questions-0-code" value="depth_cm"' in page
