@@ -7,7 +7,6 @@ payments, shipments and the counters are read-only: they change only through the
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -19,15 +18,24 @@ from django.utils.translation import gettext_lazy
 
 from citydesk.core.admin_audit import AuditedAdmin
 from citydesk.core.audit import Actor, audit_record
+from citydesk.core.models import max_working_hours_validator
 from citydesk.dossiers.catalog import (
+    COLUMNS,
+    SHEET_DOCUMENTS,
+    SHEET_PROCEDURES,
+    SHEET_STEPS,
     catalog_export,
+    department_problems,
     known_department_codes,
+    parse_value,
     percent_text,
     procedure_snapshot,
     search_name_of,
+    share_total_off,
 )
 from citydesk.dossiers.catalog_values import STEP_ROLES
 from citydesk.dossiers.models import (
+    Authority,
     Campaign,
     CampaignTally,
     Dossier,
@@ -44,6 +52,7 @@ from citydesk.dossiers.models import (
     Shipment,
     Target,
 )
+from citydesk.dossiers.services.campaigns import target_problems
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -72,19 +81,21 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 class PositionedFormSet(forms.BaseInlineFormSet):
-    """Rows numbered 1, 2, 3…; for steps, shares of the time adding up to 100%."""
+    """Rows numbered 1, 2, 3…; for steps, shares of the time adding up to 100%. As in the import, a check
+    across the rows waits for every row's value to be readable (a bad share is reported on its own row)."""
 
     check_shares = False
 
     def clean(self) -> None:
         super().clean()
         kept = [f.cleaned_data for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-        positions = sorted(data.get("position") or 0 for data in kept)
-        if positions != list(range(1, len(kept) + 1)):
-            raise forms.ValidationError(_("Number the rows 1, 2, 3… without gaps or repeats."))
-        if self.check_shares and kept:
-            total = sum((data.get("share") or Decimal(0) for data in kept), Decimal(0))
-            if abs(total - 100) > Decimal("0.01"):
+        if all("position" in data for data in kept):
+            positions = sorted(data["position"] for data in kept)
+            if positions != list(range(1, len(kept) + 1)):
+                raise forms.ValidationError(_("Number the rows 1, 2, 3… without gaps or repeats."))
+        if self.check_shares and kept and all("share" in data for data in kept):
+            total = share_total_off(data["share"] for data in kept)
+            if total is not None:
                 raise forms.ValidationError(
                     _("The shares of the steps add up to %(total)s%%, not 100%%.")
                     % {"total": percent_text(total)}
@@ -104,10 +115,82 @@ class StepFormSet(PositionedFormSet):
             raise forms.ValidationError(_("A procedure needs at least one step in its process."))
 
 
-class StepForm(forms.ModelForm):
-    """The same rules as the catalog's Excel import (catalog._check_step): a step is done by an officer,
-    deputy, head or leader (an operator, inspector or administrator cannot move a dossier on), and only a
-    step performed by a department names a department, one that exists."""
+class CatalogRowForm(forms.ModelForm):
+    """A row of one of the catalog workbook's sheets (`sheet`), held to the Excel import's rules: each of
+    the form's fields that is a column of the sheet is read as the import reads its cell
+    (catalog.parse_value), with the same normalisation (a code in capitals, a text in NFC) and the same
+    message, next to the field. What the back office saves is then exported and imported back as it is:
+    a code “TEST 01 ?” or a processing time of 0 broke the round trip."""
+
+    sheet = ""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for key, *_rest in COLUMNS[self.sheet]:
+            if key in self.fields and key in data:
+                try:
+                    data[key] = parse_value(self.sheet, key, data[key])
+                except ValueError as exc:
+                    self.add_error(key, str(exc))
+        return data
+
+
+class ProcedureForm(CatalogRowForm):
+    """A procedure row (catalog._validate): besides each cell's rules, a code no other procedure has with
+    any case (“ct-01” beside “CT-01” sent /thu-tuc/ct-01/ to the other one, and the export no longer
+    imported back), and the department of a department-level procedure, one that exists."""
+
+    sheet = SHEET_PROCEDURES
+
+    class Meta:
+        model = Procedure
+        fields = [key for key, *_rest in COLUMNS[SHEET_PROCEDURES]]
+
+    def clean_processing_time(self) -> int | None:
+        """Beyond the calendar: the model's message, which names the limit's reason (the import's says
+        “At most 8000.”), as the back office said before."""
+        value = self.cleaned_data.get("processing_time")
+        if value is not None:
+            max_working_hours_validator()(value)
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        code = data.get("code")
+        if code:
+            other = Procedure.objects.filter(code__iexact=code).exclude(pk=self.instance.pk).first()
+            if other is not None:
+                self.add_error(
+                    "code",
+                    _(
+                        "The procedure “%(name)s” already has the code %(code)s (capital and small letters "
+                        "count as the same)."
+                    )
+                    % {"name": other.name, "code": other.code},
+                )
+        if "department_code" in data and "authority" in data:
+            needed = data["authority"] == Authority.DEPARTMENT
+            for message in department_problems(data["department_code"], needed, known_department_codes()):
+                self.add_error("department_code", message)
+        return data
+
+
+class DocumentForm(CatalogRowForm):
+    """A document row, by the import's rules (a position from 1, a name, copies in at most 60 characters)."""
+
+    sheet = SHEET_DOCUMENTS
+
+    class Meta:
+        model = ProcedureDocument
+        fields = ["position", "name", "name_en", "copies", "required", "template"]
+
+
+class StepForm(CatalogRowForm):
+    """A step row, by the import's rules (catalog._check_step): a share above 0 and at most 100; a step is
+    done by an officer, deputy, head or leader (an operator, inspector or administrator cannot move a
+    dossier on), and only a step performed by a department names a department, one that exists."""
+
+    sheet = SHEET_STEPS
 
     class Meta:
         model = ProcedureStep
@@ -119,26 +202,17 @@ class StepForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        performer = data.get("performer")
-        code = (data.get("department_code") or "").strip().upper()
-        if performer == Performer.DEPARTMENT:
-            if not code:
-                self.add_error("department_code", _("Name the department (its code, e.g. SXD)."))
-            elif code not in known_department_codes():
-                self.add_error(
-                    "department_code",
-                    _("Unknown department code “%(code)s”; known codes: %(codes)s.")
-                    % {"code": code, "codes": ", ".join(sorted(known_department_codes()))},
-                )
-        elif code and performer:
-            self.add_error("department_code", _("Only a step performed by a department names a department."))
-        if "department_code" in data:
-            data["department_code"] = code
+        if "performer" in data and "department_code" in data:
+            needed = data["performer"] == Performer.DEPARTMENT
+            codes = known_department_codes()
+            for message in department_problems(data["department_code"], needed, codes, step=True):
+                self.add_error("department_code", message)
         return data
 
 
 class ProcedureDocumentInline(admin.TabularInline):
     model = ProcedureDocument
+    form = DocumentForm
     formset = PositionedFormSet
     extra = 0
     fields = ["position", "name", "name_en", "copies", "required", "template"]
@@ -154,6 +228,7 @@ class ProcedureStepInline(admin.TabularInline):
 
 @admin.register(Procedure)
 class ProcedureAdmin(AuditedAdmin):
+    form = ProcedureForm
     list_display = [
         "code",
         "name",
@@ -222,9 +297,28 @@ class CampaignAdmin(ReadOnlyAdmin):
     filter_horizontal = ["procedures", "units"]
 
 
+class TargetForm(forms.ModelForm):
+    """The bounds of the targets page (services.campaigns.target_set), each next to its field: a year from
+    2000 to 2100 and shares in percent from 0 to 100 (a year 1800 or a share of 150 or −1 was saved)."""
+
+    class Meta:
+        model = Target
+        fields = ["unit", "year", "online_share", "on_time_share", "one_stop_share"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        names = ("year", "online_share", "on_time_share", "one_stop_share")
+        checked = {name: data[name] for name in names if data.get(name) is not None}
+        for name, message in target_problems(checked).items():
+            if name in checked:  # a value the field refused already has its message
+                self.add_error(name, message)
+        return data
+
+
 @admin.register(Target)
 class TargetAdmin(AuditedAdmin):
-    list_display = ["unit", "year", "online_share", "on_time_share", "one_stop_share"]
+    form = TargetForm
+    list_display = ["__str__", "year", "online_share", "on_time_share", "one_stop_share"]
     list_filter = ["year"]
     list_select_related = ["unit"]
     autocomplete_fields = ["unit"]

@@ -302,6 +302,13 @@ def _header_keys(sheet: str, header: tuple[Any, ...], errors: list[RowError]) ->
     return keys
 
 
+def parse_value(sheet: str, key: str, raw: Any) -> Any:
+    """The value of a column's cell as the import reads it (a code in capitals, a text in NFC…), or
+    ValueError with the import's message. The back office holds its catalog forms to the same rules."""
+    kind, max_length = next((kind, n) for k, _h, kind, n in COLUMNS[sheet] if k == key)
+    return _parse(kind, raw, max_length)
+
+
 def _parse(kind: str, raw: Any, max_length: int) -> Any:
     """The value of one cell, or ValueError with the message to show."""
     if isinstance(raw, float) and raw.is_integer():
@@ -413,18 +420,31 @@ class _Checker:
             checked.append((number, values))
         return checked
 
-    def department(self, sheet: str, row: int, values: dict[str, Any], needed: bool) -> None:
+    def department(
+        self, sheet: str, row: int, values: dict[str, Any], needed: bool, *, step: bool = False
+    ) -> None:
         if "department_code" not in values:
             return
-        code = values["department_code"]
-        if needed and not code:
-            self.error(sheet, row, "department_code", _("Name the department (its code, e.g. SXD)."))
-        elif code and code not in self.departments:
-            message = _("Unknown department code “%(code)s”; known codes: %(codes)s.") % {
-                "code": code,
-                "codes": ", ".join(sorted(self.departments)),
-            }
+        for message in department_problems(values["department_code"], needed, self.departments, step=step):
             self.error(sheet, row, "department_code", message)
+
+
+def department_problems(code: str, needed: bool, known: Iterable[str], *, step: bool = False) -> list[str]:
+    """What is wrong with a department code (as `parse_value` reads it) where a department is `needed` (a
+    department-level procedure, a step performed by a department) or not, among the `known` codes. Only a
+    `step` performed by a department may name one; a procedure of another level may keep its code."""
+    known = set(known)
+    problems = []
+    if needed and not code:
+        problems.append(_("Name the department (its code, e.g. SXD)."))
+    elif code and code not in known:
+        problems.append(
+            _("Unknown department code “%(code)s”; known codes: %(codes)s.")
+            % {"code": code, "codes": ", ".join(sorted(known))}
+        )
+    if step and code and not needed:
+        problems.append(_("Only a step performed by a department names a department."))
+    return problems
 
 
 def _validate(sheets: dict[str, Rows], letters: dict[str, Letters], errors: list[RowError]) -> _Plan:
@@ -497,21 +517,23 @@ def _check_processing_time(check: _Checker, row: int, values: dict[str, Any]) ->
 def _check_step(check: _Checker, row: int, values: dict[str, Any]) -> None:
     if "performer" not in values:
         return
-    needed = values["performer"] == Performer.DEPARTMENT
-    check.department(SHEET_STEPS, row, values, needed)
-    if values.get("department_code") and not needed:
-        message = _("Only a step performed by a department names a department.")
-        check.error(SHEET_STEPS, row, "department_code", message)
+    check.department(SHEET_STEPS, row, values, values["performer"] == Performer.DEPARTMENT, step=True)
 
 
 def _check_share_total(check: _Checker, code: str, items: Checked) -> None:
     """The shares of a procedure's steps add up to 100% (checked when every share could be read)."""
     if not items or not all("share" in values for _row, values in items):
         return
-    total = sum((values["share"] for _row, values in items), Decimal(0))
-    if abs(total - 100) > Decimal("0.01"):
+    total = share_total_off([values["share"] for _row, values in items])
+    if total is not None:
         message = _("The shares of the steps of %(code)s add up to %(total)s%%, not 100%%.")
         check.error(SHEET_STEPS, items[0][0], "share", message % {"code": code, "total": percent_text(total)})
+
+
+def share_total_off(shares: Iterable[Decimal]) -> Decimal | None:
+    """The total of a process's step shares when it is not 100% (give or take 0.01), else None."""
+    total = sum(shares, Decimal(0))
+    return total if abs(total - 100) > Decimal("0.01") else None
 
 
 def percent_text(value: Decimal | float | int) -> str:

@@ -633,7 +633,8 @@ class Target(models.Model):
         constraints = [models.UniqueConstraint(fields=["unit", "year"], name="dossiertarget_unit_year")]
 
     def __str__(self) -> str:
-        return f"{self.unit_id} {self.year}"
+        """“UBND Phường Bến Thành – 2026”: how the back office names it (in its messages and log)."""
+        return f"{self.unit.name if self.unit_id else '—'} – {self.year}"
 
 
 class IdempotencyKey(models.Model):
