@@ -63,12 +63,35 @@ class MembershipInline(CodedChoices, admin.TabularInline):
     autocomplete_fields = ["organisation"]
 
 
+def _other_active_superusers(user: Any) -> bool:
+    """Whether someone else can still run the back office if `user` stops being able to."""
+    return User.objects.filter(is_superuser=True, is_active=True, is_staff=True).exclude(pk=user.pk).exists()
+
+
 class UserChangeForm(BaseUserChangeForm):
     def clean_phone(self) -> str:
         try:
             return normalize_phone(self.cleaned_data.get("phone", ""), field="phone")
         except DomainError as exc:
             raise forms.ValidationError(exc.message) from None
+
+    def clean(self) -> dict[str, Any]:
+        """The last active system administrator keeps what lets them in: unticking “active”, “staff” or
+        “superuser” would lock everyone out of the back office, and only a shell could undo it (the
+        command `citydesk deactivate-user` refuses the same)."""
+        data = super().clean()
+        user = self.instance
+        if user.pk is None or not (user.is_superuser and user.is_active and user.is_staff):
+            return data
+        lost = [name for name in ("is_active", "is_staff", "is_superuser") if name in data and not data[name]]
+        if lost and not _other_active_superusers(user):
+            message = _(
+                "“%(u)s” is the last active system administrator: give another account these rights "
+                "first, or nobody could use the back office."
+            ) % {"u": user.username}
+            for name in lost:
+                self.add_error(name, message)
+        return data
 
 
 @admin.register(User)
@@ -90,6 +113,13 @@ class UserAdmin(PermissionChoices, AuditedAdmin, BaseUserAdmin):
     # joined on every save, a change nobody made.
     readonly_fields = ["last_login", "date_joined"]
     inlines = [MembershipInline]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_superuser and obj.is_active and not _other_active_superusers(obj):
+            # The last active system administrator (see UserChangeForm.clean); the list's bulk "delete"
+            # asks this of every selected account, and refuses the whole selection.
+            return False
+        return super().has_delete_permission(request, obj)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         """Granting or removing the administrator's role gives or takes away staff status and the

@@ -319,3 +319,55 @@ def test_a_tampered_inline_form_says_so_in_vietnamese(staff, personas):
     page = r.content.decode()
     assert "ManagementForm data is missing" not in page
     assert "Dữ liệu ManagementForm bị thiếu hoặc đã bị can thiệp" in page
+
+
+# --- The last active system administrator cannot be locked out from the back office ----------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"is_active": None, "is_staff": "on", "is_superuser": "on"}, "is_active"),
+        ({"is_staff": None, "is_superuser": "on"}, "is_staff"),
+        ({"is_staff": "on", "is_superuser": None}, "is_superuser"),
+    ],
+)
+def test_the_last_active_administrator_keeps_the_rights_that_let_them_in(staff, personas, overrides, field):
+    admin_user = personas.admin
+    memberships = list(admin_user.memberships.values("organisation", "role", "title", "is_active", "pk"))
+    rows = [
+        {
+            "id": str(m["pk"]),
+            "user": str(admin_user.pk),
+            "organisation": str(m["organisation"]),
+            "role": m["role"],
+            "title": m["title"],
+            "is_active": "on" if m["is_active"] else "",
+        }
+        for m in memberships
+    ]
+    data = {**_user_change_form(admin_user, **overrides), **_membership_form(rows, initial=len(rows))}
+    r = staff.post(f"{ADMIN}/core/user/{admin_user.pk}/change/", data)
+    assert r.status_code == 200, r.get("Location")
+    errors = form_errors(r)
+    assert "quản trị hệ thống cuối cùng" in str(errors.get(field)), errors
+    admin_user.refresh_from_db()
+    assert admin_user.is_active and admin_user.is_staff and admin_user.is_superuser
+    # With a second administrator, the first may step down.
+    User.objects.create_user(username="admin2", password="x", is_staff=True, is_superuser=True)
+    r = staff.post(f"{ADMIN}/core/user/{admin_user.pk}/change/", data)
+    assert r.status_code == 302, form_errors(r)
+    admin_user.refresh_from_db()
+    # (Staff status follows the administrator's role, which the account still holds.)
+    assert not getattr(admin_user, field) or field == "is_staff"
+
+
+def test_the_last_active_administrator_cannot_be_deleted(staff, personas):
+    admin_user = personas.admin
+    page = staff.get(f"{ADMIN}/core/user/{admin_user.pk}/delete/")
+    assert page.status_code == 403
+    response = staff.post(
+        f"{ADMIN}/core/user/",
+        {"action": "delete_selected", "_selected_action": [admin_user.pk], "post": "yes"},
+    )
+    assert User.objects.filter(pk=admin_user.pk).exists(), response.status_code
