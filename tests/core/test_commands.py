@@ -340,3 +340,29 @@ def test_create_user_without_a_password_says_how_to_give_one(personas, capsys):
         "Mật-khẩu-2026-x",
     )
     assert "set-password" not in capsys.readouterr().out
+
+
+def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CITYDESK_DATA_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "citydesk.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_a_terminals_errors_are_said_in_vietnamese_without_djangos_prefix(tmp_path):
+    """argparse's English ("the following arguments are required") and Django's "CommandError: " in front
+    of every message were what an administrator read."""
+    missing = _cli(tmp_path, "create-api-key")
+    assert missing.returncode == 2
+    assert "lỗi: thiếu tham số bắt buộc: --name" in missing.stderr, missing.stderr
+    assert "the following arguments" not in missing.stderr
+    refused = _cli(tmp_path, "import-ratings", str(tmp_path / "khong-co.xlsx"))
+    assert refused.returncode == 2
+    assert refused.stderr.strip().startswith("Lỗi: ") and "không tìm thấy tệp" in refused.stderr
+    assert "CommandError" not in refused.stderr

@@ -210,6 +210,11 @@ def test_import_errors_name_the_files_own_headers(client, personas):
     with pytest.raises(ImportRejected) as missing:
         ratings_import(user=personas.admin, file=xlsx_bytes([], VI_HEADER[:3]), filename="x.xlsx")
     assert {e.column for e in missing.value.errors} == {"hài lòng", "bình thường", "không hài lòng"}
+    # Each missing column is named by both headers the import takes (an English file wrote "satisfied").
+    assert "“hài lòng” (hoặc “satisfied”)" in " ".join(e.message for e in missing.value.errors)
+    with pytest.raises(ImportRejected) as missing:
+        ratings_import(user=personas.admin, file=xlsx_bytes([], ["month", "unit"]), filename="x.xlsx")
+    assert "“kênh” (hoặc “channel”)" in " ".join(e.message for e in missing.value.errors)
 
 
 def test_api_refusal_of_an_empty_body_is_one_clean_message(client):

@@ -162,10 +162,17 @@ def rows_from_table(table: list[list[Any]]) -> tuple[Numbered, dict[str, str]]:
     headers = {column: written[i] for column, i in positions.items()}
     missing = [c for c in REQUIRED if c not in positions]
     if missing:
-        # Name a missing column the way the file names the others: in Vietnamese or by its English key.
+        # The column is named the way the file names the others (in Vietnamese or by its English key);
+        # the message gives both headers the import takes.
         vietnamese = any(search_key(h) != c for c, h in headers.items())
-        names = {c: COLUMN_TITLES[c] if vietnamese else c for c in missing}
-        errors = [RowError(1, names[c], _("Missing column “%(c)s”.") % {"c": names[c]}) for c in missing]
+        errors = [
+            RowError(
+                1,
+                str(COLUMN_TITLES[c]) if vietnamese else c,
+                _("Missing column “%(title)s” (or “%(key)s”).") % {"title": COLUMN_TITLES[c], "key": c},
+            )
+            for c in missing
+        ]
         raise ImportRejected(_("The header row lacks required columns."), errors)
     rows = []
     for number, cells in enumerate(table[1:], start=2):
