@@ -19,6 +19,7 @@ from citydesk.dossiers.models import (
     Shipment,
 )
 from citydesk.dossiers.models import Status as DossierStatus
+from citydesk.dossiers.selectors import papers_asked
 from citydesk.dossiers.views_catalog import processing_time_label  # the catalog pages' wording
 
 # --- Input ----------------------------------------------------------------------------------------
@@ -366,14 +367,9 @@ def dossier_view(d: Dossier, *, full: bool, allowed: list[str] | None = None) ->
 
 
 def _papers_asked(d: Dossier) -> list[dict]:
-    if d.status != DossierStatus.SUPPLEMENT:
+    wanted = papers_asked(d, list(d.events.all()))  # the pages' rule
+    if not wanted:
         return []
-    request = next(
-        (e for e in reversed(list(d.events.all())) if e.kind == DossierEvent.Kind.SUPPLEMENT_REQUESTED), None
-    )
-    if request is None or not request.papers:
-        return []
-    wanted = set(request.papers)
     return [
         {"id": p.pk, "name": p.name, "name_en": p.name_en}
         for p in d.procedure.documents.all()

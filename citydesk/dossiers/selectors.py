@@ -26,6 +26,7 @@ from citydesk.dossiers.models import (
     OPEN_STATUSES,
     Authority,
     Dossier,
+    DossierEvent,
     DossierStep,
     Performer,
     Procedure,
@@ -40,6 +41,16 @@ DOSSIER_POWERS = frozenset({Power.DOSSIER_RECEIVE, Power.DOSSIER_APPROVE})
 # Work still to do somewhere: open dossiers, and results waiting to be handed over at the desk.
 ACTIVE_STATUSES = (*OPEN_STATUSES, Status.RESULT_READY)
 DUE_SOON = dt.timedelta(hours=24)
+
+
+def papers_asked(dossier: Dossier, events: list[DossierEvent]) -> set[int]:
+    """While the dossier waits for additional papers, the ids of the procedure's papers the request being
+    answered names (its latest one); none otherwise, or when the request named them in words only."""
+    if dossier.status != Status.SUPPLEMENT:
+        return set()
+    kind = DossierEvent.Kind.SUPPLEMENT_REQUESTED
+    request = next((e for e in reversed(events) if e.kind == kind), None)
+    return set(request.papers) if request is not None else set()
 
 
 _PHONE_LIKE = re.compile(r"\+?[\d\s.\-()]*\d[\d\s.\-()]*")

@@ -292,12 +292,7 @@ def serve_document(dossier: Dossier, pk: int) -> HttpResponse | None:
 def requirements_asked_first(dossier: Dossier, events: list[DossierEvent]) -> list[ProcedureDocument]:
     """The procedure's papers for an upload of additional papers: while a request waits, the papers it
     names first (marked `asked`), then the others in the catalog's order."""
-    asked: set[int] = set()
-    if dossier.status == Status.SUPPLEMENT:
-        request = next(
-            (e for e in reversed(events) if e.kind == DossierEvent.Kind.SUPPLEMENT_REQUESTED), None
-        )
-        asked = set(request.papers) if request is not None else set()
+    asked = selectors.papers_asked(dossier, events)
     papers = list(dossier.procedure.documents.all())
     for paper in papers:
         paper.asked = paper.pk in asked  # type: ignore[attr-defined]
