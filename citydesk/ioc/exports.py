@@ -20,11 +20,13 @@ from django.contrib.staticfiles import finders
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from citydesk.core.models import Organisation
 from citydesk.ioc.forms import PRESETS
+from citydesk.ioc.panels import SLA_TARGET_PCT
 from citydesk.ioc.queries import totals
 from citydesk.lib.xlsx import workbook_bytes
 from citydesk.reports.forms import category_label
@@ -341,37 +343,38 @@ def _satisfaction_sheet(workbook: Any, context: dict[str, Any]) -> None:
 
 
 def _league_sheet(workbook: Any, context: dict[str, Any]) -> None:
+    """The whole ranking, best first, ranks 1, 2, 3… (units with the same figures share one): the page
+    shows its two ends, the sheet every unit, each marked on or below the on-time target."""
     sheet = _Sheet(
         workbook,
         SHEET_LEAGUE,
         [
-            _("Group"),
             _("Rank"),
             _("Unit"),
             _("Code"),
+            _("On-time target"),
             _("Received"),
             _("Resolved on time"),
             _("Satisfied"),
             _in_days(_("Median handling time")),
         ],
     )
-    sections = context.get("league_sections") or []
-    wrote = False
-    for title, rows, _empty in sections:
-        for row in rows:
-            m = row["m"]
-            sheet.row(
-                str(title),
-                row["rank"],  # in the whole ranking; units with the same figures share a rank
-                row["unit"].name,
-                row["unit"].code,
-                (int(m.n), COUNT),
-                (_fraction(m.on_time_pct), PCT),
-                (_fraction(m.satisfaction_pct), PCT),
-                (_days(m.median_hours), DAYS),
-            )
-            wrote = True
-    if not wrote:
+    league = context.get("league") or {}
+    target = number_format(SLA_TARGET_PCT, 0)
+    for row in league.get("ranking") or []:
+        m = row["m"]
+        sheet.row(
+            row["rank"],
+            row["unit"].name,
+            row["unit"].code,
+            (_("below %(target)s%%") if row["below_target"] else _("reached (%(target)s%%)"))
+            % {"target": target},
+            (int(m.n), COUNT),
+            (_fraction(m.on_time_pct), PCT),
+            (_fraction(m.satisfaction_pct), PCT),
+            (_days(m.median_hours), DAYS),
+        )
+    if not league.get("ranking"):
         sheet.empty()
     sheet.finish()
 

@@ -69,6 +69,10 @@ class RollupState(models.Model):
     # before is not recorded.
     heat_epoch = models.BigIntegerField(default=0)
 
+    class Meta:
+        verbose_name = _("roll-up state")
+        verbose_name_plural = _("roll-up states")
+
     def __str__(self) -> str:
         return f"roll-ups {self.definition[:12]}"
 

@@ -645,11 +645,23 @@ def _league(
             "link": link(unit=units[k].code),
             "rank": ranks[k],
             "below_target": (m.on_time_pct or 0) < SLA_TARGET_PCT,
+            # Nothing resolved, reports overdue: listed for that (its on-time share is no figure).
+            "overdue_unresolved": int(m.overdue_n) if not m.resolved_n else 0,
         }
 
     return {
         "best": [row(k, m) for k, m in best],
         "worst": [row(k, m) for k, m in worst],
+        # The whole ranking, best first (the Excel sheet's; the page shows both ends only).
+        "ranking": [
+            {
+                "unit": units[k],
+                "m": m,
+                "rank": ranks[k],
+                "below_target": (m.on_time_pct or 0) < SLA_TARGET_PCT,
+            }
+            for k, m in ranked
+        ],
         "count": len(ranked),
         # More than LEAGUE_ROWS units: two tables (best, needs attention), either possibly empty.
         "split": len(ranked) > LEAGUE_ROWS,

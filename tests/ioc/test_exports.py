@@ -125,7 +125,7 @@ def test_satisfaction_and_league_sheets_carry_the_units_figures(client, reports)
     satisfaction = list(book["Hài lòng theo đơn vị"].iter_rows(min_row=2, values_only=True))
     assert satisfaction == [(reports.ward.name, reports.ward.code, 1, 1)]  # 100 %, of 1 rating
     league = list(book["Xếp hạng đơn vị"].iter_rows(min_row=2, values_only=True))
-    assert [(row[1], row[2], row[4], row[5]) for row in league] == [(1, reports.ward.name, 4, 1)]
+    assert [(row[0], row[1], row[4], row[5]) for row in league] == [(1, reports.ward.name, 4, 1)]
 
 
 def test_a_ward_head_exports_their_ward_only(client, reports):

@@ -12,6 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from citydesk.core.models import Organisation
@@ -202,17 +203,20 @@ def test_with_every_unit_below_target_none_is_called_best(personas):
     assert panels.league_sections(league)[0][2]  # "no unit reached the target"
 
 
-def test_the_league_sheet_flags_only_units_below_target(personas):
+def test_the_league_sheet_holds_the_whole_ranking_and_flags_only_units_below_target(personas):
+    """The page shows both ends of the ranking; the sheet showed them too, ranks 1…5 then 12, 11, 10, 9,
+    which read as a numbering with holes. It lists every unit, best first."""
     by_unit = {k: _m(10, 10) for k in range(1, 9)}
     by_unit[9] = _m(10, 3)
+    by_unit[10] = _m(10, 8)
     league = _league(by_unit)
     workbook = openpyxl.Workbook()
     exports._league_sheet(workbook, {"league": league, "league_sections": panels.league_sections(league)})
     rows = list(workbook.worksheets[-1].iter_rows(min_row=2, values_only=True))
-    attention = str(panels.league_sections(league)[1][0])
-    flagged = [(row[1], row[3]) for row in rows if row[0] == attention]
-    assert flagged == [(9, "U9")]
-    assert [row[3] for row in rows if row[0] != attention] == ["U1", "U2", "U3", "U4", "U5"]
+    assert [row[2] for row in rows] == [f"U{k}" for k in range(1, 9)] + ["U10", "U9"]
+    assert [row[0] for row in rows] == [1] * 8 + [9, 10]
+    flagged = [row[2] for row in rows if row[3].startswith("dưới")]
+    assert flagged == ["U10", "U9"]
 
 
 def test_the_page_and_the_brief_show_the_sections_empty_text(client, reports, monkeypatch):
@@ -364,6 +368,13 @@ def test_a_unit_with_overdue_reports_and_nothing_resolved_needs_attention_first(
     league = _league(by_unit)
     assert _codes(league["worst"]) == ["U8"] and league["worst"][0]["m"].on_time_pct is None
     assert "U9" not in _codes(league["best"] + league["worst"]) and league["count"] == 8
+    # Its row says why it is there, where "— — —" read as a unit without data.
+    assert league["worst"][0]["overdue_unresolved"] == 1
+    assert all(r["overdue_unresolved"] == 0 for r in league["best"])
+    html = render_to_string(
+        "ioc/_panels.html", {"league_sections": panels.league_sections(league), "cards": []}
+    )
+    assert "chưa giải quyết phản ánh nào, 1 quá hạn" in html
 
 
 def test_the_satisfaction_chart_keeps_the_least_satisfied_rated_units(personas):
