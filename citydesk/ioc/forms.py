@@ -115,6 +115,16 @@ class OverviewForm(forms.Form):
             if self.data.get("period"):
                 self.data = self.data.copy()
                 self.data["period"] = ""
+        if start > today:
+            # Nothing can have been received yet: the cards read "0, ▼ 100 %" against the period before.
+            self.add_error(
+                "start",
+                _("The period starts after today (%(today)s): nothing has been received in it yet.")
+                % {"today": today.strftime("%d/%m/%Y")},
+            )
+            return data
+        if end > today >= start:  # a period still running is counted up to today (the page says so)
+            end = today
         if start > end:
             self.add_error("end", _("The end of the period is before its start."))
         elif (end - start).days + 1 > MAX_DAYS:

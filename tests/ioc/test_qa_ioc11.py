@@ -387,3 +387,17 @@ def test_the_satisfaction_chart_keeps_the_least_satisfied_rated_units(personas):
     assert len(codes) == 12 and "U13" in codes  # 0 % of 1 rating: shown
     assert "U25" not in codes and not {f"U{k}" for k in range(1, 13)} & set(codes)
     assert [b.value for b in chart.bars] == sorted((b.value for b in chart.bars), reverse=True)
+
+
+def test_a_period_that_has_not_begun_is_refused_and_one_still_running_ends_today(client, reports):
+    """December typed in November read "0 received, ▼ 100 %" against November."""
+    client.force_login(reports.leader)
+    today = timezone.localdate()
+    ahead = today + timedelta(days=7)
+    response = client.get(URL, {"start": ahead.isoformat(), "end": (ahead + timedelta(days=30)).isoformat()})
+    assert response.status_code == 400
+    assert "start" in response.context["form"].errors
+    assert today.strftime("%d/%m/%Y") in str(response.context["form"].errors["start"])
+    running = client.get(URL, {"start": (today - timedelta(days=6)).isoformat(), "end": ahead.isoformat()})
+    assert running.status_code == 200
+    assert running.context["form"].cleaned_data["end"] == today
