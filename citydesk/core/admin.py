@@ -13,19 +13,27 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from citydesk.core.admin_audit import AuditedAdmin, admin_actor, record_change
 from citydesk.core.admin_labels import CodedChoices, PermissionChoices, coded_autocomplete
-from citydesk.core.admin_lists import with_safe_date_hierarchy
+from citydesk.core.admin_lists import AccentFreeSearch, with_safe_date_hierarchy
 from citydesk.core.admin_questions import QuestionsField
 from citydesk.core.admin_tasks import install as install_task_admin
-from citydesk.core.audit_labels import action_label, object_type_label, system_actor_label
+from citydesk.core.audit_labels import (
+    action_label,
+    change_rows,
+    entry_action_label,
+    object_type_label,
+    system_actor_label,
+)
 from citydesk.core.errors import DomainError
 from citydesk.core.history_notes import actor_text
 from citydesk.core.models import (
@@ -68,7 +76,42 @@ def _other_active_superusers(user: Any) -> bool:
     return User.objects.filter(is_superuser=True, is_active=True, is_staff=True).exclude(pk=user.pk).exists()
 
 
+USERNAME_HELP = _("Used to sign in: at most 150 characters, letters, digits and @ . + - _ only (no spaces).")
+USABLE_PASSWORD_HELP = _(
+    "Whether the user will be able to sign in with a password. If disabled, they cannot sign in to "
+    "CityDesk's pages or this back office until a password is set (here, or with “citydesk set-password "
+    "USERNAME”); API tokens issued to the account keep working."
+)
+
+
+class UserCreationForm(AdminUserCreationForm):
+    """Django's, with hints true for CityDesk (its own spoke of single sign-on and LDAP, which CityDesk
+    does not have)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].help_text = USERNAME_HELP
+        if "usable_password" in self.fields:
+            self.fields["usable_password"].help_text = USABLE_PASSWORD_HELP
+
+
+class PasswordChangeForm(AdminPasswordChangeForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "usable_password" in self.fields:  # the warning keeps its id: Django's script shows it when ticked
+            self.fields["usable_password"].help_text = format_html(
+                '{}<ul id="id_unusable_warning" class="messagelist"><li class="warning">{}</li></ul>',
+                USABLE_PASSWORD_HELP,
+                _("The account's current password will stop working."),
+            )
+
+
 class UserChangeForm(BaseUserChangeForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "username" in self.fields:
+            self.fields["username"].help_text = USERNAME_HELP
+
     def clean_phone(self) -> str:
         try:
             return normalize_phone(self.cleaned_data.get("phone", ""), field="phone")
@@ -95,8 +138,10 @@ class UserChangeForm(BaseUserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(PermissionChoices, AuditedAdmin, BaseUserAdmin):
+class UserAdmin(AccentFreeSearch, PermissionChoices, AuditedAdmin, BaseUserAdmin):
     form = UserChangeForm
+    add_form = UserCreationForm
+    change_password_form = PasswordChangeForm
     list_display = ["username", "full_name", "email", "phone", "is_active", "is_staff"]
     # Found by their unit too (its code or name), and filtered by role: “who are Chợ Quán's officers?”
     search_fields = [
@@ -108,7 +153,13 @@ class UserAdmin(PermissionChoices, AuditedAdmin, BaseUserAdmin):
         "memberships__organisation__name",
     ]
     list_filter = ["is_active", "is_staff", "memberships__role"]
-    fieldsets = (*BaseUserAdmin.fieldsets, (_("CityDesk"), {"fields": ("full_name", "phone")}))
+    # One name: CityDesk's full name (“Trần Văn Minh”), not Django's first and last name besides it. The
+    # sections keep Django's titles (account, personal information, permissions, important dates).
+    fieldsets = (
+        BaseUserAdmin.fieldsets[0],
+        (BaseUserAdmin.fieldsets[1][0], {"fields": ("full_name", "email", "phone")}),
+        *BaseUserAdmin.fieldsets[2:],
+    )
     # Set by Django, never edited: the time widget (hours and minutes) would drop the seconds of the date
     # joined on every save, a change nobody made.
     readonly_fields = ["last_login", "date_joined"]
@@ -249,7 +300,7 @@ class OrganisationForm(forms.ModelForm):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(AuditedAdmin):
+class OrganisationAdmin(AccentFreeSearch, AuditedAdmin):
     form = OrganisationForm
     list_display = ["code", "name", "kind", "parent", "admin_unit", "is_active"]
     list_filter = ["kind", "is_active"]
@@ -326,9 +377,46 @@ class CalendarOverrideAdmin(AuditedAdmin):
         form.request = request  # a class made for this request
         return form
 
+    # The success message says how many open deadlines the change moved (the services record it in the
+    # trail, "calendar.deadlines_moved"): a day off entered for next week moves every open report and
+    # dossier due after it, which the administrator should know at once.
+    def _mark(self, request: HttpRequest) -> None:
+        request._calendar_audit_mark = (  # type: ignore[attr-defined]
+            AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        )
+
+    def _moved_text(self, request: HttpRequest) -> str | None:
+        mark = getattr(request, "_calendar_audit_mark", None)
+        if mark is None:
+            return None
+        del request._calendar_audit_mark  # type: ignore[attr-defined]
+        rows = AuditEntry.objects.filter(
+            id__gt=mark, action="calendar.deadlines_moved", actor_id=request.user.pk
+        ).values_list("after", flat=True)
+        reports = sum(int((after or {}).get("reports") or 0) for after in rows)
+        dossiers = sum(int((after or {}).get("dossiers") or 0) for after in rows)
+        if not reports and not dossiers:
+            return str(_("No open report or dossier had its due time moved."))
+        return _(
+            "Due times moved with this change: %(reports)s and %(dossiers)s (each keeps the working time it "
+            "had left, and its history says why)."
+        ) % {
+            "reports": ngettext("%(n)s open report", "%(n)s open reports", reports) % {"n": reports},
+            "dossiers": ngettext("%(n)s open dossier", "%(n)s open dossiers", dossiers) % {"n": dossiers},
+        }
+
+    def message_user(
+        self, request: HttpRequest, message: Any, level: int = messages.INFO, *args: Any, **kwargs: Any
+    ) -> None:
+        moved = self._moved_text(request) if level == messages.SUCCESS else None
+        if moved:
+            message = format_html("{} {}", message, moved)
+        super().message_user(request, message, level, *args, **kwargs)
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         from citydesk.core.calendar_changes import calendar_override_move, calendar_override_set
 
+        self._mark(request)
         fields = {"kind": obj.kind, "name": obj.name, "name_en": obj.name_en, "legal_basis": obj.legal_basis}
         old_day = CalendarOverride.objects.filter(pk=obj.pk).values_list("date", flat=True).first()
         if change and old_day is not None and old_day != obj.date:
@@ -341,11 +429,13 @@ class CalendarOverrideAdmin(AuditedAdmin):
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         from citydesk.core.calendar_changes import calendar_override_delete
 
+        self._mark(request)
         calendar_override_delete(user=request.user, day=obj.date)
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         from citydesk.core.calendar_changes import calendar_override_delete
 
+        self._mark(request)
         with transaction.atomic():
             for day in list(queryset.values_list("date", flat=True)):
                 calendar_override_delete(user=request.user, day=day)
@@ -438,7 +528,7 @@ class ServiceCategoryForm(forms.ModelForm):
 
 
 @admin.register(ServiceCategory)
-class ServiceCategoryAdmin(AuditedAdmin):
+class ServiceCategoryAdmin(AccentFreeSearch, AuditedAdmin):
     form = ServiceCategoryForm
     list_display = ["code", "name", "domain", "handled_by", "department_code", "working_days", "is_active"]
     list_filter = ["domain", "handled_by", "is_active"]
@@ -456,12 +546,14 @@ class ApiTokenAdmin(AuditedAdmin):
     actions = ["revoke"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # a token is made with its secret by `citydesk create-user`, shown once
+        return False  # made with its secret on the server (`citydesk issue-token`), shown once
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
         help_text = _(
-            "API tokens are created on the server with “citydesk create-user”, which shows the token once. "
-            "Here you can rename them or revoke them (select, then the action “Revoke the selected tokens”)."
+            "API tokens are issued on the server, which shows each token once: “citydesk issue-token "
+            "USERNAME --name PURPOSE” for an existing account, or “citydesk create-user … --token-only” "
+            "with a new one. Here you can rename them or revoke them (select, then the action “Revoke the "
+            "selected tokens”)."
         )
         return super().changelist_view(request, {**(extra_context or {}), "subtitle": help_text})
 
@@ -526,6 +618,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     ]
     list_filter = ["right", AuditActionFilter, AuditObjectTypeFilter]
     search_fields = ["actor_label", "object_id", "action"]
+    ordering = ["-id"]  # newest first, as the trail's page and the API read it
     fields = [
         "at",
         "actor_name",
@@ -536,12 +629,13 @@ class AuditEntryAdmin(admin.ModelAdmin):
         "action_with_code",
         "object_type_with_code",
         "object_id",
+        "changes",
         "before",
         "after",
         "prev_hash",
         "hash",
     ]
-    readonly_fields = ["actor_name", "action_with_code", "object_type_with_code"]
+    readonly_fields = ["actor_name", "action_with_code", "object_type_with_code", "changes"]
 
     @admin.display(description=_("actor"), ordering="actor_label")
     def actor(self, entry: AuditEntry) -> str:
@@ -554,7 +648,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     @admin.display(description=_("action"), ordering="action")
     def action_name(self, entry: AuditEntry) -> str:
         """ "Phản ánh: đã giải quyết" for `report.resolve`; the stored code stays on the row's page."""
-        return action_label(entry.action)
+        return entry_action_label(entry)
 
     @admin.display(description=_("object type"), ordering="object_type")
     def object_type_name(self, entry: AuditEntry) -> str:
@@ -562,7 +656,23 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("action"))
     def action_with_code(self, entry: AuditEntry) -> str:
-        return _with_code(action_label(entry.action), entry.action)
+        return _with_code(entry_action_label(entry), entry.action)
+
+    @admin.display(description=_("What changed"))
+    def changes(self, entry: AuditEntry) -> str:
+        """The stored before and after (shown raw below) as the trail's page reads them: each field by its
+        name, values by their labels, names and local times."""
+        rows = change_rows(entry)
+        if not rows:
+            return "—"
+        return format_html(
+            '<ul class="audit-changes">{}</ul>',
+            format_html_join(
+                "",
+                "<li>{}: {}{}</li>",
+                ((name, f"{old} → " if old else "", new or "—") for name, old, new in rows),
+            ),
+        )
 
     @admin.display(description=_("object type"))
     def object_type_with_code(self, entry: AuditEntry) -> str:

@@ -65,6 +65,28 @@ def permission_label(permission: Permission) -> str:
     return f"{capfirst(app)} | {capfirst(name)}"
 
 
+def choice_label(choices: type[models.Choices], value: str) -> str:
+    """A stored code by its name in the reader's language (“assigned” → “Đã giao xử lý”); a code the
+    choices do not know, as it is."""
+    if not value:
+        return ""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+def named_codes(model: type[models.Model], field: str, choices: type[models.Choices]) -> Any:
+    """A read-only column (or field) of a ModelAdmin or an inline showing a column of codes that has no
+    choices of its own (a history's statuses, a right) by their names, under the field's own label."""
+
+    @admin.display(description=model._meta.get_field(field).verbose_name, ordering=field)
+    def column(model_admin: Any, obj: models.Model) -> str:
+        return choice_label(choices, getattr(obj, field))
+
+    return column
+
+
 class PermissionChoices:
     """For the user and group admins: the permission pickers in the reader's language."""
 

@@ -53,5 +53,14 @@ def install() -> None:
         def queue(self, obj: Any) -> str:
             return obj.queue_name
 
+        # The row's page: two labels django_tasks_db writes as plain English strings.
+        @admin.display(description=_("Run after"))
+        def display_run_after(self, obj: Any) -> Any:
+            return super().display_run_after(obj)
+
+        @admin.display(description=_("Traceback"))
+        def formatted_traceback(self, obj: Any) -> str:
+            return super().formatted_traceback(obj)
+
     admin.site.unregister(DBTaskResult)
     admin.site.register(DBTaskResult, TaskResultAdmin)

@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from citydesk.core import calendar_changes, services, units
-from citydesk.core.audit_labels import action_label, object_type_label
+from citydesk.core.audit_labels import entry_action_label, object_type_label
 from citydesk.core.audit_read import readable_audit
 from citydesk.core.calendar import current_calendar, range_error
 from citydesk.core.errors import DomainError, NotAllowed, NotFound
@@ -407,7 +407,7 @@ class AuditOut(Schema):
 
     @staticmethod
     def resolve_action_label(entry: AuditEntry) -> str:
-        return action_label(entry.action)
+        return entry_action_label(entry)  # a revocation stored as a change reads as one
 
     @staticmethod
     def resolve_object_type_label(entry: AuditEntry) -> str:

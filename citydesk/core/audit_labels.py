@@ -9,12 +9,20 @@ it is, so a row is never hidden.
 
 from __future__ import annotations
 
+import json
+import re
+from datetime import date, datetime
 from functools import cache
+from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import capfirst
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 ACTIONS = {
     "api_token.create": _("API token created"),
@@ -31,6 +39,7 @@ ACTIONS = {
     "directive.issue": _("Directive issued"),
     "directive.acknowledge": _("Directive acknowledged"),
     "directive.complete": _("Directive completed"),
+    "directive.follow_up": _("Directive sent back: not done yet"),
     "directive.cancel": _("Directive cancelled"),
     "dossier.receive": _("Dossier received"),
     "indicator.fill_platform": _("Indicator values computed from the platform"),
@@ -97,6 +106,7 @@ VERBS = {
     "record_payment": pgettext_lazy("audit", "fee recorded at the desk"),
     # Back office
     "create": pgettext_lazy("audit", "added"),
+    "revoke": pgettext_lazy("audit", "revoked"),
     "change": pgettext_lazy("audit", "changed"),
     "delete": pgettext_lazy("audit", "deleted"),
     # Payments
@@ -185,3 +195,165 @@ def action_label(action: str) -> str:
         return action
     subject = OBJECTS.get(head) or object_type_label(head)
     return f"{capfirst(str(subject))}: {VERBS[verb]}"
+
+
+def entry_action_label(entry: Any) -> str:
+    """The action of a stored row, named from what it did where its code says less: the back office's
+    revocation of an Open311 client is stored as a change of `revoked_at` (“Ứng dụng Open311: sửa”) and
+    reads “…: thu hồi”."""
+    action = entry.action
+    head, _dot, verb = action.rpartition(".")
+    before = entry.before if isinstance(entry.before, dict) else {}
+    after = entry.after if isinstance(entry.after, dict) else {}
+    if (
+        head
+        and verb == "change"
+        and set(after) == {"revoked_at"}
+        and before.get("revoked_at") is None
+        and after["revoked_at"] is not None
+    ):
+        return action_label(f"{head}.revoke")
+    return action_label(action)
+
+
+# --- What changed, for the reader --------------------------------------------------------------------
+#
+# A row's before and after are stored as written (field names, codes, ids, UTC times) and never rewritten
+# (the hash chain); the pages show them through these functions: a model's field by its name, a choice
+# by its label, an id by what it points to when that still exists, a moment at local time, day first.
+
+# 2026-11-13T10:00:00+00:00 (isoformat) or 2026-11-24 13:45:30.275154+00:00 (str of a datetime).
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)$")
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+SHOWN_LENGTH = 120
+
+
+@cache
+def _model_classes() -> dict[str, type[models.Model]]:
+    """ "service_category" -> ServiceCategory: the models whose rows the trail names by object type (some
+    with their app's name first: "indicators.finding")."""
+    from citydesk.core.admin_audit import object_type_of
+
+    models_ = {f"{model._meta.app_label}.{object_type_of(model)}": model for model in apps.get_models()}
+    models_.update({object_type_of(model): model for model in apps.get_models()})
+    return models_
+
+
+def _field(model: type[models.Model] | None, name: str) -> models.Field | None:
+    if model is None:
+        return None
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return field if isinstance(field, models.Field) else None
+
+
+def field_label(object_type: str, name: str) -> str:
+    """A changed field by its name in the reader's language (“Ngày làm việc” for `working_days` of a
+    category); a key that is no field of the object's model, as stored."""
+    field = _field(_model_classes().get(object_type), name)
+    return capfirst(str(field.verbose_name)) if field is not None else name
+
+
+def _moment_text(value: datetime) -> str:
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, timezone.get_default_timezone())
+    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
+
+
+def _pk_matches(model: type[models.Model], value: Any) -> bool:
+    """Whether `value` can be a primary key of `model`: an id where ids are numbers, a text where they are
+    texts. The services store some links by their code (a report's unit as "26743"), never an id."""
+    pk = model._meta.pk
+    if isinstance(pk, models.CharField):
+        return isinstance(value, str)
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _related_names(model: type[models.Model], values: list[Any]) -> dict[Any, str]:
+    """What each id points to, in one query: “Sở Xây dựng (79.SXD)”, a category's name… (kept ids: rows
+    since deleted are shown by their id)."""
+    wanted = [v for v in values if _pk_matches(model, v)]
+    if not wanted:
+        return {}
+    from django.contrib.auth.models import Permission
+
+    rows = model._default_manager.filter(pk__in=wanted)
+    if model is Permission:  # “Phản ánh, kiến nghị (1022) | Xem phản ánh…”, not Django's English
+        from citydesk.core.admin_labels import permission_label
+
+        return {p.pk: permission_label(p) for p in rows.select_related("content_type")}
+    names = {}
+    for obj in rows:
+        code, name = getattr(obj, "code", None), getattr(obj, "name", None)
+        names[obj.pk] = f"{name} ({code})" if code and name and code != name else str(obj)
+    return names
+
+
+def _scalar_text(field: models.Field | None, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if field is not None and field.choices and not isinstance(value, (list, dict)):
+        labels = {str(code): label for code, label in field.flatchoices}
+        if str(value) in labels:
+            return str(labels[str(value)])
+    if isinstance(value, str):
+        if _ISO_MOMENT.match(value) and (moment := parse_datetime(value.replace(" ", "T", 1))):
+            return _moment_text(moment)  # stored in UTC (the rows are never rewritten): read locally
+        if _ISO_DAY.match(value) and (day := parse_date(value)):
+            return day.strftime("%d/%m/%Y")
+        return value
+    if isinstance(value, datetime):
+        return _moment_text(value)
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= SHOWN_LENGTH else text[: SHOWN_LENGTH - 1] + "…"
+
+
+def change_rows(entry: Any) -> list[tuple[str, str, str]]:
+    """(field, before, after) of each field an audit row changed, for the reader: the field's name, the
+    values by their labels, names and local times (each shortened for a table). A side the row does not
+    have (a creation's before) is ""."""
+    before = entry.before if isinstance(entry.before, dict) else {}
+    after = entry.after if isinstance(entry.after, dict) else {}
+    keys = [k for k in {**before, **after} if before.get(k) != after.get(k)]
+    model = _model_classes().get(entry.object_type)
+    fields = {key: _field(model, key) for key in keys}
+
+    # Links by id, looked up once per related model for the whole row.
+    related: dict[str, dict[Any, str]] = {}
+    for key, field in fields.items():
+        if field is not None and field.is_relation and field.related_model is not None:
+            values: list[Any] = []
+            for side in (before, after):
+                value = side.get(key)
+                values.extend(value if isinstance(value, list) else [value])
+            related[key] = _related_names(field.related_model, [v for v in values if v is not None])
+
+    def text(key: str, value: Any) -> str:
+        names = related.get(key, {})
+        if isinstance(value, list):
+            if not value:
+                return "—"
+            if all(not isinstance(item, (list, dict)) for item in value):
+                return _shorten(", ".join(names.get(item) or _scalar_text(None, item) for item in value))
+            return _shorten(json.dumps(value, ensure_ascii=False, default=str))
+        if isinstance(value, (int, str)) and not isinstance(value, bool) and value in names:
+            return _shorten(names[value])
+        return _shorten(_scalar_text(fields[key], value))
+
+    return [
+        (
+            field_label(entry.object_type, key),
+            text(key, before.get(key)) if key in before else "",
+            text(key, after.get(key)) if key in after else "",
+        )
+        for key in keys
+    ]

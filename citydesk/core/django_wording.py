@@ -22,4 +22,13 @@ DJANGO_MESSAGES = [
         "Deleting the selected %(objects_name)s would result in deleting related objects, but your account "
         "doesn't have permission to delete the following types of objects:"
     ),
+    # The user page (django.contrib.auth): "trạng thái superuser", "trang admin"; and a session is "Phiên",
+    # with a capital in the middle of the permissions' names ("Xem Phiên").
+    gettext_noop("superuser status"),
+    gettext_noop("Designates that this user has all permissions without explicitly assigning them."),
+    gettext_noop("Designates whether the user can log into this admin site."),
+    gettext_noop("session"),
+    # Names Django leaves without any Vietnamese (the sessions app read “Sessions” in the permission lists).
+    gettext_noop("Sessions"),
+    gettext_noop("sessions"),
 ]

@@ -136,6 +136,8 @@ class LegacyMapping(models.Model):
     partial = models.BooleanField(default=False, verbose_name=_("partial"))
 
     class Meta:
+        verbose_name = _("old-to-new unit mapping")
+        verbose_name_plural = _("old-to-new unit mappings")
         constraints = [models.UniqueConstraint(fields=["legacy", "unit"], name="legacymapping_uniq")]
 
     def __str__(self) -> str:
@@ -485,6 +487,10 @@ class AuditChainHead(models.Model):
     last_hash = models.CharField(max_length=64, default="0" * 64, verbose_name=_("last hash"))
     count = models.BigIntegerField(default=0, verbose_name=_("count"))
 
+    class Meta:
+        verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain heads")
+
     def __str__(self) -> str:
         return f"audit head #{self.last_id}"
 
@@ -494,6 +500,10 @@ class ConfigGeneration(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, verbose_name=_("id"))
     value = models.BigIntegerField(default=0, verbose_name=_("value"))
+
+    class Meta:
+        verbose_name = _("configuration version")
+        verbose_name_plural = _("configuration versions")
 
     def __str__(self) -> str:
         return f"configuration generation {self.value}"

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from citydesk.core.admin_audit import AuditedAdmin
+from citydesk.core.admin_labels import named_codes
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.models import max_working_hours_validator
 from citydesk.dossiers.catalog import (
@@ -50,6 +51,7 @@ from citydesk.dossiers.models import (
     ProcedureDocument,
     ProcedureStep,
     Shipment,
+    Status,
     Target,
 )
 from citydesk.dossiers.services.campaigns import target_problems
@@ -67,6 +69,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyInline(admin.TabularInline):
+    template = "admin/edit_inline/tabular_history.html"  # rows not named by their codes (“120/1 …”)
     extra = 0
     can_delete = False
 
@@ -352,8 +355,10 @@ class DossierDocumentInline(ReadOnlyInline):
 
 class DossierEventInline(ReadOnlyInline):
     model = DossierEvent
-    fields = ["at", "kind", "display_actor", "status_from", "status_to", "display_note", "public"]
+    fields = ["at", "kind", "display_actor", "from_shown", "to_shown", "display_note", "public"]
     readonly_fields = fields
+    from_shown = named_codes(DossierEvent, "status_from", Status)
+    to_shown = named_codes(DossierEvent, "status_to", Status)
 
 
 @admin.register(Dossier)
@@ -364,6 +369,17 @@ class DossierAdmin(ReadOnlyAdmin):
     list_select_related = ["procedure", "unit"]
     show_full_result_count = False
     inlines = [DossierStepInline, DossierDocumentInline, DossierEventInline]
+    readonly_fields = ["current_step_shown"]
+
+    def get_fields(self, request: Any, obj: Any = None) -> list[Any]:
+        """The current step by its number and name (“1. Tiếp nhận”), in its place among the fields."""
+        fields = [f for f in super().get_fields(request, obj) if f != "current_step_shown"]
+        return ["current_step_shown" if f == "current_step" else f for f in fields]
+
+    @admin.display(description=Dossier._meta.get_field("current_step").verbose_name)
+    def current_step_shown(self, dossier: Dossier) -> str:
+        step = dossier.current_step
+        return f"{step.position}. {step.label}" if step is not None else "-"
 
 
 class ProviderFilter(admin.SimpleListFilter):

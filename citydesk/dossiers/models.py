@@ -399,6 +399,8 @@ class DossierStep(NamedInTwoLanguages, models.Model):
     )
 
     class Meta:
+        verbose_name = _("dossier step")
+        verbose_name_plural = _("dossier steps")
         ordering = ["dossier", "position"]
         constraints = [
             models.UniqueConstraint(fields=["dossier", "position"], name="dossierstep_position"),
@@ -448,6 +450,10 @@ class DossierDocument(NamedInTwoLanguages, models.Model):
     is_supplement = models.BooleanField(default=False, verbose_name=_("is supplement"))
     added_at = models.DateTimeField(default=timezone.now, verbose_name=_("added at"))
 
+    class Meta:
+        verbose_name = _("dossier document")
+        verbose_name_plural = _("dossier documents")
+
     def __str__(self) -> str:
         return self.name
 
@@ -486,6 +492,8 @@ class DossierEvent(history_notes.NotedEvent, models.Model):
     papers = models.JSONField(default=list, blank=True, verbose_name=_("papers asked for"))
 
     class Meta:
+        verbose_name = _("dossier history entry")
+        verbose_name_plural = _("dossier history")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["dossier", "at"], name="dossierevent_dossier")]
 
@@ -648,6 +656,8 @@ class IdempotencyKey(models.Model):
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("repeated submission key (dossiers)")
+        verbose_name_plural = _("repeated submission keys (dossiers)")
         constraints = [models.UniqueConstraint(fields=["scope", "key"], name="dossier_idempotency_key")]
 
     def __str__(self) -> str:
@@ -669,6 +679,8 @@ class CampaignBaseline(models.Model):
     computed_at = models.DateTimeField(default=timezone.now, verbose_name=_("computed at"))
 
     class Meta:
+        verbose_name = _("campaign starting backlog")
+        verbose_name_plural = _("campaign starting backlogs")
         constraints = [
             models.UniqueConstraint(fields=["campaign", "unit"], name="campaignbaseline_key"),
         ]
@@ -690,6 +702,10 @@ class PhoneCheckFailures(models.Model):
     )
     failures = models.PositiveIntegerField(default=0, verbose_name=_("failures"))
     window_start = models.DateTimeField(verbose_name=_("window start"))
+
+    class Meta:
+        verbose_name = _("failed phone checks")
+        verbose_name_plural = _("failed phone checks")
 
     def __str__(self) -> str:
         return f"{self.dossier_id}: {self.failures} since {self.window_start:%Y-%m-%d %H:%M}"

@@ -207,6 +207,8 @@ class RunningTotal(models.Model):
     last = models.FloatField(verbose_name=_("last"))
 
     class Meta:
+        verbose_name = _("indicator running total")
+        verbose_name_plural = _("indicator running totals")
         constraints = [
             # In the order the dashboards read them: one stretch per indicator and month.
             models.UniqueConstraint(
@@ -378,6 +380,8 @@ class FindingEvent(models.Model):
     note = models.TextField(blank=True, verbose_name=_("note"))
 
     class Meta:
+        verbose_name = _("finding history entry")
+        verbose_name_plural = _("finding history")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:

@@ -38,9 +38,28 @@ class RatingAdmin(SafeDateHierarchy, ReadOnlyAdmin):
 
 @admin.register(DeskTransaction)
 class DeskTransactionAdmin(ReadOnlyAdmin):
-    list_display = ["code", "created_at", "unit", "officer", "kind", "kiosk", "expires_at"]
+    list_display = ["code", "created_at", "unit", "officer", "kind_shown", "kiosk", "expires_at"]
     search_fields = ["code", "kiosk"]
     list_select_related = ["unit", "officer"]
+    fields = [
+        "code",
+        "unit",
+        "officer",
+        "dossier",
+        "procedure",
+        "kind_shown",
+        "kiosk",
+        "created_at",
+        "expires_at",
+    ]
+    readonly_fields = ["kind_shown"]
+
+    @admin.display(description=DeskTransaction._meta.get_field("kind").verbose_name, ordering="kind")
+    def kind_shown(self, transaction: DeskTransaction) -> str:
+        """“Trả kết quả”, not `return`: the kinds the desk offers, by their names."""
+        from citydesk.ratings.services import TRANSACTION_KINDS
+
+        return str(TRANSACTION_KINDS.get(transaction.kind, transaction.kind))
 
 
 @admin.register(RatingMonth)

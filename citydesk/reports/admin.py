@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from citydesk.core.admin_audit import AuditedAdmin, record_change, snapshot
-from citydesk.core.models import DivisionLevel, OrgKind, ServiceCategory
+from citydesk.core.admin_labels import named_codes
+from citydesk.core.models import AuditEntry, DivisionLevel, OrgKind, ServiceCategory
 from citydesk.core.validators import organisation_province
-from citydesk.reports.models import Open311Client, Report, ReportEvent, RoutingRule
+from citydesk.reports.models import Open311Client, Report, ReportEvent, RoutingRule, Status
 
 # The kinds of unit a rule may send reports to: those routing itself uses (People's Committees and
 # departments) and a public service company; never a one-stop desk (dossiers only) or an inspectorate.
@@ -173,11 +174,26 @@ class RoutingRuleAdmin(AuditedAdmin):
 
 
 class EventInline(admin.TabularInline):
+    """The report's history, read-only: statuses and rights by their names, rows not named by their codes."""
+
     model = ReportEvent
+    template = "admin/edit_inline/tabular_history.html"
     extra = 0
     can_delete = False
-    fields = ["at", "kind", "display_actor", "right", "from_status", "to_status", "display_note", "public"]
+    fields = [
+        "at",
+        "kind",
+        "display_actor",
+        "right_shown",
+        "from_shown",
+        "to_shown",
+        "display_note",
+        "public",
+    ]
     readonly_fields = fields
+    right_shown = named_codes(ReportEvent, "right", AuditEntry.Right)
+    from_shown = named_codes(ReportEvent, "from_status", Status)
+    to_shown = named_codes(ReportEvent, "to_status", Status)
 
     def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False
@@ -213,6 +229,14 @@ class Open311ClientAdmin(AuditedAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # made with its api_key by `citydesk create-api-key`, which shows the key once
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        help_text = gettext_lazy(
+            "An Open311 client (an application that sends reports through the Open311 API) gets its key on "
+            "the server with “citydesk create-api-key --name NAME”, which shows the key once. Here you can "
+            "rename clients or revoke them (select, then the action “Revoke the selected clients”)."
+        )
+        return super().changelist_view(request, {**(extra_context or {}), "subtitle": help_text})
 
     @admin.action(description=gettext_lazy("Revoke the selected clients"), permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: Any) -> None:

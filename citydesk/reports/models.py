@@ -263,6 +263,8 @@ class ReportEvent(history_notes.NotedEvent, models.Model):
     public = models.BooleanField(default=True, verbose_name=_("public"))
 
     class Meta:
+        verbose_name = _("report history entry")
+        verbose_name_plural = _("report history")
         ordering = ["at", "pk"]
         indexes = [
             models.Index(fields=["report", "at"], name="reportevent_report"),
@@ -301,6 +303,8 @@ class Follower(models.Model):
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("report follower")
+        verbose_name_plural = _("report followers")
         indexes = [
             models.Index(fields=["user"], condition=Q(user__isnull=False), name="follower_user_set"),
             models.Index(fields=["via"], condition=Q(via__isnull=False), name="follower_via_set"),
@@ -330,6 +334,10 @@ class Rating(models.Model):
     level = models.CharField(max_length=12, choices=Level.choices, verbose_name=_("level"))
     comment = models.TextField(blank=True, max_length=2000, verbose_name=_("comment"))
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("citizen's rating of a report")
+        verbose_name_plural = _("citizens' ratings of reports")
 
     def __str__(self) -> str:
         return f"{self.report_id}: {self.level}"
@@ -377,6 +385,8 @@ class IdempotencyKey(models.Model):
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("repeated submission key (reports)")
+        verbose_name_plural = _("repeated submission keys (reports)")
         constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key")]
 
     def __str__(self) -> str:
@@ -388,6 +398,10 @@ class CodeCounter(models.Model):
 
     year = models.PositiveSmallIntegerField(primary_key=True, verbose_name=_("year"))
     last = models.PositiveIntegerField(default=0, verbose_name=_("last"))
+
+    class Meta:
+        verbose_name = _("report code counter")
+        verbose_name_plural = _("report code counters")
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
@@ -420,6 +434,8 @@ class Attachment(models.Model):
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("report attachment")
+        verbose_name_plural = _("report attachments")
         ordering = ["pk"]
 
     def __str__(self) -> str:

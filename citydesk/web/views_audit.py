@@ -4,8 +4,6 @@ a unit's head the rows of their units' reports and dossiers; each action and obj
 from __future__ import annotations
 
 import datetime as dt
-import json
-import re
 from typing import Any
 
 from django import forms
@@ -13,18 +11,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from citydesk.core.audit_labels import action_label, object_type_label, system_actor_label
+from citydesk.core.audit_labels import change_rows, entry_action_label, object_type_label, system_actor_label
 from citydesk.core.audit_read import readable_audit
 from citydesk.core.errors import NotAllowed
 from citydesk.core.history_notes import actor_text
 from citydesk.lib.text import nfc, sort_key
 
 PAGE_SIZE = 50
-_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)$")
 # The object types a reader filters by most; any other is typed in the object's code field's neighbour.
 COMMON_TYPES = ("report", "dossier", "user", "calendar_override", "procedure", "procedure_catalog", "campaign",
                 "delegation", "rating", "payment", "service_category", "routing_rule", "organisation",
@@ -51,27 +47,6 @@ class AuditFilterForm(forms.Form):
         if start and end and start > end:
             self.add_error("end", _("The last day is before the first."))
         return data
-
-
-def _changes(entry: Any) -> list[tuple[str, str, str]]:
-    """(field, before, after) of the row's changed fields, each value shortened for the table."""
-
-    def text(value: Any) -> str:
-        if value is None:
-            return "—"
-        if isinstance(value, str) and _ISO_MOMENT.match(value) and (moment := parse_datetime(value)):
-            # Stored in UTC (the rows are never rewritten): read at local time, day first.
-            return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
-        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-        return shown if len(shown) <= 120 else shown[:119] + "…"
-
-    before = entry.before if isinstance(entry.before, dict) else {}
-    after = entry.after if isinstance(entry.after, dict) else {}
-    keys = [k for k in {**before, **after} if before.get(k) != after.get(k)]
-    return [
-        (k, text(before.get(k)) if k in before else "", text(after.get(k)) if k in after else "")
-        for k in keys
-    ]
 
 
 @login_required
@@ -116,9 +91,9 @@ def audit_page(request: HttpRequest) -> HttpResponse:
             {
                 "entry": e,
                 "actor": system_actor_label(actor_text(e.actor_label)),
-                "action": action_label(e.action),
+                "action": entry_action_label(e),
                 "object_type": object_type_label(e.object_type),
-                "changes": _changes(e),
+                "changes": change_rows(e),
             }
             for e in entries
         ],

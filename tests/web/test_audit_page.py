@@ -34,7 +34,7 @@ def test_an_inspector_reads_every_row_with_names_and_changes(personas, categorie
     assert 'href="/nhat-ky/"' in page  # in the menu
     assert rows(page)[:2] == ["service_category.change", "report.submit"]
     assert "Gửi phản ánh" in page and "Lĩnh vực: sửa" in page and report.code in page
-    assert "working_days</span>: 5 → 3" in page
+    assert "Thời hạn xử lý (ngày làm việc)</span>: 5 → 3" in page  # the field by its name, not its key
     assert "due_at</span>: 13/11/2026 17:00 → 16/11/2026 17:00" in page  # stored in UTC, read locally
     only = client.get(URL, {"object_id": report.code.lower()}).content.decode()
     assert rows(only) == ["report.submit"]
