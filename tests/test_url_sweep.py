@@ -440,6 +440,7 @@ ROUTES: dict[str, Route] = {
     "ioc:directive_acknowledge": Route(kwargs=lambda w: {"pk": w.directive.pk}, scoped=True),
     "ioc:directive_complete": Route(kwargs=lambda w: {"pk": w.directive.pk}, scoped=True),
     "ioc:directive_cancel": Route(kwargs=lambda w: {"pk": w.directive.pk}, scoped=True),
+    "ioc:directive_follow_up": Route(kwargs=lambda w: {"pk": w.directive.pk}, scoped=True),
     # --- procedure catalog
     "dossiers_catalog:list": NONE,
     "dossiers_catalog:manage": NONE,

@@ -184,6 +184,7 @@ def _answer(request: HttpRequest, pk: int, call: Any, done: str) -> HttpResponse
             "field": exc.field or "",
             "message": exc.message,
             "response": request.POST.get("response", ""),
+            "note": request.POST.get("note", ""),
         }
         return _page(request, action_error=error, status=status)
     messages.success(request, done)
@@ -209,6 +210,17 @@ def directive_complete(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         lambda: services.directive_complete(request.user, pk, response=request.POST.get("response", "")),
         _("The directive is done; its issuer is told."),
+    )
+
+
+@login_required
+@require_POST
+def directive_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
+    return _answer(
+        request,
+        pk,
+        lambda: services.directive_follow_up(request.user, pk, note=request.POST.get("note", "")),
+        _("The directive went back to the unit, with what is still to be done."),
     )
 
 

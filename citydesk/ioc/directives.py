@@ -118,6 +118,8 @@ def _clean_text(value: str | None, field: str) -> str:
     if not text:
         if field == "response":
             raise DomainError(_("Say what was done."), field=field)
+        if field == "note":
+            raise DomainError(_("Say what is still to be done."), field=field)
         raise DomainError(_("Write the directive."), field=field)
     if len(text) > Directive.TEXT_MAX:
         raise DomainError(
@@ -164,6 +166,7 @@ def _snapshot(directive: Directive) -> dict[str, Any]:
         "text": directive.text,
         "due": directive.due.isoformat() if directive.due else None,
         "response": directive.response,
+        "follow_up": directive.follow_up,
     }
 
 
@@ -182,6 +185,15 @@ def _about(directive: Directive) -> str:
     if directive.report_id:
         return _("report %(code)s") % {"code": directive.report.code}
     return directive.organisation.name
+
+
+def _what(directive: Directive) -> str:
+    """The directive as its issuer recognises it in a message's subject: its report, or its first words
+    (“about Sở Xây dựng” named the unit that was answering)."""
+    if directive.report_id:
+        return _about(directive)
+    words = " ".join(directive.text.split())
+    return f"“{words[:60].rstrip()}…”" if len(words) > 60 else f"“{words}”"
 
 
 @transaction.atomic
@@ -327,7 +339,7 @@ def directive_acknowledge(user: User, directive_id: int | str) -> Directive:
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("%(org)s acknowledged your directive about %(about)s") % {
             "org": directive.organisation.name,
-            "about": _about(directive),
+            "about": _what(directive),
         }
         _notify_issuer(directive, subject, _("Acknowledged by %(name)s.") % {"name": actor.label})
     return directive
@@ -354,15 +366,52 @@ def directive_complete(user: User, directive_id: int | str, *, response: str) ->
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("%(org)s completed your directive about %(about)s") % {
             "org": directive.organisation.name,
-            "about": _about(directive),
+            "about": _what(directive),
         }
         _notify_issuer(directive, subject, f"{actor.label}: {directive.response}")
+    return directive
+
+
+@transaction.atomic
+def directive_follow_up(user: User, directive_id: int | str, *, note: str) -> Directive:
+    """The issuer finds a reported completion wanting: the directive goes back to the unit (done →
+    acknowledged) with what is still to be done; its heads are told. The unit's last response stays on
+    the directive, and the audit trail keeps each one."""
+    text = _clean_text(note, "note")
+
+    def change(directive: Directive) -> None:
+        directive.status = Status.ACKNOWLEDGED
+        directive.done_at = None
+        directive.follow_up = text
+
+    directive, actor = _move(
+        user,
+        directive_id,
+        action="directive.follow_up",
+        allowed_from=(Status.DONE,),
+        who=_issuer,
+        change=change,
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Directive about %(about)s: not done yet") % {"about": _what(directive)}
+        body = _("%(name)s asks for more: %(text)s") % {"name": actor.label, "text": text}
+        _notify(
+            answerers(directive.organisation),
+            subject,
+            "\n".join(line for line in (body, _link(directive)) if line),
+        )
     return directive
 
 
 def _canceller(user: User, directive: Directive) -> Actor:
     if not user.is_authenticated or directive.issued_by_id != user.pk:
         raise NotAllowed(_("Only the person who issued this directive can cancel it."))
+    return Actor(user_id=user.pk, label=user.full_name or user.username, right=AuditEntry.Right.OWN)
+
+
+def _issuer(user: User, directive: Directive) -> Actor:
+    if not user.is_authenticated or directive.issued_by_id != user.pk:
+        raise NotAllowed(_("Only the person who issued this directive can ask for more."))
     return Actor(user_id=user.pk, label=user.full_name or user.username, right=AuditEntry.Right.OWN)
 
 

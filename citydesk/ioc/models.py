@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Cell(models.Model):
@@ -110,7 +111,7 @@ class Directive(models.Model):
     every move is in the audit trail (see ioc/directives.py)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("directive", "Not yet acknowledged")
         ACKNOWLEDGED = "acknowledged", _("Acknowledged")
         DONE = "done", _("Done")
         CANCELLED = "cancelled", _("Cancelled")
@@ -144,6 +145,8 @@ class Directive(models.Model):
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     response = models.TextField(_("response"), max_length=TEXT_MAX, blank=True)
+    # The issuer's answer to a reported completion that does not settle it: what is still to be done.
+    follow_up = models.TextField(_("still to be done"), max_length=TEXT_MAX, blank=True)
 
     class Meta:
         verbose_name = _("directive")

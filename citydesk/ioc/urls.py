@@ -18,4 +18,9 @@ urlpatterns = [
     ),
     path("dieu-hanh/chi-dao/<int:pk>/xong/", directive_views.directive_complete, name="directive_complete"),
     path("dieu-hanh/chi-dao/<int:pk>/huy/", directive_views.directive_cancel, name="directive_cancel"),
+    path(
+        "dieu-hanh/chi-dao/<int:pk>/yeu-cau-tiep/",
+        directive_views.directive_follow_up,
+        name="directive_follow_up",
+    ),
 ]

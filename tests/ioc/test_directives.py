@@ -15,6 +15,7 @@ from citydesk.ioc.directives import (
     directive_acknowledge,
     directive_cancel,
     directive_complete,
+    directive_follow_up,
     directive_issue,
     directives_for,
     may_issue,
@@ -423,3 +424,52 @@ def test_directives_page_offers_only_the_units_one_may_direct(client, personas, 
     assert 'data-testid="directive-form"' not in html  # nothing below the ward in this tree
     Membership.objects.filter(user=personas.head).update(is_active=False)
     assert client.get(LIST).status_code == 403
+
+
+# --- A reported completion that does not settle it -------------------------------------------------
+
+
+def test_the_issuer_sends_a_completion_back_with_what_is_still_to_be_done(client, personas):
+    p = personas
+    directive = directive_issue(
+        p.leader, unit_code=p.ward.code, text="Rà soát toàn bộ điểm ngập trên địa bàn"
+    )
+    assert directive.get_status_display() == "Chưa tiếp nhận"  # not "Đang thực hiện" before anyone saw it
+    directive = directive_complete(p.head, directive.pk, response="Đã rà soát")
+    done_subject = _notes(p.leader)[-1].subject
+    assert "“Rà soát toàn bộ điểm ngập trên địa bàn”" in done_subject and p.ward.name in done_subject
+    # Only the issuer may send it back, only once it is reported done, and with a reason.
+    with pytest.raises(NotAllowed):
+        directive_follow_up(p.head, directive.pk, note="x")
+    with pytest.raises(DomainError) as empty:
+        directive_follow_up(p.leader, directive.pk, note="  ")
+    assert empty.value.field == "note"
+    assert Directive.objects.get(pk=directive.pk).status == Directive.Status.DONE
+    heads_before = len(_notes(p.head))
+    client.force_login(p.leader)
+    page = client.get(LIST).content.decode()
+    assert 'data-testid="follow-up-form"' in page
+    response = client.post(
+        f"{LIST}{directive.pk}/yeu-cau-tiep/", {"note": "Còn thiếu danh sách điểm ngập ở khu phố 3"}
+    )
+    assert response.status_code == 302
+    directive.refresh_from_db()
+    assert directive.status == Directive.Status.ACKNOWLEDGED and directive.done_at is None
+    assert (
+        directive.follow_up == "Còn thiếu danh sách điểm ngập ở khu phố 3"
+        and directive.response == "Đã rà soát"
+    )
+    [audit] = _audit("directive.follow_up")
+    assert audit.before["status"] == "done" and audit.after["follow_up"] == directive.follow_up
+    told = _notes(p.head)[heads_before:]
+    assert len(told) == 1 and "khu phố 3" in told[0].body
+    # The unit sees what is still to be done, and answers again.
+    client.force_login(p.head)
+    page = client.get(LIST).content.decode()
+    assert 'data-testid="directive-follow-up"' in page and "khu phố 3" in page
+    directive = directive_complete(p.head, directive.pk, response="Đã bổ sung danh sách khu phố 3")
+    assert directive.status == Directive.Status.DONE
+    # Sent back again before it is done: refused, 409.
+    directive_follow_up(p.leader, directive.pk, note="Cần ảnh hiện trường")
+    with pytest.raises(Conflict):
+        directive_follow_up(p.leader, directive.pk, note="Lần nữa")
