@@ -10,13 +10,17 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from citydesk.core.admin_audit import AuditedAdmin
+from citydesk.core.admin_labels import named_codes
 from citydesk.core.admin_lists import SafeDateHierarchy
+from citydesk.core.audit_labels import system_actor_label
 from citydesk.core.errors import DomainError
+from citydesk.core.history_notes import actor_text
 from citydesk.indicators.catalog import check_catalog, check_indicator
 from citydesk.indicators.models import (
     DataValue,
     Finding,
     FindingEvent,
+    FindingState,
     Indicator,
     IndicatorGroup,
     Plan,
@@ -163,10 +167,18 @@ class PlanAdmin(ReadOnlyAdmin):
 
 class FindingEventInline(admin.TabularInline):
     model = FindingEvent
+    template = "admin/edit_inline/tabular_history.html"  # rows not named by their codes
     extra = 0
     can_delete = False
-    fields = ["at", "actor_label", "state_from", "state_to", "note"]
+    fields = ["at", "actor", "from_shown", "to_shown", "note"]
     readonly_fields = fields
+    from_shown = named_codes(FindingEvent, "state_from", FindingState)
+    to_shown = named_codes(FindingEvent, "state_to", FindingState)
+
+    @admin.display(description=FindingEvent._meta.get_field("actor_label").verbose_name)
+    def actor(self, event: FindingEvent) -> str:
+        """A person's name, or one of the platform's jobs (the anomaly scan) in the reader's language."""
+        return system_actor_label(actor_text(event.actor_label))
 
     def has_add_permission(self, request: Any, obj: Any = None) -> bool:
         return False
