@@ -80,6 +80,27 @@ def change_text(indicator: Any, relative: float | None, absolute: float | None) 
     return f"{arrow(change)} {text}"
 
 
+def reported_text(reported: int | None, expected: int | None) -> str:
+    """A figure still coming in, where nothing is compared with it: "5 of 10 units have reported"."""
+    return _("%(reported)s of %(expected)s units have reported") % {
+        "reported": reported,
+        "expected": expected,
+    }
+
+
+def incomplete_text(reported: int | None, expected: int | None) -> str:
+    """A period still coming in, after its name in a table: "incomplete: 5 of 10 units"."""
+    return _("incomplete: %(reported)s of %(expected)s units") % {"reported": reported, "expected": expected}
+
+
+def compared_text(reported: int | None, expected: int | None) -> str:
+    """A figure still coming in, compared over the units that have reported it (as a card is)."""
+    return _("%(reported)s of %(expected)s units have reported; compared over the same units") % {
+        "reported": reported,
+        "expected": expected,
+    }
+
+
 # --- Cards ------------------------------------------------------------------------------------------
 
 
@@ -135,10 +156,7 @@ class Card:
         """The page's words for a figure still coming in ("5 of 10 units have reported…"), or ""."""
         if not self.partial:
             return ""
-        return _("%(reported)s of %(expected)s units have reported; compared over the same units") % {
-            "reported": self.reported,
-            "expected": self.expected,
-        }
+        return compared_text(self.reported, self.expected)
 
     @property
     def comparison_notes(self) -> list[str]:

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from citydesk.indicators import panels
 from citydesk.indicators.anomaly_text import describe
@@ -67,14 +68,19 @@ def filter_rows(context: dict[str, Any]) -> list[tuple[str, str]]:
     ]
     if context.get("group") is not None:
         rows.append((_("Indicator group"), f"{context['group'].code} {context['group'].display_name}"))
+    if context.get("indicator") is not None and context.get("card") is not None:
+        ind = context["indicator"]
+        rows.append((_("Indicator"), f"{ind.code} {ind.display_name} ({ind.display_uom})"))
     rows.append((_("Generated at"), generated_text(context)))
     return rows
 
 
 def filename(context: dict[str, Any], extension: str) -> str:
     filters = context["filters"]
-    group = context.get("group")
+    group, indicator = context.get("group"), context.get("indicator")
     middle = f"-{group.code}" if group is not None else ""
+    if indicator is not None and context.get("card") is not None:
+        middle = f"-{indicator.code}"
     return f"chi-tieu-ktxh{middle}-{filters.unit.code}-{filters.period_text}.{extension}"
 
 
@@ -187,7 +193,7 @@ def workbook(context: dict[str, Any]) -> bytes:
             s = _Sheet(
                 book,
                 _sheet_title(f"{ind.code} {ind.display_name}", taken),
-                [_("Period"), _("Value"), _("Same period last year"), _("Plan")],
+                [_("Period"), _("Value"), _("Same period last year"), _("Plan"), _("Note")],
             )
             for r in block["trend"].rows:
                 s.row(
@@ -195,6 +201,7 @@ def workbook(context: dict[str, Any]) -> bytes:
                     _figure(r["value"], ind),
                     _figure(r["last_year"], ind),
                     _figure(r["plan"], ind),
+                    r.get("partial_text") or None,  # a period still coming in: not every unit's total
                 )
             for note in block["card"].notes:  # the shown period's figure still coming in, or incomplete
                 s.row(f"{block['card'].period_label}: {note}")
@@ -203,6 +210,9 @@ def workbook(context: dict[str, Any]) -> bytes:
             for bar in block["bars"].bars:
                 s.row(bar.label, _figure(bar.value, ind))
             s.finish()
+        _findings_sheet(book, context.get("findings") or [], taken)
+    elif context.get("card") is not None:  # an indicator's view
+        _indicator_sheets(book, context, headers, taken)
         _findings_sheet(book, context.get("findings") or [], taken)
     else:  # the summary: one sheet per group
         for section in context.get("sections") or []:
@@ -216,6 +226,80 @@ def workbook(context: dict[str, Any]) -> bytes:
             s.row(_("Open findings"), section["findings"])
             s.finish()
     return workbook_bytes(book)
+
+
+def comparison_headers() -> list[str]:
+    return [
+        _("Period"),
+        _("Value"),
+        pgettext("difference from the previous period", "Change"),
+        _("vs previous period"),
+        _("Same period last year"),
+        _("vs same period last year"),
+        _("Plan"),
+        _("Completion of plan"),
+        _("Units reported"),
+        _("Units expected"),
+        _("Note"),
+    ]
+
+
+def _indicator_sheets(book: Any, context: dict[str, Any], headers: list[str], taken: set[str]) -> None:
+    """An indicator's view: its card, the period-over-period table (newest first, as on the page: a
+    period still coming in compared over the units that reported it, and said so), the units ranked."""
+    card, ind = context["card"], context["card"].indicator
+    s = _Sheet(book, _sheet_title(f"{ind.code} {ind.display_name}", taken), headers)
+    _card_row(s, card)
+    s.finish()
+
+    s = _Sheet(book, _sheet_title(_("Period over period"), taken), comparison_headers())
+    for r in context.get("comparison") or []:
+        report = r.get("report")
+        s.row(
+            r["label"],
+            _figure(r["value"], ind),
+            _figure(r["change_abs"], ind),
+            _change_cell(card, r["change_pct"], r["change_abs"]),
+            _figure(r["last_year"], ind),
+            _change_cell(card, r["yoy_pct"], r["yoy_abs"]),
+            _figure(r["plan"], ind),
+            (_fraction(r["completion"]), PCT),
+            (report.reported if report is not None else None, COUNT),
+            (report.expected if report is not None else None, COUNT),
+            " ".join(r["notes"]) or None,
+        )
+    if not context.get("comparison"):
+        s.empty()
+    s.finish()
+
+    s = _Sheet(
+        book,
+        _sheet_title(_("Units ranked"), taken),
+        [
+            _("Rank"),
+            _("Unit"),
+            _("Value"),
+            _("vs previous period"),
+            _("vs same period last year"),
+            _("Completion of plan"),
+            _("Note"),
+        ],
+    )
+    for r in context.get("ranked") or []:
+        m = r["m"]
+        completion = m.completion_ytd if m.completion_ytd is not None else m.completion
+        s.row(
+            (m.rank, COUNT),
+            r["unit"].name if r["unit"] is not None else str(m.unit_id),
+            _figure(m.value, ind),
+            _change_cell(card, m.change_pct, m.change_abs),
+            _change_cell(card, m.yoy_pct, m.yoy_abs),
+            (completion, PCT),
+            " ".join([f"({r['months']})" if r["months"] else "", *r["notes"]]).strip() or None,
+        )
+    if not context.get("ranked"):
+        s.empty()
+    s.finish()
 
 
 def _findings_sheet(book: Any, findings: list[Any], taken: set[str]) -> None:

@@ -23,10 +23,13 @@ from citydesk.indicators.cards import (
     arrow,
     as_percent,
     change_text,
+    compared_text,
     delta,
     delta_text,
+    incomplete_text,
     num,
     pct_text,
+    reported_text,
     sparkline,
     tone,
 )
@@ -37,14 +40,18 @@ from citydesk.ioc.panels import PALETTE, Bar, BarChart
 # Cards and the numbers in words live in `cards.py`; the names stay importable from here.
 __all__ = [
     "Card",
+    "PeriodReport",
     "arrow",
     "as_percent",
     "cards",
     "change_text",
+    "compared_text",
     "delta",
     "delta_text",
+    "incomplete_text",
     "num",
     "pct_text",
+    "reported_text",
     "sparkline",
     "tone",
     "trend",
@@ -336,6 +343,81 @@ def cards(
     return result
 
 
+# --- Periods still coming in -------------------------------------------------------------------------
+
+
+@dataclass
+class PeriodReport:
+    """Who has reported one period of an indicator over the units, counted as a card counts them
+    (`measures.measures(aggregate=True)`): of the units that report it (a value in this period, the
+    previous one or the same one a year before), those with a value in this one. While some have not, the
+    previous period and last year are taken over those that have (`previous`, `last_year`), so that the
+    period-over-period table, the chart and the exports compare it as its card does."""
+
+    reported: int
+    expected: int
+    previous: float | None = None
+    last_year: float | None = None
+
+    @property
+    def partial(self) -> bool:
+        return 0 < self.reported < self.expected
+
+    @property
+    def text(self) -> str:
+        """ "5 of 10 units have reported" (nothing compared)."""
+        return reported_text(self.reported, self.expected)
+
+
+def trend_series(
+    ind: Indicator, unit_ids: list[int], period_type: str, period: date, points: int = SPARK_POINTS
+) -> tuple[list[tuple[date, float | None]], dict[date, PeriodReport]]:
+    """An indicator's chart periods (and last year's: `trend(values=…)`) over the units, and the shown
+    periods still coming in (`PeriodReport`, partial ones only), from one read of the month grid: the
+    same values as `measures.series()`."""
+    kind, end = effective_period(period_type, period, ind.periodicity)
+    span = engine.SPAN[kind]
+    first = engine.month_index(back(kind, end, points - 1 + TREND_LAG[kind]))
+    last = engine.month_index(end)
+    units = list(dict.fromkeys(unit_ids))
+    if not units:
+        return [(engine.month_date(a), None) for a in range(first, last + span, span)], {}
+    cat = engine._catalog()
+    grid = engine._Grid(cat, engine._closure([ind.code], cat), units, first, last + span)
+    grid.load()
+    rows = list(range(len(units)))
+    values: list[tuple[date, float | None]] = []
+    reports: dict[date, PeriodReport] = {}
+    for a in range(first, last + span, span):
+        day = engine.month_date(a)
+        values.append((day, engine._f(grid.over_units(ind.code, a, a + span, rows))))
+        if a - 12 < first:  # before the chart's periods: no comparison is drawn from it
+            continue
+        slots = {"cur": (a, a + span), "prev": (a - span, a), "ly": (a - 12, a - 12 + span)}
+        same, reported, expected = engine._reporting_rows(grid, ind.code, rows, slots)
+        report = PeriodReport(reported, expected)
+        if report.partial:
+            report.previous = engine._f(grid.over_units(ind.code, a - span, a, same))
+            report.last_year = engine._f(grid.over_units(ind.code, a - 12, a - 12 + span, same))
+            reports[day] = report
+    return values, reports
+
+
+def card_reports(card: Card) -> dict[date, PeriodReport]:
+    """The card's period when it is still coming in (its measure counted who has reported), for its
+    chart."""
+    m = card.measure
+    if m is None or not card.partial:
+        return {}
+    return {m.period: PeriodReport(int(card.reported or 0), int(card.expected or 0), m.previous, m.last_year)}
+
+
+def spark_of(chart: TrendChart) -> list[tuple[date, float | None]]:
+    """A card's sparkline from its chart: a period still coming in left out, as `cards()` does (its total
+    would end the line on a false fall)."""
+    return [(r["period"], None if r["partial"] else r["value"]) for r in chart.rows]
+
+
 # --- Charts -----------------------------------------------------------------------------------------
 
 
@@ -357,6 +439,20 @@ class TrendChart:
     ticks: list[dict[str, Any]] = field(default_factory=list)
     axis: list[dict[str, Any]] = field(default_factory=list)
 
+    # Periods still coming in: where they would be drawn (kept off the line and its dots, as a card's
+    # sparkline leaves them out; their rows say so).
+    partial_points: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def partial(self) -> bool:
+        """Some period shown is still coming in."""
+        return any(r["partial"] for r in self.rows)
+
+
+def labelled(period_label: str, marks: list[str]) -> str:
+    """A period's name with what a table says of it: "Quý IV/2026 (1 month; incomplete: 5 of 10 units)"."""
+    return f"{period_label} ({'; '.join(marks)})" if marks else period_label
+
 
 def trend(
     ind: Indicator,
@@ -366,9 +462,16 @@ def trend(
     plans: dict[date, float],
     points: int = SPARK_POINTS,
     values: list[tuple[date, float | None]] | None = None,
+    reports: dict[date, PeriodReport] | None = None,
 ) -> TrendChart:
     """`values`: the indicator's periods up to the chart's last one, over the units, when the caller has
-    them already (`spark_bulk` for a whole page; at least points + TREND_LAG of them)."""
+    them already (`spark_bulk` for a whole page; at least points + TREND_LAG of them).
+
+    `reports`: the periods still coming in (`trend_series`, or a card's own: `card_reports`). Such a
+    period's total is not yet the period's: it is not drawn (`partial_points` says where it would be), as
+    the card's sparkline leaves it out, rather than a fall that is only the units still to report; its
+    row (the table view, the exports) keeps the figure, labelled "incomplete: 5 of 10 units"."""
+    reports = reports or {}
     kind, end = effective_period(period_type, period, ind.periodicity)
     lag = TREND_LAG[kind]
     if values is None:
@@ -386,23 +489,38 @@ def trend(
     rows = []
     for i, (day, value) in enumerate(shown):
         last = earlier[i][1] if i < len(earlier) else None
+        report = reports.get(day)
+        if report is None or not report.partial or value is None:
+            report = None  # a period everyone has reported (or no one): a plain one
+        plain = label(kind, day)
+        marks = [incomplete_text(report.reported, report.expected)] if report is not None else []
         rows.append(
             {
                 "period": day,
-                "label": label(kind, day),
+                "period_label": plain,
+                "marks": marks,  # what the label says after the period's name
+                "label": labelled(plain, marks),
                 "value": value,
                 "value_text": num(value, ind.shown_decimals),
                 "last_year": last,
                 "last_year_text": num(last, ind.shown_decimals),
                 "plan": plans.get(day),
                 "plan_text": num(plans.get(day), ind.shown_decimals),
+                "report": report,
+                "partial": report is not None,
+                "partial_text": report.text if report is not None else "",
             }
         )
     chart = TrendChart(indicator=ind, rows=rows)
-    known = [v for r in rows for v in (r["value"], r["last_year"], r["plan"]) if v is not None]
+    known = [
+        v
+        for r in rows
+        for v in (None if r["partial"] else r["value"], r["last_year"], r["plan"])
+        if v is not None
+    ]
     if not known:
         return chart
-    axis_ticks = round_ticks(min(0.0, min(known)), max(known))
+    axis_ticks = round_ticks(min(0.0, min(known)), max(known), whole=ind.shown_decimals == 0)
     low, high = axis_ticks[0], axis_ticks[-1]
     span = (high - low) or 1.0
     plot_w, plot_h, top = chart.width - chart.left - 24, chart.height - 40, 10
@@ -411,18 +529,21 @@ def trend(
     def xy(i: int, v: float) -> tuple[float, float]:
         return chart.left + i * step, top + plot_h * (1 - (v - low) / span)
 
-    def polyline(key: str) -> str:
+    def polyline(key: str, skip_partial: bool = False) -> str:
         return " ".join(
-            "{:.1f},{:.1f}".format(*xy(i, r[key])) for i, r in enumerate(rows) if r[key] is not None
+            "{:.1f},{:.1f}".format(*xy(i, r[key]))
+            for i, r in enumerate(rows)
+            if r[key] is not None and not (skip_partial and r["partial"])
         )
 
-    chart.line = polyline("value")
+    chart.line = polyline("value", skip_partial=True)
     chart.last_year_line = polyline("last_year")
     chart.plan_line = polyline("plan")
     for i, r in enumerate(rows):
         if r["value"] is not None:
             x, y = xy(i, r["value"])
-            chart.dots.append({"x": x, "y": y, "title": f"{r['label']}: {r['value_text']}"})
+            point = {"x": x, "y": y, "title": f"{r['label']}: {r['value_text']}"}
+            (chart.partial_points if r["partial"] else chart.dots).append(point)
         if i % max(1, len(rows) // 6) == 0 or i == len(rows) - 1:
             chart.ticks.append({"x": chart.left + i * step, "text": f"{r['period']:%m/%y}"})
     step = axis_ticks[1] - axis_ticks[0] if len(axis_ticks) > 1 else 1.0
@@ -432,14 +553,21 @@ def trend(
     return chart
 
 
-def round_ticks(low: float, high: float, most: int = 4) -> list[float]:
+def round_ticks(low: float, high: float, most: int = 4, *, whole: bool = False) -> list[float]:
     """Round values for an axis from `low` to `high` (a step of 1, 2, 2.5 or 5 × 10ⁿ, at most `most` steps):
-    0 / 20.000 / 40.000 / 60.000 / 80.000 rather than 0 / 33.967,2 / 67.934,5."""
+    0 / 20.000 / 40.000 / 60.000 / 80.000 rather than 0 / 33.967,2 / 67.934,5. `whole`: an indicator of
+    whole numbers (no decimals shown) has whole ticks too: 0 / 1 / 2 cases, never 0 / 0,5 / 1."""
     if high <= low:
         high = low + (abs(low) or 1.0)
     raw = (high - low) / most
+    if whole:
+        raw = max(raw, 1.0)
     magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw - 1e-12)
+    step = next(
+        m * magnitude
+        for m in (1, 2, 2.5, 5, 10)
+        if m * magnitude >= raw - 1e-12 and (not whole or float(m * magnitude).is_integer())
+    )
     start = math.floor(low / step + 1e-9) * step
     end = math.ceil(high / step - 1e-9) * step
     count = round((end - start) / step)

@@ -50,6 +50,7 @@ FILTER_LABELS = {
     "unit": gettext_lazy("Unit"),
     "period": gettext_lazy("Period"),
     "group": gettext_lazy("Indicator group"),
+    "indicator": gettext_lazy("Indicator"),
 }
 
 
@@ -101,10 +102,13 @@ def _roots(user: Any) -> list[Organisation]:
     return sorted(Organisation.objects.filter(pk__in=ids), key=lambda o: sort_key(o.name))
 
 
-def parse_filters(request: HttpRequest, scope: frozenset[int] | None) -> Filters:
-    """The page's filters from the query string; BadFilter names every field at fault."""
+def parse_filters(
+    request: HttpRequest, scope: frozenset[int] | None, roots: list[Organisation] | None = None
+) -> Filters:
+    """The page's filters from the query string; BadFilter names every field at fault. `roots`: the
+    user's top units (`_roots`), when the caller has them."""
     errors: dict[str, str] = {}
-    roots = _roots(request.user)
+    roots = _roots(request.user) if roots is None else roots
     unit_code = (request.GET.get("unit") or "").strip()
     unit: Organisation | None = None
     if unit_code:
@@ -193,17 +197,44 @@ def _latest_reported_month(unit_ids: list[int]) -> date | None:
 _forbidden = views_findings.forbidden
 
 
+def filter_units(units: list[Organisation], keep: set[int]) -> list[Organisation]:
+    """The units the unit filter offers: those that report an indicator (`Indicator.reporting_units`) and
+    the units above them, whose figures add theirs up (a unit's figures are its own and those of every
+    unit under it: `Filters.unit_ids`); and the units in `keep` (the user's top units, the unit chosen).
+    A one-stop desk or an inspectorate that reports nothing would give a page of "—". Where no unit
+    reports anything yet (a catalog without reporting units), every unit stays."""
+    reporters = set(
+        Indicator.objects.filter(is_active=True, reporting_units__isnull=False).values_list(
+            "reporting_units", flat=True
+        )
+    )
+    if not reporters:
+        return units
+    parent = {o.pk: o.parent_id for o in units}
+    listed: set[int] = set()
+    for pk in reporters & parent.keys():
+        at: int | None = pk
+        while at is not None and at in parent and at not in listed:
+            listed.add(at)
+            at = parent[at]
+    return [o for o in units if o.pk in listed or o.pk in keep]
+
+
 def _context(request: HttpRequest) -> tuple[dict[str, Any], Filters | None, int]:
     """Scope + filters: the common context, the filters (None when bad) and the status."""
     scope = views_findings.indicator_scope(request.user)  # NotAllowed for others: the caller answers 403
     units = Organisation.objects.filter(pk__in=scope) if scope is not None else Organisation.objects.all()
+    roots = _roots(request.user)
+    units_list = sorted(units.only("code", "name", "parent"), key=lambda o: sort_key(o.name))
+    chosen = (request.GET.get("unit") or "").strip()
+    keep = {o.pk for o in roots} | {o.pk for o in units_list if chosen and o.code == chosen}
     context: dict[str, Any] = {
-        "units": sorted(units.only("code", "name"), key=lambda o: sort_key(o.name)),  # Vietnamese order
+        "units": filter_units(units_list, keep),  # Vietnamese order
         "period_value": request.GET.get("period", ""),
         "unit_value": request.GET.get("unit", ""),
     }
     try:
-        filters = parse_filters(request, scope)
+        filters = parse_filters(request, scope, roots)
     except BadFilter as exc:
         context["filter_errors"] = exc.errors
         context["filter_error_rows"] = filter_error_rows(exc.errors)
@@ -365,8 +396,9 @@ def group_data(filters: Filters, group: IndicatorGroup) -> dict[str, Any]:
             filters.period,
             plans.get(ind.code, {}),
             values=history.get(ind.code),
+            reports=panels.card_reports(card),
         )
-        card.spark = [(r["period"], r["value"]) for r in chart.rows]
+        card.spark = panels.spark_of(chart)
         rows = per_unit.get(ind.code, [])
         blocks.append(
             {
@@ -409,8 +441,13 @@ def indicator_data(filters: Filters, ind: Indicator) -> dict[str, Any]:
     )[0]
     kind, _start = panels.effective_period(filters.period_type, filters.period, ind.periodicity)
     plans = _plans([ind], filters.unit, {kind}).get(ind.code, {})
-    chart = panels.trend(ind, filters.unit_ids, filters.period_type, filters.period, plans)
-    card.spark = [(r["period"], r["value"]) for r in chart.rows]
+    # The chart's periods and those still coming in (compared over the units that reported them, as the
+    # card is): one read for the chart, the period-over-period table and the exports.
+    values, reports = panels.trend_series(ind, filters.unit_ids, filters.period_type, filters.period)
+    chart = panels.trend(
+        ind, filters.unit_ids, filters.period_type, filters.period, plans, values=values, reports=reports
+    )
+    card.spark = panels.spark_of(chart)
     rows = panels.unit_measures(
         [ind], filters.unit_ids, filters.period_type, filters.period, same_period=True
     ).get(ind.code, [])
@@ -430,6 +467,7 @@ def indicator_data(filters: Filters, ind: Indicator) -> dict[str, Any]:
     return {
         "indicator": ind,
         "card": card,
+        "headline": [card],  # the PDF brief's table of cards
         "trend": chart,
         "ranked": [
             {
@@ -461,7 +499,12 @@ def _comparison(
 ) -> list[dict[str, Any]]:
     """Period over period, as a table (not only a chart): each period against the one before and a year
     before. A year or quarter holding fewer months than the one it is compared with is labelled with its
-    months and compared over the same months (`sameperiod`: "cùng kỳ")."""
+    months and compared over the same months (`sameperiod`: "cùng kỳ").
+
+    A period still coming in (some units that report the indicator have not reported it: the chart
+    row's `report`) is compared over the units that have, as its card is (`measures.measures`): the
+    previous period and the same one last year taken over those units, and a note that says so. Its total
+    against the whole previous period would read as a fall that is only the units still to report."""
     parts = None
     if rows and periods.MONTHS_IN[kind] > periods.MONTHS_IN[ind.periodicity]:
         first = periods.same_period_last_year(kind, rows[0]["period"])
@@ -483,10 +526,22 @@ def _comparison(
             "notes": [],
         }
         previous_value = value
+        report = r.get("report")
+        if report is not None and report.partial:
+            row["change_abs"] = None if value is None or report.previous is None else value - report.previous
+            row["change_pct"] = _pct_change(value, report.previous)
+            row["last_year"], row["last_year_text"] = (
+                report.last_year,
+                panels.num(report.last_year, ind.shown_decimals),
+            )
+            row["yoy_abs"] = None if value is None or report.last_year is None else value - report.last_year
+            row["yoy_pct"] = _pct_change(value, report.last_year)
+            row["notes"] = [panels.compared_text(report.reported, report.expected)]
         if parts is not None:
-            coverage = parts.coverage(ind.code, day, every)
+            # Over the units with a value in the period, as the card (`panels.cards`).
+            coverage = parts.coverage(ind.code, day, parts.reporting_rows(ind.code, day, every))
             if coverage.incomplete:
-                row["label"] = f"{r['label']} ({coverage.label})"
+                row["label"] = panels.labelled(r["period_label"], [coverage.label, *r["marks"]])
             if coverage.last_year is not None:
                 c = coverage.last_year
                 row["last_year"], row["last_year_text"] = c.base, panels.num(c.base, ind.shown_decimals)
@@ -498,7 +553,7 @@ def _comparison(
                 )
             elif coverage.previous_refused:
                 row["change_abs"] = row["change_pct"] = None
-            row["notes"] = coverage.notes
+            row["notes"] = [*row["notes"], *coverage.notes]
         out.append(row)
     for row in out:
         row["change_abs_text"] = panels.num(row["change_abs"], ind.shown_decimals, signed=True)
@@ -537,7 +592,8 @@ def indicator_page(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _export_context(request: HttpRequest) -> dict[str, Any] | HttpResponse:
-    """The current view's context (the summary, or a group with `group=`), or the refusal."""
+    """The current view's context (the summary, a group with `group=`, an indicator with `indicator=`),
+    or the refusal."""
     try:
         context, filters, _status = _context(request)
     except NotAllowed as exc:
@@ -547,11 +603,17 @@ def _export_context(request: HttpRequest) -> dict[str, Any] | HttpResponse:
     group = IndicatorGroup.objects.filter(code=code).first() if code else None
     if code and group is None:
         errors["group"] = _("Unknown indicator group “%(code)s”.") % {"code": code}
+    ind_code = (request.GET.get("indicator") or "").strip()
+    ind = Indicator.objects.select_related("group").filter(code=ind_code).first() if ind_code else None
+    if ind_code and ind is None:
+        errors["indicator"] = _("Unknown indicator “%(c)s”.") % {"c": ind_code}
     if errors or filters is None:
         rows = filter_error_rows(errors)
         lines = [_("The filters are not valid:")] + [f"{row['label']}: {row['message']}" for row in rows]
         return HttpResponse("\n".join(lines) + "\n", status=400, content_type="text/plain; charset=utf-8")
-    if group is not None:
+    if ind is not None:
+        context.update(indicator_data(filters, ind))
+    elif group is not None:
         context.update(group_data(filters, group))
     else:
         context.update(summary_data(filters))
