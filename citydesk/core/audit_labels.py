@@ -116,6 +116,7 @@ VERBS = {
     "submission_submit": pgettext_lazy("audit", "sent"),
     "submission_approve": pgettext_lazy("audit", "approved"),
     "submission_return": pgettext_lazy("audit", "returned for correction"),
+    "submission_withdraw": pgettext_lazy("audit", "withdrawn by the unit to correct it"),
     "submission_lock": pgettext_lazy("audit", "locked"),
     "finding_flagged": pgettext_lazy("audit", "flagged"),
     "finding_explained": pgettext_lazy("audit", "explained"),

@@ -24,7 +24,7 @@ from citydesk.core.models import Delegation, Membership, Organisation, User
 from citydesk.core.powers import ROLE_POWERS, ROLES_RECEIVING_UNIT_DELEGATION, Power, Role
 from citydesk.core.selectors import descendant_ids
 from citydesk.core.services import authorize, holds_own
-from citydesk.indicators.models import Finding, FindingEvent, FindingState, Indicator
+from citydesk.indicators.models import DataValue, Finding, FindingEvent, FindingState, Indicator
 
 OPEN_STATES = (FindingState.FLAGGED, FindingState.EXPLAINED, FindingState.CORRECTED)
 
@@ -103,6 +103,8 @@ def finding_transition(
     note = (note or "").strip()
     if action in ("explain", "correct") and not note:
         raise DomainError(_("Say what explains or corrects the value."), field="note")
+    if action == "correct":
+        _check_corrected(finding)
     if (
         target == FindingState.FLAGGED
         and Finding.objects.filter(
@@ -129,6 +131,108 @@ def finding_transition(
     finding.save()
     event(finding, actor, before, note)
     return finding
+
+
+def current_values(findings: Iterable[Finding]) -> dict[int, float | None]:
+    """{finding id: the value stored now for what it is about (None: no value)}, in one query."""
+    findings = list(findings)
+    if not findings:
+        return {}
+    rows = DataValue.objects.filter(
+        indicator_id__in={f.indicator_id for f in findings},
+        unit_id__in={f.unit_id for f in findings},
+        period__in={f.period for f in findings},
+    ).values_list("indicator_id", "unit_id", "period_type", "period", "value")
+    stored = {(i, u, t, p): v for i, u, t, p, v in rows}
+    return {f.pk: stored.get((f.indicator_id, f.unit_id, f.period_type, f.period)) for f in findings}
+
+
+def value_corrected(finding: Finding, current: float | None) -> bool:
+    """Has the value the finding is about been changed since it was found?"""
+    return current is not None and not same_value(current, finding.value)
+
+
+def _check_corrected(finding: Finding) -> None:
+    """ "Corrected" says the value was changed: refused while it is the very value found unusual."""
+    from citydesk.indicators import display
+    from citydesk.indicators.models import Submission, SubmissionState
+
+    current = current_values([finding]).get(finding.pk)
+    if value_corrected(finding, current):
+        return
+    submission = Submission.objects.filter(
+        group_id=finding.indicator.group_id,
+        unit_id=finding.unit_id,
+        period_type=finding.period_type,
+        period=finding.period,
+    ).first()
+    names = {"value": display.exact(finding.value, vietnamese=None), "uom": finding.indicator.display_uom}
+    if submission is not None and submission.state not in (SubmissionState.DRAFT, SubmissionState.RETURNED):
+        raise DomainError(
+            _(
+                "The value is still %(value)s %(uom)s, the one found unusual, and the report is %(state)s: it "
+                "cannot be corrected until the report is returned to the unit (or withdrawn while not yet "
+                "approved). Explain the value instead, if it is right."
+            )
+            % {**names, "state": SubmissionState(submission.state).label.lower()},
+            field="value",
+        )
+    raise DomainError(
+        _(
+            "The value is still %(value)s %(uom)s, the one found unusual: correct it in the entry form first "
+            "(it is checked again when saved), or explain it if it is right."
+        )
+        % names,
+        field="value",
+    )
+
+
+@transaction.atomic
+def value_changed(
+    *, actor: Actor, indicator: Indicator, unit: Organisation, period_type: str, period: date, value: float
+) -> list[Finding]:
+    """A value with open findings was changed: each is judged again on the new value, as the batch scan
+    re-checks a corrected one. Still unusual (by the same check): flagged again with the new value and its
+    explanation (what the unit said was about the old one). Normal now: closed, with the event saying so.
+    A corrected finding whose value was put back to the one found unusual is flagged again."""
+    from citydesk.indicators.anomalies import entry_hits
+
+    rows = list(
+        Finding.objects.select_for_update()
+        .filter(indicator=indicator, unit=unit, period_type=period_type, period=period, state__in=OPEN_STATES)
+        .order_by("found_at", "id")
+    )
+    if not rows:
+        return []
+    hits = None
+    out: list[Finding] = []
+    for finding in rows:
+        before = finding.state
+        if same_value(finding.value, value):
+            if finding.state != FindingState.CORRECTED:
+                continue
+            finding.state, finding.resolved_at = FindingState.FLAGGED, None
+            note = stored_text(lambda: _("The value was put back to the one found unusual."))
+        else:
+            if hits is None:
+                found = entry_hits(
+                    indicator=indicator, unit=unit, period_type=period_type, period=period, value=value
+                )
+                hits = {h.method: h for h in found}
+            hit = hits.get(finding.method)
+            if hit is not None:
+                finding.value, finding.expected, finding.score = hit.value, hit.expected, hit.score
+                finding.explanation = hit.explanation
+                finding.state, finding.resolution, finding.resolved_at = FindingState.FLAGGED, "", None
+                note = stored_text(lambda: _("The corrected value is still abnormal."))
+            else:
+                finding.state, finding.resolved_at = FindingState.CLOSED, timezone.now()
+                note = stored_text(lambda: _("The corrected value was re-checked and is normal."))
+        finding.version += 1
+        finding.save()
+        event(finding, actor, before, note)
+        out.append(finding)
+    return out
 
 
 # --- What a page offers -----------------------------------------------------------------------------
@@ -174,17 +278,25 @@ def offers(user: User, findings: Iterable[Finding]) -> dict[int, Offer]:
     """{finding id: Offer} — only the moves the finding's state allows and the user's role permits."""
     findings = list(findings)
     rights = _rights(user, {f.unit_id: f.unit for f in findings})
+    current = current_values(findings)
     out: dict[int, Offer] = {}
     for f in findings:
         acts, reviews = rights[f.unit_id]
+        # "Corrected" only once the value was changed (changing it in the form re-checks it at once).
+        changed = value_corrected(f, current.get(f.pk))
         actions = tuple(
             action
             for action, (sources, _target, reviewer) in MOVES.items()
-            if f.state in sources and (reviews if reviewer else acts)
+            if f.state in sources and (reviews if reviewer else acts) and (action != "correct" or changed)
         )
         hint = ""
         if f.state == FindingState.FLAGGED and reviews:
             hint = _("To close it, the unit first explains or corrects the value.")
+        elif f.state == FindingState.FLAGGED and acts and not changed:
+            hint = _(
+                "To correct the value, change it in the entry form: it is checked again when saved, and "
+                "this finding is closed if the new value is normal."
+            )
         elif f.state in (FindingState.EXPLAINED, FindingState.CORRECTED) and acts and not reviews:
             hint = _("A supervisor of the unit closes it, or reopens it.")
         out[f.pk] = Offer(actions, hint)

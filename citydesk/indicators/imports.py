@@ -20,7 +20,7 @@ from citydesk.core.powers import Power
 from citydesk.core.services import authorize
 from citydesk.indicators import running
 from citydesk.indicators.models import Indicator, IndicatorGroup, Source, Submission, SubmissionState
-from citydesk.indicators.services.common import check_value, period_text, resolve_period
+from citydesk.indicators.services.common import check_value, resolve_period
 from citydesk.indicators.services.plans import add_revision, authorize_plan, check_plan_period
 from citydesk.indicators.services.values import (
     EDITABLE,
@@ -43,10 +43,15 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "uom": ("unit of measure", "don vi tinh", "dvt"),
     "unit": ("unit", "unit code", "ma don vi", "don vi"),
     "period": ("period", "ky", "ky bao cao"),
-    "value": ("value", "gia tri", "so lieu", "target", "ke hoach"),
+    "value": ("value", "gia tri", "target", "ke hoach"),  # see VALUE_HEADERS and PLAN_HEADERS
     "comment": ("comment", "ghi chu"),
     "note": ("note", "ghi chu", "reason", "can cu"),
 }
+# A values file takes only the headers that mean the actual value: a plan's column ("Kế hoạch") or a
+# header that does not say which figure it holds ("Số liệu") would turn targets into actuals unseen.
+VALUE_HEADERS = ("value", "gia tri", "gia tri thuc hien", "thuc hien", "actual", "actual value")
+PLAN_HEADERS = ("target", "ke hoach", "chi tieu ke hoach", "muc tieu", "plan")
+UNCLEAR_HEADERS = ("so lieu",)
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,10 @@ class ImportResult:
     rows: int
     changed: int = 0
     units: set[str] = field(default_factory=set)
+    # What the file went into, for the page to say: (group id, unit id, period type, period) of each
+    # report a values file filled in; (unit id, period type, period) of each target a plans file set.
+    reports: set[tuple[int, int, str, date]] = field(default_factory=set)
+    targets: set[tuple[int, str, date]] = field(default_factory=set)
 
 
 def header_labels(kind: str) -> list[str]:
@@ -92,11 +101,16 @@ def template_xlsx(*, group: IndicatorGroup, unit: Organisation, period_type: str
     sheet.append(header_labels("values"))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    key = period_text(period_type, period)
+    from citydesk.indicators import periods
+
+    typed = periods.period_typed(
+        period_type, period
+    )  # as the pages write it ("11/2026"); "2026-11" is read too
     for indicator in indicators:
         sheet.append(
-            [indicator.code, indicator.display_name, indicator.display_uom, unit.code, key, None, None]
+            [indicator.code, indicator.display_name, indicator.display_uom, unit.code, typed, None, None]
         )
+        sheet.cell(row=sheet.max_row, column=5).number_format = "@"  # text: not turned into a date
     for column, width in zip("ABCDEFG", (16, 60, 14, 14, 10, 16, 40), strict=True):
         sheet.column_dimensions[column].width = width
     return workbook_bytes(book)
@@ -116,21 +130,47 @@ def _rows(table: list[list[Any]], columns: tuple[str, ...]) -> _Table:
         table = table[1:]
     if not table:
         raise ImportRejected(_("The file is empty."), [RowError(1, "", _("The file is empty."))])
-    header = [search_key(str(v or "")) for v in table[0]]
+    written = [nfc(str(v if v is not None else "")).strip() for v in table[0]]
+    header = [search_key(v) for v in written]
     positions: dict[str, int] = {}
     kind = "values" if "comment" in columns else "plans"
     labels = dict(zip(columns, header_labels(kind), strict=True))
     for column in columns:
+        aliases = HEADER_ALIASES[column]
+        if column == "value":
+            aliases = VALUE_HEADERS if kind == "values" else (*PLAN_HEADERS, "value", "gia tri")
         english = search_key(labels[column])
         for i, name in enumerate(header):
-            if name in HEADER_ALIASES[column] or name == english:
+            if name in aliases or name == english:
                 positions.setdefault(column, i)
                 break
     missing = [c for c in REQUIRED if c not in positions]
-    if missing:  # named as the template names them, in the reader's language
+    if missing:  # every missing column at once, named as the template names them, in the reader's language
+        errors = [
+            RowError(1, labels[c], _("Missing column “%(c)s”.") % {"c": labels[c]}, key=c) for c in missing
+        ]
+        if "value" in missing:
+            errors = [e for e in errors if e.key != "value"] + _value_header_errors(
+                written, header, labels, kind
+            )
+        unknown = [w for w, h in zip(written, header, strict=True) if w and not _known(h, kind, labels)]
+        if unknown:
+            errors.append(
+                RowError(
+                    1,
+                    ", ".join(unknown),
+                    _("Columns not recognised: %(names)s. The template's columns are: %(template)s.")
+                    % {
+                        "names": ", ".join(f"“{w}”" for w in unknown),
+                        "template": ", ".join(f"“{v}”" for v in labels.values()),
+                    },
+                    key="columns",
+                )
+            )
         raise ImportRejected(
-            _("The header row lacks required columns."),
-            [RowError(1, labels[c], _("Missing column “%(c)s”.") % {"c": labels[c]}, key=c) for c in missing],
+            _("The header row lacks required columns: %(names)s.")
+            % {"names": ", ".join(f"“{labels[c]}”" for c in missing)},
+            errors,
         )
     headers = {c: nfc(str(table[0][i])).strip() or labels[c] for c, i in positions.items()}
     rows = []
@@ -143,6 +183,52 @@ def _rows(table: list[list[Any]], columns: tuple[str, ...]) -> _Table:
             _("Too many rows."), [RowError(1, "", _("At most %(n)d rows per file.") % {"n": MAX_ROWS})]
         )
     return _Table(rows, headers)
+
+
+def _known(name: str, kind: str, labels: dict[str, str]) -> bool:
+    """Is a header (search key) one the import reads, or one it refuses by name?"""
+    if name in {search_key(v) for v in labels.values()}:
+        return True
+    if name in PLAN_HEADERS + UNCLEAR_HEADERS + VALUE_HEADERS:
+        return True
+    return any(name in aliases for aliases in HEADER_ALIASES.values())
+
+
+def _value_header_errors(
+    written: list[str], header: list[str], labels: dict[str, str], kind: str
+) -> list[RowError]:
+    """Why a file has no value column: in a values file a plan's column is refused as such (its targets
+    would become actual values); a header that does not say which figure it holds is asked to be renamed."""
+    value = labels["value"]
+    errors = []
+    for shown, name in zip(written, header, strict=True):
+        if name in PLAN_HEADERS and kind == "values":
+            errors.append(
+                RowError(
+                    1,
+                    shown,
+                    _(
+                        "“%(column)s” is the column of the targets workbook (plans): a file of values takes "
+                        "the actual values in a column “%(value)s”. To import targets, choose “%(kind)s”."
+                    )
+                    % {"column": shown, "value": value, "kind": _("Targets (plans)")},
+                    key="value",
+                )
+            )
+        elif name in UNCLEAR_HEADERS:
+            errors.append(
+                RowError(
+                    1,
+                    shown,
+                    _(
+                        "“%(column)s” does not say whether it holds actual values or targets: name the "
+                        "column of actual values “%(value)s”."
+                    )
+                    % {"column": shown, "value": value},
+                    key="value",
+                )
+            )
+    return errors or [RowError(1, value, _("Missing column “%(c)s”.") % {"c": value}, key="value")]
 
 
 def _blank(value: Any) -> bool:
@@ -321,6 +407,7 @@ def values_import(*, user: User, file: str | Path | IO[bytes] | bytes, filename:
             unit = units[unit_id]
             for group_id in {c.indicator.group_id for c in changes}:
                 submission_for(group_id, unit, period_type, day)
+                result.reports.add((group_id, unit_id, period_type, day))
             diff = _store(
                 actor=checker.actors[unit_id],
                 user=user,
@@ -364,6 +451,7 @@ def plans_import(*, user: User, file: str | Path | IO[bytes] | bytes, filename: 
             note=note,
         )
         result.units.add(unit.code)
+        result.targets.add((unit.pk, period_type, day))
         result.changed += 1
     if checked:
         audit_record(

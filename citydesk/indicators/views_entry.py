@@ -71,6 +71,17 @@ def enter_units(user: Any) -> list[Organisation]:
     return sorted(units, key=lambda u: sort_key(u.name))
 
 
+def entry_groups(units: list[Organisation]) -> list[IndicatorGroup]:
+    """The groups with indicators these units enter (not every group of the catalog)."""
+    return list(
+        IndicatorGroup.objects.filter(
+            pk__in=Indicator.objects.filter(
+                is_active=True, source=Source.ENTRY, reporting_units__in=[u.pk for u in units]
+            ).values("group_id")
+        ).order_by("position", "code")
+    )
+
+
 def _default_period() -> str:
     """Last month, as the period fields show it ("03/2026")."""
     return periods.period_typed("M", periods.previous("M", timezone.localdate().replace(day=1)))
@@ -81,11 +92,12 @@ def entry_choose(request: HttpRequest) -> HttpResponse:
     units = enter_units(request.user)
     if not units:
         return _refused(request, NotAllowed(_("You enter indicator values for no unit.")))
+    groups = entry_groups(units)
     form = ChooseForm(
         request.GET or None,
-        groups=IndicatorGroup.objects.all(),
+        groups=groups,
         units=units,
-        initial={"period": _default_period()},
+        initial={"period": _default_period(), "group": groups[0].code if groups else ""},
     )
     if request.GET and form.is_valid():
         return redirect(
@@ -114,17 +126,23 @@ def _hints(indicators: list[Indicator], unit: Organisation, period_type: str, da
         # Shown as the pages write numbers (1.234,5); the input keeps every digit of the stored value.
         hints[row.indicator_id][f"{slot}_text"] = display.number(row.value, decimals[row.indicator_id])
         if slot == "current":
-            hints[row.indicator_id]["current_input"] = display.exact(row.value)
+            # Without thousands dots ("1234,5"): what the input holds is read back as it is, whatever the
+            # number (a single dot before three digits, "1.234", is refused as ambiguous when typed).
+            hints[row.indicator_id]["current_input"] = display.exact(row.value).replace(".", "")
     return hints
 
 
 def _flag_rows(context: dict[str, Any], period_type: str, day: date, *, live: bool = False) -> None:
     """Mark each row whose value a finding is about (one not closed): the explanation in the reader's
-    words, its state and what the unit said. `live`: a report submitted before findings recorded the
-    explanations has its values checked again, so the reviewer still sees which ones were warned about."""
+    words, its state and what the unit said. A finding is judged against the value stored now: one about
+    a value since changed is not shown as a warning on the new value. `live`: a report submitted before
+    findings recorded the explanations has its values checked again, so the reviewer still sees which
+    ones were warned about."""
     from citydesk.indicators.anomaly_text import describe
+    from citydesk.indicators.findings import same_value
 
     rows = context["rows"]
+    current = {r["indicator"].pk: r["current"].value for r in rows if r.get("current") is not None}
     found = (
         Finding.objects.filter(
             indicator_id__in=[r["indicator"].pk for r in rows],
@@ -138,10 +156,13 @@ def _flag_rows(context: dict[str, Any], period_type: str, day: date, *, live: bo
     )
     flags: dict[int, list[dict[str, str]]] = {}
     for f in found:
+        if f.indicator_id not in current or not same_value(f.value, current[f.indicator_id]):
+            continue  # about a value no longer there
         flags.setdefault(f.indicator_id, []).append(
             {"text": describe(f), "state": f.get_state_display(), "resolution": f.resolution}
         )
     submission = context.get("submission")
+    explanation = context.get("explanation_sent", "")
     # Only a report submitted with an explanation can have been warned about (one without needed none):
     # the check runs for those, not on every view of every submitted report.
     if (
@@ -149,16 +170,53 @@ def _flag_rows(context: dict[str, Any], period_type: str, day: date, *, live: bo
         and not flags
         and submission is not None
         and submission.state == SubmissionState.SUBMITTED
-        and submission.note
+        and explanation
     ):
         codes = {r["indicator"].code: r["indicator"].pk for r in rows}
         for w in services.entry_warnings(submission):
             flags.setdefault(codes.get(w.indicator_code, 0), []).append(
-                {"text": w.message, "state": "", "resolution": submission.note}
+                {"text": w.message, "state": "", "resolution": explanation}
             )
     for r in rows:
         r["flags"] = flags.get(r["indicator"].pk, [])
     context["flagged"] = sum(1 for r in rows if r["flags"])
+
+
+def report_notes(submission: Submission | None) -> dict[str, Any]:
+    """What the report's note is, told apart by the moves that wrote it (the note holds the last one):
+    `returned` — the reason the approver gave when returning it, with who and when (while the report is
+    not approved again); `explanation_sent` — the unit's explanation of unusual values sent with it."""
+    from citydesk.core.models import AuditEntry
+
+    out: dict[str, Any] = {"returned": None, "explanation_sent": ""}
+    if submission is None or not submission.note:
+        return out
+    moves = list(
+        AuditEntry.objects.filter(
+            object_type="indicators.submission",
+            object_id=str(submission.pk),
+            action__in=["indicator.submission_submit", "indicator.submission_return"],
+        )
+        .order_by("-id")
+        .only("action", "actor_label", "at", "after")
+    )
+    last_return = next((m for m in moves if m.action == "indicator.submission_return"), None)
+    last_submit = next((m for m in moves if m.action == "indicator.submission_submit"), None)
+    if not moves:  # written before the moves were audited: the state tells which it is
+        if submission.state == SubmissionState.RETURNED:
+            out["returned"] = {"note": submission.note, "by": "", "at": None}
+        else:
+            out["explanation_sent"] = submission.note
+        return out
+    if last_submit is not None and (last_return is None or last_submit.pk > last_return.pk):
+        out["explanation_sent"] = (last_submit.after or {}).get("note", "")
+    if last_return is not None and submission.state not in (SubmissionState.APPROVED, SubmissionState.LOCKED):
+        out["returned"] = {
+            "note": (last_return.after or {}).get("note", "") or submission.note,
+            "by": last_return.actor_label,
+            "at": last_return.at,
+        }
+    return out
 
 
 def _entry_context(group: IndicatorGroup, unit: Organisation, period_type: str, day: date) -> dict[str, Any]:
@@ -180,7 +238,9 @@ def _entry_context(group: IndicatorGroup, unit: Organisation, period_type: str, 
         "rows": [{"indicator": i, **hints[i.pk]} for i in indicators],
         "submission": submission,
         "editable": submission is None or submission.state in services.values.EDITABLE,
+        "can_withdraw": services.can_withdraw(submission),
         "due_at": submission.due_at if submission else services.due_at_for(period_type, day),
+        **report_notes(submission),
     }
 
 
@@ -209,6 +269,23 @@ def entry_form(request: HttpRequest, group: str, unit: str, period: str) -> Http
         action = request.POST.get("action")
         context["explanation"] = request.POST.get("explanation", "")
         try:
+            if action == "withdraw":  # the inputs of a sent report are disabled: nothing to save
+                services.submission_withdraw(
+                    user=request.user,
+                    group_code=group,
+                    unit_code=unit,
+                    period=period,
+                    version=_int(request.POST.get("version")),
+                )
+                messages.success(
+                    request,
+                    _(
+                        "The report has been withdrawn and is a draft again: correct the figures, then "
+                        "press “%(button)s” to send it again."
+                    )
+                    % {"button": _("Submit")},
+                )
+                return redirect(request.path)
             services.values_set_many(
                 user=request.user, unit_code=unit, period=period, values=values, comments=comments
             )
@@ -230,9 +307,16 @@ def entry_form(request: HttpRequest, group: str, unit: str, period: str) -> Http
             for r in context["rows"]:
                 r["error"] = exc.errors.get(r["indicator"].code, "")
         except services.WarningsPending as exc:
-            context["warnings"], context["error"], status = exc.warnings, exc.message, 400
+            # Not an error: a check before sending. The figures were saved; the report waits to be sent.
+            context["warnings"], status = exc.warnings, 400
+            context["summary_title"] = _("Check before sending")
+            context["error"] = _(
+                "The figures have been saved as a draft, but the report has not been sent yet: some values "
+                "look unusual. Check them; if they are right, explain them below and send the report anyway."
+            )
             if action == "submit_anyway" and not context["explanation"].strip():
                 # "Submit anyway" with the box empty: the explanation is the field at fault, named as such.
+                context["summary_title"] = ""
                 context["error"] = _("The report was not submitted.")
                 context["error_field"] = "explanation"
                 context["explanation_error"] = _("Enter an explanation of the unusual values.")
@@ -313,12 +397,13 @@ def entry_import(request: HttpRequest) -> HttpResponse:
     if not _units_with(request.user, {Power.INDICATOR_ENTER, Power.INDICATOR_APPROVE}):
         return _refused(request, NotAllowed(_("You enter indicator values for no unit.")))
     form = ImportForm(request.POST or None, request.FILES or None)
+    units = enter_units(request.user)
     context: dict[str, Any] = {
         "form": form,
         "columns": imports.header_labels("values"),
         "plan_columns": imports.header_labels("plans"),
-        "groups": IndicatorGroup.objects.all(),
-        "units": enter_units(request.user),
+        "groups": entry_groups(units),
+        "units": units,
         "default_period": _default_period(),
     }
     status = 200
@@ -335,6 +420,7 @@ def entry_import(request: HttpRequest) -> HttpResponse:
             importer = imports.plans_import if form.cleaned_data["kind"] == "plans" else imports.values_import
             try:
                 context["result"] = importer(user=request.user, file=upload, filename=upload.name)
+                context["imported"] = _imported(context["result"])
             except imports.ImportRejected as exc:
                 context["rejected"], status = exc, 400
             except DomainError as exc:
@@ -343,6 +429,46 @@ def entry_import(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     return render(request, "indicators/entry_import.html", context, status=status)
+
+
+def _imported(result: imports.ImportResult) -> list[dict[str, Any]]:
+    """What an import went into, one line a report (values) or a unit and period (targets): the group, the
+    unit, the period, and for a report not sent yet, the link to its form where it is sent."""
+    orgs = {
+        o.pk: o
+        for o in Organisation.objects.filter(
+            pk__in={r[1] for r in result.reports} | {t[0] for t in result.targets}
+        )
+    }
+    groups = {g.pk: g for g in IndicatorGroup.objects.filter(pk__in={r[0] for r in result.reports})}
+    lines: list[dict[str, Any]] = []
+    for group_id, unit_id, period_type, day in sorted(
+        result.reports,
+        key=lambda r: (groups[r[0]].position, groups[r[0]].code, sort_key(orgs[r[1]].name), r[3]),
+    ):
+        submission = Submission.objects.filter(
+            group_id=group_id, unit_id=unit_id, period_type=period_type, period=day
+        ).first()
+        state = submission.state if submission else SubmissionState.DRAFT
+        unsent = state in services.values.EDITABLE
+        lines.append(
+            {
+                "group": groups[group_id],
+                "unit": orgs[unit_id],
+                "period": periods.period_label(period_type, day),
+                "state": SubmissionState(state).label,
+                "unsent": unsent,
+                "url": reverse(
+                    "indicators_entry:form",
+                    args=[groups[group_id].code, orgs[unit_id].code, periods.period_key(period_type, day)],
+                ),
+            }
+        )
+    for unit_id, period_type, day in sorted(
+        result.targets, key=lambda t: (sort_key(orgs[t[0]].name), t[2], t[1])
+    ):
+        lines.append({"group": None, "unit": orgs[unit_id], "period": periods.period_label(period_type, day)})
+    return lines
 
 
 def _readable_workbook(upload: Any) -> bool:
@@ -421,6 +547,7 @@ def progress(request: HttpRequest) -> HttpResponse:
         entered[(group_id, unit_id)] = entered.get((group_id, unit_id), 0) + 1
     now = timezone.now()
     default_due = services.due_at_for(period_type, day)
+    enters = _units_with(request.user, {Power.INDICATOR_ENTER})
     rows = []
     for group_id, unit_id in sorted(
         set(pairs), key=lambda p: (groups[p[0]].position, groups[p[0]].code, sort_key(units[p[1]].name))
@@ -435,6 +562,9 @@ def progress(request: HttpRequest) -> HttpResponse:
             timeliness = "overdue" if now > due else "open"
         need = required.get((group_id, unit_id), 0)
         done = min(entered.get((group_id, unit_id), 0), need)
+        reminded_today = bool(submission and submission.reminded_at) and timezone.localdate(
+            submission.reminded_at
+        ) == timezone.localdate(now)
         rows.append(
             {
                 "group": groups[group_id],
@@ -446,12 +576,15 @@ def progress(request: HttpRequest) -> HttpResponse:
                 "submitted_at": submitted_at,
                 "timeliness": timeliness,
                 "percent": round(100 * done / need) if need else 0,
-                # Said in the row: after "Remind" the page returns to the row, where this is read.
-                "reminded_today": bool(submission and submission.reminded_at)
-                and timezone.localdate(submission.reminded_at) == timezone.localdate(now),
+                # Said in the row: after "Remind" the page returns to the row, where this is read. A unit
+                # is reminded once a day at most: no button then, the row says why.
+                "reminded_today": reminded_today,
                 "can_remind": state in (SubmissionState.DRAFT, SubmissionState.RETURNED)
                 and timeliness == "overdue"
+                and not reminded_today
                 and is_leader_over(request.user, units[unit_id]),
+                # The unit's own officers open the form from the row.
+                "can_enter": unit_id in enters,
                 "can_review": state in (SubmissionState.SUBMITTED, SubmissionState.APPROVED)
                 and holds_own(request.user, Power.INDICATOR_APPROVE, approver_scope(units[unit_id])),
             }

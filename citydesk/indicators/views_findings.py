@@ -56,10 +56,14 @@ def forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def described(findings: Iterable[Finding]) -> list[Finding]:
-    """The findings, each with `text`: its explanation in the reader's language and number format."""
+    """The findings, each with `text`: its explanation in the reader's language and number format, and
+    `period_label`: its period as the pages name it."""
+    from citydesk.indicators import periods
+
     out = list(findings)
     for f in out:
         f.text = describe(f)
+        f.period_label = periods.period_label(f.period_type, f.period)
     return out
 
 
@@ -69,12 +73,24 @@ REFUSED_TAG = "finding-note-"  # the messages' extra_tags of a refused note: "fi
 def with_offers(findings: Iterable[Finding], user: User, request: HttpRequest | None = None) -> list[Finding]:
     """The findings, each with `text` and `offer` (the moves this reader may make now, and a hint);
     with `request`, the one whose note was just refused has `note_error` (shown next to its note)."""
+    from citydesk.indicators import periods
+
     out = described(findings)
     offers = lifecycle.offers(user, out)
     refused = _refused_notes(request) if request is not None else {}
+    enters = _units_with(user, {Power.INDICATOR_ENTER}) if user.is_authenticated else set()
     for f in out:
         f.offer = offers[f.pk]
         f.note_error = refused.get(f.pk, "")
+        # The unit's officers correct the value where they enter it: the form is linked from the finding.
+        f.form_url = (
+            reverse(
+                "indicators_entry:form",
+                args=[f.indicator.group.code, f.unit.code, periods.period_key(f.period_type, f.period)],
+            )
+            if f.unit_id in enters
+            else ""
+        )
     return out
 
 
@@ -157,7 +173,7 @@ def finding_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         visible = _visible(request.user)
     except NotAllowed as exc:
         return forbidden(request, exc)
-    finding = Finding.objects.select_related("indicator__group").filter(pk=pk).first()
+    finding = Finding.objects.select_related("indicator__group", "unit").filter(pk=pk).first()
     if finding is None or (visible is not None and finding.unit_id not in visible):
         raise Http404(_("No such finding."))
     if action not in lifecycle.ACTIONS:
@@ -185,9 +201,9 @@ def finding_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             version=version,
         )
     except DomainError as exc:
-        if exc.field == "note" and not isinstance(exc, NotAllowed):
-            # The reader's own input (an empty note to explain): back to the finding, the error next to
-            # its note, rather than a page of its own the reader must come back from.
+        if exc.field in ("note", "value") and not isinstance(exc, NotAllowed):
+            # The reader's own input (an empty note to explain, "corrected" with the value unchanged): back
+            # to the finding, the error next to its note, rather than a page the reader must come back from.
             messages.error(request, exc.message, extra_tags=f"{REFUSED_TAG}{finding.pk}")
             return redirect(back + f"#finding-{finding.pk}")
         # The other fields (version, action) are the page's own: no input to name.
@@ -198,5 +214,25 @@ def finding_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             "back": back + f"#finding-{finding.pk}",
         }
         return render(request, "indicators/dash_error.html", context, status=exc.status)
-    messages.success(request, _("The finding was updated."))
+    messages.success(request, _done(action, finding))
     return redirect(back + f"#finding-{finding.pk}")
+
+
+def _done(action: str, finding: Finding) -> str:
+    """What the move did, said of the value it is about."""
+    names = {"indicator": finding.indicator.display_name, "unit": finding.unit.name}
+    if action == "explain":
+        return (
+            _("Your explanation of “%(indicator)s” (%(unit)s) has been recorded; a supervisor will close it.")
+            % names
+        )
+    if action == "correct":
+        return (
+            _("“%(indicator)s” (%(unit)s) has been marked corrected; a supervisor will close the finding.")
+            % names
+        )
+    if action == "close":
+        return _("The finding on “%(indicator)s” (%(unit)s) has been closed.") % names
+    return (
+        _("The finding on “%(indicator)s” (%(unit)s) has been reopened: it waits for the unit again.") % names
+    )

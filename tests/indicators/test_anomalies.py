@@ -7,7 +7,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from citydesk.core.errors import Conflict, NotAllowed
+from citydesk.core.errors import Conflict, DomainError, NotAllowed
 from citydesk.core.models import AuditEntry
 from citydesk.indicators.anomalies import check_entry, detect, finding_transition, scan
 from citydesk.indicators.anomaly_text import vn_number
@@ -159,12 +159,16 @@ def test_corrected_value_rechecked(revenue, personas):
     DataValue.objects.filter(indicator=ind, period=date(2023, 3, 1)).update(value=float(v[38] * 3))
     scan()
     f = Finding.objects.get()
+    with pytest.raises(DomainError) as info:  # "corrected" while the value is the one found unusual
+        finding_transition(user=personas.officer, finding_id=f.pk, action="correct", note="Nhập nhầm")
+    assert info.value.field == "value"
+    DataValue.objects.filter(indicator=ind, period=date(2023, 3, 1)).update(value=float(v[38] * 2.9))
     finding_transition(user=personas.officer, finding_id=f.pk, action="correct", note="Nhập nhầm")
     assert scan()["reflagged"] == 1  # still abnormal
     f.refresh_from_db()
     assert f.state == "flagged"
-    finding_transition(user=personas.officer, finding_id=f.pk, action="correct", note="Sửa lại")
     DataValue.objects.filter(indicator=ind, period=date(2023, 3, 1)).update(value=float(v[38]))
+    finding_transition(user=personas.officer, finding_id=f.pk, action="correct", note="Sửa lại")
     assert scan()["closed"] == 1
     f.refresh_from_db()
     assert f.state == "closed"

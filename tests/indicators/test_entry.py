@@ -46,7 +46,8 @@ def fill(personas, rev="100", firms="12"):
         ("1234.5", 1234.5),
         ("1.234.567", 1234567),
         (" 7 ", 7),
-        ("1,234.5", 1234.5),
+        ("1,234", 1.234),  # the comma is the decimal mark
+        ("2.5", 2.5),  # a dot that cannot separate thousands is the decimal mark
         ("-3", -3),
         ("45%", 45),
         (3, 3.0),
@@ -56,7 +57,10 @@ def test_numbers_are_read_the_vietnamese_way(typed, expected):
     assert services.parse_number(typed) == expected
 
 
-@pytest.mark.parametrize("typed", ["abc", "", "1,2,3", "nan", "inf", "1.2.3,4,5", True])
+@pytest.mark.parametrize(
+    "typed",
+    ["abc", "", "1,2,3", "nan", "inf", "1.2.3,4,5", True, "1.234", "0.400", "1,234.5", "1,234,567"],
+)
 def test_not_a_number_is_refused(typed):
     with pytest.raises(ValueError):
         services.parse_number(typed)
@@ -340,7 +344,11 @@ def test_reminders_sent_once_a_day(personas, cat):
 def test_no_reminder_before_the_deadline_or_after_submitting(personas, cat):
     fill(personas)
     sub = Submission.objects.get(period=date(2026, 3, 1))
-    march = Notification.objects.filter(subject__contains="3/2026", body__contains="Bến Thành")
+    march = Notification.objects.filter(  # the reminders go to the unit (sending tells the approvers)
+        subject__contains="3/2026",
+        body__contains="Bến Thành",
+        recipient__in=[personas.officer, personas.head],
+    )
     services.indicator_reminders(now=sub.due_at - dt.timedelta(hours=1))
     assert not march.exists()
     services.submission_submit(user=personas.officer, group_code="G01", unit_code="26743", period=P)
@@ -368,7 +376,7 @@ def test_plan_revisions_keep_history(personas, cat):
         indicator_code="REV",
         unit_code="26743",
         period="2026",
-        value="12.000",
+        value="120.000,5",
         note="NQ 01",
     )
     services.plan_set(
@@ -376,11 +384,11 @@ def test_plan_revisions_keep_history(personas, cat):
         indicator_code="REV",
         unit_code="26743",
         period="2026",
-        value="13.500",
+        value="13500",
         note="NQ 05",
     )
     history = services.plan_history(indicator_code="REV", unit_code="26743", period="2026")
-    assert [(p.revision, p.value, p.note) for p in history] == [(2, 13500, "NQ 05"), (1, 12000, "NQ 01")]
+    assert [(p.revision, p.value, p.note) for p in history] == [(2, 13500, "NQ 05"), (1, 120000.5, "NQ 01")]
     services.plan_set(
         user=personas.leader, indicator_code="REV", unit_code="26743", period="2026-Q2", value=3000
     )
@@ -574,12 +582,12 @@ def test_entry_and_review_pages_write_numbers_the_vietnamese_way(client, persona
     assert 'data-testid="previous-REV">2.343,1<' in html
     assert 'data-testid="last-year-REV">99.999,0<' in html
     assert 'data-testid="previous-FIRMS">7<' in html  # a whole-number indicator: no ",0"
-    assert 'value="1.234,5"' in html  # the input: the stored value, written the same way
+    assert 'value="1234,5"' in html  # the input: the stored value, without thousands dots
     # Saving the form as shown keeps the stored value: the input is not rounded.
     DataValue.objects.filter(indicator=cat.revenue, period=date(2026, 3, 1)).update(value=1234.56)
     html = client.get(reverse("indicators_entry:form", args=["G01", "26743", P])).content.decode()
-    assert 'value="1.234,56"' in html
-    services.values_set_many(user=personas.officer, unit_code="26743", period=P, values={"REV": "1.234,56"})
+    assert 'value="1234,56"' in html
+    services.values_set_many(user=personas.officer, unit_code="26743", period=P, values={"REV": "1234,56"})
     assert DataValue.objects.get(indicator=cat.revenue, period=date(2026, 3, 1)).value == 1234.56
     fill(personas, rev="99999")
     services.submission_submit(user=personas.officer, group_code="G01", unit_code="26743", period=P)

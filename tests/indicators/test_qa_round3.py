@@ -156,9 +156,16 @@ def test_only_the_moves_the_state_allows_are_offered(client, personas, data):  #
     finding = data["finding"]
     client.force_login(personas.head)
     html = client.get(GROUP, {"period": PERIOD}).content.decode()
+    assert f'data-testid="action-explain-{finding.pk}"' in html
+    # "Corrected" only once the value was changed: while it is the value found unusual, no such button.
+    assert f'data-testid="action-correct-{finding.pk}"' not in html
+    assert f'data-testid="action-close-{finding.pk}"' not in html
+    DataValue.objects.filter(
+        indicator=finding.indicator, unit=finding.unit, period_type="M", period=finding.period
+    ).update(value=30)
+    html = client.get(GROUP, {"period": PERIOD}).content.decode()
     for action in ("explain", "correct"):
         assert f'data-testid="action-{action}-{finding.pk}"' in html
-    assert f'data-testid="action-close-{finding.pk}"' not in html
     assert f'data-testid="hint-{finding.pk}"' in html  # what has to happen first
     finding.state, finding.version = FindingState.EXPLAINED, 2
     finding.save()

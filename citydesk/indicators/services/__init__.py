@@ -9,6 +9,7 @@ from citydesk.indicators.services.submissions import (
     EntryWarning,
     WarningsPending,
     allowed_actions,
+    can_withdraw,
     entry_warnings,
     is_late,
     required_indicators,
@@ -17,6 +18,7 @@ from citydesk.indicators.services.submissions import (
     submission_move,
     submission_return,
     submission_submit,
+    submission_withdraw,
 )
 from citydesk.indicators.services.values import ValuesRejected, value_set, values_set_many
 
@@ -26,6 +28,7 @@ __all__ = [
     "ValuesRejected",
     "WarningsPending",
     "allowed_actions",
+    "can_withdraw",
     "due_at_for",
     "entry_warnings",
     "indicator_reminders",
@@ -41,6 +44,7 @@ __all__ = [
     "submission_remind",
     "submission_return",
     "submission_submit",
+    "submission_withdraw",
     "value_set",
     "values_set_many",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -9,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from citydesk.core.errors import DomainError, NotAllowed, NotFound
 from citydesk.core.models import Membership, Organisation, User
-from citydesk.core.numbers import parse_number
+from citydesk.core.numbers import parse_number as _parse_any
 from citydesk.core.powers import Power, Role
 from citydesk.core.services import holds_own
 from citydesk.indicators import display
@@ -17,6 +18,78 @@ from citydesk.indicators.models import Indicator, IndicatorGroup, Periodicity, S
 from citydesk.lib.text import nfc
 
 PeriodArg = str | tuple[str, date]
+
+_GROUPED = re.compile(r"^\d{1,3}(\.\d{3})+$")  # 1.234.567: dots between groups of three digits
+_DIGITS = re.compile(r"^\d+$")
+_VIETNAMESE = re.compile(r"^(\d{1,3}(\.\d{3})+|\d*),\d*$")  # 1.234,5 · 12,5 · ,5
+_ENGLISH = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")  # 1,234.5 · 1,234,567
+_NUMBER = re.compile(r"^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def parse_number(raw: Any) -> float:
+    """A value typed into an indicator's field or a CSV cell, read by one rule (the entry form's hint
+    says it):
+
+    - plain digits: "1234", "-5";
+    - the Vietnamese way: a dot between thousands, a comma before the decimals ("1.234.567", "1.234,5",
+      "12,5", "0,4");
+    - a dot as the decimal mark only where it cannot be a thousands dot ("2.5", "3.14", "1234.567");
+    - refused, saying how to write it: a single dot followed by exactly three digits ("1.234", "0.400":
+      a thousand or a decimal?), and commas between thousands ("1,234.5", "1,234,567": the comma is the
+      decimal mark here).
+
+    Numbers (a spreadsheet's cells, the API's JSON) are taken as they are. Raises ValueError with a
+    message for the user.
+    """
+    if isinstance(raw, bool) or not isinstance(raw, str):
+        return _parse_any(raw)
+    text = nfc(raw).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    text = text.replace("\u2212", "-").removesuffix("%")
+    sign = text[:1] if text[:1] in "+-" else ""
+    body = text[len(sign) :]
+    shown = raw.strip()[:40]
+    if "," in body:
+        if _ENGLISH.match(body) and ("." in body or body.count(",") > 1):
+            raise ValueError(
+                _(
+                    "“%(typed)s” is written with commas between thousands, but the comma is the decimal "
+                    "mark here: write %(example)s (a dot between thousands, a comma before the decimals) "
+                    "or plain digits."
+                )
+                % {"typed": shown, "example": sign + _swap_marks(body)}
+            )
+        if not _VIETNAMESE.match(body):
+            raise ValueError(_("“%(v)s” is not a number.") % {"v": shown})
+        whole, _comma, decimals = body.partition(",")
+        body = whole.replace(".", "") + "." + decimals
+    elif body.count(".") > 1:
+        if not _GROUPED.match(body):
+            raise ValueError(_("“%(v)s” is not a number.") % {"v": shown})
+        body = body.replace(".", "")
+    elif "." in body:
+        whole, _dot, decimals = body.partition(".")
+        if len(decimals) == 3 and _DIGITS.match(decimals) and 1 <= len(whole) <= 3 and _DIGITS.match(whole):
+            raise ValueError(
+                _(
+                    "“%(typed)s” can be read two ways: write %(thousands)s for the whole number, or "
+                    "%(decimal)s for the decimal (the comma is the decimal mark)."
+                )
+                % {
+                    "typed": shown,
+                    "thousands": sign + ((whole + decimals).lstrip("0") or "0"),
+                    "decimal": sign + whole + "," + decimals,
+                }
+            )
+    if not _NUMBER.match(body):
+        if not body:
+            raise ValueError(_("Enter a number."))
+        raise ValueError(_("“%(v)s” is not a number.") % {"v": shown})
+    return _parse_any(float(sign + body))
+
+
+def _swap_marks(text: str) -> str:
+    """ "1,234.5" written the Vietnamese way: "1.234,5"."""
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
 def check_value(indicator: Indicator, raw: Any) -> float:

@@ -56,8 +56,19 @@ MOVES: dict[str, Move] = {
 }
 
 
+# The unit's own move, offered on its entry form: a report sent by mistake taken back to correct it, while
+# nobody has approved it yet. Kept out of MOVES (the reviewers' buttons); audited under a code of its own.
+WITHDRAW = Move("withdraw", frozenset({S.SUBMITTED}), S.DRAFT, ENTER)
+UNIT_MOVES: dict[str, Move] = {WITHDRAW.action: WITHDRAW}
+AUDIT_ACTIONS: dict[str, str] = {}  # the moves whose audit code is not "indicator.submission_<move>"
+
+
 def allowed_actions(state: str) -> list[str]:
     return [m.action for m in MOVES.values() if state in m.sources]
+
+
+def can_withdraw(submission: Submission | None) -> bool:
+    return submission is not None and submission.state in WITHDRAW.sources
 
 
 class WarningsPending(DomainError):
@@ -143,7 +154,7 @@ def submission_move(
     note: str = "",
     explanation: str = "",
 ) -> Submission:
-    move = MOVES.get(action)
+    move = MOVES.get(action) or UNIT_MOVES.get(action)
     if move is None:
         raise DomainError(_("Unknown action “%(a)s”.") % {"a": action}, field="action")
     group_id, unit, period_type, day = _locate(group_code, unit_code, period)
@@ -195,10 +206,13 @@ def submission_move(
             raise DomainError(_("Say what must be corrected."), field="note")
         submission.note = note
         submission.approved_at, submission.approved_by = None, None
+    elif action == "withdraw":
+        # Back to a draft, as if never sent: not late for having been sent once, sent again later.
+        submission.submitted_at, submission.submitted_by = None, None
     submission.state = move.target
     submission.version += 1
     submission.save()
-    if action in ("submit", "return"):  # sent, or taken back: the leaders' figures take its values or not
+    if action in ("submit", "return", "withdraw"):  # sent or taken back: the totals take its values or not
         running.report_changed(group_id, unit.pk, period_type, day)
     if action == "submit" and warnings:
         # The explanation goes onto each value it explains: a finding explained by the unit, which the
@@ -208,9 +222,17 @@ def submission_move(
         record_explained(
             actor=actor, hits=[w.hit for w in warnings if w.hit is not None], explanation=explanation
         )
+    from citydesk.indicators.services import notices
+
+    if action == "submit":
+        notices.submitted(submission, by=user)
+    elif action == "return":
+        notices.returned(submission, by=user, note=note)
+    elif action == "withdraw":
+        notices.withdrawn(submission, by=user)
     audit_record(
         actor=actor,
-        action=f"indicator.submission_{action}",
+        action=AUDIT_ACTIONS.get(action) or f"indicator.submission_{action}",
         object_type="indicators.submission",
         object_id=submission.pk,
         before=before,
@@ -229,6 +251,7 @@ ACTION_PAST = {
     "approve": gettext_lazy("approved"),
     "return": gettext_lazy("returned"),
     "lock": gettext_lazy("locked"),
+    "withdraw": gettext_lazy("withdrawn"),
 }
 
 
@@ -284,6 +307,20 @@ def submission_lock(
 ) -> Submission:
     return submission_move(
         user=user, action="lock", group_code=group_code, unit_code=unit_code, period=period, version=version
+    )
+
+
+def submission_withdraw(
+    *, user: User, group_code: str, unit_code: str, period: PeriodArg, version: int | None = None
+) -> Submission:
+    """The unit takes back a report it sent, to correct it, while it is not approved yet."""
+    return submission_move(
+        user=user,
+        action="withdraw",
+        group_code=group_code,
+        unit_code=unit_code,
+        period=period,
+        version=version,
     )
 
 

@@ -142,7 +142,45 @@ def _store(
             object_id=f"{unit.code}/{period_text(period_type, period)}",
             after={"values": diff},
         )
+        _recheck_findings(actor, unit, period_type, period, changes, diff)
     return diff
+
+
+def _recheck_findings(
+    actor: Actor,
+    unit: Organisation,
+    period_type: str,
+    period: date,
+    changes: list[ValueChange],
+    diff: dict[str, Any],
+) -> None:
+    """The open findings on the values just changed are judged on the new values (closed when normal now,
+    flagged again when still unusual), so that no page shows a warning about a value no longer there."""
+    from citydesk.indicators.findings import OPEN_STATES, value_changed
+    from citydesk.indicators.models import Finding
+
+    changed = [c for c in changes if c.value is not None and c.indicator.code in diff]
+    if not changed:
+        return
+    with_findings = set(
+        Finding.objects.filter(
+            indicator__in=[c.indicator for c in changed],
+            unit=unit,
+            period_type=period_type,
+            period=period,
+            state__in=OPEN_STATES,
+        ).values_list("indicator_id", flat=True)
+    )
+    for change in changed:
+        if change.indicator.pk in with_findings:
+            value_changed(
+                actor=actor,
+                indicator=change.indicator,
+                unit=unit,
+                period_type=period_type,
+                period=period,
+                value=change.value,
+            )
 
 
 @transaction.atomic
