@@ -113,17 +113,30 @@ def test_submit_anyway_without_an_explanation_focuses_the_error(
 
 
 @pytest.mark.parametrize("width", [360, 640])
-def test_the_entry_table_scrolls_inside_its_box_on_a_phone(
+def test_the_entry_form_is_a_card_per_indicator_on_a_phone(
     page: Any, traffic: Traffic, personas, history, width
 ):
-    """I4: the hidden labels stay inside the table's scroller: the page itself never scrolls sideways."""
+    """I4: the page never scrolls sideways; on a phone each indicator is a card whose value box is on the
+    screen (the table had put it to the right, behind a sideways scroll)."""
     page.set_viewport_size({"width": width, "height": 740})
     log_in(page, "officer", "pw-officer")
     page.goto(ENTRY)
     scroll_width, inner_width = page.evaluate(OVERFLOW)
     assert scroll_width <= inner_width, f"the entry page is {scroll_width}px wide at {inner_width}px"
-    box = page.locator(".table-scroll").first
-    assert box.evaluate("e => e.scrollWidth > e.clientWidth")  # the table scrolls, in its box
+    value = page.locator("#v-RETAIL").bounding_box()
+    assert value is not None and value["x"] >= 0 and value["x"] + value["width"] <= width, value
+    assert page.locator(".table-scroll").first.evaluate("e => e.scrollWidth <= e.clientWidth")
+    assert not traffic.problems(), traffic.problems()
+
+
+def test_the_entry_form_is_a_table_on_a_laptop(page: Any, traffic: Traffic, personas, history):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    log_in(page, "officer", "pw-officer")
+    page.goto(ENTRY)
+    assert (
+        page.locator("table.entry-cards thead").evaluate("e => getComputedStyle(e).display")
+        == "table-header-group"
+    )
     assert not traffic.problems(), traffic.problems()
 
 

@@ -198,7 +198,7 @@ def test_the_value_input_is_described_by_its_unit_and_warning(client, personas, 
     assert '<th scope="row">Tổng mức bán lẻ</th>' in html
     elements = parse(plain)
     assert described_by(elements, "v-RETAIL") == ["u-RETAIL"]
-    assert re.search(r'<td id="u-RETAIL">tỷ đồng</td>', html)
+    assert re.search(r'<td id="u-RETAIL"[^>]*>tỷ đồng</td>', html)
 
     warned = client.post(form, {"v_RETAIL": str(abnormal), "action": "submit"})
     elements = parse(warned)
