@@ -510,6 +510,7 @@ ROUTES: dict[str, Route] = {
     ),
     "indicators_entry:progress": NONE,
     "indicators_entry:remind": NONE,
+    "indicators_entry:remind_all": NONE,
     "indicators_entry:review": Route(
         kwargs=lambda w: {"group": w.group.code, "unit": w.p.ward.code, "period": PERIOD}, scoped=True
     ),

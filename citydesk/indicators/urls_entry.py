@@ -14,5 +14,6 @@ urlpatterns = [
     path("chi-tieu-ktxh/nhap/<str:group>/<str:unit>/<str:period>/", views_entry.entry_form, name="form"),
     path("chi-tieu-ktxh/tien-do/", views_entry.progress, name="progress"),
     path("chi-tieu-ktxh/tien-do/nhac/", views_entry.remind, name="remind"),
+    path("chi-tieu-ktxh/tien-do/nhac-tat-ca/", views_entry.remind_all, name="remind_all"),
     path("chi-tieu-ktxh/duyet/<str:group>/<str:unit>/<str:period>/", views_entry.review, name="review"),
 ]

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from citydesk.core.errors import Conflict, DomainError, NotAllowed
@@ -511,17 +512,9 @@ def entry_template(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@login_required
-def progress(request: HttpRequest) -> HttpResponse:
-    visible = _units_with(
-        request.user, {Power.INDICATOR_ENTER, Power.INDICATOR_APPROVE, Power.VIEW_DASHBOARD}
-    )
-    if not visible:
-        return _refused(request, NotAllowed(_("You follow the indicator reports of no unit.")))
-    try:
-        period_type, day = resolve_period(request.GET.get("period") or _default_period())
-    except DomainError as exc:
-        return _refused(request, exc)
+def _progress_rows(user: Any, visible: set[int], period_type: str, day: Any) -> list[dict[str, Any]]:
+    """The progress page's rows: each group × unit the viewer follows for the period, with its state, due
+    time, timeliness, completeness, and what the viewer may do there (remind, enter, review)."""
     pairs = (
         Indicator.objects.filter(
             is_active=True, source=Source.ENTRY, periodicity=period_type, reporting_units__in=visible
@@ -547,7 +540,7 @@ def progress(request: HttpRequest) -> HttpResponse:
         entered[(group_id, unit_id)] = entered.get((group_id, unit_id), 0) + 1
     now = timezone.now()
     default_due = services.due_at_for(period_type, day)
-    enters = _units_with(request.user, {Power.INDICATOR_ENTER})
+    enters = _units_with(user, {Power.INDICATOR_ENTER})
     rows = []
     for group_id, unit_id in sorted(
         set(pairs), key=lambda p: (groups[p[0]].position, groups[p[0]].code, sort_key(units[p[1]].name))
@@ -582,13 +575,28 @@ def progress(request: HttpRequest) -> HttpResponse:
                 "can_remind": state in (SubmissionState.DRAFT, SubmissionState.RETURNED)
                 and timeliness == "overdue"
                 and not reminded_today
-                and is_leader_over(request.user, units[unit_id]),
+                and is_leader_over(user, units[unit_id]),
                 # The unit's own officers open the form from the row.
                 "can_enter": unit_id in enters,
                 "can_review": state in (SubmissionState.SUBMITTED, SubmissionState.APPROVED)
-                and holds_own(request.user, Power.INDICATOR_APPROVE, approver_scope(units[unit_id])),
+                and holds_own(user, Power.INDICATOR_APPROVE, approver_scope(units[unit_id])),
             }
         )
+    return rows
+
+
+@login_required
+def progress(request: HttpRequest) -> HttpResponse:
+    visible = _units_with(
+        request.user, {Power.INDICATOR_ENTER, Power.INDICATOR_APPROVE, Power.VIEW_DASHBOARD}
+    )
+    if not visible:
+        return _refused(request, NotAllowed(_("You follow the indicator reports of no unit.")))
+    try:
+        period_type, day = resolve_period(request.GET.get("period") or _default_period())
+    except DomainError as exc:
+        return _refused(request, exc)
+    rows = _progress_rows(request.user, visible, period_type, day)
     context = {
         "rows": rows,
         "period_key": periods.period_key(period_type, day),
@@ -597,8 +605,43 @@ def progress(request: HttpRequest) -> HttpResponse:
         "submitted": sum(
             1 for r in rows if r["state"] != SubmissionState.DRAFT and r["state"] != SubmissionState.RETURNED
         ),
+        "to_remind": sum(1 for r in rows if r["can_remind"]),
     }
     return render(request, "indicators/entry_progress.html", context)
+
+
+@login_required
+@require_POST
+def remind_all(request: HttpRequest) -> HttpResponse:
+    """A leader reminds at once every late unit the progress page offers to remind (each still once a day,
+    each in its own transaction and audit row, as one by one)."""
+    period = request.POST.get("period", "")
+    visible = _units_with(
+        request.user, {Power.INDICATOR_ENTER, Power.INDICATOR_APPROVE, Power.VIEW_DASHBOARD}
+    )
+    try:
+        period_type, day = resolve_period(period)
+    except DomainError as exc:
+        return _refused(request, exc)
+    rows = [r for r in _progress_rows(request.user, visible, period_type, day) if r["can_remind"]]
+    if not rows:
+        messages.info(request, _("No late unit is left to remind today."))
+    reminded = 0
+    for row in rows:
+        try:
+            services.submission_remind(
+                user=request.user, group_code=row["group"].code, unit_code=row["unit"].code, period=period
+            )
+            reminded += 1
+        except DomainError:  # reminded or sent meanwhile: the page shows it
+            continue
+    if reminded:
+        messages.success(
+            request,
+            ngettext("%(n)s late unit has been reminded.", "%(n)s late units have been reminded.", reminded)
+            % {"n": reminded},
+        )
+    return redirect(f"{reverse('indicators_entry:progress')}?{urlencode({'period': period})}")
 
 
 @login_required

@@ -518,6 +518,29 @@ def test_remind_button(client, personas, cat):
     assert post.status_code == 403
 
 
+def test_remind_all_late_units_at_once(client, personas, cat):
+    """About 45 late units, one button each: the leader reminds them together, each once a day as before."""
+    client.force_login(personas.leader)
+    url = reverse("indicators_entry:progress")
+    page = client.get(url, {"period": "2025-01"}).content.decode()
+    offered = page.count('data-testid="remind"')
+    assert offered >= 2 and 'data-testid="remind-all"' in page
+    before = AuditEntry.objects.filter(action="indicator.submission_remind").count()
+    post = client.post(reverse("indicators_entry:remind_all"), {"period": "2025-01"})
+    assert post.status_code == 302
+    assert AuditEntry.objects.filter(action="indicator.submission_remind").count() == before + offered
+    page = client.get(url, {"period": "2025-01"}).content.decode()
+    assert 'data-testid="remind"' not in page and 'data-testid="remind-all"' not in page
+    assert page.count('data-testid="reminded"') >= offered
+    # Pressed again the same day: nobody is reminded twice.
+    client.post(reverse("indicators_entry:remind_all"), {"period": "2025-01"})
+    assert AuditEntry.objects.filter(action="indicator.submission_remind").count() == before + offered
+    # An officer may not.
+    client.force_login(personas.officer)
+    client.post(reverse("indicators_entry:remind_all"), {"period": "2025-01"})
+    assert AuditEntry.objects.filter(action="indicator.submission_remind").count() == before + offered
+
+
 # --- What the pages say ----------------------------------------------------------------------------
 
 
