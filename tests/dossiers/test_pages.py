@@ -875,7 +875,7 @@ def test_applicant_sends_additional_papers_online(client, personas, catalog, rec
     bad = SimpleUploadedFile("cccd.pdf", b"<html>", content_type="application/pdf")
     response = client.post(url, {f"doc_{paper.pk}": bad, "version": dossier.version})
     assert response.status_code == 400 and 'id="err-files"' in html(response)
-    assert "Chưa tệp nào được gửi" in html(response)  # the files chosen with it must be chosen again
+    assert "Chưa gửi" in html(response)  # nothing was sent yet
     assert Dossier.objects.get(pk=dossier.pk).status == Status.SUPPLEMENT
     good = SimpleUploadedFile("cccd.pdf", PDF, content_type="application/pdf")
     response = client.post(url, {f"doc_{paper.pk}": good, "version": dossier.version})
@@ -890,6 +890,46 @@ def test_applicant_sends_additional_papers_online(client, personas, catalog, rec
     again = SimpleUploadedFile("cccd.pdf", PDF, content_type="application/pdf")
     assert client.post(url, {f"doc_{paper.pk}": again, "version": fresh.version}).status_code == 409
     assert DossierDocument.objects.filter(dossier=dossier, is_supplement=True).count() == 1
+
+
+def test_a_refused_upload_of_papers_keeps_the_good_files(client, personas, catalog, receive):
+    """Two papers chosen, one refused: the good one is kept and shown back ("already attached"), so the
+    applicant chooses only the refused one again (the upload had dropped both)."""
+    dossier = receive()
+    dossier = dossier_transition(
+        user=personas.officer, code=dossier.code, action="request_supplement", note="Bổ sung cả hai"
+    )
+    form, id_copy = catalog.birth.documents.order_by("position")
+    url = f"/ho-so/tra-cuu/{dossier.code}/bo-sung/"
+    client.get(f"/ho-so/tra-cuu/{dossier.code}/", {"t": dossier.citizen_token})
+    good = SimpleUploadedFile("to-khai.pdf", PDF, content_type="application/pdf")
+    bad = SimpleUploadedFile("cccd.txt", b"plain text", content_type="text/plain")
+    response = client.post(
+        url, {f"doc_{form.pk}": good, f"doc_{id_copy.pk}": bad, "version": dossier.version}
+    )
+    assert response.status_code == 400
+    page = html(response)
+    assert f'data-testid="sup-kept-{form.pk}"' in page and "to-khai.pdf" in page
+    assert f'data-testid="sup-kept-{id_copy.pk}"' not in page
+    kept = re.search(rf'name="staged_{form.pk}" value="([^"]+)"', page)
+    assert kept is not None
+    assert not DossierDocument.objects.filter(dossier=dossier, is_supplement=True).exists()
+    # Sent again with the refused paper only: both are stored.
+    fixed = SimpleUploadedFile("cccd.pdf", PDF, content_type="application/pdf")
+    response = client.post(
+        url, {f"staged_{form.pk}": kept.group(1), f"doc_{id_copy.pk}": fixed, "version": dossier.version}
+    )
+    assert response.status_code == 302
+    stored = DossierDocument.objects.filter(dossier=dossier, is_supplement=True)
+    assert sorted(d.requirement_id for d in stored) == sorted([form.pk, id_copy.pk])
+    # Another browser cannot use that kept file.
+    other = type(client)()
+    other.get(f"/ho-so/tra-cuu/{dossier.code}/", {"t": dossier.citizen_token})
+    assert not staging_files_of(other)
+
+
+def staging_files_of(client: Any) -> dict:
+    return client.session.get("dossiers_staged_uploads") or {}
 
 
 def test_applicant_withdraws_with_the_current_version(client, personas, catalog, receive):

@@ -28,6 +28,7 @@ from citydesk.dossiers.forms import (
     OnlineFilingForm,
     PaymentForm,
     PhoneCheckForm,
+    uploads_from,
 )
 from citydesk.dossiers.models import (
     OPEN_STATUSES,
@@ -426,6 +427,9 @@ def _track_page(
     steps = list(dossier.steps.all())
     events = list(dossier.events.all())
     requirements = requirements_asked_first(dossier, events)
+    kept = getattr(request, "supplement_kept", {})  # files of a refused upload of papers, kept
+    for requirement in requirements:
+        requirement.kept = kept.get(requirement.pk)  # type: ignore[attr-defined]
     may_supplement = (access == FULL or key_opens) and dossier.status == Status.SUPPLEMENT
     may_withdraw = access == FULL and dossier.status in OPEN_STATUSES
     asked = next(  # what the request being answered asks for (the message said it too)
@@ -525,9 +529,7 @@ def _applicant_move(request: HttpRequest, code: str, action: str) -> HttpRespons
             check_confirmed(action, form.confirmed())  # else the service says why not
         uploads = None
         if action == "supplement_received":
-            uploads = papers_uploaded(request.FILES, list(dossier.procedure.documents.all()))
-            if not uploads:
-                raise DomainError(_("Choose the files of the additional papers."), field="files")
+            uploads = _supplement_uploads(request, dossier)
         dossier_transition(
             user=request.user if request.user.is_authenticated else None,
             code=dossier.code,
@@ -550,12 +552,53 @@ def _applicant_move(request: HttpRequest, code: str, action: str) -> HttpRespons
             confirmed=form.confirmed(),
             status=status_of(exc),
         )
+    if action == "supplement_received":  # sent with the dossier: the kept copies go
+        staging.discard(
+            request,
+            [
+                f
+                for f in staging.session_files(request).values()
+                if f.procedure == _supplement_key_of(dossier)
+            ],
+        )
     done = {
         "supplement_received": _("Thank you: the additional papers were sent; handling goes on."),
         "withdraw": _("Your dossier was withdrawn."),
     }
     messages.success(request, done[action])
     return redirect("dossiers:track", code=dossier.code)
+
+
+def _supplement_key_of(dossier: Dossier) -> str:
+    """What the files kept from a refused upload of additional papers are filed under (the staging of the
+    online form keys them by procedure; these belong to one dossier)."""
+    return f"{dossier.code}/supplement"
+
+
+def _supplement_uploads(request: HttpRequest, dossier: Dossier) -> list[Upload]:
+    """The files of an upload of additional papers: those chosen now, and those kept from a refused try
+    (`staged_<paper id>`). When one file is refused, the good ones are kept (as the online form keeps
+    them) and shown back, so the applicant chooses only the refused one again."""
+    documents = list(dossier.procedure.documents.all())
+    key = _supplement_key_of(dossier)
+    chosen = {
+        int(name[len("staged_") :]): str(value)
+        for name, value in request.POST.items()
+        if name.startswith("staged_") and name[len("staged_") :].isdigit()
+    }
+    current = staging.kept(request, key, documents, chosen)
+    fresh, problems = staging.candidates(request.FILES, documents)
+    if problems:
+        kept_now = staging.stage(request, key, fresh, current)
+        request.supplement_kept = kept_now  # type: ignore[attr-defined]  # shown back by the page
+        raise problems[0]
+    replaced = {c.document_id for c in fresh}
+    uploads_from(request.FILES, {d.pk for d in documents})  # a file for no paper of the procedure: refused
+    uploads = staging.uploads_of(f for d, f in current.items() if d not in replaced)
+    uploads += [Upload(document_id=c.document_id, file=c.upload) for c in fresh]
+    if not uploads:
+        raise DomainError(_("Choose the files of the additional papers."), field="files")
+    return uploads
 
 
 @require_POST
