@@ -80,7 +80,11 @@ def test_heat_map_squares_open_their_reports(page: Any, traffic: Traffic, person
 
     log_in(page, "leader", "pw-leader")
     page.goto("/dieu-hanh/?period=30d")
+    expect(page.get_by_test_id("note-heat")).to_be_hidden()  # the note says what is drawn now
+    expect(page.get_by_test_id("note-wards")).to_be_visible()
     page.select_option("#map-measure", "heat")
+    expect(page.get_by_test_id("note-heat")).to_be_visible()
+    expect(page.get_by_test_id("note-wards")).to_be_hidden()
     dots = page.locator("#ioc-map path.leaflet-interactive")
     expect(dots).to_have_count(2)
     # The busiest square is drawn last (on top); its tooltip and link are its own.

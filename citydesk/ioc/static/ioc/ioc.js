@@ -83,10 +83,15 @@
     return "#D55E00";
   }
 
-  /* The key of the chosen measure only. */
+  /* The key of the chosen measure only, and the note that explains what is drawn (bubbles and areas, or
+     the heat map's squares). Without JavaScript both notes show: the page has no map then. */
   function showLegend(measure) {
     var items = document.querySelectorAll("#map-legend [data-measure]");
     Array.prototype.forEach.call(items, function (item) { item.hidden = item.dataset.measure !== measure; });
+    var notes = document.querySelectorAll(".map-note [data-note]");
+    Array.prototype.forEach.call(notes, function (note) {
+      note.hidden = (note.dataset.note === "heat") !== (measure === "heat");
+    });
   }
 
   function heatColour(share) {
