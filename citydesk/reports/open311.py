@@ -32,6 +32,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 
 from citydesk.core.audit import Actor, audit_record
@@ -274,7 +275,15 @@ def _service(category: ServiceCategory) -> dict[str, Any]:
     return {
         "service_code": category.code,
         "service_name": _service_name(category),
-        "description": _("%(name)s: handled within %(n)s working days.")
+        "description": (
+            _("%(name)s: handled the same working day.")
+            if category.working_days == 0
+            else ngettext(
+                "%(name)s: handled within %(n)s working day.",
+                "%(name)s: handled within %(n)s working days.",
+                category.working_days,
+            )
+        )
         % {"name": _service_name(category), "n": category.working_days},
         "metadata": bool(usable_questions(category.questions)),
         "type": "realtime",

@@ -110,6 +110,23 @@ def test_services_json_lists_report_categories_only(client, categories):
 
 
 @pytest.mark.parametrize(
+    ("days", "said"),
+    [
+        (0, "xử lý trong ngày làm việc"),
+        (1, "xử lý trong 1 ngày làm việc"),
+        (5, "xử lý trong 5 ngày làm việc"),
+    ],
+)
+def test_a_services_description_says_its_handling_time(client, categories, days, said):
+    """A same-day category read "handled within 0 working days"."""
+    from citydesk.core.models import ServiceCategory
+
+    ServiceCategory.objects.filter(code="road_damage").update(working_days=days)
+    services = {s["service_code"]: s for s in client.get(f"{BASE}/services.json").json()}
+    assert said in services["road_damage"]["description"], services["road_damage"]["description"]
+
+
+@pytest.mark.parametrize(
     ("query", "headers"), [("?locale=en", {}), ("", {"Accept-Language": "en"})], ids=["param", "header"]
 )
 def test_services_in_english(client, categories, query, headers):
