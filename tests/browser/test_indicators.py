@@ -154,3 +154,17 @@ def test_remind_returns_focus_to_its_row(page: Any, traffic: Traffic, personas, 
     assert page.evaluate(ACTIVE) == "progress-G01-26740"
     expect(page.get_by_test_id("progress-G01-26740").get_by_test_id("reminded")).to_be_visible()
     assert not traffic.problems(), traffic.problems()
+
+
+def test_the_progress_rows_are_cards_with_their_buttons_on_a_phone(
+    page: Any, traffic: Traffic, personas, catalog_g01
+):
+    """The "Remind" and "Review" buttons were off the screen's right edge in a 7-column table."""
+    page.set_viewport_size({"width": 360, "height": 740})
+    log_in(page, "leader", "pw-leader")
+    page.goto("/chi-tieu-ktxh/tien-do/?period=2025-01")
+    scroll_width, inner_width = page.evaluate(OVERFLOW)
+    assert scroll_width <= inner_width, f"the progress page is {scroll_width}px wide at {inner_width}px"
+    box = page.get_by_test_id("remind").first.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360, box
+    assert not traffic.problems(), traffic.problems()
