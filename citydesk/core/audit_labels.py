@@ -318,25 +318,44 @@ def _shorten(text: str) -> str:
     return text if len(text) <= SHOWN_LENGTH else text[: SHOWN_LENGTH - 1] + "…"
 
 
-def change_rows(entry: Any) -> list[tuple[str, str, str]]:
-    """(field, before, after) of each field an audit row changed, for the reader: the field's name, the
-    values by their labels, names and local times (each shortened for a table). A side the row does not
-    have (a creation's before) is ""."""
+def _links(entry: Any) -> tuple[dict, dict, list[str], dict[str, Any], dict[str, list[Any]]]:
+    """An audit row's two sides, the keys it changed, their fields, and the ids each relation holds."""
     before = entry.before if isinstance(entry.before, dict) else {}
     after = entry.after if isinstance(entry.after, dict) else {}
     keys = [k for k in {**before, **after} if before.get(k) != after.get(k)]
     model = _model_classes().get(entry.object_type)
     fields = {key: _field(model, key) for key in keys}
-
-    # Links by id, looked up once per related model for the whole row.
-    related: dict[str, dict[Any, str]] = {}
+    ids: dict[str, list[Any]] = {}
     for key, field in fields.items():
         if field is not None and field.is_relation and field.related_model is not None:
             values: list[Any] = []
             for side in (before, after):
                 value = side.get(key)
                 values.extend(value if isinstance(value, list) else [value])
-            related[key] = _related_names(field.related_model, [v for v in values if v is not None])
+            ids[key] = [v for v in values if v is not None]
+    return before, after, keys, fields, ids
+
+
+def related_names_of(entries: list[Any]) -> dict[Any, dict[Any, str]]:
+    """The names of every id a page of audit rows links to, one query per related model for the whole
+    page (`change_rows(entry, names)`); without it, each row looks its own up."""
+    wanted: dict[Any, list[Any]] = {}
+    for entry in entries:
+        _before, _after, _keys, fields, ids = _links(entry)
+        for key, values in ids.items():
+            wanted.setdefault(fields[key].related_model, []).extend(values)
+    return {model: _related_names(model, values) for model, values in wanted.items()}
+
+
+def change_rows(entry: Any, names: dict[Any, dict[Any, str]] | None = None) -> list[tuple[str, str, str]]:
+    """(field, before, after) of each field an audit row changed, for the reader: the field's name, the
+    values by their labels, names and local times (each shortened for a table). A side the row does not
+    have (a creation's before) is "". `names`: the page's links looked up at once (`related_names_of`)."""
+    before, after, keys, fields, ids = _links(entry)
+    related: dict[str, dict[Any, str]] = {}
+    for key, values in ids.items():
+        model = fields[key].related_model
+        related[key] = names[model] if names is not None and model in names else _related_names(model, values)
 
     def text(key: str, value: Any) -> str:
         names = related.get(key, {})

@@ -14,7 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from citydesk.core.audit_labels import change_rows, entry_action_label, object_type_label, system_actor_label
+from citydesk.core.audit_labels import (
+    change_rows,
+    entry_action_label,
+    object_type_label,
+    related_names_of,
+    system_actor_label,
+)
 from citydesk.core.audit_read import readable_audit
 from citydesk.core.errors import NotAllowed
 from citydesk.core.history_notes import actor_text
@@ -85,6 +91,7 @@ def audit_page(request: HttpRequest) -> HttpResponse:
             older = entries[-1].id
     query = request.GET.copy()
     query.pop("before", None)
+    names = related_names_of(entries)  # the rows' links, one query per linked model for the page
     context = {
         "form": form,
         "rows": [
@@ -93,7 +100,7 @@ def audit_page(request: HttpRequest) -> HttpResponse:
                 "actor": system_actor_label(actor_text(e.actor_label)),
                 "action": entry_action_label(e),
                 "object_type": object_type_label(e.object_type),
-                "changes": change_rows(e),
+                "changes": change_rows(e, names),
             }
             for e in entries
         ],

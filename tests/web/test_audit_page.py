@@ -83,3 +83,32 @@ def test_older_rows_come_page_by_page(personas):
     assert "object_type=calendar_override" in older
     second = client.get(URL + "?" + older).content.decode()
     assert len(rows(second)) == 5 and 'data-testid="older"' not in second
+
+
+def test_the_rows_links_are_named_in_one_query_per_model_whatever_the_page_holds(personas):
+    """Each back-office row naming its unit looked the unit up itself: a page of 50 made 50 queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(personas.inspector)
+
+    def record(n: int) -> None:
+        for _ in range(n):
+            audit_record(
+                actor=Actor.system("test"),
+                action="membership.change",
+                object_type="membership",
+                object_id=1,
+                before={"organisation": personas.ward.pk},
+                after={"organisation": personas.other_ward.pk},
+            )
+
+    record(2)
+    with CaptureQueriesContext(connection) as few:
+        page = client.get(URL).content.decode()
+    assert personas.other_ward.name in page  # the unit by its name, not its id
+    record(20)
+    with CaptureQueriesContext(connection) as many:
+        client.get(URL)
+    assert len(many.captured_queries) == len(few.captured_queries)
