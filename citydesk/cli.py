@@ -17,8 +17,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         execute_from_command_line(argv if argv is not None else sys.argv)
     except ImproperlyConfigured as exc:
-        # Settings may be what failed: no translation machinery here, the variables' names are the point.
-        sys.stderr.write(f"citydesk: configuration error: {exc} (README, “Configuration”)\n")
+        # Settings may be what failed: no translation machinery here. The messages are written in the site's
+        # language (Vietnamese) and name the variable; the README's "Configuration" lists them all.
+        sys.stderr.write(f"citydesk: lỗi cấu hình: {exc} (xem README, mục “Configuration”)\n")
         sys.exit(2)
 
 

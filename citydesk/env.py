@@ -19,7 +19,7 @@ def _raw(name: str) -> str | None:
         try:
             return Path(file_name).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ImproperlyConfigured(f"{name}_FILE={file_name!r} cannot be read: {exc}") from exc
+            raise ImproperlyConfigured(f"không đọc được tệp {name}_FILE={file_name!r}: {exc}") from exc
     return os.environ.get(name)
 
 
@@ -37,7 +37,7 @@ def env_bool(name: str, default: bool = False) -> bool:
         return True
     if lowered in {"0", "false", "no", "off"}:
         return False
-    raise ImproperlyConfigured(f"{name} must be true/false (got {value!r})")
+    raise ImproperlyConfigured(f"{name} phải là true hoặc false (đang là {value!r})")
 
 
 def env_int(name: str, default: int) -> int:
@@ -47,7 +47,7 @@ def env_int(name: str, default: int) -> int:
     try:
         return int(value)
     except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be an integer (got {value!r})") from exc
+        raise ImproperlyConfigured(f"{name} phải là một số nguyên (đang là {value!r})") from exc
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -66,10 +66,14 @@ def parse_clock(value: str, name: str) -> time:
     """A time of day written HH:MM (00:00-23:59); ImproperlyConfigured naming `name` otherwise."""
     match = _CLOCK.fullmatch(value.strip())
     if match is None:
-        raise ImproperlyConfigured(f"{name}: {value.strip()!r} is not a time of day HH:MM (e.g. 07:30)")
+        raise ImproperlyConfigured(
+            f"{name}: {value.strip()!r} không phải giờ trong ngày dạng HH:MM (ví dụ 07:30)"
+        )
     hours, minutes = int(match.group(1)), int(match.group(2))
     if hours > 23 or minutes > 59:
-        raise ImproperlyConfigured(f"{name}: {value.strip()!r} is not a time of day (00:00 to 23:59)")
+        raise ImproperlyConfigured(
+            f"{name}: {value.strip()!r} không phải giờ trong ngày (từ 00:00 đến 23:59)"
+        )
     return time(hours, minutes)
 
 
@@ -80,18 +84,18 @@ def parse_office_hours(value: str, name: str) -> tuple[tuple[time, time], ...]:
         start_text, sep, end_text = chunk.partition("-")
         if not sep:
             raise ImproperlyConfigured(
-                f"{name}: {chunk.strip()!r} is not an office period HH:MM-HH:MM "
-                "(e.g. 07:30-11:30,13:00-17:00)"
+                f"{name}: {chunk.strip()!r} không phải khoảng giờ làm việc dạng HH:MM-HH:MM "
+                "(ví dụ 07:30-11:30,13:00-17:00)"
             )
         start, end = parse_clock(start_text, name), parse_clock(end_text, name)
         if not start < end:
             raise ImproperlyConfigured(
-                f"{name}: the office period {chunk.strip()} must start before it ends (no period across midnight)"
+                f"{name}: khoảng giờ làm việc {chunk.strip()} phải bắt đầu trước khi kết thúc (không có khoảng qua nửa đêm)"
             )
         if periods and start < periods[-1][1]:
             raise ImproperlyConfigured(
-                f"{name}: the office period {chunk.strip()} starts before the previous one ends "
-                "(list the periods in order, without overlap)"
+                f"{name}: khoảng giờ làm việc {chunk.strip()} bắt đầu trước khi khoảng trước kết thúc "
+                "(ghi các khoảng theo thứ tự, không chồng lên nhau)"
             )
         periods.append((start, end))
     return tuple(periods)
@@ -115,7 +119,7 @@ def env_log_level(name: str, default: str) -> str:
     """A logging level name (DEBUG, INFO, WARNING, ERROR, CRITICAL), any case; returned in capitals."""
     value = (env_str(name, default).strip() or default).upper()
     if value not in _LOG_LEVELS:
-        raise ImproperlyConfigured(f"{name} must be one of {', '.join(_LOG_LEVELS)} (got {value!r})")
+        raise ImproperlyConfigured(f"{name} phải là một trong {', '.join(_LOG_LEVELS)} (đang là {value!r})")
     return value
 
 
@@ -129,7 +133,7 @@ def env_url(name: str, default: str, *, required: bool = False) -> str:
         return value
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ImproperlyConfigured(f"{name} must be an http:// or https:// address (got {value!r})")
+        raise ImproperlyConfigured(f"{name} phải là một địa chỉ http:// hoặc https:// (đang là {value!r})")
     return value
 
 
@@ -140,19 +144,17 @@ def env_class_path(name: str, default: str) -> str:
     module_name, _dot, attribute = value.rpartition(".")
     if not module_name or not all(part.isidentifier() for part in value.split(".")):
         raise ImproperlyConfigured(
-            f"{name} must be a dotted path such as package.module.ClassName (got {value!r})"
+            f"{name} phải là một đường dẫn dạng package.module.ClassName (đang là {value!r})"
         )
     try:
         spec = importlib.util.find_spec(module_name)
     except (ImportError, ValueError):
         spec = None
     if spec is None:
-        raise ImproperlyConfigured(
-            f"{name}={value!r}: there is no module {module_name!r} (a typing mistake?)"
-        )
+        raise ImproperlyConfigured(f"{name}={value!r}: không có mô-đun {module_name!r} (gõ nhầm?)")
     names = _top_level_names(Path(spec.origin)) if spec.origin and spec.origin.endswith(".py") else None
     if names is not None and attribute not in names:
-        raise ImproperlyConfigured(f"{name}={value!r}: the module {module_name!r} has no {attribute!r}")
+        raise ImproperlyConfigured(f"{name}={value!r}: mô-đun {module_name!r} không có {attribute!r}")
     return value
 
 
@@ -166,8 +168,8 @@ def env_tiles_url(name: str) -> str:
     local = not parts.scheme and not parts.netloc and value.startswith("/")
     if not (absolute or local) or not all(p in value for p in ("{z}", "{x}", "{y}")):
         raise ImproperlyConfigured(
-            f"{name} must be a tile address with {{z}}, {{x}} and {{y}}, starting with https:// or / "
-            f"(e.g. https://tiles.example.gov.vn/{{z}}/{{x}}/{{y}}.png; got {value!r})"
+            f"{name} phải là địa chỉ ô bản đồ có {{z}}, {{x}} và {{y}}, bắt đầu bằng https:// hoặc / "
+            f"(ví dụ https://tiles.example.gov.vn/{{z}}/{{x}}/{{y}}.png; đang là {value!r})"
         )
     return value
 
@@ -210,6 +212,6 @@ def env_email(name: str, default: str) -> str:
     local, at, domain = address.rpartition("@")
     if not (at and local and "." in domain and " " not in address):
         raise ImproperlyConfigured(
-            f"{name} must be an e-mail address such as no-reply@example.gov.vn (got {value!r})"
+            f"{name} phải là một địa chỉ e-mail như no-reply@example.gov.vn (đang là {value!r})"
         )
     return value

@@ -31,7 +31,7 @@ def _int_between(name: str, default: int, low: int, high: int) -> int:
     """An integer variable within [low, high]; ImproperlyConfigured naming it otherwise."""
     value = env_int(name, default)
     if not low <= value <= high:
-        raise ImproperlyConfigured(f"{name} must be between {low} and {high} (got {value})")
+        raise ImproperlyConfigured(f"{name} phải từ {low} đến {high} (đang là {value})")
     return value
 
 
@@ -45,8 +45,8 @@ _DEV_SECRET = "citydesk-insecure-development-key-do-not-use-in-production-012345
 SECRET_KEY = env_str("CITYDESK_SECRET_KEY", "" if PRODUCTION else _DEV_SECRET)
 if PRODUCTION and len(SECRET_KEY) < 50:
     raise ImproperlyConfigured(
-        "CITYDESK_PRODUCTION=true needs CITYDESK_SECRET_KEY (or CITYDESK_SECRET_KEY_FILE, a file holding it): "
-        f"a random secret of 50+ characters (got {len(SECRET_KEY)})"
+        "CITYDESK_PRODUCTION=true cần CITYDESK_SECRET_KEY (hoặc CITYDESK_SECRET_KEY_FILE, tệp chứa khóa): "
+        f"một chuỗi bí mật ngẫu nhiên từ 50 ký tự trở lên (hiện có {len(SECRET_KEY)} ký tự)"
     )
 
 ALLOWED_HOSTS = env_list("CITYDESK_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
@@ -127,7 +127,7 @@ DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'citydesk.sqlite3
 try:
     _db = dj_database_url.parse(DATABASE_URL)
 except ValueError as exc:  # unknown scheme and the like
-    raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
+    raise ImproperlyConfigured(f"DATABASE_URL không phải địa chỉ cơ sở dữ liệu hợp lệ: {exc}") from exc
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     if _db["NAME"] and _db["NAME"] != ":memory:":
         # A fresh data directory: SQLite creates the file, not its directory ("unable to open database file").
@@ -135,8 +135,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
             Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ImproperlyConfigured(
-                f"Cannot create the data directory {Path(_db['NAME']).parent} "
-                f"(CITYDESK_DATA_DIR or DATABASE_URL): {exc}"
+                f"không tạo được thư mục dữ liệu {Path(_db['NAME']).parent} "
+                f"(CITYDESK_DATA_DIR hoặc DATABASE_URL): {exc}"
             ) from exc
     # Persistent connection: closing the last connection to a WAL database checkpoints on every
     # request (measured: 1,250 -> 285 req/s). IMMEDIATE transactions avoid SQLITE_BUSY on upgrade.
@@ -298,7 +298,7 @@ CITYDESK_SAME_DAY_CUTOFF = env_clock("CITYDESK_SAME_DAY_CUTOFF", "15:00")
 _close_of_office = parse_office_hours(CITYDESK_OFFICE_HOURS, "CITYDESK_OFFICE_HOURS")[-1][1]
 if parse_clock(CITYDESK_SAME_DAY_CUTOFF, "CITYDESK_SAME_DAY_CUTOFF") > _close_of_office:
     raise ImproperlyConfigured(
-        f"CITYDESK_SAME_DAY_CUTOFF={CITYDESK_SAME_DAY_CUTOFF} is after the close of office "
+        f"CITYDESK_SAME_DAY_CUTOFF={CITYDESK_SAME_DAY_CUTOFF} muộn hơn giờ hết giờ làm việc "
         f"{_close_of_office:%H:%M} (CITYDESK_OFFICE_HOURS={CITYDESK_OFFICE_HOURS})"
     )
 
@@ -307,7 +307,7 @@ if parse_clock(CITYDESK_SAME_DAY_CUTOFF, "CITYDESK_SAME_DAY_CUTOFF") > _close_of
 CITYDESK_REPORT_CODE_PREFIX = env_str("CITYDESK_REPORT_CODE_PREFIX", "PA").strip() or "PA"
 if not re.fullmatch(r"[A-Z]{1,10}", CITYDESK_REPORT_CODE_PREFIX):
     raise ImproperlyConfigured(
-        f"CITYDESK_REPORT_CODE_PREFIX must be 1 to 10 capital letters A-Z (got {CITYDESK_REPORT_CODE_PREFIX!r})"
+        f"CITYDESK_REPORT_CODE_PREFIX phải gồm 1 đến 10 chữ cái in hoa A-Z (đang là {CITYDESK_REPORT_CODE_PREFIX!r})"
     )
 CITYDESK_BOUNDARY_CHECK_M = _int_between("CITYDESK_BOUNDARY_CHECK_M", 100, 0, 10_000)
 CITYDESK_UNITS_RECHECK_SECONDS = _int_between("CITYDESK_UNITS_RECHECK_SECONDS", 30, 1, 86_400)

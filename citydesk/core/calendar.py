@@ -87,7 +87,7 @@ def build_calendar() -> WorkCalendar:
     cutoff = _parse_time(settings.CITYDESK_SAME_DAY_CUTOFF, "CITYDESK_SAME_DAY_CUTOFF")
     if cutoff > periods[-1][1]:
         raise ImproperlyConfigured(
-            f"CITYDESK_SAME_DAY_CUTOFF={settings.CITYDESK_SAME_DAY_CUTOFF} is after the close of office "
+            f"CITYDESK_SAME_DAY_CUTOFF={settings.CITYDESK_SAME_DAY_CUTOFF} muộn hơn giờ hết giờ làm việc "
             f"{periods[-1][1]:%H:%M} (CITYDESK_OFFICE_HOURS={settings.CITYDESK_OFFICE_HOURS})"
         )
     calendar = WorkCalendar.build(

@@ -192,7 +192,7 @@ def test_a_new_data_directory_is_created_and_an_impossible_one_named(tmp_path):
     env["CITYDESK_DATA_DIR"] = str(blocker / "city")
     result = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     assert result.returncode != 0
-    assert "Cannot create the data directory" in result.stderr and "CITYDESK_DATA_DIR" in result.stderr
+    assert "không tạo được thư mục dữ liệu" in result.stderr and "CITYDESK_DATA_DIR" in result.stderr
 
 
 def test_a_web_worker_loads_its_views_and_freezes_its_start_up_objects(tmp_path):

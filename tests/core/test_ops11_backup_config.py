@@ -68,7 +68,7 @@ def test_a_configuration_mistake_stops_a_command_with_one_line(tmp_path, env, va
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("citydesk: configuration error: "), result.stderr
+    assert len(lines) == 1 and lines[0].startswith("citydesk: lỗi cấu hình: "), result.stderr
     assert variable in lines[0]
 
 
