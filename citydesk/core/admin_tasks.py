@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -18,12 +19,20 @@ TASK_WORDS = (
 )
 
 
+def _task_result_name(result: Any) -> str:
+    """A task run as people name it: what it does and how it went ("deliver_outbox – Thành công")."""
+    return f"{result.task_name} – {result.get_status_display()}"
+
+
 def install() -> None:
     from django_tasks_db.admin import DBTaskResultAdmin
     from django_tasks_db.models import DBTaskResult
 
     if not admin.site.is_registered(DBTaskResult):
         return
+    if DBTaskResult.__str__ is models.Model.__str__:
+        # The row's page title and breadcrumb read "DBTaskResult object (…uuid…)" otherwise.
+        DBTaskResult.__str__ = _task_result_name  # type: ignore[method-assign]
 
     class TaskResultAdmin(DBTaskResultAdmin):
         list_display = ("id", "task", "status", "enqueued", "started", "finished", "priority_shown", "queue")

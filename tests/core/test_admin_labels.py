@@ -69,7 +69,7 @@ def test_the_task_queue_list_reads_in_vietnamese(staff):
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
-    DBTaskResult.objects.create(
+    result = DBTaskResult.objects.create(
         args_kwargs={"args": [], "kwargs": {}},
         task_path="citydesk.notifications.tasks.deliver_notifications",
         queue_name="default",
@@ -81,3 +81,6 @@ def test_the_task_queue_list_reads_in_vietnamese(staff):
     page = staff.get(f"{ADMIN}/django_tasks_database/dbtaskresult/").content.decode()
     assert "Thời điểm xếp hàng" in page and "Hàng đợi" in page
     assert "enqueued at" not in page.lower() and "queue name" not in page.lower()  # the field names
+    row = staff.get(f"{ADMIN}/django_tasks_database/dbtaskresult/{result.pk}/change/").content.decode()
+    assert "DBTaskResult object" not in row
+    assert "deliver_notifications – Chờ chạy" in row  # its name and status: title and breadcrumb
