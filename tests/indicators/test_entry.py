@@ -332,9 +332,10 @@ def test_reminders_sent_once_a_day(personas, cat):
     assert services.indicator_reminders(now=late) >= 1
     sent = Notification.objects.filter(subject__contains="3/2026", body__contains="Bến Thành")
     assert {n.channel for n in sent} == {"in_app", "email"}
-    assert set(sent.values_list("recipient__username", flat=True)) == {"officer", "head"}
+    # Everyone who enters the unit's figures: officers, the deputy head and the head (not the city's operator).
+    assert set(sent.values_list("recipient__username", flat=True)) == {"officer", "deputy", "head"}
     n = sent.count()
-    assert n == 4
+    assert n == 6
     services.indicator_reminders(now=late + dt.timedelta(hours=1))
     assert sent.count() == n  # same day: nothing more
     services.indicator_reminders(now=late + dt.timedelta(days=1))

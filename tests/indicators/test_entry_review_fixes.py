@@ -279,7 +279,7 @@ def test_submitting_tells_the_approvers_and_returning_tells_the_unit(personas, c
     services.submission_return(
         user=personas.leader, group_code="G01", unit_code="26743", period=P, note="Thiếu số doanh nghiệp"
     )
-    for person in (personas.officer, personas.head):
+    for person in (personas.officer, personas.deputy, personas.head):  # all who enter the unit's figures
         [message] = Notification.objects.filter(recipient=person, channel="in_app")
         assert "Thiếu số doanh nghiệp" in message.body and form_url() in message.body
         assert personas.leader.full_name in message.body

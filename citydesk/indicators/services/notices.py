@@ -1,5 +1,5 @@
 """Who hears of a report's moves: the approvers when a unit sends (or withdraws) its report, the unit's
-officers and head when it is returned to them. In-app, and by e-mail to whoever has an address, in the
+officers, deputy heads and head when it is returned to them. In-app, and by e-mail to whoever has an address, in the
 platform's language (as the reminders and the directives write them), each with a link to the page
 where the reader acts."""
 
@@ -11,17 +11,18 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from citydesk.core.models import Membership, Organisation, User
-from citydesk.core.powers import ROLE_POWERS, Power, Role
+from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.indicators.models import Submission
 from citydesk.indicators.services.common import approver_scope
 from citydesk.notifications.models import Channel
 from citydesk.notifications.services import notification_queue
 
-UNIT_ROLES = (Role.OFFICER, Role.HEAD)
+# Whoever may enter the unit's figures: its officers, deputy heads and head (not hotline operators).
+UNIT_ROLES = tuple(role for role, powers in ROLE_POWERS.items() if Power.INDICATOR_ENTER in powers)
 
 
 def unit_people(unit: Organisation) -> list[User]:
-    """The unit's officers and head, who enter and send its figures."""
+    """The unit's members who enter and send its figures (see UNIT_ROLES), in a fixed order."""
     return list(
         User.objects.filter(
             memberships__organisation=unit,

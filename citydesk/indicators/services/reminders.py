@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.errors import Conflict, NotAllowed
 from citydesk.core.models import User
-from citydesk.core.powers import Power, Role
+from citydesk.core.powers import Power
 from citydesk.core.services import authorize
 from citydesk.indicators.models import Indicator, Periodicity, Source, Submission, SubmissionState
 from citydesk.indicators.services.common import (
@@ -24,12 +24,12 @@ from citydesk.indicators.services.common import (
     unit_by_code,
 )
 from citydesk.indicators.services.deadlines import period_end
+from citydesk.indicators.services.notices import unit_people
 from citydesk.indicators.services.values import submission_for
 from citydesk.notifications.models import Channel
 from citydesk.notifications.services import notification_queue
 
 PENDING = (SubmissionState.DRAFT, SubmissionState.RETURNED)
-RECIPIENT_ROLES = (Role.OFFICER, Role.HEAD)
 
 
 def last_ended_periods(today: date) -> list[tuple[str, date]]:
@@ -87,17 +87,7 @@ def _notify(submission: Submission) -> int:
         "due": timezone.localtime(submission.due_at).strftime("%d/%m/%Y"),
     }
     sent = 0
-    recipients = (
-        User.objects.filter(
-            memberships__organisation=submission.unit,
-            memberships__role__in=RECIPIENT_ROLES,
-            memberships__is_active=True,
-            is_active=True,
-        )
-        .distinct()
-        .order_by("pk")
-    )
-    for user in recipients:
+    for user in unit_people(submission.unit):
         notification_queue(channel=Channel.IN_APP, subject=subject, body=body, recipient=user)
         sent += 1
         if user.email:
