@@ -71,11 +71,6 @@ class MembershipInline(CodedChoices, admin.TabularInline):
     autocomplete_fields = ["organisation"]
 
 
-def _other_active_superusers(user: Any) -> bool:
-    """Whether someone else can still run the back office if `user` stops being able to."""
-    return User.objects.filter(is_superuser=True, is_active=True, is_staff=True).exclude(pk=user.pk).exists()
-
-
 USERNAME_HELP = _("Used to sign in: at most 150 characters, letters, digits and @ . + - _ only (no spaces).")
 USABLE_PASSWORD_HELP = _(
     "Whether the user will be able to sign in with a password. If disabled, they cannot sign in to "
@@ -127,7 +122,9 @@ class UserChangeForm(BaseUserChangeForm):
         if user.pk is None or not (user.is_superuser and user.is_active and user.is_staff):
             return data
         lost = [name for name in ("is_active", "is_staff", "is_superuser") if name in data and not data[name]]
-        if lost and not _other_active_superusers(user):
+        from citydesk.core.services import another_active_administrator
+
+        if lost and not another_active_administrator(user):
             message = _(
                 "“%(u)s” is the last active system administrator: give another account these rights "
                 "first, or nobody could use the back office."
@@ -166,7 +163,9 @@ class UserAdmin(AccentFreeSearch, PermissionChoices, AuditedAdmin, BaseUserAdmin
     inlines = [MembershipInline]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is not None and obj.is_superuser and obj.is_active and not _other_active_superusers(obj):
+        from citydesk.core.services import another_active_administrator
+
+        if obj is not None and obj.is_superuser and obj.is_active and not another_active_administrator(obj):
             # The last active system administrator (see UserChangeForm.clean); the list's bulk "delete"
             # asks this of every selected account, and refuses the whole selection.
             return False

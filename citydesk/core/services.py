@@ -304,6 +304,12 @@ def user_set_password(*, actor: Actor, username: str, password: str) -> User:
     return user
 
 
+def another_active_administrator(user: User) -> bool:
+    """Whether someone other than `user` can still run the back office: an active superuser with staff
+    access. The last one is never deactivated, demoted or deleted (command line and back office alike)."""
+    return User.objects.filter(is_superuser=True, is_active=True, is_staff=True).exclude(pk=user.pk).exists()
+
+
 @transaction.atomic
 def user_set_active(*, actor: Actor, username: str, active: bool) -> User:
     """Deactivate (or reactivate) an account: a deactivated one can neither log in nor use its API tokens;
@@ -311,14 +317,12 @@ def user_set_active(*, actor: Actor, username: str, active: bool) -> User:
     user = _user_named(username)
     if user.is_active == active:
         return user
-    if not active and user.is_superuser:
-        others = User.objects.filter(is_superuser=True, is_active=True).exclude(pk=user.pk)
-        if not others.exists():
-            raise DomainError(
-                _("“%(u)s” is the last active system administrator: make another one first.")
-                % {"u": user.username},
-                field="username",
-            )
+    if not active and user.is_superuser and not another_active_administrator(user):
+        raise DomainError(
+            _("“%(u)s” is the last active system administrator: make another one first.")
+            % {"u": user.username},
+            field="username",
+        )
     user.is_active = active
     user.save(update_fields=["is_active"])
     audit_record(

@@ -310,6 +310,16 @@ def test_the_last_active_administrator_is_not_deactivated(personas):
         call_command("deactivate-user", personas.admin.username)
     assert err.value.returncode == 2
     assert User.objects.get(pk=personas.admin.pk).is_active
+    # Another superuser without staff access cannot open the back office: they do not count.
+    personas.leader.is_superuser, personas.leader.is_staff = True, False
+    personas.leader.save()
+    with pytest.raises(CommandError):
+        call_command("deactivate-user", personas.admin.username)
+    assert User.objects.get(pk=personas.admin.pk).is_active
+    personas.leader.is_staff = True
+    personas.leader.save()
+    call_command("deactivate-user", personas.admin.username)
+    assert not User.objects.get(pk=personas.admin.pk).is_active
 
 
 def test_list_users_filters_by_unit_and_role(personas, capsys):
