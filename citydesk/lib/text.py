@@ -18,6 +18,20 @@ def nfc(value: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", _CONTROLS.sub("", value))).strip()
 
 
+_LINE_SPACES = re.compile(r"[^\S\n]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def nfc_lines(value: str) -> str:
+    """NFC like `nfc`, keeping the writer's line breaks: for texts people write in paragraphs (a
+    description, what was done, a note). Spaces collapse within each line, lines are trimmed, and more
+    than one empty line in a row becomes one; Windows and old Mac line ends become "\n"."""
+    text = unicodedata.normalize("NFC", _CONTROLS.sub("", value.replace("\r\n", "\n").replace("\r", "\n")))
+    text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
+    lines = [_LINE_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
 # Characters whose canonical decomposition is one ASCII letter followed by combining accents (every
 # Vietnamese letter), the ASCII ones and those accents: text made of them only folds by decomposing it
 # and dropping whatever is not ASCII, in C (three times faster than a test of every character's category).

@@ -236,6 +236,8 @@ class ReportForm(DomainErrorForm):
     contact_email = forms.CharField(required=False, strip=True)
     show_name_publicly = forms.BooleanField(required=False)
     photos = forms.CharField(required=False)  # files come from request.FILES; errors land here
+    # The commune/ward the citizen said is right when the point on the map lies in another (its code).
+    confirmed_ward = forms.CharField(required=False, max_length=10)
 
     def __init__(self, *args: Any, categories: list[ServiceCategory], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -394,7 +396,7 @@ class QueueFilterForm(forms.Form):
     """The queue's filters (all in the URL). A value that cannot be one is named with its label in
     `problems()`; the other filters still apply (`value()`)."""
 
-    STATUS_SPECIAL = ("open", "overdue", "all")
+    STATUS_SPECIAL = ("open", "overdue", "triage_late", "all")
     PAGE_SIZES = (10, 25, 50, 100)
 
     status = forms.CharField(required=False, label=gettext_lazy("Status"))
@@ -505,6 +507,7 @@ class VersionForm(DomainErrorForm):
 class MergeForm(VersionForm):
     field_map = {"code": "into"}
     into = forms.CharField(required=False, strip=True, max_length=20)
+    confirm = forms.BooleanField(required=False)  # the reporter and followers are told at once
 
 
 class PauseForm(VersionForm):

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +45,10 @@ OPEN_STATUSES = (
     Status.TRANSFERRED,
     Status.REOPENED,
 )
+
+
+# Waiting to be classified: the sources of the "classify" move (workflow.py), whose triage deadline counts.
+AWAITING_TRIAGE = (Status.RECEIVED, Status.TRANSFERRED, Status.REOPENED)
 
 
 class RejectReason(models.TextChoices):
@@ -210,15 +214,41 @@ class Report(models.Model):
         return self.status in OPEN_STATUSES
 
     def is_overdue(self, now: datetime) -> bool:
-        """Open, past its due time, and its clock not stopped (see `overdue_q`)."""
-        return bool(self.is_open and self.paused_at is None and self.due_at and self.due_at < now)
+        """Open and past its due time, the clock running or stopped only after the due time had passed
+        (see `overdue_q`)."""
+        if not (self.is_open and self.due_at and self.due_at < now):
+            return False
+        return self.paused_at is None or self.due_at < self.paused_at
+
+    @property
+    def public_description(self) -> str:
+        """The description as the public reads it: phone numbers and e-mail addresses the citizen typed
+        are hidden (the handling unit reads them whole)."""
+        from citydesk.lib.privacy import hide_contacts
+
+        return hide_contacts(self.description)
+
+    def triage_late(self, now: datetime) -> bool:
+        """Still waiting to be classified after its triage deadline ("Classify by")."""
+        return bool(self.status in AWAITING_TRIAGE and self.triage_due_at and self.triage_due_at < now)
+
+    @property
+    def paused_overdue(self) -> bool:
+        """Paused after its due time had passed: still overdue while it waits for the citizen."""
+        return bool(self.paused_at and self.due_at and self.due_at < self.paused_at)
+
+
+# The deadline still counts: the clock runs, or it was stopped only after the due time had passed.
+CLOCK_COUNTS = Q(paused_at__isnull=True) | Q(paused_at__gt=F("due_at"))
 
 
 def overdue_q(now: datetime) -> Q:
-    """Overdue: open, past the due time, clock running. A paused report waits for the citizen and its
-    due time moves on when it resumes; the SLA sweep does not escalate it either, so the operations
-    center's overdue count (escalated reports) and the queue's overdue filter agree once it has run."""
-    return Q(status__in=OPEN_STATUSES, paused_at__isnull=True, due_at__lt=now)
+    """Overdue: open and past the due time, with the clock running, or stopped (waiting for the citizen)
+    only after the due time had passed: asking the citizen does not make a late report on time. A report
+    paused in time is not overdue while it waits (its due time moves on when it resumes). The SLA sweep
+    escalates the same reports, so the operations center's overdue count (escalated reports) and the
+    queue's overdue filter agree once it has run."""
+    return Q(status__in=OPEN_STATUSES, due_at__lt=now) & CLOCK_COUNTS
 
 
 class ReportEvent(history_notes.NotedEvent, models.Model):
@@ -391,6 +421,23 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
+
+
+class RefusedEmail(models.Model):
+    """An e-mail that made no report, answered once with why: the mail server may deliver it again (a
+    retry, a second mailbox), and its sender must not be answered twice. Known by the digest of its
+    Message-ID (or of the message, without one), which the answer quotes as its reference."""
+
+    reference = models.CharField(max_length=20, unique=True, verbose_name=_("reference"))
+    sender = models.EmailField(max_length=254, verbose_name=_("sender"))
+    refused_at = models.DateTimeField(default=timezone.now, verbose_name=_("refused at"))
+
+    class Meta:
+        verbose_name = _("refused e-mail")
+        verbose_name_plural = _("refused e-mails")
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.sender})"
 
 
 class CodeCounter(models.Model):

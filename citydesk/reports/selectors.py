@@ -24,6 +24,7 @@ from citydesk.lib.text import search_key, sort_key, tracking_code
 from citydesk.reports import system_notes
 from citydesk.reports.duplicates import find_candidates, find_in_ward
 from citydesk.reports.models import (
+    AWAITING_TRIAGE,
     OPEN_STATUSES,
     Rating,
     Report,
@@ -69,7 +70,7 @@ QUEUE_RELATED = ("category", "unit", "assignee", "ward", "duplicate_of")
 
 @dataclass(frozen=True)
 class QueueFilters:
-    status: str | None = None  # a status, or "open" / "overdue"
+    status: str | None = None  # a status, or "open" / "overdue" / "triage_late"
     category: str | None = None
     unit: str | None = None  # a unit's code: its reports and those of the units below it
     q: str | None = None
@@ -117,6 +118,8 @@ def queue(user: User, filters: QueueFilters, units: set[int] | None = None) -> Q
         qs = qs.filter(status__in=OPEN_STATUSES)
     elif status == "overdue":
         qs = qs.filter(overdue_q(timezone.now()))
+    elif status == "triage_late":  # not classified by the triage deadline
+        qs = qs.filter(status__in=AWAITING_TRIAGE, triage_due_at__lt=timezone.now())
     elif status != "all":
         qs = qs.filter(status=status)
     if filters.category:
@@ -211,7 +214,14 @@ def queue_page(  # type: ignore[no-untyped-def]
 def report_for_page(code: str) -> Report | None:
     return (
         Report.objects.select_related(
-            "category", "unit", "assignee", "ward", "ward__province", "duplicate_of", "open311_client"
+            "category",
+            "unit",
+            "assignee",
+            "ward",
+            "ward__province",
+            "duplicate_of",
+            "open311_client",
+            "reporter",  # the staff pages show the reporter's account; whether they can be asked
         )
         .prefetch_related("events", "attachments")
         .annotate(follower_count=Count("followers", distinct=True))
@@ -429,6 +439,14 @@ def transfer_targets(report: Report) -> list[Organisation]:
     return [o for o in table.by_province.get(province, ()) if o.pk != report.unit_id]
 
 
+def units_of_report_province(report: Report) -> set[int]:
+    """The ids of every organisation of the report's province (or centrally-run city): where a unit's
+    name typed for a transfer is looked for."""
+    table = configcache.cached("report_handlers", _load_handlers)
+    province = report.province_code or table.province_of.get(report.unit_id)
+    return {pk for pk, where in table.province_of.items() if where == province}
+
+
 def may_receive(report: Report, org: Organisation) -> bool:
     return any(o.pk == org.pk for o in transfer_targets(report))
 
@@ -568,7 +586,7 @@ def duplicate_candidates(user: User, report: Report) -> list[DuplicateRow]:
                 status=other.get_status_display(),
                 distance_m=None if candidate.distance_m is None else round(candidate.distance_m),
                 created_at=other.created_at,
-                description=other.description,
+                description=other.description if mine else other.public_description,
                 handled=mine,
             )
         )

@@ -63,6 +63,11 @@ REROUTED = register(
     "%(from)s → %(to)s (%(reason)s)",
     lambda a: {"from": a["from"], "to": a["to"], "reason": _reason(a)},
 )
+# A point in another commune/ward than the one given (the given one decided the unit): for the officers.
+WARD_MISMATCH = register(
+    "report.ward_mismatch",
+    _("The point on the map is in %(point)s, but the report names %(given)s: check the unit."),
+)
 # Officers' moves: the published part the platform words (the officer's own words are an argument).
 TRANSFERRED = register("report.transferred", _("Transferred to %(org)s."))
 REJECTED = register(

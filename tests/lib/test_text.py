@@ -111,3 +111,14 @@ def test_sort_key_reads_past_punctuation_as_a_dictionary_does():
         "Đăng ký thay đổi",
     ]
     assert sorted(["UBND (cũ)", "UBND Bến Thành"], key=sort_key) == ["UBND Bến Thành", "UBND (cũ)"]
+
+
+def test_nfc_lines_keeps_paragraphs_and_tidies_the_rest():
+    from citydesk.lib.text import nfc_lines
+
+    written = (
+        "Kính gửi Tổng đài 1022,\r\n\r\n\r\n  Ổ ga\u0300   sâu\ttrước số 5.  \rĐề nghị sửa.\u2028Cảm ơn.\x00"
+    )
+    assert nfc_lines(written) == "Kính gửi Tổng đài 1022,\n\nỔ gà sâu trước số 5.\nĐề nghị sửa.\nCảm ơn."
+    assert nfc_lines("  \n\n một dòng \n\n ") == "một dòng"
+    assert nfc_lines("") == ""

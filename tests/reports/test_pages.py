@@ -864,7 +864,10 @@ def test_notes_pause_resume_merge_unmerge(client, personas, categories):
     assert said[-1] == f"Tiếp tục xử lý; hạn xử lý vẫn là {timezone.localtime(due):%d/%m/%Y %H:%M}."
     r = client.post(f"/xu-ly/{report.code}/gop/", {"into": report.code})
     assert r.status_code == 400 and field_error(r.content.decode(), "merge-into")
-    assert client.post(f"/xu-ly/{report.code}/gop/", {"into": master.code.lower()}).status_code == 302
+    assert (
+        client.post(f"/xu-ly/{report.code}/gop/", {"into": master.code.lower(), "confirm": "yes"}).status_code
+        == 302
+    )
     report.refresh_from_db()
     assert report.duplicate_of == master and report.status == "rejected"
     assert client.post(f"/xu-ly/{report.code}/tach/").status_code == 302
@@ -909,7 +912,7 @@ def test_pause_resume_merge_unmerge_from_a_stale_page_are_refused(client, person
     report.refresh_from_db()
     assert (
         client.post(
-            f"/xu-ly/{report.code}/gop/", {"into": master.code, "version": report.version}
+            f"/xu-ly/{report.code}/gop/", {"into": master.code, "version": report.version, "confirm": "yes"}
         ).status_code
         == 302
     )

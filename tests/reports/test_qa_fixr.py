@@ -415,7 +415,7 @@ def test_the_hotline_says_the_description_is_public(client, categories, personas
 def test_the_pause_hint_promises_an_email_reply_only_with_a_reply_mailbox(
     client, categories, personas, settings
 ):
-    report = submit_report()
+    report = submit_report(contact_email="dan@example.vn")  # someone to ask
     client.force_login(personas.officer)
     url = reverse("reports:officer", args=[report.code])
     with translation.override("vi"):
@@ -461,7 +461,7 @@ def _at(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
 
 
 def test_a_short_pause_keeps_the_due_time_at_the_close_of_the_day(categories, personas):
-    report = submit_report(when=_at(23, 9))
+    report = submit_report(when=_at(23, 9), contact_phone="0901234567")
     report.due_at = _at(27, 17)  # Friday 17:00: a limit in working days
     report.save(update_fields=["due_at"])
     with mock.patch("django.utils.timezone.now", return_value=_at(25, 10)):

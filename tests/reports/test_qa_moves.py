@@ -388,7 +388,7 @@ def test_merge_accepts_short_lowercase_codes_and_names_the_field_otherwise(
     assert r.status_code == 400 and api_json(r)["field"] == "into"
     dup.refresh_from_db()
     assert dup.duplicate_of is None and dup.status == "received"
-    r = client.post(f"/xu-ly/{dup.code}/gop/", {"into": short(master.code)})
+    r = client.post(f"/xu-ly/{dup.code}/gop/", {"into": short(master.code), "confirm": "yes"})
     assert r.status_code == 302
     dup.refresh_from_db()
     assert dup.duplicate_of == master

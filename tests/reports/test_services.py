@@ -308,13 +308,16 @@ def test_refusals_name_things_as_officers_see_them(personas, categories):
         assert "“start handling”" in conflict.value.message and "“start”" not in conflict.value.message
 
 
-def test_a_paused_report_is_not_overdue_anywhere(client, personas, categories):
+def test_a_report_paused_in_time_is_not_overdue_anywhere(client, personas, categories):
     from citydesk.reports.selectors import QueueFilters, queue, unit_figures
 
-    running, paused = submit(), submit(description="Chờ người dân bổ sung ảnh")
+    running = submit()
+    paused = submit(description="Chờ người dân bổ sung ảnh", contact_phone="0901234567")
     report_pause(user=personas.officer, code=paused.code, note="Xin ảnh chụp rõ hơn")
     now = timezone.now()
     Report.objects.filter(pk__in=[running.pk, paused.pk]).update(due_at=now - timedelta(hours=2))
+    # Paused three hours ago, an hour before its due time: the clock stopped in time.
+    Report.objects.filter(pk=paused.pk).update(paused_at=now - timedelta(hours=3))
     overdue = queue(personas.head, QueueFilters(status="overdue"))
     assert [r.code for r in overdue] == [running.code]
     figures = unit_figures(since=now - timedelta(days=1), until=now + timedelta(days=1))

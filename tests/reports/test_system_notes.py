@@ -92,7 +92,7 @@ def test_a_note_written_under_english_reads_in_vietnamese_in_the_api(client, per
 
 
 def test_officers_moves_and_the_clock_are_read_in_each_language(client, personas, categories):
-    report = submit_report()
+    report = submit_report(contact_phone="0901234567")  # someone to ask for more
     with translation.override("en"):  # an officer on the English screen
         report_pause(user=personas.officer, code=report.code, note="Xin ảnh chụp rõ hơn")
         report_resume(user=personas.officer, code=report.code)

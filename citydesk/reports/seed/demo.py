@@ -142,6 +142,41 @@ def seed_demo_reports(count: int = 300, *, seed: int = 2026) -> dict[str, int]:
     return {"demo_reports": count}
 
 
+KM_PER_DEGREE = 111.32
+
+
+def _point_in_ward(ward: AdminUnit, rng: np.random.Generator, *, tries: int = 40) -> tuple[float, float]:
+    """A point spread over the ward (uniform in a disc of 70 % of the ward's radius, from its area) that
+    the locator puts in the ward; the centre's surroundings when none does."""
+    from citydesk.core.errors import NotFound
+    from citydesk.core.units import locate_point
+
+    radius_km = 0.7 * float(np.sqrt(max(ward.area_km2 or 1.0, 0.2) / np.pi))
+    scale = np.cos(np.radians(ward.centre_lat))
+    for _attempt in range(tries):
+        distance = radius_km * float(np.sqrt(rng.uniform(0, 1)))
+        angle = float(rng.uniform(0, 2 * np.pi))
+        lon = round(ward.centre_lon + distance * np.cos(angle) / (KM_PER_DEGREE * scale), 6)
+        lat = round(ward.centre_lat + distance * np.sin(angle) / KM_PER_DEGREE, 6)
+        try:
+            if locate_point(lon, lat).unit.code == ward.code:
+                return lon, lat
+        except NotFound:
+            continue
+    return round(ward.centre_lon, 6), round(ward.centre_lat, 6)
+
+
+def _near(point: tuple[float, float], rng: np.random.Generator) -> tuple[float, float]:
+    """A point 5 to 20 m from `point` (a second report of the same problem)."""
+    distance = float(rng.uniform(0.005, 0.02))
+    angle = float(rng.uniform(0, 2 * np.pi))
+    scale = np.cos(np.radians(point[1]))
+    return (
+        round(point[0] + distance * np.cos(angle) / (KM_PER_DEGREE * scale), 6),
+        round(point[1] + distance * np.sin(angle) / KM_PER_DEGREE, 6),
+    )
+
+
 def _demo_through_services(
     stories: list[tuple[str, str, str, list[str]]], users: dict[str, User], seed: int
 ) -> int:
@@ -152,7 +187,14 @@ def _demo_through_services(
     now = timezone.now()
     codes: list[str] = []
     available = set(ServiceCategory.objects.filter(domain="report").values_list("code", flat=True))
+    points: list[tuple[float, float]] = []
     for index, (category, description, street, path) in enumerate(stories):
+        # Spread over the ward as the addresses are; a duplicate a few metres from the report it repeats.
+        same_as = next((int(step[6:]) for step in path if step.startswith("merge:")), None)
+        if same_as is not None and same_as < len(points):
+            points.append(_near(points[same_as], rng))
+        else:
+            points.append(_point_in_ward(ward, rng))
         if category not in available:
             codes.append("")
             continue
@@ -163,8 +205,8 @@ def _demo_through_services(
             category=category,
             description=description,
             channel=[Channel.WEB, Channel.APP, Channel.HOTLINE][index % 3],
-            lon=round(ward.centre_lon + float(rng.uniform(-0.0003, 0.0003)), 6),
-            lat=round(ward.centre_lat + float(rng.uniform(-0.0003, 0.0003)), 6),
+            lon=points[index][0],
+            lat=points[index][1],
             address=f"{street}, {ward.name}, Thành phố Hồ Chí Minh",
             contact_name="" if citizen else "Trần Thị Demo",
             contact_email="" if citizen else f"nguoidan{index:02d}@{EXAMPLE_DOMAIN}",

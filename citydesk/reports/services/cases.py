@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.calendar import current_calendar
-from citydesk.core.errors import Conflict, DomainError, NotFound
+from citydesk.core.errors import Conflict, DomainError, DomainErrors, NotFound
 from citydesk.core.models import User
 from citydesk.core.powers import Power
 from citydesk.core.services import authorize
@@ -31,6 +31,8 @@ from citydesk.reports.services.common import (
     _locked,
     _notify_followers,
     local_time,
+    no_way_to_reach_reporter,
+    reporter_reachable,
 )
 from citydesk.reports.system_notes import (
     MERGED_HERE,
@@ -45,45 +47,39 @@ from citydesk.reports.system_notes import (
 
 
 @transaction.atomic
-def report_merge(*, user: User, code: str, into: str, version: int | None = None) -> Report:
+def report_merge(
+    *, user: User, code: str, into: str, version: int | None = None, confirmed: bool | None = None
+) -> Report:
     """Make `code` a duplicate of `into`: it is rejected as duplicate and its followers follow `into`.
-    `version`: the one of `code` the officer saw (a report changed since is refused, 409)."""
+    `version`: the one of `code` the officer saw (a report changed since is refused, 409).
+    `confirmed=False`: the page's confirmation box was left unticked (its people are told at once; the
+    API does not ask, None): refused, with any problem of `into`, nothing done."""
     duplicate = _locked(code)
     actor = authorize(user, Power.REPORT_ASSIGN, duplicate.unit)
     _check_version(duplicate, version)
-    into = selectors.normalise_code(into)
-    if not into:
-        raise DomainError(_("Enter the code of the report it duplicates."), field="into")
-    master = _locked_or_none(into)
-    # Unknown, or another unit's private report (the citizen could not follow it, and its existence is
-    # not ours to tell): the same refusal of the field.
-    if master is None or not (master.is_public or selectors.handles(user, master)):
-        raise DomainError(_("No report %(code)s.") % {"code": into}, field="into")
-    if duplicate.pk == master.pk:
-        raise DomainError(_("A report cannot duplicate itself."), field="into")
-    if master.duplicate_of_id:
-        raise DomainError(
-            _("%(code)s is itself a duplicate; merge into %(root)s.")
-            % {"code": master.code, "root": master.duplicate_of.code},
-            field="into",
-        )
     if not duplicate.is_open:
         raise Conflict(_("Only open reports can be merged."), field="code")
-    if not (master.is_open or master.status == Status.RESOLVED):
-        # Its followers would wait for updates that never come: a closed problem seen again is a new report.
-        raise DomainError(
-            _("%(code)s is already %(status)s: only a report still being handled can take duplicates.")
-            % {"code": master.code, "status": Status(master.status).label.lower()},
-            field="into",
-        )
-    if master.category_id != duplicate.category_id:
-        raise DomainError(
-            _(
-                "%(code)s is about “%(other)s”, not “%(this)s”: change the category first if it is the same problem."
+    problems: list[DomainError] = []
+    master: Report | None = None
+    try:
+        master = _merge_target(user, duplicate, into)
+    except DomainError as exc:
+        if type(exc) is not DomainError:
+            raise
+        problems.append(exc)
+    if confirmed is False:
+        problems.append(
+            DomainError(
+                _(
+                    "Tick the box to confirm the merge: the reporter and the followers of this report are "
+                    "told at once."
+                ),
+                field="confirm",
             )
-            % {"code": master.code, "other": master.category.name, "this": duplicate.category.name},
-            field="into",
         )
+    if problems:
+        raise problems[0] if len(problems) == 1 else DomainErrors(problems)
+    assert master is not None
     old = duplicate.status
     duplicate.duplicate_of = master
     duplicate.status = Status.REJECTED
@@ -116,9 +112,12 @@ def report_merge(*, user: User, code: str, into: str, version: int | None = None
     link = f"{settings.CITYDESK_PUBLIC_URL}/tra-cuu/{master.code}/" if master.is_public else ""
 
     def merged_body() -> str:  # composed per recipient, in the message language
+        # It names both codes, as the subject does: an SMS (no subject line) is then this text alone, not
+        # the subject followed by the same words again.
         text = _(
-            "Merged into %(code)s, a report of the same problem: you will receive its updates from now on."
-        ) % {"code": master.code}
+            "Report %(code)s was merged into %(into)s, a report of the same problem: you will receive the "
+            "updates of %(into)s from now on."
+        ) % {"code": duplicate.code, "into": master.code}
         return f"{text}\n{link}" if link else text
 
     _notify_followers(
@@ -167,7 +166,10 @@ def report_unmerge(*, user: User, code: str, version: int | None = None) -> Repo
     _notify_followers(
         duplicate,
         lambda: _("Report %(code)s: handled separately again") % {"code": duplicate.code},
-        lambda: _("Handled separately again: no longer merged into %(code)s.") % {"code": master.code},
+        lambda: (
+            _("Report %(code)s is handled separately again: it is no longer merged into %(into)s.")
+            % {"code": duplicate.code, "into": master.code}
+        ),
     )
     audit_record(
         actor=actor,
@@ -190,6 +192,8 @@ def report_pause(*, user: User, code: str, note: str, version: int | None = None
         raise Conflict(_("Only open reports can be paused."), field="code")
     if report.paused_at is not None:
         raise Conflict(_("The report is already waiting for the citizen."), field="code")
+    if not reporter_reachable(report):  # nothing would be sent, and the clock would never run again
+        raise Conflict(no_way_to_reach_reporter(), field="code")
     note = _bounded(note, "note")
     if not note:
         raise DomainError(_("Say what the citizen must provide."), field="note")
@@ -274,6 +278,42 @@ def moved_due(due: datetime | None, paused_at: datetime, resumed_at: datetime) -
     if due is None:
         return None
     return current_calendar().due_after_pause(due, paused_at, resumed_at)
+
+
+def _merge_target(user: User, duplicate: Report, into: str) -> Report:
+    """The report `duplicate` may be merged into (locked), or the refusal naming `into`."""
+    into = selectors.normalise_code(into)
+    if not into:
+        raise DomainError(_("Enter the code of the report it duplicates."), field="into")
+    master = _locked_or_none(into)
+    # Unknown, or another unit's private report (the citizen could not follow it, and its existence is
+    # not ours to tell): the same refusal of the field.
+    if master is None or not (master.is_public or selectors.handles(user, master)):
+        raise DomainError(_("No report %(code)s.") % {"code": into}, field="into")
+    if duplicate.pk == master.pk:
+        raise DomainError(_("A report cannot duplicate itself."), field="into")
+    if master.duplicate_of_id:
+        raise DomainError(
+            _("%(code)s is itself a duplicate; merge into %(root)s.")
+            % {"code": master.code, "root": master.duplicate_of.code},
+            field="into",
+        )
+    if not (master.is_open or master.status == Status.RESOLVED):
+        # Its followers would wait for updates that never come: a closed problem seen again is a new report.
+        raise DomainError(
+            _("%(code)s is already %(status)s: only a report still being handled can take duplicates.")
+            % {"code": master.code, "status": Status(master.status).label.lower()},
+            field="into",
+        )
+    if master.category_id != duplicate.category_id:
+        raise DomainError(
+            _(
+                "%(code)s is about “%(other)s”, not “%(this)s”: change the category first if it is the same problem."
+            )
+            % {"code": master.code, "other": master.category.name, "this": duplicate.category.name},
+            field="into",
+        )
+    return master
 
 
 def _locked_or_none(code: str) -> Report | None:

@@ -28,7 +28,7 @@ from citydesk.core.models import Organisation, ServiceCategory, User
 from citydesk.core.numbers import parse_number
 from citydesk.core.rows import RowWriter
 from citydesk.core.validators import usable_questions
-from citydesk.lib.text import nfc, search_key
+from citydesk.lib.text import nfc, nfc_lines, search_key
 from citydesk.lib.workdays import OutOfRange
 from citydesk.notifications.models import Channel
 from citydesk.notifications.services import message_language, notification_queue
@@ -70,9 +70,13 @@ _FIELD_NAMES = {
 }
 
 
+# Texts people write in paragraphs: their line breaks are kept (the pages show them).
+_PARAGRAPHS = {"description", "note", "resolution", "text", "comment"}
+
+
 def _bounded(value: str | None, field: str, limit: int = MAX_DESCRIPTION) -> str:
     """Stored text (NFC) that fits its column: longer is refused, never cut without a word."""
-    value = nfc(value or "")
+    value = nfc_lines(value or "") if field in _PARAGRAPHS else nfc(value or "")
     if len(value) > limit:
         name = _FIELD_NAMES.get(field)
         n = number_format(limit, force_grouping=True)  # 4.000, as the hints write it
@@ -401,6 +405,20 @@ def _contact_channels(report: Report, follower_id: int | None = None) -> list[_R
     return found
 
 
+def reporter_reachable(report: Report) -> bool:
+    """Can a message reach the reporter: an account, an e-mail address or a phone number? (Reads the
+    reporter's account: select it with the report.)"""
+    return bool(_contact_channels(report))
+
+
+def no_way_to_reach_reporter() -> str:
+    return _(
+        "The reporter cannot be asked: they left no phone number, no e-mail address and no account, so the "
+        "request would reach nobody and the deadline clock would stay stopped. Handle the report with what "
+        "it says."
+    )
+
+
 def _recipients(report: Report, audience: str) -> list[_Recipient]:
     followers = list(report.followers.select_related("user").order_by("pk"))
     mine = [f for f in followers if _is_reporters(report, f)]
@@ -569,9 +587,11 @@ def _check_version(report: Report, version: int | None) -> None:
         )
 
 
-def _org(code: str | None, field: str) -> Organisation:
+def _org(code: str | None, field: str, *, named_among: set[int] | None = None) -> Organisation:
     """An active organisation by its code, or by its name as typed (accents optional, "Name (code)" as the
-    page's suggestions show it): an officer knows "Sở Xây dựng", not "79.SXD"."""
+    page's suggestions show it): an officer knows "Sở Xây dựng", not "79.SXD". `named_among`: the ids of
+    the organisations a name is looked for in (a transfer: those of the report's city, where every city
+    has its own "Sở Xây dựng"); a code is looked for everywhere."""
     text = nfc(code or "").strip()
     active = Organisation.objects.filter(is_active=True)
     org = active.filter(code=text).first()
@@ -579,7 +599,11 @@ def _org(code: str | None, field: str) -> Organisation:
         org = active.filter(code=inside.group(1).strip()).first()
     if org is None and text:
         key = search_key(text)
-        named = [o for o in active.only("code", "name") if search_key(o.name) == key]
+        named = [
+            o
+            for o in active.only("code", "name")
+            if search_key(o.name) == key and (named_among is None or o.pk in named_among)
+        ]
         if len(named) > 1:
             listed = ", ".join(f"{o.name} ({o.code})" for o in named[:5])
             raise DomainError(

@@ -17,6 +17,7 @@ from citydesk.core.history_notes import role
 from citydesk.core.models import User
 from citydesk.notifications.services import notification_queue
 from citydesk.reports.models import (
+    CLOCK_COUNTS,
     OPEN_STATUSES,
     Report,
     ReportEvent,
@@ -56,9 +57,9 @@ def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     counts = {"warned": 0, "escalated": 0, "auto_closed": 0}
     warn_before = timedelta(hours=settings.CITYDESK_SLA_WARN_HOURS)
-    open_reports = Report.objects.filter(status__in=OPEN_STATUSES, paused_at__isnull=True)
+    running = Report.objects.filter(status__in=OPEN_STATUSES, paused_at__isnull=True)
     system = Actor.system("sla-sweep")
-    for report in open_reports.filter(
+    for report in running.filter(
         warned_at__isnull=True, due_at__gt=now, due_at__lte=now + warn_before
     ).select_related("unit")[:1000]:
         with transaction.atomic():
@@ -76,9 +77,9 @@ def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
                 )
             _event(report, system, ReportEvent.Kind.SLA, **system_note(DEADLINE_WARNED), public=False)
             counts["warned"] += 1
-    for report in open_reports.filter(escalated_at__isnull=True, due_at__lte=now).select_related("unit")[
-        :1000
-    ]:
+    # Escalated: the overdue reports (as `overdue_q`), a report paused after its due time had passed included.
+    overdue = Report.objects.filter(status__in=OPEN_STATUSES, due_at__lte=now).filter(CLOCK_COUNTS)
+    for report in overdue.filter(escalated_at__isnull=True).select_related("unit")[:1000]:
         with transaction.atomic():
             if Report.objects.filter(pk=report.pk, escalated_at__isnull=True).update(escalated_at=now) != 1:
                 continue

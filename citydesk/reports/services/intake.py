@@ -24,7 +24,7 @@ from citydesk.core.powers import Power
 from citydesk.core.rows import RowWriter
 from citydesk.core.services import holds_anywhere
 from citydesk.core.units import locate_point, normalize_code, typed_ward, ward_from_address
-from citydesk.lib.text import nfc
+from citydesk.lib.text import nfc, nfc_lines
 from citydesk.notifications.services import message_language, notification_queue
 from citydesk.reports import routing, selectors, system_notes
 from citydesk.reports.models import (
@@ -65,6 +65,16 @@ _CHANNELS = frozenset(Channel.values)  # `Channel.values` builds its list on eve
 # The channels whose forms ask the category's questions; the others file reports without the answers.
 _ASKING_CHANNELS = frozenset({Channel.WEB, Channel.APP, Channel.OPEN311})
 _CITIZEN = role("citizen")  # a citizen without an account, shown in the reader's language
+
+
+class WardMismatch(DomainError):
+    """The point on the map lies in one commune/ward and the commune/ward given is another: the web form
+    asks the citizen which is right (`ask_ward`), naming both; the answer comes back as `confirmed_ward`."""
+
+    def __init__(self, message: str, *, at_point: AdminUnit, given: AdminUnit) -> None:
+        super().__init__(message, field="ward_code")
+        self.at_point = at_point
+        self.given = given
 
 
 @dataclass(frozen=True)
@@ -128,7 +138,7 @@ def input_problems(
 
 
 def _description(description: str | None) -> str:
-    description = nfc(description or "")
+    description = nfc_lines(description or "")  # paragraphs kept
     if not description:
         raise DomainError(_("Describe the problem."), field="description")
     if len(description) > MAX_DESCRIPTION:
@@ -186,12 +196,20 @@ def _submit(
     idempotency_scope: str = "",
     idempotency_key: str = "",
     when: datetime | None = None,
+    ask_ward: bool = False,
+    confirmed_ward: str = "",
 ) -> Intake:
     """Validate everything, then store the report, its first event, its follower and the audit row.
 
     The place: a point, a commune/ward (`ward_code`), and/or an address; `province_code` says the province
     of an address given without its commune/ward (the province's People's Committee triages it). A ward
-    (from the point or the code) decides the province."""
+    (from the point or the code) decides the province.
+
+    A point in another commune/ward than `ward_code`: with `ask_ward` (the web form) the citizen is asked
+    which is right (`WardMismatch`, 400 naming `ward_code`) unless `confirmed_ward` names one of the two;
+    the point's ward confirmed, the report goes there. Otherwise (the app, Open311, e-mail, the hotline,
+    or the given ward confirmed) the commune/ward given wins: the report keeps its point, is flagged for
+    a check of the unit (`near_boundary`) and its internal history names the point's ward."""
     if channel not in _CHANNELS:
         raise DomainError(_("Unknown channel “%(c)s”.") % {"c": channel}, field="channel")
     if idempotency_key:
@@ -210,6 +228,7 @@ def _submit(
     description = _description(description)
     _point(lon, lat)
     ward: AdminUnit | None = None
+    at_point: AdminUnit | None = None  # the point's ward, when the ward given (which wins) is another
     if lon is not None and lat is not None:
         ward = _ward_at(lon, lat, gen=gen)
     if ward_code:
@@ -220,7 +239,10 @@ def _submit(
             raise DomainError(
                 _("%(ward)s is not in the chosen province.") % {"ward": picked.name}, field="ward_code"
             )
-        ward = ward or picked
+        if ward is not None and ward.code != picked.code:
+            ward, at_point = _ward_given_or_at_point(picked, ward, ask=ask_ward, confirmed=confirmed_ward)
+        else:
+            ward = ward or picked
     if ward is not None and not selectors.serves(ward.province_id or "", gen=gen):
         raise DomainError(
             _(
@@ -228,7 +250,7 @@ def _submit(
                 "through that province's own channels."
             )
             % {"province": ward.province.name if ward.province_id else ward.name},
-            field="lon" if lon is not None else "ward_code",
+            field="lon" if lon is not None and at_point is None and not ward_code else "ward_code",
         )
     province: AdminUnit | None = None
     if ward is None and province_code:
@@ -259,7 +281,10 @@ def _submit(
         raise NotAllowed(_("Only hotline operators and officers enter reports for callers."))
     now = when or timezone.now()
     route = routing.route(cat, ward, when=now, gen=gen, province_code=province.code if province else None)
-    boundary = ward is not None and lon is not None and routing.near_boundary(lon, lat)
+    # A point in another ward than the one given: the unit is checked, as near a boundary.
+    boundary = (
+        ward is not None and lon is not None and (at_point is not None or routing.near_boundary(lon, lat))
+    )
     triage_due, due = _due_times(cat, now, gen=gen)
     # Everything is built before the write transaction: on SQLite other workers wait for its lock.
     report = Report(
@@ -312,6 +337,18 @@ def _submit(
             save=False,
         ),
     ]
+    if at_point is not None and ward is not None:
+        first_events.append(
+            _event(
+                report,
+                _ROUTING,
+                ReportEvent.Kind.ROUTE,
+                note_key=system_notes.WARD_MISMATCH,
+                note_args={"point": at_point.name, "given": ward.name},
+                public=False,
+                save=False,
+            )
+        )
     event_rows = [_EVENTS.values(e) for e in first_events]
     follower: Follower | None = None
     if report.reporter is not None:
@@ -351,6 +388,23 @@ def _submit(
         _same_request(existing.report, category, description, lon, lat, address, contact_phone, contact_email)
         return Intake(report=existing.report, created=False)
     return Intake(report=report, created=True, events=first_events)
+
+
+def _ward_given_or_at_point(
+    given: AdminUnit, at_point: AdminUnit, *, ask: bool, confirmed: str
+) -> tuple[AdminUnit, AdminUnit | None]:
+    """(the report's ward, the point's ward when it is another) for a point outside the ward given."""
+    confirmed = (confirmed or "").strip()
+    if confirmed == at_point.code:
+        return at_point, None
+    if confirmed == given.code or not ask:
+        return given, at_point
+    raise WardMismatch(
+        _("The point on the map is in %(point)s but you wrote %(given)s: which is right?")
+        % {"point": at_point.name, "given": given.name},
+        at_point=at_point,
+        given=given,
+    )
 
 
 def _load_provinces() -> dict[str, AdminUnit]:
@@ -400,7 +454,7 @@ def _same_request(
         same_phone = False
     same = (
         report.category.code == (category or "")
-        and report.description == nfc(description or "")
+        and report.description == nfc_lines(description or "")
         and (report.lon, report.lat) == (lon, lat)
         and report.address == nfc(address or "")
         and same_phone

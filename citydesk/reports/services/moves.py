@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import F
@@ -11,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor, audit_record
-from citydesk.core.errors import Conflict, DomainError
-from citydesk.core.models import Membership, Organisation, User
+from citydesk.core.errors import Conflict, DomainError, DomainErrors
+from citydesk.core.models import Membership, Organisation, ServiceCategory, User
 from citydesk.core.powers import Power
 from citydesk.core.services import authorize
 from citydesk.reports import routing, selectors
@@ -39,6 +41,8 @@ from citydesk.reports.services.common import (
 from citydesk.reports.system_notes import REJECTED, REROUTED, TRANSFERRED, route_reason, system_note
 from citydesk.reports.workflow import MOVES, action_label
 
+T = TypeVar("T")
+
 
 @transaction.atomic
 def report_transition(
@@ -54,8 +58,12 @@ def report_transition(
     resolution: str = "",
     category: str | None = None,
     public: bool = False,
+    confirmed: bool | None = None,
 ) -> Report:
     """One officer move from the workflow table. Refuses stale versions with a 409 conflict.
+
+    Every input at fault is said at once (`DomainErrors`), nothing done. `confirmed=False`: the page's
+    confirmation box of a rejection was left unticked (the API does not ask, None).
 
     The optional `note` of classify and start is internal unless `public` (shown to the citizen), an
     assignment's always; a reject's explanation and a resolution are published; a transfer's reason stays
@@ -73,14 +81,25 @@ def report_transition(
             % {"s": Status(report.status).label, "a": action_label(action).lower()},
             field="action",
         )
+    checked = _checked_inputs(
+        report,
+        action,
+        note=note,
+        assignee=assignee,
+        target_unit=target_unit,
+        reason=reason,
+        resolution=resolution,
+        category=category,
+        confirmed=confirmed,
+    )
+    note = checked.note
     before = _snapshot(report)
     old_status = report.status
-    note = _bounded(note, "note")
     public_note = ""  # the published words, for the followers' messages
     published: dict[str, Any] = {}  # the same as the event stores them: a system note's key, or the words
     rerouted_to: Organisation | None = None
-    if action == "classify" and category and category != report.category.code:
-        new_category = _category(category)
+    if action == "classify" and checked.category is not None:
+        new_category = checked.category
         report.category = new_category
         route = routing.route(new_category, report.ward, province_code=report.province_code or None)
         if route.unit.pk != report.unit_id:
@@ -104,55 +123,21 @@ def report_transition(
         if report.due_at is None or new_due > report.due_at:
             report.due_at = new_due
     elif action == "assign":
-        if not (assignee or "").strip():
-            raise DomainError(_("Choose the officer to assign."), field="assignee")
-        person = User.objects.filter(username=assignee, is_active=True).first()
-        if person is None:
-            raise DomainError(_("Unknown officer “%(u)s”.") % {"u": assignee}, field="assignee")
-        if not Membership.objects.filter(user=person, organisation=report.unit, is_active=True).exists():
-            raise DomainError(
-                _("%(u)s does not work in %(org)s.") % {"u": person, "org": report.unit.name},
-                field="assignee",
-            )
-        report.assignee = person
+        report.assignee = checked.assignee
     elif action == "resolve":
-        resolution = _bounded(resolution, "resolution")
-        if not resolution:
-            raise DomainError(_("Say what was done."), field="resolution")
-        report.resolution = resolution
+        report.resolution = checked.resolution
         report.resolved_at = timezone.now()
-        public_note = resolution
-        published = {"note": resolution}
+        public_note = checked.resolution
+        published = {"note": checked.resolution}
     elif action == "reject":
-        if reason not in RejectReason.values:
-            raise DomainError(
-                _("Choose a reason: %(r)s.")
-                % {"r": ", ".join(str(label).lower() for label in RejectReason.labels)},
-                field="reason",
-            )
+        assert reason is not None
         report.reject_reason = reason
         report.reject_note = note
         public_note = f"{RejectReason(reason).label}. {note}".strip()
         published = system_note(REJECTED, reason=reason, text=note)
     elif action == "transfer":
-        if not (target_unit or "").strip():
-            raise DomainError(_("Choose the unit to transfer the report to."), field="target_unit")
-        target = _org(target_unit, "target_unit")
-        if target.pk == report.unit_id:
-            raise DomainError(
-                _("The report is already with %(org)s.") % {"org": target.name}, field="target_unit"
-            )
-        if not selectors.may_receive(report, target):
-            raise DomainError(
-                _(
-                    "%(org)s cannot take this report: choose a People's Committee or a department "
-                    "of the same province or city that handles citizen reports."
-                )
-                % {"org": target.name},
-                field="target_unit",
-            )
-        if not note:
-            raise DomainError(_("Give the reason for the transfer."), field="note")
+        target = checked.target
+        assert target is not None
         _event(  # the reason is internal: the citizen reads only the unit it went to (status event)
             report,
             actor,
@@ -238,6 +223,116 @@ def report_note(*, user: User, code: str, text: str, public: bool = False) -> Re
     if public:
         _notify_followers(report, _("Report %(code)s: update") % {"code": report.code}, text)
     return event
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    note: str
+    category: ServiceCategory | None = None  # classify into another category
+    assignee: User | None = None
+    resolution: str = ""
+    target: Organisation | None = None
+
+
+def _checked_inputs(
+    report: Report,
+    action: str,
+    *,
+    note: str,
+    assignee: str | None,
+    target_unit: str | None,
+    reason: str | None,
+    resolution: str,
+    category: str | None,
+    confirmed: bool | None,
+) -> _Inputs:
+    """The move's inputs, each checked: every one at fault is refused at once (a form shows them all),
+    before anything is written."""
+    problems: list[DomainError] = []
+
+    def check(test: Callable[[], T]) -> T | None:
+        try:
+            return test()
+        except DomainError as exc:
+            if type(exc) is not DomainError:  # refused for who asks, or a conflict: not an input's fault
+                raise
+            problems.append(exc)
+            return None
+
+    kept_note = check(lambda: _bounded(note, "note"))
+    found = _Inputs(note=kept_note or "")
+    if action == "classify" and category and category != report.category.code:
+        found = replace(found, category=check(lambda: _category(category)))
+    elif action == "assign":
+        found = replace(found, assignee=check(lambda: _assignee(report, assignee)))
+    elif action == "resolve":
+        found = replace(found, resolution=check(lambda: _resolution(resolution)) or "")
+    elif action == "reject":
+        if reason not in RejectReason.values:
+            problems.append(
+                DomainError(
+                    _("Choose a reason: %(r)s.")
+                    % {"r": ", ".join(str(label).lower() for label in RejectReason.labels)},
+                    field="reason",
+                )
+            )
+        if confirmed is False:  # a rejected report cannot be reopened: the page asks once more
+            problems.append(
+                DomainError(
+                    _("Tick the box to confirm the rejection: the citizen is told the reason at once."),
+                    field="confirm",
+                )
+            )
+    elif action == "transfer":
+        found = replace(found, target=check(lambda: _transfer_target(report, target_unit)))
+        if kept_note == "":
+            problems.append(DomainError(_("Give the reason for the transfer."), field="note"))
+    if problems:
+        raise problems[0] if len(problems) == 1 else DomainErrors(problems)
+    return found
+
+
+def _assignee(report: Report, assignee: str | None) -> User:
+    if not (assignee or "").strip():
+        raise DomainError(_("Choose the officer to assign."), field="assignee")
+    person = User.objects.filter(username=assignee, is_active=True).first()
+    if person is None:
+        raise DomainError(_("Unknown officer “%(u)s”.") % {"u": assignee}, field="assignee")
+    if not Membership.objects.filter(user=person, organisation=report.unit, is_active=True).exists():
+        raise DomainError(
+            _("%(u)s does not work in %(org)s.") % {"u": person, "org": report.unit.name},
+            field="assignee",
+        )
+    return person
+
+
+def _resolution(resolution: str) -> str:
+    resolution = _bounded(resolution, "resolution")
+    if not resolution:
+        raise DomainError(_("Say what was done."), field="resolution")
+    return resolution
+
+
+def _transfer_target(report: Report, target_unit: str | None) -> Organisation:
+    if not (target_unit or "").strip():
+        raise DomainError(_("Choose the unit to transfer the report to."), field="target_unit")
+    # A name is looked for in the report's city only: transfers stay within it, and each city has its
+    # own "Sở Xây dựng".
+    target = _org(target_unit, "target_unit", named_among=selectors.units_of_report_province(report))
+    if target.pk == report.unit_id:
+        raise DomainError(
+            _("The report is already with %(org)s.") % {"org": target.name}, field="target_unit"
+        )
+    if not selectors.may_receive(report, target):
+        raise DomainError(
+            _(
+                "%(org)s cannot take this report: choose a People's Committee or a department "
+                "of the same province or city that handles citizen reports."
+            )
+            % {"org": target.name},
+            field="target_unit",
+        )
+    return target
 
 
 def _handling_began(report: Report) -> datetime:

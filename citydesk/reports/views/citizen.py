@@ -51,6 +51,7 @@ from citydesk.reports.services.common import (
     reporter_addresses,
     unfollow_key,
 )
+from citydesk.reports.services.intake import WardMismatch
 from citydesk.reports.views.common import (
     DEFAULT_PROVINCE,
     SESSION_FOLLOWING,
@@ -72,6 +73,7 @@ from citydesk.reports.views.common import (
     _unit_gloss,
     _ward_options,
     division_words,
+    event_statuses,
 )
 
 log = logging.getLogger("citydesk.reports")
@@ -107,6 +109,7 @@ def _recently_sent(request: HttpRequest, fingerprint: str) -> str:
 def report_new(request: HttpRequest) -> HttpResponse:
     categories = _report_categories()
     status = 200
+    place_question: dict[str, str] | None = None
     if request.method == "POST":
         form = ReportForm(request.POST, categories=categories)
         photos = request.FILES.getlist("photos")
@@ -138,9 +141,14 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     reporter=reporter,
                     idempotency_scope="web",
                     idempotency_key=data["idempotency_key"],
+                    ask_ward=True,  # a point in another ward than the one typed: which is right?
+                    confirmed_ward=data.get("confirmed_ward") or "",
                 )
             except NotAllowed as exc:
                 return _forbidden(request, exc.message)
+            except WardMismatch as exc:
+                place_question = _place_question(exc)
+                status = 400
             except DomainError as exc:
                 form.add_domain_error(exc)
                 status = _status_of(exc)
@@ -177,9 +185,22 @@ def report_new(request: HttpRequest) -> HttpResponse:
         "max_photos": settings.CITYDESK_MAX_ATTACHMENTS,
         "max_photo_mb": settings.CITYDESK_MAX_ATTACHMENT_MB,
         "non_field_errors": form.non_field_errors(),
+        "place_question": place_question,
         **_map_settings(),
     }
     return render(request, "reports/report_form.html", context, status=status)
+
+
+def _place_question(mismatch: WardMismatch) -> dict[str, str]:
+    """The question when the point on the map and the commune/ward typed disagree: both answers, each
+    sending the form again with that ward confirmed (what was typed is kept)."""
+    return {
+        "text": mismatch.message,
+        "point_code": mismatch.at_point.code,
+        "point_label": _("%(ward)s (the point on the map)") % {"ward": mismatch.at_point.name},
+        "given_code": mismatch.given.code,
+        "given_label": _("%(ward)s (as you wrote)") % {"ward": mismatch.given.name},
+    }
 
 
 def _report_form_js_config() -> dict[str, Any]:
@@ -368,8 +389,9 @@ def _track_response(
         {
             "event": e,
             "kind": ReportEvent.Kind(e.kind).label if e.kind in ReportEvent.Kind.values else e.kind,
-            "from": Status(e.from_status).label if e.from_status in Status.values else "",
-            "to": Status(e.to_status).label if e.to_status in Status.values else "",
+            # A merge reads as one ("Received → Merged as a duplicate"), not as a rejection.
+            "from": event_statuses(e)[0],
+            "to": event_statuses(e)[1],
             # Older rating events carried the comment too: shown to the public only when it is just the level.
             "note": selectors.event_note_for(e, sees_comment=sees_comment, levels=levels),
         }
@@ -394,6 +416,8 @@ def _track_response(
         "category_name": category_label(report.category),
         "unit_gloss": _unit_gloss(report.unit),
         "reporter_name": report.contact_name if report.show_name_publicly else "",
+        # The reporter reads what they wrote; everyone else without the contacts typed into it.
+        "description": report.description if as_reporter else report.public_description,
         "overdue": _overdue(report, timezone.now()),
         "events": events,
         "photos": photos,

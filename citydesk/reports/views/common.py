@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from citydesk.core.errors import Conflict, DomainError, NotAllowed
@@ -25,7 +25,7 @@ from citydesk.lib.text import sort_key
 from citydesk.reports.forms import (
     category_label,
 )
-from citydesk.reports.models import Report
+from citydesk.reports.models import Report, ReportEvent, Status
 from citydesk.reports.wards import (  # noqa: F401  (ward_option_label: the ward list's label, for tests)
     WardOption,
     division_words,
@@ -35,6 +35,8 @@ from citydesk.reports.wards import (  # noqa: F401  (ward_option_label: the ward
 from citydesk.reports.workflow import ACTION_LABELS  # noqa: F401  (the pages' button labels)
 
 log = logging.getLogger("citydesk.reports")
+
+MERGED_AS_DUPLICATE = gettext_lazy("Merged as a duplicate")  # the badge's words, and a merge's in the history
 
 DEFAULT_PROVINCE = "79"
 SESSION_SUBMITTED = "reports_submitted"
@@ -134,6 +136,30 @@ def _map_settings() -> dict[str, str]:
 
 def _overdue(report: Report, now: Any) -> bool:
     return report.is_overdue(now)
+
+
+def event_statuses(event: ReportEvent) -> tuple[str, str]:
+    """(from, to) of a history line as read: a merge's "rejected" is the merge ("Received → Merged as a
+    duplicate", and "Merged as a duplicate → Received" when separated again), as the report's badge says."""
+
+    def label(status: str) -> str:
+        if status not in Status.values:
+            return ""
+        if event.kind == ReportEvent.Kind.MERGE and status == Status.REJECTED:
+            return str(MERGED_AS_DUPLICATE)
+        return str(Status(status).label)
+
+    return label(event.from_status), label(event.to_status)
+
+
+def reporter_account(report: Report) -> dict[str, str] | None:
+    """The account a logged-in citizen filed the report from (name, phone, e-mail), for the staff pages
+    that show personal data: the report's own contact fields may be empty. None without an account.
+    (Select `reporter` with the report: no query here.)"""
+    if not report.reporter_id:
+        return None
+    user = report.reporter
+    return {"name": user.full_name or user.username, "phone": user.phone or "", "email": user.email or ""}
 
 
 def _token_ok(report: Report, token: str) -> bool:

@@ -53,6 +53,7 @@ from citydesk.reports.views.common import (
     _unit_gloss,
     _ward_options,
     division_words,
+    reporter_account,
 )
 
 log = logging.getLogger("citydesk.reports")
@@ -205,13 +206,18 @@ def hotline_lookup(request: HttpRequest) -> HttpResponse:
             caller_reports = selectors.reports_from_caller(request.user, phone)  # type: ignore[arg-type]
             error, status = "", 200
             if not caller_reports:
-                error = _("No report from %(phone)s among those you take calls about.") % {"phone": phone}
+                error = _("No report from %(phone)s found among the reports the hotline may see.") % {
+                    "phone": phone
+                }
                 status = 404
     elif code:
         report = Report.objects.select_related("unit").filter(code=code).first()
         if report is not None and selectors.takes_calls_about(request.user, report):
             return redirect("reports:hotline_report", code=report.code)
-        error, status = _("No report %(code)s among those you take calls about.") % {"code": code}, 404
+        error, status = (
+            _("No report %(code)s found among the reports the hotline may see.") % {"code": code},
+            404,
+        )
     else:
         error, status = _("Enter the tracking code, for example PA-26-000123."), 400
     membership = holds_anywhere(request.user, Power.REPORT_RECEIVE)
@@ -276,6 +282,8 @@ def hotline_report(request: HttpRequest, code: str) -> HttpResponse:
         "unit_gloss": _unit_gloss(report.unit),
         "category_name": category_label(report.category),
         "caller_phone": services.mask_phone(report.contact_phone) if report.contact_phone else "",
+        # Filed from a citizen's account: its name and (masked) phone, to recognise the caller.
+        "account": _account_for_call(report),
         "waiting": waiting,
         "request_text": _information_asked(report) if waiting else "",
         "error": error,
@@ -283,6 +291,16 @@ def hotline_report(request: HttpRequest, code: str) -> HttpResponse:
         "idempotency_key": new_idempotency_key(),
     }
     return render(request, "reports/hotline_report.html", context, status=status)
+
+
+def _account_for_call(report: Report) -> dict[str, str] | None:
+    account = reporter_account(report)
+    if account is None:
+        return None
+    return {
+        "name": account["name"],
+        "phone": services.mask_phone(account["phone"]) if account["phone"] else "",
+    }
 
 
 def _information_asked(report: Report) -> str:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from citydesk.core.errors import DomainError
+from citydesk.core.errors import DomainError, DomainErrors
 from citydesk.core.history_notes import actor_text
 from citydesk.core.models import (
     Membership,
@@ -51,6 +51,7 @@ from citydesk.reports.forms import (
 )
 from citydesk.reports.models import Channel, RejectReason, Report, ReportEvent, Status
 from citydesk.reports.services.cases import resumed_text
+from citydesk.reports.services.common import no_way_to_reach_reporter, reporter_reachable
 
 try:  # routing suggestions are optional: no trained model, or the module is not installed
     from citydesk.reports.suggest import suggest as _suggest
@@ -69,6 +70,8 @@ from citydesk.reports.views.common import (
     _overdue,
     _report_categories,
     _status_of,
+    event_statuses,
+    reporter_account,
 )
 
 log = logging.getLogger("citydesk.reports")
@@ -124,7 +127,10 @@ def _queue_response(
         status = 400
     page = selectors.queue_page(request.user, filters, form.value("page") or 1, form.page_size(), units=units)
     now = timezone.now()
-    rows = [{"report": r, "overdue": _overdue(r, now)} for r in page.object_list]
+    rows = [
+        {"report": r, "overdue": _overdue(r, now), "triage_late": r.triage_late(now)}
+        for r in page.object_list
+    ]
     unit_options = sorted(
         Organisation.objects.filter(pk__in=units).only("code", "name"), key=lambda o: sort_key(o.name)
     )
@@ -264,6 +270,11 @@ class PageError:
     form: str  # which form on the page: an action, "note", "merge", "pause", …
     field: str | None
     message: str
+    # Every input at fault, (field, message), the first one first: all said at once.
+    problems: tuple[tuple[str | None, str], ...] = ()
+
+    def all(self) -> tuple[tuple[str | None, str], ...]:
+        return self.problems or ((self.field, self.message),)
 
 
 def _may_handle(user: User, report: Report) -> bool:
@@ -330,19 +341,22 @@ def _officer_response(
             blocked.append(str(ACTION_LABELS.get(action, action)).lower())
             continue
         mine = error is not None and error.form == action
-        field_errors = {}
-        general = ""
+        field_errors: dict[str, str] = {}
+        general = []
         if mine:
-            if error.field in ACTION_FIELDS.get(action, ()):
-                field_errors[error.field] = error.message
-            else:
-                general = error.message
+            for field, message in error.all():
+                if field in ACTION_FIELDS.get(action, ()):
+                    field_errors[field] = (
+                        f"{field_errors[field]} {message}" if field in field_errors else message
+                    )
+                else:
+                    general.append(message)
         actions.append(
             {
                 "action": action,
                 "label": ACTION_LABELS.get(action, action),
                 "errors": field_errors,
-                "error": general,
+                "error": " ".join(general),
                 "values": values if mine else {},
             }
         )
@@ -364,8 +378,9 @@ def _officer_response(
         {
             "event": e,
             "kind": ReportEvent.Kind(e.kind).label if e.kind in ReportEvent.Kind.values else e.kind,
-            "from": Status(e.from_status).label if e.from_status in Status.values else "",
-            "to": Status(e.to_status).label if e.to_status in Status.values else "",
+            # A merge reads as one ("Received → Merged as a duplicate"), not as a rejection.
+            "from": event_statuses(e)[0],
+            "to": event_statuses(e)[1],
             "actor": selectors.event_actor(e),
             # An answer taken on the hotline: the operator acted for the caller (a name, or "the reporter").
             "on_behalf_of": actor_text(e.on_behalf_of) if e.on_behalf_of and e.right != "delegated" else "",
@@ -381,17 +396,26 @@ def _officer_response(
         for a in report.attachments.all()
     ]
 
-    def form_error(name: str) -> dict[str, str]:
+    def form_error(name: str) -> dict[str, Any]:
         if error is None or error.form != name:
             return {}
-        return {"field": error.field or "", "message": error.message}
+        fields: dict[str, str] = {}
+        for field, message in error.all():
+            key = field or ""
+            fields[key] = f"{fields[key]} {message}" if key in fields else message
+        return {"field": error.field or "", "message": error.message, "fields": fields}
 
     context = {
         "report": report,
         "answers": answer_rows(report.category, report.answers),
         "category_name": category_label(report.category),
         "overdue": _overdue(report, timezone.now()),
+        "triage_late": report.triage_late(timezone.now()),
         "paused_left": _hours_minutes(selectors.clock_left(report)),
+        # Nobody to ask (no account, e-mail or phone): the page says so instead of offering the pause.
+        "reporter_reachable": reporter_reachable(report),
+        "no_way_to_reach_reporter": no_way_to_reach_reporter(),
+        "reporter_account": reporter_account(report),
         # Replying to the request's e-mail reaches the report only where a mailbox feeds `ingest-email`.
         "reply_by_email": bool(settings.CITYDESK_REPLY_TO),
         "duplicate_candidates": selectors.duplicate_candidates(user, report)
@@ -414,6 +438,13 @@ def _officer_response(
         "note_error": form_error("note"),
         "attach_error": form_error("attach"),
         "merge_error": form_error("merge"),
+        # The merge form's two places for a refusal: the code (and anything else), and the confirmation box.
+        "merge_into_error": " ".join(m for f, m in error.all() if f != "confirm")
+        if error is not None and error.form == "merge"
+        else "",
+        "merge_confirm_error": " ".join(m for f, m in error.all() if f == "confirm")
+        if error is not None and error.form == "merge"
+        else "",
         "unmerge_error": form_error("unmerge"),
         "pause_error": form_error("pause"),
         "resume_error": form_error("resume"),
@@ -446,12 +477,17 @@ def _officer_post(
     try:
         call(report, form.cleaned_data)
     except DomainError as exc:
-        field = form.form_field_for(exc.field) if hasattr(form, "form_field_for") else exc.field
+
+        def field_of(problem: DomainError) -> str | None:
+            return form.form_field_for(problem.field) if hasattr(form, "form_field_for") else problem.field
+
+        found = exc.problems if isinstance(exc, DomainErrors) else [exc]
+        problems = tuple((field_of(p), p.message) for p in found)
         report = selectors.report_for_page(report.code) or report
         return _officer_response(
             request,
             report,
-            error=PageError(form=form_name, field=field, message=exc.message),
+            error=PageError(form=form_name, field=problems[0][0], message=exc.message, problems=problems),
             values=dict(form.data.items()),
             status=_status_of(exc),
         )
@@ -474,12 +510,6 @@ def officer_action(request: HttpRequest, code: str) -> HttpResponse:
     action = request.POST.get("action", "")
 
     def call(report: Report, data: dict[str, Any]) -> None:
-        if action == "reject" and data.get("reason") and not data.get("confirm"):
-            # A rejected report cannot be reopened: the page asks once more (the API does not).
-            raise DomainError(
-                _("Tick the box to confirm the rejection: the citizen is told the reason at once."),
-                field="confirm",
-            )
         moved = services.report_transition(
             user=request.user,
             code=report.code,
@@ -492,6 +522,8 @@ def officer_action(request: HttpRequest, code: str) -> HttpResponse:
             resolution=data.get("resolution", ""),
             category=data.get("category") or None,
             public=forms.BooleanField(required=False).clean(request.POST.get("public")),
+            # A rejected report cannot be reopened: the page asks once more (the API does not).
+            confirmed=bool(data.get("confirm")) if action == "reject" else None,
         )
         done.append(
             _("%(code)s is now “%(status)s”.") % {"code": moved.code, "status": moved.get_status_display()}
@@ -534,10 +566,15 @@ def officer_attach(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def officer_merge(request: HttpRequest, code: str) -> HttpResponse:
     def call(report: Report, data: dict[str, Any]) -> None:
-        into = _code(data.get("into", ""))
-        if not into:
-            raise DomainError(_("Enter the code of the report it duplicates."), field="into")
-        services.report_merge(user=request.user, code=report.code, into=into, version=data.get("version"))
+        # Its reporter and followers are told at once: the page asks to confirm (a candidate's one-click
+        # button comes back here with the code filled in and the box to tick).
+        services.report_merge(
+            user=request.user,
+            code=report.code,
+            into=_code(data.get("into", "")),
+            version=data.get("version"),
+            confirmed=bool(data.get("confirm")),
+        )
 
     return _officer_post(
         request, code, "merge", MergeForm(request.POST), call, _("The report was merged as a duplicate.")

@@ -183,6 +183,45 @@
 
   /* ---- Citizen report form --------------------------------------------------------------------- */
 
+  /* After a refused send, a field's message goes once the citizen changes that field: the message under
+     it, its mark on the field, and its line in the list of problems at the top (the list goes with its
+     last line). The server checks everything again on the next send. */
+  function clearFieldError(form, name) {
+    var message = document.getElementById("err-" + name);
+    if (!message || !form.contains(message)) return;
+    message.parentNode.removeChild(message);
+    form.querySelectorAll("[aria-invalid=true]").forEach(function (input) {
+      var described = (input.getAttribute("aria-describedby") || "").split(/\s+/);
+      if (described.indexOf("err-" + name) < 0) return;
+      input.removeAttribute("aria-invalid");
+      var rest = described.filter(function (id) { return id && id !== "err-" + name; });
+      if (rest.length) input.setAttribute("aria-describedby", rest.join(" "));
+      else input.removeAttribute("aria-describedby");
+    });
+    var summary = document.getElementById("error-summary");
+    if (!summary) return;
+    var removed = 0;
+    summary.querySelectorAll("a[href='#field-" + name + "']").forEach(function (link) {
+      var item = link.closest("li");
+      if (item) { item.parentNode.removeChild(item); removed += 1; }
+    });
+    if (removed && !summary.querySelector("li")) summary.parentNode.removeChild(summary);
+  }
+
+  function clearErrorsOnChange(form) {
+    function changed(e) {
+      var input = e.target;
+      if (!input || !input.name) return;
+      var name = input.name;
+      if (name === "lon" || name === "lat") name = "location";
+      clearFieldError(form, name);
+      // The category's own questions: a missing answer is said under the category too.
+      if (name.indexOf("a_") === 0) clearFieldError(form, "category");
+    }
+    form.addEventListener("input", changed);
+    form.addEventListener("change", changed);
+  }
+
   function initReportForm(form) {
     var cfg = readJSON("report-form-config");
     var category = form.querySelector("#id_category");
@@ -196,6 +235,15 @@
     var submitButton = form.querySelector("#submit-report");
     var dupBox = form.querySelector("#duplicates");
     var duplicatesChecked = false;
+    clearErrorsOnChange(form);
+    function pointChanged() {
+      // A point put or removed by the script fires no event: its messages go here. A point is a place:
+      // "give the place" (said under the address) goes too, when no address was typed.
+      clearFieldError(form, "location");
+      if (lonInput.value && !((form.querySelector("#id_address") || {}).value || "").trim()) {
+        clearFieldError(form, "address");
+      }
+    }
 
     // Category questions: only the chosen category's, the others disabled (not sent).
     var groups = Array.prototype.slice.call(form.querySelectorAll(".question-group"));
@@ -246,6 +294,7 @@
       latInput.value = String(lat);
       lonInput.value = String(lon);
       duplicatesChecked = false;
+      pointChanged();
       showPoint(lat, lon);
       var query = new URLSearchParams({ lon: String(lon), lat: String(lat) });
       fetch(form.dataset.locateUrl + "?" + query.toString())
@@ -256,10 +305,13 @@
           if (unit.province_code && unit.province_code !== province.value) {
             province.value = unit.province_code;
             wardInput.value = unit.name;
+            clearFieldError(form, "province");
+            clearFieldError(form, "ward");
             loadWards(unit.code);
             mapState.loadWards(unit.province_code, false);
           } else {
             wardInput.value = wardLabelOf(wardList, unit.code) || unit.name;
+            clearFieldError(form, "ward");
           }
         })
         .catch(function () {});
@@ -286,6 +338,7 @@
         lonInput.value = "";
         latInput.value = "";
         pointStatus.textContent = cfg.no_point || "";
+        pointChanged();
         clearButton.hidden = true;
         mapEl.focus();
       });

@@ -1,0 +1,33 @@
+"""Personal contacts a citizen typed into a text meant for the public: hidden on public views.
+
+A description such as "Gọi tôi 0987 654 321 hoặc an.nguyen@gmail.com" stays whole for the officers who
+handle it; the public page, the map, Open311 and the public API show "[đã ẩn số điện thoại]" in its place
+(Decree 13/2023 on personal data: a phone number identifies a person). Only what reads as a Vietnamese
+phone number (0 or +84 and 9 or 10 more digits, grouped with spaces, dots or dashes) or an e-mail address is
+hidden: house numbers (18/4), dates (24/11/2026), sums (1.000.000 đồng) and the 1022 hotline stay.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.utils.translation import gettext as _
+
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# A run of digits with single separators, optionally "+84" or "(028)" in front; checked by its digits below.
+_PHONE_LIKE = re.compile(r"(?<![\w/])(?:\+\s?)?\(?\d(?:[ .\-]?\(?\)?\s?\d){7,13}(?![\w/]|[.,]\d)")
+
+
+def _is_phone(candidate: str) -> bool:
+    digits = "".join(ch for ch in candidate if ch.isdigit())
+    if digits.startswith("84") and candidate.lstrip("(").startswith(("+", "84")):
+        return len(digits) in (11, 12)
+    return digits.startswith("0") and len(digits) in (10, 11)
+
+
+def hide_contacts(text: str) -> str:
+    """`text` with its phone numbers and e-mail addresses replaced by a short note saying so."""
+    if not text or not any(ch.isdigit() or ch == "@" for ch in text):
+        return text
+    text = _EMAIL.sub(lambda m: _("[e-mail address hidden]"), text)
+    return _PHONE_LIKE.sub(lambda m: _("[phone number hidden]") if _is_phone(m.group()) else m.group(), text)

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import pytest
+from django.utils import translation
+
+from citydesk.lib.privacy import hide_contacts
+
+
+@pytest.fixture(autouse=True)
+def _vietnamese():
+    with translation.override("vi"):
+        yield
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "0987654321",
+        "0987 654 321",
+        "0987.654.321",
+        "0987-654-321",
+        "+84 987 654 321",
+        "+84987654321",
+        "84987654321",
+        "028 3829 1234",
+        "(028) 3829 1234",
+        "0903.123.457",
+    ],
+)
+def test_a_phone_number_is_hidden(phone):
+    shown = hide_contacts(f"Gọi tôi số {phone} khi đến, cảm ơn.")
+    assert shown == "Gọi tôi số [đã ẩn số điện thoại] khi đến, cảm ơn."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nhà số 18/4 Nguyễn Trãi, cạnh số 120.",
+        "Từ ngày 24/11/2026 đến 30.11.2026 vẫn ngập.",
+        "Thiệt hại khoảng 1.000.000 đồng, 25.000.000 đồng cả xóm.",
+        "Đã gọi 1022 và 113 nhưng chưa ai đến.",
+        "Ổ gà sâu 0,5 m, rộng 1,20 m.",
+        "Cột điện số 0123456 trên đường.",  # seven digits: not a phone number
+        "Mã hồ sơ HS-26-000074.",
+    ],
+)
+def test_other_numbers_stay(text):
+    assert hide_contacts(text) == text
+
+
+def test_an_email_address_is_hidden_and_the_rest_stays():
+    text = "Liên hệ an.nguyen+pa@gmail.com hoặc 0912 345 678; nhà số 5."
+    assert hide_contacts(text) == "Liên hệ [đã ẩn địa chỉ e-mail] hoặc [đã ẩn số điện thoại]; nhà số 5."
+
+
+def test_empty_and_plain_texts_come_back_as_they_are():
+    assert hide_contacts("") == ""
+    assert hide_contacts("Đèn đường không sáng") == "Đèn đường không sáng"
