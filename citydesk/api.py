@@ -78,6 +78,27 @@ class CsrfSessionAuth(SessionAuth):
 
 # Session log-in (with CSRF) for the web pages' own calls; bearer tokens for everything else.
 AUTH = [TokenAuth(), CsrfSessionAuth(csrf=True)]
+# What a 401 answers (RFC 9110 §11.6.1): the scheme a client should authenticate with.
+WWW_AUTHENTICATE = 'Bearer realm="CityDesk API"'
+
+# The creations that take an Idempotency-Key header (a key reused for another body: 422). A replay (the
+# same key, the same request) answers 200 with the first one and says so in the header below, as Open311 does.
+IDEMPOTENT_CREATES = ("/reports", "/dossiers", "/dossiers/online")
+IDEMPOTENCY_KEY_MAX = 120  # the key columns (reports' and dossiers' IdempotencyKey.key)
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+def idempotency_key(request: HttpRequest) -> str:
+    """The request's Idempotency-Key ("" without one). A key over the columns' length is refused, never
+    cut: two keys cut alike would be one, and a client would get another's report back."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > IDEMPOTENCY_KEY_MAX:
+        raise DomainError(
+            _("Too long (at most %(n)s characters).") % {"n": IDEMPOTENCY_KEY_MAX}, field="Idempotency-Key"
+        )
+    if "\x00" in key:  # PostgreSQL cannot store it
+        raise DomainError(_("Null characters are not allowed."), field="Idempotency-Key")
+    return key
 
 
 class CityDeskAPI(NinjaAPI):
@@ -128,6 +149,8 @@ class CityDeskAPI(NinjaAPI):
                 if not isinstance(operation, dict) or "responses" not in operation:
                     continue
                 responses = operation["responses"]
+                if method.lower() == "post" and path.rstrip("/").endswith(IDEMPOTENT_CREATES):
+                    _declare_idempotency(operation)
                 for status in _refusals(path, method, operation):
                     if status in responses or str(status) in responses:  # declared by the operation
                         continue
@@ -148,6 +171,30 @@ class CityDeskAPI(NinjaAPI):
             "docs": reverse(f"{self.urls_namespace}:openapi-view"),
         }
         return self.create_response(request, {"detail": message}, status=404)
+
+
+IDEMPOTENCY_PARAMETER: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": IDEMPOTENCY_KEY_MAX},
+    "description": "Makes a retry safe: the same key with the same request answers 200 with the first "
+    f"creation (and `{REPLAYED_HEADER}: true`); with another request, 422. Longer than "
+    f"{IDEMPOTENCY_KEY_MAX} characters: 400.",
+}
+
+
+def _declare_idempotency(operation: dict[str, Any]) -> None:
+    """The Idempotency-Key header among the operation's parameters, and the replay's header on its 200."""
+    parameters = operation.setdefault("parameters", [])
+    if not any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in parameters):
+        parameters.append(dict(IDEMPOTENCY_PARAMETER))
+    replay = operation["responses"].get(200) or operation["responses"].get("200")
+    if isinstance(replay, dict):
+        replay.setdefault("headers", {})[REPLAYED_HEADER] = {
+            "description": "`true`: a replay of an earlier request with the same Idempotency-Key.",
+            "schema": {"type": "string", "enum": ["true"]},
+        }
 
 
 ERROR_SCHEMA: dict[str, Any] = {
@@ -207,9 +254,6 @@ def _refusals(path: str, method: str, operation: dict[str, Any]) -> list[int]:
     return sorted(set(found))
 
 
-# The creations that take an Idempotency-Key header (a key reused for another body: 422).
-IDEMPOTENT_CREATES = ("/reports", "/dossiers", "/dossiers/online")
-
 # What an operation's shape does not tell: an optional bearer token that, sent and invalid, is a 401; a
 # citizen's key or role refused (403); a code in the body or the query that names nothing (404).
 OTHER_REFUSALS: dict[tuple[str, str], tuple[int, ...]] = {
@@ -229,7 +273,7 @@ OTHER_REFUSALS: dict[tuple[str, str], tuple[int, ...]] = {
 
 
 # The latest entry of docs/api-changes.md (a test keeps the two equal).
-API_VERSION = "1.8"
+API_VERSION = "1.9"
 
 api = CityDeskAPI(
     title="CityDesk API",
@@ -241,6 +285,26 @@ api = CityDeskAPI(
 )
 
 
+def _refusal(request: HttpRequest, body: dict[str, object], status: int) -> HttpResponse:
+    """A refusal's JSON answer; a 401 names the scheme to authenticate with (`WWW-Authenticate`)."""
+    response = api.create_response(request, body, status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = WWW_AUTHENTICATE
+    return response
+
+
+def _sentence(message: str) -> str:
+    """A message as a sentence of a longer text: ended by its full stop (or its own ! ? …)."""
+    message = message.strip()
+    return message if message.endswith((".", "!", "?", "…")) else f"{message}."
+
+
+def joined_messages(messages: list[str]) -> str:
+    """Several messages as one text, each its own sentence: "Không có lĩnh vực “x”. Vui lòng nhập …" (a
+    semicolon before a capital letter read wrong, and lower-casing would spoil a name that starts one)."""
+    return " ".join(_sentence(m) for m in messages if m.strip())
+
+
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     body: dict[str, object] = {"detail": exc.message}
@@ -248,8 +312,8 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
         body["field"] = exc.field
     if isinstance(exc, DomainErrors):  # every input at fault, the first one first
         body["errors"] = [{"field": p.field or "body", "message": p.message} for p in exc.problems]
-        body["detail"] = "; ".join(p.message.rstrip(".") for p in exc.problems) + "."
-    return api.create_response(request, body, status=exc.status)
+        body["detail"] = joined_messages([p.message for p in exc.problems])
+    return _refusal(request, body, exc.status)
 
 
 def _message(error: dict) -> str:
@@ -322,7 +386,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     body: dict[str, object] = {"detail": str(exc)}
     if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
         body = {"detail": _("The request body is not valid JSON."), "field": "body"}
-    return api.create_response(request, body, status=exc.status_code)
+    return _refusal(request, body, exc.status_code)
 
 
 def too_big_message() -> str:
@@ -350,8 +414,8 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return api.create_response(
-        request, {"detail": _("Authentication required: send a valid bearer token or log in.")}, status=401
+    return _refusal(
+        request, {"detail": _("Authentication required: send a valid bearer token or log in.")}, 401
     )
 
 

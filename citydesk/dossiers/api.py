@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Prefetch
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Form, Query, Router
@@ -21,7 +21,7 @@ from ninja.errors import AuthenticationError
 from ninja.responses import Status
 from ninja.utils import check_csrf
 
-from citydesk.api import AUTH
+from citydesk.api import AUTH, REPLAYED_HEADER
 from citydesk.core.errors import DomainError, NotAllowed, NotFound
 from citydesk.core.models import Membership, Organisation, User
 from citydesk.core.power_check import PowerCheck
@@ -286,7 +286,7 @@ def _created(
 
 
 @router.post("/dossiers", response={201: CreatedOut, 200: CreatedOut}, auth=AUTH)
-def dossier_receive_at_desk(request: HttpRequest, payload: DossierIn) -> Status:
+def dossier_receive_at_desk(request: HttpRequest, payload: DossierIn, response: HttpResponse) -> Status:
     """Receive a dossier at the one-stop desk (`desk`) or by post (`post`): officers of the receiving unit.
 
     `documents`: ids of the procedure's papers checked off (`GET /procedures/{code}`); without a required
@@ -307,6 +307,8 @@ def dossier_receive_at_desk(request: HttpRequest, payload: DossierIn) -> Status:
         channel=payload.channel,
         provided=payload.documents,
     )
+    if not created:
+        response[REPLAYED_HEADER] = "true"
     return _created(dossier, created, optional, steps, with_token=False)
 
 
@@ -351,7 +353,7 @@ ONLINE_FORM = {
     auth=None,
     openapi_extra={"requestBody": {"content": {"multipart/form-data": {"schema": ONLINE_FORM}}}},
 )
-def dossier_file_online(request: HttpRequest, payload: Form[ApplicantIn]) -> Status:
+def dossier_file_online(request: HttpRequest, payload: Form[ApplicantIn], response: HttpResponse) -> Status:
     """File a dossier online (multipart form): the applicant's fields and one file (PDF, JPEG or PNG) per
     paper, named `doc_<document id>`. Anonymous, or with a citizen's bearer token. The answer carries
     `citizen_token`, the key to follow the dossier (`GET /dossiers/{code}?t=…`)."""
@@ -365,6 +367,8 @@ def dossier_file_online(request: HttpRequest, payload: Form[ApplicantIn]) -> Sta
         channel=Channel.ONLINE,
         uploads=uploads,
     )
+    if not created:
+        response[REPLAYED_HEADER] = "true"
     return _created(dossier, created, optional, steps, with_token=True)
 
 

@@ -6,14 +6,14 @@ import math
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, UploadedFile
 from ninja.responses import Status
 from pydantic import AfterValidator, Field
 
-from citydesk.api import AUTH
+from citydesk.api import AUTH, REPLAYED_HEADER, idempotency_key
 from citydesk.core.audit import Actor
 from citydesk.core.errors import DomainError, NotAllowed, NotAuthenticated, NotFound
 from citydesk.core.models import User
@@ -201,7 +201,7 @@ def _out(
         category_name=category_label(report.category),
         status=report.status,
         status_label=str(ReportStatus(report.status).label),
-        description=report.description,
+        description=report.description if contact else report.public_description,
         lon=report.lon,
         lat=report.lat,
         address=report.address,
@@ -253,7 +253,7 @@ def _get(code: str) -> Report:
 
 
 @router.post("/reports", response={201: ReportCreatedOut, 200: ReportCreatedOut}, auth=None)
-def report_create(request: HttpRequest, payload: ReportIn) -> Status:
+def report_create(request: HttpRequest, payload: ReportIn, response: HttpResponse) -> Status:
     """Submit a report. Anonymous or authenticated; `Idempotency-Key` makes retries safe.
 
     An operator or officer entering a caller's report uses channel `hotline`; the caller's contact goes in
@@ -269,7 +269,7 @@ def report_create(request: HttpRequest, payload: ReportIn) -> Status:
         entered_by, reporter = user, None
     elif channel not in (Channel.APP, Channel.WEB):
         raise DomainError(_("Channel “%(c)s” cannot be used here.") % {"c": channel}, field="channel")
-    key = request.headers.get("Idempotency-Key", "").strip()[:120]
+    key = idempotency_key(request)  # refused when too long: cut, two keys would be one
     scope = f"user:{user.pk}" if user else f"anon:{request.META.get('REMOTE_ADDR', '')}"
     intake = services.report_submit(
         category=payload.category,
@@ -299,6 +299,8 @@ def report_create(request: HttpRequest, payload: ReportIn) -> Status:
     else:
         body = _out(report, view=view, powers=powers)
     body["citizen_token"] = report.citizen_token
+    if not intake.created:
+        response[REPLAYED_HEADER] = "true"
     return Status(201 if intake.created else 200, body)
 
 
@@ -474,7 +476,7 @@ def report_duplicates(
     return [
         {
             "code": c.report.code,
-            "description": c.report.description if c.report.is_public else "",
+            "description": c.report.public_description if c.report.is_public else "",
             "status": c.report.status,
             "distance_m": c.distance_m,
             "similarity": c.similarity,

@@ -28,13 +28,15 @@ from citydesk.lib.text import nfc
 from citydesk.notifications.models import Notification
 from citydesk.notifications.services import notification_queue
 from citydesk.reports.attachments import attachment_add
-from citydesk.reports.models import Channel, IdempotencyKey, Report
+from citydesk.reports.models import Channel, IdempotencyKey, RefusedEmail, Report
 from citydesk.reports.places import province_in_address, ward_in_address
 from citydesk.reports.services import report_submit
 from citydesk.reports.services.replies import follows_only, may_reply, report_reply
 
 _CATEGORY_TAG = re.compile(r"\[([a-z0-9_]+)\]")
-_COORDS = re.compile(r"(-?\d{1,3}\.\d+)\s*[,;]\s*(-?\d{1,3}\.\d+)")
+# "10.7725, 106.698", "10.7725 106.698", or with Vietnamese decimal commas "10,7725, 106,698" / "10,7725; 106,698".
+_NUMBER = r"-?\d{1,3}[.,]\d+"
+_COORDS = re.compile(rf"(?<![\d.,])({_NUMBER})\s*(?:[;,]\s*|\s+)({_NUMBER})(?![\d.,]*\d)")
 _REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|tl|tr|sv|vs)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 _MESSAGE_IDS = re.compile(r"<([^<>\s]+)>")
 # Body labels (compared without accents or case), found anywhere in a line: "… Địa chỉ: 12 Lê Lợi."
@@ -61,6 +63,25 @@ _ABBREVIATIONS = {"p", "q", "tp", "tx", "tt", "h", "x", "kp", "ql", "tl", "dt", 
 _QUOTE_START = re.compile(
     r"^(on\s.*wrote|vao\s.*viet|.*da viet)\s*:\s*$|^-{2,}\s*(original message|forwarded message|thu goc)|^_{10,}"
 )
+
+
+# What ends a message and is no part of the report: a mail app's line ("Sent from my iPhone", "Gửi từ iPhone
+# của tôi", "Get Outlook for Android"), and a closing salutation ("Trân trọng,") with the name, phone and home
+# address under it. Compared without accents or case, punctuation stripped.
+_DEVICE_FOOTER = re.compile(
+    r"^(sent from|sent with|sent via|sent using|get outlook for|(duoc )?gui tu|gui bang)\b.{0,40}"
+    r"\b(iphone|ipad|android|samsung|galaxy|xiaomi|oppo|phone|mobile|device|outlook|gmail|yahoo|mail|ios"
+    r"|dien thoai|thiet bi|may tinh bang)\b.{0,30}$"
+)
+_SALUTATION = re.compile(
+    r"^(tran trong|kinh thu|than ai|than men|than|kinh chao|best regards|kind regards|warm regards|regards"
+    r"|best wishes|best|sincerely|yours sincerely|yours faithfully|yours truly|cheers"
+    r"|((xin )?(chan thanh |tran trong )?(cam on|cam ta)|many thanks|thanks|thank you)"
+    r"( (anh chi|anh/chi|cac anh chi|quy co quan|quy vi|ban|cac ban|moi nguoi|trung tam|nhieu|rat nhieu"
+    r"|a lot|very much|so much))?( nhieu)?)$"
+)
+_SIGNATURE_LINES = 6  # a closing block longer than this is no signature: kept
+_SIGNATURE_LINE_LENGTH = 80
 
 
 def _fold(text: str) -> str:
@@ -90,6 +111,7 @@ class ParsedEmail:
     attachments: list[tuple[str, bytes | None]]  # None: a part that could not be read
     subject: str = ""
     reply_text: str = ""  # the body without the quoted message, for an answer about a report
+    unread_coords: str = ""  # a "Tọa độ:" value that could not be read (kept in the description)
     references: tuple[str, ...] = ()
     automatic: bool = False  # an auto-reply or a list message: never answered
 
@@ -129,11 +151,20 @@ def _until_sentence_end(value: str) -> tuple[str, str]:
     return value, ""
 
 
-def _fields(lines: list[str]) -> tuple[dict[str, str], list[str]]:
-    """The labelled values, wherever they are in a line, and the text around them."""
+def _label_field(label: re.Match[str]) -> str:
+    """The field a label found by `_LABEL` names ("address" for "Địa  chỉ :")."""
+    return _FIELD_OF[re.sub(r"\s*/\s*", "/", re.sub(r"\s+", " ", label.group(1)))]
+
+
+def _fields(
+    lines: list[str], sources: dict[str, tuple[int, str]] | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """The labelled values, wherever they are in a line, and the text around them (one kept line per line).
+    `sources`, if given, receives where each value was found: its line's number and the label with the
+    value as written ("Tọa độ: 10,77 106,69")."""
     found: dict[str, str] = {}
     kept = []
-    for line in lines:
+    for number, line in enumerate(lines):
         labels = list(_LABEL.finditer(_fold(line)))
         if not labels:
             kept.append(line)
@@ -142,11 +173,65 @@ def _fields(lines: list[str]) -> tuple[dict[str, str], list[str]]:
         for i, label in enumerate(labels):
             end = labels[i + 1].start() if i + 1 < len(labels) else len(line)
             value, rest = _until_sentence_end(line[label.end() : end])
-            key = re.sub(r"\s*/\s*", "/", re.sub(r"\s+", " ", label.group(1)))
-            found.setdefault(_FIELD_OF[key], value.strip(" \t.;,"))
+            key = _label_field(label)
+            if key not in found and sources is not None:
+                sources[key] = (number, (line[label.start() : label.end()] + value).strip(" \t.;,"))
+            found.setdefault(key, value.strip(" \t.;,"))
             pieces.append(rest)
         kept.append(" ".join(p.strip() for p in pieces if p.strip()))
     return found, kept
+
+
+def _bare(line: str) -> str:
+    """A line folded (no accents, lower case), without surrounding spaces and punctuation."""
+    return re.sub(r"\s+", " ", _fold(line)).strip(" \t.,;:!?-–—~*_")
+
+
+def _closing_block(lines: list[str]) -> int | None:
+    """Where a closing salutation block starts (“Trân trọng,” and a few short lines under it: a name, a
+    phone, a home address), when the message ends with one; None otherwise. Conservative: at most
+    `_SIGNATURE_LINES` short lines, none of them a sentence or a place label (“Địa chỉ:” under “Cảm ơn!”
+    says where the problem is: that is the report, not a signature)."""
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    for start in filled[-_SIGNATURE_LINES:]:
+        if len(lines[start].strip()) > 50 or not _SALUTATION.match(_bare(lines[start])):
+            continue
+        rest = [lines[i].strip() for i in filled if i > start]
+        if all(
+            len(line) <= _SIGNATURE_LINE_LENGTH
+            and line[-1] not in ".!?"
+            and not any(
+                _label_field(m) in ("address", "coords", "ward") for m in _LABEL.finditer(_fold(line))
+            )
+            for line in rest
+        ):
+            return start
+    return None
+
+
+def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
+    """The message's own lines and its signature: everything after the standard "-- " line, the mail app's
+    last lines ("Sent from my iPhone"), and a closing salutation block at the very end. The signature holds
+    the sender's name, phone and home address: it must never reach the report's public description."""
+    main, signature = list(lines), []
+    for i, line in enumerate(lines):
+        if line.rstrip() == "--":  # RFC 3676's "-- " (some mail apps drop the space)
+            main, signature = list(lines[:i]), list(lines[i + 1 :])
+            break
+
+    def trim() -> None:
+        while main and (not main[-1].strip() or _DEVICE_FOOTER.match(_bare(main[-1]))):
+            line = main.pop()
+            if line.strip():
+                signature.insert(0, line)
+
+    trim()
+    start = _closing_block(main)
+    if start is not None:
+        signature[:0] = main[start:]
+        del main[start:]
+        trim()
+    return main, signature
 
 
 def _without_quote(lines: list[str]) -> str:
@@ -177,13 +262,24 @@ def parse(raw: bytes) -> ParsedEmail:
     subject = nfc(str(message.get("Subject", "")))
     body = _body(message)
     lines = body.splitlines()
-    found, text_lines = _fields(lines)
-    lon = lat = None
-    coords = _COORDS.search(found.get("coords", ""))
-    if coords:
-        a, b = float(coords.group(1)), float(coords.group(2))
-        # People write "lat, lon" (Google Maps) or "lon, lat" (GeoJSON); in Vietnam lat < 30 < 100 < lon.
-        lat, lon = (b, a) if a > b else (a, b)
+    own_lines, signature = _split_signature(lines)
+    sources: dict[str, tuple[int, str]] = {}
+    found, text_lines = _fields(own_lines, sources)
+    # The signature is the sender's: a phone or name labelled there is their contact (private), never
+    # the problem's place (a home address) nor part of the public description.
+    signed, _rest = _fields(signature)
+    for key in ("phone", "name"):
+        if key not in found and signed.get(key):
+            found[key] = signed[key]
+    lat, lon = _coordinates(found.get("coords", ""))
+    unread_coords = ""
+    if found.get("coords") and lat is None:
+        # Kept as written, for the officers to read. The acknowledgement says coordinates could not be read
+        # when they were meant as some ("Tọa độ:", or numbers): "Vị trí: trước chợ" is a place in words.
+        number, written = sources["coords"]
+        text_lines[number] = " ".join(part for part in (text_lines[number].strip(), written) if part)
+        if _fold(written).startswith(("toa do", "coordinates")) or any(c.isdigit() for c in found["coords"]):
+            unread_coords = found["coords"]
     tag = _CATEGORY_TAG.search(subject)
     subject_text = _REPLY_PREFIX.sub("", _CATEGORY_TAG.sub("", subject)).strip()
     description = "\n".join([subject_text, *[t for t in text_lines if t.strip()]]).strip()
@@ -215,7 +311,21 @@ def parse(raw: bytes) -> ParsedEmail:
         reply_text=_without_quote(lines),
         references=references,
         automatic=auto or precedence or bool(message.get("X-Autoreply")),
+        unread_coords=unread_coords,
     )
+
+
+def _coordinates(text: str) -> tuple[float | None, float | None]:
+    """(lat, lon) from "10.7725, 106.698", "10.7725 106.698" or "10,7725; 106,698"; (None, None) if none."""
+    found = _COORDS.search(text)
+    if not found:
+        return None, None
+    a, b = (float(group.replace(",", ".")) for group in found.groups())
+    # People write "lat, lon" (Google Maps) or "lon, lat" (GeoJSON); in Vietnam lat < 30 < 100 < lon.
+    lat, lon = (b, a) if a > b else (a, b)
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None, None
+    return lat, lon
 
 
 # --- Intake ------------------------------------------------------------------------------------------
@@ -264,8 +374,19 @@ def _uploads(parsed: ParsedEmail) -> tuple[list[SimpleUploadedFile], list[tuple[
     return uploads, refused
 
 
-def receive(raw: bytes, *, default_category: str | None = None) -> Ingested:
-    """Turn one message into a report or a reply; a refusal (DomainError) is answered to the sender.
+@dataclass(frozen=True)
+class Refused:
+    """A message that made no report and no answer, and whether its sender was told why."""
+
+    error: DomainError
+    sender: str
+    answered: bool  # the sender was told why now
+    repeated: bool = False  # refused before (a redelivery): its sender was told then, not again
+
+
+def process(raw: bytes, *, default_category: str | None = None) -> Ingested | Refused:
+    """Turn one message into a report or a reply, or refuse it; a refusal is answered to the sender once,
+    however many times the mail server delivers the same message (same Message-ID).
 
     Everything the sender reads (answers, refusals) is in the site's language, as the receipts of intake.
     """
@@ -282,10 +403,34 @@ def receive(raw: bytes, *, default_category: str | None = None) -> Ingested:
                     return _reply(parsed, code)
                 return _new_report(parsed, default_category)
         except DomainError as exc:
-            if parsed.sender and not parsed.automatic:
+            if not parsed.sender or parsed.automatic:  # nobody to answer, or a machine: never answered
+                return Refused(error=exc, sender=parsed.sender, answered=False)
+            reference = refusal_reference(parsed.message_id or raw)
+            with transaction.atomic():
+                _record, new = RefusedEmail.objects.get_or_create(
+                    reference=reference, defaults={"sender": parsed.sender[:254]}
+                )
+                if not new:  # delivered again: its sender was told why the first time
+                    return Refused(error=exc, sender=parsed.sender, answered=False, repeated=True)
                 subject, body = refusal(parsed, exc, code)
+                body = "\n\n".join([body, _("Reference of your message: %(ref)s") % {"ref": reference}])
                 notification_queue(channel="email", address=parsed.sender, subject=subject, body=body)
-            raise
+            return Refused(error=exc, sender=parsed.sender, answered=True)
+
+
+def receive(raw: bytes, *, default_category: str | None = None) -> Ingested:
+    """Turn one message into a report or a reply; a refusal is answered (see `process`), then raised."""
+    outcome = process(raw, default_category=default_category)
+    if isinstance(outcome, Refused):
+        raise outcome.error
+    return outcome
+
+
+def refusal_reference(message_id: str | bytes) -> str:
+    """The refused message's reference, written in the answer ("TH-3F9A2C1B7E40"): the same message
+    delivered again has the same one (from its Message-ID, or from the whole message without one)."""
+    data = message_id if isinstance(message_id, bytes) else message_id.encode("utf-8", "replace")
+    return "TH-" + hashlib.sha256(data).hexdigest()[:12].upper()
 
 
 def ingest(raw: bytes, *, default_category: str | None = None) -> tuple[Report, bool]:
@@ -392,9 +537,19 @@ def _new_report(parsed: ParsedEmail, default_category: str | None) -> Ingested:
             attachment_add(report=report, upload=upload, actor=actor)
         except DomainError as exc:  # a bad attachment must not lose the report: the sender is told
             refused.append((upload.name or "", exc.message))
-    if refused:
-        _amend_acknowledgement(report, _refused_lines(refused))
+    notes = _refused_lines(refused)
+    if parsed.unread_coords:
+        notes.insert(0, _unread_coords_line(parsed.unread_coords))
+    if notes:
+        _amend_acknowledgement(report, notes)
     return Ingested(report=report, created=True, kind="report", refused=tuple(refused))
+
+
+def _unread_coords_line(written: str) -> str:
+    return _(
+        "The coordinates “%(value)s” could not be read: they were kept in the description for the handling "
+        "unit. Write them as two numbers, for example “Tọa độ: 10.7714, 106.6946”."
+    ) % {"value": written}
 
 
 def _ward_code(parsed: ParsedEmail) -> str | None:
@@ -460,6 +615,10 @@ def refusal(parsed: ParsedEmail, exc: DomainError, code: str | None) -> tuple[st
         return subject, "\n\n".join([exc.message, how_to()] if isinstance(exc, NotAllowed) else [exc.message])
     if exc.field == "category" and not parsed.category:
         reason = _("Your message does not say which kind of problem it is.")
+    elif exc.field == "address" and not parsed.address and parsed.unread_coords:
+        reason = _(
+            "The coordinates “%(value)s” could not be read, and your message gives no address of the problem."
+        ) % {"value": parsed.unread_coords}
     elif exc.field == "address" and not parsed.address:
         reason = _("Your message does not say where the problem is.")
     else:

@@ -41,7 +41,7 @@ from citydesk.core.errors import Conflict, DomainError, DomainErrors
 from citydesk.core.models import ServiceCategory
 from citydesk.core.numbers import parse_number
 from citydesk.core.validators import usable_questions
-from citydesk.lib.text import nfc, search_key
+from citydesk.lib.text import nfc, nfc_lines, search_key
 from citydesk.lib.workdays import OutOfRange, check_supported
 from citydesk.reports.models import (
     OPEN_STATUSES,
@@ -360,7 +360,7 @@ def _request_item(request: HttpRequest, report: Report, *, extensions: bool) -> 
         "status_notes": _status_notes(report),
         "service_name": _service_name(report.category),
         "service_code": report.category.code,
-        "description": report.description,
+        "description": report.public_description,
         "agency_responsible": report.unit.name,
         "service_notice": _service_notice(report),
         "requested_datetime": _iso(report.created_at),
@@ -456,9 +456,24 @@ def _in_range(value: date | datetime, field: str) -> None:
         raise Open311Error(400, f"{field}: {range_error(exc, field).message}") from None
 
 
-def _describe(exc: DomainError) -> str:
-    """The service's message, prefixed with the Open311 parameter at fault."""
+def _unknown_service(service_code: str) -> str:
+    """The one message for a service_code that names no service, whether read (`GET services/{code}`,
+    `GET requests?service_code=`) or posted (`POST requests`)."""
+    return "service_code: " + _("No service “%(c)s”.") % {"c": service_code}
+
+
+def _describe(exc: DomainError, service_code: str = "") -> str:
+    """The service's message, prefixed with the Open311 parameter at fault. A category the intake does not
+    know is said in Open311's words, as the reading calls say it."""
     field = exc.field or ""
+    if (
+        field == "category"
+        and service_code
+        and not ServiceCategory.objects.filter(
+            code=service_code, domain=ServiceCategory.Domain.REPORT
+        ).exists()
+    ):
+        return _unknown_service(service_code)
     if field.startswith("answers."):
         name = f"attribute[{field.removeprefix('answers.')}]"
     else:
@@ -629,7 +644,7 @@ def service_definition(request: HttpRequest, fmt: str, service_code: str) -> Htt
         code=service_code, domain=ServiceCategory.Domain.REPORT, is_active=True
     ).first()
     if category is None:
-        raise Open311Error(404, "service_code: " + _("No service “%(c)s”.") % {"c": service_code})
+        raise Open311Error(404, _unknown_service(service_code))
     data = {
         "service_code": category.code,
         "attributes": [_attribute(q, i) for i, q in enumerate(usable_questions(category.questions), start=1)],
@@ -664,7 +679,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
             raise Open311Error(400, "media_url: " + _("Give an http(s) address.")) from None
         if description:
             description = f"{description}\nmedia_url: {media_url}"
-            if len(nfc(description)) > MAX_LENGTHS["description"]:
+            if len(nfc_lines(description)) > MAX_LENGTHS["description"]:
                 raise Open311Error(
                     400,
                     "media_url: "
@@ -707,7 +722,10 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         )
     except DomainError as exc:
         problems = exc.problems if isinstance(exc, DomainErrors) else [exc]
-        raise Open311Error(exc.status, _describe(problems[0]), [_describe(p) for p in problems[1:]]) from None
+        code = params.get("service_code", "")
+        raise Open311Error(
+            exc.status, _describe(problems[0], code), [_describe(p, code) for p in problems[1:]]
+        ) from None
     report = intake.report
     data = [
         {
@@ -739,7 +757,7 @@ def _search(request: HttpRequest, fmt: str) -> HttpResponse:
             )
             unknown = [c for c in codes if c not in known]
             if unknown:  # a typo is said, as by the service definition, not answered with an empty list
-                raise Open311Error(400, "service_code: " + _("No service “%(c)s”.") % {"c": unknown[0]})
+                raise Open311Error(400, _unknown_service(unknown[0]))
             reports = reports.filter(category__code__in=codes)
         statuses = {s.lower() for s in _csv(params.get("status"))}
         if statuses - {"open", "closed"}:

@@ -335,6 +335,15 @@ def test_list_users_filters_by_unit_and_role(personas, capsys):
     assert [line.split()[0] for line in lines[:-1]] == ["officer"]
 
 
+def test_list_users_lists_citizens_as_create_user_names_them(personas, capsys):
+    call_command("list-users", "--role", "citizen")
+    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()[:-1]]
+    assert personas.citizen.username in names
+    assert personas.officer.username not in names and personas.admin.username not in names
+    call_command("list-users", "--role", "citizen", "--unit", personas.ward.code)
+    assert capsys.readouterr().out.splitlines() == ["0 tài khoản."]
+
+
 def test_create_user_without_a_password_says_how_to_give_one(personas, capsys):
     call_command("create-user", "--username", "api_only", "--role", "officer", "--unit", "26743")
     assert "citydesk set-password api_only" in capsys.readouterr().out

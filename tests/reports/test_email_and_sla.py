@@ -64,19 +64,17 @@ def test_email_with_photo(personas, categories):
 def test_command_refuses_a_message_without_place_and_answers_the_sender(personas, categories, tmp_path):
     path = tmp_path / "mail.eml"
     path.write_bytes(_mail(body="Ổ gà ở đâu đó", message_id="<m3@example.vn>"))
-    with pytest.raises(CommandError) as err:
-        call_command("ingest-email", str(path))
-    assert err.value.returncode == 2
+    call_command("ingest-email", str(path))  # refused and answered: handled, as a mail pipe needs (exit 0)
     assert not Report.objects.exists()
     reply = Notification.objects.get(address="dan@example.vn")
     assert "address" in reply.body or "địa chỉ" in reply.body.lower()
 
 
-def test_command_without_category(personas, categories, tmp_path):
+def test_command_without_category(personas, categories, tmp_path, capsys):
     path = tmp_path / "mail.eml"
     path.write_bytes(_mail(subject="Ổ gà", message_id="<m4@example.vn>"))
-    with pytest.raises(CommandError, match=r"category|danh mục|lĩnh vực"):
-        call_command("ingest-email", str(path))
+    call_command("ingest-email", str(path))
+    assert "lĩnh vực" in capsys.readouterr().out and not Report.objects.exists()
     call_command("ingest-email", str(path), "--default-category", "road_damage")
     assert Report.objects.get().category.code == "road_damage"
 

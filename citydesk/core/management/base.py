@@ -3,6 +3,7 @@ the site's language (Django writes "CommandError: …", and argparse its own Eng
 
 from __future__ import annotations
 
+import argparse
 import getpass
 import re
 import sys
@@ -10,6 +11,7 @@ from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from citydesk.core.audit import Actor
 from citydesk.core.errors import DomainError
@@ -49,7 +51,48 @@ def argparse_message(message: str) -> str:
     return message
 
 
+def _base_option_help() -> dict[str, str]:
+    """Django's options of every command (`--verbosity`, `--traceback`…), said in the site's language."""
+    return {
+        "version": _("show the program's version number and exit"),
+        "verbosity": _("how much to print: 0 = least, 1 = normal, 2 = more, 3 = everything"),
+        "settings": _("the Python path of a settings module (default: the DJANGO_SETTINGS_MODULE variable)"),
+        "pythonpath": _("a folder to add to the Python path"),
+        "traceback": _("show the full traceback of an error"),
+        "no_color": _("do not colour the output"),
+        "force_color": _("colour the output even when it is not a terminal"),
+        "skip_checks": _("skip the system checks"),
+    }
+
+
+def translate_parser(parser: argparse.ArgumentParser) -> None:
+    """argparse's own words in a command's help (section titles, -h, Django's common options), in the
+    site's language: a CityDesk command's help reads in one language."""
+    parser._positionals.title = pgettext("command line", "positional arguments")
+    parser._optionals.title = pgettext("command line", "options")
+    helps = _base_option_help()
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            action.help = _("show this help message and exit")
+        elif action.dest in helps and action.help != argparse.SUPPRESS:
+            action.help = helps[action.dest]
+
+
 class _Parser(CommandParser):
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        """argparse writes "usage: " in English whatever the language; the width of the translated one
+        lines the usage's next lines up."""
+        formatter = super()._get_formatter()
+        add_usage = formatter.add_usage
+
+        def translated(usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+            add_usage(
+                usage, actions, groups, pgettext("command line", "usage: ") if prefix is None else prefix
+            )
+
+        formatter.add_usage = translated  # type: ignore[method-assign]
+        return formatter
+
     def error(self, message: str) -> NoReturn:
         message = argparse_message(message)
         if not self.called_from_command_line:
@@ -61,7 +104,8 @@ class _Parser(CommandParser):
 class CityDeskCommand(BaseCommand):
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.__class__ = _Parser  # Django builds its own CommandParser; only `error` differs
+        parser.__class__ = _Parser  # Django builds its own CommandParser; only its words differ
+        translate_parser(parser)
         return parser
 
     def execute(self, *args: Any, **options: Any) -> str | None:

@@ -18,7 +18,8 @@ class Command(TranslatedCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--unit", help=gettext_lazy("organisation code, e.g. 26743 or 79.SXD"))
         parser.add_argument(
-            "--role", help=gettext_lazy("officer, deputy, head, leader, operator, inspector or admin")
+            "--role",
+            help=gettext_lazy("citizen, operator, officer, deputy, head, leader, inspector or admin"),
         )
         parser.add_argument("--inactive", action="store_true", help=gettext_lazy("only deactivated accounts"))
 
@@ -31,25 +32,32 @@ class Command(TranslatedCommand):
                     _("Unknown organisation code “%(c)s”.") % {"c": options["unit"]}, field="unit"
                 )
             memberships = memberships.filter(organisation=unit)
-        if options["role"]:
+        citizens = options["role"] == "citizen"  # create-user's word for an account with no unit
+        if options["role"] and not citizens:
             if options["role"] not in Role.values:
                 raise DomainError(
                     _("Unknown role “%(role)s”; choose one of: %(roles)s.")
-                    % {"role": options["role"], "roles": ", ".join(Role.values)},
+                    % {"role": options["role"], "roles": ", ".join(["citizen", *Role.values])},
                     field="role",
                 )
             memberships = memberships.filter(role=options["role"])
         rows = [
             (m.user, m.organisation.code, str(Role(m.role).label))
-            for m in memberships
+            for m in ([] if citizens else memberships)
             if not options["inactive"] or not m.user.is_active
         ]
-        if not options["unit"] and not options["role"]:  # citizens and accounts without a unit too
-            listed = {user.pk for user, _u, _r in rows}
-            others = User.objects.exclude(pk__in=listed)
+        if citizens and options["unit"]:
+            rows = []  # a citizen belongs to no unit
+        elif citizens or (not options["unit"] and not options["role"]):  # accounts without a unit too
+            members = Membership.objects.filter(is_active=True).values("user_id")
+            others = (
+                User.objects.exclude(pk__in=members)
+                if citizens
+                else User.objects.exclude(pk__in={user.pk for user, _u, _r in rows})
+            )
             if options["inactive"]:
                 others = others.filter(is_active=False)
-            rows += [(user, "-", "-") for user in others]
+            rows += [(user, "-", _("citizen") if citizens else "-") for user in others]
         rows.sort(key=lambda r: (sort_key(r[0].full_name or r[0].username), r[1]))
         for user, unit, role in rows:
             state = _("active") if user.is_active else _("deactivated")

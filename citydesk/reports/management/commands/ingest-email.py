@@ -1,13 +1,24 @@
+"""`citydesk ingest-email`: one e-mail from the mail server (a Postfix pipe, fetchmail's mda).
+
+Exit codes, for the mail server: 0 when the message was taken (a report, an answer) or refused and its
+sender told why (now, or on an earlier delivery of the same message): stdout says which; 2 when it could
+not be read or nobody can be answered (no sender, an automatic message). See docs/operations.md.
+"""
+
+from __future__ import annotations
+
 import sys
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from citydesk.core.checks import check_public_url
 from citydesk.core.management.commands._output import TranslatedCommand
-from citydesk.reports.email_intake import receive
+from citydesk.reports.email_intake import Refused, process
 
 
 class Command(TranslatedCommand):
@@ -17,7 +28,9 @@ class Command(TranslatedCommand):
         "e-mail, from the reporter's or a follower's address). Put the category code in brackets in the "
         "subject, e.g. '[road_damage] Ổ gà trên đường Lê Lợi'; 'Địa chỉ:', 'Phường/xã:', "
         "'Tọa độ: 10.77, 106.69', 'Điện thoại:' are read anywhere in the body. A refused message is "
-        "answered with how to write one. Wire it to the mail server (e.g. a Postfix pipe or fetchmail's mda)."
+        "answered with how to write one, once per message. Wire it to the mail server (e.g. a Postfix pipe or "
+        "fetchmail's mda), with CITYDESK_PUBLIC_URL set in its environment. Exit code 0: taken, or refused "
+        "and answered; 2: unreadable, or nobody to answer."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -42,7 +55,11 @@ class Command(TranslatedCommand):
             ) from None
         except OSError as exc:
             raise CommandError(f"{source}: {exc.strerror or exc}", returncode=2) from None
-        result = receive(raw, default_category=options["default_category"])  # refusals answer the sender
+        self._warn_local_public_url()
+        result = process(raw, default_category=options["default_category"])  # refusals answer the sender
+        if isinstance(result, Refused):
+            self._refused(result)
+            return
         code = result.report.code
         if result.kind == "reply":
             line = (
@@ -60,4 +77,41 @@ class Command(TranslatedCommand):
         for name, why in result.refused:
             self.stdout.write(
                 "  " + _("attachment not accepted: %(name)s: %(why)s") % {"name": name, "why": why}
+            )
+
+    def _refused(self, refused: Refused) -> None:
+        """A refused message: exit 0 once its sender is told why (the mail server must not bounce it, nor
+        deliver it again), 2 when nobody can be told."""
+        reason = refused.error.message
+        if refused.answered:
+            self.stdout.write(
+                _("Refused, and the sender (%(email)s) was told why: %(reason)s")
+                % {"email": refused.sender, "reason": reason}
+            )
+        elif refused.repeated:
+            self.stdout.write(
+                _(
+                    "This message was refused before and its sender (%(email)s) was told why then: "
+                    "not answered again."
+                )
+                % {"email": refused.sender}
+            )
+        else:
+            raise CommandError(
+                _("Refused, and nobody was told (no sender address, or an automatic message): %(reason)s")
+                % {"reason": reason},
+                returncode=2,
+            )
+
+    def _warn_local_public_url(self) -> None:
+        """A mail server runs the pipe with a bare environment: without CITYDESK_PUBLIC_URL the links sent
+        to citizens would lead to their own computer (the deploy check citydesk.W001 says the same)."""
+        if any(warning.id == "citydesk.W001" for warning in check_public_url()):
+            self.stderr.write(
+                _(
+                    "Warning: CITYDESK_PUBLIC_URL is %(url)s, not the site's public address: the links in the "
+                    "e-mails this command sends would lead to a local address. Set it in the environment the "
+                    "mail server runs this command with (docs/operations.md, “Replies by e-mail”)."
+                )
+                % {"url": settings.CITYDESK_PUBLIC_URL or "—"}
             )
