@@ -99,3 +99,11 @@ def test_refusals_seen_by_a_client_are_in_the_document(client, personas, categor
         assert response.status_code >= 400, (method, path, response.status_code)
         assert response.status_code in documented(method, path), (method, path, response.status_code)
     assert 409 not in documented("post", "/notifications/{notification_id}/read")
+
+
+def test_the_dossier_queue_says_which_due_time_its_fields_are_about():
+    """The queue lists steps: its `overdue` is the step's, which the full view's `overdue` is not."""
+    fields = api.get_openapi_schema()["components"]["schemas"]["QueueItemOut"]["properties"]
+    assert "step" in fields["overdue"]["description"] and "dossier_due_at" in fields["overdue"]["description"]
+    assert "`due_at` in the full view" in fields["dossier_due_at"]["description"]
+    assert "`unit` in the full view" in fields["receiving_unit"]["description"]

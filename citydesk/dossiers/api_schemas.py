@@ -243,19 +243,26 @@ class CreatedOut(Schema):
 
 
 class QueueItemOut(Schema):
+    """One active step of a dossier in the caller's queue (the list is of steps, soonest due first)."""
+
     code: str
     procedure: str
     procedure_name: str
-    receiving_unit: str
+    receiving_unit: str = Field(
+        description="code of the unit that received the dossier (`unit` in the full view)"
+    )
     applicant_name: str
     channel: str
     status: str
     version: int
     received_at: datetime
-    dossier_due_at: datetime
+    dossier_due_at: datetime = Field(description="the dossier's own due time (`due_at` in the full view)")
     same_day: bool
     paused: bool
-    overdue: bool
+    overdue: bool = Field(
+        description="this step is past its own due time (`step.due_at`) and not paused; the dossier may still "
+        "be on time (`dossier_due_at`, and `overdue` in the full view)"
+    )
     step: StepOut
     allowed_actions: list[str]
 
