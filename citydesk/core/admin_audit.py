@@ -26,8 +26,10 @@ CHANGED = "(changed)"
 
 
 def object_type_of(model: type[models.Model]) -> str:
-    """ "RoutingRule" -> "routing_rule", as the services name their objects in the trail."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", model._meta.object_name or "").lower()
+    """ "RoutingRule" -> "routing_rule", as the services name their objects in the trail; a model whose
+    services use another name says it in `audit_object_type` (Target: "dossier_target")."""
+    declared = getattr(model, "audit_object_type", "")
+    return declared or re.sub(r"(?<!^)(?=[A-Z])", "_", model._meta.object_name or "").lower()
 
 
 def snapshot(obj: models.Model) -> dict[str, Any]:

@@ -327,6 +327,9 @@ class TargetAdmin(AuditedAdmin):
     autocomplete_fields = ["unit"]
     search_fields = ["unit__name", "unit__code"]
 
+    def audit_id(self, obj: Target) -> str:
+        return f"{obj.unit.code}/{obj.year}"  # as the targets page's service writes it
+
 
 # --- Dossiers (read-only) -------------------------------------------------------------------------
 

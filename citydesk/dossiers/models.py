@@ -635,6 +635,9 @@ class Target(models.Model):
         _("handled through the one-stop system (%)"), max_digits=5, decimal_places=2, default=0
     )
 
+    # The trail names a target as the targets page's service does (object "dossier_target", "<unit>/<year>").
+    audit_object_type = "dossier_target"
+
     class Meta:
         verbose_name = _("dossier target")
         verbose_name_plural = _("dossier targets")

@@ -294,6 +294,11 @@ def test_a_good_target_is_saved_and_named_by_its_unit_and_year(staff, personas):
     [added] = _messages(r)
     assert label in added
     assert LogEntry.objects.get(action_flag=ADDITION).object_repr == label
+    # The audit trail names it as the targets page does: one object, whichever screen set it.
+    from citydesk.core.models import AuditEntry
+
+    row = AuditEntry.objects.get(action="dossier_target.create")
+    assert (row.object_type, row.object_id) == ("dossier_target", f"{personas.ward.code}/2026")
 
     listing = staff.get(f"{ADMIN}/dossiers/target/").content.decode()
     assert label in listing
