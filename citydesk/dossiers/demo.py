@@ -100,7 +100,40 @@ class Story:
         return self.after(start, span.total_seconds() * self.rng.uniform(low, high))
 
 
+# The demo's administrative-reform targets (seed 003), in percent: plausible ranges for a city's units.
+TARGET_RANGES = {"online_share": (20, 40), "on_time_share": (90, 98), "one_stop_share": (95, 100)}
+
+
+def seed_demo_targets(year: int | None = None) -> int:
+    """This year's targets of every unit that receives dossiers, and of each city itself (the city-wide
+    targets), so that the targets page compares something. Each unit's values are drawn from its code
+    and the year (the same on every run, in steps of 0.5); only missing targets are written: a leader's
+    own targets are never replaced. Returns how many were written."""
+    from decimal import Decimal
+
+    from citydesk.core.models import OrgKind
+    from citydesk.dossiers.models import Target
+    from citydesk.dossiers.stats import receiving_units
+
+    year = year or timezone.localdate().year
+    cities = Organisation.objects.filter(parent__isnull=True, kind=OrgKind.PEOPLES_COMMITTEE, is_active=True)
+    units = [*cities, *receiving_units()]
+    have = set(Target.objects.filter(year=year, unit__in=units).values_list("unit_id", flat=True))
+    made = []
+    for unit in units:
+        if unit.pk in have:
+            continue
+        rng = random.Random(f"{unit.code}/{year}")
+        values = {
+            name: Decimal(rng.randint(low * 2, high * 2)) / 2 for name, (low, high) in TARGET_RANGES.items()
+        }
+        made.append(Target(unit=unit, year=year, **values))
+    Target.objects.bulk_create(made, ignore_conflicts=True)
+    return len(made)
+
+
 def seed_demo_dossiers(count: int = 120, *, seed: int = 2026) -> dict[str, int]:
+    seed_demo_targets()  # on every run (idempotent): the targets page reads "—" without them
     unit = Organisation.objects.filter(code=DEMO_UNIT).first()
     if unit is None or Dossier.objects.filter(unit=unit).exists():
         return {"demo_dossiers": 0}

@@ -1,7 +1,7 @@
 """Read side of same-day campaigns, the backlog and the targets (issue 5, points 4 and 5).
 
 Every figure comes from the counters the dossier services keep (CampaignTally, DossierMonth) or from
-counts that an index answers (the open dossiers of a unit);
+counts that an index answers (the open dossiers of a unit, the active steps of a unit);
 nothing here scans the dossiers table. The one exception is computed once and kept: the number of
 dossiers a unit still had open when a campaign started (CampaignBaseline).
 """
@@ -32,6 +32,7 @@ from citydesk.dossiers.models import (
     Channel,
     Dossier,
     DossierMonth,
+    DossierStep,
     Procedure,
     Status,
     Target,
@@ -270,8 +271,13 @@ def campaign_dashboard(
 @dataclass
 class BacklogRow:
     unit: Organisation
+    # Received here and still open, wherever they wait; of those, past the result's due time.
     open_now: int = 0
     overdue: int = 0
+    # Waiting here: open dossiers whose current step is this unit's (or its one-stop desk's), as in the
+    # officers' queues; of those, past the step's due time (the queues' "overdue only").
+    waiting: int = 0
+    waiting_overdue: int = 0
     # Of the open dossiers, those received before the campaign started; and how many were open then.
     open_before_start: int | None = None
     open_at_start: int | None = None
@@ -295,6 +301,8 @@ class BacklogRow:
             "unit_name": self.unit.name,
             "open": self.open_now,
             "overdue": self.overdue,
+            "waiting": self.waiting,
+            "waiting_overdue": self.waiting_overdue,
             "open_before_start": self.open_before_start,
             "open_at_start": self.open_at_start,
             "progress": self.progress,
@@ -347,6 +355,50 @@ def backlog_units(campaign: Campaign | None, scope: frozenset[int] | None) -> li
     return [u for u in receiving_units(scope=scope, within=within) if u.pk not in listed]
 
 
+def waiting_counts(units: list[Organisation], now: dt.datetime) -> dict[int, tuple[int, int]]:
+    """Per unit: the open dossiers waiting at its step, and of those the ones past the step's due time
+    and not waiting for the applicant's papers — the officers' queue of the unit and its "overdue only"
+    (api.dossier_queue, the same conditions). A ward's one-stop desk (Bộ phận Một cửa) is counted with
+    its ward. Two counts on the partial index of active steps (dossierstep_active: unit, due_at), the
+    second reading the dossier of each late step only (its clock may be stopped)."""
+    rows = {u.pk for u in units}
+    desks = Organisation.objects.filter(parent_id__in=rows, kind=OrgKind.ONE_STOP_DESK).values_list(
+        "pk", "parent_id"
+    )
+    row_of = {pk: pk for pk in rows} | {desk: ward for desk, ward in desks if desk not in rows}
+    active = DossierStep.objects.filter(
+        unit_id__in=sorted(row_of), started_at__isnull=False, completed_at__isnull=True
+    )
+    counts: dict[int, list[int]] = {pk: [0, 0] for pk in rows}
+    for row in (
+        active.values("unit_id")
+        .annotate(n=Count("id"), late=Count("id", filter=Q(due_at__lt=now)))
+        .order_by()
+    ):
+        cell = counts[row_of[row["unit_id"]]]
+        cell[0] += row["n"]
+        cell[1] += row["late"]
+    paused = active.filter(due_at__lt=now, dossier__paused_at__isnull=False)
+    for row in paused.values("unit_id").annotate(n=Count("id")).order_by():
+        counts[row_of[row["unit_id"]]][1] -= row["n"]
+    return {pk: (n, late) for pk, (n, late) in counts.items()}
+
+
+def _committees_waiting(
+    campaign: Campaign | None, scope: frozenset[int] | None, units: list[Organisation]
+) -> list[Organisation]:
+    """The city People's Committees in the reader's scope (a step of a procedure may be the city's own):
+    their rows show what waits at them, though they receive no dossier themselves."""
+    cities = Organisation.objects.filter(parent__isnull=True, kind=OrgKind.PEOPLES_COMMITTEE, is_active=True)
+    if scope is not None:
+        cities = cities.filter(pk__in=scope)
+    if campaign is not None:
+        city = campaign_city(campaign)
+        cities = cities.filter(pk=city.pk if city is not None else 0)
+    shown = {u.pk for u in units}
+    return [c for c in cities.select_related("admin_unit").order_by("name") if c.pk not in shown]
+
+
 def backlog(
     campaign: Campaign | None,
     *,
@@ -354,9 +406,18 @@ def backlog(
     units: list[Organisation] | None = None,
     now: dt.datetime | None = None,
 ) -> Backlog:
-    """Open and overdue dossiers per unit (indexed counts), and the clearance progress since the start."""
+    """Per unit: the open dossiers waiting at it and those past their step's due time (as its officers'
+    queue counts them); those it received that are still open and past the result's due time; and the
+    clearance progress since the campaign's start. Indexed counts only."""
     now = now or timezone.now()
-    units = backlog_units(campaign, scope) if units is None else units
+    if units is None:
+        units = backlog_units(campaign, scope)
+        cities = _committees_waiting(campaign, scope, units)
+    else:
+        cities = []
+    waiting = waiting_counts([*units, *cities], now)
+    # A city's committee shows when something waits at it (it receives nothing itself).
+    units = [*units, *(c for c in cities if waiting[c.pk][0])]
     ids = [u.pk for u in units]
     start = start_moment(campaign) if campaign is not None else None
     started = start is not None and now >= start
@@ -374,7 +435,12 @@ def backlog(
         .annotate(**annotations)
         .order_by()
     }
-    baselines = campaign_baselines(campaign, ids, start) if started and campaign is not None and ids else {}
+    received_ids = [pk for pk in ids if pk not in {c.pk for c in cities}]  # a city's committee receives none
+    baselines = (
+        campaign_baselines(campaign, received_ids, start)
+        if started and campaign is not None and received_ids
+        else {}
+    )
     rows = []
     total = BacklogRow(unit=Organisation(name=_("All units shown")))
     if started:
@@ -382,6 +448,9 @@ def backlog(
     for unit in units:
         found = counts.get(unit.pk, {})
         row = BacklogRow(unit=unit, open_now=found.get("open", 0), overdue=found.get("overdue", 0))
+        row.waiting, row.waiting_overdue = waiting.get(unit.pk, (0, 0))
+        total.waiting += row.waiting
+        total.waiting_overdue += row.waiting_overdue
         if started:
             row.open_before_start = found.get("before", 0)
             row.open_at_start = baselines.get(unit.pk, 0)

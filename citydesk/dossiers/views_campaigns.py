@@ -50,13 +50,16 @@ CAMPAIGN_LABELS: dict[str, tuple[str, str]] = {
     "procedure_codes": (gettext_noop("Procedures handled the same day"), "field-procedure_codes"),
     "unit_codes": (gettext_noop("Units"), "field-unit_codes"),
 }
+# The targets' shares are named as the table's columns name them (one name for each, “Qua Bộ phận Một
+# cửa” in both places), with “(%)” after it in the form.
 TARGET_LABELS: dict[str, tuple[str, str]] = {
     "unit_code": (gettext_noop("Unit"), "t-unit"),
     "year": (gettext_noop("Year"), "t-year"),
-    "online_share": (gettext_noop("Filed online (%%)"), "t-online"),
-    "on_time_share": (gettext_noop("Resolved on time (%%)"), "t-on-time"),
-    "one_stop_share": (gettext_noop("Through the one-stop system (%%)"), "t-one-stop"),
+    "online_share": (gettext_noop("Filed online"), "t-online"),
+    "on_time_share": (gettext_noop("Resolved on time"), "t-on-time"),
+    "one_stop_share": (gettext_noop("Through the one-stop system"), "t-one-stop"),
 }
+PERCENT_FIELDS = frozenset({"online_share", "on_time_share", "one_stop_share"})
 
 
 def _refuse(request: HttpRequest, exc: DomainError) -> HttpResponse:
@@ -86,6 +89,15 @@ def error_items(errors: dict[str, str], labels: dict[str, tuple[str, str]]) -> l
         msgid, anchor = labels.get(name, ("", ""))
         label = _(msgid) % {} if msgid else ""  # `% {}`: “%%” → “%”, as the translate tag does
         items.append({"field": name, "label": label, "anchor": anchor, "message": message})
+    return items
+
+
+def target_error_items(errors: dict[str, str]) -> list[dict[str, Any]]:
+    """The targets form's error summary: each share's label as the form writes it, “Nộp trực tuyến (%)”."""
+    items = error_items(errors, TARGET_LABELS)
+    for item in items:
+        if item["field"] in PERCENT_FIELDS and item["label"]:
+            item["label"] = f"{item['label']} (%)"
     return items
 
 
@@ -337,7 +349,7 @@ def _targets_page(
         "plan_units": plan_units,
         "values": values or {},
         "errors": errors or {},
-        "error_items": error_items(errors or {}, TARGET_LABELS),
+        "error_items": target_error_items(errors or {}),
     }
     return _timed(
         render(request, "dossiers/targets.html", context, status=400 if filter_errors else status), started

@@ -108,7 +108,8 @@ def _kiosk_of_request(request: HttpRequest, transaction_code: str) -> str | None
 def rate_kiosk(request: HttpRequest, payload: KioskRatingIn) -> Status:
     """A desk transaction rated once, while it is open (409 after that): by its code when the desk has no
     tablet; a transaction opened for a kiosk only by that paired tablet, which sends its device key in
-    `X-Kiosk-Key` (403, field `kiosk`, without it)."""
+    `X-Kiosk-Key` (403, field `kiosk`, without it), while the tablet is live (seen in the last 5 minutes);
+    once it is not, by its code too."""
     kiosk = _kiosk_of_request(request, payload.transaction)
     rating = services.rating_submit_kiosk(
         transaction_code=payload.transaction,

@@ -27,20 +27,41 @@ FOUR_PLACES = Decimal("0.0001")
 CODED_GROUPS = frozenset({"unit", "procedure", "channel"})
 
 
-def filter_lines(stats: Stats, *, months: tuple[date, date] | None = None) -> list[tuple[str, str]]:
+def filter_lines(
+    stats: Stats, *, months: tuple[date, date] | None = None, year_totals: list[int] | None = None
+) -> list[tuple[str, str]]:
     """The filters as the sheets state them, with the months covered (those chosen, else the first
-    month with ratings to the current one), never “the first” / “the latest”."""
+    month with ratings to the current one), never “the first” / “the latest”; and the whole-year totals
+    counted or left out (periods.py), said on every sheet."""
     f = stats.filters
     first, last = months or months_covered(stats)
-    return [
+    lines = [
         (_("Scope"), stats.scope.label),
         (_("Grouped by"), str(GROUPS[f.group])),
         (_("From month"), f"{first:%m/%Y}"),
         (_("To month"), f"{last:%m/%Y}"),
         (_("Channel"), str(Channel(f.channel).label) if f.channel else _("All channels")),
         (_("Unit"), f"{f.unit.name} ({f.unit.code})" if f.unit else _("All my units")),
-        (_("Generated at"), timezone.localtime().strftime("%d/%m/%Y %H:%M")),
     ]
+    years = stats.year_totals if year_totals is None else year_totals
+    if years:
+        lines.append(
+            (
+                _("Whole-year totals"),
+                _("%(years)s: imported for the whole year, not month by month; counted")
+                % {"years": ", ".join(map(str, years))},
+            )
+        )
+    if stats.years_left_out:
+        lines.append(
+            (
+                _("Whole-year totals"),
+                _("%(years)s: left out, the months chosen cover only part of the year")
+                % {"years": ", ".join(map(str, stats.years_left_out))},
+            )
+        )
+    lines.append((_("Generated at"), timezone.localtime().strftime("%d/%m/%Y %H:%M")))
+    return lines
 
 
 def _fraction(value: Any) -> float | None:
@@ -64,7 +85,9 @@ def lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def _sheet(workbook: Any, stats: Stats, title: str, *, months: tuple[date, date]) -> None:
+def _sheet(
+    workbook: Any, stats: Stats, title: str, *, months: tuple[date, date], year_totals: list[int]
+) -> None:
     """One grouping: the title and the filters (each sheet says what it counts, read or printed on its
     own), then a table with a single header row directly above its data, so Excel's filters and tables
     take it as it is."""
@@ -75,7 +98,7 @@ def _sheet(workbook: Any, stats: Stats, title: str, *, months: tuple[date, date]
     ws = workbook.create_sheet(title[:31])
     ws.append([_("Satisfaction ratings")])
     ws["A1"].font = Font(bold=True, size=14)
-    for label, value in filter_lines(stats, months=months):
+    for label, value in filter_lines(stats, months=months, year_totals=year_totals):
         ws.append([label, value])
     ws.append([])
     with_code = group in CODED_GROUPS  # officers: their names only (no log-in names); months: a date
@@ -144,18 +167,17 @@ def stats_xlsx(stats: Stats) -> bytes:
     workbook.remove(workbook.active)
     workbook.properties.title = _("Satisfaction ratings")
     workbook.properties.creator = "CityDesk"
-    months = months_covered(stats)
-    _sheet(
-        workbook,
-        stats,
-        _("By %(group)s") % {"group": lower_first(str(GROUPS[stats.filters.group]))},
-        months=months,
-    )
-    for group, label in GROUPS.items():
-        if group == stats.filters.group:
-            continue
-        other = rating_stats(scope=stats.scope, filters=replace(stats.filters, group=group))
-        _sheet(workbook, other, _("By %(group)s") % {"group": lower_first(str(label))}, months=months)
+    views = [stats] + [
+        rating_stats(scope=stats.scope, filters=replace(stats.filters, group=group))
+        for group in GROUPS
+        if group != stats.filters.group
+    ]
+    # The month grouping knows the whole-year totals it counts: every sheet says them.
+    years = next(v.year_totals for v in views if v.filters.group == "month")
+    months = months_covered(replace(stats, year_totals=years))
+    for view in views:
+        title = _("By %(group)s") % {"group": lower_first(str(GROUPS[view.filters.group]))}
+        _sheet(workbook, view, title, months=months, year_totals=years)
     return workbook_bytes(workbook)
 
 

@@ -59,8 +59,8 @@ class DeskTransactionForm(DomainErrorForm):
         max_length=64,
         widget=forms.Select,
         help_text=_(
-            "A tablet paired with your unit, or none (the citizen then rates with the transaction code). "
-            "Remembered on this computer."
+            "A tablet of your unit that is showing the kiosk page now, or none (the citizen then rates with "
+            "the transaction code). Remembered on this computer."
         ),
     )
     unit = forms.ChoiceField(label=_("Unit"))

@@ -20,7 +20,7 @@ from citydesk.core.errors import DomainError, NotAllowed, NotFound
 from citydesk.ratings import services
 from citydesk.ratings.forms import KioskPairForm, RatingForm
 from citydesk.ratings.models import DeskTransaction, Kiosk
-from citydesk.ratings.views import _levels, _refused
+from citydesk.ratings.views import _levels, _refused, comment_words
 
 KIOSK_POLL_SECONDS = 3
 # Long enough to read the thank-you (a screen reader reads it all); a transaction opened meanwhile shows at once.
@@ -144,6 +144,7 @@ def kiosk(request: HttpRequest, kiosk: str) -> HttpResponse:
         "thanks": request.GET.get("cam-on") == "1" and status == 200,
         "error": error,
         "levels": _levels(),
+        "comment_words": comment_words(),
         "form": form,
         "base_url": base,
         "state_url": reverse("ratings:kiosk_state", args=[code]),

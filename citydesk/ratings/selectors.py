@@ -20,13 +20,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from citydesk.core.errors import DomainError, NotAllowed, NotFound
-from citydesk.core.models import Membership, Organisation, User
+from citydesk.core.models import Membership, Organisation, OrgKind, User
 from citydesk.core.powers import Role
 from citydesk.core.selectors import descendant_ids as descendants
 from citydesk.dossiers.models import Procedure
 from citydesk.lib.text import sort_key as _sort_key
 from citydesk.lib.workdays import FIRST_DAY, LAST_DAY
 from citydesk.ratings.models import Channel, RatingMonth
+from citydesk.ratings.periods import (
+    first_month,
+    is_year_total,
+    last_month,
+    period_key,
+    period_label,
+    year_total,
+)
 
 STATS_ROLES = frozenset({Role.HEAD, Role.DEPUTY, Role.LEADER})
 GROUPS = {
@@ -133,7 +141,7 @@ def parse_month(value: str, name: str) -> date | None:
     if first:
         year, month = int(first.group(2)), int(first.group(1))
     if not 1 <= month <= 12:
-        raise DomainError(_("Write the month as mm/yyyy (e.g. 12/2019)."), field=name)
+        raise DomainError(_("Write the month as mm/yyyy or yyyy-mm (e.g. 12/2019)."), field=name)
     if not FIRST_DAY.year <= year <= LAST_DAY.year:
         raise DomainError(
             _("Give a month between %(first)s and %(last)s.")
@@ -245,21 +253,57 @@ class Stats:
     scope: Scope
     rows: list[StatsRow] = field(default_factory=list)
     totals: StatsRow = field(default_factory=lambda: StatsRow("total", ""))
+    # Years whose imported whole-year totals are counted (periods.py; known from the month grouping's
+    # rows), and those left out because the months chosen cover only part of the year.
+    year_totals: list[int] = field(default_factory=list)
+    years_left_out: list[int] = field(default_factory=list)
+
+    @property
+    def shares_shown(self) -> bool:
+        """Whether any share is shown (the rounding note is about them)."""
+        return self.totals.total > 0
 
 
-def _month_counts(scope: Scope, filters: StatsFilters) -> QuerySet[RatingMonth]:
-    """The monthly counts the filters and the scope select."""
+def _unfiltered_months(scope: Scope, filters: StatsFilters) -> QuerySet[RatingMonth]:
+    """The counts of the scope, unit and channel chosen, whatever their month."""
     qs = RatingMonth.objects.all()
     unit_ids = filters.unit_ids if filters.unit_ids is not None else scope.unit_ids
     if unit_ids is not None:
         qs = qs.filter(unit_id__in=unit_ids)
-    if filters.month_from:
-        qs = qs.filter(month__gte=filters.month_from)
-    if filters.month_to:
-        qs = qs.filter(month__lte=filters.month_to)
     if filters.channel:
         qs = qs.filter(channel=filters.channel)
     return qs
+
+
+def _month_counts(scope: Scope, filters: StatsFilters) -> QuerySet[RatingMonth]:
+    """The monthly counts the filters and the scope select. A year's total (periods.py) counts when the
+    months chosen cover that whole year, never for a part of it: one range on the month, as before."""
+    qs = _unfiltered_months(scope, filters)
+    start, end = filters.month_from, filters.month_to
+    if start:
+        qs = qs.filter(month__gte=start)
+        if start.month > 1:  # January is not chosen: that year's total is left out
+            qs = qs.exclude(month=year_total(start.year))
+    if end:  # up to December: its year's total (the 31st) too; else not (it lies after `end`)
+        qs = qs.filter(month__lte=year_total(end.year) if end.month == 12 else end)
+    return qs
+
+
+def years_left_out(scope: Scope, filters: StatsFilters) -> list[int]:
+    """The past years whose imported whole-year totals the months chosen leave out, covering only part of
+    the year: one indexed look-up of at most two dates, and none on the page's default (this year so far:
+    a year in progress has no total)."""
+    partial = set()
+    if filters.month_from and filters.month_from.month > 1:
+        partial.add(filters.month_from.year)
+    if filters.month_to and filters.month_to.month < 12:
+        partial.add(filters.month_to.year)
+    this_year = timezone.localdate().year
+    candidates = [year_total(y) for y in sorted(partial) if y < this_year]
+    if not candidates:
+        return []
+    found = _unfiltered_months(scope, filters).filter(month__in=candidates).values_list("month", flat=True)
+    return sorted({d.year for d in found})
 
 
 def months_covered(stats: Stats) -> tuple[date, date]:
@@ -268,10 +312,22 @@ def months_covered(stats: Stats) -> tuple[date, date]:
     f = stats.filters
     if f.month_from and f.month_to:
         return f.month_from, f.month_to
-    found = _month_counts(stats.scope, f).aggregate(first=Min("month"), last=Max("month"))
+    counts = _month_counts(stats.scope, f)
+    found = counts.aggregate(first=Min("month"), last=Max("month"))
+    earliest = found["first"]
+    # A year's total (31 December) sorts after that year's months, yet counts from January.
+    if (
+        earliest is not None
+        and earliest.month > 1
+        and not is_year_total(earliest)
+        and (earliest.year in stats.year_totals or counts.filter(month=year_total(earliest.year)).exists())
+    ):
+        earliest = date(earliest.year, 1, 1)
+    earliest = first_month(earliest) if earliest is not None else None
+    latest = last_month(found["last"]) if found["last"] is not None else None
     this_month = timezone.localdate().replace(day=1)
-    last = f.month_to or max(this_month, found["last"] or this_month, f.month_from or this_month)
-    first = f.month_from or min(found["first"] or last, last)
+    last = f.month_to or max(this_month, latest or this_month, f.month_from or this_month)
+    first = f.month_from or min(earliest or last, last)
     return first, last
 
 
@@ -290,7 +346,16 @@ def rating_stats(*, scope: Scope, filters: StatsFilters) -> Stats:
         totals.satisfied += row.satisfied
         totals.normal += row.normal
         totals.unsatisfied += row.unsatisfied
-    return Stats(filters=filters, scope=scope, rows=rows, totals=totals)
+    # The month grouping names the whole-year totals it counts (its rows' keys are the years).
+    counted = sorted(int(r.key) for r in rows if len(r.key) == 4) if filters.group == "month" else []
+    return Stats(
+        filters=filters,
+        scope=scope,
+        rows=rows,
+        totals=totals,
+        year_totals=counted,
+        years_left_out=years_left_out(scope, filters),
+    )
 
 
 def _sums(qs: QuerySet[RatingMonth], column: str) -> list[tuple]:
@@ -317,8 +382,8 @@ def _label(group: str, rows: list[StatsRow]) -> None:
     if group == "month":
         for row in rows:
             month = date.fromisoformat(row.key[:10])
-            row.key = f"{month:%Y-%m}"
-            row.label = f"{month:%m/%Y}"
+            row.key = period_key(month)  # “2019-12”; a whole year's total “2019”, before its months
+            row.label = period_label(month)
         rows.sort(key=lambda r: r.key)
         return
     if group == "channel":
@@ -365,8 +430,12 @@ def stats_for(user: User, **params: str) -> Stats:
 
 
 def units_in_scope(scope: Scope) -> list[Organisation]:
-    """The units a filter may name, by name."""
-    qs = Organisation.objects.only("code", "name", "parent_id")
+    """The units a filter may name, by name. A ward's one-stop desk (Bộ phận Một cửa) is not offered:
+    its desk's ratings are filed under the ward, which the ward's own entry (with the units below it)
+    already covers; the desk alone would always read “no ratings”."""
+    qs = Organisation.objects.only("code", "name", "parent_id", "kind").exclude(
+        kind=OrgKind.ONE_STOP_DESK, parent__isnull=False
+    )
     if scope.unit_ids is not None:
         qs = qs.filter(pk__in=scope.unit_ids)
     return sorted(qs, key=lambda o: sort_key(o.name))

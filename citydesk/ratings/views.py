@@ -4,7 +4,6 @@ historical counts (the desk's tablet: `kiosk_views`). Views parse, call a servic
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from typing import Any
@@ -39,13 +38,12 @@ SESSION_KIOSK = "ratings_kiosk"
 
 
 def device_of(request: HttpRequest) -> str:
-    """The device a rating comes from: the app's `X-Device-Id`, else a hash of the address (never the
-    address itself)."""
-    given = request.headers.get("X-Device-Id", "").strip()
-    if given:
-        return f"id:{given[:60]}"
-    address = request.META.get("REMOTE_ADDR", "") or "unknown"
-    return "ip:" + hashlib.sha256(address.encode()).hexdigest()[:32]
+    """The device a rating comes from: a hash of the address (never the address itself), with a hash of
+    the app's `X-Device-Id` after it when sent. The per-device limit counts the whole key, the per-address
+    limit its address part: a new X-Device-Id does not escape the second."""
+    return services.common.device_key(
+        request.META.get("REMOTE_ADDR", ""), request.headers.get("X-Device-Id", "")[:200]
+    )
 
 
 def kiosk_of(request: HttpRequest) -> str:
@@ -75,6 +73,18 @@ def _levels() -> list[tuple[str, str]]:
     return [(value, str(label)) for value, label in Level.choices]
 
 
+def comment_words() -> dict[str, Any]:
+    """What the comment box says of its length (comment.js counts live): the limit, the words for the
+    characters left and those too many (`%(n)s` filled in by the script)."""
+    limit = services.common.COMMENT_MAX
+    return {
+        "max": limit,
+        "limit": _("At most %(n)s characters.") % {"n": services.common.grouped(limit)},
+        "left": _("%(n)s characters left"),
+        "over": _("%(n)s characters too many: shorten the comment"),
+    }
+
+
 # --- The officer's desk ---------------------------------------------------------------------------
 
 
@@ -89,9 +99,13 @@ def _desk_units(request: HttpRequest) -> list[tuple[str, str]]:
 
 
 def _kiosk_choices(kiosks: list[Kiosk], *, several_units: bool) -> list[tuple[str, str]]:
-    """The desk form's kiosks: “no kiosk” first, then the paired kiosks of the officer's units."""
-    choices = [("", _("No kiosk: the citizen rates with the transaction code"))]
+    """The desk form's kiosks: “no kiosk” first, then the live kiosks of the officer's units (a tablet
+    that is off or was never opened is not offered: nobody could rate on it). Short: a phone's select
+    shows one line."""
+    choices = [("", _("None: rating by code"))]
     for kiosk in kiosks:
+        if not services.kiosks.is_live(kiosk):
+            continue
         parts = [kiosk.code, kiosk.label, kiosk.unit.name if several_units else ""]
         choices.append((kiosk.code, " · ".join(part for part in parts if part)))
     return choices
@@ -157,7 +171,7 @@ def desk(request: HttpRequest) -> HttpResponse:
                 return redirect("ratings:desk")
     else:
         remembered = kiosk_of(request)
-        initial = {"kiosk": remembered if any(k.code == remembered for k in kiosks) else ""}
+        initial = {"kiosk": remembered if any(code == remembered for code, _label in choices[1:]) else ""}
         form = DeskTransactionForm(initial=initial, units=units, kiosks=choices)
     current = kiosk_of(request)
     recent = (
@@ -165,12 +179,14 @@ def desk(request: HttpRequest) -> HttpResponse:
         .select_related("rating", "dossier")
         .order_by("-created_at")[:10]
     )
+    now = timezone.now()
     context = {
         "form": form,
         "kiosk": current,
-        "kiosks": kiosks,
+        "kiosks": [(k, services.kiosks.is_live(k, now)) for k in kiosks],
+        "live_minutes": services.kiosks.live_minutes(),
         "recent": recent,
-        "now": timezone.now(),
+        "now": now,
         "pair_example": request.build_absolute_uri(
             reverse("ratings:kiosk_pair", args=[kiosks[0].code if kiosks else "BT-QUAY-1"])
         ),
@@ -226,6 +242,7 @@ def dossier_rate(request: HttpRequest, code: str) -> HttpResponse:
         "form": form,
         "token": token,
         "levels": _levels(),
+        "comment_words": comment_words(),
         # Back to the lookup with the receipt's key only: the rating link's key opens nothing else.
         "track_url": reverse("dossiers:track", args=[dossier.code])
         + (f"?{urlencode({'t': token})}" if _receipt_key(dossier, token) else ""),
@@ -248,7 +265,8 @@ def rate_by_code(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             code = services.desk.normalize_transaction_code(data.get("transaction") or "")
             try:
-                if DeskTransaction.objects.filter(code=code).exclude(kiosk="").exists():
+                kiosk = DeskTransaction.objects.filter(code=code).values_list("kiosk", flat=True).first()
+                if kiosk and services.desk.kiosk_is_live(kiosk):  # rated on its tablet, which shows it
                     raise DomainError(services.desk.on_the_tablet(), field="transaction")
                 services.rating_submit_kiosk(
                     transaction_code=data.get("transaction", ""),
@@ -269,6 +287,7 @@ def rate_by_code(request: HttpRequest) -> HttpResponse:
         "already": already,
         "form": form,
         "levels": _levels(),
+        "comment_words": comment_words(),
         "thanks": request.method == "GET" and request.GET.get("cam-on") == "1",
         "window_minutes": int(services.kiosk_window().total_seconds() // 60),
     }
@@ -378,7 +397,13 @@ def import_counts(request: HttpRequest) -> HttpResponse:
             try:
                 result = services.ratings_import(user=request.user, file=upload, filename=upload.name)
             except services.ImportRejected as exc:
-                context.update(rejected=exc)
+                # A column missing from the header row (row 1) is named by its Vietnamese header and its
+                # English key, “tháng (month)”; a row's problem by the file's own header, as it wrote it.
+                rows = [
+                    (e.row, services.imports.column_label(e.column) if e.row == 1 else e.column, e.message)
+                    for e in exc.errors
+                ]
+                context.update(rejected=exc, rejected_rows=rows)
                 status = 400
             except DomainError as exc:
                 form.add_error("file", exc.message)

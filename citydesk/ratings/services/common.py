@@ -3,6 +3,7 @@ the per-device rate limits and the refusal they raise."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -16,6 +17,15 @@ from citydesk.ratings.models import Channel, Level, Rating, RatingMonth
 
 # Web and app: at most this many ratings from one device in an hour.
 DEVICE_LIMIT_PER_HOUR = 10
+# ... and from one network address, whatever device each says it is (changing the app's X-Device-Id does
+# not buy new ratings). Generous: many phones share one carrier address.
+ADDRESS_LIMIT_PER_HOUR = 60
+# What a rating stores as its device (Rating.device, 64 characters): "ip:" and a hash of the address, then,
+# with the app's X-Device-Id, ".id:" and a hash of that. The address comes first, so one range of the
+# (device, created_at) index counts an address's ratings, and one value a device's: no new column.
+ADDRESS_HASH_LENGTH = 32
+DEVICE_HASH_LENGTH = 24
+_HEX_NEXT = {**{c: n for c, n in zip("012345678abcde", "123456789bcdef", strict=True)}, "9": "a", "f": "g"}
 # Kiosks are protected by the one-rating-per-transaction rule; on top, one tablet records at most one
 # rating every this many seconds (a finger drumming on the buttons).
 KIOSK_MIN_INTERVAL_SECONDS = 2
@@ -37,6 +47,49 @@ def device_limit_per_hour() -> int:
     return int(getattr(settings, "CITYDESK_RATING_DEVICE_LIMIT_PER_HOUR", DEVICE_LIMIT_PER_HOUR))
 
 
+def address_limit_per_hour() -> int:
+    return int(getattr(settings, "CITYDESK_RATING_ADDRESS_LIMIT_PER_HOUR", ADDRESS_LIMIT_PER_HOUR))
+
+
+def device_key(address: str, device_id: str = "") -> str:
+    """The device of a rating from `address` (an IP address; never stored as such) and the app's
+    `device_id`: “ip:<32 hex>” or “ip:<32 hex>.id:<24 hex>”."""
+    key = "ip:" + hashlib.sha256((address or "unknown").encode()).hexdigest()[:ADDRESS_HASH_LENGTH]
+    device_id = (device_id or "").strip()
+    if device_id:
+        key += ".id:" + hashlib.sha256(device_id.encode()).hexdigest()[:DEVICE_HASH_LENGTH]
+    return key
+
+
+def _address_of(device: str) -> str | None:
+    """The address part of a device key (“ip:<32 hex>”), None for any other device string."""
+    prefix = device[: 3 + ADDRESS_HASH_LENGTH]
+    if not prefix.startswith("ip:") or len(prefix) < 3 + ADDRESS_HASH_LENGTH or prefix[-1] not in _HEX_NEXT:
+        return None
+    return prefix
+
+
+def _check_address_limit(device: str, now: datetime) -> None:
+    """At most N web and app ratings an hour from one address, counted on one index range: the keys from
+    the address's hash up to the next hash (letters and digits only, so any collation orders them alike)."""
+    prefix = _address_of(device)
+    if prefix is None:
+        return
+    limit = address_limit_per_hour()
+    recent = Rating.objects.filter(
+        device__gte=prefix,
+        device__lt=prefix[:-1] + _HEX_NEXT[prefix[-1]],
+        created_at__gte=now - timedelta(hours=1),
+        channel__in=(Channel.WEB, Channel.APP),
+    ).count()
+    if recent >= limit:
+        raise RateLimited(
+            _("Too many ratings from this network address: at most %(n)s an hour. Please try again later.")
+            % {"n": limit},
+            field="device",
+        )
+
+
 def kiosk_min_interval() -> float:
     return float(getattr(settings, "CITYDESK_KIOSK_MIN_INTERVAL_SECONDS", KIOSK_MIN_INTERVAL_SECONDS))
 
@@ -54,6 +107,8 @@ def clean_comment(comment: str) -> str:
 
     if "\x00" in (comment or ""):  # refused, not silently dropped (as the pages' forms refuse it)
         raise DomainError(_("Null characters are not allowed."), field="comment")
+    # Stored as every text is (NFC, each run of spaces and line breaks one space): counted so, as the
+    # page's live count (comment.js) counts it.
     comment = nfc(comment or "")
     if len(comment) > COMMENT_MAX:
         raise DomainError(
@@ -74,7 +129,8 @@ def month_of(moment: datetime) -> date:
 
 
 def check_device_limit(device: str, now: datetime) -> None:
-    """Web and app ratings: at most N an hour from one device (no device given: no limit)."""
+    """Web and app ratings: at most N an hour from one device, and M from one address (no device given: no
+    limit)."""
     if not device:
         return
     limit = device_limit_per_hour()
@@ -87,6 +143,7 @@ def check_device_limit(device: str, now: datetime) -> None:
             % {"n": limit},
             field="device",
         )
+    _check_address_limit(device, now)
 
 
 def check_kiosk_interval(device: str, now: datetime) -> None:

@@ -30,6 +30,7 @@ from citydesk.ratings.services.common import (
 )
 from citydesk.ratings.services.kiosks import (  # noqa: F401  (KIOSK_ID: re-exported, as before)
     KIOSK_ID,
+    is_live,
     kiosk_problem,
     normalize_kiosk,
 )
@@ -39,6 +40,12 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or
 CODE_LENGTH = 8
 # What people put between the groups of a code read aloud or copied: spaces, hyphens and dashes, dots.
 CODE_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212.·]+")
+
+
+def kiosk_is_live(code: str) -> bool:
+    """Whether kiosk `code` exists and its tablet is showing the kiosk page now."""
+    kiosk = Kiosk.objects.filter(code=code).first()
+    return kiosk is not None and is_live(kiosk)
 
 
 def on_the_tablet() -> str:
@@ -159,7 +166,8 @@ def desk_transaction_open(
     """Open a desk transaction that the citizen can rate once, at `kiosk`, for a limited time.
 
     `kiosk` is empty (no tablet: the citizen rates with the transaction's code) or a paired, active kiosk
-    of `unit`. Any earlier transaction still waiting at the same kiosk is closed: the kiosk rates the
+    of `unit` (the desk pages offer and accept only a live one: `kiosk_problem`; a transaction of a kiosk
+    whose tablet is not live is rated by its code). Any earlier transaction still waiting at the same kiosk is closed: the kiosk rates the
     citizen in front of it, never the one before."""
     actor = authorize(user, Power.DOSSIER_RECEIVE, unit)
     if kind not in TRANSACTION_KINDS:
@@ -170,7 +178,7 @@ def desk_transaction_open(
         )
     kiosk = normalize_kiosk(kiosk)
     if kiosk:
-        problem = kiosk_problem(unit, kiosk)
+        problem = kiosk_problem(unit, kiosk, live=False)  # the desk pages asked for a live one
         if problem is not None:
             raise problem
     if dossier is not None:
@@ -231,8 +239,8 @@ def rating_submit_kiosk(
 
     `kiosk` is the code of the paired tablet the rating comes from (the caller checked the tablet's
     secret): it must be the transaction's kiosk, still active and of the transaction's unit. Without it
-    (a rating by the transaction's code) a transaction opened for a kiosk is refused: it is rated on
-    that tablet only."""
+    (a rating by the transaction's code) a transaction opened for a kiosk is refused while that tablet is
+    live (it is rated there); once the tablet is not seen any more, the code rates it."""
     code = normalize_transaction_code(transaction_code)
     if not code:
         raise DomainError(_("The transaction code is missing."), field="transaction")
@@ -244,7 +252,9 @@ def rating_submit_kiosk(
     )
     if desk is None or (kiosk is not None and desk.kiosk != kiosk):
         raise NotFound(_("No desk transaction “%(code)s”.") % {"code": code}, field="transaction")
-    if kiosk is None and desk.kiosk:
+    if kiosk is None and desk.kiosk and kiosk_is_live(desk.kiosk):
+        # Its tablet shows the code: rated there only. A tablet that is off, asleep or was never opened
+        # shows nothing, and the citizen rates with the code the officer gives them.
         raise NotAllowed(on_the_tablet(), field="kiosk")
     if (
         kiosk is not None

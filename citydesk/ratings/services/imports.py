@@ -15,6 +15,7 @@ from typing import IO, Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.errors import DomainError
@@ -25,7 +26,8 @@ from citydesk.core.selectors import descendant_ids
 from citydesk.core.services import actor_for_system_power
 from citydesk.dossiers.models import Procedure
 from citydesk.lib.text import search_key, sort_key
-from citydesk.ratings.models import Channel
+from citydesk.ratings.models import Channel, RatingMonth
+from citydesk.ratings.periods import is_year_total, period_label, year_total
 from citydesk.ratings.services.common import grouped, month_rows_upsert
 from citydesk.ratings.services.online import is_commune_committee, not_commune_message
 
@@ -69,6 +71,8 @@ CHANNEL_ALIASES: dict[str, str] = {
     "ung dung": Channel.APP,
 }
 _MONTH = (re.compile(r"^(\d{4})-(\d{1,2})$"), re.compile(r"^(\d{1,2})/(\d{4})$"))
+# A whole year's total (periods.py): “2019”, “năm 2019”, “cả năm 2019”, “year 2019” (compared accent-free).
+_YEAR = re.compile(r"^(?:(?:ca )?nam |(?:whole )?year )?(\d{4})$")
 _GROUPED = re.compile(r"^\d{1,3}([.,\s]\d{3})+$")
 
 
@@ -80,10 +84,56 @@ class ImportResult:
     unsatisfied: int = 0
     months: tuple[date, date] | None = None
     units: set[str] = field(default_factory=set)
+    # What the import wrote: its months (first days) and whole years (periods.py), the units by code with
+    # their names; and of those rows, the ones that replaced counts imported before (not added to them).
+    periods: list[date] = field(default_factory=list)
+    unit_names: dict[str, str] = field(default_factory=dict)
+    replaced: int = 0
+    replaced_periods: list[date] = field(default_factory=list)
+    replaced_units: set[str] = field(default_factory=set)
 
     @property
     def total(self) -> int:
         return self.satisfied + self.normal + self.unsatisfied
+
+    def period_text(self, replaced: bool = False) -> str:
+        return periods_text(self.replaced_periods if replaced else self.periods)
+
+    @property
+    def replaced_periods_text(self) -> str:
+        return self.period_text(replaced=True)
+
+    @property
+    def replaced_units_text(self) -> str:
+        return self.units_text(replaced=True)
+
+    def units_text(self, replaced: bool = False, limit: int = 5) -> str:
+        """“UBND Phường Bến Thành (26743), … and 3 other units”."""
+        codes = sorted(self.replaced_units if replaced else self.units)
+        named = [f"{self.unit_names.get(c, c)} ({c})" for c in codes[:limit]]
+        more = len(codes) - limit
+        if more > 0:
+            named.append(ngettext("%(n)s other unit", "%(n)s other units", more) % {"n": grouped(more)})
+        return ", ".join(named)
+
+
+def periods_text(periods: list[date]) -> str:
+    """The months and whole years of an import, said briefly: “Cả năm 2019”, “01/2019 – 03/2019”,
+    “12/2019”, or both kinds joined."""
+    years = sorted({d.year for d in periods if is_year_total(d)})
+    months = sorted(d for d in periods if not is_year_total(d))
+    parts = [period_label(year_total(y)) for y in years]
+    if months:
+        first, last = months[0], months[-1]
+        parts.append(f"{first:%m/%Y}" if first == last else f"{first:%m/%Y} – {last:%m/%Y}")
+    return "; ".join(parts)
+
+
+def column_label(key: str) -> str:
+    """A column as the pages and the command name it in a list of errors: the file's own header when it
+    wrote one (“Tháng”), else the Vietnamese header with the English key: “tháng (month)”."""
+    title = COLUMN_TITLES.get(key)
+    return f"{title} ({key})" if title else key
 
 
 # --- Reading files --------------------------------------------------------------------------------
@@ -110,7 +160,12 @@ def _read_csv(data: bytes) -> list[list[Any]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise DomainError(_("The CSV file must be encoded in UTF-8."), field="file") from None
+        raise DomainError(
+            _(
+                "The CSV file must be encoded in UTF-8. In Excel: Save As › CSV UTF-8 (Comma delimited) (*.csv)."
+            ),
+            field="file",
+        ) from None
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -189,11 +244,30 @@ def _blank(value: Any) -> bool:
 # --- Validation -----------------------------------------------------------------------------------
 
 
+def _whole_year(value: Any) -> int | None:
+    """The year of a whole year's total (“2019”, “Cả năm 2019”, a number 2019 from Excel), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float) and float(value).is_integer():
+        return int(value)
+    match = _YEAR.match(search_key(str(value or "")).strip())
+    return int(match.group(1)) if match else None
+
+
 def _month(value: Any, today: date) -> date:
+    """The month of a row (its first day), or a whole year's total (31 December: periods.py)."""
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
         month = value.replace(day=1)
+    elif (year := _whole_year(value)) is not None:
+        if not 2000 <= year <= 2100:
+            raise ValueError(_("“%(v)s” is not a month.") % {"v": str(value).strip()})
+        if year >= today.year:
+            raise ValueError(
+                _("A whole year's total is for a year that is over: %(y)s is not.") % {"y": year}
+            )
+        return year_total(year)
     else:
         text = str(value or "").strip()
         for pattern in _MONTH:
@@ -203,13 +277,20 @@ def _month(value: Any, today: date) -> date:
                 year, number = (a, b) if pattern is _MONTH[0] else (b, a)
                 break
         else:
-            raise ValueError(_("Write the month as YYYY-MM (e.g. 2019-12)."))
+            raise ValueError(month_format_hint())
         if not 1 <= number <= 12 or not 2000 <= year <= 2100:
             raise ValueError(_("“%(v)s” is not a month.") % {"v": text})
         month = date(year, number, 1)
     if month > today.replace(day=1):
         raise ValueError(_("The month is in the future."))
     return month
+
+
+def month_format_hint() -> str:
+    return _(
+        "Write the month as mm/yyyy or yyyy-mm (e.g. 12/2019), or the year alone (2019) for a whole "
+        "year's total."
+    )
 
 
 def _count(value: Any) -> int:
@@ -309,6 +390,7 @@ def validate_rows(
     )
     today = timezone.localdate()
     parsed: list[Parsed] = []
+    lines: list[int] = []  # the file's row of each parsed row
     seen: dict[tuple, int] = {}
     for number, row in rows:
         row_errors: list[RowError] = []
@@ -361,7 +443,67 @@ def validate_rows(
             continue
         seen[key] = number
         parsed.append((month, unit_id, officer_id, procedure_id, channel, *counts))  # type: ignore[arg-type]
+        lines.append(number)
+    if not errors:
+        errors += _counted_twice(parsed, lines)
     return parsed, errors
+
+
+def _counted_twice(parsed: list[Parsed], numbers: list[int]) -> list[RowError]:
+    """A whole year's total and months of the same year (same unit, channel, officer and procedure), in
+    the file or already imported: the statistics would count those months twice."""
+    errors: list[RowError] = []
+    line = dict(zip(((p[0], *p[1:5]) for p in parsed), numbers, strict=True))
+    yearly: dict[tuple, int] = {}
+    monthly: dict[tuple, int] = {}
+    for row in parsed:
+        where = yearly if is_year_total(row[0]) else monthly
+        where.setdefault((row[0].year, *row[1:5]), line[(row[0], *row[1:5])])
+    for key, number in yearly.items():
+        if key in monthly:
+            errors.append(
+                RowError(
+                    number,
+                    "month",
+                    _(
+                        "Row %(r)s gives a month of %(y)s for the same unit, channel, officer and procedure: "
+                        "the year's total and its months would be counted twice."
+                    )
+                    % {"r": monthly[key], "y": key[0]},
+                )
+            )
+    if errors or not parsed:
+        return errors
+    units = {p[1] for p in parsed}
+    stored = RatingMonth.objects.filter(imported=True, unit_id__in=units)
+    years = {k[0] for k in monthly}
+    if years:  # months in the file, the whole year already imported
+        for month, *rest in stored.filter(month__in=[year_total(y) for y in years]).values_list(
+            "month", "unit_id", "officer_id", "procedure_id", "channel"
+        ):
+            key = (month.year, *rest)
+            if key in monthly:
+                errors.append(RowError(monthly[key], "month", _year_stored(month.year)))
+    if yearly:  # the whole year in the file, months of it already imported
+        first, last = min(k[0] for k in yearly), max(k[0] for k in yearly)
+        months = stored.filter(month__gte=date(first, 1, 1), month__lte=date(last, 12, 1))
+        for month, *rest in months.values_list("month", "unit_id", "officer_id", "procedure_id", "channel"):
+            key = (month.year, *rest)
+            if key in yearly:
+                errors.append(RowError(yearly.pop(key), "month", _months_stored(month.year)))
+    return sorted(errors, key=lambda e: e.row)
+
+
+def _year_stored(year: int) -> str:
+    return _(
+        "The whole year %(y)s is already imported for this unit and channel: its months would be counted twice."
+    ) % {"y": year}
+
+
+def _months_stored(year: int) -> str:
+    return _(
+        "Months of %(y)s are already imported for this unit and channel: the year's total would count them twice."
+    ) % {"y": year}
 
 
 @transaction.atomic
@@ -402,6 +544,7 @@ def ratings_import(
         errors = [replace(e, column=headers.get(e.column) or e.column) for e in errors]
         rows_wrong = len({e.row for e in errors})
         raise ImportRejected(_("Nothing was imported: %(n)s row(s) have errors.") % {"n": rows_wrong}, errors)
+    before = _stored_keys(parsed)
     month_rows_upsert(parsed, imported=True)
     result = ImportResult(
         rows=len(parsed),
@@ -410,11 +553,20 @@ def ratings_import(
         unsatisfied=sum(p[7] for p in parsed),
         months=(min(p[0] for p in parsed), max(p[0] for p in parsed)),
     )
-    codes = {
-        pk: code
-        for code, pk in Organisation.objects.filter(pk__in={p[1] for p in parsed}).values_list("code", "pk")
+    names = {
+        pk: (code, name)
+        for code, name, pk in Organisation.objects.filter(pk__in={p[1] for p in parsed}).values_list(
+            "code", "name", "pk"
+        )
     }
+    codes = {pk: code for pk, (code, _name) in names.items()}
     result.units = set(codes.values())
+    result.unit_names = dict(names.values())
+    result.periods = sorted({p[0] for p in parsed})
+    replaced = [p for p in parsed if p[:5] in before]
+    result.replaced = len(replaced)
+    result.replaced_periods = sorted({p[0] for p in replaced})
+    result.replaced_units = {codes[p[1]] for p in replaced}
     audit_record(
         actor=actor,
         action="ratings.import",
@@ -428,6 +580,16 @@ def ratings_import(
             "unsatisfied": result.unsatisfied,
             "months": [result.months[0].isoformat(), result.months[1].isoformat()],
             "units": sorted(result.units)[:50],
+            "replaced": result.replaced,
         },
     )
     return result
+
+
+def _stored_keys(parsed: list[Parsed]) -> set[tuple]:
+    """The keys (month, unit, officer, procedure, channel) among `parsed` that imported counts already have."""
+    wanted = {p[:5] for p in parsed}
+    stored = RatingMonth.objects.filter(
+        imported=True, unit_id__in={p[1] for p in parsed}, month__in={p[0] for p in parsed}
+    ).values_list("month", "unit_id", "officer_id", "procedure_id", "channel")
+    return {key for key in stored if key in wanted}

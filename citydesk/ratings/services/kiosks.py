@@ -25,6 +25,10 @@ from citydesk.ratings.models import DeskTransaction, Kiosk
 
 KIOSK_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 SEEN_EVERY_SECONDS = 60  # last_seen_at is written at most this often (the tablet polls every few seconds)
+# A kiosk is live when its tablet was seen this recently: five of the minute-long steps in which its
+# polling (every 3 seconds) notes it, so a missed write or a short network cut does not take it off the
+# desk's list, while a tablet that is off, asleep or showing another page drops off within minutes.
+LIVE_SECONDS = 5 * SEEN_EVERY_SECONDS
 LABEL_MAX = 100
 
 
@@ -257,9 +261,59 @@ def kiosk_seen(kiosk: Kiosk, *, now: datetime | None = None) -> None:
     kiosk.last_seen_at = now
 
 
-def kiosk_problem(unit: Organisation, code: str) -> DomainError | None:
+def live_since(now: datetime | None = None) -> datetime:
+    """Kiosks seen at or after this moment are live (their tablet shows the kiosk page)."""
+    return (now or timezone.now()) - timedelta(seconds=LIVE_SECONDS)
+
+
+def is_live(kiosk: Kiosk, now: datetime | None = None) -> bool:
+    """Whether the kiosk's tablet is showing the kiosk page now: seen within LIVE_SECONDS, or paired within
+    them and not seen since (pairing sends the tablet to the kiosk page at once: its first poll follows)."""
+    if not kiosk.is_active:
+        return False
+    since = live_since(now)
+    if kiosk.last_seen_at is not None:
+        return kiosk.last_seen_at >= since
+    return kiosk.paired_at is not None and kiosk.paired_at >= since
+
+
+def live_minutes() -> int:
+    return LIVE_SECONDS // 60
+
+
+def not_live_message(kiosk: Kiosk) -> str:
+    """Why a transaction is not opened for a kiosk whose tablet is not showing it."""
+    if kiosk.last_seen_at is None:
+        said = _("No tablet has opened kiosk %(kiosk)s yet.")
+    else:
+        said = _(
+            "The tablet of kiosk %(kiosk)s has not been seen for more than %(n)s minutes (last seen %(at)s)."
+        )
+    said %= {
+        "kiosk": kiosk.code,
+        "n": live_minutes(),
+        "at": timezone.localtime(kiosk.last_seen_at).strftime("%d/%m/%Y %H:%M") if kiosk.last_seen_at else "",
+    }
+    return " ".join(
+        [
+            said,
+            _(
+                "Turn the tablet on and open the kiosk page on it (%(path)s; pair it first if it was never "
+                "paired: %(pair)s), or choose no kiosk: the citizen then rates with the transaction code."
+            )
+            % {"path": kiosk_path(kiosk.code), "pair": pair_path(kiosk.code)},
+        ]
+    )
+
+
+def kiosk_problem(
+    unit: Organisation, code: str, *, live: bool = True, now: datetime | None = None
+) -> DomainError | None:
     """Why a desk transaction of `unit` cannot be opened for kiosk `code` (None if it can): no tablet is
-    paired as that kiosk, it was unpaired, or it is a kiosk of another unit."""
+    paired as that kiosk, it was unpaired, it is a kiosk of another unit, or — with `live`, as the desk
+    pages ask (the ratings desk, the dossier desk) — its tablet is not showing the kiosk page (never opened
+    there, or not seen for LIVE_SECONDS: nobody could rate on it). The service itself opens a transaction
+    for any paired kiosk of the unit (`live=False`); one whose tablet is not live is rated by its code."""
     kiosk = Kiosk.objects.select_related("unit").filter(code=code).first()
     if kiosk is None:
         return DomainError(
@@ -284,6 +338,8 @@ def kiosk_problem(unit: Organisation, code: str) -> DomainError | None:
             % {"kiosk": code, "other": kiosk.unit.name, "unit": unit.name},
             field="kiosk",
         )
+    if live and not is_live(kiosk, now):
+        return DomainError(not_live_message(kiosk), field="kiosk")
     return None
 
 
@@ -291,3 +347,9 @@ def pair_path(code: str) -> str:
     from django.urls import reverse
 
     return reverse("ratings:kiosk_pair", args=[code])
+
+
+def kiosk_path(code: str) -> str:
+    from django.urls import reverse
+
+    return reverse("ratings:kiosk", args=[code])

@@ -1,9 +1,11 @@
 from pathlib import Path
 from typing import Any
 
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from citydesk.core.errors import DomainError
 from citydesk.core.management.commands._output import (
     TranslatedCommand,
     import_rejected,
@@ -16,11 +18,11 @@ from citydesk.ratings.services import ImportRejected, ratings_import
 class Command(TranslatedCommand):
     help = gettext_lazy(
         "Import historical monthly satisfaction rating counts from an .xlsx or .csv file with a header row: "
-        "month (YYYY-MM), unit (organisation code), channel (kiosk, web or app), satisfied, normal, "
-        "unsatisfied, and optionally officer (username) and procedure (code). All or nothing: any bad row "
-        "and nothing is imported. Importing the same rows again replaces their counts. The command runs as "
-        "the system operator and may import counts for every unit; the web page /danh-gia/nhap/ only for "
-        "the importer's own units and those below them."
+        "month (mm/yyyy or YYYY-MM; the year alone for a whole year's total), unit (organisation code), "
+        "channel (kiosk, web or app), satisfied, normal, unsatisfied, and optionally officer (username) and "
+        "procedure (code). All or nothing: any bad row and nothing is imported. Importing the same rows again "
+        "replaces their counts. The command runs as the system operator and may import counts for every "
+        "unit; the web page /danh-gia/nhap/ only for the importer's own units and those below them."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -32,12 +34,14 @@ class Command(TranslatedCommand):
             result = ratings_import(actor=self.cli_actor(), file=path)
         except ImportRejected as exc:
             raise import_rejected(path, exc) from exc
-        first, last = result.months or (None, None)
+        except DomainError as exc:
+            # The file itself is the problem (its encoding, its kind): named by its path, not “(field: file)”.
+            raise CommandError(f"{path}: {exc.message}", returncode=2) from exc
         self.stdout.write(
             self.style.SUCCESS(
                 _(
                     "Imported %(rows)s rows from %(file)s: %(total)s ratings (%(satisfied)s satisfied, "
-                    "%(normal)s normal, %(unsatisfied)s unsatisfied), months %(first)s – %(last)s."
+                    "%(normal)s normal, %(unsatisfied)s unsatisfied), months %(periods)s."
                 )
                 % {
                     "rows": number(result.rows),
@@ -46,8 +50,7 @@ class Command(TranslatedCommand):
                     "satisfied": number(result.satisfied),
                     "normal": number(result.normal),
                     "unsatisfied": number(result.unsatisfied),
-                    "first": f"{first:%m/%Y}" if first else "-",
-                    "last": f"{last:%m/%Y}" if last else "-",
+                    "periods": result.period_text() or "-",
                 }
             )
         )
@@ -56,3 +59,15 @@ class Command(TranslatedCommand):
             _("Units: %(units)s (the command line may import for every unit, as the system operator).")
             % {"units": units}
         )
+        if result.replaced:
+            self.stdout.write(
+                _(
+                    "%(n)s of these rows replaced the counts already imported for %(periods)s of %(units)s: "
+                    "the counts are replaced, not added up."
+                )
+                % {
+                    "n": number(result.replaced),
+                    "periods": result.period_text(replaced=True),
+                    "units": result.units_text(replaced=True),
+                }
+            )
