@@ -1,7 +1,11 @@
 """The `citydesk` console command: Django's manage.py with CityDesk's settings.
 
 A configuration mistake (a missing secret, an unreadable *_FILE, a variable that is not a number) is said in
-one line naming the variable, with exit code 2, instead of a fifty-line traceback. The main help
+one line naming the variable, with exit code 2, instead of a fifty-line traceback; so is a database that
+cannot be used (a server that does not answer, a wrong password, a missing or unmigrated database), naming
+DATABASE_URL with its password hidden and what to do (`--traceback` shows the full traceback). A command
+that does not create the database (all but `migrate`, `restore`…) refuses a SQLite file that does not exist
+instead of creating an empty one where it was started. The main help
 (`citydesk`, `citydesk --help`, `citydesk help`) and an unknown command are said in the site's language:
 CityDesk's own commands first, each with its one-line help, then Django's maintenance commands.
 """
@@ -12,11 +16,16 @@ import os
 import re
 import sys
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from difflib import get_close_matches
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import ManagementUtility, get_commands, load_command_class
+from django.db.utils import DatabaseError, OperationalError
+from django.utils.translation import gettext_noop
 
 WIDTH = 100  # the main help's lines
 NAME_WIDTH = 26  # the column of the commands' names (the longest is 24 characters)
@@ -128,14 +137,155 @@ class CityDeskUtility(ManagementUtility):
         sys.exit(1)
 
 
+# The commands that make the SQLite database when its file does not exist yet (`scripts/run` migrates before
+# it loads the demo; Django's test runner makes its own databases).
+CREATES_DATABASE = frozenset({"migrate", "restore", "makemigrations", "test", "testserver"})
+
+
+class MissingDatabase(OperationalError):
+    """The SQLite file of the site does not exist, and the command is not one that creates it."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"no database file at {path}")
+        self.path = path
+
+
+def _sqlite_file(name: object) -> Path | None:
+    """The file a SQLite database NAME stands for; None for an in-memory or URI database (the tests')."""
+    text = str(name or "")
+    if not text or text == ":memory:" or text.startswith("file:") or "mode=memory" in text:
+        return None
+    return Path(text)
+
+
+@contextmanager
+def missing_sqlite_file_refused(active: bool) -> Iterator[None]:
+    """While a command that does not create the database runs, a connection to a SQLite file that does not
+    exist raises MissingDatabase instead of creating an empty file (sqlite3 would, wherever the command was
+    started from, and the next query would then fail with "no such table")."""
+    if not active:
+        yield
+        return
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    original = DatabaseWrapper.get_new_connection
+
+    def get_new_connection(self: Any, conn_params: dict[str, Any]) -> Any:
+        path = _sqlite_file(conn_params.get("database"))
+        if path is not None and not path.exists():
+            raise MissingDatabase(path)
+        return original(self, conn_params)
+
+    DatabaseWrapper.get_new_connection = get_new_connection  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        DatabaseWrapper.get_new_connection = original  # type: ignore[method-assign]
+
+
+def _translated(text: str, values: dict[str, object]) -> str:
+    """`text` (an English msgid) in the site's language, or as it is when translations cannot load."""
+    try:
+        from django.conf import settings
+        from django.utils import translation
+
+        with translation.override(settings.LANGUAGE_CODE):
+            return translation.gettext(text) % values
+    except Exception:  # the settings or the app registry are what failed: English rather than nothing
+        return text % values
+
+
+def database_problem(exc: BaseException) -> str | None:
+    """What went wrong with the database, in one line of the site's language naming DATABASE_URL (its
+    password hidden) and what to do; None for an error that is not about reaching or setting up the
+    database (a bug: its traceback is what helps)."""
+    from django.conf import settings
+
+    from citydesk.env import redact_url
+
+    db = settings.DATABASES["default"]
+    values: dict[str, object] = {
+        "url": redact_url(str(getattr(settings, "DATABASE_URL", ""))),
+        "host": db.get("HOST") or "localhost",
+        "port": db.get("PORT") or 5432,
+        "user": db.get("USER") or "",
+        "name": db.get("NAME") or "",
+    }
+    if isinstance(exc, MissingDatabase):
+        values["path"] = exc.path
+        return _translated(
+            gettext_noop(
+                "There is no database at %(path)s: set CITYDESK_DATA_DIR (or DATABASE_URL) to the site's data, "
+                "or run citydesk migrate to create a new one."
+            ),
+            values,
+        )
+    text = str(exc)
+    first_line = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    table = re.search(r"no such table: (\w+)|relation \"(\w+)\" does not exist", text)
+    if table:
+        values["table"] = table[1] or table[2]
+        return _translated(
+            gettext_noop(
+                "The database (DATABASE_URL=%(url)s) has not been set up for CityDesk: the table %(table)s is "
+                "missing. Run citydesk migrate."
+            ),
+            values,
+        )
+    if not isinstance(exc, OperationalError) and "InterfaceError" not in type(exc).__name__:
+        return None
+    if "Connection refused" in text:
+        message = gettext_noop(
+            "Nothing answers at %(host)s, port %(port)s (DATABASE_URL=%(url)s): start PostgreSQL "
+            "(systemctl start postgresql) or correct the host and port in DATABASE_URL."
+        )
+    elif (
+        "password authentication failed" in text
+        or "no password supplied" in text
+        or re.search(r'role "[^"]*" does not exist', text)
+    ):
+        message = gettext_noop(
+            "PostgreSQL refused the user “%(user)s” (DATABASE_URL=%(url)s): wrong password or unknown "
+            "user. Correct the user name and password in DATABASE_URL."
+        )
+    elif re.search(r'database "[^"]*" does not exist', text):
+        message = gettext_noop(
+            "The database “%(name)s” does not exist on the PostgreSQL server (DATABASE_URL=%(url)s): create "
+            "it (sudo -u postgres createdb -O %(user)s %(name)s), then run citydesk migrate."
+        )
+    elif re.search(r"failed to resolve host|could not translate host name|Name or service not known", text):
+        message = gettext_noop(
+            "The database server “%(host)s” is unknown (DATABASE_URL=%(url)s): correct the host name in "
+            "DATABASE_URL."
+        )
+    elif "unable to open database file" in text:
+        message = gettext_noop(
+            "The SQLite database file %(name)s cannot be opened (DATABASE_URL=%(url)s): check that its "
+            "folder exists and that this user may read and write it."
+        )
+    else:
+        values["error"] = first_line
+        message = gettext_noop("The database cannot be used (DATABASE_URL=%(url)s): %(error)s")
+    return _translated(message, values)
+
+
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citydesk.settings")
+    argv = list(argv if argv is not None else sys.argv)
+    subcommand = argv[1] if len(argv) > 1 else "help"
     try:
-        CityDeskUtility(argv if argv is not None else sys.argv).execute()
+        with missing_sqlite_file_refused(subcommand not in CREATES_DATABASE):
+            CityDeskUtility(argv).execute()
     except ImproperlyConfigured as exc:
         # Settings may be what failed: no translation machinery here. The messages are written in the site's
         # language (Vietnamese) and name the variable; the README's "Configuration" lists them all.
         sys.stderr.write(f"citydesk: lỗi cấu hình: {exc} (xem README, mục “Configuration”)\n")
+        sys.exit(2)
+    except DatabaseError as exc:
+        message = None if "--traceback" in argv else database_problem(exc)
+        if message is None:
+            raise
+        sys.stderr.write(f"citydesk: {message}\n")
         sys.exit(2)
 
 

@@ -1,19 +1,141 @@
-"""Typed readers for CITYDESK_* environment variables that fail loudly on bad values."""
+"""Typed readers for CITYDESK_* environment variables that fail loudly on bad values.
+
+`KNOWN_VARIABLES` is the one list of the variables CityDesk reads: a reader refuses a name missing from it,
+and a CITYDESK_* variable of the environment that is not in it (a typing mistake such as
+CITYDESK_PRODUCTON) is named on stderr when the settings load, with the closest known name.
+"""
 
 import ast
 import importlib.util
 import os
 import re
+import sys
+from collections.abc import Mapping
 from datetime import time
+from difflib import get_close_matches
 from email.utils import parseaddr
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import TextIO
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+
+# Every environment variable CityDesk reads (README, "Configuration"); NAME_FILE is accepted for each.
+SETTINGS_VARIABLES = (
+    "DATABASE_URL",
+    "CITYDESK_DATA_DIR",
+    "CITYDESK_PRODUCTION",
+    "CITYDESK_DEBUG",
+    "CITYDESK_SECRET_KEY",
+    "CITYDESK_ALLOWED_HOSTS",
+    "CITYDESK_CSRF_TRUSTED_ORIGINS",
+    "CITYDESK_DB_CONN_MAX_AGE",
+    "CITYDESK_DB_PREPARED_STATEMENTS",
+    "CITYDESK_LOGIN_FAILURE_LIMIT",
+    "CITYDESK_LOGIN_COOLOFF_MINUTES",
+    "CITYDESK_SSL_REDIRECT",
+    "CITYDESK_HSTS_SECONDS",
+    "CITYDESK_HSTS_PRELOAD",
+    "CITYDESK_MAP_TILES_URL",
+    "CITYDESK_STATIC_ROOT",
+    "CITYDESK_MEDIA_ROOT",
+    "CITYDESK_HEAT_DIR",
+    "CITYDESK_MAX_ATTACHMENTS",
+    "CITYDESK_MAX_ATTACHMENT_MB",
+    "CITYDESK_MAX_STAGED_UPLOADS",
+    "CITYDESK_STAGED_UPLOAD_HOURS",
+    "CITYDESK_TASKS_BACKEND",
+    "CITYDESK_EMAIL_BACKEND",
+    "CITYDESK_EMAIL_HOST",
+    "CITYDESK_EMAIL_PORT",
+    "CITYDESK_EMAIL_USER",
+    "CITYDESK_EMAIL_PASSWORD",
+    "CITYDESK_EMAIL_TLS",
+    "CITYDESK_FROM_EMAIL",
+    "CITYDESK_REPLY_TO",
+    "CITYDESK_SMS_GATEWAY",
+    "CITYDESK_SMS_URL",
+    "CITYDESK_SMS_TOKEN",
+    "CITYDESK_SMS_DIACRITICS",
+    "CITYDESK_NOTIFY_MAX_ATTEMPTS",
+    "CITYDESK_OFFICE_HOURS",
+    "CITYDESK_SAME_DAY_CUTOFF",
+    "CITYDESK_REPORT_CODE_PREFIX",
+    "CITYDESK_BOUNDARY_CHECK_M",
+    "CITYDESK_UNITS_RECHECK_SECONDS",
+    "CITYDESK_REOPEN_DAYS",
+    "CITYDESK_AUTO_CLOSE_DAYS",
+    "CITYDESK_DOSSIER_PHONE_TRIES_PER_CODE",
+    "CITYDESK_DOSSIER_PHONE_WINDOW_MINUTES",
+    "CITYDESK_SLA_WARN_HOURS",
+    "CITYDESK_PUBLIC_URL",
+    "CITYDESK_INDICATOR_DEADLINE_WORKING_DAYS",
+    "CITYDESK_FISCAL_YEAR_START_MONTH",
+    "CITYDESK_LOG_LEVEL",
+)
+# Read by the scripts (scripts/run, scripts/test, .ci/run) and the test suite, not by the settings.
+SCRIPT_VARIABLES = (
+    "CITYDESK_PYTHON",
+    "CITYDESK_WEB_WORKERS",
+    "CITYDESK_INSTALL_KIND",
+    "CITYDESK_REQUIRE_POSTGRES",
+    "CITYDESK_CI_SUITE_TIMEOUT",
+)
+KNOWN_VARIABLES = frozenset(SETTINGS_VARIABLES + SCRIPT_VARIABLES)
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """One line (in Vietnamese: the settings load before any translation) per CITYDESK_* variable of
+    `environ` that CityDesk does not read, naming the closest known one."""
+    known = KNOWN_VARIABLES | {f"{name}_FILE" for name in KNOWN_VARIABLES}
+    lines = []
+    for name in sorted(environ):
+        if not name.startswith("CITYDESK_") or name in known:
+            continue
+        # Compared without the common prefix, which would make every name look alike.
+        suffixes = {known_name.removeprefix("CITYDESK_"): known_name for known_name in sorted(known)}
+        guess = get_close_matches(name.removeprefix("CITYDESK_"), list(suffixes), n=1, cutoff=0.6)
+        hint = (
+            f"có phải ý bạn là {suffixes[guess[0]]}?"
+            if guess
+            else "xem danh sách biến trong README, mục “Configuration”"
+        )
+        lines.append(
+            f"citydesk: cảnh báo: CityDesk không dùng biến môi trường {name}, biến này bị bỏ qua ({hint})"
+        )
+    return lines
+
+
+def warn_unknown_variables(environ: Mapping[str, str] | None = None, stream: TextIO | None = None) -> None:
+    """Write `unknown_variables` to stderr: a warning, the settings load as usual."""
+    for line in unknown_variables(os.environ if environ is None else environ):
+        (stream or sys.stderr).write(line + "\n")
+
+
+def redact_url(url: str) -> str:
+    """A database address fit to print: its password replaced by *** (`postgres://user:***@host/db`),
+    in the user part and in a `password=` query parameter. Everything up to the last "@" counts as the
+    user part, so a password with an unencoded "@" or "/" is hidden too."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    base, question, query = rest.partition("?")
+    if "@" in base:
+        userinfo, _at, host = base.rpartition("@")
+        user, colon, _password = userinfo.partition(":")
+        base = f"{user}:***@{host}" if colon else f"{userinfo}@{host}"
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if any(key.lower() == "password" for key, _value in pairs):
+        query = urlencode(
+            [(key, "***" if key.lower() == "password" else value) for key, value in pairs], safe="*/:@"
+        )
+    return f"{scheme}://{base}{question}{query}"
 
 
 def _raw(name: str) -> str | None:
     """Value of NAME, or the contents of the file named by NAME_FILE (for secrets)."""
+    if name not in KNOWN_VARIABLES:  # a new variable goes in the list, or it would be reported as unknown
+        raise ImproperlyConfigured(f"{name} chưa có trong citydesk.env.SETTINGS_VARIABLES")
     file_name = os.environ.get(f"{name}_FILE")
     if file_name:
         try:

@@ -24,7 +24,13 @@ from citydesk.env import (
     env_url,
     parse_clock,
     parse_office_hours,
+    redact_url,
+    warn_unknown_variables,
 )
+
+# A mistyped variable (CITYDESK_PRODUCTON=true) would be ignored without a word: named on stderr first, so
+# that the line is there even when a setting below then stops with an error.
+warn_unknown_variables()
 
 
 def _int_between(name: str, default: int, low: int, high: int) -> int:
@@ -123,11 +129,27 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------------
-DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'citydesk.sqlite3'}")
+_DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'citydesk.sqlite3'}"
+DATABASE_URL = env_str("DATABASE_URL", "").strip() or _DEFAULT_DATABASE_URL
+# CityDesk's triggers, the operations center's roll-ups and the backups exist for these two only.
+_ENGINES = ("django.db.backends.sqlite3", "django.db.backends.postgresql")
+_DATABASE_URL_FORMS = (
+    "sqlite:////đường/dẫn/citydesk.sqlite3 cho SQLite hoặc "
+    "postgres://người_dùng:mật_khẩu@máy:5432/tên_cơ_sở_dữ_liệu cho PostgreSQL"
+)
 try:
     _db = dj_database_url.parse(DATABASE_URL)
-except ValueError as exc:  # unknown scheme and the like
-    raise ImproperlyConfigured(f"DATABASE_URL không phải địa chỉ cơ sở dữ liệu hợp lệ: {exc}") from exc
+except ValueError:  # no scheme (a bare path), or one dj-database-url does not know: its message is English
+    _hint = f" (một tệp SQLite viết là sqlite:///{DATABASE_URL})" if DATABASE_URL.startswith("/") else ""
+    raise ImproperlyConfigured(
+        f"DATABASE_URL={redact_url(DATABASE_URL)!r} không phải địa chỉ cơ sở dữ liệu{_hint}: "
+        f"CityDesk chỉ dùng SQLite hoặc PostgreSQL, viết {_DATABASE_URL_FORMS}"
+    ) from None
+if _db["ENGINE"] not in _ENGINES:
+    raise ImproperlyConfigured(
+        f"DATABASE_URL={redact_url(DATABASE_URL)!r}: CityDesk chỉ dùng SQLite hoặc PostgreSQL "
+        f"(không dùng {DATABASE_URL.partition(':')[0]}), viết {_DATABASE_URL_FORMS}"
+    )
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     if _db["NAME"] and _db["NAME"] != ":memory:":
         # A fresh data directory: SQLite creates the file, not its directory ("unable to open database file").

@@ -72,9 +72,35 @@ def _tool(name: str) -> str:
 BACKUP_MODE = 0o600
 
 
-def backup_target(target: Path, *, force: bool = False, with_files: bool = False) -> Path:
-    """Where the backup goes: FILE itself, or a dated file inside a directory. The directory must exist
-    (a mistyped path is not silently created); an existing file is replaced only with `force`."""
+def backup_target(target: str | Path, *, force: bool = False, with_files: bool = False) -> Path:
+    """Where the backup goes: FILE itself, or a new dated file inside a directory — an existing one, or one
+    named with a trailing "/" (`/var/backups/citydesk/`), made if its parent exists. A missing parent is
+    an error, not created (a mistyped path must not scatter backups); an existing file is replaced only
+    with `force`."""
+    text = os.fspath(target)
+    as_directory = text.endswith(("/", os.sep))
+    target = Path(text)
+    if as_directory and not target.is_dir():
+        if target.exists() or target.is_symlink():
+            raise DomainError(
+                _("%(path)s is a file, not a directory: name a directory, or a file without the final “/”.")
+                % {"path": target},
+                field="file",
+            )
+        if not target.parent.is_dir():
+            raise DomainError(
+                _("The directory %(dir)s does not exist: create it first, or choose another place.")
+                % {"dir": target.parent},
+                field="file",
+            )
+        try:
+            target.mkdir(mode=0o700)
+        except OSError as exc:
+            raise DomainError(
+                _("Cannot create the directory %(dir)s: %(error)s")
+                % {"dir": target, "error": exc.strerror or exc},
+                field="file",
+            ) from None
     if target.is_dir():
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
         suffix = "tar" if with_files else _database_suffix()
@@ -136,9 +162,9 @@ def _write_database(tmp: Path) -> None:
         )
 
 
-def backup(target: Path, *, force: bool = False, with_files: bool = False) -> tuple[Path, int]:
+def backup(target: str | Path, *, force: bool = False, with_files: bool = False) -> tuple[Path, int]:
     """Write a consistent copy of the live database to `target` (a file, or a directory to put a dated
-    file in), readable by its owner only; returns the file written and its size in bytes. An existing file
+    file in: see `backup_target`), readable by its owner only; returns the file written and its size in bytes. An existing file
     is replaced only with `force`. Nothing is left behind on failure. With `with_files`, the file is a tar
     archive that also holds the uploaded files and the trained models (see the module's docstring)."""
     target = backup_target(target, force=force, with_files=with_files)

@@ -75,7 +75,9 @@ def test_issue_token_gives_an_existing_user_a_new_working_token(personas, capsys
 def test_issue_token_refuses_an_unknown_or_deactivated_user(personas):
     with pytest.raises(CommandError) as err:
         call_command("issue-token", "nobody")
-    assert err.value.returncode == 2 and "(trường: username)" in str(err.value)
+    assert err.value.returncode == 2 and (
+        "(đối số USERNAME)" in str(err.value) or "(tùy chọn --username)" in str(err.value)
+    )
     User.objects.filter(pk=personas.officer.pk).update(is_active=False)
     tokens = ApiToken.objects.count()
     with pytest.raises(CommandError) as err:

@@ -101,6 +101,21 @@ class _Parser(CommandParser):
         self.exit(2, _("%(prog)s: error: %(message)s") % {"prog": self.prog, "message": message} + "\n")
 
 
+def field_label(parser: argparse.ArgumentParser, field: str) -> str | None:
+    """How the command line names the option or argument a refusal is about: "--allow-production" (as typed)
+    for an option, "FILE" for a positional argument; None when `field` is none of the parser's."""
+    dest = field.replace("-", "_")
+    for action in parser._actions:
+        if action.dest != dest or action.help == argparse.SUPPRESS:
+            continue
+        if action.option_strings:
+            long = [option for option in action.option_strings if option.startswith("--")]
+            return (long or action.option_strings)[0]
+        metavar = action.metavar if isinstance(action.metavar, str) else action.dest
+        return metavar.upper()
+    return None
+
+
 class CityDeskCommand(BaseCommand):
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, **kwargs)
@@ -113,17 +128,29 @@ class CityDeskCommand(BaseCommand):
             try:
                 return super().execute(*args, **options)
             except DomainError as exc:
-                message = exc.message
-                if exc.field:
-                    # The field is the option or column the problem is about; name it in the user's language.
-                    message = _("%(message)s (field: %(field)s)") % {"message": message, "field": exc.field}
-                raise CommandError(message, returncode=2) from exc
+                raise CommandError(self.refusal(exc), returncode=2) from exc
         except CommandError as exc:
             # From a terminal: the message alone, not Django's English "CommandError: …" in front of it.
             if not getattr(self, "_called_from_command_line", False) or options.get("traceback"):
                 raise
             self.stderr.write(_("Error: %(message)s") % {"message": exc})
             sys.exit(exc.returncode)
+
+    def refusal(self, exc: DomainError) -> str:
+        """A refusal's message, with the option or argument it is about named as the command line has it
+        ("(tùy chọn --allow-production)", "(đối số FILE)"); another field (a column, a setting) by its name."""
+        if not exc.field:
+            return exc.message
+        name = self.__module__.rpartition(".")[2]
+        try:
+            label = field_label(self.create_parser("citydesk", name), exc.field)
+        except Exception:  # a parser that cannot be built here: the field's own name still says it
+            label = None
+        if label is None:
+            return _("%(message)s (field: %(field)s)") % {"message": exc.message, "field": exc.field}
+        if label.startswith("-"):
+            return _("%(message)s (option %(option)s)") % {"message": exc.message, "option": label}
+        return _("%(message)s (argument %(argument)s)") % {"message": exc.message, "argument": label}
 
     @staticmethod
     def cli_actor() -> Actor:

@@ -1,4 +1,3 @@
-from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -11,14 +10,19 @@ from citydesk.core.management.commands._output import TranslatedCommand, number
 class Command(TranslatedCommand):
     help = gettext_lazy(
         "Write an online backup of the database to FILE (SQLite backup API, or pg_dump -Fc). If FILE is a "
-        "directory, the backup is written inside it as citydesk-YYYYmmdd-HHMMSS.sqlite3 (.dump for "
-        "PostgreSQL). The file is readable by its owner only (mode 0600); an existing file is replaced only "
+        "directory, or ends with “/” (the directory is then created if its parent exists), the backup is "
+        "written inside it as citydesk-YYYYmmdd-HHMMSS.sqlite3 (.dump for PostgreSQL). The file is readable by its owner only (mode 0600); an existing file is replaced only "
         "with --force. With --with-files the backup is one archive (citydesk-YYYYmmdd-HHMMSS.tar) that also "
         "holds the uploaded files (photos, dossier papers: CITYDESK_MEDIA_ROOT) and the trained routing model."
     )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("file", help=gettext_lazy("the backup file, or an existing directory"))
+        parser.add_argument(
+            "file",
+            help=gettext_lazy(
+                "the backup file, or a directory for a new dated file: an existing one, or one ending with “/”"
+            ),
+        )
         parser.add_argument(
             "--force", action="store_true", help=gettext_lazy("replace FILE if it already exists")
         )
@@ -32,7 +36,7 @@ class Command(TranslatedCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         with_files = options["with_files"]
-        path, size = backup(Path(options["file"]), force=options["force"], with_files=with_files)
+        path, size = backup(options["file"], force=options["force"], with_files=with_files)
         self.stdout.write(
             self.style.SUCCESS(
                 _("Backup written to %(file)s (%(size)s bytes).") % {"file": path, "size": number(size)}

@@ -3,9 +3,29 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from citydesk.core.errors import DomainError, NotFound
 from citydesk.core.management.commands._output import TranslatedCommand
+from citydesk.core.models import Organisation
 from citydesk.core.powers import Role
 from citydesk.core.services import api_token_create, user_create
+
+
+def unknown_unit(exc: NotFound) -> DomainError:
+    """The refusal of an unknown organisation code, saying how organisations are made: on a new
+    installation there are none until `load-units --city` (or the back office) makes them."""
+    if Organisation.objects.exists():
+        hint = _(
+            "The People's Committees of a province or city and of its communes and wards are created with "
+            "citydesk load-units --city CODE (79 Ho Chi Minh City, 01 Hanoi); departments and other units "
+            "are added in the back office (/quan-tri/)."
+        )
+    else:
+        hint = _(
+            "No organisation has been loaded yet. Create the People's Committees of your province or city "
+            "and of its communes and wards first: citydesk load-units --city 79 (Ho Chi Minh City; 01 "
+            "Hanoi), then give the account one of their codes (79, or a ward's 5-digit code)."
+        )
+    return DomainError(f"{exc.message} {hint}", field=exc.field)
 
 
 class Command(TranslatedCommand):
@@ -50,16 +70,21 @@ class Command(TranslatedCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         actor = self.cli_actor()
         role = options["role"]
-        user = user_create(
-            actor=actor,
-            username=options["username"],
-            role=role,
-            unit_code=options["unit"],
-            full_name=options["full_name"],
-            email=options["email"],
-            phone=options["phone"],
-            password=options["password"],
-        )
+        try:
+            user = user_create(
+                actor=actor,
+                username=options["username"],
+                role=role,
+                unit_code=options["unit"],
+                full_name=options["full_name"],
+                email=options["email"],
+                phone=options["phone"],
+                password=options["password"],
+            )
+        except NotFound as exc:
+            if exc.field != "unit":
+                raise
+            raise unknown_unit(exc) from None
         token = api_token_create(actor=actor, user=user, name="create-user")
         if options["token_only"]:
             self.stdout.write(token)

@@ -1,17 +1,21 @@
 from typing import Any
 
-from citydesk.core.management.base import CityDeskCommand
+from django.utils.translation import gettext_lazy
+
+from citydesk.core.management.commands._output import TranslatedCommand
 
 
-class Command(CityDeskCommand):
-    help = (
+class Command(TranslatedCommand):
+    help = gettext_lazy(
         "Load the demo indicator catalog (20 groups, 110 indicators) and several years of monthly values and "
         "plans for the HCMC and Hanoi demo units (idempotent; run seed-demo first for the units)."
     )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--years", type=int, default=4, help="years of history (default 4)")
-        parser.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+        parser.add_argument(
+            "--years", type=int, default=4, help=gettext_lazy("years of history, 1 to 20 (default 4)")
+        )
+        parser.add_argument("--seed", type=int, default=2026, help=gettext_lazy("random seed (default 2026)"))
 
     def handle(self, *args: Any, **options: Any) -> None:
         from django.utils.translation import gettext as _
