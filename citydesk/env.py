@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import time
 from difflib import get_close_matches
 from email.utils import parseaddr
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -33,6 +34,9 @@ SETTINGS_VARIABLES = (
     "CITYDESK_DB_PREPARED_STATEMENTS",
     "CITYDESK_LOGIN_FAILURE_LIMIT",
     "CITYDESK_LOGIN_COOLOFF_MINUTES",
+    "CITYDESK_TRUSTED_PROXIES",
+    "CITYDESK_RATING_DEVICE_LIMIT_PER_HOUR",
+    "CITYDESK_RATING_ADDRESS_LIMIT_PER_HOUR",
     "CITYDESK_SSL_REDIRECT",
     "CITYDESK_HSTS_SECONDS",
     "CITYDESK_HSTS_PRELOAD",
@@ -177,6 +181,20 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None or value.strip() == "":
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_networks(name: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Addresses and networks, comma-separated (`127.0.0.1, 10.0.0.0/8, ::1`); a single address is a /32
+    (/128) network. A word that is neither stops the start with the variable's name."""
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(ip_network(item, strict=False))
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} không phải địa chỉ IP hay dải mạng (ví dụ 127.0.0.1, 10.0.0.0/8, ::1)"
+            ) from exc
+    return tuple(networks)
 
 
 # --- Values with a shape: checked when the settings load, so a mistake stops every command at once ----

@@ -18,6 +18,7 @@ from citydesk.env import (
     env_int,
     env_list,
     env_log_level,
+    env_networks,
     env_office_hours,
     env_str,
     env_tiles_url,
@@ -80,6 +81,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: everything after it (the log-in lock-out, rate limits) sees the visitor's own address.
+    "citydesk.web.middleware.ForwardedClientAddress",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # HEAD on the REST API answers as GET without the body (django-ninja routes GET only).
@@ -209,6 +212,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 AXES_VERBOSE = False
+# The reverse proxies (nginx, a load balancer) whose X-Forwarded-For names the visitor: behind one, the
+# connection's address is the proxy's, and the log-in lock-out and the per-address rating limit would count
+# every visitor as one (citydesk.web.middleware.ForwardedClientAddress). Unset: the header is ignored.
+CITYDESK_TRUSTED_PROXIES = env_networks("CITYDESK_TRUSTED_PROXIES")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -342,6 +349,11 @@ CITYDESK_DOSSIER_PHONE_WINDOW_MINUTES = _int_between(
     "CITYDESK_DOSSIER_PHONE_WINDOW_MINUTES", 60, 1, 7 * 24 * 60
 )
 CITYDESK_SLA_WARN_HOURS = _int_between("CITYDESK_SLA_WARN_HOURS", 8, 0, 24 * 30)
+# Ratings from the web and the app: at most this many an hour from one device, and from one address.
+CITYDESK_RATING_DEVICE_LIMIT_PER_HOUR = _int_between("CITYDESK_RATING_DEVICE_LIMIT_PER_HOUR", 10, 1, 10_000)
+CITYDESK_RATING_ADDRESS_LIMIT_PER_HOUR = _int_between(
+    "CITYDESK_RATING_ADDRESS_LIMIT_PER_HOUR", 60, 1, 100_000
+)
 # The address citizens and officers reach the site at, for links in SMS, e-mails and receipts. Production
 # must set it: `check --deploy` warns (citydesk.W001/W002) while it is a local or plain-http address.
 CITYDESK_PUBLIC_URL = env_url("CITYDESK_PUBLIC_URL", "http://127.0.0.1:8000")

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from ipaddress import IPv4Address, IPv6Address, ip_address
 
+from django.conf import settings
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import get_resolver, get_urlconf, reverse
 from django.utils.translation import gettext as _
+
+log = logging.getLogger(__name__)
 
 # psycopg's words when a text holding a NUL character (0x00) is sent to PostgreSQL.
 _NUL_REFUSED = "NUL (0x00)"
@@ -17,6 +22,69 @@ _NUL_REFUSED = "NUL (0x00)"
 def is_nul_refusal(exc: BaseException) -> bool:
     """Is `exc` PostgreSQL's (psycopg's) refusal of a text holding a NUL character?"""
     return isinstance(exc, DataError | ValueError) and _NUL_REFUSED in str(exc)
+
+
+def _address(text: str) -> IPv4Address | IPv6Address | None:
+    """An X-Forwarded-For hop as an address: `203.0.113.5`, `2001:db8::1`, `[2001:db8::1]`; else None."""
+    text = text.strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    try:
+        address = ip_address(text)
+    except ValueError:
+        return None
+    # A dual-stack socket names an IPv4 peer as ::ffff:10.0.0.1: the IPv4 address is what the settings list.
+    return address.ipv4_mapped or address if isinstance(address, IPv6Address) else address
+
+
+class ForwardedClientAddress:
+    """Behind a trusted reverse proxy, the visitor's address is the one the proxies name, not the proxy's.
+
+    The log-in lock-out (django-axes) and the per-address limits read `REMOTE_ADDR`, which behind nginx is
+    nginx's own: every visitor would count as one, and one person's wrong passwords would lock everyone out
+    of that account. When the connection comes from an address of `CITYDESK_TRUSTED_PROXIES`, the
+    X-Forwarded-For hops are read from the right (each proxy appends the address it was reached from),
+    skipping the trusted ones: the first other address is the visitor's. Hops further left were written by
+    the visitor and could be anything, so they are never believed. The connection's own address stays in
+    `CITYDESK_PROXY_ADDR`. With no trusted proxy set (the default), the header is ignored, and the first
+    request carrying one says once in the log which setting is missing."""
+
+    _unset_said = False
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+        if forwarded:
+            self._use_forwarded(request, forwarded)
+        return self.get_response(request)
+
+    def _use_forwarded(self, request: HttpRequest, forwarded: str) -> None:
+        networks = settings.CITYDESK_TRUSTED_PROXIES
+        peer_text = request.META.get("REMOTE_ADDR", "")
+        if not networks:
+            if not ForwardedClientAddress._unset_said:
+                ForwardedClientAddress._unset_said = True
+                log.warning(
+                    "X-Forwarded-For from %s is ignored: CITYDESK_TRUSTED_PROXIES is not set, so every visitor "
+                    "behind this proxy counts as one address (log-in lock-out, rating limits)",
+                    peer_text,
+                )
+            return
+        peer = _address(peer_text)
+        if peer is None or not any(peer in network for network in networks):
+            return
+        client = peer_text
+        for hop in reversed(forwarded.split(",")):
+            address = _address(hop)
+            if address is None:  # not an address (a word, garbage): nothing to its left can be placed
+                break
+            client = str(address)
+            if not any(address in network for network in networks):
+                break
+        request.META["CITYDESK_PROXY_ADDR"] = peer_text
+        request.META["REMOTE_ADDR"] = client
 
 
 class NulCharacterRefusal:
