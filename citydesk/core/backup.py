@@ -104,7 +104,11 @@ def backup_target(target: str | Path, *, force: bool = False, with_files: bool =
     if target.is_dir():
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
         suffix = "tar" if with_files else _database_suffix()
-        target = target / f"citydesk-{stamp}.{suffix}"
+        dated, number = target / f"citydesk-{stamp}.{suffix}", 1
+        while dated.exists() or dated.is_symlink():  # two backups in one second: a second file, not an error
+            number += 1
+            dated = target / f"citydesk-{stamp}-{number}.{suffix}"
+        return dated
     elif not target.parent.is_dir():
         raise DomainError(
             _("The directory %(dir)s does not exist: create it first, or choose another place.")

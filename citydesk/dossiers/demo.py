@@ -133,14 +133,15 @@ def seed_demo_targets(year: int | None = None) -> int:
 
 
 def seed_demo_dossiers(count: int = 120, *, seed: int = 2026) -> dict[str, int]:
-    seed_demo_targets()  # on every run (idempotent): the targets page reads "—" without them
+    # On every run (idempotent): without targets the targets page reads "—".
+    targets = {"demo_targets": seed_demo_targets()}
     unit = Organisation.objects.filter(code=DEMO_UNIT).first()
     if unit is None or Dossier.objects.filter(unit=unit).exists():
-        return {"demo_dossiers": 0}
+        return {"demo_dossiers": 0, **targets}
     users = {u.username: u for u in User.objects.filter(username__in=["officer", "deputy", "head", "leader"])}
     procedures = _receivable(unit)
     if not procedures or "officer" not in users:
-        return {"demo_dossiers": 0}
+        return {"demo_dossiers": 0, **targets}
     rng = random.Random(seed)
     now = timezone.now()
     story = Story(current_calendar(), now, rng)
@@ -178,7 +179,7 @@ def seed_demo_dossiers(count: int = 120, *, seed: int = 2026) -> dict[str, int]:
                 _pay(dossier, users["officer"], story, received + dt.timedelta(minutes=rng.randint(2, 9)))
             made += 1
             _advance(dossier, users, story)
-    return {"demo_dossiers": made}
+    return {"demo_dossiers": made, **targets}
 
 
 def _advance(dossier: Dossier, users: dict[str, User], story: Story) -> None:

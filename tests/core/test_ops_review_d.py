@@ -342,6 +342,23 @@ def test_two_nightly_backups_into_a_new_folder_are_two_files(personas, tmp_path)
     assert len(list((tmp_path / "backups" / "citydesk").glob("citydesk-*"))) == 2
 
 
+@pytest.mark.django_db(transaction=True)
+def test_backups_in_the_same_second_are_numbered_not_refused(personas, tmp_path, monkeypatch):
+    from django.utils import timezone
+
+    moment = timezone.localtime()
+    monkeypatch.setattr(timezone, "localtime", lambda *args: moment)  # the three in one second
+    for _ in range(3):
+        call_command("backup", str(tmp_path), stdout=StringIO())
+    stamp = moment.strftime("%Y%m%d-%H%M%S")
+    names = sorted(path.name for path in tmp_path.glob("citydesk-*"))
+    assert names == [
+        f"citydesk-{stamp}-2.sqlite3",
+        f"citydesk-{stamp}-3.sqlite3",
+        f"citydesk-{stamp}.sqlite3",
+    ]
+
+
 # --- 8. Mistyped variable names are named -------------------------------------------------------------
 
 

@@ -355,6 +355,7 @@ def test_demo_dossiers_tell_their_story_in_its_own_times(demo):
     calendar = current_calendar()
     dossiers = list(Dossier.objects.filter(unit__code=DEMO_UNIT).prefetch_related("events", "steps"))
     assert demo["demo_dossiers"] == len(dossiers) >= 100
+    assert demo["demo_targets"] >= 2  # the city's own and the receiving units'
     outside = [d.code for d in dossiers if not calendar.is_office_time(d.received_at)]
     assert outside == []  # desk and post: working days, office hours
     statuses = {d.status for d in dossiers}
@@ -378,4 +379,4 @@ def test_demo_dossiers_tell_their_story_in_its_own_times(demo):
                 ).time() in {end for _start, end in calendar.periods}, d.code
     late = [d for d in dossiers if d.punctuality == "late"]
     assert len(late) < len(dossiers) // 4  # mostly on time, as a desk is
-    assert seed_demo_dossiers() == {"demo_dossiers": 0}  # idempotent
+    assert seed_demo_dossiers() == {"demo_dossiers": 0, "demo_targets": 0}  # idempotent

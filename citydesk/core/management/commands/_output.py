@@ -27,6 +27,7 @@ COUNT_LABELS: dict[str, Any] = {
     "forms": _("blank forms added"),
     "demo_reports": _("demo reports"),
     "demo_dossiers": _("demo dossiers"),
+    "demo_targets": _("demo one-stop targets"),
     "demo_ratings": _("demo ratings"),
     "indicator_groups": _("indicator groups"),
     "indicators": _("indicators"),
