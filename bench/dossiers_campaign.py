@@ -10,11 +10,13 @@ rate is printed; it also rebuilds the counters), the bench times, median of R ru
 
   (a) ours: the campaign dashboard (stats.campaign_dashboard: CampaignTally + the campaign's withdrawn
       dossiers), the backlog of the units outside the campaign (stats.backlog: indexed counts of open
-      dossiers + the kept baseline) and the targets of every unit for last year (stats.target_table:
-      DossierMonth), then the three pages through Django in-process;
-  (b) naive: the same figures straight from the dossiers table — a GROUP BY over the campaign's
-      dossiers; open / overdue / open-at-the-start per unit over every dossier of those units; received,
-      online, one-stop, finished and in-time per unit over every dossier of the units for the year;
+      dossiers + the kept baseline, and of the steps waiting at each unit on the active-steps index) and
+      the targets of every unit for last year (stats.target_table: DossierMonth), then the three pages
+      through Django in-process;
+  (b) naive: the same figures straight from the tables — a GROUP BY over the campaign's dossiers; open /
+      overdue / open-at-the-start per unit over every dossier of those units, and waiting / late per unit
+      over every step; received, online, one-stop, finished and in-time per unit over every dossier of the
+      units for the year;
   (c) the ratio naive / ours, and whether every number is equal. Target: the dashboard < 200 ms.
 
 --data-dir DIR (SQLite only) keeps the database and reuses it (seeding 2 M dossiers takes minutes).
@@ -162,14 +164,18 @@ def ours_backlog(campaign: Any, scope: Any, now: dt.datetime) -> dict:
     from citydesk.dossiers import stats
 
     board = stats.backlog(campaign, scope=scope, now=now)
-    return {r.unit.pk: (r.open_now, r.overdue, r.open_before_start, r.open_at_start) for r in board.rows}
+    return {
+        r.unit.pk: (r.open_now, r.overdue, r.open_before_start, r.open_at_start, r.waiting, r.waiting_overdue)
+        for r in board.rows
+    }
 
 
 def naive_backlog(campaign: Any, scope: Any, now: dt.datetime) -> dict:
     from django.db.models import Count, Q
 
+    from citydesk.core.models import Organisation, OrgKind
     from citydesk.dossiers import stats
-    from citydesk.dossiers.models import OPEN_STATUSES, Dossier
+    from citydesk.dossiers.models import OPEN_STATUSES, Dossier, DossierStep
 
     start = stats.start_moment(campaign)
     ids = [u.pk for u in stats.backlog_units(campaign, scope)]
@@ -192,7 +198,39 @@ def naive_backlog(campaign: Any, scope: Any, now: dt.datetime) -> dict:
         )
         .order_by()
     }
-    return {u: rows.get(u, (0, 0, 0, 0)) for u in ids}
+    # Waiting at each unit: every step begun and not completed, grouped over the whole steps table; a
+    # ward's one-stop desk counts with its ward; a city's committee shows when something waits at it.
+    desk_of = dict(
+        Organisation.objects.filter(parent_id__in=ids, kind=OrgKind.ONE_STOP_DESK).values_list(
+            "pk", "parent_id"
+        )
+    )
+    waiting: dict[int, list[int]] = {}
+    for r in (
+        DossierStep.objects.values("unit_id")
+        .annotate(
+            n=Count("id", filter=Q(started_at__isnull=False, completed_at__isnull=True)),
+            late=Count(
+                "id",
+                filter=Q(started_at__isnull=False, completed_at__isnull=True, due_at__lt=now)
+                & Q(dossier__paused_at__isnull=True),
+            ),
+        )
+        .order_by()
+    ):
+        cell = waiting.setdefault(desk_of.get(r["unit_id"], r["unit_id"]), [0, 0])
+        cell[0] += r["n"]
+        cell[1] += r["late"]
+    cities = Organisation.objects.filter(parent__isnull=True, kind=OrgKind.PEOPLES_COMMITTEE, is_active=True)
+    city = stats.campaign_city(campaign)
+    shown = [
+        *ids,
+        *(c.pk for c in cities if city and c.pk == city.pk and waiting.get(c.pk, [0])[0] and c.pk not in ids),
+    ]
+    return {
+        u: (*rows.get(u, (0, 0, 0, 0)), *waiting.get(u, (0, 0))) if u in ids else (0, 0, 0, 0, *waiting[u])
+        for u in shown
+    }
 
 
 def ours_targets(scope: Any, year: int) -> dict:
