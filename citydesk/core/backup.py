@@ -105,7 +105,7 @@ def backup_target(target: str | Path, *, force: bool = False, with_files: bool =
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
         suffix = "tar" if with_files else _database_suffix()
         dated, number = target / f"citydesk-{stamp}.{suffix}", 1
-        while dated.exists() or dated.is_symlink():  # two backups in one second: a second file, not an error
+        while _taken(dated):  # two backups in one second: a second file, not an error
             number += 1
             dated = target / f"citydesk-{stamp}-{number}.{suffix}"
         return dated
@@ -124,9 +124,17 @@ def backup_target(target: str | Path, *, force: bool = False, with_files: bool =
     return target
 
 
-def _private_file(path: Path) -> None:
-    """Create (or empty) `path` readable and writable by its owner only, before any byte is written."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, BACKUP_MODE)
+def _taken(dated: Path) -> bool:
+    """A dated name in a backup directory is taken by a backup written (the file) or being written (its
+    `.part`): a second backup started in the same second takes the next number."""
+    part = dated.with_name(dated.name + ".part")
+    return any(path.exists() or path.is_symlink() for path in (dated, part))
+
+
+def _private_file(path: Path, *, exclusive: bool = False) -> None:
+    """Create (or empty) `path` readable and writable by its owner only, before any byte is written;
+    `exclusive`: only if no such file exists (FileExistsError otherwise)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC), BACKUP_MODE)
     os.close(fd)
     os.chmod(path, BACKUP_MODE)  # an existing file keeps its mode through os.open
 
@@ -171,11 +179,31 @@ def backup(target: str | Path, *, force: bool = False, with_files: bool = False)
     file in: see `backup_target`), readable by its owner only; returns the file written and its size in bytes. An existing file
     is replaced only with `force`. Nothing is left behind on failure. With `with_files`, the file is a tar
     archive that also holds the uploaded files and the trained models (see the module's docstring)."""
-    target = backup_target(target, force=force, with_files=with_files)
-    tmp = target.with_name(target.name + ".part")
+    into_directory = str(target).endswith(("/", os.sep)) or Path(target).is_dir()
+    for _attempt in range(100):
+        chosen = backup_target(target, force=force, with_files=with_files)
+        tmp = chosen.with_name(chosen.name + ".part")
+        try:
+            # A dated name is claimed by creating its .part: another backup of the same second that
+            # chose it too finds it made and takes the next number.
+            _private_file(tmp, exclusive=into_directory)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise DomainError(
+                _("Cannot write the backup to %(file)s: %(error)s")
+                % {"file": chosen, "error": exc.strerror or exc},
+                field="file",
+            ) from None
+        break
+    else:  # a hundred backups started in the same second
+        raise DomainError(
+            _("Other backups are being written to %(dir)s: try again in a moment.") % {"dir": target},
+            field="file",
+        )
+    target = chosen
     db_tmp = target.with_name(target.name + ".database.part")
     try:
-        _private_file(tmp)
         if with_files:
             _private_file(db_tmp)
             _write_database(db_tmp)  # the database first: files it names were written before it

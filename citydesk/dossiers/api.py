@@ -21,7 +21,7 @@ from ninja.errors import AuthenticationError
 from ninja.responses import Status
 from ninja.utils import check_csrf
 
-from citydesk.api import AUTH, REPLAYED_HEADER
+from citydesk.api import AUTH, REPLAYED_HEADER, idempotency_key
 from citydesk.core.errors import DomainError, NotAllowed, NotFound
 from citydesk.core.models import Membership, Organisation, User
 from citydesk.core.power_check import PowerCheck
@@ -60,7 +60,6 @@ DOSSIER_POWERS = frozenset({Power.DOSSIER_RECEIVE, Power.DOSSIER_APPROVE})
 ONLINE_PATH = "/api/v1/dossiers/online"
 # Past this a page offset is no page at all (and past 2**63 the database refuses it: a 500).
 MAX_OFFSET = 1_000_000_000
-IDEMPOTENCY_KEY_LIMIT = 120  # IdempotencyKey.key
 
 
 # --- Who is calling, and what they may see --------------------------------------------------------
@@ -211,13 +210,7 @@ def _receive_once(
 
     The key row is written in the intake's own transaction; two copies racing each other meet the
     unique constraint and the loser's whole intake is rolled back."""
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if len(key) > IDEMPOTENCY_KEY_LIMIT:  # refused, not cut: two keys cut alike would be one
-        raise DomainError(
-            _("Too long (at most %(n)s characters).") % {"n": IDEMPOTENCY_KEY_LIMIT}, field="Idempotency-Key"
-        )
-    if "\x00" in key:  # PostgreSQL cannot store it
-        raise DomainError(_("Null characters are not allowed."), field="Idempotency-Key")
+    key = idempotency_key(request)  # the same check as the reports' (citydesk.api)
 
     def earlier() -> Dossier | None:
         found = (

@@ -15,7 +15,10 @@ from django.utils.translation import gettext as _
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 # A run of digits with single separators, optionally "+84" or "(028)" in front; checked by its digits below.
-_PHONE_LIKE = re.compile(r"(?<![\w/])(?:\+\s?)?\(?\d(?:[ .\-]?\(?\)?\s?\d){7,13}(?![\w/]|[.,]\d)")
+# It may touch letters and slashes ("sđt0987654321", "0987654321/0912345678": two numbers): house numbers
+# (18/4) and dates are short groups that the digit check refuses. Not the middle of a longer run of digits,
+# nor the decimals of a number (10,0987654321).
+_PHONE_LIKE = re.compile(r"(?<!\d)(?<!\d[.,])(?:\+\s?)?\(?\d(?:[ .\-]?\(?\)?\s?\d){7,13}(?!\d|[.,]\d)")
 
 
 def _is_phone(candidate: str) -> bool:

@@ -472,3 +472,21 @@ def test_the_demo_starts_without_the_static_files_warning_and_collects_only_when
     assert (tmp_path / "data" / "staticfiles" / "citydesk").is_dir()
     second = _start_demo(tmp_path)
     assert "No directory at" not in second and "Collecting static files" not in second
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_being_written_keeps_its_name_from_the_next_one(personas, tmp_path, monkeypatch):
+    """The first backup of the second is still being written (only its .part exists): the second one of
+    the same second takes the next number instead of emptying the first one's file."""
+    from django.utils import timezone
+
+    from citydesk.core.backup import backup
+
+    moment = timezone.localtime()
+    monkeypatch.setattr(timezone, "localtime", lambda *args: moment)
+    first = backup_target(str(tmp_path))
+    in_progress = first.with_name(first.name + ".part")
+    in_progress.write_bytes(b"half of the first backup")
+    written, _size = backup(str(tmp_path))
+    assert written != first and written.name.split(".")[0].endswith("-2")
+    assert in_progress.read_bytes() == b"half of the first backup"

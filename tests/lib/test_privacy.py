@@ -42,10 +42,32 @@ def test_a_phone_number_is_hidden(phone):
         "Ổ gà sâu 0,5 m, rộng 1,20 m.",
         "Cột điện số 0123456 trên đường.",  # seven digits: not a phone number
         "Mã hồ sơ HS-26-000074.",
+        "Mã phản ánh PA-26-000123, thửa đất 123/45, tờ bản đồ số 12.",
+        "Tọa độ 10,0987654321 và 106,6946.",  # the decimals of a number
+        "Số 01234567890123456 trên công tơ.",  # longer than any phone number
     ],
 )
 def test_other_numbers_stay(text):
     assert hide_contacts(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        # Two numbers joined by a slash, as they are often given.
+        (
+            "Liên hệ 0987654321/0912345678 giờ hành chính.",
+            "Liên hệ [đã ẩn số điện thoại]/[đã ẩn số điện thoại] giờ hành chính.",
+        ),
+        ("Liên hệ 0987 654 321 / 0912 345 678.", "Liên hệ [đã ẩn số điện thoại] / [đã ẩn số điện thoại]."),
+        # A number glued to its label, with or without a colon.
+        ("sđt0903111222 chị Lan", "sđt[đã ẩn số điện thoại] chị Lan"),
+        ("SĐT:0903111222, Zalo:0903111223", "SĐT:[đã ẩn số điện thoại], Zalo:[đã ẩn số điện thoại]"),
+        ("ĐT(028) 3829 1234", "ĐT[đã ẩn số điện thoại]"),
+    ],
+)
+def test_numbers_joined_or_glued_are_hidden(text, shown):
+    assert hide_contacts(text) == shown
 
 
 def test_an_email_address_is_hidden_and_the_rest_stays():

@@ -515,3 +515,22 @@ def test_the_comment_box_counts_what_is_left_and_keeps_a_long_comment(phone, per
     assert tab.locator("#err-comment").is_visible()
     assert tab.input_value("#id_comment").strip() == long.strip()
     assert not Rating.objects.exists()
+
+
+def test_browsers_behind_one_address_share_only_the_address_limit(personas, procedures, settings):
+    """A browser sends no device id: the ten-an-hour device limit must not become ten an hour for a whole
+    carrier or office address; the address limit (here 12) is what counts them."""
+    settings.CITYDESK_RATING_DEVICE_LIMIT_PER_HOUR = 10
+    settings.CITYDESK_RATING_ADDRESS_LIMIT_PER_HOUR = 12
+    dossiers = [make_dossier(personas, procedures["birth"]) for _i in range(13)]
+    browser = device_key("203.0.113.7")
+    for d in dossiers[:12]:
+        rating_submit_web(dossier_code=d.code, level="satisfied", token=d.citizen_token, device=browser)
+    with pytest.raises(RateLimited, match="12"):
+        rating_submit_web(
+            dossier_code=dossiers[12].code,
+            level="satisfied",
+            token=dossiers[12].citizen_token,
+            device=browser,
+        )
+    assert Rating.objects.filter(channel="web").count() == 12

@@ -104,3 +104,16 @@ def test_the_lookup_asks_once_per_unit_not_per_report(client, personas, categori
     for _ in range(10):
         submit_report(contact_phone="0912345678")
     assert {who: queries(who, 10) for who in ("operator", "officer")} == few
+
+
+def test_the_hotline_page_masks_numbers_in_the_description_as_it_masks_the_caller(
+    client, personas, categories
+):
+    report = submit_report(
+        contact_phone="0987654321", description="Ổ gà trước nhà, gọi tôi 0987 654 321 hoặc an@example.vn."
+    )
+    client.force_login(personas.operator)
+    html = client.get(reverse("reports:hotline_report", args=[report.code])).content.decode()
+    description = html.split('data-testid="description"', 1)[1].split("</p>", 1)[0]
+    assert "0987 654 321" not in html and "an@example.vn" not in html
+    assert "[đã ẩn số điện thoại]" in description and "Ổ gà trước nhà" in description

@@ -426,3 +426,24 @@ def test_the_demo_stories_are_spread_over_the_ward(personas):
     assert max(km) > 0.3  # not all within some 50 m of one another
     lon, lat = _near(points[0], rng)
     assert (((lon - points[0][0]) * 109.4) ** 2 + ((lat - points[0][1]) * 111.32) ** 2) ** 0.5 < 0.025
+
+
+def test_a_late_transfer_gives_the_receiving_unit_its_own_triage_time(personas, categories):
+    """The ward passed the report on after its triage deadline: the department that receives it is not late
+    for that, and the handling deadline the citizen was told stays."""
+    report = submit()
+    past = timezone.now() - timedelta(days=2)
+    Report.objects.filter(pk=report.pk).update(triage_due_at=past)
+    due = Report.objects.get(pk=report.pk).due_at
+    moved = report_transition(
+        user=personas.head,
+        code=report.code,
+        action="transfer",
+        target_unit="79.SXD",
+        note="Thuộc ngành xây dựng",
+    )
+    moved.refresh_from_db()
+    now = timezone.now()
+    assert moved.status == "transferred" and moved.unit == personas.department
+    assert moved.triage_due_at > now and not moved.triage_late(now)
+    assert moved.due_at == due

@@ -20,6 +20,7 @@ DEVICE_LIMIT_PER_HOUR = 10
 # ... and from one network address, whatever device each says it is (changing the app's X-Device-Id does
 # not buy new ratings). Generous: many phones share one carrier address.
 ADDRESS_LIMIT_PER_HOUR = 60
+DEVICE_MARK = ".id:"  # in a device key, before the hash of the app's X-Device-Id
 # What a rating stores as its device (Rating.device, 64 characters): "ip:" and a hash of the address, then,
 # with the app's X-Device-Id, ".id:" and a hash of that. The address comes first, so one range of the
 # (device, created_at) index counts an address's ratings, and one value a device's: no new column.
@@ -57,7 +58,7 @@ def device_key(address: str, device_id: str = "") -> str:
     key = "ip:" + hashlib.sha256((address or "unknown").encode()).hexdigest()[:ADDRESS_HASH_LENGTH]
     device_id = (device_id or "").strip()
     if device_id:
-        key += ".id:" + hashlib.sha256(device_id.encode()).hexdigest()[:DEVICE_HASH_LENGTH]
+        key += DEVICE_MARK + hashlib.sha256(device_id.encode()).hexdigest()[:DEVICE_HASH_LENGTH]
     return key
 
 
@@ -130,8 +131,12 @@ def month_of(moment: datetime) -> date:
 
 def check_device_limit(device: str, now: datetime) -> None:
     """Web and app ratings: at most N an hour from one device, and M from one address (no device given: no
-    limit)."""
+    limit). A browser names no device (its key is its address alone): only the address limit counts it,
+    or every resident behind one carrier or office address would share one device's few ratings."""
     if not device:
+        return
+    if _address_of(device) is not None and DEVICE_MARK not in device:
+        _check_address_limit(device, now)
         return
     limit = device_limit_per_hour()
     recent = Rating.objects.filter(

@@ -147,6 +147,9 @@ def report_transition(
         )
         report.unit = target
         report.assignee = None
+        # The receiving unit has the category's triage time from now: a late hand-over is not its lateness
+        # (the handling deadline the citizen was given stays).
+        report.triage_due_at, _due = _due_times(report.category, timezone.now())
         public_note = _("Transferred to %(org)s.") % {"org": target.name}
         published = system_note(TRANSFERRED, org=target.name)
     report.status = move.target
