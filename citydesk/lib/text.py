@@ -6,7 +6,12 @@ import unicodedata
 _SPACES = re.compile(r"\s+")
 # Control characters other than tab and line breaks: never meant as text (PostgreSQL text cannot even
 # hold NUL), dropped from everything stored.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Also the invisible formatting characters that arrive with pasted text: a zero-width space splits a word
+# for search without showing it, a right-to-left override turns a name around on the officers' pages.
+# (The zero-width joiners of emoji sequences stay.)
+_CONTROLS = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
+)
 _VI_ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
 _BASE_ORDER = {ch: i for i, ch in enumerate(_VI_ALPHABET)}
 _TONE_ORDER = {"": 0, "\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}

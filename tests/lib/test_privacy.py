@@ -78,3 +78,21 @@ def test_an_email_address_is_hidden_and_the_rest_stays():
 def test_empty_and_plain_texts_come_back_as_they_are():
     assert hide_contacts("") == ""
     assert hide_contacts("Đèn đường không sáng") == "Đèn đường không sáng"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("CCCD 079203001234 của tôi", "CCCD [đã ẩn số định danh] của tôi"),
+        ("số định danh 079 203 001 234.", "số định danh [đã ẩn số định danh]."),
+        ("Tôi tên An, 001099012345, nhà số 5", "Tôi tên An, [đã ẩn số định danh], nhà số 5"),
+        ("CMND số 023456789 cấp năm 2010", "CMND số [đã ẩn số định danh] cấp năm 2010"),
+        ("chứng minh nhân dân: 023456789", "chứng minh nhân dân: [đã ẩn số định danh]"),
+    ],
+)
+def test_identity_card_numbers_are_hidden(text, shown):
+    assert hide_contacts(text) == shown
+
+
+def test_nine_digits_without_a_label_stay():
+    assert hide_contacts("Đơn số 023456789 đã gửi") == "Đơn số 023456789 đã gửi"

@@ -122,3 +122,13 @@ def test_nfc_lines_keeps_paragraphs_and_tidies_the_rest():
     assert nfc_lines(written) == "Kính gửi Tổng đài 1022,\n\nỔ gà sâu trước số 5.\nĐề nghị sửa.\nCảm ơn."
     assert nfc_lines("  \n\n một dòng \n\n ") == "một dòng"
     assert nfc_lines("") == ""
+
+
+def test_invisible_formatting_characters_are_dropped_from_stored_text():
+    from citydesk.lib.text import nfc, nfc_lines, search_key
+
+    pasted = "Nguyễn \u200bTrãi\ufeff \u202eAn\u202c"
+    assert nfc(pasted) == "Nguyễn Trãi An"
+    assert nfc_lines("Ổ gà\u200b\n\u2066đường\u2069 Lê Lợi") == "Ổ gà\nđường Lê Lợi"
+    assert search_key(nfc("Trãi\u200b mùi")) == search_key("Trãi mùi")
+    assert nfc("👨\u200d👩\u200d👧") == "👨\u200d👩\u200d👧"  # the joiners of an emoji sequence stay
