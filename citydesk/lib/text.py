@@ -107,6 +107,13 @@ def sort_key(value: str) -> tuple:
     return (letters, tones)
 
 
+def person_sort_key(full_name: str) -> tuple:
+    """Sort key of a person's name as Vietnamese lists order people: by the given name (the last word),
+    then the family and middle names, each in the Vietnamese alphabet ("Đỗ Văn An" before "Lê Thị Hồng")."""
+    words = full_name.split()
+    return (sort_key(words[-1]), sort_key(" ".join(words[:-1]))) if words else ((), ())
+
+
 _TRACKING_CODE = re.compile(r"^([A-Z]+)\s*-?\s*(\d{2})\s*-?\s*(\d{1,6})$")
 
 

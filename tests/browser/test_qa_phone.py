@@ -133,3 +133,22 @@ def test_the_league_table_says_on_a_phone_that_it_scrolls(page: Any, traffic: Tr
     page.reload()
     expect(page.get_by_test_id("scroll-hint")).to_be_visible()
     assert traffic.problems() == []
+
+
+# Every visible field, button and form checkbox: [what, width, height] of those under the sizes.
+SMALL_TARGETS = """() => [...document.querySelectorAll('main button, main .button, main input, main select, main textarea, header .inbox-link')]
+  .filter(el => el.type !== 'hidden' && el.offsetParent !== null && !el.closest('td, th'))
+  .map(el => [el.outerHTML.slice(0, 80), el.getBoundingClientRect().width, el.getBoundingClientRect().height,
+              el.type === 'checkbox' || el.type === 'radio'])
+  .filter(([_what, w, h, box]) => box ? (w < 24 || h < 24) : h < 44)"""
+
+
+def test_citizens_forms_have_touch_sized_targets_on_a_phone(page: Any, traffic: Traffic, demo_data: None):
+    page.set_viewport_size(PHONE)
+    for path in ("/tra-cuu/", "/ho-so/tra-cuu/", "/thu-tuc/", "/phan-anh/moi/"):
+        assert page.goto(path).status == 200, path
+        assert page.evaluate(SMALL_TARGETS) == [], path
+    log_in(page, "citizen", DEMO_PASSWORD)
+    page.goto("/thong-bao/")
+    assert page.evaluate(SMALL_TARGETS) == []
+    assert not traffic.problems(), traffic.problems()

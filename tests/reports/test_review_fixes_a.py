@@ -447,3 +447,31 @@ def test_a_late_transfer_gives_the_receiving_unit_its_own_triage_time(personas, 
     assert moved.status == "transferred" and moved.unit == personas.department
     assert moved.triage_due_at > now and not moved.triage_late(now)
     assert moved.due_at == due
+
+
+def test_assignees_are_listed_in_the_vietnamese_order_of_given_names(client, personas, categories):
+    from citydesk.core.models import Membership, User
+
+    ward = personas.officer.memberships.first().organisation
+    for username, name in (
+        ("au", "Âu Thị Ánh"),
+        ("do", "Đỗ Văn An"),
+        ("le", "Lê Thị Hồng"),
+        ("tran", "Trần Văn Minh"),
+    ):
+        user = User.objects.create_user(username=username, full_name=name)
+        Membership.objects.create(user=user, organisation=ward, role="officer")
+    report = submit()
+    client.force_login(personas.head)
+    for url in ("/xu-ly/", reverse("reports:officer", args=[report.code])):
+        html = client.get(url).content.decode()
+        names = re.findall(r'<option value="(au|do|le|tran)"', html)
+        assert names == ["do", "au", "le", "tran"], url  # An, Ánh, Hồng, Minh
+
+
+def test_the_back_office_finds_reports_by_words_without_accents(staff, personas, categories):
+    found = submit(description="Cây đổ trước nhà bà Nguyễn Thị Lan")
+    other = submit(description="Đèn đường tắt")
+    for term in ("nguyen thi", "Nguyễn", found.code.lower()):
+        html = staff.get("/quan-tri/reports/report/", {"q": term}).content.decode()
+        assert found.code in html and other.code not in html, term

@@ -135,3 +135,29 @@ def test_a_long_inbox_comes_page_by_page(personas):
     first = client.get("/thong-bao/").content.decode()
     assert first.count('data-testid="message"') == 30 and 'href="?page=2"' in first
     assert client.get("/thong-bao/?page=2").content.decode().count('data-testid="message"') == 5
+
+
+def test_a_messages_tracking_address_is_one_link_and_codes_elsewhere_are_links():
+    from citydesk.web.templatetags.web_nav import linked_codes_filter
+
+    text = (
+        "Phản ánh PA-26-000041 đã được tiếp nhận. Theo dõi tại "
+        "http://127.0.0.1:8000/tra-cuu/PA-26-000041/?t=Ab_c-1&x=2."
+    )
+    html = str(linked_codes_filter(text))
+    url = "http://127.0.0.1:8000/tra-cuu/PA-26-000041/?t=Ab_c-1&amp;x=2"
+    assert f'<a href="{url}" class="message-url">{url}</a>.' in html  # the sentence's full stop stays out
+    assert html.count("<a ") == 2  # the address, and the code in the sentence: not the code inside it
+    assert html.startswith('Phản ánh <a href="/tra-cuu/PA-26-000041/">PA-26-000041</a>')
+    assert "<script>" not in str(linked_codes_filter("<script>x</script> https://a.vn/<b>"))
+
+
+def test_vietnamese_messages_are_marked_as_vietnamese_on_the_english_page(personas):
+    message(personas.citizen, "Phản ánh PA-26-000041: đã xử lý xong", "Đơn vị đã sửa ổ gà trước nhà ông/bà.")
+    client = Client()
+    client.force_login(personas.citizen)
+    english = client.get("/thong-bao/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="en"' in english
+    assert '<p class="message-body" lang="vi">' in english and '<span lang="vi">Phản ánh' in english
+    vietnamese = client.get("/thong-bao/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert 'lang="vi">Phản ánh' not in vietnamese  # the page's own language: nothing to mark

@@ -34,7 +34,7 @@ from citydesk.core.powers import Power
 from citydesk.core.selectors import descendant_ids
 from citydesk.core.services import active_delegation_for, authorize, holds_anywhere
 from citydesk.ioc import directives as ioc_directives
-from citydesk.lib.text import sort_key
+from citydesk.lib.text import person_sort_key, sort_key
 from citydesk.reports import acting, selectors, services, workflow
 from citydesk.reports.attachments import attachment_add
 from citydesk.reports.forms import (
@@ -146,10 +146,14 @@ def _queue_response(
             organisation_id__in=member_units, is_active=True, user__is_active=True, role__in=HANDLER_ROLES
         )
         .select_related("user", "organisation")
-        .order_by("organisation__name", "user__full_name", "user__username")
+        .order_by()
     )
     groups: dict[str, list[tuple[str, str]]] = {}
-    for m in members:
+    # Units and people in the Vietnamese order (the database's puts Â, Đ… after Z and sorts by family name).
+    for m in sorted(
+        members,
+        key=lambda m: (sort_key(m.organisation.name), person_sort_key(m.user.full_name), m.user.username),
+    ):
         options = groups.setdefault(m.organisation.name, [])
         if all(username != m.user.username for username, _n in options):
             options.append((m.user.username, str(m.user)))
@@ -364,11 +368,12 @@ def _officer_response(
     if any(a["action"] == "assign" for a in actions):
         members = [
             (m.user.username, str(m.user))
-            for m in Membership.objects.filter(
-                organisation=unit, is_active=True, user__is_active=True, role__in=HANDLER_ROLES
+            for m in sorted(
+                Membership.objects.filter(
+                    organisation=unit, is_active=True, user__is_active=True, role__in=HANDLER_ROLES
+                ).select_related("user"),
+                key=lambda m: (person_sort_key(m.user.full_name), m.user.username),
             )
-            .select_related("user")
-            .order_by("user__full_name", "user__username")
         ]
         members = list(dict.fromkeys(members))
     organisations = []

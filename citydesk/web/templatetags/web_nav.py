@@ -62,23 +62,30 @@ def language_choices_tag() -> list[tuple[str, str]]:
     return [(code, nfc(get_language_info(code)["name_local"])) for code, _name in settings.LANGUAGES]
 
 
-_CODES = re.compile(r"\b(PA|HS)-\d{2}-\d{6,}\b")
+# A web address (the messages' tracking links, with their key) or a report (PA-…) / dossier (HS-…) code;
+# a code inside an address is part of the address.
+_LINKABLE = re.compile(r"(?P<url>https?://[^\s<>\"']+)|\b(?P<kind>PA|HS)-\d{2}-\d{6,}\b")
+_URL_TRAILING = ".,;:!?)]"  # punctuation after an address in a sentence, not part of it
 
 
 @register.filter(name="linked_codes")
 def linked_codes_filter(text: str, officer: bool = False) -> str:
-    """The text, escaped, with each report (PA-…) and dossier (HS-…) code a link to its page: the handling
-    page for an officer, the public tracking page for anyone else."""
+    """The text, escaped, with each web address a link to itself and each report (PA-…) and dossier (HS-…)
+    code a link to its page: the handling page for an officer, the public tracking page for anyone else."""
 
     def link(match: re.Match[str]) -> str:
+        url = match.group("url")
+        if url is not None:
+            kept = url.rstrip(_URL_TRAILING)
+            return f'<a href="{kept}" class="message-url">{kept}</a>{url[len(kept) :]}'
         code = match.group(0)
-        if match.group(1) == "PA":
-            url = reverse("reports:officer" if officer else "reports:track", args=[code])
+        if match.group("kind") == "PA":
+            target = reverse("reports:officer" if officer else "reports:track", args=[code])
         else:
-            url = reverse("dossiers:dossier" if officer else "dossiers:track", args=[code])
-        return f'<a href="{url}">{code}</a>'
+            target = reverse("dossiers:dossier" if officer else "dossiers:track", args=[code])
+        return f'<a href="{target}">{code}</a>'
 
-    return mark_safe(_CODES.sub(link, str(escape(text))))
+    return mark_safe(_LINKABLE.sub(link, str(escape(text))))
 
 
 @register.simple_tag(takes_context=True, name="unread_messages")
