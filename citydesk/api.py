@@ -267,13 +267,14 @@ OTHER_REFUSALS: dict[tuple[str, str], tuple[int, ...]] = {
     ("get", "/dossiers"): (404,),
     ("get", "/dossiers/{code}"): (401,),
     ("post", "/dossiers/{code}/actions"): (401, 403),
+    ("post", "/dossiers/{code}/supplement"): (401, 403),
     ("post", "/ratings/dossiers/{code}"): (401,),
     ("get", "/units/locate"): (404,),
 }
 
 
 # The latest entry of docs/api-changes.md (a test keeps the two equal).
-API_VERSION = "1.9"
+API_VERSION = "1.10"
 
 api = CityDeskAPI(
     title="CityDesk API",

@@ -16,7 +16,7 @@ from django.db.models import F, Max, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Form, Query, Router
+from ninja import Field, Form, Query, Router, Schema
 from ninja.errors import AuthenticationError
 from ninja.responses import Status
 from ninja.utils import check_csrf
@@ -397,9 +397,11 @@ def dossier_action(request: HttpRequest, code: str, payload: DossierActionIn) ->
     (400 without it): 409 if someone moved it meanwhile, or if the move is impossible now (a result is
     handed over once its fee is paid); 401 without credentials, 403 if you cannot act on it. The
     applicant acts with their bearer token or `token` (the citizen token), and may only make the
-    applicant's moves (withdraw, send additional papers): 403 for any other. The key of a request for
-    papers' link (`k`) may be given as `token` for `supplement_received` only, and is answered with the
-    public view."""
+    applicant's moves (withdraw, send additional papers): 403 for any other. The applicant sends the
+    additional papers with their files at `POST /dossiers/{code}/supplement` (a multipart form):
+    `supplement_received` from the applicant is refused here (400, field `files`); an officer recording
+    papers handed in at the desk makes it here. A refusal of an officer names what they lack: the step
+    (field `step`, another unit's step) or the receiving unit (field `unit`)."""
     user = _caller(request)
     if payload.action == RECORD_PAYMENT:
         payment_record_at_desk(
@@ -410,23 +412,105 @@ def dossier_action(request: HttpRequest, code: str, payload: DossierActionIn) ->
             version=payload.version,
         )
         return _full_view(_load(code), user, payload.token)
+    try:
+        dossier = dossier_transition(
+            user=user,
+            code=code,
+            action=payload.action,
+            version=payload.version,
+            note=payload.note,
+            token=payload.token,
+            result_method=payload.result_method,
+            tracking_number=payload.tracking_number,
+            delivery_address=payload.delivery_address,
+            papers=payload.papers,
+        )
+    except DomainError as exc:
+        if payload.action == "supplement_received" and exc.field == "files":  # the applicant, no files
+            raise DomainError(
+                _("The additional papers are sent with their files at %(path)s (a multipart form).")
+                % {"path": SUPPLEMENT_PATH.format(code=lookup_text(code).upper())},
+                field="files",
+            ) from None
+        raise
+    return _answer(dossier, user, payload.token)
+
+
+def _answer(dossier: Dossier, user: User | None, token: str) -> dict:
+    """The dossier after a move: the full view for its applicant and its officers."""
+    moved = _load(dossier.code)
+    if _is_applicant(user, moved, token) or _is_handler(user, moved):
+        return _full_view(moved, user, token)
+    # The key of a request for papers' message sent them: it opens that move, not the personal view.
+    return dossier_view(moved, full=False)
+
+
+SUPPLEMENT_PATH = "/api/v1/dossiers/{code}/supplement"
+
+
+class SupplementIn(Schema):
+    """The fields of an upload of additional papers (the files are `doc_<document id>` parts)."""
+
+    version: int = Field(
+        ..., ge=1, description="required: the version of the dossier you saw (409 if it changed since)"
+    )
+    note: str = Field("", description="a message to the officers, optional")
+    token: str = Field(
+        "",
+        description="the citizen token, or the key `k` of the request's link; not needed with the "
+        "applicant's bearer token",
+    )
+
+
+SUPPLEMENT_FORM = {
+    "type": "object",
+    "properties": SupplementIn.model_json_schema()["properties"],
+    "required": ["version"],
+    "patternProperties": {
+        r"^doc_[0-9]+$": {
+            "type": "string",
+            "format": "binary",
+            "description": "the file of one paper of the procedure (PDF, JPEG or PNG)",
+        }
+    },
+}
+
+
+@router.post(
+    "/dossiers/{code}/supplement",
+    response=DossierOut,
+    auth=None,
+    openapi_extra={"requestBody": {"content": {"multipart/form-data": {"schema": SUPPLEMENT_FORM}}}},
+)
+def dossier_supplement(request: HttpRequest, code: str, payload: Form[SupplementIn]) -> dict:
+    """Send the additional papers a request asked for (multipart form), as the dossier's page does: one
+    file (PDF, JPEG or PNG) per paper, named `doc_<document id>` (the ids of `GET /procedures/{code}`),
+    at least one (400, field `files`); the files are checked as an online filing's are (400, field
+    `documents`). The applicant sends them with their bearer token, the citizen token or the key `k` of
+    the request's link as `token`; the handling officers may send scanned papers too. The dossier's clock
+    runs again: the time the applicant took is not counted. 409 if the dossier is not waiting for papers
+    or its `version` changed."""
+    user = _caller(request)
+    uploads = _uploads(request.FILES.lists())
+    if not uploads:
+        raise DomainError(_("Choose the files of the additional papers."), field="files")
+    known = set(_load(code).procedure.documents.values_list("pk", flat=True))
+    for item in uploads:
+        if item.document_id not in known:
+            raise DomainError(
+                _("Document %(id)s is not a paper of this procedure.") % {"id": item.document_id},
+                field="documents",
+            )
     dossier = dossier_transition(
         user=user,
         code=code,
-        action=payload.action,
+        action="supplement_received",
         version=payload.version,
         note=payload.note,
         token=payload.token,
-        result_method=payload.result_method,
-        tracking_number=payload.tracking_number,
-        delivery_address=payload.delivery_address,
-        papers=payload.papers,
+        uploads=uploads,
     )
-    moved = _load(dossier.code)
-    if _is_applicant(user, moved, payload.token) or _is_handler(user, moved):
-        return _full_view(moved, user, payload.token)
-    # The key of a request for papers' message sent them: it opens that move, not the personal view.
-    return dossier_view(moved, full=False)
+    return _answer(dossier, user, payload.token)
 
 
 # --- The officer's queue --------------------------------------------------------------------------

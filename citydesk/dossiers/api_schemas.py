@@ -51,7 +51,10 @@ class DossierActionIn(Schema):
     result_method: str = ""
     tracking_number: str = ""
     delivery_address: str = ""
-    token: str = Field("", description="the applicant's citizen token (withdraw, papers received)")
+    token: str = Field(
+        "",
+        description="the applicant's citizen token (withdraw; papers are sent to /dossiers/{code}/supplement)",
+    )
     payment_method: str = Field("", description="record_payment: cash or transfer")
     receipt_number: str = Field("", description="record_payment: the number of the fee receipt")
     papers: list[int] = Field(

@@ -27,7 +27,8 @@ from citydesk.core.errors import DomainError
 from citydesk.core.models import Organisation, User
 from citydesk.dossiers.models import Authority, Campaign, Dossier, DossierEvent, Procedure, Status
 from citydesk.dossiers.payments import payment_record_at_desk
-from citydesk.dossiers.services import Applicant, dossier_receive, dossier_transition
+from citydesk.dossiers.services import Applicant, common, dossier_receive, dossier_transition
+from citydesk.dossiers.services.campaigns import check_same_day_possible
 from citydesk.lib.names import FAMILY, GIVEN, MIDDLE
 from citydesk.lib.workdays import WorkCalendar
 
@@ -132,6 +133,21 @@ def seed_demo_targets(year: int | None = None) -> int:
     return len(made)
 
 
+def _same_day_possible(procedures: list[Procedure], unit: Organisation) -> list[Procedure]:
+    """The procedures a same-day campaign at `unit` may list: the rule the campaign form applies
+    (`check_same_day_possible`), so that the demo campaign is one the product itself would accept (a
+    procedure passed to a department at some step cannot be promised the same day)."""
+    city = common.city_of(unit)
+    out = []
+    for procedure in procedures:
+        try:
+            check_same_day_possible([procedure], [unit], city)
+        except DomainError:
+            continue
+        out.append(procedure)
+    return out
+
+
 def seed_demo_dossiers(count: int = 120, *, seed: int = 2026) -> dict[str, int]:
     # On every run (idempotent): without targets the targets page reads "—".
     targets = {"demo_targets": seed_demo_targets()}
@@ -147,7 +163,7 @@ def seed_demo_dossiers(count: int = 120, *, seed: int = 2026) -> dict[str, int]:
     story = Story(current_calendar(), now, rng)
     made = 0
     with transaction.atomic():
-        quick = [p for p in procedures if p.same_day]
+        quick = _same_day_possible([p for p in procedures if p.same_day], unit)
         if quick:
             campaign = Campaign.objects.create(
                 name="Tháng cao điểm giải quyết hồ sơ trong ngày",

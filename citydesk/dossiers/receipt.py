@@ -27,7 +27,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from citydesk.dossiers.models import Channel, Dossier, DossierDocument, ResultMethod
+from citydesk.dossiers.models import Channel, Dossier, DossierDocument, ProcedureDocument, ResultMethod
 from citydesk.dossiers.payments import vnd
 from citydesk.ioc.exports import PdfUnavailable, load_weasyprint, url_fetcher
 
@@ -126,14 +126,40 @@ def receipt_wording(dossier: Dossier) -> dict[str, Any]:
     }
 
 
+def fee_text(dossier: Dossier) -> str:
+    """The fee as the receipt says it: the amount and whether it is paid (and when), since the result is
+    handed over only once it is; or that there is none."""
+    if not dossier.fee:
+        return _("No fee")
+    if dossier.paid_at is None:
+        return _("%(fee)s, not paid yet") % {"fee": vnd(dossier.fee)}
+    return _("%(fee)s, paid on %(date)s") % {
+        "fee": vnd(dossier.fee),
+        "date": f"{timezone.localtime(dossier.paid_at):%d/%m/%Y}",
+    }
+
+
+def papers_in_checklist_order(papers: list[DossierDocument]) -> list[DossierDocument]:
+    """The papers received, in the order of the procedure's checklist (the desk ticked them off in it),
+    each with the copies the checklist asks for (`copies`); a paper with no requirement left last."""
+    checklist = ProcedureDocument.objects.in_bulk({p.requirement_id for p in papers if p.requirement_id})
+    for paper in papers:
+        requirement = checklist.get(paper.requirement_id) if paper.requirement_id else None
+        paper.copies = requirement.copies if requirement is not None else ""  # type: ignore[attr-defined]
+        paper.checklist_position = (  # type: ignore[attr-defined]
+            (0, requirement.position) if requirement is not None else (1, 0)
+        )
+    return sorted(papers, key=lambda p: (p.checklist_position, p.pk or 0))  # type: ignore[attr-defined]
+
+
 def receipt_context(dossier: Dossier, papers: list[DossierDocument]) -> dict[str, Any]:
     url = lookup_url(dossier)
     return {
         "dossier": dossier,
-        "papers": papers,
+        "papers": papers_in_checklist_order(list(papers)),
         "lookup_url": url,
         "qr_svg": qr_svg(url),
-        "fee_text": vnd(dossier.fee) if dossier.fee else _("No fee"),
+        "fee_text": fee_text(dossier),
         "printed_at": timezone.now(),
         "wording": receipt_wording(dossier),
         "officer_name": _officer(dossier),

@@ -405,23 +405,15 @@ class WorkCalendar:
     def due_after_pause(self, due: dt.datetime, paused: dt.datetime, resumed: dt.datetime) -> dt.datetime:
         """The due time once a clock stopped from ``paused`` to ``resumed`` starts again.
 
-        The office time spent waiting is not counted, so the due time moves on by it, counted the way the
-        due time itself is:
-        - a due time at the close of a working day (a limit in working days) stays at a close: it moves by
-          the wait in whole working days, a half day or more counting as one (a wait of a few minutes does
-          not turn a 17:00 deadline into 07:30 the next morning);
-        - any other due time (a limit in working hours) moves by the wait to the minute; under half a
-          minute it stays.
+        The time the applicant takes to answer is not counted (Decrees 61/2018 and 107/2021): the office
+        keeps the working time that was left when the clock stopped, counted from the resume. Counted in the
+        office periods that is the due time moved on by the office time of the wait, whatever kind of limit
+        it ends (a 17:00 deadline with ten minutes left when the papers were asked for is due ten office
+        minutes after they arrive, not at 17:00 the day before). The wait is taken to the minute (under
+        half a minute the due time stays), so the result is never earlier than ``due``. A clock stopped
+        after the due time gains nothing: it resumes as late as it was when it stopped.
         """
         waited = self.working_time_between(paused, resumed)
-        local_due = self._local(due)
-        day = local_due.date()
-        if self._is_wd(day) and local_due == self.close_of(day):
-            capacity = _day_capacity(self.periods)
-            days = int((waited + capacity / 2) // capacity)
-            for _ in range(days):
-                day = self._next_wd(day)
-            return self.close_of(day)
         minutes = int((waited + dt.timedelta(seconds=30)) // dt.timedelta(minutes=1))
         if minutes <= 0:
             return due

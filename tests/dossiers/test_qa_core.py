@@ -208,9 +208,9 @@ def test_resuming_a_dossier_on_time_gives_back_the_time_it_waited(personas, cata
         dossier_transition(user=personas.officer, code=dossier.code, action="request_supplement", note="CCCD")
     with at_time(at(2026, 12, 8, 16, 0)):  # 5h30 of office time later, the same day
         dossier = dossier_transition(user=personas.officer, code=dossier.code, action="supplement_received")
-    # A close-of-day due time moves by whole working days (WorkCalendar.due_after_pause): 5h30 of office
-    # time is more than half a day, so one working day: Thu 17:00 → Fri 17:00 (QA D5).
-    assert dossier.due_at == at(2026, 12, 11, 17, 0)
+    # The due time moves by the office time waited, to the minute (WorkCalendar.due_after_pause): 5h30
+    # (Tue 9:00-11:30 and 13:00-16:00) from Thu 17:00 is Fri 7:30 + 4h to 11:30, + 1h30 from 13:00.
+    assert dossier.due_at == at(2026, 12, 11, 14, 30)
 
 
 # --- 4. A step started after the dossier's due time has its own share of the time ------------------

@@ -232,7 +232,15 @@ def test_the_supplement_key_is_scoped_to_its_dossier_its_request_and_its_time(pe
     # The key moves the dossier in the service too, for sending the papers only.
     with pytest.raises(Exception):  # noqa: B017  (the refusal of any other applicant's move)
         dossier_transition(user=None, code=dossier.code, action="withdraw", token=key)
-    dossier_transition(user=None, code=dossier.code, action="supplement_received", token=key)
+    paper = dossier.procedure.documents.first()
+    pdf = SimpleUploadedFile("cccd.pdf", b"%PDF-1.4 test", "application/pdf")
+    dossier_transition(
+        user=None,
+        code=dossier.code,
+        action="supplement_received",
+        token=key,
+        uploads=[Upload(document_id=paper.pk, file=pdf)],
+    )
     # A second request sends a new key; the first one no longer opens anything.
     with mock.patch("django.utils.timezone.now", return_value=at(2026, 12, 8, 10, 0)):
         _request_papers(personas, dossier, "Bổ sung bản sao CCCD")
@@ -251,10 +259,10 @@ def test_the_api_answers_a_supplement_key_with_the_public_view(client, personas,
         f"/api/v1/dossiers/{dossier.code}/actions", withdraw, content_type="application/json"
     )
     assert refused.status_code == 401
-    moved = client.post(
-        f"/api/v1/dossiers/{dossier.code}/actions",
-        {"action": "supplement_received", "version": 2, "token": key},
-        content_type="application/json",
+    paper = dossier.procedure.documents.first()
+    pdf = SimpleUploadedFile("cccd.pdf", b"%PDF-1.4 test", "application/pdf")
+    moved = client.post(  # the papers, with their files (API 1.10)
+        f"/api/v1/dossiers/{dossier.code}/supplement", {"version": 2, "token": key, f"doc_{paper.pk}": pdf}
     )
     assert moved.status_code == 200, moved.content
     assert moved.json()["status"] == "in_progress" and moved.json()["view"] == "public"
@@ -384,7 +392,7 @@ def test_a_few_seconds_of_waiting_leave_a_17_00_deadline_at_17_00(personas, cata
     assert dossier.current_step.due_at == step_due
 
 
-def test_a_half_day_wait_moves_a_close_of_day_deadline_one_working_day(personas, catalog, receive):
+def test_a_wait_moves_a_close_of_day_deadline_by_its_office_time(personas, catalog, receive):
     dossier = receive(when=at(2026, 12, 7, 9, 0))
     with mock.patch("django.utils.timezone.now", return_value=at(2026, 12, 9, 8, 0)):
         dossier_transition(
@@ -392,7 +400,8 @@ def test_a_half_day_wait_moves_a_close_of_day_deadline_one_working_day(personas,
         )
     with mock.patch("django.utils.timezone.now", return_value=at(2026, 12, 9, 13, 30)):
         dossier = dossier_transition(user=personas.officer, code=dossier.code, action="supplement_received")
-    assert dossier.due_at == at(2026, 12, 11, 17, 0)
+    # Four office hours waited (8:00-11:30, 13:00-13:30): Thu 17:00 becomes Fri 11:30.
+    assert dossier.due_at == at(2026, 12, 11, 11, 30)
 
 
 def test_an_hours_deadline_moves_by_the_minutes_waited(personas, catalog, receive):

@@ -508,19 +508,28 @@ def test_working_time_between_counts_office_periods_of_working_days_only():
 # ---- a clock stopped, then started again -----------------------------------------------------------
 
 
-def test_a_day_limit_stays_at_a_close_whatever_the_wait():
+def test_a_day_limit_moves_by_the_office_time_waited_to_the_minute():
+    """The time the applicant takes is not counted (Decree 61/2018, art. 19): a limit that ended at the
+    close of a day moves by the office time of the wait, to the minute, not by whole days (a short wait
+    rounded to nothing left a dossier paused ten minutes before its close late the moment it resumed)."""
     friday_close = at(2026, 11, 27, 17)  # a limit in working days ends at the close of a day
-    # Twenty seconds of waiting on Wednesday morning: it stays Friday 17:00 (not Monday 07:30).
     paused = at(2026, 11, 25, 9)
+    # Twenty seconds of waiting: nothing to give back.
     assert CAL.due_after_pause(friday_close, paused, paused + dt.timedelta(seconds=20)) == friday_close
-    # Three working hours: under half a day, still Friday.
-    assert CAL.due_after_pause(friday_close, paused, at(2026, 11, 25, 12, 30)) == friday_close
-    # Half a day (four office hours) and more counts as a day: Monday's close, over the weekend.
-    assert CAL.due_after_pause(friday_close, paused, at(2026, 11, 25, 14, 30)) == at(2026, 11, 30, 17)
-    # Two full working days (Wednesday 9:00 to Friday 9:00): two days later, still at a close.
+    # Two and a half office hours (9:00-11:30; the lunch break is no office time): Monday 10:00.
+    assert CAL.due_after_pause(friday_close, paused, at(2026, 11, 25, 12, 30)) == at(2026, 11, 30, 10)
+    # Four office hours: Monday 11:30.
+    assert CAL.due_after_pause(friday_close, paused, at(2026, 11, 25, 14, 30)) == at(2026, 11, 30, 11, 30)
+    # Two full working days (Wednesday 9:00 to Friday 9:00): two days later, at a close again.
     assert CAL.due_after_pause(friday_close, paused, at(2026, 11, 27, 9)) == at(2026, 12, 1, 17)
     # A weekend of waiting is no office time at all.
     assert CAL.due_after_pause(friday_close, at(2026, 11, 28, 9), at(2026, 11, 30, 7)) == friday_close
+    # Paused ten minutes before the close, papers brought the next morning at 8:00: the ten minutes left
+    # and the half hour of Friday morning waited are given back.
+    thursday_close = at(2026, 11, 26, 17)
+    assert CAL.due_after_pause(thursday_close, at(2026, 11, 26, 16, 50), at(2026, 11, 27, 8)) == at(
+        2026, 11, 27, 8, 10
+    )
 
 
 def test_an_hour_limit_moves_by_the_wait_to_the_minute():

@@ -55,7 +55,8 @@ def applicant_may(dossier: Dossier, action: str, user: User | None, token: str) 
 
 
 def step_refusal(dossier: Dossier, step: DossierStep) -> NotAllowed:
-    """Why someone may not handle `step`: the step, its unit and the power it takes there."""
+    """Why someone may not handle `step`: the step, its unit and the power it takes there (field `step`,
+    as a refusal of the input names it)."""
     return NotAllowed(
         _(
             "Step %(n)s “%(step)s” of dossier %(code)s is handled by %(org)s: "
@@ -67,7 +68,8 @@ def step_refusal(dossier: Dossier, step: DossierStep) -> NotAllowed:
             "code": dossier.code,
             "org": step.unit.name,
             "power": STEP_POWER_LABELS.get(step_power(step), step_power(step)),
-        }
+        },
+        field="step",
     )
 
 
@@ -86,23 +88,32 @@ def applicant_refusal(dossier: Dossier) -> NotAllowed:
 def who_acts(move: workflow.Move, dossier: Dossier, user: User | None, token: str) -> Actor:
     """The actor allowed to make `move` on `dossier`; NotAuthenticated for a caller who proved nothing
     (no log-in, no valid citizen token), else NotAllowed naming why."""
+    return acting_as(move, dossier, user, token)[0]
+
+
+def acting_as(move: workflow.Move, dossier: Dossier, user: User | None, token: str) -> tuple[Actor, str]:
+    """`who_acts`, and in which of the move's rights the caller acts (`workflow.STEP`, `DESK` or
+    `APPLICANT`, tried in the move's order: an officer who is also the applicant acts as the officer)."""
     step = dossier.current_step
     refusal: NotAllowed | None = None
     for who in move.who:
         if who == workflow.APPLICANT:
             if applicant_may(dossier, move.action, user, token):
-                return common.actor_for(user, dossier.applicant_name)
+                return common.actor_for(user, dossier.applicant_name), who
             continue
         if user is None or not user.is_authenticated:
             continue
         try:
             if who == workflow.STEP and step is not None:
                 try:
-                    return authorize(user, step_power(step), step.unit)
+                    return authorize(user, step_power(step), step.unit), who
                 except NotAllowed:
                     raise step_refusal(dossier, step) from None
             if who == workflow.DESK:
-                return authorize(user, Power.DOSSIER_RECEIVE, dossier.unit)
+                try:
+                    return authorize(user, Power.DOSSIER_RECEIVE, dossier.unit), who
+                except NotAllowed as exc:  # the receiving unit's desk: the refusal names the unit
+                    raise NotAllowed(exc.message, field="unit") from None
         except NotAllowed as exc:
             refusal = exc
     if workflow.APPLICANT not in move.who and is_applicant(dossier, user, token):

@@ -149,7 +149,10 @@ def intake_check(
             raise NotAllowed(_("You must log in to do this."))
         else:
             assert check.unit is not None  # enforced: a unit was given, or its refusal was raised
-            check.actor = authorize(user, Power.DOSSIER_RECEIVE, check.unit)
+            try:
+                check.actor = authorize(user, Power.DOSSIER_RECEIVE, check.unit)
+            except NotAllowed as exc:  # not the officer's unit: the refusal names the field, as a 400 does
+                raise NotAllowed(exc.message, field="unit") from None
     check.person, found = applicant_problems(applicant, channel)
     for exc in found:
         refuse(exc)
@@ -403,8 +406,10 @@ def dossier_receive(
         for step, step_org, amount in zip(steps, step_units, allotted, strict=True)
     ]
     planned[0].started_at = now
+    # No step is due after the dossier, the time the citizen is given (the shares add up to its office
+    # time; the cap only guards rounding and a receipt with no office time left before the due time).
     planned[0].due_at = (
-        calendar.add_working_hours(now, allotted[0]).astimezone(dt.UTC) if len(planned) > 1 else due
+        min(calendar.add_working_hours(now, allotted[0]).astimezone(dt.UTC), due) if len(planned) > 1 else due
     )
     papers = []
     for requirement in documents:

@@ -62,14 +62,23 @@ def _complete_step(dossier: Dossier, user: User | None, now: dt.datetime, note: 
     if following is None:
         return None
     following.started_at = now
-    # A step has its share of the processing time from its start: a step started late (the dossier
-    # already overdue) is not late itself before its share is used up. The last step may also use what
-    # the earlier ones left: it is due with the dossier when that is later.
-    share = common.add_office_time(now, dt.timedelta(seconds=following.allotted_seconds))
-    last = not DossierStep.objects.filter(dossier=dossier, position__gt=following.position).exists()
-    following.due_at = max(dossier.due_at, share) if last else share
+    following.due_at = _step_due(dossier, following, now)
     following.save(update_fields=["started_at", "due_at"])
     return following
+
+
+def _step_due(dossier: Dossier, step: DossierStep, start: dt.datetime) -> dt.datetime:
+    """When a step started at `start` is due.
+
+    While the dossier is on time no step is due after it: the citizen was given the dossier's due time,
+    so a step's share of the processing time ends at the latest then, and the last step is due with the
+    dossier (it may use what the earlier ones left). A step started late (the dossier already overdue)
+    has its whole share from its start: it is not late itself before its share is used up."""
+    share = common.add_office_time(start, dt.timedelta(seconds=step.allotted_seconds))
+    if dossier.due_at <= start:
+        return share
+    last = not DossierStep.objects.filter(dossier=dossier, position__gt=step.position).exists()
+    return dossier.due_at if last else min(share, dossier.due_at)
 
 
 @transaction.atomic
@@ -92,6 +101,9 @@ def dossier_transition(
     A request for additional papers names them: `papers`, ids of the procedure's papers (its upload then
     offers those first), and/or the note (anything else, or what to correct).
 
+    Additional papers sent by the applicant come with their files (`uploads`: 400, field `files`,
+    without any); an officer records papers handed in at the desk without them.
+
     `version` (the one the officer saw) guards against two people acting at once: the second gets a
     409 conflict. A move the dossier's status does not allow is a 409 too, `workflow.NotNow`, naming the
     move by its label and the status. Moves that wait on the applicant stop the clock; resuming moves every due time on
@@ -112,7 +124,7 @@ def dossier_transition(
             },
             field="action",
         )
-    actor = acting.who_acts(move, dossier, user, token)
+    actor, right = acting.acting_as(move, dossier, user, token)
     note = common.bounded(note, common.NOTE_LIMIT, "note")
     asked = _papers_asked(dossier, action, papers or [])
     now = timezone.now()
@@ -159,6 +171,11 @@ def dossier_transition(
         dossier.paused_at = now
         fields.append("paused_at")
     elif action == "supplement_received":
+        if right == workflow.APPLICANT and not uploads:
+            # The applicant answers a request with the papers themselves: without them nothing was
+            # supplemented, and the clock must not run again (an officer records papers handed in at the
+            # desk, which the dossier's paper file may not hold).
+            raise DomainError(_("Choose the files of the additional papers."), field="files")
         for item in uploads or []:
             requirement = dossier.procedure.documents.filter(pk=item.document_id).first()
             if requirement is not None:
@@ -318,11 +335,10 @@ def _record(
 
 
 def _resume(dossier: Dossier, now: dt.datetime) -> None:
-    """The applicant answered: the clock stopped while they were asked, so the dossier's and the current
-    step's due times move on by the office time of the wait, counted the way each due time is
-    (`WorkCalendar.due_after_pause`): a due time at the close of a working day moves by whole working
-    days (a short wait leaves a 17:00 deadline at 17:00), a due time in working hours by the minute.
-    A dossier overdue before the pause stays overdue by as much as it was."""
+    """The applicant answered: the time they took is not counted, so the dossier and its current step
+    keep the office time each had left when the clock stopped, from now on (`WorkCalendar.due_after_pause`:
+    ten minutes left before a 17:00 deadline are ten office minutes after the papers arrive). A dossier
+    or step overdue before the pause gains nothing: it stays overdue by as much as it was."""
     if dossier.paused_at is None:
         return
     calendar = current_calendar()

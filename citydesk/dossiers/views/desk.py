@@ -20,7 +20,7 @@ from citydesk.dossiers import selectors
 from citydesk.dossiers.forms import APPLICANT_FIELDS, DeskIntakeForm
 from citydesk.dossiers.models import Channel, Dossier, Procedure
 from citydesk.dossiers.payments import vnd
-from citydesk.dossiers.receipt import PdfUnavailable, lookup_url, receipt_pdf
+from citydesk.dossiers.receipt import PdfUnavailable, fee_text, lookup_url, receipt_pdf
 from citydesk.dossiers.services import dossier_receive, intake_problems
 from citydesk.dossiers.views.common import (
     FULL,
@@ -215,7 +215,7 @@ def received(request: HttpRequest, code: str) -> HttpResponse:
             for d in dossier.procedure.documents.all()
             if not d.required and d.pk not in {p.requirement_id for p in dossier.documents.all()}
         ],
-        "fee_text": vnd(dossier.fee) if dossier.fee else "",
+        "fee_text": fee_text(dossier) if dossier.fee else "",  # paid or not, as the receipt says
         # Only an applicant standing at the desk rates it (not one who sent the papers by post).
         "may_rate": _rating_opener() is not None and dossier.channel == Channel.DESK,
         # Only a paired kiosk of the dossier's unit (else the applicant rates with the code).

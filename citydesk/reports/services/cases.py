@@ -271,10 +271,9 @@ def resume_clock(report: Report, actor: Actor, *, notify: bool, reason: str = ""
 
 
 def moved_due(due: datetime | None, paused_at: datetime, resumed_at: datetime) -> datetime | None:
-    """The due time after a pause: later by the office time that passed while paused, counted the way the
-    due time is (`WorkCalendar.due_after_pause`): a deadline at the close of a working day moves by whole
-    working days and stays at the close (a few seconds' wait leaves a 17:00 deadline at 17:00, not 07:30
-    the next working day), any other by the wait to the minute."""
+    """The due time after a pause: later by the office time that passed while paused, to the minute
+    (`WorkCalendar.due_after_pause`), so the report keeps the office time it had left when it was paused
+    (a wait of a few seconds leaves it where it was; a pause after the due time gains nothing)."""
     if due is None:
         return None
     return current_calendar().due_after_pause(due, paused_at, resumed_at)
