@@ -113,7 +113,16 @@ class MeasureOut(Schema):
     yoy_abs: float | None
     yoy_pct: float | None
     ytd: float | None
-    ytd_last_year: float | None
+    ytd_last_year: float | None = Field(
+        description="The same months as `ytd` a year earlier: from `ytd_from` to `ytd_to`, a year back (a "
+        "year to date of ten months is compared with the same ten months, not with eleven)."
+    )
+    ytd_from: date | None = Field(
+        None, description="The first month `ytd` holds (its first day); `ytd_last_year` starts a year before."
+    )
+    ytd_to: date | None = Field(
+        None, description="The last month `ytd` holds (its first day); `ytd_last_year` ends a year before."
+    )
     plan: float | None
     completion: float | None
     plan_year: float | None

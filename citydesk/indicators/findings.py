@@ -24,7 +24,15 @@ from citydesk.core.models import Delegation, Membership, Organisation, User
 from citydesk.core.powers import ROLE_POWERS, ROLES_RECEIVING_UNIT_DELEGATION, Power, Role
 from citydesk.core.selectors import descendant_ids
 from citydesk.core.services import authorize, holds_own
-from citydesk.indicators.models import DataValue, Finding, FindingEvent, FindingState, Indicator
+from citydesk.indicators.models import (
+    DataValue,
+    Finding,
+    FindingEvent,
+    FindingState,
+    Indicator,
+    Submission,
+    SubmissionState,
+)
 
 OPEN_STATES = (FindingState.FLAGGED, FindingState.EXPLAINED, FindingState.CORRECTED)
 
@@ -245,6 +253,8 @@ class Offer:
 
     actions: tuple[str, ...]
     hint: str = ""
+    link: str = ""  # where the hint's step is taken (the approver's review page, to return the report)
+    link_text: str = ""
 
 
 def _rights(user: User, units: dict[int, Organisation]) -> dict[int, tuple[bool, bool]]:
@@ -279,6 +289,7 @@ def offers(user: User, findings: Iterable[Finding]) -> dict[int, Offer]:
     findings = list(findings)
     rights = _rights(user, {f.unit_id: f.unit for f in findings})
     current = current_values(findings)
+    sent = _report_states(findings)
     out: dict[int, Offer] = {}
     for f in findings:
         acts, reviews = rights[f.unit_id]
@@ -289,18 +300,69 @@ def offers(user: User, findings: Iterable[Finding]) -> dict[int, Offer]:
             for action, (sources, _target, reviewer) in MOVES.items()
             if f.state in sources and (reviews if reviewer else acts) and (action != "correct" or changed)
         )
-        hint = ""
+        hint = link = link_text = ""
+        report = sent.get((f.indicator.group_id, f.unit_id, f.period_type, f.period), SubmissionState.DRAFT)
         if f.state == FindingState.FLAGGED and reviews:
             hint = _("To close it, the unit first explains or corrects the value.")
+            if report in RETURNABLE:  # the unit's form is read-only until the report comes back to it
+                hint += " " + _(
+                    "The report is %(state)s: to let the unit correct the value, return it to the unit first."
+                ) % {"state": SubmissionState(report).label.lower()}
+                link, link_text = _review_url(f), _("Open the report to return it")
         elif f.state == FindingState.FLAGGED and acts and not changed:
-            hint = _(
-                "To correct the value, change it in the entry form: it is checked again when saved, and "
-                "this finding is closed if the new value is normal."
-            )
+            hint = _correct_hint(report)
         elif f.state in (FindingState.EXPLAINED, FindingState.CORRECTED) and acts and not reviews:
             hint = _("A supervisor of the unit closes it, or reopens it.")
-        out[f.pk] = Offer(actions, hint)
+        out[f.pk] = Offer(actions, hint, link, link_text)
     return out
+
+
+# The states of a report whose form is read-only, that its approver may return to the unit.
+RETURNABLE = frozenset({SubmissionState.SUBMITTED, SubmissionState.APPROVED})
+
+
+def _correct_hint(report: str) -> str:
+    """How the unit corrects a flagged value: in the entry form while its report is with the unit; once
+    sent, the form is read-only and the value is corrected only after the report comes back."""
+    if report == SubmissionState.SUBMITTED:
+        return _(
+            "The report has been sent, so its form is read-only: to correct the value, withdraw the report "
+            "in the entry form (while it is not approved) or ask the approver to return it; or explain the "
+            "value here."
+        )
+    if report == SubmissionState.APPROVED:
+        return _(
+            "The report is approved, so its form is read-only: to correct the value, ask the approver to "
+            "return the report first; or explain the value here."
+        )
+    if report == SubmissionState.LOCKED:
+        return _("The report is locked: the value can no longer be corrected. Explain it here.")
+    return _(
+        "To correct the value, change it in the entry form: it is checked again when saved, and "
+        "this finding is closed if the new value is normal."
+    )
+
+
+def _report_states(findings: list[Finding]) -> dict[tuple[int, int, str, date], str]:
+    """The state of the report each finding's value belongs to, in one query for a page of findings."""
+    if not findings:
+        return {}
+    wanted = {(f.indicator.group_id, f.unit_id, f.period_type, f.period) for f in findings}
+    rows = Submission.objects.filter(
+        unit_id__in={k[1] for k in wanted}, period__in={k[3] for k in wanted}
+    ).values_list("group_id", "unit_id", "period_type", "period", "state")
+    return {row[:4]: row[4] for row in rows if row[:4] in wanted}
+
+
+def _review_url(f: Finding) -> str:
+    from django.urls import reverse
+
+    from citydesk.indicators import periods
+
+    return reverse(
+        "indicators_entry:review",
+        args=[f.indicator.group.code, f.unit.code, periods.period_key(f.period_type, f.period)],
+    )
 
 
 # --- A submission's explanation ---------------------------------------------------------------------

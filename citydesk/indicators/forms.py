@@ -14,7 +14,7 @@ from citydesk.indicators import periods
 class ChooseForm(forms.Form):
     group = forms.ChoiceField(label=_("Indicator group"))
     unit = forms.ChoiceField(label=_("Reporting unit"))
-    period = forms.CharField(label=_("Period"), max_length=10, help_text=_("e.g. 03/2026, Q2/2026 or 2026"))
+    period = forms.CharField(label=_("Period"), max_length=20, help_text=_("e.g. 03/2026, Q2/2026 or 2026"))
 
     def __init__(self, *args: Any, groups: Any, units: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

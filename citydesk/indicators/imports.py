@@ -3,13 +3,14 @@ column, nothing imported when any row is wrong. Also the template a unit fills i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from citydesk.core.audit import audit_record
 from citydesk.core.errors import DomainError, NotAllowed
@@ -31,7 +32,7 @@ from citydesk.indicators.services.values import (
 )
 from citydesk.lib.text import nfc, search_key
 from citydesk.lib.xlsx import workbook_bytes
-from citydesk.ratings.services.imports import read_table
+from citydesk.ratings.services.imports import read_sheets
 
 MAX_ROWS = 50_000
 VALUE_COLUMNS = ("indicator", "name", "uom", "unit", "period", "value", "comment")
@@ -57,9 +58,11 @@ UNCLEAR_HEADERS = ("so lieu",)
 @dataclass(frozen=True)
 class RowError(CoreRowError):
     """A row's error: `column` is the column's header as the user's file writes it ("Kỳ", "Giá trị"),
-    `key` the column it was read as ("period", "value")."""
+    `key` the column it was read as ("period", "value"); `sheet` the worksheet's name in a workbook of
+    several sheets ("" otherwise)."""
 
     key: str = ""
+    sheet: str = ""
 
 
 @dataclass
@@ -71,6 +74,16 @@ class ImportResult:
     # report a values file filled in; (unit id, period type, period) of each target a plans file set.
     reports: set[tuple[int, int, str, date]] = field(default_factory=set)
     targets: set[tuple[int, str, date]] = field(default_factory=set)
+    # A workbook of several sheets: the rows each one gave, in the workbook's order ([]: one sheet).
+    sheets: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def sheets_text(self) -> str:
+        """ "NS: 2 rows; YT: 1 row" ("" for one sheet)."""
+        return "; ".join(
+            ngettext("%(sheet)s: %(n)s row", "%(sheet)s: %(n)s rows", n) % {"sheet": name, "n": n}
+            for name, n in self.sheets
+        )
 
 
 def header_labels(kind: str) -> list[str]:
@@ -120,9 +133,75 @@ def template_xlsx(*, group: IndicatorGroup, unit: Organisation, period_type: str
 class _Table:
     rows: list[tuple[int, dict[str, Any]]]
     headers: dict[str, str]  # column key → its header in the file
+    sheet: str = ""  # the worksheet's name, in a workbook of several sheets
 
     def error(self, row: int, key: str, message: str) -> RowError:
-        return RowError(row, self.headers.get(key, key), message, key=key)
+        return RowError(row, self.headers.get(key, key), message, key=key, sheet=self.sheet)
+
+
+@dataclass
+class _Sheets:
+    """The sheets of a file with the header row, read as one table: each row known by (sheet, line)."""
+
+    tables: list[_Table]
+
+    @property
+    def several(self) -> bool:
+        return len(self.tables) > 1
+
+    @property
+    def rows(self) -> list[tuple[tuple[int, int], dict[str, Any]]]:
+        return [((k, line), row) for k, table in enumerate(self.tables) for line, row in table.rows]
+
+    def error(self, where: tuple[int, int], key: str, message: str) -> RowError:
+        return self.tables[where[0]].error(where[1], key, message)
+
+    def also_on(self, where: tuple[int, int]) -> str:
+        """A duplicate's error, naming the row it repeats (and its sheet when there are several)."""
+        if not self.several:
+            return _("The same value is also on row %(n)d.") % {"n": where[1]}
+        return _("The same value is also on row %(n)d of sheet “%(sheet)s”.") % {
+            "n": where[1],
+            "sheet": self.tables[where[0]].sheet,
+        }
+
+    @property
+    def counts(self) -> list[tuple[str, int]]:
+        return [(t.sheet, len(t.rows)) for t in self.tables] if self.several else []
+
+
+def _file_rows(file: str | Path | IO[bytes] | bytes, filename: str, columns: tuple[str, ...]) -> _Sheets:
+    """Every sheet of the file that holds something: a unit's template names its sheet after the group,
+    so a workbook may hold one sheet per group; each must have the header row (a sheet with another one is
+    refused, named, with what it lacks: nothing is imported). Rows per sheet and in all are limited."""
+    sheets = read_sheets(file, filename)
+    if len(sheets) == 1:
+        return _Sheets([_rows(sheets[0].table, columns)])
+    tables: list[_Table] = []
+    refused: list[RowError] = []
+    names: list[str] = []
+    for sheet in sheets:
+        try:
+            tables.append(replace(_rows(sheet.table, columns), sheet=sheet.name))
+        except ImportRejected as exc:
+            names.append(sheet.name)
+            refused += [replace(e, sheet=sheet.name) for e in exc.errors]
+    if refused:
+        raise ImportRejected(
+            ngettext(
+                "Sheet %(names)s does not have the template's header row: nothing was imported.",
+                "Sheets %(names)s do not have the template's header row: nothing was imported.",
+                len(names),
+            )
+            % {"names": ", ".join(f"“{n}”" for n in names)},
+            refused,
+        )
+    found = _Sheets(tables)
+    if len(found.rows) > MAX_ROWS:
+        raise ImportRejected(
+            _("Too many rows."), [RowError(1, "", _("At most %(n)d rows per file.") % {"n": MAX_ROWS})]
+        )
+    return found
 
 
 def _rows(table: list[list[Any]], columns: tuple[str, ...]) -> _Table:
@@ -311,7 +390,7 @@ class _Row:
             raise _RowProblems(self.problems)
 
 
-def _collect(table: _Table, check_row: Any) -> list[Any]:
+def _collect(table: _Sheets, check_row: Any) -> list[Any]:
     errors: list[RowError] = []
     checked: list[Any] = []
     for number, row in table.rows:
@@ -326,7 +405,9 @@ def _collect(table: _Table, check_row: Any) -> list[Any]:
                 errors.append(table.error(number, key, problem.message))
     if errors:
         raise ImportRejected(
-            _("%(n)d rows have errors: nothing was imported.") % {"n": len({e.row for e in errors})}, errors
+            _("%(n)d rows have errors: nothing was imported.")
+            % {"n": len({(e.sheet, e.row) for e in errors})},
+            errors,
         )
     return checked
 
@@ -338,9 +419,9 @@ def _enter_power(user: User, unit: Organisation) -> Any:
 @transaction.atomic
 def values_import(*, user: User, file: str | Path | IO[bytes] | bytes, filename: str = "") -> ImportResult:
     """Import values: every row checked, then all written (or none)."""
-    table = _rows(read_table(file, filename), VALUE_COLUMNS)
+    table = _file_rows(file, filename, VALUE_COLUMNS)
     checker = _Checker(user, _enter_power)
-    seen: dict[tuple[int, int, str, date], int] = {}
+    seen: dict[tuple[int, int, str, date], tuple[int, int]] = {}
     submissions = {
         (s.group_id, s.unit_id, s.period_type, s.period): s.state
         for s in Submission.objects.all().only("group_id", "unit_id", "period_type", "period", "state")
@@ -374,7 +455,7 @@ def values_import(*, user: User, file: str | Path | IO[bytes] | bytes, filename:
             )
         key = (indicator.pk, unit.pk, period_type, day)
         if key in seen:
-            raise DomainError(_("The same value is also on row %(n)d.") % {"n": seen[key]}, field="indicator")
+            raise DomainError(table.also_on(seen[key]), field="indicator")
 
     def check_row(row: dict[str, Any]) -> tuple[Organisation, str, date, ValueChange]:
         checks = _Row()
@@ -395,7 +476,7 @@ def values_import(*, user: User, file: str | Path | IO[bytes] | bytes, filename:
     for number, row in table.rows:
         row["_line"] = number
     checked = _collect(table, check_row)
-    result = ImportResult(rows=len(checked))
+    result = ImportResult(rows=len(checked), sheets=table.counts)
     batches: dict[tuple[int, str, date], list[ValueChange]] = {}
     units: dict[int, Organisation] = {}
     for unit, period_type, day, change in checked:
@@ -423,7 +504,7 @@ def values_import(*, user: User, file: str | Path | IO[bytes] | bytes, filename:
 @transaction.atomic
 def plans_import(*, user: User, file: str | Path | IO[bytes] | bytes, filename: str = "") -> ImportResult:
     """Import targets: each row adds a revision; every row checked first, nothing written on error."""
-    table = _rows(read_table(file, filename), PLAN_COLUMNS)
+    table = _file_rows(file, filename, PLAN_COLUMNS)
     checker = _Checker(user, authorize_plan)
 
     def check_row(row: dict[str, Any]) -> tuple[Indicator, Organisation, str, date, float, str]:
@@ -439,7 +520,7 @@ def plans_import(*, user: User, file: str | Path | IO[bytes] | bytes, filename: 
         return indicator, unit, period_type, day, value, _text(row.get("note"))[:300]
 
     checked = _collect(table, check_row)
-    result = ImportResult(rows=len(checked))
+    result = ImportResult(rows=len(checked), sheets=table.counts)
     for indicator, unit, period_type, day, value, note in checked:
         add_revision(
             user=user,

@@ -45,6 +45,10 @@ class Measure:
     yoy_pct: float | None = None
     ytd: float | None = None
     ytd_last_year: float | None = None
+    # The months the year to date holds, from the first to the last (first days), and last year's is
+    # taken over the same months a year earlier: ten months sent against ten, not against eleven.
+    ytd_from: date | None = None
+    ytd_to: date | None = None
     plan: float | None = None
     completion: float | None = None
     plan_year: float | None = None
@@ -783,6 +787,15 @@ def measures(
         grid = _Grid(cat, needed, all_units, min(a for a, _b in slots.values()), m + SPAN[period_type])
         others = [u for u in all_units if u not in set(units)]
         grid.load([(units, grid.m0, grid.m1)], totals=(others, cur0, cur1) if others else None)
+    # Last year's year to date is compared over the months this year's holds: a month grid (the one
+    # read already, or for a total over units, one of the two years' months).
+    ytd_grid: _Grid | None = None
+    if "ytd_ly" in slots:
+        if isinstance(grid, _Grid):
+            ytd_grid = grid
+        else:
+            ytd_grid = _Grid(cat, needed, units, slots["ytd_ly"][0], slots["ytd"][1])
+            ytd_grid.load()
     ys = month_date(period_start("Y", m))
     plans = _plans([cat[c].id for c in wanted], units, [(period_type, period), ("Y", ys)])
     rows_of = {u: grid.row[u] for u in units}
@@ -805,6 +818,10 @@ def measures(
             if aggregate:
                 me.reported, me.expected = reported, expected
             me.ytd, me.ytd_last_year = got["ytd"], got.get("ytd_ly")
+            if ytd_grid is not None:
+                alike = _ytd_alike(ytd_grid, code, rows, slots)
+                if alike is not None:
+                    me.ytd_last_year, me.ytd_from, me.ytd_to = alike
             me.change_abs, me.change_pct = _changes(me.value, me.previous)
             me.yoy_abs, me.yoy_pct = _changes(me.value, me.last_year)
             plan_units = units if unit_id is None else [unit_id]
@@ -821,6 +838,27 @@ def measures(
                 me.rank, me.peers = _rank(vals, own, ind.direction)
             out.append(me)
     return out
+
+
+def _ytd_alike(
+    grid: _Grid, code: str, rows: list[int], slots: dict[str, tuple[int, int]]
+) -> tuple[float | None, date, date] | None:
+    """Last year's year to date over the same months as this year's: from the first to the last month
+    (quarter) this year's holds, a year earlier; with those months (first days of the first and the
+    last). None when this year's holds none, or the indicator is yearly (its year is one value)."""
+    a, b = slots["ytd"]
+    step = SPAN[grid.cat[code].periodicity]
+    if step >= SPAN["Y"]:
+        return None
+    held = [
+        s
+        for s in range((b - a) // step)
+        if np.isfinite(grid.over_units(code, a + s * step, a + (s + 1) * step, rows))
+    ]
+    if not held:
+        return None
+    first, end = a + held[0] * step, a + (held[-1] + 1) * step
+    return _f(grid.over_units(code, first - 12, end - 12, rows)), month_date(first), month_date(end - 1)
 
 
 def _reporting_rows(

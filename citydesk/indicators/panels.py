@@ -545,12 +545,22 @@ def trend(
             point = {"x": x, "y": y, "title": f"{r['label']}: {r['value_text']}"}
             (chart.partial_points if r["partial"] else chart.dots).append(point)
         if i % max(1, len(rows) // 6) == 0 or i == len(rows) - 1:
-            chart.ticks.append({"x": chart.left + i * step, "text": f"{r['period']:%m/%y}"})
+            chart.ticks.append({"x": chart.left + i * step, "text": axis_tick(kind, r["period"])})
     step = axis_ticks[1] - axis_ticks[0] if len(axis_ticks) > 1 else 1.0
     decimals = next((d for d in range(4) if abs(round(step, d) - step) < 1e-9), 3)
     for value in axis_ticks:
         chart.axis.append({"y": top + plot_h * (1 - (value - low) / span), "text": num(value, decimals)})
     return chart
+
+
+def axis_tick(kind: str, day: date) -> str:
+    """A period under the trend's axis, short: "03/26" (month), "Q3/26" (quarter), "2026" (year); a
+    quarter and a year are the fiscal ones (`periods`), as the labels of the points say."""
+    if kind == periods.YEAR:
+        return str(periods.year_start(day).year)
+    if kind == periods.QUARTER:
+        return f"Q{periods.quarter_number(day)}/{periods.year_start(day).year % 100:02d}"
+    return f"{day:%m/%y}"
 
 
 def round_ticks(low: float, high: float, most: int = 4, *, whole: bool = False) -> list[float]:

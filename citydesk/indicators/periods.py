@@ -55,6 +55,15 @@ _MONTH_FIRST_RE = re.compile(r"^(\d{1,2})/(\d{4})$")
 _QUARTER_FIRST_RE = re.compile(r"^[Qq]([1-4])/(\d{4})$")
 
 
+# As the pages label them (`period_label`), compared accent-free and lower-case: "Tháng 9/2026",
+# "Quý III/2026" (or "Quý 3/2026"), "Năm 2026"; in English "Q3 2026", "Year 2026" (a month named in words,
+# "March 2026", stays refused: the field's hint asks for 03/2026).
+_MONTH_LABEL_RE = re.compile(r"^(?:thang|month) ?(\d{1,2}) ?[/-] ?(\d{4})$")
+_QUARTER_LABEL_RE = re.compile(r"^(?:quy|quarter|q) ?(iv|i{1,3}|[1-4]) ?[/ -] ?(\d{4})$")
+_YEAR_LABEL_RE = re.compile(r"^(?:(?:ca )?nam|(?:whole )?year) ?(\d{4})$")
+_ROMAN_NUMBER = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+
+
 def fiscal_start_month() -> int:
     month = int(getattr(settings, "CITYDESK_FISCAL_YEAR_START_MONTH", 1) or 1)
     if not 1 <= month <= 12:
@@ -108,7 +117,7 @@ def quarter_number(day: date) -> int:
 
 def parse_period(text: str) -> tuple[str, date]:
     """ "03/2026" or "2026-03" → ("M", 2026-03-01); "Q2/2026" or "2026-Q2" → ("Q", first day of Q2);
-    "2026" → ("Y", …)."""
+    "2026" → ("Y", …); and the labels the pages show: "Tháng 3/2026", "Quý II/2026", "Năm 2026"."""
     raw = (text or "").strip()
     month = _MONTH_RE.match(raw)
     month_first = _MONTH_FIRST_RE.match(raw)
@@ -131,10 +140,28 @@ def parse_period(text: str) -> tuple[str, date]:
         return QUARTER, add_months(date(year, fiscal_start_month(), 1), (number - 1) * 3)
     elif m := _YEAR_RE.match(raw):
         return YEAR, date(int(m.group(1)), fiscal_start_month(), 1)
+    elif labelled := _parse_label(raw):
+        return labelled
     raise DomainError(
         _("“%(text)s” is not a period: write 03/2026, Q2/2026 or 2026.") % {"text": raw[:40]},
         field="period",
     )
+
+
+def _parse_label(raw: str) -> tuple[str, date] | None:
+    """A period written as the pages label it (`period_label`, in either language), or None."""
+    from citydesk.lib.text import search_key
+
+    text = search_key(raw)
+    if m := _MONTH_LABEL_RE.match(text):
+        number, year = int(m.group(1)), int(m.group(2))
+        return (MONTH, date(year, number, 1)) if 1 <= number <= 12 else None
+    if m := _QUARTER_LABEL_RE.match(text):
+        number = _ROMAN_NUMBER.get(m.group(1)) or int(m.group(1))
+        return QUARTER, add_months(date(int(m.group(2)), fiscal_start_month(), 1), (number - 1) * 3)
+    if m := _YEAR_LABEL_RE.match(text):
+        return YEAR, date(int(m.group(1)), fiscal_start_month(), 1)
+    return None
 
 
 def period_typed(period_type: str, day: date) -> str:

@@ -40,6 +40,7 @@ from citydesk.indicators.services.common import (
     resolve_period,
     unit_by_code,
 )
+from citydesk.indicators.services.notices import units_with_people
 from citydesk.lib.text import sort_key
 
 
@@ -541,6 +542,7 @@ def _progress_rows(user: Any, visible: set[int], period_type: str, day: Any) -> 
     now = timezone.now()
     default_due = services.due_at_for(period_type, day)
     enters = _units_with(user, {Power.INDICATOR_ENTER})
+    staffed = units_with_people(units)  # a unit without accounts yet has nobody to remind
     rows = []
     for group_id, unit_id in sorted(
         set(pairs), key=lambda p: (groups[p[0]].position, groups[p[0]].code, sort_key(units[p[1]].name))
@@ -558,6 +560,12 @@ def _progress_rows(user: Any, visible: set[int], period_type: str, day: Any) -> 
         reminded_today = bool(submission and submission.reminded_at) and timezone.localdate(
             submission.reminded_at
         ) == timezone.localdate(now)
+        late = (
+            state in (SubmissionState.DRAFT, SubmissionState.RETURNED)
+            and timeliness == "overdue"
+            and not reminded_today
+            and is_leader_over(user, units[unit_id])
+        )
         rows.append(
             {
                 "group": groups[group_id],
@@ -572,10 +580,9 @@ def _progress_rows(user: Any, visible: set[int], period_type: str, day: Any) -> 
                 # Said in the row: after "Remind" the page returns to the row, where this is read. A unit
                 # is reminded once a day at most: no button then, the row says why.
                 "reminded_today": reminded_today,
-                "can_remind": state in (SubmissionState.DRAFT, SubmissionState.RETURNED)
-                and timeliness == "overdue"
-                and not reminded_today
-                and is_leader_over(user, units[unit_id]),
+                "can_remind": late and unit_id in staffed,
+                # Late, but nobody there to remind (no accounts yet): the row says so, no button.
+                "nobody_to_remind": late and unit_id not in staffed,
                 # The unit's own officers open the form from the row.
                 "can_enter": unit_id in enters,
                 "can_review": state in (SubmissionState.SUBMITTED, SubmissionState.APPROVED)
@@ -606,6 +613,7 @@ def progress(request: HttpRequest) -> HttpResponse:
             1 for r in rows if r["state"] != SubmissionState.DRAFT and r["state"] != SubmissionState.RETURNED
         ),
         "to_remind": sum(1 for r in rows if r["can_remind"]),
+        "nobody_units": list(dict.fromkeys(r["unit"].name for r in rows if r["nobody_to_remind"])),
     }
     return render(request, "indicators/entry_progress.html", context)
 

@@ -5,6 +5,8 @@ where the reader acts."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -32,6 +34,16 @@ def unit_people(unit: Organisation) -> list[User]:
         )
         .distinct()
         .order_by("pk")
+    )
+
+
+def units_with_people(unit_ids: Iterable[int]) -> set[int]:
+    """Those of the units with somebody to hear of their reports (`unit_people`), in one query: a unit
+    without accounts yet is told nothing, and the pages say so instead of "reminded"."""
+    return set(
+        Membership.objects.filter(
+            organisation_id__in=list(unit_ids), role__in=UNIT_ROLES, is_active=True, user__is_active=True
+        ).values_list("organisation_id", flat=True)
     )
 
 

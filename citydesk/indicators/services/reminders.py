@@ -96,6 +96,10 @@ def _notify(submission: Submission) -> int:
     return sent
 
 
+def nobody_to_remind(unit_name: str) -> str:
+    return _("%(unit)s has nobody to receive reminders: it has no accounts yet.") % {"unit": unit_name}
+
+
 def _due_for_reminder(submission: Submission, now: datetime) -> bool:
     if submission.state not in PENDING or submission.due_at is None or submission.due_at >= now:
         return False
@@ -116,19 +120,24 @@ def indicator_reminders(*, now: datetime | None = None) -> int:
         .order_by("pk")
     )
     reminded = 0
+    nobody: list[str] = []
     for submission in late:
         if not _due_for_reminder(submission, now):
             continue
-        _notify(submission)
+        # Marked reminded only when somebody was told: a unit without accounts yet stays "not reminded",
+        # and the progress page says why (nobody to receive reminders).
+        if not _notify(submission):
+            nobody.append(submission.unit.code)
+            continue
         Submission.objects.filter(pk=submission.pk).update(reminded_at=now)
         reminded += 1
-    if reminded:
+    if reminded or nobody:
         audit_record(
             actor=Actor.system("indicator-reminders"),
             action="indicator.reminders",
             object_type="indicators.submission",
             object_id="*",
-            after={"reminded": reminded},
+            after={"reminded": reminded, "nobody_to_remind": sorted(set(nobody))[:100]},
         )
     return reminded
 
@@ -148,7 +157,8 @@ def submission_remind(*, user: User, group_code: str, unit_code: str, period: Pe
         raise Conflict(_("This report has already been submitted."), field="period")
     if submission.reminded_at and timezone.localdate(submission.reminded_at) == timezone.localdate(now):
         raise Conflict(_("This unit has already been reminded today."), field="period")
-    _notify(submission)
+    if not _notify(submission):
+        raise Conflict(nobody_to_remind(unit.name), field="unit")
     submission.reminded_at = now
     submission.save(update_fields=["reminded_at"])
     audit_record(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -91,6 +91,8 @@ class ImportResult:
     replaced: int = 0
     replaced_periods: list[date] = field(default_factory=list)
     replaced_units: set[str] = field(default_factory=set)
+    # A workbook of several sheets: the rows each one gave, in the workbook's order ([]: one sheet).
+    sheets: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -139,7 +141,19 @@ def column_label(key: str) -> str:
 # --- Reading files --------------------------------------------------------------------------------
 
 
-def _read_xlsx(data: bytes) -> list[list[Any]]:
+@dataclass(frozen=True)
+class Sheet:
+    """One table of a file: a worksheet of a workbook, by its name ("" for a CSV file), row by row."""
+
+    name: str
+    table: list[list[Any]]
+
+
+def _blank_table(table: list[list[Any]]) -> bool:
+    return all(_blank(v) for row in table for v in row)
+
+
+def _read_xlsx(data: bytes) -> list[Sheet]:
     from openpyxl import load_workbook
 
     try:
@@ -150,8 +164,10 @@ def _read_xlsx(data: bytes) -> list[list[Any]]:
             field="file",
         ) from None
     try:
-        sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
+        return [
+            Sheet(sheet.title, [list(row) for row in sheet.iter_rows(values_only=True)])
+            for sheet in workbook.worksheets
+        ]
     finally:
         workbook.close()
 
@@ -173,8 +189,10 @@ def _read_csv(data: bytes) -> list[list[Any]]:
     return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
 
 
-def read_table(file: str | Path | IO[bytes] | bytes, filename: str = "") -> list[list[Any]]:
-    """The cells of a .xlsx (first sheet) or .csv file, row by row."""
+def read_sheets(file: str | Path | IO[bytes] | bytes, filename: str = "") -> list[Sheet]:
+    """The tables of a .xlsx file, one per worksheet that holds something (in the workbook's order; the
+    first sheet when none does), or the one table of a .csv file. Every sheet is read: a workbook with one
+    sheet per group or per year is imported whole, never cut to its first sheet without a word."""
     if isinstance(file, str | Path):
         path = Path(file)
         filename = filename or path.name
@@ -191,10 +209,17 @@ def read_table(file: str | Path | IO[bytes] | bytes, filename: str = "") -> list
         data = file.read()
     name = filename.lower()
     if name.endswith(".xlsx") or (not name.endswith(".csv") and data[:2] == b"PK"):
-        return _read_xlsx(data)
+        sheets = _read_xlsx(data)
+        return [s for s in sheets if not _blank_table(s.table)] or sheets[:1] or [Sheet("", [])]
     if name.endswith(".csv") or not name:
-        return _read_csv(data)
+        return [Sheet("", _read_csv(data))]
     raise DomainError(_("The file must be an Excel (.xlsx) or CSV (.csv) file."), field="file")
+
+
+def read_table(file: str | Path | IO[bytes] | bytes, filename: str = "") -> list[list[Any]]:
+    """The cells of a .xlsx file's first sheet that holds something, or of a .csv file, row by row (an
+    import reads every sheet: `read_sheets`)."""
+    return read_sheets(file, filename)[0].table
 
 
 Numbered = list[tuple[int, dict[str, Any]]]
@@ -365,10 +390,14 @@ def import_scope(user: User) -> frozenset[int] | None:
 
 
 def validate_rows(
-    rows: list[tuple[int, Mapping[str, Any]]], *, unit_ids: frozenset[int] | None = None
+    rows: list[tuple[int, Mapping[str, Any]]],
+    *,
+    unit_ids: frozenset[int] | None = None,
+    where: Callable[[int], str] = str,
 ) -> tuple[list[Parsed], list[RowError]]:
     """Every row checked against the database: (parsed rows, errors). `unit_ids`: the units the
-    importer may write (None: every unit)."""
+    importer may write (None: every unit). `where`: a row as a message names another one (its line; in a
+    workbook of several sheets, the line and the sheet)."""
     errors: list[RowError] = []
     if len(rows) > MAX_ROWS:
         return [], [RowError(1, "", _("At most %(n)s rows per file.") % {"n": grouped(MAX_ROWS)})]
@@ -437,7 +466,8 @@ def validate_rows(
                 RowError(
                     number,
                     "month",
-                    _("Same month, unit, channel, officer and procedure as row %(r)s.") % {"r": seen[key]},
+                    _("Same month, unit, channel, officer and procedure as row %(r)s.")
+                    % {"r": where(seen[key])},
                 )
             )
             continue
@@ -445,11 +475,13 @@ def validate_rows(
         parsed.append((month, unit_id, officer_id, procedure_id, channel, *counts))  # type: ignore[arg-type]
         lines.append(number)
     if not errors:
-        errors += _counted_twice(parsed, lines)
+        errors += _counted_twice(parsed, lines, where)
     return parsed, errors
 
 
-def _counted_twice(parsed: list[Parsed], numbers: list[int]) -> list[RowError]:
+def _counted_twice(
+    parsed: list[Parsed], numbers: list[int], row_text: Callable[[int], str] = str
+) -> list[RowError]:
     """A whole year's total and months of the same year (same unit, channel, officer and procedure), in
     the file or already imported: the statistics would count those months twice."""
     errors: list[RowError] = []
@@ -469,7 +501,7 @@ def _counted_twice(parsed: list[Parsed], numbers: list[int]) -> list[RowError]:
                         "Row %(r)s gives a month of %(y)s for the same unit, channel, officer and procedure: "
                         "the year's total and its months would be counted twice."
                     )
-                    % {"r": monthly[key], "y": key[0]},
+                    % {"r": row_text(monthly[key]), "y": key[0]},
                 )
             )
     if errors or not parsed:
@@ -506,6 +538,78 @@ def _months_stored(year: int) -> str:
     ) % {"y": year}
 
 
+@dataclass
+class _SheetRows:
+    """The data rows of a file's sheets, numbered for `validate_rows`: by their line when there is one
+    sheet; in a workbook of several, one after the other (each number maps to its sheet and line)."""
+
+    numbered: Numbered
+    headers: dict[str, dict[str, str]]  # by sheet: each column's header as the sheet writes it
+    places: dict[int, tuple[str, int]] = field(default_factory=dict)  # several sheets: number → (sheet, line)
+    counts: list[tuple[str, int]] = field(default_factory=list)  # several sheets: (sheet, data rows)
+
+    @property
+    def several(self) -> bool:
+        return bool(self.counts)
+
+    @classmethod
+    def of_rows(cls, rows: Iterable[Mapping[str, Any]]) -> _SheetRows:
+        return cls([(i, dict(r)) for i, r in enumerate(rows, start=2)], {"": {}})
+
+    @classmethod
+    def of_file(cls, file: str | Path | IO[bytes] | bytes, filename: str) -> _SheetRows:
+        """Every sheet with the header row (`rows_from_table`); a sheet with another header row is refused,
+        named, with the others' problems: nothing is imported."""
+        sheets = read_sheets(file, filename)
+        if len(sheets) == 1:
+            numbered, headers = rows_from_table(sheets[0].table)
+            return cls(numbered, {"": headers})
+        out = cls([], {})
+        refused: list[RowError] = []
+        for sheet in sheets:
+            try:
+                numbered, headers = rows_from_table(sheet.table)
+            except ImportRejected as exc:
+                refused += [replace(e, column=_in_sheet(e.column, sheet.name)) for e in exc.errors]
+                continue
+            out.headers[sheet.name] = headers
+            out.counts.append((sheet.name, len(numbered)))
+            for line, row in numbered:
+                number = len(out.numbered) + 2
+                out.places[number] = (sheet.name, line)
+                out.numbered.append((number, row))
+        if refused:
+            names = list(dict.fromkeys(s.name for s in sheets if s.name not in out.headers))
+            raise ImportRejected(
+                ngettext(
+                    "Sheet %(names)s lacks the header row of the import: nothing was imported.",
+                    "Sheets %(names)s lack the header row of the import: nothing was imported.",
+                    len(names),
+                )
+                % {"names": ", ".join(f"“{n}”" for n in names)},
+                refused,
+            )
+        return out
+
+    def where(self, number: int) -> str:
+        """A row as a message names it: its line; in a workbook of several sheets, with its sheet."""
+        if number not in self.places:
+            return str(number)
+        sheet, line = self.places[number]
+        return _("%(row)s (sheet “%(sheet)s”)") % {"row": line, "sheet": sheet}
+
+    def placed(self, error: RowError) -> RowError:
+        """The error at its sheet's line, its column named by the sheet's own header."""
+        sheet, line = self.places.get(error.row, ("", error.row))
+        column = self.headers.get(sheet, {}).get(error.column) or error.column
+        return replace(error, row=line, column=_in_sheet(column, sheet) if sheet else column)
+
+
+def _in_sheet(column: str, sheet: str) -> str:
+    """A column of a workbook's sheet, as a list of errors names it: “Tháng (sheet “YT”)”."""
+    return _("%(column)s (sheet “%(sheet)s”)") % {"column": column, "sheet": sheet} if column else sheet
+
+
 @transaction.atomic
 def ratings_import(
     *,
@@ -527,27 +631,28 @@ def ratings_import(
             raise DomainError(_("Log in to import ratings."), field="user")
         actor = actor_for_system_power(user, Power.RATINGS_IMPORT)
     unit_ids = import_scope(user) if user is not None else None
-    headers: dict[str, str] = {}
-    if rows is not None:
-        numbered = [(i, dict(r)) for i, r in enumerate(rows, start=2)]
-    elif file is not None:
-        numbered, headers = rows_from_table(read_table(file, filename))
-    else:
+    sheets = _SheetRows.of_rows(rows) if rows is not None else None
+    if sheets is None and file is not None:
+        sheets = _SheetRows.of_file(file, filename)
+    if sheets is None:
         raise DomainError(_("Choose a file to import."), field="file")
+    numbered = sheets.numbered
     if not numbered:
         raise ImportRejected(
             _("The file has no data rows."), [RowError(2, "", _("The file has no data rows."))]
         )
-    parsed, errors = validate_rows(numbered, unit_ids=unit_ids)
+    parsed, errors = validate_rows(numbered, unit_ids=unit_ids, where=sheets.where)
     if errors:
-        # Each column named by the file's own header (“Tháng”, “Hài lòng”…), not by our key.
-        errors = [replace(e, column=headers.get(e.column) or e.column) for e in errors]
+        # Each column named by the file's own header (“Tháng”, “Hài lòng”…), not by our key; each row by
+        # its line (and its sheet).
         rows_wrong = len({e.row for e in errors})
+        errors = [sheets.placed(e) for e in errors]
         raise ImportRejected(_("Nothing was imported: %(n)s row(s) have errors.") % {"n": rows_wrong}, errors)
     before = _stored_keys(parsed)
     month_rows_upsert(parsed, imported=True)
     result = ImportResult(
         rows=len(parsed),
+        sheets=sheets.counts,
         satisfied=sum(p[5] for p in parsed),
         normal=sum(p[6] for p in parsed),
         unsatisfied=sum(p[7] for p in parsed),

@@ -34,6 +34,7 @@ from citydesk.reports.services.common import (
     no_way_to_reach_reporter,
     reporter_reachable,
 )
+from citydesk.reports.services.deadlines import clear_outdated_marks
 from citydesk.reports.system_notes import (
     MERGED_HERE,
     MERGED_INTO,
@@ -243,7 +244,10 @@ def resume_clock(report: Report, actor: Actor, *, notify: bool, reason: str = ""
     report.paused_at = None
     report.version += 1
     report.updated_at = now
-    report.save(update_fields=["paused_at", "due_at", "version", "updated_at"])
+    # A due time back in the future is no longer overdue: its escalation and warning marks go (the
+    # operations center counts overdue by them).
+    marks = clear_outdated_marks(report, now)
+    report.save(update_fields=["paused_at", "due_at", "version", "updated_at", *marks])
 
     def resumed() -> str:
         return resumed_text(before, report.due_at)

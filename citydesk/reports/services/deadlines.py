@@ -49,14 +49,47 @@ def _unit_people(unit_ids: Iterable[int], roles: Iterable[str]) -> list[User]:
     )
 
 
+def clear_outdated_marks(report: Report, now: datetime | None = None) -> list[str]:
+    """Take off the deadline marks a report's due time no longer earns, after a move gave it a later due
+    time (a reclassification, a resume, the calendar): not escalated while its due time is ahead, and
+    warned again when the new due time comes near. The operations center counts the escalated reports as
+    overdue (its roll-up triggers follow `escalated_at`), so it agrees with the queue's overdue filter at
+    once. The report is changed, not saved: returns the fields changed, for the caller's save.
+
+    The other way is the sweep's: a due time that passed is escalated at its next run, and a report paused
+    after its due time has no later due time (it stays overdue while it waits, see `overdue_q`)."""
+    now = now or timezone.now()
+    if report.due_at is None or report.due_at <= now:
+        return []
+    changed = []
+    if report.escalated_at is not None:
+        report.escalated_at = None
+        changed.append("escalated_at")
+    warn_from = report.due_at - timedelta(hours=settings.CITYDESK_SLA_WARN_HOURS)
+    if report.warned_at is not None and (changed or warn_from > now):
+        report.warned_at = None  # the warning named the old due time
+        changed.append("warned_at")
+    return changed
+
+
+def _clear_outdated_marks(now: datetime, warn_before: timedelta) -> None:
+    """The sweep's repair of marks `clear_outdated_marks` did not take off (a due time moved by another
+    path, the admin, an older version): the same rule over every open report, in two updates."""
+    ahead = Report.objects.filter(status__in=OPEN_STATUSES, due_at__gt=now)
+    ahead.filter(escalated_at__isnull=False).update(escalated_at=None, warned_at=None)
+    ahead.filter(warned_at__isnull=False, due_at__gt=now + warn_before).update(warned_at=None)
+
+
 def sla_sweep(*, now: datetime | None = None) -> dict[str, int]:
     """Warn before the deadline, escalate to the unit head after it, close resolved reports on time-out.
 
     Run by the task worker periodically (`citydesk sla-sweep` does the same by hand); never on page load.
+    First, marks a later due time no longer earns are taken off (`clear_outdated_marks`).
     """
     now = now or timezone.now()
     counts = {"warned": 0, "escalated": 0, "auto_closed": 0}
     warn_before = timedelta(hours=settings.CITYDESK_SLA_WARN_HOURS)
+    _clear_outdated_marks(now, warn_before)
     running = Report.objects.filter(status__in=OPEN_STATUSES, paused_at__isnull=True)
     system = Actor.system("sla-sweep")
     for report in running.filter(
@@ -139,9 +172,10 @@ def follow_calendar(shift: Shift) -> int:
     events: list[ReportEvent] = []
     reports = (
         Report.objects.filter(status__in=OPEN_STATUSES, due_at__gt=shift.anchor)
-        .only("pk", "code", "due_at", "triage_due_at")
+        .only("pk", "code", "due_at", "triage_due_at", "warned_at", "escalated_at")
         .order_by("pk")
     )
+    now = timezone.now()
     for report in reports.iterator(chunk_size=2000):
         due = shift.moved(report.due_at)
         triage = shift.moved(report.triage_due_at)
@@ -149,6 +183,7 @@ def follow_calendar(shift: Shift) -> int:
             continue
         if due is not None:
             report.due_at = due
+            clear_outdated_marks(report, now)  # a later due time: warned again, not overdue
             events.append(
                 _event(
                     report,
@@ -162,6 +197,8 @@ def follow_calendar(shift: Shift) -> int:
             report.triage_due_at = triage
         moved.append(report)
     for start in range(0, len(moved), 1000):
-        Report.objects.bulk_update(moved[start : start + 1000], ["due_at", "triage_due_at"])
+        Report.objects.bulk_update(
+            moved[start : start + 1000], ["due_at", "triage_due_at", "warned_at", "escalated_at"]
+        )
     ReportEvent.objects.bulk_create(events, batch_size=1000)
     return len(moved)

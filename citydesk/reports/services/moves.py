@@ -38,6 +38,7 @@ from citydesk.reports.services.common import (
     _status_subject,
     local_time,
 )
+from citydesk.reports.services.deadlines import clear_outdated_marks
 from citydesk.reports.system_notes import REJECTED, REROUTED, TRANSFERRED, route_reason, system_note
 from citydesk.reports.workflow import MOVES, action_label
 
@@ -122,6 +123,9 @@ def report_transition(
         _triage, new_due = _due_times(new_category, _handling_began(report))
         if report.due_at is None or new_due > report.due_at:
             report.due_at = new_due
+            # Due later: an escalation or a warning of the old due time goes (the operations center's
+            # overdue count, which reads the escalations, then agrees with the queue).
+            clear_outdated_marks(report)
     elif action == "assign":
         report.assignee = checked.assignee
     elif action == "resolve":

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +41,21 @@ class Command(TranslatedCommand):
         try:
             result = importer(user=user, file=path)
         except ImportRejected as exc:
+            # A workbook of several sheets: each row's sheet is said with its column.
+            exc.errors = [
+                replace(
+                    e, column=_("%(column)s (sheet “%(sheet)s”)") % {"column": e.column, "sheet": e.sheet}
+                )
+                if getattr(e, "sheet", "")
+                else e
+                for e in exc.errors
+            ]
             raise import_rejected(path, exc) from exc
-        self.stdout.write(
-            self.style.SUCCESS(
-                _("Imported %(rows)s rows (%(changed)s changed) from %(file)s.")
-                % {"rows": number(result.rows), "changed": number(result.changed), "file": path}
-            )
-        )
+        done = _("Imported %(rows)s rows (%(changed)s changed) from %(file)s.") % {
+            "rows": number(result.rows),
+            "changed": number(result.changed),
+            "file": path,
+        }
+        if result.sheets:
+            done += " " + _("By sheet:") + " " + result.sheets_text + "."
+        self.stdout.write(self.style.SUCCESS(done))
