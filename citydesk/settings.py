@@ -348,6 +348,12 @@ CITYDESK_DOSSIER_PHONE_TRIES_PER_CODE = _int_between("CITYDESK_DOSSIER_PHONE_TRI
 CITYDESK_DOSSIER_PHONE_WINDOW_MINUTES = _int_between(
     "CITYDESK_DOSSIER_PHONE_WINDOW_MINUTES", 60, 1, 7 * 24 * 60
 )
+# ... and wrong answers from one network address across every dossier (a phone number tried on every code).
+CITYDESK_DOSSIER_PHONE_TRIES_PER_ADDRESS = _int_between(
+    "CITYDESK_DOSSIER_PHONE_TRIES_PER_ADDRESS", 20, 1, 10_000
+)
+# How long the record of who opened a case's personal data is kept (core.access).
+CITYDESK_PERSONAL_DATA_ACCESS_YEARS = _int_between("CITYDESK_PERSONAL_DATA_ACCESS_YEARS", 5, 1, 50)
 CITYDESK_SLA_WARN_HOURS = _int_between("CITYDESK_SLA_WARN_HOURS", 8, 0, 24 * 30)
 # Ratings from the web and the app: at most this many an hour from one device, and from one address.
 CITYDESK_RATING_DEVICE_LIMIT_PER_HOUR = _int_between("CITYDESK_RATING_DEVICE_LIMIT_PER_HOUR", 10, 1, 10_000)

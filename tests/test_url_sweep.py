@@ -550,6 +550,7 @@ ROUTES: dict[str, Route] = {
     "api:delegation_revoke": Route(kwargs=lambda w: {"delegation_id": w.delegation_id}),
     "api:authority_check": Route(query="power=dossiers.approve&organisation=26743"),
     "api:audit_list": NONE,
+    "api:audit_access_list": NONE,
     "api:notification_inbox": NONE,
     "api:notification_read": Route(kwargs=lambda w: {"notification_id": 1}),
     "api:notification_read_all": NONE,
@@ -569,6 +570,7 @@ ROUTES: dict[str, Route] = {
     "api:report_resume": REPORT,
     "api:report_rating": PUBLIC_REPORT,
     "api:report_follow": PUBLIC_REPORT,
+    "api:report_follow_confirm": PUBLIC_REPORT,
     "api:report_attach": REPORT,
     "api:report_attachment_file": Route(
         kwargs=lambda w: {"code": w.report.code, "attachment_id": w.attachment.pk, "variant": "public"}
@@ -580,6 +582,7 @@ ROUTES: dict[str, Route] = {
     "api:dossier_file_online": NONE,
     "api:dossier_detail": Route(kwargs=_dossier),  # public: the view without the applicant's data
     "api:dossier_action": DOSSIER,
+    "api:dossier_supplement": DOSSIER,
     "api:campaign_stats": Route(kwargs=lambda w: {"campaign_id": w.campaign.pk}),
     "api:dossier_targets": NONE,
     "api:rate_kiosk": NONE,
@@ -754,7 +757,9 @@ PUBLIC_POST = frozenset(
         "api:report_queue",  # the same path as report_create
         "api:report_rating",
         "api:report_follow",
+        "api:report_follow_confirm",  # the code sent to an e-mail or phone, given back
         "api:dossier_action",  # the applicant acts with the citizen token
+        "api:dossier_supplement",  # the applicant sends papers with the citizen token
         "api:dossier_file_online",
         "api:rate_kiosk",
         "api:rate_dossier",

@@ -6,6 +6,7 @@ every change is written to the audit trail (`AuditedAdmin`).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -22,6 +23,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from citydesk.core.access import mask_link_keys, record_case_access
 from citydesk.core.admin_audit import AuditedAdmin, admin_actor, record_change
 from citydesk.core.admin_labels import CodedChoices, PermissionChoices, coded_autocomplete
 from citydesk.core.admin_lists import AccentFreeSearch, with_safe_date_hierarchy
@@ -46,6 +48,7 @@ from citydesk.core.models import (
     LegacyUnit,
     Membership,
     Organisation,
+    PersonalDataAccess,
     ServiceCategory,
     User,
 )
@@ -57,6 +60,31 @@ from citydesk.core.validators import (
     normalize_phone,
 )
 from citydesk.lib.text import sort_key
+
+
+class PersonalDataAdmin(admin.ModelAdmin):
+    """The back office of a citizen's case (a dossier, a report): its citizen key (`citizen_token`, which
+    opens the case as its applicant: full view, withdrawal) is never shown, and an administrator's opening
+    of a case's page, which shows its applicant's or reporter's ID number, phone and address, is recorded
+    (core.access) as any officer's is."""
+
+    hidden_secrets = ("citizen_token",)
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [*(super().get_exclude(request, obj) or ()), *self.hidden_secrets]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        case = (getattr(response, "context_data", None) or {}).get("original")
+        if request.method == "GET" and response.status_code == 200 and case is not None:
+            record_case_access(request, case, "admin")
+        return response
 
 
 def add_domain_error(form: forms.BaseForm, exc: DomainError) -> None:
@@ -629,12 +657,32 @@ class AuditEntryAdmin(admin.ModelAdmin):
         "object_type_with_code",
         "object_id",
         "changes",
-        "before",
-        "after",
+        "before_shown",
+        "after_shown",
         "prev_hash",
         "hash",
     ]
-    readonly_fields = ["actor_name", "action_with_code", "object_type_with_code", "changes"]
+    readonly_fields = [
+        "actor_name",
+        "action_with_code",
+        "object_type_with_code",
+        "changes",
+        "before_shown",
+        "after_shown",
+    ]
+
+    @admin.display(description=AuditEntry._meta.get_field("before").verbose_name)
+    def before_shown(self, entry: AuditEntry) -> str:
+        """The stored JSON, with the keys of the links it holds hidden (a message's `?t=`)."""
+        return self._stored_json(entry.before)
+
+    @admin.display(description=AuditEntry._meta.get_field("after").verbose_name)
+    def after_shown(self, entry: AuditEntry) -> str:
+        return self._stored_json(entry.after)
+
+    @staticmethod
+    def _stored_json(value: Any) -> str:
+        return "-" if value is None else mask_link_keys(json.dumps(value, ensure_ascii=False, default=str))
 
     @admin.display(description=_("actor"), ordering="actor_label")
     def actor(self, entry: AuditEntry) -> str:
@@ -676,6 +724,30 @@ class AuditEntryAdmin(admin.ModelAdmin):
     @admin.display(description=_("object type"))
     def object_type_with_code(self, entry: AuditEntry) -> str:
         return _with_code(object_type_label(entry.object_type), entry.object_type)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(admin.ModelAdmin):
+    """Who opened whose personal data (core.access): a log, read here and on the trail's page, never edited
+    or deleted in the back office (old rows go by `core.access.purge_expired_access`)."""
+
+    list_display = ["at", "user_label", "what", "object_type_name", "object_id", "address"]
+    list_filter = ["what", "object_type"]
+    search_fields = ["user_label", "object_id"]
+    ordering = ["-id"]
+
+    @admin.display(description=_("object type"), ordering="object_type")
+    def object_type_name(self, row: PersonalDataAccess) -> str:
+        return object_type_label(row.object_type)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from citydesk.core import calendar_changes, services, units
+from citydesk.core.access import PersonalDataAccessOut, audit_access_list
 from citydesk.core.audit_labels import entry_action_label, object_type_label
 from citydesk.core.audit_read import readable_audit
 from citydesk.core.calendar import current_calendar, range_error
@@ -412,6 +413,10 @@ class AuditOut(Schema):
     @staticmethod
     def resolve_object_type_label(entry: AuditEntry) -> str:
         return object_type_label(entry.object_type)
+
+
+# Who among the staff opened a case's personal data (core.access), in the audit trail's scope.
+router.get("/audit/access", response=list[PersonalDataAccessOut], tags=["audit"])(audit_access_list)
 
 
 @router.get("/audit", response=list[AuditOut], tags=["audit"])

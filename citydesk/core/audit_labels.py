@@ -250,10 +250,81 @@ def _field(model: type[models.Model] | None, name: str) -> models.Field | None:
     return field if isinstance(field, models.Field) else None
 
 
+@cache
+def _written_keys() -> dict[str, dict[str, models.Field]]:
+    """The keys the services write that are no field of the object's model (a dossier's `step`, a report's
+    `follower`, a user's `role`), each as a field that names it and its values: “Bước hiện tại: 2 → 3”, not
+    “step: 2 → 3”. A key that points to rows is a relation, named as a model's fields are."""
+    from citydesk.core.models import User
+    from citydesk.core.powers import Role
+    from citydesk.dossiers.models import ProcedureDocument
+    from citydesk.dossiers.payments import DESK_METHODS
+
+    def text(label: Any, choices: Any = None) -> models.Field:
+        return models.CharField(label, choices=choices)
+
+    def link(model: type[models.Model], label: Any) -> models.Field:
+        return models.ForeignKey(model, on_delete=models.CASCADE, verbose_name=label)
+
+    note = text(_("note"))
+    values = text(_("values"))
+    return {
+        "dossier": {
+            "step": text(_("current step")),
+            "note": note,
+            "papers": link(ProcedureDocument, _("papers asked for")),
+            "amount": text(_("amount")),
+            "method": text(_("how the fee was paid"), list(DESK_METHODS.items())),
+            "receipt": text(_("receipt number")),
+        },
+        "report": {
+            "rating": text(_("rating")),
+            "follower": link(User, _("follower")),
+            "by": text(_("resumed because"), [("citizen reply", _("the citizen replied"))]),
+            "files": text(_("files attached")),
+            "resumed": text(_("clock resumed")),
+            "file": text(_("file")),
+            "type": text(_("file type")),
+            "size": text(_("size (bytes)")),
+        },
+        "procedure": {
+            "documents": text(_("papers of the dossier")),
+            "steps": text(_("steps of the process")),
+        },
+        "procedure_catalog": {"forms": text(_("blank forms"))},
+        "kiosk": {"active": text(_("active"))},
+        "rating_month": {
+            "file": text(_("file")),
+            "rows": text(_("rows imported")),
+            "months": text(_("months")),
+            "units": text(_("units")),
+            "replaced": text(_("counts replaced")),
+        },
+        "indicators.submission": {"reminded": text(_("units reminded"))},
+        "indicators.finding": {"note": note},
+        "indicators.unit_period": {"values": values},
+        "indicators.period": {"values": values},
+        "user": {"role": text(_("role"), Role.choices), "organisation": text(_("organisation"))},
+        "api_token": {"revoked": text(_("revoked"))},
+        "calendar_override": {
+            "days": text(_("days changed")),
+            "dossiers": text(_("dossier deadlines moved")),
+            "reports": text(_("report deadlines moved")),
+        },
+        "admin_unit": {"codes": text(_("unit codes")), "count": text(_("number of units"))},
+    }
+
+
+def _key_field(object_type: str, name: str) -> models.Field | None:
+    """The field of the object's model named `name`, or the service's key of that name (`_written_keys`)."""
+    field = _field(_model_classes().get(object_type), name)
+    return field if field is not None else _written_keys().get(object_type, {}).get(name)
+
+
 def field_label(object_type: str, name: str) -> str:
     """A changed field by its name in the reader's language (“Ngày làm việc” for `working_days` of a
-    category); a key that is no field of the object's model, as stored."""
-    field = _field(_model_classes().get(object_type), name)
+    category, “Bước hiện tại” for a dossier's `step`); a key that is none of these, as stored."""
+    field = _key_field(object_type, name)
     return capfirst(str(field.verbose_name)) if field is not None else name
 
 
@@ -315,6 +386,10 @@ def _scalar_text(field: models.Field | None, value: Any) -> str:
 
 
 def _shorten(text: str) -> str:
+    """For a table: at most SHOWN_LENGTH characters, the keys of links hidden (a kept message's `?t=…`)."""
+    from citydesk.core.access import mask_link_keys
+
+    text = mask_link_keys(text)
     return text if len(text) <= SHOWN_LENGTH else text[: SHOWN_LENGTH - 1] + "…"
 
 
@@ -323,8 +398,7 @@ def _links(entry: Any) -> tuple[dict, dict, list[str], dict[str, Any], dict[str,
     before = entry.before if isinstance(entry.before, dict) else {}
     after = entry.after if isinstance(entry.after, dict) else {}
     keys = [k for k in {**before, **after} if before.get(k) != after.get(k)]
-    model = _model_classes().get(entry.object_type)
-    fields = {key: _field(model, key) for key in keys}
+    fields = {key: _key_field(entry.object_type, key) for key in keys}
     ids: dict[str, list[Any]] = {}
     for key, field in fields.items():
         if field is not None and field.is_relation and field.related_model is not None:

@@ -507,3 +507,40 @@ class ConfigGeneration(models.Model):
 
     def __str__(self) -> str:
         return f"configuration generation {self.value}"
+
+
+class PersonalDataAccess(models.Model):
+    """A member of staff opened someone's personal data (SPEC S0: "visible only to those who handle the case,
+    access logged"): a dossier's or report's page, API detail, receipt, file, or its back-office page.
+
+    Not in the audit trail's chain: a reading changes nothing, and every reading appending to the chain would
+    queue the officers' pages behind the chain head's lock. One plain INSERT (core.access.record_access).
+    The reader is kept by id and name, as the trail keeps its actors: a deleted account leaves its readings.
+    """
+
+    class What(models.TextChoices):
+        PAGE = "page", _("Page of the case")
+        API = "api", _("API")
+        RECEIPT = "receipt", _("Receipt")
+        FILE = "file", _("File")
+        ADMIN = "admin", _("Back office")
+
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    user_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("reader id"))
+    user_label = models.CharField(_("reader"), max_length=200)
+    object_type = models.CharField(_("object type"), max_length=80)
+    object_id = models.CharField(_("object id"), max_length=80)
+    what = models.CharField(_("what was opened"), max_length=8, choices=What.choices)
+    address = models.GenericIPAddressField(_("network address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="pdaccess_object"),
+            models.Index(fields=["at"], name="pdaccess_at"),  # the retention's purge
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.user_label} {self.object_type}:{self.object_id} ({self.what})"

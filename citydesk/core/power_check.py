@@ -52,6 +52,15 @@ class PowerCheck:
             node = self._parent_of.get(node)
         return ids
 
+    @property
+    def delegated(self) -> bool:
+        """May a delegation in force give this user some power (read once, with the roles)?"""
+        user = self.user
+        if user is None or not user.is_authenticated or not user.is_active:
+            return False
+        self._load(user)
+        return self._delegated
+
     def holds(self, power: str, unit: Organisation) -> bool:
         user = self.user
         if user is None or not user.is_authenticated or not user.is_active:

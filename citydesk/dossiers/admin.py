@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from citydesk.core.admin import PersonalDataAdmin
 from citydesk.core.admin_audit import AuditedAdmin
 from citydesk.core.admin_labels import named_codes
 from citydesk.core.audit import Actor, audit_record
@@ -365,7 +366,9 @@ class DossierEventInline(ReadOnlyInline):
 
 
 @admin.register(Dossier)
-class DossierAdmin(ReadOnlyAdmin):
+class DossierAdmin(PersonalDataAdmin, ReadOnlyAdmin):
+    """Read-only; its citizen key is never shown and opening one is recorded (PersonalDataAdmin)."""
+
     list_display = ["code", "procedure", "unit", "status", "channel", "received_at", "due_at", "punctuality"]
     list_filter = ["status", "channel", "punctuality", "same_day", "via_one_stop"]
     search_fields = ["code"]

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Prefetch
+from django.db.models import F, Max, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,11 +22,12 @@ from ninja.responses import Status
 from ninja.utils import check_csrf
 
 from citydesk.api import AUTH, REPLAYED_HEADER, idempotency_key
+from citydesk.core.access import record_case_access
 from citydesk.core.errors import DomainError, NotAllowed, NotFound
 from citydesk.core.models import Membership, Organisation, User
 from citydesk.core.power_check import PowerCheck
 from citydesk.core.powers import ROLE_POWERS, Power
-from citydesk.core.services import active_delegation_for, api_token_user
+from citydesk.core.services import api_token_user
 from citydesk.dossiers.api_schemas import (
     ApplicantIn,
     CreatedOut,
@@ -42,7 +43,7 @@ from citydesk.dossiers.api_schemas import (
 )
 from citydesk.dossiers.models import Channel, Dossier, DossierStep, IdempotencyKey, Procedure, ServiceLevel
 from citydesk.dossiers.payments import payment_record_at_desk
-from citydesk.dossiers.selectors import code_or_applicant, lookup_text
+from citydesk.dossiers.selectors import code_or_applicant, lookup_text, may_handle
 from citydesk.dossiers.services import (
     Received,
     Upload,
@@ -104,18 +105,11 @@ def officer_units(user: User | None) -> set[int]:
 
 
 def _is_handler(user: User | None, dossier: Dossier) -> bool:
-    """An officer of the receiving unit or of a unit performing a step (own right or delegation)."""
+    """Who reads the dossier whole, as its pages decide (selectors.may_handle): officers of the receiving
+    unit or of a unit whose step has begun, the heads and leaders above them, delegates it reaches."""
     if user is None or not user.is_authenticated or not user.is_active:
         return False
-    steps = list(dossier.steps.all())
-    if {dossier.unit_id, *(s.unit_id for s in steps)} & officer_units(user):
-        return True
-    orgs = {dossier.unit_id: dossier.unit, **{s.unit_id: s.unit for s in steps}}
-    return any(
-        active_delegation_for(user, power, org) is not None
-        for org in orgs.values()
-        for power in DOSSIER_POWERS
-    )
+    return may_handle(user, dossier, list(dossier.steps.all()))
 
 
 def _is_applicant(user: User | None, dossier: Dossier, token: str) -> bool:
@@ -385,6 +379,7 @@ def dossier_detail(request: HttpRequest, code: str, t: str = "") -> dict:
     user = _caller(request)
     dossier = _load(code)
     if _is_applicant(user, dossier, t) or _is_handler(user, dossier):
+        record_case_access(request, dossier, "api", user=user)  # staff only: not the applicant's reading
         return _full_view(dossier, user, t)
     return dossier_view(dossier, full=False)
 
@@ -541,8 +536,8 @@ def dossier_queue(
         units = {org_id}
     now = timezone.now()
     qs = DossierStep.objects.filter(unit_id__in=units, started_at__isnull=False, completed_at__isnull=True)
-    if overdue:
-        qs = qs.filter(due_at__lt=now, dossier__paused_at__isnull=True)
+    if overdue:  # the step's due time or the dossier's own (the appointment), as the queue page counts
+        qs = qs.filter(Q(due_at__lt=now) | Q(dossier__due_at__lt=now), dossier__paused_at__isnull=True)
     if text := lookup_text(q):
         qs = qs.filter(code_or_applicant(text, "dossier__"))
     page = list(

@@ -1,8 +1,10 @@
 """Reads of the one-stop pages: who handles which dossier, the officer queue, a dossier's page, the desk.
 
-Who sees a dossier in full (personal data included): the officers of the units it passes through (the
-receiving unit and every step's unit) and the heads and leaders above them in the organisation tree —
-the same rule as `authorize` (a role in the unit or in a unit above it), plus delegates.
+Who sees a dossier in full (personal data included): the officers of the receiving unit and of the units
+whose step has begun (the current one and those done; a unit whose step is still to come sees it once it
+arrives), and the heads and leaders above them in the organisation tree — the same rule as `authorize`
+(a role in the unit or in a unit above it); plus delegates, a delegation to a unit covering only the
+dossiers received at that unit or below it (`delegation_covers`).
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
-from citydesk.core.models import DivisionLevel, Membership, Organisation, OrgKind, User
+from citydesk.core.models import Delegation, DivisionLevel, Membership, Organisation, OrgKind, User
 from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.core.selectors import descendant_ids as _descendants
 from citydesk.core.selectors import names_told_apart
@@ -34,6 +36,7 @@ from citydesk.dossiers.models import (
     ServiceLevel,
     Status,
 )
+from citydesk.dossiers.services.applicants import national_phone
 from citydesk.dossiers.services.common import city_of
 from citydesk.lib.text import nfc, search_key, sort_key, tracking_code
 
@@ -41,6 +44,8 @@ DOSSIER_POWERS = frozenset({Power.DOSSIER_RECEIVE, Power.DOSSIER_APPROVE})
 # Work still to do somewhere: open dossiers, and results waiting to be handed over at the desk.
 ACTIVE_STATUSES = (*OPEN_STATUSES, Status.RESULT_READY)
 DUE_SOON = dt.timedelta(hours=24)
+# The statuses in which the dossier's clock runs (not waiting for the applicant's papers, not ended).
+RUNNING_STATUSES = (Status.RECEIVED, Status.IN_PROGRESS)
 
 
 def papers_asked(dossier: Dossier, events: list[DossierEvent]) -> set[int]:
@@ -90,24 +95,48 @@ def receiving_units(user: User) -> list[Organisation]:
     return sorted(units, key=lambda u: sort_key(u.name))
 
 
+def step_begun(dossier: Dossier, step: DossierStep) -> bool:
+    """Has the dossier reached `step` (the current step, or one done)?"""
+    return step.started_at is not None or step.completed_at is not None or step.pk == dossier.current_step_id
+
+
 def handling_units(dossier: Dossier, steps: list[DossierStep]) -> list[Organisation]:
+    """The units whose officers read the dossier in full: the receiving unit, and the unit of each step the
+    dossier has reached. A unit whose step is still to come has no need of the applicant's personal data
+    yet (a department's step after the ward's): it reads them once the dossier arrives there, as its
+    queue then lists it."""
     units = {dossier.unit_id: dossier.unit}
     for step in steps:
-        units.setdefault(step.unit_id, step.unit)
+        if step_begun(dossier, step):
+            units.setdefault(step.unit_id, step.unit)
     return list(units.values())
 
 
+def delegation_covers(delegation: Delegation, dossier: Dossier) -> bool:
+    """Does `delegation` reach `dossier`? One to a person lets them act for the giver over the giver's
+    unit. One to a unit (its heads act) lends the giver's power for that unit's own dossiers: those
+    received at the delegate unit or a unit below it — not every dossier of the city that passes through
+    the giver's unit (a ward approving a department's steps of another ward's dossier)."""
+    if delegation.delegate_organisation_id is None:
+        return True
+    return delegation.delegate_organisation_id in dossier.unit.ancestor_ids()
+
+
 def may_handle(user: User, dossier: Dossier, steps: list[DossierStep]) -> bool:
-    """Officers of the receiving unit or of a step's unit, the heads and leaders above them, delegates."""
+    """Officers of the receiving unit or of a unit whose step has begun, the heads and leaders above them,
+    delegates whose delegation covers the dossier (`delegation_covers`)."""
     if not user.is_authenticated or not user.is_active:
         return False
     roots = _roots(user)
     units = handling_units(dossier, steps)
     if roots and any(roots.intersection(unit.ancestor_ids()) for unit in units):
         return True
-    return any(
-        active_delegation_for(user, power, unit) is not None for unit in units for power in DOSSIER_POWERS
-    )
+    for unit in units:
+        for power in DOSSIER_POWERS:
+            delegation = active_delegation_for(user, power, unit)
+            if delegation is not None and delegation_covers(delegation, dossier):
+                return True
+    return False
 
 
 def is_applicant(user: User | None, dossier: Dossier) -> bool:
@@ -232,10 +261,13 @@ def queue(units: set[int], filters: QueueFilters) -> QuerySet[Dossier]:
         qs = qs.filter(status=status)
     elif status != "all":
         qs = qs.filter(status__in=ACTIVE_STATUSES)
-    due = Coalesce("current_step__due_at", "due_at")
+    # The earlier of the current step's due time and the dossier's own (its appointment): a dossier past
+    # its appointment is late even while its current step, started late, still has time.
+    # (Coalesce first: with a NULL argument SQLite's MIN is NULL, PostgreSQL's LEAST ignores it.)
+    due = Least(Coalesce("current_step__due_at", "due_at"), "due_at")
     qs = qs.annotate(work_due=due)
     if filters.overdue or status == "overdue":
-        qs = qs.filter(status__in=(Status.RECEIVED, Status.IN_PROGRESS), work_due__lt=timezone.now())
+        qs = qs.filter(status__in=RUNNING_STATUSES, paused_at__isnull=True, work_due__lt=timezone.now())
     if filters.procedure:
         qs = qs.filter(procedure__code=lookup_text(filters.procedure))
     text = lookup_text(filters.q)
@@ -246,10 +278,41 @@ def queue(units: set[int], filters: QueueFilters) -> QuerySet[Dossier]:
 
 def code_or_applicant(text: str, path: str = "") -> Q:
     """Dossiers (through `path`, e.g. "dossier__") whose code is `text`, or whose applicant's name or phone
-    holds it: "nguyen van a" and "NGUYỄN VĂN A" find "Nguyễn Văn A"; "0909 888 777" the stored 0909888777."""
-    key = _PHONE_SEPARATORS.sub("", text) if _PHONE_LIKE.fullmatch(text) else search_key(text)
+    holds it: "nguyen van a" and "NGUYỄN VĂN A" find "Nguyễn Văn A"; "0909 888 777", "+84 909 888 777"
+    and "84909888777" the stored 0909888777 (phones are stored in their national form,
+    `applicants.national_phone`). A number in national form also finds a row stored before that rule with
+    its "+84" (its digits after the 0 follow "84")."""
+    keys = []
+    if _PHONE_LIKE.fullmatch(text):
+        phone = national_phone(_PHONE_SEPARATORS.sub("", text))
+        keys = [phone]
+        if phone.startswith("0") and len(phone) > 1:
+            keys.append("84" + phone[1:])
+    elif key := search_key(text):
+        keys = [key]
     found = Q(**{f"{path}code": tracking_code(text)})  # "hs26000121", "HS 26 121": HS-26-000121
-    return found | Q(**{f"{path}search_text__contains": key}) if key else found
+    for key in keys:
+        found |= Q(**{f"{path}search_text__contains": key})
+    return found
+
+
+def work_due(dossier: Dossier) -> dt.datetime | None:
+    """When the dossier's work is due: the earlier of its current step's due time and its own (the
+    queue's `work_due`, in Python)."""
+    step = dossier.current_step
+    times = [t for t in (step.due_at if step is not None else None, dossier.due_at) if t is not None]
+    return min(times, default=None)
+
+
+def is_running(dossier: Dossier) -> bool:
+    """Does the dossier's clock run (open, not waiting for the applicant's papers)?"""
+    return dossier.status in RUNNING_STATUSES and dossier.paused_at is None
+
+
+def is_overdue(dossier: Dossier, now: dt.datetime | None = None) -> bool:
+    """Past its own due time or its current step's, while its clock runs (the queue's "overdue only")."""
+    due = work_due(dossier)
+    return is_running(dossier) and due is not None and due < (now or timezone.now())
 
 
 @dataclass
@@ -277,8 +340,8 @@ def queue_page(units: set[int], filters: QueueFilters, page: int | str = 1, page
         if dossier is None:
             continue
         step = dossier.current_step
-        due = step.due_at if step is not None and step.due_at else dossier.due_at
-        running = dossier.status in (Status.RECEIVED, Status.IN_PROGRESS)
+        due = work_due(dossier)
+        running = is_running(dossier)
         out.append(
             QueueRow(
                 dossier=dossier,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
+from citydesk.core.admin import PersonalDataAdmin
 from citydesk.core.admin_audit import AuditedAdmin, record_change, snapshot
 from citydesk.core.admin_labels import named_codes
 from citydesk.core.models import AuditEntry, DivisionLevel, OrgKind, ServiceCategory
@@ -201,7 +202,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(PersonalDataAdmin, admin.ModelAdmin):
     list_display = ["code", "category", "status", "unit", "channel", "created_at", "due_at"]
     list_filter = ["status", "channel", "category", "open311_client"]
     readonly_fields = ["open311_client"]  # set by the Open311 intake only

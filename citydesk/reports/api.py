@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -11,9 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, UploadedFile
 from ninja.responses import Status
+from ninja.utils import check_csrf
 from pydantic import AfterValidator, Field
 
 from citydesk.api import AUTH, REPLAYED_HEADER, idempotency_key
+from citydesk.core.access import record_case_access
 from citydesk.core.audit import Actor
 from citydesk.core.errors import DomainError, NotAllowed, NotAuthenticated, NotFound
 from citydesk.core.models import User
@@ -43,7 +47,11 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 def _optional_user(request: HttpRequest) -> User | None:
-    """The caller if a token or a session identifies them; anonymous citizens may report too."""
+    """The caller if a token or a session identifies them; anonymous citizens may report too.
+
+    A session rides along with any request the browser sends, a forged one from another site included:
+    a write by the session user must pass Django's CSRF check (403), as the endpoints that require
+    authentication do (`CsrfSessionAuth`). Bearer tokens and anonymous callers carry no such risk."""
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         user = api_token_user(header[7:].strip())
@@ -51,7 +59,25 @@ def _optional_user(request: HttpRequest) -> User | None:
             raise NotAuthenticated(_("The bearer token is not valid."))
         return user
     user = getattr(request, "user", None)
-    return user if user is not None and user.is_authenticated else None
+    if user is None or not user.is_authenticated:
+        return None
+    if request.method not in ("GET", "HEAD", "OPTIONS") and check_csrf(request) is not None:
+        raise NotAllowed(_("The CSRF check failed: reload the page and try again."))
+    return user
+
+
+@contextmanager
+def _unseen_is_not_found(user: User | None, code: str, token: str = "") -> Iterator[None]:
+    """A refusal (403) to a caller who may not read the report either becomes the same 404 as
+    `GET /reports/{code}`: “no power … in UBND Phường Bến Thành” would tell that a private report exists
+    and which unit handles it. A caller who may read it keeps the refusal that says why."""
+    try:
+        yield
+    except NotAllowed:
+        report = selectors.report_for_page(code.strip().upper())
+        if report is not None and (report.shown_to_public or _viewer(user, report, token) != PUBLIC):
+            raise
+        raise NotFound(_("No report %(code)s.") % {"code": code}, field="code") from None
 
 
 # --- Schemas --------------------------------------------------------------------------------------
@@ -546,13 +572,16 @@ def report_bulk_assign(request: HttpRequest, payload: BulkAssignIn) -> list[str]
 
     if not payload.codes or len(payload.codes) > 200:
         raise DomainError(_("Give between 1 and 200 reports."), field="codes")
+    done = []
     with transaction.atomic():
-        return [
-            services.report_transition(
-                user=request.user, code=c.upper(), action="assign", assignee=payload.assignee
-            ).code
-            for c in payload.codes
-        ]
+        for c in payload.codes:
+            with _unseen_is_not_found(request.user, c):
+                done.append(
+                    services.report_transition(
+                        user=request.user, code=c.upper(), action="assign", assignee=payload.assignee
+                    ).code
+                )
+    return done
 
 
 class NoteIn(Schema):
@@ -568,6 +597,8 @@ def report_detail(request: HttpRequest, code: str, token: str = "") -> dict:
     view = _viewer(user, report, token)
     if not report.shown_to_public and view == PUBLIC:
         raise NotFound(_("No report %(code)s.") % {"code": code}, field="code")
+    if view == HANDLER:  # who among the staff read the reporter's contact details
+        record_case_access(request, report, "api", user=user)
     return _out(report, view=view, powers=acting.PowerCheck(user))
 
 
@@ -592,16 +623,19 @@ class ReportActionIn(Schema):
 
 @router.post("/reports/{code}/actions", response=ReportOut, auth=AUTH)
 def report_action(request: HttpRequest, code: str, payload: ReportActionIn) -> dict:
-    """Move the report: classify, assign, start, resolve, reject, transfer. Send the `version` you saw."""
-    report = services.report_transition(user=request.user, code=code.upper(), **payload.dict())
+    """Move the report: classify, assign, start, resolve, reject, transfer. Send the `version` you saw.
+    A report the caller may not read is not found (404, as for `GET /reports/{code}`)."""
+    with _unseen_is_not_found(request.user, code):
+        report = services.report_transition(user=request.user, code=code.upper(), **payload.dict())
     return _handler_out(request, report.code)
 
 
 @router.post("/reports/{code}/notes", response={201: ReportEventOut}, auth=AUTH)
 def report_add_note(request: HttpRequest, code: str, payload: NoteIn) -> Status:
-    event = services.report_note(
-        user=request.user, code=code.upper(), text=payload.text, public=payload.public
-    )
+    with _unseen_is_not_found(request.user, code):
+        event = services.report_note(
+            user=request.user, code=code.upper(), text=payload.text, public=payload.public
+        )
     return Status(
         201,
         ReportEventOut(
@@ -633,15 +667,19 @@ class VersionIn(Schema):
 
 @router.post("/reports/{code}/merge", response=ReportOut, auth=AUTH)
 def report_merge(request: HttpRequest, code: str, payload: MergeIn) -> dict:
-    services.report_merge(user=request.user, code=code.upper(), into=payload.into, version=payload.version)
+    with _unseen_is_not_found(request.user, code):
+        services.report_merge(
+            user=request.user, code=code.upper(), into=payload.into, version=payload.version
+        )
     return _handler_out(request, code)
 
 
 @router.post("/reports/{code}/unmerge", response=ReportOut, auth=AUTH)
 def report_unmerge(request: HttpRequest, code: str, payload: VersionIn | None = None) -> dict:
-    services.report_unmerge(
-        user=request.user, code=code.upper(), version=payload.version if payload else None
-    )
+    with _unseen_is_not_found(request.user, code):
+        services.report_unmerge(
+            user=request.user, code=code.upper(), version=payload.version if payload else None
+        )
     return _handler_out(request, code)
 
 
@@ -652,13 +690,19 @@ class PauseIn(Schema):
 
 @router.post("/reports/{code}/pause", response=ReportOut, auth=AUTH)
 def report_pause(request: HttpRequest, code: str, payload: PauseIn) -> dict:
-    services.report_pause(user=request.user, code=code.upper(), note=payload.note, version=payload.version)
+    with _unseen_is_not_found(request.user, code):
+        services.report_pause(
+            user=request.user, code=code.upper(), note=payload.note, version=payload.version
+        )
     return _handler_out(request, code)
 
 
 @router.post("/reports/{code}/resume", response=ReportOut, auth=AUTH)
 def report_resume(request: HttpRequest, code: str, payload: VersionIn | None = None) -> dict:
-    services.report_resume(user=request.user, code=code.upper(), version=payload.version if payload else None)
+    with _unseen_is_not_found(request.user, code):
+        services.report_resume(
+            user=request.user, code=code.upper(), version=payload.version if payload else None
+        )
     return _handler_out(request, code)
 
 
@@ -675,14 +719,16 @@ class ReportRatingIn(Schema):
 @router.post("/reports/{code}/rating", response=ReportOut, auth=None)
 def report_rating(request: HttpRequest, code: str, payload: ReportRatingIn) -> dict:
     """The reporter rates the result (with their account or the token from the acknowledgement)."""
-    report = services.report_rate(
-        code=code.upper(),
-        level=payload.level,
-        comment=payload.comment,
-        reopen=payload.reopen,
-        user=_optional_user(request),
-        token=payload.token,
-    )
+    user = _optional_user(request)
+    with _unseen_is_not_found(user, code, payload.token):
+        report = services.report_rate(
+            code=code.upper(),
+            level=payload.level,
+            comment=payload.comment,
+            reopen=payload.reopen,
+            user=user,
+            token=payload.token,
+        )
     return _out(_get(report.code), view=PUBLIC)
 
 
@@ -691,15 +737,98 @@ class FollowIn(Schema):
     phone: str = ""
 
 
-@router.post("/reports/{code}/follow", response={201: dict, 200: dict}, auth=None)
+class FollowConfirmIn(Schema):
+    email: str = ""
+    phone: str = ""
+    code: str = Field(description="The 6-digit code sent to the e-mail address or the phone number.")
+
+
+class FollowOut(Schema):
+    detail: str
+    following: bool = Field(description="True: the updates go there now; false: waiting for the code.")
+    sent_to: str | None = Field(None, description="Where the code was sent (masked), while waiting for it.")
+
+
+def _error_response(description: str) -> dict:
+    """A refusal an operation's shape does not tell, with the API's one error body (`Error`)."""
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    return {"description": description, "content": content}
+
+
+_FOLLOW_RESPONSES = {201: FollowOut, 200: FollowOut}
+_FOLLOW_REFUSALS = {
+    "responses": {
+        403: _error_response("A signed-in session without its CSRF token."),
+        429: _error_response(
+            "Too many codes sent to this address today, too many requests from this network address, or "
+            "too many wrong codes: `field` names the input."
+        ),
+    }
+}
+
+
+def _following_out(code: str, outcome: citizen_services.FollowOutcome) -> Status:
+    if outcome.created:
+        detail = _("You will receive updates on %(code)s.") % {"code": code}
+    else:
+        detail = _("You already follow %(code)s: nothing changed.") % {"code": code}
+    return Status(201 if outcome.created else 200, {"detail": detail, "following": True, "sent_to": None})
+
+
+@router.post(
+    "/reports/{code}/follow",
+    response={**_FOLLOW_RESPONSES, 202: FollowOut},
+    auth=None,
+    openapi_extra=_FOLLOW_REFUSALS,
+)
 def report_follow(request: HttpRequest, code: str, payload: FollowIn) -> Status:
     """Follow a report (“it's the same problem as mine”): updates by e-mail, SMS or in the app.
-    201 for a new follow, 200 when the same account, e-mail or phone already follows it."""
-    outcome = citizen_services.report_follow_outcome(
-        code=code.upper(), user=_optional_user(request), email=payload.email, phone=payload.phone
+
+    Signed in (bearer token, or the session with its CSRF token) without `email` and `phone`, or with the
+    account's own: the account follows at once (201; 200 when it already did). Any other `email` or
+    `phone` is sent a 6-digit code (an e-mail also a link), answered 202 with `sent_to`: it receives the
+    updates only once the code is given back to `POST /reports/{code}/follow/confirm`; an address that
+    already follows is sent nothing (200). At most 3 codes a day to one address, across all reports,
+    and 20 requests an hour from one network address: 429 naming the field (`email` or `phone`)."""
+    code = code.upper()
+    asked = citizen_services.report_follow_request(
+        code=code,
+        user=_optional_user(request),
+        email=payload.email,
+        phone=payload.phone,
+        client=request.META.get("REMOTE_ADDR", ""),
     )
-    detail = _("You will receive updates on %(code)s.") % {"code": code.upper()}
-    return Status(201 if outcome.created else 200, {"detail": detail})
+    if asked.outcome is not None:
+        return _following_out(code, asked.outcome)
+    if asked.email:
+        detail = _(
+            "We sent a confirmation link and code to %(to)s: the updates on %(code)s start once you confirm."
+        )
+    else:
+        detail = _(
+            "We sent a 6-digit code by SMS to %(to)s: the updates on %(code)s start once you enter it."
+        )
+    body = {
+        "detail": detail % {"to": asked.sent_to, "code": code},
+        "following": False,
+        "sent_to": asked.sent_to,
+    }
+    return Status(202, body)
+
+
+@router.post(
+    "/reports/{code}/follow/confirm", response=_FOLLOW_RESPONSES, auth=None, openapi_extra=_FOLLOW_REFUSALS
+)
+def report_follow_confirm(request: HttpRequest, code: str, payload: FollowConfirmIn) -> Status:
+    """Give back the code sent by `POST /reports/{code}/follow` with the same `email` or `phone`: that
+    address receives the updates from now on (201; 200 when it already did). Only the latest code sent
+    there counts, for 24 hours; a wrong code is refused (400, field `code`), and after 5 wrong ones the
+    code is spent (429): ask for a new one."""
+    _optional_user(request)  # a session's write passes the CSRF check, as everywhere
+    outcome = citizen_services.report_follow_confirm(
+        code=code.upper(), pin=payload.code, email=payload.email, phone=payload.phone
+    )
+    return _following_out(code.upper(), outcome)
 
 
 # --- Attachments ----------------------------------------------------------------------------------
@@ -710,12 +839,15 @@ def report_attach(request: HttpRequest, code: str, file: File[UploadedFile], tok
     """Add a photo (JPEG, PNG, WebP) or a PDF: the reporter (token) or an officer of the handling unit."""
     user = _optional_user(request)
     report = _get(code)
-    if user is not None and selectors.can_see_private(user, report) and report.reporter_id != user.pk:
-        actor = authorize(user, Power.REPORT_RECEIVE, report.unit)
-    elif (user is not None and report.reporter_id == user.pk) or (token and token == report.citizen_token):
-        actor = Actor(user_id=user.pk if user else None, label=_("reporter"))
-    else:
-        raise NotAllowed(_("Only the reporter or the handling unit can add files."))
+    with _unseen_is_not_found(user, code, token):
+        if user is not None and selectors.can_see_private(user, report) and report.reporter_id != user.pk:
+            actor = authorize(user, Power.REPORT_RECEIVE, report.unit)
+        elif (user is not None and report.reporter_id == user.pk) or (
+            token and token == report.citizen_token
+        ):
+            actor = Actor(user_id=user.pk if user else None, label=_("reporter"))
+        else:
+            raise NotAllowed(_("Only the reporter or the handling unit can add files."))
     attachment = attachment_add(report=report, upload=file, actor=actor, user=user)
     base = f"/api/v1/reports/{report.code}/attachments/{attachment.pk}"
     return Status(
@@ -733,6 +865,8 @@ def report_attach(request: HttpRequest, code: str, file: File[UploadedFile], tok
 @router.get("/reports/{code}/attachments/{attachment_id}/{variant}", auth=None)
 def report_attachment_file(request: HttpRequest, code: str, attachment_id: int, variant: str) -> FileResponse:
     report = _get(code)
+    if not report.shown_to_public and not selectors.can_see_private(_optional_user(request), report):
+        raise NotFound(_("No report %(code)s.") % {"code": code}, field="code")
     attachment = report.attachments.filter(pk=attachment_id).first()
     if attachment is None or variant not in ("public", "original"):
         raise NotFound(_("No such file."), field="attachment_id")
@@ -744,6 +878,7 @@ def report_attachment_file(request: HttpRequest, code: str, attachment_id: int, 
         if not selectors.can_see_private(_optional_user(request), report):
             raise NotAllowed(_("Only the handling unit sees the original file."))
         handle = attachment.file
+        record_case_access(request, report, "file", user=_optional_user(request))
     try:
         stream = handle.open("rb")
     except OSError:  # the stored file is gone (a restore without the uploaded files, a lost disk)

@@ -352,6 +352,34 @@ class Follower(models.Model):
         return f"{self.report_id} ← {self.user_id or self.email or self.phone}"
 
 
+class FollowRequest(models.Model):
+    """A follow by e-mail or phone waiting for its confirmation code: it becomes a `Follower` only when the
+    person at that address gives the code back, so no one signs another's phone or mailbox up for a
+    report's messages. Its rows also count the codes sent to an address and from a network address."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+", verbose_name=_("report"))
+    email = models.EmailField(blank=True, verbose_name=_("email"))
+    phone = models.CharField(max_length=20, blank=True, verbose_name=_("phone"))
+    code_hash = models.CharField(max_length=64, verbose_name=_("code (hashed)"))
+    # A hash of the requester's network address (never the address itself), for the hourly limit.
+    client = models.CharField(max_length=64, blank=True, verbose_name=_("network address (hashed)"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("wrong codes"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("confirmed at"))
+
+    class Meta:
+        verbose_name = _("follow request")
+        verbose_name_plural = _("follow requests")
+        indexes = [
+            models.Index(fields=["phone", "created_at"], name="followrequest_phone"),
+            models.Index(fields=["email", "created_at"], name="followrequest_email"),
+            models.Index(fields=["client", "created_at"], name="followrequest_client"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} ← {self.email or self.phone}"
+
+
 class Rating(models.Model):
     class Level(models.TextChoices):
         SATISFIED = "satisfied", _("Satisfied")

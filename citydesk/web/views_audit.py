@@ -1,5 +1,7 @@
-"""The audit trail's page (/nhat-ky/): inspectors, administrators and the city's leaders read every row,
-a unit's head the rows of their units' reports and dossiers; each action and object type by its name."""
+"""The audit trail's page (/nhat-ky/): system administrators read every row, a city's leaders and inspectors
+the rows of their city, a unit's head the rows of their units' reports and dossiers (core.audit_read); each
+action and object type by its name. Its second tab (?view=access) lists, in the same scope, who among the
+staff opened whose personal data (core.access)."""
 
 from __future__ import annotations
 
@@ -21,12 +23,13 @@ from citydesk.core.audit_labels import (
     related_names_of,
     system_actor_label,
 )
-from citydesk.core.audit_read import readable_audit
+from citydesk.core.audit_read import readable_access, readable_audit
 from citydesk.core.errors import NotAllowed
 from citydesk.core.history_notes import actor_text
 from citydesk.lib.text import nfc, sort_key
 
 PAGE_SIZE = 50
+ACCESS_VIEW = "access"  # ?view=access: the readings of personal data
 # The object types a reader filters by most; any other is typed in the object's code field's neighbour.
 COMMON_TYPES = ("report", "dossier", "user", "calendar_override", "procedure", "procedure_catalog", "campaign",
                 "delegation", "rating", "payment", "service_category", "routing_rule", "organisation",
@@ -55,11 +58,32 @@ class AuditFilterForm(forms.Form):
         return data
 
 
+def _filtered(rows: Any, data: dict[str, Any], actor_field: str) -> Any:
+    """The form's filters, on the trail's rows or on the readings of personal data."""
+    if data.get("object_type"):
+        rows = rows.filter(object_type=data["object_type"])
+    if code := nfc(data.get("object_id") or "").strip():
+        rows = rows.filter(object_id__in={code, code.upper()})
+    if who := nfc(data.get("actor") or "").strip():
+        rows = rows.filter(**{f"{actor_field}__icontains": who})
+    tz = timezone.get_current_timezone()
+    if data.get("start"):
+        rows = rows.filter(at__gte=dt.datetime.combine(data["start"], dt.time.min, tzinfo=tz))
+    if data.get("end"):
+        rows = rows.filter(
+            at__lt=dt.datetime.combine(data["end"] + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        )
+    if data.get("before"):
+        rows = rows.filter(id__lt=data["before"])
+    return rows
+
+
 @login_required
 @require_GET
 def audit_page(request: HttpRequest) -> HttpResponse:
+    access = request.GET.get("view") == ACCESS_VIEW
     try:
-        rows = readable_audit(request.user)
+        rows = readable_access(request.user) if access else readable_audit(request.user)
     except NotAllowed as exc:
         return render(request, "reports/forbidden.html", {"message": str(exc)}, status=403)
     form = AuditFilterForm(request.GET or None)
@@ -70,41 +94,26 @@ def audit_page(request: HttpRequest) -> HttpResponse:
         status = 400
     else:
         data = form.cleaned_data if form.is_bound else {}
-        if data.get("object_type"):
-            rows = rows.filter(object_type=data["object_type"])
-        if code := nfc(data.get("object_id") or "").strip():
-            rows = rows.filter(object_id__in={code, code.upper()})
-        if who := nfc(data.get("actor") or "").strip():
-            rows = rows.filter(actor_label__icontains=who)
-        tz = timezone.get_current_timezone()
-        if data.get("start"):
-            rows = rows.filter(at__gte=dt.datetime.combine(data["start"], dt.time.min, tzinfo=tz))
-        if data.get("end"):
-            rows = rows.filter(
-                at__lt=dt.datetime.combine(data["end"] + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-            )
-        if data.get("before"):
-            rows = rows.filter(id__lt=data["before"])
+        rows = _filtered(rows, data, "user_label" if access else "actor_label")
         entries = list(rows.order_by("-id")[: PAGE_SIZE + 1])
         if len(entries) > PAGE_SIZE:
             entries = entries[:PAGE_SIZE]
             older = entries[-1].id
     query = request.GET.copy()
     query.pop("before", None)
+    context = {"form": form, "older": older, "query": query.urlencode(), "access": access}
+    if access:
+        context["readings"] = [{"entry": e, "object_type": object_type_label(e.object_type)} for e in entries]
+        return render(request, "web/audit.html", context, status=status)
     names = related_names_of(entries)  # the rows' links, one query per linked model for the page
-    context = {
-        "form": form,
-        "rows": [
-            {
-                "entry": e,
-                "actor": system_actor_label(actor_text(e.actor_label)),
-                "action": entry_action_label(e),
-                "object_type": object_type_label(e.object_type),
-                "changes": change_rows(e, names),
-            }
-            for e in entries
-        ],
-        "older": older,
-        "query": query.urlencode(),
-    }
+    context["rows"] = [
+        {
+            "entry": e,
+            "actor": system_actor_label(actor_text(e.actor_label)),
+            "action": entry_action_label(e),
+            "object_type": object_type_label(e.object_type),
+            "changes": change_rows(e, names),
+        }
+        for e in entries
+    ]
     return render(request, "web/audit.html", context, status=status)

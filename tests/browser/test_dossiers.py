@@ -102,11 +102,12 @@ def test_officer_receives_a_dossier_and_a_citizen_looks_it_up(
         assert citizen.url.endswith(f"/ho-so/tra-cuu/{code}/")
         expect(citizen.get_by_test_id("status")).to_have_attribute("data-status", "received")
         expect(citizen.get_by_test_id("procedure")).to_have_text(catalog.birth.name)
-        assert "Nguyễn Văn An" not in citizen.content()  # personal data only after the phone check
+        assert "Nguyễn V. A." not in citizen.content()  # the summary only after the phone check
         citizen.fill("#id_phone", "3456")
         with citizen.expect_navigation():
             citizen.keyboard.press("Enter")
-        expect(citizen.get_by_test_id("applicant-name")).to_have_text("Nguyễn Văn An")
+        expect(citizen.get_by_test_id("applicant-name")).to_have_text("Nguyễn V. A.")
+        assert "Nguyễn Văn An" not in citizen.content()  # the details open with the receipt's link
         citizen.screenshot(path=str(screenshot_dir / "dossiers-lookup.png"), full_page=True)
     finally:
         context.close()

@@ -479,7 +479,13 @@ def test_dossier_view_by_persona_masks_personal_data(client, bearer, personas, c
 
 
 def test_department_officers_see_the_inter_agency_dossier_in_full(client, bearer, personas, catalog, receive):
+    """Once their step has begun (before, the dossier is the ward's alone: its applicant's data too)."""
+    from citydesk.dossiers.services import dossier_transition
+
     dossier = receive(catalog.land)
+    for user in (catalog.department_officer, personas.department_head):
+        assert client.get(f"/api/v1/dossiers/{dossier.code}", **bearer(user)).json()["view"] == "public"
+    dossier_transition(user=personas.officer, code=dossier.code, action="forward")
     for user in (catalog.department_officer, personas.department_head):
         assert client.get(f"/api/v1/dossiers/{dossier.code}", **bearer(user)).json()["view"] == "full"
 

@@ -507,9 +507,8 @@ def test_supplement_request_lists_the_papers_and_stops_the_clock(client, persona
     assert Notification.objects.filter(body__contains="Bản sao CCCD").exists()
     # The applicant's page says the appointment moves by the waiting time (it was shown as if fixed),
     # and its upload offers the paper asked for first; the others are folded away below it.
-    citizen = type(client)()
-    citizen.post(f"/ho-so/tra-cuu/{dossier.code}/", {"phone": "0903123456"})
-    page = html(citizen.get(f"/ho-so/tra-cuu/{dossier.code}/"))
+    citizen = type(client)()  # the applicant, by the link of the receipt (a phone number shows a summary)
+    page = html(citizen.get(f"/ho-so/tra-cuu/{dossier.code}/", {"t": dossier.citizen_token}))
     assert 'data-testid="due-moves"' in page
     asked = page.index('data-testid="asked-papers"')
     others = page.index('data-testid="other-papers"')
@@ -529,9 +528,8 @@ def test_a_supplement_request_asked_only_in_words_offers_every_paper(client, per
     assert response.status_code == 302
     event = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.SUPPLEMENT_REQUESTED)
     assert event.papers == [] and event.note == "Giấy chứng sinh bản gốc"
-    citizen = type(client)()
-    citizen.post(f"/ho-so/tra-cuu/{dossier.code}/", {"phone": "0903123456"})
-    page = html(citizen.get(f"/ho-so/tra-cuu/{dossier.code}/"))
+    citizen = type(client)()  # the applicant, by the link of the receipt (a phone number shows a summary)
+    page = html(citizen.get(f"/ho-so/tra-cuu/{dossier.code}/", {"t": dossier.citizen_token}))
     assert 'data-testid="asked-papers"' not in page and 'data-testid="other-papers"' not in page
     for paper in catalog.birth.documents.all():
         assert f'id="sup-{paper.pk}"' in page
@@ -740,23 +738,21 @@ def test_public_lookup_hides_personal_data(client, personas, catalog, receive):
         assert secret not in page, secret
 
 
-def test_phone_check_opens_the_details_and_is_rate_limited(client, personas, catalog, receive):
+def test_phone_check_opens_the_summary_and_is_rate_limited(client, personas, catalog, receive):
+    """A phone number is no secret: it shows the dossier's summary (status, steps, what is asked), never
+    the applicant's details nor the withdrawal; the receipt's link does (test_review_access)."""
     dossier = receive()
     url = f"/ho-so/tra-cuu/{dossier.code}/"
     response = client.post(url, {"phone": "0999999999"})
     assert response.status_code == 400 and 'id="err-phone"' in html(response)
-    assert "Nguyễn Văn An" not in html(response)
-    response = client.post(url, {"phone": "3456"})  # the last 4 digits: the details, not the actions
-    assert response.status_code == 302
-    page = html(client.get(url))
-    assert "Nguyễn Văn An" in page and "Tờ khai" in page and 'id="form-withdraw"' not in page
-    assert 'data-testid="full-number-needed"' in page  # says why the actions are not there
-    assert 'data-testid="full-phone-form"' in page  # and offers the whole number's check
+    assert "Nguyễn V. A." not in html(response)
+    for typed in ("3456", "+84 903 123 456"):  # the last 4 digits, the whole number (international form)
+        assert client.post(url, {"phone": typed}).status_code == 302
+        page = html(client.get(url))
+        assert 'data-testid="summary-only"' in page and "Nguyễn V. A." in page, typed
+        assert "Nguyễn Văn An" not in page and 'id="form-withdraw"' not in page, typed
     response = client.post(f"{url}rut/", {"version": dossier.version})
     assert response.status_code == 403 and Dossier.objects.get(pk=dossier.pk).status == Status.RECEIVED
-    client.post(url, {"phone": "+84 903 123 456"})  # the whole number (international form)
-    assert 'id="form-withdraw"' in html(client.get(url))
-    assert 'data-testid="full-number-needed"' not in html(client.get(url))
     # Another browser: five wrong answers, then even the right one is refused.
     other = type(client)()
     for _ in range(4):
@@ -764,8 +760,8 @@ def test_phone_check_opens_the_details_and_is_rate_limited(client, personas, cat
     last = other.post(url, {"phone": "0000"})  # the fifth: no "0 tries left", but what to do instead
     assert last.status_code == 400 and "0 lần" not in html(last) and "đã hết lượt thử" in html(last)
     response = other.post(url, {"phone": "0903123456"})
-    assert response.status_code == 429 and "Nguyễn Văn An" not in html(response)
-    assert "Nguyễn Văn An" not in html(other.get(url))
+    assert response.status_code == 429 and "Nguyễn V. A." not in html(response)
+    assert "Nguyễn V. A." not in html(other.get(url))
 
 
 def test_lookup_with_an_empty_code_asks_for_it(client, personas, catalog, receive):
@@ -966,10 +962,10 @@ def test_online_dossier_papers_for_officers_only_through_the_checked_view(client
     )
 
 
-def test_the_last_4_digits_show_the_dossier_but_not_what_would_open_everything(client, personas, catalog):
-    """The last 4 digits (10,000 guesses) open the dossier's view. The whole phone number, the ID papers and
-    the receipt (whole phone and ID numbers) wait for the whole number: shown, the phone would turn the
-    4-digit check into the full one, which can withdraw the dossier."""
+def test_a_phone_number_shows_neither_the_details_nor_the_files_the_link_does(client, personas, catalog):
+    """Neither the last 4 digits nor the whole number open the contacts, the address, the papers' files
+    or the receipt (whole phone and ID numbers): a phone number tried on every code would find them. The
+    receipt's link does."""
     docs = {d.name: d.pk for d in catalog.birth.documents.all()}
     dossier = dossier_receive(
         user=None,
@@ -989,19 +985,27 @@ def test_the_last_4_digits_show_the_dossier_but_not_what_would_open_everything(c
     url = f"/ho-so/tra-cuu/{dossier.code}/"
     document = f"/ho-so/tra-cuu/{dossier.code}/giay-to/{paper.pk}/"
     receipt = f"/mot-cua/ho-so/{dossier.code}/bien-nhan.pdf"
-    assert client.post(url, {"phone": "0111"}).status_code == 302
-    page = html(client.get(url))
-    assert "Ngô Thị Mai" in page and "Tờ khai" in page  # the applicant recognises their dossier
-    assert 'data-testid="applicant-phone">******0111<' in page and "m***@example.vn" in page
-    for hidden in ("0903000111", "mai@example.vn", "12 Lê Lợi", document, receipt):
-        assert hidden not in page, hidden
-    assert client.get(document).status_code == 403 and client.get(receipt).status_code == 403
-    # The whole number opens them.
-    assert client.post(url, {"phone": "0903000111"}).status_code == 302
-    page = html(client.get(url))
-    for shown in ("0903000111", "mai@example.vn", "12 Lê Lợi", document, receipt):
+    for typed in ("0111", "0903000111"):
+        assert client.post(url, {"phone": typed}).status_code == 302
+        page = html(client.get(url))
+        assert "Ngô T. M." in page  # the applicant recognises their dossier
+        for hidden in (
+            "Ngô Thị Mai",
+            "0903000111",
+            "mai@example.vn",
+            "12 Lê Lợi",
+            "079190000123",
+            document,
+            receipt,
+        ):
+            assert hidden not in page, (typed, hidden)
+        assert client.get(document).status_code == 403 and client.get(receipt).status_code == 403
+    # The receipt's link opens them.
+    owner = type(client)()
+    page = html(owner.get(url, {"t": dossier.citizen_token}))
+    for shown in ("Ngô Thị Mai", "0903000111", "mai@example.vn", "12 Lê Lợi", document):
         assert shown in page, shown
-    response = client.get(document)
+    response = owner.get(document)
     assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
 
 

@@ -2,12 +2,14 @@
 
 import io
 import json
+import re
 
 import pytest
 from django.test import Client
 from PIL import Image
 
-from citydesk.reports.models import Attachment, Follower, Report, ReportEvent
+from citydesk.notifications.models import Notification
+from citydesk.reports.models import Attachment, Follower, FollowRequest, Report, ReportEvent
 
 from .conftest import BEN_THANH
 
@@ -34,6 +36,25 @@ def post(client, body=None, **headers):
 @pytest.fixture
 def client():
     return Client()
+
+
+_PIN = re.compile(r"(?<![\w-])(\d{6})(?!\w)")  # not the digits of a code PA-26-000001
+
+
+def pin_sent_to(address: str) -> str:
+    """The 6-digit code of the last message sent to `address` (the last six digits standing alone: an
+    e-mail's link comes before its code)."""
+    return _PIN.findall(Notification.objects.filter(address=address).latest("pk").body)[-1]
+
+
+def follow(client, code: str, body: dict, **headers):
+    return client.post(f"/api/v1/reports/{code}/follow", body, content_type="application/json", **headers)
+
+
+def confirm_follow(client, code: str, body: dict, **headers):
+    return client.post(
+        f"/api/v1/reports/{code}/follow/confirm", body, content_type="application/json", **headers
+    )
 
 
 def test_anonymous_intake_returns_code_and_token(client, categories):
@@ -276,10 +297,13 @@ def test_duplicates_endpoint_and_follow(client, categories):
         {"category": "road_damage", "lon": BEN_THANH[0], "lat": BEN_THANH[1], "description": "ổ gà Lê Lợi"},
     )
     assert [c["code"] for c in r.json()] == [code]
-    r = client.post(
-        f"/api/v1/reports/{code}/follow", {"email": "hangxom@example.vn"}, content_type="application/json"
+    r = follow(client, code, {"email": "hangxom@example.vn"})
+    assert r.status_code == 202 and r.json()["following"] is False  # a code is sent first
+    assert Report.objects.get(code=code).followers.count() == 1
+    r = confirm_follow(
+        client, code, {"email": "hangxom@example.vn", "code": pin_sent_to("hangxom@example.vn")}
     )
-    assert r.status_code == 201
+    assert r.status_code == 201 and r.json()["following"] is True
     assert Report.objects.get(code=code).followers.count() == 2
 
 
@@ -361,13 +385,18 @@ def test_a_rating_comment_is_not_in_the_public_view(client, categories, personas
 
 def test_following_twice_is_200_and_one_follower(client, categories):
     code = post(client).json()["code"]
-    first = client.post(
-        f"/api/v1/reports/{code}/follow", {"email": "binh.le@example.com"}, content_type="application/json"
+    assert follow(client, code, {"email": "binh.le@example.com"}).status_code == 202
+    first = confirm_follow(
+        client, code, {"email": "binh.le@example.com", "code": pin_sent_to("binh.le@example.com")}
     )
-    again = client.post(
-        f"/api/v1/reports/{code}/follow", {"email": "BINH.LE@example.com"}, content_type="application/json"
-    )
+    again = follow(client, code, {"email": "BINH.LE@example.com"})
     assert (first.status_code, again.status_code) == (201, 200)
+    assert Follower.objects.filter(report__code=code, email="binh.le@example.com").count() == 1
+    assert FollowRequest.objects.filter(report__code=code).count() == 1  # following: no second code
+    confirmed_again = confirm_follow(
+        client, code, {"email": "Binh.Le@example.com", "code": pin_sent_to("binh.le@example.com")}
+    )
+    assert confirmed_again.status_code == 200
     assert Follower.objects.filter(report__code=code, email="binh.le@example.com").count() == 1
 
 
@@ -491,9 +520,14 @@ def test_a_logged_in_session_without_the_csrf_token_is_refused(categories, perso
 
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(personas.officer)
-    code = post(browser).json()["code"]  # anonymous-capable intake
+    assert browser.get("/phan-anh/moi/").status_code == 200  # a page of the site sets the CSRF cookie
+    token = {"HTTP_X_CSRFTOKEN": browser.cookies["csrftoken"].value}
+    created = post(browser, **token)  # with the token, as the site's own scripts send it
+    assert created.status_code == 201, created.content
+    code = created.json()["code"]
     r = browser.post(f"/api/v1/reports/{code}/notes", {"text": "x"}, content_type="application/json")
     assert r.status_code == 403 and "CSRF" in r.json()["detail"]
+    assert not ReportEvent.objects.filter(report__code=code, kind="note").exists()
 
 
 def test_public_list_refuses_an_unknown_status_or_a_box_of_nan(client, categories):

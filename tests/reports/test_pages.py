@@ -20,6 +20,7 @@ from django.utils import timezone
 from PIL import Image
 
 from citydesk.core.models import AdminUnit
+from citydesk.notifications.models import Notification
 from citydesk.reports.models import Attachment, Follower, IdempotencyKey, Rating, Report, ReportEvent
 from citydesk.reports.services import report_transition
 
@@ -370,6 +371,11 @@ def test_following_a_report(client, personas, categories):
     r = client.post(f"/tra-cuu/{report.code}/theo-doi/", {"email": "hang-xom"})
     assert r.status_code == 400 and field_error(r.content.decode(), "email")
     r = client.post(f"/tra-cuu/{report.code}/theo-doi/", {"phone": "0912 345 678"})
+    assert r.status_code == 302  # a code is sent by SMS: the number follows once it is given back
+    assert not Follower.objects.filter(report=report, phone="0912345678").exists()
+    sms = Notification.objects.filter(address="0912345678", channel="sms").latest("pk")
+    pin = re.findall(r"(?<![\w-])(\d{6})(?!\w)", sms.body)[-1]
+    r = client.post(f"/tra-cuu/{report.code}/theo-doi/", {"phone": "0912345678", "pin": pin})
     assert r.status_code == 302
     assert Follower.objects.filter(report=report, phone="0912345678").exists()
     assert client.post("/tra-cuu/PA-26-999999/theo-doi/", {"email": "a@b.vn"}).status_code == 404

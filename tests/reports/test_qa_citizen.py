@@ -37,6 +37,11 @@ def to(address: str) -> list[Notification]:
     return list(Notification.objects.filter(address__iexact=address).order_by("pk"))
 
 
+def pin_sent_to(address: str) -> str:
+    """The 6-digit code to follow a report last sent to `address` (an e-mail's link comes before it)."""
+    return re.findall(r"(?<![\w-])(\d{6})(?!\w)", to(address)[-1].body)[-1]
+
+
 def resolve(personas, report: Report, text: str = "Đã vá ổ gà.") -> Report:
     if report.assignee_id is None:
         report_transition(user=personas.head, code=report.code, action="assign", assignee="officer")
@@ -195,9 +200,15 @@ def test_the_resolution_reaches_the_reporter_with_their_link_and_the_followers_w
 def test_following_twice_in_another_case_is_one_follow(client, personas, categories):
     report = submit()
     url = f"/api/v1/reports/{report.code}/follow"
-    assert client.post(url, {"email": NEIGHBOUR}, content_type="application/json").status_code in (200, 201)
+    assert client.post(url, {"email": NEIGHBOUR}, content_type="application/json").status_code == 202
+    confirmed = client.post(
+        f"{url}/confirm",
+        {"email": NEIGHBOUR, "code": pin_sent_to(NEIGHBOUR)},
+        content_type="application/json",
+    )
+    assert confirmed.status_code == 201
     r = client.post(url, {"email": NEIGHBOUR.upper()}, content_type="application/json")
-    assert r.status_code in (200, 201)
+    assert r.status_code == 200 and len(to(NEIGHBOUR)) == 1  # following already: no second code
     assert list(
         Follower.objects.filter(report=report, user=None, phone="").values_list("email", flat=True)
     ) == [
@@ -212,10 +223,15 @@ def test_following_twice_in_another_case_is_one_follow(client, personas, categor
 
 def test_the_follow_page_says_when_nothing_changed(client, personas, categories):
     report = submit()
-    assert client.post(f"/tra-cuu/{report.code}/theo-doi/", {"email": NEIGHBOUR}).status_code == 302
-    r = client.post(f"/tra-cuu/{report.code}/theo-doi/", {"email": NEIGHBOUR.upper()}, follow=True)
-    assert r.status_code == 200 and report.code in r.content.decode()
+    url = f"/tra-cuu/{report.code}/theo-doi/"
+    assert client.post(url, {"email": NEIGHBOUR}).status_code == 302
+    assert client.post(url, {"email": NEIGHBOUR, "pin": pin_sent_to(NEIGHBOUR)}).status_code == 302
+    sent = len(to(NEIGHBOUR))
+    r = client.post(url, {"email": NEIGHBOUR.upper()}, follow=True)
+    html = r.content.decode()
+    assert r.status_code == 200 and report.code in html and 'data-testid="following"' in html
     assert Follower.objects.filter(report=report).count() == 2
+    assert len(to(NEIGHBOUR)) == sent  # nothing changed: no new code sent
 
 
 def test_an_account_and_an_email_follow_of_one_address_get_one_email(personas, categories):

@@ -6,6 +6,7 @@ the public history of an assignment, the report form's prefill, the request's e-
 from __future__ import annotations
 
 import json
+import re
 from email.message import EmailMessage
 from unittest import mock
 
@@ -53,6 +54,11 @@ def _mail(subject: str, body: str, *, sender: str, message_id: str) -> bytes:
 
 def _sent_to(address: str) -> list[Notification]:
     return list(Notification.objects.filter(address=address).order_by("pk"))
+
+
+def _pin_sent_to(address: str) -> str:
+    """The 6-digit code to follow a report last sent to `address` (an e-mail's link comes before it)."""
+    return re.findall(r"(?<![\w-])(\d{6})(?!\w)", _sent_to(address)[-1].body)[-1]
 
 
 # --- 1. A move without the version it was decided on is refused ------------------------------------
@@ -410,7 +416,12 @@ def test_after_following_the_page_says_so_and_offers_to_stop(client, categories,
 def test_an_anonymous_follower_sees_it_in_the_same_browser(client, categories, personas):
     report = submit_report(contact_email="dan@example.vn")
     url = reverse("reports:track", args=[report.code])
-    client.post(reverse("reports:follow", args=[report.code]), {"email": "hang.xom@example.vn"})
+    follow_url = reverse("reports:follow", args=[report.code])
+    client.post(follow_url, {"email": "hang.xom@example.vn"})
+    pending = client.get(url).content.decode()  # a code was sent: the page asks for it
+    assert 'data-testid="following"' not in pending and 'data-testid="follow-confirm" open' in pending
+    pin = _pin_sent_to("hang.xom@example.vn")
+    assert client.post(follow_url, {"email": "hang.xom@example.vn", "pin": pin}).status_code == 302
     page = client.get(url).content.decode()
     assert 'data-testid="following"' in page and "ha***@example.vn" in page
     assert 'data-testid="following"' not in Client().get(url).content.decode()
@@ -423,7 +434,10 @@ def test_an_account_without_email_follows_by_the_address_it_gives(client, catego
     client.force_login(personas.outsider)
     url = reverse("reports:track", args=[report.code])
     assert 'id="id_follow_email"' in client.get(url).content.decode()
-    client.post(reverse("reports:follow", args=[report.code]), {"phone": "0912345678"})
+    follow_url = reverse("reports:follow", args=[report.code])
+    client.post(follow_url, {"phone": "0912345678"})  # not the account's own: its code is sent there
+    assert not Follower.objects.filter(report=report, phone="0912345678").exists()
+    client.post(follow_url, {"phone": "0912345678", "pin": _pin_sent_to("0912345678")})
     assert Follower.objects.filter(report=report, phone="0912345678").exists()
     assert 'data-testid="following"' in client.get(url).content.decode()
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from citydesk.core.audit import Actor
 from citydesk.core.errors import NotAllowed, NotAuthenticated
-from citydesk.core.models import User
+from citydesk.core.models import Organisation, User
 from citydesk.core.power_check import PowerCheck
 from citydesk.core.powers import Power, Role
 from citydesk.core.services import authorize
@@ -85,6 +85,20 @@ def applicant_refusal(dossier: Dossier) -> NotAllowed:
     )
 
 
+def _covered(actor: Actor, dossier: Dossier) -> Actor:
+    """`actor`, unless they act by a delegation that does not reach this dossier (one lent to a unit
+    covers the dossiers received at that unit or below it: selectors.delegation_covers)."""
+    if actor.delegation_id is None:
+        return actor
+    from citydesk.core.models import Delegation
+    from citydesk.dossiers.selectors import delegation_covers
+
+    delegation = Delegation.objects.get(pk=actor.delegation_id)
+    if not delegation_covers(delegation, dossier):
+        raise NotAllowed(_("You cannot act on dossier %(code)s.") % {"code": dossier.code})
+    return actor
+
+
 def who_acts(move: workflow.Move, dossier: Dossier, user: User | None, token: str) -> Actor:
     """The actor allowed to make `move` on `dossier`; NotAuthenticated for a caller who proved nothing
     (no log-in, no valid citizen token), else NotAllowed naming why."""
@@ -106,12 +120,12 @@ def acting_as(move: workflow.Move, dossier: Dossier, user: User | None, token: s
         try:
             if who == workflow.STEP and step is not None:
                 try:
-                    return authorize(user, step_power(step), step.unit), who
+                    return _covered(authorize(user, step_power(step), step.unit), dossier), who
                 except NotAllowed:
                     raise step_refusal(dossier, step) from None
             if who == workflow.DESK:
                 try:
-                    return authorize(user, Power.DOSSIER_RECEIVE, dossier.unit), who
+                    return _covered(authorize(user, Power.DOSSIER_RECEIVE, dossier.unit), dossier), who
                 except NotAllowed as exc:  # the receiving unit's desk: the refusal names the unit
                     raise NotAllowed(exc.message, field="unit") from None
         except NotAllowed as exc:
@@ -143,6 +157,19 @@ def moves_open_to(
     powers = powers or PowerCheck(user)
     step = dossier.current_step
     last = step is not None and step.position >= last_position
+
+    def reaches(power: str, unit: Organisation) -> bool:
+        """Holds `power` over `unit`, and a delegation it comes by reaches this dossier (`_covered`)."""
+        if not powers.holds(power, unit):
+            return False
+        if not powers.delegated or user is None:
+            return True
+        try:
+            _covered(authorize(user, power, unit), dossier)
+        except NotAllowed:
+            return False
+        return True
+
     applicant = is_applicant(dossier, user, token)
     out = []
     for action in workflow.allowed_actions(dossier.status):
@@ -157,9 +184,9 @@ def moves_open_to(
             continue
         for who in move.who:
             if who == workflow.STEP:
-                ok = step is not None and powers.holds(step_power(step), step.unit)
+                ok = step is not None and reaches(step_power(step), step.unit)
             elif who == workflow.DESK:
-                ok = powers.holds(Power.DOSSIER_RECEIVE, dossier.unit)
+                ok = reaches(Power.DOSSIER_RECEIVE, dossier.unit)
             else:
                 ok = applicant or (
                     action in SUPPLEMENT_KEY_MOVES and common.supplement_token_valid(dossier, token)
@@ -170,7 +197,7 @@ def moves_open_to(
     if (
         common.fee_unpaid(dossier)
         and dossier.status not in (Status.REFUSED, Status.WITHDRAWN)
-        and powers.holds(Power.DOSSIER_RECEIVE, dossier.unit)
+        and reaches(Power.DOSSIER_RECEIVE, dossier.unit)
     ):
         out.append(RECORD_PAYMENT)
     return out

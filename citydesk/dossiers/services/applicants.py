@@ -39,14 +39,27 @@ EMAIL_LIMIT = min(
 _PHONE = re.compile(r"^\+?[0-9]+$")
 
 
+def national_phone(compact: str) -> str:
+    """A Vietnamese number without separators in its national form, as it is stored and searched:
+    "+84912000555", "84912000555", "0084912000555" and "+84 (0) 912…" → "0912000555". Another country's
+    number ("+33…") is kept with its "+"."""
+    for prefix in ("+84", "0084"):
+        if compact.startswith(prefix):
+            return "0" + compact[len(prefix) :].removeprefix("0")
+    if compact.startswith("84") and len(compact) >= 11:  # a national number starts with 0, never with 84
+        return "0" + compact[2:]
+    return compact
+
+
 def _phone(value: str | None) -> str:
-    """A phone number as typed (spaces, dots, dashes and brackets allowed) → its digits, with a leading
-    "+" kept; anything else typed in it (letters…) is refused, never dropped."""
+    """A phone number as typed (spaces, dots, dashes and brackets allowed) → its digits, a Vietnamese
+    number in its national form (`national_phone`: one form for the search and the phone check), another
+    country's with its leading "+"; anything else typed in it (letters…) is refused, never dropped."""
     typed = unicodedata.normalize("NFKC", (value or "").strip())
     compact = re.sub(r"[\s.\-()]", "", typed)
     if typed and not _PHONE.match(compact):
         raise DomainError(_("“%(p)s” is not a phone number.") % {"p": typed[:40]}, field="applicant_phone")
-    return compact
+    return national_phone(compact)
 
 
 def clean_applicant(applicant: Applicant, channel: str) -> Applicant:

@@ -1,4 +1,5 @@
-"""The phone check of a dossier's public page: wrong answers counted per dossier, whoever gives them.
+"""The phone check of a dossier's public page: wrong answers counted per dossier, whoever gives them,
+and per network address, whatever the dossier.
 
 A browser's own tries are counted in its session (views/common.py); clearing the cookies resets that,
 so the dossier's own count holds the limit: after `code_limit()` wrong answers within `window()` of the
@@ -9,8 +10,11 @@ at once both count) on the same SQL for SQLite and PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import ipaddress
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
@@ -55,3 +59,58 @@ def phone_check_failed(*, dossier: Dossier, now: dt.datetime | None = None) -> i
         cursor.execute(_UPSERT, [dossier.pk, at, expired, expired])
         failures = cursor.fetchone()[0]
     return max(code_limit() - int(failures), 0)
+
+
+# --- Wrong answers per network address, across every dossier --------------------------------------
+#
+# The counts above are per dossier: one phone number tried against every dossier code (they are
+# sequential) costs each dossier one wrong answer only. This count is per visitor address (REMOTE_ADDR,
+# which `web.middleware.ForwardedClientAddress` sets from the trusted proxies' header), whatever the
+# dossier. It is kept in Django's cache, in fixed windows of `window()`: a window's key is its own, so a
+# backend whose `incr` restarts the entry's lifetime (the database cache) cannot stretch it. With the
+# default per-process cache each web process counts its own; a deployment with several processes or
+# nodes shares the count by configuring a shared CACHES backend.
+
+
+def address_limit() -> int:
+    return int(getattr(settings, "CITYDESK_DOSSIER_PHONE_TRIES_PER_ADDRESS", 20))
+
+
+def network_of(address: str) -> str:
+    """What the count is kept for: the IPv4 address, or an IPv6 address's /64 (one subscriber's network,
+    whose addresses its owner may change at will)."""
+    try:
+        parsed = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return (address or "").strip()
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
+def _address_key(address: str, now: dt.datetime) -> str:
+    span = max(int(window().total_seconds()), 1)
+    digest = hashlib.sha256(network_of(address).encode()).hexdigest()  # no address in the cache's keys
+    return f"citydesk:dossier-phone-tries:{digest}:{int(now.timestamp()) // span}"
+
+
+def address_checks_left(address: str, *, now: dt.datetime | None = None) -> int:
+    """Wrong answers still allowed from `address` in the current window (0: refused for now)."""
+    failures = cache.get(_address_key(address, now or timezone.now()), 0)
+    return max(address_limit() - int(failures), 0)
+
+
+def address_check_failed(address: str, *, now: dt.datetime | None = None) -> int:
+    """Count one wrong answer from `address` (atomic where the cache's `incr` is: per-process memory,
+    Redis, Memcached); returns the wrong answers still allowed from it in the window."""
+    key = _address_key(address, now or timezone.now())
+    lifetime = 2 * max(int(window().total_seconds()), 1)
+    cache.add(key, 0, timeout=lifetime)
+    try:
+        failures = cache.incr(key)
+    except ValueError:  # gone between the two calls (evicted): this answer starts the count again
+        cache.set(key, 1, timeout=lifetime)
+        failures = 1
+    return max(address_limit() - int(failures), 0)

@@ -1,5 +1,5 @@
 """Citizen pages: filing online (with the sandbox payment), the confirmation, looking a dossier up by its
-code, the phone check that opens the personal details, uploading additional papers, withdrawing."""
+code, the phone check that opens the dossier's summary, uploading additional papers, withdrawing."""
 
 from __future__ import annotations
 
@@ -53,13 +53,13 @@ from citydesk.dossiers.views.common import (
     PHONE_TRIES,
     SESSION_FILED,
     SESSION_TRIES,
+    VIEW,
     applicant_access,
     check_confirmed,
     event_rows,
     forbidden,
     grant,
-    masked_email,
-    masked_phone,
+    masked_name,
     norm_code,
     not_found,
     papers_of,
@@ -364,15 +364,41 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
     return _track_page(request, dossier)
 
 
+def _visitor(request: HttpRequest) -> str:
+    """The visitor's network address (the proxies' header already read by the middleware)."""
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def _phone_locked(request: HttpRequest, dossier: Dossier) -> bool:
+    return (
+        int(request.session.get(SESSION_TRIES, 0)) >= PHONE_TRIES
+        or phone_checks.phone_checks_left(dossier) <= 0
+        or phone_checks.address_checks_left(_visitor(request)) <= 0
+    )
+
+
 def _phone_check(request: HttpRequest, dossier: Dossier) -> HttpResponse:
-    """The phone number (or its last 4 digits) opens the details. Wrong answers are limited per
-    browser (its session) and per dossier, whatever the browser (`services.phone_checks`)."""
+    """The phone number (or its last 4 digits) opens the dossier's summary (`phone_check`). Wrong
+    answers are limited per browser (its session), per dossier whatever the browser, and per network
+    address whatever the dossier (`services.phone_checks`): one number tried against every code (they
+    are sequential) costs each dossier one wrong answer only, but the address pays for all of them."""
     tries = int(request.session.get(SESSION_TRIES, 0))
     if tries >= PHONE_TRIES or phone_checks.phone_checks_left(dossier) <= 0:
         return _track_page(
             request,
             dossier,
             phone_error=_("Too many wrong answers. Open the link sent to you, or ask at the desk."),
+            phone_locked=True,
+            status=429,
+        )
+    if phone_checks.address_checks_left(_visitor(request)) <= 0:
+        return _track_page(
+            request,
+            dossier,
+            phone_error=_(
+                "Too many wrong answers from your network. Try again in an hour, open the link sent to "
+                "you, or ask at the desk."
+            ),
             phone_locked=True,
             status=429,
         )
@@ -389,7 +415,11 @@ def _phone_check(request: HttpRequest, dossier: Dossier) -> HttpResponse:
     level = phone_check(dossier, typed)
     if not level:
         request.session[SESSION_TRIES] = tries + 1
-        left = min(PHONE_TRIES - tries - 1, phone_checks.phone_check_failed(dossier=dossier))
+        left = min(
+            PHONE_TRIES - tries - 1,
+            phone_checks.phone_check_failed(dossier=dossier),
+            phone_checks.address_check_failed(_visitor(request)),
+        )
         if left <= 0:
             message = _(
                 "This is not the applicant's phone number, and no tries are left. Open the link sent to you, "
@@ -415,23 +445,24 @@ def _track_page(
     status: int = 200,
 ) -> HttpResponse:
     access = applicant_access(request, dossier, request.GET.get("t", ""))
-    personal = bool(access)
+    # The applicant's own view (account, token link) shows everything; the phone check the summary only:
+    # progress, dates, the result's note, the papers asked for, a shortened name. No ID number, address,
+    # papers' files, receipt, payment, rating or withdrawal: a phone number is known to many.
+    full = access == FULL
+    summary = access == VIEW
     # The key of a request's message opens the upload of the papers asked for, and nothing else.
     supplement_key = _supplement_key(request)
-    key_opens = access != FULL and supplement_key_ok(dossier, supplement_key)
-    if phone_locked is None and not personal:  # the phone check is offered: is it closed for now?
-        phone_locked = (
-            int(request.session.get(SESSION_TRIES, 0)) >= PHONE_TRIES
-            or phone_checks.phone_checks_left(dossier) <= 0
-        )
+    key_opens = not full and supplement_key_ok(dossier, supplement_key)
+    if phone_locked is None and not access:  # the phone check is offered: is it closed for now?
+        phone_locked = _phone_locked(request, dossier)
     steps = list(dossier.steps.all())
     events = list(dossier.events.all())
     requirements = requirements_asked_first(dossier, events)
     kept = getattr(request, "supplement_kept", {})  # files of a refused upload of papers, kept
     for requirement in requirements:
         requirement.kept = kept.get(requirement.pk)  # type: ignore[attr-defined]
-    may_supplement = (access == FULL or key_opens) and dossier.status == Status.SUPPLEMENT
-    may_withdraw = access == FULL and dossier.status in OPEN_STATUSES
+    may_supplement = (full or key_opens) and dossier.status == Status.SUPPLEMENT
+    may_withdraw = full and dossier.status in OPEN_STATUSES
     asked = next(  # what the request being answered asks for (the message said it too)
         (e.note for e in reversed(events) if e.kind == DossierEvent.Kind.SUPPLEMENT_REQUESTED),
         "",
@@ -439,24 +470,21 @@ def _track_page(
     context = {
         "dossier": dossier,
         "steps": step_rows(dossier, steps),
-        "events": event_rows(events, public_only=True, with_notes=personal),
-        "personal": personal,
-        "full": access == FULL,
-        "masked_phone": masked_phone(dossier.applicant_phone),
-        "masked_email": masked_email(dossier.applicant_email),
-        "papers": papers_of(dossier) if personal else [],
-        "shipment": selectors.shipment_of(dossier) if personal else None,
+        "events": event_rows(events, public_only=True, with_notes=bool(access)),
+        "full": full,
+        "summary": summary,
+        "masked_name": masked_name(dossier.applicant_name) if summary else "",
+        "papers": papers_of(dossier) if full else [],
+        "shipment": selectors.shipment_of(dossier) if full else None,
         "requirements": requirements,
         "asked_papers": [r for r in requirements if r.asked],  # type: ignore[attr-defined]
         "other_papers": [r for r in requirements if not r.asked],  # type: ignore[attr-defined]
         "may_supplement": may_supplement,
-        "asked": asked if may_supplement else "",
+        "asked": asked if may_supplement or (summary and dossier.status == Status.SUPPLEMENT) else "",
         "supplement_key": supplement_key if key_opens else "",
         "supplement_key_stale": bool(supplement_key) and access != FULL and not key_opens,
         "may_withdraw": may_withdraw,
-        "needs_payment": access == FULL
-        and dossier.procedure.service_level >= 4
-        and payments.needs_payment(dossier),
+        "needs_payment": full and dossier.procedure.service_level >= 4 and payments.needs_payment(dossier),
         "fee_text": payments.vnd(dossier.fee) if dossier.fee else "",
         "phone_error": phone_error,
         "phone_locked": bool(phone_locked),
@@ -475,7 +503,7 @@ def _track_page(
         "max_mb": getattr(settings, "CITYDESK_MAX_DOSSIER_FILE_MB", 10),
         "now": timezone.now(),
         "token": request.GET.get("t", ""),
-        "rating_offer": rating_offer(dossier) if access == FULL else None,
+        "rating_offer": rating_offer(dossier) if full else None,
     }
     return render(request, "dossiers/citizen_dossier.html", context, status=status)
 
@@ -619,9 +647,10 @@ def applicant_document(request: HttpRequest, code: str, pk: int) -> HttpResponse
     access = applicant_access(request, dossier, request.GET.get("t", ""))
     if not access:
         return forbidden(request, _("The papers are shown to the applicant only."))
-    if access != FULL:  # the last 4 digits show the dossier, not the ID papers in it
+    if access != FULL:  # the phone check shows the dossier's summary, not the ID papers in it
         return forbidden(
-            request, _("To open the papers, check with the whole phone number on the dossier's page.")
+            request,
+            _("To open the papers, open the link sent to you (on the receipt, by SMS or e-mail), or log in."),
         )
     response = serve_document(dossier, pk)
     if response is None:

@@ -30,12 +30,18 @@ from citydesk.dossiers.services.common import rating_link
 from citydesk.dossiers.services.intake import empty_file
 from citydesk.dossiers.workflow import ACTION_LABELS  # noqa: F401  (the pages' button labels)
 
-SESSION_ACCESS = "dossiers_access"  # {code: "full" | "view"}: what this browser proved about a dossier
+# {code: "full" | "view"}: what this browser proved about a dossier. Renamed when the phone check stopped
+# opening the full view: a grant of "full" it made before is not honoured any more.
+SESSION_ACCESS = "dossiers_access_2"
 SESSION_FILED = "dossiers_filed"  # codes filed online in this session (their confirmation page)
 SESSION_TRIES = "dossiers_phone_tries"  # failed phone checks in this session
 SESSION_DESK = "dossiers_desk_transactions"  # {dossier code: rating transaction code}
 SESSION_KIOSK = "ratings_kiosk"  # the kiosk beside this officer's desk (set on the ratings' desk page)
 PHONE_TRIES = 5
+# FULL: the applicant's own view (their account, the citizen token's link, the browser that filed it
+# online): personal details, papers, receipt, payment, rating, withdrawal. VIEW: the summary the phone
+# check opens. A phone number is no secret (anyone who knows the person has it, and the codes are
+# sequential), so it never opens more than the dossier's progress under a shortened name.
 FULL, VIEW = "full", "view"
 
 # The form fields of each action (anything else a service names goes at the top of the action's form).
@@ -150,7 +156,8 @@ def token_ok(dossier: Dossier, token: str) -> bool:
 
 
 def applicant_access(request: HttpRequest, dossier: Dossier, token: str = "") -> str:
-    """ "full" (logged-in applicant, the token link, the full phone number), "view" (last 4 digits), or ""."""
+    """ "full" (the logged-in applicant, the token link, this browser filed it), "view" (the phone check:
+    the summary), or ""."""
     if selectors.is_applicant(request.user, dossier):
         return FULL
     if token_ok(dossier, token):
@@ -159,17 +166,15 @@ def applicant_access(request: HttpRequest, dossier: Dossier, token: str = "") ->
     return str(request.session.get(SESSION_ACCESS, {}).get(dossier.code, ""))
 
 
-def masked_phone(phone: str) -> str:
-    """A phone number for a page opened with its last 4 digits: those digits only ("******4321"), so that
-    the check cannot be turned into the whole number, which opens everything."""
-    digits = phone_digits(phone)
-    return "*" * max(len(digits) - 4, 0) + digits[-4:] if digits else ""
-
-
-def masked_email(email: str) -> str:
-    """An e-mail address for the same page: its first letter and its domain ("d***@example.vn")."""
-    name, at, domain = (email or "").partition("@")
-    return f"{name[:1]}***@{domain}" if at else ""
+def masked_name(name: str) -> str:
+    """The applicant's name on the summary the phone check opens: the family name, then initials
+    ("Nguyễn Văn An" → "Nguyễn V. A."): the applicant recognises their dossier, a stranger learns little."""
+    words = (name or "").split()
+    if not words:
+        return ""
+    if len(words) == 1:
+        return f"{words[0][:1]}."
+    return " ".join([words[0], *(f"{w[:1]}." for w in words[1:])])
 
 
 def phone_digits(value: str) -> str:
@@ -180,13 +185,15 @@ def phone_digits(value: str) -> str:
 
 
 def phone_check(dossier: Dossier, typed: str) -> str:
-    """The access the typed phone proves: the whole number → "full", its last 4 digits → "view"."""
+    """The access the typed phone proves: the whole number or its last 4 digits → "view" (the summary),
+    never "full": the personal details, papers, receipt and withdrawal take the citizen token's link
+    (a secret sent to the applicant) or their account."""
     stored = phone_digits(dossier.applicant_phone)
     given = phone_digits(typed)
     if not stored or not given:
         return ""
     if secrets.compare_digest(given, stored):
-        return FULL
+        return VIEW
     if len(given) == 4 and secrets.compare_digest(given, stored[-4:]):
         return VIEW
     return ""

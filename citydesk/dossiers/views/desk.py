@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from citydesk.core.access import record_case_access
 from citydesk.core.errors import DomainError
 from citydesk.core.models import Organisation
 from citydesk.dossiers import selectors
@@ -306,8 +307,13 @@ def receipt(request: HttpRequest, code: str) -> HttpResponse:
             )
         if access != FULL:  # it carries the whole phone and ID numbers: not for the last 4 digits
             return forbidden(
-                request, _("To open the receipt, check with the whole phone number on the dossier's page.")
+                request,
+                _(
+                    "To open the receipt, open the link sent to you (on the receipt, by SMS or e-mail), "
+                    "or log in."
+                ),
             )
+    record_case_access(request, dossier, "receipt")  # staff only: the applicant's own reading is not logged
     papers = [p for p in papers_of(dossier) if not p.is_supplement]
     try:
         pdf = receipt_pdf(dossier, papers, request)

@@ -9,11 +9,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from citydesk.core.access import record_case_access
 from citydesk.core.errors import Conflict, DomainError, NotAllowed
 from citydesk.core.models import User
 from citydesk.core.powers import Role
@@ -124,6 +124,7 @@ def dossier_page(request: HttpRequest, code: str) -> HttpResponse:
     if refused is not None:
         return refused
     assert dossier is not None
+    record_case_access(request, dossier, "page")  # who among the staff opened the applicant's data
     return _page(request, dossier, steps)
 
 
@@ -169,8 +170,6 @@ def _page(
     # The fee first (the applicant may be at the desk to pay), the moves that end the dossier last.
     actions.sort(key=lambda a: 0 if a["action"] == RECORD_PAYMENT else 2 if a["action"] in ENDING else 1)
     shown = error is not None and any(a["action"] == error.form for a in actions)
-    now = timezone.now()
-    due = step.due_at if step is not None and step.due_at else dossier.due_at
     # The step is someone else's to do: say whose, rather than leave the officer with "withdraw" alone.
     moves = {a["action"] for a in actions}
     whose_step = ""
@@ -203,7 +202,8 @@ def _page(
         "note_error": error.message if error is not None and error.form == "note" else "",
         "note_text": values.get("text", "") if error is not None and error.form == "note" else "",
         "result_methods": ResultMethod.choices,
-        "overdue": dossier.status in (Status.RECEIVED, Status.IN_PROGRESS) and due is not None and due < now,
+        # Past the dossier's own due time (its appointment) or its current step's, as in the queue.
+        "overdue": selectors.is_overdue(dossier),
         "fee_text": vnd(dossier.fee) if dossier.fee else "",
         "error": error,
         "error_anchor": error_anchor(error.form, error.field) if error is not None and shown else "",
@@ -306,6 +306,8 @@ def officer_document(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         return refused
     assert dossier is not None
     response = serve_document(dossier, pk)
+    if response is not None:
+        record_case_access(request, dossier, "file")
     if response is None:
         return not_found(request, _("No such paper in dossier %(code)s.") % {"code": dossier.code})
     return response

@@ -1,17 +1,22 @@
-"""What the citizen does: rate (and reopen), follow, stop following."""
+"""What the citizen does: rate (and reopen), follow (confirming an e-mail or phone), stop following."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor, audit_record
@@ -22,6 +27,7 @@ from citydesk.core.powers import Role
 from citydesk.notifications.services import message_language, notification_queue
 from citydesk.reports.models import (
     Follower,
+    FollowRequest,
     Rating,
     Report,
     ReportEvent,
@@ -37,6 +43,7 @@ from citydesk.reports.services.common import (
     _notify_followers,
     _status_subject,
     local_time,
+    mask_phone,
     normalize_phone,
     read_unfollow_key,
     reopen_until,
@@ -236,15 +243,13 @@ def follow_refusal(report: Report) -> str:
 def report_follow_outcome(
     *, code: str, user: User | None = None, email: str = "", phone: str = ""
 ) -> FollowOutcome:
-    """Follow a report; following it again (same account, e-mail in any case, or phone) changes nothing.
-    A closed or rejected report is not followed (`follow_refusal`: nothing more will come)."""
-    report = Report.objects.select_related("duplicate_of").filter(code=code).first()
+    """Follow a report at once; following it again (same account, e-mail in any case, or phone) changes
+    nothing. A closed or rejected report is not followed (`follow_refusal`: nothing more will come).
+
+    No confirmation is asked here: the API and the pages call `report_follow_request`, which comes here
+    only for an account or its own address, and `report_follow_confirm` once a code came back."""
+    report = _followable(code, user)
     signed_in = user is not None and user.is_authenticated
-    if report is None or (not report.is_public and not (signed_in and report.reporter_id == user.pk)):
-        raise NotFound(_("No report %(code)s.") % {"code": code}, field="code")
-    refusal = follow_refusal(report)
-    if refusal:
-        raise Conflict(refusal, field="code")
     if signed_in:
         existing = Follower.objects.filter(report=report, user=user).first()
         if existing is not None:
@@ -265,6 +270,19 @@ def report_follow_outcome(
     if not phone:
         raise DomainError(_("Log in, or give an e-mail address or a phone number."), field="email")
     return _create_follower(report, Q(phone=phone), phone=phone)
+
+
+def _followable(code: str, user: User | None) -> Report:
+    """The report `user` may follow now, or the refusal: unknown or private (the same 404), or nothing more
+    to come (`follow_refusal`, 409)."""
+    report = Report.objects.select_related("duplicate_of").filter(code=code).first()
+    signed_in = user is not None and user.is_authenticated
+    if report is None or (not report.is_public and not (signed_in and report.reporter_id == user.pk)):
+        raise NotFound(_("No report %(code)s.") % {"code": code}, field="code")
+    refusal = follow_refusal(report)
+    if refusal:
+        raise Conflict(refusal, field="code")
+    return report
 
 
 def _create_follower(
@@ -288,6 +306,249 @@ def _create_follower(
 def report_follow(*, code: str, user: User | None = None, email: str = "", phone: str = "") -> Follower:
     """Follow a report (idempotent): the follower, new or the one that was there."""
     return report_follow_outcome(code=code, user=user, email=email, phone=phone).follower
+
+
+# --- Confirming a follow by e-mail or phone --------------------------------------------------------
+#
+# Anyone may ask to follow a public report, but an e-mail address or a phone number gets its updates only
+# once the person there gives back the code sent to it: no one signs a stranger up for messages (an SMS
+# costs the city money). The codes sent to one address, and the requests from one network address, are
+# limited (429).
+
+FOLLOW_CODE_VALID = timedelta(hours=24)
+FOLLOW_CODE_TRIES = 5  # wrong codes before a new one must be asked for
+FOLLOW_CODES_PER_CONTACT_PER_DAY = 3  # across all reports
+FOLLOW_REQUESTS_PER_ADDRESS_PER_HOUR = 20  # generous: many phones share one carrier address
+_CODE_SALT = "citydesk.reports.follow-code"
+_CLIENT_SALT = "citydesk.reports.follow-client"
+_LINK_SALT = "citydesk.reports.follow-link"
+CONFIRM_LINK_PARAMETER = "xac-nhan"  # the tracking page's query parameter of the e-mail's link
+
+
+class FollowLimited(DomainError):
+    """Too many confirmation codes to one address, or follow requests from one network address: 429."""
+
+    status = 429
+
+
+@dataclass(frozen=True)
+class FollowAsked:
+    """What a follow request did: `outcome` when the follow is in place (an account, its own address, or
+    an address that already follows); else a code was sent to `email` or `phone`."""
+
+    outcome: FollowOutcome | None
+    email: str = ""
+    phone: str = ""
+
+    @property
+    def sent_to(self) -> str:
+        """Where the code went, masked as the page and the API say it."""
+        if self.email:
+            name, _at, domain = self.email.partition("@")
+            return f"{name[:2]}***@{domain}"
+        return mask_phone(self.phone)
+
+
+def follow_codes_per_contact() -> int:
+    return int(
+        getattr(settings, "CITYDESK_FOLLOW_CODES_PER_CONTACT_PER_DAY", FOLLOW_CODES_PER_CONTACT_PER_DAY)
+    )
+
+
+def follow_requests_per_address() -> int:
+    return int(
+        getattr(
+            settings, "CITYDESK_FOLLOW_REQUESTS_PER_ADDRESS_PER_HOUR", FOLLOW_REQUESTS_PER_ADDRESS_PER_HOUR
+        )
+    )
+
+
+def client_key(address: str) -> str:
+    """A network address as a follow request stores it: keyed hash, never the address itself."""
+    return salted_hmac(_CLIENT_SALT, address or "unknown", algorithm="sha256").hexdigest()
+
+
+def _code_hash(report: Report, contact: str, code: str) -> str:
+    return salted_hmac(_CODE_SALT, f"{report.pk}:{contact}:{code}", algorithm="sha256").hexdigest()
+
+
+def _same_contact(email: str, phone: str) -> Q:
+    """The followers an address already is (an account's e-mail counts as that e-mail)."""
+    if email:
+        return Q(email__iexact=email) | Q(user__email__iexact=email)
+    return Q(phone=phone)
+
+
+def _contact(email: str, phone: str) -> tuple[str, str]:
+    """(e-mail, phone) normalised: one of them, the e-mail first; both "" when none was given."""
+    email = _normal_email(email)
+    return (email, "") if email else ("", normalize_phone(phone, field="phone"))
+
+
+def _own_phone(user: User, phone: str) -> bool:
+    try:
+        return bool(phone) and normalize_phone(user.phone or "", field="phone") == phone
+    except DomainError:  # an account's phone stored in an old form: not matched, a code is sent
+        return False
+
+
+def report_follow_request(
+    *, code: str, user: User | None = None, email: str = "", phone: str = "", client: str = ""
+) -> FollowAsked:
+    """Follow a report as a visitor asks on the tracking page or through the API.
+
+    A signed-in `user` who gives no address, or their account's own e-mail or phone, follows at once (the
+    account is who they are). Any other e-mail or phone is only sent a 6-digit code (an e-mail also a
+    link): it follows once the code comes back (`report_follow_confirm`). An address that already follows
+    changes nothing and is sent nothing. `client` is the requester's network address (REMOTE_ADDR).
+    """
+    report = _followable(code, user)
+    signed_in = user is not None and user.is_authenticated
+    email, phone = _contact(email, phone)
+    if signed_in and (not (email or phone) or (email and email == (user.email or "").lower())):
+        return FollowAsked(report_follow_outcome(code=code, user=user))
+    if signed_in and _own_phone(user, phone):
+        return FollowAsked(report_follow_outcome(code=code, phone=phone))
+    if not (email or phone):
+        raise DomainError(_("Log in, or give an e-mail address or a phone number."), field="email")
+    existing = Follower.objects.filter(_same_contact(email, phone), report=report).order_by("pk").first()
+    if existing is not None:
+        return FollowAsked(FollowOutcome(existing, False))
+    field = "email" if email else "phone"
+    now = timezone.now()
+    client = client_key(client)
+    limit = follow_requests_per_address()
+    if FollowRequest.objects.filter(client=client, created_at__gte=now - timedelta(hours=1)).count() >= limit:
+        raise FollowLimited(
+            _(
+                "Too many follow requests from this network address: at most %(n)s an hour. Please try again later."
+            )
+            % {"n": limit},
+            field=field,
+        )
+    limit = follow_codes_per_contact()
+    sent = FollowRequest.objects.filter(email=email, phone=phone, created_at__gte=now - timedelta(days=1))
+    if sent.count() >= limit:
+        if email:
+            message = _(
+                "Too many confirmation codes were sent to this e-mail address today (at most %(n)s a day). "
+                "Please try again tomorrow, or log in to follow with your account."
+            )
+        else:
+            message = _(
+                "Too many confirmation codes were sent to this phone number today (at most %(n)s a day). "
+                "Please try again tomorrow, or log in to follow with your account."
+            )
+        raise FollowLimited(message % {"n": limit}, field=field)
+    given = f"{secrets.randbelow(10**6):06d}"
+    with transaction.atomic():
+        FollowRequest.objects.create(
+            report=report,
+            email=email,
+            phone=phone,
+            code_hash=_code_hash(report, email or phone, given),
+            client=client,
+            created_at=now,
+        )
+        _send_code(report, given, email=email, phone=phone)
+    return FollowAsked(None, email=email, phone=phone)
+
+
+def confirm_link(report: Report, email: str, given: str) -> str:
+    """The e-mail's link: the report's tracking page with the confirmation form filled in (opening it
+    changes nothing: mail scanners open links; the visitor presses the button)."""
+    token = signing.dumps([report.code, email, given], salt=_LINK_SALT, compress=True)
+    path = reverse("reports:track", args=[report.code])
+    return f"{settings.CITYDESK_PUBLIC_URL}{path}?{urlencode({CONFIRM_LINK_PARAMETER: token})}#follow"
+
+
+def read_confirm_link(token: str, code: str) -> tuple[str, str] | None:
+    """(e-mail, code) of a confirmation link of report `code` still valid, else None."""
+    try:
+        value = signing.loads(token, salt=_LINK_SALT, max_age=FOLLOW_CODE_VALID)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if not (isinstance(value, list) and len(value) == 3 and value[0] == code):
+        return None
+    return str(value[1]), str(value[2])
+
+
+def _send_code(report: Report, given: str, *, email: str, phone: str) -> None:
+    hours = int(FOLLOW_CODE_VALID.total_seconds() // 3600)
+    with translation.override(message_language(None)):
+        subject = _("Confirm following report %(code)s") % {"code": report.code}
+        if phone:
+            body = _(
+                "CityDesk: your code to follow report %(code)s is %(pin)s (valid %(h)s hours). Enter it on "
+                "the report's page: %(link)s. If you did not ask for it, ignore this message."
+            ) % {"code": report.code, "pin": given, "h": hours, "link": _track_page(report)}
+            notification_queue(channel="sms", address=phone, subject=subject, body=body)
+            return
+        lines = [
+            _("Someone asked to send the updates of report %(code)s to this e-mail address.")
+            % {"code": report.code},
+            _("To receive them, open this link and press “Confirm” (valid %(h)s hours):") % {"h": hours},
+            confirm_link(report, email, given),
+            _("Or enter the code %(pin)s on the report's page.") % {"pin": given},
+            "",
+            _("If you did not ask for it, ignore this e-mail: nothing will be sent to you."),
+        ]
+        notification_queue(channel="email", address=email, subject=subject, body="\n".join(lines))
+
+
+def _track_page(report: Report) -> str:
+    return f"{settings.CITYDESK_PUBLIC_URL}{reverse('reports:track', args=[report.code])}"
+
+
+def report_follow_confirm(*, code: str, pin: str, email: str = "", phone: str = "") -> FollowOutcome:
+    """The code sent to an e-mail or phone comes back: that address follows the report from now on.
+
+    Only the latest code of the address for the report counts, for FOLLOW_CODE_VALID; each try uses one of
+    its FOLLOW_CODE_TRIES (then 429: ask for a new code). Confirming again changes nothing (200)."""
+    report = _followable(code, None)
+    email, phone = _contact(email, phone)
+    if not (email or phone):
+        raise DomainError(
+            _("Give the e-mail address or the phone number the code was sent to."), field="email"
+        )
+    pin = re.sub(r"\s", "", pin or "")
+    if not re.fullmatch(r"\d{6}", pin):
+        raise DomainError(_("Enter the 6-digit code you received."), field="code")
+    pending = (
+        FollowRequest.objects.filter(
+            report=report,
+            email=email,
+            phone=phone,
+            created_at__gte=timezone.now() - FOLLOW_CODE_VALID,
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if pending is None or pending.confirmed_at is not None:
+        existing = Follower.objects.filter(_same_contact(email, phone), report=report).order_by("pk").first()
+        if existing is not None:  # confirmed already (the link opened twice), or followed meanwhile
+            return FollowOutcome(existing, False)
+        raise DomainError(
+            _("No code is waiting for this address on %(code)s, or it has expired: ask for a new one.")
+            % {"code": report.code},
+            field="code",
+        )
+    # Each try uses one, claimed in its own statement (kept when the code is wrong; two tries at once
+    # cannot both take the last one).
+    if not FollowRequest.objects.filter(pk=pending.pk, attempts__lt=FOLLOW_CODE_TRIES).update(
+        attempts=F("attempts") + 1
+    ):
+        raise FollowLimited(_("Too many wrong codes: ask for a new code."), field="code")
+    if not constant_time_compare(pending.code_hash, _code_hash(report, email or phone, pin)):
+        left = FOLLOW_CODE_TRIES - pending.attempts - 1
+        if left <= 0:
+            raise FollowLimited(
+                _("This is not the code we sent, and no tries are left: ask for a new code."), field="code"
+            )
+        raise DomainError(_("This is not the code we sent (%(n)s tries left).") % {"n": left}, field="code")
+    with transaction.atomic():
+        FollowRequest.objects.filter(pk=pending.pk).update(confirmed_at=timezone.now())
+        return _create_follower(report, _same_contact(email, phone), email=email, phone=phone)
 
 
 def follower_for_key(key: str) -> Follower | None:

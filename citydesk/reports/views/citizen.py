@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import shapely
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
@@ -35,6 +36,7 @@ from citydesk.lib.text import tracking_code
 from citydesk.reports import selectors, services
 from citydesk.reports.attachments import attachment_add
 from citydesk.reports.forms import (
+    DomainErrorForm,
     FollowForm,
     LookupForm,
     RatingForm,
@@ -223,7 +225,11 @@ def _report_form_js_config() -> dict[str, Any]:
         "dup_distance": _("%(m)s m away"),
         "dup_same_ward": _("In the same commune/ward"),
         "dup_submit": _("No, mine is different: send my report"),
-        "dup_followed": _("You will receive updates on %(code)s. You do not need to send your report."),
+        # Without an account, the e-mail or phone given is sent a code first (the answer's `detail` says which).
+        "dup_followed": _(
+            "Almost done: if we sent you a confirmation code (by e-mail or SMS), enter it on the page of "
+            "%(code)s to receive its updates. You do not need to send your report."
+        ),
         "dup_need_contact": _("Give your e-mail or phone above so that we can send you the updates."),
         "dup_error": _("It did not work: %(reason)s"),
         "status": {k: str(v) for k, v in Status.choices},
@@ -356,7 +362,13 @@ def lookup(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def track(request: HttpRequest, code: str) -> HttpResponse:
-    return _track_response(request, code, token=request.GET.get("t", ""))
+    confirm_form = None
+    link = request.GET.get(citizen_services.CONFIRM_LINK_PARAMETER, "")
+    if link:  # the e-mail's confirmation link: the form filled in, confirmed by the visitor's button
+        found = citizen_services.read_confirm_link(link, _code(code))
+        if found is not None:
+            confirm_form = FollowConfirmForm(initial={"email": found[0], "pin": found[1]})
+    return _track_response(request, code, token=request.GET.get("t", ""), confirm_form=confirm_form)
 
 
 def _track_response(
@@ -366,6 +378,7 @@ def _track_response(
     token: str,
     rating_form: RatingForm | None = None,
     follow_form: FollowForm | None = None,
+    confirm_form: FollowConfirmForm | None = None,
     reply_error: dict[str, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -409,6 +422,9 @@ def _track_response(
     # Following a closed or rejected report brings nothing: no offer (a merged one points to its master).
     may_follow = not as_reporter and not citizen_services.follow_refusal(report)
     following = _following(request, report) if may_follow else None
+    pending = _pending_follow(request, report) if may_follow and following is None else None
+    if confirm_form is None:
+        confirm_form = FollowConfirmForm(initial=pending or {})
     context = {
         "report": report,
         # The reporter's own answers to the category's questions (others read the description only).
@@ -437,6 +453,10 @@ def _track_response(
         else " ".join(str(e) for errors in rating_form.errors.values() for e in errors),
         "rating_levels": [(value, str(label)) for value, label in Rating.Level.choices],
         "follow_form": follow_form or FollowForm(),
+        # A code was sent to an address from this browser (or the e-mail's link was opened): ask for it.
+        "confirm_form": confirm_form,
+        "follow_pending": pending,
+        "confirm_open": bool(pending or confirm_form.initial or confirm_form.errors),
         "may_follow": may_follow,
         "merged_into": report.duplicate_of
         if report.duplicate_of_id and report.duplicate_of.is_public
@@ -456,12 +476,19 @@ def _track_response(
         "reopen_until": until if until is not None and timezone.now() <= until else None,
     }
     context["page_errors"] = _track_page_errors(context, rating_form, follow_form, reply_error)
+    if confirm_form.errors:
+        context["page_errors"] += [
+            {"message": str(e), "href": _CONFIRM_ANCHORS.get(name, "#follow") if may_follow else "#follow"}
+            for name, errors in confirm_form.errors.items()
+            for e in errors
+        ]
     return render(request, "reports/track.html", context, status=status)
 
 
 # Where each refused field is on the tracking page (the error summary links there).
 _RATING_ANCHORS = {"level": "#field-level", "comment": "#field-comment", "reopen": "#field-reopen"}
 _FOLLOW_ANCHORS = {"email": "#field-email", "phone": "#field-phone"}
+_CONFIRM_ANCHORS = {"email": "#field-confirm-email", "phone": "#field-confirm-phone", "pin": "#field-pin"}
 _REPLY_ANCHORS = {"text": "#field-reply-text", "files": "#field-reply-files"}
 
 
@@ -558,19 +585,62 @@ def _updates_to(follower: Follower) -> str:
     return _("%(phone)s (SMS)") % {"phone": services.mask_phone(follower.phone)}
 
 
+class FollowConfirmForm(DomainErrorForm):
+    """The code sent to an e-mail or phone, given back on the tracking page."""
+
+    field_map = {"code": "pin"}  # the service names the code it sent `code`, as the API's body does
+
+    email = forms.CharField(required=False, strip=True)
+    phone = forms.CharField(required=False, strip=True)
+    pin = forms.CharField(required=False, strip=True, max_length=20)
+
+
+SESSION_FOLLOW_PENDING = "reports_follow_pending"  # {report code: {"email"|"phone": address}} sent a code
+
+
+def _pending_follow(request: HttpRequest, report: Report) -> dict[str, str] | None:
+    """The address this browser asked a code for, to follow the report (the page asks for the code)."""
+    pending = request.session.get(SESSION_FOLLOW_PENDING, {})
+    found = pending.get(report.code) if isinstance(pending, dict) else None
+    return found if isinstance(found, dict) else None
+
+
+def _remember_pending(request: HttpRequest, code: str, contact: dict[str, str] | None) -> None:
+    pending = request.session.get(SESSION_FOLLOW_PENDING, {})
+    pending = {k: v for k, v in pending.items() if k != code} if isinstance(pending, dict) else {}
+    if contact is not None:
+        pending[code] = contact
+    request.session[SESSION_FOLLOW_PENDING] = dict(list(pending.items())[-20:])
+
+
+def _followed_here(request: HttpRequest, follower: Follower) -> None:
+    """A follow without an account: the page says so, and offers to stop, in this browser."""
+    if follower.user_id is None:
+        followed = [i for i in request.session.get(SESSION_FOLLOWING, []) if i != follower.pk]
+        request.session[SESSION_FOLLOWING] = [*followed, follower.pk][-50:]
+
+
 @require_POST
 def follow(request: HttpRequest, code: str) -> HttpResponse:
+    """Follow from the tracking page: with the account at once; another e-mail or phone is sent a code,
+    which the same page then asks for (a POST with `pin`: `_follow_confirm`)."""
+    if "pin" in request.POST:
+        return _follow_confirm(request, code)
     form = FollowForm(request.POST)
     form.is_valid()
     data = form.cleaned_data
-    # An account without an e-mail address follows with the e-mail or phone given (the web has no inbox).
-    as_account = request.user.is_authenticated and bool(request.user.email)
+    # An account without an e-mail address follows with the e-mail or phone given (the web has no inbox);
+    # its own phone needs no code.
+    signed_in = request.user.is_authenticated
+    as_account = signed_in and bool(request.user.email)
+    email, phone = ("", "") if as_account else (data.get("email", ""), data.get("phone", ""))
     try:
-        outcome = citizen_services.report_follow_outcome(
+        asked = citizen_services.report_follow_request(
             code=_code(code),
-            user=request.user if as_account else None,
-            email=data.get("email", ""),
-            phone=data.get("phone", ""),
+            user=request.user if as_account or (signed_in and (email or phone)) else None,
+            email=email,
+            phone=phone,
+            client=request.META.get("REMOTE_ADDR", ""),
         )
     except NotFound as exc:
         return _not_found(request, exc.message)
@@ -578,12 +648,55 @@ def follow(request: HttpRequest, code: str) -> HttpResponse:
         return _forbidden(request, exc.message)
     except DomainError as exc:
         form.add_domain_error(exc)
-        return _track_response(request, code, token="", follow_form=form, status=_status_of(exc))
-    if outcome.follower.user_id is None:  # the page says so, and offers to stop, in this browser
-        followed = [i for i in request.session.get(SESSION_FOLLOWING, []) if i != outcome.follower.pk]
-        request.session[SESSION_FOLLOWING] = [*followed, outcome.follower.pk][-50:]
+        return _track_response(request, code, token="", follow_form=form, status=exc.status)
+    url = reverse("reports:track", args=[_code(code)])
+    if asked.outcome is None:  # a code was sent: the page asks for it
+        _remember_pending(
+            request, _code(code), {"email": asked.email} if asked.email else {"phone": asked.phone}
+        )
+        if asked.email:
+            sent = _(
+                "We sent a confirmation code to %(to)s. Enter it below (or open the link in the e-mail) to "
+                "start receiving the updates on %(code)s."
+            )
+        else:
+            sent = _(
+                "We sent a 6-digit code by SMS to %(to)s. Enter it below to start receiving the updates on "
+                "%(code)s."
+            )
+        messages.success(request, sent % {"to": asked.sent_to, "code": _code(code)})
+        return redirect(f"{url}#follow")
+    outcome = asked.outcome
+    _followed_here(request, outcome.follower)
     if outcome.created:
         messages.success(request, _("You will receive updates on %(code)s.") % {"code": _code(code)})
+    else:
+        messages.info(request, _("You already follow %(code)s: nothing changed.") % {"code": _code(code)})
+    return redirect(url)
+
+
+def _follow_confirm(request: HttpRequest, code: str) -> HttpResponse:
+    form = FollowConfirmForm(request.POST)
+    form.is_valid()
+    data = form.cleaned_data
+    try:
+        outcome = citizen_services.report_follow_confirm(
+            code=_code(code),
+            pin=data.get("pin", ""),
+            email=data.get("email", ""),
+            phone=data.get("phone", ""),
+        )
+    except NotFound as exc:
+        return _not_found(request, exc.message)
+    except DomainError as exc:
+        form.add_domain_error(exc)
+        return _track_response(request, code, token="", confirm_form=form, status=exc.status)
+    _remember_pending(request, _code(code), None)
+    _followed_here(request, outcome.follower)
+    if outcome.created:
+        messages.success(
+            request, _("Confirmed: you will receive updates on %(code)s.") % {"code": _code(code)}
+        )
     else:
         messages.info(request, _("You already follow %(code)s: nothing changed.") % {"code": _code(code)})
     return redirect("reports:track", code=_code(code))

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from citydesk.core.access import record_case_access
 from citydesk.core.errors import DomainError, DomainErrors
 from citydesk.core.history_notes import actor_text
 from citydesk.core.models import (
@@ -315,6 +316,7 @@ def officer_report(request: HttpRequest, code: str) -> HttpResponse:
     report, refusal = _handled_report(request, code)
     if refusal is not None:
         return refusal
+    record_case_access(request, report, "page")  # who among the staff opened the reporter's data
     return _officer_response(request, report)
 
 

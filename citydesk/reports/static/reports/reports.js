@@ -375,7 +375,8 @@
         .then(function (result) {
           if (result.ok) {
             message.className = "success";
-            message.textContent = fmt(cfg.dup_followed, { code: code }) + " ";
+            // The server says what happened: followed (201/200), or a code sent to confirm (202).
+            message.textContent = ((result.body && result.body.detail) || fmt(cfg.dup_followed, { code: code })) + " ";
             message.appendChild(el("a", { href: form.dataset.trackUrl.replace("CODE", encodeURIComponent(code)) }, cfg.dup_see));
             dupBox.querySelectorAll("button[data-follow]").forEach(function (b) { b.disabled = true; });
           } else {
