@@ -212,7 +212,8 @@ def naive_backlog(campaign: Any, scope: Any, now: dt.datetime) -> dict:
             n=Count("id", filter=Q(started_at__isnull=False, completed_at__isnull=True)),
             late=Count(
                 "id",
-                filter=Q(started_at__isnull=False, completed_at__isnull=True, due_at__lt=now)
+                filter=Q(started_at__isnull=False, completed_at__isnull=True)
+                & (Q(due_at__lt=now) | Q(dossier__due_at__lt=now))
                 & Q(dossier__paused_at__isnull=True),
             ),
         )

@@ -356,8 +356,8 @@ def backlog_units(campaign: Campaign | None, scope: frozenset[int] | None) -> li
 
 
 def waiting_counts(units: list[Organisation], now: dt.datetime) -> dict[int, tuple[int, int]]:
-    """Per unit: the open dossiers waiting at its step, and of those the ones past the step's due time
-    and not waiting for the applicant's papers — the officers' queue of the unit and its "overdue only"
+    """Per unit: the open dossiers waiting at its step, and of those the ones past the step's due time or
+    their own, not waiting for the applicant's papers — the officers' queue of the unit and its "overdue only"
     (api.dossier_queue, the same conditions). A ward's one-stop desk (Bộ phận Một cửa) is counted with
     its ward. Two counts on the partial index of active steps (dossierstep_active: unit, due_at), the
     second reading the dossier of each late step only (its clock may be stopped)."""
@@ -370,15 +370,13 @@ def waiting_counts(units: list[Organisation], now: dt.datetime) -> dict[int, tup
         unit_id__in=sorted(row_of), started_at__isnull=False, completed_at__isnull=True
     )
     counts: dict[int, list[int]] = {pk: [0, 0] for pk in rows}
-    for row in (
-        active.values("unit_id")
-        .annotate(n=Count("id"), late=Count("id", filter=Q(due_at__lt=now)))
-        .order_by()
-    ):
+    # Late: past the step's due time or the dossier's own (the appointment), as the queue counts it.
+    late = Q(due_at__lt=now) | Q(dossier__due_at__lt=now)
+    for row in active.values("unit_id").annotate(n=Count("id"), late=Count("id", filter=late)).order_by():
         cell = counts[row_of[row["unit_id"]]]
         cell[0] += row["n"]
         cell[1] += row["late"]
-    paused = active.filter(due_at__lt=now, dossier__paused_at__isnull=False)
+    paused = active.filter(late, dossier__paused_at__isnull=False)
     for row in paused.values("unit_id").annotate(n=Count("id")).order_by():
         counts[row_of[row["unit_id"]]][1] -= row["n"]
     return {pk: (n, late) for pk, (n, late) in counts.items()}

@@ -179,3 +179,31 @@ def test_the_back_office_hides_the_keys_in_kept_messages(staff, personas):
 def test_link_keys_are_masked_whatever_their_name():
     text = "a?t=abc&x=1 b&token=def#c /rate/?t=Z.x-1:2"
     assert mask_link_keys(text) == "a?t=••••&x=1 b&token=••••#c /rate/?t=••••"
+
+
+def test_the_hourly_purge_removes_readings_past_their_retention(personas, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from citydesk.core.models import PersonalDataAccess
+    from citydesk.dossiers.tasks import purge_staged_uploads_task
+
+    settings.CITYDESK_PERSONAL_DATA_ACCESS_YEARS = 2
+    old = PersonalDataAccess.objects.create(
+        user_id=personas.officer.pk,
+        user_label="x",
+        object_type="dossier",
+        object_id="HS-20-000001",
+        what="page",
+    )
+    PersonalDataAccess.objects.filter(pk=old.pk).update(at=timezone.now() - dt.timedelta(days=3 * 366))
+    kept = PersonalDataAccess.objects.create(
+        user_id=personas.officer.pk,
+        user_label="x",
+        object_type="dossier",
+        object_id="HS-26-000001",
+        what="page",
+    )
+    assert purge_staged_uploads_task.call()["access_records_removed"] == 1
+    assert list(PersonalDataAccess.objects.values_list("pk", flat=True)) == [kept.pk]

@@ -304,7 +304,7 @@ def test_the_purge_task_purges_and_schedules_the_next_run(monkeypatch):
     calls: list[str] = []
     monkeypatch.setattr(tasks.staging, "purge_expired", lambda: calls.append("purge") or 3)
     monkeypatch.setattr(tasks, "schedule_purge_staged_uploads", lambda **kw: calls.append("next") or True)
-    assert tasks.purge_staged_uploads_task.call() == {"removed": 3}
+    assert tasks.purge_staged_uploads_task.call() == {"removed": 3, "access_records_removed": 0}
     assert calls == ["purge", "next"]
 
 
