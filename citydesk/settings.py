@@ -204,6 +204,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # One password tried on many accounts from one address (citydesk.core.login_guard).
+    "citydesk.core.login_guard.AddressGuardBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = _int_between("CITYDESK_LOGIN_FAILURE_LIMIT", 5, 1, 1000)
@@ -212,6 +214,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 AXES_VERBOSE = False
+CITYDESK_LOGIN_ACCOUNTS_PER_ADDRESS = _int_between("CITYDESK_LOGIN_ACCOUNTS_PER_ADDRESS", 20, 2, 10_000)
 # The reverse proxies (nginx, a load balancer) whose X-Forwarded-For names the visitor: behind one, the
 # connection's address is the proxy's, and the log-in lock-out and the per-address rating limit would count
 # every visitor as one (citydesk.web.middleware.ForwardedClientAddress). Unset: the header is ignored.

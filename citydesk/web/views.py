@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -63,6 +64,15 @@ log = logging.getLogger(__name__)
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """Wrong passwords on many accounts from this address (core.login_guard): the lock-out page, as
+        django-axes answers for one account."""
+        from citydesk.core.login_guard import address_blocked
+
+        if address_blocked(request):
+            return render(request, "web/locked_out.html", status=429)
+        return super().post(request, *args, **kwargs)
 
     def get_default_redirect_url(self) -> str:
         """A hotline operator starts the shift on the call screen; everybody else on the home page."""

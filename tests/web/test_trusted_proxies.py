@@ -129,3 +129,19 @@ def test_the_settings_read_the_proxies_and_the_rating_limits(monkeypatch, tmp_pa
     assert values["CITYDESK_RATING_DEVICE_LIMIT_PER_HOUR"] == 3
     assert values["CITYDESK_RATING_ADDRESS_LIMIT_PER_HOUR"] == 500
     assert values["MIDDLEWARE"][0] == "citydesk.web.middleware.ForwardedClientAddress"
+
+
+def test_one_password_tried_on_many_accounts_from_one_address_is_stopped(settings, personas):
+    """Password spraying: one wrong password on each of many accounts never trips the per-account lock;
+    the address is refused once it has tried the limit's number of accounts, another address is not."""
+    settings.CITYDESK_LOGIN_ACCOUNTS_PER_ADDRESS = 4
+    sprayer = Client(REMOTE_ADDR="203.0.113.99")
+    for name in ("an", "binh", "cuong", "dung"):
+        assert sprayer.post("/dang-nhap/", {"username": name, "password": "Matkhau@2026"}).status_code == 200
+    refused = sprayer.post("/dang-nhap/", {"username": "head", "password": "pw-head"})
+    assert refused.status_code == 429 and "Đăng nhập sai quá nhiều lần" in refused.content.decode()
+    # The back office's log-in goes through the same backends: refused too.
+    admin = sprayer.post("/quan-tri/login/", {"username": "head", "password": "pw-head"})
+    assert "_auth_user_id" not in sprayer.session and admin.status_code in (200, 429)
+    elsewhere = Client(REMOTE_ADDR="198.51.100.5")
+    assert elsewhere.post("/dang-nhap/", {"username": "head", "password": "pw-head"}).status_code == 302
