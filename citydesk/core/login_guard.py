@@ -55,5 +55,5 @@ class AddressGuardBackend:
             raise PermissionDenied
         return None
 
-    def get_user(self, user_id: int) -> None:
-        return None
+    # No get_user(): it signs nobody in, so no session names it (and Django's test client's force_login,
+    # which takes the first backend that has one, keeps using the model backend).
