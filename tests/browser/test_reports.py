@@ -351,3 +351,28 @@ def test_a_place_given_without_the_map_is_checked_for_duplicates_too(page: Any, 
     expect(box).to_contain_text("Cùng xã/phường")
     assert urlsplit(page.url).path == "/phan-anh/moi/"  # nothing sent yet: the citizen chooses
     assert Report.objects.count() == 1
+
+
+def test_a_citizen_on_a_phone_puts_the_point_where_they_stand(page: Any, personas: Any) -> None:
+    """Without a street map (the default), a phone's position is the practical way to place the point;
+    refused by the browser, the page says what to do instead."""
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": 10.7714, "longitude": 106.6946})
+    page.goto("/phan-anh/moi/")
+    button = page.get_by_test_id("use-my-location")
+    expect(button).to_be_visible()
+    button.click()
+    expect(page.locator("#point-status")).to_contain_text("10.7714")
+    assert page.locator("#id_lat").input_value() == "10.7714"
+    assert page.locator("#id_lon").input_value() == "106.6946"
+    expect(page.locator("#clear-point")).to_be_visible()
+    # A browser that was not allowed to tell its position.
+    denied = page.context.browser.new_context(base_url=page.url.split("/phan-anh/")[0], locale="vi-VN")
+    try:
+        other = denied.new_page()
+        other.goto("/phan-anh/moi/")
+        other.get_by_test_id("use-my-location").click()
+        expect(other.locator("#point-status")).to_contain_text("bản đồ")  # "…chọn … trên bản đồ…"
+        assert other.locator("#id_lat").input_value() == ""
+    finally:
+        denied.close()

@@ -211,6 +211,11 @@ def _report_form_js_config() -> dict[str, Any]:
         "loading": _("Loading…"),
         "no_point": _("No point chosen on the map."),
         "chosen_point": _("Chosen point: %(lat)s, %(lon)s"),
+        "locating": _("Finding where you are…"),
+        "locate_failed": _(
+            "Your location could not be read (the browser was not allowed, or it has no position): pick the "
+            "place on the map or enter the address below."
+        ),
         "in_unit": _("in %(name)s (ward boundaries are approximate)"),
         "dup_title": _("Is it one of these?"),
         "dup_intro": _(

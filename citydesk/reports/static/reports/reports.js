@@ -333,6 +333,24 @@
           setPoint(mapState.map.getCenter());
         }
       });
+      // On a phone, the place where the citizen stands: the browser asks them first (https or localhost).
+      var hereButton = form.querySelector("#use-my-location");
+      if (hereButton && navigator.geolocation) {
+        hereButton.hidden = false;
+        hereButton.addEventListener("click", function () {
+          pointStatus.textContent = cfg.locating || "";
+          hereButton.disabled = true;
+          navigator.geolocation.getCurrentPosition(function (position) {
+            hereButton.disabled = false;
+            var here = L.latLng(position.coords.latitude, position.coords.longitude);
+            mapState.map.setView(here, 17);
+            setPoint(here);
+          }, function () {
+            hereButton.disabled = false;
+            pointStatus.textContent = cfg.locate_failed || "";
+          }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+        });
+      }
       clearButton.addEventListener("click", function () {
         if (marker) { mapState.map.removeLayer(marker); marker = null; }
         lonInput.value = "";
