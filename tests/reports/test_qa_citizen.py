@@ -66,7 +66,7 @@ def test_an_english_speaking_officer_rejects_and_the_citizen_reads_vietnamese(pe
         )
     for address in (REPORTER, NEIGHBOUR):
         (message,) = to(address)
-        assert message.subject == f"Phản ánh {report.code}: Từ chối"
+        assert message.subject == f"Phản ánh {report.code}: không được tiếp nhận xử lý"
         assert "Không thuộc thẩm quyền của Thành phố. Điện lực xử lý." in message.body
         assert "Rejected" not in message.subject and "competence" not in message.body
 
@@ -87,7 +87,7 @@ def test_the_page_of_an_officer_in_english_writes_to_the_citizen_in_vietnamese(p
     )
     assert r.status_code == 302
     (message,) = to(REPORTER)
-    assert message.subject == f"Phản ánh {report.code}: Đã chuyển đơn vị"
+    assert message.subject == f"Phản ánh {report.code}: đã chuyển đơn vị"
     assert "Đã chuyển đến UBND Phường Sài Gòn." in message.body
 
 
@@ -155,7 +155,7 @@ def test_a_reopening_tells_the_assignee_and_the_followers_not_the_reporter(perso
     )
     assert not Notification.objects.filter(recipient=personas.head).exists()
     (neighbour,) = to(NEIGHBOUR)
-    assert neighbour.subject == f"Phản ánh {report.code}: Mở lại"
+    assert neighbour.subject == f"Phản ánh {report.code}: mở lại"
     assert "Vẫn còn" not in neighbour.body  # the comment is not the public's
     assert to(REPORTER) == []
 

@@ -233,8 +233,15 @@ AUDIENCE_OTHERS = "others"  # the followers but not the reporter (who did what t
 UNFOLLOW_SALT = "citydesk.reports.unfollow"
 
 
+# A status said in a message's subject where its label alone reads curtly ("Phản ánh …: Từ chối").
+_SUBJECT_STATUS = {Status.REJECTED: gettext_lazy("not accepted for handling")}
+
+
 def _status_subject(report: Report) -> str:
-    return _("Report %(code)s: %(status)s") % {"code": report.code, "status": Status(report.status).label}
+    """ "Phản ánh PA-26-000015: đã xử lý xong": the status after the colon in lower case, as the other
+    subjects write it (": thông tin cập nhật"), the rejection in words."""
+    label = str(_SUBJECT_STATUS.get(report.status) or Status(report.status).label)
+    return _("Report %(code)s: %(status)s") % {"code": report.code, "status": label[:1].lower() + label[1:]}
 
 
 def _note_subject(report: Report) -> str:

@@ -211,11 +211,7 @@ def report_transition(
         after=_snapshot(report),
     )
     if action in ("resolve", "reject", "transfer"):
-        subject = _("Report %(code)s: %(status)s") % {
-            "code": report.code,
-            "status": Status(report.status).label,
-        }
-        _notify_followers(report, subject, public_note)
+        _notify_followers(report, _status_subject(report), public_note)
     return report
 
 
