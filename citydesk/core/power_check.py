@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import Q
 from django.utils import timezone
 
@@ -21,6 +23,7 @@ class PowerCheck:
     def __init__(self, user: User | None) -> None:
         self.user = user
         self.cache: dict[tuple[str, int], bool] = {}
+        self.extra: dict[tuple, bool] = {}
         self._roles: dict[int, set[str]] | None = None
         self._parent_of: dict[int, int | None] = {}
         self._delegated = False
@@ -61,16 +64,30 @@ class PowerCheck:
         self._load(user)
         return self._delegated
 
+    def holds_in_own_right(self, power: str, unit: Organisation) -> bool:
+        """Holds `power` over `unit` by a role (not a delegation): in memory, after the first call."""
+        user = self.user
+        if user is None or not user.is_authenticated or not user.is_active:
+            return False
+        roles = self._load(user)
+        return any(
+            power in ROLE_POWERS[role] for org in self._ancestors(unit.pk) for role in roles.get(org, ())
+        )
+
+    def remembered(self, key: tuple, answer: Callable[[], bool]) -> bool:
+        """`answer()` once per key for the page (a question asked of every row, e.g. whether a
+        delegation reaches a dossier received at a given unit)."""
+        if key not in self.extra:
+            self.extra[key] = answer()
+        return self.extra[key]
+
     def holds(self, power: str, unit: Organisation) -> bool:
         user = self.user
         if user is None or not user.is_authenticated or not user.is_active:
             return False
         key = (power, unit.pk)
         if key not in self.cache:
-            roles = self._load(user)
-            own = any(
-                power in ROLE_POWERS[role] for org in self._ancestors(unit.pk) for role in roles.get(org, ())
-            )
+            own = self.holds_in_own_right(power, unit)
             if own or not self._delegated:
                 self.cache[key] = own
             else:  # a delegation is in force somewhere: the full rule decides

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
 from django.apps import apps as django_apps
@@ -60,7 +60,14 @@ def holds_own(user: User, power: str, organisation: Organisation) -> bool:
     return any(power in ROLE_POWERS[role] for role in _own_roles(user, organisation))
 
 
-def authorize(user: User, power: str, organisation: Organisation, *, on: date | None = None) -> Actor:
+def authorize(
+    user: User,
+    power: str,
+    organisation: Organisation,
+    *,
+    on: date | None = None,
+    covers: Callable[[Delegation], bool] | None = None,
+) -> Actor:
     """Return the Actor (own right or by delegation) allowed to use `power` over `organisation`.
 
     Raises NotAllowed naming the power. Non-delegable powers are accepted only in one's own right,
@@ -76,7 +83,7 @@ def authorize(user: User, power: str, organisation: Organisation, *, on: date | 
             _("“%(power)s” can only be exercised by the head of the unit in person, never by delegation.")
             % {"power": Power(power).label}
         )
-    delegation = active_delegation_for(user, power, organisation, on=on)
+    delegation = active_delegation_for(user, power, organisation, on=on, covers=covers)
     if delegation is not None:
         giver = delegation.delegator
         return Actor(
@@ -93,8 +100,16 @@ def authorize(user: User, power: str, organisation: Organisation, *, on: date | 
 
 
 def active_delegation_for(
-    user: User, power: str, organisation: Organisation, *, on: date | None = None
+    user: User,
+    power: str,
+    organisation: Organisation,
+    *,
+    on: date | None = None,
+    covers: Callable[[Delegation], bool] | None = None,
 ) -> Delegation | None:
+    """The delegation in force that lets `user` use `power` over `organisation` (the newest first), or
+    None; `covers` narrows it to those that reach the case at hand (a delegation to a unit reaches that
+    unit's own dossiers only): an older one that does is found behind a newer one that does not."""
     day = on or timezone.localdate()
     head_of = Membership.objects.filter(
         user=user, is_active=True, role__in=ROLES_RECEIVING_UNIT_DELEGATION
@@ -112,7 +127,11 @@ def active_delegation_for(
     )
     for delegation in candidates:
         # The giver must still hold the power in their own right: a delegation ends with the office.
-        if power in delegation.powers and holds_own(delegation.delegator, power, delegation.organisation):
+        if (
+            power in delegation.powers
+            and (covers is None or covers(delegation))
+            and holds_own(delegation.delegator, power, delegation.organisation)
+        ):
             return delegation
     return None
 

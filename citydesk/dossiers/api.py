@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
@@ -313,7 +314,7 @@ def _uploads(files: Iterable[tuple[str, list]]) -> list[Upload]:
     uploads = []
     for name, items in files:
         number = name[4:] if name.startswith("doc_") else ""
-        if not number.isdigit():
+        if not re.fullmatch(r"[0-9]{1,9}", number):  # ASCII digits: "²" is a digit to isdigit(), not to int()
             raise DomainError(
                 _("Send each file as doc_<document id> (got “%(name)s”).") % {"name": name[:60]},
                 field="documents",

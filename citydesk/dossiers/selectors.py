@@ -133,8 +133,10 @@ def may_handle(user: User, dossier: Dossier, steps: list[DossierStep]) -> bool:
         return True
     for unit in units:
         for power in DOSSIER_POWERS:
-            delegation = active_delegation_for(user, power, unit)
-            if delegation is not None and delegation_covers(delegation, dossier):
+            covering = active_delegation_for(
+                user, power, unit, covers=lambda d: delegation_covers(d, dossier)
+            )
+            if covering is not None:
                 return True
     return False
 

@@ -301,3 +301,45 @@ def test_the_api_queue_counts_a_dossier_past_its_appointment_as_overdue(client, 
         ]
     ]
     assert dossier.code in codes
+
+
+def test_an_older_personal_delegation_is_found_behind_a_newer_unit_one(personas, catalog, receive):
+    """The department head lent the handling of its steps to the ward's head in person last December, and
+    to the ward (its own dossiers) from January: the personal one still reaches another ward's dossier."""
+    from citydesk.dossiers.services.acting import moves_open_to
+
+    year = timezone.localdate().year
+    for start, to_person in ((date(year - 1, 12, 1), True), (date(year, 1, 1), False)):
+        delegation_grant(
+            user=personas.department_head,
+            organisation=personas.department,
+            powers=[Power.DOSSIER_RECEIVE],
+            start_date=start,
+            end_date=date(year, 12, 31),
+            **({"delegate_user": personas.head} if to_person else {"delegate_organisation": personas.ward}),
+        )
+    other = _at_the_department(personas, catalog, receive, personas.other_ward.code)
+    assert other.current_step.unit_id == personas.department.pk
+    assert selectors.may_handle(personas.head, other, list(other.steps.all()))
+    last = max(s.position for s in other.steps.all())
+    assert "forward" in moves_open_to(personas.head, other, last_position=last)
+    moved = dossier_transition(user=personas.head, code=other.code, action="forward", version=other.version)
+    assert moved.current_step.position == 3
+
+
+def test_the_queue_asks_about_delegations_once_per_unit_not_per_row(
+    client, bearer, personas, catalog, receive
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _delegate_approval_to_the_ward(personas)
+    for _ in range(3):
+        receive()
+    headers = bearer(personas.head)
+    client.get("/api/v1/dossiers", {"limit": 1}, **headers)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/api/v1/dossiers", {"limit": 1}, **headers).status_code == 200
+    with CaptureQueriesContext(connection) as three:
+        assert len(client.get("/api/v1/dossiers", {"limit": 3}, **headers).json()["items"]) == 3
+    assert len(three) <= len(one) + 1, [q["sql"][:90] for q in three.captured_queries]

@@ -338,3 +338,15 @@ def test_the_receipt_lists_the_papers_as_the_checklist_has_them(personas, catalo
     page = receipt_html(dossier, list(dossier.documents.all()))
     assert page.index("Bản sao CCCD") < page.index("Tờ khai")
     assert "Bản sao CCCD (01 bản sao)" in page
+
+
+@pytest.mark.parametrize("name", ["doc_²", "doc_١٢", "doc_1234567890123", "doc_", "file"])
+def test_a_file_part_not_named_by_a_paper_id_is_a_400(client, bearer, personas, catalog, receive, name):
+    dossier = _asked_of_citizen(personas, receive)
+    pdf = SimpleUploadedFile("a.pdf", PDF, content_type="application/pdf")
+    r = client.post(
+        f"/api/v1/dossiers/{dossier.code}/supplement",
+        {"version": dossier.version, name: pdf},
+        **bearer(personas.citizen),
+    )
+    assert r.status_code == 400 and r.json()["field"] == "documents", r.content

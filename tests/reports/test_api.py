@@ -390,9 +390,11 @@ def test_following_twice_is_200_and_one_follower(client, categories):
         client, code, {"email": "binh.le@example.com", "code": pin_sent_to("binh.le@example.com")}
     )
     again = follow(client, code, {"email": "BINH.LE@example.com"})
-    assert (first.status_code, again.status_code) == (201, 200)
+    # An address that follows is sent a code like any other: the answer must not tell a stranger it follows.
+    assert (first.status_code, again.status_code) == (201, 202)
+    assert again.json()["following"] is False
     assert Follower.objects.filter(report__code=code, email="binh.le@example.com").count() == 1
-    assert FollowRequest.objects.filter(report__code=code).count() == 1  # following: no second code
+    assert FollowRequest.objects.filter(report__code=code).count() == 2
     confirmed_again = confirm_follow(
         client, code, {"email": "Binh.Le@example.com", "code": pin_sent_to("binh.le@example.com")}
     )

@@ -77,8 +77,9 @@ def test_a_phone_follows_only_once_its_owner_gives_back_the_code(client, persona
     assert _updates_reach(personas, report, PHONE)
     again = _confirm(client, report.code, {"phone": PHONE, "code": _pin(sms)})
     assert again.status_code == 200
-    assert _follow(client, report.code, {"phone": PHONE}).status_code == 200  # follows: no new code
-    assert FollowRequest.objects.filter(report=report).count() == 1
+    assert _follow(client, report.code, {"phone": PHONE}).status_code == 202  # a code, as for anyone
+    assert FollowRequest.objects.filter(report=report).count() == 2
+    assert Follower.objects.filter(report=report, phone=PHONE).count() == 1
 
 
 def test_an_email_follow_gets_a_link_and_a_code(client, personas, categories):

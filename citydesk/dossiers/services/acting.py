@@ -3,12 +3,14 @@ could make now — the one rule behind the services, the pages' buttons and the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from citydesk.core.audit import Actor
 from citydesk.core.errors import NotAllowed, NotAuthenticated
-from citydesk.core.models import Organisation, User
+from citydesk.core.models import Delegation, Organisation, User
 from citydesk.core.power_check import PowerCheck
 from citydesk.core.powers import Power, Role
 from citydesk.core.services import authorize
@@ -85,18 +87,20 @@ def applicant_refusal(dossier: Dossier) -> NotAllowed:
     )
 
 
-def _covered(actor: Actor, dossier: Dossier) -> Actor:
-    """`actor`, unless they act by a delegation that does not reach this dossier (one lent to a unit
-    covers the dossiers received at that unit or below it: selectors.delegation_covers)."""
-    if actor.delegation_id is None:
-        return actor
-    from citydesk.core.models import Delegation
+def _covering(dossier: Dossier) -> Callable[[Delegation], bool]:
+    """Which delegations reach `dossier`: one lent to a unit covers the dossiers received at that unit or
+    below it (selectors.delegation_covers); one to a person, every dossier of the giver's unit."""
     from citydesk.dossiers.selectors import delegation_covers
 
-    delegation = Delegation.objects.get(pk=actor.delegation_id)
-    if not delegation_covers(delegation, dossier):
-        raise NotAllowed(_("You cannot act on dossier %(code)s.") % {"code": dossier.code})
-    return actor
+    return lambda delegation: delegation_covers(delegation, dossier)
+
+
+def _authorized(user: User, power: str, unit: Organisation, covers: Callable[[Delegation], bool]) -> bool:
+    try:
+        authorize(user, power, unit, covers=covers)
+    except NotAllowed:
+        return False
+    return True
 
 
 def who_acts(move: workflow.Move, dossier: Dossier, user: User | None, token: str) -> Actor:
@@ -120,12 +124,14 @@ def acting_as(move: workflow.Move, dossier: Dossier, user: User | None, token: s
         try:
             if who == workflow.STEP and step is not None:
                 try:
-                    return _covered(authorize(user, step_power(step), step.unit), dossier), who
+                    return authorize(user, step_power(step), step.unit, covers=_covering(dossier)), who
                 except NotAllowed:
                     raise step_refusal(dossier, step) from None
             if who == workflow.DESK:
                 try:
-                    return _covered(authorize(user, Power.DOSSIER_RECEIVE, dossier.unit), dossier), who
+                    return authorize(
+                        user, Power.DOSSIER_RECEIVE, dossier.unit, covers=_covering(dossier)
+                    ), who
                 except NotAllowed as exc:  # the receiving unit's desk: the refusal names the unit
                     raise NotAllowed(exc.message, field="unit") from None
         except NotAllowed as exc:
@@ -159,16 +165,16 @@ def moves_open_to(
     last = step is not None and step.position >= last_position
 
     def reaches(power: str, unit: Organisation) -> bool:
-        """Holds `power` over `unit`, and a delegation it comes by reaches this dossier (`_covered`)."""
+        """Holds `power` over `unit` in their own right, or by a delegation that reaches this dossier
+        (`_covering`): asked once per power, unit and receiving unit for a whole page (PowerCheck)."""
         if not powers.holds(power, unit):
             return False
-        if not powers.delegated or user is None:
+        if user is None or powers.holds_in_own_right(power, unit):
             return True
-        try:
-            _covered(authorize(user, power, unit), dossier)
-        except NotAllowed:
-            return False
-        return True
+        return powers.remembered(
+            ("covers", power, unit.pk, dossier.unit_id),
+            lambda: _authorized(user, power, unit, _covering(dossier)),
+        )
 
     applicant = is_applicant(dossier, user, token)
     out = []

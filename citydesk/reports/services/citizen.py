@@ -399,8 +399,9 @@ def report_follow_request(
 
     A signed-in `user` who gives no address, or their account's own e-mail or phone, follows at once (the
     account is who they are). Any other e-mail or phone is only sent a 6-digit code (an e-mail also a
-    link): it follows once the code comes back (`report_follow_confirm`). An address that already follows
-    changes nothing and is sent nothing. `client` is the requester's network address (REMOTE_ADDR).
+    link): it follows once the code comes back (`report_follow_confirm`), and so is one that already
+    follows (its owner learns nothing new by confirming; a stranger learns nothing at all). `client` is the
+    requester's network address (REMOTE_ADDR).
     """
     report = _followable(code, user)
     signed_in = user is not None and user.is_authenticated
@@ -411,9 +412,8 @@ def report_follow_request(
         return FollowAsked(report_follow_outcome(code=code, phone=phone))
     if not (email or phone):
         raise DomainError(_("Log in, or give an e-mail address or a phone number."), field="email")
-    existing = Follower.objects.filter(_same_contact(email, phone), report=report).order_by("pk").first()
-    if existing is not None:
-        return FollowAsked(FollowOutcome(existing, False))
+    # An address that already follows is sent a code like any other: answering "already follows" here
+    # would tell anyone who knows a number that it follows the report, and hand them its "stop" link.
     field = "email" if email else "phone"
     now = timezone.now()
     client = client_key(client)
