@@ -129,7 +129,7 @@ AQI_GOOD_DAYS|MT|D:SNNMT|M|a|s|u|ngày|24|0|dry_bad|0.06|int,min=0,max=31|Số n
 CLEAN_WATER|MT|W|Y|w|a|u|%|99.3|+0.1pp|flat|0.003|max=100,w=HOUSEHOLDS|Tỷ lệ hộ dân sử dụng nước sạch|Households using clean water
 ENV_VIOLATIONS|MT|D:SNNMT|M|s|s|n|vụ|25|0|flat|0|int,min=0|Số vụ vi phạm pháp luật về môi trường bị xử lý|Environmental violations sanctioned
 TRAFFIC_ACC|ANTT|W|M|s|s|d|vụ|3|-4|tet_peak|0|int,min=0|Số vụ tai nạn giao thông|Traffic accidents
-TRAFFIC_DEATHS|ANTT|C|M|s|s|d|người|38|-5|tet_peak|0|int,min=0|Số người chết do tai nạn giao thông|Road traffic deaths
+TRAFFIC_DEATHS|ANTT|C|M|s|s|d|người|12|-5|tet_peak|0|int,min=0|Số người chết do tai nạn giao thông|Road traffic deaths
 FIRES|ANTT|W|M|s|s|d|vụ|1.2|0|dry|0|int,min=0|Số vụ cháy|Fires
 CRIMES|ANTT|W|M|s|s|d|vụ|6|-3|tet_peak|0|int,min=0|Số vụ phạm pháp hình sự|Criminal offences
 DOS_RECEIVED|CCHC|W|M|s|s|n|hồ sơ|1150|4|tet_dip|0.06|int,min=0,p=dossiers.received|Hồ sơ thủ tục hành chính tiếp nhận|Administrative dossiers received
