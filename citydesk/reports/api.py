@@ -788,8 +788,10 @@ def report_follow(request: HttpRequest, code: str, payload: FollowIn) -> Status:
     account's own: the account follows at once (201; 200 when it already did). Any other `email` or
     `phone` is sent a 6-digit code (an e-mail also a link), answered 202 with `sent_to`: it receives the
     updates only once the code is given back to `POST /reports/{code}/follow/confirm`; an address that
-    already follows is sent nothing (200). At most 3 codes a day to one address, across all reports,
-    and 20 requests an hour from one network address: 429 naming the field (`email` or `phone`)."""
+    already follows is sent a code too (the answer tells nobody who follows what). At most 3 codes a day
+    to one address, across all reports, and 20 requests an hour from one network address: 429 naming the
+    field (`email` or `phone`). From the site's own page (a browser session), the report's tracking page
+    then opens on the code's form."""
     code = code.upper()
     asked = citizen_services.report_follow_request(
         code=code,
@@ -813,6 +815,13 @@ def report_follow(request: HttpRequest, code: str, payload: FollowIn) -> Status:
         "following": False,
         "sent_to": asked.sent_to,
     }
+    if hasattr(request, "session") and not request.headers.get("Authorization"):
+        # The report form's "follow this one instead": the tracking page asks this browser for the code.
+        from citydesk.reports.views.citizen import remember_pending_follow
+
+        remember_pending_follow(
+            request, code, {"email": asked.email} if asked.email else {"phone": asked.phone}
+        )
     return Status(202, body)
 
 

@@ -246,3 +246,25 @@ def test_a_signed_in_account_follows_from_the_page_without_a_code(client, person
     assert client.post(f"/tra-cuu/{report.code}/theo-doi/").status_code == 302
     assert Follower.objects.filter(report=report, user=personas.citizen).exists()
     assert not FollowRequest.objects.exists() and not Notification.objects.filter(channel="sms").exists()
+
+
+def test_following_from_the_report_form_opens_the_code_form_on_the_tracking_page(
+    client, personas, categories
+):
+    """The report form's "follow this one instead" goes through the API from the browser: the tracking
+    page the message links to then asks this browser for the code (its form open, the address filled in);
+    a bearer-token app keeps no such state."""
+    report = _report()
+    page = client.get("/phan-anh/moi/")  # the browser's CSRF cookie, as the form's script sends it
+    token = page.cookies["csrftoken"].value
+    answer = client.post(
+        f"/api/v1/reports/{report.code}/follow",
+        {"phone": PHONE},
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert answer.status_code == 202
+    html = client.get(f"/tra-cuu/{report.code}/").content.decode()
+    assert 'data-testid="follow-confirm" open' in html and PHONE in html
+    other = Client().get(f"/tra-cuu/{report.code}/").content.decode()
+    assert 'data-testid="follow-confirm" open' not in other

@@ -333,8 +333,8 @@ class FollowLimited(DomainError):
 
 @dataclass(frozen=True)
 class FollowAsked:
-    """What a follow request did: `outcome` when the follow is in place (an account, its own address, or
-    an address that already follows); else a code was sent to `email` or `phone`."""
+    """What a follow request did: `outcome` when the follow is in place (an account, or its own address);
+    else a code was sent to `email` or `phone` (an address that already follows too)."""
 
     outcome: FollowOutcome | None
     email: str = ""

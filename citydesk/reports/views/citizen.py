@@ -610,7 +610,9 @@ def _pending_follow(request: HttpRequest, report: Report) -> dict[str, str] | No
     return found if isinstance(found, dict) else None
 
 
-def _remember_pending(request: HttpRequest, code: str, contact: dict[str, str] | None) -> None:
+def remember_pending_follow(request: HttpRequest, code: str, contact: dict[str, str] | None) -> None:
+    """Remember (or, with None, forget) the address this browser asked a code for: the tracking page then
+    opens on the code's form (also after the report form's "follow this one instead", through the API)."""
     pending = request.session.get(SESSION_FOLLOW_PENDING, {})
     pending = {k: v for k, v in pending.items() if k != code} if isinstance(pending, dict) else {}
     if contact is not None:
@@ -656,7 +658,7 @@ def follow(request: HttpRequest, code: str) -> HttpResponse:
         return _track_response(request, code, token="", follow_form=form, status=exc.status)
     url = reverse("reports:track", args=[_code(code)])
     if asked.outcome is None:  # a code was sent: the page asks for it
-        _remember_pending(
+        remember_pending_follow(
             request, _code(code), {"email": asked.email} if asked.email else {"phone": asked.phone}
         )
         if asked.email:
@@ -696,7 +698,7 @@ def _follow_confirm(request: HttpRequest, code: str) -> HttpResponse:
     except DomainError as exc:
         form.add_domain_error(exc)
         return _track_response(request, code, token="", confirm_form=form, status=exc.status)
-    _remember_pending(request, _code(code), None)
+    remember_pending_follow(request, _code(code), None)
     _followed_here(request, outcome.follower)
     if outcome.created:
         messages.success(
