@@ -12,3 +12,23 @@ def log_in(page: Any, username: str, password: str) -> None:
     page.fill("#id_password", password)
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
+
+
+def focused(page: Any, selector: str, *, within_ms: int = 3000) -> bool:
+    """Whether the element matching `selector` has (or gets, within `within_ms`) the keyboard focus.
+
+    Chromium applies `autofocus` and a page's own focus() calls at its next rendering step, which can
+    come a little after the `load` event on a busy machine: a one-shot check right after a navigation
+    raced with it. This waits for the focus instead, and still answers False if it never arrives.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(
+            "(s) => !!document.activeElement && document.activeElement.matches(s)",
+            arg=selector,
+            timeout=within_ms,
+        )
+    except PlaywrightTimeout:
+        return False
+    return True

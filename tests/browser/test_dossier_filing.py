@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from citydesk.dossiers.models import Dossier, DossierDocument
+from tests.browser.helpers import focused
 from tests.dossiers.conftest import catalog  # noqa: F401  (the fixture, used below)
 
 if TYPE_CHECKING:
@@ -27,10 +28,6 @@ def expect(locator: Any) -> Any:
     from playwright.sync_api import expect as playwright_expect
 
     return playwright_expect(locator)
-
-
-def focused(page: Any, selector: str) -> bool:
-    return page.evaluate("(s) => !!document.activeElement && document.activeElement.matches(s)", selector)
 
 
 def unexpected(traffic: Traffic) -> list[str]:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from citydesk.dossiers.models import Dossier
-from tests.browser.helpers import log_in
+from tests.browser.helpers import focused, log_in
 from tests.dossiers.conftest import catalog, receive  # noqa: F401  (the fixtures, used below)
 
 if TYPE_CHECKING:
@@ -23,10 +23,6 @@ def expect(locator: Any) -> Any:
     from playwright.sync_api import expect as playwright_expect
 
     return playwright_expect(locator)
-
-
-def focused(page: Any, selector: str) -> bool:
-    return page.evaluate("(s) => !!document.activeElement && document.activeElement.matches(s)", selector)
 
 
 def test_officer_receives_a_dossier_and_a_citizen_looks_it_up(

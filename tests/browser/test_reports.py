@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 
 from citydesk.reports.models import Report, Status
 from citydesk.reports.services import report_submit, report_transition
-from tests.browser.helpers import log_in
+from tests.browser.helpers import focused, log_in
 from tests.reports.conftest import (
     BEN_THANH,
     categories,  # noqa: F401  (the fixture from tests/reports, used below)
@@ -33,10 +33,6 @@ def expect(locator: Any) -> Any:
     from playwright.sync_api import expect as playwright_expect
 
     return playwright_expect(locator)
-
-
-def focused(page: Any, selector: str) -> bool:
-    return page.evaluate("(s) => !!document.activeElement && document.activeElement.matches(s)", selector)
 
 
 def tab_to(page: Any, selector: str, limit: int = 60) -> None:
