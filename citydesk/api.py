@@ -274,7 +274,7 @@ OTHER_REFUSALS: dict[tuple[str, str], tuple[int, ...]] = {
 
 
 # The latest entry of docs/api-changes.md (a test keeps the two equal).
-API_VERSION = "1.10"
+API_VERSION = "1.11"
 
 api = CityDeskAPI(
     title="CityDesk API",

@@ -7,6 +7,7 @@ command or the API turns it into a clear message.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -174,16 +175,44 @@ def organisation_province(organisation: Organisation) -> str | None:
 
 # --- People ---------------------------------------------------------------------------------------
 
-_PHONE = re.compile(r"^0\d{9,10}$")
+# The platform's one rule for phone numbers (reports, follows, the hotline, accounts, dossiers' applicants).
+PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
+_NATIONAL_PHONE = re.compile(r"^0\d{9,10}$")  # 0 + a 9-digit mobile number, or 0 + area code + subscriber
+_FOREIGN_PHONE = re.compile(r"^\+[1-9]\d{6,14}$")  # E.164: "+", a country code, at most 15 digits in all
 
 
-def normalize_phone(value: str, *, field: str = "phone") -> str:
-    """A Vietnamese phone number in its national form (0…), or "" for none; raises DomainError."""
-    digits = re.sub(r"[\s.\-()]", "", value or "")
-    if digits.startswith("+84"):
-        digits = "0" + digits[3:]
-    elif digits.startswith("84") and len(digits) >= 11:
-        digits = "0" + digits[2:]
-    if digits and not _PHONE.match(digits):
-        raise DomainError(_("“%(p)s” is not a Vietnamese phone number.") % {"p": value}, field=field)
-    return digits
+def national_phone(compact: str) -> str:
+    """A number without separators, a Vietnamese one put in its national form, as it is stored and searched:
+    "+84912000555", "84912000555", "0084912000555" and "+84(0)912000555" → "0912000555". Anything else
+    (another country's "+33…", a number in national form) is returned as it is."""
+    for prefix in ("+84", "0084"):
+        if compact.startswith(prefix):
+            return "0" + compact[len(prefix) :].removeprefix("0")
+    if compact.startswith("84") and len(compact) >= 11:  # a national number starts with 0, never with 84
+        return "0" + compact[2:]
+    return compact
+
+
+def normalize_phone(value: str | None, *, field: str = "phone", foreign: bool = False) -> str:
+    """A phone number as people type it → as it is stored, or "" for none; raises DomainError (naming
+    `field`) for anything else.
+
+    Spaces, dots, dashes and brackets are allowed and dropped, full-width digits read as digits; a
+    Vietnamese number ("0912 000 555", "+84 912…", "0084…", "84912…") is stored in its national form
+    (0 and 9 or 10 digits). With `foreign`, another country's number is accepted too, with its "+" and
+    country code (E.164, "+33 6 12 34 56 78" → "+33612345678")."""
+    typed = unicodedata.normalize("NFKC", value or "").strip()
+    compact = PHONE_SEPARATORS.sub("", typed)
+    if not compact:
+        return ""
+    number = national_phone(compact)
+    if _NATIONAL_PHONE.match(number) or (foreign and _FOREIGN_PHONE.match(number)):
+        return number
+    if foreign:
+        message = _(
+            "“%(p)s” is not a phone number: a Vietnamese number starts with 0 (or +84), another country's "
+            "with + and its country code."
+        )
+    else:
+        message = _("“%(p)s” is not a Vietnamese phone number.")
+    raise DomainError(message % {"p": typed[:40]}, field=field)

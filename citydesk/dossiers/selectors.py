@@ -24,6 +24,7 @@ from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.core.selectors import descendant_ids as _descendants
 from citydesk.core.selectors import names_told_apart
 from citydesk.core.services import active_delegation_for
+from citydesk.core.validators import national_phone
 from citydesk.dossiers.models import (
     OPEN_STATUSES,
     Authority,
@@ -36,7 +37,6 @@ from citydesk.dossiers.models import (
     ServiceLevel,
     Status,
 )
-from citydesk.dossiers.services.applicants import national_phone
 from citydesk.dossiers.services.common import city_of
 from citydesk.lib.text import nfc, search_key, sort_key, tracking_code
 
@@ -282,7 +282,7 @@ def code_or_applicant(text: str, path: str = "") -> Q:
     """Dossiers (through `path`, e.g. "dossier__") whose code is `text`, or whose applicant's name or phone
     holds it: "nguyen van a" and "NGUYỄN VĂN A" find "Nguyễn Văn A"; "0909 888 777", "+84 909 888 777"
     and "84909888777" the stored 0909888777 (phones are stored in their national form,
-    `applicants.national_phone`). A number in national form also finds a row stored before that rule with
+    `core.validators.national_phone`). A number in national form also finds a row stored before that rule with
     its "+84" (its digits after the 0 follow "84")."""
     keys = []
     if _PHONE_LIKE.fullmatch(text):

@@ -16,10 +16,10 @@ from django.utils import timezone
 
 from citydesk.core.powers import Power
 from citydesk.core.services import delegation_grant
+from citydesk.core.validators import national_phone
 from citydesk.dossiers import selectors
 from citydesk.dossiers.models import Dossier, DossierStep, Status
 from citydesk.dossiers.services import Applicant, dossier_transition, phone_checks
-from citydesk.dossiers.services.applicants import national_phone
 from tests.dossiers.conftest import at
 
 pytestmark = pytest.mark.django_db

@@ -42,11 +42,19 @@ def test_an_officers_own_step_keeps_its_plain_label(personas, catalog, receive):
     assert 'data-testid="whose-step"' not in page
 
 
+NOT_A_PHONE = (
+    "không phải là số điện thoại: số trong nước bắt đầu bằng 0 (hoặc +84), số nước ngoài bắt đầu bằng dấu +"
+    " và mã quốc gia."
+)
+
+
 @pytest.mark.parametrize(
     ("typed", "message"),
     [
-        ("abc", "“abc” không phải là số điện thoại."),
-        ("12", "“12” không phải là số điện thoại: số điện thoại có từ 8 đến 15 chữ số."),
+        ("abc", f"“abc” {NOT_A_PHONE}"),
+        ("12", f"“12” {NOT_A_PHONE}"),
+        ("0912 34", f"“0912 34” {NOT_A_PHONE}"),  # too short for a Vietnamese number
+        ("+84 912 000 55x", f"“+84 912 000 55x” {NOT_A_PHONE}"),
     ],
 )
 def test_a_bad_phone_at_the_desk_is_named_as_the_hotline_names_it(typed, message):

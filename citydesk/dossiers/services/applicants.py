@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -12,6 +10,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from citydesk.core.errors import DomainError
+from citydesk.core.validators import normalize_phone
 from citydesk.dossiers.models import Channel, Dossier
 from citydesk.dossiers.services import common
 from citydesk.notifications.models import Notification
@@ -36,30 +35,11 @@ EMAIL_LIMIT = min(
 )
 
 
-_PHONE = re.compile(r"^\+?[0-9]+$")
-
-
-def national_phone(compact: str) -> str:
-    """A Vietnamese number without separators in its national form, as it is stored and searched:
-    "+84912000555", "84912000555", "0084912000555" and "+84 (0) 912…" → "0912000555". Another country's
-    number ("+33…") is kept with its "+"."""
-    for prefix in ("+84", "0084"):
-        if compact.startswith(prefix):
-            return "0" + compact[len(prefix) :].removeprefix("0")
-    if compact.startswith("84") and len(compact) >= 11:  # a national number starts with 0, never with 84
-        return "0" + compact[2:]
-    return compact
-
-
 def _phone(value: str | None) -> str:
-    """A phone number as typed (spaces, dots, dashes and brackets allowed) → its digits, a Vietnamese
-    number in its national form (`national_phone`: one form for the search and the phone check), another
-    country's with its leading "+"; anything else typed in it (letters…) is refused, never dropped."""
-    typed = unicodedata.normalize("NFKC", (value or "").strip())
-    compact = re.sub(r"[\s.\-()]", "", typed)
-    if typed and not _PHONE.match(compact):
-        raise DomainError(_("“%(p)s” is not a phone number.") % {"p": typed[:40]}, field="applicant_phone")
-    return national_phone(compact)
+    """The applicant's phone number as stored (`core.validators.normalize_phone`: a Vietnamese number in
+    its national form, one form for the search and the phone check; another country's with its "+");
+    anything else typed in it (letters, too few digits…) is refused, never dropped."""
+    return normalize_phone(value, field="applicant_phone", foreign=True)
 
 
 def clean_applicant(applicant: Applicant, channel: str) -> Applicant:
@@ -107,15 +87,6 @@ def applicant_problems(applicant: Applicant, channel: str) -> tuple[Applicant, l
         cleaned.phone = _phone(applicant.phone)
     except DomainError as exc:
         problems.append(exc)
-    else:
-        digits = cleaned.phone.lstrip("+")
-        if cleaned.phone and not (8 <= len(digits) <= 15):
-            problems.append(
-                DomainError(
-                    _("“%(p)s” is not a phone number: it has 8 to 15 digits.") % {"p": cleaned.phone},
-                    field="applicant_phone",
-                )
-            )
     if cleaned.email:
         try:
             validate_email(cleaned.email)
