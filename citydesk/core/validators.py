@@ -179,18 +179,31 @@ def organisation_province(organisation: Organisation) -> str | None:
 PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
 _NATIONAL_PHONE = re.compile(r"^0\d{9,10}$")  # 0 + a 9-digit mobile number, or 0 + area code + subscriber
 _FOREIGN_PHONE = re.compile(r"^\+[1-9]\d{6,14}$")  # E.164: "+", a country code, at most 15 digits in all
+_MOBILE_PHONE = re.compile(r"^0[35789]\d{8}$")
+# A national number typed without its leading 0: a mobile number's 9 digits, a landline's 10 (area code 2…).
+_WITHOUT_TRUNK_ZERO = re.compile(r"^(?:[35789]\d{8}|2\d{9})$")
 
 
 def national_phone(compact: str) -> str:
     """A number without separators, a Vietnamese one put in its national form, as it is stored and searched:
-    "+84912000555", "84912000555", "0084912000555" and "+84(0)912000555" → "0912000555". Anything else
-    (another country's "+33…", a number in national form) is returned as it is."""
+        "+84912000555", "84912000555", "0084912000555" and "+84(0)912000555" → "0912000555". Anything else
+        (another country's "+33…", a number in national form) is returned as it is; a national number without its
+    leading 0, as caller IDs show it ("903123456"), gets it back."""
     for prefix in ("+84", "0084"):
         if compact.startswith(prefix):
             return "0" + compact[len(prefix) :].removeprefix("0")
     if compact.startswith("84") and len(compact) >= 11:  # a national number starts with 0, never with 84
         return "0" + compact[2:]
+    if _WITHOUT_TRUNK_ZERO.match(compact):  # as a caller ID shows it: "903123456", "2838291234"
+        return "0" + compact
     return compact
+
+
+def is_mobile_phone(number: str) -> bool:
+    """Whether a stored number (`normalize_phone`) is a Vietnamese mobile number, the only kind an SMS
+    reaches: 0 and 9 digits after a mobile prefix (03…, 05…, 07…, 08…, 09…). A landline (02…, 11 digits)
+    or another country's number is not."""
+    return bool(_MOBILE_PHONE.match(number or ""))
 
 
 def normalize_phone(value: str | None, *, field: str = "phone", foreign: bool = False) -> str:

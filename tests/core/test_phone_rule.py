@@ -24,6 +24,9 @@ from citydesk.core.validators import national_phone, normalize_phone
             "０９１２０００５５５",
             "0912000555",
         ),  # full-width digits, as a Japanese or Chinese keyboard types them
+        ("903 123 456", "0903123456"),  # a caller ID without the leading 0
+        ("2838291234", "02838291234"),
+        ("845123456", "0845123456"),  # a mobile number starting 084…, not the country code
         ("  ", ""),
         ("", ""),
         (None, ""),
@@ -67,3 +70,12 @@ def test_a_dossier_and_a_report_store_the_same_number_the_same_way():
     )
     assert problems == []
     assert cleaned.phone == report_phone("0084 (0) 912-000-555") == "0912000555"
+
+
+def test_only_a_mobile_number_receives_an_sms():
+    from citydesk.core.validators import is_mobile_phone
+
+    assert is_mobile_phone("0903123456") and is_mobile_phone("0345000111") and is_mobile_phone("0845123456")
+    assert not is_mobile_phone("02838291234")  # a landline in Hồ Chí Minh City
+    assert not is_mobile_phone("+33612345678")
+    assert not is_mobile_phone("")
