@@ -274,7 +274,7 @@ OTHER_REFUSALS: dict[tuple[str, str], tuple[int, ...]] = {
 
 
 # The latest entry of docs/api-changes.md (a test keeps the two equal).
-API_VERSION = "1.11"
+API_VERSION = "1.12"
 
 api = CityDeskAPI(
     title="CityDesk API",
@@ -422,14 +422,18 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 
 def _register_routers() -> None:
     from citydesk.core.api import router as core_router
+    from citydesk.core.api_auth import router as auth_router
     from citydesk.dossiers.api import router as dossiers_router
     from citydesk.dossiers.api_stats import router as dossier_stats_router
     from citydesk.indicators.api import router as indicators_router
     from citydesk.ratings.api import router as ratings_router
     from citydesk.reports.api import router as reports_router
+    from citydesk.reports.api_citizen import router as reports_citizen_router
 
     api.add_router("/", core_router)
+    api.add_router("/", auth_router)
     api.add_router("/", reports_router)
+    api.add_router("/", reports_citizen_router)
     api.add_router("/", dossiers_router)
     api.add_router("/", dossier_stats_router)
     api.add_router("/", ratings_router)
