@@ -545,6 +545,10 @@ ROUTES: dict[str, Route] = {
     ),
     "api:unit_detail": Route(kwargs=lambda w: {"code": w.p.ward.code}),
     "api:me": NONE,
+    "ratings:import_template": NONE,
+    "api:token_create": NONE,
+    "api:token_delete": NONE,
+    "api:my_reports": NONE,
     "api:delegation_create": NONE,
     "api:delegation_list": NONE,
     "api:delegation_revoke": Route(kwargs=lambda w: {"delegation_id": w.delegation_id}),
@@ -570,6 +574,7 @@ ROUTES: dict[str, Route] = {
     "api:report_resume": REPORT,
     "api:report_rating": PUBLIC_REPORT,
     "api:report_follow": PUBLIC_REPORT,
+    "api:reporter_reply": PUBLIC_REPORT,
     "api:report_follow_confirm": PUBLIC_REPORT,
     "api:report_attach": REPORT,
     "api:report_attachment_file": Route(
@@ -758,6 +763,8 @@ PUBLIC_POST = frozenset(
         "api:report_rating",
         "api:report_follow",
         "api:report_follow_confirm",  # the code sent to an e-mail or phone, given back
+        "api:reporter_reply",  # the reporter answers with the citizen token
+        "api:token_create",  # the app signs in
         "api:dossier_action",  # the applicant acts with the citizen token
         "api:dossier_supplement",  # the applicant sends papers with the citizen token
         "api:dossier_file_online",

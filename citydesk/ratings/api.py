@@ -109,14 +109,17 @@ def rate_kiosk(request: HttpRequest, payload: KioskRatingIn) -> Status:
     """A desk transaction rated once, while it is open (409 after that): by its code when the desk has no
     tablet; a transaction opened for a kiosk only by that paired tablet, which sends its device key in
     `X-Kiosk-Key` (403, field `kiosk`, without it), while the tablet is live (seen in the last 5 minutes);
-    once it is not, by its code too."""
+    once it is not, by its code too. By code, the unit's own staff signed in (their session) are refused
+    (403, field `transaction`), and one address rates a limited number of visits an hour (429)."""
     kiosk = _kiosk_of_request(request, payload.transaction)
+    user = getattr(request, "user", None)
     rating = services.rating_submit_kiosk(
         transaction_code=payload.transaction,
         level=payload.level,
         comment=payload.comment,
         kiosk=kiosk,
         device=kiosk or device_of(request),
+        user=user if user is not None and user.is_authenticated else None,
     )
     return Status(201, _out(rating))
 
@@ -187,12 +190,20 @@ def rating_stats(
     month_to: str = Query("", alias="to"),
     channel: str = "",
     unit: str = "",
+    sort: str = "",
 ) -> dict:
     """Counts and shares (percent, two decimals) per unit, officer, procedure, channel or month
-    (`group`), for months `from`…`to` (YYYY-MM or mm/yyyy), a channel and a unit (with the units below it).
-    Unit heads and deputies see their units; the city's leaders every unit."""
+    (`group`), for months `from`…`to` (YYYY-MM or mm/yyyy), a channel and a unit (with the units below it),
+    in the order `sort` (`satisfied`, `unsatisfied` share or `total`; `-` first: highest first). By unit,
+    a unit without ratings is a row of zeros with no shares. Unit heads and deputies see their units; the
+    city's leaders every unit; system administrators the units they administer, not per officer (403)."""
     result = selectors.stats_for(
-        request.user, group=group, **{"from": month_from, "to": month_to}, channel=channel, unit=unit
+        request.user,
+        group=group,
+        **{"from": month_from, "to": month_to},
+        channel=channel,
+        unit=unit,
+        sort=sort,
     )
     f = result.filters
     return {

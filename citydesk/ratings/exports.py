@@ -12,10 +12,21 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from citydesk.lib.xlsx import workbook_bytes
 from citydesk.ratings.models import Channel
-from citydesk.ratings.selectors import GROUPS, Stats, StatsRow, months_covered, rating_stats
+from citydesk.ratings.selectors import (
+    GROUPS,
+    Stats,
+    StatsRow,
+    comment_rows,
+    comments,
+    comments_with_subjects,
+    months_covered,
+    rating_stats,
+)
+from citydesk.ratings.services.common import grouped
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COUNT = "#,##0"
@@ -25,6 +36,7 @@ FOUR_PLACES = Decimal("0.0001")
 # The groupings whose rows have a code worth a column (a unit's, a procedure's, a channel's); an
 # officer's would be their log-in name, a month has none.
 CODED_GROUPS = frozenset({"unit", "procedure", "channel"})
+EXPORT_COMMENTS = 5000  # the newest comments the workbook lists (it says how many there are)
 
 
 def filter_lines(
@@ -130,15 +142,11 @@ def _sheet(
         cells = [label]
         if with_code:
             cells.append(row.code)
-        cells += [
-            row.satisfied,
-            row.normal,
-            row.unsatisfied,
-            row.total,
-            _fraction(row.satisfied_pct),
-            _fraction(row.normal_pct),
-            _fraction(row.unsatisfied_pct),
-        ]
+        cells += [row.satisfied, row.normal, row.unsatisfied, row.total]
+        if row.total or total:
+            cells += [_fraction(row.satisfied_pct), _fraction(row.normal_pct), _fraction(row.unsatisfied_pct)]
+        else:  # a unit nobody rated: said in words where its shares would be
+            cells.append(_("no ratings"))
         ws.append(cells)
         for i, cell in enumerate(ws[ws.max_row]):
             if i == 0 and isinstance(cell.value, date):
@@ -159,18 +167,76 @@ def _sheet(
         ws.column_dimensions[get_column_letter(i)].width = width
 
 
+def _comments_sheet(
+    workbook: Any, stats: Stats, *, months: tuple[date, date], year_totals: list[int]
+) -> None:
+    """The citizens' comments (Góp ý) of the same scope and filters, newest first (at most
+    EXPORT_COMMENTS, the sheet says how many there are): when, the level, the channel, the unit, the
+    officer (to whom sees the officers' own figures), the procedure and the comment, its phone and
+    identity card numbers hidden."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    title = pgettext("rating", "Comments")
+    ws = workbook.create_sheet(title[:31])
+    ws.append([title])
+    ws["A1"].font = Font(bold=True, size=14)
+    for label, value in filter_lines(stats, months=months, year_totals=year_totals):
+        ws.append([label, value])
+    found = comments(stats.scope, stats.filters)
+    total = found.count()
+    rows = comment_rows(stats.scope, comments_with_subjects(found)[:EXPORT_COMMENTS]) if total else []
+    if total > len(rows):
+        said = _("the latest %(n)s of %(total)s") % {"n": grouped(len(rows)), "total": grouped(total)}
+    else:
+        said = grouped(total)
+    ws.append([title, said])
+    ws.append([])
+    officers = stats.scope.sees_officers
+    headers = [_("Time"), _("Rating"), _("Channel"), _("Unit"), _("Code")]
+    if officers:
+        headers.append(_("Officer"))
+    headers += [_("Procedure"), pgettext("rating", "Comment")]
+    ws.append(headers)
+    header_row = ws.max_row
+    for cell in ws[header_row]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="E8EEF4")
+    ws.freeze_panes = f"A{header_row + 1}"
+    for row in rows:
+        cells: list[Any] = [
+            timezone.localtime(row.created_at).replace(tzinfo=None),
+            row.level_label,
+            row.channel_label,
+            row.unit,
+            row.unit_code,
+        ]
+        if officers:
+            cells.append(row.officer)
+        cells += [f"{row.procedure} ({row.procedure_code})" if row.procedure else "", row.text]
+        ws.append(cells)
+        ws.cell(row=ws.max_row, column=1).number_format = "dd/mm/yyyy hh:mm"
+        ws.cell(row=ws.max_row, column=len(cells)).alignment = Alignment(wrap_text=True, vertical="top")
+    widths = [17, 16, 24, 30, 10] + ([24] if officers else []) + [36, 80]
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+
+
 def stats_xlsx(stats: Stats) -> bytes:
-    """The current view, then every other grouping of the same filters."""
+    """The current view, then every other grouping of the same filters (not per officer for a reader
+    who does not see the officers' own figures), then the citizens' comments."""
     from openpyxl import Workbook
 
     workbook = Workbook()
     workbook.remove(workbook.active)
     workbook.properties.title = _("Satisfaction ratings")
     workbook.properties.creator = "CityDesk"
+    f = stats.filters
+    officers = stats.scope.sees_officers_of(f.unit_ids if f.unit_ids is not None else stats.scope.unit_ids)
     views = [stats] + [
         rating_stats(scope=stats.scope, filters=replace(stats.filters, group=group))
         for group in GROUPS
-        if group != stats.filters.group
+        if group != stats.filters.group and (group != "officer" or officers)
     ]
     # The month grouping knows the whole-year totals it counts: every sheet says them.
     years = next(v.year_totals for v in views if v.filters.group == "month")
@@ -178,6 +244,7 @@ def stats_xlsx(stats: Stats) -> bytes:
     for view in views:
         title = _("By %(group)s") % {"group": lower_first(str(GROUPS[view.filters.group]))}
         _sheet(workbook, view, title, months=months, year_totals=years)
+    _comments_sheet(workbook, stats, months=months, year_totals=years)
     return workbook_bytes(workbook)
 
 

@@ -100,6 +100,9 @@ class Rating(models.Model):
             models.Index(
                 fields=["resident_key", "period"], condition=Q(channel="app"), name="rating_resident_month"
             ),
+            # The statistics page lists the latest comments, newest first: a city's leader reads every
+            # unit's, which the unit's index cannot order without reading all its ratings.
+            models.Index(fields=["created_at"], condition=~Q(comment=""), name="rating_comment_time"),
         ]
 
     def __str__(self) -> str:

@@ -2,31 +2,35 @@
 only (`RatingMonth`: live counts plus imported history), never from the raw ratings.
 
 A unit's head or deputy sees their unit, the units below it and the officers rated there; a city
-leader sees every unit below the city (and, units being below, their officers). Everyone else: 403.
+leader sees every unit below the city (and, units being below, their officers). A system administrator
+(a superuser: every unit; an active administrator's role: the units they administer) sees the units'
+figures, never an officer's own: those are for the officer's heads. Everyone else: 403.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from django.db import connection
-from django.db.models import Max, Min, QuerySet, Sum
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum, Window
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from citydesk.core.errors import DomainError, NotAllowed, NotFound
-from citydesk.core.models import Membership, Organisation, OrgKind, User
+from citydesk.core.models import DivisionLevel, Membership, Organisation, OrgKind, User
 from citydesk.core.powers import Role
 from citydesk.core.selectors import descendant_ids as descendants
 from citydesk.dossiers.models import Procedure
+from citydesk.lib.privacy import hide_contacts
 from citydesk.lib.text import sort_key as _sort_key
 from citydesk.lib.workdays import FIRST_DAY, LAST_DAY
-from citydesk.ratings.models import Channel, RatingMonth
+from citydesk.ratings.models import Channel, Rating, RatingMonth
 from citydesk.ratings.periods import (
     first_month,
     is_year_total,
@@ -37,6 +41,9 @@ from citydesk.ratings.periods import (
 )
 
 STATS_ROLES = frozenset({Role.HEAD, Role.DEPUTY, Role.LEADER})
+# System administrators see the statistics of the units they administer (they import their history and
+# must check it), but not per officer.
+ADMIN_STATS_ROLES = frozenset({Role.ADMIN})
 GROUPS = {
     "unit": gettext_lazy("Unit"),
     "officer": gettext_lazy("Officer"),
@@ -51,6 +58,14 @@ FILTER_LABELS = {
     "to": gettext_lazy("To month"),
     "channel": gettext_lazy("Channel"),
     "unit": gettext_lazy("Unit"),
+    "sort": gettext_lazy("Sort by"),
+}
+# The orders of the table (`sort`): by name (the default, empty), by the satisfied or the unsatisfied
+# share, by the number of ratings; "-" in front for the highest first.
+SORTS = {
+    "satisfied": gettext_lazy("Satisfied (%)"),
+    "unsatisfied": gettext_lazy("Unsatisfied (%)"),
+    "total": gettext_lazy("Total"),
 }
 _COLUMN = {
     "unit": "unit_id",
@@ -70,13 +85,28 @@ HUNDREDTH = Decimal("0.01")
 
 @dataclass(frozen=True)
 class Scope:
-    """The units a user's statistics cover: `unit_ids` None means every unit (no filter needed)."""
+    """The units a user's statistics cover: `unit_ids` None means every unit (no filter needed).
+
+    `officer_unit_ids`: the units whose officers' own figures the user reads (a head's, a deputy's, a
+    leader's units; None: every unit). A system administrator's are none (an empty set)."""
 
     unit_ids: frozenset[int] | None
     roots: tuple[Organisation, ...] = ()
+    officer_unit_ids: frozenset[int] | None = None
 
     def covers(self, unit: Organisation) -> bool:
         return self.unit_ids is None or unit.pk in self.unit_ids
+
+    def sees_officers_of(self, unit_ids: frozenset[int] | None) -> bool:
+        """Whether the officers rated in `unit_ids` (None: every unit) are the user's to see one by one."""
+        if self.officer_unit_ids is None:
+            return True
+        return unit_ids is not None and unit_ids <= self.officer_unit_ids
+
+    @property
+    def sees_officers(self) -> bool:
+        """Whether the user sees any officer's own figures (the grouping by officer is offered)."""
+        return self.officer_unit_ids is None or bool(self.officer_unit_ids)
 
     @property
     def label(self) -> str:
@@ -86,25 +116,43 @@ class Scope:
 
 
 def stats_scope(user: User) -> Scope:
-    """Raises NotAllowed unless the user heads a unit (head, deputy) or leads the city."""
+    """Raises NotAllowed unless the user heads a unit (head, deputy), leads the city or administers the
+    system (a superuser: every unit; the administrator's role: the units they administer, without the
+    officers' own figures)."""
     if not user.is_authenticated or not user.is_active:
         raise NotAllowed(_("Log in to see the rating statistics."))
     memberships = [
         m
-        for m in Membership.objects.filter(user=user, is_active=True, role__in=STATS_ROLES).select_related(
-            "organisation"
-        )
+        for m in Membership.objects.filter(
+            user=user, is_active=True, role__in=STATS_ROLES | ADMIN_STATS_ROLES
+        ).select_related("organisation")
     ]
-    if not memberships:
-        raise NotAllowed(_("The rating statistics are for unit heads and deputies and the city's leaders."))
-    roots = {m.organisation_id: m.organisation for m in memberships}
-    units = descendants(set(roots))
-    top = tuple(
+    heads = {m.organisation_id: m.organisation for m in memberships if m.role in STATS_ROLES}
+    admins = {m.organisation_id: m.organisation for m in memberships if m.role in ADMIN_STATS_ROLES}
+    if not heads and not admins and not user.is_superuser:
+        raise NotAllowed(
+            _(
+                "The rating statistics are for unit heads and deputies, the city's leaders and the "
+                "system's administrators."
+            )
+        )
+    every = Organisation.objects.count()
+    head_units = descendants(set(heads))
+    officer_units = None if len(head_units) == every else frozenset(head_units)
+    if user.is_superuser:
+        return Scope(None, _top(heads, head_units), officer_units)
+    roots = {**admins, **heads}
+    # Administering only units one heads (or none): one walk down the tree, not two.
+    units = head_units if set(admins) <= head_units else descendants(set(roots))
+    return Scope(None if len(units) == every else frozenset(units), _top(roots, units), officer_units)
+
+
+def _top(roots: dict[int, Organisation], units: set[int]) -> tuple[Organisation, ...]:
+    """The roots not below another one (`units`: the roots and the units below them), by name: the
+    scope's label."""
+    return tuple(
         sorted((o for o in roots.values() if o.parent_id not in units), key=lambda o: sort_key(o.name))
     )
-    if len(units) == Organisation.objects.count():
-        return Scope(None, top)
-    return Scope(frozenset(units), top)
 
 
 # --- Filters --------------------------------------------------------------------------------------
@@ -118,6 +166,7 @@ class StatsFilters:
     channel: str = ""
     unit: Organisation | None = None
     unit_ids: frozenset[int] | None = None  # the unit and the units below it, when a unit is chosen
+    sort: str = ""  # SORTS, "-" in front for the highest first; empty: by name
 
     def query(self) -> dict[str, str]:
         """The filters as URL parameters (the page, its export and the API share them)."""
@@ -127,6 +176,7 @@ class StatsFilters:
             "to": f"{self.month_to:%Y-%m}" if self.month_to else "",
             "channel": self.channel,
             "unit": self.unit.code if self.unit else "",
+            "sort": self.sort,
         }
         return {k: v for k, v in params.items() if v}
 
@@ -159,9 +209,11 @@ def stats_filters(
     month_to: str = "",
     channel: str = "",
     unit: str = "",
+    sort: str = "",
 ) -> StatsFilters:
     """Parse the filters (URL parameters); a bad one raises DomainError naming it, an unknown unit
-    NotFound, a unit out of the user's scope NotAllowed."""
+    NotFound, a unit out of the user's scope NotAllowed, and so is the grouping by officer for a user
+    who does not see the officers' own figures there (a system administrator)."""
     group = (group or "unit").strip()
     if group not in GROUPS:
         raise DomainError(
@@ -192,7 +244,24 @@ def stats_filters(
                 field="unit",
             )
         unit_ids = frozenset(descendants({organisation.pk}))
-    return StatsFilters(group, start, end, channel, organisation, unit_ids)
+    if group == "officer" and not scope.sees_officers_of(
+        unit_ids if unit_ids is not None else scope.unit_ids
+    ):
+        raise NotAllowed(
+            _(
+                "The figures of each officer are for their unit's heads and the city's leaders: as a "
+                "system administrator you see those of the units, procedures, channels and months."
+            ),
+            field="group",
+        )
+    sort = (sort or "").strip()
+    if sort.lstrip("-") not in SORTS and sort:
+        raise DomainError(
+            _("Unknown order “%(s)s”; choose one of: %(all)s.")
+            % {"s": sort, "all": ", ".join([*SORTS, *(f"-{k}" for k in SORTS)])},
+            field="sort",
+        )
+    return StatsFilters(group, start, end, channel, organisation, unit_ids, sort)
 
 
 # --- Figures --------------------------------------------------------------------------------------
@@ -340,7 +409,10 @@ def rating_stats(*, scope: Scope, filters: StatsFilters) -> Stats:
         for key, s, n, u in _sums(qs, column)
     ]
     rows = [r for r in rows if r.total]
+    if filters.group == "unit":  # the units nobody rated too, named in the same query
+        rows += _unrated_units(scope, filters, rows)
     _label(filters.group, rows)
+    _sort(rows, filters.sort)
     totals = StatsRow("total", _("Total"))
     for row in rows:
         totals.satisfied += row.satisfied
@@ -356,6 +428,52 @@ def rating_stats(*, scope: Scope, filters: StatsFilters) -> Stats:
         year_totals=counted,
         years_left_out=years_left_out(scope, filters),
     )
+
+
+def _unrated_units(scope: Scope, filters: StatsFilters, rows: list[StatsRow]) -> list[StatsRow]:
+    """Name the units' rows and return the units a comparison must not drop for want of ratings, as rows
+    of zeros, named: the units directly below the unit chosen (else below the scope's own units) and every
+    commune-level People's Committee counted (a ward nobody rated is a finding, not a gap). Not a ward's
+    one-stop desk (its ratings are filed under the ward), nor, for residents' ratings alone, a unit they
+    do not rate; active units only. One query, the one that names the rated units."""
+    rated = {int(r.key) for r in rows}
+    unit_ids = filters.unit_ids if filters.unit_ids is not None else scope.unit_ids
+    if filters.unit is not None:
+        below = Q(parent_id=filters.unit.pk)
+    elif scope.roots:
+        below = Q(parent_id__in=[o.pk for o in scope.roots])
+    else:  # a superuser holding no role: the units below the top ones
+        below = Q(parent__isnull=False, parent__parent__isnull=True)
+    wanted = Q(kind=OrgKind.PEOPLES_COMMITTEE, admin_unit__level=DivisionLevel.WARD)
+    if filters.channel != Channel.APP:
+        wanted |= below
+    wanted &= Q(is_active=True) & ~Q(kind=OrgKind.ONE_STOP_DESK, parent__isnull=False)
+    if unit_ids is not None:
+        wanted &= Q(pk__in=unit_ids)
+    found = Organisation.objects.filter(Q(pk__in=rated) | wanted).only("code", "name")
+    names = {o.pk: (o.code, o.name) for o in found}
+    for row in rows:
+        row.code, row.label = names.pop(int(row.key), ("", f"#{row.key}"))
+    return [StatsRow(key=str(pk), label=name, code=code) for pk, (code, name) in names.items()]
+
+
+def _share_or_none(value: Decimal | None, descending: bool) -> tuple[bool, Decimal]:
+    """A sort key putting the rows without a share (no ratings) last, whichever the direction."""
+    if value is None:
+        return (True, Decimal(0))
+    return (False, -value if descending else value)
+
+
+def _sort(rows: list[StatsRow], sort: str) -> None:
+    """Order the rows as asked (`SORTS`); rows that tie keep their order (by name)."""
+    column = sort.lstrip("-")
+    if column not in SORTS:
+        return
+    descending = sort.startswith("-")
+    if column == "total":
+        rows.sort(key=lambda r: r.total, reverse=descending)
+    else:
+        rows.sort(key=lambda r: _share_or_none(getattr(r, f"{column}_pct"), descending))
 
 
 def _sums(qs: QuerySet[RatingMonth], column: str) -> list[tuple]:
@@ -394,10 +512,10 @@ def _label(group: str, rows: list[StatsRow]) -> None:
         rows.sort(key=lambda r: order.index(r.key) if r.key in order else len(order))
         return
     ids = {int(r.key) for r in rows}
-    if group == "unit":
-        names = {o.pk: (o.code, o.name) for o in Organisation.objects.filter(pk__in=ids).only("code", "name")}
-        none_label = "—"
-    elif group == "officer":
+    if group == "unit":  # named with the units nobody rated (_unrated_units)
+        rows.sort(key=lambda r: sort_key(r.label))
+        return
+    if group == "officer":
         names = {
             u.pk: (u.username, u.full_name or u.username)
             for u in User.objects.filter(pk__in=ids - {0}).only("username", "full_name")
@@ -425,8 +543,150 @@ def stats_for(user: User, **params: str) -> Stats:
         month_to=params.get("to", ""),
         channel=params.get("channel", ""),
         unit=params.get("unit", ""),
+        sort=params.get("sort", ""),
     )
     return rating_stats(scope=scope, filters=filters)
+
+
+# --- Citizens' comments --------------------------------------------------------------------------
+
+COMMENTS_PER_PAGE = 20
+
+
+@dataclass(frozen=True)
+class CommentRow:
+    """A citizen's comment as heads read it: contacts hidden, the officer named only to whom sees them."""
+
+    created_at: datetime
+    level: str
+    level_label: str
+    channel_label: str
+    text: str
+    unit: str
+    unit_code: str
+    officer: str
+    procedure: str
+    procedure_code: str
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
+
+
+def comments(scope: Scope, filters: StatsFilters) -> QuerySet[Rating]:
+    """The ratings with a comment within the scope and the filters (the months chosen, the channel, the
+    unit and the units below it), newest first. From the ratings themselves: the monthly counts keep no
+    comment, and imported history has none."""
+    qs = Rating.objects.exclude(comment="")
+    unit_ids = filters.unit_ids if filters.unit_ids is not None else scope.unit_ids
+    if unit_ids is not None:
+        qs = qs.filter(unit_id__in=unit_ids)
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.month_from:
+        qs = qs.filter(created_at__gte=_local_midnight(filters.month_from))
+    if filters.month_to:
+        end = filters.month_to
+        qs = qs.filter(
+            created_at__lt=_local_midnight(date(end.year + end.month // 12, end.month % 12 + 1, 1))
+        )
+    return qs.order_by("-created_at", "-pk")
+
+
+def comment_rows(scope: Scope, ratings: Iterable[Rating]) -> list[CommentRow]:
+    """The comments as shown: phone, identity card numbers and e-mail addresses hidden (a comment is
+    typed freely and read by many); the officer only where the reader sees the officers' own figures."""
+    rows = []
+    for rating in ratings:
+        officer = rating.officer if rating.officer_id is not None else None
+        shown = officer is not None and scope.sees_officers_of(frozenset({rating.unit_id}))
+        procedure = rating.procedure if rating.procedure_id is not None else None
+        rows.append(
+            CommentRow(
+                created_at=rating.created_at,
+                level=rating.level,
+                level_label=str(rating.get_level_display()),
+                channel_label=str(rating.get_channel_display()),
+                text=hide_contacts(rating.comment),
+                unit=rating.unit.name,
+                unit_code=rating.unit.code,
+                officer=(officer.full_name or officer.username) if shown and officer is not None else "",
+                procedure=procedure.label if procedure is not None else "",
+                procedure_code=procedure.code if procedure is not None else "",
+            )
+        )
+    return rows
+
+
+def comments_with_subjects(qs: QuerySet[Rating]) -> QuerySet[Rating]:
+    """The comments' query with what each concerns, in the same query."""
+    return qs.select_related("unit", "officer", "procedure").only(
+        "created_at",
+        "level",
+        "channel",
+        "comment",
+        "unit_id",
+        "officer_id",
+        "procedure_id",
+        "unit__code",
+        "unit__name",
+        "officer__username",
+        "officer__full_name",
+        "procedure__code",
+        "procedure__name",
+        "procedure__name_en",
+    )
+
+
+@dataclass(frozen=True)
+class CommentPage:
+    """One page of the comments, newest first, with how many there are in all."""
+
+    rows: list[CommentRow]
+    number: int
+    total: int
+    per_page: int = COMMENTS_PER_PAGE
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+    @property
+    def previous(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        return self.number + 1 if self.number < self.pages else None
+
+
+def comment_page(scope: Scope, filters: StatsFilters, number: str | int | None = 1) -> CommentPage:
+    """Page `number` of the comments (a bad number: the first; past the last: the last). One query: the
+    count rides on each row (COUNT(*) OVER ()), the statistics page's budget of queries being small."""
+    try:
+        wanted = max(1, int(number or 1))
+    except (TypeError, ValueError):
+        wanted = 1
+    qs = comments_with_subjects(comments(scope, filters)).annotate(in_all=Window(Count("pk")))
+    start = (wanted - 1) * COMMENTS_PER_PAGE
+    found = list(qs[start : start + COMMENTS_PER_PAGE])
+    if not found and wanted > 1:  # past the last page: the last one
+        total = comments(scope, filters).count()
+        if not total:
+            return CommentPage([], 1, 0)
+        wanted = -(-total // COMMENTS_PER_PAGE)
+        start = (wanted - 1) * COMMENTS_PER_PAGE
+        found = list(qs[start : start + COMMENTS_PER_PAGE])
+    total = found[0].in_all if found else 0
+    return CommentPage(comment_rows(scope, found), wanted, total)
 
 
 def units_in_scope(scope: Scope) -> list[Organisation]:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from citydesk.ratings import kiosk_views, views
+from citydesk.ratings import import_template, kiosk_views, views
 
 app_name = "ratings"
 
@@ -22,4 +22,5 @@ urlpatterns = [
     path("danh-gia/thong-ke/", views.stats, name="stats"),
     path("danh-gia/thong-ke.xlsx", views.stats_xlsx, name="stats_xlsx"),
     path("danh-gia/nhap/", views.import_counts, name="import"),
+    path("danh-gia/nhap/mau.xlsx", import_template.import_template_xlsx, name="import_template"),
 ]

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,7 +28,7 @@ from citydesk.dossiers.models import Status
 from citydesk.lib.text import sort_key
 from citydesk.ratings import exports, selectors, services
 from citydesk.ratings.forms import CodeRatingForm, DeskTransactionForm, ImportForm, RatingForm
-from citydesk.ratings.models import Channel, DeskTransaction, Kiosk, Level
+from citydesk.ratings.models import Channel, DeskTransaction, Kiosk, Level, Rating
 
 log = logging.getLogger("citydesk.ratings")
 
@@ -174,9 +175,12 @@ def desk(request: HttpRequest) -> HttpResponse:
         initial = {"kiosk": remembered if any(code == remembered for code, _label in choices[1:]) else ""}
         form = DeskTransactionForm(initial=initial, units=units, kiosks=choices)
     current = kiosk_of(request)
+    # Whether each was rated, never how: the officer would know which applicant rated them badly before
+    # handing back their result. The level is not even read.
     recent = (
         DeskTransaction.objects.filter(officer=request.user)
-        .select_related("rating", "dossier")
+        .annotate(rated=Exists(Rating.objects.filter(transaction=OuterRef("pk"))))
+        .select_related("dossier")
         .order_by("-created_at")[:10]
     )
     now = timezone.now()
@@ -273,6 +277,8 @@ def rate_by_code(request: HttpRequest) -> HttpResponse:
                     level=data.get("level", ""),
                     comment=data.get("comment", ""),
                     device=device_of(request),
+                    # Signed in: named in the audit trail, and refused if they work for the unit.
+                    user=request.user if request.user.is_authenticated else None,
                 )
             except services.AlreadyRated:
                 # Said as a notice with the code, not under “There is a problem”: nothing to correct.
@@ -300,7 +306,31 @@ def rate_by_code(request: HttpRequest) -> HttpResponse:
 
 
 def _params(request: HttpRequest) -> dict[str, str]:
-    return {k: request.GET.get(k, "") for k in ("group", "from", "to", "channel", "unit")}
+    return {k: request.GET.get(k, "") for k in ("group", "from", "to", "channel", "unit", "sort")}
+
+
+def sort_headers(filters: selectors.StatsFilters) -> dict[str, dict[str, str]]:
+    """The table's sortable headers: each links to the same filters in its order (the highest first, then,
+    on the column already sorted so, the lowest first), and the one sorted says so (`aria-sort`). The
+    first column orders by name, the default."""
+    base = {k: v for k, v in filters.query().items() if k != "sort"}
+    current = filters.sort
+    headers = {
+        "name": {
+            "query": urlencode(base),
+            "aria": "ascending" if not current else "",
+            "action": _("sort by name"),
+        }
+    }
+    for column in selectors.SORTS:
+        if current == f"-{column}":
+            order, aria, action = column, "descending", _("sort lowest first")
+        elif current == column:
+            order, aria, action = f"-{column}", "ascending", _("sort highest first")
+        else:
+            order, aria, action = f"-{column}", "", _("sort highest first")
+        headers[column] = {"query": urlencode({**base, "sort": order}), "aria": aria, "action": action}
+    return headers
 
 
 @login_required
@@ -319,7 +349,8 @@ def stats(request: HttpRequest) -> HttpResponse:
         params.update({"from": f"{this_month.year}-01", "to": f"{this_month:%Y-%m}"})
     context: dict[str, Any] = {
         "params": params,
-        "groups": list(selectors.GROUPS.items()),
+        # A system administrator is not offered the officers' own figures (refused if asked).
+        "groups": [(k, v) for k, v in selectors.GROUPS.items() if k != "officer" or scope.sees_officers],
         "channels": Channel.choices,
         "units": selectors.units_in_scope(scope),
         "scope": scope,
@@ -332,6 +363,7 @@ def stats(request: HttpRequest) -> HttpResponse:
             month_to=params["to"],
             channel=params["channel"],
             unit=params["unit"],
+            sort=params["sort"],
         )
     except DomainError as exc:
         context["error"] = exc
@@ -346,8 +378,11 @@ def stats(request: HttpRequest) -> HttpResponse:
         group=filters.group,
         group_label=selectors.GROUPS[filters.group],
         query=urlencode(filters.query()),
+        sort_headers=sort_headers(filters),
         generated_at=timezone.localtime(),
     )
+    # The citizens' comments (Góp ý) of the same scope and filters, newest first, a page at a time.
+    context["comments"] = selectors.comment_page(scope, filters, request.GET.get("comments_page"))
     response = render(request, "ratings/stats.html", context)
     # How long the statistics took is for the logs, not for the heads reading the page.
     log.info(

@@ -16,7 +16,7 @@ from citydesk.core.models import Membership
 from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.dossiers.selectors import DOSSIER_POWERS
 from citydesk.indicators.views_entry import enter_units as indicator_entry_units
-from citydesk.ratings.selectors import STATS_ROLES
+from citydesk.ratings.selectors import ADMIN_STATS_ROLES, STATS_ROLES
 from citydesk.reports.selectors import SEE_POWERS as REPORT_SEE_POWERS
 
 _CACHE_ATTR = "_citydesk_nav_access"
@@ -54,7 +54,7 @@ def nav_access(request: HttpRequest) -> NavAccess:
             report_queue=bool(powers & REPORT_SEE_POWERS),
             dossier_queue=bool(powers & DOSSIER_POWERS),
             operations=operations,
-            ratings_stats=bool(roles & STATS_ROLES),
+            ratings_stats=bool(roles & (STATS_ROLES | ADMIN_STATS_ROLES)) or user.is_superuser,
             # The entry page also needs indicators reported by the user's units: only then ask (officers).
             indicator_entry=not operations
             and Power.INDICATOR_ENTER in powers

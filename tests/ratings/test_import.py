@@ -31,9 +31,14 @@ def split(total: int, parts: int) -> list[int]:
 def seed_rows() -> list[list[object]]:
     """Seed 004's 2019 desk and web ratings, spread over 12 months and two wards (desk: by officer)."""
     rows: list[list[object]] = []
-    for channel, counts, officers in (("kiosk", SEED_KIOSK, ["officer", "deputy"]), ("web", SEED_WEB, [""])):
+    # Desk ratings are credited to each ward's own officers (an import refuses another unit's officer).
+    desk = {"26743": ["officer", "deputy"], "26740": ["outsider", "other_head"]}
+    for channel, counts, officers in (("kiosk", SEED_KIOSK, desk), ("web", SEED_WEB, None)):
         cells = [
-            (m, unit, officer) for m in range(1, 13) for unit in ("26743", "26740") for officer in officers
+            (m, unit, officer)
+            for m in range(1, 13)
+            for unit in ("26743", "26740")
+            for officer in (officers[unit] if officers else [""])
         ]
         columns = [split(c, len(cells)) for c in counts]
         for i, (month, unit, officer) in enumerate(cells):
@@ -92,6 +97,8 @@ def test_import_csv_seed_counts_and_audit(personas, procedures, tmp_path):
     assert set(RatingMonth.objects.filter(channel="kiosk").values_list("officer_id", flat=True)) == {
         personas.officer.pk,
         personas.deputy.pk,
+        personas.outsider.pk,
+        personas.other_head.pk,
     }
     entry = AuditEntry.objects.get(action="ratings.import")
     assert entry.actor_id == personas.admin.pk and entry.after["rows"] == 72

@@ -6,7 +6,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -16,13 +16,17 @@ from django.utils.translation import gettext_lazy
 
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
-from citydesk.core.models import AuditEntry, Organisation, User
+from citydesk.core.models import AuditEntry, Membership, Organisation, User
 from citydesk.core.powers import Power
+from citydesk.core.selectors import descendant_ids
 from citydesk.core.services import authorize
 from citydesk.dossiers.models import Dossier, Procedure
 from citydesk.ratings.models import Channel, DeskTransaction, Kiosk, Rating
 from citydesk.ratings.services.common import (
+    _HEX_NEXT,
     AlreadyRated,
+    RateLimited,
+    _address_of,
     check_kiosk_interval,
     check_level,
     clean_comment,
@@ -34,7 +38,13 @@ from citydesk.ratings.services.kiosks import (  # noqa: F401  (KIOSK_ID: re-expo
     kiosk_problem,
     normalize_kiosk,
 )
+from citydesk.ratings.services.online import works_for
 
+# Ratings by a transaction's code (no tablet) from one network address in an hour
+# (CITYDESK_RATING_CODE_ADDRESS_LIMIT_PER_HOUR): a citizen rates a visit or two, not dozens; an officer
+# who gives themselves the codes from their own phone is held back. Raise it for a desk hall whose
+# visitors rate on its shared Wi-Fi.
+CODE_ADDRESS_LIMIT_PER_HOUR = 20
 KIOSK_WINDOW_MINUTES = 30  # a transaction can be rated for this long (CITYDESK_KIOSK_WINDOW_MINUTES)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed without doubt
 CODE_LENGTH = 8
@@ -71,6 +81,75 @@ def normalize_transaction_code(typed: str) -> str:
     full-width letters all become “DZY33C89” (the separators go, the letters are capitals)."""
     text = unicodedata.normalize("NFKC", typed or "")
     return CODE_SEPARATORS.sub("", text).upper()
+
+
+def code_address_limit_per_hour() -> int:
+    return int(getattr(settings, "CITYDESK_RATING_CODE_ADDRESS_LIMIT_PER_HOUR", CODE_ADDRESS_LIMIT_PER_HOUR))
+
+
+def check_code_address_limit(device: str, now: datetime) -> None:
+    """At most N ratings by code an hour from one network address (whatever X-Device-Id it sends), counted
+    on one range of the (device, created_at) index as the web and app limits are. A tablet's ratings (its
+    device is the kiosk's code) are not counted: the one-per-transaction rule and its pace hold it."""
+    prefix = _address_of(device or "")
+    if prefix is None:
+        return
+    limit = code_address_limit_per_hour()
+    recent = Rating.objects.filter(
+        device__gte=prefix,
+        device__lt=prefix[:-1] + _HEX_NEXT[prefix[-1]],
+        created_at__gte=now - timedelta(hours=1),
+        channel=Channel.KIOSK,
+    ).count()
+    if recent >= limit:
+        raise RateLimited(
+            _(
+                "Too many desk ratings by code from this network address: at most %(n)s an hour. "
+                "Please try again later."
+            )
+            % {"n": limit},
+            field="device",
+        )
+
+
+def desk_staff(user: User, unit: Organisation) -> bool:
+    """Is `user` staff of `unit`: an active member of it, of a unit above it or of a unit below it (its
+    one-stop desk), or an active delegate there? Its staff do not rate its desk."""
+    if works_for(user, unit):
+        return True
+    below = descendant_ids({unit.pk}) - {unit.pk}
+    return (
+        bool(below)
+        and Membership.objects.filter(user=user, is_active=True, organisation_id__in=below).exists()
+    )
+
+
+def _rater(user: User | None, desk: DeskTransaction) -> Actor:
+    """Who records a desk rating, for the audit trail: the signed-in user who rates by code (refused if
+    they are the unit's staff), else the tablet or the anonymous citizen with the code."""
+    if user is not None and user.is_authenticated:
+        if user.pk == desk.officer_id:
+            raise NotAllowed(
+                _(
+                    "You opened transaction %(code)s: you cannot rate it yourself. The citizen you served "
+                    "rates it with its code, on their own phone."
+                )
+                % {"code": desk.code},
+                field="transaction",
+            )
+        if desk_staff(user, desk.unit):
+            raise NotAllowed(
+                _(
+                    "You work for %(unit)s: its staff do not rate its desk. The citizen served rates "
+                    "transaction %(code)s with its code, on their own phone."
+                )
+                % {"unit": desk.unit.name, "code": desk.code},
+                field="transaction",
+            )
+        return Actor(user_id=user.pk, label=user.full_name or user.username, right=AuditEntry.Right.OWN)
+    return Actor(
+        user_id=None, label=f"kiosk {desk.kiosk}" if desk.kiosk else "kiosk", right=AuditEntry.Right.SYSTEM
+    )
 
 
 def _new_code() -> str:
@@ -233,14 +312,24 @@ def waiting_transaction(kiosk: str) -> DeskTransaction | None:
 
 @transaction.atomic
 def rating_submit_kiosk(
-    *, transaction_code: str, level: str, comment: str = "", device: str = "", kiosk: str | None = None
+    *,
+    transaction_code: str,
+    level: str,
+    comment: str = "",
+    device: str = "",
+    kiosk: str | None = None,
+    user: User | None = None,
 ) -> Rating:
-    """The citizen at the desk rates the officer and the desk: once per transaction, before it expires.
+    """The citizen at the desk rates the officer and the desk: once per transaction, before it expires
+    (or the next citizen is served at its kiosk).
 
     `kiosk` is the code of the paired tablet the rating comes from (the caller checked the tablet's
     secret): it must be the transaction's kiosk, still active and of the transaction's unit. Without it
     (a rating by the transaction's code) a transaction opened for a kiosk is refused while that tablet is
-    live (it is rated there); once the tablet is not seen any more, the code rates it."""
+    live (it is rated there); once the tablet is not seen any more, the code rates it. By code, `user` is
+    the signed-in user, if any: the unit's own staff (above all the transaction's officer) may not rate
+    it (403), anyone else is named in the audit trail; and one address rates at most
+    `code_address_limit_per_hour()` visits an hour."""
     code = normalize_transaction_code(transaction_code)
     if not code:
         raise DomainError(_("The transaction code is missing."), field="transaction")
@@ -263,6 +352,7 @@ def rating_submit_kiosk(
         raise NotAllowed(
             _("This device is not paired with desk %(kiosk)s.") % {"kiosk": kiosk}, field="kiosk"
         )
+    actor = _rater(user if kiosk is None else None, desk)
     level = check_level(level)
     comment = clean_comment(comment)
     now = timezone.now()
@@ -275,6 +365,8 @@ def rating_submit_kiosk(
         )
     device = (device or desk.kiosk or "")[:64]
     check_kiosk_interval(device, now)
+    if kiosk is None:
+        check_code_address_limit(device, now)
     rating = Rating(
         channel=Channel.KIOSK,
         level=level,
@@ -297,11 +389,7 @@ def rating_submit_kiosk(
         ) from None
     month_count_add(rating)
     audit_record(
-        actor=Actor(
-            user_id=None,
-            label=f"kiosk {desk.kiosk}" if desk.kiosk else "kiosk",
-            right=AuditEntry.Right.SYSTEM,
-        ),
+        actor=actor,
         action="rating.submit",
         object_type="rating",
         object_id=rating.pk,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -70,7 +71,12 @@ CHANNEL_ALIASES: dict[str, str] = {
     "app": Channel.APP,
     "ung dung": Channel.APP,
 }
-_MONTH = (re.compile(r"^(\d{4})-(\d{1,2})$"), re.compile(r"^(\d{1,2})/(\d{4})$"))
+# A month as people type it (compared accent-free, lower-case): “2019-12”, “2019/12”; “12/2019”, “12-2019”,
+# “12.2019”, “Tháng 12/2019”, “T12/2019”, “tháng 12 năm 2019”.
+_MONTH = (
+    re.compile(r"^(\d{4}) ?[-/.] ?(\d{1,2})$"),
+    re.compile(r"^(?:(?:thang|t) ?)?(\d{1,2}) ?(?:[-/.]|nam) ?(\d{4})$"),
+)
 # A whole year's total (periods.py): “2019”, “năm 2019”, “cả năm 2019”, “year 2019” (compared accent-free).
 _YEAR = re.compile(r"^(?:(?:ca )?nam |(?:whole )?year )?(\d{4})$")
 _GROUPED = re.compile(r"^\d{1,3}([.,\s]\d{3})+$")
@@ -94,9 +100,23 @@ class ImportResult:
     # A workbook of several sheets: the rows each one gave, in the workbook's order ([]: one sheet).
     sheets: list[tuple[str, int]] = field(default_factory=list)
 
+    # Rows of zeros: the imported counts they removed (their periods and units), and how many found none.
+    removed: int = 0
+    removed_periods: list[date] = field(default_factory=list)
+    removed_units: set[str] = field(default_factory=set)
+    unmatched: int = 0
+
     @property
     def total(self) -> int:
         return self.satisfied + self.normal + self.unsatisfied
+
+    @property
+    def removed_periods_text(self) -> str:
+        return periods_text(self.removed_periods)
+
+    @property
+    def removed_units_text(self) -> str:
+        return self.units_text(removed=True)
 
     def period_text(self, replaced: bool = False) -> str:
         return periods_text(self.replaced_periods if replaced else self.periods)
@@ -109,9 +129,9 @@ class ImportResult:
     def replaced_units_text(self) -> str:
         return self.units_text(replaced=True)
 
-    def units_text(self, replaced: bool = False, limit: int = 5) -> str:
+    def units_text(self, replaced: bool = False, limit: int = 5, removed: bool = False) -> str:
         """“UBND Phường Bến Thành (26743), … and 3 other units”."""
-        codes = sorted(self.replaced_units if replaced else self.units)
+        codes = sorted(self.removed_units if removed else self.replaced_units if replaced else self.units)
         named = [f"{self.unit_names.get(c, c)} ({c})" for c in codes[:limit]]
         more = len(codes) - limit
         if more > 0:
@@ -295,8 +315,13 @@ def _month(value: Any, today: date) -> date:
         return year_total(year)
     else:
         text = str(value or "").strip()
+        if isinstance(
+            value, float
+        ):  # “04.2025” typed in a cell Excel made a number: 4.2025 (10.2020: 10.202)
+            text = f"{value:.4f}"
+        typed = search_key(text)
         for pattern in _MONTH:
-            match = pattern.match(text)
+            match = pattern.match(typed)
             if match:
                 a, b = (int(g) for g in match.groups())
                 year, number = (a, b) if pattern is _MONTH[0] else (b, a)
@@ -401,10 +426,11 @@ def validate_rows(
     errors: list[RowError] = []
     if len(rows) > MAX_ROWS:
         return [], [RowError(1, "", _("At most %(n)s rows per file.") % {"n": grouped(MAX_ROWS)})]
+    codes = {_text(r.get("unit")) for _n, r in rows}
     units = {
         o.code: o
         for o in Organisation.objects.select_related("admin_unit").filter(
-            code__in={_text(r.get("unit")) for _n, r in rows}
+            code__in=codes | {padded for code in codes for padded in _zero_padded(code)}
         )
     }
     officers = dict(
@@ -412,6 +438,7 @@ def validate_rows(
             "username", "pk"
         )
     )
+    officer_units = _officer_units(set(officers.values()))
     procedures = dict(
         Procedure.objects.filter(code__in={_text(r.get("procedure")) for _n, r in rows}).values_list(
             "code", "pk"
@@ -427,15 +454,16 @@ def validate_rows(
         month = _convert(row, "month", number, row_errors, _month, today)
         channel = _convert(row, "channel", number, row_errors, _channel)
         counts = [_convert(row, c, number, row_errors, _count) for c in COUNTS]
+        # A row of zeros removes what was imported for its key: the rules of what may be stored do not
+        # apply to it (a row imported before they were, an officer who has left, can still be removed).
+        removal = counts == [0, 0, 0]
         unit_code = _text(row.get("unit"))
         unit = units.get(unit_code)
         unit_id = unit.pk if unit is not None else None
         if not unit_code:
             row_errors.append(RowError(number, "unit", _("The unit code is missing.")))
         elif unit is None:
-            row_errors.append(
-                RowError(number, "unit", _("Unknown organisation code “%(code)s”.") % {"code": unit_code})
-            )
+            row_errors.append(RowError(number, "unit", _unknown_unit(unit_code, units)))
         elif unit_ids is not None and unit.pk not in unit_ids:
             row_errors.append(
                 RowError(
@@ -445,12 +473,28 @@ def validate_rows(
                     % {"name": unit.name, "code": unit.code},
                 )
             )
-        elif channel == Channel.APP and not is_commune_committee(unit):
+        elif channel == Channel.APP and not removal and not is_commune_committee(unit):
             row_errors.append(RowError(number, "channel", not_commune_message(unit)))
         officer = _text(row.get("officer"))
         officer_id = officers.get(officer, 0) if officer else 0
         if officer and not officer_id:
             row_errors.append(RowError(number, "officer", _("No user “%(u)s”.") % {"u": officer}))
+        elif officer and not removal and channel is not None and channel != Channel.KIOSK:
+            row_errors.append(RowError(number, "officer", _officer_off_desk()))
+        elif (
+            officer and not removal and unit is not None and unit.pk not in officer_units.get(officer_id, ())
+        ):
+            row_errors.append(
+                RowError(
+                    number,
+                    "officer",
+                    _(
+                        "“%(u)s” is not an active officer of %(name)s (%(code)s) or of a unit below it: "
+                        "ratings are credited only to the unit's own officers."
+                    )
+                    % {"u": officer, "name": unit.name, "code": unit.code},
+                )
+            )
         procedure = _text(row.get("procedure"))
         procedure_id = procedures.get(procedure, 0) if procedure else 0
         if procedure and not procedure_id:
@@ -479,63 +523,276 @@ def validate_rows(
     return parsed, errors
 
 
+def _zero_padded(code: str) -> list[str]:
+    """The codes a number-only `code` may have been before a spreadsheet dropped its leading zeros: a
+    province's 2 digits, a district's 3, a ward's 5 (“4” → “04”, “004”, “00004”)."""
+    if not code.isdigit():
+        return []
+    return [code.zfill(width) for width in (2, 3, 5) if width > len(code)]
+
+
+def _unknown_unit(code: str, units: Mapping[str, Organisation]) -> str:
+    """An unknown code; one that exists with leading zeros is named (never guessed: the importer checks)."""
+    known = [padded for padded in _zero_padded(code) if padded in units]
+    if not known:
+        return _("Unknown organisation code “%(code)s”.") % {"code": code}
+    return _(
+        "Unknown organisation code “%(code)s”. Did you mean %(codes)s? Spreadsheet programs drop the "
+        "leading zeros of a code stored as a number: format the column as text and type the code again."
+    ) % {"code": code, "codes": ", ".join(f"{c} ({units[c].name})" for c in known)}
+
+
+def _officer_off_desk() -> str:
+    return _(
+        "Only the desk's ratings (kiosk) name an officer: the online service's rate the service and "
+        "residents' rate their ward. Leave the officer empty on this channel."
+    )
+
+
+def _officer_units(user_ids: set[int]) -> dict[int, set[int]]:
+    """Each user's units as an officer: the organisations of their active memberships and every unit above
+    them (a ward's desk officer may be a member of the ward's one-stop desk, a unit below it). A citizen has
+    none."""
+    memberships = list(
+        Membership.objects.filter(user_id__in=user_ids, is_active=True).values_list(
+            "user_id", "organisation_id"
+        )
+    )
+    parents: dict[int, int | None] = {}
+    frontier = {org for _user, org in memberships}
+    while frontier:
+        found = dict(Organisation.objects.filter(pk__in=frontier).values_list("pk", "parent_id"))
+        parents.update(found)
+        frontier = {p for p in found.values() if p is not None and p not in parents}
+    places: dict[int, set[int]] = defaultdict(set)
+    for user_id, org in memberships:
+        node: int | None = org
+        while node is not None and node not in places[user_id]:
+            places[user_id].add(node)
+            node = parents.get(node)
+    return places
+
+
+Key = tuple[date, int, int, int, str]  # month, unit, officer, procedure, channel: a row of the monthly counts
+Breakdown = tuple[bool, bool]  # (per officer, per procedure): (False, False) is the unit's total
+
+
+def _breakdown(key: Key) -> Breakdown:
+    return bool(key[2]), bool(key[3])
+
+
+def _breakdown_text(breakdown: Breakdown) -> str:
+    return {
+        (False, False): _("as the unit's total (no officer, no procedure)"),
+        (True, False): _("per officer"),
+        (False, True): _("per procedure"),
+        (True, True): _("per officer and procedure"),
+    }[breakdown]
+
+
+class _Names:
+    """The officers' usernames and the procedures' codes of stored rows, read once, to name those rows."""
+
+    def __init__(self, keys: Iterable[Key]) -> None:
+        keys = list(keys)
+        self.officers = dict(
+            User.objects.filter(pk__in={k[2] for k in keys if k[2]}).values_list("pk", "username")
+        )
+        self.procedures = dict(
+            Procedure.objects.filter(pk__in={k[3] for k in keys if k[3]}).values_list("pk", "code")
+        )
+
+    def of(self, key: Key) -> str:
+        names = [self.officers.get(key[2], str(key[2])) if key[2] else "", self.procedures.get(key[3], "")]
+        return " / ".join(n for n in names if n)
+
+    def stored(self, keys: list[Key], limit: int = 5) -> str:
+        """“per officer (officer, deputy)”: how `keys` (stored rows of one breakdown) break the figures down."""
+        text = _breakdown_text(_breakdown(keys[0]))
+        names = sorted({self.of(k) for k in keys} - {""})
+        if not names:
+            return text
+        listed = ", ".join(names[:limit]) + (", …" if len(names) > limit else "")
+        return f"{text} ({listed})"
+
+
+def _column(one: Breakdown, other: Breakdown) -> str:
+    """The column where two breakdowns differ: the officer's, else the procedure's."""
+    return "officer" if one[0] != other[0] else "procedure"
+
+
 def _counted_twice(
     parsed: list[Parsed], numbers: list[int], row_text: Callable[[int], str] = str
 ) -> list[RowError]:
-    """A whole year's total and months of the same year (same unit, channel, officer and procedure), in
-    the file or already imported: the statistics would count those months twice."""
-    errors: list[RowError] = []
-    line = dict(zip(((p[0], *p[1:5]) for p in parsed), numbers, strict=True))
-    yearly: dict[tuple, int] = {}
-    monthly: dict[tuple, int] = {}
-    for row in parsed:
-        where = yearly if is_year_total(row[0]) else monthly
-        where.setdefault((row[0].year, *row[1:5]), line[(row[0], *row[1:5])])
-    for key, number in yearly.items():
-        if key in monthly:
-            errors.append(
-                RowError(
-                    number,
-                    "month",
-                    _(
-                        "Row %(r)s gives a month of %(y)s for the same unit, channel, officer and procedure: "
-                        "the year's total and its months would be counted twice."
+    """The rows that would count the same ratings twice once the file is imported, in the file or with the
+    counts imported before (what the file replaces or removes left out). Every such row is named.
+
+    - A unit, channel and month (or whole year) is given in one breakdown: the unit's total, per officer,
+      per procedure, or per officer and procedure. Two breakdowns of the same ratings would add up to twice
+      their number (a unit's total is the sum of its officers' rows).
+    - A whole year's total goes with no month of that year for the same unit and channel, unless both are
+      rows of the same breakdown about other officers or procedures.
+
+    A breakdown imported before is replaced by another one when the same file removes each of its rows (a
+    row of zeros): the file then holds the whole correction. Stored rows of no ratings count nothing (they
+    were stored before a row of zeros removed) and are left out."""
+    written = {p[:5]: line for p, line in zip(parsed, numbers, strict=True) if any(p[5:])}
+    if not written:
+        return []
+    removed = {p[:5] for p in parsed if not any(p[5:])}
+    stored = [k for k in _stored_rows(set(written)) if k not in written and k not in removed]
+    names = _Names(stored)
+    # The rows after the import by unit, channel and year: the stored ones kept, then the file's by line.
+    cells: dict[tuple, list[tuple[Key, int | None]]] = defaultdict(list)
+    for key in stored:
+        cells[(key[1], key[4], key[0].year)].append((key, None))
+    for key, line in sorted(written.items(), key=lambda item: item[1]):
+        cells[(key[1], key[4], key[0].year)].append((key, line))
+    errors: dict[int, RowError] = {}
+    for (_unit, _channel, year), entries in cells.items():
+        periods: dict[date, list[tuple[Key, int | None]]] = defaultdict(list)
+        for entry in entries:
+            periods[entry[0][0]].append(entry)
+        for period, group in periods.items():
+            _one_breakdown(period, group, names, errors, row_text)
+        _year_or_months(year, entries, names, errors, row_text)
+    return sorted(errors.values(), key=lambda e: e.row)
+
+
+def _one_breakdown(
+    period: date,
+    group: list[tuple[Key, int | None]],
+    names: _Names,
+    errors: dict[int, RowError],
+    row_text: Callable[[int], str],
+) -> None:
+    """A unit's channel and `period` (month or year) after the import: one breakdown, else each row of the
+    file that brings another one is an error."""
+    kept: dict[Breakdown, list[Key]] = defaultdict(list)
+    for key, line in group:
+        if line is None:
+            kept[_breakdown(key)].append(key)
+    first = next(((key, line) for key, line in group if line is not None), None)
+    if first is None:
+        return
+    label = period_label(period)
+    for key, line in group:
+        if line is None:
+            continue
+        given = _breakdown(key)
+        others = [b for b in kept if b != given]
+        if others:
+            message = _(
+                "%(period)s is already imported for this unit and channel %(stored)s; this row gives it "
+                "%(given)s: the statistics would count the same ratings twice. To replace the figures "
+                "imported before, give each of those rows with 0, 0, 0 in this file: a row of zeros "
+                "removes what was imported."
+            ) % {
+                "period": label,
+                "stored": "; ".join(names.stored(kept[b]) for b in others),
+                "given": _breakdown_text(given),
+            }
+            errors.setdefault(line, RowError(line, _column(given, others[0]), message))
+        elif given != _breakdown(first[0]):
+            message = _(
+                "Row %(r)s gives %(period)s for the same unit and channel %(other)s; this row gives it "
+                "%(given)s: the statistics would count the same ratings twice. Give a unit's month and "
+                "channel in one breakdown."
+            ) % {
+                "r": row_text(first[1]),  # type: ignore[arg-type]
+                "period": label,
+                "other": _breakdown_text(_breakdown(first[0])),
+                "given": _breakdown_text(given),
+            }
+            errors.setdefault(line, RowError(line, _column(given, _breakdown(first[0])), message))
+
+
+def _year_or_months(
+    year: int,
+    entries: list[tuple[Key, int | None]],
+    names: _Names,
+    errors: dict[int, RowError],
+    row_text: Callable[[int], str],
+) -> None:
+    """A whole year's total and months of that year (same unit and channel) after the import: they may
+    stand together only as rows of one breakdown about other officers or procedures."""
+    years = [e for e in entries if is_year_total(e[0][0])]
+    months = [e for e in entries if not is_year_total(e[0][0])]
+    if not years or not months:
+        return
+    by_breakdown: dict[Breakdown, list[tuple[Key, int | None]]] = defaultdict(list)
+    by_subject: dict[tuple[int, int], list[tuple[Key, int | None]]] = defaultdict(list)
+    for entry in months:
+        by_breakdown[_breakdown(entry[0])].append(entry)
+        by_subject[entry[0][2:4]].append(entry)
+    for key, line in years:
+        same = by_subject.get(key[2:4], [])
+        clashing = [e for b, es in by_breakdown.items() if b != _breakdown(key) for e in es] + same
+        if not clashing:
+            continue
+        if line is None:  # the year imported before: each month of the file is an error
+            stored_year = names.stored([key])
+            for _month_key, month_line in clashing:
+                if month_line is not None:
+                    errors.setdefault(
+                        month_line, RowError(month_line, "month", _year_stored(year, stored_year))
                     )
-                    % {"r": row_text(monthly[key]), "y": key[0]},
-                )
-            )
-    if errors or not parsed:
-        return errors
-    units = {p[1] for p in parsed}
-    stored = RatingMonth.objects.filter(imported=True, unit_id__in=units)
-    years = {k[0] for k in monthly}
-    if years:  # months in the file, the whole year already imported
-        for month, *rest in stored.filter(month__in=[year_total(y) for y in years]).values_list(
-            "month", "unit_id", "officer_id", "procedure_id", "channel"
-        ):
-            key = (month.year, *rest)
-            if key in monthly:
-                errors.append(RowError(monthly[key], "month", _year_stored(month.year)))
-    if yearly:  # the whole year in the file, months of it already imported
-        first, last = min(k[0] for k in yearly), max(k[0] for k in yearly)
-        months = stored.filter(month__gte=date(first, 1, 1), month__lte=date(last, 12, 1))
-        for month, *rest in months.values_list("month", "unit_id", "officer_id", "procedure_id", "channel"):
-            key = (month.year, *rest)
-            if key in yearly:
-                errors.append(RowError(yearly.pop(key), "month", _months_stored(month.year)))
-    return sorted(errors, key=lambda e: e.row)
+            continue
+        in_file = sorted(month_line for _k, month_line in clashing if month_line is not None)
+        same_in_file = sorted(month_line for _k, month_line in same if month_line is not None)
+        if same_in_file:
+            message = _(
+                "Row %(r)s gives a month of %(y)s for the same unit, channel, officer and procedure: "
+                "the year's total and its months would be counted twice."
+            ) % {"r": row_text(same_in_file[0]), "y": year}
+        elif in_file:
+            message = _(
+                "Row %(r)s gives a month of %(y)s for the same unit and channel %(other)s; this row gives the "
+                "whole year %(given)s: the year's total and its months would be counted twice."
+            ) % {
+                "r": row_text(in_file[0]),
+                "y": year,
+                "other": _breakdown_text(_breakdown(next(k for k, ml in clashing if ml == in_file[0]))),
+                "given": _breakdown_text(_breakdown(key)),
+            }
+        else:
+            stored_months = sorted({k[0] for k, _ml in clashing})
+            message = _months_stored(year, ", ".join(f"{m:%m/%Y}" for m in stored_months))
+        errors.setdefault(line, RowError(line, "month", message))
 
 
-def _year_stored(year: int) -> str:
+def _stored_rows(written: set[Key]) -> list[Key]:
+    """The imported rows (with ratings) of the units, channels and years the file writes."""
+    cells = {(k[1], k[4], k[0].year) for k in written}
+    years = {c[2] for c in cells}
+    rows = (
+        RatingMonth.objects.filter(
+            imported=True,
+            unit_id__in={c[0] for c in cells},
+            channel__in={c[1] for c in cells},
+            month__gte=date(min(years), 1, 1),
+            month__lte=year_total(max(years)),
+        )
+        .exclude(satisfied=0, normal=0, unsatisfied=0)
+        .values_list("month", "unit_id", "officer_id", "procedure_id", "channel")
+    )
+    return [key for key in rows if (key[1], key[4], key[0].year) in cells]
+
+
+def _year_stored(year: int, stored: str) -> str:
     return _(
-        "The whole year %(y)s is already imported for this unit and channel: its months would be counted twice."
-    ) % {"y": year}
+        "The whole year %(y)s is already imported for this unit and channel %(stored)s: its months would be "
+        "counted twice. To import the months instead, give the year's rows with 0, 0, 0 in this file: a row "
+        "of zeros removes what was imported."
+    ) % {"y": year, "stored": stored}
 
 
-def _months_stored(year: int) -> str:
+def _months_stored(year: int, months: str) -> str:
     return _(
-        "Months of %(y)s are already imported for this unit and channel: the year's total would count them twice."
-    ) % {"y": year}
+        "Months of %(y)s are already imported for this unit and channel (%(months)s): the year's total would "
+        "count them twice. To import the year's total instead, give each of those rows with 0, 0, 0 in this "
+        "file: a row of zeros removes what was imported."
+    ) % {"y": year, "months": months}
 
 
 @dataclass
@@ -649,7 +906,13 @@ def ratings_import(
         errors = [sheets.placed(e) for e in errors]
         raise ImportRejected(_("Nothing was imported: %(n)s row(s) have errors.") % {"n": rows_wrong}, errors)
     before = _stored_keys(parsed)
-    month_rows_upsert(parsed, imported=True)
+    # A row of zeros removes the counts imported for its key (a mistaken row, or a breakdown replaced by
+    # another): it is not kept at 0, and a whole year's total removed blocks its months no longer.
+    counted = [p for p in parsed if any(p[5:])]
+    removed = [p for p in parsed if not any(p[5:]) and p[:5] in before]
+    _imported_delete({p[:5] for p in removed})
+    _empty_rows_delete(counted)
+    month_rows_upsert(counted, imported=True)
     result = ImportResult(
         rows=len(parsed),
         sheets=sheets.counts,
@@ -668,10 +931,14 @@ def ratings_import(
     result.units = set(codes.values())
     result.unit_names = dict(names.values())
     result.periods = sorted({p[0] for p in parsed})
-    replaced = [p for p in parsed if p[:5] in before]
+    replaced = [p for p in counted if p[:5] in before]
     result.replaced = len(replaced)
     result.replaced_periods = sorted({p[0] for p in replaced})
     result.replaced_units = {codes[p[1]] for p in replaced}
+    result.removed = len(removed)
+    result.removed_periods = sorted({p[0] for p in removed})
+    result.removed_units = {codes[p[1]] for p in removed}
+    result.unmatched = len(parsed) - len(counted) - len(removed)
     audit_record(
         actor=actor,
         action="ratings.import",
@@ -686,6 +953,7 @@ def ratings_import(
             "months": [result.months[0].isoformat(), result.months[1].isoformat()],
             "units": sorted(result.units)[:50],
             "replaced": result.replaced,
+            "removed": result.removed,
         },
     )
     return result
@@ -698,3 +966,38 @@ def _stored_keys(parsed: list[Parsed]) -> set[tuple]:
         imported=True, unit_id__in={p[1] for p in parsed}, month__in={p[0] for p in parsed}
     ).values_list("month", "unit_id", "officer_id", "procedure_id", "channel")
     return {key for key in stored if key in wanted}
+
+
+def _imported_delete(keys: set[tuple]) -> None:
+    """Delete the imported rows of these keys (month, unit, officer, procedure, channel)."""
+    if not keys:
+        return
+    stored = RatingMonth.objects.filter(
+        imported=True, unit_id__in={k[1] for k in keys}, month__in={k[0] for k in keys}
+    ).values_list("pk", "month", "unit_id", "officer_id", "procedure_id", "channel")
+    pks = [pk for pk, *key in stored if tuple(key) in keys]
+    for start in range(0, len(pks), 500):
+        RatingMonth.objects.filter(pk__in=pks[start : start + 500]).delete()
+
+
+def _empty_rows_delete(counted: list[Parsed]) -> None:
+    """Imported rows of no ratings in the units, channels and years the import writes: rows of zeros kept
+    by imports before they removed (a whole year at 0 named “Cả năm 2024” in the statistics). They count
+    nothing, and the check of the import leaves them out."""
+    if not counted:
+        return
+    cells = {(p[1], p[4], p[0].year) for p in counted}
+    years = {c[2] for c in cells}
+    empty = RatingMonth.objects.filter(
+        imported=True,
+        satisfied=0,
+        normal=0,
+        unsatisfied=0,
+        unit_id__in={c[0] for c in cells},
+        channel__in={c[1] for c in cells},
+        month__gte=date(min(years), 1, 1),
+        month__lte=year_total(max(years)),
+    ).values_list("pk", "unit_id", "channel", "month")
+    pks = [pk for pk, unit_id, channel, month in empty if (unit_id, channel, month.year) in cells]
+    if pks:
+        RatingMonth.objects.filter(pk__in=pks).delete()
