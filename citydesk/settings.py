@@ -81,6 +81,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Before everything, Django's host validation included: a load balancer probing /healthz by the
+    # machine's address (Host: 10.0.0.5) gets the health check, not 400 DisallowedHost.
+    "citydesk.web.health_middleware.HealthCheckAnyHost",
     # First: everything after it (the log-in lock-out, rate limits) sees the visitor's own address.
     "citydesk.web.middleware.ForwardedClientAddress",
     "django.middleware.security.SecurityMiddleware",
@@ -290,6 +293,8 @@ MEDIA_URL = "/media/"
 CITYDESK_HEAT_DIR = Path(env_str("CITYDESK_HEAT_DIR", str(DATA_DIR / "heat")))
 CITYDESK_MAX_ATTACHMENTS = _int_between("CITYDESK_MAX_ATTACHMENTS", 5, 0, 50)
 CITYDESK_MAX_ATTACHMENT_MB = _int_between("CITYDESK_MAX_ATTACHMENT_MB", 10, 1, 100)
+# Each paper attached to a dossier (dossiers/services/intake.py), in MB.
+CITYDESK_MAX_DOSSIER_FILE_MB = _int_between("CITYDESK_MAX_DOSSIER_FILE_MB", 10, 1, 100)
 # Files of a refused online filing, kept for the next try (dossiers/staging.py): per browser session, hours kept.
 CITYDESK_MAX_STAGED_UPLOADS = _int_between("CITYDESK_MAX_STAGED_UPLOADS", 20, 0, 200)
 CITYDESK_STAGED_UPLOAD_HOURS = _int_between("CITYDESK_STAGED_UPLOAD_HOURS", 24, 1, 24 * 30)
@@ -308,6 +313,9 @@ EMAIL_PORT = _int_between("CITYDESK_EMAIL_PORT", 25, 1, 65_535)
 EMAIL_HOST_USER = env_str("CITYDESK_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env_str("CITYDESK_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("CITYDESK_EMAIL_TLS", False)
+# Seconds an SMTP connection waits for the server (connect, each reply). Without it, a server that accepts
+# the connection and never answers holds the task worker for ever: no SMS, no SLA sweep, nothing logged.
+EMAIL_TIMEOUT = _int_between("CITYDESK_EMAIL_TIMEOUT", 20, 1, 600)
 DEFAULT_FROM_EMAIL = (
     env_email("CITYDESK_FROM_EMAIL", "CityDesk <no-reply@citydesk.local>")
     or "CityDesk <no-reply@citydesk.local>"
@@ -362,6 +370,10 @@ CITYDESK_SLA_WARN_HOURS = _int_between("CITYDESK_SLA_WARN_HOURS", 8, 0, 24 * 30)
 CITYDESK_RATING_DEVICE_LIMIT_PER_HOUR = _int_between("CITYDESK_RATING_DEVICE_LIMIT_PER_HOUR", 10, 1, 10_000)
 CITYDESK_RATING_ADDRESS_LIMIT_PER_HOUR = _int_between(
     "CITYDESK_RATING_ADDRESS_LIMIT_PER_HOUR", 60, 1, 100_000
+)
+# Desk ratings by a transaction's code (a desk without a tablet): at most this many an hour from one address.
+CITYDESK_RATING_CODE_ADDRESS_LIMIT_PER_HOUR = _int_between(
+    "CITYDESK_RATING_CODE_ADDRESS_LIMIT_PER_HOUR", 20, 1, 10_000
 )
 # The address citizens and officers reach the site at, for links in SMS, e-mails and receipts. Production
 # must set it: `check --deploy` warns (citydesk.W001/W002) while it is a local or plain-http address.

@@ -444,8 +444,13 @@ def _restore_database(database: Path, source: Path) -> list[str]:
         ]
         result = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
         if result.returncode != 0:
+            # --single-transaction: pg_restore stopped at the first error and PostgreSQL rolled back the
+            # whole restore, the --clean drops included.
             raise DomainError(
-                _("pg_restore failed: %(error)s") % {"error": result.stderr.strip()[:2000]}, field="database"
+                _("pg_restore failed: %(error)s") % {"error": result.stderr.strip()[:2000]}
+                + "\n"
+                + _("The database was not changed."),
+                field="database",
             )
     else:
         raise DomainError(

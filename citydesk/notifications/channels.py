@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils.module_loading import import_string
 
+from citydesk.core.validators import is_mobile_phone
 from citydesk.lib.text import unaccented
 from citydesk.notifications.models import Channel, Notification
 
@@ -20,6 +21,25 @@ log = logging.getLogger("citydesk.notifications")
 
 class DeliveryError(Exception):
     """A temporary failure: the outbox keeps the message and retries later."""
+
+
+class Undeliverable(Exception):
+    """A permanent failure: no retry can deliver this message (an SMS to a landline). The outbox marks it
+    failed at once, its reason in `last_error`."""
+
+
+# How `last_error` starts for an SMS never sent because its number is no mobile number: what a page reads
+# to say that the citizen was not reached by SMS.
+NOT_A_MOBILE_NUMBER = "not a mobile number"
+
+
+def sms_unreachable(address: str) -> str:
+    """Why an SMS to `address` cannot be sent ("" when it can): only a Vietnamese mobile number receives
+    one; a landline ("(028) 3829 1234", stored 02838291234) or another country's number does not, and a
+    gateway would take the message and lose it (reported sent)."""
+    if is_mobile_phone(address):
+        return ""
+    return f"{NOT_A_MOBILE_NUMBER}: {address or '(none)'} cannot receive an SMS"
 
 
 class Transport(Protocol):
@@ -143,6 +163,9 @@ def sms_text(subject: str, body: str, *, limit: int = SMS_MAX_CHARS) -> str:
 
 class SmsTransport:
     def deliver(self, notification: Notification) -> None:
+        unreachable = sms_unreachable(notification.address)
+        if unreachable:  # queued before its number was checked: never handed to the gateway
+            raise Undeliverable(unreachable)
         gateway: SmsGateway = import_string(settings.CITYDESK_SMS_GATEWAY)()
         text = sms_text(notification.subject, notification.body)
         if not settings.CITYDESK_SMS_DIACRITICS:  # 160 characters a part instead of 70: a third of the cost

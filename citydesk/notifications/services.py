@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +15,13 @@ from django.utils.translation import gettext as _
 from citydesk.core.errors import DomainError
 from citydesk.core.models import User
 from citydesk.core.rows import RowWriter
-from citydesk.notifications.channels import TRANSPORTS, DeliveryError, backoff_seconds
+from citydesk.notifications.channels import (
+    TRANSPORTS,
+    DeliveryError,
+    Undeliverable,
+    backoff_seconds,
+    sms_unreachable,
+)
 from citydesk.notifications.models import Channel, Notification
 
 log = logging.getLogger("citydesk.notifications")
@@ -50,6 +57,14 @@ def notification_queue(
     notification = Notification(
         channel=channel, subject=subject[:200], body=body, recipient=recipient, address=address
     )
+    unreachable = sms_unreachable(address) if channel == Channel.SMS else ""
+    if unreachable:
+        # Stored failed at once, with why: the officer's page can say the citizen was not reached (a
+        # landline given to the hotline), and the worker never hands it to the gateway.
+        notification.status = Notification.Status.FAILED
+        notification.last_error = unreachable
+        _NOTIFICATIONS.insert([notification])
+        return notification
     _NOTIFICATIONS.insert([notification])
     _schedule_wake()
     return notification
@@ -140,8 +155,19 @@ def _claim(notification_id: int, now: timezone.datetime) -> bool:
     )
 
 
-def deliver_due(*, limit: int = 200) -> dict[str, int]:
-    """Deliver what is due; failures go back to pending with back-off, or to failed at the limit."""
+# One run of the outbox: it stops taking messages after this long, leaving the rest to the next run, so that a
+# slow gateway (a mail server that accepts connections and never answers waits EMAIL_TIMEOUT per message)
+# cannot hold the task worker and starve the deadline sweep.
+DELIVERY_BUDGET_SECONDS = 120
+# A channel that failed this many times in a row in one run is left alone for the rest of it (its gateway is
+# down: waiting out every message's timeout would only delay the other channels).
+CHANNEL_DOWN_AFTER = 3
+
+
+def deliver_due(*, limit: int = 200, budget_seconds: float = DELIVERY_BUDGET_SECONDS) -> dict[str, int]:
+    """Deliver what is due; failures go back to pending with back-off, or to failed at the limit. Stops
+    after `budget_seconds` and skips a channel that keeps failing (both left pending, for the next run)."""
+    started = time.monotonic()
     now = timezone.now()
     # Rows stuck in "sending" for 10 minutes (a worker died mid-way) are retried.
     Notification.objects.filter(
@@ -152,16 +178,43 @@ def deliver_due(*, limit: int = 200) -> dict[str, int]:
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-    counts = {"sent": 0, "retry": 0, "failed": 0}
-    for notification_id in due_ids:
+    counts = {"sent": 0, "retry": 0, "failed": 0, "left": 0}
+    channels = dict(
+        Notification.objects.filter(pk__in=due_ids).values_list("pk", "channel")
+    )  # one query: which channel each due message goes by
+    failing: dict[str, int] = {}  # consecutive failures per channel in this run
+    for position, notification_id in enumerate(due_ids):
+        if time.monotonic() - started > budget_seconds:
+            counts["left"] = len(due_ids) - position
+            log.warning("notification delivery stopped for this run", extra={"left": counts["left"]})
+            break
+        if failing.get(channels.get(notification_id, ""), 0) >= CHANNEL_DOWN_AFTER:
+            counts["left"] += 1
+            continue
         if not _claim(notification_id, now):
             continue
         notification = Notification.objects.select_related("recipient").get(pk=notification_id)
         notification.attempts += 1
         try:
             TRANSPORTS[notification.channel].deliver(notification)
+        except Undeliverable as exc:  # no retry can help: failed now, with why
+            notification.last_error = str(exc)[:2000]
+            notification.status = Notification.Status.FAILED
+            counts["failed"] += 1
+            log.warning("notification undeliverable", extra={"notification": notification.pk})
         except (DeliveryError, Exception) as exc:  # any gateway failure keeps the message
             notification.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            failing[notification.channel] = failing.get(notification.channel, 0) + 1
+            # Said at once (monitoring reads the log), without the recipient's address or number.
+            log.warning(
+                "notification delivery failed",
+                extra={
+                    "notification": notification.pk,
+                    "channel": notification.channel,
+                    "attempt": notification.attempts,
+                    "error": type(exc).__name__,
+                },
+            )
             if notification.attempts >= settings.CITYDESK_NOTIFY_MAX_ATTEMPTS:
                 notification.status = Notification.Status.FAILED
                 counts["failed"] += 1
@@ -173,6 +226,7 @@ def deliver_due(*, limit: int = 200) -> dict[str, int]:
                 )
                 counts["retry"] += 1
         else:
+            failing[notification.channel] = 0
             notification.status = Notification.Status.SENT
             notification.sent_at = timezone.now()
             notification.last_error = ""

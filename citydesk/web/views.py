@@ -380,6 +380,12 @@ def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
+    """The health check at its address; citydesk.web.health_middleware answers it first, whatever the
+    Host header, so this view serves it only where that middleware is not installed."""
+    return health_response()
+
+
+def health_response() -> JsonResponse:
     """Liveness, database reachability and schema, for load balancers and monitoring: 503 with the reason
     when the database cannot be reached or lacks migrations of this code (pages would only fail)."""
     started = datetime.now()

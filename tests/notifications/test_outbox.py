@@ -50,7 +50,7 @@ def test_email_is_delivered_by_the_worker_not_the_request(personas, django_captu
         )
     assert mail.outbox == []
     assert n.address == "citizen@example.vn"
-    assert deliver_due() == {"sent": 1, "retry": 0, "failed": 0}
+    assert deliver_due() == {"sent": 1, "retry": 0, "failed": 0, "left": 0}
     assert mail.outbox[0].subject == "Kết quả xử lý"
     n.refresh_from_db()
     assert n.status == "sent" and n.attempts == 1 and n.sent_at is not None
@@ -63,7 +63,7 @@ def test_gateway_failure_keeps_the_message_and_retries(personas, flaky_sms):
     n.refresh_from_db()
     assert n.status == "pending" and n.attempts == 1 and "gateway timeout" in n.last_error
     assert n.next_attempt_at > timezone.now()  # back-off: not retried at once
-    assert deliver_due() == {"sent": 0, "retry": 0, "failed": 0}
+    assert deliver_due() == {"sent": 0, "retry": 0, "failed": 0, "left": 0}
     _make_due(n)
     deliver_due()
     _make_due(n)
@@ -204,3 +204,38 @@ def test_sms_go_out_unaccented_unless_diacritics_are_asked_for(settings, flaky_s
         "0901234567": "Ho so HS-001 da co ket qua.",
         "0901234568": "Hồ sơ HS-002 đã có kết quả.",
     }
+
+
+def test_a_gateway_that_keeps_failing_is_left_alone_for_the_rest_of_the_run(personas, flaky_sms, caplog):
+    """One SMS gateway down: after 3 failures in a row its other messages wait for the next run (untouched),
+    while the e-mails due in the same run still go out; each failure is logged without the number."""
+    flaky_sms.failures = 100
+    sms = [
+        notification_queue(channel="sms", address=f"090123456{i}", subject="CityDesk", body=f"Tin {i}")
+        for i in range(5)
+    ]
+    email = notification_queue(channel="email", recipient=personas.citizen, subject="Kết quả", body="Xong.")
+    with caplog.at_level("WARNING", logger="citydesk.notifications"):
+        counts = deliver_due()
+    assert counts == {"sent": 1, "retry": 3, "failed": 0, "left": 2}
+    assert [n.attempts for n in Notification.objects.filter(pk__in=[n.pk for n in sms]).order_by("pk")] == [
+        1,
+        1,
+        1,
+        0,
+        0,
+    ]
+    assert Notification.objects.get(pk=email.pk).status == "sent"
+    failures = [r for r in caplog.records if r.getMessage() == "notification delivery failed"]
+    assert len(failures) == 3 and all(r.channel == "sms" for r in failures)
+    assert not any("0901234560" in r.getMessage() + str(r.__dict__) for r in failures)
+
+
+def test_a_run_stops_after_its_time_budget(personas, flaky_sms):
+    """A slow gateway cannot hold the task worker: what is left waits, pending, for the next run."""
+    for i in range(3):
+        notification_queue(channel="sms", address=f"090123456{i}", subject="CityDesk", body=f"Tin {i}")
+    counts = deliver_due(budget_seconds=0)
+    assert counts == {"sent": 0, "retry": 0, "failed": 0, "left": 3}
+    assert set(Notification.objects.values_list("status", "attempts")) == {("pending", 0)}
+    assert deliver_due()["sent"] == 3

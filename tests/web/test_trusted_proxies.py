@@ -128,7 +128,11 @@ def test_the_settings_read_the_proxies_and_the_rating_limits(monkeypatch, tmp_pa
     assert [str(n) for n in values["CITYDESK_TRUSTED_PROXIES"]] == ["127.0.0.1/32", "10.0.0.0/8"]
     assert values["CITYDESK_RATING_DEVICE_LIMIT_PER_HOUR"] == 3
     assert values["CITYDESK_RATING_ADDRESS_LIMIT_PER_HOUR"] == 500
-    assert values["MIDDLEWARE"][0] == "citydesk.web.middleware.ForwardedClientAddress"
+    # First but for the health check (which reads no address, and answers before the host check).
+    assert values["MIDDLEWARE"][:2] == [
+        "citydesk.web.health_middleware.HealthCheckAnyHost",
+        "citydesk.web.middleware.ForwardedClientAddress",
+    ]
 
 
 def test_one_password_tried_on_many_accounts_from_one_address_is_stopped(settings, personas):

@@ -11,7 +11,36 @@ from citydesk.core.audit import Actor, audit_record
 from citydesk.core.errors import DomainError
 from citydesk.core.management.commands._output import TranslatedCommand, count_text, number
 from citydesk.core.models import AdminUnit, DivisionLevel, Organisation, OrgKind
-from citydesk.core.units import load_units
+from citydesk.core.units import load_units, normalize_code
+
+
+def _province_key(province_code: str) -> str:
+    """The code as the units carry it: 79, 01 ("1" -> "01")."""
+    code = province_code.strip()
+    return code.zfill(2) if code.isdigit() else code
+
+
+def _no_such_province(province_code: str) -> DomainError:
+    return DomainError(
+        _(
+            "There is no province-level unit with the code “%(code)s” (79 is Ho Chi Minh City, 01 "
+            "Hanoi; the units page /don-vi-hanh-chinh/ lists them)."
+        )
+        % {"code": province_code.strip()},
+        field="city",
+    )
+
+
+def check_province_codes(province_codes: list[str]) -> None:
+    """Every --city code checked against the official list (the one load_units loads) before anything is
+    written: `--city 79 --city abc` refuses at once, instead of loading the units and HCMC's committees and
+    then stopping on abc."""
+    from vietnam_provinces import Province
+
+    official = {normalize_code(p.code.value, level=DivisionLevel.PROVINCE) for p in Province.iter_all()}
+    for code in province_codes:
+        if _province_key(code) not in official:
+            raise _no_such_province(code)
 
 
 @transaction.atomic
@@ -19,19 +48,11 @@ def committees_create(*, actor: Actor, province_code: str) -> tuple[AdminUnit, i
     """The People's Committee of a province-level unit and those of each of its communes and wards (coded
     as their units: 79, 26743), made where missing (an existing one, an administrator's edits included, is
     left as it is), each audited. Returns the province and how many were made and already there."""
-    code = province_code.strip()
     province = AdminUnit.objects.filter(
-        code=code.zfill(2) if code.isdigit() else code, level=DivisionLevel.PROVINCE
+        code=_province_key(province_code), level=DivisionLevel.PROVINCE
     ).first()
     if province is None:
-        raise DomainError(
-            _(
-                "There is no province-level unit with the code “%(code)s” (79 is Ho Chi Minh City, 01 "
-                "Hanoi; the units page /don-vi-hanh-chinh/ lists them)."
-            )
-            % {"code": code},
-            field="city",
-        )
+        raise _no_such_province(province_code)
     made = kept = 0
 
     def ensure(unit: AdminUnit, parent: Organisation | None) -> Organisation:
@@ -88,6 +109,7 @@ class Command(TranslatedCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        check_province_codes(options["city"])
         counts = load_units(legacy=not options["no_legacy"])
         self.stdout.write(count_text(counts))
         actor = self.cli_actor()

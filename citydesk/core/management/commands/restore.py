@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from citydesk.core.backup import archive_manifest, file_directories, restore
+from citydesk.core.errors import DomainError
 from citydesk.core.management.commands._output import TranslatedCommand
 
 
@@ -22,6 +23,13 @@ class Command(TranslatedCommand):
         parser.add_argument(
             "--yes", action="store_true", help=gettext_lazy("confirm: the current data is replaced")
         )
+
+    def refusal(self, exc: DomainError) -> str:
+        """The message alone when the refusal is about the database or a tool rather than the FILE argument:
+        "(field: database)" is a form's wording, not the command line's."""
+        if exc.field in ("database", "tool"):
+            return exc.message
+        return super().refusal(exc)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["yes"]:
