@@ -366,7 +366,9 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
     errors = []
     for error in exc.errors:
         location = [
-            str(part) for part in error.get("loc", ()) if part not in ("query", "body", "path", "payload")
+            str(part)
+            for part in error.get("loc", ())
+            if part not in ("query", "body", "path", "payload", "file", "form")
         ]
         if not location and error.get("type") == "missing":  # no body at all
             errors.append(

@@ -67,6 +67,7 @@ ACTIONS = {
     "report.resume": _("Report's clock resumed"),
     "report.rate": _("Report rated by the citizen"),
     "report.reply": _("Citizen replied"),
+    "report.follow": _("Follower added"),
     "report.unfollow": _("Follower removed"),
     "target.set": _("One-stop target set"),
     "user.create": _("Account created"),

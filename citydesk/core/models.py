@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -268,6 +269,17 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A new password (the account's own change, a reset, the back office, `changepassword`) ends the
+        # account's app tokens as it ends its sessions: a token taken with a leaked password must not
+        # outlive the password.
+        password_changed = self._password is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            from citydesk.core.services import api_tokens_end_for_new_password
+
+            api_tokens_end_for_new_password(self)
 
 
 class Membership(models.Model):

@@ -589,6 +589,26 @@ def delegation_revoke(*, user: User, delegation_id: int) -> Delegation:
 
 
 @transaction.atomic
+def api_tokens_end_for_new_password(user: User) -> int:
+    """Revoke every live token of `user`, whose password has just changed (`User.save`); how many. Audited
+    once, when there were any."""
+    prefixes = list(
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).values_list("prefix", flat=True)
+    )
+    if not prefixes:
+        return 0
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    audit_record(
+        actor=Actor.system("password change"),
+        action="api_token.revoke",
+        object_type="user",
+        object_id=user.pk,
+        before={"user": user.username, "prefixes": prefixes, "revoked": False},
+        after={"user": user.username, "prefixes": prefixes, "revoked": True, "reason": "password changed"},
+    )
+    return len(prefixes)
+
+
 def api_token_revoke(*, actor: Actor, token: ApiToken) -> bool:
     """Revoke a token (no more requests with it); False when it already was. Audited."""
     updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())

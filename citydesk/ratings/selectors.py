@@ -668,11 +668,16 @@ class CommentPage:
         return self.number + 1 if self.number < self.pages else None
 
 
+MAX_COMMENT_PAGE = 1_000_000
+
+
 def comment_page(scope: Scope, filters: StatsFilters, number: str | int | None = 1) -> CommentPage:
     """Page `number` of the comments (a bad number: the first; past the last: the last). One query: the
     count rides on each row (COUNT(*) OVER ()), the statistics page's budget of queries being small."""
     try:
-        wanted = max(1, int(number or 1))
+        # Capped: past the last page reads the last one anyway, and a huge page number would overflow the
+        # database's OFFSET (an integrity error, a 500).
+        wanted = min(max(1, int(number or 1)), MAX_COMMENT_PAGE)
     except (TypeError, ValueError):
         wanted = 1
     qs = comments_with_subjects(comments(scope, filters)).annotate(in_all=Window(Count("pk")))

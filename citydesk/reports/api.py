@@ -6,15 +6,17 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, UploadedFile
 from ninja.responses import Status
+from ninja.schema import DjangoGetter
 from ninja.utils import check_csrf
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from citydesk.api import AUTH, REPLAYED_HEADER, idempotency_key
 from citydesk.core.access import record_case_access
@@ -24,11 +26,12 @@ from citydesk.core.models import User
 from citydesk.core.powers import Power
 from citydesk.core.services import api_token_user, authorize
 from citydesk.core.units import typed_ward
+from citydesk.core.validators import QUESTION_TYPES
 from citydesk.reports import acting, selectors, services
 from citydesk.reports.attachments import attachment_add
 from citydesk.reports.duplicates import find_candidates, find_in_ward
 from citydesk.reports.forms import category_label
-from citydesk.reports.models import Attachment, Channel, Report, ReportEvent
+from citydesk.reports.models import Attachment, Channel, Rating, Report, ReportEvent, number_public_files
 from citydesk.reports.models import Status as ReportStatus
 from citydesk.reports.services import citizen as citizen_services
 
@@ -80,10 +83,29 @@ def _unseen_is_not_found(user: User | None, code: str, token: str = "") -> Itera
         raise NotFound(_("No report %(code)s.") % {"code": code}, field="code") from None
 
 
+def _error_response(description: str) -> dict:
+    """A refusal an operation's shape does not tell, with the API's one error body (`Error`)."""
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    return {"description": description, "content": content}
+
+
 # --- Schemas --------------------------------------------------------------------------------------
 
 
-class ReportIn(Schema):
+class BodyIn(Schema):
+    """A JSON body: an object. Anything else (a list, a number) is refused as the body's fault ("must be a
+    JSON object", field `body`), not as a first field missing from it."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        sent = data._obj if isinstance(data, DjangoGetter) else data  # ninja hands the body over wrapped
+        if isinstance(sent, list | str | int | float | bool):
+            raise PydanticCustomError("model_type", "Input should be a JSON object")
+        return data
+
+
+class ReportIn(BodyIn):
     category: str
     description: str
     lon: float | None = None
@@ -98,7 +120,12 @@ class ReportIn(Schema):
     show_name_publicly: bool = False
     is_public: bool = True
     answers: dict = {}
-    channel: str | None = None
+    channel: str | None = Field(
+        None,
+        description="`app` (default) or `web`; `hotline` for an operator or officer entering a caller's "
+        "report (signed in).",
+        json_schema_extra={"enum": [Channel.APP, Channel.WEB, Channel.HOTLINE, None]},
+    )
 
 
 class ReportEventOut(Schema):
@@ -113,7 +140,10 @@ class ReportEventOut(Schema):
 
 class AttachmentOut(Schema):
     id: int
-    name: str
+    name: str = Field(
+        description="The name the file came with, for the handling unit and the reporter; others read a "
+        "neutral one (“Ảnh 1.jpg”), as the name often says who sent it."
+    )
     content_type: str
     public_url: str | None
     private_url: str | None = None
@@ -188,12 +218,13 @@ def _out(
     now = timezone.now()
     handler = view == HANDLER
     contact = view in (HANDLER, REPORTER)
-    name = report.contact_name if (report.show_name_publicly or contact) else None
+    name = report.contact_name if contact else (report.public_reporter_name or None)
     events = []
     if with_events:
         levels = selectors.rating_level_labels() if not contact else set()
         for e in report.events.all() if known_events is None else known_events:
-            if e.public or handler:
+            # The reporter reads their own answers too, as on the tracking page (they are not public).
+            if e.public or handler or (view == REPORTER and e.kind == ReportEvent.Kind.REPLY):
                 events.append(
                     ReportEventOut(
                         at=e.at,
@@ -208,14 +239,17 @@ def _out(
     attachments = []
     if not with_events:
         known_attachments = []
-    for a in report.attachments.all() if known_attachments is None else known_attachments:
+    files = list(report.attachments.all() if known_attachments is None else known_attachments)
+    number_public_files(files)
+    for a in files:
         if not (a.public or handler):
             continue
         base = f"/api/v1/reports/{report.code}/attachments/{a.pk}"
         attachments.append(
             AttachmentOut(
                 id=a.pk,
-                name=a.original_name,
+                # The name it came with often names its sender: the public reads "Ảnh 1.jpg".
+                name=a.original_name if contact else a.public_name,
                 content_type=a.content_type,
                 public_url=f"{base}/public" if a.public and a.public_file else None,
                 private_url=f"{base}/original" if handler else None,
@@ -230,7 +264,7 @@ def _out(
         description=report.description if contact else report.public_description,
         lon=report.lon,
         lat=report.lat,
-        address=report.address,
+        address=report.address if contact else report.public_address,
         ward_code=report.ward_id,
         unit_code=report.unit.code,
         unit_name=report.unit.name,
@@ -238,7 +272,7 @@ def _out(
         updated_at=report.updated_at,
         due_at=report.due_at,
         overdue=report.is_overdue(now),
-        resolution=report.resolution,
+        resolution=report.resolution if contact else report.public_resolution,
         reject_reason=report.reject_reason,
         duplicate_of=report.duplicate_of.code if report.duplicate_of_id else None,
         reporter_name=name,
@@ -284,6 +318,13 @@ def report_create(request: HttpRequest, payload: ReportIn, response: HttpRespons
 
     An operator or officer entering a caller's report uses channel `hotline`; the caller's contact goes in
     the contact fields.
+
+    A retry with the same `Idempotency-Key` and the same body (every field, contact details and answers
+    included) answers 200 with the first report and its `citizen_token`, from any network address (a
+    phone moving from Wi-Fi to 4G gets its report back, not a second one); signed in, only to the same
+    account. The same key with any field different answers 422 and tells nothing of the first report: a
+    replay hands over only a report whose every detail the caller sent. Use a new random key (a UUID)
+    for each new report.
     """
     user = _optional_user(request)
     channel = payload.channel or Channel.APP
@@ -291,12 +332,16 @@ def report_create(request: HttpRequest, payload: ReportIn, response: HttpRespons
     reporter = user
     if channel == Channel.HOTLINE:
         if user is None:
-            raise NotAllowed(_("Only hotline operators and officers enter reports for callers."))
+            raise NotAllowed(
+                _("Only hotline operators and officers enter reports for callers."), field="channel"
+            )
         entered_by, reporter = user, None
     elif channel not in (Channel.APP, Channel.WEB):
         raise DomainError(_("Channel “%(c)s” cannot be used here.") % {"c": channel}, field="channel")
     key = idempotency_key(request)  # refused when too long: cut, two keys would be one
-    scope = f"user:{user.pk}" if user else f"anon:{request.META.get('REMOTE_ADDR', '')}"
+    # Not the network address: a retry comes from wherever the phone is now. The first report is handed
+    # back only for the same body (`services.intake._same_request`), which holds its every detail.
+    scope = f"user:{user.pk}" if user else "anon"
     intake = services.report_submit(
         category=payload.category,
         description=payload.description,
@@ -337,7 +382,12 @@ class QueueOut(Schema):
     items: list[ReportOut]
 
 
-@router.get("/reports", response=QueueOut, auth=AUTH)
+@router.get(
+    "/reports",
+    response=QueueOut,
+    auth=AUTH,
+    openapi_extra={"responses": {404: _error_response("A page past the last one (`field`: page).")}},
+)
 def report_queue(
     request: HttpRequest,
     status: str | None = None,
@@ -388,15 +438,17 @@ class PublicOut(Schema):
 class QuestionOut(Schema):
     code: str
     label: str  # in the language asked
-    type: str  # "number", "text" or "choice"
+    type: str = Field(json_schema_extra={"enum": list(QUESTION_TYPES)})
     required: bool
-    choices: list[str] = []
+    choices: list[str] = Field(
+        [], description="A `choice` question's answers: `answers` takes one of them, as written here."
+    )
 
 
 class CategoryOut(Schema):
     code: str
     name: str  # in the language asked
-    handled_by: str  # "ward" or "department"
+    handled_by: str = Field(json_schema_extra={"enum": ["ward", "department"]})
     working_days: int
     questions: list[QuestionOut]
 
@@ -559,7 +611,7 @@ def report_stats(request: HttpRequest, since: datetime | None = None, until: dat
     return [f.__dict__ for f in selectors.unit_figures(since=since, until=until, unit_ids=units)]
 
 
-class BulkAssignIn(Schema):
+class BulkAssignIn(BodyIn):
     codes: list[str]
     assignee: str
 
@@ -584,7 +636,7 @@ def report_bulk_assign(request: HttpRequest, payload: BulkAssignIn) -> list[str]
     return done
 
 
-class NoteIn(Schema):
+class NoteIn(BodyIn):
     text: str
     public: bool = False
 
@@ -605,7 +657,7 @@ def report_detail(request: HttpRequest, code: str, token: str = "") -> dict:
 # --- Officer actions ------------------------------------------------------------------------------
 
 
-class ReportActionIn(Schema):
+class ReportActionIn(BodyIn):
     action: str
     version: int = Field(
         description="The report's `version` you saw: a report changed since then is refused (409)."
@@ -632,6 +684,9 @@ def report_action(request: HttpRequest, code: str, payload: ReportActionIn) -> d
 
 @router.post("/reports/{code}/notes", response={201: ReportEventOut}, auth=AUTH)
 def report_add_note(request: HttpRequest, code: str, payload: NoteIn) -> Status:
+    """Add a note to the report's history (officers of the handling unit). Internal by default; `public`
+    shows it on the tracking page, where the phone numbers and e-mail addresses written in it are hidden
+    (the reporter and the unit read it whole). A report the caller may not read is not found (404)."""
     with _unseen_is_not_found(request.user, code):
         event = services.report_note(
             user=request.user, code=code.upper(), text=payload.text, public=payload.public
@@ -656,12 +711,12 @@ _SEEN_VERSION = (
 )
 
 
-class MergeIn(Schema):
+class MergeIn(BodyIn):
     into: str
     version: int | None = Field(None, description=_SEEN_VERSION)
 
 
-class VersionIn(Schema):
+class VersionIn(BodyIn):
     version: int | None = Field(None, description=_SEEN_VERSION)
 
 
@@ -683,13 +738,17 @@ def report_unmerge(request: HttpRequest, code: str, payload: VersionIn | None = 
     return _handler_out(request, code)
 
 
-class PauseIn(Schema):
+class PauseIn(BodyIn):
     note: str
     version: int | None = Field(None, description=_SEEN_VERSION)
 
 
 @router.post("/reports/{code}/pause", response=ReportOut, auth=AUTH)
 def report_pause(request: HttpRequest, code: str, payload: PauseIn) -> dict:
+    """Ask the reporter for information and stop the deadline clock until they answer (or an officer
+    resumes, `POST /reports/{code}/resume`). `note` is the request, sent to the reporter; the public reads
+    only that the report waits for the reporter's information. A report the caller may not read is not
+    found (404)."""
     with _unseen_is_not_found(request.user, code):
         services.report_pause(
             user=request.user, code=code.upper(), note=payload.note, version=payload.version
@@ -709,8 +768,8 @@ def report_resume(request: HttpRequest, code: str, payload: VersionIn | None = N
 # --- Citizen actions ------------------------------------------------------------------------------
 
 
-class ReportRatingIn(Schema):
-    level: str
+class ReportRatingIn(BodyIn):
+    level: str = Field(json_schema_extra={"enum": list(Rating.Level.values)})
     comment: str = ""
     reopen: bool = False
     token: str = ""
@@ -732,12 +791,12 @@ def report_rating(request: HttpRequest, code: str, payload: ReportRatingIn) -> d
     return _out(_get(report.code), view=PUBLIC)
 
 
-class FollowIn(Schema):
+class FollowIn(BodyIn):
     email: str = ""
     phone: str = ""
 
 
-class FollowConfirmIn(Schema):
+class FollowConfirmIn(BodyIn):
     email: str = ""
     phone: str = ""
     code: str = Field(description="The 6-digit code sent to the e-mail address or the phone number.")
@@ -747,12 +806,6 @@ class FollowOut(Schema):
     detail: str
     following: bool = Field(description="True: the updates go there now; false: waiting for the code.")
     sent_to: str | None = Field(None, description="Where the code was sent (masked), while waiting for it.")
-
-
-def _error_response(description: str) -> dict:
-    """A refusal an operation's shape does not tell, with the API's one error body (`Error`)."""
-    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    return {"description": description, "content": content}
 
 
 _FOLLOW_RESPONSES = {201: FollowOut, 200: FollowOut}
@@ -843,21 +896,66 @@ def report_follow_confirm(request: HttpRequest, code: str, payload: FollowConfir
 # --- Attachments ----------------------------------------------------------------------------------
 
 
-@router.post("/reports/{code}/attachments", response={201: AttachmentOut}, auth=None)
-def report_attach(request: HttpRequest, code: str, file: File[UploadedFile], token: str = Form("")) -> Status:
-    """Add a photo (JPEG, PNG, WebP) or a PDF: the reporter (token) or an officer of the handling unit."""
+_UPLOAD_FORM = {
+    "requestBody": {
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": "The photo or PDF."},
+                        "token": {
+                            "type": "string",
+                            "description": "The reporter's `citizen_token` (without an account).",
+                        },
+                        "public": {
+                            "type": "boolean",
+                            "default": False,
+                            "description": "An officer's photo: show it on the public page too (default: "
+                            "internal). A reporter's photos are always public with the report; PDF files "
+                            "never are.",
+                        },
+                    },
+                    "required": ["file"],
+                }
+            }
+        },
+        "required": True,
+    }
+}
+
+
+@router.post(
+    "/reports/{code}/attachments", response={201: AttachmentOut}, auth=None, openapi_extra=_UPLOAD_FORM
+)
+def report_attach(
+    request: HttpRequest,
+    code: str,
+    file: File[UploadedFile] = None,  # type: ignore[assignment]  # missing: refused below, naming `file`
+    token: str = Form(""),
+    public: bool = Form(False),
+) -> Status:
+    """Add a photo (JPEG, PNG, WebP) or a PDF: the reporter (token) or an officer of the handling unit.
+
+    An officer's photo is internal unless `public` is true, as on the officer's page; the reporter's
+    photos are shown with the report (`public` is not theirs to set); a PDF is never public. The answer's
+    `private_url` (the original, with its metadata) is for the handling unit only."""
     user = _optional_user(request)
     report = _get(code)
     with _unseen_is_not_found(user, code, token):
         if user is not None and selectors.can_see_private(user, report) and report.reporter_id != user.pk:
             actor = authorize(user, Power.REPORT_RECEIVE, report.unit)
+            officer = True
         elif (user is not None and report.reporter_id == user.pk) or (
             token and token == report.citizen_token
         ):
             actor = Actor(user_id=user.pk if user else None, label=_("reporter"))
+            officer, public = False, True
         else:
-            raise NotAllowed(_("Only the reporter or the handling unit can add files."))
-    attachment = attachment_add(report=report, upload=file, actor=actor, user=user)
+            raise NotAllowed(_("Only the reporter or the handling unit can add files."), field="token")
+    if file is None:
+        raise DomainError(_("Choose the file to add."), field="file")
+    attachment = attachment_add(report=report, upload=file, actor=actor, user=user, public=public)
     base = f"/api/v1/reports/{report.code}/attachments/{attachment.pk}"
     return Status(
         201,
@@ -865,13 +963,23 @@ def report_attach(request: HttpRequest, code: str, file: File[UploadedFile], tok
             id=attachment.pk,
             name=attachment.original_name,
             content_type=attachment.content_type,
-            public_url=f"{base}/public" if attachment.public_file else None,
-            private_url=f"{base}/original",
+            public_url=f"{base}/public" if attachment.public and attachment.public_file else None,
+            private_url=f"{base}/original" if officer else None,
         ),
     )
 
 
-@router.get("/reports/{code}/attachments/{attachment_id}/{variant}", auth=None)
+_ORIGINAL_REFUSALS = {
+    "responses": {
+        401: _error_response("A bearer token that is not valid."),
+        403: _error_response("The original file (`original`) is for the handling unit only."),
+    }
+}
+
+
+@router.get(
+    "/reports/{code}/attachments/{attachment_id}/{variant}", auth=None, openapi_extra=_ORIGINAL_REFUSALS
+)
 def report_attachment_file(request: HttpRequest, code: str, attachment_id: int, variant: str) -> FileResponse:
     report = _get(code)
     if not report.shown_to_public and not selectors.can_see_private(_optional_user(request), report):

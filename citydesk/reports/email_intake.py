@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 import email.utils
@@ -116,7 +117,18 @@ class ParsedEmail:
     automatic: bool = False  # an auto-reply or a list message: never answered
 
 
+# The longest address mail can be sent to (RFC 5321: a path of 256 octets, its brackets included).
+MAX_SENDER = 254
+
+
 def _sender(message: EmailMessage) -> tuple[str, str]:
+    """The sender's address and name; no address when it is longer than any address mail can reach (such a
+    message is refused unanswered: there is nobody to answer, and no column would take it)."""
+    addr, name = _sender_as_written(message)
+    return (addr, name) if len(addr) <= MAX_SENDER else ("", name)
+
+
+def _sender_as_written(message: EmailMessage) -> tuple[str, str]:
     header: Any = message.get("From")
     if header is None:
         return "", ""
@@ -129,14 +141,35 @@ def _sender(message: EmailMessage) -> tuple[str, str]:
     return addr, nfc(name)
 
 
+# What a text part without a usable charset is read as, after UTF-8: the Vietnamese Windows code page (its
+# tone marks are combining characters: NFC puts them back on their letters), then the Western one.
+_FALLBACK_CHARSETS = ("utf-8", "cp1258", "cp1252")
+
+
+def _text(part: EmailMessage) -> str:
+    """The text of a part, from its bytes: in its declared charset when Python knows it and the bytes fit
+    it, else in the first fallback charset they fit, NFC-normalised.
+
+    Not `get_content()`: without a charset it reads the part as US-ASCII and turns every byte above 127
+    into "�", yet mail apps send Vietnamese as UTF-8 with a bare "Content-Type: text/plain" (an 8-bit
+    body); and a declared "us-ascii" is as often wrong."""
+    payload = part.get_payload(decode=True)
+    data = payload if isinstance(payload, bytes) else b""
+    for charset in (part.get_content_charset(), *_FALLBACK_CHARSETS):
+        if not charset:
+            continue
+        try:
+            return unicodedata.normalize("NFC", data.decode(charset))
+        except (LookupError, UnicodeDecodeError):  # an unknown charset, or bytes it cannot hold
+            continue
+    return unicodedata.normalize("NFC", data.decode("utf-8", "replace"))
+
+
 def _body(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain", "html"))
     if part is None:
         return ""
-    try:
-        text = part.get_content()
-    except (LookupError, ValueError):  # an unknown charset
-        text = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
+    text = _text(part)
     if part.get_content_type() == "text/html":
         return html_to_text(text)
     return "\n".join(nfc(line) for line in text.splitlines())
@@ -452,14 +485,19 @@ def _reply(parsed: ParsedEmail, code: str) -> Ingested:
             % {"code": code}
         )
     if report is None or not may_reply(report, email=parsed.sender):
-        raise NotAllowed(
-            _(
+        if settings.CITYDESK_REPLY_TO:
+            message = _(
                 "We have no report %(code)s sent from %(email)s. To answer about a report, reply from the "
                 "address you used for it; to send a new report, write a new message without a tracking "
                 "code in the subject."
             )
-            % {"code": code, "email": parsed.sender}
-        )
+        else:  # no mailbox reads the replies to our e-mails: nothing may invite one
+            message = _(
+                "We have no report %(code)s sent from %(email)s. To answer about a report, use the link to "
+                "its tracking page in our e-mails to the address you used for it; to send a new report, "
+                "write a new message without a tracking code in the subject."
+            )
+        raise NotAllowed(message % {"code": code, "email": parsed.sender})
     uploads, unreadable = _uploads(parsed)
     reply = report_reply(
         code=code,
@@ -499,6 +537,11 @@ def _new_report(parsed: ParsedEmail, default_category: str | None) -> Ingested:
     if earlier is not None:
         return Ingested(report=earlier.report, created=False, kind="report")
     category = parsed.category or default_category
+    if not parsed.address and not parsed.ward_code and parsed.lon is None:
+        # No "Địa chỉ:" line: the sentence naming the place's ward, if the text names one.
+        place = _place_in_text(parsed.description)
+        if place is not None:
+            parsed = dataclasses.replace(parsed, address=place[0], ward_code=place[1])
     ward_code = _ward_code(parsed)
     if category is None:
         try:
@@ -550,6 +593,49 @@ def _unread_coords_line(written: str) -> str:
         "The coordinates “%(value)s” could not be read: they were kept in the description for the handling "
         "unit. Write them as two numbers, for example “Tọa độ: 10.7714, 106.6946”."
     ) % {"value": written}
+
+
+# A commune-level unit named in running text: its division word, written out or abbreviated ("phường Bến
+# Thành", "P. Bến Thành", "xã Bình Hưng", "TT. Cần Thạnh"), before a name. Searched in the folded text.
+_WARD_MENTION = re.compile(r"(?<![\w.])(phuong|xa|thi tran|dac khu|p|x|tt)(?:\.\s*|\s+)(?=\w)")
+_DIVISION_WORD = {"p": "phường", "x": "xã", "tt": "thị trấn"}
+_CLAUSE_END = re.compile(r"[,;()]")
+
+
+def _sentences(text: str) -> list[str]:
+    """The sentences of a text, line by line; a dot after an address abbreviation ("P. Bến Thành") ends none."""
+    found = []
+    for line in text.splitlines():
+        rest = line
+        while rest.strip():
+            sentence, rest = _until_sentence_end(rest)
+            if sentence.strip():
+                found.append(sentence.strip())
+    return found
+
+
+def _place_in_text(text: str) -> tuple[str, str] | None:
+    """(the sentence, the unit's code) of the one commune-level unit a text names with its division word,
+    as people write when they fill no "Địa chỉ:" line ("Cây me trước số 92 Pasteur, phường Bến Thành, TP.HCM
+    bị gãy đổ…"); None when it names none, or several (the sender is then asked where the problem is).
+
+    Each name is looked up as the e-mail's "Phường/xã:" line and an address's ward are (`ward_in_address`:
+    accents and case aside, a name inside a longer one is no second match), with the province a later part
+    of the same sentence names, if one."""
+    found: dict[str, str] = {}
+    for sentence in _sentences(text):
+        for mention in _WARD_MENTION.finditer(_fold(sentence)):
+            clause, *after = _CLAUSE_END.split(sentence[mention.end() :], maxsplit=1)
+            word = _DIVISION_WORD.get(mention.group(1), mention.group(1))
+            provinces = [p for p in _CLAUSE_END.split("".join(after)) if p.strip() and province_in_address(p)]
+            ward = ward_in_address(", ".join([f"{word} {clause.strip()}", *provinces[:1]]))
+            if ward is not None:
+                found.setdefault(ward.code, sentence)
+    if len(found) != 1:
+        return None
+    code, sentence = found.popitem()
+    limit = Report._meta.get_field("address").max_length or 300
+    return sentence.strip(" \t.;,")[:limit].strip(), code
 
 
 def _ward_code(parsed: ParsedEmail) -> str | None:
@@ -628,7 +714,9 @@ def refusal(parsed: ParsedEmail, exc: DomainError, code: str | None) -> tuple[st
 
 
 def how_to() -> str:
-    """How to write a report by e-mail, with the category codes."""
+    """How to write a report by e-mail, with the category codes; how to answer about a report already
+    sent: by a reply only when `CITYDESK_REPLY_TO` is set (its mailbox feeds this intake), for without it
+    our e-mails come from an address nobody reads."""
     from citydesk.reports.forms import category_label
 
     categories = ServiceCategory.objects.filter(
@@ -644,9 +732,15 @@ def how_to() -> str:
         "   Phường/xã: Bến Thành\n"
         "   You may add “Tọa độ: 10.7714, 106.6946” (from your phone's map) and “Điện thoại: …”.\n"
         "3. Attach photos (JPEG, PNG, WebP) or a PDF if you have them: at most %(n)s files of %(mb)s MB each.\n"
-        "To answer about a report you already sent, reply to our e-mail about it.\n\n"
+        "%(answer)s\n\n"
         "Category codes:\n%(codes)s"
     ) % {
+        "answer": _("To answer about a report you already sent, reply to our e-mail about it.")
+        if settings.CITYDESK_REPLY_TO
+        else _(
+            "To answer about a report you already sent, use the link to its tracking page in our e-mail "
+            "about it: replies to our e-mails are not read."
+        ),
         # The example's title is a pothole: its code, where the platform has that category.
         "example": next((c.code for c in categories if c.code == "road_damage"), None)
         or (categories[0].code if categories else "road_damage"),

@@ -131,6 +131,13 @@ class DomainErrorForm(forms.Form):
             self.add_domain_error(exc)
         email = data.get("contact_email") or ""
         if email and "contact_email" in self.fields:
+            from citydesk.reports.services.intake import EMAIL_LIMIT
+
+            if len(email) > EMAIL_LIMIT:  # with the other problems, not on a second round after the service
+                self.add_error(
+                    "contact_email", _("Too long (at most %(n)s characters).") % {"n": EMAIL_LIMIT}
+                )
+                return
             try:
                 validate_email(email)
             except ValidationError:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from citydesk.core import history_notes
@@ -228,6 +230,37 @@ class Report(models.Model):
 
         return hide_contacts(self.description)
 
+    @property
+    def public_address(self) -> str:
+        """The address as the public reads it: "Hẻm 5 Lê Lợi (nhà chị Lan, SĐT 0987654321)" without the
+        phone number (the handling unit and the reporter read it whole), as the description."""
+        from citydesk.lib.privacy import hide_contacts
+
+        return hide_contacts(self.address)
+
+    @property
+    def public_place(self) -> str:
+        """`place` with the public address."""
+        ward = self.ward if self.ward_id else None
+        province = ward.province.name if ward is not None and ward.province_id else ""
+        return join_place(self.public_address, ward.name if ward else "", province)
+
+    @property
+    def public_reporter_name(self) -> str:
+        """The reporter's name as the public reads it: only when they asked for it to be shown, and
+        without a phone number written into it ("Lan 0987654321")."""
+        from citydesk.lib.privacy import hide_contacts
+
+        return hide_contacts(self.contact_name) if self.show_name_publicly else ""
+
+    @property
+    def public_resolution(self) -> str:
+        """What was done, as the public reads it: an officer's "gọi 0903123456 nếu còn hư" without the
+        number."""
+        from citydesk.lib.privacy import hide_contacts
+
+        return hide_contacts(self.resolution)
+
     def triage_late(self, now: datetime) -> bool:
         """Still waiting to be classified after its triage deadline ("Classify by")."""
         return bool(self.status in AWAITING_TRIAGE and self.triage_due_at and self.triage_due_at < now)
@@ -303,6 +336,14 @@ class ReportEvent(history_notes.NotedEvent, models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} {self.kind} {self.to_status}"
+
+    @property
+    def public_note(self) -> str:
+        """The note as the public reads it (`display_note`, in the reader's language): the phone numbers
+        and e-mail addresses an officer or a citizen wrote in it are hidden."""
+        from citydesk.lib.privacy import hide_contacts
+
+        return hide_contacts(self.display_note)
 
 
 class Follower(models.Model):
@@ -482,6 +523,25 @@ class CodeCounter(models.Model):
         return f"{self.year}: {self.last}"
 
 
+# The extension of a file's public name, by the type its content was found to be (never the one typed).
+PUBLIC_EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "application/pdf": ".pdf",
+}
+
+
+def number_public_files(attachments: Iterable[Attachment]) -> None:
+    """Number the public files among `attachments` (a report's, in the order they were added) for their
+    `public_name`, without a query for each."""
+    number = 0
+    for attachment in attachments:
+        if attachment.public:
+            number += 1
+            attachment.public_number = number
+
+
 def _upload_to(instance: Attachment, filename: str) -> str:
     return f"reports/{timezone.now():%Y/%m}/{instance.report_id}/{filename}"
 
@@ -515,6 +575,23 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    # Set by whoever lists a report's public files (`number_public_files`): saves a count for each.
+    public_number: int | None = None
+
+    @property
+    def public_name(self) -> str:
+        """The name the public reads: "Ảnh 1.jpg", "Tệp 2.pdf", numbered among the report's public files in
+        the order they were added. The name the file came with ("CCCD_Nguyen_Van_Cuong_0903123456.jpg")
+        often says who sent it: only the handling unit and the reporter read it."""
+        number = self.public_number
+        if number is None:
+            earlier = Attachment.objects.filter(report_id=self.report_id, public=True, pk__lt=self.pk)
+            number = earlier.count() + 1
+        extension = PUBLIC_EXTENSIONS.get(self.content_type, "")
+        if self.content_type.startswith("image/"):
+            return gettext("Photo %(n)s") % {"n": number} + extension
+        return gettext("File %(n)s") % {"n": number} + extension
 
 
 class Open311Client(models.Model):

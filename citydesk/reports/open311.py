@@ -8,12 +8,15 @@ phone, names) are stored for the handling unit and never appear in any Open311 a
 
 from __future__ import annotations
 
+import codecs
 import functools
 import hashlib
 import json
+import logging
 import math
 import re
 import secrets
+import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,14 +26,17 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, ValidationError
+from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
@@ -41,8 +47,10 @@ from citydesk.core.errors import Conflict, DomainError, DomainErrors
 from citydesk.core.models import ServiceCategory
 from citydesk.core.numbers import parse_number
 from citydesk.core.validators import usable_questions
+from citydesk.lib.privacy import hide_contacts
 from citydesk.lib.text import nfc, nfc_lines, search_key
 from citydesk.lib.workdays import OutOfRange, check_supported
+from citydesk.reports.attachments import attachment_add, check_upload
 from citydesk.reports.models import (
     OPEN_STATUSES,
     Attachment,
@@ -50,10 +58,13 @@ from citydesk.reports.models import (
     Open311Client,
     RejectReason,
     Report,
+    ReportEvent,
     Status,
 )
 from citydesk.reports.places import province_in_address, ward_in_address
 from citydesk.reports.services import report_submit
+
+log = logging.getLogger("citydesk.open311")
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-21T00:00:00+07:00"  # last change of this endpoint's behaviour
@@ -64,6 +75,13 @@ KEY_PREFIX = "o311_"
 MAX_IDEMPOTENCY_KEY = 120
 MAX_MEDIA_URL = 1000
 MAX_ANSWER = 500  # a free-text attribute, as the service definitions say
+# A number question's answer: the questions state no bounds (core.validators.QUESTION_KEYS) and every one
+# asks a quantity (a depth, a water level, a count), so from 0 to a bound no real answer reaches.
+MAX_NUMBER = 1_000_000
+MEDIA_FIELD = "media"  # a photo sent with the request (multipart/form-data), as Open311 apps name it
+# Browser-based Open311 clients call from other sites: no credentials (the api_key is a parameter).
+CORS_ALLOW_HEADERS = "Content-Type, Idempotency-Key"
+CORS_MAX_AGE = "86400"
 # The longest value of each create_request parameter: the report's columns (the name is stored as
 # "last_name first_name" in one 150-character column; the phone number as given, separators included).
 MAX_LENGTHS = {
@@ -105,6 +123,9 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 _ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\]$")
 _W3C_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _TRUE = {"true", "1", "yes"}
+# An api_key in a query string (also percent-encoded "api%5Fkey"), up to the next parameter.
+_API_KEY_IN_QUERY = re.compile(r"(?i)((?:^|[?&;])api(?:_|%5f)key=)[^&;#\s]*")
+_UTF8 = codecs.lookup("utf-8").name
 
 
 # --- Clients and keys -----------------------------------------------------------------------------
@@ -209,11 +230,45 @@ def _language(request: HttpRequest) -> Iterator[None]:
         yield
 
 
+def _redact_api_key(request: HttpRequest) -> None:
+    """Keep an api_key given in the query string (as the documentation allows) out of every log: only its
+    hash is stored. The parameters are read first (`request.GET` keeps them); then the request's
+    environment, which Django's request log (`repr(request)`) and gunicorn's access log (`%(r)s`,
+    `%(q)s`: RAW_URI, QUERY_STRING) are written from, says `api_key=[redacted]`."""
+    meta = request.META
+    if "key" not in meta.get("QUERY_STRING", "").lower():
+        return
+    request.GET  # noqa: B018 - parsed (and cached) before the query string is rewritten
+    for name in ("QUERY_STRING", "RAW_URI", "REQUEST_URI"):
+        value = meta.get(name)
+        if isinstance(value, str):
+            meta[name] = _API_KEY_IN_QUERY.sub(r"\1[redacted]", value)
+
+
+def _preflight(methods: tuple[str, ...]) -> HttpResponse:
+    """A browser's CORS preflight (OPTIONS) before a POST with a JSON body or an Idempotency-Key header."""
+    response = HttpResponse(status=204)
+    response["Allow"] = response["Access-Control-Allow-Methods"] = ", ".join((*methods, "OPTIONS"))
+    response["Access-Control-Allow-Headers"] = CORS_ALLOW_HEADERS
+    response["Access-Control-Max-Age"] = CORS_MAX_AGE
+    return response
+
+
+def _allow_any_origin(response: HttpResponse) -> HttpResponse:
+    """Open311 is a public API that browser-based clients call from their own sites: any origin may read
+    the answers (errors included), without credentials (no cookie is read here, the api_key is a
+    parameter), and see whether a POST was a replay."""
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Access-Control-Expose-Headers"] = "Idempotent-Replayed"
+    return response
+
+
 def _open311(*methods: str) -> Callable:
     """Format suffix check, allowed methods, language, and Open311Error -> the standard's error list.
 
     Open311 clients authenticate with an api_key, never with a session cookie: the views are exempt
     from CSRF (a wrong method gets the standard's 405, not Django's CSRF page) and see no logged-in user.
+    Every answer may be read by a page of any site (CORS), and OPTIONS answers a browser's preflight.
     """
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -221,11 +276,14 @@ def _open311(*methods: str) -> Callable:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
             request.user = AnonymousUser()  # a browser's session cookie grants nothing here
+            _redact_api_key(request)
             with _language(request):
                 if fmt not in CONTENT_TYPES:
                     response = error_response(
                         404, _("Unknown format “%(f)s”: use .json or .xml.") % {"f": fmt}, "json"
                     )
+                elif request.method == "OPTIONS":
+                    response = _preflight(methods)
                 elif request.method not in methods and not (request.method == "HEAD" and "GET" in methods):
                     response = error_response(
                         405,
@@ -239,7 +297,7 @@ def _open311(*methods: str) -> Callable:
                     except Open311Error as exc:
                         response = error_response(exc.status, exc.description, fmt, exc.more)
                 response["Content-Language"] = translation.get_language()
-            return response
+            return _allow_any_origin(response)
 
         return wrapper
 
@@ -269,9 +327,10 @@ def _service_name(category: ServiceCategory) -> str:
 
 
 def _service(category: ServiceCategory) -> dict[str, Any]:
-    keywords = dict.fromkeys(
-        k for k in (category.code.replace("_", " "), search_key(category.name), category.name_en.lower()) if k
-    )
+    # Each term once: the code ("public order") is often the start of the English name ("Public order,
+    # pavement encroachment"), and the names list several terms.
+    names = (category.code.replace("_", " "), search_key(category.name), category.name_en.lower())
+    keywords = dict.fromkeys(term.strip() for name in names for term in name.split(",") if term.strip())
     return {
         "service_code": category.code,
         "service_name": _service_name(category),
@@ -323,15 +382,17 @@ def _attribute(question: dict[str, Any], order: int) -> dict[str, Any]:
 
 
 def _status_notes(report: Report) -> str:
+    """The state, with what was done or why it was refused: officers' words, in which the phone numbers,
+    e-mail addresses and identity numbers they quote are hidden, as in the description."""
     label = str(Status(report.status).label)
     if report.status in (Status.RESOLVED, Status.CLOSED) and report.resolution:
-        return f"{label}: {report.resolution}"
+        return f"{label}: {hide_contacts(report.resolution)}"
     if report.status == Status.REJECTED:
         parts = [str(RejectReason(report.reject_reason).label)] if report.reject_reason else []
         if report.duplicate_of_id and report.duplicate_of is not None:
             parts.append(_("Same problem as %(code)s.") % {"code": report.duplicate_of.code})
         if report.reject_note:
-            parts.append(report.reject_note)
+            parts.append(hide_contacts(report.reject_note))
         parts = [p if p.endswith((".", "!", "?")) else f"{p}." for p in parts]
         return f"{label}: {' '.join(parts)}" if parts else label
     return label
@@ -353,6 +414,13 @@ def _media_url(request: HttpRequest, report: Report) -> str:
     return ""
 
 
+def _updated(report: Report) -> datetime:
+    """The last change the public can see: a status change, or a public note (which leaves the report's
+    row, and so `updated_at`, as it was). `last_public_event` comes with the report (`_public_reports`)."""
+    latest = getattr(report, "last_public_event", None)
+    return max(report.updated_at, latest) if latest is not None else report.updated_at
+
+
 def _request_item(request: HttpRequest, report: Report, *, extensions: bool) -> dict[str, Any]:
     item: dict[str, Any] = {
         "service_request_id": report.code,
@@ -364,9 +432,12 @@ def _request_item(request: HttpRequest, report: Report, *, extensions: bool) -> 
         "agency_responsible": report.unit.name,
         "service_notice": _service_notice(report),
         "requested_datetime": _iso(report.created_at),
-        "updated_datetime": _iso(report.updated_at),
+        "updated_datetime": _iso(_updated(report)),
         "expected_datetime": _iso(report.due_at),
-        "address": report.address or (report.ward.name if report.ward_id else ""),
+        # What the citizen typed, as the description: "(nhà chị Lan, SĐT 0987654321)" is not for the public.
+        "address": hide_contacts(report.address)
+        if report.address
+        else (report.ward.name if report.ward_id else ""),
         "address_id": "",
         "zipcode": "",
         "lat": report.lat,
@@ -390,16 +461,31 @@ def _request_item(request: HttpRequest, report: Report, *, extensions: bool) -> 
     return item
 
 
+def _shown() -> QuerySet[Report]:
+    """The reports the public may read (`Report.shown_to_public`): made public, and not rejected as spam
+    (spam never reaches the public, whatever the channel). Every reading call, the token look-up
+    included, answers 404 alike for the others: none of them confirms that such a report exists."""
+    return Report.objects.filter(is_public=True).exclude(
+        status=Status.REJECTED, reject_reason=RejectReason.SPAM
+    )
+
+
 def _public_reports() -> QuerySet[Report]:
-    """Public reports with everything the list shows, in a fixed number of queries."""
+    """Public reports with everything the list shows, in a fixed number of queries: the time of each one's
+    latest public event comes in the same query (the (report, at) index serves it)."""
     attachments = Attachment.objects.filter(public=True).exclude(public_file="").order_by("pk")
+    latest = ReportEvent.objects.filter(report=OuterRef("pk"), public=True).order_by("-at").values("at")[:1]
     return (
-        # Spam never reaches the public, whatever the channel.
-        Report.objects.filter(is_public=True)
-        .exclude(status=Status.REJECTED, reject_reason=RejectReason.SPAM)
+        _shown()
         .select_related("category", "unit", "ward", "duplicate_of")
         .prefetch_related(Prefetch("attachments", queryset=attachments, to_attr="public_attachments"))
+        .annotate(last_public_event=Subquery(latest))
     )
+
+
+def _code(value: str) -> str:
+    """A tracking code as stored (PA-26-000301): clients may send it in lower case, as the REST API takes it."""
+    return value.strip().upper()
 
 
 # --- Input helpers --------------------------------------------------------------------------------
@@ -482,15 +568,27 @@ def _describe(exc: DomainError, service_code: str = "") -> str:
 
 
 def _clean(value: Any) -> str:
+    """A parameter's text, NFC as every stored text (a windows-1258 form writes tone marks apart)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return _xml_text(str(value)).strip()
+    return unicodedata.normalize("NFC", _xml_text(str(value))).strip()
 
 
-def _post_data(request: HttpRequest) -> tuple[dict[str, str], dict[str, str]]:
-    """Parameters and attribute answers of a create_request: form-encoded (the standard) or JSON."""
+def _json_value(field: str, value: Any) -> str:
+    """A JSON body's value: a text, a number, true/false or null, never an object or a list (whose Python
+    spelling, "{'a': 1}", would be stored as the citizen's words)."""
+    if isinstance(value, dict | list):
+        raise Open311Error(
+            400, f"{field}: " + _("Give one value (a text or a number), not a list or an object.")
+        )
+    return _clean(value)
+
+
+def _post_data(request: HttpRequest) -> tuple[dict[str, str], dict[str, str], UploadedFile | None]:
+    """Parameters, attribute answers and photo (`media`) of a create_request: form-encoded (the standard),
+    multipart (with a photo) or JSON."""
     try:
         return _read_post_data(request)
     except RequestDataTooBig:
@@ -499,11 +597,50 @@ def _post_data(request: HttpRequest) -> tuple[dict[str, str], dict[str, str]]:
         raise Open311Error(413, too_big_message()) from None
     except TooManyFieldsSent:
         raise Open311Error(400, _("The request has too many fields.")) from None
+    except (BadRequest, MultiPartParserError):
+        raise Open311Error(400, _("The body could not be read as a form.")) from None
 
 
-def _read_post_data(request: HttpRequest) -> tuple[dict[str, str], dict[str, str]]:
+def _form(request: HttpRequest) -> QueryDict:
+    """The fields of a form body. Django reads form-encoded bodies as UTF-8 only (it refuses a declared
+    charset with its HTML error page): one Python can decode (ISO-8859-1, windows-1258 as cp1258…) is read
+    in it here. Bytes that are not text in the charset (Latin-1 sent without a charset, as UTF-8) come out
+    as U+FFFD: refused naming the field, never stored as "R�c th�i"."""
+    encoding = request.encoding
+    if (
+        request.content_type == "application/x-www-form-urlencoded"
+        and encoding
+        and codecs.lookup(encoding).name != _UTF8
+    ):
+        form = QueryDict(request.body, encoding=encoding)
+    else:
+        form = request.POST
+    for key, values in form.lists():
+        if "\ufffd" in key or any("\ufffd" in value for value in values):
+            raise Open311Error(
+                400,
+                f"{key}: "
+                + _("This text is not valid UTF-8: send the form in UTF-8 (or declare its charset)."),
+            )
+    return form
+
+
+def _media(request: HttpRequest) -> UploadedFile | None:
+    """The photo of a multipart request: one file, as `media`. Any other file is refused, not dropped."""
+    if request.content_type != "multipart/form-data":
+        return None
+    for name, files in request.FILES.lists():
+        if name != MEDIA_FIELD or len(files) > 1:
+            raise Open311Error(
+                400, f"{name}: " + _("Send one photo, as the “%(field)s” field.") % {"field": MEDIA_FIELD}
+            )
+    return request.FILES.get(MEDIA_FIELD)
+
+
+def _read_post_data(request: HttpRequest) -> tuple[dict[str, str], dict[str, str], UploadedFile | None]:
     params: dict[str, str] = {}
     attributes: dict[str, str] = {}
+    media = None
     if request.content_type == "application/json":
         try:
             body = json.loads(request.body or b"{}")
@@ -515,17 +652,19 @@ def _read_post_data(request: HttpRequest) -> tuple[dict[str, str], dict[str, str
         if nested is not None:
             if not isinstance(nested, dict):
                 raise Open311Error(400, "attribute: " + _("Give the answers as an object."))
-            attributes.update({str(k): _clean(v) for k, v in nested.items()})
-        items = list(body.items())
+            attributes.update({str(k): _json_value(f"attribute[{k}]", v) for k, v in nested.items()})
+        items = [(str(key), _json_value(str(key), value)) for key, value in body.items()]
     else:
-        items = [(key, request.POST.get(key)) for key in request.POST]
+        form = _form(request)
+        items = [(key, _clean(form.get(key))) for key in form]
+        media = _media(request)
     for key, value in items:
-        match = _ATTRIBUTE.match(str(key))
+        match = _ATTRIBUTE.match(key)
         if match:
-            attributes[match[1]] = _clean(value)
+            attributes[match[1]] = value
         else:
-            params[str(key)] = _clean(value)
-    return params, attributes
+            params[key] = value
+    return params, attributes, media
 
 
 def _too_long(field: str, limit: int) -> Open311Error:
@@ -548,7 +687,8 @@ def _check_lengths(params: dict[str, str]) -> None:
 
 
 def _check_attributes(service_code: str, attributes: dict[str, str]) -> None:
-    """Number answers must be finite numbers; free-text answers fit their 500 characters."""
+    """Number answers must be numbers from 0 to MAX_NUMBER (a quantity: 1e308 or -5 cm is no answer);
+    free-text answers fit their 500 characters."""
     if not attributes or not service_code:
         return
     category = ServiceCategory.objects.filter(code=service_code, domain=ServiceCategory.Domain.REPORT).first()
@@ -558,15 +698,21 @@ def _check_attributes(service_code: str, attributes: dict[str, str]) -> None:
         if not code or value == "":
             continue
         kind = question.get("type", "text")
+        label = (question.get("label_en") if _english() else None) or question.get("label") or code
         if kind == "number":
             try:
-                parse_number(value)
+                number = parse_number(value)
             except ValueError:
+                raise Open311Error(
+                    400, f"attribute[{code}]: " + _("“%(q)s” must be a number.") % {"q": label}
+                ) from None
+            if not 0 <= number <= MAX_NUMBER:
                 raise Open311Error(
                     400,
                     f"attribute[{code}]: "
-                    + _("“%(q)s” must be a number.") % {"q": question.get("label", code)},
-                ) from None
+                    + _("“%(q)s” must be a number from 0 to %(max)s.")
+                    % {"q": label, "max": number_format(MAX_NUMBER, force_grouping=True)},
+                )
         elif kind != "choice" and len(nfc(value)) > MAX_ANSWER:
             raise _too_long(f"attribute[{code}]", MAX_ANSWER)
 
@@ -591,12 +737,14 @@ def _coordinate(params: dict[str, str], field: str) -> float | None:
 def no_format(request: HttpRequest, path: str) -> HttpResponse:
     """A path of the API without its format (".json" or ".xml"): the specification's error list, in JSON,
     rather than the site's HTML page not found."""
-    return error_response(
+    _redact_api_key(request)
+    response = error_response(
         404,
         _("Add the format to the address: %(path)s.json or %(path)s.xml.")
         % {"path": request.path.rstrip("/")},
         "json",
     )
+    return _allow_any_origin(response)
 
 
 def _base_url(request: HttpRequest) -> str:
@@ -660,7 +808,7 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 def _create(request: HttpRequest, fmt: str) -> HttpResponse:
-    params, attributes = _post_data(request)
+    params, attributes, media = _post_data(request)
     client = open311_client_for_key(params.get("api_key") or request.GET.get("api_key", ""))
     if client is None:
         raise Open311Error(403, "api_key: " + _("Missing or invalid api_key; ask the city for one."))
@@ -688,6 +836,19 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
                     )
                     % {"n": MAX_LENGTHS["description"]},
                 )
+    if media is not None:
+        # Checked before anything is stored, as the REST API's upload checks it: a bad file refuses the
+        # request (400 media), it never leaves a report without the photo its sender believes it has.
+        try:
+            check_upload(media)
+        except DomainError as exc:
+            raise Open311Error(400, f"{MEDIA_FIELD}: {exc.message}") from None
+        if settings.CITYDESK_MAX_ATTACHMENTS < 1:  # refused before anything is stored, not after
+            raise Open311Error(
+                400,
+                f"{MEDIA_FIELD}: "
+                + _("At most %(n)s files per report.") % {"n": settings.CITYDESK_MAX_ATTACHMENTS},
+            )
     idempotency_key = request.headers.get("Idempotency-Key", "").strip()
     if len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
         raise Open311Error(
@@ -727,6 +888,16 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
             exc.status, _describe(problems[0], code), [_describe(p, code) for p in problems[1:]]
         ) from None
     report = intake.report
+    # A replay adds the photo only if the first request's was lost (below).
+    if media is not None and (intake.created or not report.attachments.exists()):
+        # After the report exists, as the web form adds its photos: the image work stays outside the
+        # intake's write transaction. The public copy (no metadata) is the request's `media_url`. The
+        # photo was checked before the intake; should storing it still fail (a full disk), the report
+        # stands — the client's retry with its Idempotency-Key adds the photo then.
+        try:
+            attachment_add(report=report, upload=media, actor=Actor(user_id=None, label=client.name))
+        except (DomainError, OSError):
+            log.exception("open311 photo not stored", extra={"report": report.code})
     data = [
         {
             "service_request_id": report.code,
@@ -746,7 +917,7 @@ def _search(request: HttpRequest, fmt: str) -> HttpResponse:
     ids = _csv(params.get("service_request_id"))
     if ids:
         # The standard: a list of ids overrides every other argument.
-        reports = reports.filter(code__in=ids[:MAX_RESULTS])
+        reports = reports.filter(code__in=[_code(i) for i in ids[:MAX_RESULTS]])
     else:
         codes = _csv(params.get("service_code"))
         if codes:
@@ -792,7 +963,7 @@ def _search(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @_open311("GET")
 def request_detail(request: HttpRequest, fmt: str, service_request_id: str) -> HttpResponse:
-    report = _public_reports().filter(code=service_request_id).first()
+    report = _public_reports().filter(code=_code(service_request_id)).first()
     if report is None:
         raise Open311Error(
             404, "service_request_id: " + _("No service request %(id)s.") % {"id": service_request_id}
@@ -804,7 +975,7 @@ def request_detail(request: HttpRequest, fmt: str, service_request_id: str) -> H
 @_open311("GET")
 def token_lookup(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
     """Requests are created synchronously, so a token is never pending: it is the tracking code."""
-    code = Report.objects.filter(code=token, is_public=True).values_list("code", flat=True).first()
+    code = _shown().filter(code=_code(token)).values_list("code", flat=True).first()
     if code is None:
         raise Open311Error(404, "token: " + _("No request for token %(t)s.") % {"t": token})
     return render([{"service_request_id": code, "token": token}], "service_requests", fmt)

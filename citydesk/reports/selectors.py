@@ -490,7 +490,7 @@ def caller_candidates(phone: str) -> QuerySet[Report]:
     return (
         Report.objects.filter(contact_phone=phone)
         .exclude(contact_phone="")
-        .select_related("unit", "category", "ward")
+        .select_related("unit", "category", "ward", "duplicate_of")
         .order_by("-created_at", "-id")
     )
 
@@ -612,11 +612,14 @@ def event_note_for(event: ReportEvent, *, sees_comment: bool, levels: set[str]) 
     """An event's note as shown, in the reader's language (`display_note`). `sees_comment`: the reader is
     the handling unit or the reporter. A rating's comment is for them only (others read a rating's level
     alone), and so is the unit's request for information, addressed to the reporter ("Bà vui lòng…"):
-    others read that the report waits for the reporter's information."""
-    if event.note_key == system_notes.WAITING and not sees_comment:
-        return _("Waiting for the reporter to provide more information.")
-    if event.kind != ReportEvent.Kind.RATING or sees_comment:
+    others read that the report waits for the reporter's information. Others read every note without the
+    phone numbers and e-mail addresses written in it (`ReportEvent.public_note`)."""
+    if sees_comment:
         return event.display_note
+    if event.note_key == system_notes.WAITING:
+        return _("Waiting for the reporter to provide more information.")
+    if event.kind != ReportEvent.Kind.RATING:
+        return event.public_note
     if event.note_key:
         return event.display_note if event.note_key == system_notes.RATED else ""
     return event.note if event.note in levels else ""

@@ -48,7 +48,9 @@ MOVES: dict[str, Move] = {
         ),
         # Closing: the citizen confirms, or the time-out sweep closes (system actor).
         Move("close", frozenset({S.RESOLVED}), S.CLOSED, None),
-        # Reopening: the citizen is not satisfied within the window.
+        # Reopening, within the window after the resolution (`services.cases.reopen`): the reporter is not
+        # satisfied (their rating on the tracking page, or the hotline operator on their behalf when they
+        # call back), or a report of the problem that came in after the resolution is merged into it.
         Move("reopen", frozenset({S.RESOLVED, S.CLOSED}), S.REOPENED, None),
     ]
 }

@@ -149,3 +149,18 @@ def test_the_document_lists_the_sign_in_refusals(client):
     assert "Retry-After" in post["responses"]["429"]["headers"]
     assert "security" not in post  # no token needed to get one
     assert "204" in document["paths"][URL]["delete"]["responses"]
+
+
+def test_a_new_password_ends_the_accounts_app_tokens(client, personas):
+    """A token taken with a leaked password must not outlive it: a password change (here the account's own,
+    as a reset or the back office save it too) revokes every token of the account, audited."""
+    token = sign_in(client, "citizen", "pw-citizen").json()["token"]
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+    personas.citizen.full_name = "Ngô Thị Mai"
+    personas.citizen.save()  # another change keeps the tokens
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+    personas.citizen.set_password("a-new-long-password-2026")
+    personas.citizen.save()
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+    entry = AuditEntry.objects.filter(action="api_token.revoke", object_id=str(personas.citizen.pk)).get()
+    assert entry.after["reason"] == "password changed"

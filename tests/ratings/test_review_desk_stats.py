@@ -190,6 +190,9 @@ def test_comments_are_paginated(client, personas, procedures, settings):
     assert 'data-testid="comments-pager"' in first and "comments_page=2" in first
     second = client.get("/danh-gia/thong-ke/", {"group": "unit", "comments_page": "2"}).content.decode()
     assert second.count('data-testid="comment"') == 2 and "Góp ý số 0<" in second
+    # A page number past the last (however large) reads the last page, never a database error.
+    huge = client.get("/danh-gia/thong-ke/", {"group": "unit", "comments_page": "9" * 25})
+    assert huge.status_code == 200 and huge.content.decode().count('data-testid="comment"') == 2
 
 
 def test_the_export_has_a_comments_sheet(client, personas, commented):

@@ -425,9 +425,11 @@ def test_photo_upload_strips_gps_from_the_public_copy(client, categories, person
     assert public.status_code == 200
     public_image = Image.open(io.BytesIO(b"".join(public.streaming_content)))
     assert not public_image.getexif()
-    # The original (with its metadata) only for the handling unit.
-    assert client.get(r.json()["private_url"]).status_code == 403
-    original = client.get(r.json()["private_url"], **bearer(personas.officer))
+    # The original (with its metadata) only for the handling unit: the reporter is not even given its address.
+    assert r.json()["private_url"] is None
+    original_url = f"/api/v1/reports/{code}/attachments/{r.json()['id']}/original"
+    assert client.get(original_url).status_code == 403
+    original = client.get(original_url, **bearer(personas.officer))
     assert Image.open(io.BytesIO(b"".join(original.streaming_content))).getexif().get(0x010F) == "CameraMaker"
 
 

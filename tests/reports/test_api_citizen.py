@@ -142,6 +142,10 @@ def test_the_reporter_answers_with_the_citizen_token_and_the_clock_runs_again(
     body = response.json()
     assert body["code"] == report.code and body["contact_email"] == "dan@example.vn"  # the reporter's view
     assert body["allowed_actions"] is None  # not the handler's
+    # The reporter reads their own answer in the history (not public: the public view does not list it).
+    assert [e["note"] for e in body["events"] if e["kind"] == "reply"] == ["Ảnh đã gửi kèm, ổ gà sâu 20 cm"]
+    public = client.get(f"/api/v1/reports/{report.code}").json()
+    assert not [e for e in public.get("events") or [] if e["kind"] == "reply"]
     report.refresh_from_db()
     assert report.paused_at is None  # the clock runs again
     reply = report.events.get(kind=ReportEvent.Kind.REPLY)

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.calendar import current_calendar
 from citydesk.core.errors import Conflict, DomainError, DomainErrors, NotFound
 from citydesk.core.models import User
-from citydesk.core.powers import Power
+from citydesk.core.powers import Power, Role
 from citydesk.core.services import authorize
+from citydesk.notifications.services import message_language, notification_queue
 from citydesk.reports import selectors
 from citydesk.reports.models import (
     Follower,
@@ -24,14 +27,18 @@ from citydesk.reports.models import (
     Status,
 )
 from citydesk.reports.services.common import (
+    UPDATE_STATUS,
     _bounded,
     _check_version,
+    _due_times,
     _event,
     _is_reporters,
     _locked,
     _notify_followers,
+    _status_subject,
     local_time,
     no_way_to_reach_reporter,
+    reopen_until,
     reporter_reachable,
 )
 from citydesk.reports.services.deadlines import clear_outdated_marks
@@ -45,6 +52,7 @@ from citydesk.reports.system_notes import (
     WAITING,
     system_note,
 )
+from citydesk.reports.workflow import MOVES
 
 
 @transaction.atomic
@@ -54,7 +62,11 @@ def report_merge(
     """Make `code` a duplicate of `into`: it is rejected as duplicate and its followers follow `into`.
     `version`: the one of `code` the officer saw (a report changed since is refused, 409).
     `confirmed=False`: the page's confirmation box was left unticked (its people are told at once; the
-    API does not ask, None): refused, with any problem of `into`, nothing done."""
+    API does not ask, None): refused, with any problem of `into`, nothing done.
+
+    A report that came in after `into` was resolved says the problem is back: the merge reopens `into`
+    (closed too) within its reopening window, and is refused past it (the report is then handled on its
+    own): merged into a report nobody handles again, the complaint would vanish."""
     duplicate = _locked(code)
     actor = authorize(user, Power.REPORT_ASSIGN, duplicate.unit)
     _check_version(duplicate, version)
@@ -88,6 +100,10 @@ def report_merge(
     duplicate.version += 1
     duplicate.updated_at = timezone.now()
     duplicate.save()
+    if _problem_back(duplicate, master):
+        # Before the duplicate's followers join: the master's people are told it is reopened, the
+        # duplicate's that it was merged (and they follow the reopened report from now on).
+        _reopen_by_merge(master, duplicate, actor)
     for follower in duplicate.followers.select_related("user"):
         email, phone = follower.email, follower.phone
         if follower.user_id and _is_reporters(duplicate, follower):
@@ -301,11 +317,39 @@ def _merge_target(user: User, duplicate: Report, into: str) -> Report:
             % {"code": master.code, "root": master.duplicate_of.code},
             field="into",
         )
-    if not (master.is_open or master.status == Status.RESOLVED):
+    back = _problem_back(duplicate, master)
+    if not (master.is_open or master.status == Status.RESOLVED or back):
         # Its followers would wait for updates that never come: a closed problem seen again is a new report.
         raise DomainError(
             _("%(code)s is already %(status)s: only a report still being handled can take duplicates.")
             % {"code": master.code, "status": Status(master.status).label.lower()},
+            field="into",
+        )
+    if back and not selectors.handles(user, master):
+        # Reopening is the handling unit's: an officer elsewhere cannot send it work back by merging.
+        raise DomainError(
+            _(
+                "%(code)s was resolved by %(unit)s and this report came in after that: the problem is back. "
+                "Merging would reopen it, which only %(unit)s may do: transfer this report to %(unit)s, or "
+                "handle it on its own."
+            )
+            % {"code": master.code, "unit": master.unit.name if master.unit_id else "—"},
+            field="into",
+        )
+    until = reopen_until(master)
+    if back and (until is None or timezone.now() > until):
+        # Merged, the complaint would vanish: rejected as a duplicate of a report nobody handles again.
+        raise DomainError(
+            _(
+                "%(code)s was resolved on %(resolved)s and this report came in after that: the problem is "
+                "back. The time to reopen %(code)s ended on %(until)s, so handle this report on its own "
+                "instead of merging it."
+            )
+            % {
+                "code": master.code,
+                "resolved": local_time(master.resolved_at),
+                "until": local_time(until) if until else "—",
+            },
             field="into",
         )
     if master.category_id != duplicate.category_id:
@@ -317,6 +361,112 @@ def _merge_target(user: User, duplicate: Report, into: str) -> Report:
             field="into",
         )
     return master
+
+
+def _problem_back(duplicate: Report, master: Report) -> bool:
+    """Is `duplicate` a complaint that `master`'s problem is back: it came in after `master` was resolved
+    (and `master` is still resolved or closed)? Merged, it reopens `master` (`_reopen_by_merge`); one
+    that came in while `master` was being handled was answered by its resolution and merges as any other."""
+    return (
+        master.status in MOVES["reopen"].sources
+        and master.resolved_at is not None
+        and duplicate.created_at > master.resolved_at
+    )
+
+
+def _reopen_by_merge(master: Report, duplicate: Report, actor: Actor) -> None:
+    """A new report of a resolved problem merged into it: `master` is reopened (within its window, checked
+    by `_merge_target`), as the reporter's own reopening does, the merging officer the actor."""
+    old = reopen(master, actor, now=timezone.now())
+    audit_record(
+        actor=actor,
+        action="report.reopen",
+        object_type="report",
+        object_id=master.code,
+        before={"status": old},
+        after={"status": master.status, "reported_again": duplicate.code},
+    )
+    name = actor.label
+    tell_the_unit_reopened(
+        master,
+        lambda: _("Report %(code)s was reopened: the problem was reported again") % {"code": master.code},
+        lambda: [
+            _(
+                "%(other)s reports the same problem after it was resolved; %(name)s merged it into this "
+                "report, which is reopened. New due time: %(due)s."
+            )
+            % {
+                "other": duplicate.code,
+                "name": name,
+                "due": local_time(master.due_at) if master.due_at else "—",
+            }
+        ],
+    )
+    _notify_followers(
+        master,
+        lambda: _status_subject(master),
+        lambda: (
+            _("The problem was reported again (%(other)s): the report is reopened and goes back to %(org)s.")
+            % {"other": duplicate.code, "org": master.unit.name}
+        ),
+        kind=UPDATE_STATUS,
+    )
+
+
+# --- Reopening ------------------------------------------------------------------------------------
+
+
+def reopen(report: Report, actor: Actor, *, now: datetime) -> str:
+    """The workflow's "reopen" move on a resolved (or closed) report, locked: back to its unit, the
+    category's times counted again from `now`, the deadline marks gone; the history says who. Returns the
+    status it had.
+
+    One reopening for every way in (the reporter's unsatisfied rating, the hotline on the reporter's
+    behalf, a new report of the problem merged into it); each checks who may and the window
+    (`reopen_until`), records its audit entry and tells whom it should (`tell_the_unit_reopened`)."""
+    move = MOVES["reopen"]
+    if report.status not in move.sources:
+        raise Conflict(
+            _("Report %(code)s is not resolved: there is nothing to reopen.") % {"code": report.code},
+            field="reopen",
+        )
+    old = report.status
+    report.status = move.target
+    report.reopen_count += 1
+    report.resolved_at = None
+    report.closed_at = None
+    report.triage_due_at, report.due_at = _due_times(report.category, now)
+    report.warned_at = report.escalated_at = None
+    report.version += 1
+    report.updated_at = now
+    report.save()
+    _event(report, actor, ReportEvent.Kind.STATUS, from_status=old, to_status=report.status)
+    return old
+
+
+def tell_the_unit_reopened(
+    report: Report, subject: Callable[[], str], lines: Callable[[], list[str]]
+) -> None:
+    """A reopened report goes back to its officer (or, without one, to the unit's heads), in-app, composed
+    in each one's language."""
+    if report.assignee_id and report.assignee.is_active:
+        people = [report.assignee]
+    else:
+        people = list(
+            User.objects.filter(
+                is_active=True,
+                memberships__organisation=report.unit,
+                memberships__role=Role.HEAD,
+                memberships__is_active=True,
+            )
+            .distinct()
+            .order_by("pk")
+        )
+    link = f"{settings.CITYDESK_PUBLIC_URL}{reverse('reports:officer', args=[report.code])}"
+    for person in people:
+        with translation.override(message_language(person)):
+            text_subject, body = subject(), "\n".join([*lines(), link])
+        notification_queue(channel="in_app", recipient=person, subject=text_subject, body=body)
 
 
 def _locked_or_none(code: str) -> Report | None:

@@ -24,6 +24,8 @@ from citydesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
 from citydesk.core.history_notes import role
 from citydesk.core.models import User
 from citydesk.core.powers import Role
+from citydesk.core.validators import is_mobile_phone
+from citydesk.notifications.models import Notification
 from citydesk.notifications.services import message_language, notification_queue
 from citydesk.reports.models import (
     Follower,
@@ -93,7 +95,7 @@ def report_rate(
     """
     report = _locked(code)
     if not _citizen_may_act(report, user, token):
-        raise NotAllowed(_("Only the person who reported it can rate this report."))
+        raise NotAllowed(_("Only the person who reported it can rate this report."), field="token")
     if level not in Rating.Level.values:
         raise DomainError(_("Choose satisfied, normal or unsatisfied."), field="level")
     if report.status not in (Status.RESOLVED, Status.CLOSED):
@@ -209,11 +211,24 @@ class FollowOutcome:
     created: bool  # False: the same person (account, e-mail or phone) already followed the report
 
 
+# A follower's e-mail address is stored with its code, then as a follower, and is where the updates go: the
+# shortest of those columns holds it (`validate_email` allows 320 characters; PostgreSQL would refuse them).
+FOLLOW_EMAIL_LIMIT = min(
+    int(FollowRequest._meta.get_field("email").max_length),
+    int(Follower._meta.get_field("email").max_length),
+    int(Notification._meta.get_field("address").max_length),
+)
+
+
 def _normal_email(email: str) -> str:
     """E-mail addresses are compared and stored lower-cased: BINH.LE@… and binh.le@… are one mailbox."""
     email = (email or "").strip()
     if not email:
         return ""
+    if len(email) > FOLLOW_EMAIL_LIMIT:
+        raise DomainError(
+            _("Too long (at most %(n)s characters).") % {"n": FOLLOW_EMAIL_LIMIT}, field="email"
+        )
     try:
         validate_email(email)
     except ValidationError:
@@ -273,11 +288,11 @@ def report_follow_outcome(
 
 
 def _followable(code: str, user: User | None) -> Report:
-    """The report `user` may follow now, or the refusal: unknown or private (the same 404), or nothing more
-    to come (`follow_refusal`, 409)."""
+    """The report `user` may follow now, or the refusal: unknown or not readable by them (private, or
+    rejected as spam: the same 404 as reading it), or nothing more to come (`follow_refusal`, 409)."""
     report = Report.objects.select_related("duplicate_of").filter(code=code).first()
     signed_in = user is not None and user.is_authenticated
-    if report is None or (not report.is_public and not (signed_in and report.reporter_id == user.pk)):
+    if report is None or (not report.shown_to_public and not (signed_in and report.reporter_id == user.pk)):
         raise NotFound(_("No report %(code)s.") % {"code": code}, field="code")
     refusal = follow_refusal(report)
     if refusal:
@@ -382,7 +397,19 @@ def _same_contact(email: str, phone: str) -> Q:
 def _contact(email: str, phone: str) -> tuple[str, str]:
     """(e-mail, phone) normalised: one of them, the e-mail first; both "" when none was given."""
     email = _normal_email(email)
-    return (email, "") if email else ("", normalize_phone(phone, field="phone"))
+    if email:
+        return email, ""
+    phone = normalize_phone(phone, field="phone")
+    if phone and not is_mobile_phone(phone):  # a landline or a foreign number: no SMS (no code) reaches it
+        raise DomainError(
+            _(
+                "%(phone)s is not a mobile number: it cannot receive the code or the updates by SMS. Give a "
+                "mobile number or an e-mail address."
+            )
+            % {"phone": phone},
+            field="phone",
+        )
+    return "", phone
 
 
 def _own_phone(user: User, phone: str) -> bool:

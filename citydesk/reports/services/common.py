@@ -28,6 +28,7 @@ from citydesk.core.models import Organisation, ServiceCategory, User
 from citydesk.core.numbers import parse_number
 from citydesk.core.rows import RowWriter
 from citydesk.core.validators import usable_questions
+from citydesk.lib.privacy import hide_contacts
 from citydesk.lib.text import nfc, nfc_lines, search_key
 from citydesk.lib.workdays import OutOfRange
 from citydesk.notifications.models import Channel
@@ -469,6 +470,10 @@ def _compose(
 ) -> tuple[str, str]:
     with translation.override(message_language(recipient.user)):
         text = str(body())
+        if not recipient.reporter:
+            # A follower is the public: the resolution or a note quoted in the message hides contact details
+            # as the public page does (the reporter reads them whole, as on their own page).
+            text = hide_contacts(text)
         lines = [text] if text else []
         if recipient.reporter:
             lines += _reporter_lines(report, kind)
@@ -492,6 +497,18 @@ def _compose(
             # A reporter reached by SMS may have no Internet: the hotline operator takes the answer too.
             lines.append(
                 _("Or call the 1022 hotline back and give the code %(code)s.") % {"code": report.code}
+            )
+        if (
+            recipient.reporter
+            and kind == UPDATE_STATUS
+            and report.status == Status.RESOLVED
+            and recipient.channel == Channel.SMS
+            and reopen_until(report) is not None
+        ):
+            # A phone-only reporter cannot open the page: the hotline operator reopens it for them.
+            lines.append(
+                _("Or call the 1022 hotline and give the code %(code)s to have the report reopened.")
+                % {"code": report.code}
             )
         if recipient.channel == Channel.EMAIL and recipient.follower_id:
             lines += [

@@ -25,6 +25,7 @@ from citydesk.core.rows import RowWriter
 from citydesk.core.services import holds_anywhere
 from citydesk.core.units import locate_point, normalize_code, typed_ward, ward_from_address
 from citydesk.lib.text import nfc, nfc_lines
+from citydesk.notifications.models import Notification
 from citydesk.notifications.services import message_language, notification_queue
 from citydesk.reports import routing, selectors, system_notes
 from citydesk.reports.models import (
@@ -162,8 +163,22 @@ def _point(lon: float | None, lat: float | None) -> None:
             raise DomainError(_("The latitude is outside Vietnam."), field="lat")
 
 
+# An e-mail address given with a report is stored with it (and with its follower) and is where its messages
+# go: the shortest of those columns holds it. `validate_email` allows 320 characters, which PostgreSQL
+# refuses to store in a 254-character column (SQLite stores anything).
+EMAIL_LIMIT = min(
+    int(Report._meta.get_field("contact_email").max_length),
+    int(Follower._meta.get_field("email").max_length),
+    int(Notification._meta.get_field("address").max_length),
+)
+
+
 def _email(email: str | None) -> str:
     email = (email or "").strip()
+    if len(email) > EMAIL_LIMIT:
+        raise DomainError(
+            _("Too long (at most %(n)s characters).") % {"n": EMAIL_LIMIT}, field="contact_email"
+        )
     if email:
         try:
             validate_email(email)
@@ -212,6 +227,27 @@ def _submit(
     a check of the unit (`near_boundary`) and its internal history names the point's ward."""
     if channel not in _CHANNELS:
         raise DomainError(_("Unknown channel “%(c)s”.") % {"c": channel}, field="channel")
+    # What was asked, as it was sent: a retry of the same key must have asked exactly this.
+    asked = Asked(
+        category=category,
+        description=description,
+        channel=channel,
+        lon=lon,
+        lat=lat,
+        address=address,
+        ward_code=ward_code,
+        province_code=province_code,
+        confirmed_ward=confirmed_ward,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        contact_email=contact_email,
+        show_name_publicly=show_name_publicly,
+        is_public=is_public,
+        answers=answers,
+        reporter=reporter,
+        entered_by=entered_by,
+        open311_client=open311_client,
+    )
     if idempotency_key:
         existing = (
             IdempotencyKey.objects.filter(scope=idempotency_scope, key=idempotency_key)
@@ -219,9 +255,7 @@ def _submit(
             .first()
         )
         if existing is not None:
-            _same_request(
-                existing.report, category, description, lon, lat, address, contact_phone, contact_email
-            )
+            _same_request(existing.report, asked)
             return Intake(report=existing.report, created=False)
     gen = configcache.generation()  # one check for every cached lookup below
     cat = _category(category, gen=gen)
@@ -385,7 +419,7 @@ def _submit(
         existing = IdempotencyKey.objects.select_related("report").get(
             scope=idempotency_scope, key=idempotency_key
         )
-        _same_request(existing.report, category, description, lon, lat, address, contact_phone, contact_email)
+        _same_request(existing.report, asked)
         return Intake(report=existing.report, created=False)
     return Intake(report=report, created=True, events=first_events)
 
@@ -435,38 +469,86 @@ def _ward_at(lon: float, lat: float, *, gen: int | None) -> AdminUnit:
         raise DomainError(exc.message, field="lon") from None
 
 
-def _same_request(
-    report: Report,
-    category: str | None,
-    description: str,
-    lon: float | None,
-    lat: float | None,
-    address: str,
-    phone: str,
-    email: str,
-) -> None:
-    """A retry must be the same report: a key reused for another one (another client behind the same
-    address, or a bug) is refused, and the first report, its contact details and token, stay unseen.
-    Every part a stranger could not copy from the public view counts: the place and the contact too."""
-    try:
-        same_phone = normalize_phone(phone) == report.contact_phone
-    except DomainError:
-        same_phone = False
-    same = (
-        report.category.code == (category or "")
-        and report.description == nfc_lines(description or "")
-        and (report.lon, report.lat) == (lon, lat)
-        and report.address == nfc(address or "")
-        and same_phone
-        and report.contact_email == (email or "").strip()
-    )
-    if not same:
+@dataclass(frozen=True)
+class Asked:
+    """A report's submission as it was sent (before any cleaning), to compare a retry with."""
+
+    category: str | None
+    description: str
+    channel: str
+    lon: float | None
+    lat: float | None
+    address: str
+    ward_code: str | None
+    province_code: str | None
+    confirmed_ward: str
+    contact_name: str
+    contact_phone: str
+    contact_email: str
+    show_name_publicly: bool
+    is_public: bool
+    answers: dict[str, Any] | None
+    reporter: User | None
+    entered_by: User | None
+    open311_client: Open311Client | None
+
+
+def _same_request(report: Report, asked: Asked) -> None:
+    """A retry must be the same report: a key reused for another one (another client, or a bug) is refused,
+    and the first report, its contact details and token, stay unseen. Every field counts, each compared
+    as the intake stores it: what a stranger could not copy from the public view (the contact, the
+    answers) and what changes the report (public or not, the name shown, the place, the channel)."""
+    if not _is_same_request(report, asked):
         raise KeyReused(
             _(
                 "This Idempotency-Key was already used for a different report: send a new key for a new report."
             ),
             field="Idempotency-Key",
         )
+
+
+def _is_same_request(report: Report, asked: Asked) -> bool:
+    def user_id(user: User | None) -> int | None:
+        return user.pk if user is not None and user.is_authenticated else None
+
+    try:
+        same_phone = normalize_phone(asked.contact_phone) == report.contact_phone
+        same_answers = _check_answers(report.category, asked.answers, require=False) == report.answers
+    except DomainError:
+        return False
+    if not (
+        same_phone
+        and same_answers
+        and report.category.code == (asked.category or "")
+        and report.description == nfc_lines(asked.description or "")
+        and report.channel == asked.channel
+        and (report.lon, report.lat) == (asked.lon, asked.lat)
+        and report.address == nfc(asked.address or "")
+        and report.contact_name == nfc(asked.contact_name or "")
+        and report.contact_email == (asked.contact_email or "").strip()
+        and report.show_name_publicly == bool(asked.show_name_publicly)
+        and report.is_public == bool(asked.is_public)
+        and report.reporter_id == user_id(asked.reporter)
+        and report.entered_by_id == user_id(asked.entered_by)
+        and report.open311_client_id == (asked.open311_client.pk if asked.open311_client else None)
+    ):
+        return False
+    if asked.province_code and _province_code(asked.province_code) != report.province_code:
+        return False
+    if not asked.province_code and report.ward_id is None and report.province_code:
+        return False  # the first one named the province of its address; this one does not
+    if asked.ward_code:
+        given = typed_ward(asked.ward_code)
+        confirmed = (asked.confirmed_ward or "").strip()
+        return report.ward_id in {given.code if given else None, confirmed or None} - {None}
+    if asked.lon is not None and asked.lat is not None and report.ward_id is not None:
+        # Without a ward given, the point's ward is the report's: a first request that named another ward
+        # (which won) was another request.
+        try:
+            return _ward_at(asked.lon, asked.lat, gen=None).code == report.ward_id
+        except DomainError:
+            return False
+    return True
 
 
 def _acknowledge(report: Report) -> None:

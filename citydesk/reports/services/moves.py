@@ -7,9 +7,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor, audit_record
@@ -17,6 +19,7 @@ from citydesk.core.errors import Conflict, DomainError, DomainErrors
 from citydesk.core.models import Membership, Organisation, ServiceCategory, User
 from citydesk.core.powers import Power
 from citydesk.core.services import authorize
+from citydesk.notifications.services import message_language, notification_queue
 from citydesk.reports import routing, selectors
 from citydesk.reports.models import (
     RejectReason,
@@ -212,7 +215,35 @@ def report_transition(
     )
     if action in ("resolve", "reject", "transfer"):
         _notify_followers(report, _status_subject(report), public_note)
+    if action == "assign":
+        _tell_the_assignee(report, user, before_assignee=before["assignee"], note=note)
     return report
+
+
+def _tell_the_assignee(report: Report, user: User, *, before_assignee: int | None, note: str) -> None:
+    """An in-app message to the officer a report is assigned to (one by one or in bulk): their new work
+    is in their inbox, not only in the queue. Not when they assigned it to themselves, nor when the
+    report was theirs already; never by e-mail or SMS."""
+    person = report.assignee
+    if person is None or person.pk in (user.pk, before_assignee):
+        return
+    link = f"{settings.CITYDESK_PUBLIC_URL}{reverse('reports:officer', args=[report.code])}"
+    with translation.override(message_language(person)):
+        subject = _("Report %(code)s was assigned to you") % {"code": report.code}
+        lines = [
+            _("%(name)s assigned you report %(code)s (%(category)s).")
+            % {
+                "name": user.full_name or user.username,
+                "code": report.code,
+                "category": report.category.name,
+            }
+        ]
+        if report.due_at is not None:
+            lines.append(_("Due %(d)s.") % {"d": local_time(report.due_at)})
+        if note:
+            lines.append(_("Note: %(text)s") % {"text": note})
+    lines.append(link)
+    notification_queue(channel="in_app", recipient=person, subject=subject, body="\n".join(lines))
 
 
 @transaction.atomic

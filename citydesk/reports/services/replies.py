@@ -10,6 +10,7 @@ answer recorded by the operator, on their behalf (`report_reply_by_phone`).
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,18 +24,33 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor, audit_record
-from citydesk.core.errors import Conflict, DomainError, NotAllowed
+from citydesk.core.errors import Conflict, DomainError, DomainErrors, NotAllowed, NotFound
 from citydesk.core.history_notes import actor_text, role
 from citydesk.core.models import Membership, User
 from citydesk.core.powers import ROLE_POWERS, Power
+from citydesk.core.validators import is_mobile_phone
 from citydesk.lib.text import nfc
 from citydesk.notifications.services import notification_queue
 from citydesk.reports import selectors
 from citydesk.reports.attachments import attachment_add, check_upload
 from citydesk.reports.models import Channel, Follower, IdempotencyKey, Report, ReportEvent, Status
-from citydesk.reports.services.cases import resume_clock
-from citydesk.reports.services.common import _event, _locked, mask_phone, normalize_phone
+from citydesk.reports.services.cases import reopen, resume_clock, tell_the_unit_reopened
+from citydesk.reports.services.citizen import FollowOutcome, report_follow_outcome
+from citydesk.reports.services.common import (
+    AUDIENCE_OTHERS,
+    UPDATE_STATUS,
+    _bounded,
+    _event,
+    _locked,
+    _notify_followers,
+    _status_subject,
+    local_time,
+    mask_phone,
+    normalize_phone,
+    reopen_until,
+)
 from citydesk.reports.system_notes import REPLY_FILES, system_note
+from citydesk.reports.workflow import MOVES
 
 MAX_REPLY = 4000
 _REPORTER = role("reporter")  # a caller who gave no name, shown in the reader's language
@@ -240,6 +256,191 @@ def report_reply_by_phone(*, user: User, code: str, text: str, idempotency_key: 
     )
     _notify_handlers(report, text, [], caller or _REPORTER, recorded_by=operator)
     return Reply(report=report, created=True, event=event, resumed=True)
+
+
+# --- The reporter calls back: the problem is not solved ---------------------------------------------
+
+
+def reporter_phones(report: Report) -> set[str]:
+    """The numbers a caller is recognised as the reporter by: the report's contact phone, and the phone
+    of the account it was sent from (select `reporter` with the report)."""
+    phones = {report.contact_phone} if report.contact_phone else set()
+    if report.reporter_id and report.reporter.phone:
+        with contextlib.suppress(DomainError):  # an account's phone stored in an old form: not recognised
+            phones.add(normalize_phone(report.reporter.phone))
+    return phones
+
+
+def hotline_reopen_refusal(report: Report) -> str:
+    """Why the hotline cannot reopen this report for its reporter now ('' when it can): not resolved (or
+    merged), or the reopening window is over (the caller's complaint is then a new report)."""
+    if report.duplicate_of_id or report.status not in MOVES["reopen"].sources:
+        return _("Report %(code)s is not resolved: there is nothing to reopen.") % {"code": report.code}
+    until = reopen_until(report)
+    if until is None or timezone.now() > until:
+        return _(
+            "The time to reopen %(code)s ended on %(date)s: enter the caller's complaint as a new report."
+        ) % {"code": report.code, "date": local_time(until) if until else "—"}
+    return ""
+
+
+@transaction.atomic
+def report_reopen_by_phone(
+    *, user: User, code: str, phone: str, reason: str, idempotency_key: str = ""
+) -> Reply:
+    """The reporter calls the hotline: the problem of their resolved report is not solved. The operator
+    reopens it on their behalf, as the reporter's own unsatisfied rating does (`cases.reopen`: status,
+    times, the unit told): a reporter with a feature phone cannot open the tracking page.
+
+    Only whoever takes calls about the report, only within the reopening window (`reopen_until`), and
+    only for the reporter: the number the caller gives (typed by the operator) must be the report's (or
+    its account's). `reason`, what is still wrong, is required; it goes to the unit, not published, as the
+    rating's comment does. No rating is recorded: the operator does not rate for the caller, who rates
+    the next resolution on their page. The operator is the actor, on behalf of the caller."""
+    report = _locked(code)
+    if not selectors.takes_calls_about(user, report):
+        raise NotAllowed(
+            _(
+                "Only the hotline operators of the report's city and its handling unit reopen a report by phone."
+            )
+        )
+    scope = f"reopen:hotline:{user.pk}"
+    key = idempotency_key[:120]
+    if key and IdempotencyKey.objects.filter(scope=scope, key=key).exists():
+        return Reply(report=report, created=False)  # a double click, or the page sent again: one reopening
+    refusal = hotline_reopen_refusal(report)
+    if refusal:
+        raise Conflict(refusal, field="reopen")
+    problems: list[DomainError] = []
+    try:
+        given = normalize_phone(phone, field="caller_phone")
+    except DomainError as exc:
+        problems.append(exc)
+    else:
+        known = reporter_phones(report)
+        if not given:
+            problems.append(DomainError(_("Enter the number the caller gives."), field="caller_phone"))
+        elif not known:
+            problems.append(
+                DomainError(
+                    _(
+                        "Report %(code)s was sent without a phone number: the caller cannot be recognised as "
+                        "its reporter. The reporter reopens it from the link in their messages."
+                    )
+                    % {"code": report.code},
+                    field="caller_phone",
+                )
+            )
+        elif given not in known:
+            problems.append(
+                DomainError(
+                    _(
+                        "%(phone)s is not the number report %(code)s was sent with: only its reporter can "
+                        "have it reopened. If the caller has the same problem, enter it as a new report."
+                    )
+                    % {"phone": given, "code": report.code},
+                    field="caller_phone",
+                )
+            )
+    try:
+        reason = _bounded(reason, "comment")
+    except DomainError as exc:
+        exc.field = "reason"
+        problems.append(exc)
+        reason = ""
+    else:
+        if not reason:
+            problems.append(DomainError(_("Say what is still wrong, in the caller's words."), field="reason"))
+    if problems:
+        raise problems[0] if len(problems) == 1 else DomainErrors(problems)
+    if key:
+        IdempotencyKey.objects.create(scope=scope, key=key, report=report)
+    caller = report.contact_name or mask_phone(given)
+    operator = user.full_name or user.username
+    actor = Actor(
+        user_id=user.pk, label=operator[:200], right="own", on_behalf_of=(caller or _REPORTER)[:200]
+    )
+    old = reopen(report, actor, now=timezone.now())
+    # What is still wrong, for the unit (the rating's comment is internal too).
+    event = _event(report, actor, ReportEvent.Kind.NOTE, note=reason, public=False)
+    audit_record(
+        actor=actor,
+        action="report.reopen",
+        object_type="report",
+        object_id=report.code,
+        before={"status": old},
+        after={"status": report.status, "channel": Channel.HOTLINE},
+    )
+    tell_the_unit_reopened(
+        report,
+        lambda: _("Report %(code)s was reopened by the reporter") % {"code": report.code},
+        lambda: [
+            _("The reporter is not satisfied with the result and reopened the report. New due time: %(due)s.")
+            % {"due": local_time(report.due_at) if report.due_at else "—"},
+            _("Reporter's comment: %(c)s") % {"c": reason},
+            _("Taken on the 1022 hotline and recorded by %(name)s.") % {"name": operator},
+        ],
+    )
+    _notify_followers(  # the reporter asked for it on the phone: the others are told
+        report,
+        lambda: _status_subject(report),
+        lambda: (
+            _("The reporter is not satisfied with the result: the report goes back to %(org)s.")
+            % {"org": report.unit.name}
+        ),
+        kind=UPDATE_STATUS,
+        audience=AUDIENCE_OTHERS,
+    )
+    return Reply(report=report, created=True, event=event)
+
+
+# --- A caller follows a report by SMS ------------------------------------------------------------
+
+
+@transaction.atomic
+def report_follow_by_phone(*, user: User, code: str, phone: str) -> FollowOutcome:
+    """The operator signs a caller up for a report's SMS updates: the caller is on the line and gives
+    their mobile number, which therefore follows at once, without the confirmation code a number typed
+    on the web must send back (`report_follow_request`). Only whoever takes calls about the report; a
+    number no SMS reaches (a landline) is refused. The audit trail records the operator, on behalf of the
+    number (masked)."""
+    report = Report.objects.filter(code=code).select_related("unit", "ward").first()
+    if report is None:
+        raise NotFound(_("No report %(code)s.") % {"code": code}, field="code")
+    if not selectors.takes_calls_about(user, report):
+        raise NotAllowed(
+            _("Only the hotline operators of the report's city and its handling unit sign callers up.")
+        )
+    phone = normalize_phone(phone, field="follow_phone")
+    if not phone:
+        raise DomainError(_("Enter the caller's mobile number."), field="follow_phone")
+    if not is_mobile_phone(phone):
+        raise DomainError(
+            _("%(phone)s is not a mobile number: it cannot receive SMS updates. Ask for a mobile number.")
+            % {"phone": phone},
+            field="follow_phone",
+        )
+    if not report.is_public:
+        raise Conflict(
+            _("Report %(code)s is not public: only its reporter receives its updates.")
+            % {"code": report.code},
+            field="follow_phone",
+        )
+    try:
+        outcome = report_follow_outcome(code=report.code, phone=phone)
+    except DomainError as exc:  # closed, rejected or merged: nothing more to come (`follow_refusal`)
+        exc.field = "follow_phone"
+        raise
+    if outcome.created:
+        operator = user.full_name or user.username
+        audit_record(
+            actor=Actor(user_id=user.pk, label=operator[:200], right="own", on_behalf_of=mask_phone(phone)),
+            action="report.follow",
+            object_type="report",
+            object_id=report.code,
+            after={"follower": outcome.follower.pk, "channel": Channel.HOTLINE},
+        )
+    return outcome
 
 
 def _check_files(

@@ -45,7 +45,16 @@ from citydesk.reports.forms import (
     category_label,
     new_idempotency_key,
 )
-from citydesk.reports.models import Channel, Follower, Rating, RejectReason, Report, ReportEvent, Status
+from citydesk.reports.models import (
+    Channel,
+    Follower,
+    Rating,
+    RejectReason,
+    Report,
+    ReportEvent,
+    Status,
+    number_public_files,
+)
 from citydesk.reports.services import citizen as citizen_services
 from citydesk.reports.services.common import (
     read_unfollow_key,
@@ -417,9 +426,16 @@ def _track_response(
         # The reporter also sees their own answers to the unit's questions (internal: not for the public).
         if e.public or (as_reporter and e.kind == ReportEvent.Kind.REPLY)
     ]
+    files = list(report.attachments.all())
+    number_public_files(files)
     photos = [
-        {"attachment": a, "url": f"/api/v1/reports/{report.code}/attachments/{a.pk}/public"}
-        for a in report.attachments.all()
+        {
+            "attachment": a,
+            "url": f"/api/v1/reports/{report.code}/attachments/{a.pk}/public",
+            # The name it came with often names its sender ("CCCD_Nguyen_Van_Cuong_0903123456.jpg").
+            "name": a.original_name if as_reporter else a.public_name,
+        }
+        for a in files
         if a.public and a.public_file
     ]
     may_rate = as_reporter and citizen_services.rating_open(report, rating)
@@ -436,9 +452,15 @@ def _track_response(
         "answers": answer_rows(report.category, report.answers) if as_reporter else [],
         "category_name": category_label(report.category),
         "unit_gloss": _unit_gloss(report.unit),
-        "reporter_name": report.contact_name if report.show_name_publicly else "",
+        # Shown when the reporter asked for it; to others without a phone number written into it.
+        "reporter_name": report.contact_name
+        if as_reporter and report.show_name_publicly
+        else report.public_reporter_name,
         # The reporter reads what they wrote; everyone else without the contacts typed into it.
         "description": report.description if as_reporter else report.public_description,
+        # So are the address and what was done (an officer's "gọi 0903123456 nếu còn hư").
+        "place": report.place if as_reporter else report.public_place,
+        "resolution": report.resolution if as_reporter else report.public_resolution,
         "overdue": _overdue(report, timezone.now()),
         "events": events,
         "photos": photos,

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from citydesk.core.errors import DomainError, NotAllowed
+from citydesk.core.errors import DomainError, DomainErrors, NotAllowed
 from citydesk.core.models import (
     AdminUnit,
     Membership,
@@ -25,7 +25,7 @@ from citydesk.core.powers import Power
 from citydesk.core.selectors import names_told_apart
 from citydesk.core.services import holds_anywhere
 from citydesk.core.units import typed_ward
-from citydesk.core.validators import organisation_province
+from citydesk.core.validators import is_mobile_phone, organisation_province
 from citydesk.reports import routing, selectors, services, system_notes
 from citydesk.reports.forms import (
     HotlineForm,
@@ -33,7 +33,14 @@ from citydesk.reports.forms import (
     category_label,
     new_idempotency_key,
 )
-from citydesk.reports.models import Channel, Report
+from citydesk.reports.models import Channel, RejectReason, Report, Status
+from citydesk.reports.services.citizen import follow_refusal
+from citydesk.reports.services.common import local_time, reopen_until
+from citydesk.reports.services.replies import (
+    hotline_reopen_refusal,
+    report_follow_by_phone,
+    report_reopen_by_phone,
+)
 
 try:  # routing suggestions are optional: no trained model, or the module is not installed
     from citydesk.reports.suggest import suggest as _suggest
@@ -42,6 +49,7 @@ except ImportError:  # pragma: no cover - depends on the installation
 
 from citydesk.reports.views.common import (
     DEFAULT_PROVINCE,
+    MERGED_AS_DUPLICATE,
     SESSION_HOTLINE,
     _code,
     _forbidden,
@@ -60,6 +68,31 @@ log = logging.getLogger("citydesk.reports")
 
 # The report whose caller's answer was just recorded: its page says so in its title and focuses the message.
 SESSION_ANSWER_RECORDED = "reports_hotline_answer_recorded"
+# The same after reopening a report for the caller, or signing them up: {"code": …, "what": "reopen"|"follow"}.
+SESSION_HOTLINE_DONE = "reports_hotline_done"
+
+
+def landline_warning(phone: str) -> str:
+    """The warning beside a caller's number no SMS reaches (a landline, 02…): '' for a mobile number, or
+    for none. A warning, not a refusal: the caller may have no mobile phone."""
+    if not phone or is_mobile_phone(phone):
+        return ""
+    return _(
+        "This is not a mobile number: it cannot receive SMS updates. Ask the caller for a mobile number or "
+        "an e-mail address."
+    )
+
+
+def _typed_landline(form: HotlineForm) -> str:
+    """`landline_warning` of the number typed on a form shown again (its errors elsewhere)."""
+    if form.errors.get("contact_phone"):
+        return ""
+    try:
+        phone = services.normalize_phone(str(form.data.get("contact_phone", "")))
+    except DomainError:
+        return ""
+    return landline_warning(phone)
+
 
 # --- Hotline operator screen ----------------------------------------------------------------------
 
@@ -167,9 +200,14 @@ def _hotline_page(
             "use_top": _("Use the suggested category: %(name)s (%(p)s%%)"),
         },
         "non_field_errors": form.non_field_errors(),
+        # A landline gets no SMS: said beside the field of a form shown again, and on the confirmation.
+        "phone_warning": _typed_landline(form) if form.is_bound else "",
+        "result_phone_warning": landline_warning(result.contact_phone) if result else "",
         "lookup_code": lookup.data.get("code", "") if lookup is not None else "",
         "lookup_error": lookup_error,
-        "caller_reports": [(r, category_label(r.category)) for r in caller_reports or ()],
+        "caller_reports": [
+            (r, category_label(r.category), _merged_into(request.user, r)) for r in caller_reports or ()
+        ],
     }
     return render(request, "reports/hotline.html", context, status=status)
 
@@ -238,8 +276,11 @@ def hotline_lookup(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def hotline_report(request: HttpRequest, code: str) -> HttpResponse:
-    """A report a caller asks about: what the unit asked them, and, while it waits for the citizen, the
-    form to record the caller's answer (`services.report_reply_by_phone`)."""
+    """A report a caller asks about: where it stands and what the caller can have done. While it waits for
+    the citizen, the form to record the caller's answer (`services.report_reply_by_phone`); resolved and
+    still within its reopening window, what was done and the form to reopen it for its reporter
+    (`report_reopen_by_phone`); while updates are to come, the form to sign the caller's mobile number up
+    for them (`report_follow_by_phone`). Each form posts its `action` ("answer" without one)."""
     refusal = _hotline_refusal(request)
     if refusal is not None:
         return refusal
@@ -249,9 +290,26 @@ def hotline_report(request: HttpRequest, code: str) -> HttpResponse:
     if not selectors.takes_calls_about(request.user, report):
         return _forbidden(request, _("This report is handled by another unit."))
     error = ""
+    errors: dict[str, str] = {}  # the reopening's or the follow's refusals, by field
     status = 200
     text = ""
-    if request.method == "POST":
+    action = request.POST.get("action", "answer") if request.method == "POST" else ""
+    if action in ("reopen", "follow"):
+        try:
+            said = _hotline_act(request, report, action)
+        except NotAllowed as exc:
+            return _forbidden(request, exc.message)
+        except DomainError as exc:
+            problems = exc.problems if isinstance(exc, DomainErrors) else [exc]
+            for problem in problems:
+                errors.setdefault(problem.field or action, problem.message)
+            status = _status_of(exc)
+            report = selectors.report_for_page(report.code) or report
+        else:
+            request.session[SESSION_HOTLINE_DONE] = {"code": report.code, "what": action}
+            messages.success(request, said)
+            return redirect("reports:hotline_report", code=report.code)
+    elif request.method == "POST":
         text = request.POST.get("text", "")
         try:
             result = services.report_reply_by_phone(
@@ -276,9 +334,16 @@ def hotline_report(request: HttpRequest, code: str) -> HttpResponse:
             return redirect("reports:hotline_report", code=report.code)
     waiting = report.paused_at is not None and report.is_open
     recorded = request.method == "GET" and request.session.pop(SESSION_ANSWER_RECORDED, "") == report.code
+    done = request.session.pop(SESSION_HOTLINE_DONE, None) if request.method == "GET" else None
+    done_what = done["what"] if isinstance(done, dict) and done.get("code") == report.code else ""
+    resolved = report.status in (Status.RESOLVED, Status.CLOSED) and not report.duplicate_of_id
+    reopen_refusal = hotline_reopen_refusal(report) if resolved else ""
+    can_reopen = resolved and not reopen_refusal
+    can_follow = report.is_public and not follow_refusal(report)
     context = {
         "report": report,
         "answer_recorded": recorded,
+        "done": done_what,
         "unit_gloss": _unit_gloss(report.unit),
         "category_name": category_label(report.category),
         "caller_phone": services.mask_phone(report.contact_phone) if report.contact_phone else "",
@@ -288,9 +353,118 @@ def hotline_report(request: HttpRequest, code: str) -> HttpResponse:
         "request_text": _information_asked(report) if waiting else "",
         "error": error,
         "text": text if error else "",
+        "errors": errors,
+        "form_action": action if errors else "",
+        "values": {k: request.POST.get(k, "") for k in ("caller_phone", "reason", "follow_phone")}
+        if errors
+        else {},
+        "resolved": resolved,
+        "reopen_until": reopen_until(report) if resolved else None,
+        "reopen_refusal": reopen_refusal,
+        "can_reopen": can_reopen,
+        "can_follow": can_follow,
+        # A refusal of a form the page no longer shows (the report changed meanwhile): said on top.
+        "lost_error": next(iter(errors.values()), "")
+        if (action == "reopen" and not resolved) or (action == "follow" and not can_follow)
+        else "",
+        "merged_into": _merged_into(request.user, report),
+        "reject_reason": _reject_reason(report),
+        # The first field to act in, focused on arrival (keyboard work; after an error, the field at fault).
+        "focus": _first_field(
+            error=bool(error),
+            errors=errors,
+            told=recorded or bool(done_what),
+            waiting=waiting,
+            can_reopen=can_reopen,
+            can_follow=can_follow,
+        ),
         "idempotency_key": new_idempotency_key(),
     }
     return render(request, "reports/hotline_report.html", context, status=status)
+
+
+# The form fields of the hotline report page, by the service's field names.
+_FIELD_IDS = {
+    "caller_phone": "id_caller_phone",
+    "reason": "id_reopen_reason",
+    "reopen": "id_caller_phone",
+    "follow_phone": "id_follow_phone",
+    "follow": "id_follow_phone",
+    "code": "id_follow_phone",
+}
+
+
+def _first_field(
+    *, error: bool, errors: dict[str, str], told: bool, waiting: bool, can_reopen: bool, can_follow: bool
+) -> str:
+    """The id of the field the page focuses: the one at fault, else the first action's (none after a
+    success: the script focuses its message)."""
+    if error:
+        return "id_answer_text"
+    if errors:
+        return next((_FIELD_IDS[f] for f in errors if f in _FIELD_IDS), "")
+    if told:
+        return ""
+    if waiting:
+        return "id_answer_text"
+    if can_reopen:
+        return "id_caller_phone"
+    return "id_follow_phone" if can_follow else ""
+
+
+def _hotline_act(request: HttpRequest, report: Report, action: str) -> str:
+    """Reopen the report for the caller, or sign the caller up: what to say once done."""
+    if action == "reopen":
+        reopened = report_reopen_by_phone(
+            user=request.user,
+            code=report.code,
+            phone=request.POST.get("caller_phone", ""),
+            reason=request.POST.get("reason", ""),
+            idempotency_key=request.POST.get("idempotency_key", "").strip(),
+        ).report
+        return _(
+            "Report %(code)s is reopened and goes back to %(unit)s; new due time %(due)s. Tell the caller."
+        ) % {
+            "code": reopened.code,
+            "unit": reopened.unit.name,
+            "due": local_time(reopened.due_at) if reopened.due_at else "—",
+        }
+    outcome = report_follow_by_phone(
+        user=request.user, code=report.code, phone=request.POST.get("follow_phone", "")
+    )
+    phone = services.mask_phone(outcome.follower.phone)
+    if outcome.created:
+        return _("%(phone)s now receives the SMS updates of %(code)s.") % {
+            "phone": phone,
+            "code": report.code,
+        }
+    return _("%(phone)s already receives the updates of %(code)s.") % {"phone": phone, "code": report.code}
+
+
+def _merged_into(user: Any, report: Report) -> dict[str, str] | None:
+    """A merged report as the hotline tells it: the report it was merged into, its status, and its
+    hotline page when the operator takes calls about it (None when not merged)."""
+    master = report.duplicate_of if report.duplicate_of_id else None
+    if master is None:
+        return None
+    return {
+        "badge": str(MERGED_AS_DUPLICATE),  # the merged report's own status, instead of a plain rejection
+        "code": master.code,
+        "status": master.status,
+        "status_label": master.get_status_display(),
+        "url": reverse("reports:hotline_report", args=[master.code])
+        if selectors.takes_calls_about(user, master)
+        else "",
+    }
+
+
+def _reject_reason(report: Report) -> str:
+    """A rejection's reason as the citizen was told it ('' when not rejected, or merged)."""
+    if report.status != Status.REJECTED or report.duplicate_of_id:
+        return ""
+    if report.reject_reason not in RejectReason.values:
+        return report.reject_note
+    return f"{RejectReason(report.reject_reason).label}. {report.reject_note}".strip()
 
 
 def _account_for_call(report: Report) -> dict[str, str] | None:
