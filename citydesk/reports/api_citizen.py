@@ -7,7 +7,6 @@ from datetime import datetime
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import EmptyPage, Paginator
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,8 +14,7 @@ from ninja import Field, Query, Router, Schema
 
 from citydesk.api import AUTH
 from citydesk.core.errors import NotFound
-from citydesk.core.models import User
-from citydesk.reports import acting, services
+from citydesk.reports import acting, selectors, services
 from citydesk.reports.api import (
     LocalDatetime,
     ReportOut,
@@ -65,31 +63,6 @@ class MyReportsOut(Schema):
     items: list[MyReportOut]
 
 
-def own_reports(user: User) -> QuerySet[Report]:
-    """The reports the account sent, newest first: the web list's (`web.views._own_reports`; reports the
-    account only follows are not in it), with what the app's list shows, in one query for a page."""
-    return (
-        Report.objects.filter(reporter=user)
-        .select_related("category", "unit", "rating", "duplicate_of")
-        .only(
-            "code",
-            "status",
-            "created_at",
-            "updated_at",
-            "due_at",
-            "paused_at",
-            "resolved_at",
-            "duplicate_of__code",
-            "category__code",
-            "category__name",
-            "category__name_en",
-            "unit__name",
-            "rating__created_at",
-        )
-        .order_by("-created_at", "-pk")
-    )
-
-
 def _my_report(report: Report, now: datetime) -> dict:
     try:
         rating = report.rating
@@ -123,7 +96,7 @@ def my_reports(
     """The reports I sent from this account (signed in in the app, or from the web), newest first, as the
     web's “Your reports” lists them; a page past the last one is refused (404 naming `page`). The full
     report: `GET /reports/{code}`."""
-    paginator = Paginator(own_reports(request.user), page_size)
+    paginator = Paginator(selectors.own_reports(request.user), page_size)
     try:
         result = paginator.page(page)
     except EmptyPage:

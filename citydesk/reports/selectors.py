@@ -623,3 +623,29 @@ def event_note_for(event: ReportEvent, *, sees_comment: bool, levels: set[str]) 
     if event.note_key:
         return event.display_note if event.note_key == system_notes.RATED else ""
     return event.note if event.note in levels else ""
+
+
+def own_reports(user: User) -> QuerySet[Report]:
+    """The reports the account sent, newest first (reports it only follows are not among them): the web's
+    "Your reports" and the app's `GET /me/reports`, each page in one query."""
+    return (
+        Report.objects.filter(reporter=user)
+        .select_related("category", "unit", "rating", "duplicate_of")
+        .only(
+            "code",
+            "status",
+            "created_at",
+            "updated_at",
+            "due_at",
+            "paused_at",
+            "resolved_at",
+            "duplicate_of__code",
+            "category__code",
+            "category__name",
+            "category__name_en",
+            "unit__name",
+            "rating__created_at",
+            "rating__level",
+        )
+        .order_by("-created_at", "-pk")
+    )

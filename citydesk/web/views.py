@@ -32,6 +32,7 @@ from citydesk.dossiers.models import Status as DossierStatus
 from citydesk.dossiers.views_catalog import display_name as procedure_name
 from citydesk.lib.text import search_key, sort_key
 from citydesk.lib.workdays import OutOfRange
+from citydesk.reports import selectors as report_selectors
 from citydesk.reports.forms import category_label
 from citydesk.reports.models import Report
 from citydesk.reports.models import Status as ReportStatus
@@ -209,25 +210,6 @@ def _dossier_items(dossiers: list[Dossier]) -> list[dict[str, object]]:
     ]
 
 
-def _own_reports(user: User) -> QuerySet[Report]:
-    return (
-        Report.objects.filter(reporter=user)
-        .select_related("category", "rating")
-        .only(
-            "code",
-            "status",
-            "duplicate_of_id",
-            "created_at",
-            "resolved_at",
-            "category__name",
-            "category__name_en",
-            "rating__created_at",
-            "rating__level",
-        )
-        .order_by("-created_at", "-pk")
-    )
-
-
 def _own_dossiers(user: User) -> QuerySet[Dossier]:
     return (
         Dossier.objects.filter(applicant=user)
@@ -240,7 +222,7 @@ def _own_dossiers(user: User) -> QuerySet[Dossier]:
 def _citizen_items(user: User) -> dict[str, object]:
     """A citizen's own latest reports and dossiers, newest first: two queries whatever their number. One row
     more than shown is read to know whether "all of them" needs a link."""
-    reports = list(_own_reports(user)[: CITIZEN_RECENT + 1])
+    reports = list(report_selectors.own_reports(user)[: CITIZEN_RECENT + 1])
     dossiers = list(_own_dossiers(user)[: CITIZEN_RECENT + 1])
     return {
         "my_reports": _report_items(reports[:CITIZEN_RECENT]),
@@ -253,7 +235,9 @@ def _citizen_items(user: User) -> dict[str, object]:
 @login_required
 def my_reports(request: HttpRequest) -> HttpResponse:
     """Every report the account sent, newest first, a page at a time."""
-    page = Paginator(_own_reports(request.user), MY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(report_selectors.own_reports(request.user), MY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "web/my_items.html",

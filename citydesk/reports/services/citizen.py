@@ -23,7 +23,6 @@ from citydesk.core.audit import Actor, audit_record
 from citydesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
 from citydesk.core.history_notes import role
 from citydesk.core.models import User
-from citydesk.core.powers import Role
 from citydesk.core.validators import is_mobile_phone
 from citydesk.notifications.models import Notification
 from citydesk.notifications.services import message_language, notification_queue
@@ -35,18 +34,16 @@ from citydesk.reports.models import (
     ReportEvent,
     Status,
 )
+from citydesk.reports.services.cases import tell_the_unit_reopened
 from citydesk.reports.services.common import (
-    AUDIENCE_OTHERS,
-    UPDATE_STATUS,
     _bounded,
     _due_times,
     _event,
     _locked,
-    _notify_followers,
-    _status_subject,
     local_time,
     mask_phone,
     normalize_phone,
+    notify_followers_reporter_reopened,
     read_unfollow_key,
     reopen_until,
 )
@@ -158,48 +155,25 @@ def report_rate(
     )
     if reopening:
         _tell_the_unit(report, comment)
-        _notify_followers(
-            report,
-            lambda: _status_subject(report),
-            lambda: (
-                _("The reporter is not satisfied with the result: the report goes back to %(org)s.")
-                % {"org": report.unit.name}
-            ),
-            kind=UPDATE_STATUS,
-            audience=AUDIENCE_OTHERS,
-        )
+        notify_followers_reporter_reopened(report)
     return report
 
 
 def _tell_the_unit(report: Report, comment: str) -> None:
     """A reopened report goes back to its officer (or, without one, to the unit's heads), in-app."""
-    if report.assignee_id and report.assignee.is_active:
-        people = [report.assignee]
-    else:
-        people = list(
-            User.objects.filter(
-                is_active=True,
-                memberships__organisation=report.unit,
-                memberships__role=Role.HEAD,
-                memberships__is_active=True,
-            )
-            .distinct()
-            .order_by("pk")
-        )
-    link = f"{settings.CITYDESK_PUBLIC_URL}{reverse('reports:officer', args=[report.code])}"
-    for person in people:
-        with translation.override(message_language(person)):
-            subject = _("Report %(code)s was reopened by the reporter") % {"code": report.code}
-            lines = [
-                _(
-                    "The reporter is not satisfied with the result and reopened the report. New due time: %(due)s."
-                )
-                % {"due": local_time(report.due_at) if report.due_at else "—"}
-            ]
-            if comment:
-                lines.append(_("Reporter's comment: %(c)s") % {"c": comment})
-            lines.append(link)
-        notification_queue(channel="in_app", recipient=person, subject=subject, body="\n".join(lines))
+
+    def lines() -> list[str]:
+        said = [
+            _("The reporter is not satisfied with the result and reopened the report. New due time: %(due)s.")
+            % {"due": local_time(report.due_at) if report.due_at else "—"}
+        ]
+        if comment:
+            said.append(_("Reporter's comment: %(c)s") % {"c": comment})
+        return said
+
+    tell_the_unit_reopened(
+        report, lambda: _("Report %(code)s was reopened by the reporter") % {"code": report.code}, lines
+    )
 
 
 # --- Following ------------------------------------------------------------------------------------

@@ -638,3 +638,18 @@ def _org(code: str | None, field: str, *, named_among: set[int] | None = None) -
     if org is None:
         raise DomainError(_("Unknown unit “%(c)s”: enter its name or its code.") % {"c": text}, field=field)
     return org
+
+
+def notify_followers_reporter_reopened(report: Report) -> None:
+    """The followers but the reporter are told the reporter reopened the report (on its page, by rating it
+    unsatisfied, or on the phone through the hotline)."""
+    _notify_followers(
+        report,
+        lambda: _status_subject(report),
+        lambda: (
+            _("The reporter is not satisfied with the result: the report goes back to %(org)s.")
+            % {"org": report.unit.name}
+        ),
+        kind=UPDATE_STATUS,
+        audience=AUDIENCE_OTHERS,
+    )

@@ -37,16 +37,13 @@ from citydesk.reports.models import Channel, Follower, IdempotencyKey, Report, R
 from citydesk.reports.services.cases import reopen, resume_clock, tell_the_unit_reopened
 from citydesk.reports.services.citizen import FollowOutcome, report_follow_outcome
 from citydesk.reports.services.common import (
-    AUDIENCE_OTHERS,
-    UPDATE_STATUS,
     _bounded,
     _event,
     _locked,
-    _notify_followers,
-    _status_subject,
     local_time,
     mask_phone,
     normalize_phone,
+    notify_followers_reporter_reopened,
     reopen_until,
 )
 from citydesk.reports.system_notes import REPLY_FILES, system_note
@@ -381,16 +378,7 @@ def report_reopen_by_phone(
             _("Taken on the 1022 hotline and recorded by %(name)s.") % {"name": operator},
         ],
     )
-    _notify_followers(  # the reporter asked for it on the phone: the others are told
-        report,
-        lambda: _status_subject(report),
-        lambda: (
-            _("The reporter is not satisfied with the result: the report goes back to %(org)s.")
-            % {"org": report.unit.name}
-        ),
-        kind=UPDATE_STATUS,
-        audience=AUDIENCE_OTHERS,
-    )
+    notify_followers_reporter_reopened(report)  # the reporter asked for it on the phone: the others are told
     return Reply(report=report, created=True, event=event)
 
 
