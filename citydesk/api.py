@@ -16,12 +16,15 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
+from ninja.schema import DjangoGetter
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
+from pydantic import model_validator
+from pydantic_core import PydanticCustomError
 
 from citydesk.core.errors import DomainError, DomainErrors
 from citydesk.core.services import api_token_user
@@ -275,6 +278,20 @@ OTHER_REFUSALS: dict[tuple[str, str], tuple[int, ...]] = {
 
 # The latest entry of docs/api-changes.md (a test keeps the two equal).
 API_VERSION = "1.12"
+
+
+class BodyIn(Schema):
+    """A JSON body: an object. Anything else (a list, a number) is refused as the body's fault ("must be a
+    JSON object", field `body`), not as a first field missing from it."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        sent = data._obj if isinstance(data, DjangoGetter) else data  # ninja hands the body over wrapped
+        if isinstance(sent, list | str | int | float | bool):
+            raise PydanticCustomError("model_type", "Input should be a JSON object")
+        return data
+
 
 api = CityDeskAPI(
     title="CityDesk API",

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
-from citydesk.api import TokenAuth, api
+from citydesk.api import BodyIn, TokenAuth, api
 from citydesk.core.api import MeOut
 from citydesk.core.api import me as me_view
 from citydesk.core.audit import Actor
@@ -56,7 +56,7 @@ _SIGN_IN_REFUSALS = {
 }
 
 
-class TokenIn(Schema):
+class TokenIn(BodyIn):
     username: str
     password: str
     name: str = Field(

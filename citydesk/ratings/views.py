@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from citydesk.core.errors import DomainError, NotAllowed, NotFound
-from citydesk.core.models import Membership
+from citydesk.core.models import Membership, Organisation
 from citydesk.core.powers import ROLE_POWERS, Power
+from citydesk.core.selectors import names_told_apart
 from citydesk.core.services import actor_for_system_power, holds_anywhere
 from citydesk.dossiers.models import Status
 from citydesk.lib.text import sort_key
@@ -333,6 +334,12 @@ def sort_headers(filters: selectors.StatsFilters) -> dict[str, dict[str, str]]:
     return headers
 
 
+def _told_apart(units: list[Organisation]) -> list[tuple[str, str]]:
+    """(code, label) of the unit filter's choices: two cities' "Sở Tư pháp" followed by their province."""
+    labels = names_told_apart(units)
+    return [(unit.code, labels.get(unit.pk, unit.name)) for unit in units]
+
+
 @login_required
 @require_GET
 def stats(request: HttpRequest) -> HttpResponse:
@@ -352,7 +359,7 @@ def stats(request: HttpRequest) -> HttpResponse:
         # A system administrator is not offered the officers' own figures (refused if asked).
         "groups": [(k, v) for k, v in selectors.GROUPS.items() if k != "officer" or scope.sees_officers],
         "channels": Channel.choices,
-        "units": selectors.units_in_scope(scope),
+        "units": _told_apart(selectors.units_in_scope(scope)),
         "scope": scope,
     }
     try:

@@ -6,19 +6,17 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, UploadedFile
 from ninja.responses import Status
-from ninja.schema import DjangoGetter
 from ninja.utils import check_csrf
-from pydantic import AfterValidator, Field, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, Field
 
-from citydesk.api import AUTH, REPLAYED_HEADER, idempotency_key
+from citydesk.api import AUTH, REPLAYED_HEADER, BodyIn, idempotency_key
 from citydesk.core.access import record_case_access
 from citydesk.core.audit import Actor
 from citydesk.core.errors import DomainError, NotAllowed, NotAuthenticated, NotFound
@@ -90,19 +88,6 @@ def _error_response(description: str) -> dict:
 
 
 # --- Schemas --------------------------------------------------------------------------------------
-
-
-class BodyIn(Schema):
-    """A JSON body: an object. Anything else (a list, a number) is refused as the body's fault ("must be a
-    JSON object", field `body`), not as a first field missing from it."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _an_object(cls, data: Any) -> Any:
-        sent = data._obj if isinstance(data, DjangoGetter) else data  # ninja hands the body over wrapped
-        if isinstance(sent, list | str | int | float | bool):
-            raise PydanticCustomError("model_type", "Input should be a JSON object")
-        return data
 
 
 class ReportIn(BodyIn):

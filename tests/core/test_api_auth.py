@@ -164,3 +164,8 @@ def test_a_new_password_ends_the_accounts_app_tokens(client, personas):
     assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
     entry = AuditEntry.objects.filter(action="api_token.revoke", object_id=str(personas.citizen.pk)).get()
     assert entry.after["reason"] == "password changed"
+
+
+def test_a_body_that_is_not_an_object_is_named_as_the_body(personas):
+    response = Client().post(URL, "[1]", content_type="application/json")
+    assert response.status_code == 400 and response.json()["field"] == "body"

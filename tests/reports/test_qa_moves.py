@@ -471,3 +471,24 @@ def test_every_api_time_is_local_with_its_offset(client, personas, categories, b
     seen += times_of(api_json(paused))
     assert len(seen) > 12
     assert [t for t in seen if not LOCAL.match(t)] == []
+
+
+def test_the_candidates_button_merges_in_one_press_and_the_merged_page_says_merged(
+    client, personas, categories
+):
+    """The button names the report to merge into and the hint says who is told: one press merges (the
+    lower form's checkbox is for a code typed by hand). The merged report's page then says "merged", not
+    "rejected", and shows no deadlines."""
+    master = submit()
+    dup = submit(description="Ổ gà trước chợ", lon=BEN_THANH[0] + 0.0002)
+    client.force_login(personas.head)
+    html = client.get(f"/xu-ly/{dup.code}/").content.decode()
+    row = re.search(r'data-testid="duplicate-candidate".*?</li>', html, re.S).group(0)
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', row))
+    assert fields["into"] == master.code and fields["confirm"] == "yes"
+    assert client.post(f"/xu-ly/{dup.code}/gop/", fields).status_code == 302
+    dup.refresh_from_db()
+    assert dup.duplicate_of == master
+    page = client.get(f"/xu-ly/{dup.code}/").content.decode()
+    assert re.search(r'data-testid="status">([^<]*)<', page).group(1) == "Đã gộp do trùng lặp"
+    assert 'data-testid="due"' not in page and "<h3>Từ chối</h3>" not in page

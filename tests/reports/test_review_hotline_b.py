@@ -371,3 +371,21 @@ def test_another_units_officer_cannot_reopen_a_report_by_merging_into_it(resolve
     master = Report.objects.get(pk=resolved.pk)
     assert (master.status, master.reopen_count) == ("resolved", 0)
     assert Report.objects.get(pk=theirs.pk).duplicate_of_id is None
+
+
+def test_the_hotline_page_hides_numbers_in_the_address_and_the_resolution(client, categories, personas):
+    """The operator checks the caller by the number the caller says, never by one read off the screen."""
+    report = submit_report(
+        channel="hotline", contact_phone="0912345678", address="Hẻm 5 Lê Lợi, ĐT chủ nhà 0987 654 321"
+    )
+    report_transition(user=personas.head, code=report.code, action="assign", assignee="officer")
+    report_transition(
+        user=personas.officer,
+        code=report.code,
+        action="resolve",
+        resolution="Đã vá; gọi 0903 123 456 nếu còn hư.",
+    )
+    client.force_login(personas.operator)
+    html = _page(client, report.code)
+    assert "0987 654 321" not in html and "0903 123 456" not in html
+    assert "Hẻm 5 Lê Lợi" in html and "Đã vá" in html
