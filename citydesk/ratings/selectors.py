@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from django.db import connection
-from django.db.models import Count, Max, Min, Q, QuerySet, Sum, Window
+from django.db.models import Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -672,25 +672,22 @@ MAX_COMMENT_PAGE = 1_000_000
 
 
 def comment_page(scope: Scope, filters: StatsFilters, number: str | int | None = 1) -> CommentPage:
-    """Page `number` of the comments (a bad number: the first; past the last: the last). One query: the
-    count rides on each row (COUNT(*) OVER ()), the statistics page's budget of queries being small."""
+    """Page `number` of the comments (a bad number: the first; past the last: the last). Two queries: the
+    count, read from the commented ratings' partial index (`rating_comment_time`) alone, then the page's
+    rows with their unit, officer and procedure. Counting on each joined row instead (COUNT(*) OVER ())
+    joined every comment of the period before keeping 20: 200 ms for a city's year of 80,000 comments."""
     try:
         # Capped: past the last page reads the last one anyway, and a huge page number would overflow the
         # database's OFFSET (an integrity error, a 500).
         wanted = min(max(1, int(number or 1)), MAX_COMMENT_PAGE)
     except (TypeError, ValueError):
         wanted = 1
-    qs = comments_with_subjects(comments(scope, filters)).annotate(in_all=Window(Count("pk")))
+    total = comments(scope, filters).count()
+    if not total:
+        return CommentPage([], 1, 0)
+    wanted = min(wanted, -(-total // COMMENTS_PER_PAGE))
     start = (wanted - 1) * COMMENTS_PER_PAGE
-    found = list(qs[start : start + COMMENTS_PER_PAGE])
-    if not found and wanted > 1:  # past the last page: the last one
-        total = comments(scope, filters).count()
-        if not total:
-            return CommentPage([], 1, 0)
-        wanted = -(-total // COMMENTS_PER_PAGE)
-        start = (wanted - 1) * COMMENTS_PER_PAGE
-        found = list(qs[start : start + COMMENTS_PER_PAGE])
-    total = found[0].in_all if found else 0
+    found = list(comments_with_subjects(comments(scope, filters))[start : start + COMMENTS_PER_PAGE])
     return CommentPage(comment_rows(scope, found), wanted, total)
 
 
