@@ -90,6 +90,16 @@ def seed_demo_kiosks(unit: Organisation) -> int:
     return made
 
 
+# What the demo's citizens write with some of their ratings (the statistics page lists them, numbers hidden).
+DEMO_COMMENTS = (
+    "Cán bộ hướng dẫn tận tình, hồ sơ trả đúng hẹn.",
+    "Phải chờ gần một tiếng mới đến lượt, cần thêm quầy tiếp nhận.",
+    "Thủ tục nhanh gọn, cảm ơn bộ phận Một cửa.",
+    "Cần thêm ghế ngồi chờ và nước uống.",
+    "Nhờ cán bộ gọi lại cho tôi số 0903 456 789 khi có kết quả.",
+)
+
+
 def seed_demo_ratings(*, seed: int = 2026) -> dict[str, int]:
     made = 0
     if Organisation.objects.filter(code="79").exists():
@@ -105,6 +115,7 @@ def seed_demo_ratings(*, seed: int = 2026) -> dict[str, int]:
     if unit is None or officer is None or Rating.objects.filter(unit=unit).exists():
         return {"demo_ratings": made}
     rng = random.Random(seed)
+    commenting = random.Random(seed + 1)  # its own draws: the levels stay those of earlier demos
     levels = ["satisfied"] * 17 + ["normal"] * 2 + ["unsatisfied"]
     dossiers = Dossier.objects.filter(unit=unit, status=Status.RETURNED).select_related("procedure")[:40]
     with transaction.atomic():
@@ -115,7 +126,10 @@ def seed_demo_ratings(*, seed: int = 2026) -> dict[str, int]:
                 user=officer, unit=unit, dossier=dossier, procedure=dossier.procedure, kind="return"
             )
             rating_submit_kiosk(
-                transaction_code=desk.code, level=rng.choice(levels), device=f"demo-{desk.code}"
+                transaction_code=desk.code,
+                level=rng.choice(levels),
+                comment=commenting.choice(DEMO_COMMENTS) if commenting.random() < 0.35 else "",
+                device=f"demo-{desk.code}",
             )
             made += 1
     return {"demo_ratings": made}
