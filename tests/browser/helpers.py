@@ -20,9 +20,13 @@ def focused(page: Any, selector: str, *, within_ms: int = 3000) -> bool:
     Chromium applies `autofocus` and a page's own focus() calls at its next rendering step, which can
     come a little after the `load` event on a busy machine: a one-shot check right after a navigation
     raced with it. This waits for the focus instead, and still answers False if it never arrives.
+    `within_ms=0` asks once (a loop pressing Tab until an element has the focus must not wait at each
+    element that has not).
     """
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+    if within_ms <= 0:  # now, without waiting: a Tab loop asks of each element in turn
+        return page.evaluate("(s) => !!document.activeElement && document.activeElement.matches(s)", selector)
     try:
         page.wait_for_function(
             "(s) => !!document.activeElement && document.activeElement.matches(s)",

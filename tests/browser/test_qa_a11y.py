@@ -241,10 +241,12 @@ def test_select_all_is_visible_and_usable_on_a_phone(
         problem = page.evaluate(OFF_SCREEN_FOCUS)
         if problem:
             off_screen.append(problem)
-        if focused(page, "#select-all"):
+        if focused(page, "#select-all", within_ms=0):
             reached = True
             page.keyboard.press("Space")
-        if focused(page, "footer *") or page.evaluate("() => document.activeElement === document.body"):
+        if focused(page, "footer *", within_ms=0) or page.evaluate(
+            "() => document.activeElement === document.body"
+        ):
             break
     assert off_screen == [], off_screen
     assert reached, "select all was not reached with the Tab key"

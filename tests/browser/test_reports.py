@@ -38,7 +38,7 @@ def expect(locator: Any) -> Any:
 def tab_to(page: Any, selector: str, limit: int = 60) -> None:
     """Press Tab until the element has the focus: proves it is reachable with the keyboard, in order."""
     for _ in range(limit):
-        if focused(page, selector):
+        if focused(page, selector, within_ms=0):
             return
         page.keyboard.press("Tab")
     raise AssertionError(f"{selector} was not reached with the Tab key")
