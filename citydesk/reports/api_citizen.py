@@ -6,14 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.core.paginator import EmptyPage, Paginator
+from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from citydesk.api import AUTH
-from citydesk.core.errors import NotFound
 from citydesk.reports import acting, selectors, services
 from citydesk.reports.api import (
     LocalDatetime,
@@ -97,14 +96,7 @@ def my_reports(
     web's “Your reports” lists them; a page past the last one is refused (404 naming `page`). The full
     report: `GET /reports/{code}`."""
     paginator = Paginator(selectors.own_reports(request.user), page_size)
-    try:
-        result = paginator.page(page)
-    except EmptyPage:
-        raise NotFound(
-            _("There is no page %(n)s: the last page is %(pages)s.")
-            % {"n": page, "pages": paginator.num_pages},
-            field="page",
-        ) from None
+    result = selectors.page_or_not_found(paginator, page)
     now = timezone.now()
     return {
         "count": paginator.count,

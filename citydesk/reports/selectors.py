@@ -7,7 +7,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.core.paginator import EmptyPage, Paginator
+from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -194,17 +194,7 @@ def queue_page(  # type: ignore[no-untyped-def]
     """
     ordered = queue(user, filters, units)
     paginator = Paginator(ordered.values_list("pk", flat=True), page_size)
-    if strict:
-        try:
-            result = paginator.page(page)
-        except EmptyPage:
-            raise NotFound(
-                _("There is no page %(n)s: the last page is %(pages)s.")
-                % {"n": page, "pages": paginator.num_pages},
-                field="page",
-            ) from None
-    else:
-        result = paginator.get_page(page)
+    result = page_or_not_found(paginator, page) if strict else paginator.get_page(page)
     ids = list(result.object_list)
     rows = ordered.model.objects.select_related(*QUEUE_RELATED).in_bulk(ids)
     result.object_list = [rows[i] for i in ids if i in rows]
@@ -649,3 +639,15 @@ def own_reports(user: User) -> QuerySet[Report]:
         )
         .order_by("-created_at", "-pk")
     )
+
+
+def page_or_not_found(paginator: Paginator, page: int) -> Page:
+    """Page `page`, or NotFound naming `page` past the last one (the API's lists: a client asked for it)."""
+    try:
+        return paginator.page(page)
+    except EmptyPage:
+        raise NotFound(
+            _("There is no page %(n)s: the last page is %(pages)s.")
+            % {"n": page, "pages": paginator.num_pages},
+            field="page",
+        ) from None
