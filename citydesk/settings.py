@@ -307,6 +307,9 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# /healthz says "degraded" when a task has waited longer than this for the worker (minutes): the worker is
+# stopped or stuck, and SMS, e-mails and the deadline sweep with it. The periodic tasks run every 5 to 10 minutes.
+CITYDESK_HEALTH_TASKS_LATE_MINUTES = _int_between("CITYDESK_HEALTH_TASKS_LATE_MINUTES", 15, 1, 24 * 60)
 EMAIL_BACKEND = env_class_path("CITYDESK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("CITYDESK_EMAIL_HOST", "localhost")
 EMAIL_PORT = _int_between("CITYDESK_EMAIL_PORT", 25, 1, 65_535)

@@ -395,6 +395,45 @@ def health_response() -> JsonResponse:
             "detail": detail,
         }
         return JsonResponse(body, status=503)
-    return JsonResponse(
-        {"status": "ok", "database": connection.vendor, "schema": "migrated", "db_ms": round(elapsed_ms, 2)}
+    body: dict[str, Any] = {
+        "status": "ok",
+        "database": connection.vendor,
+        "schema": "migrated",
+        "db_ms": round(elapsed_ms, 2),
+    }
+    body.update(task_queue_state())
+    if body.get("worker") == "late":
+        body["status"] = "degraded"
+        body["detail"] = _(
+            "A background task has waited %(minutes)s minutes: is “citydesk db_worker” running? "
+            "Notifications and the deadline sweep wait for it."
+        ) % {"minutes": body["oldest_task_wait_s"] // 60}
+    return JsonResponse(body)
+
+
+def task_queue_state() -> dict[str, Any]:
+    """How long the oldest task due to run has waited for the task worker, from the database queue: a stopped
+    or stuck worker shows nowhere else (pages work; SMS, e-mails, deadline warnings silently wait). The web
+    still answers, so the HTTP status stays 200 (a load balancer must keep the site in rotation); monitoring
+    reads `"status": "degraded"` and `"worker": "late"`. One query on the queue's partial index of waiting
+    tasks. Nothing is said when tasks do not go through the database queue (another backend)."""
+    from django.conf import settings
+
+    backend = settings.TASKS.get("default", {}).get("BACKEND", "")
+    if backend != "django_tasks_db.DatabaseBackend":
+        return {}
+    from django.db.models import Case, Count, Min, When
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    now = timezone.now()
+    waiting = DBTaskResult.objects.ready().aggregate(
+        n=Count("pk"),
+        since=Min(Case(When(run_after=get_date_max(), then="enqueued_at"), default="run_after")),
     )
+    oldest = int((now - waiting["since"]).total_seconds()) if waiting["since"] else 0
+    late = oldest > settings.CITYDESK_HEALTH_TASKS_LATE_MINUTES * 60
+    return {
+        "worker": "late" if late else "ok",
+        "tasks_waiting": waiting["n"],
+        "oldest_task_wait_s": max(oldest, 0),
+    }
