@@ -493,3 +493,30 @@ def test_the_top_suggested_category_is_one_tab_after_the_description(
     expect(quick).to_be_hidden()
     assert page.evaluate("() => document.activeElement.id") == "id_ward"  # on to the place
     assert traffic.problems() == [], traffic.problems()
+
+
+def test_a_landline_is_warned_of_while_it_is_typed(page: Any, personas: Any) -> None:
+    """The operator learns that no SMS reaches the caller while the caller is still on the line, not after
+    the save: the warning shows once a whole landline number is typed (in any form the server reads),
+    describes the field, and goes away for a mobile number and for the next call."""
+    log_in(page, "operator", "pw-operator")
+    page.goto("/tong-dai/")
+    phone = page.locator("#id_contact_phone")
+    warning = page.get_by_test_id("landline-warning")
+    expect(warning).to_be_hidden()
+    phone.fill("(028) 3829 1234")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text(
+        _vi(
+            "This is not a mobile number: it cannot receive SMS updates. Ask the caller for a mobile number or "
+            "an e-mail address."
+        )
+    )
+    expect(phone).to_have_accessible_description(re.compile("SMS"))
+    phone.fill("0912 345 678")
+    expect(warning).to_be_hidden()
+    expect(phone).not_to_have_accessible_description(re.compile("SMS"))
+    phone.fill("+84 28 3829 1234")  # the international form of the same landline
+    expect(warning).to_be_visible()
+    phone.fill("091234")  # a mobile number being typed is not warned of
+    expect(warning).to_be_hidden()

@@ -357,7 +357,10 @@ def test_a_landline_is_warned_of_beside_the_field_and_on_the_confirmation(client
     html = client.get(r["Location"]).content.decode()
     assert 'data-testid="hotline-landline"' not in html
     r = client.post("/tong-dai/", {**HOTLINE, "description": ""})
-    assert 'data-testid="landline-warning"' not in r.content.decode()
+    html = r.content.decode()
+    # The warning is on the page for the script to show while a number is typed, hidden for a mobile number.
+    assert '<div class="messages" id="landline-box" hidden>' in html
+    assert 'aria-describedby="warn-contact_phone"' not in html
 
 
 def test_another_units_officer_cannot_reopen_a_report_by_merging_into_it(resolved, personas):

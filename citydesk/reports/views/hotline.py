@@ -202,6 +202,7 @@ def _hotline_page(
         "non_field_errors": form.non_field_errors(),
         # A landline gets no SMS: said beside the field of a form shown again, and on the confirmation.
         "phone_warning": _typed_landline(form) if form.is_bound else "",
+        "landline_text": landline_warning("02838291234"),  # the same words, for the script's live warning
         "result_phone_warning": landline_warning(result.contact_phone) if result else "",
         "lookup_code": lookup.data.get("code", "") if lookup is not None else "",
         "lookup_error": lookup_error,

@@ -531,6 +531,40 @@
     setTimeout(function () { announce.textContent = parts.join(" ").trim(); }, 150);
   }
 
+  /* The number in its national form, as citydesk.core.validators.national_phone stores it: separators dropped,
+   * full-width digits read, +84 / 0084 / 84 / +84(0) put back to 0, a caller ID's number without its 0 given it. */
+  function nationalPhone(value) {
+    var compact = String(value || "")
+      .replace(/[\uFF10-\uFF19]/g, function (d) { return String.fromCharCode(d.charCodeAt(0) - 0xFF10 + 48); })
+      .replace(/\uFF0B/g, "+")
+      .replace(/[\s.\-()]/g, "");
+    var prefixes = ["+84", "0084"];
+    for (var i = 0; i < prefixes.length; i++) {
+      if (compact.indexOf(prefixes[i]) === 0) return "0" + compact.slice(prefixes[i].length).replace(/^0/, "");
+    }
+    if (/^84/.test(compact) && compact.length >= 11) return "0" + compact.slice(2);
+    if (/^(?:[35789]\d{8}|2\d{9})$/.test(compact)) return "0" + compact;
+    return compact;
+  }
+
+  /* The server's landline warning (no SMS reaches a 02… number), shown as soon as a whole landline number is
+   * typed, so that the operator asks for a mobile number while the caller is still on the line. */
+  function warnLandlineWhileTyping(phone) {
+    var box = document.getElementById("landline-box");
+    if (!phone || !box) return;
+    function check() {
+      var landline = /^02\d{9}$/.test(nationalPhone(phone.value));
+      box.hidden = !landline;
+      var described = (phone.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+        return id && id !== "warn-contact_phone";
+      });
+      if (landline && phone.getAttribute("aria-invalid") !== "true") described.push("warn-contact_phone");
+      if (described.length) phone.setAttribute("aria-describedby", described.join(" "));
+      else phone.removeAttribute("aria-describedby");
+    }
+    phone.addEventListener("input", check);
+  }
+
   function initHotline(form) {
     var province = form.querySelector("#id_province");
     var ward = form.querySelector("#id_ward");
@@ -545,6 +579,7 @@
     });
 
     showSavedCode(form, phone);
+    warnLandlineWhileTyping(phone);
     var next = document.getElementById("next-call");
     if (next) {
       next.addEventListener("click", function (e) {
@@ -556,6 +591,7 @@
         if (result.dataset.title) document.title = result.dataset.title;
         phone.removeAttribute("aria-describedby");
         form.reset();
+        phone.dispatchEvent(new Event("input"));  // no landline warning left from the last call
         if (window.history && history.replaceState) history.replaceState(null, "", window.location.pathname);
         phone.focus();
       });
