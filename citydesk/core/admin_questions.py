@@ -45,7 +45,11 @@ class QuestionsWidget(forms.Widget):
         context = super().get_context(name, value, attrs)
         rows = value if isinstance(value, list) else _rows_of_json(value)
         shown = [_row_for_display(q) for q in rows if isinstance(q, dict)]
-        shown = [row for row in shown if row["code"] or row["label"] or row["label_en"] or row["choices"]]
+        shown = [
+            row
+            for row in shown
+            if row["code"] or row["label"] or row["label_en"] or row["choices"] or row["choices_en"]
+        ]
         shown += [_row_for_display({}) for _ in range(EXTRA_ROWS)]
         context["widget"].update(
             rows=[{**row, "index": i} for i, row in enumerate(shown)],
@@ -73,6 +77,7 @@ class QuestionsWidget(forms.Widget):
                     "type": (data.get(prefix + "type") or "").strip(),
                     "required": bool(data.get(prefix + "required")),
                     "choices": data.get(prefix + "choices") or "",
+                    "choices_en": data.get(prefix + "choices_en") or "",
                     "remove": bool(data.get(prefix + "remove")),
                 }
             )
@@ -96,6 +101,9 @@ def _row_for_display(question: dict[str, Any]) -> dict[str, Any]:
     choices = question.get("choices")
     if isinstance(choices, list):
         choices = "\n".join(str(c) for c in choices)
+    choices_en = question.get("choices_en")
+    if isinstance(choices_en, list):
+        choices_en = "\n".join(str(c) for c in choices_en)
     return {
         "code": _text(question.get("code")),
         "label": _text(question.get("label")),
@@ -103,6 +111,7 @@ def _row_for_display(question: dict[str, Any]) -> dict[str, Any]:
         "type": _text(question.get("type")) or "text",
         "required": question.get("required") is True,
         "choices": _text(choices),
+        "choices_en": _text(choices_en),
         "remove": question.get("remove") is True,  # kept ticked when the form comes back with an error
     }
 
@@ -113,7 +122,8 @@ def _question_of_row(row: dict[str, Any]) -> dict[str, Any] | None:
     if row.get("remove"):
         return None
     choices = [nfc(line) for line in str(row.get("choices") or "").splitlines() if line.strip()]
-    if not (row["code"] or row["label"] or row["label_en"] or choices):
+    choices_en = [nfc(line) for line in str(row.get("choices_en") or "").splitlines() if line.strip()]
+    if not (row["code"] or row["label"] or row["label_en"] or choices or choices_en):
         return None
     question: dict[str, Any] = {"code": row["code"], "label": row["label"]}
     if row["label_en"]:
@@ -122,6 +132,8 @@ def _question_of_row(row: dict[str, Any]) -> dict[str, Any] | None:
     question["required"] = bool(row["required"])
     if row["type"] == "choice" or choices:
         question["choices"] = choices
+    if choices_en:  # checked by check_questions: one English text per choice, in order
+        question["choices_en"] = choices_en
     return question
 
 

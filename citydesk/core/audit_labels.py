@@ -20,6 +20,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import number_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +43,8 @@ ACTIONS = {
     "directive.follow_up": _("Directive sent back: not done yet"),
     "directive.cancel": _("Directive cancelled"),
     "dossier.receive": _("Dossier received"),
+    "dossier.apology": _("Apology and new appointment sent to the applicant"),
+    "dossier.result_file": _("Signed result attached to a dossier"),
     "indicator.fill_platform": _("Indicator values computed from the platform"),
     "indicator.plan_set": _("Indicator plan set"),
     "indicator.plans_import": _("Indicator plans imported"),
@@ -153,8 +156,10 @@ SYSTEM_ACTORS = {
     "routing": _("report routing"),
     "seed-demo": _("demo and catalog loading"),
     "sla-sweep": _("deadline sweep"),
+    "dossier-sweep": _("dossier deadline sweep"),
     "set-password": _("command set-password"),
     "deactivate-user": _("command deactivate-user"),
+    "kiosk": _("rating kiosk"),  # a rating given on a desk's tablet
 }
 
 
@@ -179,6 +184,21 @@ def _models_by_object_type() -> dict[str, str]:
 def object_type_label(object_type: str) -> str:
     label = OBJECT_TYPES.get(object_type) or _models_by_object_type().get(object_type)
     return capfirst(str(label)) if label else object_type
+
+
+_PERIOD_ID = re.compile(r"^(?P<type>[MQY])(?P<year>\d{4})-(?P<month>\d{2})$")
+
+
+def object_id_label(object_type: str, object_id: str) -> str:
+    """A row's object as the reader names it where its id is a code of the platform's own: an indicator
+    period ("M2026-10": its type, then its first month) as "Tháng 10/2026" ("October 2026" in English);
+    any other id as stored."""
+    match = _PERIOD_ID.match(object_id or "") if object_type == "indicators.period" else None
+    if match is None or not 1 <= int(match["month"]) <= 12:
+        return object_id
+    from citydesk.indicators.periods import period_label
+
+    return period_label(match["type"], date(int(match["year"]), int(match["month"]), 1))
 
 
 def action_label(action: str) -> str:
@@ -256,7 +276,7 @@ def _written_keys() -> dict[str, dict[str, models.Field]]:
     """The keys the services write that are no field of the object's model (a dossier's `step`, a report's
     `follower`, a user's `role`), each as a field that names it and its values: “Bước hiện tại: 2 → 3”, not
     “step: 2 → 3”. A key that points to rows is a relation, named as a model's fields are."""
-    from citydesk.core.models import User
+    from citydesk.core.models import Organisation, User
     from citydesk.core.powers import Role
     from citydesk.dossiers.models import ProcedureDocument
     from citydesk.dossiers.payments import DESK_METHODS
@@ -301,11 +321,17 @@ def _written_keys() -> dict[str, dict[str, models.Field]]:
             "units": text(_("units")),
             "replaced": text(_("counts replaced")),
         },
-        "indicators.submission": {"reminded": text(_("units reminded"))},
+        "indicators.submission": {
+            "reminded": text(_("units reminded")),
+            "nobody_to_remind": link(Organisation, _("units with nobody to remind")),
+        },
         "indicators.finding": {"note": note},
         "indicators.unit_period": {"values": values},
         "indicators.period": {"values": values},
-        "user": {"role": text(_("role"), Role.choices), "organisation": text(_("organisation"))},
+        "user": {
+            "role": text(_("role"), Role.choices),
+            "organisation": link(Organisation, _("organisation")),
+        },
         "api_token": {"revoked": text(_("revoked"))},
         "calendar_override": {
             "days": text(_("days changed")),
@@ -344,15 +370,27 @@ def _pk_matches(model: type[models.Model], value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _code_matches(model: type[models.Model], value: Any) -> bool:
+    """Whether `value` can be the unique code of a row of `model` whose ids are numbers: the services store
+    a unit as its code ("26743", "79.SXD"), which names it as surely as its id."""
+    if not isinstance(value, str) or isinstance(model._meta.pk, models.CharField):
+        return False
+    field = _field(model, "code")
+    return isinstance(field, models.CharField) and field.unique
+
+
 def _related_names(model: type[models.Model], values: list[Any]) -> dict[Any, str]:
-    """What each id points to, in one query: “Sở Xây dựng (79.SXD)”, a category's name… (kept ids: rows
-    since deleted are shown by their id)."""
+    """What each id (or code) points to, in one query: “Sở Xây dựng (79.SXD)”, a category's name… (kept
+    ids: rows since deleted are shown by their id)."""
     wanted = [v for v in values if _pk_matches(model, v)]
-    if not wanted:
+    codes = [v for v in values if _code_matches(model, v)]
+    if not wanted and not codes:
         return {}
     from django.contrib.auth.models import Permission
 
-    rows = model._default_manager.filter(pk__in=wanted)
+    rows = model._default_manager.filter(
+        models.Q(pk__in=wanted) | (models.Q(code__in=codes) if codes else models.Q())
+    )
     if model is Permission:  # “Phản ánh, kiến nghị (1022) | Xem phản ánh…”, not Django's English
         from citydesk.core.admin_labels import permission_label
 
@@ -360,7 +398,11 @@ def _related_names(model: type[models.Model], values: list[Any]) -> dict[Any, st
     names = {}
     for obj in rows:
         code, name = getattr(obj, "code", None), getattr(obj, "name", None)
-        names[obj.pk] = f"{name} ({code})" if code and name and code != name else str(obj)
+        label = f"{name} ({code})" if code and name and code != name else str(obj)
+        if obj.pk in wanted:
+            names[obj.pk] = label
+        if code in codes:
+            names[code] = label
     return names
 
 
@@ -369,6 +411,8 @@ def _scalar_text(field: models.Field | None, value: Any) -> str:
         return "—"
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
+    if isinstance(value, float):  # 17.451,5 in Vietnamese, 17,451.5 in English
+        return number_format(value, use_l10n=True, force_grouping=True)
     if field is not None and field.choices and not isinstance(value, (list, dict)):
         labels = {str(code): label for code, label in field.flatchoices}
         if str(value) in labels:

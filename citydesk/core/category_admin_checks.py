@@ -154,7 +154,13 @@ def question_numbers(raw: Any) -> list[int] | None:
     shown = 0
     for row in raw:
         display = _row_for_display(row)
-        if display["code"] or display["label"] or display["label_en"] or display["choices"]:
+        if (
+            display["code"]
+            or display["label"]
+            or display["label_en"]
+            or display["choices"]
+            or display["choices_en"]
+        ):
             shown += 1
         if _question_of_row(row) is not None:
             numbers.append(shown)
@@ -220,7 +226,29 @@ def _one_question_problems(question: Any, number: int, seen: dict[str, int]) -> 
     if "required" in question and not isinstance(question["required"], bool):
         problems.append(_whole(number, _("“required” must be true or false.")))  # a JSON list only
     problems += _choices_problems(question.get("choices"), kind, number)
+    problems += _choices_en_problems(question, kind, number)
     return problems
+
+
+def _choices_en_problems(question: dict[str, Any], kind: Any, number: int) -> list[str]:
+    """The English choices: optional; when given, one per Vietnamese choice, in the same order."""
+    choices_en = question.get("choices_en")
+    if choices_en is None:
+        return []
+    label = _("Choices in English (one per line, in the same order; optional)")
+    if kind != "choice":
+        return [_fault(number, label, _("only a choice question has English choices: clear them."))]
+    choices = question.get("choices") if isinstance(question.get("choices"), list) else []
+    if not isinstance(choices_en, list) or len(choices_en) != len(choices):
+        return [
+            _fault(
+                number,
+                label,
+                _("write one English text for each of the %(n)s choices, in the same order, or none.")
+                % {"n": len(choices)},
+            )
+        ]
+    return []
 
 
 def _choices_problems(choices: Any, kind: Any, number: int) -> list[str]:

@@ -77,6 +77,7 @@ QUESTIONS: dict[str, list[dict[str, object]]] = {
             "label_en": "Extent of the damage",
             "type": "choice",
             "choices": ["Một ổ gà", "Nhiều ổ gà", "Lún, nứt cả đoạn đường"],
+            "choices_en": ["One pothole", "Several potholes", "The whole stretch sunken or cracked"],
         },
     ],
     "flooding": [
@@ -87,6 +88,7 @@ QUESTIONS: dict[str, list[dict[str, object]]] = {
             "label_en": "Can motorbikes still pass?",
             "type": "choice",
             "choices": ["Còn đi được", "Không đi được"],
+            "choices_en": ["Yes, they can", "No, they cannot"],
         },
     ],
     "street_lighting": [
@@ -102,6 +104,12 @@ QUESTIONS: dict[str, list[dict[str, object]]] = {
             "label_en": "What is wrong",
             "type": "choice",
             "choices": ["Đèn không sáng", "Đèn sáng cả ngày", "Đèn chập chờn", "Trụ đèn nghiêng, đổ"],
+            "choices_en": [
+                "The lamp is off",
+                "The lamp is on all day",
+                "The lamp flickers",
+                "The post leans or has fallen",
+            ],
         },
     ],
     "trees": [
@@ -111,6 +119,12 @@ QUESTIONS: dict[str, list[dict[str, object]]] = {
             "label_en": "State of the tree",
             "type": "choice",
             "choices": ["Cây đã ngã", "Cây nghiêng, có nguy cơ ngã", "Cành khô, gãy", "Cần cắt tỉa"],
+            "choices_en": [
+                "The tree has fallen",
+                "The tree leans and may fall",
+                "Dead or broken branches",
+                "Needs pruning",
+            ],
         },
     ],
     "noise": [
@@ -120,6 +134,7 @@ QUESTIONS: dict[str, list[dict[str, object]]] = {
             "label_en": "When",
             "type": "choice",
             "choices": ["Ban ngày", "Buổi tối (18–22 giờ)", "Ban đêm (sau 22 giờ)"],
+            "choices_en": ["Daytime", "Evening (6–10 pm)", "Night (after 10 pm)"],
         },
     ],
 }

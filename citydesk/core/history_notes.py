@@ -171,5 +171,8 @@ class NotedEvent:
     @property
     @admin.display(description=_("actor"))
     def display_actor(self) -> str:
-        """Who acted: a person's name as stored, a role (the citizen, the applicant…) in the active language."""
-        return actor_text(self.actor_label)
+        """Who acted: a person's name as stored, a role (the citizen, the applicant…) or a job of the platform
+        ("dossier-sweep": the deadline sweep) in the active language."""
+        from citydesk.core.audit_labels import system_actor_label
+
+        return system_actor_label(actor_text(self.actor_label))

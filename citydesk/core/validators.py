@@ -19,7 +19,7 @@ from citydesk.core.models import DivisionLevel, Organisation, OrgKind
 
 # The kinds of answer the report form and the intake service know (reports/forms.py, _check_answers).
 QUESTION_TYPES: tuple[str, ...] = ("text", "number", "choice")
-QUESTION_KEYS = frozenset({"code", "label", "label_en", "type", "required", "choices"})
+QUESTION_KEYS = frozenset({"code", "label", "label_en", "type", "required", "choices", "choices_en"})
 _QUESTION_CODE = re.compile(r"^[A-Za-z0-9_]{1,40}$")
 
 
@@ -61,6 +61,19 @@ def _question_problem(question: Any, seen: set[str]) -> str | None:
             return _("a choice is listed twice.")
     elif choices is not None:
         return _("only a choice question has “choices”.")
+    # The choices' English labels, shown on English pages; the answer stored is always the Vietnamese choice.
+    choices_en = question.get("choices_en")
+    if choices_en is not None:
+        if kind != "choice":
+            return _("only a choice question has “choices_en”.")
+        if (
+            not isinstance(choices_en, list)
+            or len(choices_en) != len(choices)
+            or not all(isinstance(c, str) and c.strip() for c in choices_en)
+        ):
+            return _(
+                "“choices_en” must give one non-empty English text for each of the %(n)s choices, in order."
+            ) % {"n": len(choices)}
     return None
 
 

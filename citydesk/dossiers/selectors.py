@@ -38,7 +38,7 @@ from citydesk.dossiers.models import (
     Status,
 )
 from citydesk.dossiers.services.common import city_of
-from citydesk.lib.text import nfc, search_key, sort_key, tracking_code
+from citydesk.lib.text import nfc, rank_by_words, search_key, sort_key, tracking_code
 
 DOSSIER_POWERS = frozenset({Power.DOSSIER_RECEIVE, Power.DOSSIER_APPROVE})
 # Work still to do somewhere: open dossiers, and results waiting to be handed over at the desk.
@@ -179,11 +179,13 @@ def receivable_procedures(unit: Organisation, q: str = "") -> list[Procedure]:
     qs = qs.exclude(Exists(department_steps.exclude(department_code__in=departments))).filter(
         ~Q(authority=Authority.DEPARTMENT) | Q(department_code__in=departments) | Exists(department_steps)
     )
+    procedures = sorted(qs, key=lambda p: (sort_key(p.label), p.code))
     q = lookup_text(q)
-    key = search_key(q)
-    if key:
-        qs = qs.filter(Q(search_name__contains=key) | Q(code__iexact=q))
-    return sorted(qs, key=lambda p: (sort_key(p.label), p.code))
+    if not search_key(q):
+        return procedures
+    # Word by word, as the public catalog searches ("đăng kí", "làm giấy khai sinh"), or by the code typed.
+    exact = [p for p in procedures if p.code.lower() == q.lower()]
+    return exact or rank_by_words(q, procedures, lambda p: (p.search_name,))
 
 
 def online_procedure(code: str) -> Procedure | None:

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
@@ -34,7 +33,7 @@ from citydesk.dossiers.models import (
     in_active_language,
 )
 from citydesk.dossiers.selectors import lookup_text
-from citydesk.lib.text import nfc, search_key, sort_key
+from citydesk.lib.text import nfc, rank_by_words, search_key, sort_key
 
 PAGE_SIZE = 50
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -146,16 +145,12 @@ def catalog_list(request: HttpRequest) -> HttpResponse:
     form = CatalogFilterForm(request.GET or None, fields=choices)
     status = 200
     procedures = active
+    typed = ""  # the search, matched in Python word by word (`matching_procedures`)
     if form.is_bound and not form.is_valid():
         status = 400
     elif form.is_bound:
         data = form.cleaned_data
-        english = (translation.get_language() or "").startswith("en")
-        for word in search_key(nfc(data["q"])).split():
-            found = Q(search_name__contains=word)
-            if english:  # English pages find the English names too
-                found |= Q(name_en__icontains=word)
-            procedures = procedures.filter(found)
+        typed = nfc(data["q"])
         if data["field"]:
             procedures = procedures.filter(field=data["field"])
         if data["level"]:
@@ -167,6 +162,7 @@ def catalog_list(request: HttpRequest) -> HttpResponse:
             "code",
             "name",
             "name_en",
+            "search_name",
             "field",
             "field_en",
             "authority",
@@ -178,6 +174,8 @@ def catalog_list(request: HttpRequest) -> HttpResponse:
         ),
         key=lambda p: (sort_key(fields.get(p.field, p.field)), p.field, sort_key(p.label)),
     )
+    if search_key(typed):
+        rows = matching_procedures(typed, rows)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     for procedure in page.object_list:
         procedure.group = fields.get(procedure.field, procedure.field_label)  # type: ignore[attr-defined]
@@ -187,6 +185,25 @@ def catalog_list(request: HttpRequest) -> HttpResponse:
     query = urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
     context = {"form": form, "page": page, "query": query, "total": len(rows)}
     return render(request, "dossiers/catalog_list.html", context, status=status)
+
+
+def procedure_search_texts(procedure: Procedure) -> tuple[str, ...]:
+    """What a search of the catalog reads of a procedure: its name and code, and on English pages its
+    English name too."""
+    english = (translation.get_language() or "").startswith("en")
+    return (procedure.search_name, procedure.name_en) if english else (procedure.search_name,)
+
+
+def matching_procedures(query: str, rows: list[Procedure]) -> list[Procedure]:
+    """The rows (in the list's order: by field, then name) matching `query` word by word
+    (`rank_by_words`: "đăng kí", "làm giấy khai sinh" find "Đăng ký khai sinh"), the best first while each
+    field stays together: the fields ordered by their best match, each field's rows by theirs."""
+    ranked = rank_by_words(query, rows, procedure_search_texts)
+    place = {procedure.pk: i for i, procedure in enumerate(ranked)}
+    first: dict[str, int] = {}
+    for procedure in ranked:
+        first.setdefault(procedure.field, place[procedure.pk])
+    return sorted(ranked, key=lambda p: (first[p.field], place[p.pk]))
 
 
 def _active_procedure(code: str) -> Procedure | None:

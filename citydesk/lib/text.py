@@ -2,6 +2,8 @@
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 _SPACES = re.compile(r"\s+")
 # Control characters other than tab and line breaks: never meant as text (PostgreSQL text cannot even
@@ -12,8 +14,11 @@ _SPACES = re.compile(r"\s+")
 _CONTROLS = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
 )
-_VI_ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
-_BASE_ORDER = {ch: i for i, ch in enumerate(_VI_ALPHABET)}
+# The Vietnamese alphabet with the Latin letters it lacks (f, j, w, z) in their Latin places, so that a
+# word with one sorts where an English or a foreign name is looked for ("Flooding" after "Environment",
+# "Zalo" last), not after every Vietnamese letter.
+_SORT_ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
+_BASE_ORDER = {ch: i for i, ch in enumerate(_SORT_ALPHABET)}
 _TONE_ORDER = {"": 0, "\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
 _LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}  # breve, circumflex, horn: part of the letter
 
@@ -64,6 +69,83 @@ def search_key(value: str) -> str:
     return _SPACES.sub(" ", stripped).strip()
 
 
+_WORD = re.compile(r"\w+")
+# After these initials a final i and y are one syllable that Vietnamese spells either way (kí/ký, lí/lý,
+# mĩ/mỹ, sĩ/sỹ, tỉ/tỷ, hi/hy, qui/quy): searched as i, so that "đăng kí" finds "Đăng ký".
+_I_OR_Y = re.compile(r"^(qu|[hklmstv])y$")
+# Words people put around what they look for ("hồ sơ khai sinh", "thủ tục khai sinh", "làm giấy khai
+# sinh", "xin giấy phép xây dựng", "khai sinh cho con"), accent-free: a match need not have them (one
+# that has them comes first), unless the search has no other word.
+SEARCH_FILLERS = ("ho so", "thu tuc", "lam", "xin", "cho", "con", "giay")
+
+
+def search_words(value: str) -> list[str]:
+    """The words of a text as a word search reads them: accent-free and lower-case (`search_key`),
+    without punctuation ("Đăng ký, cấp" -> "dang", "ki", "cap"), a final y after k, l, m… as i."""
+    return [_I_OR_Y.sub(r"\1i", word) for word in _WORD.findall(search_key(value))]
+
+
+@lru_cache(maxsize=4096)
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(search_words(text))
+
+
+def _query_words(query: str, fillers: Iterable[str]) -> list[tuple[str, bool]]:
+    """Each word of a search, with whether it is (part of) a filler."""
+    phrases = sorted((tuple(search_words(f)) for f in fillers), key=len, reverse=True)
+    words = search_words(query)
+    out: list[tuple[str, bool]] = []
+    i = 0
+    while i < len(words):
+        phrase = next((p for p in phrases if p and tuple(words[i : i + len(p)]) == p), ())
+        if phrase:
+            out += [(word, True) for word in phrase]
+            i += len(phrase)
+        else:
+            out.append((words[i], False))
+            i += 1
+    return out
+
+
+def rank_by_words[T](
+    query: str,
+    items: Iterable[T],
+    texts: Callable[[T], Iterable[str]],
+    fillers: Iterable[str] = SEARCH_FILLERS,
+) -> list[T]:
+    """The items whose texts have the words of `query`, best first: for a small list (a catalog of a few
+    hundred procedures) searched as people type.
+
+    Each typed word is one of the item's words, not a piece of one ("kí" does not find "kinh doanh"); the
+    last word, perhaps still being typed, may also be the start of one ("khai s"). Accents, case and the
+    i/y spelling do not count (`search_words`). The filler words (`fillers`: "hồ sơ", "làm"…) need not be
+    found, the others must, unless the search is only fillers. Best first: the most typed words found,
+    then the most found whole; items that tie keep their order. An empty search returns every item."""
+    words = _query_words(query, fillers)
+    items = list(items)
+    if not words:
+        return items
+    content = any(not filler for _word, filler in words)
+    last = len(words) - 1
+    scored: list[tuple[int, int, int]] = []
+    for position, item in enumerate(items):
+        own: set[str] = set()
+        for text in texts(item):
+            own |= _word_set(text or "")
+        found = whole = 0
+        for i, (word, filler) in enumerate(words):
+            if word in own:
+                found += 1
+                whole += 1
+            elif i == last and any(w.startswith(word) for w in own):
+                found += 1
+            elif not filler or not content:
+                break
+        else:
+            scored.append((-found, -whole, position))
+    return [items[position] for _found, _whole, position in sorted(scored)]
+
+
 def unaccented(value: str) -> str:
     """The text without its accents, case and punctuation kept ('Phản ánh đã được tiếp nhận' ->
     'Phan anh da duoc tiep nhan'): how SMS in Vietnam are usually sent, as one Unicode SMS carries 70
@@ -88,7 +170,8 @@ def join_place(address: str, *parts: str) -> str:
 
 
 def sort_key(value: str) -> tuple:
-    """Sort key following the Vietnamese alphabet (a ă â b c d đ ...), then tones."""
+    """Sort key following the Vietnamese alphabet (a ă â b c d đ ...), then tones; f, j, w and z in their
+    Latin places (after ê, i, v and y)."""
     letters: list[int] = []
     tones: list[int] = []
     for char in unicodedata.normalize("NFC", value.lower()):

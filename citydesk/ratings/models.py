@@ -23,6 +23,16 @@ class Channel(models.TextChoices):
     APP = "app", _("Residents (citizen app)")
 
 
+class TransactionKind(models.TextChoices):
+    """What a desk transaction was (the officer picks it when opening one for the kiosk)."""
+
+    RECEIVE = "receive", _("Receiving a dossier")
+    RETURN = "return", _("Returning a result")
+    SUPPLEMENT = "supplement", _("Additional papers")
+    ADVICE = "advice", _("Advice and guidance")
+    OTHER = "other", _("Other desk service")
+
+
 class Rating(models.Model):
     """One rating. Exactly one of the three subjects applies, by channel:
 
@@ -133,7 +143,12 @@ class DeskTransaction(models.Model):
         related_name="+",
         verbose_name=_("procedure"),
     )
-    kind = models.CharField(max_length=20, default="receive", verbose_name=_("kind"))
+    kind = models.CharField(
+        max_length=20,
+        choices=TransactionKind.choices,
+        default=TransactionKind.RECEIVE,
+        verbose_name=_("kind"),
+    )
     kiosk = models.CharField(max_length=64, blank=True, verbose_name=_("kiosk"))
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     expires_at = models.DateTimeField(verbose_name=_("expires at"))

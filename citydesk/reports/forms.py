@@ -51,6 +51,23 @@ def question_label(question: dict[str, Any]) -> str:
     return label or question.get("label") or question["code"]
 
 
+def choice_options(question: dict[str, Any]) -> list[tuple[str, str]]:
+    """A choice question's answers as (the value stored, the label shown). A category's schema may give
+    English labels in `choices_en`, in the order of `choices`: English pages show them, while the answer
+    stored stays the Vietnamese choice (what the intake checks and the officers read). A schema without
+    them, or with a list that does not match, shows the choices as they are."""
+    choices = [str(choice) for choice in question.get("choices") or []]
+    labels = question.get("choices_en")
+    if (
+        english()
+        and isinstance(labels, list)
+        and len(labels) == len(choices)
+        and all(isinstance(label, str) and label.strip() for label in labels)
+    ):
+        return list(zip(choices, labels, strict=True))
+    return [(choice, choice) for choice in choices]
+
+
 def answer_rows(category: ServiceCategory, answers: dict[str, Any] | None) -> list[tuple[str, str]]:
     """A report's answers as read: (the question as asked, the answer in the reader's number format), in
     the category's order; an answer to a question since removed keeps its code."""
@@ -62,6 +79,8 @@ def answer_rows(category: ServiceCategory, answers: dict[str, Any] | None) -> li
         value = answers.pop(question["code"])
         if isinstance(value, float):
             value = int(value) if value.is_integer() else number_format(value, use_l10n=True)
+        elif question.get("type") == "choice":
+            value = dict(choice_options(question)).get(str(value), value)
         rows.append((question_label(question), str(value)))
     rows += [(code, str(value)) for code, value in answers.items()]
     return rows
@@ -317,6 +336,8 @@ class ReportForm(DomainErrorForm):
                         "field": bound,
                         "type": question.get("type", "text"),
                         "choices": question.get("choices", []),
+                        # (value, label) pairs: the label in the reader's language (`choice_options`)
+                        "options": choice_options(question),
                         "required": bool(question.get("required")),
                         "error": self.error_for(bound.name),
                     }
@@ -413,6 +434,7 @@ class QueueFilterForm(forms.Form):
     q = forms.CharField(required=False, strip=True, max_length=200, label=gettext_lazy("Code or text"))
     channel = forms.CharField(required=False, max_length=10, label=gettext_lazy("Channel"))
     ward = forms.CharField(required=False, max_length=10, label=gettext_lazy("Commune / ward"))
+    near_boundary = forms.BooleanField(required=False, label=gettext_lazy("Near a unit boundary"))
     cell = forms.IntegerField(required=False, min_value=0, label=gettext_lazy("Heat-map square"))
     received_from = forms.DateField(required=False, label=gettext_lazy("Received from"))
     received_to = forms.DateField(required=False, label=gettext_lazy("Received until"))

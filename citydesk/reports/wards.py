@@ -75,7 +75,9 @@ def ward_option_label(name: str, division_type: str = "") -> str:
 
 
 def ward_options(province: str) -> list[WardOption]:
-    """The province's communes and wards, in Vietnamese order of their labels."""
+    """The province's communes and wards in Vietnamese order of their proper names, then of the division
+    word: "An Phú (phường)" before "An Phú Đông (phường)", which the whole labels would turn around ("("
+    is read past, "(phường)" compared with "Đông")."""
     wards = AdminUnit.objects.filter(level=DivisionLevel.WARD, province_id=province).values_list(
         "code", "name", "division_type"
     )
@@ -83,7 +85,12 @@ def ward_options(province: str) -> list[WardOption]:
     for code, name, kind in wards:
         label = ward_option_label(name, kind)
         options.append(WardOption(code=code, label=label, search=f"{search_key(label)} · {code}"))
-    return sorted(options, key=lambda option: (sort_key(option.label), option.code))
+    return sorted(options, key=_option_order)
+
+
+def _option_order(option: WardOption) -> tuple:
+    name, word = split_label(option.label)
+    return (sort_key(name), sort_key(word), option.code)
 
 
 def split_label(text: str) -> tuple[str, str]:

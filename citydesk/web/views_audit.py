@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from citydesk.core.audit_labels import (
     change_rows,
     entry_action_label,
+    object_id_label,
     object_type_label,
     related_names_of,
     system_actor_label,
@@ -112,6 +113,7 @@ def audit_page(request: HttpRequest) -> HttpResponse:
             "actor": system_actor_label(actor_text(e.actor_label)),
             "action": entry_action_label(e),
             "object_type": object_type_label(e.object_type),
+            "object_id": object_id_label(e.object_type, e.object_id),
             "changes": change_rows(e, names),
         }
         for e in entries

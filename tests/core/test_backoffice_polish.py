@@ -142,12 +142,12 @@ def test_changes_read_with_field_names_choice_labels_and_names(personas, categor
     )
     assert rows[category] == ("—", f"{road.name} ({road.code})")
     assert rows[target] == ("999999", f"{personas.ward.name} ({personas.ward.code})")  # since deleted: its id
-    # A service's row names its links by code, never an id: shown as stored.
+    # A service's row names its links by code: shown by the unit's name, with the code stored.
     report = _row(
         "report", {"unit": "26740", "status": "assigned"}, {"unit": "26743", "status": "in_progress"}
     )
     shown = [row[1:] for row in change_rows(report)]
-    assert ("26740", "26743") in shown
+    assert ("UBND Phường Sài Gòn (26740)", "UBND Phường Bến Thành (26743)") in shown
     from citydesk.reports.models import Status
 
     assert (str(Status.ASSIGNED.label), str(Status.IN_PROGRESS.label)) in shown

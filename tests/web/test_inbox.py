@@ -42,8 +42,8 @@ def test_a_head_reads_the_escalations_and_marks_them_read(personas):
     assert page.count('data-testid="message"') == 2
     assert "Của người khác" not in page and "Thư điện tử" not in page and "Chưa gửi" not in page
     # Codes lead a handler to the handling pages.
-    assert '<a href="/xu-ly/PA-26-000003/">PA-26-000003</a>' in page
-    assert '<a href="/mot-cua/ho-so/HS-26-000010/">HS-26-000010</a>' in page
+    assert '<a href="/xu-ly/PA-26-000003/" class="message-code">PA-26-000003</a>' in page
+    assert '<a href="/mot-cua/ho-so/HS-26-000010/" class="message-code">HS-26-000010</a>' in page
     assert "Hạn: 20/11/2026 17:00.<br>" in page
     done = client.post("/thong-bao/", {"read": str(overdue.pk)})
     assert done.status_code == 302
@@ -66,7 +66,10 @@ def test_nobody_marks_anothers_message_and_a_citizen_is_led_to_the_public_pages(
     theirs.refresh_from_db()
     assert theirs.read_at is None
     page = client.get("/thong-bao/").content.decode()
-    assert '<a href="/tra-cuu/PA-26-000001/">PA-26-000001</a>' in page and str(mine.subject) in page
+    assert (
+        '<a href="/tra-cuu/PA-26-000001/" class="message-code">PA-26-000001</a>' in page
+        and str(mine.subject) in page
+    )
 
 
 def test_text_is_escaped_and_a_visitor_is_sent_to_log_in(personas):
@@ -146,9 +149,21 @@ def test_a_messages_tracking_address_is_one_link_and_codes_elsewhere_are_links()
     )
     html = str(linked_codes_filter(text))
     url = "http://127.0.0.1:8000/tra-cuu/PA-26-000041/?t=Ab_c-1&amp;x=2"
-    assert f'<a href="{url}" class="message-url">{url}</a>.' in html  # the sentence's full stop stays out
+    # The address is the link, read as the page of its code (not its long key); the full stop stays out.
+    from django.utils.translation import gettext
+
+    label = gettext("page %(code)s") % {"code": "PA-26-000041"}
+    assert f'<a href="{url}" class="message-url">{label}</a>.' in html
     assert html.count("<a ") == 2  # the address, and the code in the sentence: not the code inside it
-    assert html.startswith('Phản ánh <a href="/tra-cuu/PA-26-000041/">PA-26-000041</a>')
+    assert html.startswith('Phản ánh <a href="/tra-cuu/PA-26-000041/" class="message-code">PA-26-000041</a>')
+    other = str(
+        linked_codes_filter("Xem https://dichvucong.gov.vn/p/home/dvc-trang-chu.html hoặc https://a.vn")
+    )
+    assert (
+        '<a href="https://dichvucong.gov.vn/p/home/dvc-trang-chu.html" class="message-url">dichvucong.gov.vn/…</a>'
+        in other
+    )
+    assert '<a href="https://a.vn" class="message-url">a.vn</a>' in other
     assert "<script>" not in str(linked_codes_filter("<script>x</script> https://a.vn/<b>"))
 
 

@@ -68,6 +68,21 @@ _LINKABLE = re.compile(r"(?P<url>https?://[^\s<>\"']+)|\b(?P<kind>PA|HS)-\d{2}-\
 _URL_TRAILING = ".,;:!?)]"  # punctuation after an address in a sentence, not part of it
 
 
+_CODE_IN_URL = re.compile(r"\b(?:PA|HS)-\d{2}-\d{6,}\b")
+
+
+def _url_label(url: str) -> str:
+    """How a message's address reads on the page: a tracking link (with its key, long and meaningless to a
+    reader, wrapping over lines on a phone) as the page of its code, "trang PA-26-000041"; another address
+    as its site. The link itself is the whole address."""
+    code = _CODE_IN_URL.search(url)
+    if code is not None:
+        return str(escape(_("page %(code)s") % {"code": code.group(0)}))
+    rest = url.split("://", 1)[-1]
+    site, _slash, path = rest.partition("/")
+    return f"{site}/…" if path else site
+
+
 @register.filter(name="linked_codes")
 def linked_codes_filter(text: str, officer: bool = False) -> str:
     """The text, escaped, with each web address a link to itself and each report (PA-…) and dossier (HS-…)
@@ -77,13 +92,13 @@ def linked_codes_filter(text: str, officer: bool = False) -> str:
         url = match.group("url")
         if url is not None:
             kept = url.rstrip(_URL_TRAILING)
-            return f'<a href="{kept}" class="message-url">{kept}</a>{url[len(kept) :]}'
+            return f'<a href="{kept}" class="message-url">{_url_label(kept)}</a>{url[len(kept) :]}'
         code = match.group(0)
         if match.group("kind") == "PA":
             target = reverse("reports:officer" if officer else "reports:track", args=[code])
         else:
             target = reverse("dossiers:dossier" if officer else "dossiers:track", args=[code])
-        return f'<a href="{target}">{code}</a>'
+        return f'<a href="{target}" class="message-code">{code}</a>'
 
     return mark_safe(_LINKABLE.sub(link, str(escape(text))))
 
