@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
@@ -18,8 +19,9 @@ from citydesk.core.admin_audit import AuditedAdmin, record_change, snapshot
 from citydesk.core.admin_labels import named_codes
 from citydesk.core.models import AuditEntry, DivisionLevel, OrgKind, ServiceCategory
 from citydesk.core.validators import organisation_province
-from citydesk.lib.text import search_key
+from citydesk.lib.text import search_key, sort_key
 from citydesk.reports.models import Open311Client, Report, ReportEvent, RoutingRule, Status
+from citydesk.reports.routing import shadowed_rules
 
 # The kinds of unit a rule may send reports to: those routing itself uses (People's Committees and
 # departments) and a public service company; never a one-stop desk (dossiers only) or an inspectorate.
@@ -150,29 +152,110 @@ class RoutingRuleForm(forms.ModelForm):
                 )
 
 
+class RuleCategoryFilter(admin.SimpleListFilter):
+    """By category: the citizen reports' categories (routing sends nothing else), and the rules for any
+    category, named so (the default filter listed every domain's categories, and “-” for any)."""
+
+    title = gettext_lazy("category")
+    parameter_name = "category"
+    ANY = "any"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        categories = ServiceCategory.objects.filter(domain=ServiceCategory.Domain.REPORT).only("pk", "name")
+        named = sorted(((str(c.pk), c.name) for c in categories), key=lambda item: sort_key(item[1]))
+        return [(self.ANY, capfirst(_("any category"))), *named]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        value = self.value()
+        if value == self.ANY:
+            return queryset.filter(category__isnull=True)
+        if value and value.isdigit():
+            return queryset.filter(category_id=int(value))
+        return queryset
+
+
+def _never_used(first: RoutingRule) -> str:
+    return _("Never used: %(first)s always takes its reports first.") % {"first": first}
+
+
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(AuditedAdmin):
+    """Rules named by their id, as the reports' history names them (“routing rule #1”). The list's columns
+    are short and the receiving unit comes early: at 1280 and 1600 pixels its column was scrolled out of
+    sight behind the priority's long heading and three columns of days and hours. A rule that can never
+    fire (another takes all its reports first, `routing.find_shadowed`) is said on saving and in the list."""
+
     form = RoutingRuleForm
     list_display = [
-        "priority",
-        "category",
-        "area",
-        "days",
-        "start_time",
-        "end_time",
+        "number",
+        "rule_priority",
         "target",
+        "category_shown",
+        "area_shown",
+        "days",
         "is_active",
+        "never_used",
     ]
+    list_display_links = ["number", "rule_priority"]
     list_editable = ["is_active"]
-    list_filter = ["is_active", "category"]
+    list_filter = ["is_active", RuleCategoryFilter]
     list_select_related = ["category", "area", "target"]
     autocomplete_fields = ["area", "target"]
 
-    @admin.display(description=_("Days of the week"), ordering="weekdays")
+    @admin.display(description=gettext_lazy("Check"))
+    def never_used(self, rule: RoutingRule) -> str:
+        first = shadowed_rules().get(rule.pk)
+        return _never_used(first) if first is not None else ""
+
+    def get_list_display(self, request: HttpRequest) -> list[Any]:
+        """The rules that never fire found once for the page, not once a row."""
+        shadowed = shadowed_rules()
+
+        @admin.display(description=gettext_lazy("Check"))
+        def never_used(rule: RoutingRule) -> str:
+            first = shadowed.get(rule.pk)
+            return _never_used(first) if first is not None else ""
+
+        return [never_used if name == "never_used" else name for name in self.list_display]
+
+    @admin.display(description=gettext_lazy("No."), ordering="pk")
+    def number(self, rule: RoutingRule) -> int:
+        return rule.pk
+
+    @admin.display(description=gettext_lazy("Priority"), ordering="priority")
+    def rule_priority(self, rule: RoutingRule) -> int:
+        return rule.priority
+
+    @admin.display(description=gettext_lazy("category"), ordering="category__name")
+    def category_shown(self, rule: RoutingRule) -> str:
+        return capfirst(rule.category_label)
+
+    @admin.display(description=gettext_lazy("area"), ordering="area__name")
+    def area_shown(self, rule: RoutingRule) -> str:
+        return capfirst(rule.area_label)
+
+    @admin.display(description=gettext_lazy("Days and hours"), ordering="weekdays")
     def days(self, rule: RoutingRule) -> str:
-        if not rule.weekdays:
-            return str(_("every day"))
-        return ", ".join(str(SHORT_WEEKDAYS.get(d, d)) for d in rule.weekdays)
+        days = ", ".join(str(SHORT_WEEKDAYS.get(d, d)) for d in rule.weekdays) or str(_("every day"))
+        if rule.start_time and rule.end_time:
+            return f"{days} {rule.start_time:%H:%M}–{rule.end_time:%H:%M}"
+        return days
+
+    def save_model(self, request: HttpRequest, obj: RoutingRule, form: Any, change: bool) -> None:
+        """Saved, and said when the rule can never fire, or makes another one never fire."""
+        super().save_model(request, obj, form, change)
+        shadowed = shadowed_rules()
+        if (first := shadowed.get(obj.pk)) is not None:
+            self.message_user(request, f"{obj}: {_never_used(first)}", messages.WARNING)
+        for other, by in shadowed.items():
+            if by.pk == obj.pk:
+                rule = RoutingRule.objects.select_related("category", "area", "target").get(pk=other)
+                self.message_user(
+                    request,
+                    _("%(rule)s is never used now: %(first)s always takes its reports first.")
+                    % {"rule": rule, "first": obj},
+                    messages.WARNING,
+                )
 
 
 class EventInline(admin.TabularInline):

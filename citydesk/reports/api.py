@@ -19,7 +19,7 @@ from pydantic import AfterValidator, Field
 from citydesk.api import AUTH, REPLAYED_HEADER, BodyIn, idempotency_key
 from citydesk.core.access import record_case_access
 from citydesk.core.audit import Actor
-from citydesk.core.errors import DomainError, NotAllowed, NotAuthenticated, NotFound
+from citydesk.core.errors import DomainError, DomainErrors, NotAllowed, NotAuthenticated, NotFound
 from citydesk.core.models import User
 from citydesk.core.powers import Power
 from citydesk.core.services import api_token_user, authorize
@@ -245,7 +245,11 @@ def _out(
         category=report.category.code,
         category_name=category_label(report.category),
         status=report.status,
-        status_label=str(ReportStatus(report.status).label),
+        # A merged report reads as merged, as on the tracking page and in `GET /me/reports` (its status
+        # is "rejected" underneath).
+        status_label=_("Merged as a duplicate")
+        if report.duplicate_of_id
+        else str(ReportStatus(report.status).label),
         description=report.description if contact else report.public_description,
         lon=report.lon,
         lat=report.lat,
@@ -599,25 +603,64 @@ def report_stats(request: HttpRequest, since: datetime | None = None, until: dat
 class BulkAssignIn(BodyIn):
     codes: list[str]
     assignee: str
+    versions: dict[str, int] | None = Field(
+        None,
+        description="The `version` you saw of each report, by code (all, some or none): a report changed "
+        "since then refuses the whole assignment (409 naming its code).",
+    )
+
+
+def _naming(code: str, exc: DomainError) -> DomainError:
+    """A refusal of one report of a bulk move, its message naming that report's code (same status, field).
+    Not found stays as `GET /reports/{code}` says it (it names the code already): the same 404 whatever
+    was asked of a report one may not read."""
+    if isinstance(exc, NotFound):
+        return exc
+
+    def named(problem: DomainError) -> str:
+        return _("Nothing was assigned. %(code)s: %(reason)s") % {"code": code, "reason": problem.message}
+
+    if isinstance(exc, DomainErrors):
+        problems = [type(p)(named(p), field=p.field) for p in exc.problems]
+        return DomainErrors(problems)
+    try:
+        return type(exc)(named(exc), field=exc.field)
+    except TypeError:  # pragma: no cover - a refusal of another shape: said as it is
+        return exc
 
 
 # Before /reports/{code}: Django resolves paths in order, and that one would take “bulk-assign”.
 @router.post("/reports/bulk-assign", response=list[str], auth=AUTH)
 def report_bulk_assign(request: HttpRequest, payload: BulkAssignIn) -> list[str]:
-    """Assign several reports to one officer; all or nothing."""
+    """Assign several reports to one officer; all or nothing. A refusal names the report it is about."""
     from django.db import transaction
 
     if not payload.codes or len(payload.codes) > 200:
         raise DomainError(_("Give between 1 and 200 reports."), field="codes")
+    codes = [c.strip().upper() for c in payload.codes]
+    versions = {k.strip().upper(): v for k, v in (payload.versions or {}).items()}
+    if unknown := sorted(set(versions) - set(codes)):
+        raise DomainError(
+            _("A version is given for %(codes)s, not among the reports to assign.")
+            % {"codes": ", ".join(unknown)},
+            field="versions",
+        )
     done = []
     with transaction.atomic():
-        for c in payload.codes:
-            with _unseen_is_not_found(request.user, c):
-                done.append(
-                    services.report_transition(
-                        user=request.user, code=c.upper(), action="assign", assignee=payload.assignee
-                    ).code
-                )
+        for c in codes:
+            try:
+                with _unseen_is_not_found(request.user, c):
+                    done.append(
+                        services.report_transition(
+                            user=request.user,
+                            code=c,
+                            action="assign",
+                            assignee=payload.assignee,
+                            version=versions.get(c),
+                        ).code
+                    )
+            except DomainError as exc:
+                raise _naming(c, exc) from exc
     return done
 
 

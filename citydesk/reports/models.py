@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from citydesk.core import history_notes
 from citydesk.core.fields import SearchTextField
-from citydesk.core.models import AdminUnit, Organisation, ServiceCategory
+from citydesk.core.models import AdminUnit, DivisionLevel, Organisation, ServiceCategory
 from citydesk.lib.text import join_place
 
 
@@ -182,6 +182,9 @@ class Report(models.Model):
                 models.Index(fields=[name], condition=Q(**{f"{name}__isnull": False}), name=f"report_{name}")
                 for name in ("assignee", "open311_client", "reporter", "entered_by", "duplicate_of")
             ),
+            # The queue puts the overdue reports first (selectors.queue_page): a report past its due time
+            # but paused in time is not, and the few paused reports are found here, not row by row.
+            models.Index(fields=["paused_at"], condition=Q(paused_at__isnull=False), name="report_paused"),
             # The hotline finds a caller's reports by the number they call from (most web reports have none).
             models.Index(
                 fields=["contact_phone"], condition=~Q(contact_phone=""), name="report_contact_phone"
@@ -442,10 +445,20 @@ class Rating(models.Model):
         return f"{self.report_id}: {self.level}"
 
 
-class RoutingRule(models.Model):
-    """Data-driven routing an admin edits: the first matching rule by priority decides the unit."""
+# How a tie between rules of the same priority is settled (routing.py): the admin's help text says it.
+TIE_RULE = _(
+    "Lower first. Between rules of the same priority the more specific one is used: a rule for a commune or "
+    "ward before one for a province or city, before one for the whole province of the receiving unit; a rule "
+    "for a category before one for any category; a rule for some days or hours before one for all the time."
+)
 
-    priority = models.PositiveIntegerField(_("priority (lower first)"), default=100)
+
+class RoutingRule(models.Model):
+    """Data-driven routing an admin edits: the first matching rule by priority decides the unit, and between
+    rules of the same priority the more specific one (`specificity`): two rules of one priority used to be
+    settled by their creation order, so that a ward's rule never fired under an earlier city-wide one."""
+
+    priority = models.PositiveIntegerField(_("priority (lower first)"), default=100, help_text=TIE_RULE)
     category = models.ForeignKey(
         ServiceCategory, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("category")
     )
@@ -472,7 +485,32 @@ class RoutingRule(models.Model):
         verbose_name_plural = _("routing rules")
 
     def __str__(self) -> str:
-        return f"#{self.priority} → {self.target}"
+        """Named by its id everywhere, as the report's history names it (“routing rule #1”): its priority
+        named it before (“#50”), which two rules may share and the history never shows."""
+        return gettext("Rule %(n)s: %(category)s · %(area)s → %(target)s") % {
+            "n": self.pk or "?",
+            "category": self.category_label,
+            "area": self.area_label,
+            "target": self.target,
+        }
+
+    @property
+    def category_label(self) -> str:
+        return self.category.name if self.category_id else gettext("any category")
+
+    @property
+    def area_label(self) -> str:
+        return self.area.name if self.area_id else gettext("province of the receiving unit")
+
+    @property
+    def specificity(self) -> tuple[int, int, int]:
+        """How narrow the rule is, compared between rules of the same priority, larger first (`TIE_RULE`):
+        its area (a commune or ward 2, a province or city 1, none 0: there are no districts since July
+        2025), its category (1, any 0), then its time (1 each for some days of the week and for some
+        hours). Reads the area's level: load it with the rule."""
+        area = 0 if self.area_id is None else 2 if self.area.level == DivisionLevel.WARD else 1
+        timed = bool(self.weekdays) + bool(self.start_time and self.end_time)
+        return area, int(self.category_id is not None), timed
 
 
 class IdempotencyKey(models.Model):

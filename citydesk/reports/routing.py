@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
 import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
 from citydesk.core import configcache
-from citydesk.core.models import AdminUnit, Organisation, OrgKind, ServiceCategory
+from citydesk.core.models import AdminUnit, DivisionLevel, Organisation, OrgKind, ServiceCategory
 from citydesk.core.units import get_locator
 from citydesk.core.validators import organisation_province
 from citydesk.reports.models import RoutingRule
@@ -42,24 +42,101 @@ def _rule_matches_time(rule: RoutingRule, when: datetime) -> bool:
     return True
 
 
+def rule_order(rule: RoutingRule) -> tuple[int, ...]:
+    """The order routing tries the rules in: by priority, then the more specific first (`RoutingRule.
+    specificity`: a commune/ward before a province before no area, a category before any category, some
+    days or hours before all the time), then by id. Equal priorities were settled by the id alone, so a
+    ward's rule made after a city-wide one of the same priority could never fire."""
+    area, category, timed = rule.specificity
+    return (rule.priority, -area, -category, -timed, rule.pk)
+
+
+DAY_SECONDS = 24 * 3600
+
+
+def _seconds(t: time) -> int:
+    return t.hour * 3600 + t.minute * 60 + t.second
+
+
+def _window(rule: RoutingRule) -> list[tuple[int, int]]:
+    """The rule's hours as [start, end) spans of seconds of the day (two when it runs overnight)."""
+    if not (rule.start_time and rule.end_time):
+        return [(0, DAY_SECONDS)]
+    start, end = _seconds(rule.start_time), _seconds(rule.end_time)
+    return [(start, end)] if start < end else [(start, DAY_SECONDS), (0, end)]
+
+
+def _area_covers(first: RoutingRule, rule: RoutingRule, provinces: dict[int, str | None]) -> bool:
+    """Does every place `rule` applies to lie where `first` applies? A rule without an area applies in its
+    target's province (`provinces`, None: anywhere)."""
+
+    def region(r: RoutingRule) -> tuple[str, str | None]:  # ("ward", code), ("province", code) or anywhere
+        if r.area_id is None:
+            home = provinces.get(r.pk)
+            return ("province", home) if home else ("anywhere", None)
+        if r.area.level == DivisionLevel.WARD:
+            return "ward", r.area_id
+        return "province", r.area_id
+
+    kind, code = region(first)
+    if kind == "anywhere":
+        return True
+    inner_kind, inner = region(rule)
+    if kind == "ward":
+        return inner_kind == "ward" and inner == code
+    if inner_kind == "ward":
+        return rule.area.province_id == code
+    return inner_kind == "province" and inner == code
+
+
+def covers(first: RoutingRule, rule: RoutingRule, provinces: dict[int, str | None]) -> bool:
+    """Does `first` match every report `rule` matches (category, place, days and hours)?"""
+    if first.category_id is not None and first.category_id != rule.category_id:
+        return False
+    if first.weekdays and not (rule.weekdays and set(rule.weekdays) <= set(first.weekdays)):
+        return False
+    spans = _window(first)
+    if not all(any(a <= s and e <= b for a, b in spans) for s, e in _window(rule)):
+        return False
+    return _area_covers(first, rule, provinces)
+
+
+def find_shadowed(rules: list[RoutingRule], provinces: dict[int, str | None]) -> dict[int, RoutingRule]:
+    """The active rules that can never fire (by id), each with the first rule that always takes their
+    reports before them: one tried earlier (same or higher priority, at least as specific) that matches
+    every report they match. Areas, targets and their provinces loaded (`provinces`: area-less rules)."""
+    ordered = sorted(rules, key=rule_order)
+    shadowed: dict[int, RoutingRule] = {}
+    for index, rule in enumerate(ordered):
+        for first in ordered[:index]:
+            if covers(first, rule, provinces):
+                shadowed[rule.pk] = first
+                break
+    return shadowed
+
+
 @dataclass(frozen=True)
 class _RoutingTable:
     """Everything routing reads, cached per process until the configuration changes."""
 
-    rules: tuple[RoutingRule, ...]  # active, by priority then id, targets loaded
+    rules: tuple[RoutingRule, ...]  # active, in `rule_order`, targets and areas loaded
     orgs: dict[str, Organisation]  # by code
     committees: dict[str, Organisation]  # active People's Committee by admin unit code
     root: Organisation | None  # the first top-level People's Committee
     # A rule without an area applies in its target's province only (rule id -> province code, or None
     # when the target belongs to no province): a rule for one city never takes another city's reports.
     rule_provinces: dict[int, str | None]
+    shadowed: dict[int, RoutingRule]  # active rules that never fire -> the rule that takes their reports
 
 
 def _load_table() -> _RoutingTable:
     rules = tuple(
-        RoutingRule.objects.filter(is_active=True)
-        .select_related("target", "target__admin_unit")
-        .order_by("priority", "pk")
+        sorted(
+            RoutingRule.objects.filter(is_active=True).select_related(
+                "target", "target__admin_unit", "area", "category"
+            ),
+            key=rule_order,
+        )
     )
     rule_provinces = {rule.pk: organisation_province(rule.target) for rule in rules if rule.area_id is None}
     orgs: dict[str, Organisation] = {}
@@ -73,8 +150,19 @@ def _load_table() -> _RoutingTable:
         if top_level and (root is None or org.pk < root.pk):
             root = org
     return _RoutingTable(
-        rules=rules, orgs=orgs, committees=committees, root=root, rule_provinces=rule_provinces
+        rules=rules,
+        orgs=orgs,
+        committees=committees,
+        root=root,
+        rule_provinces=rule_provinces,
+        shadowed=find_shadowed(list(rules), rule_provinces),
     )
+
+
+def shadowed_rules(*, gen: int | None = None) -> dict[int, RoutingRule]:
+    """The active rules that never fire, by id, with the rule that always takes their reports first (for
+    the back office's warnings). Shared by the process's cache: read only."""
+    return configcache.cached("routing", _load_table, gen=gen).shadowed
 
 
 def route(

@@ -8,14 +8,22 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.core.paginator import EmptyPage, Page, Paginator
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citydesk.core import configcache
 from citydesk.core.calendar import current_calendar
 from citydesk.core.errors import DomainError, NotFound
-from citydesk.core.models import DivisionLevel, Membership, Organisation, OrgKind, ServiceCategory, User
+from citydesk.core.models import (
+    AdminUnit,
+    DivisionLevel,
+    Membership,
+    Organisation,
+    OrgKind,
+    ServiceCategory,
+    User,
+)
 from citydesk.core.powers import ROLE_POWERS, Power, Role
 from citydesk.core.selectors import descendant_ids as _descendants
 from citydesk.core.services import active_delegation_for, holds_own
@@ -80,6 +88,7 @@ class QueueFilters:
     cell: int | None = None  # a heat-map square of the operations center (ioc.heat.grid_bounds)
     received_from: date | None = None  # local days, inclusive (drill-down from the dashboards)
     received_to: date | None = None
+    near_boundary: bool | None = None  # True: only the reports placed near a unit boundary, to check
 
 
 def queue_filter_problems(
@@ -106,11 +115,48 @@ def queue_filter_problems(
         and not Membership.objects.filter(organisation_id__in=units, user__username=assignee).exists()
     ):
         problems.append(("assignee", _("“%(u)s” is not an officer of your units.") % {"u": assignee}))
+    if filters.ward and (problem := _ward_problem(filters.ward, units)):
+        problems.append(("ward", problem))
     return problems
 
 
+def _ward_problem(code: str, units: set[int]) -> str:
+    """Why the commune/ward `code` cannot select anything of these units' queue, or "": it is no commune or
+    ward, or it lies outside their area (a ward's People's Committee has its ward, a unit of a province its
+    province) and none of their reports is placed there (a report transferred in from next door is)."""
+    ward = AdminUnit.objects.filter(code=code, level=DivisionLevel.WARD).first()
+    if ward is None:
+        return _("Unknown commune/ward code “%(c)s”.") % {"c": code}
+    table = configcache.cached("report_handlers", _load_handlers)
+    places = Organisation.objects.filter(pk__in=units).values_list("pk", "admin_unit_id", "admin_unit__level")
+    for pk, place, level in places:
+        if level == DivisionLevel.WARD:
+            if place == ward.code:
+                return ""
+            continue
+        province = table.province_of.get(pk)
+        if province is None or province == ward.province_id:  # a unit of no place could serve anywhere
+            return ""
+    if Report.objects.filter(ward_id=ward.code, unit_id__in=units).exists():
+        return ""
+    return _("%(ward)s (%(c)s) is outside the area of your units.") % {"ward": ward.name, "c": ward.code}
+
+
 def queue(user: User, filters: QueueFilters, units: set[int] | None = None) -> QuerySet[Report]:
-    """My units' reports, most urgent first (overdue, then by due time)."""
+    """My units' reports, most urgent first: the overdue ones (`overdue_q`: a report paused after its due
+    time included), then the others, each by due time (none last). The order the queue's legend says; by
+    due time alone a report paused in time, its due time passed, came before overdue ones.
+
+    The order is an expression here: the pages read it through `queue_page`, which walks the same order
+    on the due-time indexes."""
+    now = timezone.now()
+    qs = _queue_filtered(user, filters, units)
+    overdue_first = Case(When(overdue_q(now), then=Value(0)), default=Value(1))
+    return qs.order_by(overdue_first, F("due_at").asc(nulls_last=True), "pk")
+
+
+def _queue_filtered(user: User, filters: QueueFilters, units: set[int] | None = None) -> QuerySet[Report]:
+    """My units' reports that pass the filters, in no order."""
     units = working_units(user) if units is None else units
     qs = Report.objects.filter(unit_id__in=units).select_related(*QUEUE_RELATED)
     status = filters.status or "open"
@@ -156,7 +202,9 @@ def queue(user: User, filters: QueueFilters, units: set[int] | None = None) -> Q
         if phone := _typed_phone(text):  # the reporter's number, however it is spaced (0… or +84…)
             found |= Q(contact_phone=phone)
         qs = qs.filter(found)
-    return qs.order_by("due_at", "pk")
+    if filters.near_boundary:
+        qs = qs.filter(near_boundary=True)
+    return qs
 
 
 # Search text that is a phone number rather than a code or words (8 to 20 digits and separators).
@@ -177,6 +225,66 @@ def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+class _InParts:
+    """The ids of `parts` one after the other, each part in its own order, as a Paginator reads them
+    (`count()` and slices): each part is read from its index and stops at the page, and a part is counted
+    only when the page starts after it."""
+
+    def __init__(self, whole: QuerySet, parts: list[QuerySet]) -> None:
+        self.whole, self.parts = whole, parts
+
+    def count(self) -> int:
+        return self.whole.count()
+
+    def __getitem__(self, window: slice) -> list[int]:
+        skip, wanted = window.start or 0, window.stop - (window.start or 0)
+        ids: list[int] = []
+        for index, part in enumerate(self.parts):
+            got = list(part[skip : skip + wanted - len(ids)])
+            ids.extend(got)
+            if len(ids) >= wanted or index == len(self.parts) - 1:
+                break
+            skip = 0 if got or not skip else skip - part.count()
+        return ids
+
+
+# Past their due time, yet not overdue, as ids: paused in time (a few reports, from the `report_paused`
+# index). More than this, and the parts are chosen by `overdue_q` itself, reading each row.
+PAUSED_IN_TIME_MAX = 500
+
+
+def _in_queue_order(qs: QuerySet[Report], status: str) -> _InParts:
+    """`qs`'s ids in `queue`'s order, in parts each read in (due time, id) order from the due-time indexes:
+    the overdue reports, the others whose due time passed (paused in time; with "all", the finished ones
+    too), those due later, those without a due time. Sorting on whether each report is overdue read every
+    row of a city's queue (tens of thousands) before the first page; and telling an overdue report from
+    one paused in time reads its row, so the few paused in time are found first, by their own index, and
+    the overdue part is "past due, not one of them" (the ids are in the due-time indexes)."""
+    now = timezone.now()
+    ids = qs.values_list("pk", flat=True)
+    later = [Q(due_at__gte=now), Q(due_at__isnull=True)]
+    if status == "overdue":
+        parts = [Q()]  # each of them is overdue
+    elif status in (Status.RESOLVED, Status.CLOSED, Status.REJECTED):
+        parts = [Q(due_at__lt=now), *later]  # none of them is
+    else:
+        paused = list(
+            Report.objects.filter(
+                paused_at__isnull=False, paused_at__lte=F("due_at"), due_at__lt=now
+            ).values_list("pk", flat=True)[: PAUSED_IN_TIME_MAX + 1]
+        )
+        if len(paused) > PAUSED_IN_TIME_MAX:
+            overdue = overdue_q(now)
+            passed = Q(due_at__lt=now) & (~Q(status__in=OPEN_STATUSES) | Q(paused_at__lte=F("due_at")))
+        else:
+            overdue = Q(status__in=OPEN_STATUSES, due_at__lt=now) & ~Q(pk__in=paused)
+            passed = Q(due_at__lt=now, pk__in=paused)
+            if status == "all":
+                passed |= Q(due_at__lt=now) & ~Q(status__in=OPEN_STATUSES)
+        parts = [overdue, passed, *later]
+    return _InParts(ids, [ids.filter(part).order_by("due_at", "pk") for part in parts])
+
+
 def queue_page(  # type: ignore[no-untyped-def]
     user: User,
     filters: QueueFilters,
@@ -192,11 +300,11 @@ def queue_page(  # type: ignore[no-untyped-def]
     related objects: sorting whole joined rows of a city-wide queue cost 4–10× more at a million reports.
     A page past the end is the last one, or with `strict` (the API) NotFound naming `page`.
     """
-    ordered = queue(user, filters, units)
-    paginator = Paginator(ordered.values_list("pk", flat=True), page_size)
+    filtered = _queue_filtered(user, filters, units)
+    paginator = Paginator(_in_queue_order(filtered, filters.status or "open"), page_size)
     result = page_or_not_found(paginator, page) if strict else paginator.get_page(page)
     ids = list(result.object_list)
-    rows = ordered.model.objects.select_related(*QUEUE_RELATED).in_bulk(ids)
+    rows = Report.objects.select_related(*QUEUE_RELATED).in_bulk(ids)
     result.object_list = [rows[i] for i in ids if i in rows]
     return result
 

@@ -12,7 +12,8 @@ SWEEP_EVERY = timedelta(minutes=5)
 
 @task()
 def sla_sweep_task() -> dict[str, int]:
-    """Warn, escalate and auto-close; then schedule the next run (one pending run at a time)."""
+    """Warn, escalate (due times and triage deadlines) and auto-close; then schedule the next run (one
+    pending run at a time)."""
     counts = sla_sweep()
     schedule_sla_sweep(after=SWEEP_EVERY)
     return counts

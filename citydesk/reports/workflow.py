@@ -18,19 +18,35 @@ class Move:
     sources: frozenset[str]
     target: str
     power: str | None  # None: the citizen (reporter) acts, checked separately
+    # Sources the move leaves the status of: a new officer on a report in progress keeps it in progress
+    # (the public history never goes back), a new category for a report at work keeps it at work.
+    keeps: frozenset[str] = frozenset()
+
+    def target_from(self, status: str) -> str:
+        """The status after the move from `status`."""
+        return status if status in self.keeps else self.target
 
 
 MOVES: dict[str, Move] = {
     m.action: m
     for m in [
+        # Classifying triages a report (received, transferred, reopened: `models.AWAITING_TRIAGE`); the
+        # handling unit may also change the category of a report at work (assigned, in progress), which
+        # keeps its status unless routing then sends it to another unit (`services.moves`: moved there as
+        # by a transfer).
         Move(
-            "classify", frozenset({S.RECEIVED, S.TRANSFERRED, S.REOPENED}), S.CLASSIFIED, Power.REPORT_ASSIGN
+            "classify",
+            frozenset({S.RECEIVED, S.TRANSFERRED, S.REOPENED, S.ASSIGNED, S.IN_PROGRESS}),
+            S.CLASSIFIED,
+            Power.REPORT_ASSIGN,
+            keeps=frozenset({S.ASSIGNED, S.IN_PROGRESS}),
         ),
         Move(
             "assign",
             frozenset({S.RECEIVED, S.CLASSIFIED, S.TRANSFERRED, S.REOPENED, S.ASSIGNED, S.IN_PROGRESS}),
             S.ASSIGNED,
             Power.REPORT_ASSIGN,
+            keeps=frozenset({S.IN_PROGRESS}),
         ),
         Move("start", frozenset({S.ASSIGNED, S.REOPENED}), S.IN_PROGRESS, Power.REPORT_RESOLVE),
         Move("resolve", frozenset({S.ASSIGNED, S.IN_PROGRESS, S.REOPENED}), S.RESOLVED, Power.REPORT_RESOLVE),

@@ -106,7 +106,13 @@ def test_a_due_time_moved_by_another_path_is_repaired_by_the_sweep(client, perso
     near.refresh_from_db()
     assert far.escalated_at is None and far.warned_at is None
     assert near.escalated_at is None and near.warned_at == now  # warned of its new due time
-    assert counts == {"warned": 1, "escalated": 0, "auto_closed": 0}
+    assert counts == {
+        "warned": 1,
+        "escalated": 0,
+        "auto_closed": 0,
+        "triage_warned": 0,
+        "triage_escalated": 0,
+    }
     assert _figures(client, personas, bearer) == {"cells": 0, "card": 0, "queue": 0, "api": 0}
 
 

@@ -376,7 +376,10 @@ def test_a_public_note_with_a_new_unit_is_one_message(categories, personas):
     )
     sent = list(Notification.objects.filter(address="dan@example.vn").order_by("pk"))[-1:]
     assert Notification.objects.filter(address="dan@example.vn").count() == 2  # receipt, then one message
-    assert Notification.objects.count() == before + 1
+    # the citizen's one message, and the receiving department's head told in-app that it has the report
+    added = Notification.objects.filter(pk__gt=0).order_by("pk")[before:]
+    assert [n.channel for n in added if n.address == "dan@example.vn"] == ["email"]
+    assert Notification.objects.count() == before + 2
     assert "Chuyển Sở Xây dựng xử lý đèn." in sent[0].body and personas.department.name in sent[0].body
 
 

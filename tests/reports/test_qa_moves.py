@@ -473,19 +473,23 @@ def test_every_api_time_is_local_with_its_offset(client, personas, categories, b
     assert [t for t in seen if not LOCAL.match(t)] == []
 
 
-def test_the_candidates_button_merges_in_one_press_and_the_merged_page_says_merged(
+def test_the_candidates_button_fills_the_merge_form_and_the_merged_page_says_merged(
     client, personas, categories
 ):
-    """The button names the report to merge into and the hint says who is told: one press merges (the
-    lower form's checkbox is for a code typed by hand). The merged report's page then says "merged", not
-    "rejected", and shows no deadlines."""
+    """The button names the report to merge into; it fills the merge form in (nothing is merged, nobody is
+    told, until its box is ticked). The merged report's page then says "merged", not "rejected", and shows
+    no deadlines."""
     master = submit()
     dup = submit(description="Ổ gà trước chợ", lon=BEN_THANH[0] + 0.0002)
     client.force_login(personas.head)
     html = client.get(f"/xu-ly/{dup.code}/").content.decode()
     row = re.search(r'data-testid="duplicate-candidate".*?</li>', html, re.S).group(0)
-    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', row))
-    assert fields["into"] == master.code and fields["confirm"] == "yes"
+    assert 'name="confirm"' not in row
+    filled = client.get(f"/xu-ly/{dup.code}/", {"into": master.code}).content.decode()
+    assert f'value="{master.code}"' in filled
+    dup.refresh_from_db()
+    assert dup.duplicate_of is None  # the button alone merged nothing
+    fields = {"into": master.code, "confirm": "yes", "version": str(dup.version)}
     assert client.post(f"/xu-ly/{dup.code}/gop/", fields).status_code == 302
     dup.refresh_from_db()
     assert dup.duplicate_of == master

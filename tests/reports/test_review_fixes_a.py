@@ -382,7 +382,8 @@ def test_the_queue_marks_and_filters_reports_past_their_triage_deadline(client, 
     from citydesk.reports.models import AWAITING_TRIAGE
     from citydesk.reports.workflow import MOVES
 
-    assert set(AWAITING_TRIAGE) == set(MOVES["classify"].sources)
+    # classify's sources, except the statuses it keeps (a category changed while the work goes on)
+    assert set(AWAITING_TRIAGE) == set(MOVES["classify"].sources) - set(MOVES["classify"].keeps)
     late, fresh, classified = submit(), submit(description="Mới"), submit(description="Đã phân loại")
     past = timezone.now() - timedelta(hours=1)
     Report.objects.filter(pk__in=[late.pk, classified.pk]).update(triage_due_at=past)

@@ -346,8 +346,20 @@ def test_sla_sweep_warns_escalates_and_closes(personas, categories):
     Report.objects.filter(pk=soon.pk).update(due_at=now + timedelta(hours=1))
     Report.objects.filter(pk=late.pk).update(due_at=now - timedelta(hours=1))
     Report.objects.filter(pk=done.pk).update(status="resolved", resolved_at=now - timedelta(days=30))
-    assert sla_sweep(now=now) == {"warned": 1, "escalated": 1, "auto_closed": 1}
-    assert sla_sweep(now=now) == {"warned": 0, "escalated": 0, "auto_closed": 0}
+    assert sla_sweep(now=now) == {
+        "warned": 1,
+        "escalated": 1,
+        "auto_closed": 1,
+        "triage_warned": 0,
+        "triage_escalated": 0,
+    }
+    assert sla_sweep(now=now) == {
+        "warned": 0,
+        "escalated": 0,
+        "auto_closed": 0,
+        "triage_warned": 0,
+        "triage_escalated": 0,
+    }
     escalation = Notification.objects.get(subject__contains=late.code, recipient=personas.head)
     assert "quá hạn" in escalation.subject or "overdue" in escalation.subject
     assert Report.objects.get(pk=done.pk).status == "closed"

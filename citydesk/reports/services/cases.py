@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor, audit_record
@@ -19,6 +20,7 @@ from citydesk.core.powers import Power, Role
 from citydesk.core.services import authorize
 from citydesk.notifications.services import message_language, notification_queue
 from citydesk.reports import selectors
+from citydesk.reports.duplicates import distance_m
 from citydesk.reports.models import (
     Follower,
     RejectReason,
@@ -300,7 +302,14 @@ def moved_due(due: datetime | None, paused_at: datetime, resumed_at: datetime) -
 
 
 def _merge_target(user: User, duplicate: Report, into: str) -> Report:
-    """The report `duplicate` may be merged into (locked), or the refusal naming `into`."""
+    """The report `duplicate` may be merged into (locked), or the refusal naming `into`.
+
+    A merge takes the duplicate away from its reporter's eyes (rejected, followed through the other
+    report), so the other report must be the same problem in the same hands: a report the user may see,
+    of the same category, handled by the same unit (another unit's report: 409, transfer the report to
+    that unit, which merges it if it agrees), and, both reports having a point on the map, within
+    `MERGE_RADII` times the category's duplicate radius of it, at least `MERGE_MIN_M` metres (farther: a
+    mistyped code, not the same pothole)."""
     into = selectors.normalise_code(into)
     if not into:
         raise DomainError(_("Enter the code of the report it duplicates."), field="into")
@@ -315,6 +324,17 @@ def _merge_target(user: User, duplicate: Report, into: str) -> Report:
         raise DomainError(
             _("%(code)s is itself a duplicate; merge into %(root)s.")
             % {"code": master.code, "root": master.duplicate_of.code},
+            field="into",
+        )
+    if master.unit_id != duplicate.unit_id:
+        # The other unit handles its own report: it was not told of the merge, could not undo it, and would
+        # answer to the duplicate's reporter for a problem its officer never saw. Transfer first, then merge.
+        raise Conflict(
+            _(
+                "%(code)s is handled by %(unit)s, not by the unit handling this report: only reports of the "
+                "same unit can be merged. Transfer this report to %(unit)s instead; it can merge it there."
+            )
+            % {"code": master.code, "unit": master.unit.name},
             field="into",
         )
     back = _problem_back(duplicate, master)
@@ -360,7 +380,40 @@ def _merge_target(user: User, duplicate: Report, into: str) -> Report:
             % {"code": master.code, "other": master.category.name, "this": duplicate.category.name},
             field="into",
         )
+    distance, limit = _merge_distance(duplicate, master)
+    if distance is not None and distance > limit:
+        raise DomainError(
+            _(
+                "%(code)s is %(distance)s m from this report, farther than the %(limit)s m within which two "
+                "reports of “%(category)s” can be the same problem: check the code, or handle this report on "
+                "its own."
+            )
+            % {
+                "code": master.code,
+                "distance": number_format(round(distance), force_grouping=True),
+                "limit": number_format(limit, force_grouping=True),
+                "category": master.category.name,
+            },
+            field="into",
+        )
     return master
+
+
+# How far apart two reports with points may be merged: a few times the category's duplicate radius (the
+# duplicate search's, `duplicates.find_candidates`: two reporters place one pothole a little apart, a
+# long problem — a flooded street, a dark stretch of lights — spans more), never less than this.
+MERGE_RADII = 5
+MERGE_MIN_M = 500
+
+
+def _merge_distance(duplicate: Report, master: Report) -> tuple[float | None, int]:
+    """(metres between the two reports' points, the farthest a merge may reach): None for the distance
+    when either has no point (given by its commune/ward and address: the same handling unit is then the
+    check)."""
+    limit = max(MERGE_RADII * master.category.duplicate_radius_m, MERGE_MIN_M)
+    if None in (duplicate.lon, duplicate.lat, master.lon, master.lat):
+        return None, limit
+    return distance_m(duplicate.lon, duplicate.lat, master.lon, master.lat), limit
 
 
 def _problem_back(duplicate: Report, master: Report) -> bool:

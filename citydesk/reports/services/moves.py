@@ -13,12 +13,15 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.errors import Conflict, DomainError, DomainErrors
+from citydesk.core.history_notes import register, render
 from citydesk.core.models import Membership, Organisation, ServiceCategory, User
 from citydesk.core.powers import Power
 from citydesk.core.services import authorize
+from citydesk.notifications.models import Channel
 from citydesk.notifications.services import message_language, notification_queue
 from citydesk.reports import routing, selectors
 from citydesk.reports.models import (
@@ -27,25 +30,44 @@ from citydesk.reports.models import (
     ReportEvent,
     Status,
 )
+from citydesk.reports.routing import Route
 from citydesk.reports.services.common import (
+    AUDIENCE_ALL,
     UPDATE_STATUS,
     _bounded,
     _category,
     _check_version,
+    _compose,
     _due_times,
     _event,
     _locked,
     _notify_followers,
     _org,
+    _recipients,
     _snapshot,
     _status_subject,
     local_time,
 )
-from citydesk.reports.services.deadlines import clear_outdated_marks
-from citydesk.reports.system_notes import REJECTED, REROUTED, TRANSFERRED, route_reason, system_note
+from citydesk.reports.services.deadlines import _unit_people, clear_outdated_marks
+from citydesk.reports.system_notes import REJECTED, REROUTED, ROUTED, TRANSFERRED, route_reason, system_note
 from citydesk.reports.workflow import MOVES, action_label
 
 T = TypeVar("T")
+
+# Who triages a unit's reports (its queue's assignments): told when a report comes to the unit.
+TRIAGE_ROLES = ("head", "deputy")
+
+
+def _category_names(args: dict[str, Any]) -> dict[str, str]:
+    english = (translation.get_language() or "vi").startswith("en")
+    return {side: (english and args.get(f"{side}_en")) or args[side] for side in ("from", "to")}
+
+
+# A report at work put in another category: public, as the category shows on the tracking page. (Belongs
+# with the other keys in `reports.system_notes`; registered here, where it is written, until it moves.)
+CATEGORY_CHANGED = register(
+    "report.category_changed", gettext_lazy("Category changed: %(from)s → %(to)s."), _category_names
+)
 
 
 @transaction.atomic
@@ -72,6 +94,11 @@ def report_transition(
     The optional `note` of classify and start is internal unless `public` (shown to the citizen), an
     assignment's always; a reject's explanation and a resolution are published; a transfer's reason stays
     internal and the citizen is told only which unit handles the report now (also after a re-route).
+
+    Classifying a report at work (assigned, in progress) gives it another category, said in the public
+    history; it keeps its status and officer unless routing sends it to another unit, where it goes as by
+    a transfer. The head and deputies of a unit a report comes to are told (`_tell_the_receiving_unit`);
+    the reporter and the followers read an assignment and the start of work in the app (`_tell_in_app`).
     """
     move = MOVES.get(action)
     if move is None or move.power is None:
@@ -99,11 +126,30 @@ def report_transition(
     note = checked.note
     before = _snapshot(report)
     old_status = report.status
+    from_unit = report.unit
+    # A new category for a report at work (assigned, in progress): its status stays unless it moves.
+    at_work = action == "classify" and old_status in move.keeps
     public_note = ""  # the published words, for the followers' messages
     published: dict[str, Any] = {}  # the same as the event stores them: a system note's key, or the words
     rerouted_to: Organisation | None = None
+    route: Route | None = None
     if action == "classify" and checked.category is not None:
         new_category = checked.category
+        if at_work:  # the tracking page shows the category: its change is the citizen's to read
+            old_category = report.category
+            _event(
+                report,
+                actor,
+                ReportEvent.Kind.NOTE,
+                note=f"{old_category.name} → {new_category.name}",  # read where the key is not known
+                **system_note(
+                    CATEGORY_CHANGED,
+                    **{"from": old_category.name, "from_en": old_category.name_en},
+                    to=new_category.name,
+                    to_en=new_category.name_en,
+                ),
+                public=True,
+            )
         report.category = new_category
         route = routing.route(new_category, report.ward, province_code=report.province_code or None)
         if route.unit.pk != report.unit_id:
@@ -120,6 +166,8 @@ def report_transition(
             report.unit = route.unit
             report.assignee = None
             rerouted_to = route.unit
+            if at_work:  # moved as by a transfer: the receiving unit has the category's triage time from now
+                report.triage_due_at, _due = _due_times(new_category, timezone.now())
         # The new category's handling time counts from when this handling began (the filing, or the last
         # reopening) and never shortens the deadline already given: the citizen was told it, pauses
         # pushed it on, and an officer's reclassification is no reason to find the report overdue.
@@ -159,33 +207,43 @@ def report_transition(
         report.triage_due_at, _due = _due_times(report.category, timezone.now())
         public_note = _("Transferred to %(org)s.") % {"org": target.name}
         published = system_note(TRANSFERRED, org=target.name)
-    report.status = move.target
+    # A report at work that routing sends to another unit goes there as by a transfer: that unit triages
+    # it (its triage time was set above); else it keeps its status (`Move.keeps`).
+    report.status = Status.TRANSFERRED if at_work and rerouted_to else move.target_from(old_status)
     report.version = F("version") + 1
     report.updated_at = timezone.now()
     report.save()
     report.refresh_from_db(fields=["version"])
     # The citizen follows every change of status, an assignment's too (without the officer's name, nor
-    # the note, which is internal); a new officer on an already assigned report is internal.
-    status_public = action != "assign" or old_status != report.status
+    # the note, which is internal); a new officer on an assigned or in-progress report is internal.
+    status_public = action not in ("assign", "classify") or old_status != report.status
     shown: dict[str, Any] = {}
     if action in ("resolve", "reject", "transfer"):
         shown = published
-    elif action != "assign" and status_public and public and note:
+    elif action != "assign" and (status_public or at_work) and public and note:
         shown = {"note": note}  # the officer chose to show the note to the citizen
-    _event(
-        report,
-        actor,
-        ReportEvent.Kind.STATUS,
-        from_status=old_status,
-        to_status=report.status,
-        **(shown if status_public else {"note": note}),
-        public=status_public,
-    )
-    if status_public and note and not shown:
-        _event(report, actor, ReportEvent.Kind.NOTE, note=note, public=False)
+    if at_work and old_status == report.status:
+        # No move: the category's change is in the history above; the officer's note as they chose.
+        if note:
+            _event(report, actor, ReportEvent.Kind.NOTE, note=note, public=bool(shown))
+    else:
+        _event(
+            report,
+            actor,
+            ReportEvent.Kind.STATUS,
+            from_status=old_status,
+            to_status=report.status,
+            **(shown if status_public else {"note": note}),
+            public=status_public,
+        )
+        if status_public and note and not shown:
+            _event(report, actor, ReportEvent.Kind.NOTE, note=note, public=False)
     # The officer's note shown to the citizen (classify, start): the reporter and the followers read it in
-    # their message too, as the public page shows it (the officer's words, as written).
+    # their message too, as the public page shows it (the officer's words, as written). A report at work
+    # put in another category that stays with its unit is no message: the page shows it.
     told_note = note if action in ("classify", "start") and shown.get("note") else ""
+    if at_work and rerouted_to is None:
+        told_note = ""
     if rerouted_to is not None:
         moved = system_note(TRANSFERRED, org=rerouted_to.name)
         _event(report, actor, ReportEvent.Kind.TRANSFER, **moved, public=True)
@@ -203,8 +261,13 @@ def report_transition(
             ),
             rerouted_body,
         )
+        _tell_the_receiving_unit(report, user, from_unit=from_unit, note=note, route=route)
     elif told_note:
         _notify_followers(report, lambda: _status_subject(report), told_note, kind=UPDATE_STATUS)
+    elif action in ("assign", "start") and status_public:
+        # Assigned to an officer, work started: a public step, told in the app only (an e-mail or an SMS
+        # for each would be noise; the outcomes are sent on every channel).
+        _tell_in_app(report, lambda: _status_subject(report), lambda: _at_work_text(report, action))
     audit_record(
         actor=actor,
         action=f"report.{action}",
@@ -217,7 +280,85 @@ def report_transition(
         _notify_followers(report, _status_subject(report), public_note)
     if action == "assign":
         _tell_the_assignee(report, user, before_assignee=before["assignee"], note=note)
+    if action == "transfer":
+        _tell_the_receiving_unit(report, user, from_unit=from_unit, note=note)
     return report
+
+
+def _at_work_text(report: Report, action: str) -> str:
+    """What the reporter and the followers read when the report is assigned or work starts (no officer's
+    name: the public history names none either)."""
+    if action == "start":
+        text = _("%(org)s has started handling the report.") % {"org": report.unit.name}
+    else:
+        text = _("%(org)s has assigned an officer to handle the report.") % {"org": report.unit.name}
+    if report.due_at is not None:
+        text += " " + _("It is due by %(due)s.") % {"due": local_time(report.due_at)}
+    return text
+
+
+def _tell_in_app(report: Report, subject: Callable[[], str], body: Callable[[], str]) -> None:
+    """A status update for the reporter and the followers who have an account, in the app only (composed
+    per recipient, in their language, with their link, as `_notify_followers` does)."""
+    for recipient in _recipients(report, AUDIENCE_ALL):
+        if recipient.channel != Channel.IN_APP:
+            continue
+        text_subject, text_body = _compose(report, UPDATE_STATUS, subject, body, recipient)
+        notification_queue(
+            channel=Channel.IN_APP, recipient=recipient.user, subject=text_subject, body=text_body
+        )
+
+
+def _category_name(report: Report) -> str:
+    category = report.category
+    english = (translation.get_language() or "vi").startswith("en")
+    return category.name_en if english and category.name_en else category.name
+
+
+def _tell_the_receiving_unit(
+    report: Report, user: User, *, from_unit: Organisation, note: str, route: Route | None = None
+) -> None:
+    """An in-app message to the officers who triage the unit a report came to (its head and deputies: they
+    assign its queue's reports), by a transfer or by routing after its category changed (`route`): the
+    code, the category and why, as `_tell_the_assignee` tells an assignment. Not to the one who moved it."""
+    people = [p for p in _unit_people([report.unit_id], TRIAGE_ROLES) if p.pk != user.pk]
+    if not people:
+        return
+    link = f"{settings.CITYDESK_PUBLIC_URL}{reverse('reports:officer', args=[report.code])}"
+    name = user.full_name or user.username
+    for person in people:
+        with translation.override(message_language(person)):
+            subject = _("Report %(code)s was sent to %(org)s") % {
+                "code": report.code,
+                "org": report.unit.name,
+            }
+            said = {
+                "name": name,
+                "from": from_unit.name,
+                "code": report.code,
+                "category": _category_name(report),
+                "org": report.unit.name,
+            }
+            if route is None:
+                lines = [
+                    _("%(name)s (%(from)s) transferred report %(code)s (%(category)s) to %(org)s.") % said,
+                    _("Reason: %(text)s") % {"text": note},
+                ]
+            else:
+                routed = render(ROUTED, {"unit": report.unit.name, **route_reason(route)}, report.unit.name)
+                lines = [
+                    _(
+                        "%(name)s (%(from)s) put report %(code)s in the category %(category)s; routing "
+                        "sends it to %(routed)s."
+                    )
+                    % {**said, "routed": routed}
+                ]
+                if note:
+                    lines.append(_("Note: %(text)s") % {"text": note})
+            if report.due_at is not None:
+                lines.append(_("Due %(d)s.") % {"d": local_time(report.due_at)})
+        lines.append(link)
+        notification_queue(channel="in_app", recipient=person, subject=subject, body="\n".join(lines))
 
 
 def _tell_the_assignee(report: Report, user: User, *, before_assignee: int | None, note: str) -> None:
@@ -297,6 +438,15 @@ def _checked_inputs(
     found = _Inputs(note=kept_note or "")
     if action == "classify" and category and category != report.category.code:
         found = replace(found, category=check(lambda: _category(category)))
+    elif action == "classify" and report.status in MOVES["classify"].keeps:
+        # A report at work is classified already: the move is for another category.
+        problems.append(
+            DomainError(
+                _("Choose the new category: the report is already in “%(name)s”.")
+                % {"name": _category_name(report)},
+                field="category",
+            )
+        )
     elif action == "assign":
         found = replace(found, assignee=check(lambda: _assignee(report, assignee)))
     elif action == "resolve":

@@ -32,8 +32,9 @@ from citydesk.core.models import (
     User,
 )
 from citydesk.core.powers import Power
-from citydesk.core.selectors import descendant_ids
+from citydesk.core.selectors import descendant_ids, names_told_apart
 from citydesk.core.services import active_delegation_for, authorize, holds_anywhere
+from citydesk.core.validators import organisation_province
 from citydesk.ioc import directives as ioc_directives
 from citydesk.lib.text import person_sort_key, sort_key
 from citydesk.reports import acting, selectors, services, workflow
@@ -50,7 +51,7 @@ from citydesk.reports.forms import (
     answer_rows,
     category_label,
 )
-from citydesk.reports.models import Channel, RejectReason, Report, ReportEvent, Status
+from citydesk.reports.models import AWAITING_TRIAGE, Channel, RejectReason, Report, ReportEvent, Status
 from citydesk.reports.services.cases import resumed_text
 from citydesk.reports.services.common import no_way_to_reach_reporter, reporter_reachable
 
@@ -74,6 +75,7 @@ from citydesk.reports.views.common import (
     event_statuses,
     reporter_account,
 )
+from citydesk.reports.views.hotline import MIN_SHOWN, _choice
 
 log = logging.getLogger("citydesk.reports")
 
@@ -115,6 +117,7 @@ def _queue_response(
         assignee=assignee or None,
         channel=form.value("channel") or None,
         ward=form.value("ward") or None,
+        near_boundary=bool(form.value("near_boundary")) or None,
         cell=form.value("cell"),
         received_from=form.value("received_from"),
         received_to=form.value("received_to"),
@@ -238,12 +241,17 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
     if not assignee:
         message = _("Choose the officer to assign.")
         return _queue_response(request, back, error=message, error_field="assignee", status=400, bulk=kept)
+    versions = _bulk_versions(request.POST, codes)
     current = ""
     try:
         with transaction.atomic():
             for current in codes:
                 services.report_transition(
-                    user=request.user, code=current, action="assign", assignee=assignee
+                    user=request.user,
+                    code=current,
+                    action="assign",
+                    assignee=assignee,
+                    version=versions[current],
                 )
     except DomainError as exc:
         message = _("Nothing was assigned. %(code)s: %(reason)s") % {"code": current, "reason": exc.message}
@@ -265,6 +273,18 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
     )
     query = back.urlencode()
     return redirect(reverse("reports:queue") + (f"?{query}" if query else ""))
+
+
+def _bulk_versions(data: QueryDict, codes: list[str]) -> dict[str, int | None]:
+    """The version the queue page showed of each ticked report (its hidden field `version-<code>`): one
+    changed since (a colleague reassigned it) refuses the whole assignment. None where the page sent none
+    (a queue page from before that field: assigned as before, without the check)."""
+    versions: dict[str, int | None] = {}
+    for code in codes:
+        sent = (data.get(f"version-{code}") or "").strip()
+        # A value that is no version is refused by the service as one it never had (0).
+        versions[code] = (int(sent) if sent.isdigit() else 0) if sent else None
+    return versions
 
 
 # --- Officer report page --------------------------------------------------------------------------
@@ -412,8 +432,18 @@ def _officer_response(
             fields[key] = f"{fields[key]} {message}" if key in fields else message
         return {"field": error.field or "", "message": error.message, "fields": fields}
 
+    merge_into = ""  # the merge form's code: as sent when refused, or a duplicate candidate's button's
+    if error is not None and error.form == "merge":
+        merge_into = str(values.get("into", ""))
+    elif error is None and report.is_open and not report.duplicate_of_id and powers[Power.REPORT_ASSIGN]:
+        merge_into = _code(request.GET.get("into", ""))[:40]
     context = {
         "report": report,
+        "merge_into": merge_into,
+        # For a report waiting to be classified, what the model learned from past reports suggests.
+        "suggestions": _routing_suggestions(report)
+        if report.status in AWAITING_TRIAGE and any(a["action"] == "classify" for a in actions)
+        else None,
         "answers": answer_rows(report.category, report.answers),
         "category_name": category_label(report.category),
         "overdue": _overdue(report, timezone.now()),
@@ -464,6 +494,45 @@ def _officer_response(
         "may_direct": ioc_directives.may_issue(user, unit),
     }
     return render(request, "reports/officer_report.html", context, status=status)
+
+
+def _routing_suggestions(report: Report) -> dict[str, list[dict[str, Any]]] | None:
+    """The likely categories and handling units of the report's description and place, each with the
+    model's confidence, as the hotline screen shows them (the same rounding; the units of the report's
+    province only, a name two of them share told apart). None without a trained model: nothing is shown."""
+    if _suggest is None:
+        return None
+    try:
+        result = _suggest(report.description, report.lon, report.lat, report.ward_id)
+    except Exception:  # a broken model must never stop the officer's page
+        log.exception("routing suggestions failed")
+        return None
+    if not result.available:
+        return None
+
+    def shown(choices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for c in choices:
+            c["percent"] = _("%(p)s%% likely") % {"p": round(c["confidence"] * 100)}
+        return choices
+
+    categories = [c for c in map(_choice, result.categories) if c["confidence"] >= MIN_SHOWN]
+    units = [c for c in map(_choice, result.units) if c["confidence"] >= MIN_SHOWN]
+    orgs = {
+        o.code: o
+        for o in Organisation.objects.filter(code__in=[c["code"] for c in units]).select_related(
+            "admin_unit", "parent__admin_unit"
+        )
+    }
+    province = report.province_code or None
+    units = [
+        c
+        for c in units
+        if c["code"] in orgs and (not province or organisation_province(orgs[c["code"]]) == province)
+    ]
+    labels = names_told_apart(orgs[c["code"]] for c in units)
+    for c in units:
+        c["name"] = labels[orgs[c["code"]].pk]
+    return {"categories": shown(categories), "units": shown(units)}
 
 
 def _hours_minutes(span: timedelta | None) -> str:
@@ -573,8 +642,8 @@ def officer_attach(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def officer_merge(request: HttpRequest, code: str) -> HttpResponse:
     def call(report: Report, data: dict[str, Any]) -> None:
-        # Its reporter and followers are told at once: the page asks to confirm (a candidate's one-click
-        # button comes back here with the code filled in and the box to tick).
+        # Its reporter and followers are told at once: the page asks to confirm (a candidate's button
+        # opens the page with the code filled in and the box to tick: never a merge by itself).
         services.report_merge(
             user=request.user,
             code=report.code,

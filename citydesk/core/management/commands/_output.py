@@ -38,6 +38,8 @@ COUNT_LABELS: dict[str, Any] = {
     "warned": _("warned before the deadline"),
     "escalated": _("escalated to the unit head"),
     "auto_closed": _("closed without the citizen's answer"),
+    "triage_warned": _("warned before the triage deadline"),
+    "triage_escalated": _("escalated: not classified in time"),
 }
 
 

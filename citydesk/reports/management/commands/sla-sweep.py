@@ -10,9 +10,9 @@ from citydesk.reports.tasks import schedule_sla_sweep
 
 class Command(TranslatedCommand):
     help = gettext_lazy(
-        "Deadline sweep for citizen reports: warn before the due time, escalate to the unit head after it, "
-        "close resolved reports the citizen did not answer. --schedule hands it to the task worker instead "
-        "(it then repeats every 5 minutes)."
+        "Deadline sweep for citizen reports: warn before the due time and the triage deadline, escalate to "
+        "the unit head after them, close resolved reports the citizen did not answer. --schedule hands it "
+        "to the task worker instead (it then repeats every 5 minutes)."
     )
 
     def add_arguments(self, parser: Any) -> None:
