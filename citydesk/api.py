@@ -231,6 +231,7 @@ REFUSALS = {
     409: "Conflict: the state or the version changed since it was read, or the action does not fit the state.",
     413: "The request body is over the upload limit (`field`: body).",
     422: "The Idempotency-Key was already used for a different request.",
+    429: "Too many requests from this address, device or phone number: try again later (`field` names it).",
 }
 
 
@@ -266,7 +267,7 @@ OTHER_REFUSALS: dict[tuple[str, str], tuple[int, ...]] = {
     ("post", "/reports/{code}/follow"): (401,),
     ("post", "/reports/{code}/attachments"): (401, 403),
     ("post", "/dossiers"): (404,),
-    ("post", "/dossiers/online"): (401, 404),
+    ("post", "/dossiers/online"): (401, 404, 429),
     ("get", "/dossiers"): (404,),
     ("get", "/dossiers/{code}"): (401,),
     ("post", "/dossiers/{code}/actions"): (401, 403),
@@ -277,7 +278,7 @@ OTHER_REFUSALS: dict[tuple[str, str], tuple[int, ...]] = {
 
 
 # The latest entry of docs/api-changes.md (a test keeps the two equal).
-API_VERSION = "1.12"
+API_VERSION = "1.13"
 
 
 class BodyIn(Schema):

@@ -366,6 +366,15 @@ CITYDESK_DOSSIER_PHONE_WINDOW_MINUTES = _int_between(
 CITYDESK_DOSSIER_PHONE_TRIES_PER_ADDRESS = _int_between(
     "CITYDESK_DOSSIER_PHONE_TRIES_PER_ADDRESS", 20, 1, 10_000
 )
+# Online filings (web form and POST /api/v1/dossiers/online), signed in or not: from one network address an
+# hour, and naming one phone number a day (dossiers/views/citizen.py). Each filing costs a ward a deadline
+# and sends an SMS to the number given: without a limit, anyone could flood a queue or a phone.
+CITYDESK_DOSSIER_ONLINE_ADDRESS_LIMIT_PER_HOUR = _int_between(
+    "CITYDESK_DOSSIER_ONLINE_ADDRESS_LIMIT_PER_HOUR", 20, 1, 100_000
+)
+CITYDESK_DOSSIER_ONLINE_PHONE_LIMIT_PER_DAY = _int_between(
+    "CITYDESK_DOSSIER_ONLINE_PHONE_LIMIT_PER_DAY", 5, 1, 1_000
+)
 # How long the record of who opened a case's personal data is kept (core.access).
 CITYDESK_PERSONAL_DATA_ACCESS_YEARS = _int_between("CITYDESK_PERSONAL_DATA_ACCESS_YEARS", 5, 1, 50)
 CITYDESK_SLA_WARN_HOURS = _int_between("CITYDESK_SLA_WARN_HOURS", 8, 0, 24 * 30)

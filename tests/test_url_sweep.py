@@ -468,6 +468,13 @@ ROUTES: dict[str, Route] = {
     "dossiers:received": DOSSIER,
     "dossiers:rating_open": DOSSIER,
     "dossiers:receipt": Route(kwargs=_dossier, scoped=True, heavy=True),
+    "dossiers:slip_supplement": Route(kwargs=_dossier, scoped=True, heavy=True),
+    "dossiers:slip_refusal": Route(kwargs=_dossier, scoped=True, heavy=True),
+    "dossiers:slip_apology": Route(kwargs=_dossier, scoped=True, heavy=True),
+    "dossiers:apology": DOSSIER,
+    "dossiers:result_attach": DOSSIER,
+    "dossiers:result_file": Route(kwargs=_dossier, scoped=True),
+    "dossiers:applicant_result": Route(kwargs=_dossier),
     "dossiers:document": Route(kwargs=lambda w: {"code": w.dossier.code, "pk": w.paper.pk}, scoped=True),
     # --- one-stop (citizens)
     "dossiers:file": Route(kwargs=lambda w: {"procedure_code": w.procedure.code}),

@@ -55,7 +55,8 @@ from citydesk.dossiers.models import (
     Status,
     Target,
 )
-from citydesk.dossiers.services.campaigns import target_problems
+from citydesk.dossiers.services.campaigns import catalog_change_problems
+from citydesk.dossiers.services.common import city_of
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -108,7 +109,9 @@ class PositionedFormSet(forms.BaseInlineFormSet):
 
 class StepFormSet(PositionedFormSet):
     """A process has at least one step, as the Excel import requires: a procedure without one was shown
-    in the public catalog and every receipt of it was refused."""
+    in the public catalog and every receipt of it was refused. Nor may it pass to another agency while a
+    running or future same-day campaign lists the procedure (the campaign promises its dossiers the same
+    day): as the import, the change is refused, naming the campaign."""
 
     check_shares = True
 
@@ -117,6 +120,21 @@ class StepFormSet(PositionedFormSet):
         kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
         if not kept:
             raise forms.ValidationError(_("A procedure needs at least one step in its process."))
+        rows = [f.cleaned_data for f in kept]
+        needed = ("position", "performer", "department_code")
+        if self.instance.pk is not None and all(key in row for row in rows for key in needed):
+            steps = [
+                ProcedureStep(
+                    position=row["position"],
+                    performer=row["performer"],
+                    department_code=row["department_code"],
+                )
+                for row in sorted(rows, key=lambda row: row["position"])
+            ]
+            # The procedure as the form changes it (its level and department decide where steps go).
+            problems = catalog_change_problems(self.instance, steps)
+            if problems:
+                raise forms.ValidationError(problems)
 
 
 class CatalogRowForm(forms.ModelForm):
@@ -149,6 +167,11 @@ class ProcedureForm(CatalogRowForm):
     class Meta:
         model = Procedure
         fields = [key for key, *_rest in COLUMNS[SHEET_PROCEDURES]]
+        # Texts of several lines, as the import keeps them: a one-line input would join the lines on save.
+        widgets = {
+            "fee_note": forms.Textarea(attrs={"rows": 2, "cols": 60}),
+            "legal_basis": forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        }
 
     def clean_processing_time(self) -> int | None:
         """Beyond the calendar: the model's message, which names the limit's reason (the import's says
@@ -301,35 +324,24 @@ class CampaignAdmin(ReadOnlyAdmin):
     filter_horizontal = ["procedures", "units"]
 
 
-class TargetForm(forms.ModelForm):
-    """The bounds of the targets page (services.campaigns.target_set), each next to its field: a year from
-    2000 to 2100 and shares in percent from 0 to 100 (a year 1800 or a share of 150 or −1 was saved)."""
-
-    class Meta:
-        model = Target
-        fields = ["unit", "year", "online_share", "on_time_share", "one_stop_share"]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        names = ("year", "online_share", "on_time_share", "one_stop_share")
-        checked = {name: data[name] for name in names if data.get(name) is not None}
-        for name, message in target_problems(checked).items():
-            if name in checked:  # a value the field refused already has its message
-                self.add_error(name, message)
-        return data
-
-
 @admin.register(Target)
-class TargetAdmin(AuditedAdmin):
-    form = TargetForm
-    list_display = ["__str__", "year", "online_share", "on_time_share", "one_stop_share"]
-    list_filter = ["year"]
-    list_select_related = ["unit"]
-    autocomplete_fields = ["unit"]
-    search_fields = ["unit__name", "unit__code"]
+class TargetAdmin(ReadOnlyAdmin):
+    """Read only: the city's leaders set the targets on the targets page (services.campaigns.target_set,
+    with its power and audit); the system administrator sees them here. Each is named with its city:
+    every city has a “Sở Y tế”."""
 
-    def audit_id(self, obj: Target) -> str:
-        return f"{obj.unit.code}/{obj.year}"  # as the targets page's service writes it
+    list_display = ["unit_shown", "city_shown", "year", "online_share", "on_time_share", "one_stop_share"]
+    list_filter = ["year"]
+    list_select_related = ["unit", "unit__parent"]
+    search_fields = ["unit__name", "unit__code", "unit__parent__name"]
+
+    @admin.display(description=gettext_lazy("unit"), ordering="unit__name")
+    def unit_shown(self, target: Target) -> str:
+        return target.unit.name
+
+    @admin.display(description=gettext_lazy("city"))
+    def city_shown(self, target: Target) -> str:
+        return city_of(target.unit).name
 
 
 # --- Dossiers (read-only) -------------------------------------------------------------------------

@@ -41,8 +41,18 @@ from citydesk.dossiers.api_schemas import (
     created_view,
     dossier_view,
     queue_item,
+    queue_item_without_step,
 )
-from citydesk.dossiers.models import Channel, Dossier, DossierStep, IdempotencyKey, Procedure, ServiceLevel
+from citydesk.dossiers.models import (
+    FINISHED_STATUSES,
+    Channel,
+    Dossier,
+    DossierStep,
+    IdempotencyKey,
+    Procedure,
+    ServiceLevel,
+)
+from citydesk.dossiers.models import Status as DossierStatus
 from citydesk.dossiers.payments import payment_record_at_desk
 from citydesk.dossiers.selectors import code_or_applicant, lookup_text, may_handle
 from citydesk.dossiers.services import (
@@ -54,7 +64,8 @@ from citydesk.dossiers.services import (
 )
 from citydesk.dossiers.services.acting import RECORD_PAYMENT, moves_open_to
 from citydesk.dossiers.services.replays import check_same_intake
-from citydesk.lib.text import search_key
+from citydesk.dossiers.views.citizen import online_filing_counted, online_filing_limits
+from citydesk.lib.text import rank_by_words, search_key
 
 router = Router(tags=["dossiers"])
 
@@ -152,8 +163,6 @@ def procedure_list(
     `field` (lĩnh vực, accents optional, or its English name), `level` (online service level 2/3/4) and
     `same_day` filter."""
     qs = Procedure.objects.filter(is_active=True)
-    for word in search_key(lookup_text(q)).split():
-        qs = qs.filter(search_name__contains=word)
     if field:
         key = search_key(field)
         names = Procedure.objects.values_list("field", "field_en").distinct()
@@ -170,6 +179,16 @@ def procedure_list(
         qs = qs.filter(service_level=level)
     if same_day is not None:
         qs = qs.filter(same_day=same_day)
+    if search_key(lookup_text(q)):
+        # Word by word, best first, as the catalog page searches ("đăng kí", "làm giấy khai sinh" find
+        # "Đăng ký khai sinh"; "kí" no longer finds "kinh doanh"): a catalog of hundreds, ranked in Python.
+        ranked = rank_by_words(lookup_text(q), qs.order_by("field", "code"), lambda p: (p.search_name,))
+        return {
+            "count": len(ranked),
+            "limit": limit,
+            "offset": offset,
+            "items": ranked[offset : offset + limit],
+        }
     items = list(qs.order_by("field", "code")[offset : offset + limit])
     return {"count": qs.count(), "limit": limit, "offset": offset, "items": items}
 
@@ -198,13 +217,15 @@ def _receive_once(
     user: User | None,
     payload: ApplicantIn,
     channel: str,
+    limited_from: str | None = None,
     **papers: object,
 ) -> tuple[Dossier, bool, list[str], list[DossierStep] | None]:
     """Receive a dossier once per `Idempotency-Key` header (within `scope`): a retry gets the first one;
     the key sent again with anything else (other papers, files, applicant…) is refused with 422.
 
     The key row is written in the intake's own transaction; two copies racing each other meet the
-    unique constraint and the loser's whole intake is rolled back."""
+    unique constraint and the loser's whole intake is rolled back. `limited_from`: an online filing's
+    network address, whose new dossiers the online filing limits hold (429); a replay is not a new one."""
     key = idempotency_key(request)  # the same check as the reports' (citydesk.api)
 
     def earlier() -> Dossier | None:
@@ -216,7 +237,11 @@ def _receive_once(
         return found.dossier if found else None
 
     def receive() -> Received:
-        return dossier_receive(
+        if limited_from is not None and (
+            limits := online_filing_limits(limited_from, payload.applicant_phone)
+        ):
+            raise limits[0]
+        received = dossier_receive(
             user=user,
             procedure_code=payload.procedure,
             unit_code=payload.unit,
@@ -224,6 +249,9 @@ def _receive_once(
             applicant=applicant_from(payload.dict()),
             **papers,  # type: ignore[arg-type]
         )
+        if limited_from is not None:
+            online_filing_counted(limited_from, received.dossier)
+        return received
 
     def replay(dossier: Dossier) -> tuple[Dossier, bool, list[str], None]:
         check_same_intake(
@@ -236,8 +264,9 @@ def _receive_once(
         )
         return dossier, False, _optional_missing(dossier), None
 
-    if not key:  # the service's own transaction is enough
-        received = receive()
+    if not key:
+        with transaction.atomic():  # the dossier and its count together
+            received = receive()
         return received.dossier, True, received.missing_optional, received.steps
     if (dossier := earlier()) is not None:
         return replay(dossier)
@@ -344,7 +373,9 @@ ONLINE_FORM = {
 def dossier_file_online(request: HttpRequest, payload: Form[ApplicantIn], response: HttpResponse) -> Status:
     """File a dossier online (multipart form): the applicant's fields and one file (PDF, JPEG or PNG) per
     paper, named `doc_<document id>`. Anonymous, or with a citizen's bearer token. The answer carries
-    `citizen_token`, the key to follow the dossier (`GET /dossiers/{code}?t=…`)."""
+    `citizen_token`, the key to follow the dossier (`GET /dossiers/{code}?t=…`). One network address
+    files a limited number of dossiers an hour, and one phone number is given in a limited number a day
+    (429, field `applicant_phone` for the phone's)."""
     user = _caller(request)
     uploads = _uploads(request.FILES.lists())
     dossier, created, optional, steps = _receive_once(
@@ -353,6 +384,7 @@ def dossier_file_online(request: HttpRequest, payload: Form[ApplicantIn], respon
         user=user,
         payload=payload,
         channel=Channel.ONLINE,
+        limited_from=str(request.META.get("REMOTE_ADDR", "")),
         uploads=uploads,
     )
     if not created:
@@ -512,22 +544,53 @@ def dossier_supplement(request: HttpRequest, code: str, payload: Form[Supplement
 # --- The officer's queue --------------------------------------------------------------------------
 
 
+# The statuses the queue's `status` takes: those of a dossier at a step (listed by its active step), and
+# those of a dossier with no step left, listed at its receiving unit as the queue page lists it.
+STEP_STATUSES = (DossierStatus.RECEIVED, DossierStatus.IN_PROGRESS, DossierStatus.SUPPLEMENT)
+ENDED_STATUSES = tuple(FINISHED_STATUSES)
+QUEUE_STATUSES = ("active", "all", *STEP_STATUSES, *ENDED_STATUSES)
+
+
+def _queue_statuses(status: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The statuses of the dossiers at a step, and of those with none, that `status` lists: by default
+    (“active”, the queue page's default) every dossier at a step and the results ready to hand over."""
+    status = (status or "active").strip().lower()
+    if status == "active":
+        return STEP_STATUSES, (DossierStatus.RESULT_READY,)
+    if status == "all":
+        return STEP_STATUSES, ENDED_STATUSES
+    if status in STEP_STATUSES:
+        return (status,), ()
+    if status in ENDED_STATUSES:
+        return (), (status,)
+    raise DomainError(
+        _("Unknown status “%(s)s”: choose one of %(list)s.")
+        % {"s": status[:40], "list": ", ".join(QUEUE_STATUSES)},
+        field="status",
+    )
+
+
 @router.get("/dossiers", response=QueuePage, auth=AUTH)
 def dossier_queue(
     request: HttpRequest,
     unit: str | None = None,
+    status: str | None = None,
     overdue: bool = False,
     q: str | None = None,
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict:
-    """My queue: the active steps in my units (and the units below them), soonest due first. `unit`
-    narrows it to one unit's code (404 for an unknown code, 403 for a unit not yours); `overdue` to steps
-    past their due time (waiting ones excepted); `q` to a dossier code, or an applicant's name (any case,
-    accents optional) or phone."""
+    """My queue, as the queue page lists it: the active steps in my units (and the units below them),
+    soonest due first, then the dossiers my units received that have no step left, by their due time:
+    by default (`status=active`) those whose result is ready to hand over (`step` null). `status` narrows
+    it to one status (`received`, `in_progress`, `supplement`, `result_ready`, `returned`, `refused`,
+    `withdrawn`) or widens it (`all`); another value is a 400. `unit` narrows it to one unit's code (404
+    for an unknown code, 403 for a unit not yours); `overdue` to steps past their due time (waiting ones
+    excepted); `q` to a dossier code, or an applicant's name (any case, accents optional) or phone."""
     units = officer_units(request.user)  # type: ignore[arg-type]
     if not units:
         raise NotAllowed(_("Only officers of a unit that handles dossiers have a queue."))
+    at_step, ended = _queue_statuses(status)
     if unit:
         org_id = Organisation.objects.filter(code=lookup_text(unit)).values_list("pk", flat=True).first()
         if org_id is None:
@@ -537,14 +600,29 @@ def dossier_queue(
         units = {org_id}
     now = timezone.now()
     qs = DossierStep.objects.filter(unit_id__in=units, started_at__isnull=False, completed_at__isnull=True)
+    if at_step != STEP_STATUSES:  # one status of a dossier at a step, or none
+        qs = qs.filter(dossier__status__in=at_step)
+    # A dossier with no step left is nobody's work by its due time: not in the overdue list.
+    done = Dossier.objects.filter(unit_id__in=units, status__in=() if overdue else ended)
     if overdue:  # the step's due time or the dossier's own (the appointment), as the queue page counts
         qs = qs.filter(Q(due_at__lt=now) | Q(dossier__due_at__lt=now), dossier__paused_at__isnull=True)
     if text := lookup_text(q):
         qs = qs.filter(code_or_applicant(text, "dossier__"))
+        done = done.filter(code_or_applicant(text))
+    steps_count = qs.count()
     page = list(
         qs.select_related("unit", "dossier__procedure", "dossier__unit").order_by(
             F("due_at").asc(nulls_last=True), "id"
         )[offset : offset + limit]
+    )
+    first_done = max(offset - steps_count, 0)
+    rest = limit - len(page)
+    finished = (
+        list(
+            done.select_related("procedure", "unit").order_by("due_at", "id")[first_done : first_done + rest]
+        )
+        if rest > 0
+        else []
     )
     last = dict(
         DossierStep.objects.filter(dossier_id__in={s.dossier_id for s in page})
@@ -563,4 +641,10 @@ def dossier_queue(
             powers=powers,
         )
         items.append(queue_item(step, now, allowed))
-    return {"count": qs.count(), "limit": limit, "offset": offset, "items": items}
+    for dossier in finished:  # no step left: the step moves (forward, finish) are not theirs
+        dossier.current_step = None
+        allowed = moves_open_to(request.user, dossier, last_position=0, powers=powers)  # type: ignore[arg-type]
+        items.append(queue_item_without_step(dossier, allowed))
+    # Read from the start and short of the page: those are all of them (no count query).
+    done_count = len(finished) if rest > 0 and first_done == 0 and len(finished) < rest else done.count()
+    return {"count": steps_count + done_count, "limit": limit, "offset": offset, "items": items}

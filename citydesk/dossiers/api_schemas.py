@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Schema
 
@@ -16,6 +17,7 @@ from citydesk.dossiers.models import (
     DossierStep,
     Performer,
     Procedure,
+    ProcedureDocument,
     Shipment,
 )
 from citydesk.dossiers.models import Status as DossierStatus
@@ -100,11 +102,16 @@ class RequirementOut(Schema):
     name_en: str = Field(description="the paper's name in English; empty when the catalog has none")
     copies: str
     required: bool
-    template_url: str | None
+    template_url: str | None = Field(
+        description="where the paper's blank form is downloaded (the catalog page's link); null without one"
+    )
 
     @staticmethod
-    def resolve_template_url(d: object) -> str | None:
-        return d.template.url if d.template else None  # type: ignore[attr-defined]
+    def resolve_template_url(d: ProcedureDocument) -> str | None:
+        """The catalog's download address: the stored file's own (/media/…) is not served."""
+        if not d.template:
+            return None
+        return reverse("dossiers_catalog:template", args=[d.procedure.code, d.position])
 
 
 class ProcessStepOut(Schema):
@@ -246,7 +253,8 @@ class CreatedOut(Schema):
 
 
 class QueueItemOut(Schema):
-    """One active step of a dossier in the caller's queue (the list is of steps, soonest due first)."""
+    """One active step of a dossier in the caller's queue (the list is of steps, soonest due first), or a
+    dossier with no step left (its result ready to hand over): then `step` is null."""
 
     code: str
     procedure: str
@@ -266,7 +274,9 @@ class QueueItemOut(Schema):
         description="this step is past its own due time (`step.due_at`) and not paused; the dossier may still "
         "be on time (`dossier_due_at`, and `overdue` in the full view)"
     )
-    step: StepOut
+    step: StepOut | None = Field(
+        description="the active step; null for a dossier with no step left (result ready, or ended)"
+    )
     allowed_actions: list[str]
 
 
@@ -411,9 +421,8 @@ def created_view(
     }
 
 
-def queue_item(step: DossierStep, now: datetime, allowed: list[str]) -> dict:
-    d = step.dossier
-    paused = d.paused_at is not None
+def _queue_fields(d: Dossier, allowed: list[str]) -> dict:
+    """A queue row's dossier fields, whatever its step."""
     return {
         "code": d.code,
         "procedure": d.procedure.code,
@@ -426,8 +435,18 @@ def queue_item(step: DossierStep, now: datetime, allowed: list[str]) -> dict:
         "received_at": d.received_at,
         "dossier_due_at": d.due_at,
         "same_day": d.same_day,
-        "paused": paused,
-        "overdue": not paused and step.due_at is not None and step.due_at < now,
-        "step": step_out(step),
+        "paused": d.paused_at is not None,
         "allowed_actions": allowed,
     }
+
+
+def queue_item(step: DossierStep, now: datetime, allowed: list[str]) -> dict:
+    d = step.dossier
+    overdue = d.paused_at is None and step.due_at is not None and step.due_at < now
+    return {**_queue_fields(d, allowed), "overdue": overdue, "step": step_out(step)}
+
+
+def queue_item_without_step(d: Dossier, allowed: list[str]) -> dict:
+    """A dossier of the queue with no step left (its result ready to hand over, or ended): listed at its
+    receiving unit, as the queue page lists it; nothing of it is overdue any more."""
+    return {**_queue_fields(d, allowed), "overdue": False, "step": None}

@@ -108,7 +108,9 @@ def campaign_stats(request: HttpRequest, campaign_id: int, unit: str = "") -> di
         raise NotFound(_("No campaign %(id)s among yours.") % {"id": campaign_id}, field="campaign_id")
     unit_id = None
     if unit:
-        unit_id = campaign.units.filter(code=unit.strip()).values_list("pk", flat=True).first()
+        # A unit taken off the campaign that received dossiers under it is still one of its units here.
+        code = unit.strip()
+        unit_id = next((u.pk for u in stats.campaign_units(campaign, scope) if u.code == code), None)
         if unit_id is None:
             raise NotFound(_("Unit %(code)s is not in this campaign.") % {"code": unit}, field="unit")
     board = stats.campaign_dashboard(campaign, scope=scope, unit_id=unit_id)
@@ -152,8 +154,9 @@ def dossier_targets(
     the yearly targets, per unit (heads: their unit; leaders: every unit and the city total).
     `period`: year (default), q1–q4, or a month 1–12."""
     scope = stats.reader_scope(request.user, stats.TARGET_READERS)
+    # Only a missing year means this year: `year=0` is a year out of range (400 naming it), not this one.
     table = stats.target_table(
-        scope=scope, year=year or timezone.localdate().year, period=period, unit_code=unit
+        scope=scope, year=timezone.localdate().year if year is None else year, period=period, unit_code=unit
     )
     return {
         "year": table.year,

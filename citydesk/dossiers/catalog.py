@@ -55,7 +55,7 @@ from citydesk.dossiers.models import (
     ProcedureStep,
     TimeUnit,
 )
-from citydesk.lib.text import nfc, search_key
+from citydesk.lib.text import nfc, nfc_lines, search_key
 from citydesk.lib.xlsx import workbook_bytes
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -67,7 +67,9 @@ _CODE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,39}$")
 _GROUPED = re.compile(r"^\d{1,3}([.,\s]\d{3})+$")
 
 # (machine key, header, value kind, max length); the header order is the export's column order. Columns
-# added later go last, so that the columns of older files and templates keep their letters.
+# added later go last, so that the columns of older files and templates keep their letters. A "lines"
+# column is a text written on several lines (a note, the legal basis: one document a line), whose line
+# breaks are kept; in a "text" column (a name) they collapse into spaces.
 COLUMNS: dict[str, list[tuple[str, str, str, int]]] = {
     SHEET_PROCEDURES: [
         ("code", "Mã thủ tục", "code", 40),
@@ -77,14 +79,14 @@ COLUMNS: dict[str, list[tuple[str, str, str, int]]] = {
         ("authority", "Cấp thẩm quyền", "authority", 0),
         ("department_code", "Mã sở", "department", 40),
         ("fee", "Lệ phí (đồng)", "int0", 0),
-        ("fee_note", "Ghi chú lệ phí", "text", 300),
+        ("fee_note", "Ghi chú lệ phí", "lines", 300),
         # An integer column's fourth value is its largest value (0: no bound of its own); a time in working
         # days is bounded further in _validate.
         ("processing_time", "Thời hạn giải quyết", "int1", MAX_WORKING_HOURS),
         ("time_unit", "Đơn vị thời gian", "time_unit", 0),
         ("service_level", "Mức độ trực tuyến (2/3/4)", "service_level", 0),
         ("same_day", "Giải quyết trong ngày (có/không)", "bool", 0),
-        ("legal_basis", "Căn cứ pháp lý", "text", 500),
+        ("legal_basis", "Căn cứ pháp lý", "lines", 500),
         ("is_active", "Đang áp dụng (có/không)", "bool+", 0),
         ("field_en", "Lĩnh vực tiếng Anh", "text", 120),
     ],
@@ -313,8 +315,8 @@ def _parse(kind: str, raw: Any, max_length: int) -> Any:
     """The value of one cell, or ValueError with the message to show."""
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
-    text = "" if raw is None else nfc(str(raw))
-    if kind in ("text", "text!"):
+    text = "" if raw is None else (nfc_lines if kind == "lines" else nfc)(str(raw))
+    if kind in ("text", "text!", "lines"):
         if kind == "text!" and not text:
             raise ValueError(_("This cell must not be empty."))
         if len(text) > max_length:
@@ -501,7 +503,54 @@ def _validate(sheets: dict[str, Rows], letters: dict[str, Letters], errors: list
             if code not in children[SHEET_STEPS] and code not in stored:
                 message = _("A new procedure needs its process steps in the sheet “%(sheet)s”.")
                 check.error(SHEET_PROCEDURES, row, "code", message % {"sheet": SHEET_STEPS})
+    _check_campaigns(check, plan, first_rows, children[SHEET_STEPS])
     return plan
+
+
+def _check_campaigns(
+    check: _Checker, plan: _Plan, first_rows: dict[str, int], step_rows: dict[str, Checked]
+) -> None:
+    """A procedure listed in a running or future same-day campaign may not come to pass to another agency
+    (a step of a department or the city, or a department's procedure received at a commune): the campaign
+    promises its dossiers the same day, which the receiving unit cannot keep for another agency's step.
+    The row is refused, naming the campaign; the leader takes the procedure off it (or stops it) first.
+    The back office refuses the same change (admin.StepFormSet). Checked with the values that could be
+    read (an unreadable cell is reported on its own)."""
+    # Imported when used: the services package (intake, notifications…) need not load with the catalog.
+    from citydesk.dossiers.services.campaigns import catalog_change_problems
+
+    codes = set(plan.procedures) | set(plan.steps)
+    listed = (
+        Procedure.objects.filter(code__in=codes, campaigns__is_active=True)
+        .distinct()
+        .prefetch_related("steps")
+    )
+    for stored in listed:
+        code = stored.code
+        values = plan.procedures.get(code, {})
+        after = Procedure(
+            pk=stored.pk,
+            code=code,
+            authority=values.get("authority", stored.authority),
+            department_code=values.get("department_code", stored.department_code),
+        )
+        if code in plan.steps:
+            rows = plan.steps[code]
+            if not all("position" in v and "performer" in v and "department_code" in v for v in rows):
+                continue
+            steps = [
+                ProcedureStep(
+                    position=v["position"], performer=v["performer"], department_code=v["department_code"]
+                )
+                for v in sorted(rows, key=lambda v: v["position"])
+            ]
+        else:
+            steps = list(stored.steps.all())
+        for message in catalog_change_problems(after, steps):
+            if code in plan.steps and step_rows.get(code):
+                check.error(SHEET_STEPS, min(row for row, _v in step_rows[code]), "performer", message)
+            else:
+                check.error(SHEET_PROCEDURES, first_rows.get(code, 0), "authority", message)
 
 
 def _check_processing_time(check: _Checker, row: int, values: dict[str, Any]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -354,6 +356,29 @@ class Dossier(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def new_appointment(self) -> dt.datetime | None:
+        """The result's new appointment given with the latest apology for lateness (phiếu xin lỗi và hẹn
+        lại ngày trả kết quả), else None. It is kept on the apology's history line, not in `due_at`: the
+        due time stays the legal one, against which the dossier's timeliness is measured (still late)."""
+        apologies = [e for e in self.events.all() if e.kind == DossierEvent.Kind.APOLOGY and e.appointment_at]
+        return apologies[-1].appointment_at if apologies else None
+
+    @property
+    def delivered_result_file(self) -> ResultFile | None:
+        """The signed result's file the applicant downloads: only once the result was handed over online."""
+        if self.status != Status.RETURNED or self.result_method != ResultMethod.ONLINE:
+            return None
+        return self.signed_result
+
+    @property
+    def signed_result(self) -> ResultFile | None:
+        """The signed result's file attached by the handling officers, if any."""
+        try:
+            return self.result_file
+        except ResultFile.DoesNotExist:
+            return None
+
 
 class DossierStep(NamedInTwoLanguages, models.Model):
     """A step of one dossier's process, in the unit that performs it, with its own due time."""
@@ -472,6 +497,9 @@ class DossierEvent(history_notes.NotedEvent, models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
         PAID = "paid", _("Fee paid")
         NOTE = "note", _("Note")
+        # The dossier is late: an apology to the applicant with a new appointment (`appointment_at`).
+        APOLOGY = "apology", _("Apology and new appointment")
+        RESULT_FILE = "result_file", _("Signed result attached")
 
     # db_index=False: dossierevent_dossier (dossier, at) serves look-ups by dossier.
     dossier = models.ForeignKey(
@@ -490,6 +518,8 @@ class DossierEvent(history_notes.NotedEvent, models.Model):
     public = models.BooleanField(default=True, verbose_name=_("public"))
     # A request for additional papers: the ids of the procedure's papers it asks for (its note says the rest).
     papers = models.JSONField(default=list, blank=True, verbose_name=_("papers asked for"))
+    # An apology for lateness: the new appointment for the result it gives (the due time stays).
+    appointment_at = models.DateTimeField(null=True, blank=True, verbose_name=_("new appointment"))
 
     class Meta:
         verbose_name = _("dossier history entry")
@@ -499,6 +529,39 @@ class DossierEvent(history_notes.NotedEvent, models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id} {self.kind}"
+
+
+class ResultFile(models.Model):
+    """The signed result of a dossier (a scanned decision, a certificate), attached by its handling
+    officers once the result is ready: the applicant downloads it when the result is handed over online.
+    Private like the dossier's papers: served only through views that check who asks."""
+
+    dossier = models.OneToOneField(
+        Dossier, on_delete=models.CASCADE, related_name="result_file", verbose_name=_("dossier")
+    )
+    file = models.FileField(upload_to="dossier_results/%Y/%m/", verbose_name=_("file"))
+    content_type = models.CharField(max_length=100, verbose_name=_("content type"))
+    size = models.PositiveIntegerField(default=0, verbose_name=_("size"))
+    added_at = models.DateTimeField(default=timezone.now, verbose_name=_("added at"))
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+
+    class Meta:
+        verbose_name = _("signed result file")
+        verbose_name_plural = _("signed result files")
+
+    def __str__(self) -> str:
+        return self.file.name.rsplit("/", 1)[-1] if self.file else ""
+
+    @property
+    def filename(self) -> str:
+        return str(self)
 
 
 class Shipment(models.Model):

@@ -5,6 +5,12 @@ A real provider (a bank, the national payment platform) is an adapter registered
 `SandboxAdapter` ("sandbox"), takes no money: its confirmation page only records the outcome. Whatever the
 adapter, `payment_confirm` is the one place a payment becomes paid or failed — atomic and idempotent: a
 provider calling back twice, or a citizen pressing twice, changes nothing the second time.
+
+A fee is paid once per dossier, however many gateway tabs are open: `payment_start` hands back the pending
+payment the dossier already has (same provider, same amount) rather than opening a second one, and
+cancels any other; `payment_confirm` refuses (409) to mark a payment paid once the dossier's fee is paid
+by another one, or the dossier has ended (`payment_refusal`). Only level-4 procedures are paid online: a
+level-3 dossier's fee is paid at the desk (`pays_online`).
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from citydesk.core.audit import audit_record
+from citydesk.core.audit import Actor, audit_record
 from citydesk.core.errors import Conflict, DomainError, NotAuthenticated, NotFound
 from citydesk.core.models import User
 from citydesk.core.powers import Power
@@ -68,16 +74,36 @@ def adapter_for(name: str) -> PaymentAdapter:
     return adapter
 
 
+# Statuses in which nothing is paid any more: refused or withdrawn (no result to pay for), or the result
+# handed over (“finished”). A dossier whose result is ready is still paid: it is handed over once it is.
+CLOSED_STATUSES = (Status.REFUSED, Status.WITHDRAWN, Status.RETURNED)
+ONLINE_LEVEL = (
+    4  # the online service level whose fee is paid online (level 3: filed online, paid at the desk)
+)
+
+
 def needs_payment(dossier: Dossier) -> bool:
-    return (
-        dossier.fee > 0
-        and dossier.paid_at is None
-        and dossier.status
-        not in (
-            Status.REFUSED,
-            Status.WITHDRAWN,
+    return dossier.fee > 0 and dossier.paid_at is None and dossier.status not in CLOSED_STATUSES
+
+
+def pays_online(dossier: Dossier) -> bool:
+    """Is the dossier's fee paid through the gateway now: a level-4 procedure's fee, due and unpaid. A
+    level-3 procedure is filed online but its fee is paid at the one-stop desk."""
+    return dossier.procedure.service_level >= ONLINE_LEVEL and needs_payment(dossier)
+
+
+def payment_refusal(dossier: Dossier) -> Conflict | None:
+    """Why no payment of `dossier`'s fee may start or be confirmed now (a 409), or None: it is paid
+    already, or the dossier ended."""
+    if dossier.paid_at is not None:
+        return Conflict(
+            _("The fee of dossier %(code)s is already paid.") % {"code": dossier.code}, field="payment"
         )
-    )
+    if dossier.status in CLOSED_STATUSES:
+        return Conflict(
+            _("Dossier %(code)s is closed: nothing to pay.") % {"code": dossier.code}, field="payment"
+        )
+    return None
 
 
 def _snapshot(payment: Payment) -> dict[str, object]:
@@ -90,23 +116,57 @@ def _snapshot(payment: Payment) -> dict[str, object]:
     }
 
 
+def _cancel(payment: Payment, actor: Actor, reason: str, **extra: object) -> None:
+    """A pending payment that will never be paid: failed (no money was taken through it), audited."""
+    before = _snapshot(payment)
+    payment.state = Payment.State.FAILED
+    payment.save(update_fields=["state"])
+    audit_record(
+        actor=actor,
+        action=f"payment.{Payment.State.FAILED}",
+        object_type="payment",
+        object_id=payment.reference,
+        before=before,
+        after={**_snapshot(payment), "reason": reason, **extra},
+    )
+
+
 @transaction.atomic
 def payment_start(*, dossier: Dossier, user: User | None = None, provider: str = DEFAULT_PROVIDER) -> Payment:
-    """Create a pending payment of the dossier's fee with a unique reference."""
+    """The pending payment of the dossier's fee: the one already started through this provider for this
+    amount (a second tab, or “Pay” pressed again, lands on the same payment, so the fee cannot be paid
+    twice), else a new one with a unique reference; any other pending payment of the dossier (another
+    provider, an older amount) is cancelled. Level-4 procedures only; 409 once paid or closed."""
     adapter = adapter_for(provider)
-    locked = Dossier.objects.select_for_update().filter(pk=dossier.pk).first()
+    locked = (
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("procedure")
+        .filter(pk=dossier.pk)
+        .first()
+    )
     if locked is None:
         raise NotFound(_("No dossier %(code)s.") % {"code": dossier.code}, field="code")
     if locked.fee <= 0:
         raise DomainError(_("Dossier %(code)s has no fee to pay.") % {"code": locked.code}, field="payment")
-    if locked.paid_at is not None:
-        raise Conflict(
-            _("The fee of dossier %(code)s is already paid.") % {"code": locked.code}, field="payment"
+    refusal = payment_refusal(locked)
+    if refusal is not None:
+        raise refusal
+    if locked.procedure.service_level < ONLINE_LEVEL:
+        raise DomainError(
+            _("The fee of dossier %(code)s is paid at the one-stop desk, not online.")
+            % {"code": locked.code},
+            field="payment",
         )
-    if locked.status in (Status.REFUSED, Status.WITHDRAWN):
-        raise Conflict(
-            _("Dossier %(code)s is closed: nothing to pay.") % {"code": locked.code}, field="payment"
-        )
+    actor = common.actor_for(user, locked.applicant_name)
+    pending = list(
+        Payment.objects.select_for_update().filter(dossier=locked, state=Payment.State.PENDING).order_by("pk")
+    )
+    reused = next((p for p in pending if p.provider == adapter.name and p.amount == locked.fee), None)
+    for other in pending:
+        if other is not reused:
+            _cancel(other, actor, "replaced", replaced_by=reused.reference if reused else None)
+    if reused is not None:
+        return reused
     reference = f"{locked.code}-{secrets.token_hex(8).upper()}"
     payment = Payment.objects.create(
         dossier=locked,
@@ -116,7 +176,7 @@ def payment_start(*, dossier: Dossier, user: User | None = None, provider: str =
         created_at=timezone.now(),
     )
     audit_record(
-        actor=common.actor_for(user, locked.applicant_name),
+        actor=actor,
         action="payment.start",
         object_type="payment",
         object_id=payment.reference,
@@ -125,41 +185,52 @@ def payment_start(*, dossier: Dossier, user: User | None = None, provider: str =
     return payment
 
 
-@transaction.atomic
 def payment_confirm(*, reference: str, outcome: str, user: User | None = None) -> Payment:
-    """Mark a pending payment paid (the dossier's fee is then paid) or failed. Idempotent."""
+    """Mark a pending payment paid (the dossier's fee is then paid) or failed. Idempotent: a payment
+    already settled is answered as it is. Once the dossier's fee is paid (by another payment, at the desk)
+    or the dossier ended, a pending payment is not paid: it is cancelled and the confirmation refused
+    (409, field `payment`)."""
     if outcome not in (Payment.State.PAID, Payment.State.FAILED):
         raise DomainError(_("Unknown payment outcome “%(o)s”.") % {"o": outcome}, field="outcome")
-    payment = (
-        Payment.objects.select_for_update(of=("self",))
-        .select_related("dossier")
-        .filter(reference=(reference or "").strip())
-        .first()
-    )
-    if payment is None:
+    with transaction.atomic():  # the cancellation is kept; the refusal is raised after it is stored
+        payment, refusal = _settle((reference or "").strip(), outcome, user)
+    if refusal is not None:
+        raise refusal
+    return payment
+
+
+def _settle(reference: str, outcome: str, user: User | None) -> tuple[Payment, Conflict | None]:
+    found = Payment.objects.filter(reference=reference).values_list("dossier_id", flat=True).first()
+    if found is None:
         raise NotFound(_("No payment %(ref)s.") % {"ref": reference}, field="reference")
+    # The dossier first, then its payment: the order `payment_start` locks them in.
+    dossier = Dossier.objects.select_for_update().get(pk=found)
+    payment = Payment.objects.select_for_update(of=("self",)).get(reference=reference)
+    payment.dossier = dossier
     if payment.state != Payment.State.PENDING:
-        return payment  # already settled: a second confirmation changes nothing
-    dossier = Dossier.objects.select_for_update().get(pk=payment.dossier_id)
+        return payment, None  # already settled: a second confirmation changes nothing
     actor = common.actor_for(user, dossier.applicant_name)
+    refusal = payment_refusal(dossier) if outcome == Payment.State.PAID else None
+    if refusal is not None:
+        _cancel(payment, actor, "refused", detail=refusal.message)
+        return payment, refusal
     before = _snapshot(payment)
     now = timezone.now()
     payment.state = outcome
     if outcome == Payment.State.PAID:
         payment.paid_at = now
         payment.save(update_fields=["state", "paid_at"])
-        if dossier.paid_at is None:
-            dossier.paid_at = now
-            dossier.updated_at = now
-            dossier.save(update_fields=["paid_at", "updated_at"])
-            common.event(
-                dossier,
-                actor,
-                DossierEvent.Kind.PAID,
-                **system_note(
-                    PAID_ONLINE, amount=payment.amount, provider=payment.provider, ref=payment.reference
-                ),
-            )
+        dossier.paid_at = now
+        dossier.updated_at = now
+        dossier.save(update_fields=["paid_at", "updated_at"])
+        common.event(
+            dossier,
+            actor,
+            DossierEvent.Kind.PAID,
+            **system_note(
+                PAID_ONLINE, amount=payment.amount, provider=payment.provider, ref=payment.reference
+            ),
+        )
     else:
         payment.save(update_fields=["state"])
     audit_record(
@@ -170,7 +241,7 @@ def payment_confirm(*, reference: str, outcome: str, user: User | None = None) -
         before=before,
         after=_snapshot(payment),
     )
-    return payment
+    return payment, None
 
 
 vnd = common.vnd  # 100000 → “100.000 đ”
@@ -221,14 +292,9 @@ def payment_record_at_desk(
     actor = authorize(user, Power.DOSSIER_RECEIVE, dossier.unit)
     if dossier.fee <= 0:
         raise DomainError(_("Dossier %(code)s has no fee to pay.") % {"code": dossier.code}, field="payment")
-    if dossier.paid_at is not None:
-        raise Conflict(
-            _("The fee of dossier %(code)s is already paid.") % {"code": dossier.code}, field="payment"
-        )
-    if dossier.status in (Status.REFUSED, Status.WITHDRAWN):
-        raise Conflict(
-            _("Dossier %(code)s is closed: nothing to pay.") % {"code": dossier.code}, field="payment"
-        )
+    refusal = payment_refusal(dossier)
+    if refusal is not None:
+        raise refusal
     if method not in DESK_METHODS:
         raise DomainError(_("Choose how the fee was paid: cash or transfer."), field="payment_method")
     number = common.bounded(receipt, RECEIPT_LIMIT, "receipt_number")

@@ -8,7 +8,12 @@ stored `result_method`, the one value the messages and the lookup page follow to
 (online for a level-4 online filing, by post for a dossier that came by post, else at the desk) and
 changed only when the desk hands the result over another way.
 
-The QR code (the lookup address of the dossier) is drawn by the `qrcode` package as an inline SVG: no
+The receipt carries the applicant's private link (`private_url`: the lookup address with the dossier's
+citizen token) in words and as its QR code, as the pages and messages promise: an applicant who gave no
+phone number or e-mail address opens the dossier's details, rates and withdraws with it. The public
+lookup address and the code are printed too (the code alone shows the public progress).
+
+The QR code (the applicant's private link) is drawn by the `qrcode` package as an inline SVG: no
 file, no network. The PDF is made by WeasyPrint like the operations center's brief, with the same fetcher
 that refuses every URL but CityDesk's static files.
 """
@@ -18,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
@@ -31,11 +37,20 @@ from citydesk.dossiers.models import Channel, Dossier, DossierDocument, Procedur
 from citydesk.dossiers.payments import vnd
 from citydesk.ioc.exports import PdfUnavailable, load_weasyprint, url_fetcher
 
-__all__ = ["PdfUnavailable", "lookup_url", "qr_svg", "receipt_html", "receipt_pdf"]
+__all__ = ["PdfUnavailable", "lookup_url", "private_url", "qr_svg", "receipt_html", "receipt_pdf"]
 
 
 def lookup_url(dossier: Dossier) -> str:
     return f"{settings.CITYDESK_PUBLIC_URL.rstrip('/')}/ho-so/tra-cuu/{dossier.code}/"
+
+
+def private_url(dossier: Dossier) -> str:
+    """The applicant's own link (the lookup address with `?t=` the citizen token, as the receipt's message
+    carries it): it opens the dossier's details, papers, rating and withdrawal. The public lookup address
+    for a dossier without a token."""
+    if not dossier.citizen_token:
+        return lookup_url(dossier)
+    return f"{lookup_url(dossier)}?{urlencode({'t': dossier.citizen_token})}"
 
 
 def qr_svg(text: str) -> str:
@@ -153,12 +168,14 @@ def papers_in_checklist_order(papers: list[DossierDocument]) -> list[DossierDocu
 
 
 def receipt_context(dossier: Dossier, papers: list[DossierDocument]) -> dict[str, Any]:
-    url = lookup_url(dossier)
+    private = private_url(dossier)
     return {
         "dossier": dossier,
         "papers": papers_in_checklist_order(list(papers)),
-        "lookup_url": url,
-        "qr_svg": qr_svg(url),
+        "lookup_url": lookup_url(dossier),
+        "private_url": private if dossier.citizen_token else "",
+        "qr_url": private,
+        "qr_svg": qr_svg(private),
         "fee_text": fee_text(dossier),
         "printed_at": timezone.now(),
         "wording": receipt_wording(dossier),

@@ -21,9 +21,11 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from citydesk.core.calendar import current_calendar
 from citydesk.core.errors import DomainError, NotAllowed, NotFound
 from citydesk.core.models import DivisionLevel, Organisation, OrgKind
 from citydesk.core.selectors import descendant_ids
+from citydesk.dossiers.catalog import percent_text
 from citydesk.dossiers.models import (
     OPEN_STATUSES,
     Campaign,
@@ -34,8 +36,10 @@ from citydesk.dossiers.models import (
     DossierMonth,
     DossierStep,
     Procedure,
+    Punctuality,
     Status,
     Target,
+    TimeUnit,
 )
 from citydesk.dossiers.services.campaigns import FIRST_YEAR, LAST_YEAR, receivable
 from citydesk.dossiers.services.common import city_of
@@ -89,10 +93,26 @@ def receiving_units(
 
 
 def visible_campaigns(scope: frozenset[int] | None) -> QuerySet[Campaign]:
+    """The campaigns listing a unit of `scope`, or under which one of its units received dossiers (a
+    unit taken off a campaign still reads the dossiers it received under it)."""
     campaigns = Campaign.objects.all()
     if scope is not None:
-        campaigns = campaigns.filter(pk__in=Campaign.objects.filter(units__in=scope).values("pk"))
+        listing = Campaign.objects.filter(units__in=scope).values("pk")
+        counted = CampaignTally.objects.filter(unit_id__in=scope).values("campaign_id")
+        campaigns = campaigns.filter(Q(pk__in=listing) | Q(pk__in=counted))
     return campaigns.order_by("-start_date", "-pk")
+
+
+def campaign_units(campaign: Campaign, scope: frozenset[int] | None = None) -> list[Organisation]:
+    """The units of a campaign's dashboard and unit filter, sorted by name: those it lists and those that
+    received dossiers under it (taken off since), within `scope`."""
+    counted = CampaignTally.objects.filter(campaign=campaign).values("unit_id")
+    units = Organisation.objects.select_related("admin_unit").filter(
+        Q(pk__in=campaign.units.values("pk")) | Q(pk__in=counted)
+    )
+    if scope is not None:
+        units = units.filter(pk__in=scope)
+    return sorted(units.distinct(), key=lambda u: sort_key(u.name))
 
 
 def campaign_city(campaign: Campaign) -> Organisation | None:
@@ -214,20 +234,6 @@ def campaign_dashboard(
         "unit_id", "procedure_id", "received", "resolved_same_day", "resolved_later", "refused"
     ):
         counts[(unit, procedure)] = Counts(received, same, later, refused)
-    # Still open: counted on the index of open dossiers, unit by unit (a handful per unit, whatever
-    # the history); the withdrawn ones are then what is neither resolved, refused nor open.
-    counted_units = sorted({u for u, _p in counts})
-    if counted_units:
-        late = Q(due_at__lt=now or timezone.now()) & ~Q(status=Status.SUPPLEMENT)
-        still_open = (
-            Dossier.objects.filter(unit_id__in=counted_units, status__in=OPEN, campaign=campaign)
-            .values("unit_id", "procedure_id")
-            .annotate(n=Count("id"), late=Count("id", filter=late))
-            .order_by()
-        )
-        for row in still_open:
-            cell = counts[(row["unit_id"], row["procedure_id"])]
-            cell.pending, cell.overdue = row["n"], row["late"]
     # Units or procedures taken off the campaign after dossiers were counted still show.
     missing_units = {u for u, _p in counts} - set(units)
     if missing_units:
@@ -237,6 +243,31 @@ def campaign_dashboard(
     missing_procedures = {p for _u, p in counts} - set(procedures)
     if missing_procedures:
         procedures.update({p.pk: p for p in Procedure.objects.filter(pk__in=missing_procedures)})
+    # Still open: counted on the index of open dossiers, unit by unit (a handful per unit, whatever
+    # the history); the withdrawn ones are then what is neither resolved, refused nor open.
+    counted_units = sorted({u for u, _p in counts})
+    if counted_units:
+        now = now or timezone.now()
+        counted_procedures = {p for _u, p in counts}
+        hourly = sorted(
+            pk
+            for pk, p in procedures.items()
+            if pk in counted_procedures and p.time_unit == TimeUnit.WORKING_HOURS
+        )
+        # A procedure counted in days is due at the same-day due time itself (the campaign brings its
+        # legal time forward to it); one counted in hours may be due earlier: _hourly_same_day decides.
+        late = Q(due_at__lt=now) & ~Q(status=Status.SUPPLEMENT) & ~Q(procedure_id__in=hourly)
+        still_open = (
+            Dossier.objects.filter(unit_id__in=counted_units, status__in=OPEN, campaign=campaign)
+            .values("unit_id", "procedure_id")
+            .annotate(n=Count("id"), late=Count("id", filter=late))
+            .order_by()
+        )
+        for row in still_open:
+            cell = counts[(row["unit_id"], row["procedure_id"])]
+            cell.pending, cell.overdue = row["n"], row["late"]
+        if hourly:
+            _hourly_same_day(campaign, counts, counted_units, hourly, now)
 
     shown_units = [u for u in units.values() if wanted is None or u.pk in wanted]
     shown_units.sort(key=lambda u: sort_key(u.name))
@@ -263,6 +294,42 @@ def campaign_dashboard(
         procedures=[(p, by_procedure[p.pk]) for p in ordered_procedures],
         total=total,
     )
+
+
+def _hourly_same_day(
+    campaign: Campaign,
+    counts: dict[tuple[int, int], Counts],
+    unit_ids: list[int],
+    procedure_ids: list[int],
+    now: dt.datetime,
+) -> None:
+    """Measure the dossiers of procedures counted in working hours against the same-day due time, not
+    their legal time. Their legal time may end before the day does (2 working hours from 07:30: 09:30),
+    and past it the dossier is late (its timeliness, and the counters, say so) though it is still
+    resolved the same working day — the campaign's question. Their same-day due time is the later of
+    the due time (moved on by any wait for the applicant's papers) and the close of the day of receipt
+    (of the next working day after the cutoff or on a day off). Read: the campaign's dossiers of those
+    procedures resolved late, or open past their due time; one query on the campaign's dossiers."""
+    candidates = Dossier.objects.filter(
+        campaign=campaign, unit_id__in=unit_ids, procedure_id__in=procedure_ids
+    ).filter(
+        Q(punctuality=Punctuality.LATE) | (Q(status__in=OPEN, due_at__lt=now) & ~Q(status=Status.SUPPLEMENT))
+    )
+    rows = list(
+        candidates.values_list("unit_id", "procedure_id", "received_at", "resolved_at", "due_at", "status")
+    )
+    if not rows:
+        return
+    calendar = current_calendar()
+    for unit, procedure, received, resolved, due, status in rows:
+        deadline = max(due, calendar.same_day_due(received))
+        cell = counts[(unit, procedure)]
+        if status in OPEN:
+            if deadline < now:
+                cell.overdue += 1
+        elif resolved is not None and resolved <= deadline:
+            cell.later -= 1
+            cell.same_day += 1
 
 
 # --- Backlog --------------------------------------------------------------------------------------
@@ -498,9 +565,20 @@ class Share:
 
     @property
     def met(self) -> bool | None:
-        if self.target is None or not self.whole:
+        """The share as the page and the API show it (one decimal) against the target as shown (its own
+        decimals, up to two): the verdict is the one the reader checks from the two figures. 26 of 29
+        (89.655…%) shows 89,7% and meets a target of 89,7%; compared exactly it read “89,7% | 89,7% |
+        ✗ not met”."""
+        actual = self.actual
+        if self.target is None or actual is None:
             return None
-        return Decimal(self.part) * 100 >= self.target * self.whole  # exact, not the rounded share
+        return Decimal(str(actual)) >= self.target
+
+    @property
+    def target_text(self) -> str:
+        """The target with its own decimals (“89,74%”, “90%”), not rounded to the share's one decimal: a
+        target of 89,74% shown as 89,7% beside an actual 89,7% would read “not met” again."""
+        return "" if self.target is None else f"{percent_text(self.target)}%"
 
     def as_dict(self) -> dict[str, Any]:
         return {

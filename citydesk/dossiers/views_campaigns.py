@@ -35,7 +35,6 @@ from citydesk.dossiers.services.campaigns import (
     target_problems,
     target_set,
 )
-from citydesk.lib.text import sort_key
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BAR_WIDTH = 320  # px of a 100 % bar
@@ -82,10 +81,14 @@ def _field_errors(exc: DomainError, fields: tuple[str, ...]) -> dict[str, str]:
     return {exc.field if exc.field in fields else "__all__": exc.message}
 
 
-def error_items(errors: dict[str, str], labels: dict[str, tuple[str, str]]) -> list[dict[str, Any]]:
-    """The error summary's lines: each names its field (“Filed online (%): …”) and links to it."""
+def error_items(
+    errors: dict[str, str] | list[tuple[str, str]], labels: dict[str, tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """The error summary's lines: each names its field (“Filed online (%): …”) and links to it. A list
+    of (field, message) pairs may hold several problems of one field (two procedures that cannot be
+    handled the same day), each a line of its own."""
     items = []
-    for name, message in errors.items():
+    for name, message in errors.items() if isinstance(errors, dict) else errors:
         msgid, anchor = labels.get(name, ("", ""))
         label = _(msgid) % {} if msgid else ""  # `% {}`: “%%” → “%”, as the translate tag does
         items.append({"field": name, "label": label, "anchor": anchor, "message": message})
@@ -134,11 +137,14 @@ def _campaign_form(
     errors: dict[str, str],
     campaign: Campaign | None,
     status: int = 200,
+    problems: list[tuple[str, str]] | None = None,
 ) -> HttpResponse:
+    """The form; `errors`: the first problem of each field (said next to it), `problems`: every one of
+    them for the summary (else `errors`)."""
     context = {
         "values": values,
         "errors": errors,
-        "error_items": error_items(errors, CAMPAIGN_LABELS),
+        "error_items": error_items(problems if problems is not None else errors, CAMPAIGN_LABELS),
         "campaign": campaign,
         **_form_choices(cities),
     }
@@ -169,16 +175,29 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
         check_campaign_dates(values)
         problems = campaign_problems(**values)  # every field's problem in one round
         if problems:
-            errors: dict[str, str] = {}
-            for problem in problems:
-                for field, message in _field_errors(problem, CAMPAIGN_FIELDS).items():
-                    errors.setdefault(field, message)
-            return _campaign_form(request, cities, values, errors, None, 400)
+            return _problems_form(request, cities, values, problems, None)
         campaign = campaign_create(user=request.user, **values)
     except DomainError as exc:
         return _campaign_form(request, cities, values, _field_errors(exc, CAMPAIGN_FIELDS), None, exc.status)
     messages.success(request, _("Campaign “%(name)s” saved.") % {"name": campaign.name})
     return redirect("dossiers_campaigns:detail", pk=campaign.pk)
+
+
+def _problems_form(
+    request: HttpRequest,
+    cities: list[Organisation],
+    values: dict[str, Any],
+    problems: list[DomainError],
+    campaign: Campaign | None,
+) -> HttpResponse:
+    """The form with every problem in its summary (several of one field each on its line), the first of
+    each field next to it."""
+    fields = (*CAMPAIGN_FIELDS, "campaign_id")
+    pairs = [pair for problem in problems for pair in _field_errors(problem, fields).items()]
+    errors: dict[str, str] = {}
+    for field, message in pairs:
+        errors.setdefault(field, message)
+    return _campaign_form(request, cities, values, errors, campaign, 400, problems=pairs)
 
 
 @login_required
@@ -188,7 +207,9 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not cities:
         return _refuse(request, NotAllowed(_("Only the city's leaders define same-day campaigns.")))
     campaign = Campaign.objects.filter(pk=pk).first()
-    if campaign is None:
+    # Another city's campaign is not among the leader's (as on its dashboard): not found, not shown.
+    city = stats.campaign_city(campaign) if campaign is not None else None
+    if campaign is None or city is None or city.pk not in {c.pk for c in cities}:
         return render(request, "reports/not_found.html", {"message": _("No such campaign.")}, status=404)
     if request.method == "GET":
         values = {
@@ -204,6 +225,9 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
     values["is_active"] = request.POST.get("is_active") == "on"
     try:
         check_campaign_dates(values)
+        problems = campaign_problems(**values, new=False, campaign=campaign)  # all at once, as when created
+        if problems:
+            return _problems_form(request, cities, values, problems, campaign)
         campaign_update(user=request.user, campaign_id=pk, **values)
     except DomainError as exc:
         fields = (*CAMPAIGN_FIELDS, "campaign_id")
@@ -236,9 +260,8 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         campaign = _campaign(scope, pk)
     except DomainError as exc:
         return _refuse(request, exc)
-    units = sorted(
-        (u for u in campaign.units.all() if scope is None or u.pk in scope), key=lambda u: sort_key(u.name)
-    )
+    # The units it lists and those taken off it that received dossiers under it: both are on the board.
+    units = stats.campaign_units(campaign, scope)
     chosen = next((u for u in units if u.code == request.GET.get("unit", "")), None)
     board = stats.campaign_dashboard(campaign, scope=scope, unit_id=chosen.pk if chosen else None)
     bars = _bars(board)

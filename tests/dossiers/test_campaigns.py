@@ -315,7 +315,7 @@ def test_dashboard_reads_a_constant_number_of_queries(personas, catalog, campaig
         assert dossier.pk
     with CaptureQueriesContext(connection) as more:
         stats.campaign_dashboard(campaign_set)
-    assert len(more) == len(few) <= 5
+    assert len(more) == len(few) <= 6  # with an hours-counted procedure: its late dossiers and the calendar
 
 
 def test_dashboard_scope_and_unit_filter(personas, catalog, campaign_set):

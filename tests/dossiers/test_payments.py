@@ -70,13 +70,17 @@ def test_another_adapter_can_be_registered(monkeypatch, catalog, receive):
     assert payments.adapter_for("bank-x").checkout_url(payment).endswith(payment.reference)
 
 
-def test_start_creates_a_pending_payment_with_a_unique_reference(personas, catalog, receive):
+def test_start_creates_one_pending_payment_with_a_unique_reference(personas, catalog, receive):
     dossier = receive(catalog.land)
     first = payments.payment_start(dossier=dossier)
-    second = payments.payment_start(dossier=dossier)
-    assert first.reference != second.reference and first.reference.startswith(dossier.code)
+    assert first.reference.startswith(dossier.code)
     assert (first.state, first.amount) == (Payment.State.PENDING, 100_000)
-    assert AuditEntry.objects.filter(action="payment.start").count() == 2
+    assert AuditEntry.objects.filter(action="payment.start").count() == 1
+    # A second press (another tab) is the same payment: a fee is never taken twice.
+    second = payments.payment_start(dossier=dossier)
+    assert second.pk == first.pk and Payment.objects.filter(dossier=dossier).count() == 1
+    other = receive(catalog.land)
+    assert payments.payment_start(dossier=other).reference != first.reference
 
 
 def test_start_refuses_a_dossier_without_fee_or_already_paid_or_closed(personas, catalog, receive):

@@ -202,15 +202,20 @@ def test_resuming_an_overdue_dossier_keeps_it_overdue_by_as_much(client, bearer,
     assert out["overdue"] is True and out["paused"] is False
 
 
-def test_resuming_a_dossier_on_time_gives_back_the_time_it_waited(personas, catalog, receive):
+def test_resuming_a_dossier_gives_back_the_working_days_it_waited(personas, catalog, receive):
     dossier = receive(when=at(2026, 12, 7, 9, 0))
     with at_time(at(2026, 12, 8, 9, 0)):
         dossier_transition(user=personas.officer, code=dossier.code, action="request_supplement", note="CCCD")
     with at_time(at(2026, 12, 8, 16, 0)):  # 5h30 of office time later, the same day
         dossier = dossier_transition(user=personas.officer, code=dossier.code, action="supplement_received")
-    # The due time moves by the office time waited, to the minute (WorkCalendar.due_after_pause): 5h30
-    # (Tue 9:00-11:30 and 13:00-16:00) from Thu 17:00 is Fri 7:30 + 4h to 11:30, + 1h30 from 13:00.
-    assert dossier.due_at == at(2026, 12, 11, 14, 30)
+    # A day-counted appointment moves by whole working days waited (services.moves.due_after_wait): the
+    # papers came back the same working day, before the close, so the appointment on the receipt stands.
+    assert dossier.due_at == at(2026, 12, 10, 17, 0)
+    with at_time(at(2026, 12, 9, 9, 0)):
+        dossier_transition(user=personas.officer, code=dossier.code, action="request_supplement", note="Ảnh")
+    with at_time(at(2026, 12, 11, 8, 0)):  # Wednesday to Friday: two working days
+        dossier = dossier_transition(user=personas.officer, code=dossier.code, action="supplement_received")
+    assert dossier.due_at == at(2026, 12, 14, 17, 0)  # Thursday + 2 working days = Monday
 
 
 # --- 4. A step started after the dossier's due time has its own share of the time ------------------

@@ -392,7 +392,7 @@ def test_a_few_seconds_of_waiting_leave_a_17_00_deadline_at_17_00(personas, cata
     assert dossier.current_step.due_at == step_due
 
 
-def test_a_wait_moves_a_close_of_day_deadline_by_its_office_time(personas, catalog, receive):
+def test_a_wait_moves_a_close_of_day_deadline_by_whole_working_days(personas, catalog, receive):
     dossier = receive(when=at(2026, 12, 7, 9, 0))
     with mock.patch("django.utils.timezone.now", return_value=at(2026, 12, 9, 8, 0)):
         dossier_transition(
@@ -400,8 +400,14 @@ def test_a_wait_moves_a_close_of_day_deadline_by_its_office_time(personas, catal
         )
     with mock.patch("django.utils.timezone.now", return_value=at(2026, 12, 9, 13, 30)):
         dossier = dossier_transition(user=personas.officer, code=dossier.code, action="supplement_received")
-    # Four office hours waited (8:00-11:30, 13:00-13:30): Thu 17:00 becomes Fri 11:30.
-    assert dossier.due_at == at(2026, 12, 11, 11, 30)
+    # Four office hours waited the same working day: a day-counted appointment moves by whole working
+    # days (services.moves.due_after_wait), none here: Thursday 17:00 stands.
+    assert dossier.due_at == at(2026, 12, 10, 17, 0)
+    with mock.patch("django.utils.timezone.now", return_value=at(2026, 12, 10, 9, 0)):
+        dossier_transition(user=personas.officer, code=dossier.code, action="request_supplement", note="Ảnh")
+    with mock.patch("django.utils.timezone.now", return_value=at(2026, 12, 10, 18, 0)):  # after the close
+        dossier = dossier_transition(user=personas.officer, code=dossier.code, action="supplement_received")
+    assert dossier.due_at == at(2026, 12, 11, 17, 0)  # counted as received on Friday: one day later
 
 
 def test_an_hours_deadline_moves_by_the_minutes_waited(personas, catalog, receive):

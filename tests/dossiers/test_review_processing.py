@@ -98,7 +98,7 @@ def test_a_wait_that_starts_after_the_due_time_gains_nothing():
     assert calendar.due_after_pause(due, at(2026, 12, 12, 9, 0), at(2026, 12, 13, 9, 0)) == due  # weekend
 
 
-def test_a_dossier_and_its_last_step_keep_the_ten_minutes_they_had_left(personas, catalog, receive):
+def test_a_dossier_and_its_last_step_move_by_the_working_day_waited(personas, catalog, receive):
     dossier = receive(when=at(2026, 12, 7, 9, 0))  # HT-01, 3 working days: due Thursday 10/12 17:00
     assert dossier.due_at == at(2026, 12, 10, 17, 0)
     with at_time(at(2026, 12, 7, 10, 0)):
@@ -108,9 +108,11 @@ def test_a_dossier_and_its_last_step_keep_the_ten_minutes_they_had_left(personas
         dossier_transition(user=personas.head, code=dossier.code, action="request_supplement", note="CCCD")
     with at_time(at(2026, 12, 11, 8, 0)):
         dossier = dossier_transition(user=personas.officer, code=dossier.code, action="supplement_received")
-    assert dossier.due_at == at(2026, 12, 11, 8, 10)  # no longer Thursday 17:00, late the moment it resumed
+    # A day-counted appointment moves by the working days waited (Thursday → Friday: one), to the close of
+    # office (services.moves.due_after_wait): not Thursday 17:00, late the moment it resumed, nor 08:10.
+    assert dossier.due_at == at(2026, 12, 11, 17, 0)
     step = dossier.steps.get(position=3)
-    assert step.due_at == at(2026, 12, 11, 8, 10)
+    assert step.due_at == at(2026, 12, 11, 17, 0)  # the last step stays due with its dossier
 
 
 def test_a_report_paused_for_the_reporter_keeps_its_time_left_too(personas, categories):  # noqa: F811

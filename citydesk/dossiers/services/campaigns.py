@@ -8,9 +8,13 @@ What a campaign may list (decided here, documented in docs/same-day-campaigns.md
   bring a 3-day procedure down to the same day, that is its purpose;
 - not an inter-agency procedure at a unit where it would pass to another agency (a department, the
   city): the receiving unit cannot promise another agency's step the same day;
-- units that receive dossiers (commune-level People's Committees and city departments), all of one city.
+- units that receive dossiers (commune-level People's Committees and city departments), all of one city;
+- procedures and units that pair: each procedure received at a listed unit, each unit receiving a listed
+  procedure (else the campaign, or part of it, changes no dossier).
 A change of a campaign applies to dossiers received afterwards; dossiers received before keep their
-due time.
+due time. Stopping a campaign or taking procedures and units off it is always allowed; the catalog
+may not make a procedure of a running campaign inter-agency (catalog_change_problems), and intake
+applies the rule only to a process that stays at the receiving unit (same_day_applies).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from citydesk.core.errors import DomainError, NotAllowed, NotFound
 from citydesk.core.models import Organisation, OrgKind, User
 from citydesk.core.powers import Power
 from citydesk.core.services import authorize
-from citydesk.dossiers.models import Authority, Campaign, Procedure, Target
+from citydesk.dossiers.models import Authority, Campaign, Procedure, ProcedureStep, Target
 from citydesk.dossiers.services import common
 
 # The power to plan campaigns and set targets, held over the city organisation itself.
@@ -152,26 +156,56 @@ def receivable(procedure: Procedure, unit: Organisation) -> bool:
     return True
 
 
-def check_same_day_possible(
+def _crossing_step(
+    procedure: Procedure, steps: list[ProcedureStep], unit: Organisation, city: Organisation
+) -> ProcedureStep | None:
+    """The first step of `procedure` that, for a dossier received at `unit`, another agency performs
+    (a department, the city), else None. A step whose performer the city lacks counts as crossing."""
+    try:
+        performers: list[Organisation | None] = list(common.step_units(procedure, steps, unit, city))
+    except DomainError:
+        performers = [None] * len(steps)
+    for step, performer in zip(steps, performers, strict=True):
+        if performer is None or performer.pk != unit.pk:
+            return step
+    return None
+
+
+def same_day_applies(performers: Iterable[Organisation | None], unit: Organisation) -> bool:
+    """May a dossier received at `unit`, whose steps `performers` perform (`common.step_units`), be
+    promised the same day? Only when every step is the unit's own. Intake asks it before applying a
+    campaign: the campaign was checked when planned, but the catalog may have changed the process since
+    (the import and the back office refuse that for a running campaign, not for every way a process
+    can change), and the receiving unit cannot promise another agency's step."""
+    return all(p is not None and p.pk == unit.pk for p in performers)
+
+
+def _steps_of(procedure: Procedure) -> list[ProcedureStep]:
+    return list(procedure.steps.all())
+
+
+def same_day_problems(
     procedures: list[Procedure], units: list[Organisation], city: Organisation
-) -> None:
-    """Refuse a procedure that, received at a listed unit, would pass through another agency."""
+) -> list[DomainError]:
+    """Each procedure that, received at a listed unit, would pass through another agency (one problem
+    per procedure, naming the first such unit and step), or that has no process yet."""
+    problems = []
     for procedure in procedures:
-        steps = list(procedure.steps.all())
+        steps = _steps_of(procedure)
         if not steps:
-            raise DomainError(
-                _("%(p)s has no process defined yet.") % {"p": procedure.label}, field="procedure_codes"
+            problems.append(
+                DomainError(
+                    _("%(p)s has no process defined yet.") % {"p": procedure.label}, field="procedure_codes"
+                )
             )
+            continue
         for unit in units:
             if not receivable(procedure, unit):
                 continue
-            try:
-                performers: list[Organisation | None] = list(common.step_units(procedure, steps, unit, city))
-            except DomainError:
-                performers = [None] * len(steps)
-            for step, performer in zip(steps, performers, strict=True):
-                if performer is None or performer.pk != unit.pk:
-                    raise DomainError(
+            step = _crossing_step(procedure, steps, unit, city)
+            if step is not None:
+                problems.append(
+                    DomainError(
                         _(
                             "%(p)s passes from %(u)s to another agency (step %(n)s): an inter-agency "
                             "process cannot be promised the same day."
@@ -179,6 +213,108 @@ def check_same_day_possible(
                         % {"p": procedure.code, "u": unit.name, "n": step.position},
                         field="procedure_codes",
                     )
+                )
+                break
+    return problems
+
+
+def check_same_day_possible(
+    procedures: list[Procedure], units: list[Organisation], city: Organisation
+) -> None:
+    """Refuse a procedure that, received at a listed unit, would pass through another agency."""
+    problems = same_day_problems(procedures, units, city)
+    if problems:
+        raise problems[0]
+
+
+def pairing_problems(procedures: list[Procedure], units: list[Organisation]) -> list[DomainError]:
+    """Procedures that none of the listed units receives, and units that receive none of the listed
+    procedures (a ward-level procedure with only a department): such a campaign would change no
+    dossier, or not at that unit, and its dashboard would stay empty."""
+    problems = []
+    lonely = [p.code for p in procedures if not any(receivable(p, u) for u in units)]
+    if lonely:
+        problems.append(
+            DomainError(
+                _(
+                    "None of the chosen units receives %(procedures)s: the campaign would change no dossier of it."
+                )
+                % {"procedures": ", ".join(lonely)},
+                field="procedure_codes",
+            )
+        )
+    idle = [u.name for u in units if not any(receivable(p, u) for p in procedures)]
+    if idle:
+        problems.append(
+            DomainError(
+                _(
+                    "%(units)s receive(s) none of the chosen procedures: the campaign would change nothing there."
+                )
+                % {"units": ", ".join(idle)},
+                field="unit_codes",
+            )
+        )
+    return problems
+
+
+def plan_problems(
+    procedures: list[Procedure], units: list[Organisation], city: Organisation
+) -> list[DomainError]:
+    """Every problem of the pairs a campaign lists: procedures and units that cannot pair, and
+    procedures that would pass to another agency at a listed unit."""
+    return [*pairing_problems(procedures, units), *same_day_problems(procedures, units, city)]
+
+
+def live_campaigns(procedure: Procedure) -> list[Campaign]:
+    """The campaigns listing `procedure` that are running or yet to come (active, not over)."""
+    if procedure.pk is None:
+        return []
+    return list(
+        Campaign.objects.filter(procedures=procedure, is_active=True, end_date__gte=_today())
+        .prefetch_related("units__parent", "units__admin_unit")
+        .order_by("start_date", "pk")
+    )
+
+
+def _route(procedure: Procedure, steps: Iterable[ProcedureStep]) -> tuple[Any, ...]:
+    """What decides which agency performs each step of a procedure's dossiers."""
+    return (
+        procedure.authority,
+        procedure.department_code,
+        [(s.position, s.performer, s.department_code) for s in sorted(steps, key=lambda s: s.position)],
+    )
+
+
+def catalog_change_problems(procedure: Procedure, steps: list[ProcedureStep]) -> list[str]:
+    """What a catalog change (the import, the back office) would break: `procedure` with its new
+    fields and `steps` (unsaved as they may be), listed in a running or future campaign, passing to
+    another agency at one of the campaign's units. The campaign promises those dossiers the same day;
+    it is refused so that the leader takes the procedure off the campaign (or stops it) first."""
+    campaigns = live_campaigns(procedure)
+    if not campaigns:
+        return []
+    # A change that leaves the route as it was (the level, the department, who performs each step) is
+    # not refused: a campaign planned before this rule, or one the change does not concern, stays.
+    stored = Procedure.objects.filter(pk=procedure.pk).prefetch_related("steps").first()
+    if stored is not None and _route(stored, _steps_of(stored)) == _route(procedure, steps):
+        return []
+    problems = []
+    for campaign in campaigns:
+        for unit in campaign.units.all():
+            if not receivable(procedure, unit):
+                continue
+            step = _crossing_step(procedure, steps, unit, common.city_of(unit)) if steps else None
+            if step is not None:
+                problems.append(
+                    _(
+                        "%(p)s is listed in the same-day campaign “%(c)s”: at %(u)s, step %(n)s would be "
+                        "another agency's, which cannot be promised the same day. Take %(p)s off the "
+                        "campaign (or stop it) first."
+                    )
+                    % {"p": procedure.code, "c": campaign.name, "u": unit.name, "n": step.position}
+                )
+                break
+    return problems
 
 
 def _authorize_city(user: User | None, city: Organisation) -> Actor:
@@ -231,6 +367,24 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
+def _pairs_checked(
+    campaign: Campaign | None, procedures: list[Procedure], units: list[Organisation], is_active: bool
+) -> bool:
+    """Are the listed pairs checked (plan_problems)? For a new campaign, and for a change that adds a
+    procedure or a unit or starts a stopped campaign again. Stopping a campaign, taking procedures or
+    units off it, renaming it or moving its dates is always allowed: it promises nothing new, and a
+    campaign whose procedure the catalog has changed since must remain stoppable."""
+    if campaign is None:
+        return True
+    if not is_active:
+        return False
+    if not campaign.is_active:
+        return True
+    listed_procedures = set(campaign.procedures.values_list("pk", flat=True))
+    listed_units = set(campaign.units.values_list("pk", flat=True))
+    return bool({p.pk for p in procedures} - listed_procedures or {u.pk for u in units} - listed_units)
+
+
 def campaign_problems(
     *,
     name: str | None,
@@ -239,27 +393,36 @@ def campaign_problems(
     procedure_codes: Iterable[str] | str | None,
     unit_codes: Iterable[str] | str | None,
     new: bool = True,
+    campaign: Campaign | None = None,
+    is_active: bool = True,
 ) -> list[DomainError]:
     """Every problem of a campaign's fields at once (the form says them all in one round), each naming its
-    field. A new campaign must not be over already (it would change no dossier) nor last over a year."""
+    field. A new campaign must not be over already (it would change no dossier) nor last over a year;
+    its procedures and units must pair, and none may pass to another agency (plan_problems). `campaign`:
+    the campaign being changed (then the pairs are checked only as `_pairs_checked` says)."""
     problems: list[DomainError] = []
     dates: tuple[dt.date, dt.date] | None = None
-    for check in (
-        lambda: _name(name),
-        lambda: _procedures(procedure_codes),
-        lambda: _units(unit_codes),
-    ):
-        try:
-            check()
-        except DomainError as exc:
-            problems.append(exc)
+    procedures: list[Procedure] | None = None
+    found: tuple[list[Organisation], Organisation] | None = None
+    try:
+        _name(name)
+    except DomainError as exc:
+        problems.append(exc)
+    try:
+        procedures = _procedures(procedure_codes)
+    except DomainError as exc:
+        problems.append(exc)
+    try:
+        found = _units(unit_codes)
+    except DomainError as exc:
+        problems.append(exc)
     try:
         dates = _dates(start_date, end_date)
     except DomainError as exc:
         problems.append(exc)
     if dates is not None:
         start, end = dates
-        if new and end < _today():
+        if new and campaign is None and end < _today():
             problems.append(
                 DomainError(
                     _(
@@ -274,6 +437,10 @@ def campaign_problems(
                     _("A campaign lasts at most %(n)s days.") % {"n": MAX_CAMPAIGN_DAYS}, field="end_date"
                 )
             )
+    if procedures is not None and found is not None:
+        units, city = found
+        if _pairs_checked(campaign, procedures, units, is_active):
+            problems += plan_problems(procedures, units, city)
     return problems
 
 
@@ -296,7 +463,9 @@ def campaign_create(
     title = _name(name)
     start, end = _dates(start_date, end_date)
     procedures = _procedures(procedure_codes)
-    check_same_day_possible(procedures, units, city)
+    problems = plan_problems(procedures, units, city)
+    if problems:
+        raise problems[0]
     campaign = Campaign.objects.create(name=title, start_date=start, end_date=end, created_by=user)
     campaign.procedures.set(procedures)
     campaign.units.set(units)
@@ -322,7 +491,8 @@ def campaign_update(
     unit_codes: Iterable[str] | str,
     is_active: bool = True,
 ) -> Campaign:
-    """Change a campaign (or stop it: is_active=False). Dossiers already received keep their due time."""
+    """Change a campaign (or stop it: is_active=False). Dossiers already received keep their due time.
+    Stopping it or taking procedures and units off it is always allowed (`_pairs_checked`)."""
     if user is None or not user.is_authenticated:
         raise NotAllowed(_("You must log in to do this."))
     campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
@@ -336,7 +506,10 @@ def campaign_update(
     title = _name(name)
     start, end = _dates(start_date, end_date)
     procedures = _procedures(procedure_codes)
-    check_same_day_possible(procedures, units, city)
+    if _pairs_checked(campaign, procedures, units, bool(is_active)):
+        problems = plan_problems(procedures, units, city)
+        if problems:
+            raise problems[0]
     before = campaign_snapshot(campaign)
     campaign.name, campaign.start_date, campaign.end_date = title, start, end
     campaign.is_active = bool(is_active)

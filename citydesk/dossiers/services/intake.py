@@ -38,7 +38,7 @@ from citydesk.dossiers.models import (
     Status,
     TimeUnit,
 )
-from citydesk.dossiers.services import common, reference
+from citydesk.dossiers.services import alerts, campaigns, common, reference
 from citydesk.dossiers.services.applicants import (
     Applicant,
     applicant_problems,
@@ -339,6 +339,8 @@ def dossier_receive(
     city = orgs.city_of(unit)
     step_units = common.step_units(procedure, steps, unit, city, orgs.by_code)
     campaign_id = reference.campaign_for(procedure.pk, unit.pk, timezone.localtime(now).date(), gen=gen)
+    if campaign_id is not None and not campaigns.same_day_applies(step_units, unit):
+        campaign_id = None  # the process now passes to another agency: no same-day promise it cannot keep
     try:
         if procedure.time_unit == TimeUnit.WORKING_HOURS:
             due = calendar.add_working_hours(now, procedure.processing_time)
@@ -467,6 +469,7 @@ def dossier_receive(
         common.count_month(dossier, now, received=1, received_via_one_stop=1 if via_one_stop else 0)
         common.count_campaign(dossier, received=1)
         _acknowledge(dossier)
+        alerts.dossier_arrived(dossier, by=user)  # online or by post: the unit's desk officers are told
     optional_missing = [d for d in documents if not d.required and d.pk not in given]
     return Received(
         dossier=dossier,

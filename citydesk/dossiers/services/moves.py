@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.calendar import current_calendar
 from citydesk.core.errors import Conflict, DomainError
+from citydesk.core.history_notes import local_datetime, register
 from citydesk.core.models import User
 from citydesk.dossiers import workflow
 from citydesk.dossiers.models import (
@@ -27,9 +28,11 @@ from citydesk.dossiers.models import (
     ResultMethod,
     Shipment,
     Status,
+    TimeUnit,
 )
-from citydesk.dossiers.services import acting, common
+from citydesk.dossiers.services import acting, alerts, common
 from citydesk.dossiers.services.intake import Upload, _read_upload, notify_applicant
+from citydesk.lib.workdays import WorkCalendar
 
 EVENT_OF = {
     "forward": DossierEvent.Kind.STEP_DONE,
@@ -40,6 +43,19 @@ EVENT_OF = {
     "return_result": DossierEvent.Kind.RETURNED,
     "withdraw": DossierEvent.Kind.WITHDRAWN,
 }
+# The history line of papers received: what the sender wrote (if anything), then the appointment the
+# result is due at from now on (`_resume`), in the reader's language.
+APPOINTMENT = gettext_lazy(
+    "Appointment for the result: %(d)s (the time waiting for the papers is not counted)."
+)
+PAPERS_RECEIVED = register(
+    "dossier.papers_received",
+    "%(text)s%(due)s",
+    lambda a: {
+        "text": f"{a['text']}\n" if a.get("text") else "",
+        "due": str(APPOINTMENT) % {"d": local_datetime(a["due"])},
+    },
+)
 # What the free-text inputs of a move may hold: a note is stored as the step's note, the result or the
 # reasons for refusal (unbounded columns); the shipment's fields have their columns' lengths.
 TRACKING_LIMIT = common.column_limit(Shipment, "tracking_number")
@@ -106,8 +122,9 @@ def dossier_transition(
 
     `version` (the one the officer saw) guards against two people acting at once: the second gets a
     409 conflict. A move the dossier's status does not allow is a 409 too, `workflow.NotNow`, naming the
-    move by its label and the status. Moves that wait on the applicant stop the clock; resuming moves every due time on
-    by the office time the dossier waited.
+    move by its label and the status. Moves that wait on the applicant stop the clock; resuming moves the due
+    times on by the time the dossier waited (`due_after_wait`: in working days for an appointment that is
+    a day). The officers who must act next are told (`_tell_officers`).
     """
     move = workflow.move_for(action)
     if move is None:
@@ -269,7 +286,17 @@ def dossier_transition(
     with translation.override(settings.LANGUAGE_CODE):  # stored and sent in the platform's language
         _record(dossier, actor, action, step, status_from, public_note, before, note, now, asked)
         _tell_applicant(dossier, action, note, shipment)
+    _tell_officers(dossier, action, step, user)
     return dossier
+
+
+def _tell_officers(dossier: Dossier, action: str, step: DossierStep | None, user: User | None) -> None:
+    """The officers who must act now learn it in their inbox (`services.alerts`): those of the next
+    step when the dossier changes hands, the handling officers when the papers asked for arrive."""
+    if action == "forward" and dossier.current_step is not None:
+        alerts.step_arrived(dossier, dossier.current_step, previous=step, by=user)
+    elif action == "supplement_received":
+        alerts.papers_arrived(dossier, by=user)
 
 
 def _papers_asked(dossier: Dossier, action: str, ids: list[int]) -> list[ProcedureDocument]:
@@ -316,6 +343,11 @@ def _record(
         written["papers"] = [p.pk for p in asked]
     if action == "forward" and step is not None and not public_note:
         written = common.system_note("dossier.step_done", name=step.name, name_en=step.name_en)
+    if action == "supplement_received":  # the new appointment, with what the sender wrote
+        written = {
+            "note": public_note,
+            **common.system_note(PAPERS_RECEIVED, text=public_note, due=dossier.due_at),
+        }
     common.event(
         dossier, actor, EVENT_OF[action], status_from=status_from, status_to=dossier.status, **written
     )
@@ -336,22 +368,89 @@ def _record(
 
 def _resume(dossier: Dossier, now: dt.datetime) -> None:
     """The applicant answered: the time they took is not counted, so the dossier and its current step
-    keep the office time each had left when the clock stopped, from now on (`WorkCalendar.due_after_pause`:
-    ten minutes left before a 17:00 deadline are ten office minutes after the papers arrive). A dossier
-    or step overdue before the pause gains nothing: it stays overdue by as much as it was."""
+    keep the time each had left when the clock stopped, from now on (`due_after_wait`). A dossier or step
+    overdue before the pause gains nothing: it stays overdue by as much as it was. The current step due
+    with the dossier (the last one, or one its appointment caps) stays due with it; an earlier step is
+    never moved past the dossier's new appointment."""
     if dossier.paused_at is None:
         return
     calendar = current_calendar()
     paused = dossier.paused_at
-    dossier.due_at = calendar.due_after_pause(dossier.due_at, paused, now).astimezone(dt.UTC)
+    before = dossier.due_at
+    by_days = counted_in_days(dossier, before, calendar)
+    dossier.due_at = due_after_wait(before, paused, now, by_days=by_days, calendar=calendar)
     step = dossier.current_step
     if step is not None and step.due_at is not None:
-        step_due = calendar.due_after_pause(step.due_at, paused, now).astimezone(dt.UTC)
+        if step.due_at == before:
+            step_due = dossier.due_at
+        else:
+            step_due = due_after_wait(step.due_at, paused, now, by_days=False, calendar=calendar)
+            if step.due_at < before:
+                step_due = min(step_due, dossier.due_at)
         if step_due != step.due_at:
             step.due_at = step_due
             step.save(update_fields=["due_at"])
     dossier.paused_seconds += int((now - dossier.paused_at).total_seconds())
     dossier.paused_at = None
+
+
+def counted_in_days(dossier: Dossier, due: dt.datetime, calendar: WorkCalendar) -> bool:
+    """Is the appointment `due` a day rather than a time: a limit in working days (or a same-day
+    campaign's), due at the close of office of a working day, as the receipt writes it?"""
+    if dossier.procedure.time_unit != TimeUnit.WORKING_DAYS and not dossier.same_day:
+        return False
+    local = timezone.localtime(due, calendar.tz)
+    return calendar.is_working_day(local.date()) and local == calendar.close_of(local.date())
+
+
+def due_after_wait(
+    due: dt.datetime,
+    paused: dt.datetime,
+    resumed: dt.datetime,
+    *,
+    by_days: bool,
+    calendar: WorkCalendar | None = None,
+) -> dt.datetime:
+    """Where an appointment `due` goes once the clock, stopped at `paused` for the applicant's papers,
+    runs again at `resumed` (Decrees 61/2018 and 107/2021: the time the applicant takes is not counted).
+
+    A wait of less than a working minute moves nothing. Otherwise:
+
+    - An appointment that is a day (`by_days`: a limit in working days, due at the close of office) is
+      moved in working days, as the limit itself is counted and as the one-stop desk writes a new
+      appointment: by the working days from the day the clock stopped to the day it runs again, each
+      taken as a receipt is (a moment after the close of office, or on a day off, counts as the next
+      working day). Papers that arrive on the working day they were asked for, before the close, move
+      nothing — “30/11 17:00” never becomes “01/12 07:31” for a minute's wait; papers asked for on
+      Monday and brought on Wednesday move it two working days, to the close of office.
+    - An appointment that is a time (a limit in working hours, or a due time already moved to the hour)
+      moves by the office time waited, in whole minutes (`WorkCalendar.add_working_hours`).
+
+    The result is never earlier than `due`.
+    """
+    calendar = calendar or current_calendar()
+    waited = calendar.working_time_between(paused, resumed)
+    minutes = int(waited // dt.timedelta(minutes=1))
+    if minutes <= 0:
+        return due
+    if not by_days:
+        return calendar.add_working_hours(due, dt.timedelta(minutes=minutes)).astimezone(dt.UTC)
+    day, back = _office_day(paused, calendar), _office_day(resumed, calendar)
+    moved = timezone.localtime(due, calendar.tz).date()
+    while day < back:
+        day = calendar.next_working_day(day)
+        moved = calendar.next_working_day(moved)
+    return calendar.close_of(moved).astimezone(dt.UTC)
+
+
+def _office_day(moment: dt.datetime, calendar: WorkCalendar) -> dt.date:
+    """The working day a moment counts in, as a receipt's: its own before the close of office on a
+    working day, else the next working day."""
+    local = timezone.localtime(moment, calendar.tz)
+    day = local.date()
+    if calendar.is_working_day(day) and local < calendar.close_of(day):
+        return day
+    return calendar.next_working_day(day)
 
 
 def _count(dossier: Dossier, action: str, now: dt.datetime) -> None:
@@ -404,6 +503,7 @@ def _tell_applicant(dossier: Dossier, action: str, note: str, shipment: Shipment
         "unit": dossier.unit.name,
         "carrier": shipment.carrier if shipment else "",
         "tracking": shipment.tracking_number if shipment else "",
+        "due": common.local_text(dossier.due_at),
     }
     subject = str(APPLICANT_MESSAGES[action]) % values
     lines = [_body(dossier, action, shipment) % values]
@@ -448,7 +548,9 @@ def _body(dossier: Dossier, action: str, shipment: Shipment | None) -> str:
         return _returned_text(dossier, shipment)
     return {
         "request_supplement": _("Your dossier %(code)s needs more papers before it can go on: %(note)s"),
-        "supplement_received": _("The papers for your dossier %(code)s were received; handling goes on."),
+        "supplement_received": _(
+            "The papers for your dossier %(code)s were received; handling goes on. The result is due %(due)s."
+        ),
         "refuse": _("Your dossier %(code)s was refused. Reasons: %(note)s"),
         "withdraw": _("Your dossier %(code)s was withdrawn."),
     }[action]

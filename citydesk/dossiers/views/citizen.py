@@ -3,21 +3,25 @@ code, the phone check that opens the dossier's summary, uploading additional pap
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from citydesk.core.errors import DomainError, NotAllowed
+from citydesk.core.errors import Conflict, DomainError, NotAllowed
 from citydesk.core.models import Organisation, User
+from citydesk.core.validators import normalize_phone
 from citydesk.dossiers import payments, selectors, staging, workflow
 from citydesk.dossiers.forms import (
     ACCEPT,
@@ -33,8 +37,10 @@ from citydesk.dossiers.forms import (
 from citydesk.dossiers.models import (
     OPEN_STATUSES,
     Authority,
+    Channel,
     Dossier,
     DossierEvent,
+    IdempotencyKey,
     Payment,
     Procedure,
     ProcedureDocument,
@@ -73,6 +79,102 @@ from citydesk.dossiers.views.common import (
     step_rows,
 )
 from citydesk.lib.text import search_key
+
+# --- Limits of online filing -----------------------------------------------------------------------
+#
+# Filing online needs no account, and each dossier starts a legal deadline in a unit's queue and sends a
+# message to the phone number given. So, signed in or not (the web form and `POST /dossiers/online`
+# alike): one network address files at most CITYDESK_DOSSIER_ONLINE_ADDRESS_LIMIT_PER_HOUR dossiers an
+# hour (generous: a family or an office behind one address never reaches it), and one phone number is
+# named by at most CITYDESK_DOSSIER_ONLINE_PHONE_LIMIT_PER_DAY online dossiers a day. Past either the
+# filing is refused (429) and nothing is stored.
+#
+# Both are counted in the database, as the ratings count theirs. The phone: the online dossiers naming
+# it. The address (REMOTE_ADDR, which `web.middleware.ForwardedClientAddress` sets from the trusted
+# proxies' header; an IPv6 address counted by its /64, as the phone check counts it): a dossier has no
+# column for it, so each online filing stores a keyed hash of it (never the address) as a row of the
+# dossier's submission keys, scope `online-address:<hash>` and key the dossier's code, deleted with the
+# dossier; one range of that table's (scope, key) index counts an address's filings. The check and the
+# filing are not one lock: two filings sent at the same instant from one address may both pass the
+# last place, as two ratings may.
+
+ONLINE_ADDRESS_LIMIT_PER_HOUR = 20
+ONLINE_PHONE_LIMIT_PER_DAY = 5
+ONLINE_ADDRESS_SCOPE = "online-address:"
+_ADDRESS_SALT = "citydesk.dossiers.online-address"
+
+
+class FilingLimited(DomainError):
+    """Too many online filings from one network address, or naming one phone number: HTTP 429."""
+
+    status = 429
+
+
+def online_address_limit_per_hour() -> int:
+    return int(
+        getattr(settings, "CITYDESK_DOSSIER_ONLINE_ADDRESS_LIMIT_PER_HOUR", ONLINE_ADDRESS_LIMIT_PER_HOUR)
+    )
+
+
+def online_phone_limit_per_day() -> int:
+    return int(getattr(settings, "CITYDESK_DOSSIER_ONLINE_PHONE_LIMIT_PER_DAY", ONLINE_PHONE_LIMIT_PER_DAY))
+
+
+def online_address_scope(address: str) -> str:
+    """What an online filing from `address` is counted under: a keyed hash of its network (80 characters
+    at most, the scope column's length)."""
+    network = phone_checks.network_of(address) or "unknown"
+    return ONLINE_ADDRESS_SCOPE + salted_hmac(_ADDRESS_SALT, network, algorithm="sha256").hexdigest()
+
+
+def online_filing_limits(address: str, phone: str, *, now: dt.datetime | None = None) -> list[DomainError]:
+    """Why an online filing from `address` naming `phone` (as typed) is refused now: the address's limit
+    (no field: it is the sender's, not a field's) and the phone's (field `applicant_phone`); [] if not."""
+    now = now or timezone.now()
+    problems: list[DomainError] = []
+    limit = online_address_limit_per_hour()
+    filed_here = IdempotencyKey.objects.filter(
+        scope=online_address_scope(address), created_at__gte=now - dt.timedelta(hours=1)
+    ).count()
+    if filed_here >= limit:
+        problems.append(
+            FilingLimited(
+                _(
+                    "Too many dossiers were filed online from this network address: at most %(n)s an hour. "
+                    "Please try again later, or file at the one-stop desk."
+                )
+                % {"n": limit}
+            )
+        )
+    try:
+        number = normalize_phone(phone, field="applicant_phone", foreign=True) if phone else ""
+    except DomainError:  # the intake says what is wrong with it
+        number = ""
+    if number:
+        limit = online_phone_limit_per_day()
+        named = Dossier.objects.filter(
+            channel=Channel.ONLINE, applicant_phone=number, received_at__gte=now - dt.timedelta(days=1)
+        ).count()
+        if named >= limit:
+            problems.append(
+                FilingLimited(
+                    _(
+                        "Too many dossiers filed online today give the phone number %(phone)s (at most %(n)s a "
+                        "day). Check the number, or try again tomorrow."
+                    )
+                    % {"phone": number, "n": limit},
+                    field="applicant_phone",
+                )
+            )
+    return problems
+
+
+def online_filing_counted(address: str, dossier: Dossier) -> None:
+    """Count an online filing from `address` (in the transaction that stored the dossier)."""
+    IdempotencyKey.objects.create(
+        scope=online_address_scope(address), key=dossier.code, dossier=dossier, created_at=timezone.now()
+    )
+
 
 # --- Filing online --------------------------------------------------------------------------------
 
@@ -163,7 +265,7 @@ def file_online(request: HttpRequest, procedure_code: str) -> HttpResponse:
         "form": form,
         "applicant_fields": [form[name] for name in APPLICANT_FIELDS],
         "fee_text": payments.vnd(procedure.fee) if procedure.fee else "",
-        "pays_online": procedure.service_level >= 4 and procedure.fee > 0,
+        "pays_online": procedure.service_level >= payments.ONLINE_LEVEL and procedure.fee > 0,
         "accept": ACCEPT,
         "max_mb": getattr(settings, "CITYDESK_MAX_DOSSIER_FILE_MB", 10),
     }
@@ -203,16 +305,22 @@ def _file(
     form.add_domain_errors(problems)
     if problems:
         status = status_of(problems[0])
+    limited = online_filing_limits(_visitor(request), form.applicant().phone)
+    form.add_domain_errors(limited)
+    if limited:
+        status = FilingLimited.status
     if not form.errors:
         try:
-            received = dossier_receive(
-                user=user,
-                procedure_code=procedure.code,
-                unit_code=unit_code,
-                channel="online",
-                applicant=form.applicant(),
-                uploads=uploads,
-            )
+            with transaction.atomic():
+                received = dossier_receive(
+                    user=user,
+                    procedure_code=procedure.code,
+                    unit_code=unit_code,
+                    channel="online",
+                    applicant=form.applicant(),
+                    uploads=uploads,
+                )
+                online_filing_counted(_visitor(request), received.dossier)
         except DomainError as exc:
             form.add_domain_error(exc)
             status = status_of(exc)
@@ -221,7 +329,7 @@ def _file(
             dossier = received.dossier
             remember_filed(request, dossier.code)
             grant(request, dossier.code, FULL)
-            if payments.needs_payment(dossier):
+            if payments.pays_online(dossier):  # level 4 only: a level-3 fee is paid at the desk
                 payment = payments.payment_start(dossier=dossier, user=user)
                 messages.success(
                     request,
@@ -248,7 +356,7 @@ def filed(request: HttpRequest, code: str) -> HttpResponse:
         "dossier": dossier,
         "track_path": track_path,
         "track_url": request.build_absolute_uri(track_path),
-        "needs_payment": dossier.procedure.service_level >= 4 and payments.needs_payment(dossier),
+        "needs_payment": payments.pays_online(dossier),
         "fee_text": payments.vnd(dossier.fee) if dossier.fee else "",
     }
     return render(request, "dossiers/citizen_filed.html", context)
@@ -275,12 +383,15 @@ def pay_start(request: HttpRequest, code: str) -> HttpResponse:
     return redirect(payments.adapter_for(payment.provider).checkout_url(payment))
 
 
+def _payment(reference: str) -> Payment | None:
+    return Payment.objects.select_related("dossier", "dossier__procedure").filter(reference=reference).first()
+
+
 @require_http_methods(["GET", "POST"])
 def pay(request: HttpRequest, reference: str) -> HttpResponse:
-    """The sandbox payment gateway's page: “Pay” or “Cancel”; no money is taken."""
-    payment = (
-        Payment.objects.select_related("dossier", "dossier__procedure").filter(reference=reference).first()
-    )
+    """The sandbox payment gateway's page: “Pay” or “Cancel”; no money is taken. The fee is paid once: a
+    dossier paid already (in another tab, at the desk) or ended offers no “Pay” and refuses one (409)."""
+    payment = _payment(reference)
     if payment is None or payment.provider != "sandbox":
         return not_found(request, _("No payment %(ref)s.") % {"ref": reference})
     if not _payer_may(request, payment.dossier):
@@ -291,9 +402,12 @@ def pay(request: HttpRequest, reference: str) -> HttpResponse:
         form = PaymentForm(request.POST)
         if form.is_valid():
             user = request.user if request.user.is_authenticated else None
-            payment = payments.payment_confirm(
-                reference=payment.reference, outcome=form.cleaned_data["outcome"], user=user
-            )
+            try:
+                payment = payments.payment_confirm(
+                    reference=payment.reference, outcome=form.cleaned_data["outcome"], user=user
+                )
+            except Conflict as exc:  # paid meanwhile, or the dossier ended: this payment is cancelled
+                return _pay_page(request, _payment(reference) or payment, exc.message, exc.status)
             if payment.state == Payment.State.PAID:
                 messages.success(request, _("The fee is paid. Thank you."))
             else:
@@ -306,12 +420,20 @@ def pay(request: HttpRequest, reference: str) -> HttpResponse:
             return redirect(target, code=payment.dossier.code)
         error = _("Choose “Pay now” or “Cancel the payment”.")
         status = 400
+    return _pay_page(request, payment, error, status)
+
+
+def _pay_page(request: HttpRequest, payment: Payment, error: str, status: int) -> HttpResponse:
+    # A payment still pending whose dossier can no longer be paid: said, and no “Pay now”.
+    closed = payments.payment_refusal(payment.dossier) if payment.state == Payment.State.PENDING else None
     context = {
         "payment": payment,
         "dossier": payment.dossier,
         "adapter": payments.adapter_for(payment.provider),
         "amount_text": payments.vnd(payment.amount),
         "error": error,
+        "closed": closed.message if closed is not None and not error else "",
+        "may_pay": payment.state == Payment.State.PENDING and closed is None,
     }
     return render(request, "dossiers/citizen_pay.html", context, status=status)
 
@@ -484,7 +606,7 @@ def _track_page(
         "supplement_key": supplement_key if key_opens else "",
         "supplement_key_stale": bool(supplement_key) and access != FULL and not key_opens,
         "may_withdraw": may_withdraw,
-        "needs_payment": full and dossier.procedure.service_level >= 4 and payments.needs_payment(dossier),
+        "needs_payment": full and payments.pays_online(dossier),
         "fee_text": payments.vnd(dossier.fee) if dossier.fee else "",
         "phone_error": phone_error,
         "phone_locked": bool(phone_locked),

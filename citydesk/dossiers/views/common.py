@@ -151,7 +151,10 @@ def remember_filed(request: HttpRequest, code: str) -> None:
 
 def token_ok(dossier: Dossier, token: str) -> bool:
     return (
-        bool(token) and bool(dossier.citizen_token) and secrets.compare_digest(token, dossier.citizen_token)
+        bool(token)
+        and token.isascii()  # compare_digest takes ASCII text only: "?t=é" was a 500
+        and bool(dossier.citizen_token)
+        and secrets.compare_digest(token, dossier.citizen_token)
     )
 
 

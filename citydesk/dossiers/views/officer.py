@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -17,7 +18,7 @@ from citydesk.core.access import record_case_access
 from citydesk.core.errors import Conflict, DomainError, NotAllowed
 from citydesk.core.models import User
 from citydesk.core.powers import Role
-from citydesk.dossiers import payments, selectors, workflow
+from citydesk.dossiers import payments, selectors, slips, workflow
 from citydesk.dossiers.forms import ACCEPT, ActionForm, QueueFilterForm
 from citydesk.dossiers.models import Dossier, DossierStep, ResultMethod, Status
 from citydesk.dossiers.payments import vnd
@@ -56,6 +57,12 @@ FIELD_IDS = {
     "tracking_number": "return-tracking",
     "delivery_address": "return-address",
     "files": "",  # several file inputs: the action's form
+}
+# The controls of the forms that are not workflow moves (views/slips.py): the apology for a late dossier
+# and the signed result's file; a refusal naming another field leads to the form.
+OWN_FORM_FIELDS = {
+    "apology": {"appointment": "apology-appointment", "reason": "apology-reason"},
+    "result_file": {"file": "result-file"},
 }
 
 
@@ -105,6 +112,8 @@ class PageError:
 
 def error_anchor(action: str, field: str | None) -> str:
     """Where the error summary's link leads: the control of the field at fault, else the action's form."""
+    if action in OWN_FORM_FIELDS:
+        return OWN_FORM_FIELDS[action].get(field or "", f"form-{action}")
     if field and field in ACTION_FIELDS.get(action, ()):
         control = FIELD_IDS.get(field, f"{action}-{field}")
         if control:
@@ -169,7 +178,17 @@ def _page(
         )
     # The fee first (the applicant may be at the desk to pay), the moves that end the dossier last.
     actions.sort(key=lambda a: 0 if a["action"] == RECORD_PAYMENT else 2 if a["action"] in ENDING else 1)
-    shown = error is not None and any(a["action"] == error.form for a in actions)
+    # The apology's form is there for a late dossier, the signed result's while the result is ready.
+    apology_open = slips.apology_problem(dossier) is None
+    result_open = dossier.status == Status.RESULT_READY
+    own_open = {"apology": apology_open, "result_file": result_open}
+    shown = error is not None and (
+        any(a["action"] == error.form for a in actions) or own_open.get(error.form, False)
+    )
+    own_errors: dict[str, dict[str, str]] = {form: {} for form in OWN_FORM_FIELDS}
+    if error is not None and error.form in OWN_FORM_FIELDS and own_open[error.form]:
+        fields = OWN_FORM_FIELDS[error.form]
+        own_errors[error.form][error.field if error.field in fields else ""] = error.message
     # The step is someone else's to do: say whose, rather than leave the officer with "withdraw" alone.
     moves = {a["action"] for a in actions}
     whose_step = ""
@@ -208,6 +227,14 @@ def _page(
         "error": error,
         "error_anchor": error_anchor(error.form, error.field) if error is not None and shown else "",
         "accept": ACCEPT,
+        "slips": slips.available_slips(dossier, events),
+        "apology_open": apology_open,
+        "apology_errors": own_errors["apology"],
+        "apology_values": values if error is not None and error.form == "apology" else {},
+        "signed_result": dossier.signed_result,
+        "result_open": result_open,
+        "result_errors": own_errors["result_file"],
+        "max_mb": getattr(settings, "CITYDESK_MAX_DOSSIER_FILE_MB", 10),
     }
     return render(request, "dossiers/officer_dossier.html", context, status=status)
 
