@@ -323,6 +323,7 @@ def dossier_receive_at_desk(request: HttpRequest, payload: DossierIn, response: 
         payload=payload,
         channel=payload.channel,
         provided=payload.documents,
+        via_one_stop=payload.via_one_stop,
     )
     if not created:
         response[REPLAYED_HEADER] = "true"

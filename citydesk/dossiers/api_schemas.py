@@ -42,6 +42,11 @@ class ApplicantIn(Schema):
 class DossierIn(ApplicantIn):
     channel: str = Channel.DESK
     documents: list[int] = Field([], description="ids of the procedure's papers checked at the desk")
+    via_one_stop: bool = Field(
+        True,
+        description="false: received directly by the unit's specialists, not at the one-stop desk (recorded "
+        "afterwards); it counts against the target share handled through the one-stop system",
+    )
 
 
 class DossierActionIn(Schema):

@@ -102,6 +102,9 @@ class DeskIntakeForm(ApplicantMixin, DomainErrorForm):
     channel = forms.ChoiceField(
         required=False, choices=[(Channel.DESK, Channel.DESK.label), (Channel.POST, Channel.POST.label)]
     )
+    # A dossier the unit's specialists took in directly, recorded here afterwards: it counts against the
+    # target share handled through the one-stop system (Dossier.via_one_stop).
+    outside_one_stop = forms.BooleanField(required=False)
     field_map = {"code": "procedure"}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -75,6 +75,7 @@ def check_same_intake(
     applicant: Applicant,
     provided: Iterable[int] = (),
     uploads: Iterable[Upload] = (),
+    via_one_stop: bool = True,
 ) -> None:
     """KeyReused unless this request is the one that received `dossier`."""
     papers = [p for p in dossier.documents.all() if not p.is_supplement]
@@ -83,6 +84,7 @@ def check_same_intake(
         and (unit_code or "").strip() == dossier.unit.code
         and channel == dossier.channel
         and _same_applicant(dossier, applicant, channel)
+        and via_one_stop == dossier.via_one_stop
     )
     if same and channel == Channel.ONLINE:
         sent = sorted((_upload_key(u) for u in uploads), key=repr)

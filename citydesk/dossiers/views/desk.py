@@ -179,6 +179,7 @@ def _receive(request: HttpRequest, units: list[Organisation]) -> HttpResponse:
                 channel=form.channel_value(),
                 applicant=form.applicant(),
                 provided=sorted(ticked),
+                via_one_stop=not form.cleaned_data.get("outside_one_stop"),
             )
         except DomainError as exc:
             form.add_domain_error(exc)
