@@ -307,6 +307,8 @@ def _written_keys() -> dict[str, dict[str, models.Field]]:
             "file": text(_("file")),
             "type": text(_("file type")),
             "size": text(_("size (bytes)")),
+            "told": text(_("people told")),  # an escalation's heads, deputies or heads above (user names)
+            "auto_close_days": text(_("days without an answer")),
         },
         "procedure": {
             "documents": text(_("papers of the dossier")),

@@ -148,6 +148,9 @@ def test_changes_read_with_field_names_choice_labels_and_names(personas, categor
     )
     shown = [row[1:] for row in change_rows(report)]
     assert ("UBND Phường Sài Gòn (26740)", "UBND Phường Bến Thành (26743)") in shown
+    escalation = _row("report", {}, {"told": ["head"], "auto_close_days": 7})
+    names = [row[0] for row in change_rows(escalation)]
+    assert "told" not in names and "auto_close_days" not in names, names  # named, not keys
     from citydesk.reports.models import Status
 
     assert (str(Status.ASSIGNED.label), str(Status.IN_PROGRESS.label)) in shown
