@@ -167,13 +167,17 @@ def papers_in_checklist_order(papers: list[DossierDocument]) -> list[DossierDocu
     return sorted(papers, key=lambda p: (p.checklist_position, p.pk or 0))  # type: ignore[attr-defined]
 
 
-def receipt_context(dossier: Dossier, papers: list[DossierDocument]) -> dict[str, Any]:
-    private = private_url(dossier)
+def receipt_context(
+    dossier: Dossier, papers: list[DossierDocument], *, with_private: bool = True
+) -> dict[str, Any]:
+    """`with_private`: the applicant's private link (and its QR code) on the paper, for the copy handed to
+    the applicant; a reprint by other staff carries the public lookup address only."""
+    private = private_url(dossier) if with_private else lookup_url(dossier)
     return {
         "dossier": dossier,
         "papers": papers_in_checklist_order(list(papers)),
         "lookup_url": lookup_url(dossier),
-        "private_url": private if dossier.citizen_token else "",
+        "private_url": private if dossier.citizen_token and with_private else "",
         "qr_url": private,
         "qr_svg": qr_svg(private),
         "fee_text": fee_text(dossier),
@@ -183,12 +187,28 @@ def receipt_context(dossier: Dossier, papers: list[DossierDocument]) -> dict[str
     }
 
 
-def receipt_html(dossier: Dossier, papers: list[DossierDocument], request: HttpRequest | None = None) -> str:
-    return render_to_string("dossiers/receipt.html", receipt_context(dossier, papers), request=request)
+def receipt_html(
+    dossier: Dossier,
+    papers: list[DossierDocument],
+    request: HttpRequest | None = None,
+    *,
+    with_private: bool = True,
+) -> str:
+    context = receipt_context(dossier, papers, with_private=with_private)
+    return render_to_string("dossiers/receipt.html", context, request=request)
 
 
-def receipt_pdf(dossier: Dossier, papers: list[DossierDocument], request: HttpRequest | None = None) -> bytes:
+def receipt_pdf(
+    dossier: Dossier,
+    papers: list[DossierDocument],
+    request: HttpRequest | None = None,
+    *,
+    with_private: bool = True,
+) -> bytes:
     """The receipt as an A4 PDF. Raises PdfUnavailable without WeasyPrint's libraries."""
     weasyprint = load_weasyprint()
-    html = weasyprint.HTML(string=receipt_html(dossier, papers, request), url_fetcher=url_fetcher(weasyprint))
+    html = weasyprint.HTML(
+        string=receipt_html(dossier, papers, request, with_private=with_private),
+        url_fetcher=url_fetcher(weasyprint),
+    )
     return html.write_pdf()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -169,7 +170,7 @@ class RuleCategoryFilter(admin.SimpleListFilter):
         value = self.value()
         if value == self.ANY:
             return queryset.filter(category__isnull=True)
-        if value and value.isdigit():
+        if value and re.fullmatch(r"[0-9]{1,9}", value):
             return queryset.filter(category_id=int(value))
         return queryset
 

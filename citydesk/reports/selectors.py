@@ -270,7 +270,7 @@ def _in_queue_order(qs: QuerySet[Report], status: str) -> _InParts:
     else:
         paused = list(
             Report.objects.filter(
-                paused_at__isnull=False, paused_at__lte=F("due_at"), due_at__lt=now
+                paused_at__isnull=False, paused_at__lte=F("due_at"), due_at__lt=now, status__in=OPEN_STATUSES
             ).values_list("pk", flat=True)[: PAUSED_IN_TIME_MAX + 1]
         )
         if len(paused) > PAUSED_IN_TIME_MAX:

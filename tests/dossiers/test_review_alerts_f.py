@@ -354,3 +354,12 @@ def test_the_applicant_and_the_history_are_given_the_new_appointment(personas, c
     event = DossierEvent.objects.get(dossier=dossier, kind=DossierEvent.Kind.SUPPLEMENT_RECEIVED)
     assert "11/12/2026 17:00" in event.display_note and "Đã nhận bản sao CCCD" in event.display_note
     assert event.public
+
+
+def test_the_warning_window_counts_office_hours(personas, catalog, receive):
+    """Due Thursday 17:00 with 8 hours' warning: counted in office hours the warning comes once Wednesday's
+    office closes (the officers read it Thursday morning); in clock hours it waited until 09:00 Thursday."""
+    dossier = receive(applicant=APPLICANT, when=at(2026, 12, 7, 9, 0))  # due Thu 10/12 17:00
+    assert dossier.due_at == at(2026, 12, 10, 17, 0)
+    assert deadline_sweep(now=at(2026, 12, 9, 12, 0))["warned"] == 0  # Wednesday noon: more than a day left
+    assert deadline_sweep(now=at(2026, 12, 9, 17, 30))["warned"] == 1  # after Wednesday's close

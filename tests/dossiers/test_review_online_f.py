@@ -460,3 +460,32 @@ def test_the_procedures_api_searches_word_by_word_like_the_catalog(client, perso
     assert catalog.birth.code in codes("làm giấy khai sinh")  # filler words need not match
     assert codes("khai sinh")[0] == catalog.birth.code
     assert codes("sinh khai") and not codes("khaisinh")  # whole words, in any order
+
+
+def test_only_the_applicant_and_the_receiving_desk_that_day_print_the_private_link(
+    client, personas, catalog, receive
+):
+    """The key opens the applicant's details, rating and withdrawal: a reprint by another officer (the
+    head, a later day) carries the public lookup address only."""
+    from django.test import RequestFactory
+
+    from citydesk.dossiers.views.desk import _hands_over_the_key
+
+    dossier = receive(applicant=Applicant(name="Lê Văn Tư"))  # received by personas.officer, now
+    factory = RequestFactory()
+
+    def hands_over(user: Any, access: str = "") -> bool:
+        request = factory.get("/")
+        request.user = user
+        return _hands_over_the_key(request, dossier, access)
+
+    Dossier.objects.filter(pk=dossier.pk).update(received_at=timezone.now())  # received today
+    dossier.refresh_from_db()
+    assert dossier.received_by == personas.officer
+    assert hands_over(personas.officer) and hands_over(personas.citizen, access="full")
+    assert not hands_over(personas.head)
+    Dossier.objects.filter(pk=dossier.pk).update(received_at=timezone.now() - dt.timedelta(days=2))
+    dossier.refresh_from_db()
+    assert not hands_over(personas.officer)  # a reprint days later
+    page = receipt_html(dossier, [], with_private=False)
+    assert dossier.citizen_token not in page and f"/ho-so/tra-cuu/{dossier.code}/" in page

@@ -440,3 +440,12 @@ def test_only_the_handling_officers_attach_the_result(client, personas, catalog,
 def test_a_strange_link_key_is_refused_not_a_server_error(client, personas, catalog):
     dossier = level_4(personas)
     assert client.get(f"/ho-so/tra-cuu/{dossier.code}/ket-qua/", {"t": "khóa\x00"}).status_code == 302
+
+
+def test_a_version_int_cannot_read_is_refused_not_a_server_error(personas, catalog, receive):
+    """ "²" passes str.isdigit() and not int(): the apology and attach forms gave a 500 for it."""
+    dossier = receive()
+    with clock(LATE):
+        officer = login(personas.officer)
+        assert apologise(officer, dossier, version="²").status_code == 400
+    assert not DossierEvent.objects.filter(dossier=dossier, kind=DossierEvent.Kind.APOLOGY).exists()

@@ -331,3 +331,19 @@ def test_the_queue_lists_the_reports_near_a_boundary(client, personas, categorie
     assert re.search(
         r'<select id="f-boundary" name="near_boundary">.*?<option value="1" selected>', page, re.S
     )
+
+
+def test_a_report_finished_while_paused_leaves_the_paused_list(personas, categories):
+    """Resolved while waiting for the citizen: the pause mark goes, so finished reports never pile up in
+    the queue's "paused in time" list (over its limit every page would read each row)."""
+    from citydesk.reports.services import report_pause, report_transition
+    from tests.reports.conftest import submit_report as _submit
+
+    report = _submit(contact_email="dan@example.vn", contact_name="Nguyễn Văn Dân")
+    for action in ("classify", "assign", "start"):
+        extra = {"assignee": personas.officer.username} if action == "assign" else {}
+        report = report_transition(user=personas.head, code=report.code, action=action, **extra)
+    report_pause(user=personas.officer, code=report.code, note="Xin ảnh rõ hơn")
+    assert Report.objects.get(pk=report.pk).paused_at is not None
+    report_transition(user=personas.officer, code=report.code, action="resolve", resolution="Đã vá ổ gà")
+    assert Report.objects.get(pk=report.pk).paused_at is None

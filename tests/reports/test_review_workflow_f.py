@@ -294,3 +294,18 @@ def test_the_api_says_a_merged_report_is_merged(client, personas, categories):
     data = client.get(f"/api/v1/reports/{dup.code}").json()
     assert data["status"] == "rejected" and data["status_label"] == "Đã gộp do trùng lặp"
     assert data["duplicate_of"] == master.code
+
+
+def test_a_version_that_int_cannot_read_is_a_stale_one_not_a_server_error(client, personas, categories):
+    """ "²" is a digit to str.isdigit() and not to int(): the bulk form's version of it was a 500."""
+    from tests.reports.conftest import submit_report as _submit
+
+    report = _submit(description="Ổ gà")
+    client.force_login(personas.head)
+    r = client.post(
+        "/xu-ly/giao-viec/",
+        {"codes": [report.code], "assignee": personas.officer.username, f"version-{report.code}": "²"},
+    )
+    assert r.status_code in (400, 409)  # refused as a version it never had, not a 500
+    report.refresh_from_db()
+    assert report.assignee_id is None

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from citydesk.core.audit import Actor
+from citydesk.core.calendar import current_calendar
 from citydesk.core.history_notes import local_datetime, register, system_note
 from citydesk.core.models import Organisation, User
 from citydesk.core.powers import ROLE_POWERS, Power, Role
@@ -302,6 +303,14 @@ def _marks(dossier_ids: Iterable[int]) -> set[tuple[Any, ...]]:
     }
 
 
+def warn_limit(now: dt.datetime, lead: dt.timedelta) -> dt.datetime:
+    """The latest due time a warning `lead` of office time ahead is owed for at `now` (office periods of
+    working days, as due times are counted); a zero lead warns of nothing."""
+    if lead <= dt.timedelta(0):
+        return now
+    return current_calendar().add_working_hours(now, lead)
+
+
 def _lead(due: dt.datetime, start: dt.datetime | None, warn: dt.timedelta) -> dt.timedelta:
     """How long before `due` the warning goes: CITYDESK_SLA_WARN_HOURS (as for reports), but no more
     than half the time from `start`, so that a short step is not warned the moment it starts."""
@@ -420,14 +429,16 @@ def deadline_sweep(*, now: dt.datetime | None = None, since: dt.datetime | None 
         dossier__status__in=OPEN_STATUSES,
         dossier__paused_at__isnull=True,
     )
-    soon = {"due_at__gt": now, "due_at__lte": now + warn}
+    # The warning window counts office hours of the calendar, as the reports' does: in clock hours a
+    # dossier due Monday 08:00 was warned at midnight, and one due Tuesday 08:00 not before Friday's close.
+    soon = {"due_at__gt": now, "due_at__lte": warn_limit(now, warn)}
     late = {"due_at__lte": now, **({"due_at__gt": since} if since is not None else {})}
 
     # The candidates are read as ids first (the writes then hold no cursor open), then loaded by chunks.
     warned = [
         pk
         for pk, due, received in running.filter(**soon).values_list("pk", "due_at", "received_at")
-        if now >= due - _lead(due, received, warn)
+        if due <= warn_limit(now, _lead(due, received, warn))
     ]
     escalated = list(running.filter(**late).order_by("due_at", "pk").values_list("pk", flat=True))
     steps_warned = [
@@ -436,7 +447,7 @@ def deadline_sweep(*, now: dt.datetime | None = None, since: dt.datetime | None 
             "pk", "due_at", "started_at", "dossier__due_at"
         )
         # A step due with its dossier is warned of as the dossier, to the same officers.
-        if due != dossier_due and now >= due - _lead(due, started, warn)
+        if due != dossier_due and due <= warn_limit(now, _lead(due, started, warn))
     ]
     steps_escalated = [
         pk

@@ -11,6 +11,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -293,6 +294,20 @@ def rating_open(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("dossiers:received", code=dossier.code)
 
 
+def _hands_over_the_key(request: HttpRequest, dossier: Dossier, access: str) -> bool:
+    """Whether this print of the receipt carries the applicant's private link: the applicant's own, and the
+    copy the receiving officer prints on the day of receipt to hand over. Any other officer's reprint (a
+    department's, a head's, a later one) has the public lookup address only: the key opens the applicant's
+    details, their rating and the withdrawal, which no officer may do in the applicant's name."""
+    if access == FULL:
+        return True
+    return (
+        dossier.received_by_id is not None
+        and dossier.received_by_id == request.user.pk
+        and timezone.localdate(dossier.received_at) == timezone.localdate()
+    )
+
+
 @require_GET
 def receipt(request: HttpRequest, code: str) -> HttpResponse:
     """The printable receipt: for the handling officers and the applicant only."""
@@ -317,7 +332,9 @@ def receipt(request: HttpRequest, code: str) -> HttpResponse:
     record_case_access(request, dossier, "receipt")  # staff only: the applicant's own reading is not logged
     papers = [p for p in papers_of(dossier) if not p.is_supplement]
     try:
-        pdf = receipt_pdf(dossier, papers, request)
+        pdf = receipt_pdf(
+            dossier, papers, request, with_private=_hands_over_the_key(request, dossier, access)
+        )
     except PdfUnavailable as exc:
         return render(
             request,

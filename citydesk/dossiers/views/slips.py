@@ -3,6 +3,8 @@ the handling officers, downloaded by them and, once the result is handed over on
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -70,7 +72,7 @@ def slip(request: HttpRequest, code: str, kind: str) -> HttpResponse:
 
 def _version(request: HttpRequest) -> int:
     raw = (request.POST.get("version") or "").strip()
-    if not raw.isdigit() or len(raw) > 9:
+    if not re.fullmatch(r"[0-9]{1,9}", raw):  # not isdigit(): "²" is a digit int() refuses
         raise DomainError(_("The page did not say which version you saw: reload it."), field="version")
     return int(raw)
 

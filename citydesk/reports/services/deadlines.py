@@ -250,10 +250,14 @@ def _escalate(report: Report, system: Actor, now: datetime, *, triage: bool) -> 
 
 
 def _warn(report: Report, *, triage: bool) -> None:
-    """The deadline warning to the report's officer (or, without one, its unit's officers and heads)."""
-    people = _unit_people([report.unit_id], [Role.OFFICER, Role.DEPUTY, Role.HEAD])
-    if report.assignee_id:
-        people = [p for p in people if p.pk == report.assignee_id] or people
+    """The deadline warning to the report's officer (or, without one, its unit's officers and heads). The
+    triage deadline's goes to those who classify, the unit's heads and deputies (an officer cannot)."""
+    if triage:
+        people = _unit_people([report.unit_id], [Role.DEPUTY, Role.HEAD])
+    else:
+        people = _unit_people([report.unit_id], [Role.OFFICER, Role.DEPUTY, Role.HEAD])
+        if report.assignee_id:
+            people = [p for p in people if p.pk == report.assignee_id] or people
     due = report.triage_due_at if triage else report.due_at
     assert due is not None
     for person in people:

@@ -25,6 +25,7 @@ from citydesk.notifications.models import Channel
 from citydesk.notifications.services import message_language, notification_queue
 from citydesk.reports import routing, selectors
 from citydesk.reports.models import (
+    OPEN_STATUSES,
     RejectReason,
     Report,
     ReportEvent,
@@ -210,6 +211,10 @@ def report_transition(
     # A report at work that routing sends to another unit goes there as by a transfer: that unit triages
     # it (its triage time was set above); else it keeps its status (`Move.keeps`).
     report.status = Status.TRANSFERRED if at_work and rerouted_to else move.target_from(old_status)
+    if report.paused_at is not None and report.status not in OPEN_STATUSES:
+        # Resolved or rejected while waiting for the citizen: no clock is left to stop. A finished report
+        # keeping the mark would stay in the queue's "paused in time" list (selectors._in_queue_order) for ever.
+        report.paused_at = None
     report.version = F("version") + 1
     report.updated_at = timezone.now()
     report.save()

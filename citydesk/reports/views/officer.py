@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
@@ -283,7 +284,7 @@ def _bulk_versions(data: QueryDict, codes: list[str]) -> dict[str, int | None]:
     for code in codes:
         sent = (data.get(f"version-{code}") or "").strip()
         # A value that is no version is refused by the service as one it never had (0).
-        versions[code] = (int(sent) if sent.isdigit() else 0) if sent else None
+        versions[code] = (int(sent) if re.fullmatch(r"[0-9]{1,9}", sent) else 0) if sent else None
     return versions
 
 
