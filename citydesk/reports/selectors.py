@@ -268,12 +268,16 @@ def _in_queue_order(qs: QuerySet[Report], status: str) -> _InParts:
     elif status in (Status.RESOLVED, Status.CLOSED, Status.REJECTED):
         parts = [Q(due_at__lt=now), *later]  # none of them is
     else:
-        paused = list(
+        # Read from the `report_paused` index alone (a status condition here made SQLite read every open
+        # report instead); finished reports drop their mark (services.moves, reports.0023), and any left
+        # are set aside here.
+        marked = list(
             Report.objects.filter(
-                paused_at__isnull=False, paused_at__lte=F("due_at"), due_at__lt=now, status__in=OPEN_STATUSES
-            ).values_list("pk", flat=True)[: PAUSED_IN_TIME_MAX + 1]
+                paused_at__isnull=False, paused_at__lte=F("due_at"), due_at__lt=now
+            ).values_list("pk", "status")[: PAUSED_IN_TIME_MAX + 1]
         )
-        if len(paused) > PAUSED_IN_TIME_MAX:
+        paused = [pk for pk, state in marked if state in OPEN_STATUSES]
+        if len(marked) > PAUSED_IN_TIME_MAX:
             overdue = overdue_q(now)
             passed = Q(due_at__lt=now) & (~Q(status__in=OPEN_STATUSES) | Q(paused_at__lte=F("due_at")))
         else:
