@@ -24,7 +24,6 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from django import forms
 from django.test import Client
 from openpyxl import load_workbook
 
@@ -59,6 +58,7 @@ from citydesk.dossiers.services.campaigns import (
 )
 from tests.conftest import make_unit
 from tests.dossiers.conftest import at, make_procedure
+from tests.dossiers.test_admin_validation import _posted
 
 pytestmark = pytest.mark.django_db
 ADMIN = "/quan-tri"
@@ -131,27 +131,6 @@ def workbook_bytes(book: Any) -> bytes:
     out = BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def _posted(page: Any) -> dict[str, Any]:
-    """What the back office's change page would send back as it is."""
-    data: dict[str, Any] = {}
-    all_forms = [page.context["adminform"].form]
-    for inline in page.context["inline_admin_formsets"]:
-        formset = inline.formset
-        all_forms.extend(formset.forms)
-        data.update({f"{formset.prefix}-{k}": v for k, v in formset.management_form.initial.items()})
-    for form in all_forms:
-        for field in form:
-            if isinstance(field.field, forms.FileField):
-                continue
-            value = field.value()
-            if isinstance(value, bool):
-                if value:
-                    data[field.html_name] = "on"
-                continue
-            data[field.html_name] = "" if value is None else value
-    return data
 
 
 @pytest.fixture
