@@ -36,3 +36,10 @@ def focused(page: Any, selector: str, *, within_ms: int = 3000) -> bool:
     except PlaywrightTimeout:
         return False
     return True
+
+
+def expect(locator: Any) -> Any:
+    """Playwright's `expect`, imported when a browser test runs (the module loads without Playwright)."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)

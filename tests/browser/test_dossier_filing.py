@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from citydesk.dossiers.models import Dossier, DossierDocument
-from tests.browser.helpers import focused
+from tests.browser.helpers import expect, focused
 from tests.dossiers.conftest import catalog  # noqa: F401  (the fixture, used below)
 
 if TYPE_CHECKING:
@@ -22,12 +22,6 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PDF = b"%PDF-1.4\n% to khai dang ky khai sinh\n"
-
-
-def expect(locator: Any) -> Any:
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(locator)
 
 
 def unexpected(traffic: Traffic) -> list[str]:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from citydesk.dossiers.models import DossierEvent, ResultFile
 from citydesk.dossiers.services import dossier_transition
-from tests.browser.helpers import log_in
+from tests.browser.helpers import expect, log_in
 from tests.dossiers.conftest import catalog, receive  # noqa: F401  (the fixtures, used below)
 
 if TYPE_CHECKING:
@@ -22,12 +22,6 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PDF = b"%PDF-1.4 signed result"
-
-
-def expect(locator: Any) -> Any:
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(locator)
 
 
 def test_an_officer_apologises_and_delivers_the_signed_result(

@@ -10,19 +10,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from citydesk.dossiers.models import Dossier
-from tests.browser.helpers import focused, log_in
+from tests.browser.helpers import expect, focused, log_in
 from tests.dossiers.conftest import catalog, receive  # noqa: F401  (the fixtures, used below)
 
 if TYPE_CHECKING:
     from .conftest import Traffic
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def expect(locator: Any) -> Any:
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(locator)
 
 
 def test_officer_receives_a_dossier_and_a_citizen_looks_it_up(

@@ -13,18 +13,12 @@ from django.utils.translation import gettext
 from citydesk.core.demo import DEMO_PASSWORD, PEOPLE, seed_demo
 from citydesk.core.models import User
 from citydesk.core.powers import Role
-from tests.browser.helpers import log_in
+from tests.browser.helpers import expect, log_in
 
 if TYPE_CHECKING:
     from .conftest import Traffic
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def expect(locator: Any) -> Any:
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(locator)
 
 
 def log_out(page: Any) -> None:

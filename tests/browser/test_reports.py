@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 
 from citydesk.reports.models import Report, Status
 from citydesk.reports.services import report_submit, report_transition
-from tests.browser.helpers import focused, log_in
+from tests.browser.helpers import expect, focused, log_in
 from tests.reports.conftest import (
     BEN_THANH,
     categories,  # noqa: F401  (the fixture from tests/reports, used below)
@@ -27,12 +27,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("categories"),
 ]
-
-
-def expect(locator: Any) -> Any:
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(locator)
 
 
 def tab_to(page: Any, selector: str, limit: int = 60) -> None:
