@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from citydesk.api import api
+from citydesk.web.language import choose_language
 from citydesk.web.views import favicon, healthz
 
 admin.site.site_header = "CityDesk"
@@ -11,7 +12,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon, name="favicon"),
     path("api/v1/", api.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", choose_language, name="set_language"),
     path("quan-tri/", admin.site.urls),
     path("open311/v2/", include("citydesk.reports.open311_urls")),
     path("", include("citydesk.reports.urls")),

@@ -182,7 +182,7 @@ class UserAdmin(AccentFreeSearch, PermissionChoices, AuditedAdmin, BaseUserAdmin
     # sections keep Django's titles (account, personal information, permissions, important dates).
     fieldsets = (
         BaseUserAdmin.fieldsets[0],
-        (BaseUserAdmin.fieldsets[1][0], {"fields": ("full_name", "email", "phone")}),
+        (BaseUserAdmin.fieldsets[1][0], {"fields": ("full_name", "email", "phone", "language")}),
         *BaseUserAdmin.fieldsets[2:],
     )
     # Set by Django, never edited: the time widget (hours and minutes) would drop the seconds of the date

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from citydesk.core.audit_read import readable_audit
 from citydesk.core.calendar import current_calendar, range_error
 from citydesk.core.errors import DomainError, NotAllowed, NotFound
 from citydesk.core.history_notes import actor_text
+from citydesk.core.language import known_language, remember_language
 from citydesk.core.models import AdminUnit, AuditEntry, Delegation, Organisation, User
 from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.lib.text import search_key
@@ -243,7 +245,30 @@ class MembershipOut(Schema):
 class MeOut(Schema):
     username: str
     full_name: str
+    language: str = Field(
+        description="The language the platform writes to this person in (e-mail, SMS, in-app): the one "
+        "they last chose, on the site or with `PATCH /me`, else the platform's (`vi`)."
+    )
     memberships: list[MembershipOut]
+
+
+class MeIn(Schema):
+    language: str = Field(description="`vi` or `en`: the language of the messages sent to me from now on.")
+
+
+@router.patch("/me", response=MeOut, tags=["identity"])
+def me_update(request: HttpRequest, payload: MeIn) -> MeOut:
+    """Choose the language the platform writes to me in (the citizen app sends the phone's language). An
+    unknown language is 400 (`field: "language"`)."""
+    code = known_language(payload.language.strip().lower())
+    if not code:
+        raise DomainError(
+            _("Unknown language “%(v)s”: use one of %(known)s.")
+            % {"v": payload.language, "known": ", ".join(c for c, _n in settings.LANGUAGES)},
+            field="language",
+        )
+    remember_language(request.user, code)
+    return me(request)
 
 
 @router.get("/me", response=MeOut, tags=["identity"])
@@ -258,7 +283,14 @@ def me(request: HttpRequest) -> MeOut:
         )
         for m in user.memberships.filter(is_active=True).select_related("organisation")
     ]
-    return MeOut(username=user.username, full_name=user.full_name, memberships=memberships)
+    from citydesk.notifications.services import message_language
+
+    return MeOut(
+        username=user.username,
+        full_name=user.full_name,
+        language=message_language(user),
+        memberships=memberships,
+    )
 
 
 # --- Delegation -----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
@@ -259,6 +260,11 @@ class User(AbstractUser):
 
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # The language the person last chose on the site (or through the API): their messages are written in
+    # it. Empty: never chosen, so the platform's language.
+    language = models.CharField(
+        _("language of messages"), max_length=8, blank=True, default="", choices=settings.LANGUAGES
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -32,9 +32,13 @@ def message_language(user: User | None = None) -> str:
     """The language a message to `user` (or to a citizen without an account) is written in.
 
     Messages are composed for their recipient, never in the language of the request that caused them
-    (an officer working in English still writes to citizens in Vietnamese). The platform stores no
-    language per person, so this is the site's language; compose with `translation.override(...)`.
+    (an officer working in English still writes to citizens in Vietnamese): the language the person last
+    chose on the site or through the API (`User.language`), else the platform's. Compose with
+    `translation.override(...)`.
     """
+    chosen = getattr(user, "language", "") if user is not None else ""
+    if chosen and chosen in dict(settings.LANGUAGES):
+        return chosen
     return settings.LANGUAGE_CODE
 
 

@@ -75,6 +75,13 @@ class LoginView(auth_views.LoginView):
             return render(request, "web/locked_out.html", status=429)
         return super().post(request, *args, **kwargs)
 
+    def form_valid(self, form: Any) -> HttpResponse:
+        from citydesk.web.language import language_after_login
+
+        response = super().form_valid(form)
+        language_after_login(self.request, response)
+        return response
+
     def get_default_redirect_url(self) -> str:
         """A hotline operator starts the shift on the call screen; everybody else on the home page."""
         user = self.request.user

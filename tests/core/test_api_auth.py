@@ -27,7 +27,12 @@ def test_a_citizen_signs_in_and_the_token_works(personas):
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["token"].startswith("cd_") and body["expires_at"] is None
-    assert body["user"] == {"username": "citizen", "full_name": "Ngô Thị Mai", "memberships": []}
+    assert body["user"] == {
+        "username": "citizen",
+        "full_name": "Ngô Thị Mai",
+        "language": "vi",
+        "memberships": [],
+    }
     # The CLI's token: only its hash kept, named, audited as the user's own act.
     record = ApiToken.objects.get(user=personas.citizen)
     assert record.name == "Điện thoại của Mai" and record.key_hash != body["token"]
