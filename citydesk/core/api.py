@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -484,10 +484,21 @@ class NotificationOut(Schema):
 
 
 @router.get("/notifications", response=list[NotificationOut], tags=["notifications"])
-def notification_inbox(request: HttpRequest, unread: bool = False) -> list:
-    from citydesk.notifications.services import inbox
+def notification_inbox(
+    request: HttpRequest,
+    response: HttpResponse,
+    unread: bool = False,
+    page: int = Query(1, ge=1),
+    page_size: int = Query(50, ge=1, le=200),
+) -> list:
+    """My in-app messages, newest first, `page_size` a page (50; at most 200). The answer stays a list; the
+    `X-Total-Count` header gives how many there are in all, and a page past the last one is 404 naming
+    `page` (page 1 of an empty inbox is an empty list)."""
+    from citydesk.notifications.services import inbox_page
 
-    return inbox(request.user, unread_only=unread)
+    messages, total = inbox_page(request.user, unread_only=unread, page=page, page_size=page_size)
+    response["X-Total-Count"] = str(total)
+    return messages
 
 
 class MarkedOut(Schema):

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from citydesk.core.errors import DomainError
+from citydesk.core.errors import DomainError, NotFound
 from citydesk.core.models import User
 from citydesk.core.rows import RowWriter
 from citydesk.notifications.channels import (
@@ -250,6 +250,25 @@ def inbox(user: User, *, unread_only: bool = False, limit: int = 50) -> list[Not
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     return list(qs.order_by("-created_at")[:limit])
+
+
+def inbox_page(
+    user: User, *, unread_only: bool = False, page: int = 1, page_size: int = 50
+) -> tuple[list[Notification], int]:
+    """One page of the user's inbox, newest first, and how many messages there are in all; a page past
+    the last one is NotFound naming `page`."""
+    qs = _inbox(user)
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    total = qs.count()
+    pages = max(1, -(-total // page_size))
+    if page > pages:
+        raise NotFound(
+            _("There is no page %(n)s: the last page is %(pages)s.") % {"n": page, "pages": pages},
+            field="page",
+        )
+    start = (page - 1) * page_size
+    return list(qs.order_by("-created_at", "-id")[start : start + page_size]), total
 
 
 def inbox_message(user: User, notification_id: int) -> Notification | None:
