@@ -649,6 +649,10 @@ class DuplicateRow:
     created_at: datetime
     description: str
     handled: bool  # the officer's unit handles it (its officer page), else its public tracking page
+    # Handled by another unit than the report's (its name): it cannot be merged into from here, only after
+    # transferring the report to that unit (`unit_code`, for the transfer form).
+    other_unit: str = ""
+    unit_code: str = ""
 
 
 def duplicate_candidates(user: User, report: Report) -> list[DuplicateRow]:
@@ -676,6 +680,8 @@ def duplicate_candidates(user: User, report: Report) -> list[DuplicateRow]:
     else:
         return []
     units = working_units(user)
+    # The handling units' names and codes in one query (the candidates are read without them).
+    unit_of = Organisation.objects.only("id", "name", "code").in_bulk({c.report.unit_id for c in found})
     rows = []
     for candidate in found:
         other = candidate.report
@@ -690,6 +696,8 @@ def duplicate_candidates(user: User, report: Report) -> list[DuplicateRow]:
                 created_at=other.created_at,
                 description=other.description if mine else other.public_description,
                 handled=mine,
+                other_unit="" if other.unit_id == report.unit_id else unit_of[other.unit_id].name,
+                unit_code=unit_of[other.unit_id].code,
             )
         )
     return rows

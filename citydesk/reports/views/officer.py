@@ -402,6 +402,13 @@ def _officer_response(
     organisations = []
     if any(a["action"] == "transfer" for a in actions):
         organisations = selectors.transfer_targets(report)
+        # A duplicate candidate of another unit's button: the transfer form filled with that unit, to check.
+        wanted = request.GET.get("transfer_to", "")[:40] if error is None else ""
+        target = next((o for o in organisations if wanted and o.code == wanted), None)
+        if target is not None:
+            for a in actions:
+                if a["action"] == "transfer":
+                    a["values"] = {"target_unit": f"{target.name} ({target.code})"}
     events = [
         {
             "event": e,
@@ -459,6 +466,7 @@ def _officer_response(
         "duplicate_candidates": selectors.duplicate_candidates(user, report)
         if powers[Power.REPORT_ASSIGN]
         else [],
+        "may_transfer": any(a["action"] == "transfer" for a in actions),
         "actions": actions,
         "blocked_actions": ", ".join(blocked),
         "members": members,
