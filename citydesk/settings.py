@@ -289,6 +289,17 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 # Uploaded files (report photos). Never served as static files: views check who may see them.
 MEDIA_ROOT = Path(env_str("CITYDESK_MEDIA_ROOT", str(DATA_DIR / "media")))
 MEDIA_URL = "/media/"
+# Django's cache: the counts that limit guessing (wrong phone numbers per network address) and the wards'
+# map. Files in one directory, so that every web process of the machine shares the counts (the default
+# per-process memory let each of N processes allow the limit again); a city running several machines
+# sets a shared backend (Redis, Memcached) in its own settings.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str("CITYDESK_CACHE_DIR", str(DATA_DIR / "cache")),
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    }
+}
 # The operations center's heat-map store (ioc/heat.py): derived data, shared by every process.
 CITYDESK_HEAT_DIR = Path(env_str("CITYDESK_HEAT_DIR", str(DATA_DIR / "heat")))
 CITYDESK_MAX_ATTACHMENTS = _int_between("CITYDESK_MAX_ATTACHMENTS", 5, 0, 50)

@@ -24,6 +24,16 @@ def _heat_directory(tmp_path_factory: pytest.TempPathFactory) -> None:
     settings.CITYDESK_HEAT_DIR = tmp_path_factory.mktemp("heat")
     # Uploads and the demo's blank forms too (tests that look at the files set their own directory).
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    # Django's cache (files, as in production) in a directory of this run: counts never outlive it.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path_factory.mktemp("cache")),
+        }
+    }
+    from django.test.signals import setting_changed
+
+    setting_changed.send(sender=None, setting="CACHES", value=settings.CACHES, enter=True)
 
 
 @pytest.fixture(autouse=True)

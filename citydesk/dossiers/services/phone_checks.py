@@ -67,9 +67,9 @@ def phone_check_failed(*, dossier: Dossier, now: dt.datetime | None = None) -> i
 # sequential) costs each dossier one wrong answer only. This count is per visitor address (REMOTE_ADDR,
 # which `web.middleware.ForwardedClientAddress` sets from the trusted proxies' header), whatever the
 # dossier. It is kept in Django's cache, in fixed windows of `window()`: a window's key is its own, so a
-# backend whose `incr` restarts the entry's lifetime (the database cache) cannot stretch it. With the
-# default per-process cache each web process counts its own; a deployment with several processes or
-# nodes shares the count by configuring a shared CACHES backend.
+# backend whose `incr` restarts the entry's lifetime (the database cache) cannot stretch it. The default
+# cache is a directory of files (CITYDESK_CACHE_DIR) that the machine's web processes share; several
+# machines share the count by configuring a shared CACHES backend.
 
 
 def address_limit() -> int:
@@ -103,8 +103,8 @@ def address_checks_left(address: str, *, now: dt.datetime | None = None) -> int:
 
 
 def address_check_failed(address: str, *, now: dt.datetime | None = None) -> int:
-    """Count one wrong answer from `address` (atomic where the cache's `incr` is: per-process memory,
-    Redis, Memcached); returns the wrong answers still allowed from it in the window."""
+    """Count one wrong answer from `address` (atomic where the cache's `incr` is: Redis, Memcached; the
+    default file cache may lose a count to two answers at the same instant); returns the wrong answers still allowed from it in the window."""
     key = _address_key(address, now or timezone.now())
     lifetime = 2 * max(int(window().total_seconds()), 1)
     cache.add(key, 0, timeout=lifetime)
