@@ -552,6 +552,7 @@ ROUTES: dict[str, Route] = {
     ),
     "api:unit_detail": Route(kwargs=lambda w: {"code": w.p.ward.code}),
     "api:me": NONE,
+    "api:me_update": NONE,
     "ratings:import_template": NONE,
     "api:token_create": NONE,
     "api:token_delete": NONE,

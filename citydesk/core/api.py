@@ -256,21 +256,6 @@ class MeIn(Schema):
     language: str = Field(description="`vi` or `en`: the language of the messages sent to me from now on.")
 
 
-@router.patch("/me", response=MeOut, tags=["identity"])
-def me_update(request: HttpRequest, payload: MeIn) -> MeOut:
-    """Choose the language the platform writes to me in (the citizen app sends the phone's language). An
-    unknown language is 400 (`field: "language"`)."""
-    code = known_language(payload.language.strip().lower())
-    if not code:
-        raise DomainError(
-            _("Unknown language “%(v)s”: use one of %(known)s.")
-            % {"v": payload.language, "known": ", ".join(c for c, _n in settings.LANGUAGES)},
-            field="language",
-        )
-    remember_language(request.user, code)
-    return me(request)
-
-
 @router.get("/me", response=MeOut, tags=["identity"])
 def me(request: HttpRequest) -> MeOut:
     user: User = request.user
@@ -291,6 +276,21 @@ def me(request: HttpRequest) -> MeOut:
         language=message_language(user),
         memberships=memberships,
     )
+
+
+@router.patch("/me", response=MeOut, tags=["identity"])
+def me_update(request: HttpRequest, payload: MeIn) -> MeOut:
+    """Choose the language the platform writes to me in (the citizen app sends the phone's language). An
+    unknown language is 400 (`field: "language"`)."""
+    code = known_language(payload.language.strip().lower())
+    if not code:
+        raise DomainError(
+            _("Unknown language “%(v)s”: use one of %(known)s.")
+            % {"v": payload.language, "known": ", ".join(c for c, _n in settings.LANGUAGES)},
+            field="language",
+        )
+    remember_language(request.user, code)
+    return me(request)
 
 
 # --- Delegation -----------------------------------------------------------------------------------

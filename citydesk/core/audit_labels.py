@@ -41,7 +41,7 @@ ACTIONS = {
     "directive.acknowledge": _("Directive acknowledged"),
     "directive.complete": _("Directive completed"),
     "directive.follow_up": _("Directive sent back: not done yet"),
-    "directive.cancel": _("Directive cancelled"),
+    "directive.cancel": _("Directive withdrawn"),
     "dossier.receive": _("Dossier received"),
     "dossier.apology": _("Apology and new appointment sent to the applicant"),
     "dossier.result_file": _("Signed result attached to a dossier"),

@@ -29,6 +29,7 @@ FIELD_LABELS = {
     "text": gettext_lazy("Directive"),
     "due": gettext_lazy("Due date"),
     "response": gettext_lazy("What was done"),
+    "note": gettext_lazy("Still to be done"),
 }
 
 
@@ -80,10 +81,11 @@ def _page(
     values: dict[str, str] | None = None,
     errors: dict[str, list[str]] | None = None,
     action_error: dict[str, Any] | None = None,
+    next_url: str = "",
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
-    rows = services.rows_for(user, services.directives_for(user))
+    rows = services.rows_for(user, services.directives_for(user), with_history=True)
     sections = [
         {
             "key": "issued",
@@ -114,6 +116,8 @@ def _page(
         "directive_errors": errors or {},
         "directive_error_rows": error_rows,
         "action_error": action_error,
+        # Where a refused directive from a case page goes back to once it is sent (the form carries it).
+        "next": next_url,
     }
     return render(request, "ioc/directives.html", context, status=status)
 
@@ -128,6 +132,7 @@ def directive_list(request: HttpRequest) -> HttpResponse:
 
 
 def _next(request: HttpRequest) -> str:
+    """The `next` the form carries, if it is an address of this site (else '': the directives page)."""
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -144,9 +149,10 @@ def directive_new(request: HttpRequest) -> HttpResponse:
         return refusal
     form = DirectiveForm(request.POST)
     values = {name: request.POST.get(name, "") for name in FIELDS}
+    next_url = _next(request)
     if not form.is_valid():
         errors = {field: list(messages_) for field, messages_ in form.errors.items()}
-        return _page(request, values=values, errors=errors, status=400)
+        return _page(request, values=values, errors=errors, next_url=next_url, status=400)
     data = form.cleaned_data
     try:
         directive = services.directive_issue(
@@ -158,10 +164,17 @@ def directive_new(request: HttpRequest) -> HttpResponse:
         )
     except DomainError as exc:
         # An input naming a unit or report that does not exist is a bad form (400), like an empty text.
+        # A report outside one's scope is refused as one that does not exist: the same 400.
         status = 403 if isinstance(exc, NotAllowed) and not exc.field else 400
-        return _page(request, values=values, errors={exc.field or "general": [exc.message]}, status=status)
+        return _page(
+            request,
+            values=values,
+            errors={exc.field or "general": [exc.message]},
+            next_url=next_url,
+            status=status,
+        )
     messages.success(request, _("The directive was sent to %(org)s.") % {"org": directive.organisation.name})
-    return redirect(_next(request) or reverse("ioc:directives") + f"#directive-{directive.pk}")
+    return redirect(next_url or reverse("ioc:directives") + f"#directive-{directive.pk}")
 
 
 def _answer(request: HttpRequest, pk: int, call: Any, done: str) -> HttpResponse:
@@ -171,10 +184,10 @@ def _answer(request: HttpRequest, pk: int, call: Any, done: str) -> HttpResponse
     try:
         call()
     except DomainError as exc:
-        if isinstance(exc, NotAllowed):
-            status = 403
-        elif isinstance(exc, NotFound):
+        if isinstance(exc, NotFound):  # outside one's scope too: as if there were no such directive
             status = 404
+        elif isinstance(exc, NotAllowed):
+            status = 403
         elif isinstance(exc, Conflict):
             status = 409
         else:
@@ -185,6 +198,7 @@ def _answer(request: HttpRequest, pk: int, call: Any, done: str) -> HttpResponse
             "message": exc.message,
             "response": request.POST.get("response", ""),
             "note": request.POST.get("note", ""),
+            "confirm": bool(request.POST.get("confirm")),
         }
         return _page(request, action_error=error, status=status)
     messages.success(request, done)
@@ -230,6 +244,6 @@ def directive_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return _answer(
         request,
         pk,
-        lambda: services.directive_cancel(request.user, pk),
+        lambda: services.directive_cancel(request.user, pk, confirmed=bool(request.POST.get("confirm"))),
         _("The directive was withdrawn."),
     )

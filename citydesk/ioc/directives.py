@@ -9,8 +9,9 @@ the ward, never another ward nor their own ward; the city's leaders direct any u
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
@@ -133,7 +135,22 @@ def _clean_text(value: str | None, field: str) -> str:
     return text
 
 
-def _target(unit_code: str | None, report_code: str | None) -> tuple[Organisation, Report | None]:
+class _OutOfSight(NotFound, NotAllowed):
+    """A report or directive outside the person's scope: refused (a NotAllowed to the callers that test for
+    one), and said as if it did not exist (a NotFound, with the message of one that does not): which unit
+    handles a report or a directive is not told to outsiders, nor that it exists."""
+
+
+def _in_scope(scope: frozenset[int] | None, organisation_id: int) -> bool:
+    return scope is None or organisation_id in scope
+
+
+def _target(
+    unit_code: str | None, report_code: str | None, scope: frozenset[int] | None = None
+) -> tuple[Organisation, Report | None]:
+    """The unit a directive goes to, and its report. A report outside `scope` (the issuer's operations
+    center) is answered as one that does not exist, before anything names its unit. A unit is named by
+    the person themselves (the units' names are public): refused further on, by name."""
     unit_code = (unit_code or "").strip()
     report_code = normalise_code(report_code)  # "pa-24-531" as officers type it: PA-24-000531
     unit = None
@@ -145,6 +162,8 @@ def _target(unit_code: str | None, report_code: str | None) -> tuple[Organisatio
         report = Report.objects.select_related("unit").filter(code=report_code).first()
         if report is None:
             raise NotFound(_("No report %(code)s.") % {"code": report_code}, field="report")
+        if not _in_scope(scope, report.unit_id):
+            raise _OutOfSight(_("No report %(code)s.") % {"code": report_code}, field="report")
         if unit is not None and unit.pk != report.unit_id:
             raise DomainError(
                 _("Report %(code)s is handled by %(org)s: leave the unit empty or choose that unit.")
@@ -187,13 +206,27 @@ def _about(directive: Directive) -> str:
     return directive.organisation.name
 
 
+SUBJECT_WORDS = 60  # characters of a directive's text quoted in a message's subject
+
+
+def excerpt(text: str, limit: int = SUBJECT_WORDS) -> str:
+    """The text on one line, at most `limit` characters cut after a whole word, with "…" when cut (a
+    single word longer than that is cut where it must)."""
+    words = " ".join(text.split())
+    if len(words) <= limit:
+        return words
+    head = words[: limit + 1]  # a space right after the limit: the last word is whole
+    space = head.rfind(" ")
+    head = head[:space] if space > 0 else words[:limit]
+    return f"{head.rstrip(' ,;:.-–—')}…"
+
+
 def _what(directive: Directive) -> str:
-    """The directive as its issuer recognises it in a message's subject: its report, or its first words
-    (“about Sở Xây dựng” named the unit that was answering)."""
+    """The directive as its issuer or its unit recognises it in a message's subject: its report, or its
+    first words (“about Sở Xây dựng” named the unit that was answering)."""
     if directive.report_id:
         return _about(directive)
-    words = " ".join(directive.text.split())
-    return f"“{words[:60].rstrip()}…”" if len(words) > 60 else f"“{words}”"
+    return f"“{excerpt(directive.text)}”"
 
 
 @transaction.atomic
@@ -209,7 +242,7 @@ def directive_issue(
     if not user.is_authenticated or not user.is_active:
         raise NotAllowed(_("You must log in to do this."))
     scope = dashboard_scope(user)  # refuses people without the operations center before any look-up
-    organisation, report = _target(unit_code, report_code)
+    organisation, report = _target(unit_code, report_code, scope)
     if not _may_issue(user, organisation, scope):
         raise NotAllowed(
             _(
@@ -243,10 +276,16 @@ def directive_issue(
         after=_snapshot(directive),
     )
     with translation.override(settings.LANGUAGE_CODE):  # the recipients read the platform's language
-        subject = _("Directive from %(name)s about %(about)s") % {
-            "name": actor.label,
-            "about": _about(directive),
-        }
+        if report is not None:
+            subject = _("Directive from %(name)s about %(about)s") % {
+                "name": actor.label,
+                "about": _about(directive),
+            }
+        else:  # to the unit itself: "Chỉ đạo của … gửi UBND Phường …", not "về" its own name
+            subject = _("Directive from %(name)s to %(org)s") % {
+                "name": actor.label,
+                "org": organisation.name,
+            }
         due_line = _("Due by %(d)s.") % {"d": directive.due.strftime("%d/%m/%Y")} if directive.due else ""
         body = "\n".join(line for line in (directive.text, due_line, _link(directive)) if line)
         _notify(recipients, subject, body)
@@ -269,15 +308,35 @@ def _locked(directive_id: int | str) -> Directive:
     return directive
 
 
+def _visible(user: User, directive: Directive) -> bool:
+    """Does `user` see `directive`: its issuer, anyone whose operations center covers its unit, or a
+    delegate of the unit's head (assigning reports by delegation, who answers for the head)?"""
+    if directive.issued_by_id == user.pk:
+        return True
+    try:
+        if _in_scope(dashboard_scope(user), directive.organisation_id):
+            return True
+    except NotAllowed:
+        pass
+    try:
+        actor = authorize(user, Power.REPORT_ASSIGN, directive.organisation)
+    except NotAllowed:
+        return False
+    return actor.right == AuditEntry.Right.DELEGATED
+
+
 def _responder(user: User, directive: Directive) -> Actor:
     """The target unit's head or deputy (or their delegate for assigning reports)."""
-    actor = authorize(user, Power.REPORT_ASSIGN, directive.organisation)
-    if (
-        actor.right == AuditEntry.Right.OWN
-        and not Membership.objects.filter(
-            user=user, organisation=directive.organisation, role__in=ANSWERING_ROLES, is_active=True
-        ).exists()
-    ):
+    label = user.full_name or user.username
+    if Membership.objects.filter(
+        user=user, organisation=directive.organisation, role__in=ANSWERING_ROLES, is_active=True
+    ).exists():
+        return Actor(user_id=user.pk, label=label, right=AuditEntry.Right.OWN)
+    try:
+        actor = authorize(user, Power.REPORT_ASSIGN, directive.organisation)
+    except NotAllowed:
+        actor = None
+    if actor is None or actor.right != AuditEntry.Right.DELEGATED:
         raise NotAllowed(
             _("Only the head or a deputy of %(org)s answers this directive.")
             % {"org": directive.organisation.name}
@@ -291,15 +350,25 @@ def _move(
     *,
     action: str,
     allowed_from: tuple[str, ...],
-    who: Any,
-    change: Any,
+    who: Callable[[User, Directive], Actor],
+    change: Callable[[Directive], None],
+    check: Callable[[Directive], None] | None = None,
 ) -> tuple[Directive, Actor]:
+    """Lock the directive, then: is it there for `user` (outside their scope: as if it did not exist, the
+    same answer as an unknown id), may they make this move (precise, inside the scope), is the directive
+    where the move starts, and `check` (a confirmation)."""
+    if not user.is_authenticated or not user.is_active:
+        raise NotAllowed(_("You must log in to do this."))
     directive = _locked(directive_id)
+    if not _visible(user, directive):
+        raise _OutOfSight(_("No directive %(id)s.") % {"id": directive_id})
     actor = who(user, directive)
     if directive.status not in allowed_from:
         raise Conflict(
             _("This directive is already “%(status)s”.") % {"status": directive.get_status_display()}
         )
+    if check is not None:
+        check(directive)
     before = _snapshot(directive)
     change(directive)
     directive.save()
@@ -416,8 +485,19 @@ def _issuer(user: User, directive: Directive) -> Actor:
 
 
 @transaction.atomic
-def directive_cancel(user: User, directive_id: int | str) -> Directive:
-    """The issuer withdraws a directive that is not done yet; the unit's heads are told."""
+def directive_cancel(user: User, directive_id: int | str, *, confirmed: bool | None = None) -> Directive:
+    """The issuer withdraws a directive that is not done yet; the unit's heads are told. It cannot be
+    undone: a page asks for a ticked box (`confirmed` False: refused, naming the box; None: not asked)."""
+
+    def check(directive: Directive) -> None:
+        if confirmed is False:
+            raise DomainError(
+                _(
+                    "Tick the box to confirm the withdrawal: the unit is told at once, and a withdrawn "
+                    "directive cannot be reopened."
+                ),
+                field="confirm",
+            )
 
     def change(directive: Directive) -> None:
         directive.status = Status.CANCELLED
@@ -429,9 +509,10 @@ def directive_cancel(user: User, directive_id: int | str) -> Directive:
         allowed_from=PENDING,
         who=_canceller,
         change=change,
+        check=check,
     )
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _("Directive about %(about)s withdrawn") % {"about": _about(directive)}
+        subject = _("Directive about %(about)s withdrawn") % {"about": _what(directive)}
         body = _("%(name)s withdrew the directive: %(text)s") % {"name": actor.label, "text": directive.text}
         _notify(answerers(directive.organisation), subject, body)
     return directive
@@ -463,23 +544,98 @@ def directives_for(user: User) -> QuerySet[Directive]:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One move in a directive's exchange, as its page tells it: when, who, what (and the text they sent:
+    the unit's response, or what the issuer says is still to be done)."""
+
+    kind: str  # issue, acknowledge, complete, follow_up, cancel
+    at: datetime
+    who: str
+    on_behalf_of: str  # the head a delegate answered for ('' in one's own right)
+    text: str
+
+    @property
+    def label(self) -> str:
+        return {
+            "issue": pgettext("directive", "Issued"),
+            "acknowledge": pgettext("directive", "Acknowledged"),
+            "complete": pgettext("directive", "Reported done"),
+            "follow_up": pgettext("directive", "Sent back to the unit: still to be done"),
+            "cancel": pgettext("directive", "Withdrawn"),
+        }.get(self.kind, self.kind)
+
+
+_STEP_TEXT = {"complete": "response", "follow_up": "follow_up"}  # the snapshot's field each move wrote
+IN_BATCH = 500  # directive ids per query of their audit entries (the database's limit on parameters)
+
+
+def histories(directives: Iterable[Directive]) -> dict[int, list[Step]]:
+    """The exchange of each directive, oldest first: its issue (from the directive), then each answer and
+    decision from the audit trail, which keeps every one (the directive keeps only the last response).
+    One query per 500 directives, whatever their number of moves."""
+    steps: dict[int, list[Step]] = {}
+    for d in directives:
+        steps[d.pk] = [Step(kind="issue", at=d.created_at, who=str(d.issued_by), on_behalf_of="", text="")]
+    ids = [str(pk) for pk in steps]
+    for start in range(0, len(ids), IN_BATCH):
+        entries = (
+            AuditEntry.objects.filter(
+                object_type="directive",
+                object_id__in=ids[start : start + IN_BATCH],
+                action__in=[
+                    f"directive.{kind}" for kind in ("acknowledge", "complete", "follow_up", "cancel")
+                ],
+            )
+            .only("at", "actor_label", "right", "on_behalf_of", "action", "object_id", "after")
+            .order_by("at", "id")
+        )
+        for entry in entries:
+            kind = entry.action.removeprefix("directive.")
+            field = _STEP_TEXT.get(kind)
+            text = str((entry.after or {}).get(field) or "") if field else ""
+            delegated = entry.right == AuditEntry.Right.DELEGATED
+            steps[int(entry.object_id)].append(
+                Step(
+                    kind=kind,
+                    at=entry.at,
+                    who=entry.actor_label,
+                    on_behalf_of=entry.on_behalf_of if delegated else "",
+                    text=text,
+                )
+            )
+    return steps
+
+
+@dataclass(frozen=True)
 class Row:
     directive: Directive
     overdue: bool
     mine: bool  # issued by the viewer
     answerable: bool  # addressed to a unit the viewer heads or deputises
+    steps: tuple[Step, ...] = ()  # the exchange, oldest first (with_history)
+
+    @property
+    def still_to_do(self) -> str:
+        """What the issuer asked for when sending a completion back, while the unit still has to do it
+        (once reported done again, or withdrawn, the history keeps it)."""
+        d = self.directive
+        return d.follow_up if d.is_pending else ""
 
 
-def rows_for(user: User, directives: Any) -> list[Row]:
-    """Rows for a page: the overdue marker and what the viewer may do with each directive."""
+def rows_for(user: User, directives: Any, *, with_history: bool = False) -> list[Row]:
+    """Rows for a page: the overdue marker and what the viewer may do with each directive (and, with
+    `with_history`, each one's exchange: one query for them all)."""
     today = timezone.localdate()
     units = answered_units(user)
+    directives = list(directives)
+    steps = histories(directives) if with_history else {}
     return [
         Row(
             directive=d,
             overdue=bool(d.is_pending and d.due and d.due < today),
             mine=d.issued_by_id == user.pk,
             answerable=d.organisation_id in units,
+            steps=tuple(steps.get(d.pk, ())),
         )
         for d in directives
     ]

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import template
 from django.conf import settings
 from django.urls import reverse
 from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language_info
+from django.utils.translation import get_language, get_language_info, override
 from django.utils.translation import gettext as _
 
 from citydesk.lib.text import nfc
 from citydesk.web.nav import NavAccess, nav_access
+from citydesk.web.templatetags.text_lang import looks_vietnamese
 
 register = template.Library()
 
@@ -71,10 +74,32 @@ _URL_TRAILING = ".,;:!?)]"  # punctuation after an address in a sentence, not pa
 _CODE_IN_URL = re.compile(r"\b(?:PA|HS)-\d{2}-\d{6,}\b")
 
 
+@register.simple_tag(takes_context=True, name="language_next")
+def language_next_tag(context: Any) -> str:
+    """Where the language switch brings the reader back: this page, or for a page answering a form (a refused
+    form's page, whose address takes only POST) the page the form was sent from, as the browser names it
+    (same-origin Referer, see SECURE_REFERRER_POLICY), else the home page."""
+    request = context.get("request")
+    if request is None:
+        return "/"
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+    referer = request.META.get("HTTP_REFERER", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        parts = urlsplit(referer)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return "/"
+
+
 def _url_label(url: str) -> str:
     """How a message's address reads on the page: a tracking link (with its key, long and meaningless to a
     reader, wrapping over lines on a phone) as the page of its code, "trang PA-26-000041"; another address
     as its site. The link itself is the whole address."""
+    public = settings.CITYDESK_PUBLIC_URL.rstrip("/")
+    if url.startswith(public + reverse("ioc:directives")):  # the platform's own page, not a quoted link
+        return str(escape(_("See the directive")))
     code = _CODE_IN_URL.search(url)
     if code is not None:
         return str(escape(_("page %(code)s") % {"code": code.group(0)}))
@@ -88,11 +113,17 @@ def linked_codes_filter(text: str, officer: bool = False) -> str:
     """The text, escaped, with each web address a link to itself and each report (PA-…) and dossier (HS-…)
     code a link to its page: the handling page for an officer, the public tracking page for anyone else."""
 
+    # The label of an address is part of the message's sentence ("Theo dõi tại trang PA-…"): written in the
+    # message's language, whatever the page's.
+    label_language = "vi" if looks_vietnamese(text) else get_language()
+
     def link(match: re.Match[str]) -> str:
         url = match.group("url")
         if url is not None:
             kept = url.rstrip(_URL_TRAILING)
-            return f'<a href="{kept}" class="message-url">{_url_label(kept)}</a>{url[len(kept) :]}'
+            with override(label_language):
+                label = _url_label(kept)
+            return f'<a href="{kept}" class="message-url">{label}</a>{url[len(kept) :]}'
         code = match.group(0)
         if match.group("kind") == "PA":
             target = reverse("reports:officer" if officer else "reports:track", args=[code])
