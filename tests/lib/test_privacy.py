@@ -72,7 +72,7 @@ def test_numbers_joined_or_glued_are_hidden(text, shown):
 
 def test_an_email_address_is_hidden_and_the_rest_stays():
     text = "Liên hệ an.nguyen+pa@gmail.com hoặc 0912 345 678; nhà số 5."
-    assert hide_contacts(text) == "Liên hệ [đã ẩn địa chỉ e-mail] hoặc [đã ẩn số điện thoại]; nhà số 5."
+    assert hide_contacts(text) == "Liên hệ [đã ẩn địa chỉ thư điện tử] hoặc [đã ẩn số điện thoại]; nhà số 5."
 
 
 def test_empty_and_plain_texts_come_back_as_they_are():
