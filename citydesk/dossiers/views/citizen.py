@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from citydesk.core.errors import Conflict, DomainError, NotAllowed
@@ -548,7 +549,11 @@ def _phone_check(request: HttpRequest, dossier: Dossier) -> HttpResponse:
                 "or ask at the desk."
             )
         else:
-            message = _("This is not the applicant's phone number (%(n)s tries left).") % {"n": left}
+            message = ngettext(
+                "This is not the applicant's phone number (%(n)s try left).",
+                "This is not the applicant's phone number (%(n)s tries left).",
+                left,
+            ) % {"n": left}
         return _track_page(request, dossier, phone_error=message, phone_locked=left <= 0, status=400)
     grant(request, dossier.code, level)
     return redirect("dossiers:track", code=dossier.code)
