@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from citydesk.core.models import Organisation
 from citydesk.ioc.forms import PRESETS
-from citydesk.ioc.panels import SLA_TARGET_PCT
+from citydesk.ioc.panels import SLA_TARGET_PCT, SMALL_BASE
 from citydesk.ioc.queries import totals
 from citydesk.lib.xlsx import workbook_bytes
 from citydesk.reports.forms import category_label
@@ -272,17 +272,54 @@ def _cards_sheet(workbook: Any, context: dict[str, Any]) -> None:
         vs_prev, vs_year = card.vs_previous, card.vs_last_year
         if card.unit != "%":  # a relative change, as a fraction for the percent format
             vs_prev, vs_year = _fraction(vs_prev), _fraction(vs_year)
+        prev_format = year_format = change_format
+        # A count compared with a small one (under SMALL_BASE, zero included): its difference, as the page
+        # shows it ("▲ 32 (từ 1)"), not a percentage (+3200 %, or nothing against 0).
+        if card.diff_previous is not None:
+            vs_prev, prev_format = int(card.diff_previous), _difference_format(card.previous)
+        if card.diff_last_year is not None:
+            vs_year, year_format = int(card.diff_last_year), _difference_format(card.last_year)
         if not card.compare:  # as it stands today: earlier periods are not compared with it
             label = f"{label} ({_('As it stands now: not compared with earlier periods')})"
         sheet.row(
             label,
             (now, value_format),
             (prev, value_format),
-            (vs_prev, change_format),
+            (vs_prev, prev_format),
             (year, value_format),
-            (vs_year, change_format),
+            (vs_year, year_format),
         )
+        row = sheet.ws.max_row
+        for column, diff in ((4, card.diff_previous), (6, card.diff_last_year)):
+            if diff is not None:
+                sheet.ws.cell(row, column).comment = _difference_comment()
     sheet.finish()
+
+
+def _difference_format(base: float | None) -> str:
+    """The number format of a count's difference from a small base: the cell holds the difference (a
+    number), shown as the page's change tag shows it, "▲ 32 (từ 1)", "▼ 2 (từ 5)", "= 0 (từ 3)"."""
+    base_text = number_format(round(base or 0), 0, force_grouping=True)
+
+    def section(arrow: str) -> str:
+        text = _("%(arrow)s %(n)s (from %(base)s)") % {"arrow": arrow, "n": "\x00", "base": base_text}
+        before, _sep, after = text.replace('"', "").partition("\x00")
+        return f'"{before}"#,##0"{after}"'
+
+    return ";".join((section("▲"), section("▼"), section("=")))
+
+
+def _difference_comment() -> Any:
+    from openpyxl.comments import Comment
+
+    return Comment(
+        _(
+            "A difference in reports, not a percentage: a count compared with fewer than %(n)s is "
+            "compared by its difference, as on the page."
+        )
+        % {"n": SMALL_BASE},
+        "CityDesk",
+    )
 
 
 def _bars_sheet(workbook: Any, title: tuple[str, str], headers: list[str], chart: Any) -> None:

@@ -39,20 +39,38 @@ def preset_period(name: str, today: date) -> tuple[date, date]:
     return today - timedelta(days=29), today
 
 
+class NamedChoiceField(forms.ChoiceField):
+    """A choice whose refusal names the field and what it takes ("Kỳ “bogus” không hợp lệ: chọn một
+    trong 7d (7 ngày qua), …"), on the page and in the exports' 400 text, rather than Django's
+    "Select a valid choice": the values are what a link or a script puts in the URL, the names what the
+    page's list shows."""
+
+    def validate(self, value: str) -> None:
+        super(forms.ChoiceField, self).validate(value)  # required or not; the choice is checked here
+        if value and not self.valid_value(value):
+            allowed = ", ".join(f"{key} ({name})" for key, name in self.choices if key)
+            shown = value if len(value) <= 40 else value[:39] + "…"
+            raise forms.ValidationError(
+                _("%(field)s “%(value)s” is not valid: choose one of %(choices)s.")
+                % {"field": self.label, "value": shown, "choices": allowed},
+                code="invalid_choice",
+            )
+
+
 class OverviewForm(forms.Form):
-    period = forms.ChoiceField(
+    period = NamedChoiceField(
         required=False, choices=[("", ""), *list(PRESETS.items())], label=gettext_lazy("Period")
     )
     start = forms.DateField(required=False, label=gettext_lazy("From"))
     end = forms.DateField(required=False, label=gettext_lazy("To"))
     category = forms.CharField(required=False, max_length=40, label=gettext_lazy("Category"))
     unit = forms.CharField(required=False, max_length=40, label=gettext_lazy("Unit"))
-    channel = forms.ChoiceField(
+    channel = NamedChoiceField(
         required=False, choices=[("", ""), *list(Channel.choices)], label=gettext_lazy("Channel")
     )
-    status = forms.ChoiceField(
+    status = NamedChoiceField(
         required=False,
-        choices=[("", ""), ("open", "open"), *list(Status.choices)],
+        choices=[("", ""), ("open", gettext_lazy("Open (all not finished)")), *list(Status.choices)],
         label=gettext_lazy("Status"),
     )
 

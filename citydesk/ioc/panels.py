@@ -131,7 +131,7 @@ def cards(
     ]
     # The share reopened at least once has no list of its own in the queue: its value is no link; the
     # figure under it counts the reports being handled again now and links them (status "reopened").
-    links = card_links(filters.status)
+    links = {**card_links(filters.status), **rate_links(filters.status)}
     # As they stand today (still open; open and past the deadline): an earlier period's reports, counted
     # today, are mostly closed, so a comparison would always be a large rise. Not compared.
     current = {"open", "overdue"}
@@ -213,6 +213,18 @@ def card_links(status: str | None) -> dict[str, dict[str, str] | None]:
         "overdue": {"status": "overdue"} if only else None,
         "reopened_now": {"status": Status.REOPENED} if only or status == Status.REOPENED else None,
     }
+
+
+def rate_links(status: str | None) -> dict[str, dict[str, str] | None]:
+    """The queue's filter changes listing the reports the rate cards are computed from, or None where
+    the queue cannot list exactly those (the figure is then shown without a link).
+
+    Resolved on time and the median handling time are computed from the reports resolved (resolved
+    now: "resolved" or "closed", a report is closed only once resolved); the queue takes one status at a
+    time, so only a status filter of one of those two lists them all (every report counted is then
+    resolved). Satisfied: from the rated reports, which the queue has no filter for."""
+    resolved = {"status": status} if status in (Status.RESOLVED, Status.CLOSED) else None
+    return {"on_time": resolved, "median": resolved, "satisfaction": None}
 
 
 def _by_status(filters: Filters) -> dict[tuple, Measures]:
@@ -499,6 +511,7 @@ def overview(filters: Filters, link: Any) -> dict[str, Any]:
         ]
     )
     overdue_listable = card_links(filters.status)["overdue"] is not None
+    below = units_below(by_unit, units)
     overdue_bars = BarChart(
         _("Overdue reports by unit"),
         [
@@ -509,15 +522,20 @@ def overview(filters: Filters, link: Any) -> dict[str, Any]:
                 _count(m.overdue_n),
                 colour=PALETTE[3],
                 # The queue lists overdue reports of every open status only: under another status
-                # filter a bar is no link rather than a link to a longer list.
-                link=link(unit=units[k].code, status="overdue") if overdue_listable else "",
+                # filter a bar is no link rather than a link to a longer list. Nor is a unit whose
+                # units below have overdue reports: the queue lists a unit with those below it.
+                link=link(unit=units[k].code, status="overdue")
+                if overdue_listable and own_listed(below, k, "overdue_n")
+                else "",
             )
             for k, m in sorted(by_unit.items(), key=lambda kv: -kv[1].overdue_n)[:12]
             if m.overdue_n and k in units
         ],
     ).layout()
-    satisfaction_bars = _satisfaction_bars(by_unit, units, link)
-    league = _league(filters, by_unit, units, link)
+    if overdue_listable and any(not b.link for b in overdue_bars.bars):
+        overdue_bars.extra["note"] = own_reports_note()
+    satisfaction_bars = _satisfaction_bars(by_unit, units)
+    league = _league(filters, by_unit, units, link, below)
     ward_map = _map(by_ward, link)
     return {
         "cards": cards(filters, link, status_rows),
@@ -561,8 +579,50 @@ def league_sections(league: dict[str, Any]) -> list[tuple[str, list[dict[str, An
     ]
 
 
-def _satisfaction_bars(by_unit: dict[int, Measures], units: dict[int, Organisation], link: Any) -> BarChart:
-    """The share of satisfied ratings per unit."""
+def own_reports_note() -> str:
+    """Why a unit's figure is no link, under the panels that have such a unit."""
+    return _(
+        "A unit with units below it counts its own reports only; the work queue lists it together with "
+        "the units below it, so its figure is not a link."
+    )
+
+
+def units_below(by_unit: dict[int, Measures], units: dict[int, Organisation]) -> dict[int, Measures]:
+    """For each unit above one with reports in the view: the sums of the reports of the units below it.
+
+    The per-unit panels count a unit's own reports (the roll-ups' unit grain), while the queue's `unit`
+    filter lists a unit with every unit below it: the two agree exactly where nothing below counts. The
+    ancestors are read a level at a time (a few queries: the tree is shallow), the reports never."""
+    parent = {pk: org.parent_id for pk, org in units.items()}
+    missing = {p for p in parent.values() if p is not None and p not in parent}
+    while missing:
+        found = dict(Organisation.objects.filter(pk__in=missing).values_list("pk", "parent_id"))
+        parent.update({p: found.get(p) for p in missing})
+        missing = {p for p in found.values() if p is not None and p not in parent}
+    below: dict[int, Measures] = {}
+    for k, m in by_unit.items():
+        seen = {k}
+        up = parent.get(k)
+        while up is not None and up not in seen:  # `seen`: a cycle in bad data ends the walk
+            seen.add(up)
+            below.setdefault(up, Measures()).add(m.values.values(), m.values.keys())
+            up = parent.get(up)
+    return below
+
+
+def own_listed(below: dict[int, Measures], unit_id: int, measure: str) -> bool:
+    """Does the queue's list of the unit (with the units below it) hold exactly the unit's own reports
+    counted by `measure`? Yes when no unit below it has any of them in the view."""
+    under = below.get(unit_id)
+    return under is None or not getattr(under, measure)
+
+
+def _satisfaction_bars(
+    by_unit: dict[int, Measures], units: dict[int, Organisation], link: Any = None
+) -> BarChart:
+    """The share of satisfied ratings per unit. No bar is a link (`link` is not used): the figure is
+    computed from the rated reports, and the queue cannot list the rated reports only (a link to all of
+    the unit's reports would list more than the ratings counted)."""
     # The rated units only (an unrated one is no 0 %), and with more than a chart holds, the least
     # satisfied: the units a leader has to look at.
     rated = sorted(
@@ -578,7 +638,6 @@ def _satisfaction_bars(by_unit: dict[int, Measures], units: dict[int, Organisati
                 m.satisfaction_pct or 0,
                 f"{number_format(round(m.satisfaction_pct), 0)}% ({_count(m.rated)})",
                 colour=PALETTE[2],
-                link=link(unit=units[k].code),
             )
             for k, m in sorted(rated, key=lambda kv: -(kv[1].satisfaction_pct or 0))
         ],
@@ -587,7 +646,11 @@ def _satisfaction_bars(by_unit: dict[int, Measures], units: dict[int, Organisati
 
 
 def _league(
-    filters: Filters, by_unit: dict[int, Measures], units: dict[int, Organisation], link: Any
+    filters: Filters,
+    by_unit: dict[int, Measures],
+    units: dict[int, Organisation],
+    link: Any,
+    under: dict[int, Measures] | None = None,
 ) -> dict:
     """Units ranked by on-time share, then satisfaction, with a volume sparkline: the best five, and the
     units needing attention, those below the on-time target (SLA_TARGET_PCT), the furthest below first.
@@ -597,7 +660,9 @@ def _league(
     Ties on both shares go to the unit with more resolved reports (a 100 % of 40 over a 100 % of 1), then
     by name. A unit without ratings comes after the rated ones with the same on-time share (it has no
     satisfaction to show), in both tables, rather than among them by a made-up 0 %. `rank`: the place in
-    the whole ranking by the two shares; units with the same figures share a rank."""
+    the whole ranking by the two shares; units with the same figures share a rank. `under`: the sums of
+    the units below each unit (`units_below`): a row links to the unit's reports only where the queue's
+    list of the unit holds them alone."""
     # Units that resolved something, and those with overdue reports that resolved nothing: the first to
     # need attention (no on-time share: ranked as 0 %).
     ranked = [(k, m) for k, m in by_unit.items() if k in units and (m.resolved_n >= 1 or m.overdue_n >= 1)]
@@ -642,16 +707,20 @@ def _league(
             "unit": units[k],
             "m": m,
             "spark": points,
-            "link": link(unit=units[k].code),
+            # The unit's reports of the period (its "received"): a link only where the queue's list of
+            # the unit, which takes in the units below it, holds those alone.
+            "link": link(unit=units[k].code) if own_listed(under or {}, k, "n") else "",
             "rank": ranks[k],
             "below_target": (m.on_time_pct or 0) < SLA_TARGET_PCT,
             # Nothing resolved, reports overdue: listed for that (its on-time share is no figure).
             "overdue_unresolved": int(m.overdue_n) if not m.resolved_n else 0,
         }
 
+    best_rows, worst_rows = [row(k, m) for k, m in best], [row(k, m) for k, m in worst]
     return {
-        "best": [row(k, m) for k, m in best],
-        "worst": [row(k, m) for k, m in worst],
+        "best": best_rows,
+        "worst": worst_rows,
+        "note": own_reports_note() if any(not r["link"] for r in best_rows + worst_rows) else "",
         # The whole ranking, best first (the Excel sheet's; the page shows both ends only).
         "ranking": [
             {

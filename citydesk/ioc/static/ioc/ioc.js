@@ -49,6 +49,18 @@
       }
     });
     if (!features.length) { return; }
+    if (measure === "heat") {
+      // Under the heat map's squares, the wards' outlines only (dashed: approximate boundaries), so that
+      // the squares are placed without tiles too; not clickable: a click is a square's.
+      shapes = L.geoJSON({ type: "FeatureCollection", features: features }, {
+        interactive: false,
+        style: function (f) {
+          return { color: "#555555", weight: 1, fill: false, dashArray: f.properties.approximate ? "3 3" : null };
+        }
+      }).addTo(map);
+      shapes.bringToBack();
+      return;
+    }
     shapes = L.geoJSON({ type: "FeatureCollection", features: features }, {
       style: function (f) {
         var r = byCode[f.properties.code];
@@ -152,6 +164,7 @@
       var heatBounds = drawHeat(heat ? JSON.parse(heat.textContent) : null);
       if (heatBounds.length) { map.fitBounds(heatBounds, { padding: [10, 10], maxZoom: 15 }); }
       else { map.setView([10.78, 106.70], 11); }
+      drawOutlines(rows, "heat");
       return;
     }
     var top = 1;
@@ -172,9 +185,19 @@
     });
     if (bounds.length) { map.fitBounds(bounds, { padding: [20, 20], maxZoom: 14 }); } else { map.setView([10.78, 106.70], 11); }
     // Ward areas coloured by the measure (dashed outline: approximate boundaries), under the bubbles.
+    drawOutlines(rows, measure);
+  }
+
+  /* The ward areas of the rows' provinces (fetched once), drawn for `measure` when they arrive, unless
+     the reader has chosen another measure (or the panels were replaced) in the meantime. */
+  function drawOutlines(rows, measure) {
     var provinces = [];
     rows.forEach(function (r) { if (r.province && provinces.indexOf(r.province) < 0) { provinces.push(r.province); } });
-    loadBoundaries(provinces, function () { if (map) { drawShapes(rows, measure); } });
+    var drawnOn = map;
+    loadBoundaries(provinces, function () {
+      var picker = document.getElementById("map-measure");
+      if (map && map === drawnOn && (!picker || picker.value === measure)) { drawShapes(rows, measure); }
+    });
   }
 
   /* The live refresh. The panels are not a live region (a refresh would queue the whole dashboard for a
@@ -248,6 +271,45 @@
     status.textContent = (status.dataset.template || "{time}").replace("{time}", stamp.dataset.time);
   }
 
+  /* The session ended (the panels' address answered with the log-in page): the old panels stay, and a
+     message says so, with a link to log in that comes back to this view. The texts come from the page
+     (data attributes of #ioc-session: the script has no translations). The next refresh that gets the
+     panels hides it again (logged in again in another tab). */
+  function sessionEnded(ended) {
+    var note = document.getElementById("ioc-session");
+    if (!note) { return; }
+    if (!ended) { note.hidden = true; return; }
+    if (!note.hidden) { return; }
+    note.textContent = "";
+    note.appendChild(document.createTextNode((note.dataset.message || "") + " "));
+    var link = document.createElement("a");
+    link.href = (note.dataset.loginUrl || "") + "?next=" +
+      encodeURIComponent(window.location.pathname + window.location.search);
+    link.textContent = note.dataset.linkText || "";
+    note.appendChild(link);
+    note.hidden = false;
+  }
+
+  /* Panels, or null: an error, a redirect (fetch follows it: the log-in page answers 200), or a page that
+     is not the panels. */
+  function panelsOf(response) {
+    var note = document.getElementById("ioc-session");
+    var loginUrl = note ? note.dataset.loginUrl : "";
+    if (response.redirected || (loginUrl && (response.url || "").indexOf(loginUrl) >= 0)) {
+      sessionEnded(true);
+      return null;
+    }
+    if (!response.ok) { return null; }
+    return response.text().then(function (html) {
+      if (html.indexOf('data-testid="cards"') < 0 || /<html[\s>]/i.test(html)) {
+        if (/name="password"/.test(html)) { sessionEnded(true); }
+        return null;
+      }
+      sessionEnded(false);
+      return html;
+    });
+  }
+
   function refresh() {
     var box = document.getElementById("ioc-panels");
     if (!box || document.hidden || paused || busy) { return; }
@@ -255,7 +317,7 @@
     params.set("partial", "1");
     busy = true;
     fetch(window.location.pathname + "?" + params.toString(), { headers: { "Accept": "text/html" }, credentials: "same-origin" })
-      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(panelsOf)
       .then(function (html) {
         busy = false;
         if (html === null || paused) { return; }
