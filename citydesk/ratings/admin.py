@@ -99,9 +99,11 @@ class KioskAdmin(AuditedAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
         help_text = _(
-            "A tablet is paired as a kiosk on the tablet itself: a one-stop desk officer signs in there and "
-            "opens /danh-gia/quay/<code>/ghep/. Here you can rename kiosks or unpair them (select, then the "
-            "action “Unpair the selected kiosks”): the tablet stops working at once."
+            "A tablet is paired as a kiosk on the tablet itself, signed in there, at /danh-gia/quay/<code>/ghep/: "
+            "a new kiosk code by the unit's head or an administrator, a kiosk already registered also by the "
+            "unit's one-stop desk officers (the head is told of every pairing). Here you can rename kiosks or "
+            "unpair them (select, then the action “Unpair the selected kiosks”): the tablet stops working at "
+            "once."
         )
         return super().changelist_view(request, {**(extra_context or {}), "subtitle": help_text})
 

@@ -186,11 +186,12 @@ def _comments_sheet(
     found = comments(stats.scope, stats.filters)
     total = found.count()
     rows = comment_rows(stats.scope, comments_with_subjects(found)[:EXPORT_COMMENTS]) if total else []
+    # The count is a number (Excel sums and sorts it), not text; a note says when only the latest are listed.
+    counted: list[Any] = [title, total]
     if total > len(rows):
-        said = _("the latest %(n)s of %(total)s") % {"n": grouped(len(rows)), "total": grouped(total)}
-    else:
-        said = grouped(total)
-    ws.append([title, said])
+        counted.append(_("only the latest %(n)s are listed below") % {"n": grouped(len(rows))})
+    ws.append(counted)
+    ws.cell(row=ws.max_row, column=2).number_format = COUNT
     ws.append([])
     officers = stats.scope.sees_officers
     headers = [_("Time"), _("Rating"), _("Channel"), _("Unit"), _("Code")]

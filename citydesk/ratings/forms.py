@@ -103,4 +103,7 @@ class KioskPairForm(DomainErrorForm):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("File (.xlsx or .csv)"))
+    # Our own words for an empty upload, not Django's “The submitted file is empty.”
+    file = forms.FileField(
+        label=_("File (.xlsx or .csv)"), error_messages={"empty": _("The chosen file is empty.")}
+    )

@@ -66,6 +66,7 @@ def _unpaired(request: HttpRequest, code: str) -> HttpResponse:
     """403: a device without the kiosk's secret (never paired, paired again elsewhere, or unpaired)."""
     context = {
         "kiosk": code,
+        "registered": Kiosk.objects.filter(code=code).exists(),
         "pair_url": services.kiosks.pair_path(code),
         "base_url": reverse("ratings:kiosk", args=[code]),
     }

@@ -81,7 +81,9 @@ def test_kiosk_rate_limit_429(client, open_transaction, tablets, settings):
         )
         for _i in range(2)
     ]
-    assert [r.status_code for r in by_code] == [201, 429]
+    # Ratings by code are not held to a tablet's pause: two citizens on one network rate one after the other
+    # (one rating per visit and the per-address limit still hold).
+    assert [r.status_code for r in by_code] == [201, 201]
 
 
 # --- A transaction opened for a kiosk: rated by its paired tablet only ---------------------------------

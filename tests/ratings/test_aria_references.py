@@ -32,7 +32,7 @@ def test_the_desk_page_names_only_ids_it_prints(client, personas, tablets):
 
 
 def test_the_pairing_page_names_only_ids_it_prints(client, personas):
-    client.force_login(personas.officer)
+    client.force_login(personas.head)  # a new kiosk code: the head's pairing form
     html = client.get("/danh-gia/quay/BT-QUAY-9/ghep/").content.decode()
     assert "_helptext" in html
     assert broken_references(html) == []

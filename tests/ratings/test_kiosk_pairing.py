@@ -93,7 +93,8 @@ def test_an_unpaired_kiosk_refuses_its_old_tablet(client, personas, open_transac
 # --- Pairing on the tablet ------------------------------------------------------------------------------
 
 
-def test_pairing_sets_the_tablets_cookie_signs_the_officer_out_and_shows_the_kiosk(client, personas):
+def test_pairing_sets_the_tablets_cookie_signs_the_officer_out_and_shows_the_kiosk(client, personas, tablets):
+    tablets.pair(KIOSK)  # registered by the head: a desk officer pairs a registered kiosk again
     client.force_login(personas.officer)
     page = client.get(PAIR)
     assert page.status_code == 200 and 'data-testid="pair-form"' in page.content.decode()
@@ -124,7 +125,8 @@ def test_pairing_sets_the_tablets_cookie_signs_the_officer_out_and_shows_the_kio
     assert shown.status_code == 200 and 'data-testid="kiosk-waiting"' in shown.content.decode()
 
 
-def test_the_cookie_is_secure_over_https(client, personas):
+def test_the_cookie_is_secure_over_https(client, personas, tablets):
+    tablets.pair(KIOSK)
     client.force_login(personas.officer)
     done = client.post(PAIR, {"unit": "26743"}, secure=True)
     assert done.status_code == 302 and done.cookies[KIOSK_COOKIE]["secure"]
@@ -169,7 +171,7 @@ def test_an_officer_of_another_unit_cannot_take_the_kiosk_over(client, personas,
 def test_an_officer_pairs_only_for_their_own_units(client, personas):
     client.force_login(personas.officer)
     response = client.post("/danh-gia/quay/BT-QUAY-9/ghep/", {"unit": "26740"})  # not among their units
-    assert response.status_code == 400 and 'id="err-unit"' in response.content.decode()
+    assert response.status_code == 403  # a new code, and not their unit: registered by a head only
     assert not Kiosk.objects.exists() and KIOSK_COOKIE not in response.cookies
     with pytest.raises(NotAllowed):
         kiosk_pair(user=personas.officer, code="BT-QUAY-9", unit=personas.other_ward)
@@ -220,8 +222,8 @@ def test_who_opens_the_pairing_page(client, personas, tablets, role, status):
         assert Kiosk.objects.get(code=KIOSK).secret_hash == before and KIOSK_COOKIE not in sent.cookies
 
 
-def test_a_new_kiosk_code_is_offered_with_the_officers_own_units(client, personas):
-    client.force_login(personas.outsider)
+def test_a_new_kiosk_code_is_offered_with_the_heads_own_units(client, personas):
+    client.force_login(personas.other_head)  # a new kiosk code: registered by the unit's head
     page = client.get("/danh-gia/quay/SG-QUAY-1/ghep/")
     assert page.status_code == 200 and "UBND Phường Sài Gòn" in page.content.decode()
     assert "UBND Phường Bến Thành" not in page.content.decode()

@@ -334,15 +334,15 @@ def test_a_code_that_lost_its_leading_zeros_is_named_not_guessed(personas):
     assert not RatingMonth.objects.exists()
 
 
-def test_the_template_workbook_has_the_vietnamese_header_and_imports_as_it_is(personas):
+def test_the_template_workbook_has_the_vietnamese_header_and_imports_nothing_unchanged(personas):
     data = import_template.template_workbook()
-    (sheet,) = read_sheets(data, "mau.xlsx")
+    (sheet,) = read_sheets(data, "mau.xlsx")  # the instructions sheet is not read
     assert sheet.table[0][:6] == ["Tháng", "Mã đơn vị", "Kênh", "Hài lòng", "Bình thường", "Không hài lòng"]
     numbered, headers = rows_from_table(sheet.table)
-    assert len(numbered) == 1 and set(headers) == set(HEADER)
-    assert isinstance(sheet.table[1][1], str)  # the code is text, its zeros kept
-    result = ratings_import(user=personas.admin, file=data, filename="mau.xlsx")
-    assert result.rows == 1
+    assert len(numbered) == 0 and set(headers) == set(HEADER)
+    with pytest.raises(ImportRejected):  # uploaded unchanged: no example row becomes data
+        ratings_import(user=personas.admin, file=data, filename="mau.xlsx")
+    assert not RatingMonth.objects.exists()
 
 
 def test_the_import_page_offers_the_template(client, personas):

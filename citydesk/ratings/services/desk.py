@@ -329,7 +329,8 @@ def rating_submit_kiosk(
     live (it is rated there); once the tablet is not seen any more, the code rates it. By code, `user` is
     the signed-in user, if any: the unit's own staff (above all the transaction's officer) may not rate
     it (403), anyone else is named in the audit trail; and one address rates at most
-    `code_address_limit_per_hour()` visits an hour."""
+    `code_address_limit_per_hour()` visits an hour. Only a paired tablet is held to one rating every
+    `kiosk_min_interval()` seconds."""
     code = normalize_transaction_code(transaction_code)
     if not code:
         raise DomainError(_("The transaction code is missing."), field="transaction")
@@ -364,8 +365,12 @@ def rating_submit_kiosk(
             field="transaction",
         )
     device = (device or desk.kiosk or "")[:64]
-    check_kiosk_interval(device, now)
-    if kiosk is None:
+    if kiosk is not None:
+        # A paired tablet records one rating every few seconds at most (a finger drumming on its buttons).
+        # Not a rating by code: its device is the network address, which citizens on one Wi-Fi share; the
+        # one rating per transaction and the hourly limit per address hold those.
+        check_kiosk_interval(device, now)
+    else:
         check_code_address_limit(device, now)
     rating = Rating(
         channel=Channel.KIOSK,

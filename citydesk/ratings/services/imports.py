@@ -33,6 +33,13 @@ from citydesk.ratings.services.common import grouped, month_rows_upsert
 from citydesk.ratings.services.online import is_commune_committee, not_commune_message
 
 MAX_ROWS = 100_000
+# The defined name that marks the template's instructions sheet (import_template.py): that sheet (with its
+# example row) is never imported, whatever it is called or whichever language it was downloaded in.
+INSTRUCTIONS_NAME = "CityDesk_Instructions"
+# The most ratings one row may give for one level: ten million (a big city's desks record a few hundred
+# thousand a year; HCMC's whole 2019 is 381,922). A larger number is a typing or unit mistake, and beyond
+# 2,147,483,647 the database's column cannot hold it at all.
+MAX_COUNT = 10_000_000
 COLUMNS = ("month", "unit", "channel", "satisfied", "normal", "unsatisfied", "officer", "procedure")
 REQUIRED = COLUMNS[:6]
 COUNTS = ("satisfied", "normal", "unsatisfied")
@@ -84,14 +91,16 @@ _GROUPED = re.compile(r"^\d{1,3}([.,\s]\d{3})+$")
 
 @dataclass
 class ImportResult:
-    rows: int
+    rows: int  # every data row of the file, rows of zeros included
+    counted: int = 0  # the rows that stored counts (not rows of zeros)
     satisfied: int = 0
     normal: int = 0
     unsatisfied: int = 0
     months: tuple[date, date] | None = None
     units: set[str] = field(default_factory=set)
-    # What the import wrote: its months (first days) and whole years (periods.py), the units by code with
-    # their names; and of those rows, the ones that replaced counts imported before (not added to them).
+    # What the import stored (rows of zeros left out: they are said below): its months (first days) and
+    # whole years (periods.py), the units by code with their names; and of those rows, the ones that
+    # replaced counts imported before (not added to them).
     periods: list[date] = field(default_factory=list)
     unit_names: dict[str, str] = field(default_factory=dict)
     replaced: int = 0
@@ -184,12 +193,23 @@ def _read_xlsx(data: bytes) -> list[Sheet]:
             field="file",
         ) from None
     try:
+        skipped = _instruction_sheets(workbook)
         return [
             Sheet(sheet.title, [list(row) for row in sheet.iter_rows(values_only=True)])
             for sheet in workbook.worksheets
+            if sheet.title not in skipped
         ]
     finally:
         workbook.close()
+
+
+def _instruction_sheets(workbook: Any) -> set[str]:
+    """The titles of the sheets the template marks as its instructions (INSTRUCTIONS_NAME)."""
+    try:
+        mark = workbook.defined_names.get(INSTRUCTIONS_NAME)
+        return {title for title, _cells in mark.destinations} if mark is not None else set()
+    except Exception:  # a mark broken by hand (its sheet deleted: #REF!) marks nothing
+        return set()
 
 
 def _read_csv(data: bytes) -> list[list[Any]]:
@@ -356,10 +376,25 @@ def _count(value: Any) -> int:
             text = re.sub(r"[.,\s]", "", text)
         if not text.isdigit():
             raise ValueError(_("Write a whole number of ratings (0 or more)."))
+        digits = len(text.lstrip("0"))
+        if digits > 15:  # never converted: Python refuses ints of thousands of digits, in English
+            raise ValueError(_too_many(_("a number of %(n)s digits") % {"n": digits}))
         number = int(text)
     if number < 0:
         raise ValueError(_("Write a whole number of ratings (0 or more)."))
+    if number > MAX_COUNT:
+        digits = len(str(number))
+        raise ValueError(
+            _too_many(grouped(number) if digits <= 15 else _("a number of %(n)s digits") % {"n": digits})
+        )
     return number
+
+
+def _too_many(given: str) -> str:
+    return _("At most %(max)s ratings per row and level (got %(n)s).") % {
+        "max": grouped(MAX_COUNT),
+        "n": given,
+    }
 
 
 def _channel(value: Any) -> str:
@@ -519,7 +554,8 @@ def validate_rows(
         parsed.append((month, unit_id, officer_id, procedure_id, channel, *counts))  # type: ignore[arg-type]
         lines.append(number)
     if not errors:
-        errors += _counted_twice(parsed, lines, where)
+        by_pk = {unit.pk: unit for unit in units.values()}
+        errors += _counted_twice(parsed, lines, where, by_pk)
     return parsed, errors
 
 
@@ -622,7 +658,10 @@ def _column(one: Breakdown, other: Breakdown) -> str:
 
 
 def _counted_twice(
-    parsed: list[Parsed], numbers: list[int], row_text: Callable[[int], str] = str
+    parsed: list[Parsed],
+    numbers: list[int],
+    row_text: Callable[[int], str] = str,
+    units: Mapping[int, Organisation] | None = None,
 ) -> list[RowError]:
     """The rows that would count the same ratings twice once the file is imported, in the file or with the
     counts imported before (what the file replaces or removes left out). Every such row is named.
@@ -635,20 +674,25 @@ def _counted_twice(
 
     A breakdown imported before is replaced by another one when the same file removes each of its rows (a
     row of zeros): the file then holds the whole correction. Stored rows of no ratings count nothing (they
-    were stored before a row of zeros removed) and are left out."""
+    were stored before a row of zeros removed) and are left out.
+
+    - A unit's channel and month that holds live ratings (recorded by the platform) takes no imported
+      counts, nor does a whole year with such a month: the statistics add imported counts to live ones."""
     written = {p[:5]: line for p, line in zip(parsed, numbers, strict=True) if any(p[5:])}
     if not written:
         return []
     removed = {p[:5] for p in parsed if not any(p[5:])}
-    stored = [k for k in _stored_rows(set(written)) if k not in written and k not in removed]
+    imported, live = _stored_rows(set(written))
+    stored = [k for k in imported if k not in written and k not in removed]
     names = _Names(stored)
+    errors: dict[int, RowError] = {}
+    _live_clashes(written, live, units or {}, errors)
     # The rows after the import by unit, channel and year: the stored ones kept, then the file's by line.
     cells: dict[tuple, list[tuple[Key, int | None]]] = defaultdict(list)
     for key in stored:
         cells[(key[1], key[4], key[0].year)].append((key, None))
     for key, line in sorted(written.items(), key=lambda item: item[1]):
         cells[(key[1], key[4], key[0].year)].append((key, line))
-    errors: dict[int, RowError] = {}
     for (_unit, _channel, year), entries in cells.items():
         periods: dict[date, list[tuple[Key, int | None]]] = defaultdict(list)
         for entry in entries:
@@ -761,22 +805,79 @@ def _year_or_months(
         errors.setdefault(line, RowError(line, "month", message))
 
 
-def _stored_rows(written: set[Key]) -> list[Key]:
-    """The imported rows (with ratings) of the units, channels and years the file writes."""
+Live = dict[tuple[int, str, date], int]  # (unit, channel, month) → the live ratings recorded there
+
+
+def _stored_rows(written: set[Key]) -> tuple[list[Key], Live]:
+    """The imported rows (with ratings) of the units, channels and years the file writes, and the live
+    ratings (those the platform recorded) there, counted by unit, channel and month: one query."""
     cells = {(k[1], k[4], k[0].year) for k in written}
     years = {c[2] for c in cells}
     rows = (
         RatingMonth.objects.filter(
-            imported=True,
             unit_id__in={c[0] for c in cells},
             channel__in={c[1] for c in cells},
             month__gte=date(min(years), 1, 1),
             month__lte=year_total(max(years)),
         )
         .exclude(satisfied=0, normal=0, unsatisfied=0)
-        .values_list("month", "unit_id", "officer_id", "procedure_id", "channel")
+        .values_list(
+            "month",
+            "unit_id",
+            "officer_id",
+            "procedure_id",
+            "channel",
+            "imported",
+            "satisfied",
+            "normal",
+            "unsatisfied",
+        )
     )
-    return [key for key in rows if (key[1], key[4], key[0].year) in cells]
+    imported: list[Key] = []
+    live: Live = defaultdict(int)
+    for month, unit_id, officer_id, procedure_id, channel, is_imported, *counts in rows:
+        if (unit_id, channel, month.year) not in cells:
+            continue
+        if is_imported:
+            imported.append((month, unit_id, officer_id, procedure_id, channel))
+        else:
+            live[(unit_id, channel, month)] += sum(counts)
+    return imported, dict(live)
+
+
+def _live_clashes(
+    written: Mapping[Key, int], live: Live, units: Mapping[int, Organisation], errors: dict[int, RowError]
+) -> None:
+    """Each row of the file for a unit's channel and month that holds live ratings (a whole year: any of
+    its months) is an error naming the unit, the channel and the months: imported counts would be added
+    to the platform's own."""
+    if not live:
+        return
+    by_year: dict[tuple[int, str, int], list[date]] = defaultdict(list)
+    for unit_id, channel, month in live:
+        by_year[(unit_id, channel, month.year)].append(month)
+    for key, line in sorted(written.items(), key=lambda item: item[1]):
+        month, unit_id, _officer, _procedure, channel = key
+        if is_year_total(month):
+            months = sorted(by_year.get((unit_id, channel, month.year), []))
+            period = f"{period_label(month)} ({', '.join(f'{m:%m/%Y}' for m in months)})" if months else ""
+        else:
+            months = [month] if (unit_id, channel, month) in live else []
+            period = period_label(month)
+        if not months:
+            continue
+        unit = units.get(unit_id)
+        message = _(
+            "%(unit)s already holds ratings recorded by the platform for the channel “%(channel)s” in "
+            "%(period)s (%(n)s live ratings): imported counts would be added to them and counted twice. "
+            "Leave this row out: the platform's own ratings count that period."
+        ) % {
+            "unit": f"{unit.name} ({unit.code})" if unit is not None else str(unit_id),
+            "channel": Channel(channel).label,
+            "period": period,
+            "n": grouped(sum(live[(unit_id, channel, m)] for m in months)),
+        }
+        errors.setdefault(line, RowError(line, "month", message))
 
 
 def _year_stored(year: int, stored: str) -> str:
@@ -915,6 +1016,7 @@ def ratings_import(
     month_rows_upsert(counted, imported=True)
     result = ImportResult(
         rows=len(parsed),
+        counted=len(counted),
         sheets=sheets.counts,
         satisfied=sum(p[5] for p in parsed),
         normal=sum(p[6] for p in parsed),
@@ -928,9 +1030,10 @@ def ratings_import(
         )
     }
     codes = {pk: code for pk, (code, _name) in names.items()}
-    result.units = set(codes.values())
+    # Only what changed is named: a row of zeros that matched nothing changed no month and no unit.
+    result.units = {codes[p[1]] for p in counted}
     result.unit_names = dict(names.values())
-    result.periods = sorted({p[0] for p in parsed})
+    result.periods = sorted({p[0] for p in counted})
     replaced = [p for p in counted if p[:5] in before]
     result.replaced = len(replaced)
     result.replaced_periods = sorted({p[0] for p in replaced})
@@ -951,7 +1054,7 @@ def ratings_import(
             "normal": result.normal,
             "unsatisfied": result.unsatisfied,
             "months": [result.months[0].isoformat(), result.months[1].isoformat()],
-            "units": sorted(result.units)[:50],
+            "units": sorted(result.units | result.removed_units)[:50],
             "replaced": result.replaced,
             "removed": result.removed,
         },

@@ -1,5 +1,9 @@
 """Kiosk devices: a tablet is paired with a desk of a unit by an officer signed in on it, and from then on
-only that tablet (holding the secret given at pairing) opens the kiosk page and records ratings there."""
+only that tablet (holding the secret given at pairing) opens the kiosk page and records ratings there.
+
+A kiosk code is registered (a new code, or a kiosk moved to another unit) only by the head of the unit (or
+of a unit above it: a city's leader) or an administrator; a one-stop desk officer pairs a tablet only as a
+kiosk already registered for their unit. Every pairing is audited, and the unit's head is told in-app."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor, audit_record
@@ -30,6 +34,10 @@ SEEN_EVERY_SECONDS = 60  # last_seen_at is written at most this often (the table
 # desk's list, while a tablet that is off, asleep or showing another page drops off within minutes.
 LIVE_SECONDS = 5 * SEEN_EVERY_SECONDS
 LABEL_MAX = 100
+# The roles that register a new kiosk code for a unit (in it or in a unit above it), besides administrators:
+# its head, and a city's leader. A desk officer or a deputy pairs only a kiosk already registered (a kiosk
+# code is a desk of the unit: whoever makes one can open visits for it and rate them on their own phone).
+REGISTER_ROLES = (Role.HEAD, Role.LEADER)
 
 
 def normalize_kiosk(kiosk: str) -> str:
@@ -81,6 +89,38 @@ def _may_pair_for(user: User, unit: Organisation) -> Actor | None:
         return None
 
 
+def _may_register_for(user: User, unit: Organisation) -> Actor | None:
+    """The actor registering a kiosk for `unit` (a new code, or a kiosk moved there): its head or a head
+    or leader of a unit above it, in their own right, or an administrator; else None."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    label = user.full_name or user.username
+    if Membership.objects.filter(
+        user=user, is_active=True, role__in=REGISTER_ROLES, organisation_id__in=unit.ancestor_ids()
+    ).exists() or is_administrator(user):
+        return Actor(user_id=user.pk, label=label)
+    return None
+
+
+def register_units(user: User) -> list[Organisation]:
+    """The active units `user` may register a new kiosk for, by name: every unit for an administrator, else
+    those where they are head (or leader)."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    if is_administrator(user):
+        units = list(Organisation.objects.filter(is_active=True))
+    else:
+        units = list(
+            Organisation.objects.filter(
+                is_active=True,
+                memberships__user=user,
+                memberships__is_active=True,
+                memberships__role__in=REGISTER_ROLES,
+            ).distinct()
+        )
+    return sorted(units, key=lambda unit: sort_key(unit.name))
+
+
 def _not_yours(kiosk: Kiosk) -> NotAllowed:
     return NotAllowed(
         _(
@@ -90,6 +130,37 @@ def _not_yours(kiosk: Kiosk) -> NotAllowed:
         % {"kiosk": kiosk.code, "unit": kiosk.unit.name},
         field="kiosk",
     )
+
+
+def who_registers() -> str:
+    return _(
+        "Only the head of the unit (or a leader above it) or an administrator registers a new desk tablet: "
+        "they sign in on the tablet and open this same link."
+    )
+
+
+def _not_registered(code: str, units: list[Organisation]) -> NotAllowed:
+    """A desk officer (or deputy) opening the pairing link of a kiosk code no unit has: who registers one,
+    and the kiosks already registered for their units (the code may be mistyped)."""
+    known = list(Kiosk.objects.filter(unit__in=units).order_by("code").values_list("code", flat=True)[:10])
+    said = [_("Kiosk %(kiosk)s is not registered for any unit.") % {"kiosk": code}, who_registers()]
+    if known:
+        said.append(
+            _("You can pair a tablet as a kiosk already registered for your unit: %(kiosks)s.")
+            % {"kiosks": ", ".join(known)}
+        )
+    return NotAllowed(" ".join(said), field="kiosk")
+
+
+def _not_registrar(kiosk: Kiosk | None, code: str, unit: Organisation) -> NotAllowed:
+    """Pairing refused because it would register kiosk `code` for `unit` (a new code, or a move)."""
+    if kiosk is None:
+        said = _("Kiosk %(kiosk)s is not registered for any unit.") % {"kiosk": code}
+    else:
+        said = _(
+            "Kiosk %(kiosk)s is registered for %(current)s: pairing it for %(unit)s would move it there."
+        ) % {"kiosk": code, "current": kiosk.unit.name, "unit": unit.name}
+    return NotAllowed(f"{said} {who_registers()}", field="kiosk" if kiosk is None else "unit")
 
 
 @dataclass
@@ -102,8 +173,13 @@ class PairChoice:
 
 
 def kiosk_pair_choice(*, user: User, code: str) -> PairChoice:
-    """The units `user` may pair the kiosk `code` with; NotAllowed when they may pair none, or when the
-    kiosk belongs to a unit they do not work for (an officer of another unit never takes it over)."""
+    """The units `user` may pair the kiosk `code` with; NotAllowed when they may pair none: the kiosk
+    belongs to a unit they do not work for (an officer of another unit never takes it over), or it is not
+    registered and they may not register it (only a unit's head, a leader or an administrator do).
+
+    A registered kiosk is paired again for its own unit (its head, a leader or an administrator may also
+    move it to a unit they may register kiosks for); a new code is offered the units where `user` may
+    register one."""
     code = normalize_kiosk(code)
     admin = is_administrator(user)
     units = desk_units(user)
@@ -116,11 +192,13 @@ def kiosk_pair_choice(*, user: User, code: str) -> PairChoice:
     kiosk = Kiosk.objects.select_related("unit", "paired_by").filter(code=code).first()
     if kiosk is not None and _may_pair_for(user, kiosk.unit) is None:
         raise _not_yours(kiosk)
-    if admin:  # a system administrator pairs for any unit
-        units = sorted(Organisation.objects.filter(is_active=True), key=lambda unit: sort_key(unit.name))
-    if kiosk is not None and all(unit.pk != kiosk.unit_id for unit in units):
-        units.insert(0, kiosk.unit)
-    return PairChoice(code=code, units=units, kiosk=kiosk)
+    registrable = register_units(user)
+    if kiosk is None:
+        if not registrable:
+            raise _not_registered(code, units)
+        return PairChoice(code=code, units=registrable, kiosk=None)
+    offered = [kiosk.unit] + [unit for unit in registrable if unit.pk != kiosk.unit_id]
+    return PairChoice(code=code, units=offered, kiosk=kiosk)
 
 
 @dataclass
@@ -183,10 +261,93 @@ def _pair(*, actor: Actor, user: User | None, code: str, unit: Organisation, lab
     return Pairing(kiosk=kiosk, secret=secret)
 
 
+def unit_heads(unit: Organisation) -> list[User]:
+    """The active heads of `unit`, or, when it has none (a one-stop desk below a ward), of the nearest unit
+    above it that has one."""
+    ids = unit.ancestor_ids()
+    rows = list(
+        Membership.objects.filter(
+            organisation_id__in=ids, role=Role.HEAD, is_active=True, user__is_active=True
+        ).values_list("organisation_id", "user_id")
+    )
+    for org_id in ids:
+        people = sorted({user_id for org, user_id in rows if org == org_id})
+        if people:
+            return list(User.objects.filter(pk__in=people).order_by("pk"))
+    return []
+
+
+def heads_told(
+    kiosk: Kiosk,
+    *,
+    by: User,
+    previous_unit: Organisation | None = None,
+    new: bool = False,
+) -> int:
+    """Tell the heads of the kiosk's unit (and of the unit it left) in-app who paired a tablet as which
+    kiosk, when, and the tablet's label; not the head who did it. Returns how many were told."""
+    from citydesk.notifications.models import Channel as NotificationChannel
+    from citydesk.notifications.services import message_language, notification_queue
+
+    people = unit_heads(kiosk.unit)
+    if previous_unit is not None and previous_unit.pk != kiosk.unit_id:
+        people += [p for p in unit_heads(previous_unit) if all(p.pk != q.pk for q in people)]
+    sent = 0
+    for person in people:
+        if person.pk == by.pk:
+            continue
+        with translation.override(message_language(person)):
+            subject, body = _pairing_message(kiosk, by=by, previous_unit=previous_unit, new=new)
+        notification_queue(channel=NotificationChannel.IN_APP, recipient=person, subject=subject, body=body)
+        sent += 1
+    return sent
+
+
+def _pairing_message(
+    kiosk: Kiosk, *, by: User, previous_unit: Organisation | None, new: bool
+) -> tuple[str, str]:
+    values = {
+        "kiosk": kiosk.code,
+        "unit": kiosk.unit.name,
+        "who": f"{by.full_name or by.username} ({by.username})",
+        "at": timezone.localtime(kiosk.paired_at).strftime("%d/%m/%Y %H:%M"),
+        "label": kiosk.label or _("no label"),
+        "previous": previous_unit.name if previous_unit is not None else "",
+    }
+    subject = _("A tablet was paired as kiosk %(kiosk)s") % values
+    if new:
+        what = _(
+            "%(who)s registered the new kiosk %(kiosk)s for %(unit)s and paired a tablet as it on %(at)s "
+            "(label: %(label)s)."
+        )
+    elif previous_unit is not None and previous_unit.pk != kiosk.unit_id:
+        what = _(
+            "%(who)s moved kiosk %(kiosk)s from %(previous)s to %(unit)s and paired a tablet as it on %(at)s "
+            "(label: %(label)s)."
+        )
+    else:
+        what = _(
+            "%(who)s paired a tablet again as kiosk %(kiosk)s of %(unit)s on %(at)s (label: %(label)s). "
+            "The tablet paired before as this kiosk stopped working."
+        )
+    lines = [what % values]
+    lines.append(
+        _(
+            "Only the paired tablet records ratings as this kiosk. If you did not expect this pairing, "
+            "unpair the kiosk in the back office (Rating kiosks) and ask who paired it."
+        )
+    )
+    return subject, "\n".join(lines)
+
+
 @transaction.atomic
 def kiosk_pair(*, user: User, code: str, unit: Organisation, label: str = "") -> Pairing:
     """Pair the tablet in front of `user` as kiosk `code` of `unit` (or pair it again: a new secret, the
-    tablet paired before stops working). Returns the secret, to be given to the tablet only."""
+    tablet paired before stops working). Returns the secret, to be given to the tablet only.
+
+    A desk officer of the kiosk's unit pairs a registered kiosk again; registering a new code, or moving a
+    kiosk to another unit, takes the head of `unit` (or a leader above it) or an administrator. The unit's
+    head is told (in-app) unless they paired it themselves."""
     code = normalize_kiosk(code)
     if not code:
         raise DomainError(_("The kiosk code is missing."), field="kiosk")
@@ -194,7 +355,12 @@ def kiosk_pair(*, user: User, code: str, unit: Organisation, label: str = "") ->
     current = Kiosk.objects.select_related("unit").filter(code=code).first()
     if current is not None and _may_pair_for(user, current.unit) is None:
         raise _not_yours(current)
-    actor = _may_pair_for(user, unit)
+    if current is None or current.unit_id != unit.pk:
+        actor = _may_register_for(user, unit)
+        if actor is None and _may_pair_for(user, unit) is not None:
+            raise _not_registrar(current, code, unit)
+    else:
+        actor = _may_pair_for(user, unit)
     if actor is None:
         if not user.is_authenticated:
             raise NotAllowed(_("You must log in to do this."))
@@ -203,7 +369,10 @@ def kiosk_pair(*, user: User, code: str, unit: Organisation, label: str = "") ->
             % {"unit": unit.name},
             field="unit",
         )
-    return _pair(actor=actor, user=user, code=code, unit=unit, label=label)
+    before = current.unit if current is not None else None
+    pairing = _pair(actor=actor, user=user, code=code, unit=unit, label=label)
+    heads_told(pairing.kiosk, by=user, previous_unit=before, new=current is None)
+    return pairing
 
 
 @transaction.atomic
@@ -318,8 +487,9 @@ def kiosk_problem(
     if kiosk is None:
         return DomainError(
             _(
-                "No tablet is paired as kiosk %(kiosk)s. Pair it first: sign in on the tablet and open "
-                "%(path)s; or leave the kiosk empty (the citizen rates with the transaction code)."
+                "No kiosk %(kiosk)s is registered. The head of the unit or an administrator registers it: "
+                "they sign in on the tablet and open %(path)s. Or leave the kiosk empty (the citizen rates "
+                "with the transaction code)."
             )
             % {"kiosk": code, "path": pair_path(code)},
             field="kiosk",

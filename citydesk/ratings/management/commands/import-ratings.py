@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from citydesk.core.errors import DomainError
 from citydesk.core.management.commands._output import (
@@ -37,28 +37,30 @@ class Command(TranslatedCommand):
         except DomainError as exc:
             # The file itself is the problem (its encoding, its kind): named by its path, not “(field: file)”.
             raise CommandError(f"{path}: {exc.message}", returncode=2) from exc
-        self.stdout.write(
-            self.style.SUCCESS(
-                _(
-                    "Imported %(rows)s rows from %(file)s: %(total)s ratings (%(satisfied)s satisfied, "
-                    "%(normal)s normal, %(unsatisfied)s unsatisfied), months %(periods)s."
-                )
-                % {
-                    "rows": number(result.rows),
-                    "file": path,
-                    "total": number(result.total),
-                    "satisfied": number(result.satisfied),
-                    "normal": number(result.normal),
-                    "unsatisfied": number(result.unsatisfied),
-                    "periods": result.period_text() or "-",
-                }
+        if result.counted:
+            said = _(
+                "Imported %(rows)s rows from %(file)s: %(total)s ratings (%(satisfied)s satisfied, "
+                "%(normal)s normal, %(unsatisfied)s unsatisfied), months %(periods)s."
+            ) % {
+                "rows": number(result.counted),
+                "file": path,
+                "total": number(result.total),
+                "satisfied": number(result.satisfied),
+                "normal": number(result.normal),
+                "unsatisfied": number(result.unsatisfied),
+                "periods": result.period_text() or "-",
+            }
+        else:
+            said = _("No counts were added from %(file)s: every row of the file gives 0, 0, 0.") % {
+                "file": path
+            }
+        self.stdout.write(self.style.SUCCESS(said))
+        if result.counted:
+            # Named as the import page names them: “UBND Phường Bến Thành (26743)”, the first few.
+            self.stdout.write(
+                _("Units: %(units)s (the command runs as the system operator and may import for every unit).")
+                % {"units": result.units_text(limit=20)}
             )
-        )
-        units = ", ".join(sorted(result.units)[:20]) + (" …" if len(result.units) > 20 else "")
-        self.stdout.write(
-            _("Units: %(units)s (the command line may import for every unit, as the system operator).")
-            % {"units": units}
-        )
         if result.replaced:
             self.stdout.write(
                 _(
@@ -70,4 +72,26 @@ class Command(TranslatedCommand):
                     "periods": result.period_text(replaced=True),
                     "units": result.units_text(replaced=True),
                 }
+            )
+        if result.removed:
+            self.stdout.write(
+                ngettext(
+                    "One row of zeros removed the counts imported before for %(periods)s of %(units)s.",
+                    "%(n)s rows of zeros removed the counts imported before for %(periods)s of %(units)s.",
+                    result.removed,
+                )
+                % {
+                    "n": number(result.removed),
+                    "periods": result.removed_periods_text,
+                    "units": result.removed_units_text,
+                }
+            )
+        if result.unmatched:
+            self.stdout.write(
+                ngettext(
+                    "One row of zeros matched no imported counts: nothing was stored or removed for it.",
+                    "%(n)s rows of zeros matched no imported counts: nothing was stored or removed for them.",
+                    result.unmatched,
+                )
+                % {"n": number(result.unmatched)}
             )
