@@ -303,6 +303,12 @@ CACHES = {
 # The operations center's heat-map store (ioc/heat.py): derived data, shared by every process.
 CITYDESK_HEAT_DIR = Path(env_str("CITYDESK_HEAT_DIR", str(DATA_DIR / "heat")))
 CITYDESK_MAX_ATTACHMENTS = _int_between("CITYDESK_MAX_ATTACHMENTS", 5, 0, 50)
+# The handling unit's own files on a report (evidence of the work, official letters), counted apart.
+CITYDESK_MAX_UNIT_ATTACHMENTS = _int_between("CITYDESK_MAX_UNIT_ATTACHMENTS", 20, 0, 100)
+# Open311 discovery: who client developers ask for an api_key (an e-mail or a phone of the city's IT
+# department), and a whole text replacing the default key_service sentence.
+CITYDESK_OPEN311_CONTACT = env_str("CITYDESK_OPEN311_CONTACT", "")
+CITYDESK_OPEN311_KEY_SERVICE = env_str("CITYDESK_OPEN311_KEY_SERVICE", "")
 CITYDESK_MAX_ATTACHMENT_MB = _int_between("CITYDESK_MAX_ATTACHMENT_MB", 10, 1, 100)
 # Each paper attached to a dossier (dossiers/services/intake.py), in MB.
 CITYDESK_MAX_DOSSIER_FILE_MB = _int_between("CITYDESK_MAX_DOSSIER_FILE_MB", 10, 1, 100)

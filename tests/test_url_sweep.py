@@ -537,6 +537,7 @@ ROUTES: dict[str, Route] = {
     "open311:request": Route(kwargs=lambda w: {**OPEN311, "service_request_id": w.report.code}),
     "open311:token": Route(kwargs=lambda w: {**OPEN311, "token": w.report.code}),
     "open311:no_format": Route(kwargs=lambda w: {"path": "requests"}),
+    "open311:not_found": Route(kwargs=lambda w: {"path": "tokens.json"}),
     # --- REST API
     "api:api-root": NONE,
     "api:openapi-json": Route(same_for_all=True),  # the schema: slow to build, the same for everyone
@@ -690,6 +691,7 @@ def test_every_pattern_has_a_route() -> None:
 PUBLIC_GET = frozenset(
     {
         "healthz",
+        "open311:not_found",
         "favicon",
         "set_language",
         "web:home",

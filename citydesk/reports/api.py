@@ -6,8 +6,10 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, cast
 
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Count
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +34,8 @@ from citydesk.reports.forms import category_label
 from citydesk.reports.models import Attachment, Channel, Rating, Report, ReportEvent, number_public_files
 from citydesk.reports.models import Status as ReportStatus
 from citydesk.reports.services import citizen as citizen_services
+from citydesk.reports.services.common import reopen_until
+from citydesk.reports.services.replies import reply_refusal
 
 router = Router(tags=["reports"])
 
@@ -134,7 +138,9 @@ class AttachmentOut(Schema):
     private_url: str | None = None
 
 
-class ReportOut(Schema):
+class ReportFieldsOut(Schema):
+    """What a report says in every list and view of it (`ReportOut`, the queue's `ReportQueueItemOut`)."""
+
     code: str
     category: str
     category_name: str
@@ -154,19 +160,61 @@ class ReportOut(Schema):
     resolution: str
     reject_reason: str
     duplicate_of: str | None
-    reporter_name: str | None
+    reporter_name: str | None = Field(
+        description="The reporter's name: for the handling unit and the reporter; for others only when the "
+        "reporter asked for it to be shown. Null when not shown to the caller or not given."
+    )
     version: int
-    events: list[ReportEventOut] = []
-    attachments: list[AttachmentOut] = []
-    # Private fields: only for the handling unit and the reporter.
+    # Private fields: only for the handling unit and the reporter; null for others, and when not given.
     contact_name: str | None = None
     contact_phone: str | None = None
     contact_email: str | None = None
     answers: dict | None = None  # answers to the category's questions (see GET /categories), by code
-    assignee: str | None = None
-    channel: str | None = None
-    near_boundary: bool | None = None
-    allowed_actions: list[str] | None = None
+    assignee: str | None = None  # the handling unit only
+    channel: str | None = Field(
+        None,
+        description="How the report came in (`web`, `app`, `hotline`, …): the handling unit and the reporter.",
+    )
+    near_boundary: bool | None = None  # the handling unit only
+    allowed_actions: list[str] | None = Field(
+        None,
+        description="What the caller may do now. The handling unit: the workflow moves of `POST "
+        "/reports/{code}/actions` their powers allow. The reporter: among `reply` (`POST …/reply`), `rate` "
+        "(`POST …/rating`) and `reopen` (an unsatisfied rating with `reopen: true`), as the tracking page "
+        "offers them. Null for anyone else.",
+    )
+
+
+class ReportRatingOut(Schema):
+    level: str = Field(json_schema_extra={"enum": list(Rating.Level.values)})
+    level_label: str
+    rated_at: LocalDatetime
+    comment: str | None = Field(
+        None, description="The reporter's comment: for the handling unit and the reporter only (else null)."
+    )
+
+
+class ReportOut(ReportFieldsOut):
+    events: list[ReportEventOut] = []
+    attachments: list[AttachmentOut] = []
+    rating: ReportRatingOut | None = Field(
+        None,
+        description="The reporter's rating of the latest resolution (null before it is rated, and once it is "
+        "resolved again after a reopening).",
+    )
+    rating_open: bool | None = Field(
+        None,
+        description="The reporter may rate the handling now (`POST …/rating`): for the reporter and the handling "
+        "unit; null for others.",
+    )
+
+
+class ReportQueueItemOut(ReportFieldsOut):
+    """A report in the officer's queue: no history and no files (`GET /reports/{code}` has them)."""
+
+    attachment_count: int = Field(
+        description="How many files the report has (the reporter's and the unit's)."
+    )
 
 
 class ReportCreatedOut(ReportOut):
@@ -188,58 +236,41 @@ def _viewer(user: User | None, report: Report, token: str = "") -> str:
     return PUBLIC
 
 
-def _out(
-    report: Report,
-    *,
-    view: str,
-    powers: acting.PowerCheck | None = None,
-    with_events: bool = True,
-    known_events: list[ReportEvent] | None = None,
-    known_attachments: list[Attachment] | None = None,
-) -> dict:
-    """The API view of a report for `view` (PUBLIC, REPORTER or HANDLER); `known_*` are its
-    events/attachments when already in hand. A handler's view lists in `allowed_actions` the moves the
-    user whose `powers` are checked may make now (none without it)."""
-    now = timezone.now()
+_UNKNOWN = object()  # a report's rating not yet read
+
+
+def _rating_of(report: Report) -> Rating | None:
+    try:
+        return report.rating
+    except ObjectDoesNotExist:
+        return None
+
+
+def reporter_actions(report: Report, rating: Rating | None, now: datetime) -> list[str]:
+    """What the reporter may do on their report now, by the tracking page's rules: `reply` (not merged,
+    closed or rejected), `rate` (a resolution not rated yet) and `reopen` (rating it unsatisfied, within
+    CITYDESK_REOPEN_DAYS of the resolution). Following is not offered: the reporter gets the updates."""
+    actions = []
+    if not reply_refusal(report):
+        actions.append("reply")
+    if citizen_services.rating_open(report, rating):
+        actions.append("rate")
+        until = reopen_until(report)
+        if until is not None and now <= until:
+            actions.append("reopen")
+    return actions
+
+
+def _none_if_empty(value: str | None) -> str | None:
+    """Not given reads null, in every view and list (never "" in one and null in another)."""
+    return value or None
+
+
+def _fields(report: Report, *, view: str, powers: acting.PowerCheck | None, now: datetime) -> dict:
+    """The fields of `ReportFieldsOut` for `view` (PUBLIC, REPORTER or HANDLER)."""
     handler = view == HANDLER
     contact = view in (HANDLER, REPORTER)
-    name = report.contact_name if contact else (report.public_reporter_name or None)
-    events = []
-    if with_events:
-        levels = selectors.rating_level_labels() if not contact else set()
-        for e in report.events.all() if known_events is None else known_events:
-            # The reporter reads their own answers too, as on the tracking page (they are not public).
-            if e.public or handler or (view == REPORTER and e.kind == ReportEvent.Kind.REPLY):
-                events.append(
-                    ReportEventOut(
-                        at=e.at,
-                        kind=e.kind,
-                        from_status=e.from_status,
-                        to_status=e.to_status,
-                        note=selectors.event_note_for(e, sees_comment=contact, levels=levels),
-                        actor=selectors.event_actor(e) if handler else None,
-                        right=e.right if handler else None,
-                    )
-                )
-    attachments = []
-    if not with_events:
-        known_attachments = []
-    files = list(report.attachments.all() if known_attachments is None else known_attachments)
-    number_public_files(files)
-    for a in files:
-        if not (a.public or handler):
-            continue
-        base = f"/api/v1/reports/{report.code}/attachments/{a.pk}"
-        attachments.append(
-            AttachmentOut(
-                id=a.pk,
-                # The name it came with often names its sender: the public reads "Ảnh 1.jpg".
-                name=a.original_name if contact else a.public_name,
-                content_type=a.content_type,
-                public_url=f"{base}/public" if a.public and a.public_file else None,
-                private_url=f"{base}/original" if handler else None,
-            )
-        )
+    name = report.contact_name if contact else report.public_reporter_name
     data = dict(
         code=report.code,
         category=report.category.code,
@@ -264,25 +295,94 @@ def _out(
         resolution=report.resolution if contact else report.public_resolution,
         reject_reason=report.reject_reason,
         duplicate_of=report.duplicate_of.code if report.duplicate_of_id else None,
-        reporter_name=name,
+        reporter_name=_none_if_empty(name),
         version=report.version,
-        events=events,
-        attachments=attachments,
     )
     if contact:  # never to the public, not even masked: "show my name" is about the name only
         data.update(
-            contact_name=report.contact_name,
-            contact_phone=report.contact_phone,
-            contact_email=report.contact_email,
+            contact_name=_none_if_empty(report.contact_name),
+            contact_phone=_none_if_empty(report.contact_phone),
+            contact_email=_none_if_empty(report.contact_email),
             answers=report.answers or {},
+            channel=report.channel,
         )
     if handler:
         data.update(
             assignee=report.assignee.username if report.assignee_id else None,
-            channel=report.channel,
             near_boundary=report.near_boundary,
             allowed_actions=acting.actions_open_to(report, powers) if powers is not None else [],
         )
+    return data
+
+
+def _out(
+    report: Report,
+    *,
+    view: str,
+    powers: acting.PowerCheck | None = None,
+    known_events: list[ReportEvent] | None = None,
+    known_attachments: list[Attachment] | None = None,
+    known_rating: Rating | object | None = _UNKNOWN,
+) -> dict:
+    """The API view of a report for `view` (PUBLIC, REPORTER or HANDLER); `known_*` are its
+    events/attachments/rating when already in hand. A handler's view lists in `allowed_actions` the moves
+    the user whose `powers` are checked may make now (none without it); the reporter's, what they may do
+    as the tracking page offers it (`reporter_actions`)."""
+    now = timezone.now()
+    handler = view == HANDLER
+    contact = view in (HANDLER, REPORTER)
+    events = []
+    levels = selectors.rating_level_labels() if not contact else set()
+    for e in report.events.all() if known_events is None else known_events:
+        # The reporter reads their own answers too, as on the tracking page (they are not public).
+        if e.public or handler or (view == REPORTER and e.kind == ReportEvent.Kind.REPLY):
+            events.append(
+                ReportEventOut(
+                    at=e.at,
+                    kind=e.kind,
+                    from_status=e.from_status,
+                    to_status=e.to_status,
+                    note=selectors.event_note_for(e, sees_comment=contact, levels=levels),
+                    actor=selectors.event_actor(e) if handler else None,
+                    right=e.right if handler else None,
+                )
+            )
+    attachments = []
+    files = list(report.attachments.all() if known_attachments is None else known_attachments)
+    number_public_files(files)
+    for a in files:
+        if not (a.public or handler):
+            continue
+        base = f"/api/v1/reports/{report.code}/attachments/{a.pk}"
+        attachments.append(
+            AttachmentOut(
+                id=a.pk,
+                # The name it came with often names its sender: the public reads "Ảnh 1.jpg".
+                name=a.original_name if contact else a.public_name,
+                content_type=a.content_type,
+                public_url=f"{base}/public" if a.public and a.public_file else None,
+                private_url=f"{base}/original" if handler else None,
+            )
+        )
+    rating = _rating_of(report) if known_rating is _UNKNOWN else cast(Rating | None, known_rating)
+    # A rating of an earlier resolution (reopened and resolved again since) is in the history only.
+    shown = None if citizen_services.rating_superseded(report, rating) else rating
+    data = _fields(report, view=view, powers=powers, now=now)
+    data.update(
+        events=events,
+        attachments=attachments,
+        rating=ReportRatingOut(
+            level=shown.level,
+            level_label=str(Rating.Level(shown.level).label),
+            rated_at=shown.created_at,
+            comment=(shown.comment or None) if contact else None,
+        )
+        if shown is not None
+        else None,
+        rating_open=citizen_services.rating_open(report, rating) if contact else None,
+    )
+    if view == REPORTER:
+        data["allowed_actions"] = reporter_actions(report, rating, now)
     return data
 
 
@@ -355,7 +455,14 @@ def report_create(request: HttpRequest, payload: ReportIn, response: HttpRespons
     view = HANDLER if selectors.handles(user, report) else REPORTER  # the caller made it, or entered it
     powers = acting.PowerCheck(user)
     if intake.created:  # a new report: its events are in hand and it has no attachments yet
-        body = _out(report, view=view, powers=powers, known_events=intake.events, known_attachments=[])
+        body = _out(
+            report,
+            view=view,
+            powers=powers,
+            known_events=intake.events,
+            known_attachments=[],
+            known_rating=None,
+        )
     else:
         body = _out(report, view=view, powers=powers)
     body["citizen_token"] = report.citizen_token
@@ -368,7 +475,7 @@ class QueueOut(Schema):
     count: int
     page: int
     pages: int
-    items: list[ReportOut]
+    items: list[ReportQueueItemOut]
 
 
 @router.get(
@@ -391,7 +498,9 @@ def report_queue(
     `unit`: a unit's code, for its reports and those of the units below it (as the operations center
     counts a unit); `assignee`: a username, `me` or `none`. A filter value that cannot select anything of
     the caller's units (an unknown category, another unit, someone who is not an officer there) is refused
-    (400 naming it), and so is a page past the last one (404)."""
+    (400 naming it), and so is a page past the last one (404). Each item is the report as its handler
+    reads it, without its history and files (`GET /reports/{code}`): `attachment_count` says how many
+    files it has."""
     units = selectors.working_units(request.user)
     if not units:
         raise NotAllowed(_("Only officers of a unit have a work queue."))
@@ -404,7 +513,19 @@ def report_queue(
         raise DomainError(message, field=name)
     result = selectors.queue_page(request.user, filters, page, page_size, units=units, strict=True)
     powers = acting.PowerCheck(request.user)
-    items = [_out(r, view=HANDLER, powers=powers, with_events=False) for r in result.object_list]
+    rows = list(result.object_list)
+    counts = dict(  # the whole page's files counted in one query
+        Attachment.objects.filter(report_id__in=[r.pk for r in rows])
+        .order_by()
+        .values("report_id")
+        .annotate(n=Count("pk"))
+        .values_list("report_id", "n")
+    )
+    now = timezone.now()
+    items = [
+        _fields(r, view=HANDLER, powers=powers, now=now) | {"attachment_count": counts.get(r.pk, 0)}
+        for r in rows
+    ]
     return {
         "count": result.paginator.count,
         "page": result.number,
@@ -805,7 +926,8 @@ class ReportRatingIn(BodyIn):
 
 @router.post("/reports/{code}/rating", response=ReportOut, auth=None)
 def report_rating(request: HttpRequest, code: str, payload: ReportRatingIn) -> dict:
-    """The reporter rates the result (with their account or the token from the acknowledgement)."""
+    """The reporter rates the result (with their account or the token from the acknowledgement). The
+    answer is the report as its reporter reads it (`rating`, `allowed_actions`)."""
     user = _optional_user(request)
     with _unseen_is_not_found(user, code, payload.token):
         report = services.report_rate(
@@ -816,7 +938,8 @@ def report_rating(request: HttpRequest, code: str, payload: ReportRatingIn) -> d
             user=user,
             token=payload.token,
         )
-    return _out(_get(report.code), view=PUBLIC)
+    report = _get(report.code)
+    return _out(report, view=_viewer(user, report, payload.token), powers=acting.PowerCheck(user))
 
 
 class FollowIn(BodyIn):
@@ -871,8 +994,9 @@ def report_follow(request: HttpRequest, code: str, payload: FollowIn) -> Status:
     updates only once the code is given back to `POST /reports/{code}/follow/confirm`; an address that
     already follows is sent a code too (the answer tells nobody who follows what). At most 3 codes a day
     to one address, across all reports, and 20 requests an hour from one network address: 429 naming the
-    field (`email` or `phone`). From the site's own page (a browser session), the report's tracking page
-    then opens on the code's form."""
+    field (`email` or `phone`). Give one address: `email` and `phone` together are refused (400, `errors`
+    naming both), as the code goes to one of them. From the site's own page (a browser session), the
+    report's tracking page then opens on the code's form."""
     code = code.upper()
     asked = citizen_services.report_follow_request(
         code=code,
@@ -910,10 +1034,10 @@ def report_follow(request: HttpRequest, code: str, payload: FollowIn) -> Status:
     "/reports/{code}/follow/confirm", response=_FOLLOW_RESPONSES, auth=None, openapi_extra=_FOLLOW_REFUSALS
 )
 def report_follow_confirm(request: HttpRequest, code: str, payload: FollowConfirmIn) -> Status:
-    """Give back the code sent by `POST /reports/{code}/follow` with the same `email` or `phone`: that
-    address receives the updates from now on (201; 200 when it already did). Only the latest code sent
-    there counts, for 24 hours; a wrong code is refused (400, field `code`), and after 5 wrong ones the
-    code is spent (429): ask for a new one."""
+    """Give back the code sent by `POST /reports/{code}/follow` with the same `email` or `phone` (one of
+    them: both are refused, 400): that address receives the updates from now on (201; 200 when it
+    already did). Only the latest code sent there counts, for 24 hours; a wrong code is refused (400,
+    field `code`), and after 5 wrong ones the code is spent (429): ask for a new one."""
     _optional_user(request)  # a session's write passes the CSRF check, as everywhere
     outcome = citizen_services.report_follow_confirm(
         code=code.upper(), pin=payload.code, email=payload.email, phone=payload.phone
@@ -1005,15 +1129,28 @@ _ORIGINAL_REFUSALS = {
 }
 
 
+# The forms a file is served in: its public copy (no metadata) and the original (the handling unit's).
+FILE_VARIANTS = ("public", "original")
+
+
 @router.get(
     "/reports/{code}/attachments/{attachment_id}/{variant}", auth=None, openapi_extra=_ORIGINAL_REFUSALS
 )
 def report_attachment_file(request: HttpRequest, code: str, attachment_id: int, variant: str) -> FileResponse:
+    """A file of the report: `variant` is `public` (the copy without metadata, for anyone who may read the
+    report) or `original` (the file as sent, for the handling unit). Another variant: 404 naming
+    `variant`; an unknown file: 404 naming `attachment_id`."""
     report = _get(code)
     if not report.shown_to_public and not selectors.can_see_private(_optional_user(request), report):
         raise NotFound(_("No report %(code)s.") % {"code": code}, field="code")
+    if variant not in FILE_VARIANTS:
+        raise NotFound(
+            _("No file variant “%(variant)s”: use %(variants)s.")
+            % {"variant": variant, "variants": ", ".join(FILE_VARIANTS)},
+            field="variant",
+        )
     attachment = report.attachments.filter(pk=attachment_id).first()
-    if attachment is None or variant not in ("public", "original"):
+    if attachment is None:
         raise NotFound(_("No such file."), field="attachment_id")
     if variant == "public":
         if not (report.shown_to_public and attachment.public and attachment.public_file):

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -16,6 +17,10 @@ from citydesk.core.audit import Actor, audit_record
 from citydesk.core.errors import DomainError
 from citydesk.core.models import User
 from citydesk.reports.models import Attachment, Report
+
+# The handling unit's own files on a report (photos of the site and of the repair, official papers), counted
+# apart from the reporter's CITYDESK_MAX_ATTACHMENTS: generous, yet bounded (each can be 10 MB).
+UNIT_MAX_ATTACHMENTS = 20
 
 IMAGE_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
 MAX_PIXELS = 40_000_000  # refuse decompression bombs
@@ -67,15 +72,59 @@ def check_upload(upload: UploadedFile) -> tuple[bytes, Image.Image | None]:
     return data, image
 
 
+def unit_file_limit() -> int:
+    """How many files the handling unit may add to one report (CITYDESK_MAX_UNIT_ATTACHMENTS, else 20)."""
+    return int(getattr(settings, "CITYDESK_MAX_UNIT_ATTACHMENTS", UNIT_MAX_ATTACHMENTS))
+
+
+def by_the_unit(report: Report, user: User | None) -> bool:
+    """Is a file added by `user` the handling unit's? A file sent without an account (the reporter's token,
+    e-mail, Open311, a reply) or from the reporter's own account is the reporter's; any other account
+    adding one is an officer of the unit (the only others allowed to)."""
+    return user is not None and user.pk is not None and user.pk != report.reporter_id
+
+
+def unit_files(report: Report) -> Q:
+    """The handling unit's files among a report's attachments (`by_the_unit`, as stored: `uploaded_by`)."""
+    found = Q(uploaded_by__isnull=False)
+    if report.reporter_id is not None:
+        found &= ~Q(uploaded_by_id=report.reporter_id)
+    return found
+
+
+def reporter_files_room(report: Report) -> int:
+    """How many more files the reporter may add to the report (the unit's files do not count)."""
+    used = report.attachments.exclude(unit_files(report)).count()
+    return max(settings.CITYDESK_MAX_ATTACHMENTS - used, 0)
+
+
+def reporter_limit_message() -> str:
+    return _(
+        "At most %(n)s files from the reporter per report (the handling unit's files are not counted)."
+    ) % {"n": settings.CITYDESK_MAX_ATTACHMENTS}
+
+
+def unit_limit_message() -> str:
+    return _(
+        "At most %(n)s files from the handling unit per report (the reporter's files are not counted)."
+    ) % {"n": unit_file_limit()}
+
+
 @transaction.atomic
 def attachment_add(
     *, report: Report, upload: UploadedFile, actor: Actor, user: User | None = None, public: bool = True
 ) -> Attachment:
+    """Store a file on the report. The reporter's files (`by_the_unit` false) count against
+    CITYDESK_MAX_ATTACHMENTS, the handling unit's against `unit_file_limit()`: neither uses up the
+    other's room. A full side is refused (field "file") before anything is stored."""
     data, image = check_upload(upload)
-    if report.attachments.count() >= settings.CITYDESK_MAX_ATTACHMENTS:
-        raise DomainError(
-            _("At most %(n)s files per report.") % {"n": settings.CITYDESK_MAX_ATTACHMENTS}, field="file"
-        )
+    # One upload at a time per report: two at once cannot both take the last place.
+    Report.objects.select_for_update().filter(pk=report.pk).values_list("pk", flat=True).first()
+    if by_the_unit(report, user):
+        if report.attachments.filter(unit_files(report)).count() >= unit_file_limit():
+            raise DomainError(unit_limit_message(), field="file")
+    elif reporter_files_room(report) <= 0:
+        raise DomainError(reporter_limit_message(), field="file")
     name = PurePath(upload.name or "file").name[:150]
     if image is None:
         # Documents stay with the handling unit: never public.

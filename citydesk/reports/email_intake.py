@@ -30,7 +30,7 @@ from citydesk.notifications.models import Notification
 from citydesk.notifications.services import notification_queue
 from citydesk.reports.attachments import attachment_add
 from citydesk.reports.models import Channel, IdempotencyKey, RefusedEmail, Report
-from citydesk.reports.places import province_in_address, ward_in_address
+from citydesk.reports.places import address_province, province_in_address, ward_in_address
 from citydesk.reports.services import report_submit
 from citydesk.reports.services.replies import follows_only, may_reply, report_reply
 
@@ -561,9 +561,7 @@ def _new_report(parsed: ParsedEmail, default_category: str | None) -> Ingested:
         address=parsed.address,
         ward_code=ward_code,
         # Without a ward, the province the address ends with (if one) triages it, or refuses it.
-        province_code=province_in_address(parsed.address)
-        if ward_code is None and parsed.lon is None
-        else None,
+        province_code=address_province(parsed.address) if ward_code is None and parsed.lon is None else None,
         contact_name=parsed.name,
         contact_phone=parsed.phone,
         contact_email=parsed.sender,

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import unquote_to_bytes
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -31,24 +32,24 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.fields.json import KT
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 
+from citydesk.core import configcache
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.calendar import range_error
 from citydesk.core.errors import Conflict, DomainError, DomainErrors
 from citydesk.core.models import ServiceCategory
-from citydesk.core.numbers import parse_number
 from citydesk.core.validators import usable_questions
 from citydesk.lib.privacy import hide_contacts
-from citydesk.lib.text import nfc, nfc_lines, search_key
+from citydesk.lib.text import nfc, search_key
 from citydesk.lib.workdays import OutOfRange, check_supported
 from citydesk.reports.attachments import attachment_add, check_upload
 from citydesk.reports.models import (
@@ -61,8 +62,17 @@ from citydesk.reports.models import (
     ReportEvent,
     Status,
 )
-from citydesk.reports.places import province_in_address, ward_in_address
+from citydesk.reports.places import address_province, address_ward
 from citydesk.reports.services import report_submit
+from citydesk.reports.services.common import (
+    LIST_ANSWER_TYPES,
+    MAX_ANSWER_NUMBER,
+    MAX_ANSWER_TEXT,
+    _event,
+    _load_categories,
+    grouped,
+    point_problems,
+)
 
 log = logging.getLogger("citydesk.open311")
 
@@ -74,10 +84,6 @@ WINDOW = timedelta(days=90)
 KEY_PREFIX = "o311_"
 MAX_IDEMPOTENCY_KEY = 120
 MAX_MEDIA_URL = 1000
-MAX_ANSWER = 500  # a free-text attribute, as the service definitions say
-# A number question's answer: the questions state no bounds (core.validators.QUESTION_KEYS) and every one
-# asks a quantity (a depth, a water level, a count), so from 0 to a bound no real answer reaches.
-MAX_NUMBER = 1_000_000
 MEDIA_FIELD = "media"  # a photo sent with the request (multipart/form-data), as Open311 apps name it
 # Browser-based Open311 clients call from other sites: no credentials (the api_key is a parameter).
 CORS_ALLOW_HEADERS = "Content-Type, Idempotency-Key"
@@ -93,6 +99,33 @@ MAX_LENGTHS = {
     "description": 4000,
 }
 MAX_NAME = 150
+# The create_request parameters of the standard: each is given once (a second value is not dropped
+# silently). Other parameters (a client's own) are left alone.
+SPEC_FIELDS = frozenset(
+    {
+        "api_key",
+        "jurisdiction_id",
+        "service_code",
+        "lat",
+        "long",
+        "address_string",
+        "address_id",
+        "email",
+        "device_id",
+        "account_id",
+        "first_name",
+        "last_name",
+        "phone",
+        "description",
+        "media_url",
+    }
+)
+# The bodies a create_request may have: the standard's form, a form with a photo, or a JSON object.
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+JSON_TYPE = "application/json"
+# The internal note that keeps a client's `media_url` for the officers (never in the public description):
+# its address is served back as the request's `media_url` when the report has no public photo.
+MEDIA_URL_ARG = "media_url"
 
 # Our intake's field names -> the Open311 parameter a client sent.
 FIELD_NAMES = {
@@ -120,7 +153,8 @@ ITEM_TAGS = {
     "values": "value",
 }
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\]$")
+# attribute[CODE], or attribute[CODE][] (the standard's syntax for a multivaluelist's values).
+_ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 _W3C_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _TRUE = {"true", "1", "yes"}
 # An api_key in a query string (also percent-encoded "api%5Fkey"), up to the next parameter.
@@ -351,20 +385,22 @@ def _service(category: ServiceCategory) -> dict[str, Any]:
     }
 
 
-def _choice(choice: Any) -> dict[str, str]:
-    if isinstance(choice, dict):
-        key = choice.get("key", choice.get("value", ""))
-        name = choice.get("name_en" if _english() else "name") or choice.get("name") or choice.get("label")
-        return {"key": str(key), "name": str(name or key)}
-    return {"key": str(choice), "name": str(choice)}
+def _values(question: dict[str, Any]) -> list[dict[str, str]]:
+    """A choice question's values: the key is always the stored (Vietnamese) choice, so that it stays the
+    same in every language; the name is the English one (`choices_en`) under English, when given."""
+    choices = [str(c) for c in question.get("choices", [])]
+    names = question.get("choices_en") if _english() else None
+    if not (isinstance(names, list) and len(names) == len(choices)):
+        names = choices
+    return [{"key": key, "name": str(name or key)} for key, name in zip(choices, names, strict=True)]
 
 
 def _attribute(question: dict[str, Any], order: int) -> dict[str, Any]:
     kind = question.get("type", "text")
     label = (question.get("label_en") if _english() else None) or question.get("label") or question["code"]
     descriptions = {
-        "number": _("A number."),
-        "text": _("Free text (at most 500 characters)."),
+        "number": _("A number from %(min)s to %(max)s.") % {"min": 0, "max": grouped(MAX_ANSWER_NUMBER)},
+        "text": _("Free text (at most %(n)s characters).") % {"n": grouped(MAX_ANSWER_TEXT)},
         "choice": _("One of the listed values (give its key)."),
     }
     attribute: dict[str, Any] = {
@@ -377,7 +413,7 @@ def _attribute(question: dict[str, Any], order: int) -> dict[str, Any]:
         "description": label,
     }
     if kind == "choice":
-        attribute["values"] = [_choice(c) for c in question.get("choices", [])]
+        attribute["values"] = _values(question)
     return attribute
 
 
@@ -405,13 +441,28 @@ def _service_notice(report: Report) -> str:
 
 
 def _media_url(request: HttpRequest, report: Report) -> str:
-    """The first public photo: its metadata-free copy, served by the REST API's public file endpoint."""
+    """The first public photo: its metadata-free copy, served by the REST API's public file endpoint; else
+    the `media_url` the client gave with the request (`client_media_url`, from `_public_reports`)."""
     for attachment in getattr(report, "public_attachments", None) or []:
         if attachment.public_file:
             return request.build_absolute_uri(
                 f"/api/v1/reports/{report.code}/attachments/{attachment.pk}/public"
             )
-    return ""
+    return getattr(report, "client_media_url", None) or ""
+
+
+def _media_url_notes() -> QuerySet[ReportEvent]:
+    """The internal notes that keep a client's `media_url` (`_keep_media_url`), oldest first."""
+    return (
+        ReportEvent.objects.filter(
+            kind=ReportEvent.Kind.NOTE,
+            public=False,
+            actor__isnull=True,
+            note_args__has_key=MEDIA_URL_ARG,
+        )
+        .order_by("pk")
+        .annotate(url=KT(f"note_args__{MEDIA_URL_ARG}"))
+    )
 
 
 def _updated(report: Report) -> datetime:
@@ -472,14 +523,16 @@ def _shown() -> QuerySet[Report]:
 
 def _public_reports() -> QuerySet[Report]:
     """Public reports with everything the list shows, in a fixed number of queries: the time of each one's
-    latest public event comes in the same query (the (report, at) index serves it)."""
+    latest public event and the `media_url` its client gave come in the same query (the (report, at)
+    index serves both)."""
     attachments = Attachment.objects.filter(public=True).exclude(public_file="").order_by("pk")
     latest = ReportEvent.objects.filter(report=OuterRef("pk"), public=True).order_by("-at").values("at")[:1]
+    media_url = _media_url_notes().filter(report=OuterRef("pk")).values("url")[:1]
     return (
         _shown()
         .select_related("category", "unit", "ward", "duplicate_of")
         .prefetch_related(Prefetch("attachments", queryset=attachments, to_attr="public_attachments"))
-        .annotate(last_public_event=Subquery(latest))
+        .annotate(last_public_event=Subquery(latest), client_media_url=Subquery(media_url))
     )
 
 
@@ -586,7 +639,7 @@ def _json_value(field: str, value: Any) -> str:
     return _clean(value)
 
 
-def _post_data(request: HttpRequest) -> tuple[dict[str, str], dict[str, str], UploadedFile | None]:
+def _post_data(request: HttpRequest) -> tuple[dict[str, str], dict[str, Any], UploadedFile | None]:
     """Parameters, attribute answers and photo (`media`) of a create_request: form-encoded (the standard),
     multipart (with a photo) or JSON."""
     try:
@@ -601,28 +654,57 @@ def _post_data(request: HttpRequest) -> tuple[dict[str, str], dict[str, str], Up
         raise Open311Error(400, _("The body could not be read as a form.")) from None
 
 
+def _field_at(body: bytes, offset: int) -> str:
+    """The name of the form field whose text holds the byte at `offset` ("body" when it is in a name)."""
+    start = body.rfind(b"&", 0, offset) + 1
+    name, equals, _value = body[start:].partition(b"=")
+    if not equals or start + len(name) >= offset:
+        return "body"
+    text = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8", "replace")
+    if "\ufffd" in text or not text.isprintable() or len(text) > 60:
+        return "body"
+    return text
+
+
 def _form(request: HttpRequest) -> QueryDict:
-    """The fields of a form body. Django reads form-encoded bodies as UTF-8 only (it refuses a declared
-    charset with its HTML error page): one Python can decode (ISO-8859-1, windows-1258 as cp1258…) is read
-    in it here. Bytes that are not text in the charset (Latin-1 sent without a charset, as UTF-8) come out
-    as U+FFFD: refused naming the field, never stored as "R�c th�i"."""
-    encoding = request.encoding
-    if (
-        request.content_type == "application/x-www-form-urlencoded"
-        and encoding
-        and codecs.lookup(encoding).name != _UTF8
-    ):
-        form = QueryDict(request.body, encoding=encoding)
-    else:
-        form = request.POST
-    for key, values in form.lists():
-        if "\ufffd" in key or any("\ufffd" in value for value in values):
+    """The fields of a form body. A form-encoded body is decoded here, strictly, as UTF-8 or in the charset
+    it declares (ISO-8859-1, windows-1258 as cp1258…): Django would read a body that is not UTF-8 as
+    ISO-8859-1 whole, so that one stray byte turned every "Rác thải" of the request into "RÃ¡c tháº£i".
+    A byte that is no text in the charset, raw or percent-encoded (which comes out as U+FFFD), refuses the
+    request naming its field, never stored as "R�c th�i"; an unknown charset refuses it too."""
+    if request.content_type == "application/x-www-form-urlencoded":
+        declared = (request.content_params.get("charset") or "").strip()
+        try:
+            encoding = codecs.lookup(declared).name if declared else _UTF8
+        except LookupError:
             raise Open311Error(
                 400,
-                f"{key}: "
-                + _("This text is not valid UTF-8: send the form in UTF-8 (or declare its charset)."),
-            )
+                "Content-Type: "
+                + _("Unknown charset “%(c)s”: send the form in UTF-8.") % {"c": _clean(declared)[:40]},
+            ) from None
+        body = request.body
+        try:
+            text = body.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise Open311Error(400, f"{_field_at(body, exc.start)}: " + _not_text(encoding)) from None
+        form = QueryDict(text, encoding=encoding)
+    else:
+        form = request.POST
+        encoding = codecs.lookup(request.encoding or settings.DEFAULT_CHARSET).name
+    for key, values in form.lists():
+        if "\ufffd" in key:
+            raise Open311Error(400, "body: " + _not_text(encoding))
+        if any("\ufffd" in value for value in values):
+            raise Open311Error(400, f"{key}: " + _not_text(encoding))
     return form
+
+
+def _not_text(encoding: str) -> str:
+    if encoding == _UTF8:
+        return _("This text is not valid UTF-8: send the form in UTF-8 (or declare its charset).")
+    return _("This text is not valid in %(charset)s, the charset the request declares.") % {
+        "charset": encoding
+    }
 
 
 def _media(request: HttpRequest) -> UploadedFile | None:
@@ -637,11 +719,12 @@ def _media(request: HttpRequest) -> UploadedFile | None:
     return request.FILES.get(MEDIA_FIELD)
 
 
-def _read_post_data(request: HttpRequest) -> tuple[dict[str, str], dict[str, str], UploadedFile | None]:
+def _read_post_data(request: HttpRequest) -> tuple[dict[str, str], dict[str, Any], UploadedFile | None]:
     params: dict[str, str] = {}
-    attributes: dict[str, str] = {}
+    attributes: dict[str, Any] = {}
     media = None
-    if request.content_type == "application/json":
+    content_type = request.content_type or ""
+    if content_type == JSON_TYPE:
         try:
             body = json.loads(request.body or b"{}")
         except (ValueError, UnicodeDecodeError):
@@ -653,22 +736,69 @@ def _read_post_data(request: HttpRequest) -> tuple[dict[str, str], dict[str, str
             if not isinstance(nested, dict):
                 raise Open311Error(400, "attribute: " + _("Give the answers as an object."))
             attributes.update({str(k): _json_value(f"attribute[{k}]", v) for k, v in nested.items()})
-        items = [(str(key), _json_value(str(key), value)) for key, value in body.items()]
-    else:
+        items = [(str(key), [_json_value(str(key), value)]) for key, value in body.items()]
+    elif content_type in FORM_TYPES:
         form = _form(request)
-        items = [(key, _clean(form.get(key))) for key in form]
+        items = [(key, [_clean(v) for v in values]) for key, values in form.lists()]
         media = _media(request)
-    for key, value in items:
+    elif request.body:
+        # A body of another type (text/plain…) would be read as no parameters at all, and refused for a
+        # missing api_key that is there: its type is the fault.
+        raise Open311Error(
+            400,
+            "Content-Type: "
+            + _(
+                "A body of type “%(type)s” cannot be read: send the parameters form-encoded "
+                "(application/x-www-form-urlencoded, or multipart/form-data with a photo) or as a JSON object "
+                "(application/json)."
+            )
+            % {"type": _clean(content_type)[:80] or "—"},
+        )
+    else:
+        items = []
+    questions = _question_types(items)
+    for key, values in items:
         match = _ATTRIBUTE.match(key)
         if match:
-            attributes[match[1]] = value
+            code, many = match[1], bool(match[2])
+            if code in attributes:
+                raise Open311Error(400, f"{key}: " + _("Give attribute[%(code)s] once.") % {"code": code})
+            if many and questions.get(code, "") in LIST_ANSWER_TYPES:
+                attributes[code] = [v for v in values if v != ""]
+            elif many and code in questions:
+                raise Open311Error(
+                    400,
+                    f"{key}: "
+                    + _("This attribute takes a single value: send attribute[%(code)s]=… once, without “[]”.")
+                    % {"code": code},
+                )
+            elif len(values) > 1 and not many:
+                raise Open311Error(400, f"{key}: " + _("Give attribute[%(code)s] once.") % {"code": code})
+            else:  # one value, or an unknown code (the intake names it)
+                attributes[code] = values[-1]
+        elif key == "attribute" or key.startswith("attribute["):
+            raise Open311Error(400, f"{_clean(key)[:60]}: " + _("Give each answer as attribute[CODE]=value."))
+        elif key in SPEC_FIELDS and len(values) > 1:
+            raise Open311Error(
+                400,
+                f"{key}: " + _("Give this parameter once (it was given %(n)s times).") % {"n": len(values)},
+            )
         else:
-            params[key] = value
+            params[key] = values[-1]
     return params, attributes, media
 
 
+def _question_types(items: list[tuple[str, list[str]]]) -> dict[str, str]:
+    """The question codes of the service a request names, with their types (from the cached categories)."""
+    codes = [values[-1] for key, values in items if key == "service_code" and values]
+    category = configcache.cached("report_categories", _load_categories).get(codes[0]) if codes else None
+    if category is None:
+        return {}
+    return {q["code"]: q.get("type", "text") for q in usable_questions(category.questions)}
+
+
 def _too_long(field: str, limit: int) -> Open311Error:
-    return Open311Error(400, f"{field}: " + _("Too long (at most %(n)s characters).") % {"n": limit})
+    return Open311Error(400, f"{field}: " + _("Too long (at most %(n)s characters).") % {"n": grouped(limit)})
 
 
 def _check_lengths(params: dict[str, str]) -> None:
@@ -682,52 +812,30 @@ def _check_lengths(params: dict[str, str]) -> None:
             400,
             "first_name: "
             + _("The family name and the given name together are too long (at most %(n)s characters).")
-            % {"n": MAX_NAME},
+            % {"n": grouped(MAX_NAME)},
         )
 
 
-def _check_attributes(service_code: str, attributes: dict[str, str]) -> None:
-    """Number answers must be numbers from 0 to MAX_NUMBER (a quantity: 1e308 or -5 cm is no answer);
-    free-text answers fit their 500 characters."""
-    if not attributes or not service_code:
-        return
-    category = ServiceCategory.objects.filter(code=service_code, domain=ServiceCategory.Domain.REPORT).first()
-    for question in (usable_questions(category.questions)) if category else []:
-        code = question.get("code")
-        value = attributes.get(code, "")
-        if not code or value == "":
+def _coordinates(params: dict[str, str]) -> tuple[float | None, float | None]:
+    """(lat, long) as numbers; each one that is no number is said, one error each."""
+    values: dict[str, float | None] = {}
+    faults = []
+    for field in ("lat", "long"):
+        raw = params.get(field, "")
+        values[field] = None
+        if raw == "":
             continue
-        kind = question.get("type", "text")
-        label = (question.get("label_en") if _english() else None) or question.get("label") or code
-        if kind == "number":
-            try:
-                number = parse_number(value)
-            except ValueError:
-                raise Open311Error(
-                    400, f"attribute[{code}]: " + _("“%(q)s” must be a number.") % {"q": label}
-                ) from None
-            if not 0 <= number <= MAX_NUMBER:
-                raise Open311Error(
-                    400,
-                    f"attribute[{code}]: "
-                    + _("“%(q)s” must be a number from 0 to %(max)s.")
-                    % {"q": label, "max": number_format(MAX_NUMBER, force_grouping=True)},
-                )
-        elif kind != "choice" and len(nfc(value)) > MAX_ANSWER:
-            raise _too_long(f"attribute[{code}]", MAX_ANSWER)
-
-
-def _coordinate(params: dict[str, str], field: str) -> float | None:
-    raw = params.get(field, "")
-    if raw == "":
-        return None
-    try:
-        value = float(raw.replace(",", "."))
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise Open311Error(400, f"{field}: " + _("“%(v)s” is not a number.") % {"v": raw})
-    return value
+        try:
+            value = float(raw.replace(",", "."))
+        except ValueError:
+            value = math.nan
+        if math.isfinite(value):
+            values[field] = value
+        else:
+            faults.append(f"{field}: " + _("“%(v)s” is not a number.") % {"v": raw[:40]})
+    if faults:
+        raise Open311Error(400, faults[0], faults[1:])
+    return values["lat"], values["long"]
 
 
 # --- Views ----------------------------------------------------------------------------------------
@@ -747,6 +855,38 @@ def no_format(request: HttpRequest, path: str) -> HttpResponse:
     return _allow_any_origin(response)
 
 
+PATHS = (
+    "discovery, services, services/{service_code}, requests, requests/{service_request_id}, tokens/{token}"
+)
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, path: str) -> HttpResponse:
+    """Any other path under /open311/v2/: the specification's error list (XML for a path ending in .xml,
+    else JSON) rather than the site's HTML page not found. A known path with a final slash is told so."""
+    _redact_api_key(request)
+    bare = request.path.rstrip("/")
+    fmt = "xml" if bare.lower().endswith(".xml") else "json"
+    with _language(request):
+        known = False
+        if request.path.endswith("/") and bare:
+            try:
+                match = resolve(bare)
+            except Resolver404:
+                match = None
+            views = {"no_format", "not_found"}
+            known = match is not None and match.namespace == "open311" and match.url_name not in views
+        if known:
+            description = _("Remove the final slash: %(path)s.") % {"path": bare}
+        else:
+            description = _(
+                "No Open311 path %(path)s. The paths are %(paths)s, each ending in .json or .xml."
+            ) % {"path": request.path, "paths": PATHS}
+        response = error_response(404, description, fmt)
+        response["Content-Language"] = translation.get_language()
+    return _allow_any_origin(response)
+
+
 def _base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri(reverse("open311:discovery", kwargs={"fmt": "json"})).rsplit("/", 1)[0]
 
@@ -755,16 +895,9 @@ def _base_url(request: HttpRequest) -> str:
 def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     data = {
         "changeset": CHANGESET,
-        "contact": getattr(
-            settings,
-            "CITYDESK_OPEN311_CONTACT",
-            _("Citizen service hotline 1022; technical questions: the city's operations centre."),
-        ),
-        "key_service": getattr(
-            settings,
-            "CITYDESK_OPEN311_KEY_SERVICE",
-            _("Ask the city's operations centre for an api_key (it runs `citydesk create-api-key`)."),
-        ),
+        "contact": getattr(settings, "CITYDESK_OPEN311_CONTACT", "")
+        or _("Citizen service hotline 1022; technical questions: the city's operations centre."),
+        "key_service": getattr(settings, "CITYDESK_OPEN311_KEY_SERVICE", "") or _key_service(),
         "endpoints": [
             {
                 "specification": SPECIFICATION,
@@ -776,6 +909,19 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
         ],
     }
     return render(data, "discovery", fmt)
+
+
+def _key_service() -> str:
+    """How a client gets an api_key, in words for the people who write the client."""
+    contact = getattr(settings, "CITYDESK_OPEN311_CONTACT", "")
+    if contact:
+        return _(
+            "Ask the city's IT department for an api_key (%(contact)s), giving your application's name and "
+            "a contact person."
+        ) % {"contact": contact}
+    return _(
+        "Ask the city's IT department for an api_key, giving your application's name and a contact person."
+    )
 
 
 @_open311("GET")
@@ -812,11 +958,16 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     client = open311_client_for_key(params.get("api_key") or request.GET.get("api_key", ""))
     if client is None:
         raise Open311Error(403, "api_key: " + _("Missing or invalid api_key; ask the city for one."))
-    lat = _coordinate(params, "lat")
-    lon = _coordinate(params, "long")
+    lat, lon = _coordinates(params)
     _check_lengths(params)
-    _check_attributes(params.get("service_code", ""), attributes)
     description = params.get("description", "")
+    address = params.get("address_string", "")
+    if params.get("address_id") and lat is None and lon is None and not address:
+        raise Open311Error(
+            400,
+            "address_id: "
+            + _("Address ids are not used here: give the place as lat and long, or as address_string."),
+        )
     media_url = params.get("media_url", "")
     if media_url:
         try:
@@ -825,17 +976,6 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
             URLValidator(schemes=["http", "https"])(media_url)
         except ValidationError:
             raise Open311Error(400, "media_url: " + _("Give an http(s) address.")) from None
-        if description:
-            description = f"{description}\nmedia_url: {media_url}"
-            if len(nfc_lines(description)) > MAX_LENGTHS["description"]:
-                raise Open311Error(
-                    400,
-                    "media_url: "
-                    + _(
-                        "With the media_url appended, the description is too long (at most %(n)s characters)."
-                    )
-                    % {"n": MAX_LENGTHS["description"]},
-                )
     if media is not None:
         # Checked before anything is stored, as the REST API's upload checks it: a bad file refuses the
         # request (400 media), it never leaves a report without the photo its sender believes it has.
@@ -857,15 +997,17 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         )
     # Vietnamese order: family name (last_name) first.
     name = " ".join(p for p in (params.get("last_name", ""), params.get("first_name", "")) if p)
-    address = params.get("address_string", "")
-    # No point: the commune/ward the address names routes it (only when exactly one unit fits).
-    ward = ward_in_address(address) if lat is None and lon is None and address else None
-    # Else the province it names, if one ("…, Tỉnh Cao Bằng"): its People's Committee triages it, or a
-    # province nobody here serves is refused, not sent to this city.
-    province = province_in_address(address) if lat is None and lon is None and ward is None else None
+    # No point: the commune/ward the address names routes it (only when exactly one unit fits: one of the
+    # city's, or the only one so named, or the one an old ward went into whole).
+    ward = address_ward(address) if lat is None and lon is None and address else None
+    # Else the province it ends with, or that an old district or a commune it names lies in ("20 Cầu Gỗ,
+    # quận Hoàn Kiếm": Hà Nội): its People's Committee triages it, or a province nobody here serves is
+    # refused, not sent to this city's.
+    province = address_province(address) if lat is None and lon is None and ward is None else None
+    code = params.get("service_code", "")
     try:
         intake = report_submit(
-            category=params.get("service_code") or None,
+            category=code or None,
             description=description,
             channel=Channel.OPEN311,
             lon=lon,
@@ -883,11 +1025,16 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         )
     except DomainError as exc:
         problems = exc.problems if isinstance(exc, DomainErrors) else [exc]
-        code = params.get("service_code", "")
+        point = point_problems(lon, lat) if type(exc) in (DomainError, DomainErrors) else []
+        if point:  # each coordinate at fault, the latitude first (the intake names the first one only)
+            problems = [*point, *(p for p in problems if p.field not in ("lon", "lat"))]
+        # The standard's errors are 400, 403 and 404: a key reused for another request is a bad input.
+        status = 403 if exc.status == 403 else 400
         raise Open311Error(
-            exc.status, _describe(problems[0], code), [_describe(p, code) for p in problems[1:]]
+            status, _describe(problems[0], code), [_describe(p, code) for p in problems[1:]]
         ) from None
     report = intake.report
+    _keep_media_url(report, media_url, client=client, replayed=not intake.created)
     # A replay adds the photo only if the first request's was lost (below).
     if media is not None and (intake.created or not report.attachments.exists()):
         # After the report exists, as the web form adds its photos: the image work stays outside the
@@ -909,6 +1056,35 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     if not intake.created:
         response["Idempotent-Replayed"] = "true"
     return response
+
+
+def _keep_media_url(report: Report, media_url: str, *, client: Open311Client, replayed: bool) -> None:
+    """A client's `media_url` is kept for the handling unit as an internal note (never in the public
+    description), and served back as the request's `media_url` while the report has no public photo.
+
+    A replay must carry the same `media_url` as the first request (else its Idempotency-Key was reused for
+    another request: 400, nothing added); one whose first request's note was lost adds it, as a photo."""
+    stored = None
+    if replayed:
+        stored = _media_url_notes().filter(report=report).values_list("url", flat=True).first()
+        if stored is not None and stored != media_url:
+            raise Open311Error(
+                400,
+                "Idempotency-Key: "
+                + _(
+                    "This Idempotency-Key was already used for a different report: send a new key for a "
+                    "new report."
+                ),
+            )
+    if media_url and stored is None:
+        _event(
+            report,
+            Actor(user_id=None, label=client.name),
+            ReportEvent.Kind.NOTE,
+            note=f"media_url: {media_url}",
+            note_args={MEDIA_URL_ARG: media_url},
+            public=False,
+        )
 
 
 def _search(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -978,4 +1154,5 @@ def token_lookup(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
     code = _shown().filter(code=_code(token)).values_list("code", flat=True).first()
     if code is None:
         raise Open311Error(404, "token: " + _("No request for token %(t)s.") % {"t": token})
-    return render([{"service_request_id": code, "token": token}], "service_requests", fmt)
+    # The token as it is written (a tracking code, in capitals), whatever the case it was asked in.
+    return render([{"service_request_id": code, "token": code}], "service_requests", fmt)

@@ -19,4 +19,7 @@ urlpatterns = [
     re_path(
         r"^(?P<path>(discovery|services|requests|tokens)(/[^./]+)?)/?$", open311.no_format, name="no_format"
     ),
+    # Anything else (the root, tokens.json, a final slash…): the specification's error list, not the
+    # site's HTML page.
+    re_path(r"^(?P<path>.*)$", open311.not_found, name="not_found"),
 ]

@@ -537,14 +537,34 @@ def transfer_targets(report: Report) -> list[Organisation]:
 
     The objects are shared by the process's cache: read them only."""
     table = configcache.cached("report_handlers", _load_handlers)
+    if _placeless(report):
+        # Nothing says where it is (an address naming no province): any province's handlers may take it,
+        # else the committee it fell to could only reject it.
+        return [
+            o
+            for p in sorted(table.by_province, key=lambda p: p or "")
+            for o in table.by_province[p]
+            if o.pk != report.unit_id
+        ]
     province = report.province_code or table.province_of.get(report.unit_id)
     return [o for o in table.by_province.get(province, ()) if o.pk != report.unit_id]
+
+
+def province_of_unit(org: Organisation) -> str | None:
+    """The province (or centrally-run city) code of a report-handling unit, from the cached table."""
+    return configcache.cached("report_handlers", _load_handlers).province_of.get(org.pk)
+
+
+def _placeless(report: Report) -> bool:
+    return not report.province_code and report.ward_id is None
 
 
 def units_of_report_province(report: Report) -> set[int]:
     """The ids of every organisation of the report's province (or centrally-run city): where a unit's
     name typed for a transfer is looked for."""
     table = configcache.cached("report_handlers", _load_handlers)
+    if _placeless(report):
+        return set(table.province_of)
     province = report.province_code or table.province_of.get(report.unit_id)
     return {pk for pk, where in table.province_of.items() if where == province}
 

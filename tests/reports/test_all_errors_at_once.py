@@ -29,6 +29,7 @@ def test_the_api_lists_every_input_at_fault(categories):
     assert [e["field"] for e in body["errors"]] == [
         "category",
         "description",
+        "lat",
         "lon",
         "contact_phone",
         "contact_email",

@@ -178,8 +178,8 @@ def test_the_reporter_sees_their_contact_but_not_the_handlers_side(client, categ
     body = created.json()
     code, token = body["code"], body["citizen_token"]
     # The answer to the submission is the reporter's view already.
-    assert body["contact_phone"] == "0901234567" and body["allowed_actions"] is None
-    assert body["assignee"] is None and body["channel"] is None and body["near_boundary"] is None
+    assert body["contact_phone"] == "0901234567" and body["allowed_actions"] == ["reply"]
+    assert body["assignee"] is None and body["channel"] == "app" and body["near_boundary"] is None
     report_note(user=personas.officer, code=code, text="Nội bộ: chủ nhà là người quen", public=False)
     report_note(user=personas.officer, code=code, text="Đã hẹn kiểm tra hiện trường", public=True)
     client.post(
@@ -190,7 +190,7 @@ def test_the_reporter_sees_their_contact_but_not_the_handlers_side(client, categ
     )
     mine = client.get(f"/api/v1/reports/{code}", {"token": token}).json()
     assert mine["contact_phone"] == "0901234567" and mine["reporter_name"] == "Nguyễn Văn Dân"
-    assert mine["assignee"] is None and mine["allowed_actions"] is None and mine["channel"] is None
+    assert mine["assignee"] is None and mine["allowed_actions"] == ["reply"] and mine["channel"] == "app"
     notes = [e["note"] for e in mine["events"]]
     assert "Đã hẹn kiểm tra hiện trường" in notes and "Nội bộ: chủ nhà là người quen" not in notes
     assert all(e["actor"] is None for e in mine["events"])

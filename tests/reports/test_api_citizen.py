@@ -141,7 +141,7 @@ def test_the_reporter_answers_with_the_citizen_token_and_the_clock_runs_again(
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["code"] == report.code and body["contact_email"] == "dan@example.vn"  # the reporter's view
-    assert body["allowed_actions"] is None  # not the handler's
+    assert body["allowed_actions"] == ["reply"]  # the reporter's own actions, not the handler's moves
     # The reporter reads their own answer in the history (not public: the public view does not list it).
     assert [e["note"] for e in body["events"] if e["kind"] == "reply"] == ["Ảnh đã gửi kèm, ổ gà sâu 20 cm"]
     public = client.get(f"/api/v1/reports/{report.code}").json()

@@ -339,7 +339,6 @@ def test_unknown_service_code_is_400(client, categories, api_key, code):
         ({"phone": "0901 234 567 0901 234 567"}, "phone"),
         ({"address_string": "a" * 301}, "address_string"),
         ({"description": "a" * 4001}, "description"),
-        ({"description": "a" * 3990, "media_url": "https://example.vn/anh.jpg"}, "media_url"),
         ({"attribute[depth_cm]": "nan"}, "attribute[depth_cm]"),
         ({"attribute[depth_cm]": "inf"}, "attribute[depth_cm]"),
         ({"attribute[depth_cm]": "1e999"}, "attribute[depth_cm]"),

@@ -94,7 +94,7 @@ def test_idempotency_key_returns_the_same_report(personas, categories):
         ({"category": None}, "category"),
         ({"description": " "}, "description"),
         ({"description": "x" * 4001}, "description"),
-        ({"lon": 2.35, "lat": 48.85}, "lon"),
+        ({"lon": 2.35, "lat": 48.85}, "lat"),  # both outside: the latitude is named first
         ({"lon": 106.7, "lat": 48.85}, "lat"),
         ({"lat": None}, "lat"),
         ({"lon": None, "lat": None, "address": ""}, "address"),

@@ -56,6 +56,34 @@ def normalize_phone(value: str, *, field: str = "contact_phone") -> str:
     return core_validators.normalize_phone(value, field=field)
 
 
+def point_problems(lon: float | None, lat: float | None) -> list[DomainError]:
+    """Every fault of a report's point, one per coordinate at fault (field `lat` or `lon`), the latitude
+    first: a point outside Vietnam names each coordinate outside its range, so that a client sees both
+    when both are wrong, and a latitude beyond ±90° (a longitude given as the latitude: "lat=106.69&
+    long=10.77") is said to be one. Empty for a good point or no point."""
+    if (lon is None) != (lat is None):
+        return [
+            DomainError(
+                _("Give both longitude and latitude, or neither."), field="lat" if lat is None else "lon"
+            )
+        ]
+    if lon is None or lat is None:
+        return []
+    problems = []
+    if not VIETNAM_LAT[0] <= lat <= VIETNAM_LAT[1]:
+        if abs(lat) > 90:  # no latitude at all: a longitude (Vietnam's are 102 to 118) given as one
+            message = _(
+                "The latitude is outside Vietnam (a latitude is between -90 and 90): are the latitude "
+                "and the longitude swapped?"
+            )
+        else:
+            message = _("The latitude is outside Vietnam.")
+        problems.append(DomainError(message, field="lat"))
+    if not VIETNAM_LON[0] <= lon <= VIETNAM_LON[1]:
+        problems.append(DomainError(_("The longitude is outside Vietnam."), field="lon"))
+    return problems
+
+
 def mask_phone(phone: str) -> str:
     return f"{phone[:3]}****{phone[-3:]}" if len(phone) >= 7 else ("*" * len(phone))
 
@@ -122,39 +150,75 @@ def _category(code: str | None, *, gen: int | None = None) -> ServiceCategory:
     return category
 
 
+# A question's answers: a number question asks a quantity (a depth, a water level, a count), from 0 to a
+# bound no real answer reaches (1e300 or -5 cm is no answer); a free-text answer fits its 500 characters.
+# Every channel (the web form, the hotline, the REST API, Open311, e-mail) is held to the same bounds.
+MAX_ANSWER_NUMBER = 1_000_000
+MAX_ANSWER_TEXT = 500
+# The question types whose answer is a list of values; none yet (a multi-choice question would be one).
+LIST_ANSWER_TYPES: frozenset[str] = frozenset()
+
+
+def grouped(number: int | float) -> str:
+    """A limit as the messages write it: "4.000" in Vietnamese, "4,000" in English."""
+    return number_format(number, force_grouping=True)
+
+
+def question_label(question: dict[str, Any]) -> str:
+    """The question as the reader asks it: its English label on an English page, when it has one."""
+    english = (translation.get_language() or "").startswith("en")
+    return str((question.get("label_en") if english else None) or question.get("label") or question["code"])
+
+
 def _check_answers(
     category: ServiceCategory, answers: dict[str, Any] | None, *, require: bool = True
 ) -> dict[str, Any]:
-    """The answers checked against the category's questions. `require=False` for the channels that do not
-    ask them (the hotline, e-mail, chat): a required question then never blocks a caller's report."""
+    """The answers checked against the category's questions, as every channel stores them. `require=False`
+    for the channels that do not ask them (the hotline, e-mail, chat): a required question then never
+    blocks a caller's report.
+
+    A number is a number from 0 to MAX_ANSWER_NUMBER; a text at most MAX_ANSWER_TEXT characters (longer is
+    refused, never cut); a choice one of the listed values. An object or a list is no answer (its Python
+    spelling, "{'a': [1, 2]}", would be stored as the citizen's words). Each refusal names `answers.<code>`.
+    """
+    if answers is not None and not isinstance(answers, dict):
+        raise DomainError(_("Give the answers as an object."), field="answers")
     answers = dict(answers or {})
     clean: dict[str, Any] = {}
     for question in usable_questions(category.questions):
         code = question["code"]
+        field = f"answers.{code}"
+        label = question_label(question)
         value = answers.pop(code, None)
         if value in (None, ""):
             if require and question.get("required"):
-                raise DomainError(
-                    _("Answer “%(q)s”.") % {"q": question.get("label", code)}, field=f"answers.{code}"
-                )
+                raise DomainError(_("Answer “%(q)s”.") % {"q": label}, field=field)
             continue
         kind = question.get("type", "text")
+        if isinstance(value, dict | list | tuple | set) and kind not in LIST_ANSWER_TYPES:
+            raise DomainError(_("Give one value (a text or a number), not a list or an object."), field=field)
         if kind == "number":
             try:
                 value = parse_number(value)  # "40,5" as Vietnamese writes it; never NaN or infinity
             except ValueError:
+                raise DomainError(_("“%(q)s” must be a number.") % {"q": label}, field=field) from None
+            if not 0 <= value <= MAX_ANSWER_NUMBER:
                 raise DomainError(
-                    _("“%(q)s” must be a number.") % {"q": question.get("label", code)},
-                    field=f"answers.{code}",
-                ) from None
+                    _("“%(q)s” must be a number from 0 to %(max)s.")
+                    % {"q": label, "max": grouped(MAX_ANSWER_NUMBER)},
+                    field=field,
+                )
         elif kind == "choice":
             if value not in question.get("choices", []):
                 raise DomainError(
-                    _("“%(v)s” is not a choice of “%(q)s”.") % {"v": value, "q": question.get("label", code)},
-                    field=f"answers.{code}",
+                    _("“%(v)s” is not a choice of “%(q)s”.") % {"v": value, "q": label}, field=field
                 )
         else:
-            value = nfc(str(value))[:500]
+            value = nfc(str(value))
+            if len(value) > MAX_ANSWER_TEXT:
+                raise DomainError(
+                    _("Too long (at most %(n)s characters).") % {"n": grouped(MAX_ANSWER_TEXT)}, field=field
+                )
         clean[code] = value
     if answers:
         raise DomainError(_("Unknown question: %(q)s.") % {"q": ", ".join(sorted(answers))}, field="answers")

@@ -37,10 +37,9 @@ from citydesk.reports.models import (
     ReportEvent,
     Status,
 )
+from citydesk.reports.places import address_province
 from citydesk.reports.services.common import (
     MAX_DESCRIPTION,
-    VIETNAM_LAT,
-    VIETNAM_LON,
     _actor_for,
     _bounded,
     _category,
@@ -51,6 +50,7 @@ from citydesk.reports.services.common import (
     _snapshot,
     local_time,
     normalize_phone,
+    point_problems,
     reporter_addresses,
 )
 
@@ -126,7 +126,7 @@ def input_problems(
 
     cat = check(lambda: _category(category))
     check(lambda: _description(description))
-    check(lambda: _point(lon, lat))
+    problems.extend(point_problems(lon, lat))  # each coordinate at fault, not only the first
     if lon is None and lat is None and not (ward_code or "").strip() and not (address or "").strip():
         problems.append(
             DomainError(_("Give the place: pick it on the map, or enter an address."), field="address")
@@ -152,15 +152,9 @@ def _description(description: str | None) -> str:
 
 
 def _point(lon: float | None, lat: float | None) -> None:
-    if (lon is None) != (lat is None):
-        raise DomainError(
-            _("Give both longitude and latitude, or neither."), field="lat" if lat is None else "lon"
-        )
-    if lon is not None and lat is not None:
-        if not (VIETNAM_LON[0] <= lon <= VIETNAM_LON[1]):
-            raise DomainError(_("The longitude is outside Vietnam."), field="lon")
-        if not (VIETNAM_LAT[0] <= lat <= VIETNAM_LAT[1]):
-            raise DomainError(_("The latitude is outside Vietnam."), field="lat")
+    problems = point_problems(lon, lat)
+    if problems:
+        raise problems[0]
 
 
 # An e-mail address given with a report is stored with it (and with its follower) and is where its messages
@@ -299,6 +293,22 @@ def _submit(
                 field="province_code",
             )
     address = _bounded(address, "address", 300)
+    if ward is None and province is None and address and lon is None:
+        # An address alone ("20 Cầu Gỗ, quận Hoàn Kiếm") names its province more often than its ward: the
+        # report then goes to that province's committee, never to the first city's, which could not pass
+        # it on; a province nobody here serves is refused, as a point or a ward there is.
+        named_province = address_province(address)
+        if named_province:
+            province = _province(named_province, gen=gen)
+            if not selectors.serves(province.code, gen=gen):
+                raise DomainError(
+                    _(
+                        "No unit on this platform receives reports from %(province)s: please send this "
+                        "report through that province's own channels."
+                    )
+                    % {"province": province.name},
+                    field="address",
+                )
     if ward is None and address:
         # An address naming its commune-level unit, today's or (converted) one from before July 2025, goes
         # to that unit's committee rather than to the province's for triage.
@@ -535,8 +545,12 @@ def _is_same_request(report: Report, asked: Asked) -> bool:
         return False
     if asked.province_code and _province_code(asked.province_code) != report.province_code:
         return False
-    if not asked.province_code and report.ward_id is None and report.province_code:
-        return False  # the first one named the province of its address; this one does not
+    if (
+        not asked.province_code
+        and report.ward_id is None
+        and report.province_code != (address_province(nfc(asked.address or "")) or "")
+    ):
+        return False  # the first one was sent to another province than this one's address names
     if asked.ward_code:
         given = typed_ward(asked.ward_code)
         confirmed = (asked.confirmed_ward or "").strip()

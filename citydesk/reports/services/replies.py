@@ -434,7 +434,9 @@ def report_follow_by_phone(*, user: User, code: str, phone: str) -> FollowOutcom
 def _check_files(
     report: Report, files: list[UploadedFile], *, strict: bool
 ) -> tuple[list[UploadedFile], list[tuple[str, str]]]:
-    room = settings.CITYDESK_MAX_ATTACHMENTS - report.attachments.count()
+    from citydesk.reports.attachments import reporter_files_room, reporter_limit_message
+
+    room = reporter_files_room(report)  # the unit's own files leave the reporter's room alone
     accepted: list[UploadedFile] = []
     refused: list[tuple[str, str]] = []
     for upload in files:
@@ -445,9 +447,7 @@ def _check_files(
             refused.append((name, exc.message))
             continue
         if len(accepted) >= room:
-            refused.append(
-                (name, _("At most %(n)s files per report.") % {"n": settings.CITYDESK_MAX_ATTACHMENTS})
-            )
+            refused.append((name, reporter_limit_message()))
             continue
         accepted.append(upload)
     if strict and refused:
