@@ -209,11 +209,15 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # One password tried on many accounts from one address (citydesk.core.login_guard).
     "citydesk.core.login_guard.AddressGuardBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's model backend, with the account's e-mail address or phone number in place of its user name
+    # (citydesk.core.accounts): after the two above, whose lock-outs apply first.
+    "citydesk.core.accounts.IdentifierBackend",
 ]
 AXES_FAILURE_LIMIT = _int_between("CITYDESK_LOGIN_FAILURE_LIMIT", 5, 1, 1000)
 AXES_COOLOFF_TIME = _int_between("CITYDESK_LOGIN_COOLOFF_MINUTES", 15, 1, 7 * 24 * 60) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# An account's wrong passwords count together whether it was named by user name, e-mail or phone.
+AXES_USERNAME_CALLABLE = "citydesk.core.accounts.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 AXES_VERBOSE = False

@@ -556,6 +556,14 @@ ROUTES: dict[str, Route] = {
     "api:me_update": NONE,
     "ratings:import_template": NONE,
     "api:token_create": NONE,
+    "api:signup_request": NONE,
+    "api:signup_confirm": NONE,
+    "api:password_reset_request": NONE,
+    "api:password_reset_confirm": NONE,
+    "web:signup": NONE,
+    "web:signup_confirm": NONE,
+    "web:password_reset": NONE,
+    "web:password_reset_confirm": NONE,
     "api:token_delete": NONE,
     "api:my_reports": NONE,
     "api:delegation_create": NONE,
@@ -691,6 +699,10 @@ def test_every_pattern_has_a_route() -> None:
 PUBLIC_GET = frozenset(
     {
         "healthz",
+        "web:signup",
+        "web:signup_confirm",
+        "web:password_reset",
+        "web:password_reset_confirm",
         "open311:not_found",
         "favicon",
         "set_language",
@@ -751,6 +763,15 @@ DEVICE_ONLY = frozenset({"ratings:kiosk", "ratings:kiosk_state"})
 PUBLIC_POST = frozenset(
     {
         "set_language",
+        "web:signup",
+        "web:signup_confirm",
+        "web:password_reset",
+        "web:password_reset_confirm",
+        # the app opens an account / recovers a password with a code
+        "api:signup_request",
+        "api:signup_confirm",
+        "api:password_reset_request",
+        "api:password_reset_confirm",
         "web:login",
         "web:logout",
         "reports:new",

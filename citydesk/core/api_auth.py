@@ -19,6 +19,8 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from citydesk.api import BodyIn, TokenAuth, api
+from citydesk.core import accounts
+from citydesk.core.accounts import AMBIGUOUS_FLAG
 from citydesk.core.api import MeOut
 from citydesk.core.api import me as me_view
 from citydesk.core.audit import Actor
@@ -57,7 +59,10 @@ _SIGN_IN_REFUSALS = {
 
 
 class TokenIn(BodyIn):
-    username: str
+    username: str = Field(
+        description="The account's user name, e-mail address or phone number (an e-mail address several "
+        "accounts share is refused: give the user name)."
+    )
     password: str
     name: str = Field(
         "",
@@ -95,7 +100,8 @@ def _locked_out(request: HttpRequest) -> HttpResponse:
 
 @router.post("/auth/token", response={201: TokenOut}, auth=None, openapi_extra=_SIGN_IN_REFUSALS)
 def token_create(request: HttpRequest, payload: TokenIn) -> Status | HttpResponse:
-    """Sign in from an app: a new bearer token for an active account's user name and password (201).
+    """Sign in from an app: a new bearer token for an active account's user name (or its e-mail address or
+    phone number) and password (201).
 
     Refused as the web log-in page refuses: a wrong user name or password, or a deactivated account, is
     one 401 that does not say which; a few wrong passwords for a user name from one network address (5 by
@@ -112,6 +118,11 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Status | HttpRespons
         request.axes_locked_out = False
         return _locked_out(request)
     if user is None:
+        if getattr(request, AMBIGUOUS_FLAG, False):
+            raise NotAuthenticated(
+                _("Several accounts use this e-mail address: log in with your user name instead."),
+                field="username",
+            )
         raise NotAuthenticated(_("Wrong username or password. Please try again."))
     actor = Actor(user_id=user.pk, label=user.full_name or user.username)
     token = api_token_issue(actor=actor, username=user.username, name=payload.name.strip() or DEFAULT_NAME)
@@ -131,3 +142,152 @@ def token_delete(request: HttpRequest) -> Status:
     record = ApiToken.objects.select_related("user").get(key_hash=_hash_token(token), user=user)
     api_token_revoke(actor=Actor(user_id=user.pk, label=user.full_name or user.username), token=record)
     return Status(204, None)
+
+
+# --- A citizen's own account: sign-up and password recovery with a 6-digit code (core.accounts) ---------------
+
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait at most.", "schema": {"type": "integer"}}}
+_CODE_REFUSALS = {
+    "responses": {
+        429: _error(
+            "Too many requests from this network address (20 an hour), too many codes sent to this e-mail "
+            "address or phone number today (3 a day), or too many wrong codes (5 a code: ask for a new "
+            "one): `field` names the input, `Retry-After` how long to wait (not after wrong codes).",
+            _RETRY_AFTER,
+        ),
+    }
+}
+_CONFIRM_REFUSALS = {
+    "responses": {
+        409: _error("An account was opened with this address meanwhile: log in, or reset the password."),
+        429: _CODE_REFUSALS["responses"][429],
+    }
+}
+
+
+@api.exception_handler(accounts.AccountLimited)
+def on_account_limited(request: HttpRequest, exc: accounts.AccountLimited) -> HttpResponse:
+    """The API's refusal (429, the Error body), with how long to wait when waiting helps."""
+    from citydesk.api import on_domain_error
+
+    response = on_domain_error(request, exc)
+    if exc.retry_after:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+class SignupIn(BodyIn):
+    full_name: str
+    email: str = Field("", description="The e-mail address the code goes to; or give `phone`, not both.")
+    phone: str = Field("", description="A Vietnamese mobile number the code goes to by SMS; or `email`.")
+    password: str = Field(description="Checked by the platform's password rules (at least 10 characters…).")
+    consent: bool = Field(
+        description="Must be true: the person agrees to the processing of their personal data (name, e-mail "
+        "or phone) to run the account and handle their reports and dossiers (Decree 13/2023/NĐ-CP)."
+    )
+
+
+class CodeSentOut(Schema):
+    detail: str
+    sent_to: str = Field(description="Where the message went, masked (ma***@example.vn, 091****555).")
+
+
+class SignupConfirmIn(BodyIn):
+    email: str = ""
+    phone: str = ""
+    code: str = Field(description="The 6-digit code sent to the e-mail address or the phone number.")
+    name: str = Field(
+        "",
+        max_length=ApiToken._meta.get_field("name").max_length,
+        description="What the token is for, shown in the back office (e.g. the device's name).",
+    )
+
+
+class PasswordResetIn(BodyIn):
+    email: str = ""
+    phone: str = ""
+
+
+class PasswordResetConfirmIn(BodyIn):
+    email: str = ""
+    phone: str = ""
+    code: str = Field(description="The 6-digit code sent to the e-mail address or the phone number.")
+    password: str = Field(description="The new password, checked by the platform's password rules.")
+
+
+class DoneOut(Schema):
+    detail: str
+
+
+def _client(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+@router.post("/auth/signup", response={202: CodeSentOut}, auth=None, openapi_extra=_CODE_REFUSALS)
+def signup_request(request: HttpRequest, payload: SignupIn) -> Status:
+    """Open a citizen's account (1/2): `full_name`, ONE of `email` or `phone` (a Vietnamese mobile
+    number), `password` and `consent: true`. Every field at fault is refused at once (400, `errors`). A
+    6-digit code is sent to the address, in the caller's language (Accept-Language), valid 15 minutes:
+    give it to `POST /auth/signup/confirm`. 202 whether or not an account already uses the address (that
+    address is sent a message saying so instead of a code): the answer tells nobody who has an account."""
+    sent = accounts.signup_request(
+        full_name=payload.full_name,
+        email=payload.email,
+        phone=payload.phone,
+        password=payload.password,
+        consent=payload.consent,
+        client=_client(request),
+    )
+    detail = _(
+        "We sent a message to %(sent_to)s. Enter the 6-digit code it gives (valid %(minutes)s minutes)."
+    )
+    minutes = int(accounts.CODE_VALID.total_seconds() // 60)
+    return Status(
+        202, {"detail": detail % {"sent_to": sent.sent_to, "minutes": minutes}, "sent_to": sent.sent_to}
+    )
+
+
+@router.post("/auth/signup/confirm", response={201: TokenOut}, auth=None, openapi_extra=_CONFIRM_REFUSALS)
+def signup_confirm(request: HttpRequest, payload: SignupConfirmIn) -> Status:
+    """Open a citizen's account (2/2): the `code` sent to the same `email` or `phone`. The account is made
+    (a citizen, with a user name of its own) and signed in: 201 with a bearer token, as `POST /auth/token`
+    answers. Only the latest code sent there counts; a wrong one is refused (400, field `code`), and after
+    5 wrong ones the code is spent (429): ask for a new one."""
+    user = accounts.signup_confirm(email=payload.email, phone=payload.phone, pin=payload.code)
+    actor = Actor(user_id=user.pk, label=user.full_name or user.username)
+    token = api_token_issue(actor=actor, username=user.username, name=payload.name.strip() or DEFAULT_NAME)
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
+    request.user = user
+    return Status(201, {"token": token, "expires_at": None, "user": me_view(request)})
+
+
+@router.post("/auth/password-reset", response={202: CodeSentOut}, auth=None, openapi_extra=_CODE_REFUSALS)
+def password_reset_request(request: HttpRequest, payload: PasswordResetIn) -> Status:
+    """Forgot the password (1/2): ONE of `email` or `phone`. If an active account has it, a 6-digit code is
+    sent there (valid 15 minutes): give it with the new password to `POST /auth/password-reset/confirm`.
+    The answer is the same 202 whether an account has the address or not."""
+    sent = accounts.reset_request(email=payload.email, phone=payload.phone, client=_client(request))
+    detail = _(
+        "If an account uses %(sent_to)s, we sent it a 6-digit code (valid %(minutes)s minutes). Enter it with "
+        "your new password."
+    )
+    minutes = int(accounts.CODE_VALID.total_seconds() // 60)
+    return Status(
+        202, {"detail": detail % {"sent_to": sent.sent_to, "minutes": minutes}, "sent_to": sent.sent_to}
+    )
+
+
+@router.post(
+    "/auth/password-reset/confirm",
+    response={200: DoneOut},
+    auth=None,
+    openapi_extra={"responses": _CODE_REFUSALS["responses"]},
+)
+def password_reset_confirm(request: HttpRequest, payload: PasswordResetConfirmIn) -> Status:
+    """Forgot the password (2/2): the `code` sent to the same `email` or `phone`, and the new `password`
+    (400 naming `password` when the rules refuse it; the code stays valid then). The account's sessions and
+    app tokens end; sign in again with `POST /auth/token`. A wrong code: 400 (field `code`); after 5, 429."""
+    accounts.reset_confirm(
+        email=payload.email, phone=payload.phone, pin=payload.code, password=payload.password
+    )
+    return Status(200, {"detail": _("Your new password is set: log in with it.")})

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -272,6 +273,8 @@ class User(AbstractUser):
         constraints = [
             models.UniqueConstraint(fields=["phone"], condition=~Q(phone=""), name="user_phone_uniq"),
         ]
+        # Log-in by e-mail and the sign-up's "is this address taken" compare e-mails in any case.
+        indexes = [models.Index(Upper("email"), name="user_email_upper")]
 
     def __str__(self) -> str:
         return self.full_name or self.username
@@ -562,3 +565,47 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.user_label} {self.object_type}:{self.object_id} ({self.what})"
+
+
+class AccountCode(models.Model):
+    """A 6-digit code sent to an e-mail address or a phone number to open a citizen's account (sign-up) or
+    to choose a new password (reset): core.accounts. Only a keyed hash of the code is kept; a sign-up keeps
+    what the account is made of (the name, the password's hash as Django stores passwords, the consent) until
+    the code comes back. Its rows also count the codes sent to an address and the requests from a network
+    address; they are deleted two days after they were made."""
+
+    class Purpose(models.TextChoices):
+        SIGNUP = "signup", _("Sign-up")
+        RESET = "reset", _("Password reset")
+
+    purpose = models.CharField(_("purpose"), max_length=8, choices=Purpose.choices)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    code_hash = models.CharField(_("code (hashed)"), max_length=64)
+    # A hash of the requester's network address (never the address itself), for the hourly limit.
+    client = models.CharField(_("network address (hashed)"), max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("wrong codes"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    # Sign-up: the account to make once the code comes back.
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    password = models.CharField(_("password"), max_length=128, blank=True)
+    language = models.CharField(_("language of messages"), max_length=8, blank=True)
+    consented_at = models.DateTimeField(_("consent to personal data processing"), null=True, blank=True)
+    # Reset: the account whose password the code lets one change (none: no such active account).
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("user")
+    )
+
+    class Meta:
+        verbose_name = _("account code")
+        verbose_name_plural = _("account codes")
+        indexes = [
+            models.Index(fields=["email", "created_at"], name="accountcode_email"),
+            models.Index(fields=["phone", "created_at"], name="accountcode_phone"),
+            models.Index(fields=["client", "created_at"], name="accountcode_client"),
+            models.Index(fields=["created_at"], name="accountcode_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} ← {self.email or self.phone}"

@@ -8,8 +8,10 @@ from typing import Any
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
+from django.core.validators import MaxLengthValidator
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
@@ -62,9 +64,32 @@ HOLIDAY_KINDS = {
 log = logging.getLogger(__name__)
 
 
+class IdentifierLoginForm(AuthenticationForm):
+    """Django's log-in form, whose name field also takes an e-mail address (up to 254 characters) or a phone
+    number (citydesk.core.accounts.IdentifierBackend)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.max_length = 254
+        field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+        field.validators.append(MaxLengthValidator(254))
+        field.widget.attrs["maxlength"] = "254"
+
+
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+    authentication_form = IdentifierLoginForm
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        """An e-mail address shared by several accounts, with the password of one of them: the page asks
+        for the user name (core.accounts.IdentifierBackend does not guess which account is meant)."""
+        from citydesk.core.accounts import AMBIGUOUS_FLAG
+
+        context = self.get_context_data(form=form)
+        context["login_ambiguous"] = bool(getattr(self.request, AMBIGUOUS_FLAG, False))
+        return self.render_to_response(context)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         """Wrong passwords on many accounts from this address (core.login_guard): the lock-out page, as
@@ -183,7 +208,9 @@ def _rate_urls(dossiers: list[Dossier]) -> dict[int, str]:
 
 
 def _report_items(reports: list[Report]) -> list[dict[str, object]]:
-    """A citizen's report rows; a resolved one they have not rated yet links to its rating form."""
+    """A citizen's report rows; a resolved one they have not rated yet links to its rating form, and one
+    whose unit waits for their answer (its clock paused: `awaiting_reply` of GET /me/reports) to the reply
+    form of its tracking page."""
     from citydesk.reports.services.citizen import rating_open
 
     items = []
@@ -199,6 +226,7 @@ def _report_items(reports: list[Report]) -> list[dict[str, object]]:
                 "category": category_label(r.category),
                 "tone": REPORT_TONES.get(r.status, "open"),
                 "rate_url": f"{track}#rate" if rating_open(r, rating) else "",
+                "reply_url": f"{track}#reply" if r.paused_at is not None and r.is_open else "",
             }
         )
     return items
