@@ -10,11 +10,14 @@ checks everything.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.utils import translation
 from django.utils.formats import number_format
@@ -25,7 +28,7 @@ from citydesk.core.errors import DomainError
 from citydesk.core.models import AdminUnit, DivisionLevel, ServiceCategory
 from citydesk.core.units import legacy_successors
 from citydesk.core.validators import usable_questions
-from citydesk.lib.text import search_key
+from citydesk.lib.text import nfc_lines, search_key
 from citydesk.notifications.services import message_language
 from citydesk.reports.models import Channel, Status
 from citydesk.reports.services.common import (
@@ -36,6 +39,11 @@ from citydesk.reports.services.common import (
 from citydesk.reports.wards import has_division, split_label
 
 ANSWER_PREFIX = "a_"
+
+
+def grouped(number: int | float) -> str:
+    """A number as the page's language writes it, its thousands grouped: 1.234,5 (vi), 1,234.5 (en)."""
+    return number_format(number, use_l10n=True, force_grouping=True)
 
 
 def english() -> bool:
@@ -77,8 +85,9 @@ def answer_rows(category: ServiceCategory, answers: dict[str, Any] | None) -> li
         if not isinstance(question, dict) or question.get("code") not in answers:
             continue
         value = answers.pop(question["code"])
-        if isinstance(value, float):
-            value = int(value) if value.is_integer() else number_format(value, use_l10n=True)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            # 1.234,5 on a Vietnamese page, 1,234.5 on an English one: as the citizen typed it.
+            value = grouped(int(value) if float(value).is_integer() else value)
         elif question.get("type") == "choice":
             value = dict(choice_options(question)).get(str(value), value)
         rows.append((question_label(question), str(value)))
@@ -107,7 +116,9 @@ class DomainErrorForm(forms.Form):
         return name if name in self.fields else None
 
     def add_domain_error(self, exc: DomainError) -> None:
-        self.add_error(self.form_field_for(exc.field), exc.message)
+        # Several problems at once (`DomainErrors`): each next to its field.
+        for problem in getattr(exc, "problems", None) or [exc]:
+            self.add_error(self.form_field_for(problem.field), problem.message)
 
     # The report's categories (to refuse an unknown code with the other problems); None: not checked here.
     categories: list[ServiceCategory] | None = None
@@ -130,8 +141,10 @@ class DomainErrorForm(forms.Form):
                 self.add_error(self.form_field_for("category"), message)
         if not data.get("description"):
             self.add_error(self.form_field_for("description"), _("Describe the problem."))
-        elif len(data["description"]) > MAX_DESCRIPTION:
-            message = _("The description is too long (at most %(n)s characters).") % {"n": MAX_DESCRIPTION}
+        elif len(nfc_lines(data["description"])) > MAX_DESCRIPTION:  # counted as stored, as the page counts
+            message = _("The description is too long (at most %(n)s characters).") % {
+                "n": grouped(MAX_DESCRIPTION)
+            }
             self.add_error(self.form_field_for("description"), message)
         for name in ("address", "contact_name"):
             limit = self.MAX_LENGTHS[name]
@@ -261,6 +274,8 @@ class ReportForm(DomainErrorForm):
     contact_phone = forms.CharField(required=False, strip=True)
     contact_email = forms.CharField(required=False, strip=True)
     show_name_publicly = forms.BooleanField(required=False)
+    # "Do not publish this report": handled as usual, readable only by its reporter and the city's staff.
+    keep_private = forms.BooleanField(required=False)
     photos = forms.CharField(required=False)  # files come from request.FILES; errors land here
     # The commune/ward the citizen said is right when the point on the map lies in another (its code).
     confirmed_ward = forms.CharField(required=False, max_length=10)
@@ -348,21 +363,48 @@ class ReportForm(DomainErrorForm):
                 )
         return groups
 
-    def check_photos(self, files: list[Any]) -> None:
-        """Cheap checks before the report is stored; the attachment service checks the content."""
+    def check_photos(self, files: list[Any], *, kept: int = 0) -> list[CheckedFile]:
+        """Cheap checks before the report is stored (the attachment service checks again): the files
+        chosen now that pass (kept for the next try when something else is refused), each refused one
+        named on the form. `kept`: the photos already attached from an earlier try, counted too."""
         limit = settings.CITYDESK_MAX_ATTACHMENTS
-        if len(files) > limit:
+        if len(files) + kept > limit:
             self.add_error("photos", _("At most %(n)s files per report.") % {"n": limit})
-            return
-        from citydesk.reports.attachments import check_upload
+            return []
+        good, refused = check_files(files)  # every file is read and checked now: a refused one stops it
+        for name, reason in refused:
+            self.add_error("photos", _("“%(name)s”: %(reason)s") % {"name": name, "reason": reason})
+        return good
 
-        for upload in files:  # every file is read and checked now: a refused one stops the report
-            try:
-                check_upload(upload)
-            except DomainError as exc:
-                self.add_error(
-                    "photos", _("“%(name)s”: %(reason)s") % {"name": upload.name, "reason": exc.message}
-                )
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """A chosen file that passed `check_upload`: its bytes and type (what a kept copy is stored with)."""
+
+    upload: UploadedFile
+    data: bytes
+    content_type: str
+
+
+def check_files(files: list[Any]) -> tuple[list[CheckedFile], list[tuple[str, str]]]:
+    """The chosen files that are photos (JPEG, PNG, WebP) or PDFs within the size limit, and the (name,
+    why) of each that is not; each upload is left readable from the start."""
+    from citydesk.reports.attachments import IMAGE_FORMATS, check_upload
+
+    good: list[CheckedFile] = []
+    refused: list[tuple[str, str]] = []
+    for upload in files:
+        if not isinstance(upload, UploadedFile):
+            continue
+        name = PurePath(upload.name or "file").name
+        try:
+            data, image = check_upload(upload)
+        except DomainError as exc:
+            refused.append((name, exc.message))
+            continue
+        content_type = "application/pdf" if image is None else IMAGE_FORMATS[str(image.format)][0]
+        good.append(CheckedFile(upload=upload, data=data, content_type=content_type))
+    return good, refused
 
 
 class HotlineForm(DomainErrorForm):
@@ -424,8 +466,15 @@ class QueueFilterForm(forms.Form):
     """The queue's filters (all in the URL). A value that cannot be one is named with its label in
     `problems()`; the other filters still apply (`value()`)."""
 
-    STATUS_SPECIAL = ("open", "overdue", "triage_late", "all")
+    # "done": resolved or closed (selectors.done_q), the operations center's resolved reports.
+    STATUS_SPECIAL = ("open", "overdue", "triage_late", "done", "all")
     PAGE_SIZES = (10, 25, 50, 100)
+    # A yes/no filter's values (the operations center's links say 1); any other value is named, not taken
+    # for "yes" as a BooleanField would.
+    FLAGS = {
+        **dict.fromkeys(("1", "true", "yes", "on"), True),
+        **dict.fromkeys(("0", "false", "no", "off"), False),
+    }
 
     status = forms.CharField(required=False, label=gettext_lazy("Status"))
     category = forms.CharField(required=False, label=gettext_lazy("Category"))
@@ -436,6 +485,9 @@ class QueueFilterForm(forms.Form):
     ward = forms.CharField(required=False, max_length=10, label=gettext_lazy("Commune / ward"))
     near_boundary = forms.BooleanField(required=False, label=gettext_lazy("Near a unit boundary"))
     cell = forms.IntegerField(required=False, min_value=0, label=gettext_lazy("Heat-map square"))
+    # With `unit`: that unit's own reports, not those of the units below it (the operations center's units).
+    unit_only = forms.CharField(required=False, label=gettext_lazy("Only this unit"))
+    rated = forms.CharField(required=False, label=gettext_lazy("Rated by the citizen"))
     received_from = forms.DateField(required=False, label=gettext_lazy("Received from"))
     received_to = forms.DateField(required=False, label=gettext_lazy("Received until"))
     page = forms.IntegerField(required=False, min_value=1, label=gettext_lazy("Page"))
@@ -452,6 +504,18 @@ class QueueFilterForm(forms.Form):
         if value and value not in Channel.values:
             raise forms.ValidationError(_("“%(v)s” is not one of the choices.") % {"v": value})
         return value
+
+    def _flag(self, name: str) -> bool:
+        value = (self.cleaned_data.get(name) or "").strip().lower()
+        if value not in ("", *self.FLAGS):
+            raise forms.ValidationError(_("Must be true or false."))
+        return self.FLAGS.get(value, False)
+
+    def clean_unit_only(self) -> bool:
+        return self._flag("unit_only")
+
+    def clean_rated(self) -> bool:
+        return self._flag("rated")
 
     def clean_per_page(self) -> int | None:
         value = self.cleaned_data.get("per_page")

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
+from django.core.files.storage import default_storage
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -32,10 +33,12 @@ from citydesk.core.models import (
     User,
 )
 from citydesk.core.units import normalize_code
-from citydesk.lib.text import tracking_code
+from citydesk.dossiers import staging
+from citydesk.lib.text import nfc, nfc_lines, tracking_code
 from citydesk.reports import selectors, services
 from citydesk.reports.attachments import attachment_add
 from citydesk.reports.forms import (
+    CheckedFile,
     DomainErrorForm,
     FollowForm,
     LookupForm,
@@ -43,6 +46,7 @@ from citydesk.reports.forms import (
     ReportForm,
     answer_rows,
     category_label,
+    grouped,
     new_idempotency_key,
 )
 from citydesk.reports.models import (
@@ -63,6 +67,8 @@ from citydesk.reports.services.common import (
     unfollow_key,
 )
 from citydesk.reports.services.intake import WardMismatch
+from citydesk.reports.services.replies import MAX_REPLY
+from citydesk.reports.system_notes import WAITING
 from citydesk.reports.views.common import (
     DEFAULT_PROVINCE,
     SESSION_FOLLOWING,
@@ -100,7 +106,7 @@ def _submission_fingerprint(data: dict[str, Any], answers: dict[str, Any]) -> st
     """What makes two sends of the form the same report (the idempotency key aside: a page fetched again
     after Back carries a new key while the browser restores what was typed)."""
     keys = ("category", "description", "lon", "lat", "address", "ward_code", "province")
-    keys += ("contact_name", "contact_phone", "contact_email")
+    keys += ("contact_name", "contact_phone", "contact_email", "keep_private")
     fields = [str(data.get(k) or "") for k in keys]
     payload = json.dumps([fields, answers], sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
@@ -123,15 +129,26 @@ def report_new(request: HttpRequest) -> HttpResponse:
     place_question: dict[str, str] | None = None
     if request.method == "POST":
         form = ReportForm(request.POST, categories=categories)
+        # The photos attached on an earlier try, kept for this browser (shown as attached on the form).
+        kept = kept_files(request, REPORT_FORM_FILES, request.POST.getlist(STAGED_FIELD))
         photos = request.FILES.getlist("photos")
         form.is_valid()
-        form.check_photos(photos)  # listed with the other problems, not one round later
+        if request.POST.get(UNSTAGE_FIELD):  # "Remove" beside a kept photo: nothing is sent
+            form.errors.clear()
+            kept, notice = unstage(request, kept, request.POST[UNSTAGE_FIELD])
+            good = form.check_photos(photos, kept=len(kept))  # photos chosen meanwhile are kept too
+            kept = stage_files(request, REPORT_FORM_FILES, good, kept)
+            status = 400 if form.errors else 200
+            return _report_form_page(request, form, categories, kept=kept, notice=notice, status=status)
+        # The photos are listed with the other problems, not one round later.
+        good = form.check_photos(photos, kept=len(kept))
         if not form.errors:
             data = form.cleaned_data
             reporter = request.user if request.user.is_authenticated else None
             fingerprint = _submission_fingerprint(data, form.answers())
             sent = _recently_sent(request, fingerprint)
             if sent:  # the same form sent again (Back, then Send): one report, not two
+                staging.discard(request, kept)
                 messages.info(request, _("This report was already sent as %(code)s.") % {"code": sent})
                 return redirect("reports:sent", code=sent)
             try:
@@ -148,6 +165,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     contact_phone=data["contact_phone"],
                     contact_email=data["contact_email"],
                     show_name_publicly=data["show_name_publicly"],
+                    is_public=not data["keep_private"],
                     answers=form.answers(),
                     reporter=reporter,
                     idempotency_scope="web",
@@ -165,22 +183,41 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 status = _status_of(exc)
             else:
                 report = intake.report
-                if intake.created:
-                    _attach_photos(request, report, photos, reporter)
+                if intake.created:  # the photos kept from earlier tries first: chosen first
+                    _attach_photos(request, report, [*staged_uploads(kept), *photos], reporter)
+                staging.discard(request, kept)  # stored with the report (or with its first send)
                 _remember(request, SESSION_SUBMITTED, report.code)
                 request.session[SESSION_LAST_SENT] = [fingerprint, report.code, time.time()]
                 return redirect("reports:sent", code=report.code)
+        # Refused: the photos that passed their checks are kept for the next try (not chosen again).
+        kept = stage_files(request, REPORT_FORM_FILES, good, kept)
         status = max(status, 400)
-        idempotency_key = form.data.get("idempotency_key") or new_idempotency_key()
-    else:
-        initial: dict[str, Any] = {"province": DEFAULT_PROVINCE}
-        if request.user.is_authenticated:  # their own details, to keep or change for this report
-            user = request.user
-            initial.update(contact_name=user.full_name, contact_email=user.email, contact_phone=user.phone)
-        form = ReportForm(initial=initial, categories=categories)
-        idempotency_key = new_idempotency_key()
+        return _report_form_page(
+            request, form, categories, kept=kept, place_question=place_question, status=status
+        )
+    initial: dict[str, Any] = {"province": DEFAULT_PROVINCE}
+    if request.user.is_authenticated:  # their own details, to keep or change for this report
+        user = request.user
+        initial.update(contact_name=user.full_name, contact_email=user.email, contact_phone=user.phone)
+    form = ReportForm(initial=initial, categories=categories)
+    return _report_form_page(request, form, categories)
+
+
+def _report_form_page(
+    request: HttpRequest,
+    form: ReportForm,
+    categories: list[Any],
+    *,
+    kept: list[staging.StagedFile] | None = None,
+    notice: str = "",
+    place_question: dict[str, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The report form, new or sent back with its problems (what was typed kept, the photos too)."""
+    idempotency_key = (form.data.get("idempotency_key") if form.is_bound else "") or new_idempotency_key()
     province = form["province"].value() or DEFAULT_PROVINCE
     centre_lon, centre_lat = _province_centre(province)
+    description = str(form["description"].value() or "")
     context = {
         "form": form,
         "category_options": [(c.code, category_label(c)) for c in categories],
@@ -197,9 +234,103 @@ def report_new(request: HttpRequest) -> HttpResponse:
         "max_photo_mb": settings.CITYDESK_MAX_ATTACHMENT_MB,
         "non_field_errors": form.non_field_errors(),
         "place_question": place_question,
+        "staged": kept or [],
+        "staged_hours": staged_hours(),
+        "staged_notice": notice,
+        # Photos were chosen but none could be kept (the keeping is switched off): they must be chosen again.
+        "photos_lost": form.is_bound and bool(request.FILES.getlist("photos")) and not kept,
+        "description_count": text_counter(description, services.MAX_DESCRIPTION, _DESCRIPTION_BOX),
         **_map_settings(),
     }
     return render(request, "reports/report_form.html", context, status=status)
+
+
+# --- Files kept from a refused form (report form, reply) -------------------------------------------
+# The good files of a refused send are kept as the online dossier form keeps them (dossiers/staging.py:
+# stored privately, never served, listed in this browser's session only, for CITYDESK_STAGED_UPLOAD_HOURS,
+# purged by the task worker). Its "procedure" is the form here, its "paper" the file's place in the list.
+
+REPORT_FORM_FILES = "reports/new"
+STAGED_FIELD = "staged"  # a hidden field per kept file: its id
+UNSTAGE_FIELD = "unstage"  # the "Remove" button beside a kept file: its id
+
+
+def reply_files_key(code: str) -> str:
+    return f"{code}/reply"
+
+
+def staged_hours() -> int:
+    return int(staging.lifetime().total_seconds() // 3600)
+
+
+def kept_files(request: HttpRequest, key: str, posted: list[str]) -> list[staging.StagedFile]:
+    """The kept files a form carries back (`staged` ids): only those this browser's session kept for this
+    form, not expired and still stored, in the order they were chosen. Any other id is passed over."""
+    wanted = [str(v).strip()[:64] for v in posted[:50] if str(v).strip()]
+    if not wanted:
+        return []
+    mine = staging.session_files(request)
+    found = {s.id: s for s in (mine.get(i) for i in wanted) if s is not None and s.procedure == key}
+    alive = [s for s in found.values() if default_storage.exists(s.path)]
+    return sorted(alive, key=lambda s: s.document_id)
+
+
+def stage_files(
+    request: HttpRequest, key: str, good: list[CheckedFile], kept: list[staging.StagedFile]
+) -> list[staging.StagedFile]:
+    """Keep the files that passed their checks, after those kept before; returns every file now kept."""
+    first = max((s.document_id for s in kept), default=0) + 1
+    fresh = [
+        staging.Candidate(document_id=first + n, upload=f.upload, data=f.data, content_type=f.content_type)
+        for n, f in enumerate(good)
+    ]
+    if not fresh:
+        return kept
+    shown = staging.stage(request, key, fresh, {s.document_id: s for s in kept})
+    return sorted(shown.values(), key=lambda s: s.document_id)
+
+
+def unstage(
+    request: HttpRequest, kept: list[staging.StagedFile], staged_id: str
+) -> tuple[list[staging.StagedFile], str]:
+    """The kept file the citizen removes ("Remove" beside it): deleted; the files left, and what to say."""
+    gone = next((s for s in kept if s.id == staged_id), None)
+    if gone is None:
+        return kept, ""
+    staging.discard(request, [gone])
+    return [s for s in kept if s is not gone], _("The file “%(name)s” was removed.") % {"name": gone.name}
+
+
+def staged_uploads(kept: list[staging.StagedFile]) -> list[Any]:
+    """The kept files as uploads for the services (one deleted meanwhile is left out)."""
+    return [upload.file for upload in staging.uploads_of(kept)]
+
+
+# The counters under the long texts (no maxlength: a browser would cut a pasted text without a word).
+_DESCRIPTION_BOX = "description"
+_COMMENT_BOX = "comment"
+_REPLY_BOX = "reply"
+
+
+def text_counter(value: str, limit: int, box: str) -> dict[str, Any]:
+    """What a text box's counter says: the characters left, or how many too many, counted as the server
+    stores the text (`nfc_lines`; a reply also drops its empty lines), with the words reports.js fills in
+    as one types (`mode`: how it counts), in the page's language."""
+    over = {
+        _DESCRIPTION_BOX: _("%(n)s characters too many: shorten the description"),
+        _COMMENT_BOX: _("%(n)s characters too many: shorten the comment"),
+        _REPLY_BOX: _("%(n)s characters too many: shorten your answer"),
+    }[box]
+    mode = "reply" if box == _REPLY_BOX else "lines"
+    left = limit - len(reply_text_as_stored(value) if mode == "reply" else nfc_lines(value or ""))
+    words = {"left": _("%(n)s characters left"), "over": over}
+    text = (words["left"] if left >= 0 else words["over"]) % {"n": grouped(abs(left))}
+    return {"max": limit, "text": text, "over_limit": left < 0, "mode": mode, **words}
+
+
+def reply_text_as_stored(text: str) -> str:
+    """A reply as `services.replies` stores it (each line NFC, empty lines dropped): what its limit counts."""
+    return "\n".join(line for line in map(nfc, (text or "").splitlines()) if line)
 
 
 def _place_question(mismatch: WardMismatch) -> dict[str, str]:
@@ -255,7 +386,7 @@ def _attach_photos(request: HttpRequest, report: Report, photos: list[Any], user
     actor = Actor(user_id=user.pk if user else None, label=_("reporter"))
     for upload in photos:
         try:
-            attachment_add(report=report, upload=upload, actor=actor, user=user)
+            attachment_add(report=report, upload=upload, actor=actor, user=user, by_unit=False)
         except DomainError as exc:
             messages.warning(
                 request,
@@ -394,9 +525,12 @@ def _track_response(
     follow_form: FollowForm | None = None,
     confirm_form: FollowConfirmForm | None = None,
     reply_error: dict[str, str] | None = None,
+    reply_kept: list[staging.StagedFile] | None = None,
+    reply_notice: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    """The tracking page; after a refused form, that form's errors (`reply_error`: {field, message})."""
+    """The tracking page; after a refused form, that form's errors (`reply_error`: {field, message}), and
+    for the reply the files kept from it (`reply_kept`) or the one just removed (`reply_notice`)."""
     report = selectors.report_for_page(_code(code))
     if report is None:
         return _not_found(request, _("No report %(code)s.") % {"code": _code(code)})
@@ -415,7 +549,7 @@ def _track_response(
     events = [
         {
             "event": e,
-            "kind": ReportEvent.Kind(e.kind).label if e.kind in ReportEvent.Kind.values else e.kind,
+            "kind": _event_title(e),
             # A merge reads as one ("Received → Merged as a duplicate"), not as a rejection.
             "from": event_statuses(e)[0],
             "to": event_statuses(e)[1],
@@ -434,6 +568,8 @@ def _track_response(
             "url": f"/api/v1/reports/{report.code}/attachments/{a.pk}/public",
             # The name it came with often names its sender ("CCCD_Nguyen_Van_Cuong_0903123456.jpg").
             "name": a.original_name if as_reporter else a.public_name,
+            # What the photo is, for those who do not see it: not a file name with its extension.
+            "alt": _("Photo %(n)s of report %(code)s") % {"n": a.public_number, "code": report.code},
         }
         for a in files
         if a.public and a.public_file
@@ -446,6 +582,9 @@ def _track_response(
     pending = _pending_follow(request, report) if may_follow and following is None else None
     if confirm_form is None:
         confirm_form = FollowConfirmForm(initial=pending or {})
+    # Just sent a code (the follow button): the page opens at #follow, which then takes the focus, described
+    # by the status saying where the code went (a status there from the start is not read out by itself).
+    sent_now = _code_just_sent(request, report) and pending is not None
     context = {
         "report": report,
         # The reporter's own answers to the category's questions (others read the description only).
@@ -473,6 +612,19 @@ def _track_response(
         "may_rate": may_rate,
         "rerating": may_rate and rating is not None,
         "rating_form": rating_form or RatingForm(),
+        "comment_count": text_counter(
+            str((rating_form or RatingForm())["comment"].value() or ""),
+            citizen_services.MAX_RATING_COMMENT,
+            _COMMENT_BOX,
+        ),
+        "reply_count": text_counter(
+            str(request.POST.get("text", "")) if reply_error is not None or reply_notice else "",
+            MAX_REPLY,
+            _REPLY_BOX,
+        ),
+        "reply_staged": reply_kept or [],
+        "reply_notice": reply_notice,
+        "staged_hours": staged_hours(),
         "reply_error": reply_error,
         # A refusal when the form is no longer offered (already rated, reopened…) still needs saying.
         "rating_problem": ""
@@ -483,6 +635,8 @@ def _track_response(
         # A code was sent to an address from this browser (or the e-mail's link was opened): ask for it.
         "confirm_form": confirm_form,
         "follow_pending": pending,
+        "follow_sent": _follow_sent_text(pending, report.code) if pending else "",
+        "follow_sent_now": sent_now,
         "confirm_open": bool(pending or confirm_form.initial or confirm_form.errors),
         "may_follow": may_follow,
         "merged_into": report.duplicate_of
@@ -510,6 +664,40 @@ def _track_response(
             for e in errors
         ]
     return render(request, "reports/track.html", context, status=status)
+
+
+def _event_title(event: ReportEvent) -> str:
+    """A history line's title: its kind ("Status change", "Note"…); a pause says what it is, not
+    "Deadline" (the clock's kind)."""
+    if event.kind == ReportEvent.Kind.SLA and event.note_key == WAITING:
+        return _("Paused – waiting for more information")
+    return str(ReportEvent.Kind(event.kind).label) if event.kind in ReportEvent.Kind.values else event.kind
+
+
+def _follow_sent_text(pending: dict[str, str], code: str) -> str:
+    """Where the code to follow the report went (masked, as the API says it), and what to do with it."""
+    email = str(pending.get("email") or "")
+    if email:
+        name, _at, domain = email.partition("@")
+        return _(
+            "We sent a confirmation code to %(to)s. Enter it below (or open the link in the e-mail) to "
+            "start receiving the updates on %(code)s."
+        ) % {"to": f"{name[:2]}***@{domain}", "code": code}
+    return _(
+        "We sent a 6-digit code by SMS to %(to)s. Enter it below to start receiving the updates on %(code)s."
+    ) % {"to": services.mask_phone(str(pending.get("phone") or "")), "code": code}
+
+
+SESSION_FOLLOW_SENT = "reports_follow_sent"  # the report whose follow code was just sent from this browser
+
+
+def _code_just_sent(request: HttpRequest, report: Report) -> bool:
+    """Was a code just sent from this page (the follow button)? Said once: the next view of the page
+    leaves the focus where it is."""
+    if request.session.get(SESSION_FOLLOW_SENT) != report.code:
+        return False
+    del request.session[SESSION_FOLLOW_SENT]
+    return True
 
 
 # Where each refused field is on the tracking page (the error summary links there).
@@ -683,17 +871,8 @@ def follow(request: HttpRequest, code: str) -> HttpResponse:
         remember_pending_follow(
             request, _code(code), {"email": asked.email} if asked.email else {"phone": asked.phone}
         )
-        if asked.email:
-            sent = _(
-                "We sent a confirmation code to %(to)s. Enter it below (or open the link in the e-mail) to "
-                "start receiving the updates on %(code)s."
-            )
-        else:
-            sent = _(
-                "We sent a 6-digit code by SMS to %(to)s. Enter it below to start receiving the updates on "
-                "%(code)s."
-            )
-        messages.success(request, sent % {"to": asked.sent_to, "code": _code(code)})
+        # The page says where the code went, in the code's form; its section takes the focus (track.html).
+        request.session[SESSION_FOLLOW_SENT] = _code(code)
         return redirect(f"{url}#follow")
     outcome = asked.outcome
     _followed_here(request, outcome.follower)

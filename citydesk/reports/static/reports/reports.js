@@ -387,7 +387,8 @@
       fetch(form.dataset.followUrl.replace("CODE", encodeURIComponent(code)), {
         method: "POST",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(form), Accept: "application/json" },
-        body: JSON.stringify({ email: email.value.trim(), phone: phone.value.trim() }),
+        // One address to confirm: the e-mail when both are given (the API refuses both at once).
+        body: JSON.stringify(email.value.trim() ? { email: email.value.trim() } : { phone: phone.value.trim() }),
       })
         .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
         .then(function (result) {
@@ -437,6 +438,8 @@
       title.focus();
     }
     form.addEventListener("submit", function (e) {
+      // "Remove" beside a kept photo sends the form back to the server as it is: nothing is reported.
+      if (e.submitter && e.submitter.name === "unstage") return;
       // The place: the point on the map, else the commune/ward typed with the address (no map).
       var hasPoint = lonInput.value && latInput.value;
       var wardCode = hasPoint ? "" : wardCodeOf(wardInput, document.getElementById("ward-list"));
@@ -707,6 +710,38 @@
     update();
   }
 
+  /* ---- Long texts: the characters left ---------------------------------------------------------- */
+
+  /* A text box with data-counter: a live count of the characters left ("còn 120 ký tự"), and past the limit
+     how many too many, as the server counts the text it stores (citydesk.lib.text.nfc_lines: NFC, spaces
+     collapsed and trimmed in each line, at most one empty line in a row; data-count="reply" drops every
+     empty line, as a reply is stored). The box has no maxlength: a longer text is never cut without a word;
+     the server refuses it and keeps what was typed. The words come from the page (data-left, data-over). */
+  function storedLength(text, mode) {
+    var lines = String(text || "").normalize("NFC")
+      .replace(/\r\n?/g, "\n").replace(/\u2028/g, "\n").replace(/\u2029/g, "\n\n")
+      .split("\n").map(function (line) { return line.replace(/\s+/g, " ").trim(); });
+    var stored = mode === "reply"
+      ? lines.filter(function (line) { return line; }).join("\n")
+      : lines.join("\n").replace(/\n{3,}/g, "\n\n").trim();
+    return Array.from(stored).length;
+  }
+
+  function initCounter(box) {
+    var counter = document.getElementById(box.getAttribute("data-counter"));
+    var max = parseInt(box.getAttribute("data-max"), 10);
+    if (!counter || !max) return;
+    var group = new Intl.NumberFormat(document.documentElement.lang || undefined);
+    function update() {
+      var left = max - storedLength(box.value, box.getAttribute("data-count"));
+      var template = left >= 0 ? counter.getAttribute("data-left") : counter.getAttribute("data-over");
+      counter.textContent = String(template || "").replace("%(n)s", group.format(Math.abs(left)));
+      counter.classList.toggle("over", left < 0);
+    }
+    box.addEventListener("input", update);
+    update();
+  }
+
   /* ---- Queue: select all ----------------------------------------------------------------------- */
 
   function initQueue(form) {
@@ -754,6 +789,7 @@
   function start() {
     focusErrors();
     focusRecordedAnswer();
+    document.querySelectorAll("textarea[data-counter]").forEach(initCounter);
     var reportForm = document.getElementById("report-form");
     if (reportForm) initReportForm(reportForm);
     else {
