@@ -22,6 +22,7 @@ from citydesk.ioc import heat
 from citydesk.ioc.queries import Filters, Measures, rows, totals, totals_by
 from citydesk.reports.forms import category_label
 from citydesk.reports.models import OPEN_STATUSES, Channel, Report, Status, overdue_q
+from citydesk.reports.selectors import DONE, DONE_STATUSES
 
 # Colours that stay apart for colour-blind readers (Okabe–Ito), then greys.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000", "#999999"]
@@ -219,12 +220,18 @@ def rate_links(status: str | None) -> dict[str, dict[str, str] | None]:
     """The queue's filter changes listing the reports the rate cards are computed from, or None where
     the queue cannot list exactly those (the figure is then shown without a link).
 
-    Resolved on time and the median handling time are computed from the reports resolved (resolved
-    now: "resolved" or "closed", a report is closed only once resolved); the queue takes one status at a
-    time, so only a status filter of one of those two lists them all (every report counted is then
-    resolved). Satisfied: from the rated reports, which the queue has no filter for."""
-    resolved = {"status": status} if status in (Status.RESOLVED, Status.CLOSED) else None
-    return {"on_time": resolved, "median": resolved, "satisfaction": None}
+    Resolved on time and the median handling time are computed from the reports resolved (`resolved_at`
+    set: those "resolved" or "closed" now), which the queue's status "done" lists; under a status filter
+    of one of those two, that status (every report counted has it); under any other status filter no
+    report counted is resolved (the figure is none). Satisfied: from the rated reports, the queue's
+    `rated`, under the page's status filter."""
+    if not status:
+        resolved: dict[str, str] | None = {"status": DONE}
+    elif status in DONE_STATUSES:
+        resolved = {"status": status}
+    else:
+        resolved = None
+    return {"on_time": resolved, "median": resolved, "satisfaction": {"rated": "1"}}
 
 
 def _by_status(filters: Filters) -> dict[tuple, Measures]:
@@ -511,7 +518,6 @@ def overview(filters: Filters, link: Any) -> dict[str, Any]:
         ]
     )
     overdue_listable = card_links(filters.status)["overdue"] is not None
-    below = units_below(by_unit, units)
     overdue_bars = BarChart(
         _("Overdue reports by unit"),
         [
@@ -522,20 +528,16 @@ def overview(filters: Filters, link: Any) -> dict[str, Any]:
                 _count(m.overdue_n),
                 colour=PALETTE[3],
                 # The queue lists overdue reports of every open status only: under another status
-                # filter a bar is no link rather than a link to a longer list. Nor is a unit whose
-                # units below have overdue reports: the queue lists a unit with those below it.
-                link=link(unit=units[k].code, status="overdue")
-                if overdue_listable and own_listed(below, k, "overdue_n")
-                else "",
+                # filter a bar is no link rather than a link to a longer list. A bar counts the unit's
+                # own reports (the roll-ups' unit grain): `unit_only`, not the units below it.
+                link=link(unit=units[k].code, unit_only="1", status="overdue") if overdue_listable else "",
             )
             for k, m in sorted(by_unit.items(), key=lambda kv: -kv[1].overdue_n)[:12]
             if m.overdue_n and k in units
         ],
     ).layout()
-    if overdue_listable and any(not b.link for b in overdue_bars.bars):
-        overdue_bars.extra["note"] = own_reports_note()
-    satisfaction_bars = _satisfaction_bars(by_unit, units)
-    league = _league(filters, by_unit, units, link, below)
+    satisfaction_bars = _satisfaction_bars(by_unit, units, link)
+    league = _league(filters, by_unit, units, link)
     ward_map = _map(by_ward, link)
     return {
         "cards": cards(filters, link, status_rows),
@@ -579,50 +581,11 @@ def league_sections(league: dict[str, Any]) -> list[tuple[str, list[dict[str, An
     ]
 
 
-def own_reports_note() -> str:
-    """Why a unit's figure is no link, under the panels that have such a unit."""
-    return _(
-        "A unit with units below it counts its own reports only; the work queue lists it together with "
-        "the units below it, so its figure is not a link."
-    )
-
-
-def units_below(by_unit: dict[int, Measures], units: dict[int, Organisation]) -> dict[int, Measures]:
-    """For each unit above one with reports in the view: the sums of the reports of the units below it.
-
-    The per-unit panels count a unit's own reports (the roll-ups' unit grain), while the queue's `unit`
-    filter lists a unit with every unit below it: the two agree exactly where nothing below counts. The
-    ancestors are read a level at a time (a few queries: the tree is shallow), the reports never."""
-    parent = {pk: org.parent_id for pk, org in units.items()}
-    missing = {p for p in parent.values() if p is not None and p not in parent}
-    while missing:
-        found = dict(Organisation.objects.filter(pk__in=missing).values_list("pk", "parent_id"))
-        parent.update({p: found.get(p) for p in missing})
-        missing = {p for p in found.values() if p is not None and p not in parent}
-    below: dict[int, Measures] = {}
-    for k, m in by_unit.items():
-        seen = {k}
-        up = parent.get(k)
-        while up is not None and up not in seen:  # `seen`: a cycle in bad data ends the walk
-            seen.add(up)
-            below.setdefault(up, Measures()).add(m.values.values(), m.values.keys())
-            up = parent.get(up)
-    return below
-
-
-def own_listed(below: dict[int, Measures], unit_id: int, measure: str) -> bool:
-    """Does the queue's list of the unit (with the units below it) hold exactly the unit's own reports
-    counted by `measure`? Yes when no unit below it has any of them in the view."""
-    under = below.get(unit_id)
-    return under is None or not getattr(under, measure)
-
-
 def _satisfaction_bars(
     by_unit: dict[int, Measures], units: dict[int, Organisation], link: Any = None
 ) -> BarChart:
-    """The share of satisfied ratings per unit. No bar is a link (`link` is not used): the figure is
-    computed from the rated reports, and the queue cannot list the rated reports only (a link to all of
-    the unit's reports would list more than the ratings counted)."""
+    """The share of satisfied ratings per unit. Each bar links to the reports its share is computed from:
+    the unit's own rated reports (the queue's `unit_only` and `rated`), under the page's other filters."""
     # The rated units only (an unrated one is no 0 %), and with more than a chart holds, the least
     # satisfied: the units a leader has to look at.
     rated = sorted(
@@ -638,6 +601,7 @@ def _satisfaction_bars(
                 m.satisfaction_pct or 0,
                 f"{number_format(round(m.satisfaction_pct), 0)}% ({_count(m.rated)})",
                 colour=PALETTE[2],
+                link=link(unit=units[k].code, unit_only="1", rated="1") if link else "",
             )
             for k, m in sorted(rated, key=lambda kv: -(kv[1].satisfaction_pct or 0))
         ],
@@ -650,7 +614,6 @@ def _league(
     by_unit: dict[int, Measures],
     units: dict[int, Organisation],
     link: Any,
-    under: dict[int, Measures] | None = None,
 ) -> dict:
     """Units ranked by on-time share, then satisfaction, with a volume sparkline: the best five, and the
     units needing attention, those below the on-time target (SLA_TARGET_PCT), the furthest below first.
@@ -660,9 +623,8 @@ def _league(
     Ties on both shares go to the unit with more resolved reports (a 100 % of 40 over a 100 % of 1), then
     by name. A unit without ratings comes after the rated ones with the same on-time share (it has no
     satisfaction to show), in both tables, rather than among them by a made-up 0 %. `rank`: the place in
-    the whole ranking by the two shares; units with the same figures share a rank. `under`: the sums of
-    the units below each unit (`units_below`): a row links to the unit's reports only where the queue's
-    list of the unit holds them alone."""
+    the whole ranking by the two shares; units with the same figures share a rank. A row links to the
+    unit's own reports (its "received": the queue's `unit_only`, not the units below it)."""
     # Units that resolved something, and those with overdue reports that resolved nothing: the first to
     # need attention (no on-time share: ranked as 0 %).
     ranked = [(k, m) for k, m in by_unit.items() if k in units and (m.resolved_n >= 1 or m.overdue_n >= 1)]
@@ -707,9 +669,8 @@ def _league(
             "unit": units[k],
             "m": m,
             "spark": points,
-            # The unit's reports of the period (its "received"): a link only where the queue's list of
-            # the unit, which takes in the units below it, holds those alone.
-            "link": link(unit=units[k].code) if own_listed(under or {}, k, "n") else "",
+            # The unit's own reports of the period (its "received"), not those of the units below it.
+            "link": link(unit=units[k].code, unit_only="1"),
             "rank": ranks[k],
             "below_target": (m.on_time_pct or 0) < SLA_TARGET_PCT,
             # Nothing resolved, reports overdue: listed for that (its on-time share is no figure).
@@ -720,7 +681,6 @@ def _league(
     return {
         "best": best_rows,
         "worst": worst_rows,
-        "note": own_reports_note() if any(not r["link"] for r in best_rows + worst_rows) else "",
         # The whole ranking, best first (the Excel sheet's; the page shows both ends only).
         "ranking": [
             {

@@ -486,27 +486,53 @@ class QueueOut(Schema):
 )
 def report_queue(
     request: HttpRequest,
-    status: str | None = None,
+    status: str | None = Query(
+        None,
+        description="`open` (the default: every status not finished), `overdue`, `done` (resolved or closed: "
+        "the reports resolved at least once and finished, those the operations center's on-time share and "
+        "median handling time are computed from), `all`, or one status.",
+    ),
     category: str | None = None,
-    unit: str | None = None,
+    unit: str | None = Query(
+        None, description="A unit's code: its reports and those of the units below it (see `unit_only`)."
+    ),
+    unit_only: bool = Query(
+        False,
+        description="With `unit`: only the reports of that unit itself, not of the units below it (the "
+        "operations center's per-unit figures). Without `unit`: 400.",
+    ),
+    rated: bool = Query(
+        False,
+        description="Only the reports the citizen rated (those the operations center's satisfaction is "
+        "computed from); false: every report.",
+    ),
     assignee: str | None = None,
     q: str | None = None,
     page: int = Query(1, ge=1),
     page_size: int = Query(50, ge=1, le=200),
 ) -> dict:
-    """My units' reports, most urgent first (officers). `status`: open (default), overdue, all or a status;
-    `unit`: a unit's code, for its reports and those of the units below it (as the operations center
-    counts a unit); `assignee`: a username, `me` or `none`. A filter value that cannot select anything of
-    the caller's units (an unknown category, another unit, someone who is not an officer there) is refused
-    (400 naming it), and so is a page past the last one (404). Each item is the report as its handler
-    reads it, without its history and files (`GET /reports/{code}`): `attachment_count` says how many
-    files it has."""
+    """My units' reports, most urgent first (officers). `status`: open (default), overdue, done (resolved or
+    closed), all or a status; `unit`: a unit's code, for its reports and those of the units below it (as
+    the operations center counts a unit), or with `unit_only` its own reports alone; `rated`: only the
+    rated reports; `assignee`: a username, `me` or `none`. A filter value that cannot select anything of
+    the caller's units (an unknown category, another unit, someone who is not an officer there, `unit_only`
+    without a unit) is refused (400 naming it), and so is a page past the last one (404). Each item is the
+    report as its handler reads it, without its history and files (`GET /reports/{code}`):
+    `attachment_count` says how many files it has."""
     units = selectors.working_units(request.user)
     if not units:
         raise NotAllowed(_("Only officers of a unit have a work queue."))
-    if status and status not in ("open", "overdue", "all", *ReportStatus.values):
+    if status and status not in ("open", "overdue", selectors.DONE, "all", *ReportStatus.values):
         raise DomainError(_("Unknown status “%(s)s”.") % {"s": status}, field="status")
-    filters = selectors.QueueFilters(status=status, category=category, unit=unit, q=q, assignee=assignee)
+    filters = selectors.QueueFilters(
+        status=status,
+        category=category,
+        unit=unit,
+        unit_only=unit_only,
+        rated=rated,
+        q=q,
+        assignee=assignee,
+    )
     problems = selectors.queue_filter_problems(request.user, filters, units)
     if problems:
         name, message = problems[0]
@@ -1107,7 +1133,9 @@ def report_attach(
             raise NotAllowed(_("Only the reporter or the handling unit can add files."), field="token")
     if file is None:
         raise DomainError(_("Choose the file to add."), field="file")
-    attachment = attachment_add(report=report, upload=file, actor=actor, user=user, public=public)
+    attachment = attachment_add(
+        report=report, upload=file, actor=actor, user=user, public=public, by_unit=officer
+    )
     base = f"/api/v1/reports/{report.code}/attachments/{attachment.pk}"
     return Status(
         201,

@@ -1,6 +1,7 @@
-"""Review S25 of the operations center: a unit's figure and its drill-down agree (the queue lists a unit
-with the units below it), the refresh after the session ended, the workbook's small-base changes, the
-ward outlines under the heat map, the rate cards' links, and the filters' choice errors."""
+"""Review S25 of the operations center: a unit's figure and its drill-down agree (the figure counts the
+unit's own reports, its link lists them with the queue's `unit_only`), the refresh after the session
+ended, the workbook's small-base changes, the ward outlines under the heat map, the rate cards' links,
+and the filters' choice errors."""
 
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ def _unit_figures(context: dict[str, Any]) -> list[tuple[str, float, str]]:
 # --- 1. A unit's figure and the queue behind it agree ---------------------------------------------
 
 
-def test_a_units_figure_and_its_list_agree_and_a_parent_with_reports_below_is_no_link(client, nested):
+def test_a_units_figure_and_its_list_agree_a_parent_with_reports_below_included(client, nested):
     client.force_login(nested.leader)
     response = client.get(URL, {"period": "90d"})
     context = response.context
@@ -80,12 +81,13 @@ def test_a_units_figure_and_its_list_agree_and_a_parent_with_reports_below_is_no
         if link:
             linked += 1
             assert _rows(client, link) == figure, (code, link)
-    assert linked == 2  # the ward's bar and row
-    # The city's queue list takes in the ward's reports (3 overdue, 5 received): no link.
-    assert [link for code, _f, link in figures if code == nested.city.code] == ["", ""]
+    # Every bar and row, the city's committee's too: its link lists its own reports (`unit_only`), not
+    # the ward's below it (the queue's `unit` alone would list 3 overdue, 5 received).
+    assert linked == 4
+    assert all("unit_only=1" in link for _code, _f, link in figures)
     html = response.content.decode()
-    assert 'data-testid="panel-overdue-note"' in html and 'data-testid="league-note"' in html
-    assert 'data-testid="league-no-link"' in html
+    assert 'data-testid="panel-overdue-note"' not in html and 'data-testid="league-note"' not in html
+    assert 'data-testid="league-no-link"' not in html
 
 
 def test_a_parent_links_where_nothing_below_it_counts(client, nested):
@@ -111,18 +113,7 @@ def test_the_ward_heads_figures_agree_with_their_lists(client, nested):
         assert _rows(client, link) == figure, code
 
 
-def test_units_below_sums_the_units_under_each_ancestor(nested):
-    from citydesk.ioc.queries import Measures
-
-    by_unit = {nested.ward.pk: Measures({"n": 3, "overdue_n": 2}), nested.city.pk: Measures({"n": 2})}
-    units = {nested.ward.pk: nested.ward, nested.city.pk: nested.city}
-    below = panels.units_below(by_unit, units)
-    assert set(below) == {nested.city.pk} and below[nested.city.pk].n == 3
-    assert not panels.own_listed(below, nested.city.pk, "n")
-    assert panels.own_listed(below, nested.ward.pk, "n")
-
-
-def test_the_satisfaction_bars_are_no_links_the_queue_cannot_list_the_ratings(client, nested):
+def test_the_satisfaction_bars_link_the_rated_reports(client, nested):
     from citydesk.reports.services import report_rate
 
     code = nested.made[2].code
@@ -134,9 +125,10 @@ def test_the_satisfaction_bars_are_no_links_the_queue_cannot_list_the_ratings(cl
     response = client.get(URL, {"period": "90d"})
     bars = response.context["satisfaction_by_unit"].bars
     assert [(b.key, b.value) for b in bars] == [(nested.ward.code, 100)]
-    assert not bars[0].link
+    assert "rated=1" in bars[0].link and "unit_only=1" in bars[0].link
+    assert _rows(client, bars[0].link) == 1  # the one rating the share is computed from, of 3 reports
     section = re.search(r'data-testid="panel-satisfaction">(.*?)</section>', response.content.decode(), re.S)
-    assert "/xu-ly/" not in section.group(1)
+    assert "/xu-ly/" in section.group(1)
 
 
 # --- 2. The refresh after the session ended ----------------------------------------------------------
@@ -261,14 +253,15 @@ def test_the_heat_map_keeps_the_ward_outlines(request, personas, categories):
 # --- 5. The rate cards link the reports they are computed from, or nothing -------------------------
 
 
-def test_the_rate_cards_are_no_links_to_every_report(client, nested):
+def test_the_rate_cards_link_the_reports_they_are_computed_from(client, nested):
     client.force_login(nested.leader)
     response = client.get(URL, {"period": "30d"})
     cards = {c.key: c for c in response.context["cards"]}
     assert cards["received"].link and "status=all" in cards["received"].link
+    assert "status=done" in cards["on_time"].link and "status=done" in cards["median"].link
+    assert "rated=1" in cards["satisfaction"].link and "status=all" in cards["satisfaction"].link
     for key in ("on_time", "median", "satisfaction"):
-        assert cards[key].link == "", key
-        assert f'<span class="value" data-testid="value-{key}">' in response.content.decode()
+        assert _rows(client, cards[key].link) == 0, key  # nothing resolved or rated yet
 
 
 def test_under_a_resolved_status_the_on_time_and_median_cards_list_their_reports(client, nested):
@@ -281,9 +274,10 @@ def test_under_a_resolved_status_the_on_time_and_median_cards_list_their_reports
     for key in ("on_time", "median"):
         assert "status=resolved" in cards[key].link
         assert _rows(client, cards[key].link) == 1  # the one resolved report the figure is computed from
-    assert cards["satisfaction"].link == ""
+    assert "rated=1" in cards["satisfaction"].link and "status=resolved" in cards["satisfaction"].link
     assert panels.rate_links("closed")["on_time"] == {"status": "closed"}
-    assert panels.rate_links("open") == {"on_time": None, "median": None, "satisfaction": None}
+    assert panels.rate_links(None)["on_time"] == {"status": "done"}
+    assert panels.rate_links("open") == {"on_time": None, "median": None, "satisfaction": {"rated": "1"}}
 
 
 # --- 6. A bad choice names the field and what it takes -----------------------------------------------

@@ -114,6 +114,7 @@ def _queue_response(
         status=status_value,
         category=form.value("category") or None,
         unit=form.value("unit") or None,
+        unit_only=bool(form.value("unit_only")),
         q=form.value("q") or None,
         assignee=assignee or None,
         channel=form.value("channel") or None,
@@ -122,12 +123,13 @@ def _queue_response(
         cell=form.value("cell"),
         received_from=form.value("received_from"),
         received_to=form.value("received_to"),
+        rated=bool(form.value("rated")),
     )
     # A value that selects nothing of my units (unknown category, another unit, not our officer) is said
     # like a malformed one, and not applied.
     for name, message in selectors.queue_filter_problems(request.user, filters, units):
         filter_problems.append((name, str(form.fields[name].label), message))
-        filters = dataclasses.replace(filters, **{name: None})
+        filters = dataclasses.replace(filters, **{name: False if name == "unit_only" else None})
     if filter_problems and status == 200:
         status = 400
     page = selectors.queue_page(request.user, filters, form.value("page") or 1, form.page_size(), units=units)
@@ -199,6 +201,8 @@ def _queue_response(
         "count_text": ngettext("%(counter)s report", "%(counter)s reports", page.paginator.count)
         % {"counter": number_format(page.paginator.count, 0, force_grouping=True)},
         "filters_query": keep.urlencode(),
+        "filters": filters,
+        "hidden_filters": _hidden_filters(filters, keep),
         "bulk_error": error,
         "bulk_error_field": error_field,
         "bulk_error_href": _bulk_error_href(error_field, error_code, rows, request.user),
@@ -209,6 +213,42 @@ def _queue_response(
         "may_assign": holds_anywhere(request.user, Power.REPORT_ASSIGN) is not None,
     }
     return render(request, "reports/queue.html", context, status=status)
+
+
+def _hidden_filters(filters: selectors.QueueFilters, keep: QueryDict) -> list[dict[str, str]]:
+    """The applied filters the form has no control for, or shows only in part (the operations center's
+    links set them): each as `name`, a `label` the page shows above the list, and the `query` of the
+    same queue without it. Without them a drill-down read "53 reports" under filters all reading "All"."""
+
+    def without(name: str, **instead: str) -> str:
+        query = keep.copy()
+        query.pop(name, None)
+        for key, value in instead.items():
+            query[key] = value
+        return query.urlencode()
+
+    shown = []
+    if filters.ward:
+        ward = selectors.ward_name(filters.ward) or filters.ward
+        shown.append({"name": "ward", "label": ward, "query": without("ward")})
+    if filters.cell is not None:
+        lat, lon, near = selectors.cell_place(filters.cell)
+        label = (
+            _("Heat-map square near %(ward)s") % {"ward": near}
+            if near
+            else _("Heat-map square at %(lat)s, %(lon)s") % {"lat": f"{lat:.5f}", "lon": f"{lon:.5f}"}
+        )
+        shown.append({"name": "cell", "label": label, "query": without("cell")})
+    if filters.unit and filters.unit_only:
+        label = _("Only this unit, not the units below it")
+        shown.append({"name": "unit_only", "label": label, "query": without("unit_only")})
+    if filters.status == selectors.DONE:  # without it: every status, not the open ones only
+        shown.append(
+            {"name": "status", "label": _("Resolved or closed"), "query": without("status", status="all")}
+        )
+    if filters.rated:
+        shown.append({"name": "rated", "label": _("Rated by the citizen"), "query": without("rated")})
+    return shown
 
 
 def _bulk_error_href(field: str, code: str, rows: list[dict[str, Any]], user: User) -> str:
@@ -641,7 +681,12 @@ def officer_attach(request: HttpRequest, code: str) -> HttpResponse:
             raise DomainError(_("Choose the file to add."), field="file")
         actor = authorize(request.user, Power.REPORT_RECEIVE, report.unit)
         attachment_add(
-            report=report, upload=upload, actor=actor, user=request.user, public=bool(data.get("public"))
+            report=report,
+            upload=upload,
+            actor=actor,
+            user=request.user,
+            public=bool(data.get("public")),
+            by_unit=True,
         )
 
     return _officer_post(request, code, "attach", form, call, _("The file was added."))
