@@ -112,15 +112,29 @@ def unit_limit_message() -> str:
 
 @transaction.atomic
 def attachment_add(
-    *, report: Report, upload: UploadedFile, actor: Actor, user: User | None = None, public: bool = True
+    *,
+    report: Report,
+    upload: UploadedFile,
+    actor: Actor,
+    user: User | None = None,
+    public: bool = True,
+    by_unit: bool | None = None,
 ) -> Attachment:
-    """Store a file on the report. The reporter's files (`by_the_unit` false) count against
-    CITYDESK_MAX_ATTACHMENTS, the handling unit's against `unit_file_limit()`: neither uses up the
-    other's room. A full side is refused (field "file") before anything is stored."""
+    """Store a file on the report. The reporter's files count against CITYDESK_MAX_ATTACHMENTS, the
+    handling unit's against `unit_file_limit()`: neither uses up the other's room. A full side is refused
+    (field "file") before anything is stored.
+
+    `by_unit`: whose file it is, as the caller knows it (the officer's page and API branch: True; the
+    reporter's token, reply or form: False); None guesses from `user` (`by_the_unit`). A reporter's file
+    sent from an account that is not the report's (a token used while signed in) is stored without that
+    account, so that it is never counted as the unit's."""
+    unit = by_the_unit(report, user) if by_unit is None else by_unit
+    if not unit and user is not None and user.pk != report.reporter_id:
+        user = None
     data, image = check_upload(upload)
     # One upload at a time per report: two at once cannot both take the last place.
     Report.objects.select_for_update().filter(pk=report.pk).values_list("pk", flat=True).first()
-    if by_the_unit(report, user):
+    if unit:
         if report.attachments.filter(unit_files(report)).count() >= unit_file_limit():
             raise DomainError(unit_limit_message(), field="file")
     elif reporter_files_room(report) <= 0:

@@ -110,6 +110,9 @@ def address_check_failed(address: str, *, now: dt.datetime | None = None) -> int
     cache.add(key, 0, timeout=lifetime)
     try:
         failures = cache.incr(key)
+        # A backend without an incr of its own (the file cache) sets the new count with its default
+        # timeout (5 minutes): the count must last its window.
+        cache.touch(key, lifetime)
     except ValueError:  # gone between the two calls (evicted): this answer starts the count again
         cache.set(key, 1, timeout=lifetime)
         failures = 1

@@ -23,6 +23,7 @@ from citydesk.core.audit import Actor, audit_record
 from citydesk.core.errors import DomainError, NotAllowed
 from citydesk.core.models import Membership, Organisation, User
 from citydesk.core.powers import ROLE_POWERS, Power, Role
+from citydesk.core.selectors import descendant_ids
 from citydesk.core.services import authorize
 from citydesk.lib.text import nfc, sort_key
 from citydesk.ratings.models import DeskTransaction, Kiosk
@@ -104,20 +105,17 @@ def _may_register_for(user: User, unit: Organisation) -> Actor | None:
 
 def register_units(user: User) -> list[Organisation]:
     """The active units `user` may register a new kiosk for, by name: every unit for an administrator, else
-    those where they are head (or leader)."""
+    those where they are head (or leader) and the units below them (a ward's one-stop desk, the wards of a
+    city), as `_may_register_for` allows."""
     if not user.is_authenticated or not user.is_active:
         return []
     if is_administrator(user):
         units = list(Organisation.objects.filter(is_active=True))
     else:
-        units = list(
-            Organisation.objects.filter(
-                is_active=True,
-                memberships__user=user,
-                memberships__is_active=True,
-                memberships__role__in=REGISTER_ROLES,
-            ).distinct()
-        )
+        own = Membership.objects.filter(
+            user=user, is_active=True, role__in=REGISTER_ROLES, organisation__is_active=True
+        ).values_list("organisation_id", flat=True)
+        units = list(Organisation.objects.filter(is_active=True, pk__in=descendant_ids(own)))
     return sorted(units, key=lambda unit: sort_key(unit.name))
 
 

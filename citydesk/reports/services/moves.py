@@ -203,10 +203,6 @@ def report_transition(
         )
         report.unit = target
         report.assignee = None
-        if not report.province_code and report.ward_id is None:
-            # A report that named no place goes with its new unit's province from now on (its transfers,
-            # the province's figures).
-            report.province_code = selectors.province_of_unit(target) or ""
         # The receiving unit has the category's triage time from now: a late hand-over is not its lateness
         # (the handling deadline the citizen was given stays).
         report.triage_due_at, _due = _due_times(report.category, timezone.now())

@@ -167,7 +167,12 @@ def report_reply(
     for upload in accepted:
         # The answer is internal: so are its files (the unit may have asked for a document).
         attachment_add(
-            report=report, upload=upload, actor=actor, user=user if signed_in else None, public=False
+            report=report,
+            upload=upload,
+            actor=actor,
+            user=user if signed_in else None,
+            public=False,
+            by_unit=False,  # the reporter's answer, whoever is signed in
         )
         attached.append(PurePath(upload.name or "file").name)
     # The reporter's words as written; the list of files is worded in each reader's language.
