@@ -45,7 +45,7 @@ from django.utils.translation import gettext as _
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.errors import Conflict, DomainError, DomainErrors
 from citydesk.core.models import AccountCode, User
-from citydesk.core.validators import normalize_phone
+from citydesk.core.validators import normalize_phone, refuse_both_addresses
 from citydesk.lib.text import nfc
 
 CODE_VALID = timedelta(minutes=15)
@@ -148,19 +148,7 @@ def contact_of(email: str, phone: str) -> tuple[str, str]:
     notifications.channels.sms_unreachable) is refused naming the phone."""
     from citydesk.notifications.channels import sms_unreachable
 
-    if (email or "").strip() and (phone or "").strip():
-        raise DomainErrors(
-            [
-                DomainError(_("Give an e-mail address or a phone number, not both."), field="email"),
-                DomainError(
-                    _(
-                        "Leave the phone number empty to receive the code by e-mail, or the e-mail address "
-                        "empty to receive it by SMS."
-                    ),
-                    field="phone",
-                ),
-            ]
-        )
+    refuse_both_addresses(email, phone)
     email = normal_email(email)
     if email:
         return email, ""

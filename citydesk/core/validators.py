@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from citydesk.core.errors import DomainError
+from citydesk.core.errors import DomainError, DomainErrors
 from citydesk.core.models import DivisionLevel, Organisation, OrgKind
 
 # --- A category's extra questions -----------------------------------------------------------------
@@ -242,3 +242,21 @@ def normalize_phone(value: str | None, *, field: str = "phone", foreign: bool = 
     else:
         message = _("“%(p)s” is not a Vietnamese phone number.")
     raise DomainError(message % {"p": typed[:40]}, field=field)
+
+
+def refuse_both_addresses(email: str, phone: str) -> None:
+    """A code goes to one address: an e-mail and a phone given together are refused, naming both fields
+    (the other would be silently left out)."""
+    if (email or "").strip() and (phone or "").strip():
+        raise DomainErrors(
+            [
+                DomainError(_("Give an e-mail address or a phone number, not both."), field="email"),
+                DomainError(
+                    _(
+                        "Leave the phone number empty to receive the code by e-mail, or the e-mail address "
+                        "empty to receive it by SMS."
+                    ),
+                    field="phone",
+                ),
+            ]
+        )

@@ -102,6 +102,25 @@ def signup(request: HttpRequest) -> HttpResponse:
     return redirect("web:signup_confirm")
 
 
+def _code_page(pending: dict[str, str]) -> dict[str, Any]:
+    """The context of a page that takes a code: where it was sent (masked) and how long it lasts."""
+    return {
+        "errors": {},
+        "typed": {},
+        "sent_to": accounts.mask_contact(pending.get("email", ""), pending.get("phone", ""))
+        if pending
+        else "",
+        "minutes": accounts.CODE_VALID.seconds // 60,
+    }
+
+
+def _where_sent(pending: dict[str, str], typed: dict[str, str]) -> tuple[str, str]:
+    """The address the code went to: the one kept in this browser's session, else the one typed."""
+    if pending:
+        return pending["email"], pending["phone"]
+    return typed["email"], typed["phone"]
+
+
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def signup_confirm(request: HttpRequest) -> HttpResponse:
@@ -111,19 +130,12 @@ def signup_confirm(request: HttpRequest) -> HttpResponse:
         return home
     template = "web/accounts/signup_confirm.html"
     pending = request.session.get(SIGNUP_SESSION) or {}
-    context: dict[str, Any] = {
-        "errors": {},
-        "typed": {},
-        "sent_to": accounts.mask_contact(pending.get("email", ""), pending.get("phone", ""))
-        if pending
-        else "",
-        "minutes": accounts.CODE_VALID.seconds // 60,
-    }
+    context = _code_page(pending)
     if request.method != "POST":
         return render(request, template, context)
     typed = _typed(request, "email", "phone", "code")
     context["typed"] = typed
-    email, phone = (pending["email"], pending["phone"]) if pending else (typed["email"], typed["phone"])
+    email, phone = _where_sent(pending, typed)
     try:
         user = accounts.signup_confirm(email=email, phone=phone, pin=typed["code"])
     except DomainError as exc:
@@ -174,19 +186,12 @@ def password_reset_confirm(request: HttpRequest) -> HttpResponse:
     """The code and the new password (twice): set, then the log-in page."""
     template = "web/accounts/password_reset_confirm.html"
     pending = request.session.get(RESET_SESSION) or {}
-    context: dict[str, Any] = {
-        "errors": {},
-        "typed": {},
-        "sent_to": accounts.mask_contact(pending.get("email", ""), pending.get("phone", ""))
-        if pending
-        else "",
-        "minutes": accounts.CODE_VALID.seconds // 60,
-    }
+    context = _code_page(pending)
     if request.method != "POST":
         return render(request, template, context)
     typed = _typed(request, "email", "phone", "code")
     context["typed"] = typed
-    email, phone = (pending["email"], pending["phone"]) if pending else (typed["email"], typed["phone"])
+    email, phone = _where_sent(pending, typed)
     try:
         accounts.reset_confirm(
             email=email,

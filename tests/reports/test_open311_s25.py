@@ -17,28 +17,14 @@ from citydesk.core.models import ServiceCategory
 from citydesk.reports.models import Report, ReportEvent
 from citydesk.reports.open311 import open311_client_create
 
-from .conftest import BEN_THANH
+from .test_review_open311_b import BASE, FORM, fields
 
 pytestmark = pytest.mark.django_db
-BASE = "/open311/v2"
-FORM = "application/x-www-form-urlencoded"
 
 
 @pytest.fixture
 def api_key(personas):
     return open311_client_create(actor=Actor.system("test"), name="Ứng dụng thử")[1]
-
-
-def fields(key, **overrides):
-    data = {
-        "api_key": key,
-        "service_code": "road_damage",
-        "description": "Ổ gà lớn trước chợ Bến Thành",
-        "lat": BEN_THANH[1],
-        "long": BEN_THANH[0],
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
 
 
 def post(client, key, *, headers=None, fmt="json", **overrides):

@@ -20,10 +20,10 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor, audit_record
-from citydesk.core.errors import Conflict, DomainError, DomainErrors, NotAllowed, NotFound
+from citydesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
 from citydesk.core.history_notes import role
 from citydesk.core.models import User
-from citydesk.core.validators import is_mobile_phone
+from citydesk.core.validators import is_mobile_phone, refuse_both_addresses
 from citydesk.notifications.models import Notification
 from citydesk.notifications.services import message_language, notification_queue
 from citydesk.reports.models import (
@@ -371,19 +371,7 @@ def _same_contact(email: str, phone: str) -> Q:
 def _contact(email: str, phone: str) -> tuple[str, str]:
     """(e-mail, phone) normalised: the one given; both "" when none was. Both at once are refused, naming
     both fields: a code goes to one address, and the other would be silently left out."""
-    if (email or "").strip() and (phone or "").strip():
-        raise DomainErrors(
-            [
-                DomainError(_("Give an e-mail address or a phone number, not both."), field="email"),
-                DomainError(
-                    _(
-                        "Leave the phone number empty to receive the code by e-mail, or the e-mail address "
-                        "empty to receive it by SMS."
-                    ),
-                    field="phone",
-                ),
-            ]
-        )
+    refuse_both_addresses(email, phone)
     email = _normal_email(email)
     if email:
         return email, ""
