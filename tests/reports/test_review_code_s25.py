@@ -70,3 +70,30 @@ def test_heads_and_leaders_register_kiosks_for_the_units_below(personas):
     head_units = {u.code for u in register_units(personas.head)}
     assert head_units == {"26743", desk.code}
     assert register_units(personas.officer) == []
+
+
+def test_a_periods_open_and_finished_lists_are_the_same_through_the_period_index(personas, categories):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from citydesk.reports import selectors
+    from citydesk.reports.models import OPEN_STATUSES, Report
+
+    from .conftest import submit_report
+
+    reports = [submit_report(description=f"Ổ gà số {i}") for i in range(4)]
+    for report in reports[:2]:
+        report_transition(user=personas.head, code=report.code, action="assign", assignee="officer")
+        report_transition(user=personas.officer, code=report.code, action="resolve", resolution="Đã vá")
+    today = timezone.localdate()
+    for status, expected in (
+        ("open", Report.objects.filter(status__in=OPEN_STATUSES)),
+        ("done", Report.objects.filter(status__in=["resolved", "closed"])),
+    ):
+        period = selectors.QueueFilters(
+            status=status, received_from=today - timedelta(days=1), received_to=today
+        )
+        listed = selectors.queue_page(personas.head, period, 1, 50)
+        assert {r.code for r in listed.object_list} == {r.code for r in expected} != set()
+        assert listed.paginator.count == expected.count() == 2
