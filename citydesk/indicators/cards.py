@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from citydesk.indicators import display, periods
-from citydesk.indicators.models import Direction, Indicator
+from citydesk.indicators.models import Aggregation, Direction, Indicator
 
 # --- Numbers in words -------------------------------------------------------------------------------
 
@@ -237,7 +237,10 @@ class Card:
         if c is None:
             return "neutral"
         target = 100.0
-        if self.completion_is_ytd:  # on track: the share of the year gone by (a quarter by March)
+        summed = getattr(self.indicator, "over_time", Aggregation.SUM) == Aggregation.SUM
+        # On track: a total added up over the year is judged against the share of the year gone by (a
+        # quarter by March); an average, a rate or a last value against the whole plan.
+        if self.completion_is_ytd and summed:
             m = self.measure
             start = periods.year_start(m.period)
             end = periods.following(m.period_type, m.period)

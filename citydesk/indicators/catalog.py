@@ -292,6 +292,47 @@ def formula_order(indicators: Iterable[Any]) -> list[str]:
     return done
 
 
+PERCENT_UNITS = frozenset({"%", "phần trăm", "percent"})
+
+
+def valid_range(indicator: Any) -> tuple[float | None, float | None]:
+    """The lowest and highest valid value of `indicator` (None: no bound), from its catalog attributes:
+    its own min/max when set; otherwise a value in percent (unit of measure "%") is between 0 and 100,
+    and a count (whole numbers only) is never negative. A bound the catalog sets replaces the default,
+    so a growth rate (min -100) or an index in % (max 1000) says so in the catalog."""
+    low, high = _attr(indicator, "min_value"), _attr(indicator, "max_value")
+    percent = (_attr(indicator, "unit_of_measure") or "").strip().lower() in PERCENT_UNITS
+    if low is None and (percent or _attr(indicator, "integer_only", False)):
+        low = 0.0
+    if high is None and percent and (low is None or low < 100):
+        high = 100.0
+    return low, high
+
+
+def check_range(indicator: Any, number: float, *, field: str = "value") -> float:
+    """`number` if it lies in the indicator's valid range, else DomainError naming the allowed range."""
+    from citydesk.indicators import display
+
+    low, high = valid_range(indicator)
+    if (low is None or number >= low) and (high is None or number <= high):
+        return number
+    uom = _attr(indicator, "display_uom") or _attr(indicator, "unit_of_measure") or ""
+    names = {
+        "code": _attr(indicator, "code") or "",
+        "value": display.exact(number, vietnamese=None),
+        "min": display.exact(low, vietnamese=None) if low is not None else "",
+        "max": display.exact(high, vietnamese=None) if high is not None else "",
+        "uom": uom,
+    }
+    if low is not None and high is not None:
+        message = _("%(code)s: %(value)s is out of range; a value is between %(min)s and %(max)s %(uom)s.")
+    elif low is not None:
+        message = _("%(code)s: %(value)s is out of range; a value is at least %(min)s %(uom)s.")
+    else:
+        message = _("%(code)s: %(value)s is out of range; a value is at most %(max)s %(uom)s.")
+    raise DomainError(message % names, field=field)
+
+
 def check_indicator(indicator: Any, *, known_codes: Iterable[str] | None = None) -> None:
     """Refuse an incomplete or contradictory definition (DomainError naming the field)."""
     code = _attr(indicator, "code") or ""

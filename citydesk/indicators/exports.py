@@ -264,8 +264,8 @@ def _indicator_sheets(book: Any, context: dict[str, Any], headers: list[str], ta
             _change_cell(card, r["yoy_pct"], r["yoy_abs"]),
             _figure(r["plan"], ind),
             (_fraction(r["completion"]), PCT),
-            (report.reported if report is not None else None, COUNT),
-            (report.expected if report is not None else None, COUNT),
+            (r.get("reported", report.reported if report is not None else None), COUNT),
+            (r.get("expected", report.expected if report is not None else None), COUNT),
             " ".join(r["notes"]) or None,
         )
     if not context.get("comparison"):

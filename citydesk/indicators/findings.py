@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
-from citydesk.core.models import Delegation, Membership, Organisation, User
+from citydesk.core.models import AuditEntry, Delegation, Membership, Organisation, User
 from citydesk.core.powers import ROLE_POWERS, ROLES_RECEIVING_UNIT_DELEGATION, Power, Role
 from citydesk.core.selectors import descendant_ids
-from citydesk.core.services import authorize, holds_own
+from citydesk.core.services import authorize
 from citydesk.indicators.models import (
     DataValue,
     Finding,
@@ -69,19 +69,52 @@ def same_value(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
 
 
+MAX_NOTE = 1000  # characters of an explanation or a note (the pages' note field allows as many)
+
+
 def _actor_for(user: User, unit: Organisation, reviewer: bool) -> Actor:
+    """Who may move a finding: its unit's own people (its officers and head, or someone acting for the
+    unit by delegation of its entry power) explain or correct; the leaders responsible (the dashboard
+    power over the unit) close or reopen. A leader above the unit does not explain for it."""
     if reviewer:
-        return authorize(user, Power.VIEW_DASHBOARD, unit)
-    if user.is_authenticated and user.is_active:
-        if holds_own(user, Power.VIEW_DASHBOARD, unit):
+        try:
             return authorize(user, Power.VIEW_DASHBOARD, unit)
+        except NotAllowed:
+            raise NotAllowed(_("Only the leaders responsible close or reopen a finding.")) from None
+    if user.is_authenticated and user.is_active:
         if (
             Membership.objects.filter(user=user, organisation=unit, is_active=True)
-            .exclude(role="inspector")
+            .exclude(role=Role.INSPECTOR)
             .exists()
         ):
             return Actor(user_id=user.pk, label=user.full_name or user.username)
-    raise NotAllowed(_("Only the unit's officers and its supervisors may act on this finding."))
+        try:
+            actor = authorize(user, Power.INDICATOR_ENTER, unit)
+        except NotAllowed:
+            actor = None
+        if actor is not None and actor.right == AuditEntry.Right.DELEGATED:
+            return actor
+    raise NotAllowed(_("Only the unit's own officers and head explain or correct its findings."))
+
+
+def _explainers(finding_ids: Iterable[int]) -> dict[int, int | None]:
+    """{finding id: the user who explained or corrected it last (None: the system)}, in one query."""
+    ids = [str(i) for i in finding_ids]
+    if not ids:
+        return {}
+    rows = (
+        AuditEntry.objects.filter(
+            object_type="indicators.finding",
+            object_id__in=ids,
+            action__in=(
+                f"indicators.finding_{FindingState.EXPLAINED}",
+                f"indicators.finding_{FindingState.CORRECTED}",
+            ),
+        )
+        .order_by("id")
+        .values_list("object_id", "actor_id")
+    )
+    return {int(obj): actor for obj, actor in rows}
 
 
 def _may(user: User, unit: Organisation, reviewer: bool) -> bool:
@@ -111,6 +144,24 @@ def finding_transition(
     note = (note or "").strip()
     if action in ("explain", "correct") and not note:
         raise DomainError(_("Say what explains or corrects the value."), field="note")
+    if len(note) > MAX_NOTE:
+        raise DomainError(
+            _("The note is %(length)s characters long; write at most %(max)s.")
+            % {"length": len(note), "max": MAX_NOTE},
+            field="note",
+        )
+    if (
+        action == "close"
+        and actor.user_id is not None
+        and _explainers([finding.pk]).get(finding.pk) == actor.user_id
+    ):
+        raise Conflict(
+            _(
+                "You explained or corrected this finding yourself: another leader responsible for the unit "
+                "closes it."
+            ),
+            field="action",
+        )
     if action == "correct":
         _check_corrected(finding)
     if (
@@ -257,17 +308,22 @@ class Offer:
     link_text: str = ""
 
 
-def _rights(user: User, units: dict[int, Organisation]) -> dict[int, tuple[bool, bool]]:
-    """{unit id: (may explain or correct, may close or reopen)}, as `_actor_for` decides, read in a few
-    queries for a whole page of findings (not several per unit): the user's memberships once, the units
-    under their dashboards once, and delegations only for someone who holds one."""
+def _rights(user: User, units: dict[int, Organisation]) -> dict[int, tuple[bool, bool, bool]]:
+    """{unit id: (may explain or correct, may close or reopen, may return the unit's reports)}, as
+    `_actor_for` and the review page decide, read in a few queries for a whole page of findings (not
+    several per unit): the user's memberships once, the units under their dashboards and approvals once,
+    and delegations only for someone who holds one."""
     if not user.is_authenticated or not user.is_active:
-        return {u: (False, False) for u in units}
+        return {u: (False, False, False) for u in units}
     memberships = list(
         Membership.objects.filter(user=user, is_active=True).values_list("organisation_id", "role")
     )
     roots = {org for org, role in memberships if Power.VIEW_DASHBOARD in ROLE_POWERS.get(role, frozenset())}
     supervised = descendant_ids(roots) if roots else set()
+    approving = {
+        org for org, role in memberships if Power.INDICATOR_APPROVE in ROLE_POWERS.get(role, frozenset())
+    }
+    approves = descendant_ids(approving) if approving else set()
     members = {org for org, role in memberships if role != Role.INSPECTOR}
     head_of = [org for org, role in memberships if role in ROLES_RECEIVING_UNIT_DELEGATION]
     today = timezone.localdate()
@@ -278,9 +334,10 @@ def _rights(user: User, units: dict[int, Organisation]) -> dict[int, tuple[bool,
     )
     out = {}
     for unit_id, unit in units.items():
-        own = unit_id in supervised
-        reviews = own or (delegated and _may(user, unit, True))
-        out[unit_id] = (own or unit_id in members, reviews)
+        reviews = unit_id in supervised or (delegated and _may(user, unit, True))
+        acts = unit_id in members or (delegated and _may(user, unit, False))
+        # The review page (where a report is returned) is the approver's: the unit above approves.
+        out[unit_id] = (acts, reviews, (unit.parent_id or unit_id) in approves)
     return out
 
 
@@ -290,28 +347,41 @@ def offers(user: User, findings: Iterable[Finding]) -> dict[int, Offer]:
     rights = _rights(user, {f.unit_id: f.unit for f in findings})
     current = current_values(findings)
     sent = _report_states(findings)
+    explainers = _explainers(
+        f.pk for f in findings if f.state in (FindingState.EXPLAINED, FindingState.CORRECTED)
+    )
     out: dict[int, Offer] = {}
     for f in findings:
-        acts, reviews = rights[f.unit_id]
+        acts, reviews, returns = rights[f.unit_id]
         # "Corrected" only once the value was changed (changing it in the form re-checks it at once).
         changed = value_corrected(f, current.get(f.pk))
         actions = tuple(
             action
             for action, (sources, _target, reviewer) in MOVES.items()
-            if f.state in sources and (reviews if reviewer else acts) and (action != "correct" or changed)
+            if f.state in sources
+            and (reviews if reviewer else acts)
+            and (action != "correct" or changed)
+            # the one who explained or corrected it does not close it too
+            and (action != "close" or explainers.get(f.pk) != user.pk)
         )
         hint = link = link_text = ""
         report = sent.get((f.indicator.group_id, f.unit_id, f.period_type, f.period), SubmissionState.DRAFT)
         if f.state == FindingState.FLAGGED and reviews:
             hint = _("To close it, the unit first explains or corrects the value.")
             if report in RETURNABLE:  # the unit's form is read-only until the report comes back to it
-                hint += " " + _(
-                    "The report is %(state)s: to let the unit correct the value, return it to the unit first."
-                ) % {"state": SubmissionState(report).label.lower()}
-                link, link_text = _review_url(f), _("Open the report to return it")
+                if returns:
+                    hint += " " + _(
+                        "The report is %(state)s: to let the unit correct the value, return it to the unit first."
+                    ) % {"state": SubmissionState(report).label.lower()}
+                    link, link_text = _review_url(f), _("Open the report to return it")
+                else:
+                    hint += " " + _(
+                        "The report is %(state)s: to let the unit correct the value, its approver returns it to "
+                        "the unit first."
+                    ) % {"state": SubmissionState(report).label.lower()}
         elif f.state == FindingState.FLAGGED and acts and not changed:
             hint = _correct_hint(report)
-        elif f.state in (FindingState.EXPLAINED, FindingState.CORRECTED) and acts and not reviews:
+        elif f.state in (FindingState.EXPLAINED, FindingState.CORRECTED) and acts and "close" not in actions:
             hint = _("A supervisor of the unit closes it, or reopens it.")
         out[f.pk] = Offer(actions, hint, link, link_text)
     return out

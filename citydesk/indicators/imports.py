@@ -19,7 +19,7 @@ from citydesk.core.imports import RowError as CoreRowError
 from citydesk.core.models import Organisation, User
 from citydesk.core.powers import Power
 from citydesk.core.services import authorize
-from citydesk.indicators import running
+from citydesk.indicators import catalog, running
 from citydesk.indicators.models import Indicator, IndicatorGroup, Source, Submission, SubmissionState
 from citydesk.indicators.services.common import check_value, resolve_period
 from citydesk.indicators.services.plans import add_revision, authorize_plan, check_plan_period
@@ -310,6 +310,12 @@ def _value_header_errors(
     return errors or [RowError(1, value, _("Missing column “%(c)s”.") % {"c": value}, key="value")]
 
 
+def _valid_value(indicator: Indicator, raw: Any) -> float:
+    """The row's value parsed and checked against the indicator's type and its valid range (a % between 0
+    and 100, a count not negative, unless the catalog sets other bounds)."""
+    return catalog.check_range(indicator, check_value(indicator, raw))
+
+
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -466,7 +472,7 @@ def values_import(*, user: User, file: str | Path | IO[bytes] | bytes, filename:
             checks.check(assigned, indicator, unit)
             if period is not None:
                 checks.check(open_period, indicator, unit, *period)
-        value = checks.check(check_value, indicator, row.get("value")) if indicator is not None else None
+        value = checks.check(_valid_value, indicator, row.get("value")) if indicator is not None else None
         checks.done()
         period_type, day = period
         seen[(indicator.pk, unit.pk, period_type, day)] = row["_line"]
@@ -514,7 +520,7 @@ def plans_import(*, user: User, file: str | Path | IO[bytes] | bytes, filename: 
         period = checks.check(_period, row.get("period"))
         if indicator is not None and period is not None:
             checks.check(check_plan_period, indicator, *period)
-        value = checks.check(check_value, indicator, row.get("value")) if indicator is not None else None
+        value = checks.check(_valid_value, indicator, row.get("value")) if indicator is not None else None
         checks.done()
         period_type, day = period
         return indicator, unit, period_type, day, value, _text(row.get("note"))[:300]

@@ -85,6 +85,13 @@ class Coverage:
     previous: Compared | None = None  # compared over the same sub-periods (None: a plain comparison)
     last_year: Compared | None = None
     previous_refused: bool = False  # a quarter not compared with the previous one
+    reported: int | None = None  # units holding the last sub-period held (None: not counted)
+    expected: int | None = None  # units with a value in the period
+
+    @property
+    def partial(self) -> bool:
+        """Some units have not reported the last month (quarter) the period holds."""
+        return self.reported is not None and self.expected is not None and 0 < self.reported < self.expected
 
     @property
     def incomplete(self) -> bool:
@@ -153,6 +160,48 @@ class Parts:
         found = [r for r in rows if np.isfinite(values[r])]
         return found or rows
 
+    def unit_held(
+        self, code: str, period: date, rows: list[int], step: int | None = None
+    ) -> dict[int, frozenset[int]]:
+        """Per row, the sub-periods of `period` that unit holds (a formula: those its finer inputs all
+        hold)."""
+        assert self.grid is not None
+        step = step or SPAN[self.sub(code)]
+        count = SPAN[self.kind] // step
+        ind = self.cat[code]
+        if ind.formula:
+            from citydesk.indicators import catalog
+
+            refs = [r for r in catalog.parse_formula(ind.formula) if SPAN[self.cat[r].periodicity] <= step]
+            out = {r: frozenset(range(count)) for r in rows}
+            for ref in refs:
+                theirs = self.unit_held(ref, period, rows, step)
+                out = {r: out[r] & theirs[r] for r in rows}
+            return out
+        a = engine.month_index(period)
+        found = [
+            np.isfinite(self.grid.unit_values(code, a + s * step, a + (s + 1) * step)) for s in range(count)
+        ]
+        return {r: frozenset(s for s in range(count) if found[s][r]) for r in rows}
+
+    def additive(self, code: str) -> bool:
+        """Summed over time and over units: a period's value is the sum of its units' months."""
+        ind = self.cat[code]
+        return not ind.formula and ind.over_time == "sum" and ind.over_units == "sum"
+
+    def cells_value(self, code: str, period: date, cells: dict[int, frozenset[int]]) -> float | None:
+        """An additive indicator's value over the given sub-periods of each row (row: its sub-periods)."""
+        assert self.grid is not None
+        step = SPAN[self.sub(code)]
+        a = engine.month_index(period)
+        total, found = 0.0, False
+        for s in sorted(frozenset().union(*cells.values()) if cells else ()):
+            rows = [r for r, subs in cells.items() if s in subs]
+            v = self.grid.over_units(code, a + s * step, a + (s + 1) * step, rows)
+            if np.isfinite(v):
+                total, found = total + v, True
+        return total if found else None
+
     def held(self, code: str, period: date, rows: list[int], step: int | None = None) -> frozenset[int]:
         """The sub-periods (0 = the first) of `period` with a value over `rows`. A formula holds those its
         finer inputs all hold (an input given for the whole year, as the population, does not count)."""
@@ -188,25 +237,59 @@ class Parts:
         return engine._f(self.grid.over_units(code, a + held[0] * step, a + (held[-1] + 1) * step, rows))
 
     def compare(self, code: str, period: date, base: date, rows: list[int]) -> Compared | None:
-        """`period` against `base` over the sub-periods both hold; None when they hold the same ones (the
-        plain comparison of the two values stands)."""
-        mine, theirs = self.held(code, period, rows), self.held(code, base, rows)
-        if mine == theirs or not mine or not theirs:
-            return None  # the same coverage, or one of them has no value at all
-        common = mine & theirs
+        """`period` against `base` over the sub-periods both hold, unit by unit (a unit's month counts
+        only when that unit has it in both: a month some units have not reported yet is compared over
+        the units that have); None when every unit holds the same ones in both (the plain comparison of
+        the two values stands)."""
+        mine_by, theirs_by = self.unit_held(code, period, rows), self.unit_held(code, base, rows)
+        mine = frozenset().union(*mine_by.values()) if rows else frozenset()
+        theirs = frozenset().union(*theirs_by.values()) if rows else frozenset()
+        if not mine or not theirs:
+            return None  # one of them has no value at all
+        if all(mine_by[r] == theirs_by[r] for r in rows):
+            return None  # the same units hold the same sub-periods
+        cells = {r: mine_by[r] & theirs_by[r] for r in rows}
+        common = frozenset().union(*cells.values())
         if not common:
             return Compared(None, None, 0, self.sub(code))
+        if self.additive(code):
+            return Compared(
+                self.cells_value(code, period, cells),
+                self.cells_value(code, base, cells),
+                len(common),
+                self.sub(code),
+            )
+        # Not additive (an average, a ratio, a formula): the units holding every sub-period in common,
+        # over those sub-periods (every unit when none holds them all).
+        months = frozenset.intersection(*[c for c in cells.values() if c])
+        same = [r for r in rows if months and months <= cells[r]] or rows
+        months = months or common
         return Compared(
-            self.value(code, period, common, rows),
-            self.value(code, base, common, rows),
-            len(common),
+            self.value(code, period, months, same),
+            self.value(code, base, months, same),
+            len(months),
             self.sub(code),
         )
+
+    def common_values(self, code: str, period: date, rows: list[int]) -> tuple[dict[int, float | None], int]:
+        """Each row's value over the sub-periods every row holds (to rank units over the same months),
+        and how many those are (0: none in common, no value)."""
+        held = self.unit_held(code, period, rows)
+        common = frozenset.intersection(*held.values()) if held else frozenset()
+        if not common:
+            return {r: None for r in rows}, 0
+        if self.additive(code):
+            return {r: self.cells_value(code, period, {r: common}) for r in rows}, len(common)
+        return {r: self.value(code, period, common, [r]) for r in rows}, len(common)
 
     def coverage(self, code: str, period: date, rows: list[int]) -> Coverage:
         """The coverage of `period` and its comparisons with the previous period and a year before."""
         held = self.held(code, period, rows)
         out = Coverage(len(held), self.full(code), self.sub(code))
+        if held and len(rows) > 1:  # how many units hold the last sub-period the period holds
+            by_unit = self.unit_held(code, period, rows)
+            out.reported = sum(1 for r in rows if max(held) in by_unit[r])
+            out.expected = len(rows)
         out.last_year = self.compare(code, period, periods.same_period_last_year(self.kind, period), rows)
         if self.kind == periods.YEAR:
             out.previous = out.last_year  # the year before is the same period last year
@@ -217,7 +300,12 @@ class Parts:
 
 
 def adjust(measure: Any, coverage: Coverage) -> None:
-    """Put the same-period comparisons into an engine Measure (its value, the period's own, stays)."""
+    """Put the same-period comparisons into an engine Measure (its value, the period's own, stays), and
+    the units that have reported its last month when some have not."""
+    if coverage.partial and not (
+        0 < (getattr(measure, "reported", None) or 0) < (getattr(measure, "expected", None) or 0)
+    ):
+        measure.reported, measure.expected = coverage.reported, coverage.expected
     if coverage.last_year is not None:
         c = coverage.last_year
         measure.last_year, measure.yoy_abs, measure.yoy_pct = c.base, c.change_abs, c.change_pct

@@ -32,6 +32,7 @@ from citydesk.indicators import measures as engine
 from citydesk.indicators import panels, periods, sameperiod, views_findings
 from citydesk.indicators.models import (
     DataValue,
+    Direction,
     Finding,
     FindingState,
     Indicator,
@@ -454,6 +455,7 @@ def indicator_data(filters: Filters, ind: Indicator) -> dict[str, Any]:
     units = {
         o.pk: o for o in Organisation.objects.filter(pk__in=[m.unit_id for m in rows]).only("code", "name")
     }
+    rank_notes = _rank_same_period(ind, filters, kind, rows)
     ranked = sorted(
         rows, key=lambda m: (m.rank is None, m.rank or 0, units[m.unit_id].name if m.unit_id in units else "")
     )
@@ -488,10 +490,46 @@ def indicator_data(filters: Filters, ind: Indicator) -> dict[str, Any]:
         "comparison": list(reversed(comparison)),
         "period_label": card.period_label,
         "ranked_notes": list(
-            dict.fromkeys(n for m in rows if getattr(m, "coverage", None) for n in m.coverage.notes)
+            dict.fromkeys(
+                [*rank_notes, *(n for m in rows if getattr(m, "coverage", None) for n in m.coverage.notes)]
+            )
         ),
         "findings": findings,
     }
+
+
+def _rank_same_period(ind: Indicator, filters: Filters, kind: str, rows: list[Any]) -> list[str]:
+    """Rank units whose year (quarter) holds different months over the months they all hold: a unit's
+    ten months above another's nine is only the tenth month. Units are then ranked among those shown;
+    with no month in common none is ranked. Returns the notes saying so."""
+    if len(rows) < 2 or periods.MONTHS_IN[kind] <= periods.MONTHS_IN[ind.periodicity]:
+        return []
+    start = rows[0].period
+    parts = sameperiod.Parts([ind], [m.unit_id for m in rows], kind, start, start)
+    if not parts.applies(ind.code):
+        return []
+    every = parts.rows([m.unit_id for m in rows])
+    held = parts.unit_held(ind.code, start, every)
+    if len(set(held.values())) <= 1:
+        return []  # every unit holds the same months: the engine's ranks stand
+    values, count = parts.common_values(ind.code, start, every)
+    if not count:
+        for m in rows:
+            m.rank = None
+        return [_("Units not ranked: they hold data for different months, none in common.")]
+    by_unit = {m.unit_id: values[parts.row[m.unit_id]] for m in rows}
+    known = [v for v in by_unit.values() if v is not None]
+    for m in rows:
+        own = by_unit[m.unit_id]
+        if own is None or ind.direction == Direction.NEUTRAL:
+            m.rank = None
+            continue
+        better = [v for v in known if (v < own if ind.direction == Direction.DOWN else v > own)]
+        m.rank, m.peers = len(better) + 1, len(known)
+    return [
+        _("Ranked over the same %(parts)s, those every unit holds.")
+        % {"parts": sameperiod.parts_text(count, parts.sub(ind.code))}
+    ]
 
 
 def _comparison(
@@ -540,8 +578,15 @@ def _comparison(
         if parts is not None:
             # Over the units with a value in the period, as the card (`panels.cards`).
             coverage = parts.coverage(ind.code, day, parts.reporting_rows(ind.code, day, every))
-            if coverage.incomplete:
-                row["label"] = panels.labelled(r["period_label"], [coverage.label, *r["marks"]])
+            marks = list(r["marks"])
+            if coverage.partial and not (report is not None and report.partial):
+                # Some units have not reported the last month the period holds (as a month's row says).
+                marks.append(panels.incomplete_text(coverage.reported, coverage.expected))
+                row["reported"], row["expected"] = coverage.reported, coverage.expected
+            if coverage.incomplete or marks != r["marks"]:
+                row["label"] = panels.labelled(
+                    r["period_label"], [coverage.label, *marks] if coverage.incomplete else marks
+                )
             if coverage.last_year is not None:
                 c = coverage.last_year
                 row["last_year"], row["last_year_text"] = c.base, panels.num(c.base, ind.shown_decimals)

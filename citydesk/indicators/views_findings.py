@@ -78,10 +78,12 @@ def with_offers(findings: Iterable[Finding], user: User, request: HttpRequest | 
     out = described(findings)
     offers = lifecycle.offers(user, out)
     refused = _refused_notes(request) if request is not None else {}
+    session = getattr(request, "session", None) if request is not None else None
     enters = _units_with(user, {Power.INDICATOR_ENTER}) if user.is_authenticated else set()
     for f in out:
         f.offer = offers[f.pk]
         f.note_error = refused.get(f.pk, "")
+        f.note_value = session.pop(f"{REFUSED_TAG}{f.pk}", "") if session is not None and f.note_error else ""
         # The unit's officers correct the value where they enter it: the form is linked from the finding.
         f.form_url = (
             reverse(
@@ -205,6 +207,8 @@ def finding_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             # The reader's own input (an empty note to explain, "corrected" with the value unchanged): back
             # to the finding, the error next to its note, rather than a page the reader must come back from.
             messages.error(request, exc.message, extra_tags=f"{REFUSED_TAG}{finding.pk}")
+            # The typed note comes back in its field (bounded: a note refused for its length is kept too).
+            request.session[f"{REFUSED_TAG}{finding.pk}"] = (request.POST.get("note") or "")[:20000]
             return redirect(back + f"#finding-{finding.pk}")
         # The other fields (version, action) are the page's own: no input to name.
         context = {

@@ -120,9 +120,10 @@ def test_anonymous_refused(client, rev):
     "role,explain,close",
     [
         ("officer", 200, 403),
-        ("deputy", 200, 200),
-        ("head", 200, 200),
-        ("leader", 200, 200),
+        # The unit explains; whoever explained does not close it too (another leader does).
+        ("deputy", 200, 409),
+        ("head", 200, 409),
+        ("leader", 403, 403),  # a leader above the unit does not explain in its place
         ("operator", 403, 403),
         ("inspector", 403, 403),
         ("admin", 403, 403),
@@ -150,6 +151,14 @@ def test_finding_actions(client, bearer, personas, rev, role, explain, close):
     )
     assert r.status_code == close
     assert Finding.objects.get().state == ("closed" if close == 200 else "explained")
+    if close == 409:  # the city's leader, who did not explain it, closes it
+        r = client.post(
+            url,
+            {"action": "close", "note": "ok", "version": 2},
+            content_type="application/json",
+            **bearer(personas.leader),
+        )
+        assert r.status_code == 200 and Finding.objects.get().state == "closed"
 
 
 def test_finding_action_bad_input(client, bearer, personas, rev):

@@ -385,6 +385,7 @@ def test_finding_explained_then_closed_with_the_version(client, personas, data):
     finding.refresh_from_db()
     assert finding.state == FindingState.EXPLAINED
     assert finding.version == 2
+    client.force_login(personas.leader)  # the head explained it: another leader closes it
     stale = client.post(reverse("indicators:finding_action", args=[finding.pk, "close"]), {"version": 1})
     assert stale.status_code == 409
     assert b'data-field="version"' in stale.content

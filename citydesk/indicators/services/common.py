@@ -114,7 +114,10 @@ def check_value(indicator: Indicator, raw: Any) -> float:
             % {"max": display.exact(indicator.max_value, vietnamese=None), "uom": indicator.display_uom},
             field="value",
         )
-    return number
+    from citydesk.indicators.catalog import check_range
+
+    # The bounds the catalog leaves unsaid: a percentage is 0 to 100, a count is never negative.
+    return check_range(indicator, number)
 
 
 def resolve_period(period: PeriodArg) -> tuple[str, date]:
