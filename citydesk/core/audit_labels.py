@@ -160,6 +160,8 @@ SYSTEM_ACTORS = {
     "set-password": _("command set-password"),
     "deactivate-user": _("command deactivate-user"),
     "kiosk": _("rating kiosk"),  # a rating given on a desk's tablet
+    "password change": _("password change"),  # an account's app tokens ended with its old password
+    "account deactivation": _("account deactivation"),  # … or when the account was deactivated
 }
 
 

@@ -283,12 +283,16 @@ class User(AbstractUser):
         # A new password (the account's own change, a reset, the back office, `changepassword`) ends the
         # account's app tokens as it ends its sessions: a token taken with a leaked password must not
         # outlive the password.
+        # A deactivated account's tokens end too: reactivating it (a mistake undone, a person back at work)
+        # must not bring back tokens that may have been lost meanwhile.
         password_changed = self._password is not None and self.pk is not None
+        fields = kwargs.get("update_fields")
+        deactivated = self.pk is not None and not self.is_active and (fields is None or "is_active" in fields)
         super().save(*args, **kwargs)
-        if password_changed:
-            from citydesk.core.services import api_tokens_end_for_new_password
+        if password_changed or deactivated:
+            from citydesk.core.services import api_tokens_end
 
-            api_tokens_end_for_new_password(self)
+            api_tokens_end(self, reason="password changed" if password_changed else "account deactivated")
 
 
 class Membership(models.Model):

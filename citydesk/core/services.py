@@ -589,9 +589,9 @@ def delegation_revoke(*, user: User, delegation_id: int) -> Delegation:
 
 
 @transaction.atomic
-def api_tokens_end_for_new_password(user: User) -> int:
-    """Revoke every live token of `user`, whose password has just changed (`User.save`); how many. Audited
-    once, when there were any."""
+def api_tokens_end(user: User, *, reason: str = "password changed") -> int:
+    """Revoke every live token of `user`, whose password has just changed or who was deactivated
+    (`User.save`); how many. Audited once, when there were any."""
     prefixes = list(
         ApiToken.objects.filter(user=user, revoked_at__isnull=True).values_list("prefix", flat=True)
     )
@@ -599,12 +599,12 @@ def api_tokens_end_for_new_password(user: User) -> int:
         return 0
     ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     audit_record(
-        actor=Actor.system("password change"),
+        actor=Actor.system("password change" if reason == "password changed" else "account deactivation"),
         action="api_token.revoke",
         object_type="user",
         object_id=user.pk,
         before={"user": user.username, "prefixes": prefixes, "revoked": False},
-        after={"user": user.username, "prefixes": prefixes, "revoked": True, "reason": "password changed"},
+        after={"user": user.username, "prefixes": prefixes, "revoked": True, "reason": reason},
     )
     return len(prefixes)
 

@@ -148,6 +148,7 @@ def check_organisation_parent(organisation: Organisation, parent: Organisation |
         return
     if organisation.pk is not None and parent.pk == organisation.pk:
         raise DomainError(_("A unit cannot be its own parent."), field="parent")
+    _same_province(organisation, parent)
     if organisation.pk is None:
         return
     seen: set[int] = set()
@@ -161,6 +162,34 @@ def check_organisation_parent(organisation: Organisation, parent: Organisation |
             )
         seen.add(node.pk)
         node = Organisation.objects.filter(pk=node.parent_id).first() if node.parent_id else None
+
+
+def _same_province(organisation: Organisation, parent: Organisation) -> None:
+    """A unit sits under a unit of its own province (or centrally-run city), never under a lower level: a
+    ward under another city's committee would hand that city's leaders the ward's citizens' data, and a
+    city's committee under a ward would give the ward's head powers over the whole city."""
+    unit, above = organisation.admin_unit, parent.admin_unit
+    if unit is None or above is None:
+        return
+    if (unit.province_id or unit.code) != (above.province_id or above.code):
+        raise DomainError(
+            _(
+                "%(parent)s is in another province or city than %(unit)s: a unit's parent is of its own province."
+            )
+            % {"parent": parent.name, "unit": organisation.name},
+            field="parent",
+        )
+    if _depth(above) > _depth(unit):
+        raise DomainError(
+            _("%(parent)s is of a lower level than %(unit)s: it cannot be its parent.")
+            % {"parent": parent.name, "unit": organisation.name},
+            field="parent",
+        )
+
+
+def _depth(unit: Any) -> int:
+    """0 for a province (or centrally-run city), 1 for a commune-level unit below it, and so on."""
+    return 0 if unit.province_id is None else 1
 
 
 def organisation_root(organisation: Organisation) -> Organisation:
@@ -190,7 +219,9 @@ def organisation_province(organisation: Organisation) -> str | None:
 
 # The platform's one rule for phone numbers (reports, follows, the hotline, accounts, dossiers' applicants).
 PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
-_NATIONAL_PHONE = re.compile(r"^0\d{9,10}$")  # 0 + a 9-digit mobile number, or 0 + area code + subscriber
+# 0 + a 9-digit mobile number, or a landline: 02 + area code + subscriber, 11 digits in all (an 11-digit
+# number starting 03/05/07/08/09 is a mobile number mistyped, refused rather than kept unreachable).
+_NATIONAL_PHONE = re.compile(r"^(?:0\d{9}|02\d{9})$")
 _FOREIGN_PHONE = re.compile(r"^\+[1-9]\d{6,14}$")  # E.164: "+", a country code, at most 15 digits in all
 _MOBILE_PHONE = re.compile(r"^0[35789]\d{8}$")
 # A national number typed without its leading 0: a mobile number's 9 digits, a landline's 10 (area code 2…).

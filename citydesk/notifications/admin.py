@@ -23,6 +23,19 @@ class NotificationAdmin(AuditedAdmin):
     list_select_related = ["recipient"]
     readonly_fields = ["attempts", "last_error", "sent_at", "created_at", "subject_shown", "body_shown"]
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        """Messages are written by the platform's services, never typed here: a form would let anyone with
+        the back office send an SMS or e-mail in the city's name."""
+        return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        """Where a kept message goes is not edited: sent elsewhere, its private tracking link (with the
+        reporter's key) would reach someone else. Only its status may be set back to be sent again."""
+        fixed = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fixed += [f for f in ("channel", "address", "recipient") if f not in fixed]
+        return fixed
+
     def get_exclude(self, request: HttpRequest, obj: Any = None) -> list[str]:
         """A kept message's texts are shown (keys hidden), not edited: a form would hold them whole."""
         return [*(super().get_exclude(request, obj) or ()), *(("subject", "body") if obj is not None else ())]

@@ -42,6 +42,11 @@ def test_leader_summary_group_and_finding(page: Any, traffic: Traffic, personas,
     expect(page.get_by_test_id(f"explanation-{finding.pk}")).to_contain_text("3,8 lần mức thường thấy")
     page.screenshot(path=str(screenshot_dir / "indicators-group.png"), full_page=True)
 
+    # The unit explains its own finding, not the city's leader (who closes it afterwards).
+    expect(page.get_by_test_id(f"action-explain-{finding.pk}")).to_have_count(0)
+    page.context.clear_cookies()  # signed out: the ward's head signs in
+    log_in(page, "head", "pw-head")
+    page.goto(f"/chi-tieu-ktxh/nhom/ECO/?period={PERIOD}")
     page.fill(f"#note-{finding.pk}", "Khai trương trung tâm thương mại mới")
     with page.expect_navigation():
         page.get_by_test_id(f"action-explain-{finding.pk}").click()
