@@ -291,13 +291,17 @@ def test_set_password_reads_stdin_checks_it_and_audits(personas, capsys):
 
 
 def test_a_deactivated_account_loses_its_log_in_and_tokens_and_comes_back(personas, token_for, client):
+    # Reactivated, the account logs in again; its old app tokens stay ended (any may have been lost while
+    # it was locked out): the app signs in anew.
     token = token_for(personas.officer)
     call_command("deactivate-user", "officer")
     assert not User.objects.get(username="officer").is_active
     assert api_token_user(token) is None
     assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
     call_command("deactivate-user", "officer", "--reactivate")
-    assert api_token_user(token) is not None
+    assert User.objects.get(username="officer").is_active
+    assert api_token_user(token) is None
+    assert api_token_user(token_for(personas.officer)) is not None
     assert [e.action for e in AuditEntry.objects.filter(action__startswith="user.").order_by("id")][-2:] == [
         "user.deactivate",
         "user.activate",
