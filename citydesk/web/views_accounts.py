@@ -114,11 +114,16 @@ def _code_page(pending: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _where_sent(pending: dict[str, str], typed: dict[str, str]) -> tuple[str, str]:
-    """The address the code went to: the one kept in this browser's session, else the one typed."""
+def _code_typed(
+    request: HttpRequest, pending: dict[str, str], context: dict[str, Any]
+) -> tuple[str, str, dict[str, str]]:
+    """What a code page received (kept in `context` to show again) and the address the code went to: the
+    one kept in this browser's session, else the one typed."""
+    typed = _typed(request, "email", "phone", "code")
+    context["typed"] = typed
     if pending:
-        return pending["email"], pending["phone"]
-    return typed["email"], typed["phone"]
+        return pending["email"], pending["phone"], typed
+    return typed["email"], typed["phone"], typed
 
 
 @never_cache
@@ -133,9 +138,7 @@ def signup_confirm(request: HttpRequest) -> HttpResponse:
     context = _code_page(pending)
     if request.method != "POST":
         return render(request, template, context)
-    typed = _typed(request, "email", "phone", "code")
-    context["typed"] = typed
-    email, phone = _where_sent(pending, typed)
+    email, phone, typed = _code_typed(request, pending, context)
     try:
         user = accounts.signup_confirm(email=email, phone=phone, pin=typed["code"])
     except DomainError as exc:
@@ -189,9 +192,7 @@ def password_reset_confirm(request: HttpRequest) -> HttpResponse:
     context = _code_page(pending)
     if request.method != "POST":
         return render(request, template, context)
-    typed = _typed(request, "email", "phone", "code")
-    context["typed"] = typed
-    email, phone = _where_sent(pending, typed)
+    email, phone, typed = _code_typed(request, pending, context)
     try:
         accounts.reset_confirm(
             email=email,

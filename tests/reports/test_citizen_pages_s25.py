@@ -24,20 +24,13 @@ from citydesk.reports.forms import answer_rows
 from citydesk.reports.models import Attachment, Rating, Report, ReportEvent
 from citydesk.reports.services import report_pause, report_transition
 
-from .conftest import BEN_THANH, submit_report
+from .conftest import submit_report
+from .test_pages import FORM as PAGE_FORM
 
 pytestmark = pytest.mark.django_db
 
-FORM = {
-    "category": "road_damage",
-    "description": "Ổ gà sâu trước số 12 Lê Lợi",
-    "lon": str(BEN_THANH[0]),
-    "lat": str(BEN_THANH[1]),
-    "province": "79",
-    "contact_name": "Nguyễn Văn Dân",
-    "contact_phone": "0901234567",
-    "contact_email": "dan@example.vn",
-}
+# The report form of the page tests, without its answer to the depth question.
+FORM = {name: value for name, value in PAGE_FORM.items() if not name.startswith("a_")}
 PHONE = "0912000111"
 
 
