@@ -140,13 +140,16 @@ class AuditedAdmin(CodedChoices, admin.ModelAdmin):
         # The forms' instances already carry the new values: read the stored ones.
         pks = [f.instance.pk for f in formset.initial_forms if f.instance.pk is not None]
         stored = {row.pk: snapshot(row) for row in formset.model._default_manager.filter(pk__in=pks)}
+        # Django clears a deleted row's pk: keep each initial row's to name the deleted ones.
+        initial_pks = {id(f.instance): f.instance.pk for f in formset.initial_forms}
         super().save_formset(request, form, formset, change)
         for obj in formset.new_objects:
             record_change(request, obj, before=None, after=snapshot(obj))
         for obj, _fields in formset.changed_objects:
             record_change(request, obj, before=stored.get(obj.pk, {}), after=snapshot(obj))
         for obj in formset.deleted_objects:
-            record_change(request, obj, before=stored.get(obj.pk) or snapshot(obj), after=None)
+            pk = initial_pks.get(id(obj), obj.pk)
+            record_change(request, obj, before=stored.get(pk) or snapshot(obj), after=None, object_id=pk)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         with transaction.atomic():

@@ -318,6 +318,28 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.organisation}"
 
+    def clean(self) -> None:
+        if self.organisation_id is not None and self.role:
+            misfit = membership_misfit(self.role, self.organisation)
+            if misfit:
+                raise ValidationError({"role": misfit})
+
+
+def membership_misfit(role: str, organisation: Organisation) -> str | None:
+    """Why `role` cannot be held in `organisation`, or None. A city leader's powers reach the whole city
+    (its audit trail, its units' figures) and an inspector's the whole city's trail: held at a ward they
+    would give a ward's officer the city."""
+    if role == Role.LEADER and not (
+        organisation.kind == OrgKind.PEOPLES_COMMITTEE and organisation.parent_id is None
+    ):
+        return _(
+            "A city leader belongs to the People's Committee of a province or centrally run city (e.g. 79), "
+            "not to “%(unit)s”."
+        ) % {"unit": organisation.name}
+    if role == Role.INSPECTOR and organisation.kind != OrgKind.INSPECTORATE:
+        return _("An inspector belongs to an inspectorate, not to “%(unit)s”.") % {"unit": organisation.name}
+    return None
+
 
 class ApiToken(models.Model):
     """A bearer token for the REST API. Only a SHA-256 of the token is stored."""

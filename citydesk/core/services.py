@@ -27,6 +27,7 @@ from citydesk.core.models import (
     Membership,
     Organisation,
     User,
+    membership_misfit,
 )
 from citydesk.core.powers import NON_DELEGABLE, ROLE_POWERS, ROLES_RECEIVING_UNIT_DELEGATION, Power, Role
 from citydesk.core.validators import normalize_phone, organisation_root
@@ -266,6 +267,9 @@ def user_create(
         if not unit_code:
             raise DomainError(_("An officer needs an organisation code (--unit)."), field="unit")
         organisation = _organisation_by_code(unit_code)
+        misfit = membership_misfit(role, organisation)
+        if misfit:
+            raise DomainError(misfit, field="unit")
     email = email.strip()
     if email:
         try:
