@@ -420,18 +420,48 @@ def ward_from_address(address: str, province_code: str | None = None) -> AdminUn
         named = [u for u in wards.filter(search_name__endswith=" " + bare) if _bare(u.name) == bare]
         if len(named) == 1:
             return named[0]
-    if len(parts) < 3:
+    if len(parts) >= 3:
+        try:
+            conversion = convert_legacy_address(address)
+        except DomainError:  # NotFound is one: not an old address we know
+            conversion = None
+        if conversion is not None:
+            if len(conversion.units) != 1:
+                return None
+            unit = conversion.units[0]
+            return None if province_code and unit.province_id != province_code else unit
+    if province_code and len(parts) >= 2:
+        # "…, Phường Bến Nghé, Quận 1" with the province chosen apart (the form's province, the hotline's
+        # city): the old ward of that district whose successor is in the province.
+        return _legacy_ward_in_province(parts[-2], parts[-1], province_code)
+    return None
+
+
+def _legacy_ward_in_province(ward_name: str, district_name: str, province_code: str) -> AdminUnit | None:
+    """The one current unit an old ward `ward_name` of the old district `district_name` went whole into,
+    among the province's; None when no such old ward, or it was split, or it is ambiguous."""
+    if not _WARD_WORD.match(search_key(ward_name)):
         return None
-    try:
-        conversion = convert_legacy_address(address)
-    except DomainError:  # NotFound is one: not an old address we know
+    ward_bare, district_bare = _bare(ward_name), _bare(district_name)
+    if not ward_bare or not district_bare:
         return None
-    if len(conversion.units) != 1:
+    olds = LegacyUnit.objects.filter(
+        level=LegacyUnit.Level.WARD, search_name__endswith=" " + ward_bare
+    ).select_related("parent")
+    found: set[str] = set()
+    for old in olds:
+        if _bare(old.name) != ward_bare or old.parent is None or _bare(old.parent.name) != district_bare:
+            continue
+        mappings = list(old.mappings.select_related("unit"))
+        units = {m.unit_id for m in mappings if m.unit.province_id == province_code}
+        if not units:
+            continue
+        if len(mappings) != 1 or any(m.partial for m in mappings):
+            return None  # split between several units: the province's committee triages it
+        found |= units
+    if len(found) != 1:
         return None
-    unit = conversion.units[0]
-    if province_code and unit.province_id != province_code:
-        return None
-    return unit
+    return AdminUnit.objects.select_related("province").get(pk=found.pop())
 
 
 def legacy_successors(

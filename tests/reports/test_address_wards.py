@@ -110,3 +110,23 @@ def test_a_transfer_takes_the_units_name_as_well_as_its_code(personas, categorie
             user=personas.head, code=third.code, action="transfer", target_unit="Sở Không Có", note="x"
         )
     assert refused.value.field == "target_unit" and "Sở Không Có" in refused.value.message
+
+
+def test_an_old_ward_and_district_without_the_province_go_to_the_ward_of_the_chosen_province(
+    personas, categories, ben_nghe
+):
+    report = submit_report(
+        lon=None, lat=None, address="7 Tôn Đức Thắng, Phường Bến Nghé, Quận 1", province_code="79"
+    )
+    assert report.ward.code == "26740" and report.unit == personas.other_ward
+    # Another district's Bến Nghé (none in the table), or another province: the city triages it.
+    for address, province in (("5 Hàm Nghi, Phường Bến Nghé, Quận 3", "79"),):
+        report = submit_report(lon=None, lat=None, address=address, province_code=province)
+        assert report.ward is None and report.unit == personas.city, address
+
+
+def test_an_old_ward_split_between_units_is_triaged_by_the_city(personas, categories, ben_nghe):
+    LegacyMapping.objects.filter(legacy=ben_nghe).update(partial=True)
+    LegacyMapping.objects.create(legacy=ben_nghe, unit=personas.ward.admin_unit, partial=True)
+    report = submit_report(lon=None, lat=None, address="Phường Bến Nghé, Quận 1", province_code="79")
+    assert report.ward is None and report.unit == personas.city
