@@ -544,6 +544,8 @@ class ServiceCategoryForm(forms.ModelForm):
         field = self.fields["questions"]
         raw = field.widget.value_from_datadict(self.data, self.files, self.add_prefix("questions"))
         problems = checks.question_problems(data["questions"], checks.question_numbers(raw))
+        if not problems and isinstance(data["questions"], list):
+            problems = checks.answered_removals(self.stored, data["questions"])
         if problems:
             self.add_error("questions", problems)
         else:

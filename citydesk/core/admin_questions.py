@@ -2,7 +2,9 @@
 
 Each question is one block: code, Vietnamese label, English label, type, required, choices (one per line).
 Blank blocks are offered at the end to add questions; a block whose code and labels are emptied, or whose
-“remove” box is ticked, is dropped. Texts are stored in NFC. The rows are checked by `check_questions`, which names the question
+“remove” box is ticked, is dropped; one whose “no longer asked” box is ticked is kept (`retired`) but no form,
+intake or Open311 definition asks it, so that the reports' past answers keep their question. A question with
+answers cannot be removed, only retired (`category_admin_checks.answered_removals`). Texts are stored in NFC. The rows are checked by `check_questions`, which names the question
 at fault. A client that posts the JSON list itself (a script, an older form) is still understood.
 """
 
@@ -79,6 +81,7 @@ class QuestionsWidget(forms.Widget):
                     "choices": data.get(prefix + "choices") or "",
                     "choices_en": data.get(prefix + "choices_en") or "",
                     "remove": bool(data.get(prefix + "remove")),
+                    "retired": bool(data.get(prefix + "retired")),
                 }
             )
         return rows
@@ -113,6 +116,7 @@ def _row_for_display(question: dict[str, Any]) -> dict[str, Any]:
         "choices": _text(choices),
         "choices_en": _text(choices_en),
         "remove": question.get("remove") is True,  # kept ticked when the form comes back with an error
+        "retired": question.get("retired") is True,
     }
 
 
@@ -134,6 +138,8 @@ def _question_of_row(row: dict[str, Any]) -> dict[str, Any] | None:
         question["choices"] = choices
     if choices_en:  # checked by check_questions: one English text per choice, in order
         question["choices_en"] = choices_en
+    if row.get("retired"):
+        question["retired"] = True
     return question
 
 

@@ -225,6 +225,8 @@ def _one_question_problems(question: Any, number: int, seen: dict[str, int]) -> 
         problems.append(_fault(number, _("Answer type"), _("choose one of the types offered.")))
     if "required" in question and not isinstance(question["required"], bool):
         problems.append(_whole(number, _("“required” must be true or false.")))  # a JSON list only
+    if "retired" in question and not isinstance(question["retired"], bool):
+        problems.append(_whole(number, _("“retired” must be true or false.")))  # a JSON list only
     problems += _choices_problems(question.get("choices"), kind, number)
     problems += _choices_en_problems(question, kind, number)
     return problems
@@ -302,4 +304,33 @@ def question_problems(questions: Any, numbers: list[int] | None = None) -> list[
             check_questions(questions)
         except DomainError as exc:
             problems.append(exc.message)
+    return problems
+
+
+def answered_removals(stored: ServiceCategory | None, questions: list[dict[str, Any]]) -> list[str]:
+    """A question removed (or its code changed) while reports hold answers to it: each named, with what
+    to do instead. Its label is what those answers are read by (report pages, exports): the question is
+    retired ("no longer asked") rather than removed."""
+    if stored is None or not isinstance(stored.questions, list):
+        return []
+    kept = {q.get("code") for q in questions if isinstance(q, dict)}
+    problems = []
+    for question in stored.questions:
+        code = question.get("code") if isinstance(question, dict) else None
+        if not isinstance(code, str) or code in kept:
+            continue
+        answered = stored.reports.filter(answers__has_key=code).count()
+        if answered:
+            problems.append(
+                ngettext(
+                    "The question “%(label)s” (%(code)s) has answers in %(n)s report: tick “No longer "
+                    "asked” instead of removing it or changing its code, so that those answers keep their "
+                    "question.",
+                    "The question “%(label)s” (%(code)s) has answers in %(n)s reports: tick “No longer "
+                    "asked” instead of removing it or changing its code, so that those answers keep their "
+                    "question.",
+                    answered,
+                )
+                % {"label": question.get("label") or code, "code": code, "n": answered}
+            )
     return problems

@@ -19,7 +19,10 @@ from citydesk.core.models import DivisionLevel, Organisation, OrgKind
 
 # The kinds of answer the report form and the intake service know (reports/forms.py, _check_answers).
 QUESTION_TYPES: tuple[str, ...] = ("text", "number", "choice")
-QUESTION_KEYS = frozenset({"code", "label", "label_en", "type", "required", "choices", "choices_en"})
+# "retired": no longer asked (forms, the intake, Open311 skip it), kept so that past answers keep their label.
+QUESTION_KEYS = frozenset(
+    {"code", "label", "label_en", "type", "required", "choices", "choices_en", "retired"}
+)
 _QUESTION_CODE = re.compile(r"^[A-Za-z0-9_]{1,40}$")
 
 
@@ -51,6 +54,8 @@ def _question_problem(question: Any, seen: set[str]) -> str | None:
         }
     if "required" in question and not isinstance(question["required"], bool):
         return _("“required” must be true or false.")
+    if "retired" in question and not isinstance(question["retired"], bool):
+        return _("“retired” must be true or false.")
     choices = question.get("choices")
     if kind == "choice":
         if not isinstance(choices, list) or not choices:
@@ -102,7 +107,7 @@ def usable_questions(questions: Any) -> list[dict[str, Any]]:
     if not isinstance(questions, list):
         return []
     seen: set[str] = set()
-    return [q for q in questions if _question_problem(q, seen) is None]
+    return [q for q in questions if _question_problem(q, seen) is None and q.get("retired") is not True]
 
 
 # --- A category's responsible department ----------------------------------------------------------
