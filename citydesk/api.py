@@ -278,7 +278,7 @@ OTHER_REFUSALS: dict[tuple[str, str], tuple[int, ...]] = {
 
 
 # The latest entry of docs/api-changes.md (a test keeps the two equal).
-API_VERSION = "1.14"
+API_VERSION = "1.15"
 
 
 class BodyIn(Schema):

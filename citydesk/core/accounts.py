@@ -9,9 +9,17 @@ forgotten password is replaced the same way: a code to the account's e-mail or p
 
 The codes are done as the report follow codes are (reports.services.citizen), and as strictly: only a keyed
 hash of a code is kept (`AccountCode`); a code is valid `CODE_VALID` (15 minutes: it opens an account or
-changes a password, so it lives shorter than a follow code's 24 hours), takes `CODE_TRIES` wrong tries, at
-most `CODES_PER_CONTACT_PER_DAY` codes go to one address a day (sign-ups and resets together) and
-`REQUESTS_PER_ADDRESS_PER_HOUR` requests come from one network address an hour (429, with how long to wait).
+changes a password, so it lives shorter than a follow code's 24 hours) and takes `CODE_TRIES` tries.
+`REQUESTS_PER_ADDRESS_PER_HOUR` requests come from one network address an hour (an IPv6 address counted by
+its /64), and every limit answers 429 with how long to wait.
+
+Anyone may ask for a code to anyone's address, so no stranger may spend the owner's chance to get one: the
+codes of a sign-up and those of a password reset are counted apart; one network address gets
+`CODES_PER_CONTACT_PER_DAY` codes of a kind to one address a day (a stranger who used them up is refused,
+the owner asking from another network is not); `MESSAGES_PER_CONTACT_PER_DAY` of a kind go to one address a
+day in all (what a mailbox or a phone receives stays bounded however many networks ask); and a new code does
+not replace the codes sent before: every code of the last 15 minutes works, so a stranger's request cannot
+void the one the owner is typing (a try is counted on each of them).
 
 Nothing tells a visitor whether an address has an account: a sign-up with an address an account already uses
 answers as any other, and the address is sent a message saying so (log in, or reset the password) instead of
@@ -22,6 +30,7 @@ written either way, so the limits count the same too.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -41,6 +50,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.errors import Conflict, DomainError, DomainErrors
@@ -50,7 +60,8 @@ from citydesk.lib.text import nfc
 
 CODE_VALID = timedelta(minutes=15)
 CODE_TRIES = 5  # wrong codes before a new one must be asked for
-CODES_PER_CONTACT_PER_DAY = 3  # sign-up and reset codes together, to one e-mail address or phone
+CODES_PER_CONTACT_PER_DAY = 3  # codes of one kind to one e-mail address or phone, asked from one network
+MESSAGES_PER_CONTACT_PER_DAY = 10  # codes of one kind to one e-mail address or phone, whoever asks
 REQUESTS_PER_ADDRESS_PER_HOUR = 20  # generous: many phones share one carrier address
 KEEP_ROWS = timedelta(days=2)  # longer than the daily count looks back
 CONSENT = "Decree 13/2023/NĐ-CP"  # what the audit trail records the consent under
@@ -104,15 +115,37 @@ def codes_per_contact() -> int:
     return int(getattr(settings, "CITYDESK_ACCOUNT_CODES_PER_CONTACT_PER_DAY", CODES_PER_CONTACT_PER_DAY))
 
 
+def messages_per_contact() -> int:
+    return int(
+        getattr(settings, "CITYDESK_ACCOUNT_MESSAGES_PER_CONTACT_PER_DAY", MESSAGES_PER_CONTACT_PER_DAY)
+    )
+
+
 def requests_per_address() -> int:
     return int(
         getattr(settings, "CITYDESK_ACCOUNT_REQUESTS_PER_ADDRESS_PER_HOUR", REQUESTS_PER_ADDRESS_PER_HOUR)
     )
 
 
+def network_of(address: str) -> str:
+    """What the per-network limits count: an IPv4 address, or an IPv6 address's /64 (one subscriber's
+    network, whose addresses its owner may change at will: counted apart, they would lift every limit)."""
+    text = (address or "").strip()
+    try:
+        parsed = ipaddress.ip_address(text)
+    except ValueError:
+        return text
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
 def client_key(address: str) -> str:
-    """A network address as a code request stores it: a keyed hash, never the address itself."""
-    return salted_hmac(_CLIENT_SALT, address or "unknown", algorithm="sha256").hexdigest()
+    """A network address as a code request stores it: a keyed hash of its network (`network_of`), never the
+    address itself."""
+    return salted_hmac(_CLIENT_SALT, network_of(address) or "unknown", algorithm="sha256").hexdigest()
 
 
 def _code_hash(purpose: str, contact: str, pin: str) -> str:
@@ -183,23 +216,32 @@ def _wait_seconds(oldest: datetime | None, window: timedelta, now: datetime) -> 
     return max(1, int((oldest + window - now).total_seconds()) + 1)
 
 
-def _check_limits(*, email: str, phone: str, client: str, now: datetime, field: str) -> None:
-    """429 when this network address asked too often this hour, or this e-mail or phone got its codes of
-    the day; with the seconds until the oldest counted request leaves its window."""
+def _limit_refusal(
+    *, purpose: str, email: str, phone: str, client: str, now: datetime, field: str
+) -> AccountLimited | None:
+    """The refusal (429) of one more code of `purpose` to this e-mail or phone asked from this network
+    address, None when it may go; with the seconds until the oldest counted request leaves its window.
+
+    In turn: this network address asked too often this hour (whatever the address: no input is at fault,
+    no field is named); it had its codes of the kind for this address today; the address got its codes of
+    the kind today from all networks together. Every request counts, whether an account has the address
+    or not: the answers tell nobody which addresses have one."""
     hour = AccountCode.objects.filter(client=client, created_at__gte=now - timedelta(hours=1))
     limit = requests_per_address()
     if hour.count() >= limit:
         oldest = hour.order_by("created_at").values_list("created_at", flat=True).first()
-        raise AccountLimited(
+        return AccountLimited(
             _("Too many requests from this network address: at most %(n)s an hour. Please try again later.")
             % {"n": limit},
-            field=field,
             retry_after=_wait_seconds(oldest, timedelta(hours=1), now),
         )
-    day = AccountCode.objects.filter(email=email, phone=phone, created_at__gte=now - timedelta(days=1))
-    limit = codes_per_contact()
-    if day.count() >= limit:
-        oldest = day.order_by("created_at").values_list("created_at", flat=True).first()
+    day = AccountCode.objects.filter(
+        purpose=purpose, email=email, phone=phone, created_at__gte=now - timedelta(days=1)
+    )
+    for counted, limit in ((day.filter(client=client), codes_per_contact()), (day, messages_per_contact())):
+        if counted.count() < limit:
+            continue
+        oldest = counted.order_by("created_at").values_list("created_at", flat=True).first()
         if email:
             message = _(
                 "Too many codes were sent to this e-mail address today (at most %(n)s a day). Please try "
@@ -210,9 +252,23 @@ def _check_limits(*, email: str, phone: str, client: str, now: datetime, field: 
                 "Too many codes were sent to this phone number today (at most %(n)s a day). Please try "
                 "again tomorrow."
             )
-        raise AccountLimited(
+        return AccountLimited(
             message % {"n": limit}, field=field, retry_after=_wait_seconds(oldest, timedelta(days=1), now)
         )
+    return None
+
+
+def _check_limits(*, purpose: str, email: str, phone: str, client: str, now: datetime, field: str) -> None:
+    refusal = _limit_refusal(purpose=purpose, email=email, phone=phone, client=client, now=now, field=field)
+    if refusal is not None:
+        raise refusal
+
+
+def _new_code_wait(*, purpose: str, email: str, phone: str, client: str) -> int:
+    """Seconds until this network address may ask for a new code of `purpose` to this address (0: now)."""
+    now = timezone.now()
+    refusal = _limit_refusal(purpose=purpose, email=email, phone=phone, client=client, now=now, field="")
+    return (refusal.retry_after or 0) if refusal is not None else 0
 
 
 def _tidy(now: datetime) -> None:
@@ -316,9 +372,17 @@ def signup_request(
     now = timezone.now()
     client = client_key(client)
     _tidy(now)
-    _check_limits(email=sent.email, phone=sent.phone, client=client, now=now, field=sent.field)
+    _check_limits(
+        purpose=AccountCode.Purpose.SIGNUP,
+        email=sent.email,
+        phone=sent.phone,
+        client=client,
+        now=now,
+        field=sent.field,
+    )
     language = translation.get_language() or settings.LANGUAGE_CODE
-    taken = bool(_accounts_at(sent.email, sent.phone))
+    owners = _accounts_at(sent.email, sent.phone)
+    taken = bool(owners)
     hashed = make_password(password)  # made either way: the answer takes as long whether the address is free
     pin = _new_pin()
     with transaction.atomic():
@@ -335,7 +399,7 @@ def signup_request(
             consented_at=None if taken else now,
         )
         if taken:
-            _send_already_there(sent)
+            _send_already_there(sent, owners[0])
         else:
             _send_signup_code(sent, pin)
     return sent
@@ -360,9 +424,17 @@ def _send_signup_code(sent: CodeSent, pin: str) -> None:
     )
 
 
-def _send_already_there(sent: CodeSent) -> None:
+def _send_already_there(sent: CodeSent, owner: User) -> None:
     """Someone signed up with an address an account already uses: no code, but its owner learns how to log
-    in or to choose a new password (the page said to this visitor what it says to everyone)."""
+    in or to choose a new password (the page said to this visitor what it says to everyone). Written for
+    the owner, in the account's language (`message_language`), not in the language of whoever asked."""
+    from citydesk.notifications.services import message_language
+
+    with translation.override(message_language(owner)):
+        _write_already_there(sent)
+
+
+def _write_already_there(sent: CodeSent) -> None:
     subject = _("Someone tried to open a CityDesk account with this address")
     links = {"login": _public("web:login"), "reset": _public("web:password_reset")}
     _send(
@@ -390,13 +462,13 @@ def _send_already_there(sent: CodeSent) -> None:
     )
 
 
-def _pending(purpose: str, email: str, phone: str) -> AccountCode | None:
-    return (
+def _live_codes(purpose: str, email: str, phone: str, now: datetime) -> list[AccountCode]:
+    """The codes of `purpose` sent to this address in the last CODE_VALID and not used, newest first: each
+    of them works (a code asked for later does not void one sent before)."""
+    return list(
         AccountCode.objects.filter(
-            purpose=purpose, email=email, phone=phone, created_at__gte=timezone.now() - CODE_VALID
-        )
-        .order_by("-created_at", "-pk")
-        .first()
+            purpose=purpose, email=email, phone=phone, created_at__gte=now - CODE_VALID, used_at__isnull=True
+        ).order_by("-created_at", "-pk")[: max(messages_per_contact(), 1)]
     )
 
 
@@ -407,25 +479,54 @@ def _read_pin(pin: str) -> str:
     return pin
 
 
-def _spend_try(pending: AccountCode | None, purpose: str, contact: str, pin: str) -> AccountCode:
-    """The code checked against the address's latest one: each try uses one of its CODE_TRIES, claimed in
-    its own statement (kept when the code is wrong; two tries at once cannot both take the last one)."""
-    if pending is None or pending.used_at is not None:
+def _spend_try(*, purpose: str, email: str, phone: str, pin: str, client: str) -> AccountCode:
+    """The code of this address that `pin` is, among its live codes (`_live_codes`). A try uses one of the
+    CODE_TRIES of every live code (claimed in its own statement, kept when the code is wrong: two tries at
+    once cannot both take the last one), so that several codes at once give no more guesses than one.
+    `client` is the requester's network address: a code spent by wrong tries says how long until a new one
+    can be asked for from there (Retry-After)."""
+    now = timezone.now()
+    live = _live_codes(purpose, email, phone, now)
+    if not live:
         raise DomainError(
             _("No code is waiting for this address, or it has expired: ask for a new one."), field="code"
         )
-    if not AccountCode.objects.filter(pk=pending.pk, attempts__lt=CODE_TRIES).update(
-        attempts=F("attempts") + 1
-    ):
-        raise AccountLimited(_("Too many wrong codes: ask for a new code."), field="code")
-    if not constant_time_compare(pending.code_hash, _code_hash(purpose, contact, pin)):
-        left = CODE_TRIES - pending.attempts - 1
-        if left <= 0:
+    wanted = _code_hash(str(purpose), email or phone, pin)
+    found: AccountCode | None = None
+    tried = False
+    left = 0
+    for code in live:
+        if not AccountCode.objects.filter(pk=code.pk, attempts__lt=CODE_TRIES, used_at__isnull=True).update(
+            attempts=F("attempts") + 1
+        ):
+            continue  # spent by wrong tries (or used) meanwhile
+        tried = True
+        matches = constant_time_compare(code.code_hash, wanted)
+        if matches and found is None:
+            found = code
+        left = max(left, CODE_TRIES - code.attempts - 1)
+    if found is not None:
+        return found
+    if not tried or left <= 0:
+        wait = _new_code_wait(purpose=purpose, email=email, phone=phone, client=client_key(client))
+        if not tried:
             raise AccountLimited(
-                _("This is not the code we sent, and no tries are left: ask for a new code."), field="code"
+                _("Too many wrong codes: ask for a new code."), field="code", retry_after=wait
             )
-        raise DomainError(_("This is not the code we sent (%(n)s tries left).") % {"n": left}, field="code")
-    return pending
+        raise AccountLimited(
+            _("This is not the code we sent, and no tries are left: ask for a new code."),
+            field="code",
+            retry_after=wait,
+        )
+    raise DomainError(
+        ngettext(
+            "This is not the code we sent (%(n)s try left).",
+            "This is not the code we sent (%(n)s tries left).",
+            left,
+        )
+        % {"n": left},
+        field="code",
+    )
 
 
 def _claim(pending: AccountCode, now: datetime) -> None:
@@ -450,17 +551,21 @@ def _taken_meanwhile(field: str) -> Conflict:
     )
 
 
-def signup_confirm(*, email: str = "", phone: str = "", pin: str) -> User:
-    """The code sent by `signup_request` comes back: the citizen's account is made (no memberships), with
-    a user name of its own ("nd-…"), the name, the address and the password given then. Audited as the
-    account's creation by its owner, with the consent given."""
+def signup_confirm(*, email: str = "", phone: str = "", pin: str, client: str = "") -> User:
+    """A code sent by `signup_request` comes back: the citizen's account is made (no memberships), with
+    a user name of its own ("nd-…"), the name, the address and the password given with that code; the
+    address's other sign-up codes are spent. Audited as the account's creation by its owner, with the
+    consent given. `client`: the requester's network address (REMOTE_ADDR)."""
     email, phone = contact_of(email, phone)
     field = "email" if email else "phone"
     pin = _read_pin(pin)
-    pending = _spend_try(_pending(AccountCode.Purpose.SIGNUP, email, phone), "signup", email or phone, pin)
+    pending = _spend_try(purpose=AccountCode.Purpose.SIGNUP, email=email, phone=phone, pin=pin, client=client)
     now = timezone.now()
     with transaction.atomic():
         _claim(pending, now)
+        AccountCode.objects.filter(
+            purpose=AccountCode.Purpose.SIGNUP, email=email, phone=phone, used_at__isnull=True
+        ).update(used_at=now, password="")
         if _accounts_at(email, phone):  # opened meanwhile with the same address (a second code)
             raise _taken_meanwhile(field)
         user = User(
@@ -511,7 +616,14 @@ def reset_request(*, email: str = "", phone: str = "", client: str = "") -> Code
     now = timezone.now()
     client = client_key(client)
     _tidy(now)
-    _check_limits(email=sent.email, phone=sent.phone, client=client, now=now, field=sent.field)
+    _check_limits(
+        purpose=AccountCode.Purpose.RESET,
+        email=sent.email,
+        phone=sent.phone,
+        client=client,
+        now=now,
+        field=sent.field,
+    )
     accounts = _accounts_at(sent.email, sent.phone)
     resettable = _resettable(accounts)
     account = resettable[0] if len(accounts) == 1 and resettable else None
@@ -580,12 +692,19 @@ def _send_shared_address(sent: CodeSent) -> None:
 
 
 def reset_confirm(
-    *, email: str = "", phone: str = "", pin: str, password: str, password2: str | None = None
+    *,
+    email: str = "",
+    phone: str = "",
+    pin: str,
+    password: str,
+    password2: str | None = None,
+    client: str = "",
 ) -> User:
-    """The code sent by `reset_request` comes back with the new password: it is set (checked by
+    """A code sent by `reset_request` comes back with the new password: it is set (checked by
     settings.AUTH_PASSWORD_VALIDATORS). Setting it ends the account's other sessions (Django checks a
     session against the password it was opened with) and its app tokens (User.save); its log-in lock-outs
-    are lifted and its other codes spent. Audited as the owner's change of the password."""
+    are lifted and its other codes spent. Audited as the owner's change of the password. `client`: the
+    requester's network address (REMOTE_ADDR)."""
     email, phone = contact_of(email, phone)
     field = "email" if email else "phone"
     pin = _read_pin(pin)
@@ -595,7 +714,7 @@ def reset_confirm(
         raise DomainError(
             _("The two passwords are not the same: type the same password twice."), field="password2"
         )
-    pending = _spend_try(_pending(AccountCode.Purpose.RESET, email, phone), "reset", email or phone, pin)
+    pending = _spend_try(purpose=AccountCode.Purpose.RESET, email=email, phone=phone, pin=pin, client=client)
     user = User.objects.filter(pk=pending.user_id, is_active=True).first() if pending.user_id else None
     if user is None:  # deactivated since the code was sent
         raise DomainError(
@@ -608,6 +727,9 @@ def reset_confirm(
     with transaction.atomic():
         _claim(pending, now)
         AccountCode.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
+        AccountCode.objects.filter(
+            purpose=AccountCode.Purpose.RESET, email=email, phone=phone, used_at__isnull=True
+        ).update(used_at=now)
         user.set_password(password)
         user.save(update_fields=["password"])  # ends the app tokens (User.save)
         audit_record(

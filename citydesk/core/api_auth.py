@@ -150,9 +150,12 @@ _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait at most.", "sche
 _CODE_REFUSALS = {
     "responses": {
         429: _error(
-            "Too many requests from this network address (20 an hour), too many codes sent to this e-mail "
-            "address or phone number today (3 a day), or too many wrong codes (5 a code: ask for a new "
-            "one): `field` names the input, `Retry-After` how long to wait (not after wrong codes).",
+            "Too many requests from this network address (20 an hour; no `field`: no input is at fault), "
+            "too many codes of the kind (sign-up and password reset are counted apart) to this e-mail address "
+            "or phone number today (3 a day asked from one network address, 10 a day in all; `field` names "
+            "it), or too many wrong codes (5 tries: ask for a new one; `field`: `code`). `Retry-After` is "
+            "always given: how long to wait (after wrong codes, until a new code can be asked for: 0 when "
+            "at once).",
             _RETRY_AFTER,
         ),
     }
@@ -167,12 +170,12 @@ _CONFIRM_REFUSALS = {
 
 @api.exception_handler(accounts.AccountLimited)
 def on_account_limited(request: HttpRequest, exc: accounts.AccountLimited) -> HttpResponse:
-    """The API's refusal (429, the Error body), with how long to wait when waiting helps."""
+    """The API's refusal (429, the Error body), always with how long to wait (`Retry-After`; 0 when a new
+    code can be asked for at once)."""
     from citydesk.api import on_domain_error
 
     response = on_domain_error(request, exc)
-    if exc.retry_after:
-        response["Retry-After"] = str(exc.retry_after)
+    response["Retry-After"] = str(max(int(exc.retry_after or 0), 0))
     return response
 
 
@@ -251,9 +254,12 @@ def signup_request(request: HttpRequest, payload: SignupIn) -> Status:
 def signup_confirm(request: HttpRequest, payload: SignupConfirmIn) -> Status:
     """Open a citizen's account (2/2): the `code` sent to the same `email` or `phone`. The account is made
     (a citizen, with a user name of its own) and signed in: 201 with a bearer token, as `POST /auth/token`
-    answers. Only the latest code sent there counts; a wrong one is refused (400, field `code`), and after
-    5 wrong ones the code is spent (429): ask for a new one."""
-    user = accounts.signup_confirm(email=payload.email, phone=payload.phone, pin=payload.code)
+    answers. Every code sent there in the last 15 minutes counts (a later request does not void an earlier
+    code); a wrong one is refused (400, field `code`), and after 5 tries the codes are spent (429): ask
+    for a new one."""
+    user = accounts.signup_confirm(
+        email=payload.email, phone=payload.phone, pin=payload.code, client=_client(request)
+    )
     actor = Actor(user_id=user.pk, label=user.full_name or user.username)
     token = api_token_issue(actor=actor, username=user.username, name=payload.name.strip() or DEFAULT_NAME)
     user_logged_in.send(sender=user.__class__, request=request, user=user)
@@ -264,8 +270,10 @@ def signup_confirm(request: HttpRequest, payload: SignupConfirmIn) -> Status:
 @router.post("/auth/password-reset", response={202: CodeSentOut}, auth=None, openapi_extra=_CODE_REFUSALS)
 def password_reset_request(request: HttpRequest, payload: PasswordResetIn) -> Status:
     """Forgot the password (1/2): ONE of `email` or `phone`. If an active account has it, a 6-digit code is
-    sent there (valid 15 minutes): give it with the new password to `POST /auth/password-reset/confirm`.
-    The answer is the same 202 whether an account has the address or not."""
+    sent there (valid 15 minutes; a code sent before stays valid too): give it with the new password to
+    `POST /auth/password-reset/confirm`. The answer is the same 202 whether an account has the address or
+    not. Reset codes are counted apart from sign-up codes, and per requesting network address: requests
+    from elsewhere cannot use up the owner's."""
     sent = accounts.reset_request(email=payload.email, phone=payload.phone, client=_client(request))
     detail = _(
         "If an account uses %(sent_to)s, we sent it a 6-digit code (valid %(minutes)s minutes). Enter it with "
@@ -288,6 +296,10 @@ def password_reset_confirm(request: HttpRequest, payload: PasswordResetConfirmIn
     (400 naming `password` when the rules refuse it; the code stays valid then). The account's sessions and
     app tokens end; sign in again with `POST /auth/token`. A wrong code: 400 (field `code`); after 5, 429."""
     accounts.reset_confirm(
-        email=payload.email, phone=payload.phone, pin=payload.code, password=payload.password
+        email=payload.email,
+        phone=payload.phone,
+        pin=payload.code,
+        password=payload.password,
+        client=_client(request),
     )
     return Status(200, {"detail": _("Your new password is set: log in with it.")})

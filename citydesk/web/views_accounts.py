@@ -46,12 +46,13 @@ def _refused(
     exc: DomainError,
     hidden: tuple[str, ...] = (),
 ) -> HttpResponse:
-    """The form again with its errors, answered with the refusal's status (429 with Retry-After)."""
+    """The form again with its errors, answered with the refusal's status: a 429 always with Retry-After
+    (0 when a new code can be asked for at once)."""
     context["errors"] = _errors(exc, hidden)
-    response = render(request, template, context, status=exc.status if exc.status in (400, 409, 429) else 400)
-    retry_after = getattr(exc, "retry_after", None)
-    if retry_after:
-        response["Retry-After"] = str(retry_after)
+    status = exc.status if exc.status in (400, 409, 429) else 400
+    response = render(request, template, context, status=status)
+    if status == 429:
+        response["Retry-After"] = str(max(int(getattr(exc, "retry_after", None) or 0), 0))
     return response
 
 
@@ -140,7 +141,7 @@ def signup_confirm(request: HttpRequest) -> HttpResponse:
         return render(request, template, context)
     email, phone, typed = _code_typed(request, pending, context)
     try:
-        user = accounts.signup_confirm(email=email, phone=phone, pin=typed["code"])
+        user = accounts.signup_confirm(email=email, phone=phone, pin=typed["code"], client=_address(request))
     except DomainError as exc:
         return _refused(request, template, context, exc, ("email", "phone") if pending else ())
     request.session.pop(SIGNUP_SESSION, None)
@@ -200,6 +201,7 @@ def password_reset_confirm(request: HttpRequest) -> HttpResponse:
             pin=typed["code"],
             password=request.POST.get("password", ""),
             password2=request.POST.get("password2", ""),
+            client=_address(request),
         )
     except DomainError as exc:
         return _refused(request, template, context, exc, ("email", "phone") if pending else ())
