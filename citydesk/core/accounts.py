@@ -405,6 +405,54 @@ def signup_request(
     return sent
 
 
+def signup_resend(*, email: str = "", phone: str = "", client: str = "") -> CodeSent:
+    """A new code for the sign-up this network address asked for today to this address (the confirmation
+    page's "send a new code": nothing is typed again), with the name, password and consent given then;
+    under the same limits as `signup_request`."""
+    email, phone = contact_of(email, phone)
+    sent = CodeSent(email=email, phone=phone)
+    now = timezone.now()
+    client = client_key(client)
+    earlier = (
+        AccountCode.objects.filter(
+            purpose=AccountCode.Purpose.SIGNUP,
+            email=email,
+            phone=phone,
+            client=client,
+            created_at__gte=now - timedelta(days=1),
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if earlier is None:
+        raise DomainError(_("No sign-up is waiting for this address: fill in the sign-up form again."))
+    _tidy(now)
+    _check_limits(
+        purpose=AccountCode.Purpose.SIGNUP, email=email, phone=phone, client=client, now=now, field=sent.field
+    )
+    owners = _accounts_at(email, phone)
+    taken = bool(owners) or not earlier.password
+    pin = _new_pin()
+    with transaction.atomic():
+        AccountCode.objects.create(
+            purpose=AccountCode.Purpose.SIGNUP,
+            email=email,
+            phone=phone,
+            code_hash=_never_matches() if taken else _code_hash("signup", email or phone, pin),
+            client=client,
+            created_at=now,
+            full_name="" if taken else earlier.full_name,
+            password="" if taken else earlier.password,
+            language=earlier.language,
+            consented_at=None if taken else earlier.consented_at,
+        )
+        if owners:
+            _send_already_there(sent, owners[0])
+        elif not taken:
+            _send_signup_code(sent, pin)
+    return sent
+
+
 def _send_signup_code(sent: CodeSent, pin: str) -> None:
     minutes = _minutes()
     subject = _("Your CityDesk sign-up code")

@@ -139,6 +139,13 @@ def signup_confirm(request: HttpRequest) -> HttpResponse:
     context = _code_page(pending)
     if request.method != "POST":
         return render(request, template, context)
+    if request.POST.get("resend") and pending:
+        try:
+            accounts.signup_resend(email=pending["email"], phone=pending["phone"], client=_address(request))
+        except DomainError as exc:
+            return _refused(request, template, context, exc, ("email", "phone"))
+        messages.success(request, _("A new code is on its way. The codes sent before still work."))
+        return redirect("web:signup_confirm")
     email, phone, typed = _code_typed(request, pending, context)
     try:
         user = accounts.signup_confirm(email=email, phone=phone, pin=typed["code"], client=_address(request))
@@ -193,6 +200,13 @@ def password_reset_confirm(request: HttpRequest) -> HttpResponse:
     context = _code_page(pending)
     if request.method != "POST":
         return render(request, template, context)
+    if request.POST.get("resend") and pending:
+        try:
+            accounts.reset_request(email=pending["email"], phone=pending["phone"], client=_address(request))
+        except DomainError as exc:
+            return _refused(request, template, context, exc, ("email", "phone"))
+        messages.success(request, _("A new code is on its way. The codes sent before still work."))
+        return redirect("web:password_reset_confirm")
     email, phone, typed = _code_typed(request, pending, context)
     try:
         accounts.reset_confirm(
