@@ -16,6 +16,7 @@ labels that mix an English word with a name.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -31,10 +32,28 @@ _VIETNAMESE_LETTERS = frozenset("đĐ")
 _VIETNAMESE_MARKS = frozenset("\u0306\u0302\u031b\u0300\u0301\u0303\u0309\u0323")
 
 
+_WORD = re.compile(r"[^\W\d_]+")
+# Of the lower-case words of a Vietnamese sentence, most carry a mark (some, like "sang", "con", none); of
+# an English sentence, none. Capitalised words are left out: they are the names an English message quotes
+# ("… filed by Phan Thị Kép").
+_VIETNAMESE_SHARE = 0.2
+
+
+def _marked(word: str) -> bool:
+    return any(
+        ch in _VIETNAMESE_LETTERS or ch in _VIETNAMESE_MARKS for ch in unicodedata.normalize("NFD", word)
+    )
+
+
 def looks_vietnamese(text: Any) -> bool:
-    """True when the text holds a Vietnamese letter (đ, ă, â, ê, ô, ơ, ư) or a Vietnamese tone mark."""
-    decomposed = unicodedata.normalize("NFD", str(text or ""))
-    return any(ch in _VIETNAMESE_LETTERS or ch in _VIETNAMESE_MARKS for ch in decomposed)
+    """True when the text reads as Vietnamese: at least a fifth of its lower-case words carry a Vietnamese
+    letter (đ, ă, â, ê, ô, ơ, ư) or tone mark; a text without lower-case words (a name, "PHƯỜNG BẾN THÀNH")
+    when any word does. An English sentence naming Vietnamese people or places is English."""
+    words = _WORD.findall(unicodedata.normalize("NFC", str(text or "")))
+    lower = [w for w in words if w[0].islower()]
+    if lower:
+        return sum(map(_marked, lower)) >= _VIETNAMESE_SHARE * len(lower)
+    return any(map(_marked, words))
 
 
 def page_is_vietnamese() -> bool:
