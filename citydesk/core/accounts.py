@@ -61,7 +61,9 @@ from citydesk.lib.text import nfc
 CODE_VALID = timedelta(minutes=15)
 CODE_TRIES = 5  # wrong codes before a new one must be asked for
 CODES_PER_CONTACT_PER_DAY = 3  # codes of one kind to one e-mail address or phone, asked from one network
-MESSAGES_PER_CONTACT_PER_DAY = 10  # codes of one kind to one e-mail address or phone, whoever asks
+# Codes of one kind to one e-mail address or phone a day, whoever asks: what a mailbox or a phone receives
+# stays bounded. High enough that blocking the owner takes ten separate networks (an IPv6 site, /48, is one).
+MESSAGES_PER_CONTACT_PER_DAY = 30
 REQUESTS_PER_ADDRESS_PER_HOUR = 20  # generous: many phones share one carrier address
 KEEP_ROWS = timedelta(days=2)  # longer than the daily count looks back
 CONSENT = "Decree 13/2023/NĐ-CP"  # what the audit trail records the consent under
@@ -128,8 +130,9 @@ def requests_per_address() -> int:
 
 
 def network_of(address: str) -> str:
-    """What the per-network limits count: an IPv4 address, or an IPv6 address's /64 (one subscriber's
-    network, whose addresses its owner may change at will: counted apart, they would lift every limit)."""
+    """What the per-network limits count: an IPv4 address, or an IPv6 address's /48 (one site: a home or an
+    office is given a /48 or a /56 and may use any address in it; counted apart, they would lift every
+    limit)."""
     text = (address or "").strip()
     try:
         parsed = ipaddress.ip_address(text)
@@ -138,7 +141,7 @@ def network_of(address: str) -> str:
     if isinstance(parsed, ipaddress.IPv6Address):
         if parsed.ipv4_mapped is not None:
             return str(parsed.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+        return str(ipaddress.ip_network(f"{parsed}/48", strict=False))
     return str(parsed)
 
 
@@ -413,20 +416,23 @@ def signup_resend(*, email: str = "", phone: str = "", client: str = "") -> Code
     sent = CodeSent(email=email, phone=phone)
     now = timezone.now()
     client = client_key(client)
+    _tidy(now)  # an expired sign-up has forgotten its password: it is not revived here
     earlier = (
         AccountCode.objects.filter(
             purpose=AccountCode.Purpose.SIGNUP,
             email=email,
             phone=phone,
             client=client,
-            created_at__gte=now - timedelta(days=1),
+            created_at__gte=now - CODE_VALID,
+            used_at__isnull=True,
         )
         .order_by("-created_at", "-pk")
         .first()
     )
     if earlier is None:
-        raise DomainError(_("No sign-up is waiting for this address: fill in the sign-up form again."))
-    _tidy(now)
+        raise DomainError(
+            _("This sign-up has expired (or was made elsewhere): fill in the sign-up form again.")
+        )
     _check_limits(
         purpose=AccountCode.Purpose.SIGNUP, email=email, phone=phone, client=client, now=now, field=sent.field
     )
@@ -511,13 +517,16 @@ def _write_already_there(sent: CodeSent) -> None:
 
 
 def _live_codes(purpose: str, email: str, phone: str, now: datetime) -> list[AccountCode]:
-    """The codes of `purpose` sent to this address in the last CODE_VALID and not used, newest first: each
-    of them works (a code asked for later does not void one sent before)."""
-    return list(
-        AccountCode.objects.filter(
-            purpose=purpose, email=email, phone=phone, created_at__gte=now - CODE_VALID, used_at__isnull=True
-        ).order_by("-created_at", "-pk")[: max(messages_per_contact(), 1)]
-    )
+    """The codes that work for this address now, newest first, among those of `purpose` sent in the last
+    CODE_VALID and not used. A reset code carries nothing but the right to choose a password: each of them
+    works (a code a stranger asked for later does not void the owner's). A sign-up code carries the name and
+    password of whoever asked for it: only the latest works, or the owner typing the first code in their
+    mailbox could open the account with a stranger's password."""
+    codes = AccountCode.objects.filter(
+        purpose=purpose, email=email, phone=phone, created_at__gte=now - CODE_VALID, used_at__isnull=True
+    ).order_by("-created_at", "-pk")
+    limit = 1 if purpose == AccountCode.Purpose.SIGNUP else max(messages_per_contact(), 1)
+    return list(codes[:limit])
 
 
 def _read_pin(pin: str) -> str:
@@ -599,6 +608,29 @@ def _taken_meanwhile(field: str) -> Conflict:
     )
 
 
+def _refuse_crossed_signups(email: str, phone: str) -> None:
+    """Sign-ups asked for this address from two networks within CODE_VALID: the owner cannot tell which code
+    in their mailbox is theirs, and the other one would open the account with a stranger's name and
+    password. None of them is honoured (all are spent); the owner asks for a new code."""
+    now = timezone.now()
+    live = AccountCode.objects.filter(
+        purpose=AccountCode.Purpose.SIGNUP,
+        email=email,
+        phone=phone,
+        created_at__gte=now - CODE_VALID,
+        used_at__isnull=True,
+    )
+    if live.values("client").distinct().count() > 1:
+        live.update(used_at=now, password="")
+        raise DomainError(
+            _(
+                "This address was also given in a sign-up from elsewhere in the last few minutes, so for "
+                "your safety none of the codes sent can be used: ask for a new code."
+            ),
+            field="code",
+        )
+
+
 def signup_confirm(*, email: str = "", phone: str = "", pin: str, client: str = "") -> User:
     """A code sent by `signup_request` comes back: the citizen's account is made (no memberships), with
     a user name of its own ("nd-…"), the name, the address and the password given with that code; the
@@ -607,6 +639,7 @@ def signup_confirm(*, email: str = "", phone: str = "", pin: str, client: str = 
     email, phone = contact_of(email, phone)
     field = "email" if email else "phone"
     pin = _read_pin(pin)
+    _refuse_crossed_signups(email, phone)
     pending = _spend_try(purpose=AccountCode.Purpose.SIGNUP, email=email, phone=phone, pin=pin, client=client)
     now = timezone.now()
     with transaction.atomic():

@@ -19,6 +19,8 @@ from citydesk.web.templatetags.web_nav import linked_codes_filter
         ("ổ gà sâu", True),
         ("Dossier HS-26-000127 of Phan Thị Kép moved to step 2", False),
         ("Report at 12 Lê Thánh Tôn, Phường Bến Thành was resolved", False),
+        ("Đã sửa xong.\nhttps://citydesk.hochiminhcity.gov.vn/tra-cuu/PA-26-000001/?t=abcdefgh", True),
+        ("Report PA-26-000001 was transferred to Sở Xây dựng", False),
         ("OK", False),
         ("12", False),
         ("", False),

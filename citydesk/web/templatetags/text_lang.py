@@ -33,10 +33,11 @@ _VIETNAMESE_MARKS = frozenset("\u0306\u0302\u031b\u0300\u0301\u0303\u0309\u0323"
 
 
 _WORD = re.compile(r"[^\W\d_]+")
+_ADDRESS = re.compile(r"\b(?:https?://|www\.)\S+|\S+@\S+", re.IGNORECASE)  # web and e-mail addresses
 # Of the lower-case words of a Vietnamese sentence, most carry a mark (some, like "sang", "con", none); of
 # an English sentence, none. Capitalised words are left out: they are the names an English message quotes
 # ("… filed by Phan Thị Kép").
-_VIETNAMESE_SHARE = 0.2
+_VIETNAMESE_SHARE = 0.4
 
 
 def _marked(word: str) -> bool:
@@ -46,10 +47,10 @@ def _marked(word: str) -> bool:
 
 
 def looks_vietnamese(text: Any) -> bool:
-    """True when the text reads as Vietnamese: at least a fifth of its lower-case words carry a Vietnamese
+    """True when the text reads as Vietnamese: at least two in five of its lower-case words (web and e-mail addresses left out) carry a Vietnamese
     letter (đ, ă, â, ê, ô, ơ, ư) or tone mark; a text without lower-case words (a name, "PHƯỜNG BẾN THÀNH")
     when any word does. An English sentence naming Vietnamese people or places is English."""
-    words = _WORD.findall(unicodedata.normalize("NFC", str(text or "")))
+    words = _WORD.findall(_ADDRESS.sub(" ", unicodedata.normalize("NFC", str(text or ""))))
     lower = [w for w in words if w[0].islower()]
     if lower:
         return sum(map(_marked, lower)) >= _VIETNAMESE_SHARE * len(lower)
