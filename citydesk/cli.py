@@ -12,15 +12,18 @@ CityDesk's own commands first, each with its one-line help, then Django's mainte
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import sys
 import textwrap
+import traceback
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from difflib import get_close_matches
+from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import ManagementUtility, get_commands, load_command_class
@@ -158,14 +161,23 @@ def _sqlite_file(name: object) -> Path | None:
     return Path(text)
 
 
+def _make_data_folder(path: Path) -> None:
+    """The folder of a SQLite database about to be created (SQLite makes the file, not its folder: "unable
+    to open database file"); ImproperlyConfigured naming the settings when it cannot be made."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"không tạo được thư mục dữ liệu {path.parent} (CITYDESK_DATA_DIR hoặc DATABASE_URL): {exc}"
+        ) from exc
+
+
 @contextmanager
 def missing_sqlite_file_refused(active: bool) -> Iterator[None]:
     """While a command that does not create the database runs, a connection to a SQLite file that does not
     exist raises MissingDatabase instead of creating an empty file (sqlite3 would, wherever the command was
-    started from, and the next query would then fail with "no such table")."""
-    if not active:
-        yield
-        return
+    started from, and the next query would then fail with "no such table"). A command that creates it
+    (`active` false: migrate, restore…) makes its folder first; the settings create nothing."""
     from django.db.backends.sqlite3.base import DatabaseWrapper
 
     original = DatabaseWrapper.get_new_connection
@@ -173,7 +185,9 @@ def missing_sqlite_file_refused(active: bool) -> Iterator[None]:
     def get_new_connection(self: Any, conn_params: dict[str, Any]) -> Any:
         path = _sqlite_file(conn_params.get("database"))
         if path is not None and not path.exists():
-            raise MissingDatabase(path)
+            if active:
+                raise MissingDatabase(path)
+            _make_data_folder(path)
         return original(self, conn_params)
 
     DatabaseWrapper.get_new_connection = get_new_connection  # type: ignore[method-assign]
@@ -269,24 +283,227 @@ def database_problem(exc: BaseException) -> str | None:
     return _translated(message, values)
 
 
+# --- Input that is not UTF-8 ----------------------------------------------------------------------
+# The lines main() says itself are written in the site's language (Vietnamese), as the configuration error:
+# the settings, and with them the translations, may be what failed or are not loaded yet.
+
+
+class NotUtf8Input(Exception):
+    """Standard input that is not UTF-8 text, met while a command read it."""
+
+
+def _shown(value: str) -> str:
+    """An argument as typed, its bytes that are not UTF-8 written \\xNN."""
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def not_utf8_argument(argv: list[str]) -> str | None:
+    """The line refusing the first argument that is not UTF-8 text (Python keeps its bytes as lone
+    surrogates, which every later write or query fails on); None when they all are."""
+    for position, value in enumerate(argv[1:], start=1):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            pass
+        else:
+            continue
+        option = argv[position - 1] if position > 1 else ""
+        of = (
+            f" (giá trị của {option})"
+            if option.startswith("-") and "=" not in option and not value.startswith("-")
+            else ""
+        )
+        return (
+            f"citydesk: đối số “{_shown(value)}”{of} không phải văn bản UTF-8: hãy gõ lại với bảng mã "
+            "UTF-8 (terminal đặt LANG=C.UTF-8 hoặc vi_VN.UTF-8); chưa làm gì cả."
+        )
+    return None
+
+
+class _Utf8Stdin(io.TextIOWrapper):
+    """Standard input read as UTF-8, strictly: bytes that are not UTF-8 raise NotUtf8Input at once, instead
+    of text with lone surrogates that fails later, half-way through the command's work."""
+
+    def read(self, size: int | None = -1) -> str:
+        try:
+            return super().read(size)
+        except UnicodeDecodeError as exc:
+            raise NotUtf8Input(str(exc)) from exc
+
+    def readline(self, size: int | None = -1) -> str:
+        try:
+            return super().readline(size)
+        except UnicodeDecodeError as exc:
+            raise NotUtf8Input(str(exc)) from exc
+
+    def readlines(self, hint: int | None = -1) -> list[str]:
+        try:
+            return super().readlines(hint)
+        except UnicodeDecodeError as exc:
+            raise NotUtf8Input(str(exc)) from exc
+
+    def __next__(self) -> str:
+        try:
+            return super().__next__()
+        except UnicodeDecodeError as exc:
+            raise NotUtf8Input(str(exc)) from exc
+
+
+@contextmanager
+def utf8_stdin() -> Iterator[None]:
+    """sys.stdin as `_Utf8Stdin` while a command runs (its bytes, `sys.stdin.buffer`, stay as they are:
+    ingest-email reads a message in any encoding)."""
+    original = sys.stdin
+    if not isinstance(original, io.TextIOWrapper):  # closed, or replaced (a test's, an embedding program's)
+        yield
+        return
+    wrapper = _Utf8Stdin(
+        original.buffer, encoding="utf-8", errors="strict", line_buffering=original.line_buffering
+    )
+    sys.stdin = wrapper
+    try:
+        yield
+    finally:
+        sys.stdin = original
+        with suppress(ValueError):  # detached: the buffer is the process's input, not closed with the wrapper
+            wrapper.detach()
+
+
+NOT_UTF8_STDIN = (
+    "citydesk: dữ liệu đưa vào lệnh (đầu vào chuẩn, stdin) không phải văn bản UTF-8; chưa làm gì cả."
+)
+INTERRUPTED = "Đã dừng (Ctrl-C)."
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as the shell reports a command stopped with Ctrl-C
+
+
+def _interrupted() -> NoReturn:
+    """Ctrl-C: one line, not Python's traceback (a command that keeps part of its work says what first)."""
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")  # after a prompt or a progress line
+    sys.stderr.write(INTERRUPTED + "\n")
+    sys.exit(EXIT_INTERRUPTED)
+
+
+# --- The mail server's command ----------------------------------------------------------------------
+# Postfix's pipe(8) (and fetchmail's mda) defer a message, to deliver it again later, only on EX_TEMPFAIL;
+# any other failure bounces it to the citizen with the command's output. So ingest-email exits 75 for every
+# failure that is not the message's own (docs/operations.md, "Replies by e-mail").
+MAIL_COMMANDS = frozenset({"ingest-email"})
+EX_USAGE = 64  # the command line is wrong (an unknown option or --default-category): nothing read
+EX_TEMPFAIL = 75  # not received this time, through no fault of the message: the mail server retries
+MAIL_TEMPORARY = (
+    "citydesk: thư chưa được nhận vì một lỗi tạm thời của hệ thống, không phải lỗi của thư; máy chủ thư sẽ "
+    "gửi lại sau. Chi tiết ở nhật ký thư của máy chủ (journalctl -t citydesk)."
+)
+
+
+def _system_log(lines: list[str]) -> None:
+    """Lines for the server's mail log (syslog, facility mail, tag citydesk), beside the mail server's own:
+    the detail of a temporary failure, which must not go back to the sender with a bounce."""
+    try:
+        import syslog
+
+        syslog.openlog("citydesk", syslog.LOG_PID, syslog.LOG_MAIL)
+        for line in lines:
+            syslog.syslog(syslog.LOG_ERR, line)
+        syslog.closelog()
+    except Exception:  # no syslog here: the exit code still defers the message
+        pass
+
+
+def _why(exc: BaseException) -> str:
+    """A failure's cause in one line for the administrator (the database's with its password hidden)."""
+    if isinstance(exc, ImproperlyConfigured):
+        return f"lỗi cấu hình: {exc}"
+    if isinstance(exc, DatabaseError):
+        try:
+            message = database_problem(exc)
+        except Exception:
+            message = None
+        if message:
+            return message
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def _temporary_failure(argv: list[str], exc: BaseException | None, why: str) -> NoReturn:
+    """ingest-email could not take the message through no fault of its own: a short neutral line on stderr
+    (it may reach the sender in a bounce: no host, user or path), the cause in the mail log, exit 75."""
+    subcommand = argv[1] if len(argv) > 1 else ""
+    detail = [f"{subcommand}: tạm thời không nhận được thư, máy chủ thư sẽ gửi lại: {why}"]
+    if exc is not None and not isinstance(exc, ImproperlyConfigured | DatabaseError):
+        detail += "".join(traceback.format_exception(exc)).rstrip().splitlines()  # a bug: where it is
+    _system_log(detail)
+    sys.stderr.write(MAIL_TEMPORARY + "\n")
+    if exc is not None and "--traceback" in argv:
+        traceback.print_exception(exc)
+    elif sys.stderr.isatty():  # an administrator trying the command by hand
+        sys.stderr.write(f"  {why}\n")
+    sys.exit(EX_TEMPFAIL)
+
+
+def _run_for_the_mail_server(argv: list[str]) -> None:
+    """ingest-email, its exit codes those the mail server acts on: 0 taken or answered, 2 refused with
+    nobody to tell (or an unreadable file), 64 a wrong command line, 75 anything else (retried)."""
+    try:
+        with missing_sqlite_file_refused(True):
+            CityDeskUtility(argv).execute()
+    except SystemExit as exc:
+        if exc.code in (None, 0, 2, EX_USAGE, EX_TEMPFAIL, EXIT_INTERRUPTED):
+            raise
+        # Django's own stops (a failed system check, exit 1): the installation's problem, not the message's.
+        _temporary_failure(argv, None, f"exit {exc.code}")
+    except KeyboardInterrupt:
+        _interrupted()
+    except Exception as exc:  # the database, the settings, a full disk, a bug: never a lost message
+        _temporary_failure(argv, exc, _why(exc))
+
+
+def version_text() -> str:
+    """CityDesk's version (its installed package's), and Django's."""
+    import django
+
+    try:
+        version = metadata.version("citydesk")
+    except metadata.PackageNotFoundError:
+        version = "?"
+    return f"CityDesk {version} (Django {django.get_version()})"
+
+
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citydesk.settings")
     argv = list(argv if argv is not None else sys.argv)
     subcommand = argv[1] if len(argv) > 1 else "help"
-    try:
-        with missing_sqlite_file_refused(subcommand not in CREATES_DATABASE):
-            CityDeskUtility(argv).execute()
-    except ImproperlyConfigured as exc:
-        # Settings may be what failed: no translation machinery here. The messages are written in the site's
-        # language (Vietnamese) and name the variable; the README's "Configuration" lists them all.
-        sys.stderr.write(f"citydesk: lỗi cấu hình: {exc} (xem README, mục “Configuration”)\n")
-        sys.exit(2)
-    except DatabaseError as exc:
-        message = None if "--traceback" in argv else database_problem(exc)
-        if message is None:
-            raise
-        sys.stderr.write(f"citydesk: {message}\n")
-        sys.exit(2)
+    refused = not_utf8_argument(argv)
+    if refused is not None:
+        sys.stderr.write(refused + "\n")
+        sys.exit(EX_USAGE if subcommand in MAIL_COMMANDS else 2)
+    if subcommand == "version" or argv[1:] == ["--version"]:
+        sys.stdout.write(version_text() + "\n")
+        return
+    with utf8_stdin():
+        if subcommand in MAIL_COMMANDS:
+            _run_for_the_mail_server(argv)
+            return
+        try:
+            with missing_sqlite_file_refused(subcommand not in CREATES_DATABASE):
+                CityDeskUtility(argv).execute()
+        except ImproperlyConfigured as exc:
+            # Settings may be what failed: no translation machinery here. The messages are written in the
+            # site's language (Vietnamese) and name the variable; the README's "Configuration" lists them all.
+            sys.stderr.write(f"citydesk: lỗi cấu hình: {exc} (xem README, mục “Configuration”)\n")
+            sys.exit(2)
+        except DatabaseError as exc:
+            message = None if "--traceback" in argv else database_problem(exc)
+            if message is None:
+                raise
+            sys.stderr.write(f"citydesk: {message}\n")
+            sys.exit(2)
+        except NotUtf8Input:
+            sys.stderr.write(NOT_UTF8_STDIN + "\n")
+            sys.exit(2)
+        except KeyboardInterrupt:
+            _interrupted()
 
 
 if __name__ == "__main__":

@@ -82,8 +82,12 @@ SETTINGS_VARIABLES = (
     "CITYDESK_DOSSIER_PHONE_WINDOW_MINUTES",
     "CITYDESK_DOSSIER_PHONE_TRIES_PER_ADDRESS",
     "CITYDESK_DOSSIER_ONLINE_ADDRESS_LIMIT_PER_HOUR",
+    "CITYDESK_REPORT_ADDRESS_LIMIT_PER_HOUR",
+    "CITYDESK_REPORT_ACKS_PER_CONTACT_PER_DAY",
     "CITYDESK_DOSSIER_ONLINE_PHONE_LIMIT_PER_DAY",
     "CITYDESK_PERSONAL_DATA_ACCESS_YEARS",
+    "CITYDESK_REPORT_ADDRESS_LIMIT_PER_HOUR",
+    "CITYDESK_REPORT_ACKS_PER_CONTACT_PER_DAY",
     "CITYDESK_SLA_WARN_HOURS",
     "CITYDESK_PUBLIC_URL",
     "CITYDESK_INDICATOR_DEADLINE_WORKING_DAYS",
@@ -288,6 +292,44 @@ def env_url(name: str, default: str, *, required: bool = False) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ImproperlyConfigured(f"{name} phải là một địa chỉ http:// hoặc https:// (đang là {value!r})")
     return value
+
+
+def env_origins(name: str) -> list[str]:
+    """Origins, comma-separated, each `https://host` (or `http://`, a port, a `*.` wildcard subdomain):
+    Django compares them with the browser's Origin header, which always has its scheme."""
+    origins = env_list(name, [])
+    for origin in origins:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path.strip("/"):
+            raise ImproperlyConfigured(
+                f"{name}: mỗi địa chỉ phải có dạng https://tên-miền, không có đường dẫn "
+                f"(ví dụ https://citydesk.example.gov.vn; đang là {origin!r})"
+            )
+    return origins
+
+
+# The SMS gateway classes CityDesk ships that send to an HTTP address, and the settings each needs.
+_SMS_GATEWAY_NEEDS = {
+    "citydesk.notifications.channels.HttpJsonSmsGateway": (
+        ("CITYDESK_SMS_URL", "địa chỉ http(s) của cổng SMS"),
+        ("CITYDESK_SMS_TOKEN", "mã truy cập của cổng, hoặc CITYDESK_SMS_TOKEN_FILE"),
+    ),
+}
+
+
+def check_sms_gateway(gateway: str, url: str, token: str) -> None:
+    """The HTTP gateway without its address or token would fail every SMS (retried, then dropped, the
+    citizens never told): ImproperlyConfigured naming what is missing."""
+    values = {"CITYDESK_SMS_URL": url, "CITYDESK_SMS_TOKEN": token}
+    missing = [
+        f"{name} ({what})" for name, what in _SMS_GATEWAY_NEEDS.get(gateway, ()) if not values[name].strip()
+    ]
+    if missing:
+        raise ImproperlyConfigured(
+            f"CITYDESK_SMS_GATEWAY={gateway.rpartition('.')[2]} cần "
+            + " và ".join(missing)
+            + ": thiếu thì không gửi được tin nhắn SMS nào"
+        )
 
 
 def env_class_path(name: str, default: str) -> str:

@@ -5,12 +5,15 @@ Every variable is listed in the README ("Configuration"). Secrets may also be gi
 
 import re
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+from django.core.cache.backends.filebased import FileBasedCache as DjangoFileBasedCache
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from citydesk.env import (
+    check_sms_gateway,
     env_bool,
     env_class_path,
     env_clock,
@@ -20,6 +23,7 @@ from citydesk.env import (
     env_log_level,
     env_networks,
     env_office_hours,
+    env_origins,
     env_str,
     env_tiles_url,
     env_url,
@@ -57,7 +61,9 @@ if PRODUCTION and len(SECRET_KEY) < 50:
     )
 
 ALLOWED_HOSTS = env_list("CITYDESK_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
-CSRF_TRUSTED_ORIGINS = env_list("CITYDESK_CSRF_TRUSTED_ORIGINS", [])
+# Each an origin with its scheme (https://citydesk.example.gov.vn): Django refuses a bare host name, in English
+# and only in the checks of some commands (gunicorn would start with it).
+CSRF_TRUSTED_ORIGINS = env_origins("CITYDESK_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -157,15 +163,8 @@ if _db["ENGINE"] not in _ENGINES:
         f"(không dùng {DATABASE_URL.partition(':')[0]}), viết {_DATABASE_URL_FORMS}"
     )
 if _db["ENGINE"] == "django.db.backends.sqlite3":
-    if _db["NAME"] and _db["NAME"] != ":memory:":
-        # A fresh data directory: SQLite creates the file, not its directory ("unable to open database file").
-        try:
-            Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ImproperlyConfigured(
-                f"không tạo được thư mục dữ liệu {Path(_db['NAME']).parent} "
-                f"(CITYDESK_DATA_DIR hoặc DATABASE_URL): {exc}"
-            ) from exc
+    # Nothing is created here: a command that makes the database (migrate, restore) makes its folder first
+    # (citydesk.cli), any other refuses a database file that does not exist, wherever it was started.
     # Persistent connection: closing the last connection to a WAL database checkpoints on every
     # request (measured: 1,250 -> 285 req/s). IMMEDIATE transactions avoid SQLITE_BUSY on upgrade.
     _db["CONN_MAX_AGE"] = None
@@ -236,13 +235,17 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Read (and so checked) in both modes: a mistake stops every command at once, not only in production.
+_SSL_REDIRECT = env_bool("CITYDESK_SSL_REDIRECT", True)
+_HSTS_SECONDS = _int_between("CITYDESK_HSTS_SECONDS", 31_536_000, 0, 10 * 31_536_000)
+_HSTS_PRELOAD = env_bool("CITYDESK_HSTS_PRELOAD", False)
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_SSL_REDIRECT = env_bool("CITYDESK_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = _int_between("CITYDESK_HSTS_SECONDS", 31_536_000, 0, 10 * 31_536_000)
+    SECURE_SSL_REDIRECT = _SSL_REDIRECT
+    SECURE_HSTS_SECONDS = _HSTS_SECONDS
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("CITYDESK_HSTS_PRELOAD", False)
+    SECURE_HSTS_PRELOAD = _HSTS_PRELOAD
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SILENCED_SYSTEM_CHECKS += [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
@@ -293,13 +296,30 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 # Uploaded files (report photos). Never served as static files: views check who may see them.
 MEDIA_ROOT = Path(env_str("CITYDESK_MEDIA_ROOT", str(DATA_DIR / "media")))
 MEDIA_URL = "/media/"
+
+
+class FileBasedCache(DjangoFileBasedCache):
+    """Django's file cache, its directory made when the first entry is written, not when the cache is opened:
+    Django's system checks open it for every command, and a command refused for a wrong CITYDESK_DATA_DIR
+    (or run from another folder) left a `cache` folder there."""
+
+    def __init__(self, dir: str, params: dict[str, Any]) -> None:
+        self._opened = False
+        super().__init__(dir, params)
+        self._opened = True
+
+    def _createdir(self) -> None:
+        if self._opened:
+            super()._createdir()
+
+
 # Django's cache: the counts that limit guessing (wrong phone numbers per network address) and the wards'
 # map. Files in one directory, so that every web process of the machine shares the counts (the default
 # per-process memory let each of N processes allow the limit again); a city running several machines
 # sets a shared backend (Redis, Memcached) in its own settings.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "BACKEND": "citydesk.settings.FileBasedCache",
         "LOCATION": env_str("CITYDESK_CACHE_DIR", str(DATA_DIR / "cache")),
         "OPTIONS": {"MAX_ENTRIES": 20000},
     }
@@ -350,6 +370,8 @@ CITYDESK_REPLY_TO = env_email("CITYDESK_REPLY_TO", "")
 CITYDESK_SMS_GATEWAY = env_class_path("CITYDESK_SMS_GATEWAY", "citydesk.notifications.channels.LogSmsGateway")
 CITYDESK_SMS_URL = env_url("CITYDESK_SMS_URL", "")
 CITYDESK_SMS_TOKEN = env_str("CITYDESK_SMS_TOKEN", "")
+# The HTTP gateway without its address (or token) would fail every SMS, retried, then dropped: said at start.
+check_sms_gateway(CITYDESK_SMS_GATEWAY, CITYDESK_SMS_URL, CITYDESK_SMS_TOKEN)
 # SMS go out without accents, as Vietnamese SMS usually are (a part carries 160 characters, not 70);
 # true sends them with their diacritics.
 CITYDESK_SMS_DIACRITICS = env_bool("CITYDESK_SMS_DIACRITICS", False)
@@ -395,6 +417,17 @@ CITYDESK_DOSSIER_ONLINE_ADDRESS_LIMIT_PER_HOUR = _int_between(
 )
 CITYDESK_DOSSIER_ONLINE_PHONE_LIMIT_PER_DAY = _int_between(
     "CITYDESK_DOSSIER_ONLINE_PHONE_LIMIT_PER_DAY", 5, 1, 1_000
+)
+# Citizen reports (app, and the web form and Open311 once their views pass the address) from one network
+# address (an IPv6 /64) an hour, by callers who are not staff: past it 429 with Retry-After, nothing stored.
+# And the acknowledgements a day to one e-mail address or phone number given without an account: past it
+# the report is still taken, nothing is sent there (reports/services/intake.py). Each report costs a ward a
+# deadline and sends its acknowledgement to an address nobody checked.
+CITYDESK_REPORT_ADDRESS_LIMIT_PER_HOUR = _int_between(
+    "CITYDESK_REPORT_ADDRESS_LIMIT_PER_HOUR", 30, 1, 1_000_000
+)
+CITYDESK_REPORT_ACKS_PER_CONTACT_PER_DAY = _int_between(
+    "CITYDESK_REPORT_ACKS_PER_CONTACT_PER_DAY", 5, 1, 1_000_000
 )
 # How long the record of who opened a case's personal data is kept (core.access).
 CITYDESK_PERSONAL_DATA_ACCESS_YEARS = _int_between("CITYDESK_PERSONAL_DATA_ACCESS_YEARS", 5, 1, 50)

@@ -32,6 +32,7 @@ from django.db import connection, connections
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from citydesk.core.errors import DomainError
 from citydesk.core.models import AdminUnit, AuditEntry, Membership, Organisation, User
@@ -354,7 +355,7 @@ def _read_sqlite_backup(source: Path, shown: Path | None = None) -> tuple[set[tu
     shown = shown or source
     try:
         with _read_only(source) as conn:
-            ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
+            ok = "\n".join(str(row[0]) for row in conn.execute("PRAGMA integrity_check").fetchall())
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             applied: set[tuple[str, str]] = set()
             if "django_migrations" in tables:
@@ -362,8 +363,20 @@ def _read_sqlite_backup(source: Path, shown: Path | None = None) -> tuple[set[tu
     except sqlite3.DatabaseError as exc:
         raise _not_citydesk(shown, str(exc)) from None
     if ok != "ok":
-        raise _not_citydesk(shown, _("the SQLite integrity check failed: %(r)s") % {"r": ok})
+        raise _not_citydesk(shown, _("the SQLite integrity check failed: %(r)s") % {"r": _first_lines(ok)})
     return applied, tables
+
+
+def _first_lines(report: str, shown: int = 5) -> str:
+    """A long report (SQLite's integrity check lists every damaged page) cut to its first lines, the rest
+    counted, on one line: it goes inside one error message."""
+    # "*** in database main ***" heads SQLite's list: not a problem of its own.
+    lines = [line.strip() for line in report.splitlines() if line.strip() and not line.startswith("***")]
+    text = "; ".join(lines[:shown])
+    if len(lines) > shown:
+        more = len(lines) - shown
+        text += " " + ngettext("… and %(n)s more", "… and %(n)s more", more) % {"n": more}
+    return text
 
 
 _TOC_TABLE = re.compile(r"^\d+; \d+ \d+ TABLE (\S+) (\S+) ")
@@ -412,6 +425,8 @@ def restore(source: Path) -> list[str]:
     """Replace the live database's content with the backup (checked before anything is touched); a backup
     made with files also replaces the uploaded files and the trained models, all or nothing.
     Returns the migrations of this code the backup lacks: run `citydesk migrate` then."""
+    if source.is_dir():
+        raise DomainError(_("%(file)s is a folder, not a backup file.") % {"file": source}, field="file")
     if not source.is_file():
         raise DomainError(_("%(file)s: file not found.") % {"file": source}, field="file")
     manifest = archive_manifest(source)

@@ -128,7 +128,7 @@ def boundaries_check(geojson: Any, *, code_property: str = "code") -> list[tuple
     problems: list[str] = []
     first_seen: dict[str, int] = {}
     parsed: list[tuple[str, shapely.Geometry]] = []
-    for index, feature in enumerate(features):
+    for index, feature in enumerate(features, start=1):  # "#1" is the first, as people count
         where = _("feature #%(i)s") % {"i": index}
         if not isinstance(feature, Mapping) or feature.get("type") != "Feature":
             problems.append(f"{where}: " + _("it is not a GeoJSON Feature."))

@@ -248,8 +248,16 @@ def user_create(
     if not username:
         raise DomainError(_("A username is required."), field="username")
     _check_username(username)
-    if User.objects.filter(username=username).exists():
+    # Compared without case, as the back office's form does: "Officer" beside "officer" is one name to people.
+    taken = User.objects.filter(username__iexact=username).values_list("username", flat=True).first()
+    if taken == username:
         raise DomainError(_("The username “%(u)s” is taken.") % {"u": username}, field="username")
+    if taken is not None:
+        raise DomainError(
+            _("The username “%(u)s” is taken: “%(other)s” differs from it only in capital letters.")
+            % {"u": username, "other": taken},
+            field="username",
+        )
     if role != "citizen" and role not in Role.values:
         raise DomainError(
             _("Unknown role “%(role)s”; choose one of: %(roles)s.")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import re
+import urllib.error
 import urllib.request
 from typing import Protocol
 
@@ -61,21 +63,31 @@ class HttpJsonSmsGateway:
     """Generic HTTP gateway: POSTs {"to", "text"} as JSON to CITYDESK_SMS_URL with a bearer token."""
 
     def send(self, phone: str, text: str) -> None:
-        request = urllib.request.Request(
-            settings.CITYDESK_SMS_URL,
-            data=json.dumps({"to": phone, "text": text}).encode(),
-            headers={
-                "Content-Type": "application/json",
-                "Authorization": f"Bearer {settings.CITYDESK_SMS_TOKEN}",
-            },
-            method="POST",
-        )
+        """Every way the gateway can fail is a DeliveryError with a clear `last_error`: unreachable, an HTTP
+        error answer, an unusable address (ValueError), an answer that is not HTTP."""
         try:
+            request = urllib.request.Request(
+                settings.CITYDESK_SMS_URL,
+                data=json.dumps({"to": phone, "text": text}).encode(),
+                headers={
+                    "Content-Type": "application/json",
+                    "Authorization": f"Bearer {settings.CITYDESK_SMS_TOKEN}",
+                },
+                method="POST",
+            )
             with urllib.request.urlopen(request, timeout=10) as response:
                 if response.status >= 300:
                     raise DeliveryError(f"SMS gateway answered {response.status}")
+        except urllib.error.HTTPError as exc:  # before OSError, of which it is one: the gateway did answer
+            raise DeliveryError(f"SMS gateway answered {exc.code} {exc.reason}".strip()) from exc
         except OSError as exc:
             raise DeliveryError(f"SMS gateway unreachable: {exc}") from exc
+        except ValueError as exc:  # no usable address ("unknown url type: ''"): every SMS would fail so
+            raise DeliveryError(
+                f"SMS gateway address unusable (CITYDESK_SMS_URL={settings.CITYDESK_SMS_URL!r}): {exc}"
+            ) from exc
+        except http.client.HTTPException as exc:  # an answer that is not HTTP
+            raise DeliveryError(f"SMS gateway answered badly: {type(exc).__name__}: {exc}") from exc
 
 
 class InAppTransport:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Annotated, cast
+from urllib.parse import urlencode
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count
@@ -18,7 +19,7 @@ from ninja.responses import Status
 from ninja.utils import check_csrf
 from pydantic import AfterValidator, Field
 
-from citydesk.api import AUTH, REPLAYED_HEADER, BodyIn, idempotency_key
+from citydesk.api import AUTH, IDEMPOTENCY_PARAMETER, REPLAYED_HEADER, BodyIn, idempotency_key
 from citydesk.core.access import record_case_access
 from citydesk.core.audit import Actor
 from citydesk.core.errors import DomainError, DomainErrors, NotAllowed, NotAuthenticated, NotFound
@@ -28,13 +29,14 @@ from citydesk.core.services import api_token_user, authorize
 from citydesk.core.units import typed_ward
 from citydesk.core.validators import QUESTION_TYPES
 from citydesk.reports import acting, selectors, services
-from citydesk.reports.attachments import attachment_add
+from citydesk.reports.attachments import attachment_add_once, is_unit_file
 from citydesk.reports.duplicates import find_candidates, find_in_ward
 from citydesk.reports.forms import category_label
 from citydesk.reports.models import Attachment, Channel, Rating, Report, ReportEvent, number_public_files
 from citydesk.reports.models import Status as ReportStatus
 from citydesk.reports.services import citizen as citizen_services
 from citydesk.reports.services.common import reopen_until
+from citydesk.reports.services.intake import ReportsLimited, valid_email
 from citydesk.reports.services.replies import reply_refusal
 
 router = Router(tags=["reports"])
@@ -134,8 +136,19 @@ class AttachmentOut(Schema):
         "neutral one (“Ảnh 1.jpg”), as the name often says who sent it."
     )
     content_type: str
-    public_url: str | None
-    private_url: str | None = None
+    public_url: str | None = Field(
+        description="A photo's copy without metadata (no GPS, no camera): of a public photo, for whoever may "
+        "read the report (on a report that is not public: its reporter and the handling unit); of the "
+        "reporter's own photos that are not public (sent with an answer), for the reporter too. The "
+        "reporter's URL carries their `token` when they read the report with it. Null for a PDF (it has "
+        "no such copy) and, for the handling unit, for an internal photo (see `private_url`)."
+    )
+    private_url: str | None = Field(
+        None,
+        description="The file as it was sent (`…/original`): the handling unit, for every file; the "
+        "reporter, for their own PDF files (a photo's original keeps its metadata: the reporter opens "
+        "its `public_url`). Null for anyone else.",
+    )
 
 
 class ReportFieldsOut(Schema):
@@ -219,6 +232,14 @@ class ReportQueueItemOut(ReportFieldsOut):
 
 class ReportCreatedOut(ReportOut):
     citizen_token: str
+    acknowledged: bool = Field(
+        description="An acknowledgement with the private tracking link went to the reporter: to "
+        "`contact_email`, else `contact_phone` (SMS), and to the account signed in; that address receives "
+        "the report's updates too. False without an address, or when the address given without an account "
+        "already received its acknowledgements for the day (CITYDESK_REPORT_ACKS_PER_CONTACT_PER_DAY, 5 by "
+        "default): the report is stored and handled, but nothing is sent there. Keep `citizen_token`: it "
+        "opens the report's tracking page."
+    )
 
 
 PUBLIC, REPORTER, HANDLER = "public", "reporter", "handler"
@@ -266,11 +287,31 @@ def _none_if_empty(value: str | None) -> str | None:
     return value or None
 
 
+def _contact_of(report: Report) -> tuple[str, str, str]:
+    """(name, phone, e-mail) of the reporter: those given with the report, each missing one taken from the
+    account it was sent from, as the web form fills them in for a signed-in citizen (an app's report sent
+    before the API filled them in too). Only when the account was read with the report (`report_for_page`):
+    a list does not read an account per row."""
+    name, phone, email = report.contact_name, report.contact_phone, report.contact_email
+    if report.reporter_id and Report.reporter.is_cached(report) and report.reporter is not None:
+        account = report.reporter
+        name, phone, email = name or account.full_name, phone or account.phone, email or account.email
+    return name, phone, email
+
+
 def _fields(report: Report, *, view: str, powers: acting.PowerCheck | None, now: datetime) -> dict:
     """The fields of `ReportFieldsOut` for `view` (PUBLIC, REPORTER or HANDLER)."""
     handler = view == HANDLER
     contact = view in (HANDLER, REPORTER)
-    name = report.contact_name if contact else report.public_reporter_name
+    contact_name, contact_phone, contact_email = _contact_of(report)
+    if contact:
+        name = contact_name
+    elif report.show_name_publicly and not report.contact_name:  # the account's name, as asked
+        from citydesk.lib.privacy import hide_contacts
+
+        name = hide_contacts(contact_name)
+    else:
+        name = report.public_reporter_name
     data = dict(
         code=report.code,
         category=report.category.code,
@@ -300,9 +341,9 @@ def _fields(report: Report, *, view: str, powers: acting.PowerCheck | None, now:
     )
     if contact:  # never to the public, not even masked: "show my name" is about the name only
         data.update(
-            contact_name=_none_if_empty(report.contact_name),
-            contact_phone=_none_if_empty(report.contact_phone),
-            contact_email=_none_if_empty(report.contact_email),
+            contact_name=_none_if_empty(contact_name),
+            contact_phone=_none_if_empty(contact_phone),
+            contact_email=_none_if_empty(contact_email),
             answers=report.answers or {},
             channel=report.channel,
         )
@@ -315,6 +356,41 @@ def _fields(report: Report, *, view: str, powers: acting.PowerCheck | None, now:
     return data
 
 
+def file_visible(report: Report, attachment: Attachment, view: str) -> bool:
+    """Is the file listed for (and served to) `view`? The handling unit: every file. The reporter: their
+    own (photos, PDF files, those sent with an answer) and the unit's public ones. Anyone: the public ones
+    (of a report shown to the public)."""
+    if view == HANDLER:
+        return True
+    if view == REPORTER:
+        return attachment.public or not is_unit_file(report, attachment)
+    return attachment.public
+
+
+def _attachment_out(
+    report: Report, attachment: Attachment, *, view: str, token: str = "", name: str | None = None
+) -> AttachmentOut:
+    """A file as `view` reads it (see `AttachmentOut`), with URLs that open for that reader: a reporter
+    who read the report with their `token` gets it in the URLs (a signed-in one needs none)."""
+    base = f"/api/v1/reports/{report.code}/attachments/{attachment.pk}"
+    query = f"?{urlencode({'token': token})}" if view == REPORTER and token else ""
+    own = view == REPORTER and not is_unit_file(report, attachment)
+    copy = bool(attachment.public_file) and (attachment.public or own)
+    original = view == HANDLER or (own and not attachment.public_file)
+    return AttachmentOut(
+        id=attachment.pk,
+        name=name if name is not None else attachment.original_name,
+        content_type=attachment.content_type,
+        public_url=f"{base}/public{query}" if copy else None,
+        private_url=f"{base}/original{query}" if original else None,
+    )
+
+
+def _reporters_token(report: Report, token: str) -> str:
+    """The citizen token to put in a reporter's file URLs: theirs when they came with it."""
+    return token if token and report.citizen_token and token == report.citizen_token else ""
+
+
 def _out(
     report: Report,
     *,
@@ -323,11 +399,13 @@ def _out(
     known_events: list[ReportEvent] | None = None,
     known_attachments: list[Attachment] | None = None,
     known_rating: Rating | object | None = _UNKNOWN,
+    token: str = "",
 ) -> dict:
     """The API view of a report for `view` (PUBLIC, REPORTER or HANDLER); `known_*` are its
     events/attachments/rating when already in hand. A handler's view lists in `allowed_actions` the moves
     the user whose `powers` are checked may make now (none without it); the reporter's, what they may do
-    as the tracking page offers it (`reporter_actions`)."""
+    as the tracking page offers it (`reporter_actions`). `token`: the citizen token the reporter came
+    with, carried in their file URLs."""
     now = timezone.now()
     handler = view == HANDLER
     contact = view in (HANDLER, REPORTER)
@@ -347,23 +425,15 @@ def _out(
                     right=e.right if handler else None,
                 )
             )
-    attachments = []
     files = list(report.attachments.all() if known_attachments is None else known_attachments)
     number_public_files(files)
-    for a in files:
-        if not (a.public or handler):
-            continue
-        base = f"/api/v1/reports/{report.code}/attachments/{a.pk}"
-        attachments.append(
-            AttachmentOut(
-                id=a.pk,
-                # The name it came with often names its sender: the public reads "Ảnh 1.jpg".
-                name=a.original_name if contact else a.public_name,
-                content_type=a.content_type,
-                public_url=f"{base}/public" if a.public and a.public_file else None,
-                private_url=f"{base}/original" if handler else None,
-            )
-        )
+    token = _reporters_token(report, token)
+    attachments = [
+        # The name it came with often names its sender: the public reads "Ảnh 1.jpg".
+        _attachment_out(report, a, view=view, token=token, name=a.original_name if contact else a.public_name)
+        for a in files
+        if file_visible(report, a, view)
+    ]
     rating = _rating_of(report) if known_rating is _UNKNOWN else cast(Rating | None, known_rating)
     # A rating of an earlier resolution (reopened and resolved again since) is in the history only.
     shown = None if citizen_services.rating_superseded(report, rating) else rating
@@ -401,12 +471,75 @@ def _get(code: str) -> Report:
 # --- Intake and reading ---------------------------------------------------------------------------
 
 
-@router.post("/reports", response={201: ReportCreatedOut, 200: ReportCreatedOut}, auth=None)
-def report_create(request: HttpRequest, payload: ReportIn, response: HttpResponse) -> Status:
+_CREATE_REFUSALS = {
+    "responses": {
+        429: {
+            **_error_response(
+                "Too many reports from this network address within the hour (callers who are not staff): "
+                "nothing was stored. `Retry-After` says in how many seconds the next one is taken."
+            ),
+            "headers": {
+                "Retry-After": {
+                    "description": "Seconds until a report from this network address is taken again.",
+                    "schema": {"type": "integer"},
+                }
+            },
+        }
+    }
+}
+
+
+def too_many_reports(request: HttpRequest, exc: ReportsLimited) -> HttpResponse:
+    """The 429 of `ReportsLimited`, with the API's error body and `Retry-After`."""
+    from citydesk.api import api
+
+    body: dict[str, object] = {"detail": exc.message}
+    if exc.field:
+        body["field"] = exc.field
+    answer = api.create_response(request, body, status=exc.status)
+    answer["Retry-After"] = str(exc.retry_after)
+    return answer
+
+
+def _account_contact(user: User, payload: ReportIn) -> tuple[str, str, str]:
+    """(name, phone, e-mail) of a report sent from a citizen's account: those given, each left empty
+    taken from the account, as the web form fills them in for a signed-in citizen (the handling unit
+    reads who reported it; the name shows when `show_name_publicly`). An account's phone stored in an
+    old form the intake would refuse is left out, not refused in a field the caller did not send."""
+    name = payload.contact_name or (user.full_name or "")[: Report._meta.get_field("contact_name").max_length]
+    email = payload.contact_email
+    if not email and user.email:
+        try:
+            email = valid_email(user.email)
+        except DomainError:
+            email = ""
+    phone = payload.contact_phone
+    if not phone and user.phone:
+        try:
+            phone = services.normalize_phone(user.phone)
+        except DomainError:
+            phone = ""
+    return name, phone, email
+
+
+@router.post(
+    "/reports",
+    response={201: ReportCreatedOut, 200: ReportCreatedOut},
+    auth=None,
+    openapi_extra=_CREATE_REFUSALS,
+)
+def report_create(request: HttpRequest, payload: ReportIn, response: HttpResponse) -> Status | HttpResponse:
     """Submit a report. Anonymous or authenticated; `Idempotency-Key` makes retries safe.
 
     An operator or officer entering a caller's report uses channel `hotline`; the caller's contact goes in
-    the contact fields.
+    the contact fields. Signed in as a citizen, the contact fields left empty are the account's (its
+    name, e-mail and phone), as the web form fills them in.
+
+    Callers who are not staff (anonymous, or a citizen's account) send at most
+    CITYDESK_REPORT_ADDRESS_LIMIT_PER_HOUR reports (30 by default) an hour from one network address (an
+    IPv6 /64): past it, 429 with `Retry-After`, and nothing is stored. An e-mail address or phone number
+    given without an account receives at most CITYDESK_REPORT_ACKS_PER_CONTACT_PER_DAY acknowledgements
+    a day: past it the report is still taken (`acknowledged: false`), nothing is sent there.
 
     A retry with the same `Idempotency-Key` and the same body (every field, contact details and answers
     included) answers 200 with the first report and its `citizen_token`, from any network address (a
@@ -419,6 +552,11 @@ def report_create(request: HttpRequest, payload: ReportIn, response: HttpRespons
     channel = payload.channel or Channel.APP
     entered_by = None
     reporter = user
+    contact_name, contact_phone, contact_email = (
+        payload.contact_name,
+        payload.contact_phone,
+        payload.contact_email,
+    )
     if channel == Channel.HOTLINE:
         if user is None:
             raise NotAllowed(
@@ -427,30 +565,36 @@ def report_create(request: HttpRequest, payload: ReportIn, response: HttpRespons
         entered_by, reporter = user, None
     elif channel not in (Channel.APP, Channel.WEB):
         raise DomainError(_("Channel “%(c)s” cannot be used here.") % {"c": channel}, field="channel")
+    elif user is not None:
+        contact_name, contact_phone, contact_email = _account_contact(user, payload)
     key = idempotency_key(request)  # refused when too long: cut, two keys would be one
     # Not the network address: a retry comes from wherever the phone is now. The first report is handed
     # back only for the same body (`services.intake._same_request`), which holds its every detail.
     scope = f"user:{user.pk}" if user else "anon"
-    intake = services.report_submit(
-        category=payload.category,
-        description=payload.description,
-        channel=channel,
-        lon=payload.lon,
-        lat=payload.lat,
-        address=payload.address,
-        ward_code=payload.ward_code,
-        province_code=payload.province_code,
-        contact_name=payload.contact_name,
-        contact_phone=payload.contact_phone,
-        contact_email=payload.contact_email,
-        show_name_publicly=payload.show_name_publicly,
-        is_public=payload.is_public,
-        answers=payload.answers,
-        reporter=reporter,
-        entered_by=entered_by,
-        idempotency_scope=scope,
-        idempotency_key=key,
-    )
+    try:
+        intake = services.report_submit(
+            category=payload.category,
+            description=payload.description,
+            channel=channel,
+            lon=payload.lon,
+            lat=payload.lat,
+            address=payload.address,
+            ward_code=payload.ward_code,
+            province_code=payload.province_code,
+            contact_name=contact_name,
+            contact_phone=contact_phone,
+            contact_email=contact_email,
+            show_name_publicly=payload.show_name_publicly,
+            is_public=payload.is_public,
+            answers=payload.answers,
+            reporter=reporter,
+            entered_by=entered_by,
+            idempotency_scope=scope,
+            idempotency_key=key,
+            network_address=request.META.get("REMOTE_ADDR", ""),
+        )
+    except ReportsLimited as exc:
+        return too_many_reports(request, exc)
     report = intake.report  # already in hand: no re-read (it was a third of the intake time)
     view = HANDLER if selectors.handles(user, report) else REPORTER  # the caller made it, or entered it
     powers = acting.PowerCheck(user)
@@ -464,8 +608,9 @@ def report_create(request: HttpRequest, payload: ReportIn, response: HttpRespons
             known_rating=None,
         )
     else:
-        body = _out(report, view=view, powers=powers)
+        body = _out(report, view=view, powers=powers, token=report.citizen_token)
     body["citizen_token"] = report.citizen_token
+    body["acknowledged"] = intake.acknowledged
     if not intake.created:
         response[REPLAYED_HEADER] = "true"
     return Status(201 if intake.created else 200, body)
@@ -826,7 +971,7 @@ def report_detail(request: HttpRequest, code: str, token: str = "") -> dict:
         raise NotFound(_("No report %(code)s.") % {"code": code}, field="code")
     if view == HANDLER:  # who among the staff read the reporter's contact details
         record_case_access(request, report, "api", user=user)
-    return _out(report, view=view, powers=acting.PowerCheck(user))
+    return _out(report, view=view, powers=acting.PowerCheck(user), token=token)
 
 
 # --- Officer actions ------------------------------------------------------------------------------
@@ -965,7 +1110,9 @@ def report_rating(request: HttpRequest, code: str, payload: ReportRatingIn) -> d
             token=payload.token,
         )
     report = _get(report.code)
-    return _out(report, view=_viewer(user, report, payload.token), powers=acting.PowerCheck(user))
+    return _out(
+        report, view=_viewer(user, report, payload.token), powers=acting.PowerCheck(user), token=payload.token
+    )
 
 
 class FollowIn(BodyIn):
@@ -1071,6 +1218,30 @@ def report_follow_confirm(request: HttpRequest, code: str, payload: FollowConfir
     return _following_out(code.upper(), outcome)
 
 
+@router.delete(
+    "/reports/{code}/follow",
+    response={204: None},
+    auth=AUTH,
+    openapi_extra={
+        "responses": {
+            403: _error_response("A signed-in session without its CSRF token."),
+            404: _error_response("The account does not follow this report, or there is no such report."),
+            409: _error_response(
+                "The account sent this report: its updates come to the reporter, not to a follower."
+            ),
+        }
+    },
+)
+def report_unfollow(request: HttpRequest, code: str) -> Status:
+    """Stop following a report (signed in: bearer token, or the session with its CSRF token): the
+    account's follows of it end, whether it followed as the account or with its own e-mail address or
+    phone number (`GET /me/follows` lists them); 204. An address followed without an account stops with
+    the link at the end of each update e-mail (or SMS). Not following it (or no such report): 404 naming
+    `code`. The account's own report: 409 (the reporter's updates are not a follow)."""
+    citizen_services.report_unfollow_account(code=code.strip().upper(), user=request.user)
+    return Status(204, None)
+
+
 # --- Attachments ----------------------------------------------------------------------------------
 
 
@@ -1103,21 +1274,57 @@ _UPLOAD_FORM = {
 }
 
 
+# Retries made safe, as report creation does (`citydesk.api.IDEMPOTENT_CREATES`): the header and the replay.
+IDEMPOTENCY_HEADER = dict(IDEMPOTENCY_PARAMETER)
+REPLAY_RESPONSE_HEADERS = {
+    REPLAYED_HEADER: {
+        "description": "`true`: a replay of an earlier request with the same Idempotency-Key.",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+
+_ATTACH_REFUSALS = {
+    **_UPLOAD_FORM,
+    "parameters": [IDEMPOTENCY_HEADER],
+    "responses": {
+        200: {"headers": REPLAY_RESPONSE_HEADERS},
+        401: _error_response("A bearer token that is not valid."),
+        403: _error_response(
+            "Neither the reporter nor the handling unit (a report the caller may not read: 404), or a "
+            "signed-in session without its CSRF token."
+        ),
+        409: _error_response(
+            "The reporter adds no files to a merged, closed or rejected report (`field`: file), as they "
+            "send it no answer."
+        ),
+        422: _error_response("The Idempotency-Key was already used for a different file."),
+    },
+}
+
+
 @router.post(
-    "/reports/{code}/attachments", response={201: AttachmentOut}, auth=None, openapi_extra=_UPLOAD_FORM
+    "/reports/{code}/attachments",
+    response={201: AttachmentOut, 200: AttachmentOut},
+    auth=None,
+    openapi_extra=_ATTACH_REFUSALS,
 )
 def report_attach(
     request: HttpRequest,
+    response: HttpResponse,
     code: str,
     file: File[UploadedFile] = None,  # type: ignore[assignment]  # missing: refused below, naming `file`
     token: str = Form(""),
     public: bool = Form(False),
 ) -> Status:
-    """Add a photo (JPEG, PNG, WebP) or a PDF: the reporter (token) or an officer of the handling unit.
+    """Add a photo (JPEG, PNG, WebP) or a PDF: the reporter (signed in, or with the `token`) or an officer
+    of the handling unit.
 
     An officer's photo is internal unless `public` is true, as on the officer's page; the reporter's
-    photos are shown with the report (`public` is not theirs to set); a PDF is never public. The answer's
-    `private_url` (the original, with its metadata) is for the handling unit only."""
+    photos are shown with the report (`public` is not theirs to set); a PDF is never public. The reporter
+    adds no files to a merged, closed or rejected report (409, `field: "file"`), as they send it no
+    answer. The answer's URLs open for the caller (see `AttachmentOut`). With an `Idempotency-Key`
+    header, a retry of the same upload (the same file, name and `public`) answers 200 with the file
+    stored the first time and `Idempotent-Replayed: true`; the same key with another file, 422."""
     user = _optional_user(request)
     report = _get(code)
     with _unseen_is_not_found(user, code, token):
@@ -1131,28 +1338,34 @@ def report_attach(
             officer, public = False, True
         else:
             raise NotAllowed(_("Only the reporter or the handling unit can add files."), field="token")
+    key = idempotency_key(request)
     if file is None:
         raise DomainError(_("Choose the file to add."), field="file")
-    attachment = attachment_add(
-        report=report, upload=file, actor=actor, user=user, public=public, by_unit=officer
+    added = attachment_add_once(
+        report=report,
+        upload=file,
+        actor=actor,
+        user=user,
+        public=public,
+        by_unit=officer,
+        idempotency_key=key,
     )
-    base = f"/api/v1/reports/{report.code}/attachments/{attachment.pk}"
-    return Status(
-        201,
-        AttachmentOut(
-            id=attachment.pk,
-            name=attachment.original_name,
-            content_type=attachment.content_type,
-            public_url=f"{base}/public" if attachment.public and attachment.public_file else None,
-            private_url=f"{base}/original" if officer else None,
-        ),
+    view = HANDLER if officer else REPORTER
+    body = _attachment_out(
+        report, added.attachment, view=view, token="" if officer else _reporters_token(report, token)
     )
+    if not added.created:
+        response[REPLAYED_HEADER] = "true"
+    return Status(201 if added.created else 200, body)
 
 
 _ORIGINAL_REFUSALS = {
     "responses": {
         401: _error_response("A bearer token that is not valid."),
-        403: _error_response("The original file (`original`) is for the handling unit only."),
+        403: _error_response(
+            "A photo's original (`original`, with its metadata) is for the handling unit: others open its "
+            "copy without metadata (`public`). The reporter opens the original of their own PDF files."
+        ),
     }
 }
 
@@ -1164,12 +1377,23 @@ FILE_VARIANTS = ("public", "original")
 @router.get(
     "/reports/{code}/attachments/{attachment_id}/{variant}", auth=None, openapi_extra=_ORIGINAL_REFUSALS
 )
-def report_attachment_file(request: HttpRequest, code: str, attachment_id: int, variant: str) -> FileResponse:
-    """A file of the report: `variant` is `public` (the copy without metadata, for anyone who may read the
-    report) or `original` (the file as sent, for the handling unit). Another variant: 404 naming
-    `variant`; an unknown file: 404 naming `attachment_id`."""
+def report_attachment_file(
+    request: HttpRequest,
+    code: str,
+    attachment_id: int,
+    variant: str,
+    token: str = Query("", description="The reporter's `citizen_token` (without an account)."),
+) -> FileResponse:
+    """A file of the report: `variant` is `public` (a photo's copy without metadata) or `original` (the
+    file as sent). Anyone who may read the report opens the copies of its public photos; the reporter
+    (signed in, or with `token`) the copies of their own photos and of the unit's public ones, also on
+    a report that is not public, and the originals of their own PDF files; the handling unit every file
+    in both forms. Another variant: 404 naming `variant`; a file the caller may not see: 404 naming
+    `attachment_id`; a photo's original asked by anyone but the handling unit: 403."""
+    user = _optional_user(request)
     report = _get(code)
-    if not report.shown_to_public and not selectors.can_see_private(_optional_user(request), report):
+    view = _viewer(user, report, token)
+    if not report.shown_to_public and view == PUBLIC:
         raise NotFound(_("No report %(code)s.") % {"code": code}, field="code")
     if variant not in FILE_VARIANTS:
         raise NotFound(
@@ -1177,18 +1401,25 @@ def report_attachment_file(request: HttpRequest, code: str, attachment_id: int, 
             % {"variant": variant, "variants": ", ".join(FILE_VARIANTS)},
             field="variant",
         )
-    attachment = report.attachments.filter(pk=attachment_id).first()
-    if attachment is None:
+    attachment = next((a for a in report.attachments.all() if a.pk == attachment_id), None)
+    if attachment is None or not file_visible(report, attachment, view):
         raise NotFound(_("No such file."), field="attachment_id")
     if variant == "public":
-        if not (report.shown_to_public and attachment.public and attachment.public_file):
+        if not attachment.public_file:
             raise NotFound(_("No such file."), field="attachment_id")
         handle = attachment.public_file
     else:
-        if not selectors.can_see_private(_optional_user(request), report):
-            raise NotAllowed(_("Only the handling unit sees the original file."))
+        own = view == REPORTER and not is_unit_file(report, attachment)
+        if not (view == HANDLER or (own and not attachment.public_file)):
+            raise NotAllowed(
+                _(
+                    "Only the handling unit opens a photo's original, which keeps its metadata (place, "
+                    "camera): open its copy without metadata (public_url) instead."
+                )
+            )
         handle = attachment.file
-        record_case_access(request, report, "file", user=_optional_user(request))
+        if view == HANDLER:  # the reporter's own readings are not recorded
+            record_case_access(request, report, "file", user=user)
     try:
         stream = handle.open("rb")
     except OSError:  # the stored file is gone (a restore without the uploaded files, a lost disk)

@@ -1,5 +1,5 @@
-"""REST endpoints of the reporter in the citizen app: their own reports (the web's “Your reports”,
-/cua-toi/phan-anh/) and their answer to the unit's question (the tracking page's reply form)."""
+"""REST endpoints of the citizen in the app: their own reports (the web's “Your reports”, /cua-toi/phan-anh/),
+the reports they follow, and their answer to the unit's question (the tracking page's reply form)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ from datetime import datetime
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from citydesk.api import AUTH
+from citydesk.api import AUTH, REPLAYED_HEADER, idempotency_key
 from citydesk.reports import acting, selectors, services
 from citydesk.reports.api import (
+    IDEMPOTENCY_HEADER,
+    REPLAY_RESPONSE_HEADERS,
     LocalDatetime,
     ReportOut,
     _error_response,
@@ -27,7 +29,7 @@ from citydesk.reports.api import (
 from citydesk.reports.forms import category_label
 from citydesk.reports.models import Channel, Report
 from citydesk.reports.models import Status as ReportStatus
-from citydesk.reports.services.citizen import rating_open
+from citydesk.reports.services.citizen import followed_reports, rating_open
 
 router = Router(tags=["reports"])
 
@@ -106,6 +108,80 @@ def my_reports(
     }
 
 
+# --- The reports the citizen follows -----------------------------------------------------------------
+
+
+class FollowedReportOut(Schema):
+    code: str
+    category: str
+    category_name: str
+    status: str
+    status_label: str = Field(description="As the web says it: a merged report reads as merged.")
+    duplicate_of: str | None = Field(
+        None, description="The report this one was merged into (its updates come from there: follow it)."
+    )
+    unit_name: str
+    created_at: LocalDatetime
+    updated_at: LocalDatetime
+    due_at: LocalDatetime | None
+    overdue: bool
+    resolved_at: LocalDatetime | None
+    followed_at: LocalDatetime = Field(description="When the account (or its e-mail or phone) followed it.")
+
+
+class FollowedReportsOut(Schema):
+    count: int
+    page: int
+    pages: int
+    items: list[FollowedReportOut]
+
+
+def _followed_report(report: Report, now: datetime) -> dict:
+    merged = report.duplicate_of_id is not None
+    return {
+        "code": report.code,
+        "category": report.category.code,
+        "category_name": category_label(report.category),
+        "status": report.status,
+        "status_label": _("Merged as a duplicate") if merged else str(ReportStatus(report.status).label),
+        "duplicate_of": report.duplicate_of.code if merged else None,
+        "unit_name": report.unit.name,
+        "created_at": report.created_at,
+        "updated_at": report.updated_at,
+        "due_at": report.due_at,
+        "overdue": report.is_overdue(now),
+        "resolved_at": report.resolved_at,
+        "followed_at": report.followed_at,  # type: ignore[attr-defined]  # annotated by the query
+    }
+
+
+@router.get(
+    "/me/follows",
+    response=FollowedReportsOut,
+    auth=AUTH,
+    openapi_extra={"responses": {404: _error_response("A page past the last one (`field`: page).")}},
+)
+def my_follows(
+    request: HttpRequest,
+    page: int = Query(1, ge=1),
+    page_size: int = Query(50, ge=1, le=200),
+) -> dict:
+    """The reports this account follows (`POST /reports/{code}/follow`: as the account, or with its own
+    e-mail address or phone number), the latest followed first, paged as `GET /me/reports` (a page past
+    the last one: 404 naming `page`). The reports it sent are not among them (`GET /me/reports`), nor
+    those no longer shown to the public (rejected as spam). Stop one: `DELETE /reports/{code}/follow`.
+    The full report: `GET /reports/{code}`."""
+    paginator = Paginator(followed_reports(request.user), page_size)
+    result = selectors.page_or_not_found(paginator, page)
+    now = timezone.now()
+    return {
+        "count": paginator.count,
+        "page": result.number,
+        "pages": paginator.num_pages,
+        "items": [_followed_report(r, now) for r in result.object_list],
+    }
+
+
 # --- The reporter's answer ------------------------------------------------------------------------
 
 
@@ -119,33 +195,48 @@ class ReplyIn(Schema):
 # What the operation's shape does not tell (it takes no authentication of its own): a bearer token sent
 # and invalid, and someone who is not the reporter.
 _REPLY_REFUSALS = {
+    "parameters": [IDEMPOTENCY_HEADER],
     "responses": {
+        200: {"headers": REPLAY_RESPONSE_HEADERS},
         401: _error_response("The bearer token sent is not valid."),
         403: _error_response(
             "Not the reporter (a report the caller may not read: 404), or a signed-in session without its "
             "CSRF token."
         ),
-    }
+        422: _error_response("The Idempotency-Key was already used for a different answer."),
+    },
 }
 
 
 @router.post("/reports/{code}/reply", response=ReportOut, auth=None, openapi_extra=_REPLY_REFUSALS)
-def reporter_reply(request: HttpRequest, code: str, payload: ReplyIn) -> dict:
+def reporter_reply(request: HttpRequest, response: HttpResponse, code: str, payload: ReplyIn) -> dict:
     """The reporter answers the unit's question, as the tracking page's reply form does: the answer goes
     to the handling unit (internal, with a notice to the assignee), and a report waiting for it (paused,
     `awaiting_reply`) has its clock started again. Only the reporter: signed in (bearer token, or the
     session with its CSRF token) or with the report's `token`; anyone else is refused as for a rating
     (404 for a report they may not read, 403 otherwise). A merged, closed or rejected report takes no
-    answer (409, `field: "text"`); an empty answer is refused (400, `field: "text"`). The answer is the
-    report, as its reporter sees it."""
+    answer (409, `field: "text"`); an empty answer is refused (400, `field: "text"`). The answer takes no
+    file: a photo goes to `POST /reports/{code}/attachments`. The answer is the report, as its reporter
+    sees it. With an `Idempotency-Key` header, the same answer sent again is stored once: the retry
+    gets the report with `Idempotent-Replayed: true`; the same key with another text, 422."""
     user = _optional_user(request)
+    key = idempotency_key(request)
     with _unseen_is_not_found(user, code, payload.token):
-        services.report_reply(
+        reply = services.report_reply(
             code=code.strip().upper(),
             text=payload.text,
             channel=Channel.APP,
             user=user,
             token=payload.token,
+            idempotency_key=key,
+            takes_files=False,
         )
+    if not reply.created:
+        response[REPLAYED_HEADER] = "true"
     report = _get(code)
-    return _out(report, view=_viewer(user, report, payload.token), powers=acting.PowerCheck(user))
+    return _out(
+        report,
+        view=_viewer(user, report, payload.token),
+        powers=acting.PowerCheck(user),
+        token=payload.token,
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.conf import settings
@@ -14,9 +16,9 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from citydesk.core.audit import Actor, audit_record
-from citydesk.core.errors import DomainError
+from citydesk.core.errors import Conflict, DomainError, KeyReused
 from citydesk.core.models import User
-from citydesk.reports.models import Attachment, Report
+from citydesk.reports.models import Attachment, IdempotencyKey, Report, Status
 
 # The handling unit's own files on a report (photos of the site and of the repair, official papers), counted
 # apart from the reporter's CITYDESK_MAX_ATTACHMENTS: generous, yet bounded (each can be 10 MB).
@@ -90,6 +92,28 @@ def unit_files(report: Report) -> Q:
     if report.reporter_id is not None:
         found &= ~Q(uploaded_by_id=report.reporter_id)
     return found
+
+
+def is_unit_file(report: Report, attachment: Attachment) -> bool:
+    """Is this stored file the handling unit's (`unit_files`, for one file in hand)?"""
+    return attachment.uploaded_by_id is not None and attachment.uploaded_by_id != report.reporter_id
+
+
+def file_refusal(report: Report) -> str:
+    """Why the reporter may add no more files to this report ('' when they may): as for their answers
+    (`replies.reply_refusal`), a merged, closed or rejected report takes none."""
+    if report.duplicate_of_id:
+        return _(
+            "Report %(code)s was merged into %(master)s, which handles the same problem: add your files to "
+            "%(master)s."
+        ) % {"code": report.code, "master": report.duplicate_of.code}
+    if report.status == Status.CLOSED:
+        return _(
+            "Report %(code)s is closed and takes no more files. If the problem is back, send a new report."
+        ) % {"code": report.code}
+    if report.status == Status.REJECTED:
+        return _("Report %(code)s was not accepted for handling and takes no files.") % {"code": report.code}
+    return ""
 
 
 def reporter_files_room(report: Report) -> int:
@@ -176,3 +200,77 @@ def attachment_add(
         after={"file": name, "type": attachment.content_type, "size": attachment.size},
     )
     return attachment
+
+
+# --- One upload per Idempotency-Key ---------------------------------------------------------------
+#
+# A retried upload (the app lost the answer) must not store the file twice. The key is kept as report
+# creation keeps its own (`IdempotencyKey`): its scope names the report, the file it stored and a digest of
+# the request (who sent it, how, the name and the bytes), so that the same key with another file is
+# refused (422) instead of answering with the first one.
+
+_FILE_SCOPE = "file"
+
+
+@dataclass(frozen=True)
+class Added:
+    attachment: Attachment
+    created: bool  # False: a replay of an earlier upload with the same Idempotency-Key
+
+
+def _upload_digest(upload: UploadedFile, *, by_unit: bool, public: bool) -> str:
+    upload.seek(0)
+    digest = hashlib.sha256(f"{int(by_unit)}:{int(public)}:{PurePath(upload.name or 'file').name}:".encode())
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()[:32]
+
+
+@transaction.atomic
+def attachment_add_once(
+    *,
+    report: Report,
+    upload: UploadedFile,
+    actor: Actor,
+    user: User | None = None,
+    public: bool = True,
+    by_unit: bool = False,
+    idempotency_key: str = "",
+) -> Added:
+    """`attachment_add`, once per `idempotency_key` on the report: the same key with the same upload
+    answers the file stored the first time (`created` False); with another upload, KeyReused (422). The
+    reporter's files are refused on a report that takes no more (`file_refusal`, 409) — but a replay
+    of a file stored before it was closed still answers that file."""
+    prefix = f"{_FILE_SCOPE}:{report.pk}:"
+    digest = _upload_digest(upload, by_unit=by_unit, public=public) if idempotency_key else ""
+    if idempotency_key:
+        # Under the report's lock: two copies of one upload at once cannot both store it.
+        Report.objects.select_for_update().filter(pk=report.pk).values_list("pk", flat=True).first()
+        earlier = IdempotencyKey.objects.filter(
+            report=report, key=idempotency_key, scope__startswith=prefix
+        ).first()
+        if earlier is not None:
+            stored_id, _sep, stored = earlier.scope.removeprefix(prefix).partition(":")
+            if stored != digest:
+                raise KeyReused(
+                    _(
+                        "This Idempotency-Key was already used for a different file: send a new key for a new "
+                        "file."
+                    ),
+                    field="Idempotency-Key",
+                )
+            found = report.attachments.filter(pk=int(stored_id)).first() if stored_id.isdigit() else None
+            if found is not None:
+                return Added(found, False)
+            earlier.delete()  # the file it stored is gone: this upload stores it again
+    if not by_unit and (refusal := file_refusal(report)):
+        raise Conflict(refusal, field="file")
+    attachment = attachment_add(
+        report=report, upload=upload, actor=actor, user=user, public=public, by_unit=by_unit
+    )
+    if idempotency_key:
+        IdempotencyKey.objects.create(
+            scope=f"{prefix}{attachment.pk}:{digest}", key=idempotency_key, report=report
+        )
+    return Added(attachment, True)

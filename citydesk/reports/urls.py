@@ -9,6 +9,7 @@ app_name = "reports"
 
 urlpatterns = [
     # Citizens
+    path("phan-anh/", views.public_list, name="public_list"),
     path("phan-anh/moi/", views.report_new, name="new"),
     path("phan-anh/da-gui/<str:code>/", views.report_sent, name="sent"),
     path("phan-anh/ban-do/wards.geojson", views.wards_geojson, name="wards_geojson"),

@@ -152,6 +152,8 @@ def test_production_settings_pass_check_deploy(tmp_path):
         "CITYDESK_PUBLIC_URL": "https://citydesk.example.vn",
         "CITYDESK_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "CITYDESK_SMS_GATEWAY": "citydesk.notifications.channels.HttpJsonSmsGateway",
+        "CITYDESK_SMS_URL": "https://sms.example.vn/send",
+        "CITYDESK_SMS_TOKEN": "token-of-the-sms-provider",
         "CITYDESK_DATA_DIR": str(tmp_path),
     }
     result = subprocess.run(

@@ -105,6 +105,8 @@ def test_good_values_are_still_accepted(monkeypatch, tmp_path):
         CITYDESK_PUBLIC_URL="https://citydesk.example.gov.vn/",
         CITYDESK_MAP_TILES_URL="/tiles/{z}/{x}/{y}.png",
         CITYDESK_SMS_GATEWAY="citydesk.notifications.channels.HttpJsonSmsGateway",
+        CITYDESK_SMS_URL="https://sms.example.vn/send",
+        CITYDESK_SMS_TOKEN="token-of-the-sms-provider",
         CITYDESK_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
         CITYDESK_FROM_EMAIL="UBND Phường <no-reply@ubnd.example.gov.vn>",
         CITYDESK_REPORT_CODE_PREFIX="PAHT",

@@ -217,6 +217,8 @@ def test_check_deploy_in_production_names_the_email_and_sms_defaults(tmp_path):
         "--deploy",
         CITYDESK_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
         CITYDESK_SMS_GATEWAY="citydesk.notifications.channels.HttpJsonSmsGateway",
+        CITYDESK_SMS_URL="https://sms.example.vn/send",
+        CITYDESK_SMS_TOKEN="token-of-the-sms-provider",
         **PRODUCTION_ENV,
     )
     assert "citydesk.W004" not in configured.stderr and "citydesk.W005" not in configured.stderr

@@ -353,7 +353,7 @@ def test_seed_indicators_command(demo_units):
 
     out = StringIO()
     call_command("seed-indicators", "--years", "1", stdout=out)
-    assert "indicators: 110" in out.getvalue() and DataValue.objects.exists()
+    assert "chỉ tiêu: 110" in out.getvalue() and DataValue.objects.exists()
     with pytest.raises(CommandError) as exc:
         call_command("seed-indicators", "--years", "0")
     assert exc.value.returncode == 2

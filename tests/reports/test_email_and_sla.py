@@ -88,7 +88,7 @@ def test_the_same_message_again_with_another_default_category_is_the_same_report
     report = Report.objects.get()
     sent = Notification.objects.count()
     capsys.readouterr()
-    call_command("ingest-email", str(path), "--default-category", "lighting")
+    call_command("ingest-email", str(path), "--default-category", "street_lighting")
     out = capsys.readouterr().out
     assert report.code in out and "Idempotency" not in out
     assert Report.objects.get().category.code == "road_damage"  # the first choice stays

@@ -409,7 +409,7 @@ def test_the_public_history_does_not_publish_the_request_for_information(client,
 def test_the_hotline_says_the_description_is_public(client, categories, personas):
     client.force_login(personas.operator)
     page = client.get(reverse("reports:hotline")).content.decode()
-    assert 'id="hint-description"' in page and 'aria-describedby="hint-description"' in page
+    assert 'id="hint-description"' in page and 'aria-describedby="hint-description description-count"' in page
 
 
 # --- R5. The officer's pause hint and the paused clock -----------------------------------------------

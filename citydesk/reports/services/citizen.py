@@ -13,7 +13,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -30,6 +30,7 @@ from citydesk.reports.models import (
     Follower,
     FollowRequest,
     Rating,
+    RejectReason,
     Report,
     ReportEvent,
     Status,
@@ -581,3 +582,73 @@ def report_unfollow(*, key: str) -> str:
             before={"follower": follower_id},
         )
     return code
+
+
+# --- An account's follows (the app's list, and stopping one) ----------------------------------------
+#
+# An account follows a report as itself (`Follower.user`), and also by its own e-mail address (a follow by
+# that address made before, or without, signing in) or its own phone number (`report_follow_request`
+# stores a follow with the account's own phone as that phone, with no code asked). All of them are the
+# account's: listed together, and all stopped together. The reports it sent are not among them: their
+# updates come to the reporter as such (`GET /me/reports`), as the tracking page offers no follow to its
+# reporter.
+
+
+def account_follows(user: User) -> Q:
+    """The follow rows that are `user`'s: as the account, by its e-mail address, or by its phone."""
+    mine = Q(user=user)
+    if user.email:
+        mine |= Q(user__isnull=True, email__iexact=user.email)
+    try:
+        phone = normalize_phone(user.phone or "", field="phone")
+    except DomainError:  # an account's phone stored in an old form: its follows are its account's
+        phone = ""
+    if phone:
+        mine |= Q(user__isnull=True, email="", phone=phone)
+    return mine
+
+
+def followed_reports(user: User) -> QuerySet[Report]:
+    """The reports `user` follows and did not send, that anyone may read (a report rejected as spam is
+    no longer shown), the latest followed first; each with `followed_at`."""
+    mine = Follower.objects.filter(account_follows(user))
+    latest = mine.filter(report=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
+    spam = Q(status=Status.REJECTED, reject_reason=RejectReason.SPAM)
+    return (
+        Report.objects.filter(pk__in=mine.values("report_id"), is_public=True)
+        .exclude(spam)
+        .exclude(reporter=user)
+        .select_related("category", "unit", "duplicate_of")
+        .annotate(followed_at=Subquery(latest))
+        .order_by("-followed_at", "-pk")
+    )
+
+
+@transaction.atomic
+def report_unfollow_account(*, code: str, user: User) -> int:
+    """`user` stops following report `code`: every follow row of theirs on it (`account_follows`) is
+    deleted; returns how many. NotFound (field `code`) when they do not follow it, and Conflict when they
+    sent it: the reporter's updates are not a follow (the tracking page offers none to its reporter)."""
+    report = Report.objects.filter(code=code).only("pk", "code", "reporter_id").first()
+    if report is not None and report.reporter_id == user.pk:
+        raise Conflict(
+            _("You sent report %(code)s: its updates come to you as its reporter, not as a follower.")
+            % {"code": report.code},
+            field="code",
+        )
+    rows = list(
+        Follower.objects.filter(account_follows(user), report=report).values_list("pk", flat=True)
+        if report is not None
+        else []
+    )
+    if not rows:
+        raise NotFound(_("You do not follow report %(code)s.") % {"code": code}, field="code")
+    Follower.objects.filter(pk__in=rows).delete()
+    audit_record(
+        actor=Actor(user_id=user.pk, label=user.full_name or user.username, right="own"),
+        action="report.unfollow",
+        object_type="report",
+        object_id=report.code,
+        before={"follower": rows[0] if len(rows) == 1 else rows},
+    )
+    return len(rows)

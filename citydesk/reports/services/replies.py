@@ -11,6 +11,7 @@ answer recorded by the operator, on their behalf (`report_reply_by_phone`).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from citydesk.core.audit import Actor, audit_record
-from citydesk.core.errors import Conflict, DomainError, DomainErrors, NotAllowed, NotFound
+from citydesk.core.errors import Conflict, DomainError, DomainErrors, KeyReused, NotAllowed, NotFound
 from citydesk.core.history_notes import actor_text, role
 from citydesk.core.models import Membership, User
 from citydesk.core.powers import ROLE_POWERS, Power
@@ -130,23 +131,49 @@ def report_reply(
     author: str = "",
     skip_bad_files: bool = False,
     idempotency_key: str = "",
+    takes_files: bool = True,
 ) -> Reply:
     """Add the citizen's answer to their report.
 
     `files` are checked as at intake (photos and PDFs within the size limit). A refused file refuses the
     whole reply (field "files"), unless `skip_bad_files` (e-mail: the message cannot be sent back), when
-    the reply is stored without it and `Reply.refused` says which and why.
+    the reply is stored without it and `Reply.refused` says which and why. `takes_files`: the form the
+    answer came from has a place for files (the REST API's answer has none: an empty one is asked for its
+    text only).
+
+    `idempotency_key`: an e-mail's Message-ID is taken once (`reply:email`). Any other channel's key is
+    the caller's Idempotency-Key, kept per report with a digest of the answer (`_reply_scope`): the same
+    key with the same answer is the first one again (`created` False, even once the report is closed),
+    with another answer KeyReused (422), as for report creation.
     """
     report = _locked(code)
     if not may_reply(report, user=user, token=token, email=email):
         raise NotAllowed(_("Only the person who sent this report can answer the unit's questions about it."))
+    scope = ""
+    if idempotency_key and channel != Channel.EMAIL:
+        prefix = f"reply:{channel}:{report.pk}:"
+        scope = prefix + _reply_digest(text, files)
+        earlier = IdempotencyKey.objects.filter(
+            report=report, key=idempotency_key, scope__startswith=prefix
+        ).first()
+        if earlier is not None:
+            if earlier.scope != scope:
+                raise KeyReused(
+                    _(
+                        "This Idempotency-Key was already used for a different answer: send a new key for a "
+                        "new answer."
+                    ),
+                    field="Idempotency-Key",
+                )
+            return Reply(report=report, created=False)
     refusal = reply_refusal(report)
     if refusal:
         raise Conflict(refusal, field="text")
-    if idempotency_key:
+    if idempotency_key and channel == Channel.EMAIL:
         scope = f"reply:{channel}"
         if IdempotencyKey.objects.filter(scope=scope, key=idempotency_key).exists():
             return Reply(report=report, created=False)
+    if idempotency_key:  # rolled back with the answer when it is refused below
         IdempotencyKey.objects.create(scope=scope, key=idempotency_key[:120], report=report)
     text = _reply_text(text)
     accepted, refused = _check_files(report, list(files), strict=not skip_bad_files)
@@ -157,6 +184,8 @@ def report_reply(
                 % {"list": "; ".join(f"{name}: {why}" for name, why in refused)},
                 field="files",
             )
+        if not takes_files:
+            raise DomainError(_("Write your answer."), field="text")
         raise DomainError(_("Write your answer or attach a photo."), field="text")
     signed_in = user is not None and user.is_authenticated
     label = (
@@ -195,6 +224,18 @@ def report_reply(
     return Reply(
         report=report, created=True, event=event, attached=attached, refused=refused, resumed=resumed
     )
+
+
+def _reply_digest(text: str, files: Sequence[UploadedFile]) -> str:
+    """What makes two sends of an answer the same one: its text as sent and its files (names and bytes)."""
+    digest = hashlib.sha256((text or "").encode())
+    for upload in files:
+        digest.update(f"\0{PurePath(upload.name or 'file').name}\0".encode())
+        upload.seek(0)
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+    return digest.hexdigest()[:32]
 
 
 def _reply_text(text: str) -> str:

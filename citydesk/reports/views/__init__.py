@@ -1,6 +1,7 @@
-"""Pages of the 1022 system: the citizen's report form, tracking, the hotline screen, the officer queue and
-report page. Views parse input (forms.py), call selectors and services, and render; every write goes through
-`citydesk.reports.services` (or the attachment service), whose refusals are shown next to the field at fault.
+"""Pages of the 1022 system: the citizen's report form, the public list and map, tracking, the hotline
+screen, the officer queue and report page. Views parse input (forms.py), call selectors and services, and
+render; every write goes through `citydesk.reports.services` (or the attachment service), whose refusals are
+shown next to the field at fault.
 """
 
 from citydesk.reports.views.citizen import follow, lookup, rate, report_new, report_sent, track, wards_geojson
@@ -17,6 +18,7 @@ from citydesk.reports.views.officer import (
     officer_unmerge,
     queue,
 )
+from citydesk.reports.views.public import public_list
 
 __all__ = [
     "bulk_assign",
@@ -34,6 +36,7 @@ __all__ = [
     "officer_report",
     "officer_resume",
     "officer_unmerge",
+    "public_list",
     "queue",
     "rate",
     "report_new",

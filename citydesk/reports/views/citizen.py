@@ -66,7 +66,7 @@ from citydesk.reports.services.common import (
     reporter_addresses,
     unfollow_key,
 )
-from citydesk.reports.services.intake import WardMismatch
+from citydesk.reports.services.intake import ReportsLimited, WardMismatch, acknowledged
 from citydesk.reports.services.replies import MAX_REPLY
 from citydesk.reports.system_notes import WAITING
 from citydesk.reports.views.common import (
@@ -127,6 +127,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
     categories = _report_categories()
     status = 200
     place_question: dict[str, str] | None = None
+    retry_after: int | None = None
     if request.method == "POST":
         form = ReportForm(request.POST, categories=categories)
         # The photos attached on an earlier try, kept for this browser (shown as attached on the form).
@@ -172,12 +173,16 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     idempotency_key=data["idempotency_key"],
                     ask_ward=True,  # a point in another ward than the one typed: which is right?
                     confirmed_ward=data.get("confirmed_ward") or "",
+                    network_address=request.META.get("REMOTE_ADDR", ""),
                 )
             except NotAllowed as exc:
                 return _forbidden(request, exc.message)
             except WardMismatch as exc:
                 place_question = _place_question(exc)
                 status = 400
+            except ReportsLimited as exc:  # too many from this network address: nothing stored
+                form.add_domain_error(exc)
+                status, retry_after = 429, exc.retry_after
             except DomainError as exc:
                 form.add_domain_error(exc)
                 status = _status_of(exc)
@@ -192,9 +197,12 @@ def report_new(request: HttpRequest) -> HttpResponse:
         # Refused: the photos that passed their checks are kept for the next try (not chosen again).
         kept = stage_files(request, REPORT_FORM_FILES, good, kept)
         status = max(status, 400)
-        return _report_form_page(
+        response = _report_form_page(
             request, form, categories, kept=kept, place_question=place_question, status=status
         )
+        if retry_after is not None:
+            response["Retry-After"] = str(retry_after)
+        return response
     initial: dict[str, Any] = {"province": DEFAULT_PROVINCE}
     if request.user.is_authenticated:  # their own details, to keep or change for this report
         user = request.user
@@ -410,6 +418,7 @@ def report_sent(request: HttpRequest, code: str) -> HttpResponse:
         "track_path": track_path,
         "track_url": request.build_absolute_uri(track_path),
         "photo_count": len(report.attachments.all()),
+        "acknowledged": acknowledged(report),  # past the day's messages to that address, none was sent
     }
     return render(request, "reports/report_sent.html", context)
 

@@ -41,6 +41,7 @@ from citydesk.reports.services.replies import (
     report_follow_by_phone,
     report_reopen_by_phone,
 )
+from citydesk.reports.views.citizen import text_counter
 
 try:  # routing suggestions are optional: no trained model, or the module is not installed
     from citydesk.reports.suggest import suggest as _suggest
@@ -200,6 +201,10 @@ def _hotline_page(
             "use_top": _("Use the suggested category: %(name)s (%(p)s%%)"),
         },
         "non_field_errors": form.non_field_errors(),
+        # The characters left as the operator types (a longer text is refused with the form, never cut).
+        "description_count": text_counter(
+            form["description"].value() or "", services.MAX_DESCRIPTION, "description"
+        ),
         # A landline gets no SMS: said beside the field of a form shown again, and on the confirmation.
         "phone_warning": _typed_landline(form) if form.is_bound else "",
         "landline_text": landline_warning("02838291234"),  # the same words, for the script's live warning

@@ -55,6 +55,7 @@ def map_texts_tag() -> dict[str, str]:
     return {
         "zoom_in": _("Zoom in"),
         "zoom_out": _("Zoom out"),
+        "two_fingers": _("Use two fingers to move the map."),
     }
 
 

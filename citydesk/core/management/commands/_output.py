@@ -37,9 +37,11 @@ COUNT_LABELS: dict[str, Any] = {
     "indicator_findings_open": _("open indicator findings"),
     "warned": _("warned before the deadline"),
     "escalated": _("escalated to the unit head"),
+    "escalated_nobody": _("overdue, nobody to tell"),
     "auto_closed": _("closed without the citizen's answer"),
     "triage_warned": _("warned before the triage deadline"),
-    "triage_escalated": _("escalated: not classified in time"),
+    "triage_escalated": _("not classified in time, escalated to the unit head"),
+    "triage_escalated_nobody": _("not classified in time, nobody to tell"),
 }
 
 
@@ -76,6 +78,12 @@ def whole_number(value: Any, option: str, *, low: int = 1, high: int | None = No
 class TranslatedCommand(CityDeskCommand):
     """A command whose `help` is a lazy translation: argparse needs it as a plain string."""
 
+    def get_version(self) -> str:
+        """`citydesk COMMAND --version`: CityDesk's version, not Django's (as `citydesk --version`)."""
+        from citydesk.cli import version_text
+
+        return version_text()
+
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> Any:
         self.help = str(self.help)
         return super().create_parser(prog_name, subcommand, **kwargs)
@@ -91,14 +99,16 @@ def readable_file(path: Path) -> Path:
 def import_rejected(path: Path, exc: Any, *, limit: int = 200) -> CommandError:
     """An all-or-nothing import refused: the reason, then each row's problem (row, column, message)."""
     lines = [f"{path}: {exc.message}"]
-    for error in exc.errors[:limit]:
+    # A refusal of the whole file may carry itself as its one row error ("Tệp trống." twice): said once.
+    errors = [e for e in exc.errors if e.column or e.message != exc.message]
+    for error in errors[:limit]:
         lines.append(
             "  "
             + gettext("row %(row)s, %(column)s: %(message)s")
             % {"row": error.row, "column": error.column or "-", "message": error.message}
         )
-    if len(exc.errors) > limit:
-        more = len(exc.errors) - limit
+    if len(errors) > limit:
+        more = len(errors) - limit
         lines.append("  " + ngettext("… and %(n)s more", "… and %(n)s more", more) % {"n": number(more)})
     return CommandError("\n".join(lines), returncode=2)
 

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -6,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from citydesk.core.errors import DomainError
+from citydesk.core.imports import RowError
 from citydesk.core.management.commands._output import (
     TranslatedCommand,
     import_rejected,
@@ -13,6 +15,16 @@ from citydesk.core.management.commands._output import (
     readable_file,
 )
 from citydesk.ratings.services import ImportRejected, ratings_import
+from citydesk.ratings.services.imports import COLUMN_TITLES, REQUIRED
+
+
+def _header_in_vietnamese(error: RowError) -> RowError:
+    """A missing column named by its title in the site's language ("tháng"), not by its English key
+    ("month") even when the file's other headers are English: the column is not in the file to be named
+    as it writes it (the message gives both names)."""
+    if error.row == 1 and error.column in REQUIRED:
+        return replace(error, column=str(COLUMN_TITLES[error.column]))
+    return error
 
 
 class Command(TranslatedCommand):
@@ -33,6 +45,7 @@ class Command(TranslatedCommand):
         try:
             result = ratings_import(actor=self.cli_actor(), file=path)
         except ImportRejected as exc:
+            exc.errors = [_header_in_vietnamese(error) for error in exc.errors]
             raise import_rejected(path, exc) from exc
         except DomainError as exc:
             # The file itself is the problem (its encoding, its kind): named by its path, not “(field: file)”.

@@ -2,23 +2,30 @@
 
 Exit codes, for the mail server: 0 when the message was taken (a report, an answer) or refused and its
 sender told why (now, or on an earlier delivery of the same message): stdout says which; 2 when it could
-not be read or nobody can be answered (no sender, an automatic message). See docs/operations.md.
+not be read or nobody can be answered (no sender, an automatic message); 64 (EX_USAGE) when the command line
+is wrong (an unknown option or --default-category), before any message is read; 75 (EX_TEMPFAIL: the mail
+server delivers it again later) for every other failure, which is not the message's: the database, the
+settings, a full disk, a bug (citydesk.cli). See docs/operations.md.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from citydesk.cli import EX_USAGE
 from citydesk.core.checks import check_public_url
+from citydesk.core.errors import DomainError
 from citydesk.core.management.commands._output import TranslatedCommand
+from citydesk.core.models import ServiceCategory
 from citydesk.reports.email_intake import Refused, process
+from citydesk.reports.services.common import _category
 
 
 class Command(TranslatedCommand):
@@ -33,6 +40,17 @@ class Command(TranslatedCommand):
         "and answered; 2: unreadable, or nobody to answer."
     )
 
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> Any:
+        """argparse's refusal of the command line exits 64 (EX_USAGE), not 2 (a refused message)."""
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser_exit = parser.exit
+
+        def exit(status: int = 0, message: str | None = None) -> NoReturn:
+            parser_exit(EX_USAGE if status == 2 else status, message)
+
+        parser.exit = exit
+        return parser
+
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
             "file", nargs="?", default="-", help=gettext_lazy("the message file (default: standard input)")
@@ -40,6 +58,8 @@ class Command(TranslatedCommand):
         parser.add_argument("--default-category", help=gettext_lazy("category when the subject has none"))
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["default_category"] is not None:
+            self._check_default_category(options["default_category"])
         source = options["file"]
         try:
             raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
@@ -78,6 +98,23 @@ class Command(TranslatedCommand):
             self.stdout.write(
                 "  " + _("attachment not accepted: %(name)s: %(why)s") % {"name": name, "why": why}
             )
+
+    def _check_default_category(self, code: str) -> None:
+        """An unknown or retired --default-category is the command line's mistake: refused once, before the
+        message is read (exit 64), rather than every message refused and its sender answered."""
+        try:
+            _category(code)
+        except DomainError as exc:
+            codes = ServiceCategory.objects.filter(
+                domain=ServiceCategory.Domain.REPORT, is_active=True
+            ).values_list("code", flat=True)
+            raise CommandError(
+                _("%(message)s (option %(option)s)")
+                % {"message": exc.message, "option": "--default-category"}
+                + "\n"
+                + _("The report categories in use: %(codes)s.") % {"codes": ", ".join(sorted(codes)) or "-"},
+                returncode=EX_USAGE,
+            ) from None
 
     def _refused(self, refused: Refused) -> None:
         """A refused message: exit 0 once its sender is told why (the mail server must not bounce it, nor

@@ -58,21 +58,34 @@ class Command(TranslatedCommand):
         batch_size = whole_number(options["batch_size"], "--batch-size")
         verbose = options.get("verbosity", 1) >= 1
         last_print = [time.perf_counter()]
+        kept = [0]  # reports written and committed so far (one transaction per batch)
 
         def progress(done: int, total: int) -> None:
+            kept[0] = done
             now = time.perf_counter()
             if verbose and total >= 100_000 and (now - last_print[0] > 5 or done == total):
                 last_print[0] = now
                 self.stderr.write(f"  {number(done)} / {number(total)}")
 
-        result = seed_reports(
-            count=count,
-            seed=seed,
-            province=options["province"],
-            months=months,
-            batch_size=batch_size,
-            progress=progress,
-        )
+        try:
+            result = seed_reports(
+                count=count,
+                seed=seed,
+                province=options["province"],
+                months=months,
+                batch_size=batch_size,
+                progress=progress,
+            )
+        except KeyboardInterrupt:
+            # Stopped with Ctrl-C: the batches written stay (citydesk.cli then says "stopped", exit 130).
+            self.stderr.write(
+                _(
+                    "Stopped: %(kept)s of the %(count)s synthetic reports were created and are kept; the batch "
+                    "being written was undone."
+                )
+                % {"kept": number(kept[0]), "count": number(count)}
+            )
+            raise
         if not verbose:
             return
         self.stdout.write(

@@ -138,10 +138,73 @@
     }).addTo(map);
   }
 
+  /* A phone or a tablet (its main pointer a finger): one finger scrolls the page, two move and zoom the map
+     (Leaflet's pinch pans too), a tap still puts the point. The map is half the screen: dragged with one
+     finger it kept the page from scrolling. A mouse (even on a touch laptop) drags as before. */
+  function touchFirst() {
+    return !!(window.matchMedia && window.matchMedia("(pointer: coarse)").matches);
+  }
+
+  /* The hint "Use two fingers to move the map", shown on a touch screen: the page's own line above the
+     map (data-touch-hint names it), else one made from the map texts every page carries. */
+  function showTouchHint(container) {
+    var hint = container.dataset.touchHint ? document.getElementById(container.dataset.touchHint) : null;
+    if (!hint) {
+      var text = readJSON("citydesk-map-texts").two_fingers;
+      if (!text) return;
+      hint = el("p", { className: "hint map-touch-hint", id: (container.id || "map") + "-touch-hint" }, text);
+      var anchor = container.closest(".map-wrap") || container;
+      anchor.parentNode.insertBefore(hint, anchor);
+    }
+    hint.hidden = false;
+    var described = (container.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+    if (described.indexOf(hint.id) < 0) container.setAttribute("aria-describedby", described.concat(hint.id).join(" "));
+  }
+
+  /* A tooltip kept inside its map: Leaflet puts a sticky one left or right of the finger, and a long ward
+     name near the edge was cut off ("g Tân Định (gần đúng)"). Moved in, it loses its little arrow. */
+  var InsideTooltip = window.L ? L.Tooltip.extend({
+    _setPosition: function (pos) {
+      L.Tooltip.prototype._setPosition.call(this, pos);
+      var map = this._map;
+      var node = this._container;
+      if (!map || !node) return;
+      // Where it is drawn (Leaflet's margins for the arrow included), against the map's box.
+      var box = map.getContainer().getBoundingClientRect();
+      var tip = node.getBoundingClientRect();
+      var pad = 4;
+      var dx = 0;
+      var dy = 0;
+      if (tip.right > box.right - pad) dx = box.right - pad - tip.right;
+      if (tip.left + dx < box.left + pad) dx = box.left + pad - tip.left;
+      if (dx) {
+        // Moved sideways it would cover the point put by the tap: above it then, or below near the top.
+        var gap = tip.height / 2 + 14;
+        dy = tip.top - gap < box.top + pad ? gap : -gap;
+      }
+      if (tip.bottom + dy > box.bottom - pad) dy = box.bottom - pad - tip.bottom;
+      if (tip.top + dy < box.top + pad) dy = box.top + pad - tip.top;
+      node.classList.toggle("tooltip-moved-in", !!(dx || dy));
+      if (dx || dy) L.DomUtil.setPosition(node, L.DomUtil.getPosition(node).add(L.point(dx, dy)));
+    },
+  }) : null;
+
+  function insideTooltip(content, options) {
+    return new InsideTooltip(options).setContent(content);
+  }
+
   function initMap(container) {
     if (!window.L) return null;
     container.textContent = "";
-    var map = L.map(container, { attributionControl: false, zoomControl: false, keyboard: true, zoomSnap: 0.5 });
+    var touch = touchFirst();
+    var map = L.map(container, {
+      attributionControl: false, zoomControl: false, keyboard: true, zoomSnap: 0.5,
+      dragging: !touch, touchZoom: true,
+    });
+    if (touch) {
+      container.classList.add("map-two-fingers");
+      showTouchHint(container);
+    }
     keepShapesOutOfTabOrder(map);
     addZoomControl(map);
     L.control.attribution({ prefix: "Leaflet" }).addTo(map);
@@ -170,7 +233,7 @@
             onEachFeature: function (feature, layer) {
               var p = feature.properties || {};
               var label = p.name + (p.approximate && approx ? " (" + approx + ")" : "");
-              layer.bindTooltip(label, { sticky: true, className: "ward-label" });
+              layer.bindTooltip(insideTooltip(label, { sticky: true, className: "ward-label" }));
             },
           }).addTo(map);
           state.wards.bringToBack();
@@ -178,6 +241,150 @@
         })
         .catch(function () { /* the map stays usable without the ward layer */ });
     };
+    return state;
+  }
+
+  /* ---- Photos: checked against the server's limit before sending -------------------------------- */
+
+  /* A phone photo is often larger than the server takes (CITYDESK_MAX_ATTACHMENT_MB, given by the page as
+     data-max-mb): sent whole it went up for a minute, then came back refused. A photo over the limit is
+     made smaller here (long side 2,560 px, JPEG; the server re-encodes every image and strips its EXIF data
+     anyway); any other file over it is named beside the field and taken out of the selection, not sent. The
+     others keep their order and names. Without this script (or DataTransfer), the server's check stays. */
+  var PHOTO_TYPES = /^image\/(jpeg|png|webp)$/;
+  var PHOTO_NAMES = /\.(jpe?g|png|webp)$/i;
+  var PHOTO_STEPS = [[2560, 0.85], [2048, 0.8], [1600, 0.75]];  // long side in px, JPEG quality
+
+  function canReplaceFiles() {
+    try { return typeof DataTransfer === "function" && !!new DataTransfer().items; } catch (e) { return false; }
+  }
+
+  function decodeImage(file) {
+    // createImageBitmap reads a File without an object URL (the CSP allows no blob: image).
+    function plain() {
+      if (window.createImageBitmap) return createImageBitmap(file).catch(readAsImage);
+      return readAsImage();
+    }
+    function readAsImage() {
+      return new Promise(function (resolve, reject) {
+        var reader = new FileReader();
+        reader.onerror = function () { reject(new Error("read")); };
+        reader.onload = function () {
+          var image = new Image();
+          image.onload = function () { resolve(image); };
+          image.onerror = function () { reject(new Error("decode")); };
+          image.src = reader.result;  // a data: URL
+        };
+        reader.readAsDataURL(file);
+      });
+    }
+    if (!window.createImageBitmap) return plain();
+    try {
+      return createImageBitmap(file, { imageOrientation: "from-image" }).catch(plain);  // upright, as taken
+    } catch (e) {
+      return plain();
+    }
+  }
+
+  function jpegName(name) {
+    if (/\.jpe?g$/i.test(name)) return name;
+    return /\.[^./]+$/.test(name) ? name.replace(/\.[^./]+$/, ".jpg") : name + ".jpg";
+  }
+
+  function shrinkPhoto(file, limit) {
+    return decodeImage(file).then(function (image) {
+      var width = image.width;
+      var height = image.height;
+      function attempt(step) {
+        var scale = Math.min(1, step[0] / Math.max(width, height, 1));
+        var canvas = document.createElement("canvas");
+        canvas.width = Math.max(1, Math.round(width * scale));
+        canvas.height = Math.max(1, Math.round(height * scale));
+        var context = canvas.getContext("2d");
+        context.fillStyle = "#fff";  // a transparent PNG: white, not black, behind it
+        context.fillRect(0, 0, canvas.width, canvas.height);
+        context.drawImage(image, 0, 0, canvas.width, canvas.height);
+        return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", step[1]); });
+      }
+      function next(i) {
+        if (i >= PHOTO_STEPS.length) return Promise.reject(new Error("still too large"));
+        return attempt(PHOTO_STEPS[i]).then(function (blob) {
+          return blob && blob.size <= limit ? blob : next(i + 1);
+        });
+      }
+      function done() { if (image.close) image.close(); }
+      return next(0).then(function (blob) {
+        done();
+        return new File([blob], jpegName(file.name), { type: "image/jpeg", lastModified: file.lastModified });
+      }, function (error) { done(); throw error; });
+    });
+  }
+
+  function initPhotoCheck(input) {
+    var state = { pending: null, ready: function () { return Promise.resolve(state.pending); } };
+    var box = input ? document.getElementById(input.dataset.checkBox || "") : null;
+    var maxMb = input ? parseFloat(input.dataset.maxMb) : 0;
+    if (!box || !(maxMb > 0)) return state;
+    var limit = maxMb * 1024 * 1024;
+    var replacing = false;
+    function describe(on) {
+      var ids = (input.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (id) {
+        return id && id !== box.id;
+      });
+      if (on) ids.push(box.id);
+      if (ids.length) input.setAttribute("aria-describedby", ids.join(" "));
+      else input.removeAttribute("aria-describedby");
+    }
+    function show(notes) {
+      box.textContent = "";
+      notes.forEach(function (note) {
+        if (!note) return;
+        var line = el("p", { className: note.refused ? "field-error" : "hint photo-shrunk" });
+        line.appendChild(el("strong", {}, note.name));
+        line.appendChild(document.createTextNode(": " + note.text));
+        box.appendChild(line);
+      });
+      describe(!!box.firstChild);
+    }
+    input.addEventListener("change", function () {
+      if (replacing) return;
+      var files = Array.prototype.slice.call(input.files || []);
+      if (!files.some(function (file) { return file.size > limit; })) { show([]); return; }
+      var replace = canReplaceFiles();
+      var notes = [];
+      box.textContent = "";
+      box.appendChild(el("p", { className: "hint" }, input.dataset.shrinking || ""));
+      var work = Promise.all(files.map(function (file, i) {
+        if (file.size <= limit) return file;
+        var refused = { name: file.name, text: input.dataset.tooLarge || "", refused: true };
+        if (!replace || !(PHOTO_TYPES.test(file.type) || (!file.type && PHOTO_NAMES.test(file.name)))) {
+          notes[i] = refused;
+          return replace ? null : file;
+        }
+        return shrinkPhoto(file, limit).then(function (small) {
+          notes[i] = { name: file.name, text: input.dataset.shrunk || "" };
+          return small;
+        }, function () {
+          notes[i] = refused;
+          return null;
+        });
+      })).then(function (chosen) {
+        if (replace) {
+          var transfer = new DataTransfer();
+          chosen.forEach(function (file) { if (file) transfer.items.add(file); });
+          replacing = true;
+          try {
+            input.files = transfer.files;
+            input.dispatchEvent(new Event("change", { bubbles: true }));  // the field's names (files.js)
+          } finally {
+            replacing = false;
+          }
+        }
+        show(notes);
+      });
+      state.pending = work;
+      work.then(function () { if (state.pending === work) state.pending = null; });
+    });
     return state;
   }
 
@@ -236,6 +443,18 @@
     var dupBox = form.querySelector("#duplicates");
     var duplicatesChecked = false;
     clearErrorsOnChange(form);
+    // Large photos are made smaller first: a send waits for them (this listener comes before the others).
+    var photoCheck = initPhotoCheck(form.querySelector("#id_photos"));
+    form.addEventListener("submit", function (e) {
+      if (!photoCheck.pending) return;
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      var submitter = e.submitter && e.submitter.form === form ? e.submitter : null;
+      photoCheck.ready().then(function () {
+        if (form.requestSubmit) form.requestSubmit(submitter || undefined);
+        else form.submit();
+      });
+    });
     function pointChanged() {
       // A point put or removed by the script fires no event: its messages go here. A point is a place:
       // "give the place" (said under the address) goes too, when no address was typed.
@@ -372,7 +591,7 @@
     function sendForm() {
       duplicatesChecked = true;
       submitButton.disabled = true;
-      form.submit();
+      photoCheck.ready().then(function () { form.submit(); });
     }
     function followInstead(code, button, message) {
       var email = form.querySelector("#id_contact_email");
@@ -435,7 +654,11 @@
       var mine = el("button", { type: "button", className: "primary" }, cfg.dup_submit);
       mine.addEventListener("click", sendForm);
       dupBox.appendChild(mine);
-      title.focus();
+      // The box at the top of the screen, not only its heading at the bottom: on a phone the list and its
+      // buttons were below the screen. Without a jump when the citizen asks for less motion.
+      title.focus({ preventScroll: true });
+      var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+      dupBox.scrollIntoView({ block: "start", behavior: still ? "auto" : "smooth" });
     }
     form.addEventListener("submit", function (e) {
       // "Remove" beside a kept photo sends the form back to the server as it is: nothing is reported.
@@ -483,6 +706,8 @@
 
   /* ---- Queue map: the page's reports as points (the list stays the way to reach them by keyboard) -- */
 
+  var QUEUE_MARKER_RADIUS = 12;
+
   function initQueueMap(details) {
     var container = document.getElementById("queue-map");
     var points = readJSON("queue-map-points");
@@ -495,10 +720,11 @@
       var bounds = [];
       points.forEach(function (p) {
         var colour = p.overdue ? "#c8102e" : "#0b4f8a";
+        // 12 px radius: a 24 px disc (26 px with its edge) to tap (WCAG 2.5.8), 14 px was too small.
         var marker = L.circleMarker([p.lat, p.lon], {
-          radius: 7, color: colour, weight: 2, fillColor: colour, fillOpacity: 0.55,
+          radius: QUEUE_MARKER_RADIUS, color: colour, weight: 2, fillColor: colour, fillOpacity: 0.55,
         }).addTo(state.map);
-        marker.bindTooltip(p.code + " · " + p.status);
+        marker.bindTooltip(insideTooltip(p.code + " · " + p.status, {}));
         marker.on("click", function () { window.location.href = p.url; });
         bounds.push([p.lat, p.lon]);
       });
