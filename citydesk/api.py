@@ -332,7 +332,11 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     if isinstance(exc, DomainErrors):  # every input at fault, the first one first
         body["errors"] = [{"field": p.field or "body", "message": p.message} for p in exc.problems]
         body["detail"] = joined_messages([p.message for p in exc.problems])
-    return _refusal(request, body, exc.status)
+    response = _refusal(request, body, exc.status)
+    retry_after = getattr(exc, "retry_after", None)
+    if exc.status == 429 and retry_after is not None and not response.has_header("Retry-After"):
+        response["Retry-After"] = str(max(int(retry_after), 0))  # every limit says how long to wait
+    return response
 
 
 def _message(error: dict) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -316,9 +316,20 @@ CONFIRM_LINK_PARAMETER = "xac-nhan"  # the tracking page's query parameter of th
 
 
 class FollowLimited(DomainError):
-    """Too many confirmation codes to one address, or follow requests from one network address: 429."""
+    """Too many confirmation codes to one address, or follow requests from one network address: 429, with
+    the seconds until one more is taken (`retry_after`, the API's Retry-After)."""
 
     status = 429
+
+    def __init__(self, message: str, *, field: str | None = None, retry_after: int = 0) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = retry_after
+
+
+def _wait(oldest: datetime | None, window: timedelta, now: datetime) -> int:
+    if oldest is None:
+        return 0
+    return max(1, int((oldest + window - now).total_seconds()) + 1)
 
 
 @dataclass(frozen=True)
@@ -422,13 +433,15 @@ def report_follow_request(
     now = timezone.now()
     client = client_key(client)
     limit = follow_requests_per_address()
-    if FollowRequest.objects.filter(client=client, created_at__gte=now - timedelta(hours=1)).count() >= limit:
-        raise FollowLimited(
+    hour = FollowRequest.objects.filter(client=client, created_at__gte=now - timedelta(hours=1))
+    if hour.count() >= limit:
+        oldest = hour.order_by("created_at").values_list("created_at", flat=True).first()
+        raise FollowLimited(  # the sender's limit: no field is at fault
             _(
                 "Too many follow requests from this network address: at most %(n)s an hour. Please try again later."
             )
             % {"n": limit},
-            field=field,
+            retry_after=_wait(oldest, timedelta(hours=1), now),
         )
     limit = follow_codes_per_contact()
     sent = FollowRequest.objects.filter(email=email, phone=phone, created_at__gte=now - timedelta(days=1))
@@ -443,7 +456,10 @@ def report_follow_request(
                 "Too many confirmation codes were sent to this phone number today (at most %(n)s a day). "
                 "Please try again tomorrow, or log in to follow with your account."
             )
-        raise FollowLimited(message % {"n": limit}, field=field)
+        oldest = sent.order_by("created_at").values_list("created_at", flat=True).first()
+        raise FollowLimited(
+            message % {"n": limit}, field=field, retry_after=_wait(oldest, timedelta(days=1), now)
+        )
     given = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
         FollowRequest.objects.create(
