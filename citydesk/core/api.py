@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from django.conf import settings
@@ -471,16 +472,39 @@ def audit_list(
 # --- Inbox ----------------------------------------------------------------------------------------
 
 
+class NotificationObjectOut(Schema):
+    type: str = Field(description="`report` or `dossier`")
+    code: str = Field(description="its code, for `GET /reports/{code}` or `GET /dossiers/{code}`")
+
+
+def _message_objects(subject: str, body: str) -> list[dict[str, str]]:
+    """The reports and dossiers a message names (its subject first), each once: what an app links to."""
+    prefix = re.escape(getattr(settings, "CITYDESK_REPORT_CODE_PREFIX", "PA"))
+    found: dict[str, str] = {}
+    for match in re.finditer(
+        rf"\b(?:(?P<report>{prefix})|(?P<dossier>HS))-\d{{2}}-\d{{6,}}\b", f"{subject}\n{body}"
+    ):
+        found.setdefault(match.group(0), "report" if match.group("report") else "dossier")
+    return [{"type": kind, "code": code} for code, kind in found.items()]
+
+
 class NotificationOut(Schema):
     id: int
     subject: str
     body: str
     created_at: datetime
     read: bool
+    objects: list[NotificationObjectOut] = Field(
+        description="the reports and dossiers the message is about, to open them in the app"
+    )
 
     @staticmethod
     def resolve_read(obj) -> bool:  # type: ignore[no-untyped-def]
         return obj.read_at is not None
+
+    @staticmethod
+    def resolve_objects(obj) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+        return _message_objects(obj.subject, obj.body)
 
 
 @router.get("/notifications", response=list[NotificationOut], tags=["notifications"])

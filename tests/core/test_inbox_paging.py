@@ -50,3 +50,19 @@ def test_the_inbox_pages_through_every_message(personas, bearer):
 def test_an_empty_inbox_is_an_empty_first_page(personas, bearer):
     response = Client().get("/api/v1/notifications?unread=true", **bearer(personas.citizen))
     assert response.status_code == 200 and response.json() == [] and response["X-Total-Count"] == "0"
+
+
+def test_a_message_names_the_reports_and_dossiers_it_is_about(personas, bearer):
+    Notification.objects.create(
+        channel="in_app",
+        subject="Phản ánh PA-26-000123 đã được giải quyết",
+        body="Xem tại https://x.vn/tra-cuu/PA-26-000123/?t=abc. Hồ sơ HS-26-000045 cũng đã có kết quả. "
+        "PA-26-000123.",
+        recipient=personas.citizen,
+        status=Notification.Status.SENT,
+    )
+    [message] = Client().get("/api/v1/notifications", **bearer(personas.citizen)).json()
+    assert message["objects"] == [
+        {"type": "report", "code": "PA-26-000123"},
+        {"type": "dossier", "code": "HS-26-000045"},
+    ]
