@@ -409,6 +409,7 @@ ROUTES: dict[str, Route] = {
     "web:audit": NONE,
     # --- reports (1022)
     "reports:new": NONE,
+    "reports:public_list": NONE,
     "reports:sent": PUBLIC_REPORT,
     "reports:wards_geojson": Route(query="province=79"),
     "reports:lookup": Route(query="code=PA-26-999999"),
@@ -605,6 +606,14 @@ ROUTES: dict[str, Route] = {
     "api:dossier_detail": Route(kwargs=_dossier),  # public: the view without the applicant's data
     "api:dossier_action": DOSSIER,
     "api:dossier_supplement": DOSSIER,
+    "api:my_follows": NONE,
+    "api:report_unfollow": PUBLIC_REPORT,
+    "api:my_dossiers": NONE,
+    "api:dossier_payment": Route(kwargs=_dossier),
+    "api:dossier_document_file": Route(
+        kwargs=lambda w: {"code": w.dossier.code, "paper_id": w.paper.pk}, scoped=True
+    ),
+    "api:dossier_result_file": Route(kwargs=_dossier, scoped=True),
     "api:campaign_stats": Route(kwargs=lambda w: {"campaign_id": w.campaign.pk}),
     "api:dossier_targets": NONE,
     "api:rate_kiosk": NONE,
@@ -711,6 +720,7 @@ PUBLIC_GET = frozenset(
         "web:calendar",
         "web:units",
         "reports:new",
+        "reports:public_list",
         "reports:sent",
         "reports:wards_geojson",
         "reports:lookup",
@@ -793,6 +803,7 @@ PUBLIC_POST = frozenset(
         "api:report_queue",  # the same path as report_create
         "api:report_rating",
         "api:report_follow",
+        "api:report_unfollow",
         "api:report_follow_confirm",  # the code sent to an e-mail or phone, given back
         "api:reporter_reply",  # the reporter answers with the citizen token
         "api:token_create",  # the app signs in

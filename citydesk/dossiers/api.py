@@ -12,9 +12,10 @@ import json
 import re
 from collections.abc import Iterable
 
+from django.core.paginator import EmptyPage, Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Form, Query, Router, Schema
@@ -24,24 +25,31 @@ from ninja.utils import check_csrf
 
 from citydesk.api import AUTH, REPLAYED_HEADER, idempotency_key
 from citydesk.core.access import record_case_access
-from citydesk.core.errors import DomainError, NotAllowed, NotFound
+from citydesk.core.errors import DomainError, NotAllowed, NotAuthenticated, NotFound
 from citydesk.core.models import Membership, Organisation, User
 from citydesk.core.power_check import PowerCheck
 from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.core.services import api_token_user
+from citydesk.dossiers import payments
 from citydesk.dossiers.api_schemas import (
+    RATEABLE_STATUSES,
     ApplicantIn,
     CreatedOut,
     DossierActionIn,
     DossierIn,
     DossierOut,
+    MyDossiersOut,
+    PaymentIn,
+    PaymentOut,
     ProcedureDetailOut,
     ProcedurePage,
     QueuePage,
     created_view,
     dossier_view,
+    my_dossier_item,
     queue_item,
     queue_item_without_step,
+    rating_open,
 )
 from citydesk.dossiers.models import (
     FINISHED_STATUSES,
@@ -50,6 +58,8 @@ from citydesk.dossiers.models import (
     DossierStep,
     IdempotencyKey,
     Procedure,
+    ProcedureDocument,
+    ResultFile,
     ServiceLevel,
 )
 from citydesk.dossiers.models import Status as DossierStatus
@@ -62,9 +72,10 @@ from citydesk.dossiers.services import (
     dossier_receive,
     dossier_transition,
 )
-from citydesk.dossiers.services.acting import RECORD_PAYMENT, moves_open_to
+from citydesk.dossiers.services.acting import RECORD_PAYMENT, applicant_may, moves_open_to
 from citydesk.dossiers.services.replays import check_same_intake
 from citydesk.dossiers.views.citizen import online_filing_counted, online_filing_limits
+from citydesk.dossiers.views.common import serve_document
 from citydesk.lib.text import rank_by_words, search_key
 
 router = Router(tags=["dossiers"])
@@ -219,7 +230,7 @@ def _receive_once(
     channel: str,
     limited_from: str | None = None,
     **papers: object,
-) -> tuple[Dossier, bool, list[str], list[DossierStep] | None]:
+) -> tuple[Dossier, bool, list[ProcedureDocument], list[DossierStep] | None]:
     """Receive a dossier once per `Idempotency-Key` header (within `scope`): a retry gets the first one;
     the key sent again with anything else (other papers, files, applicant…) is refused with 422.
 
@@ -253,7 +264,7 @@ def _receive_once(
             online_filing_counted(limited_from, received.dossier)
         return received
 
-    def replay(dossier: Dossier) -> tuple[Dossier, bool, list[str], None]:
+    def replay(dossier: Dossier) -> tuple[Dossier, bool, list[ProcedureDocument], None]:
         check_same_intake(
             dossier,
             procedure_code=payload.procedure,
@@ -267,7 +278,7 @@ def _receive_once(
     if not key:
         with transaction.atomic():  # the dossier and its count together
             received = receive()
-        return received.dossier, True, received.missing_optional, received.steps
+        return received.dossier, True, received.missing_optional_papers, received.steps
     if (dossier := earlier()) is not None:
         return replay(dossier)
     try:
@@ -278,19 +289,19 @@ def _receive_once(
         if (dossier := earlier()) is None:
             raise
         return replay(dossier)
-    return received.dossier, True, received.missing_optional, received.steps
+    return received.dossier, True, received.missing_optional_papers, received.steps
 
 
-def _optional_missing(dossier: Dossier) -> list[str]:
+def _optional_missing(dossier: Dossier) -> list[ProcedureDocument]:
     """The optional papers a dossier was received without (what a first answer listed)."""
     given = set(dossier.documents.values_list("requirement_id", flat=True))
-    return [d.name for d in dossier.procedure.documents.all() if not d.required and d.pk not in given]
+    return [d for d in dossier.procedure.documents.all() if not d.required and d.pk not in given]
 
 
 def _created(
     dossier: Dossier,
     created: bool,
-    optional: list[str],
+    optional: list[ProcedureDocument],
     steps: list[DossierStep] | None,
     *,
     with_token: bool,
@@ -396,26 +407,80 @@ def dossier_file_online(request: HttpRequest, payload: Form[ApplicantIn], respon
 # --- Reading and moving ---------------------------------------------------------------------------
 
 
-def _full_view(dossier: Dossier, user: User | None, token: str) -> dict:
-    """The full view, with the actions this caller could make now."""
+# Actions a dossier's `allowed_actions` offers the applicant that are made elsewhere than
+# `POST /dossiers/{code}/actions`: paying the fee online, and rating the service.
+PAY, RATE = "pay", "rate"
+PAYMENT_PATH = "/api/v1/dossiers/{code}/payment"
+RATING_PATH = "/api/v1/ratings/dossiers/{code}"
+
+
+def _own_token(user: User | None, dossier: Dossier, token: str) -> str:
+    """The citizen token to carry in the files' URLs: the one the applicant read the dossier with, when
+    they are not signed in to the account it was filed with (which needs none)."""
+    if user is not None and user.is_authenticated and dossier.applicant_id == user.pk:
+        return ""
+    return token if token and dossier.citizen_token and token == dossier.citizen_token else ""
+
+
+def _full_view(dossier: Dossier, user: User | None, token: str, *, handler: bool | None = None) -> dict:
+    """The full view, with the actions this caller could make now: the moves of the workflow, and for the
+    applicant paying the fee online (`pay`) and rating the service (`rate`) when they are open."""
     steps = list(dossier.steps.all())
     allowed = moves_open_to(
         user, dossier, last_position=max((s.position for s in steps), default=0), token=token
     )
-    return dossier_view(dossier, full=True, allowed=allowed)
+    if _is_applicant(user, dossier, token):
+        if payments.pays_online(dossier):
+            allowed.append(PAY)
+        if rating_open(dossier):
+            allowed.append(RATE)
+    if handler is None:
+        handler = _is_handler(user, dossier)
+    return dossier_view(
+        dossier, full=True, allowed=allowed, handler=handler, token=_own_token(user, dossier, token)
+    )
 
 
 @router.get("/dossiers/{code}", response=DossierOut, auth=None)
 def dossier_detail(request: HttpRequest, code: str, t: str = "") -> dict:
     """A dossier. Officers of its units and its applicant (bearer token, or `?t=` the citizen token) get
     the full view, with `allowed_actions`: what the caller could do now; everyone else the public one,
-    without the applicant's personal data."""
+    without the applicant's personal data. The full view gives the URLs of the papers' files and of the
+    signed result (`documents[].url`, `result_url`), whether the service may be rated (`rating_open`),
+    and the applicant's `pay` and `rate` among `allowed_actions` when they are open."""
     user = _caller(request)
     dossier = _load(code)
-    if _is_applicant(user, dossier, t) or _is_handler(user, dossier):
+    handler = _is_handler(user, dossier)
+    if handler or _is_applicant(user, dossier, t):
         record_case_access(request, dossier, "api", user=user)  # staff only: not the applicant's reading
-        return _full_view(dossier, user, t)
+        return _full_view(dossier, user, t, handler=handler)
     return dossier_view(dossier, full=False)
+
+
+# The applicant's own moves: someone else asking for one is told it is the applicant's (not which power
+# of an officer they lack).
+APPLICANT_MOVES = frozenset({"withdraw", "supplement_received"})
+
+
+def _applicant_only(user: User | None, dossier: Dossier, action: str, token: str) -> None:
+    """Refuse (403, field `token`) a signed-in person who is neither the dossier's applicant nor an
+    officer (of any unit handling dossiers) an applicant's move: it is the applicant's, whoever else
+    asks. Officers are left to the service, whose refusal names the unit or step they lack."""
+    if action not in APPLICANT_MOVES or user is None or not user.is_authenticated:
+        return
+    if applicant_may(dossier, action, user, token) or officer_units(user) or _is_handler(user, dossier):
+        return
+    if action == "withdraw":
+        message = _(
+            "Only the applicant of dossier %(code)s can withdraw it: signed in to the account it was filed "
+            "with, or with its citizen token."
+        )
+    else:
+        message = _(
+            "Only the applicant of dossier %(code)s can send it additional papers: signed in to the account "
+            "it was filed with, with its citizen token, or with the key of the request's link."
+        )
+    raise NotAllowed(message % {"code": dossier.code}, field="token")
 
 
 @router.post("/dossiers/{code}/actions", response=DossierOut, auth=None)
@@ -430,8 +495,20 @@ def dossier_action(request: HttpRequest, code: str, payload: DossierActionIn) ->
     additional papers with their files at `POST /dossiers/{code}/supplement` (a multipart form):
     `supplement_received` from the applicant is refused here (400, field `files`); an officer recording
     papers handed in at the desk makes it here. A refusal of an officer names what they lack: the step
-    (field `step`, another unit's step) or the receiving unit (field `unit`)."""
+    (field `step`, another unit's step) or the receiving unit (field `unit`); someone signed in who is
+    neither the applicant nor an officer asking for an applicant's move is told it is the applicant's
+    (403, field `token`). `pay` and `rate` of `allowed_actions` are made at `POST /dossiers/{code}/payment`
+    and `POST /ratings/dossiers/{code}` (400, field `action`, here)."""
     user = _caller(request)
+    if payload.action in (PAY, RATE):  # offered in allowed_actions, made at their own endpoints
+        path = (PAYMENT_PATH if payload.action == PAY else RATING_PATH).format(code=lookup_text(code).upper())
+        raise DomainError(
+            _("“%(action)s” is not made here: send it to %(path)s.")
+            % {"action": payload.action, "path": path},
+            field="action",
+        )
+    if payload.action in APPLICANT_MOVES:
+        _applicant_only(user, _load(code), payload.action, payload.token)
     if payload.action == RECORD_PAYMENT:
         payment_record_at_desk(
             user=user,
@@ -515,15 +592,20 @@ def dossier_supplement(request: HttpRequest, code: str, payload: Form[Supplement
     """Send the additional papers a request asked for (multipart form), as the dossier's page does: one
     file (PDF, JPEG or PNG) per paper, named `doc_<document id>` (the ids of `GET /procedures/{code}`),
     at least one (400, field `files`); the files are checked as an online filing's are (400, field
-    `documents`). The applicant sends them with their bearer token, the citizen token or the key `k` of
-    the request's link as `token`; the handling officers may send scanned papers too. The dossier's clock
-    runs again: the time the applicant took is not counted. 409 if the dossier is not waiting for papers
-    or its `version` changed."""
+    `documents`). The applicant's answer brings a file for every paper the request names (`papers_asked`
+    of the full view; others may come beside them): without one, nothing is stored (400, field
+    `documents`, naming those missing). The applicant sends them with their bearer token, the citizen
+    token or the key `k` of the request's link as `token` (anyone else signed in who is no officer: 403,
+    field `token`); the handling officers may send scanned papers too. The dossier's clock runs again:
+    the time the applicant took is not counted. 409 if the dossier is not waiting for papers or its
+    `version` changed."""
     user = _caller(request)
+    loaded = _load(code)
+    _applicant_only(user, loaded, "supplement_received", payload.token)
     uploads = _uploads(request.FILES.lists())
     if not uploads:
         raise DomainError(_("Choose the files of the additional papers."), field="files")
-    known = set(_load(code).procedure.documents.values_list("pk", flat=True))
+    known = set(loaded.procedure.documents.values_list("pk", flat=True))
     for item in uploads:
         if item.document_id not in known:
             raise DomainError(
@@ -540,6 +622,213 @@ def dossier_supplement(request: HttpRequest, code: str, payload: Form[Supplement
         uploads=uploads,
     )
     return _answer(dossier, user, payload.token)
+
+
+# --- The applicant's own dossiers, their files and their fee ---------------------------------------
+
+
+def _page(paginator: Paginator, page: int):  # type: ignore[no-untyped-def]
+    """Page `page`, or NotFound naming `page` past the last one (as `GET /me/reports` answers)."""
+    try:
+        return paginator.page(page)
+    except EmptyPage:
+        raise NotFound(
+            _("There is no page %(n)s: the last page is %(pages)s.")
+            % {"n": page, "pages": paginator.num_pages},
+            field="page",
+        ) from None
+
+
+def _error_response(description: str) -> dict:
+    """A refusal an operation's shape does not tell, with the API's one error body (`Error`)."""
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    return {"description": description, "content": content}
+
+
+@router.get(
+    "/me/dossiers",
+    response=MyDossiersOut,
+    auth=AUTH,
+    openapi_extra={"responses": {404: _error_response("A page past the last one (`field`: page).")}},
+)
+def my_dossiers(
+    request: HttpRequest,
+    page: int = Query(1, ge=1, le=MAX_OFFSET),
+    page_size: int = Query(50, ge=1, le=200),
+) -> dict:
+    """The dossiers I filed with this account (online, signed in in the app or on the site), newest first,
+    paged as `GET /me/reports` (a page past the last one: 404 naming `page`). Each says whether it waits
+    for papers from me (`awaiting_papers`), whether its fee is to be paid online now (`payment_due`) and
+    whether I may rate it (`rating_open`). The full dossier: `GET /dossiers/{code}`."""
+    qs = (
+        Dossier.objects.filter(applicant=request.user)  # type: ignore[misc]
+        .select_related("procedure", "unit")
+        .order_by("-received_at", "-pk")
+    )
+    paginator = Paginator(qs, page_size)
+    result = _page(paginator, page)
+    dossiers = list(result.object_list)
+    finished = [d.pk for d in dossiers if d.status in RATEABLE_STATUSES]
+    if finished and hasattr(Dossier, "ratings"):
+        rated = set(
+            Dossier.objects.filter(pk__in=finished, ratings__channel="web").values_list("pk", flat=True)
+        )
+    else:
+        rated = set(finished)  # without the ratings app nothing is rated here
+    now = timezone.now()
+    return {
+        "count": paginator.count,
+        "page": result.number,
+        "pages": paginator.num_pages,
+        "items": [
+            my_dossier_item(d, now=now, payment_due=payments.pays_online(d), rated=d.pk in rated)
+            for d in dossiers
+        ],
+    }
+
+
+_FILE_REFUSALS = {
+    "parameters": [
+        {
+            "name": "t",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "the dossier's citizen token; not needed with the applicant's or an officer's "
+            "bearer token",
+        }
+    ],
+    "responses": {
+        200: {
+            "description": "The file (PDF, JPEG or PNG), served privately (`Cache-Control: private, no-store`).",
+            "content": {
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                "image/png": {"schema": {"type": "string", "format": "binary"}},
+            },
+        },
+        401: _error_response("No credentials (or a bearer token that is not valid)."),
+        403: _error_response("Not the applicant nor an officer handling the dossier."),
+    },
+}
+
+
+def _reader(request: HttpRequest, dossier: Dossier, token: str) -> tuple[User | None, bool]:
+    """Who reads a file of `dossier`: (the caller, whether they handle it); NotAuthenticated for a caller
+    who proved nothing, NotAllowed for anyone but the applicant and the officers handling it."""
+    user = _caller(request)
+    handler = _is_handler(user, dossier)
+    if handler or _is_applicant(user, dossier, token):
+        return user, handler
+    if user is None:
+        if token:
+            raise NotAuthenticated(
+                _("This citizen token does not open dossier %(code)s.") % {"code": dossier.code}
+            )
+        raise NotAuthenticated(_("You must log in to do this."))
+    raise NotAllowed(
+        _("The papers and the result of dossier %(code)s are for its applicant and the officers handling it.")
+        % {"code": dossier.code}
+    )
+
+
+@router.get("/dossiers/{code}/documents/{paper_id}", auth=None, openapi_extra=_FILE_REFUSALS)
+def dossier_document_file(request: HttpRequest, code: str, paper_id: int) -> HttpResponse:
+    """The file of one paper of the dossier (`documents[].url` of the full view): for its applicant (their
+    bearer token, or `?t=` the citizen token) and the officers handling it (whose readings are recorded).
+    A paper checked at the desk without a file, or not of this dossier: 404 naming `paper_id`."""
+    dossier = _load(code)
+    user, handler = _reader(request, dossier, request.GET.get("t", ""))
+    response = serve_document(dossier, paper_id)
+    if response is None:
+        raise NotFound(_("No such paper in dossier %(code)s.") % {"code": dossier.code}, field="paper_id")
+    if handler:
+        record_case_access(request, dossier, "file", user=user)
+    return response
+
+
+def _serve_result(result: ResultFile) -> HttpResponse | None:
+    """The signed result's file, never through a public media URL (as the dossier's papers)."""
+    try:
+        handle = result.file.open("rb")
+    except (OSError, ValueError):
+        return None
+    response = FileResponse(
+        handle,
+        content_type=result.content_type or "application/octet-stream",
+        as_attachment=result.content_type not in ("application/pdf", "image/jpeg", "image/png"),
+        filename=result.filename,
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@router.get("/dossiers/{code}/result", auth=None, openapi_extra=_FILE_REFUSALS)
+def dossier_result_file(request: HttpRequest, code: str) -> HttpResponse:
+    """The signed result's file (`result_url` of the full view): for the officers handling the dossier
+    once it is attached, for its applicant (bearer token, or `?t=` the citizen token) once the result is
+    handed over online, as the pages offer it; before that, 404 (field `code`)."""
+    dossier = _load(code)
+    user, handler = _reader(request, dossier, request.GET.get("t", ""))
+    result = dossier.signed_result if handler else dossier.delivered_result_file
+    response = _serve_result(result) if result is not None else None
+    if response is None:
+        if handler:
+            message = _("Dossier %(code)s has no signed result file.")
+        else:
+            message = _(
+                "Dossier %(code)s has no result file to download: it is here once the result is handed over online."
+            )
+        raise NotFound(message % {"code": dossier.code}, field="code")
+    if handler:
+        record_case_access(request, dossier, "file", user=user)
+    return response
+
+
+@router.post(
+    "/dossiers/{code}/payment",
+    response=PaymentOut,
+    auth=None,
+    openapi_extra={
+        "responses": {
+            401: _error_response(
+                "No credentials, a citizen token that does not open the dossier, or a "
+                "bearer token that is not valid."
+            ),
+            403: _error_response("Not the dossier's applicant (`field`: token)."),
+            409: _error_response("The fee is paid already, or the dossier is closed (`field`: payment)."),
+        }
+    },
+)
+def dossier_payment(request: HttpRequest, code: str, payload: PaymentIn) -> dict:
+    """Pay the dossier's fee online, as a payment gateway is integrated: the applicant (bearer token, or
+    `token` the citizen token) asks for the payment and is answered the gateway's page (`checkout_url`),
+    which the app opens in a web view or the browser; the payer pays or cancels there, and the gateway
+    lands on the dossier's lookup page. `paid` of `GET /dossiers/{code}` then says it. Offered as `pay`
+    in `allowed_actions` while it is open: a level-4 procedure whose fee is due (a level-3 one is paid at
+    the desk: 400, field `payment`; no fee: 400). The fee is paid once: asked again, the payment still
+    pending is answered (another tab, a retry); paid already or closed: 409."""
+    user = _caller(request)
+    dossier = _load(code)
+    if not _is_applicant(user, dossier, payload.token):
+        if user is None:
+            if payload.token:
+                raise NotAuthenticated(
+                    _("This citizen token does not open dossier %(code)s.") % {"code": dossier.code}
+                )
+            raise NotAuthenticated(_("You must log in to do this."))
+        raise NotAllowed(_("Only the applicant can pay the fee of this dossier."), field="token")
+    payer = user if user is not None and user.is_authenticated and dossier.applicant_id == user.pk else None
+    payment = payments.payment_start(dossier=dossier, user=payer)
+    return {
+        "reference": payment.reference,
+        "provider": payment.provider,
+        "provider_label": payments.provider_label(payment.provider),
+        "amount": payment.amount,
+        "state": payment.state,
+        "checkout_url": payments.checkout_link(payment),
+    }
 
 
 # --- The officer's queue --------------------------------------------------------------------------

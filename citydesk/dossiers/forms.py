@@ -7,6 +7,8 @@ form field the service names (`applicant_phone`, `documents`, `unit`…), or at 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -105,6 +107,9 @@ class DeskIntakeForm(ApplicantMixin, DomainErrorForm):
     # A dossier the unit's specialists took in directly, recorded here afterwards: it counts against the
     # target share handled through the one-stop system (Dossier.via_one_stop).
     outside_one_stop = forms.BooleanField(required=False)
+    # The form's one-time token (`new_form_token`, a hidden field): the same form sent twice (a double
+    # click, two tabs, a resend) receives one dossier, the second send gets the first.
+    form_token = forms.CharField(required=False, max_length=120)
     field_map = {"code": "procedure"}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -124,6 +129,21 @@ class DeskIntakeForm(ApplicantMixin, DomainErrorForm):
 
     def channel_value(self) -> str:
         return (getattr(self, "cleaned_data", {}) or {}).get("channel") or Channel.DESK
+
+    def token(self) -> str:
+        """The form's one-time token as sent ("" when missing or not one: the form is then received as
+        it comes, with no replay)."""
+        value = str(self.data.get("form_token") or "").strip() if self.is_bound else ""
+        return value if _TOKEN.fullmatch(value) else ""
+
+
+_TOKEN = re.compile(r"[0-9a-f]{32}")
+
+
+def new_form_token() -> str:
+    """A new one-time token for a form that must not be received twice (as the report form's
+    idempotency key, `reports.forms.new_idempotency_key`)."""
+    return uuid.uuid4().hex
 
 
 class OnlineFilingForm(ApplicantMixin, DomainErrorForm):
@@ -228,6 +248,7 @@ class PhoneCheckForm(forms.Form):
 
 
 class QueueFilterForm(forms.Form):
+    unit = _text(200)  # one unit's code (the backlog's links); checked against the viewer's units
     status = _text(20)
     procedure = _text(40)
     overdue = forms.BooleanField(required=False)

@@ -564,13 +564,18 @@ class ResultFile(models.Model):
         return str(self)
 
 
+# The carrier of a result sent by post unless the desk names another, by its official name and in English.
+DEFAULT_CARRIER = "Bưu chính công ích (VNPost)"
+DEFAULT_CARRIER_EN = "Vietnam Post (public postal service)"
+
+
 class Shipment(models.Model):
     """The result sent by public postal service (bưu chính công ích)."""
 
     dossier = models.OneToOneField(
         Dossier, on_delete=models.CASCADE, related_name="shipment", verbose_name=_("dossier")
     )
-    carrier = models.CharField(_("carrier"), max_length=100, default="Bưu chính công ích (VNPost)")
+    carrier = models.CharField(_("carrier"), max_length=100, default=DEFAULT_CARRIER)
     tracking_number = models.CharField(_("tracking number"), max_length=60)
     address = models.CharField(_("delivery address"), max_length=300)
     sent_at = models.DateTimeField(default=timezone.now, verbose_name=_("sent at"))
@@ -582,6 +587,14 @@ class Shipment(models.Model):
 
     def __str__(self) -> str:
         return self.tracking_number
+
+    @property
+    def carrier_label(self) -> str:
+        """The carrier in the active language: the default one (the public postal service) in English on
+        English pages; a carrier the desk named, as it was typed."""
+        if self.carrier == DEFAULT_CARRIER:
+            return in_active_language(DEFAULT_CARRIER, DEFAULT_CARRIER_EN)
+        return self.carrier
 
 
 class Payment(models.Model):

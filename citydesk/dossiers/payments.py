@@ -18,7 +18,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import urlencode
 
+from django.conf import settings
+from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -72,6 +75,37 @@ def adapter_for(name: str) -> PaymentAdapter:
     if adapter is None:
         raise DomainError(_("Unknown payment provider “%(p)s”.") % {"p": name}, field="provider")
     return adapter
+
+
+# The key of a checkout link handed to the applicant's app (`checkout_link`): it opens the sandbox
+# gateway's page of that one payment, in a web view that has no session of the applicant's.
+PAYMENT_TOKEN_SALT = "citydesk.dossiers.payment-link"
+PAYMENT_LINK_HOURS = 24
+
+
+def payment_token(payment: Payment) -> str:
+    return signing.dumps(payment.reference, salt=PAYMENT_TOKEN_SALT)
+
+
+def payment_token_valid(payment: Payment, token: str) -> bool:
+    """Does `token` open the gateway page of `payment` (its key, not expired)?"""
+    if not token:
+        return False
+    try:
+        reference = signing.loads(token, salt=PAYMENT_TOKEN_SALT, max_age=PAYMENT_LINK_HOURS * 3600)
+    except signing.BadSignature:  # also SignatureExpired
+        return False
+    return reference == payment.reference
+
+
+def checkout_link(payment: Payment) -> str:
+    """Where the applicant's app sends the payer to pay `payment`: the gateway's own page, as a real
+    gateway answers it (an absolute address of its own). The built-in gateway's page is one of the
+    platform's: given with the platform's public address and the key that opens it without a session."""
+    url = adapter_for(payment.provider).checkout_url(payment)
+    if url.startswith("/"):
+        url = f"{settings.CITYDESK_PUBLIC_URL}{url}?{urlencode({'k': payment_token(payment)})}"
+    return url
 
 
 # Statuses in which nothing is paid any more: refused or withdrawn (no result to pay for), or the result

@@ -33,6 +33,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from citydesk.core.models import AuditEntry
 from citydesk.dossiers.models import Channel, Dossier, DossierDocument, ProcedureDocument, ResultMethod
 from citydesk.dossiers.payments import vnd
 from citydesk.ioc.exports import PdfUnavailable, load_weasyprint, url_fetcher
@@ -72,6 +73,24 @@ def qr_svg(text: str) -> str:
 def _officer(dossier: Dossier) -> str:
     user = dossier.received_by
     return (user.full_name or user.username) if user is not None else ""
+
+
+def received_on_behalf_of(dossier: Dossier) -> str:
+    """Whose name the receiving officer acted in when they received the dossier under a delegation (ủy
+    quyền), as the audit trail recorded it; "" in their own right."""
+    if not dossier.received_by_id:
+        return ""
+    giver = (
+        AuditEntry.objects.filter(
+            object_type="dossier",
+            object_id=dossier.code,
+            action="dossier.receive",
+            right=AuditEntry.Right.DELEGATED,
+        )
+        .values_list("on_behalf_of", flat=True)
+        .first()
+    )
+    return giver or ""
 
 
 @dataclass(frozen=True)
@@ -184,6 +203,7 @@ def receipt_context(
         "printed_at": timezone.now(),
         "wording": receipt_wording(dossier),
         "officer_name": _officer(dossier),
+        "on_behalf_of": received_on_behalf_of(dossier),
     }
 
 

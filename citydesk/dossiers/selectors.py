@@ -11,16 +11,28 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from citydesk.core.models import Delegation, DivisionLevel, Membership, Organisation, OrgKind, User
-from citydesk.core.powers import ROLE_POWERS, Power
+from citydesk.core.errors import NotAllowed, NotFound
+from citydesk.core.models import (
+    AuditEntry,
+    Delegation,
+    DivisionLevel,
+    Membership,
+    Organisation,
+    OrgKind,
+    User,
+)
+from citydesk.core.powers import ROLE_POWERS, Power, Role
 from citydesk.core.selectors import descendant_ids as _descendants
 from citydesk.core.selectors import names_told_apart
 from citydesk.core.services import active_delegation_for
@@ -242,6 +254,75 @@ def is_online(procedure: Procedure) -> bool:
     return procedure.service_level >= ServiceLevel.LEVEL_3
 
 
+# --- What waits at a unit: one definition for the queue page, the API's queue and the backlog ------
+#
+# A dossier *waits at* a unit when its current step is that unit's (begun, not completed); a ward's
+# one-stop desk (Bộ phận Một cửa) counts with its ward. Of those, it is *overdue* while its clock runs
+# (not waiting for the applicant's papers) past its current step's due time or its own (the
+# appointment). The queue page (its rows at a step of my units and its "overdue only"), the API's queue
+# (GET /api/v1/dossiers) and the backlog's "waiting at the unit" all count with these functions.
+
+
+def with_desks(unit_ids: Iterable[int]) -> dict[int, int]:
+    """`unit_ids` and the one-stop desks right under them, each mapped to the unit it counts with (a desk:
+    its ward; a unit: itself)."""
+    rows = set(unit_ids)
+    desks = Organisation.objects.filter(parent_id__in=rows, kind=OrgKind.ONE_STOP_DESK).values_list(
+        "pk", "parent_id"
+    )
+    return {pk: pk for pk in rows} | {desk: parent for desk, parent in desks if desk not in rows}
+
+
+def waiting_steps(units: Iterable[int]) -> QuerySet[DossierStep]:
+    """The steps waiting at `units`: begun and not completed, each its dossier's current step (the partial
+    index of active steps, dossierstep_active: unit, due_at)."""
+    return DossierStep.objects.filter(
+        unit_id__in=sorted(units), started_at__isnull=False, completed_at__isnull=True
+    )
+
+
+def waiting_q(units: Iterable[int], step: str = "current_step__") -> Q:
+    """`waiting_steps` read from the dossiers (through their current step, `step`)."""
+    return Q(
+        **{
+            f"{step}unit_id__in": sorted(units),
+            f"{step}started_at__isnull": False,
+            f"{step}completed_at__isnull": True,
+        }
+    )
+
+
+def past_due_q(now: dt.datetime, *, step: str, dossier: str) -> Q:
+    """Past the current step's due time (`step`: the path to the step's fields) or the dossier's own
+    (`dossier`: the path to the dossier's): a dossier past its appointment is late even while its current
+    step, started late, still has time."""
+    return Q(**{f"{step}due_at__lt": now}) | Q(**{f"{dossier}due_at__lt": now})
+
+
+def clock_running_q(dossier: str = "") -> Q:
+    """The dossier's clock runs: open, and not waiting for the applicant's papers."""
+    return Q(**{f"{dossier}status__in": RUNNING_STATUSES, f"{dossier}paused_at__isnull": True})
+
+
+def overdue_q(now: dt.datetime, *, step: str = "current_step__", dossier: str = "") -> Q:
+    """Overdue: the clock runs and the dossier is past its step's due time or its own. From the dossiers
+    by default; from the steps with `step=""`, `dossier="dossier__"`."""
+    return past_due_q(now, step=step, dossier=dossier) & clock_running_q(dossier)
+
+
+def narrowed_units(units: set[int], code: str) -> set[int]:
+    """The queue narrowed to the unit whose code is `code` (with its one-stop desks, as the backlog counts
+    it), among `units`, the units the viewer's queue covers. NotFound (404) for an unknown code,
+    NotAllowed (403) for a unit outside them: a refusal naming the code, nothing of that unit shown."""
+    text = lookup_text(code)
+    org_id = Organisation.objects.filter(code=text).values_list("pk", flat=True).first()
+    if org_id is None:
+        raise NotFound(_("Unknown organisation code “%(code)s”.") % {"code": text[:40]}, field="unit")
+    if org_id not in units:
+        raise NotAllowed(_("%(unit)s is not one of your units.") % {"unit": text[:40]}, field="unit")
+    return {pk for pk in with_desks([org_id]) if pk in units}
+
+
 # --- The officer queue ----------------------------------------------------------------------------
 
 QUEUE_RELATED = ("procedure", "unit", "current_step", "current_step__unit")
@@ -255,9 +336,14 @@ class QueueFilters:
     q: str = ""
 
 
-def queue(units: set[int], filters: QueueFilters) -> QuerySet[Dossier]:
-    """Dossiers at a step of my units, and those my units received that are now elsewhere (read-only)."""
-    qs = Dossier.objects.filter(Q(current_step__unit_id__in=units) | Q(unit_id__in=units))
+def queue(units: set[int], filters: QueueFilters, now: dt.datetime | None = None) -> QuerySet[Dossier]:
+    """Dossiers waiting at a step of my units, and those my units received that are now at another unit's
+    step (read-only) or have no step left (a result to hand over, or ended). "Overdue only" lists the
+    ones waiting at my units that are overdue (`overdue_q`): a dossier my unit received that waits at a
+    department's step is the department's overdue work, counted there. Digits typed in the search find
+    the dossier with that number first (`code_number_q`)."""
+    mine = waiting_q(units)
+    qs = Dossier.objects.filter(mine | Q(unit_id__in=units))
     status = filters.status or "active"
     if status == "active":
         qs = qs.filter(status__in=ACTIVE_STATUSES)
@@ -271,21 +357,85 @@ def queue(units: set[int], filters: QueueFilters) -> QuerySet[Dossier]:
     due = Least(Coalesce("current_step__due_at", "due_at"), "due_at")
     qs = qs.annotate(work_due=due)
     if filters.overdue or status == "overdue":
-        qs = qs.filter(status__in=RUNNING_STATUSES, paused_at__isnull=True, work_due__lt=timezone.now())
+        qs = qs.filter(mine & overdue_q(now or timezone.now()))
     if filters.procedure:
         qs = qs.filter(procedure__code=lookup_text(filters.procedure))
     text = lookup_text(filters.q)
     if text:
         qs = qs.filter(code_or_applicant(text))
+        number = code_number_q(text)
+        if number is not None:  # the dossier with that number before the phones holding the digits
+            first = Case(When(number, then=Value(0)), default=Value(1), output_field=IntegerField())
+            return qs.annotate(code_first=first).order_by("code_first", "work_due", "pk")
     return qs.order_by("work_due", "pk")
 
 
+@dataclass(frozen=True)
+class QueueSummary:
+    """What the queue lists, by kind, so that its count says what it counts."""
+
+    total: int
+    waiting: int  # at a step of my units: the backlog's "waiting at the unit"
+    overdue: int  # of those, overdue: the queue's "overdue only", the backlog's and the API's count
+    ready: int  # results ready to hand over at my units' desks
+    elsewhere: int  # received by my units, now at another unit's step (read-only here)
+    ended: int  # returned, refused or withdrawn (listed with the status "all" or one of those)
+
+
+def queue_summary(units: set[int], filters: QueueFilters, now: dt.datetime | None = None) -> QueueSummary:
+    """The queue's rows counted by kind, in one query."""
+    now = now or timezone.now()
+    mine = waiting_q(units)
+    row = (
+        queue(units, filters, now)
+        .order_by()
+        .aggregate(
+            total=Count("pk"),
+            waiting=Count("pk", filter=mine),
+            overdue=Count("pk", filter=mine & overdue_q(now)),
+            ready=Count("pk", filter=Q(status=Status.RESULT_READY)),
+            open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        )
+    )
+    total, waiting, ready, open_ = row["total"], row["waiting"], row["ready"], row["open"]
+    return QueueSummary(
+        total=total,
+        waiting=waiting,
+        overdue=row["overdue"],
+        ready=ready,
+        elsewhere=open_ - waiting,
+        ended=total - open_ - ready,
+    )
+
+
+# "26-000121", "26 121", "26000121": a year's two digits and a number; "000121", "121": a number.
+_YEAR_AND_NUMBER = re.compile(r"(\d{2})\s*[-./\s]\s*(\d{1,6})|(\d{2})(\d{6})")
+_NUMBER = re.compile(r"\d{1,6}")
+
+
+def code_number_q(text: str, path: str = "") -> Q | None:
+    """The dossiers whose code the digits typed stand for, or None for other text: a year and a number
+    ("26-000121", "26000121") → HS-26-000121; a number alone ("000121", "121") → the dossier of that
+    number, whatever its year (HS-26-000121, HS-25-000121…). The prefix is the platform's."""
+    typed = (text or "").strip()
+    if not typed.isascii():
+        return None
+    if match := _YEAR_AND_NUMBER.fullmatch(typed):
+        year = match.group(1) or match.group(3)
+        number = int(match.group(2) or match.group(4))
+        prefix = getattr(settings, "CITYDESK_DOSSIER_CODE_PREFIX", "HS")
+        return Q(**{f"{path}code": f"{prefix}-{year}-{number:06d}"}) if number else None
+    if _NUMBER.fullmatch(typed) and int(typed):
+        return Q(**{f"{path}code__endswith": f"-{int(typed):06d}"})
+    return None
+
+
 def code_or_applicant(text: str, path: str = "") -> Q:
-    """Dossiers (through `path`, e.g. "dossier__") whose code is `text`, or whose applicant's name or phone
-    holds it: "nguyen van a" and "NGUYỄN VĂN A" find "Nguyễn Văn A"; "0909 888 777", "+84 909 888 777"
-    and "84909888777" the stored 0909888777 (phones are stored in their national form,
-    `core.validators.national_phone`). A number in national form also finds a row stored before that rule with
-    its "+84" (its digits after the 0 follow "84")."""
+    """Dossiers (through `path`, e.g. "dossier__") whose code is `text` (or whose number it is:
+    `code_number_q`), or whose applicant's name or phone holds it: "nguyen van a" and "NGUYỄN VĂN A" find
+    "Nguyễn Văn A"; "0909 888 777", "+84 909 888 777" and "84909888777" the stored 0909888777 (phones are
+    stored in their national form, `core.validators.national_phone`). A number in national form also finds
+    a row stored before that rule with its "+84" (its digits after the 0 follow "84")."""
     keys = []
     if _PHONE_LIKE.fullmatch(text):
         phone = national_phone(_PHONE_SEPARATORS.sub("", text))
@@ -295,6 +445,8 @@ def code_or_applicant(text: str, path: str = "") -> Q:
     elif key := search_key(text):
         keys = [key]
     found = Q(**{f"{path}code": tracking_code(text)})  # "hs26000121", "HS 26 121": HS-26-000121
+    if (number := code_number_q(text, path)) is not None:
+        found |= number
     for key in keys:
         found |= Q(**{f"{path}search_text__contains": key})
     return found
@@ -309,12 +461,12 @@ def work_due(dossier: Dossier) -> dt.datetime | None:
 
 
 def is_running(dossier: Dossier) -> bool:
-    """Does the dossier's clock run (open, not waiting for the applicant's papers)?"""
+    """Does the dossier's clock run (open, not waiting for the applicant's papers)? (`clock_running_q`)"""
     return dossier.status in RUNNING_STATUSES and dossier.paused_at is None
 
 
 def is_overdue(dossier: Dossier, now: dt.datetime | None = None) -> bool:
-    """Past its own due time or its current step's, while its clock runs (the queue's "overdue only")."""
+    """Past its own due time or its current step's, while its clock runs (`overdue_q`, in Python)."""
     due = work_due(dossier)
     return is_running(dossier) and due is not None and due < (now or timezone.now())
 
@@ -410,3 +562,103 @@ def shipment_of(dossier: Dossier) -> Any:
 def is_last_step(dossier: Dossier, steps: list[DossierStep]) -> bool:
     step = dossier.current_step
     return step is not None and not any(s.position > step.position for s in steps)
+
+
+# --- Who made each move, and in what right (the audit trail behind the history) -------------------
+
+# The history line each audited dossier action writes (services.moves.EVENT_OF, the intake, the fee at
+# the desk, the apology, the signed result's file).
+AUDITED_EVENTS = {
+    "dossier.receive": DossierEvent.Kind.RECEIVED,
+    "dossier.forward": DossierEvent.Kind.STEP_DONE,
+    "dossier.finish": DossierEvent.Kind.RESULT_READY,
+    "dossier.request_supplement": DossierEvent.Kind.SUPPLEMENT_REQUESTED,
+    "dossier.supplement_received": DossierEvent.Kind.SUPPLEMENT_RECEIVED,
+    "dossier.refuse": DossierEvent.Kind.REFUSED,
+    "dossier.return_result": DossierEvent.Kind.RETURNED,
+    "dossier.withdraw": DossierEvent.Kind.WITHDRAWN,
+    "dossier.record_payment": DossierEvent.Kind.PAID,
+    "dossier.apology": DossierEvent.Kind.APOLOGY,
+    "dossier.result_file": DossierEvent.Kind.RESULT_FILE,
+}
+# The moves that complete the current step (and sign it, at a step of a deputy, a head or a leader).
+STEP_COMPLETING = frozenset({"dossier.forward", "dossier.finish", "dossier.refuse"})
+
+
+@dataclass(frozen=True)
+class ActedAs:
+    """Who made one move of a dossier, as the audit trail recorded it."""
+
+    user_id: int | None
+    label: str
+    on_behalf_of: str  # the giver's name when the move was made under a delegation (ủy quyền), else ""
+    step: int | None  # the position of the dossier's current step when the move was made
+
+
+@dataclass
+class Acts:
+    events: dict[int, ActedAs]  # history line's id → who made the move that wrote it
+    steps: dict[int, ActedAs]  # step position → who completed it
+
+
+def acts_of(dossier: Dossier, events: list[DossierEvent]) -> Acts:
+    """Each audited history line of `dossier` with who made its move and in what right, and each step
+    with who completed it (one query on the audit trail's index by object). The history keeps a name only;
+    the audit entry of the same move, written in the same transaction just after the history line, keeps
+    the right (own or delegated) and on whose behalf. A line is matched to the latest unmatched line of
+    its kind written at or before its audit entry (entries read from the newest)."""
+    entries = list(
+        AuditEntry.objects.filter(
+            object_type="dossier", object_id=dossier.code, action__in=list(AUDITED_EVENTS)
+        )
+        .order_by("-id")
+        .values("action", "at", "actor_id", "actor_label", "right", "on_behalf_of", "before")
+    )
+    by_kind: dict[str, list[DossierEvent]] = {}
+    for event in events:
+        by_kind.setdefault(event.kind, []).append(event)
+    taken: set[int] = set()
+    acts = Acts(events={}, steps={})
+    for entry in entries:
+        before = entry["before"] if isinstance(entry["before"], dict) else {}
+        position = before.get("step")
+        acted = ActedAs(
+            user_id=entry["actor_id"],
+            label=entry["actor_label"],
+            on_behalf_of=entry["on_behalf_of"] if entry["right"] == AuditEntry.Right.DELEGATED else "",
+            step=position if isinstance(position, int) else None,
+        )
+        if entry["action"] in STEP_COMPLETING and acted.step is not None:
+            acts.steps.setdefault(acted.step, acted)
+        candidates = [
+            e
+            for e in by_kind.get(AUDITED_EVENTS[entry["action"]], [])
+            if e.pk not in taken and e.at <= entry["at"]
+        ]
+        if candidates:
+            event = max(candidates, key=lambda e: (e.at, e.pk))
+            taken.add(event.pk)
+            acts.events[event.pk] = acted
+    return acts
+
+
+def signer_title(user_id: int | None, unit: Organisation) -> str:
+    """The title under which a person signs for `unit`: their title (or role) in that unit or a unit
+    above it; else (a delegate from another unit) their title where they hold one, with that unit's name.
+    "" for nobody known."""
+    if user_id is None:
+        return ""
+    rank = {"head": 0, "leader": 1, "deputy": 2, "officer": 3}
+    memberships = sorted(
+        Membership.objects.filter(user_id=user_id, is_active=True).select_related("organisation"),
+        key=lambda m: (rank.get(m.role, 9), m.pk),
+    )
+    above = set(unit.ancestor_ids())
+    own = [m for m in memberships if m.organisation_id in above]
+    chosen = (own or memberships or [None])[0]
+    if chosen is None:
+        return ""
+    title = chosen.title or (Role(chosen.role).label if chosen.role in Role.values else chosen.role)
+    if not own and not chosen.title:
+        return f"{title}, {chosen.organisation.name}"
+    return str(title)

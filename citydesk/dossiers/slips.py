@@ -33,19 +33,21 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import dateformat, timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from citydesk.core.audit import Actor, audit_record
-from citydesk.core.errors import DomainError, NotAllowed, NotFound
+from citydesk.core.calendar import current_calendar
+from citydesk.core.errors import DomainError, DomainErrors, NotAllowed, NotFound
 from citydesk.core.models import User
 from citydesk.dossiers import selectors, workflow
 from citydesk.dossiers.models import (
     OPEN_STATUSES,
     Dossier,
     DossierEvent,
+    DossierStep,
     Punctuality,
     ResultFile,
     Status,
@@ -54,6 +56,7 @@ from citydesk.dossiers.receipt import PdfUnavailable, lookup_url, qr_svg
 from citydesk.dossiers.services import common
 from citydesk.dossiers.services.intake import notify_applicant, read_upload
 from citydesk.ioc.exports import load_weasyprint, url_fetcher
+from citydesk.lib.workdays import WorkCalendar
 
 __all__ = [
     "APOLOGY",
@@ -142,9 +145,39 @@ def _asked(dossier: Dossier, event: DossierEvent) -> tuple[list[Any], str]:
     return papers, note
 
 
+def _step_of(dossier: Dossier, event: DossierEvent, position: int | None) -> DossierStep | None:
+    """The step the move behind `event` was made at: the one its audit entry names, else the one running
+    at the event's moment."""
+    steps = list(dossier.steps.all())
+    if position is not None:
+        found = next((s for s in steps if s.position == position), None)
+        if found is not None:
+            return found
+    running = [
+        s
+        for s in steps
+        if s.started_at is not None
+        and s.started_at <= event.at
+        and (s.completed_at is None or s.completed_at >= event.at)
+    ]
+    return running[-1] if running else None
+
+
 def slip_context(dossier: Dossier, kind: str, event: DossierEvent) -> dict[str, Any]:
+    """What a slip prints. A request for papers or a refusal is the act of the unit whose step made it
+    (`issuer`: a department asking for papers at its step is named, not the receiving ward), signed under
+    the signer's title in that unit, with the delegation they acted under; the receiving unit's one-stop
+    desk stays named as where the papers are handed in. The apology is the receiving unit's."""
     url = lookup_url(dossier)
     papers, words = _asked(dossier, event) if kind == SUPPLEMENT else ([], event.note)
+    acted = selectors.acts_of(dossier, list(dossier.events.all())).events.get(event.pk)
+    issuer = dossier.unit
+    title = ""
+    if kind in (SUPPLEMENT, REFUSAL):
+        step = _step_of(dossier, event, acted.step if acted is not None else None)
+        if step is not None:
+            issuer = step.unit
+        title = selectors.signer_title(acted.user_id, issuer) if acted is not None else ""
     return {
         "kind": kind,
         "title": SLIPS[kind].title,
@@ -152,7 +185,13 @@ def slip_context(dossier: Dossier, kind: str, event: DossierEvent) -> dict[str, 
         "event": event,
         "papers": papers,
         "words": words,
+        "issuer": issuer,
+        # The receiving unit's slips are its one-stop desk's; another unit's is headed by its parent.
+        "issuer_is_desk": issuer.pk == dossier.unit_id,
+        "issuer_parent": issuer.parent if issuer.pk != dossier.unit_id else None,
         "officer_name": event.display_actor,
+        "signer_title": title,
+        "on_behalf_of": acted.on_behalf_of if acted is not None else "",
         "lookup_url": url,
         "qr_svg": qr_svg(url),
         "printed_at": timezone.now(),
@@ -254,7 +293,55 @@ def parse_appointment(text: str | dt.datetime | None, now: dt.datetime) -> dt.da
         raise DomainError(_("The new appointment must be later than now."), field="appointment")
     if moment > now + APPOINTMENT_HORIZON:
         raise DomainError(_("The new appointment must be within a year."), field="appointment")
+    if (problem := _outside_office(moment)) is not None:
+        raise problem
     return moment
+
+
+def _within_office(local: dt.datetime, calendar: WorkCalendar) -> bool:
+    """On a working day, within an office period, its end included (a result is due at 17:00)."""
+    if not calendar.is_working_day(local.date()):
+        return False
+    clock = local.time()
+    return any(start <= clock <= end for start, end in calendar.periods)
+
+
+def next_working_time(moment: dt.datetime, calendar: WorkCalendar | None = None) -> dt.datetime:
+    """The first moment at or after `moment` within office hours on a working day (the work calendar:
+    its days off, swapped working Saturdays and office periods), in the calendar's time zone."""
+    calendar = calendar or current_calendar()
+    local = timezone.localtime(moment, calendar.tz)
+    if _within_office(local, calendar):
+        return local
+    day = local.date()
+    if calendar.is_working_day(day):
+        for start, _end in calendar.periods:
+            if local.time() < start:
+                return dt.datetime.combine(day, start, tzinfo=calendar.tz)
+    return dt.datetime.combine(calendar.next_working_day(day), calendar.periods[0][0], tzinfo=calendar.tz)
+
+
+def _outside_office(moment: dt.datetime) -> DomainError | None:
+    """A new appointment outside the working time of the work calendar (a Sunday night, a holiday, the
+    lunch break) is refused, naming the next working time: a promise to the applicant the desk cannot
+    keep."""
+    calendar = current_calendar()
+    local = timezone.localtime(moment, calendar.tz)
+    if _within_office(local, calendar):
+        return None
+    suggested = next_working_time(moment, calendar)
+    return DomainError(
+        _(
+            "The new appointment must be within office hours on a working day; %(at)s (%(weekday)s) is "
+            "not. The next working time is %(next)s."
+        )
+        % {
+            "at": f"{local:%d/%m/%Y %H:%M}",
+            "weekday": dateformat.format(local, "l"),
+            "next": f"{suggested:%d/%m/%Y %H:%M}",
+        },
+        field="appointment",
+    )
 
 
 def _officer(user: User, dossier: Dossier) -> Actor:
@@ -281,10 +368,22 @@ def dossier_apologise(
     problem = apology_problem(dossier, now)
     if problem is not None:
         raise problem
-    reason = common.bounded(reason, common.NOTE_LIMIT, "reason")
-    if not reason:
-        raise DomainError(_("Give the reason for the delay (told to the applicant)."), field="reason")
-    moment = parse_appointment(appointment, now)
+    problems: list[DomainError] = []  # the reason and the appointment, both at once
+    try:
+        reason = common.bounded(reason, common.NOTE_LIMIT, "reason")
+    except DomainError as exc:
+        problems.append(exc)
+    else:
+        if not reason:
+            problems.append(
+                DomainError(_("Give the reason for the delay (told to the applicant)."), field="reason")
+            )
+    try:
+        moment = parse_appointment(appointment, now)
+    except DomainError as exc:
+        problems.append(exc)
+    if problems:
+        raise problems[0] if len(problems) == 1 else DomainErrors(problems)
     before = common.snapshot(dossier)
     dossier.version += 1
     dossier.updated_at = now

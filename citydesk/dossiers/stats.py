@@ -25,6 +25,7 @@ from citydesk.core.calendar import current_calendar
 from citydesk.core.errors import DomainError, NotAllowed, NotFound
 from citydesk.core.models import DivisionLevel, Organisation, OrgKind
 from citydesk.core.selectors import descendant_ids
+from citydesk.dossiers import selectors
 from citydesk.dossiers.catalog import percent_text
 from citydesk.dossiers.models import (
     OPEN_STATUSES,
@@ -34,7 +35,7 @@ from citydesk.dossiers.models import (
     Channel,
     Dossier,
     DossierMonth,
-    DossierStep,
+    DossierStep,  # noqa: F401  (the steps a backlog counts: selectors.waiting_steps; read by tests)
     Procedure,
     Punctuality,
     Status,
@@ -423,28 +424,23 @@ def backlog_units(campaign: Campaign | None, scope: frozenset[int] | None) -> li
 
 
 def waiting_counts(units: list[Organisation], now: dt.datetime) -> dict[int, tuple[int, int]]:
-    """Per unit: the open dossiers waiting at its step, and of those the ones past the step's due time or
-    their own, not waiting for the applicant's papers — the officers' queue of the unit and its "overdue only"
-    (api.dossier_queue, the same conditions). A ward's one-stop desk (Bộ phận Một cửa) is counted with
-    its ward. Two counts on the partial index of active steps (dossierstep_active: unit, due_at), the
-    second reading the dossier of each late step only (its clock may be stopped)."""
-    rows = {u.pk for u in units}
-    desks = Organisation.objects.filter(parent_id__in=rows, kind=OrgKind.ONE_STOP_DESK).values_list(
-        "pk", "parent_id"
-    )
-    row_of = {pk: pk for pk in rows} | {desk: ward for desk, ward in desks if desk not in rows}
-    active = DossierStep.objects.filter(
-        unit_id__in=sorted(row_of), started_at__isnull=False, completed_at__isnull=True
-    )
-    counts: dict[int, list[int]] = {pk: [0, 0] for pk in rows}
-    # Late: past the step's due time or the dossier's own (the appointment), as the queue counts it.
-    late = Q(due_at__lt=now) | Q(dossier__due_at__lt=now)
+    """Per unit: the open dossiers waiting at it, and of those the overdue ones — the one definition the
+    officers' queue (its rows at a step of the unit, its "overdue only") and the API's queue count with
+    (`selectors.waiting_steps`, `selectors.overdue_q`). A ward's one-stop desk (Bộ phận Một cửa) is
+    counted with its ward (`selectors.with_desks`). Two counts on the partial index of active steps
+    (dossierstep_active: unit, due_at), the second reading the dossier of each late step only (its clock
+    may be stopped)."""
+    row_of = selectors.with_desks(u.pk for u in units)
+    active = selectors.waiting_steps(row_of)
+    counts: dict[int, list[int]] = {u.pk: [0, 0] for u in units}
+    late = selectors.past_due_q(now, step="", dossier="dossier__")
     for row in active.values("unit_id").annotate(n=Count("id"), late=Count("id", filter=late)).order_by():
         cell = counts[row_of[row["unit_id"]]]
         cell[0] += row["n"]
         cell[1] += row["late"]
-    paused = active.filter(late, dossier__paused_at__isnull=False)
-    for row in paused.values("unit_id").annotate(n=Count("id")).order_by():
+    # Past due but not overdue: the clock is stopped (waiting for the applicant's papers).
+    stopped = active.filter(late).exclude(selectors.clock_running_q("dossier__"))
+    for row in stopped.values("unit_id").annotate(n=Count("id")).order_by():
         counts[row_of[row["unit_id"]]][1] -= row["n"]
     return {pk: (n, late) for pk, (n, late) in counts.items()}
 
@@ -489,7 +485,7 @@ def backlog(
     annotations: dict[str, Any] = {
         "open": Count("id"),
         # Past the result's due time; a dossier waiting for the applicant's papers has its clock stopped.
-        "overdue": Count("id", filter=Q(due_at__lt=now) & ~Q(status=Status.SUPPLEMENT)),
+        "overdue": Count("id", filter=open_overdue_q(now)),
     }
     if started:
         annotations["before"] = Count("id", filter=Q(received_at__lt=start))
@@ -595,6 +591,9 @@ class TargetRow:
     unit: Organisation
     received: int = 0
     finished: int = 0
+    # Still open past their due time (falling in the period), not waiting for the applicant's papers:
+    # not on time, as the national public service portal counts them.
+    open_overdue: int = 0
     online: Share = field(default_factory=lambda: Share(0, 0, None))
     on_time: Share = field(default_factory=lambda: Share(0, 0, None))
     one_stop: Share = field(default_factory=lambda: Share(0, 0, None))
@@ -605,6 +604,7 @@ class TargetRow:
             "unit_name": self.unit.name,
             "received": self.received,
             "finished": self.finished,
+            "open_overdue": self.open_overdue,
             "online_share": self.online.as_dict(),
             "on_time_share": self.on_time.as_dict(),
             "one_stop_share": self.one_stop.as_dict(),
@@ -628,26 +628,62 @@ _MONTH_SUMS = {
 }
 
 
-def _target_row(unit: Organisation, sums: dict[str, Any], target: Target | None) -> TargetRow:
+def _target_row(
+    unit: Organisation, sums: dict[str, Any], target: Target | None, open_overdue: int = 0
+) -> TargetRow:
+    """A unit's shares. Resolved on time = finished early or on time ÷ (finished + still open past their
+    due time): the way the national public service portal (Cổng Dịch vụ công quốc gia) scores “đúng
+    hạn”, and the campaign dashboard its same-day share — a dossier left open past its due time has
+    missed it, and leaving it open must not raise the share."""
+
     def value(key: str) -> int:
         return int(sums.get(f"n_{key}") or 0)
 
     received = value("received")
+    finished = value("finished")
     return TargetRow(
         unit=unit,
         received=received,
-        finished=value("finished"),
+        finished=finished,
+        open_overdue=open_overdue,
         online=Share(value("online"), received, target.online_share if target else None),
-        on_time=Share(value("in_time"), value("finished"), target.on_time_share if target else None),
+        on_time=Share(value("in_time"), finished + open_overdue, target.on_time_share if target else None),
         one_stop=Share(value("one_stop"), received, target.one_stop_share if target else None),
     )
 
 
+def open_overdue_q(now: dt.datetime) -> Q:
+    """An open dossier past the due time of its result, not waiting for the applicant's papers (its clock
+    is stopped): the backlog's “past the result's due time”, the campaign dashboard's “pending overdue”."""
+    return Q(status__in=OPEN, due_at__lt=now) & ~Q(status=Status.SUPPLEMENT)
+
+
+def _open_overdue(
+    unit_ids: list[int] | set[int], first: dt.date, end: dt.date, now: dt.datetime
+) -> QuerySet[Dossier]:
+    """The open overdue dossiers of `unit_ids` whose due time falls in the period [first, end): each is
+    counted in the period it was due in (on the partial index of open dossiers, dossier_open_due: unit,
+    due_at)."""
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
+    stop = min(dt.datetime.combine(end, dt.time.min, tzinfo=tz), now)
+    return Dossier.objects.filter(
+        open_overdue_q(now), unit_id__in=sorted(unit_ids), due_at__gte=start
+    ).filter(due_at__lt=stop)
+
+
 def targets(
-    *, units: list[Organisation], year: int, period: str = "year", city: Organisation | None = None
+    *,
+    units: list[Organisation],
+    year: int,
+    period: str = "year",
+    city: Organisation | None = None,
+    now: dt.datetime | None = None,
 ) -> TargetTable:
-    """Actual shares of each unit over the period (DossierMonth), next to the unit's yearly targets;
-    with `city`, a total row over every unit of the city against the city's own targets."""
+    """Actual shares of each unit over the period (DossierMonth, and the open dossiers due in the period
+    and overdue), next to the unit's yearly targets; with `city`, a total row over every unit of the city
+    against the city's own targets."""
+    now = now or timezone.now()
     first, end = period_months(year, period)
     months = DossierMonth.objects.filter(month__gte=first, month__lt=end)
     ids = [u.pk for u in units]
@@ -655,13 +691,23 @@ def targets(
         row["unit_id"]: row
         for row in months.filter(unit_id__in=ids).values("unit_id").annotate(**_MONTH_SUMS).order_by()
     }
+    late = dict(
+        _open_overdue(ids, first, end, now)
+        .values("unit_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("unit_id", "n")
+    )
     wanted = [*ids, city.pk] if city is not None else ids
     plans = {t.unit_id: t for t in Target.objects.filter(unit_id__in=wanted, year=year)}
-    rows = [_target_row(u, sums.get(u.pk, {}), plans.get(u.pk)) for u in units]
+    rows = [_target_row(u, sums.get(u.pk, {}), plans.get(u.pk), late.get(u.pk, 0)) for u in units]
     total = None
     if city is not None:
-        everything = months.filter(unit_id__in=descendant_ids([city.pk])).aggregate(**_MONTH_SUMS)
-        total = _target_row(city, everything, plans.get(city.pk))
+        every = descendant_ids([city.pk])
+        everything = months.filter(unit_id__in=every).aggregate(**_MONTH_SUMS)
+        total = _target_row(
+            city, everything, plans.get(city.pk), _open_overdue(every, first, end, now).count()
+        )
     return TargetTable(year=year, period=period or "year", rows=rows, total=total)
 
 

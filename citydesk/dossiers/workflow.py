@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from citydesk.core.errors import Conflict
-from citydesk.dossiers.models import Status
+from citydesk.core.errors import Conflict, DomainError
+from citydesk.dossiers.models import ResultMethod, Status
+
+if TYPE_CHECKING:
+    from citydesk.dossiers.models import Dossier
 
 S = Status
 
@@ -78,3 +83,50 @@ def move_for(action: str) -> Move | None:
 
 def allowed_actions(status: str) -> list[str]:
     return [m.action for m in MOVES.values() if status in m.sources]
+
+
+# After the competent authority signed the result (the last step of a deputy, a head or a leader is done),
+# the steps left issue it and hand it over: refusing the dossier or sending it back for papers is no longer
+# theirs to decide (services.acting.signed_refusal).
+AFTER_SIGNING_BARRED = frozenset({"refuse", "request_supplement"})
+
+
+def handover_problems(
+    dossier: Dossier, method: str, *, tracking_number: str = "", address: str = ""
+) -> list[DomainError]:
+    """Everything missing to hand the result over by `method`, all at once (the page shows each beside
+    its field, the API lists them): a known method; online, somewhere to deliver it (an account or an
+    e-mail) and the signed result's file the applicant downloads (field `file`: else the citizen is told
+    the result was handed over and finds nothing to download); by post, the tracking number and the
+    delivery address. A final move is not taken back: nothing is half done."""
+    if method not in ResultMethod.values:
+        return [DomainError(_("Choose how the result is handed over."), field="result_method")]
+    problems: list[DomainError] = []
+    if method == ResultMethod.ONLINE:
+        if not (dossier.applicant_id or dossier.applicant_email):
+            # Nowhere to deliver it: an SMS carries no result.
+            problems.append(
+                DomainError(
+                    _(
+                        "The applicant has no account and no e-mail to receive the result online: hand it "
+                        "over at the desk or by post."
+                    ),
+                    field="result_method",
+                )
+            )
+        if dossier.signed_result is None:
+            problems.append(
+                DomainError(
+                    _(
+                        "Attach the file of the signed result before handing it over online: it is what the "
+                        "applicant downloads."
+                    ),
+                    field="file",
+                )
+            )
+    elif method == ResultMethod.POST:
+        if not (tracking_number or "").strip():
+            problems.append(DomainError(_("Enter the postal tracking number."), field="tracking_number"))
+        if not (address or "").strip():
+            problems.append(DomainError(_("Enter the delivery address."), field="delivery_address"))
+    return problems

@@ -34,6 +34,57 @@ STEP_POWER_LABELS = {
 RECORD_PAYMENT = "record_payment"
 
 
+# The roles whose step is a review and signature of the result (the pages' “approve and sign”).
+SIGNING_ROLES = frozenset({Role.DEPUTY, Role.HEAD, Role.LEADER})
+
+
+def signed_at(dossier: Dossier) -> DossierStep | None:
+    """The step at which the competent authority signed the dossier's result, when the dossier has gone
+    past it: the last step of a deputy, a head or a leader in its process is done and the current step
+    comes after it (issuing the result, handing it over at the desk). None while a signing step is
+    current or still to come, or for a process without one."""
+    step = dossier.current_step
+    if step is None or step.position <= 1 or step.role in SIGNING_ROLES:
+        return None
+    if dossier.status not in (Status.RECEIVED, Status.IN_PROGRESS):
+        return None
+    last = (
+        DossierStep.objects.filter(dossier_id=dossier.pk, role__in=SIGNING_ROLES)
+        .select_related("unit")
+        .order_by("-position")
+        .first()
+    )
+    if last is None or last.position > step.position or last.completed_at is None:
+        return None
+    return last
+
+
+def signed_refusal(action: str, dossier: Dossier) -> workflow.NotNow | None:
+    """Why `action` is not possible now (409) on a dossier whose result is signed (`signed_at`): after
+    the competent authority signed it, refusing the dossier or asking for more papers is not the call of
+    the steps that issue and hand it over (workflow.AFTER_SIGNING_BARRED). None otherwise."""
+    if action not in workflow.AFTER_SIGNING_BARRED:
+        return None
+    signed = signed_at(dossier)
+    if signed is None:
+        return None
+    return workflow.NotNow(
+        _(
+            "The result of dossier %(code)s was signed at step %(n)s “%(step)s” (%(unit)s): the steps after "
+            "it issue and hand over the result, and “%(action)s” is no longer possible. If the result must "
+            "be reconsidered, %(unit)s decides."
+        )
+        % {
+            "code": dossier.code,
+            "n": signed.position,
+            "step": signed.label,
+            "unit": signed.unit.name,
+            "action": workflow.action_label(action),
+        },
+        field="action",
+    )
+
+
 def step_power(step: DossierStep) -> str:
     return STEP_POWER.get(step.role, Power.DOSSIER_APPROVE)
 
@@ -113,6 +164,8 @@ def acting_as(move: workflow.Move, dossier: Dossier, user: User | None, token: s
     """`who_acts`, and in which of the move's rights the caller acts (`workflow.STEP`, `DESK` or
     `APPLICANT`, tried in the move's order: an officer who is also the applicant acts as the officer)."""
     step = dossier.current_step
+    if (barred := signed_refusal(move.action, dossier)) is not None:
+        raise barred
     refusal: NotAllowed | None = None
     for who in move.who:
         if who == workflow.APPLICANT:
@@ -177,8 +230,14 @@ def moves_open_to(
         )
 
     applicant = is_applicant(dossier, user, token)
+    signed: list[DossierStep | None] = []  # `signed_at`, read once if a move it bars is in question
     out = []
     for action in workflow.allowed_actions(dossier.status):
+        if action in workflow.AFTER_SIGNING_BARRED:
+            if not signed:
+                signed.append(signed_at(dossier))
+            if signed[0] is not None:
+                continue
         if action == "forward" and (step is None or last):
             continue
         if action == "finish" and not last:

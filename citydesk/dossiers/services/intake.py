@@ -45,7 +45,7 @@ from citydesk.dossiers.services.applicants import (
     clean_applicant,  # noqa: F401  (imported from here by services/replays.py)
 )
 from citydesk.lib.workdays import OutOfRange
-from citydesk.notifications.services import notification_queue
+from citydesk.notifications.services import message_language, notification_queue
 
 logger = logging.getLogger(__name__)
 
@@ -431,7 +431,7 @@ def dossier_receive(
             paper.size = len(data)
         papers.append(paper)
 
-    # Stored notes and the applicant's messages are in the platform's language, whoever asks.
+    # Stored notes are in the platform's language, whoever asks; the applicant's message in theirs.
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         dossier.code = common.next_code(now)
         _DOSSIERS.insert([dossier])
@@ -491,6 +491,14 @@ def expected_result_method(channel: str, service_level: int, *, reachable_online
     return ResultMethod.DESK
 
 
+def applicant_language(dossier: Dossier) -> str:
+    """The language the applicant's messages are written in (`message_language`): the one their account
+    chose (in the app or on the site), whoever made the move that causes the message and in whatever
+    language; an applicant without an account (at the desk, by post, online without signing in) has no
+    language recorded: the platform's. Compose with `translation.override(applicant_language(d))`."""
+    return message_language(dossier.applicant if dossier.applicant_id else None)
+
+
 def notify_applicant(dossier: Dossier, subject: str, body: str, *, link: str = "") -> None:
     """Tell the applicant by every way they gave: in the app, by e-mail, else by SMS. The message ends
     with `link`, the page where they do what it asks (by default the dossier's lookup page)."""
@@ -507,19 +515,22 @@ def notify_applicant(dossier: Dossier, subject: str, body: str, *, link: str = "
 def _acknowledge(dossier: Dossier) -> None:
     """The receipt's message, with the applicant's own link: it opens the details, the papers and the
     applicant's moves without the phone check (an applicant who gave only an e-mail address has no other
-    way in without an account)."""
-    body = _(
-        "Your dossier %(code)s (%(procedure)s) was received by %(unit)s. The result is due by %(due)s."
-    ) % {
-        "code": dossier.code,
-        "procedure": dossier.procedure.name,
-        "unit": dossier.unit.name,
-        "due": common.local_text(dossier.due_at),
-    }
-    link = ""
-    if dossier.citizen_token:
-        body += "\n" + _(
-            "Your own link below opens the dossier's details and papers: keep it, do not share it."
-        )
-        link = f"{settings.CITYDESK_PUBLIC_URL}/ho-so/tra-cuu/{dossier.code}/?t={dossier.citizen_token}"
-    notify_applicant(dossier, _("Dossier %(code)s received") % {"code": dossier.code}, body, link=link)
+    way in without an account). Written in the applicant's language (`applicant_language`), the procedure
+    by its name in that language."""
+    with translation.override(applicant_language(dossier)):
+        body = _(
+            "Your dossier %(code)s (%(procedure)s) was received by %(unit)s. The result is due by %(due)s."
+        ) % {
+            "code": dossier.code,
+            "procedure": dossier.procedure.label,
+            "unit": dossier.unit.name,
+            "due": common.local_text(dossier.due_at),
+        }
+        link = ""
+        if dossier.citizen_token:
+            body += "\n" + _(
+                "Your own link below opens the dossier's details and papers: keep it, do not share it."
+            )
+            link = f"{settings.CITYDESK_PUBLIC_URL}/ho-so/tra-cuu/{dossier.code}/?t={dossier.citizen_token}"
+        subject = _("Dossier %(code)s received") % {"code": dossier.code}
+    notify_applicant(dossier, subject, body, link=link)

@@ -29,9 +29,10 @@ from citydesk.dossiers.models import (
     Shipment,
     Status,
     TimeUnit,
+    in_active_language,
 )
 from citydesk.dossiers.services import acting, alerts, common
-from citydesk.dossiers.services.intake import Upload, _read_upload, notify_applicant
+from citydesk.dossiers.services.intake import Upload, _read_upload, applicant_language, notify_applicant
 from citydesk.lib.workdays import WorkCalendar
 
 EVENT_OF = {
@@ -54,6 +55,16 @@ PAPERS_RECEIVED = register(
     lambda a: {
         "text": f"{a['text']}\n" if a.get("text") else "",
         "due": str(APPOINTMENT) % {"d": local_datetime(a["due"])},
+    },
+)
+# The history line of a request for papers: the papers it names, each in the reader's language (stored by
+# their names, official and English, as the catalog had them), then the officer's own words.
+PAPERS_ASKED = register(
+    "dossier.papers_asked",
+    "%(papers)s%(text)s",
+    lambda a: {
+        "papers": "; ".join(in_active_language(name, english or "") for name, english in a["papers"]),
+        "text": f". {a['text']}" if a.get("text") and a.get("papers") else a.get("text") or "",
     },
 )
 # What the free-text inputs of a move may hold: a note is stored as the step's note, the result or the
@@ -143,6 +154,7 @@ def dossier_transition(
         )
     actor, right = acting.acting_as(move, dossier, user, token)
     note = common.bounded(note, common.NOTE_LIMIT, "note")
+    words = note  # the officer's or applicant's own words, before any paper is named in the note
     asked = _papers_asked(dossier, action, papers or [])
     now = timezone.now()
     before = common.snapshot(dossier)
@@ -193,6 +205,12 @@ def dossier_transition(
             # supplemented, and the clock must not run again (an officer records papers handed in at the
             # desk, which the dossier's paper file may not hold).
             raise DomainError(_("Choose the files of the additional papers."), field="files")
+        if right == workflow.APPLICANT:
+            # Every paper the request names comes with the answer (others may come beside them): else the
+            # clock would run again on a dossier still missing them.
+            missing = papers_still_missing(dossier, uploads or [])
+            if missing:
+                raise papers_missing_error(missing)
         for item in uploads or []:
             requirement = dossier.procedure.documents.filter(pk=item.document_id).first()
             if requirement is not None:
@@ -283,9 +301,10 @@ def dossier_transition(
     dossier.updated_at = now
     dossier.save(update_fields=sorted(set(fields)))
     public_note = note if action != "forward" else ""
-    with translation.override(settings.LANGUAGE_CODE):  # stored and sent in the platform's language
-        _record(dossier, actor, action, step, status_from, public_note, before, note, now, asked)
-        _tell_applicant(dossier, action, note, shipment)
+    with translation.override(settings.LANGUAGE_CODE):  # stored in the platform's language
+        _record(dossier, actor, action, step, status_from, public_note, before, note, now, asked, words)
+    with translation.override(applicant_language(dossier)):  # the applicant's message: in their language
+        _tell_applicant(dossier, action, note, shipment, asked=asked, words=words)
     _tell_officers(dossier, action, step, user)
     return dossier
 
@@ -318,6 +337,42 @@ def _papers_asked(dossier: Dossier, action: str, ids: list[int]) -> list[Procedu
     return [p for p in known.values() if p.pk in wanted]
 
 
+def asked_paper_ids(dossier: Dossier) -> set[int]:
+    """While the dossier waits for additional papers, the ids of the procedure's papers its latest request
+    names (`selectors.papers_asked`, read from the database)."""
+    if dossier.status != Status.SUPPLEMENT:
+        return set()
+    request = (
+        DossierEvent.objects.filter(dossier=dossier, kind=DossierEvent.Kind.SUPPLEMENT_REQUESTED)
+        .order_by("-at", "-id")
+        .only("papers")
+        .first()
+    )
+    return {int(i) for i in (request.papers or [])} if request is not None else set()
+
+
+def papers_still_missing(dossier: Dossier, uploads: list[Upload]) -> list[ProcedureDocument]:
+    """The papers the request being answered names that `uploads` bring no file for, in the catalog's
+    order: the applicant's answer must bring each of them (other papers may come beside them)."""
+    wanted = asked_paper_ids(dossier) - {item.document_id for item in uploads}
+    if not wanted:
+        return []
+    return [p for p in dossier.procedure.documents.all() if p.pk in wanted]
+
+
+def papers_missing_error(missing: list[ProcedureDocument]) -> DomainError:
+    """The refusal of an answer to a request for papers without all of them: names those missing, in the
+    reader's language (400, field `documents`)."""
+    return DomainError(
+        _(
+            "The request asks for these papers, which are not among the files sent: %(list)s. Send a file "
+            "for each of them (other papers may come with them)."
+        )
+        % {"list": "; ".join(p.label for p in missing)},
+        field="documents",
+    )
+
+
 def _additional_paper(language: str) -> str:
     """The name of a paper sent with no requirement of the procedure, in `language`."""
     with translation.override(language):
@@ -335,12 +390,18 @@ def _record(
     note: str,
     now: dt.datetime,
     asked: list[ProcedureDocument],
+    words: str = "",
 ) -> None:
     """The history line, the audit row and the counters of one move. A forward without a note names the
-    step it completed, in the reader's language; a request for papers keeps the ids of those it names."""
+    step it completed, in the reader's language; a request for papers keeps the ids of those it names,
+    and is read with their names in the reader's language (`PAPERS_ASKED`; the note stored beside it, in
+    the platform's language, is what older readers and the printed slip use)."""
     written: dict[str, Any] = {"note": public_note}
     if asked:
         written["papers"] = [p.pk for p in asked]
+        written.update(
+            common.system_note(PAPERS_ASKED, papers=[[p.name, p.name_en] for p in asked], text=words)
+        )
     if action == "forward" and step is not None and not public_note:
         written = common.system_note("dossier.step_done", name=step.name, name_en=step.name_en)
     if action == "supplement_received":  # the new appointment, with what the sender wrote
@@ -490,18 +551,32 @@ def _returned_text(dossier: Dossier, shipment: Shipment | None) -> str:
     return _("The result of your dossier %(code)s has been handed over.")
 
 
-def _tell_applicant(dossier: Dossier, action: str, note: str, shipment: Shipment | None = None) -> None:
+def _tell_applicant(
+    dossier: Dossier,
+    action: str,
+    note: str,
+    shipment: Shipment | None = None,
+    *,
+    asked: list[ProcedureDocument] | None = None,
+    words: str = "",
+) -> None:
     """Tell the applicant what matters to them: the moves of their dossier's status they follow (papers
     asked for or received, the result ready or handed over, a refusal, a withdrawal). An internal step
     completed is not one: the tracking page shows it. A finished dossier's messages carry the result and
-    the link to rate the service; a request for papers, a link whose key opens only their upload."""
+    the link to rate the service; a request for papers, a link whose key opens only their upload.
+
+    Composed in the active language (the caller's `applicant_language`): the papers a request names by
+    their names in it, then the officer's `words`; the default carrier by its name in it."""
     if action not in APPLICANT_MESSAGES:
         return
+    if asked:
+        named = "; ".join(p.label for p in asked)
+        note = f"{named}. {words}" if words else named
     values = {
         "code": dossier.code,
         "note": note,
         "unit": dossier.unit.name,
-        "carrier": shipment.carrier if shipment else "",
+        "carrier": shipment.carrier_label if shipment else "",
         "tracking": shipment.tracking_number if shipment else "",
         "due": common.local_text(dossier.due_at),
     }

@@ -55,6 +55,7 @@ from citydesk.dossiers.services import (
     phone_checks,
 )
 from citydesk.dossiers.services.common import supplement_token_valid as supplement_key_ok
+from citydesk.dossiers.services.moves import PAPERS_ASKED, papers_missing_error, papers_still_missing
 from citydesk.dossiers.views.common import (
     FULL,
     PHONE_TRIES,
@@ -367,6 +368,20 @@ def _payer_may(request: HttpRequest, dossier: Dossier) -> bool:
     return applicant_access(request, dossier) == FULL
 
 
+def _payment_key(request: HttpRequest) -> str:
+    """The key of a checkout link handed to the applicant's app (`payments.checkout_link`), carried on by
+    the gateway page's form."""
+    return (request.POST.get("k") or request.GET.get("k") or "").strip()[:300]
+
+
+def _payment_page_may(request: HttpRequest, payment: Payment) -> bool:
+    """May this visitor use the gateway page of `payment`: the applicant (their session), or the holder
+    of the key of that payment's checkout link (the app's web view, which has no session)."""
+    return _payer_may(request, payment.dossier) or payments.payment_token_valid(
+        payment, _payment_key(request)
+    )
+
+
 @require_POST
 def pay_start(request: HttpRequest, code: str) -> HttpResponse:
     dossier = selectors.dossier_for_page(code)
@@ -395,7 +410,7 @@ def pay(request: HttpRequest, reference: str) -> HttpResponse:
     payment = _payment(reference)
     if payment is None or payment.provider != "sandbox":
         return not_found(request, _("No payment %(ref)s.") % {"ref": reference})
-    if not _payer_may(request, payment.dossier):
+    if not _payment_page_may(request, payment):
         return forbidden(request, _("Only the applicant can pay the fee of this dossier."))
     status = 200
     error = ""
@@ -427,9 +442,11 @@ def pay(request: HttpRequest, reference: str) -> HttpResponse:
 def _pay_page(request: HttpRequest, payment: Payment, error: str, status: int) -> HttpResponse:
     # A payment still pending whose dossier can no longer be paid: said, and no “Pay now”.
     closed = payments.payment_refusal(payment.dossier) if payment.state == Payment.State.PENDING else None
+    key = _payment_key(request)
     context = {
         "payment": payment,
         "dossier": payment.dossier,
+        "payment_key": key if payments.payment_token_valid(payment, key) else "",
         "adapter": payments.adapter_for(payment.provider),
         "amount_text": payments.vnd(payment.amount),
         "error": error,
@@ -590,10 +607,11 @@ def _track_page(
         requirement.kept = kept.get(requirement.pk)  # type: ignore[attr-defined]
     may_supplement = (full or key_opens) and dossier.status == Status.SUPPLEMENT
     may_withdraw = full and dossier.status in OPEN_STATUSES
-    asked = next(  # what the request being answered asks for (the message said it too)
-        (e.note for e in reversed(events) if e.kind == DossierEvent.Kind.SUPPLEMENT_REQUESTED),
-        "",
+    request_event = next(  # the request being answered (the message said it too)
+        (e for e in reversed(events) if e.kind == DossierEvent.Kind.SUPPLEMENT_REQUESTED), None
     )
+    # The papers it names are listed in the reader's language (`asked_papers`): its note says the rest.
+    asked = _request_words(dossier, request_event) if request_event is not None else ""
     context = {
         "dossier": dossier,
         "steps": step_rows(dossier, steps),
@@ -633,6 +651,24 @@ def _track_page(
         "rating_offer": rating_offer(dossier) if full else None,
     }
     return render(request, "dossiers/citizen_dossier.html", context, status=status)
+
+
+def _request_words(dossier: Dossier, event: DossierEvent) -> str:
+    """What a request for papers says beside the papers it names: the officer's own words (its stored note
+    begins with the papers' official names, which the page lists apart in the reader's language). A
+    request that named no paper: its whole note."""
+    if event.note_key == PAPERS_ASKED:
+        return str((event.note_args or {}).get("text") or "")
+    wanted = set(event.papers or [])
+    note = event.note or ""
+    if not wanted:
+        return note
+    named = "; ".join(p.name for p in dossier.procedure.documents.all() if p.pk in wanted)
+    if note == named:
+        return ""
+    if named and note.startswith(f"{named}. "):
+        return note[len(named) + 2 :]
+    return note
 
 
 def _error_anchor(
@@ -753,6 +789,10 @@ def _supplement_uploads(request: HttpRequest, dossier: Dossier) -> list[Upload]:
     uploads += [Upload(document_id=c.document_id, file=c.upload) for c in fresh]
     if not uploads:
         raise DomainError(_("Choose the files of the additional papers."), field="files")
+    missing = papers_still_missing(dossier, uploads)  # the service's rule, said before anything is sent
+    if missing:  # the files chosen are kept: only the missing papers' files are chosen again
+        request.supplement_kept = staging.stage(request, key, fresh, current)  # type: ignore[attr-defined]
+        raise papers_missing_error(missing)
     return uploads
 
 

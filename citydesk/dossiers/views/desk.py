@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,11 +20,12 @@ from citydesk.core.access import record_case_access
 from citydesk.core.errors import DomainError
 from citydesk.core.models import Organisation
 from citydesk.dossiers import selectors
-from citydesk.dossiers.forms import APPLICANT_FIELDS, DeskIntakeForm
-from citydesk.dossiers.models import Channel, Dossier, Procedure
+from citydesk.dossiers.forms import APPLICANT_FIELDS, DeskIntakeForm, new_form_token
+from citydesk.dossiers.models import Channel, Dossier, IdempotencyKey, Procedure
 from citydesk.dossiers.payments import vnd
 from citydesk.dossiers.receipt import PdfUnavailable, fee_text, lookup_url, receipt_pdf
 from citydesk.dossiers.services import dossier_receive, intake_problems
+from citydesk.dossiers.services.replays import check_same_intake
 from citydesk.dossiers.views.common import (
     FULL,
     SESSION_DESK,
@@ -144,6 +146,8 @@ def _render(
         "channels": [(Channel.DESK, Channel.DESK.label), (Channel.POST, Channel.POST.label)],
         "channel": form.value("channel") or Channel.DESK,
         "applicant_fields": [form[name] for name in APPLICANT_FIELDS],
+        # Kept when the form comes back with its problems (nothing was received), new for a new form.
+        "form_token": (form.token() if form.is_bound else "") or new_form_token(),
     }
     return render(request, "dossiers/desk.html", context, status=status)
 
@@ -161,6 +165,9 @@ def _receive(request: HttpRequest, units: list[Organisation]) -> HttpResponse:
         ticked = set(form.document_ids())
     except DomainError as exc:
         form.add_domain_error(exc)
+    token = form.token()
+    if token and not form.errors and (earlier := _sent_before(request, form, token, unit, code, ticked)):
+        return _replayed(request, earlier)  # the same form sent again: the dossier it received
     problems = intake_problems(  # every problem at once (the service stops at the first)
         procedure_code=code,
         unit_code=form.cleaned_data.get("unit") or unit.code,
@@ -173,15 +180,26 @@ def _receive(request: HttpRequest, units: list[Organisation]) -> HttpResponse:
         status = status_of(problems[0])
     if not form.errors:
         try:
-            received = dossier_receive(
-                user=request.user,
-                procedure_code=code,
-                unit_code=form.cleaned_data["unit"] or unit.code,
-                channel=form.channel_value(),
-                applicant=form.applicant(),
-                provided=sorted(ticked),
-                via_one_stop=not form.cleaned_data.get("outside_one_stop"),
-            )
+            with transaction.atomic():  # the dossier and its form's token together
+                received = dossier_receive(
+                    user=request.user,
+                    procedure_code=code,
+                    unit_code=form.cleaned_data["unit"] or unit.code,
+                    channel=form.channel_value(),
+                    applicant=form.applicant(),
+                    provided=sorted(ticked),
+                    via_one_stop=not form.cleaned_data.get("outside_one_stop"),
+                )
+                if token and not _token_used(request, token):
+                    IdempotencyKey.objects.create(
+                        scope=_token_scope(request), key=token, dossier=received.dossier
+                    )
+        except IntegrityError:
+            # Two sends of the form at once: the other one stored its token first, this one is undone.
+            earlier = _sent_before(request, form, token, unit, code, ticked)
+            if earlier is None:
+                raise
+            return _replayed(request, earlier)
         except DomainError as exc:
             form.add_domain_error(exc)
             status = status_of(exc)
@@ -198,6 +216,56 @@ def _receive(request: HttpRequest, units: list[Organisation]) -> HttpResponse:
     return _render(
         request, form, units, unit, chosen, all_procedures, [], "", "", ticked=ticked, status=status
     )
+
+
+def _token_scope(request: HttpRequest) -> str:
+    return f"desk:{request.user.pk}"
+
+
+def _token_used(request: HttpRequest, token: str) -> bool:
+    return IdempotencyKey.objects.filter(scope=_token_scope(request), key=token).exists()
+
+
+def _sent_before(
+    request: HttpRequest,
+    form: DeskIntakeForm,
+    token: str,
+    unit: Organisation,
+    code: str,
+    ticked: set[int],
+) -> Dossier | None:
+    """The dossier this very form (its one-time token, sent by this officer) already received, when it
+    is sent again with the same content; None for a first send, or for a form changed since (Back, a
+    new applicant typed over the old one: a new dossier, received as such)."""
+    found = (
+        IdempotencyKey.objects.select_related("dossier__procedure", "dossier__unit")
+        .filter(scope=_token_scope(request), key=token)
+        .first()
+    )
+    if found is None:
+        return None
+    try:
+        check_same_intake(
+            found.dossier,
+            procedure_code=code,
+            unit_code=form.cleaned_data.get("unit") or unit.code,
+            channel=form.channel_value(),
+            applicant=form.applicant(),
+            provided=sorted(ticked),
+            via_one_stop=not form.cleaned_data.get("outside_one_stop"),
+        )
+    except DomainError:
+        return None
+    return found.dossier
+
+
+def _replayed(request: HttpRequest, dossier: Dossier) -> HttpResponse:
+    messages.info(
+        request,
+        _("This form was already sent: dossier %(code)s was received with it, not a second one.")
+        % {"code": dossier.code},
+    )
+    return redirect("dossiers:received", code=dossier.code)
 
 
 @login_required

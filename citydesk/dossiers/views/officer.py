@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from citydesk.core.access import record_case_access
-from citydesk.core.errors import Conflict, DomainError, NotAllowed
-from citydesk.core.models import User
+from citydesk.core.errors import Conflict, DomainError, DomainErrors, NotAllowed
+from citydesk.core.models import Organisation, User
 from citydesk.core.powers import Role
 from citydesk.dossiers import payments, selectors, slips, workflow
 from citydesk.dossiers.forms import ACCEPT, ActionForm, QueueFilterForm
@@ -77,6 +77,20 @@ def queue(request: HttpRequest) -> HttpResponse:
         return forbidden(request, _("Only officers of a unit that handles dossiers have a dossier queue."))
     form = QueueFilterForm(request.GET)
     form.is_valid()
+    unit_filter = None
+    if code := form.value("unit") or "":
+        # One unit's queue (the backlog's links): that unit and its one-stop desks, only among mine.
+        try:
+            units = selectors.narrowed_units(units, code)
+        except NotAllowed as exc:
+            return forbidden(request, exc.message)
+        except DomainError as exc:
+            return not_found(request, exc.message)
+        unit = Organisation.objects.get(code=selectors.lookup_text(code))
+        rest = request.GET.copy()
+        for name in ("unit", "page"):
+            rest.pop(name, None)
+        unit_filter = {"code": unit.code, "name": unit.name, "remove_query": rest.urlencode()}
     filters = selectors.QueueFilters(
         status=form.value("status") or "active",
         procedure=form.value("procedure") or "",
@@ -94,6 +108,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         "procedures": selectors.queue_procedures(units),
         "filters_query": keep.urlencode(),
         "may_receive": bool(selectors.receiving_units(request.user)),
+        "unit_filter": unit_filter,
+        # What the count counts: waiting at a step of these units (the backlog's figure), of those
+        # overdue, the results to hand over, the dossiers now at other units' steps (read-only).
+        "summary": selectors.queue_summary(units, filters),
     }
     return render(request, "dossiers/queue.html", context)
 
@@ -108,12 +126,45 @@ class PageError:
     message: str
     conflict: bool = False  # someone else moved the dossier since the page was loaded
     not_now: bool = False  # the move does not apply to the dossier's current status
+    # Every input refused at once (a service's DomainErrors), each (field, message); () for one refusal.
+    problems: tuple[tuple[str | None, str], ...] = ()
+
+    @property
+    def all(self) -> tuple[tuple[str | None, str], ...]:
+        """Each refused input with its message: the problems, or the one refusal."""
+        return self.problems or ((self.field, self.message),)
+
+    @property
+    def items(self) -> list[dict[str, str]]:
+        """The error summary's lines: each message with the control it leads to."""
+        return [{"message": m, "anchor": error_anchor(self.form, f)} for f, m in self.all]
+
+
+def page_error(form: str, exc: DomainError, field_for: Any = None) -> PageError:
+    """The page's error for a service's refusal `exc` at the form of `form`: every problem of a
+    DomainErrors (each beside its field, all in the summary), the field names mapped by `field_for`."""
+
+    def name(field: str | None) -> str | None:
+        return (field_for(field) or field) if field_for is not None else field
+
+    problems = getattr(exc, "problems", None) or []
+    listed = tuple((name(p.field), p.message) for p in problems) if len(problems) > 1 else ()
+    return PageError(
+        form=form,
+        field=name(exc.field),
+        message=" ".join(m for _f, m in listed) if listed else exc.message,
+        conflict=isinstance(exc, Conflict) and not isinstance(exc, workflow.NotNow),
+        not_now=isinstance(exc, workflow.NotNow),
+        problems=listed,
+    )
 
 
 def error_anchor(action: str, field: str | None) -> str:
     """Where the error summary's link leads: the control of the field at fault, else the action's form."""
     if action in OWN_FORM_FIELDS:
         return OWN_FORM_FIELDS[action].get(field or "", f"form-{action}")
+    if action == "return_result" and field == "file":  # the signed result's file, for an online hand-over
+        return OWN_FORM_FIELDS["result_file"]["file"]
     if field and field in ACTION_FIELDS.get(action, ()):
         control = FIELD_IDS.get(field, f"{action}-{field}")
         if control:
@@ -158,12 +209,13 @@ def _page(
     for action in available_actions(request.user, dossier, steps):
         mine = error is not None and error.form == action
         field_errors: dict[str, str] = {}
-        general = ""
+        general = []
         if mine and error is not None:
-            if error.field in ACTION_FIELDS.get(action, ()):
-                field_errors[error.field] = error.message  # type: ignore[index]
-            else:
-                general = error.message
+            for field, message in error.all:
+                if field in ACTION_FIELDS.get(action, ()):
+                    field_errors[field] = message  # type: ignore[index]
+                else:
+                    general.append(message)
         actions.append(
             {
                 "action": action,
@@ -171,7 +223,7 @@ def _page(
                 if signing and action in SIGNING_LABELS
                 else ACTION_LABELS[action],
                 "errors": field_errors,
-                "error": general,
+                "error": " ".join(general),
                 "values": values if mine else {},
                 "ticked": request.POST.getlist("papers") if mine else [],
             }
@@ -188,7 +240,14 @@ def _page(
     own_errors: dict[str, dict[str, str]] = {form: {} for form in OWN_FORM_FIELDS}
     if error is not None and error.form in OWN_FORM_FIELDS and own_open[error.form]:
         fields = OWN_FORM_FIELDS[error.form]
-        own_errors[error.form][error.field if error.field in fields else ""] = error.message
+        for field, message in error.all:
+            key = field if field in fields else ""
+            own_errors[error.form][key] = " ".join(filter(None, [own_errors[error.form].get(key), message]))
+    if error is not None and error.form == "return_result" and result_open:
+        # An online hand-over without the signed result's file: said at the file's form too.
+        for field, message in error.all:
+            if field == "file":
+                own_errors["result_file"]["file"] = message
     # The step is someone else's to do: say whose, rather than leave the officer with "withdraw" alone.
     moves = {a["action"] for a in actions}
     whose_step = ""
@@ -198,12 +257,22 @@ def _page(
             "role": Role(step.role).label.lower(),
             "unit": step.unit.name,
         }
+    # A move made under a delegation (ủy quyền) says on whose behalf, on its step and its history line.
+    acts = selectors.acts_of(dossier, events)
+    step_list = step_rows(dossier, steps)
+    for row in step_list:
+        acted = acts.steps.get(row.step.position)
+        row.on_behalf_of = acted.on_behalf_of if acted is not None and row.done else ""  # type: ignore[attr-defined]
+    event_list = event_rows(events, public_only=False, with_notes=True)
+    for item in event_list:
+        acted = acts.events.get(item["event"].pk)
+        item["on_behalf_of"] = acted.on_behalf_of if acted is not None else ""
     context = {
         "dossier": dossier,
-        "steps": step_rows(dossier, steps),
+        "steps": step_list,
         "papers": papers_of(dossier),
         "requirements": requirements_asked_first(dossier, events),
-        "events": event_rows(events, public_only=False, with_notes=True),
+        "events": event_list,
         "payments": [
             {
                 "payment": p,
@@ -251,15 +320,26 @@ def dossier_action(request: HttpRequest, code: str) -> HttpResponse:
     action = form.cleaned_data.get("action") or request.POST.get("action", "")
     values = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
     try:
-        if not valid:
-            name = next(iter(form.errors))
-            raise DomainError(" ".join(str(e) for e in form.errors[name]), field=name)
+        if not valid:  # every field the form refused, at once
+            refused = [
+                DomainError(" ".join(str(e) for e in errs), field=n) for n, errs in form.errors.items()
+            ]
+            raise refused[0] if len(refused) == 1 else DomainErrors(refused)
         if form.cleaned_data.get("version") is None:
             raise DomainError(_("The page did not say which version you saw: reload it."), field="version")
         if form.cleaned_data["version"] == dossier.version and action in available_actions(
             request.user, dossier, steps
         ):  # else the service says why not (someone acted first, not your move, not now)
             check_confirmed(action, form.confirmed())
+            if action == "return_result":  # every missing input of the hand-over at once
+                problems = workflow.handover_problems(
+                    dossier,
+                    form.cleaned_data.get("result_method") or dossier.result_method,
+                    tracking_number=form.cleaned_data.get("tracking_number") or "",
+                    address=form.cleaned_data.get("delivery_address") or dossier.applicant_address,
+                )
+                if problems:
+                    raise problems[0] if len(problems) == 1 else DomainErrors(problems)
         if action == RECORD_PAYMENT:
             payments.payment_record_at_desk(
                 user=request.user,
@@ -289,18 +369,11 @@ def dossier_action(request: HttpRequest, code: str) -> HttpResponse:
         return forbidden(request, exc.message)
     except DomainError as exc:
         fresh = selectors.dossier_for_page(dossier.code) or dossier
-        field = form.form_field_for(exc.field) or exc.field
         return _page(
             request,
             fresh,
             list(fresh.steps.all()),
-            error=PageError(
-                form=action,
-                field=field,
-                message=exc.message,
-                conflict=isinstance(exc, Conflict) and not isinstance(exc, workflow.NotNow),
-                not_now=isinstance(exc, workflow.NotNow),
-            ),
+            error=page_error(action, exc, form.form_field_for),
             values=values,
             status=status_of(exc),
         )

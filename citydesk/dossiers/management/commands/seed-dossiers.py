@@ -5,7 +5,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from citydesk.core.errors import DomainError
-from citydesk.core.management.commands._output import TranslatedCommand, number, whole_number
+from citydesk.core.management.commands._output import (
+    TranslatedCommand,
+    add_production_guard,
+    number,
+    refuse_in_production,
+    whole_number,
+)
 from citydesk.dossiers.seed import DEFAULT_BATCH, MAX_COUNT, seed_dossiers
 
 
@@ -19,6 +25,7 @@ class Command(TranslatedCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--count", help=gettext_lazy("number of dossiers to create (required, ≥ 1)"))
+        add_production_guard(parser)
         parser.add_argument(
             "--years", default="3", help=gettext_lazy("spread over the last N years (default 3)")
         )
@@ -30,6 +37,7 @@ class Command(TranslatedCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        refuse_in_production(options, what="seed-dossiers")
         if options["count"] is None:
             raise DomainError(_("Give the number of dossiers: --count N."), field="count")
         count = whole_number(options["count"], "--count", high=MAX_COUNT)
@@ -38,14 +46,31 @@ class Command(TranslatedCommand):
         seed = None if options["seed"] is None else whole_number(options["seed"], "--seed", low=0, high=2**32)
         verbose = options.get("verbosity", 1) >= 1
         last = [time.perf_counter()]
+        kept = [0]  # dossiers written and committed so far (one transaction per batch)
 
         def progress(done: int, total: int) -> None:
+            kept[0] = done
             now = time.perf_counter()
             if verbose and total >= 200_000 and (now - last[0] > 5 or done == total):
                 last[0] = now
                 self.stderr.write(f"  {number(done)} / {number(total)}")
 
-        result = seed_dossiers(count=count, seed=seed, years=years, batch_size=batch_size, progress=progress)
+        try:
+            result = seed_dossiers(
+                count=count, seed=seed, years=years, batch_size=batch_size, progress=progress
+            )
+        except KeyboardInterrupt:
+            # Stopped with Ctrl-C: the batches written stay, the counters were not rebuilt (citydesk.cli then
+            # says "stopped", exit 130).
+            self.stderr.write(
+                _(
+                    "Stopped: %(kept)s of the %(count)s synthetic dossiers were created and are kept; the batch "
+                    "being written was undone. Run “citydesk rebuild-dossier-counts” to bring the counters up "
+                    "to date."
+                )
+                % {"kept": number(kept[0]), "count": number(count)}
+            )
+            raise
         if verbose:
             self.stdout.write(
                 _(
