@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from django.core.paginator import EmptyPage, Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Prefetch, Q
+from django.db.models import Case, F, IntegerField, Max, Prefetch, Value, When
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,7 +30,7 @@ from citydesk.core.models import Membership, Organisation, User
 from citydesk.core.power_check import PowerCheck
 from citydesk.core.powers import ROLE_POWERS, Power
 from citydesk.core.services import api_token_user
-from citydesk.dossiers import payments
+from citydesk.dossiers import payments, selectors
 from citydesk.dossiers.api_schemas import (
     RATEABLE_STATUSES,
     ApplicantIn,
@@ -874,36 +874,38 @@ def dossier_queue(
     soonest due first, then the dossiers my units received that have no step left, by their due time:
     by default (`status=active`) those whose result is ready to hand over (`step` null). `status` narrows
     it to one status (`received`, `in_progress`, `supplement`, `result_ready`, `returned`, `refused`,
-    `withdrawn`) or widens it (`all`); another value is a 400. `unit` narrows it to one unit's code (404
-    for an unknown code, 403 for a unit not yours); `overdue` to steps past their due time (waiting ones
-    excepted); `q` to a dossier code, or an applicant's name (any case, accents optional) or phone."""
+    `withdrawn`) or widens it (`all`); another value is a 400. `unit` narrows it to one unit's code and
+    its one-stop desks (404 for an unknown code, 403 for a unit not yours); `overdue` to steps past their
+    due time (waiting ones excepted); `q` to a dossier code (its number first), or an applicant's name
+    (any case, accents optional) or phone."""
     units = officer_units(request.user)  # type: ignore[arg-type]
     if not units:
         raise NotAllowed(_("Only officers of a unit that handles dossiers have a queue."))
     at_step, ended = _queue_statuses(status)
-    if unit:
-        org_id = Organisation.objects.filter(code=lookup_text(unit)).values_list("pk", flat=True).first()
-        if org_id is None:
-            raise NotFound(_("Unknown organisation code “%(code)s”.") % {"code": unit}, field="unit")
-        if org_id not in units:
-            raise NotAllowed(_("%(unit)s is not one of your units.") % {"unit": unit}, field="unit")
-        units = {org_id}
+    if unit:  # the unit with its one-stop desks, as the backlog and the queue page count it
+        units = selectors.narrowed_units(units, unit)  # 404 for an unknown code, 403 for a unit not yours
     now = timezone.now()
-    qs = DossierStep.objects.filter(unit_id__in=units, started_at__isnull=False, completed_at__isnull=True)
+    qs = selectors.waiting_steps(units)
     if at_step != STEP_STATUSES:  # one status of a dossier at a step, or none
         qs = qs.filter(dossier__status__in=at_step)
     # A dossier with no step left is nobody's work by its due time: not in the overdue list.
     done = Dossier.objects.filter(unit_id__in=units, status__in=() if overdue else ended)
-    if overdue:  # the step's due time or the dossier's own (the appointment), as the queue page counts
-        qs = qs.filter(Q(due_at__lt=now) | Q(dossier__due_at__lt=now), dossier__paused_at__isnull=True)
+    if overdue:  # the one definition of the queue page and the backlog
+        qs = qs.filter(selectors.overdue_q(now, step="", dossier="dossier__"))
+    order: list = [F("due_at").asc(nulls_last=True), "id"]
     if text := lookup_text(q):
         qs = qs.filter(code_or_applicant(text, "dossier__"))
         done = done.filter(code_or_applicant(text))
+        if (number := selectors.code_number_q(text, "dossier__")) is not None:  # the code's number first
+            qs = qs.annotate(
+                code_first=Case(When(number, then=Value(0)), default=Value(1), output_field=IntegerField())
+            )
+            order = ["code_first", *order]
     steps_count = qs.count()
     page = list(
-        qs.select_related("unit", "dossier__procedure", "dossier__unit").order_by(
-            F("due_at").asc(nulls_last=True), "id"
-        )[offset : offset + limit]
+        qs.select_related("unit", "dossier__procedure", "dossier__unit").order_by(*order)[
+            offset : offset + limit
+        ]
     )
     first_done = max(offset - steps_count, 0)
     rest = limit - len(page)

@@ -72,6 +72,9 @@ class CampaignStatsOut(Schema):
 
 
 class ShareOut(Schema):
+    """A share: `count` of `of`. on_time_share: finished early or on time ÷ (finished + open_overdue),
+    as the national public service portal counts it."""
+
     actual: float | None
     target: float | None
     met: bool | None
@@ -84,6 +87,7 @@ class TargetRowOut(Schema):
     unit_name: str
     received: int
     finished: int
+    open_overdue: int  # open past their due time in the period: not on time
     online_share: ShareOut
     on_time_share: ShareOut
     one_stop_share: ShareOut
@@ -152,7 +156,9 @@ def dossier_targets(
 ) -> dict:
     """Shares filed online, resolved on time and handled through the one-stop system, actual against
     the yearly targets, per unit (heads: their unit; leaders: every unit and the city total).
-    `period`: year (default), q1–q4, or a month 1–12."""
+    `period`: year (default), q1–q4, or a month 1–12. on_time_share: finished early or on time ÷
+    (finished + open_overdue, the dossiers still open past their due time in the period), as the national
+    public service portal counts it."""
     scope = stats.reader_scope(request.user, stats.TARGET_READERS)
     # Only a missing year means this year: `year=0` is a year out of range (400 naming it), not this one.
     table = stats.target_table(

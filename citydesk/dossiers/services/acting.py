@@ -117,7 +117,7 @@ def step_refusal(dossier: Dossier, step: DossierStep) -> NotAllowed:
         )
         % {
             "n": step.position,
-            "step": step.name,
+            "step": step.label,  # in the reader's language: the English name on an English page
             "code": dossier.code,
             "org": step.unit.name,
             "power": STEP_POWER_LABELS.get(step_power(step), step_power(step)),

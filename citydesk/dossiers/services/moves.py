@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from citydesk.core.audit import Actor, audit_record
 from citydesk.core.calendar import current_calendar
-from citydesk.core.errors import Conflict, DomainError
+from citydesk.core.errors import Conflict, DomainError, DomainErrors
 from citydesk.core.history_notes import local_datetime, register
 from citydesk.core.models import User
 from citydesk.dossiers import workflow
@@ -258,27 +258,17 @@ def dossier_transition(
                 field="payment",
             )
         method = result_method or dossier.result_method
-        if method not in ResultMethod.values:
-            raise DomainError(_("Choose how the result is handed over."), field="result_method")
-        if method == ResultMethod.ONLINE and not (dossier.applicant_id or dossier.applicant_email):
-            # Nowhere to deliver it: an SMS carries no result, and a final move cannot be taken back.
-            raise DomainError(
-                _(
-                    "The applicant has no account and no e-mail to receive the result online: hand it "
-                    "over at the desk or by post."
-                ),
-                field="result_method",
-            )
+        number = address = ""
         if method == ResultMethod.POST:
             number = common.bounded(tracking_number, TRACKING_LIMIT, "tracking_number")
             address = (
                 common.bounded(delivery_address, DELIVERY_ADDRESS_LIMIT, "delivery_address")
                 or dossier.applicant_address
             )
-            if not number:
-                raise DomainError(_("Enter the postal tracking number."), field="tracking_number")
-            if not address:
-                raise DomainError(_("Enter the delivery address."), field="delivery_address")
+        problems = workflow.handover_problems(dossier, method, tracking_number=number, address=address)
+        if problems:  # all at once; online needs the signed result's file (field "file")
+            raise problems[0] if len(problems) == 1 else DomainErrors(problems)
+        if method == ResultMethod.POST:
             shipment = Shipment.objects.create(
                 dossier=dossier, tracking_number=number, address=address, sent_at=now
             )
@@ -430,9 +420,9 @@ def _record(
 def _resume(dossier: Dossier, now: dt.datetime) -> None:
     """The applicant answered: the time they took is not counted, so the dossier and its current step
     keep the time each had left when the clock stopped, from now on (`due_after_wait`). A dossier or step
-    overdue before the pause gains nothing: it stays overdue by as much as it was. The current step due
-    with the dossier (the last one, or one its appointment caps) stays due with it; an earlier step is
-    never moved past the dossier's new appointment."""
+    overdue before the pause gains nothing: it stays overdue by as much as it was (the applicant's wait is
+    counted against nobody). The current step due with the dossier (the last one, or one its appointment
+    caps) stays due with it; an earlier step is never moved past the dossier's new appointment."""
     if dossier.paused_at is None:
         return
     calendar = current_calendar()

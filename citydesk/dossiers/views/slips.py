@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from citydesk.core.access import record_case_access
-from citydesk.core.errors import Conflict, DomainError, NotAllowed
-from citydesk.dossiers import selectors, slips, workflow
+from citydesk.core.errors import DomainError, NotAllowed
+from citydesk.dossiers import selectors, slips
 from citydesk.dossiers.models import Dossier, ResultFile
 from citydesk.dossiers.services.common import local_text
 from citydesk.dossiers.views.common import (
@@ -28,7 +28,7 @@ from citydesk.dossiers.views.common import (
     refusal,
     status_of,
 )
-from citydesk.dossiers.views.officer import PageError, _page
+from citydesk.dossiers.views.officer import _page, page_error
 
 # The forms of this module on the officer's page (`officer._page` shows their errors).
 APOLOGY_FORM, RESULT_FORM = "apology", "result_file"
@@ -86,13 +86,7 @@ def _page_error(
         request,
         fresh,
         list(fresh.steps.all()),
-        error=PageError(
-            form=form,
-            field=exc.field,
-            message=exc.message,
-            conflict=isinstance(exc, Conflict) and not isinstance(exc, workflow.NotNow),
-            not_now=isinstance(exc, workflow.NotNow),
-        ),
+        error=page_error(form, exc),  # every problem of a DomainErrors, each beside its field
         values=values,
         status=status_of(exc),
     )
