@@ -70,6 +70,15 @@ def reports_pages(p) -> None:
     page.goto("/phan-anh/moi/")
     page.wait_for_load_state("networkidle")
     page.screenshot(path=str(OUT / "report-form.png"))
+    page.goto("/phan-anh/?period=365")
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(OUT / "public-reports.png"))
+    phone = browser.new_page(
+        base_url=BASE, locale="vi-VN", viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True
+    )
+    phone.goto("/phan-anh/moi/")
+    phone.wait_for_load_state("networkidle")
+    phone.screenshot(path=str(OUT / "report-form-phone.png"))
     browser.close()
     browser, page = _login(p, "head")
     page.goto("/xu-ly/")

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from citydesk.core.errors import Conflict, DomainError, NotAllowed, NotFound
 from citydesk.ioc import directives as services
 from citydesk.ioc.access import dashboard_scope
+from citydesk.web.templatetags.date_fields import DayFirstDateField
 
 FIELDS = ("unit", "report", "text", "due")
 # The label of each input a refusal may name, as the form shows it (never the raw field name).
@@ -43,7 +44,7 @@ class DirectiveForm(forms.Form):
     unit = forms.CharField(required=False, max_length=40)
     report = forms.CharField(required=False, max_length=20)
     text = forms.CharField(required=False, strip=False)
-    due = forms.DateField(
+    due = DayFirstDateField(  # also 20112026 from a phone's keypad
         required=False,
         input_formats=["%Y-%m-%d", "%d/%m/%Y"],
         error_messages={"invalid": gettext_lazy("Enter the due date as dd/mm/yyyy.")},

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from citydesk.core.models import Organisation, ServiceCategory
 from citydesk.ioc.queries import Filters
 from citydesk.reports.models import Channel, Status
+from citydesk.web.templatetags.date_fields import DayFirstDateField
 
 MAX_DAYS = 3 * 366 + 1
 # The days a period may start or end on: the years figures can exist for (the reports API's bounds). The
@@ -61,8 +62,8 @@ class OverviewForm(forms.Form):
     period = NamedChoiceField(
         required=False, choices=[("", ""), *list(PRESETS.items())], label=gettext_lazy("Period")
     )
-    start = forms.DateField(required=False, label=gettext_lazy("From"))
-    end = forms.DateField(required=False, label=gettext_lazy("To"))
+    start = DayFirstDateField(required=False, label=gettext_lazy("From"))  # also 20112026 (a phone's keypad)
+    end = DayFirstDateField(required=False, label=gettext_lazy("To"))
     category = forms.CharField(required=False, max_length=40, label=gettext_lazy("Category"))
     unit = forms.CharField(required=False, max_length=40, label=gettext_lazy("Unit"))
     channel = NamedChoiceField(

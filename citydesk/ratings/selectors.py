@@ -39,6 +39,7 @@ from citydesk.ratings.periods import (
     period_label,
     year_total,
 )
+from citydesk.web.templatetags.date_fields import typed_month
 
 STATS_ROLES = frozenset({Role.HEAD, Role.DEPUTY, Role.LEADER})
 # System administrators see the statistics of the units they administer (they import their history and
@@ -183,7 +184,7 @@ class StatsFilters:
 
 def parse_month(value: str, name: str) -> date | None:
     """A month typed mm/yyyy (the page) or YYYY-MM (links, the API), within the calendar's years."""
-    value = (value or "").strip()
+    value = typed_month((value or "").strip())  # also 112019, 12.2019 (a phone's keypad)
     if not value:
         return None
     iso, first = _MONTH.match(value), _MONTH_FIRST.match(value)

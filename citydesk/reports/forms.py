@@ -37,6 +37,7 @@ from citydesk.reports.services.common import (
     normalize_phone,
 )
 from citydesk.reports.wards import has_division, split_label
+from citydesk.web.templatetags.date_fields import DayFirstDateField
 
 ANSWER_PREFIX = "a_"
 
@@ -488,8 +489,9 @@ class QueueFilterForm(forms.Form):
     # With `unit`: that unit's own reports, not those of the units below it (the operations center's units).
     unit_only = forms.CharField(required=False, label=gettext_lazy("Only this unit"))
     rated = forms.CharField(required=False, label=gettext_lazy("Rated by the citizen"))
-    received_from = forms.DateField(required=False, label=gettext_lazy("Received from"))
-    received_to = forms.DateField(required=False, label=gettext_lazy("Received until"))
+    # Day first, and digits alone from a phone's keypad (20112026).
+    received_from = DayFirstDateField(required=False, label=gettext_lazy("Received from"))
+    received_to = DayFirstDateField(required=False, label=gettext_lazy("Received until"))
     page = forms.IntegerField(required=False, min_value=1, label=gettext_lazy("Page"))
     per_page = forms.IntegerField(required=False, min_value=1, label=gettext_lazy("Per page"))
 

@@ -38,6 +38,7 @@ from citydesk.reports import selectors as report_selectors
 from citydesk.reports.forms import category_label
 from citydesk.reports.models import Report
 from citydesk.reports.models import Status as ReportStatus
+from citydesk.web.templatetags.date_fields import typed_moment
 
 # How many of a citizen's own reports and dossiers the home page lists (newest first).
 CITIZEN_RECENT = 10
@@ -342,9 +343,10 @@ def _typed_moment(text: str) -> datetime | None:
         return None
     if found is not None:
         return found
+    typed = typed_moment(" ".join(text.split()))  # also 251120260930, 25.11.2026 09.30 (a phone's keypad)
     for shape in ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y"):
         try:
-            return datetime.strptime(" ".join(text.split()), shape)
+            return datetime.strptime(typed, shape)
         except ValueError:
             continue
     return None

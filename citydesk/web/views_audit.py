@@ -28,6 +28,7 @@ from citydesk.core.audit_read import readable_access, readable_audit
 from citydesk.core.errors import NotAllowed
 from citydesk.core.history_notes import actor_text
 from citydesk.lib.text import nfc, sort_key
+from citydesk.web.templatetags.date_fields import DayFirstDateField
 
 PAGE_SIZE = 50
 ACCESS_VIEW = "access"  # ?view=access: the readings of personal data
@@ -42,8 +43,8 @@ class AuditFilterForm(forms.Form):
     object_type = forms.ChoiceField(label=_("Object type"), required=False)
     object_id = forms.CharField(label=_("Code or id of the object"), required=False, max_length=80)
     actor = forms.CharField(label=_("Who"), required=False, max_length=100)
-    start = forms.DateField(label=_("From day"), required=False)
-    end = forms.DateField(label=_("To day"), required=False)
+    start = DayFirstDateField(label=_("From day"), required=False)  # also 20112026 from a phone's keypad
+    end = DayFirstDateField(label=_("To day"), required=False)
     before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -190,7 +190,12 @@ def test_filter_errors_use_the_pages_labels(client, personas):
     assert 'aria-invalid="true"' in html
     # The month fields are text typed mm/yyyy (a native month field showed "--------- ----"); a month from
     # a link is written back the page's way.
-    assert 'name="from" value="10/2026" placeholder="mm/yyyy"' in html and 'type="month"' not in html
+    assert (
+        'name="from" value="10/2026"' in html
+        and 'placeholder="mm/yyyy"' in html
+        and 'type="month"' not in html
+    )
+    assert 'data-typed="month"' in html  # the phone keypad's digits get their separator as they are typed
     bad = client.get("/danh-gia/thong-ke/", {"from": "tháng 5"}).content.decode()
     assert "<strong>Từ tháng</strong>" in bad and "<strong>from</strong>" not in bad
     export = client.get("/danh-gia/thong-ke.xlsx", {"unit": "nowhere"})

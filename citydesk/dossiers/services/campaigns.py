@@ -37,6 +37,7 @@ from citydesk.core.powers import Power
 from citydesk.core.services import authorize
 from citydesk.dossiers.models import Authority, Campaign, Procedure, ProcedureStep, Target
 from citydesk.dossiers.services import common
+from citydesk.web.templatetags.date_fields import typed_day
 
 # The power to plan campaigns and set targets, held over the city organisation itself.
 PLANNING_POWER = Power.DOSSIER_APPROVE
@@ -70,10 +71,11 @@ def _date(value: dt.date | str | None, field: str) -> dt.date:
     text = (value or "").strip() if isinstance(value, str) else ""
     if not text:
         raise DomainError(_("Enter a date."), field=field)
-    # ISO (the API, links) or day first as the pages' date fields take it.
+    # ISO (the API, links) or day first as the pages' date fields take it (also 20112026, 20.11.2026:
+    # a phone's keypad).
     for shape in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return dt.datetime.strptime(text, shape).date()
+            return dt.datetime.strptime(typed_day(text), shape).date()
         except ValueError:
             continue
     raise DomainError(
