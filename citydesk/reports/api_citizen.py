@@ -64,11 +64,8 @@ class MyReportsOut(Schema):
     items: list[MyReportOut]
 
 
-def _my_report(report: Report, now: datetime) -> dict:
-    try:
-        rating = report.rating
-    except ObjectDoesNotExist:
-        rating = None
+def _report_summary(report: Report, now: datetime) -> dict:
+    """What the citizen's lists (sent, followed) say of a report."""
     merged = report.duplicate_of_id is not None
     return {
         "code": report.code,
@@ -82,8 +79,18 @@ def _my_report(report: Report, now: datetime) -> dict:
         "updated_at": report.updated_at,
         "due_at": report.due_at,
         "overdue": report.is_overdue(now),
-        "awaiting_reply": report.paused_at is not None and report.is_open,
         "resolved_at": report.resolved_at,
+    }
+
+
+def _my_report(report: Report, now: datetime) -> dict:
+    try:
+        rating = report.rating
+    except ObjectDoesNotExist:
+        rating = None
+    return {
+        **_report_summary(report, now),
+        "awaiting_reply": report.paused_at is not None and report.is_open,
         "rating_open": rating_open(report, rating),
     }
 
@@ -137,20 +144,8 @@ class FollowedReportsOut(Schema):
 
 
 def _followed_report(report: Report, now: datetime) -> dict:
-    merged = report.duplicate_of_id is not None
     return {
-        "code": report.code,
-        "category": report.category.code,
-        "category_name": category_label(report.category),
-        "status": report.status,
-        "status_label": _("Merged as a duplicate") if merged else str(ReportStatus(report.status).label),
-        "duplicate_of": report.duplicate_of.code if merged else None,
-        "unit_name": report.unit.name,
-        "created_at": report.created_at,
-        "updated_at": report.updated_at,
-        "due_at": report.due_at,
-        "overdue": report.is_overdue(now),
-        "resolved_at": report.resolved_at,
+        **_report_summary(report, now),
         "followed_at": report.followed_at,  # type: ignore[attr-defined]  # annotated by the query
     }
 
