@@ -73,6 +73,7 @@ from citydesk.reports.services.common import (
     grouped,
     point_problems,
 )
+from citydesk.reports.services.intake import ReportsLimited
 
 log = logging.getLogger("citydesk.open311")
 
@@ -1022,7 +1023,13 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
             open311_client=client,
             idempotency_scope=f"open311:{client.pk}" if idempotency_key else "",
             idempotency_key=idempotency_key,
+            # A browser client calls from people's own devices with a key anyone can read: its reports are
+            # held to the app's per-network limit (429), a partner's server relaying many users is not
+            # (`CITYDESK_REPORT_ADDRESS_LIMIT_PER_HOUR` is per address: raise it for such a partner).
+            network_address=request.META.get("REMOTE_ADDR", ""),
         )
+    except ReportsLimited as exc:
+        raise Open311Error(429, exc.message) from None
     except DomainError as exc:
         problems = exc.problems if isinstance(exc, DomainErrors) else [exc]
         point = point_problems(lon, lat) if type(exc) in (DomainError, DomainErrors) else []

@@ -187,10 +187,28 @@ def test_an_account_or_the_hotline_is_not_held_to_the_contacts_limit(
     for _ in range(2):
         assert post(client, caller, **bearer(personas.operator)).status_code == 201
     assert Notification.objects.filter(address="0912000222").count() == 2
+    # An account's own address is verified: not counted.
+    own = personas.citizen.email or "citizen.own@example.vn"
+    type(personas.citizen).objects.filter(pk=personas.citizen.pk).update(email=own)
     for _ in range(2):
-        answer = post(client, BODY | {"contact_email": "mai@example.vn"}, **bearer(personas.citizen))
+        answer = post(client, BODY | {"contact_email": own}, **bearer(personas.citizen))
         assert answer.json()["acknowledged"] is True
-    assert Notification.objects.filter(address="mai@example.vn").count() == 2
+    assert Notification.objects.filter(address=own).count() == 2
+
+
+def test_an_account_giving_someone_elses_address_is_held_to_the_contacts_limit(
+    client, personas, categories, settings, bearer
+):
+    """One verified account must not flood a stranger's mailbox: the address it gives is counted."""
+    settings.CITYDESK_REPORT_ACKS_PER_CONTACT_PER_DAY = 2
+    for _ in range(4):
+        assert (
+            post(
+                client, BODY | {"contact_email": "victim@example.vn"}, **bearer(personas.citizen)
+            ).status_code
+            == 201
+        )
+    assert Notification.objects.filter(address="victim@example.vn").count() == 2
 
 
 def test_a_replay_says_whether_the_acknowledgement_went(client, categories, settings):

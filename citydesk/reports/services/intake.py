@@ -180,15 +180,19 @@ def _counts_for_address(reporter: User | None, entered_by: User | None) -> bool:
 def _unverified_address(
     email: str, phone: str, *, channel: str, reporter: User | None, entered_by: User | None
 ) -> str:
-    """Where the acknowledgement of a report sent without an account goes (the e-mail, else the phone:
-    `_acknowledge`), as its count is kept; "" when nothing is counted: an account's report, the hotline's
-    (the caller is on the line), one sent by e-mail (the acknowledgement answers the address that wrote),
-    or no address."""
-    if entered_by is not None or (reporter is not None and reporter.is_authenticated):
+    """Where the acknowledgement of a report goes when nobody verified that address (the e-mail, else the
+    phone: `_acknowledge`), as its count is kept; "" when nothing is counted: the hotline's (the caller is
+    on the line), one sent by e-mail (the acknowledgement answers the address that wrote), an account's
+    report to the account's own e-mail or phone, or no address. An account giving someone else's address
+    is counted as an anonymous sender is: one account must not flood a stranger's mailbox."""
+    if entered_by is not None or channel == Channel.EMAIL:
         return ""
-    if channel == Channel.EMAIL:
-        return ""
-    return email.lower() if email else phone
+    address = email.lower() if email else phone
+    if reporter is not None and reporter.is_authenticated:
+        own = {(reporter.email or "").lower(), reporter.phone or ""} - {""}
+        if not address or address in own:
+            return ""
+    return address
 
 
 def _counted(scopes: list[str]) -> dict[str, int]:

@@ -277,7 +277,12 @@ def public_page(filters: PublicFilters, page: int = 1, page_size: int | None = N
     page_size = page_size or PAGE_SIZE
     limit = MAX_PAGES * page_size
     query = public_reports(filters)
-    ids = list(query.reports.order_by("-created_at", "-pk").values_list("pk", flat=True)[: limit + 1])
+    newest = query.reports.order_by("-created_at", "-pk")
+    text = filters.q.strip()
+    if text and not _is_code(text):
+        ids = _publicly_matching(newest, search_key(text), limit + 1)
+    else:
+        ids = list(newest.values_list("pk", flat=True)[: limit + 1])
     more = len(ids) > limit
     count = min(len(ids), limit)
     num_pages = max(1, math.ceil(count / page_size))
@@ -295,6 +300,22 @@ def public_page(filters: PublicFilters, page: int = 1, page_size: int | None = N
             .values_list("report_id", "n")
         )
     return PublicPage(number, num_pages, count, more, rows, followers, query.searched_since)
+
+
+def _publicly_matching(reports: QuerySet[Report], key: str, wanted: int) -> list[int]:
+    """The ids of `reports` (newest first) whose text AS THE PUBLIC READS IT holds `key`, at most `wanted`.
+
+    The database matches the stored search text, which holds the phone numbers and e-mail addresses the
+    page hides (`hide_contacts`): a search for "tranvanbinh.1985" or "0903" would find the report of the
+    person it hides. Each row the database found is read again here through the same masking as the page."""
+    found: list[int] = []
+    for pk, description, address in reports.values_list("pk", "description", "address").iterator(2000):
+        public = search_key(f"{hide_contacts(description)} {hide_contacts(address)}")
+        if key in public:
+            found.append(pk)
+            if len(found) >= wanted:
+                break
+    return found
 
 
 def _page_number(raw: str | None) -> int:
