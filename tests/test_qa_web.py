@@ -302,4 +302,8 @@ def test_language_buttons_are_named_and_map_texts_are_on_the_page():
     assert re.search(r'<button[^>]*value="en"[^>]*lang="en"[^>]*aria-label="EN – English"', html)
     texts = re.search(r'<script id="citydesk-map-texts" type="application/json">(.*?)</script>', html, re.S)
     assert texts is not None
-    assert json.loads(texts.group(1)) == {"zoom_in": _("Zoom in"), "zoom_out": _("Zoom out")}
+    assert json.loads(texts.group(1)) == {
+        "zoom_in": _("Zoom in"),
+        "zoom_out": _("Zoom out"),
+        "two_fingers": _("Use two fingers to move the map."),
+    }
