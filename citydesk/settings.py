@@ -5,10 +5,8 @@ Every variable is listed in the README ("Configuration"). Secrets may also be gi
 
 import re
 from pathlib import Path
-from typing import Any
 
 import dj_database_url
-from django.core.cache.backends.filebased import FileBasedCache as DjangoFileBasedCache
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -298,28 +296,13 @@ MEDIA_ROOT = Path(env_str("CITYDESK_MEDIA_ROOT", str(DATA_DIR / "media")))
 MEDIA_URL = "/media/"
 
 
-class FileBasedCache(DjangoFileBasedCache):
-    """Django's file cache, its directory made when the first entry is written, not when the cache is opened:
-    Django's system checks open it for every command, and a command refused for a wrong CITYDESK_DATA_DIR
-    (or run from another folder) left a `cache` folder there."""
-
-    def __init__(self, dir: str, params: dict[str, Any]) -> None:
-        self._opened = False
-        super().__init__(dir, params)
-        self._opened = True
-
-    def _createdir(self) -> None:
-        if self._opened:
-            super()._createdir()
-
-
 # Django's cache: the counts that limit guessing (wrong phone numbers per network address) and the wards'
 # map. Files in one directory, so that every web process of the machine shares the counts (the default
 # per-process memory let each of N processes allow the limit again); a city running several machines
 # sets a shared backend (Redis, Memcached) in its own settings.
 CACHES = {
     "default": {
-        "BACKEND": "citydesk.settings.FileBasedCache",
+        "BACKEND": "citydesk.lib.cache.FileBasedCache",
         "LOCATION": env_str("CITYDESK_CACHE_DIR", str(DATA_DIR / "cache")),
         "OPTIONS": {"MAX_ENTRIES": 20000},
     }

@@ -356,7 +356,7 @@ def test_a_wrong_data_directory_is_left_uncreated(tmp_path):
 
 
 def test_the_cache_directory_is_made_when_first_written(tmp_path):
-    from citydesk.settings import FileBasedCache
+    from citydesk.lib.cache import FileBasedCache
 
     cache = FileBasedCache(str(tmp_path / "cache"), {})
     assert cache.get("k") is None and not (tmp_path / "cache").exists()
