@@ -6,6 +6,7 @@ from django_tasks import task
 
 from citydesk.core.tasks import enqueue_once
 from citydesk.reports.services import sla_sweep
+from citydesk.reports.services.intake import purge_limit_counts
 
 SWEEP_EVERY = timedelta(minutes=5)
 
@@ -15,6 +16,7 @@ def sla_sweep_task() -> dict[str, int]:
     """Warn, escalate (due times and triage deadlines) and auto-close; then schedule the next run (one
     pending run at a time)."""
     counts = sla_sweep()
+    counts["limit_counts_purged"] = purge_limit_counts()
     schedule_sla_sweep(after=SWEEP_EVERY)
     return counts
 

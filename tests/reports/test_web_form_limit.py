@@ -44,3 +44,19 @@ def test_the_sent_page_says_a_message_went_only_when_it_did(personas, categories
         pages.append(client.get(r["Location"]).content.decode())
     sent = "Mã tra cứu và đường dẫn cũng đã được gửi"
     assert sent in pages[0] and sent not in pages[1]
+
+
+def test_the_limits_counts_older_than_two_days_are_purged(personas, categories):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from citydesk.reports.models import IdempotencyKey
+    from citydesk.reports.services.intake import purge_limit_counts
+
+    Client(REMOTE_ADDR="198.51.100.50").post("/phan-anh/moi/", report_form_data(contact_email="b@example.vn"))
+    counts = IdempotencyKey.objects.filter(scope__startswith="report-")
+    assert counts.count() == 2  # the network's hour and the contact's day
+    assert purge_limit_counts() == 0
+    assert purge_limit_counts(timezone.now() + timedelta(days=3)) == 2
+    assert not counts.exists() and Report.objects.count() == 1

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.formats import number_format
@@ -156,6 +156,15 @@ def address_scope(address: str, now: datetime) -> tuple[str, int]:
         f"{_ADDRESS_SCOPE}{digest}:{stamp // _ADDRESS_WINDOW_S}",
         _ADDRESS_WINDOW_S - stamp % _ADDRESS_WINDOW_S,
     )
+
+
+def purge_limit_counts(now: datetime | None = None) -> int:
+    """Delete the limits' count rows older than two days (an hour's and a day's windows are long past):
+    run with the deadline sweep. Returns how many went."""
+    old = (now or timezone.now()) - timedelta(days=2)
+    scopes = Q(scope__startswith=_ADDRESS_SCOPE) | Q(scope__startswith=_CONTACT_SCOPE)
+    deleted, _rows = IdempotencyKey.objects.filter(scopes, created_at__lt=old).delete()
+    return deleted
 
 
 def contact_scope(address: str, now: datetime) -> str:
