@@ -13,6 +13,7 @@ import sys
 import urllib.error
 from io import StringIO
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -76,9 +77,12 @@ def _cli(
 
 
 def _main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """The command line in this process. Django closes every connection after a command run from the
+    command line (`run_from_argv`): kept open here, or PostgreSQL's test transaction would be lost."""
     code = 0
     try:
-        cli.main(["citydesk", *argv])
+        with mock.patch("django.core.management.base.connections.close_all"):
+            cli.main(["citydesk", *argv])
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     out, err = capsys.readouterr()
