@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from django.core.paginator import EmptyPage, Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, IntegerField, Max, Prefetch, Value, When
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Form, Query, Router, Schema
@@ -59,7 +59,6 @@ from citydesk.dossiers.models import (
     IdempotencyKey,
     Procedure,
     ProcedureDocument,
-    ResultFile,
     ServiceLevel,
 )
 from citydesk.dossiers.models import Status as DossierStatus
@@ -76,6 +75,7 @@ from citydesk.dossiers.services.acting import RECORD_PAYMENT, applicant_may, mov
 from citydesk.dossiers.services.replays import check_same_intake
 from citydesk.dossiers.views.citizen import online_filing_counted, online_filing_limits
 from citydesk.dossiers.views.common import serve_document
+from citydesk.dossiers.views.slips import serve_result
 from citydesk.lib.text import rank_by_words, search_key
 
 router = Router(tags=["dossiers"])
@@ -747,23 +747,6 @@ def dossier_document_file(request: HttpRequest, code: str, paper_id: int) -> Htt
     return response
 
 
-def _serve_result(result: ResultFile) -> HttpResponse | None:
-    """The signed result's file, never through a public media URL (as the dossier's papers)."""
-    try:
-        handle = result.file.open("rb")
-    except (OSError, ValueError):
-        return None
-    response = FileResponse(
-        handle,
-        content_type=result.content_type or "application/octet-stream",
-        as_attachment=result.content_type not in ("application/pdf", "image/jpeg", "image/png"),
-        filename=result.filename,
-    )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @router.get("/dossiers/{code}/result", auth=None, openapi_extra=_FILE_REFUSALS)
 def dossier_result_file(request: HttpRequest, code: str) -> HttpResponse:
     """The signed result's file (`result_url` of the full view): for the officers handling the dossier
@@ -772,7 +755,7 @@ def dossier_result_file(request: HttpRequest, code: str) -> HttpResponse:
     dossier = _load(code)
     user, handler = _reader(request, dossier, request.GET.get("t", ""))
     result = dossier.signed_result if handler else dossier.delivered_result_file
-    response = _serve_result(result) if result is not None else None
+    response = serve_result(result) if result is not None else None
     if response is None:
         if handler:
             message = _("Dossier %(code)s has no signed result file.")

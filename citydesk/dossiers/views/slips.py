@@ -150,7 +150,7 @@ def result_attach(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("dossiers:dossier", code=dossier.code)
 
 
-def _serve(result: ResultFile) -> HttpResponse | None:
+def serve_result(result: ResultFile) -> HttpResponse | None:
     """The signed result's file, never through a public media URL (as the dossier's papers)."""
     try:
         handle = result.file.open("rb")
@@ -175,7 +175,7 @@ def officer_result(request: HttpRequest, code: str) -> HttpResponse:
         return refused
     assert dossier is not None
     result = dossier.signed_result
-    response = _serve(result) if result is not None else None
+    response = serve_result(result) if result is not None else None
     if response is None:
         return not_found(request, _("Dossier %(code)s has no signed result file.") % {"code": dossier.code})
     record_case_access(request, dossier, "file")
@@ -199,7 +199,7 @@ def applicant_result(request: HttpRequest, code: str) -> HttpResponse:
             ),
         )
     result = dossier.delivered_result_file
-    response = _serve(result) if result is not None else None
+    response = serve_result(result) if result is not None else None
     if response is None:
         return not_found(
             request,
